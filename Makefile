@@ -1,0 +1,95 @@
+# mapwright - one plain Makefile.
+#
+#   make            bin/mapc, generated/*.c (from mappings/*.map), bin/<pair>
+#   make check      the whole suite (tests/run-suite.sh)
+#   make asan       the same build under AddressSanitizer + UBSan in build-asan/
+#   make regen      rewrite golden expectations (review the diff like code)
+#   make bench      the transform benchmark (prints figures; not a test)
+#   make lint       line length, tabs/banned functions
+#
+# Out-of-tree builds: O=build-asan SAN=1 puts every object there.
+
+O       ?= build
+BIN     ?= bin
+CC      ?= cc
+PKGS    := jansson libxml-2.0 libcurl sqlite3 libmicrohttpd
+WARN    := -std=c11 -Wall -Wextra -Werror
+ifeq ($(SAN),1)
+OPT     := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+OPT     := -O2 -g
+endif
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L
+CFLAGS  += $(WARN) $(OPT)
+LDFLAGS += $(if $(filter 1,$(SAN)),-fsanitize=address,undefined)
+RT_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+RT_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+
+PAIRS   := clarity_xero clarity_intacct nopcommerce_qbo
+MAPS    := $(PAIRS:%=mappings/%.map)
+SCHEMAS := $(wildcard mappings/schemas/*.map)
+MAPC_VERSION := 0.1.0
+
+.PHONY: all check asan regen bench lint clean demo
+all: $(BIN)/mapc $(PAIRS:%=generated/%.c) $(PAIRS:%=$(BIN)/%)
+
+# ---- grammar: re2c and lemon from Debian's packages -------------------
+$(O)/grammar/lexer.c: grammar/lexer.re | $(O)/grammar
+	re2c -W -Werror --no-generation-date --no-version -o $@ $<
+$(O)/grammar/parser.c $(O)/grammar/parser.h: grammar/parser.y | $(O)/grammar
+	cp grammar/parser.y $(O)/grammar/parser.y
+	lemon -s -T/usr/share/lemon/lempar.c -d$(O)/grammar $(O)/grammar/parser.y
+
+# ---- the compiler -----------------------------------------------------
+MAPC_SRC := $(wildcard compiler/*.c)
+MAPC_OBJ := $(MAPC_SRC:%.c=$(O)/%.o) $(O)/grammar/lexer.o $(O)/grammar/parser.o
+MAPC_INC := -Icompiler -I$(O)/grammar -DMAPC_VERSION='"$(MAPC_VERSION)"'
+
+$(O)/compiler/%.o: compiler/%.c compiler/mapc.h $(O)/grammar/parser.h | $(O)/compiler
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(MAPC_INC) -c -o $@ $<
+$(O)/grammar/%.o: $(O)/grammar/%.c compiler/mapc.h $(O)/grammar/parser.h
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-unused-parameter -Wno-unused-variable $(MAPC_INC) -c -o $@ $<
+$(BIN)/mapc: $(MAPC_OBJ) | $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+# ---- the runtime ------------------------------------------------------
+RT_SRC := $(wildcard runtime/*.c)
+RT_OBJ := $(RT_SRC:%.c=$(O)/%.o)
+$(O)/runtime/%.o: runtime/%.c $(wildcard runtime/*.h) | $(O)/runtime
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(RT_CFLAGS) -Iruntime -c -o $@ $<
+$(O)/libmwrt.a: $(RT_OBJ)
+	rm -f $@; ar rcs $@ $^
+
+# ---- generated C and the pair binaries ---------------------------------
+# generated/ is committed; the suite fails when it is stale (tests/stale.sh).
+generated/%.c: mappings/%.map $(SCHEMAS) $(BIN)/mapc
+	$(BIN)/mapc -o $@ $<
+$(O)/generated/%.o: generated/%.c runtime/mapwright.h | $(O)/generated
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Iruntime -c -o $@ $<
+$(BIN)/%: $(O)/generated/%.o $(O)/libmwrt.a | $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(RT_LIBS)
+
+# ---- tests --------------------------------------------------------------
+UNIT_SRC := $(wildcard tests/unit/*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
+$(O)/tests/%: tests/unit/%.c $(O)/libmwrt.a | $(O)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(RT_CFLAGS) -Iruntime -o $@ $< $(O)/libmwrt.a $(RT_LIBS) $(LDFLAGS)
+units: $(UNIT_BIN)
+
+check: all units
+	O=$(O) BIN=$(BIN) sh tests/run-suite.sh
+asan:
+	$(MAKE) O=build-asan BIN=build-asan/bin SAN=1 all units
+	O=build-asan BIN=build-asan/bin sh tests/run-suite.sh
+regen: $(BIN)/mapc
+	sh tests/golden/regen.sh
+bench: all
+	sh tests/bench/bench.sh
+lint:
+	sh tests/lint.sh
+
+$(O)/grammar $(O)/compiler $(O)/runtime $(O)/generated $(O)/tests $(BIN):
+	mkdir -p $@
+clean:
+	rm -rf build build-asan bin
+.SECONDARY:
