@@ -184,6 +184,8 @@ mw_val mw_within(mw_ctx *c, mw_val a, mw_val b, mw_val tol);
 int    mw_truthy(mw_ctx *c, mw_val v);
 int    mw_is_null(mw_val v); /* NULL or MISSING */
 mw_val mw_not(mw_ctx *c, mw_val a);
+/* coalesce(a, b) and default(a, b): a unless it is NULL or MISSING. */
+static inline mw_val mw_coalesce(mw_val a, mw_val b) { return mw_is_null(a) ? b : a; }
 
 mw_val mw_fn_lower(mw_ctx *c, mw_val s);      /* Unicode-aware for ASCII + Latin-1 supplement */
 mw_val mw_fn_upper(mw_ctx *c, mw_val s);
@@ -276,6 +278,8 @@ typedef struct {
 	int64_t poll_ms;         /* 0: not polled */
 	const mw_policy *policies;
 	size_t n_policies;
+	const char *match_field; /* `match F = e`: the target's natural key, or NULL */
+	mw_key_fn match;
 } mw_entity;
 
 typedef struct {
