@@ -15,13 +15,15 @@ CC      ?= cc
 PKGS    := jansson libxml-2.0 libcurl sqlite3 libmicrohttpd
 WARN    := -std=c11 -Wall -Wextra -Werror
 ifeq ($(SAN),1)
-OPT     := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+OPT     := -O1 -g $(SANFLAGS)
 else
+SANFLAGS :=
 OPT     := -O2 -g
 endif
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L
 CFLAGS  += $(WARN) $(OPT)
-LDFLAGS += $(if $(filter 1,$(SAN)),-fsanitize=address,undefined)
+LDFLAGS += $(SANFLAGS)
 RT_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 RT_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 

@@ -1,0 +1,1668 @@
+/*
+ * check.c - the semantic pass: names, types and the rules of the language.
+ *
+ * It runs over the whole program and reports every problem it finds; code
+ * generation runs only when it reported none.  After it, every expression
+ * has a type, every path knows the source fields it reads, every lookup its
+ * table, every ref its entity, and the entities are in dependency order.
+ */
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mapc.h"
+#include "parser.h"
+
+static Program *prog;
+
+/* ------------------------------------------------------------------ */
+/* types                                                               */
+/* ------------------------------------------------------------------ */
+
+static Type t_error = { .k = TY_ERROR }, t_null = { .k = TY_NULL }, t_string = { .k = TY_STRING },
+	    t_int = { .k = TY_INT }, t_dec = { .k = TY_DEC }, t_bool = { .k = TY_BOOL },
+	    t_date = { .k = TY_DATE }, t_datetime = { .k = TY_DATETIME }, t_tracking = { .k = TY_TRACKING };
+
+static const struct {
+	const char *name;
+	TypeKind k;
+} builtin_types[] = {
+	{ "string", TY_STRING }, { "integer", TY_INT }, { "decimal", TY_DEC },
+	{ "money", TY_MONEY }, { "boolean", TY_BOOL }, { "date", TY_DATE },
+	{ "datetime", TY_DATETIME }, { "map", TY_MAP },
+};
+
+const char *
+ck_type_name(const Type *t)
+{
+	static char buf[4][160];
+	static int slot;
+	switch (t->k) {
+	case TY_ERROR: return "an invalid type";
+	case TY_NULL: return "null";
+	case TY_STRING: return "a string";
+	case TY_INT: return "an integer";
+	case TY_DEC: return "a decimal";
+	case TY_MONEY: return "money";
+	case TY_BOOL: return "a boolean";
+	case TY_DATE: return "a date";
+	case TY_DATETIME: return "a datetime";
+	case TY_MAP: return "a map";
+	case TY_TRACKING: return "a tracking category";
+	case TY_OBJ:
+		slot = (slot + 1) % 4;
+		snprintf(buf[slot], sizeof buf[slot], "an object %s", t->obj ? t->obj->name : "?");
+		return buf[slot];
+	case TY_ARR:
+		slot = (slot + 1) % 4;
+		snprintf(buf[slot], sizeof buf[slot], "an array of %s",
+			t->elem->k == TY_OBJ && t->elem->obj ? t->elem->obj->name : ck_type_name(t->elem));
+		return buf[slot];
+	}
+	return "?";
+}
+
+static int
+numeric(const Type *t)
+{
+	return t->k == TY_INT || t->k == TY_DEC || t->k == TY_MONEY;
+}
+
+static int
+scalar(const Type *t)
+{
+	return t->k == TY_STRING || numeric(t) || t->k == TY_BOOL || t->k == TY_DATE ||
+	       t->k == TY_DATETIME;
+}
+
+/* May a value of type e be written to a field of type t? */
+static int
+assignable(const Type *t, const Type *e)
+{
+	if (e->k == TY_ERROR || e->k == TY_NULL || t->k == TY_ERROR)
+		return 1;
+	switch (t->k) {
+	case TY_DEC:
+	case TY_MONEY:
+		return numeric(e);
+	case TY_ARR:
+		return e->k == TY_ARR && assignable(t->elem, e->elem);
+	case TY_OBJ:
+		return e->k == TY_OBJ && e->obj == t->obj;
+	default:
+		return t->k == e->k;
+	}
+}
+
+/* The common type of two branches, or NULL. */
+static Type *
+unify(Type *a, Type *b)
+{
+	if (a->k == TY_ERROR || b->k == TY_NULL)
+		return a;
+	if (b->k == TY_ERROR || a->k == TY_NULL)
+		return b;
+	if (numeric(a) && numeric(b))
+		return a->k == b->k ? a : &t_dec;
+	if (a->k == b->k && (a->k != TY_OBJ || a->obj == b->obj))
+		return a;
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* symbols                                                             */
+/* ------------------------------------------------------------------ */
+
+#define MAXCAND 512
+
+static Service *
+find_service(const char *name)
+{
+	for (Decl *d = prog->decls; d; d = d->next)
+		if (d->k == D_SERVICE && d->u.svc->name == name)
+			return d->u.svc;
+	return NULL;
+}
+
+static ObjDef *
+find_obj(const Service *s, const char *name)
+{
+	for (ObjDef *o = s->objs; o; o = o->next)
+		if (o->name == name)
+			return o;
+	return NULL;
+}
+
+static FieldDef *
+find_field(const ObjDef *o, const char *name)
+{
+	for (FieldDef *f = o->fields; f; f = f->next)
+		if (f->name == name)
+			return f;
+	return NULL;
+}
+
+static Table *
+find_table(const char *name)
+{
+	for (Decl *d = prog->decls; d; d = d->next)
+		if (d->k == D_TABLE && d->u.table->name == name)
+			return d->u.table;
+	return NULL;
+}
+
+static Entity *
+find_entity(const char *name)
+{
+	for (Decl *d = prog->decls; d; d = d->next)
+		if (d->k == D_ENTITY && d->u.ent->name == name)
+			return d->u.ent;
+	return NULL;
+}
+
+/* "did you mean" over the fields of an object */
+static const char *
+suggest_field(const ObjDef *o, const char *name)
+{
+	const char *cand[MAXCAND];
+	int n = 0;
+	for (FieldDef *f = o->fields; f && n < MAXCAND; f = f->next)
+		cand[n++] = f->name;
+	return diag_suggest(name, cand, n);
+}
+
+static const char *
+suggest_decl(DeclKind k, const char *name, int tables_of_kind)
+{
+	const char *cand[MAXCAND];
+	int n = 0;
+	for (Decl *d = prog->decls; d && n < MAXCAND; d = d->next) {
+		if (d->k != k)
+			continue;
+		if (k == D_TABLE && tables_of_kind >= 0 && (int)d->u.table->kind != tables_of_kind)
+			continue;
+		cand[n++] = k == D_TABLE ? d->u.table->name : k == D_ENTITY ? d->u.ent->name
+		          : k == D_SERVICE ? d->u.svc->name : d->u.pair->name;
+	}
+	return diag_suggest(name, cand, n);
+}
+
+static void
+unknown(Loc at, const char *what, const char *name, const char *hint)
+{
+	if (hint)
+		diag_error(at, "unknown %s `%s`; did you mean `%s`?", what, name, hint);
+	else
+		diag_error(at, "unknown %s `%s`", what, name);
+}
+
+/* ------------------------------------------------------------------ */
+/* services                                                            */
+/* ------------------------------------------------------------------ */
+
+static void
+resolve_type(Service *s, Type *t)
+{
+	if (t->k == TY_ARR) {
+		resolve_type(s, t->elem);
+		if (t->elem->k == TY_ARR) {
+			diag_error(t->loc, "arrays of arrays are not supported");
+			t->elem = &t_error;
+		}
+		return;
+	}
+	for (size_t i = 0; i < sizeof builtin_types / sizeof *builtin_types; i++) {
+		if (strcmp(t->name, builtin_types[i].name) == 0) {
+			t->k = builtin_types[i].k;
+			return;
+		}
+	}
+	ObjDef *o = find_obj(s, t->name);
+	if (o) {
+		t->k = TY_OBJ;
+		t->obj = o;
+		return;
+	}
+	const char *cand[MAXCAND];
+	int n = 0;
+	for (size_t i = 0; i < sizeof builtin_types / sizeof *builtin_types; i++)
+		cand[n++] = builtin_types[i].name;
+	for (ObjDef *x = s->objs; x && n < MAXCAND; x = x->next)
+		cand[n++] = x->name;
+	unknown(t->loc, "type", t->name, diag_suggest(t->name, cand, n));
+	t->k = TY_ERROR;
+}
+
+static void
+check_service(Service *s)
+{
+	for (ObjDef *o = s->objs; o; o = o->next) {
+		for (ObjDef *p = s->objs; p != o; p = p->next) {
+			if (p->name == o->name) {
+				diag_error(o->loc, "object `%s` is declared twice in service `%s`",
+					o->name, s->name);
+				diag_note(p->loc, "first declared here");
+				break;
+			}
+		}
+		for (FieldDef *f = o->fields; f; f = f->next) {
+			for (FieldDef *g = o->fields; g != f; g = g->next) {
+				if (g->name == f->name) {
+					diag_error(f->loc, "field `%s` is declared twice in `%s`",
+						f->name, o->name);
+					diag_note(g->loc, "first declared here");
+					break;
+				}
+			}
+			resolve_type(s, f->ty);
+			if (f->enums && f->ty->k != TY_STRING && f->ty->k != TY_ERROR)
+				diag_error(f->enums->loc, "`enum` applies to strings, and `%s` is %s",
+					f->name, ck_type_name(f->ty));
+			if (f->max && f->ty->k != TY_STRING && f->ty->k != TY_ERROR)
+				diag_error(f->loc, "`max` applies to strings, and `%s` is %s",
+					f->name, ck_type_name(f->ty));
+			for (StrList *a = f->enums; a; a = a->next)
+				for (StrList *b = f->enums; b != a; b = b->next)
+					if (strcmp(a->s, b->s) == 0)
+						diag_error(a->loc, "\"%s\" is listed twice in the enum", a->s);
+		}
+		if (o->trk_name) {
+			const char *nm[2] = { o->trk_name, o->trk_opt };
+			for (int i = 0; i < 2; i++) {
+				FieldDef *f = find_field(o, nm[i]);
+				if (!f)
+					unknown(o->trk_loc, "field", nm[i], suggest_field(o, nm[i]));
+				else if (f->ty->k != TY_STRING)
+					diag_error(o->trk_loc, "tracking field `%s` must be a string", nm[i]);
+			}
+		}
+	}
+	for (Coll *c = s->colls; c; c = c->next) {
+		c->obj = find_obj(s, c->type_name);
+		if (!c->obj) {
+			const char *cand[MAXCAND];
+			int n = 0;
+			for (ObjDef *x = s->objs; x && n < MAXCAND; x = x->next)
+				cand[n++] = x->name;
+			unknown(c->type_loc, "object", c->type_name, diag_suggest(c->type_name, cand, n));
+		}
+		for (Coll *d = s->colls; d != c; d = d->next)
+			if (d->name == c->name)
+				diag_error(c->loc, "collection `%s` is declared twice", c->name);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* loading schemas                                                     */
+/* ------------------------------------------------------------------ */
+
+static char *
+dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return ar_strndup(".", 1);
+	return ar_strndup(path, (size_t)(slash - path));
+}
+
+static const SrcFile *
+find_schema(const char *svc, const char *const *dirs, int ndirs, Buf *looked)
+{
+	for (int i = 0; i < ndirs; i++) {
+		Buf p = { 0 };
+		buf_printf(&p, "%s/%s.map", dirs[i], svc);
+		FILE *f = fopen(p.p, "rb");
+		if (f) {
+			fclose(f);
+			const SrcFile *sf = ps_read_file(p.p, 1);
+			buf_free(&p);
+			return sf;
+		}
+		buf_printf(looked, "%s%s", looked->len ? ", " : "", p.p);
+		buf_free(&p);
+	}
+	return NULL;
+}
+
+/* The service names with a schema file in the search dirs (suggestions). */
+static int
+list_schemas(const char *const *dirs, int ndirs, const char **out, int max)
+{
+	int n = 0;
+	for (int i = 0; i < ndirs; i++) {
+		DIR *d = opendir(dirs[i]);
+		if (!d)
+			continue;
+		struct dirent *e;
+		while ((e = readdir(d)) && n < max) {
+			size_t l = strlen(e->d_name);
+			if (l > 4 && strcmp(e->d_name + l - 4, ".map") == 0)
+				out[n++] = ar_intern(e->d_name, l - 4);
+		}
+		closedir(d);
+	}
+	return n;
+}
+
+void
+ck_load_schemas(Program *p, const char *const *extra, int nextra)
+{
+	prog = p;
+	const char *dirs[64];
+	int ndirs = 0;
+	Buf b = { 0 };
+	buf_printf(&b, "%s/schemas", dir_of(p->main->name));
+	dirs[ndirs++] = ar_strndup(b.p, b.len);
+	buf_free(&b);
+	for (int i = 0; i < nextra && ndirs < 64; i++)
+		dirs[ndirs++] = extra[i];
+
+	for (Decl *d = p->decls; d; d = d->next) {
+		if (d->k != D_PAIR)
+			continue;
+		for (Endpoint *e = d->u.pair->eps; e; e = e->next) {
+			if (find_service(e->service))
+				continue;
+			Buf looked = { 0 };
+			const SrcFile *sf = find_schema(e->service, dirs, ndirs, &looked);
+			if (!sf) {
+				const char *cand[256];
+				int n = list_schemas(dirs, ndirs, cand, 256);
+				const char *hint = diag_suggest(e->service, cand, n);
+				if (hint)
+					diag_error(e->service_loc, "no schema for service `%s`; did you "
+						"mean `%s`? (looked for %s)", e->service, hint, looked.p);
+				else
+					diag_error(e->service_loc, "no schema for service `%s` (looked "
+						"for %s)", e->service, looked.p);
+				buf_free(&looked);
+				continue;
+			}
+			buf_free(&looked);
+			Decl *last = p->decls_tail;
+			ps_parse(p, sf);
+			p->schemas = realloc(p->schemas, sizeof *p->schemas * (size_t)(p->nschemas + 1));
+			if (!p->schemas)
+				abort();
+			p->schemas[p->nschemas++] = (SrcFile *)sf;
+			int found = 0;
+			for (Decl *n = last ? last->next : p->decls; n; n = n->next) {
+				if (n->k != D_SERVICE) {
+					Loc at = { sf, 1, 1, 1 };
+					diag_error(at, "a schema file holds only `service` declarations");
+					break;
+				}
+				if (n->u.svc->name == e->service)
+					found = 1;
+			}
+			if (!found) {
+				Loc at = { sf, 1, 1, 1 };
+				diag_error(at, "schema file does not declare `service %s`", e->service);
+			}
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* the pair                                                            */
+/* ------------------------------------------------------------------ */
+
+/* Settings whose value is a credential: never a literal in a .map file. */
+static int
+secret_name(const char *k)
+{
+	static const char *const words[] = {
+		"secret", "password", "passwd", "token", "api_key", "apikey", "credential",
+		"private_key", "client_id", "user_id", "sender_id",
+	};
+	for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+		if (strstr(k, words[i]))
+			return 1;
+	return 0;
+}
+
+static void
+check_pair(void)
+{
+	Pair *pair = NULL;
+	for (Decl *d = prog->decls; d; d = d->next) {
+		if (d->k != D_PAIR)
+			continue;
+		if (pair) {
+			diag_error(d->u.pair->loc, "a file declares one `pair`");
+			diag_note(pair->loc, "the first `pair` is here");
+			continue;
+		}
+		pair = d->u.pair;
+	}
+	prog->pair = pair;
+	if (!pair) {
+		int has_entity = 0;
+		for (Decl *d = prog->decls; d; d = d->next)
+			has_entity |= d->k == D_ENTITY;
+		if (has_entity) {
+			Loc at = { prog->main, 1, 1, 1 };
+			diag_error(at, "no `pair` block: entities need a source and a target service");
+		}
+		return;
+	}
+	for (Endpoint *e = pair->eps; e; e = e->next) {
+		Endpoint **slot = e->is_source ? &pair->src : &pair->tgt;
+		if (*slot) {
+			diag_error(e->loc, "the pair has two %s services", e->is_source ? "source" : "target");
+			diag_note((*slot)->loc, "the first is here");
+			continue;
+		}
+		*slot = e;
+		e->svc = find_service(e->service);
+		for (Setting *s = e->settings; s; s = s->next) {
+			for (Setting *t = e->settings; t != s; t = t->next)
+				if (t->key == s->key)
+					diag_error(s->loc, "setting `%s` is given twice", s->key);
+			if (s->literal && secret_name(s->key))
+				diag_error(s->loc, "`%s` is a credential: take it from the environment "
+					"with env(\"...\"), never a literal", s->key);
+			if (s->env && (!*s->env || strspn(s->env, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				"abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(s->env)))
+				diag_error(s->loc, "environment variable names are letters, digits and _");
+		}
+	}
+	if (!pair->src)
+		diag_error(pair->loc, "the pair has no `source` service");
+	if (!pair->tgt)
+		diag_error(pair->loc, "the pair has no `target` service");
+	if (pair->src && pair->tgt && pair->src->alias == pair->tgt->alias)
+		diag_error(pair->tgt->loc, "source and target need different names");
+}
+
+/* ------------------------------------------------------------------ */
+/* expressions                                                         */
+/* ------------------------------------------------------------------ */
+
+struct Scope {
+	const char *var;   /* the name a `for` binds, or NULL: fields are in scope bare */
+	ObjDef *obj;       /* the source object the scope's value is */
+	const char *cname; /* its C variable */
+	int depth;
+	Scope *up;
+};
+
+typedef struct {
+	Entity *ent;
+	int nhelper, nvar;
+} Ctx;
+
+static Ctx cx;
+
+static Type *expr(Expr *e, Scope *s);
+
+static Type *
+field_type(FieldDef *f)
+{
+	return f->ty;
+}
+
+/* Resolve a.b.c: a loop variable, then the fields in scope (innermost
+ * first), then a tracking or dimension table. */
+static Type *
+path(Expr *e, Scope *s)
+{
+	StrList *p = e->path;
+	int n = 0;
+	for (StrList *q = p; q; q = q->next)
+		n++;
+	e->fields = ar_alloc(sizeof *e->fields * (size_t)n);
+	e->owners = ar_alloc(sizeof *e->owners * (size_t)n);
+	e->nfields = 0;
+	Scope *start = NULL;
+	for (Scope *x = s; x; x = x->up) {
+		if (x->var && x->var == p->s) {
+			start = x;
+			p = p->next;
+			break;
+		}
+	}
+	if (!start) {
+		for (Scope *x = s; x; x = x->up) {
+			if (!x->var && x->obj && find_field(x->obj, p->s)) {
+				start = x;
+				break;
+			}
+		}
+	}
+	if (!start) {
+		Table *t = find_table(p->s);
+		if (t && t->kind != T_TABLE && !p->next) {
+			t->used = 1;
+			e->table = t;
+			/* Resolve the table's source path here, against this entity's record. */
+			Scope *root = s;
+			while (root->up)
+				root = root->up;
+			Expr *from = ps_expr(E_PATH, t->from->loc);
+			from->path = t->from->path;
+			e->a = from;
+			Type *ft = path(from, root);
+			if (ft->k != TY_ERROR && ft->k != TY_STRING && ft->k != TY_INT)
+				diag_error(t->from->loc, "`%s` reads %s; a table key is a string or an integer",
+					t->name, ck_type_name(ft));
+			return t->kind == T_TRACKING ? &t_tracking : t->vty;
+		}
+		if (t) {
+			diag_error(e->loc, "`%s` is a table: look a key up with `%s[key]`", p->s, p->s);
+			return &t_error;
+		}
+		/* Suggest among the fields in scope and the loop variables. */
+		const char *cand[MAXCAND];
+		int nc = 0;
+		for (Scope *x = s; x; x = x->up) {
+			if (x->var && nc < MAXCAND)
+				cand[nc++] = x->var;
+			else if (x->obj)
+				for (FieldDef *f = x->obj->fields; f && nc < MAXCAND; f = f->next)
+					cand[nc++] = f->name;
+		}
+		Scope *root = s;
+		while (root->up)
+			root = root->up;
+		const char *hint = diag_suggest(p->s, cand, nc);
+		if (hint)
+			diag_error(p->loc, "unknown field `%s` in %s; did you mean `%s`?", p->s,
+				root->obj ? root->obj->name : "the record", hint);
+		else
+			diag_error(p->loc, "unknown field `%s` in %s", p->s,
+				root->obj ? root->obj->name : "the record");
+		return &t_error;
+	}
+	e->bind = start->depth;
+	Type *cur = NULL;
+	ObjDef *obj = start->obj;
+	if (!obj)
+		return &t_error;
+	if (!p) { /* just the loop variable: the element object itself */
+		cur = ar_alloc(sizeof *cur);
+		cur->k = TY_OBJ;
+		cur->obj = obj;
+		return cur;
+	}
+	Type objt = { TY_OBJ, obj, NULL, NULL, { 0 } };
+	Type *curt = &objt;
+	for (; p; p = p->next) {
+		if (curt->k == TY_MAP) {
+			e->owners[e->nfields] = NULL;
+			e->fields[e->nfields++] = NULL;
+			cur = &t_string;
+			curt = cur;
+			/* a map's values are strings: nothing below them */
+			if (p->next) {
+				diag_error(p->next->loc, "`%s` is a string in a map; it has no fields", p->s);
+				return &t_error;
+			}
+			continue;
+		}
+		if (curt->k == TY_ARR) {
+			diag_error(p->loc, "`%s` comes after an array: use `for x in ...` or sum(...) "
+				"to reach the elements", p->s);
+			return &t_error;
+		}
+		if (curt->k != TY_OBJ) {
+			diag_error(p->loc, "`%s` is %s, which has no field `%s`",
+				e->nfields ? e->fields[e->nfields - 1]->name : "it", ck_type_name(curt), p->s);
+			return &t_error;
+		}
+		FieldDef *f = find_field(curt->obj, p->s);
+		if (!f) {
+			unknown(p->loc, "field", p->s, suggest_field(curt->obj, p->s));
+			return &t_error;
+		}
+		e->owners[e->nfields] = curt->obj;
+		e->fields[e->nfields++] = f;
+		cur = field_type(f);
+		curt = cur;
+	}
+	return cur;
+}
+
+static const struct {
+	const char *name;
+	int min, max;
+} functions[] = {
+	{ "lower", 1, 1 }, { "upper", 1, 1 }, { "trim", 1, 1 }, { "substr", 2, 3 },
+	{ "replace", 3, 3 }, { "len", 1, 1 }, { "date", 1, 1 }, { "datetime", 1, 1 },
+	{ "format_date", 2, 2 }, { "round", 2, 2 }, { "abs", 1, 1 }, { "default", 2, 2 },
+	{ "coalesce", 2, 16 }, { "sum", 2, 2 }, { "currency_places", 1, 1 },
+	{ "string", 1, 1 }, { "decimal", 1, 1 }, { "integer", 1, 1 },
+};
+
+static int
+want(Expr *a, Type *t, int ok, const char *fn, const char *what)
+{
+	if (t->k == TY_ERROR || t->k == TY_NULL || ok)
+		return 1;
+	diag_error(a->loc, "%s() takes %s here, not %s", fn, what, ck_type_name(t));
+	return 0;
+}
+
+static int
+valid_format(const char *f)
+{
+	for (; *f; f++) {
+		if (*f != '%')
+			continue;
+		f++;
+		if (!*f || !strchr("YmdHMSz%", *f))
+			return 0;
+	}
+	return 1;
+}
+
+static Type *
+call(Expr *e, Scope *s)
+{
+	int nargs = 0;
+	Expr *args[16];
+	for (Expr *a = e->args; a; a = a->next) {
+		if (nargs < 16)
+			args[nargs] = a;
+		nargs++;
+	}
+	size_t fi;
+	for (fi = 0; fi < sizeof functions / sizeof *functions; fi++)
+		if (strcmp(functions[fi].name, e->s) == 0)
+			break;
+	if (fi == sizeof functions / sizeof *functions) {
+		const char *cand[32];
+		int n = 0;
+		for (size_t i = 0; i < sizeof functions / sizeof *functions; i++)
+			cand[n++] = functions[i].name;
+		Table *t = find_table(e->s);
+		if (t)
+			diag_error(e->loc, "`%s` is a table: look a key up with `%s[key]`", e->s, e->s);
+		else if (find_entity(e->s))
+			diag_error(e->loc, "`%s` is an entity: write `ref %s(key)`", e->s, e->s);
+		else
+			unknown(e->loc, "function", e->s, diag_suggest(e->s, cand, n));
+		for (Expr *a = e->args; a; a = a->next)
+			expr(a, s);
+		return &t_error;
+	}
+	if (nargs < functions[fi].min || nargs > functions[fi].max) {
+		if (functions[fi].min == functions[fi].max)
+			diag_error(e->loc, "%s() takes %d argument%s, not %d", e->s, functions[fi].min,
+				functions[fi].min == 1 ? "" : "s", nargs);
+		else
+			diag_error(e->loc, "%s() takes %d to %d arguments, not %d", e->s,
+				functions[fi].min, functions[fi].max, nargs);
+		return &t_error;
+	}
+	const char *fn = e->s;
+	if (strcmp(fn, "sum") == 0) {
+		Type *at = expr(args[0], s);
+		if (at->k == TY_ERROR)
+			return &t_error;
+		if (at->k != TY_ARR || args[0]->k != E_PATH) {
+			diag_error(args[0]->loc, "sum() adds up over an array field, not %s",
+				ck_type_name(at));
+			return &t_error;
+		}
+		Scope inner = { NULL, NULL, NULL, s->depth + 1, s };
+		char *cname = ar_alloc(16);
+		snprintf(cname, 16, "e%d", ++cx.nvar);
+		inner.cname = cname;
+		e->var = cname;
+		e->helper = ++cx.nhelper;
+		Type *vt;
+		if (at->elem->k == TY_OBJ) {
+			inner.obj = at->elem->obj;
+			e->elem_obj = at->elem->obj;
+			vt = expr(args[1], &inner);
+		} else {
+			diag_error(args[0]->loc, "sum() needs an array of objects");
+			return &t_error;
+		}
+		if (!want(args[1], vt, numeric(vt), "sum", "a number"))
+			return &t_error;
+		return vt->k == TY_INT ? &t_int : &t_dec;
+	}
+	Type *t[16];
+	for (int i = 0; i < nargs && i < 16; i++)
+		t[i] = expr(args[i], s);
+	if (strcmp(fn, "lower") == 0 || strcmp(fn, "upper") == 0 || strcmp(fn, "trim") == 0) {
+		want(args[0], t[0], t[0]->k == TY_STRING, fn, "a string");
+		return &t_string;
+	}
+	if (strcmp(fn, "substr") == 0) {
+		want(args[0], t[0], t[0]->k == TY_STRING, fn, "a string");
+		for (int i = 1; i < nargs; i++)
+			want(args[i], t[i], t[i]->k == TY_INT, fn, "an integer");
+		return &t_string;
+	}
+	if (strcmp(fn, "replace") == 0) {
+		for (int i = 0; i < 3; i++)
+			want(args[i], t[i], t[i]->k == TY_STRING, fn, "strings");
+		if (args[1]->k == E_STR && args[1]->n == 0)
+			diag_error(args[1]->loc, "replace() of the empty string");
+		return &t_string;
+	}
+	if (strcmp(fn, "len") == 0) {
+		want(args[0], t[0], t[0]->k == TY_STRING || t[0]->k == TY_ARR, fn,
+			"a string or an array");
+		return &t_int;
+	}
+	if (strcmp(fn, "date") == 0) {
+		want(args[0], t[0], t[0]->k == TY_STRING || t[0]->k == TY_DATE ||
+			t[0]->k == TY_DATETIME, fn, "a string, date or datetime");
+		return &t_date;
+	}
+	if (strcmp(fn, "datetime") == 0) {
+		want(args[0], t[0], t[0]->k == TY_STRING || t[0]->k == TY_DATETIME, fn,
+			"a string or datetime");
+		return &t_datetime;
+	}
+	if (strcmp(fn, "format_date") == 0) {
+		want(args[0], t[0], t[0]->k == TY_DATE || t[0]->k == TY_DATETIME, fn,
+			"a date or datetime");
+		if (args[1]->k != E_STR)
+			diag_error(args[1]->loc, "format_date() takes its format as a string literal");
+		else if (!valid_format(args[1]->s))
+			diag_error(args[1]->loc, "format \"%s\": only %%Y %%m %%d %%H %%M %%S %%z "
+				"and %%%% are known", args[1]->s);
+		return &t_string;
+	}
+	if (strcmp(fn, "round") == 0) {
+		want(args[0], t[0], numeric(t[0]), fn, "a number");
+		want(args[1], t[1], t[1]->k == TY_INT, fn, "an integer number of places");
+		if (args[1]->k == E_INT) {
+			long v = strtol(args[1]->s, NULL, 10);
+			if (v < 0 || v > 18)
+				diag_error(args[1]->loc, "round() to %ld places: 0 to 18 are possible", v);
+		}
+		return &t_dec;
+	}
+	if (strcmp(fn, "abs") == 0) {
+		want(args[0], t[0], numeric(t[0]), fn, "a number");
+		return numeric(t[0]) ? t[0] : &t_dec;
+	}
+	if (strcmp(fn, "default") == 0 || strcmp(fn, "coalesce") == 0) {
+		Type *r = t[0];
+		for (int i = 1; i < nargs && i < 16; i++) {
+			Type *u = unify(r, t[i]);
+			if (!u) {
+				diag_error(args[i]->loc, "%s() mixes %s and %s", fn, ck_type_name(r),
+					ck_type_name(t[i]));
+				return &t_error;
+			}
+			r = u;
+		}
+		if (r->k == TY_OBJ || r->k == TY_ARR || r->k == TY_TRACKING) {
+			diag_error(e->loc, "%s() works on plain values, not %s", fn, ck_type_name(r));
+			return &t_error;
+		}
+		return r;
+	}
+	if (strcmp(fn, "currency_places") == 0) {
+		want(args[0], t[0], t[0]->k == TY_STRING, fn, "a currency code");
+		return &t_int;
+	}
+	if (strcmp(fn, "string") == 0) {
+		want(args[0], t[0], scalar(t[0]), fn, "a plain value");
+		return &t_string;
+	}
+	if (strcmp(fn, "decimal") == 0) {
+		want(args[0], t[0], t[0]->k == TY_STRING || numeric(t[0]), fn, "a string or number");
+		return &t_dec;
+	}
+	if (strcmp(fn, "integer") == 0) {
+		want(args[0], t[0], t[0]->k == TY_STRING || numeric(t[0]), fn, "a string or number");
+		return &t_int;
+	}
+	unreachable();
+	return &t_error;
+}
+
+/* The enum a key expression ranges over, if it is a field with one. */
+static StrList *
+domain_of(Expr *k)
+{
+	if (k->k == E_PATH && k->nfields > 0 && k->fields[k->nfields - 1])
+		return k->fields[k->nfields - 1]->enums;
+	return NULL;
+}
+
+static int
+table_has(Table *t, const char *key)
+{
+	for (Entry *e = t->entries; e; e = e->next)
+		if (strcmp(e->key, key) == 0)
+			return 1;
+	return 0;
+}
+
+/* A lookup whose miss is not handled: no `else`, and the key is not an
+ * enum the table covers. */
+static void
+check_miss(Table *t, Expr *key, Loc at)
+{
+	if (t->has_else || (key->ty && key->ty->k == TY_ERROR))
+		return;
+	StrList *dom = domain_of(key);
+	if (!dom) {
+		diag_error(at, "table `%s` has no `else`, and the key can hold values it does not "
+			"list: add `else => fail \"...\"` or a default", t->name);
+		diag_note(t->loc, "`%s` is declared here", t->name);
+		return;
+	}
+	for (; dom; dom = dom->next) {
+		if (!table_has(t, dom->s)) {
+			diag_error(at, "table `%s` has no `else` and no entry for \"%s\", which the key "
+				"can hold", t->name, dom->s);
+			diag_note(t->loc, "`%s` is declared here", t->name);
+			return;
+		}
+	}
+}
+
+static void
+check_decimal_literal(Expr *e)
+{
+	const char *s = e->s;
+	int digits = 0;
+	for (const char *p = s; *p; p++)
+		digits += *p >= '0' && *p <= '9';
+	const char *dot = strchr(s, '.');
+	if (digits > 18 || (dot && strlen(dot + 1) > 18))
+		diag_error(e->loc, "decimal `%s` has more than 18 digits", s);
+}
+
+static void
+check_int_literal(Expr *e)
+{
+	const char *s = e->s;
+	size_t n = strlen(s) - (s[0] == '-');
+	if (n > 19 || (n == 19 && strcmp(s + (s[0] == '-'), "9223372036854775807") > 0))
+		diag_error(e->loc, "integer `%s` is out of range", s);
+}
+
+static Type *
+expr(Expr *e, Scope *s)
+{
+	Type *t = &t_error;
+	switch (e->k) {
+	case E_STR: t = &t_string; break;
+	case E_INT: check_int_literal(e); t = &t_int; break;
+	case E_DEC: check_decimal_literal(e); t = &t_dec; break;
+	case E_BOOL: t = &t_bool; break;
+	case E_NULL: t = &t_null; break;
+	case E_PATH: t = path(e, s); break;
+	case E_NEG: {
+		Type *a = expr(e->a, s);
+		if (a->k != TY_ERROR && a->k != TY_NULL && !numeric(a))
+			diag_error(e->loc, "`-` needs a number, not %s", ck_type_name(a));
+		t = numeric(a) ? a : &t_dec;
+		break;
+	}
+	case E_NOT: {
+		Type *a = expr(e->a, s);
+		if (a->k != TY_ERROR && a->k != TY_BOOL)
+			diag_error(e->loc, "`not` needs a boolean, not %s", ck_type_name(a));
+		t = &t_bool;
+		break;
+	}
+	case E_BIN: {
+		Type *a = expr(e->a, s), *b = expr(e->b, s);
+		int err = a->k == TY_ERROR || b->k == TY_ERROR;
+		switch (e->op) {
+		case TK_AND: case TK_OR:
+			if (!err && (a->k != TY_BOOL || b->k != TY_BOOL))
+				diag_error(e->loc, "`%s` needs booleans, not %s and %s",
+					e->op == TK_AND ? "and" : "or", ck_type_name(a), ck_type_name(b));
+			t = &t_bool;
+			break;
+		case TK_EQ: case TK_NE: case TK_LT: case TK_LE: case TK_GT: case TK_GE:
+			if (!err && a->k != TY_NULL && b->k != TY_NULL) {
+				int ok = (numeric(a) && numeric(b)) || (a->k == b->k && scalar(a)) ||
+					 ((a->k == TY_DATE || a->k == TY_DATETIME) &&
+					  (b->k == TY_DATE || b->k == TY_DATETIME) && a->k == b->k);
+				if (!ok)
+					diag_error(e->loc, "cannot compare %s with %s", ck_type_name(a),
+						ck_type_name(b));
+				else if (a->k == TY_BOOL && e->op != TK_EQ && e->op != TK_NE)
+					diag_error(e->loc, "booleans have no order");
+			}
+			t = &t_bool;
+			break;
+		case TK_CONCAT:
+			if (!err && ((!scalar(a) && a->k != TY_NULL) || (!scalar(b) && b->k != TY_NULL)))
+				diag_error(e->loc, "`++` joins plain values, not %s and %s",
+					ck_type_name(a), ck_type_name(b));
+			t = &t_string;
+			break;
+		default: /* + - * / */
+			if (!err && ((!numeric(a) && a->k != TY_NULL) || (!numeric(b) && b->k != TY_NULL))) {
+				if (e->op == TK_PLUS && (a->k == TY_STRING || b->k == TY_STRING))
+					diag_error(e->loc, "`+` adds numbers; join strings with `++`");
+				else
+					diag_error(e->loc, "arithmetic needs numbers, not %s and %s",
+						ck_type_name(a), ck_type_name(b));
+			}
+			t = a->k == TY_INT && b->k == TY_INT && e->op != TK_SLASH ? &t_int : &t_dec;
+			break;
+		}
+		break;
+	}
+	case E_IF: {
+		Type *c = expr(e->a, s);
+		if (c->k != TY_ERROR && c->k != TY_BOOL)
+			diag_error(e->a->loc, "`if` needs a boolean condition, not %s", ck_type_name(c));
+		Type *x = expr(e->b, s), *y = expr(e->c, s);
+		t = unify(x, y);
+		if (!t) {
+			diag_error(e->loc, "the branches of `if` differ: %s and %s", ck_type_name(x),
+				ck_type_name(y));
+			t = &t_error;
+		}
+		break;
+	}
+	case E_CALL: t = call(e, s); break;
+	case E_LOOKUP: {
+		Table *tb = find_table(e->s);
+		Type *k = expr(e->a, s);
+		if (!tb) {
+			unknown(e->loc, "table", e->s, suggest_decl(D_TABLE, e->s, -1));
+			break;
+		}
+		tb->used = 1;
+		e->table = tb;
+		if (k->k != TY_ERROR && k->k != TY_NULL && k->k != TY_STRING && k->k != TY_INT)
+			diag_error(e->a->loc, "a table key is a string or an integer, not %s",
+				ck_type_name(k));
+		e->a->ty = k;
+		check_miss(tb, e->a, e->loc);
+		t = tb->vty ? tb->vty : &t_error;
+		break;
+	}
+	case E_REF: {
+		Entity *r = find_entity(e->s);
+		Type *k = expr(e->a, s);
+		if (!r) {
+			unknown(e->loc, "entity", e->s, suggest_decl(D_ENTITY, e->s, -1));
+			break;
+		}
+		e->ref = r;
+		if (k->k != TY_ERROR && k->k != TY_NULL && k->k != TY_STRING && k->k != TY_INT)
+			diag_error(e->a->loc, "a ref takes the source key of `%s`, not %s", r->name,
+				ck_type_name(k));
+		Entity *me = cx.ent;
+		int seen = 0;
+		for (int i = 0; i < me->ndeps; i++)
+			seen |= me->deps[i] == r;
+		if (!seen) {
+			if (me->ndeps == me->cap_deps) {
+				int cap = me->cap_deps ? me->cap_deps * 2 : 4;
+				Entity **nd = ar_alloc(sizeof *nd * (size_t)cap);
+				Expr **na = ar_alloc(sizeof *na * (size_t)cap);
+				if (me->ndeps) {
+					memcpy(nd, me->deps, sizeof *nd * (size_t)me->ndeps);
+					memcpy(na, me->dep_at, sizeof *na * (size_t)me->ndeps);
+				}
+				me->deps = nd;
+				me->dep_at = na;
+				me->cap_deps = cap;
+			}
+			me->dep_at[me->ndeps] = e;
+			me->deps[me->ndeps++] = r;
+		}
+		t = &t_string;
+		break;
+	}
+	case E_OBJ:
+		diag_error(e->loc, "an object `{ ... }` is written to an object field of the target");
+		break;
+	case E_ARR:
+	case E_FOR:
+		diag_error(e->loc, "an array is written to an array field of the target");
+		break;
+	}
+	e->ty = t;
+	return t;
+}
+
+/* ------------------------------------------------------------------ */
+/* writing to target fields                                            */
+/* ------------------------------------------------------------------ */
+
+static int
+in_enum(StrList *l, const char *s)
+{
+	for (; l; l = l->next)
+		if (strcmp(l->s, s) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+enum_error(FieldDef *f, Loc at, const char *v)
+{
+	const char *cand[MAXCAND];
+	int n = 0;
+	for (StrList *l = f->enums; l && n < MAXCAND; l = l->next)
+		cand[n++] = l->s;
+	const char *hint = diag_suggest(v, cand, n);
+	if (hint)
+		diag_error(at, "\"%s\" is not a valid `%s`; did you mean \"%s\"?", v, f->name, hint);
+	else
+		diag_error(at, "\"%s\" is not a valid `%s`", v, f->name);
+	diag_note(f->enums->loc, "`%s` takes these values", f->name);
+}
+
+/* Literal values that reach field f must be in its enum and fit its max. */
+static void
+check_values(FieldDef *f, Expr *e)
+{
+	if (!e || (!f->enums && !f->max))
+		return;
+	switch (e->k) {
+	case E_STR:
+		if (f->enums && !in_enum(f->enums, e->s))
+			enum_error(f, e->loc, e->s);
+		if (f->max && e->n > (size_t)f->max)
+			diag_error(e->loc, "`%s` holds at most %d characters", f->name, f->max);
+		break;
+	case E_IF:
+		check_values(f, e->b);
+		check_values(f, e->c);
+		break;
+	case E_CALL:
+		if (strcmp(e->s, "default") == 0 || strcmp(e->s, "coalesce") == 0)
+			for (Expr *a = e->args; a; a = a->next)
+				check_values(f, a);
+		break;
+	case E_LOOKUP:
+	case E_PATH:
+		if (e->table) {
+			for (Entry *x = e->table->entries; x; x = x->next)
+				check_values(f, x->val);
+			check_values(f, e->table->else_val);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static void body(ObjDef *tgt, Stmt *b, Scope *s, Loc at, int top);
+
+static const char *
+target_name(ObjDef *o)
+{
+	static char buf[200];
+	snprintf(buf, sizeof buf, "%s.%s", o->svc ? o->svc->name : "?", o->name);
+	return buf;
+}
+
+/* One element of an array literal written to an array of `et`. */
+static void
+element(Type *et, Expr *e, Scope *s)
+{
+	if (e->k == E_FOR) {
+		Type *at = expr(e->a, s);
+		e->ty = at;
+		if (at->k == TY_ERROR)
+			return;
+		if (at->k != TY_ARR || at->elem->k != TY_OBJ) {
+			diag_error(e->a->loc, "`for` walks an array of objects, and this is %s",
+				ck_type_name(at));
+			return;
+		}
+		if (et->k != TY_OBJ) {
+			diag_error(e->loc, "`for ... { }` builds objects, and the target wants %s",
+				ck_type_name(et));
+			return;
+		}
+		for (Scope *x = s; x; x = x->up)
+			if (x->var == e->s)
+				diag_warning(e->loc, "`%s` shadows the loop variable of an outer `for`", e->s);
+		char *cname = ar_alloc(64);
+		snprintf(cname, 64, "v_%s%d", e->s, ++cx.nvar);
+		e->var = cname;
+		e->elem_obj = at->elem->obj;
+		Scope inner = { e->s, at->elem->obj, cname, s->depth + 1, s };
+		if (e->when) {
+			Type *w = expr(e->when, &inner);
+			if (w->k != TY_ERROR && w->k != TY_BOOL)
+				diag_error(e->when->loc, "`when` needs a boolean, not %s", ck_type_name(w));
+		}
+		body(et->obj, e->body, &inner, e->loc, 0);
+		return;
+	}
+	if (e->when) {
+		Type *w = expr(e->when, s);
+		if (w->k != TY_ERROR && w->k != TY_BOOL)
+			diag_error(e->when->loc, "`when` needs a boolean, not %s", ck_type_name(w));
+	}
+	if (e->k == E_OBJ) {
+		if (et->k != TY_OBJ) {
+			diag_error(e->loc, "an object in an array of %s", ck_type_name(et));
+			return;
+		}
+		body(et->obj, e->body, s, e->loc, 0);
+		return;
+	}
+	Type *t = expr(e, s);
+	if (t->k == TY_TRACKING) {
+		if (et->k != TY_OBJ || !et->obj->trk_name)
+			diag_error(e->loc, "tracking category `%s` goes into an array of objects "
+				"marked `tracking(Name, Option)` in the schema", e->table->name);
+		return;
+	}
+	if (et->k == TY_OBJ) {
+		diag_error(e->loc, "the target wants objects here, not %s", ck_type_name(t));
+		return;
+	}
+	if (!assignable(et, t))
+		diag_error(e->loc, "cannot put %s in an array of %s", ck_type_name(t), ck_type_name(et));
+}
+
+static void
+assign(FieldDef *f, Expr *e, Scope *s)
+{
+	Type *ft = f->ty;
+	if (ft->k == TY_ERROR)
+		return;
+	if (ft->k == TY_OBJ) {
+		if (e->k == E_OBJ) {
+			body(ft->obj, e->body, s, e->loc, 0);
+			return;
+		}
+		Type *t = expr(e, s);
+		if (t->k != TY_ERROR && t->k != TY_NULL)
+			diag_error(e->loc, "`%s` is an object %s: write `%s = { ... }`", f->name,
+				ft->obj->name, f->name);
+		return;
+	}
+	if (ft->k == TY_ARR) {
+		if (e->k == E_FOR) {
+			element(ft->elem, e, s);
+			return;
+		}
+		if (e->k == E_ARR) {
+			for (Expr *x = e->args; x; x = x->next)
+				element(ft->elem, x, s);
+			return;
+		}
+		Type *t = expr(e, s);
+		if (t->k != TY_ERROR && t->k != TY_NULL)
+			diag_error(e->loc, "`%s` is %s: write `[ ... ]` or `for x in ... { }`", f->name,
+				ck_type_name(ft));
+		return;
+	}
+	if (e->k == E_OBJ || e->k == E_ARR || e->k == E_FOR) {
+		diag_error(e->loc, "`%s` is %s, not %s", f->name, ck_type_name(ft),
+			e->k == E_OBJ ? "an object" : "an array");
+		return;
+	}
+	Type *t = expr(e, s);
+	if (t->k == TY_TRACKING) {
+		diag_error(e->loc, "a tracking category goes into an array of tracking objects");
+		return;
+	}
+	if (!assignable(ft, t)) {
+		if (ft->k == TY_DATE && t->k == TY_DATETIME)
+			diag_error(e->loc, "`%s` is a date and this is a datetime: use date(...)", f->name);
+		else if (ft->k == TY_STRING && scalar(t))
+			diag_error(e->loc, "`%s` is a string and this is %s: use string(...)", f->name,
+				ck_type_name(t));
+		else
+			diag_error(e->loc, "cannot assign %s to `%s`, which is %s", ck_type_name(t),
+				f->name, ck_type_name(ft));
+		return;
+	}
+	check_values(f, e);
+}
+
+/* ------------------------------------------------------------------ */
+/* statements and policies                                             */
+/* ------------------------------------------------------------------ */
+
+static const char *
+cond_text(const Cond *c, char *buf, size_t n)
+{
+	switch (c->k) {
+	case C_HTTP:
+		if (c->lo == c->hi)
+			snprintf(buf, n, "http %d", c->lo);
+		else
+			snprintf(buf, n, "http %dxx", c->lo / 100);
+		break;
+	case C_TIMEOUT: snprintf(buf, n, "timeout"); break;
+	case C_NETWORK: snprintf(buf, n, "network"); break;
+	case C_INVALID: snprintf(buf, n, "invalid"); break;
+	case C_REF: snprintf(buf, n, "unresolved"); break;
+	}
+	return buf;
+}
+
+static const Cond *
+covering(Stmt *upto, Stmt *b, const Cond *c)
+{
+	for (Stmt *x = b; x && x != upto; x = x->next) {
+		if (x->k != S_ON)
+			continue;
+		for (const Cond *d = x->conds; d; d = d->next)
+			if (d->k == c->k && (c->k != C_HTTP || (d->lo <= c->lo && c->hi <= d->hi)))
+				return d;
+	}
+	return NULL;
+}
+
+static void
+policy(Stmt *st, Stmt *all)
+{
+	for (Cond *c = st->conds; c; c = c->next) {
+		for (Cond *d = st->conds; d != c; d = d->next)
+			if (d->k == c->k && (c->k != C_HTTP || (d->lo <= c->lo && c->hi <= d->hi))) {
+				diag_error(c->loc, "this condition is already in the list");
+				goto next;
+			}
+		const Cond *prev = covering(st, all, c);
+		if (prev) {
+			char b1[32], b2[32];
+			diag_error(c->loc, "policy can never fire: `%s` is already handled by `%s`",
+				cond_text(c, b1, sizeof b1), cond_text(prev, b2, sizeof b2));
+			diag_note(prev->loc, "handled here first");
+		}
+		if (st->act.k == A_RETRY && c->k == C_INVALID)
+			diag_error(c->loc, "an invalid record fails the same way every time: "
+				"retrying cannot help (use dead_letter or skip)");
+		if (st->act.k == A_RETRY && st->act.after_header && c->k != C_HTTP)
+			diag_error(c->loc, "only HTTP responses carry a Retry-After header");
+		if (c->k == C_HTTP && c->hi < 400)
+			diag_error(c->loc, "HTTP %d is not a failure", c->lo);
+	next:;
+	}
+	if (st->act.k == A_RETRY && st->act.has_then && st->act.then == A_RETRY)
+		unreachable();
+}
+
+static void
+body(ObjDef *tgt, Stmt *b, Scope *s, Loc at, int top)
+{
+	for (Stmt *st = b; st; st = st->next) {
+		switch (st->k) {
+		case S_ASSIGN: {
+			if (st->when) {
+				Type *w = expr(st->when, s);
+				if (w->k != TY_ERROR && w->k != TY_BOOL)
+					diag_error(st->when->loc, "`when` needs a boolean, not %s",
+						ck_type_name(w));
+			}
+			FieldDef *f = find_field(tgt, st->name);
+			if (!f) {
+				const char *hint = suggest_field(tgt, st->name);
+				if (hint)
+					diag_error(st->name_loc, "`%s` has no field `%s`; did you mean `%s`?",
+						target_name(tgt), st->name, hint);
+				else
+					diag_error(st->name_loc, "`%s` has no field `%s`", target_name(tgt),
+						st->name);
+				/* Still check the expression, for its own errors. */
+				if (st->e->k != E_OBJ && st->e->k != E_ARR && st->e->k != E_FOR)
+					expr(st->e, s);
+				break;
+			}
+			st->field = f;
+			for (Stmt *p = b; p != st; p = p->next) {
+				if (p->k == S_ASSIGN && p->field == f && !p->when && !st->when) {
+					diag_warning(st->name_loc, "`%s` is mapped twice; the last one wins",
+						f->name);
+					diag_note(p->name_loc, "first mapped here");
+					break;
+				}
+			}
+			assign(f, st->e, s);
+			break;
+		}
+		case S_CHECK: {
+			Type *t = expr(st->e, s);
+			if (st->tol) {
+				Type *tt = expr(st->tol, s);
+				if (st->e->k != E_BIN || st->e->op != TK_EQ)
+					diag_error(st->e->loc, "`within` goes with an `==` comparison");
+				else if (t->k != TY_ERROR && (!numeric(st->e->a->ty) || !numeric(st->e->b->ty)))
+					diag_error(st->e->loc, "`within` compares numbers");
+				if (tt->k != TY_ERROR && !numeric(tt))
+					diag_error(st->tol->loc, "a tolerance is a number, not %s",
+						ck_type_name(tt));
+			} else if (t->k != TY_ERROR && t->k != TY_BOOL) {
+				diag_error(st->e->loc, "`check` needs a boolean, not %s", ck_type_name(t));
+			}
+			break;
+		}
+		case S_MATCH: {
+			if (!top) {
+				diag_error(st->loc, "`match` belongs at the top of an entity");
+				break;
+			}
+			FieldDef *f = find_field(tgt, st->name);
+			if (!f) {
+				unknown(st->name_loc, "field", st->name, suggest_field(tgt, st->name));
+				break;
+			}
+			st->field = f;
+			for (Stmt *p = b; p != st; p = p->next)
+				if (p->k == S_MATCH)
+					diag_error(st->loc, "an entity has one `match`");
+			Type *t = expr(st->e, s);
+			if (!scalar(f->ty))
+				diag_error(st->name_loc, "`match` compares a plain field, and `%s` is %s",
+					f->name, ck_type_name(f->ty));
+			else if (!assignable(f->ty, t))
+				diag_error(st->e->loc, "cannot match %s against `%s`, which is %s",
+					ck_type_name(t), f->name, ck_type_name(f->ty));
+			break;
+		}
+		case S_ON:
+			if (!top) {
+				diag_error(st->loc, "`on` policies belong at the top of an entity");
+				break;
+			}
+			policy(st, b);
+			break;
+		}
+	}
+	for (FieldDef *f = tgt->fields; f; f = f->next) {
+		if (!f->required)
+			continue;
+		int mapped = 0;
+		for (Stmt *st = b; st; st = st->next)
+			mapped |= st->k == S_ASSIGN && st->field == f;
+		if (!mapped) {
+			diag_error(at, "required field `%s` of `%s` is not mapped", f->name,
+				target_name(tgt));
+			diag_note(f->loc, "`%s` is declared required here", f->name);
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* tables                                                              */
+/* ------------------------------------------------------------------ */
+
+static void
+check_table(Table *t)
+{
+	Type *vt = NULL;
+	for (Entry *e = t->entries; e; e = e->next) {
+		for (Entry *p = t->entries; p != e; p = p->next) {
+			if (strcmp(p->key, e->key) == 0) {
+				diag_error(e->loc, "duplicate key \"%s\" in table `%s`", e->key, t->name);
+				diag_note(p->loc, "\"%s\" first appears here", e->key);
+				break;
+			}
+		}
+	}
+	Expr *vals[2] = { NULL, t->else_val };
+	for (Entry *e = t->entries;; e = e->next) {
+		Expr *v = e ? e->val : vals[1];
+		if (v) {
+			Type *x = expr(v, NULL);
+			if (!vt) {
+				vt = x;
+			} else {
+				Type *u = unify(vt, x);
+				if (!u) {
+					diag_error(v->loc, "table `%s` mixes %s and %s values", t->name,
+						ck_type_name(vt), ck_type_name(x));
+					vt = &t_error;
+				} else {
+					vt = u;
+				}
+			}
+		}
+		if (!e)
+			break;
+	}
+	if (!t->entries && !t->has_else)
+		diag_error(t->loc, "table `%s` is empty", t->name);
+	t->vty = vt ? vt : &t_null;
+	if (t->kind != T_TABLE && vt && vt->k != TY_STRING && vt->k != TY_NULL &&
+	    vt->k != TY_ERROR)
+		diag_error(t->loc, "a %s maps to strings, not %s",
+			t->kind == T_TRACKING ? "tracking category" : "dimension", ck_type_name(vt));
+}
+
+/* ------------------------------------------------------------------ */
+/* entities                                                            */
+/* ------------------------------------------------------------------ */
+
+static Coll *
+find_coll(Service *s, const char *name)
+{
+	for (Coll *c = s->colls; c; c = c->next)
+		if (c->name == name)
+			return c;
+	return NULL;
+}
+
+static Endpoint *
+endpoint_named(const char *alias, Loc at)
+{
+	Pair *p = prog->pair;
+	if (!p)
+		return NULL;
+	for (Endpoint *e = p->eps; e; e = e->next)
+		if (e->alias == alias)
+			return e;
+	const char *cand[2];
+	int n = 0;
+	for (Endpoint *e = p->eps; e && n < 2; e = e->next)
+		cand[n++] = e->alias;
+	unknown(at, "service", alias, diag_suggest(alias, cand, n));
+	return NULL;
+}
+
+static void
+check_entity(Entity *en)
+{
+	cx.ent = en;
+	cx.nhelper = 0;
+	cx.nvar = 0;
+	for (Decl *d = prog->decls; d; d = d->next) {
+		if (d->k == D_ENTITY && d->u.ent == en)
+			break;
+		if (d->k == D_ENTITY && d->u.ent->name == en->name) {
+			diag_error(en->loc, "entity `%s` is declared twice", en->name);
+			diag_note(d->u.ent->loc, "first declared here");
+		}
+	}
+	en->src_ep = endpoint_named(en->src_alias, en->src_loc);
+	en->tgt_ep = endpoint_named(en->tgt_alias, en->tgt_loc);
+	if (en->src_ep && en->tgt_ep && en->src_ep == en->tgt_ep)
+		diag_error(en->tgt_loc, "an entity maps from one service of the pair to the other");
+	if (en->src_ep && en->src_ep->svc) {
+		Coll *c = find_coll(en->src_ep->svc, en->src_coll);
+		if (!c) {
+			const char *cand[MAXCAND];
+			int n = 0;
+			for (Coll *x = en->src_ep->svc->colls; x && n < MAXCAND; x = x->next)
+				cand[n++] = x->name;
+			unknown(en->coll_loc, "collection", en->src_coll,
+				diag_suggest(en->src_coll, cand, n));
+		} else {
+			en->src = c->obj;
+		}
+	}
+	if (en->tgt_ep && en->tgt_ep->svc) {
+		en->tgt = find_obj(en->tgt_ep->svc, en->tgt_type);
+		if (!en->tgt) {
+			const char *cand[MAXCAND];
+			int n = 0;
+			for (ObjDef *x = en->tgt_ep->svc->objs; x && n < MAXCAND; x = x->next)
+				cand[n++] = x->name;
+			unknown(en->type_loc, "object", en->tgt_type, diag_suggest(en->tgt_type, cand, n));
+		}
+	}
+	for (Trigger *t = en->triggers; t; t = t->next)
+		if (t->is_poll && t->every_ms < 1000)
+			diag_error(t->loc, "polling more often than every second would exhaust the "
+				"service's rate limits");
+	if (!en->src)
+		return;
+	Scope root = { NULL, en->src, "r", 0, NULL };
+	Type *kt = expr(en->key, &root);
+	if (kt->k != TY_ERROR && kt->k != TY_STRING && kt->k != TY_INT)
+		diag_error(en->key->loc, "a key is a string or an integer, not %s", ck_type_name(kt));
+	if (en->filter) {
+		Type *w = expr(en->filter, &root);
+		if (w->k != TY_ERROR && w->k != TY_BOOL)
+			diag_error(en->filter->loc, "`when` needs a boolean, not %s", ck_type_name(w));
+	}
+	if (en->tgt)
+		body(en->tgt, en->body, &root, en->loc, 1);
+}
+
+/* Depth-first search for cycles between entities; on the way out, the
+ * entities land in dependency order (referenced ones first). */
+static int
+visit(Entity *e, Entity **stack, int depth)
+{
+	if (e->mark == 2)
+		return 1;
+	if (e->mark == 1) {
+		int i = depth - 1;
+		while (i > 0 && stack[i] != e)
+			i--;
+		Buf b = { 0 };
+		for (int j = i; j < depth; j++)
+			buf_printf(&b, "%s -> ", stack[j]->name);
+		buf_printf(&b, "%s", e->name);
+		Entity *from = stack[depth - 1];
+		Loc at = from->loc;
+		for (int k = 0; k < from->ndeps; k++)
+			if (from->deps[k] == e)
+				at = from->dep_at[k]->loc;
+		diag_error(at, "entities reference each other in a cycle: %s", b.p);
+		buf_free(&b);
+		return 0;
+	}
+	e->mark = 1;
+	stack[depth] = e;
+	for (int i = 0; i < e->ndeps; i++)
+		if (!visit(e->deps[i], stack, depth + 1))
+			return 0;
+	e->mark = 2;
+	prog->order[prog->nent++] = e;
+	return 1;
+}
+
+void
+ck_check(Program *p)
+{
+	prog = p;
+	for (Decl *d = p->decls; d; d = d->next) {
+		if (d->k == D_SERVICE) {
+			for (Decl *e = p->decls; e != d; e = e->next)
+				if (e->k == D_SERVICE && e->u.svc->name == d->u.svc->name) {
+					diag_error(d->u.svc->loc, "service `%s` is declared twice",
+						d->u.svc->name);
+					diag_note(e->u.svc->loc, "first declared here");
+				}
+			check_service(d->u.svc);
+		}
+	}
+	check_pair();
+	for (Decl *d = p->decls; d; d = d->next) {
+		if (d->k != D_TABLE)
+			continue;
+		for (Decl *e = p->decls; e != d; e = e->next)
+			if (e->k == D_TABLE && e->u.table->name == d->u.table->name) {
+				diag_error(d->u.table->loc, "table `%s` is declared twice", d->u.table->name);
+				diag_note(e->u.table->loc, "first declared here");
+			}
+		check_table(d->u.table);
+	}
+	int n = 0;
+	for (Decl *d = p->decls; d; d = d->next)
+		if (d->k == D_ENTITY) {
+			check_entity(d->u.ent);
+			n++;
+		}
+	p->order = ar_alloc(sizeof *p->order * (size_t)(n + 1));
+	Entity **stack = ar_alloc(sizeof *stack * (size_t)(n + 1));
+	for (Decl *d = p->decls; d; d = d->next)
+		if (d->k == D_ENTITY && !visit(d->u.ent, stack, 0))
+			break;
+	for (Decl *d = p->decls; d; d = d->next)
+		if (d->k == D_TABLE && !d->u.table->used && !d->u.table->loc.file->is_schema)
+			diag_warning(d->u.table->loc, "table `%s` is never used", d->u.table->name);
+}
+
+/* ------------------------------------------------------------------ */
+/* --dump=ast                                                          */
+/* ------------------------------------------------------------------ */
+
+static void
+dump_expr(const Expr *e, FILE *out)
+{
+	static const char *const kinds[] = {
+		"str", "int", "dec", "bool", "null", "path", "bin", "neg", "not", "if", "call",
+		"lookup", "ref", "obj", "arr", "for",
+	};
+	fprintf(out, "(%s", kinds[e->k]);
+	if (e->k == E_PATH)
+		for (StrList *s = e->path; s; s = s->next)
+			fprintf(out, " %s", s->s);
+	else if (e->k == E_BIN)
+		fprintf(out, " %s", lx_token_name(e->op));
+	else if (e->s)
+		fprintf(out, " \"%s\"", e->s);
+	if (e->a) { fputc(' ', out); dump_expr(e->a, out); }
+	if (e->b) { fputc(' ', out); dump_expr(e->b, out); }
+	if (e->c) { fputc(' ', out); dump_expr(e->c, out); }
+	for (const Expr *a = e->args; a; a = a->next) {
+		fputc(' ', out);
+		dump_expr(a, out);
+	}
+	if (e->body)
+		fputs(" {...}", out);
+	fputc(')', out);
+}
+
+void
+ck_dump_ast(const Program *p, FILE *out)
+{
+	for (const Decl *d = p->decls; d; d = d->next) {
+		switch (d->k) {
+		case D_SERVICE:
+			fprintf(out, "service %s\n", d->u.svc->name);
+			for (ObjDef *o = d->u.svc->objs; o; o = o->next) {
+				fprintf(out, "  object %s\n", o->name);
+				for (FieldDef *f = o->fields; f; f = f->next)
+					fprintf(out, "    %s: %s%s\n", f->name, f->ty->name ? f->ty->name : "[..]",
+						f->required ? " required" : "");
+			}
+			break;
+		case D_PAIR:
+			fprintf(out, "pair %s\n", d->u.pair->name);
+			break;
+		case D_TABLE:
+			fprintf(out, "table %s\n", d->u.table->name);
+			for (Entry *e = d->u.table->entries; e; e = e->next) {
+				fprintf(out, "  \"%s\" => ", e->key);
+				dump_expr(e->val, out);
+				fputc('\n', out);
+			}
+			break;
+		case D_ENTITY:
+			fprintf(out, "entity %s: %s.%s -> %s.%s\n", d->u.ent->name, d->u.ent->src_alias,
+				d->u.ent->src_coll, d->u.ent->tgt_alias, d->u.ent->tgt_type);
+			for (Stmt *s = d->u.ent->body; s; s = s->next) {
+				fprintf(out, "  %d:%s ", s->loc.line, s->name ? s->name : "-");
+				if (s->e)
+					dump_expr(s->e, out);
+				fputc('\n', out);
+			}
+			break;
+		}
+	}
+}

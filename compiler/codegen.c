@@ -1,0 +1,964 @@
+/*
+ * codegen.c - writes the checked program as readable, deterministic C.
+ *
+ * Layout of a generated file, in this order, each behind a banner:
+ *   the tables (sorted static const arrays, searched by bisection),
+ *   the source accessors (every read of an input field goes through one,
+ *     so a later compiler can swap in a scanner without touching the rest),
+ *   per entity: its helper functions (sum) then its map function,
+ *   the program descriptor the runtime reads.
+ * Output follows the .map's declaration order; accessors are sorted by
+ * name.  No dates, no absolute paths: the same .map gives the same bytes.
+ * Every field write carries a comment naming its file.map:LINE.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mapc.h"
+#include "parser.h"
+
+static const Program *prog;
+static const char *map_name; /* the .map file's base name */
+
+/* ---- accessors used, collected while emitting ---- */
+
+typedef struct {
+	const ObjDef *obj;
+	const FieldDef *f;
+	char name[160];
+} Acc;
+
+static Acc *accs;
+static int naccs, capaccs;
+
+static const char *
+base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? s + 1 : path;
+}
+
+/* A C string literal: escapes quotes, backslashes, controls and `?` (so
+ * that no trigraph can form); UTF-8 passes through. */
+static void
+cstr(Buf *b, const char *s, size_t n)
+{
+	buf_put(b, "\"", 1);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\')
+			buf_printf(b, "\\%c", c);
+		else if (c == '\n')
+			buf_puts(b, "\\n");
+		else if (c == '\t')
+			buf_puts(b, "\\t");
+		else if (c < 0x20 || c == 0x7F)
+			buf_printf(b, "\\%03o", c);
+		else if (c == '?')
+			buf_puts(b, "\\?");
+		else
+			buf_put(b, (const char *)&c, 1);
+	}
+	buf_put(b, "\"", 1);
+}
+
+static void
+cstrz(Buf *b, const char *s)
+{
+	cstr(b, s, strlen(s));
+}
+
+/* A comment-safe copy of text (no comment terminators). */
+static void
+ctext(Buf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (s[0] == '*' && s[1] == '/')
+			buf_puts(b, "* /");
+		else if (*s == '\n')
+			buf_puts(b, " ");
+		else
+			buf_put(b, s, 1);
+		if (s[0] == '*' && s[1] == '/')
+			s++;
+	}
+}
+
+static const char *
+kind_of(const Type *t)
+{
+	switch (t->k) {
+	case TY_STRING: return "MW_STR";
+	case TY_INT: return "MW_INT";
+	case TY_DEC: case TY_MONEY: return "MW_DEC";
+	case TY_BOOL: return "MW_BOOL";
+	case TY_DATE: return "MW_DATE";
+	case TY_DATETIME: return "MW_DATETIME";
+	case TY_OBJ: case TY_MAP: return "MW_OBJ";
+	case TY_ARR: return "MW_ARR";
+	default: return "MW_MISSING";
+	}
+}
+
+static const char *
+accessor(const ObjDef *o, const FieldDef *f)
+{
+	for (int i = 0; i < naccs; i++)
+		if (accs[i].obj == o && accs[i].f == f)
+			return accs[i].name;
+	if (naccs == capaccs) {
+		capaccs = capaccs ? capaccs * 2 : 32;
+		accs = realloc(accs, sizeof *accs * (size_t)capaccs);
+		if (!accs)
+			abort();
+	}
+	Acc *a = &accs[naccs++];
+	a->obj = o;
+	a->f = f;
+	snprintf(a->name, sizeof a->name, "in_%s_%s", o->name, f->name);
+	return a->name;
+}
+
+static int
+acc_cmp(const void *x, const void *y)
+{
+	const Acc *a = x, *b = y;
+	return strcmp(a->name, b->name);
+}
+
+/* ------------------------------------------------------------------ */
+/* expressions                                                         */
+/* ------------------------------------------------------------------ */
+
+typedef struct Env {
+	const char *cname;
+	const struct Env *up;
+	int depth;
+} Env;
+
+static Buf helpers; /* sum() helpers of the entity being written */
+static const Entity *cur_ent;
+
+static void expr(Buf *b, const Expr *e, const Env *env);
+
+static const char *
+env_at(const Env *env, int depth)
+{
+	for (; env; env = env->up)
+		if (env->depth == depth)
+			return env->cname;
+	unreachable();
+	return "r";
+}
+
+static void
+params(Buf *b, const Env *env, int with_types)
+{
+	/* outermost first */
+	const char *names[64];
+	int n = 0;
+	for (const Env *x = env; x && n < 64; x = x->up)
+		names[n++] = x->cname;
+	for (int i = n - 1; i >= 0; i--)
+		buf_printf(b, ", %s%s", with_types ? "mw_val " : "", names[i]);
+}
+
+static void
+path(Buf *b, const Expr *e, const Env *env)
+{
+	if (e->table) { /* a tracking category or dimension */
+		buf_printf(b, "mw_lookup(c, &tbl_%s, ", e->table->name);
+		path(b, e->a, env);
+		buf_puts(b, ")");
+		return;
+	}
+	/* Innermost call first: in_B(c, in_A(c, r)) for a.b */
+	for (int i = e->nfields - 1; i >= 0; i--) {
+		if (e->fields[i])
+			buf_printf(b, "%s(c, ", accessor(e->owners[i], e->fields[i]));
+		else
+			buf_puts(b, "mw_get(c, ");
+	}
+	buf_puts(b, env_at(env, e->bind));
+	const StrList *s = e->path;
+	/* skip the loop variable's own name */
+	if (e->nfields > 0) {
+		int n = 0;
+		for (const StrList *q = s; q; q = q->next)
+			n++;
+		for (int skip = n - e->nfields; skip > 0; skip--)
+			s = s->next;
+	}
+	for (int i = 0; i < e->nfields; i++, s = s->next) {
+		if (e->fields[i]) {
+			buf_puts(b, ")");
+		} else {
+			buf_puts(b, ", ");
+			cstrz(b, s->s);
+			buf_puts(b, ", MW_STR, 0)");
+		}
+	}
+}
+
+static void
+decimal_literal(Buf *b, const char *s)
+{
+	char digits[40];
+	int n = 0, scale = 0, seen_dot = 0, neg = 0;
+	for (const char *p = s; *p && n < 38; p++) {
+		if (*p == '-')
+			neg = 1;
+		else if (*p == '.')
+			seen_dot = 1;
+		else {
+			digits[n++] = *p;
+			scale += seen_dot;
+		}
+	}
+	digits[n] = 0;
+	/* strip leading zeros of the unit count, keep at least one digit */
+	const char *d = digits;
+	while (d[0] == '0' && d[1])
+		d++;
+	buf_printf(b, "MW_D(%s%s, %d)", neg ? "-" : "", d, scale);
+}
+
+static const char *
+binop_fn(int op)
+{
+	switch (op) {
+	case TK_EQ: return "mw_eq";
+	case TK_NE: return "mw_ne";
+	case TK_LT: return "mw_lt";
+	case TK_LE: return "mw_le";
+	case TK_GT: return "mw_gt";
+	case TK_GE: return "mw_ge";
+	case TK_CONCAT: return "mw_concat";
+	case TK_PLUS: return "mw_add";
+	case TK_MINUS: return "mw_sub";
+	case TK_STAR: return "mw_mul";
+	case TK_SLASH: return "mw_div";
+	}
+	unreachable();
+	return NULL;
+}
+
+/* sum(arr, e): a helper that walks the array. */
+static void
+sum_helper(Buf *b, const Expr *e, const Env *env)
+{
+	char name[160];
+	snprintf(name, sizeof name, "%s_sum%d", cur_ent->name, e->helper);
+	Env inner = { e->var, env, env->depth + 1 };
+	Buf body = { 0 };
+	expr(&body, e->args->next, &inner);
+	Buf arr = { 0 };
+	expr(&arr, e->args, env);
+	Buf h = { 0 };
+	buf_printf(&h, "/* %s:%d: sum(...) */\nstatic mw_val\n%s(mw_ctx *c", map_name, e->loc.line,
+		name);
+	params(&h, env, 1);
+	buf_printf(&h, ")\n{\n\tmw_val acc = MW_I(0), %s;\n\tmw_iter it;\n\n", e->var);
+	buf_printf(&h, "\tmw_iter_init(c, &it, %s);\n", arr.p);
+	buf_printf(&h, "\twhile (mw_iter_next(c, &it, &%s))\n\t\tacc = mw_add(c, acc, %s);\n",
+		e->var, body.p);
+	buf_puts(&h, "\treturn acc;\n}\n\n");
+	buf_put(&helpers, h.p, h.len);
+	buf_free(&h);
+	buf_free(&body);
+	buf_free(&arr);
+	buf_printf(b, "%s(c", name);
+	params(b, env, 0);
+	buf_puts(b, ")");
+}
+
+static void
+call(Buf *b, const Expr *e, const Env *env)
+{
+	const char *fn = e->s;
+	if (strcmp(fn, "sum") == 0) {
+		sum_helper(b, e, env);
+		return;
+	}
+	if (strcmp(fn, "default") == 0 || strcmp(fn, "coalesce") == 0) {
+		/* coalesce(a, b, c) = mw_coalesce(a, mw_coalesce(b, c)) */
+		int n = 0;
+		for (const Expr *a = e->args; a; a = a->next, n++) {
+			if (a->next) {
+				buf_puts(b, "mw_coalesce(");
+				expr(b, a, env);
+				buf_puts(b, ", ");
+			} else {
+				expr(b, a, env);
+			}
+		}
+		for (int i = 1; i < n; i++)
+			buf_puts(b, ")");
+		return;
+	}
+	buf_printf(b, "mw_fn_%s(c", fn);
+	int n = 0;
+	for (const Expr *a = e->args; a; a = a->next, n++) {
+		buf_puts(b, ", ");
+		expr(b, a, env);
+	}
+	if (strcmp(fn, "substr") == 0 && n == 2)
+		buf_puts(b, ", MW_NULLV");
+	buf_puts(b, ")");
+}
+
+static void
+expr(Buf *b, const Expr *e, const Env *env)
+{
+	switch (e->k) {
+	case E_STR:
+		buf_puts(b, "MW_S(");
+		cstr(b, e->s, e->n);
+		buf_puts(b, ")");
+		break;
+	case E_INT:
+		buf_printf(b, "MW_I(%s)", e->s);
+		break;
+	case E_DEC:
+		decimal_literal(b, e->s);
+		break;
+	case E_BOOL:
+		buf_printf(b, "MW_B(%d)", strcmp(e->s, "true") == 0);
+		break;
+	case E_NULL:
+		buf_puts(b, "MW_NULLV");
+		break;
+	case E_PATH:
+		path(b, e, env);
+		break;
+	case E_NEG:
+		buf_puts(b, "mw_neg(c, ");
+		expr(b, e->a, env);
+		buf_puts(b, ")");
+		break;
+	case E_NOT:
+		buf_puts(b, "mw_not(c, ");
+		expr(b, e->a, env);
+		buf_puts(b, ")");
+		break;
+	case E_BIN:
+		if (e->op == TK_AND || e->op == TK_OR) {
+			/* short-circuit, as the language promises */
+			buf_puts(b, "(mw_truthy(c, ");
+			expr(b, e->a, env);
+			if (e->op == TK_AND) {
+				buf_puts(b, ") ? ");
+				expr(b, e->b, env);
+				buf_puts(b, " : MW_B(0))");
+			} else {
+				buf_puts(b, ") ? MW_B(1) : ");
+				expr(b, e->b, env);
+				buf_puts(b, ")");
+			}
+			break;
+		}
+		buf_printf(b, "%s(c, ", binop_fn(e->op));
+		expr(b, e->a, env);
+		buf_puts(b, ", ");
+		expr(b, e->b, env);
+		buf_puts(b, ")");
+		break;
+	case E_IF:
+		buf_puts(b, "(mw_truthy(c, ");
+		expr(b, e->a, env);
+		buf_puts(b, ") ? ");
+		expr(b, e->b, env);
+		buf_puts(b, " : ");
+		expr(b, e->c, env);
+		buf_puts(b, ")");
+		break;
+	case E_CALL:
+		call(b, e, env);
+		break;
+	case E_LOOKUP:
+		buf_printf(b, "mw_lookup(c, &tbl_%s, ", e->table->name);
+		expr(b, e->a, env);
+		buf_puts(b, ")");
+		break;
+	case E_REF:
+		buf_puts(b, "mw_ref(c, ");
+		cstrz(b, e->ref->name);
+		buf_puts(b, ", ");
+		expr(b, e->a, env);
+		buf_puts(b, ")");
+		break;
+	case E_OBJ:
+	case E_ARR:
+	case E_FOR:
+		unreachable();
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* statements                                                          */
+/* ------------------------------------------------------------------ */
+
+static void
+ind(Buf *b, int n)
+{
+	for (int i = 0; i < n; i++)
+		buf_put(b, "\t", 1);
+}
+
+static void body(Buf *b, const Stmt *st, const Env *env, int in);
+
+static void
+field_line(Buf *b, const char *name, const Loc *at, int in)
+{
+	ind(b, in);
+	buf_puts(b, "mw_field(c, ");
+	cstrz(b, name);
+	buf_printf(b, ", %d); /* %s:%d */\n", at->line, map_name, at->line);
+}
+
+static void
+tracking_elem(Buf *b, const Expr *e, const Env *env, const ObjDef *elem, int in)
+{
+	ind(b, in);
+	buf_puts(b, "{\n");
+	ind(b, in + 1);
+	buf_puts(b, "mw_val opt = ");
+	path(b, e, env);
+	buf_puts(b, ";\n\n");
+	ind(b, in + 1);
+	buf_puts(b, "if (!mw_is_null(opt)) {\n");
+	ind(b, in + 2);
+	buf_puts(b, "mw_obj_begin(c);\n");
+	field_line(b, elem->trk_name, &e->loc, in + 2);
+	ind(b, in + 2);
+	buf_puts(b, "mw_put(c, MW_S(");
+	cstrz(b, e->table->category);
+	buf_puts(b, "), 0);\n");
+	field_line(b, elem->trk_opt, &e->loc, in + 2);
+	ind(b, in + 2);
+	buf_puts(b, "mw_put(c, opt, 0);\n");
+	ind(b, in + 2);
+	buf_puts(b, "mw_obj_end(c);\n");
+	ind(b, in + 1);
+	buf_puts(b, "}\n");
+	ind(b, in);
+	buf_puts(b, "}\n");
+}
+
+static void
+element(Buf *b, const Expr *e, const Type *et, const Env *env, int in)
+{
+	if (e->k == E_FOR) {
+		Env inner = { e->var, env, env->depth + 1 };
+		ind(b, in);
+		buf_puts(b, "{\n");
+		ind(b, in + 1);
+		buf_printf(b, "mw_iter it_%s;\n", e->var);
+		ind(b, in + 1);
+		buf_printf(b, "mw_val %s;\n\n", e->var);
+		ind(b, in + 1);
+		buf_printf(b, "mw_iter_init(c, &it_%s, ", e->var);
+		expr(b, e->a, env);
+		buf_puts(b, ");\n");
+		ind(b, in + 1);
+		buf_printf(b, "while (mw_iter_next(c, &it_%s, &%s)) {\n", e->var, e->var);
+		if (e->when) {
+			ind(b, in + 2);
+			buf_printf(b, "mw_line(c, %d); /* %s:%d: when */\n", e->when->loc.line, map_name,
+				e->when->loc.line);
+			ind(b, in + 2);
+			buf_puts(b, "if (!mw_truthy(c, ");
+			expr(b, e->when, &inner);
+			buf_puts(b, "))\n");
+			ind(b, in + 3);
+			buf_puts(b, "continue;\n");
+		}
+		ind(b, in + 2);
+		buf_puts(b, "mw_obj_begin(c);\n");
+		body(b, e->body, &inner, in + 2);
+		ind(b, in + 2);
+		buf_puts(b, "mw_obj_end(c);\n");
+		ind(b, in + 2);
+		buf_puts(b, "if (mw_failed(c))\n");
+		ind(b, in + 3);
+		buf_puts(b, "return -1;\n");
+		ind(b, in + 1);
+		buf_puts(b, "}\n");
+		ind(b, in);
+		buf_puts(b, "}\n");
+		return;
+	}
+	if (e->when) {
+		ind(b, in);
+		buf_puts(b, "if (mw_truthy(c, ");
+		expr(b, e->when, env);
+		buf_puts(b, ")) {\n");
+		in++;
+	}
+	if (e->k == E_OBJ) {
+		ind(b, in);
+		buf_puts(b, "mw_obj_begin(c);\n");
+		body(b, e->body, env, in);
+		ind(b, in);
+		buf_puts(b, "mw_obj_end(c);\n");
+	} else if (e->ty && e->ty->k == TY_TRACKING) {
+		tracking_elem(b, e, env, et->obj, in);
+	} else {
+		ind(b, in);
+		buf_puts(b, "mw_elem(c, ");
+		expr(b, e, env);
+		buf_puts(b, ");\n");
+	}
+	if (e->when) {
+		in--;
+		ind(b, in);
+		buf_puts(b, "}\n");
+	}
+}
+
+static void
+assign(Buf *b, const Stmt *st, const Env *env, int in)
+{
+	const FieldDef *f = st->field;
+	const Expr *e = st->e;
+	if (st->when) {
+		ind(b, in);
+		buf_printf(b, "mw_line(c, %d);\n", st->loc.line);
+		ind(b, in);
+		buf_puts(b, "if (mw_truthy(c, ");
+		expr(b, st->when, env);
+		buf_puts(b, ")) {\n");
+		in++;
+	}
+	field_line(b, f->name, &st->loc, in);
+	if (f->ty->k == TY_OBJ && e->k == E_OBJ) {
+		ind(b, in);
+		buf_puts(b, "mw_obj_begin(c);\n");
+		body(b, e->body, env, in);
+		ind(b, in);
+		buf_puts(b, "mw_obj_end(c);\n");
+	} else if (f->ty->k == TY_ARR && (e->k == E_ARR || e->k == E_FOR)) {
+		const Type *et = f->ty->elem;
+		ind(b, in);
+		buf_puts(b, "mw_arr_begin(c, ");
+		if (et->k == TY_OBJ)
+			cstrz(b, et->obj->name);
+		else
+			buf_puts(b, "\"item\"");
+		buf_puts(b, ");\n");
+		if (e->k == E_FOR)
+			element(b, e, et, env, in);
+		else
+			for (const Expr *x = e->args; x; x = x->next)
+				element(b, x, et, env, in);
+		ind(b, in);
+		buf_puts(b, "mw_arr_end(c);\n");
+	} else {
+		ind(b, in);
+		buf_puts(b, "mw_put(c, ");
+		expr(b, e, env);
+		buf_printf(b, ", %d);\n", f->required);
+	}
+	if (st->when) {
+		in--;
+		ind(b, in);
+		buf_puts(b, "}\n");
+	}
+}
+
+static void
+body(Buf *b, const Stmt *st, const Env *env, int in)
+{
+	for (; st; st = st->next) {
+		switch (st->k) {
+		case S_ASSIGN:
+			assign(b, st, env, in);
+			break;
+		case S_CHECK:
+			ind(b, in);
+			buf_printf(b, "mw_line(c, %d); /* %s:%d: check */\n", st->loc.line, map_name,
+				st->loc.line);
+			ind(b, in);
+			buf_puts(b, "if (!mw_truthy(c, ");
+			if (st->tol) {
+				buf_puts(b, "mw_within(c, ");
+				expr(b, st->e->a, env);
+				buf_puts(b, ", ");
+				expr(b, st->e->b, env);
+				buf_puts(b, ", ");
+				expr(b, st->tol, env);
+				buf_puts(b, ")");
+			} else {
+				expr(b, st->e, env);
+			}
+			buf_puts(b, ")) {\n");
+			ind(b, in + 1);
+			buf_puts(b, "mw_fail(c, \"%s\", ");
+			cstrz(b, st->msg);
+			buf_puts(b, ");\n");
+			ind(b, in + 1);
+			buf_puts(b, "return -1;\n");
+			ind(b, in);
+			buf_puts(b, "}\n");
+			break;
+		case S_MATCH:
+		case S_ON:
+			continue; /* data, in the program descriptor */
+		}
+		if (st->k == S_ASSIGN && in == 1) {
+			ind(b, in);
+			buf_puts(b, "if (mw_failed(c))\n");
+			ind(b, in + 1);
+			buf_puts(b, "return -1;\n");
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* tables                                                              */
+/* ------------------------------------------------------------------ */
+
+static void
+value_init(Buf *b, const Expr *v)
+{
+	switch (v->k) {
+	case E_STR:
+		buf_puts(b, "MW_V_S(");
+		cstr(b, v->s, v->n);
+		buf_puts(b, ")");
+		break;
+	case E_INT:
+		buf_printf(b, "MW_V_I(%s)", v->s);
+		break;
+	case E_DEC: {
+		Buf t = { 0 };
+		decimal_literal(&t, v->s);
+		/* MW_D(u, s) -> MW_V_D(u, s) */
+		buf_printf(b, "MW_V_D(%s", t.p + 5);
+		buf_free(&t);
+		break;
+	}
+	case E_BOOL:
+		buf_printf(b, "MW_V_B(%d)", strcmp(v->s, "true") == 0);
+		break;
+	default:
+		buf_puts(b, "MW_V_NULL");
+		break;
+	}
+}
+
+static int
+entry_cmp(const void *x, const void *y)
+{
+	const Entry *a = *(const Entry *const *)x, *b = *(const Entry *const *)y;
+	return strcmp(a->key, b->key);
+}
+
+static void
+table(Buf *b, const Table *t)
+{
+	static const char *const kinds[] = { "table", "tracking", "dimension" };
+	int n = 0;
+	for (const Entry *e = t->entries; e; e = e->next)
+		n++;
+	const Entry **sorted = ar_alloc(sizeof *sorted * (size_t)(n + 1));
+	n = 0;
+	for (const Entry *e = t->entries; e; e = e->next)
+		sorted[n++] = e;
+	qsort(sorted, (size_t)n, sizeof *sorted, entry_cmp);
+
+	buf_printf(b, "/* %s:%d: %s %s", map_name, t->loc.line, kinds[t->kind], t->name);
+	if (t->category) {
+		buf_puts(b, " \"");
+		ctext(b, t->category);
+		buf_puts(b, "\"");
+	}
+	buf_puts(b, " */\n");
+	if (n > 0) {
+		buf_printf(b, "static const mw_entry tbl_%s_entries[] = {\n", t->name);
+		for (int i = 0; i < n; i++) {
+			buf_puts(b, "\t{ ");
+			cstrz(b, sorted[i]->key);
+			buf_puts(b, ", ");
+			value_init(b, sorted[i]->val);
+			buf_printf(b, " }, /* %s:%d */\n", map_name, sorted[i]->loc.line);
+		}
+		buf_puts(b, "};\n");
+	}
+	buf_printf(b, "static const mw_table tbl_%s = {\n\t", t->name);
+	cstrz(b, t->name);
+	if (n > 0)
+		buf_printf(b, ", tbl_%s_entries, %d,\n\t", t->name, n);
+	else
+		buf_puts(b, ", NULL, 0,\n\t");
+	if (t->else_fail) {
+		buf_puts(b, "MW_ELSE_FAIL, MW_V_NULL, ");
+		cstrz(b, t->else_fail);
+	} else if (t->has_else) {
+		buf_puts(b, "MW_ELSE_VALUE, ");
+		value_init(b, t->else_val);
+		buf_puts(b, ", NULL");
+	} else {
+		buf_puts(b, "MW_ELSE_NONE, MW_V_NULL, NULL");
+	}
+	buf_printf(b, ", %d\n};\n\n", t->loc.line);
+}
+
+/* ------------------------------------------------------------------ */
+/* entities and the program                                            */
+/* ------------------------------------------------------------------ */
+
+static void
+entity(Buf *b, const Entity *en)
+{
+	cur_ent = en;
+	Env root = { "r", NULL, 0 };
+	Buf fn = { 0 };
+	buf_printf(&fn, "/* %s:%d: entity %s: %s.%s -> %s.%s */\nstatic int\nmap_%s(mw_ctx *c, "
+		"mw_val r)\n{\n", map_name, en->loc.line, en->name, en->src_alias, en->src_coll,
+		en->tgt_alias, en->tgt_type, en->name);
+	if (en->filter) {
+		buf_printf(&fn, "\tmw_line(c, %d); /* %s:%d: when */\n", en->filter->loc.line,
+			map_name, en->filter->loc.line);
+		buf_puts(&fn, "\tif (!mw_truthy(c, ");
+		expr(&fn, en->filter, &root);
+		buf_puts(&fn, "))\n\t\treturn mw_failed(c) ? -1 : 1;\n");
+	}
+	body(&fn, en->body, &root, 1);
+	buf_puts(&fn, "\treturn mw_failed(c) ? -1 : 0;\n}\n\n");
+
+	/* the key and the match key */
+	buf_printf(&fn, "static mw_val\nkey_%s(mw_ctx *c, mw_val r)\n{\n\treturn ", en->name);
+	expr(&fn, en->key, &root);
+	buf_puts(&fn, ";\n}\n\n");
+	for (const Stmt *st = en->body; st; st = st->next) {
+		if (st->k != S_MATCH)
+			continue;
+		buf_printf(&fn, "/* %s:%d: match */\nstatic mw_val\nmatch_%s(mw_ctx *c, mw_val r)\n{\n"
+			"\treturn ", map_name, st->loc.line, en->name);
+		expr(&fn, st->e, &root);
+		buf_puts(&fn, ";\n}\n\n");
+	}
+
+	buf_printf(b, "/* ================================================================ */\n"
+		"/* entity %s (%s:%d)%*s */\n"
+		"/* ================================================================ */\n\n",
+		en->name, map_name, en->loc.line, 0, "");
+	buf_put(b, helpers.p ? helpers.p : "", helpers.len);
+	buf_put(b, fn.p, fn.len);
+	buf_free(&fn);
+	buf_free(&helpers);
+}
+
+static const char *const actions[] = {
+	"MW_DO_RETRY", "MW_DO_DEAD_LETTER", "MW_DO_SKIP", "MW_DO_HOLD",
+};
+static const char *const conds[] = {
+	"MW_ON_HTTP", "MW_ON_TIMEOUT", "MW_ON_NETWORK", "MW_ON_INVALID", "MW_ON_REF",
+};
+
+static void
+entity_data(Buf *b, const Entity *en)
+{
+	if (en->ndeps) {
+		buf_printf(b, "static const char *const %s_deps[] = { ", en->name);
+		for (int i = 0; i < en->ndeps; i++)
+			buf_printf(b, "\"%s\", ", en->deps[i]->name);
+		buf_puts(b, "NULL };\n");
+	}
+	int hooks = 0;
+	for (const Trigger *t = en->triggers; t; t = t->next)
+		hooks += !t->is_poll;
+	if (hooks) {
+		buf_printf(b, "static const char *const %s_webhooks[] = { ", en->name);
+		for (const Trigger *t = en->triggers; t; t = t->next) {
+			if (t->is_poll)
+				continue;
+			cstrz(b, t->event);
+			buf_puts(b, ", ");
+		}
+		buf_puts(b, "NULL };\n");
+	}
+	int npol = 0;
+	for (const Stmt *st = en->body; st; st = st->next)
+		if (st->k == S_ON)
+			for (const Cond *c = st->conds; c; c = c->next)
+				npol++;
+	if (npol) {
+		buf_printf(b, "static const mw_policy %s_policies[] = {\n", en->name);
+		for (const Stmt *st = en->body; st; st = st->next) {
+			if (st->k != S_ON)
+				continue;
+			for (const Cond *c = st->conds; c; c = c->next) {
+				const Action *a = &st->act;
+				buf_printf(b, "\t{ .line = %d, .cond = %s, .lo = %d, .hi = %d, .action = %s",
+					st->loc.line, conds[c->k], c->lo, c->hi, actions[a->k]);
+				if (a->k == A_RETRY) {
+					buf_printf(b, ",\n\t  .attempts = %d, .backoff_min_ms = %lld, "
+						".backoff_max_ms = %lld, .jitter = %d, .after_header = %d, "
+						".then = %s", a->attempts, (long long)a->bmin, (long long)a->bmax,
+						a->jitter, a->after_header,
+						actions[a->has_then ? a->then : A_DEAD_LETTER]);
+				}
+				buf_printf(b, " }, /* %s:%d */\n", map_name, st->loc.line);
+			}
+		}
+		buf_puts(b, "};\n");
+	}
+	(void)npol;
+}
+
+static void
+endpoint(Buf *b, const Endpoint *e)
+{
+	int n = 0;
+	for (const Setting *s = e->settings; s; s = s->next)
+		n++;
+	if (n) {
+		buf_printf(b, "static const mw_setting %s_settings[] = {\n", e->alias);
+		for (const Setting *s = e->settings; s; s = s->next) {
+			buf_puts(b, "\t{ ");
+			cstrz(b, s->key);
+			buf_puts(b, ", ");
+			if (s->env)
+				cstrz(b, s->env);
+			else
+				buf_puts(b, "NULL");
+			buf_puts(b, ", ");
+			if (s->literal)
+				cstrz(b, s->literal);
+			else
+				buf_puts(b, "NULL");
+			buf_puts(b, " },\n");
+		}
+		buf_puts(b, "};\n");
+	}
+}
+
+static void
+endpoint_init(Buf *b, const Endpoint *e)
+{
+	int n = 0;
+	for (const Setting *s = e->settings; s; s = s->next)
+		n++;
+	buf_printf(b, "\t{ \"%s\", \"%s\", %d, ", e->alias, e->service, e->svc && e->svc->xml);
+	if (n)
+		buf_printf(b, "%s_settings, %d, ", e->alias, n);
+	else
+		buf_puts(b, "NULL, 0, ");
+	buf_printf(b, "%d, %d, %d },\n", e->per_min, e->per_day, e->concurrent);
+}
+
+static void
+program(Buf *b)
+{
+	const Pair *p = prog->pair;
+	buf_puts(b, "/* ================================================================ */\n"
+		    "/* the program                                                      */\n"
+		    "/* ================================================================ */\n\n");
+	endpoint(b, p->src);
+	endpoint(b, p->tgt);
+	for (int i = 0; i < prog->nent; i++)
+		entity_data(b, prog->order[i]);
+	buf_puts(b, "\n/* in dependency order: referenced entities first */\n");
+	buf_puts(b, "static const mw_entity entities[] = {\n");
+	for (int i = 0; i < prog->nent; i++) {
+		const Entity *en = prog->order[i];
+		int64_t poll = 0;
+		int hooks = 0, npol = 0;
+		const Stmt *match = NULL;
+		for (const Trigger *t = en->triggers; t; t = t->next) {
+			if (t->is_poll)
+				poll = t->every_ms;
+			else
+				hooks++;
+		}
+		for (const Stmt *st = en->body; st; st = st->next) {
+			if (st->k == S_ON)
+				for (const Cond *c = st->conds; c; c = c->next)
+					npol++;
+			if (st->k == S_MATCH)
+				match = st;
+		}
+		buf_printf(b, "\t{\n\t\t.name = \"%s\", .source = \"%s\", .target = \"%s\",\n",
+			en->name, en->src_coll, en->tgt_type);
+		buf_puts(b, "\t\t.key_field = ");
+		Buf k = { 0 };
+		for (const StrList *s = en->key->path; s; s = s->next)
+			buf_printf(&k, "%s%s", s->s, s->next ? "." : "");
+		cstrz(b, k.p);
+		buf_free(&k);
+		buf_printf(b, ", .line = %d,\n\t\t.map = map_%s, .key = key_%s,\n", en->loc.line,
+			en->name, en->name);
+		buf_printf(b, "\t\t.deps = %s%s, .webhooks = %s%s, .poll_ms = %lld,\n",
+			en->ndeps ? en->name : "NULL", en->ndeps ? "_deps" : "",
+			hooks ? en->name : "NULL", hooks ? "_webhooks" : "", (long long)poll);
+		if (npol)
+			buf_printf(b, "\t\t.policies = %s_policies, .n_policies = %d,\n", en->name, npol);
+		if (match)
+			buf_printf(b, "\t\t.match_field = \"%s\", .match = match_%s,\n", match->name,
+				en->name);
+		buf_puts(b, "\t},\n");
+	}
+	buf_puts(b, "};\n\n");
+	buf_puts(b, "const mw_program mw_the_program = {\n\tMW_ABI_VERSION, MAPC_VERSION_STRING, ");
+	cstrz(b, map_name);
+	buf_puts(b, ", ");
+	cstrz(b, p->name);
+	buf_puts(b, ",\n");
+	endpoint_init(b, p->src);
+	endpoint_init(b, p->tgt);
+	buf_printf(b, "\tentities, %d\n};\n", prog->nent);
+}
+
+void
+cg_emit(const Program *p, Buf *out)
+{
+	prog = p;
+	map_name = base_name(p->main->name);
+	naccs = 0;
+
+	Buf tables = { 0 }, ents = { 0 };
+	for (const Decl *d = p->decls; d; d = d->next)
+		if (d->k == D_TABLE && d->u.table->used)
+			table(&tables, d->u.table);
+	for (const Decl *d = p->decls; d; d = d->next)
+		if (d->k == D_ENTITY)
+			entity(&ents, d->u.ent);
+
+	buf_printf(out, "/* Generated by mapc %s from %s", MAPC_VERSION, map_name);
+	if (p->nschemas) {
+		buf_puts(out, " (schemas:");
+		for (int i = 0; i < p->nschemas; i++)
+			buf_printf(out, " %s", base_name(p->schemas[i]->name));
+		buf_puts(out, ")");
+	}
+	buf_puts(out, ". Do not edit: change the .map and run mapc. */\n");
+	buf_puts(out, "#include <stddef.h>\n\n#include \"mapwright.h\"\n\n");
+	buf_printf(out, "#define MAPC_VERSION_STRING \"%s\"\n\n", MAPC_VERSION);
+
+	buf_puts(out, "/* ================================================================ */\n"
+		      "/* tables                                                           */\n"
+		      "/* ================================================================ */\n\n");
+	buf_put(out, tables.p ? tables.p : "", tables.len);
+
+	qsort(accs, (size_t)naccs, sizeof *accs, acc_cmp);
+	buf_puts(out, "/* ================================================================ */\n"
+		      "/* source accessors: every read of the input goes through one       */\n"
+		      "/* ================================================================ */\n\n");
+	for (int i = 0; i < naccs; i++) {
+		const Acc *a = &accs[i];
+		buf_printf(out, "/* %s.%s.%s */\nstatic mw_val\n%s(mw_ctx *c, mw_val o)\n{\n"
+			"\treturn mw_get(c, o, ", a->obj->svc->name, a->obj->name, a->f->name, a->name);
+		cstrz(out, a->f->name);
+		buf_printf(out, ", %s, %d);\n}\n\n", kind_of(a->f->ty), a->f->required);
+	}
+	buf_put(out, ents.p ? ents.p : "", ents.len);
+	if (p->pair)
+		program(out);
+	buf_free(&tables);
+	buf_free(&ents);
+	free(accs);
+	accs = NULL;
+	capaccs = naccs = 0;
+}

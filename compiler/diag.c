@@ -1,0 +1,137 @@
+/*
+ * diag.c - diagnostics as gcc and clang print them:
+ *
+ *   file:line:col: error: message
+ *    12 |   AcountCode = payment_gl[paymentInfo.method]
+ *       |   ^~~~~~~~~~
+ *
+ * Errors are counted, never fatal: the checker reports every problem and
+ * only main() decides to stop.  Suggestions ("did you mean") come from the
+ * optimal string alignment distance between names.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mapc.h"
+
+int diag_errors, diag_warnings, diag_werror;
+
+static void
+show_line(Loc at)
+{
+	if (!at.file || at.line <= 0)
+		return;
+	const char *s = at.file->text, *end = s + at.file->len;
+	for (int l = 1; l < at.line && s < end; s++)
+		if (*s == '\n')
+			l++;
+	const char *e = s;
+	while (e < end && *e != '\n')
+		e++;
+	if (e > s && e[-1] == '\r')
+		e--;
+	fprintf(stderr, "%5d | %.*s\n      | ", at.line, (int)(e - s), s);
+	/* Keep tabs so the caret lines up under the token. */
+	for (int i = 1; i < at.col && s + i - 1 < e; i++)
+		fputc(s[i - 1] == '\t' ? '\t' : ' ', stderr);
+	fputc('^', stderr);
+	int len = at.len;
+	if (s + at.col - 1 + len > e)
+		len = (int)(e - (s + at.col - 1));
+	for (int i = 1; i < len; i++)
+		fputc('~', stderr);
+	fputc('\n', stderr);
+}
+
+static void
+report(const char *kind, Loc at, const char *fmt, va_list ap)
+{
+	if (at.file)
+		fprintf(stderr, "%s:%d:%d: %s: ", at.file->name, at.line, at.col, kind);
+	else
+		fprintf(stderr, "mapc: %s: ", kind);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	show_line(at);
+}
+
+void
+diag_error(Loc at, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	report("error", at, fmt, ap);
+	va_end(ap);
+	diag_errors++;
+}
+
+void
+diag_warning(Loc at, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	report(diag_werror ? "error" : "warning", at, fmt, ap);
+	va_end(ap);
+	if (diag_werror)
+		diag_errors++;
+	else
+		diag_warnings++;
+}
+
+void
+diag_note(Loc at, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	report("note", at, fmt, ap);
+	va_end(ap);
+}
+
+/* Optimal string alignment distance, case-insensitive (a transposed or
+ * miscased letter is the commonest slip in field names). */
+static int
+distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 64 || lb > 64)
+		return 1000;
+	int d[65][65];
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = (int)i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = (int)j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			int ca = a[i - 1] | 0x20, cb = b[j - 1] | 0x20;
+			int cost = ca != cb;
+			int v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (d[i - 1][j - 1] + cost < v)
+				v = d[i - 1][j - 1] + cost;
+			if (i > 1 && j > 1 && ca == (b[j - 2] | 0x20) && (a[i - 2] | 0x20) == cb &&
+			    d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	}
+	return d[la][lb];
+}
+
+const char *
+diag_suggest(const char *name, const char *const *cand, int n)
+{
+	const char *best = NULL;
+	int bestd = 1000;
+	int limit = (int)strlen(name) / 3 + 1;
+	if (limit > 3)
+		limit = 3;
+	for (int i = 0; i < n; i++) {
+		int d = distance(name, cand[i]);
+		if (d < bestd) {
+			bestd = d;
+			best = cand[i];
+		}
+	}
+	return bestd <= limit ? best : NULL;
+}

@@ -1,0 +1,137 @@
+/*
+ * main.c - the mapc driver.  It reads as the pipeline: read, parse, load
+ * the schemas, check, emit; it stops after any phase that reported errors.
+ *
+ *   mapc [-o OUT.c] [-I DIR]... [--Werror] [--dump=tokens|ast] FILE.map
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mapc.h"
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: mapc [-o OUT.c] [-I DIR]... [--Werror] [--dump=tokens|ast] FILE.map\n"
+	      "\n"
+	      "Checks a mapping and writes its C (to standard output without -o).\n"
+	      "Schemas of the services a pair names are read from schemas/ next to\n"
+	      "FILE.map, then from each -I DIR.\n"
+	      "  --check          check only, write nothing\n"
+	      "  --dump=tokens    print the tokens of FILE.map and stop\n"
+	      "  --dump=ast       print the parsed declarations and stop\n"
+	      "  --Werror         treat warnings as errors\n"
+	      "  --version        print the version\n", f);
+}
+
+static int
+finish(int rc)
+{
+	if (diag_errors || diag_warnings)
+		fprintf(stderr, "%d error%s, %d warning%s\n", diag_errors, diag_errors == 1 ? "" : "s",
+			diag_warnings, diag_warnings == 1 ? "" : "s");
+	ar_free_all();
+	return rc;
+}
+
+/* Write through a temporary file and rename, so that a failed run never
+ * leaves a half-written generated file behind. */
+static int
+write_out(const char *path, const Buf *b)
+{
+	if (!path)
+		return fwrite(b->p, 1, b->len, stdout) == b->len ? 0 : -1;
+	Buf tmp = { 0 };
+	buf_printf(&tmp, "%s.tmp", path);
+	FILE *f = fopen(tmp.p, "wb");
+	int rc = -1;
+	if (f) {
+		rc = fwrite(b->p, 1, b->len, f) == b->len ? 0 : -1;
+		if (fclose(f) != 0)
+			rc = -1;
+		if (rc == 0 && rename(tmp.p, path) != 0)
+			rc = -1;
+		if (rc != 0)
+			remove(tmp.p);
+	}
+	if (rc != 0)
+		fprintf(stderr, "mapc: error: cannot write %s\n", path);
+	buf_free(&tmp);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *in = NULL, *out = NULL, *dump = NULL;
+	const char *dirs[64];
+	int ndirs = 0, check_only = 0;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "-o") == 0 && i + 1 < argc) {
+			out = argv[++i];
+		} else if (strcmp(a, "-I") == 0 && i + 1 < argc) {
+			if (ndirs < 64)
+				dirs[ndirs++] = argv[++i];
+		} else if (strncmp(a, "--dump=", 7) == 0) {
+			dump = a + 7;
+			if (strcmp(dump, "tokens") != 0 && strcmp(dump, "ast") != 0) {
+				fprintf(stderr, "mapc: unknown --dump=%s (tokens or ast)\n", dump);
+				return 2;
+			}
+		} else if (strcmp(a, "--Werror") == 0) {
+			diag_werror = 1;
+		} else if (strcmp(a, "--check") == 0) {
+			check_only = 1;
+		} else if (strcmp(a, "--version") == 0) {
+			printf("mapc %s\n", MAPC_VERSION);
+			return 0;
+		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (a[0] == '-' || in) {
+			usage(stderr);
+			return 2;
+		} else {
+			in = a;
+		}
+	}
+	if (!in) {
+		usage(stderr);
+		return 2;
+	}
+
+	const SrcFile *f = ps_read_file(in, 0);
+	if (!f)
+		return finish(1);
+	if (dump && strcmp(dump, "tokens") == 0) {
+		ps_dump_tokens(f, stdout);
+		return finish(diag_errors ? 1 : 0);
+	}
+
+	Program prog = { 0 };
+	prog.main = f;
+	ps_parse(&prog, f);
+	if (diag_errors)
+		return finish(1);
+	ck_load_schemas(&prog, dirs, ndirs);
+	if (diag_errors)
+		return finish(1);
+	if (dump) {
+		ck_dump_ast(&prog, stdout);
+		return finish(0);
+	}
+	ck_check(&prog);
+	free(prog.schemas);
+	if (diag_errors)
+		return finish(1);
+	if (check_only)
+		return finish(0);
+
+	Buf c = { 0 };
+	cg_emit(&prog, &c);
+	int rc = write_out(out, &c);
+	buf_free(&c);
+	return finish(rc ? 1 : 0);
+}

@@ -1,0 +1,222 @@
+/*
+ * parse.c - the parser glue: reads a file, pushes the lexer's tokens into
+ * the lemon parser (as SQLite's tokenize.c does) and gives the grammar's
+ * actions their helpers.  Also the token-name table for messages.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mapc.h"
+#include "parser.h"
+
+void *mwParseAlloc(void *(*)(size_t), Parse *);
+void mwParse(void *, int, Token);
+void mwParseFree(void *, void (*)(void *));
+
+/* ORDER TOKENS: one name per TK_ code of parser.h. */
+static const char *const tok_names[] = {
+	[0] = "end of file",
+	[TK_ID] = "a name", [TK_STRING] = "a string", [TK_INT] = "an integer",
+	[TK_DECIMAL] = "a decimal", [TK_DURATION] = "a duration", [TK_HTTPCLASS] = "a status class",
+	[TK_LBRACE] = "`{`", [TK_RBRACE] = "`}`", [TK_LPAREN] = "`(`", [TK_RPAREN] = "`)`",
+	[TK_LBRACKET] = "`[`", [TK_RBRACKET] = "`]`", [TK_COLON] = "`:`", [TK_COMMA] = "`,`",
+	[TK_SEMI] = "`;`", [TK_DOT] = "`.`", [TK_DOTDOT] = "`..`", [TK_ARROW] = "`->`",
+	[TK_FATARROW] = "`=>`", [TK_ASSIGN] = "`=`", [TK_EQ] = "`==`", [TK_NE] = "`!=`",
+	[TK_LT] = "`<`", [TK_LE] = "`<=`", [TK_GT] = "`>`", [TK_GE] = "`>=`", [TK_PLUS] = "`+`",
+	[TK_MINUS] = "`-`", [TK_STAR] = "`*`", [TK_SLASH] = "`/`", [TK_CONCAT] = "`++`",
+};
+
+const char *
+lx_token_name(int type)
+{
+	if (type >= 0 && type < (int)(sizeof tok_names / sizeof *tok_names) && tok_names[type])
+		return tok_names[type];
+	return "a keyword";
+}
+
+const SrcFile *
+ps_read_file(const char *path, int is_schema)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		fprintf(stderr, "mapc: error: cannot open %s: %s\n", path, strerror(errno));
+		diag_errors++;
+		return NULL;
+	}
+	Buf b = { 0 };
+	char chunk[65536];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+		buf_put(&b, chunk, n);
+		if (b.len > 16u << 20) {
+			fprintf(stderr, "mapc: error: %s is larger than 16 MiB\n", path);
+			diag_errors++;
+			fclose(f);
+			buf_free(&b);
+			return NULL;
+		}
+	}
+	int bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		fprintf(stderr, "mapc: error: cannot read %s\n", path);
+		diag_errors++;
+		buf_free(&b);
+		return NULL;
+	}
+	SrcFile *sf = ar_alloc(sizeof *sf);
+	sf->name = ar_strndup(path, strlen(path));
+	sf->text = b.p ? ar_strndup(b.p, b.len) : ar_strndup("", 0);
+	sf->len = b.len;
+	sf->is_schema = is_schema;
+	buf_free(&b);
+	return sf;
+}
+
+/* ---- helpers for the grammar's actions ---- */
+
+void *
+ps_new(size_t n)
+{
+	return ar_alloc(n);
+}
+
+Expr *
+ps_expr(ExprKind k, Loc loc)
+{
+	Expr *e = ar_alloc(sizeof *e);
+	e->k = k;
+	e->loc = loc;
+	return e;
+}
+
+Loc
+ps_span(Loc a, Loc b)
+{
+	if (a.file == b.file && a.line == b.line && b.col >= a.col)
+		a.len = b.col + b.len - a.col;
+	return a;
+}
+
+const char *
+ps_concat(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *s = ar_alloc(la + lb + 1);
+	memcpy(s, a, la);
+	memcpy(s + la, b, lb);
+	return s;
+}
+
+void
+ps_add_decl(Parse *p, DeclKind k, void *node)
+{
+	Decl *d = ar_alloc(sizeof *d);
+	d->k = k;
+	switch (k) {
+	case D_SERVICE: d->u.svc = node; break;
+	case D_PAIR: d->u.pair = node; break;
+	case D_TABLE: d->u.table = node; break;
+	case D_ENTITY: d->u.ent = node; break;
+	}
+	if (p->prog->decls_tail)
+		p->prog->decls_tail->next = d;
+	else
+		p->prog->decls = d;
+	p->prog->decls_tail = d;
+}
+
+/* ---- driving the parser ---- */
+
+/* Open brackets, so that the end of the file can name what is unclosed. */
+#define MAXOPEN 256
+static Token open_stack[MAXOPEN];
+static int nopen;
+
+void
+ps_syntax_error(Parse *p, int major, Token t)
+{
+	(void)p;
+	if (major == 0) {
+		if (nopen > 0) {
+			Token o = open_stack[nopen - 1];
+			diag_error(t.loc, "unexpected end of file: %s opened at line %d is not closed",
+				lx_token_name(o.type), o.loc.line);
+			diag_note(o.loc, "%s opened here", lx_token_name(o.type));
+		} else {
+			diag_error(t.loc, "unexpected end of file");
+		}
+		return;
+	}
+	if (major == TK_STRING)
+		diag_error(t.loc, "unexpected string \"%s\"", t.s);
+	else if (major == TK_ID || (t.s && t.s[0] >= 'a' && t.s[0] <= 'z' && major != TK_DURATION &&
+				    major != TK_HTTPCLASS))
+		diag_error(t.loc, "unexpected `%s`", t.s);
+	else
+		diag_error(t.loc, "unexpected %s", lx_token_name(major));
+}
+
+static void
+track_brackets(Token t)
+{
+	switch (t.type) {
+	case TK_LBRACE: case TK_LBRACKET: case TK_LPAREN:
+		if (nopen < MAXOPEN)
+			open_stack[nopen] = t;
+		nopen++;
+		break;
+	case TK_RBRACE: case TK_RBRACKET: case TK_RPAREN:
+		if (nopen > 0)
+			nopen--;
+		break;
+	default:
+		break;
+	}
+	if (nopen > MAXOPEN)
+		nopen = MAXOPEN;
+}
+
+void
+ps_parse(Program *prog, const SrcFile *f)
+{
+	Parse ctx = { prog, f, diag_errors };
+	void *parser = mwParseAlloc(malloc, &ctx);
+	if (!parser) {
+		fputs("mapc: out of memory\n", stderr);
+		abort();
+	}
+	Lexer lx;
+	lx_init(&lx, f);
+	nopen = 0;
+	for (;;) {
+		Token t = lx_next(&lx);
+		if (t.type == 0) {
+			t.loc.len = 1;
+			mwParse(parser, 0, t);
+			break;
+		}
+		track_brackets(t);
+		mwParse(parser, t.type, t);
+	}
+	mwParseFree(parser, free);
+}
+
+void
+ps_dump_tokens(const SrcFile *f, FILE *out)
+{
+	Lexer lx;
+	lx_init(&lx, f);
+	for (;;) {
+		Token t = lx_next(&lx);
+		fprintf(out, "%s:%d:%d: %s", f->name, t.loc.line, t.loc.col, lx_token_name(t.type));
+		if (t.type == TK_STRING)
+			fprintf(out, " \"%s\"", t.s);
+		else if (t.type != 0)
+			fprintf(out, " %s", t.s);
+		fputc('\n', out);
+		if (t.type == 0)
+			break;
+	}
+}

@@ -1,0 +1,331 @@
+/*
+ * lexer.re - the re2c lexer of the mapwright language.
+ *
+ * The whole file is in memory with a NUL sentinel (ps_read_file), so re2c
+ * needs no refill.  Every token carries its file, line, column and length.
+ * Lexical errors are reported here with a targeted message and the bad
+ * input is skipped, so the parser only ever sees real tokens.  Strings are
+ * decoded by hand after their opening quote: that is where the useful
+ * messages are (unterminated string, bad escape, invalid UTF-8).
+ */
+#include <string.h>
+
+#include "mapc.h"
+#include "parser.h"
+
+void
+lx_init(Lexer *lx, const SrcFile *f)
+{
+	lx->file = f;
+	lx->cur = f->text;
+	lx->lim = f->text + f->len;
+	lx->line_start = f->text;
+	lx->line = 1;
+}
+
+static Loc
+loc_at(const Lexer *lx, const char *tok, size_t len)
+{
+	Loc l = { lx->file, lx->line, (int)(tok - lx->line_start) + 1, (int)len };
+	return l;
+}
+
+/* Length of the valid UTF-8 sequence at s (at most lim), or 0. */
+static int
+utf8_len(const unsigned char *s, const unsigned char *lim)
+{
+	unsigned c = s[0];
+	int n;
+	unsigned min;
+	if (c < 0x80)
+		return 1;
+	else if (c >= 0xC2 && c <= 0xDF)
+		n = 2, min = 0x80;
+	else if (c >= 0xE0 && c <= 0xEF)
+		n = 3, min = 0x800;
+	else if (c >= 0xF0 && c <= 0xF4)
+		n = 4, min = 0x10000;
+	else
+		return 0;
+	if (lim - s < n)
+		return 0;
+	unsigned cp = c & (0x3F >> (n - 1));
+	for (int i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3F);
+	}
+	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return n;
+}
+
+static void
+put_utf8(Buf *b, unsigned cp)
+{
+	char u[4];
+	size_t n;
+	if (cp < 0x80) {
+		u[0] = (char)cp, n = 1;
+	} else if (cp < 0x800) {
+		u[0] = (char)(0xC0 | cp >> 6), u[1] = (char)(0x80 | (cp & 0x3F)), n = 2;
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xE0 | cp >> 12), u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		u[2] = (char)(0x80 | (cp & 0x3F)), n = 3;
+	} else {
+		u[0] = (char)(0xF0 | cp >> 18), u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+		u[2] = (char)(0x80 | ((cp >> 6) & 0x3F)), u[3] = (char)(0x80 | (cp & 0x3F)), n = 4;
+	}
+	buf_put(b, u, n);
+}
+
+static int
+hex4(const char *p, unsigned *out)
+{
+	unsigned v = 0;
+	for (int i = 0; i < 4; i++) {
+		char c = p[i];
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v |= (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v |= (unsigned)(c - 'A' + 10);
+		else
+			return 0;
+	}
+	*out = v;
+	return 1;
+}
+
+/* The string starting at the quote tok; lx->cur is just after it. */
+static Token
+lex_string(Lexer *lx, const char *tok)
+{
+	Buf b = { 0 };
+	Token t = { TK_STRING, loc_at(lx, tok, 1), NULL, 0 };
+	const char *p = lx->cur;
+	int ok = 1;
+	for (;;) {
+		if (p >= lx->lim || *p == '\n') {
+			diag_error(t.loc, "unterminated string (a string ends on its own line)");
+			ok = 0;
+			break;
+		}
+		if (*p == '"') {
+			p++;
+			break;
+		}
+		if (*p == '\\') {
+			Loc el = loc_at(lx, p, 2);
+			unsigned cp;
+			switch (p[1]) {
+			case '"': buf_put(&b, "\"", 1); p += 2; continue;
+			case '\\': buf_put(&b, "\\", 1); p += 2; continue;
+			case 'n': buf_put(&b, "\n", 1); p += 2; continue;
+			case 't': buf_put(&b, "\t", 1); p += 2; continue;
+			case 'u':
+				if (p + 6 <= lx->lim && hex4(p + 2, &cp)) {
+					if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF)) {
+						el.len = 6;
+						diag_error(el, "\\u%04X is not a character allowed in a string",
+							cp);
+						ok = 0;
+					} else {
+						put_utf8(&b, cp);
+					}
+					p += 6;
+					continue;
+				}
+				diag_error(el, "\\u needs four hexadecimal digits");
+				ok = 0;
+				p += 2;
+				continue;
+			default:
+				diag_error(el, "unknown escape sequence; use \\\" \\\\ \\n \\t or \\uXXXX");
+				ok = 0;
+				p += p[1] && p[1] != '\n' ? 2 : 1;
+				continue;
+			}
+		}
+		int n = utf8_len((const unsigned char *)p, (const unsigned char *)lx->lim);
+		if (n == 0 || (n == 1 && (unsigned char)*p < 0x20 && *p != '\t')) {
+			diag_error(loc_at(lx, p, 1), "%s in string",
+				n == 0 ? "invalid UTF-8" : "control character");
+			ok = 0;
+			n = 1;
+		}
+		buf_put(&b, p, (size_t)n);
+		p += n;
+	}
+	t.loc.len = (int)(p - tok);
+	lx->cur = p;
+	t.s = b.p ? ar_strndup(b.p, b.len) : ar_strndup("", 0);
+	t.n = b.len;
+	buf_free(&b);
+	if (!ok)
+		t.type = -1;
+	return t;
+}
+
+Token
+lx_next(Lexer *lx)
+{
+	for (;;) {
+		const char *tok = lx->cur;
+		const char *YYMARKER;
+		int type;
+		(void)YYMARKER;
+		/*!re2c
+		re2c:define:YYCTYPE = "unsigned char";
+		re2c:define:YYCURSOR = "lx->cur";
+		re2c:define:YYMARKER = "YYMARKER";
+		re2c:yyfill:enable = 0;
+		re2c:indent:string = "\t";
+
+		id = [A-Za-z_][A-Za-z0-9_]*;
+		digits = [0-9]+;
+
+		"\x00" {
+			if (tok >= lx->lim) {
+				lx->cur = tok;
+				Token t = { 0, loc_at(lx, tok, 1), "", 0 };
+				return t;
+			}
+			diag_error(loc_at(lx, tok, 1), "NUL byte in source");
+			continue;
+		}
+		"\n" { lx->line++; lx->line_start = lx->cur; continue; }
+		[ \t\r]+ { continue; }
+		"#" [^\n\x00]* { continue; }
+		"\"" { Token t = lex_string(lx, tok); if (t.type < 0) continue; return t; }
+		"`" id "`" {
+			Token t = { TK_ID, loc_at(lx, tok, (size_t)(lx->cur - tok)),
+				ar_intern(tok + 1, (size_t)(lx->cur - tok - 2)), 0 };
+			t.n = strlen(t.s);
+			return t;
+		}
+
+		"service" { type = TK_SERVICE; goto kw; }
+		"object" { type = TK_OBJECT; goto kw; }
+		"collection" { type = TK_COLLECTION; goto kw; }
+		"format" { type = TK_FORMAT; goto kw; }
+		"pair" { type = TK_PAIR; goto kw; }
+		"source" { type = TK_SOURCE; goto kw; }
+		"target" { type = TK_TARGET; goto kw; }
+		"table" { type = TK_TABLE; goto kw; }
+		"tracking" { type = TK_TRACKING; goto kw; }
+		"dimension" { type = TK_DIMENSION; goto kw; }
+		"entity" { type = TK_ENTITY; goto kw; }
+		"key" { type = TK_KEY; goto kw; }
+		"else" { type = TK_ELSE; goto kw; }
+		"fail" { type = TK_FAIL; goto kw; }
+		"for" { type = TK_FOR; goto kw; }
+		"in" { type = TK_IN; goto kw; }
+		"when" { type = TK_WHEN; goto kw; }
+		"check" { type = TK_CHECK; goto kw; }
+		"within" { type = TK_WITHIN; goto kw; }
+		"dead_letter" { type = TK_DEAD_LETTER; goto kw; }
+		"on" { type = TK_ON; goto kw; }
+		"if" { type = TK_IF; goto kw; }
+		"then" { type = TK_THEN; goto kw; }
+		"ref" { type = TK_REF; goto kw; }
+		"true" { type = TK_TRUE; goto kw; }
+		"false" { type = TK_FALSE; goto kw; }
+		"null" { type = TK_NULL; goto kw; }
+		"and" { type = TK_AND; goto kw; }
+		"or" { type = TK_OR; goto kw; }
+		"not" { type = TK_NOT; goto kw; }
+		"match" { type = TK_MATCH; goto kw; }
+		"required" { type = TK_REQUIRED; goto kw; }
+		"enum" { type = TK_ENUM; goto kw; }
+		"max" { type = TK_MAX; goto kw; }
+		"limit" { type = TK_LIMIT; goto kw; }
+		"env" { type = TK_ENV; goto kw; }
+		"from" { type = TK_FROM; goto kw; }
+		"webhook" { type = TK_WEBHOOK; goto kw; }
+		"poll" { type = TK_POLL; goto kw; }
+		"every" { type = TK_EVERY; goto kw; }
+		"http" { type = TK_HTTP; goto kw; }
+		"retry" { type = TK_RETRY; goto kw; }
+		"backoff" { type = TK_BACKOFF; goto kw; }
+		"jitter" { type = TK_JITTER; goto kw; }
+		"after" { type = TK_AFTER; goto kw; }
+		"header" { type = TK_HEADER; goto kw; }
+		"skip" { type = TK_SKIP; goto kw; }
+		"hold" { type = TK_HOLD; goto kw; }
+		"concurrent" { type = TK_CONCURRENT; goto kw; }
+		id { type = TK_ID; goto kw; }
+
+		[1-5] "xx" { type = TK_HTTPCLASS; goto text; }
+		digits ("ms" | "s" | "m" | "h" | "d") { type = TK_DURATION; goto text; }
+		digits "." digits { type = TK_DECIMAL; goto text; }
+		digits { type = TK_INT; goto text; }
+		digits [A-Za-z_] [A-Za-z0-9_]* {
+			diag_error(loc_at(lx, tok, (size_t)(lx->cur - tok)),
+				"invalid number `%.*s` (durations end in ms, s, m, h or d)",
+				(int)(lx->cur - tok), tok);
+			continue;
+		}
+
+		"{" { type = TK_LBRACE; goto text; }
+		"}" { type = TK_RBRACE; goto text; }
+		"(" { type = TK_LPAREN; goto text; }
+		")" { type = TK_RPAREN; goto text; }
+		"[" { type = TK_LBRACKET; goto text; }
+		"]" { type = TK_RBRACKET; goto text; }
+		":" { type = TK_COLON; goto text; }
+		"," { type = TK_COMMA; goto text; }
+		";" { type = TK_SEMI; goto text; }
+		"." { type = TK_DOT; goto text; }
+		".." { type = TK_DOTDOT; goto text; }
+		"->" { type = TK_ARROW; goto text; }
+		"=>" { type = TK_FATARROW; goto text; }
+		"=" { type = TK_ASSIGN; goto text; }
+		"==" { type = TK_EQ; goto text; }
+		"!=" { type = TK_NE; goto text; }
+		"<" { type = TK_LT; goto text; }
+		"<=" { type = TK_LE; goto text; }
+		">" { type = TK_GT; goto text; }
+		">=" { type = TK_GE; goto text; }
+		"+" { type = TK_PLUS; goto text; }
+		"-" { type = TK_MINUS; goto text; }
+		"*" { type = TK_STAR; goto text; }
+		"/" { type = TK_SLASH; goto text; }
+		"++" { type = TK_CONCAT; goto text; }
+
+		"`" {
+			diag_error(loc_at(lx, tok, 1), "a quoted name is `letters, digits and _`");
+			continue;
+		}
+		* {
+			int n = utf8_len((const unsigned char *)tok, (const unsigned char *)lx->lim);
+			if (n > 1) {
+				lx->cur = tok + n;
+				diag_error(loc_at(lx, tok, (size_t)n),
+					"unexpected character `%.*s` (names are ASCII letters, digits and _)",
+					n, tok);
+			} else if ((unsigned char)*tok >= 0x80) {
+				diag_error(loc_at(lx, tok, 1), "invalid UTF-8 byte 0x%02X",
+					(unsigned char)*tok);
+			} else {
+				diag_error(loc_at(lx, tok, 1), "unexpected character `%c`", *tok);
+			}
+			continue;
+		}
+		*/
+kw:
+		{
+			size_t n = (size_t)(lx->cur - tok);
+			Token t = { type, loc_at(lx, tok, n), ar_intern(tok, n), n };
+			return t;
+		}
+text:
+		{
+			size_t n = (size_t)(lx->cur - tok);
+			Token t = { type, loc_at(lx, tok, n), ar_strndup(tok, n), n };
+			return t;
+		}
+	}
+}

@@ -1,0 +1,503 @@
+/*
+ * parser.y - the lemon grammar of the mapwright language.
+ *
+ * Used as SQLite uses lemon: the lexer pushes tokens (parse.c) and feeds 0
+ * at the end; %extra_context carries the parse state, so there are no
+ * globals; labels are symbolic.  The build fails on any conflict (lemon
+ * exits non-zero).  Actions only build the AST; every rule about names and
+ * types lives in the checker.
+ */
+
+%include {
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mapc.h"
+
+#define NEW(T) ((T *)ps_new(sizeof(T)))
+
+/* Append to a singly linked list whose head is *h (lists are short). */
+#define APPEND(T, h, x) do {                                  \
+		T **pp_ = &(h);                                  \
+		while (*pp_) pp_ = &(*pp_)->next;                \
+		*pp_ = (x);                                      \
+	} while (0)
+
+static int64_t
+duration_ms(Parse *p, Token t)
+{
+	char *end;
+	long long v = strtoll(t.s, &end, 10);
+	int64_t mul = 1;
+	if (strcmp(end, "ms") == 0) mul = 1;
+	else if (strcmp(end, "s") == 0) mul = 1000;
+	else if (strcmp(end, "m") == 0) mul = 60000;
+	else if (strcmp(end, "h") == 0) mul = 3600000;
+	else if (strcmp(end, "d") == 0) mul = 86400000;
+	if (v < 0 || v > INT64_MAX / mul / 1000) {
+		diag_error(t.loc, "duration `%s` is too long", t.s);
+		return 0;
+	}
+	(void)p;
+	return (int64_t)v * mul;
+}
+
+static int
+small_int(Token t, int lo, int hi, const char *what)
+{
+	char *end;
+	long long v = strtoll(t.s, &end, 10);
+	if (*end || v < lo || v > hi) {
+		diag_error(t.loc, "%s must be from %d to %d", what, lo, hi);
+		return lo;
+	}
+	return (int)v;
+}
+
+static Expr *
+bin(int op, Expr *a, Expr *b, Loc at)
+{
+	Expr *e = ps_expr(E_BIN, at);
+	e->op = op;
+	e->a = a;
+	e->b = b;
+	return e;
+}
+}
+
+%name mwParse
+%token_prefix TK_
+%token_type { Token }
+%default_type { Token }
+%extra_context { Parse *p }
+
+%syntax_error {
+	ps_syntax_error(p, yymajor, TOKEN);
+}
+%parse_failure {
+	(void)p;
+}
+%stack_overflow {
+	diag_error(p->file ? (Loc){ p->file, 1, 1, 0 } : (Loc){ 0 }, "nesting too deep");
+}
+%stack_size 1000
+
+/* Soft keywords: where a keyword cannot stand, it is a name (as SQLite
+ * does it), so fields such as `key`, `format` or `limit` need no quoting. */
+%fallback ID OBJECT COLLECTION FORMAT SOURCE TARGET KEY FAIL CHECK WITHIN MATCH
+	REQUIRED ENUM MAX LIMIT ENV FROM WEBHOOK POLL EVERY HTTP RETRY BACKOFF JITTER
+	AFTER HEADER SKIP HOLD CONCURRENT DEAD_LETTER.
+
+/* Precedence, lowest first.  `if c then a else b` binds loosest, so the
+ * else branch extends as far as it can (`if c then a else b + 1` adds 1 to
+ * b).  Comparisons do not chain. */
+%right IF.
+%left OR.
+%left AND.
+%right NOT.
+%nonassoc EQ NE LT LE GT GE.
+%left CONCAT.
+%left PLUS MINUS.
+%left STAR SLASH.
+%right UMINUS.
+
+/* ================= the file ================= */
+
+file ::= decls.
+decls ::= .
+decls ::= decls decl.
+
+decl ::= service(S). { ps_add_decl(p, D_SERVICE, S); }
+decl ::= pair(P). { ps_add_decl(p, D_PAIR, P); }
+decl ::= table(T). { ps_add_decl(p, D_TABLE, T); }
+decl ::= entity(E). { ps_add_decl(p, D_ENTITY, E); }
+/* Recovery: a broken declaration is skipped up to the next one. */
+decl ::= error.
+
+%type name { Token }
+name(A) ::= ID(B). { A = B; }
+
+/* ================= services (schemas) ================= */
+
+%type service { Service * }
+service(A) ::= SERVICE name(N) LBRACE svc_items(I) RBRACE. {
+	A = I;
+	A->name = N.s;
+	A->loc = N.loc;
+}
+%type svc_items { Service * }
+svc_items(A) ::= . { A = NEW(Service); }
+svc_items(A) ::= svc_items(B) FORMAT name(F). {
+	A = B;
+	if (A->has_format)
+		diag_error(F.loc, "`format` given twice");
+	A->has_format = 1;
+	if (strcmp(F.s, "xml") == 0)
+		A->xml = 1;
+	else if (strcmp(F.s, "json") != 0)
+		diag_error(F.loc, "unknown format `%s` (json or xml)", F.s);
+}
+svc_items(A) ::= svc_items(B) COLLECTION name(N) COLON name(T). {
+	A = B;
+	Coll *c = NEW(Coll);
+	c->name = N.s; c->loc = N.loc;
+	c->type_name = T.s; c->type_loc = T.loc;
+	APPEND(Coll, A->colls, c);
+}
+svc_items(A) ::= svc_items(B) objdef(O). {
+	A = B;
+	O->svc = A;
+	APPEND(ObjDef, A->objs, O);
+}
+
+%type objdef { ObjDef * }
+objdef(A) ::= OBJECT name(N) trk(T) LBRACE fdecls(F) RBRACE. {
+	A = T;
+	A->name = N.s;
+	A->loc = N.loc;
+	A->fields = F;
+}
+%type trk { ObjDef * }
+trk(A) ::= . { A = NEW(ObjDef); }
+trk(A) ::= TRACKING(K) LPAREN name(X) COMMA name(Y) RPAREN. {
+	A = NEW(ObjDef);
+	A->trk_name = X.s;
+	A->trk_opt = Y.s;
+	A->trk_loc = K.loc;
+}
+
+%type fdecls { FieldDef * }
+fdecls(A) ::= . { A = NULL; }
+fdecls(A) ::= fdecls(B) fdecl(F). { A = B; APPEND(FieldDef, A, F); }
+fdecls(A) ::= fdecls(B) COMMA. { A = B; }
+fdecls(A) ::= fdecls(B) SEMI. { A = B; }
+
+%type fdecl { FieldDef * }
+fdecl(A) ::= name(N) COLON type(T) mods(M). {
+	A = M;
+	A->name = N.s;
+	A->loc = N.loc;
+	A->ty = T;
+}
+
+%type type { Type * }
+type(A) ::= name(N). { A = NEW(Type); A->name = N.s; A->loc = N.loc; }
+type(A) ::= LBRACKET(L) type(E) RBRACKET. { A = NEW(Type); A->k = TY_ARR; A->elem = E; A->loc = L.loc; }
+
+%type mods { FieldDef * }
+mods(A) ::= . { A = NEW(FieldDef); }
+mods(A) ::= mods(B) REQUIRED(R). {
+	A = B;
+	if (A->required) diag_warning(R.loc, "`required` given twice");
+	A->required = 1;
+}
+mods(A) ::= mods(B) KEY. { A = B; A->is_key = 1; }
+mods(A) ::= mods(B) MAX INT(N). { A = B; A->max = small_int(N, 1, 1000000, "max"); }
+mods(A) ::= mods(B) ENUM LPAREN strs(S) RPAREN. { A = B; A->enums = S; }
+
+%type strs { StrList * }
+strs(A) ::= STRING(S). { A = NEW(StrList); A->s = S.s; A->loc = S.loc; }
+strs(A) ::= strs(B) COMMA STRING(S). {
+	A = B;
+	StrList *l = NEW(StrList);
+	l->s = S.s; l->loc = S.loc;
+	APPEND(StrList, A, l);
+}
+
+/* ================= the pair ================= */
+
+%type pair { Pair * }
+pair(A) ::= PAIR name(N) LBRACE endpoints(E) RBRACE. {
+	A = NEW(Pair);
+	A->name = N.s;
+	A->loc = N.loc;
+	A->eps = E;
+}
+%type endpoints { Endpoint * }
+endpoints(A) ::= . { A = NULL; }
+endpoints(A) ::= endpoints(B) endpoint(E). { A = B; APPEND(Endpoint, A, E); }
+
+%type endpoint { Endpoint * }
+endpoint(A) ::= SOURCE name(N) COLON name(S) LBRACE settings(T) RBRACE. {
+	A = T; A->is_source = 1;
+	A->alias = N.s; A->loc = N.loc; A->service = S.s; A->service_loc = S.loc;
+}
+endpoint(A) ::= TARGET name(N) COLON name(S) LBRACE settings(T) RBRACE. {
+	A = T;
+	A->alias = N.s; A->loc = N.loc; A->service = S.s; A->service_loc = S.loc;
+}
+
+%type settings { Endpoint * }
+settings(A) ::= . { A = NEW(Endpoint); }
+settings(A) ::= settings(B) SEMI. { A = B; }
+settings(A) ::= settings(B) name(K) ASSIGN STRING(V). {
+	A = B;
+	Setting *s = NEW(Setting);
+	s->key = K.s; s->loc = K.loc; s->literal = V.s;
+	APPEND(Setting, A->settings, s);
+}
+settings(A) ::= settings(B) name(K) ASSIGN ENV LPAREN STRING(V) RPAREN. {
+	A = B;
+	Setting *s = NEW(Setting);
+	s->key = K.s; s->loc = K.loc; s->env = V.s;
+	APPEND(Setting, A->settings, s);
+}
+settings(A) ::= settings(B) LIMIT rates(R). {
+	A = B;
+	if (R->per_min) A->per_min = R->per_min;
+	if (R->per_day) A->per_day = R->per_day;
+	if (R->concurrent) A->concurrent = R->concurrent;
+}
+%type rates { Endpoint * }
+rates(A) ::= rate(R). { A = R; }
+rates(A) ::= rates(B) COMMA rate(R). {
+	A = B;
+	if (R->per_min) A->per_min = R->per_min;
+	if (R->per_day) A->per_day = R->per_day;
+	if (R->concurrent) A->concurrent = R->concurrent;
+}
+%type rate { Endpoint * }
+rate(A) ::= INT(N) SLASH name(U). {
+	A = NEW(Endpoint);
+	int v = small_int(N, 1, 100000000, "a rate limit");
+	if (strcmp(U.s, "min") == 0) A->per_min = v;
+	else if (strcmp(U.s, "day") == 0) A->per_day = v;
+	else diag_error(U.loc, "a rate limit is per `min` or per `day`, not per `%s`", U.s);
+}
+rate(A) ::= INT(N) CONCURRENT. {
+	A = NEW(Endpoint);
+	A->concurrent = small_int(N, 1, 10000, "a concurrency limit");
+}
+
+/* ================= tables, tracking categories, dimensions ================= */
+
+%type table { Table * }
+table(A) ::= TABLE name(N) LBRACE entries(E) RBRACE. {
+	A = E; A->kind = T_TABLE; A->name = N.s; A->loc = N.loc;
+}
+table(A) ::= TRACKING name(N) STRING(C) FROM path(F) LBRACE entries(E) RBRACE. {
+	A = E; A->kind = T_TRACKING; A->name = N.s; A->loc = N.loc;
+	A->category = C.s; A->from = F;
+}
+table(A) ::= DIMENSION name(N) FROM path(F) LBRACE entries(E) RBRACE. {
+	A = E; A->kind = T_DIMENSION; A->name = N.s; A->loc = N.loc; A->from = F;
+}
+
+%type entries { Table * }
+entries(A) ::= . { A = NEW(Table); }
+entries(A) ::= entries(B) COMMA. { A = B; }
+entries(A) ::= entries(B) SEMI. { A = B; }
+entries(A) ::= entries(B) tkey(K) FATARROW tvalue(V). {
+	A = B;
+	Entry *e = NEW(Entry);
+	e->key = K.s; e->loc = K.loc; e->val = V;
+	APPEND(Entry, A->entries, e);
+}
+entries(A) ::= entries(B) ELSE(K) FATARROW tvalue(V). {
+	A = B;
+	if (A->has_else) {
+		diag_error(K.loc, "table has two `else` entries");
+		diag_note(A->else_loc, "the first `else` is here");
+	}
+	A->has_else = 1; A->else_loc = K.loc; A->else_val = V;
+}
+entries(A) ::= entries(B) ELSE(K) FATARROW FAIL STRING(R). {
+	A = B;
+	if (A->has_else) {
+		diag_error(K.loc, "table has two `else` entries");
+		diag_note(A->else_loc, "the first `else` is here");
+	}
+	A->has_else = 1; A->else_loc = K.loc; A->else_fail = R.s;
+}
+%type tkey { Token }
+tkey(A) ::= STRING(S). { A = S; }
+tkey(A) ::= INT(S). { A = S; }
+
+%type literal { Expr * }
+literal(A) ::= STRING(S). { A = ps_expr(E_STR, S.loc); A->s = S.s; A->n = S.n; }
+literal(A) ::= INT(S). { A = ps_expr(E_INT, S.loc); A->s = S.s; }
+literal(A) ::= DECIMAL(S). { A = ps_expr(E_DEC, S.loc); A->s = S.s; }
+literal(A) ::= TRUE(S). { A = ps_expr(E_BOOL, S.loc); A->s = "true"; }
+literal(A) ::= FALSE(S). { A = ps_expr(E_BOOL, S.loc); A->s = "false"; }
+literal(A) ::= NULL(S). { A = ps_expr(E_NULL, S.loc); }
+/* Table values may be negative numbers; in expressions `-` is an operator. */
+%type tvalue { Expr * }
+tvalue(A) ::= literal(L). { A = L; }
+tvalue(A) ::= MINUS(M) INT(S). { A = ps_expr(E_INT, ps_span(M.loc, S.loc)); A->s = ps_concat("-", S.s); }
+tvalue(A) ::= MINUS(M) DECIMAL(S). { A = ps_expr(E_DEC, ps_span(M.loc, S.loc)); A->s = ps_concat("-", S.s); }
+
+/* ================= entities ================= */
+
+%type entity { Entity * }
+entity(A) ::= ENTITY name(N) COLON name(SA) DOT name(SC) ARROW name(TA) DOT name(TT)
+		KEY path(K) filter(F) triggers(G) LBRACE stmts(B) RBRACE. {
+	A = NEW(Entity);
+	A->name = N.s; A->loc = N.loc;
+	A->src_alias = SA.s; A->src_loc = SA.loc; A->src_coll = SC.s; A->coll_loc = SC.loc;
+	A->tgt_alias = TA.s; A->tgt_loc = TA.loc; A->tgt_type = TT.s; A->type_loc = TT.loc;
+	A->key = K; A->filter = F; A->triggers = G; A->body = B;
+}
+%type filter { Expr * }
+filter(A) ::= . { A = NULL; }
+filter(A) ::= WHEN expr(E). { A = E; }
+
+%type triggers { Trigger * }
+triggers(A) ::= . { A = NULL; }
+triggers(A) ::= ON trigger(T). { A = T; }
+triggers(A) ::= triggers(B) COMMA trigger(T). { A = B; APPEND(Trigger, A, T); }
+%type trigger { Trigger * }
+trigger(A) ::= WEBHOOK(W) STRING(S). { A = NEW(Trigger); A->event = S.s; A->loc = ps_span(W.loc, S.loc); }
+trigger(A) ::= POLL(W) EVERY DURATION(D). {
+	A = NEW(Trigger); A->is_poll = 1; A->every_ms = duration_ms(p, D); A->loc = ps_span(W.loc, D.loc);
+}
+
+/* Statements need no separator: no expression can continue with a name,
+ * so the next `name =` always starts a new statement. */
+%type stmts { Stmt * }
+stmts(A) ::= . { A = NULL; }
+stmts(A) ::= stmts(B) stmt(S). { A = B; if (S) APPEND(Stmt, A, S); }
+stmts(A) ::= stmts(B) SEMI. { A = B; }
+stmts(A) ::= stmts(B) COMMA. { A = B; }
+
+%type stmt { Stmt * }
+/* An assignment's `when` binds to it: `X = e when c` sets X only if c. */
+stmt(A) ::= name(N) ASSIGN expr(E). {
+	A = NEW(Stmt); A->k = S_ASSIGN; A->loc = N.loc; A->name = N.s; A->name_loc = N.loc; A->e = E;
+}
+stmt(A) ::= name(N) ASSIGN expr(E) WHEN expr(C). {
+	A = NEW(Stmt); A->k = S_ASSIGN; A->loc = N.loc; A->name = N.s; A->name_loc = N.loc;
+	A->e = E; A->when = C;
+}
+stmt(A) ::= CHECK(K) expr(E) ELSE DEAD_LETTER STRING(M). {
+	A = NEW(Stmt); A->k = S_CHECK; A->loc = K.loc; A->e = E; A->msg = M.s;
+}
+stmt(A) ::= CHECK(K) expr(E) WITHIN expr(T) ELSE DEAD_LETTER STRING(M). {
+	A = NEW(Stmt); A->k = S_CHECK; A->loc = K.loc; A->e = E; A->tol = T; A->msg = M.s;
+}
+stmt(A) ::= MATCH(K) name(N) ASSIGN expr(E). {
+	A = NEW(Stmt); A->k = S_MATCH; A->loc = K.loc; A->name = N.s; A->name_loc = N.loc; A->e = E;
+}
+stmt(A) ::= ON(K) conds(C) ARROW action(X). {
+	A = NEW(Stmt); A->k = S_ON; A->loc = K.loc; A->conds = C; A->act = *X;
+}
+/* Recovery: a broken statement is skipped up to the start of the next. */
+stmt(A) ::= error. { A = NULL; }
+
+%type conds { Cond * }
+conds(A) ::= cond(C). { A = C; }
+conds(A) ::= conds(B) COMMA cond(C). { A = B; APPEND(Cond, A, C); }
+%type cond { Cond * }
+cond(A) ::= HTTP(H) INT(N). {
+	A = NEW(Cond); A->k = C_HTTP; A->loc = ps_span(H.loc, N.loc);
+	A->lo = A->hi = small_int(N, 100, 599, "an HTTP status");
+}
+cond(A) ::= HTTP(H) HTTPCLASS(N). {
+	A = NEW(Cond); A->k = C_HTTP; A->loc = ps_span(H.loc, N.loc);
+	A->lo = (N.s[0] - '0') * 100; A->hi = A->lo + 99;
+}
+cond(A) ::= name(N). {
+	A = NEW(Cond); A->loc = N.loc;
+	if (strcmp(N.s, "timeout") == 0) A->k = C_TIMEOUT;
+	else if (strcmp(N.s, "network") == 0) A->k = C_NETWORK;
+	else if (strcmp(N.s, "invalid") == 0) A->k = C_INVALID;
+	else if (strcmp(N.s, "unresolved") == 0) A->k = C_REF;
+	else diag_error(N.loc, "unknown condition `%s` (http N, http 5xx, timeout, network, "
+		"invalid or unresolved)", N.s);
+}
+
+%type action { Action * }
+action(A) ::= final(F). { A = F; }
+action(A) ::= RETRY(R) retry_opts(O) then(T). {
+	A = O; A->k = A_RETRY; A->loc = R.loc;
+	if (T) { A->has_then = 1; A->then = T->k; }
+}
+%type final { Action * }
+final(A) ::= DEAD_LETTER(K). { A = NEW(Action); A->k = A_DEAD_LETTER; A->loc = K.loc; }
+final(A) ::= SKIP(K). { A = NEW(Action); A->k = A_SKIP; A->loc = K.loc; }
+final(A) ::= HOLD(K). { A = NEW(Action); A->k = A_HOLD; A->loc = K.loc; }
+%type then { Action * }
+then(A) ::= . { A = NULL; }
+then(A) ::= THEN final(F). { A = F; }
+%type retry_opts { Action * }
+retry_opts(A) ::= . { A = NEW(Action); A->bmin = A->bmax = -1; }
+retry_opts(A) ::= retry_opts(B) INT(N). { A = B; A->attempts = small_int(N, 1, 1000, "retry attempts"); }
+retry_opts(A) ::= retry_opts(B) BACKOFF DURATION(X) DOTDOT DURATION(Y). {
+	A = B; A->bmin = duration_ms(p, X); A->bmax = duration_ms(p, Y);
+	if (A->bmin > A->bmax)
+		diag_error(ps_span(X.loc, Y.loc), "backoff goes from the shorter delay to the longer");
+}
+retry_opts(A) ::= retry_opts(B) JITTER. { A = B; A->jitter = 1; }
+retry_opts(A) ::= retry_opts(B) AFTER HEADER. { A = B; A->after_header = 1; }
+
+/* ================= expressions ================= */
+
+%type expr { Expr * }
+%type path { Expr * }
+%type args { Expr * }
+%type elems { Expr * }
+%type elem { Expr * }
+
+path(A) ::= name(N). {
+	A = ps_expr(E_PATH, N.loc);
+	StrList *s = NEW(StrList); s->s = N.s; s->loc = N.loc;
+	A->path = s;
+}
+path(A) ::= path(B) DOT name(N). {
+	A = B;
+	StrList *s = NEW(StrList); s->s = N.s; s->loc = N.loc;
+	APPEND(StrList, A->path, s);
+	A->loc = ps_span(A->loc, N.loc);
+}
+
+expr(A) ::= literal(L). { A = L; }
+expr(A) ::= path(P). { A = P; }
+expr(A) ::= LPAREN expr(E) RPAREN. { A = E; }
+expr(A) ::= expr(X) OR(O) expr(Y). { A = bin(TK_OR, X, Y, O.loc); }
+expr(A) ::= expr(X) AND(O) expr(Y). { A = bin(TK_AND, X, Y, O.loc); }
+expr(A) ::= NOT(O) expr(X). { A = ps_expr(E_NOT, O.loc); A->a = X; }
+expr(A) ::= expr(X) EQ(O) expr(Y). { A = bin(TK_EQ, X, Y, O.loc); }
+expr(A) ::= expr(X) NE(O) expr(Y). { A = bin(TK_NE, X, Y, O.loc); }
+expr(A) ::= expr(X) LT(O) expr(Y). { A = bin(TK_LT, X, Y, O.loc); }
+expr(A) ::= expr(X) LE(O) expr(Y). { A = bin(TK_LE, X, Y, O.loc); }
+expr(A) ::= expr(X) GT(O) expr(Y). { A = bin(TK_GT, X, Y, O.loc); }
+expr(A) ::= expr(X) GE(O) expr(Y). { A = bin(TK_GE, X, Y, O.loc); }
+expr(A) ::= expr(X) CONCAT(O) expr(Y). { A = bin(TK_CONCAT, X, Y, O.loc); }
+expr(A) ::= expr(X) PLUS(O) expr(Y). { A = bin(TK_PLUS, X, Y, O.loc); }
+expr(A) ::= expr(X) MINUS(O) expr(Y). { A = bin(TK_MINUS, X, Y, O.loc); }
+expr(A) ::= expr(X) STAR(O) expr(Y). { A = bin(TK_STAR, X, Y, O.loc); }
+expr(A) ::= expr(X) SLASH(O) expr(Y). { A = bin(TK_SLASH, X, Y, O.loc); }
+expr(A) ::= MINUS(O) expr(X). [UMINUS] { A = ps_expr(E_NEG, O.loc); A->a = X; }
+expr(A) ::= IF(K) expr(C) THEN expr(X) ELSE expr(Y). [IF] {
+	A = ps_expr(E_IF, K.loc); A->a = C; A->b = X; A->c = Y;
+}
+expr(A) ::= name(N) LPAREN args(G) RPAREN. {
+	A = ps_expr(E_CALL, N.loc); A->s = N.s; A->args = G;
+}
+expr(A) ::= name(N) LBRACKET expr(K) RBRACKET. {
+	A = ps_expr(E_LOOKUP, N.loc); A->s = N.s; A->a = K;
+}
+expr(A) ::= REF(R) name(N) LPAREN expr(K) RPAREN. {
+	A = ps_expr(E_REF, ps_span(R.loc, N.loc)); A->s = N.s; A->a = K;
+}
+expr(A) ::= LBRACE(L) stmts(B) RBRACE. { A = ps_expr(E_OBJ, L.loc); A->body = B; }
+expr(A) ::= LBRACKET(L) elems(E) RBRACKET. { A = ps_expr(E_ARR, L.loc); A->args = E; }
+expr(A) ::= FOR(F) name(V) IN path(P) filter(W) LBRACE stmts(B) RBRACE. {
+	A = ps_expr(E_FOR, F.loc); A->s = V.s; A->a = P; A->when = W; A->body = B;
+}
+
+args(A) ::= . { A = NULL; }
+args(A) ::= alist(L). { A = L; }
+%type alist { Expr * }
+alist(A) ::= expr(E). { A = E; }
+alist(A) ::= alist(B) COMMA expr(E). { A = B; APPEND(Expr, A, E); }
+
+elems(A) ::= . { A = NULL; }
+elems(A) ::= elist(L). { A = L; }
+elems(A) ::= elist(L) COMMA. { A = L; }
+%type elist { Expr * }
+elist(A) ::= elem(E). { A = E; }
+elist(A) ::= elist(B) COMMA elem(E). { A = B; APPEND(Expr, A, E); }
+/* An element's `when` keeps it only if the condition holds. */
+elem(A) ::= expr(E). { A = E; }
+elem(A) ::= expr(E) WHEN expr(C). { A = E; A->when = C; }
