@@ -1,0 +1,23 @@
+#!/bin/sh
+# The suite over one build (O=build or O=build-asan): unit tests, golden
+# compiler tests, transform fixtures, generated/ freshness.  Each part
+# prints [PASS]/[FAIL] lines; this script counts them.
+cd "$(dirname "$0")/.." || exit 2
+O=${O:-build}
+BIN=${BIN:-bin}
+export MAPC="$PWD/$BIN/mapc" BIN="$PWD/$BIN"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+{
+	for t in "$O"/tests/*; do
+		[ -x "$t" ] && [ -f "$t" ] || continue
+		"$t" || echo "[FAIL] unit/$(basename "$t"): exit $?"
+	done
+	sh tests/golden/run.sh
+	[ -f tests/transform/run.sh ] && sh tests/transform/run.sh
+	sh tests/stale.sh
+} 2>&1 | tee "$log"
+p=$(grep -c '^\[PASS\]' "$log")
+f=$(grep -c '^\[FAIL\]' "$log")
+echo "$p passed, $f failed"
+[ "$f" -eq 0 ] && [ "$p" -gt 0 ]
