@@ -133,6 +133,24 @@ ps_add_decl(Parse *p, DeclKind k, void *node)
 #define MAXOPEN 256
 static Token open_stack[MAXOPEN];
 static int nopen;
+static int prev_type; /* the token before the one being parsed */
+static Token prev2;   /* and the one before that */
+static Token prev1;
+
+/* Tokens after which only an expression can come. */
+static int
+wants_expr(int t)
+{
+	switch (t) {
+	case TK_ASSIGN: case TK_EQ: case TK_NE: case TK_LT: case TK_LE: case TK_GT: case TK_GE:
+	case TK_PLUS: case TK_MINUS: case TK_STAR: case TK_SLASH: case TK_CONCAT: case TK_AND:
+	case TK_OR: case TK_NOT: case TK_IF: case TK_THEN: case TK_ELSE: case TK_WHEN:
+	case TK_WITHIN: case TK_CHECK:
+		return 1;
+	default:
+		return 0;
+	}
+}
 
 void
 ps_syntax_error(Parse *p, int major, Token t)
@@ -149,8 +167,27 @@ ps_syntax_error(Parse *p, int major, Token t)
 		}
 		return;
 	}
+	char what[96];
 	if (major == TK_STRING)
-		diag_error(t.loc, "unexpected string \"%s\"", t.s);
+		snprintf(what, sizeof what, "string \"%.60s\"", t.s);
+	else if (major == TK_ID || (t.s && t.s[0] >= 'a' && t.s[0] <= 'z' && major != TK_DURATION &&
+				    major != TK_HTTPCLASS))
+		snprintf(what, sizeof what, "`%.60s`", t.s);
+	else
+		snprintf(what, sizeof what, "%s", lx_token_name(major));
+	if (wants_expr(prev_type) && major != TK_ID && major != TK_STRING && major != TK_INT &&
+	    major != TK_DECIMAL && major != TK_LPAREN && major != TK_LBRACKET && major != TK_LBRACE) {
+		diag_error(t.loc, "expected an expression, found %s", what);
+		return;
+	}
+	if (major == TK_ASSIGN && prev_type == TK_ID && wants_expr(prev2.type) &&
+	    prev2.loc.line < prev1.loc.line) {
+		diag_error(prev2.loc, "%s at the end of the line has no right operand",
+			lx_token_name(prev2.type));
+		return;
+	}
+	if (major == TK_STRING)
+		diag_error(t.loc, "unexpected %s", what);
 	else if (major == TK_ID || (t.s && t.s[0] >= 'a' && t.s[0] <= 'z' && major != TK_DURATION &&
 				    major != TK_HTTPCLASS))
 		diag_error(t.loc, "unexpected `%s`", t.s);
@@ -190,6 +227,7 @@ ps_parse(Program *prog, const SrcFile *f)
 	Lexer lx;
 	lx_init(&lx, f);
 	nopen = 0;
+	prev_type = 0;
 	for (;;) {
 		Token t = lx_next(&lx);
 		if (t.type == 0) {
@@ -199,6 +237,9 @@ ps_parse(Program *prog, const SrcFile *f)
 		}
 		track_brackets(t);
 		mwParse(parser, t.type, t);
+		prev2 = prev1;
+		prev1 = t;
+		prev_type = t.type;
 	}
 	mwParseFree(parser, free);
 }
