@@ -495,6 +495,7 @@ typedef struct {
 static Ctx cx;
 
 static Type *expr(Expr *e, Scope *s);
+static void check_miss(Table *t, Expr *key, Loc at);
 
 static Type *
 field_type(FieldDef *f)
@@ -546,6 +547,8 @@ path(Expr *e, Scope *s)
 			if (ft->k != TY_ERROR && ft->k != TY_STRING && ft->k != TY_INT)
 				diag_error(t->from->loc, "`%s` reads %s; a table key is a string or an integer",
 					t->name, ck_type_name(ft));
+			from->ty = ft;
+			check_miss(t, from, e->loc);
 			return t->kind == T_TRACKING ? &t_tracking : t->vty;
 		}
 		if (t) {

@@ -116,6 +116,10 @@ accessor(const ObjDef *o, const FieldDef *f)
 	a->obj = o;
 	a->f = f;
 	snprintf(a->name, sizeof a->name, "in_%s_%s", o->name, f->name);
+	/* Two services with an object of the same name: qualify the later one. */
+	for (int i = 0; i < naccs - 1; i++)
+		if (strcmp(accs[i].name, a->name) == 0)
+			snprintf(a->name, sizeof a->name, "in_%s_%s_%s", o->svc->name, o->name, f->name);
 	return a->name;
 }
 
