@@ -264,7 +264,8 @@ check_service(Service *s)
 			for (StrList *a = f->enums; a; a = a->next)
 				for (StrList *b = f->enums; b != a; b = b->next)
 					if (strcmp(a->s, b->s) == 0)
-						diag_error(a->loc, "\"%s\" is listed twice in the enum", a->s);
+						diag_error(a->loc, "\"%s\" is listed twice in the enum",
+							a->s);
 		}
 		if (o->trk_name) {
 			const char *nm[2] = { o->trk_name, o->trk_opt };
@@ -449,7 +450,8 @@ check_pair(void)
 	for (Endpoint *e = pair->eps; e; e = e->next) {
 		Endpoint **slot = e->is_source ? &pair->src : &pair->tgt;
 		if (*slot) {
-			diag_error(e->loc, "the pair has two %s services", e->is_source ? "source" : "target");
+			diag_error(e->loc, "the pair has two %s services",
+				e->is_source ? "source" : "target");
 			diag_note((*slot)->loc, "the first is here");
 			continue;
 		}
@@ -545,8 +547,8 @@ path(Expr *e, Scope *s)
 			e->a = from;
 			Type *ft = path(from, root);
 			if (ft->k != TY_ERROR && ft->k != TY_STRING && ft->k != TY_INT)
-				diag_error(t->from->loc, "`%s` reads %s; a table key is a string or an integer",
-					t->name, ck_type_name(ft));
+				diag_error(t->from->loc, "`%s` reads %s; a table key is a string or an "
+					"integer", t->name, ck_type_name(ft));
 			from->ty = ft;
 			check_miss(t, from, e->loc);
 			return t->kind == T_TRACKING ? &t_tracking : t->vty;
@@ -610,7 +612,8 @@ path(Expr *e, Scope *s)
 		}
 		if (curt->k != TY_OBJ) {
 			diag_error(p->loc, "`%s` is %s, which has no field `%s`",
-				e->nfields ? e->fields[e->nfields - 1]->name : "it", ck_type_name(curt), p->s);
+				e->nfields ? e->fields[e->nfields - 1]->name : "it", ck_type_name(curt),
+				p->s);
 			return &t_error;
 		}
 		FieldDef *f = find_field(curt->obj, p->s);
@@ -1124,7 +1127,8 @@ element(Type *et, Expr *e, Scope *s)
 		}
 		for (Scope *x = s; x; x = x->up)
 			if (x->var == e->s)
-				diag_warning(e->loc, "`%s` shadows the loop variable of an outer `for`", e->s);
+				diag_warning(e->loc, "`%s` shadows the loop variable of an outer `for`",
+					e->s);
 		char *cname = ar_alloc(64);
 		snprintf(cname, 64, "v_%s%d", e->s, ++cx.nvar);
 		e->var = cname;
@@ -1331,7 +1335,8 @@ body(ObjDef *tgt, Stmt *b, Scope *s, Loc at, int top)
 				Type *tt = expr(st->tol, s);
 				if (st->e->k != E_BIN || st->e->op != TK_EQ)
 					diag_error(st->e->loc, "`within` goes with an `==` comparison");
-				else if (t->k != TY_ERROR && (!numeric(st->e->a->ty) || !numeric(st->e->b->ty)))
+				else if (t->k != TY_ERROR &&
+					 (!numeric(st->e->a->ty) || !numeric(st->e->b->ty)))
 					diag_error(st->e->loc, "`within` compares numbers");
 				if (tt->k != TY_ERROR && !numeric(tt))
 					diag_error(st->tol->loc, "a tolerance is a number, not %s",
@@ -1641,7 +1646,8 @@ ck_dump_ast(const Program *p, FILE *out)
 			for (ObjDef *o = d->u.svc->objs; o; o = o->next) {
 				fprintf(out, "  object %s\n", o->name);
 				for (FieldDef *f = o->fields; f; f = f->next)
-					fprintf(out, "    %s: %s%s\n", f->name, f->ty->name ? f->ty->name : "[..]",
+					fprintf(out, "    %s: %s%s\n", f->name,
+						f->ty->name ? f->ty->name : "[..]",
 						f->required ? " required" : "");
 			}
 			break;

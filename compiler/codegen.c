@@ -800,7 +800,8 @@ entity_data(Buf *b, const Entity *en)
 				if (a->k == A_RETRY) {
 					buf_printf(b, ",\n\t  .attempts = %d, .backoff_min_ms = %lld, "
 						".backoff_max_ms = %lld, .jitter = %d, .after_header = %d, "
-						".then = %s", a->attempts, (long long)a->bmin, (long long)a->bmax,
+						".then = %s", a->attempts, (long long)a->bmin,
+						(long long)a->bmax,
 						a->jitter, a->after_header,
 						actions[a->has_then ? a->then : A_DEAD_LETTER]);
 				}

@@ -129,7 +129,8 @@ lex_string(Lexer *lx, const char *tok)
 				if (p + 6 <= lx->lim && hex4(p + 2, &cp)) {
 					if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF)) {
 						el.len = 6;
-						diag_error(el, "\\u%04X is not a character allowed in a string",
+						diag_error(el, "\\u%04X is not a character allowed "
+							"in a string",
 							cp);
 						ok = 0;
 					} else {

@@ -15,6 +15,7 @@ trap 'rm -f "$log"' EXIT
 	done
 	sh tests/golden/run.sh
 	[ -f tests/transform/run.sh ] && sh tests/transform/run.sh
+	sh tests/lint.sh
 	sh tests/stale.sh
 } 2>&1 | tee "$log"
 p=$(grep -c '^\[PASS\]' "$log")
