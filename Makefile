@@ -85,8 +85,11 @@ asan:
 	O=build-asan BIN=build-asan/bin sh tests/run-suite.sh
 regen: $(BIN)/mapc
 	sh tests/golden/regen.sh
-bench: all
-	sh tests/bench/bench.sh
+$(O)/bench/jansson_pp: tests/bench/jansson_pp.c
+	mkdir -p $(O)/bench
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(RT_CFLAGS) -o $@ $< $(RT_LIBS)
+bench: all $(O)/bench/jansson_pp
+	O=$(O) BIN=$(BIN) sh tests/bench/bench.sh
 lint:
 	sh tests/lint.sh
 
