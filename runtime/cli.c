@@ -1,0 +1,482 @@
+/*
+ * cli.c - the pair binary's command line: --help, --version, and
+ * `transform ENTITY`, the stateless filter from source records (NDJSON on
+ * stdin) to target documents (one per line on stdout, in input order).
+ *
+ * A record that cannot be mapped becomes one dead-letter JSON line naming
+ * the entity, key, .map line, target field and reason, with the record as
+ * it came; the stream goes on.  Memory stays flat however long the stream:
+ * one input buffer (lines up to RT_LINE_MAX), one context whose arena and
+ * document buffer are reused for every record, and large stdio writes.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rt.h"
+
+#define RD_FIRST  ((size_t)1 << 20)
+#define RD_HEAD   256            /* bytes of an overlong line kept for its dead letter */
+
+/* ------------------------------------------------------------------ */
+/* the line reader                                                     */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+	int fd;
+	char *buf;
+	size_t cap, beg, end;    /* unconsumed input is buf[beg, end) */
+	size_t scanned;          /* of it, bytes already searched for '\n' */
+	int eof, err;
+	int short_read;          /* the last read returned less than asked */
+	FILE *out;               /* flushed before waiting on a trickling input */
+	char head[RD_HEAD];
+} rd;
+
+enum { RD_LINE, RD_EOF, RD_LONG, RD_ERR };
+
+/* Read more into buf[end, cap). */
+static void
+fill(rd *r)
+{
+	ssize_t n;
+	size_t want = r->cap - r->end;
+
+	/* Input arrives slowly (a pipe from a live source): let what is
+	 * already done reach the consumer before blocking. */
+	if (r->short_read && r->out)
+		fflush(r->out);
+	do
+		n = read(r->fd, r->buf + r->end, want);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		r->err = errno;
+		r->eof = 1;
+		return;
+	}
+	if (n == 0)
+		r->eof = 1;
+	r->short_read = (size_t)n < want;
+	r->end += (size_t)n;
+}
+
+/* An overlong line: keep its head for the dead letter, discard the rest
+ * up to the next newline without buffering it. */
+static int
+skip_long(rd *r, const char **line, size_t *len, size_t *total)
+{
+	size_t t = r->end - r->beg;
+
+	memcpy(r->head, r->buf + r->beg, RD_HEAD);
+	r->beg = r->end = r->scanned = 0;
+	while (!r->eof) {
+		char *nl;
+
+		fill(r);
+		nl = memchr(r->buf, '\n', r->end);
+		if (nl) {
+			t += (size_t)(nl - r->buf);
+			r->beg = (size_t)(nl - r->buf) + 1;
+			break;
+		}
+		t += r->end;
+		r->end = 0;
+	}
+	*line = r->head;
+	*len = RD_HEAD;
+	*total = t;
+	return RD_LONG;
+}
+
+static int
+rd_line(rd *r, const char **line, size_t *len, size_t *total)
+{
+	for (;;) {
+		size_t have = r->end - r->beg;
+		char *s = r->buf + r->beg, *nl = NULL;
+
+		if (have > r->scanned)
+			nl = memchr(s + r->scanned, '\n', have - r->scanned);
+		if (nl || (r->eof && have > 0 && have <= RT_LINE_MAX)) {
+			size_t n = nl ? (size_t)(nl - s) : have;
+
+			r->beg += nl ? n + 1 : n;
+			r->scanned = 0;
+			if (n > RT_LINE_MAX) {
+				*total = n;
+				memcpy(r->head, s, RD_HEAD);
+				*line = r->head;
+				*len = RD_HEAD;
+				return RD_LONG;
+			}
+			if (n > 0 && s[n - 1] == '\r')
+				n--;
+			*line = s;
+			*len = n;
+			return RD_LINE;
+		}
+		r->scanned = have;
+		if (have > RT_LINE_MAX)
+			return skip_long(r, line, len, total);
+		if (r->eof)
+			return r->err ? RD_ERR : RD_EOF;
+		if (r->end == r->cap && r->beg > 0) {
+			memmove(r->buf, s, have);
+			r->beg = 0;
+			r->end = have;
+		}
+		if (r->end == r->cap) {
+			size_t cap = r->cap * 2 > RT_LINE_MAX + 1 ? RT_LINE_MAX + 1 : r->cap * 2;
+			char *p = realloc(r->buf, cap);
+
+			if (!p) {
+				r->err = ENOMEM;
+				return RD_ERR;
+			}
+			r->buf = p;
+			r->cap = cap;
+		}
+		fill(r);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* transform                                                           */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+	const mw_program *p;
+	const mw_entity *e;
+	mw_ctx *c;
+	FILE *out;
+	w_buf dl;                /* dead letters, draining into their file */
+	long dead;
+} tx;
+
+#define PUTS(b, lit) w_buf_put((b), (lit), sizeof(lit) - 1)
+
+static void
+json_z(w_buf *b, const char *s)
+{
+	if (s)
+		w_json_str(b, s, strlen(s), 1);
+	else
+		PUTS(b, "null");
+}
+
+/* One dead-letter line for the context's failure.  `key` NULL: unknown;
+ * `is_json`: the line parsed, so it goes in as it is, else as a string. */
+static int
+dead(tx *t, const mw_val *key, const char *line, size_t n, int is_json)
+{
+	w_buf *b = &t->dl;
+	mw_ctx *c = t->c;
+	char tmp[64];
+	const char *kp;
+	size_t kn;
+
+	t->dead++;
+	PUTS(b, "{\"entity\":");
+	json_z(b, t->e->name);
+	PUTS(b, ",\"key\":");
+	if (key && rt_val_text(*key, tmp, &kp, &kn) == 0)
+		w_json_str(b, kp, kn, 1);
+	else
+		PUTS(b, "null");
+	PUTS(b, ",\"map\":");
+	json_z(b, t->p->map_file);
+	PUTS(b, ",\"line\":");
+	if (c->fail_line > 0) {
+		kn = tx_i64(tmp, c->fail_line);
+		w_buf_put(b, tmp, kn);
+	} else {
+		PUTS(b, "null");
+	}
+	PUTS(b, ",\"field\":");
+	json_z(b, c->path[0] ? c->path : NULL);
+	PUTS(b, ",\"reason\":");
+	json_z(b, c->reason);
+	PUTS(b, ",\"record\":");
+	if (is_json)
+		w_buf_put(b, line, n);
+	else
+		w_json_str(b, line, n, 1);
+	PUTS(b, "}\n");
+	return w_buf_flush(b) ? -1 : 0;
+}
+
+/* Map one record: 0 done (written, filtered or dead-lettered), -1 on an
+ * output error. */
+static int
+record(tx *t, const char *line, size_t n)
+{
+	mw_ctx *c = t->c;
+	const mw_entity *e = t->e;
+	const mw_node *root;
+	json_err je;
+	mw_val rec, key;
+	int r;
+
+	rt_ctx_reset(c);
+	r = json_parse(&c->a, line, n, &root, &je);
+	if (r == JSON_E_MEM) {
+		rt_fail_mem(c);
+		return dead(t, NULL, line, n, 0);
+	}
+	if (r != 0) {
+		mw_fail(c, "invalid JSON at byte %zu: %s", je.off, je.msg);
+		return dead(t, NULL, line, n, 0);
+	}
+	if (root->type != JSON_OBJ) {
+		mw_fail(c, "the record is not a JSON object");
+		return dead(t, NULL, line, n, 1);
+	}
+	rec.kind = MW_OBJ;
+	rec.u.node = root;
+	key.kind = MW_MISSING;
+	if (e->key)
+		key = e->key(c, rec);
+	if (c->failed)
+		return dead(t, NULL, line, n, 1);
+	w_doc_begin(c, e->target, t->p->target.format_xml);
+	r = c->failed ? -1 : e->map(c, rec);
+	if (!c->failed && r == 1)
+		return 0;
+	if (!c->failed && r == 0 && w_doc_end(c) == 0) {
+		w_buf_putc(&c->w.out, '\n');
+		if (c->w.out.err) {
+			rt_fail_mem(c);
+			return dead(t, &key, line, n, 1);
+		}
+		if (fwrite(c->w.out.p, 1, c->w.out.len, t->out) != c->w.out.len)
+			return -1;
+		return 0;
+	}
+	if (!c->failed)
+		mw_fail(c, "the map function failed without a reason (it returned %d)", r);
+	return dead(t, &key, line, n, 1);
+}
+
+static int
+blank(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+			return 0;
+	return 1;
+}
+
+static int
+transform(const mw_program *p, const mw_entity *e, FILE *in, FILE *out, FILE *dl,
+	  FILE *err)
+{
+	tx t;
+	rd r;
+	int st, rc = 0;
+
+	memset(&t, 0, sizeof t);
+	memset(&r, 0, sizeof r);
+	t.p = p;
+	t.e = e;
+	t.out = out;
+	r.fd = fileno(in);
+	r.out = out;
+	r.cap = RD_FIRST;
+	r.buf = malloc(r.cap);
+	t.c = rt_ctx_new();
+	if (!r.buf || !t.c || w_buf_init(&t.dl, 64 << 10, RT_DOC_MAX, dl)) {
+		fprintf(err, "%s: out of memory\n", p->pair);
+		free(r.buf);
+		rt_ctx_free(t.c);
+		w_buf_fini(&t.dl);
+		return 2;
+	}
+	for (;;) {
+		const char *line;
+		size_t n, total = 0;
+
+		st = rd_line(&r, &line, &n, &total);
+		if (st == RD_EOF)
+			break;
+		if (st == RD_ERR) {
+			fprintf(err, "%s: reading the input: %s\n", p->pair, strerror(r.err));
+			rc = 2;
+			break;
+		}
+		if (st == RD_LONG) {
+			rt_ctx_reset(t.c);
+			mw_fail(t.c, "record too large: a line of %zu bytes (the limit is %zu);"
+				" the record shows its first %d bytes", total, RT_LINE_MAX, RD_HEAD);
+			if (dead(&t, NULL, line, n, 0))
+				goto io;
+			continue;
+		}
+		if (blank(line, n))
+			continue;
+		if (record(&t, line, n))
+			goto io;
+	}
+	if (0) {
+io:
+		rc = 2;
+	}
+	if (w_buf_flush(&t.dl) || fflush(dl) || ferror(dl)) {
+		fprintf(err, "%s: writing dead letters: %s\n", p->pair, strerror(errno));
+		rc = 2;
+	}
+	if (fflush(out) || ferror(out)) {
+		fprintf(err, "%s: writing the output: %s\n", p->pair, strerror(errno));
+		rc = 2;
+	}
+	if (rc == 0 && t.dead > 0)
+		rc = 1;
+	free(r.buf);
+	rt_ctx_free(t.c);
+	w_buf_fini(&t.dl);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* the command line                                                    */
+/* ------------------------------------------------------------------ */
+
+static void
+usage(const mw_program *p, FILE *f)
+{
+	fprintf(f, "usage: %s transform ENTITY [--dead-letter FILE]\n"
+		"       %s --help | --version\n", p->pair, p->pair);
+}
+
+static void
+entities(const mw_program *p, FILE *f, const char *sep)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_entities; i++)
+		fprintf(f, "%s%s", i ? sep : "", p->entities[i].name);
+}
+
+static void
+help(const mw_program *p, FILE *f)
+{
+	size_t i, w = 0;
+
+	fprintf(f, "%s: %s -> %s, compiled from %s by mapc %s\n\n", p->pair,
+		p->source.service, p->target.service, p->map_file, p->mapc_version);
+	usage(p, f);
+	fprintf(f, "\n"
+		"  transform ENTITY  read source records (NDJSON) on stdin and write the\n"
+		"                    target documents on stdout, one per line, in input\n"
+		"                    order; records that fail become dead-letter JSON lines\n"
+		"                    on stderr or in FILE (truncated first)\n"
+		"  --help            this text\n"
+		"  --version         mapc version, map file, pair, runtime ABI\n"
+		"\nexit status: 0 every record written or filtered, 1 some dead-lettered,\n"
+		"2 usage or I/O error\n"
+		"\nentities (source collection -> target type):\n");
+	for (i = 0; i < p->n_entities; i++)
+		if (strlen(p->entities[i].name) > w)
+			w = strlen(p->entities[i].name);
+	for (i = 0; i < p->n_entities; i++) {
+		const mw_entity *e = &p->entities[i];
+
+		fprintf(f, "  %-*s  %s.%s -> %s.%s%s\n", (int)w, e->name, p->source.alias,
+			e->source, p->target.alias, e->target,
+			p->target.format_xml ? " (XML)" : "");
+	}
+}
+
+int
+mw_cli_run(const mw_program *p, int argc, char **argv, FILE *in, FILE *out, FILE *err)
+{
+	const char *cmd, *ent = NULL, *dlpath = NULL;
+	const mw_entity *e = NULL;
+	FILE *dl;
+	size_t i;
+	int a, rc;
+
+	if (p->abi != MW_ABI_VERSION) {
+		fprintf(err, "%s: generated for runtime ABI %d, this runtime is ABI %d\n",
+			p->pair, p->abi, MW_ABI_VERSION);
+		return 2;
+	}
+	if (argc < 2) {
+		usage(p, err);
+		return 2;
+	}
+	cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+		help(p, out);
+		return fflush(out) || ferror(out) ? 2 : 0;
+	}
+	if (strcmp(cmd, "--version") == 0) {
+		fprintf(out, "%s (mapwright) mapc %s, map %s, pair %s, ABI %d\n", p->pair,
+			p->mapc_version, p->map_file, p->pair, MW_ABI_VERSION);
+		return fflush(out) || ferror(out) ? 2 : 0;
+	}
+	if (strcmp(cmd, "transform") != 0) {
+		fprintf(err, "%s: unknown command \"%s\"\n", p->pair, cmd);
+		usage(p, err);
+		return 2;
+	}
+	for (a = 2; a < argc; a++) {
+		const char *s = argv[a];
+
+		if (strcmp(s, "--dead-letter") == 0) {
+			if (++a == argc) {
+				fprintf(err, "%s: --dead-letter needs a file\n", p->pair);
+				return 2;
+			}
+			dlpath = argv[a];
+		} else if (strncmp(s, "--dead-letter=", 14) == 0) {
+			dlpath = s + 14;
+		} else if (s[0] == '-' && s[1]) {
+			fprintf(err, "%s: unknown option %s\n", p->pair, s);
+			usage(p, err);
+			return 2;
+		} else if (!ent) {
+			ent = s;
+		} else {
+			fprintf(err, "%s: unexpected argument \"%s\"\n", p->pair, s);
+			usage(p, err);
+			return 2;
+		}
+	}
+	if (ent)
+		for (i = 0; i < p->n_entities && !e; i++)
+			if (strcmp(p->entities[i].name, ent) == 0)
+				e = &p->entities[i];
+	if (!e) {
+		if (ent)
+			fprintf(err, "%s: unknown entity \"%s\"; known entities: ", p->pair, ent);
+		else
+			fprintf(err, "%s: transform needs an entity; known entities: ", p->pair);
+		entities(p, err, ", ");
+		fputc('\n', err);
+		return 2;
+	}
+	dl = err;
+	if (dlpath && !(dl = fopen(dlpath, "w"))) {
+		fprintf(err, "%s: cannot open %s: %s\n", p->pair, dlpath, strerror(errno));
+		return 2;
+	}
+	rc = transform(p, e, in, out, dl, err);
+	if (dlpath && fclose(dl) != 0) {
+		fprintf(err, "%s: closing %s: %s\n", p->pair, dlpath, strerror(errno));
+		rc = 2;
+	}
+	return rc;
+}
+
+int
+mw_cli_main(int argc, char **argv, const mw_program *p)
+{
+	static char obuf[1 << 20];
+
+	/* one large buffer: documents leave in big writes */
+	setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
+	return mw_cli_run(p, argc, argv, stdin, stdout, stderr);
+}
