@@ -228,7 +228,7 @@ record(tx *t, const char *line, size_t n)
 		mw_fail(c, "invalid JSON at byte %zu: %s", je.off, je.msg);
 		return dead(t, NULL, line, n, 0);
 	}
-	if (root->type != JSON_OBJ) {
+	if (root->type != JN_OBJ) {
 		mw_fail(c, "the record is not a JSON object");
 		return dead(t, NULL, line, n, 1);
 	}

@@ -66,6 +66,7 @@ div_round(i128 v, i128 p)
  * not below round_to: mul uses this so that 1234567.89 * 1.123456789012345678
  * gives the product to 12 places instead of failing.
  */
+#define MUL_MIN_SCALE 6
 static int
 fit(i128 v, int scale, int round_to, mw_dec *out)
 {
@@ -250,15 +251,17 @@ dec_sub(mw_dec a, mw_dec b, mw_dec *out)
 	return addsub(a, b, 1, out);
 }
 
+/* The exact product when it fits; a product too wide for its scale is
+ * rounded to the most places that fit, but never below MUL_MIN_SCALE (as
+ * SQL Server does), so an amount times a rate with 18 places still works
+ * while a real overflow fails. */
 int
 dec_mul(mw_dec a, mw_dec b, mw_dec *out)
 {
-	int s = a.scale > b.scale ? a.scale : b.scale;
-
 	if (!valid(a) || !valid(b))
 		return DEC_E_RANGE;
 	/* |units| < 2^63 each, so the product fits 127 bits. */
-	return fit((i128)a.units * (i128)b.units, a.scale + b.scale, s, out);
+	return fit((i128)a.units * (i128)b.units, a.scale + b.scale, MUL_MIN_SCALE, out);
 }
 
 /*

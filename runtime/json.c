@@ -417,23 +417,23 @@ value(jp *j, mw_node *n)
 	n->off = (uint32_t)(j->p - j->s);
 	switch (*j->p) {
 	case '{':
-		n->type = JSON_OBJ;
+		n->type = JN_OBJ;
 		return object(j, n);
 	case '[':
-		n->type = JSON_ARR;
+		n->type = JN_ARR;
 		return array(j, n);
 	case '"':
-		n->type = JSON_STR;
+		n->type = JN_STR;
 		return string(j, &n->p, &n->n);
 	case 't':
-		return literal(j, "true", 4, JSON_TRUE, n);
+		return literal(j, "true", 4, JN_TRUE, n);
 	case 'f':
-		return literal(j, "false", 5, JSON_FALSE, n);
+		return literal(j, "false", 5, JN_FALSE, n);
 	case 'n':
-		return literal(j, "null", 4, JSON_NULL, n);
+		return literal(j, "null", 4, JN_NULL, n);
 	default:
 		if (*j->p == '-' || (*j->p >= '0' && *j->p <= '9')) {
-			n->type = JSON_NUM;
+			n->type = JN_NUM;
 			return number(j, n);
 		}
 		return fail_at(j, j->p, "unexpected character");

@@ -113,7 +113,7 @@ int    tx_cmp_z(const char *p, size_t n, const char *z);
 /* json.c: the JSON reader                                             */
 /* ------------------------------------------------------------------ */
 
-enum { JSON_NULL = 1, JSON_FALSE, JSON_TRUE, JSON_NUM, JSON_STR, JSON_ARR, JSON_OBJ };
+enum { JN_NULL = 1, JN_FALSE, JN_TRUE, JN_NUM, JN_STR, JN_ARR, JN_OBJ };
 enum { JSON_E_SYNTAX = -1, JSON_E_MEM = -2 };
 
 struct mw_node {

@@ -95,12 +95,12 @@ static void
 describe(const mw_node *n, char *buf, size_t cap)
 {
 	switch (n->type) {
-	case JSON_NULL: snprintf(buf, cap, "null"); break;
-	case JSON_TRUE: snprintf(buf, cap, "true"); break;
-	case JSON_FALSE: snprintf(buf, cap, "false"); break;
-	case JSON_STR: tx_quote(buf, cap, n->p, n->n, 60); break;
-	case JSON_NUM: snprintf(buf, cap, "%.*s", n->n > 60 ? 60 : (int)n->n, n->p); break;
-	case JSON_ARR: snprintf(buf, cap, "an array"); break;
+	case JN_NULL: snprintf(buf, cap, "null"); break;
+	case JN_TRUE: snprintf(buf, cap, "true"); break;
+	case JN_FALSE: snprintf(buf, cap, "false"); break;
+	case JN_STR: tx_quote(buf, cap, n->p, n->n, 60); break;
+	case JN_NUM: snprintf(buf, cap, "%.*s", n->n > 60 ? 60 : (int)n->n, n->p); break;
+	case JN_ARR: snprintf(buf, cap, "an array"); break;
 	default: snprintf(buf, cap, "an object"); break;
 	}
 }
@@ -232,13 +232,13 @@ rt_node_val(mw_ctx *c, const mw_node *n, const char *what)
 	mw_val v = NULLV;
 
 	switch (n->type) {
-	case JSON_NULL: return NULLV;
-	case JSON_TRUE: v.kind = MW_BOOL; v.u.b = 1; return v;
-	case JSON_FALSE: v.kind = MW_BOOL; v.u.b = 0; return v;
-	case JSON_STR: return str_val(n->p, n->n);
-	case JSON_ARR: v.kind = MW_ARR; v.u.node = n; return v;
-	case JSON_OBJ: v.kind = MW_OBJ; v.u.node = n; return v;
-	case JSON_NUM:
+	case JN_NULL: return NULLV;
+	case JN_TRUE: v.kind = MW_BOOL; v.u.b = 1; return v;
+	case JN_FALSE: v.kind = MW_BOOL; v.u.b = 0; return v;
+	case JN_STR: return str_val(n->p, n->n);
+	case JN_ARR: v.kind = MW_ARR; v.u.node = n; return v;
+	case JN_OBJ: v.kind = MW_OBJ; v.u.node = n; return v;
+	case JN_NUM:
 		if (num_val(n->p, n->n, &v) == 0)
 			return v;
 		mw_fail(c, "%s: number %.*s is out of range", what ? what : "value",
@@ -273,11 +273,11 @@ convert(mw_ctx *c, const mw_node *n, const char *key, mw_kind want)
 
 	switch (want) {
 	case MW_STR:
-		if (n->type == JSON_STR || n->type == JSON_NUM)
+		if (n->type == JN_STR || n->type == JN_NUM)
 			return str_val(n->p, n->n);   /* a number as its exact text */
 		return wrong(c, key, want, n);
 	case MW_INT:
-		if (n->type != JSON_NUM && n->type != JSON_STR)
+		if (n->type != JN_NUM && n->type != JN_STR)
 			return wrong(c, key, want, n);
 		r = text_int(n->p, n->n, &i);
 		if (r == 0)
@@ -289,7 +289,7 @@ convert(mw_ctx *c, const mw_node *n, const char *key, mw_kind want)
 		}
 		return wrong(c, key, want, n);
 	case MW_DEC:
-		if (n->type != JSON_NUM && n->type != JSON_STR)
+		if (n->type != JN_NUM && n->type != JN_STR)
 			return wrong(c, key, want, n);
 		r = dec_parse(n->p, n->n, &d);
 		if (r == DEC_OK)
@@ -301,12 +301,12 @@ convert(mw_ctx *c, const mw_node *n, const char *key, mw_kind want)
 		}
 		return wrong(c, key, want, n);
 	case MW_BOOL:
-		if (n->type == JSON_TRUE || n->type == JSON_FALSE)
+		if (n->type == JN_TRUE || n->type == JN_FALSE)
 			return rt_node_val(c, n, key);
 		return wrong(c, key, want, n);
 	case MW_DATE:
 	case MW_DATETIME:
-		if (n->type != JSON_STR || tm_parse(n->p, n->n, &t) != 0)
+		if (n->type != JN_STR || tm_parse(n->p, n->n, &t) != 0)
 			return wrong(c, key, want, n);
 		if (want == MW_DATE)
 			return time_val(tm_date_of(&t));   /* the date in its own offset */
@@ -314,13 +314,13 @@ convert(mw_ctx *c, const mw_node *n, const char *key, mw_kind want)
 			return wrong(c, key, want, n);
 		return time_val(t);
 	case MW_OBJ:
-		if (n->type != JSON_OBJ)
+		if (n->type != JN_OBJ)
 			return wrong(c, key, want, n);
 		v.kind = MW_OBJ;
 		v.u.node = n;
 		return v;
 	case MW_ARR:
-		if (n->type != JSON_ARR)
+		if (n->type != JN_ARR)
 			return wrong(c, key, want, n);
 		v.kind = MW_ARR;
 		v.u.node = n;
@@ -349,7 +349,7 @@ mw_get(mw_ctx *c, mw_val obj, const char *key, mw_kind want, int required)
 			mw_fail(c, "missing required field %s", key);
 		return required ? NULLV : MISSINGV;
 	}
-	if (n->type == JSON_NULL) {
+	if (n->type == JN_NULL) {
 		if (required)
 			mw_fail(c, "required field %s is null", key);
 		return NULLV;
@@ -382,7 +382,7 @@ mw_iter_next(mw_ctx *c, mw_iter *it, mw_val *elem)
 		return 0;
 	it->index++;
 	it->cur = n->next;
-	if (n->type == JSON_NUM) {
+	if (n->type == JN_NUM) {
 		char what[32];
 
 		snprintf(what, sizeof what, "element %d", (int)it->index);

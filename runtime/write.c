@@ -281,12 +281,12 @@ node_json(w_buf *b, const mw_node *n)
 	const mw_node *m;
 
 	switch (n->type) {
-	case JSON_NULL: PUTS(b, "null"); break;
-	case JSON_TRUE: PUTS(b, "true"); break;
-	case JSON_FALSE: PUTS(b, "false"); break;
-	case JSON_NUM: w_buf_put(b, n->p, n->n); break;
-	case JSON_STR: w_json_str(b, n->p, n->n, 0); break;
-	case JSON_ARR:
+	case JN_NULL: PUTS(b, "null"); break;
+	case JN_TRUE: PUTS(b, "true"); break;
+	case JN_FALSE: PUTS(b, "false"); break;
+	case JN_NUM: w_buf_put(b, n->p, n->n); break;
+	case JN_STR: w_json_str(b, n->p, n->n, 0); break;
+	case JN_ARR:
 		w_buf_putc(b, '[');
 		for (m = n->child; m; m = m->next) {
 			if (m != n->child)
@@ -295,7 +295,7 @@ node_json(w_buf *b, const mw_node *n)
 		}
 		w_buf_putc(b, ']');
 		break;
-	case JSON_OBJ:
+	case JN_OBJ:
 		w_buf_putc(b, '{');
 		for (m = n->child; m; m = m->next) {
 			if (m != n->child)
@@ -318,14 +318,14 @@ node_xml(mw_ctx *c, const mw_node *n)
 	const mw_node *m;
 
 	switch (n->type) {
-	case JSON_NULL: return 0;
-	case JSON_TRUE: PUTS(b, "true"); return 0;
-	case JSON_FALSE: PUTS(b, "false"); return 0;
-	case JSON_NUM: w_buf_put(b, n->p, n->n); return 0;
-	case JSON_STR: return xml_text(c, n->p, n->n);
-	case JSON_ARR:
+	case JN_NULL: return 0;
+	case JN_TRUE: PUTS(b, "true"); return 0;
+	case JN_FALSE: PUTS(b, "false"); return 0;
+	case JN_NUM: w_buf_put(b, n->p, n->n); return 0;
+	case JN_STR: return xml_text(c, n->p, n->n);
+	case JN_ARR:
 		for (m = n->child; m; m = m->next) {
-			if (m->type == JSON_NULL)
+			if (m->type == JN_NULL)
 				continue;
 			PUTS(b, "<item>");
 			if (node_xml(c, m))
@@ -333,9 +333,9 @@ node_xml(mw_ctx *c, const mw_node *n)
 			PUTS(b, "</item>");
 		}
 		return 0;
-	case JSON_OBJ:
+	case JN_OBJ:
 		for (m = n->child; m; m = m->next) {
-			if (m->type == JSON_NULL)
+			if (m->type == JN_NULL)
 				continue;
 			if (!xml_name_ok(m->key, m->keylen)) {
 				char q[64];
