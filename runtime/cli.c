@@ -309,7 +309,8 @@ transform(const mw_program *p, const mw_entity *e, FILE *in, FILE *out, FILE *dl
 		if (st == RD_LONG) {
 			rt_ctx_reset(t.c);
 			mw_fail(t.c, "record too large: a line of %zu bytes (the limit is %zu);"
-				" the record shows its first %d bytes", total, RT_LINE_MAX, RD_HEAD);
+				" the record shows its first %d bytes", total, RT_LINE_MAX,
+				RD_HEAD);
 			if (dead(&t, NULL, line, n, 0))
 				goto io;
 			continue;

@@ -46,6 +46,8 @@ static const unsigned char STOP[256] = {
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 };
 
+#define UNPAIRED "unpaired high surrogate in \\u escape"
+
 static int
 fail_at(jp *j, const unsigned char *at, const char *msg)
 {
@@ -176,7 +178,7 @@ string(jp *j, const char **out, uint32_t *outn)
 				if (cp >= 0xD800 && cp <= 0xDBFF) {
 					if (q - p < 12 || p[6] != '\\' || p[7] != 'u' ||
 					    hex4(p + 8, &lo) || lo < 0xDC00 || lo > 0xDFFF)
-						return fail_at(j, p, "unpaired high surrogate in \\u escape");
+						return fail_at(j, p, UNPAIRED);
 					cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
 					p += 6;
 				}

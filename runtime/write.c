@@ -239,7 +239,8 @@ xml_text(mw_ctx *c, const char *p, size_t n)
 				mw_fail(c, "character U+%04X cannot be written in XML", ch);
 				return -1;
 			}
-			if (ch == 0xEF && e - s >= 3 && s[1] == 0xBF && (s[2] == 0xBE || s[2] == 0xBF)) {
+			if (ch == 0xEF && e - s >= 3 && s[1] == 0xBF &&
+			    (s[2] == 0xBE || s[2] == 0xBF)) {
 				mw_fail(c, "character U+FFF%c cannot be written in XML",
 					s[2] == 0xBE ? 'E' : 'F');
 				return -1;

@@ -87,7 +87,8 @@ map_order(mw_ctx *c, mw_val r)
 				 mw_get(c, li, "unitPrice", MW_DEC, 0)), 0);
 		mw_field(c, "AccountCode", 86);
 		mw_put(c, mw_lookup(c, &tbl_gl, mw_coalesce(mw_get(c, li, "method", MW_STR, 0),
-			mw_get(c, mw_get(c, r, "paymentInfo", MW_OBJ, 0), "method", MW_STR, 0))), 0);
+			mw_get(c, mw_get(c, r, "paymentInfo", MW_OBJ, 0), "method", MW_STR, 0))),
+		       0);
 		mw_obj_end(c);
 		if (mw_failed(c))
 			return -1;
@@ -121,7 +122,8 @@ map_customer(mw_ctx *c, mw_val r)
 	mw_field(c, "Name", 67);
 	mw_put(c, mw_coalesce(mw_get(c, r, "companyName", MW_STR, 0),
 			      mw_concat(c, mw_concat(c, mw_get(c, r, "firstName", MW_STR, 0),
-						     MW_S(" ")), mw_get(c, r, "lastName", MW_STR, 0))), 1);
+						     MW_S(" ")),
+					mw_get(c, r, "lastName", MW_STR, 0))), 1);
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "EmailAddress", 68);
@@ -304,8 +306,9 @@ usage_cases(void)
 }
 
 static const char ORDERS_IN[] =
-	"{\"orderId\":\"SO-1001\",\"customerId\":\"C1\",\"orderDate\":\"2026-11-22T23:30:00-05:00\","
-	"\"status\":\"completed\",\"totalAmount\":59.97,\"lineItems\":[{\"sku\":\"A\",\"quantity\":3,"
+	"{\"orderId\":\"SO-1001\",\"customerId\":\"C1\","
+	"\"orderDate\":\"2026-11-22T23:30:00-05:00\",\"status\":\"completed\","
+	"\"totalAmount\":59.97,\"lineItems\":[{\"sku\":\"A\",\"quantity\":3,"
 	"\"unitPrice\":19.99}],\"paymentInfo\":{\"method\":\"visa\"}}\n"
 	"\n"
 	"   \n"
@@ -314,8 +317,8 @@ static const char ORDERS_IN[] =
 	"\"status\":\"completed\",\"lineItems\":[{\"sku\":\"A\",\"quantity\":1,\"unitPrice\":5},"
 	"{\"sku\":\"B\",\"quantity\":2,\"unitPrice\":0.5,\"method\":\"bitcoin\"}],"
 	"\"paymentInfo\":{\"method\":\"visa\"}}\n"
-	"{\"orderId\":\"SO-1004\",\"customerId\":\"C1\",\"orderDate\":\"2026-11-24T08:00:00+01:00\","
-	"\"status\":\"pending\"}\n"
+	"{\"orderId\":\"SO-1004\",\"customerId\":\"C1\","
+	"\"orderDate\":\"2026-11-24T08:00:00+01:00\",\"status\":\"pending\"}\n"
 	"{\"orderId\":\"SO-1005\",\"customerId\":\"C3\",\"orderDate\":\"2026-11-25 09:00:00\","
 	"\"status\":\"processing\",\"note\":\"caf\xC3\xA9 \\\"x\\\"\",\"lineItems\":[],"
 	"\"totalAmount\":\"0.10\"}\r\n"
@@ -326,8 +329,9 @@ static const char ORDERS_IN[] =
 	"{\"customerId\":\"C1\"}\n"
 	"{\"orderId\":\"SO-1008\",\"customerId\":\"C1\",\"orderDate\":\"2026-11-27\","
 	"\"status\":\"completed\"}\n"
-	"{\"orderId\":\"SO-1009\",\"customerId\":\"C4\",\"orderDate\":\"2026-11-28T12:00:00-08:00\","
-	"\"status\":\"completed\",\"totalAmount\":1e2}";
+	"{\"orderId\":\"SO-1009\",\"customerId\":\"C4\","
+	"\"orderDate\":\"2026-11-28T12:00:00-08:00\",\"status\":\"completed\","
+	"\"totalAmount\":1e2}";
 
 static const char ORDERS_OUT[] =
 	"{\"Type\":\"ACCREC\",\"Contact\":{\"ContactNumber\":\"C1\"},\"Date\":\"2026-11-22\","
@@ -445,7 +449,8 @@ transform_cases(void)
 	r = run(&prog, S("{\"customerId\":\"x7\",\"active\":true}\n"), 2, "transform", "Customer");
 	CHECK("a failing key gives a null key", r.rc == 1 && strcmp(r.err,
 		"{\"entity\":\"Customer\",\"key\":null,\"map\":\"test.map\",\"line\":null,"
-		"\"field\":null,\"reason\":\"field customerId: expected an integer, got \\\"x7\\\"\","
+		"\"field\":null,\"reason\":"
+		"\"field customerId: expected an integer, got \\\"x7\\\"\","
 		"\"record\":{\"customerId\":\"x7\",\"active\":true}}\n") == 0, "%s", r.err);
 	done(&r);
 
@@ -464,8 +469,9 @@ xml_cases(void)
 		"\"note\":\"line1\\nline2\",\"lineItems\":[{\"sku\":\"A\",\"quantity\":3,"
 		"\"unitPrice\":19.99},{\"sku\":\"B\",\"quantity\":1,\"unitPrice\":0}],"
 		"\"paymentInfo\":{\"method\":\"paypal\"}}\n"
-		"{\"orderId\":\"SO-2\",\"customerId\":\"C1\",\"orderDate\":\"2026-11-22T00:00:00Z\","
-		"\"note\":\"bell\\u0007\"}\n"), 2, "transform", "Order");
+		"{\"orderId\":\"SO-2\",\"customerId\":\"C1\","
+		"\"orderDate\":\"2026-11-22T00:00:00Z\",\"note\":\"bell\\u0007\"}\n"),
+		2, "transform", "Order");
 
 	CHECK("XML target: documents", strcmp(r.out,
 		"<Invoice><Type>ACCREC</Type><Contact><ContactNumber>C&lt;1&gt;</ContactNumber>"
@@ -499,7 +505,8 @@ stream_cases(void)
 	}
 	for (i = 0; i < N; i++) {
 		if (i == 777) {
-			in_n += (size_t)snprintf(in + in_n, cap - in_n, "{\"orderId\":\"SO-%zu\",,}\n", i);
+			in_n += (size_t)snprintf(in + in_n, cap - in_n,
+						 "{\"orderId\":\"SO-%zu\",,}\n", i);
 			continue;
 		}
 		if (i == 4242) {
@@ -508,9 +515,10 @@ stream_cases(void)
 			in_n += (size_t)snprintf(in + in_n, cap - in_n, "{\"orderId\":\"SO-%zu\","
 				"\"customerId\":\"C\",\"orderDate\":\"2026-01-01T00:00:00Z\","
 				"\"note\":\"", i);
-			want_n += (size_t)snprintf(want + want_n, cap - want_n, "{\"Type\":\"ACCREC\","
-				"\"Contact\":{\"ContactNumber\":\"C\"},\"Date\":\"2026-01-01\","
-				"\"Reference\":\"SO-%zu\",\"Description\":\"", i);
+			want_n += (size_t)snprintf(want + want_n, cap - want_n,
+				"{\"Type\":\"ACCREC\",\"Contact\":{\"ContactNumber\":\"C\"},"
+				"\"Date\":\"2026-01-01\",\"Reference\":\"SO-%zu\","
+				"\"Description\":\"", i);
 			for (k = 0; k < BIG; k++) {
 				in[in_n++] = (char)('a' + k % 26);
 				want[want_n++] = (char)('a' + k % 26);
@@ -532,9 +540,10 @@ stream_cases(void)
 
 			dec_format(d, amount);
 			dec_format(t, total);
-			want_n += (size_t)snprintf(want + want_n, cap - want_n, "{\"Type\":\"ACCREC\","
-				"\"Contact\":{\"ContactNumber\":\"C%zu\"},\"Date\":\"2026-01-01\","
-				"\"Reference\":\"SO-%zu\",\"LineItems\":[{\"ItemCode\":\"S\","
+			want_n += (size_t)snprintf(want + want_n, cap - want_n,
+				"{\"Type\":\"ACCREC\",\"Contact\":{\"ContactNumber\":\"C%zu\"},"
+				"\"Date\":\"2026-01-01\",\"Reference\":\"SO-%zu\","
+				"\"LineItems\":[{\"ItemCode\":\"S\","
 				"\"Quantity\":%zu,\"UnitAmount\":19.99,\"LineAmount\":%s,"
 				"\"AccountCode\":\"1200\"}],\"Total\":%s}\n",
 				i % 97, i, i % 5 + 1, amount, total);
@@ -583,8 +592,9 @@ overlong_cases(void)
 	r = run(&prog, in, n, 2, "transform", "Order");
 	CHECK("overlong line: exit 1", r.rc == 1, "rc=%d", r.rc);
 	CHECK("overlong line: the next record is written", strcmp(r.out,
-		"{\"Type\":\"ACCREC\",\"Contact\":{\"ContactNumber\":\"C\"},\"Date\":\"2026-01-01\","
-		"\"Reference\":\"B\",\"LineItems\":[]}\n") == 0, "%s", r.out);
+		"{\"Type\":\"ACCREC\",\"Contact\":{\"ContactNumber\":\"C\"},"
+		"\"Date\":\"2026-01-01\",\"Reference\":\"B\",\"LineItems\":[]}\n") == 0,
+	      "%s", r.out);
 	CHECK("overlong line: dead letter with its size and head", r.err &&
 	      strncmp(r.err, LONG_DEAD, sizeof LONG_DEAD - 1) == 0 &&
 	      r.err_n < 600 && r.err[r.err_n - 1] == '\n', "%.300s", r.err ? r.err : "-");

@@ -401,7 +401,8 @@ writer_xml_cases(mw_ctx *c)
 			xmlChar *s = n ? xmlNodeGetContent(n) : NULL;
 
 			CHECK("escaped text round-trips through libxml2",
-			      s && strcmp((const char *)s, text) == 0, "got %s", s ? (char *)s : "-");
+			      s && strcmp((const char *)s, text) == 0, "got %s",
+			      s ? (char *)s : "-");
 			xmlFree(s);
 		}
 		xmlFreeDoc(doc);

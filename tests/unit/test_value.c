@@ -200,13 +200,16 @@ string_cases(mw_ctx *c)
 						   MW_I(-3)), "19.9/-3");
 	SAME("lower ASCII", mw_fn_lower(c, MW_S("Jane.DOE@Example.COM")), "jane.doe@example.com");
 	SAME("upper ASCII", mw_fn_upper(c, MW_S("abc-xyz 09")), "ABC-XYZ 09");
-	SAME("lower Latin-1", mw_fn_lower(c, MW_S("\xC3\x89\x43OLE \xC3\x80\xC3\x96\xC3\x98\xC3\x9E \xC3\x97")),
+	SAME("lower Latin-1",
+	     mw_fn_lower(c, MW_S("\xC3\x89\x43OLE \xC3\x80\xC3\x96\xC3\x98\xC3\x9E \xC3\x97")),
 	     "\xC3\xA9\x63ole \xC3\xA0\xC3\xB6\xC3\xB8\xC3\xBE \xC3\x97");
-	SAME("upper Latin-1", mw_fn_upper(c, MW_S("\xC3\xA9t\xC3\xA9 \xC3\xBF stra\xC3\x9F\x65 \xC3\xB7")),
+	SAME("upper Latin-1",
+	     mw_fn_upper(c, MW_S("\xC3\xA9t\xC3\xA9 \xC3\xBF stra\xC3\x9F\x65 \xC3\xB7")),
 	     "\xC3\x89T\xC3\x89 \xC5\xB8 STRA\xC3\x9F\x45 \xC3\xB7");
 	SAME("upper Latin Extended-A", mw_fn_upper(c, MW_S("\xC5\x82\xC3\xB3\x64\xC5\xBA")),
 	     "\xC5\x81\xC3\x93\x44\xC5\xB9");
-	SAME("lower Cyrillic and Greek", mw_fn_lower(c, MW_S("\xD0\x9C\xD0\x98\xD0\xA0 \xCE\xA3\xCE\x91")),
+	SAME("lower Cyrillic and Greek",
+	     mw_fn_lower(c, MW_S("\xD0\x9C\xD0\x98\xD0\xA0 \xCE\xA3\xCE\x91")),
 	     "\xD0\xBC\xD0\xB8\xD1\x80 \xCF\x83\xCE\xB1");
 	SAME("lower keeps other scripts", mw_fn_lower(c, MW_S("\xE6\x9D\xB1\xE4\xBA\xAC A")),
 	     "\xE6\x9D\xB1\xE4\xBA\xAC a");
@@ -214,9 +217,10 @@ string_cases(mw_ctx *c)
 	SAME("trim", mw_fn_trim(c, MW_S(" \t a b \r\n")), "a b");
 	SAME("trim no-break spaces", mw_fn_trim(c, MW_S("\xC2\xA0x\xC2\xA0")), "x");
 	SAME("trim all", mw_fn_trim(c, MW_S("   ")), "");
-	SAME("len counts code points", mw_fn_len(c, MW_S("h\xC3\xA9llo\xE2\x82\xAC\xF0\x9F\x98\x80")),
-	     "7");
-	SAME("substr code points", mw_fn_substr(c, MW_S("h\xC3\xA9llo\xE2\x82\xAC"), MW_I(1), MW_I(5)),
+	SAME("len counts code points",
+	     mw_fn_len(c, MW_S("h\xC3\xA9llo\xE2\x82\xAC\xF0\x9F\x98\x80")), "7");
+	SAME("substr code points",
+	     mw_fn_substr(c, MW_S("h\xC3\xA9llo\xE2\x82\xAC"), MW_I(1), MW_I(5)),
 	     "\xC3\xA9llo\xE2\x82\xAC");
 	SAME("substr to the end", mw_fn_substr(c, MW_S("abcdef"), MW_I(2), MW_NULLV), "cdef");
 	SAME("substr past the end", mw_fn_substr(c, MW_S("abc"), MW_I(5), MW_I(2)), "");
