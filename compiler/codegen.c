@@ -669,7 +669,8 @@ table(Buf *b, const Table *t)
 	n = 0;
 	for (const Entry *e = t->entries; e; e = e->next)
 		sorted[n++] = e;
-	qsort(sorted, (size_t)n, sizeof *sorted, entry_cmp);
+	if (n > 1)
+		qsort(sorted, (size_t)n, sizeof *sorted, entry_cmp);
 
 	buf_printf(b, "/* %s:%d: %s %s", map_name, t->loc.line, kinds[t->kind], t->name);
 	if (t->category) {
@@ -947,7 +948,8 @@ cg_emit(const Program *p, Buf *out)
 		      "/* ================================================================ */\n\n");
 	buf_put(out, tables.p ? tables.p : "", tables.len);
 
-	qsort(accs, (size_t)naccs, sizeof *accs, acc_cmp);
+	if (naccs > 1)
+		qsort(accs, (size_t)naccs, sizeof *accs, acc_cmp);
 	buf_puts(out, "/* ================================================================ */\n"
 		      "/* source accessors: every read of the input goes through one       */\n"
 		      "/* ================================================================ */\n\n");

@@ -30,14 +30,26 @@ show_line(Loc at)
 		e++;
 	if (e > s && e[-1] == '\r')
 		e--;
-	fprintf(stderr, "%5d | %.*s\n      | ", at.line, (int)(e - s), s);
+	/* A very long line is shown as a window around the column. */
+	const char *from = s;
+	int col = at.col;
+	if (e - s > 160 && at.col > 80) {
+		from = s + at.col - 1 - 60;
+		col = 61 + 4;
+	}
+	const char *to = e - from > 160 ? from + 160 : e;
+	fprintf(stderr, "%5d | %s%.*s%s\n      | ", at.line, from > s ? "... " : "",
+		(int)(to - from), from, to < e ? " ..." : "");
 	/* Keep tabs so the caret lines up under the token. */
-	for (int i = 1; i < at.col && s + i - 1 < e; i++)
-		fputc(s[i - 1] == '\t' ? '\t' : ' ', stderr);
+	const char *base = from > s ? from - 4 : from;
+	for (int i = 1; i < col; i++) {
+		const char *ch = base + i - 1;
+		fputc(ch >= from && ch < to && *ch == '\t' ? '\t' : ' ', stderr);
+	}
 	fputc('^', stderr);
 	int len = at.len;
-	if (s + at.col - 1 + len > e)
-		len = (int)(e - (s + at.col - 1));
+	if (base + col - 1 + len > to)
+		len = (int)(to - (base + col - 1));
 	for (int i = 1; i < len; i++)
 		fputc('~', stderr);
 	fputc('\n', stderr);

@@ -268,6 +268,7 @@ struct Table {
 	const char *category; /* T_TRACKING */
 	Expr *from;           /* T_TRACKING, T_DIMENSION */
 	Entry *entries;
+	Entry **entries_tail; /* parser: where the next entry goes */
 	int has_else;
 	Expr *else_val;
 	const char *else_fail;
@@ -344,6 +345,8 @@ typedef struct Parse {
 	Program *prog;
 	const SrcFile *file;
 	int errors_before;
+	Loc at; /* the token being parsed, for messages without one */
+	int overflow; /* nesting too deep: the rest of the file is not parsed */
 } Parse;
 void *ps_new(size_t n);
 void ps_add_decl(Parse *p, DeclKind k, void *node);

@@ -218,7 +218,7 @@ track_brackets(Token t)
 void
 ps_parse(Program *prog, const SrcFile *f)
 {
-	Parse ctx = { prog, f, diag_errors };
+	Parse ctx = { prog, f, diag_errors, { f, 1, 1, 1 }, 0 };
 	void *parser = mwParseAlloc(malloc, &ctx);
 	if (!parser) {
 		fputs("mapc: out of memory\n", stderr);
@@ -236,7 +236,10 @@ ps_parse(Program *prog, const SrcFile *f)
 			break;
 		}
 		track_brackets(t);
+		ctx.at = t.loc;
 		mwParse(parser, t.type, t);
+		if (ctx.overflow)
+			break;
 		prev2 = prev1;
 		prev1 = t;
 		prev_type = t.type;

@@ -79,7 +79,8 @@ bin(int op, Expr *a, Expr *b, Loc at)
 	(void)p;
 }
 %stack_overflow {
-	diag_error(p->file ? (Loc){ p->file, 1, 1, 0 } : (Loc){ 0 }, "nesting too deep");
+	diag_error(p->at, "nesting too deep (more than 1000 levels)");
+	p->overflow = 1;
 }
 %stack_size 1000
 
@@ -292,7 +293,11 @@ entries(A) ::= entries(B) tkey(K) FATARROW tvalue(V). {
 	A = B;
 	Entry *e = NEW(Entry);
 	e->key = K.s; e->loc = K.loc; e->val = V;
-	APPEND(Entry, A->entries, e);
+	/* Tables can be long (SKU maps): append at the tail, not by walking. */
+	if (!A->entries_tail)
+		A->entries_tail = &A->entries;
+	*A->entries_tail = e;
+	A->entries_tail = &e->next;
 }
 entries(A) ::= entries(B) ELSE(K) FATARROW tvalue(V). {
 	A = B;
