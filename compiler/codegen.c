@@ -399,6 +399,102 @@ expr(Buf *b, const Expr *e, const Env *env)
 }
 
 /* ------------------------------------------------------------------ */
+/* line breaking                                                       */
+/* ------------------------------------------------------------------ */
+
+/* Length of the C string literal at s (s[0] == '"'). */
+static size_t
+lit_len(const char *s, size_t n)
+{
+	size_t i = 1;
+	while (i < n && s[i] != '"')
+		i += s[i] == '\\' ? 2 : 1;
+	return i < n ? i + 1 : n;
+}
+
+/* The end of the parenthesised group that opens at s[0] == '('. */
+static size_t
+group_end(const char *s, size_t n)
+{
+	int depth = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '"') {
+			i += lit_len(s + i, n - i) - 1;
+		} else if (s[i] == '(') {
+			depth++;
+		} else if (s[i] == ')' && --depth == 0) {
+			return i + 1;
+		}
+	}
+	return n;
+}
+
+/*
+ * Writes the C expression s[0..n) starting at column col (tabs of 8).  A
+ * call that does not fit in 100 columns is written with one argument per
+ * line, one tab deeper, recursively; everything else stays on one line.
+ */
+static void
+pp(Buf *b, const char *s, size_t n, int tabs, int col)
+{
+	if (col + (int)n <= 100) {
+		buf_put(b, s, n);
+		return;
+	}
+	/* name(args) covering the whole of s? */
+	size_t open = 0;
+	while (open < n && (s[open] == '_' || (s[open] >= 'a' && s[open] <= 'z') ||
+			    (s[open] >= 'A' && s[open] <= 'Z') || (s[open] >= '0' && s[open] <= '9')))
+		open++;
+	if (open == 0 || open >= n || s[open] != '(' || open + group_end(s + open, n - open) != n) {
+		buf_put(b, s, n);
+		return;
+	}
+	buf_put(b, s, open + 1);
+	size_t i = open + 1, start = i;
+	/* the context argument stays on the opening line */
+	if (n - i > 3 && s[i] == 'c' && s[i + 1] == ',') {
+		buf_put(b, "c,", 2);
+		i += 2;
+		start = i;
+	}
+	int depth = 0;
+	for (; i < n; i++) {
+		char ch = s[i];
+		if (ch == '"') {
+			i += lit_len(s + i, n - i) - 1;
+			continue;
+		}
+		if (ch == '(')
+			depth++;
+		else if (ch == ')' && depth > 0)
+			depth--;
+		else if ((ch == ',' && depth == 0) || (ch == ')' && depth == 0 && i == n - 1)) {
+			while (s[start] == ' ')
+				start++;
+			buf_put(b, "\n", 1);
+			for (int t = 0; t <= tabs; t++)
+				buf_put(b, "\t", 1);
+			pp(b, s + start, i - start, tabs + 1, (tabs + 1) * 8);
+			buf_put(b, ch == ',' ? "," : ")", 1);
+			start = i + 1;
+		}
+	}
+}
+
+/* Appends text then a C expression rendered from e, broken to fit. */
+static void
+put_expr(Buf *b, int tabs, const char *before, const Expr *e, const Env *env, const char *after)
+{
+	Buf flat = { 0 };
+	expr(&flat, e, env);
+	buf_puts(b, before);
+	pp(b, flat.p, flat.len, tabs, tabs * 8 + (int)strlen(before));
+	buf_puts(b, after);
+	buf_free(&flat);
+}
+
+/* ------------------------------------------------------------------ */
 /* statements                                                          */
 /* ------------------------------------------------------------------ */
 
@@ -509,9 +605,7 @@ element(Buf *b, const Expr *e, const Type *et, const Env *env, int in)
 		tracking_elem(b, e, env, et->obj, in);
 	} else {
 		ind(b, in);
-		buf_puts(b, "mw_elem(c, ");
-		expr(b, e, env);
-		buf_puts(b, ");\n");
+		put_expr(b, in, "mw_elem(c, ", e, env, ");\n");
 	}
 	if (e->when) {
 		in--;
@@ -529,9 +623,7 @@ assign(Buf *b, const Stmt *st, const Env *env, int in)
 		ind(b, in);
 		buf_printf(b, "mw_line(c, %d);\n", st->loc.line);
 		ind(b, in);
-		buf_puts(b, "if (mw_truthy(c, ");
-		expr(b, st->when, env);
-		buf_puts(b, ")) {\n");
+		put_expr(b, in, "if (mw_truthy(c, ", st->when, env, ")) {\n");
 		in++;
 	}
 	field_line(b, f->name, &st->loc, in);
@@ -558,10 +650,10 @@ assign(Buf *b, const Stmt *st, const Env *env, int in)
 		ind(b, in);
 		buf_puts(b, "mw_arr_end(c);\n");
 	} else {
+		char after[16];
+		snprintf(after, sizeof after, ", %d);\n", f->required);
 		ind(b, in);
-		buf_puts(b, "mw_put(c, ");
-		expr(b, e, env);
-		buf_printf(b, ", %d);\n", f->required);
+		put_expr(b, in, "mw_put(c, ", e, env, after);
 	}
 	if (st->when) {
 		in--;
@@ -583,17 +675,21 @@ body(Buf *b, const Stmt *st, const Env *env, int in)
 			buf_printf(b, "mw_line(c, %d); /* %s:%d: check */\n", st->loc.line, map_name,
 				st->loc.line);
 			ind(b, in);
-			buf_puts(b, "if (!mw_truthy(c, ");
 			if (st->tol) {
-				buf_puts(b, "mw_within(c, ");
-				expr(b, st->e->a, env);
-				buf_puts(b, ", ");
-				expr(b, st->e->b, env);
-				buf_puts(b, ", ");
-				expr(b, st->tol, env);
-				buf_puts(b, ")");
+				/* check a == b within t */
+				Buf flat = { 0 };
+				buf_puts(&flat, "mw_within(c, ");
+				expr(&flat, st->e->a, env);
+				buf_puts(&flat, ", ");
+				expr(&flat, st->e->b, env);
+				buf_puts(&flat, ", ");
+				expr(&flat, st->tol, env);
+				buf_puts(&flat, ")");
+				buf_puts(b, "if (!mw_truthy(c, ");
+				pp(b, flat.p, flat.len, in, in * 8 + 17);
+				buf_free(&flat);
 			} else {
-				expr(b, st->e, env);
+				put_expr(b, in, "if (!mw_truthy(c, ", st->e, env, "");
 			}
 			buf_puts(b, ")) {\n");
 			ind(b, in + 1);

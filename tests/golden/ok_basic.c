@@ -205,7 +205,11 @@ map_Customer(mw_ctx *c, mw_val r)
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "Name", 67); /* ok_basic.map:67 */
-	mw_put(c, mw_coalesce(in_Customer_companyName(c, r), mw_concat(c, mw_concat(c, in_Customer_firstName(c, r), MW_S(" ")), in_Customer_lastName(c, r))), 1);
+	mw_put(c, mw_coalesce(
+		in_Customer_companyName(c, r),
+		mw_concat(c,
+			mw_concat(c, in_Customer_firstName(c, r), MW_S(" ")),
+			in_Customer_lastName(c, r))), 1);
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "EmailAddress", 68); /* ok_basic.map:68 */
@@ -297,7 +301,9 @@ map_Order(mw_ctx *c, mw_val r)
 			mw_field(c, "UnitAmount", 84); /* ok_basic.map:84 */
 			mw_put(c, in_Line_unitPrice(c, v_li1), 0);
 			mw_field(c, "AccountCode", 85); /* ok_basic.map:85 */
-			mw_put(c, mw_lookup(c, &tbl_payment_gl, in_Payment_method(c, in_Order_paymentInfo(c, r))), 0);
+			mw_put(c, mw_lookup(c,
+				&tbl_payment_gl,
+				in_Payment_method(c, in_Order_paymentInfo(c, r))), 0);
 			mw_field(c, "Tracking", 86); /* ok_basic.map:86 */
 			mw_arr_begin(c, "Trk");
 			{
@@ -327,7 +333,9 @@ map_Order(mw_ctx *c, mw_val r)
 		mw_field(c, "UnitAmount", 88); /* ok_basic.map:88 */
 		mw_put(c, mw_sub(c, MW_I(0), in_Order_discountAmount(c, r)), 0);
 		mw_field(c, "AccountCode", 89); /* ok_basic.map:89 */
-		mw_put(c, mw_lookup(c, &tbl_payment_gl, in_Payment_method(c, in_Order_paymentInfo(c, r))), 0);
+		mw_put(c, mw_lookup(c,
+			&tbl_payment_gl,
+			in_Payment_method(c, in_Order_paymentInfo(c, r))), 0);
 		mw_obj_end(c);
 	}
 	mw_arr_end(c);
@@ -338,7 +346,12 @@ map_Order(mw_ctx *c, mw_val r)
 	if (mw_failed(c))
 		return -1;
 	mw_line(c, 92); /* ok_basic.map:92: check */
-	if (!mw_truthy(c, mw_within(c, in_Order_totalAmount(c, r), mw_sub(c, mw_add(c, Order_sum1(c, r), mw_coalesce(in_Order_taxAmount(c, r), MW_I(0))), mw_coalesce(in_Order_discountAmount(c, r), MW_I(0))), MW_D(1, 2)))) {
+	if (!mw_truthy(c, mw_within(c,
+		in_Order_totalAmount(c, r),
+		mw_sub(c,
+			mw_add(c, Order_sum1(c, r), mw_coalesce(in_Order_taxAmount(c, r), MW_I(0))),
+			mw_coalesce(in_Order_discountAmount(c, r), MW_I(0))),
+		MW_D(1, 2)))) {
 		mw_fail(c, "%s", "order total does not add up");
 		return -1;
 	}
