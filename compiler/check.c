@@ -382,10 +382,12 @@ ck_load_schemas(Program *p, const char *const *extra, int nextra)
 			buf_free(&looked);
 			Decl *last = p->decls_tail;
 			ps_parse(p, sf);
-			p->schemas = realloc(p->schemas, sizeof *p->schemas * (size_t)(p->nschemas + 1));
-			if (!p->schemas)
-				abort();
-			p->schemas[p->nschemas++] = (SrcFile *)sf;
+			/* a handful of schemas: grow by copying, all in the arena */
+			SrcFile **ns = ar_alloc(sizeof *ns * (size_t)(p->nschemas + 1));
+			if (p->nschemas)
+				memcpy(ns, p->schemas, sizeof *ns * (size_t)p->nschemas);
+			ns[p->nschemas++] = (SrcFile *)sf;
+			p->schemas = ns;
 			int found = 0;
 			for (Decl *n = last ? last->next : p->decls; n; n = n->next) {
 				if (n->k != D_SERVICE) {

@@ -123,7 +123,6 @@ main(int argc, char **argv)
 		return finish(0);
 	}
 	ck_check(&prog);
-	free(prog.schemas);
 	if (diag_errors)
 		return finish(1);
 	if (check_only)
