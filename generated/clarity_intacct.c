@@ -288,52 +288,54 @@ map_Customer(mw_ctx *c, mw_val r)
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "NAME", 74); /* clarity_intacct.map:74 */
-	mw_put(c, mw_coalesce(
-		in_Customer_companyName(c, r),
-		mw_fn_trim(c,
-			mw_concat(c,
-				mw_concat(c, in_Customer_firstName(c, r), MW_S(" ")),
-				in_Customer_lastName(c, r)))), 1);
+	mw_put(c, (mw_truthy(c, mw_ne(c, mw_fn_trim(c, mw_coalesce(in_Customer_companyName(c, r), MW_S(""))), MW_S(""))) ? mw_fn_trim(c, in_Customer_companyName(c, r)) : mw_fn_trim(c, mw_concat(c, mw_concat(c, in_Customer_firstName(c, r), MW_S(" ")), in_Customer_lastName(c, r)))), 1);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "DISPLAYCONTACT", 75); /* clarity_intacct.map:75 */
+	mw_field(c, "DISPLAYCONTACT", 76); /* clarity_intacct.map:76 */
 	mw_obj_begin(c);
-	mw_field(c, "PRINTAS", 76); /* clarity_intacct.map:76 */
-	mw_put(c, mw_coalesce(
-		in_Customer_companyName(c, r),
-		mw_fn_trim(c,
-			mw_concat(c,
-				mw_concat(c, in_Customer_firstName(c, r), MW_S(" ")),
-				in_Customer_lastName(c, r)))), 1);
+	mw_field(c, "PRINTAS", 77); /* clarity_intacct.map:77 */
+	mw_put(c, (mw_truthy(c, mw_ne(c, mw_fn_trim(c, mw_coalesce(in_Customer_companyName(c, r), MW_S(""))), MW_S(""))) ? mw_fn_trim(c, in_Customer_companyName(c, r)) : mw_fn_trim(c, mw_concat(c, mw_concat(c, in_Customer_firstName(c, r), MW_S(" ")), in_Customer_lastName(c, r)))), 1);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "COMPANYNAME", 77); /* clarity_intacct.map:77 */
+	mw_field(c, "COMPANYNAME", 79); /* clarity_intacct.map:79 */
 	mw_put(c, in_Customer_companyName(c, r), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "FIRSTNAME", 78); /* clarity_intacct.map:78 */
+	mw_field(c, "FIRSTNAME", 80); /* clarity_intacct.map:80 */
 	mw_put(c, in_Customer_firstName(c, r), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "LASTNAME", 79); /* clarity_intacct.map:79 */
+	mw_field(c, "LASTNAME", 81); /* clarity_intacct.map:81 */
 	mw_put(c, in_Customer_lastName(c, r), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "EMAIL1", 80); /* clarity_intacct.map:80 */
+	mw_field(c, "EMAIL1", 82); /* clarity_intacct.map:82 */
 	mw_put(c, mw_fn_lower(c, mw_fn_trim(c, in_Customer_email(c, r))), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "PHONE1", 81); /* clarity_intacct.map:81 */
+	mw_field(c, "PHONE1", 83); /* clarity_intacct.map:83 */
 	mw_put(c, in_Customer_phone(c, r), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "STATUS", 83); /* clarity_intacct.map:83 */
+	mw_field(c, "STATUS", 85); /* clarity_intacct.map:85 */
 	mw_put(c, MW_S("active"), 0);
 	if (mw_failed(c))
 		return -1;
+	mw_line(c, 86); /* clarity_intacct.map:86: check */
+	if (!mw_truthy(c, mw_ne(c,
+		mw_fn_trim(c,
+			mw_concat(c,
+				mw_concat(c,
+					in_Customer_companyName(c, r),
+					in_Customer_firstName(c, r)),
+				in_Customer_lastName(c, r))),
+		MW_S("")))) {
+		mw_fail(c, "%s", "customer has no name");
+		return -1;
+	}
 	return mw_failed(c) ? -1 : 0;
 }
 
@@ -351,10 +353,10 @@ match_Customer(mw_ctx *c, mw_val r)
 }
 
 /* ================================================================ */
-/* entity Order (clarity_intacct.map:88) */
+/* entity Order (clarity_intacct.map:92) */
 /* ================================================================ */
 
-/* clarity_intacct.map:131: sum(...) */
+/* clarity_intacct.map:135: sum(...) */
 static mw_val
 Order_sum1(mw_ctx *c, mw_val r)
 {
@@ -367,63 +369,63 @@ Order_sum1(mw_ctx *c, mw_val r)
 	return acc;
 }
 
-/* clarity_intacct.map:88: entity Order: clarity.orders -> intacct.create_sotransaction */
+/* clarity_intacct.map:92: entity Order: clarity.orders -> intacct.create_sotransaction */
 static int
 map_Order(mw_ctx *c, mw_val r)
 {
-	mw_line(c, 89); /* clarity_intacct.map:89: when */
+	mw_line(c, 93); /* clarity_intacct.map:93: when */
 	if (!mw_truthy(c, (mw_truthy(c, mw_ne(c, in_Order_status(c, r), MW_S("draft"))) ? mw_ne(c, in_Order_status(c, r), MW_S("cancelled")) : MW_B(0))))
 		return mw_failed(c) ? -1 : 1;
-	mw_field(c, "transactiontype", 91); /* clarity_intacct.map:91 */
+	mw_field(c, "transactiontype", 95); /* clarity_intacct.map:95 */
 	mw_put(c, MW_S("Sales Order"), 1);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "datecreated", 92); /* clarity_intacct.map:92 */
+	mw_field(c, "datecreated", 96); /* clarity_intacct.map:96 */
 	mw_obj_begin(c);
-	mw_field(c, "year", 93); /* clarity_intacct.map:93 */
+	mw_field(c, "year", 97); /* clarity_intacct.map:97 */
 	mw_put(c, mw_fn_format_date(c, in_Order_orderDate(c, r), MW_S("%Y")), 1);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "month", 94); /* clarity_intacct.map:94 */
+	mw_field(c, "month", 98); /* clarity_intacct.map:98 */
 	mw_put(c, mw_fn_format_date(c, in_Order_orderDate(c, r), MW_S("%m")), 1);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "day", 95); /* clarity_intacct.map:95 */
+	mw_field(c, "day", 99); /* clarity_intacct.map:99 */
 	mw_put(c, mw_fn_format_date(c, in_Order_orderDate(c, r), MW_S("%d")), 1);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "customerid", 97); /* clarity_intacct.map:97 */
+	mw_field(c, "customerid", 101); /* clarity_intacct.map:101 */
 	mw_put(c, mw_ref(c, "Customer", in_Order_customerId(c, r)), 1);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "documentno", 98); /* clarity_intacct.map:98 */
+	mw_field(c, "documentno", 102); /* clarity_intacct.map:102 */
 	mw_put(c, in_Order_orderId(c, r), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "referenceno", 99); /* clarity_intacct.map:99 */
+	mw_field(c, "referenceno", 103); /* clarity_intacct.map:103 */
 	mw_put(c, in_Order_orderId(c, r), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "message", 100); /* clarity_intacct.map:100 */
+	mw_field(c, "message", 104); /* clarity_intacct.map:104 */
 	mw_put(c, (mw_truthy(c, mw_ne(c, in_Order_couponCode(c, r), MW_NULLV)) ? mw_concat(c, MW_S("Coupon "), in_Order_couponCode(c, r)) : MW_NULLV), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "currency", 101); /* clarity_intacct.map:101 */
+	mw_field(c, "currency", 105); /* clarity_intacct.map:105 */
 	mw_put(c, mw_fn_upper(c, in_Order_currency(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "exchratetype", 102); /* clarity_intacct.map:102 */
+	mw_field(c, "exchratetype", 106); /* clarity_intacct.map:106 */
 	mw_put(c, MW_S("Intacct Daily Rate"), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "state", 103); /* clarity_intacct.map:103 */
+	mw_field(c, "state", 107); /* clarity_intacct.map:107 */
 	mw_put(c, mw_lookup(c, &tbl_order_state, in_Order_status(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "sotransitems", 104); /* clarity_intacct.map:104 */
+	mw_field(c, "sotransitems", 108); /* clarity_intacct.map:108 */
 	mw_arr_begin(c, "sotransitem");
 	{
 		mw_iter it_v_li1;
@@ -432,25 +434,25 @@ map_Order(mw_ctx *c, mw_val r)
 		mw_iter_init(c, &it_v_li1, in_Order_lineItems(c, r));
 		while (mw_iter_next(c, &it_v_li1, &v_li1)) {
 			mw_obj_begin(c);
-			mw_field(c, "itemid", 106); /* clarity_intacct.map:106 */
+			mw_field(c, "itemid", 110); /* clarity_intacct.map:110 */
 			mw_put(c, in_LineItem_sku(c, v_li1), 1);
-			mw_field(c, "itemdesc", 107); /* clarity_intacct.map:107 */
+			mw_field(c, "itemdesc", 111); /* clarity_intacct.map:111 */
 			mw_put(c, in_LineItem_name(c, v_li1), 0);
-			mw_field(c, "quantity", 108); /* clarity_intacct.map:108 */
+			mw_field(c, "quantity", 112); /* clarity_intacct.map:112 */
 			mw_put(c, in_LineItem_quantity(c, v_li1), 1);
-			mw_field(c, "unit", 109); /* clarity_intacct.map:109 */
+			mw_field(c, "unit", 113); /* clarity_intacct.map:113 */
 			mw_put(c, MW_S("Each"), 0);
-			mw_field(c, "price", 110); /* clarity_intacct.map:110 */
+			mw_field(c, "price", 114); /* clarity_intacct.map:114 */
 			mw_put(c, in_LineItem_unitPrice(c, v_li1), 0);
-			mw_field(c, "locationid", 111); /* clarity_intacct.map:111 */
+			mw_field(c, "locationid", 115); /* clarity_intacct.map:115 */
 			mw_put(c, mw_lookup(c,
 				&tbl_location,
 				mw_get(c, in_Order_attributes(c, r), "storeId", MW_STR, 0)), 0);
-			mw_field(c, "departmentid", 112); /* clarity_intacct.map:112 */
+			mw_field(c, "departmentid", 116); /* clarity_intacct.map:116 */
 			mw_put(c, mw_lookup(c,
 				&tbl_department,
 				mw_get(c, in_Order_attributes(c, r), "department", MW_STR, 0)), 0);
-			mw_field(c, "projectid", 113); /* clarity_intacct.map:113 */
+			mw_field(c, "projectid", 117); /* clarity_intacct.map:117 */
 			mw_put(c, mw_lookup(c,
 				&tbl_project,
 				mw_get(c, in_Order_attributes(c, r), "campaign", MW_STR, 0)), 0);
@@ -461,23 +463,23 @@ map_Order(mw_ctx *c, mw_val r)
 	}
 	if (mw_truthy(c, mw_gt(c, mw_coalesce(in_Order_discountAmount(c, r), MW_I(0)), MW_I(0)))) {
 		mw_obj_begin(c);
-		mw_field(c, "itemid", 115); /* clarity_intacct.map:115 */
+		mw_field(c, "itemid", 119); /* clarity_intacct.map:119 */
 		mw_put(c, MW_S("DISCOUNT"), 1);
-		mw_field(c, "itemdesc", 116); /* clarity_intacct.map:116 */
+		mw_field(c, "itemdesc", 120); /* clarity_intacct.map:120 */
 		mw_put(c, mw_concat(c,
 			MW_S("Discount "),
 			mw_coalesce(in_Order_couponCode(c, r), MW_S(""))), 0);
-		mw_field(c, "quantity", 117); /* clarity_intacct.map:117 */
+		mw_field(c, "quantity", 121); /* clarity_intacct.map:121 */
 		mw_put(c, MW_I(1), 1);
-		mw_field(c, "unit", 118); /* clarity_intacct.map:118 */
+		mw_field(c, "unit", 122); /* clarity_intacct.map:122 */
 		mw_put(c, MW_S("Each"), 0);
-		mw_field(c, "price", 119); /* clarity_intacct.map:119 */
+		mw_field(c, "price", 123); /* clarity_intacct.map:123 */
 		mw_put(c, mw_sub(c, MW_I(0), in_Order_discountAmount(c, r)), 0);
-		mw_field(c, "locationid", 120); /* clarity_intacct.map:120 */
+		mw_field(c, "locationid", 124); /* clarity_intacct.map:124 */
 		mw_put(c, mw_lookup(c,
 			&tbl_location,
 			mw_get(c, in_Order_attributes(c, r), "storeId", MW_STR, 0)), 0);
-		mw_field(c, "departmentid", 121); /* clarity_intacct.map:121 */
+		mw_field(c, "departmentid", 125); /* clarity_intacct.map:125 */
 		mw_put(c, mw_lookup(c,
 			&tbl_department,
 			mw_get(c, in_Order_attributes(c, r), "department", MW_STR, 0)), 0);
@@ -485,21 +487,21 @@ map_Order(mw_ctx *c, mw_val r)
 	}
 	if (mw_truthy(c, mw_gt(c, mw_coalesce(in_Order_shippingAmount(c, r), MW_I(0)), MW_I(0)))) {
 		mw_obj_begin(c);
-		mw_field(c, "itemid", 122); /* clarity_intacct.map:122 */
+		mw_field(c, "itemid", 126); /* clarity_intacct.map:126 */
 		mw_put(c, MW_S("SHIPPING"), 1);
-		mw_field(c, "itemdesc", 123); /* clarity_intacct.map:123 */
+		mw_field(c, "itemdesc", 127); /* clarity_intacct.map:127 */
 		mw_put(c, MW_S("Shipping"), 0);
-		mw_field(c, "quantity", 124); /* clarity_intacct.map:124 */
+		mw_field(c, "quantity", 128); /* clarity_intacct.map:128 */
 		mw_put(c, MW_I(1), 1);
-		mw_field(c, "unit", 125); /* clarity_intacct.map:125 */
+		mw_field(c, "unit", 129); /* clarity_intacct.map:129 */
 		mw_put(c, MW_S("Each"), 0);
-		mw_field(c, "price", 126); /* clarity_intacct.map:126 */
+		mw_field(c, "price", 130); /* clarity_intacct.map:130 */
 		mw_put(c, in_Order_shippingAmount(c, r), 0);
-		mw_field(c, "locationid", 127); /* clarity_intacct.map:127 */
+		mw_field(c, "locationid", 131); /* clarity_intacct.map:131 */
 		mw_put(c, mw_lookup(c,
 			&tbl_location,
 			mw_get(c, in_Order_attributes(c, r), "storeId", MW_STR, 0)), 0);
-		mw_field(c, "departmentid", 128); /* clarity_intacct.map:128 */
+		mw_field(c, "departmentid", 132); /* clarity_intacct.map:132 */
 		mw_put(c, mw_lookup(c,
 			&tbl_department,
 			mw_get(c, in_Order_attributes(c, r), "department", MW_STR, 0)), 0);
@@ -508,12 +510,12 @@ map_Order(mw_ctx *c, mw_val r)
 	mw_arr_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_line(c, 130); /* clarity_intacct.map:130: check */
+	mw_line(c, 134); /* clarity_intacct.map:134: check */
 	if (!mw_truthy(c, mw_gt(c, mw_fn_len(c, in_Order_lineItems(c, r)), MW_I(0)))) {
 		mw_fail(c, "%s", "order has no line items");
 		return -1;
 	}
-	mw_line(c, 131); /* clarity_intacct.map:131: check */
+	mw_line(c, 135); /* clarity_intacct.map:135: check */
 	if (!mw_truthy(c, mw_within(c,
 		in_Order_totalAmount(c, r),
 		mw_add(c,
@@ -537,62 +539,62 @@ key_Order(mw_ctx *c, mw_val r)
 }
 
 /* ================================================================ */
-/* entity Payment (clarity_intacct.map:139) */
+/* entity Payment (clarity_intacct.map:143) */
 /* ================================================================ */
 
-/* clarity_intacct.map:139: entity Payment: clarity.orders -> intacct.ARPYMT */
+/* clarity_intacct.map:143: entity Payment: clarity.orders -> intacct.ARPYMT */
 static int
 map_Payment(mw_ctx *c, mw_val r)
 {
-	mw_line(c, 140); /* clarity_intacct.map:140: when */
+	mw_line(c, 144); /* clarity_intacct.map:144: when */
 	if (!mw_truthy(c, (mw_truthy(c, mw_eq(c, in_PaymentInfo_status(c, in_Order_paymentInfo(c, r)), MW_S("captured"))) ? mw_ne(c, in_Order_status(c, r), MW_S("cancelled")) : MW_B(0))))
 		return mw_failed(c) ? -1 : 1;
-	mw_field(c, "CUSTOMERID", 142); /* clarity_intacct.map:142 */
+	mw_field(c, "CUSTOMERID", 146); /* clarity_intacct.map:146 */
 	mw_put(c, mw_ref(c, "Customer", in_Order_customerId(c, r)), 1);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "PAYMENTMETHOD", 143); /* clarity_intacct.map:143 */
+	mw_field(c, "PAYMENTMETHOD", 147); /* clarity_intacct.map:147 */
 	mw_put(c, mw_lookup(c,
 		&tbl_payment_method,
 		mw_fn_lower(c, in_PaymentInfo_method(c, in_Order_paymentInfo(c, r)))), 1);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "RECEIPTDATE", 144); /* clarity_intacct.map:144 */
+	mw_field(c, "RECEIPTDATE", 148); /* clarity_intacct.map:148 */
 	mw_put(c, mw_fn_format_date(c, in_Order_orderDate(c, r), MW_S("%m/%d/%Y")), 1);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "CURRENCY", 145); /* clarity_intacct.map:145 */
+	mw_field(c, "CURRENCY", 149); /* clarity_intacct.map:149 */
 	mw_put(c, mw_fn_upper(c, in_Order_currency(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "UNDEPOSITEDACCOUNTNO", 146); /* clarity_intacct.map:146 */
+	mw_field(c, "UNDEPOSITEDACCOUNTNO", 150); /* clarity_intacct.map:150 */
 	mw_put(c, mw_lookup(c,
 		&tbl_payment_gl,
 		mw_fn_lower(c, in_PaymentInfo_method(c, in_Order_paymentInfo(c, r)))), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "DOCNUMBER", 147); /* clarity_intacct.map:147 */
+	mw_field(c, "DOCNUMBER", 151); /* clarity_intacct.map:151 */
 	mw_put(c, mw_coalesce(
 		in_PaymentInfo_transactionId(c, in_Order_paymentInfo(c, r)),
 		in_Order_orderId(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "DESCRIPTION", 148); /* clarity_intacct.map:148 */
+	mw_field(c, "DESCRIPTION", 152); /* clarity_intacct.map:152 */
 	mw_put(c, mw_concat(c, MW_S("Clarity order "), in_Order_orderId(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "TRX_AMOUNTTOPAY", 149); /* clarity_intacct.map:149 */
+	mw_field(c, "TRX_AMOUNTTOPAY", 153); /* clarity_intacct.map:153 */
 	mw_put(c, in_PaymentInfo_amount(c, in_Order_paymentInfo(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "ARPYMTDETAILS", 150); /* clarity_intacct.map:150 */
+	mw_field(c, "ARPYMTDETAILS", 154); /* clarity_intacct.map:154 */
 	mw_arr_begin(c, "ARPYMTDETAIL");
 	mw_obj_begin(c);
-	mw_field(c, "RECORDKEY", 151); /* clarity_intacct.map:151 */
+	mw_field(c, "RECORDKEY", 155); /* clarity_intacct.map:155 */
 	mw_put(c, mw_ref(c, "Order", in_Order_orderId(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "TRX_PAYMENTAMOUNT", 152); /* clarity_intacct.map:152 */
+	mw_field(c, "TRX_PAYMENTAMOUNT", 156); /* clarity_intacct.map:156 */
 	mw_put(c, in_PaymentInfo_amount(c, in_Order_paymentInfo(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
@@ -629,40 +631,40 @@ static const mw_setting intacct_settings[] = {
 };
 static const char *const Customer_webhooks[] = { "customer.created", NULL };
 static const mw_policy Customer_policies[] = {
-	{ .line = 84, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:84 */
-	{ .line = 84, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:84 */
-	{ .line = 84, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:84 */
-	{ .line = 85, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:85 */
-	{ .line = 85, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:85 */
+	{ .line = 88, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:88 */
+	{ .line = 88, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:88 */
+	{ .line = 88, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:88 */
+	{ .line = 89, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:89 */
+	{ .line = 89, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:89 */
 };
 static const char *const Order_deps[] = { "Customer", NULL };
 static const char *const Order_webhooks[] = { "order.created", NULL };
 static const mw_policy Order_policies[] = {
-	{ .line = 134, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:134 */
-	{ .line = 134, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:134 */
-	{ .line = 134, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:134 */
-	{ .line = 135, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD }, /* clarity_intacct.map:135 */
-	{ .line = 136, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:136 */
-	{ .line = 136, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:136 */
+	{ .line = 138, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:138 */
+	{ .line = 138, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:138 */
+	{ .line = 138, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:138 */
+	{ .line = 139, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD }, /* clarity_intacct.map:139 */
+	{ .line = 140, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:140 */
+	{ .line = 140, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:140 */
 };
 static const char *const Payment_deps[] = { "Customer", "Order", NULL };
 static const char *const Payment_webhooks[] = { "order.paid", NULL };
 static const mw_policy Payment_policies[] = {
-	{ .line = 154, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:154 */
-	{ .line = 154, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:154 */
-	{ .line = 154, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:154 */
-	{ .line = 155, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD }, /* clarity_intacct.map:155 */
-	{ .line = 156, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:156 */
-	{ .line = 156, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:156 */
+	{ .line = 158, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:158 */
+	{ .line = 158, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:158 */
+	{ .line = 158, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:158 */
+	{ .line = 159, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD }, /* clarity_intacct.map:159 */
+	{ .line = 160, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:160 */
+	{ .line = 160, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:160 */
 };
 
 /* in dependency order: referenced entities first */
@@ -677,14 +679,14 @@ static const mw_entity entities[] = {
 	},
 	{
 		.name = "Order", .source = "orders", .target = "create_sotransaction",
-		.key_field = "orderId", .line = 88,
+		.key_field = "orderId", .line = 92,
 		.map = map_Order, .key = key_Order,
 		.deps = Order_deps, .webhooks = Order_webhooks, .poll_ms = 300000,
 		.policies = Order_policies, .n_policies = 6,
 	},
 	{
 		.name = "Payment", .source = "orders", .target = "ARPYMT",
-		.key_field = "orderId", .line = 139,
+		.key_field = "orderId", .line = 143,
 		.map = map_Payment, .key = key_Payment,
 		.deps = Payment_deps, .webhooks = Payment_webhooks, .poll_ms = 300000,
 		.policies = Payment_policies, .n_policies = 6,

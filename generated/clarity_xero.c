@@ -289,30 +289,37 @@ map_Customer(mw_ctx *c, mw_val r)
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "Name", 86); /* clarity_xero.map:86 */
-	mw_put(c, mw_coalesce(
-		in_Customer_companyName(c, r),
-		mw_fn_trim(c,
-			mw_concat(c,
-				mw_concat(c, in_Customer_firstName(c, r), MW_S(" ")),
-				in_Customer_lastName(c, r)))), 1);
+	mw_put(c, (mw_truthy(c, mw_ne(c, mw_fn_trim(c, mw_coalesce(in_Customer_companyName(c, r), MW_S(""))), MW_S(""))) ? mw_fn_trim(c, in_Customer_companyName(c, r)) : mw_fn_trim(c, mw_concat(c, mw_concat(c, in_Customer_firstName(c, r), MW_S(" ")), in_Customer_lastName(c, r)))), 1);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "FirstName", 87); /* clarity_xero.map:87 */
+	mw_field(c, "FirstName", 88); /* clarity_xero.map:88 */
 	mw_put(c, in_Customer_firstName(c, r), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "LastName", 88); /* clarity_xero.map:88 */
+	mw_field(c, "LastName", 89); /* clarity_xero.map:89 */
 	mw_put(c, in_Customer_lastName(c, r), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "EmailAddress", 89); /* clarity_xero.map:89 */
+	mw_field(c, "EmailAddress", 90); /* clarity_xero.map:90 */
 	mw_put(c, mw_fn_lower(c, mw_fn_trim(c, in_Customer_email(c, r))), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "IsCustomer", 90); /* clarity_xero.map:90 */
+	mw_field(c, "IsCustomer", 91); /* clarity_xero.map:91 */
 	mw_put(c, MW_B(1), 0);
 	if (mw_failed(c))
 		return -1;
+	mw_line(c, 92); /* clarity_xero.map:92: check */
+	if (!mw_truthy(c, mw_ne(c,
+		mw_fn_trim(c,
+			mw_concat(c,
+				mw_concat(c,
+					in_Customer_companyName(c, r),
+					in_Customer_firstName(c, r)),
+				in_Customer_lastName(c, r))),
+		MW_S("")))) {
+		mw_fail(c, "%s", "customer has no name");
+		return -1;
+	}
 	return mw_failed(c) ? -1 : 0;
 }
 
@@ -330,10 +337,10 @@ match_Customer(mw_ctx *c, mw_val r)
 }
 
 /* ================================================================ */
-/* entity Order (clarity_xero.map:96) */
+/* entity Order (clarity_xero.map:99) */
 /* ================================================================ */
 
-/* clarity_xero.map:131: sum(...) */
+/* clarity_xero.map:134: sum(...) */
 static mw_val
 Order_sum1(mw_ctx *c, mw_val r)
 {
@@ -346,51 +353,51 @@ Order_sum1(mw_ctx *c, mw_val r)
 	return acc;
 }
 
-/* clarity_xero.map:96: entity Order: clarity.orders -> xero.Invoice */
+/* clarity_xero.map:99: entity Order: clarity.orders -> xero.Invoice */
 static int
 map_Order(mw_ctx *c, mw_val r)
 {
-	mw_line(c, 97); /* clarity_xero.map:97: when */
+	mw_line(c, 100); /* clarity_xero.map:100: when */
 	if (!mw_truthy(c, mw_ne(c, in_Order_status(c, r), MW_S("draft"))))
 		return mw_failed(c) ? -1 : 1;
-	mw_field(c, "Type", 99); /* clarity_xero.map:99 */
+	mw_field(c, "Type", 102); /* clarity_xero.map:102 */
 	mw_put(c, MW_S("ACCREC"), 1);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Contact", 100); /* clarity_xero.map:100 */
+	mw_field(c, "Contact", 103); /* clarity_xero.map:103 */
 	mw_obj_begin(c);
-	mw_field(c, "ContactNumber", 100); /* clarity_xero.map:100 */
+	mw_field(c, "ContactNumber", 103); /* clarity_xero.map:103 */
 	mw_put(c, mw_ref(c, "Customer", in_Order_customerId(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Date", 101); /* clarity_xero.map:101 */
+	mw_field(c, "Date", 104); /* clarity_xero.map:104 */
 	mw_put(c, mw_fn_date(c, in_Order_orderDate(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "DueDate", 102); /* clarity_xero.map:102 */
+	mw_field(c, "DueDate", 105); /* clarity_xero.map:105 */
 	mw_put(c, mw_fn_date(c, in_Order_orderDate(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "LineAmountTypes", 103); /* clarity_xero.map:103 */
+	mw_field(c, "LineAmountTypes", 106); /* clarity_xero.map:106 */
 	mw_put(c, MW_S("Exclusive"), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Reference", 104); /* clarity_xero.map:104 */
+	mw_field(c, "Reference", 107); /* clarity_xero.map:107 */
 	mw_put(c, in_Order_orderId(c, r), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "CurrencyCode", 105); /* clarity_xero.map:105 */
+	mw_field(c, "CurrencyCode", 108); /* clarity_xero.map:108 */
 	mw_put(c, mw_fn_upper(c, in_Order_currency(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Status", 106); /* clarity_xero.map:106 */
+	mw_field(c, "Status", 109); /* clarity_xero.map:109 */
 	mw_put(c, mw_lookup(c, &tbl_order_status, in_Order_status(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "LineItems", 107); /* clarity_xero.map:107 */
+	mw_field(c, "LineItems", 110); /* clarity_xero.map:110 */
 	mw_arr_begin(c, "LineItem");
 	{
 		mw_iter it_v_li1;
@@ -399,32 +406,32 @@ map_Order(mw_ctx *c, mw_val r)
 		mw_iter_init(c, &it_v_li1, in_Order_lineItems(c, r));
 		while (mw_iter_next(c, &it_v_li1, &v_li1)) {
 			mw_obj_begin(c);
-			mw_field(c, "ItemCode", 109); /* clarity_xero.map:109 */
+			mw_field(c, "ItemCode", 112); /* clarity_xero.map:112 */
 			mw_put(c, in_LineItem_sku(c, v_li1), 0);
-			mw_field(c, "Description", 110); /* clarity_xero.map:110 */
+			mw_field(c, "Description", 113); /* clarity_xero.map:113 */
 			mw_put(c, in_LineItem_name(c, v_li1), 0);
-			mw_field(c, "Quantity", 111); /* clarity_xero.map:111 */
+			mw_field(c, "Quantity", 114); /* clarity_xero.map:114 */
 			mw_put(c, in_LineItem_quantity(c, v_li1), 0);
-			mw_field(c, "UnitAmount", 112); /* clarity_xero.map:112 */
+			mw_field(c, "UnitAmount", 115); /* clarity_xero.map:115 */
 			mw_put(c, in_LineItem_unitPrice(c, v_li1), 0);
-			mw_field(c, "AccountCode", 113); /* clarity_xero.map:113 */
+			mw_field(c, "AccountCode", 116); /* clarity_xero.map:116 */
 			mw_put(c, mw_lookup(c,
 				&tbl_revenue_account,
 				mw_get(c, in_Order_attributes(c, r), "channel", MW_STR, 0)), 0);
-			mw_field(c, "TaxType", 114); /* clarity_xero.map:114 */
+			mw_field(c, "TaxType", 117); /* clarity_xero.map:117 */
 			mw_put(c, mw_lookup(c,
 				&tbl_tax_type,
 				mw_coalesce(in_LineItem_taxClass(c, v_li1), MW_S("standard"))), 0);
-			mw_field(c, "Tracking", 115); /* clarity_xero.map:115 */
+			mw_field(c, "Tracking", 118); /* clarity_xero.map:118 */
 			mw_arr_begin(c, "LineItemTracking");
 			{
 				mw_val opt = mw_lookup(c, &tbl_sales_channel, mw_get(c, in_Order_attributes(c, r), "channel", MW_STR, 0));
 
 				if (!mw_is_null(opt)) {
 					mw_obj_begin(c);
-					mw_field(c, "Name", 115); /* clarity_xero.map:115 */
+					mw_field(c, "Name", 118); /* clarity_xero.map:118 */
 					mw_put(c, MW_S("Sales Channel"), 0);
-					mw_field(c, "Option", 115); /* clarity_xero.map:115 */
+					mw_field(c, "Option", 118); /* clarity_xero.map:118 */
 					mw_put(c, opt, 0);
 					mw_obj_end(c);
 				}
@@ -434,9 +441,9 @@ map_Order(mw_ctx *c, mw_val r)
 
 				if (!mw_is_null(opt)) {
 					mw_obj_begin(c);
-					mw_field(c, "Name", 115); /* clarity_xero.map:115 */
+					mw_field(c, "Name", 118); /* clarity_xero.map:118 */
 					mw_put(c, MW_S("Campaign"), 0);
-					mw_field(c, "Option", 115); /* clarity_xero.map:115 */
+					mw_field(c, "Option", 118); /* clarity_xero.map:118 */
 					mw_put(c, opt, 0);
 					mw_obj_end(c);
 				}
@@ -449,30 +456,30 @@ map_Order(mw_ctx *c, mw_val r)
 	}
 	if (mw_truthy(c, mw_gt(c, mw_coalesce(in_Order_discountAmount(c, r), MW_I(0)), MW_I(0)))) {
 		mw_obj_begin(c);
-		mw_field(c, "Description", 117); /* clarity_xero.map:117 */
+		mw_field(c, "Description", 120); /* clarity_xero.map:120 */
 		mw_put(c, mw_concat(c,
 			MW_S("Discount "),
 			mw_coalesce(in_Order_couponCode(c, r), MW_S(""))), 0);
-		mw_field(c, "Quantity", 118); /* clarity_xero.map:118 */
+		mw_field(c, "Quantity", 121); /* clarity_xero.map:121 */
 		mw_put(c, MW_I(1), 0);
-		mw_field(c, "UnitAmount", 119); /* clarity_xero.map:119 */
+		mw_field(c, "UnitAmount", 122); /* clarity_xero.map:122 */
 		mw_put(c, mw_sub(c, MW_I(0), in_Order_discountAmount(c, r)), 0);
-		mw_field(c, "AccountCode", 120); /* clarity_xero.map:120 */
+		mw_field(c, "AccountCode", 123); /* clarity_xero.map:123 */
 		mw_put(c, mw_lookup(c,
 			&tbl_revenue_account,
 			mw_get(c, in_Order_attributes(c, r), "channel", MW_STR, 0)), 0);
-		mw_field(c, "TaxType", 121); /* clarity_xero.map:121 */
+		mw_field(c, "TaxType", 124); /* clarity_xero.map:124 */
 		mw_put(c, MW_S("OUTPUT"), 0);
-		mw_field(c, "Tracking", 122); /* clarity_xero.map:122 */
+		mw_field(c, "Tracking", 125); /* clarity_xero.map:125 */
 		mw_arr_begin(c, "LineItemTracking");
 		{
 			mw_val opt = mw_lookup(c, &tbl_sales_channel, mw_get(c, in_Order_attributes(c, r), "channel", MW_STR, 0));
 
 			if (!mw_is_null(opt)) {
 				mw_obj_begin(c);
-				mw_field(c, "Name", 122); /* clarity_xero.map:122 */
+				mw_field(c, "Name", 125); /* clarity_xero.map:125 */
 				mw_put(c, MW_S("Sales Channel"), 0);
-				mw_field(c, "Option", 122); /* clarity_xero.map:122 */
+				mw_field(c, "Option", 125); /* clarity_xero.map:125 */
 				mw_put(c, opt, 0);
 				mw_obj_end(c);
 			}
@@ -482,9 +489,9 @@ map_Order(mw_ctx *c, mw_val r)
 
 			if (!mw_is_null(opt)) {
 				mw_obj_begin(c);
-				mw_field(c, "Name", 122); /* clarity_xero.map:122 */
+				mw_field(c, "Name", 125); /* clarity_xero.map:125 */
 				mw_put(c, MW_S("Campaign"), 0);
-				mw_field(c, "Option", 122); /* clarity_xero.map:122 */
+				mw_field(c, "Option", 125); /* clarity_xero.map:125 */
 				mw_put(c, opt, 0);
 				mw_obj_end(c);
 			}
@@ -494,26 +501,26 @@ map_Order(mw_ctx *c, mw_val r)
 	}
 	if (mw_truthy(c, mw_gt(c, mw_coalesce(in_Order_shippingAmount(c, r), MW_I(0)), MW_I(0)))) {
 		mw_obj_begin(c);
-		mw_field(c, "Description", 123); /* clarity_xero.map:123 */
+		mw_field(c, "Description", 126); /* clarity_xero.map:126 */
 		mw_put(c, MW_S("Shipping"), 0);
-		mw_field(c, "Quantity", 124); /* clarity_xero.map:124 */
+		mw_field(c, "Quantity", 127); /* clarity_xero.map:127 */
 		mw_put(c, MW_I(1), 0);
-		mw_field(c, "UnitAmount", 125); /* clarity_xero.map:125 */
+		mw_field(c, "UnitAmount", 128); /* clarity_xero.map:128 */
 		mw_put(c, in_Order_shippingAmount(c, r), 0);
-		mw_field(c, "AccountCode", 126); /* clarity_xero.map:126 */
+		mw_field(c, "AccountCode", 129); /* clarity_xero.map:129 */
 		mw_put(c, MW_S("260"), 0);
-		mw_field(c, "TaxType", 127); /* clarity_xero.map:127 */
+		mw_field(c, "TaxType", 130); /* clarity_xero.map:130 */
 		mw_put(c, MW_S("OUTPUT"), 0);
-		mw_field(c, "Tracking", 128); /* clarity_xero.map:128 */
+		mw_field(c, "Tracking", 131); /* clarity_xero.map:131 */
 		mw_arr_begin(c, "LineItemTracking");
 		{
 			mw_val opt = mw_lookup(c, &tbl_sales_channel, mw_get(c, in_Order_attributes(c, r), "channel", MW_STR, 0));
 
 			if (!mw_is_null(opt)) {
 				mw_obj_begin(c);
-				mw_field(c, "Name", 128); /* clarity_xero.map:128 */
+				mw_field(c, "Name", 131); /* clarity_xero.map:131 */
 				mw_put(c, MW_S("Sales Channel"), 0);
-				mw_field(c, "Option", 128); /* clarity_xero.map:128 */
+				mw_field(c, "Option", 131); /* clarity_xero.map:131 */
 				mw_put(c, opt, 0);
 				mw_obj_end(c);
 			}
@@ -523,9 +530,9 @@ map_Order(mw_ctx *c, mw_val r)
 
 			if (!mw_is_null(opt)) {
 				mw_obj_begin(c);
-				mw_field(c, "Name", 128); /* clarity_xero.map:128 */
+				mw_field(c, "Name", 131); /* clarity_xero.map:131 */
 				mw_put(c, MW_S("Campaign"), 0);
-				mw_field(c, "Option", 128); /* clarity_xero.map:128 */
+				mw_field(c, "Option", 131); /* clarity_xero.map:131 */
 				mw_put(c, opt, 0);
 				mw_obj_end(c);
 			}
@@ -536,12 +543,12 @@ map_Order(mw_ctx *c, mw_val r)
 	mw_arr_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_line(c, 130); /* clarity_xero.map:130: check */
+	mw_line(c, 133); /* clarity_xero.map:133: check */
 	if (!mw_truthy(c, mw_gt(c, mw_fn_len(c, in_Order_lineItems(c, r)), MW_I(0)))) {
 		mw_fail(c, "%s", "order has no line items");
 		return -1;
 	}
-	mw_line(c, 131); /* clarity_xero.map:131: check */
+	mw_line(c, 134); /* clarity_xero.map:134: check */
 	if (!mw_truthy(c, mw_within(c,
 		in_Order_totalAmount(c, r),
 		mw_add(c,
@@ -565,28 +572,28 @@ key_Order(mw_ctx *c, mw_val r)
 }
 
 /* ================================================================ */
-/* entity Payment (clarity_xero.map:140) */
+/* entity Payment (clarity_xero.map:143) */
 /* ================================================================ */
 
-/* clarity_xero.map:140: entity Payment: clarity.orders -> xero.Payment */
+/* clarity_xero.map:143: entity Payment: clarity.orders -> xero.Payment */
 static int
 map_Payment(mw_ctx *c, mw_val r)
 {
-	mw_line(c, 141); /* clarity_xero.map:141: when */
+	mw_line(c, 144); /* clarity_xero.map:144: when */
 	if (!mw_truthy(c, (mw_truthy(c, mw_eq(c, in_PaymentInfo_status(c, in_Order_paymentInfo(c, r)), MW_S("captured"))) ? mw_ne(c, in_Order_status(c, r), MW_S("cancelled")) : MW_B(0))))
 		return mw_failed(c) ? -1 : 1;
-	mw_field(c, "Invoice", 143); /* clarity_xero.map:143 */
+	mw_field(c, "Invoice", 146); /* clarity_xero.map:146 */
 	mw_obj_begin(c);
-	mw_field(c, "InvoiceID", 143); /* clarity_xero.map:143 */
+	mw_field(c, "InvoiceID", 146); /* clarity_xero.map:146 */
 	mw_put(c, mw_ref(c, "Order", in_Order_orderId(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Account", 144); /* clarity_xero.map:144 */
+	mw_field(c, "Account", 147); /* clarity_xero.map:147 */
 	mw_obj_begin(c);
-	mw_field(c, "Code", 144); /* clarity_xero.map:144 */
+	mw_field(c, "Code", 147); /* clarity_xero.map:147 */
 	mw_put(c, mw_lookup(c,
 		&tbl_payment_account,
 		mw_fn_lower(c, in_PaymentInfo_method(c, in_Order_paymentInfo(c, r)))), 0);
@@ -595,15 +602,15 @@ map_Payment(mw_ctx *c, mw_val r)
 	mw_obj_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Date", 145); /* clarity_xero.map:145 */
+	mw_field(c, "Date", 148); /* clarity_xero.map:148 */
 	mw_put(c, mw_fn_date(c, in_Order_orderDate(c, r)), 1);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Amount", 146); /* clarity_xero.map:146 */
+	mw_field(c, "Amount", 149); /* clarity_xero.map:149 */
 	mw_put(c, in_PaymentInfo_amount(c, in_Order_paymentInfo(c, r)), 1);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Reference", 147); /* clarity_xero.map:147 */
+	mw_field(c, "Reference", 150); /* clarity_xero.map:150 */
 	mw_put(c, mw_coalesce(
 		in_PaymentInfo_transactionId(c, in_Order_paymentInfo(c, r)),
 		in_Order_orderId(c, r)), 0);
@@ -637,46 +644,46 @@ static const mw_setting xero_settings[] = {
 };
 static const char *const Customer_webhooks[] = { "customer.created", NULL };
 static const mw_policy Customer_policies[] = {
-	{ .line = 91, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
-	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1, .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER }, /* clarity_xero.map:91 */
-	{ .line = 92, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_xero.map:92 */
-	{ .line = 92, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_xero.map:92 */
-	{ .line = 92, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_xero.map:92 */
-	{ .line = 93, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER }, /* clarity_xero.map:93 */
-	{ .line = 93, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER }, /* clarity_xero.map:93 */
+	{ .line = 94, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1, .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER }, /* clarity_xero.map:94 */
+	{ .line = 95, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_xero.map:95 */
+	{ .line = 95, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_xero.map:95 */
+	{ .line = 95, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_xero.map:95 */
+	{ .line = 96, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER }, /* clarity_xero.map:96 */
+	{ .line = 96, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER }, /* clarity_xero.map:96 */
 };
 static const char *const Order_deps[] = { "Customer", NULL };
 static const char *const Order_webhooks[] = { "order.created", NULL };
 static const mw_policy Order_policies[] = {
-	{ .line = 134, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
-	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1, .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER }, /* clarity_xero.map:134 */
-	{ .line = 135, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_xero.map:135 */
-	{ .line = 135, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_xero.map:135 */
-	{ .line = 135, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_xero.map:135 */
-	{ .line = 136, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD }, /* clarity_xero.map:136 */
-	{ .line = 137, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER }, /* clarity_xero.map:137 */
-	{ .line = 137, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER }, /* clarity_xero.map:137 */
+	{ .line = 137, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1, .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER }, /* clarity_xero.map:137 */
+	{ .line = 138, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_xero.map:138 */
+	{ .line = 138, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_xero.map:138 */
+	{ .line = 138, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_xero.map:138 */
+	{ .line = 139, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD }, /* clarity_xero.map:139 */
+	{ .line = 140, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER }, /* clarity_xero.map:140 */
+	{ .line = 140, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER }, /* clarity_xero.map:140 */
 };
 static const char *const Payment_deps[] = { "Order", NULL };
 static const char *const Payment_webhooks[] = { "order.paid", NULL };
 static const mw_policy Payment_policies[] = {
-	{ .line = 148, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
-	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1, .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER }, /* clarity_xero.map:148 */
-	{ .line = 149, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_xero.map:149 */
-	{ .line = 149, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_xero.map:149 */
-	{ .line = 149, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_xero.map:149 */
-	{ .line = 150, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD }, /* clarity_xero.map:150 */
-	{ .line = 151, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER }, /* clarity_xero.map:151 */
-	{ .line = 151, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER }, /* clarity_xero.map:151 */
+	{ .line = 151, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1, .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER }, /* clarity_xero.map:151 */
+	{ .line = 152, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_xero.map:152 */
+	{ .line = 152, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_xero.map:152 */
+	{ .line = 152, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_xero.map:152 */
+	{ .line = 153, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD }, /* clarity_xero.map:153 */
+	{ .line = 154, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER }, /* clarity_xero.map:154 */
+	{ .line = 154, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER }, /* clarity_xero.map:154 */
 };
 
 /* in dependency order: referenced entities first */
@@ -691,14 +698,14 @@ static const mw_entity entities[] = {
 	},
 	{
 		.name = "Order", .source = "orders", .target = "Invoice",
-		.key_field = "orderId", .line = 96,
+		.key_field = "orderId", .line = 99,
 		.map = map_Order, .key = key_Order,
 		.deps = Order_deps, .webhooks = Order_webhooks, .poll_ms = 300000,
 		.policies = Order_policies, .n_policies = 7,
 	},
 	{
 		.name = "Payment", .source = "orders", .target = "Payment",
-		.key_field = "orderId", .line = 140,
+		.key_field = "orderId", .line = 143,
 		.map = map_Payment, .key = key_Payment,
 		.deps = Payment_deps, .webhooks = Payment_webhooks, .poll_ms = 300000,
 		.policies = Payment_policies, .n_policies = 7,

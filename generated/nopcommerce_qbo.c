@@ -417,60 +417,55 @@ map_Customer(mw_ctx *c, mw_val r)
 	mw_line(c, 80); /* nopcommerce_qbo.map:80: when */
 	if (!mw_truthy(c, mw_not(c, mw_coalesce(in_Customer_Deleted(c, r), MW_B(0)))))
 		return mw_failed(c) ? -1 : 1;
-	mw_field(c, "DisplayName", 83); /* nopcommerce_qbo.map:83 */
-	mw_put(c, mw_coalesce(
-		mw_fn_trim(c,
-			mw_concat(c,
-				mw_concat(c, in_Customer_FirstName(c, r), MW_S(" ")),
-				in_Customer_LastName(c, r))),
-		mw_coalesce(in_Customer_Username(c, r), in_Customer_Email(c, r))), 0);
+	mw_field(c, "DisplayName", 85); /* nopcommerce_qbo.map:85 */
+	mw_put(c, (mw_truthy(c, mw_ne(c, mw_fn_trim(c, mw_concat(c, mw_concat(c, in_Customer_FirstName(c, r), MW_S(" ")), in_Customer_LastName(c, r))), MW_S(""))) ? mw_fn_trim(c, mw_concat(c, mw_concat(c, in_Customer_FirstName(c, r), MW_S(" ")), in_Customer_LastName(c, r))) : mw_coalesce(in_Customer_Username(c, r), in_Customer_Email(c, r))), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "GivenName", 84); /* nopcommerce_qbo.map:84 */
+	mw_field(c, "GivenName", 87); /* nopcommerce_qbo.map:87 */
 	mw_put(c, in_Customer_FirstName(c, r), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "FamilyName", 85); /* nopcommerce_qbo.map:85 */
+	mw_field(c, "FamilyName", 88); /* nopcommerce_qbo.map:88 */
 	mw_put(c, in_Customer_LastName(c, r), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "CompanyName", 86); /* nopcommerce_qbo.map:86 */
+	mw_field(c, "CompanyName", 89); /* nopcommerce_qbo.map:89 */
 	mw_put(c, in_Customer_Company(c, r), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_line(c, 87);
+	mw_line(c, 90);
 	if (mw_truthy(c, mw_ne(c, in_Customer_Email(c, r), MW_NULLV))) {
-		mw_field(c, "PrimaryEmailAddr", 87); /* nopcommerce_qbo.map:87 */
+		mw_field(c, "PrimaryEmailAddr", 90); /* nopcommerce_qbo.map:90 */
 		mw_obj_begin(c);
-		mw_field(c, "Address", 87); /* nopcommerce_qbo.map:87 */
+		mw_field(c, "Address", 90); /* nopcommerce_qbo.map:90 */
 		mw_put(c, mw_fn_lower(c, mw_fn_trim(c, in_Customer_Email(c, r))), 0);
 		mw_obj_end(c);
 	}
 	if (mw_failed(c))
 		return -1;
-	mw_line(c, 88);
+	mw_line(c, 91);
 	if (mw_truthy(c, mw_ne(c, in_Customer_Phone(c, r), MW_NULLV))) {
-		mw_field(c, "PrimaryPhone", 88); /* nopcommerce_qbo.map:88 */
+		mw_field(c, "PrimaryPhone", 91); /* nopcommerce_qbo.map:91 */
 		mw_obj_begin(c);
-		mw_field(c, "FreeFormNumber", 88); /* nopcommerce_qbo.map:88 */
+		mw_field(c, "FreeFormNumber", 91); /* nopcommerce_qbo.map:91 */
 		mw_put(c, in_Customer_Phone(c, r), 0);
 		mw_obj_end(c);
 	}
 	if (mw_failed(c))
 		return -1;
-	mw_line(c, 89);
+	mw_line(c, 92);
 	if (mw_truthy(c, mw_ne(c, in_Customer_BillingAddress(c, r), MW_NULLV))) {
-		mw_field(c, "BillAddr", 89); /* nopcommerce_qbo.map:89 */
+		mw_field(c, "BillAddr", 92); /* nopcommerce_qbo.map:92 */
 		mw_obj_begin(c);
-		mw_field(c, "Line1", 90); /* nopcommerce_qbo.map:90 */
+		mw_field(c, "Line1", 93); /* nopcommerce_qbo.map:93 */
 		mw_put(c, in_Address_Address1(c, in_Customer_BillingAddress(c, r)), 0);
-		mw_field(c, "Line2", 91); /* nopcommerce_qbo.map:91 */
+		mw_field(c, "Line2", 94); /* nopcommerce_qbo.map:94 */
 		mw_put(c, in_Address_Address2(c, in_Customer_BillingAddress(c, r)), 0);
-		mw_field(c, "City", 92); /* nopcommerce_qbo.map:92 */
+		mw_field(c, "City", 95); /* nopcommerce_qbo.map:95 */
 		mw_put(c, in_Address_City(c, in_Customer_BillingAddress(c, r)), 0);
-		mw_field(c, "PostalCode", 93); /* nopcommerce_qbo.map:93 */
+		mw_field(c, "PostalCode", 96); /* nopcommerce_qbo.map:96 */
 		mw_put(c, in_Address_ZipPostalCode(c, in_Customer_BillingAddress(c, r)), 0);
-		mw_field(c, "Country", 94); /* nopcommerce_qbo.map:94 */
+		mw_field(c, "Country", 97); /* nopcommerce_qbo.map:97 */
 		mw_put(c, mw_lookup(c,
 			&tbl_country,
 			in_Address_CountryId(c, in_Customer_BillingAddress(c, r))), 0);
@@ -478,10 +473,24 @@ map_Customer(mw_ctx *c, mw_val r)
 	}
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Notes", 96); /* nopcommerce_qbo.map:96 */
+	mw_field(c, "Notes", 99); /* nopcommerce_qbo.map:99 */
 	mw_put(c, mw_concat(c, MW_S("NopCommerce customer "), in_Customer_Id(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
+	mw_line(c, 100); /* nopcommerce_qbo.map:100: check */
+	if (!mw_truthy(c, mw_ne(c,
+		mw_fn_trim(c,
+			mw_concat(c,
+				mw_concat(c,
+					mw_concat(c,
+						in_Customer_FirstName(c, r),
+						in_Customer_LastName(c, r)),
+					in_Customer_Username(c, r)),
+				in_Customer_Email(c, r))),
+		MW_S("")))) {
+		mw_fail(c, "%s", "customer has no name, username or email for DisplayName");
+		return -1;
+	}
 	return mw_failed(c) ? -1 : 0;
 }
 
@@ -491,18 +500,18 @@ key_Customer(mw_ctx *c, mw_val r)
 	return in_Customer_Id(c, r);
 }
 
-/* nopcommerce_qbo.map:82: match */
+/* nopcommerce_qbo.map:83: match */
 static mw_val
 match_Customer(mw_ctx *c, mw_val r)
 {
-	return mw_coalesce(mw_fn_trim(c, mw_concat(c, mw_concat(c, in_Customer_FirstName(c, r), MW_S(" ")), in_Customer_LastName(c, r))), mw_coalesce(in_Customer_Username(c, r), in_Customer_Email(c, r)));
+	return (mw_truthy(c, mw_ne(c, mw_fn_trim(c, mw_concat(c, mw_concat(c, in_Customer_FirstName(c, r), MW_S(" ")), in_Customer_LastName(c, r))), MW_S(""))) ? mw_fn_trim(c, mw_concat(c, mw_concat(c, in_Customer_FirstName(c, r), MW_S(" ")), in_Customer_LastName(c, r))) : mw_coalesce(in_Customer_Username(c, r), in_Customer_Email(c, r)));
 }
 
 /* ================================================================ */
-/* entity Order (nopcommerce_qbo.map:103) */
+/* entity Order (nopcommerce_qbo.map:108) */
 /* ================================================================ */
 
-/* nopcommerce_qbo.map:139: sum(...) */
+/* nopcommerce_qbo.map:144: sum(...) */
 static mw_val
 Order_sum1(mw_ctx *c, mw_val r)
 {
@@ -515,31 +524,31 @@ Order_sum1(mw_ctx *c, mw_val r)
 	return acc;
 }
 
-/* nopcommerce_qbo.map:103: entity Order: nop.orders -> qbo.SalesReceipt */
+/* nopcommerce_qbo.map:108: entity Order: nop.orders -> qbo.SalesReceipt */
 static int
 map_Order(mw_ctx *c, mw_val r)
 {
-	mw_line(c, 104); /* nopcommerce_qbo.map:104: when */
+	mw_line(c, 109); /* nopcommerce_qbo.map:109: when */
 	if (!mw_truthy(c, (mw_truthy(c, mw_ne(c, in_Order_OrderStatusId(c, r), MW_I(40))) ? mw_eq(c, in_Order_PaymentStatusId(c, r), MW_I(30)) : MW_B(0))))
 		return mw_failed(c) ? -1 : 1;
-	mw_field(c, "CustomerRef", 106); /* nopcommerce_qbo.map:106 */
+	mw_field(c, "CustomerRef", 111); /* nopcommerce_qbo.map:111 */
 	mw_obj_begin(c);
-	mw_field(c, "value", 106); /* nopcommerce_qbo.map:106 */
+	mw_field(c, "value", 111); /* nopcommerce_qbo.map:111 */
 	mw_put(c, mw_ref(c, "Customer", in_Order_CustomerId(c, r)), 1);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "TxnDate", 107); /* nopcommerce_qbo.map:107 */
+	mw_field(c, "TxnDate", 112); /* nopcommerce_qbo.map:112 */
 	mw_put(c, mw_fn_date(c, in_Order_CreatedOnUtc(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "DocNumber", 108); /* nopcommerce_qbo.map:108 */
+	mw_field(c, "DocNumber", 113); /* nopcommerce_qbo.map:113 */
 	mw_put(c, in_Order_CustomOrderNumber(c, r), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "PrivateNote", 109); /* nopcommerce_qbo.map:109 */
+	mw_field(c, "PrivateNote", 114); /* nopcommerce_qbo.map:114 */
 	mw_put(c, mw_concat(c,
 		mw_concat(c,
 			mw_concat(c,
@@ -559,42 +568,42 @@ map_Order(mw_ctx *c, mw_val r)
 		in_Order_CustomerId(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "CurrencyRef", 111); /* nopcommerce_qbo.map:111 */
+	mw_field(c, "CurrencyRef", 116); /* nopcommerce_qbo.map:116 */
 	mw_obj_begin(c);
-	mw_field(c, "value", 111); /* nopcommerce_qbo.map:111 */
+	mw_field(c, "value", 116); /* nopcommerce_qbo.map:116 */
 	mw_put(c, mw_fn_upper(c, in_Order_CustomerCurrencyCode(c, r)), 1);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "PaymentMethodRef", 112); /* nopcommerce_qbo.map:112 */
+	mw_field(c, "PaymentMethodRef", 117); /* nopcommerce_qbo.map:117 */
 	mw_obj_begin(c);
-	mw_field(c, "value", 112); /* nopcommerce_qbo.map:112 */
+	mw_field(c, "value", 117); /* nopcommerce_qbo.map:117 */
 	mw_put(c, mw_lookup(c, &tbl_payment_method, in_Order_PaymentMethodSystemName(c, r)), 1);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "PaymentRefNum", 113); /* nopcommerce_qbo.map:113 */
+	mw_field(c, "PaymentRefNum", 118); /* nopcommerce_qbo.map:118 */
 	mw_put(c, mw_fn_substr(c, in_Order_CaptureTransactionId(c, r), MW_I(0), MW_I(21)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "DepositToAccountRef", 114); /* nopcommerce_qbo.map:114 */
+	mw_field(c, "DepositToAccountRef", 119); /* nopcommerce_qbo.map:119 */
 	mw_obj_begin(c);
-	mw_field(c, "value", 114); /* nopcommerce_qbo.map:114 */
+	mw_field(c, "value", 119); /* nopcommerce_qbo.map:119 */
 	mw_put(c, mw_lookup(c, &tbl_deposit_account, in_Order_PaymentMethodSystemName(c, r)), 1);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "GlobalTaxCalculation", 115); /* nopcommerce_qbo.map:115 */
+	mw_field(c, "GlobalTaxCalculation", 120); /* nopcommerce_qbo.map:120 */
 	mw_put(c, MW_S("TaxExcluded"), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Line", 116); /* nopcommerce_qbo.map:116 */
+	mw_field(c, "Line", 121); /* nopcommerce_qbo.map:121 */
 	mw_arr_begin(c, "Line");
 	{
 		mw_iter it_v_li1;
@@ -603,26 +612,26 @@ map_Order(mw_ctx *c, mw_val r)
 		mw_iter_init(c, &it_v_li1, in_Order_OrderItems(c, r));
 		while (mw_iter_next(c, &it_v_li1, &v_li1)) {
 			mw_obj_begin(c);
-			mw_field(c, "Description", 118); /* nopcommerce_qbo.map:118 */
+			mw_field(c, "Description", 123); /* nopcommerce_qbo.map:123 */
 			mw_put(c, in_OrderItem_ProductName(c, v_li1), 0);
-			mw_field(c, "Amount", 119); /* nopcommerce_qbo.map:119 */
+			mw_field(c, "Amount", 124); /* nopcommerce_qbo.map:124 */
 			mw_put(c, mw_fn_round(c,
 				mw_mul(c,
 					in_OrderItem_Quantity(c, v_li1),
 					in_OrderItem_UnitPriceExclTax(c, v_li1)),
 				MW_I(2)), 1);
-			mw_field(c, "DetailType", 120); /* nopcommerce_qbo.map:120 */
+			mw_field(c, "DetailType", 125); /* nopcommerce_qbo.map:125 */
 			mw_put(c, MW_S("SalesItemLineDetail"), 1);
-			mw_field(c, "SalesItemLineDetail", 121); /* nopcommerce_qbo.map:121 */
+			mw_field(c, "SalesItemLineDetail", 126); /* nopcommerce_qbo.map:126 */
 			mw_obj_begin(c);
-			mw_field(c, "ItemRef", 122); /* nopcommerce_qbo.map:122 */
+			mw_field(c, "ItemRef", 127); /* nopcommerce_qbo.map:127 */
 			mw_obj_begin(c);
-			mw_field(c, "value", 122); /* nopcommerce_qbo.map:122 */
+			mw_field(c, "value", 127); /* nopcommerce_qbo.map:127 */
 			mw_put(c, mw_ref(c, "Product", in_OrderItem_ProductId(c, v_li1)), 1);
 			mw_obj_end(c);
-			mw_field(c, "Qty", 123); /* nopcommerce_qbo.map:123 */
+			mw_field(c, "Qty", 128); /* nopcommerce_qbo.map:128 */
 			mw_put(c, in_OrderItem_Quantity(c, v_li1), 0);
-			mw_field(c, "UnitPrice", 124); /* nopcommerce_qbo.map:124 */
+			mw_field(c, "UnitPrice", 129); /* nopcommerce_qbo.map:129 */
 			mw_put(c, in_OrderItem_UnitPriceExclTax(c, v_li1), 0);
 			mw_obj_end(c);
 			mw_obj_end(c);
@@ -632,17 +641,17 @@ map_Order(mw_ctx *c, mw_val r)
 	}
 	if (mw_truthy(c, mw_gt(c, mw_coalesce(in_Order_OrderShippingExclTax(c, r), MW_I(0)), MW_I(0)))) {
 		mw_obj_begin(c);
-		mw_field(c, "Description", 127); /* nopcommerce_qbo.map:127 */
+		mw_field(c, "Description", 132); /* nopcommerce_qbo.map:132 */
 		mw_put(c, MW_S("Shipping"), 0);
-		mw_field(c, "Amount", 128); /* nopcommerce_qbo.map:128 */
+		mw_field(c, "Amount", 133); /* nopcommerce_qbo.map:133 */
 		mw_put(c, in_Order_OrderShippingExclTax(c, r), 1);
-		mw_field(c, "DetailType", 129); /* nopcommerce_qbo.map:129 */
+		mw_field(c, "DetailType", 134); /* nopcommerce_qbo.map:134 */
 		mw_put(c, MW_S("SalesItemLineDetail"), 1);
-		mw_field(c, "SalesItemLineDetail", 131); /* nopcommerce_qbo.map:131 */
+		mw_field(c, "SalesItemLineDetail", 136); /* nopcommerce_qbo.map:136 */
 		mw_obj_begin(c);
-		mw_field(c, "ItemRef", 131); /* nopcommerce_qbo.map:131 */
+		mw_field(c, "ItemRef", 136); /* nopcommerce_qbo.map:136 */
 		mw_obj_begin(c);
-		mw_field(c, "value", 131); /* nopcommerce_qbo.map:131 */
+		mw_field(c, "value", 136); /* nopcommerce_qbo.map:136 */
 		mw_put(c, MW_S("SHIPPING_ITEM_ID"), 1);
 		mw_obj_end(c);
 		mw_obj_end(c);
@@ -650,13 +659,13 @@ map_Order(mw_ctx *c, mw_val r)
 	}
 	if (mw_truthy(c, mw_gt(c, mw_coalesce(in_Order_OrderDiscount(c, r), MW_I(0)), MW_I(0)))) {
 		mw_obj_begin(c);
-		mw_field(c, "Amount", 133); /* nopcommerce_qbo.map:133 */
+		mw_field(c, "Amount", 138); /* nopcommerce_qbo.map:138 */
 		mw_put(c, in_Order_OrderDiscount(c, r), 1);
-		mw_field(c, "DetailType", 134); /* nopcommerce_qbo.map:134 */
+		mw_field(c, "DetailType", 139); /* nopcommerce_qbo.map:139 */
 		mw_put(c, MW_S("DiscountLineDetail"), 1);
-		mw_field(c, "DiscountLineDetail", 135); /* nopcommerce_qbo.map:135 */
+		mw_field(c, "DiscountLineDetail", 140); /* nopcommerce_qbo.map:140 */
 		mw_obj_begin(c);
-		mw_field(c, "PercentBased", 135); /* nopcommerce_qbo.map:135 */
+		mw_field(c, "PercentBased", 140); /* nopcommerce_qbo.map:140 */
 		mw_put(c, MW_B(0), 0);
 		mw_obj_end(c);
 		mw_obj_end(c);
@@ -664,22 +673,22 @@ map_Order(mw_ctx *c, mw_val r)
 	mw_arr_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_line(c, 137);
+	mw_line(c, 142);
 	if (mw_truthy(c, mw_ne(c, in_Order_OrderTax(c, r), MW_NULLV))) {
-		mw_field(c, "TxnTaxDetail", 137); /* nopcommerce_qbo.map:137 */
+		mw_field(c, "TxnTaxDetail", 142); /* nopcommerce_qbo.map:142 */
 		mw_obj_begin(c);
-		mw_field(c, "TotalTax", 137); /* nopcommerce_qbo.map:137 */
+		mw_field(c, "TotalTax", 142); /* nopcommerce_qbo.map:142 */
 		mw_put(c, in_Order_OrderTax(c, r), 0);
 		mw_obj_end(c);
 	}
 	if (mw_failed(c))
 		return -1;
-	mw_line(c, 138); /* nopcommerce_qbo.map:138: check */
+	mw_line(c, 143); /* nopcommerce_qbo.map:143: check */
 	if (!mw_truthy(c, mw_gt(c, mw_fn_len(c, in_Order_OrderItems(c, r)), MW_I(0)))) {
 		mw_fail(c, "%s", "order has no items");
 		return -1;
 	}
-	mw_line(c, 139); /* nopcommerce_qbo.map:139: check */
+	mw_line(c, 144); /* nopcommerce_qbo.map:144: check */
 	if (!mw_truthy(c, mw_within(c,
 		in_Order_OrderTotal(c, r),
 		mw_add(c,
@@ -703,34 +712,34 @@ key_Order(mw_ctx *c, mw_val r)
 }
 
 /* ================================================================ */
-/* entity OrderInvoice (nopcommerce_qbo.map:149) */
+/* entity OrderInvoice (nopcommerce_qbo.map:154) */
 /* ================================================================ */
 
-/* nopcommerce_qbo.map:149: entity OrderInvoice: nop.orders -> qbo.Invoice */
+/* nopcommerce_qbo.map:154: entity OrderInvoice: nop.orders -> qbo.Invoice */
 static int
 map_OrderInvoice(mw_ctx *c, mw_val r)
 {
-	mw_line(c, 150); /* nopcommerce_qbo.map:150: when */
+	mw_line(c, 155); /* nopcommerce_qbo.map:155: when */
 	if (!mw_truthy(c, (mw_truthy(c, mw_ne(c, in_Order_OrderStatusId(c, r), MW_I(40))) ? mw_ne(c, in_Order_PaymentStatusId(c, r), MW_I(30)) : MW_B(0))))
 		return mw_failed(c) ? -1 : 1;
-	mw_field(c, "CustomerRef", 152); /* nopcommerce_qbo.map:152 */
+	mw_field(c, "CustomerRef", 157); /* nopcommerce_qbo.map:157 */
 	mw_obj_begin(c);
-	mw_field(c, "value", 152); /* nopcommerce_qbo.map:152 */
+	mw_field(c, "value", 157); /* nopcommerce_qbo.map:157 */
 	mw_put(c, mw_ref(c, "Customer", in_Order_CustomerId(c, r)), 1);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "TxnDate", 153); /* nopcommerce_qbo.map:153 */
+	mw_field(c, "TxnDate", 158); /* nopcommerce_qbo.map:158 */
 	mw_put(c, mw_fn_date(c, in_Order_CreatedOnUtc(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "DocNumber", 154); /* nopcommerce_qbo.map:154 */
+	mw_field(c, "DocNumber", 159); /* nopcommerce_qbo.map:159 */
 	mw_put(c, in_Order_CustomOrderNumber(c, r), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "PrivateNote", 155); /* nopcommerce_qbo.map:155 */
+	mw_field(c, "PrivateNote", 160); /* nopcommerce_qbo.map:160 */
 	mw_put(c, mw_concat(c,
 		mw_concat(c,
 			mw_concat(c,
@@ -750,20 +759,20 @@ map_OrderInvoice(mw_ctx *c, mw_val r)
 		in_Order_CustomerId(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "CurrencyRef", 157); /* nopcommerce_qbo.map:157 */
+	mw_field(c, "CurrencyRef", 162); /* nopcommerce_qbo.map:162 */
 	mw_obj_begin(c);
-	mw_field(c, "value", 157); /* nopcommerce_qbo.map:157 */
+	mw_field(c, "value", 162); /* nopcommerce_qbo.map:162 */
 	mw_put(c, mw_fn_upper(c, in_Order_CustomerCurrencyCode(c, r)), 1);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "GlobalTaxCalculation", 158); /* nopcommerce_qbo.map:158 */
+	mw_field(c, "GlobalTaxCalculation", 163); /* nopcommerce_qbo.map:163 */
 	mw_put(c, MW_S("TaxExcluded"), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Line", 159); /* nopcommerce_qbo.map:159 */
+	mw_field(c, "Line", 164); /* nopcommerce_qbo.map:164 */
 	mw_arr_begin(c, "Line");
 	{
 		mw_iter it_v_li1;
@@ -772,26 +781,26 @@ map_OrderInvoice(mw_ctx *c, mw_val r)
 		mw_iter_init(c, &it_v_li1, in_Order_OrderItems(c, r));
 		while (mw_iter_next(c, &it_v_li1, &v_li1)) {
 			mw_obj_begin(c);
-			mw_field(c, "Description", 161); /* nopcommerce_qbo.map:161 */
+			mw_field(c, "Description", 166); /* nopcommerce_qbo.map:166 */
 			mw_put(c, in_OrderItem_ProductName(c, v_li1), 0);
-			mw_field(c, "Amount", 162); /* nopcommerce_qbo.map:162 */
+			mw_field(c, "Amount", 167); /* nopcommerce_qbo.map:167 */
 			mw_put(c, mw_fn_round(c,
 				mw_mul(c,
 					in_OrderItem_Quantity(c, v_li1),
 					in_OrderItem_UnitPriceExclTax(c, v_li1)),
 				MW_I(2)), 1);
-			mw_field(c, "DetailType", 163); /* nopcommerce_qbo.map:163 */
+			mw_field(c, "DetailType", 168); /* nopcommerce_qbo.map:168 */
 			mw_put(c, MW_S("SalesItemLineDetail"), 1);
-			mw_field(c, "SalesItemLineDetail", 164); /* nopcommerce_qbo.map:164 */
+			mw_field(c, "SalesItemLineDetail", 169); /* nopcommerce_qbo.map:169 */
 			mw_obj_begin(c);
-			mw_field(c, "ItemRef", 165); /* nopcommerce_qbo.map:165 */
+			mw_field(c, "ItemRef", 170); /* nopcommerce_qbo.map:170 */
 			mw_obj_begin(c);
-			mw_field(c, "value", 165); /* nopcommerce_qbo.map:165 */
+			mw_field(c, "value", 170); /* nopcommerce_qbo.map:170 */
 			mw_put(c, mw_ref(c, "Product", in_OrderItem_ProductId(c, v_li1)), 1);
 			mw_obj_end(c);
-			mw_field(c, "Qty", 166); /* nopcommerce_qbo.map:166 */
+			mw_field(c, "Qty", 171); /* nopcommerce_qbo.map:171 */
 			mw_put(c, in_OrderItem_Quantity(c, v_li1), 0);
-			mw_field(c, "UnitPrice", 167); /* nopcommerce_qbo.map:167 */
+			mw_field(c, "UnitPrice", 172); /* nopcommerce_qbo.map:172 */
 			mw_put(c, in_OrderItem_UnitPriceExclTax(c, v_li1), 0);
 			mw_obj_end(c);
 			mw_obj_end(c);
@@ -801,17 +810,17 @@ map_OrderInvoice(mw_ctx *c, mw_val r)
 	}
 	if (mw_truthy(c, mw_gt(c, mw_coalesce(in_Order_OrderShippingExclTax(c, r), MW_I(0)), MW_I(0)))) {
 		mw_obj_begin(c);
-		mw_field(c, "Description", 170); /* nopcommerce_qbo.map:170 */
+		mw_field(c, "Description", 175); /* nopcommerce_qbo.map:175 */
 		mw_put(c, MW_S("Shipping"), 0);
-		mw_field(c, "Amount", 171); /* nopcommerce_qbo.map:171 */
+		mw_field(c, "Amount", 176); /* nopcommerce_qbo.map:176 */
 		mw_put(c, in_Order_OrderShippingExclTax(c, r), 1);
-		mw_field(c, "DetailType", 172); /* nopcommerce_qbo.map:172 */
+		mw_field(c, "DetailType", 177); /* nopcommerce_qbo.map:177 */
 		mw_put(c, MW_S("SalesItemLineDetail"), 1);
-		mw_field(c, "SalesItemLineDetail", 174); /* nopcommerce_qbo.map:174 */
+		mw_field(c, "SalesItemLineDetail", 179); /* nopcommerce_qbo.map:179 */
 		mw_obj_begin(c);
-		mw_field(c, "ItemRef", 174); /* nopcommerce_qbo.map:174 */
+		mw_field(c, "ItemRef", 179); /* nopcommerce_qbo.map:179 */
 		mw_obj_begin(c);
-		mw_field(c, "value", 174); /* nopcommerce_qbo.map:174 */
+		mw_field(c, "value", 179); /* nopcommerce_qbo.map:179 */
 		mw_put(c, MW_S("SHIPPING_ITEM_ID"), 1);
 		mw_obj_end(c);
 		mw_obj_end(c);
@@ -819,13 +828,13 @@ map_OrderInvoice(mw_ctx *c, mw_val r)
 	}
 	if (mw_truthy(c, mw_gt(c, mw_coalesce(in_Order_OrderDiscount(c, r), MW_I(0)), MW_I(0)))) {
 		mw_obj_begin(c);
-		mw_field(c, "Amount", 176); /* nopcommerce_qbo.map:176 */
+		mw_field(c, "Amount", 181); /* nopcommerce_qbo.map:181 */
 		mw_put(c, in_Order_OrderDiscount(c, r), 1);
-		mw_field(c, "DetailType", 177); /* nopcommerce_qbo.map:177 */
+		mw_field(c, "DetailType", 182); /* nopcommerce_qbo.map:182 */
 		mw_put(c, MW_S("DiscountLineDetail"), 1);
-		mw_field(c, "DiscountLineDetail", 178); /* nopcommerce_qbo.map:178 */
+		mw_field(c, "DiscountLineDetail", 183); /* nopcommerce_qbo.map:183 */
 		mw_obj_begin(c);
-		mw_field(c, "PercentBased", 178); /* nopcommerce_qbo.map:178 */
+		mw_field(c, "PercentBased", 183); /* nopcommerce_qbo.map:183 */
 		mw_put(c, MW_B(0), 0);
 		mw_obj_end(c);
 		mw_obj_end(c);
@@ -833,17 +842,17 @@ map_OrderInvoice(mw_ctx *c, mw_val r)
 	mw_arr_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_line(c, 180);
+	mw_line(c, 185);
 	if (mw_truthy(c, mw_ne(c, in_Order_OrderTax(c, r), MW_NULLV))) {
-		mw_field(c, "TxnTaxDetail", 180); /* nopcommerce_qbo.map:180 */
+		mw_field(c, "TxnTaxDetail", 185); /* nopcommerce_qbo.map:185 */
 		mw_obj_begin(c);
-		mw_field(c, "TotalTax", 180); /* nopcommerce_qbo.map:180 */
+		mw_field(c, "TotalTax", 185); /* nopcommerce_qbo.map:185 */
 		mw_put(c, in_Order_OrderTax(c, r), 0);
 		mw_obj_end(c);
 	}
 	if (mw_failed(c))
 		return -1;
-	mw_line(c, 181); /* nopcommerce_qbo.map:181: check */
+	mw_line(c, 186); /* nopcommerce_qbo.map:186: check */
 	if (!mw_truthy(c, mw_gt(c, mw_fn_len(c, in_Order_OrderItems(c, r)), MW_I(0)))) {
 		mw_fail(c, "%s", "order has no items");
 		return -1;
@@ -885,44 +894,44 @@ static const mw_policy Product_policies[] = {
 	{ .line = 76, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:76 */
 };
 static const mw_policy Customer_policies[] = {
-	{ .line = 97, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
-	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1, .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:97 */
-	{ .line = 98, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:98 */
-	{ .line = 98, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:98 */
-	{ .line = 98, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:98 */
-	{ .line = 99, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:99 */
-	{ .line = 99, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:99 */
+	{ .line = 102, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1, .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:102 */
+	{ .line = 103, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:103 */
+	{ .line = 103, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:103 */
+	{ .line = 103, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:103 */
+	{ .line = 104, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:104 */
+	{ .line = 104, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:104 */
 };
 static const char *const Order_deps[] = { "Customer", "Product", NULL };
 static const mw_policy Order_policies[] = {
-	{ .line = 142, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
-	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1, .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:142 */
-	{ .line = 143, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:143 */
-	{ .line = 143, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:143 */
-	{ .line = 143, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:143 */
-	{ .line = 144, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD }, /* nopcommerce_qbo.map:144 */
-	{ .line = 145, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:145 */
-	{ .line = 145, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:145 */
+	{ .line = 147, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1, .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:147 */
+	{ .line = 148, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:148 */
+	{ .line = 148, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:148 */
+	{ .line = 148, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:148 */
+	{ .line = 149, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD }, /* nopcommerce_qbo.map:149 */
+	{ .line = 150, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:150 */
+	{ .line = 150, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:150 */
 };
 static const char *const OrderInvoice_deps[] = { "Customer", "Product", NULL };
 static const mw_policy OrderInvoice_policies[] = {
-	{ .line = 182, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
-	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1, .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:182 */
-	{ .line = 183, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:183 */
-	{ .line = 183, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:183 */
-	{ .line = 183, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:183 */
-	{ .line = 184, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD }, /* nopcommerce_qbo.map:184 */
-	{ .line = 185, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:185 */
-	{ .line = 185, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:185 */
+	{ .line = 187, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1, .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:187 */
+	{ .line = 188, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:188 */
+	{ .line = 188, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:188 */
+	{ .line = 188, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:188 */
+	{ .line = 189, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD }, /* nopcommerce_qbo.map:189 */
+	{ .line = 190, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:190 */
+	{ .line = 190, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:190 */
 };
 
 /* in dependency order: referenced entities first */
@@ -945,14 +954,14 @@ static const mw_entity entities[] = {
 	},
 	{
 		.name = "Order", .source = "orders", .target = "SalesReceipt",
-		.key_field = "Id", .line = 103,
+		.key_field = "Id", .line = 108,
 		.map = map_Order, .key = key_Order,
 		.deps = Order_deps, .webhooks = NULL, .poll_ms = 300000,
 		.policies = Order_policies, .n_policies = 7,
 	},
 	{
 		.name = "OrderInvoice", .source = "orders", .target = "Invoice",
-		.key_field = "Id", .line = 149,
+		.key_field = "Id", .line = 154,
 		.map = map_OrderInvoice, .key = key_OrderInvoice,
 		.deps = OrderInvoice_deps, .webhooks = NULL, .poll_ms = 300000,
 		.policies = OrderInvoice_policies, .n_policies = 7,
