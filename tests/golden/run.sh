@@ -6,6 +6,8 @@
 # the expectations; review that diff like code.
 cd "$(dirname "$0")" || exit 2
 MAPC=${MAPC:-../../bin/mapc}
+case $MAPC in /*) ;; *) MAPC="$PWD/$MAPC" ;; esac
+SCHEMAS="$PWD/../../mappings/schemas"
 CC=${CC:-cc}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -42,8 +44,8 @@ for m in ok_*.map; do
 done
 ok=1
 for m in ok_*.map; do
-	(cd "$tmp/a" && "$OLDPWD/$MAPC" -I "$OLDPWD/../../mappings/schemas" -o x.c "$m") &&
-	(cd "$tmp/b" && "$OLDPWD/$MAPC" -I "$OLDPWD/../../mappings/schemas" -o x.c "$m") &&
+	(cd "$tmp/a" && "$MAPC" -I "$SCHEMAS" -o x.c "$m") &&
+	(cd "$tmp/b" && "$MAPC" -I "$SCHEMAS" -o x.c "$m") &&
 	cmp -s "$tmp/a/x.c" "$tmp/b/x.c" || ok=0
 done
 if [ $ok -eq 1 ]; then
