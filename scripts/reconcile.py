@@ -92,7 +92,8 @@ def main():
                 continue
             k = rec.get("orderId", rec.get("CustomOrderNumber"))
             by_key[str(k)] = rec
-        s = t = D0
+        # Money per currency: a sum across currencies means nothing.
+        s, t = Counter(), Counter()
         unmatched = 0
         for line in docs:
             doc = parse_doc(pair, line)
@@ -100,13 +101,17 @@ def main():
             if rec is None:
                 unmatched += 1
                 continue
-            s += source_lines(pair, rec)
-            t += doc_lines(pair, doc)
-        same = unmatched == 0 and s.quantize(Decimal("0.01")) == t.quantize(Decimal("0.01"))
+            cur = str(rec.get("currency", rec.get("CustomerCurrencyCode", "?"))).upper()
+            s[cur] += source_lines(pair, rec)
+            t[cur] += doc_lines(pair, doc)
+        cents = Decimal("0.01")
+        same = unmatched == 0 and all(s[c].quantize(cents) == t[c].quantize(cents) for c in s)
         ok = ok and same
-        print(f"  {'':9}   money over {len(docs)} documents: source {s:,.2f}  target {t:,.2f}"
-              f"  {'reconciled' if same else 'MISMATCH'}"
-              + (f" ({unmatched} documents without a source record)" if unmatched else ""))
+        for c in sorted(s):
+            print(f"  {'':9}   money {c}: source {s[c]:,.2f}  target {t[c]:,.2f}"
+                  f"  {'reconciled' if s[c].quantize(cents) == t[c].quantize(cents) else 'MISMATCH'}")
+        if unmatched:
+            print(f"  {'':9}   {unmatched} documents without a source record: MISMATCH")
     return 0 if ok else 1
 
 
