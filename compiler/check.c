@@ -1441,8 +1441,8 @@ check_table(Table *t)
 			} else {
 				Type *u = unify(vt, x);
 				if (!u) {
-					diag_error(v->loc, "table `%s` mixes %s and %s values", t->name,
-						ck_type_name(vt), ck_type_name(x));
+					diag_error(v->loc, "table `%s` has values of two types: %s and %s",
+						t->name, ck_type_name(vt), ck_type_name(x));
 					vt = &t_error;
 				} else {
 					vt = u;

@@ -106,11 +106,9 @@ lex_string(Lexer *lx, const char *tok)
 	Buf b = { 0 };
 	Token t = { TK_STRING, loc_at(lx, tok, 1), NULL, 0 };
 	const char *p = lx->cur;
-	int ok = 1;
 	for (;;) {
 		if (p >= lx->lim || *p == '\n') {
 			diag_error(t.loc, "unterminated string (a string ends on its own line)");
-			ok = 0;
 			break;
 		}
 		if (*p == '"') {
@@ -132,7 +130,6 @@ lex_string(Lexer *lx, const char *tok)
 						diag_error(el, "\\u%04X is not a character allowed "
 							"in a string",
 							cp);
-						ok = 0;
 					} else {
 						put_utf8(&b, cp);
 					}
@@ -140,12 +137,10 @@ lex_string(Lexer *lx, const char *tok)
 					continue;
 				}
 				diag_error(el, "\\u needs four hexadecimal digits");
-				ok = 0;
 				p += 2;
 				continue;
 			default:
 				diag_error(el, "unknown escape sequence; use \\\" \\\\ \\n \\t or \\uXXXX");
-				ok = 0;
 				p += p[1] && p[1] != '\n' ? 2 : 1;
 				continue;
 			}
@@ -154,7 +149,6 @@ lex_string(Lexer *lx, const char *tok)
 		if (n == 0 || (n == 1 && (unsigned char)*p < 0x20 && *p != '\t')) {
 			diag_error(loc_at(lx, p, 1), "%s in string",
 				n == 0 ? "invalid UTF-8" : "control character");
-			ok = 0;
 			n = 1;
 		}
 		buf_put(&b, p, (size_t)n);
@@ -165,8 +159,8 @@ lex_string(Lexer *lx, const char *tok)
 	t.s = b.p ? ar_strndup(b.p, b.len) : ar_strndup("", 0);
 	t.n = b.len;
 	buf_free(&b);
-	if (!ok)
-		t.type = -1;
+	/* A string with a bad escape or byte was reported above; the parser
+	 * still gets it, so one mistake gives one error, not a cascade. */
 	return t;
 }
 
@@ -200,7 +194,7 @@ lx_next(Lexer *lx)
 		"\n" { lx->line++; lx->line_start = lx->cur; continue; }
 		[ \t\r]+ { continue; }
 		"#" [^\n\x00]* { continue; }
-		"\"" { Token t = lex_string(lx, tok); if (t.type < 0) continue; return t; }
+		"\"" { return lex_string(lx, tok); }
 		"`" id "`" {
 			Token t = { TK_ID, loc_at(lx, tok, (size_t)(lx->cur - tok)),
 				ar_intern(tok + 1, (size_t)(lx->cur - tok - 2)), 0 };

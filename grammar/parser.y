@@ -407,7 +407,7 @@ cond(A) ::= name(N). {
 	else if (strcmp(N.s, "network") == 0) A->k = C_NETWORK;
 	else if (strcmp(N.s, "invalid") == 0) A->k = C_INVALID;
 	else if (strcmp(N.s, "unresolved") == 0) A->k = C_REF;
-	else diag_error(N.loc, "unknown condition `%s` (http N, http 5xx, timeout, network, "
+	else diag_error(N.loc, "unknown condition `%s` (http STATUS, http 5xx, timeout, network, "
 		"invalid or unresolved)", N.s);
 }
 
