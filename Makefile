@@ -41,6 +41,8 @@ $(O)/grammar/lexer.c: grammar/lexer.re | $(O)/grammar
 $(O)/grammar/parser.c $(O)/grammar/parser.h: grammar/parser.y | $(O)/grammar
 	cp grammar/parser.y $(O)/grammar/parser.y
 	lemon -s -T/usr/share/lemon/lempar.c -d$(O)/grammar $(O)/grammar/parser.y
+	@# lemon leaves parser.h alone when it has not changed: keep make from rebuilding
+	touch $(O)/grammar/parser.c $(O)/grammar/parser.h
 
 # ---- the compiler -----------------------------------------------------
 MAPC_SRC := $(wildcard compiler/*.c)

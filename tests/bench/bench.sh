@@ -25,7 +25,9 @@ printf '%-34s %9s %12s %9s %12s %9s\n' contender seconds orders/s MB/s peak_RSS_
 run() { # name, input, command...
 	name=$1 file=$2; shift 2
 	/usr/bin/time -f '%e %M' -o "$dir/time" "$@" < "$file" > "$dir/out" 2> "$dir/err" || true
-	set -- $(cat "$dir/time")
+	# time(1) prints "Command exited with non-zero status N" first when the
+	# contender reports dead letters (exit 1): the figures are the last line.
+	set -- $(tail -n 1 "$dir/time")
 	secs=$1 rss=$2
 	docs=$(wc -l < "$dir/out")
 	n=$(wc -l < "$file")
