@@ -11,9 +11,11 @@ an unmapped payment method, an unknown status id, a missing CustomerId, a
 total that does not add up, no items.
 """
 import argparse
-import json
 import random
+import sys
 from decimal import Decimal
+
+from rawjson import Raw, dumps
 
 CENT = Decimal("0.01")
 FIRST = ["Zoë", "Liam", "Amélie", "Jonas", "Priya", "Kenji", "Olivia", "Mateo", "Søren", "Ana"]
@@ -26,22 +28,11 @@ COUNTRIES = [1, 1, 1, 2, 80, 81, 75]
 
 def money(d):
     """Exact decimal text for a Decimal, as a raw JSON number."""
-    return RawNumber(str(d.quantize(CENT)))
+    return Raw(str(d.quantize(CENT)))
 
 
-class RawNumber(str):
-    pass
 
 
-def dumps(obj):
-    """Compact JSON where RawNumber values are written as numbers."""
-    if isinstance(obj, RawNumber):
-        return str(obj)
-    if isinstance(obj, dict):
-        return "{" + ",".join(json.dumps(k) + ":" + dumps(v) for k, v in obj.items()) + "}"
-    if isinstance(obj, list):
-        return "[" + ",".join(dumps(v) for v in obj) + "]"
-    return json.dumps(obj, ensure_ascii=False)
 
 
 def products(n):
@@ -88,7 +79,7 @@ def order(oid, rnd, ncust, prods):
          "PaymentStatusId": 30 if paid else rnd.choice([10, 20]),
          "ShippingStatusId": rnd.choice([20, 30, 40]),
          "PaymentMethodSystemName": rnd.choice(METHODS),
-         "CustomerCurrencyCode": rnd.choice(CURRENCIES), "CurrencyRate": RawNumber("1"),
+         "CustomerCurrencyCode": rnd.choice(CURRENCIES), "CurrencyRate": Raw("1"),
          "OrderSubtotalExclTax": money(subtotal), "OrderShippingExclTax": money(shipping),
          "OrderTax": money(tax), "OrderDiscount": money(discount), "OrderTotal": money(total),
          "CaptureTransactionId": f"txn_{oid:08d}" if paid else None,
@@ -132,7 +123,6 @@ def main():
         out = [customer(cid, rnd) for cid in range(1, ncust + 1)]
     else:
         out = [order(10000 + i, rnd, ncust, prods) for i in range(a.orders)]
-    import sys
     w = sys.stdout.write
     for rec in out:
         w(dumps(rec) + "\n")

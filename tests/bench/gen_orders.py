@@ -12,9 +12,10 @@ an unknown payment method, an unknown status, a missing customerId, a total
 that does not add up, no line items, an unknown tax class.
 """
 import argparse
-import json
 import random
 import sys
+
+from rawjson import Raw, dumps
 
 FIRST = ["Ana", "Liam", "Amélie", "Jonas", "Priya", "健二", "Olivia", "Mateo", "Søren", "Zoë"]
 LAST = ["López", "Smith", "Dubois", "Müller", "Patel", "佐藤", "Johnson", "García", "Nielsen"]
@@ -53,18 +54,8 @@ def customer(cid, rnd):
     return c
 
 
-class Raw(str):
-    """A number written as its exact text."""
 
 
-def dumps(obj):
-    if isinstance(obj, Raw):
-        return str(obj)
-    if isinstance(obj, dict):
-        return "{" + ",".join(json.dumps(k) + ":" + dumps(v) for k, v in obj.items()) + "}"
-    if isinstance(obj, list):
-        return "[" + ",".join(dumps(v) for v in obj) + "]"
-    return json.dumps(obj, ensure_ascii=False)
 
 
 def order(n, rnd, ncust):
