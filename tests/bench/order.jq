@@ -1,7 +1,7 @@
 # The `Order` entity of mappings/clarity_xero.map in jq, for `make bench`.
 # jq holds numbers as binary doubles, so its sums are not exact: the figures
-# are what this is for.  A record that fails is written as {"dead_letter":
-# reason} on the same stream.
+# are what this is for.  A record that fails goes to standard error as
+# ["DEBUG:", {"dead_letter": reason, "key": orderId}] (jq's debug).
 def order_status: {"pending": "DRAFT", "processing": "AUTHORISED", "fulfilled": "AUTHORISED",
   "completed": "AUTHORISED", "cancelled": "VOIDED"};
 def revenue: {"web": "200", "mobile": "200", "marketplace": "210", "pos": "220"};
@@ -12,7 +12,7 @@ def campaign: {"black-friday": "Black Friday", "newsletter": "Newsletter", "soci
 def tracking($a): [
   {Name: "Sales Channel", Option: (channel[$a.channel // ""] // "Other")},
   {Name: "Campaign", Option: (campaign[$a.campaign // ""] // "None")}];
-def dead($why): {dead_letter: $why, key: .orderId};
+def dead($why): {dead_letter: $why, key: .orderId} | debug | empty;
 def abs: if . < 0 then -. else . end;
 
 if .status == "draft" then empty
