@@ -16,6 +16,7 @@ trap 'rm -f "$log"' EXIT
 	sh tests/golden/run.sh
 	[ -f tests/transform/run.sh ] && sh tests/transform/run.sh
 	BIN="$BIN" sh tests/transform/differential.sh
+	BIN="$BIN" sh tests/transform/hostile.sh
 	sh tests/lint.sh
 	sh tests/stale.sh
 } 2>&1 | tee "$log"
