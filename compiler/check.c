@@ -261,11 +261,15 @@ check_service(Service *s)
 			if (f->max && f->ty->k != TY_STRING && f->ty->k != TY_ERROR)
 				diag_error(f->loc, "`max` applies to strings, and `%s` is %s",
 					f->name, ck_type_name(f->ty));
-			for (StrList *a = f->enums; a; a = a->next)
-				for (StrList *b = f->enums; b != a; b = b->next)
-					if (strcmp(a->s, b->s) == 0)
+			for (StrList *a = f->enums; a; a = a->next) {
+				for (StrList *b = f->enums; b != a; b = b->next) {
+					if (strcmp(a->s, b->s) == 0) {
 						diag_error(a->loc, "\"%s\" is listed twice in the enum",
 							a->s);
+						break;
+					}
+				}
+			}
 		}
 		if (o->trk_name) {
 			const char *nm[2] = { o->trk_name, o->trk_opt };
@@ -287,9 +291,12 @@ check_service(Service *s)
 				cand[n++] = x->name;
 			unknown(c->type_loc, "object", c->type_name, diag_suggest(c->type_name, cand, n));
 		}
-		for (Coll *d = s->colls; d != c; d = d->next)
-			if (d->name == c->name)
+		for (Coll *d = s->colls; d != c; d = d->next) {
+			if (d->name == c->name) {
 				diag_error(c->loc, "collection `%s` is declared twice", c->name);
+				break;
+			}
+		}
 	}
 }
 
@@ -460,9 +467,12 @@ check_pair(void)
 		*slot = e;
 		e->svc = find_service(e->service);
 		for (Setting *s = e->settings; s; s = s->next) {
-			for (Setting *t = e->settings; t != s; t = t->next)
-				if (t->key == s->key)
+			for (Setting *t = e->settings; t != s; t = t->next) {
+				if (t->key == s->key) {
 					diag_error(s->loc, "setting `%s` is given twice", s->key);
+					break;
+				}
+			}
 			if (s->literal && secret_name(s->key))
 				diag_error(s->loc, "`%s` is a credential: take it from the environment "
 					"with env(\"...\"), never a literal", s->key);
@@ -952,6 +962,8 @@ expr(Expr *e, Scope *s)
 				else
 					diag_error(e->loc, "arithmetic needs numbers, not %s and %s",
 						ck_type_name(a), ck_type_name(b));
+				t = &t_error;
+				break;
 			}
 			t = a->k == TY_INT && b->k == TY_INT && e->op != TK_SLASH ? &t_int : &t_dec;
 			break;
@@ -963,6 +975,12 @@ expr(Expr *e, Scope *s)
 		if (c->k != TY_ERROR && c->k != TY_BOOL)
 			diag_error(e->a->loc, "`if` needs a boolean condition, not %s", ck_type_name(c));
 		Type *x = expr(e->b, s), *y = expr(e->c, s);
+		if (x->k == TY_TRACKING || y->k == TY_TRACKING) {
+			diag_error(e->loc, "a tracking category is named directly in a tracking array, "
+				"not chosen by `if` (give its table an `else` instead)");
+			t = &t_error;
+			break;
+		}
 		t = unify(x, y);
 		if (!t) {
 			diag_error(e->loc, "the branches of `if` differ: %s and %s", ck_type_name(x),
@@ -1151,19 +1169,21 @@ element(Type *et, Expr *e, Scope *s)
 	}
 	if (e->k == E_OBJ) {
 		if (et->k != TY_OBJ) {
-			diag_error(e->loc, "an object in an array of %s", ck_type_name(et));
+			diag_error(e->loc, "the target wants %s here, not an object", ck_type_name(et));
 			return;
 		}
 		body(et->obj, e->body, s, e->loc, 0);
 		return;
 	}
 	Type *t = expr(e, s);
-	if (t->k == TY_TRACKING) {
+	if (t->k == TY_TRACKING && e->k == E_PATH && e->table) {
 		if (et->k != TY_OBJ || !et->obj->trk_name)
 			diag_error(e->loc, "tracking category `%s` goes into an array of objects "
 				"marked `tracking(Name, Option)` in the schema", e->table->name);
 		return;
 	}
+	if (t->k == TY_ERROR)
+		return;
 	if (et->k == TY_OBJ) {
 		diag_error(e->loc, "the target wants objects here, not %s", ck_type_name(t));
 		return;
@@ -1296,6 +1316,10 @@ policy(Stmt *st, Stmt *all)
 static void
 body(ObjDef *tgt, Stmt *b, Scope *s, Loc at, int top)
 {
+	/* Each body gets its own number, so that "mapped twice" is one pass. */
+	static int bodies;
+	int me = ++bodies;
+
 	for (Stmt *st = b; st; st = st->next) {
 		switch (st->k) {
 		case S_ASSIGN: {
@@ -1320,13 +1344,14 @@ body(ObjDef *tgt, Stmt *b, Scope *s, Loc at, int top)
 				break;
 			}
 			st->field = f;
-			for (Stmt *p = b; p != st; p = p->next) {
-				if (p->k == S_ASSIGN && p->field == f && !p->when && !st->when) {
+			if (!st->when) {
+				if (f->seen_in == me && f->seen_at) {
 					diag_warning(st->name_loc, "`%s` is mapped twice; the last one wins",
 						f->name);
-					diag_note(p->name_loc, "first mapped here");
-					break;
+					diag_note(f->seen_at->name_loc, "first mapped here");
 				}
+				f->seen_in = me;
+				f->seen_at = st;
 			}
 			assign(f, st->e, s);
 			break;
@@ -1359,9 +1384,12 @@ body(ObjDef *tgt, Stmt *b, Scope *s, Loc at, int top)
 				break;
 			}
 			st->field = f;
-			for (Stmt *p = b; p != st; p = p->next)
-				if (p->k == S_MATCH)
+			for (Stmt *p = b; p != st; p = p->next) {
+				if (p->k == S_MATCH) {
 					diag_error(st->loc, "an entity has one `match`");
+					break;
+				}
+			}
 			Type *t = expr(st->e, s);
 			if (!scalar(f->ty))
 				diag_error(st->name_loc, "`match` compares a plain field, and `%s` is %s",
@@ -1456,9 +1484,11 @@ check_table(Table *t)
 		diag_error(t->loc, "table `%s` is empty", t->name);
 	t->vty = vt ? vt : &t_null;
 	if (t->kind != T_TABLE && vt && vt->k != TY_STRING && vt->k != TY_NULL &&
-	    vt->k != TY_ERROR)
+	    vt->k != TY_ERROR) {
 		diag_error(t->loc, "a %s maps to strings, not %s",
 			t->kind == T_TRACKING ? "tracking category" : "dimension", ck_type_name(vt));
+		t->vty = &t_error; /* reported once, here, not again where it is used */
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -1503,6 +1533,7 @@ check_entity(Entity *en)
 		if (d->k == D_ENTITY && d->u.ent->name == en->name) {
 			diag_error(en->loc, "entity `%s` is declared twice", en->name);
 			diag_note(d->u.ent->loc, "first declared here");
+			break;
 		}
 	}
 	en->src_ep = endpoint_named(en->src_alias, en->src_loc);
@@ -1533,7 +1564,7 @@ check_entity(Entity *en)
 		}
 	}
 	for (Trigger *t = en->triggers; t; t = t->next)
-		if (t->is_poll && t->every_ms < 1000)
+		if (t->is_poll && t->every_ms >= 0 && t->every_ms < 1000)
 			diag_error(t->loc, "polling more often than every second would exhaust the "
 				"service's rate limits");
 	if (!en->src)
@@ -1591,12 +1622,14 @@ ck_check(Program *p)
 	prog = p;
 	for (Decl *d = p->decls; d; d = d->next) {
 		if (d->k == D_SERVICE) {
-			for (Decl *e = p->decls; e != d; e = e->next)
+			for (Decl *e = p->decls; e != d; e = e->next) {
 				if (e->k == D_SERVICE && e->u.svc->name == d->u.svc->name) {
 					diag_error(d->u.svc->loc, "service `%s` is declared twice",
 						d->u.svc->name);
 					diag_note(e->u.svc->loc, "first declared here");
+					break;
 				}
+			}
 			check_service(d->u.svc);
 		}
 	}
@@ -1604,11 +1637,14 @@ ck_check(Program *p)
 	for (Decl *d = p->decls; d; d = d->next) {
 		if (d->k != D_TABLE)
 			continue;
-		for (Decl *e = p->decls; e != d; e = e->next)
+		for (Decl *e = p->decls; e != d; e = e->next) {
 			if (e->k == D_TABLE && e->u.table->name == d->u.table->name) {
 				diag_error(d->u.table->loc, "table `%s` is declared twice", d->u.table->name);
 				diag_note(e->u.table->loc, "first declared here");
+				d->u.table->used = 1; /* one error for it is enough */
+				break;
 			}
+		}
 		check_table(d->u.table);
 	}
 	int n = 0;
@@ -1623,7 +1659,8 @@ ck_check(Program *p)
 		if (d->k == D_ENTITY && !visit(d->u.ent, stack, 0))
 			break;
 	for (Decl *d = p->decls; d; d = d->next)
-		if (d->k == D_TABLE && !d->u.table->used && !d->u.table->loc.file->is_schema)
+		if (d->k == D_TABLE && !d->u.table->used && !d->u.table->loc.file->is_schema &&
+		    diag_errors == 0)
 			diag_warning(d->u.table->loc, "table `%s` is never used", d->u.table->name);
 }
 

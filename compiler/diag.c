@@ -41,17 +41,23 @@ show_line(Loc at)
 	fprintf(stderr, "%5d | %s%.*s%s\n      | ", at.line, from > s ? "... " : "",
 		(int)(to - from), from, to < e ? " ..." : "");
 	/* Keep tabs so the caret lines up under the token. */
+	/* Columns are bytes; the caret goes under characters, so UTF-8
+	 * continuation bytes take no room. */
 	const char *base = from > s ? from - 4 : from;
 	for (int i = 1; i < col; i++) {
 		const char *ch = base + i - 1;
+		if (ch >= from && ch < to && (*ch & 0xC0) == 0x80)
+			continue;
 		fputc(ch >= from && ch < to && *ch == '\t' ? '\t' : ' ', stderr);
 	}
 	fputc('^', stderr);
+	const char *tok = base + col - 1;
 	int len = at.len;
-	if (base + col - 1 + len > to)
-		len = (int)(to - (base + col - 1));
+	if (tok + len > to)
+		len = (int)(to - tok);
 	for (int i = 1; i < len; i++)
-		fputc('~', stderr);
+		if ((tok[i] & 0xC0) != 0x80)
+			fputc('~', stderr);
 	fputc('\n', stderr);
 }
 

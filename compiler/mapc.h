@@ -113,6 +113,7 @@ typedef struct StrList {
 	const char *s;
 	Loc loc;
 	struct StrList *next;
+	void *last; /* parser: the list's last node, kept on its head */
 } StrList;
 
 typedef struct FieldDef {
@@ -121,7 +122,10 @@ typedef struct FieldDef {
 	Type *ty;
 	int required, is_key, max;
 	StrList *enums;
+	int seen_in;        /* checker: the body that last mapped it */
+	struct Stmt *seen_at;
 	struct FieldDef *next;
+	void *last; /* parser: the list's last node, kept on its head */
 } FieldDef;
 
 struct ObjDef {
@@ -132,6 +136,7 @@ struct ObjDef {
 	Loc trk_loc;
 	struct Service *svc;
 	ObjDef *next;
+	void *last; /* parser: the list's last node, kept on its head */
 };
 
 typedef struct Coll {
@@ -139,6 +144,7 @@ typedef struct Coll {
 	Loc loc, type_loc;
 	ObjDef *obj;
 	struct Coll *next;
+	void *last; /* parser: the list's last node, kept on its head */
 } Coll;
 
 typedef struct Service {
@@ -154,6 +160,7 @@ typedef struct Setting {
 	Loc loc;
 	const char *env, *literal;
 	struct Setting *next;
+	void *last; /* parser: the list's last node, kept on its head */
 } Setting;
 
 typedef struct Endpoint {
@@ -164,6 +171,7 @@ typedef struct Endpoint {
 	int per_min, per_day, concurrent;
 	Service *svc;
 	struct Endpoint *next;
+	void *last; /* parser: the list's last node, kept on its head */
 } Endpoint;
 
 typedef struct Pair {
@@ -202,6 +210,8 @@ typedef struct Expr {
 	struct Expr *args;  /* E_CALL, E_ARR elements (linked by next) */
 	struct Expr *when;  /* E_FOR filter; an array element's filter */
 	struct Expr *next;
+	void *last;         /* parser: the list's last node, kept on its head */
+	int depth;          /* nesting of binary operators below it */
 	StrList *path;      /* E_PATH */
 	Stmt *body;         /* E_OBJ, E_FOR */
 	/* filled by the checker */
@@ -227,6 +237,7 @@ typedef struct Cond {
 	int lo, hi;
 	Loc loc;
 	struct Cond *next;
+	void *last; /* parser: the list's last node, kept on its head */
 } Cond;
 
 typedef struct Action {
@@ -250,6 +261,7 @@ struct Stmt {
 	Action act;
 	FieldDef *field;    /* checker: the target field */
 	Stmt *next;
+	void *last;         /* parser: the list's last node, kept on its head */
 };
 
 typedef struct Entry {
@@ -284,6 +296,7 @@ typedef struct Trigger {
 	int64_t every_ms;
 	Loc loc;
 	struct Trigger *next;
+	void *last; /* parser: the list's last node, kept on its head */
 } Trigger;
 
 struct Entity {

@@ -170,8 +170,11 @@ ps_syntax_error(Parse *p, int major, Token t)
 	char what[96];
 	if (major == TK_STRING)
 		snprintf(what, sizeof what, "string \"%.60s\"", t.s);
-	else if (major == TK_ID || (t.s && t.s[0] >= 'a' && t.s[0] <= 'z' && major != TK_DURATION &&
-				    major != TK_HTTPCLASS))
+	else if (major == TK_INT || major == TK_DECIMAL)
+		snprintf(what, sizeof what, "number `%.60s`", t.s);
+	else if (major == TK_DURATION)
+		snprintf(what, sizeof what, "duration `%.60s`", t.s);
+	else if (t.s && *t.s)
 		snprintf(what, sizeof what, "`%.60s`", t.s);
 	else
 		snprintf(what, sizeof what, "%s", lx_token_name(major));
@@ -186,13 +189,7 @@ ps_syntax_error(Parse *p, int major, Token t)
 			lx_token_name(prev2.type));
 		return;
 	}
-	if (major == TK_STRING)
-		diag_error(t.loc, "unexpected %s", what);
-	else if (major == TK_ID || (t.s && t.s[0] >= 'a' && t.s[0] <= 'z' && major != TK_DURATION &&
-				    major != TK_HTTPCLASS))
-		diag_error(t.loc, "unexpected `%s`", t.s);
-	else
-		diag_error(t.loc, "unexpected %s", lx_token_name(major));
+	diag_error(t.loc, "unexpected %s", what);
 }
 
 static void

@@ -21,6 +21,11 @@ lx_init(Lexer *lx, const SrcFile *f)
 	lx->lim = f->text + f->len;
 	lx->line_start = f->text;
 	lx->line = 1;
+	/* A UTF-8 byte-order mark, as some Windows editors write, is not text. */
+	if (f->len >= 3 && memcmp(f->text, "\xEF\xBB\xBF", 3) == 0) {
+		lx->cur += 3;
+		lx->line_start += 3;
+	}
 }
 
 static Loc
@@ -261,7 +266,28 @@ lx_next(Lexer *lx)
 			diag_error(loc_at(lx, tok, (size_t)(lx->cur - tok)),
 				"invalid number `%.*s` (durations end in ms, s, m, h or d)",
 				(int)(lx->cur - tok), tok);
-			continue;
+			/* Reported: hand on a token so the parser does not add an error:
+			 * a duration with a mistyped unit (`5x`), else the number. */
+			const char *end = lx->cur;
+			lx->cur = tok;
+			while (*lx->cur >= '0' && *lx->cur <= '9')
+				lx->cur++;
+			type = end - lx->cur <= 2 ? TK_DURATION : TK_INT;
+			if (type == TK_DURATION) {
+				Token t = { type, loc_at(lx, tok, (size_t)(end - tok)),
+					ar_strndup(tok, (size_t)(end - tok)), (size_t)(end - tok) };
+				lx->cur = end;
+				return t;
+			}
+			{
+				Token t = { type, loc_at(lx, tok, (size_t)(lx->cur - tok)),
+					ar_strndup(tok, (size_t)(lx->cur - tok)), (size_t)(lx->cur - tok) };
+				while ((*lx->cur >= 'A' && *lx->cur <= 'Z') || (*lx->cur >= 'a' &&
+					*lx->cur <= 'z') || (*lx->cur >= '0' && *lx->cur <= '9') ||
+				       *lx->cur == '_')
+					lx->cur++;
+				return t;
+			}
 		}
 
 		"{" { type = TK_LBRACE; goto text; }

@@ -17,12 +17,21 @@
 
 #define NEW(T) ((T *)ps_new(sizeof(T)))
 
-/* Append to a singly linked list whose head is *h (lists are short). */
+/* Append to a singly linked list in O(1): the head keeps the last node
+ * (long tables, paths and statement lists stay linear). */
 #define APPEND(T, h, x) do {                                  \
-		T **pp_ = &(h);                                  \
-		while (*pp_) pp_ = &(*pp_)->next;                \
-		*pp_ = (x);                                      \
+		T *x_ = (x);                                     \
+		if (!(h))                                        \
+			(h) = x_;                                \
+		else /* a head made on its own is its last */    \
+			((T *)((h)->last ? (h)->last : (h)))->next = x_; \
+		(h)->last = x_;                                  \
 	} while (0)
+
+/* Left-associative chains (a ++ b ++ c ...) do not deepen the parser's
+ * stack, so their depth is bounded here: the checker and the code
+ * generator recurse over expressions. */
+#define MAX_EXPR_DEPTH 256
 
 static int64_t
 duration_ms(Parse *p, Token t)
@@ -35,9 +44,10 @@ duration_ms(Parse *p, Token t)
 	else if (strcmp(end, "m") == 0) mul = 60000;
 	else if (strcmp(end, "h") == 0) mul = 3600000;
 	else if (strcmp(end, "d") == 0) mul = 86400000;
+	else return -1; /* the lexer reported the unit */
 	if (v < 0 || v > INT64_MAX / mul / 1000) {
 		diag_error(t.loc, "duration `%s` is too long", t.s);
-		return 0;
+		return -1;
 	}
 	(void)p;
 	return (int64_t)v * mul;
@@ -56,12 +66,18 @@ small_int(Token t, int lo, int hi, const char *what)
 }
 
 static Expr *
-bin(int op, Expr *a, Expr *b, Loc at)
+bin(Parse *p, int op, Expr *a, Expr *b, Loc at)
 {
 	Expr *e = ps_expr(E_BIN, at);
 	e->op = op;
 	e->a = a;
 	e->b = b;
+	e->depth = (a->depth > b->depth ? a->depth : b->depth) + 1;
+	if (e->depth > MAX_EXPR_DEPTH && !p->overflow) {
+		diag_error(at, "expression too long (more than %d operators in a chain)",
+			MAX_EXPR_DEPTH);
+		p->overflow = 1;
+	}
 	return e;
 }
 }
@@ -429,7 +445,7 @@ retry_opts(A) ::= . { A = NEW(Action); A->bmin = A->bmax = -1; }
 retry_opts(A) ::= retry_opts(B) INT(N). { A = B; A->attempts = small_int(N, 1, 1000, "retry attempts"); }
 retry_opts(A) ::= retry_opts(B) BACKOFF DURATION(X) DOTDOT DURATION(Y). {
 	A = B; A->bmin = duration_ms(p, X); A->bmax = duration_ms(p, Y);
-	if (A->bmin > A->bmax)
+	if (A->bmin >= 0 && A->bmax >= 0 && A->bmin > A->bmax)
 		diag_error(ps_span(X.loc, Y.loc), "backoff goes from the shorter delay to the longer");
 }
 retry_opts(A) ::= retry_opts(B) JITTER. { A = B; A->jitter = 1; }
@@ -458,20 +474,20 @@ path(A) ::= path(B) DOT name(N). {
 expr(A) ::= literal(L). { A = L; }
 expr(A) ::= path(P). { A = P; }
 expr(A) ::= LPAREN expr(E) RPAREN. { A = E; }
-expr(A) ::= expr(X) OR(O) expr(Y). { A = bin(TK_OR, X, Y, O.loc); }
-expr(A) ::= expr(X) AND(O) expr(Y). { A = bin(TK_AND, X, Y, O.loc); }
+expr(A) ::= expr(X) OR(O) expr(Y). { A = bin(p, TK_OR, X, Y, O.loc); }
+expr(A) ::= expr(X) AND(O) expr(Y). { A = bin(p, TK_AND, X, Y, O.loc); }
 expr(A) ::= NOT(O) expr(X). { A = ps_expr(E_NOT, O.loc); A->a = X; }
-expr(A) ::= expr(X) EQ(O) expr(Y). { A = bin(TK_EQ, X, Y, O.loc); }
-expr(A) ::= expr(X) NE(O) expr(Y). { A = bin(TK_NE, X, Y, O.loc); }
-expr(A) ::= expr(X) LT(O) expr(Y). { A = bin(TK_LT, X, Y, O.loc); }
-expr(A) ::= expr(X) LE(O) expr(Y). { A = bin(TK_LE, X, Y, O.loc); }
-expr(A) ::= expr(X) GT(O) expr(Y). { A = bin(TK_GT, X, Y, O.loc); }
-expr(A) ::= expr(X) GE(O) expr(Y). { A = bin(TK_GE, X, Y, O.loc); }
-expr(A) ::= expr(X) CONCAT(O) expr(Y). { A = bin(TK_CONCAT, X, Y, O.loc); }
-expr(A) ::= expr(X) PLUS(O) expr(Y). { A = bin(TK_PLUS, X, Y, O.loc); }
-expr(A) ::= expr(X) MINUS(O) expr(Y). { A = bin(TK_MINUS, X, Y, O.loc); }
-expr(A) ::= expr(X) STAR(O) expr(Y). { A = bin(TK_STAR, X, Y, O.loc); }
-expr(A) ::= expr(X) SLASH(O) expr(Y). { A = bin(TK_SLASH, X, Y, O.loc); }
+expr(A) ::= expr(X) EQ(O) expr(Y). { A = bin(p, TK_EQ, X, Y, O.loc); }
+expr(A) ::= expr(X) NE(O) expr(Y). { A = bin(p, TK_NE, X, Y, O.loc); }
+expr(A) ::= expr(X) LT(O) expr(Y). { A = bin(p, TK_LT, X, Y, O.loc); }
+expr(A) ::= expr(X) LE(O) expr(Y). { A = bin(p, TK_LE, X, Y, O.loc); }
+expr(A) ::= expr(X) GT(O) expr(Y). { A = bin(p, TK_GT, X, Y, O.loc); }
+expr(A) ::= expr(X) GE(O) expr(Y). { A = bin(p, TK_GE, X, Y, O.loc); }
+expr(A) ::= expr(X) CONCAT(O) expr(Y). { A = bin(p, TK_CONCAT, X, Y, O.loc); }
+expr(A) ::= expr(X) PLUS(O) expr(Y). { A = bin(p, TK_PLUS, X, Y, O.loc); }
+expr(A) ::= expr(X) MINUS(O) expr(Y). { A = bin(p, TK_MINUS, X, Y, O.loc); }
+expr(A) ::= expr(X) STAR(O) expr(Y). { A = bin(p, TK_STAR, X, Y, O.loc); }
+expr(A) ::= expr(X) SLASH(O) expr(Y). { A = bin(p, TK_SLASH, X, Y, O.loc); }
 expr(A) ::= MINUS(O) expr(X). [UMINUS] { A = ps_expr(E_NEG, O.loc); A->a = X; }
 expr(A) ::= IF(K) expr(C) THEN expr(X) ELSE expr(Y). [IF] {
 	A = ps_expr(E_IF, K.loc); A->a = C; A->b = X; A->c = Y;
