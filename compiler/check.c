@@ -1003,6 +1003,10 @@ expr(Expr *e, Scope *s)
 			diag_error(e->a->loc, "a table key is a string or an integer, not %s",
 				ck_type_name(k));
 		e->a->ty = k;
+		if (tb->entries && ((k->k == TY_STRING && tb->int_keys) ||
+				    (k->k == TY_INT && !tb->int_keys)))
+			diag_error(e->a->loc, "table `%s` has %s keys and this is %s", tb->name,
+				tb->int_keys ? "integer" : "string", ck_type_name(k));
 		check_miss(tb, e->a, e->loc);
 		t = tb->vty ? tb->vty : &t_error;
 		break;
@@ -1453,6 +1457,15 @@ check_table(Table *t)
 	for (Entry *e = t->entries; e; e = e->next)
 		v[n++] = e;
 	qsort(v, (size_t)n, sizeof *v, entry_order);
+	t->int_keys = n > 0 && t->entries->is_int;
+	for (Entry *e = t->entries; e; e = e->next) {
+		if (e->is_int != t->int_keys) {
+			diag_error(e->loc, "table `%s` mixes string and integer keys", t->name);
+			diag_note(t->entries->loc, "the first key is %s", t->int_keys ? "an integer"
+				: "a string");
+			break;
+		}
+	}
 	for (int i = 1; i < n; i++) {
 		if (strcmp(v[i - 1]->key, v[i]->key) == 0) {
 			diag_error(v[i]->loc, "duplicate key \"%s\" in table `%s`", v[i]->key, t->name);

@@ -265,7 +265,8 @@ struct Stmt {
 };
 
 typedef struct Entry {
-	const char *key;
+	const char *key;   /* integer keys in canonical form: 7, not 07 */
+	int is_int;
 	Loc loc;
 	Expr *val;
 	struct Entry *next;
@@ -286,6 +287,7 @@ struct Table {
 	const char *else_fail;
 	Loc else_loc;
 	Type *vty;            /* checker: the values' type */
+	int int_keys;         /* checker: the keys are integers */
 	int used;
 	Table *next;
 };

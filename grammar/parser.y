@@ -309,6 +309,16 @@ entries(A) ::= entries(B) tkey(K) FATARROW tvalue(V). {
 	A = B;
 	Entry *e = NEW(Entry);
 	e->key = K.s; e->loc = K.loc; e->val = V;
+	if (K.type == TK_INT) {
+		/* the runtime looks numbers up by their canonical text */
+		const char *d = K.s;
+		while (d[0] == '0' && d[1])
+			d++;
+		e->key = d;
+		e->is_int = 1;
+		if (strlen(d) > 18)
+			diag_error(K.loc, "integer key `%s` is out of range", K.s);
+	}
 	/* Tables can be long (SKU maps): append at the tail, not by walking. */
 	if (!A->entries_tail)
 		A->entries_tail = &A->entries;
@@ -332,8 +342,8 @@ entries(A) ::= entries(B) ELSE(K) FATARROW FAIL STRING(R). {
 	A->has_else = 1; A->else_loc = K.loc; A->else_fail = R.s;
 }
 %type tkey { Token }
-tkey(A) ::= STRING(S). { A = S; }
-tkey(A) ::= INT(S). { A = S; }
+tkey(A) ::= STRING(S). { A = S; A.type = TK_STRING; }
+tkey(A) ::= INT(S). { A = S; A.type = TK_INT; }
 
 %type literal { Expr * }
 literal(A) ::= STRING(S). { A = ps_expr(E_STR, S.loc); A->s = S.s; A->n = S.n; }
