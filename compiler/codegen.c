@@ -130,6 +130,89 @@ acc_cmp(const void *x, const void *y)
 	return strcmp(a->name, b->name);
 }
 
+/* ---- field rules (max, enum) checked at run time, collected likewise ---- */
+
+static Acc *rules;
+static int nrules, caprules;
+
+static const ObjDef *
+owner_of(const FieldDef *f)
+{
+	for (const Decl *d = prog->decls; d; d = d->next) {
+		if (d->k != D_SERVICE)
+			continue;
+		for (const ObjDef *o = d->u.svc->objs; o; o = o->next)
+			for (const FieldDef *g = o->fields; g; g = g->next)
+				if (g == f)
+					return o;
+	}
+	unreachable();
+	return NULL;
+}
+
+static const char *
+rule(const FieldDef *f)
+{
+	for (int i = 0; i < nrules; i++)
+		if (rules[i].f == f)
+			return rules[i].name;
+	if (nrules == caprules) {
+		caprules = caprules ? caprules * 2 : 16;
+		rules = realloc(rules, sizeof *rules * (size_t)caprules);
+		if (!rules)
+			abort();
+	}
+	Acc *r = &rules[nrules++];
+	r->obj = owner_of(f);
+	r->f = f;
+	snprintf(r->name, sizeof r->name, "rule_%s_%s", r->obj->name, f->name);
+	for (int i = 0; i < nrules - 1; i++)
+		if (strcmp(rules[i].name, r->name) == 0)
+			snprintf(r->name, sizeof r->name, "rule_%s_%s_%s", r->obj->svc->name,
+				r->obj->name, f->name);
+	return r->name;
+}
+
+/* Literals and table values were checked against the rule by the compiler;
+ * anything computed is checked when the record is transformed. */
+static int
+needs_rule(const FieldDef *f, const Expr *e)
+{
+	if (!f->max && !f->enums)
+		return 0;
+	if (f->ty->k != TY_STRING)
+		return 0;
+	return e->k != E_STR && e->k != E_NULL && e->k != E_LOOKUP &&
+	       !(e->k == E_PATH && e->table);
+}
+
+static void
+emit_rules(Buf *b)
+{
+	if (nrules > 1)
+		qsort(rules, (size_t)nrules, sizeof *rules, acc_cmp);
+	for (int i = 0; i < nrules; i++) {
+		const FieldDef *f = rules[i].f;
+		int n = 0;
+		if (f->enums) {
+			buf_printf(b, "static const char *const %s_values[] = {", rules[i].name);
+			for (const StrList *v = f->enums; v; v = v->next, n++) {
+				buf_puts(b, n % 4 == 0 ? "\n\t" : " ");
+				cstrz(b, v->s);
+				buf_puts(b, ",");
+			}
+			buf_puts(b, "\n};\n");
+		}
+		buf_printf(b, "/* %s.%s.%s */\nstatic const mw_rule %s = { \"%s\", %d, ",
+			rules[i].obj->svc->name, rules[i].obj->name, f->name, rules[i].name, f->name,
+			f->max);
+		if (f->enums)
+			buf_printf(b, "%s_values, %d };\n\n", rules[i].name, n);
+		else
+			buf_puts(b, "NULL, 0 };\n\n");
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* expressions                                                         */
 /* ------------------------------------------------------------------ */
@@ -441,6 +524,40 @@ pp(Buf *b, const char *s, size_t n, int tabs, int col)
 		buf_put(b, s, n);
 		return;
 	}
+	/* (cond ? a : b) covering the whole of s: one branch a line */
+	if (s[0] == '(' && group_end(s, n) == n) {
+		size_t q = 0, k = 0;
+		int depth = 0;
+		for (size_t i = 1; i + 1 < n; i++) {
+			if (s[i] == '"') {
+				i += lit_len(s + i, n - i) - 1;
+			} else if (s[i] == '(') {
+				depth++;
+			} else if (s[i] == ')') {
+				depth--;
+			} else if (depth == 0 && s[i] == '?' && s[i - 1] == ' ' && !q) {
+				q = i;
+			} else if (depth == 0 && s[i] == ':' && s[i - 1] == ' ' && q && !k) {
+				k = i;
+			}
+		}
+		if (q && k) {
+			buf_put(b, "(", 1);
+			pp(b, s + 1, q - 2, tabs, col + 1);
+			buf_put(b, "\n", 1);
+			for (int t = 0; t <= tabs; t++)
+				buf_put(b, "\t", 1);
+			buf_put(b, "? ", 2);
+			pp(b, s + q + 2, k - q - 3, tabs + 1, (tabs + 1) * 8 + 2);
+			buf_put(b, "\n", 1);
+			for (int t = 0; t <= tabs; t++)
+				buf_put(b, "\t", 1);
+			buf_put(b, ": ", 2);
+			pp(b, s + k + 2, n - k - 3, tabs + 1, (tabs + 1) * 8 + 2);
+			buf_put(b, ")", 1);
+			return;
+		}
+	}
 	/* name(args) covering the whole of s? */
 	size_t open = 0;
 	while (open < n && (s[open] == '_' || (s[open] >= 'a' && s[open] <= 'z') ||
@@ -649,6 +766,17 @@ assign(Buf *b, const Stmt *st, const Env *env, int in)
 				element(b, x, et, env, in);
 		ind(b, in);
 		buf_puts(b, "mw_arr_end(c);\n");
+	} else if (needs_rule(f, e)) {
+		/* mw_put(c, mw_valid(c, EXPR, &rule), required) */
+		Buf call = { 0 };
+		buf_puts(&call, "mw_valid(c, ");
+		expr(&call, e, env);
+		buf_printf(&call, ", &%s)", rule(f));
+		ind(b, in);
+		buf_puts(b, "mw_put(c, ");
+		pp(b, call.p, call.len, in, in * 8 + 10);
+		buf_printf(b, ", %d);\n", f->required);
+		buf_free(&call);
 	} else {
 		char after[16];
 		snprintf(after, sizeof after, ", %d);\n", f->required);
@@ -821,9 +949,9 @@ entity(Buf *b, const Entity *en)
 	if (en->filter) {
 		buf_printf(&fn, "\tmw_line(c, %d); /* %s:%d: when */\n", en->filter->loc.line,
 			map_name, en->filter->loc.line);
-		buf_puts(&fn, "\tif (!mw_truthy(c, ");
-		expr(&fn, en->filter, &root);
-		buf_puts(&fn, "))\n\t\treturn mw_failed(c) ? -1 : 1;\n");
+		buf_puts(&fn, "\t");
+		put_expr(&fn, 1, "if (!mw_truthy(c, ", en->filter, &root,
+			"))\n\t\treturn mw_failed(c) ? -1 : 1;\n");
 	}
 	body(&fn, en->body, &root, 1);
 	buf_puts(&fn, "\treturn mw_failed(c) ? -1 : 0;\n}\n\n");
@@ -896,13 +1024,13 @@ entity_data(Buf *b, const Entity *en)
 					st->loc.line, conds[c->k], c->lo, c->hi, actions[a->k]);
 				if (a->k == A_RETRY) {
 					buf_printf(b, ",\n\t  .attempts = %d, .backoff_min_ms = %lld, "
-						".backoff_max_ms = %lld, .jitter = %d, .after_header = %d, "
+						".backoff_max_ms = %lld,\n\t  .jitter = %d, .after_header = %d, "
 						".then = %s", a->attempts, (long long)a->bmin,
 						(long long)a->bmax,
 						a->jitter, a->after_header,
 						actions[a->has_then ? a->then : A_DEAD_LETTER]);
 				}
-				buf_printf(b, " }, /* %s:%d */\n", map_name, st->loc.line);
+				buf_puts(b, " },\n"); /* .line names the .map line */
 			}
 		}
 		buf_puts(b, "};\n");
@@ -1056,6 +1184,12 @@ cg_emit(const Program *p, Buf *out)
 		cstrz(out, a->f->name);
 		buf_printf(out, ", %s, %d);\n}\n\n", kind_of(a->f->ty), a->f->required);
 	}
+	if (nrules) {
+		buf_puts(out, "/* ================================================================ */\n"
+			      "/* field rules (max, enum) for values computed at run time          */\n"
+			      "/* ================================================================ */\n\n");
+		emit_rules(out);
+	}
 	buf_put(out, ents.p ? ents.p : "", ents.len);
 	if (p->pair)
 		program(out);
@@ -1064,4 +1198,7 @@ cg_emit(const Program *p, Buf *out)
 	free(accs);
 	accs = NULL;
 	capaccs = naccs = 0;
+	free(rules);
+	rules = NULL;
+	caprules = nrules = 0;
 }

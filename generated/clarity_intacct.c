@@ -276,6 +276,34 @@ in_PaymentInfo_transactionId(mw_ctx *c, mw_val o)
 }
 
 /* ================================================================ */
+/* field rules (max, enum) for values computed at run time          */
+/* ================================================================ */
+
+/* sage_intacct.CONTACT.COMPANYNAME */
+static const mw_rule rule_CONTACT_COMPANYNAME = { "COMPANYNAME", 100, NULL, 0 };
+
+/* sage_intacct.CONTACT.EMAIL1 */
+static const mw_rule rule_CONTACT_EMAIL1 = { "EMAIL1", 200, NULL, 0 };
+
+/* sage_intacct.CONTACT.FIRSTNAME */
+static const mw_rule rule_CONTACT_FIRSTNAME = { "FIRSTNAME", 40, NULL, 0 };
+
+/* sage_intacct.CONTACT.LASTNAME */
+static const mw_rule rule_CONTACT_LASTNAME = { "LASTNAME", 40, NULL, 0 };
+
+/* sage_intacct.CONTACT.PHONE1 */
+static const mw_rule rule_CONTACT_PHONE1 = { "PHONE1", 30, NULL, 0 };
+
+/* sage_intacct.CONTACT.PRINTAS */
+static const mw_rule rule_CONTACT_PRINTAS = { "PRINTAS", 200, NULL, 0 };
+
+/* sage_intacct.CUSTOMER.CUSTOMERID */
+static const mw_rule rule_CUSTOMER_CUSTOMERID = { "CUSTOMERID", 20, NULL, 0 };
+
+/* sage_intacct.CUSTOMER.NAME */
+static const mw_rule rule_CUSTOMER_NAME = { "NAME", 100, NULL, 0 };
+
+/* ================================================================ */
 /* entity Customer (clarity_intacct.map:70) */
 /* ================================================================ */
 
@@ -284,37 +312,59 @@ static int
 map_Customer(mw_ctx *c, mw_val r)
 {
 	mw_field(c, "CUSTOMERID", 73); /* clarity_intacct.map:73 */
-	mw_put(c, in_Customer_customerId(c, r), 0);
+	mw_put(c, mw_valid(c, in_Customer_customerId(c, r), &rule_CUSTOMER_CUSTOMERID), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "NAME", 74); /* clarity_intacct.map:74 */
-	mw_put(c, (mw_truthy(c, mw_ne(c, mw_fn_trim(c, mw_coalesce(in_Customer_companyName(c, r), MW_S(""))), MW_S(""))) ? mw_fn_trim(c, in_Customer_companyName(c, r)) : mw_fn_trim(c, mw_concat(c, mw_concat(c, in_Customer_firstName(c, r), MW_S(" ")), in_Customer_lastName(c, r)))), 1);
+	mw_put(c, mw_valid(c,
+		(mw_truthy(c,
+			mw_ne(c,
+				mw_fn_trim(c, mw_coalesce(in_Customer_companyName(c, r), MW_S(""))),
+				MW_S("")))
+			? mw_fn_trim(c, in_Customer_companyName(c, r))
+			: mw_fn_trim(c,
+				mw_concat(c,
+					mw_concat(c, in_Customer_firstName(c, r), MW_S(" ")),
+					in_Customer_lastName(c, r)))),
+		&rule_CUSTOMER_NAME), 1);
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "DISPLAYCONTACT", 76); /* clarity_intacct.map:76 */
 	mw_obj_begin(c);
 	mw_field(c, "PRINTAS", 77); /* clarity_intacct.map:77 */
-	mw_put(c, (mw_truthy(c, mw_ne(c, mw_fn_trim(c, mw_coalesce(in_Customer_companyName(c, r), MW_S(""))), MW_S(""))) ? mw_fn_trim(c, in_Customer_companyName(c, r)) : mw_fn_trim(c, mw_concat(c, mw_concat(c, in_Customer_firstName(c, r), MW_S(" ")), in_Customer_lastName(c, r)))), 1);
+	mw_put(c, mw_valid(c,
+		(mw_truthy(c,
+			mw_ne(c,
+				mw_fn_trim(c, mw_coalesce(in_Customer_companyName(c, r), MW_S(""))),
+				MW_S("")))
+			? mw_fn_trim(c, in_Customer_companyName(c, r))
+			: mw_fn_trim(c,
+				mw_concat(c,
+					mw_concat(c, in_Customer_firstName(c, r), MW_S(" ")),
+					in_Customer_lastName(c, r)))),
+		&rule_CONTACT_PRINTAS), 1);
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "COMPANYNAME", 79); /* clarity_intacct.map:79 */
-	mw_put(c, in_Customer_companyName(c, r), 0);
+	mw_put(c, mw_valid(c, in_Customer_companyName(c, r), &rule_CONTACT_COMPANYNAME), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "FIRSTNAME", 80); /* clarity_intacct.map:80 */
-	mw_put(c, in_Customer_firstName(c, r), 0);
+	mw_put(c, mw_valid(c, in_Customer_firstName(c, r), &rule_CONTACT_FIRSTNAME), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "LASTNAME", 81); /* clarity_intacct.map:81 */
-	mw_put(c, in_Customer_lastName(c, r), 0);
+	mw_put(c, mw_valid(c, in_Customer_lastName(c, r), &rule_CONTACT_LASTNAME), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "EMAIL1", 82); /* clarity_intacct.map:82 */
-	mw_put(c, mw_fn_lower(c, mw_fn_trim(c, in_Customer_email(c, r))), 0);
+	mw_put(c, mw_valid(c,
+		mw_fn_lower(c, mw_fn_trim(c, in_Customer_email(c, r))),
+		&rule_CONTACT_EMAIL1), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "PHONE1", 83); /* clarity_intacct.map:83 */
-	mw_put(c, in_Customer_phone(c, r), 0);
+	mw_put(c, mw_valid(c, in_Customer_phone(c, r), &rule_CONTACT_PHONE1), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
@@ -374,7 +424,9 @@ static int
 map_Order(mw_ctx *c, mw_val r)
 {
 	mw_line(c, 93); /* clarity_intacct.map:93: when */
-	if (!mw_truthy(c, (mw_truthy(c, mw_ne(c, in_Order_status(c, r), MW_S("draft"))) ? mw_ne(c, in_Order_status(c, r), MW_S("cancelled")) : MW_B(0))))
+	if (!mw_truthy(c, (mw_truthy(c, mw_ne(c, in_Order_status(c, r), MW_S("draft")))
+		? mw_ne(c, in_Order_status(c, r), MW_S("cancelled"))
+		: MW_B(0))))
 		return mw_failed(c) ? -1 : 1;
 	mw_field(c, "transactiontype", 95); /* clarity_intacct.map:95 */
 	mw_put(c, MW_S("Sales Order"), 1);
@@ -410,7 +462,9 @@ map_Order(mw_ctx *c, mw_val r)
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "message", 104); /* clarity_intacct.map:104 */
-	mw_put(c, (mw_truthy(c, mw_ne(c, in_Order_couponCode(c, r), MW_NULLV)) ? mw_concat(c, MW_S("Coupon "), in_Order_couponCode(c, r)) : MW_NULLV), 0);
+	mw_put(c, (mw_truthy(c, mw_ne(c, in_Order_couponCode(c, r), MW_NULLV))
+		? mw_concat(c, MW_S("Coupon "), in_Order_couponCode(c, r))
+		: MW_NULLV), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "currency", 105); /* clarity_intacct.map:105 */
@@ -547,7 +601,10 @@ static int
 map_Payment(mw_ctx *c, mw_val r)
 {
 	mw_line(c, 144); /* clarity_intacct.map:144: when */
-	if (!mw_truthy(c, (mw_truthy(c, mw_eq(c, in_PaymentInfo_status(c, in_Order_paymentInfo(c, r)), MW_S("captured"))) ? mw_ne(c, in_Order_status(c, r), MW_S("cancelled")) : MW_B(0))))
+	if (!mw_truthy(c, (mw_truthy(c,
+		mw_eq(c, in_PaymentInfo_status(c, in_Order_paymentInfo(c, r)), MW_S("captured")))
+		? mw_ne(c, in_Order_status(c, r), MW_S("cancelled"))
+		: MW_B(0))))
 		return mw_failed(c) ? -1 : 1;
 	mw_field(c, "CUSTOMERID", 146); /* clarity_intacct.map:146 */
 	mw_put(c, mw_ref(c, "Customer", in_Order_customerId(c, r)), 1);
@@ -632,39 +689,48 @@ static const mw_setting intacct_settings[] = {
 static const char *const Customer_webhooks[] = { "customer.created", NULL };
 static const mw_policy Customer_policies[] = {
 	{ .line = 88, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:88 */
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
 	{ .line = 88, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:88 */
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
 	{ .line = 88, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:88 */
-	{ .line = 89, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:89 */
-	{ .line = 89, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:89 */
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 89, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 89, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const char *const Order_deps[] = { "Customer", NULL };
 static const char *const Order_webhooks[] = { "order.created", NULL };
 static const mw_policy Order_policies[] = {
 	{ .line = 138, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:138 */
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
 	{ .line = 138, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:138 */
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
 	{ .line = 138, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:138 */
-	{ .line = 139, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD }, /* clarity_intacct.map:139 */
-	{ .line = 140, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:140 */
-	{ .line = 140, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:140 */
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 139, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 140, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 140, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const char *const Payment_deps[] = { "Customer", "Order", NULL };
 static const char *const Payment_webhooks[] = { "order.paid", NULL };
 static const mw_policy Payment_policies[] = {
 	{ .line = 158, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:158 */
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
 	{ .line = 158, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:158 */
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
 	{ .line = 158, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:158 */
-	{ .line = 159, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD }, /* clarity_intacct.map:159 */
-	{ .line = 160, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:160 */
-	{ .line = 160, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER }, /* clarity_intacct.map:160 */
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 159, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 160, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 160, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 
 /* in dependency order: referenced entities first */

@@ -277,6 +277,37 @@ in_PaymentInfo_transactionId(mw_ctx *c, mw_val o)
 }
 
 /* ================================================================ */
+/* field rules (max, enum) for values computed at run time          */
+/* ================================================================ */
+
+/* xero.ContactRef.ContactNumber */
+static const mw_rule rule_ContactRef_ContactNumber = { "ContactNumber", 50, NULL, 0 };
+
+/* xero.Contact.ContactNumber */
+static const mw_rule rule_Contact_ContactNumber = { "ContactNumber", 50, NULL, 0 };
+
+/* xero.Contact.EmailAddress */
+static const mw_rule rule_Contact_EmailAddress = { "EmailAddress", 255, NULL, 0 };
+
+/* xero.Contact.FirstName */
+static const mw_rule rule_Contact_FirstName = { "FirstName", 255, NULL, 0 };
+
+/* xero.Contact.LastName */
+static const mw_rule rule_Contact_LastName = { "LastName", 255, NULL, 0 };
+
+/* xero.Contact.Name */
+static const mw_rule rule_Contact_Name = { "Name", 255, NULL, 0 };
+
+/* xero.Invoice.Reference */
+static const mw_rule rule_Invoice_Reference = { "Reference", 255, NULL, 0 };
+
+/* xero.LineItem.Description */
+static const mw_rule rule_LineItem_Description = { "Description", 4000, NULL, 0 };
+
+/* xero.LineItem.ItemCode */
+static const mw_rule rule_LineItem_ItemCode = { "ItemCode", 30, NULL, 0 };
+
+/* ================================================================ */
 /* entity Customer (clarity_xero.map:82) */
 /* ================================================================ */
 
@@ -285,23 +316,35 @@ static int
 map_Customer(mw_ctx *c, mw_val r)
 {
 	mw_field(c, "ContactNumber", 85); /* clarity_xero.map:85 */
-	mw_put(c, in_Customer_customerId(c, r), 0);
+	mw_put(c, mw_valid(c, in_Customer_customerId(c, r), &rule_Contact_ContactNumber), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "Name", 86); /* clarity_xero.map:86 */
-	mw_put(c, (mw_truthy(c, mw_ne(c, mw_fn_trim(c, mw_coalesce(in_Customer_companyName(c, r), MW_S(""))), MW_S(""))) ? mw_fn_trim(c, in_Customer_companyName(c, r)) : mw_fn_trim(c, mw_concat(c, mw_concat(c, in_Customer_firstName(c, r), MW_S(" ")), in_Customer_lastName(c, r)))), 1);
+	mw_put(c, mw_valid(c,
+		(mw_truthy(c,
+			mw_ne(c,
+				mw_fn_trim(c, mw_coalesce(in_Customer_companyName(c, r), MW_S(""))),
+				MW_S("")))
+			? mw_fn_trim(c, in_Customer_companyName(c, r))
+			: mw_fn_trim(c,
+				mw_concat(c,
+					mw_concat(c, in_Customer_firstName(c, r), MW_S(" ")),
+					in_Customer_lastName(c, r)))),
+		&rule_Contact_Name), 1);
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "FirstName", 88); /* clarity_xero.map:88 */
-	mw_put(c, in_Customer_firstName(c, r), 0);
+	mw_put(c, mw_valid(c, in_Customer_firstName(c, r), &rule_Contact_FirstName), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "LastName", 89); /* clarity_xero.map:89 */
-	mw_put(c, in_Customer_lastName(c, r), 0);
+	mw_put(c, mw_valid(c, in_Customer_lastName(c, r), &rule_Contact_LastName), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "EmailAddress", 90); /* clarity_xero.map:90 */
-	mw_put(c, mw_fn_lower(c, mw_fn_trim(c, in_Customer_email(c, r))), 0);
+	mw_put(c, mw_valid(c,
+		mw_fn_lower(c, mw_fn_trim(c, in_Customer_email(c, r))),
+		&rule_Contact_EmailAddress), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "IsCustomer", 91); /* clarity_xero.map:91 */
@@ -367,7 +410,9 @@ map_Order(mw_ctx *c, mw_val r)
 	mw_field(c, "Contact", 103); /* clarity_xero.map:103 */
 	mw_obj_begin(c);
 	mw_field(c, "ContactNumber", 103); /* clarity_xero.map:103 */
-	mw_put(c, mw_ref(c, "Customer", in_Order_customerId(c, r)), 0);
+	mw_put(c, mw_valid(c,
+		mw_ref(c, "Customer", in_Order_customerId(c, r)),
+		&rule_ContactRef_ContactNumber), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
@@ -386,7 +431,7 @@ map_Order(mw_ctx *c, mw_val r)
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "Reference", 107); /* clarity_xero.map:107 */
-	mw_put(c, in_Order_orderId(c, r), 0);
+	mw_put(c, mw_valid(c, in_Order_orderId(c, r), &rule_Invoice_Reference), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "CurrencyCode", 108); /* clarity_xero.map:108 */
@@ -407,9 +452,11 @@ map_Order(mw_ctx *c, mw_val r)
 		while (mw_iter_next(c, &it_v_li1, &v_li1)) {
 			mw_obj_begin(c);
 			mw_field(c, "ItemCode", 112); /* clarity_xero.map:112 */
-			mw_put(c, in_LineItem_sku(c, v_li1), 0);
+			mw_put(c, mw_valid(c, in_LineItem_sku(c, v_li1), &rule_LineItem_ItemCode), 0);
 			mw_field(c, "Description", 113); /* clarity_xero.map:113 */
-			mw_put(c, in_LineItem_name(c, v_li1), 0);
+			mw_put(c, mw_valid(c,
+				in_LineItem_name(c, v_li1),
+				&rule_LineItem_Description), 0);
 			mw_field(c, "Quantity", 114); /* clarity_xero.map:114 */
 			mw_put(c, in_LineItem_quantity(c, v_li1), 0);
 			mw_field(c, "UnitAmount", 115); /* clarity_xero.map:115 */
@@ -457,9 +504,11 @@ map_Order(mw_ctx *c, mw_val r)
 	if (mw_truthy(c, mw_gt(c, mw_coalesce(in_Order_discountAmount(c, r), MW_I(0)), MW_I(0)))) {
 		mw_obj_begin(c);
 		mw_field(c, "Description", 120); /* clarity_xero.map:120 */
-		mw_put(c, mw_concat(c,
-			MW_S("Discount "),
-			mw_coalesce(in_Order_couponCode(c, r), MW_S(""))), 0);
+		mw_put(c, mw_valid(c,
+			mw_concat(c,
+				MW_S("Discount "),
+				mw_coalesce(in_Order_couponCode(c, r), MW_S(""))),
+			&rule_LineItem_Description), 0);
 		mw_field(c, "Quantity", 121); /* clarity_xero.map:121 */
 		mw_put(c, MW_I(1), 0);
 		mw_field(c, "UnitAmount", 122); /* clarity_xero.map:122 */
@@ -580,7 +629,10 @@ static int
 map_Payment(mw_ctx *c, mw_val r)
 {
 	mw_line(c, 144); /* clarity_xero.map:144: when */
-	if (!mw_truthy(c, (mw_truthy(c, mw_eq(c, in_PaymentInfo_status(c, in_Order_paymentInfo(c, r)), MW_S("captured"))) ? mw_ne(c, in_Order_status(c, r), MW_S("cancelled")) : MW_B(0))))
+	if (!mw_truthy(c, (mw_truthy(c,
+		mw_eq(c, in_PaymentInfo_status(c, in_Order_paymentInfo(c, r)), MW_S("captured")))
+		? mw_ne(c, in_Order_status(c, r), MW_S("cancelled"))
+		: MW_B(0))))
 		return mw_failed(c) ? -1 : 1;
 	mw_field(c, "Invoice", 146); /* clarity_xero.map:146 */
 	mw_obj_begin(c);
@@ -645,45 +697,57 @@ static const mw_setting xero_settings[] = {
 static const char *const Customer_webhooks[] = { "customer.created", NULL };
 static const mw_policy Customer_policies[] = {
 	{ .line = 94, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
-	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1, .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER }, /* clarity_xero.map:94 */
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
 	{ .line = 95, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_xero.map:95 */
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
 	{ .line = 95, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_xero.map:95 */
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
 	{ .line = 95, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_xero.map:95 */
-	{ .line = 96, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER }, /* clarity_xero.map:96 */
-	{ .line = 96, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER }, /* clarity_xero.map:96 */
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 96, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 96, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const char *const Order_deps[] = { "Customer", NULL };
 static const char *const Order_webhooks[] = { "order.created", NULL };
 static const mw_policy Order_policies[] = {
 	{ .line = 137, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
-	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1, .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER }, /* clarity_xero.map:137 */
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
 	{ .line = 138, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_xero.map:138 */
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
 	{ .line = 138, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_xero.map:138 */
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
 	{ .line = 138, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_xero.map:138 */
-	{ .line = 139, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD }, /* clarity_xero.map:139 */
-	{ .line = 140, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER }, /* clarity_xero.map:140 */
-	{ .line = 140, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER }, /* clarity_xero.map:140 */
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 139, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 140, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 140, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const char *const Payment_deps[] = { "Order", NULL };
 static const char *const Payment_webhooks[] = { "order.paid", NULL };
 static const mw_policy Payment_policies[] = {
 	{ .line = 151, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
-	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1, .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER }, /* clarity_xero.map:151 */
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
 	{ .line = 152, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_xero.map:152 */
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
 	{ .line = 152, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_xero.map:152 */
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
 	{ .line = 152, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* clarity_xero.map:152 */
-	{ .line = 153, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD }, /* clarity_xero.map:153 */
-	{ .line = 154, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER }, /* clarity_xero.map:154 */
-	{ .line = 154, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER }, /* clarity_xero.map:154 */
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 153, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 154, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 154, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 
 /* in dependency order: referenced entities first */

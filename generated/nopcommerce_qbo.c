@@ -343,6 +343,70 @@ in_Product_Sku(mw_ctx *c, mw_val o)
 }
 
 /* ================================================================ */
+/* field rules (max, enum) for values computed at run time          */
+/* ================================================================ */
+
+/* qbo.Customer.CompanyName */
+static const mw_rule rule_Customer_CompanyName = { "CompanyName", 100, NULL, 0 };
+
+/* qbo.Customer.DisplayName */
+static const mw_rule rule_Customer_DisplayName = { "DisplayName", 500, NULL, 0 };
+
+/* qbo.Customer.FamilyName */
+static const mw_rule rule_Customer_FamilyName = { "FamilyName", 100, NULL, 0 };
+
+/* qbo.Customer.GivenName */
+static const mw_rule rule_Customer_GivenName = { "GivenName", 100, NULL, 0 };
+
+/* qbo.Customer.Notes */
+static const mw_rule rule_Customer_Notes = { "Notes", 2000, NULL, 0 };
+
+/* qbo.EmailAddress.Address */
+static const mw_rule rule_EmailAddress_Address = { "Address", 100, NULL, 0 };
+
+/* qbo.Invoice.DocNumber */
+static const mw_rule rule_Invoice_DocNumber = { "DocNumber", 21, NULL, 0 };
+
+/* qbo.Invoice.PrivateNote */
+static const mw_rule rule_Invoice_PrivateNote = { "PrivateNote", 4000, NULL, 0 };
+
+/* qbo.Item.Description */
+static const mw_rule rule_Item_Description = { "Description", 4000, NULL, 0 };
+
+/* qbo.Item.Name */
+static const mw_rule rule_Item_Name = { "Name", 100, NULL, 0 };
+
+/* qbo.Item.Sku */
+static const mw_rule rule_Item_Sku = { "Sku", 100, NULL, 0 };
+
+/* qbo.Line.Description */
+static const mw_rule rule_Line_Description = { "Description", 4000, NULL, 0 };
+
+/* qbo.PhysicalAddress.City */
+static const mw_rule rule_PhysicalAddress_City = { "City", 255, NULL, 0 };
+
+/* qbo.PhysicalAddress.Line1 */
+static const mw_rule rule_PhysicalAddress_Line1 = { "Line1", 500, NULL, 0 };
+
+/* qbo.PhysicalAddress.Line2 */
+static const mw_rule rule_PhysicalAddress_Line2 = { "Line2", 500, NULL, 0 };
+
+/* qbo.PhysicalAddress.PostalCode */
+static const mw_rule rule_PhysicalAddress_PostalCode = { "PostalCode", 30, NULL, 0 };
+
+/* qbo.SalesReceipt.DocNumber */
+static const mw_rule rule_SalesReceipt_DocNumber = { "DocNumber", 21, NULL, 0 };
+
+/* qbo.SalesReceipt.PaymentRefNum */
+static const mw_rule rule_SalesReceipt_PaymentRefNum = { "PaymentRefNum", 21, NULL, 0 };
+
+/* qbo.SalesReceipt.PrivateNote */
+static const mw_rule rule_SalesReceipt_PrivateNote = { "PrivateNote", 4000, NULL, 0 };
+
+/* qbo.TelephoneNumber.FreeFormNumber */
+static const mw_rule rule_TelephoneNumber_FreeFormNumber = { "FreeFormNumber", 30, NULL, 0 };
+
+/* ================================================================ */
 /* entity Product (nopcommerce_qbo.map:63) */
 /* ================================================================ */
 
@@ -354,15 +418,17 @@ map_Product(mw_ctx *c, mw_val r)
 	if (!mw_truthy(c, mw_not(c, mw_coalesce(in_Product_Deleted(c, r), MW_B(0)))))
 		return mw_failed(c) ? -1 : 1;
 	mw_field(c, "Name", 67); /* nopcommerce_qbo.map:67 */
-	mw_put(c, mw_coalesce(in_Product_Sku(c, r), mw_fn_string(c, in_Product_Id(c, r))), 1);
+	mw_put(c, mw_valid(c,
+		mw_coalesce(in_Product_Sku(c, r), mw_fn_string(c, in_Product_Id(c, r))),
+		&rule_Item_Name), 1);
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "Sku", 68); /* nopcommerce_qbo.map:68 */
-	mw_put(c, in_Product_Sku(c, r), 0);
+	mw_put(c, mw_valid(c, in_Product_Sku(c, r), &rule_Item_Sku), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "Description", 69); /* nopcommerce_qbo.map:69 */
-	mw_put(c, in_Product_Name(c, r), 0);
+	mw_put(c, mw_valid(c, in_Product_Name(c, r), &rule_Item_Description), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "Type", 70); /* nopcommerce_qbo.map:70 */
@@ -418,19 +484,32 @@ map_Customer(mw_ctx *c, mw_val r)
 	if (!mw_truthy(c, mw_not(c, mw_coalesce(in_Customer_Deleted(c, r), MW_B(0)))))
 		return mw_failed(c) ? -1 : 1;
 	mw_field(c, "DisplayName", 85); /* nopcommerce_qbo.map:85 */
-	mw_put(c, (mw_truthy(c, mw_ne(c, mw_fn_trim(c, mw_concat(c, mw_concat(c, in_Customer_FirstName(c, r), MW_S(" ")), in_Customer_LastName(c, r))), MW_S(""))) ? mw_fn_trim(c, mw_concat(c, mw_concat(c, in_Customer_FirstName(c, r), MW_S(" ")), in_Customer_LastName(c, r))) : mw_coalesce(in_Customer_Username(c, r), in_Customer_Email(c, r))), 0);
+	mw_put(c, mw_valid(c,
+		(mw_truthy(c,
+			mw_ne(c,
+				mw_fn_trim(c,
+					mw_concat(c,
+						mw_concat(c, in_Customer_FirstName(c, r), MW_S(" ")),
+						in_Customer_LastName(c, r))),
+				MW_S("")))
+			? mw_fn_trim(c,
+				mw_concat(c,
+					mw_concat(c, in_Customer_FirstName(c, r), MW_S(" ")),
+					in_Customer_LastName(c, r)))
+			: mw_coalesce(in_Customer_Username(c, r), in_Customer_Email(c, r))),
+		&rule_Customer_DisplayName), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "GivenName", 87); /* nopcommerce_qbo.map:87 */
-	mw_put(c, in_Customer_FirstName(c, r), 0);
+	mw_put(c, mw_valid(c, in_Customer_FirstName(c, r), &rule_Customer_GivenName), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "FamilyName", 88); /* nopcommerce_qbo.map:88 */
-	mw_put(c, in_Customer_LastName(c, r), 0);
+	mw_put(c, mw_valid(c, in_Customer_LastName(c, r), &rule_Customer_FamilyName), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "CompanyName", 89); /* nopcommerce_qbo.map:89 */
-	mw_put(c, in_Customer_Company(c, r), 0);
+	mw_put(c, mw_valid(c, in_Customer_Company(c, r), &rule_Customer_CompanyName), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_line(c, 90);
@@ -438,7 +517,9 @@ map_Customer(mw_ctx *c, mw_val r)
 		mw_field(c, "PrimaryEmailAddr", 90); /* nopcommerce_qbo.map:90 */
 		mw_obj_begin(c);
 		mw_field(c, "Address", 90); /* nopcommerce_qbo.map:90 */
-		mw_put(c, mw_fn_lower(c, mw_fn_trim(c, in_Customer_Email(c, r))), 0);
+		mw_put(c, mw_valid(c,
+			mw_fn_lower(c, mw_fn_trim(c, in_Customer_Email(c, r))),
+			&rule_EmailAddress_Address), 0);
 		mw_obj_end(c);
 	}
 	if (mw_failed(c))
@@ -448,7 +529,7 @@ map_Customer(mw_ctx *c, mw_val r)
 		mw_field(c, "PrimaryPhone", 91); /* nopcommerce_qbo.map:91 */
 		mw_obj_begin(c);
 		mw_field(c, "FreeFormNumber", 91); /* nopcommerce_qbo.map:91 */
-		mw_put(c, in_Customer_Phone(c, r), 0);
+		mw_put(c, mw_valid(c, in_Customer_Phone(c, r), &rule_TelephoneNumber_FreeFormNumber), 0);
 		mw_obj_end(c);
 	}
 	if (mw_failed(c))
@@ -458,13 +539,21 @@ map_Customer(mw_ctx *c, mw_val r)
 		mw_field(c, "BillAddr", 92); /* nopcommerce_qbo.map:92 */
 		mw_obj_begin(c);
 		mw_field(c, "Line1", 93); /* nopcommerce_qbo.map:93 */
-		mw_put(c, in_Address_Address1(c, in_Customer_BillingAddress(c, r)), 0);
+		mw_put(c, mw_valid(c,
+			in_Address_Address1(c, in_Customer_BillingAddress(c, r)),
+			&rule_PhysicalAddress_Line1), 0);
 		mw_field(c, "Line2", 94); /* nopcommerce_qbo.map:94 */
-		mw_put(c, in_Address_Address2(c, in_Customer_BillingAddress(c, r)), 0);
+		mw_put(c, mw_valid(c,
+			in_Address_Address2(c, in_Customer_BillingAddress(c, r)),
+			&rule_PhysicalAddress_Line2), 0);
 		mw_field(c, "City", 95); /* nopcommerce_qbo.map:95 */
-		mw_put(c, in_Address_City(c, in_Customer_BillingAddress(c, r)), 0);
+		mw_put(c, mw_valid(c,
+			in_Address_City(c, in_Customer_BillingAddress(c, r)),
+			&rule_PhysicalAddress_City), 0);
 		mw_field(c, "PostalCode", 96); /* nopcommerce_qbo.map:96 */
-		mw_put(c, in_Address_ZipPostalCode(c, in_Customer_BillingAddress(c, r)), 0);
+		mw_put(c, mw_valid(c,
+			in_Address_ZipPostalCode(c, in_Customer_BillingAddress(c, r)),
+			&rule_PhysicalAddress_PostalCode), 0);
 		mw_field(c, "Country", 97); /* nopcommerce_qbo.map:97 */
 		mw_put(c, mw_lookup(c,
 			&tbl_country,
@@ -474,7 +563,9 @@ map_Customer(mw_ctx *c, mw_val r)
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "Notes", 99); /* nopcommerce_qbo.map:99 */
-	mw_put(c, mw_concat(c, MW_S("NopCommerce customer "), in_Customer_Id(c, r)), 0);
+	mw_put(c, mw_valid(c,
+		mw_concat(c, MW_S("NopCommerce customer "), in_Customer_Id(c, r)),
+		&rule_Customer_Notes), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_line(c, 100); /* nopcommerce_qbo.map:100: check */
@@ -529,7 +620,9 @@ static int
 map_Order(mw_ctx *c, mw_val r)
 {
 	mw_line(c, 109); /* nopcommerce_qbo.map:109: when */
-	if (!mw_truthy(c, (mw_truthy(c, mw_ne(c, in_Order_OrderStatusId(c, r), MW_I(40))) ? mw_eq(c, in_Order_PaymentStatusId(c, r), MW_I(30)) : MW_B(0))))
+	if (!mw_truthy(c, (mw_truthy(c, mw_ne(c, in_Order_OrderStatusId(c, r), MW_I(40)))
+		? mw_eq(c, in_Order_PaymentStatusId(c, r), MW_I(30))
+		: MW_B(0))))
 		return mw_failed(c) ? -1 : 1;
 	mw_field(c, "CustomerRef", 111); /* nopcommerce_qbo.map:111 */
 	mw_obj_begin(c);
@@ -545,27 +638,31 @@ map_Order(mw_ctx *c, mw_val r)
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "DocNumber", 113); /* nopcommerce_qbo.map:113 */
-	mw_put(c, in_Order_CustomOrderNumber(c, r), 0);
+	mw_put(c, mw_valid(c, in_Order_CustomOrderNumber(c, r), &rule_SalesReceipt_DocNumber), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "PrivateNote", 114); /* nopcommerce_qbo.map:114 */
-	mw_put(c, mw_concat(c,
+	mw_put(c, mw_valid(c,
 		mw_concat(c,
 			mw_concat(c,
 				mw_concat(c,
 					mw_concat(c,
 						mw_concat(c,
 							mw_concat(c,
-								MW_S("NopCommerce order "),
-								in_Order_Id(c, r)),
-							MW_S(" (")),
-						mw_lookup(c,
-							&tbl_order_status,
-							in_Order_OrderStatusId(c, r))),
-					MW_S(", ")),
-				mw_lookup(c, &tbl_payment_status, in_Order_PaymentStatusId(c, r))),
-			MW_S("), customer ")),
-		in_Order_CustomerId(c, r)), 0);
+								mw_concat(c,
+									MW_S("NopCommerce order "),
+									in_Order_Id(c, r)),
+								MW_S(" (")),
+							mw_lookup(c,
+								&tbl_order_status,
+								in_Order_OrderStatusId(c, r))),
+						MW_S(", ")),
+					mw_lookup(c,
+						&tbl_payment_status,
+						in_Order_PaymentStatusId(c, r))),
+				MW_S("), customer ")),
+			in_Order_CustomerId(c, r)),
+		&rule_SalesReceipt_PrivateNote), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "CurrencyRef", 116); /* nopcommerce_qbo.map:116 */
@@ -587,7 +684,9 @@ map_Order(mw_ctx *c, mw_val r)
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "PaymentRefNum", 118); /* nopcommerce_qbo.map:118 */
-	mw_put(c, mw_fn_substr(c, in_Order_CaptureTransactionId(c, r), MW_I(0), MW_I(21)), 0);
+	mw_put(c, mw_valid(c,
+		mw_fn_substr(c, in_Order_CaptureTransactionId(c, r), MW_I(0), MW_I(21)),
+		&rule_SalesReceipt_PaymentRefNum), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "DepositToAccountRef", 119); /* nopcommerce_qbo.map:119 */
@@ -613,7 +712,9 @@ map_Order(mw_ctx *c, mw_val r)
 		while (mw_iter_next(c, &it_v_li1, &v_li1)) {
 			mw_obj_begin(c);
 			mw_field(c, "Description", 123); /* nopcommerce_qbo.map:123 */
-			mw_put(c, in_OrderItem_ProductName(c, v_li1), 0);
+			mw_put(c, mw_valid(c,
+				in_OrderItem_ProductName(c, v_li1),
+				&rule_Line_Description), 0);
 			mw_field(c, "Amount", 124); /* nopcommerce_qbo.map:124 */
 			mw_put(c, mw_fn_round(c,
 				mw_mul(c,
@@ -720,7 +821,9 @@ static int
 map_OrderInvoice(mw_ctx *c, mw_val r)
 {
 	mw_line(c, 155); /* nopcommerce_qbo.map:155: when */
-	if (!mw_truthy(c, (mw_truthy(c, mw_ne(c, in_Order_OrderStatusId(c, r), MW_I(40))) ? mw_ne(c, in_Order_PaymentStatusId(c, r), MW_I(30)) : MW_B(0))))
+	if (!mw_truthy(c, (mw_truthy(c, mw_ne(c, in_Order_OrderStatusId(c, r), MW_I(40)))
+		? mw_ne(c, in_Order_PaymentStatusId(c, r), MW_I(30))
+		: MW_B(0))))
 		return mw_failed(c) ? -1 : 1;
 	mw_field(c, "CustomerRef", 157); /* nopcommerce_qbo.map:157 */
 	mw_obj_begin(c);
@@ -736,27 +839,31 @@ map_OrderInvoice(mw_ctx *c, mw_val r)
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "DocNumber", 159); /* nopcommerce_qbo.map:159 */
-	mw_put(c, in_Order_CustomOrderNumber(c, r), 0);
+	mw_put(c, mw_valid(c, in_Order_CustomOrderNumber(c, r), &rule_Invoice_DocNumber), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "PrivateNote", 160); /* nopcommerce_qbo.map:160 */
-	mw_put(c, mw_concat(c,
+	mw_put(c, mw_valid(c,
 		mw_concat(c,
 			mw_concat(c,
 				mw_concat(c,
 					mw_concat(c,
 						mw_concat(c,
 							mw_concat(c,
-								MW_S("NopCommerce order "),
-								in_Order_Id(c, r)),
-							MW_S(" (")),
-						mw_lookup(c,
-							&tbl_order_status,
-							in_Order_OrderStatusId(c, r))),
-					MW_S(", ")),
-				mw_lookup(c, &tbl_payment_status, in_Order_PaymentStatusId(c, r))),
-			MW_S("), customer ")),
-		in_Order_CustomerId(c, r)), 0);
+								mw_concat(c,
+									MW_S("NopCommerce order "),
+									in_Order_Id(c, r)),
+								MW_S(" (")),
+							mw_lookup(c,
+								&tbl_order_status,
+								in_Order_OrderStatusId(c, r))),
+						MW_S(", ")),
+					mw_lookup(c,
+						&tbl_payment_status,
+						in_Order_PaymentStatusId(c, r))),
+				MW_S("), customer ")),
+			in_Order_CustomerId(c, r)),
+		&rule_Invoice_PrivateNote), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "CurrencyRef", 162); /* nopcommerce_qbo.map:162 */
@@ -782,7 +889,9 @@ map_OrderInvoice(mw_ctx *c, mw_val r)
 		while (mw_iter_next(c, &it_v_li1, &v_li1)) {
 			mw_obj_begin(c);
 			mw_field(c, "Description", 166); /* nopcommerce_qbo.map:166 */
-			mw_put(c, in_OrderItem_ProductName(c, v_li1), 0);
+			mw_put(c, mw_valid(c,
+				in_OrderItem_ProductName(c, v_li1),
+				&rule_Line_Description), 0);
 			mw_field(c, "Amount", 167); /* nopcommerce_qbo.map:167 */
 			mw_put(c, mw_fn_round(c,
 				mw_mul(c,
@@ -883,55 +992,71 @@ static const mw_setting qbo_settings[] = {
 };
 static const mw_policy Product_policies[] = {
 	{ .line = 74, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
-	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1, .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:74 */
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
 	{ .line = 75, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:75 */
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
 	{ .line = 75, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:75 */
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
 	{ .line = 75, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:75 */
-	{ .line = 76, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:76 */
-	{ .line = 76, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:76 */
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 76, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 76, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Customer_policies[] = {
 	{ .line = 102, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
-	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1, .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:102 */
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
 	{ .line = 103, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:103 */
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
 	{ .line = 103, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:103 */
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
 	{ .line = 103, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:103 */
-	{ .line = 104, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:104 */
-	{ .line = 104, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:104 */
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 104, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 104, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const char *const Order_deps[] = { "Customer", "Product", NULL };
 static const mw_policy Order_policies[] = {
 	{ .line = 147, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
-	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1, .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:147 */
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
 	{ .line = 148, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:148 */
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
 	{ .line = 148, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:148 */
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
 	{ .line = 148, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:148 */
-	{ .line = 149, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD }, /* nopcommerce_qbo.map:149 */
-	{ .line = 150, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:150 */
-	{ .line = 150, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:150 */
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 149, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 150, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 150, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const char *const OrderInvoice_deps[] = { "Customer", "Product", NULL };
 static const mw_policy OrderInvoice_policies[] = {
 	{ .line = 187, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
-	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1, .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:187 */
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
 	{ .line = 188, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:188 */
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
 	{ .line = 188, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:188 */
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
 	{ .line = 188, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:188 */
-	{ .line = 189, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD }, /* nopcommerce_qbo.map:189 */
-	{ .line = 190, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:190 */
-	{ .line = 190, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER }, /* nopcommerce_qbo.map:190 */
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 189, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 190, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 190, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 
 /* in dependency order: referenced entities first */

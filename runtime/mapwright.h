@@ -229,6 +229,21 @@ typedef struct {
  * key; MW_ELSE_NONE (exhaustive over an enum) fails with "no entry". */
 mw_val mw_lookup(mw_ctx *c, const mw_table *t, mw_val key);
 
+/* What a target field accepts beyond its type, from its schema: `max N`
+ * (code points) and `enum(...)`.  The compiler checks literals and table
+ * values itself and emits mw_valid() only for values computed at run time. */
+typedef struct {
+	const char *field;         /* for messages */
+	int max;                   /* 0: no limit */
+	const char *const *enums;  /* NULL: any value */
+	size_t n_enums;
+} mw_rule;
+
+/* v unchanged if it obeys the rule (NULL and MISSING always do); otherwise
+ * the record fails: "Reference is 300 characters, at most 255 are allowed",
+ * "\"ON HOLD\" is not one of the values Status takes". */
+mw_val mw_valid(mw_ctx *c, mw_val v, const mw_rule *rule);
+
 /* A cross-reference to another entity's target document by source key.
  * The sync engine resolves it through its state; `transform` has no state
  * and resolves it to the source key itself. */

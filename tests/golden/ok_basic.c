@@ -193,6 +193,13 @@ in_Payment_method(mw_ctx *c, mw_val o)
 }
 
 /* ================================================================ */
+/* field rules (max, enum) for values computed at run time          */
+/* ================================================================ */
+
+/* books.Invoice.Reference */
+static const mw_rule rule_Invoice_Reference = { "Reference", 255, NULL, 0 };
+
+/* ================================================================ */
 /* entity Customer (ok_basic.map:64) */
 /* ================================================================ */
 
@@ -278,7 +285,7 @@ map_Order(mw_ctx *c, mw_val r)
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "Reference", 78); /* ok_basic.map:78 */
-	mw_put(c, in_Order_orderId(c, r), 0);
+	mw_put(c, mw_valid(c, in_Order_orderId(c, r), &rule_Invoice_Reference), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "CurrencyCode", 79); /* ok_basic.map:79 */
@@ -379,13 +386,16 @@ static const char *const Order_deps[] = { "Customer", NULL };
 static const char *const Order_webhooks[] = { "order.created", NULL };
 static const mw_policy Order_policies[] = {
 	{ .line = 94, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
-	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1, .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER }, /* ok_basic.map:94 */
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
 	{ .line = 95, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* ok_basic.map:95 */
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
 	{ .line = 95, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000, .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* ok_basic.map:95 */
-	{ .line = 96, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER }, /* ok_basic.map:96 */
-	{ .line = 96, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER }, /* ok_basic.map:96 */
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 96, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 96, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 
 /* in dependency order: referenced entities first */

@@ -169,7 +169,9 @@ map_Sale(mw_ctx *c, mw_val r)
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "MEMO", 54); /* ok_features.map:54 */
-	mw_put(c, (mw_truthy(c, mw_gt(c, mw_fn_len(c, in_Order_Note(c, r)), MW_I(20))) ? mw_concat(c, mw_fn_substr(c, in_Order_Note(c, r), MW_I(0), MW_I(20)), MW_S("...")) : mw_fn_replace(c, in_Order_Note(c, r), MW_S("\t"), MW_S(" "))), 0);
+	mw_put(c, (mw_truthy(c, mw_gt(c, mw_fn_len(c, in_Order_Note(c, r)), MW_I(20)))
+		? mw_concat(c, mw_fn_substr(c, in_Order_Note(c, r), MW_I(0), MW_I(20)), MW_S("..."))
+		: mw_fn_replace(c, in_Order_Note(c, r), MW_S("\t"), MW_S(" "))), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "DEPT", 55); /* ok_features.map:55 */

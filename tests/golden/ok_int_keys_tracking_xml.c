@@ -214,13 +214,16 @@ static const mw_setting ledger_settings[] = {
 };
 static const mw_policy SalesOrder_policies[] = {
 	{ .line = 66, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
-	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1, .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER }, /* ok_int_keys_tracking_xml.map:66 */
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
 	{ .line = 67, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 3, .backoff_min_ms = 500, .backoff_max_ms = 30000, .jitter = 0, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* ok_int_keys_tracking_xml.map:67 */
+	  .attempts = 3, .backoff_min_ms = 500, .backoff_max_ms = 30000,
+	  .jitter = 0, .after_header = 0, .then = MW_DO_DEAD_LETTER },
 	{ .line = 67, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 3, .backoff_min_ms = 500, .backoff_max_ms = 30000, .jitter = 0, .after_header = 0, .then = MW_DO_DEAD_LETTER }, /* ok_int_keys_tracking_xml.map:67 */
-	{ .line = 68, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER }, /* ok_int_keys_tracking_xml.map:68 */
-	{ .line = 69, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD }, /* ok_int_keys_tracking_xml.map:69 */
+	  .attempts = 3, .backoff_min_ms = 500, .backoff_max_ms = 30000,
+	  .jitter = 0, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 68, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 69, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
 };
 
 /* in dependency order: referenced entities first */

@@ -140,6 +140,19 @@ in_Order_total(mw_ctx *c, mw_val o)
 }
 
 /* ================================================================ */
+/* field rules (max, enum) for values computed at run time          */
+/* ================================================================ */
+
+static const char *const rule_Invoice_Kind_values[] = {
+	"GIFT", "SALE",
+};
+/* books.Invoice.Kind */
+static const mw_rule rule_Invoice_Kind = { "Kind", 0, rule_Invoice_Kind_values, 2 };
+
+/* books.Invoice.Memo */
+static const mw_rule rule_Invoice_Memo = { "Memo", 40, NULL, 0 };
+
+/* ================================================================ */
 /* entity Order (ok_nested_objects_functions.map:41) */
 /* ================================================================ */
 
@@ -162,11 +175,22 @@ map_Order(mw_ctx *c, mw_val r)
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "Memo", 45); /* ok_nested_objects_functions.map:45 */
-	mw_put(c, (mw_truthy(c, mw_eq(c, in_Order_note(c, r), MW_NULLV)) ? MW_S("(none)") : mw_fn_replace(c, mw_fn_trim(c, in_Order_note(c, r)), MW_S("\n"), MW_S(" "))), 0);
+	mw_put(c, mw_valid(c,
+		(mw_truthy(c, mw_eq(c, in_Order_note(c, r), MW_NULLV))
+			? MW_S("(none)")
+			: mw_fn_replace(c,
+				mw_fn_trim(c, in_Order_note(c, r)),
+				MW_S("\n"),
+				MW_S(" "))),
+		&rule_Invoice_Memo), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "Kind", 46); /* ok_nested_objects_functions.map:46 */
-	mw_put(c, (mw_truthy(c, mw_coalesce(in_Order_gift(c, r), MW_B(0))) ? MW_S("GIFT") : MW_S("SALE")), 0);
+	mw_put(c, mw_valid(c,
+		(mw_truthy(c, mw_coalesce(in_Order_gift(c, r), MW_B(0)))
+			? MW_S("GIFT")
+			: MW_S("SALE")),
+		&rule_Invoice_Kind), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "Total", 47); /* ok_nested_objects_functions.map:47 */
@@ -224,7 +248,14 @@ map_Order(mw_ctx *c, mw_val r)
 			mw_field(c, "Code", 58); /* ok_nested_objects_functions.map:58 */
 			mw_put(c, in_Line_sku(c, v_li1), 0);
 			mw_field(c, "Text", 59); /* ok_nested_objects_functions.map:59 */
-			mw_put(c, (mw_truthy(c, mw_gt(c, mw_fn_len(c, mw_coalesce(in_Line_name(c, v_li1), MW_S(""))), MW_I(30))) ? mw_concat(c, mw_fn_substr(c, in_Line_name(c, v_li1), MW_I(0), MW_I(30)), MW_S("...")) : in_Line_name(c, v_li1)), 0);
+			mw_put(c, (mw_truthy(c,
+				mw_gt(c,
+					mw_fn_len(c, mw_coalesce(in_Line_name(c, v_li1), MW_S(""))),
+					MW_I(30)))
+				? mw_concat(c,
+					mw_fn_substr(c, in_Line_name(c, v_li1), MW_I(0), MW_I(30)),
+					MW_S("..."))
+				: in_Line_name(c, v_li1)), 0);
 			mw_field(c, "Qty", 60); /* ok_nested_objects_functions.map:60 */
 			mw_put(c, in_Line_qty(c, v_li1), 0);
 			mw_field(c, "Amount", 61); /* ok_nested_objects_functions.map:61 */

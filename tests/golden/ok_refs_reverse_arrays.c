@@ -244,7 +244,7 @@ static const mw_setting books_settings[] = {
 static const char *const Order_deps[] = { "Customer", NULL };
 static const char *const Order_webhooks[] = { "order.paid", NULL };
 static const mw_policy Order_policies[] = {
-	{ .line = 35, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD }, /* ok_refs_reverse_arrays.map:35 */
+	{ .line = 35, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
 };
 
 /* in dependency order: referenced entities first */
