@@ -1024,9 +1024,9 @@ entity_data(Buf *b, const Entity *en)
 					st->loc.line, conds[c->k], c->lo, c->hi, actions[a->k]);
 				if (a->k == A_RETRY) {
 					buf_printf(b, ",\n\t  .attempts = %d, .backoff_min_ms = %lld, "
-						".backoff_max_ms = %lld,\n\t  .jitter = %d, .after_header = %d, "
-						".then = %s", a->attempts, (long long)a->bmin,
-						(long long)a->bmax,
+						".backoff_max_ms = %lld,\n\t  .jitter = %d, "
+						".after_header = %d, .then = %s", a->attempts,
+						(long long)a->bmin, (long long)a->bmax,
 						a->jitter, a->after_header,
 						actions[a->has_then ? a->then : A_DEAD_LETTER]);
 				}
