@@ -1,0 +1,67 @@
+/*
+ * http.h - HTTP for the connectors: one client per target service, over
+ * libcurl, and the classification of every outcome that the retry policy,
+ * the rate limiter and the circuit breaker act on.
+ *
+ * Ownership: a response's body and headers belong to the client and stay
+ * valid until the next http_do() on it or http_client_free().  Every
+ * buffer fed by the remote side is capped (the client's max_body).
+ * Errors are values: http_do() returns 0 when a response arrived (whatever
+ * its status) and a negative HTTP_E* code when none did, with the reason in
+ * err.  TLS verification stays on for https; nothing here turns it off.
+ */
+#ifndef MW_HTTP_H
+#define MW_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct http_client http_client;
+
+typedef struct {
+	const char *method;          /* "GET", "PUT", "POST", ... */
+	const char *url;
+	const char *const *headers;  /* "Name: value" lines */
+	size_t n_headers;
+	const char *body;            /* NULL: none */
+	size_t body_len;
+	long timeout_ms;             /* whole request; 0: 30 s */
+} http_request;
+
+typedef struct {
+	long status;
+	const char *body;            /* NUL-terminated; owned by the client */
+	size_t body_len;
+	int64_t retry_after_ms;      /* from Retry-After (seconds or HTTP date); -1: none */
+	long min_remaining;          /* X-MinLimit-Remaining (Xero); -1: none */
+	long day_remaining;          /* X-DayLimit-Remaining (Xero); -1: none */
+	char content_type[128];
+} http_response;
+
+enum {
+	HTTP_ETIMEOUT = -1,          /* no answer in time */
+	HTTP_ENETWORK = -2,          /* refused, reset, DNS, TLS */
+	HTTP_ETOOBIG = -3,           /* body larger than max_body */
+	HTTP_EUSAGE = -4,            /* bad arguments, out of memory */
+};
+
+typedef enum {
+	HTTP_OK,           /* 2xx */
+	HTTP_TRANSIENT,    /* 5xx (but 501), 408, timeouts, network: retry with backoff */
+	HTTP_RATE_LIMITED, /* 429: wait for Retry-After, then retry */
+	HTTP_AUTH,         /* 401, 403: refresh the token once, then stop the target */
+	HTTP_PERMANENT     /* other 4xx, 501, oversize: dead-letter with the service's text */
+} http_class;
+
+int http_client_new(http_client **out, const char *user_agent, size_t max_body);
+void http_client_free(http_client *c);
+int http_do(http_client *c, const http_request *req, http_response *resp, char *err,
+	size_t errlen);
+/* rc is http_do()'s return; resp is read only when rc == 0. */
+http_class http_classify(int rc, const http_response *resp);
+const char *http_class_name(http_class k);
+/* Retry-After: delta seconds or an HTTP date, relative to now (seconds
+ * since the epoch); -1 when it cannot be read. */
+int64_t http_retry_after_ms(const char *value, int64_t now);
+
+#endif /* MW_HTTP_H */
