@@ -33,7 +33,7 @@ SCHEMAS := $(wildcard mappings/schemas/*.map)
 MAPC_VERSION := 0.1.0
 
 .PHONY: all check asan regen bench lint clean demo
-all: $(BIN)/mapc $(PAIRS:%=generated/%.c) $(PAIRS:%=$(BIN)/%)
+all: $(BIN)/mapc $(PAIRS:%=generated/%.c) $(PAIRS:%=$(BIN)/%) $(BIN)/sandbox
 
 # ---- grammar: re2c and lemon from Debian's packages -------------------
 $(O)/grammar/lexer.c: grammar/lexer.re | $(O)/grammar
@@ -73,6 +73,13 @@ $(O)/generated/%.o: generated/%.c runtime/mapwright.h | $(O)/generated
 $(BIN)/%: $(O)/generated/%.o $(O)/libmwrt.a | $(BIN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(RT_LIBS)
 
+# ---- the API sandbox (test tooling: nothing in runtime/ knows it) ------
+SB_SRC := $(wildcard sandbox/*.c)
+$(O)/sandbox/%.o: sandbox/%.c sandbox/sandbox.h | $(O)/sandbox
+	$(CC) $(CPPFLAGS) -D_DEFAULT_SOURCE $(CFLAGS) $(RT_CFLAGS) -c -o $@ $<
+$(BIN)/sandbox: $(SB_SRC:%.c=$(O)/%.o) | $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(RT_LIBS)
+
 # ---- tests --------------------------------------------------------------
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
@@ -95,7 +102,7 @@ bench: all $(O)/bench/jansson_pp
 lint:
 	sh tests/lint.sh
 
-$(O)/grammar $(O)/compiler $(O)/runtime $(O)/generated $(O)/tests $(BIN):
+$(O)/grammar $(O)/compiler $(O)/runtime $(O)/generated $(O)/tests $(O)/sandbox $(BIN):
 	mkdir -p $@
 clean:
 	rm -rf build build-asan bin

@@ -380,10 +380,10 @@ match_Customer(mw_ctx *c, mw_val r)
 }
 
 /* ================================================================ */
-/* entity Order (clarity_xero.map:99) */
+/* entity Order (clarity_xero.map:101) */
 /* ================================================================ */
 
-/* clarity_xero.map:134: sum(...) */
+/* clarity_xero.map:136: sum(...) */
 static mw_val
 Order_sum1(mw_ctx *c, mw_val r)
 {
@@ -396,20 +396,22 @@ Order_sum1(mw_ctx *c, mw_val r)
 	return acc;
 }
 
-/* clarity_xero.map:99: entity Order: clarity.orders -> xero.Invoice */
+/* clarity_xero.map:101: entity Order: clarity.orders -> xero.Invoice */
 static int
 map_Order(mw_ctx *c, mw_val r)
 {
-	mw_line(c, 100); /* clarity_xero.map:100: when */
-	if (!mw_truthy(c, mw_ne(c, in_Order_status(c, r), MW_S("draft"))))
+	mw_line(c, 102); /* clarity_xero.map:102: when */
+	if (!mw_truthy(c, (mw_truthy(c, mw_ne(c, in_Order_status(c, r), MW_S("draft")))
+		? mw_ne(c, in_Order_status(c, r), MW_S("cancelled"))
+		: MW_B(0))))
 		return mw_failed(c) ? -1 : 1;
-	mw_field(c, "Type", 102); /* clarity_xero.map:102 */
+	mw_field(c, "Type", 104); /* clarity_xero.map:104 */
 	mw_put(c, MW_S("ACCREC"), 1);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Contact", 103); /* clarity_xero.map:103 */
+	mw_field(c, "Contact", 105); /* clarity_xero.map:105 */
 	mw_obj_begin(c);
-	mw_field(c, "ContactNumber", 103); /* clarity_xero.map:103 */
+	mw_field(c, "ContactNumber", 105); /* clarity_xero.map:105 */
 	mw_put(c, mw_valid(c,
 		mw_ref(c, "Customer", in_Order_customerId(c, r)),
 		&rule_ContactRef_ContactNumber), 0);
@@ -418,31 +420,31 @@ map_Order(mw_ctx *c, mw_val r)
 	mw_obj_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Date", 104); /* clarity_xero.map:104 */
+	mw_field(c, "Date", 106); /* clarity_xero.map:106 */
 	mw_put(c, mw_fn_date(c, in_Order_orderDate(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "DueDate", 105); /* clarity_xero.map:105 */
+	mw_field(c, "DueDate", 107); /* clarity_xero.map:107 */
 	mw_put(c, mw_fn_date(c, in_Order_orderDate(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "LineAmountTypes", 106); /* clarity_xero.map:106 */
+	mw_field(c, "LineAmountTypes", 108); /* clarity_xero.map:108 */
 	mw_put(c, MW_S("Exclusive"), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Reference", 107); /* clarity_xero.map:107 */
+	mw_field(c, "Reference", 109); /* clarity_xero.map:109 */
 	mw_put(c, mw_valid(c, in_Order_orderId(c, r), &rule_Invoice_Reference), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "CurrencyCode", 108); /* clarity_xero.map:108 */
+	mw_field(c, "CurrencyCode", 110); /* clarity_xero.map:110 */
 	mw_put(c, mw_fn_upper(c, in_Order_currency(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Status", 109); /* clarity_xero.map:109 */
+	mw_field(c, "Status", 111); /* clarity_xero.map:111 */
 	mw_put(c, mw_lookup(c, &tbl_order_status, in_Order_status(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "LineItems", 110); /* clarity_xero.map:110 */
+	mw_field(c, "LineItems", 112); /* clarity_xero.map:112 */
 	mw_arr_begin(c, "LineItem");
 	{
 		mw_iter it_v_li1;
@@ -451,34 +453,34 @@ map_Order(mw_ctx *c, mw_val r)
 		mw_iter_init(c, &it_v_li1, in_Order_lineItems(c, r));
 		while (mw_iter_next(c, &it_v_li1, &v_li1)) {
 			mw_obj_begin(c);
-			mw_field(c, "ItemCode", 112); /* clarity_xero.map:112 */
+			mw_field(c, "ItemCode", 114); /* clarity_xero.map:114 */
 			mw_put(c, mw_valid(c, in_LineItem_sku(c, v_li1), &rule_LineItem_ItemCode), 0);
-			mw_field(c, "Description", 113); /* clarity_xero.map:113 */
+			mw_field(c, "Description", 115); /* clarity_xero.map:115 */
 			mw_put(c, mw_valid(c,
 				in_LineItem_name(c, v_li1),
 				&rule_LineItem_Description), 0);
-			mw_field(c, "Quantity", 114); /* clarity_xero.map:114 */
+			mw_field(c, "Quantity", 116); /* clarity_xero.map:116 */
 			mw_put(c, in_LineItem_quantity(c, v_li1), 0);
-			mw_field(c, "UnitAmount", 115); /* clarity_xero.map:115 */
+			mw_field(c, "UnitAmount", 117); /* clarity_xero.map:117 */
 			mw_put(c, in_LineItem_unitPrice(c, v_li1), 0);
-			mw_field(c, "AccountCode", 116); /* clarity_xero.map:116 */
+			mw_field(c, "AccountCode", 118); /* clarity_xero.map:118 */
 			mw_put(c, mw_lookup(c,
 				&tbl_revenue_account,
 				mw_get(c, in_Order_attributes(c, r), "channel", MW_STR, 0)), 0);
-			mw_field(c, "TaxType", 117); /* clarity_xero.map:117 */
+			mw_field(c, "TaxType", 119); /* clarity_xero.map:119 */
 			mw_put(c, mw_lookup(c,
 				&tbl_tax_type,
 				mw_coalesce(in_LineItem_taxClass(c, v_li1), MW_S("standard"))), 0);
-			mw_field(c, "Tracking", 118); /* clarity_xero.map:118 */
+			mw_field(c, "Tracking", 120); /* clarity_xero.map:120 */
 			mw_arr_begin(c, "LineItemTracking");
 			{
 				mw_val opt = mw_lookup(c, &tbl_sales_channel, mw_get(c, in_Order_attributes(c, r), "channel", MW_STR, 0));
 
 				if (!mw_is_null(opt)) {
 					mw_obj_begin(c);
-					mw_field(c, "Name", 118); /* clarity_xero.map:118 */
+					mw_field(c, "Name", 120); /* clarity_xero.map:120 */
 					mw_put(c, MW_S("Sales Channel"), 0);
-					mw_field(c, "Option", 118); /* clarity_xero.map:118 */
+					mw_field(c, "Option", 120); /* clarity_xero.map:120 */
 					mw_put(c, opt, 0);
 					mw_obj_end(c);
 				}
@@ -488,9 +490,9 @@ map_Order(mw_ctx *c, mw_val r)
 
 				if (!mw_is_null(opt)) {
 					mw_obj_begin(c);
-					mw_field(c, "Name", 118); /* clarity_xero.map:118 */
+					mw_field(c, "Name", 120); /* clarity_xero.map:120 */
 					mw_put(c, MW_S("Campaign"), 0);
-					mw_field(c, "Option", 118); /* clarity_xero.map:118 */
+					mw_field(c, "Option", 120); /* clarity_xero.map:120 */
 					mw_put(c, opt, 0);
 					mw_obj_end(c);
 				}
@@ -503,32 +505,32 @@ map_Order(mw_ctx *c, mw_val r)
 	}
 	if (mw_truthy(c, mw_gt(c, mw_coalesce(in_Order_discountAmount(c, r), MW_I(0)), MW_I(0)))) {
 		mw_obj_begin(c);
-		mw_field(c, "Description", 120); /* clarity_xero.map:120 */
+		mw_field(c, "Description", 122); /* clarity_xero.map:122 */
 		mw_put(c, mw_valid(c,
 			mw_concat(c,
 				MW_S("Discount "),
 				mw_coalesce(in_Order_couponCode(c, r), MW_S(""))),
 			&rule_LineItem_Description), 0);
-		mw_field(c, "Quantity", 121); /* clarity_xero.map:121 */
+		mw_field(c, "Quantity", 123); /* clarity_xero.map:123 */
 		mw_put(c, MW_I(1), 0);
-		mw_field(c, "UnitAmount", 122); /* clarity_xero.map:122 */
+		mw_field(c, "UnitAmount", 124); /* clarity_xero.map:124 */
 		mw_put(c, mw_sub(c, MW_I(0), in_Order_discountAmount(c, r)), 0);
-		mw_field(c, "AccountCode", 123); /* clarity_xero.map:123 */
+		mw_field(c, "AccountCode", 125); /* clarity_xero.map:125 */
 		mw_put(c, mw_lookup(c,
 			&tbl_revenue_account,
 			mw_get(c, in_Order_attributes(c, r), "channel", MW_STR, 0)), 0);
-		mw_field(c, "TaxType", 124); /* clarity_xero.map:124 */
+		mw_field(c, "TaxType", 126); /* clarity_xero.map:126 */
 		mw_put(c, MW_S("OUTPUT"), 0);
-		mw_field(c, "Tracking", 125); /* clarity_xero.map:125 */
+		mw_field(c, "Tracking", 127); /* clarity_xero.map:127 */
 		mw_arr_begin(c, "LineItemTracking");
 		{
 			mw_val opt = mw_lookup(c, &tbl_sales_channel, mw_get(c, in_Order_attributes(c, r), "channel", MW_STR, 0));
 
 			if (!mw_is_null(opt)) {
 				mw_obj_begin(c);
-				mw_field(c, "Name", 125); /* clarity_xero.map:125 */
+				mw_field(c, "Name", 127); /* clarity_xero.map:127 */
 				mw_put(c, MW_S("Sales Channel"), 0);
-				mw_field(c, "Option", 125); /* clarity_xero.map:125 */
+				mw_field(c, "Option", 127); /* clarity_xero.map:127 */
 				mw_put(c, opt, 0);
 				mw_obj_end(c);
 			}
@@ -538,9 +540,9 @@ map_Order(mw_ctx *c, mw_val r)
 
 			if (!mw_is_null(opt)) {
 				mw_obj_begin(c);
-				mw_field(c, "Name", 125); /* clarity_xero.map:125 */
+				mw_field(c, "Name", 127); /* clarity_xero.map:127 */
 				mw_put(c, MW_S("Campaign"), 0);
-				mw_field(c, "Option", 125); /* clarity_xero.map:125 */
+				mw_field(c, "Option", 127); /* clarity_xero.map:127 */
 				mw_put(c, opt, 0);
 				mw_obj_end(c);
 			}
@@ -550,26 +552,26 @@ map_Order(mw_ctx *c, mw_val r)
 	}
 	if (mw_truthy(c, mw_gt(c, mw_coalesce(in_Order_shippingAmount(c, r), MW_I(0)), MW_I(0)))) {
 		mw_obj_begin(c);
-		mw_field(c, "Description", 126); /* clarity_xero.map:126 */
+		mw_field(c, "Description", 128); /* clarity_xero.map:128 */
 		mw_put(c, MW_S("Shipping"), 0);
-		mw_field(c, "Quantity", 127); /* clarity_xero.map:127 */
+		mw_field(c, "Quantity", 129); /* clarity_xero.map:129 */
 		mw_put(c, MW_I(1), 0);
-		mw_field(c, "UnitAmount", 128); /* clarity_xero.map:128 */
+		mw_field(c, "UnitAmount", 130); /* clarity_xero.map:130 */
 		mw_put(c, in_Order_shippingAmount(c, r), 0);
-		mw_field(c, "AccountCode", 129); /* clarity_xero.map:129 */
+		mw_field(c, "AccountCode", 131); /* clarity_xero.map:131 */
 		mw_put(c, MW_S("260"), 0);
-		mw_field(c, "TaxType", 130); /* clarity_xero.map:130 */
+		mw_field(c, "TaxType", 132); /* clarity_xero.map:132 */
 		mw_put(c, MW_S("OUTPUT"), 0);
-		mw_field(c, "Tracking", 131); /* clarity_xero.map:131 */
+		mw_field(c, "Tracking", 133); /* clarity_xero.map:133 */
 		mw_arr_begin(c, "LineItemTracking");
 		{
 			mw_val opt = mw_lookup(c, &tbl_sales_channel, mw_get(c, in_Order_attributes(c, r), "channel", MW_STR, 0));
 
 			if (!mw_is_null(opt)) {
 				mw_obj_begin(c);
-				mw_field(c, "Name", 131); /* clarity_xero.map:131 */
+				mw_field(c, "Name", 133); /* clarity_xero.map:133 */
 				mw_put(c, MW_S("Sales Channel"), 0);
-				mw_field(c, "Option", 131); /* clarity_xero.map:131 */
+				mw_field(c, "Option", 133); /* clarity_xero.map:133 */
 				mw_put(c, opt, 0);
 				mw_obj_end(c);
 			}
@@ -579,9 +581,9 @@ map_Order(mw_ctx *c, mw_val r)
 
 			if (!mw_is_null(opt)) {
 				mw_obj_begin(c);
-				mw_field(c, "Name", 131); /* clarity_xero.map:131 */
+				mw_field(c, "Name", 133); /* clarity_xero.map:133 */
 				mw_put(c, MW_S("Campaign"), 0);
-				mw_field(c, "Option", 131); /* clarity_xero.map:131 */
+				mw_field(c, "Option", 133); /* clarity_xero.map:133 */
 				mw_put(c, opt, 0);
 				mw_obj_end(c);
 			}
@@ -592,12 +594,12 @@ map_Order(mw_ctx *c, mw_val r)
 	mw_arr_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_line(c, 133); /* clarity_xero.map:133: check */
+	mw_line(c, 135); /* clarity_xero.map:135: check */
 	if (!mw_truthy(c, mw_gt(c, mw_fn_len(c, in_Order_lineItems(c, r)), MW_I(0)))) {
 		mw_fail(c, "%s", "order has no line items");
 		return -1;
 	}
-	mw_line(c, 134); /* clarity_xero.map:134: check */
+	mw_line(c, 136); /* clarity_xero.map:136: check */
 	if (!mw_truthy(c, mw_within(c,
 		in_Order_totalAmount(c, r),
 		mw_add(c,
@@ -621,31 +623,31 @@ key_Order(mw_ctx *c, mw_val r)
 }
 
 /* ================================================================ */
-/* entity Payment (clarity_xero.map:143) */
+/* entity Payment (clarity_xero.map:145) */
 /* ================================================================ */
 
-/* clarity_xero.map:143: entity Payment: clarity.orders -> xero.Payment */
+/* clarity_xero.map:145: entity Payment: clarity.orders -> xero.Payment */
 static int
 map_Payment(mw_ctx *c, mw_val r)
 {
-	mw_line(c, 144); /* clarity_xero.map:144: when */
+	mw_line(c, 146); /* clarity_xero.map:146: when */
 	if (!mw_truthy(c, (mw_truthy(c,
 		mw_eq(c, in_PaymentInfo_status(c, in_Order_paymentInfo(c, r)), MW_S("captured")))
 		? mw_ne(c, in_Order_status(c, r), MW_S("cancelled"))
 		: MW_B(0))))
 		return mw_failed(c) ? -1 : 1;
-	mw_field(c, "Invoice", 146); /* clarity_xero.map:146 */
+	mw_field(c, "Invoice", 148); /* clarity_xero.map:148 */
 	mw_obj_begin(c);
-	mw_field(c, "InvoiceID", 146); /* clarity_xero.map:146 */
+	mw_field(c, "InvoiceID", 148); /* clarity_xero.map:148 */
 	mw_put(c, mw_ref(c, "Order", in_Order_orderId(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Account", 147); /* clarity_xero.map:147 */
+	mw_field(c, "Account", 149); /* clarity_xero.map:149 */
 	mw_obj_begin(c);
-	mw_field(c, "Code", 147); /* clarity_xero.map:147 */
+	mw_field(c, "Code", 149); /* clarity_xero.map:149 */
 	mw_put(c, mw_lookup(c,
 		&tbl_payment_account,
 		mw_fn_lower(c, in_PaymentInfo_method(c, in_Order_paymentInfo(c, r)))), 0);
@@ -654,15 +656,15 @@ map_Payment(mw_ctx *c, mw_val r)
 	mw_obj_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Date", 148); /* clarity_xero.map:148 */
+	mw_field(c, "Date", 150); /* clarity_xero.map:150 */
 	mw_put(c, mw_fn_date(c, in_Order_orderDate(c, r)), 1);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Amount", 149); /* clarity_xero.map:149 */
+	mw_field(c, "Amount", 151); /* clarity_xero.map:151 */
 	mw_put(c, in_PaymentInfo_amount(c, in_Order_paymentInfo(c, r)), 1);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Reference", 150); /* clarity_xero.map:150 */
+	mw_field(c, "Reference", 152); /* clarity_xero.map:152 */
 	mw_put(c, mw_coalesce(
 		in_PaymentInfo_transactionId(c, in_Order_paymentInfo(c, r)),
 		in_Order_orderId(c, r)), 0);
@@ -714,40 +716,40 @@ static const mw_policy Customer_policies[] = {
 static const char *const Order_deps[] = { "Customer", NULL };
 static const char *const Order_webhooks[] = { "order.created", NULL };
 static const mw_policy Order_policies[] = {
-	{ .line = 137, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 139, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 138, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 140, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 138, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 140, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 138, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 140, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 139, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 140, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 140, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 141, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 142, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 142, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const char *const Payment_deps[] = { "Order", NULL };
 static const char *const Payment_webhooks[] = { "order.paid", NULL };
 static const mw_policy Payment_policies[] = {
-	{ .line = 151, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 153, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 152, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 154, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 152, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 154, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 152, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 154, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 153, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 154, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 154, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 155, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 156, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 156, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 
 /* in dependency order: referenced entities first */
@@ -762,14 +764,14 @@ static const mw_entity entities[] = {
 	},
 	{
 		.name = "Order", .source = "orders", .target = "Invoice",
-		.key_field = "orderId", .line = 99,
+		.key_field = "orderId", .line = 101,
 		.map = map_Order, .key = key_Order,
 		.deps = Order_deps, .webhooks = Order_webhooks, .poll_ms = 300000,
 		.policies = Order_policies, .n_policies = 7,
 	},
 	{
 		.name = "Payment", .source = "orders", .target = "Payment",
-		.key_field = "orderId", .line = 143,
+		.key_field = "orderId", .line = 145,
 		.map = map_Payment, .key = key_Payment,
 		.deps = Payment_deps, .webhooks = Payment_webhooks, .poll_ms = 300000,
 		.policies = Payment_policies, .n_policies = 7,

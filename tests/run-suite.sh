@@ -17,6 +17,7 @@ trap 'rm -f "$log"' EXIT
 	[ -f tests/transform/run.sh ] && sh tests/transform/run.sh
 	BIN="$BIN" sh tests/transform/differential.sh
 	BIN="$BIN" sh tests/transform/hostile.sh
+	BIN="$BIN" sh tests/sandbox/xero.sh
 	sh tests/lint.sh
 	sh tests/stale.sh
 } 2>&1 | tee "$log"

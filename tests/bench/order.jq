@@ -15,7 +15,7 @@ def tracking($a): [
 def dead($why): {dead_letter: $why, key: .orderId} | debug | empty;
 def abs: if . < 0 then -. else . end;
 
-if .status == "draft" then empty
+if .status == "draft" or .status == "cancelled" then empty
 elif .customerId == null then dead("missing required field customerId")
 elif order_status[.status // ""] == null then dead("unknown order status")
 elif ((.lineItems // []) | length) == 0 then dead("order has no line items")

@@ -65,7 +65,7 @@ def tracking(attrs):
 
 
 def order(r):
-    if req(r, "status") == "draft":
+    if req(r, "status") in ("draft", "cancelled"):
         return None
     doc = {"Type": "ACCREC", "Contact": {"ContactNumber": req(r, "customerId")}}
     d = local_date(req(r, "orderDate"))

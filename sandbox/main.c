@@ -1,0 +1,212 @@
+/*
+ * main.c - the sandbox server: libmicrohttpd on 127.0.0.1, routing by
+ * path prefix to the service modules, the inspection endpoint
+ * GET /_sandbox/dump?service=NAME, and the seed.
+ *
+ *   sandbox [--port N] [--port-file FILE] [--seed N]
+ *
+ * With --port 0 (the default) the kernel picks a free port; it is printed
+ * ("sandbox listening on http://127.0.0.1:PORT") and written to FILE.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <microhttpd.h>
+
+#include "sandbox.h"
+
+#define MAX_BODY (10u << 20)
+
+static const sb_service *const services[] = { &sb_xero };
+#define NSERVICES (sizeof services / sizeof *services)
+
+typedef struct {
+	char *data;
+	size_t len;
+	int too_big;
+} Upload;
+
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+void
+sb_json(sb_response *r, unsigned status, json_t *body)
+{
+	r->status = status;
+	r->body = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	r->content_type = "application/json; charset=utf-8";
+	json_decref(body);
+}
+
+void
+sb_header(sb_response *r, const char *name, const char *value)
+{
+	if (r->n_headers >= 4)
+		return;
+	snprintf(r->headers[r->n_headers][0], sizeof r->headers[0][0], "%s", name);
+	snprintf(r->headers[r->n_headers][1], sizeof r->headers[0][1], "%s", value);
+	r->n_headers++;
+}
+
+static const char *
+get_header(void *conn, const char *name)
+{
+	return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
+}
+
+static const char *
+get_query(void *conn, const char *name)
+{
+	return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static enum MHD_Result
+respond(struct MHD_Connection *conn, sb_response *r)
+{
+	const char *b = r->body ? r->body : "";
+	struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(b), (void *)b,
+		MHD_RESPMEM_MUST_COPY);
+	free(r->body);
+	if (!resp)
+		return MHD_NO;
+	if (r->content_type)
+		MHD_add_response_header(resp, "Content-Type", r->content_type);
+	for (int i = 0; i < r->n_headers; i++)
+		MHD_add_response_header(resp, r->headers[i][0], r->headers[i][1]);
+	enum MHD_Result ok = MHD_queue_response(conn, r->status, resp);
+	MHD_destroy_response(resp);
+	return ok;
+}
+
+static enum MHD_Result
+handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+	const char *version, const char *upload, size_t *upload_size, void **state)
+{
+	(void)cls;
+	(void)version;
+	Upload *u = *state;
+	if (!u) {
+		*state = u = calloc(1, sizeof *u);
+		return u ? MHD_YES : MHD_NO;
+	}
+	if (*upload_size) {
+		if (u->len + *upload_size > MAX_BODY) {
+			u->too_big = 1;
+		} else {
+			char *nd = realloc(u->data, u->len + *upload_size + 1);
+			if (!nd)
+				return MHD_NO;
+			memcpy(nd + u->len, upload, *upload_size);
+			u->data = nd;
+			u->len += *upload_size;
+			u->data[u->len] = 0;
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	sb_response r = { 0 };
+	if (u->too_big) {
+		sb_json(&r, 413, json_pack("{s:s}", "Message", "request body too large"));
+		return respond(conn, &r);
+	}
+	if (strcmp(url, "/_sandbox/dump") == 0) {
+		const char *name = get_query(conn, "service");
+		for (size_t i = 0; i < NSERVICES; i++)
+			if (name && strcmp(name, services[i]->name) == 0) {
+				sb_json(&r, 200, services[i]->dump());
+				return respond(conn, &r);
+			}
+		sb_json(&r, 404, json_pack("{s:s}", "Message", "unknown service"));
+		return respond(conn, &r);
+	}
+	for (size_t i = 0; i < NSERVICES; i++) {
+		size_t n = strlen(services[i]->prefix);
+		if (strncmp(url, services[i]->prefix, n) == 0 && (url[n] == '/' || !url[n])) {
+			sb_request q = { method, url + n, u->data ? u->data : "", u->len,
+				get_header, get_query, conn };
+			r.status = 500;
+			services[i]->handle(&q, &r);
+			return respond(conn, &r);
+		}
+	}
+	sb_json(&r, 404, json_pack("{s:s}", "Message", "no such service"));
+	return respond(conn, &r);
+}
+
+static void
+done(void *cls, struct MHD_Connection *conn, void **state, enum MHD_RequestTerminationCode t)
+{
+	(void)cls;
+	(void)conn;
+	(void)t;
+	Upload *u = *state;
+	if (u) {
+		free(u->data);
+		free(u);
+	}
+	*state = NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	unsigned port = 0, seed = 1;
+	const char *port_file = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--port") == 0 && i + 1 < argc)
+			port = (unsigned)strtoul(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--port-file") == 0 && i + 1 < argc)
+			port_file = argv[++i];
+		else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
+			seed = (unsigned)strtoul(argv[++i], NULL, 10);
+		else {
+			fprintf(stderr, "usage: sandbox [--port N] [--port-file FILE] [--seed N]\n");
+			return 2;
+		}
+	}
+	for (size_t i = 0; i < NSERVICES; i++)
+		services[i]->seed(seed);
+
+	struct sockaddr_in addr = { 0 };
+	addr.sin_family = AF_INET;
+	addr.sin_port = htons((unsigned short)port);
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	/* One thread: the services' in-memory state needs no locks. */
+	struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
+		handler, NULL, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED, done, NULL,
+		MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
+	if (!d) {
+		fprintf(stderr, "sandbox: cannot listen on 127.0.0.1:%u\n", port);
+		return 1;
+	}
+	port = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)->port;
+	printf("sandbox listening on http://127.0.0.1:%u\n", port);
+	fflush(stdout);
+	if (port_file) {
+		FILE *f = fopen(port_file, "w");
+		if (f) {
+			fprintf(f, "%u\n", port);
+			fclose(f);
+		}
+	}
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	while (!stop) {
+		struct timespec ts = { 0, 100000000L };
+		nanosleep(&ts, NULL);
+	}
+	MHD_stop_daemon(d);
+	return 0;
+}

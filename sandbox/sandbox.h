@@ -1,0 +1,51 @@
+/*
+ * sandbox.h - the loopback stand-in for the services the pair binaries
+ * talk to.  Test tooling: nothing in runtime/ or compiler/ knows it exists;
+ * a binary pointed at it cannot tell it from the real service.
+ *
+ * One server (sandbox/main.c) routes each request by path prefix to a
+ * service module (sandbox/xero.c, ...).  A module sees the whole request
+ * and fills a response; the server owns the HTTP plumbing, the inspection
+ * endpoint and the seed.  Each module keeps its records in memory.
+ */
+#ifndef SANDBOX_H
+#define SANDBOX_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+typedef struct {
+	const char *method;
+	const char *path;      /* below the service's prefix: "/api.xro/2.0/Invoices" */
+	const char *body;
+	size_t body_len;
+	/* header and query lookups (NULL when absent) */
+	const char *(*header)(void *conn, const char *name);
+	const char *(*query)(void *conn, const char *name);
+	void *conn;
+} sb_request;
+
+typedef struct {
+	unsigned status;
+	char *body;            /* malloc'd; freed by the server */
+	const char *content_type;
+	char headers[4][2][96];/* extra headers: name, value */
+	int n_headers;
+} sb_response;
+
+typedef struct {
+	const char *name;      /* "xero" */
+	const char *prefix;    /* "/xero" */
+	void (*seed)(unsigned seed);
+	void (*handle)(const sb_request *req, sb_response *resp);
+	json_t *(*dump)(void); /* what the service holds, for tests */
+} sb_service;
+
+extern const sb_service sb_xero;
+
+/* helpers for modules */
+void sb_json(sb_response *r, unsigned status, json_t *body); /* steals body */
+void sb_header(sb_response *r, const char *name, const char *value);
+
+#endif /* SANDBOX_H */

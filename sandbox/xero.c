@@ -1,0 +1,521 @@
+/*
+ * xero.c - the sandbox's Xero: the identity server's token endpoint and the
+ * Accounting API 2.0 Contacts and Invoices, as Xero documents them
+ * (developer.xero.com/documentation/api/accounting and the Xero-OpenAPI
+ * xero_accounting.yaml): Bearer tokens, the xero-tenant-id header, PUT to
+ * create and POST to create or update, batches with per-item results when
+ * summarizeErrors=false, ValidationException bodies with
+ * Elements[].ValidationErrors[], Idempotency-Key replay, paging by 100 with
+ * If-Modified-Since, and the 60-calls-a-minute / 5000-a-day limits with
+ * X-MinLimit-Remaining, X-DayLimit-Remaining and 429 + Retry-After.
+ *
+ * Not yet here (the next step of the sandbox): Payments, Items, Accounts and
+ * TaxRates as endpoints (they are seeded as data and validated against),
+ * the 5-concurrent-calls limit, and fault injection.
+ *
+ * Test tooling: amounts are checked to the cent via llround on jansson's
+ * doubles; the documents themselves are stored as sent.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sandbox.h"
+
+#define CLIENT_ID "sandbox-client"
+#define CLIENT_SECRET "sandbox-secret"
+#define TENANT "00000000-0000-4000-8000-00000000000a"
+#define PER_MIN 60
+#define PER_DAY 5000
+#define MAX_BATCH 50
+
+static const char *const accounts[] = { "090", "091", "092", "093", "200", "210", "220", "260" };
+static const char *const tax_types[] = {
+	"OUTPUT", "OUTPUT2", "ZERORATEDOUTPUT", "EXEMPTOUTPUT", "NONE", "INPUT",
+};
+static const char *const channel_options[] = { "Online", "App", "Marketplace", "Retail", "Other" };
+static const char *const campaign_options[] = { "Black Friday", "Newsletter", "Social", "None" };
+
+static json_t *contacts, *invoices, *idempotent, *tokens;
+static char refresh_token[64];
+static unsigned counter;
+static time_t min_start, day_start;
+static int min_calls, day_calls;
+
+static void
+seed(unsigned s)
+{
+	contacts = json_array();
+	invoices = json_array();
+	idempotent = json_object();
+	tokens = json_object();
+	counter = s * 1000;
+	snprintf(refresh_token, sizeof refresh_token, "rt-%u", counter++);
+}
+
+static int
+in(const char *v, const char *const *set, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		if (strcmp(v, set[i]) == 0)
+			return 1;
+	return 0;
+}
+
+#define IN(v, set) in((v), (set), sizeof(set) / sizeof *(set))
+
+static void
+uuid(char *out, size_t n)
+{
+	unsigned k = counter++;
+	snprintf(out, n, "%08x-0000-4000-8000-%012x", k, k * 2654435761u);
+}
+
+static void
+xero_date(char *out, size_t n, time_t t)
+{
+	snprintf(out, n, "/Date(%lld000+0000)/", (long long)t);
+}
+
+/* ---- the token endpoint ---------------------------------------------- */
+
+static const char *
+form_value(const char *body, const char *key, char *out, size_t n)
+{
+	size_t k = strlen(key);
+	for (const char *p = body; p && *p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL) {
+		if (strncmp(p, key, k) == 0 && p[k] == '=') {
+			const char *v = p + k + 1, *e = strchr(v, '&');
+			size_t len = e ? (size_t)(e - v) : strlen(v);
+			if (len >= n)
+				len = n - 1;
+			memcpy(out, v, len);
+			out[len] = 0;
+			return out;
+		}
+	}
+	return NULL;
+}
+
+static void
+token(const sb_request *q, sb_response *r)
+{
+	/* Basic base64("sandbox-client:sandbox-secret") */
+	const char *auth = q->header(q->conn, "Authorization");
+	if (!auth || strcmp(auth, "Basic c2FuZGJveC1jbGllbnQ6c2FuZGJveC1zZWNyZXQ=") != 0) {
+		sb_json(r, 400, json_pack("{s:s}", "error", "invalid_client"));
+		return;
+	}
+	char grant[64], rt[128];
+	if (!form_value(q->body, "grant_type", grant, sizeof grant)) {
+		sb_json(r, 400, json_pack("{s:s}", "error", "unsupported_grant_type"));
+		return;
+	}
+	int refresh = strcmp(grant, "refresh_token") == 0;
+	if (refresh) {
+		/* rotation: the old refresh token stops working */
+		if (!form_value(q->body, "refresh_token", rt, sizeof rt) ||
+		    strcmp(rt, refresh_token) != 0) {
+			sb_json(r, 400, json_pack("{s:s}", "error", "invalid_grant"));
+			return;
+		}
+		snprintf(refresh_token, sizeof refresh_token, "rt-%u", counter++);
+	} else if (strcmp(grant, "client_credentials") != 0) {
+		sb_json(r, 400, json_pack("{s:s}", "error", "unsupported_grant_type"));
+		return;
+	}
+	char at[64];
+	snprintf(at, sizeof at, "at-%u", counter++);
+	json_object_set_new(tokens, at, json_integer((json_int_t)time(NULL) + 1800));
+	json_t *t = json_pack("{s:s,s:i,s:s,s:s}", "access_token", at, "expires_in", 1800,
+		"token_type", "Bearer", "scope", "accounting.transactions accounting.contacts");
+	if (refresh)
+		json_object_set_new(t, "refresh_token", json_string(refresh_token));
+	sb_json(r, 200, t);
+}
+
+/* ---- the API --------------------------------------------------------- */
+
+static int
+authorised(const sb_request *q, sb_response *r)
+{
+	const char *a = q->header(q->conn, "Authorization");
+	json_t *exp = a && strncmp(a, "Bearer ", 7) == 0 ? json_object_get(tokens, a + 7) : NULL;
+	if (!exp || json_integer_value(exp) < (json_int_t)time(NULL)) {
+		sb_json(r, 401, json_pack("{s:s,s:i,s:s}", "Title", "Unauthorized", "Status", 401,
+			"Detail", "AuthenticationUnsuccessful"));
+		return 0;
+	}
+	const char *t = q->header(q->conn, "xero-tenant-id");
+	if (!t || strcmp(t, TENANT) != 0) {
+		sb_json(r, 403, json_pack("{s:s,s:i,s:s}", "Title", "Forbidden", "Status", 403,
+			"Detail", "AuthorizationUnsuccessful"));
+		return 0;
+	}
+	return 1;
+}
+
+/* The published limits, with the headers Xero sends on every answer. */
+static int
+within_limits(sb_response *r)
+{
+	time_t now = time(NULL);
+	if (now - min_start >= 60) {
+		min_start = now;
+		min_calls = 0;
+	}
+	if (now - day_start >= 86400) {
+		day_start = now;
+		day_calls = 0;
+	}
+	char v[32];
+	if (min_calls >= PER_MIN || day_calls >= PER_DAY) {
+		int day = day_calls >= PER_DAY;
+		long wait = day ? (long)(86400 - (now - day_start)) : (long)(60 - (now - min_start));
+		sb_json(r, 429, json_pack("{s:s,s:i,s:s}", "Title", "Too Many Requests", "Status", 429,
+			"Detail", "Rate limit exceeded"));
+		snprintf(v, sizeof v, "%ld", wait > 0 ? wait : 1);
+		sb_header(r, "Retry-After", v);
+		sb_header(r, "X-Rate-Limit-Problem", day ? "day" : "minute");
+		return 0;
+	}
+	min_calls++;
+	day_calls++;
+	snprintf(v, sizeof v, "%d", PER_MIN - min_calls);
+	sb_header(r, "X-MinLimit-Remaining", v);
+	snprintf(v, sizeof v, "%d", PER_DAY - day_calls);
+	sb_header(r, "X-DayLimit-Remaining", v);
+	return 1;
+}
+
+static json_t *
+find(json_t *list, const char *field, const char *value)
+{
+	size_t i;
+	json_t *x;
+	if (!value)
+		return NULL;
+	json_array_foreach(list, i, x) {
+		const char *v = json_string_value(json_object_get(x, field));
+		if (v && strcmp(v, value) == 0)
+			return x;
+	}
+	return NULL;
+}
+
+static void
+error(json_t *errs, const char *fmt, const char *arg)
+{
+	char m[256];
+	snprintf(m, sizeof m, fmt, arg ? arg : "");
+	json_array_append_new(errs, json_pack("{s:s}", "Message", m));
+}
+
+static void
+validate_contact(json_t *c, json_t *errs)
+{
+	const char *name = json_string_value(json_object_get(c, "Name"));
+	if (!name || !*name)
+		error(errs, "The contact name must be specified.%s", NULL);
+	else if (strlen(name) > 255)
+		error(errs, "The Contact Name exceeds the 255 character limit.%s", NULL);
+	const char *num = json_string_value(json_object_get(c, "ContactNumber"));
+	json_t *other = find(contacts, "ContactNumber", num);
+	if (other && other != c && !json_object_get(c, "ContactID"))
+		error(errs, "The contact number '%s' is already assigned to another contact.", num);
+}
+
+static json_t *
+resolve_contact(json_t *ref, json_t *errs)
+{
+	json_t *c = find(contacts, "ContactID", json_string_value(json_object_get(ref, "ContactID")));
+	if (!c)
+		c = find(contacts, "ContactNumber",
+			json_string_value(json_object_get(ref, "ContactNumber")));
+	if (!c)
+		c = find(contacts, "Name", json_string_value(json_object_get(ref, "Name")));
+	if (!c && !json_object_get(ref, "ContactID") && !json_object_get(ref, "ContactNumber") &&
+	    !json_object_get(ref, "Name"))
+		error(errs, "The Contact must contain at least 1 of the following elements to "
+			"identify the contact: Name, ContactID, ContactNumber%s", NULL);
+	else if (!c)
+		error(errs, "Contact %s could not be found.",
+			json_string_value(json_object_get(ref, "ContactNumber")) ?
+			json_string_value(json_object_get(ref, "ContactNumber")) :
+			json_string_value(json_object_get(ref, "ContactID")));
+	return c;
+}
+
+static void
+validate_invoice(json_t *inv, json_t *errs, long long *cents)
+{
+	const char *type = json_string_value(json_object_get(inv, "Type"));
+	if (!type || (strcmp(type, "ACCREC") && strcmp(type, "ACCPAY")))
+		error(errs, "Invoice Type must be specified and be ACCREC or ACCPAY.%s", NULL);
+	json_t *c = resolve_contact(json_object_get(inv, "Contact"), errs);
+	if (c) { /* the invoice carries a snapshot of its contact */
+		json_t *snap = json_deep_copy(c);
+		json_object_del(snap, "_updated");
+		json_object_set_new(inv, "Contact", snap);
+	}
+	const char *st = json_string_value(json_object_get(inv, "Status"));
+	static const char *const statuses[] = { "DRAFT", "SUBMITTED", "AUTHORISED" };
+	if (st && !IN(st, statuses))
+		error(errs, "Invoice not of valid status for creation (%s).", st);
+	json_t *lines = json_object_get(inv, "LineItems");
+	size_t i;
+	json_t *li;
+	*cents = 0;
+	if (!json_array_size(lines))
+		error(errs, "At least one line item is required.%s", NULL);
+	json_array_foreach(lines, i, li) {
+		const char *ac = json_string_value(json_object_get(li, "AccountCode"));
+		if (ac && !IN(ac, accounts))
+			error(errs, "Account code '%s' is not a valid code for this document.", ac);
+		const char *tt = json_string_value(json_object_get(li, "TaxType"));
+		if (tt && !IN(tt, tax_types))
+			error(errs, "The TaxType code '%s' does not exist or cannot be used for this "
+				"type of transaction.", tt);
+		const char *d = json_string_value(json_object_get(li, "Description"));
+		if (d && strlen(d) > 4000)
+			error(errs, "Description exceeds 4000 characters.%s", NULL);
+		size_t j;
+		json_t *tr;
+		json_array_foreach(json_object_get(li, "Tracking"), j, tr) {
+			const char *n = json_string_value(json_object_get(tr, "Name"));
+			const char *o = json_string_value(json_object_get(tr, "Option"));
+			int ok = (n && !strcmp(n, "Sales Channel") && IN(o, channel_options)) ||
+				 (n && !strcmp(n, "Campaign") && IN(o, campaign_options));
+			if (!ok)
+				error(errs, "The TrackingOption '%s' does not exist for this "
+					"TrackingCategory.", o);
+		}
+		double q = json_number_value(json_object_get(li, "Quantity"));
+		double u = json_number_value(json_object_get(li, "UnitAmount"));
+		if (!json_object_get(li, "Quantity"))
+			q = 1;
+		*cents += llround(q * u * 100);
+	}
+}
+
+/* A copy fit to send: the internal _updated stamp removed. */
+static json_t *
+public_copy(json_t *x)
+{
+	json_t *c = json_deep_copy(x);
+	json_object_del(c, "_updated");
+	return c;
+}
+
+static void
+store(const char *kind, json_t *item, long long cents)
+{
+	char id[64], date[64];
+	time_t now = time(NULL);
+	xero_date(date, sizeof date, now);
+	if (strcmp(kind, "Contacts") == 0) {
+		if (!json_object_get(item, "ContactID")) {
+			uuid(id, sizeof id);
+			json_object_set_new(item, "ContactID", json_string(id));
+			json_object_set_new(item, "ContactStatus", json_string("ACTIVE"));
+			json_array_append(contacts, item);
+		}
+	} else {
+		if (!json_object_get(item, "InvoiceID")) {
+			uuid(id, sizeof id);
+			json_object_set_new(item, "InvoiceID", json_string(id));
+			if (!json_object_get(item, "InvoiceNumber")) {
+				char num[32];
+				snprintf(num, sizeof num, "INV-%04zu", json_array_size(invoices) + 1);
+				json_object_set_new(item, "InvoiceNumber", json_string(num));
+			}
+			json_array_append(invoices, item);
+		}
+		if (!json_object_get(item, "Status"))
+			json_object_set_new(item, "Status", json_string("DRAFT"));
+		json_object_set_new(item, "SubTotal", json_real((double)cents / 100));
+		json_object_set_new(item, "Total", json_real((double)cents / 100));
+	}
+	json_object_set_new(item, "UpdatedDateUTC", json_string(date));
+	json_object_set_new(item, "_updated", json_integer((json_int_t)now));
+}
+
+static void
+write_batch(const sb_request *q, sb_response *r, const char *kind, int update)
+{
+	json_error_t je;
+	json_t *body = json_loadb(q->body, q->body_len, 0, &je);
+	json_t *items = body ? json_object_get(body, kind) : NULL;
+	if (!json_is_array(items)) {
+		sb_json(r, 400, json_pack("{s:i,s:s,s:s}", "ErrorNumber", 14, "Type",
+			"PostDataInvalidException", "Message", body ? "Invalid request body" :
+			je.text));
+		json_decref(body);
+		return;
+	}
+	if (json_array_size(items) > MAX_BATCH) {
+		sb_json(r, 400, json_pack("{s:i,s:s,s:s}", "ErrorNumber", 10, "Type",
+			"ValidationException", "Message", "A maximum of 50 items can be sent per call"));
+		json_decref(body);
+		return;
+	}
+	const char *summ = q->query(q->conn, "summarizeErrors");
+	int per_item = summ && strcmp(summ, "false") == 0;
+	int contacts_kind = strcmp(kind, "Contacts") == 0;
+	const char *idf = contacts_kind ? "ContactID" : "InvoiceID";
+	size_t n = json_array_size(items);
+	/* First validate every item on a copy (an update merged over what is
+	 * stored), then store: a batch that fails without summarizeErrors=false
+	 * stores nothing, as Xero validates the whole request. */
+	json_t **merged = calloc(n + 1, sizeof *merged), **errs = calloc(n + 1, sizeof *errs);
+	long long *cents = calloc(n + 1, sizeof *cents);
+	int any_error = 0;
+	for (size_t i = 0; i < n; i++) {
+		json_t *item = json_array_get(items, i);
+		json_t *existing = find(contacts_kind ? contacts : invoices, idf,
+			json_string_value(json_object_get(item, idf)));
+		errs[i] = json_array();
+		merged[i] = existing ? json_deep_copy(existing) : json_deep_copy(item);
+		if (existing && !update)
+			error(errs[i], "%s already exists: use POST to update it.", idf);
+		if (existing)
+			json_object_update(merged[i], item);
+		if (contacts_kind)
+			validate_contact(merged[i], errs[i]);
+		else
+			validate_invoice(merged[i], errs[i], &cents[i]);
+		any_error |= json_array_size(errs[i]) > 0;
+	}
+	json_t *out = json_array();
+	for (size_t i = 0; i < n; i++) {
+		if (json_array_size(errs[i])) {
+			json_t *e = public_copy(json_array_get(items, i));
+			json_object_set_new(e, "HasErrors", json_true());
+			json_object_set_new(e, "StatusAttributeString", json_string("ERROR"));
+			json_object_set(e, "ValidationErrors", errs[i]);
+			json_array_append_new(out, e);
+		} else if (per_item || !any_error) {
+			json_t *existing = find(contacts_kind ? contacts : invoices, idf,
+				json_string_value(json_object_get(merged[i], idf)));
+			json_t *target = merged[i];
+			if (existing) {
+				json_object_update(existing, merged[i]);
+				target = existing;
+			}
+			store(kind, target, cents[i]);
+			json_t *ok = public_copy(target);
+			json_object_set_new(ok, "StatusAttributeString", json_string("OK"));
+			json_array_append_new(out, ok);
+		}
+		json_decref(errs[i]);
+		json_decref(merged[i]);
+	}
+	free(merged);
+	free(errs);
+	free(cents);
+	if (any_error && !per_item) {
+		sb_json(r, 400, json_pack("{s:i,s:s,s:s,s:o}", "ErrorNumber", 10, "Type",
+			"ValidationException", "Message", "A validation exception occurred",
+			"Elements", out));
+		json_decref(body);
+		return;
+	}
+	char id[64], date[64];
+	uuid(id, sizeof id);
+	xero_date(date, sizeof date, time(NULL));
+	sb_json(r, 200, json_pack("{s:s,s:s,s:s,s:s,s:o}", "Id", id, "Status", "OK",
+		"ProviderName", "mapwright sandbox", "DateTimeUTC", date, kind, out));
+	json_decref(body);
+}
+
+static void
+list(const sb_request *q, sb_response *r, const char *kind)
+{
+	json_t *src = strcmp(kind, "Contacts") == 0 ? contacts : invoices;
+	const char *p = q->query(q->conn, "page");
+	long page = p ? strtol(p, NULL, 10) : 0;
+	const char *ims = q->header(q->conn, "If-Modified-Since");
+	time_t since = 0;
+	if (ims) {
+		struct tm tm = { 0 };
+		if (sscanf(ims, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+			   &tm.tm_hour, &tm.tm_min, &tm.tm_sec) >= 3) {
+			tm.tm_year -= 1900;
+			tm.tm_mon -= 1;
+			since = timegm(&tm);
+		}
+	}
+	json_t *out = json_array();
+	size_t i, skipped = 0, from = page > 0 ? (size_t)(page - 1) * 100 : 0;
+	json_t *x;
+	json_array_foreach(src, i, x) {
+		if ((time_t)json_integer_value(json_object_get(x, "_updated")) < since)
+			continue;
+		if (page > 0 && skipped++ < from)
+			continue;
+		if (page > 0 && json_array_size(out) == 100)
+			break;
+		json_array_append_new(out, public_copy(x));
+	}
+	sb_json(r, 200, json_pack("{s:s,s:o}", "Status", "OK", kind, out));
+}
+
+static void
+handle(const sb_request *q, sb_response *r)
+{
+	if (strcmp(q->path, "/connect/token") == 0 && strcmp(q->method, "POST") == 0) {
+		token(q, r);
+		return;
+	}
+	if (!authorised(q, r) || !within_limits(r))
+		return;
+	const char *kind = NULL;
+	if (strcmp(q->path, "/api.xro/2.0/Contacts") == 0)
+		kind = "Contacts";
+	else if (strcmp(q->path, "/api.xro/2.0/Invoices") == 0)
+		kind = "Invoices";
+	if (!kind) {
+		sb_json(r, 404, json_pack("{s:s,s:i}", "Title", "Not Found", "Status", 404));
+		return;
+	}
+	if (strcmp(q->method, "GET") == 0) {
+		list(q, r, kind);
+		return;
+	}
+	if (strcmp(q->method, "PUT") != 0 && strcmp(q->method, "POST") != 0) {
+		sb_json(r, 405, json_pack("{s:s,s:i}", "Title", "Method Not Allowed", "Status", 405));
+		return;
+	}
+	/* Idempotency-Key: the same key gets the first answer again, and the
+	 * write happens once. */
+	const char *key = q->header(q->conn, "Idempotency-Key");
+	json_t *seen = key ? json_object_get(idempotent, key) : NULL;
+	if (seen) {
+		r->status = (unsigned)json_integer_value(json_object_get(seen, "status"));
+		r->body = strdup(json_string_value(json_object_get(seen, "body")));
+		r->content_type = "application/json; charset=utf-8";
+		return;
+	}
+	write_batch(q, r, kind, strcmp(q->method, "POST") == 0);
+	if (key && r->body)
+		json_object_set_new(idempotent, key, json_pack("{s:i,s:s}", "status", r->status,
+			"body", r->body));
+}
+
+static json_t *
+dump(void)
+{
+	json_t *c = json_array(), *i = json_array();
+	size_t k;
+	json_t *x;
+	json_array_foreach(contacts, k, x)
+		json_array_append_new(c, public_copy(x));
+	json_array_foreach(invoices, k, x)
+		json_array_append_new(i, public_copy(x));
+	return json_pack("{s:o,s:o,s:s,s:s,s:s}", "Contacts", c, "Invoices", i, "tenant", TENANT,
+		"client_id", CLIENT_ID, "refresh_token", refresh_token);
+}
+
+const sb_service sb_xero = { "xero", "/xero", seed, handle, dump };
