@@ -143,6 +143,13 @@ in_LineItem_sku(mw_ctx *c, mw_val o)
 	return mw_get(c, o, "sku", MW_STR, 1);
 }
 
+/* clarity_ecommerce.LineItem.tax */
+static mw_val
+in_LineItem_tax(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "tax", MW_DEC, 0);
+}
+
 /* clarity_ecommerce.LineItem.taxClass */
 static mw_val
 in_LineItem_taxClass(mw_ctx *c, mw_val o)
@@ -383,7 +390,7 @@ match_Customer(mw_ctx *c, mw_val r)
 /* entity Order (clarity_xero.map:101) */
 /* ================================================================ */
 
-/* clarity_xero.map:136: sum(...) */
+/* clarity_xero.map:139: sum(...) */
 static mw_val
 Order_sum1(mw_ctx *c, mw_val r)
 {
@@ -471,16 +478,18 @@ map_Order(mw_ctx *c, mw_val r)
 			mw_put(c, mw_lookup(c,
 				&tbl_tax_type,
 				mw_coalesce(in_LineItem_taxClass(c, v_li1), MW_S("standard"))), 0);
-			mw_field(c, "Tracking", 120); /* clarity_xero.map:120 */
+			mw_field(c, "TaxAmount", 122); /* clarity_xero.map:122 */
+			mw_put(c, mw_coalesce(in_LineItem_tax(c, v_li1), MW_I(0)), 0);
+			mw_field(c, "Tracking", 123); /* clarity_xero.map:123 */
 			mw_arr_begin(c, "LineItemTracking");
 			{
 				mw_val opt = mw_lookup(c, &tbl_sales_channel, mw_get(c, in_Order_attributes(c, r), "channel", MW_STR, 0));
 
 				if (!mw_is_null(opt)) {
 					mw_obj_begin(c);
-					mw_field(c, "Name", 120); /* clarity_xero.map:120 */
+					mw_field(c, "Name", 123); /* clarity_xero.map:123 */
 					mw_put(c, MW_S("Sales Channel"), 0);
-					mw_field(c, "Option", 120); /* clarity_xero.map:120 */
+					mw_field(c, "Option", 123); /* clarity_xero.map:123 */
 					mw_put(c, opt, 0);
 					mw_obj_end(c);
 				}
@@ -490,9 +499,9 @@ map_Order(mw_ctx *c, mw_val r)
 
 				if (!mw_is_null(opt)) {
 					mw_obj_begin(c);
-					mw_field(c, "Name", 120); /* clarity_xero.map:120 */
+					mw_field(c, "Name", 123); /* clarity_xero.map:123 */
 					mw_put(c, MW_S("Campaign"), 0);
-					mw_field(c, "Option", 120); /* clarity_xero.map:120 */
+					mw_field(c, "Option", 123); /* clarity_xero.map:123 */
 					mw_put(c, opt, 0);
 					mw_obj_end(c);
 				}
@@ -505,32 +514,32 @@ map_Order(mw_ctx *c, mw_val r)
 	}
 	if (mw_truthy(c, mw_gt(c, mw_coalesce(in_Order_discountAmount(c, r), MW_I(0)), MW_I(0)))) {
 		mw_obj_begin(c);
-		mw_field(c, "Description", 122); /* clarity_xero.map:122 */
+		mw_field(c, "Description", 125); /* clarity_xero.map:125 */
 		mw_put(c, mw_valid(c,
 			mw_concat(c,
 				MW_S("Discount "),
 				mw_coalesce(in_Order_couponCode(c, r), MW_S(""))),
 			&rule_LineItem_Description), 0);
-		mw_field(c, "Quantity", 123); /* clarity_xero.map:123 */
+		mw_field(c, "Quantity", 126); /* clarity_xero.map:126 */
 		mw_put(c, MW_I(1), 0);
-		mw_field(c, "UnitAmount", 124); /* clarity_xero.map:124 */
+		mw_field(c, "UnitAmount", 127); /* clarity_xero.map:127 */
 		mw_put(c, mw_sub(c, MW_I(0), in_Order_discountAmount(c, r)), 0);
-		mw_field(c, "AccountCode", 125); /* clarity_xero.map:125 */
+		mw_field(c, "AccountCode", 128); /* clarity_xero.map:128 */
 		mw_put(c, mw_lookup(c,
 			&tbl_revenue_account,
 			mw_get(c, in_Order_attributes(c, r), "channel", MW_STR, 0)), 0);
-		mw_field(c, "TaxType", 126); /* clarity_xero.map:126 */
-		mw_put(c, MW_S("OUTPUT"), 0);
-		mw_field(c, "Tracking", 127); /* clarity_xero.map:127 */
+		mw_field(c, "TaxType", 129); /* clarity_xero.map:129 */
+		mw_put(c, MW_S("NONE"), 0);
+		mw_field(c, "Tracking", 130); /* clarity_xero.map:130 */
 		mw_arr_begin(c, "LineItemTracking");
 		{
 			mw_val opt = mw_lookup(c, &tbl_sales_channel, mw_get(c, in_Order_attributes(c, r), "channel", MW_STR, 0));
 
 			if (!mw_is_null(opt)) {
 				mw_obj_begin(c);
-				mw_field(c, "Name", 127); /* clarity_xero.map:127 */
+				mw_field(c, "Name", 130); /* clarity_xero.map:130 */
 				mw_put(c, MW_S("Sales Channel"), 0);
-				mw_field(c, "Option", 127); /* clarity_xero.map:127 */
+				mw_field(c, "Option", 130); /* clarity_xero.map:130 */
 				mw_put(c, opt, 0);
 				mw_obj_end(c);
 			}
@@ -540,9 +549,9 @@ map_Order(mw_ctx *c, mw_val r)
 
 			if (!mw_is_null(opt)) {
 				mw_obj_begin(c);
-				mw_field(c, "Name", 127); /* clarity_xero.map:127 */
+				mw_field(c, "Name", 130); /* clarity_xero.map:130 */
 				mw_put(c, MW_S("Campaign"), 0);
-				mw_field(c, "Option", 127); /* clarity_xero.map:127 */
+				mw_field(c, "Option", 130); /* clarity_xero.map:130 */
 				mw_put(c, opt, 0);
 				mw_obj_end(c);
 			}
@@ -552,26 +561,26 @@ map_Order(mw_ctx *c, mw_val r)
 	}
 	if (mw_truthy(c, mw_gt(c, mw_coalesce(in_Order_shippingAmount(c, r), MW_I(0)), MW_I(0)))) {
 		mw_obj_begin(c);
-		mw_field(c, "Description", 128); /* clarity_xero.map:128 */
+		mw_field(c, "Description", 131); /* clarity_xero.map:131 */
 		mw_put(c, MW_S("Shipping"), 0);
-		mw_field(c, "Quantity", 129); /* clarity_xero.map:129 */
+		mw_field(c, "Quantity", 132); /* clarity_xero.map:132 */
 		mw_put(c, MW_I(1), 0);
-		mw_field(c, "UnitAmount", 130); /* clarity_xero.map:130 */
+		mw_field(c, "UnitAmount", 133); /* clarity_xero.map:133 */
 		mw_put(c, in_Order_shippingAmount(c, r), 0);
-		mw_field(c, "AccountCode", 131); /* clarity_xero.map:131 */
+		mw_field(c, "AccountCode", 134); /* clarity_xero.map:134 */
 		mw_put(c, MW_S("260"), 0);
-		mw_field(c, "TaxType", 132); /* clarity_xero.map:132 */
-		mw_put(c, MW_S("OUTPUT"), 0);
-		mw_field(c, "Tracking", 133); /* clarity_xero.map:133 */
+		mw_field(c, "TaxType", 135); /* clarity_xero.map:135 */
+		mw_put(c, MW_S("NONE"), 0);
+		mw_field(c, "Tracking", 136); /* clarity_xero.map:136 */
 		mw_arr_begin(c, "LineItemTracking");
 		{
 			mw_val opt = mw_lookup(c, &tbl_sales_channel, mw_get(c, in_Order_attributes(c, r), "channel", MW_STR, 0));
 
 			if (!mw_is_null(opt)) {
 				mw_obj_begin(c);
-				mw_field(c, "Name", 133); /* clarity_xero.map:133 */
+				mw_field(c, "Name", 136); /* clarity_xero.map:136 */
 				mw_put(c, MW_S("Sales Channel"), 0);
-				mw_field(c, "Option", 133); /* clarity_xero.map:133 */
+				mw_field(c, "Option", 136); /* clarity_xero.map:136 */
 				mw_put(c, opt, 0);
 				mw_obj_end(c);
 			}
@@ -581,9 +590,9 @@ map_Order(mw_ctx *c, mw_val r)
 
 			if (!mw_is_null(opt)) {
 				mw_obj_begin(c);
-				mw_field(c, "Name", 133); /* clarity_xero.map:133 */
+				mw_field(c, "Name", 136); /* clarity_xero.map:136 */
 				mw_put(c, MW_S("Campaign"), 0);
-				mw_field(c, "Option", 133); /* clarity_xero.map:133 */
+				mw_field(c, "Option", 136); /* clarity_xero.map:136 */
 				mw_put(c, opt, 0);
 				mw_obj_end(c);
 			}
@@ -594,12 +603,12 @@ map_Order(mw_ctx *c, mw_val r)
 	mw_arr_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_line(c, 135); /* clarity_xero.map:135: check */
+	mw_line(c, 138); /* clarity_xero.map:138: check */
 	if (!mw_truthy(c, mw_gt(c, mw_fn_len(c, in_Order_lineItems(c, r)), MW_I(0)))) {
 		mw_fail(c, "%s", "order has no line items");
 		return -1;
 	}
-	mw_line(c, 136); /* clarity_xero.map:136: check */
+	mw_line(c, 139); /* clarity_xero.map:139: check */
 	if (!mw_truthy(c, mw_within(c,
 		in_Order_totalAmount(c, r),
 		mw_add(c,
@@ -623,31 +632,31 @@ key_Order(mw_ctx *c, mw_val r)
 }
 
 /* ================================================================ */
-/* entity Payment (clarity_xero.map:145) */
+/* entity Payment (clarity_xero.map:148) */
 /* ================================================================ */
 
-/* clarity_xero.map:145: entity Payment: clarity.orders -> xero.Payment */
+/* clarity_xero.map:148: entity Payment: clarity.orders -> xero.Payment */
 static int
 map_Payment(mw_ctx *c, mw_val r)
 {
-	mw_line(c, 146); /* clarity_xero.map:146: when */
+	mw_line(c, 149); /* clarity_xero.map:149: when */
 	if (!mw_truthy(c, (mw_truthy(c,
 		mw_eq(c, in_PaymentInfo_status(c, in_Order_paymentInfo(c, r)), MW_S("captured")))
 		? mw_ne(c, in_Order_status(c, r), MW_S("cancelled"))
 		: MW_B(0))))
 		return mw_failed(c) ? -1 : 1;
-	mw_field(c, "Invoice", 148); /* clarity_xero.map:148 */
+	mw_field(c, "Invoice", 151); /* clarity_xero.map:151 */
 	mw_obj_begin(c);
-	mw_field(c, "InvoiceID", 148); /* clarity_xero.map:148 */
+	mw_field(c, "InvoiceID", 151); /* clarity_xero.map:151 */
 	mw_put(c, mw_ref(c, "Order", in_Order_orderId(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Account", 149); /* clarity_xero.map:149 */
+	mw_field(c, "Account", 152); /* clarity_xero.map:152 */
 	mw_obj_begin(c);
-	mw_field(c, "Code", 149); /* clarity_xero.map:149 */
+	mw_field(c, "Code", 152); /* clarity_xero.map:152 */
 	mw_put(c, mw_lookup(c,
 		&tbl_payment_account,
 		mw_fn_lower(c, in_PaymentInfo_method(c, in_Order_paymentInfo(c, r)))), 0);
@@ -656,15 +665,15 @@ map_Payment(mw_ctx *c, mw_val r)
 	mw_obj_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Date", 150); /* clarity_xero.map:150 */
+	mw_field(c, "Date", 153); /* clarity_xero.map:153 */
 	mw_put(c, mw_fn_date(c, in_Order_orderDate(c, r)), 1);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Amount", 151); /* clarity_xero.map:151 */
+	mw_field(c, "Amount", 154); /* clarity_xero.map:154 */
 	mw_put(c, in_PaymentInfo_amount(c, in_Order_paymentInfo(c, r)), 1);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Reference", 152); /* clarity_xero.map:152 */
+	mw_field(c, "Reference", 155); /* clarity_xero.map:155 */
 	mw_put(c, mw_coalesce(
 		in_PaymentInfo_transactionId(c, in_Order_paymentInfo(c, r)),
 		in_Order_orderId(c, r)), 0);
@@ -716,40 +725,40 @@ static const mw_policy Customer_policies[] = {
 static const char *const Order_deps[] = { "Customer", NULL };
 static const char *const Order_webhooks[] = { "order.created", NULL };
 static const mw_policy Order_policies[] = {
-	{ .line = 139, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 142, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 140, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 143, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 140, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 143, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 140, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 143, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 141, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 142, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 142, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 144, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 145, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 145, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const char *const Payment_deps[] = { "Order", NULL };
 static const char *const Payment_webhooks[] = { "order.paid", NULL };
 static const mw_policy Payment_policies[] = {
-	{ .line = 153, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 156, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 154, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 157, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 154, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 157, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 154, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 157, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 155, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 156, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 156, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 158, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 159, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 159, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 
 /* in dependency order: referenced entities first */
@@ -771,7 +780,7 @@ static const mw_entity entities[] = {
 	},
 	{
 		.name = "Payment", .source = "orders", .target = "Payment",
-		.key_field = "orderId", .line = 145,
+		.key_field = "orderId", .line = 148,
 		.map = map_Payment, .key = key_Payment,
 		.deps = Payment_deps, .webhooks = Payment_webhooks, .poll_ms = 300000,
 		.policies = Payment_policies, .n_policies = 7,

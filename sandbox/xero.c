@@ -9,7 +9,10 @@
  * If-Modified-Since, and the 60-calls-a-minute / 5000-a-day limits with
  * X-MinLimit-Remaining, X-DayLimit-Remaining and 429 + Retry-After.
  *
- * Not yet here (the next step of the sandbox): Payments, Items, Accounts and
+ * Payments go to a bank account against an AUTHORISED invoice, never over
+ * what is due, and mark it PAID when it is settled.
+ *
+ * Not yet here (the next step of the sandbox): Items, Accounts and
  * TaxRates as endpoints (they are seeded as data and validated against),
  * the 5-concurrent-calls limit, and fault injection.
  *
@@ -32,13 +35,15 @@
 #define MAX_BATCH 50
 
 static const char *const accounts[] = { "090", "091", "092", "093", "200", "210", "220", "260" };
+/* the bank accounts among them: the only ones a payment can go to */
+static const char *const bank_accounts[] = { "090", "091", "092", "093" };
 static const char *const tax_types[] = {
 	"OUTPUT", "OUTPUT2", "ZERORATEDOUTPUT", "EXEMPTOUTPUT", "NONE", "INPUT",
 };
 static const char *const channel_options[] = { "Online", "App", "Marketplace", "Retail", "Other" };
 static const char *const campaign_options[] = { "Black Friday", "Newsletter", "Social", "None" };
 
-static json_t *contacts, *invoices, *idempotent, *tokens;
+static json_t *contacts, *invoices, *payments, *idempotent, *tokens;
 static char refresh_token[64];
 static unsigned counter;
 static time_t min_start, day_start;
@@ -49,6 +54,7 @@ seed(unsigned s)
 {
 	contacts = json_array();
 	invoices = json_array();
+	payments = json_array();
 	idempotent = json_object();
 	tokens = json_object();
 	counter = s * 1000;
@@ -248,9 +254,24 @@ resolve_contact(json_t *ref, json_t *errs)
 	return c;
 }
 
+/* The seeded TaxRates, in percent. */
+static double
+tax_rate(const char *type)
+{
+	if (!type)
+		return 8.0;
+	if (!strcmp(type, "OUTPUT"))
+		return 8.0;
+	if (!strcmp(type, "OUTPUT2"))
+		return 5.0;
+	return 0.0;
+}
+
+/* *cents gets the total; sub[0] the lines, sub[1] the tax. */
 static void
 validate_invoice(json_t *inv, json_t *errs, long long *cents)
 {
+	long long sub[2] = { 0, 0 };
 	const char *type = json_string_value(json_object_get(inv, "Type"));
 	if (!type || (strcmp(type, "ACCREC") && strcmp(type, "ACCPAY")))
 		error(errs, "Invoice Type must be specified and be ACCREC or ACCPAY.%s", NULL);
@@ -268,6 +289,7 @@ validate_invoice(json_t *inv, json_t *errs, long long *cents)
 	size_t i;
 	json_t *li;
 	*cents = 0;
+	json_object_set_new(inv, "_tax", json_integer(0));
 	if (!json_array_size(lines))
 		error(errs, "At least one line item is required.%s", NULL);
 	json_array_foreach(lines, i, li) {
@@ -296,8 +318,77 @@ validate_invoice(json_t *inv, json_t *errs, long long *cents)
 		double u = json_number_value(json_object_get(li, "UnitAmount"));
 		if (!json_object_get(li, "Quantity"))
 			q = 1;
-		*cents += llround(q * u * 100);
+		long long line = llround(q * u * 100);
+		/* Exclusive amounts: tax on top, as sent in TaxAmount or computed
+		 * from the seeded rate of the TaxType. */
+		long long tax = json_object_get(li, "TaxAmount")
+			? llround(json_number_value(json_object_get(li, "TaxAmount")) * 100)
+			: llround((double)line * tax_rate(tt) / 100.0);
+		sub[0] += line;
+		sub[1] += tax;
 	}
+	*cents = sub[0] + sub[1];
+	json_object_set_new(inv, "_tax", json_integer(sub[1]));
+}
+
+static long long
+cents_of(json_t *x, const char *field)
+{
+	return llround(json_number_value(json_object_get(x, field)) * 100);
+}
+
+static void
+validate_payment(json_t *p, json_t *errs, long long *cents)
+{
+	json_t *ref = json_object_get(p, "Invoice");
+	json_t *inv = find(invoices, "InvoiceID", json_string_value(json_object_get(ref, "InvoiceID")));
+	if (!inv)
+		inv = find(invoices, "InvoiceNumber",
+			json_string_value(json_object_get(ref, "InvoiceNumber")));
+	*cents = cents_of(p, "Amount");
+	if (!inv) {
+		error(errs, "Invoice could not be found%s", "");
+	} else {
+		const char *st = json_string_value(json_object_get(inv, "Status"));
+		if (!st || strcmp(st, "AUTHORISED") != 0)
+			error(errs, "Invoice not of valid status for payment (%s)", st);
+		long long due = cents_of(inv, "Total") - cents_of(inv, "AmountPaid");
+		if (*cents > due)
+			error(errs, "Payment amount exceeds the amount outstanding on this "
+				"document%s", "");
+	}
+	const char *code = json_string_value(json_object_get(json_object_get(p, "Account"),
+		"Code"));
+	if (!IN(code, bank_accounts))
+		error(errs, "Account type is invalid for making a payment to/from (%s)", code);
+	if (*cents <= 0)
+		error(errs, "Payment amount must be greater than zero%s", "");
+	if (!json_object_get(p, "Date"))
+		error(errs, "Payment date must be specified%s", "");
+}
+
+/* A payment is stored and its invoice's AmountPaid, AmountDue and Status
+ * follow it (PAID once nothing is due). */
+static void
+store_payment(json_t *p, long long cents)
+{
+	char id[64];
+	json_t *ref = json_object_get(p, "Invoice");
+	json_t *inv = find(invoices, "InvoiceID", json_string_value(json_object_get(ref, "InvoiceID")));
+	if (!inv)
+		inv = find(invoices, "InvoiceNumber",
+			json_string_value(json_object_get(ref, "InvoiceNumber")));
+	uuid(id, sizeof id);
+	json_object_set_new(p, "PaymentID", json_string(id));
+	json_object_set_new(p, "Status", json_string("AUTHORISED"));
+	json_object_set_new(p, "_updated", json_integer((json_int_t)time(NULL)));
+	json_array_append(payments, p);
+	long long paid = cents_of(inv, "AmountPaid") + cents;
+	long long due = cents_of(inv, "Total") - paid;
+	json_object_set_new(inv, "AmountPaid", json_real((double)paid / 100));
+	json_object_set_new(inv, "AmountDue", json_real((double)due / 100));
+	if (due == 0)
+		json_object_set_new(inv, "Status", json_string("PAID"));
 }
 
 /* A copy fit to send: the internal _updated stamp removed. */
@@ -335,8 +426,13 @@ store(const char *kind, json_t *item, long long cents)
 		}
 		if (!json_object_get(item, "Status"))
 			json_object_set_new(item, "Status", json_string("DRAFT"));
-		json_object_set_new(item, "SubTotal", json_real((double)cents / 100));
+		long long tax = json_integer_value(json_object_get(item, "_tax"));
+		json_object_del(item, "_tax");
+		json_object_set_new(item, "SubTotal", json_real((double)(cents - tax) / 100));
+		json_object_set_new(item, "TotalTax", json_real((double)tax / 100));
 		json_object_set_new(item, "Total", json_real((double)cents / 100));
+		json_object_set_new(item, "AmountDue", json_real((double)cents / 100));
+		json_object_set_new(item, "AmountPaid", json_real(0));
 	}
 	json_object_set_new(item, "UpdatedDateUTC", json_string(date));
 	json_object_set_new(item, "_updated", json_integer((json_int_t)now));
@@ -364,7 +460,9 @@ write_batch(const sb_request *q, sb_response *r, const char *kind, int update)
 	const char *summ = q->query(q->conn, "summarizeErrors");
 	int per_item = summ && strcmp(summ, "false") == 0;
 	int contacts_kind = strcmp(kind, "Contacts") == 0;
-	const char *idf = contacts_kind ? "ContactID" : "InvoiceID";
+	int payments_kind = strcmp(kind, "Payments") == 0;
+	const char *idf = contacts_kind ? "ContactID" : payments_kind ? "PaymentID" : "InvoiceID";
+	json_t *list_of = contacts_kind ? contacts : payments_kind ? payments : invoices;
 	size_t n = json_array_size(items);
 	/* First validate every item on a copy (an update merged over what is
 	 * stored), then store: a batch that fails without summarizeErrors=false
@@ -374,8 +472,7 @@ write_batch(const sb_request *q, sb_response *r, const char *kind, int update)
 	int any_error = 0;
 	for (size_t i = 0; i < n; i++) {
 		json_t *item = json_array_get(items, i);
-		json_t *existing = find(contacts_kind ? contacts : invoices, idf,
-			json_string_value(json_object_get(item, idf)));
+		json_t *existing = find(list_of, idf, json_string_value(json_object_get(item, idf)));
 		errs[i] = json_array();
 		merged[i] = existing ? json_deep_copy(existing) : json_deep_copy(item);
 		if (existing && !update)
@@ -384,6 +481,8 @@ write_batch(const sb_request *q, sb_response *r, const char *kind, int update)
 			json_object_update(merged[i], item);
 		if (contacts_kind)
 			validate_contact(merged[i], errs[i]);
+		else if (payments_kind)
+			validate_payment(merged[i], errs[i], &cents[i]);
 		else
 			validate_invoice(merged[i], errs[i], &cents[i]);
 		any_error |= json_array_size(errs[i]) > 0;
@@ -397,14 +496,17 @@ write_batch(const sb_request *q, sb_response *r, const char *kind, int update)
 			json_object_set(e, "ValidationErrors", errs[i]);
 			json_array_append_new(out, e);
 		} else if (per_item || !any_error) {
-			json_t *existing = find(contacts_kind ? contacts : invoices, idf,
+			json_t *existing = find(list_of, idf,
 				json_string_value(json_object_get(merged[i], idf)));
 			json_t *target = merged[i];
 			if (existing) {
 				json_object_update(existing, merged[i]);
 				target = existing;
 			}
-			store(kind, target, cents[i]);
+			if (payments_kind)
+				store_payment(target, cents[i]);
+			else
+				store(kind, target, cents[i]);
 			json_t *ok = public_copy(target);
 			json_object_set_new(ok, "StatusAttributeString", json_string("OK"));
 			json_array_append_new(out, ok);
@@ -433,7 +535,8 @@ write_batch(const sb_request *q, sb_response *r, const char *kind, int update)
 static void
 list(const sb_request *q, sb_response *r, const char *kind)
 {
-	json_t *src = strcmp(kind, "Contacts") == 0 ? contacts : invoices;
+	json_t *src = strcmp(kind, "Contacts") == 0 ? contacts
+		: strcmp(kind, "Payments") == 0 ? payments : invoices;
 	const char *p = q->query(q->conn, "page");
 	long page = p ? strtol(p, NULL, 10) : 0;
 	const char *ims = q->header(q->conn, "If-Modified-Since");
@@ -476,6 +579,8 @@ handle(const sb_request *q, sb_response *r)
 		kind = "Contacts";
 	else if (strcmp(q->path, "/api.xro/2.0/Invoices") == 0)
 		kind = "Invoices";
+	else if (strcmp(q->path, "/api.xro/2.0/Payments") == 0)
+		kind = "Payments";
 	if (!kind) {
 		sb_json(r, 404, json_pack("{s:s,s:i}", "Title", "Not Found", "Status", 404));
 		return;
@@ -507,15 +612,17 @@ handle(const sb_request *q, sb_response *r)
 static json_t *
 dump(void)
 {
-	json_t *c = json_array(), *i = json_array();
+	json_t *c = json_array(), *i = json_array(), *p = json_array();
 	size_t k;
 	json_t *x;
 	json_array_foreach(contacts, k, x)
 		json_array_append_new(c, public_copy(x));
 	json_array_foreach(invoices, k, x)
 		json_array_append_new(i, public_copy(x));
-	return json_pack("{s:o,s:o,s:s,s:s,s:s}", "Contacts", c, "Invoices", i, "tenant", TENANT,
-		"client_id", CLIENT_ID, "refresh_token", refresh_token);
+	json_array_foreach(payments, k, x)
+		json_array_append_new(p, public_copy(x));
+	return json_pack("{s:o,s:o,s:o,s:s,s:s,s:s}", "Contacts", c, "Invoices", i, "Payments", p,
+		"tenant", TENANT, "client_id", CLIENT_ID, "refresh_token", refresh_token);
 }
 
 const sb_service sb_xero = { "xero", "/xero", seed, handle, dump };

@@ -39,14 +39,15 @@ else
       LineItems: (
         [.lineItems[] | {ItemCode: .sku, Description: .name, Quantity: .quantity,
           UnitAmount: .unitPrice, AccountCode: $acct,
-          TaxType: tax_type[.taxClass // "standard"], Tracking: tracking($a)}
+          TaxType: tax_type[.taxClass // "standard"], TaxAmount: (.tax // 0),
+          Tracking: tracking($a)}
           | with_entries(select(.value != null))]
         + (if (.discountAmount // 0) > 0 then
             [{Description: ("Discount " + (.couponCode // "")), Quantity: 1,
-              UnitAmount: (0 - .discountAmount), AccountCode: $acct, TaxType: "OUTPUT",
+              UnitAmount: (0 - .discountAmount), AccountCode: $acct, TaxType: "NONE",
               Tracking: tracking($a)}] else [] end)
         + (if (.shippingAmount // 0) > 0 then
             [{Description: "Shipping", Quantity: 1, UnitAmount: .shippingAmount,
-              AccountCode: "260", TaxType: "OUTPUT", Tracking: tracking($a)}] else [] end))
+              AccountCode: "260", TaxType: "NONE", Tracking: tracking($a)}] else [] end))
     }
 end

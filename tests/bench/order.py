@@ -92,17 +92,18 @@ def order(r):
         if tc not in TAX_TYPE:
             raise Dead(f'no Xero tax type for tax class (tax_type["{tc}"])')
         line["TaxType"] = TAX_TYPE[tc]
+        line["TaxAmount"] = li.get("tax") if li.get("tax") is not None else 0
         line["Tracking"] = tracking(attrs)
         lines.append(line)
     discount = r.get("discountAmount")
     if (discount if discount is not None else 0) > 0:
         lines.append({"Description": "Discount " + (r.get("couponCode") or ""), "Quantity": 1,
-                      "UnitAmount": 0 - discount, "AccountCode": account, "TaxType": "OUTPUT",
+                      "UnitAmount": 0 - discount, "AccountCode": account, "TaxType": "NONE",
                       "Tracking": tracking(attrs)})
     shipping = r.get("shippingAmount")
     if (shipping if shipping is not None else 0) > 0:
         lines.append({"Description": "Shipping", "Quantity": 1, "UnitAmount": shipping,
-                      "AccountCode": "260", "TaxType": "OUTPUT", "Tracking": tracking(attrs)})
+                      "AccountCode": "260", "TaxType": "NONE", "Tracking": tracking(attrs)})
     doc["LineItems"] = lines
     if not r.get("lineItems"):
         raise Dead("order has no line items")

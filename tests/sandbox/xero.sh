@@ -87,6 +87,29 @@ s=$(curl -s -o /dev/null -w '%{http_code}' -u "$basic" \
 	-d "grant_type=refresh_token&refresh_token=$rt" "$base/connect/token")
 t old-refresh-refused [ "$s" = 400 ]
 
+# Payments as bin/clarity_xero writes them, with `ref Order(...)` resolved to
+# the sandbox's InvoiceIDs as the sync engine will: each settles its invoice
+# to the cent (the mapping sends the storefront's TaxAmount per line).
+dump="http://127.0.0.1:$(cat "$tmp/port")/_sandbox/dump?service=xero"
+curl -s "$dump" | jq '[.Invoices[] | {key: .Reference, value: .InvoiceID}] | from_entries' \
+	> "$tmp/ids"
+"$BIN/clarity_xero" transform Payment --dead-letter /dev/null < "$tmp/orders" |
+	jq -c --slurpfile ids "$tmp/ids" '.Invoice.InvoiceID = $ids[0][.Invoice.InvoiceID]
+		| select(.Invoice.InvoiceID != null)' > "$tmp/payments"
+np=$(wc -l < "$tmp/payments")
+body=$(jq -cs '{Payments: .}' "$tmp/payments")
+t payments-accepted [ "$np" -gt 5 -a "$(req PUT /api.xro/2.0/Payments "$body")" = 200 -a \
+	"$(jq '[.Payments[] | select(.StatusAttributeString == "OK")] | length' "$tmp/body")" = "$np" ]
+t invoices-paid [ "$(curl -s "$dump" | jq '[.Invoices[] | select(.Status == "PAID")] | length')" \
+	= "$np" ]
+again=$(jq -cs '{Payments: [.[0]]}' "$tmp/payments")
+s=$(req PUT /api.xro/2.0/Payments "$again")
+t overpayment-refused [ "$s" = 400 -a "$(jq '[.Elements[0].ValidationErrors[].Message] |
+	index("Payment amount exceeds the amount outstanding on this document") != null' \
+	"$tmp/body")" = true ]
+badacct=$(jq -cs '{Payments: [.[0] | .Account.Code = "200"]}' "$tmp/payments")
+t payment-needs-bank-account [ "$(req PUT /api.xro/2.0/Payments "$badacct")" = 400 ]
+
 # 60 calls a minute: the limit headers count down, then 429 with Retry-After.
 last=""
 for i in $(seq 1 70); do
