@@ -7,6 +7,13 @@
  *
  * With --port 0 (the default) the kernel picks a free port; it is printed
  * ("sandbox listening on http://127.0.0.1:PORT") and written to FILE.
+ *
+ * Faults on request, for the reliability tests: POST /_sandbox/faults with
+ * {"service": NAME, "fail_5xx": N, "rate_429": N, "drop": N,
+ *  "lose_response": N, "latency_ms": MS}: the next N requests to NAME answer
+ * 503, answer 429 with Retry-After: 1, lose their connection before being
+ * handled, or are handled (the write commits) and then lose their
+ * connection; every request waits latency_ms first.  GET shows them.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -33,6 +40,14 @@ typedef struct {
 } Upload;
 
 static volatile sig_atomic_t stop;
+
+/* Pending faults per service, in the order they apply. */
+typedef struct {
+	int fail_5xx, rate_429, drop, lose_response;
+	long latency_ms;
+} Faults;
+
+static Faults faults[sizeof services / sizeof *services];
 
 static void
 on_signal(int sig)
@@ -121,6 +136,32 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 		sb_json(&r, 413, json_pack("{s:s}", "Message", "request body too large"));
 		return respond(conn, &r);
 	}
+	if (strcmp(url, "/_sandbox/faults") == 0) {
+		json_error_t je;
+		json_t *j = strcmp(method, "POST") == 0 ? json_loadb(u->data ? u->data : "", u->len,
+			0, &je) : NULL;
+		const char *name = j ? json_string_value(json_object_get(j, "service")) : NULL;
+		for (size_t i = 0; name && i < NSERVICES; i++) {
+			if (strcmp(name, services[i]->name) != 0)
+				continue;
+			Faults *f = &faults[i];
+			f->fail_5xx = (int)json_integer_value(json_object_get(j, "fail_5xx"));
+			f->rate_429 = (int)json_integer_value(json_object_get(j, "rate_429"));
+			f->drop = (int)json_integer_value(json_object_get(j, "drop"));
+			f->lose_response = (int)json_integer_value(json_object_get(j,
+				"lose_response"));
+			f->latency_ms = (long)json_integer_value(json_object_get(j, "latency_ms"));
+		}
+		json_decref(j);
+		json_t *all = json_object();
+		for (size_t i = 0; i < NSERVICES; i++)
+			json_object_set_new(all, services[i]->name, json_pack("{s:i,s:i,s:i,s:i,s:I}",
+				"fail_5xx", faults[i].fail_5xx, "rate_429", faults[i].rate_429, "drop",
+				faults[i].drop, "lose_response", faults[i].lose_response, "latency_ms",
+				(json_int_t)faults[i].latency_ms));
+		sb_json(&r, 200, all);
+		return respond(conn, &r);
+	}
 	if (strcmp(url, "/_sandbox/dump") == 0) {
 		const char *name = get_query(conn, "service");
 		for (size_t i = 0; i < NSERVICES; i++)
@@ -134,10 +175,37 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 	for (size_t i = 0; i < NSERVICES; i++) {
 		size_t n = strlen(services[i]->prefix);
 		if (strncmp(url, services[i]->prefix, n) == 0 && (url[n] == '/' || !url[n])) {
+			Faults *f = &faults[i];
+			if (f->latency_ms > 0) {
+				struct timespec ts = { f->latency_ms / 1000,
+					(f->latency_ms % 1000) * 1000000L };
+				nanosleep(&ts, NULL);
+			}
+			if (f->drop > 0) { /* the connection goes before any answer */
+				f->drop--;
+				return MHD_NO;
+			}
+			if (f->fail_5xx > 0) {
+				f->fail_5xx--;
+				sb_json(&r, 503, json_pack("{s:s}", "Message", "Service Unavailable"));
+				return respond(conn, &r);
+			}
+			if (f->rate_429 > 0) {
+				f->rate_429--;
+				sb_json(&r, 429, json_pack("{s:s}", "Message", "Too Many Requests"));
+				sb_header(&r, "Retry-After", "1");
+				return respond(conn, &r);
+			}
 			sb_request q = { method, url + n, u->data ? u->data : "", u->len,
 				get_header, get_query, conn };
 			r.status = 500;
 			services[i]->handle(&q, &r);
+			if (f->lose_response > 0 && strcmp(method, "GET") != 0) {
+				/* committed, and the answer never arrives */
+				f->lose_response--;
+				free(r.body);
+				return MHD_NO;
+			}
 			return respond(conn, &r);
 		}
 	}

@@ -1,0 +1,61 @@
+#!/bin/sh
+# Faults on request: 503 bursts, 429 with Retry-After, a dropped connection,
+# latency, and a write that commits but loses its answer, after which a
+# retry with the same Idempotency-Key gets the original answer and writes
+# nothing twice.
+cd "$(dirname "$0")/../.." || exit 2
+BIN=${BIN:-bin}
+tmp=$(mktemp -d)
+"$BIN/sandbox" --port-file "$tmp/port" > "$tmp/log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
+for i in 1 2 3 4 5 6 7 8 9 10; do [ -s "$tmp/port" ] && break; sleep 0.2; done
+root="http://127.0.0.1:$(cat "$tmp/port")"
+base="$root/xero"
+pass=0 fail=0
+t() {
+	name=$1; shift
+	if "$@"; then echo "[PASS] sandbox/faults/$name"; pass=$((pass + 1))
+	else echo "[FAIL] sandbox/faults/$name"; fail=$((fail + 1)); fi
+}
+fault() { curl -s -o /dev/null -X POST --data-binary "$1" "$root/_sandbox/faults"; }
+tok=$(curl -s -u sandbox-client:sandbox-secret -d grant_type=client_credentials \
+	"$base/connect/token" | jq -r .access_token)
+H1="Authorization: Bearer $tok"
+H2="xero-tenant-id: 00000000-0000-4000-8000-00000000000a"
+get() { curl -s -o /dev/null -w '%{http_code}' -H "$H1" -H "$H2" "$base/api.xro/2.0/Contacts"; }
+
+fault '{"service":"xero","fail_5xx":2}'
+t burst-503 [ "$(get) $(get) $(get)" = "503 503 200" ]
+
+fault '{"service":"xero","rate_429":1}'
+s=$(curl -s -D "$tmp/h" -o /dev/null -w '%{http_code}' -H "$H1" -H "$H2" "$base/api.xro/2.0/Contacts")
+t injected-429 [ "$s" = 429 ] && grep -qi '^Retry-After: 1' "$tmp/h"
+t after-429 [ "$(get)" = 200 ]
+
+fault '{"service":"xero","drop":1}'
+t dropped-connection [ "$(get)" = 000 ]
+t after-drop [ "$(get)" = 200 ]
+
+fault '{"service":"xero","latency_ms":300}'
+secs=$(curl -s -o /dev/null -w '%{time_total}' -H "$H1" -H "$H2" "$base/api.xro/2.0/Contacts")
+t latency [ "$(awk -v s="$secs" 'BEGIN { print (s >= 0.3) }')" = 1 ]
+fault '{"service":"xero"}'
+
+# The write commits, the answer is lost; the retry with the same key is
+# answered from the first write and stores nothing twice.
+body='{"Contacts":[{"Name":"Ana López","ContactNumber":"C-1"}]}'
+fault '{"service":"xero","lose_response":1}'
+put() {
+	curl -s -o "$tmp/body" -w '%{http_code}' -X PUT -H "$H1" -H "$H2" \
+		-H 'Idempotency-Key: order-C-1-v1' --data-binary "$body" "$base/api.xro/2.0/Contacts"
+}
+t write-answer-lost [ "$(put)" = 000 ]
+n=$(curl -s "$root/_sandbox/dump?service=xero" | jq '.Contacts | length')
+t write-committed [ "$n" = 1 ]
+t retry-same-key [ "$(put)" = 200 -a "$(jq -r '.Contacts[0].Name' "$tmp/body")" = "Ana López" ]
+n=$(curl -s "$root/_sandbox/dump?service=xero" | jq '.Contacts | length')
+t not-duplicated [ "$n" = 1 ]
+
+echo "faults: $pass passed, $fail failed"
+[ $fail -eq 0 ]
