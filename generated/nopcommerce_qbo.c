@@ -483,40 +483,53 @@ map_Customer(mw_ctx *c, mw_val r)
 	mw_line(c, 80); /* nopcommerce_qbo.map:80: when */
 	if (!mw_truthy(c, mw_not(c, mw_coalesce(in_Customer_Deleted(c, r), MW_B(0)))))
 		return mw_failed(c) ? -1 : 1;
-	mw_field(c, "DisplayName", 85); /* nopcommerce_qbo.map:85 */
+	mw_field(c, "DisplayName", 87); /* nopcommerce_qbo.map:87 */
 	mw_put(c, mw_valid(c,
-		(mw_truthy(c,
-			mw_ne(c,
-				mw_fn_trim(c,
-					mw_concat(c,
-						mw_concat(c, in_Customer_FirstName(c, r), MW_S(" ")),
-						in_Customer_LastName(c, r))),
-				MW_S("")))
-			? mw_fn_trim(c,
+		mw_concat(c,
+			mw_concat(c,
 				mw_concat(c,
-					mw_concat(c, in_Customer_FirstName(c, r), MW_S(" ")),
-					in_Customer_LastName(c, r)))
-			: mw_coalesce(in_Customer_Username(c, r), in_Customer_Email(c, r))),
+					(mw_truthy(c,
+						mw_ne(c,
+							mw_fn_trim(c,
+								mw_concat(c,
+									mw_concat(c,
+										in_Customer_FirstName(c,
+											r),
+										MW_S(" ")),
+									in_Customer_LastName(c, r))),
+							MW_S("")))
+						? mw_fn_trim(c,
+							mw_concat(c,
+								mw_concat(c,
+									in_Customer_FirstName(c, r),
+									MW_S(" ")),
+								in_Customer_LastName(c, r)))
+						: mw_coalesce(
+							in_Customer_Username(c, r),
+							in_Customer_Email(c, r))),
+					MW_S(" (")),
+				in_Customer_Id(c, r)),
+			MW_S(")")),
 		&rule_Customer_DisplayName), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "GivenName", 87); /* nopcommerce_qbo.map:87 */
+	mw_field(c, "GivenName", 89); /* nopcommerce_qbo.map:89 */
 	mw_put(c, mw_valid(c, in_Customer_FirstName(c, r), &rule_Customer_GivenName), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "FamilyName", 88); /* nopcommerce_qbo.map:88 */
+	mw_field(c, "FamilyName", 90); /* nopcommerce_qbo.map:90 */
 	mw_put(c, mw_valid(c, in_Customer_LastName(c, r), &rule_Customer_FamilyName), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "CompanyName", 89); /* nopcommerce_qbo.map:89 */
+	mw_field(c, "CompanyName", 91); /* nopcommerce_qbo.map:91 */
 	mw_put(c, mw_valid(c, in_Customer_Company(c, r), &rule_Customer_CompanyName), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_line(c, 90);
+	mw_line(c, 92);
 	if (mw_truthy(c, mw_ne(c, in_Customer_Email(c, r), MW_NULLV))) {
-		mw_field(c, "PrimaryEmailAddr", 90); /* nopcommerce_qbo.map:90 */
+		mw_field(c, "PrimaryEmailAddr", 92); /* nopcommerce_qbo.map:92 */
 		mw_obj_begin(c);
-		mw_field(c, "Address", 90); /* nopcommerce_qbo.map:90 */
+		mw_field(c, "Address", 92); /* nopcommerce_qbo.map:92 */
 		mw_put(c, mw_valid(c,
 			mw_fn_lower(c, mw_fn_trim(c, in_Customer_Email(c, r))),
 			&rule_EmailAddress_Address), 0);
@@ -524,37 +537,37 @@ map_Customer(mw_ctx *c, mw_val r)
 	}
 	if (mw_failed(c))
 		return -1;
-	mw_line(c, 91);
+	mw_line(c, 93);
 	if (mw_truthy(c, mw_ne(c, in_Customer_Phone(c, r), MW_NULLV))) {
-		mw_field(c, "PrimaryPhone", 91); /* nopcommerce_qbo.map:91 */
+		mw_field(c, "PrimaryPhone", 93); /* nopcommerce_qbo.map:93 */
 		mw_obj_begin(c);
-		mw_field(c, "FreeFormNumber", 91); /* nopcommerce_qbo.map:91 */
+		mw_field(c, "FreeFormNumber", 93); /* nopcommerce_qbo.map:93 */
 		mw_put(c, mw_valid(c, in_Customer_Phone(c, r), &rule_TelephoneNumber_FreeFormNumber), 0);
 		mw_obj_end(c);
 	}
 	if (mw_failed(c))
 		return -1;
-	mw_line(c, 92);
+	mw_line(c, 94);
 	if (mw_truthy(c, mw_ne(c, in_Customer_BillingAddress(c, r), MW_NULLV))) {
-		mw_field(c, "BillAddr", 92); /* nopcommerce_qbo.map:92 */
+		mw_field(c, "BillAddr", 94); /* nopcommerce_qbo.map:94 */
 		mw_obj_begin(c);
-		mw_field(c, "Line1", 93); /* nopcommerce_qbo.map:93 */
+		mw_field(c, "Line1", 95); /* nopcommerce_qbo.map:95 */
 		mw_put(c, mw_valid(c,
 			in_Address_Address1(c, in_Customer_BillingAddress(c, r)),
 			&rule_PhysicalAddress_Line1), 0);
-		mw_field(c, "Line2", 94); /* nopcommerce_qbo.map:94 */
+		mw_field(c, "Line2", 96); /* nopcommerce_qbo.map:96 */
 		mw_put(c, mw_valid(c,
 			in_Address_Address2(c, in_Customer_BillingAddress(c, r)),
 			&rule_PhysicalAddress_Line2), 0);
-		mw_field(c, "City", 95); /* nopcommerce_qbo.map:95 */
+		mw_field(c, "City", 97); /* nopcommerce_qbo.map:97 */
 		mw_put(c, mw_valid(c,
 			in_Address_City(c, in_Customer_BillingAddress(c, r)),
 			&rule_PhysicalAddress_City), 0);
-		mw_field(c, "PostalCode", 96); /* nopcommerce_qbo.map:96 */
+		mw_field(c, "PostalCode", 98); /* nopcommerce_qbo.map:98 */
 		mw_put(c, mw_valid(c,
 			in_Address_ZipPostalCode(c, in_Customer_BillingAddress(c, r)),
 			&rule_PhysicalAddress_PostalCode), 0);
-		mw_field(c, "Country", 97); /* nopcommerce_qbo.map:97 */
+		mw_field(c, "Country", 99); /* nopcommerce_qbo.map:99 */
 		mw_put(c, mw_lookup(c,
 			&tbl_country,
 			in_Address_CountryId(c, in_Customer_BillingAddress(c, r))), 0);
@@ -562,13 +575,13 @@ map_Customer(mw_ctx *c, mw_val r)
 	}
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Notes", 99); /* nopcommerce_qbo.map:99 */
+	mw_field(c, "Notes", 101); /* nopcommerce_qbo.map:101 */
 	mw_put(c, mw_valid(c,
 		mw_concat(c, MW_S("NopCommerce customer "), in_Customer_Id(c, r)),
 		&rule_Customer_Notes), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_line(c, 100); /* nopcommerce_qbo.map:100: check */
+	mw_line(c, 102); /* nopcommerce_qbo.map:102: check */
 	if (!mw_truthy(c, mw_ne(c,
 		mw_fn_trim(c,
 			mw_concat(c,
@@ -591,18 +604,18 @@ key_Customer(mw_ctx *c, mw_val r)
 	return in_Customer_Id(c, r);
 }
 
-/* nopcommerce_qbo.map:83: match */
+/* nopcommerce_qbo.map:85: match */
 static mw_val
 match_Customer(mw_ctx *c, mw_val r)
 {
-	return (mw_truthy(c, mw_ne(c, mw_fn_trim(c, mw_concat(c, mw_concat(c, in_Customer_FirstName(c, r), MW_S(" ")), in_Customer_LastName(c, r))), MW_S(""))) ? mw_fn_trim(c, mw_concat(c, mw_concat(c, in_Customer_FirstName(c, r), MW_S(" ")), in_Customer_LastName(c, r))) : mw_coalesce(in_Customer_Username(c, r), in_Customer_Email(c, r)));
+	return mw_concat(c, mw_concat(c, mw_concat(c, (mw_truthy(c, mw_ne(c, mw_fn_trim(c, mw_concat(c, mw_concat(c, in_Customer_FirstName(c, r), MW_S(" ")), in_Customer_LastName(c, r))), MW_S(""))) ? mw_fn_trim(c, mw_concat(c, mw_concat(c, in_Customer_FirstName(c, r), MW_S(" ")), in_Customer_LastName(c, r))) : mw_coalesce(in_Customer_Username(c, r), in_Customer_Email(c, r))), MW_S(" (")), in_Customer_Id(c, r)), MW_S(")"));
 }
 
 /* ================================================================ */
-/* entity Order (nopcommerce_qbo.map:108) */
+/* entity Order (nopcommerce_qbo.map:110) */
 /* ================================================================ */
 
-/* nopcommerce_qbo.map:144: sum(...) */
+/* nopcommerce_qbo.map:146: sum(...) */
 static mw_val
 Order_sum1(mw_ctx *c, mw_val r)
 {
@@ -615,33 +628,33 @@ Order_sum1(mw_ctx *c, mw_val r)
 	return acc;
 }
 
-/* nopcommerce_qbo.map:108: entity Order: nop.orders -> qbo.SalesReceipt */
+/* nopcommerce_qbo.map:110: entity Order: nop.orders -> qbo.SalesReceipt */
 static int
 map_Order(mw_ctx *c, mw_val r)
 {
-	mw_line(c, 109); /* nopcommerce_qbo.map:109: when */
+	mw_line(c, 111); /* nopcommerce_qbo.map:111: when */
 	if (!mw_truthy(c, (mw_truthy(c, mw_ne(c, in_Order_OrderStatusId(c, r), MW_I(40)))
 		? mw_eq(c, in_Order_PaymentStatusId(c, r), MW_I(30))
 		: MW_B(0))))
 		return mw_failed(c) ? -1 : 1;
-	mw_field(c, "CustomerRef", 111); /* nopcommerce_qbo.map:111 */
+	mw_field(c, "CustomerRef", 113); /* nopcommerce_qbo.map:113 */
 	mw_obj_begin(c);
-	mw_field(c, "value", 111); /* nopcommerce_qbo.map:111 */
+	mw_field(c, "value", 113); /* nopcommerce_qbo.map:113 */
 	mw_put(c, mw_ref(c, "Customer", in_Order_CustomerId(c, r)), 1);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "TxnDate", 112); /* nopcommerce_qbo.map:112 */
+	mw_field(c, "TxnDate", 114); /* nopcommerce_qbo.map:114 */
 	mw_put(c, mw_fn_date(c, in_Order_CreatedOnUtc(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "DocNumber", 113); /* nopcommerce_qbo.map:113 */
+	mw_field(c, "DocNumber", 115); /* nopcommerce_qbo.map:115 */
 	mw_put(c, mw_valid(c, in_Order_CustomOrderNumber(c, r), &rule_SalesReceipt_DocNumber), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "PrivateNote", 114); /* nopcommerce_qbo.map:114 */
+	mw_field(c, "PrivateNote", 116); /* nopcommerce_qbo.map:116 */
 	mw_put(c, mw_valid(c,
 		mw_concat(c,
 			mw_concat(c,
@@ -665,44 +678,44 @@ map_Order(mw_ctx *c, mw_val r)
 		&rule_SalesReceipt_PrivateNote), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "CurrencyRef", 116); /* nopcommerce_qbo.map:116 */
+	mw_field(c, "CurrencyRef", 118); /* nopcommerce_qbo.map:118 */
 	mw_obj_begin(c);
-	mw_field(c, "value", 116); /* nopcommerce_qbo.map:116 */
+	mw_field(c, "value", 118); /* nopcommerce_qbo.map:118 */
 	mw_put(c, mw_fn_upper(c, in_Order_CustomerCurrencyCode(c, r)), 1);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "PaymentMethodRef", 117); /* nopcommerce_qbo.map:117 */
+	mw_field(c, "PaymentMethodRef", 119); /* nopcommerce_qbo.map:119 */
 	mw_obj_begin(c);
-	mw_field(c, "value", 117); /* nopcommerce_qbo.map:117 */
+	mw_field(c, "value", 119); /* nopcommerce_qbo.map:119 */
 	mw_put(c, mw_lookup(c, &tbl_payment_method, in_Order_PaymentMethodSystemName(c, r)), 1);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "PaymentRefNum", 118); /* nopcommerce_qbo.map:118 */
+	mw_field(c, "PaymentRefNum", 120); /* nopcommerce_qbo.map:120 */
 	mw_put(c, mw_valid(c,
 		mw_fn_substr(c, in_Order_CaptureTransactionId(c, r), MW_I(0), MW_I(21)),
 		&rule_SalesReceipt_PaymentRefNum), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "DepositToAccountRef", 119); /* nopcommerce_qbo.map:119 */
+	mw_field(c, "DepositToAccountRef", 121); /* nopcommerce_qbo.map:121 */
 	mw_obj_begin(c);
-	mw_field(c, "value", 119); /* nopcommerce_qbo.map:119 */
+	mw_field(c, "value", 121); /* nopcommerce_qbo.map:121 */
 	mw_put(c, mw_lookup(c, &tbl_deposit_account, in_Order_PaymentMethodSystemName(c, r)), 1);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "GlobalTaxCalculation", 120); /* nopcommerce_qbo.map:120 */
+	mw_field(c, "GlobalTaxCalculation", 122); /* nopcommerce_qbo.map:122 */
 	mw_put(c, MW_S("TaxExcluded"), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Line", 121); /* nopcommerce_qbo.map:121 */
+	mw_field(c, "Line", 123); /* nopcommerce_qbo.map:123 */
 	mw_arr_begin(c, "Line");
 	{
 		mw_iter it_v_li1;
@@ -711,28 +724,28 @@ map_Order(mw_ctx *c, mw_val r)
 		mw_iter_init(c, &it_v_li1, in_Order_OrderItems(c, r));
 		while (mw_iter_next(c, &it_v_li1, &v_li1)) {
 			mw_obj_begin(c);
-			mw_field(c, "Description", 123); /* nopcommerce_qbo.map:123 */
+			mw_field(c, "Description", 125); /* nopcommerce_qbo.map:125 */
 			mw_put(c, mw_valid(c,
 				in_OrderItem_ProductName(c, v_li1),
 				&rule_Line_Description), 0);
-			mw_field(c, "Amount", 124); /* nopcommerce_qbo.map:124 */
+			mw_field(c, "Amount", 126); /* nopcommerce_qbo.map:126 */
 			mw_put(c, mw_fn_round(c,
 				mw_mul(c,
 					in_OrderItem_Quantity(c, v_li1),
 					in_OrderItem_UnitPriceExclTax(c, v_li1)),
 				MW_I(2)), 1);
-			mw_field(c, "DetailType", 125); /* nopcommerce_qbo.map:125 */
+			mw_field(c, "DetailType", 127); /* nopcommerce_qbo.map:127 */
 			mw_put(c, MW_S("SalesItemLineDetail"), 1);
-			mw_field(c, "SalesItemLineDetail", 126); /* nopcommerce_qbo.map:126 */
+			mw_field(c, "SalesItemLineDetail", 128); /* nopcommerce_qbo.map:128 */
 			mw_obj_begin(c);
-			mw_field(c, "ItemRef", 127); /* nopcommerce_qbo.map:127 */
+			mw_field(c, "ItemRef", 129); /* nopcommerce_qbo.map:129 */
 			mw_obj_begin(c);
-			mw_field(c, "value", 127); /* nopcommerce_qbo.map:127 */
+			mw_field(c, "value", 129); /* nopcommerce_qbo.map:129 */
 			mw_put(c, mw_ref(c, "Product", in_OrderItem_ProductId(c, v_li1)), 1);
 			mw_obj_end(c);
-			mw_field(c, "Qty", 128); /* nopcommerce_qbo.map:128 */
+			mw_field(c, "Qty", 130); /* nopcommerce_qbo.map:130 */
 			mw_put(c, in_OrderItem_Quantity(c, v_li1), 0);
-			mw_field(c, "UnitPrice", 129); /* nopcommerce_qbo.map:129 */
+			mw_field(c, "UnitPrice", 131); /* nopcommerce_qbo.map:131 */
 			mw_put(c, in_OrderItem_UnitPriceExclTax(c, v_li1), 0);
 			mw_obj_end(c);
 			mw_obj_end(c);
@@ -742,17 +755,17 @@ map_Order(mw_ctx *c, mw_val r)
 	}
 	if (mw_truthy(c, mw_gt(c, mw_coalesce(in_Order_OrderShippingExclTax(c, r), MW_I(0)), MW_I(0)))) {
 		mw_obj_begin(c);
-		mw_field(c, "Description", 132); /* nopcommerce_qbo.map:132 */
+		mw_field(c, "Description", 134); /* nopcommerce_qbo.map:134 */
 		mw_put(c, MW_S("Shipping"), 0);
-		mw_field(c, "Amount", 133); /* nopcommerce_qbo.map:133 */
+		mw_field(c, "Amount", 135); /* nopcommerce_qbo.map:135 */
 		mw_put(c, in_Order_OrderShippingExclTax(c, r), 1);
-		mw_field(c, "DetailType", 134); /* nopcommerce_qbo.map:134 */
+		mw_field(c, "DetailType", 136); /* nopcommerce_qbo.map:136 */
 		mw_put(c, MW_S("SalesItemLineDetail"), 1);
-		mw_field(c, "SalesItemLineDetail", 136); /* nopcommerce_qbo.map:136 */
+		mw_field(c, "SalesItemLineDetail", 138); /* nopcommerce_qbo.map:138 */
 		mw_obj_begin(c);
-		mw_field(c, "ItemRef", 136); /* nopcommerce_qbo.map:136 */
+		mw_field(c, "ItemRef", 138); /* nopcommerce_qbo.map:138 */
 		mw_obj_begin(c);
-		mw_field(c, "value", 136); /* nopcommerce_qbo.map:136 */
+		mw_field(c, "value", 138); /* nopcommerce_qbo.map:138 */
 		mw_put(c, MW_S("SHIPPING_ITEM_ID"), 1);
 		mw_obj_end(c);
 		mw_obj_end(c);
@@ -760,13 +773,13 @@ map_Order(mw_ctx *c, mw_val r)
 	}
 	if (mw_truthy(c, mw_gt(c, mw_coalesce(in_Order_OrderDiscount(c, r), MW_I(0)), MW_I(0)))) {
 		mw_obj_begin(c);
-		mw_field(c, "Amount", 138); /* nopcommerce_qbo.map:138 */
+		mw_field(c, "Amount", 140); /* nopcommerce_qbo.map:140 */
 		mw_put(c, in_Order_OrderDiscount(c, r), 1);
-		mw_field(c, "DetailType", 139); /* nopcommerce_qbo.map:139 */
+		mw_field(c, "DetailType", 141); /* nopcommerce_qbo.map:141 */
 		mw_put(c, MW_S("DiscountLineDetail"), 1);
-		mw_field(c, "DiscountLineDetail", 140); /* nopcommerce_qbo.map:140 */
+		mw_field(c, "DiscountLineDetail", 142); /* nopcommerce_qbo.map:142 */
 		mw_obj_begin(c);
-		mw_field(c, "PercentBased", 140); /* nopcommerce_qbo.map:140 */
+		mw_field(c, "PercentBased", 142); /* nopcommerce_qbo.map:142 */
 		mw_put(c, MW_B(0), 0);
 		mw_obj_end(c);
 		mw_obj_end(c);
@@ -774,22 +787,22 @@ map_Order(mw_ctx *c, mw_val r)
 	mw_arr_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_line(c, 142);
+	mw_line(c, 144);
 	if (mw_truthy(c, mw_ne(c, in_Order_OrderTax(c, r), MW_NULLV))) {
-		mw_field(c, "TxnTaxDetail", 142); /* nopcommerce_qbo.map:142 */
+		mw_field(c, "TxnTaxDetail", 144); /* nopcommerce_qbo.map:144 */
 		mw_obj_begin(c);
-		mw_field(c, "TotalTax", 142); /* nopcommerce_qbo.map:142 */
+		mw_field(c, "TotalTax", 144); /* nopcommerce_qbo.map:144 */
 		mw_put(c, in_Order_OrderTax(c, r), 0);
 		mw_obj_end(c);
 	}
 	if (mw_failed(c))
 		return -1;
-	mw_line(c, 143); /* nopcommerce_qbo.map:143: check */
+	mw_line(c, 145); /* nopcommerce_qbo.map:145: check */
 	if (!mw_truthy(c, mw_gt(c, mw_fn_len(c, in_Order_OrderItems(c, r)), MW_I(0)))) {
 		mw_fail(c, "%s", "order has no items");
 		return -1;
 	}
-	mw_line(c, 144); /* nopcommerce_qbo.map:144: check */
+	mw_line(c, 146); /* nopcommerce_qbo.map:146: check */
 	if (!mw_truthy(c, mw_within(c,
 		in_Order_OrderTotal(c, r),
 		mw_add(c,
@@ -813,36 +826,36 @@ key_Order(mw_ctx *c, mw_val r)
 }
 
 /* ================================================================ */
-/* entity OrderInvoice (nopcommerce_qbo.map:154) */
+/* entity OrderInvoice (nopcommerce_qbo.map:156) */
 /* ================================================================ */
 
-/* nopcommerce_qbo.map:154: entity OrderInvoice: nop.orders -> qbo.Invoice */
+/* nopcommerce_qbo.map:156: entity OrderInvoice: nop.orders -> qbo.Invoice */
 static int
 map_OrderInvoice(mw_ctx *c, mw_val r)
 {
-	mw_line(c, 155); /* nopcommerce_qbo.map:155: when */
+	mw_line(c, 157); /* nopcommerce_qbo.map:157: when */
 	if (!mw_truthy(c, (mw_truthy(c, mw_ne(c, in_Order_OrderStatusId(c, r), MW_I(40)))
 		? mw_ne(c, in_Order_PaymentStatusId(c, r), MW_I(30))
 		: MW_B(0))))
 		return mw_failed(c) ? -1 : 1;
-	mw_field(c, "CustomerRef", 157); /* nopcommerce_qbo.map:157 */
+	mw_field(c, "CustomerRef", 159); /* nopcommerce_qbo.map:159 */
 	mw_obj_begin(c);
-	mw_field(c, "value", 157); /* nopcommerce_qbo.map:157 */
+	mw_field(c, "value", 159); /* nopcommerce_qbo.map:159 */
 	mw_put(c, mw_ref(c, "Customer", in_Order_CustomerId(c, r)), 1);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "TxnDate", 158); /* nopcommerce_qbo.map:158 */
+	mw_field(c, "TxnDate", 160); /* nopcommerce_qbo.map:160 */
 	mw_put(c, mw_fn_date(c, in_Order_CreatedOnUtc(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "DocNumber", 159); /* nopcommerce_qbo.map:159 */
+	mw_field(c, "DocNumber", 161); /* nopcommerce_qbo.map:161 */
 	mw_put(c, mw_valid(c, in_Order_CustomOrderNumber(c, r), &rule_Invoice_DocNumber), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "PrivateNote", 160); /* nopcommerce_qbo.map:160 */
+	mw_field(c, "PrivateNote", 162); /* nopcommerce_qbo.map:162 */
 	mw_put(c, mw_valid(c,
 		mw_concat(c,
 			mw_concat(c,
@@ -866,20 +879,20 @@ map_OrderInvoice(mw_ctx *c, mw_val r)
 		&rule_Invoice_PrivateNote), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "CurrencyRef", 162); /* nopcommerce_qbo.map:162 */
+	mw_field(c, "CurrencyRef", 164); /* nopcommerce_qbo.map:164 */
 	mw_obj_begin(c);
-	mw_field(c, "value", 162); /* nopcommerce_qbo.map:162 */
+	mw_field(c, "value", 164); /* nopcommerce_qbo.map:164 */
 	mw_put(c, mw_fn_upper(c, in_Order_CustomerCurrencyCode(c, r)), 1);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "GlobalTaxCalculation", 163); /* nopcommerce_qbo.map:163 */
+	mw_field(c, "GlobalTaxCalculation", 165); /* nopcommerce_qbo.map:165 */
 	mw_put(c, MW_S("TaxExcluded"), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Line", 164); /* nopcommerce_qbo.map:164 */
+	mw_field(c, "Line", 166); /* nopcommerce_qbo.map:166 */
 	mw_arr_begin(c, "Line");
 	{
 		mw_iter it_v_li1;
@@ -888,28 +901,28 @@ map_OrderInvoice(mw_ctx *c, mw_val r)
 		mw_iter_init(c, &it_v_li1, in_Order_OrderItems(c, r));
 		while (mw_iter_next(c, &it_v_li1, &v_li1)) {
 			mw_obj_begin(c);
-			mw_field(c, "Description", 166); /* nopcommerce_qbo.map:166 */
+			mw_field(c, "Description", 168); /* nopcommerce_qbo.map:168 */
 			mw_put(c, mw_valid(c,
 				in_OrderItem_ProductName(c, v_li1),
 				&rule_Line_Description), 0);
-			mw_field(c, "Amount", 167); /* nopcommerce_qbo.map:167 */
+			mw_field(c, "Amount", 169); /* nopcommerce_qbo.map:169 */
 			mw_put(c, mw_fn_round(c,
 				mw_mul(c,
 					in_OrderItem_Quantity(c, v_li1),
 					in_OrderItem_UnitPriceExclTax(c, v_li1)),
 				MW_I(2)), 1);
-			mw_field(c, "DetailType", 168); /* nopcommerce_qbo.map:168 */
+			mw_field(c, "DetailType", 170); /* nopcommerce_qbo.map:170 */
 			mw_put(c, MW_S("SalesItemLineDetail"), 1);
-			mw_field(c, "SalesItemLineDetail", 169); /* nopcommerce_qbo.map:169 */
+			mw_field(c, "SalesItemLineDetail", 171); /* nopcommerce_qbo.map:171 */
 			mw_obj_begin(c);
-			mw_field(c, "ItemRef", 170); /* nopcommerce_qbo.map:170 */
+			mw_field(c, "ItemRef", 172); /* nopcommerce_qbo.map:172 */
 			mw_obj_begin(c);
-			mw_field(c, "value", 170); /* nopcommerce_qbo.map:170 */
+			mw_field(c, "value", 172); /* nopcommerce_qbo.map:172 */
 			mw_put(c, mw_ref(c, "Product", in_OrderItem_ProductId(c, v_li1)), 1);
 			mw_obj_end(c);
-			mw_field(c, "Qty", 171); /* nopcommerce_qbo.map:171 */
+			mw_field(c, "Qty", 173); /* nopcommerce_qbo.map:173 */
 			mw_put(c, in_OrderItem_Quantity(c, v_li1), 0);
-			mw_field(c, "UnitPrice", 172); /* nopcommerce_qbo.map:172 */
+			mw_field(c, "UnitPrice", 174); /* nopcommerce_qbo.map:174 */
 			mw_put(c, in_OrderItem_UnitPriceExclTax(c, v_li1), 0);
 			mw_obj_end(c);
 			mw_obj_end(c);
@@ -919,17 +932,17 @@ map_OrderInvoice(mw_ctx *c, mw_val r)
 	}
 	if (mw_truthy(c, mw_gt(c, mw_coalesce(in_Order_OrderShippingExclTax(c, r), MW_I(0)), MW_I(0)))) {
 		mw_obj_begin(c);
-		mw_field(c, "Description", 175); /* nopcommerce_qbo.map:175 */
+		mw_field(c, "Description", 177); /* nopcommerce_qbo.map:177 */
 		mw_put(c, MW_S("Shipping"), 0);
-		mw_field(c, "Amount", 176); /* nopcommerce_qbo.map:176 */
+		mw_field(c, "Amount", 178); /* nopcommerce_qbo.map:178 */
 		mw_put(c, in_Order_OrderShippingExclTax(c, r), 1);
-		mw_field(c, "DetailType", 177); /* nopcommerce_qbo.map:177 */
+		mw_field(c, "DetailType", 179); /* nopcommerce_qbo.map:179 */
 		mw_put(c, MW_S("SalesItemLineDetail"), 1);
-		mw_field(c, "SalesItemLineDetail", 179); /* nopcommerce_qbo.map:179 */
+		mw_field(c, "SalesItemLineDetail", 181); /* nopcommerce_qbo.map:181 */
 		mw_obj_begin(c);
-		mw_field(c, "ItemRef", 179); /* nopcommerce_qbo.map:179 */
+		mw_field(c, "ItemRef", 181); /* nopcommerce_qbo.map:181 */
 		mw_obj_begin(c);
-		mw_field(c, "value", 179); /* nopcommerce_qbo.map:179 */
+		mw_field(c, "value", 181); /* nopcommerce_qbo.map:181 */
 		mw_put(c, MW_S("SHIPPING_ITEM_ID"), 1);
 		mw_obj_end(c);
 		mw_obj_end(c);
@@ -937,13 +950,13 @@ map_OrderInvoice(mw_ctx *c, mw_val r)
 	}
 	if (mw_truthy(c, mw_gt(c, mw_coalesce(in_Order_OrderDiscount(c, r), MW_I(0)), MW_I(0)))) {
 		mw_obj_begin(c);
-		mw_field(c, "Amount", 181); /* nopcommerce_qbo.map:181 */
+		mw_field(c, "Amount", 183); /* nopcommerce_qbo.map:183 */
 		mw_put(c, in_Order_OrderDiscount(c, r), 1);
-		mw_field(c, "DetailType", 182); /* nopcommerce_qbo.map:182 */
+		mw_field(c, "DetailType", 184); /* nopcommerce_qbo.map:184 */
 		mw_put(c, MW_S("DiscountLineDetail"), 1);
-		mw_field(c, "DiscountLineDetail", 183); /* nopcommerce_qbo.map:183 */
+		mw_field(c, "DiscountLineDetail", 185); /* nopcommerce_qbo.map:185 */
 		mw_obj_begin(c);
-		mw_field(c, "PercentBased", 183); /* nopcommerce_qbo.map:183 */
+		mw_field(c, "PercentBased", 185); /* nopcommerce_qbo.map:185 */
 		mw_put(c, MW_B(0), 0);
 		mw_obj_end(c);
 		mw_obj_end(c);
@@ -951,17 +964,17 @@ map_OrderInvoice(mw_ctx *c, mw_val r)
 	mw_arr_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_line(c, 185);
+	mw_line(c, 187);
 	if (mw_truthy(c, mw_ne(c, in_Order_OrderTax(c, r), MW_NULLV))) {
-		mw_field(c, "TxnTaxDetail", 185); /* nopcommerce_qbo.map:185 */
+		mw_field(c, "TxnTaxDetail", 187); /* nopcommerce_qbo.map:187 */
 		mw_obj_begin(c);
-		mw_field(c, "TotalTax", 185); /* nopcommerce_qbo.map:185 */
+		mw_field(c, "TotalTax", 187); /* nopcommerce_qbo.map:187 */
 		mw_put(c, in_Order_OrderTax(c, r), 0);
 		mw_obj_end(c);
 	}
 	if (mw_failed(c))
 		return -1;
-	mw_line(c, 186); /* nopcommerce_qbo.map:186: check */
+	mw_line(c, 188); /* nopcommerce_qbo.map:188: check */
 	if (!mw_truthy(c, mw_gt(c, mw_fn_len(c, in_Order_OrderItems(c, r)), MW_I(0)))) {
 		mw_fail(c, "%s", "order has no items");
 		return -1;
@@ -1007,56 +1020,56 @@ static const mw_policy Product_policies[] = {
 	{ .line = 76, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Customer_policies[] = {
-	{ .line = 102, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 104, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 103, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 105, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 103, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 105, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 103, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 105, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 104, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 104, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 106, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 106, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const char *const Order_deps[] = { "Customer", "Product", NULL };
 static const mw_policy Order_policies[] = {
-	{ .line = 147, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 149, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 148, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 150, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 148, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 150, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 148, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 150, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 149, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 150, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 150, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 151, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 152, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 152, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const char *const OrderInvoice_deps[] = { "Customer", "Product", NULL };
 static const mw_policy OrderInvoice_policies[] = {
-	{ .line = 187, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 189, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 188, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 190, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 188, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 190, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 188, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 190, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 189, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 190, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 190, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 191, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 192, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 192, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 
 /* in dependency order: referenced entities first */
@@ -1079,14 +1092,14 @@ static const mw_entity entities[] = {
 	},
 	{
 		.name = "Order", .source = "orders", .target = "SalesReceipt",
-		.key_field = "Id", .line = 108,
+		.key_field = "Id", .line = 110,
 		.map = map_Order, .key = key_Order,
 		.deps = Order_deps, .webhooks = NULL, .poll_ms = 300000,
 		.policies = Order_policies, .n_policies = 7,
 	},
 	{
 		.name = "OrderInvoice", .source = "orders", .target = "Invoice",
-		.key_field = "Id", .line = 154,
+		.key_field = "Id", .line = 156,
 		.map = map_OrderInvoice, .key = key_OrderInvoice,
 		.deps = OrderInvoice_deps, .webhooks = NULL, .poll_ms = 300000,
 		.policies = OrderInvoice_policies, .n_policies = 7,
