@@ -3,21 +3,9 @@
 # latency, and a write that commits but loses its answer, after which a
 # retry with the same Idempotency-Key gets the original answer and writes
 # nothing twice.
-cd "$(dirname "$0")/../.." || exit 2
-BIN=${BIN:-bin}
-tmp=$(mktemp -d)
-"$BIN/sandbox" --port-file "$tmp/port" > "$tmp/log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-for i in 1 2 3 4 5 6 7 8 9 10; do [ -s "$tmp/port" ] && break; sleep 0.2; done
-root="http://127.0.0.1:$(cat "$tmp/port")"
+GROUP=faults
+. "$(dirname "$0")/lib.sh"
 base="$root/xero"
-pass=0 fail=0
-t() {
-	name=$1; shift
-	if "$@"; then echo "[PASS] sandbox/faults/$name"; pass=$((pass + 1))
-	else echo "[FAIL] sandbox/faults/$name"; fail=$((fail + 1)); fi
-}
 fault() { curl -s -o /dev/null -X POST --data-binary "$1" "$root/_sandbox/faults"; }
 tok=$(curl -s -u sandbox-client:sandbox-secret -d grant_type=client_credentials \
 	"$base/connect/token" | jq -r .access_token)

@@ -4,21 +4,9 @@
 # resolved to QuickBooks ids as the sync engine will), TotalAmt equal to the
 # store's OrderTotal, Intuit's faults (6240 duplicate name, 6070 amount,
 # 5010 stale SyncToken), requestid replay and the query endpoint.
-cd "$(dirname "$0")/../.." || exit 2
-BIN=${BIN:-bin}
-tmp=$(mktemp -d)
-"$BIN/sandbox" --port-file "$tmp/port" > "$tmp/log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-for i in 1 2 3 4 5 6 7 8 9 10; do [ -s "$tmp/port" ] && break; sleep 0.2; done
-root="http://127.0.0.1:$(cat "$tmp/port")"
+GROUP=qbo
+. "$(dirname "$0")/lib.sh"
 api="$root/qbo/v3/company/9130350000000001"
-pass=0 fail=0
-t() {
-	name=$1; shift
-	if "$@"; then echo "[PASS] sandbox/qbo/$name"; pass=$((pass + 1))
-	else echo "[FAIL] sandbox/qbo/$name"; fail=$((fail + 1)); fi
-}
 rt=$(curl -s "$root/_sandbox/dump?service=qbo" | jq -r .refresh_token)
 tok() { curl -s -o "$tmp/tok" -w '%{http_code}' -u sandbox-client:sandbox-secret \
 	-d "grant_type=refresh_token&refresh_token=$1" "$root/qbo/oauth2/v1/tokens/bearer"; }

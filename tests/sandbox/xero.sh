@@ -4,20 +4,9 @@
 # and Invoices created from what bin/clarity_xero produces, validation
 # errors as Xero words them, per-item results with summarizeErrors=false,
 # Idempotency-Key replay, paging, and the 60-a-minute limit with 429.
-cd "$(dirname "$0")/../.." || exit 2
-BIN=${BIN:-bin}
-tmp=$(mktemp -d)
-"$BIN/sandbox" --port-file "$tmp/port" > "$tmp/log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-for i in 1 2 3 4 5 6 7 8 9 10; do [ -s "$tmp/port" ] && break; sleep 0.2; done
+GROUP=xero
+. "$(dirname "$0")/lib.sh"
 base="http://127.0.0.1:$(cat "$tmp/port")/xero"
-pass=0 fail=0
-t() { # name, condition...
-	name=$1; shift
-	if "$@"; then echo "[PASS] sandbox/xero/$name"; pass=$((pass + 1))
-	else echo "[FAIL] sandbox/xero/$name"; fail=$((fail + 1)); fi
-}
 req() { # method path [body] -> $tmp/body, prints status
 	curl -s -o "$tmp/body" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $tok" \
 		-H "xero-tenant-id: $tenant" -H 'Content-Type: application/json' \
