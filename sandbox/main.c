@@ -30,7 +30,7 @@
 
 #define MAX_BODY (10u << 20)
 
-static const sb_service *const services[] = { &sb_xero, &sb_qbo };
+static const sb_service *const services[] = { &sb_xero, &sb_qbo, &sb_intacct };
 #define NSERVICES (sizeof services / sizeof *services)
 
 typedef struct {

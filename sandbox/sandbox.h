@@ -42,7 +42,7 @@ typedef struct {
 	json_t *(*dump)(void); /* what the service holds, for tests */
 } sb_service;
 
-extern const sb_service sb_xero, sb_qbo;
+extern const sb_service sb_xero, sb_qbo, sb_intacct;
 
 /* helpers for modules */
 void sb_json(sb_response *r, unsigned status, json_t *body); /* steals body */

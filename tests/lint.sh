@@ -5,7 +5,7 @@
 cd "$(dirname "$0")/.." || exit 2
 status=0
 files=$(ls compiler/*.c compiler/*.h runtime/*.c runtime/*.h grammar/*.re grammar/*.y \
-	tests/unit/*.c tests/bench/*.c 2>/dev/null)
+	tests/unit/*.c tests/bench/*.c sandbox/*.c sandbox/*.h 2>/dev/null)
 for f in $files; do
 	awk -v f="$f" '{
 		line = $0; col = 0

@@ -20,6 +20,7 @@ trap 'rm -f "$log"' EXIT
 	BIN="$BIN" sh tests/sandbox/xero.sh
 	BIN="$BIN" sh tests/sandbox/faults.sh
 	BIN="$BIN" sh tests/sandbox/qbo.sh
+	BIN="$BIN" sh tests/sandbox/intacct.sh
 	sh tests/lint.sh
 	sh tests/stale.sh
 } 2>&1 | tee "$log"
