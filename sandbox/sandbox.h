@@ -42,7 +42,10 @@ typedef struct {
 	json_t *(*dump)(void); /* what the service holds, for tests */
 } sb_service;
 
-extern const sb_service sb_xero, sb_qbo, sb_intacct;
+extern const sb_service sb_xero, sb_qbo, sb_intacct, sb_clarity;
+
+/* Clarity's records come from NDJSON files; 0, or -1 if unreadable. */
+int sb_clarity_load(const char *collection, const char *path);
 
 /* helpers for modules */
 void sb_json(sb_response *r, unsigned status, json_t *body); /* steals body */

@@ -21,6 +21,7 @@ trap 'rm -f "$log"' EXIT
 	BIN="$BIN" sh tests/sandbox/faults.sh
 	BIN="$BIN" sh tests/sandbox/qbo.sh
 	BIN="$BIN" sh tests/sandbox/intacct.sh
+	BIN="$BIN" sh tests/sandbox/clarity.sh
 	sh tests/lint.sh
 	sh tests/stale.sh
 } 2>&1 | tee "$log"

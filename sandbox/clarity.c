@@ -1,0 +1,217 @@
+/*
+ * clarity.c - the sandbox's Clarity eCommerce, the storefront the Clarity
+ * pairs read from: OAuth 2.0 client credentials, then orders, customers and
+ * products as JSON with the fields of the vendor's product pages (see
+ * mappings/schemas/clarity_ecommerce.map), paged and filtered by update time:
+ *
+ *   POST /clarity/oauth/token            grant_type=client_credentials, HTTP
+ *                                        Basic sandbox-client:sandbox-secret
+ *   GET  /clarity/api/v1/{orders|customers|products}
+ *        ?page=1&pageSize=100&updatedSince=2026-11-20T00:00:00Z
+ *        -> {"data":[...],"page":1,"pageSize":100,"totalCount":N,"hasMore":b}
+ *   GET  /clarity/api/v1/orders/{orderId}
+ *
+ * Records come from NDJSON files (sandbox --clarity-orders FILE
+ * --clarity-customers FILE, e.g. from tests/bench/gen_orders.py) and are
+ * served as they were written, byte for byte, so amounts keep their exact
+ * text.  Order is by updatedAt, then key, as a cursor needs.
+ *
+ * Not yet: products from a file, webhooks (order.created, product.updated,
+ * signed with HMAC-SHA256), shipments and returns.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sandbox.h"
+
+typedef struct {
+	char *text;        /* the record as written */
+	char key[128];
+	char updated[40];  /* RFC 3339 as written; compared as text in UTC */
+} Record;
+
+typedef struct {
+	const char *name, *key_field, *updated_field;
+	Record *v;
+	size_t n, cap;
+} Collection;
+
+static Collection colls[] = {
+	{ "orders", "orderId", "updatedAt", NULL, 0, 0 },
+	{ "customers", "customerId", "updatedAt", NULL, 0, 0 },
+	{ "products", "sku", "updatedAt", NULL, 0, 0 },
+};
+#define NCOLLS (sizeof colls / sizeof *colls)
+
+static json_t *tokens;
+static unsigned counter;
+
+static int
+by_update(const void *x, const void *y)
+{
+	const Record *a = x, *b = y;
+	int c = strcmp(a->updated, b->updated);
+	return c ? c : strcmp(a->key, b->key);
+}
+
+/* Load one NDJSON file into a collection; unreadable lines are skipped
+ * (the sandbox serves what a store would hold, not what failed to parse). */
+int
+sb_clarity_load(const char *collection, const char *path)
+{
+	Collection *c = NULL;
+	for (size_t i = 0; i < NCOLLS; i++)
+		if (!strcmp(colls[i].name, collection))
+			c = &colls[i];
+	FILE *f = c ? fopen(path, "r") : NULL;
+	if (!f)
+		return -1;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	while ((len = getline(&line, &cap, f)) > 0) {
+		json_error_t je;
+		json_t *j = json_loadb(line, (size_t)len, 0, &je);
+		const char *k = j ? json_string_value(json_object_get(j, c->key_field)) : NULL;
+		if (k) {
+			if (c->n == c->cap) {
+				c->cap = c->cap ? c->cap * 2 : 256;
+				Record *nv = realloc(c->v, sizeof *nv * c->cap);
+				if (!nv) {
+					json_decref(j);
+					break;
+				}
+				c->v = nv;
+			}
+			Record *r = &c->v[c->n++];
+			while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+				line[--len] = 0;
+			r->text = strdup(line);
+			snprintf(r->key, sizeof r->key, "%s", k);
+			const char *u = json_string_value(json_object_get(j, c->updated_field));
+			snprintf(r->updated, sizeof r->updated, "%s", u ? u : "");
+		}
+		json_decref(j);
+	}
+	free(line);
+	fclose(f);
+	qsort(c->v, c->n, sizeof *c->v, by_update);
+	return 0;
+}
+
+static void
+seed(unsigned s)
+{
+	tokens = json_object();
+	counter = s * 7919;
+}
+
+static int
+authorised(const sb_request *q)
+{
+	const char *a = q->header(q->conn, "Authorization");
+	json_t *exp = a && !strncmp(a, "Bearer ", 7) ? json_object_get(tokens, a + 7) : NULL;
+	return exp && json_integer_value(exp) >= (json_int_t)time(NULL);
+}
+
+static void
+list(const sb_request *q, sb_response *r, Collection *c)
+{
+	const char *p = q->query(q->conn, "page"), *ps = q->query(q->conn, "pageSize");
+	const char *since = q->query(q->conn, "updatedSince");
+	long page = p ? strtol(p, NULL, 10) : 1, size = ps ? strtol(ps, NULL, 10) : 100;
+	if (page < 1 || size < 1 || size > 500) {
+		sb_json(r, 400, json_pack("{s:s}", "message", "page >= 1 and 1 <= pageSize <= 500"));
+		return;
+	}
+	size_t first = 0, total = 0;
+	for (size_t i = 0; i < c->n; i++)
+		if (!since || strcmp(c->v[i].updated, since) >= 0)
+			total++;
+	/* Build the body from the records' own text: exact amounts. */
+	size_t cap = 256, len = 0;
+	for (size_t i = 0; i < c->n; i++)
+		cap += strlen(c->v[i].text) + 1;
+	char *body = malloc(cap);
+	if (!body) {
+		sb_json(r, 500, NULL);
+		return;
+	}
+	len += (size_t)snprintf(body, cap, "{\"data\":[");
+	size_t skip = (size_t)(page - 1) * (size_t)size, taken = 0;
+	for (size_t i = 0; i < c->n && taken < (size_t)size; i++) {
+		if (since && strcmp(c->v[i].updated, since) < 0)
+			continue;
+		if (first++ < skip)
+			continue;
+		len += (size_t)snprintf(body + len, cap - len, "%s%s", taken ? "," : "", c->v[i].text);
+		taken++;
+	}
+	snprintf(body + len, cap - len, "],\"page\":%ld,\"pageSize\":%ld,\"totalCount\":%zu,"
+		"\"hasMore\":%s}", page, size, total, skip + taken < total ? "true" : "false");
+	r->status = 200;
+	r->body = body;
+	r->content_type = "application/json; charset=utf-8";
+}
+
+static void
+handle(const sb_request *q, sb_response *r)
+{
+	if (!strcmp(q->path, "/oauth/token") && !strcmp(q->method, "POST")) {
+		const char *a = q->header(q->conn, "Authorization");
+		if (!a || strcmp(a, "Basic c2FuZGJveC1jbGllbnQ6c2FuZGJveC1zZWNyZXQ=") != 0 ||
+		    !strstr(q->body, "grant_type=client_credentials")) {
+			sb_json(r, 401, json_pack("{s:s}", "error", "invalid_client"));
+			return;
+		}
+		char at[64];
+		snprintf(at, sizeof at, "clarity-%u", counter++);
+		json_object_set_new(tokens, at, json_integer((json_int_t)time(NULL) + 3600));
+		sb_json(r, 200, json_pack("{s:s,s:s,s:i}", "access_token", at, "token_type", "Bearer",
+			"expires_in", 3600));
+		return;
+	}
+	if (!authorised(q)) {
+		sb_json(r, 401, json_pack("{s:s}", "message", "Unauthorized"));
+		return;
+	}
+	const char *prefix = "/api/v1/";
+	if (strncmp(q->path, prefix, strlen(prefix)) != 0 || strcmp(q->method, "GET") != 0) {
+		sb_json(r, 404, json_pack("{s:s}", "message", "Not Found"));
+		return;
+	}
+	const char *rest = q->path + strlen(prefix);
+	for (size_t i = 0; i < NCOLLS; i++) {
+		size_t n = strlen(colls[i].name);
+		if (strncmp(rest, colls[i].name, n) != 0)
+			continue;
+		if (!rest[n]) {
+			list(q, r, &colls[i]);
+			return;
+		}
+		if (rest[n] == '/') {
+			for (size_t k = 0; k < colls[i].n; k++) {
+				if (!strcmp(colls[i].v[k].key, rest + n + 1)) {
+					r->status = 200;
+					r->body = strdup(colls[i].v[k].text);
+					r->content_type = "application/json; charset=utf-8";
+					return;
+				}
+			}
+		}
+	}
+	sb_json(r, 404, json_pack("{s:s}", "message", "Not Found"));
+}
+
+static json_t *
+dump(void)
+{
+	json_t *d = json_object();
+	for (size_t i = 0; i < NCOLLS; i++)
+		json_object_set_new(d, colls[i].name, json_integer((json_int_t)colls[i].n));
+	return d;
+}
+
+const sb_service sb_clarity = { "clarity", "/clarity", seed, handle, dump };
