@@ -26,79 +26,25 @@
 
 #include "sandbox.h"
 
-typedef struct {
-	char *text;        /* the record as written */
-	char key[128];
-	char updated[40];  /* RFC 3339 as written; compared as text in UTC */
-} Record;
+static const char *const updated_at[] = { "updatedAt", NULL };
 
-typedef struct {
-	const char *name, *key_field, *updated_field;
-	Record *v;
-	size_t n, cap;
-} Collection;
-
-static Collection colls[] = {
-	{ "orders", "orderId", "updatedAt", NULL, 0, 0 },
-	{ "customers", "customerId", "updatedAt", NULL, 0, 0 },
-	{ "products", "sku", "updatedAt", NULL, 0, 0 },
+static sb_records colls[] = {
+	{ "orders", "orderId", updated_at, NULL, 0, 0 },
+	{ "customers", "customerId", updated_at, NULL, 0, 0 },
+	{ "products", "sku", updated_at, NULL, 0, 0 },
 };
 #define NCOLLS (sizeof colls / sizeof *colls)
 
 static json_t *tokens;
 static unsigned counter;
 
-static int
-by_update(const void *x, const void *y)
-{
-	const Record *a = x, *b = y;
-	int c = strcmp(a->updated, b->updated);
-	return c ? c : strcmp(a->key, b->key);
-}
-
-/* Load one NDJSON file into a collection; unreadable lines are skipped
- * (the sandbox serves what a store would hold, not what failed to parse). */
 int
 sb_clarity_load(const char *collection, const char *path)
 {
-	Collection *c = NULL;
 	for (size_t i = 0; i < NCOLLS; i++)
 		if (!strcmp(colls[i].name, collection))
-			c = &colls[i];
-	FILE *f = c ? fopen(path, "r") : NULL;
-	if (!f)
-		return -1;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	while ((len = getline(&line, &cap, f)) > 0) {
-		json_error_t je;
-		json_t *j = json_loadb(line, (size_t)len, 0, &je);
-		const char *k = j ? json_string_value(json_object_get(j, c->key_field)) : NULL;
-		if (k) {
-			if (c->n == c->cap) {
-				c->cap = c->cap ? c->cap * 2 : 256;
-				Record *nv = realloc(c->v, sizeof *nv * c->cap);
-				if (!nv) {
-					json_decref(j);
-					break;
-				}
-				c->v = nv;
-			}
-			Record *r = &c->v[c->n++];
-			while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-				line[--len] = 0;
-			r->text = strdup(line);
-			snprintf(r->key, sizeof r->key, "%s", k);
-			const char *u = json_string_value(json_object_get(j, c->updated_field));
-			snprintf(r->updated, sizeof r->updated, "%s", u ? u : "");
-		}
-		json_decref(j);
-	}
-	free(line);
-	fclose(f);
-	qsort(c->v, c->n, sizeof *c->v, by_update);
-	return 0;
+			return sb_records_load(&colls[i], path);
+	return -1;
 }
 
 static void
@@ -117,7 +63,7 @@ authorised(const sb_request *q)
 }
 
 static void
-list(const sb_request *q, sb_response *r, Collection *c)
+list(const sb_request *q, sb_response *r, sb_records *c)
 {
 	const char *p = q->query(q->conn, "page"), *ps = q->query(q->conn, "pageSize");
 	const char *since = q->query(q->conn, "updatedSince");
@@ -191,15 +137,12 @@ handle(const sb_request *q, sb_response *r)
 			list(q, r, &colls[i]);
 			return;
 		}
-		if (rest[n] == '/') {
-			for (size_t k = 0; k < colls[i].n; k++) {
-				if (!strcmp(colls[i].v[k].key, rest + n + 1)) {
-					r->status = 200;
-					r->body = strdup(colls[i].v[k].text);
-					r->content_type = "application/json; charset=utf-8";
-					return;
-				}
-			}
+		sb_record *one = rest[n] == '/' ? sb_records_find(&colls[i], rest + n + 1) : NULL;
+		if (one) {
+			r->status = 200;
+			r->body = strdup(one->text);
+			r->content_type = "application/json; charset=utf-8";
+			return;
 		}
 	}
 	sb_json(r, 404, json_pack("{s:s}", "message", "Not Found"));

@@ -47,6 +47,25 @@ extern const sb_service sb_xero, sb_qbo, sb_intacct, sb_clarity;
 /* Clarity's records come from NDJSON files; 0, or -1 if unreadable. */
 int sb_clarity_load(const char *collection, const char *path);
 
+/* A storefront's records, as loaded from NDJSON (records.c). */
+typedef struct {
+	char *text;         /* the record as written */
+	char key[128];      /* its key as text */
+	long long id;       /* an integer key, else 0 */
+	char updated[40];   /* RFC 3339 as written, compared as text (UTC) */
+} sb_record;
+
+typedef struct {
+	const char *name;
+	const char *key_field;
+	const char *const *updated_fields; /* the first one present; NULL-terminated */
+	sb_record *v;
+	size_t n, cap;
+} sb_records;
+
+int sb_records_load(sb_records *c, const char *path);
+sb_record *sb_records_find(sb_records *c, const char *key);
+
 /* helpers for modules */
 void sb_json(sb_response *r, unsigned status, json_t *body); /* steals body */
 void sb_header(sb_response *r, const char *name, const char *value);
