@@ -5,6 +5,7 @@
  *
  *   sandbox [--port N] [--port-file FILE] [--seed N]
  *           [--clarity-orders FILE] [--clarity-customers FILE] [--clarity-products FILE]
+ *           [--nop-orders FILE] [--nop-customers FILE] [--nop-products FILE]
  *
  * With --port 0 (the default) the kernel picks a free port; it is printed
  * ("sandbox listening on http://127.0.0.1:PORT") and written to FILE.
@@ -31,7 +32,9 @@
 
 #define MAX_BODY (10u << 20)
 
-static const sb_service *const services[] = { &sb_xero, &sb_qbo, &sb_intacct, &sb_clarity };
+static const sb_service *const services[] = {
+	&sb_xero, &sb_qbo, &sb_intacct, &sb_clarity, &sb_nop,
+};
 #define NSERVICES (sizeof services / sizeof *services)
 
 typedef struct {
@@ -240,21 +243,27 @@ main(int argc, char **argv)
 			port_file = argv[++i];
 		else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
 			seed = (unsigned)strtoul(argv[++i], NULL, 10);
-		else if (strncmp(argv[i], "--clarity-", 10) == 0 && i + 1 < argc)
+		else if ((strncmp(argv[i], "--clarity-", 10) == 0 ||
+			  strncmp(argv[i], "--nop-", 6) == 0) && i + 1 < argc)
 			i++; /* loaded below, after the seed */
 		else {
 			fprintf(stderr, "usage: sandbox [--port N] [--port-file FILE] [--seed N] "
-				"[--clarity-orders|customers|products FILE]\n");
+				"[--clarity-orders|customers|products FILE] [--nop-...]\n");
 			return 2;
 		}
 	}
 	for (size_t i = 0; i < NSERVICES; i++)
 		services[i]->seed(seed);
 	for (int i = 1; i + 1 < argc; i++) {
-		if (strncmp(argv[i], "--clarity-", 10) != 0)
+		int rc;
+		if (strncmp(argv[i], "--clarity-", 10) == 0)
+			rc = sb_clarity_load(argv[i] + 10, argv[i + 1]);
+		else if (strncmp(argv[i], "--nop-", 6) == 0)
+			rc = sb_nop_load(argv[i] + 6, argv[i + 1]);
+		else
 			continue;
-		if (sb_clarity_load(argv[i] + 10, argv[i + 1]) != 0) {
-			fprintf(stderr, "sandbox: cannot load %s from %s\n", argv[i] + 10, argv[i + 1]);
+		if (rc != 0) {
+			fprintf(stderr, "sandbox: cannot load %s from %s\n", argv[i], argv[i + 1]);
 			return 2;
 		}
 		i++;

@@ -42,10 +42,11 @@ typedef struct {
 	json_t *(*dump)(void); /* what the service holds, for tests */
 } sb_service;
 
-extern const sb_service sb_xero, sb_qbo, sb_intacct, sb_clarity;
+extern const sb_service sb_xero, sb_qbo, sb_intacct, sb_clarity, sb_nop;
 
 /* Clarity's records come from NDJSON files; 0, or -1 if unreadable. */
 int sb_clarity_load(const char *collection, const char *path);
+int sb_nop_load(const char *collection, const char *path);
 
 /* A storefront's records, as loaded from NDJSON (records.c). */
 typedef struct {

@@ -22,6 +22,7 @@ trap 'rm -f "$log"' EXIT
 	BIN="$BIN" sh tests/sandbox/qbo.sh
 	BIN="$BIN" sh tests/sandbox/intacct.sh
 	BIN="$BIN" sh tests/sandbox/clarity.sh
+	BIN="$BIN" sh tests/sandbox/nop.sh
 	sh tests/lint.sh
 	sh tests/stale.sh
 } 2>&1 | tee "$log"

@@ -1,0 +1,202 @@
+/*
+ * nop.c - the sandbox's NopCommerce Web API, the storefront the
+ * NopCommerce -> QuickBooks pair reads from (records with nopCommerce's
+ * PascalCase domain names and status ids, see mappings/schemas/
+ * nopcommerce.map):
+ *
+ *   POST /nop/api/token        {"username","password"} -> a Bearer token
+ *   GET  /nop/api/{orders|customers|products}
+ *        ?limit=50&page=1&since_id=N&updated_at_min=2026-11-20T00:00:00Z
+ *        -> {"orders": [...]} (limit at most 250, ids ascending)
+ *   GET  /nop/api/orders/{id}  -> {"orders": [one]}
+ *   PUT  /nop/api/orders/{id}  {"order": {"OrderStatusId": 30}}: the
+ *        write-back of an order's status (10, 20, 30 or 40)
+ *
+ * Records come from NDJSON files (sandbox --nop-orders FILE ...) and are
+ * served as written, byte for byte; a status update rewrites that one
+ * field in place.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sandbox.h"
+
+static const char *const updated[] = { "UpdatedOnUtc", "CreatedOnUtc", NULL };
+
+static sb_records colls[] = {
+	{ "orders", "Id", updated, NULL, 0, 0 },
+	{ "customers", "Id", updated, NULL, 0, 0 },
+	{ "products", "Id", updated, NULL, 0, 0 },
+};
+#define NCOLLS (sizeof colls / sizeof *colls)
+
+static json_t *tokens;
+static unsigned counter;
+
+static int
+by_id(const void *x, const void *y)
+{
+	const sb_record *a = x, *b = y;
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+int
+sb_nop_load(const char *collection, const char *path)
+{
+	for (size_t i = 0; i < NCOLLS; i++) {
+		if (strcmp(colls[i].name, collection) != 0)
+			continue;
+		int rc = sb_records_load(&colls[i], path);
+		/* the API pages by id, ascending (since_id) */
+		qsort(colls[i].v, colls[i].n, sizeof *colls[i].v, by_id);
+		return rc;
+	}
+	return -1;
+}
+
+static void
+seed(unsigned s)
+{
+	tokens = json_object();
+	counter = s * 104729;
+}
+
+static void
+list(const sb_request *q, sb_response *r, sb_records *c, const char *only)
+{
+	const char *l = q->query(q->conn, "limit"), *p = q->query(q->conn, "page");
+	const char *sid = q->query(q->conn, "since_id"), *um = q->query(q->conn, "updated_at_min");
+	long limit = l ? strtol(l, NULL, 10) : 50, page = p ? strtol(p, NULL, 10) : 1;
+	long long since = sid ? strtoll(sid, NULL, 10) : 0;
+	if (limit < 1 || limit > 250 || page < 1) {
+		sb_json(r, 400, json_pack("{s:{s:[s]}}", "errors", "limit",
+			"limit is between 1 and 250, page at least 1"));
+		return;
+	}
+	size_t cap = 64 + strlen(c->name);
+	for (size_t i = 0; i < c->n; i++)
+		cap += strlen(c->v[i].text) + 1;
+	char *body = malloc(cap);
+	if (!body) {
+		sb_json(r, 500, NULL);
+		return;
+	}
+	size_t len = (size_t)snprintf(body, cap, "{\"%s\":[", c->name);
+	long skip = (page - 1) * limit, taken = 0;
+	for (size_t i = 0; i < c->n && taken < limit; i++) {
+		sb_record *x = &c->v[i];
+		if ((only && strcmp(x->key, only)) || x->id <= since ||
+		    (um && strcmp(x->updated, um) < 0))
+			continue;
+		if (skip > 0) {
+			skip--;
+			continue;
+		}
+		len += (size_t)snprintf(body + len, cap - len, "%s%s", taken ? "," : "", x->text);
+		taken++;
+	}
+	snprintf(body + len, cap - len, "]}");
+	r->status = only && !taken ? 404 : 200;
+	r->body = body;
+	r->content_type = "application/json; charset=utf-8";
+}
+
+/* PUT /api/orders/{id} {"order":{"OrderStatusId":N}}: rewrite the value in
+ * the record's own text, so everything else stays byte for byte. */
+static void
+update_status(const sb_request *q, sb_response *r, const char *id)
+{
+	sb_record *x = sb_records_find(&colls[0], id);
+	json_error_t je;
+	json_t *j = json_loadb(q->body, q->body_len, 0, &je);
+	json_t *st = json_object_get(json_object_get(j, "order"), "OrderStatusId");
+	long v = json_is_integer(st) ? (long)json_integer_value(st) : 0;
+	json_decref(j);
+	if (!x) {
+		sb_json(r, 404, json_pack("{s:{s:[s]}}", "errors", "id", "not found"));
+		return;
+	}
+	if (v != 10 && v != 20 && v != 30 && v != 40) {
+		sb_json(r, 400, json_pack("{s:{s:[s]}}", "errors", "OrderStatusId",
+			"must be 10 (Pending), 20 (Processing), 30 (Complete) or 40 (Cancelled)"));
+		return;
+	}
+	char *at = strstr(x->text, "\"OrderStatusId\":");
+	if (at) {
+		char *num = at + strlen("\"OrderStatusId\":"), *end = num;
+		while (*end >= '0' && *end <= '9')
+			end++;
+		char digits[8];
+		snprintf(digits, sizeof digits, "%ld", v);
+		/* the ids all have two digits: the text keeps its length */
+		if (end - num == (long)strlen(digits))
+			memcpy(num, digits, strlen(digits));
+	}
+	r->status = 200;
+	size_t n = strlen(x->text) + 16;
+	r->body = malloc(n);
+	if (r->body)
+		snprintf(r->body, n, "{\"orders\":[%s]}", x->text);
+	r->content_type = "application/json; charset=utf-8";
+}
+
+static void
+handle(const sb_request *q, sb_response *r)
+{
+	if (!strcmp(q->path, "/api/token") && !strcmp(q->method, "POST")) {
+		json_error_t je;
+		json_t *j = json_loadb(q->body, q->body_len, 0, &je);
+		const char *u = json_string_value(json_object_get(j, "username"));
+		const char *p = json_string_value(json_object_get(j, "password"));
+		int ok = u && p && !strcmp(u, "sandbox-api") && !strcmp(p, "sandbox-api-pw");
+		json_decref(j);
+		if (!ok) {
+			sb_json(r, 401, json_pack("{s:s}", "error", "invalid username or password"));
+			return;
+		}
+		char at[64];
+		snprintf(at, sizeof at, "nop-%u", counter++);
+		json_object_set_new(tokens, at, json_integer((json_int_t)time(NULL) + 3600));
+		sb_json(r, 200, json_pack("{s:s,s:s,s:i}", "access_token", at, "token_type", "Bearer",
+			"expires_in", 3600));
+		return;
+	}
+	const char *a = q->header(q->conn, "Authorization");
+	json_t *exp = a && !strncmp(a, "Bearer ", 7) ? json_object_get(tokens, a + 7) : NULL;
+	if (!exp || json_integer_value(exp) < (json_int_t)time(NULL)) {
+		sb_json(r, 401, json_pack("{s:s}", "error", "Unauthorized"));
+		return;
+	}
+	for (size_t i = 0; i < NCOLLS; i++) {
+		char base[32];
+		snprintf(base, sizeof base, "/api/%s", colls[i].name);
+		size_t n = strlen(base);
+		if (strncmp(q->path, base, n) != 0 || (q->path[n] && q->path[n] != '/'))
+			continue;
+		const char *id = q->path[n] == '/' ? q->path + n + 1 : NULL;
+		if (!strcmp(q->method, "GET")) {
+			list(q, r, &colls[i], id);
+			return;
+		}
+		if (!strcmp(q->method, "PUT") && i == 0 && id) {
+			update_status(q, r, id);
+			return;
+		}
+		sb_json(r, 405, json_pack("{s:s}", "error", "method not allowed"));
+		return;
+	}
+	sb_json(r, 404, json_pack("{s:s}", "error", "not found"));
+}
+
+static json_t *
+dump(void)
+{
+	json_t *d = json_object();
+	for (size_t i = 0; i < NCOLLS; i++)
+		json_object_set_new(d, colls[i].name, json_integer((json_int_t)colls[i].n));
+	return d;
+}
+
+const sb_service sb_nop = { "nop", "/nop", seed, handle, dump };
