@@ -1,0 +1,94 @@
+/*
+ * state.h - the durable state of one deployment, behind one interface:
+ * cursors, the cross-reference map (source id -> target id), the write
+ * journal that makes writes exactly-once across crashes, the dead-letter
+ * queue, and OAuth tokens.  SQLite today (state_sqlite.c); a PostgreSQL
+ * backend for several workers implements the same functions, and no
+ * caller sees SQL.
+ *
+ * The exactly-once protocol (docs: the journal):
+ *   key = state_journal_begin(...)   intent, durable before the call
+ *   call the target with key as its idempotency key
+ *   state_journal_finish(...)        outcome, with the target id
+ * After a crash, state_journal_pending() lists the writes begun and not
+ * finished; the engine re-drives each with the same key, which the target
+ * answers from its first write instead of writing twice.
+ *
+ * Errors are values: 0, or a negative STATE_E* code with the text in
+ * state_errmsg().  Strings returned through out-parameters are copied into
+ * the caller's buffers.  One handle per thread.
+ */
+#ifndef MW_STATE_H
+#define MW_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct state state;
+
+enum {
+	STATE_ENOTFOUND = -1,
+	STATE_EDB = -2,       /* the database failed (disk, lock, corruption) */
+	STATE_EVERSION = -3,  /* the file was written by a newer version */
+	STATE_EUSAGE = -4,
+};
+
+#define STATE_SCHEMA_VERSION 1
+
+/* On failure *out is still set, for state_errmsg(), and must be closed. */
+int state_open(const char *path, state **out);
+void state_close(state *st);
+const char *state_errmsg(const state *st);
+
+/* Transactions: an outcome and the cursor past it commit together. */
+int state_begin(state *st);
+int state_commit(state *st);
+int state_rollback(state *st);
+
+/* Cursors per entity: an opaque string (a timestamp, a page token). */
+int state_cursor_get(state *st, const char *entity, char *out, size_t outlen);
+int state_cursor_set(state *st, const char *entity, const char *value);
+
+/* Cross-references: (entity, source id) -> target id and the source hash
+ * it was written from (an unchanged hash needs no write). */
+int state_xref_get(state *st, const char *entity, const char *source_id, char *target_id,
+	size_t tlen, char *hash, size_t hlen);
+int state_xref_put(state *st, const char *entity, const char *source_id, const char *target_id,
+	const char *hash);
+int state_xref_by_target(state *st, const char *entity, const char *target_id, char *source_id,
+	size_t slen);
+
+/* The journal.  The key is stable for (entity, source id, hash): a re-drive
+ * gets the same one, a changed record a new one. */
+int state_journal_begin(state *st, const char *entity, const char *source_id, const char *hash,
+	char *key, size_t keylen);
+typedef enum { STATE_DONE, STATE_FAILED } state_outcome;
+int state_journal_finish(state *st, const char *key, state_outcome outcome,
+	const char *target_id, const char *error_text);
+typedef int (*state_pending_fn)(void *arg, const char *key, const char *entity,
+	const char *source_id, const char *hash);
+/* Each begun-not-finished write, oldest first; a non-zero return stops. */
+int state_journal_pending(state *st, state_pending_fn fn, void *arg);
+
+/* The dead-letter queue. */
+typedef struct {
+	int64_t id;
+	char entity[64], source_key[256], reason[1024], target_error[2048], field[256];
+	int line, attempts, dropped;
+	int64_t first_at, last_at;
+	char *record;  /* malloc'd by state_dlq_get; free it */
+} state_dead;
+int state_dlq_add(state *st, const char *entity, const char *source_key, const char *record,
+	const char *reason, const char *target_error, int line, const char *field, int64_t *id);
+int state_dlq_get(state *st, int64_t id, state_dead *out);
+int64_t state_dlq_count(state *st, const char *entity); /* live ones; <0 on error */
+int state_dlq_drop(state *st, int64_t id, const char *why);
+
+/* OAuth tokens per service, saved in one transaction (a rotated refresh
+ * token is never half-written). */
+int state_token_save(state *st, const char *service, const char *access, const char *refresh,
+	int64_t expires_at);
+int state_token_load(state *st, const char *service, char *access, size_t alen, char *refresh,
+	size_t rlen, int64_t *expires_at);
+
+#endif /* MW_STATE_H */

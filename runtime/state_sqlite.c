@@ -1,0 +1,432 @@
+/*
+ * state_sqlite.c - state.h over SQLite: one file per deployment, WAL mode,
+ * synchronous=FULL (money: a committed outcome survives a power cut, not
+ * only a crash of the process), a busy timeout for the daemon and an
+ * operator's `dlq` command sharing the file, and a versioned schema.
+ * Every statement is prepared with bound parameters; every return code is
+ * checked.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "state.h"
+
+struct state {
+	sqlite3 *db;
+	char err[512];
+};
+
+static const char *const schema =
+	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS cursors(entity TEXT PRIMARY KEY, value TEXT NOT NULL,"
+	"  updated_at INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS xref(entity TEXT NOT NULL, source_id TEXT NOT NULL,"
+	"  target_id TEXT NOT NULL, hash TEXT NOT NULL, updated_at INTEGER NOT NULL,"
+	"  PRIMARY KEY(entity, source_id));"
+	"CREATE INDEX IF NOT EXISTS xref_target ON xref(entity, target_id);"
+	"CREATE TABLE IF NOT EXISTS journal(key TEXT PRIMARY KEY, entity TEXT NOT NULL,"
+	"  source_id TEXT NOT NULL, hash TEXT NOT NULL, state TEXT NOT NULL,"
+	"  target_id TEXT, error TEXT, began_at INTEGER NOT NULL, finished_at INTEGER);"
+	"CREATE INDEX IF NOT EXISTS journal_pending ON journal(state, began_at);"
+	"CREATE TABLE IF NOT EXISTS dlq(id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  entity TEXT NOT NULL, source_key TEXT NOT NULL, record TEXT NOT NULL,"
+	"  reason TEXT NOT NULL, target_error TEXT NOT NULL, line INTEGER NOT NULL,"
+	"  field TEXT NOT NULL, attempts INTEGER NOT NULL, first_at INTEGER NOT NULL,"
+	"  last_at INTEGER NOT NULL, dropped INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE IF NOT EXISTS dlq_audit(id INTEGER NOT NULL, action TEXT NOT NULL,"
+	"  why TEXT NOT NULL, at INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS tokens(service TEXT PRIMARY KEY, access TEXT NOT NULL,"
+	"  refresh TEXT NOT NULL, expires_at INTEGER NOT NULL);";
+
+static int
+fail(state *st, const char *what)
+{
+	snprintf(st->err, sizeof st->err, "%s: %s", what, st->db ? sqlite3_errmsg(st->db) : "no db");
+	return STATE_EDB;
+}
+
+const char *
+state_errmsg(const state *st)
+{
+	return st ? st->err : "no state";
+}
+
+/* Prepare, bind the text arguments (NULL binds NULL), step once.  Returns
+ * the step code (SQLITE_ROW / SQLITE_DONE) with *out holding the statement
+ * when a row is wanted, or a negative code. */
+static int
+run(state *st, sqlite3_stmt **out, const char *sql, int nargs, ...)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return fail(st, "prepare");
+	va_list ap;
+	va_start(ap, nargs);
+	for (int i = 1; i <= nargs; i++) {
+		const char *v = va_arg(ap, const char *);
+		int rc = v ? sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(s, i);
+		if (rc != SQLITE_OK) {
+			va_end(ap);
+			sqlite3_finalize(s);
+			return fail(st, "bind");
+		}
+	}
+	va_end(ap);
+	int rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		sqlite3_finalize(s);
+		return fail(st, "step");
+	}
+	if (out && rc == SQLITE_ROW)
+		*out = s;
+	else
+		sqlite3_finalize(s);
+	return rc;
+}
+
+static int
+exec(state *st, const char *sql)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(st->err, sizeof st->err, "%s", msg ? msg : "exec failed");
+		sqlite3_free(msg);
+		return STATE_EDB;
+	}
+	return 0;
+}
+
+static char *
+now_text(char *buf, size_t n)
+{
+	snprintf(buf, n, "%lld", (long long)time(NULL));
+	return buf;
+}
+
+int
+state_open(const char *path, state **out)
+{
+	*out = NULL;
+	state *st = calloc(1, sizeof *st);
+	if (!st)
+		return STATE_EUSAGE;
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		fail(st, path);
+		*out = st;
+		return STATE_EDB;
+	}
+	sqlite3_busy_timeout(st->db, 5000);
+	if (exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
+	    || exec(st, "BEGIN IMMEDIATE") || exec(st, schema)) {
+		*out = st; /* the caller reads state_errmsg, then closes */
+		return STATE_EDB;
+	}
+	sqlite3_stmt *s = NULL;
+	int rc = run(st, &s, "SELECT value FROM meta WHERE key = 'schema_version'", 0);
+	if (rc == SQLITE_ROW) {
+		long v = strtol((const char *)sqlite3_column_text(s, 0), NULL, 10);
+		sqlite3_finalize(s);
+		if (v > STATE_SCHEMA_VERSION) {
+			snprintf(st->err, sizeof st->err, "the state file has schema version %ld; this "
+				"program knows %d: use a newer one", v, STATE_SCHEMA_VERSION);
+			exec(st, "ROLLBACK");
+			*out = st;
+			return STATE_EVERSION;
+		}
+		/* forward migrations from v to STATE_SCHEMA_VERSION go here */
+	} else if (rc == SQLITE_DONE) {
+		char v[16];
+		snprintf(v, sizeof v, "%d", STATE_SCHEMA_VERSION);
+		if (run(st, NULL, "INSERT INTO meta(key, value) VALUES('schema_version', ?)", 1, v) < 0) {
+			exec(st, "ROLLBACK");
+			*out = st;
+			return STATE_EDB;
+		}
+	} else {
+		exec(st, "ROLLBACK");
+		*out = st;
+		return STATE_EDB;
+	}
+	if (exec(st, "COMMIT")) {
+		*out = st;
+		return STATE_EDB;
+	}
+	*out = st;
+	return 0;
+}
+
+void
+state_close(state *st)
+{
+	if (!st)
+		return;
+	sqlite3_close(st->db);
+	free(st);
+}
+
+int state_begin(state *st) { return exec(st, "BEGIN IMMEDIATE"); }
+int state_commit(state *st) { return exec(st, "COMMIT"); }
+int state_rollback(state *st) { return exec(st, "ROLLBACK"); }
+
+/* One text column of a one-row query into buf. */
+static int
+get_text(state *st, const char *sql, char *buf, size_t n, int nargs, const char *a,
+	const char *b)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = run(st, &s, sql, nargs, a, b);
+	if (rc < 0)
+		return rc;
+	if (rc == SQLITE_DONE)
+		return STATE_ENOTFOUND;
+	const unsigned char *v = sqlite3_column_text(s, 0);
+	snprintf(buf, n, "%s", v ? (const char *)v : "");
+	sqlite3_finalize(s);
+	return 0;
+}
+
+int
+state_cursor_get(state *st, const char *entity, char *out, size_t outlen)
+{
+	return get_text(st, "SELECT value FROM cursors WHERE entity = ?", out, outlen, 1, entity,
+		NULL);
+}
+
+int
+state_cursor_set(state *st, const char *entity, const char *value)
+{
+	char now[32];
+	int rc = run(st, NULL, "INSERT INTO cursors(entity, value, updated_at) VALUES(?, ?, ?)"
+		" ON CONFLICT(entity) DO UPDATE SET value = excluded.value,"
+		" updated_at = excluded.updated_at", 3, entity, value, now_text(now, sizeof now));
+	return rc < 0 ? rc : 0;
+}
+
+int
+state_xref_get(state *st, const char *entity, const char *source_id, char *target_id,
+	size_t tlen, char *hash, size_t hlen)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = run(st, &s, "SELECT target_id, hash FROM xref WHERE entity = ? AND source_id = ?",
+		2, entity, source_id);
+	if (rc < 0)
+		return rc;
+	if (rc == SQLITE_DONE)
+		return STATE_ENOTFOUND;
+	snprintf(target_id, tlen, "%s", (const char *)sqlite3_column_text(s, 0));
+	if (hash)
+		snprintf(hash, hlen, "%s", (const char *)sqlite3_column_text(s, 1));
+	sqlite3_finalize(s);
+	return 0;
+}
+
+int
+state_xref_put(state *st, const char *entity, const char *source_id, const char *target_id,
+	const char *hash)
+{
+	char now[32];
+	int rc = run(st, NULL, "INSERT INTO xref(entity, source_id, target_id, hash, updated_at)"
+		" VALUES(?, ?, ?, ?, ?) ON CONFLICT(entity, source_id) DO UPDATE SET"
+		" target_id = excluded.target_id, hash = excluded.hash,"
+		" updated_at = excluded.updated_at", 5, entity, source_id, target_id, hash,
+		now_text(now, sizeof now));
+	return rc < 0 ? rc : 0;
+}
+
+int
+state_xref_by_target(state *st, const char *entity, const char *target_id, char *source_id,
+	size_t slen)
+{
+	return get_text(st, "SELECT source_id FROM xref WHERE entity = ? AND target_id = ?",
+		source_id, slen, 2, entity, target_id);
+}
+
+/* 128 bits from two FNV-1a passes with different offsets: stable across
+ * runs and machines, as an idempotency key must be. */
+static void
+journal_key(const char *entity, const char *source_id, const char *hash, char *out, size_t n)
+{
+	uint64_t h1 = 1469598103934665603u, h2 = 7809847782465536322u;
+	const char *parts[3] = { entity, source_id, hash };
+	for (int p = 0; p < 3; p++) {
+		for (const unsigned char *c = (const unsigned char *)parts[p]; *c; c++) {
+			h1 = (h1 ^ *c) * 1099511628211u;
+			h2 = (h2 ^ *c) * 1099511628211u;
+			h2 ^= h2 >> 29;
+		}
+		h1 = (h1 ^ 0xff) * 1099511628211u; /* separator: ("ab","c") != ("a","bc") */
+		h2 = (h2 ^ 0xfe) * 1099511628211u;
+	}
+	snprintf(out, n, "mw1-%016llx%016llx", (unsigned long long)h1, (unsigned long long)h2);
+}
+
+int
+state_journal_begin(state *st, const char *entity, const char *source_id, const char *hash,
+	char *key, size_t keylen)
+{
+	char now[32];
+	if (!entity || !source_id || !hash || keylen < 40)
+		return STATE_EUSAGE;
+	journal_key(entity, source_id, hash, key, keylen);
+	int rc = run(st, NULL, "INSERT INTO journal(key, entity, source_id, hash, state, began_at)"
+		" VALUES(?, ?, ?, ?, 'pending', ?) ON CONFLICT(key) DO NOTHING", 5, key, entity,
+		source_id, hash, now_text(now, sizeof now));
+	return rc < 0 ? rc : 0;
+}
+
+int
+state_journal_finish(state *st, const char *key, state_outcome outcome, const char *target_id,
+	const char *error_text)
+{
+	char now[32];
+	int rc = run(st, NULL, "UPDATE journal SET state = ?, target_id = ?, error = ?,"
+		" finished_at = ? WHERE key = ?", 5, outcome == STATE_DONE ? "done" : "failed",
+		target_id, error_text, now_text(now, sizeof now), key);
+	if (rc < 0)
+		return rc;
+	return sqlite3_changes(st->db) == 1 ? 0 : STATE_ENOTFOUND;
+}
+
+int
+state_journal_pending(state *st, state_pending_fn fn, void *arg)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db, "SELECT key, entity, source_id, hash FROM journal"
+		" WHERE state = 'pending' ORDER BY began_at, rowid", -1, &s, NULL) != SQLITE_OK)
+		return fail(st, "prepare");
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (fn(arg, (const char *)sqlite3_column_text(s, 0),
+		       (const char *)sqlite3_column_text(s, 1), (const char *)sqlite3_column_text(s, 2),
+		       (const char *)sqlite3_column_text(s, 3)) != 0)
+			break;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(st, "step");
+}
+
+int
+state_dlq_add(state *st, const char *entity, const char *source_key, const char *record,
+	const char *reason, const char *target_error, int line, const char *field, int64_t *id)
+{
+	char now[32], ln[16];
+	snprintf(ln, sizeof ln, "%d", line);
+	now_text(now, sizeof now);
+	int rc = run(st, NULL, "INSERT INTO dlq(entity, source_key, record, reason, target_error,"
+		" line, field, attempts, first_at, last_at) VALUES(?, ?, ?, ?, ?, ?, ?, 1, ?, ?)", 9,
+		entity, source_key ? source_key : "", record ? record : "", reason ? reason : "",
+		target_error ? target_error : "", ln, field ? field : "", now, now);
+	if (rc < 0)
+		return rc;
+	if (id)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+state_dlq_get(state *st, int64_t id, state_dead *out)
+{
+	char ids[32];
+	snprintf(ids, sizeof ids, "%lld", (long long)id);
+	sqlite3_stmt *s = NULL;
+	int rc = run(st, &s, "SELECT id, entity, source_key, record, reason, target_error, line,"
+		" field, attempts, first_at, last_at, dropped FROM dlq WHERE id = ?", 1, ids);
+	if (rc < 0)
+		return rc;
+	if (rc == SQLITE_DONE)
+		return STATE_ENOTFOUND;
+	memset(out, 0, sizeof *out);
+	out->id = sqlite3_column_int64(s, 0);
+	snprintf(out->entity, sizeof out->entity, "%s", (const char *)sqlite3_column_text(s, 1));
+	snprintf(out->source_key, sizeof out->source_key, "%s",
+		(const char *)sqlite3_column_text(s, 2));
+	out->record = strdup((const char *)sqlite3_column_text(s, 3));
+	snprintf(out->reason, sizeof out->reason, "%s", (const char *)sqlite3_column_text(s, 4));
+	snprintf(out->target_error, sizeof out->target_error, "%s",
+		(const char *)sqlite3_column_text(s, 5));
+	out->line = sqlite3_column_int(s, 6);
+	snprintf(out->field, sizeof out->field, "%s", (const char *)sqlite3_column_text(s, 7));
+	out->attempts = sqlite3_column_int(s, 8);
+	out->first_at = sqlite3_column_int64(s, 9);
+	out->last_at = sqlite3_column_int64(s, 10);
+	out->dropped = sqlite3_column_int(s, 11);
+	sqlite3_finalize(s);
+	return out->record ? 0 : STATE_EUSAGE;
+}
+
+int64_t
+state_dlq_count(state *st, const char *entity)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = entity
+		? run(st, &s, "SELECT count(*) FROM dlq WHERE dropped = 0 AND entity = ?", 1, entity)
+		: run(st, &s, "SELECT count(*) FROM dlq WHERE dropped = 0", 0);
+	if (rc != SQLITE_ROW)
+		return rc < 0 ? rc : STATE_EDB;
+	int64_t n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+int
+state_dlq_drop(state *st, int64_t id, const char *why)
+{
+	char ids[32], now[32];
+	snprintf(ids, sizeof ids, "%lld", (long long)id);
+	if (!why || !*why) {
+		snprintf(st->err, sizeof st->err, "dropping a dead letter needs a reason");
+		return STATE_EUSAGE;
+	}
+	/* the drop and its audit row, together */
+	int rc = state_begin(st);
+	if (rc)
+		return rc;
+	rc = run(st, NULL, "UPDATE dlq SET dropped = 1 WHERE id = ? AND dropped = 0", 1, ids);
+	if (rc >= 0 && sqlite3_changes(st->db) != 1)
+		rc = STATE_ENOTFOUND;
+	if (rc >= 0)
+		rc = run(st, NULL, "INSERT INTO dlq_audit(id, action, why, at) VALUES(?, 'drop', ?, ?)",
+			3, ids, why, now_text(now, sizeof now));
+	if (rc < 0) {
+		state_rollback(st);
+		return rc;
+	}
+	return state_commit(st);
+}
+
+int
+state_token_save(state *st, const char *service, const char *access, const char *refresh,
+	int64_t expires_at)
+{
+	char exp[32];
+	snprintf(exp, sizeof exp, "%lld", (long long)expires_at);
+	int rc = run(st, NULL, "INSERT INTO tokens(service, access, refresh, expires_at)"
+		" VALUES(?, ?, ?, ?) ON CONFLICT(service) DO UPDATE SET access = excluded.access,"
+		" refresh = excluded.refresh, expires_at = excluded.expires_at", 4, service, access,
+		refresh ? refresh : "", exp);
+	return rc < 0 ? rc : 0;
+}
+
+int
+state_token_load(state *st, const char *service, char *access, size_t alen, char *refresh,
+	size_t rlen, int64_t *expires_at)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = run(st, &s, "SELECT access, refresh, expires_at FROM tokens WHERE service = ?", 1,
+		service);
+	if (rc < 0)
+		return rc;
+	if (rc == SQLITE_DONE)
+		return STATE_ENOTFOUND;
+	snprintf(access, alen, "%s", (const char *)sqlite3_column_text(s, 0));
+	snprintf(refresh, rlen, "%s", (const char *)sqlite3_column_text(s, 1));
+	*expires_at = sqlite3_column_int64(s, 2);
+	sqlite3_finalize(s);
+	return 0;
+}

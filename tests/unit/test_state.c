@@ -1,0 +1,165 @@
+/*
+ * test_state.c - the SQLite state store: schema and version, WAL, cursors,
+ * cross-references, the journal's stable idempotency keys and pending
+ * writes after a process is killed mid-write (kill -9 of a child), the
+ * dead-letter queue with an audited drop, tokens, rollback.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "state.h"
+
+static int failures;
+
+static void
+check(int ok, const char *name, const char *detail)
+{
+	printf(ok ? "[PASS] state/%s\n" : "[FAIL] state/%s: %s\n", name, detail);
+	failures += !ok;
+}
+
+static int npending;
+static char pending_key[64];
+
+static int
+count_pending(void *arg, const char *key, const char *entity, const char *source_id,
+	const char *hash)
+{
+	(void)arg;
+	(void)entity;
+	(void)hash;
+	if (!strcmp(source_id, "SO-crash"))
+		snprintf(pending_key, sizeof pending_key, "%s", key);
+	npending++;
+	return 0;
+}
+
+int
+main(void)
+{
+	char dir[] = "/tmp/mw-state-XXXXXX";
+	if (!mkdtemp(dir))
+		return 1;
+	char path[256];
+	snprintf(path, sizeof path, "%s/state.db", dir);
+	state *st;
+	int rc = state_open(path, &st);
+	check(rc == 0, "open-creates", st ? state_errmsg(st) : "no handle");
+
+	sqlite3 *raw;
+	sqlite3_open(path, &raw);
+	sqlite3_stmt *s;
+	sqlite3_prepare_v2(raw, "PRAGMA journal_mode", -1, &s, NULL);
+	sqlite3_step(s);
+	check(!strcmp((const char *)sqlite3_column_text(s, 0), "wal"), "wal-mode",
+		(const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+
+	char buf[256], h[64];
+	check(state_cursor_get(st, "Order", buf, sizeof buf) == STATE_ENOTFOUND, "cursor-empty", "");
+	state_cursor_set(st, "Order", "2026-11-22T10:00:00Z");
+	state_cursor_set(st, "Order", "2026-11-23T10:00:00Z");
+	check(state_cursor_get(st, "Order", buf, sizeof buf) == 0 &&
+		!strcmp(buf, "2026-11-23T10:00:00Z"), "cursor-set", buf);
+
+	state_xref_put(st, "Order", "SO-1", "INV-9", "h1");
+	state_xref_put(st, "Order", "SO-1", "INV-9", "h2");
+	check(state_xref_get(st, "Order", "SO-1", buf, sizeof buf, h, sizeof h) == 0 &&
+		!strcmp(buf, "INV-9") && !strcmp(h, "h2"), "xref-upsert", buf);
+	check(state_xref_by_target(st, "Order", "INV-9", buf, sizeof buf) == 0 &&
+		!strcmp(buf, "SO-1"), "xref-by-target", buf);
+
+	char k1[64], k2[64], k3[64], k4[64];
+	state_journal_begin(st, "Order", "SO-1", "h2", k1, sizeof k1);
+	state_journal_begin(st, "Order", "SO-1", "h2", k2, sizeof k2);
+	state_journal_begin(st, "Order", "SO-1", "h3", k3, sizeof k3);
+	state_journal_begin(st, "Order", "SO-1h", "2", k4, sizeof k4);
+	check(!strcmp(k1, k2), "journal-key-stable", k2);
+	check(strcmp(k1, k3) && strcmp(k1, k4), "journal-key-changes", k3);
+	check(strlen(k1) <= 50, "journal-key-fits-requestid", k1);
+	check(state_journal_finish(st, k1, STATE_DONE, "INV-9", NULL) == 0 &&
+		state_journal_finish(st, k3, STATE_FAILED, NULL, "400 ValidationException") == 0,
+		"journal-finish", state_errmsg(st));
+	check(state_journal_finish(st, "mw1-nope", STATE_DONE, "x", NULL) == STATE_ENOTFOUND,
+		"journal-finish-unknown", "");
+
+	/* a write begun in a process killed before its outcome */
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		state *c;
+		char k[64];
+		if (state_open(path, &c) == 0 &&
+		    state_journal_begin(c, "Order", "SO-crash", "h9", k, sizeof k) == 0)
+			kill(getpid(), SIGKILL);
+		_exit(3);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	check(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "child-killed", "child did not die");
+	state_close(st);
+	rc = state_open(path, &st);
+	npending = 0;
+	pending_key[0] = 0;
+	state_journal_pending(st, count_pending, NULL);
+	char want[64];
+	state_journal_begin(st, "Order", "SO-crash", "h9", want, sizeof want);
+	check(rc == 0 && npending == 2 && !strcmp(pending_key, want), "pending-after-kill-9",
+		"the killed write is not pending with its key");
+
+	int64_t id;
+	rc = state_dlq_add(st, "Payment", "SO-7", "{\"orderId\":\"SO-7\"}",
+		"no GL account for payment method", "", 144, "Account.Code", &id);
+	check(rc == 0 && state_dlq_count(st, "Payment") == 1 && state_dlq_count(st, NULL) == 1,
+		"dlq-add", state_errmsg(st));
+	state_dead d;
+	rc = state_dlq_get(st, id, &d);
+	check(rc == 0 && !strcmp(d.field, "Account.Code") && d.line == 144 &&
+		!strcmp(d.record, "{\"orderId\":\"SO-7\"}"), "dlq-get", d.reason);
+	free(d.record);
+	check(state_dlq_drop(st, id, "") == STATE_EUSAGE, "dlq-drop-needs-reason", "");
+	check(state_dlq_drop(st, id, "fixed by hand in Xero") == 0 &&
+		state_dlq_count(st, NULL) == 0, "dlq-drop", state_errmsg(st));
+	sqlite3_prepare_v2(raw, "SELECT why FROM dlq_audit", -1, &s, NULL);
+	check(sqlite3_step(s) == SQLITE_ROW &&
+		!strcmp((const char *)sqlite3_column_text(s, 0), "fixed by hand in Xero"),
+		"dlq-audit", "no audit row");
+	sqlite3_finalize(s);
+
+	state_token_save(st, "xero", "at-1", "rt-1", 100);
+	state_token_save(st, "xero", "at-2", "rt-2", 200);
+	char a[64], r[64];
+	int64_t exp;
+	state_close(st);
+	state_open(path, &st);
+	check(state_token_load(st, "xero", a, sizeof a, r, sizeof r, &exp) == 0 &&
+		!strcmp(a, "at-2") && !strcmp(r, "rt-2") && exp == 200, "token-rotation-kept", r);
+
+	state_begin(st);
+	state_cursor_set(st, "Customer", "c-1");
+	state_rollback(st);
+	check(state_cursor_get(st, "Customer", buf, sizeof buf) == STATE_ENOTFOUND, "rollback",
+		buf);
+
+	/* a file from a newer version is refused */
+	sqlite3_exec(raw, "UPDATE meta SET value = '99' WHERE key = 'schema_version'", NULL, NULL,
+		NULL);
+	state_close(st);
+	rc = state_open(path, &st);
+	check(rc == STATE_EVERSION && strstr(state_errmsg(st), "99"), "newer-version-refused",
+		state_errmsg(st));
+	state_close(st);
+	sqlite3_close(raw);
+
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", dir);
+	return failures ? 1 : 0;
+}
