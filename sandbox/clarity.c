@@ -62,6 +62,12 @@ authorised(const sb_request *q)
 	return exp && json_integer_value(exp) >= (json_int_t)time(NULL);
 }
 
+static int
+updated_since(const sb_record *x, const void *since)
+{
+	return !since || strcmp(x->updated, since) >= 0;
+}
+
 static void
 list(const sb_request *q, sb_response *r, sb_records *c)
 {
@@ -72,30 +78,14 @@ list(const sb_request *q, sb_response *r, sb_records *c)
 		sb_json(r, 400, json_pack("{s:s}", "message", "page >= 1 and 1 <= pageSize <= 500"));
 		return;
 	}
-	size_t first = 0, total = 0;
-	for (size_t i = 0; i < c->n; i++)
-		if (!since || strcmp(c->v[i].updated, since) >= 0)
-			total++;
-	/* Build the body from the records' own text: exact amounts. */
-	size_t cap = 256, len = 0;
-	for (size_t i = 0; i < c->n; i++)
-		cap += strlen(c->v[i].text) + 1;
-	char *body = malloc(cap);
+	size_t skip = (size_t)(page - 1) * (size_t)size, total, taken, len;
+	char *body = sb_records_page(c, updated_since, since, skip, (size_t)size, "{\"data\":",
+		&total, &taken, &len);
 	if (!body) {
 		sb_json(r, 500, NULL);
 		return;
 	}
-	len += (size_t)snprintf(body, cap, "{\"data\":[");
-	size_t skip = (size_t)(page - 1) * (size_t)size, taken = 0;
-	for (size_t i = 0; i < c->n && taken < (size_t)size; i++) {
-		if (since && strcmp(c->v[i].updated, since) < 0)
-			continue;
-		if (first++ < skip)
-			continue;
-		len += (size_t)snprintf(body + len, cap - len, "%s%s", taken ? "," : "", c->v[i].text);
-		taken++;
-	}
-	snprintf(body + len, cap - len, "],\"page\":%ld,\"pageSize\":%ld,\"totalCount\":%zu,"
+	snprintf(body + len, 200, ",\"page\":%ld,\"pageSize\":%ld,\"totalCount\":%zu,"
 		"\"hasMore\":%s}", page, size, total, skip + taken < total ? "true" : "false");
 	r->status = 200;
 	r->body = body;

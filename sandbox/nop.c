@@ -63,6 +63,20 @@ seed(unsigned s)
 	counter = s * 104729;
 }
 
+struct filter {
+	const char *only;     /* one id, or NULL */
+	long long since_id;
+	const char *updated_min;
+};
+
+static int
+wanted(const sb_record *x, const void *arg)
+{
+	const struct filter *f = arg;
+	return (!f->only || !strcmp(x->key, f->only)) && x->id > f->since_id &&
+	       (!f->updated_min || strcmp(x->updated, f->updated_min) >= 0);
+}
+
 static void
 list(const sb_request *q, sb_response *r, sb_records *c, const char *only)
 {
@@ -75,29 +89,17 @@ list(const sb_request *q, sb_response *r, sb_records *c, const char *only)
 			"limit is between 1 and 250, page at least 1"));
 		return;
 	}
-	size_t cap = 64 + strlen(c->name);
-	for (size_t i = 0; i < c->n; i++)
-		cap += strlen(c->v[i].text) + 1;
-	char *body = malloc(cap);
+	char open[48];
+	snprintf(open, sizeof open, "{\"%s\":", c->name);
+	struct filter f = { only, since, um };
+	size_t total, taken, len;
+	char *body = sb_records_page(c, wanted, &f, (size_t)((page - 1) * limit), (size_t)limit,
+		open, &total, &taken, &len);
 	if (!body) {
 		sb_json(r, 500, NULL);
 		return;
 	}
-	size_t len = (size_t)snprintf(body, cap, "{\"%s\":[", c->name);
-	long skip = (page - 1) * limit, taken = 0;
-	for (size_t i = 0; i < c->n && taken < limit; i++) {
-		sb_record *x = &c->v[i];
-		if ((only && strcmp(x->key, only)) || x->id <= since ||
-		    (um && strcmp(x->updated, um) < 0))
-			continue;
-		if (skip > 0) {
-			skip--;
-			continue;
-		}
-		len += (size_t)snprintf(body + len, cap - len, "%s%s", taken ? "," : "", x->text);
-		taken++;
-	}
-	snprintf(body + len, cap - len, "]}");
+	snprintf(body + len, 200, "}");
 	r->status = only && !taken ? 404 : 200;
 	r->body = body;
 	r->content_type = "application/json; charset=utf-8";

@@ -76,3 +76,32 @@ sb_records_find(sb_records *c, const char *key)
 			return &c->v[i];
 	return NULL;
 }
+
+char *
+sb_records_page(const sb_records *c, int (*keep)(const sb_record *, const void *),
+	const void *arg, size_t skip, size_t take, const char *open, size_t *total,
+	size_t *taken, size_t *len)
+{
+	/* The body is the records' own text joined: amounts stay exact. Room is
+	 * left after the array for the caller's closing fields. */
+	size_t cap = strlen(open) + 256;
+	for (size_t i = 0; i < c->n; i++)
+		cap += strlen(c->v[i].text) + 1;
+	char *body = malloc(cap);
+	if (!body)
+		return NULL;
+	size_t n = (size_t)snprintf(body, cap, "%s[", open), seen = 0;
+	*total = *taken = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		if (!keep(&c->v[i], arg))
+			continue;
+		(*total)++;
+		if (seen++ < skip || *taken >= take)
+			continue;
+		n += (size_t)snprintf(body + n, cap - n, "%s%s", *taken ? "," : "", c->v[i].text);
+		(*taken)++;
+	}
+	n += (size_t)snprintf(body + n, cap - n, "]");
+	*len = n;
+	return body;
+}

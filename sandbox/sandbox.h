@@ -66,6 +66,12 @@ typedef struct {
 
 int sb_records_load(sb_records *c, const char *path);
 sb_record *sb_records_find(sb_records *c, const char *key);
+/* "OPEN[rec,rec,...]" of the records keep() accepts, after skipping `skip`
+ * of them and taking at most `take`; malloc'd with 200 bytes to spare for
+ * the caller's closing text at body + *len.  *total counts all accepted. */
+char *sb_records_page(const sb_records *c, int (*keep)(const sb_record *, const void *),
+	const void *arg, size_t skip, size_t take, const char *open, size_t *total,
+	size_t *taken, size_t *len);
 
 /* helpers for modules */
 void sb_json(sb_response *r, unsigned status, json_t *body); /* steals body */
