@@ -287,9 +287,6 @@ in_PaymentInfo_transactionId(mw_ctx *c, mw_val o)
 /* field rules (max, enum) for values computed at run time          */
 /* ================================================================ */
 
-/* xero.ContactRef.ContactNumber */
-static const mw_rule rule_ContactRef_ContactNumber = { "ContactNumber", 50, NULL, 0 };
-
 /* xero.Contact.ContactNumber */
 static const mw_rule rule_Contact_ContactNumber = { "ContactNumber", 50, NULL, 0 };
 
@@ -418,10 +415,8 @@ map_Order(mw_ctx *c, mw_val r)
 		return -1;
 	mw_field(c, "Contact", 105); /* clarity_xero.map:105 */
 	mw_obj_begin(c);
-	mw_field(c, "ContactNumber", 105); /* clarity_xero.map:105 */
-	mw_put(c, mw_valid(c,
-		mw_ref(c, "Customer", in_Order_customerId(c, r)),
-		&rule_ContactRef_ContactNumber), 0);
+	mw_field(c, "ContactID", 105); /* clarity_xero.map:105 */
+	mw_put(c, mw_ref(c, "Customer", in_Order_customerId(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);

@@ -348,7 +348,9 @@ static void
 usage(const mw_program *p, FILE *f)
 {
 	fprintf(f, "usage: %s transform ENTITY [--dead-letter FILE]\n"
-		"       %s --help | --version\n", p->pair, p->pair);
+		"       %s run --once [--dry-run] [--state FILE] [--config FILE] [--batch N]\n"
+		"       %s status [--state FILE] [--config FILE]\n"
+		"       %s --help | --version\n", p->pair, p->pair, p->pair, p->pair);
 }
 
 static void
@@ -373,10 +375,22 @@ help(const mw_program *p, FILE *f)
 		"                    target documents on stdout, one per line, in input\n"
 		"                    order; records that fail become dead-letter JSON lines\n"
 		"                    on stderr or in FILE (truncated first)\n"
+		"  run --once        sync every entity once, in dependency order: list what\n"
+		"                    changed in the source since the entity's cursor,\n"
+		"                    transform, write to the target with idempotency keys,\n"
+		"                    record outcomes in the state file; prints a summary\n"
+		"    --dry-run       print the write requests instead of sending them;\n"
+		"                    records nothing\n"
+		"    --state FILE    the state file (default: $MW_STATE, else PAIR.state)\n"
+		"    --config FILE   NAME=value lines for the settings' environment\n"
+		"                    variables (the environment wins)\n"
+		"    --batch N       at most N documents a request\n"
+		"  status            cursors, synced, pending and dead-letter counts, and\n"
+		"                    the newest dead letters\n"
 		"  --help            this text\n"
 		"  --version         mapc version, map file, pair, runtime ABI\n"
 		"\nexit status: 0 every record written or filtered, 1 some dead-lettered,\n"
-		"2 usage or I/O error\n"
+		"2 usage or I/O error, 3 (run) some records held or pending\n"
 		"\nentities (source collection -> target type):\n");
 	for (i = 0; i < p->n_entities; i++)
 		if (strlen(p->entities[i].name) > w)
@@ -388,6 +402,102 @@ help(const mw_program *p, FILE *f)
 			e->source, p->target.alias, e->target,
 			p->target.format_xml ? " (XML)" : "");
 	}
+}
+
+/* --config FILE: NAME=value lines (# comments, blank lines) set the
+ * environment variables the .map's settings name, unless already set. */
+static int
+load_config(const mw_program *p, const char *path, FILE *err)
+{
+	char line[8192];
+	int n = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		fprintf(err, "%s: cannot open %s: %s\n", p->pair, path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof line, f)) {
+		char *eq, *end = line + strlen(line);
+
+		n++;
+		while (end > line && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+			*--end = '\0';
+		if (!line[0] || line[0] == '#')
+			continue;
+		eq = strchr(line, '=');
+		if (!eq || eq == line) {
+			fprintf(err, "%s:%d: error: expected NAME=value\n", path, n);
+			fclose(f);
+			return -1;
+		}
+		*eq = '\0';
+		if (setenv(line, eq + 1, 0) != 0) {
+			fprintf(err, "%s:%d: error: cannot set %s\n", path, n, line);
+			fclose(f);
+			return -1;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+static int
+sync_cmd(const mw_program *p, int argc, char **argv, FILE *out, FILE *err)
+{
+	static char def[300];
+	sync_opts o;
+	int status = strcmp(argv[1], "status") == 0;
+
+	memset(&o, 0, sizeof o);
+	o.out = out;
+	o.err = err;
+	o.state_path = getenv("MW_STATE");
+	for (int a = 2; a < argc; a++) {
+		const char *s = argv[a];
+
+		if (!strcmp(s, "--once") && !status) {
+			o.once = 1;
+		} else if (!strcmp(s, "--dry-run") && !status) {
+			o.dry_run = 1;
+		} else if ((!strcmp(s, "--state") || !strcmp(s, "--config") ||
+			    (!strcmp(s, "--batch") && !status)) && a + 1 < argc) {
+			const char *v = argv[++a];
+
+			if (!strcmp(s, "--state")) {
+				o.state_path = v;
+			} else if (!strcmp(s, "--config")) {
+				if (load_config(p, v, err) != 0)
+					return 2;
+			} else {
+				char *end;
+				long b = strtol(v, &end, 10);
+
+				if (*end || b < 1 || b > 1000) {
+					fprintf(err, "%s: --batch takes 1 to 1000\n", p->pair);
+					return 2;
+				}
+				o.batch = (int)b;
+			}
+		} else {
+			fprintf(err, "%s: %s: unknown or incomplete option %s\n", p->pair, argv[1], s);
+			usage(p, err);
+			return 2;
+		}
+	}
+	if (!o.state_path || !*o.state_path) {
+		snprintf(def, sizeof def, "%s.state", p->pair);
+		o.state_path = def;
+	}
+	if (status)
+		return sync_status(p, o.state_path, out, err);
+	if (!o.once) {
+		fprintf(err, "%s: run needs --once (the daemon, `serve`, is not built yet)\n",
+			p->pair);
+		return 2;
+	}
+	o.progress = isatty(fileno(err));
+	return sync_once(p, &o);
 }
 
 int
@@ -418,6 +528,8 @@ mw_cli_run(const mw_program *p, int argc, char **argv, FILE *in, FILE *out, FILE
 			p->mapc_version, p->map_file, p->pair, MW_ABI_VERSION);
 		return fflush(out) || ferror(out) ? 2 : 0;
 	}
+	if (strcmp(cmd, "run") == 0 || strcmp(cmd, "status") == 0)
+		return sync_cmd(p, argc, argv, out, err);
 	if (strcmp(cmd, "transform") != 0) {
 		fprintf(err, "%s: unknown command \"%s\"\n", p->pair, cmd);
 		usage(p, err);

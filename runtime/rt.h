@@ -231,6 +231,24 @@ int    rt_val_text(mw_val v, char *tmp, const char **p, size_t *n);
 const char *rt_kind_name(mw_kind k);   /* "a string", "an integer", ... */
 
 /* ------------------------------------------------------------------ */
+/* sync.c: the sync engine                                             */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+	const char *state_path;
+	int once;                /* run --once: every entity once, then stop */
+	int dry_run;             /* print the write requests; write nothing, keep no state */
+	int progress;            /* a progress line on err (a terminal) */
+	int batch;               /* at most this many documents a request; 0: the target's */
+	int64_t max_wait_ms;     /* cap on one backoff wait; 0: none */
+	FILE *out, *err;
+} sync_opts;
+
+/* 0 all done, 1 some dead-lettered, 3 some held or pending, 2 fatal. */
+int sync_once(const mw_program *p, const sync_opts *o);
+int sync_status(const mw_program *p, const char *state_path, FILE *out, FILE *err);
+
+/* ------------------------------------------------------------------ */
 /* cli.c: the pair binary's command line                               */
 /* ------------------------------------------------------------------ */
 

@@ -33,7 +33,8 @@ enum {
 	STATE_EUSAGE = -4,
 };
 
-#define STATE_SCHEMA_VERSION 1
+#define STATE_SCHEMA_VERSION 2
+#define STATE_SCHEMA_VERSION_TEXT "2"
 
 /* On failure *out is still set, for state_errmsg(), and must be closed. */
 int state_open(const char *path, state **out);
@@ -59,7 +60,10 @@ int state_xref_by_target(state *st, const char *entity, const char *target_id, c
 	size_t slen);
 
 /* The journal.  The key is stable for (entity, source id, hash): a re-drive
- * gets the same one, a changed record a new one. */
+ * gets the same one, a changed record a new one.  state_journal_key() is
+ * that key without touching the store (out >= 40 bytes). */
+void state_journal_key(const char *entity, const char *source_id, const char *hash, char *out,
+	size_t n);
 int state_journal_begin(state *st, const char *entity, const char *source_id, const char *hash,
 	char *key, size_t keylen);
 typedef enum { STATE_DONE, STATE_FAILED } state_outcome;
@@ -70,6 +74,35 @@ typedef int (*state_pending_fn)(void *arg, const char *key, const char *entity,
 /* Each begun-not-finished write, oldest first; a non-zero return stops. */
 int state_journal_pending(state *st, state_pending_fn fn, void *arg);
 
+/* A write and the request it travels in: what is needed to send that
+ * request again byte for byte after a crash (docs/state.md). */
+typedef struct {
+	const char *key, *entity, *source_id, *hash;
+	const char *request_key;  /* the request's idempotency key */
+	int seq;                  /* position in the request */
+	const char *payload;      /* the document sent */
+	size_t payload_len;
+	const char *update_id;    /* the target id updated, or NULL: created */
+	const char *match_value;  /* the natural key, or NULL */
+	const char *record;       /* the source record, for a dead letter */
+	size_t record_len;
+	const char *stamp;        /* the record's change stamp */
+	const char *state;        /* listing only: "pending", "done", "failed" */
+} state_write;
+/* Begin (or begin again) w->key with everything above; one call per
+ * document, inside the caller's transaction for the whole request. */
+int state_journal_intent(state *st, const state_write *w);
+/* Every write of every request that still has a pending write, by request
+ * key then position, finished ones included (the request is re-sent whole). */
+typedef int (*state_write_fn)(void *arg, const state_write *w);
+int state_journal_requests(state *st, state_write_fn fn, void *arg);
+/* The journal state of a key ("pending", "done", "failed") into buf. */
+int state_journal_state(state *st, const char *key, char *buf, size_t n);
+
+/* Counts for `status`: cross-references, pending writes, live dead letters. */
+int state_counts(state *st, const char *entity, int64_t *xrefs, int64_t *pending,
+	int64_t *dead);
+
 /* The dead-letter queue. */
 typedef struct {
 	int64_t id;
@@ -78,8 +111,17 @@ typedef struct {
 	int64_t first_at, last_at;
 	char *record;  /* malloc'd by state_dlq_get; free it */
 } state_dead;
-int state_dlq_add(state *st, const char *entity, const char *source_key, const char *record,
-	const char *reason, const char *target_error, int line, const char *field, int64_t *id);
+/* hash: of the record version dead-lettered (a later run that lists the
+ * same version finds it with state_dlq_find and adds nothing); may be "". */
+int state_dlq_add(state *st, const char *entity, const char *source_key, const char *hash,
+	const char *record, const char *reason, const char *target_error, int line,
+	const char *field, int64_t *id);
+/* The live dead letter of this record version: its id (> 0), 0 if none. */
+int64_t state_dlq_find(state *st, const char *entity, const char *source_key, const char *hash);
+/* The live dead letters, newest first, at most `limit`; a non-zero return
+ * of fn stops.  d->record is NULL here. */
+typedef int (*state_dead_fn)(void *arg, const state_dead *d);
+int state_dlq_each(state *st, const char *entity, int limit, state_dead_fn fn, void *arg);
 int state_dlq_get(state *st, int64_t id, state_dead *out);
 int64_t state_dlq_count(state *st, const char *entity); /* live ones; <0 on error */
 int state_dlq_drop(state *st, int64_t id, const char *why);

@@ -31,17 +31,36 @@ static const char *const schema =
 	"CREATE INDEX IF NOT EXISTS xref_target ON xref(entity, target_id);"
 	"CREATE TABLE IF NOT EXISTS journal(key TEXT PRIMARY KEY, entity TEXT NOT NULL,"
 	"  source_id TEXT NOT NULL, hash TEXT NOT NULL, state TEXT NOT NULL,"
-	"  target_id TEXT, error TEXT, began_at INTEGER NOT NULL, finished_at INTEGER);"
+	"  target_id TEXT, error TEXT, began_at INTEGER NOT NULL, finished_at INTEGER,"
+	"  request_key TEXT, seq INTEGER, payload BLOB, update_id TEXT, match_value TEXT,"
+	"  record BLOB, stamp TEXT);"
 	"CREATE INDEX IF NOT EXISTS journal_pending ON journal(state, began_at);"
 	"CREATE TABLE IF NOT EXISTS dlq(id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	"  entity TEXT NOT NULL, source_key TEXT NOT NULL, record TEXT NOT NULL,"
 	"  reason TEXT NOT NULL, target_error TEXT NOT NULL, line INTEGER NOT NULL,"
 	"  field TEXT NOT NULL, attempts INTEGER NOT NULL, first_at INTEGER NOT NULL,"
-	"  last_at INTEGER NOT NULL, dropped INTEGER NOT NULL DEFAULT 0);"
+	"  last_at INTEGER NOT NULL, dropped INTEGER NOT NULL DEFAULT 0,"
+	"  hash TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX IF NOT EXISTS dlq_record ON dlq(entity, source_key);"
 	"CREATE TABLE IF NOT EXISTS dlq_audit(id INTEGER NOT NULL, action TEXT NOT NULL,"
 	"  why TEXT NOT NULL, at INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS tokens(service TEXT PRIMARY KEY, access TEXT NOT NULL,"
 	"  refresh TEXT NOT NULL, expires_at INTEGER NOT NULL);";
+
+/* Version 1 -> 2: the journal keeps each write's request (key, position,
+ * payload, update id, natural key, the source record and its stamp) so a
+ * batch interrupted by a crash is re-sent byte for byte; a dead letter
+ * keeps the hash of the record version it was made from. */
+static const char *const migrate_1_2 =
+	"ALTER TABLE journal ADD COLUMN request_key TEXT;"
+	"ALTER TABLE journal ADD COLUMN seq INTEGER;"
+	"ALTER TABLE journal ADD COLUMN payload BLOB;"
+	"ALTER TABLE journal ADD COLUMN update_id TEXT;"
+	"ALTER TABLE journal ADD COLUMN match_value TEXT;"
+	"ALTER TABLE journal ADD COLUMN record BLOB;"
+	"ALTER TABLE journal ADD COLUMN stamp TEXT;"
+	"ALTER TABLE dlq ADD COLUMN hash TEXT NOT NULL DEFAULT '';"
+	"CREATE INDEX IF NOT EXISTS dlq_record ON dlq(entity, source_key);";
 
 static int
 fail(state *st, const char *what)
@@ -139,7 +158,17 @@ state_open(const char *path, state **out)
 			*out = st;
 			return STATE_EVERSION;
 		}
-		/* forward migrations from v to STATE_SCHEMA_VERSION go here */
+		if (v < 2 && exec(st, migrate_1_2)) {
+			exec(st, "ROLLBACK");
+			*out = st;
+			return STATE_EDB;
+		}
+		if (v < STATE_SCHEMA_VERSION && run(st, NULL, "UPDATE meta SET value = ? WHERE key ="
+		    " 'schema_version'", 1, STATE_SCHEMA_VERSION_TEXT) < 0) {
+			exec(st, "ROLLBACK");
+			*out = st;
+			return STATE_EDB;
+		}
 	} else if (rc == SQLITE_DONE) {
 		char v[16];
 		snprintf(v, sizeof v, "%d", STATE_SCHEMA_VERSION);
@@ -153,7 +182,9 @@ state_open(const char *path, state **out)
 		*out = st;
 		return STATE_EDB;
 	}
-	if (exec(st, "COMMIT")) {
+	if (exec(st, "CREATE INDEX IF NOT EXISTS journal_request ON journal(request_key, seq)") ||
+	    exec(st, "COMMIT")) {
+		exec(st, "ROLLBACK");
 		*out = st;
 		return STATE_EDB;
 	}
@@ -249,8 +280,9 @@ state_xref_by_target(state *st, const char *entity, const char *target_id, char 
 
 /* 128 bits from two FNV-1a passes with different offsets: stable across
  * runs and machines, as an idempotency key must be. */
-static void
-journal_key(const char *entity, const char *source_id, const char *hash, char *out, size_t n)
+void
+state_journal_key(const char *entity, const char *source_id, const char *hash, char *out,
+	size_t n)
 {
 	uint64_t h1 = 1469598103934665603u, h2 = 7809847782465536322u;
 	const char *parts[3] = { entity, source_id, hash };
@@ -273,9 +305,11 @@ state_journal_begin(state *st, const char *entity, const char *source_id, const 
 	char now[32];
 	if (!entity || !source_id || !hash || keylen < 40)
 		return STATE_EUSAGE;
-	journal_key(entity, source_id, hash, key, keylen);
+	state_journal_key(entity, source_id, hash, key, keylen);
+	/* a key that failed before is begun again; one that is done stays done */
 	int rc = run(st, NULL, "INSERT INTO journal(key, entity, source_id, hash, state, began_at)"
-		" VALUES(?, ?, ?, ?, 'pending', ?) ON CONFLICT(key) DO NOTHING", 5, key, entity,
+		" VALUES(?, ?, ?, ?, 'pending', ?) ON CONFLICT(key) DO UPDATE SET state = 'pending',"
+		" began_at = excluded.began_at WHERE journal.state = 'failed'", 5, key, entity,
 		source_id, hash, now_text(now, sizeof now));
 	return rc < 0 ? rc : 0;
 }
@@ -312,16 +346,19 @@ state_journal_pending(state *st, state_pending_fn fn, void *arg)
 }
 
 int
-state_dlq_add(state *st, const char *entity, const char *source_key, const char *record,
-	const char *reason, const char *target_error, int line, const char *field, int64_t *id)
+state_dlq_add(state *st, const char *entity, const char *source_key, const char *hash,
+	const char *record, const char *reason, const char *target_error, int line,
+	const char *field, int64_t *id)
 {
 	char now[32], ln[16];
 	snprintf(ln, sizeof ln, "%d", line);
 	now_text(now, sizeof now);
 	int rc = run(st, NULL, "INSERT INTO dlq(entity, source_key, record, reason, target_error,"
-		" line, field, attempts, first_at, last_at) VALUES(?, ?, ?, ?, ?, ?, ?, 1, ?, ?)", 9,
+		" line, field, attempts, first_at, last_at, hash)"
+		" VALUES(?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)", 10,
 		entity, source_key ? source_key : "", record ? record : "", reason ? reason : "",
-		target_error ? target_error : "", ln, field ? field : "", now, now);
+		target_error ? target_error : "", ln, field ? field : "", now, now,
+		hash ? hash : "");
 	if (rc < 0)
 		return rc;
 	if (id)
@@ -429,4 +466,176 @@ state_token_load(state *st, const char *service, char *access, size_t alen, char
 	*expires_at = sqlite3_column_int64(s, 2);
 	sqlite3_finalize(s);
 	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* requests: re-sending a batch byte for byte                          */
+/* ------------------------------------------------------------------ */
+
+static int
+bind_blob(sqlite3_stmt *s, int i, const char *p, size_t n)
+{
+	return p ? sqlite3_bind_blob64(s, i, p, n, SQLITE_TRANSIENT) : sqlite3_bind_null(s, i);
+}
+
+static int
+bind_txt(sqlite3_stmt *s, int i, const char *p)
+{
+	return p ? sqlite3_bind_text(s, i, p, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(s, i);
+}
+
+int
+state_journal_intent(state *st, const state_write *w)
+{
+	sqlite3_stmt *s;
+	int rc = 0;
+
+	if (!w->key || !w->entity || !w->source_id || !w->hash || !w->request_key)
+		return STATE_EUSAGE;
+	if (sqlite3_prepare_v2(st->db, "INSERT INTO journal(key, entity, source_id, hash, state,"
+	    " began_at, request_key, seq, payload, update_id, match_value, record, stamp)"
+	    " VALUES(?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+	    " ON CONFLICT(key) DO UPDATE SET state = 'pending', began_at = ?5, request_key = ?6,"
+	    " seq = ?7, payload = ?8, update_id = ?9, match_value = ?10, record = ?11, stamp = ?12,"
+	    " error = NULL WHERE journal.state != 'done'", -1, &s, NULL) != SQLITE_OK)
+		return fail(st, "prepare");
+	rc |= bind_txt(s, 1, w->key);
+	rc |= bind_txt(s, 2, w->entity);
+	rc |= bind_txt(s, 3, w->source_id);
+	rc |= bind_txt(s, 4, w->hash);
+	rc |= sqlite3_bind_int64(s, 5, (sqlite3_int64)time(NULL));
+	rc |= bind_txt(s, 6, w->request_key);
+	rc |= sqlite3_bind_int(s, 7, w->seq);
+	rc |= bind_blob(s, 8, w->payload, w->payload_len);
+	rc |= bind_txt(s, 9, w->update_id);
+	rc |= bind_txt(s, 10, w->match_value);
+	rc |= bind_blob(s, 11, w->record, w->record_len);
+	rc |= bind_txt(s, 12, w->stamp);
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(s);
+		return fail(st, "bind");
+	}
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : fail(st, "step");
+}
+
+static const char *
+col_text(sqlite3_stmt *s, int i)
+{
+	return (const char *)sqlite3_column_text(s, i);
+}
+
+int
+state_journal_requests(state *st, state_write_fn fn, void *arg)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT key, entity, source_id, hash, request_key, seq,"
+	    " payload, update_id, match_value, record, stamp, state FROM journal"
+	    " WHERE request_key IN (SELECT request_key FROM journal WHERE state = 'pending'"
+	    " AND request_key IS NOT NULL) ORDER BY request_key, seq", -1, &s, NULL) != SQLITE_OK)
+		return fail(st, "prepare");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		state_write w;
+
+		memset(&w, 0, sizeof w);
+		w.key = col_text(s, 0);
+		w.entity = col_text(s, 1);
+		w.source_id = col_text(s, 2);
+		w.hash = col_text(s, 3);
+		w.request_key = col_text(s, 4);
+		w.seq = sqlite3_column_int(s, 5);
+		w.payload = sqlite3_column_blob(s, 6);
+		w.payload_len = (size_t)sqlite3_column_bytes(s, 6);
+		w.update_id = col_text(s, 7);
+		w.match_value = col_text(s, 8);
+		w.record = sqlite3_column_blob(s, 9);
+		w.record_len = (size_t)sqlite3_column_bytes(s, 9);
+		w.stamp = col_text(s, 10);
+		w.state = col_text(s, 11);
+		if (fn(arg, &w) != 0)
+			break;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(st, "step");
+}
+
+int
+state_journal_state(state *st, const char *key, char *buf, size_t n)
+{
+	return get_text(st, "SELECT state FROM journal WHERE key = ?", buf, n, 1, key, NULL);
+}
+
+int64_t
+state_dlq_find(state *st, const char *entity, const char *source_key, const char *hash)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = run(st, &s, "SELECT id FROM dlq WHERE entity = ? AND source_key = ? AND hash = ?"
+		" AND dropped = 0 ORDER BY id DESC LIMIT 1", 3, entity, source_key, hash);
+	if (rc < 0)
+		return rc;
+	if (rc == SQLITE_DONE)
+		return 0;
+	int64_t id = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return id;
+}
+
+int
+state_dlq_each(state *st, const char *entity, int limit, state_dead_fn fn, void *arg)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT id, entity, source_key, reason, target_error, line,"
+	    " field, attempts, first_at, last_at FROM dlq WHERE dropped = 0 AND (?1 IS NULL OR"
+	    " entity = ?1) ORDER BY id DESC LIMIT ?2", -1, &s, NULL) != SQLITE_OK)
+		return fail(st, "prepare");
+	if (bind_txt(s, 1, entity) != SQLITE_OK || sqlite3_bind_int(s, 2, limit) != SQLITE_OK) {
+		sqlite3_finalize(s);
+		return fail(st, "bind");
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		state_dead d;
+
+		memset(&d, 0, sizeof d);
+		d.id = sqlite3_column_int64(s, 0);
+		snprintf(d.entity, sizeof d.entity, "%s", col_text(s, 1));
+		snprintf(d.source_key, sizeof d.source_key, "%s", col_text(s, 2));
+		snprintf(d.reason, sizeof d.reason, "%s", col_text(s, 3));
+		snprintf(d.target_error, sizeof d.target_error, "%s", col_text(s, 4));
+		d.line = sqlite3_column_int(s, 5);
+		snprintf(d.field, sizeof d.field, "%s", col_text(s, 6));
+		d.attempts = sqlite3_column_int(s, 7);
+		d.first_at = sqlite3_column_int64(s, 8);
+		d.last_at = sqlite3_column_int64(s, 9);
+		if (fn(arg, &d) != 0)
+			break;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(st, "step");
+}
+
+static int64_t
+count1(state *st, const char *sql, const char *entity)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = run(st, &s, sql, 1, entity);
+	if (rc != SQLITE_ROW)
+		return rc < 0 ? rc : STATE_EDB;
+	int64_t n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+int
+state_counts(state *st, const char *entity, int64_t *xrefs, int64_t *pending, int64_t *dead)
+{
+	*xrefs = count1(st, "SELECT count(*) FROM xref WHERE entity = ?", entity);
+	*pending = count1(st, "SELECT count(*) FROM journal WHERE entity = ? AND state = 'pending'",
+		entity);
+	*dead = count1(st, "SELECT count(*) FROM dlq WHERE entity = ? AND dropped = 0", entity);
+	return *xrefs < 0 || *pending < 0 || *dead < 0 ? STATE_EDB : 0;
 }

@@ -5,7 +5,7 @@
 cd "$(dirname "$0")/.." || exit 2
 O=${O:-build}
 BIN=${BIN:-bin}
-export MAPC="$PWD/$BIN/mapc" BIN="$PWD/$BIN"
+export MAPC="$PWD/$BIN/mapc" BIN="$PWD/$BIN" MW_SANDBOX="$PWD/$BIN/sandbox"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 {

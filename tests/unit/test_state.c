@@ -114,7 +114,7 @@ main(void)
 		"the killed write is not pending with its key");
 
 	int64_t id;
-	rc = state_dlq_add(st, "Payment", "SO-7", "{\"orderId\":\"SO-7\"}",
+	rc = state_dlq_add(st, "Payment", "SO-7", "h1", "{\"orderId\":\"SO-7\"}",
 		"no GL account for payment method", "", 144, "Account.Code", &id);
 	check(rc == 0 && state_dlq_count(st, "Payment") == 1 && state_dlq_count(st, NULL) == 1,
 		"dlq-add", state_errmsg(st));

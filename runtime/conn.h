@@ -1,0 +1,163 @@
+/*
+ * conn.h - the connector interface: one module per service behind one
+ * table of operations.  Sources (Clarity eCommerce, NopCommerce) list and
+ * get records; targets (Xero, QuickBooks Online, Sage Intacct) write
+ * documents in batches with the service's idempotency mechanism and find
+ * documents by natural key.  Adding a service means adding one module
+ * (conn_NAME.c exporting conn_NAME), one line in conn.c's registry and a
+ * schema file in mappings/schemas/; the sync engine (sync.c) knows no
+ * service by name.
+ *
+ * Every operation reports what happened in a conn_result: the class the
+ * retry policy acts on (http.h's classification, refined by the connector
+ * where a service says more than its status code: an Intacct error inside
+ * a 200 answer, a QuickBooks Fault), the HTTP status, Retry-After, and the
+ * service's own error text, kept word for word for the dead-letter queue.
+ *
+ * Authentication is the connector's: open() fetches or loads a token
+ * (saved in the state store, a rotated refresh token before it is used),
+ * every call refreshes it before expiry, and a 401 refreshes once and
+ * retries once.  Credentials and base URLs come from the endpoint's
+ * settings (the .map's `key = env("NAME")`), never from the code.
+ *
+ * Ownership: record text handed to a conn_record_fn belongs to the
+ * connector and is valid only during the call; conn_item's inputs belong
+ * to the caller; its outputs are copied into the item.
+ * Errors are values: 0, or -1 with res filled in.
+ */
+#ifndef MW_CONN_H
+#define MW_CONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "http.h"
+#include "oauth.h"
+#include "state.h"
+
+typedef struct conn conn;
+
+#define CONN_TEXT_MAX 1024
+#define CONN_ID_MAX   128
+
+typedef struct {
+	http_class cls;           /* HTTP_OK when it worked */
+	long status;              /* HTTP status of the answer; 0: none arrived */
+	int64_t retry_after_ms;   /* -1: the service said nothing */
+	char text[CONN_TEXT_MAX]; /* the service's own words, or ours when no answer came */
+} conn_result;
+
+/* What a connector is given. */
+typedef struct {
+	const char *service;      /* "xero": the schema / connector name */
+	/* The endpoint's setting `key` ("base_url", "client_id"), from the
+	 * environment or the .map's literal; NULL when it is not set. */
+	const char *(*setting)(void *arg, const char *key);
+	void *setting_arg;
+	state *st;                /* tokens are loaded from and saved to it */
+	FILE *dry_run;            /* non-NULL: writes print their request here instead */
+	FILE *log;                /* one line per notable event (refresh, retry); may be NULL */
+	long timeout_ms;          /* per request; 0: 30 s */
+} conn_env;
+
+/* One listed record: its JSON exactly as the service sent it, and its
+ * change stamp (RFC 3339, comparable as text) for the cursor.  A non-zero
+ * return stops the listing and is returned by list(). */
+typedef int (*conn_record_fn)(void *arg, const char *json, size_t len, const char *stamp);
+
+/* One document to write. */
+typedef struct {
+	/* in */
+	const char *type;         /* target type: "Invoice", "CUSTOMER", "create_sotransaction" */
+	const char *doc;          /* the document as the transform wrote it (JSON or XML) */
+	size_t len;
+	const char *key;          /* the journal's idempotency key for this document */
+	const char *target_id;    /* non-NULL: update this document instead of creating one */
+	const char *match_field;  /* the target's natural key (`match F = e`), or NULL */
+	const char *match_value;
+	/* out */
+	conn_result res;
+	char id[CONN_ID_MAX];     /* the target's id of the document written */
+} conn_item;
+
+typedef struct {
+	const char *service;      /* "xero" */
+	int max_batch;            /* documents per write() call, >= 1 */
+	/* Connect: read the settings, authenticate.  *out is set even on
+	 * failure (close it). */
+	int (*open)(const conn_env *env, conn **out, conn_result *res);
+	void (*close)(conn *c);
+	/* Make sure a valid token is held (refreshing it when it is near its
+	 * end); every other operation calls this first. */
+	int (*auth)(conn *c, conn_result *res);
+	/* Sources: each record of `collection` changed at or after `cursor`
+	 * (NULL or "": all), oldest first, every page. */
+	int (*list)(conn *c, const char *collection, const char *cursor, conn_record_fn fn,
+		void *arg, conn_result *res);
+	/* Sources: the one record of `collection` with key `id` (a webhook is
+	 * a hint: the record is fetched).  Not found: -1 with res PERMANENT, 404. */
+	int (*get)(conn *c, const char *collection, const char *id, conn_record_fn fn, void *arg,
+		conn_result *res);
+	/* Targets: write items[0..n) (n <= max_batch, all of one type) in one
+	 * request whose idempotency key is request_key: the same key and body
+	 * sent again are answered from the first write, never written twice.
+	 * 0: the request was answered, and each item's res (and id when it
+	 * worked) is set; -1: no item is known to be written (all items' res
+	 * copy *res). */
+	int (*write)(conn *c, const char *request_key, conn_item *items, size_t n,
+		conn_result *res);
+	/* Targets: the id of the document of `type` whose natural key `field`
+	 * is `value`.  0 found, 1 none, -1 could not ask. */
+	int (*find)(conn *c, const char *type, const char *field, const char *value, char *id,
+		size_t idlen, conn_result *res);
+	/* The class of an answer, as this service means it. */
+	http_class (*classify)(conn *c, int rc, const http_response *resp, conn_result *res);
+} conn_ops;
+
+/* conn.c: the registry, and helpers the modules share. */
+const conn_ops *conn_find_ops(const char *service);
+/* Fill res from http_do()'s rc and the response: class, status, Retry-After,
+ * and the body's first CONN_TEXT_MAX - 1 bytes as the text. */
+void conn_result_from(conn_result *res, int rc, const http_response *resp, const char *err);
+void conn_result_set(conn_result *res, http_class cls, long status, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 4, 5)))
+#endif
+	;
+
+/* Percent-encoding of s for a URL path segment or query value (RFC 3986
+ * unreserved characters pass); "" when it does not fit. */
+void conn_url_escape(const char *s, char *out, size_t cap);
+
+/* Raw JSON: the length of the value starting at p (after white space is
+ * skipped by the caller), or 0 when it is not well formed.  Strings and
+ * nesting only are followed: enough to cut records out of a page without
+ * re-serialising them, so amounts keep their text. */
+size_t conn_json_skip(const char *p, size_t n);
+/* Call fn(arg, text, len) for each element of the array that is the value
+ * of top-level member `member` of the object in body (member NULL: body is
+ * the array).  Returns fn's first non-zero return, 0, or -1 when the body
+ * is not of that shape. */
+int conn_json_elements(const char *body, size_t n, const char *member,
+	int (*fn)(void *arg, const char *p, size_t len), void *arg);
+
+/* An OAuth 2.0 token kept for one service: loaded from the state store,
+ * fetched with client credentials or refreshed with the stored (rotating)
+ * refresh token, saved before use. */
+typedef struct {
+	const conn_env *env;
+	http_client *http;
+	const char *name;         /* the tokens row: "xero" */
+	char token_url[512], client_id[256], client_secret[256];
+	char initial_refresh[4096]; /* a refresh token from the settings, if any */
+	int client_credentials;   /* 1: grant_type=client_credentials; 0: refresh_token */
+	oauth_token tok;
+} conn_token;
+/* Make tok.access valid for at least a minute more; force: get a new one
+ * even if it looks valid (after a 401). */
+int conn_token_ensure(conn_token *t, int force, conn_result *res);
+
+extern const conn_ops conn_xero, conn_qbo, conn_intacct, conn_clarity, conn_nop;
+
+#endif /* MW_CONN_H */

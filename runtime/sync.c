@@ -1,0 +1,899 @@
+/*
+ * sync.c - the sync engine: `run --once` and `status`.
+ *
+ * For every entity, in the program's dependency order (customers before
+ * the orders that reference them): list what changed in the source since
+ * the entity's cursor, transform each record with the generated function,
+ * write the documents to the target in batches, record each outcome, and
+ * move the cursor only past records that are done.
+ *
+ * One record, as the journal sees it (docs/state.md):
+ *   unchanged   its (entity, key) has a cross-reference with the same hash
+ *   filtered    the entity's `when` is false: nothing to write
+ *   dead        the transform failed (`invalid`), or the target refused the
+ *               document for good: one dead letter per record version
+ *   held        a `ref` names a record not written yet (`on unresolved ->
+ *               hold`): it waits, and so does the cursor
+ *   written     intent (journal, durable) -> request with the idempotency
+ *               key -> outcome, cross-reference and dead letters in one
+ *               transaction
+ *   pending     no answer, or only transient ones after the retries: the
+ *               journal keeps the request, and the next run sends it again
+ *               byte for byte with the same key before anything else, so
+ *               a write whose answer was lost is never made twice
+ *
+ * The cursor becomes the oldest stamp of a record that is not done, or the
+ * newest stamp seen when all are; listings are inclusive, and the hash
+ * check makes the records at the boundary cost nothing.
+ *
+ * Memory: one context (arena reset per record) and one batch of at most
+ * max_batch documents, whatever the number of records.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "rt.h"
+#include "state.h"
+
+#define KEY_MAX   256
+#define STAMP_MAX 64
+
+typedef struct {
+	char *doc, *rec;
+	size_t doc_len, rec_len, doc_cap, rec_cap;
+	char key[64], source_id[KEY_MAX], hash[40], stamp[STAMP_MAX];
+	char update_id[CONN_ID_MAX], match[512];
+	int has_update, has_match, state_done; /* state_done: finished in an earlier run */
+} slot;
+
+typedef struct {
+	long read, created, updated, unchanged, filtered, dead, held, pending;
+} counts;
+
+typedef struct {
+	const mw_program *p;
+	const sync_opts *o;
+	state *st;
+	conn *src, *tgt;
+	const conn_ops *so, *to;
+	conn_env senv, tenv;
+	mw_ctx *c;
+	/* the entity being run */
+	const mw_entity *e;
+	counts n;
+	slot *slots;
+	size_t ns, max;
+	char oldest_open[STAMP_MAX], newest[STAMP_MAX];
+	int any_open, unresolved;
+	int fatal;                /* the state store failed: stop */
+	long shown;               /* progress line */
+} run;
+
+/* ------------------------------------------------------------------ */
+/* settings and small helpers                                          */
+/* ------------------------------------------------------------------ */
+
+static const char *
+setting(void *arg, const char *key)
+{
+	const mw_endpoint *ep = arg;
+
+	for (size_t i = 0; i < ep->n_settings; i++) {
+		const mw_setting *s = &ep->settings[i];
+
+		if (strcmp(s->key, key) != 0)
+			continue;
+		if (s->env) {
+			const char *v = getenv(s->env);
+			return v && *v ? v : NULL;
+		}
+		return s->literal;
+	}
+	return NULL;
+}
+
+/* 128 bits of the record's bytes, as the journal key is made: a changed
+ * record gets a new hash, an unchanged one the same on every machine. */
+static void
+hash128(const char *p, size_t n, char out[40])
+{
+	uint64_t h1 = 1469598103934665603u, h2 = 7809847782465536322u;
+
+	for (size_t i = 0; i < n; i++) {
+		h1 = (h1 ^ (unsigned char)p[i]) * 1099511628211u;
+		h2 = (h2 ^ (unsigned char)p[i]) * 1099511628211u;
+		h2 ^= h2 >> 29;
+	}
+	snprintf(out, 40, "%016llx%016llx", (unsigned long long)h1, (unsigned long long)h2);
+}
+
+static int
+grow(char **p, size_t *cap, size_t need)
+{
+	if (need <= *cap)
+		return 0;
+	size_t c = *cap ? *cap : 4096;
+	while (c < need)
+		c *= 2;
+	char *q = realloc(*p, c);
+	if (!q)
+		return -1;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+static void
+say(run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!r->o->err)
+		return;
+	va_start(ap, fmt);
+	vfprintf(r->o->err, fmt, ap);
+	va_end(ap);
+}
+
+static void
+db_fail(run *r, const char *what)
+{
+	say(r, "%s: state file: %s: %s\n", r->p->pair, what, state_errmsg(r->st));
+	r->fatal = 1;
+}
+
+static void
+open_record(run *r, const char *stamp)
+{
+	if (!r->any_open || strcmp(stamp, r->oldest_open) < 0)
+		snprintf(r->oldest_open, sizeof r->oldest_open, "%s", stamp);
+	r->any_open = 1;
+}
+
+static void
+progress(run *r)
+{
+	if (!r->o->progress || r->n.read - r->shown < 100)
+		return;
+	r->shown = r->n.read;
+	fprintf(r->o->err, "\r%s: %ld read, %ld created, %ld updated, %ld unchanged, %ld dead",
+		r->e->name, r->n.read, r->n.created, r->n.updated, r->n.unchanged, r->n.dead);
+	fflush(r->o->err);
+}
+
+/* ------------------------------------------------------------------ */
+/* error policies (the .map's `on ... -> ...`)                         */
+/* ------------------------------------------------------------------ */
+
+static const mw_policy default_transient = {
+	0, MW_ON_HTTP, 0, 0, MW_DO_RETRY, 4, 1000, 30000, 1, 1, MW_DO_DEAD_LETTER
+};
+static const mw_policy default_final = {
+	0, MW_ON_HTTP, 0, 0, MW_DO_DEAD_LETTER, 0, 0, 0, 0, 0, MW_DO_DEAD_LETTER
+};
+
+/* The first policy of the entity that matches the outcome. */
+static const mw_policy *
+policy_for(const mw_entity *e, const conn_result *res)
+{
+	for (size_t i = 0; i < e->n_policies; i++) {
+		const mw_policy *p = &e->policies[i];
+
+		if (p->cond == MW_ON_HTTP && res->status >= p->lo && res->status <= p->hi)
+			return p;
+		if (res->status == 0 && res->cls == HTTP_TRANSIENT &&
+		    (p->cond == MW_ON_TIMEOUT || p->cond == MW_ON_NETWORK))
+			return p;
+	}
+	return res->cls == HTTP_PERMANENT ? &default_final : &default_transient;
+}
+
+static const mw_policy *
+policy_of(const mw_entity *e, mw_cond_kind cond)
+{
+	for (size_t i = 0; i < e->n_policies; i++)
+		if (e->policies[i].cond == cond)
+			return &e->policies[i];
+	return NULL;
+}
+
+/* Exponential backoff with full jitter, or what Retry-After says. */
+static int64_t
+backoff_ms(const mw_policy *p, int attempt, const conn_result *res)
+{
+	int64_t lo = p->backoff_min_ms > 0 ? p->backoff_min_ms : 1000;
+	int64_t hi = p->backoff_max_ms > 0 ? p->backoff_max_ms : 60000, d = lo;
+
+	if (res->retry_after_ms >= 0 && (p->after_header || res->cls == HTTP_RATE_LIMITED))
+		return res->retry_after_ms;
+	for (int i = 1; i < attempt && d < hi; i++)
+		d *= 2;
+	if (d > hi)
+		d = hi;
+	if (p->jitter)
+		d = lo + (int64_t)((double)rand() / RAND_MAX * (double)(d - lo));
+	return d;
+}
+
+static void
+sleep_ms(int64_t ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* ------------------------------------------------------------------ */
+/* outcomes                                                            */
+/* ------------------------------------------------------------------ */
+
+static void
+dead_letter(run *r, const char *source_id, const char *hash, const char *rec, size_t rec_len,
+	const char *reason, const char *target_error, int line, const char *field)
+{
+	char *copy = malloc(rec_len + 1);
+
+	if (!copy) {
+		r->fatal = 1;
+		return;
+	}
+	memcpy(copy, rec, rec_len);
+	copy[rec_len] = '\0';
+	if (state_dlq_add(r->st, r->e->name, source_id, hash, copy, reason, target_error, line,
+	    field, NULL) != 0)
+		db_fail(r, "adding a dead letter");
+	free(copy);
+	r->n.dead++;
+}
+
+/* The answer for one slot of a request that was answered. */
+static void
+outcome(run *r, slot *s, const conn_item *it)
+{
+	if (s->state_done)
+		return;
+	if (it->res.cls == HTTP_OK && it->id[0]) {
+		if (state_journal_finish(r->st, s->key, STATE_DONE, it->id, NULL) != 0 ||
+		    state_xref_put(r->st, r->e->name, s->source_id, it->id, s->hash) != 0) {
+			db_fail(r, "recording a write");
+			return;
+		}
+		if (s->has_update)
+			r->n.updated++;
+		else
+			r->n.created++;
+		return;
+	}
+	const mw_policy *p = policy_for(r->e, &it->res);
+	if (it->res.cls == HTTP_PERMANENT || p->action == MW_DO_DEAD_LETTER) {
+		char reason[1400];
+
+		snprintf(reason, sizeof reason, "%s refused the %s: %s", r->p->target.service,
+			r->e->target, it->res.text);
+		if (state_journal_finish(r->st, s->key, STATE_FAILED, NULL, it->res.text) != 0) {
+			db_fail(r, "recording a refusal");
+			return;
+		}
+		if (p->action == MW_DO_SKIP) {
+			r->n.filtered++;
+			return;
+		}
+		dead_letter(r, s->source_id, s->hash, s->rec, s->rec_len, reason, it->res.text,
+			p->line, NULL);
+		return;
+	}
+	/* answered, but this item was not written (transient): a new request
+	 * next time; the record stays open */
+	if (state_journal_finish(r->st, s->key, STATE_FAILED, NULL, it->res.text) != 0)
+		db_fail(r, "recording a failure");
+	r->n.pending++;
+	open_record(r, s->stamp);
+}
+
+/* Send slots[0..n) as one request with request_key, retrying as the
+ * policies say, and record every outcome. */
+static void
+send_request(run *r, const char *request_key, slot *slots, size_t n)
+{
+	conn_item *items = calloc(n, sizeof *items);
+	conn_result res;
+	int rc = -1;
+
+	if (!items) {
+		r->fatal = 1;
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		items[i].type = r->e->target;
+		items[i].doc = slots[i].doc;
+		items[i].len = slots[i].doc_len;
+		items[i].key = slots[i].key;
+		items[i].target_id = slots[i].has_update ? slots[i].update_id : NULL;
+		items[i].match_field = slots[i].has_match ? r->e->match_field : NULL;
+		items[i].match_value = slots[i].has_match ? slots[i].match : NULL;
+	}
+	for (int attempt = 1;; attempt++) {
+		const mw_policy *p;
+
+		memset(&res, 0, sizeof res);
+		rc = r->to->write(r->tgt, request_key, items, n, &res);
+		if (rc == 0 || res.cls == HTTP_PERMANENT)
+			break;
+		p = policy_for(r->e, &res);
+		if (p->action != MW_DO_RETRY || (p->attempts > 0 && attempt >= p->attempts) ||
+		    (r->o->once && attempt >= (p->attempts > 0 ? p->attempts : 8)))
+			break;
+		int64_t d = backoff_ms(p, attempt, &res);
+		if (r->o->max_wait_ms > 0 && d > r->o->max_wait_ms)
+			d = r->o->max_wait_ms;
+		say(r, "%s: %s: %s (%s), attempt %d: again in %lld ms\n", r->p->pair, r->e->name,
+			http_class_name(res.cls), res.status ? "answered" : "no answer", attempt,
+			(long long)d);
+		sleep_ms(d);
+	}
+	if (r->o->dry_run) {
+		r->n.created += (long)n;
+		free(items);
+		return;
+	}
+	if (state_begin(r->st) != 0) {
+		db_fail(r, "begin");
+		free(items);
+		return;
+	}
+	if (rc == 0) {
+		for (size_t i = 0; i < n; i++)
+			outcome(r, &slots[i], &items[i]);
+	} else if (res.cls == HTTP_PERMANENT) {
+		/* refused as a whole: nothing was written */
+		for (size_t i = 0; i < n; i++) {
+			items[i].res = res;
+			outcome(r, &slots[i], &items[i]);
+		}
+	} else {
+		/* no answer that says what happened: the journal keeps the
+		 * request, the next run sends it again with the same key */
+		say(r, "%s: %s: %zu documents pending (%s: %s); the next run sends them again\n",
+			r->p->pair, r->e->name, n, http_class_name(res.cls), res.text);
+		for (size_t i = 0; i < n; i++)
+			if (!slots[i].state_done) {
+				r->n.pending++;
+				open_record(r, slots[i].stamp);
+			}
+	}
+	if (!r->fatal && state_commit(r->st) != 0)
+		db_fail(r, "commit");
+	if (r->fatal)
+		state_rollback(r->st);
+	free(items);
+}
+
+/* The request key of a batch: the key itself for one document, else 128
+ * bits of the documents' keys in order. */
+static void
+request_key(slot *slots, size_t n, char out[64])
+{
+	if (n == 1) {
+		snprintf(out, 64, "%s", slots[0].key);
+		return;
+	}
+	char buf[64 * 64];
+	size_t len = 0;
+	for (size_t i = 0; i < n && len + 64 < sizeof buf; i++)
+		len += (size_t)snprintf(buf + len, sizeof buf - len, "%s,", slots[i].key);
+	char h[40];
+	hash128(buf, len, h);
+	snprintf(out, 64, "mw1-%s", h);
+}
+
+/* Write the batch: intents first (durable), then the request. */
+static void
+flush(run *r)
+{
+	char rkey[64];
+
+	if (r->ns == 0 || r->fatal)
+		return;
+	request_key(r->slots, r->ns, rkey);
+	if (!r->o->dry_run) {
+		int rc = state_begin(r->st);
+
+		for (size_t i = 0; i < r->ns && rc == 0; i++) {
+			slot *s = &r->slots[i];
+			state_write w = { s->key, r->e->name, s->source_id, s->hash, rkey, (int)i,
+				s->doc, s->doc_len, s->has_update ? s->update_id : NULL,
+				s->has_match ? s->match : NULL, s->rec, s->rec_len, s->stamp, NULL };
+
+			rc = state_journal_intent(r->st, &w);
+		}
+		if (rc != 0 || state_commit(r->st) != 0) {
+			state_rollback(r->st);
+			db_fail(r, "recording the intent to write");
+			return;
+		}
+	}
+	send_request(r, rkey, r->slots, r->ns);
+	r->ns = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* one record                                                          */
+/* ------------------------------------------------------------------ */
+
+/* mw_ref through the cross-references: the target id of entity(key). */
+static int
+resolve(mw_ctx *c, void *data, const char *entity, mw_val key, mw_val *out)
+{
+	run *r = data;
+	char tmp[64], src[KEY_MAX], tid[CONN_ID_MAX];
+	const char *p;
+	size_t n;
+
+	if (mw_is_null(key)) {
+		*out = MW_NULLV;
+		return 0;
+	}
+	if (rt_val_text(key, tmp, &p, &n) != 0 || n >= sizeof src) {
+		mw_fail(c, "ref %s: the key cannot be used as an id", entity);
+		return -1;
+	}
+	memcpy(src, p, n);
+	src[n] = '\0';
+	if (state_xref_get(r->st, entity, src, tid, sizeof tid, NULL, 0) != 0) {
+		if (r->o->dry_run) {
+			snprintf(tid, sizeof tid, "(%.40s %.80s)", entity, src);
+		} else {
+			r->unresolved = 1;
+			mw_fail(c, "unresolved reference to %s %s: it is not written yet", entity, src);
+			return -1;
+		}
+	}
+	n = strlen(tid);
+	char *b = rt_bytes(c, n);
+	if (!b)
+		return -1;
+	memcpy(b, tid, n);
+	out->kind = MW_STR;
+	out->u.s.p = b;
+	out->u.s.n = n;
+	return 0;
+}
+
+static int
+text_of(mw_val v, char *buf, size_t cap)
+{
+	char tmp[64];
+	const char *p;
+	size_t n;
+
+	if (rt_val_text(v, tmp, &p, &n) != 0 || n == 0 || n >= cap)
+		return -1;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return 0;
+}
+
+static int
+on_record(void *arg, const char *json, size_t len, const char *stamp)
+{
+	run *r = arg;
+	mw_ctx *c = r->c;
+	const mw_entity *e = r->e;
+	const mw_node *root;
+	json_err je;
+	mw_val rec, key;
+	char source_id[KEY_MAX], hash[40], tid[CONN_ID_MAX], oldhash[40], jkey[64], js[16];
+	int has_xref, rc;
+
+	if (r->fatal)
+		return -1;
+	r->n.read++;
+	progress(r);
+	if (strcmp(stamp, r->newest) > 0)
+		snprintf(r->newest, sizeof r->newest, "%s", stamp);
+	hash128(json, len, hash);
+	rt_ctx_reset(c);
+	r->unresolved = 0;
+	rc = json_parse(&c->a, json, len, &root, &je);
+	if (rc != 0 || root->type != JN_OBJ) {
+		/* the service sent something that is not a record: keep it */
+		if (rc == 0)
+			mw_fail(c, "the record is not a JSON object");
+		else
+			mw_fail(c, "invalid JSON at byte %zu: %s", je.off, je.msg);
+		if (!r->o->dry_run && state_dlq_find(r->st, e->name, "", hash) == 0)
+			dead_letter(r, "", hash, json, len, c->reason, "", 0, NULL);
+		return r->fatal ? -1 : 0;
+	}
+	rec.kind = MW_OBJ;
+	rec.u.node = root;
+	key = e->key ? e->key(c, rec) : MW_NULLV;
+	if (c->failed || text_of(key, source_id, sizeof source_id) != 0) {
+		if (!c->failed)
+			mw_fail(c, "the record has no usable key %s", e->key_field);
+		if (!r->o->dry_run && state_dlq_find(r->st, e->name, "", hash) == 0)
+			dead_letter(r, "", hash, json, len, c->reason, "", c->fail_line, c->path);
+		return r->fatal ? -1 : 0;
+	}
+	has_xref = state_xref_get(r->st, e->name, source_id, tid, sizeof tid, oldhash,
+		sizeof oldhash) == 0;
+	if (has_xref && !strcmp(oldhash, hash)) {
+		r->n.unchanged++;
+		return 0;
+	}
+	/* written in this version already, or waiting in the journal */
+	state_journal_key(e->name, source_id, hash, jkey, sizeof jkey);
+	if (state_journal_state(r->st, jkey, js, sizeof js) == 0 && !strcmp(js, "pending")) {
+		r->n.pending++;
+		open_record(r, stamp);
+		return 0;
+	}
+	if (state_dlq_find(r->st, e->name, source_id, hash) > 0) {
+		r->n.dead++; /* this version was dead-lettered by an earlier run */
+		return 0;
+	}
+	rt_ctx_set_ref(c, resolve, r);
+	w_doc_begin(c, e->target, r->p->target.format_xml);
+	rc = c->failed ? -1 : e->map(c, rec);
+	if (!c->failed && rc == 1) {
+		r->n.filtered++;
+		return 0;
+	}
+	if (!c->failed && rc == 0 && w_doc_end(c) != 0)
+		rt_fail_mem(c);
+	if (!c->failed && rc != 0)
+		mw_fail(c, "the map function failed without a reason (it returned %d)", rc);
+	if (c->failed) {
+		const mw_policy *p = policy_of(e, r->unresolved ? MW_ON_REF : MW_ON_INVALID);
+		mw_action a = p ? p->action : r->unresolved ? MW_DO_HOLD : MW_DO_DEAD_LETTER;
+
+		if (a == MW_DO_HOLD || a == MW_DO_RETRY) {
+			r->n.held++;
+			open_record(r, stamp);
+			return 0;
+		}
+		if (a == MW_DO_SKIP) {
+			r->n.filtered++;
+			return 0;
+		}
+		if (!r->o->dry_run)
+			dead_letter(r, source_id, hash, json, len, c->reason, "", c->fail_line,
+				c->path[0] ? c->path : NULL);
+		else
+			r->n.dead++;
+		return r->fatal ? -1 : 0;
+	}
+
+	/* a document: into the batch */
+	slot *s = &r->slots[r->ns];
+	if (grow(&s->doc, &s->doc_cap, c->w.out.len + 1) || grow(&s->rec, &s->rec_cap, len + 1)) {
+		r->fatal = 1;
+		return -1;
+	}
+	memcpy(s->doc, c->w.out.p, c->w.out.len);
+	s->doc_len = c->w.out.len;
+	memcpy(s->rec, json, len);
+	s->rec_len = len;
+	memcpy(s->key, jkey, sizeof s->key);
+	snprintf(s->source_id, sizeof s->source_id, "%s", source_id);
+	memcpy(s->hash, hash, sizeof s->hash);
+	snprintf(s->stamp, sizeof s->stamp, "%s", stamp);
+	s->has_update = has_xref;
+	if (has_xref)
+		snprintf(s->update_id, sizeof s->update_id, "%s", tid);
+	s->has_match = 0;
+	s->state_done = 0;
+	if (e->match && !has_xref) {
+		mw_val m = e->match(c, rec);
+
+		s->has_match = !c->failed && text_of(m, s->match, sizeof s->match) == 0;
+	}
+	if (++r->ns == r->max)
+		flush(r);
+	return r->fatal ? -1 : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* re-driving the requests a crash or an outage left pending           */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+	run *r;
+	char rkey[64];
+	char entity[64];
+	int bad;
+} redrive;
+
+static const mw_entity *
+entity_named(const mw_program *p, const char *name)
+{
+	for (size_t i = 0; i < p->n_entities; i++)
+		if (!strcmp(p->entities[i].name, name))
+			return &p->entities[i];
+	return NULL;
+}
+
+static void
+redrive_flush(redrive *d)
+{
+	run *r = d->r;
+
+	if (r->ns == 0)
+		return;
+	r->e = entity_named(r->p, d->entity);
+	if (!r->e) {
+		say(r, "%s: the journal holds a request for entity %s, which this mapping does not "
+			"have; left as it is\n", r->p->pair, d->entity);
+		r->ns = 0;
+		return;
+	}
+	say(r, "%s: %s: sending again %zu documents of request %s\n", r->p->pair, r->e->name,
+		r->ns, d->rkey);
+	counts saved = r->n;
+	send_request(r, d->rkey, r->slots, r->ns);
+	r->ns = 0;
+	(void)saved;
+}
+
+static int
+on_write(void *arg, const state_write *w)
+{
+	redrive *d = arg;
+	run *r = d->r;
+
+	if (strcmp(w->request_key, d->rkey) != 0 || r->ns == r->max) {
+		redrive_flush(d);
+		snprintf(d->rkey, sizeof d->rkey, "%s", w->request_key);
+		snprintf(d->entity, sizeof d->entity, "%s", w->entity);
+	}
+	slot *s = &r->slots[r->ns];
+	if (grow(&s->doc, &s->doc_cap, w->payload_len + 1) ||
+	    grow(&s->rec, &s->rec_cap, w->record_len + 1)) {
+		r->fatal = 1;
+		return -1;
+	}
+	memcpy(s->doc, w->payload ? w->payload : "", w->payload_len);
+	s->doc_len = w->payload_len;
+	memcpy(s->rec, w->record ? w->record : "", w->record_len);
+	s->rec_len = w->record_len;
+	snprintf(s->key, sizeof s->key, "%s", w->key);
+	snprintf(s->source_id, sizeof s->source_id, "%s", w->source_id);
+	snprintf(s->hash, sizeof s->hash, "%s", w->hash);
+	snprintf(s->stamp, sizeof s->stamp, "%s", w->stamp ? w->stamp : "");
+	s->has_update = w->update_id != NULL;
+	snprintf(s->update_id, sizeof s->update_id, "%s", w->update_id ? w->update_id : "");
+	s->has_match = w->match_value != NULL;
+	snprintf(s->match, sizeof s->match, "%s", w->match_value ? w->match_value : "");
+	s->state_done = strcmp(w->state, "pending") != 0;
+	r->ns++;
+	return 0;
+}
+
+static int
+redrive_all(run *r)
+{
+	redrive d;
+
+	memset(&d, 0, sizeof d);
+	d.r = r;
+	r->ns = 0;
+	if (state_journal_requests(r->st, on_write, &d) != 0) {
+		db_fail(r, "reading the journal");
+		return -1;
+	}
+	redrive_flush(&d);
+	return r->fatal ? -1 : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* run --once                                                          */
+/* ------------------------------------------------------------------ */
+
+static void
+summary_line(run *r, const char *name, const counts *n)
+{
+	fprintf(r->o->out, "%-14s %7ld %8ld %8ld %10ld %9ld %6ld %5ld %8ld\n", name, n->read,
+		n->created, n->updated, n->unchanged, n->filtered, n->dead, n->held, n->pending);
+}
+
+static int
+run_entity(run *r, const mw_entity *e, counts *total)
+{
+	char cursor[STAMP_MAX] = "";
+	conn_result res;
+	int rc;
+
+	r->e = e;
+	memset(&r->n, 0, sizeof r->n);
+	r->ns = 0;
+	r->any_open = 0;
+	r->shown = 0;
+	r->newest[0] = r->oldest_open[0] = '\0';
+	state_cursor_get(r->st, e->name, cursor, sizeof cursor);
+	memset(&res, 0, sizeof res);
+	rc = r->so->list(r->src, e->source, cursor[0] ? cursor : NULL, on_record, r, &res);
+	if (!r->fatal)
+		flush(r);
+	if (r->o->progress && r->shown)
+		fputc('\n', r->o->err);
+	if (rc != 0 && !r->fatal) {
+		say(r, "%s: %s: listing %s.%s failed (%s): %s\n", r->p->pair, e->name,
+			r->p->source.alias, e->source, http_class_name(res.cls), res.text);
+	}
+	/* the cursor moves only when the listing went to its end */
+	if (rc == 0 && !r->fatal && !r->o->dry_run) {
+		const char *next = r->any_open ? r->oldest_open : r->newest;
+
+		if (next[0] && strcmp(next, cursor) != 0 && state_cursor_set(r->st, e->name, next))
+			db_fail(r, "moving the cursor");
+	}
+	summary_line(r, e->name, &r->n);
+	total->read += r->n.read;
+	total->created += r->n.created;
+	total->updated += r->n.updated;
+	total->unchanged += r->n.unchanged;
+	total->filtered += r->n.filtered;
+	total->dead += r->n.dead;
+	total->held += r->n.held;
+	total->pending += r->n.pending;
+	return rc != 0 || r->fatal ? -1 : 0;
+}
+
+static int
+open_conn(run *r, const mw_endpoint *ep, conn_env *env, const conn_ops **ops, conn **c,
+	int dry)
+{
+	conn_result res;
+
+	memset(env, 0, sizeof *env);
+	env->service = ep->service;
+	env->setting = setting;
+	env->setting_arg = (void *)ep;
+	env->st = r->st;
+	env->dry_run = dry ? r->o->out : NULL;
+	env->log = r->o->err;
+	*ops = conn_find_ops(ep->service);
+	if (!*ops) {
+		say(r, "%s: no connector for the service %s\n", r->p->pair, ep->service);
+		return -1;
+	}
+	memset(&res, 0, sizeof res);
+	if ((*ops)->open(env, c, &res) != 0) {
+		say(r, "%s: cannot connect to %s (%s): %s\n", r->p->pair, ep->alias,
+			http_class_name(res.cls), res.text);
+		return -1;
+	}
+	return 0;
+}
+
+int
+sync_once(const mw_program *p, const sync_opts *o)
+{
+	run r;
+	counts total;
+	int status = 0, rc;
+
+	memset(&r, 0, sizeof r);
+	memset(&total, 0, sizeof total);
+	r.p = p;
+	r.o = o;
+	srand((unsigned)time(NULL) ^ (unsigned)getpid());
+	rc = state_open(o->state_path, &r.st);
+	if (rc != 0) {
+		say(&r, "%s: cannot open the state file %s: %s\n", p->pair, o->state_path,
+			state_errmsg(r.st));
+		state_close(r.st);
+		return 2;
+	}
+	r.c = rt_ctx_new();
+	r.so = r.to = NULL;
+	if (!r.c || open_conn(&r, &p->source, &r.senv, &r.so, &r.src, 0) != 0 ||
+	    open_conn(&r, &p->target, &r.tenv, &r.to, &r.tgt, o->dry_run) != 0) {
+		status = 2;
+		goto out;
+	}
+	if (!r.so->list || !r.to->write) {
+		say(&r, "%s: %s cannot be read or %s cannot be written\n", p->pair, p->source.service,
+			p->target.service);
+		status = 2;
+		goto out;
+	}
+	r.max = (size_t)(r.to->max_batch > 0 ? r.to->max_batch : 1);
+	if (o->batch > 0 && (size_t)o->batch < r.max)
+		r.max = (size_t)o->batch;
+	r.slots = calloc(r.max, sizeof *r.slots);
+	if (!r.slots) {
+		status = 2;
+		goto out;
+	}
+	fprintf(o->out, "%s%s: %s -> %s\n", p->pair, o->dry_run ? " (dry run)" : "",
+		p->source.service, p->target.service);
+	if (!o->dry_run && redrive_all(&r) != 0) {
+		status = 2;
+		goto out;
+	}
+	fprintf(o->out, "%-14s %7s %8s %8s %10s %9s %6s %5s %8s\n", "entity", "read", "created",
+		"updated", "unchanged", "filtered", "dead", "held", "pending");
+	for (size_t i = 0; i < p->n_entities && !r.fatal; i++)
+		if (run_entity(&r, &p->entities[i], &total) != 0)
+			status = 3;
+	summary_line(&r, "total", &total);
+	if (r.fatal)
+		status = 2;
+	else if (status == 0 && (total.held || total.pending))
+		status = 3;
+	else if (status == 0 && total.dead)
+		status = 1;
+out:
+	if (r.slots)
+		for (size_t i = 0; i < r.max; i++) {
+			free(r.slots[i].doc);
+			free(r.slots[i].rec);
+		}
+	free(r.slots);
+	if (r.so && r.src)
+		r.so->close(r.src);
+	if (r.to && r.tgt)
+		r.to->close(r.tgt);
+	rt_ctx_free(r.c);
+	state_close(r.st);
+	if (fflush(o->out) != 0)
+		status = 2;
+	return status;
+}
+
+/* ------------------------------------------------------------------ */
+/* status                                                              */
+/* ------------------------------------------------------------------ */
+
+static int
+show_dead(void *arg, const state_dead *d)
+{
+	FILE *f = arg;
+
+	fprintf(f, "  #%lld %s %s (%s:%d%s%s): %s\n", (long long)d->id, d->entity,
+		d->source_key[0] ? d->source_key : "(no key)", "line", d->line,
+		d->field[0] ? ", " : "", d->field, d->reason);
+	return 0;
+}
+
+int
+sync_status(const mw_program *p, const char *state_path, FILE *out, FILE *err)
+{
+	state *st;
+	int rc = state_open(state_path, &st);
+
+	if (rc != 0) {
+		fprintf(err, "%s: cannot open the state file %s: %s\n", p->pair, state_path,
+			state_errmsg(st));
+		state_close(st);
+		return 2;
+	}
+	fprintf(out, "%s: state %s\n%-14s %-32s %8s %8s %6s\n", p->pair, state_path, "entity",
+		"cursor", "synced", "pending", "dead");
+	for (size_t i = 0; i < p->n_entities; i++) {
+		char cur[STAMP_MAX] = "";
+		int64_t x, pend, dead;
+
+		state_cursor_get(st, p->entities[i].name, cur, sizeof cur);
+		if (state_counts(st, p->entities[i].name, &x, &pend, &dead) != 0) {
+			fprintf(err, "%s: %s\n", p->pair, state_errmsg(st));
+			state_close(st);
+			return 2;
+		}
+		fprintf(out, "%-14s %-32s %8lld %8lld %6lld\n", p->entities[i].name,
+			cur[0] ? cur : "(none)", (long long)x, (long long)pend, (long long)dead);
+	}
+	int64_t n = state_dlq_count(st, NULL);
+	fprintf(out, "dead letters: %lld%s\n", (long long)n, n > 20 ? " (the newest 20)" : "");
+	state_dlq_each(st, NULL, 20, show_dead, out);
+	state_close(st);
+	return fflush(out) ? 2 : 0;
+}
