@@ -128,6 +128,13 @@ def main(argv):
     for spec in PAIRS[pair](dump):
         ent = spec["entity"]
         recs = read_ndjson(f"{data}/{spec['file']}.ndjson")
+        # a key written again later in the file replaces the record (a change)
+        last = {}
+        for i, r in enumerate(recs):
+            if isinstance(r, dict) and key_text(r.get(spec["key"])) is not None:
+                last[key_text(r.get(spec["key"]))] = i
+        recs = [r for i, r in enumerate(recs) if not isinstance(r, dict)
+                or key_text(r.get(spec["key"])) is None or last[key_text(r.get(spec["key"]))] == i]
         docs_by_key = Counter(spec["doc_key"](d) for d in spec["docs"])
         src_keys = set()
         written = held = missing = kept = 0

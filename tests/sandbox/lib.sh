@@ -14,6 +14,6 @@ root="http://127.0.0.1:$(cat "$tmp/port")"
 pass=0 fail=0
 t() {
 	name=$1; shift
-	if "$@"; then echo "[PASS] sandbox/$GROUP/$name"; pass=$((pass + 1))
-	else echo "[FAIL] sandbox/$GROUP/$name"; fail=$((fail + 1)); fi
+	if "$@"; then echo "[PASS] ${SUITE:-sandbox}/$GROUP/$name"; pass=$((pass + 1))
+	else echo "[FAIL] ${SUITE:-sandbox}/$GROUP/$name"; fail=$((fail + 1)); return 1; fi
 }

@@ -1,0 +1,152 @@
+#!/bin/sh
+# End to end, Clarity eCommerce -> Xero, over real HTTP against the sandbox,
+# with bin/clarity_xero run --once and a real state file:
+#   - the first run writes every customer, order and payment; what Xero holds
+#     reconciles with the store (records and money per currency) and matches
+#     the mapping field by field (refs resolved to Xero's ids);
+#   - paging: 1,100 orders are three pages of the store's API;
+#   - a second run writes nothing; a changed order updates its invoice (no
+#     second one);
+#   - a write whose answer is lost is retried with the same Idempotency-Key
+#     and stored once; a run killed with SIGKILL mid-write leaves its batch
+#     pending, and the next run re-sends it without duplicating anything;
+#   - access tokens revoked in the middle of a run are refreshed;
+#   - --dry-run prints the requests and writes nothing; status reports.
+SUITE=e2e GROUP=clarity_xero
+cd "$(dirname "$0")/../.." || exit 2
+data=$(mktemp -d)
+python3 tests/bench/gen_orders.py --seed 11 --orders 1100 > "$data/clarity_ecommerce.orders.ndjson"
+python3 tests/bench/gen_orders.py --seed 11 --customers --orders 1100 \
+	> "$data/clarity_ecommerce.customers.ndjson"
+SANDBOX_ARGS="--clarity-orders $data/clarity_ecommerce.orders.ndjson
+	--clarity-customers $data/clarity_ecommerce.customers.ndjson --limit-scale 100"
+. tests/sandbox/lib.sh
+trap 'kill $pid 2>/dev/null; rm -rf "$tmp" "$data"' EXIT
+cat > "$tmp/env" <<EOF
+CLARITY_URL=$root/clarity
+CLARITY_CLIENT_ID=sandbox-client
+CLARITY_CLIENT_SECRET=sandbox-secret
+CLARITY_WEBHOOK_SECRET=unused-here
+XERO_URL=$root/xero/api.xro/2.0
+XERO_TOKEN_URL=$root/xero/connect/token
+XERO_CLIENT_ID=sandbox-client
+XERO_CLIENT_SECRET=sandbox-secret
+XERO_TENANT_ID=00000000-0000-4000-8000-00000000000a
+EOF
+st="$tmp/state"
+sync() { "$BIN/clarity_xero" run --once --state "$st" --config "$tmp/env" "$@"; }
+dump() { curl -s "$root/_sandbox/dump?service=xero" > "$tmp/dump"; }
+count() { jq ".$1 | length" "$tmp/dump"; }
+fault() { curl -s -o /dev/null -X POST --data-binary "$1" "$root/_sandbox/faults"; }
+col() { # entity column -> the number in the summary of $tmp/out
+	awk -v e="$1" -v c="$2" '$1 == e { print $c }' "$tmp/out"
+}
+put_orders() { # NDJSON file: into the store, and into the data the reconciliation reads
+	cat "$1" >> "$data/clarity_ecommerce.orders.ndjson"
+	curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary @"$1" \
+		"$root/_sandbox/records?service=clarity&collection=orders"
+}
+
+sync > "$tmp/out" 2> "$tmp/err"; rc=$?
+t first-run-completes [ "$rc" = 1 -o "$rc" = 3 ] || cat "$tmp/err"
+dump
+t wrote-every-customer [ "$(col Customer 3)" = "$(wc -l < "$data/clarity_ecommerce.customers.ndjson")" ]
+t paged-every-order [ "$(col Order 2)" = 1100 ]
+python3 scripts/reconcile_sync.py clarity_xero "$data" "$tmp/dump" "$st" > "$tmp/rec"
+t reconciles [ $? = 0 ] || cat "$tmp/rec"
+for e in Customer:customers Order:orders Payment:orders; do
+	"$BIN/clarity_xero" transform "${e%%:*}" --dead-letter /dev/null \
+		< "$data/clarity_ecommerce.${e#*:}.ndjson" > "$tmp/want"
+	python3 tests/e2e/fields.py clarity_xero "${e%%:*}" "$tmp/want" "$tmp/dump" > "$tmp/f"
+	t "fields-${e%%:*}" [ $? = 0 ] || cat "$tmp/f"
+done
+
+n_inv=$(count Invoices) n_pay=$(count Payments)
+sync > "$tmp/out" 2>&1
+dump
+t rerun-writes-nothing [ "$(col total 3)" = 0 -a "$(col total 4)" = 0 -a \
+	"$(count Invoices)" = "$n_inv" -a "$(count Payments)" = "$n_pay" ]
+
+# A changed order: a new line description and a newer stamp.
+jq -c 'select(.orderId == "SO-100003") | .lineItems[0].name = "Renamed in the store"
+	| .updatedAt = "2030-01-01T00:00:00Z"' "$data/clarity_ecommerce.orders.ndjson" > "$tmp/changed"
+t change-accepted [ "$(put_orders "$tmp/changed")" = 200 ]
+sync > "$tmp/out" 2>&1
+dump
+t changed-order-updates [ "$(col Order 4)" = 1 -a "$(count Invoices)" = "$n_inv" -a \
+	"$(jq -r '[.Invoices[] | select(.Reference == "SO-100003")] | length' "$tmp/dump")" = 1 -a \
+	"$(jq -r '.Invoices[] | select(.Reference == "SO-100003") | .LineItems[0].Description' \
+	"$tmp/dump")" = "Renamed in the store" ]
+
+# A new order whose write commits but whose answer is lost.
+new_order() { # id stamp -> a copy of SO-100001 under a new id
+	jq -c --arg id "$1" --arg at "$2" 'select(.orderId == "SO-100001") | .orderId = $id
+		| .updatedAt = $at' "$data/clarity_ecommerce.orders.ndjson"
+}
+new_order SO-900001 2030-01-02T00:00:00Z > "$tmp/new"
+put_orders "$tmp/new" > /dev/null
+fault '{"service":"xero","lose_response":1}'
+sync > "$tmp/out" 2> "$tmp/err"
+dump
+t lost-answer-not-duplicated [ "$(jq '[.Invoices[] | select(.Reference == "SO-900001")] | length' \
+	"$tmp/dump")" = 1 -a "$(count Invoices)" = $((n_inv + 1)) ] || cat "$tmp/err"
+
+# SIGKILL in the middle of a batch: the sandbox commits the write after the
+# client is gone; the journal has the request; the next run re-sends it.
+i=0; : > "$tmp/many"
+while [ $i -lt 40 ]; do new_order "SO-91$(printf %04d $i)" "2030-01-03T00:00:$(printf %02d $((i % 60)))Z" \
+	>> "$tmp/many"; i=$((i + 1)); done
+put_orders "$tmp/many" > /dev/null
+fault '{"service":"xero","latency_ms":1500}'
+# (the binary itself in the background, so that $! is its pid)
+"$BIN/clarity_xero" run --once --state "$st" --config "$tmp/env" > "$tmp/out" 2>&1 &
+spid=$!
+sleep 1.2; kill -9 $spid 2>/dev/null; wait $spid 2>/dev/null
+fault '{"service":"xero","latency_ms":0}'
+python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(
+	\"SELECT count(*) FROM journal WHERE state = 'pending'\").fetchone()[0])" "$st" > "$tmp/pending"
+t killed-run-left-pending [ "$(cat "$tmp/pending")" -gt 0 ]
+sync > "$tmp/out" 2> "$tmp/err"
+dump
+t after-kill-no-duplicates [ "$(jq '[.Invoices[].Reference] | length == (unique | length)' \
+	"$tmp/dump")" = true -a "$(jq '[.Invoices[] | select(.Reference | startswith("SO-91"))] |
+	length' "$tmp/dump")" = 40 ] || cat "$tmp/err"
+grep -q 'sending again' "$tmp/err"
+t after-kill-re-sent [ $? = 0 ] || { cat "$tmp/err"; cat "$tmp/out"; }
+
+# Tokens revoked while a run is writing: one refresh, and the run goes on.
+i=0; : > "$tmp/more"
+while [ $i -lt 120 ]; do new_order "SO-92$(printf %04d $i)" "2030-01-04T00:00:$(printf %02d $((i % 60)))Z" \
+	>> "$tmp/more"; i=$((i + 1)); done
+put_orders "$tmp/more" > /dev/null
+fault '{"service":"xero","latency_ms":300}'
+"$BIN/clarity_xero" run --once --state "$st" --config "$tmp/env" > "$tmp/out" 2> "$tmp/err" &
+spid=$!
+sleep 0.5; fault '{"service":"xero","expire_tokens":1}'
+wait $spid; rc=$?
+fault '{"service":"xero","latency_ms":0}'
+dump
+t token-refreshed-mid-run [ "$rc" != 2 -a "$(jq '[.Invoices[] | select(.Reference |
+	startswith("SO-92"))] | length' "$tmp/dump")" = 120 ] || cat "$tmp/err"
+grep -q 'refreshing the token' "$tmp/err"
+t token-refresh-logged [ $? = 0 ]
+python3 scripts/reconcile_sync.py clarity_xero "$data" "$tmp/dump" "$st" > "$tmp/rec"
+t still-reconciles [ $? = 0 ] || cat "$tmp/rec"
+
+# --dry-run: the request is printed, nothing is written or recorded.
+new_order SO-930000 2030-01-05T00:00:00Z > "$tmp/dry"
+put_orders "$tmp/dry" > /dev/null
+n_inv=$(count Invoices)
+sync --dry-run > "$tmp/out" 2>&1
+dump
+t dry-run-prints-request [ "$(grep -c '^PUT .*/Invoices?summarizeErrors=false' "$tmp/out")" -ge 1 ] &&
+	grep -q '"Reference":"SO-930000"' "$tmp/out"
+t dry-run-writes-nothing [ "$(count Invoices)" = "$n_inv" ]
+sync > "$tmp/out" 2>&1
+dump
+t after-dry-run-written [ "$(count Invoices)" = $((n_inv + 1)) ]
+
+"$BIN/clarity_xero" status --state "$st" > "$tmp/status"
+t status-reports [ $? = 0 ] && grep -q '^Order ' "$tmp/status" && grep -q 'dead letters: ' "$tmp/status"
+echo "e2e: $pass passed, $fail failed"
+[ $fail -eq 0 ]

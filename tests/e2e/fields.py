@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Field by field: the documents a target holds against the mapping.
+
+    fields.py PAIR ENTITY TRANSFORMED.ndjson DUMP.json
+
+TRANSFORMED is what `bin/PAIR transform ENTITY` writes for the source records
+(no state: each `ref` is the referenced record's source key).  For every such
+document the target must hold one document with the same key, and every field
+of the transformed document must be in it with the same value (numbers
+compared exactly; the target may add fields of its own, such as ids and
+totals).  A `ref` field must hold the target id of the document written for
+the referenced source record.  Documents the target does not hold are
+counted, not judged: reconcile_sync.py says whether each is dead-lettered
+or held.  Prints the first differences; exits 1 on any.
+"""
+import json
+import sys
+from decimal import Decimal
+
+
+def loads(s):
+    return json.loads(s, parse_float=Decimal, parse_int=Decimal)
+
+
+def num(x):
+    return Decimal(str(x)) if isinstance(x, (int, float, Decimal)) and not isinstance(x, bool) \
+        else x
+
+
+# pair -> entity -> (target list in the dump, document key, {ref path: resolver})
+def specs(pair, dump):
+    if pair == "clarity_xero":
+        contact_id = {c["ContactNumber"]: c["ContactID"] for c in dump.get("Contacts", [])}
+        invoice_id = {i["Reference"]: i["InvoiceID"] for i in dump.get("Invoices", [])}
+        inv_ref = {v: k for k, v in invoice_id.items()}
+        return {
+            "Customer": (dump.get("Contacts", []), lambda d: d.get("ContactNumber"), {}),
+            # A payment settles its invoice: AUTHORISED becomes PAID.
+            "Order": (dump.get("Invoices", []), lambda d: d.get("Reference"),
+                      {"Contact.ContactID": lambda w: contact_id.get(w),
+                       "Status": lambda w, doc: w if w != "AUTHORISED" or doc.get("Status")
+                       != "PAID" or num(doc.get("AmountDue")) != 0 else "PAID"}),
+            "Payment": (dump.get("Payments", []),
+                        lambda d: inv_ref.get((d.get("Invoice") or {}).get("InvoiceID"),
+                                              (d.get("Invoice") or {}).get("InvoiceID")),
+                        {"Invoice.InvoiceID": lambda w: invoice_id.get(w)}),
+        }
+    raise SystemExit(f"fields.py: no spec for {pair}")
+
+
+def compare(want, got, path, refs, out, doc=None):
+    doc = got if doc is None else doc
+    if path in refs:
+        f = refs[path]
+        expect = f(want, doc) if f.__code__.co_argcount == 2 else f(want)
+        if expect is None or got != expect:
+            out.append(f"{path}: ref to {want!r} should be {expect!r}, target has {got!r}")
+        return
+    if isinstance(want, dict):
+        if not isinstance(got, dict):
+            out.append(f"{path}: expected an object, target has {got!r}")
+            return
+        for k, v in want.items():
+            compare(v, got.get(k), f"{path}.{k}" if path else k, refs, out, doc)
+    elif isinstance(want, list):
+        if not isinstance(got, list) or len(got) != len(want):
+            out.append(f"{path}: expected {len(want)} elements, target has "
+                       f"{len(got) if isinstance(got, list) else got!r}")
+            return
+        for i, (a, b) in enumerate(zip(want, got)):
+            compare(a, b, f"{path}[{i}]", refs, out, doc)
+    elif num(want) != num(got):
+        out.append(f"{path}: expected {want!r}, target has {got!r}")
+
+
+def main(argv):
+    if len(argv) != 5:
+        sys.stderr.write(__doc__)
+        return 2
+    pair, entity, transformed, dump_path = argv[1:]
+    with open(dump_path, encoding="utf-8") as f:
+        dump = loads(f.read())
+    docs, key_of, refs = specs(pair, dump)[entity]
+    by_key = {}
+    for d in docs:
+        by_key.setdefault(key_of(d), []).append(d)
+    problems, n, absent = [], 0, 0
+    with open(transformed, encoding="utf-8") as f:
+        for line in f:
+            want = loads(line)
+            k = key_of(want) if entity != "Payment" else (want.get("Invoice") or {}).get(
+                "InvoiceID")
+            got = by_key.get(k, [])
+            if not got:
+                absent += 1  # held or dead-lettered by the engine: reconcile_sync.py counts
+                continue
+            n += 1
+            if len(got) != 1:
+                problems.append(f"{entity} {k}: the target holds {len(got)} documents")
+                continue
+            diffs = []
+            compare(want, got[0], "", refs, diffs)
+            problems += [f"{entity} {k}: {d}" for d in diffs]
+    for p in problems[:10]:
+        print("  " + p)
+    print(f"{pair} {entity}: {n} documents compared, {len(problems)} differences"
+          f" ({absent} not in the target)")
+    return 1 if problems or n == 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
