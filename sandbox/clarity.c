@@ -14,7 +14,8 @@
  * Records come from NDJSON files (sandbox --clarity-orders FILE
  * --clarity-customers FILE, e.g. from tests/bench/gen_orders.py) and are
  * served as they were written, byte for byte, so amounts keep their exact
- * text.  Order is by updatedAt, then key, as a cursor needs.
+ * text.  Order is by updatedAt, then key, as a cursor needs.  Tokens live
+ * an hour (--token-ttl), and die early on the expire_tokens fault.
  *
  * Not yet: products from a file, webhooks (order.created, product.updated,
  * signed with HMAC-SHA256), shipments and returns.
@@ -47,6 +48,18 @@ sb_clarity_load(const char *collection, const char *path)
 	return -1;
 }
 
+int
+sb_clarity_upsert(const char *collection, const char *body, size_t len, size_t *added,
+	size_t *replaced, size_t *bad)
+{
+	for (size_t i = 0; i < NCOLLS; i++)
+		if (!strcmp(colls[i].name, collection)) {
+			sb_records_upsert(&colls[i], body, len, added, replaced, bad);
+			return 0;
+		}
+	return -1;
+}
+
 static void
 seed(unsigned s)
 {
@@ -54,12 +67,16 @@ seed(unsigned s)
 	counter = s * 7919;
 }
 
+/* A token is [expiry, generation]: valid until it expires or tests revoke
+ * the generation (sb_token_generation). */
 static int
 authorised(const sb_request *q)
 {
 	const char *a = q->header(q->conn, "Authorization");
-	json_t *exp = a && !strncmp(a, "Bearer ", 7) ? json_object_get(tokens, a + 7) : NULL;
-	return exp && json_integer_value(exp) >= (json_int_t)time(NULL);
+	json_t *t = a && !strncmp(a, "Bearer ", 7) ? json_object_get(tokens, a + 7) : NULL;
+	return t && json_integer_value(json_array_get(t, 0)) >= (json_int_t)time(NULL) &&
+	       json_integer_value(json_array_get(t, 1)) ==
+	       (json_int_t)sb_token_generation("clarity");
 }
 
 static int
@@ -72,8 +89,15 @@ static void
 list(const sb_request *q, sb_response *r, sb_records *c)
 {
 	const char *p = q->query(q->conn, "page"), *ps = q->query(q->conn, "pageSize");
-	const char *since = q->query(q->conn, "updatedSince");
+	const char *since_q = q->query(q->conn, "updatedSince");
+	char since_n[40];
+	sb_stamp_norm(since_q, since_n, sizeof since_n);
+	const char *since = since_q ? since_n : NULL;
 	long page = p ? strtol(p, NULL, 10) : 1, size = ps ? strtol(ps, NULL, 10) : 100;
+	if (since_q && !since_n[0]) {
+		sb_json(r, 400, json_pack("{s:s}", "message", "updatedSince is not a date-time"));
+		return;
+	}
 	if (page < 1 || size < 1 || size > 500) {
 		sb_json(r, 400, json_pack("{s:s}", "message", "page >= 1 and 1 <= pageSize <= 500"));
 		return;
@@ -104,9 +128,11 @@ handle(const sb_request *q, sb_response *r)
 		}
 		char at[64];
 		snprintf(at, sizeof at, "clarity-%u", counter++);
-		json_object_set_new(tokens, at, json_integer((json_int_t)time(NULL) + 3600));
-		sb_json(r, 200, json_pack("{s:s,s:s,s:i}", "access_token", at, "token_type", "Bearer",
-			"expires_in", 3600));
+		long ttl = sb_ttl(3600);
+		json_object_set_new(tokens, at, json_pack("[I,I]", (json_int_t)(time(NULL) + ttl),
+			(json_int_t)sb_token_generation("clarity")));
+		sb_json(r, 200, json_pack("{s:s,s:s,s:I}", "access_token", at, "token_type", "Bearer",
+			"expires_in", (json_int_t)ttl));
 		return;
 	}
 	if (!authorised(q)) {

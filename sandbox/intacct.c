@@ -1,31 +1,46 @@
 /*
  * intacct.c - the sandbox's Sage Intacct XML API 3.0 gateway, as Sage
- * documents it (developer.intacct.com/web-services/: request and response
- * envelopes, sessions; api/ for the objects): one endpoint,
+ * documents it (developer.intacct.com/web-services/: requests, responses,
+ * error handling, sessions; api/ for the objects): one endpoint,
  * POST /intacct/ia/xml/xmlgw.phtml, taking
  *
  *   <request><control>senderid, password, controlid, uniqueid, dtdversion
  *   </control><operation><authentication><login>userid, companyid,
  *   password</login> | <sessionid/></authentication><content><function
- *   controlid="...">create CUSTOMER | create_sotransaction | getAPISession |
- *   readByQuery</function>...</content></operation></request>
+ *   controlid="...">...</function>...</content></operation></request>
  *
  * and answering with the response envelope: control/status, the
  * authentication result, one <result> per function with status, function,
- * controlid and either <data listtype count totalcount numremaining> or
- * <errormessage><error><errorno/><description/><description2/>
- * <correction/></error></errormessage>.  A bad sender fails the control
- * block; a bad login fails the operation; each function succeeds or fails
- * on its own.  uniqueid=true with a controlid seen before is refused.
+ * controlid and either <data listtype count totalcount numremaining
+ * resultId> or <errormessage><error><errorno/><description/>
+ * <description2/><correction/></error></errormessage>.  A bad sender fails
+ * the control block (no operation runs); a bad login or an expired session
+ * fails the authentication (no function runs); each function succeeds or
+ * fails on its own.
  *
- * Checked: CUSTOMERID unique, NAME required; a sales transaction's customer,
- * items and dimensions (locationid, departmentid, projectid) exist, dates
- * are real, quantities positive.  Not yet: ARPYMT, GLBATCH, update, and
- * readMore.
+ * Functions: getAPISession (a new session that lives sb_ttl(3600) s);
+ * create CUSTOMER / update CUSTOMER (by RECORDNO or CUSTOMERID);
+ * create_sotransaction ("Sales Order", or "Sales Invoice", which also posts
+ * an ARINVOICE whose RECORDNO is the SODOCUMENT's PRRECORDKEY); create
+ * ARPYMT (applied to ARINVOICE RECORDNOs); create GLBATCH; readByQuery of
+ * CUSTOMER, SODOCUMENT, ARINVOICE, ARPYMT and GLBATCH with an empty query or
+ * `FIELD = 'value'`, paged by pagesize with a resultId for readMore.
+ *
+ * Idempotency, as the requests page says: the control's controlid is not
+ * checked for uniqueness; with uniqueid true (the default) the controlid
+ * attribute of each write function is checked, and a function whose
+ * controlid was already executed and completed fails on its own (the
+ * others run).  Sage's pages do not show that answer's errorno and text;
+ * the ones here (XL03000004, "A successful transaction has already been
+ * recorded with the control id ...") are this sandbox's, see
+ * docs/sandbox.md.
+ *
+ * Money is kept as text and summed in integer cents, never as double.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <libxml/parser.h>
@@ -38,27 +53,46 @@
 #define COMPANY "sandbox-co"
 #define USER "sandbox-user"
 #define USER_PW "sandbox-user-pw"
+#define SESSION_TTL 3600
+#define DUP_ERRNO "XL03000004"
 
 static const char *const items[] = {
 	"MUG-01", "TEE-02", "CAP-03", "BAG-04", "PEN-05", "TEA-06", "SOCK-07", "BOOK-08",
-	"LAMP-09", "DISCOUNT", "SHIPPING",
+	"LAMP-09", "DISCOUNT", "SHIPPING", "TAX",
 };
 static const char *const locations[] = { "L-NYC", "L-SFO", "L-WH1" };
 static const char *const departments[] = { "D100", "D200", "D300" };
 static const char *const projects[] = { "P-BF", "P-NEWS", "P-SOCIAL" };
+/* GL: cash and undeposited funds, AR, gift-card liability, sales, shipping */
+static const char *const accounts[] = { "1010", "1011", "1020", "1200", "2300", "4000", "4100" };
+static const char *const journals[] = { "GJ", "SJ", "CRJ" };
+static const char *const methods[] = {
+	"Printed Check", "Cash", "EFT", "Credit Card", "Online Charge Card", "Online ACH Debit",
+	"Record Transfer",
+};
 
-static json_t *customers, *orders, *controlids;
-static char session[64];
+/* The records of each object, in creation order: arrays of objects whose
+ * values are all strings (as Intacct answers them). */
+static json_t *customers, *sodocs, *arinvoices, *arpymts, *glbatches;
+static json_t *functions;   /* write function controlids executed and completed */
+static json_t *sessions;    /* sessionid -> expiry (seconds since the epoch) */
+static json_t *resultsets;  /* resultId -> {"rows": [...], "at": N, "size": N, "type": s} */
+static unsigned seed_no, nsession, nresult;
 static unsigned recordno;
 
 static void
 seed(unsigned s)
 {
 	customers = json_array();
-	orders = json_array();
-	controlids = json_object();
+	sodocs = json_array();
+	arinvoices = json_array();
+	arpymts = json_array();
+	glbatches = json_array();
+	functions = json_object();
+	sessions = json_object();
+	resultsets = json_object();
 	recordno = 100 + s;
-	snprintf(session, sizeof session, "sandbox-session-%u", s);
+	seed_no = s;
 }
 
 static int
@@ -80,21 +114,38 @@ child(xmlNode *n, const char *name)
 	return NULL;
 }
 
-/* The text of n/name, in one of 16 rotating buffers: valid until 16 more
- * calls (a check holds at most 5 values at once). */
+/* The text of n/name, in one of 32 rotating buffers: valid until 32 more
+ * calls (a check holds at most 6 values at once). */
 static const char *
 text(xmlNode *n, const char *name)
 {
-	static char buf[16][512];
+	static char buf[32][512];
 	static int slot;
 	xmlNode *c = child(n, name);
 	if (!c)
 		return NULL;
 	xmlChar *t = xmlNodeGetContent(c);
-	slot = (slot + 1) % 16;
+	slot = (slot + 1) % 32;
 	snprintf(buf[slot], sizeof buf[slot], "%s", t ? (const char *)t : "");
 	xmlFree(t);
 	return buf[slot];
+}
+
+/* text() copied into buf: for values held across more text() calls */
+static const char *
+keep(xmlNode *n, const char *name, char *buf, size_t len)
+{
+	const char *t = text(n, name);
+	if (!t)
+		return NULL;
+	snprintf(buf, len, "%s", t);
+	return buf;
+}
+
+static int
+empty(const char *s)
+{
+	return !s || !*s;
 }
 
 static xmlNode *
@@ -124,6 +175,13 @@ result(xmlNode *op, const char *status, const char *function, const char *contro
 	return r;
 }
 
+static void
+fail(xmlNode *op, const char *function, const char *cid, const char *no, const char *d1,
+	const char *d2, const char *corr)
+{
+	error(result(op, "failure", function, cid), no, d1, d2, corr);
+}
+
 static json_t *
 find(json_t *list, const char *field, const char *value)
 {
@@ -135,6 +193,20 @@ find(json_t *list, const char *field, const char *value)
 			return x;
 	}
 	return NULL;
+}
+
+static const char *
+get(json_t *rec, const char *field)
+{
+	return json_string_value(json_object_get(rec, field));
+}
+
+static const char *
+next_recordno(void)
+{
+	static char buf[32];
+	snprintf(buf, sizeof buf, "%u", recordno++);
+	return buf;
 }
 
 static int
@@ -153,49 +225,169 @@ real_date(const char *y, const char *m, const char *d)
 	       back->tm_mday == tm.tm_mday && tm.tm_year > 0;
 }
 
+/* mm/dd/yyyy, as the generic object API takes dates. */
+static int
+real_us_date(const char *s)
+{
+	char m[3], d[3], y[5];
+	if (!s || strlen(s) != 10 || s[2] != '/' || s[5] != '/')
+		return 0;
+	memcpy(m, s, 2), m[2] = 0;
+	memcpy(d, s + 3, 2), d[2] = 0;
+	memcpy(y, s + 6, 4), y[4] = 0;
+	return real_date(y, m, d);
+}
+
+/* A decimal's text as an integer scaled by 10^places: "24.5" with 4 places
+ * is 245000.  -1 when it is not a number, has more decimals, or is beyond
+ * 10^9 scaled units (the sandbox's bound, so products fit in 64 bits). */
+static int
+fixed(const char *s, int places, long long *out)
+{
+	long long v = 0;
+	int neg = 0, frac = -1;
+	if (!s || !*s)
+		return -1;
+	if (*s == '-' || *s == '+')
+		neg = *s++ == '-';
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s == '.' && frac < 0) {
+			frac = 0;
+			continue;
+		}
+		if (*s < '0' || *s > '9' || (frac >= 0 && ++frac > places))
+			return -1;
+		v = v * 10 + (*s - '0');
+		if (v > 1000000000000000LL)
+			return -1;
+	}
+	for (int i = frac < 0 ? 0 : frac; i < places; i++)
+		v *= 10;
+	if (v > 1000000000LL)
+		return -1;
+	*out = neg ? -v : v;
+	return 0;
+}
+
+static void
+cents_text(long long c, char *buf, size_t n)
+{
+	long long a = c < 0 ? -c : c;
+	snprintf(buf, n, "%s%lld.%02lld", c < 0 ? "-" : "", a / 100, a % 100);
+}
+
+/* ---- sessions ------------------------------------------------------------ */
+
+static const char *
+new_session(void)
+{
+	static char sid[64];
+	snprintf(sid, sizeof sid, "sandbox-session-%u-%u", seed_no, ++nsession);
+	json_object_set_new(sessions, sid, json_integer((json_int_t)(time(NULL) +
+		sb_ttl(SESSION_TTL))));
+	return sid;
+}
+
+static int
+session_ok(const char *sid)
+{
+	json_t *e = sid ? json_object_get(sessions, sid) : NULL;
+	return e && (time_t)json_integer_value(e) > time(NULL);
+}
+
+/* ---- CUSTOMER ------------------------------------------------------------ */
+
+static void
+customer_data(xmlNode *r, json_t *c)
+{
+	xmlNode *data = xmlNewChild(r, NULL, BAD_CAST "data", NULL);
+	xmlNewProp(data, BAD_CAST "listtype", BAD_CAST "objects");
+	xmlNewProp(data, BAD_CAST "count", BAD_CAST "1");
+	xmlNode *x = xmlNewChild(data, NULL, BAD_CAST "customer", NULL);
+	add(x, "RECORDNO", get(c, "RECORDNO"));
+	add(x, "CUSTOMERID", get(c, "CUSTOMERID"));
+}
+
 static void
 create_customer(xmlNode *op, xmlNode *obj, const char *cid)
 {
 	const char *id = text(obj, "CUSTOMERID");
 	const char *name = text(obj, "NAME");
-	if (!name || !*name) {
-		xmlNode *r = result(op, "failure", "create", cid);
-		error(r, "BL34000061", "", "Required field Name is missing", "");
+	if (empty(name)) {
+		fail(op, "create", cid, "BL34000061", "", "Required field Name is missing", "");
 		return;
 	}
 	if (id && find(customers, "CUSTOMERID", id)) {
 		char d[300];
 		snprintf(d, sizeof d, "Another Customer with the given value(s) %s already exists", id);
-		xmlNode *r = result(op, "failure", "create", cid);
-		error(r, "BL01001973", "", d, "Use a unique value instead.");
+		fail(op, "create", cid, "BL01001973", "", d, "Use a unique value instead.");
 		return;
 	}
-	char rec[32];
-	snprintf(rec, sizeof rec, "%u", recordno++);
-	json_array_append_new(customers, json_pack("{s:s,s:s,s:s}", "RECORDNO", rec,
-		"CUSTOMERID", id ? id : rec, "NAME", name));
-	xmlNode *r = result(op, "success", "create", cid);
-	xmlNode *data = xmlNewChild(r, NULL, BAD_CAST "data", NULL);
-	xmlNewProp(data, BAD_CAST "listtype", BAD_CAST "objects");
-	xmlNewProp(data, BAD_CAST "count", BAD_CAST "1");
-	xmlNode *c = xmlNewChild(data, NULL, BAD_CAST "customer", NULL);
-	add(c, "RECORDNO", rec);
-	add(c, "CUSTOMERID", id ? id : rec);
+	const char *rec = next_recordno();
+	const char *status = text(obj, "STATUS");
+	xmlNode *dc = child(obj, "DISPLAYCONTACT");
+	const char *email = text(dc, "EMAIL1");
+	json_t *c = json_pack("{s:s,s:s,s:s,s:s,s:s}", "RECORDNO", rec, "CUSTOMERID",
+		empty(id) ? rec : id, "NAME", name, "STATUS", empty(status) ? "active" : status,
+		"EMAIL1", email ? email : "");
+	json_array_append_new(customers, c);
+	customer_data(result(op, "success", "create", cid), c);
 }
+
+static void
+update_customer(xmlNode *op, xmlNode *obj, const char *cid)
+{
+	const char *rec = text(obj, "RECORDNO"), *id = text(obj, "CUSTOMERID");
+	json_t *c = !empty(rec) ? find(customers, "RECORDNO", rec) :
+		!empty(id) ? find(customers, "CUSTOMERID", id) : NULL;
+	if (!c) {
+		char d[300];
+		snprintf(d, sizeof d, "Could not find Customer with %s %s", !empty(rec) ?
+			"RECORDNO" : "CUSTOMERID", !empty(rec) ? rec : id ? id : "(none)");
+		fail(op, "update", cid, "BL34000062", "", d, "Name an existing customer.");
+		return;
+	}
+	const char *name = text(obj, "NAME"), *status = text(obj, "STATUS");
+	if (name && !*name) {
+		fail(op, "update", cid, "BL34000061", "", "Required field Name is missing", "");
+		return;
+	}
+	if (name)
+		json_object_set_new(c, "NAME", json_string(name));
+	if (!empty(status))
+		json_object_set_new(c, "STATUS", json_string(status));
+	const char *email = text(child(obj, "DISPLAYCONTACT"), "EMAIL1");
+	if (email)
+		json_object_set_new(c, "EMAIL1", json_string(email));
+	customer_data(result(op, "success", "update", cid), c);
+}
+
+/* ---- Order Entry --------------------------------------------------------- */
 
 static void
 create_sotransaction(xmlNode *op, xmlNode *t, const char *cid)
 {
 	char d2[400] = "";
-	const char *cust = text(t, "customerid");
+	long long total = 0;
+	char cb[128], db[128], tb[64], sb[32], pb[128];
+	const char *cust = keep(t, "customerid", cb, sizeof cb);
+	const char *docno = keep(t, "documentno", db, sizeof db);
 	xmlNode *dc = child(t, "datecreated");
-	const char *type = text(t, "transactiontype");
-	if (!type || strcmp(type, "Sales Order") != 0)
+	const char *type = keep(t, "transactiontype", tb, sizeof tb);
+	const char *state = keep(t, "state", sb, sizeof sb);
+	const char *po = keep(t, "referenceno", pb, sizeof pb);
+	char docid[256];
+	snprintf(docid, sizeof docid, "%s-%s", type ? type : "", docno ? docno : "");
+	if (!type || (strcmp(type, "Sales Order") != 0 && strcmp(type, "Sales Invoice") != 0))
 		snprintf(d2, sizeof d2, "Invalid transaction type %s", type ? type : "(none)");
 	else if (!cust || !find(customers, "CUSTOMERID", cust))
 		snprintf(d2, sizeof d2, "Invalid Customer %s specified.", cust ? cust : "(none)");
 	else if (!real_date(text(dc, "year"), text(dc, "month"), text(dc, "day")))
 		snprintf(d2, sizeof d2, "Invalid date created");
+	else if (!empty(docno) && find(sodocs, "DOCID", docid))
+		snprintf(d2, sizeof d2, "Transaction with the number '%s' already exists.", docno);
 	xmlNode *items_n = child(t, "sotransitems");
 	int n = 0;
 	for (xmlNode *it = items_n ? items_n->children : NULL; it && !*d2; it = it->next) {
@@ -203,62 +395,479 @@ create_sotransaction(xmlNode *op, xmlNode *t, const char *cid)
 			continue;
 		n++;
 		const char *item = text(it, "itemid");
-		const char *q = text(it, "quantity");
+		const char *q = text(it, "quantity"), *p = text(it, "price");
 		const char *loc = text(it, "locationid"), *dep = text(it, "departmentid");
 		const char *prj = text(it, "projectid");
+		long long qv, pv;
 		if (!IN(item, items))
 			snprintf(d2, sizeof d2, "Invalid Item %s", item ? item : "(none)");
-		else if (!q || strtod(q, NULL) <= 0)
+		else if (fixed(q, 4, &qv) != 0 || qv <= 0)
 			snprintf(d2, sizeof d2, "Quantity must be greater than 0 for item %s", item);
+		else if (fixed(p ? p : "0", 4, &pv) != 0)
+			snprintf(d2, sizeof d2, "Invalid price %s for item %s", p, item);
 		else if (loc && !IN(loc, locations))
 			snprintf(d2, sizeof d2, "Invalid Location %s", loc);
 		else if (dep && !IN(dep, departments))
 			snprintf(d2, sizeof d2, "Invalid Department %s", dep);
 		else if (prj && !IN(prj, projects))
 			snprintf(d2, sizeof d2, "Invalid Project %s", prj);
+		else {
+			/* the line's amount, rounded half away from zero to cents */
+			long long x = qv * pv, a = x < 0 ? -x : x;
+			a = (a + 500000) / 1000000;
+			total += x < 0 ? -a : a;
+		}
 	}
 	if (!*d2 && n == 0)
 		snprintf(d2, sizeof d2, "A transaction needs at least one line item");
 	if (*d2) {
-		xmlNode *r = result(op, "failure", "create_sotransaction", cid);
-		error(r, "BL03000018", "Could not create Document record!", d2, "");
+		fail(op, "create_sotransaction", cid, "BL03000018", "Could not create Document record!",
+			d2, "");
 		return;
 	}
-	char key[64];
-	snprintf(key, sizeof key, "Sales Order-%s", text(t, "documentno") ? text(t, "documentno")
-		: "auto");
-	json_array_append_new(orders, json_pack("{s:s,s:s,s:i}", "key", key, "customerid", cust,
-		"lines", n));
+	if (empty(docno)) {
+		snprintf(docid, sizeof docid, "%s-%u", type, recordno);
+		docno = strchr(docid, '-') + 1;
+	}
+	char tot[40], prkey[32] = "";
+	cents_text(total, tot, sizeof tot);
+	if (!strcmp(type, "Sales Invoice")) {
+		snprintf(prkey, sizeof prkey, "%s", next_recordno());
+		json_array_append_new(arinvoices, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
+			"RECORDNO", prkey, "RECORDID", docno, "CUSTOMERID", cust, "TOTALENTERED", tot,
+			"TOTALPAID", "0.00", "TOTALDUE", tot, "STATE", total > 0 ? "Posted" : "Paid"));
+	}
+	json_array_append_new(sodocs, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
+		"RECORDNO", next_recordno(), "DOCID", docid, "DOCNO", docno, "DOCPARID", type,
+		"PONUMBER", po ? po : "", "CUSTVENDID", cust, "STATE", state ? state : "Pending",
+		"TOTAL", tot, "PRRECORDKEY", prkey));
 	xmlNode *r = result(op, "success", "create_sotransaction", cid);
-	add(r, "key", key);
+	add(r, "key", docid);
+}
+
+/* ---- ARPYMT --------------------------------------------------------------- */
+
+static void
+create_arpymt(xmlNode *op, xmlNode *p, const char *cid)
+{
+	char d2[400] = "";
+	long long amount = 0, applied = 0;
+	char cb[128], mb[64], ab[64], rb[64], nb[128], eb[512];
+	const char *cust = keep(p, "CUSTOMERID", cb, sizeof cb);
+	const char *method = keep(p, "PAYMENTMETHOD", mb, sizeof mb);
+	const char *acct = text(p, "UNDEPOSITEDACCOUNTNO"), *fe = text(p, "FINANCIALENTITY");
+	const char *amt = keep(p, "TRX_AMOUNTTOPAY", ab, sizeof ab);
+	if (empty(amt))
+		amt = keep(p, "AMOUNTOPAY", ab, sizeof ab);
+	const char *date = keep(p, "RECEIPTDATE", rb, sizeof rb);
+	const char *docnumber = keep(p, "DOCNUMBER", nb, sizeof nb);
+	const char *desc = keep(p, "DESCRIPTION", eb, sizeof eb);
+	if (!cust || !find(customers, "CUSTOMERID", cust))
+		snprintf(d2, sizeof d2, "Invalid Customer %s specified.", cust ? cust : "(none)");
+	else if (!IN(method, methods))
+		snprintf(d2, sizeof d2, "Invalid payment method %s", method ? method : "(none)");
+	else if (!real_us_date(date))
+		snprintf(d2, sizeof d2, "Invalid Receipt Date %s; use mm/dd/yyyy",
+			date ? date : "(none)");
+	else if (empty(acct) && empty(fe))
+		snprintf(d2, sizeof d2, "Either FINANCIALENTITY or UNDEPOSITEDACCOUNTNO is required");
+	else if (!empty(acct) && !IN(acct, accounts))
+		snprintf(d2, sizeof d2, "Invalid GL account %s", acct);
+	else if (fixed(amt, 2, &amount) != 0 || amount <= 0)
+		snprintf(d2, sizeof d2, "The payment amount must be greater than 0");
+	xmlNode *details = child(p, "ARPYMTDETAILS");
+	json_t *apply = json_array(); /* [invoice, cents] pairs checked before any change */
+	for (xmlNode *d = details ? details->children : NULL; d && !*d2; d = d->next) {
+		if (d->type != XML_ELEMENT_NODE)
+			continue;
+		const char *key = text(d, "RECORDKEY"), *pa = text(d, "TRX_PAYMENTAMOUNT");
+		json_t *inv = key ? find(arinvoices, "RECORDNO", key) : NULL;
+		long long c, due;
+		if (!inv)
+			snprintf(d2, sizeof d2, "Invalid invoice record number %s", key ? key : "(none)");
+		else if (strcmp(get(inv, "CUSTOMERID"), cust) != 0)
+			snprintf(d2, sizeof d2, "Invoice %s does not belong to customer %s", key, cust);
+		else if (fixed(pa, 2, &c) != 0 || c <= 0)
+			snprintf(d2, sizeof d2, "The payment amount for invoice %s must be greater than 0",
+				key);
+		else {
+			fixed(get(inv, "TOTALDUE"), 2, &due);
+			size_t i;
+			json_t *x;
+			json_array_foreach(apply, i, x) /* the same invoice twice in one payment */
+				if (json_array_get(x, 0) == inv)
+					due -= json_integer_value(json_array_get(x, 1));
+			if (c > due) {
+				char dt[40];
+				cents_text(due, dt, sizeof dt);
+				snprintf(d2, sizeof d2, "The payment amount %s exceeds the amount due %s "
+					"on invoice %s", pa, dt, key);
+			} else {
+				applied += c;
+				json_array_append_new(apply, json_pack("[O,I]", inv, (json_int_t)c));
+			}
+		}
+	}
+	if (!*d2 && json_array_size(apply) == 0)
+		snprintf(d2, sizeof d2, "A payment must be applied to at least one invoice");
+	else if (!*d2 && applied != amount)
+		snprintf(d2, sizeof d2, "The amount to pay %s does not equal the amounts applied", amt);
+	if (*d2) {
+		json_decref(apply);
+		fail(op, "create", cid, "BL03000018", "Could not create ARPymt record!", d2, "");
+		return;
+	}
+	size_t i;
+	json_t *x;
+	json_array_foreach(apply, i, x) {
+		json_t *inv = json_array_get(x, 0);
+		long long paid, due, c = json_integer_value(json_array_get(x, 1));
+		char b[40];
+		fixed(get(inv, "TOTALPAID"), 2, &paid);
+		fixed(get(inv, "TOTALDUE"), 2, &due);
+		cents_text(paid + c, b, sizeof b);
+		json_object_set_new(inv, "TOTALPAID", json_string(b));
+		cents_text(due - c, b, sizeof b);
+		json_object_set_new(inv, "TOTALDUE", json_string(b));
+		json_object_set_new(inv, "STATE", json_string(due - c == 0 ? "Paid" :
+			"Partially Paid"));
+	}
+	json_decref(apply);
+	char am[40];
+	cents_text(amount, am, sizeof am);
+	const char *rec = next_recordno();
+	json_array_append_new(arpymts, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "RECORDNO",
+		rec, "CUSTOMERID", cust, "PAYMENTMETHOD", method, "RECEIPTDATE",
+		date, "DOCNUMBER", docnumber ? docnumber : "", "DESCRIPTION",
+		desc ? desc : "", "TOTALENTERED", am, "STATE", "Complete"));
+	xmlNode *r = result(op, "success", "create", cid);
+	xmlNode *data = xmlNewChild(r, NULL, BAD_CAST "data", NULL);
+	xmlNewProp(data, BAD_CAST "listtype", BAD_CAST "objects");
+	xmlNewProp(data, BAD_CAST "count", BAD_CAST "1");
+	add(xmlNewChild(data, NULL, BAD_CAST "arpymt", NULL), "RECORDNO", rec);
+}
+
+/* ---- GLBATCH ---------------------------------------------------------------- */
+
+static void
+create_glbatch(xmlNode *op, xmlNode *b, const char *cid)
+{
+	char d2[400] = "";
+	long long debit = 0, credit = 0;
+	int n = 0;
+	char jb[32], tb[256], bd[32], rf[128];
+	const char *journal = keep(b, "JOURNAL", jb, sizeof jb);
+	const char *title = keep(b, "BATCH_TITLE", tb, sizeof tb);
+	const char *date = keep(b, "BATCH_DATE", bd, sizeof bd);
+	const char *ref = keep(b, "REFERENCENO", rf, sizeof rf);
+	if (!IN(journal, journals))
+		snprintf(d2, sizeof d2, "Invalid Journal %s", journal ? journal : "(none)");
+	else if (!real_us_date(date))
+		snprintf(d2, sizeof d2, "Invalid Batch Date; use mm/dd/yyyy");
+	else if (empty(title))
+		snprintf(d2, sizeof d2, "Required field Description is missing");
+	xmlNode *entries = child(b, "ENTRIES");
+	for (xmlNode *e = entries ? entries->children : NULL; e && !*d2; e = e->next) {
+		if (e->type != XML_ELEMENT_NODE)
+			continue;
+		n++;
+		const char *acct = text(e, "ACCOUNTNO"), *tr = text(e, "TR_TYPE");
+		long long c;
+		if (!IN(acct, accounts))
+			snprintf(d2, sizeof d2, "Invalid Account %s", acct ? acct : "(none)");
+		else if (fixed(text(e, "TRX_AMOUNT"), 2, &c) != 0 || c <= 0)
+			snprintf(d2, sizeof d2, "Amount must be greater than 0 on line %d", n);
+		else if (tr && !strcmp(tr, "1"))
+			debit += c;
+		else if (tr && !strcmp(tr, "-1"))
+			credit += c;
+		else
+			snprintf(d2, sizeof d2, "TR_TYPE must be 1 (debit) or -1 (credit) on line %d", n);
+	}
+	if (!*d2 && n < 2)
+		snprintf(d2, sizeof d2, "A journal entry needs at least two lines");
+	else if (!*d2 && debit != credit)
+		snprintf(d2, sizeof d2, "Debits and credits are not equal");
+	if (*d2) {
+		fail(op, "create", cid, "BL03000018", "Could not create GLBatch record!", d2, "");
+		return;
+	}
+	char tot[40];
+	cents_text(debit, tot, sizeof tot);
+	const char *rec = next_recordno();
+	json_array_append_new(glbatches, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "RECORDNO", rec,
+		"JOURNAL", journal, "BATCH_DATE", date, "BATCH_TITLE", title,
+		"REFERENCENO", ref ? ref : "", "TOTAL", tot));
+	xmlNode *r = result(op, "success", "create", cid);
+	xmlNode *data = xmlNewChild(r, NULL, BAD_CAST "data", NULL);
+	xmlNewProp(data, BAD_CAST "listtype", BAD_CAST "objects");
+	xmlNewProp(data, BAD_CAST "count", BAD_CAST "1");
+	add(xmlNewChild(data, NULL, BAD_CAST "glbatch", NULL), "RECORDNO", rec);
+}
+
+/* ---- readByQuery / readMore ------------------------------------------------ */
+
+static json_t *
+object_list(const char *object)
+{
+	static const struct { const char *name; json_t **list; } objs[] = {
+		{ "CUSTOMER", &customers }, { "SODOCUMENT", &sodocs }, { "ARINVOICE", &arinvoices },
+		{ "ARPYMT", &arpymts }, { "GLBATCH", &glbatches },
+	};
+	for (size_t i = 0; object && i < sizeof objs / sizeof *objs; i++)
+		if (!strcasecmp(object, objs[i].name))
+			return *objs[i].list;
+	return NULL;
+}
+
+/* "" (everything) or FIELD = 'value'; 0, or -1 when the query is not of
+ * that form. */
+static int
+parse_query(const char *q, char *field, size_t fl, char *value, size_t vl)
+{
+	*field = *value = 0;
+	while (q && *q == ' ')
+		q++;
+	if (!q || !*q)
+		return 0;
+	size_t n = 0;
+	while (*q && *q != ' ' && *q != '=' && n + 1 < fl)
+		field[n++] = *q++;
+	field[n] = 0;
+	while (*q == ' ')
+		q++;
+	if (!n || *q++ != '=')
+		return -1;
+	while (*q == ' ')
+		q++;
+	if (*q++ != '\'')
+		return -1;
+	n = 0;
+	for (; *q && n + 1 < vl; q++) {
+		if (*q == '\'' && q[1] == '\'') /* a doubled quote is one quote */
+			q++;
+		else if (*q == '\'')
+			break;
+		value[n++] = *q;
+	}
+	value[n] = 0;
+	if (*q++ != '\'')
+		return -1;
+	while (*q == ' ')
+		q++;
+	return *q ? -1 : 0;
+}
+
+/* One page of set (a result set object) as the function's data. */
+static void
+page(xmlNode *op, const char *fname, const char *cid, const char *rid, json_t *set)
+{
+	json_t *rows = json_object_get(set, "rows");
+	size_t at = (size_t)json_integer_value(json_object_get(set, "at"));
+	size_t size = (size_t)json_integer_value(json_object_get(set, "size"));
+	size_t total = json_array_size(rows), count = total - at < size ? total - at : size;
+	const char *type = json_string_value(json_object_get(set, "type"));
+	xmlNode *r = result(op, "success", fname, cid);
+	xmlNode *data = xmlNewChild(r, NULL, BAD_CAST "data", NULL);
+	char b[32], lower[32];
+	size_t k;
+	for (k = 0; type[k] && k + 1 < sizeof lower; k++)
+		lower[k] = (char)(type[k] >= 'A' && type[k] <= 'Z' ? type[k] - 'A' + 'a' : type[k]);
+	lower[k] = 0;
+	xmlNewProp(data, BAD_CAST "listtype", BAD_CAST lower);
+	snprintf(b, sizeof b, "%zu", count);
+	xmlNewProp(data, BAD_CAST "count", BAD_CAST b);
+	snprintf(b, sizeof b, "%zu", total);
+	xmlNewProp(data, BAD_CAST "totalcount", BAD_CAST b);
+	snprintf(b, sizeof b, "%zu", total - at - count);
+	xmlNewProp(data, BAD_CAST "numremaining", BAD_CAST b);
+	if (total - at - count > 0)
+		xmlNewProp(data, BAD_CAST "resultId", BAD_CAST rid);
+	json_t *fields = json_object_get(set, "fields");
+	for (size_t i = at; i < at + count; i++) {
+		json_t *row = json_array_get(rows, i);
+		xmlNode *x = xmlNewChild(data, NULL, BAD_CAST lower, NULL);
+		const char *f;
+		json_t *v;
+		json_object_foreach(row, f, v) {
+			size_t j;
+			json_t *want;
+			int keep = json_array_size(fields) == 0;
+			json_array_foreach(fields, j, want)
+				keep |= !strcasecmp(json_string_value(want), f);
+			if (keep)
+				add(x, f, json_string_value(v));
+		}
+	}
+	json_object_set_new(set, "at", json_integer((json_int_t)(at + count)));
+	if (at + count >= total)
+		json_object_del(resultsets, rid);
 }
 
 static void
 read_by_query(xmlNode *op, xmlNode *f, const char *cid)
 {
 	const char *object = text(f, "object");
-	json_t *src = object && !strcmp(object, "CUSTOMER") ? customers : NULL;
+	json_t *src = object_list(object);
+	char field[64], value[256];
 	if (!src) {
-		error(result(op, "failure", "readByQuery", cid), "DL02000001", "", "Invalid object",
-			"");
+		fail(op, "readByQuery", cid, "DL02000001", "", "Invalid object", "");
 		return;
 	}
-	xmlNode *r = result(op, "success", "readByQuery", cid);
-	xmlNode *data = xmlNewChild(r, NULL, BAD_CAST "data", NULL);
-	char n[32];
-	snprintf(n, sizeof n, "%zu", json_array_size(src));
-	xmlNewProp(data, BAD_CAST "listtype", BAD_CAST "customer");
-	xmlNewProp(data, BAD_CAST "count", BAD_CAST n);
-	xmlNewProp(data, BAD_CAST "totalcount", BAD_CAST n);
-	xmlNewProp(data, BAD_CAST "numremaining", BAD_CAST "0");
+	if (parse_query(text(f, "query"), field, sizeof field, value, sizeof value) != 0) {
+		fail(op, "readByQuery", cid, "DL02000001", "", "Invalid query",
+			"Use FIELD = 'value', or an empty query");
+		return;
+	}
+	const char *ps = text(f, "pagesize");
+	long size = ps ? strtol(ps, NULL, 10) : 100;
+	if (size <= 0 || size > 1000)
+		size = size <= 0 ? 100 : 1000;
+	json_t *rows = json_array(), *fields = json_array();
 	size_t i;
 	json_t *x;
 	json_array_foreach(src, i, x) {
-		xmlNode *c = xmlNewChild(data, NULL, BAD_CAST "customer", NULL);
-		add(c, "RECORDNO", json_string_value(json_object_get(x, "RECORDNO")));
-		add(c, "CUSTOMERID", json_string_value(json_object_get(x, "CUSTOMERID")));
-		add(c, "NAME", json_string_value(json_object_get(x, "NAME")));
+		json_t *v = *field ? json_object_get(x, field) : NULL;
+		if (!*field || (v && !strcmp(json_string_value(v), value)))
+			json_array_append_new(rows, json_deep_copy(x));
 	}
+	const char *fl = text(f, "fields");
+	if (fl && strcmp(fl, "*") != 0) {
+		char buf[512];
+		snprintf(buf, sizeof buf, "%s", fl);
+		for (char *save, *t = strtok_r(buf, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
+			json_array_append_new(fields, json_string(t));
+	}
+	char rid[64], upper[32];
+	snprintf(rid, sizeof rid, "%u-%u-sandbox", seed_no, ++nresult);
+	snprintf(upper, sizeof upper, "%s", object);
+	for (char *c = upper; *c; c++)
+		*c = (char)(*c >= 'a' && *c <= 'z' ? *c - 'a' + 'A' : *c);
+	json_t *set = json_pack("{s:o,s:o,s:i,s:i,s:s}", "rows", rows, "fields", fields, "at", 0,
+		"size", (int)size, "type", upper);
+	json_object_set_new(resultsets, rid, set);
+	page(op, "readByQuery", cid, rid, set);
+}
+
+static void
+read_more(xmlNode *op, xmlNode *f, const char *cid)
+{
+	const char *rid = text(f, "resultId");
+	json_t *set = rid ? json_object_get(resultsets, rid) : NULL;
+	if (!set) {
+		char d[300];
+		snprintf(d, sizeof d, "Attempt to readMore with an invalid or finished resultId %s",
+			rid ? rid : "(none)");
+		fail(op, "readMore", cid, "DL02000001", "", d, "Run readByQuery again");
+		return;
+	}
+	char id[64];
+	snprintf(id, sizeof id, "%s", rid);
+	page(op, "readMore", cid, id, set);
+}
+
+/* ---- the gateway ---------------------------------------------------------------- */
+
+/* Write functions are checked against the controlids already completed. */
+static int
+is_write(const char *verb)
+{
+	return !strcmp(verb, "create") || !strcmp(verb, "update") ||
+	       !strcmp(verb, "create_sotransaction");
+}
+
+static void
+function(xmlNode *op, xmlNode *f, int unique)
+{
+	xmlChar *fid = xmlGetProp(f, BAD_CAST "controlid");
+	const char *fc = fid ? (const char *)fid : "";
+	xmlNode *verb = NULL;
+	for (xmlNode *v = f->children; v && !verb; v = v->next)
+		if (v->type == XML_ELEMENT_NODE)
+			verb = v;
+	const char *vn = verb ? (const char *)verb->name : "";
+	xmlNode *obj = NULL;
+	for (xmlNode *v = verb ? verb->children : NULL; v && !obj; v = v->next)
+		if (v->type == XML_ELEMENT_NODE)
+			obj = v;
+	const char *on = obj ? (const char *)obj->name : "";
+	xmlNode *last = op->last;
+	if (is_write(vn) && unique && *fc && json_object_get(functions, fc)) {
+		char d[400];
+		snprintf(d, sizeof d, "A successful transaction has already been recorded with the "
+			"control id %s.", fc);
+		fail(op, vn, fc, DUP_ERRNO, "", d,
+			"Use a new function controlid, or set uniqueid to false.");
+	} else if (!strcmp(vn, "create") && !strcmp(on, "CUSTOMER")) {
+		create_customer(op, obj, fc);
+	} else if (!strcmp(vn, "update") && !strcmp(on, "CUSTOMER")) {
+		update_customer(op, obj, fc);
+	} else if (!strcmp(vn, "create") && !strcmp(on, "ARPYMT")) {
+		create_arpymt(op, obj, fc);
+	} else if (!strcmp(vn, "create") && !strcmp(on, "GLBATCH")) {
+		create_glbatch(op, obj, fc);
+	} else if (!strcmp(vn, "create_sotransaction")) {
+		create_sotransaction(op, verb, fc);
+	} else if (!strcmp(vn, "readByQuery")) {
+		read_by_query(op, verb, fc);
+	} else if (!strcmp(vn, "readMore")) {
+		read_more(op, verb, fc);
+	} else if (!strcmp(vn, "getAPISession")) {
+		xmlNode *res = result(op, "success", "getAPISession", fc);
+		xmlNode *api = xmlNewChild(xmlNewChild(res, NULL, BAD_CAST "data", NULL), NULL,
+			BAD_CAST "api", NULL);
+		add(api, "sessionid", new_session());
+		add(api, "endpoint", "/intacct/ia/xml/xmlgw.phtml");
+		add(api, "locationid", "");
+	} else {
+		char d[200];
+		snprintf(d, sizeof d, "Unknown function %s %s", vn, on);
+		fail(op, vn, fc, "XL03000003", "", d, "");
+	}
+	/* a write that worked is recorded as executed and completed */
+	xmlNode *r = op->last;
+	if (is_write(vn) && *fc && r != last && text(r, "status") &&
+	    !strcmp(text(r, "status"), "success"))
+		json_object_set_new(functions, fc, json_true());
+	xmlFree(fid);
+}
+
+static void
+iso_time(time_t t, char *buf, size_t n)
+{
+	strftime(buf, n, "%Y-%m-%dT%H:%M:%S+00:00", gmtime(&t));
+}
+
+static void
+operation(xmlNode *resp, xmlNode *opn, int unique)
+{
+	xmlNode *op = xmlNewChild(resp, NULL, BAD_CAST "operation", NULL);
+	xmlNode *auth = child(opn, "authentication");
+	xmlNode *login = child(auth, "login");
+	const char *sid = text(auth, "sessionid");
+	int by_login = login && text(login, "userid") && !strcmp(text(login, "userid"), USER) &&
+		text(login, "companyid") && !strcmp(text(login, "companyid"), COMPANY) &&
+		text(login, "password") && !strcmp(text(login, "password"), USER_PW);
+	int ok = by_login || session_ok(sid);
+	xmlNode *a = xmlNewChild(op, NULL, BAD_CAST "authentication", NULL);
+	add(a, "status", ok ? "success" : "failure");
+	add(a, "userid", USER);
+	add(a, "companyid", COMPANY);
+	if (!ok) {
+		error(op, "XL03000006", "", "Sign-in information is incorrect", "");
+		return;
+	}
+	char ts[40];
+	iso_time(time(NULL), ts, sizeof ts);
+	add(a, "sessiontimestamp", ts);
+	if (!by_login) {
+		iso_time((time_t)json_integer_value(json_object_get(sessions, sid)), ts, sizeof ts);
+		add(a, "sessiontimeout", ts);
+	}
+	xmlNode *content = child(opn, "content");
+	for (xmlNode *f = content ? content->children : NULL; f; f = f->next)
+		if (f->type == XML_ELEMENT_NODE && !strcmp((const char *)f->name, "function"))
+			function(op, f, unique);
 }
 
 static void
@@ -283,77 +892,21 @@ handle(const sb_request *q, sb_response *r)
 	char ctlid[256];
 	snprintf(ctlid, sizeof ctlid, "%s", controlid ? controlid : "");
 	const char *uniq = ctl ? text(ctl, "uniqueid") : NULL;
-	int unique = uniq && !strcmp(uniq, "true");
+	int unique = !uniq || strcmp(uniq, "false") != 0; /* true is the default */
 	int ok_sender = ctl && text(ctl, "senderid") && !strcmp(text(ctl, "senderid"), SENDER) &&
 		text(ctl, "password") && !strcmp(text(ctl, "password"), SENDER_PW);
-	int dup = unique && json_object_get(controlids, ctlid);
-	if (!ok_sender || dup) {
-		add(control, "status", "failure");
-		add(control, "senderid", ctl ? text(ctl, "senderid") : "");
-		add(control, "controlid", ctlid);
-		add(control, "uniqueid", unique ? "true" : "false");
-		add(control, "dtdversion", "3.0");
-		if (!req)
-			error(resp, "XL03000009", "The request is not well-formed XML", "", "");
-		else if (dup)
-			error(resp, "XL03000006", "This request has already been processed",
-				"The controlid was used before with uniqueid true", "Use a new controlid");
-		else
-			error(resp, "XL03000006", "Sender ID or password is incorrect", "", "");
-	} else {
-		json_object_set_new(controlids, ctlid, json_true());
-		add(control, "status", "success");
-		add(control, "senderid", SENDER);
-		add(control, "controlid", ctlid);
-		add(control, "uniqueid", unique ? "true" : "false");
-		add(control, "dtdversion", "3.0");
-		xmlNode *opn = child(req, "operation");
-		xmlNode *op = xmlNewChild(resp, NULL, BAD_CAST "operation", NULL);
-		xmlNode *auth = child(opn, "authentication");
-		xmlNode *login = child(auth, "login");
-		const char *sid = text(auth, "sessionid");
-		int ok_login = (login && text(login, "userid") && !strcmp(text(login, "userid"), USER)
-			&& text(login, "companyid") && !strcmp(text(login, "companyid"), COMPANY) &&
-			text(login, "password") && !strcmp(text(login, "password"), USER_PW)) ||
-			(sid && !strcmp(sid, session));
-		xmlNode *a = xmlNewChild(op, NULL, BAD_CAST "authentication", NULL);
-		add(a, "status", ok_login ? "success" : "failure");
-		add(a, "userid", USER);
-		add(a, "companyid", COMPANY);
-		if (!ok_login) {
-			error(op, "XL03000006", "Sign-in information is incorrect", "", "");
-		} else {
-			xmlNode *content = child(opn, "content");
-			for (xmlNode *f = content ? content->children : NULL; f; f = f->next) {
-				if (f->type != XML_ELEMENT_NODE || strcmp((const char *)f->name, "function"))
-					continue;
-				xmlChar *fid = xmlGetProp(f, BAD_CAST "controlid");
-				const char *fc = fid ? (const char *)fid : "";
-				xmlNode *verb = NULL;
-				for (xmlNode *v = f->children; v; v = v->next)
-					if (v->type == XML_ELEMENT_NODE)
-						verb = v;
-				const char *vn = verb ? (const char *)verb->name : "";
-				if (!strcmp(vn, "create") && child(verb, "CUSTOMER")) {
-					create_customer(op, child(verb, "CUSTOMER"), fc);
-				} else if (!strcmp(vn, "create_sotransaction")) {
-					create_sotransaction(op, verb, fc);
-				} else if (!strcmp(vn, "readByQuery")) {
-					read_by_query(op, verb, fc);
-				} else if (!strcmp(vn, "getAPISession")) {
-					xmlNode *res = result(op, "success", "getAPISession", fc);
-					xmlNode *data = xmlNewChild(res, NULL, BAD_CAST "data", NULL);
-					xmlNode *api = xmlNewChild(data, NULL, BAD_CAST "api", NULL);
-					add(api, "sessionid", session);
-					add(api, "endpoint", "/intacct/ia/xml/xmlgw.phtml");
-				} else {
-					xmlNode *res = result(op, "failure", vn, fc);
-					error(res, "XL03000003", "Unknown function", vn, "");
-				}
-				xmlFree(fid);
-			}
-		}
-	}
+	add(control, "status", ok_sender ? "success" : "failure");
+	add(control, "senderid", ctl ? text(ctl, "senderid") : "");
+	add(control, "controlid", ctlid);
+	add(control, "uniqueid", unique ? "true" : "false");
+	add(control, "dtdversion", "3.0");
+	if (!req)
+		error(resp, "XL03000003", "", "XML Parse schema error: the request is not "
+			"well-formed XML", "");
+	else if (!ok_sender)
+		error(resp, "XL03000006", "", "Incorrect Intacct XML Partner ID or password.", "");
+	else
+		operation(resp, child(req, "operation"), unique);
 	xmlChar *buf = NULL;
 	int len = 0;
 	xmlDocDumpMemoryEnc(out, &buf, &len, "UTF-8");
@@ -368,9 +921,11 @@ handle(const sb_request *q, sb_response *r)
 static json_t *
 dump(void)
 {
-	return json_pack("{s:O,s:O,s:s,s:s,s:s,s:s,s:s}", "CUSTOMER", customers, "SODOCUMENT",
-		orders, "senderid", SENDER, "sender_password", SENDER_PW, "companyid", COMPANY,
-		"userid", USER, "user_password", USER_PW);
+	return json_pack("{s:O,s:O,s:O,s:O,s:O,s:i,s:s,s:s,s:s,s:s,s:s}", "CUSTOMER", customers,
+		"SODOCUMENT", sodocs, "ARINVOICE", arinvoices, "ARPYMT", arpymts, "GLBATCH",
+		glbatches, "functions_completed", (int)json_object_size(functions), "senderid",
+		SENDER, "sender_password", SENDER_PW, "companyid", COMPANY, "userid", USER,
+		"user_password", USER_PW);
 }
 
 const sb_service sb_intacct = { "intacct", "/intacct", seed, handle, dump };

@@ -3,7 +3,7 @@
  * path prefix to the service modules, the inspection endpoint
  * GET /_sandbox/dump?service=NAME, and the seed.
  *
- *   sandbox [--port N] [--port-file FILE] [--seed N]
+ *   sandbox [--port N] [--port-file FILE] [--seed N] [--token-ttl S] [--limit-scale X]
  *           [--clarity-orders FILE] [--clarity-customers FILE] [--clarity-products FILE]
  *           [--nop-orders FILE] [--nop-customers FILE] [--nop-products FILE]
  *
@@ -45,13 +45,67 @@ typedef struct {
 
 static volatile sig_atomic_t stop;
 
+long sb_token_ttl;
+double sb_limit_scale = 1.0;
+
+long
+sb_ttl(long own)
+{
+	return sb_token_ttl > 0 ? sb_token_ttl : own;
+}
+
+long
+sb_limit(long published)
+{
+	double v = (double)published * sb_limit_scale;
+	return v < 1 ? 1 : (long)v;
+}
+
 /* Pending faults per service, in the order they apply. */
 typedef struct {
 	int fail_5xx, rate_429, drop, lose_response;
+	int expire_after;  /* > 0: revoke the tokens once this many more are handled */
 	long latency_ms;
 } Faults;
 
 static Faults faults[sizeof services / sizeof *services];
+static unsigned token_generation[sizeof services / sizeof *services];
+
+unsigned
+sb_token_generation(const char *service)
+{
+	for (size_t i = 0; i < NSERVICES; i++)
+		if (strcmp(service, services[i]->name) == 0)
+			return token_generation[i];
+	return 0;
+}
+
+/* POST /_sandbox/records?service=clarity|nop&collection=NAME, NDJSON body. */
+static void
+records(struct MHD_Connection *conn, const char *method, const Upload *u, sb_response *r)
+{
+	const char *svc = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "service");
+	const char *coll = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+		"collection");
+	size_t added = 0, replaced = 0, bad = 0;
+	int rc = -1;
+	if (strcmp(method, "POST") != 0) {
+		sb_json(r, 405, json_pack("{s:s}", "Message", "POST an NDJSON body"));
+		return;
+	}
+	if (svc && coll && strcmp(svc, "clarity") == 0)
+		rc = sb_clarity_upsert(coll, u->data ? u->data : "", u->len, &added, &replaced,
+			&bad);
+	else if (svc && coll && strcmp(svc, "nop") == 0)
+		rc = sb_nop_upsert(coll, u->data ? u->data : "", u->len, &added, &replaced, &bad);
+	if (rc != 0) {
+		sb_json(r, 404, json_pack("{s:s}", "Message",
+			"service is clarity or nop, collection orders, customers or products"));
+		return;
+	}
+	sb_json(r, bad ? 400 : 200, json_pack("{s:I,s:I,s:I}", "added", (json_int_t)added,
+		"replaced", (json_int_t)replaced, "bad", (json_int_t)bad));
+}
 
 static void
 on_signal(int sig)
@@ -64,7 +118,10 @@ void
 sb_json(sb_response *r, unsigned status, json_t *body)
 {
 	r->status = status;
-	r->body = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	/* 15 significant digits: a stored 8.99 is answered 8.99, as the real
+	 * services (which keep decimals) answer it, not 8.9900000000000002 */
+	r->body = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER |
+		JSON_REAL_PRECISION(15)) : NULL;
 	r->content_type = "application/json; charset=utf-8";
 	json_decref(body);
 }
@@ -155,15 +212,26 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 			f->lose_response = (int)json_integer_value(json_object_get(j,
 				"lose_response"));
 			f->latency_ms = (long)json_integer_value(json_object_get(j, "latency_ms"));
+			if (json_integer_value(json_object_get(j, "expire_tokens")) > 0)
+				token_generation[i]++;
+			f->expire_after = (int)json_integer_value(json_object_get(j,
+				"expire_tokens_after"));
 		}
 		json_decref(j);
 		json_t *all = json_object();
 		for (size_t i = 0; i < NSERVICES; i++)
-			json_object_set_new(all, services[i]->name, json_pack("{s:i,s:i,s:i,s:i,s:I}",
-				"fail_5xx", faults[i].fail_5xx, "rate_429", faults[i].rate_429, "drop",
-				faults[i].drop, "lose_response", faults[i].lose_response, "latency_ms",
-				(json_int_t)faults[i].latency_ms));
+			json_object_set_new(all, services[i]->name,
+				json_pack("{s:i,s:i,s:i,s:i,s:i,s:I,s:I}", "fail_5xx",
+				faults[i].fail_5xx, "rate_429", faults[i].rate_429, "drop",
+				faults[i].drop, "lose_response", faults[i].lose_response,
+				"expire_tokens_after", faults[i].expire_after, "latency_ms",
+				(json_int_t)faults[i].latency_ms, "token_generation",
+				(json_int_t)token_generation[i]));
 		sb_json(&r, 200, all);
+		return respond(conn, &r);
+	}
+	if (strcmp(url, "/_sandbox/records") == 0) {
+		records(conn, method, u, &r);
 		return respond(conn, &r);
 	}
 	if (strcmp(url, "/_sandbox/dump") == 0) {
@@ -204,6 +272,8 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 				get_header, get_query, conn };
 			r.status = 500;
 			services[i]->handle(&q, &r);
+			if (f->expire_after > 0 && --f->expire_after == 0)
+				token_generation[i]++; /* mid-run: the next call needs a new token */
 			if (f->lose_response > 0 && strcmp(method, "GET") != 0) {
 				/* committed, and the answer never arrives */
 				f->lose_response--;
@@ -243,11 +313,16 @@ main(int argc, char **argv)
 			port_file = argv[++i];
 		else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
 			seed = (unsigned)strtoul(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--token-ttl") == 0 && i + 1 < argc)
+			sb_token_ttl = strtol(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--limit-scale") == 0 && i + 1 < argc)
+			sb_limit_scale = strtod(argv[++i], NULL);
 		else if ((strncmp(argv[i], "--clarity-", 10) == 0 ||
 			  strncmp(argv[i], "--nop-", 6) == 0) && i + 1 < argc)
 			i++; /* loaded below, after the seed */
 		else {
 			fprintf(stderr, "usage: sandbox [--port N] [--port-file FILE] [--seed N] "
+				"[--token-ttl S] [--limit-scale X] "
 				"[--clarity-orders|customers|products FILE] [--nop-...]\n");
 			return 2;
 		}

@@ -2,9 +2,18 @@
  * nop.c - the sandbox's NopCommerce Web API, the storefront the
  * NopCommerce -> QuickBooks pair reads from (records with nopCommerce's
  * PascalCase domain names and status ids, see mappings/schemas/
- * nopcommerce.map):
+ * nopcommerce.map), with the resource routes and the token call of the
+ * community API plugin (Nop.Plugin.Api: TokenController, TokenRequest,
+ * TokenResponse):
  *
- *   POST /nop/api/token        {"username","password"} -> a Bearer token
+ *   GET  /nop/token            JSON body {"username","password"} (POST too)
+ *        -> {"access_token","token_type":"Bearer","created_at_utc",
+ *            "expires_at_utc","username","customer_id","customer_guid"};
+ *        400 "Missing username" / "Missing password", 403 "Wrong username
+ *        or password".  The user is sandbox-api / sandbox-api-pw (a store
+ *        customer in the "Api Users" role).  Tokens are JWTs the plugin
+ *        signs for TokenExpiryInDays (here 7 days, or --token-ttl); any
+ *        call with a missing, expired or revoked (expire_tokens) one: 401.
  *   GET  /nop/api/{orders|customers|products}
  *        ?limit=50&page=1&since_id=N&updated_at_min=2026-11-20T00:00:00Z
  *        -> {"orders": [...]} (limit at most 250, ids ascending)
@@ -35,6 +44,8 @@ static sb_records colls[] = {
 static json_t *tokens;
 static unsigned counter;
 
+#define TOKEN_DAYS 7
+
 static int
 by_id(const void *x, const void *y)
 {
@@ -52,6 +63,20 @@ sb_nop_load(const char *collection, const char *path)
 		/* the API pages by id, ascending (since_id) */
 		qsort(colls[i].v, colls[i].n, sizeof *colls[i].v, by_id);
 		return rc;
+	}
+	return -1;
+}
+
+int
+sb_nop_upsert(const char *collection, const char *body, size_t len, size_t *added,
+	size_t *replaced, size_t *bad)
+{
+	for (size_t i = 0; i < NCOLLS; i++) {
+		if (strcmp(colls[i].name, collection) != 0)
+			continue;
+		sb_records_upsert(&colls[i], body, len, added, replaced, bad);
+		qsort(colls[i].v, colls[i].n, sizeof *colls[i].v, by_id);
+		return 0;
 	}
 	return -1;
 }
@@ -81,7 +106,15 @@ static void
 list(const sb_request *q, sb_response *r, sb_records *c, const char *only)
 {
 	const char *l = q->query(q->conn, "limit"), *p = q->query(q->conn, "page");
-	const char *sid = q->query(q->conn, "since_id"), *um = q->query(q->conn, "updated_at_min");
+	const char *sid = q->query(q->conn, "since_id"), *umq = q->query(q->conn, "updated_at_min");
+	char um_n[40];
+	sb_stamp_norm(umq, um_n, sizeof um_n);
+	const char *um = umq ? um_n : NULL;
+	if (umq && !um_n[0]) {
+		sb_json(r, 400, json_pack("{s:{s:[s]}}", "errors", "updated_at_min",
+			"invalid date"));
+		return;
+	}
 	long limit = l ? strtol(l, NULL, 10) : 50, page = p ? strtol(p, NULL, 10) : 1;
 	long long since = sid ? strtoll(sid, NULL, 10) : 0;
 	if (limit < 1 || limit > 250 || page < 1) {
@@ -145,30 +178,61 @@ update_status(const sb_request *q, sb_response *r, const char *id)
 }
 
 static void
+text_answer(sb_response *r, unsigned status, const char *text)
+{
+	r->status = status;
+	r->body = strdup(text);
+	r->content_type = "text/plain; charset=utf-8";
+}
+
+/* The plugin's token call: a JWT for a store user in the "Api Users" role. */
+static void
+token(const sb_request *q, sb_response *r)
+{
+	json_error_t je;
+	json_t *j = json_loadb(q->body, q->body_len, 0, &je);
+	const char *u = json_string_value(json_object_get(j, "username"));
+	const char *p = json_string_value(json_object_get(j, "password"));
+	if (!u || !*u || !p || !*p) {
+		text_answer(r, 400, !u || !*u ? "Missing username" : "Missing password");
+		json_decref(j);
+		return;
+	}
+	int ok = !strcmp(u, "sandbox-api") && !strcmp(p, "sandbox-api-pw");
+	json_decref(j);
+	if (!ok) {
+		text_answer(r, 403, "Wrong username or password");
+		return;
+	}
+	char at[96], created[32], expires[32];
+	time_t now = time(NULL), exp = now + sb_ttl(TOKEN_DAYS * 86400L);
+	struct tm tm;
+	/* a JWT's three dot-separated parts, not a real signature */
+	snprintf(at, sizeof at, "eyJhbGciOiJIUzI1NiJ9.nop-%u.sandbox", counter++);
+	strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+	strftime(expires, sizeof expires, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&exp, &tm));
+	json_object_set_new(tokens, at, json_pack("[I,I]", (json_int_t)exp,
+		(json_int_t)sb_token_generation("nop")));
+	sb_json(r, 200, json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:s}", "access_token", at,
+		"token_type", "Bearer", "created_at_utc", created, "expires_at_utc", expires,
+		"username", "sandbox-api", "customer_id", 1,
+		"customer_guid", "00000000-0000-4000-8000-0000000a0001"));
+}
+
+static void
 handle(const sb_request *q, sb_response *r)
 {
-	if (!strcmp(q->path, "/api/token") && !strcmp(q->method, "POST")) {
-		json_error_t je;
-		json_t *j = json_loadb(q->body, q->body_len, 0, &je);
-		const char *u = json_string_value(json_object_get(j, "username"));
-		const char *p = json_string_value(json_object_get(j, "password"));
-		int ok = u && p && !strcmp(u, "sandbox-api") && !strcmp(p, "sandbox-api-pw");
-		json_decref(j);
-		if (!ok) {
-			sb_json(r, 401, json_pack("{s:s}", "error", "invalid username or password"));
-			return;
-		}
-		char at[64];
-		snprintf(at, sizeof at, "nop-%u", counter++);
-		json_object_set_new(tokens, at, json_integer((json_int_t)time(NULL) + 3600));
-		sb_json(r, 200, json_pack("{s:s,s:s,s:i}", "access_token", at, "token_type", "Bearer",
-			"expires_in", 3600));
+	if (!strcmp(q->path, "/token") && (!strcmp(q->method, "GET") ||
+					    !strcmp(q->method, "POST"))) {
+		token(q, r);
 		return;
 	}
 	const char *a = q->header(q->conn, "Authorization");
-	json_t *exp = a && !strncmp(a, "Bearer ", 7) ? json_object_get(tokens, a + 7) : NULL;
-	if (!exp || json_integer_value(exp) < (json_int_t)time(NULL)) {
+	json_t *t = a && !strncmp(a, "Bearer ", 7) ? json_object_get(tokens, a + 7) : NULL;
+	if (!t || json_integer_value(json_array_get(t, 0)) < (json_int_t)time(NULL) ||
+	    json_integer_value(json_array_get(t, 1)) != (json_int_t)sb_token_generation("nop")) {
 		sb_json(r, 401, json_pack("{s:s}", "error", "Unauthorized"));
+		sb_header(r, "WWW-Authenticate", "Bearer");
 		return;
 	}
 	for (size_t i = 0; i < NCOLLS; i++) {

@@ -12,15 +12,30 @@
  *   GET  /qbo/v3/company/{realm}/query?query=select * from Customer
  *        [where DisplayName = 'x'] [startposition N] [maxresults N]
  *
- * Faults have Intuit's body: {"Fault":{"Error":[{"Message","Detail","code",
- * "element"}],"type":"ValidationFault"},"time":...}.  Checked: DisplayName
- * unique across customers (6240 Duplicate Name Exists Error), CustomerRef and
- * ItemRef exist (SHIPPING_ITEM_ID is QuickBooks' own), a sales line's Amount
- * equals UnitPrice x Qty (6070), DocNumber at most 21 (6000), a repeated
- * `requestid` is answered as the first time and writes nothing.  500
- * requests a minute per realm, then 429.
+ *   POST /qbo/v3/company/{realm}/batch     {"BatchItemRequest":[{"bId","operation":
+ *        "create"|"update", ENTITY:{...}} or {"bId","Query":"select ..."}]}, at
+ *        most 30 items -> {"BatchItemResponse":[{"bId", ENTITY | "QueryResponse" |
+ *        "Fault"}],"time"}: each item succeeds or fails on its own
  *
- * Not yet: the batch endpoint, payment, and the 10-concurrent limit.
+ * Entities: customer, item, salesreceipt, invoice, payment.  Faults have
+ * Intuit's body: {"Fault":{"Error":[{"Message","Detail","code","element"}],
+ * "type":"ValidationFault"},"time":...}.  Checked: DisplayName unique across
+ * customers (6240 Duplicate Name Exists Error), CustomerRef and ItemRef exist
+ * (SHIPPING_ITEM_ID is QuickBooks' own), a sales line's Amount equals
+ * UnitPrice x Qty (6070), DocNumber at most 21 (6000); a payment needs
+ * CustomerRef and TotalAmt (2020), its lines' LinkedTxn invoices must exist
+ * and be the customer's (2500), a line may not exceed the invoice's Balance
+ * nor the lines TotalAmt (6000); the invoice's Balance falls by what is
+ * applied and the rest is the payment's UnappliedAmt.  A repeated
+ * `requestid` (plain or batch) is answered as the first time and writes
+ * nothing.  Limits (scaled by --limit-scale): 500 calls a minute per realm,
+ * each batch item metered as one call, and 40 batch requests a minute; past
+ * either, 429 with Fault 003001 and Retry-After.  Access tokens live 3600 s
+ * (--token-ttl), and none issued before an "expire_tokens" fault is
+ * accepted after it.  Where clauses take `Field = 'value'` with backslash
+ * escapes (\' for an apostrophe), as Intuit's query syntax documents.
+ *
+ * Not yet: batch delete and void, and the 10-concurrent limit.
  */
 #include <math.h>
 #include <stdio.h>
@@ -32,22 +47,28 @@
 #include "sandbox.h"
 
 #define REALM "9130350000000001"
-#define PER_MIN 500
+#define PER_MIN 500       /* calls a minute per realm, batch items included */
+#define BATCH_PER_MIN 40  /* batch requests a minute per realm */
+#define BATCH_MAX 30      /* BatchItemRequest items per batch */
+#define TOKEN_TTL 3600
+#define NENT 5
 
 static json_t *store_, *requests, *tokens;
 static char refresh_token[64];
 static unsigned next_id, counter;
 static time_t min_start;
-static int min_calls;
+static long min_calls, batch_calls;
 
-static const char *const entities[] = { "customer", "item", "salesreceipt", "invoice" };
-static const char *const names[] = { "Customer", "Item", "SalesReceipt", "Invoice" };
+static const char *const entities[NENT] = { "customer", "item", "salesreceipt", "invoice",
+	"payment" };
+static const char *const names[NENT] = { "Customer", "Item", "SalesReceipt", "Invoice",
+	"Payment" };
 
 static void
 seed(unsigned s)
 {
 	store_ = json_object();
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < NENT; i++)
 		json_object_set_new(store_, names[i], json_array());
 	requests = json_object();
 	tokens = json_object();
@@ -57,15 +78,27 @@ seed(unsigned s)
 }
 
 static void
+now_text(char *t, size_t n, const char *fmt)
+{
+	time_t now = time(NULL);
+	strftime(t, n, fmt, gmtime(&now));
+}
+
+static json_t *
+fault_body(const char *code, const char *msg, const char *detail, const char *element)
+{
+	return json_pack("{s:[{s:s,s:s,s:s,s:s}],s:s}", "Error", "Message", msg, "Detail",
+		detail, "code", code, "element", element ? element : "", "type", "ValidationFault");
+}
+
+static void
 fault(sb_response *r, unsigned status, const char *code, const char *msg, const char *detail,
 	const char *element)
 {
 	char t[64];
-	time_t now = time(NULL);
-	strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%S.000-07:00", gmtime(&now));
-	sb_json(r, status, json_pack("{s:{s:[{s:s,s:s,s:s,s:s}],s:s},s:s}", "Fault", "Error",
-		"Message", msg, "Detail", detail, "code", code, "element", element ? element : "",
-		"type", "ValidationFault", "time", t));
+	now_text(t, sizeof t, "%Y-%m-%dT%H:%M:%S.000-07:00");
+	sb_json(r, status, json_pack("{s:o,s:s}", "Fault", fault_body(code, msg, detail, element),
+		"time", t));
 }
 
 static json_t *
@@ -97,20 +130,35 @@ token(const sb_request *q, sb_response *r)
 		return;
 	}
 	char at[64];
+	long ttl = sb_ttl(TOKEN_TTL);
 	snprintf(at, sizeof at, "eyJsandbox.%u", counter++);
 	snprintf(refresh_token, sizeof refresh_token, "AB11-sandbox-%u", counter++);
-	json_object_set_new(tokens, at, json_integer((json_int_t)time(NULL) + 3600));
-	sb_json(r, 200, json_pack("{s:s,s:s,s:s,s:i,s:i}", "token_type", "bearer",
-		"access_token", at, "refresh_token", refresh_token, "expires_in", 3600,
+	json_object_set_new(tokens, at, json_pack("{s:I,s:I}", "exp",
+		(json_int_t)time(NULL) + ttl, "gen", (json_int_t)sb_token_generation("qbo")));
+	sb_json(r, 200, json_pack("{s:s,s:s,s:s,s:I,s:i}", "token_type", "bearer",
+		"access_token", at, "refresh_token", refresh_token, "expires_in", (json_int_t)ttl,
 		"x_refresh_token_expires_in", 8726400));
 }
 
+static void
+throttled(sb_response *r, long wait)
+{
+	char v[32];
+	fault(r, 429, "003001", "message=ThrottleExceeded; errorCode=003001; statusCode=429",
+		"The request limit was reached.  Try again later", NULL);
+	snprintf(v, sizeof v, "%ld", wait > 0 ? wait : 1);
+	sb_header(r, "Retry-After", v);
+}
+
+/* A valid bearer token, and room in this minute for `calls` calls (and a
+ * batch request when batch is set). */
 static int
-admitted(const sb_request *q, sb_response *r)
+admitted(const sb_request *q, sb_response *r, long calls, int batch)
 {
 	const char *a = q->header(q->conn, "Authorization");
-	json_t *exp = a && strncasecmp(a, "Bearer ", 7) == 0 ? json_object_get(tokens, a + 7) : NULL;
-	if (!exp || json_integer_value(exp) < (json_int_t)time(NULL)) {
+	json_t *tk = a && strncasecmp(a, "Bearer ", 7) == 0 ? json_object_get(tokens, a + 7) : NULL;
+	if (!tk || json_integer_value(json_object_get(tk, "exp")) < (json_int_t)time(NULL) ||
+	    json_integer_value(json_object_get(tk, "gen")) != (json_int_t)sb_token_generation("qbo")) {
 		fault(r, 401, "3200", "message=AuthenticationFailed; errorCode=003200; "
 			"statusCode=401", "Authentication failed", NULL);
 		return 0;
@@ -119,13 +167,15 @@ admitted(const sb_request *q, sb_response *r)
 	if (now - min_start >= 60) {
 		min_start = now;
 		min_calls = 0;
+		batch_calls = 0;
 	}
-	if (++min_calls > PER_MIN) {
-		fault(r, 429, "003001", "message=ThrottleExceeded; errorCode=003001; "
-			"statusCode=429", "Throttle exceeded", NULL);
-		sb_header(r, "Retry-After", "60");
+	if (min_calls + calls > sb_limit(PER_MIN) ||
+	    (batch && batch_calls + 1 > sb_limit(BATCH_PER_MIN))) {
+		throttled(r, (long)(60 - (now - min_start)));
 		return 0;
 	}
+	min_calls += calls;
+	batch_calls += batch;
 	return 1;
 }
 
@@ -135,9 +185,75 @@ cents(json_t *x)
 	return llround(json_number_value(x) * 100);
 }
 
+static int
+payment(json_t *e, int create, sb_response *r)
+{
+	const char *cust = json_string_value(json_object_get(json_object_get(e, "CustomerRef"),
+		"value"));
+	json_t *total = json_object_get(e, "TotalAmt");
+	if (!cust || !json_is_number(total)) {
+		fault(r, 400, "2020", "Required param missing, need to supply the required value "
+			"for the API", cust ? "Required parameter TotalAmt is missing in the request" :
+			"Required parameter CustomerRef is missing in the request",
+			cust ? "TotalAmt" : "CustomerRef");
+		return -1;
+	}
+	if (!by_id("Customer", cust)) {
+		fault(r, 400, "2500", "Invalid Reference Id", "Invalid Reference Id : Customer "
+			"assigned to this transaction has been deleted or does not exist", "CustomerRef");
+		return -1;
+	}
+	size_t i, j;
+	json_t *l, *lt;
+	long long applied = 0;
+	json_array_foreach(json_object_get(e, "Line"), i, l) {
+		long long amt = cents(json_object_get(l, "Amount"));
+		json_array_foreach(json_object_get(l, "LinkedTxn"), j, lt) {
+			const char *type = json_string_value(json_object_get(lt, "TxnType"));
+			const char *tid = json_string_value(json_object_get(lt, "TxnId"));
+			json_t *inv = type && !strcmp(type, "Invoice") ? by_id("Invoice", tid) : NULL;
+			const char *owner = inv ? json_string_value(json_object_get(
+				json_object_get(inv, "CustomerRef"), "value")) : NULL;
+			if (!inv || !owner || strcmp(owner, cust) != 0) {
+				fault(r, 400, "2500", "Invalid Reference Id", "Invalid Reference Id : "
+					"the linked Invoice does not exist or is not this customer's",
+					"Line.LinkedTxn");
+				return -1;
+			}
+			if (amt > cents(json_object_get(inv, "Balance"))) {
+				fault(r, 400, "6000", "A business validation error has occurred while "
+					"processing your request", "Business Validation Error: the "
+					"amount applied exceeds the open balance of the invoice",
+					"Line.Amount");
+				return -1;
+			}
+		}
+		applied += amt;
+	}
+	if (applied > cents(total)) {
+		fault(r, 400, "6000", "A business validation error has occurred while processing "
+			"your request", "Business Validation Error: the lines apply more than the "
+			"payment's TotalAmt", "TotalAmt");
+		return -1;
+	}
+	if (!create)
+		return 0;
+	/* valid: apply it (nothing can fail from here on) */
+	json_array_foreach(json_object_get(e, "Line"), i, l) {
+		long long amt = cents(json_object_get(l, "Amount"));
+		json_array_foreach(json_object_get(l, "LinkedTxn"), j, lt) {
+			json_t *inv = by_id("Invoice", json_string_value(json_object_get(lt, "TxnId")));
+			long long left = cents(json_object_get(inv, "Balance")) - amt;
+			json_object_set_new(inv, "Balance", json_real((double)left / 100));
+		}
+	}
+	json_object_set_new(e, "UnappliedAmt", json_real((double)(cents(total) - applied) / 100));
+	return 0;
+}
+
 /* The entity-specific checks; 0 when it may be stored. */
 static int
-validate(const char *entity, json_t *e, sb_response *r)
+validate(const char *entity, json_t *e, int create, sb_response *r)
 {
 	if (!strcmp(entity, "Customer")) {
 		const char *dn = json_string_value(json_object_get(e, "DisplayName"));
@@ -161,14 +277,18 @@ validate(const char *entity, json_t *e, sb_response *r)
 		return 0;
 	}
 	if (!strcmp(entity, "Item")) {
-		if (!json_string_value(json_object_get(e, "Name"))) {
+		if (create && !json_string_value(json_object_get(e, "Name"))) {
 			fault(r, 400, "2020", "Required param missing, need to supply the required "
 				"value for the API", "Required parameter Name is missing", "Name");
 			return -1;
 		}
 		return 0;
 	}
-	/* SalesReceipt, Invoice */
+	if (!strcmp(entity, "Payment"))
+		return payment(e, create, r);
+	/* SalesReceipt, Invoice: a sparse update of other fields is not re-checked */
+	if (!create && !json_object_get(e, "Line") && !json_object_get(e, "CustomerRef"))
+		return 0;
 	const char *cust = json_string_value(json_object_get(json_object_get(e, "CustomerRef"),
 		"value"));
 	if (!by_id("Customer", cust) && (!strcmp(entity, "Invoice") || cust)) {
@@ -217,17 +337,11 @@ validate(const char *entity, json_t *e, sb_response *r)
 	return 0;
 }
 
+/* Create, or update the stored entity e names by Id (its SyncToken must be
+ * the current one).  Steals e. */
 static void
-write_entity(const char *entity, const sb_request *q, sb_response *r)
+write_entity(const char *entity, json_t *e, sb_response *r)
 {
-	json_error_t je;
-	json_t *e = json_loadb(q->body, q->body_len, 0, &je);
-	if (!json_is_object(e)) {
-		fault(r, 400, "2010", "Request has invalid or unsupported property",
-			e ? "the body is not an object" : je.text, NULL);
-		json_decref(e);
-		return;
-	}
 	const char *id = json_string_value(json_object_get(e, "Id"));
 	json_t *old = id ? by_id(entity, id) : NULL;
 	if (id && !old) {
@@ -241,25 +355,23 @@ write_entity(const char *entity, const sb_request *q, sb_response *r)
 		const char *st = json_string_value(json_object_get(e, "SyncToken"));
 		const char *cur = json_string_value(json_object_get(old, "SyncToken"));
 		if (!st || !cur || strcmp(st, cur) != 0) {
-			char d[160];
-			snprintf(d, sizeof d, "Stale Object Error : You and %s were working on this "
-				"at the same time. %s finished before you did, so your work was not "
-				"saved.", "sandbox", "sandbox");
-			fault(r, 400, "5010", "Stale Object Error", d, NULL);
+			fault(r, 400, "5010", "Stale Object Error", "Stale Object Error : You and "
+				"sandbox were working on this at the same time. sandbox finished "
+				"before you did, so your work was not saved.", NULL);
 			json_decref(e);
 			return;
 		}
 	}
-	if (validate(entity, e, r) != 0) {
+	if (validate(entity, e, !old, r) != 0) {
 		json_decref(e);
 		return;
 	}
 	char buf[32], t[64];
-	time_t now = time(NULL);
-	strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%S-00:00", gmtime(&now));
+	now_text(t, sizeof t, "%Y-%m-%dT%H:%M:%S-00:00");
 	if (old) {
 		snprintf(buf, sizeof buf, "%ld",
 			strtol(json_string_value(json_object_get(old, "SyncToken")), NULL, 10) + 1);
+		json_object_del(e, "sparse");
 		json_object_update(old, e);
 		json_object_set_new(old, "SyncToken", json_string(buf));
 		json_object_set_new(json_object_get(old, "MetaData"), "LastUpdatedTime",
@@ -289,21 +401,51 @@ find_ci(const char *hay, const char *needle)
 	return NULL;
 }
 
-/* select * from ENTITY [where FIELD = 'v'] [startposition N] [maxresults N] */
-static void
-query(const sb_request *q, sb_response *r)
+/* FIELD = 'value' with backslash escapes; 0, or -1 when it is not that. */
+static int
+where_clause(const char *w, char *field, size_t flen, char *value, size_t vlen)
 {
-	const char *sql = q->query(q->conn, "query");
+	size_t n = 0;
+	while (*w == ' ')
+		w++;
+	while (*w && *w != ' ' && *w != '=' && n + 1 < flen)
+		field[n++] = *w++;
+	field[n] = 0;
+	while (*w == ' ')
+		w++;
+	if (!n || *w++ != '=')
+		return -1;
+	while (*w == ' ')
+		w++;
+	if (*w++ != '\'')
+		return -1;
+	for (n = 0; *w && *w != '\''; w++) {
+		if (*w == '\\' && w[1])
+			w++;
+		if (n + 1 >= vlen)
+			return -1;
+		value[n++] = *w;
+	}
+	value[n] = 0;
+	return *w == '\'' ? 0 : -1;
+}
+
+/* select * | FIELDS from ENTITY [where FIELD = 'v'] [startposition N] [maxresults N];
+ * the answer is the whole QueryResponse object. */
+static void
+query_sql(const char *sql, sb_response *r)
+{
 	char ent[32] = "", field[64] = "", value[256] = "";
 	long start = 1, max = 100;
-	if (!sql || sscanf(sql, "%*[sS]%*[eE]%*[lL]%*[eE]%*[cC]%*[tT] * %*[fF]%*[rR]%*[oO]%*[mM] "
-			     "%31s", ent) != 1) {
+	const char *from = sql ? find_ci(sql, " from ") : NULL;
+	if (!sql || strncasecmp(sql, "select ", 7) != 0 || !from ||
+	    sscanf(from + 6, "%31s", ent) != 1) {
 		fault(r, 400, "4000", "Error parsing query", "QueryParserError: Encountered an "
 			"error while parsing the query", NULL);
 		return;
 	}
 	const char *w = find_ci(sql, " where ");
-	if (w && sscanf(w + 7, "%63s = '%255[^']'", field, value) < 2) {
+	if (w && where_clause(w + 7, field, sizeof field, value, sizeof value) != 0) {
 		fault(r, 400, "4000", "Error parsing query", "QueryParserError: Encountered an "
 			"error while parsing the where clause", NULL);
 		return;
@@ -316,7 +458,7 @@ query(const sb_request *q, sb_response *r)
 	if (max < 1 || max > 1000)
 		max = 1000;
 	const char *canon = NULL;
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < NENT; i++)
 		if (!strcasecmp(ent, names[i]))
 			canon = names[i];
 	if (!canon) {
@@ -343,7 +485,114 @@ query(const sb_request *q, sb_response *r)
 	json_object_set_new(resp, "startPosition", json_integer(start));
 	json_object_set_new(resp, "maxResults", json_integer((json_int_t)json_array_size(out)));
 	json_decref(out);
-	sb_json(r, 200, json_pack("{s:o}", "QueryResponse", resp));
+	char t[64];
+	now_text(t, sizeof t, "%Y-%m-%dT%H:%M:%S.000-07:00");
+	sb_json(r, 200, json_pack("{s:o,s:s}", "QueryResponse", resp, "time", t));
+}
+
+/* One BatchItemRequest, answered as the plain endpoint would, into its
+ * BatchItemResponse. */
+static json_t *
+batch_item(json_t *it)
+{
+	sb_response ir = { 0 };
+	const char *bid = json_string_value(json_object_get(it, "bId"));
+	const char *op = json_string_value(json_object_get(it, "operation"));
+	const char *sql = json_string_value(json_object_get(it, "Query"));
+	const char *entity = NULL;
+	json_t *e = NULL;
+	for (size_t i = 0; i < NENT && !entity; i++)
+		if ((e = json_object_get(it, names[i])) != NULL)
+			entity = names[i];
+	if (!bid) {
+		fault(&ir, 400, "2020", "Required param missing, need to supply the required value "
+			"for the API", "Required parameter bId is missing in the request", "bId");
+	} else if (sql && !entity) {
+		query_sql(sql, &ir);
+	} else if (!entity || !json_is_object(e)) {
+		fault(&ir, 400, "2010", "Request has invalid or unsupported property",
+			"the batch item names no supported entity", NULL);
+	} else if (!op || (strcmp(op, "create") && strcmp(op, "update"))) {
+		fault(&ir, 400, "2010", "Request has invalid or unsupported property",
+			"operation is create or update here", "operation");
+	} else if (!strcmp(op, "update") && !json_object_get(e, "Id")) {
+		fault(&ir, 400, "2020", "Required param missing, need to supply the required value "
+			"for the API", "Required parameter Id is missing in the request", "Id");
+	} else if (!strcmp(op, "create") && json_object_get(e, "Id")) {
+		fault(&ir, 400, "2010", "Request has invalid or unsupported property",
+			"Property Name:Id is not allowed on create", "Id");
+	} else {
+		write_entity(entity, json_deep_copy(e), &ir);
+	}
+	json_error_t je;
+	json_t *ans = ir.body ? json_loads(ir.body, 0, &je) : NULL;
+	free(ir.body);
+	json_t *out = json_pack("{s:s}", "bId", bid ? bid : "");
+	const char *key = ir.status != 200 ? "Fault" : sql && !entity ? "QueryResponse" : entity;
+	json_object_set(out, key, json_object_get(ans, key));
+	json_decref(ans);
+	return out;
+}
+
+static void
+batch(const sb_request *q, sb_response *r)
+{
+	json_error_t je;
+	json_t *b = json_loadb(q->body, q->body_len, 0, &je);
+	json_t *items = json_object_get(b, "BatchItemRequest");
+	size_t n = json_array_size(items);
+	if (!json_is_array(items) || n == 0) {
+		fault(r, 400, "2010", "Request has invalid or unsupported property", b ?
+			"BatchItemRequest is missing or empty" : je.text, "BatchItemRequest");
+		json_decref(b);
+		return;
+	}
+	if (n > BATCH_MAX) {
+		char d[128];
+		snprintf(d, sizeof d, "Batch size exceeds the maximum: %zu BatchItemRequest "
+			"objects, at most %d are allowed", n, BATCH_MAX);
+		fault(r, 400, "6000", "A business validation error has occurred while processing "
+			"your request", d, "BatchItemRequest");
+		json_decref(b);
+		return;
+	}
+	if (!admitted(q, r, (long)n, 1)) {
+		json_decref(b);
+		return;
+	}
+	json_t *out = json_array();
+	size_t i;
+	json_t *it;
+	json_array_foreach(items, i, it)
+		json_array_append_new(out, batch_item(it));
+	json_decref(b);
+	char t[64];
+	now_text(t, sizeof t, "%Y-%m-%dT%H:%M:%S.000-07:00");
+	sb_json(r, 200, json_pack("{s:o,s:s}", "BatchItemResponse", out, "time", t));
+}
+
+/* requestid: the same id gets the first answer again, and writes nothing */
+static int
+replayed(const sb_request *q, sb_response *r)
+{
+	const char *rid = q->query(q->conn, "requestid");
+	json_t *seen = rid ? json_object_get(requests, rid) : NULL;
+	if (!seen)
+		return 0;
+	r->status = (unsigned)json_integer_value(json_object_get(seen, "status"));
+	r->body = strdup(json_string_value(json_object_get(seen, "body")));
+	r->content_type = "application/json; charset=utf-8";
+	return 1;
+}
+
+static void
+remember(const sb_request *q, const sb_response *r)
+{
+	const char *rid = q->query(q->conn, "requestid");
+	/* a throttled or refused request wrote nothing: it may be sent again */
+	if (rid && r->body && r->status != 429 && r->status != 401)
+		json_object_set_new(requests, rid, json_pack("{s:i,s:s}", "status", r->status,
+			"body", r->body));
 }
 
 static void
@@ -359,14 +608,22 @@ handle(const sb_request *q, sb_response *r)
 		fault(r, 404, "610", "Object Not Found", "unknown company or path", NULL);
 		return;
 	}
-	if (!admitted(q, r))
-		return;
 	const char *rest = q->path + strlen(prefix);
-	if (!strcmp(rest, "query")) {
-		query(q, r);
+	if (!strcmp(rest, "batch") && !strcmp(q->method, "POST")) {
+		/* authenticated and metered per item inside */
+		if (!admitted(q, r, 0, 0) || replayed(q, r))
+			return;
+		batch(q, r);
+		remember(q, r);
 		return;
 	}
-	for (size_t i = 0; i < 4; i++) {
+	if (!admitted(q, r, 1, 0))
+		return;
+	if (!strcmp(rest, "query")) {
+		query_sql(q->query(q->conn, "query"), r);
+		return;
+	}
+	for (size_t i = 0; i < NENT; i++) {
 		size_t n = strlen(entities[i]);
 		if (strncmp(rest, entities[i], n) != 0 || (rest[n] && rest[n] != '/'))
 			continue;
@@ -382,19 +639,18 @@ handle(const sb_request *q, sb_response *r)
 			fault(r, 405, "405", "Unsupported Operation", "method not allowed", NULL);
 			return;
 		}
-		/* requestid: the same id gets the first answer, and one write */
-		const char *rid = q->query(q->conn, "requestid");
-		json_t *seen = rid ? json_object_get(requests, rid) : NULL;
-		if (seen) {
-			r->status = (unsigned)json_integer_value(json_object_get(seen, "status"));
-			r->body = strdup(json_string_value(json_object_get(seen, "body")));
-			r->content_type = "application/json; charset=utf-8";
+		if (replayed(q, r))
 			return;
+		json_error_t je;
+		json_t *e = json_loadb(q->body, q->body_len, 0, &je);
+		if (!json_is_object(e)) {
+			fault(r, 400, "2010", "Request has invalid or unsupported property",
+				e ? "the body is not an object" : je.text, NULL);
+			json_decref(e);
+		} else {
+			write_entity(names[i], e, r);
 		}
-		write_entity(names[i], q, r);
-		if (rid && r->body)
-			json_object_set_new(requests, rid, json_pack("{s:i,s:s}", "status", r->status,
-				"body", r->body));
+		remember(q, r);
 		return;
 	}
 	fault(r, 400, "610", "Object Not Found", "unsupported entity", NULL);

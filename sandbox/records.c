@@ -2,11 +2,15 @@
  * records.c - a source service's records, loaded from NDJSON and kept as
  * their own text (so amounts are served exactly as written), ordered by
  * update time then key, as an updated-since cursor needs.  Used by the
- * storefronts (clarity.c, nop.c).
+ * storefronts (clarity.c, nop.c).  Update stamps are compared in one
+ * normal form (UTC, whole seconds: sb_stamp_norm), as the services compare
+ * times rather than text; tests add or replace records while it runs
+ * (POST /_sandbox/records, sb_records_upsert).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sandbox.h"
 
@@ -22,6 +26,99 @@ by_update(const void *x, const void *y)
 	return strcmp(a->key, b->key);
 }
 
+void
+sb_stamp_norm(const char *in, char *out, size_t n)
+{
+	int y, mo, d, h = 0, mi = 0, sec = 0, used = 0;
+	if (n)
+		out[0] = 0;
+	if (!in || sscanf(in, "%4d-%2d-%2d%n", &y, &mo, &d, &used) != 3)
+		return;
+	const char *p = in + used;
+	if ((*p == 'T' || *p == 't' || *p == ' ') &&
+	    sscanf(p + 1, "%2d:%2d:%2d%n", &h, &mi, &sec, &used) == 3)
+		p += 1 + used;
+	while (*p == '.' || (*p >= '0' && *p <= '9'))
+		p++;
+	long off = 0;
+	if ((*p == '+' || *p == '-') && p[1] >= '0' && p[1] <= '9') {
+		int oh = 0, om = 0;
+		if (sscanf(p + 1, "%2d:%2d", &oh, &om) < 1)
+			return;
+		off = (*p == '-' ? -1 : 1) * (oh * 3600L + om * 60L);
+	}
+	struct tm tm = { 0 };
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	time_t t = timegm(&tm) - off;
+	struct tm u;
+	if (!gmtime_r(&t, &u))
+		return;
+	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &u);
+}
+
+/* One record from its line: 1 stored (added or replaced), 0 not a record. */
+static int
+put(sb_records *c, const char *line, size_t len, int *was_replaced)
+{
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r' ||
+			   line[len - 1] == ' '))
+		len--;
+	json_error_t je;
+	json_t *j = len ? json_loadb(line, len, 0, &je) : NULL;
+	json_t *k = j ? json_object_get(j, c->key_field) : NULL;
+	if (!json_is_string(k) && !json_is_integer(k)) {
+		json_decref(j);
+		return 0;
+	}
+	char key[128];
+	long long id = json_is_integer(k) ? (long long)json_integer_value(k) : 0;
+	if (json_is_string(k))
+		snprintf(key, sizeof key, "%s", json_string_value(k));
+	else
+		snprintf(key, sizeof key, "%lld", id);
+	char *text = malloc(len + 1);
+	sb_record *r = was_replaced ? sb_records_find(c, key) : NULL;
+	if (!text) {
+		json_decref(j);
+		return 0;
+	}
+	memcpy(text, line, len);
+	text[len] = 0;
+	if (r) {
+		free(r->text);
+		*was_replaced = 1;
+	} else {
+		if (c->n == c->cap) {
+			size_t ncap = c->cap ? c->cap * 2 : 256;
+			sb_record *nv = realloc(c->v, sizeof *nv * ncap);
+			if (!nv) {
+				free(text);
+				json_decref(j);
+				return 0;
+			}
+			c->v = nv;
+			c->cap = ncap;
+		}
+		r = &c->v[c->n++];
+		if (was_replaced)
+			*was_replaced = 0;
+	}
+	r->text = text;
+	r->id = id;
+	snprintf(r->key, sizeof r->key, "%s", key);
+	const char *u = NULL;
+	for (size_t i = 0; !u && c->updated_fields[i]; i++)
+		u = json_string_value(json_object_get(j, c->updated_fields[i]));
+	sb_stamp_norm(u, r->updated, sizeof r->updated);
+	json_decref(j);
+	return 1;
+}
+
 int
 sb_records_load(sb_records *c, const char *path)
 {
@@ -31,41 +128,38 @@ sb_records_load(sb_records *c, const char *path)
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
-	while ((len = getline(&line, &cap, f)) > 0) {
-		json_error_t je;
-		json_t *j = json_loadb(line, (size_t)len, 0, &je);
-		json_t *k = j ? json_object_get(j, c->key_field) : NULL;
-		if (json_is_string(k) || json_is_integer(k)) {
-			if (c->n == c->cap) {
-				size_t ncap = c->cap ? c->cap * 2 : 256;
-				sb_record *nv = realloc(c->v, sizeof *nv * ncap);
-				if (!nv) {
-					json_decref(j);
-					break;
-				}
-				c->v = nv;
-				c->cap = ncap;
-			}
-			sb_record *r = &c->v[c->n++];
-			while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-				line[--len] = 0;
-			r->text = strdup(line);
-			r->id = json_is_integer(k) ? (long long)json_integer_value(k) : 0;
-			if (json_is_string(k))
-				snprintf(r->key, sizeof r->key, "%s", json_string_value(k));
-			else
-				snprintf(r->key, sizeof r->key, "%lld", r->id);
-			const char *u = NULL;
-			for (size_t i = 0; !u && c->updated_fields[i]; i++)
-				u = json_string_value(json_object_get(j, c->updated_fields[i]));
-			snprintf(r->updated, sizeof r->updated, "%s", u ? u : "");
-		}
-		json_decref(j);
-	}
+	while ((len = getline(&line, &cap, f)) > 0)
+		put(c, line, (size_t)len, NULL);
 	free(line);
 	fclose(f);
 	qsort(c->v, c->n, sizeof *c->v, by_update);
 	return 0;
+}
+
+void
+sb_records_upsert(sb_records *c, const char *body, size_t len, size_t *added,
+	size_t *replaced, size_t *bad)
+{
+	const char *p = body, *end = body + len;
+	*added = *replaced = *bad = 0;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		int was = 0;
+		size_t blank = 0;
+		while (blank < n && (p[blank] == ' ' || p[blank] == '\r' || p[blank] == '\t'))
+			blank++;
+		if (blank < n) {
+			if (!put(c, p, n, &was))
+				(*bad)++;
+			else if (was)
+				(*replaced)++;
+			else
+				(*added)++;
+		}
+		p += n + 1;
+	}
+	qsort(c->v, c->n, sizeof *c->v, by_update);
 }
 
 sb_record *

@@ -47,13 +47,20 @@ extern const sb_service sb_xero, sb_qbo, sb_intacct, sb_clarity, sb_nop;
 /* Clarity's records come from NDJSON files; 0, or -1 if unreadable. */
 int sb_clarity_load(const char *collection, const char *path);
 int sb_nop_load(const char *collection, const char *path);
+/* POST /_sandbox/records: each NDJSON line of body replaces the record
+ * with the same key or is added.  0, or -1 when the collection is unknown;
+ * *bad counts lines that are not a record with a key. */
+int sb_clarity_upsert(const char *collection, const char *body, size_t len, size_t *added,
+	size_t *replaced, size_t *bad);
+int sb_nop_upsert(const char *collection, const char *body, size_t len, size_t *added,
+	size_t *replaced, size_t *bad);
 
 /* A storefront's records, as loaded from NDJSON (records.c). */
 typedef struct {
 	char *text;         /* the record as written */
 	char key[128];      /* its key as text */
 	long long id;       /* an integer key, else 0 */
-	char updated[40];   /* RFC 3339 as written, compared as text (UTC) */
+	char updated[40];   /* its update stamp, sb_stamp_norm()ed: text order is time order */
 } sb_record;
 
 typedef struct {
@@ -65,6 +72,14 @@ typedef struct {
 } sb_records;
 
 int sb_records_load(sb_records *c, const char *path);
+/* The NDJSON lines of body into c (same key: replaced), then sorted by
+ * update time and key as after a load. */
+void sb_records_upsert(sb_records *c, const char *body, size_t len, size_t *added,
+	size_t *replaced, size_t *bad);
+/* An RFC 3339 time ("2026-11-20T10:11:12.5+01:00", "...Z", or no offset:
+ * UTC) as "YYYY-MM-DDTHH:MM:SSZ" in UTC, the fraction dropped, so that
+ * text order is time order; "" when it cannot be read. */
+void sb_stamp_norm(const char *in, char *out, size_t n);
 sb_record *sb_records_find(sb_records *c, const char *key);
 /* "OPEN[rec,rec,...]" of the records keep() accepts, after skipping `skip`
  * of them and taking at most `take`; malloc'd with 200 bytes to spare for
@@ -72,6 +87,25 @@ sb_record *sb_records_find(sb_records *c, const char *key);
 char *sb_records_page(const sb_records *c, int (*keep)(const sb_record *, const void *),
 	const void *arg, size_t skip, size_t take, const char *open, size_t *total,
 	size_t *taken, size_t *len);
+
+/* Knobs for tests, set on the command line (main.c):
+ *   --token-ttl S     access tokens live S seconds (0: each service's own
+ *                     lifetime: Xero 1800, QuickBooks 3600, ...)
+ *   --limit-scale X   every published rate limit is multiplied by X (1: the
+ *                     real limits; 10: a test may call ten times as often) */
+extern long sb_token_ttl;
+extern double sb_limit_scale;
+/* A service's token lifetime: its own, unless --token-ttl says otherwise. */
+long sb_ttl(long own);
+/* A published limit scaled by --limit-scale, at least 1. */
+long sb_limit(long published);
+
+/* Tokens revoked on request: POST /_sandbox/faults {"service": NAME,
+ * "expire_tokens": 1} bumps NAME's generation, and every access token the
+ * service issued before is refused (401) from then on.  A module records
+ * the generation with each token it issues and accepts a token only while
+ * sb_token_generation(its name) is still that number. */
+unsigned sb_token_generation(const char *service);
 
 /* helpers for modules */
 void sb_json(sb_response *r, unsigned status, json_t *body); /* steals body */

@@ -12,9 +12,18 @@
  * Payments go to a bank account against an AUTHORISED invoice, never over
  * what is due, and mark it PAID when it is settled.
  *
- * Not yet here (the next step of the sandbox): Items, Accounts and
- * TaxRates as endpoints (they are seeded as data and validated against),
- * the 5-concurrent-calls limit, and fault injection.
+ * Reads: GET Contacts and Invoices (all, ?page=N, If-Modified-Since, and
+ * ?where= with Xero's filter expressions: Field=="text", Field==guid("..."),
+ * Field==number, !=, Path.Contains/StartsWith/EndsWith("text"), joined by
+ * AND / && and OR / ||, dotted paths such as Contact.ContactNumber),
+ * GET Contacts/{ContactID or ContactNumber} and Invoices/{InvoiceID or
+ * InvoiceNumber}, and the seeded Accounts, TaxRates, TrackingCategories and
+ * Items (the demo catalogue's codes) the validation uses.
+ *
+ * Tokens live 1800 s (or --token-ttl) and die early on the expire_tokens
+ * fault; the limits scale with --limit-scale.  Not enforced: the limit of
+ * 5 concurrent calls (the server handles one request at a time, so no two
+ * are ever in flight together).
  *
  * Test tooling: amounts are checked to the cent via llround on jansson's
  * doubles; the documents themselves are stored as sent.
@@ -23,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "sandbox.h"
@@ -44,22 +54,11 @@ static const char *const channel_options[] = { "Online", "App", "Marketplace", "
 static const char *const campaign_options[] = { "Black Friday", "Newsletter", "Social", "None" };
 
 static json_t *contacts, *invoices, *payments, *idempotent, *tokens;
+static json_t *ref_accounts, *ref_tax_rates, *ref_tracking, *ref_items;
 static char refresh_token[64];
 static unsigned counter;
 static time_t min_start, day_start;
 static int min_calls, day_calls;
-
-static void
-seed(unsigned s)
-{
-	contacts = json_array();
-	invoices = json_array();
-	payments = json_array();
-	idempotent = json_object();
-	tokens = json_object();
-	counter = s * 1000;
-	snprintf(refresh_token, sizeof refresh_token, "rt-%u", counter++);
-}
 
 static int
 in(const char *v, const char *const *set, size_t n)
@@ -71,6 +70,92 @@ in(const char *v, const char *const *set, size_t n)
 }
 
 #define IN(v, set) in((v), (set), sizeof(set) / sizeof *(set))
+
+/* The organisation's chart of accounts, tax rates, tracking categories and
+ * items: the lists the validation below checks against, served as Xero
+ * serves them (fixed ids, so they are the same on every run). */
+static void
+seed_reference(void)
+{
+	static const char *const acct_names[] = { "Business Bank Account", "Savings Account",
+		"PayPal", "Gift cards clearing", "Sales", "Sales - marketplace", "Sales - retail",
+		"Shipping income" };
+	static const struct { const char *type, *name; double rate; } rates[] = {
+		{ "OUTPUT", "Sales Tax on Sales", 8.0 }, { "OUTPUT2", "Reduced Rate Sales", 5.0 },
+		{ "ZERORATEDOUTPUT", "Zero Rated Sales", 0.0 },
+		{ "EXEMPTOUTPUT", "Exempt Sales", 0.0 }, { "NONE", "Tax Exempt", 0.0 },
+		{ "INPUT", "Sales Tax on Purchases", 8.0 },
+	};
+	static const struct { const char *code, *name; long cents; } items[] = {
+		{ "MUG-01", "Mug", 1999 }, { "TEE-02", "T-shirt \u00e9", 2450 },
+		{ "CAP-03", "Cap", 1500 }, { "BAG-04", "Tote bag", 3500 }, { "PEN-05", "Pen", 350 },
+		{ "TEA-06", "\u62b9\u8336 tea", 1200 }, { "SOCK-07", "Socks", 899 },
+		{ "BOOK-08", "Notebook", 1299 }, { "LAMP-09", "Lamp", 14900 },
+	};
+	char id[64];
+	ref_accounts = json_array();
+	for (size_t i = 0; i < sizeof accounts / sizeof *accounts; i++) {
+		int bank = IN(accounts[i], bank_accounts);
+		snprintf(id, sizeof id, "a0000000-0000-4000-8000-%012zu", i + 1);
+		json_t *a = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "AccountID", id, "Code",
+			accounts[i], "Name", acct_names[i], "Type", bank ? "BANK" : "REVENUE",
+			"Status", "ACTIVE", "TaxType", bank ? "NONE" : "OUTPUT", "Class",
+			bank ? "ASSET" : "REVENUE");
+		if (bank) {
+			json_object_set_new(a, "BankAccountType", json_string("BANK"));
+			json_object_set_new(a, "CurrencyCode", json_string("USD"));
+		}
+		json_array_append_new(ref_accounts, a);
+	}
+	ref_tax_rates = json_array();
+	for (size_t i = 0; i < sizeof rates / sizeof *rates; i++)
+		json_array_append_new(ref_tax_rates, json_pack("{s:s,s:s,s:s,s:s,s:b,s:f,s:f,"
+			"s:[{s:s,s:f,s:b}]}", "Name", rates[i].name, "TaxType", rates[i].type,
+			"Status", "ACTIVE", "ReportTaxType", strcmp(rates[i].type, "INPUT") ? "OUTPUT"
+			: "INPUT", "CanApplyToRevenue", strcmp(rates[i].type, "INPUT") != 0,
+			"DisplayTaxRate", rates[i].rate, "EffectiveRate", rates[i].rate,
+			"TaxComponents", "Name", "Sales Tax", "Rate", rates[i].rate, "IsCompound", 0));
+	ref_tracking = json_array();
+	const char *const *opts[] = { channel_options, campaign_options };
+	size_t nopts[] = { sizeof channel_options / sizeof *channel_options,
+		sizeof campaign_options / sizeof *campaign_options };
+	const char *cat_names[] = { "Sales Channel", "Campaign" };
+	for (size_t c = 0; c < 2; c++) {
+		json_t *o = json_array();
+		for (size_t i = 0; i < nopts[c]; i++) {
+			snprintf(id, sizeof id, "c%07zu-0000-4000-8000-%012zu", c + 1, i + 1);
+			json_array_append_new(o, json_pack("{s:s,s:s,s:s}", "TrackingOptionID", id,
+				"Name", opts[c][i], "Status", "ACTIVE"));
+		}
+		snprintf(id, sizeof id, "c%07zu-0000-4000-8000-000000000000", c + 1);
+		json_array_append_new(ref_tracking, json_pack("{s:s,s:s,s:s,s:o}",
+			"TrackingCategoryID", id, "Name", cat_names[c], "Status", "ACTIVE", "Options",
+			o));
+	}
+	ref_items = json_array();
+	for (size_t i = 0; i < sizeof items / sizeof *items; i++) {
+		snprintf(id, sizeof id, "b0000000-0000-4000-8000-%012zu", i + 1);
+		json_array_append_new(ref_items, json_pack("{s:s,s:s,s:s,s:s,s:b,s:b,s:b,"
+			"s:{s:f,s:s,s:s}}", "ItemID", id, "Code", items[i].code, "Name", items[i].name,
+			"Description", items[i].name, "IsSold", 1, "IsPurchased", 0,
+			"IsTrackedAsInventory", 0, "SalesDetails", "UnitPrice",
+			(double)items[i].cents / 100, "AccountCode", "200", "TaxType", "OUTPUT"));
+	}
+}
+
+static void
+seed(unsigned s)
+{
+	contacts = json_array();
+	invoices = json_array();
+	payments = json_array();
+	idempotent = json_object();
+	tokens = json_object();
+	counter = s * 1000;
+	snprintf(refresh_token, sizeof refresh_token, "rt-%u", counter++);
+	seed_reference();
+}
+
 
 static void
 uuid(char *out, size_t n)
@@ -134,8 +219,10 @@ token(const sb_request *q, sb_response *r)
 	}
 	char at[64];
 	snprintf(at, sizeof at, "at-%u", counter++);
-	json_object_set_new(tokens, at, json_integer((json_int_t)time(NULL) + 1800));
-	json_t *t = json_pack("{s:s,s:i,s:s,s:s}", "access_token", at, "expires_in", 1800,
+	long ttl = sb_ttl(1800);
+	json_object_set_new(tokens, at, json_pack("[I,I]", (json_int_t)(time(NULL) + ttl),
+		(json_int_t)sb_token_generation("xero")));
+	json_t *t = json_pack("{s:s,s:I,s:s,s:s}", "access_token", at, "expires_in", (json_int_t)ttl,
 		"token_type", "Bearer", "scope", "accounting.transactions accounting.contacts");
 	if (refresh)
 		json_object_set_new(t, "refresh_token", json_string(refresh_token));
@@ -148,8 +235,9 @@ static int
 authorised(const sb_request *q, sb_response *r)
 {
 	const char *a = q->header(q->conn, "Authorization");
-	json_t *exp = a && strncmp(a, "Bearer ", 7) == 0 ? json_object_get(tokens, a + 7) : NULL;
-	if (!exp || json_integer_value(exp) < (json_int_t)time(NULL)) {
+	json_t *tk = a && strncmp(a, "Bearer ", 7) == 0 ? json_object_get(tokens, a + 7) : NULL;
+	if (!tk || json_integer_value(json_array_get(tk, 0)) < (json_int_t)time(NULL) ||
+	    json_integer_value(json_array_get(tk, 1)) != (json_int_t)sb_token_generation("xero")) {
 		sb_json(r, 401, json_pack("{s:s,s:i,s:s}", "Title", "Unauthorized", "Status", 401,
 			"Detail", "AuthenticationUnsuccessful"));
 		return 0;
@@ -177,8 +265,9 @@ within_limits(sb_response *r)
 		day_calls = 0;
 	}
 	char v[32];
-	if (min_calls >= PER_MIN || day_calls >= PER_DAY) {
-		int day = day_calls >= PER_DAY;
+	long per_min = sb_limit(PER_MIN), per_day = sb_limit(PER_DAY);
+	if (min_calls >= per_min || day_calls >= per_day) {
+		int day = day_calls >= per_day;
 		long wait = day ? (long)(86400 - (now - day_start)) : (long)(60 - (now - min_start));
 		sb_json(r, 429, json_pack("{s:s,s:i,s:s}", "Title", "Too Many Requests", "Status", 429,
 			"Detail", "Rate limit exceeded"));
@@ -189,9 +278,9 @@ within_limits(sb_response *r)
 	}
 	min_calls++;
 	day_calls++;
-	snprintf(v, sizeof v, "%d", PER_MIN - min_calls);
+	snprintf(v, sizeof v, "%ld", per_min - min_calls);
 	sb_header(r, "X-MinLimit-Remaining", v);
-	snprintf(v, sizeof v, "%d", PER_DAY - day_calls);
+	snprintf(v, sizeof v, "%ld", per_day - day_calls);
 	sb_header(r, "X-DayLimit-Remaining", v);
 	return 1;
 }
@@ -532,12 +621,264 @@ write_batch(const sb_request *q, sb_response *r, const char *kind, int update)
 	json_decref(body);
 }
 
+/* ---- where= filters ---------------------------------------------------- */
+
+typedef struct {
+	const char *p;
+	const char *err;   /* set on a parse error */
+} Where;
+
 static void
-list(const sb_request *q, sb_response *r, const char *kind)
+skip_ws(Where *w)
 {
-	json_t *src = strcmp(kind, "Contacts") == 0 ? contacts
-		: strcmp(kind, "Payments") == 0 ? payments : invoices;
-	const char *p = q->query(q->conn, "page");
+	while (*w->p == ' ' || *w->p == '\t')
+		w->p++;
+}
+
+static int
+word(Where *w, const char *kw)
+{
+	size_t n = strlen(kw);
+	skip_ws(w);
+	if (strncmp(w->p, kw, n) != 0)
+		return 0;
+	int alpha = (kw[0] | 32) >= 'a' && (kw[0] | 32) <= 'z';
+	if (alpha && ((w->p[n] | 32) >= 'a' && (w->p[n] | 32) <= 'z'))
+		return 0;
+	w->p += n;
+	return 1;
+}
+
+/* The value at a dotted path of x as text; 0 when it is absent or null. */
+static int
+path_text(json_t *x, const char *path, size_t len, char *out, size_t n)
+{
+	char seg[128];
+	const char *p = path, *end = path + len;
+	while (x && p < end) {
+		const char *dot = memchr(p, '.', (size_t)(end - p));
+		size_t k = dot ? (size_t)(dot - p) : (size_t)(end - p);
+		if (k >= sizeof seg)
+			return 0;
+		memcpy(seg, p, k);
+		seg[k] = 0;
+		x = json_object_get(x, seg);
+		p += k + 1;
+	}
+	if (json_is_string(x))
+		snprintf(out, n, "%s", json_string_value(x));
+	else if (json_is_integer(x))
+		snprintf(out, n, "%lld", (long long)json_integer_value(x));
+	else if (json_is_real(x))
+		snprintf(out, n, "%.15g", json_real_value(x));
+	else if (json_is_boolean(x))
+		snprintf(out, n, "%s", json_is_true(x) ? "true" : "false");
+	else
+		return 0;
+	return 1;
+}
+
+/* A "quoted" string into out (\" and \\ escapes); 0 on a parse error. */
+static int
+quoted(Where *w, char *out, size_t n)
+{
+	size_t k = 0;
+	skip_ws(w);
+	if (*w->p != '"')
+		return 0;
+	for (w->p++; *w->p && *w->p != '"'; w->p++) {
+		if (*w->p == '\\' && w->p[1])
+			w->p++;
+		if (k + 1 < n)
+			out[k++] = *w->p;
+	}
+	out[k] = 0;
+	if (*w->p != '"')
+		return 0;
+	w->p++;
+	return 1;
+}
+
+static int where_or(Where *w, json_t *x);
+
+/* One condition: Path == value, Path != value, Path.Method("text"). */
+static int
+where_cond(Where *w, json_t *x)
+{
+	skip_ws(w);
+	if (*w->p == '(') {
+		w->p++;
+		int v = where_or(w, x);
+		skip_ws(w);
+		if (*w->p != ')')
+			w->err = "expected )";
+		else
+			w->p++;
+		return v;
+	}
+	const char *path = w->p;
+	while ((*w->p >= 'A' && *w->p <= 'Z') || (*w->p >= 'a' && *w->p <= 'z') ||
+	       (*w->p >= '0' && *w->p <= '9') || *w->p == '_' || *w->p == '.')
+		w->p++;
+	size_t plen = (size_t)(w->p - path);
+	char have[1024], want[1024];
+	if (!plen) {
+		w->err = "expected a field name";
+		return 0;
+	}
+	if (*w->p == '(') { /* Path.Contains("x") */
+		const char *dot = path + plen;
+		while (dot > path && dot[-1] != '.')
+			dot--;
+		if (dot == path) {
+			w->err = "unknown function";
+			return 0;
+		}
+		size_t mlen = (size_t)(path + plen - dot);
+		w->p++;
+		if (!quoted(w, want, sizeof want)) {
+			w->err = "expected a quoted string";
+			return 0;
+		}
+		skip_ws(w);
+		if (*w->p != ')') {
+			w->err = "expected )";
+			return 0;
+		}
+		w->p++;
+		int found = path_text(x, path, (size_t)(dot - 1 - path), have, sizeof have);
+		size_t hl = found ? strlen(have) : 0, wl = strlen(want);
+		if (mlen == 8 && !strncmp(dot, "Contains", 8))
+			return found && strstr(have, want) != NULL;
+		if (mlen == 10 && !strncmp(dot, "StartsWith", 10))
+			return found && !strncmp(have, want, wl);
+		if (mlen == 8 && !strncmp(dot, "EndsWith", 8))
+			return found && hl >= wl && !strcmp(have + hl - wl, want);
+		w->err = "unknown function";
+		return 0;
+	}
+	skip_ws(w);
+	int neg = 0;
+	if (!strncmp(w->p, "==", 2) || !strncmp(w->p, "!=", 2)) {
+		neg = *w->p == '!';
+		w->p += 2;
+	} else if (*w->p == '=') {
+		w->p++;
+	} else {
+		w->err = "expected == or !=";
+		return 0;
+	}
+	skip_ws(w);
+	int ci = 0;
+	if (!strncmp(w->p, "guid(", 5) || !strncmp(w->p, "Guid(", 5)) {
+		w->p += 5;
+		ci = 1;
+		if (!quoted(w, want, sizeof want) || (skip_ws(w), *w->p != ')')) {
+			w->err = "expected guid(\"...\")";
+			return 0;
+		}
+		w->p++;
+	} else if (*w->p == '"') {
+		if (!quoted(w, want, sizeof want)) {
+			w->err = "unterminated string";
+			return 0;
+		}
+	} else { /* a number, true or false */
+		size_t k = 0;
+		while (*w->p && *w->p != ' ' && *w->p != ')' && *w->p != '&' && *w->p != '|' &&
+		       k + 1 < sizeof want)
+			want[k++] = *w->p++;
+		want[k] = 0;
+		if (!k) {
+			w->err = "expected a value";
+			return 0;
+		}
+	}
+	int found = path_text(x, path, plen, have, sizeof have);
+	int eq = found && (ci ? !strcasecmp(have, want) : !strcmp(have, want));
+	return neg ? !eq : eq;
+}
+
+static int
+where_and(Where *w, json_t *x)
+{
+	int v = where_cond(w, x);
+	while (!w->err && (word(w, "AND") || word(w, "&&") || word(w, "and")))
+		v &= where_cond(w, x);
+	return v;
+}
+
+static int
+where_or(Where *w, json_t *x)
+{
+	int v = where_and(w, x);
+	while (!w->err && (word(w, "OR") || word(w, "||") || word(w, "or")))
+		v |= where_and(w, x);
+	return v;
+}
+
+/* 1 when x passes the where expression, 0 when not, -1 (with *err) when the
+ * expression does not parse. */
+static int
+where_match(const char *expr, json_t *x, const char **err)
+{
+	Where w = { expr, NULL };
+	int v = where_or(&w, x);
+	skip_ws(&w);
+	if (!w.err && *w.p)
+		w.err = "unexpected text after the expression";
+	*err = w.err;
+	return w.err ? -1 : v;
+}
+
+/* ---- reads ------------------------------------------------------------ */
+
+typedef struct {
+	const char *name;     /* "Invoices": the path and the answer's key */
+	json_t **list;
+	const char *id_field, *alt_field; /* GET name/{id or alt} */
+	int writable;
+} Kind;
+
+static const Kind kinds[] = {
+	{ "Contacts", &contacts, "ContactID", "ContactNumber", 1 },
+	{ "Invoices", &invoices, "InvoiceID", "InvoiceNumber", 1 },
+	{ "Payments", &payments, "PaymentID", NULL, 1 },
+	{ "Accounts", &ref_accounts, "AccountID", "Code", 0 },
+	{ "TaxRates", &ref_tax_rates, "TaxType", NULL, 0 },
+	{ "TrackingCategories", &ref_tracking, "TrackingCategoryID", NULL, 0 },
+	{ "Items", &ref_items, "ItemID", "Code", 0 },
+};
+
+static void
+answer_list(sb_response *r, const char *kind, json_t *out)
+{
+	char id[64], date[64];
+	uuid(id, sizeof id);
+	xero_date(date, sizeof date, time(NULL));
+	sb_json(r, 200, json_pack("{s:s,s:s,s:s,s:s,s:o}", "Id", id, "Status", "OK",
+		"ProviderName", "mapwright sandbox", "DateTimeUTC", date, kind, out));
+}
+
+static void
+get_one(sb_response *r, const Kind *k, const char *id)
+{
+	json_t *x = find(*k->list, k->id_field, id);
+	if (!x && k->alt_field)
+		x = find(*k->list, k->alt_field, id);
+	if (!x) {
+		sb_json(r, 404, json_pack("{s:s,s:i,s:s}", "Title", "Not Found", "Status", 404,
+			"Detail", "The resource you're looking for cannot be found"));
+		return;
+	}
+	answer_list(r, k->name, json_pack("[o]", public_copy(x)));
+}
+
+static void
+list(const sb_request *q, sb_response *r, const Kind *k)
+{
+	json_t *src = *k->list;
+	const char *p = q->query(q->conn, "page"), *where = q->query(q->conn, "where");
 	long page = p ? strtol(p, NULL, 10) : 0;
 	const char *ims = q->header(q->conn, "If-Modified-Since");
 	time_t since = 0;
@@ -554,15 +895,29 @@ list(const sb_request *q, sb_response *r, const char *kind)
 	size_t i, skipped = 0, from = page > 0 ? (size_t)(page - 1) * 100 : 0;
 	json_t *x;
 	json_array_foreach(src, i, x) {
-		if ((time_t)json_integer_value(json_object_get(x, "_updated")) < since)
+		if (since && (time_t)json_integer_value(json_object_get(x, "_updated")) < since)
 			continue;
+		if (where && *where) {
+			const char *err;
+			int m = where_match(where, x, &err);
+			if (m < 0) {
+				json_decref(out);
+				char msg[256];
+				snprintf(msg, sizeof msg, "where: %s", err);
+				sb_json(r, 400, json_pack("{s:i,s:s,s:s}", "ErrorNumber", 16, "Type",
+					"QueryParseException", "Message", msg));
+				return;
+			}
+			if (!m)
+				continue;
+		}
 		if (page > 0 && skipped++ < from)
 			continue;
 		if (page > 0 && json_array_size(out) == 100)
 			break;
 		json_array_append_new(out, public_copy(x));
 	}
-	sb_json(r, 200, json_pack("{s:s,s:o}", "Status", "OK", kind, out));
+	answer_list(r, k->name, out);
 }
 
 static void
@@ -574,22 +929,33 @@ handle(const sb_request *q, sb_response *r)
 	}
 	if (!authorised(q, r) || !within_limits(r))
 		return;
-	const char *kind = NULL;
-	if (strcmp(q->path, "/api.xro/2.0/Contacts") == 0)
-		kind = "Contacts";
-	else if (strcmp(q->path, "/api.xro/2.0/Invoices") == 0)
-		kind = "Invoices";
-	else if (strcmp(q->path, "/api.xro/2.0/Payments") == 0)
-		kind = "Payments";
-	if (!kind) {
+	const Kind *k = NULL;
+	const char *id = NULL, *base = "/api.xro/2.0/";
+	if (strncmp(q->path, base, strlen(base)) == 0) {
+		const char *rest = q->path + strlen(base);
+		for (size_t i = 0; !k && i < sizeof kinds / sizeof *kinds; i++) {
+			size_t n = strlen(kinds[i].name);
+			if (strncmp(rest, kinds[i].name, n) == 0 && (!rest[n] ||
+			    (rest[n] == '/' && rest[n + 1] && !strchr(rest + n + 1, '/')))) {
+				k = &kinds[i];
+				id = rest[n] ? rest + n + 1 : NULL;
+			}
+		}
+	}
+	if (!k) {
 		sb_json(r, 404, json_pack("{s:s,s:i}", "Title", "Not Found", "Status", 404));
 		return;
 	}
+	const char *kind = k->name;
 	if (strcmp(q->method, "GET") == 0) {
-		list(q, r, kind);
+		if (id)
+			get_one(r, k, id);
+		else
+			list(q, r, k);
 		return;
 	}
-	if (strcmp(q->method, "PUT") != 0 && strcmp(q->method, "POST") != 0) {
+	if (!k->writable || id || (strcmp(q->method, "PUT") != 0 &&
+				   strcmp(q->method, "POST") != 0)) {
 		sb_json(r, 405, json_pack("{s:s,s:i}", "Title", "Method Not Allowed", "Status", 405));
 		return;
 	}

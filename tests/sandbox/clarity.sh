@@ -55,5 +55,39 @@ print("\n".join(dumps(r) for r in d["data"]))' > "$tmp/api.ndjson"
 "$BIN/clarity_xero" transform Order --dead-letter /dev/null < "$tmp/api.ndjson" | sort > "$tmp/a"
 "$BIN/clarity_xero" transform Order --dead-letter /dev/null < "$data/orders" | sort > "$tmp/b"
 t transform-of-api-equals-file [ -s "$tmp/a" ] && cmp -s "$tmp/a" "$tmp/b"
+# Records changed by the test while the sandbox runs: line 7 replaced with a
+# later updatedAt and another total, one new order (its stamp with an offset
+# and a fraction); both, and only they, are seen past the old stamps, in
+# update order, byte for byte as posted.
+sed -n 7p "$data/orders" | jq -c '.updatedAt = "2027-01-01T00:00:00Z" | .totalAmount = 1234.50' \
+	> "$tmp/changes"
+sed -n 8p "$data/orders" | jq -c '.orderId = "SO-NEW-1" | .updatedAt = "2027-01-02T00:30:00.25+01:00"' \
+	>> "$tmp/changes"
+s=$(curl -s -o "$tmp/r" -w '%{http_code}' --data-binary @"$tmp/changes" \
+	"$root/_sandbox/records?service=clarity&collection=orders")
+t records-upsert [ "$s" = 200 -a "$(jq -c . "$tmp/r")" = '{"added":1,"replaced":1,"bad":0}' ]
+curl -s -H "Authorization: Bearer $tok" \
+	"$api/orders?page=1&pageSize=500&updatedSince=2027-01-01T00:00:00Z" > "$tmp/page"
+t records-updated-since [ "$(jq -r '[.data[].orderId] | join(",")' "$tmp/page")" = \
+	"$(sed -n 7p "$data/orders" | jq -r .orderId),SO-NEW-1" ]
+PYTHONPATH=tests/bench python3 -c 'import sys, json
+from rawjson import Raw, dumps
+d = json.load(open(sys.argv[1]), parse_float=Raw, parse_int=Raw)
+print("\n".join(dumps(r) for r in d["data"]))' "$tmp/page" > "$tmp/got-changes"
+t records-exact [ "$(cmp "$tmp/got-changes" "$tmp/changes" && echo same)" = same ]
+t records-count [ "$(curl -s -H "Authorization: Bearer $tok" "$api/orders?pageSize=1" |
+	jq .totalCount)" = $(($(wc -l < "$data/orders") + 1)) ]
+t records-last-in-order [ "$(curl -s -H "Authorization: Bearer $tok" \
+	"$api/orders?pageSize=1&page=$(($(wc -l < "$data/orders") + 1))" | jq -r '.data[0].orderId')" = SO-NEW-1 ]
+t records-by-id [ "$(curl -s -H "Authorization: Bearer $tok" "$api/orders/SO-NEW-1")" = \
+	"$(sed -n 2p "$tmp/changes")" ]
+# every token issued so far dies at once
+curl -s -o /dev/null -X POST -d '{"service":"clarity","expire_tokens":1}' "$root/_sandbox/faults"
+t expire-tokens [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tok" \
+	"$api/orders")" = 401 ]
+tok=$(curl -s -u sandbox-client:sandbox-secret -d grant_type=client_credentials \
+	"$root/clarity/oauth/token" | jq -r .access_token)
+t new-token-after-expiry [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tok" \
+	"$api/orders")" = 200 ]
 echo "clarity: $pass passed, $fail failed"
 [ $fail -eq 0 ]

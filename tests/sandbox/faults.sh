@@ -1,6 +1,6 @@
 #!/bin/sh
 # Faults on request: 503 bursts, 429 with Retry-After, a dropped connection,
-# latency, and a write that commits but loses its answer, after which a
+# latency, revoked tokens (expire_tokens), and a write that commits but loses its answer, after which a
 # retry with the same Idempotency-Key gets the original answer and writes
 # nothing twice.
 GROUP=faults
@@ -44,6 +44,21 @@ t write-committed [ "$n" = 1 ]
 t retry-same-key [ "$(put)" = 200 -a "$(jq -r '.Contacts[0].Name' "$tmp/body")" = "Ana López" ]
 n=$(curl -s "$root/_sandbox/dump?service=xero" | jq '.Contacts | length')
 t not-duplicated [ "$n" = 1 ]
+
+# Every token issued so far dies at once; a fresh one works.
+fault '{"service":"xero","expire_tokens":1}'
+t expire-tokens [ "$(get)" = 401 ]
+tok=$(curl -s -u sandbox-client:sandbox-secret -d grant_type=client_credentials \
+	"$base/connect/token" | jq -r .access_token)
+H1="Authorization: Bearer $tok"
+t new-token-after-expiry [ "$(get)" = 200 ]
+fault '{"service":"xero","expire_tokens_after":2}'
+t expire-tokens-after [ "$(get) $(get) $(get)" = "200 200 401" ]
+tok=$(curl -s -u sandbox-client:sandbox-secret -d grant_type=client_credentials \
+	"$base/connect/token" | jq -r .access_token)
+H1="Authorization: Bearer $tok"
+t expiry-only-for-that-service [ "$(curl -s "$root/_sandbox/faults" |
+	jq -c '[.xero.token_generation, .qbo.token_generation]')" = "[2,0]" ]
 
 echo "faults: $pass passed, $fail failed"
 [ $fail -eq 0 ]

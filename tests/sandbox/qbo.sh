@@ -3,7 +3,10 @@
 # customers and sales receipts as bin/nopcommerce_qbo writes them (refs
 # resolved to QuickBooks ids as the sync engine will), TotalAmt equal to the
 # store's OrderTotal, Intuit's faults (6240 duplicate name, 6070 amount,
-# 5010 stale SyncToken), requestid replay and the query endpoint.
+# 5010 stale SyncToken), requestid replay and the query endpoint; the batch
+# endpoint (per-item results and faults, at most 30 items, requestid replay,
+# each item metered), payments against invoices, --limit-scale, --token-ttl
+# and the expire_tokens fault.
 GROUP=qbo
 . "$(dirname "$0")/lib.sh"
 api="$root/qbo/v3/company/9130350000000001"
@@ -87,6 +90,116 @@ q=$(curl -s -G -H "Authorization: Bearer $at" --data-urlencode \
 t query-paging [ "$(echo "$q" | jq '.QueryResponse.Item | length')" = 5 -a \
 	"$(echo "$q" | jq -r '.QueryResponse.Item[0].Id')" = 3 ]
 t bearer-required [ "$(curl -s -o /dev/null -w '%{http_code}' "$api/customer/1")" = 401 ]
+
+# ---- query: the select list and backslash escapes --------------------------
+post customer "{\"DisplayName\":\"O'Brien \\\\ Sons\"}" > /dev/null
+q=$(curl -s -G -H "Authorization: Bearer $at" --data-urlencode \
+	"query=select Id from Customer where DisplayName = 'O\\'Brien \\\\ Sons'" "$api/query")
+t query-escaped-quote [ "$(printf '%s' "$q" | jq '.QueryResponse.Customer | length')" = 1 -a \
+	"$(printf '%s' "$q" | jq -r '.QueryResponse.Customer[0].Id')" = \
+	"$(jq -r .Customer.Id "$tmp/body")" ]
+
+# ---- batch ---------------------------------------------------------------
+batch() { # body [requestid]
+	curl -s -o "$tmp/body" -w '%{http_code}' -H "Authorization: Bearer $at" \
+		-H 'Content-Type: application/json' --data-binary "$1" "$api/batch${2:+?requestid=$2}"
+}
+ncust() { curl -s "$root/_sandbox/dump?service=qbo" | jq '.Customer | length'; }
+before=$(ncust)
+dup=$(head -n 1 "$tmp/custs")
+b=$(jq -cn --argjson dup "$dup" '{BatchItemRequest: [
+	{bId: "b1", operation: "create", Customer: {DisplayName: "Batch One"}},
+	{bId: "b2", operation: "create", Customer: $dup},
+	{bId: "b3", operation: "create", Customer: {DisplayName: "Batch Three"}},
+	{bId: "b4", Query: "select * from Customer where DisplayName = '"'"'Batch One'"'"'"}]}')
+t batch-answers [ "$(batch "$b" bq-1)" = 200 -a \
+	"$(jq -c '[.BatchItemResponse[].bId]' "$tmp/body")" = '["b1","b2","b3","b4"]' ]
+cp "$tmp/body" "$tmp/batch1"
+t batch-item-created [ "$(jq -r '.BatchItemResponse[0].Customer.DisplayName' "$tmp/body")" = \
+	"Batch One" -a "$(jq -r '.BatchItemResponse[2].Customer.Id' "$tmp/body")" != null ]
+t batch-item-fault-6240 [ "$(jq -r '.BatchItemResponse[1].Fault.Error[0].code' "$tmp/body")" = 6240 \
+	-a "$(jq -r '.BatchItemResponse[1].Customer' "$tmp/body")" = null ]
+t batch-query [ "$(jq '.BatchItemResponse[3].QueryResponse | has("startPosition")' "$tmp/body")" \
+	= true ]
+t batch-stored-once [ "$(ncust)" = $((before + 2)) ]
+batch "$b" bq-1 > /dev/null
+t batch-requestid-replays [ "$(cmp -s "$tmp/batch1" "$tmp/body" && echo same)" = same -a \
+	"$(ncust)" = $((before + 2)) ]
+bid=$(jq -r '.BatchItemResponse[0].Customer.Id' "$tmp/batch1")
+u=$(jq -cn --arg id "$bid" '{BatchItemRequest: [
+	{bId: "u1", operation: "update", Customer: {Id: $id, SyncToken: "0", sparse: true,
+		Notes: "batch update"}},
+	{bId: "u2", operation: "update", Customer: {Id: $id, SyncToken: "0", sparse: true,
+		Notes: "stale"}}]}')
+batch "$u" > /dev/null
+t batch-update-and-stale [ "$(jq -r '.BatchItemResponse[0].Customer.SyncToken' "$tmp/body")" = 1 \
+	-a "$(jq -r '.BatchItemResponse[1].Fault.Error[0].code' "$tmp/body")" = 5010 ]
+big=$(jq -cn '{BatchItemRequest: [range(31) | {bId: "x\(.)", operation: "create",
+	Customer: {DisplayName: "Too Many \(.)"}}]}')
+t batch-over-30-refused [ "$(batch "$big")" = 400 -a "$(ncust)" = $((before + 2)) ]
+ok30=$(jq -cn '{BatchItemRequest: [range(30) | {bId: "y\(.)", operation: "create",
+	Customer: {DisplayName: "Thirty \(.)"}}]}')
+t batch-of-30 [ "$(batch "$ok30")" = 200 -a "$(ncust)" = $((before + 32)) ]
+
+# ---- payment against an invoice ---------------------------------------------
+cid=$(curl -s "$root/_sandbox/dump?service=qbo" | jq -r '.Customer[1].Id')
+iid=$(curl -s "$root/_sandbox/dump?service=qbo" | jq -r '.Item[0].Id')
+inv="{\"CustomerRef\":{\"value\":\"$cid\"},\"Line\":[{\"DetailType\":\"SalesItemLineDetail\",
+	\"Amount\":30.00,\"SalesItemLineDetail\":{\"ItemRef\":{\"value\":\"$iid\"},\"Qty\":3,
+	\"UnitPrice\":10.00}}]}"
+post invoice "$inv" > /dev/null
+inv_id=$(jq -r .Invoice.Id "$tmp/body")
+pay() { # invoice-id amount total [customer]
+	post payment "{\"CustomerRef\":{\"value\":\"${4:-$cid}\"},\"TotalAmt\":$3,
+		\"Line\":[{\"Amount\":$2,\"LinkedTxn\":[{\"TxnId\":\"$1\",\"TxnType\":\"Invoice\"}]}]}"
+}
+t payment-created [ "$(pay "$inv_id" 12.50 15.00)" = 200 -a \
+	"$(jq -r .Payment.UnappliedAmt "$tmp/body")" = 2.5 ]
+t payment-lowers-balance [ "$(curl -s -H "Authorization: Bearer $at" "$api/invoice/$inv_id" |
+	jq -r .Invoice.Balance)" = 17.5 ]
+t payment-over-balance-6000 [ "$(pay "$inv_id" 20.00 20.00)" = 400 -a \
+	"$(jq -r '.Fault.Error[0].code' "$tmp/body")" = 6000 ]
+t payment-lines-over-total-6000 [ "$(pay "$inv_id" 5.00 4.00)" = 400 -a \
+	"$(jq -r '.Fault.Error[0].code' "$tmp/body")" = 6000 ]
+t payment-unknown-invoice-2500 [ "$(pay 99999 1.00 1.00)" = 400 -a \
+	"$(jq -r '.Fault.Error[0].code' "$tmp/body")" = 2500 ]
+other=$(curl -s "$root/_sandbox/dump?service=qbo" | jq -r '.Customer[2].Id')
+t payment-other-customer-2500 [ "$(pay "$inv_id" 1.00 1.00 "$other")" = 400 ]
+t payment-needs-customer-2020 [ "$(post payment '{"TotalAmt":1.00}')" = 400 -a \
+	"$(jq -r '.Fault.Error[0].code' "$tmp/body")" = 2020 ]
+
+# ---- expire_tokens: tokens issued before are refused, a fresh one works ------
+curl -s -o /dev/null -d '{"service":"qbo","expire_tokens":1}' "$root/_sandbox/faults"
+t expire-tokens-401 [ "$(curl -s -o "$tmp/body" -w '%{http_code}' -H "Authorization: Bearer $at" \
+	"$api/customer/1")" = 401 -a "$(jq -r '.Fault.Error[0].code' "$tmp/body")" = 3200 ]
+rt=$(curl -s "$root/_sandbox/dump?service=qbo" | jq -r .refresh_token)
+tok "$rt" > /dev/null
+at=$(jq -r .access_token "$tmp/tok")
+t expire-tokens-fresh-works [ "$(curl -s -o /dev/null -w '%{http_code}' \
+	-H "Authorization: Bearer $at" "$api/customer/$cid")" = 200 ]
+
+# ---- a second sandbox: limits scaled by 0.1, tokens living 2 s ---------------
+"$BIN/sandbox" --port-file "$tmp/port2" --limit-scale 0.1 --token-ttl 2 > "$tmp/log2" 2>&1 &
+pid2=$!
+trap 'kill $pid $pid2 2>/dev/null; rm -rf "$tmp"' EXIT
+for i in 1 2 3 4 5 6 7 8 9 10; do [ -s "$tmp/port2" ] && break; sleep 0.2; done
+root="http://127.0.0.1:$(cat "$tmp/port2")"
+api="$root/qbo/v3/company/9130350000000001"
+tok "$(curl -s "$root/_sandbox/dump?service=qbo" | jq -r .refresh_token)" > /dev/null
+at=$(jq -r .access_token "$tmp/tok")
+t token-ttl [ "$(jq -r .expires_in "$tmp/tok")" = 2 ]
+# 50 calls a minute: a batch of 30 items is 30 calls, a second one does not fit
+t scaled-limit-first-batch [ "$(batch "$ok30")" = 200 ]
+t scaled-limit-items-metered [ "$(batch "$ok30")" = 429 -a \
+	"$(jq -r '.Fault.Error[0].code' "$tmp/body")" = 003001 ]
+# 4 batch requests a minute: the 5th small one is refused though calls remain
+one='{"BatchItemRequest":[{"bId":"q","Query":"select * from Item"}]}'
+codes=""
+for i in 1 2 3 4; do codes="$codes$(batch "$one")"; done
+t scaled-batch-requests [ "$codes" = 200200200429 ]
+sleep 3
+t token-expired-after-ttl [ "$(curl -s -o /dev/null -w '%{http_code}' \
+	-H "Authorization: Bearer $at" "$api/customer/1")" = 401 ]
 
 echo "qbo: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -38,6 +38,13 @@ body=$(jq -cs '{Contacts: .}' "$tmp/contacts")
 t contacts-created [ "$(req PUT /api.xro/2.0/Contacts "$body")" = 200 -a \
 	"$(jq '[.Contacts[] | select(.ContactID != null)] | length' "$tmp/body")" = \
 	"$(wc -l < "$tmp/contacts")" ]
+# `ref Customer(customerId)` resolved as the sync engine does: the source key
+# (the contact's ContactNumber) -> the ContactID Xero gave it
+jq '[.Contacts[] | {key: .ContactNumber, value: .ContactID}] | from_entries' "$tmp/body" \
+	> "$tmp/cids"
+jq -c --slurpfile ids "$tmp/cids" '.Contact.ContactID = ($ids[0][.Contact.ContactID] //
+	.Contact.ContactID)' "$tmp/invoices" > "$tmp/inv2" && mv "$tmp/inv2" "$tmp/invoices"
+t contact-refs-resolved [ "$(jq -r .Contact.ContactID "$tmp/invoices" | grep -vc -- '-4000-')" = 0 ]
 body=$(jq -cs '{Invoices: .[0:30]}' "$tmp/invoices")
 s=$(req PUT /api.xro/2.0/Invoices "$body")
 t generated-invoices-accepted [ "$s" = 200 -a \
@@ -98,6 +105,59 @@ t overpayment-refused [ "$s" = 400 -a "$(jq '[.Elements[0].ValidationErrors[].Me
 	"$tmp/body")" = true ]
 badacct=$(jq -cs '{Payments: [.[0] | .Account.Code = "200"]}' "$tmp/payments")
 t payment-needs-bank-account [ "$(req PUT /api.xro/2.0/Payments "$badacct")" = 400 ]
+
+# Reads: where= filters as Xero writes them, one document by id or number,
+# and the organisation's reference lists.
+q() { # path where-expression -> $tmp/body, prints status
+	curl -s -o "$tmp/body" -w '%{http_code}' -G -H "Authorization: Bearer $tok" \
+		-H "xero-tenant-id: $tenant" --data-urlencode "where=$2" "$base/api.xro/2.0/$1"
+}
+cn=$(sed -n 3p "$tmp/contacts" | jq -r .ContactNumber)
+cname=$(sed -n 3p "$tmp/contacts" | jq -r .Name)
+t where-contact-number [ "$(q Contacts "ContactNumber==\"$cn\"")" = 200 -a \
+	"$(jq -r '[.Contacts[].ContactNumber] | join(",")' "$tmp/body")" = "$cn" ]
+cid=$(jq -r '.Contacts[0].ContactID' "$tmp/body")
+t where-name [ "$(q Contacts "Name==\"$cname\"")" = 200 -a \
+	"$(jq -r '[.Contacts[] | select(.Name == $n)] | length' --arg n "$cname" "$tmp/body")" -ge 1 -a \
+	"$(jq -r --arg n "$cname" '[.Contacts[] | select(.Name != $n)] | length' "$tmp/body")" = 0 ]
+t where-none [ "$(q Contacts 'ContactNumber=="no-such-number"')" = 200 -a \
+	"$(jq '.Contacts | length' "$tmp/body")" = 0 ]
+ref=$(sed -n 5p "$tmp/invoices" | jq -r .Reference)
+t where-reference [ "$(q Invoices "Reference==\"$ref\"")" = 200 -a \
+	"$(jq -r '[.Invoices[].Reference] | join(",")' "$tmp/body")" = "$ref" ]
+iid=$(jq -r '.Invoices[0].InvoiceID' "$tmp/body")
+inum=$(jq -r '.Invoices[0].InvoiceNumber' "$tmp/body")
+t where-invoice-number [ "$(q Invoices "InvoiceNumber==\"$inum\"")" = 200 -a \
+	"$(jq -r '[.Invoices[].InvoiceID] | join(",")' "$tmp/body")" = "$iid" ]
+t where-and-guid [ "$(q Invoices "Reference==\"$ref\" AND Contact.ContactID==guid(\"$(jq -r \
+	'.Invoices[0].Contact.ContactID' "$tmp/body" | tr a-f A-F)\")")" = 200 -a \
+	"$(jq -r '[.Invoices[].InvoiceID] | join(",")' "$tmp/body")" = "$iid" ]
+t where-and-excludes [ "$(q Invoices "Reference==\"$ref\" && Status==\"VOIDED\"")" = 200 -a \
+	"$(jq '.Invoices | length' "$tmp/body")" = 0 ]
+t where-bad-syntax [ "$(q Invoices 'Reference=="unterminated')" = 400 -a \
+	"$(jq -r .Type "$tmp/body")" = QueryParseException ]
+t invoice-by-id [ "$(req GET "/api.xro/2.0/Invoices/$iid")" = 200 -a \
+	"$(jq -r '.Invoices[0].Reference' "$tmp/body")" = "$ref" ]
+t invoice-by-number [ "$(req GET "/api.xro/2.0/Invoices/$inum")" = 200 -a \
+	"$(jq -r '.Invoices[0].InvoiceID' "$tmp/body")" = "$iid" ]
+t contact-by-id [ "$(req GET "/api.xro/2.0/Contacts/$cid")" = 200 -a \
+	"$(jq -r '.Contacts[0].ContactNumber' "$tmp/body")" = "$cn" ]
+t by-id-not-found [ "$(req GET /api.xro/2.0/Invoices/00000000-0000-0000-0000-000000000000)" = 404 ]
+t accounts [ "$(req GET /api.xro/2.0/Accounts)" = 200 -a \
+	"$(jq -r '[.Accounts[].Code] | join(",")' "$tmp/body")" = "090,091,092,093,200,210,220,260" ]
+t accounts-where-bank [ "$(q Accounts 'Type=="BANK"')" = 200 -a \
+	"$(jq -r '[.Accounts[].Code] | join(",")' "$tmp/body")" = "090,091,092,093" ]
+t tax-rates [ "$(req GET /api.xro/2.0/TaxRates)" = 200 -a \
+	"$(jq -r '.TaxRates[] | select(.TaxType == "OUTPUT") | .EffectiveRate' "$tmp/body")" = 8 ]
+t tracking-categories [ "$(req GET /api.xro/2.0/TrackingCategories)" = 200 -a \
+	"$(jq -r '[.TrackingCategories[] | .Name + ":" + ([.Options[].Name] | join("|"))] | join(";")' \
+	"$tmp/body")" = "Sales Channel:Online|App|Marketplace|Retail|Other;Campaign:Black Friday|Newsletter|Social|None" ]
+# every item code the sample orders use is in the organisation's Items
+req GET /api.xro/2.0/Items > /dev/null
+jq -r '.Items[].Code' "$tmp/body" | sort > "$tmp/codes"
+jq -r '.lineItems[].sku' "$tmp/orders" | sort -u > "$tmp/skus"
+t items [ -s "$tmp/skus" ] && [ -z "$(comm -13 "$tmp/codes" "$tmp/skus")" ]
+t items-read-only [ "$(req PUT /api.xro/2.0/Items '{"Items":[]}')" = 405 ]
 
 # 60 calls a minute: the limit headers count down, then 429 with Retry-After.
 last=""
