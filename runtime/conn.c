@@ -12,7 +12,10 @@
 /* One line per service; the name is the schema's (mappings/schemas/). */
 static const conn_ops *const registry[] = {
 	&conn_xero,
+	&conn_intacct,
 	&conn_clarity,
+	&conn_qbo,
+	&conn_nop,
 };
 
 const conn_ops *

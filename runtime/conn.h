@@ -92,7 +92,8 @@ typedef struct {
 	 * end); every other operation calls this first. */
 	int (*auth)(conn *c, conn_result *res);
 	/* Sources: each record of `collection` changed at or after `cursor`
-	 * (NULL or "": all), oldest first, every page. */
+	 * (NULL or "": all), every page, in the service's order (the engine's
+	 * cursor does not depend on it), holding no more than a page. */
 	int (*list)(conn *c, const char *collection, const char *cursor, conn_record_fn fn,
 		void *arg, conn_result *res);
 	/* Sources: the one record of `collection` with key `id` (a webhook is

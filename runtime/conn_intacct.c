@@ -1,0 +1,802 @@
+/*
+ * conn_intacct.c - the Sage Intacct XML API 3.0 gateway, a target.
+ *
+ *   every     POST {endpoint} (https://api.intacct.com/ia/xml/xmlgw.phtml),
+ *             Content-Type: application/xml, one <request>: <control> with
+ *             the sender credentials, a controlid, uniqueid, dtdversion 3.0;
+ *             <operation> with <authentication> (a session id, or a login
+ *             for getAPISession) and <content> of functions
+ *   open      getAPISession with the login; the session id is kept in
+ *             memory; an authentication failure logs in again once
+ *   write     one request of up to 50 functions: CUSTOMER and ARPYMT in
+ *             <create> (an item with a target id: <update><CUSTOMER>),
+ *             create_sotransaction as its own function; the control
+ *             controlid is the request key, each function's controlid the
+ *             item's key, uniqueid true
+ *   find      readByQuery of the object with FIELD = 'value'
+ *
+ * Exactly once: with uniqueid true Intacct refuses a function whose
+ * controlid was already executed and completed.  A batch sent again after a
+ * crash gets that refusal for the items that were written; each is then
+ * found by its natural key (match_field / match_value, else CUSTOMERID,
+ * the sales transaction's DOCID, the payment's DOCNUMBER) and returned as
+ * done with the id found.  One refused and not found is sent again under
+ * new controlids (request key and item key + "-r1"), never blind.
+ *
+ * Ids: a CUSTOMER's CUSTOMERID; a sales transaction's AR invoice RECORDNO
+ * (SODOCUMENT.PRRECORDKEY: a "Sales Invoice" posts one, and that is what an
+ * ARPYMTDETAIL RECORDKEY applies a payment to), or its DOCID when the
+ * transaction definition posts none; an ARPYMT's or other object's RECORDNO.
+ *
+ * Classes: HTTP outcomes by http_classify; a failed control block
+ * (credentials: AUTH, else TRANSIENT), a failed authentication (AUTH); a
+ * function's errors (errorno, description, description2, correction, kept
+ * word for word as the item's text) PERMANENT.
+ *
+ * Settings: endpoint, sender_id, sender_password, company_id, user_id,
+ * user_password.  Ownership: answers are parsed with libxml2 into a document
+ * freed before the call returns.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "conn.h"
+
+#define MAX_BATCH 50
+#define DUP_TEXT "already been recorded with the control id"
+#define DUP_ERRNO "XL03000004"
+
+typedef struct {
+	char *p;
+	size_t len, cap;
+	int oom;
+} buf;
+
+struct conn {
+	const conn_env *env;
+	http_client *http;
+	char endpoint[512], sender[128], sender_pw[256], company[128], user[128], user_pw[256];
+	char session[256];          /* "" until getAPISession answered */
+	unsigned nreq;              /* for the controlids of reads */
+	int control_dup;            /* the last control block refused a repeated controlid */
+};
+
+/* ---- text --------------------------------------------------------------- */
+
+static void
+put(buf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *np = realloc(b->p, cap);
+		if (!np) {
+			b->oom = 1;
+			return;
+		}
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = 0;
+}
+
+static void
+puts_(buf *b, const char *s)
+{
+	put(b, s, strlen(s));
+}
+
+/* s as XML character data (and attribute values: quotes escaped too). */
+static void
+put_esc(buf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&': puts_(b, "&amp;"); break;
+		case '<': puts_(b, "&lt;"); break;
+		case '>': puts_(b, "&gt;"); break;
+		case '"': puts_(b, "&quot;"); break;
+		case '\'': puts_(b, "&apos;"); break;
+		default: put(b, s, 1);
+		}
+	}
+}
+
+static const char *
+setting(const conn_env *env, const char *key)
+{
+	const char *v = env->setting(env->setting_arg, key);
+	return v ? v : "";
+}
+
+/* ---- XML answers ---------------------------------------------------------- */
+
+static xmlNode *
+elem(xmlNode *n, const char *name)
+{
+	for (xmlNode *c = n ? n->children : NULL; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE && (!name || !strcasecmp((const char *)c->name, name)))
+			return c;
+	return NULL;
+}
+
+/* The text of n/name into out ("" when absent). */
+static const char *
+val(xmlNode *n, const char *name, char *out, size_t len)
+{
+	xmlNode *c = elem(n, name);
+	xmlChar *t = c ? xmlNodeGetContent(c) : NULL;
+	snprintf(out, len, "%s", t ? (const char *)t : "");
+	xmlFree(t);
+	return out;
+}
+
+/* An <errormessage>'s errors, word for word: "errorno description
+ * description2 correction" (empty parts left out), joined by " | ".
+ * *dup is set when one refuses a repeated controlid. */
+static void
+errors(xmlNode *em, char *out, size_t len, int *dup)
+{
+	size_t at = 0;
+	out[0] = 0;
+	for (xmlNode *e = em ? em->children : NULL; e; e = e->next) {
+		if (e->type != XML_ELEMENT_NODE || strcmp((const char *)e->name, "error"))
+			continue;
+		static const char *const parts[] = { "errorno", "description", "description2",
+			"correction" };
+		if (at && at + 3 < len)
+			at += (size_t)snprintf(out + at, len - at, " | ");
+		int first = 1;
+		for (size_t i = 0; i < 4; i++) {
+			char t[CONN_TEXT_MAX];
+			if (!*val(e, parts[i], t, sizeof t))
+				continue;
+			if (dup && ((i == 0 && !strcmp(t, DUP_ERRNO)) || strstr(t, DUP_TEXT)))
+				*dup = 1;
+			if (at + 2 < len)
+				at += (size_t)snprintf(out + at, len - at, "%s%s", first ? "" : " ", t);
+			first = 0;
+			if (at >= len)
+				at = len - 1;
+		}
+	}
+	if (!out[0])
+		snprintf(out, len, "intacct: failure without an error message");
+}
+
+/* ---- requests ----------------------------------------------------------------- */
+
+static void
+envelope(conn *c, buf *b, const char *ctlid, int unique, const char *content, int mask)
+{
+	puts_(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<request><control><senderid>");
+	put_esc(b, c->sender);
+	puts_(b, "</senderid><password>");
+	put_esc(b, mask ? "***" : c->sender_pw);
+	puts_(b, "</password><controlid>");
+	put_esc(b, ctlid);
+	puts_(b, unique ? "</controlid><uniqueid>true</uniqueid>" :
+		"</controlid><uniqueid>false</uniqueid>");
+	puts_(b, "<dtdversion>3.0</dtdversion><includewhitespace>false</includewhitespace>"
+		"</control><operation><authentication>");
+	if (c->session[0]) {
+		puts_(b, "<sessionid>");
+		put_esc(b, c->session);
+		puts_(b, "</sessionid>");
+	} else {
+		puts_(b, "<login><userid>");
+		put_esc(b, c->user);
+		puts_(b, "</userid><companyid>");
+		put_esc(b, c->company);
+		puts_(b, "</companyid><password>");
+		put_esc(b, mask ? "***" : c->user_pw);
+		puts_(b, "</password></login>");
+	}
+	puts_(b, "</authentication><content>");
+	puts_(b, content);
+	puts_(b, "</content></operation></request>\n");
+}
+
+static int login(conn *c, conn_result *res);
+
+/* One request.  0: the control block and the authentication succeeded and
+ * *out holds the answer (the caller frees it); -1: res says why.  A failed
+ * session authentication logs in again once and repeats the request (no
+ * function ran). */
+static int
+call(conn *c, const char *ctlid, int unique, const char *content, xmlDoc **out,
+	conn_result *res)
+{
+	*out = NULL;
+	c->control_dup = 0;
+	for (int attempt = 0;; attempt++) {
+		int by_session = c->session[0] != 0;
+		buf b = { 0 };
+		envelope(c, &b, ctlid, unique, content, 0);
+		if (b.oom) {
+			free(b.p);
+			conn_result_set(res, HTTP_PERMANENT, 0, "intacct: out of memory");
+			return -1;
+		}
+		const char *hdr[] = { "Content-Type: application/xml; charset=utf-8",
+			"Accept: application/xml" };
+		http_request rq = { "POST", c->endpoint, hdr, 2, b.p, b.len, c->env->timeout_ms };
+		http_response resp;
+		char err[256] = "";
+		int rc = http_do(c->http, &rq, &resp, err, sizeof err);
+		free(b.p);
+		conn_result_from(res, rc, rc == 0 ? &resp : NULL, err);
+		if (rc != 0 || res->cls != HTTP_OK)
+			return -1;
+		xmlDoc *doc = xmlReadMemory(resp.body, (int)resp.body_len, "response.xml", NULL,
+			XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+		xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+		char st[32], text[CONN_TEXT_MAX];
+		if (!root || strcmp((const char *)root->name, "response") != 0) {
+			xmlFreeDoc(doc);
+			res->cls = HTTP_TRANSIENT;
+			return -1;
+		}
+		if (strcmp(val(elem(root, "control"), "status", st, sizeof st), "success") != 0) {
+			int dup = 0;
+			errors(elem(root, "errormessage"), text, sizeof text, &dup);
+			c->control_dup = dup;
+			conn_result_set(res, strstr(text, "XL03000006") ? HTTP_AUTH : HTTP_TRANSIENT,
+				resp.status, "%s", text);
+			xmlFreeDoc(doc);
+			return -1;
+		}
+		xmlNode *op = elem(root, "operation");
+		if (strcmp(val(elem(op, "authentication"), "status", st, sizeof st), "success")) {
+			errors(elem(op, "errormessage"), text, sizeof text, NULL);
+			xmlFreeDoc(doc);
+			if (by_session && attempt == 0) {
+				if (c->env->log)
+					fprintf(c->env->log, "intacct: session refused (%s); logging in\n",
+						text);
+				c->session[0] = 0;
+				if (login(c, res) != 0)
+					return -1;
+				continue;
+			}
+			conn_result_set(res, HTTP_AUTH, resp.status, "%s", text);
+			return -1;
+		}
+		*out = doc;
+		return 0;
+	}
+}
+
+static int
+login(conn *c, conn_result *res)
+{
+	xmlDoc *doc;
+	char ctl[64];
+	c->session[0] = 0;
+	snprintf(ctl, sizeof ctl, "mapwright-session-%u", ++c->nreq);
+	if (call(c, ctl, 0, "<function controlid=\"session\"><getAPISession/></function>", &doc,
+		res) != 0)
+		return -1;
+	xmlNode *r = elem(elem(xmlDocGetRootElement(doc), "operation"), "result");
+	char st[32], text[CONN_TEXT_MAX];
+	if (strcmp(val(r, "status", st, sizeof st), "success") != 0) {
+		errors(elem(r, "errormessage"), text, sizeof text, NULL);
+		conn_result_set(res, HTTP_AUTH, 200, "%s", text);
+		xmlFreeDoc(doc);
+		return -1;
+	}
+	val(elem(elem(r, "data"), "api"), "sessionid", c->session, sizeof c->session);
+	xmlFreeDoc(doc);
+	if (!c->session[0]) {
+		conn_result_set(res, HTTP_TRANSIENT, 200, "intacct: getAPISession gave no session");
+		return -1;
+	}
+	if (c->env->log)
+		fprintf(c->env->log, "intacct: new API session\n");
+	return 0;
+}
+
+/* The <result> whose controlid is cid. */
+static xmlNode *
+result_for(xmlDoc *doc, const char *cid)
+{
+	xmlNode *op = elem(xmlDocGetRootElement(doc), "operation");
+	char t[CONN_ID_MAX * 2];
+	for (xmlNode *r = op ? op->children : NULL; r; r = r->next)
+		if (r->type == XML_ELEMENT_NODE && !strcmp((const char *)r->name, "result") &&
+		    !strcmp(val(r, "controlid", t, sizeof t), cid))
+			return r;
+	return NULL;
+}
+
+/* ---- objects ------------------------------------------------------------------ */
+
+/* The object readByQuery reads for a target type, and the field of its
+ * records that is the id this connector returns. */
+static const char *
+object_of(const char *type)
+{
+	if (!strcmp(type, "create_sotransaction"))
+		return "SODOCUMENT";
+	return type;
+}
+
+static void
+record_id(const char *object, xmlNode *rec, char *id, size_t len)
+{
+	if (!strcasecmp(object, "CUSTOMER")) {
+		val(rec, "CUSTOMERID", id, len);
+	} else if (!strcasecmp(object, "SODOCUMENT")) {
+		if (!*val(rec, "PRRECORDKEY", id, len))
+			val(rec, "DOCID", id, len);
+	} else {
+		val(rec, "RECORDNO", id, len);
+	}
+}
+
+static void
+put_query_value(buf *b, const char *v)
+{
+	for (; *v; v++) { /* a quote inside the value is doubled */
+		if (*v == '\'')
+			puts_(b, "''");
+		else
+			put_esc(b, (char[]){ *v, 0 });
+	}
+}
+
+/* readByQuery of object where field = values[i], for each i, in one
+ * request.  ids[i] gets the id of the first match, found[i] 1 or 0.  0, or
+ * -1 when the request failed. */
+static int
+lookup(conn *c, const char *object, const char *field, const char *const *values, size_t n,
+	char (*ids)[CONN_ID_MAX], int *found, conn_result *res)
+{
+	buf b = { 0 };
+	char fid[32], ctl[64];
+	for (size_t i = 0; i < n; i++) {
+		snprintf(fid, sizeof fid, "q%zu", i);
+		puts_(&b, "<function controlid=\"");
+		puts_(&b, fid);
+		puts_(&b, "\"><readByQuery><object>");
+		put_esc(&b, object);
+		puts_(&b, "</object><fields>*</fields><query>");
+		put_esc(&b, field);
+		puts_(&b, " = '");
+		put_query_value(&b, values[i]);
+		puts_(&b, "'</query><pagesize>10</pagesize></readByQuery></function>");
+		found[i] = 0;
+		ids[i][0] = 0;
+	}
+	if (b.oom) {
+		free(b.p);
+		conn_result_set(res, HTTP_PERMANENT, 0, "intacct: out of memory");
+		return -1;
+	}
+	if (c->env->dry_run) {
+		buf e = { 0 };
+		envelope(c, &e, "mapwright-find", 0, b.p, 1);
+		fprintf(c->env->dry_run, "POST %s\n%s\n", c->endpoint, e.p ? e.p : "");
+		free(e.p);
+		free(b.p);
+		return 0;
+	}
+	xmlDoc *doc;
+	snprintf(ctl, sizeof ctl, "mapwright-find-%u", ++c->nreq);
+	int rc = call(c, ctl, 0, b.p, &doc, res);
+	free(b.p);
+	if (rc != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char st[32], text[CONN_TEXT_MAX];
+		snprintf(fid, sizeof fid, "q%zu", i);
+		xmlNode *r = result_for(doc, fid);
+		if (!r || strcmp(val(r, "status", st, sizeof st), "success") != 0) {
+			errors(r ? elem(r, "errormessage") : NULL, text, sizeof text, NULL);
+			conn_result_set(res, r ? HTTP_PERMANENT : HTTP_TRANSIENT, 200, "%s", text);
+			xmlFreeDoc(doc);
+			return -1;
+		}
+		xmlNode *rec = elem(elem(r, "data"), NULL);
+		if (rec) {
+			record_id(object, rec, ids[i], CONN_ID_MAX);
+			found[i] = ids[i][0] != 0;
+		}
+	}
+	xmlFreeDoc(doc);
+	conn_result_set(res, HTTP_OK, 200, "%s", "");
+	return 0;
+}
+
+/* The natural key an item is found by: the engine's match, else the one
+ * its document carries. */
+static int
+natural_key(const conn_item *it, char *field, size_t fl, char *value, size_t vl)
+{
+	if (it->match_field && it->match_value && *it->match_value) {
+		snprintf(field, fl, "%s", it->match_field);
+		snprintf(value, vl, "%s", it->match_value);
+		return 0;
+	}
+	xmlDoc *d = xmlReadMemory(it->doc, (int)it->len, "doc.xml", NULL, XML_PARSE_NONET |
+		XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	xmlNode *root = d ? xmlDocGetRootElement(d) : NULL;
+	char a[CONN_ID_MAX], b2[CONN_ID_MAX];
+	*value = 0;
+	if (root && !strcmp(it->type, "CUSTOMER")) {
+		snprintf(field, fl, "CUSTOMERID");
+		val(root, "CUSTOMERID", value, vl);
+	} else if (root && !strcmp(it->type, "create_sotransaction")) {
+		snprintf(field, fl, "DOCID");
+		if (*val(root, "documentno", b2, sizeof b2) &&
+		    snprintf(value, vl, "%s-%s", val(root, "transactiontype", a, sizeof a), b2) >=
+		    (int)vl)
+			*value = 0; /* too long to be a DOCID */
+	} else if (root && !strcmp(it->type, "ARPYMT")) {
+		snprintf(field, fl, "DOCNUMBER");
+		if (!*val(root, "DOCNUMBER", value, vl)) {
+			snprintf(field, fl, "DESCRIPTION");
+			val(root, "DESCRIPTION", value, vl);
+		}
+	}
+	xmlFreeDoc(d);
+	return *value ? 0 : -1;
+}
+
+/* ---- the operations ------------------------------------------------------------- */
+
+static int
+i_open(const conn_env *env, conn **out, conn_result *res)
+{
+	conn *c = calloc(1, sizeof *c);
+	*out = c;
+	if (!c) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "out of memory");
+		return -1;
+	}
+	c->env = env;
+	snprintf(c->endpoint, sizeof c->endpoint, "%s", setting(env, "endpoint"));
+	snprintf(c->sender, sizeof c->sender, "%s", setting(env, "sender_id"));
+	snprintf(c->sender_pw, sizeof c->sender_pw, "%s", setting(env, "sender_password"));
+	snprintf(c->company, sizeof c->company, "%s", setting(env, "company_id"));
+	snprintf(c->user, sizeof c->user, "%s", setting(env, "user_id"));
+	snprintf(c->user_pw, sizeof c->user_pw, "%s", setting(env, "user_password"));
+	if (!c->endpoint[0] || !c->sender[0] || !c->company[0] || !c->user[0]) {
+		conn_result_set(res, HTTP_PERMANENT, 0,
+			"intacct: endpoint, sender_id, company_id and user_id must be set");
+		return -1;
+	}
+	if (http_client_new(&c->http, "mapwright", 16u << 20) != 0) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "intacct: no HTTP client");
+		return -1;
+	}
+	conn_result_set(res, HTTP_OK, 0, "%s", "");
+	if (env->dry_run)
+		return 0; /* nothing is sent: no session needed */
+	return login(c, res);
+}
+
+static void
+i_close(conn *c)
+{
+	if (!c)
+		return;
+	http_client_free(c->http);
+	free(c);
+}
+
+static int
+i_auth(conn *c, conn_result *res)
+{
+	conn_result_set(res, HTTP_OK, 0, "%s", "");
+	if (c->env->dry_run || c->session[0])
+		return 0;
+	return login(c, res);
+}
+
+static int
+i_find(conn *c, const char *type, const char *field, const char *value, char *id,
+	size_t idlen, conn_result *res)
+{
+	char ids[1][CONN_ID_MAX];
+	int found;
+	const char *v[1] = { value };
+	if (i_auth(c, res) != 0 || lookup(c, object_of(type), field, v, 1, ids, &found, res) != 0)
+		return -1;
+	if (!found)
+		return 1;
+	snprintf(id, idlen, "%s", ids[0]);
+	return 0;
+}
+
+/* The item as a function: <create>DOC</create>, DOC (create_sotransaction
+ * is its own function), or <update>DOC with the target id</update>.  -1
+ * with it->res set when it cannot be sent. */
+static int
+function(buf *b, conn_item *it, const char *suffix)
+{
+	xmlDoc *d = xmlReadMemory(it->doc, (int)it->len, "doc.xml", NULL, XML_PARSE_NONET |
+		XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	xmlNode *root = d ? xmlDocGetRootElement(d) : NULL;
+	if (!root || strcmp((const char *)root->name, it->type) != 0) {
+		xmlFreeDoc(d);
+		conn_result_set(&it->res, HTTP_PERMANENT, 0,
+			"intacct: the document is not a well-formed <%s> element", it->type);
+		return -1;
+	}
+	if (it->target_id && strcmp(it->type, "CUSTOMER") != 0) {
+		/* Updating a sales transaction needs update_sotransaction with the
+		 * lines as updatesotransitems (and fails once it is posted or
+		 * converted); a posted ARPYMT cannot be updated, only reversed.
+		 * Neither is done silently: the item is refused. */
+		xmlFreeDoc(d);
+		conn_result_set(&it->res, HTTP_PERMANENT, 0, "intacct: updating a %s is not "
+			"supported (it is %s in Intacct)", it->type, it->target_id);
+		return -1;
+	}
+	puts_(b, "<function controlid=\"");
+	put_esc(b, it->key);
+	put_esc(b, suffix);
+	puts_(b, "\">");
+	if (it->target_id) {
+		/* CUSTOMER: the target id is its CUSTOMERID */
+		xmlNode *idn = elem(root, "CUSTOMERID");
+		if (idn)
+			xmlNodeSetContent(idn, NULL);
+		else if (root->children)
+			idn = xmlAddPrevSibling(root->children, xmlNewNode(NULL, BAD_CAST "CUSTOMERID"));
+		else
+			idn = xmlAddChild(root, xmlNewNode(NULL, BAD_CAST "CUSTOMERID"));
+		xmlNodeAddContent(idn, BAD_CAST it->target_id);
+		xmlBuffer *xb = xmlBufferCreate();
+		xmlNodeDump(xb, d, root, 0, 0);
+		puts_(b, "<update>");
+		puts_(b, (const char *)xmlBufferContent(xb));
+		puts_(b, "</update>");
+		xmlBufferFree(xb);
+	} else if (!strcmp(it->type, "create_sotransaction")) {
+		put(b, it->doc, it->len);
+	} else {
+		puts_(b, "<create>");
+		put(b, it->doc, it->len);
+		puts_(b, "</create>");
+	}
+	puts_(b, "</function>");
+	xmlFreeDoc(d);
+	return 0;
+}
+
+enum { PENDING, DONE, DUPLICATE, SOLD }; /* SOLD: created, its AR key to look up */
+
+/* Sends items whose state[i] is PENDING as one request; sets their res and
+ * state.  0, or -1 when no answer says what happened (res). */
+static int
+send_batch(conn *c, const char *ctlid, const char *suffix, conn_item *items, size_t n,
+	int *state, conn_result *res)
+{
+	buf b = { 0 };
+	size_t sent = 0;
+	for (size_t i = 0; i < n; i++)
+		if (state[i] == PENDING) {
+			if (function(&b, &items[i], suffix) == 0)
+				sent++;
+			else
+				state[i] = DONE; /* refused here, with its res */
+		}
+	if (b.oom) {
+		free(b.p);
+		conn_result_set(res, HTTP_PERMANENT, 0, "intacct: out of memory");
+		return -1;
+	}
+	if (!sent) {
+		free(b.p);
+		return 0;
+	}
+	xmlDoc *doc;
+	int rc = call(c, ctlid, 1, b.p, &doc, res);
+	free(b.p);
+	if (rc != 0) {
+		if (!c->control_dup)
+			return -1;
+		for (size_t i = 0; i < n; i++) /* the whole request was refused as a repeat */
+			if (state[i] == PENDING)
+				state[i] = DUPLICATE;
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (state[i] != PENDING)
+			continue;
+		conn_item *it = &items[i];
+		char cid[CONN_ID_MAX * 2], st[32];
+		snprintf(cid, sizeof cid, "%s%s", it->key, suffix);
+		xmlNode *r = result_for(doc, cid);
+		if (!r) {
+			conn_result_set(&it->res, HTTP_TRANSIENT, 200,
+				"intacct: no result for function %s", cid);
+			state[i] = DONE;
+			continue;
+		}
+		if (strcmp(val(r, "status", st, sizeof st), "success") != 0) {
+			int dup = 0;
+			errors(elem(r, "errormessage"), it->res.text, sizeof it->res.text, &dup);
+			it->res.cls = HTTP_PERMANENT;
+			it->res.status = 200;
+			it->res.retry_after_ms = -1;
+			state[i] = dup ? DUPLICATE : DONE;
+			continue;
+		}
+		conn_result_set(&it->res, HTTP_OK, 200, "%s", "");
+		if (!strcmp(it->type, "create_sotransaction")) {
+			val(r, "key", it->id, sizeof it->id); /* the DOCID, until its AR key is read */
+			state[i] = SOLD;
+		} else {
+			record_id(it->type, elem(elem(r, "data"), NULL), it->id, sizeof it->id);
+			state[i] = DONE;
+		}
+	}
+	xmlFreeDoc(doc);
+	return 0;
+}
+
+/* The AR invoice keys of the sales transactions just created (state SOLD,
+ * it->id their DOCID). */
+static void
+ar_keys(conn *c, conn_item *items, size_t n, int *state)
+{
+	const char *docids[MAX_BATCH];
+	char ids[MAX_BATCH][CONN_ID_MAX];
+	int found[MAX_BATCH];
+	size_t idx[MAX_BATCH], m = 0;
+	conn_result r;
+	for (size_t i = 0; i < n && m < MAX_BATCH; i++)
+		if (state[i] == SOLD) {
+			idx[m] = i;
+			docids[m++] = items[i].id;
+		}
+	if (!m)
+		return;
+	if (lookup(c, "SODOCUMENT", "DOCID", docids, m, ids, found, &r) != 0) {
+		/* written, but its key unknown: the engine retries, and the repeat
+		 * is recognised and found */
+		for (size_t j = 0; j < m; j++)
+			items[idx[j]].res = r, items[idx[j]].res.cls = HTTP_TRANSIENT;
+		return;
+	}
+	for (size_t j = 0; j < m; j++)
+		if (found[j])
+			snprintf(items[idx[j]].id, CONN_ID_MAX, "%s", ids[j]);
+}
+
+static int
+i_write(conn *c, const char *request_key, conn_item *items, size_t n, conn_result *res)
+{
+	int state[MAX_BATCH];
+	if (n > MAX_BATCH) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "intacct: at most %d items a request",
+			MAX_BATCH);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		state[i] = PENDING;
+		items[i].id[0] = 0;
+		conn_result_set(&items[i].res, HTTP_OK, 0, "%s", "");
+	}
+	if (c->env->dry_run) {
+		buf b = { 0 }, e = { 0 };
+		for (size_t i = 0; i < n; i++)
+			if (function(&b, &items[i], "") == 0)
+				snprintf(items[i].id, sizeof items[i].id, "dry-run");
+		envelope(c, &e, request_key, 1, b.p ? b.p : "", 1);
+		fprintf(c->env->dry_run, "POST %s\n%s\n", c->endpoint, e.p ? e.p : "");
+		free(b.p);
+		free(e.p);
+		conn_result_set(res, HTTP_OK, 0, "%s", "");
+		return 0;
+	}
+	if (i_auth(c, res) != 0 || send_batch(c, request_key, "", items, n, state, res) != 0) {
+		for (size_t i = 0; i < n; i++)
+			if (state[i] == PENDING)
+				items[i].res = *res;
+		return -1;
+	}
+	/* Repeats: written before; found by natural key, or sent again. */
+	int again = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (state[i] != DUPLICATE)
+			continue;
+		conn_item *it = &items[i];
+		char field[64], value[CONN_ID_MAX];
+		int f;
+		if (natural_key(it, field, sizeof field, value, sizeof value) != 0) {
+			conn_result_set(&it->res, HTTP_PERMANENT, 200, "intacct: written before "
+				"(controlid %s) and no natural key to find it by: %s", it->key,
+				it->res.text);
+			state[i] = DONE;
+			continue;
+		}
+		f = i_find(c, it->type, field, value, it->id, sizeof it->id, &it->res);
+		if (f == 0) {
+			conn_result_set(&it->res, HTTP_OK, 200, "%s", "");
+			state[i] = DONE;
+		} else if (f == 1) {
+			if (c->env->log)
+				fprintf(c->env->log, "intacct: %s written before but no %s %s = '%s'; "
+					"sending it again\n", it->key, it->type, field, value);
+			state[i] = PENDING;
+			again = 1;
+		} else {
+			state[i] = DONE; /* could not ask: its res says why */
+		}
+	}
+	if (again) {
+		char ctl[CONN_ID_MAX + 8];
+		snprintf(ctl, sizeof ctl, "%s-r1", request_key);
+		conn_result r;
+		if (send_batch(c, ctl, "-r1", items, n, state, &r) != 0) {
+			for (size_t i = 0; i < n; i++)
+				if (state[i] == PENDING)
+					items[i].res = r, state[i] = DONE;
+		}
+		for (size_t i = 0; i < n; i++)
+			if (state[i] == DUPLICATE) { /* refused twice: leave it to the retry policy */
+				items[i].res.cls = HTTP_TRANSIENT;
+				state[i] = DONE;
+			}
+	}
+	ar_keys(c, items, n, state);
+	conn_result_set(res, HTTP_OK, 200, "%s", "");
+	return 0;
+}
+
+/* An answer's class: HTTP's, then the control block's and the
+ * authentication's status inside a 200. */
+static http_class
+i_classify(conn *c, int rc, const http_response *resp, conn_result *res)
+{
+	(void)c;
+	conn_result_from(res, rc, resp, NULL);
+	if (res->cls != HTTP_OK || !resp->body)
+		return res->cls;
+	xmlDoc *doc = xmlReadMemory(resp->body, (int)resp->body_len, "response.xml", NULL,
+		XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+	xmlNode *op = elem(root, "operation");
+	char st[32], text[CONN_TEXT_MAX];
+	if (!root) {
+		res->cls = HTTP_TRANSIENT;
+	} else if (strcmp(val(elem(root, "control"), "status", st, sizeof st), "success")) {
+		errors(elem(root, "errormessage"), text, sizeof text, NULL);
+		conn_result_set(res, strstr(text, "XL03000006") ? HTTP_AUTH : HTTP_TRANSIENT,
+			resp->status, "%s", text);
+	} else if (op && strcmp(val(elem(op, "authentication"), "status", st, sizeof st),
+		"success")) {
+		errors(elem(op, "errormessage"), text, sizeof text, NULL);
+		conn_result_set(res, HTTP_AUTH, resp->status, "%s", text);
+	}
+	xmlFreeDoc(doc);
+	return res->cls;
+}
+
+const conn_ops conn_intacct = {
+	.service = "sage_intacct",
+	.max_batch = MAX_BATCH,
+	.open = i_open,
+	.close = i_close,
+	.auth = i_auth,
+	.list = NULL,
+	.get = NULL,
+	.write = i_write,
+	.find = i_find,
+	.classify = i_classify,
+};

@@ -1,0 +1,267 @@
+/*
+ * test_conn_intacct.c - the Sage Intacct connector against the sandbox
+ * binary named by MW_SANDBOX (started here on a free port): a customer, a
+ * sales invoice and a payment applied to it created with their ids (the
+ * invoice's id is its AR invoice RECORDNO); the same request key sent again
+ * creates nothing and returns the same ids (Intacct refuses the repeated
+ * function controlids, the connector finds the documents); a bad item fails
+ * alone with Intacct's words; an update; find(); a 503 classified
+ * HTTP_TRANSIENT; a dry run that sends nothing and shows no password.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "conn.h"
+#include "sandbox.h"
+
+static int failures;
+
+#define sandbox(m, p, b) sb_call(plain, root, (m), (p), (b))
+#define item sb_item
+static char root[128];
+static http_client *plain;
+
+static void
+check(int ok, const char *name, const char *detail)
+{
+	printf(ok ? "[PASS] conn_intacct/%s\n" : "[FAIL] conn_intacct/%s: %s\n", name, detail);
+	failures += !ok;
+}
+
+static char endpoint[200];
+
+static const char *
+setting(void *arg, const char *key)
+{
+	static const char *const kv[][2] = {
+		{ "sender_id", "sandbox-sender" }, { "sender_password", "sandbox-sender-pw" },
+		{ "company_id", "sandbox-co" }, { "user_id", "sandbox-user" },
+		{ "user_password", "sandbox-user-pw" },
+	};
+	if (!strcmp(key, "endpoint"))
+		return arg ? arg : endpoint;
+	for (size_t i = 0; i < sizeof kv / sizeof *kv; i++)
+		if (!strcmp(key, kv[i][0]))
+			return kv[i][1];
+	return NULL;
+}
+
+
+/* How many records of object the sandbox holds, and the one whose field is
+ * value (a new reference, or NULL). */
+static size_t
+count(const char *object)
+{
+	json_t *d = sandbox("GET", "/_sandbox/dump?service=intacct", NULL);
+	size_t n = json_array_size(json_object_get(d, object));
+	json_decref(d);
+	return n;
+}
+
+static json_t *
+stored(const char *object, const char *field, const char *value)
+{
+	json_t *d = sandbox("GET", "/_sandbox/dump?service=intacct", NULL), *x, *out = NULL;
+	size_t i;
+	json_array_foreach(json_object_get(d, object), i, x) {
+		const char *v = json_string_value(json_object_get(x, field));
+		if (!out && v && value && !strcmp(v, value))
+			out = json_incref(x);
+	}
+	json_decref(d);
+	return out;
+}
+
+static const char *
+field(json_t *x, const char *f)
+{
+	const char *v = json_string_value(json_object_get(x, f));
+	return v ? v : "";
+}
+
+
+
+#define CUST1 "<CUSTOMER><CUSTOMERID>C-T1</CUSTOMERID><NAME>Ada Lovelace</NAME>" \
+	"<STATUS>active</STATUS></CUSTOMER>"
+#define CUST2 "<CUSTOMER><CUSTOMERID>C-T2</CUSTOMERID><NAME>Alan Turing</NAME></CUSTOMER>"
+#define NONAME "<CUSTOMER><CUSTOMERID>C-T3</CUSTOMERID></CUSTOMER>"
+#define SALE "<create_sotransaction><transactiontype>Sales Invoice</transactiontype>" \
+	"<datecreated><year>2026</year><month>11</month><day>28</day></datecreated>" \
+	"<customerid>C-T1</customerid><documentno>SO-T1</documentno>" \
+	"<referenceno>SO-T1</referenceno><sotransitems><sotransitem><itemid>MUG-01</itemid>" \
+	"<quantity>2</quantity><unit>Each</unit><price>19.99</price>" \
+	"<locationid>L-NYC</locationid></sotransitem><sotransitem><itemid>TAX</itemid>" \
+	"<quantity>1</quantity><price>3.20</price></sotransitem></sotransitems>" \
+	"</create_sotransaction>"
+
+int
+main(void)
+{
+	const char *exe = getenv("MW_SANDBOX");
+	if (!exe || !*exe) {
+		printf("[FAIL] unit/conn_intacct: MW_SANDBOX not set\n");
+		return 1;
+	}
+	char dir[] = "/tmp/mw-intacct-XXXXXX";
+	if (!mkdtemp(dir))
+		return 1;
+	pid_t pid = sb_start(exe, dir, NULL, root, sizeof root);
+	if (pid < 0 || http_client_new(&plain, "test", 16u << 20) != 0) {
+		printf("[FAIL] unit/conn_intacct: the sandbox did not start (%s)\n", exe);
+		return 1;
+	}
+	snprintf(endpoint, sizeof endpoint, "%s/intacct/ia/xml/xmlgw.phtml", root);
+	conn_env env = { "sage_intacct", setting, NULL, NULL, NULL, NULL, 10000 };
+	const conn_ops *ops = conn_find_ops("sage_intacct");
+	check(ops == &conn_intacct && ops->max_batch >= 1, "registry", "");
+	conn *c;
+	conn_result res;
+	check(conn_intacct.open(&env, &c, &res) == 0, "open-session", res.text);
+
+	/* a customer, a sales invoice, a payment applied to its AR invoice */
+	conn_item cu[2] = { item("CUSTOMER", CUST1, "k-cust-1"), item("CUSTOMER", CUST2, "k-cust-2") };
+	cu[0].match_field = "CUSTOMERID", cu[0].match_value = "C-T1";
+	cu[1].match_field = "CUSTOMERID", cu[1].match_value = "C-T2";
+	int rc = conn_intacct.write(c, "req-cust", cu, 2, &res);
+	check(rc == 0 && cu[0].res.cls == HTTP_OK && !strcmp(cu[0].id, "C-T1") &&
+		!strcmp(cu[1].id, "C-T2") && count("CUSTOMER") == 2, "create-customers", cu[0].res.text);
+
+	conn_item so = item("create_sotransaction", SALE, "k-order-1");
+	rc = conn_intacct.write(c, "req-order", &so, 1, &res);
+	json_t *inv = stored("ARINVOICE", "RECORDID", "SO-T1");
+	check(rc == 0 && so.res.cls == HTTP_OK && inv && !strcmp(so.id, field(inv, "RECORDNO")) &&
+		!strcmp(field(inv, "TOTALENTERED"), "43.18"), "create-sales-invoice-ar-key",
+		so.res.text[0] ? so.res.text : so.id);
+	json_decref(inv);
+	char order_id[CONN_ID_MAX];
+	snprintf(order_id, sizeof order_id, "%s", so.id);
+
+	char pay_doc[1024];
+	snprintf(pay_doc, sizeof pay_doc, "<ARPYMT><CUSTOMERID>C-T1</CUSTOMERID>"
+		"<PAYMENTMETHOD>Credit Card</PAYMENTMETHOD><RECEIPTDATE>11/28/2026</RECEIPTDATE>"
+		"<UNDEPOSITEDACCOUNTNO>1010</UNDEPOSITEDACCOUNTNO><DOCNUMBER>ch_T1</DOCNUMBER>"
+		"<DESCRIPTION>Clarity order SO-T1</DESCRIPTION><TRX_AMOUNTTOPAY>43.18"
+		"</TRX_AMOUNTTOPAY><ARPYMTDETAILS><ARPYMTDETAIL><RECORDKEY>%s</RECORDKEY>"
+		"<TRX_PAYMENTAMOUNT>43.18</TRX_PAYMENTAMOUNT></ARPYMTDETAIL></ARPYMTDETAILS></ARPYMT>",
+		order_id);
+	conn_item pay = item("ARPYMT", pay_doc, "k-pay-1");
+	rc = conn_intacct.write(c, "req-pay", &pay, 1, &res);
+	json_t *p = stored("ARPYMT", "DOCNUMBER", "ch_T1");
+	inv = stored("ARINVOICE", "RECORDID", "SO-T1");
+	check(rc == 0 && pay.res.cls == HTTP_OK && p && !strcmp(pay.id, field(p, "RECORDNO")) &&
+		!strcmp(field(inv, "STATE"), "Paid"), "create-payment-settles", pay.res.text);
+	json_decref(p);
+	json_decref(inv);
+	char pay_id[CONN_ID_MAX];
+	snprintf(pay_id, sizeof pay_id, "%s", pay.id);
+
+	/* after a crash: exactly the same items under the same request keys */
+	conn_item cu2[2] = { item("CUSTOMER", CUST1, "k-cust-1"), item("CUSTOMER", CUST2, "k-cust-2") };
+	cu2[0].match_field = "CUSTOMERID", cu2[0].match_value = "C-T1";
+	cu2[1].match_field = "CUSTOMERID", cu2[1].match_value = "C-T2";
+	rc = conn_intacct.write(c, "req-cust", cu2, 2, &res);
+	check(rc == 0 && cu2[0].res.cls == HTTP_OK && cu2[1].res.cls == HTTP_OK &&
+		!strcmp(cu2[0].id, "C-T1") && !strcmp(cu2[1].id, "C-T2") && count("CUSTOMER") == 2,
+		"resend-customers-found", cu2[0].res.text);
+	conn_item so2 = item("create_sotransaction", SALE, "k-order-1");
+	rc = conn_intacct.write(c, "req-order", &so2, 1, &res);
+	check(rc == 0 && so2.res.cls == HTTP_OK && !strcmp(so2.id, order_id) &&
+		count("SODOCUMENT") == 1 && count("ARINVOICE") == 1, "resend-order-found",
+		so2.res.text[0] ? so2.res.text : so2.id);
+	conn_item pay2 = item("ARPYMT", pay_doc, "k-pay-1");
+	rc = conn_intacct.write(c, "req-pay", &pay2, 1, &res);
+	check(rc == 0 && pay2.res.cls == HTTP_OK && !strcmp(pay2.id, pay_id) &&
+		count("ARPYMT") == 1, "resend-payment-found", pay2.res.text);
+
+	/* a bad item fails alone, in Intacct's words */
+	conn_item mix[2] = { item("CUSTOMER", NONAME, "k-cust-3"),
+		item("CUSTOMER", "<CUSTOMER><CUSTOMERID>C-T4</CUSTOMERID><NAME>Grace Hopper</NAME>"
+			"</CUSTOMER>", "k-cust-4") };
+	rc = conn_intacct.write(c, "req-mix", mix, 2, &res);
+	check(rc == 0 && mix[0].res.cls == HTTP_PERMANENT &&
+		strstr(mix[0].res.text, "Required field Name is missing") && !mix[0].id[0] &&
+		mix[1].res.cls == HTTP_OK && !strcmp(mix[1].id, "C-T4") && count("CUSTOMER") == 3,
+		"bad-item-alone", mix[0].res.text);
+	conn_item broken = item("CUSTOMER", "<CUSTOMER><NAME>x</CUSTOMER>", "k-cust-5");
+	rc = conn_intacct.write(c, "req-broken", &broken, 1, &res);
+	check(rc == 0 && broken.res.cls == HTTP_PERMANENT && count("CUSTOMER") == 3,
+		"malformed-document-refused", broken.res.text);
+
+	/* an update by the id returned */
+	conn_item up = item("CUSTOMER", "<CUSTOMER><NAME>Ada King</NAME></CUSTOMER>", "k-cust-1u");
+	up.target_id = "C-T1";
+	rc = conn_intacct.write(c, "req-update", &up, 1, &res);
+	json_t *x = stored("CUSTOMER", "CUSTOMERID", "C-T1");
+	check(rc == 0 && up.res.cls == HTTP_OK && !strcmp(up.id, "C-T1") &&
+		!strcmp(field(x, "NAME"), "Ada King") && count("CUSTOMER") == 3, "update-customer",
+		up.res.text);
+	json_decref(x);
+	conn_item upso = item("create_sotransaction", SALE, "k-order-1u");
+	upso.target_id = order_id;
+	rc = conn_intacct.write(c, "req-update-so", &upso, 1, &res);
+	check(rc == 0 && upso.res.cls == HTTP_PERMANENT && strstr(upso.res.text, "not supported"),
+		"update-sales-transaction-refused", upso.res.text);
+
+	/* find */
+	char id[CONN_ID_MAX] = "";
+	rc = conn_intacct.find(c, "CUSTOMER", "CUSTOMERID", "C-T2", id, sizeof id, &res);
+	check(rc == 0 && !strcmp(id, "C-T2"), "find-customer", res.text);
+	rc = conn_intacct.find(c, "CUSTOMER", "CUSTOMERID", "O'Brien", id, sizeof id, &res);
+	check(rc == 1, "find-none-quoted", res.text);
+	rc = conn_intacct.find(c, "create_sotransaction", "DOCID", "Sales Invoice-SO-T1", id,
+		sizeof id, &res);
+	check(rc == 0 && !strcmp(id, order_id), "find-sales-invoice-ar-key", id);
+
+	/* a 503 from the gateway */
+	json_decref(sandbox("POST", "/_sandbox/faults", "{\"service\":\"intacct\",\"fail_5xx\":1}"));
+	conn_item f5 = item("CUSTOMER", "<CUSTOMER><CUSTOMERID>C-T6</CUSTOMERID><NAME>Six</NAME>"
+		"</CUSTOMER>", "k-cust-6");
+	rc = conn_intacct.write(c, "req-503", &f5, 1, &res);
+	check(rc == -1 && res.cls == HTTP_TRANSIENT && res.status == 503 &&
+		f5.res.cls == HTTP_TRANSIENT && count("CUSTOMER") == 3, "http-503-transient",
+		res.text);
+	rc = conn_intacct.write(c, "req-503", &f5, 1, &res);
+	check(rc == 0 && f5.res.cls == HTTP_OK && !strcmp(f5.id, "C-T6"), "after-503-retried",
+		f5.res.text);
+	conn_intacct.close(c);
+
+	/* a dry run: nothing sent (the endpoint does not even answer), no password shown */
+	char out[300];
+	snprintf(out, sizeof out, "%s/dry", dir);
+	FILE *dry = fopen(out, "w+");
+	conn_env denv = { "sage_intacct", setting, "http://127.0.0.1:1/ia/xml/xmlgw.phtml", NULL,
+		dry, NULL, 2000 };
+	size_t before = count("CUSTOMER");
+	rc = conn_intacct.open(&denv, &c, &res);
+	check(rc == 0, "dry-run-open-offline", res.text);
+	conn_item d = item("CUSTOMER", CUST2, "k-dry");
+	rc = conn_intacct.write(c, "req-dry", &d, 1, &res);
+	conn_intacct.close(c);
+	char text[8192] = "";
+	rewind(dry);
+	size_t got = fread(text, 1, sizeof text - 1, dry);
+	text[got] = 0;
+	fclose(dry);
+	check(rc == 0 && !strcmp(d.id, "dry-run") && strstr(text, "<request>") &&
+		strstr(text, "<function controlid=\"k-dry\"><create>" CUST2) &&
+		strstr(text, "<password>***</password>") && !strstr(text, "sandbox-sender-pw") &&
+		!strstr(text, "sandbox-user-pw") && count("CUSTOMER") == before,
+		"dry-run-envelope", text);
+
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	http_client_free(plain);
+	char buf[300];
+	snprintf(buf, sizeof buf, "rm -rf %s", dir);
+	if (system(buf) != 0)
+		fprintf(stderr, "cannot remove %s\n", dir);
+	printf("conn_intacct: %d failed\n", failures);
+	return failures != 0;
+}

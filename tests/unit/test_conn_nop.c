@@ -1,0 +1,381 @@
+/*
+ * test_conn_nop.c - the NopCommerce connector (runtime/conn_nop.c) against
+ * the sandbox (the binary in $MW_SANDBOX, started on a free loopback port
+ * with orders from tests/bench/gen_nop.py): a listing returns exactly the
+ * file's records, byte for byte, over several pages and oldest change
+ * first; the cursor filters; one record by id; a token revoked between two
+ * pages is replaced and the listing goes on; a 503 burst is transient; bad
+ * credentials and a store page instead of JSON are not retried.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "sandbox.h"
+
+static int failures;
+
+static void
+check(int ok, const char *name, const char *detail)
+{
+	printf(ok ? "[PASS] conn_nop/%s\n" : "[FAIL] conn_nop/%s: %s\n", name, detail);
+	failures += !ok;
+}
+
+/* ---- the sandbox ------------------------------------------------------ */
+
+static pid_t sandbox_pid;
+static char root[128];
+static http_client *plain;
+static char base_url[160], password[64] = "sandbox-api-pw";
+
+static const char *
+setting(void *arg, const char *key)
+{
+	(void)arg;
+	if (!strcmp(key, "base_url"))
+		return base_url;
+	if (!strcmp(key, "username"))
+		return "sandbox-api";
+	if (!strcmp(key, "password"))
+		return password;
+	return NULL;
+}
+
+
+/* POST /_sandbox/faults (test tooling: the connector never sees it). */
+static void
+fault(const char *json)
+{
+	json_decref(sb_call(plain, root, "POST", "/_sandbox/faults", json));
+}
+
+/* ---- what the connector hands out ------------------------------------- */
+
+typedef struct {
+	char **text;
+	size_t *len;
+	char (*stamp)[32];
+	size_t n, cap;
+	int stop_after;  /* > 0: return 7 after this many */
+} got;
+
+static int
+collect(void *arg, const char *json, size_t len, const char *stamp)
+{
+	got *g = arg;
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 64;
+		char **t = realloc(g->text, cap * sizeof *t);
+		if (t)
+			g->text = t;
+		size_t *l = realloc(g->len, cap * sizeof *l);
+		if (l)
+			g->len = l;
+		char (*s)[32] = realloc(g->stamp, cap * sizeof *s);
+		if (s)
+			g->stamp = s;
+		if (!t || !l || !s)
+			return 1;
+		g->cap = cap;
+	}
+	g->text[g->n] = malloc(len + 1);
+	if (!g->text[g->n])
+		return 1;
+	memcpy(g->text[g->n], json, len);
+	g->text[g->n][len] = '\0';
+	g->len[g->n] = len;
+	snprintf(g->stamp[g->n], sizeof g->stamp[0], "%s", stamp);
+	g->n++;
+	return g->stop_after > 0 && g->n == (size_t)g->stop_after ? 7 : 0;
+}
+
+static void
+got_free(got *g)
+{
+	for (size_t i = 0; i < g->n; i++)
+		free(g->text[i]);
+	free(g->text);
+	free(g->len);
+	free(g->stamp);
+	memset(g, 0, sizeof *g);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The file's lines (newline cut). */
+static char **
+read_lines(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "r");
+	char **v = NULL, *line = NULL;
+	size_t cap = 0, vcap = 0;
+	ssize_t len;
+	*n = 0;
+	if (!f)
+		return NULL;
+	while ((len = getline(&line, &cap, f)) > 0) {
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (*n == vcap) {
+			vcap = vcap ? vcap * 2 : 256;
+			char **nv = realloc(v, vcap * sizeof *nv);
+			if (!nv)
+				break;
+			v = nv;
+		}
+		v[(*n)++] = strdup(line);
+	}
+	free(line);
+	fclose(f);
+	return v;
+}
+
+/* Every record text in g equals one line of the file, and all are there. */
+static int
+same_records(got *g, char **lines, size_t nlines)
+{
+	if (g->n != nlines)
+		return 0;
+	char **a = malloc(g->n * sizeof *a), **b = malloc(nlines * sizeof *b);
+	int same = a && b;
+	for (size_t i = 0; same && i < g->n; i++) {
+		a[i] = g->text[i];
+		b[i] = lines[i];
+		same = strlen(g->text[i]) == g->len[i];
+	}
+	if (same) {
+		qsort(a, g->n, sizeof *a, cmp_str);
+		qsort(b, nlines, sizeof *b, cmp_str);
+		for (size_t i = 0; same && i < nlines; i++)
+			same = !strcmp(a[i], b[i]);
+	}
+	free(a);
+	free(b);
+	return same;
+}
+
+/* In the plugin's order, ids ascending, each stamp normalised to UTC
+ * seconds ("2026-11-27T17:30:00Z"). */
+static int
+ordered(const got *g)
+{
+	long long last = -1;
+
+	for (size_t i = 0; i < g->n; i++) {
+		const char *id = strstr(g->text[i], "\"Id\":");
+		long long v = id ? strtoll(id + 5, NULL, 10) : -1;
+
+		if (v <= last || strlen(g->stamp[i]) != 20 || g->stamp[i][19] != 'Z')
+			return 0;
+		last = v;
+	}
+	return 1;
+}
+
+static int
+count_in_log(FILE *log, const char *what)
+{
+	char line[512];
+	int n = 0;
+	rewind(log);
+	while (fgets(line, sizeof line, log))
+		n += strstr(line, what) != NULL;
+	fseek(log, 0, SEEK_END);
+	return n;
+}
+
+int
+main(void)
+{
+	const char *bin = getenv("MW_SANDBOX");
+	if (!bin || !*bin) {
+		printf("[FAIL] unit/conn_nop: MW_SANDBOX not set\n");
+		return 1;
+	}
+	char dir[] = "/tmp/mw-conn-nop-XXXXXX", cmd[600], path[600], detail[256];
+	if (!mkdtemp(dir)) {
+		printf("[FAIL] unit/conn_nop: no temporary directory\n");
+		return 1;
+	}
+	snprintf(cmd, sizeof cmd, "python3 tests/bench/gen_nop.py --seed 3 --orders 300 > %s/orders",
+		dir);
+	snprintf(path, sizeof path, "%s/orders", dir);
+	size_t nlines = 0;
+	char **lines = system(cmd) == 0 ? read_lines(path, &nlines) : NULL;
+	const char *const extra[] = { "--nop-orders", path, NULL };
+	if (!lines || nlines != 300 ||
+	    (sandbox_pid = sb_start(bin, dir, extra, root, sizeof root)) < 0 ||
+	    http_client_new(&plain, "test", 16u << 20) != 0) {
+		printf("[FAIL] unit/conn_nop: cannot start %s with sample data\n", bin);
+		return 1;
+	}
+	snprintf(base_url, sizeof base_url, "%s/nop/", root);
+
+	state *st = NULL;
+	snprintf(path, sizeof path, "%s/state.db", dir);
+	int src = state_open(path, &st);
+	check(src == 0, "state-open", st ? state_errmsg(st) : "no handle");
+	FILE *log = tmpfile();
+	conn_env env = { "nopcommerce", setting, NULL, src == 0 ? st : NULL, NULL, log, 10000 };
+	const conn_ops *ops = &conn_nop;
+	conn *c = NULL;
+	conn_result res;
+	memset(&res, 0, sizeof res);
+	int rc = ops->open(&env, &c, &res);
+	check(rc == 0, "open", res.text);
+	char access[4096] = "", refresh[64];
+	int64_t exp = 0;
+	check(src == 0 && state_token_load(st, "nopcommerce", access, sizeof access, refresh,
+		sizeof refresh, &exp) == 0 && access[0] && exp > (int64_t)time(NULL) + 3600,
+		"token-saved-in-state", "no token row for nopcommerce");
+	check(!strcmp(ops->service, "nopcommerce") && !ops->write && !ops->find &&
+	      conn_find_ops("nopcommerce") == ops, "registered-as-source", "registry");
+
+	/* everything: exactly the file, over two pages of 250, by id */
+	got g = { 0 };
+	rc = ops->list(c, "orders", NULL, collect, &g, &res);
+	snprintf(detail, sizeof detail, "rc %d, %zu records of %zu: %.120s", rc, g.n, nlines,
+		res.text);
+	check(rc == 0 && same_records(&g, lines, nlines), "list-all-exact", detail);
+	check(g.n > 250, "list-pages", "fewer records than one page holds");
+	check(ordered(&g) && g.n && strlen(g.stamp[0]) == 20 && g.stamp[0][19] == 'Z',
+		"list-by-id-stamps-normalised", g.n ? g.stamp[0] : "none");
+
+	/* the cursor: the records stamped at or after the 200th's stamp */
+	char cursor[32] = "";
+	size_t want = 0;
+	if (g.n >= 200) {
+		snprintf(cursor, sizeof cursor, "%s", g.stamp[199]);
+		for (size_t i = 0; i < g.n; i++)
+			want += strcmp(g.stamp[i], cursor) >= 0;
+	}
+	got h = { 0 };
+	rc = ops->list(c, "orders", cursor, collect, &h, &res);
+	int all_after = 1;
+	for (size_t i = 0; i < h.n; i++)
+		all_after &= strcmp(h.stamp[i], cursor) >= 0;
+	snprintf(detail, sizeof detail, "rc %d, %zu records, want %zu at or after %s", rc, h.n,
+		want, cursor);
+	check(rc == 0 && want > 0 && want < g.n && h.n == want && all_after, "list-cursor", detail);
+	got_free(&h);
+
+	/* a cursor with an offset and a fraction means the same instant */
+	got o = { 0 };
+	char offset_cursor[40] = "";
+	if (cursor[0]) {
+		/* cursor - 1 h, written in +01:00 */
+		int hh = (cursor[11] - '0') * 10 + (cursor[12] - '0');
+		if (hh < 23) {
+			snprintf(offset_cursor, sizeof offset_cursor, "%.11s%02d%.6s.0000000+01:00",
+				cursor, hh + 1, cursor + 13);
+			ops->list(c, "orders", offset_cursor, collect, &o, &res);
+		}
+	}
+	check(!offset_cursor[0] || o.n == want, "list-cursor-offset", offset_cursor);
+	got_free(&o);
+
+	/* a non-zero return stops the listing and is returned */
+	got s = { 0 };
+	s.stop_after = 5;
+	rc = ops->list(c, "orders", NULL, collect, &s, &res);
+	check(rc == 7 && s.n == 5, "list-stops", "callback's return not passed on");
+	got_free(&s);
+
+	/* one by id, byte for byte as in the file */
+	got one = { 0 };
+	rc = ops->get(c, "orders", "10007", collect, &one, &res);
+	const char *line7 = NULL;
+	for (size_t i = 0; i < nlines; i++)
+		if (strstr(lines[i], "{\"Id\":10007,") == lines[i])
+			line7 = lines[i];
+	check(rc == 0 && one.n == 1 && line7 && !strcmp(one.text[0], line7), "get-by-id",
+		one.n ? one.text[0] : res.text);
+	got_free(&one);
+	rc = ops->get(c, "orders", "999999", collect, &one, &res);
+	check(rc == -1 && one.n == 0 && res.cls == HTTP_PERMANENT && res.status == 404,
+		"get-not-found", res.text);
+	rc = ops->list(c, "shipments", NULL, collect, &one, &res);
+	check(rc == -1 && res.cls == HTTP_PERMANENT, "unknown-collection", res.text);
+
+	/* the token dies between the two pages: one new token, the listing
+	 * goes on and is still exact */
+	int before = count_in_log(log, "401");
+	fault("{\"service\":\"nop\",\"expire_tokens_after\":1}");
+	got t = { 0 };
+	rc = ops->list(c, "orders", NULL, collect, &t, &res);
+	snprintf(detail, sizeof detail, "rc %d, %zu records: %.120s", rc, t.n, res.text);
+	check(rc == 0 && same_records(&t, lines, nlines), "token-expiry-mid-listing", detail);
+	check(count_in_log(log, "401") == before + 1, "token-refetched-once",
+		"no 401 retry in the log");
+	got_free(&t);
+	fault("{\"service\":\"nop\",\"expire_tokens\":1}");
+	rc = ops->get(c, "orders", "10007", collect, &t, &res);
+	check(rc == 0 && t.n == 1, "token-expiry-on-get", res.text);
+	got_free(&t);
+
+	/* a burst of 503s: transient, with the status kept */
+	fault("{\"service\":\"nop\",\"fail_5xx\":3}");
+	rc = ops->list(c, "orders", NULL, collect, &t, &res);
+	check(rc == -1 && t.n == 0 && res.cls == HTTP_TRANSIENT && res.status == 503,
+		"burst-503-transient", res.text);
+	got_free(&t);
+	fault("{\"service\":\"nop\"}");
+	http_response fake;
+	memset(&fake, 0, sizeof fake);
+	fake.status = 503;
+	fake.body = "{\"Message\":\"Service Unavailable\"}";
+	fake.body_len = strlen(fake.body);
+	fake.retry_after_ms = -1;
+	check(ops->classify(c, 0, &fake, &res) == HTTP_TRANSIENT, "classify-503", res.text);
+	fake.status = 200;
+	fake.body = "<!DOCTYPE html><html>store front page</html>";
+	fake.body_len = strlen(fake.body);
+	snprintf(fake.content_type, sizeof fake.content_type, "text/html");
+	check(ops->classify(c, 0, &fake, &res) == HTTP_PERMANENT, "classify-html-200",
+		res.text);
+	check(ops->classify(c, HTTP_ETIMEOUT, &fake, &res) == HTTP_TRANSIENT, "classify-timeout",
+		res.text);
+	ops->close(c);
+
+	/* a second open takes the saved token: no new one is fetched */
+	int fetched = count_in_log(log, "token fetched");
+	c = NULL;
+	rc = ops->open(&env, &c, &res);
+	check(rc == 0 && count_in_log(log, "token fetched") == fetched, "token-loaded-from-state",
+		res.text);
+	ops->close(c);
+
+	/* wrong credentials: an auth failure, not something to retry */
+	snprintf(password, sizeof password, "wrong");
+	env.st = NULL;
+	c = NULL;
+	rc = ops->open(&env, &c, &res);
+	check(rc == -1 && res.cls == HTTP_AUTH && res.status == 403, "bad-credentials", res.text);
+	ops->close(c);
+
+	got_free(&g);
+	for (size_t i = 0; i < nlines; i++)
+		free(lines[i]);
+	free(lines);
+	if (log)
+		fclose(log);
+	if (st)
+		state_close(st);
+	kill(sandbox_pid, SIGTERM);
+	waitpid(sandbox_pid, NULL, 0);
+	http_client_free(plain);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", dir);
+	return failures ? 1 : 0;
+}
