@@ -406,7 +406,7 @@ match_Customer(mw_ctx *c, mw_val r)
 /* entity Order (clarity_intacct.map:92) */
 /* ================================================================ */
 
-/* clarity_intacct.map:135: sum(...) */
+/* clarity_intacct.map:144: sum(...) */
 static mw_val
 Order_sum1(mw_ctx *c, mw_val r)
 {
@@ -429,7 +429,7 @@ map_Order(mw_ctx *c, mw_val r)
 		: MW_B(0))))
 		return mw_failed(c) ? -1 : 1;
 	mw_field(c, "transactiontype", 95); /* clarity_intacct.map:95 */
-	mw_put(c, MW_S("Sales Order"), 1);
+	mw_put(c, MW_S("Sales Invoice"), 1);
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "datecreated", 96); /* clarity_intacct.map:96 */
@@ -561,15 +561,37 @@ map_Order(mw_ctx *c, mw_val r)
 			mw_get(c, in_Order_attributes(c, r), "department", MW_STR, 0)), 0);
 		mw_obj_end(c);
 	}
+	if (mw_truthy(c, mw_gt(c, mw_coalesce(in_Order_taxAmount(c, r), MW_I(0)), MW_I(0)))) {
+		mw_obj_begin(c);
+		mw_field(c, "itemid", 135); /* clarity_intacct.map:135 */
+		mw_put(c, MW_S("TAX"), 1);
+		mw_field(c, "itemdesc", 136); /* clarity_intacct.map:136 */
+		mw_put(c, MW_S("Sales tax"), 0);
+		mw_field(c, "quantity", 137); /* clarity_intacct.map:137 */
+		mw_put(c, MW_I(1), 1);
+		mw_field(c, "unit", 138); /* clarity_intacct.map:138 */
+		mw_put(c, MW_S("Each"), 0);
+		mw_field(c, "price", 139); /* clarity_intacct.map:139 */
+		mw_put(c, in_Order_taxAmount(c, r), 0);
+		mw_field(c, "locationid", 140); /* clarity_intacct.map:140 */
+		mw_put(c, mw_lookup(c,
+			&tbl_location,
+			mw_get(c, in_Order_attributes(c, r), "storeId", MW_STR, 0)), 0);
+		mw_field(c, "departmentid", 141); /* clarity_intacct.map:141 */
+		mw_put(c, mw_lookup(c,
+			&tbl_department,
+			mw_get(c, in_Order_attributes(c, r), "department", MW_STR, 0)), 0);
+		mw_obj_end(c);
+	}
 	mw_arr_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_line(c, 134); /* clarity_intacct.map:134: check */
+	mw_line(c, 143); /* clarity_intacct.map:143: check */
 	if (!mw_truthy(c, mw_gt(c, mw_fn_len(c, in_Order_lineItems(c, r)), MW_I(0)))) {
 		mw_fail(c, "%s", "order has no line items");
 		return -1;
 	}
-	mw_line(c, 135); /* clarity_intacct.map:135: check */
+	mw_line(c, 144); /* clarity_intacct.map:144: check */
 	if (!mw_truthy(c, mw_within(c,
 		in_Order_totalAmount(c, r),
 		mw_add(c,
@@ -593,65 +615,65 @@ key_Order(mw_ctx *c, mw_val r)
 }
 
 /* ================================================================ */
-/* entity Payment (clarity_intacct.map:143) */
+/* entity Payment (clarity_intacct.map:152) */
 /* ================================================================ */
 
-/* clarity_intacct.map:143: entity Payment: clarity.orders -> intacct.ARPYMT */
+/* clarity_intacct.map:152: entity Payment: clarity.orders -> intacct.ARPYMT */
 static int
 map_Payment(mw_ctx *c, mw_val r)
 {
-	mw_line(c, 144); /* clarity_intacct.map:144: when */
+	mw_line(c, 153); /* clarity_intacct.map:153: when */
 	if (!mw_truthy(c, (mw_truthy(c,
 		mw_eq(c, in_PaymentInfo_status(c, in_Order_paymentInfo(c, r)), MW_S("captured")))
 		? mw_ne(c, in_Order_status(c, r), MW_S("cancelled"))
 		: MW_B(0))))
 		return mw_failed(c) ? -1 : 1;
-	mw_field(c, "CUSTOMERID", 146); /* clarity_intacct.map:146 */
+	mw_field(c, "CUSTOMERID", 155); /* clarity_intacct.map:155 */
 	mw_put(c, mw_ref(c, "Customer", in_Order_customerId(c, r)), 1);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "PAYMENTMETHOD", 147); /* clarity_intacct.map:147 */
+	mw_field(c, "PAYMENTMETHOD", 156); /* clarity_intacct.map:156 */
 	mw_put(c, mw_lookup(c,
 		&tbl_payment_method,
 		mw_fn_lower(c, in_PaymentInfo_method(c, in_Order_paymentInfo(c, r)))), 1);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "RECEIPTDATE", 148); /* clarity_intacct.map:148 */
+	mw_field(c, "RECEIPTDATE", 157); /* clarity_intacct.map:157 */
 	mw_put(c, mw_fn_format_date(c, in_Order_orderDate(c, r), MW_S("%m/%d/%Y")), 1);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "CURRENCY", 149); /* clarity_intacct.map:149 */
+	mw_field(c, "CURRENCY", 158); /* clarity_intacct.map:158 */
 	mw_put(c, mw_fn_upper(c, in_Order_currency(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "UNDEPOSITEDACCOUNTNO", 150); /* clarity_intacct.map:150 */
+	mw_field(c, "UNDEPOSITEDACCOUNTNO", 159); /* clarity_intacct.map:159 */
 	mw_put(c, mw_lookup(c,
 		&tbl_payment_gl,
 		mw_fn_lower(c, in_PaymentInfo_method(c, in_Order_paymentInfo(c, r)))), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "DOCNUMBER", 151); /* clarity_intacct.map:151 */
+	mw_field(c, "DOCNUMBER", 160); /* clarity_intacct.map:160 */
 	mw_put(c, mw_coalesce(
 		in_PaymentInfo_transactionId(c, in_Order_paymentInfo(c, r)),
 		in_Order_orderId(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "DESCRIPTION", 152); /* clarity_intacct.map:152 */
+	mw_field(c, "DESCRIPTION", 161); /* clarity_intacct.map:161 */
 	mw_put(c, mw_concat(c, MW_S("Clarity order "), in_Order_orderId(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "TRX_AMOUNTTOPAY", 153); /* clarity_intacct.map:153 */
+	mw_field(c, "TRX_AMOUNTTOPAY", 162); /* clarity_intacct.map:162 */
 	mw_put(c, in_PaymentInfo_amount(c, in_Order_paymentInfo(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "ARPYMTDETAILS", 154); /* clarity_intacct.map:154 */
+	mw_field(c, "ARPYMTDETAILS", 163); /* clarity_intacct.map:163 */
 	mw_arr_begin(c, "ARPYMTDETAIL");
 	mw_obj_begin(c);
-	mw_field(c, "RECORDKEY", 155); /* clarity_intacct.map:155 */
+	mw_field(c, "RECORDKEY", 164); /* clarity_intacct.map:164 */
 	mw_put(c, mw_ref(c, "Order", in_Order_orderId(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "TRX_PAYMENTAMOUNT", 156); /* clarity_intacct.map:156 */
+	mw_field(c, "TRX_PAYMENTAMOUNT", 165); /* clarity_intacct.map:165 */
 	mw_put(c, in_PaymentInfo_amount(c, in_Order_paymentInfo(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
@@ -703,34 +725,34 @@ static const mw_policy Customer_policies[] = {
 static const char *const Order_deps[] = { "Customer", NULL };
 static const char *const Order_webhooks[] = { "order.created", NULL };
 static const mw_policy Order_policies[] = {
-	{ .line = 138, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 147, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 138, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 147, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 138, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 147, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 139, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 140, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 140, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 148, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 149, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 149, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const char *const Payment_deps[] = { "Customer", "Order", NULL };
 static const char *const Payment_webhooks[] = { "order.paid", NULL };
 static const mw_policy Payment_policies[] = {
-	{ .line = 158, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 167, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 158, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 167, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 158, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 167, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 159, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 160, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 160, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 168, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 169, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 169, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 
 /* in dependency order: referenced entities first */
@@ -752,7 +774,7 @@ static const mw_entity entities[] = {
 	},
 	{
 		.name = "Payment", .source = "orders", .target = "ARPYMT",
-		.key_field = "orderId", .line = 143,
+		.key_field = "orderId", .line = 152,
 		.map = map_Payment, .key = key_Payment,
 		.deps = Payment_deps, .webhooks = Payment_webhooks, .poll_ms = 300000,
 		.policies = Payment_policies, .n_policies = 6,

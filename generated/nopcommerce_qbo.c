@@ -9,67 +9,67 @@
 /* tables                                                           */
 /* ================================================================ */
 
-/* nopcommerce_qbo.map:26: table order_status */
+/* nopcommerce_qbo.map:28: table order_status */
 static const mw_entry tbl_order_status_entries[] = {
-	{ "10", MW_V_S("Pending") }, /* nopcommerce_qbo.map:27 */
-	{ "20", MW_V_S("Processing") }, /* nopcommerce_qbo.map:27 */
-	{ "30", MW_V_S("Complete") }, /* nopcommerce_qbo.map:27 */
-	{ "40", MW_V_S("Cancelled") }, /* nopcommerce_qbo.map:27 */
+	{ "10", MW_V_S("Pending") }, /* nopcommerce_qbo.map:29 */
+	{ "20", MW_V_S("Processing") }, /* nopcommerce_qbo.map:29 */
+	{ "30", MW_V_S("Complete") }, /* nopcommerce_qbo.map:29 */
+	{ "40", MW_V_S("Cancelled") }, /* nopcommerce_qbo.map:29 */
 };
 static const mw_table tbl_order_status = {
 	"order_status", tbl_order_status_entries, 4,
-	MW_ELSE_FAIL, MW_V_NULL, "unknown OrderStatusId", 26
+	MW_ELSE_FAIL, MW_V_NULL, "unknown OrderStatusId", 28
 };
 
-/* nopcommerce_qbo.map:31: table payment_status */
+/* nopcommerce_qbo.map:33: table payment_status */
 static const mw_entry tbl_payment_status_entries[] = {
-	{ "10", MW_V_S("Pending") }, /* nopcommerce_qbo.map:32 */
-	{ "20", MW_V_S("Authorized") }, /* nopcommerce_qbo.map:32 */
-	{ "30", MW_V_S("Paid") }, /* nopcommerce_qbo.map:32 */
-	{ "35", MW_V_S("Partially refunded") }, /* nopcommerce_qbo.map:32 */
-	{ "40", MW_V_S("Refunded") }, /* nopcommerce_qbo.map:33 */
-	{ "50", MW_V_S("Voided") }, /* nopcommerce_qbo.map:33 */
+	{ "10", MW_V_S("Pending") }, /* nopcommerce_qbo.map:34 */
+	{ "20", MW_V_S("Authorized") }, /* nopcommerce_qbo.map:34 */
+	{ "30", MW_V_S("Paid") }, /* nopcommerce_qbo.map:34 */
+	{ "35", MW_V_S("Partially refunded") }, /* nopcommerce_qbo.map:34 */
+	{ "40", MW_V_S("Refunded") }, /* nopcommerce_qbo.map:35 */
+	{ "50", MW_V_S("Voided") }, /* nopcommerce_qbo.map:35 */
 };
 static const mw_table tbl_payment_status = {
 	"payment_status", tbl_payment_status_entries, 6,
-	MW_ELSE_FAIL, MW_V_NULL, "unknown PaymentStatusId", 31
+	MW_ELSE_FAIL, MW_V_NULL, "unknown PaymentStatusId", 33
 };
 
-/* nopcommerce_qbo.map:39: table payment_method */
+/* nopcommerce_qbo.map:41: table payment_method */
 static const mw_entry tbl_payment_method_entries[] = {
-	{ "Payments.CheckMoneyOrder", MW_V_S("2") }, /* nopcommerce_qbo.map:42 */
-	{ "Payments.Manual", MW_V_S("3") }, /* nopcommerce_qbo.map:40 */
-	{ "Payments.PayPalCommerce", MW_V_S("5") }, /* nopcommerce_qbo.map:41 */
-	{ "Payments.Square", MW_V_S("3") }, /* nopcommerce_qbo.map:43 */
+	{ "Payments.CheckMoneyOrder", MW_V_S("2") }, /* nopcommerce_qbo.map:44 */
+	{ "Payments.Manual", MW_V_S("3") }, /* nopcommerce_qbo.map:42 */
+	{ "Payments.PayPalCommerce", MW_V_S("5") }, /* nopcommerce_qbo.map:43 */
+	{ "Payments.Square", MW_V_S("3") }, /* nopcommerce_qbo.map:45 */
 };
 static const mw_table tbl_payment_method = {
 	"payment_method", tbl_payment_method_entries, 4,
-	MW_ELSE_FAIL, MW_V_NULL, "no QuickBooks payment method for payment method", 39
+	MW_ELSE_FAIL, MW_V_NULL, "no QuickBooks payment method for payment method", 41
 };
 
-/* nopcommerce_qbo.map:47: table deposit_account */
+/* nopcommerce_qbo.map:49: table deposit_account */
 static const mw_entry tbl_deposit_account_entries[] = {
-	{ "Payments.CheckMoneyOrder", MW_V_S("35") }, /* nopcommerce_qbo.map:50 */
-	{ "Payments.Manual", MW_V_S("35") }, /* nopcommerce_qbo.map:48 */
-	{ "Payments.PayPalCommerce", MW_V_S("36") }, /* nopcommerce_qbo.map:49 */
-	{ "Payments.Square", MW_V_S("37") }, /* nopcommerce_qbo.map:51 */
+	{ "Payments.CheckMoneyOrder", MW_V_S("35") }, /* nopcommerce_qbo.map:52 */
+	{ "Payments.Manual", MW_V_S("35") }, /* nopcommerce_qbo.map:50 */
+	{ "Payments.PayPalCommerce", MW_V_S("36") }, /* nopcommerce_qbo.map:51 */
+	{ "Payments.Square", MW_V_S("37") }, /* nopcommerce_qbo.map:53 */
 };
 static const mw_table tbl_deposit_account = {
 	"deposit_account", tbl_deposit_account_entries, 4,
-	MW_ELSE_FAIL, MW_V_NULL, "no GL account for payment method", 47
+	MW_ELSE_FAIL, MW_V_NULL, "no GL account for payment method", 49
 };
 
-/* nopcommerce_qbo.map:57: table country */
+/* nopcommerce_qbo.map:59: table country */
 static const mw_entry tbl_country_entries[] = {
-	{ "1", MW_V_S("US") }, /* nopcommerce_qbo.map:58 */
-	{ "2", MW_V_S("CA") }, /* nopcommerce_qbo.map:58 */
-	{ "75", MW_V_S("FR") }, /* nopcommerce_qbo.map:58 */
-	{ "80", MW_V_S("GB") }, /* nopcommerce_qbo.map:58 */
-	{ "81", MW_V_S("DE") }, /* nopcommerce_qbo.map:58 */
+	{ "1", MW_V_S("US") }, /* nopcommerce_qbo.map:60 */
+	{ "2", MW_V_S("CA") }, /* nopcommerce_qbo.map:60 */
+	{ "75", MW_V_S("FR") }, /* nopcommerce_qbo.map:60 */
+	{ "80", MW_V_S("GB") }, /* nopcommerce_qbo.map:60 */
+	{ "81", MW_V_S("DE") }, /* nopcommerce_qbo.map:60 */
 };
 static const mw_table tbl_country = {
 	"country", tbl_country_entries, 5,
-	MW_ELSE_VALUE, MW_V_NULL, NULL, 57
+	MW_ELSE_VALUE, MW_V_NULL, NULL, 59
 };
 
 /* ================================================================ */
@@ -407,52 +407,52 @@ static const mw_rule rule_SalesReceipt_PrivateNote = { "PrivateNote", 4000, NULL
 static const mw_rule rule_TelephoneNumber_FreeFormNumber = { "FreeFormNumber", 30, NULL, 0 };
 
 /* ================================================================ */
-/* entity Product (nopcommerce_qbo.map:63) */
+/* entity Product (nopcommerce_qbo.map:65) */
 /* ================================================================ */
 
-/* nopcommerce_qbo.map:63: entity Product: nop.products -> qbo.Item */
+/* nopcommerce_qbo.map:65: entity Product: nop.products -> qbo.Item */
 static int
 map_Product(mw_ctx *c, mw_val r)
 {
-	mw_line(c, 64); /* nopcommerce_qbo.map:64: when */
+	mw_line(c, 66); /* nopcommerce_qbo.map:66: when */
 	if (!mw_truthy(c, mw_not(c, mw_coalesce(in_Product_Deleted(c, r), MW_B(0)))))
 		return mw_failed(c) ? -1 : 1;
-	mw_field(c, "Name", 67); /* nopcommerce_qbo.map:67 */
+	mw_field(c, "Name", 69); /* nopcommerce_qbo.map:69 */
 	mw_put(c, mw_valid(c,
 		mw_coalesce(in_Product_Sku(c, r), mw_fn_string(c, in_Product_Id(c, r))),
 		&rule_Item_Name), 1);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Sku", 68); /* nopcommerce_qbo.map:68 */
+	mw_field(c, "Sku", 70); /* nopcommerce_qbo.map:70 */
 	mw_put(c, mw_valid(c, in_Product_Sku(c, r), &rule_Item_Sku), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Description", 69); /* nopcommerce_qbo.map:69 */
+	mw_field(c, "Description", 71); /* nopcommerce_qbo.map:71 */
 	mw_put(c, mw_valid(c, in_Product_Name(c, r), &rule_Item_Description), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Type", 70); /* nopcommerce_qbo.map:70 */
+	mw_field(c, "Type", 72); /* nopcommerce_qbo.map:72 */
 	mw_put(c, MW_S("NonInventory"), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "IncomeAccountRef", 71); /* nopcommerce_qbo.map:71 */
+	mw_field(c, "IncomeAccountRef", 73); /* nopcommerce_qbo.map:73 */
 	mw_obj_begin(c);
-	mw_field(c, "value", 71); /* nopcommerce_qbo.map:71 */
+	mw_field(c, "value", 73); /* nopcommerce_qbo.map:73 */
 	mw_put(c, MW_S("79"), 1);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "name", 71); /* nopcommerce_qbo.map:71 */
+	mw_field(c, "name", 73); /* nopcommerce_qbo.map:73 */
 	mw_put(c, MW_S("Sales of Product Income"), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "UnitPrice", 72); /* nopcommerce_qbo.map:72 */
+	mw_field(c, "UnitPrice", 74); /* nopcommerce_qbo.map:74 */
 	mw_put(c, in_Product_Price(c, r), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Active", 73); /* nopcommerce_qbo.map:73 */
+	mw_field(c, "Active", 75); /* nopcommerce_qbo.map:75 */
 	mw_put(c, mw_coalesce(in_Product_Published(c, r), MW_B(1)), 0);
 	if (mw_failed(c))
 		return -1;
@@ -465,7 +465,7 @@ key_Product(mw_ctx *c, mw_val r)
 	return in_Product_Id(c, r);
 }
 
-/* nopcommerce_qbo.map:66: match */
+/* nopcommerce_qbo.map:68: match */
 static mw_val
 match_Product(mw_ctx *c, mw_val r)
 {
@@ -473,17 +473,17 @@ match_Product(mw_ctx *c, mw_val r)
 }
 
 /* ================================================================ */
-/* entity Customer (nopcommerce_qbo.map:79) */
+/* entity Customer (nopcommerce_qbo.map:81) */
 /* ================================================================ */
 
-/* nopcommerce_qbo.map:79: entity Customer: nop.customers -> qbo.Customer */
+/* nopcommerce_qbo.map:81: entity Customer: nop.customers -> qbo.Customer */
 static int
 map_Customer(mw_ctx *c, mw_val r)
 {
-	mw_line(c, 80); /* nopcommerce_qbo.map:80: when */
+	mw_line(c, 82); /* nopcommerce_qbo.map:82: when */
 	if (!mw_truthy(c, mw_not(c, mw_coalesce(in_Customer_Deleted(c, r), MW_B(0)))))
 		return mw_failed(c) ? -1 : 1;
-	mw_field(c, "DisplayName", 87); /* nopcommerce_qbo.map:87 */
+	mw_field(c, "DisplayName", 89); /* nopcommerce_qbo.map:89 */
 	mw_put(c, mw_valid(c,
 		mw_concat(c,
 			mw_concat(c,
@@ -513,23 +513,23 @@ map_Customer(mw_ctx *c, mw_val r)
 		&rule_Customer_DisplayName), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "GivenName", 89); /* nopcommerce_qbo.map:89 */
+	mw_field(c, "GivenName", 91); /* nopcommerce_qbo.map:91 */
 	mw_put(c, mw_valid(c, in_Customer_FirstName(c, r), &rule_Customer_GivenName), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "FamilyName", 90); /* nopcommerce_qbo.map:90 */
+	mw_field(c, "FamilyName", 92); /* nopcommerce_qbo.map:92 */
 	mw_put(c, mw_valid(c, in_Customer_LastName(c, r), &rule_Customer_FamilyName), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "CompanyName", 91); /* nopcommerce_qbo.map:91 */
+	mw_field(c, "CompanyName", 93); /* nopcommerce_qbo.map:93 */
 	mw_put(c, mw_valid(c, in_Customer_Company(c, r), &rule_Customer_CompanyName), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_line(c, 92);
+	mw_line(c, 94);
 	if (mw_truthy(c, mw_ne(c, in_Customer_Email(c, r), MW_NULLV))) {
-		mw_field(c, "PrimaryEmailAddr", 92); /* nopcommerce_qbo.map:92 */
+		mw_field(c, "PrimaryEmailAddr", 94); /* nopcommerce_qbo.map:94 */
 		mw_obj_begin(c);
-		mw_field(c, "Address", 92); /* nopcommerce_qbo.map:92 */
+		mw_field(c, "Address", 94); /* nopcommerce_qbo.map:94 */
 		mw_put(c, mw_valid(c,
 			mw_fn_lower(c, mw_fn_trim(c, in_Customer_Email(c, r))),
 			&rule_EmailAddress_Address), 0);
@@ -537,37 +537,37 @@ map_Customer(mw_ctx *c, mw_val r)
 	}
 	if (mw_failed(c))
 		return -1;
-	mw_line(c, 93);
+	mw_line(c, 95);
 	if (mw_truthy(c, mw_ne(c, in_Customer_Phone(c, r), MW_NULLV))) {
-		mw_field(c, "PrimaryPhone", 93); /* nopcommerce_qbo.map:93 */
+		mw_field(c, "PrimaryPhone", 95); /* nopcommerce_qbo.map:95 */
 		mw_obj_begin(c);
-		mw_field(c, "FreeFormNumber", 93); /* nopcommerce_qbo.map:93 */
+		mw_field(c, "FreeFormNumber", 95); /* nopcommerce_qbo.map:95 */
 		mw_put(c, mw_valid(c, in_Customer_Phone(c, r), &rule_TelephoneNumber_FreeFormNumber), 0);
 		mw_obj_end(c);
 	}
 	if (mw_failed(c))
 		return -1;
-	mw_line(c, 94);
+	mw_line(c, 96);
 	if (mw_truthy(c, mw_ne(c, in_Customer_BillingAddress(c, r), MW_NULLV))) {
-		mw_field(c, "BillAddr", 94); /* nopcommerce_qbo.map:94 */
+		mw_field(c, "BillAddr", 96); /* nopcommerce_qbo.map:96 */
 		mw_obj_begin(c);
-		mw_field(c, "Line1", 95); /* nopcommerce_qbo.map:95 */
+		mw_field(c, "Line1", 97); /* nopcommerce_qbo.map:97 */
 		mw_put(c, mw_valid(c,
 			in_Address_Address1(c, in_Customer_BillingAddress(c, r)),
 			&rule_PhysicalAddress_Line1), 0);
-		mw_field(c, "Line2", 96); /* nopcommerce_qbo.map:96 */
+		mw_field(c, "Line2", 98); /* nopcommerce_qbo.map:98 */
 		mw_put(c, mw_valid(c,
 			in_Address_Address2(c, in_Customer_BillingAddress(c, r)),
 			&rule_PhysicalAddress_Line2), 0);
-		mw_field(c, "City", 97); /* nopcommerce_qbo.map:97 */
+		mw_field(c, "City", 99); /* nopcommerce_qbo.map:99 */
 		mw_put(c, mw_valid(c,
 			in_Address_City(c, in_Customer_BillingAddress(c, r)),
 			&rule_PhysicalAddress_City), 0);
-		mw_field(c, "PostalCode", 98); /* nopcommerce_qbo.map:98 */
+		mw_field(c, "PostalCode", 100); /* nopcommerce_qbo.map:100 */
 		mw_put(c, mw_valid(c,
 			in_Address_ZipPostalCode(c, in_Customer_BillingAddress(c, r)),
 			&rule_PhysicalAddress_PostalCode), 0);
-		mw_field(c, "Country", 99); /* nopcommerce_qbo.map:99 */
+		mw_field(c, "Country", 101); /* nopcommerce_qbo.map:101 */
 		mw_put(c, mw_lookup(c,
 			&tbl_country,
 			in_Address_CountryId(c, in_Customer_BillingAddress(c, r))), 0);
@@ -575,13 +575,13 @@ map_Customer(mw_ctx *c, mw_val r)
 	}
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Notes", 101); /* nopcommerce_qbo.map:101 */
+	mw_field(c, "Notes", 103); /* nopcommerce_qbo.map:103 */
 	mw_put(c, mw_valid(c,
 		mw_concat(c, MW_S("NopCommerce customer "), in_Customer_Id(c, r)),
 		&rule_Customer_Notes), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_line(c, 102); /* nopcommerce_qbo.map:102: check */
+	mw_line(c, 104); /* nopcommerce_qbo.map:104: check */
 	if (!mw_truthy(c, mw_ne(c,
 		mw_fn_trim(c,
 			mw_concat(c,
@@ -604,7 +604,7 @@ key_Customer(mw_ctx *c, mw_val r)
 	return in_Customer_Id(c, r);
 }
 
-/* nopcommerce_qbo.map:85: match */
+/* nopcommerce_qbo.map:87: match */
 static mw_val
 match_Customer(mw_ctx *c, mw_val r)
 {
@@ -612,10 +612,10 @@ match_Customer(mw_ctx *c, mw_val r)
 }
 
 /* ================================================================ */
-/* entity Order (nopcommerce_qbo.map:110) */
+/* entity Order (nopcommerce_qbo.map:112) */
 /* ================================================================ */
 
-/* nopcommerce_qbo.map:146: sum(...) */
+/* nopcommerce_qbo.map:148: sum(...) */
 static mw_val
 Order_sum1(mw_ctx *c, mw_val r)
 {
@@ -628,33 +628,33 @@ Order_sum1(mw_ctx *c, mw_val r)
 	return acc;
 }
 
-/* nopcommerce_qbo.map:110: entity Order: nop.orders -> qbo.SalesReceipt */
+/* nopcommerce_qbo.map:112: entity Order: nop.orders -> qbo.SalesReceipt */
 static int
 map_Order(mw_ctx *c, mw_val r)
 {
-	mw_line(c, 111); /* nopcommerce_qbo.map:111: when */
+	mw_line(c, 113); /* nopcommerce_qbo.map:113: when */
 	if (!mw_truthy(c, (mw_truthy(c, mw_ne(c, in_Order_OrderStatusId(c, r), MW_I(40)))
 		? mw_eq(c, in_Order_PaymentStatusId(c, r), MW_I(30))
 		: MW_B(0))))
 		return mw_failed(c) ? -1 : 1;
-	mw_field(c, "CustomerRef", 113); /* nopcommerce_qbo.map:113 */
+	mw_field(c, "CustomerRef", 115); /* nopcommerce_qbo.map:115 */
 	mw_obj_begin(c);
-	mw_field(c, "value", 113); /* nopcommerce_qbo.map:113 */
+	mw_field(c, "value", 115); /* nopcommerce_qbo.map:115 */
 	mw_put(c, mw_ref(c, "Customer", in_Order_CustomerId(c, r)), 1);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "TxnDate", 114); /* nopcommerce_qbo.map:114 */
+	mw_field(c, "TxnDate", 116); /* nopcommerce_qbo.map:116 */
 	mw_put(c, mw_fn_date(c, in_Order_CreatedOnUtc(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "DocNumber", 115); /* nopcommerce_qbo.map:115 */
+	mw_field(c, "DocNumber", 117); /* nopcommerce_qbo.map:117 */
 	mw_put(c, mw_valid(c, in_Order_CustomOrderNumber(c, r), &rule_SalesReceipt_DocNumber), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "PrivateNote", 116); /* nopcommerce_qbo.map:116 */
+	mw_field(c, "PrivateNote", 118); /* nopcommerce_qbo.map:118 */
 	mw_put(c, mw_valid(c,
 		mw_concat(c,
 			mw_concat(c,
@@ -678,44 +678,44 @@ map_Order(mw_ctx *c, mw_val r)
 		&rule_SalesReceipt_PrivateNote), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "CurrencyRef", 118); /* nopcommerce_qbo.map:118 */
+	mw_field(c, "CurrencyRef", 120); /* nopcommerce_qbo.map:120 */
 	mw_obj_begin(c);
-	mw_field(c, "value", 118); /* nopcommerce_qbo.map:118 */
+	mw_field(c, "value", 120); /* nopcommerce_qbo.map:120 */
 	mw_put(c, mw_fn_upper(c, in_Order_CustomerCurrencyCode(c, r)), 1);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "PaymentMethodRef", 119); /* nopcommerce_qbo.map:119 */
+	mw_field(c, "PaymentMethodRef", 121); /* nopcommerce_qbo.map:121 */
 	mw_obj_begin(c);
-	mw_field(c, "value", 119); /* nopcommerce_qbo.map:119 */
+	mw_field(c, "value", 121); /* nopcommerce_qbo.map:121 */
 	mw_put(c, mw_lookup(c, &tbl_payment_method, in_Order_PaymentMethodSystemName(c, r)), 1);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "PaymentRefNum", 120); /* nopcommerce_qbo.map:120 */
+	mw_field(c, "PaymentRefNum", 122); /* nopcommerce_qbo.map:122 */
 	mw_put(c, mw_valid(c,
 		mw_fn_substr(c, in_Order_CaptureTransactionId(c, r), MW_I(0), MW_I(21)),
 		&rule_SalesReceipt_PaymentRefNum), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "DepositToAccountRef", 121); /* nopcommerce_qbo.map:121 */
+	mw_field(c, "DepositToAccountRef", 123); /* nopcommerce_qbo.map:123 */
 	mw_obj_begin(c);
-	mw_field(c, "value", 121); /* nopcommerce_qbo.map:121 */
+	mw_field(c, "value", 123); /* nopcommerce_qbo.map:123 */
 	mw_put(c, mw_lookup(c, &tbl_deposit_account, in_Order_PaymentMethodSystemName(c, r)), 1);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "GlobalTaxCalculation", 122); /* nopcommerce_qbo.map:122 */
+	mw_field(c, "GlobalTaxCalculation", 124); /* nopcommerce_qbo.map:124 */
 	mw_put(c, MW_S("TaxExcluded"), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Line", 123); /* nopcommerce_qbo.map:123 */
+	mw_field(c, "Line", 125); /* nopcommerce_qbo.map:125 */
 	mw_arr_begin(c, "Line");
 	{
 		mw_iter it_v_li1;
@@ -724,28 +724,28 @@ map_Order(mw_ctx *c, mw_val r)
 		mw_iter_init(c, &it_v_li1, in_Order_OrderItems(c, r));
 		while (mw_iter_next(c, &it_v_li1, &v_li1)) {
 			mw_obj_begin(c);
-			mw_field(c, "Description", 125); /* nopcommerce_qbo.map:125 */
+			mw_field(c, "Description", 127); /* nopcommerce_qbo.map:127 */
 			mw_put(c, mw_valid(c,
 				in_OrderItem_ProductName(c, v_li1),
 				&rule_Line_Description), 0);
-			mw_field(c, "Amount", 126); /* nopcommerce_qbo.map:126 */
+			mw_field(c, "Amount", 128); /* nopcommerce_qbo.map:128 */
 			mw_put(c, mw_fn_round(c,
 				mw_mul(c,
 					in_OrderItem_Quantity(c, v_li1),
 					in_OrderItem_UnitPriceExclTax(c, v_li1)),
 				MW_I(2)), 1);
-			mw_field(c, "DetailType", 127); /* nopcommerce_qbo.map:127 */
+			mw_field(c, "DetailType", 129); /* nopcommerce_qbo.map:129 */
 			mw_put(c, MW_S("SalesItemLineDetail"), 1);
-			mw_field(c, "SalesItemLineDetail", 128); /* nopcommerce_qbo.map:128 */
+			mw_field(c, "SalesItemLineDetail", 130); /* nopcommerce_qbo.map:130 */
 			mw_obj_begin(c);
-			mw_field(c, "ItemRef", 129); /* nopcommerce_qbo.map:129 */
+			mw_field(c, "ItemRef", 131); /* nopcommerce_qbo.map:131 */
 			mw_obj_begin(c);
-			mw_field(c, "value", 129); /* nopcommerce_qbo.map:129 */
+			mw_field(c, "value", 131); /* nopcommerce_qbo.map:131 */
 			mw_put(c, mw_ref(c, "Product", in_OrderItem_ProductId(c, v_li1)), 1);
 			mw_obj_end(c);
-			mw_field(c, "Qty", 130); /* nopcommerce_qbo.map:130 */
+			mw_field(c, "Qty", 132); /* nopcommerce_qbo.map:132 */
 			mw_put(c, in_OrderItem_Quantity(c, v_li1), 0);
-			mw_field(c, "UnitPrice", 131); /* nopcommerce_qbo.map:131 */
+			mw_field(c, "UnitPrice", 133); /* nopcommerce_qbo.map:133 */
 			mw_put(c, in_OrderItem_UnitPriceExclTax(c, v_li1), 0);
 			mw_obj_end(c);
 			mw_obj_end(c);
@@ -755,17 +755,17 @@ map_Order(mw_ctx *c, mw_val r)
 	}
 	if (mw_truthy(c, mw_gt(c, mw_coalesce(in_Order_OrderShippingExclTax(c, r), MW_I(0)), MW_I(0)))) {
 		mw_obj_begin(c);
-		mw_field(c, "Description", 134); /* nopcommerce_qbo.map:134 */
+		mw_field(c, "Description", 136); /* nopcommerce_qbo.map:136 */
 		mw_put(c, MW_S("Shipping"), 0);
-		mw_field(c, "Amount", 135); /* nopcommerce_qbo.map:135 */
+		mw_field(c, "Amount", 137); /* nopcommerce_qbo.map:137 */
 		mw_put(c, in_Order_OrderShippingExclTax(c, r), 1);
-		mw_field(c, "DetailType", 136); /* nopcommerce_qbo.map:136 */
+		mw_field(c, "DetailType", 138); /* nopcommerce_qbo.map:138 */
 		mw_put(c, MW_S("SalesItemLineDetail"), 1);
-		mw_field(c, "SalesItemLineDetail", 138); /* nopcommerce_qbo.map:138 */
+		mw_field(c, "SalesItemLineDetail", 140); /* nopcommerce_qbo.map:140 */
 		mw_obj_begin(c);
-		mw_field(c, "ItemRef", 138); /* nopcommerce_qbo.map:138 */
+		mw_field(c, "ItemRef", 140); /* nopcommerce_qbo.map:140 */
 		mw_obj_begin(c);
-		mw_field(c, "value", 138); /* nopcommerce_qbo.map:138 */
+		mw_field(c, "value", 140); /* nopcommerce_qbo.map:140 */
 		mw_put(c, MW_S("SHIPPING_ITEM_ID"), 1);
 		mw_obj_end(c);
 		mw_obj_end(c);
@@ -773,13 +773,13 @@ map_Order(mw_ctx *c, mw_val r)
 	}
 	if (mw_truthy(c, mw_gt(c, mw_coalesce(in_Order_OrderDiscount(c, r), MW_I(0)), MW_I(0)))) {
 		mw_obj_begin(c);
-		mw_field(c, "Amount", 140); /* nopcommerce_qbo.map:140 */
+		mw_field(c, "Amount", 142); /* nopcommerce_qbo.map:142 */
 		mw_put(c, in_Order_OrderDiscount(c, r), 1);
-		mw_field(c, "DetailType", 141); /* nopcommerce_qbo.map:141 */
+		mw_field(c, "DetailType", 143); /* nopcommerce_qbo.map:143 */
 		mw_put(c, MW_S("DiscountLineDetail"), 1);
-		mw_field(c, "DiscountLineDetail", 142); /* nopcommerce_qbo.map:142 */
+		mw_field(c, "DiscountLineDetail", 144); /* nopcommerce_qbo.map:144 */
 		mw_obj_begin(c);
-		mw_field(c, "PercentBased", 142); /* nopcommerce_qbo.map:142 */
+		mw_field(c, "PercentBased", 144); /* nopcommerce_qbo.map:144 */
 		mw_put(c, MW_B(0), 0);
 		mw_obj_end(c);
 		mw_obj_end(c);
@@ -787,22 +787,22 @@ map_Order(mw_ctx *c, mw_val r)
 	mw_arr_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_line(c, 144);
+	mw_line(c, 146);
 	if (mw_truthy(c, mw_ne(c, in_Order_OrderTax(c, r), MW_NULLV))) {
-		mw_field(c, "TxnTaxDetail", 144); /* nopcommerce_qbo.map:144 */
+		mw_field(c, "TxnTaxDetail", 146); /* nopcommerce_qbo.map:146 */
 		mw_obj_begin(c);
-		mw_field(c, "TotalTax", 144); /* nopcommerce_qbo.map:144 */
+		mw_field(c, "TotalTax", 146); /* nopcommerce_qbo.map:146 */
 		mw_put(c, in_Order_OrderTax(c, r), 0);
 		mw_obj_end(c);
 	}
 	if (mw_failed(c))
 		return -1;
-	mw_line(c, 145); /* nopcommerce_qbo.map:145: check */
+	mw_line(c, 147); /* nopcommerce_qbo.map:147: check */
 	if (!mw_truthy(c, mw_gt(c, mw_fn_len(c, in_Order_OrderItems(c, r)), MW_I(0)))) {
 		mw_fail(c, "%s", "order has no items");
 		return -1;
 	}
-	mw_line(c, 146); /* nopcommerce_qbo.map:146: check */
+	mw_line(c, 148); /* nopcommerce_qbo.map:148: check */
 	if (!mw_truthy(c, mw_within(c,
 		in_Order_OrderTotal(c, r),
 		mw_add(c,
@@ -826,36 +826,36 @@ key_Order(mw_ctx *c, mw_val r)
 }
 
 /* ================================================================ */
-/* entity OrderInvoice (nopcommerce_qbo.map:156) */
+/* entity OrderInvoice (nopcommerce_qbo.map:158) */
 /* ================================================================ */
 
-/* nopcommerce_qbo.map:156: entity OrderInvoice: nop.orders -> qbo.Invoice */
+/* nopcommerce_qbo.map:158: entity OrderInvoice: nop.orders -> qbo.Invoice */
 static int
 map_OrderInvoice(mw_ctx *c, mw_val r)
 {
-	mw_line(c, 157); /* nopcommerce_qbo.map:157: when */
+	mw_line(c, 159); /* nopcommerce_qbo.map:159: when */
 	if (!mw_truthy(c, (mw_truthy(c, mw_ne(c, in_Order_OrderStatusId(c, r), MW_I(40)))
 		? mw_ne(c, in_Order_PaymentStatusId(c, r), MW_I(30))
 		: MW_B(0))))
 		return mw_failed(c) ? -1 : 1;
-	mw_field(c, "CustomerRef", 159); /* nopcommerce_qbo.map:159 */
+	mw_field(c, "CustomerRef", 161); /* nopcommerce_qbo.map:161 */
 	mw_obj_begin(c);
-	mw_field(c, "value", 159); /* nopcommerce_qbo.map:159 */
+	mw_field(c, "value", 161); /* nopcommerce_qbo.map:161 */
 	mw_put(c, mw_ref(c, "Customer", in_Order_CustomerId(c, r)), 1);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "TxnDate", 160); /* nopcommerce_qbo.map:160 */
+	mw_field(c, "TxnDate", 162); /* nopcommerce_qbo.map:162 */
 	mw_put(c, mw_fn_date(c, in_Order_CreatedOnUtc(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "DocNumber", 161); /* nopcommerce_qbo.map:161 */
+	mw_field(c, "DocNumber", 163); /* nopcommerce_qbo.map:163 */
 	mw_put(c, mw_valid(c, in_Order_CustomOrderNumber(c, r), &rule_Invoice_DocNumber), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "PrivateNote", 162); /* nopcommerce_qbo.map:162 */
+	mw_field(c, "PrivateNote", 164); /* nopcommerce_qbo.map:164 */
 	mw_put(c, mw_valid(c,
 		mw_concat(c,
 			mw_concat(c,
@@ -879,20 +879,20 @@ map_OrderInvoice(mw_ctx *c, mw_val r)
 		&rule_Invoice_PrivateNote), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "CurrencyRef", 164); /* nopcommerce_qbo.map:164 */
+	mw_field(c, "CurrencyRef", 166); /* nopcommerce_qbo.map:166 */
 	mw_obj_begin(c);
-	mw_field(c, "value", 164); /* nopcommerce_qbo.map:164 */
+	mw_field(c, "value", 166); /* nopcommerce_qbo.map:166 */
 	mw_put(c, mw_fn_upper(c, in_Order_CustomerCurrencyCode(c, r)), 1);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "GlobalTaxCalculation", 165); /* nopcommerce_qbo.map:165 */
+	mw_field(c, "GlobalTaxCalculation", 167); /* nopcommerce_qbo.map:167 */
 	mw_put(c, MW_S("TaxExcluded"), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Line", 166); /* nopcommerce_qbo.map:166 */
+	mw_field(c, "Line", 168); /* nopcommerce_qbo.map:168 */
 	mw_arr_begin(c, "Line");
 	{
 		mw_iter it_v_li1;
@@ -901,28 +901,28 @@ map_OrderInvoice(mw_ctx *c, mw_val r)
 		mw_iter_init(c, &it_v_li1, in_Order_OrderItems(c, r));
 		while (mw_iter_next(c, &it_v_li1, &v_li1)) {
 			mw_obj_begin(c);
-			mw_field(c, "Description", 168); /* nopcommerce_qbo.map:168 */
+			mw_field(c, "Description", 170); /* nopcommerce_qbo.map:170 */
 			mw_put(c, mw_valid(c,
 				in_OrderItem_ProductName(c, v_li1),
 				&rule_Line_Description), 0);
-			mw_field(c, "Amount", 169); /* nopcommerce_qbo.map:169 */
+			mw_field(c, "Amount", 171); /* nopcommerce_qbo.map:171 */
 			mw_put(c, mw_fn_round(c,
 				mw_mul(c,
 					in_OrderItem_Quantity(c, v_li1),
 					in_OrderItem_UnitPriceExclTax(c, v_li1)),
 				MW_I(2)), 1);
-			mw_field(c, "DetailType", 170); /* nopcommerce_qbo.map:170 */
+			mw_field(c, "DetailType", 172); /* nopcommerce_qbo.map:172 */
 			mw_put(c, MW_S("SalesItemLineDetail"), 1);
-			mw_field(c, "SalesItemLineDetail", 171); /* nopcommerce_qbo.map:171 */
+			mw_field(c, "SalesItemLineDetail", 173); /* nopcommerce_qbo.map:173 */
 			mw_obj_begin(c);
-			mw_field(c, "ItemRef", 172); /* nopcommerce_qbo.map:172 */
+			mw_field(c, "ItemRef", 174); /* nopcommerce_qbo.map:174 */
 			mw_obj_begin(c);
-			mw_field(c, "value", 172); /* nopcommerce_qbo.map:172 */
+			mw_field(c, "value", 174); /* nopcommerce_qbo.map:174 */
 			mw_put(c, mw_ref(c, "Product", in_OrderItem_ProductId(c, v_li1)), 1);
 			mw_obj_end(c);
-			mw_field(c, "Qty", 173); /* nopcommerce_qbo.map:173 */
+			mw_field(c, "Qty", 175); /* nopcommerce_qbo.map:175 */
 			mw_put(c, in_OrderItem_Quantity(c, v_li1), 0);
-			mw_field(c, "UnitPrice", 174); /* nopcommerce_qbo.map:174 */
+			mw_field(c, "UnitPrice", 176); /* nopcommerce_qbo.map:176 */
 			mw_put(c, in_OrderItem_UnitPriceExclTax(c, v_li1), 0);
 			mw_obj_end(c);
 			mw_obj_end(c);
@@ -932,17 +932,17 @@ map_OrderInvoice(mw_ctx *c, mw_val r)
 	}
 	if (mw_truthy(c, mw_gt(c, mw_coalesce(in_Order_OrderShippingExclTax(c, r), MW_I(0)), MW_I(0)))) {
 		mw_obj_begin(c);
-		mw_field(c, "Description", 177); /* nopcommerce_qbo.map:177 */
+		mw_field(c, "Description", 179); /* nopcommerce_qbo.map:179 */
 		mw_put(c, MW_S("Shipping"), 0);
-		mw_field(c, "Amount", 178); /* nopcommerce_qbo.map:178 */
+		mw_field(c, "Amount", 180); /* nopcommerce_qbo.map:180 */
 		mw_put(c, in_Order_OrderShippingExclTax(c, r), 1);
-		mw_field(c, "DetailType", 179); /* nopcommerce_qbo.map:179 */
+		mw_field(c, "DetailType", 181); /* nopcommerce_qbo.map:181 */
 		mw_put(c, MW_S("SalesItemLineDetail"), 1);
-		mw_field(c, "SalesItemLineDetail", 181); /* nopcommerce_qbo.map:181 */
+		mw_field(c, "SalesItemLineDetail", 183); /* nopcommerce_qbo.map:183 */
 		mw_obj_begin(c);
-		mw_field(c, "ItemRef", 181); /* nopcommerce_qbo.map:181 */
+		mw_field(c, "ItemRef", 183); /* nopcommerce_qbo.map:183 */
 		mw_obj_begin(c);
-		mw_field(c, "value", 181); /* nopcommerce_qbo.map:181 */
+		mw_field(c, "value", 183); /* nopcommerce_qbo.map:183 */
 		mw_put(c, MW_S("SHIPPING_ITEM_ID"), 1);
 		mw_obj_end(c);
 		mw_obj_end(c);
@@ -950,13 +950,13 @@ map_OrderInvoice(mw_ctx *c, mw_val r)
 	}
 	if (mw_truthy(c, mw_gt(c, mw_coalesce(in_Order_OrderDiscount(c, r), MW_I(0)), MW_I(0)))) {
 		mw_obj_begin(c);
-		mw_field(c, "Amount", 183); /* nopcommerce_qbo.map:183 */
+		mw_field(c, "Amount", 185); /* nopcommerce_qbo.map:185 */
 		mw_put(c, in_Order_OrderDiscount(c, r), 1);
-		mw_field(c, "DetailType", 184); /* nopcommerce_qbo.map:184 */
+		mw_field(c, "DetailType", 186); /* nopcommerce_qbo.map:186 */
 		mw_put(c, MW_S("DiscountLineDetail"), 1);
-		mw_field(c, "DiscountLineDetail", 185); /* nopcommerce_qbo.map:185 */
+		mw_field(c, "DiscountLineDetail", 187); /* nopcommerce_qbo.map:187 */
 		mw_obj_begin(c);
-		mw_field(c, "PercentBased", 185); /* nopcommerce_qbo.map:185 */
+		mw_field(c, "PercentBased", 187); /* nopcommerce_qbo.map:187 */
 		mw_put(c, MW_B(0), 0);
 		mw_obj_end(c);
 		mw_obj_end(c);
@@ -964,17 +964,17 @@ map_OrderInvoice(mw_ctx *c, mw_val r)
 	mw_arr_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_line(c, 187);
+	mw_line(c, 189);
 	if (mw_truthy(c, mw_ne(c, in_Order_OrderTax(c, r), MW_NULLV))) {
-		mw_field(c, "TxnTaxDetail", 187); /* nopcommerce_qbo.map:187 */
+		mw_field(c, "TxnTaxDetail", 189); /* nopcommerce_qbo.map:189 */
 		mw_obj_begin(c);
-		mw_field(c, "TotalTax", 187); /* nopcommerce_qbo.map:187 */
+		mw_field(c, "TotalTax", 189); /* nopcommerce_qbo.map:189 */
 		mw_put(c, in_Order_OrderTax(c, r), 0);
 		mw_obj_end(c);
 	}
 	if (mw_failed(c))
 		return -1;
-	mw_line(c, 188); /* nopcommerce_qbo.map:188: check */
+	mw_line(c, 190); /* nopcommerce_qbo.map:190: check */
 	if (!mw_truthy(c, mw_gt(c, mw_fn_len(c, in_Order_OrderItems(c, r)), MW_I(0)))) {
 		mw_fail(c, "%s", "order has no items");
 		return -1;
@@ -994,7 +994,8 @@ key_OrderInvoice(mw_ctx *c, mw_val r)
 
 static const mw_setting nop_settings[] = {
 	{ "base_url", "NOP_URL", NULL },
-	{ "api_token", "NOP_API_TOKEN", NULL },
+	{ "username", "NOP_API_USERNAME", NULL },
+	{ "password", "NOP_API_PASSWORD", NULL },
 };
 static const mw_setting qbo_settings[] = {
 	{ "base_url", "QBO_URL", NULL },
@@ -1002,81 +1003,82 @@ static const mw_setting qbo_settings[] = {
 	{ "client_id", "QBO_CLIENT_ID", NULL },
 	{ "client_secret", "QBO_CLIENT_SECRET", NULL },
 	{ "realm_id", "QBO_REALM_ID", NULL },
+	{ "refresh_token", "QBO_REFRESH_TOKEN", NULL },
 };
 static const mw_policy Product_policies[] = {
-	{ .line = 74, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 76, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 75, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 77, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 75, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 77, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 75, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 77, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 76, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 76, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 78, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 78, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Customer_policies[] = {
-	{ .line = 104, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 106, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 105, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 107, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 105, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 107, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 105, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 107, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 106, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 106, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 108, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 108, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const char *const Order_deps[] = { "Customer", "Product", NULL };
 static const mw_policy Order_policies[] = {
-	{ .line = 149, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 151, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 150, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 152, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 150, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 152, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 150, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 152, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 151, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 152, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 152, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 153, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 154, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 154, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const char *const OrderInvoice_deps[] = { "Customer", "Product", NULL };
 static const mw_policy OrderInvoice_policies[] = {
-	{ .line = 189, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 191, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 190, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 192, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 190, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 192, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 190, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 192, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 191, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 192, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 192, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 193, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 194, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 194, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 
 /* in dependency order: referenced entities first */
 static const mw_entity entities[] = {
 	{
 		.name = "Product", .source = "products", .target = "Item",
-		.key_field = "Id", .line = 63,
+		.key_field = "Id", .line = 65,
 		.map = map_Product, .key = key_Product,
 		.deps = NULL, .webhooks = NULL, .poll_ms = 3600000,
 		.policies = Product_policies, .n_policies = 6,
@@ -1084,7 +1086,7 @@ static const mw_entity entities[] = {
 	},
 	{
 		.name = "Customer", .source = "customers", .target = "Customer",
-		.key_field = "Id", .line = 79,
+		.key_field = "Id", .line = 81,
 		.map = map_Customer, .key = key_Customer,
 		.deps = NULL, .webhooks = NULL, .poll_ms = 900000,
 		.policies = Customer_policies, .n_policies = 6,
@@ -1092,14 +1094,14 @@ static const mw_entity entities[] = {
 	},
 	{
 		.name = "Order", .source = "orders", .target = "SalesReceipt",
-		.key_field = "Id", .line = 110,
+		.key_field = "Id", .line = 112,
 		.map = map_Order, .key = key_Order,
 		.deps = Order_deps, .webhooks = NULL, .poll_ms = 300000,
 		.policies = Order_policies, .n_policies = 7,
 	},
 	{
 		.name = "OrderInvoice", .source = "orders", .target = "Invoice",
-		.key_field = "Id", .line = 156,
+		.key_field = "Id", .line = 158,
 		.map = map_OrderInvoice, .key = key_OrderInvoice,
 		.deps = OrderInvoice_deps, .webhooks = NULL, .poll_ms = 300000,
 		.policies = OrderInvoice_policies, .n_policies = 7,
@@ -1108,7 +1110,7 @@ static const mw_entity entities[] = {
 
 const mw_program mw_the_program = {
 	MW_ABI_VERSION, MAPC_VERSION_STRING, "nopcommerce_qbo.map", "nopcommerce_qbo",
-	{ "nop", "nopcommerce", 0, nop_settings, 2, 0, 0, 0 },
-	{ "qbo", "qbo", 0, qbo_settings, 5, 500, 0, 10 },
+	{ "nop", "nopcommerce", 0, nop_settings, 3, 0, 0, 0 },
+	{ "qbo", "qbo", 0, qbo_settings, 6, 500, 0, 10 },
 	entities, 4
 };

@@ -29,7 +29,7 @@ else
   | (revenue[$a.channel // ""] // "200") as $acct
   | {
       Type: "ACCREC",
-      Contact: {ContactNumber: .customerId},
+      Contact: {ContactID: .customerId},
       Date: .orderDate[0:10],
       DueDate: .orderDate[0:10],
       LineAmountTypes: "Exclusive",

@@ -67,7 +67,7 @@ def tracking(attrs):
 def order(r):
     if req(r, "status") in ("draft", "cancelled"):
         return None
-    doc = {"Type": "ACCREC", "Contact": {"ContactNumber": req(r, "customerId")}}
+    doc = {"Type": "ACCREC", "Contact": {"ContactID": req(r, "customerId")}}
     d = local_date(req(r, "orderDate"))
     doc["Date"] = d
     doc["DueDate"] = d
