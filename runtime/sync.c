@@ -764,13 +764,26 @@ open_conn(run *r, const mw_endpoint *ep, conn_env *env, const conn_ops **ops, co
 		say(r, "%s: no connector for the service %s\n", r->p->pair, ep->service);
 		return -1;
 	}
-	memset(&res, 0, sizeof res);
-	if ((*ops)->open(env, c, &res) != 0) {
-		say(r, "%s: cannot connect to %s (%s): %s\n", r->p->pair, ep->alias,
-			http_class_name(res.cls), res.text);
-		return -1;
+	/* a service that does not answer now may in a moment: connect again,
+	 * with backoff, before giving up on the run */
+	for (int attempt = 1;; attempt++) {
+		memset(&res, 0, sizeof res);
+		if ((*ops)->open(env, c, &res) == 0)
+			return 0;
+		if ((res.cls != HTTP_TRANSIENT && res.cls != HTTP_RATE_LIMITED) || attempt == 4)
+			break;
+		int64_t d = backoff_ms(&default_transient, attempt, &res);
+		if (r->o->max_wait_ms > 0 && d > r->o->max_wait_ms)
+			d = r->o->max_wait_ms;
+		say(r, "%s: connecting to %s: %s (%s); again in %lld ms\n", r->p->pair, ep->alias,
+			http_class_name(res.cls), res.text, (long long)d);
+		(*ops)->close(*c);
+		*c = NULL;
+		sleep_ms(d);
 	}
-	return 0;
+	say(r, "%s: cannot connect to %s (%s): %s\n", r->p->pair, ep->alias,
+		http_class_name(res.cls), res.text);
+	return -1;
 }
 
 int

@@ -92,22 +92,67 @@ def xero(dump):
         dict(entity="Order", file="clarity_ecommerce.orders", key="orderId",
              keep=clarity_order_written, docs=dump.get("Invoices", []),
              doc_key=lambda d: d.get("Reference"),
-             src_money=lambda r: (str(r.get("currency", "")).upper(), dec(r.get("totalAmount"))),
-             doc_money=lambda d: (d.get("CurrencyCode"), dec(d.get("Total"))),
+             src_money=lambda r: dec(r.get("totalAmount")),
+             doc_money=lambda d: dec(d.get("Total")),
              dep=("Customer", lambda r: r.get("customerId"))),
         dict(entity="Payment", file="clarity_ecommerce.orders", key="orderId",
              keep=clarity_payment, docs=dump.get("Payments", []),
              doc_key=lambda d: (inv_by_id.get((d.get("Invoice") or {}).get("InvoiceID")) or {})
              .get("Reference"),
-             src_money=lambda r: (str(r.get("currency", "")).upper(),
-                                  dec((r.get("paymentInfo") or {}).get("amount"))),
-             doc_money=lambda d: ((inv_by_id.get((d.get("Invoice") or {}).get("InvoiceID")) or {})
-                                  .get("CurrencyCode"), dec(d.get("Amount"))),
+             src_money=lambda r: dec((r.get("paymentInfo") or {}).get("amount")),
+             doc_money=lambda d: dec(d.get("Amount")),
              dep=("Order", lambda r: r.get("orderId"))),
     ]
 
 
-PAIRS = {"clarity_xero": xero}
+def intacct(dump):
+    def pay_key(d):
+        desc = d.get("DESCRIPTION") or ""
+        return desc[len("Clarity order "):] if desc.startswith("Clarity order ") else None
+    return [
+        dict(entity="Customer", file="clarity_ecommerce.customers", key="customerId",
+             keep=lambda r: True, docs=dump.get("CUSTOMER", []),
+             doc_key=lambda d: d.get("CUSTOMERID")),
+        dict(entity="Order", file="clarity_ecommerce.orders", key="orderId",
+             keep=clarity_order_written, docs=dump.get("SODOCUMENT", []),
+             doc_key=lambda d: d.get("DOCNO"),
+             src_money=lambda r: dec(r.get("totalAmount")),
+             doc_money=lambda d: dec(d.get("TOTAL")),
+             dep=("Customer", lambda r: r.get("customerId"))),
+        dict(entity="Payment", file="clarity_ecommerce.orders", key="orderId",
+             keep=clarity_payment, docs=dump.get("ARPYMT", []), doc_key=pay_key,
+             src_money=lambda r: dec((r.get("paymentInfo") or {}).get("amount")),
+             doc_money=lambda d: dec(d.get("TOTALENTERED")),
+             dep=("Order", lambda r: r.get("orderId"))),
+    ]
+
+
+def qbo(dump):
+    def after(prefix):
+        def key(d):
+            note = d.get("Notes") or d.get("PrivateNote") or ""
+            return note[len(prefix):].split(" ")[0] if note.startswith(prefix) else None
+        return key
+    return [
+        dict(entity="Product", file="nopcommerce.products", key="Id", keep=nop_active,
+             src_key=lambda r: r.get("Sku") or key_text(r.get("Id")),
+             docs=dump.get("Item", []), doc_key=lambda d: d.get("Name")),
+        dict(entity="Customer", file="nopcommerce.customers", key="Id", keep=nop_active,
+             docs=dump.get("Customer", []), doc_key=after("NopCommerce customer ")),
+        dict(entity="Order", file="nopcommerce.orders", key="Id", keep=nop_paid,
+             docs=dump.get("SalesReceipt", []), doc_key=after("NopCommerce order "),
+             src_money=lambda r: dec(r.get("OrderTotal")),
+             doc_money=lambda d: dec(d.get("TotalAmt")),
+             dep=("Customer", lambda r: r.get("CustomerId"))),
+        dict(entity="OrderInvoice", file="nopcommerce.orders", key="Id", keep=nop_unpaid,
+             docs=dump.get("Invoice", []), doc_key=after("NopCommerce order "),
+             src_money=lambda r: dec(r.get("OrderTotal")),
+             doc_money=lambda d: dec(d.get("TotalAmt")),
+             dep=("Customer", lambda r: r.get("CustomerId"))),
+    ]
+
+
+PAIRS = {"clarity_xero": xero, "clarity_intacct": intacct, "nopcommerce_qbo": qbo}
 
 
 def main(argv):
@@ -145,26 +190,27 @@ def main(argv):
         for r in recs:
             if not isinstance(r, dict):
                 continue  # not JSON: dead-lettered without a key
-            k = key_text(r.get(spec["key"]))
-            if k is None:
+            sk = key_text(r.get(spec["key"]))  # the entity's key: dead letters name it
+            k = spec["src_key"](r) if "src_key" in spec else sk  # what the documents carry
+            if k is None or sk is None:
                 continue
             src_keys.add(k)
             try:
                 keep = spec["keep"](r)
             except Exception:  # a record too broken for the filter: the engine decides
                 keep = True
-            if not keep and k not in dead[ent] and docs_by_key[k] == 0:
+            if not keep and sk not in dead[ent] and docs_by_key[k] == 0:
                 continue
             kept += 1
             if docs_by_key[k] >= 1:
                 written += 1
                 if "src_money" in spec:
-                    cur, amt = spec["src_money"](r)
-                    money_src[cur] += amt
-                    dcur, damt = spec["doc_money"](docs[k])
-                    money_doc[dcur] += damt
-            elif k in dead[ent]:
-                reasons[dead[ent][k]] += 1
+                    # per the source's currency: the documents carry it (fields.py checks)
+                    cur = str(r.get("currency") or r.get("CustomerCurrencyCode") or "").upper()
+                    money_src[cur] += spec["src_money"](r)
+                    money_doc[cur] += spec["doc_money"](docs[k])
+            elif sk in dead[ent]:
+                reasons[dead[ent][sk]] += 1
             elif "dep" in spec and key_text(spec["dep"][1](r)) in dead[spec["dep"][0]]:
                 held += 1
             else:

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The suite over one build (O=build or O=build-asan): unit tests, golden
-# compiler tests, transform fixtures, generated/ freshness.  Each part
+# compiler tests, transform fixtures, the sandbox, end to end sync of each
+# pair against the sandbox, generated/ freshness.  Each part
 # prints [PASS]/[FAIL] lines; this script counts them.
 cd "$(dirname "$0")/.." || exit 2
 O=${O:-build}
@@ -23,6 +24,9 @@ trap 'rm -f "$log"' EXIT
 	BIN="$BIN" sh tests/sandbox/intacct.sh
 	BIN="$BIN" sh tests/sandbox/clarity.sh
 	BIN="$BIN" sh tests/sandbox/nop.sh
+	BIN="$BIN" sh tests/sandbox/admin.sh
+	BIN="$BIN" sh tests/e2e/clarity_xero.sh
+	BIN="$BIN" sh tests/e2e/pairs.sh
 	sh tests/lint.sh
 	sh tests/stale.sh
 } 2>&1 | tee "$log"

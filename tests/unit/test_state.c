@@ -24,6 +24,23 @@ check(int ok, const char *name, const char *detail)
 	failures += !ok;
 }
 
+static int req_seen, req_ok;
+
+/* The rows of request req-1 as intended: positions 0..2, payloads kept. */
+static int
+on_req(void *arg, const state_write *w)
+{
+	static const char *const want[3] = { "{\"a\":1}", "{\"b\":2}", "{\"c\":3}" };
+	(void)arg;
+	if (strcmp(w->request_key, "req-1") || w->seq != req_seen || w->payload_len !=
+	    strlen(want[req_seen]) || memcmp(w->payload, want[req_seen], w->payload_len) ||
+	    (req_seen == 1) != (w->update_id != NULL) ||
+	    strcmp(w->state, req_seen == 0 ? "done" : "pending"))
+		req_ok = 0;
+	req_seen++;
+	return 0;
+}
+
 static int npending;
 static char pending_key[64];
 
@@ -146,6 +163,72 @@ main(void)
 	state_rollback(st);
 	check(state_cursor_get(st, "Customer", buf, sizeof buf) == STATE_ENOTFOUND, "rollback",
 		buf);
+
+	/* requests: intents of a batch, listed whole after a crash, in order */
+	const char *docs[3] = { "{\"a\":1}", "{\"b\":2}", "{\"c\":3}" };
+	char keys[3][64];
+	state_begin(st);
+	for (int i = 0; i < 3; i++) {
+		char sid[16];
+		snprintf(sid, sizeof sid, "SO-%d", i);
+		state_journal_key("Order", sid, "h", keys[i], sizeof keys[i]);
+		state_write w = { keys[i], "Order", sid, "h", "req-1", i, docs[i], strlen(docs[i]),
+			i == 1 ? "INV-9" : NULL, NULL, "{}", 2, "2026-11-01T00:00:00Z", NULL };
+		rc |= state_journal_intent(st, &w);
+	}
+	state_commit(st);
+	check(rc == 0, "intent", state_errmsg(st));
+	state_journal_finish(st, keys[0], STATE_DONE, "T-0", NULL);
+	req_seen = 0;
+	req_ok = 1;
+	state_journal_requests(st, on_req, NULL);
+	check(req_seen == 3 && req_ok, "requests-whole-in-order", "rows or payloads differ");
+	state_journal_finish(st, keys[1], STATE_DONE, "T-1", NULL);
+	state_journal_finish(st, keys[2], STATE_FAILED, NULL, "refused");
+	req_seen = 0;
+	state_journal_requests(st, on_req, NULL);
+	check(req_seen == 0, "requests-none-when-finished", "a finished request is listed");
+	char js[16];
+	state_write again = { keys[2], "Order", "SO-2", "h", "req-2", 0, docs[2], strlen(docs[2]),
+		NULL, NULL, "{}", 2, "", NULL };
+	check(state_journal_intent(st, &again) == 0 && state_journal_state(st, keys[2], js,
+		sizeof js) == 0 && !strcmp(js, "pending"), "failed-write-begun-again", js);
+	state_write done = again;
+	done.key = keys[0];
+	check(state_journal_intent(st, &done) == 0 && state_journal_state(st, keys[0], js,
+		sizeof js) == 0 && !strcmp(js, "done"), "done-write-stays-done", js);
+	check(state_dlq_find(st, "Payment", "SO-7", "h1") == 0, "dlq-find-ignores-dropped", "");
+	int64_t id2;
+	state_dlq_add(st, "Order", "SO-8", "h8", "{}", "r", "", 1, "", &id2);
+	check(state_dlq_find(st, "Order", "SO-8", "h8") == id2 &&
+		state_dlq_find(st, "Order", "SO-8", "other") == 0, "dlq-find-by-version", "");
+	int64_t nx, np, nd;
+	check(state_counts(st, "Order", &nx, &np, &nd) == 0 && np >= 1 && nd == 1, "counts",
+		state_errmsg(st));
+
+	/* a version 1 file is migrated when opened */
+	char v1[300];
+	snprintf(v1, sizeof v1, "%s/v1.db", dir);
+	sqlite3 *old;
+	sqlite3_open(v1, &old);
+	sqlite3_exec(old, "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+		"INSERT INTO meta VALUES('schema_version', '1');"
+		"CREATE TABLE journal(key TEXT PRIMARY KEY, entity TEXT NOT NULL,"
+		" source_id TEXT NOT NULL, hash TEXT NOT NULL, state TEXT NOT NULL,"
+		" target_id TEXT, error TEXT, began_at INTEGER NOT NULL, finished_at INTEGER);"
+		"INSERT INTO journal VALUES('k1', 'Order', 'SO-1', 'h', 'done', 'T', NULL, 1, 2);"
+		"CREATE TABLE dlq(id INTEGER PRIMARY KEY AUTOINCREMENT, entity TEXT NOT NULL,"
+		" source_key TEXT NOT NULL, record TEXT NOT NULL, reason TEXT NOT NULL,"
+		" target_error TEXT NOT NULL, line INTEGER NOT NULL, field TEXT NOT NULL,"
+		" attempts INTEGER NOT NULL, first_at INTEGER NOT NULL, last_at INTEGER NOT NULL,"
+		" dropped INTEGER NOT NULL DEFAULT 0);", NULL, NULL, NULL);
+	sqlite3_close(old);
+	state *mig;
+	rc = state_open(v1, &mig);
+	check(rc == 0 && state_journal_state(mig, "k1", js, sizeof js) == 0 && !strcmp(js, "done")
+		&& state_journal_requests(mig, on_req, NULL) == 0, "migrates-version-1",
+		state_errmsg(mig));
+	state_close(mig);
 
 	/* a file from a newer version is refused */
 	sqlite3_exec(raw, "UPDATE meta SET value = '99' WHERE key = 'schema_version'", NULL, NULL,
