@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Field by field: the documents a target holds against the mapping.
 
-    fields.py PAIR ENTITY TRANSFORMED.ndjson DUMP.json
+    fields.py PAIR ENTITY TRANSFORMED.ndjson DUMP.json [DATA_DIR]
 
 TRANSFORMED is what `bin/PAIR transform ENTITY` writes for the source records
 (no state: each `ref` is the referenced record's source key).  For every such
@@ -11,9 +11,11 @@ compared exactly; the target may add fields of its own, such as ids and
 totals).  A `ref` field must hold the target id of the document written for
 the referenced source record.  Documents the target does not hold are
 counted, not judged: reconcile_sync.py says whether each is dead-lettered
-or held.  Prints the first differences; exits 1 on any.
+or held.  Sage Intacct keeps its objects' fields, not the request's shape:
+there each document is projected onto what the service stores.  Prints the first differences; exits 1 on any.
 """
 import json
+import re
 import sys
 from decimal import Decimal
 
@@ -45,13 +47,84 @@ def specs(pair, dump):
                                               (d.get("Invoice") or {}).get("InvoiceID")),
                         {"Invoice.InvoiceID": lambda w: invoice_id.get(w)}),
         }
+    if pair == "nopcommerce_qbo":
+        cust_id = {}
+        for c in dump.get("Customer", []):
+            note = c.get("Notes") or ""
+            if note.startswith("NopCommerce customer "):
+                cust_id[note.split(" ")[-1]] = c.get("Id")
+        item_id = {i.get("Name"): i.get("Id") for i in dump.get("Item", [])}
+        sku = SOURCE.get("product_sku", {})
+        refs = {"CustomerRef.value": lambda w: cust_id.get(str(w)),
+                "Line.SalesItemLineDetail.ItemRef.value": lambda w: w if w == "SHIPPING_ITEM_ID"
+                else item_id.get(sku.get(str(w), str(w)))}
+        return {
+            "Product": (dump.get("Item", []), lambda d: d.get("Name"), {}),
+            "Customer": (dump.get("Customer", []), lambda d: d.get("DisplayName"), {}),
+            "Order": (dump.get("SalesReceipt", []), lambda d: d.get("DocNumber"), refs),
+            "OrderInvoice": (dump.get("Invoice", []), lambda d: d.get("DocNumber"), refs),
+        }
     raise SystemExit(f"fields.py: no spec for {pair}")
+
+
+# Sage Intacct keeps what its objects have, not the request's shape: each
+# written document is projected onto the fields the service stores.
+def intacct_projection(entity, root):
+    def t(path):
+        e = root.find(path)
+        return e.text if e is not None else None
+    if entity == "Customer":
+        return t("CUSTOMERID"), {"CUSTOMERID": t("CUSTOMERID"), "NAME": t("NAME"),
+                                 "STATUS": t("STATUS"), "EMAIL1": t("DISPLAYCONTACT/EMAIL1")}
+    if entity == "Order":
+        total = sum((Decimal(i.findtext("quantity")) * Decimal(i.findtext("price"))
+                     for i in root.findall("sotransitems/sotransitem")), Decimal(0))
+        return t("documentno"), {"DOCNO": t("documentno"), "PONUMBER": t("referenceno"),
+                                 "CUSTVENDID": t("customerid"), "DOCPARID": t("transactiontype"),
+                                 "STATE": t("state"), "TOTAL": total}
+    if entity == "Payment":
+        return t("DESCRIPTION"), {"CUSTOMERID": t("CUSTOMERID"),
+                                  "PAYMENTMETHOD": t("PAYMENTMETHOD"),
+                                  "RECEIPTDATE": t("RECEIPTDATE"), "DOCNUMBER": t("DOCNUMBER"),
+                                  "DESCRIPTION": t("DESCRIPTION"),
+                                  "TOTALENTERED": Decimal(t("TRX_AMOUNTTOPAY"))}
+    raise SystemExit(f"fields.py: no Intacct projection for {entity}")
+
+
+def intacct_main(entity, transformed, dump):
+    import xml.etree.ElementTree as ET
+    objects = {"Customer": ("CUSTOMER", "CUSTOMERID"), "Order": ("SODOCUMENT", "DOCNO"),
+               "Payment": ("ARPYMT", "DESCRIPTION")}
+    obj, keyf = objects[entity]
+    by_key = {}
+    for d in dump.get(obj, []):
+        by_key.setdefault(d.get(keyf), []).append(d)
+    problems, n, absent = [], 0, 0
+    with open(transformed, encoding="utf-8") as f:
+        for line in f:
+            k, want = intacct_projection(entity, ET.fromstring(line))
+            got = by_key.get(k, [])
+            if not got:
+                absent += 1
+                continue
+            n += 1
+            if len(got) != 1:
+                problems.append(f"{entity} {k}: the target holds {len(got)} documents")
+                continue
+            for field, v in want.items():
+                g = got[0].get(field)
+                same = num(Decimal(g)) == num(v) if isinstance(v, Decimal) and g is not None \
+                    else g == v
+                if not same:
+                    problems.append(f"{entity} {k}: {field}: expected {v!r}, target has {g!r}")
+    return problems, n, absent
 
 
 def compare(want, got, path, refs, out, doc=None):
     doc = got if doc is None else doc
-    if path in refs:
-        f = refs[path]
+    rp = re.sub(r"\[\d+\]", "", path)  # refs are named without array indices
+    if rp in refs:
+        f = refs[rp]
         expect = f(want, doc) if f.__code__.co_argcount == 2 else f(want)
         if expect is None or got != expect:
             out.append(f"{path}: ref to {want!r} should be {expect!r}, target has {got!r}")
@@ -73,13 +146,30 @@ def compare(want, got, path, refs, out, doc=None):
         out.append(f"{path}: expected {want!r}, target has {got!r}")
 
 
+SOURCE = {}
+
+
 def main(argv):
-    if len(argv) != 5:
+    if len(argv) not in (5, 6):
         sys.stderr.write(__doc__)
         return 2
-    pair, entity, transformed, dump_path = argv[1:]
+    pair, entity, transformed, dump_path = argv[1:5]
+    if len(argv) == 6:  # the source data, for refs that go through it
+        try:
+            with open(f"{argv[5]}/nopcommerce.products.ndjson", encoding="utf-8") as f:
+                SOURCE["product_sku"] = {str(r["Id"]): r.get("Sku") or str(r["Id"])
+                                         for r in map(loads, f)}
+        except OSError:
+            pass
     with open(dump_path, encoding="utf-8") as f:
         dump = loads(f.read())
+    if pair == "clarity_intacct":
+        problems, n, absent = intacct_main(entity, transformed, dump)
+        for p in problems[:10]:
+            print("  " + p)
+        print(f"{pair} {entity}: {n} documents compared, {len(problems)} differences"
+              f" ({absent} not in the target)")
+        return 1 if problems or n == 0 else 0
     docs, key_of, refs = specs(pair, dump)[entity]
     by_key = {}
     for d in docs:
