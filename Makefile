@@ -12,7 +12,7 @@
 O       ?= build
 BIN     ?= bin
 CC      ?= cc
-PKGS    := jansson libxml-2.0 libcurl sqlite3 libmicrohttpd
+PKGS    := jansson libxml-2.0 libcurl sqlite3 libmicrohttpd libcrypto
 WARN    := -std=c11 -Wall -Wextra -Werror
 ifeq ($(SAN),1)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -32,7 +32,7 @@ MAPS    := $(PAIRS:%=mappings/%.map)
 SCHEMAS := $(wildcard mappings/schemas/*.map)
 MAPC_VERSION := 0.1.0
 
-.PHONY: all check asan regen bench lint clean demo
+.PHONY: all check asan regen bench lint clean demo pair
 all: $(BIN)/mapc $(PAIRS:%=generated/%.c) $(PAIRS:%=$(BIN)/%) $(BIN)/sandbox
 
 # ---- grammar: re2c and lemon from Debian's packages -------------------
@@ -72,6 +72,13 @@ $(O)/generated/%.o: generated/%.c runtime/mapwright.h | $(O)/generated
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Iruntime -c -o $@ $<
 $(BIN)/%: $(O)/generated/%.o $(O)/libmwrt.a | $(BIN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(RT_LIBS)
+
+# A pair binary from any .map, with this build's flags (tests; a mapping
+# tried out before it goes into mappings/):  make pair MAP=x.map OUT=dir/x
+pair: $(BIN)/mapc $(O)/libmwrt.a
+	@test -n "$(MAP)" -a -n "$(OUT)" || { echo "make pair MAP=FILE.map OUT=PATH"; exit 2; }
+	$(BIN)/mapc -I mappings/schemas -o $(OUT).c $(MAP)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Iruntime -o $(OUT) $(OUT).c $(O)/libmwrt.a $(RT_LIBS) $(LDFLAGS)
 
 # ---- the API sandbox (test tooling: nothing in runtime/ knows it) ------
 SB_SRC := $(wildcard sandbox/*.c)

@@ -350,7 +350,8 @@ usage(const mw_program *p, FILE *f)
 	fprintf(f, "usage: %s transform ENTITY [--dead-letter FILE]\n"
 		"       %s run --once [--dry-run] [--state FILE] [--config FILE] [--batch N]\n"
 		"       %s status [--state FILE] [--config FILE]\n"
-		"       %s --help | --version\n", p->pair, p->pair, p->pair, p->pair);
+		"       %s dlq list|show ID|retry ID|--all|drop ID --reason TEXT|export\n"
+		"       %s --help | --version\n", p->pair, p->pair, p->pair, p->pair, p->pair);
 }
 
 static void
@@ -387,6 +388,11 @@ help(const mw_program *p, FILE *f)
 		"    --batch N       at most N documents a request\n"
 		"  status            cursors, synced, pending and dead-letter counts, and\n"
 		"                    the newest dead letters\n"
+		"  dlq list [--entity E] [--since T]   the live dead letters\n"
+		"  dlq show ID       record, reason, target error, attempts, payload sent\n"
+		"  dlq retry ID|--all  through the mapping as built now, same idempotency key\n"
+		"  dlq drop ID --reason TEXT           out of the queue, kept in the audit log\n"
+		"  dlq export [--entity E] [--since T] JSON lines\n"
 		"  --help            this text\n"
 		"  --version         mapc version, map file, pair, runtime ABI\n"
 		"\nexit status: 0 every record written or filtered, 1 some dead-lettered,\n"
@@ -500,6 +506,39 @@ sync_cmd(const mw_program *p, int argc, char **argv, FILE *out, FILE *err)
 	return sync_once(p, &o);
 }
 
+/* `dlq ...` with --state FILE and --config FILE taken out wherever they are. */
+static int
+dlq_entry(const mw_program *p, int argc, char **argv, FILE *out, FILE *err)
+{
+	static char def[300];
+	char *rest[64];
+	int n = 0;
+	sync_opts o;
+
+	memset(&o, 0, sizeof o);
+	o.out = out;
+	o.err = err;
+	o.once = 1;
+	o.state_path = getenv("MW_STATE");
+	for (int a = 1; a < argc && n < 63; a++) {
+		if ((!strcmp(argv[a], "--state") || !strcmp(argv[a], "--config")) && a + 1 < argc) {
+			if (!strcmp(argv[a], "--state"))
+				o.state_path = argv[a + 1];
+			else if (load_config(p, argv[a + 1], err) != 0)
+				return 2;
+			a++;
+		} else {
+			rest[n++] = argv[a];
+		}
+	}
+	rest[n] = NULL;
+	if (!o.state_path || !*o.state_path) {
+		snprintf(def, sizeof def, "%s.state", p->pair);
+		o.state_path = def;
+	}
+	return dlq_cmd(p, o.state_path, &o, n, rest);
+}
+
 int
 mw_cli_run(const mw_program *p, int argc, char **argv, FILE *in, FILE *out, FILE *err)
 {
@@ -530,6 +569,8 @@ mw_cli_run(const mw_program *p, int argc, char **argv, FILE *in, FILE *out, FILE
 	}
 	if (strcmp(cmd, "run") == 0 || strcmp(cmd, "status") == 0)
 		return sync_cmd(p, argc, argv, out, err);
+	if (strcmp(cmd, "dlq") == 0)
+		return dlq_entry(p, argc, argv, out, err);
 	if (strcmp(cmd, "transform") != 0) {
 		fprintf(err, "%s: unknown command \"%s\"\n", p->pair, cmd);
 		usage(p, err);

@@ -247,6 +247,18 @@ typedef struct {
 /* 0 all done, 1 some dead-lettered, 3 some held or pending, 2 fatal. */
 int sync_once(const mw_program *p, const sync_opts *o);
 int sync_status(const mw_program *p, const char *state_path, FILE *out, FILE *err);
+/* dlq retry: dead letter id (0: every one, oldest first) through the engine
+ * again with the same idempotency key; 0 all written, 1 some dead again, 3
+ * some still waiting, 2 fatal. */
+int sync_dlq_retry(const mw_program *p, const sync_opts *o, int64_t id);
+
+/* ------------------------------------------------------------------ */
+/* dlq.c: the dead-letter queue for operators                          */
+/* ------------------------------------------------------------------ */
+
+/* `dlq list|show|retry|drop|export ...`: argv[0] is "dlq". */
+int dlq_cmd(const mw_program *p, const char *state_path, const sync_opts *o, int argc,
+	char **argv);
 
 /* ------------------------------------------------------------------ */
 /* cli.c: the pair binary's command line                               */

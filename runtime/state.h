@@ -107,6 +107,7 @@ int state_counts(state *st, const char *entity, int64_t *xrefs, int64_t *pending
 typedef struct {
 	int64_t id;
 	char entity[64], source_key[256], reason[1024], target_error[2048], field[256];
+	char hash[40];            /* of the record version */
 	int line, attempts, dropped;
 	int64_t first_at, last_at;
 	char *record;  /* malloc'd by state_dlq_get; free it */
@@ -118,13 +119,41 @@ int state_dlq_add(state *st, const char *entity, const char *source_key, const c
 	const char *field, int64_t *id);
 /* The live dead letter of this record version: its id (> 0), 0 if none. */
 int64_t state_dlq_find(state *st, const char *entity, const char *source_key, const char *hash);
-/* The live dead letters, newest first, at most `limit`; a non-zero return
- * of fn stops.  d->record is NULL here. */
+/* The live dead letters of entity (NULL: all) first seen at or after since
+ * (seconds; 0: all), newest first, at most `limit`; a non-zero return of fn
+ * stops.  d->record is NULL here. */
 typedef int (*state_dead_fn)(void *arg, const state_dead *d);
-int state_dlq_each(state *st, const char *entity, int limit, state_dead_fn fn, void *arg);
+int state_dlq_each(state *st, const char *entity, int64_t since, int limit, state_dead_fn fn,
+	void *arg);
+/* A dead letter re-driven by `dlq retry` leaves the queue with an audit row
+ * (action "retry", why: what became of it); attempts and first time carry
+ * over to the dead letter it became again, if it did (again_id > 0). */
+int state_dlq_retried(state *st, int64_t id, const char *why, int64_t again_id);
+/* The payload last sent for (entity, source id, hash), malloc'd into *out
+ * (free it); STATE_ENOTFOUND when it was never sent. */
+int state_journal_payload(state *st, const char *entity, const char *source_id,
+	const char *hash, char **out, size_t *len);
 int state_dlq_get(state *st, int64_t id, state_dead *out);
 int64_t state_dlq_count(state *st, const char *entity); /* live ones; <0 on error */
 int state_dlq_drop(state *st, int64_t id, const char *why);
+
+/* The webhook inbox: an event is stored before its sender gets 200, once
+ * per event id (a replay is a no-op), and done when the record it names has
+ * been fetched and synced.  A webhook is a hint: the record comes from the
+ * source's API, not from the event. */
+typedef struct {
+	const char *event_id, *source, *type, *collection, *record_key;
+	const char *body;        /* the event as received, for the audit */
+	size_t body_len;
+	int64_t received_at;     /* listing only */
+} state_event;
+/* 0 stored, 1 a duplicate (already stored), < 0 an error. */
+int state_inbox_add(state *st, const state_event *ev);
+typedef int (*state_event_fn)(void *arg, const state_event *ev);
+/* The events not done yet, oldest first, at most limit. */
+int state_inbox_each(state *st, int limit, state_event_fn fn, void *arg);
+int state_inbox_done(state *st, const char *event_id);
+int64_t state_inbox_count(state *st); /* not done; < 0 on error */
 
 /* OAuth tokens per service, saved in one transaction (a rotated refresh
  * token is never half-written). */

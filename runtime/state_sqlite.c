@@ -44,13 +44,18 @@ static const char *const schema =
 	"CREATE INDEX IF NOT EXISTS dlq_record ON dlq(entity, source_key);"
 	"CREATE TABLE IF NOT EXISTS dlq_audit(id INTEGER NOT NULL, action TEXT NOT NULL,"
 	"  why TEXT NOT NULL, at INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS inbox(event_id TEXT PRIMARY KEY, source TEXT NOT NULL,"
+	"  type TEXT NOT NULL, collection TEXT NOT NULL, record_key TEXT NOT NULL,"
+	"  body BLOB, received_at INTEGER NOT NULL, state TEXT NOT NULL DEFAULT 'new');"
+	"CREATE INDEX IF NOT EXISTS inbox_new ON inbox(state, received_at);"
 	"CREATE TABLE IF NOT EXISTS tokens(service TEXT PRIMARY KEY, access TEXT NOT NULL,"
 	"  refresh TEXT NOT NULL, expires_at INTEGER NOT NULL);";
 
 /* Version 1 -> 2: the journal keeps each write's request (key, position,
  * payload, update id, natural key, the source record and its stamp) so a
  * batch interrupted by a crash is re-sent byte for byte; a dead letter
- * keeps the hash of the record version it was made from. */
+ * keeps the hash of the record version it was made from.  (The webhook
+ * inbox is a new table: the schema creates it.) */
 static const char *const migrate_1_2 =
 	"ALTER TABLE journal ADD COLUMN request_key TEXT;"
 	"ALTER TABLE journal ADD COLUMN seq INTEGER;"
@@ -373,7 +378,7 @@ state_dlq_get(state *st, int64_t id, state_dead *out)
 	snprintf(ids, sizeof ids, "%lld", (long long)id);
 	sqlite3_stmt *s = NULL;
 	int rc = run(st, &s, "SELECT id, entity, source_key, record, reason, target_error, line,"
-		" field, attempts, first_at, last_at, dropped FROM dlq WHERE id = ?", 1, ids);
+		" field, attempts, first_at, last_at, dropped, hash FROM dlq WHERE id = ?", 1, ids);
 	if (rc < 0)
 		return rc;
 	if (rc == SQLITE_DONE)
@@ -393,6 +398,7 @@ state_dlq_get(state *st, int64_t id, state_dead *out)
 	out->first_at = sqlite3_column_int64(s, 9);
 	out->last_at = sqlite3_column_int64(s, 10);
 	out->dropped = sqlite3_column_int(s, 11);
+	snprintf(out->hash, sizeof out->hash, "%s", (const char *)sqlite3_column_text(s, 12));
 	sqlite3_finalize(s);
 	return out->record ? 0 : STATE_EUSAGE;
 }
@@ -584,16 +590,19 @@ state_dlq_find(state *st, const char *entity, const char *source_key, const char
 }
 
 int
-state_dlq_each(state *st, const char *entity, int limit, state_dead_fn fn, void *arg)
+state_dlq_each(state *st, const char *entity, int64_t since, int limit, state_dead_fn fn,
+	void *arg)
 {
 	sqlite3_stmt *s;
 	int rc;
 
 	if (sqlite3_prepare_v2(st->db, "SELECT id, entity, source_key, reason, target_error, line,"
-	    " field, attempts, first_at, last_at FROM dlq WHERE dropped = 0 AND (?1 IS NULL OR"
-	    " entity = ?1) ORDER BY id DESC LIMIT ?2", -1, &s, NULL) != SQLITE_OK)
+	    " field, attempts, first_at, last_at, hash FROM dlq WHERE dropped = 0 AND (?1 IS NULL"
+	    " OR entity = ?1) AND first_at >= ?3 ORDER BY id DESC LIMIT ?2", -1, &s, NULL)
+	    != SQLITE_OK)
 		return fail(st, "prepare");
-	if (bind_txt(s, 1, entity) != SQLITE_OK || sqlite3_bind_int(s, 2, limit) != SQLITE_OK) {
+	if (bind_txt(s, 1, entity) != SQLITE_OK || sqlite3_bind_int(s, 2, limit) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 3, since) != SQLITE_OK) {
 		sqlite3_finalize(s);
 		return fail(st, "bind");
 	}
@@ -611,6 +620,7 @@ state_dlq_each(state *st, const char *entity, int limit, state_dead_fn fn, void 
 		d.attempts = sqlite3_column_int(s, 7);
 		d.first_at = sqlite3_column_int64(s, 8);
 		d.last_at = sqlite3_column_int64(s, 9);
+		snprintf(d.hash, sizeof d.hash, "%s", col_text(s, 10));
 		if (fn(arg, &d) != 0)
 			break;
 	}
@@ -638,4 +648,141 @@ state_counts(state *st, const char *entity, int64_t *xrefs, int64_t *pending, in
 		entity);
 	*dead = count1(st, "SELECT count(*) FROM dlq WHERE entity = ? AND dropped = 0", entity);
 	return *xrefs < 0 || *pending < 0 || *dead < 0 ? STATE_EDB : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* the webhook inbox                                                   */
+/* ------------------------------------------------------------------ */
+
+int
+state_inbox_add(state *st, const state_event *ev)
+{
+	sqlite3_stmt *s;
+	int rc = 0;
+
+	if (!ev->event_id || !*ev->event_id || !ev->source || !ev->type || !ev->collection ||
+	    !ev->record_key)
+		return STATE_EUSAGE;
+	if (sqlite3_prepare_v2(st->db, "INSERT INTO inbox(event_id, source, type, collection,"
+	    " record_key, body, received_at) VALUES(?, ?, ?, ?, ?, ?, ?)"
+	    " ON CONFLICT(event_id) DO NOTHING", -1, &s, NULL) != SQLITE_OK)
+		return fail(st, "prepare");
+	rc |= bind_txt(s, 1, ev->event_id);
+	rc |= bind_txt(s, 2, ev->source);
+	rc |= bind_txt(s, 3, ev->type);
+	rc |= bind_txt(s, 4, ev->collection);
+	rc |= bind_txt(s, 5, ev->record_key);
+	rc |= bind_blob(s, 6, ev->body, ev->body_len);
+	rc |= sqlite3_bind_int64(s, 7, (sqlite3_int64)time(NULL));
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(s);
+		return fail(st, "bind");
+	}
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return fail(st, "step");
+	return sqlite3_changes(st->db) == 1 ? 0 : 1;
+}
+
+int
+state_inbox_each(state *st, int limit, state_event_fn fn, void *arg)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT event_id, source, type, collection, record_key,"
+	    " body, received_at FROM inbox WHERE state = 'new' ORDER BY received_at, rowid"
+	    " LIMIT ?", -1, &s, NULL) != SQLITE_OK)
+		return fail(st, "prepare");
+	if (sqlite3_bind_int(s, 1, limit) != SQLITE_OK) {
+		sqlite3_finalize(s);
+		return fail(st, "bind");
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		state_event ev;
+
+		memset(&ev, 0, sizeof ev);
+		ev.event_id = col_text(s, 0);
+		ev.source = col_text(s, 1);
+		ev.type = col_text(s, 2);
+		ev.collection = col_text(s, 3);
+		ev.record_key = col_text(s, 4);
+		ev.body = sqlite3_column_blob(s, 5);
+		ev.body_len = (size_t)sqlite3_column_bytes(s, 5);
+		ev.received_at = sqlite3_column_int64(s, 6);
+		if (fn(arg, &ev) != 0)
+			break;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(st, "step");
+}
+
+int
+state_inbox_done(state *st, const char *event_id)
+{
+	int rc = run(st, NULL, "UPDATE inbox SET state = 'done' WHERE event_id = ?", 1, event_id);
+	return rc < 0 ? rc : 0;
+}
+
+int64_t
+state_inbox_count(state *st)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = run(st, &s, "SELECT count(*) FROM inbox WHERE state = 'new'", 0);
+	if (rc != SQLITE_ROW)
+		return rc < 0 ? rc : STATE_EDB;
+	int64_t n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+int
+state_dlq_retried(state *st, int64_t id, const char *why, int64_t again_id)
+{
+	char ids[32], again[32], now[32];
+	int rc;
+
+	snprintf(ids, sizeof ids, "%lld", (long long)id);
+	snprintf(again, sizeof again, "%lld", (long long)again_id);
+	rc = run(st, NULL, "UPDATE dlq SET dropped = 1 WHERE id = ? AND dropped = 0", 1, ids);
+	if (rc >= 0 && sqlite3_changes(st->db) != 1)
+		return STATE_ENOTFOUND;
+	if (rc >= 0)
+		rc = run(st, NULL, "INSERT INTO dlq_audit(id, action, why, at) VALUES(?, 'retry', ?, ?)",
+			3, ids, why ? why : "", now_text(now, sizeof now));
+	if (rc >= 0 && again_id > 0)
+		rc = run(st, NULL, "UPDATE dlq SET attempts = (SELECT attempts FROM dlq WHERE id = ?1)"
+			" + 1, first_at = (SELECT first_at FROM dlq WHERE id = ?1) WHERE id = ?2", 2, ids,
+			again);
+	return rc < 0 ? rc : 0;
+}
+
+int
+state_journal_payload(state *st, const char *entity, const char *source_id, const char *hash,
+	char **out, size_t *len)
+{
+	char key[64];
+	sqlite3_stmt *s = NULL;
+
+	*out = NULL;
+	*len = 0;
+	state_journal_key(entity, source_id, hash, key, sizeof key);
+	int rc = run(st, &s, "SELECT payload FROM journal WHERE key = ? AND payload IS NOT NULL", 1,
+		key);
+	if (rc < 0)
+		return rc;
+	if (rc == SQLITE_DONE)
+		return STATE_ENOTFOUND;
+	size_t n = (size_t)sqlite3_column_bytes(s, 0);
+	*out = malloc(n + 1);
+	if (!*out) {
+		sqlite3_finalize(s);
+		return STATE_EUSAGE;
+	}
+	memcpy(*out, sqlite3_column_blob(s, 0), n);
+	(*out)[n] = '\0';
+	*len = n;
+	sqlite3_finalize(s);
+	return 0;
 }

@@ -71,6 +71,8 @@ typedef struct {
 	size_t ns, max;
 	char oldest_open[STAMP_MAX], newest[STAMP_MAX];
 	int any_open, unresolved;
+	int retrying;             /* dlq retry: a dead letter is processed again */
+	int64_t last_dead;        /* id of the dead letter added last */
 	int fatal;                /* the state store failed: stop */
 	long shown;               /* progress line */
 } run;
@@ -247,7 +249,7 @@ dead_letter(run *r, const char *source_id, const char *hash, const char *rec, si
 	memcpy(copy, rec, rec_len);
 	copy[rec_len] = '\0';
 	if (state_dlq_add(r->st, r->e->name, source_id, hash, copy, reason, target_error, line,
-	    field, NULL) != 0)
+	    field, &r->last_dead) != 0)
 		db_fail(r, "adding a dead letter");
 	free(copy);
 	r->n.dead++;
@@ -535,7 +537,7 @@ on_record(void *arg, const char *json, size_t len, const char *stamp)
 		open_record(r, stamp);
 		return 0;
 	}
-	if (state_dlq_find(r->st, e->name, source_id, hash) > 0) {
+	if (!r->retrying && state_dlq_find(r->st, e->name, source_id, hash) > 0) {
 		r->n.dead++; /* this version was dead-lettered by an earlier run */
 		return 0;
 	}
@@ -863,6 +865,135 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
+/* dlq retry                                                           */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+	int64_t *ids;
+	size_t n, cap;
+} id_list;
+
+static int
+collect_id(void *arg, const state_dead *d)
+{
+	id_list *l = arg;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		int64_t *v = realloc(l->ids, cap * sizeof *v);
+
+		if (!v)
+			return 1;
+		l->ids = v;
+		l->cap = cap;
+	}
+	l->ids[l->n++] = d->id;
+	return 0;
+}
+
+/* One dead letter through the engine again, with the mapping as it is
+ * now; the same record version gets the same idempotency key. */
+static void
+retry_one(run *r, int64_t id, long *fixed, long *again, long *waiting)
+{
+	state_dead d;
+	char why[160];
+
+	if (state_dlq_get(r->st, id, &d) != 0) {
+		say(r, "%s: dead letter #%lld: %s\n", r->p->pair, (long long)id,
+			state_errmsg(r->st));
+		return;
+	}
+	r->e = entity_named(r->p, d.entity);
+	if (!r->e || d.dropped) {
+		say(r, "%s: dead letter #%lld: %s\n", r->p->pair, (long long)id,
+			d.dropped ? "already out of the queue" : "its entity is not in this mapping");
+		free(d.record);
+		return;
+	}
+	counts before = r->n;
+	r->last_dead = 0;
+	r->ns = 0;
+	on_record(r, d.record, strlen(d.record), "");
+	flush(r);
+	if (r->fatal) {
+		free(d.record);
+		return;
+	}
+	if (r->n.dead > before.dead) {
+		snprintf(why, sizeof why, "dead-lettered again as #%lld", (long long)r->last_dead);
+		(*again)++;
+	} else if (r->n.held > before.held || r->n.pending > before.pending) {
+		(*waiting)++; /* still waiting for a dependency or the target: stays queued */
+		free(d.record);
+		return;
+	} else {
+		snprintf(why, sizeof why, "%s on retry", r->n.filtered > before.filtered ? "filtered"
+			: r->n.unchanged > before.unchanged ? "already written" : "written");
+		(*fixed)++;
+	}
+	if (state_dlq_retried(r->st, id, why, r->n.dead > before.dead ? r->last_dead : 0) != 0)
+		db_fail(r, "recording the retry");
+	fprintf(r->o->out, "#%lld %s %s: %s\n", (long long)id, d.entity, d.source_key, why);
+	free(d.record);
+}
+
+int
+sync_dlq_retry(const mw_program *p, const sync_opts *o, int64_t id)
+{
+	run r;
+	id_list l = { NULL, 0, 0 };
+	long fixed = 0, again = 0, waiting = 0;
+	int status = 0;
+
+	memset(&r, 0, sizeof r);
+	r.p = p;
+	r.o = o;
+	r.retrying = 1;
+	if (state_open(o->state_path, &r.st) != 0) {
+		say(&r, "%s: cannot open the state file %s: %s\n", p->pair, o->state_path,
+			state_errmsg(r.st));
+		state_close(r.st);
+		return 2;
+	}
+	r.c = rt_ctx_new();
+	if (!r.c || open_conn(&r, &p->target, &r.tenv, &r.to, &r.tgt, o->dry_run) != 0) {
+		status = 2;
+		goto out;
+	}
+	r.max = 1; /* one record a request: each outcome is the dead letter's */
+	r.slots = calloc(1, sizeof *r.slots);
+	if (!r.slots) {
+		status = 2;
+		goto out;
+	}
+	if (id > 0)
+		collect_id(&l, &(state_dead){ .id = id });
+	else if (state_dlq_each(r.st, NULL, 0, 1 << 30, collect_id, &l) != 0)
+		status = 2;
+	for (size_t i = l.n; i-- > 0 && !r.fatal;) /* oldest first */
+		retry_one(&r, l.ids[i], &fixed, &again, &waiting);
+	fprintf(o->out, "retried %zu: %ld written, %ld dead-lettered again, %ld still waiting\n",
+		l.n, fixed, again, waiting);
+	if (r.fatal)
+		status = 2;
+	else if (status == 0 && (again || waiting))
+		status = again ? 1 : 3;
+out:
+	free(l.ids);
+	if (r.slots) {
+		free(r.slots[0].doc);
+		free(r.slots[0].rec);
+	}
+	free(r.slots);
+	if (r.to && r.tgt)
+		r.to->close(r.tgt);
+	rt_ctx_free(r.c);
+	state_close(r.st);
+	return fflush(o->out) ? 2 : status;
+}
+
+/* ------------------------------------------------------------------ */
 /* status                                                              */
 /* ------------------------------------------------------------------ */
 
@@ -906,7 +1037,7 @@ sync_status(const mw_program *p, const char *state_path, FILE *out, FILE *err)
 	}
 	int64_t n = state_dlq_count(st, NULL);
 	fprintf(out, "dead letters: %lld%s\n", (long long)n, n > 20 ? " (the newest 20)" : "");
-	state_dlq_each(st, NULL, 20, show_dead, out);
+	state_dlq_each(st, NULL, 0, 20, show_dead, out);
 	state_close(st);
 	return fflush(out) ? 2 : 0;
 }

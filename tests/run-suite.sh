@@ -6,7 +6,10 @@
 cd "$(dirname "$0")/.." || exit 2
 O=${O:-build}
 BIN=${BIN:-bin}
-export MAPC="$PWD/$BIN/mapc" BIN="$PWD/$BIN" MW_SANDBOX="$PWD/$BIN/sandbox"
+export MAPC="$PWD/$BIN/mapc" BIN="$PWD/$BIN" MW_SANDBOX="$PWD/$BIN/sandbox" O
+# the build's flags, for tests that build a pair binary (make pair)
+case $O in *asan*) SAN=1 ;; *) SAN= ;; esac
+export SAN
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 {
