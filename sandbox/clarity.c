@@ -6,19 +6,30 @@
  *
  *   POST /clarity/oauth/token            grant_type=client_credentials, HTTP
  *                                        Basic sandbox-client:sandbox-secret
- *   GET  /clarity/api/v1/{orders|customers|products}
+ *   GET  /clarity/api/v1/{orders|customers|products|shipments|returns}
  *        ?page=1&pageSize=100&updatedSince=2026-11-20T00:00:00Z
  *        -> {"data":[...],"page":1,"pageSize":100,"totalCount":N,"hasMore":b}
- *   GET  /clarity/api/v1/orders/{orderId}
+ *   GET  /clarity/api/v1/{collection}/{key}     (orderId, customerId, sku,
+ *                                               shipmentId, returnId)
+ *   PUT  /clarity/api/v1/inventory/{sku}  {"quantityOnHand": N}: the
+ *        inventory write-back; answers the product, 404 for an unknown sku,
+ *        400 unless N is a whole number >= 0
  *
  * Records come from NDJSON files (sandbox --clarity-orders FILE
- * --clarity-customers FILE, e.g. from tests/bench/gen_orders.py) and are
- * served as they were written, byte for byte, so amounts keep their exact
- * text.  Order is by updatedAt, then key, as a cursor needs.  Tokens live
- * an hour (--token-ttl), and die early on the expire_tokens fault.
+ * --clarity-customers FILE ... --clarity-returns FILE, e.g. from
+ * tests/bench/gen_orders.py) and are served as they were written, byte for
+ * byte, so amounts keep their exact text.  Order is by updatedAt, then key,
+ * as a cursor needs.  Tokens live an hour (--token-ttl), and die early on
+ * the expire_tokens fault.
  *
- * Not yet: products from a file, webhooks (order.created, product.updated,
- * signed with HMAC-SHA256), shipments and returns.
+ * Webhooks: each record added or replaced through POST /_sandbox/records is
+ * one event (sb_webhook_emit, delivered by main.c): orders order.created,
+ * then order.paid when paymentInfo.status turns "captured", else
+ * order.updated; customer.created / customer.updated; product.created /
+ * product.updated; shipment.created / .updated; return.created / .updated.
+ * Its data is the key only ({"orderId": "SO-1"}): the receiver fetches the
+ * record.  Records loaded from files at start and inventory writes send
+ * none.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +44,16 @@ static sb_records colls[] = {
 	{ "orders", "orderId", updated_at, NULL, 0, 0 },
 	{ "customers", "customerId", updated_at, NULL, 0, 0 },
 	{ "products", "sku", updated_at, NULL, 0, 0 },
+	{ "shipments", "shipmentId", updated_at, NULL, 0, 0 },
+	{ "returns", "returnId", updated_at, NULL, 0, 0 },
+};
+/* the events of a collection's records: added, replaced */
+static const char *const events[][2] = {
+	{ "order.created", "order.updated" },
+	{ "customer.created", "customer.updated" },
+	{ "product.created", "product.updated" },
+	{ "shipment.created", "shipment.updated" },
+	{ "return.created", "return.updated" },
 };
 #define NCOLLS (sizeof colls / sizeof *colls)
 
@@ -48,13 +69,39 @@ sb_clarity_load(const char *collection, const char *path)
 	return -1;
 }
 
+/* "captured" payment in the record's text: what makes an order paid */
+static int
+captured(const char *text)
+{
+	json_error_t je;
+	json_t *j = text ? json_loads(text, 0, &je) : NULL;
+	const char *st = json_string_value(json_object_get(json_object_get(j, "paymentInfo"),
+		"status"));
+	int yes = st && !strcmp(st, "captured");
+	json_decref(j);
+	return yes;
+}
+
+static void
+changed(const sb_records *c, const char *key, const char *old_text, const char *new_text,
+	void *arg)
+{
+	(void)arg;
+	size_t i = (size_t)(c - colls);
+	const char *type = events[i][old_text != NULL];
+	if (i == 0 && old_text && captured(new_text) && !captured(old_text))
+		type = "order.paid";
+	sb_webhook_emit(type, json_pack("{s:s}", c->key_field, key));
+}
+
 int
 sb_clarity_upsert(const char *collection, const char *body, size_t len, size_t *added,
 	size_t *replaced, size_t *bad)
 {
 	for (size_t i = 0; i < NCOLLS; i++)
 		if (!strcmp(colls[i].name, collection)) {
-			sb_records_upsert(&colls[i], body, len, added, replaced, bad);
+			sb_records_upsert_cb(&colls[i], body, len, added, replaced, bad, changed,
+				NULL);
 			return 0;
 		}
 	return -1;
@@ -116,6 +163,37 @@ list(const sb_request *q, sb_response *r, sb_records *c)
 	r->content_type = "application/json; charset=utf-8";
 }
 
+/* PUT /api/v1/inventory/{sku} {"quantityOnHand": N}: the product's
+ * quantityOnHand becomes N in its own text, the rest byte for byte. */
+static void
+inventory(const sb_request *q, sb_response *r, const char *sku)
+{
+	sb_record *x = sb_records_find(&colls[2], sku);
+	json_error_t je;
+	json_t *j = json_loadb(q->body, q->body_len, 0, &je);
+	json_t *v = json_object_get(j, "quantityOnHand");
+	json_int_t n = json_is_integer(v) ? json_integer_value(v) : -1;
+	json_decref(j);
+	if (!x) {
+		sb_json(r, 404, json_pack("{s:s}", "message", "Not Found"));
+		return;
+	}
+	if (n < 0) {
+		sb_json(r, 400, json_pack("{s:s}", "message",
+			"quantityOnHand is a whole number, at least 0"));
+		return;
+	}
+	char text[32];
+	snprintf(text, sizeof text, "%" JSON_INTEGER_FORMAT, n);
+	if (sb_record_set(x, "quantityOnHand", text) != 0) {
+		sb_json(r, 500, json_pack("{s:s}", "message", "cannot update the product"));
+		return;
+	}
+	r->status = 200;
+	r->body = strdup(x->text);
+	r->content_type = "application/json; charset=utf-8";
+}
+
 static void
 handle(const sb_request *q, sb_response *r)
 {
@@ -140,6 +218,10 @@ handle(const sb_request *q, sb_response *r)
 		return;
 	}
 	const char *prefix = "/api/v1/";
+	if (!strncmp(q->path, "/api/v1/inventory/", 18) && !strcmp(q->method, "PUT")) {
+		inventory(q, r, q->path + 18);
+		return;
+	}
 	if (strncmp(q->path, prefix, strlen(prefix)) != 0 || strcmp(q->method, "GET") != 0) {
 		sb_json(r, 404, json_pack("{s:s}", "message", "Not Found"));
 		return;

@@ -5,7 +5,12 @@
  *
  *   sandbox [--port N] [--port-file FILE] [--seed N] [--token-ttl S] [--limit-scale X]
  *           [--clarity-orders FILE] [--clarity-customers FILE] [--clarity-products FILE]
+ *           [--clarity-shipments FILE] [--clarity-returns FILE]
+ *           [--clarity-webhook-url URL] [--clarity-webhook-secret S]
  *           [--nop-orders FILE] [--nop-customers FILE] [--nop-products FILE]
+ *           [--nop-shipments FILE] [--nop-returnrequests FILE]
+ *   sandbox --hmac-selftest < LINES   "sha256 HEX" / "hmac KEYHEX HEX" ("-":
+ *                                     empty) -> the digest in hex, a line each
  *
  * With --port 0 (the default) the kernel picks a free port; it is printed
  * ("sandbox listening on http://127.0.0.1:PORT") and written to FILE.
@@ -16,7 +21,19 @@
  * 503, answer 429 with Retry-After: 1, lose their connection before being
  * handled, or are handled (the write commits) and then lose their
  * connection; every request waits latency_ms first.  GET shows them.
+ * "chaos_pct": P (with "seed": S) gives each request a P% chance of one
+ * fault of those four kinds, drawn from a sequence fixed by S.
+ *
+ * Webhooks: events the modules queue (sb_webhook_emit, from the request
+ * thread) are POSTed by the main thread, which only waits in its loop
+ * otherwise: libmicrohttpd serves requests on its own single thread, so a
+ * webhook URL that is the sandbox itself is answered, not deadlocked.  The
+ * queue is the one thing both threads touch, under wh_lock.  Each delivery
+ * is signed (docs/sandbox.md, "Webhooks"), tried up to WH_ATTEMPTS times
+ * with backoff 0.25 s, 0.5 s, 1 s, ... until a 2xx answer, and listed by
+ * GET /_sandbox/webhooks.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +43,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <curl/curl.h>
 #include <microhttpd.h>
 
 #include "sandbox.h"
@@ -66,6 +84,8 @@ typedef struct {
 	int fail_5xx, rate_429, drop, lose_response;
 	int expire_after;  /* > 0: revoke the tokens once this many more are handled */
 	long latency_ms;
+	int chaos_pct;     /* each request: this % chance of one fault of the four kinds */
+	unsigned chaos_seed;
 } Faults;
 
 static Faults faults[sizeof services / sizeof *services];
@@ -100,11 +120,262 @@ records(struct MHD_Connection *conn, const char *method, const Upload *u, sb_res
 		rc = sb_nop_upsert(coll, u->data ? u->data : "", u->len, &added, &replaced, &bad);
 	if (rc != 0) {
 		sb_json(r, 404, json_pack("{s:s}", "Message",
-			"service is clarity or nop, collection orders, customers or products"));
+			"service is clarity or nop, collection orders, customers, products, "
+			"shipments, returns (clarity) or returnrequests (nop)"));
 		return;
 	}
 	sb_json(r, bad ? 400 : 200, json_pack("{s:I,s:I,s:I}", "added", (json_int_t)added,
 		"replaced", (json_int_t)replaced, "bad", (json_int_t)bad));
+}
+
+/* ---- webhooks ---------------------------------------------------------- */
+
+#define WH_ATTEMPTS 5 /* the first try and four retries */
+#define WH_BACKOFF 0.25 /* seconds before the first retry; doubled for each next */
+
+typedef struct {
+	char id[40];
+	char type[32];
+	char key[128];
+	char *body;               /* the exact bytes signed and sent */
+	int attempts;
+	long status[WH_ATTEMPTS]; /* each attempt's HTTP status; 0: no answer */
+	char error[96];           /* the last attempt's transport error */
+	double due;               /* monotonic seconds of the next attempt */
+	int state;                /* 0 pending, 1 delivered, 2 failed */
+} Delivery;
+
+static pthread_mutex_t wh_lock = PTHREAD_MUTEX_INITIALIZER;
+static Delivery *wh;
+static size_t wh_n, wh_cap;
+static const char *wh_url, *wh_secret;
+static unsigned wh_counter;
+
+static double
+now_mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void
+sb_webhook_emit(const char *type, json_t *data)
+{
+	if (!wh_url) {
+		json_decref(data);
+		return;
+	}
+	time_t t = time(NULL);
+	struct tm tm;
+	char stamp[32], id[40], key[128] = "";
+	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+	const char *k;
+	json_t *v;
+	json_object_foreach(data, k, v) {
+		if (json_is_string(v))
+			snprintf(key, sizeof key, "%s", json_string_value(v));
+		break;
+	}
+	pthread_mutex_lock(&wh_lock);
+	snprintf(id, sizeof id, "evt_%010lld%06u", (long long)t, ++wh_counter);
+	json_t *ev = json_pack("{s:s,s:s,s:s,s:o}", "id", id, "type", type, "createdAt", stamp,
+		"data", data);
+	char *body = ev ? json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(ev);
+	if (body && wh_n == wh_cap) {
+		size_t ncap = wh_cap ? wh_cap * 2 : 64;
+		Delivery *nw = realloc(wh, sizeof *nw * ncap);
+		if (nw) {
+			wh = nw;
+			wh_cap = ncap;
+		}
+	}
+	if (body && wh_n < wh_cap) {
+		Delivery *d = &wh[wh_n++];
+		memset(d, 0, sizeof *d);
+		snprintf(d->id, sizeof d->id, "%s", id);
+		snprintf(d->type, sizeof d->type, "%s", type);
+		snprintf(d->key, sizeof d->key, "%s", key);
+		d->body = body;
+		d->due = now_mono();
+	} else {
+		free(body);
+	}
+	pthread_mutex_unlock(&wh_lock);
+}
+
+static size_t
+discard(char *p, size_t size, size_t n, void *arg)
+{
+	(void)p;
+	(void)arg;
+	return size * n;
+}
+
+/* One attempt: the HTTP status, or 0 with *err when nothing came back.
+ * Signed string: "<X-Clarity-Timestamp>.<raw body>", stamped anew for each
+ * attempt (so a receiver may refuse old stamps without refusing retries). */
+static long
+wh_post(const char *id, const char *body, char *err, size_t errlen)
+{
+	char ts[24], hex[65], h[4][160];
+	snprintf(ts, sizeof ts, "%lld", (long long)time(NULL));
+	struct curl_slist *hdr = NULL;
+	snprintf(h[0], sizeof h[0], "X-Clarity-Event-Id: %s", id);
+	snprintf(h[1], sizeof h[1], "X-Clarity-Timestamp: %s", ts);
+	hdr = curl_slist_append(hdr, "Content-Type: application/json");
+	hdr = curl_slist_append(hdr, "Expect:");
+	hdr = curl_slist_append(hdr, h[0]);
+	hdr = curl_slist_append(hdr, h[1]);
+	if (wh_secret) {
+		unsigned char mac[32];
+		const void *parts[] = { ts, ".", body };
+		size_t lens[] = { strlen(ts), 1, strlen(body) };
+		sb_hmac_sha256(wh_secret, strlen(wh_secret), parts, lens, 3, mac);
+		sb_hex(mac, sizeof mac, hex);
+		snprintf(h[2], sizeof h[2], "X-Clarity-Signature: sha256=%s", hex);
+		hdr = curl_slist_append(hdr, h[2]);
+	}
+	CURL *c = curl_easy_init();
+	long status = 0;
+	char ebuf[CURL_ERROR_SIZE] = "";
+	if (!c) {
+		snprintf(err, errlen, "curl_easy_init failed");
+		curl_slist_free_all(hdr);
+		return 0;
+	}
+	curl_easy_setopt(c, CURLOPT_URL, wh_url);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "Clarity-Webhooks (mapwright sandbox)");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	CURLcode rc = curl_easy_perform(c);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	else
+		snprintf(err, errlen, "%.90s", ebuf[0] ? ebuf : curl_easy_strerror(rc));
+	curl_easy_cleanup(c);
+	curl_slist_free_all(hdr);
+	return status;
+}
+
+/* The main loop's part: every delivery that is due, one attempt each. */
+static void
+wh_drain(void)
+{
+	for (;;) {
+		double now = now_mono();
+		size_t i;
+		char id[40], *body = NULL;
+		pthread_mutex_lock(&wh_lock);
+		for (i = 0; i < wh_n; i++)
+			if (wh[i].state == 0 && wh[i].due <= now)
+				break;
+		if (i < wh_n) {
+			snprintf(id, sizeof id, "%s", wh[i].id);
+			body = strdup(wh[i].body);
+		}
+		pthread_mutex_unlock(&wh_lock);
+		if (!body)
+			return;
+		char err[96] = "";
+		long st = wh_post(id, body, err, sizeof err);
+		free(body);
+		pthread_mutex_lock(&wh_lock);
+		Delivery *d = &wh[i];
+		d->status[d->attempts++] = st;
+		snprintf(d->error, sizeof d->error, "%s", err);
+		if (st >= 200 && st < 300)
+			d->state = 1;
+		else if (d->attempts >= WH_ATTEMPTS)
+			d->state = 2;
+		else
+			d->due = now_mono() + WH_BACKOFF * (double)(1u << (d->attempts - 1));
+		pthread_mutex_unlock(&wh_lock);
+	}
+}
+
+/* GET /_sandbox/webhooks: every delivery, oldest first. */
+static json_t *
+wh_list(void)
+{
+	static const char *const states[] = { "pending", "delivered", "failed" };
+	json_t *all = json_array();
+	pthread_mutex_lock(&wh_lock);
+	for (size_t i = 0; i < wh_n; i++) {
+		const Delivery *d = &wh[i];
+		json_t *st = json_array();
+		for (int a = 0; a < d->attempts; a++)
+			json_array_append_new(st, json_integer(d->status[a]));
+		json_array_append_new(all, json_pack("{s:s,s:s,s:s,s:s,s:i,s:o,s:I,s:s,s:s}",
+			"id", d->id, "type", d->type, "key", d->key, "state", states[d->state],
+			"attempts", d->attempts, "statuses", st, "status",
+			(json_int_t)(d->attempts ? d->status[d->attempts - 1] : 0),
+			"error", d->error, "body", d->body));
+	}
+	pthread_mutex_unlock(&wh_lock);
+	return json_pack("{s:s?,s:b,s:o}", "url", wh_url, "signed", wh_secret != NULL,
+		"deliveries", all);
+}
+
+/* --hmac-selftest: digests of the lines on standard input, for the tests. */
+static int
+unhex(const char *h, unsigned char **out, size_t *n)
+{
+	size_t len = strcmp(h, "-") ? strlen(h) : 0;
+	*n = len / 2;
+	*out = malloc(*n + 1);
+	if (!*out || len % 2)
+		return -1;
+	for (size_t i = 0; i < 2 * *n; i++) {
+		char c = h[i];
+		int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+			c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		if (v < 0)
+			return -1;
+		(*out)[i / 2] = (unsigned char)(i % 2 ? (*out)[i / 2] << 4 | v : v);
+	}
+	return 0;
+}
+
+static int
+hmac_selftest(void)
+{
+	char *line = NULL, *save = NULL, hex[65];
+	size_t cap = 0;
+	int rc = 0;
+	while (getline(&line, &cap, stdin) > 0) {
+		line[strcspn(line, "\r\n")] = 0;
+		char *op = strtok_r(line, " ", &save), *a = strtok_r(NULL, " ", &save);
+		char *b = strtok_r(NULL, " ", &save);
+		unsigned char *k = NULL, *m = NULL, mac[32];
+		size_t kn = 0, mn = 0;
+		if (op && a && !b && !strcmp(op, "sha256") && unhex(a, &m, &mn) == 0) {
+			sb_sha256(m, mn, mac);
+		} else if (op && a && b && !strcmp(op, "hmac") && unhex(a, &k, &kn) == 0 &&
+			   unhex(b, &m, &mn) == 0) {
+			const void *parts[] = { m };
+			sb_hmac_sha256(k, kn, parts, &mn, 1, mac);
+		} else {
+			fprintf(stderr, "sandbox: --hmac-selftest: bad line\n");
+			rc = 2;
+			free(k);
+			free(m);
+			continue;
+		}
+		sb_hex(mac, sizeof mac, hex);
+		printf("%s\n", hex);
+		free(k);
+		free(m);
+	}
+	free(line);
+	return rc;
 }
 
 static void
@@ -216,18 +487,24 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 				token_generation[i]++;
 			f->expire_after = (int)json_integer_value(json_object_get(j,
 				"expire_tokens_after"));
+			f->chaos_pct = (int)json_integer_value(json_object_get(j, "chaos_pct"));
+			f->chaos_seed = (unsigned)json_integer_value(json_object_get(j, "seed")) + 1;
 		}
 		json_decref(j);
 		json_t *all = json_object();
 		for (size_t i = 0; i < NSERVICES; i++)
 			json_object_set_new(all, services[i]->name,
-				json_pack("{s:i,s:i,s:i,s:i,s:i,s:I,s:I}", "fail_5xx",
+				json_pack("{s:i,s:i,s:i,s:i,s:i,s:I,s:I,s:i}", "fail_5xx",
 				faults[i].fail_5xx, "rate_429", faults[i].rate_429, "drop",
 				faults[i].drop, "lose_response", faults[i].lose_response,
 				"expire_tokens_after", faults[i].expire_after, "latency_ms",
 				(json_int_t)faults[i].latency_ms, "token_generation",
-				(json_int_t)token_generation[i]));
+				(json_int_t)token_generation[i], "chaos_pct", faults[i].chaos_pct));
 		sb_json(&r, 200, all);
+		return respond(conn, &r);
+	}
+	if (strcmp(url, "/_sandbox/webhooks") == 0) {
+		sb_json(&r, 200, wh_list());
 		return respond(conn, &r);
 	}
 	if (strcmp(url, "/_sandbox/records") == 0) {
@@ -248,6 +525,15 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 		size_t n = strlen(services[i]->prefix);
 		if (strncmp(url, services[i]->prefix, n) == 0 && (url[n] == '/' || !url[n])) {
 			Faults *f = &faults[i];
+			if (f->chaos_pct > 0 && (int)(rand_r(&f->chaos_seed) % 100) < f->chaos_pct) {
+				/* a random fault of a random kind, from a seeded sequence */
+				switch (rand_r(&f->chaos_seed) % 4) {
+				case 0: f->drop++; break;
+				case 1: f->fail_5xx++; break;
+				case 2: f->rate_429++; break;
+				default: f->lose_response++; break;
+				}
+			}
 			if (f->latency_ms > 0) {
 				struct timespec ts = { f->latency_ms / 1000,
 					(f->latency_ms % 1000) * 1000000L };
@@ -317,13 +603,21 @@ main(int argc, char **argv)
 			sb_token_ttl = strtol(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--limit-scale") == 0 && i + 1 < argc)
 			sb_limit_scale = strtod(argv[++i], NULL);
+		else if (strcmp(argv[i], "--clarity-webhook-url") == 0 && i + 1 < argc)
+			wh_url = argv[++i];
+		else if (strcmp(argv[i], "--clarity-webhook-secret") == 0 && i + 1 < argc)
+			wh_secret = argv[++i];
+		else if (strcmp(argv[i], "--hmac-selftest") == 0)
+			return hmac_selftest();
 		else if ((strncmp(argv[i], "--clarity-", 10) == 0 ||
 			  strncmp(argv[i], "--nop-", 6) == 0) && i + 1 < argc)
 			i++; /* loaded below, after the seed */
 		else {
 			fprintf(stderr, "usage: sandbox [--port N] [--port-file FILE] [--seed N] "
 				"[--token-ttl S] [--limit-scale X] "
-				"[--clarity-orders|customers|products FILE] [--nop-...]\n");
+				"[--clarity-orders|customers|products|shipments|returns FILE] "
+				"[--clarity-webhook-url URL] [--clarity-webhook-secret S] "
+				"[--nop-...]\n");
 			return 2;
 		}
 	}
@@ -331,6 +625,10 @@ main(int argc, char **argv)
 		services[i]->seed(seed);
 	for (int i = 1; i + 1 < argc; i++) {
 		int rc;
+		if (strncmp(argv[i], "--clarity-webhook-", 18) == 0) {
+			i++;
+			continue;
+		}
 		if (strncmp(argv[i], "--clarity-", 10) == 0)
 			rc = sb_clarity_load(argv[i] + 10, argv[i + 1]);
 		else if (strncmp(argv[i], "--nop-", 6) == 0)
@@ -344,6 +642,7 @@ main(int argc, char **argv)
 		i++;
 	}
 
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	struct sockaddr_in addr = { 0 };
 	addr.sin_family = AF_INET;
 	addr.sin_port = htons((unsigned short)port);
@@ -368,10 +667,15 @@ main(int argc, char **argv)
 	}
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
+	/* a receiver that hangs up mid-delivery must not end the sandbox (with
+	 * CURLOPT_NOSIGNAL, curl leaves SIGPIPE to the program) */
+	signal(SIGPIPE, SIG_IGN);
 	while (!stop) {
-		struct timespec ts = { 0, 100000000L };
+		struct timespec ts = { 0, 20000000L };
 		nanosleep(&ts, NULL);
+		wh_drain();
 	}
 	MHD_stop_daemon(d);
+	curl_global_cleanup();
 	return 0;
 }

@@ -14,12 +14,23 @@
  *        customer in the "Api Users" role).  Tokens are JWTs the plugin
  *        signs for TokenExpiryInDays (here 7 days, or --token-ttl); any
  *        call with a missing, expired or revoked (expire_tokens) one: 401.
- *   GET  /nop/api/{orders|customers|products}
+ *   GET  /nop/api/{orders|customers|products|shipments|returnrequests}
  *        ?limit=50&page=1&since_id=N&updated_at_min=2026-11-20T00:00:00Z
  *        -> {"orders": [...]} (limit at most 250, ids ascending)
  *   GET  /nop/api/orders/{id}  -> {"orders": [one]}
  *   PUT  /nop/api/orders/{id}  {"order": {"OrderStatusId": 30}}: the
  *        write-back of an order's status (10, 20, 30 or 40)
+ *   PUT  /nop/api/products/{id}  {"product": {"StockQuantity": 12}}: the
+ *        inventory write-back (a whole number; negative is allowed, as
+ *        nopCommerce allows backorders) -> {"products": [one]}
+ *
+ * Shipments and return requests have the domain's fields (Nop.Core.Domain
+ * .Shipping.Shipment: Id, OrderId, TrackingNumber, TotalWeight,
+ * ShippedDateUtc, DeliveryDateUtc, ReadyForPickupDateUtc, AdminComment,
+ * CreatedOnUtc; Orders.ReturnRequest: Id, CustomNumber, StoreId,
+ * OrderItemId, CustomerId, Quantity, ReasonForReturn, RequestedAction,
+ * CustomerComments, StaffNotes, ReturnRequestStatusId, CreatedOnUtc,
+ * UpdatedOnUtc); a shipment has no update stamp, so CreatedOnUtc is its.
  *
  * Records come from NDJSON files (sandbox --nop-orders FILE ...) and are
  * served as written, byte for byte; a status update rewrites that one
@@ -38,6 +49,8 @@ static sb_records colls[] = {
 	{ "orders", "Id", updated, NULL, 0, 0 },
 	{ "customers", "Id", updated, NULL, 0, 0 },
 	{ "products", "Id", updated, NULL, 0, 0 },
+	{ "shipments", "Id", updated, NULL, 0, 0 },
+	{ "returnrequests", "Id", updated, NULL, 0, 0 },
 };
 #define NCOLLS (sizeof colls / sizeof *colls)
 
@@ -177,6 +190,41 @@ update_status(const sb_request *q, sb_response *r, const char *id)
 	r->content_type = "application/json; charset=utf-8";
 }
 
+/* PUT /api/products/{id} {"product":{"StockQuantity":N}}: N in the
+ * record's own text, everything else byte for byte. */
+static void
+update_stock(const sb_request *q, sb_response *r, const char *id)
+{
+	sb_record *x = sb_records_find(&colls[2], id);
+	json_error_t je;
+	json_t *j = json_loadb(q->body, q->body_len, 0, &je);
+	json_t *v = json_object_get(json_object_get(j, "product"), "StockQuantity");
+	int ok = json_is_integer(v);
+	json_int_t n = ok ? json_integer_value(v) : 0;
+	json_decref(j);
+	if (!x) {
+		sb_json(r, 404, json_pack("{s:{s:[s]}}", "errors", "id", "not found"));
+		return;
+	}
+	if (!ok || n < -2147483647 - 1 || n > 2147483647) {
+		sb_json(r, 400, json_pack("{s:{s:[s]}}", "errors", "StockQuantity",
+			"must be a whole number"));
+		return;
+	}
+	char text[32];
+	snprintf(text, sizeof text, "%" JSON_INTEGER_FORMAT, n);
+	if (sb_record_set(x, "StockQuantity", text) != 0) {
+		sb_json(r, 500, NULL);
+		return;
+	}
+	r->status = 200;
+	size_t len = strlen(x->text) + 20;
+	r->body = malloc(len);
+	if (r->body)
+		snprintf(r->body, len, "{\"products\":[%s]}", x->text);
+	r->content_type = "application/json; charset=utf-8";
+}
+
 static void
 text_answer(sb_response *r, unsigned status, const char *text)
 {
@@ -248,6 +296,10 @@ handle(const sb_request *q, sb_response *r)
 		}
 		if (!strcmp(q->method, "PUT") && i == 0 && id) {
 			update_status(q, r, id);
+			return;
+		}
+		if (!strcmp(q->method, "PUT") && i == 2 && id) {
+			update_stock(q, r, id);
 			return;
 		}
 		sb_json(r, 405, json_pack("{s:s}", "error", "method not allowed"));

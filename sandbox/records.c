@@ -61,9 +61,10 @@ sb_stamp_norm(const char *in, char *out, size_t n)
 	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &u);
 }
 
-/* One record from its line: 1 stored (added or replaced), 0 not a record. */
+/* One record from its line: 1 stored (added or replaced), 0 not a record.
+ * With `old`, the text a replaced record had is handed over (else freed). */
 static int
-put(sb_records *c, const char *line, size_t len, int *was_replaced)
+put(sb_records *c, const char *line, size_t len, int *was_replaced, char **old, sb_record **at)
 {
 	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r' ||
 			   line[len - 1] == ' '))
@@ -90,7 +91,10 @@ put(sb_records *c, const char *line, size_t len, int *was_replaced)
 	memcpy(text, line, len);
 	text[len] = 0;
 	if (r) {
-		free(r->text);
+		if (old)
+			*old = r->text;
+		else
+			free(r->text);
 		*was_replaced = 1;
 	} else {
 		if (c->n == c->cap) {
@@ -116,6 +120,8 @@ put(sb_records *c, const char *line, size_t len, int *was_replaced)
 		u = json_string_value(json_object_get(j, c->updated_fields[i]));
 	sb_stamp_norm(u, r->updated, sizeof r->updated);
 	json_decref(j);
+	if (at)
+		*at = r;
 	return 1;
 }
 
@@ -129,7 +135,7 @@ sb_records_load(sb_records *c, const char *path)
 	size_t cap = 0;
 	ssize_t len;
 	while ((len = getline(&line, &cap, f)) > 0)
-		put(c, line, (size_t)len, NULL);
+		put(c, line, (size_t)len, NULL, NULL, NULL);
 	free(line);
 	fclose(f);
 	qsort(c->v, c->n, sizeof *c->v, by_update);
@@ -140,6 +146,13 @@ void
 sb_records_upsert(sb_records *c, const char *body, size_t len, size_t *added,
 	size_t *replaced, size_t *bad)
 {
+	sb_records_upsert_cb(c, body, len, added, replaced, bad, NULL, NULL);
+}
+
+void
+sb_records_upsert_cb(sb_records *c, const char *body, size_t len, size_t *added,
+	size_t *replaced, size_t *bad, sb_changed_fn *changed, void *arg)
+{
 	const char *p = body, *end = body + len;
 	*added = *replaced = *bad = 0;
 	while (p < end) {
@@ -149,13 +162,18 @@ sb_records_upsert(sb_records *c, const char *body, size_t len, size_t *added,
 		size_t blank = 0;
 		while (blank < n && (p[blank] == ' ' || p[blank] == '\r' || p[blank] == '\t'))
 			blank++;
+		char *old = NULL;
+		sb_record *at = NULL;
 		if (blank < n) {
-			if (!put(c, p, n, &was))
+			if (!put(c, p, n, &was, &old, &at))
 				(*bad)++;
 			else if (was)
 				(*replaced)++;
 			else
 				(*added)++;
+			if (at && changed)
+				changed(c, at->key, old, at->text, arg);
+			free(old);
 		}
 		p += n + 1;
 	}
@@ -198,4 +216,91 @@ sb_records_page(const sb_records *c, int (*keep)(const sb_record *, const void *
 	n += (size_t)snprintf(body + n, cap - n, "]");
 	*len = n;
 	return body;
+}
+
+/* The end of the JSON value at p (a scalar, string, object or array), or
+ * NULL when the text ends first. */
+static const char *
+value_end(const char *p)
+{
+	int depth = 0, in_str = 0;
+	for (; *p; p++) {
+		if (in_str) {
+			if (*p == '\\' && p[1])
+				p++;
+			else if (*p == '"')
+				in_str = 0;
+			if (!in_str && !depth)
+				return p + 1;
+			continue;
+		}
+		if (*p == '"')
+			in_str = 1;
+		else if (*p == '{' || *p == '[')
+			depth++;
+		else if (*p == '}' || *p == ']') {
+			if (!depth)
+				return p;
+			if (--depth == 0)
+				return p + 1;
+		} else if (!depth && (*p == ',' || *p == ' ' || *p == '\t' || *p == '\n' ||
+				      *p == '\r'))
+			return p;
+	}
+	return depth || in_str ? NULL : p;
+}
+
+int
+sb_record_set(sb_record *r, const char *field, const char *value)
+{
+	const char *t = r->text, *p = t;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p != '{')
+		return -1;
+	p++;
+	const char *vs = NULL, *ve = NULL, *close = NULL;
+	size_t flen = strlen(field);
+	/* walk the top-level members: "key" : value , ... */
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == ',')
+			p++;
+		if (*p == '}') {
+			close = p;
+			break;
+		}
+		if (*p != '"')
+			return -1;
+		const char *ks = p + 1, *ke = value_end(p);
+		if (!ke)
+			return -1;
+		p = ke;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p++ != ':')
+			return -1;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		const char *e = value_end(p);
+		if (!e)
+			return -1;
+		if ((size_t)(ke - 1 - ks) == flen && !strncmp(ks, field, flen)) {
+			vs = p;
+			ve = e;
+			break;
+		}
+		p = e;
+	}
+	size_t n = strlen(t) + strlen(field) + strlen(value) + 8;
+	char *nt = malloc(n);
+	if (!nt)
+		return -1;
+	if (vs)
+		snprintf(nt, n, "%.*s%s%s", (int)(vs - t), t, value, ve);
+	else
+		snprintf(nt, n, "%.*s%s\"%s\":%s%s", (int)(close - t), t,
+			close[-1] == '{' ? "" : ",", field, value, close);
+	free(r->text);
+	r->text = nt;
+	return 0;
 }

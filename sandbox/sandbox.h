@@ -76,6 +76,16 @@ int sb_records_load(sb_records *c, const char *path);
  * update time and key as after a load. */
 void sb_records_upsert(sb_records *c, const char *body, size_t len, size_t *added,
 	size_t *replaced, size_t *bad);
+/* The same, calling changed() for each record stored, in body order, with
+ * the text it replaced (NULL: added) and its new text. */
+typedef void sb_changed_fn(const sb_records *c, const char *key, const char *old_text,
+	const char *new_text, void *arg);
+void sb_records_upsert_cb(sb_records *c, const char *body, size_t len, size_t *added,
+	size_t *replaced, size_t *bad, sb_changed_fn *changed, void *arg);
+/* Rewrite the value of the record's top-level `field` in its own text to
+ * `value` (JSON text), or add the field at the end when it is absent; the
+ * rest stays byte for byte.  0, or -1 (out of memory, not an object). */
+int sb_record_set(sb_record *r, const char *field, const char *value);
 /* An RFC 3339 time ("2026-11-20T10:11:12.5+01:00", "...Z", or no offset:
  * UTC) as "YYYY-MM-DDTHH:MM:SSZ" in UTC, the fraction dropped, so that
  * text order is time order; "" when it cannot be read. */
@@ -106,6 +116,20 @@ long sb_limit(long published);
  * the generation with each token it issues and accepts a token only while
  * sb_token_generation(its name) is still that number. */
 unsigned sb_token_generation(const char *service);
+
+/* Webhooks (main.c): with --clarity-webhook-url URL, sb_webhook_emit()
+ * queues an event {"id","type","createdAt","data"} (data is stolen) that
+ * the main loop POSTs to URL, signed with --clarity-webhook-secret, and
+ * retries with backoff; GET /_sandbox/webhooks lists the deliveries.  Safe
+ * to call from a request handler: it only queues. */
+void sb_webhook_emit(const char *type, json_t *data);
+
+/* SHA-256 and HMAC-SHA256 (sha256.c); the HMAC's message is the parts
+ * concatenated.  sb_hex writes 2n digits and a NUL. */
+void sb_sha256(const void *data, size_t n, unsigned char out[32]);
+void sb_hmac_sha256(const void *key, size_t klen, const void *const *parts, const size_t *lens,
+	size_t nparts, unsigned char out[32]);
+void sb_hex(const unsigned char *v, size_t n, char *out);
 
 /* helpers for modules */
 void sb_json(sb_response *r, unsigned status, json_t *body); /* steals body */

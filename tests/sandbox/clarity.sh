@@ -7,7 +7,35 @@ cd "$(dirname "$0")/../.." || exit 2
 data=$(mktemp -d)
 python3 tests/bench/gen_orders.py --seed 41 --orders 250 > "$data/orders"
 python3 tests/bench/gen_orders.py --seed 41 --orders 250 --customers > "$data/customers"
-SANDBOX_ARGS="--clarity-orders $data/orders --clarity-customers $data/customers"
+# shipments, returns and products of those orders (the fields of
+# mappings/schemas/clarity_ecommerce.map), stamps spread over November
+python3 - "$data" <<'EOF'
+import json, random, sys
+r = random.Random(43)
+orders = [json.loads(l) for l in open(sys.argv[1] + "/orders")]
+def stamp(i):
+    return "2026-11-%02dT%02d:%02d:00Z" % (1 + i % 28, r.randrange(24), r.randrange(60))
+with open(sys.argv[1] + "/shipments", "w") as f:
+    for i, o in enumerate(orders[:180]):
+        f.write(json.dumps({"shipmentId": "SH-%05d" % i, "orderId": o["orderId"],
+            "status": r.choice(["pending", "shipped", "delivered"]), "carrier": "UPS",
+            "trackingNumber": "1Z%010d" % r.randrange(10**10),
+            "lineItems": [{"sku": li["sku"], "quantity": li["quantity"]} for li in o["lineItems"]],
+            "updatedAt": stamp(i)}, separators=(",", ":")) + "\n")
+with open(sys.argv[1] + "/returns", "w") as f:
+    for i, o in enumerate(orders[:130:3]):
+        f.write('{"returnId":"RT-%04d","orderId":"%s","status":"%s","currency":"%s",'
+            '"refundAmount":%d.%02d,"reason":"damaged","updatedAt":"%s"}\n' % (i, o["orderId"],
+            r.choice(["requested", "approved", "refunded"]), o["currency"], r.randrange(100),
+            r.randrange(100), stamp(i)))
+with open(sys.argv[1] + "/products", "w") as f:
+    for i, sku in enumerate(["MUG-01", "TEE-02", "CAP-03"]):
+        f.write('{"sku":"%s","name":"P%d","price":%d.90,"quantityOnHand":%d,"active":true,'
+            '"updatedAt":"2026-11-0%dT00:00:00Z"}\n' % (sku, i, 5 + i, 10 * i, 1 + i))
+EOF
+SANDBOX_ARGS="--clarity-orders $data/orders --clarity-customers $data/customers
+	--clarity-shipments $data/shipments --clarity-returns $data/returns
+	--clarity-products $data/products"
 GROUP=clarity
 . "$(dirname "$0")/lib.sh"
 trap 'kill $pid 2>/dev/null; rm -rf "$tmp" "$data"' EXIT
@@ -81,6 +109,47 @@ t records-last-in-order [ "$(curl -s -H "Authorization: Bearer $tok" \
 	"$api/orders?pageSize=1&page=$(($(wc -l < "$data/orders") + 1))" | jq -r '.data[0].orderId')" = SO-NEW-1 ]
 t records-by-id [ "$(curl -s -H "Authorization: Bearer $tok" "$api/orders/SO-NEW-1")" = \
 	"$(sed -n 2p "$tmp/changes")" ]
+# Shipments and returns: every page exactly as loaded, updatedSince, by id
+fetch shipments > "$tmp/got"
+canon "$data/shipments" | sort > "$tmp/want"
+t shipments-exact [ "$(wc -l < "$tmp/got")" = 180 ] &&
+	[ "$(sort "$tmp/got" | cmp - "$tmp/want" && echo same)" = same ]
+fetch returns > "$tmp/got"
+canon "$data/returns" | sort > "$tmp/want"
+t returns-exact [ "$(wc -l < "$tmp/got")" = 44 ] &&
+	[ "$(sort "$tmp/got" | cmp - "$tmp/want" && echo same)" = same ]
+for c in shipments returns; do
+	want=$(jq -r --arg s "$since" 'select(.updatedAt >= $s) | .updatedAt' "$data/$c" | wc -l)
+	t "$c-updated-since" [ "$(fetch $c "updatedSince=$since" | wc -l)" = "$want" ] &&
+		[ "$want" -gt 0 ] && [ "$want" -lt "$(wc -l < "$data/$c")" ]
+done
+t shipments-in-update-order [ "$(curl -s -H "Authorization: Bearer $tok" \
+	"$api/shipments?pageSize=500" | jq '[.data[].updatedAt] | . == sort')" = true ]
+t shipments-paged [ "$(curl -s -H "Authorization: Bearer $tok" "$api/shipments?page=2&pageSize=100" |
+	jq -c '[(.data | length), .totalCount, .hasMore]')" = "[80,180,false]" ]
+t return-by-id [ "$(curl -s -H "Authorization: Bearer $tok" "$api/returns/RT-0005")" = \
+	"$(sed -n 6p "$data/returns")" ]
+# the inventory write-back: quantityOnHand rewritten in the product's own
+# text (price keeps its exact text), 404 for an unknown sku, 400 for a bad N
+inv() { curl -s -o "$tmp/inv" -w '%{http_code}' -X PUT -H "Authorization: Bearer $tok" \
+	-H 'Content-Type: application/json' -d "$2" "$api/inventory/$1"; }
+t inventory-put [ "$(inv TEE-02 '{"quantityOnHand": 137}')" = 200 ] &&
+	[ "$(cat "$tmp/inv")" = "$(sed -n 2p "$data/products" |
+	sed 's/"quantityOnHand":10,/"quantityOnHand":137,/')" ]
+t inventory-read-back [ "$(curl -s -H "Authorization: Bearer $tok" "$api/products/TEE-02" |
+	jq -c '[.quantityOnHand, .sku, .price]')" = '[137,"TEE-02",6.9]' ]
+t inventory-others-untouched [ "$(curl -s -H "Authorization: Bearer $tok" "$api/products/CAP-03")" = \
+	"$(sed -n 3p "$data/products")" ]
+t inventory-unknown-sku [ "$(inv NOPE-1 '{"quantityOnHand": 1}')" = 404 ]
+t inventory-bad-quantity [ "$(inv MUG-01 '{"quantityOnHand": -2}')" = 400 ] &&
+	[ "$(inv MUG-01 '{"quantityOnHand": "7"}')" = 400 ] && [ "$(inv MUG-01 '{}')" = 400 ]
+t inventory-needs-token [ "$(curl -s -o /dev/null -w '%{http_code}' -X PUT \
+	-d '{"quantityOnHand": 1}' "$api/inventory/MUG-01")" = 401 ]
+t inventory-zero [ "$(inv MUG-01 '{"quantityOnHand": 0}')" = 200 ] &&
+	[ "$(jq -c .quantityOnHand "$tmp/inv")" = 0 ]
+# without --clarity-webhook-url, record changes queue no webhook
+t no-webhooks-without-url [ "$(curl -s "$root/_sandbox/webhooks" |
+	jq -c '[.url, (.deliveries | length)]')" = "[null,0]" ]
 # every token issued so far dies at once
 curl -s -o /dev/null -X POST -d '{"service":"clarity","expire_tokens":1}' "$root/_sandbox/faults"
 t expire-tokens [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tok" \
