@@ -27,6 +27,16 @@ conn_find_ops(const char *service)
 	return NULL;
 }
 
+int
+conn_http_new(const conn_env *env, http_client **out, size_t max_body)
+{
+	int rc = http_client_new(out, "mapwright", max_body);
+
+	if (rc == 0)
+		http_client_set_gate(*out, env->gate);
+	return rc;
+}
+
 void
 conn_result_set(conn_result *res, http_class cls, long status, const char *fmt, ...)
 {

@@ -59,6 +59,7 @@ typedef struct {
 	FILE *dry_run;            /* non-NULL: writes print their request here instead */
 	FILE *log;                /* one line per notable event (refresh, retry); may be NULL */
 	long timeout_ms;          /* per request; 0: 30 s */
+	const http_gate *gate;    /* the engine's rate limiter and metrics; may be NULL */
 } conn_env;
 
 /* One listed record: its JSON exactly as the service sent it, and its
@@ -84,6 +85,9 @@ typedef struct {
 typedef struct {
 	const char *service;      /* "xero" */
 	int max_batch;            /* documents per write() call, >= 1 */
+	/* The service's published limits, used when the .map gives none
+	 * (`limit 60/min, 5000/day, 5 concurrent`); 0: none published. */
+	int per_min, per_day, concurrent;
 	/* Connect: read the settings, authenticate.  *out is set even on
 	 * failure (close it). */
 	int (*open)(const conn_env *env, conn **out, conn_result *res);
@@ -117,6 +121,8 @@ typedef struct {
 } conn_ops;
 
 /* conn.c: the registry, and helpers the modules share. */
+/* A connector's HTTP client: every request passes env->gate. */
+int conn_http_new(const conn_env *env, http_client **out, size_t max_body);
 const conn_ops *conn_find_ops(const char *service);
 /* Fill res from http_do()'s rc and the response: class, status, Retry-After,
  * and the body's first CONN_TEXT_MAX - 1 bytes as the text. */

@@ -60,7 +60,7 @@ c_open(const conn_env *env, conn **out, conn_result *res)
 		conn_result_set(res, HTTP_PERMANENT, 0, "clarity: base_url is not set");
 		return -1;
 	}
-	if (http_client_new(&c->http, "mapwright", 64u << 20) != 0) {
+	if (conn_http_new(env, &c->http, 64u << 20) != 0) {
 		conn_result_set(res, HTTP_PERMANENT, 0, "clarity: no HTTP client");
 		return -1;
 	}
@@ -104,7 +104,7 @@ get_json(conn *c, const char *url, http_response *resp, conn_result *res)
 {
 	char auth[4200], err[256] = "";
 	const char *hdrs[] = { auth, "Accept: application/json" };
-	http_request req = { "GET", url, hdrs, 2, NULL, 0, c->env->timeout_ms };
+	http_request req = { "GET", url, hdrs, 2, NULL, 0, c->env->timeout_ms, 0 };
 
 	for (int attempt = 0; attempt < 2; attempt++) {
 		int rc;
@@ -256,6 +256,10 @@ c_get(conn *c, const char *coll, const char *id, conn_record_fn fn, void *arg,
 const conn_ops conn_clarity = {
 	.service = "clarity_ecommerce",
 	.max_batch = 1,
+	/* none published */
+	.per_min = 0,
+	.per_day = 0,
+	.concurrent = 0,
 	.open = c_open,
 	.close = c_close,
 	.auth = c_auth,

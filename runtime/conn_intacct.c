@@ -231,7 +231,7 @@ call(conn *c, const char *ctlid, int unique, const char *content, xmlDoc **out,
 		}
 		const char *hdr[] = { "Content-Type: application/xml; charset=utf-8",
 			"Accept: application/xml" };
-		http_request rq = { "POST", c->endpoint, hdr, 2, b.p, b.len, c->env->timeout_ms };
+		http_request rq = { "POST", c->endpoint, hdr, 2, b.p, b.len, c->env->timeout_ms, 0 };
 		http_response resp;
 		char err[256] = "";
 		int rc = http_do(c->http, &rq, &resp, err, sizeof err);
@@ -477,7 +477,7 @@ i_open(const conn_env *env, conn **out, conn_result *res)
 			"intacct: endpoint, sender_id, company_id and user_id must be set");
 		return -1;
 	}
-	if (http_client_new(&c->http, "mapwright", 16u << 20) != 0) {
+	if (conn_http_new(env, &c->http, 16u << 20) != 0) {
 		conn_result_set(res, HTTP_PERMANENT, 0, "intacct: no HTTP client");
 		return -1;
 	}
@@ -791,6 +791,10 @@ i_classify(conn *c, int rc, const http_response *resp, conn_result *res)
 const conn_ops conn_intacct = {
 	.service = "sage_intacct",
 	.max_batch = MAX_BATCH,
+	/* Intacct publishes performance tiers, not a per-minute limit */
+	.per_min = 0,
+	.per_day = 0,
+	.concurrent = 0,
 	.open = i_open,
 	.close = i_close,
 	.auth = i_auth,

@@ -230,7 +230,7 @@ fetch_token(conn *c, conn_result *res)
 	snprintf(url, sizeof url, "%s/token", c->base);
 	/* the plugin's route takes GET with the credentials as a JSON body */
 	const char *hdrs[] = { "Content-Type: application/json", "Accept: application/json" };
-	http_request req = { "GET", url, hdrs, 2, body, strlen(body), c->env->timeout_ms };
+	http_request req = { "GET", url, hdrs, 2, body, strlen(body), c->env->timeout_ms, 0 };
 	http_response r;
 	int rc = http_do(c->http, &req, &r, err, sizeof err);
 	memset(body, 0, strlen(body));
@@ -311,7 +311,7 @@ n_open(const conn_env *env, conn **out, conn_result *res)
 		conn_result_set(res, HTTP_PERMANENT, 0, "nopcommerce: %s is not set", missing);
 		return -1;
 	}
-	if (http_client_new(&c->http, "mapwright", 64u << 20) != 0) {
+	if (conn_http_new(env, &c->http, 64u << 20) != 0) {
 		conn_result_set(res, HTTP_PERMANENT, 0, "nopcommerce: cannot start HTTP");
 		return -1;
 	}
@@ -366,7 +366,7 @@ get(conn *c, const char *url, http_response *r, conn_result *res)
 	for (int attempt = 0;; attempt++) {
 		snprintf(auth, sizeof auth, "Authorization: Bearer %s", c->access);
 		const char *hdrs[] = { auth, "Accept: application/json" };
-		http_request req = { "GET", url, hdrs, 2, NULL, 0, c->env->timeout_ms };
+		http_request req = { "GET", url, hdrs, 2, NULL, 0, c->env->timeout_ms, 0 };
 		int rc = http_do(c->http, &req, r, err, sizeof err);
 		if (rc == 0 && r->status == 401 && attempt == 0) {
 			note(c, "401: fetching a new token and retrying once");
@@ -523,6 +523,10 @@ n_get(conn *c, const char *collection, const char *id, conn_record_fn fn, void *
 const conn_ops conn_nop = {
 	.service = "nopcommerce",
 	.max_batch = 1,
+	/* none published */
+	.per_min = 0,
+	.per_day = 0,
+	.concurrent = 0,
 	.open = n_open,
 	.close = n_close,
 	.auth = n_auth,

@@ -50,6 +50,7 @@ struct conn {
 	conn_token token;
 	char *body;                 /* the request being built */
 	size_t len, cap;
+	int cost;                   /* calls the next request is metered as (batch) */
 };
 
 /* The target types and their endpoint names. */
@@ -105,7 +106,7 @@ q_open(const conn_env *env, conn **out, conn_result *res)
 		conn_result_set(res, HTTP_PERMANENT, 0, "qbo: base_url and realm_id must be set");
 		return -1;
 	}
-	if (http_client_new(&c->http, "mapwright", 16u << 20) != 0) {
+	if (conn_http_new(env, &c->http, 16u << 20) != 0) {
 		conn_result_set(res, HTTP_PERMANENT, 0, "qbo: no HTTP client");
 		return -1;
 	}
@@ -230,7 +231,8 @@ call(conn *c, const char *method, const char *url, const char *body, size_t len,
 {
 	char auth[4200], err[256] = "";
 	const char *hdrs[] = { auth, "Accept: application/json", "Content-Type: application/json" };
-	http_request req = { method, url, hdrs, body ? 3 : 2, body, len, c->env->timeout_ms };
+	http_request req = { method, url, hdrs, body ? 3 : 2, body, len, c->env->timeout_ms,
+		c->cost };
 
 	for (int attempt = 0; attempt < 2; attempt++) {
 		int rc;
@@ -529,7 +531,10 @@ write_batch(conn *c, int k, const char *rid, conn_item *items, size_t n, conn_re
 		return 0;
 	}
 	url_for(c, url, sizeof url, "batch", rid);
-	if (call(c, "POST", url, c->body, c->len, &r, res) != 0 || res->cls != HTTP_OK)
+	c->cost = (int)n; /* Intuit meters each batch item as a call */
+	int crc = call(c, "POST", url, c->body, c->len, &r, res);
+	c->cost = 0;
+	if (crc != 0 || res->cls != HTTP_OK)
 		return -1;
 	j = json_loadb(r.body, r.body_len, 0, NULL);
 	arr = json_object_get(j, "BatchItemResponse");
@@ -676,6 +681,10 @@ q_find(conn *c, const char *type, const char *field, const char *value, char *id
 const conn_ops conn_qbo = {
 	.service = "qbo",
 	.max_batch = MAX_BATCH,
+	/* Intuit: 500 requests a minute and 10 concurrent per realm */
+	.per_min = 500,
+	.per_day = 0,
+	.concurrent = 10,
 	.open = q_open,
 	.close = q_close,
 	.auth = q_auth,

@@ -80,7 +80,7 @@ x_open(const conn_env *env, conn **out, conn_result *res)
 		conn_result_set(res, HTTP_PERMANENT, 0, "xero: base_url and tenant must be set");
 		return -1;
 	}
-	if (http_client_new(&c->http, "mapwright", 16u << 20) != 0) {
+	if (conn_http_new(env, &c->http, 16u << 20) != 0) {
 		conn_result_set(res, HTTP_PERMANENT, 0, "xero: no HTTP client");
 		return -1;
 	}
@@ -132,7 +132,7 @@ call(conn *c, const char *method, const char *url, const char *idem, const char 
 	const char *hdrs[6] = { auth, tenant, "Accept: application/json",
 		"Content-Type: application/json" };
 	size_t nh = 4;
-	http_request req = { method, url, hdrs, 0, body, len, c->env->timeout_ms };
+	http_request req = { method, url, hdrs, 0, body, len, c->env->timeout_ms, 0 };
 
 	snprintf(tenant, sizeof tenant, "xero-tenant-id: %s", c->tenant);
 	if (idem) {
@@ -333,6 +333,10 @@ x_find(conn *c, const char *type, const char *field, const char *value, char *id
 const conn_ops conn_xero = {
 	.service = "xero",
 	.max_batch = MAX_BATCH,
+	/* developer.xero.com/documentation/guides/oauth2/limits */
+	.per_min = 60,
+	.per_day = 5000,
+	.concurrent = 5,
 	.open = x_open,
 	.close = x_close,
 	.auth = x_auth,

@@ -22,7 +22,40 @@ struct http_client {
 	size_t len, cap, max_body;
 	int too_big;
 	http_response *resp; /* the response being filled */
+	const http_gate *gate;
 };
+
+void
+http_client_set_gate(http_client *c, const http_gate *g)
+{
+	c->gate = g;
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int do_request(http_client *c, const http_request *req, http_response *resp, char *err,
+	size_t errlen);
+
+int
+http_do(http_client *c, const http_request *req, http_response *resp, char *err, size_t errlen)
+{
+	if (!c || !c->gate)
+		return do_request(c, req, resp, err, errlen);
+	if (c->gate->before)
+		c->gate->before(c->gate->arg, req);
+	int64_t t0 = now_ms();
+	int rc = do_request(c, req, resp, err, errlen);
+	if (c->gate->after)
+		c->gate->after(c->gate->arg, req, rc, resp, now_ms() - t0);
+	return rc;
+}
 
 static int curl_ready;
 
@@ -145,8 +178,9 @@ http_retry_after_ms(const char *value, int64_t now)
 	return t > now ? ((int64_t)t - now) * 1000 : 0;
 }
 
-int
-http_do(http_client *c, const http_request *req, http_response *resp, char *err, size_t errlen)
+static int
+do_request(http_client *c, const http_request *req, http_response *resp, char *err,
+	size_t errlen)
 {
 	memset(resp, 0, sizeof *resp);
 	resp->retry_after_ms = resp->min_remaining = resp->day_remaining = -1;

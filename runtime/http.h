@@ -26,6 +26,7 @@ typedef struct {
 	const char *body;            /* NULL: none */
 	size_t body_len;
 	long timeout_ms;             /* whole request; 0: 30 s */
+	int cost;                    /* calls the service meters it as; 0: 1 */
 } http_request;
 
 typedef struct {
@@ -53,7 +54,19 @@ typedef enum {
 	HTTP_PERMANENT     /* other 4xx, 501, oversize: dead-letter with the service's text */
 } http_class;
 
+/* What every request of a client passes through (the engine's rate
+ * limiter and metrics): before() may wait; after() sees the outcome and
+ * how long it took.  Either may be NULL. */
+typedef struct {
+	void (*before)(void *arg, const http_request *req);
+	void (*after)(void *arg, const http_request *req, int rc, const http_response *resp,
+		int64_t ms);
+	void *arg;
+} http_gate;
+
 int http_client_new(http_client **out, const char *user_agent, size_t max_body);
+/* g is borrowed: it must outlive the client (NULL: none). */
+void http_client_set_gate(http_client *c, const http_gate *g);
 void http_client_free(http_client *c);
 int http_do(http_client *c, const http_request *req, http_response *resp, char *err,
 	size_t errlen);

@@ -70,7 +70,7 @@ grant(http_client *h, const char *url, const char *id, const char *secret, const
 	snprintf(auth, sizeof auth, "Authorization: Basic %s", b64);
 	const char *hdrs[] = { auth, "Content-Type: application/x-www-form-urlencoded",
 		"Accept: application/json" };
-	http_request req = { "POST", url, hdrs, 3, form, strlen(form), 30000 };
+	http_request req = { "POST", url, hdrs, 3, form, strlen(form), 30000, 0 };
 	http_response r;
 	int rc = http_do(h, &req, &r, err, errlen);
 	memset(cred, 0, sizeof cred);

@@ -67,7 +67,7 @@ sb_call(http_client *h, const char *root, const char *method, const char *path,
 {
 	char url[300], err[256];
 	const char *hdrs[] = { "Content-Type: application/json" };
-	http_request req = { method, url, hdrs, 1, body, body ? strlen(body) : 0, 10000 };
+	http_request req = { method, url, hdrs, 1, body, body ? strlen(body) : 0, 10000, 0 };
 	http_response r;
 
 	snprintf(url, sizeof url, "%s%s", root, path);

@@ -118,7 +118,7 @@ main(void)
 		return 1;
 	}
 	snprintf(endpoint, sizeof endpoint, "%s/intacct/ia/xml/xmlgw.phtml", root);
-	conn_env env = { "sage_intacct", setting, NULL, NULL, NULL, NULL, 10000 };
+	conn_env env = { "sage_intacct", setting, NULL, NULL, NULL, NULL, 10000, NULL };
 	const conn_ops *ops = conn_find_ops("sage_intacct");
 	check(ops == &conn_intacct && ops->max_batch >= 1, "registry", "");
 	conn *c;
@@ -237,7 +237,7 @@ main(void)
 	snprintf(out, sizeof out, "%s/dry", dir);
 	FILE *dry = fopen(out, "w+");
 	conn_env denv = { "sage_intacct", setting, "http://127.0.0.1:1/ia/xml/xmlgw.phtml", NULL,
-		dry, NULL, 2000 };
+		dry, NULL, 2000, NULL };
 	size_t before = count("CUSTOMER");
 	rc = conn_intacct.open(&denv, &c, &res);
 	check(rc == 0, "dry-run-open-offline", res.text);

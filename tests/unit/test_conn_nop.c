@@ -226,7 +226,7 @@ main(void)
 	int src = state_open(path, &st);
 	check(src == 0, "state-open", st ? state_errmsg(st) : "no handle");
 	FILE *log = tmpfile();
-	conn_env env = { "nopcommerce", setting, NULL, src == 0 ? st : NULL, NULL, log, 10000 };
+	conn_env env = { "nopcommerce", setting, NULL, src == 0 ? st : NULL, NULL, log, 10000, NULL };
 	const conn_ops *ops = &conn_nop;
 	conn *c = NULL;
 	conn_result res;

@@ -120,7 +120,7 @@ main(void)
 	snprintf(s.token, sizeof s.token, "%s/qbo/oauth2/v1/tokens/bearer", root);
 	dump_refresh(first_rt, sizeof first_rt);
 	snprintf(s.refresh, sizeof s.refresh, "%s", first_rt);
-	conn_env env = { "qbo", setting, &s, st, NULL, NULL, 10000 };
+	conn_env env = { "qbo", setting, &s, st, NULL, NULL, 10000, NULL };
 	const conn_ops *ops = conn_find_ops("qbo");
 	check(ops && ops == &conn_qbo && ops->max_batch == 30, "registry-max-batch-30", "");
 	conn *c;
@@ -366,7 +366,7 @@ main(void)
 	settings off = s;
 	snprintf(off.base, sizeof off.base, "http://127.0.0.1:1/qbo");
 	snprintf(off.token, sizeof off.token, "http://127.0.0.1:1/token");
-	conn_env denv = { "qbo", setting, &off, NULL, dr, NULL, 2000 };
+	conn_env denv = { "qbo", setting, &off, NULL, dr, NULL, 2000, NULL };
 	rc = conn_qbo.open(&denv, &c, &res);
 	before = count("Customer");
 	conn_item d1 = item("Customer", "{\"DisplayName\":\"Dry\"}",

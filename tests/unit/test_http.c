@@ -142,7 +142,7 @@ main(void)
 	http_client *c;
 	check(http_client_new(&c, "mapwright-test", 1u << 20) == 0, "new", "no client");
 	http_response r;
-	http_request q = { "GET", url, NULL, 0, NULL, 0, 5000 };
+	http_request q = { "GET", url, NULL, 0, NULL, 0, 5000, 0 };
 
 	snprintf(url, sizeof url, "%s/ok", base);
 	int rc = http_do(c, &q, &r, err, sizeof err);
@@ -154,7 +154,7 @@ main(void)
 
 	const char *hdrs[] = { "Content-Type: application/json", "Idempotency-Key: k-1" };
 	const char *body = "{\"Invoices\":[{\"Type\":\"ACCREC\",\"Total\":19.99}]}";
-	http_request post = { "PUT", url, hdrs, 2, body, strlen(body), 5000 };
+	http_request post = { "PUT", url, hdrs, 2, body, strlen(body), 5000, 0 };
 	snprintf(url, sizeof url, "%s/echo", base);
 	rc = http_do(c, &post, &r, err, sizeof err);
 	check(rc == 0 && r.body_len == strlen(body) && memcmp(r.body, body, r.body_len) == 0,
@@ -196,7 +196,7 @@ main(void)
 	check(rc == HTTP_ETOOBIG && http_classify(rc, &r) == HTTP_PERMANENT, "body-cap", err);
 
 	snprintf(url, sizeof url, "%s/slow", base);
-	http_request slow = { "GET", url, NULL, 0, NULL, 0, 300 };
+	http_request slow = { "GET", url, NULL, 0, NULL, 0, 300, 0 };
 	rc = http_do(c, &slow, &r, err, sizeof err);
 	check(rc == HTTP_ETIMEOUT && http_classify(rc, &r) == HTTP_TRANSIENT, "timeout", err);
 
