@@ -708,7 +708,7 @@ static const mw_setting intacct_settings[] = {
 	{ "user_id", "INTACCT_USER_ID", NULL },
 	{ "user_password", "INTACCT_USER_PASSWORD", NULL },
 };
-static const char *const Customer_webhooks[] = { "customer.created", NULL };
+static const char *const Customer_webhooks[] = { "customer.created", "customer.updated", NULL };
 static const mw_policy Customer_policies[] = {
 	{ .line = 88, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
@@ -723,7 +723,7 @@ static const mw_policy Customer_policies[] = {
 	{ .line = 89, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const char *const Order_deps[] = { "Customer", NULL };
-static const char *const Order_webhooks[] = { "order.created", NULL };
+static const char *const Order_webhooks[] = { "order.created", "order.updated", NULL };
 static const mw_policy Order_policies[] = {
 	{ .line = 147, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,

@@ -700,7 +700,7 @@ static const mw_setting xero_settings[] = {
 	{ "client_secret", "XERO_CLIENT_SECRET", NULL },
 	{ "tenant", "XERO_TENANT_ID", NULL },
 };
-static const char *const Customer_webhooks[] = { "customer.created", NULL };
+static const char *const Customer_webhooks[] = { "customer.created", "customer.updated", NULL };
 static const mw_policy Customer_policies[] = {
 	{ .line = 94, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
@@ -718,7 +718,7 @@ static const mw_policy Customer_policies[] = {
 	{ .line = 96, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const char *const Order_deps[] = { "Customer", NULL };
-static const char *const Order_webhooks[] = { "order.created", NULL };
+static const char *const Order_webhooks[] = { "order.created", "order.updated", NULL };
 static const mw_policy Order_policies[] = {
 	{ .line = 142, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,

@@ -350,8 +350,11 @@ usage(const mw_program *p, FILE *f)
 	fprintf(f, "usage: %s transform ENTITY [--dead-letter FILE]\n"
 		"       %s run --once [--dry-run] [--state FILE] [--config FILE] [--batch N]\n"
 		"       %s status [--state FILE] [--config FILE]\n"
+		"       %s serve [--state FILE] [--config FILE] [--port N] [--port-file FILE]\n"
+		"            [--log-level debug|info|warn|error] [--log-json]\n"
 		"       %s dlq list|show ID|retry ID|--all|drop ID --reason TEXT|export\n"
-		"       %s --help | --version\n", p->pair, p->pair, p->pair, p->pair, p->pair);
+		"       %s --help | --version\n", p->pair, p->pair, p->pair, p->pair, p->pair,
+		p->pair);
 }
 
 static void
@@ -386,6 +389,10 @@ help(const mw_program *p, FILE *f)
 		"    --config FILE   NAME=value lines for the settings' environment\n"
 		"                    variables (the environment wins)\n"
 		"    --batch N       at most N documents a request\n"
+		"  serve             the daemon: polls each entity at its .map interval,\n"
+		"                    takes signed webhooks on /webhooks/SOURCE (a hint:\n"
+		"                    the record is fetched), /healthz, /metrics; SIGTERM\n"
+		"                    finishes or journals what is in flight and exits 0\n"
 		"  status            cursors, synced, pending and dead-letter counts, and\n"
 		"                    the newest dead letters\n"
 		"  dlq list [--entity E] [--since T]   the live dead letters\n"
@@ -453,15 +460,55 @@ sync_cmd(const mw_program *p, int argc, char **argv, FILE *out, FILE *err)
 {
 	static char def[300];
 	sync_opts o;
-	int status = strcmp(argv[1], "status") == 0;
+	int status = strcmp(argv[1], "status") == 0, serve = strcmp(argv[1], "serve") == 0;
+	unsigned port = 8080;
+	const char *port_file = NULL;
 
 	memset(&o, 0, sizeof o);
 	o.out = out;
 	o.err = err;
+	o.log_level = serve ? 1 : 0;
 	o.state_path = getenv("MW_STATE");
 	for (int a = 2; a < argc; a++) {
 		const char *s = argv[a];
 
+		if (serve && !strcmp(s, "--log-json")) {
+			o.log_json = 1;
+			continue;
+		}
+		if (serve && (!strcmp(s, "--port") || !strcmp(s, "--port-file") ||
+		    !strcmp(s, "--log-level")) && a + 1 < argc) {
+			const char *v = argv[++a];
+			static const char *const levels[] = { "debug", "info", "warn", "error" };
+			char *end;
+
+			if (!strcmp(s, "--port-file")) {
+				port_file = v;
+			} else if (!strcmp(s, "--port")) {
+				long n = strtol(v, &end, 10);
+
+				if (*end || n < 0 || n > 65535) {
+					fprintf(err, "%s: --port takes 0 to 65535\n", p->pair);
+					return 2;
+				}
+				port = (unsigned)n;
+			} else {
+				o.log_level = -1;
+				for (int i = 0; i < 4; i++)
+					if (!strcmp(v, levels[i]))
+						o.log_level = i;
+				if (o.log_level < 0) {
+					fprintf(err, "%s: --log-level is debug, info, warn or error\n",
+						p->pair);
+					return 2;
+				}
+			}
+			continue;
+		}
+		if (serve && (!strcmp(s, "--once") || !strcmp(s, "--dry-run"))) {
+			fprintf(err, "%s: serve runs until stopped; use run --once\n", p->pair);
+			return 2;
+		}
 		if (!strcmp(s, "--once") && !status) {
 			o.once = 1;
 		} else if (!strcmp(s, "--dry-run") && !status) {
@@ -497,8 +544,10 @@ sync_cmd(const mw_program *p, int argc, char **argv, FILE *out, FILE *err)
 	}
 	if (status)
 		return sync_status(p, o.state_path, out, err);
+	if (serve)
+		return sync_serve(p, &o, port, port_file);
 	if (!o.once) {
-		fprintf(err, "%s: run needs --once (the daemon, `serve`, is not built yet)\n",
+		fprintf(err, "%s: run needs --once (the daemon is `serve`)\n",
 			p->pair);
 		return 2;
 	}
@@ -567,7 +616,7 @@ mw_cli_run(const mw_program *p, int argc, char **argv, FILE *in, FILE *out, FILE
 			p->mapc_version, p->map_file, p->pair, MW_ABI_VERSION);
 		return fflush(out) || ferror(out) ? 2 : 0;
 	}
-	if (strcmp(cmd, "run") == 0 || strcmp(cmd, "status") == 0)
+	if (strcmp(cmd, "run") == 0 || strcmp(cmd, "status") == 0 || strcmp(cmd, "serve") == 0)
 		return sync_cmd(p, argc, argv, out, err);
 	if (strcmp(cmd, "dlq") == 0)
 		return dlq_entry(p, argc, argv, out, err);

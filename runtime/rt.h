@@ -231,6 +231,45 @@ int    rt_val_text(mw_val v, char *tmp, const char **p, size_t *n);
 const char *rt_kind_name(mw_kind k);   /* "a string", "an integer", ... */
 
 /* ------------------------------------------------------------------ */
+/* limit.c: a target's rate limits                                     */
+/* ------------------------------------------------------------------ */
+
+#include "http.h"
+
+typedef struct {
+	int per_min, per_day;     /* 0: none */
+	int64_t *ring;            /* when each of the last per_min units was spent (ms) */
+	int head, used;
+	int64_t day, last_ms;
+	int day_calls;
+	long min_remaining, day_remaining; /* what the service said; -1: nothing */
+	int64_t calls;            /* units spent in all */
+} limiter;
+
+int     lim_init(limiter *l, int per_min, int per_day);
+void    lim_fini(limiter *l);
+int64_t lim_wait_ms(const limiter *l, int64_t now_ms, int units);
+void    lim_take(limiter *l, int64_t now_ms, int units);
+void    lim_observe(limiter *l, const http_response *r);
+
+/* ------------------------------------------------------------------ */
+/* breaker.c: a circuit breaker per target                             */
+/* ------------------------------------------------------------------ */
+
+enum { BRK_CLOSED, BRK_OPEN, BRK_HALF_OPEN };
+
+typedef struct {
+	int state, failures, threshold, probing;
+	int64_t open_until, cooldown_ms, base_ms, max_ms;
+	long opened;              /* times it opened */
+} breaker;
+
+void brk_init(breaker *b, int threshold, int64_t cooldown_ms, int64_t max_cooldown_ms);
+int  brk_allow(breaker *b, int64_t now_ms);       /* may a call go now? */
+void brk_result(breaker *b, int down, int64_t now_ms);
+const char *brk_state_name(const breaker *b);
+
+/* ------------------------------------------------------------------ */
 /* sync.c: the sync engine                                             */
 /* ------------------------------------------------------------------ */
 
@@ -241,12 +280,16 @@ typedef struct {
 	int progress;            /* a progress line on err (a terminal) */
 	int batch;               /* at most this many documents a request; 0: the target's */
 	int64_t max_wait_ms;     /* cap on one backoff wait; 0: none */
+	int log_level;           /* 0 debug, 1 info, 2 warn, 3 error: the least shown */
+	int log_json;            /* log lines as JSON (serve) */
 	FILE *out, *err;
 } sync_opts;
 
 /* 0 all done, 1 some dead-lettered, 3 some held or pending, 2 fatal. */
 int sync_once(const mw_program *p, const sync_opts *o);
 int sync_status(const mw_program *p, const char *state_path, FILE *out, FILE *err);
+/* serve: the daemon (serve.c), until SIGTERM or SIGINT; 0 stopped, 2 fatal. */
+int sync_serve(const mw_program *p, const sync_opts *o, unsigned port, const char *port_file);
 /* dlq retry: dead letter id (0: every one, oldest first) through the engine
  * again with the same idempotency key; 0 all written, 1 some dead again, 3
  * some still waiting, 2 fatal. */

@@ -37,45 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "conn.h"
-#include "rt.h"
-#include "state.h"
-
-#define KEY_MAX   256
-#define STAMP_MAX 64
-
-typedef struct {
-	char *doc, *rec;
-	size_t doc_len, rec_len, doc_cap, rec_cap;
-	char key[64], source_id[KEY_MAX], hash[40], stamp[STAMP_MAX];
-	char update_id[CONN_ID_MAX], match[512];
-	int has_update, has_match, state_done; /* state_done: finished in an earlier run */
-} slot;
-
-typedef struct {
-	long read, created, updated, unchanged, filtered, dead, held, pending;
-} counts;
-
-typedef struct {
-	const mw_program *p;
-	const sync_opts *o;
-	state *st;
-	conn *src, *tgt;
-	const conn_ops *so, *to;
-	conn_env senv, tenv;
-	mw_ctx *c;
-	/* the entity being run */
-	const mw_entity *e;
-	counts n;
-	slot *slots;
-	size_t ns, max;
-	char oldest_open[STAMP_MAX], newest[STAMP_MAX];
-	int any_open, unresolved;
-	int retrying;             /* dlq retry: a dead letter is processed again */
-	int64_t last_dead;        /* id of the dead letter added last */
-	int fatal;                /* the state store failed: stop */
-	long shown;               /* progress line */
-} run;
+#include "engine.h"
 
 /* ------------------------------------------------------------------ */
 /* settings and small helpers                                          */
@@ -131,22 +93,84 @@ grow(char **p, size_t *cap, size_t need)
 	return 0;
 }
 
+static int
+level_of(const char *level)
+{
+	static const char *const names[] = { "debug", "info", "warn", "error" };
+
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(level, names[i]))
+			return i;
+	return 2;
+}
+
+/* One line on err: text for a person at a terminal (`run --once`), or a
+ * JSON line (`serve --log-json`) with the time, level, pair and message.
+ * Messages name records by key and never hold a secret or a token. */
+void
+eng_vsay(run *r, const char *level, const char *fmt, va_list ap)
+{
+	char msg[2048];
+	size_t n;
+
+	if (!r->o->err || level_of(level) < r->o->log_level)
+		return;
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	if (!r->o->log_json) {
+		fprintf(r->o->err, "%s: %s\n", r->p->pair, msg);
+		return;
+	}
+	char ts[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	w_buf b;
+
+	gmtime_r(&now, &tm);
+	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (w_buf_init(&b, 4096, 1 << 20, NULL) != 0)
+		return;
+	w_buf_put(&b, "{\"ts\":\"", 7);
+	w_buf_put(&b, ts, strlen(ts));
+	w_buf_put(&b, "\",\"level\":", 10);
+	w_json_str(&b, level, strlen(level), 1);
+	w_buf_put(&b, ",\"pair\":", 8);
+	w_json_str(&b, r->p->pair, strlen(r->p->pair), 1);
+	w_buf_put(&b, ",\"msg\":", 7);
+	w_json_str(&b, msg, n, 1);
+	w_buf_put(&b, "}\n", 2);
+	if (!b.err)
+		fwrite(b.p, 1, b.len, r->o->err);
+	w_buf_fini(&b);
+}
+
+void
+eng_say(run *r, const char *level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	eng_vsay(r, level, fmt, ap);
+	va_end(ap);
+}
+
+/* the engine's own warnings */
 static void
 say(run *r, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!r->o->err)
-		return;
 	va_start(ap, fmt);
-	vfprintf(r->o->err, fmt, ap);
+	eng_vsay(r, "warn", fmt, ap);
 	va_end(ap);
 }
 
 static void
 db_fail(run *r, const char *what)
 {
-	say(r, "%s: state file: %s: %s\n", r->p->pair, what, state_errmsg(r->st));
+	say(r, "state file: %s: %s\n", what, state_errmsg(r->st));
 	r->fatal = 1;
 }
 
@@ -167,6 +191,79 @@ progress(run *r)
 	fprintf(r->o->err, "\r%s: %ld read, %ld created, %ld updated, %ld unchanged, %ld dead",
 		r->e->name, r->n.read, r->n.created, r->n.updated, r->n.unchanged, r->n.dead);
 	fflush(r->o->err);
+}
+
+/* ------------------------------------------------------------------ */
+/* rate limits and calls, per service (the HTTP gate)                  */
+/* ------------------------------------------------------------------ */
+
+int64_t
+eng_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wall-clock milliseconds: the day count of a daily limit is a calendar day. */
+static int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+
+static void
+gate_before(void *arg, const http_request *req)
+{
+	svc_ctl *t = arg;
+	int units = req->cost > 0 ? req->cost : 1;
+	int64_t w = lim_wait_ms(&t->lim, wall_ms(), units);
+
+	if (w > 0) {
+		eng_say(t->r, "info", "%s: at its rate limit: waiting %lld ms", t->name, (long long)w);
+		eng_sleep_ms(t->r, w); /* the limiter: never over the published limit */
+		t->waited_ms += w;
+	}
+	lim_take(&t->lim, wall_ms(), units);
+}
+
+static void
+gate_after(void *arg, const http_request *req, int rc, const http_response *resp, int64_t ms)
+{
+	svc_ctl *t = arg;
+
+	(void)req;
+	(void)ms;
+	if (rc == 0) {
+		lim_observe(&t->lim, resp);
+		t->by_status[resp->status >= 100 && resp->status < 600 ? resp->status / 100 : 6]++;
+	} else {
+		t->by_status[0]++;
+	}
+}
+
+static int
+ctl_init(svc_ctl *t, const mw_endpoint *ep, const conn_ops *ops, run *r)
+{
+	const sync_opts *o = r->o;
+
+	int per_min = ep->limit_per_min ? ep->limit_per_min : ops ? ops->per_min : 0;
+	int per_day = ep->limit_per_day ? ep->limit_per_day : ops ? ops->per_day : 0;
+
+	memset(t, 0, sizeof *t);
+	t->name = ep->service;
+	t->o = o;
+	t->r = r;
+	brk_init(&t->brk, 5, 30000, 300000);
+	t->gate.before = gate_before;
+	t->gate.after = gate_after;
+	t->gate.arg = t;
+	return lim_init(&t->lim, per_min, per_day);
 }
 
 /* ------------------------------------------------------------------ */
@@ -223,13 +320,20 @@ backoff_ms(const mw_policy *p, int attempt, const conn_result *res)
 	return d;
 }
 
-static void
-sleep_ms(int64_t ms)
+/* Waits ms, or less when a signal asked the daemon to stop. */
+void
+eng_sleep_ms(run *r, int64_t ms)
 {
 	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
 
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+	while (!eng_stopping(r) && nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
+}
+
+int
+eng_stopping(const run *r)
+{
+	return r->stop && *r->stop;
 }
 
 /* ------------------------------------------------------------------ */
@@ -325,9 +429,22 @@ send_request(run *r, const char *request_key, slot *slots, size_t n)
 		const mw_policy *p;
 
 		memset(&res, 0, sizeof res);
+		if (!r->o->dry_run && !brk_allow(&r->tctl.brk, eng_mono_ms())) {
+			conn_result_set(&res, HTTP_TRANSIENT, 0, "%s is down: its circuit breaker is open",
+				r->p->target.service);
+			break;
+		}
 		rc = r->to->write(r->tgt, request_key, items, n, &res);
+		if (!r->o->dry_run)
+			brk_result(&r->tctl.brk, rc != 0 && res.cls == HTTP_TRANSIENT, eng_mono_ms());
 		if (rc == 0 || res.cls == HTTP_PERMANENT)
 			break;
+		if (r->tctl.brk.state == BRK_OPEN) {
+			say(r, "%s: %s looks down (%s); its circuit breaker is open for %lld s",
+				r->e->name, r->p->target.service, res.text,
+				(long long)(r->tctl.brk.cooldown_ms / 1000));
+			break;
+		}
 		p = policy_for(r->e, &res);
 		if (p->action != MW_DO_RETRY || (p->attempts > 0 && attempt >= p->attempts) ||
 		    (r->o->once && attempt >= (p->attempts > 0 ? p->attempts : 8)))
@@ -335,10 +452,13 @@ send_request(run *r, const char *request_key, slot *slots, size_t n)
 		int64_t d = backoff_ms(p, attempt, &res);
 		if (r->o->max_wait_ms > 0 && d > r->o->max_wait_ms)
 			d = r->o->max_wait_ms;
-		say(r, "%s: %s: %s (%s), attempt %d: again in %lld ms\n", r->p->pair, r->e->name,
+		say(r, "%s: %s (%s), attempt %d: again in %lld ms\n", r->e->name,
 			http_class_name(res.cls), res.status ? "answered" : "no answer", attempt,
 			(long long)d);
-		sleep_ms(d);
+		r->tctl.retries++;
+		eng_sleep_ms(r, d);
+		if (eng_stopping(r))
+			break; /* journaled: the next start sends it again */
 	}
 	if (r->o->dry_run) {
 		r->n.created += (long)n;
@@ -362,8 +482,8 @@ send_request(run *r, const char *request_key, slot *slots, size_t n)
 	} else {
 		/* no answer that says what happened: the journal keeps the
 		 * request, the next run sends it again with the same key */
-		say(r, "%s: %s: %zu documents pending (%s: %s); the next run sends them again\n",
-			r->p->pair, r->e->name, n, http_class_name(res.cls), res.text);
+		say(r, "%s: %zu documents pending (%s: %s); the next run sends them again",
+			r->e->name, n, http_class_name(res.cls), res.text);
 		for (size_t i = 0; i < n; i++)
 			if (!slots[i].state_done) {
 				r->n.pending++;
@@ -396,13 +516,22 @@ request_key(slot *slots, size_t n, char out[64])
 }
 
 /* Write the batch: intents first (durable), then the request. */
-static void
-flush(run *r)
+void
+eng_flush(run *r)
 {
 	char rkey[64];
 
 	if (r->ns == 0 || r->fatal)
 		return;
+	if (!r->o->dry_run && r->tctl.brk.state == BRK_OPEN && eng_mono_ms() < r->tctl.brk.open_until) {
+		/* the target is down: the records wait for the next run, unsent */
+		for (size_t i = 0; i < r->ns; i++) {
+			r->n.pending++;
+			open_record(r, r->slots[i].stamp);
+		}
+		r->ns = 0;
+		return;
+	}
 	request_key(r->slots, r->ns, rkey);
 	if (!r->o->dry_run) {
 		int rc = state_begin(r->st);
@@ -482,8 +611,8 @@ text_of(mw_val v, char *buf, size_t cap)
 	return 0;
 }
 
-static int
-on_record(void *arg, const char *json, size_t len, const char *stamp)
+int
+eng_record(void *arg, const char *json, size_t len, const char *stamp)
 {
 	run *r = arg;
 	mw_ctx *c = r->c;
@@ -494,8 +623,8 @@ on_record(void *arg, const char *json, size_t len, const char *stamp)
 	char source_id[KEY_MAX], hash[40], tid[CONN_ID_MAX], oldhash[40], jkey[64], js[16];
 	int has_xref, rc;
 
-	if (r->fatal)
-		return -1;
+	if (r->fatal || eng_stopping(r))
+		return -1; /* stop taking work: the batch so far is still sent */
 	r->n.read++;
 	progress(r);
 	if (strcmp(stamp, r->newest) > 0)
@@ -598,7 +727,7 @@ on_record(void *arg, const char *json, size_t len, const char *stamp)
 		s->has_match = !c->failed && text_of(m, s->match, sizeof s->match) == 0;
 	}
 	if (++r->ns == r->max)
-		flush(r);
+		eng_flush(r);
 	return r->fatal ? -1 : 0;
 }
 
@@ -613,8 +742,8 @@ typedef struct {
 	int bad;
 } redrive;
 
-static const mw_entity *
-entity_named(const mw_program *p, const char *name)
+const mw_entity *
+eng_entity_named(const mw_program *p, const char *name)
 {
 	for (size_t i = 0; i < p->n_entities; i++)
 		if (!strcmp(p->entities[i].name, name))
@@ -629,14 +758,14 @@ redrive_flush(redrive *d)
 
 	if (r->ns == 0)
 		return;
-	r->e = entity_named(r->p, d->entity);
+	r->e = eng_entity_named(r->p, d->entity);
 	if (!r->e) {
-		say(r, "%s: the journal holds a request for entity %s, which this mapping does not "
-			"have; left as it is\n", r->p->pair, d->entity);
+		say(r, "the journal holds a request for entity %s, which this mapping does not "
+			"have; left as it is\n", d->entity);
 		r->ns = 0;
 		return;
 	}
-	say(r, "%s: %s: sending again %zu documents of request %s\n", r->p->pair, r->e->name,
+	say(r, "%s: sending again %zu documents of request %s\n", r->e->name,
 		r->ns, d->rkey);
 	counts saved = r->n;
 	send_request(r, d->rkey, r->slots, r->ns);
@@ -678,8 +807,8 @@ on_write(void *arg, const state_write *w)
 	return 0;
 }
 
-static int
-redrive_all(run *r)
+int
+eng_redrive(run *r)
 {
 	redrive d;
 
@@ -705,28 +834,23 @@ summary_line(run *r, const char *name, const counts *n)
 		n->created, n->updated, n->unchanged, n->filtered, n->dead, n->held, n->pending);
 }
 
-static int
-run_entity(run *r, const mw_entity *e, counts *total)
+int
+eng_entity(run *r, const mw_entity *e, counts *total)
 {
 	char cursor[STAMP_MAX] = "";
 	conn_result res;
 	int rc;
 
-	r->e = e;
-	memset(&r->n, 0, sizeof r->n);
-	r->ns = 0;
-	r->any_open = 0;
-	r->shown = 0;
-	r->newest[0] = r->oldest_open[0] = '\0';
+	eng_begin_entity(r, e);
 	state_cursor_get(r->st, e->name, cursor, sizeof cursor);
 	memset(&res, 0, sizeof res);
-	rc = r->so->list(r->src, e->source, cursor[0] ? cursor : NULL, on_record, r, &res);
+	rc = r->so->list(r->src, e->source, cursor[0] ? cursor : NULL, eng_record, r, &res);
 	if (!r->fatal)
-		flush(r);
+		eng_flush(r);
 	if (r->o->progress && r->shown)
 		fputc('\n', r->o->err);
 	if (rc != 0 && !r->fatal) {
-		say(r, "%s: %s: listing %s.%s failed (%s): %s\n", r->p->pair, e->name,
+		say(r, "%s: listing %s.%s failed (%s): %s\n", e->name,
 			r->p->source.alias, e->source, http_class_name(res.cls), res.text);
 	}
 	/* the cursor moves only when the listing went to its end */
@@ -736,16 +860,39 @@ run_entity(run *r, const mw_entity *e, counts *total)
 		if (next[0] && strcmp(next, cursor) != 0 && state_cursor_set(r->st, e->name, next))
 			db_fail(r, "moving the cursor");
 	}
-	summary_line(r, e->name, &r->n);
-	total->read += r->n.read;
-	total->created += r->n.created;
-	total->updated += r->n.updated;
-	total->unchanged += r->n.unchanged;
-	total->filtered += r->n.filtered;
-	total->dead += r->n.dead;
-	total->held += r->n.held;
-	total->pending += r->n.pending;
+	if (r->o->once)
+		summary_line(r, e->name, &r->n);
+	else if (r->n.created || r->n.updated || r->n.dead || r->n.held || r->n.pending)
+		eng_say(r, "info", "%s: %ld read, %ld created, %ld updated, %ld unchanged, "
+			"%ld filtered, %ld dead, %ld held, %ld pending", e->name, r->n.read,
+			r->n.created, r->n.updated, r->n.unchanged, r->n.filtered, r->n.dead, r->n.held,
+			r->n.pending);
+	eng_add_counts(total, &r->n);
 	return rc != 0 || r->fatal ? -1 : 0;
+}
+
+void
+eng_begin_entity(run *r, const mw_entity *e)
+{
+	r->e = e;
+	memset(&r->n, 0, sizeof r->n);
+	r->ns = 0;
+	r->any_open = 0;
+	r->shown = 0;
+	r->newest[0] = r->oldest_open[0] = '\0';
+}
+
+void
+eng_add_counts(counts *into, const counts *add)
+{
+	into->read += add->read;
+	into->created += add->created;
+	into->updated += add->updated;
+	into->unchanged += add->unchanged;
+	into->filtered += add->filtered;
+	into->dead += add->dead;
+	into->held += add->held;
+	into->pending += add->pending;
 }
 
 static int
@@ -753,17 +900,23 @@ open_conn(run *r, const mw_endpoint *ep, conn_env *env, const conn_ops **ops, co
 	int dry)
 {
 	conn_result res;
+	svc_ctl *ctl = env == &r->senv ? &r->sctl : &r->tctl;
 
+	if (ctl_init(ctl, ep, conn_find_ops(ep->service), r) != 0) {
+		say(r, "out of memory\n");
+		return -1;
+	}
 	memset(env, 0, sizeof *env);
+	env->gate = &ctl->gate;
 	env->service = ep->service;
 	env->setting = setting;
 	env->setting_arg = (void *)ep;
 	env->st = r->st;
 	env->dry_run = dry ? r->o->out : NULL;
-	env->log = r->o->err;
+	env->log = r->o->log_json ? NULL : r->o->err; /* connectors write text lines */
 	*ops = conn_find_ops(ep->service);
 	if (!*ops) {
-		say(r, "%s: no connector for the service %s\n", r->p->pair, ep->service);
+		say(r, "no connector for the service %s\n", ep->service);
 		return -1;
 	}
 	/* a service that does not answer now may in a moment: connect again,
@@ -777,15 +930,68 @@ open_conn(run *r, const mw_endpoint *ep, conn_env *env, const conn_ops **ops, co
 		int64_t d = backoff_ms(&default_transient, attempt, &res);
 		if (r->o->max_wait_ms > 0 && d > r->o->max_wait_ms)
 			d = r->o->max_wait_ms;
-		say(r, "%s: connecting to %s: %s (%s); again in %lld ms\n", r->p->pair, ep->alias,
+		say(r, "connecting to %s: %s (%s); again in %lld ms\n", ep->alias,
 			http_class_name(res.cls), res.text, (long long)d);
 		(*ops)->close(*c);
 		*c = NULL;
-		sleep_ms(d);
+		eng_sleep_ms(r, d);
 	}
-	say(r, "%s: cannot connect to %s (%s): %s\n", r->p->pair, ep->alias,
+	say(r, "cannot connect to %s (%s): %s\n", ep->alias,
 		http_class_name(res.cls), res.text);
-	return -1;
+	/* 1: down for now (nothing is lost: the records wait); -1: needs a person */
+	return res.cls == HTTP_TRANSIENT || res.cls == HTTP_RATE_LIMITED ? 1 : -1;
+}
+
+int
+eng_open(run *r, const mw_program *p, const sync_opts *o, volatile sig_atomic_t *stop)
+{
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	r->p = p;
+	r->o = o;
+	r->stop = stop;
+	srand((unsigned)time(NULL) ^ (unsigned)getpid());
+	if (state_open(o->state_path, &r->st) != 0) {
+		say(r, "cannot open the state file %s: %s", o->state_path, state_errmsg(r->st));
+		return 2;
+	}
+	r->c = rt_ctx_new();
+	if (!r->c)
+		return 2;
+	if ((rc = open_conn(r, &p->source, &r->senv, &r->so, &r->src, 0)) != 0 ||
+	    (rc = open_conn(r, &p->target, &r->tenv, &r->to, &r->tgt, o->dry_run)) != 0)
+		return rc == 1 ? 3 : 2; /* a service that is down: an outage, try later */
+	if (!r->so->list || !r->so->get || !r->to->write) {
+		say(r, "%s cannot be read or %s cannot be written", p->source.service,
+			p->target.service);
+		return 2;
+	}
+	r->max = (size_t)(r->to->max_batch > 0 ? r->to->max_batch : 1);
+	if (o->batch > 0 && (size_t)o->batch < r->max)
+		r->max = (size_t)o->batch;
+	r->slots = calloc(r->max, sizeof *r->slots);
+	return r->slots ? 0 : 2;
+}
+
+void
+eng_close(run *r)
+{
+	if (r->slots)
+		for (size_t i = 0; i < r->max; i++) {
+			free(r->slots[i].doc);
+			free(r->slots[i].rec);
+		}
+	free(r->slots);
+	if (r->so && r->src)
+		r->so->close(r->src);
+	if (r->to && r->tgt)
+		r->to->close(r->tgt);
+	lim_fini(&r->sctl.lim);
+	lim_fini(&r->tctl.lim);
+	rt_ctx_free(r->c);
+	state_close(r->st);
+	memset(r, 0, sizeof *r);
 }
 
 int
@@ -793,51 +999,21 @@ sync_once(const mw_program *p, const sync_opts *o)
 {
 	run r;
 	counts total;
-	int status = 0, rc;
+	int status;
 
-	memset(&r, 0, sizeof r);
 	memset(&total, 0, sizeof total);
-	r.p = p;
-	r.o = o;
-	srand((unsigned)time(NULL) ^ (unsigned)getpid());
-	rc = state_open(o->state_path, &r.st);
-	if (rc != 0) {
-		say(&r, "%s: cannot open the state file %s: %s\n", p->pair, o->state_path,
-			state_errmsg(r.st));
-		state_close(r.st);
-		return 2;
-	}
-	r.c = rt_ctx_new();
-	r.so = r.to = NULL;
-	if (!r.c || open_conn(&r, &p->source, &r.senv, &r.so, &r.src, 0) != 0 ||
-	    open_conn(&r, &p->target, &r.tenv, &r.to, &r.tgt, o->dry_run) != 0) {
-		status = 2;
+	if ((status = eng_open(&r, p, o, NULL)) != 0)
 		goto out;
-	}
-	if (!r.so->list || !r.to->write) {
-		say(&r, "%s: %s cannot be read or %s cannot be written\n", p->pair, p->source.service,
-			p->target.service);
-		status = 2;
-		goto out;
-	}
-	r.max = (size_t)(r.to->max_batch > 0 ? r.to->max_batch : 1);
-	if (o->batch > 0 && (size_t)o->batch < r.max)
-		r.max = (size_t)o->batch;
-	r.slots = calloc(r.max, sizeof *r.slots);
-	if (!r.slots) {
-		status = 2;
-		goto out;
-	}
 	fprintf(o->out, "%s%s: %s -> %s\n", p->pair, o->dry_run ? " (dry run)" : "",
 		p->source.service, p->target.service);
-	if (!o->dry_run && redrive_all(&r) != 0) {
+	if (!o->dry_run && eng_redrive(&r) != 0) {
 		status = 2;
 		goto out;
 	}
 	fprintf(o->out, "%-14s %7s %8s %8s %10s %9s %6s %5s %8s\n", "entity", "read", "created",
 		"updated", "unchanged", "filtered", "dead", "held", "pending");
 	for (size_t i = 0; i < p->n_entities && !r.fatal; i++)
-		if (run_entity(&r, &p->entities[i], &total) != 0)
+		if (eng_entity(&r, &p->entities[i], &total) != 0)
 			status = 3;
 	summary_line(&r, "total", &total);
 	if (r.fatal)
@@ -847,18 +1023,7 @@ sync_once(const mw_program *p, const sync_opts *o)
 	else if (status == 0 && total.dead)
 		status = 1;
 out:
-	if (r.slots)
-		for (size_t i = 0; i < r.max; i++) {
-			free(r.slots[i].doc);
-			free(r.slots[i].rec);
-		}
-	free(r.slots);
-	if (r.so && r.src)
-		r.so->close(r.src);
-	if (r.to && r.tgt)
-		r.to->close(r.tgt);
-	rt_ctx_free(r.c);
-	state_close(r.st);
+	eng_close(&r);
 	if (fflush(o->out) != 0)
 		status = 2;
 	return status;
@@ -900,13 +1065,13 @@ retry_one(run *r, int64_t id, long *fixed, long *again, long *waiting)
 	char why[160];
 
 	if (state_dlq_get(r->st, id, &d) != 0) {
-		say(r, "%s: dead letter #%lld: %s\n", r->p->pair, (long long)id,
+		say(r, "dead letter #%lld: %s\n", (long long)id,
 			state_errmsg(r->st));
 		return;
 	}
-	r->e = entity_named(r->p, d.entity);
+	r->e = eng_entity_named(r->p, d.entity);
 	if (!r->e || d.dropped) {
-		say(r, "%s: dead letter #%lld: %s\n", r->p->pair, (long long)id,
+		say(r, "dead letter #%lld: %s\n", (long long)id,
 			d.dropped ? "already out of the queue" : "its entity is not in this mapping");
 		free(d.record);
 		return;
@@ -914,8 +1079,8 @@ retry_one(run *r, int64_t id, long *fixed, long *again, long *waiting)
 	counts before = r->n;
 	r->last_dead = 0;
 	r->ns = 0;
-	on_record(r, d.record, strlen(d.record), "");
-	flush(r);
+	eng_record(r, d.record, strlen(d.record), "");
+	eng_flush(r);
 	if (r->fatal) {
 		free(d.record);
 		return;
@@ -944,29 +1109,13 @@ sync_dlq_retry(const mw_program *p, const sync_opts *o, int64_t id)
 	run r;
 	id_list l = { NULL, 0, 0 };
 	long fixed = 0, again = 0, waiting = 0;
-	int status = 0;
+	sync_opts one = *o;
+	int status;
 
-	memset(&r, 0, sizeof r);
-	r.p = p;
-	r.o = o;
+	one.batch = 1; /* one record a request: each outcome is the dead letter's */
+	if ((status = eng_open(&r, p, &one, NULL)) != 0)
+		goto out;
 	r.retrying = 1;
-	if (state_open(o->state_path, &r.st) != 0) {
-		say(&r, "%s: cannot open the state file %s: %s\n", p->pair, o->state_path,
-			state_errmsg(r.st));
-		state_close(r.st);
-		return 2;
-	}
-	r.c = rt_ctx_new();
-	if (!r.c || open_conn(&r, &p->target, &r.tenv, &r.to, &r.tgt, o->dry_run) != 0) {
-		status = 2;
-		goto out;
-	}
-	r.max = 1; /* one record a request: each outcome is the dead letter's */
-	r.slots = calloc(1, sizeof *r.slots);
-	if (!r.slots) {
-		status = 2;
-		goto out;
-	}
 	if (id > 0)
 		collect_id(&l, &(state_dead){ .id = id });
 	else if (state_dlq_each(r.st, NULL, 0, 1 << 30, collect_id, &l) != 0)
@@ -981,15 +1130,7 @@ sync_dlq_retry(const mw_program *p, const sync_opts *o, int64_t id)
 		status = again ? 1 : 3;
 out:
 	free(l.ids);
-	if (r.slots) {
-		free(r.slots[0].doc);
-		free(r.slots[0].rec);
-	}
-	free(r.slots);
-	if (r.to && r.tgt)
-		r.to->close(r.tgt);
-	rt_ctx_free(r.c);
-	state_close(r.st);
+	eng_close(&r);
 	return fflush(o->out) ? 2 : status;
 }
 

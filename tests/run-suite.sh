@@ -26,11 +26,14 @@ trap 'rm -f "$log"' EXIT
 	BIN="$BIN" sh tests/sandbox/qbo.sh
 	BIN="$BIN" sh tests/sandbox/intacct.sh
 	BIN="$BIN" sh tests/sandbox/clarity.sh
+	BIN="$BIN" sh tests/sandbox/webhooks.sh
 	BIN="$BIN" sh tests/sandbox/nop.sh
 	BIN="$BIN" sh tests/sandbox/admin.sh
 	BIN="$BIN" sh tests/wire/run.sh
 	BIN="$BIN" sh tests/e2e/clarity_xero.sh
 	BIN="$BIN" sh tests/e2e/pairs.sh
+	BIN="$BIN" sh tests/e2e/reliability.sh
+	BIN="$BIN" sh tests/e2e/serve.sh
 	sh tests/lint.sh
 	sh tests/stale.sh
 } 2>&1 | tee "$log"
