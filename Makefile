@@ -5,6 +5,7 @@
 #   make asan       the same build under AddressSanitizer + UBSan in build-asan/
 #   make regen      rewrite golden expectations (review the diff like code)
 #   make bench      the transform benchmark (prints figures; not a test)
+#   make bench-rate calls a minute against Xero's limit while a backlog lasts
 #   make lint       line length, tabs/banned functions
 #
 # Out-of-tree builds: O=build-asan SAN=1 puts every object there.
@@ -32,7 +33,7 @@ MAPS    := $(PAIRS:%=mappings/%.map)
 SCHEMAS := $(wildcard mappings/schemas/*.map)
 MAPC_VERSION := 0.1.0
 
-.PHONY: all check asan regen bench lint clean demo pair
+.PHONY: all check asan regen bench bench-rate lint clean demo pair
 all: $(BIN)/mapc $(PAIRS:%=generated/%.c) $(PAIRS:%=$(BIN)/%) $(BIN)/sandbox
 
 # ---- grammar: re2c and lemon from Debian's packages -------------------
@@ -106,6 +107,8 @@ $(O)/bench/jansson_pp: tests/bench/jansson_pp.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(RT_CFLAGS) -o $@ $< $(RT_LIBS)
 bench: all $(O)/bench/jansson_pp
 	O=$(O) BIN=$(BIN) sh tests/bench/bench.sh
+bench-rate: all
+	BIN=$(BIN) sh tests/bench/rate.sh
 lint:
 	sh tests/lint.sh
 

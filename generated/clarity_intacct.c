@@ -403,10 +403,10 @@ match_Customer(mw_ctx *c, mw_val r)
 }
 
 /* ================================================================ */
-/* entity Order (clarity_intacct.map:92) */
+/* entity Order (clarity_intacct.map:93) */
 /* ================================================================ */
 
-/* clarity_intacct.map:144: sum(...) */
+/* clarity_intacct.map:145: sum(...) */
 static mw_val
 Order_sum1(mw_ctx *c, mw_val r)
 {
@@ -419,67 +419,67 @@ Order_sum1(mw_ctx *c, mw_val r)
 	return acc;
 }
 
-/* clarity_intacct.map:92: entity Order: clarity.orders -> intacct.create_sotransaction */
+/* clarity_intacct.map:93: entity Order: clarity.orders -> intacct.create_sotransaction */
 static int
 map_Order(mw_ctx *c, mw_val r)
 {
-	mw_line(c, 93); /* clarity_intacct.map:93: when */
+	mw_line(c, 94); /* clarity_intacct.map:94: when */
 	if (!mw_truthy(c, (mw_truthy(c, mw_ne(c, in_Order_status(c, r), MW_S("draft")))
 		? mw_ne(c, in_Order_status(c, r), MW_S("cancelled"))
 		: MW_B(0))))
 		return mw_failed(c) ? -1 : 1;
-	mw_field(c, "transactiontype", 95); /* clarity_intacct.map:95 */
+	mw_field(c, "transactiontype", 96); /* clarity_intacct.map:96 */
 	mw_put(c, MW_S("Sales Invoice"), 1);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "datecreated", 96); /* clarity_intacct.map:96 */
+	mw_field(c, "datecreated", 97); /* clarity_intacct.map:97 */
 	mw_obj_begin(c);
-	mw_field(c, "year", 97); /* clarity_intacct.map:97 */
+	mw_field(c, "year", 98); /* clarity_intacct.map:98 */
 	mw_put(c, mw_fn_format_date(c, in_Order_orderDate(c, r), MW_S("%Y")), 1);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "month", 98); /* clarity_intacct.map:98 */
+	mw_field(c, "month", 99); /* clarity_intacct.map:99 */
 	mw_put(c, mw_fn_format_date(c, in_Order_orderDate(c, r), MW_S("%m")), 1);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "day", 99); /* clarity_intacct.map:99 */
+	mw_field(c, "day", 100); /* clarity_intacct.map:100 */
 	mw_put(c, mw_fn_format_date(c, in_Order_orderDate(c, r), MW_S("%d")), 1);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "customerid", 101); /* clarity_intacct.map:101 */
+	mw_field(c, "customerid", 102); /* clarity_intacct.map:102 */
 	mw_put(c, mw_ref(c, "Customer", in_Order_customerId(c, r)), 1);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "documentno", 102); /* clarity_intacct.map:102 */
+	mw_field(c, "documentno", 103); /* clarity_intacct.map:103 */
 	mw_put(c, in_Order_orderId(c, r), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "referenceno", 103); /* clarity_intacct.map:103 */
+	mw_field(c, "referenceno", 104); /* clarity_intacct.map:104 */
 	mw_put(c, in_Order_orderId(c, r), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "message", 104); /* clarity_intacct.map:104 */
+	mw_field(c, "message", 105); /* clarity_intacct.map:105 */
 	mw_put(c, (mw_truthy(c, mw_ne(c, in_Order_couponCode(c, r), MW_NULLV))
 		? mw_concat(c, MW_S("Coupon "), in_Order_couponCode(c, r))
 		: MW_NULLV), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "currency", 105); /* clarity_intacct.map:105 */
+	mw_field(c, "currency", 106); /* clarity_intacct.map:106 */
 	mw_put(c, mw_fn_upper(c, in_Order_currency(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "exchratetype", 106); /* clarity_intacct.map:106 */
+	mw_field(c, "exchratetype", 107); /* clarity_intacct.map:107 */
 	mw_put(c, MW_S("Intacct Daily Rate"), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "state", 107); /* clarity_intacct.map:107 */
+	mw_field(c, "state", 108); /* clarity_intacct.map:108 */
 	mw_put(c, mw_lookup(c, &tbl_order_state, in_Order_status(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "sotransitems", 108); /* clarity_intacct.map:108 */
+	mw_field(c, "sotransitems", 109); /* clarity_intacct.map:109 */
 	mw_arr_begin(c, "sotransitem");
 	{
 		mw_iter it_v_li1;
@@ -488,25 +488,25 @@ map_Order(mw_ctx *c, mw_val r)
 		mw_iter_init(c, &it_v_li1, in_Order_lineItems(c, r));
 		while (mw_iter_next(c, &it_v_li1, &v_li1)) {
 			mw_obj_begin(c);
-			mw_field(c, "itemid", 110); /* clarity_intacct.map:110 */
+			mw_field(c, "itemid", 111); /* clarity_intacct.map:111 */
 			mw_put(c, in_LineItem_sku(c, v_li1), 1);
-			mw_field(c, "itemdesc", 111); /* clarity_intacct.map:111 */
+			mw_field(c, "itemdesc", 112); /* clarity_intacct.map:112 */
 			mw_put(c, in_LineItem_name(c, v_li1), 0);
-			mw_field(c, "quantity", 112); /* clarity_intacct.map:112 */
+			mw_field(c, "quantity", 113); /* clarity_intacct.map:113 */
 			mw_put(c, in_LineItem_quantity(c, v_li1), 1);
-			mw_field(c, "unit", 113); /* clarity_intacct.map:113 */
+			mw_field(c, "unit", 114); /* clarity_intacct.map:114 */
 			mw_put(c, MW_S("Each"), 0);
-			mw_field(c, "price", 114); /* clarity_intacct.map:114 */
+			mw_field(c, "price", 115); /* clarity_intacct.map:115 */
 			mw_put(c, in_LineItem_unitPrice(c, v_li1), 0);
-			mw_field(c, "locationid", 115); /* clarity_intacct.map:115 */
+			mw_field(c, "locationid", 116); /* clarity_intacct.map:116 */
 			mw_put(c, mw_lookup(c,
 				&tbl_location,
 				mw_get(c, in_Order_attributes(c, r), "storeId", MW_STR, 0)), 0);
-			mw_field(c, "departmentid", 116); /* clarity_intacct.map:116 */
+			mw_field(c, "departmentid", 117); /* clarity_intacct.map:117 */
 			mw_put(c, mw_lookup(c,
 				&tbl_department,
 				mw_get(c, in_Order_attributes(c, r), "department", MW_STR, 0)), 0);
-			mw_field(c, "projectid", 117); /* clarity_intacct.map:117 */
+			mw_field(c, "projectid", 118); /* clarity_intacct.map:118 */
 			mw_put(c, mw_lookup(c,
 				&tbl_project,
 				mw_get(c, in_Order_attributes(c, r), "campaign", MW_STR, 0)), 0);
@@ -517,23 +517,23 @@ map_Order(mw_ctx *c, mw_val r)
 	}
 	if (mw_truthy(c, mw_gt(c, mw_coalesce(in_Order_discountAmount(c, r), MW_I(0)), MW_I(0)))) {
 		mw_obj_begin(c);
-		mw_field(c, "itemid", 119); /* clarity_intacct.map:119 */
+		mw_field(c, "itemid", 120); /* clarity_intacct.map:120 */
 		mw_put(c, MW_S("DISCOUNT"), 1);
-		mw_field(c, "itemdesc", 120); /* clarity_intacct.map:120 */
+		mw_field(c, "itemdesc", 121); /* clarity_intacct.map:121 */
 		mw_put(c, mw_concat(c,
 			MW_S("Discount "),
 			mw_coalesce(in_Order_couponCode(c, r), MW_S(""))), 0);
-		mw_field(c, "quantity", 121); /* clarity_intacct.map:121 */
+		mw_field(c, "quantity", 122); /* clarity_intacct.map:122 */
 		mw_put(c, MW_I(1), 1);
-		mw_field(c, "unit", 122); /* clarity_intacct.map:122 */
+		mw_field(c, "unit", 123); /* clarity_intacct.map:123 */
 		mw_put(c, MW_S("Each"), 0);
-		mw_field(c, "price", 123); /* clarity_intacct.map:123 */
+		mw_field(c, "price", 124); /* clarity_intacct.map:124 */
 		mw_put(c, mw_sub(c, MW_I(0), in_Order_discountAmount(c, r)), 0);
-		mw_field(c, "locationid", 124); /* clarity_intacct.map:124 */
+		mw_field(c, "locationid", 125); /* clarity_intacct.map:125 */
 		mw_put(c, mw_lookup(c,
 			&tbl_location,
 			mw_get(c, in_Order_attributes(c, r), "storeId", MW_STR, 0)), 0);
-		mw_field(c, "departmentid", 125); /* clarity_intacct.map:125 */
+		mw_field(c, "departmentid", 126); /* clarity_intacct.map:126 */
 		mw_put(c, mw_lookup(c,
 			&tbl_department,
 			mw_get(c, in_Order_attributes(c, r), "department", MW_STR, 0)), 0);
@@ -541,21 +541,21 @@ map_Order(mw_ctx *c, mw_val r)
 	}
 	if (mw_truthy(c, mw_gt(c, mw_coalesce(in_Order_shippingAmount(c, r), MW_I(0)), MW_I(0)))) {
 		mw_obj_begin(c);
-		mw_field(c, "itemid", 126); /* clarity_intacct.map:126 */
+		mw_field(c, "itemid", 127); /* clarity_intacct.map:127 */
 		mw_put(c, MW_S("SHIPPING"), 1);
-		mw_field(c, "itemdesc", 127); /* clarity_intacct.map:127 */
+		mw_field(c, "itemdesc", 128); /* clarity_intacct.map:128 */
 		mw_put(c, MW_S("Shipping"), 0);
-		mw_field(c, "quantity", 128); /* clarity_intacct.map:128 */
+		mw_field(c, "quantity", 129); /* clarity_intacct.map:129 */
 		mw_put(c, MW_I(1), 1);
-		mw_field(c, "unit", 129); /* clarity_intacct.map:129 */
+		mw_field(c, "unit", 130); /* clarity_intacct.map:130 */
 		mw_put(c, MW_S("Each"), 0);
-		mw_field(c, "price", 130); /* clarity_intacct.map:130 */
+		mw_field(c, "price", 131); /* clarity_intacct.map:131 */
 		mw_put(c, in_Order_shippingAmount(c, r), 0);
-		mw_field(c, "locationid", 131); /* clarity_intacct.map:131 */
+		mw_field(c, "locationid", 132); /* clarity_intacct.map:132 */
 		mw_put(c, mw_lookup(c,
 			&tbl_location,
 			mw_get(c, in_Order_attributes(c, r), "storeId", MW_STR, 0)), 0);
-		mw_field(c, "departmentid", 132); /* clarity_intacct.map:132 */
+		mw_field(c, "departmentid", 133); /* clarity_intacct.map:133 */
 		mw_put(c, mw_lookup(c,
 			&tbl_department,
 			mw_get(c, in_Order_attributes(c, r), "department", MW_STR, 0)), 0);
@@ -563,21 +563,21 @@ map_Order(mw_ctx *c, mw_val r)
 	}
 	if (mw_truthy(c, mw_gt(c, mw_coalesce(in_Order_taxAmount(c, r), MW_I(0)), MW_I(0)))) {
 		mw_obj_begin(c);
-		mw_field(c, "itemid", 135); /* clarity_intacct.map:135 */
+		mw_field(c, "itemid", 136); /* clarity_intacct.map:136 */
 		mw_put(c, MW_S("TAX"), 1);
-		mw_field(c, "itemdesc", 136); /* clarity_intacct.map:136 */
+		mw_field(c, "itemdesc", 137); /* clarity_intacct.map:137 */
 		mw_put(c, MW_S("Sales tax"), 0);
-		mw_field(c, "quantity", 137); /* clarity_intacct.map:137 */
+		mw_field(c, "quantity", 138); /* clarity_intacct.map:138 */
 		mw_put(c, MW_I(1), 1);
-		mw_field(c, "unit", 138); /* clarity_intacct.map:138 */
+		mw_field(c, "unit", 139); /* clarity_intacct.map:139 */
 		mw_put(c, MW_S("Each"), 0);
-		mw_field(c, "price", 139); /* clarity_intacct.map:139 */
+		mw_field(c, "price", 140); /* clarity_intacct.map:140 */
 		mw_put(c, in_Order_taxAmount(c, r), 0);
-		mw_field(c, "locationid", 140); /* clarity_intacct.map:140 */
+		mw_field(c, "locationid", 141); /* clarity_intacct.map:141 */
 		mw_put(c, mw_lookup(c,
 			&tbl_location,
 			mw_get(c, in_Order_attributes(c, r), "storeId", MW_STR, 0)), 0);
-		mw_field(c, "departmentid", 141); /* clarity_intacct.map:141 */
+		mw_field(c, "departmentid", 142); /* clarity_intacct.map:142 */
 		mw_put(c, mw_lookup(c,
 			&tbl_department,
 			mw_get(c, in_Order_attributes(c, r), "department", MW_STR, 0)), 0);
@@ -586,12 +586,12 @@ map_Order(mw_ctx *c, mw_val r)
 	mw_arr_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_line(c, 143); /* clarity_intacct.map:143: check */
+	mw_line(c, 144); /* clarity_intacct.map:144: check */
 	if (!mw_truthy(c, mw_gt(c, mw_fn_len(c, in_Order_lineItems(c, r)), MW_I(0)))) {
 		mw_fail(c, "%s", "order has no line items");
 		return -1;
 	}
-	mw_line(c, 144); /* clarity_intacct.map:144: check */
+	mw_line(c, 145); /* clarity_intacct.map:145: check */
 	if (!mw_truthy(c, mw_within(c,
 		in_Order_totalAmount(c, r),
 		mw_add(c,
@@ -615,65 +615,65 @@ key_Order(mw_ctx *c, mw_val r)
 }
 
 /* ================================================================ */
-/* entity Payment (clarity_intacct.map:152) */
+/* entity Payment (clarity_intacct.map:154) */
 /* ================================================================ */
 
-/* clarity_intacct.map:152: entity Payment: clarity.orders -> intacct.ARPYMT */
+/* clarity_intacct.map:154: entity Payment: clarity.orders -> intacct.ARPYMT */
 static int
 map_Payment(mw_ctx *c, mw_val r)
 {
-	mw_line(c, 153); /* clarity_intacct.map:153: when */
+	mw_line(c, 155); /* clarity_intacct.map:155: when */
 	if (!mw_truthy(c, (mw_truthy(c,
 		mw_eq(c, in_PaymentInfo_status(c, in_Order_paymentInfo(c, r)), MW_S("captured")))
 		? mw_ne(c, in_Order_status(c, r), MW_S("cancelled"))
 		: MW_B(0))))
 		return mw_failed(c) ? -1 : 1;
-	mw_field(c, "CUSTOMERID", 155); /* clarity_intacct.map:155 */
+	mw_field(c, "CUSTOMERID", 157); /* clarity_intacct.map:157 */
 	mw_put(c, mw_ref(c, "Customer", in_Order_customerId(c, r)), 1);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "PAYMENTMETHOD", 156); /* clarity_intacct.map:156 */
+	mw_field(c, "PAYMENTMETHOD", 158); /* clarity_intacct.map:158 */
 	mw_put(c, mw_lookup(c,
 		&tbl_payment_method,
 		mw_fn_lower(c, in_PaymentInfo_method(c, in_Order_paymentInfo(c, r)))), 1);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "RECEIPTDATE", 157); /* clarity_intacct.map:157 */
+	mw_field(c, "RECEIPTDATE", 159); /* clarity_intacct.map:159 */
 	mw_put(c, mw_fn_format_date(c, in_Order_orderDate(c, r), MW_S("%m/%d/%Y")), 1);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "CURRENCY", 158); /* clarity_intacct.map:158 */
+	mw_field(c, "CURRENCY", 160); /* clarity_intacct.map:160 */
 	mw_put(c, mw_fn_upper(c, in_Order_currency(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "UNDEPOSITEDACCOUNTNO", 159); /* clarity_intacct.map:159 */
+	mw_field(c, "UNDEPOSITEDACCOUNTNO", 161); /* clarity_intacct.map:161 */
 	mw_put(c, mw_lookup(c,
 		&tbl_payment_gl,
 		mw_fn_lower(c, in_PaymentInfo_method(c, in_Order_paymentInfo(c, r)))), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "DOCNUMBER", 160); /* clarity_intacct.map:160 */
+	mw_field(c, "DOCNUMBER", 162); /* clarity_intacct.map:162 */
 	mw_put(c, mw_coalesce(
 		in_PaymentInfo_transactionId(c, in_Order_paymentInfo(c, r)),
 		in_Order_orderId(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "DESCRIPTION", 161); /* clarity_intacct.map:161 */
+	mw_field(c, "DESCRIPTION", 163); /* clarity_intacct.map:163 */
 	mw_put(c, mw_concat(c, MW_S("Clarity order "), in_Order_orderId(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "TRX_AMOUNTTOPAY", 162); /* clarity_intacct.map:162 */
+	mw_field(c, "TRX_AMOUNTTOPAY", 164); /* clarity_intacct.map:164 */
 	mw_put(c, in_PaymentInfo_amount(c, in_Order_paymentInfo(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "ARPYMTDETAILS", 163); /* clarity_intacct.map:163 */
+	mw_field(c, "ARPYMTDETAILS", 165); /* clarity_intacct.map:165 */
 	mw_arr_begin(c, "ARPYMTDETAIL");
 	mw_obj_begin(c);
-	mw_field(c, "RECORDKEY", 164); /* clarity_intacct.map:164 */
+	mw_field(c, "RECORDKEY", 166); /* clarity_intacct.map:166 */
 	mw_put(c, mw_ref(c, "Order", in_Order_orderId(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "TRX_PAYMENTAMOUNT", 165); /* clarity_intacct.map:165 */
+	mw_field(c, "TRX_PAYMENTAMOUNT", 167); /* clarity_intacct.map:167 */
 	mw_put(c, in_PaymentInfo_amount(c, in_Order_paymentInfo(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
@@ -710,49 +710,58 @@ static const mw_setting intacct_settings[] = {
 };
 static const char *const Customer_webhooks[] = { "customer.created", "customer.updated", NULL };
 static const mw_policy Customer_policies[] = {
-	{ .line = 88, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 88, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
+	{ .line = 89, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 88, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 89, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 88, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 89, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 89, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 89, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 90, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 90, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const char *const Order_deps[] = { "Customer", NULL };
 static const char *const Order_webhooks[] = { "order.created", "order.updated", NULL };
 static const mw_policy Order_policies[] = {
-	{ .line = 147, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 148, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
+	{ .line = 149, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 147, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 149, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 147, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 149, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 148, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 149, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 149, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 150, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 151, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 151, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const char *const Payment_deps[] = { "Customer", "Order", NULL };
 static const char *const Payment_webhooks[] = { "order.paid", NULL };
 static const mw_policy Payment_policies[] = {
-	{ .line = 167, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 169, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
+	{ .line = 170, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 167, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 170, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 167, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 170, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 168, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 169, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 169, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 171, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 172, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 172, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 
 /* in dependency order: referenced entities first */
@@ -762,22 +771,22 @@ static const mw_entity entities[] = {
 		.key_field = "customerId", .line = 70,
 		.map = map_Customer, .key = key_Customer,
 		.deps = NULL, .webhooks = Customer_webhooks, .poll_ms = 900000,
-		.policies = Customer_policies, .n_policies = 5,
+		.policies = Customer_policies, .n_policies = 6,
 		.match_field = "CUSTOMERID", .match = match_Customer,
 	},
 	{
 		.name = "Order", .source = "orders", .target = "create_sotransaction",
-		.key_field = "orderId", .line = 92,
+		.key_field = "orderId", .line = 93,
 		.map = map_Order, .key = key_Order,
 		.deps = Order_deps, .webhooks = Order_webhooks, .poll_ms = 300000,
-		.policies = Order_policies, .n_policies = 6,
+		.policies = Order_policies, .n_policies = 7,
 	},
 	{
 		.name = "Payment", .source = "orders", .target = "ARPYMT",
-		.key_field = "orderId", .line = 152,
+		.key_field = "orderId", .line = 154,
 		.map = map_Payment, .key = key_Payment,
 		.deps = Payment_deps, .webhooks = Payment_webhooks, .poll_ms = 300000,
-		.policies = Payment_policies, .n_policies = 6,
+		.policies = Payment_policies, .n_policies = 7,
 	},
 };
 

@@ -389,6 +389,8 @@ help(const mw_program *p, FILE *f)
 		"    --config FILE   NAME=value lines for the settings' environment\n"
 		"                    variables (the environment wins)\n"
 		"    --batch N       at most N documents a request\n"
+		"    --call-log FILE one line per HTTP call: time (ms), service, status,\n"
+		"                    duration (ms), calls metered\n"
 		"  serve             the daemon: polls each entity at its .map interval,\n"
 		"                    takes signed webhooks on /webhooks/SOURCE (a hint:\n"
 		"                    the record is fetched), /healthz, /metrics; SIGTERM\n"
@@ -514,10 +516,17 @@ sync_cmd(const mw_program *p, int argc, char **argv, FILE *out, FILE *err)
 		} else if (!strcmp(s, "--dry-run") && !status) {
 			o.dry_run = 1;
 		} else if ((!strcmp(s, "--state") || !strcmp(s, "--config") ||
-			    (!strcmp(s, "--batch") && !status)) && a + 1 < argc) {
+			    ((!strcmp(s, "--batch") || !strcmp(s, "--call-log")) && !status)) &&
+			   a + 1 < argc) {
 			const char *v = argv[++a];
 
-			if (!strcmp(s, "--state")) {
+			if (!strcmp(s, "--call-log")) {
+				if (!(o.call_log = fopen(v, "a"))) {
+					fprintf(err, "%s: cannot open %s: %s\n", p->pair, v, strerror(errno));
+					return 2;
+				}
+				setvbuf(o.call_log, NULL, _IOLBF, 0);
+			} else if (!strcmp(s, "--state")) {
 				o.state_path = v;
 			} else if (!strcmp(s, "--config")) {
 				if (load_config(p, v, err) != 0)
@@ -544,15 +553,22 @@ sync_cmd(const mw_program *p, int argc, char **argv, FILE *out, FILE *err)
 	}
 	if (status)
 		return sync_status(p, o.state_path, out, err);
-	if (serve)
-		return sync_serve(p, &o, port, port_file);
+	if (serve) {
+		int rc = sync_serve(p, &o, port, port_file);
+		if (o.call_log)
+			fclose(o.call_log);
+		return rc;
+	}
 	if (!o.once) {
 		fprintf(err, "%s: run needs --once (the daemon is `serve`)\n",
 			p->pair);
 		return 2;
 	}
 	o.progress = isatty(fileno(err));
-	return sync_once(p, &o);
+	int rc = sync_once(p, &o);
+	if (o.call_log)
+		fclose(o.call_log);
+	return rc;
 }
 
 /* `dlq ...` with --state FILE and --config FILE taken out wherever they are. */

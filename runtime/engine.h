@@ -46,6 +46,8 @@ typedef struct {
 	int64_t waited_ms;        /* waiting on rate limits, in all */
 	long by_status[8];        /* calls: none, 1xx..5xx, other (see status_bucket) */
 	long retries;
+	long rate_limited;        /* answers 429 */
+	int64_t sent_ms;          /* when the call in progress was let through */
 	const sync_opts *o;
 	struct run *r;            /* for its stop flag and its log */
 } svc_ctl;

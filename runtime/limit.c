@@ -7,13 +7,17 @@
  * sequential, so a concurrency cap is never exceeded.
  *
  * lim_wait_ms() says how long to wait before a call costing `units`; the
- * caller sleeps, then lim_take() counts it.  Memory: one timestamp per call
+ * caller sleeps, then lim_take() counts it.  A slot frees MARGIN_MS after
+ * the minute: the service counts calls as they arrive, a little later than
+ * they leave.  Memory: one timestamp per call
  * of the per-minute limit, allocated once.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "rt.h"
+
+#define MARGIN_MS 100
 
 int
 lim_init(limiter *l, int per_min, int per_day)
@@ -53,7 +57,7 @@ lim_wait_ms(const limiter *l, int64_t now_ms, int units)
 
 		if (l->used + k > l->per_min) {
 			int idx = (l->head + (l->used + k - l->per_min) - 1) % l->per_min;
-			int64_t t = l->ring[idx] + 60000 - now_ms;
+			int64_t t = l->ring[idx] + 60000 + MARGIN_MS - now_ms;
 
 			if (t > wait)
 				wait = t;
@@ -61,7 +65,7 @@ lim_wait_ms(const limiter *l, int64_t now_ms, int units)
 	}
 	/* the service says the minute is spent (its window, not ours) */
 	if (l->min_remaining == 0 && l->last_ms > 0) {
-		int64_t t = (oldest(l) >= 0 ? oldest(l) : l->last_ms) + 60000 - now_ms;
+		int64_t t = (oldest(l) >= 0 ? oldest(l) : l->last_ms) + 60000 + MARGIN_MS - now_ms;
 
 		if (t > wait)
 			wait = t;

@@ -229,7 +229,8 @@ gate_before(void *arg, const http_request *req)
 		eng_sleep_ms(t->r, w); /* the limiter: never over the published limit */
 		t->waited_ms += w;
 	}
-	lim_take(&t->lim, wall_ms(), units);
+	t->sent_ms = wall_ms();
+	lim_take(&t->lim, t->sent_ms, units);
 }
 
 static void
@@ -238,10 +239,13 @@ gate_after(void *arg, const http_request *req, int rc, const http_response *resp
 	svc_ctl *t = arg;
 
 	(void)req;
-	(void)ms;
+	if (t->o->call_log)
+		fprintf(t->o->call_log, "%lld %s %ld %lld %d\n", (long long)t->sent_ms, t->name,
+			rc == 0 ? resp->status : 0L, (long long)ms, req->cost > 0 ? req->cost : 1);
 	if (rc == 0) {
 		lim_observe(&t->lim, resp);
 		t->by_status[resp->status >= 100 && resp->status < 600 ? resp->status / 100 : 6]++;
+		t->rate_limited += resp->status == 429;
 	} else {
 		t->by_status[0]++;
 	}
@@ -273,6 +277,9 @@ ctl_init(svc_ctl *t, const mw_endpoint *ep, const conn_ops *ops, run *r)
 static const mw_policy default_transient = {
 	0, MW_ON_HTTP, 0, 0, MW_DO_RETRY, 4, 1000, 30000, 1, 1, MW_DO_DEAD_LETTER
 };
+static const mw_policy rate_limited = {
+	0, MW_ON_HTTP, 429, 429, MW_DO_RETRY, 8, 1000, 60000, 1, 1, MW_DO_DEAD_LETTER
+};
 static const mw_policy default_final = {
 	0, MW_ON_HTTP, 0, 0, MW_DO_DEAD_LETTER, 0, 0, 0, 0, 0, MW_DO_DEAD_LETTER
 };
@@ -284,8 +291,14 @@ policy_for(const mw_entity *e, const conn_result *res)
 	for (size_t i = 0; i < e->n_policies; i++) {
 		const mw_policy *p = &e->policies[i];
 
-		if (p->cond == MW_ON_HTTP && res->status >= p->lo && res->status <= p->hi)
+		if (p->cond == MW_ON_HTTP && res->status >= p->lo && res->status <= p->hi) {
+			/* a 429 says "later", never "no": a range such as 4xx that
+			 * would dead-letter it waits instead, unless the .map names
+			 * 429 itself */
+			if (res->status == 429 && p->lo != p->hi && p->action != MW_DO_RETRY)
+				return &rate_limited;
 			return p;
+		}
 		if (res->status == 0 && res->cls == HTTP_TRANSIENT &&
 		    (p->cond == MW_ON_TIMEOUT || p->cond == MW_ON_NETWORK))
 			return p;
@@ -1016,6 +1029,18 @@ sync_once(const mw_program *p, const sync_opts *o)
 		if (eng_entity(&r, &p->entities[i], &total) != 0)
 			status = 3;
 	summary_line(&r, "total", &total);
+	if (!o->dry_run)
+		for (int k = 0; k < 2; k++) {
+			const svc_ctl *t = k ? &r.tctl : &r.sctl;
+			long n = 0;
+
+			for (int i = 0; i < 8; i++)
+				n += t->by_status[i];
+			fprintf(o->out, "%s: %ld calls (%ld answered 429, %ld without an answer), "
+				"%.1f s waiting on its rate limits, %ld retries\n", t->name, n,
+				t->rate_limited, t->by_status[0],
+				(double)t->waited_ms / 1000, t->retries);
+		}
 	if (r.fatal)
 		status = 2;
 	else if (status == 0 && (total.held || total.pending))

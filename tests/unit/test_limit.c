@@ -30,13 +30,14 @@ main(void)
 	lim_take(&l, t, 1);
 	lim_take(&l, t + 10000, 1);
 	lim_take(&l, t + 20000, 1);
-	check(lim_wait_ms(&l, t + 30000, 1) == 30000, "fourth-waits-for-oldest",
+	/* a slot frees a minute (and a 100 ms margin) after it was spent */
+	check(lim_wait_ms(&l, t + 30000, 1) == 30100, "fourth-waits-for-oldest",
 		lim_wait_ms(&l, t + 30000, 1));
-	check(lim_wait_ms(&l, t + 30000, 2) == 40000, "two-units-wait-for-second",
+	check(lim_wait_ms(&l, t + 30000, 2) == 40100, "two-units-wait-for-second",
 		lim_wait_ms(&l, t + 30000, 2));
-	check(lim_wait_ms(&l, t + 60000, 1) == 0, "a-minute-later-free",
-		lim_wait_ms(&l, t + 60000, 1));
-	lim_take(&l, t + 60000, 1);
+	check(lim_wait_ms(&l, t + 60100, 1) == 0, "a-minute-later-free",
+		lim_wait_ms(&l, t + 60100, 1));
+	lim_take(&l, t + 60100, 1);
 	lim_take(&l, t + 70000, 1);
 	/* five a day: the sixth waits for the next day */
 	int64_t w = lim_wait_ms(&l, t + 200000, 1);
@@ -53,7 +54,7 @@ main(void)
 	r.min_remaining = 0;
 	r.day_remaining = -1;
 	lim_observe(&x, &r);
-	check(lim_wait_ms(&x, t + 1000, 1) == 59000, "service-says-minute-spent",
+	check(lim_wait_ms(&x, t + 1000, 1) == 59100, "service-says-minute-spent",
 		lim_wait_ms(&x, t + 1000, 1));
 	r.min_remaining = 12;
 	lim_observe(&x, &r);
