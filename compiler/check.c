@@ -190,10 +190,11 @@ suggest_decl(DeclKind k, const char *name, int tables_of_kind)
 static void
 unknown(Loc at, const char *what, const char *name, const char *hint)
 {
+	DiagCode c = strcmp(what, "field") == 0 ? ER_UNKNOWN_FIELD : ER_UNKNOWN_NAME;
 	if (hint)
-		diag_error(at, "unknown %s `%s`; did you mean `%s`?", what, name, hint);
+		diag_err(at, c, "unknown %s `%s`; did you mean `%s`?", what, name, hint);
 	else
-		diag_error(at, "unknown %s `%s`", what, name);
+		diag_err(at, c, "unknown %s `%s`", what, name);
 }
 
 /* ------------------------------------------------------------------ */
@@ -206,7 +207,7 @@ resolve_type(Service *s, Type *t)
 	if (t->k == TY_ARR) {
 		resolve_type(s, t->elem);
 		if (t->elem->k == TY_ARR) {
-			diag_error(t->loc, "arrays of arrays are not supported");
+			diag_err(t->loc, ER_ARRAY_OF_ARRAYS, "arrays of arrays are not supported");
 			t->elem = &t_error;
 		}
 		return;
@@ -239,7 +240,8 @@ check_service(Service *s)
 	for (ObjDef *o = s->objs; o; o = o->next) {
 		for (ObjDef *p = s->objs; p != o; p = p->next) {
 			if (p->name == o->name) {
-				diag_error(o->loc, "object `%s` is declared twice in service `%s`",
+				diag_err(o->loc, ER_DUPLICATE,
+					"object `%s` is declared twice in service `%s`",
 					o->name, s->name);
 				diag_note(p->loc, "first declared here");
 				break;
@@ -248,7 +250,7 @@ check_service(Service *s)
 		for (FieldDef *f = o->fields; f; f = f->next) {
 			for (FieldDef *g = o->fields; g != f; g = g->next) {
 				if (g->name == f->name) {
-					diag_error(f->loc, "field `%s` is declared twice in `%s`",
+					diag_err(f->loc, ER_DUPLICATE, "field `%s` is declared twice in `%s`",
 						f->name, o->name);
 					diag_note(g->loc, "first declared here");
 					break;
@@ -256,15 +258,18 @@ check_service(Service *s)
 			}
 			resolve_type(s, f->ty);
 			if (f->enums && f->ty->k != TY_STRING && f->ty->k != TY_ERROR)
-				diag_error(f->enums->loc, "`enum` applies to strings, and `%s` is %s",
+				diag_err(f->enums->loc, ER_STRING_MODIFIER,
+					"`enum` applies to strings, and `%s` is %s",
 					f->name, ck_type_name(f->ty));
 			if (f->max && f->ty->k != TY_STRING && f->ty->k != TY_ERROR)
-				diag_error(f->loc, "`max` applies to strings, and `%s` is %s",
+				diag_err(f->loc, ER_STRING_MODIFIER,
+					"`max` applies to strings, and `%s` is %s",
 					f->name, ck_type_name(f->ty));
 			for (StrList *a = f->enums; a; a = a->next) {
 				for (StrList *b = f->enums; b != a; b = b->next) {
 					if (strcmp(a->s, b->s) == 0) {
-						diag_error(a->loc, "\"%s\" is listed twice in the enum",
+						diag_err(a->loc, ER_DUPLICATE,
+							"\"%s\" is listed twice in the enum",
 							a->s);
 						break;
 					}
@@ -278,7 +283,8 @@ check_service(Service *s)
 				if (!f)
 					unknown(o->trk_loc, "field", nm[i], suggest_field(o, nm[i]));
 				else if (f->ty->k != TY_STRING)
-					diag_error(o->trk_loc, "tracking field `%s` must be a string", nm[i]);
+					diag_err(o->trk_loc, ER_TRACKING_FIELD,
+						"tracking field `%s` must be a string", nm[i]);
 			}
 		}
 	}
@@ -293,7 +299,7 @@ check_service(Service *s)
 		}
 		for (Coll *d = s->colls; d != c; d = d->next) {
 			if (d->name == c->name) {
-				diag_error(c->loc, "collection `%s` is declared twice", c->name);
+				diag_err(c->loc, ER_DUPLICATE, "collection `%s` is declared twice", c->name);
 				break;
 			}
 		}
@@ -378,10 +384,12 @@ ck_load_schemas(Program *p, const char *const *extra, int nextra)
 				int n = list_schemas(dirs, ndirs, cand, 256);
 				const char *hint = diag_suggest(e->service, cand, n);
 				if (hint)
-					diag_error(e->service_loc, "no schema for service `%s`; did you "
+					diag_err(e->service_loc, ER_NO_SCHEMA,
+						"no schema for service `%s`; did you "
 						"mean `%s`? (looked for %s)", e->service, hint, looked.p);
 				else
-					diag_error(e->service_loc, "no schema for service `%s` (looked "
+					diag_err(e->service_loc, ER_NO_SCHEMA,
+						"no schema for service `%s` (looked "
 						"for %s)", e->service, looked.p);
 				buf_free(&looked);
 				continue;
@@ -399,7 +407,8 @@ ck_load_schemas(Program *p, const char *const *extra, int nextra)
 			for (Decl *n = last ? last->next : p->decls; n; n = n->next) {
 				if (n->k != D_SERVICE) {
 					Loc at = { sf, 1, 1, 1 };
-					diag_error(at, "a schema file holds only `service` declarations");
+					diag_err(at, ER_BAD_SCHEMA,
+						"a schema file holds only `service` declarations");
 					break;
 				}
 				if (n->u.svc->name == e->service)
@@ -407,7 +416,8 @@ ck_load_schemas(Program *p, const char *const *extra, int nextra)
 			}
 			if (!found) {
 				Loc at = { sf, 1, 1, 1 };
-				diag_error(at, "schema file does not declare `service %s`", e->service);
+				diag_err(at, ER_BAD_SCHEMA,
+					"schema file does not declare `service %s`", e->service);
 			}
 		}
 	}
@@ -439,7 +449,7 @@ check_pair(void)
 		if (d->k != D_PAIR)
 			continue;
 		if (pair) {
-			diag_error(d->u.pair->loc, "a file declares one `pair`");
+			diag_err(d->u.pair->loc, ER_PAIR_COUNT, "a file declares one `pair`");
 			diag_note(pair->loc, "the first `pair` is here");
 			continue;
 		}
@@ -452,14 +462,15 @@ check_pair(void)
 			has_entity |= d->k == D_ENTITY;
 		if (has_entity) {
 			Loc at = { prog->main, 1, 1, 1 };
-			diag_error(at, "no `pair` block: entities need a source and a target service");
+			diag_err(at, ER_PAIR_COUNT,
+				"no `pair` block: entities need a source and a target service");
 		}
 		return;
 	}
 	for (Endpoint *e = pair->eps; e; e = e->next) {
 		Endpoint **slot = e->is_source ? &pair->src : &pair->tgt;
 		if (*slot) {
-			diag_error(e->loc, "the pair has two %s services",
+			diag_err(e->loc, ER_PAIR_ENDPOINTS, "the pair has two %s services",
 				e->is_source ? "source" : "target");
 			diag_note((*slot)->loc, "the first is here");
 			continue;
@@ -469,24 +480,26 @@ check_pair(void)
 		for (Setting *s = e->settings; s; s = s->next) {
 			for (Setting *t = e->settings; t != s; t = t->next) {
 				if (t->key == s->key) {
-					diag_error(s->loc, "setting `%s` is given twice", s->key);
+					diag_err(s->loc, ER_DUPLICATE, "setting `%s` is given twice", s->key);
 					break;
 				}
 			}
 			if (s->literal && secret_name(s->key))
-				diag_error(s->loc, "`%s` is a credential: take it from the environment "
+				diag_err(s->loc, ER_LITERAL_SECRET,
+					"`%s` is a credential: take it from the environment "
 					"with env(\"...\"), never a literal", s->key);
 			if (s->env && (!*s->env || strspn(s->env, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 				"abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(s->env)))
-				diag_error(s->loc, "environment variable names are letters, digits and _");
+				diag_err(s->loc, ER_ENV_NAME,
+					"environment variable names are letters, digits and _");
 		}
 	}
 	if (!pair->src)
-		diag_error(pair->loc, "the pair has no `source` service");
+		diag_err(pair->loc, ER_PAIR_ENDPOINTS, "the pair has no `source` service");
 	if (!pair->tgt)
-		diag_error(pair->loc, "the pair has no `target` service");
+		diag_err(pair->loc, ER_PAIR_ENDPOINTS, "the pair has no `target` service");
 	if (pair->src && pair->tgt && pair->src->alias == pair->tgt->alias)
-		diag_error(pair->tgt->loc, "source and target need different names");
+		diag_err(pair->tgt->loc, ER_PAIR_SAME_NAME, "source and target need different names");
 }
 
 /* ------------------------------------------------------------------ */
@@ -559,14 +572,16 @@ path(Expr *e, Scope *s)
 			e->a = from;
 			Type *ft = path(from, root);
 			if (ft->k != TY_ERROR && ft->k != TY_STRING && ft->k != TY_INT)
-				diag_error(t->from->loc, "`%s` reads %s; a table key is a string or an "
+				diag_err(t->from->loc, ER_TABLE_FROM,
+					"`%s` reads %s; a table key is a string or an "
 					"integer", t->name, ck_type_name(ft));
 			from->ty = ft;
 			check_miss(t, from, e->loc);
 			return t->kind == T_TRACKING ? &t_tracking : t->vty;
 		}
 		if (t) {
-			diag_error(e->loc, "`%s` is a table: look a key up with `%s[key]`", p->s, p->s);
+			diag_err(e->loc, ER_TABLE_AS_VALUE,
+				"`%s` is a table: look a key up with `%s[key]`", p->s, p->s);
 			return &t_error;
 		}
 		/* Suggest among the fields in scope and the loop variables. */
@@ -584,10 +599,11 @@ path(Expr *e, Scope *s)
 			root = root->up;
 		const char *hint = diag_suggest(p->s, cand, nc);
 		if (hint)
-			diag_error(p->loc, "unknown field `%s` in %s; did you mean `%s`?", p->s,
+			diag_err(p->loc, ER_UNKNOWN_FIELD,
+				"unknown field `%s` in %s; did you mean `%s`?", p->s,
 				root->obj ? root->obj->name : "the record", hint);
 		else
-			diag_error(p->loc, "unknown field `%s` in %s", p->s,
+			diag_err(p->loc, ER_UNKNOWN_FIELD, "unknown field `%s` in %s", p->s,
 				root->obj ? root->obj->name : "the record");
 		return &t_error;
 	}
@@ -612,18 +628,20 @@ path(Expr *e, Scope *s)
 			curt = cur;
 			/* a map's values are strings: nothing below them */
 			if (p->next) {
-				diag_error(p->next->loc, "`%s` is a string in a map; it has no fields", p->s);
+				diag_err(p->next->loc, ER_NO_FIELDS,
+					"`%s` is a string in a map; it has no fields", p->s);
 				return &t_error;
 			}
 			continue;
 		}
 		if (curt->k == TY_ARR) {
-			diag_error(p->loc, "`%s` comes after an array: use `for x in ...` or sum(...) "
+			diag_err(p->loc, ER_PATH_THROUGH_ARRAY,
+				"`%s` comes after an array: use `for x in ...` or sum(...) "
 				"to reach the elements", p->s);
 			return &t_error;
 		}
 		if (curt->k != TY_OBJ) {
-			diag_error(p->loc, "`%s` is %s, which has no field `%s`",
+			diag_err(p->loc, ER_NO_FIELDS, "`%s` is %s, which has no field `%s`",
 				e->nfields ? e->fields[e->nfields - 1]->name : "it", ck_type_name(curt),
 				p->s);
 			return &t_error;
@@ -657,7 +675,7 @@ want(Expr *a, Type *t, int ok, const char *fn, const char *what)
 {
 	if (t->k == TY_ERROR || t->k == TY_NULL || ok)
 		return 1;
-	diag_error(a->loc, "%s() takes %s here, not %s", fn, what, ck_type_name(t));
+	diag_err(a->loc, ER_ARG_TYPE, "%s() takes %s here, not %s", fn, what, ck_type_name(t));
 	return 0;
 }
 
@@ -695,9 +713,11 @@ call(Expr *e, Scope *s)
 			cand[n++] = functions[i].name;
 		Table *t = find_table(e->s);
 		if (t)
-			diag_error(e->loc, "`%s` is a table: look a key up with `%s[key]`", e->s, e->s);
+			diag_err(e->loc, ER_TABLE_AS_VALUE,
+				"`%s` is a table: look a key up with `%s[key]`", e->s, e->s);
 		else if (find_entity(e->s))
-			diag_error(e->loc, "`%s` is an entity: write `ref %s(key)`", e->s, e->s);
+			diag_err(e->loc, ER_ENTITY_AS_VALUE,
+				"`%s` is an entity: write `ref %s(key)`", e->s, e->s);
 		else
 			unknown(e->loc, "function", e->s, diag_suggest(e->s, cand, n));
 		for (Expr *a = e->args; a; a = a->next)
@@ -706,10 +726,11 @@ call(Expr *e, Scope *s)
 	}
 	if (nargs < functions[fi].min || nargs > functions[fi].max) {
 		if (functions[fi].min == functions[fi].max)
-			diag_error(e->loc, "%s() takes %d argument%s, not %d", e->s, functions[fi].min,
+			diag_err(e->loc, ER_ARG_COUNT,
+				"%s() takes %d argument%s, not %d", e->s, functions[fi].min,
 				functions[fi].min == 1 ? "" : "s", nargs);
 		else
-			diag_error(e->loc, "%s() takes %d to %d arguments, not %d", e->s,
+			diag_err(e->loc, ER_ARG_COUNT, "%s() takes %d to %d arguments, not %d", e->s,
 				functions[fi].min, functions[fi].max, nargs);
 		return &t_error;
 	}
@@ -719,7 +740,7 @@ call(Expr *e, Scope *s)
 		if (at->k == TY_ERROR)
 			return &t_error;
 		if (at->k != TY_ARR || args[0]->k != E_PATH) {
-			diag_error(args[0]->loc, "sum() adds up over an array field, not %s",
+			diag_err(args[0]->loc, ER_ARG_TYPE, "sum() adds up over an array field, not %s",
 				ck_type_name(at));
 			return &t_error;
 		}
@@ -735,7 +756,7 @@ call(Expr *e, Scope *s)
 			e->elem_obj = at->elem->obj;
 			vt = expr(args[1], &inner);
 		} else {
-			diag_error(args[0]->loc, "sum() needs an array of objects");
+			diag_err(args[0]->loc, ER_ARG_TYPE, "sum() needs an array of objects");
 			return &t_error;
 		}
 		if (!want(args[1], vt, numeric(vt), "sum", "a number"))
@@ -759,7 +780,7 @@ call(Expr *e, Scope *s)
 		for (int i = 0; i < 3; i++)
 			want(args[i], t[i], t[i]->k == TY_STRING, fn, "strings");
 		if (args[1]->k == E_STR && args[1]->n == 0)
-			diag_error(args[1]->loc, "replace() of the empty string");
+			diag_err(args[1]->loc, ER_ARG_VALUE, "replace() of the empty string");
 		return &t_string;
 	}
 	if (strcmp(fn, "len") == 0) {
@@ -781,9 +802,11 @@ call(Expr *e, Scope *s)
 		want(args[0], t[0], t[0]->k == TY_DATE || t[0]->k == TY_DATETIME, fn,
 			"a date or datetime");
 		if (args[1]->k != E_STR)
-			diag_error(args[1]->loc, "format_date() takes its format as a string literal");
+			diag_err(args[1]->loc, ER_ARG_VALUE,
+				"format_date() takes its format as a string literal");
 		else if (!valid_format(args[1]->s))
-			diag_error(args[1]->loc, "format \"%s\": only %%Y %%m %%d %%H %%M %%S %%z "
+			diag_err(args[1]->loc, ER_ARG_VALUE,
+				"format \"%s\": only %%Y %%m %%d %%H %%M %%S %%z "
 				"and %%%% are known", args[1]->s);
 		return &t_string;
 	}
@@ -793,7 +816,8 @@ call(Expr *e, Scope *s)
 		if (args[1]->k == E_INT) {
 			long v = strtol(args[1]->s, NULL, 10);
 			if (v < 0 || v > 18)
-				diag_error(args[1]->loc, "round() to %ld places: 0 to 18 are possible", v);
+				diag_err(args[1]->loc, ER_ARG_VALUE,
+					"round() to %ld places: 0 to 18 are possible", v);
 		}
 		return &t_dec;
 	}
@@ -806,14 +830,16 @@ call(Expr *e, Scope *s)
 		for (int i = 1; i < nargs && i < 16; i++) {
 			Type *u = unify(r, t[i]);
 			if (!u) {
-				diag_error(args[i]->loc, "%s() mixes %s and %s", fn, ck_type_name(r),
+				diag_err(args[i]->loc, ER_ARG_MIX,
+					"%s() mixes %s and %s", fn, ck_type_name(r),
 					ck_type_name(t[i]));
 				return &t_error;
 			}
 			r = u;
 		}
 		if (r->k == TY_OBJ || r->k == TY_ARR || r->k == TY_TRACKING) {
-			diag_error(e->loc, "%s() works on plain values, not %s", fn, ck_type_name(r));
+			diag_err(e->loc, ER_ARG_TYPE,
+				"%s() works on plain values, not %s", fn, ck_type_name(r));
 			return &t_error;
 		}
 		return r;
@@ -865,14 +891,16 @@ check_miss(Table *t, Expr *key, Loc at)
 		return;
 	StrList *dom = domain_of(key);
 	if (!dom) {
-		diag_error(at, "table `%s` has no `else`, and the key can hold values it does not "
+		diag_err(at, ER_TABLE_NOT_EXHAUSTIVE,
+			"table `%s` has no `else`, and the key can hold values it does not "
 			"list: add `else => fail \"...\"` or a default", t->name);
 		diag_note(t->loc, "`%s` is declared here", t->name);
 		return;
 	}
 	for (; dom; dom = dom->next) {
 		if (!table_has(t, dom->s)) {
-			diag_error(at, "table `%s` has no `else` and no entry for \"%s\", which the key "
+			diag_err(at, ER_TABLE_NOT_EXHAUSTIVE,
+				"table `%s` has no `else` and no entry for \"%s\", which the key "
 				"can hold", t->name, dom->s);
 			diag_note(t->loc, "`%s` is declared here", t->name);
 			return;
@@ -889,7 +917,7 @@ check_decimal_literal(Expr *e)
 		digits += *p >= '0' && *p <= '9';
 	const char *dot = strchr(s, '.');
 	if (digits > 18 || (dot && strlen(dot + 1) > 18))
-		diag_error(e->loc, "decimal `%s` has more than 18 digits", s);
+		diag_err(e->loc, ER_DECIMAL_DIGITS, "decimal `%s` has more than 18 digits", s);
 }
 
 static void
@@ -898,7 +926,7 @@ check_int_literal(Expr *e)
 	const char *s = e->s;
 	size_t n = strlen(s) - (s[0] == '-');
 	if (n > 19 || (n == 19 && strcmp(s + (s[0] == '-'), "9223372036854775807") > 0))
-		diag_error(e->loc, "integer `%s` is out of range", s);
+		diag_err(e->loc, ER_INT_RANGE, "integer `%s` is out of range", s);
 }
 
 static Type *
@@ -915,14 +943,14 @@ expr(Expr *e, Scope *s)
 	case E_NEG: {
 		Type *a = expr(e->a, s);
 		if (a->k != TY_ERROR && a->k != TY_NULL && !numeric(a))
-			diag_error(e->loc, "`-` needs a number, not %s", ck_type_name(a));
+			diag_err(e->loc, ER_OPERAND_TYPE, "`-` needs a number, not %s", ck_type_name(a));
 		t = numeric(a) ? a : &t_dec;
 		break;
 	}
 	case E_NOT: {
 		Type *a = expr(e->a, s);
 		if (a->k != TY_ERROR && a->k != TY_BOOL)
-			diag_error(e->loc, "`not` needs a boolean, not %s", ck_type_name(a));
+			diag_err(e->loc, ER_OPERAND_TYPE, "`not` needs a boolean, not %s", ck_type_name(a));
 		t = &t_bool;
 		break;
 	}
@@ -932,7 +960,7 @@ expr(Expr *e, Scope *s)
 		switch (e->op) {
 		case TK_AND: case TK_OR:
 			if (!err && (a->k != TY_BOOL || b->k != TY_BOOL))
-				diag_error(e->loc, "`%s` needs booleans, not %s and %s",
+				diag_err(e->loc, ER_OPERAND_TYPE, "`%s` needs booleans, not %s and %s",
 					e->op == TK_AND ? "and" : "or", ck_type_name(a), ck_type_name(b));
 			t = &t_bool;
 			break;
@@ -942,25 +970,28 @@ expr(Expr *e, Scope *s)
 					 ((a->k == TY_DATE || a->k == TY_DATETIME) &&
 					  (b->k == TY_DATE || b->k == TY_DATETIME) && a->k == b->k);
 				if (!ok)
-					diag_error(e->loc, "cannot compare %s with %s", ck_type_name(a),
+					diag_err(e->loc, ER_COMPARE_TYPES,
+						"cannot compare %s with %s", ck_type_name(a),
 						ck_type_name(b));
 				else if (a->k == TY_BOOL && e->op != TK_EQ && e->op != TK_NE)
-					diag_error(e->loc, "booleans have no order");
+					diag_err(e->loc, ER_COMPARE_TYPES, "booleans have no order");
 			}
 			t = &t_bool;
 			break;
 		case TK_CONCAT:
 			if (!err && ((!scalar(a) && a->k != TY_NULL) || (!scalar(b) && b->k != TY_NULL)))
-				diag_error(e->loc, "`++` joins plain values, not %s and %s",
+				diag_err(e->loc, ER_OPERAND_TYPE, "`++` joins plain values, not %s and %s",
 					ck_type_name(a), ck_type_name(b));
 			t = &t_string;
 			break;
 		default: /* + - * / */
 			if (!err && ((!numeric(a) && a->k != TY_NULL) || (!numeric(b) && b->k != TY_NULL))) {
 				if (e->op == TK_PLUS && (a->k == TY_STRING || b->k == TY_STRING))
-					diag_error(e->loc, "`+` adds numbers; join strings with `++`");
+					diag_err(e->loc, ER_PLUS_STRINGS,
+						"`+` adds numbers; join strings with `++`");
 				else
-					diag_error(e->loc, "arithmetic needs numbers, not %s and %s",
+					diag_err(e->loc, ER_OPERAND_TYPE,
+						"arithmetic needs numbers, not %s and %s",
 						ck_type_name(a), ck_type_name(b));
 				t = &t_error;
 				break;
@@ -973,17 +1004,20 @@ expr(Expr *e, Scope *s)
 	case E_IF: {
 		Type *c = expr(e->a, s);
 		if (c->k != TY_ERROR && c->k != TY_BOOL)
-			diag_error(e->a->loc, "`if` needs a boolean condition, not %s", ck_type_name(c));
+			diag_err(e->a->loc, ER_NOT_BOOLEAN,
+				"`if` needs a boolean condition, not %s", ck_type_name(c));
 		Type *x = expr(e->b, s), *y = expr(e->c, s);
 		if (x->k == TY_TRACKING || y->k == TY_TRACKING) {
-			diag_error(e->loc, "a tracking category is named directly in a tracking array, "
+			diag_err(e->loc, ER_TRACKING_PLACE,
+				"a tracking category is named directly in a tracking array, "
 				"not chosen by `if` (give its table an `else` instead)");
 			t = &t_error;
 			break;
 		}
 		t = unify(x, y);
 		if (!t) {
-			diag_error(e->loc, "the branches of `if` differ: %s and %s", ck_type_name(x),
+			diag_err(e->loc, ER_IF_BRANCHES,
+				"the branches of `if` differ: %s and %s", ck_type_name(x),
 				ck_type_name(y));
 			t = &t_error;
 		}
@@ -1000,12 +1034,12 @@ expr(Expr *e, Scope *s)
 		tb->used = 1;
 		e->table = tb;
 		if (k->k != TY_ERROR && k->k != TY_NULL && k->k != TY_STRING && k->k != TY_INT)
-			diag_error(e->a->loc, "a table key is a string or an integer, not %s",
+			diag_err(e->a->loc, ER_KEY_TYPE, "a table key is a string or an integer, not %s",
 				ck_type_name(k));
 		e->a->ty = k;
 		if (tb->entries && ((k->k == TY_STRING && tb->int_keys) ||
 				    (k->k == TY_INT && !tb->int_keys)))
-			diag_error(e->a->loc, "table `%s` has %s keys and this is %s", tb->name,
+			diag_err(e->a->loc, ER_KEY_TYPE, "table `%s` has %s keys and this is %s", tb->name,
 				tb->int_keys ? "integer" : "string", ck_type_name(k));
 		check_miss(tb, e->a, e->loc);
 		t = tb->vty ? tb->vty : &t_error;
@@ -1020,7 +1054,8 @@ expr(Expr *e, Scope *s)
 		}
 		e->ref = r;
 		if (k->k != TY_ERROR && k->k != TY_NULL && k->k != TY_STRING && k->k != TY_INT)
-			diag_error(e->a->loc, "a ref takes the source key of `%s`, not %s", r->name,
+			diag_err(e->a->loc, ER_KEY_TYPE,
+				"a ref takes the source key of `%s`, not %s", r->name,
 				ck_type_name(k));
 		Entity *me = cx.ent;
 		int seen = 0;
@@ -1046,11 +1081,11 @@ expr(Expr *e, Scope *s)
 		break;
 	}
 	case E_OBJ:
-		diag_error(e->loc, "an object `{ ... }` is written to an object field of the target");
+		diag_err(e->loc, ER_SHAPE, "an object `{ ... }` is written to an object field of the target");
 		break;
 	case E_ARR:
 	case E_FOR:
-		diag_error(e->loc, "an array is written to an array field of the target");
+		diag_err(e->loc, ER_SHAPE, "an array is written to an array field of the target");
 		break;
 	}
 	e->ty = t;
@@ -1079,9 +1114,10 @@ enum_error(FieldDef *f, Loc at, const char *v)
 		cand[n++] = l->s;
 	const char *hint = diag_suggest(v, cand, n);
 	if (hint)
-		diag_error(at, "\"%s\" is not a valid `%s`; did you mean \"%s\"?", v, f->name, hint);
+		diag_err(at, ER_ENUM_VALUE,
+			"\"%s\" is not a valid `%s`; did you mean \"%s\"?", v, f->name, hint);
 	else
-		diag_error(at, "\"%s\" is not a valid `%s`", v, f->name);
+		diag_err(at, ER_ENUM_VALUE, "\"%s\" is not a valid `%s`", v, f->name);
 	diag_note(f->enums->loc, "`%s` takes these values", f->name);
 }
 
@@ -1096,7 +1132,7 @@ check_values(FieldDef *f, Expr *e)
 		if (f->enums && !in_enum(f->enums, e->s))
 			enum_error(f, e->loc, e->s);
 		if (f->max && e->n > (size_t)f->max)
-			diag_error(e->loc, "`%s` holds at most %d characters", f->name, f->max);
+			diag_err(e->loc, ER_TOO_LONG, "`%s` holds at most %d characters", f->name, f->max);
 		break;
 	case E_IF:
 		check_values(f, e->b);
@@ -1140,18 +1176,20 @@ element(Type *et, Expr *e, Scope *s)
 		if (at->k == TY_ERROR)
 			return;
 		if (at->k != TY_ARR || at->elem->k != TY_OBJ) {
-			diag_error(e->a->loc, "`for` walks an array of objects, and this is %s",
+			diag_err(e->a->loc, ER_FOR_NOT_ARRAY,
+				"`for` walks an array of objects, and this is %s",
 				ck_type_name(at));
 			return;
 		}
 		if (et->k != TY_OBJ) {
-			diag_error(e->loc, "`for ... { }` builds objects, and the target wants %s",
+			diag_err(e->loc, ER_SHAPE, "`for ... { }` builds objects, and the target wants %s",
 				ck_type_name(et));
 			return;
 		}
 		for (Scope *x = s; x; x = x->up)
 			if (x->var == e->s)
-				diag_warning(e->loc, "`%s` shadows the loop variable of an outer `for`",
+				diag_warn(e->loc, WR_SHADOW,
+					"`%s` shadows the loop variable of an outer `for`",
 					e->s);
 		char *cname = ar_alloc(64);
 		snprintf(cname, 64, "v_%s%d", e->s, ++cx.nvar);
@@ -1161,7 +1199,8 @@ element(Type *et, Expr *e, Scope *s)
 		if (e->when) {
 			Type *w = expr(e->when, &inner);
 			if (w->k != TY_ERROR && w->k != TY_BOOL)
-				diag_error(e->when->loc, "`when` needs a boolean, not %s", ck_type_name(w));
+				diag_err(e->when->loc, ER_NOT_BOOLEAN,
+					"`when` needs a boolean, not %s", ck_type_name(w));
 		}
 		body(et->obj, e->body, &inner, e->loc, 0);
 		return;
@@ -1169,11 +1208,13 @@ element(Type *et, Expr *e, Scope *s)
 	if (e->when) {
 		Type *w = expr(e->when, s);
 		if (w->k != TY_ERROR && w->k != TY_BOOL)
-			diag_error(e->when->loc, "`when` needs a boolean, not %s", ck_type_name(w));
+			diag_err(e->when->loc, ER_NOT_BOOLEAN,
+				"`when` needs a boolean, not %s", ck_type_name(w));
 	}
 	if (e->k == E_OBJ) {
 		if (et->k != TY_OBJ) {
-			diag_error(e->loc, "the target wants %s here, not an object", ck_type_name(et));
+			diag_err(e->loc, ER_SHAPE,
+				"the target wants %s here, not an object", ck_type_name(et));
 			return;
 		}
 		body(et->obj, e->body, s, e->loc, 0);
@@ -1182,18 +1223,20 @@ element(Type *et, Expr *e, Scope *s)
 	Type *t = expr(e, s);
 	if (t->k == TY_TRACKING && e->k == E_PATH && e->table) {
 		if (et->k != TY_OBJ || !et->obj->trk_name)
-			diag_error(e->loc, "tracking category `%s` goes into an array of objects "
+			diag_err(e->loc, ER_TRACKING_PLACE,
+				"tracking category `%s` goes into an array of objects "
 				"marked `tracking(Name, Option)` in the schema", e->table->name);
 		return;
 	}
 	if (t->k == TY_ERROR)
 		return;
 	if (et->k == TY_OBJ) {
-		diag_error(e->loc, "the target wants objects here, not %s", ck_type_name(t));
+		diag_err(e->loc, ER_SHAPE, "the target wants objects here, not %s", ck_type_name(t));
 		return;
 	}
 	if (!assignable(et, t))
-		diag_error(e->loc, "cannot put %s in an array of %s", ck_type_name(t), ck_type_name(et));
+		diag_err(e->loc, ER_MISMATCH,
+			"cannot put %s in an array of %s", ck_type_name(t), ck_type_name(et));
 }
 
 static void
@@ -1209,7 +1252,7 @@ assign(FieldDef *f, Expr *e, Scope *s)
 		}
 		Type *t = expr(e, s);
 		if (t->k != TY_ERROR && t->k != TY_NULL)
-			diag_error(e->loc, "`%s` is an object %s: write `%s = { ... }`", f->name,
+			diag_err(e->loc, ER_SHAPE, "`%s` is an object %s: write `%s = { ... }`", f->name,
 				ft->obj->name, f->name);
 		return;
 	}
@@ -1225,28 +1268,33 @@ assign(FieldDef *f, Expr *e, Scope *s)
 		}
 		Type *t = expr(e, s);
 		if (t->k != TY_ERROR && t->k != TY_NULL)
-			diag_error(e->loc, "`%s` is %s: write `[ ... ]` or `for x in ... { }`", f->name,
+			diag_err(e->loc, ER_SHAPE,
+				"`%s` is %s: write `[ ... ]` or `for x in ... { }`", f->name,
 				ck_type_name(ft));
 		return;
 	}
 	if (e->k == E_OBJ || e->k == E_ARR || e->k == E_FOR) {
-		diag_error(e->loc, "`%s` is %s, not %s", f->name, ck_type_name(ft),
+		diag_err(e->loc, ER_SHAPE, "`%s` is %s, not %s", f->name, ck_type_name(ft),
 			e->k == E_OBJ ? "an object" : "an array");
 		return;
 	}
 	Type *t = expr(e, s);
 	if (t->k == TY_TRACKING) {
-		diag_error(e->loc, "a tracking category goes into an array of tracking objects");
+		diag_err(e->loc, ER_TRACKING_PLACE,
+			"a tracking category goes into an array of tracking objects");
 		return;
 	}
 	if (!assignable(ft, t)) {
 		if (ft->k == TY_DATE && t->k == TY_DATETIME)
-			diag_error(e->loc, "`%s` is a date and this is a datetime: use date(...)", f->name);
+			diag_err(e->loc, ER_MISMATCH,
+				"`%s` is a date and this is a datetime: use date(...)", f->name);
 		else if (ft->k == TY_STRING && scalar(t))
-			diag_error(e->loc, "`%s` is a string and this is %s: use string(...)", f->name,
+			diag_err(e->loc, ER_MISMATCH,
+				"`%s` is a string and this is %s: use string(...)", f->name,
 				ck_type_name(t));
 		else
-			diag_error(e->loc, "cannot assign %s to `%s`, which is %s", ck_type_name(t),
+			diag_err(e->loc, ER_MISMATCH,
+				"cannot assign %s to `%s`, which is %s", ck_type_name(t),
 				f->name, ck_type_name(ft));
 		return;
 	}
@@ -1294,23 +1342,25 @@ policy(Stmt *st, Stmt *all)
 	for (Cond *c = st->conds; c; c = c->next) {
 		for (Cond *d = st->conds; d != c; d = d->next)
 			if (d->k == c->k && (c->k != C_HTTP || (d->lo <= c->lo && c->hi <= d->hi))) {
-				diag_error(c->loc, "this condition is already in the list");
+				diag_err(c->loc, ER_POLICY_UNREACHABLE,
+					"this condition is already in the list");
 				goto next;
 			}
 		const Cond *prev = covering(st, all, c);
 		if (prev) {
 			char b1[32], b2[32];
-			diag_error(c->loc, "policy can never fire: `%s` is already handled by `%s`",
+			diag_err(c->loc, ER_POLICY_UNREACHABLE,
+				"policy can never fire: `%s` is already handled by `%s`",
 				cond_text(c, b1, sizeof b1), cond_text(prev, b2, sizeof b2));
 			diag_note(prev->loc, "handled here first");
 		}
 		if (st->act.k == A_RETRY && c->k == C_INVALID)
-			diag_error(c->loc, "an invalid record fails the same way every time: "
+			diag_err(c->loc, ER_RETRY_INVALID, "an invalid record fails the same way every time: "
 				"retrying cannot help (use dead_letter or skip)");
 		if (st->act.k == A_RETRY && st->act.after_header && c->k != C_HTTP)
-			diag_error(c->loc, "only HTTP responses carry a Retry-After header");
+			diag_err(c->loc, ER_AFTER_HEADER, "only HTTP responses carry a Retry-After header");
 		if (c->k == C_HTTP && c->hi < 400)
-			diag_error(c->loc, "HTTP %d is not a failure", c->lo);
+			diag_err(c->loc, ER_NOT_FAILURE, "HTTP %d is not a failure", c->lo);
 	next:;
 	}
 	if (st->act.k == A_RETRY && st->act.has_then && st->act.then == A_RETRY)
@@ -1330,17 +1380,20 @@ body(ObjDef *tgt, Stmt *b, Scope *s, Loc at, int top)
 			if (st->when) {
 				Type *w = expr(st->when, s);
 				if (w->k != TY_ERROR && w->k != TY_BOOL)
-					diag_error(st->when->loc, "`when` needs a boolean, not %s",
+					diag_err(st->when->loc, ER_NOT_BOOLEAN,
+						"`when` needs a boolean, not %s",
 						ck_type_name(w));
 			}
 			FieldDef *f = find_field(tgt, st->name);
 			if (!f) {
 				const char *hint = suggest_field(tgt, st->name);
 				if (hint)
-					diag_error(st->name_loc, "`%s` has no field `%s`; did you mean `%s`?",
+					diag_err(st->name_loc, ER_UNKNOWN_FIELD,
+						"`%s` has no field `%s`; did you mean `%s`?",
 						target_name(tgt), st->name, hint);
 				else
-					diag_error(st->name_loc, "`%s` has no field `%s`", target_name(tgt),
+					diag_err(st->name_loc, ER_UNKNOWN_FIELD,
+						"`%s` has no field `%s`", target_name(tgt),
 						st->name);
 				/* Still check the expression, for its own errors. */
 				if (st->e->k != E_OBJ && st->e->k != E_ARR && st->e->k != E_FOR)
@@ -1350,7 +1403,8 @@ body(ObjDef *tgt, Stmt *b, Scope *s, Loc at, int top)
 			st->field = f;
 			if (!st->when) {
 				if (f->seen_in == me && f->seen_at) {
-					diag_warning(st->name_loc, "`%s` is mapped twice; the last one wins",
+					diag_warn(st->name_loc, WR_MAPPED_TWICE,
+						"`%s` is mapped twice; the last one wins",
 						f->name);
 					diag_note(f->seen_at->name_loc, "first mapped here");
 				}
@@ -1365,21 +1419,23 @@ body(ObjDef *tgt, Stmt *b, Scope *s, Loc at, int top)
 			if (st->tol) {
 				Type *tt = expr(st->tol, s);
 				if (st->e->k != E_BIN || st->e->op != TK_EQ)
-					diag_error(st->e->loc, "`within` goes with an `==` comparison");
+					diag_err(st->e->loc, ER_WITHIN,
+						"`within` goes with an `==` comparison");
 				else if (t->k != TY_ERROR &&
 					 (!numeric(st->e->a->ty) || !numeric(st->e->b->ty)))
-					diag_error(st->e->loc, "`within` compares numbers");
+					diag_err(st->e->loc, ER_WITHIN, "`within` compares numbers");
 				if (tt->k != TY_ERROR && !numeric(tt))
-					diag_error(st->tol->loc, "a tolerance is a number, not %s",
+					diag_err(st->tol->loc, ER_WITHIN, "a tolerance is a number, not %s",
 						ck_type_name(tt));
 			} else if (t->k != TY_ERROR && t->k != TY_BOOL) {
-				diag_error(st->e->loc, "`check` needs a boolean, not %s", ck_type_name(t));
+				diag_err(st->e->loc, ER_NOT_BOOLEAN,
+					"`check` needs a boolean, not %s", ck_type_name(t));
 			}
 			break;
 		}
 		case S_MATCH: {
 			if (!top) {
-				diag_error(st->loc, "`match` belongs at the top of an entity");
+				diag_err(st->loc, ER_PLACEMENT, "`match` belongs at the top of an entity");
 				break;
 			}
 			FieldDef *f = find_field(tgt, st->name);
@@ -1390,22 +1446,25 @@ body(ObjDef *tgt, Stmt *b, Scope *s, Loc at, int top)
 			st->field = f;
 			for (Stmt *p = b; p != st; p = p->next) {
 				if (p->k == S_MATCH) {
-					diag_error(st->loc, "an entity has one `match`");
+					diag_err(st->loc, ER_TWO_MATCH, "an entity has one `match`");
 					break;
 				}
 			}
 			Type *t = expr(st->e, s);
 			if (!scalar(f->ty))
-				diag_error(st->name_loc, "`match` compares a plain field, and `%s` is %s",
+				diag_err(st->name_loc, ER_MATCH_FIELD,
+					"`match` compares a plain field, and `%s` is %s",
 					f->name, ck_type_name(f->ty));
 			else if (!assignable(f->ty, t))
-				diag_error(st->e->loc, "cannot match %s against `%s`, which is %s",
+				diag_err(st->e->loc, ER_MATCH_FIELD,
+					"cannot match %s against `%s`, which is %s",
 					ck_type_name(t), f->name, ck_type_name(f->ty));
 			break;
 		}
 		case S_ON:
 			if (!top) {
-				diag_error(st->loc, "`on` policies belong at the top of an entity");
+				diag_err(st->loc, ER_PLACEMENT,
+					"`on` policies belong at the top of an entity");
 				break;
 			}
 			policy(st, b);
@@ -1419,7 +1478,8 @@ body(ObjDef *tgt, Stmt *b, Scope *s, Loc at, int top)
 		for (Stmt *st = b; st; st = st->next)
 			mapped |= st->k == S_ASSIGN && st->field == f;
 		if (!mapped) {
-			diag_error(at, "required field `%s` of `%s` is not mapped", f->name,
+			diag_err(at, ER_REQUIRED_MISSING,
+				"required field `%s` of `%s` is not mapped", f->name,
 				target_name(tgt));
 			diag_note(f->loc, "`%s` is declared required here", f->name);
 		}
@@ -1460,7 +1520,8 @@ check_table(Table *t)
 	t->int_keys = n > 0 && t->entries->is_int;
 	for (Entry *e = t->entries; e; e = e->next) {
 		if (e->is_int != t->int_keys) {
-			diag_error(e->loc, "table `%s` mixes string and integer keys", t->name);
+			diag_err(e->loc, ER_TABLE_KEY_MIX,
+				"table `%s` mixes string and integer keys", t->name);
 			diag_note(t->entries->loc, "the first key is %s", t->int_keys ? "an integer"
 				: "a string");
 			break;
@@ -1468,7 +1529,8 @@ check_table(Table *t)
 	}
 	for (int i = 1; i < n; i++) {
 		if (strcmp(v[i - 1]->key, v[i]->key) == 0) {
-			diag_error(v[i]->loc, "duplicate key \"%s\" in table `%s`", v[i]->key, t->name);
+			diag_err(v[i]->loc, ER_TABLE_DUP_KEY,
+				"duplicate key \"%s\" in table `%s`", v[i]->key, t->name);
 			diag_note(v[i - 1]->loc, "\"%s\" first appears here", v[i]->key);
 		}
 	}
@@ -1482,7 +1544,8 @@ check_table(Table *t)
 			} else {
 				Type *u = unify(vt, x);
 				if (!u) {
-					diag_error(v->loc, "table `%s` has values of two types: %s and %s",
+					diag_err(v->loc, ER_TABLE_VALUE_MIX,
+						"table `%s` has values of two types: %s and %s",
 						t->name, ck_type_name(vt), ck_type_name(x));
 					vt = &t_error;
 				} else {
@@ -1494,11 +1557,11 @@ check_table(Table *t)
 			break;
 	}
 	if (!t->entries && !t->has_else)
-		diag_error(t->loc, "table `%s` is empty", t->name);
+		diag_err(t->loc, ER_TABLE_EMPTY, "table `%s` is empty", t->name);
 	t->vty = vt ? vt : &t_null;
 	if (t->kind != T_TABLE && vt && vt->k != TY_STRING && vt->k != TY_NULL &&
 	    vt->k != TY_ERROR) {
-		diag_error(t->loc, "a %s maps to strings, not %s",
+		diag_err(t->loc, ER_TABLE_NOT_STRINGS, "a %s maps to strings, not %s",
 			t->kind == T_TRACKING ? "tracking category" : "dimension", ck_type_name(vt));
 		t->vty = &t_error; /* reported once, here, not again where it is used */
 	}
@@ -1544,7 +1607,7 @@ check_entity(Entity *en)
 		if (d->k == D_ENTITY && d->u.ent == en)
 			break;
 		if (d->k == D_ENTITY && d->u.ent->name == en->name) {
-			diag_error(en->loc, "entity `%s` is declared twice", en->name);
+			diag_err(en->loc, ER_DUPLICATE, "entity `%s` is declared twice", en->name);
 			diag_note(d->u.ent->loc, "first declared here");
 			break;
 		}
@@ -1552,7 +1615,8 @@ check_entity(Entity *en)
 	en->src_ep = endpoint_named(en->src_alias, en->src_loc);
 	en->tgt_ep = endpoint_named(en->tgt_alias, en->tgt_loc);
 	if (en->src_ep && en->tgt_ep && en->src_ep == en->tgt_ep)
-		diag_error(en->tgt_loc, "an entity maps from one service of the pair to the other");
+		diag_err(en->tgt_loc, ER_ENTITY_DIRECTION,
+			"an entity maps from one service of the pair to the other");
 	if (en->src_ep && en->src_ep->svc) {
 		Coll *c = find_coll(en->src_ep->svc, en->src_coll);
 		if (!c) {
@@ -1578,18 +1642,21 @@ check_entity(Entity *en)
 	}
 	for (Trigger *t = en->triggers; t; t = t->next)
 		if (t->is_poll && t->every_ms >= 0 && t->every_ms < 1000)
-			diag_error(t->loc, "polling more often than every second would exhaust the "
+			diag_err(t->loc, ER_POLL_TOO_OFTEN,
+				"polling more often than every second would exhaust the "
 				"service's rate limits");
 	if (!en->src)
 		return;
 	Scope root = { NULL, en->src, "r", 0, NULL };
 	Type *kt = expr(en->key, &root);
 	if (kt->k != TY_ERROR && kt->k != TY_STRING && kt->k != TY_INT)
-		diag_error(en->key->loc, "a key is a string or an integer, not %s", ck_type_name(kt));
+		diag_err(en->key->loc, ER_KEY_TYPE,
+			"a key is a string or an integer, not %s", ck_type_name(kt));
 	if (en->filter) {
 		Type *w = expr(en->filter, &root);
 		if (w->k != TY_ERROR && w->k != TY_BOOL)
-			diag_error(en->filter->loc, "`when` needs a boolean, not %s", ck_type_name(w));
+			diag_err(en->filter->loc, ER_NOT_BOOLEAN,
+				"`when` needs a boolean, not %s", ck_type_name(w));
 	}
 	if (en->tgt)
 		body(en->tgt, en->body, &root, en->loc, 1);
@@ -1615,7 +1682,7 @@ visit(Entity *e, Entity **stack, int depth)
 		for (int k = 0; k < from->ndeps; k++)
 			if (from->deps[k] == e)
 				at = from->dep_at[k]->loc;
-		diag_error(at, "entities reference each other in a cycle: %s", b.p);
+		diag_err(at, ER_CYCLE, "entities reference each other in a cycle: %s", b.p);
 		buf_free(&b);
 		return 0;
 	}
@@ -1637,7 +1704,8 @@ ck_check(Program *p)
 		if (d->k == D_SERVICE) {
 			for (Decl *e = p->decls; e != d; e = e->next) {
 				if (e->k == D_SERVICE && e->u.svc->name == d->u.svc->name) {
-					diag_error(d->u.svc->loc, "service `%s` is declared twice",
+					diag_err(d->u.svc->loc, ER_DUPLICATE,
+						"service `%s` is declared twice",
 						d->u.svc->name);
 					diag_note(e->u.svc->loc, "first declared here");
 					break;
@@ -1652,7 +1720,8 @@ ck_check(Program *p)
 			continue;
 		for (Decl *e = p->decls; e != d; e = e->next) {
 			if (e->k == D_TABLE && e->u.table->name == d->u.table->name) {
-				diag_error(d->u.table->loc, "table `%s` is declared twice", d->u.table->name);
+				diag_err(d->u.table->loc, ER_DUPLICATE,
+					"table `%s` is declared twice", d->u.table->name);
 				diag_note(e->u.table->loc, "first declared here");
 				d->u.table->used = 1; /* one error for it is enough */
 				break;
@@ -1674,7 +1743,8 @@ ck_check(Program *p)
 	for (Decl *d = p->decls; d; d = d->next)
 		if (d->k == D_TABLE && !d->u.table->used && !d->u.table->loc.file->is_schema &&
 		    diag_errors == 0)
-			diag_warning(d->u.table->loc, "table `%s` is never used", d->u.table->name);
+			diag_warn(d->u.table->loc, WR_UNUSED_TABLE,
+				"table `%s` is never used", d->u.table->name);
 }
 
 /* ------------------------------------------------------------------ */

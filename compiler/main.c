@@ -13,6 +13,12 @@ static void
 usage(FILE *f)
 {
 	fputs("usage: mapc [-o OUT.c] [-I DIR]... [--Werror] [--dump=tokens|ast] FILE.map\n"
+	      "       mapc fmt [--check] FILE...\n"
+	      "       mapc test FILE.map                (its fixtures, mappings/tests/PAIR/)\n"
+	      "       mapc explain FILE.map ENTITY < record.json\n"
+	      "       mapc suggest SOURCE.Object TARGET.Object [-I DIR]...\n"
+	      "       mapc graph [--svg] [-I DIR]... FILE.map   (Graphviz picture)\n"
+	      "       mapc doc [--html] [-I DIR]... FILE.map    (mapping sheet)\n"
 	      "\n"
 	      "Checks a mapping and writes its C (to standard output without -o).\n"
 	      "Schemas of the services a pair names are read from schemas/ next to\n"
@@ -21,6 +27,7 @@ usage(FILE *f)
 	      "  --dump=tokens    print the tokens of FILE.map and stop\n"
 	      "  --dump=ast       print the parsed declarations and stop\n"
 	      "  --Werror         treat warnings as errors\n"
+	      "  --explain CODE   print the documentation of a diagnostic code (E012)\n"
 	      "  --version        print the version\n", f);
 }
 
@@ -67,6 +74,16 @@ main(int argc, char **argv)
 	const char *dirs[64];
 	int ndirs = 0, check_only = 0;
 
+	if (argc > 1 && strcmp(argv[1], "suggest") == 0)
+		return sg_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "graph") == 0)
+		return graph_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "doc") == 0)
+		return doc_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "fmt") == 0)
+		return fmt_main(argc - 1, argv + 1);
+	if (argc > 1 && (strcmp(argv[1], "test") == 0 || strcmp(argv[1], "explain") == 0))
+		return mtest_main(argc, argv, argv[0]);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "-o") == 0 && i + 1 < argc) {
@@ -84,6 +101,11 @@ main(int argc, char **argv)
 			diag_werror = 1;
 		} else if (strcmp(a, "--check") == 0) {
 			check_only = 1;
+		} else if (strcmp(a, "--explain") == 0 && i + 1 < argc) {
+			if (diag_explain(argv[i + 1], stdout) == 0)
+				return 0;
+			fprintf(stderr, "mapc: no diagnostic code %s (see docs/errors.md)\n", argv[i + 1]);
+			return 2;
 		} else if (strcmp(a, "--version") == 0) {
 			printf("mapc %s\n", MAPC_VERSION);
 			return 0;

@@ -41,7 +41,7 @@ void buf_free(Buf *b);
 	(fprintf(stderr, "mapc: internal error at %s:%d\n", __FILE__, __LINE__), abort())
 
 /* ------------------------------------------------------------------ */
-/* diag.c: diagnostics as gcc prints them                              */
+/* diag.c: diagnostics as rustc prints them                            */
 /* ------------------------------------------------------------------ */
 
 typedef struct SrcFile {
@@ -56,11 +56,116 @@ typedef struct {
 	int line, col, len; /* 1-based line and column (in bytes); len in bytes */
 } Loc;
 
+/*
+ * DIAG CODES: the one table of diagnostic codes.  Each row is
+ * X(CODE, NAME, PHASE, TITLE); NAME is what the compiler passes to
+ * diag_err() / diag_warn(), CODE is what users see (`error[E012]`) and
+ * look up in docs/errors.md and with `mapc --explain E012`.  A code never
+ * changes meaning and is never reused: a new diagnostic takes a new row
+ * (the next free number of its phase: lexer E001-E009, parser E010-E029,
+ * checker E030-E099, warnings W001-); a retired one keeps its row.
+ * tests/tools/errors.sh checks this table against docs/errors.md.
+ */
+#define DIAG_CODES(X) \
+	X(E001, ER_UNTERMINATED_STRING, "lexer", "unterminated string") \
+	X(E002, ER_BAD_ESCAPE, "lexer", "invalid escape sequence in a string") \
+	X(E003, ER_BAD_UTF8, "lexer", "invalid UTF-8") \
+	X(E004, ER_CONTROL_CHAR, "lexer", "control character in a string") \
+	X(E005, ER_NUL_BYTE, "lexer", "NUL byte in the source") \
+	X(E006, ER_BAD_NUMBER, "lexer", "invalid number") \
+	X(E007, ER_BACKQUOTE, "lexer", "backquoted name") \
+	X(E008, ER_BAD_CHAR, "lexer", "unexpected character") \
+	X(E010, ER_READ_FILE, "parser", "cannot read a file") \
+	X(E011, ER_UNEXPECTED_EOF, "parser", "unexpected end of file") \
+	X(E012, ER_UNEXPECTED_TOKEN, "parser", "unexpected token") \
+	X(E013, ER_EXPECTED_EXPR, "parser", "expected an expression") \
+	X(E014, ER_MISSING_OPERAND, "parser", "operator without a right operand") \
+	X(E015, ER_TOO_DEEP, "parser", "nesting or expression too deep") \
+	X(E016, ER_DURATION_RANGE, "parser", "duration too long") \
+	X(E017, ER_NUMBER_RANGE, "parser", "number out of range") \
+	X(E018, ER_FORMAT_TWICE, "parser", "`format` given twice") \
+	X(E019, ER_UNKNOWN_FORMAT, "parser", "unknown service format") \
+	X(E020, ER_RATE_UNIT, "parser", "unknown rate-limit unit") \
+	X(E021, ER_TWO_ELSE, "parser", "table with two `else` entries") \
+	X(E022, ER_UNKNOWN_CONDITION, "parser", "unknown error-policy condition") \
+	X(E023, ER_BACKOFF_ORDER, "parser", "backoff range reversed") \
+	X(E030, ER_UNKNOWN_NAME, "checker", "unknown name") \
+	X(E031, ER_UNKNOWN_FIELD, "checker", "unknown field") \
+	X(E032, ER_DUPLICATE, "checker", "declared twice") \
+	X(E033, ER_ARRAY_OF_ARRAYS, "checker", "array of arrays") \
+	X(E034, ER_STRING_MODIFIER, "checker", "`enum` or `max` on a field that is not a string") \
+	X(E035, ER_TRACKING_FIELD, "checker", "tracking field that is not a string") \
+	X(E036, ER_NO_SCHEMA, "checker", "no schema for a service") \
+	X(E037, ER_BAD_SCHEMA, "checker", "schema file without its service") \
+	X(E038, ER_PAIR_COUNT, "checker", "not exactly one `pair` block") \
+	X(E039, ER_PAIR_ENDPOINTS, "checker", "not exactly one source and one target") \
+	X(E040, ER_PAIR_SAME_NAME, "checker", "source and target with the same name") \
+	X(E041, ER_LITERAL_SECRET, "checker", "credential written as a literal") \
+	X(E042, ER_ENV_NAME, "checker", "invalid environment variable name") \
+	X(E043, ER_TABLE_FROM, "checker", "tracking or dimension reads a value that is not a key") \
+	X(E044, ER_TABLE_AS_VALUE, "checker", "table used without a key") \
+	X(E045, ER_NO_FIELDS, "checker", "field of a value that has no fields") \
+	X(E046, ER_PATH_THROUGH_ARRAY, "checker", "field path through an array") \
+	X(E047, ER_ARG_TYPE, "checker", "function argument of the wrong type") \
+	X(E048, ER_ARG_MIX, "checker", "function arguments of different types") \
+	X(E049, ER_ENTITY_AS_VALUE, "checker", "entity used as a value") \
+	X(E050, ER_ARG_COUNT, "checker", "wrong number of arguments") \
+	X(E051, ER_ARG_VALUE, "checker", "argument value not allowed") \
+	X(E052, ER_TABLE_NOT_EXHAUSTIVE, "checker", "table lookup can miss") \
+	X(E053, ER_DECIMAL_DIGITS, "checker", "decimal with more than 18 digits") \
+	X(E054, ER_INT_RANGE, "checker", "integer out of range") \
+	X(E055, ER_OPERAND_TYPE, "checker", "operator on values of the wrong type") \
+	X(E056, ER_PLUS_STRINGS, "checker", "`+` on strings") \
+	X(E057, ER_COMPARE_TYPES, "checker", "comparison of values that have no order") \
+	X(E058, ER_NOT_BOOLEAN, "checker", "condition that is not a boolean") \
+	X(E059, ER_TRACKING_PLACE, "checker", "tracking category outside a tracking array") \
+	X(E060, ER_IF_BRANCHES, "checker", "`if` branches of different types") \
+	X(E061, ER_KEY_TYPE, "checker", "key of the wrong type") \
+	X(E062, ER_SHAPE, "checker", "object or array where the target wants another shape") \
+	X(E063, ER_ENUM_VALUE, "checker", "value not in the field's enum") \
+	X(E064, ER_TOO_LONG, "checker", "string longer than the field's `max`") \
+	X(E065, ER_FOR_NOT_ARRAY, "checker", "`for` over a value that is not an array of objects") \
+	X(E066, ER_MISMATCH, "checker", "mismatched types") \
+	X(E067, ER_POLICY_UNREACHABLE, "checker", "error policy that can never fire") \
+	X(E068, ER_RETRY_INVALID, "checker", "retrying an invalid record") \
+	X(E069, ER_AFTER_HEADER, "checker", "`after header` without an HTTP condition") \
+	X(E070, ER_NOT_FAILURE, "checker", "HTTP status that is not a failure") \
+	X(E071, ER_WITHIN, "checker", "misused `within` tolerance") \
+	X(E072, ER_PLACEMENT, "checker", "`match` or `on` inside a nested block") \
+	X(E073, ER_TWO_MATCH, "checker", "entity with two `match` statements") \
+	X(E074, ER_MATCH_FIELD, "checker", "`match` on a field it cannot compare") \
+	X(E075, ER_REQUIRED_MISSING, "checker", "required target field not mapped") \
+	X(E076, ER_TABLE_KEY_MIX, "checker", "table with string and integer keys") \
+	X(E077, ER_TABLE_DUP_KEY, "checker", "duplicate table key") \
+	X(E078, ER_TABLE_VALUE_MIX, "checker", "table values of different types") \
+	X(E079, ER_TABLE_EMPTY, "checker", "empty table") \
+	X(E080, ER_TABLE_NOT_STRINGS, "checker", "tracking or dimension values that are not strings") \
+	X(E081, ER_ENTITY_DIRECTION, "checker", "entity that does not map source to target") \
+	X(E082, ER_POLL_TOO_OFTEN, "checker", "polling more often than every second") \
+	X(E083, ER_CYCLE, "checker", "entities referencing each other in a cycle") \
+	X(W001, WR_UNUSED_TABLE, "checker", "table never used") \
+	X(W002, WR_SHADOW, "checker", "loop variable shadows an outer one") \
+	X(W003, WR_MAPPED_TWICE, "checker", "target field mapped twice") \
+	X(W004, WR_REQUIRED_TWICE, "parser", "`required` given twice")
+
+typedef enum {
+#define X(code, name, phase, title) name,
+	DIAG_CODES(X)
+#undef X
+	DIAG_NCODES
+} DiagCode;
+
 extern int diag_errors, diag_warnings;
 extern int diag_werror; /* --Werror: warnings count as errors */
+/* file:line:col: error[E012]: message, then the line with a caret. */
+void diag_err(Loc at, DiagCode code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void diag_warn(Loc at, DiagCode code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void diag_note(Loc at, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Without a code (tools other than the compiler's phases): prefer the two above. */
 void diag_error(Loc at, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void diag_warning(Loc at, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void diag_note(Loc at, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* `mapc --explain CODE`: print the code's section of docs/errors.md; -1 if unknown. */
+int diag_explain(const char *code, FILE *out);
 /* The closest of n candidate names to `name`, or NULL if none is close. */
 const char *diag_suggest(const char *name, const char *const *cand, int n);
 
@@ -386,5 +491,52 @@ const char *ck_type_name(const Type *t);
 /* ------------------------------------------------------------------ */
 
 void cg_emit(const Program *prog, Buf *out);
+
+/* ------------------------------------------------------------------ */
+/* suggest.c: `mapc suggest`, a draft entity from two schemas          */
+/* ------------------------------------------------------------------ */
+
+/* argv[0] is "suggest"; returns the exit status. */
+int sg_main(int argc, char **argv);
+
+/* ------------------------------------------------------------------ */
+/* graph.c: `mapc graph`, the mapping as a Graphviz picture            */
+/* ------------------------------------------------------------------ */
+
+/* argv[0] is "graph"; returns the exit status. */
+int graph_main(int argc, char **argv);
+
+/* ------------------------------------------------------------------ */
+/* doc.c: `mapc doc`, the mapping sheet (Markdown or HTML)             */
+/* ------------------------------------------------------------------ */
+
+/* argv[0] is "doc"; returns the exit status. */
+int doc_main(int argc, char **argv);
+/* For the tools: read, parse, load the schemas and check FILE.map into
+ * prog; -1 when any phase reported errors.  doc_finish(rc) prints the
+ * error count, frees the arena and returns rc. */
+int doc_load(Program *prog, const char *path, const char *const *dirs, int ndirs);
+int doc_finish(int rc);
+/* An expression as .map source, with the fewest parentheses; a string
+ * literal with the language's escapes. */
+void doc_expr(Buf *b, const Expr *e);
+void doc_string_lit(Buf *b, const char *s, size_t n);
+
+/* ------------------------------------------------------------------ */
+/* fmt.c: mapc fmt, the one canonical layout of a .map file            */
+/* ------------------------------------------------------------------ */
+
+/* NULL but while fmt.c lexes a file: then the lexer hands it each comment
+ * it skips (from `#` to the end of the line, as written), in source order.
+ * The parser never sees comments either way. */
+extern void (*lx_comment_hook)(Loc at, const char *text, size_t n);
+/* mapc fmt [--check] FILE...: argv[0] is "fmt"; returns the exit status. */
+int fmt_main(int argc, char **argv);
+
+/* ------------------------------------------------------------------ */
+/* mtest.c: mapc test / mapc explain (run the pair binary next to mapc) */
+/* ------------------------------------------------------------------ */
+
+int mtest_main(int argc, char **argv, const char *argv0);
 
 #endif /* MAPC_H */

@@ -38,10 +38,10 @@ lx_token_name(int type)
 const SrcFile *
 ps_read_file(const char *path, int is_schema)
 {
+	const Loc nowhere = { 0 };
 	FILE *f = fopen(path, "rb");
 	if (!f) {
-		fprintf(stderr, "mapc: error: cannot open %s: %s\n", path, strerror(errno));
-		diag_errors++;
+		diag_err(nowhere, ER_READ_FILE, "cannot open %s: %s", path, strerror(errno));
 		return NULL;
 	}
 	Buf b = { 0 };
@@ -50,8 +50,7 @@ ps_read_file(const char *path, int is_schema)
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
 		buf_put(&b, chunk, n);
 		if (b.len > 16u << 20) {
-			fprintf(stderr, "mapc: error: %s is larger than 16 MiB\n", path);
-			diag_errors++;
+			diag_err(nowhere, ER_READ_FILE, "%s is larger than 16 MiB", path);
 			fclose(f);
 			buf_free(&b);
 			return NULL;
@@ -60,8 +59,7 @@ ps_read_file(const char *path, int is_schema)
 	int bad = ferror(f);
 	fclose(f);
 	if (bad) {
-		fprintf(stderr, "mapc: error: cannot read %s\n", path);
-		diag_errors++;
+		diag_err(nowhere, ER_READ_FILE, "cannot read %s", path);
 		buf_free(&b);
 		return NULL;
 	}
@@ -159,11 +157,12 @@ ps_syntax_error(Parse *p, int major, Token t)
 	if (major == 0) {
 		if (nopen > 0) {
 			Token o = open_stack[nopen - 1];
-			diag_error(t.loc, "unexpected end of file: %s opened at line %d is not closed",
+			diag_err(t.loc, ER_UNEXPECTED_EOF,
+				"unexpected end of file: %s opened at line %d is not closed",
 				lx_token_name(o.type), o.loc.line);
 			diag_note(o.loc, "%s opened here", lx_token_name(o.type));
 		} else {
-			diag_error(t.loc, "unexpected end of file");
+			diag_err(t.loc, ER_UNEXPECTED_EOF, "unexpected end of file");
 		}
 		return;
 	}
@@ -180,16 +179,16 @@ ps_syntax_error(Parse *p, int major, Token t)
 		snprintf(what, sizeof what, "%s", lx_token_name(major));
 	if (wants_expr(prev_type) && major != TK_ID && major != TK_STRING && major != TK_INT &&
 	    major != TK_DECIMAL && major != TK_LPAREN && major != TK_LBRACKET && major != TK_LBRACE) {
-		diag_error(t.loc, "expected an expression, found %s", what);
+		diag_err(t.loc, ER_EXPECTED_EXPR, "expected an expression, found %s", what);
 		return;
 	}
 	if (major == TK_ASSIGN && prev_type == TK_ID && wants_expr(prev2.type) &&
 	    prev2.loc.line < prev1.loc.line) {
-		diag_error(prev2.loc, "%s at the end of the line has no right operand",
+		diag_err(prev2.loc, ER_MISSING_OPERAND, "%s at the end of the line has no right operand",
 			lx_token_name(prev2.type));
 		return;
 	}
-	diag_error(t.loc, "unexpected %s", what);
+	diag_err(t.loc, ER_UNEXPECTED_TOKEN, "unexpected %s", what);
 }
 
 static void

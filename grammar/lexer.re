@@ -13,6 +13,9 @@
 #include "mapc.h"
 #include "parser.h"
 
+/* Set by fmt.c while it reads a file: the comments skipped, in order. */
+void (*lx_comment_hook)(Loc at, const char *text, size_t n);
+
 void
 lx_init(Lexer *lx, const SrcFile *f)
 {
@@ -113,7 +116,8 @@ lex_string(Lexer *lx, const char *tok)
 	const char *p = lx->cur;
 	for (;;) {
 		if (p >= lx->lim || *p == '\n') {
-			diag_error(t.loc, "unterminated string (a string ends on its own line)");
+			diag_err(t.loc, ER_UNTERMINATED_STRING,
+				"unterminated string (a string ends on its own line)");
 			break;
 		}
 		if (*p == '"') {
@@ -132,7 +136,8 @@ lex_string(Lexer *lx, const char *tok)
 				if (p + 6 <= lx->lim && hex4(p + 2, &cp)) {
 					if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF)) {
 						el.len = 6;
-						diag_error(el, "\\u%04X is not a character allowed "
+						diag_err(el, ER_BAD_ESCAPE,
+							"\\u%04X is not a character allowed "
 							"in a string",
 							cp);
 					} else {
@@ -141,19 +146,22 @@ lex_string(Lexer *lx, const char *tok)
 					p += 6;
 					continue;
 				}
-				diag_error(el, "\\u needs four hexadecimal digits");
+				diag_err(el, ER_BAD_ESCAPE, "\\u needs four hexadecimal digits");
 				p += 2;
 				continue;
 			default:
-				diag_error(el, "unknown escape sequence; use \\\" \\\\ \\n \\t or \\uXXXX");
+				diag_err(el, ER_BAD_ESCAPE,
+					"unknown escape sequence; use \\\" \\\\ \\n \\t or \\uXXXX");
 				p += p[1] && p[1] != '\n' ? 2 : 1;
 				continue;
 			}
 		}
 		int n = utf8_len((const unsigned char *)p, (const unsigned char *)lx->lim);
 		if (n == 0 || (n == 1 && (unsigned char)*p < 0x20 && *p != '\t')) {
-			diag_error(loc_at(lx, p, 1), "%s in string",
-				n == 0 ? "invalid UTF-8" : "control character");
+			if (n == 0)
+				diag_err(loc_at(lx, p, 1), ER_BAD_UTF8, "invalid UTF-8 in string");
+			else
+				diag_err(loc_at(lx, p, 1), ER_CONTROL_CHAR, "control character in string");
 			n = 1;
 		}
 		buf_put(&b, p, (size_t)n);
@@ -193,12 +201,17 @@ lx_next(Lexer *lx)
 				Token t = { 0, loc_at(lx, tok, 1), "", 0 };
 				return t;
 			}
-			diag_error(loc_at(lx, tok, 1), "NUL byte in source");
+			diag_err(loc_at(lx, tok, 1), ER_NUL_BYTE, "NUL byte in source");
 			continue;
 		}
 		"\n" { lx->line++; lx->line_start = lx->cur; continue; }
 		[ \t\r]+ { continue; }
-		"#" [^\n\x00]* { continue; }
+		"#" [^\n\x00]* {
+			if (lx_comment_hook)
+				lx_comment_hook(loc_at(lx, tok, (size_t)(lx->cur - tok)), tok,
+					(size_t)(lx->cur - tok));
+			continue;
+		}
 		"\"" { return lex_string(lx, tok); }
 		"`" id "`" {
 			Token t = { TK_ID, loc_at(lx, tok, (size_t)(lx->cur - tok)),
@@ -263,7 +276,7 @@ lx_next(Lexer *lx)
 		digits "." digits { type = TK_DECIMAL; goto text; }
 		digits { type = TK_INT; goto text; }
 		digits [A-Za-z_] [A-Za-z0-9_]* {
-			diag_error(loc_at(lx, tok, (size_t)(lx->cur - tok)),
+			diag_err(loc_at(lx, tok, (size_t)(lx->cur - tok)), ER_BAD_NUMBER,
 				"invalid number `%.*s` (durations end in ms, s, m, h or d)",
 				(int)(lx->cur - tok), tok);
 			/* Reported: hand on a token so the parser does not add an error:
@@ -317,21 +330,22 @@ lx_next(Lexer *lx)
 		"++" { type = TK_CONCAT; goto text; }
 
 		"`" {
-			diag_error(loc_at(lx, tok, 1), "a quoted name is `letters, digits and _`");
+			diag_err(loc_at(lx, tok, 1), ER_BACKQUOTE,
+				"a quoted name is `letters, digits and _`");
 			continue;
 		}
 		* {
 			int n = utf8_len((const unsigned char *)tok, (const unsigned char *)lx->lim);
 			if (n > 1) {
 				lx->cur = tok + n;
-				diag_error(loc_at(lx, tok, (size_t)n),
+				diag_err(loc_at(lx, tok, (size_t)n), ER_BAD_CHAR,
 					"unexpected character `%.*s` (names are ASCII letters, digits and _)",
 					n, tok);
 			} else if ((unsigned char)*tok >= 0x80) {
-				diag_error(loc_at(lx, tok, 1), "invalid UTF-8 byte 0x%02X",
+				diag_err(loc_at(lx, tok, 1), ER_BAD_UTF8, "invalid UTF-8 byte 0x%02X",
 					(unsigned char)*tok);
 			} else {
-				diag_error(loc_at(lx, tok, 1), "unexpected character `%c`", *tok);
+				diag_err(loc_at(lx, tok, 1), ER_BAD_CHAR, "unexpected character `%c`", *tok);
 			}
 			continue;
 		}

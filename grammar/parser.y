@@ -46,7 +46,7 @@ duration_ms(Parse *p, Token t)
 	else if (strcmp(end, "d") == 0) mul = 86400000;
 	else return -1; /* the lexer reported the unit */
 	if (v < 0 || v > INT64_MAX / mul / 1000) {
-		diag_error(t.loc, "duration `%s` is too long", t.s);
+		diag_err(t.loc, ER_DURATION_RANGE, "duration `%s` is too long", t.s);
 		return -1;
 	}
 	(void)p;
@@ -59,7 +59,7 @@ small_int(Token t, int lo, int hi, const char *what)
 	char *end;
 	long long v = strtoll(t.s, &end, 10);
 	if (*end || v < lo || v > hi) {
-		diag_error(t.loc, "%s must be from %d to %d", what, lo, hi);
+		diag_err(t.loc, ER_NUMBER_RANGE, "%s must be from %d to %d", what, lo, hi);
 		return lo;
 	}
 	return (int)v;
@@ -74,7 +74,7 @@ bin(Parse *p, int op, Expr *a, Expr *b, Loc at)
 	e->b = b;
 	e->depth = (a->depth > b->depth ? a->depth : b->depth) + 1;
 	if (e->depth > MAX_EXPR_DEPTH && !p->overflow) {
-		diag_error(at, "expression too long (more than %d operators in a chain)",
+		diag_err(at, ER_TOO_DEEP, "expression too long (more than %d operators in a chain)",
 			MAX_EXPR_DEPTH);
 		p->overflow = 1;
 	}
@@ -95,7 +95,7 @@ bin(Parse *p, int op, Expr *a, Expr *b, Loc at)
 	(void)p;
 }
 %stack_overflow {
-	diag_error(p->at, "nesting too deep (more than 1000 levels)");
+	diag_err(p->at, ER_TOO_DEEP, "nesting too deep (more than 1000 levels)");
 	p->overflow = 1;
 }
 %stack_size 1000
@@ -148,12 +148,12 @@ svc_items(A) ::= . { A = NEW(Service); }
 svc_items(A) ::= svc_items(B) FORMAT name(F). {
 	A = B;
 	if (A->has_format)
-		diag_error(F.loc, "`format` given twice");
+		diag_err(F.loc, ER_FORMAT_TWICE, "`format` given twice");
 	A->has_format = 1;
 	if (strcmp(F.s, "xml") == 0)
 		A->xml = 1;
 	else if (strcmp(F.s, "json") != 0)
-		diag_error(F.loc, "unknown format `%s` (json or xml)", F.s);
+		diag_err(F.loc, ER_UNKNOWN_FORMAT, "unknown format `%s` (json or xml)", F.s);
 }
 svc_items(A) ::= svc_items(B) COLLECTION name(N) COLON name(T). {
 	A = B;
@@ -206,7 +206,7 @@ type(A) ::= LBRACKET(L) type(E) RBRACKET. { A = NEW(Type); A->k = TY_ARR; A->ele
 mods(A) ::= . { A = NEW(FieldDef); }
 mods(A) ::= mods(B) REQUIRED(R). {
 	A = B;
-	if (A->required) diag_warning(R.loc, "`required` given twice");
+	if (A->required) diag_warn(R.loc, WR_REQUIRED_TWICE, "`required` given twice");
 	A->required = 1;
 }
 mods(A) ::= mods(B) KEY. { A = B; A->is_key = 1; }
@@ -280,7 +280,7 @@ rate(A) ::= INT(N) SLASH name(U). {
 	int v = small_int(N, 1, 100000000, "a rate limit");
 	if (strcmp(U.s, "min") == 0) A->per_min = v;
 	else if (strcmp(U.s, "day") == 0) A->per_day = v;
-	else diag_error(U.loc, "a rate limit is per `min` or per `day`, not per `%s`", U.s);
+	else diag_err(U.loc, ER_RATE_UNIT, "a rate limit is per `min` or per `day`, not per `%s`", U.s);
 }
 rate(A) ::= INT(N) CONCURRENT. {
 	A = NEW(Endpoint);
@@ -317,7 +317,7 @@ entries(A) ::= entries(B) tkey(K) FATARROW tvalue(V). {
 		e->key = d;
 		e->is_int = 1;
 		if (strlen(d) > 18)
-			diag_error(K.loc, "integer key `%s` is out of range", K.s);
+			diag_err(K.loc, ER_NUMBER_RANGE, "integer key `%s` is out of range", K.s);
 	}
 	/* Tables can be long (SKU maps): append at the tail, not by walking. */
 	if (!A->entries_tail)
@@ -328,7 +328,7 @@ entries(A) ::= entries(B) tkey(K) FATARROW tvalue(V). {
 entries(A) ::= entries(B) ELSE(K) FATARROW tvalue(V). {
 	A = B;
 	if (A->has_else) {
-		diag_error(K.loc, "table has two `else` entries");
+		diag_err(K.loc, ER_TWO_ELSE, "table has two `else` entries");
 		diag_note(A->else_loc, "the first `else` is here");
 	}
 	A->has_else = 1; A->else_loc = K.loc; A->else_val = V;
@@ -336,7 +336,7 @@ entries(A) ::= entries(B) ELSE(K) FATARROW tvalue(V). {
 entries(A) ::= entries(B) ELSE(K) FATARROW FAIL STRING(R). {
 	A = B;
 	if (A->has_else) {
-		diag_error(K.loc, "table has two `else` entries");
+		diag_err(K.loc, ER_TWO_ELSE, "table has two `else` entries");
 		diag_note(A->else_loc, "the first `else` is here");
 	}
 	A->has_else = 1; A->else_loc = K.loc; A->else_fail = R.s;
@@ -433,7 +433,8 @@ cond(A) ::= name(N). {
 	else if (strcmp(N.s, "network") == 0) A->k = C_NETWORK;
 	else if (strcmp(N.s, "invalid") == 0) A->k = C_INVALID;
 	else if (strcmp(N.s, "unresolved") == 0) A->k = C_REF;
-	else diag_error(N.loc, "unknown condition `%s` (http STATUS, http 5xx, timeout, network, "
+	else diag_err(N.loc, ER_UNKNOWN_CONDITION,
+		"unknown condition `%s` (http STATUS, http 5xx, timeout, network, "
 		"invalid or unresolved)", N.s);
 }
 
@@ -456,7 +457,8 @@ retry_opts(A) ::= retry_opts(B) INT(N). { A = B; A->attempts = small_int(N, 1, 1
 retry_opts(A) ::= retry_opts(B) BACKOFF DURATION(X) DOTDOT DURATION(Y). {
 	A = B; A->bmin = duration_ms(p, X); A->bmax = duration_ms(p, Y);
 	if (A->bmin >= 0 && A->bmax >= 0 && A->bmin > A->bmax)
-		diag_error(ps_span(X.loc, Y.loc), "backoff goes from the shorter delay to the longer");
+		diag_err(ps_span(X.loc, Y.loc), ER_BACKOFF_ORDER,
+			"backoff goes from the shorter delay to the longer");
 }
 retry_opts(A) ::= retry_opts(B) JITTER. { A = B; A->jitter = 1; }
 retry_opts(A) ::= retry_opts(B) AFTER HEADER. { A = B; A->after_header = 1; }
