@@ -206,44 +206,63 @@ dead(tx *t, const mw_val *key, const char *line, size_t n, int is_json)
 	return w_buf_flush(b) ? -1 : 0;
 }
 
+int
+rt_map_one(const mw_program *p, const mw_entity *e, mw_ctx *c, const char *line, size_t n,
+	   mw_val *key)
+{
+	const mw_node *root;
+	json_err je;
+	mw_val rec;
+	int r;
+
+	rt_ctx_reset(c);
+	key->kind = MW_MISSING;
+	r = json_parse(&c->a, line, n, &root, &je);
+	if (r == JSON_E_MEM) {
+		rt_fail_mem(c);
+		return RT_MAP_RAW;
+	}
+	if (r != 0) {
+		mw_fail(c, "invalid JSON at byte %zu: %s", je.off, je.msg);
+		return RT_MAP_RAW;
+	}
+	if (root->type != JN_OBJ) {
+		mw_fail(c, "the record is not a JSON object");
+		return RT_MAP_NOKEY;
+	}
+	rec.kind = MW_OBJ;
+	rec.u.node = root;
+	if (e->key)
+		*key = e->key(c, rec);
+	if (c->failed)
+		return RT_MAP_NOKEY;
+	w_doc_begin(c, e->target, p->target.format_xml);
+	r = c->failed ? -1 : e->map(c, rec);
+	if (!c->failed && r == 1)
+		return RT_MAP_FILTERED;
+	if (!c->failed && r == 0 && w_doc_end(c) == 0)
+		return RT_MAP_DOC;
+	if (!c->failed)
+		mw_fail(c, "the map function failed without a reason (it returned %d)", r);
+	return RT_MAP_FAILED;
+}
+
 /* Map one record: 0 done (written, filtered or dead-lettered), -1 on an
  * output error. */
 static int
 record(tx *t, const char *line, size_t n)
 {
 	mw_ctx *c = t->c;
-	const mw_entity *e = t->e;
-	const mw_node *root;
-	json_err je;
-	mw_val rec, key;
-	int r;
+	mw_val key;
 
-	rt_ctx_reset(c);
-	r = json_parse(&c->a, line, n, &root, &je);
-	if (r == JSON_E_MEM) {
-		rt_fail_mem(c);
-		return dead(t, NULL, line, n, 0);
-	}
-	if (r != 0) {
-		mw_fail(c, "invalid JSON at byte %zu: %s", je.off, je.msg);
-		return dead(t, NULL, line, n, 0);
-	}
-	if (root->type != JN_OBJ) {
-		mw_fail(c, "the record is not a JSON object");
-		return dead(t, NULL, line, n, 1);
-	}
-	rec.kind = MW_OBJ;
-	rec.u.node = root;
-	key.kind = MW_MISSING;
-	if (e->key)
-		key = e->key(c, rec);
-	if (c->failed)
-		return dead(t, NULL, line, n, 1);
-	w_doc_begin(c, e->target, t->p->target.format_xml);
-	r = c->failed ? -1 : e->map(c, rec);
-	if (!c->failed && r == 1)
+	switch (rt_map_one(t->p, t->e, c, line, n, &key)) {
+	case RT_MAP_FILTERED:
 		return 0;
-	if (!c->failed && r == 0 && w_doc_end(c) == 0) {
+	case RT_MAP_RAW:
+		return dead(t, NULL, line, n, 0);
+	case RT_MAP_NOKEY:
+		return dead(t, NULL, line, n, 1);
+	case RT_MAP_DOC:
 		w_buf_putc(&c->w.out, '\n');
 		if (c->w.out.err) {
 			rt_fail_mem(c);
@@ -252,10 +271,9 @@ record(tx *t, const char *line, size_t n)
 		if (fwrite(c->w.out.p, 1, c->w.out.len, t->out) != c->w.out.len)
 			return -1;
 		return 0;
+	default:
+		return dead(t, &key, line, n, 1);
 	}
-	if (!c->failed)
-		mw_fail(c, "the map function failed without a reason (it returned %d)", r);
-	return dead(t, &key, line, n, 1);
 }
 
 static int
@@ -353,8 +371,10 @@ usage(const mw_program *p, FILE *f)
 		"       %s serve [--state FILE] [--config FILE] [--port N] [--port-file FILE]\n"
 		"            [--log-level debug|info|warn|error] [--log-json]\n"
 		"       %s dlq list|show ID|retry ID|--all|drop ID --reason TEXT|export\n"
+		"       %s explain ENTITY [--map FILE] < record.json\n"
+		"       %s test FILE.test...\n"
 		"       %s --help | --version\n", p->pair, p->pair, p->pair, p->pair, p->pair,
-		p->pair);
+		p->pair, p->pair, p->pair);
 }
 
 static void
@@ -402,6 +422,11 @@ help(const mw_program *p, FILE *f)
 		"  dlq retry ID|--all  through the mapping as built now, same idempotency key\n"
 		"  dlq drop ID --reason TEXT           out of the queue, kept in the audit log\n"
 		"  dlq export [--entity E] [--since T] JSON lines\n"
+		"  explain ENTITY    one record (stdin): the document, and per field its value,\n"
+		"                    .map line and rule and the table entries it used; for a\n"
+		"                    dead letter, what led to it (--map: the .map file)\n"
+		"  test FILE.test... fixture tests (mappings/tests/PAIR/): documents compared\n"
+		"                    field by field, with the .map line of each difference\n"
 		"  --help            this text\n"
 		"  --version         mapc version, map file, pair, runtime ABI\n"
 		"\nexit status: 0 every record written or filtered, 1 some dead-lettered,\n"
@@ -636,6 +661,25 @@ mw_cli_run(const mw_program *p, int argc, char **argv, FILE *in, FILE *out, FILE
 		return sync_cmd(p, argc, argv, out, err);
 	if (strcmp(cmd, "dlq") == 0)
 		return dlq_entry(p, argc, argv, out, err);
+	if (strcmp(cmd, "test") == 0)
+		return rt_test(p, argc - 2, argv + 2, out, err);
+	if (strcmp(cmd, "explain") == 0) {
+		const mw_entity *x = NULL;
+
+		for (int a = 3; a + 1 < argc; a++)
+			if (!strcmp(argv[a], "--map") && setenv("MW_MAP", argv[a + 1], 1) != 0)
+				return 2;
+		for (size_t i = 0; argc > 2 && i < p->n_entities && !x; i++)
+			if (!strcmp(p->entities[i].name, argv[2]))
+				x = &p->entities[i];
+		if (!x) {
+			fprintf(err, "%s: explain needs an entity; known entities: ", p->pair);
+			entities(p, err, ", ");
+			fputc('\n', err);
+			return 2;
+		}
+		return rt_explain(p, x, in, out, err);
+	}
 	if (strcmp(cmd, "transform") != 0) {
 		fprintf(err, "%s: unknown command \"%s\"\n", p->pair, cmd);
 		usage(p, err);

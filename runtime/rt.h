@@ -205,6 +205,7 @@ struct mw_ctx {
 	char path[RT_PATH_MAX];
 	rt_ref_fn ref;
 	void *ref_data;
+	struct rt_trace *trace;   /* explain / test: what produced each field; NULL: off */
 };
 
 mw_ctx *rt_ctx_new(void);
@@ -305,10 +306,29 @@ int dlq_cmd(const mw_program *p, const char *state_path, const sync_opts *o, int
 	char **argv);
 
 /* ------------------------------------------------------------------ */
+/* explain.c: why each field has its value (explain, test)             */
+/* ------------------------------------------------------------------ */
+
+/* Called by mw_put/mw_elem (a value written at the current path) and by
+ * mw_lookup (a table consulted); they cost nothing when c->trace is NULL. */
+void rt_trace_value(mw_ctx *c, mw_val v);
+void rt_trace_lookup(mw_ctx *c, const mw_table *t, mw_val key, const mw_val *hit, int used_else);
+/* `explain ENTITY` (one record on in) and `test FILE...` (fixtures). */
+int  rt_explain(const mw_program *p, const mw_entity *e, FILE *in, FILE *out, FILE *err);
+int  rt_test(const mw_program *p, int argc, char **argv, FILE *out, FILE *err);
+
+/* ------------------------------------------------------------------ */
 /* cli.c: the pair binary's command line                               */
 /* ------------------------------------------------------------------ */
 
 int mw_cli_main(int argc, char **argv, const mw_program *p);
+/* One NDJSON line through entity e: RT_MAP_DOC (the document is in
+ * c->w.out), RT_MAP_FILTERED, RT_MAP_FAILED (c->reason, c->path,
+ * c->fail_line; *key set), RT_MAP_NOKEY (failed before the key was known),
+ * RT_MAP_RAW (not JSON: keep the line as a string). */
+enum { RT_MAP_DOC, RT_MAP_FILTERED, RT_MAP_FAILED, RT_MAP_NOKEY, RT_MAP_RAW };
+int rt_map_one(const mw_program *p, const mw_entity *e, mw_ctx *c, const char *line, size_t n,
+	       mw_val *key);
 /* The same with explicit streams (unit tests). */
 int mw_cli_run(const mw_program *p, int argc, char **argv,
 	       FILE *in, FILE *out, FILE *err);

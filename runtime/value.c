@@ -1197,13 +1197,18 @@ mw_lookup(mw_ctx *c, const mw_table *t, mw_val key)
 		size_t mid = lo + (hi - lo) / 2;
 		int x = tx_cmp_z(p, n, t->entries[mid].key);
 
-		if (x == 0)
+		if (x == 0) {
+			if (c->trace)
+				rt_trace_lookup(c, t, key, &t->entries[mid].value, 0);
 			return t->entries[mid].value;
+		}
 		if (x < 0)
 			hi = mid;
 		else
 			lo = mid + 1;
 	}
+	if (c->trace)
+		rt_trace_lookup(c, t, key, t->else_kind == MW_ELSE_VALUE ? &t->else_value : NULL, 1);
 	if (t->else_kind == MW_ELSE_VALUE)
 		return t->else_value;
 	if (r == 1)

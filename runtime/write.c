@@ -596,6 +596,8 @@ mw_put(mw_ctx *c, mw_val v, int required)
 		d->field = NULL;
 		return;
 	}
+	if (c->trace)
+		rt_trace_value(c, v);
 	if (d->depth > 0 && d->st[d->depth - 1].kind == W_ARR) {
 		elem(c, v);
 		return;
@@ -713,6 +715,8 @@ mw_elem(mw_ctx *c, mw_val v)
 {
 	if (c->failed)
 		return;
+	if (c->trace)
+		rt_trace_value(c, v);
 	elem(c, v);
 }
 

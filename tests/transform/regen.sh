@@ -2,7 +2,7 @@
 # Rewrites the output, dead and exit blocks of every transform fixture from
 # what the binaries do today, keeping each file's comments, entity and
 # input.  Review the diff like code: it is the behaviour you sign off.
-cd "$(dirname "$0")" || exit 2
+cd "$(dirname "$0")/../../mappings/tests" || exit 2
 BIN=${BIN:-../../bin}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

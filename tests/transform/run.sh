@@ -1,6 +1,6 @@
 #!/bin/sh
 # Transform fixture tests, as table files (in the spirit of jq's tests):
-#   tests/transform/PAIR/NAME.test
+#   mappings/tests/PAIR/NAME.test (next to the mappings; `mapc test` runs them too)
 #     --- entity ENTITY
 #     --- input        one source record per line
 #     --- output       the exact target documents, one per line
@@ -8,7 +8,7 @@
 #     --- exit N
 # Each runs `bin/PAIR transform ENTITY` and compares output, dead letters and
 # exit status exactly.  VALGRIND=1 runs the binaries under valgrind.
-cd "$(dirname "$0")" || exit 2
+cd "$(dirname "$0")/../../mappings/tests" || exit 2
 BIN=${BIN:-../../bin}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
