@@ -33,7 +33,7 @@ MAPS    := $(PAIRS:%=mappings/%.map)
 SCHEMAS := $(wildcard mappings/schemas/*.map)
 MAPC_VERSION := 0.1.0
 
-.PHONY: all check asan regen bench bench-rate lint clean demo pair
+.PHONY: all check asan regen bench bench-rate lint clean demo pair install
 all: $(BIN)/mapc $(PAIRS:%=generated/%.c) $(PAIRS:%=$(BIN)/%) $(BIN)/sandbox
 
 # ---- grammar: re2c and lemon from Debian's packages -------------------
@@ -111,6 +111,17 @@ bench-rate: all
 	BIN=$(BIN) sh tests/bench/rate.sh
 lint:
 	sh tests/lint.sh
+
+# ---- install: mapc, the pair binaries, the man pages ---------------------
+#   make install [PREFIX=/usr/local] [DESTDIR=/staging]
+# Each pair's page is mapwright-pair.1 under the pair's name (a symlink).
+PREFIX  ?= /usr/local
+MAN1    := $(DESTDIR)$(PREFIX)/share/man/man1
+install: $(BIN)/mapc $(PAIRS:%=$(BIN)/%)
+	install -d $(DESTDIR)$(PREFIX)/bin $(MAN1)
+	install -m 755 $(BIN)/mapc $(PAIRS:%=$(BIN)/%) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 docs/man/mapc.1 docs/man/mapwright-pair.1 $(MAN1)/
+	for p in $(PAIRS); do ln -sf mapwright-pair.1 $(MAN1)/$$p.1 || exit 1; done
 
 $(O)/grammar $(O)/compiler $(O)/runtime $(O)/generated $(O)/tests $(O)/sandbox $(BIN):
 	mkdir -p $@

@@ -18,6 +18,22 @@ trap 'rm -f "$log"' EXIT
 		"$t" || echo "[FAIL] unit/$(basename "$t"): exit $?"
 	done
 	sh tests/golden/run.sh
+	MAPC="$MAPC" sh tests/tools/fmt.sh
+	MAPC="$MAPC" sh tests/tools/errors.sh
+	MAPC="$MAPC" sh tests/tools/suggest.sh
+	MAPC="$MAPC" sh tests/tools/graph.sh
+	MAPC="$MAPC" sh tests/tools/doc.sh
+	sh tests/tools/editors.sh
+	O="$O" BIN="$BIN" sh tests/tools/install.sh
+	# the shipped mappings stay formatted, and their fixtures pass through mapc test
+	if "$MAPC" fmt --check mappings/*.map mappings/schemas/*.map; then
+		echo "[PASS] fmt/mappings-formatted"
+	else
+		echo "[FAIL] fmt/mappings-formatted: run mapc fmt on the files above"
+	fi
+	for m in mappings/*.map; do
+		"$MAPC" test "$m" | grep -v ' passed, .* failed$'
+	done
 	[ -f tests/transform/run.sh ] && sh tests/transform/run.sh
 	BIN="$BIN" sh tests/transform/differential.sh
 	BIN="$BIN" sh tests/transform/hostile.sh
