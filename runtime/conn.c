@@ -27,6 +27,14 @@ conn_find_ops(const char *service)
 	return NULL;
 }
 
+const char *
+conn_setting(const conn_env *env, const char *key)
+{
+	const char *v = env->setting(env->setting_arg, key);
+
+	return v ? v : "";
+}
+
 int
 conn_http_new(const conn_env *env, http_client **out, size_t max_body)
 {
@@ -192,6 +200,23 @@ save_token(void *arg, const oauth_token *tok)
 	if (!t->env->st)
 		return 0;
 	return state_token_save(t->env->st, t->name, tok->access, tok->refresh, tok->expires_at);
+}
+
+void
+conn_token_init(conn_token *t, const conn_env *env, http_client *h, const char *name,
+	const char *token_url, int client_credentials)
+{
+	t->env = env;
+	t->http = h;
+	t->name = name;
+	t->client_credentials = client_credentials;
+	snprintf(t->token_url, sizeof t->token_url, "%s", token_url);
+	snprintf(t->client_id, sizeof t->client_id, "%s", conn_setting(env, "client_id"));
+	snprintf(t->client_secret, sizeof t->client_secret, "%s",
+		conn_setting(env, "client_secret"));
+	if (!client_credentials)
+		snprintf(t->initial_refresh, sizeof t->initial_refresh, "%s",
+			conn_setting(env, "refresh_token"));
 }
 
 int

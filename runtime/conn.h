@@ -121,6 +121,8 @@ typedef struct {
 } conn_ops;
 
 /* conn.c: the registry, and helpers the modules share. */
+/* The endpoint's setting key, "" when it is not set. */
+const char *conn_setting(const conn_env *env, const char *key);
 /* A connector's HTTP client: every request passes env->gate. */
 int conn_http_new(const conn_env *env, http_client **out, size_t max_body);
 const conn_ops *conn_find_ops(const char *service);
@@ -161,6 +163,12 @@ typedef struct {
 	int client_credentials;   /* 1: grant_type=client_credentials; 0: refresh_token */
 	oauth_token tok;
 } conn_token;
+/* Ready t for the service `name` (its row in the state's tokens): the
+ * token URL, and client_id / client_secret from the settings; grant
+ * client_credentials, or refresh_token starting from the setting
+ * `refresh_token` when the state holds none. */
+void conn_token_init(conn_token *t, const conn_env *env, http_client *h, const char *name,
+	const char *token_url, int client_credentials);
 /* Make tok.access valid for at least a minute more; force: get a new one
  * even if it looks valid (after a 401). */
 int conn_token_ensure(conn_token *t, int force, conn_result *res);

@@ -37,13 +37,6 @@ struct conn {
 	conn_token token;
 };
 
-static const char *
-setting(const conn_env *env, const char *key)
-{
-	const char *v = env->setting(env->setting_arg, key);
-	return v ? v : "";
-}
-
 static int
 c_open(const conn_env *env, conn **out, conn_result *res)
 {
@@ -55,7 +48,7 @@ c_open(const conn_env *env, conn **out, conn_result *res)
 		return -1;
 	}
 	c->env = env;
-	snprintf(c->base, sizeof c->base, "%s", setting(env, "base_url"));
+	snprintf(c->base, sizeof c->base, "%s", conn_setting(env, "base_url"));
 	if (!c->base[0]) {
 		conn_result_set(res, HTTP_PERMANENT, 0, "clarity: base_url is not set");
 		return -1;
@@ -64,14 +57,10 @@ c_open(const conn_env *env, conn **out, conn_result *res)
 		conn_result_set(res, HTTP_PERMANENT, 0, "clarity: no HTTP client");
 		return -1;
 	}
-	c->token.env = env;
-	c->token.http = c->http;
-	c->token.name = "clarity";
-	c->token.client_credentials = 1;
-	snprintf(c->token.token_url, sizeof c->token.token_url, "%s/oauth/token", c->base);
-	snprintf(c->token.client_id, sizeof c->token.client_id, "%s", setting(env, "client_id"));
-	snprintf(c->token.client_secret, sizeof c->token.client_secret, "%s",
-		setting(env, "client_secret"));
+	char url[420];
+
+	snprintf(url, sizeof url, "%s/oauth/token", c->base);
+	conn_token_init(&c->token, env, c->http, "clarity", url, 1);
 	return conn_token_ensure(&c->token, 0, res);
 }
 

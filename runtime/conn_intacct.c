@@ -113,13 +113,6 @@ put_esc(buf *b, const char *s)
 	}
 }
 
-static const char *
-setting(const conn_env *env, const char *key)
-{
-	const char *v = env->setting(env->setting_arg, key);
-	return v ? v : "";
-}
-
 /* ---- XML answers ---------------------------------------------------------- */
 
 static xmlNode *
@@ -466,12 +459,12 @@ i_open(const conn_env *env, conn **out, conn_result *res)
 		return -1;
 	}
 	c->env = env;
-	snprintf(c->endpoint, sizeof c->endpoint, "%s", setting(env, "endpoint"));
-	snprintf(c->sender, sizeof c->sender, "%s", setting(env, "sender_id"));
-	snprintf(c->sender_pw, sizeof c->sender_pw, "%s", setting(env, "sender_password"));
-	snprintf(c->company, sizeof c->company, "%s", setting(env, "company_id"));
-	snprintf(c->user, sizeof c->user, "%s", setting(env, "user_id"));
-	snprintf(c->user_pw, sizeof c->user_pw, "%s", setting(env, "user_password"));
+	snprintf(c->endpoint, sizeof c->endpoint, "%s", conn_setting(env, "endpoint"));
+	snprintf(c->sender, sizeof c->sender, "%s", conn_setting(env, "sender_id"));
+	snprintf(c->sender_pw, sizeof c->sender_pw, "%s", conn_setting(env, "sender_password"));
+	snprintf(c->company, sizeof c->company, "%s", conn_setting(env, "company_id"));
+	snprintf(c->user, sizeof c->user, "%s", conn_setting(env, "user_id"));
+	snprintf(c->user_pw, sizeof c->user_pw, "%s", conn_setting(env, "user_password"));
 	if (!c->endpoint[0] || !c->sender[0] || !c->company[0] || !c->user[0]) {
 		conn_result_set(res, HTTP_PERMANENT, 0,
 			"intacct: endpoint, sender_id, company_id and user_id must be set");

@@ -281,13 +281,6 @@ n_auth(conn *c, conn_result *res)
 /* open, close, classify                                               */
 /* ------------------------------------------------------------------ */
 
-static const char *
-setting(const conn_env *env, const char *key)
-{
-	const char *v = env->setting(env->setting_arg, key);
-	return v ? v : "";
-}
-
 static int
 n_open(const conn_env *env, conn **out, conn_result *res)
 {
@@ -299,9 +292,9 @@ n_open(const conn_env *env, conn **out, conn_result *res)
 		return -1;
 	}
 	c->env = env;
-	snprintf(c->base, sizeof c->base, "%s", setting(env, "base_url"));
-	snprintf(c->user, sizeof c->user, "%s", setting(env, "username"));
-	snprintf(c->pass, sizeof c->pass, "%s", setting(env, "password"));
+	snprintf(c->base, sizeof c->base, "%s", conn_setting(env, "base_url"));
+	snprintf(c->user, sizeof c->user, "%s", conn_setting(env, "username"));
+	snprintf(c->pass, sizeof c->pass, "%s", conn_setting(env, "password"));
 	size_t bl = strlen(c->base);
 	while (bl > 0 && c->base[bl - 1] == '/')
 		c->base[--bl] = '\0';

@@ -71,13 +71,6 @@ kind_of(const char *type)
 	return -1;
 }
 
-static const char *
-setting(const conn_env *env, const char *key)
-{
-	const char *v = env->setting(env->setting_arg, key);
-	return v ? v : "";
-}
-
 static void
 note(conn *c, const char *what, const char *detail)
 {
@@ -97,11 +90,11 @@ q_open(const conn_env *env, conn **out, conn_result *res)
 		return -1;
 	}
 	c->env = env;
-	snprintf(c->base, sizeof c->base, "%s", setting(env, "base_url"));
+	snprintf(c->base, sizeof c->base, "%s", conn_setting(env, "base_url"));
 	n = strlen(c->base);
 	while (n && c->base[n - 1] == '/')
 		c->base[--n] = '\0';
-	snprintf(c->realm, sizeof c->realm, "%s", setting(env, "realm_id"));
+	snprintf(c->realm, sizeof c->realm, "%s", conn_setting(env, "realm_id"));
 	if (!c->base[0] || !c->realm[0]) {
 		conn_result_set(res, HTTP_PERMANENT, 0, "qbo: base_url and realm_id must be set");
 		return -1;
@@ -110,16 +103,7 @@ q_open(const conn_env *env, conn **out, conn_result *res)
 		conn_result_set(res, HTTP_PERMANENT, 0, "qbo: no HTTP client");
 		return -1;
 	}
-	c->token.env = env;
-	c->token.http = c->http;
-	c->token.name = "qbo";
-	c->token.client_credentials = 0;
-	snprintf(c->token.token_url, sizeof c->token.token_url, "%s", setting(env, "token_url"));
-	snprintf(c->token.client_id, sizeof c->token.client_id, "%s", setting(env, "client_id"));
-	snprintf(c->token.client_secret, sizeof c->token.client_secret, "%s",
-		setting(env, "client_secret"));
-	snprintf(c->token.initial_refresh, sizeof c->token.initial_refresh, "%s",
-		setting(env, "refresh_token"));
+	conn_token_init(&c->token, env, c->http, "qbo", conn_setting(env, "token_url"), 0);
 	if (env->dry_run)
 		return 0; /* nothing is sent: no token needed */
 	return conn_token_ensure(&c->token, 0, res);

@@ -56,13 +56,6 @@ kind_of(const char *type)
 	return -1;
 }
 
-static const char *
-setting(const conn_env *env, const char *key)
-{
-	const char *v = env->setting(env->setting_arg, key);
-	return v ? v : "";
-}
-
 static int
 x_open(const conn_env *env, conn **out, conn_result *res)
 {
@@ -74,8 +67,8 @@ x_open(const conn_env *env, conn **out, conn_result *res)
 		return -1;
 	}
 	c->env = env;
-	snprintf(c->base, sizeof c->base, "%s", setting(env, "base_url"));
-	snprintf(c->tenant, sizeof c->tenant, "%s", setting(env, "tenant"));
+	snprintf(c->base, sizeof c->base, "%s", conn_setting(env, "base_url"));
+	snprintf(c->tenant, sizeof c->tenant, "%s", conn_setting(env, "tenant"));
 	if (!c->base[0] || !c->tenant[0]) {
 		conn_result_set(res, HTTP_PERMANENT, 0, "xero: base_url and tenant must be set");
 		return -1;
@@ -84,14 +77,7 @@ x_open(const conn_env *env, conn **out, conn_result *res)
 		conn_result_set(res, HTTP_PERMANENT, 0, "xero: no HTTP client");
 		return -1;
 	}
-	c->token.env = env;
-	c->token.http = c->http;
-	c->token.name = "xero";
-	c->token.client_credentials = 1;
-	snprintf(c->token.token_url, sizeof c->token.token_url, "%s", setting(env, "token_url"));
-	snprintf(c->token.client_id, sizeof c->token.client_id, "%s", setting(env, "client_id"));
-	snprintf(c->token.client_secret, sizeof c->token.client_secret, "%s",
-		setting(env, "client_secret"));
+	conn_token_init(&c->token, env, c->http, "xero", conn_setting(env, "token_url"), 1);
 	if (env->dry_run)
 		return 0; /* nothing is sent: no token needed */
 	return conn_token_ensure(&c->token, 0, res);
