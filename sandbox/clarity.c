@@ -17,8 +17,9 @@
  *
  * Records come from NDJSON files (sandbox --clarity-orders FILE
  * --clarity-customers FILE ... --clarity-returns FILE, e.g. from
- * tests/bench/gen_orders.py) and are served as they were written, byte for
- * byte, so amounts keep their exact text.  Order is by updatedAt, then key,
+ * tests/bench/gen_orders.py), or are generated (sandbox --seed S --orders N,
+ * seed.c), and are served as they were written, byte for byte, so amounts
+ * keep their exact text.  Order is by updatedAt, then key,
  * as a cursor needs.  Tokens live an hour (--token-ttl), and die early on
  * the expire_tokens fault.
  *
@@ -67,6 +68,26 @@ sb_clarity_load(const char *collection, const char *path)
 		if (!strcmp(colls[i].name, collection))
 			return sb_records_load(&colls[i], path);
 	return -1;
+}
+
+int
+sb_clarity_load_buf(const char *collection, const char *buf, size_t len)
+{
+	for (size_t i = 0; i < NCOLLS; i++)
+		if (!strcmp(colls[i].name, collection)) {
+			sb_records_load_buf(&colls[i], buf, len);
+			return 0;
+		}
+	return -1;
+}
+
+const sb_records *
+sb_clarity_records(const char *collection)
+{
+	for (size_t i = 0; i < NCOLLS; i++)
+		if (!strcmp(colls[i].name, collection))
+			return &colls[i];
+	return NULL;
 }
 
 /* "captured" payment in the record's text: what makes an order paid */

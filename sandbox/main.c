@@ -1,9 +1,10 @@
 /*
  * main.c - the sandbox server: libmicrohttpd on 127.0.0.1, routing by
- * path prefix to the service modules, the inspection endpoint
- * GET /_sandbox/dump?service=NAME, and the seed.
+ * path prefix to the service modules, the inspection endpoints
+ * GET /_sandbox/dump?service=NAME and GET /_sandbox/records, and the seed.
  *
- *   sandbox [--port N] [--port-file FILE] [--seed N] [--token-ttl S] [--limit-scale X]
+ *   sandbox [--port N] [--port-file FILE] [--seed N] [--orders N]
+ *           [--token-ttl S] [--limit-scale X]
  *           [--clarity-orders FILE] [--clarity-customers FILE] [--clarity-products FILE]
  *           [--clarity-shipments FILE] [--clarity-returns FILE]
  *           [--clarity-webhook-url URL] [--clarity-webhook-secret S]
@@ -14,6 +15,13 @@
  *
  * With --port 0 (the default) the kernel picks a free port; it is printed
  * ("sandbox listening on http://127.0.0.1:PORT") and written to FILE.
+ *
+ * With --orders N (N >= 1), Clarity's and NopCommerce's orders, customers
+ * and products are generated from --seed (seed.c): N orders per store;
+ * a collection also given as a file (--clarity-orders FILE ...) is the
+ * file's.  GET /_sandbox/records?service=clarity|nop&collection=NAME
+ * answers a collection as NDJSON, each record's text as the service serves
+ * it, in the order it serves them; POST there adds or replaces records.
  *
  * Faults on request, for the reliability tests: POST /_sandbox/faults with
  * {"service": NAME, "fail_5xx": N, "rate_429": N, "drop": N,
@@ -100,7 +108,41 @@ sb_token_generation(const char *service)
 	return 0;
 }
 
-/* POST /_sandbox/records?service=clarity|nop&collection=NAME, NDJSON body. */
+#define NO_COLLECTION "service is clarity or nop, collection orders, customers, products, " \
+	"shipments, returns (clarity) or returnrequests (nop)"
+
+/* GET /_sandbox/records: the collection's records, one a line, as held. */
+static void
+records_get(const char *svc, const char *coll, sb_response *r)
+{
+	const sb_records *c = !svc || !coll ? NULL : !strcmp(svc, "clarity") ?
+		sb_clarity_records(coll) : !strcmp(svc, "nop") ? sb_nop_records(coll) : NULL;
+	if (!c) {
+		sb_json(r, 404, json_pack("{s:s}", "Message", NO_COLLECTION));
+		return;
+	}
+	size_t cap = 1, n = 0;
+	for (size_t i = 0; i < c->n; i++)
+		cap += strlen(c->v[i].text) + 1;
+	char *body = malloc(cap);
+	if (!body) {
+		sb_json(r, 500, json_pack("{s:s}", "Message", "out of memory"));
+		return;
+	}
+	for (size_t i = 0; i < c->n; i++) {
+		size_t len = strlen(c->v[i].text);
+		memcpy(body + n, c->v[i].text, len);
+		n += len;
+		body[n++] = '\n';
+	}
+	body[n] = 0;
+	r->status = 200;
+	r->body = body;
+	r->content_type = "application/x-ndjson; charset=utf-8";
+}
+
+/* /_sandbox/records?service=clarity|nop&collection=NAME: GET the records,
+ * POST an NDJSON body of records to add or replace. */
 static void
 records(struct MHD_Connection *conn, const char *method, const Upload *u, sb_response *r)
 {
@@ -109,8 +151,14 @@ records(struct MHD_Connection *conn, const char *method, const Upload *u, sb_res
 		"collection");
 	size_t added = 0, replaced = 0, bad = 0;
 	int rc = -1;
+	if (strcmp(method, "GET") == 0) {
+		records_get(svc, coll, r);
+		return;
+	}
 	if (strcmp(method, "POST") != 0) {
-		sb_json(r, 405, json_pack("{s:s}", "Message", "POST an NDJSON body"));
+		sb_json(r, 405, json_pack("{s:s}", "Message",
+			"GET the records, or POST an NDJSON body"));
+		sb_header(r, "Allow", "GET, POST");
 		return;
 	}
 	if (svc && coll && strcmp(svc, "clarity") == 0)
@@ -119,9 +167,7 @@ records(struct MHD_Connection *conn, const char *method, const Upload *u, sb_res
 	else if (svc && coll && strcmp(svc, "nop") == 0)
 		rc = sb_nop_upsert(coll, u->data ? u->data : "", u->len, &added, &replaced, &bad);
 	if (rc != 0) {
-		sb_json(r, 404, json_pack("{s:s}", "Message",
-			"service is clarity or nop, collection orders, customers, products, "
-			"shipments, returns (clarity) or returnrequests (nop)"));
+		sb_json(r, 404, json_pack("{s:s}", "Message", NO_COLLECTION));
 		return;
 	}
 	sb_json(r, bad ? 400 : 200, json_pack("{s:I,s:I,s:I}", "added", (json_int_t)added,
@@ -587,14 +633,56 @@ done(void *cls, struct MHD_Connection *conn, void **state, enum MHD_RequestTermi
 	*state = NULL;
 }
 
+/* Whether the command line names a file for this collection. */
+static int
+given(int argc, char **argv, const char *service, const char *collection)
+{
+	char flag[64];
+	snprintf(flag, sizeof flag, "--%s-%s", service, collection);
+	for (int i = 1; i + 1 < argc; i++)
+		if (strcmp(argv[i], flag) == 0)
+			return 1;
+	return 0;
+}
+
+/* --orders N: the storefronts' collections that no file gives, from the seed. */
+static int
+generate(int argc, char **argv, unsigned seed, long orders)
+{
+	static const char *const gen[][2] = {
+		{ "clarity", "orders" }, { "clarity", "customers" }, { "clarity", "products" },
+		{ "nop", "orders" }, { "nop", "customers" }, { "nop", "products" },
+	};
+	for (size_t i = 0; i < sizeof gen / sizeof *gen; i++) {
+		if (given(argc, argv, gen[i][0], gen[i][1]))
+			continue;
+		size_t len;
+		char *buf = sb_seed_ndjson(gen[i][0], gen[i][1], seed, orders, &len);
+		int rc = !buf ? -1 : strcmp(gen[i][0], "clarity") == 0 ?
+			sb_clarity_load_buf(gen[i][1], buf, len) : sb_nop_load_buf(gen[i][1], buf, len);
+		free(buf);
+		if (rc != 0) {
+			fprintf(stderr, "sandbox: cannot generate %s %s\n", gen[i][0], gen[i][1]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	unsigned port = 0, seed = 1;
+	long orders = 0;
 	const char *port_file = NULL;
 	for (int i = 1; i < argc; i++) {
+		char *end = NULL;
 		if (strcmp(argv[i], "--port") == 0 && i + 1 < argc)
 			port = (unsigned)strtoul(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--orders") == 0 && i + 1 < argc &&
+			 (orders = strtol(argv[i + 1], &end, 10)) >= 0 && orders <= 10000000 &&
+			 end != argv[i + 1] && !*end)
+			i++;
 		else if (strcmp(argv[i], "--port-file") == 0 && i + 1 < argc)
 			port_file = argv[++i];
 		else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
@@ -614,7 +702,7 @@ main(int argc, char **argv)
 			i++; /* loaded below, after the seed */
 		else {
 			fprintf(stderr, "usage: sandbox [--port N] [--port-file FILE] [--seed N] "
-				"[--token-ttl S] [--limit-scale X] "
+				"[--orders N] [--token-ttl S] [--limit-scale X] "
 				"[--clarity-orders|customers|products|shipments|returns FILE] "
 				"[--clarity-webhook-url URL] [--clarity-webhook-secret S] "
 				"[--nop-...]\n");
@@ -641,6 +729,8 @@ main(int argc, char **argv)
 		}
 		i++;
 	}
+	if (orders > 0 && generate(argc, argv, seed, orders) != 0)
+		return 2;
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	struct sockaddr_in addr = { 0 };

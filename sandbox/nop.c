@@ -32,9 +32,9 @@
  * CustomerComments, StaffNotes, ReturnRequestStatusId, CreatedOnUtc,
  * UpdatedOnUtc); a shipment has no update stamp, so CreatedOnUtc is its.
  *
- * Records come from NDJSON files (sandbox --nop-orders FILE ...) and are
- * served as written, byte for byte; a status update rewrites that one
- * field in place.
+ * Records come from NDJSON files (sandbox --nop-orders FILE ...) or are
+ * generated (--seed S --orders N, seed.c), and are served as written, byte
+ * for byte; a status update rewrites that one field in place.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +78,28 @@ sb_nop_load(const char *collection, const char *path)
 		return rc;
 	}
 	return -1;
+}
+
+int
+sb_nop_load_buf(const char *collection, const char *buf, size_t len)
+{
+	for (size_t i = 0; i < NCOLLS; i++) {
+		if (strcmp(colls[i].name, collection) != 0)
+			continue;
+		sb_records_load_buf(&colls[i], buf, len);
+		qsort(colls[i].v, colls[i].n, sizeof *colls[i].v, by_id);
+		return 0;
+	}
+	return -1;
+}
+
+const sb_records *
+sb_nop_records(const char *collection)
+{
+	for (size_t i = 0; i < NCOLLS; i++)
+		if (!strcmp(colls[i].name, collection))
+			return &colls[i];
+	return NULL;
 }
 
 int

@@ -143,6 +143,20 @@ sb_records_load(sb_records *c, const char *path)
 }
 
 void
+sb_records_load_buf(sb_records *c, const char *buf, size_t len)
+{
+	const char *p = buf, *end = buf + len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		if (n)
+			put(c, p, n, NULL, NULL, NULL);
+		p += n + 1;
+	}
+	qsort(c->v, c->n, sizeof *c->v, by_update);
+}
+
+void
 sb_records_upsert(sb_records *c, const char *body, size_t len, size_t *added,
 	size_t *replaced, size_t *bad)
 {

@@ -47,6 +47,16 @@ extern const sb_service sb_xero, sb_qbo, sb_intacct, sb_clarity, sb_nop;
 /* Clarity's records come from NDJSON files; 0, or -1 if unreadable. */
 int sb_clarity_load(const char *collection, const char *path);
 int sb_nop_load(const char *collection, const char *path);
+/* The same from NDJSON text in memory (seed.c's); 0, or -1 when the
+ * collection is unknown. */
+int sb_clarity_load_buf(const char *collection, const char *buf, size_t len);
+int sb_nop_load_buf(const char *collection, const char *buf, size_t len);
+/* Seeded storefront data (seed.c, sandbox --seed S --orders N): the NDJSON
+ * of one generated collection (clarity or nop; orders, customers or
+ * products), malloc'd, its length in *len; the same S and N always give the
+ * same bytes.  NULL when the collection is not generated, or out of memory. */
+char *sb_seed_ndjson(const char *service, const char *collection, unsigned long long seed,
+	long orders, size_t *len);
 /* POST /_sandbox/records: each NDJSON line of body replaces the record
  * with the same key or is added.  0, or -1 when the collection is unknown;
  * *bad counts lines that are not a record with a key. */
@@ -71,7 +81,14 @@ typedef struct {
 	size_t n, cap;
 } sb_records;
 
+/* A collection as held and served (GET /_sandbox/records), or NULL. */
+const sb_records *sb_clarity_records(const char *collection);
+const sb_records *sb_nop_records(const char *collection);
+
 int sb_records_load(sb_records *c, const char *path);
+/* The NDJSON lines of buf into c, then sorted as after a load (no check for
+ * keys already there: a loader's, not an upsert's). */
+void sb_records_load_buf(sb_records *c, const char *buf, size_t len);
 /* The NDJSON lines of body into c (same key: replaced), then sorted by
  * update time and key as after a load. */
 void sb_records_upsert(sb_records *c, const char *body, size_t len, size_t *added,

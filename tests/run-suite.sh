@@ -45,6 +45,7 @@ trap 'rm -f "$log"' EXIT
 	BIN="$BIN" sh tests/sandbox/webhooks.sh
 	BIN="$BIN" sh tests/sandbox/nop.sh
 	BIN="$BIN" sh tests/sandbox/admin.sh
+	BIN="$BIN" sh tests/sandbox/seed.sh
 	BIN="$BIN" sh tests/wire/run.sh
 	BIN="$BIN" sh tests/e2e/clarity_xero.sh
 	BIN="$BIN" sh tests/e2e/pairs.sh

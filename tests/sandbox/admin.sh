@@ -44,7 +44,7 @@ t records-unknown-service [ "$(code --data-binary '{"Id":1}' \
 	"$root/_sandbox/records?service=xero&collection=orders")" = 404 ]
 t records-unknown-collection [ "$(code --data-binary '{"Id":1}' \
 	"$root/_sandbox/records?service=nop&collection=invoices")" = 404 ]
-t records-needs-post [ "$(code "$root/_sandbox/records?service=nop&collection=orders")" = 405 ]
+t records-needs-get-or-post [ "$(code -X PUT "$root/_sandbox/records?service=nop&collection=orders")" = 405 ]
 s=$(curl -s -o "$tmp/r" -w '%{http_code}' --data-binary "$(printf '%s\n' '{"Id":5,"UpdatedOnUtc":"2026-01-01T00:00:00Z"}' \
 	'not json' '{"NoId":1}' '')" "$root/_sandbox/records?service=nop&collection=customers")
 t records-bad-lines [ "$s" = 400 -a "$(jq -c . "$tmp/r")" = '{"added":1,"replaced":0,"bad":2}' ]
