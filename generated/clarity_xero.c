@@ -9,78 +9,78 @@
 /* tables                                                           */
 /* ================================================================ */
 
-/* clarity_xero.map:27: table order_status */
+/* clarity_xero.map:29: table order_status */
 static const mw_entry tbl_order_status_entries[] = {
-	{ "cancelled", MW_V_S("VOIDED") }, /* clarity_xero.map:32 */
-	{ "completed", MW_V_S("AUTHORISED") }, /* clarity_xero.map:31 */
-	{ "fulfilled", MW_V_S("AUTHORISED") }, /* clarity_xero.map:30 */
-	{ "pending", MW_V_S("DRAFT") }, /* clarity_xero.map:28 */
-	{ "processing", MW_V_S("AUTHORISED") }, /* clarity_xero.map:29 */
+	{ "cancelled", MW_V_S("VOIDED") }, /* clarity_xero.map:34 */
+	{ "completed", MW_V_S("AUTHORISED") }, /* clarity_xero.map:33 */
+	{ "fulfilled", MW_V_S("AUTHORISED") }, /* clarity_xero.map:32 */
+	{ "pending", MW_V_S("DRAFT") }, /* clarity_xero.map:30 */
+	{ "processing", MW_V_S("AUTHORISED") }, /* clarity_xero.map:31 */
 };
 static const mw_table tbl_order_status = {
 	"order_status", tbl_order_status_entries, 5,
-	MW_ELSE_FAIL, MW_V_NULL, "unknown order status", 27
+	MW_ELSE_FAIL, MW_V_NULL, "unknown order status", 29
 };
 
-/* clarity_xero.map:39: table payment_account */
+/* clarity_xero.map:41: table payment_account */
 static const mw_entry tbl_payment_account_entries[] = {
-	{ "amex", MW_V_S("091") }, /* clarity_xero.map:42 */
-	{ "applepay", MW_V_S("090") }, /* clarity_xero.map:44 */
-	{ "giftcard", MW_V_S("093") }, /* clarity_xero.map:45 */
-	{ "mastercard", MW_V_S("090") }, /* clarity_xero.map:41 */
-	{ "paypal", MW_V_S("092") }, /* clarity_xero.map:43 */
-	{ "visa", MW_V_S("090") }, /* clarity_xero.map:40 */
+	{ "amex", MW_V_S("091") }, /* clarity_xero.map:44 */
+	{ "applepay", MW_V_S("090") }, /* clarity_xero.map:46 */
+	{ "giftcard", MW_V_S("093") }, /* clarity_xero.map:47 */
+	{ "mastercard", MW_V_S("090") }, /* clarity_xero.map:43 */
+	{ "paypal", MW_V_S("092") }, /* clarity_xero.map:45 */
+	{ "visa", MW_V_S("090") }, /* clarity_xero.map:42 */
 };
 static const mw_table tbl_payment_account = {
 	"payment_account", tbl_payment_account_entries, 6,
-	MW_ELSE_FAIL, MW_V_NULL, "no GL account for payment method", 39
+	MW_ELSE_FAIL, MW_V_NULL, "no GL account for payment method", 41
 };
 
-/* clarity_xero.map:50: table revenue_account */
+/* clarity_xero.map:52: table revenue_account */
 static const mw_entry tbl_revenue_account_entries[] = {
-	{ "marketplace", MW_V_S("210") }, /* clarity_xero.map:53 */
-	{ "mobile", MW_V_S("200") }, /* clarity_xero.map:52 */
-	{ "pos", MW_V_S("220") }, /* clarity_xero.map:54 */
-	{ "web", MW_V_S("200") }, /* clarity_xero.map:51 */
+	{ "marketplace", MW_V_S("210") }, /* clarity_xero.map:55 */
+	{ "mobile", MW_V_S("200") }, /* clarity_xero.map:54 */
+	{ "pos", MW_V_S("220") }, /* clarity_xero.map:56 */
+	{ "web", MW_V_S("200") }, /* clarity_xero.map:53 */
 };
 static const mw_table tbl_revenue_account = {
 	"revenue_account", tbl_revenue_account_entries, 4,
-	MW_ELSE_VALUE, MW_V_S("200"), NULL, 50
+	MW_ELSE_VALUE, MW_V_S("200"), NULL, 52
 };
 
-/* clarity_xero.map:60: table tax_type */
+/* clarity_xero.map:62: table tax_type */
 static const mw_entry tbl_tax_type_entries[] = {
-	{ "exempt", MW_V_S("EXEMPTOUTPUT") }, /* clarity_xero.map:64 */
-	{ "reduced", MW_V_S("OUTPUT2") }, /* clarity_xero.map:62 */
-	{ "standard", MW_V_S("OUTPUT") }, /* clarity_xero.map:61 */
-	{ "zero", MW_V_S("ZERORATEDOUTPUT") }, /* clarity_xero.map:63 */
+	{ "exempt", MW_V_S("EXEMPTOUTPUT") }, /* clarity_xero.map:66 */
+	{ "reduced", MW_V_S("OUTPUT2") }, /* clarity_xero.map:64 */
+	{ "standard", MW_V_S("OUTPUT") }, /* clarity_xero.map:63 */
+	{ "zero", MW_V_S("ZERORATEDOUTPUT") }, /* clarity_xero.map:65 */
 };
 static const mw_table tbl_tax_type = {
 	"tax_type", tbl_tax_type_entries, 4,
-	MW_ELSE_FAIL, MW_V_NULL, "no Xero tax type for tax class", 60
+	MW_ELSE_FAIL, MW_V_NULL, "no Xero tax type for tax class", 62
 };
 
-/* clarity_xero.map:70: tracking sales_channel "Sales Channel" */
+/* clarity_xero.map:72: tracking sales_channel "Sales Channel" */
 static const mw_entry tbl_sales_channel_entries[] = {
-	{ "marketplace", MW_V_S("Marketplace") }, /* clarity_xero.map:71 */
-	{ "mobile", MW_V_S("App") }, /* clarity_xero.map:71 */
-	{ "pos", MW_V_S("Retail") }, /* clarity_xero.map:71 */
-	{ "web", MW_V_S("Online") }, /* clarity_xero.map:71 */
+	{ "marketplace", MW_V_S("Marketplace") }, /* clarity_xero.map:73 */
+	{ "mobile", MW_V_S("App") }, /* clarity_xero.map:73 */
+	{ "pos", MW_V_S("Retail") }, /* clarity_xero.map:73 */
+	{ "web", MW_V_S("Online") }, /* clarity_xero.map:73 */
 };
 static const mw_table tbl_sales_channel = {
 	"sales_channel", tbl_sales_channel_entries, 4,
-	MW_ELSE_VALUE, MW_V_S("Other"), NULL, 70
+	MW_ELSE_VALUE, MW_V_S("Other"), NULL, 72
 };
 
-/* clarity_xero.map:75: tracking campaign "Campaign" */
+/* clarity_xero.map:77: tracking campaign "Campaign" */
 static const mw_entry tbl_campaign_entries[] = {
-	{ "black-friday", MW_V_S("Black Friday") }, /* clarity_xero.map:76 */
-	{ "newsletter", MW_V_S("Newsletter") }, /* clarity_xero.map:76 */
-	{ "social", MW_V_S("Social") }, /* clarity_xero.map:76 */
+	{ "black-friday", MW_V_S("Black Friday") }, /* clarity_xero.map:78 */
+	{ "newsletter", MW_V_S("Newsletter") }, /* clarity_xero.map:78 */
+	{ "social", MW_V_S("Social") }, /* clarity_xero.map:78 */
 };
 static const mw_table tbl_campaign = {
 	"campaign", tbl_campaign_entries, 3,
-	MW_ELSE_VALUE, MW_V_S("None"), NULL, 75
+	MW_ELSE_VALUE, MW_V_S("None"), NULL, 77
 };
 
 /* ================================================================ */
@@ -312,18 +312,18 @@ static const mw_rule rule_LineItem_Description = { "Description", 4000, NULL, 0 
 static const mw_rule rule_LineItem_ItemCode = { "ItemCode", 30, NULL, 0 };
 
 /* ================================================================ */
-/* entity Customer (clarity_xero.map:82) */
+/* entity Customer (clarity_xero.map:84) */
 /* ================================================================ */
 
-/* clarity_xero.map:82: entity Customer: clarity.customers -> xero.Contact */
+/* clarity_xero.map:84: entity Customer: clarity.customers -> xero.Contact */
 static int
 map_Customer(mw_ctx *c, mw_val r)
 {
-	mw_field(c, "ContactNumber", 85); /* clarity_xero.map:85 */
+	mw_field(c, "ContactNumber", 87); /* clarity_xero.map:87 */
 	mw_put(c, mw_valid(c, in_Customer_customerId(c, r), &rule_Contact_ContactNumber), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Name", 86); /* clarity_xero.map:86 */
+	mw_field(c, "Name", 88); /* clarity_xero.map:88 */
 	mw_put(c, mw_valid(c,
 		(mw_truthy(c,
 			mw_ne(c,
@@ -337,25 +337,25 @@ map_Customer(mw_ctx *c, mw_val r)
 		&rule_Contact_Name), 1);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "FirstName", 88); /* clarity_xero.map:88 */
+	mw_field(c, "FirstName", 90); /* clarity_xero.map:90 */
 	mw_put(c, mw_valid(c, in_Customer_firstName(c, r), &rule_Contact_FirstName), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "LastName", 89); /* clarity_xero.map:89 */
+	mw_field(c, "LastName", 91); /* clarity_xero.map:91 */
 	mw_put(c, mw_valid(c, in_Customer_lastName(c, r), &rule_Contact_LastName), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "EmailAddress", 90); /* clarity_xero.map:90 */
+	mw_field(c, "EmailAddress", 92); /* clarity_xero.map:92 */
 	mw_put(c, mw_valid(c,
 		mw_fn_lower(c, mw_fn_trim(c, in_Customer_email(c, r))),
 		&rule_Contact_EmailAddress), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "IsCustomer", 91); /* clarity_xero.map:91 */
+	mw_field(c, "IsCustomer", 93); /* clarity_xero.map:93 */
 	mw_put(c, MW_B(1), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_line(c, 92); /* clarity_xero.map:92: check */
+	mw_line(c, 94); /* clarity_xero.map:94: check */
 	if (!mw_truthy(c, mw_ne(c,
 		mw_fn_trim(c,
 			mw_concat(c,
@@ -376,7 +376,7 @@ key_Customer(mw_ctx *c, mw_val r)
 	return in_Customer_customerId(c, r);
 }
 
-/* clarity_xero.map:84: match */
+/* clarity_xero.map:86: match */
 static mw_val
 match_Customer(mw_ctx *c, mw_val r)
 {
@@ -384,10 +384,10 @@ match_Customer(mw_ctx *c, mw_val r)
 }
 
 /* ================================================================ */
-/* entity Order (clarity_xero.map:101) */
+/* entity Order (clarity_xero.map:103) */
 /* ================================================================ */
 
-/* clarity_xero.map:139: sum(...) */
+/* clarity_xero.map:141: sum(...) */
 static mw_val
 Order_sum1(mw_ctx *c, mw_val r)
 {
@@ -400,53 +400,53 @@ Order_sum1(mw_ctx *c, mw_val r)
 	return acc;
 }
 
-/* clarity_xero.map:101: entity Order: clarity.orders -> xero.Invoice */
+/* clarity_xero.map:103: entity Order: clarity.orders -> xero.Invoice */
 static int
 map_Order(mw_ctx *c, mw_val r)
 {
-	mw_line(c, 102); /* clarity_xero.map:102: when */
+	mw_line(c, 104); /* clarity_xero.map:104: when */
 	if (!mw_truthy(c, (mw_truthy(c, mw_ne(c, in_Order_status(c, r), MW_S("draft")))
 		? mw_ne(c, in_Order_status(c, r), MW_S("cancelled"))
 		: MW_B(0))))
 		return mw_failed(c) ? -1 : 1;
-	mw_field(c, "Type", 104); /* clarity_xero.map:104 */
+	mw_field(c, "Type", 106); /* clarity_xero.map:106 */
 	mw_put(c, MW_S("ACCREC"), 1);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Contact", 105); /* clarity_xero.map:105 */
+	mw_field(c, "Contact", 107); /* clarity_xero.map:107 */
 	mw_obj_begin(c);
-	mw_field(c, "ContactID", 105); /* clarity_xero.map:105 */
+	mw_field(c, "ContactID", 107); /* clarity_xero.map:107 */
 	mw_put(c, mw_ref(c, "Customer", in_Order_customerId(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Date", 106); /* clarity_xero.map:106 */
+	mw_field(c, "Date", 108); /* clarity_xero.map:108 */
 	mw_put(c, mw_fn_date(c, in_Order_orderDate(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "DueDate", 107); /* clarity_xero.map:107 */
+	mw_field(c, "DueDate", 109); /* clarity_xero.map:109 */
 	mw_put(c, mw_fn_date(c, in_Order_orderDate(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "LineAmountTypes", 108); /* clarity_xero.map:108 */
+	mw_field(c, "LineAmountTypes", 110); /* clarity_xero.map:110 */
 	mw_put(c, MW_S("Exclusive"), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Reference", 109); /* clarity_xero.map:109 */
+	mw_field(c, "Reference", 111); /* clarity_xero.map:111 */
 	mw_put(c, mw_valid(c, in_Order_orderId(c, r), &rule_Invoice_Reference), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "CurrencyCode", 110); /* clarity_xero.map:110 */
+	mw_field(c, "CurrencyCode", 112); /* clarity_xero.map:112 */
 	mw_put(c, mw_fn_upper(c, in_Order_currency(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Status", 111); /* clarity_xero.map:111 */
+	mw_field(c, "Status", 113); /* clarity_xero.map:113 */
 	mw_put(c, mw_lookup(c, &tbl_order_status, in_Order_status(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "LineItems", 112); /* clarity_xero.map:112 */
+	mw_field(c, "LineItems", 114); /* clarity_xero.map:114 */
 	mw_arr_begin(c, "LineItem");
 	{
 		mw_iter it_v_li1;
@@ -455,36 +455,36 @@ map_Order(mw_ctx *c, mw_val r)
 		mw_iter_init(c, &it_v_li1, in_Order_lineItems(c, r));
 		while (mw_iter_next(c, &it_v_li1, &v_li1)) {
 			mw_obj_begin(c);
-			mw_field(c, "ItemCode", 114); /* clarity_xero.map:114 */
+			mw_field(c, "ItemCode", 116); /* clarity_xero.map:116 */
 			mw_put(c, mw_valid(c, in_LineItem_sku(c, v_li1), &rule_LineItem_ItemCode), 0);
-			mw_field(c, "Description", 115); /* clarity_xero.map:115 */
+			mw_field(c, "Description", 117); /* clarity_xero.map:117 */
 			mw_put(c, mw_valid(c,
 				in_LineItem_name(c, v_li1),
 				&rule_LineItem_Description), 0);
-			mw_field(c, "Quantity", 116); /* clarity_xero.map:116 */
+			mw_field(c, "Quantity", 118); /* clarity_xero.map:118 */
 			mw_put(c, in_LineItem_quantity(c, v_li1), 0);
-			mw_field(c, "UnitAmount", 117); /* clarity_xero.map:117 */
+			mw_field(c, "UnitAmount", 119); /* clarity_xero.map:119 */
 			mw_put(c, in_LineItem_unitPrice(c, v_li1), 0);
-			mw_field(c, "AccountCode", 118); /* clarity_xero.map:118 */
+			mw_field(c, "AccountCode", 120); /* clarity_xero.map:120 */
 			mw_put(c, mw_lookup(c,
 				&tbl_revenue_account,
 				mw_get(c, in_Order_attributes(c, r), "channel", MW_STR, 0)), 0);
-			mw_field(c, "TaxType", 119); /* clarity_xero.map:119 */
+			mw_field(c, "TaxType", 121); /* clarity_xero.map:121 */
 			mw_put(c, mw_lookup(c,
 				&tbl_tax_type,
 				mw_coalesce(in_LineItem_taxClass(c, v_li1), MW_S("standard"))), 0);
-			mw_field(c, "TaxAmount", 122); /* clarity_xero.map:122 */
+			mw_field(c, "TaxAmount", 124); /* clarity_xero.map:124 */
 			mw_put(c, mw_coalesce(in_LineItem_tax(c, v_li1), MW_I(0)), 0);
-			mw_field(c, "Tracking", 123); /* clarity_xero.map:123 */
+			mw_field(c, "Tracking", 125); /* clarity_xero.map:125 */
 			mw_arr_begin(c, "LineItemTracking");
 			{
 				mw_val opt = mw_lookup(c, &tbl_sales_channel, mw_get(c, in_Order_attributes(c, r), "channel", MW_STR, 0));
 
 				if (!mw_is_null(opt)) {
 					mw_obj_begin(c);
-					mw_field(c, "Name", 123); /* clarity_xero.map:123 */
+					mw_field(c, "Name", 125); /* clarity_xero.map:125 */
 					mw_put(c, MW_S("Sales Channel"), 0);
-					mw_field(c, "Option", 123); /* clarity_xero.map:123 */
+					mw_field(c, "Option", 125); /* clarity_xero.map:125 */
 					mw_put(c, opt, 0);
 					mw_obj_end(c);
 				}
@@ -494,9 +494,9 @@ map_Order(mw_ctx *c, mw_val r)
 
 				if (!mw_is_null(opt)) {
 					mw_obj_begin(c);
-					mw_field(c, "Name", 123); /* clarity_xero.map:123 */
+					mw_field(c, "Name", 125); /* clarity_xero.map:125 */
 					mw_put(c, MW_S("Campaign"), 0);
-					mw_field(c, "Option", 123); /* clarity_xero.map:123 */
+					mw_field(c, "Option", 125); /* clarity_xero.map:125 */
 					mw_put(c, opt, 0);
 					mw_obj_end(c);
 				}
@@ -509,32 +509,32 @@ map_Order(mw_ctx *c, mw_val r)
 	}
 	if (mw_truthy(c, mw_gt(c, mw_coalesce(in_Order_discountAmount(c, r), MW_I(0)), MW_I(0)))) {
 		mw_obj_begin(c);
-		mw_field(c, "Description", 125); /* clarity_xero.map:125 */
+		mw_field(c, "Description", 127); /* clarity_xero.map:127 */
 		mw_put(c, mw_valid(c,
 			mw_concat(c,
 				MW_S("Discount "),
 				mw_coalesce(in_Order_couponCode(c, r), MW_S(""))),
 			&rule_LineItem_Description), 0);
-		mw_field(c, "Quantity", 126); /* clarity_xero.map:126 */
+		mw_field(c, "Quantity", 128); /* clarity_xero.map:128 */
 		mw_put(c, MW_I(1), 0);
-		mw_field(c, "UnitAmount", 127); /* clarity_xero.map:127 */
+		mw_field(c, "UnitAmount", 129); /* clarity_xero.map:129 */
 		mw_put(c, mw_sub(c, MW_I(0), in_Order_discountAmount(c, r)), 0);
-		mw_field(c, "AccountCode", 128); /* clarity_xero.map:128 */
+		mw_field(c, "AccountCode", 130); /* clarity_xero.map:130 */
 		mw_put(c, mw_lookup(c,
 			&tbl_revenue_account,
 			mw_get(c, in_Order_attributes(c, r), "channel", MW_STR, 0)), 0);
-		mw_field(c, "TaxType", 129); /* clarity_xero.map:129 */
+		mw_field(c, "TaxType", 131); /* clarity_xero.map:131 */
 		mw_put(c, MW_S("NONE"), 0);
-		mw_field(c, "Tracking", 130); /* clarity_xero.map:130 */
+		mw_field(c, "Tracking", 132); /* clarity_xero.map:132 */
 		mw_arr_begin(c, "LineItemTracking");
 		{
 			mw_val opt = mw_lookup(c, &tbl_sales_channel, mw_get(c, in_Order_attributes(c, r), "channel", MW_STR, 0));
 
 			if (!mw_is_null(opt)) {
 				mw_obj_begin(c);
-				mw_field(c, "Name", 130); /* clarity_xero.map:130 */
+				mw_field(c, "Name", 132); /* clarity_xero.map:132 */
 				mw_put(c, MW_S("Sales Channel"), 0);
-				mw_field(c, "Option", 130); /* clarity_xero.map:130 */
+				mw_field(c, "Option", 132); /* clarity_xero.map:132 */
 				mw_put(c, opt, 0);
 				mw_obj_end(c);
 			}
@@ -544,9 +544,9 @@ map_Order(mw_ctx *c, mw_val r)
 
 			if (!mw_is_null(opt)) {
 				mw_obj_begin(c);
-				mw_field(c, "Name", 130); /* clarity_xero.map:130 */
+				mw_field(c, "Name", 132); /* clarity_xero.map:132 */
 				mw_put(c, MW_S("Campaign"), 0);
-				mw_field(c, "Option", 130); /* clarity_xero.map:130 */
+				mw_field(c, "Option", 132); /* clarity_xero.map:132 */
 				mw_put(c, opt, 0);
 				mw_obj_end(c);
 			}
@@ -556,26 +556,26 @@ map_Order(mw_ctx *c, mw_val r)
 	}
 	if (mw_truthy(c, mw_gt(c, mw_coalesce(in_Order_shippingAmount(c, r), MW_I(0)), MW_I(0)))) {
 		mw_obj_begin(c);
-		mw_field(c, "Description", 131); /* clarity_xero.map:131 */
+		mw_field(c, "Description", 133); /* clarity_xero.map:133 */
 		mw_put(c, MW_S("Shipping"), 0);
-		mw_field(c, "Quantity", 132); /* clarity_xero.map:132 */
+		mw_field(c, "Quantity", 134); /* clarity_xero.map:134 */
 		mw_put(c, MW_I(1), 0);
-		mw_field(c, "UnitAmount", 133); /* clarity_xero.map:133 */
+		mw_field(c, "UnitAmount", 135); /* clarity_xero.map:135 */
 		mw_put(c, in_Order_shippingAmount(c, r), 0);
-		mw_field(c, "AccountCode", 134); /* clarity_xero.map:134 */
+		mw_field(c, "AccountCode", 136); /* clarity_xero.map:136 */
 		mw_put(c, MW_S("260"), 0);
-		mw_field(c, "TaxType", 135); /* clarity_xero.map:135 */
+		mw_field(c, "TaxType", 137); /* clarity_xero.map:137 */
 		mw_put(c, MW_S("NONE"), 0);
-		mw_field(c, "Tracking", 136); /* clarity_xero.map:136 */
+		mw_field(c, "Tracking", 138); /* clarity_xero.map:138 */
 		mw_arr_begin(c, "LineItemTracking");
 		{
 			mw_val opt = mw_lookup(c, &tbl_sales_channel, mw_get(c, in_Order_attributes(c, r), "channel", MW_STR, 0));
 
 			if (!mw_is_null(opt)) {
 				mw_obj_begin(c);
-				mw_field(c, "Name", 136); /* clarity_xero.map:136 */
+				mw_field(c, "Name", 138); /* clarity_xero.map:138 */
 				mw_put(c, MW_S("Sales Channel"), 0);
-				mw_field(c, "Option", 136); /* clarity_xero.map:136 */
+				mw_field(c, "Option", 138); /* clarity_xero.map:138 */
 				mw_put(c, opt, 0);
 				mw_obj_end(c);
 			}
@@ -585,9 +585,9 @@ map_Order(mw_ctx *c, mw_val r)
 
 			if (!mw_is_null(opt)) {
 				mw_obj_begin(c);
-				mw_field(c, "Name", 136); /* clarity_xero.map:136 */
+				mw_field(c, "Name", 138); /* clarity_xero.map:138 */
 				mw_put(c, MW_S("Campaign"), 0);
-				mw_field(c, "Option", 136); /* clarity_xero.map:136 */
+				mw_field(c, "Option", 138); /* clarity_xero.map:138 */
 				mw_put(c, opt, 0);
 				mw_obj_end(c);
 			}
@@ -598,12 +598,12 @@ map_Order(mw_ctx *c, mw_val r)
 	mw_arr_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_line(c, 138); /* clarity_xero.map:138: check */
+	mw_line(c, 140); /* clarity_xero.map:140: check */
 	if (!mw_truthy(c, mw_gt(c, mw_fn_len(c, in_Order_lineItems(c, r)), MW_I(0)))) {
 		mw_fail(c, "%s", "order has no line items");
 		return -1;
 	}
-	mw_line(c, 139); /* clarity_xero.map:139: check */
+	mw_line(c, 141); /* clarity_xero.map:141: check */
 	if (!mw_truthy(c, mw_within(c,
 		in_Order_totalAmount(c, r),
 		mw_add(c,
@@ -627,31 +627,31 @@ key_Order(mw_ctx *c, mw_val r)
 }
 
 /* ================================================================ */
-/* entity Payment (clarity_xero.map:148) */
+/* entity Payment (clarity_xero.map:150) */
 /* ================================================================ */
 
-/* clarity_xero.map:148: entity Payment: clarity.orders -> xero.Payment */
+/* clarity_xero.map:150: entity Payment: clarity.orders -> xero.Payment */
 static int
 map_Payment(mw_ctx *c, mw_val r)
 {
-	mw_line(c, 149); /* clarity_xero.map:149: when */
+	mw_line(c, 151); /* clarity_xero.map:151: when */
 	if (!mw_truthy(c, (mw_truthy(c,
 		mw_eq(c, in_PaymentInfo_status(c, in_Order_paymentInfo(c, r)), MW_S("captured")))
 		? mw_ne(c, in_Order_status(c, r), MW_S("cancelled"))
 		: MW_B(0))))
 		return mw_failed(c) ? -1 : 1;
-	mw_field(c, "Invoice", 151); /* clarity_xero.map:151 */
+	mw_field(c, "Invoice", 153); /* clarity_xero.map:153 */
 	mw_obj_begin(c);
-	mw_field(c, "InvoiceID", 151); /* clarity_xero.map:151 */
+	mw_field(c, "InvoiceID", 153); /* clarity_xero.map:153 */
 	mw_put(c, mw_ref(c, "Order", in_Order_orderId(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Account", 152); /* clarity_xero.map:152 */
+	mw_field(c, "Account", 154); /* clarity_xero.map:154 */
 	mw_obj_begin(c);
-	mw_field(c, "Code", 152); /* clarity_xero.map:152 */
+	mw_field(c, "Code", 154); /* clarity_xero.map:154 */
 	mw_put(c, mw_lookup(c,
 		&tbl_payment_account,
 		mw_fn_lower(c, in_PaymentInfo_method(c, in_Order_paymentInfo(c, r)))), 0);
@@ -660,15 +660,15 @@ map_Payment(mw_ctx *c, mw_val r)
 	mw_obj_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Date", 153); /* clarity_xero.map:153 */
+	mw_field(c, "Date", 155); /* clarity_xero.map:155 */
 	mw_put(c, mw_fn_date(c, in_Order_orderDate(c, r)), 1);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Amount", 154); /* clarity_xero.map:154 */
+	mw_field(c, "Amount", 156); /* clarity_xero.map:156 */
 	mw_put(c, in_PaymentInfo_amount(c, in_Order_paymentInfo(c, r)), 1);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Reference", 155); /* clarity_xero.map:155 */
+	mw_field(c, "Reference", 157); /* clarity_xero.map:157 */
 	mw_put(c, mw_coalesce(
 		in_PaymentInfo_transactionId(c, in_Order_paymentInfo(c, r)),
 		in_Order_orderId(c, r)), 0);
@@ -699,68 +699,69 @@ static const mw_setting xero_settings[] = {
 	{ "client_id", "XERO_CLIENT_ID", NULL },
 	{ "client_secret", "XERO_CLIENT_SECRET", NULL },
 	{ "tenant", "XERO_TENANT_ID", NULL },
+	{ "webhook_key", "XERO_WEBHOOK_KEY", NULL },
 };
 static const char *const Customer_webhooks[] = { "customer.created", "customer.updated", NULL };
 static const mw_policy Customer_policies[] = {
-	{ .line = 94, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 96, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 95, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 97, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 95, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 97, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 95, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 97, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 96, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 96, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 98, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 98, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const char *const Order_deps[] = { "Customer", NULL };
 static const char *const Order_webhooks[] = { "order.created", "order.updated", NULL };
 static const mw_policy Order_policies[] = {
-	{ .line = 142, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 144, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 143, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 145, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 143, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 145, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 143, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 145, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 144, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 145, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 145, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 146, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 147, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 147, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const char *const Payment_deps[] = { "Order", NULL };
 static const char *const Payment_webhooks[] = { "order.paid", NULL };
 static const mw_policy Payment_policies[] = {
-	{ .line = 156, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 158, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 157, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 159, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 157, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 159, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 157, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 159, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 158, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 159, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 159, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 160, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 161, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 161, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 
 /* in dependency order: referenced entities first */
 static const mw_entity entities[] = {
 	{
 		.name = "Customer", .source = "customers", .target = "Contact",
-		.key_field = "customerId", .line = 82,
+		.key_field = "customerId", .line = 84,
 		.map = map_Customer, .key = key_Customer,
 		.deps = NULL, .webhooks = Customer_webhooks, .poll_ms = 900000,
 		.policies = Customer_policies, .n_policies = 6,
@@ -768,14 +769,14 @@ static const mw_entity entities[] = {
 	},
 	{
 		.name = "Order", .source = "orders", .target = "Invoice",
-		.key_field = "orderId", .line = 101,
+		.key_field = "orderId", .line = 103,
 		.map = map_Order, .key = key_Order,
 		.deps = Order_deps, .webhooks = Order_webhooks, .poll_ms = 300000,
 		.policies = Order_policies, .n_policies = 7,
 	},
 	{
 		.name = "Payment", .source = "orders", .target = "Payment",
-		.key_field = "orderId", .line = 148,
+		.key_field = "orderId", .line = 150,
 		.map = map_Payment, .key = key_Payment,
 		.deps = Payment_deps, .webhooks = Payment_webhooks, .poll_ms = 300000,
 		.policies = Payment_policies, .n_policies = 7,
@@ -785,6 +786,6 @@ static const mw_entity entities[] = {
 const mw_program mw_the_program = {
 	MW_ABI_VERSION, MAPC_VERSION_STRING, "clarity_xero.map", "clarity_xero",
 	{ "clarity", "clarity_ecommerce", 0, clarity_settings, 4, 0, 0, 0 },
-	{ "xero", "xero", 0, xero_settings, 5, 60, 5000, 5 },
+	{ "xero", "xero", 0, xero_settings, 6, 60, 5000, 5 },
 	entities, 3
 };

@@ -203,11 +203,12 @@ on_event(void *arg, const state_event *ev)
 /* the loop                                                            */
 /* ------------------------------------------------------------------ */
 
+/* The setting `key` of an endpoint (from the environment or the .map). */
 static const char *
-webhook_secret(const mw_endpoint *ep)
+endpoint_setting(const mw_endpoint *ep, const char *key)
 {
 	for (size_t i = 0; i < ep->n_settings; i++)
-		if (!strcmp(ep->settings[i].key, "webhook_secret")) {
+		if (!strcmp(ep->settings[i].key, key)) {
 			const char *v = ep->settings[i].env ? getenv(ep->settings[i].env)
 				: ep->settings[i].literal;
 			return v && *v ? v : NULL;
@@ -231,7 +232,7 @@ sync_serve(const mw_program *p, const sync_opts *o, unsigned port, const char *p
 	run r;
 	snapshot snap;
 	hook *h = NULL;
-	hook_route route;
+	hook_route routes[2];
 	hook_config hc;
 	char err[256];
 	counts *by_entity;
@@ -267,19 +268,28 @@ sync_serve(const mw_program *p, const sync_opts *o, unsigned port, const char *p
 	hc.health = health;
 	hc.arg = &snap;
 	hc.log = o->err;
-	route.source = p->source.alias;
-	route.secret = webhook_secret(&p->source);
-	if (route.secret && scheme_of(p->source.service, &route.scheme) == 0) {
-		hc.routes = &route;
-		hc.n_routes = 1;
+	/* the source's events (webhook_secret), and the target's own
+	 * (webhook_key: Xero's and Intuit's signing keys), each on
+	 * /webhooks/ALIAS when its key is set */
+	const mw_endpoint *eps[2] = { &p->source, &p->target };
+	const char *keys[2] = { "webhook_secret", "webhook_key" };
+	for (int k = 0; k < 2; k++) {
+		hook_route *rt = &routes[hc.n_routes];
+
+		rt->source = eps[k]->alias;
+		rt->secret = endpoint_setting(eps[k], keys[k]);
+		if (rt->secret && scheme_of(eps[k]->service, &rt->scheme) == 0)
+			hc.n_routes++;
 	}
+	hc.routes = routes;
 	if (hook_start(&hc, &h, err, sizeof err) != 0) {
 		eng_say(&r, "error", "cannot listen: %s", err);
 		status = 2;
 		goto out;
 	}
-	eng_say(&r, "info", "serving on 127.0.0.1:%u (webhooks %s, /healthz, /metrics)",
-		hook_port(h), hc.n_routes ? route.source : "off");
+	eng_say(&r, "info", "serving on 127.0.0.1:%u (webhooks %s%s%s, /healthz, /metrics)",
+		hook_port(h), hc.n_routes ? routes[0].source : "off", hc.n_routes > 1 ? ", " : "",
+		hc.n_routes > 1 ? routes[1].source : "");
 	if (port_file) {
 		FILE *f = fopen(port_file, "w");
 

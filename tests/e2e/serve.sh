@@ -34,6 +34,7 @@ XERO_TOKEN_URL=$root/xero/connect/token
 XERO_CLIENT_ID=sandbox-client
 XERO_CLIENT_SECRET=sandbox-secret
 XERO_TENANT_ID=00000000-0000-4000-8000-00000000000a
+XERO_WEBHOOK_KEY=xero-webhook-key-test
 EOF
 st="$tmp/state"
 svc="http://127.0.0.1:$sport"
@@ -136,6 +137,18 @@ t webhook-rejected-store-nothing [ "$(inbox)" = $((n0 + 1)) ]
 curl -s "$svc/metrics" > "$tmp/metrics"
 t metrics-webhooks grep -q 'mapwright_webhooks_total{source="clarity",outcome="unauthorized"} [3-9]' \
 	"$tmp/metrics"
+
+# Xero's "intent to receive": an empty events list, signed base64(HMAC-SHA256)
+# with the webhook key: 200 when the signature is right, 401 when it is not.
+printf '{"events":[],"lastEventSequence":0,"firstEventSequence":0,"entropy":"ABCDEFGH"}' \
+	> "$tmp/itr"
+xsig=$(python3 -c "import hmac, hashlib, base64, sys
+print(base64.b64encode(hmac.new(b'xero-webhook-key-test', open(sys.argv[1], 'rb').read(),
+	hashlib.sha256).digest()).decode())" "$tmp/itr")
+xpost() { curl -s -o /dev/null -w '%{http_code}' -X POST -H "x-xero-signature: $1" \
+	--data-binary @"$tmp/itr" "$svc/webhooks/xero"; }
+t xero-intent-to-receive-200 [ "$(xpost "$xsig")" = 200 ]
+t xero-intent-to-receive-bad-401 [ "$(xpost "AAAA$xsig")" = 401 ]
 
 # SIGTERM: it stops taking work and exits 0.
 kill -TERM $dpid

@@ -23,4 +23,4 @@ for t in */*.test; do
 	  echo "--- exit $rc"; } > "$t"
 	rm -f "$tmp/head" "$tmp/entity" "$tmp/input"
 done
-echo "regenerated; review with: git diff tests/transform"
+echo "regenerated; review with: git diff mappings/tests"
