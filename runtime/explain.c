@@ -361,6 +361,20 @@ fx_load(const char *path, fixture *x)
 	return rc || !x->entity ? -1 : 0;
 }
 
+/* A scalar node as a reader would write it: "text", 19.99, true, null. */
+static void
+node_text(const mw_node *x, char *out, size_t cap)
+{
+	switch (x->type) {
+	case JN_TRUE: snprintf(out, cap, "true"); break;
+	case JN_FALSE: snprintf(out, cap, "false"); break;
+	case JN_NULL: snprintf(out, cap, "null"); break;
+	case JN_OBJ: snprintf(out, cap, "an object"); break;
+	case JN_ARR: snprintf(out, cap, "an array"); break;
+	default: tx_quote(out, cap, x->p ? x->p : "", x->p ? x->n : 0, 50);
+	}
+}
+
 /* Field by field: expected node a against actual b at path; differences
  * print with the .map line that wrote the actual field. */
 static void
@@ -413,7 +427,7 @@ diff_nodes(const mw_node *a, const mw_node *b, char *path, size_t plen,
 		return;
 	}
 	int same = a && b && a->type == b->type && a->n == b->n &&
-		(a->type == JN_OBJ || a->type == JN_ARR || !memcmp(a->p, b->p, a->n));
+		(a->type == JN_OBJ || a->type == JN_ARR || a->n == 0 || !memcmp(a->p, b->p, a->n));
 	if (a && b && a->type == JN_NUM && b->type == JN_NUM) {
 		mw_dec x, y;
 
@@ -423,11 +437,9 @@ diff_nodes(const mw_node *a, const mw_node *b, char *path, size_t plen,
 	if (same)
 		return;
 	if (a)
-		tx_quote(ea, sizeof ea, a->p ? a->p : "", a->type == JN_OBJ || a->type == JN_ARR ? 0
-			: a->n, 50);
+		node_text(a, ea, sizeof ea);
 	if (b)
-		tx_quote(eb, sizeof eb, b->p ? b->p : "", b->type == JN_OBJ || b->type == JN_ARR ? 0
-			: b->n, 50);
+		node_text(b, eb, sizeof eb);
 	int line = 0;
 	for (size_t i = 0; i < tr->n; i++)
 		if (!strcmp(tr->f[i].path, path))
@@ -458,7 +470,7 @@ dead_matches(const char *want, const mw_entity *e, mw_ctx *c, mw_val key, arena 
 	if (!k || k->type != JN_STR || tx_cmp_z(k->p, k->n, e->name))
 		return 0;
 	k = json_get(root, "key");
-	if (k && k->type == JN_STR && (!kp || k->n != kn || memcmp(k->p, kp, kn)))
+	if (k && k->type == JN_STR && (!kp || k->n != kn || (kn && memcmp(k->p, kp, kn))))
 		return 0;
 	k = json_get(root, "reason");
 	if (!k || k->type != JN_STR || tx_cmp_z(k->p, k->n, c->reason))

@@ -33,8 +33,10 @@ trap 'rm -f "$log"' EXIT
 		echo "[FAIL] fmt/mappings-formatted: run mapc fmt on the files above"
 	fi
 	for m in mappings/*.map; do
-		"$MAPC" test "$m" | grep -v ' passed, .* failed$'
+		"$MAPC" test "$m" > "$log.mt" 2>&1 || echo "[FAIL] test/$m: exit $?"
+		grep -v ' passed, .* failed$' "$log.mt"
 	done
+	rm -f "$log.mt"
 	[ -f tests/transform/run.sh ] && sh tests/transform/run.sh
 	BIN="$BIN" sh tests/transform/differential.sh
 	BIN="$BIN" sh tests/transform/hostile.sh
