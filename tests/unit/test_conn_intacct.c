@@ -21,19 +21,13 @@
 #include "conn.h"
 #include "sandbox.h"
 
-static int failures;
+#define CHECK_AREA "conn_intacct"
+#include "check.h"
 
 #define sandbox(m, p, b) sb_call(plain, root, (m), (p), (b))
 #define item sb_item
 static char root[128];
 static http_client *plain;
-
-static void
-check(int ok, const char *name, const char *detail)
-{
-	printf(ok ? "[PASS] conn_intacct/%s\n" : "[FAIL] conn_intacct/%s: %s\n", name, detail);
-	failures += !ok;
-}
 
 static char endpoint[200];
 
@@ -52,7 +46,6 @@ setting(void *arg, const char *key)
 			return kv[i][1];
 	return NULL;
 }
-
 
 /* How many records of object the sandbox holds, and the one whose field is
  * value (a new reference, or NULL). */
@@ -85,8 +78,6 @@ field(json_t *x, const char *f)
 	const char *v = json_string_value(json_object_get(x, f));
 	return v ? v : "";
 }
-
-
 
 #define CUST1 "<CUSTOMER><CUSTOMERID>C-T1</CUSTOMERID><NAME>Ada Lovelace</NAME>" \
 	"<STATUS>active</STATUS></CUSTOMER>"

@@ -18,14 +18,8 @@
 #include "conn.h"
 #include "sandbox.h"
 
-static int failures;
-
-static void
-check(int ok, const char *name, const char *detail)
-{
-	printf(ok ? "[PASS] conn_nop/%s\n" : "[FAIL] conn_nop/%s: %s\n", name, detail);
-	failures += !ok;
-}
+#define CHECK_AREA "conn_nop"
+#include "check.h"
 
 /* ---- the sandbox ------------------------------------------------------ */
 
@@ -46,7 +40,6 @@ setting(void *arg, const char *key)
 		return password;
 	return NULL;
 }
-
 
 /* POST /_sandbox/faults (test tooling: the connector never sees it). */
 static void

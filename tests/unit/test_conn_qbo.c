@@ -23,19 +23,13 @@
 #include "conn.h"
 #include "sandbox.h"
 
-static int failures;
+#define CHECK_AREA "conn_qbo"
+#include "check.h"
 
 #define sandbox(m, p, b) sb_call(plain, root, (m), (p), (b))
 #define item sb_item
 static char root[128];
 static http_client *plain;
-
-static void
-check(int ok, const char *name, const char *detail)
-{
-	printf(ok ? "[PASS] conn_qbo/%s\n" : "[FAIL] conn_qbo/%s: %s\n", name, detail);
-	failures += !ok;
-}
 
 /* The endpoint's settings, as the engine would hand them over. */
 typedef struct {
@@ -60,7 +54,6 @@ setting(void *arg, const char *key)
 		return s->refresh[0] ? s->refresh : NULL;
 	return NULL;
 }
-
 
 static size_t
 count(const char *entity)
@@ -90,8 +83,6 @@ dump_refresh(char *out, size_t n)
 	snprintf(out, n, "%s", json_string_value(json_object_get(d, "refresh_token")));
 	json_decref(d);
 }
-
-
 
 int
 main(void)

@@ -26,14 +26,8 @@
 #include "http.h"
 #include "state.h"
 
-static int failures;
-
-static void
-check(int ok, const char *name, const char *detail)
-{
-	printf(ok ? "[PASS] hook/%s\n" : "[FAIL] hook/%s: %s\n", name, detail);
-	failures += !ok;
-}
+#define CHECK_AREA "hook"
+#include "check.h"
 
 #define CLARITY_SECRET "whsec-clarity-7f3a"
 #define XERO_KEY "OSd0eLlVIY9ZhViEqlDUh4+6n6M+Lo+eDaEJheJ6OCCgWwIz2D3JIAU6jPMipHRbg=="

@@ -13,18 +13,8 @@
 
 #include "http.h"
 
-static int failures;
-
-static void
-check(int ok, const char *name, const char *detail)
-{
-	if (ok) {
-		printf("[PASS] http/%s\n", name);
-	} else {
-		printf("[FAIL] http/%s: %s\n", name, detail);
-		failures++;
-	}
-}
+#define CHECK_AREA "http"
+#include "check.h"
 
 typedef struct {
 	char *data;

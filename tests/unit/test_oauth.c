@@ -12,16 +12,11 @@
 
 #include "oauth.h"
 
-static int failures;
+#define CHECK_AREA "oauth"
+#include "check.h"
+
 static char current_refresh[64] = "r1";
 static int generation = 1;
-
-static void
-check(int ok, const char *name, const char *detail)
-{
-	printf(ok ? "[PASS] oauth/%s\n" : "[FAIL] oauth/%s: %s\n", name, detail);
-	failures += !ok;
-}
 
 typedef struct {
 	char data[16384];

@@ -15,14 +15,8 @@
 
 #include "state.h"
 
-static int failures;
-
-static void
-check(int ok, const char *name, const char *detail)
-{
-	printf(ok ? "[PASS] state/%s\n" : "[FAIL] state/%s: %s\n", name, detail);
-	failures += !ok;
-}
+#define CHECK_AREA "state"
+#include "check.h"
 
 static int req_seen, req_ok;
 
