@@ -226,6 +226,8 @@ conn_token_ensure(conn_token *t, int force, conn_result *res)
 	int64_t now = (int64_t)time(NULL);
 	int rc;
 
+	if (t->env->dry_run)
+		return 0; /* a dry run sends nothing: no token is needed */
 	if (!t->tok.access[0] && !t->tok.refresh[0] && t->env->st)
 		state_token_load(t->env->st, t->name, t->tok.access, sizeof t->tok.access,
 			t->tok.refresh, sizeof t->tok.refresh, &t->tok.expires_at);

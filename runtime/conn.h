@@ -170,7 +170,8 @@ typedef struct {
 void conn_token_init(conn_token *t, const conn_env *env, http_client *h, const char *name,
 	const char *token_url, int client_credentials);
 /* Make tok.access valid for at least a minute more; force: get a new one
- * even if it looks valid (after a 401). */
+ * even if it looks valid (after a 401).  In a dry run (env->dry_run) there
+ * is nothing to send and nothing is asked for. */
 int conn_token_ensure(conn_token *t, int force, conn_result *res);
 
 extern const conn_ops conn_xero, conn_qbo, conn_intacct, conn_clarity, conn_nop;

@@ -37,6 +37,7 @@
 #include <jansson.h>
 
 #include "conn.h"
+#include "rt.h"
 
 #define MAX_BATCH 30
 #define RID_MAX 50        /* requestid on the entity endpoints */
@@ -48,8 +49,7 @@ struct conn {
 	http_client *http;
 	char base[400], realm[64];
 	conn_token token;
-	char *body;                 /* the request being built */
-	size_t len, cap;
+	w_buf body;                 /* the request being built */
 	int cost;                   /* calls the next request is metered as (batch) */
 };
 
@@ -90,6 +90,11 @@ q_open(const conn_env *env, conn **out, conn_result *res)
 		return -1;
 	}
 	c->env = env;
+	/* a batch of documents, each at most RT_DOC_MAX */
+	if (w_buf_init(&c->body, 64 << 10, (size_t)MAX_BATCH * RT_DOC_MAX, NULL) != 0) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "out of memory");
+		return -1;
+	}
 	snprintf(c->base, sizeof c->base, "%s", conn_setting(env, "base_url"));
 	n = strlen(c->base);
 	while (n && c->base[n - 1] == '/')
@@ -104,8 +109,6 @@ q_open(const conn_env *env, conn **out, conn_result *res)
 		return -1;
 	}
 	conn_token_init(&c->token, env, c->http, "qbo", conn_setting(env, "token_url"), 0);
-	if (env->dry_run)
-		return 0; /* nothing is sent: no token needed */
 	return conn_token_ensure(&c->token, 0, res);
 }
 
@@ -115,14 +118,14 @@ q_close(conn *c)
 	if (!c)
 		return;
 	http_client_free(c->http);
-	free(c->body);
+	w_buf_fini(&c->body);
 	free(c);
 }
 
 static int
 q_auth(conn *c, conn_result *res)
 {
-	return c->env->dry_run ? 0 : conn_token_ensure(&c->token, 0, res);
+	return conn_token_ensure(&c->token, 0, res);
 }
 
 /* ------------------------------------------------------------------ */
@@ -238,21 +241,8 @@ call(conn *c, const char *method, const char *url, const char *body, size_t len,
 static int
 put(conn *c, const char *p, size_t n)
 {
-	if (c->len + n + 1 > c->cap) {
-		size_t cap = c->cap ? c->cap : 65536;
-		char *b;
-
-		while (cap < c->len + n + 1)
-			cap *= 2;
-		if (!(b = realloc(c->body, cap)))
-			return -1;
-		c->body = b;
-		c->cap = cap;
-	}
-	memcpy(c->body + c->len, p, n);
-	c->len += n;
-	c->body[c->len] = '\0';
-	return 0;
+	w_buf_put(&c->body, p, n);
+	return c->body.err ? -1 : 0;
 }
 
 #define PUTS(c, lit) put((c), (lit), sizeof(lit) - 1)
@@ -402,14 +392,14 @@ write_one(conn *c, int k, const char *rid, conn_item *it, conn_result *res)
 			}
 			return -1;
 		}
-		c->len = 0;
+		w_buf_reset(&c->body);
 		if (put_doc(c, it, sync) != 0) {
 			conn_result_set(&it->res, HTTP_PERMANENT, 0, "qbo: the %s document is not a "
 				"JSON object", kinds[k].type);
 			return 0;
 		}
 		url_for(c, url, sizeof url, kinds[k].path, use);
-		if (call(c, "POST", url, c->body, c->len, &r, res) != 0)
+		if (call(c, "POST", url, c->body.p, c->body.len, &r, res) != 0)
 			return -1;
 		if (res->cls != HTTP_OK && r.status != 400)
 			return -1;  /* 5xx, 429, auth: nothing is known written */
@@ -430,7 +420,7 @@ dry_run(conn *c, int k, const char *rid, conn_item *items, size_t n)
 	char url[1200];
 
 	url_for(c, url, sizeof url, n == 1 ? kinds[k].path : "batch", rid);
-	fprintf(c->env->dry_run, "POST %s\n%s\n\n", url, c->body);
+	fprintf(c->env->dry_run, "POST %s\n%.*s\n\n", url, (int)c->body.len, c->body.p);
 	for (size_t i = 0; i < n; i++) {
 		conn_result_set(&items[i].res, HTTP_OK, 0, "dry run");
 		snprintf(items[i].id, sizeof items[i].id, "dry-run");
@@ -443,7 +433,7 @@ build_batch(conn *c, int k, conn_item *items, size_t n, char (*sync)[32], const 
 {
 	int rc = 0, first = 1;
 
-	c->len = 0;
+	w_buf_reset(&c->body);
 	rc |= PUTS(c, "{\"BatchItemRequest\":[");
 	for (size_t i = 0; i < n; i++) {
 		char head[160];
@@ -516,7 +506,7 @@ write_batch(conn *c, int k, const char *rid, conn_item *items, size_t n, conn_re
 	}
 	url_for(c, url, sizeof url, "batch", rid);
 	c->cost = (int)n; /* Intuit meters each batch item as a call */
-	int crc = call(c, "POST", url, c->body, c->len, &r, res);
+	int crc = call(c, "POST", url, c->body.p, c->body.len, &r, res);
 	c->cost = 0;
 	if (crc != 0 || res->cls != HTTP_OK)
 		return -1;
@@ -591,7 +581,7 @@ q_write(conn *c, const char *request_key, conn_item *items, size_t n, conn_resul
 		return 0;
 	}
 	if (c->env->dry_run) {
-		c->len = 0;
+		w_buf_reset(&c->body);
 		if (put_doc(c, &items[0], "(current)") != 0) {
 			conn_result_set(res, HTTP_PERMANENT, 0, "qbo: the %s document is not a JSON "
 				"object", kinds[k].type);

@@ -27,6 +27,7 @@
 #include <jansson.h>
 
 #include "conn.h"
+#include "rt.h"
 
 #define MAX_BATCH 50
 
@@ -35,8 +36,7 @@ struct conn {
 	http_client *http;
 	char base[400], tenant[128];
 	conn_token token;
-	char *body;                 /* the request being built */
-	size_t len, cap;
+	w_buf body;                 /* the request being built */
 };
 
 /* Xero's collection and id member for a target type. */
@@ -67,6 +67,11 @@ x_open(const conn_env *env, conn **out, conn_result *res)
 		return -1;
 	}
 	c->env = env;
+	/* a batch of documents, each at most RT_DOC_MAX */
+	if (w_buf_init(&c->body, 64 << 10, (size_t)MAX_BATCH * RT_DOC_MAX, NULL) != 0) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "out of memory");
+		return -1;
+	}
 	snprintf(c->base, sizeof c->base, "%s", conn_setting(env, "base_url"));
 	snprintf(c->tenant, sizeof c->tenant, "%s", conn_setting(env, "tenant"));
 	if (!c->base[0] || !c->tenant[0]) {
@@ -78,8 +83,6 @@ x_open(const conn_env *env, conn **out, conn_result *res)
 		return -1;
 	}
 	conn_token_init(&c->token, env, c->http, "xero", conn_setting(env, "token_url"), 1);
-	if (env->dry_run)
-		return 0; /* nothing is sent: no token needed */
 	return conn_token_ensure(&c->token, 0, res);
 }
 
@@ -89,14 +92,14 @@ x_close(conn *c)
 	if (!c)
 		return;
 	http_client_free(c->http);
-	free(c->body);
+	w_buf_fini(&c->body);
 	free(c);
 }
 
 static int
 x_auth(conn *c, conn_result *res)
 {
-	return c->env->dry_run ? 0 : conn_token_ensure(&c->token, 0, res);
+	return conn_token_ensure(&c->token, 0, res);
 }
 
 /* Xero's error body: {"Type": "...", "Message": "...", "Detail": "..."} or
@@ -146,21 +149,8 @@ call(conn *c, const char *method, const char *url, const char *idem, const char 
 static int
 put(conn *c, const char *p, size_t n)
 {
-	if (c->len + n + 1 > c->cap) {
-		size_t cap = c->cap ? c->cap : 65536;
-		char *b;
-
-		while (cap < c->len + n + 1)
-			cap *= 2;
-		if (!(b = realloc(c->body, cap)))
-			return -1;
-		c->body = b;
-		c->cap = cap;
-	}
-	memcpy(c->body + c->len, p, n);
-	c->len += n;
-	c->body[c->len] = '\0';
-	return 0;
+	w_buf_put(&c->body, p, n);
+	return c->body.err ? -1 : 0;
 }
 
 #define PUTS(c, lit) put((c), (lit), sizeof(lit) - 1)
@@ -171,7 +161,7 @@ build(conn *c, int k, conn_item *items, size_t n)
 {
 	int rc = 0;
 
-	c->len = 0;
+	w_buf_reset(&c->body);
 	rc |= PUTS(c, "{\"");
 	rc |= put(c, kinds[k].coll, strlen(kinds[k].coll));
 	rc |= PUTS(c, "\":[");
@@ -244,15 +234,15 @@ x_write(conn *c, const char *request_key, conn_item *items, size_t n, conn_resul
 	}
 	snprintf(url, sizeof url, "%s/%s?summarizeErrors=false", c->base, kinds[k].coll);
 	if (c->env->dry_run) {
-		fprintf(c->env->dry_run, "%s %s\nIdempotency-Key: %s\n%s\n\n", update ? "POST" : "PUT",
-			url, request_key, c->body);
+		fprintf(c->env->dry_run, "%s %s\nIdempotency-Key: %s\n%.*s\n\n",
+			update ? "POST" : "PUT", url, request_key, (int)c->body.len, c->body.p);
 		for (size_t i = 0; i < n; i++) {
 			conn_result_set(&items[i].res, HTTP_OK, 0, "dry run");
 			snprintf(items[i].id, sizeof items[i].id, "dry-run");
 		}
 		return 0;
 	}
-	if (call(c, update ? "POST" : "PUT", url, request_key, c->body, c->len, &r, res) != 0)
+	if (call(c, update ? "POST" : "PUT", url, request_key, c->body.p, c->body.len, &r, res) != 0)
 		return -1;
 	j = json_loadb(r.body, r.body_len, 0, NULL);
 	arr = json_object_get(j, kinds[k].coll);

@@ -48,6 +48,13 @@ w_buf_fini(w_buf *b)
 	memset(b, 0, sizeof *b);
 }
 
+void
+w_buf_reset(w_buf *b)
+{
+	b->len = 0;
+	b->err = 0;
+}
+
 int
 w_buf_flush(w_buf *b)
 {
