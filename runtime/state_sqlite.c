@@ -403,18 +403,25 @@ state_dlq_get(state *st, int64_t id, state_dead *out)
 	return out->record ? 0 : STATE_EUSAGE;
 }
 
-int64_t
-state_dlq_count(state *st, const char *entity)
+/* The count(*) of sql, with arg bound to its one ? (NULL: sql has none). */
+static int64_t
+count_rows(state *st, const char *sql, const char *arg)
 {
 	sqlite3_stmt *s = NULL;
-	int rc = entity
-		? run(st, &s, "SELECT count(*) FROM dlq WHERE dropped = 0 AND entity = ?", 1, entity)
-		: run(st, &s, "SELECT count(*) FROM dlq WHERE dropped = 0", 0);
+	int rc = run(st, &s, sql, arg ? 1 : 0, arg);
 	if (rc != SQLITE_ROW)
 		return rc < 0 ? rc : STATE_EDB;
 	int64_t n = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	return n;
+}
+
+int64_t
+state_dlq_count(state *st, const char *entity)
+{
+	return entity
+		? count_rows(st, "SELECT count(*) FROM dlq WHERE dropped = 0 AND entity = ?", entity)
+		: count_rows(st, "SELECT count(*) FROM dlq WHERE dropped = 0", NULL);
 }
 
 int
@@ -628,25 +635,13 @@ state_dlq_each(state *st, const char *entity, int64_t since, int limit, state_de
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(st, "step");
 }
 
-static int64_t
-count1(state *st, const char *sql, const char *entity)
-{
-	sqlite3_stmt *s = NULL;
-	int rc = run(st, &s, sql, 1, entity);
-	if (rc != SQLITE_ROW)
-		return rc < 0 ? rc : STATE_EDB;
-	int64_t n = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return n;
-}
-
 int
 state_counts(state *st, const char *entity, int64_t *xrefs, int64_t *pending, int64_t *dead)
 {
-	*xrefs = count1(st, "SELECT count(*) FROM xref WHERE entity = ?", entity);
-	*pending = count1(st, "SELECT count(*) FROM journal WHERE entity = ? AND state = 'pending'",
+	*xrefs = count_rows(st, "SELECT count(*) FROM xref WHERE entity = ?", entity);
+	*pending = count_rows(st, "SELECT count(*) FROM journal WHERE entity = ? AND state = 'pending'",
 		entity);
-	*dead = count1(st, "SELECT count(*) FROM dlq WHERE entity = ? AND dropped = 0", entity);
+	*dead = count_rows(st, "SELECT count(*) FROM dlq WHERE entity = ? AND dropped = 0", entity);
 	return *xrefs < 0 || *pending < 0 || *dead < 0 ? STATE_EDB : 0;
 }
 
@@ -728,13 +723,7 @@ state_inbox_done(state *st, const char *event_id)
 int64_t
 state_inbox_count(state *st)
 {
-	sqlite3_stmt *s = NULL;
-	int rc = run(st, &s, "SELECT count(*) FROM inbox WHERE state = 'new'", 0);
-	if (rc != SQLITE_ROW)
-		return rc < 0 ? rc : STATE_EDB;
-	int64_t n = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return n;
+	return count_rows(st, "SELECT count(*) FROM inbox WHERE state = 'new'", NULL);
 }
 
 int
