@@ -38,6 +38,7 @@
 #include <jansson.h>
 
 #include "conn.h"
+#include "rt.h"
 
 #define PAGE_LIMIT 250
 #define TOKEN_MARGIN_S 300
@@ -63,18 +64,6 @@ note(const conn *c, const char *what)
 /* ------------------------------------------------------------------ */
 /* time stamps                                                         */
 /* ------------------------------------------------------------------ */
-
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
 
 static int
 digits(const char *s, int n, int *out)
@@ -122,21 +111,17 @@ parse_time(const char *s, size_t n)
 	}
 	if (i != n)
 		return -1;
-	return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
+	return tm_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
 }
 
 /* Seconds since the epoch as "YYYY-MM-DDTHH:MM:SSZ". */
 static void
 format_time(int64_t t, char *out, size_t cap)
 {
-	int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400, s = t - days * 86400;
-	/* civil_from_days */
-	int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
-	int64_t d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
-	int64_t y = yoe + era * 400 + (m <= 2);
+	int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400, s = t - days * 86400, y;
+	int m, d;
+
+	tm_civil_from_days(days, &y, &m, &d);
 	if (y < 0 || y > 9999) {
 		snprintf(out, cap, "%s", "");
 		return;

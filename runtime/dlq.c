@@ -24,17 +24,6 @@
 
 #define PUTS(b, lit) w_buf_put((b), (lit), sizeof(lit) - 1)
 
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 /* T as seconds since the epoch, or -1. */
 static int64_t
 parse_since(const char *s)
@@ -47,8 +36,7 @@ parse_since(const char *s)
 		return v;
 	if (tm_parse(s, strlen(s), &t) != 0)
 		return -1;
-	return days_from_civil(t.year, t.month, t.day) * 86400 + t.hour * 3600 + t.minute * 60 +
-		t.second - (t.has_offset ? t.offset_min * 60 : 0);
+	return tm_epoch(&t);
 }
 
 static void

@@ -87,6 +87,11 @@ size_t tm_format(const mw_time *t, char *buf);       /* date or RFC 3339 */
  * (no directive grows more than that); returns the length or TM_E_*. */
 long   tm_strftime(const mw_time *t, const char *fmt, size_t fn, char *out);
 mw_time tm_date_of(const mw_time *t);                /* the date part */
+/* Seconds since 1970-01-01T00:00Z (a value without an offset is read as
+ * UTC); days since 1970-01-01 of a date, and back (proleptic Gregorian). */
+int64_t tm_epoch(const mw_time *t);
+int64_t tm_days_from_civil(int64_t y, int m, int d);
+void    tm_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
 
 /* ------------------------------------------------------------------ */
 /* text.c: UTF-8 and small text helpers                                */
@@ -152,6 +157,7 @@ typedef struct {
 
 int  w_buf_init(w_buf *b, size_t first, size_t max, FILE *sink);
 void w_buf_fini(w_buf *b);
+void w_buf_reset(w_buf *b);               /* empty, and its error forgotten; no sink */
 void w_buf_put(w_buf *b, const char *p, size_t n);
 void w_buf_putc(w_buf *b, char ch);
 int  w_buf_flush(w_buf *b);              /* to the sink; 0 or WB_E_IO */

@@ -31,8 +31,8 @@ month_days(int64_t y, int m)
 }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
+int64_t
+tm_days_from_civil(int64_t y, int m, int d)
 {
 	int64_t era, yoe, doy, doe;
 
@@ -44,8 +44,8 @@ days_from_civil(int64_t y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
-static void
-civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+void
+tm_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 {
 	int64_t era, doe, yoe, doy, mp;
 
@@ -123,7 +123,7 @@ parse_msdate(const char *p, size_t n, mw_time *t)
 	floor_div(ms, 1000, &secs, &frac);
 	secs += (int64_t)(osign * (oh * 60 + om)) * 60;
 	floor_div(secs, 86400, &days, &sod);
-	civil_from_days(days, &y, &mon, &day);
+	tm_civil_from_days(days, &y, &mon, &day);
 	if (y < 0 || y > 9999)
 		return TM_E_SYNTAX;
 	t->year = (int32_t)y;
@@ -210,8 +210,14 @@ tm_parse(const char *p, size_t n, mw_time *out)
 static int64_t
 instant(const mw_time *t, int16_t offset_min)
 {
-	return days_from_civil(t->year, t->month, t->day) * 86400 +
+	return tm_days_from_civil(t->year, t->month, t->day) * 86400 +
 	       t->hour * 3600 + t->minute * 60 + t->second - (int64_t)offset_min * 60;
+}
+
+int64_t
+tm_epoch(const mw_time *t)
+{
+	return instant(t, t->has_offset ? t->offset_min : 0);
 }
 
 int
@@ -221,8 +227,8 @@ tm_cmp(const mw_time *a, const mw_time *b)
 	int64_t sx, sy;
 
 	if (!x.has_time && !y.has_time) {
-		sx = days_from_civil(x.year, x.month, x.day);
-		sy = days_from_civil(y.year, y.month, y.day);
+		sx = tm_days_from_civil(x.year, x.month, x.day);
+		sy = tm_days_from_civil(y.year, y.month, y.day);
 		return sx < sy ? -1 : sx > sy;
 	}
 	/* A date against a datetime: midnight in the datetime's offset. */
