@@ -238,7 +238,6 @@ gate_after(void *arg, const http_request *req, int rc, const http_response *resp
 {
 	svc_ctl *t = arg;
 
-	(void)req;
 	if (t->o->call_log)
 		fprintf(t->o->call_log, "%lld %s %ld %lld %d\n", (long long)t->sent_ms, t->name,
 			rc == 0 ? resp->status : 0L, (long long)ms, req->cost > 0 ? req->cost : 1);
@@ -780,10 +779,8 @@ redrive_flush(redrive *d)
 	}
 	say(r, "%s: sending again %zu documents of request %s\n", r->e->name,
 		r->ns, d->rkey);
-	counts saved = r->n;
 	send_request(r, d->rkey, r->slots, r->ns);
 	r->ns = 0;
-	(void)saved;
 }
 
 static int
