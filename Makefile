@@ -57,11 +57,30 @@ $(O)/grammar/%.o: $(O)/grammar/%.c compiler/mapc.h $(O)/grammar/parser.h
 $(BIN)/mapc: $(MAPC_OBJ) | $(BIN)
 	$(CC) $(LDFLAGS) -o $@ $^
 
-# ---- the runtime ------------------------------------------------------
-RT_SRC := $(wildcard runtime/*.c)
+# ---- the runtime: one folder a layer, each with its own include path ---
+# A layer's files see only the headers of the layers they may call, so a
+# forbidden include fails to build (docs/architecture.md, tests/tools/layers.sh):
+#   cli -> engine -> conn, state, net, transform; conn -> net, transform;
+#   net -> transform; state -> nothing; transform -> include/ only, and no
+#   I/O library at all (transform/noio/ holds #error stubs for their headers,
+#   found before the system's).  Generated C sees include/mapwright.h only.
+RT_LAYERS        := transform net conn state engine cli
+RT_INC_transform := -Iruntime/include -Iruntime/transform -Iruntime/transform/noio
+RT_INC_net       := -Iruntime/include -Iruntime/transform -Iruntime/net
+RT_INC_conn      := $(RT_INC_net) -Iruntime/conn
+RT_INC_state     := -Iruntime/state
+RT_INC_engine    := $(RT_INC_conn) -Iruntime/state -Iruntime/engine
+RT_INC_cli       := $(RT_INC_engine) -Iruntime/cli
+RT_INC_ALL       := $(RT_INC_cli)
+# the libraries' own flags for every layer but the transform library
+RT_LIBFLAGS      = $(if $(filter transform,$(1)),,$(RT_CFLAGS))
+RT_SRC := $(foreach l,$(RT_LAYERS),$(wildcard runtime/$(l)/*.c))
 RT_OBJ := $(RT_SRC:%.c=$(O)/%.o)
-$(O)/runtime/%.o: runtime/%.c $(wildcard runtime/*.h) | $(O)/runtime
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(RT_CFLAGS) -Iruntime -c -o $@ $<
+RT_HDR := $(wildcard runtime/*/*.h)
+$(O)/runtime/%.o: runtime/%.c $(RT_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(call RT_LIBFLAGS,$(firstword $(subst /, ,$*))) \
+		$(RT_INC_$(firstword $(subst /, ,$*))) -c -o $@ $<
 $(O)/libmwrt.a: $(RT_OBJ)
 	rm -f $@; ar rcs $@ $^
 
@@ -69,8 +88,8 @@ $(O)/libmwrt.a: $(RT_OBJ)
 # generated/ is committed; the suite fails when it is stale (tests/stale.sh).
 generated/%.c: mappings/%.map $(SCHEMAS) $(BIN)/mapc
 	$(BIN)/mapc -o $@ $<
-$(O)/generated/%.o: generated/%.c runtime/mapwright.h | $(O)/generated
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Iruntime -c -o $@ $<
+$(O)/generated/%.o: generated/%.c runtime/include/mapwright.h | $(O)/generated
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Iruntime/include -c -o $@ $<
 $(BIN)/%: $(O)/generated/%.o $(O)/libmwrt.a | $(BIN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(RT_LIBS)
 
@@ -79,7 +98,8 @@ $(BIN)/%: $(O)/generated/%.o $(O)/libmwrt.a | $(BIN)
 pair: $(BIN)/mapc $(O)/libmwrt.a
 	@test -n "$(MAP)" -a -n "$(OUT)" || { echo "make pair MAP=FILE.map OUT=PATH"; exit 2; }
 	$(BIN)/mapc -I mappings/schemas -o $(OUT).c $(MAP)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Iruntime -o $(OUT) $(OUT).c $(O)/libmwrt.a $(RT_LIBS) $(LDFLAGS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Iruntime/include -o $(OUT) $(OUT).c $(O)/libmwrt.a $(RT_LIBS) \
+		$(LDFLAGS)
 
 # ---- the API sandbox (test tooling: nothing in runtime/ knows it) ------
 SB_SRC := $(wildcard sandbox/*.c)
@@ -92,7 +112,8 @@ $(BIN)/sandbox: $(SB_SRC:%.c=$(O)/%.o) | $(BIN)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 $(O)/tests/%: tests/unit/%.c $(O)/libmwrt.a | $(O)/tests
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(RT_CFLAGS) -Iruntime -o $@ $< $(O)/libmwrt.a $(RT_LIBS) $(LDFLAGS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(RT_CFLAGS) $(RT_INC_ALL) -o $@ $< $(O)/libmwrt.a $(RT_LIBS) \
+		$(LDFLAGS)
 units: $(UNIT_BIN)
 
 check: all units
@@ -123,7 +144,7 @@ install: $(BIN)/mapc $(PAIRS:%=$(BIN)/%)
 	install -m 644 docs/man/mapc.1 docs/man/mapwright-pair.1 $(MAN1)/
 	for p in $(PAIRS); do ln -sf mapwright-pair.1 $(MAN1)/$$p.1 || exit 1; done
 
-$(O)/grammar $(O)/compiler $(O)/runtime $(O)/generated $(O)/tests $(O)/sandbox $(BIN):
+$(O)/grammar $(O)/compiler $(O)/generated $(O)/tests $(O)/sandbox $(BIN):
 	mkdir -p $@
 clean:
 	rm -rf build build-asan bin

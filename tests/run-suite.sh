@@ -25,6 +25,7 @@ trap 'rm -f "$log"' EXIT
 	MAPC="$MAPC" sh tests/tools/doc.sh
 	MAPC="$MAPC" sh tests/tools/explain.sh
 	sh tests/tools/editors.sh
+	O="$O" sh tests/tools/layers.sh
 	O="$O" BIN="$BIN" sh tests/tools/install.sh
 	# the shipped mappings stay formatted, and their fixtures pass through mapc test
 	if "$MAPC" fmt --check mappings/*.map mappings/schemas/*.map; then

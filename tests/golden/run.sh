@@ -17,7 +17,7 @@ for m in *.map; do
 	if [ -f "$n.c" ]; then
 		if "$MAPC" -I ../../mappings/schemas -o "$tmp/$n.c" "$m" 2>"$tmp/$n.log" &&
 		   cmp -s "$tmp/$n.c" "$n.c" &&
-		   $CC -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -I../../runtime \
+		   $CC -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -I../../runtime/include \
 			-fsyntax-only "$n.c" 2>>"$tmp/$n.log"; then
 			echo "[PASS] golden/$n"; pass=$((pass + 1))
 		else

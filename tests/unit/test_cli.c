@@ -11,7 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "rt.h"
+#include "cli.h"
+#include "transform.h"
 
 static int failures;
 

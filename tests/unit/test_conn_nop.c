@@ -20,6 +20,7 @@
 
 #define CHECK_AREA "conn_nop"
 #include "check.h"
+#include "tokens.h"
 
 /* ---- the sandbox ------------------------------------------------------ */
 
@@ -219,7 +220,9 @@ main(void)
 	int src = state_open(path, &st);
 	check(src == 0, "state-open", st ? state_errmsg(st) : "no handle");
 	FILE *log = tmpfile();
-	conn_env env = { "nopcommerce", setting, NULL, src == 0 ? st : NULL, NULL, log, 10000, NULL };
+	conn_token_store ts = tokens_of(st);
+	conn_env env = { "nopcommerce", setting, NULL, src == 0 ? &ts : NULL, NULL, log, 10000,
+		NULL };
 	const conn_ops *ops = &conn_nop;
 	conn *c = NULL;
 	conn_result res;
@@ -350,7 +353,7 @@ main(void)
 
 	/* wrong credentials: an auth failure, not something to retry */
 	snprintf(password, sizeof password, "wrong");
-	env.st = NULL;
+	env.tokens = NULL;
 	c = NULL;
 	rc = ops->open(&env, &c, &res);
 	check(rc == -1 && res.cls == HTTP_AUTH && res.status == 403, "bad-credentials", res.text);

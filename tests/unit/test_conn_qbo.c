@@ -25,6 +25,7 @@
 
 #define CHECK_AREA "conn_qbo"
 #include "check.h"
+#include "tokens.h"
 
 #define sandbox(m, p, b) sb_call(plain, root, (m), (p), (b))
 #define item sb_item
@@ -111,7 +112,8 @@ main(void)
 	snprintf(s.token, sizeof s.token, "%s/qbo/oauth2/v1/tokens/bearer", root);
 	dump_refresh(first_rt, sizeof first_rt);
 	snprintf(s.refresh, sizeof s.refresh, "%s", first_rt);
-	conn_env env = { "qbo", setting, &s, st, NULL, NULL, 10000, NULL };
+	conn_token_store ts = tokens_of(st);
+	conn_env env = { "qbo", setting, &s, &ts, NULL, NULL, 10000, NULL };
 	const conn_ops *ops = conn_find_ops("qbo");
 	check(ops && ops == &conn_qbo && ops->max_batch == 30, "registry-max-batch-30", "");
 	conn *c;
@@ -332,7 +334,7 @@ main(void)
 
 	/* the next process: a stale refresh token in the settings, the state's is used */
 	state_open(path, &st);
-	env.st = st;
+	ts = tokens_of(st);
 	snprintf(s.refresh, sizeof s.refresh, "%s", first_rt);
 	json_decref(sandbox("POST", "/_sandbox/faults", "{\"service\":\"qbo\",\"expire_tokens\":1}"));
 	rc = conn_qbo.open(&env, &c, &res);
@@ -345,7 +347,7 @@ main(void)
 	state_close(st);
 
 	/* no state store: the token lives in memory */
-	env.st = NULL;
+	env.tokens = NULL;
 	dump_refresh(s.refresh, sizeof s.refresh);
 	rc = conn_qbo.open(&env, &c, &res);
 	check(rc == 0 && conn_qbo.auth(c, &res) == 0, "no-state-in-memory", res.text);

@@ -1,7 +1,9 @@
 /*
  * test_hook.c - the webhook server (hook.h) over real HTTP on a loopback
- * port: Clarity events signed with a timestamp (stored once, a replay a
- * no-op, bad, missing and stale signatures refused and nothing stored),
+ * port, with the connectors' handlers (conn_ops.webhook) on its routes and
+ * the engine's inbox store (eng_hook_store) behind it: Clarity events
+ * signed with a timestamp (stored once, a replay a no-op, bad, missing and
+ * stale signatures refused and nothing stored),
  * bodies over the limit by Content-Length and chunked (and one that does
  * not end), malformed JSON,
  * an event type nothing syncs, Xero's intent to receive and an invoice
@@ -22,6 +24,8 @@
 #include <openssl/hmac.h>
 #include <sqlite3.h>
 
+#include "conn.h"
+#include "eng.h"
 #include "hook.h"
 #include "http.h"
 #include "state.h"
@@ -159,11 +163,22 @@ inbox(const char *want_id, const char *want_body)
 /* ---- the daemon's callbacks ---- */
 
 static int unhealthy;
+static state *hook_st; /* the server thread's, as serve opens it */
+
+static int
+store(void *arg, const char *source, const hook_event *ev, size_t n, const char *body,
+	size_t len, char *why, size_t whylen)
+{
+	return eng_hook_store(arg, source, ev, n, body, len, why, whylen);
+}
 
 static int
 health(void *arg, char *why, size_t n)
 {
-	(void)arg;
+	if (state_inbox_count(arg) < 0) {
+		snprintf(why, n, "state: %s", state_errmsg(arg));
+		return 1;
+	}
 	if (unhealthy)
 		snprintf(why, n, "target xero: circuit open");
 	return unhealthy;
@@ -206,14 +221,17 @@ main(void)
 	snprintf(logpath, sizeof logpath, "%s/hook.log", dir);
 	FILE *log = fopen(logpath, "w+");
 
+	if (state_open(path, &hook_st) != 0)
+		return 1;
 	hook_route routes[] = {
-		{ "clarity", HOOK_CLARITY, CLARITY_SECRET },
-		{ "xero", HOOK_XERO, XERO_KEY },
-		{ "qbo", HOOK_QBO, QBO_TOKEN },
+		{ "clarity", conn_clarity.webhook, CLARITY_SECRET },
+		{ "xero", conn_xero.webhook, XERO_KEY },
+		{ "qbo", conn_qbo.webhook, QBO_TOKEN },
 	};
 	hook_config cfg = {
 		.routes = routes, .n_routes = 3, .port = 0, .max_body = MAX_BODY,
-		.state_path = path, .metrics = daemon_metrics, .health = health, .log = log,
+		.store = store, .metrics = daemon_metrics, .health = health, .arg = hook_st,
+		.log = log,
 	};
 	hook *h = NULL;
 	char err[256] = "";
@@ -223,9 +241,10 @@ main(void)
 		return 1;
 
 	/* configuration refused, with the reason */
-	hook_route dup[] = { { "clarity", HOOK_CLARITY, "a" }, { "clarity", HOOK_XERO, "b" } };
-	hook_route nokey[] = { { "xero", HOOK_XERO, "" } };
-	hook_route badname[] = { { "../x", HOOK_XERO, "k" } };
+	hook_route dup[] = { { "clarity", conn_clarity.webhook, "a" },
+		{ "clarity", conn_xero.webhook, "b" } };
+	hook_route nokey[] = { { "xero", conn_xero.webhook, "" } };
+	hook_route badname[] = { { "../x", conn_xero.webhook, "k" } };
 	hook_config bad = cfg;
 	hook *h2 = NULL;
 	bad.routes = dup;
@@ -500,6 +519,7 @@ main(void)
 	state_close(mine);
 	http_client_free(cli);
 	hook_stop(h);
+	state_close(hook_st);
 
 	/* the log: one JSON line per refusal, the reasons, never a secret */
 	fflush(log);

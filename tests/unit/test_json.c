@@ -11,7 +11,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
-#include "rt.h"
+#include "transform.h"
 
 static int failures;
 

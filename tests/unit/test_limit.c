@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rt.h"
+#include "eng.h"
 
 static int failures;
 

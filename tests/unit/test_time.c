@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rt.h"
+#include "transform.h"
 
 static int failures;
 

@@ -1,0 +1,328 @@
+/*
+ * conn.c - the connector registry (service name -> its operations) and
+ * the result helpers every connector module shares.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "conn.h"
+
+const char *
+conn_setting(const conn_env *env, const char *key)
+{
+	const char *v = env->setting(env->setting_arg, key);
+
+	return v ? v : "";
+}
+
+int
+conn_http_new(const conn_env *env, http_client **out, size_t max_body)
+{
+	int rc = http_client_new(out, "mapwright", max_body);
+
+	if (rc == 0)
+		http_client_set_gate(*out, env->gate);
+	return rc;
+}
+
+void
+conn_result_set(conn_result *res, http_class cls, long status, const char *fmt, ...)
+{
+	va_list ap;
+
+	res->cls = cls;
+	res->status = status;
+	res->retry_after_ms = -1;
+	va_start(ap, fmt);
+	vsnprintf(res->text, sizeof res->text, fmt, ap);
+	va_end(ap);
+}
+
+void
+conn_result_from(conn_result *res, int rc, const http_response *resp, const char *err)
+{
+	size_t n;
+
+	res->cls = http_classify(rc, resp);
+	res->status = rc == 0 ? resp->status : 0;
+	res->retry_after_ms = rc == 0 ? resp->retry_after_ms : -1;
+	if (rc != 0) {
+		snprintf(res->text, sizeof res->text, "%s", err && *err ? err : "no answer");
+		return;
+	}
+	n = resp->body_len < sizeof res->text - 1 ? resp->body_len : sizeof res->text - 1;
+	memcpy(res->text, resp->body ? resp->body : "", resp->body ? n : 0);
+	res->text[resp->body ? n : 0] = '\0';
+}
+
+/* ------------------------------------------------------------------ */
+/* raw JSON pages                                                      */
+/* ------------------------------------------------------------------ */
+
+size_t
+conn_json_skip(const char *p, size_t n)
+{
+	size_t i = 0;
+	int depth = 0;
+
+	if (n == 0)
+		return 0;
+	do {
+		char ch = p[i];
+
+		if (ch == '"') {
+			for (i++; i < n && p[i] != '"'; i++)
+				if (p[i] == '\\')
+					i++;
+			if (i >= n)
+				return 0;
+			i++;
+		} else if (ch == '{' || ch == '[') {
+			depth++;
+			i++;
+		} else if (ch == '}' || ch == ']') {
+			if (--depth < 0)
+				return 0;
+			i++;
+		} else if (depth == 0 && (ch == ',' || ch == ' ' || ch == '\n' || ch == '\t' ||
+			   ch == '\r')) {
+			break; /* the end of a scalar */
+		} else {
+			i++;
+		}
+	} while (i < n && depth > 0);
+	if (depth != 0)
+		return 0;
+	/* a scalar at depth 0 runs to a delimiter */
+	if (p[0] != '{' && p[0] != '[' && p[0] != '"')
+		while (i < n && p[i] != ',' && p[i] != '}' && p[i] != ']' && p[i] != ' ' &&
+		       p[i] != '\n' && p[i] != '\t' && p[i] != '\r')
+			i++;
+	return i;
+}
+
+static size_t
+ws(const char *p, size_t i, size_t n)
+{
+	while (i < n && (p[i] == ' ' || p[i] == '\n' || p[i] == '\t' || p[i] == '\r'))
+		i++;
+	return i;
+}
+
+int
+conn_json_elements(const char *body, size_t n, const char *member,
+	int (*fn)(void *arg, const char *p, size_t len), void *arg)
+{
+	size_t i = ws(body, 0, n), k;
+
+	if (member) {
+		size_t ml = strlen(member);
+
+		if (i >= n || body[i] != '{')
+			return -1;
+		for (i = ws(body, i + 1, n);;) {
+			int hit;
+
+			if (i >= n || body[i] != '"')
+				return -1;
+			k = conn_json_skip(body + i, n - i);
+			if (!k)
+				return -1;
+			hit = k == ml + 2 && memcmp(body + i + 1, member, ml) == 0;
+			i = ws(body, i + k, n);
+			if (i >= n || body[i] != ':')
+				return -1;
+			i = ws(body, i + 1, n);
+			if (hit)
+				break;
+			k = conn_json_skip(body + i, n - i);
+			if (!k)
+				return -1;
+			i = ws(body, i + k, n);
+			if (i < n && body[i] == ',') {
+				i = ws(body, i + 1, n);
+				continue;
+			}
+			return -1; /* the member is not there */
+		}
+	}
+	if (i >= n || body[i] != '[')
+		return -1;
+	i = ws(body, i + 1, n);
+	if (i < n && body[i] == ']')
+		return 0;
+	for (;;) {
+		int rc;
+
+		k = conn_json_skip(body + i, n - i);
+		if (!k)
+			return -1;
+		if ((rc = fn(arg, body + i, k)) != 0)
+			return rc;
+		i = ws(body, i + k, n);
+		if (i < n && body[i] == ',') {
+			i = ws(body, i + 1, n);
+			continue;
+		}
+		return i < n && body[i] == ']' ? 0 : -1;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* OAuth tokens                                                        */
+/* ------------------------------------------------------------------ */
+
+int
+conn_token_load(const conn_env *env, const char *service, char *access, size_t alen,
+	char *refresh, size_t rlen, int64_t *expires_at)
+{
+	if (!env->tokens || !env->tokens->load)
+		return 1;
+	return env->tokens->load(env->tokens->arg, service, access, alen, refresh, rlen,
+		expires_at);
+}
+
+int
+conn_token_save(const conn_env *env, const char *service, const char *access,
+	const char *refresh, int64_t expires_at)
+{
+	if (!env->tokens || !env->tokens->save)
+		return 0;
+	return env->tokens->save(env->tokens->arg, service, access, refresh, expires_at);
+}
+
+static int
+save_token(void *arg, const oauth_token *tok)
+{
+	conn_token *t = arg;
+
+	return conn_token_save(t->env, t->name, tok->access, tok->refresh, tok->expires_at);
+}
+
+void
+conn_token_init(conn_token *t, const conn_env *env, http_client *h, const char *name,
+	const char *token_url, int client_credentials)
+{
+	t->env = env;
+	t->http = h;
+	t->name = name;
+	t->client_credentials = client_credentials;
+	snprintf(t->token_url, sizeof t->token_url, "%s", token_url);
+	snprintf(t->client_id, sizeof t->client_id, "%s", conn_setting(env, "client_id"));
+	snprintf(t->client_secret, sizeof t->client_secret, "%s",
+		conn_setting(env, "client_secret"));
+	if (!client_credentials)
+		snprintf(t->initial_refresh, sizeof t->initial_refresh, "%s",
+			conn_setting(env, "refresh_token"));
+}
+
+int
+conn_token_ensure(conn_token *t, int force, conn_result *res)
+{
+	char err[512] = "";
+	int64_t now = (int64_t)time(NULL);
+	int rc;
+
+	if (t->env->dry_run)
+		return 0; /* a dry run sends nothing: no token is needed */
+	if (!t->tok.access[0] && !t->tok.refresh[0] &&
+	    conn_token_load(t->env, t->name, t->tok.access, sizeof t->tok.access, t->tok.refresh,
+		    sizeof t->tok.refresh, &t->tok.expires_at) != 0)
+		t->tok.access[0] = t->tok.refresh[0] = '\0';
+	if (!force && !oauth_needs_refresh(&t->tok, now, 60))
+		return 0;
+	if (t->client_credentials) {
+		rc = oauth_client_credentials(t->http, t->token_url, t->client_id, t->client_secret,
+			NULL, &t->tok, err, sizeof err);
+		if (rc == 0)
+			save_token(t, &t->tok);
+	} else {
+		if (!t->tok.refresh[0])
+			snprintf(t->tok.refresh, sizeof t->tok.refresh, "%s", t->initial_refresh);
+		rc = oauth_refresh(t->http, t->token_url, t->client_id, t->client_secret, &t->tok,
+			save_token, t, err, sizeof err);
+	}
+	if (rc == 0)
+		return 0;
+	conn_result_set(res, rc == OAUTH_EHTTP ? HTTP_TRANSIENT : HTTP_AUTH, 0,
+		"%s token: %s", t->name, err);
+	return -1;
+}
+
+void
+conn_url_escape(const char *s, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = 0;
+
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (n + 4 > cap) {
+			out[0] = '\0';
+			return;
+		}
+		if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+		    ch == '-' || ch == '.' || ch == '_' || ch == '~') {
+			out[n++] = (char)ch;
+		} else {
+			out[n++] = '%';
+			out[n++] = hex[ch >> 4];
+			out[n++] = hex[ch & 15];
+		}
+	}
+	out[n] = '\0';
+}
+
+/* ------------------------------------------------------------------ */
+/* webhook bodies                                                      */
+/* ------------------------------------------------------------------ */
+
+const char *
+conn_event_str(const json_t *obj, const char *name, const char *what, char *why, size_t n)
+{
+	const json_t *v = json_object_get(obj, name);
+	const char *s = json_string_value(v);
+
+	if (!s || !*s || json_string_length(v) > HOOK_FIELD_MAX ||
+	    strlen(s) != json_string_length(v)) {
+		snprintf(why, n, "%s: \"%s\" is not a non-empty string", what, name);
+		return NULL;
+	}
+	return s;
+}
+
+hook_outcome
+conn_webhook(const char *no, const hook_request *rq, conn_events_fn fn, hook_emit_fn emit,
+	void *arg, char *why, size_t n)
+{
+	size_t len;
+	const char *body = hook_body(rq, &len);
+	json_error_t je;
+
+	if (no) {
+		snprintf(why, n, "%s", no);
+		return HOOK_UNAUTHORIZED;
+	}
+	json_t *root = json_loadb(body, len, 0, &je);
+	if (!root) {
+		snprintf(why, n, "not JSON: %s at byte %d", je.text, je.position);
+		return HOOK_MALFORMED;
+	}
+	hook_outcome o = fn(root, emit, arg, why, n);
+	json_decref(root);
+	return o;
+}
+
+void
+conn_lower(char *dst, size_t cap, const char *src, const char *suffix)
+{
+	snprintf(dst, cap, "%s%s", src, suffix);
+	for (char *p = dst; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+}

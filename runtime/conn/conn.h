@@ -1,0 +1,226 @@
+/*
+ * conn.h - the connector interface: one module per service behind one
+ * table of operations.  Sources (Clarity eCommerce, NopCommerce) list and
+ * get records; targets (Xero, QuickBooks Online, Sage Intacct) write
+ * documents in batches with the service's idempotency mechanism and find
+ * documents by natural key.  Adding a service means adding one module
+ * (conn_NAME.c exporting conn_NAME: its HTTP calls, auth, paging, error
+ * classification, webhook signature scheme and event shape), one line in
+ * registry.c and a schema file in mappings/schemas/; the engine, the
+ * webhook server and the command line know no service by name.
+ *
+ * Every operation reports what happened in a conn_result: the class the
+ * retry policy acts on (http.h's classification, refined by the connector
+ * where a service says more than its status code: an Intacct error inside
+ * a 200 answer, a QuickBooks Fault), the HTTP status, Retry-After, and the
+ * service's own error text, kept word for word for the dead-letter queue.
+ *
+ * Authentication is the connector's: open() fetches or loads a token
+ * (kept through the env's two token callbacks, which the engine points at
+ * its state store; a rotated refresh token is saved before it is used),
+ * every call refreshes it before expiry, and a 401 refreshes once and
+ * retries once.  Credentials and base URLs come from the endpoint's
+ * settings (the .map's `key = env("NAME")`), never from the code.
+ *
+ * Ownership: record text handed to a conn_record_fn belongs to the
+ * connector and is valid only during the call; conn_item's inputs belong
+ * to the caller; its outputs are copied into the item.
+ * Errors are values: 0, or -1 with res filled in.
+ */
+#ifndef MW_CONN_H
+#define MW_CONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "hook.h"
+#include "http.h"
+#include "oauth.h"
+#include "transform.h"
+
+struct json_t;
+
+typedef struct conn conn;
+
+#define CONN_TEXT_MAX 1024
+#define CONN_ID_MAX   128
+
+typedef struct {
+	http_class cls;           /* HTTP_OK when it worked */
+	long status;              /* HTTP status of the answer; 0: none arrived */
+	int64_t retry_after_ms;   /* -1: the service said nothing */
+	char text[CONN_TEXT_MAX]; /* the service's own words, or ours when no answer came */
+} conn_result;
+
+/* Where tokens are kept between runs: the engine hands in its state
+ * store's.  load: 0 found (all three set), non-zero none kept or an error;
+ * save: 0, or non-zero when it could not be kept. */
+typedef struct {
+	int (*load)(void *arg, const char *service, char *access, size_t alen, char *refresh,
+		size_t rlen, int64_t *expires_at);
+	int (*save)(void *arg, const char *service, const char *access, const char *refresh,
+		int64_t expires_at);
+	void *arg;
+} conn_token_store;
+
+/* What a connector is given. */
+typedef struct {
+	const char *service;      /* "xero": the schema / connector name */
+	/* The endpoint's setting `key` ("base_url", "client_id"), from the
+	 * environment or the .map's literal; NULL when it is not set. */
+	const char *(*setting)(void *arg, const char *key);
+	void *setting_arg;
+	const conn_token_store *tokens; /* NULL: tokens are not kept between runs */
+	FILE *dry_run;            /* non-NULL: writes print their request here instead */
+	FILE *log;                /* one line per notable event (refresh, retry); may be NULL */
+	long timeout_ms;          /* per request; 0: 30 s */
+	const http_gate *gate;    /* the engine's rate limiter and metrics; may be NULL */
+} conn_env;
+
+/* One listed record: its JSON exactly as the service sent it, and its
+ * change stamp (RFC 3339, comparable as text) for the cursor.  A non-zero
+ * return stops the listing and is returned by list(). */
+typedef int (*conn_record_fn)(void *arg, const char *json, size_t len, const char *stamp);
+
+/* One document to write. */
+typedef struct {
+	/* in */
+	const char *type;         /* target type: "Invoice", "CUSTOMER", "create_sotransaction" */
+	const char *doc;          /* the document as the transform wrote it (JSON or XML) */
+	size_t len;
+	const char *key;          /* the journal's idempotency key for this document */
+	const char *target_id;    /* non-NULL: update this document instead of creating one */
+	const char *match_field;  /* the target's natural key (`match F = e`), or NULL */
+	const char *match_value;
+	/* out */
+	conn_result res;
+	char id[CONN_ID_MAX];     /* the target's id of the document written */
+} conn_item;
+
+typedef struct {
+	const char *service;      /* "xero" */
+	int max_batch;            /* documents per write() call, >= 1 */
+	/* The service's published limits: per_min and per_day are used when
+	 * the .map gives none (`limit 60/min, 5000/day`); 0: none published.
+	 * concurrent is the published cap, for the record only: the engine
+	 * makes one call at a time. */
+	int per_min, per_day, concurrent;
+	/* Connect: read the settings, authenticate.  *out is set even on
+	 * failure (close it). */
+	int (*open)(const conn_env *env, conn **out, conn_result *res);
+	void (*close)(conn *c);
+	/* Make sure a valid token is held (refreshing it when it is near its
+	 * end); every other operation calls this first. */
+	int (*auth)(conn *c, conn_result *res);
+	/* Sources: each record of `collection` changed at or after `cursor`
+	 * (NULL or "": all), every page, in the service's order (the engine's
+	 * cursor does not depend on it), holding no more than a page. */
+	int (*list)(conn *c, const char *collection, const char *cursor, conn_record_fn fn,
+		void *arg, conn_result *res);
+	/* Sources: the one record of `collection` with key `id` (a webhook is
+	 * a hint: the record is fetched).  Not found: -1 with res PERMANENT, 404. */
+	int (*get)(conn *c, const char *collection, const char *id, conn_record_fn fn, void *arg,
+		conn_result *res);
+	/* Targets: write items[0..n) (n <= max_batch, all of one type) in one
+	 * request whose idempotency key is request_key: the same key and body
+	 * sent again are answered from the first write, never written twice.
+	 * 0: the request was answered, and each item's res (and id when it
+	 * worked) is set; -1: no item is known to be written (all items' res
+	 * copy *res). */
+	int (*write)(conn *c, const char *request_key, conn_item *items, size_t n,
+		conn_result *res);
+	/* Targets: the id of the document of `type` whose natural key `field`
+	 * is `value`.  0 found, 1 none, -1 could not ask. */
+	int (*find)(conn *c, const char *type, const char *field, const char *value, char *id,
+		size_t idlen, conn_result *res);
+	/* The class of an answer, as this service means it. */
+	http_class (*classify)(conn *c, int rc, const http_response *resp, conn_result *res);
+	/* The webhooks this service sends: the endpoint setting holding the
+	 * key it signs them with, and the handler that verifies a request and
+	 * reads its events (hook.h; the signature scheme and the body's shape
+	 * are this module's).  NULL: the service sends none. */
+	const char *webhook_setting;
+	hook_handler_fn webhook;
+} conn_ops;
+
+/* registry.c: the connector of a service ("xero"), NULL when there is none. */
+const conn_ops *conn_find_ops(const char *service);
+
+/* conn.c: helpers the modules share. */
+/* The endpoint's setting key, "" when it is not set. */
+const char *conn_setting(const conn_env *env, const char *key);
+/* A connector's HTTP client: every request passes env->gate. */
+int conn_http_new(const conn_env *env, http_client **out, size_t max_body);
+/* Fill res from http_do()'s rc and the response: class, status, Retry-After,
+ * and the body's first CONN_TEXT_MAX - 1 bytes as the text. */
+void conn_result_from(conn_result *res, int rc, const http_response *resp, const char *err);
+void conn_result_set(conn_result *res, http_class cls, long status, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 4, 5)))
+#endif
+	;
+
+/* For webhook handlers: member `name` of obj (a jansson object) when it
+ * is a non-empty string of at most HOOK_FIELD_MAX bytes without NUL; else
+ * NULL with "WHAT: "NAME" is not a non-empty string" in why. */
+const char *conn_event_str(const struct json_t *obj, const char *name, const char *what,
+	char *why, size_t n);
+/* What a handler does once the signature is checked: no, the reason the
+ * signature failed (HOOK_UNAUTHORIZED), or NULL; then the body parsed as
+ * JSON (HOOK_MALFORMED when it is not) and its events read by fn. */
+typedef hook_outcome (*conn_events_fn)(const struct json_t *root, hook_emit_fn emit, void *arg,
+	char *why, size_t n);
+hook_outcome conn_webhook(const char *no, const hook_request *rq, conn_events_fn fn,
+	hook_emit_fn emit, void *arg, char *why, size_t n);
+/* dst = lowercase src + suffix, cut to fit cap. */
+void conn_lower(char *dst, size_t cap, const char *src, const char *suffix);
+
+/* Percent-encoding of s for a URL path segment or query value (RFC 3986
+ * unreserved characters pass); "" when it does not fit. */
+void conn_url_escape(const char *s, char *out, size_t cap);
+
+/* Raw JSON: the length of the value starting at p (after white space is
+ * skipped by the caller), or 0 when it is not well formed.  Strings and
+ * nesting only are followed: enough to cut records out of a page without
+ * re-serialising them, so amounts keep their text. */
+size_t conn_json_skip(const char *p, size_t n);
+/* Call fn(arg, text, len) for each element of the array that is the value
+ * of top-level member `member` of the object in body (member NULL: body is
+ * the array).  Returns fn's first non-zero return, 0, or -1 when the body
+ * is not of that shape. */
+int conn_json_elements(const char *body, size_t n, const char *member,
+	int (*fn)(void *arg, const char *p, size_t len), void *arg);
+
+/* An OAuth 2.0 token kept for one service: loaded from the state store,
+ * fetched with client credentials or refreshed with the stored (rotating)
+ * refresh token, saved before use. */
+typedef struct {
+	const conn_env *env;
+	http_client *http;
+	const char *name;         /* the tokens row: "xero" */
+	char token_url[512], client_id[256], client_secret[256];
+	char initial_refresh[4096]; /* a refresh token from the settings, if any */
+	int client_credentials;   /* 1: grant_type=client_credentials; 0: refresh_token */
+	oauth_token tok;
+} conn_token;
+/* Ready t for the service `name` (its row in the state's tokens): the
+ * token URL, and client_id / client_secret from the settings; grant
+ * client_credentials, or refresh_token starting from the setting
+ * `refresh_token` when the state holds none. */
+void conn_token_init(conn_token *t, const conn_env *env, http_client *h, const char *name,
+	const char *token_url, int client_credentials);
+/* The env's token store, or nothing kept when it has none: load 0 found,
+ * non-zero not; save 0 or non-zero. */
+int conn_token_load(const conn_env *env, const char *service, char *access, size_t alen,
+	char *refresh, size_t rlen, int64_t *expires_at);
+int conn_token_save(const conn_env *env, const char *service, const char *access,
+	const char *refresh, int64_t expires_at);
+/* Make tok.access valid for at least a minute more; force: get a new one
+ * even if it looks valid (after a 401).  In a dry run (env->dry_run) there
+ * is nothing to send and nothing is asked for. */
+int conn_token_ensure(conn_token *t, int force, conn_result *res);
+
+extern const conn_ops conn_xero, conn_qbo, conn_intacct, conn_clarity, conn_nop;
+
+#endif /* MW_CONN_H */

@@ -1,0 +1,396 @@
+/*
+ * conn_clarity.c - Clarity eCommerce, a source: OAuth 2.0 client
+ * credentials at {base_url}/oauth/token, then
+ *
+ *   GET {base_url}/api/v1/{orders|customers|products}
+ *       ?updatedSince=STAMP&page=N&pageSize=500
+ *       -> {"data": [...], "page", "pageSize", "totalCount", "hasMore"}
+ *   GET {base_url}/api/v1/{collection}/{id}
+ *
+ * ordered by updatedAt, then key.  Records are cut out of the page as the
+ * service wrote them (conn_json_elements), so amounts keep their text.
+ *
+ * The walk is keyset-style: after a page, the next request asks from the
+ * last stamp seen (inclusive) instead of the next page number, so a record
+ * updated during the walk (it moves to the end) cannot shift another out
+ * of sight between pages.  Records at the boundary come again; the engine
+ * sees their hash unchanged.  Only when a whole page shares one stamp does
+ * the walk step by page number.
+ *
+ * Settings: base_url, client_id, client_secret; webhook_secret (serve).
+ *
+ * Webhooks (c_webhook): POST {"id","type","createdAt","data":{KEY: value}}
+ * signed X-Clarity-Signature: "sha256=" + lowercase hex of
+ * HMAC-SHA256(webhook_secret, TIMESTAMP "." raw body), with
+ * X-Clarity-Timestamp: unix seconds, within 300 s of now.  The sandbox's
+ * sender (sandbox/clarity.c) must agree with this one place.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "conn.h"
+
+#define PAGE_SIZE 500
+
+/* ---- Clarity's webhook scheme: ONE place (the sandbox's sender must agree) ---- */
+#define SIG_HEADER "X-Clarity-Signature" /* "sha256=" + 64 lowercase hex */
+#define SIG_PREFIX "sha256="
+#define TS_HEADER  "X-Clarity-Timestamp" /* unix seconds, decimal */
+#define SIGNED_SEP "."                   /* signed: TIMESTAMP "." raw body */
+#define TOLERANCE  300                   /* seconds either side of now */
+
+struct conn {
+	const conn_env *env;
+	http_client *http;
+	char base[400];
+	conn_token token;
+};
+
+static int
+c_open(const conn_env *env, conn **out, conn_result *res)
+{
+	conn *c = calloc(1, sizeof *c);
+
+	*out = c;
+	if (!c) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "out of memory");
+		return -1;
+	}
+	c->env = env;
+	snprintf(c->base, sizeof c->base, "%s", conn_setting(env, "base_url"));
+	if (!c->base[0]) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "clarity: base_url is not set");
+		return -1;
+	}
+	if (conn_http_new(env, &c->http, 64u << 20) != 0) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "clarity: no HTTP client");
+		return -1;
+	}
+	char url[420];
+
+	snprintf(url, sizeof url, "%s/oauth/token", c->base);
+	conn_token_init(&c->token, env, c->http, "clarity", url, 1);
+	return conn_token_ensure(&c->token, 0, res);
+}
+
+static void
+c_close(conn *c)
+{
+	if (!c)
+		return;
+	http_client_free(c->http);
+	free(c);
+}
+
+static int
+c_auth(conn *c, conn_result *res)
+{
+	return conn_token_ensure(&c->token, 0, res);
+}
+
+static http_class
+c_classify(conn *c, int rc, const http_response *resp, conn_result *res)
+{
+	(void)c;
+	conn_result_from(res, rc, resp, NULL);
+	return res->cls;
+}
+
+/* GET url with the token; one refresh and retry on 401. */
+static int
+get_json(conn *c, const char *url, http_response *resp, conn_result *res)
+{
+	char auth[4200], err[256] = "";
+	const char *hdrs[] = { auth, "Accept: application/json" };
+	http_request req = { "GET", url, hdrs, 2, NULL, 0, c->env->timeout_ms, 0 };
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int rc;
+
+		if (conn_token_ensure(&c->token, attempt > 0, res) != 0)
+			return -1;
+		snprintf(auth, sizeof auth, "Authorization: Bearer %s", c->token.tok.access);
+		rc = http_do(c->http, &req, resp, err, sizeof err);
+		if (c_classify(c, rc, resp, res) == HTTP_AUTH && attempt == 0)
+			continue;
+		return res->cls == HTTP_OK ? 0 : -1;
+	}
+	return -1;
+}
+
+/* The records of the previous page that carry its last stamp, by hash:
+ * the next page starts at that stamp and must not hand them out twice. */
+typedef struct {
+	conn_record_fn fn;
+	void *arg;
+	char since[64], last[64];
+	uint64_t seen[PAGE_SIZE], next[PAGE_SIZE];
+	size_t n_seen, n_next, n;
+	int rc;
+} walk;
+
+static uint64_t
+fnv(const char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603u;
+
+	while (n--)
+		h = (h ^ (unsigned char)*p++) * 1099511628211u;
+	return h;
+}
+
+static void
+stamp_of(const char *p, size_t n, char *out, size_t cap)
+{
+	json_t *j = json_loadb(p, n, 0, NULL);
+	const char *s = j ? json_string_value(json_object_get(j, "updatedAt")) : NULL;
+
+	snprintf(out, cap, "%s", s ? s : "");
+	json_decref(j);
+}
+
+static int
+one(void *arg, const char *p, size_t n)
+{
+	walk *w = arg;
+	char stamp[64];
+
+	uint64_t h = fnv(p, n);
+
+	stamp_of(p, n, stamp, sizeof stamp);
+	w->n++;
+	if (strcmp(stamp, w->last) > 0) {
+		memcpy(w->last, stamp, sizeof stamp);
+		w->n_next = 0;
+	}
+	if (!strcmp(stamp, w->last) && w->n_next < PAGE_SIZE)
+		w->next[w->n_next++] = h;
+	if (!strcmp(stamp, w->since))
+		for (size_t i = 0; i < w->n_seen; i++)
+			if (w->seen[i] == h)
+				return 0; /* handed out with the previous page */
+	return w->rc = w->fn(w->arg, p, n, stamp);
+}
+
+static int walk_pages(conn *c, const char *coll, walk *w, char *url, size_t ulen, char *esc,
+	size_t elen, long page, conn_result *res);
+
+static int
+c_list(conn *c, const char *coll, const char *cursor, conn_record_fn fn, void *arg,
+	conn_result *res)
+{
+	char url[1024], esc[200];
+	long page = 1;
+	walk *w = calloc(1, sizeof *w);
+	int rc = -1;
+
+	if (!w) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "out of memory");
+		return -1;
+	}
+	w->fn = fn;
+	w->arg = arg;
+	snprintf(w->since, sizeof w->since, "%s", cursor ? cursor : "");
+	rc = walk_pages(c, coll, w, url, sizeof url, esc, sizeof esc, page, res);
+	free(w);
+	return rc;
+}
+
+static int
+walk_pages(conn *c, const char *coll, walk *w, char *url, size_t ulen, char *esc, size_t elen,
+	long page, conn_result *res)
+{
+	for (;;) {
+		http_response r;
+		json_t *j;
+		int more, rc;
+
+		w->n = 0;
+		conn_url_escape(w->since, esc, elen);
+		snprintf(url, ulen, "%s/api/v1/%s?page=%ld&pageSize=%d%s%s", c->base, coll,
+			page, PAGE_SIZE, esc[0] ? "&updatedSince=" : "", esc);
+		if (get_json(c, url, &r, res) != 0)
+			return -1;
+		rc = conn_json_elements(r.body, r.body_len, "data", one, w);
+		if (rc < 0 && !w->rc) {
+			conn_result_set(res, HTTP_TRANSIENT, r.status,
+				"clarity: a page of %s that is not {\"data\": [...]}", coll);
+			return -1;
+		}
+		if (w->rc)
+			return w->rc;
+		/* hasMore is after the records: read it from the whole body */
+		j = json_loadb(r.body, r.body_len, 0, NULL);
+		more = j && json_is_true(json_object_get(j, "hasMore"));
+		json_decref(j);
+		if (!more || w->n == 0)
+			return 0;
+		if (strcmp(w->last, w->since) > 0) {
+			memcpy(w->since, w->last, sizeof w->since);
+			memcpy(w->seen, w->next, w->n_next * sizeof *w->next);
+			w->n_seen = w->n_next;
+			page = 1;
+		} else {
+			page++; /* a whole page at one stamp: step by number */
+		}
+	}
+}
+
+static int
+c_get(conn *c, const char *coll, const char *id, conn_record_fn fn, void *arg,
+	conn_result *res)
+{
+	char url[1024], stamp[64], esc[300];
+	http_response r;
+
+	conn_url_escape(id, esc, sizeof esc);
+	snprintf(url, sizeof url, "%s/api/v1/%s/%s", c->base, coll, esc);
+	if (get_json(c, url, &r, res) != 0)
+		return -1;
+	stamp_of(r.body, r.body_len, stamp, sizeof stamp);
+	return fn(arg, r.body, r.body_len, stamp);
+}
+
+/* ------------------------------------------------------------------ */
+/* webhooks                                                            */
+/* ------------------------------------------------------------------ */
+
+static int
+hexval(int ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* sha256=HEX of the MAC of TIMESTAMP "." body, and the timestamp within
+ * TOLERANCE of now.  NULL when good, else why not. */
+static const char *
+verify(const char *key, size_t klen, const hook_request *rq)
+{
+	const size_t plen = sizeof SIG_PREFIX - 1;
+	const char *sig = hook_header(rq, SIG_HEADER), *ts = hook_header(rq, TS_HEADER);
+	unsigned char mac[32], got[32];
+	size_t blen;
+	const char *body = hook_body(rq, &blen);
+
+	if (!sig || !*sig)
+		return "missing signature";
+	if (!ts || !*ts)
+		return "missing timestamp";
+	size_t tlen = strlen(ts);
+	int64_t t = 0;
+	if (tlen > 18)
+		return "bad timestamp";
+	for (size_t i = 0; i < tlen; i++) {
+		if (ts[i] < '0' || ts[i] > '9')
+			return "bad timestamp";
+		t = t * 10 + (ts[i] - '0');
+	}
+	if (strlen(sig) != plen + 64 || strncmp(sig, SIG_PREFIX, plen))
+		return "bad signature";
+	for (size_t i = 0; i < 32; i++) {
+		int hi = hexval((unsigned char)sig[plen + 2 * i]);
+		int lo = hexval((unsigned char)sig[plen + 2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return "bad signature";
+		got[i] = (unsigned char)(hi << 4 | lo);
+	}
+	const void *parts[3] = { ts, SIGNED_SEP, body };
+	size_t lens[3] = { tlen, sizeof SIGNED_SEP - 1, blen };
+	if (hook_hmac_sha256(key, klen, parts, lens, 3, mac))
+		return "cannot compute the signature";
+	int good = hook_equal(mac, got, sizeof mac);
+	hook_wipe(mac, sizeof mac);
+	if (!good)
+		return "bad signature";
+	int64_t now = (int64_t)time(NULL);
+	if (t < now - TOLERANCE || t > now + TOLERANCE)
+		return "stale timestamp";
+	return NULL;
+}
+
+/* {"id","type","createdAt","data":{KEY: value}}: the type's first part
+ * names the collection and the data member holding the key. */
+static hook_outcome
+events(const json_t *root, hook_emit_fn emit, void *arg, char *why, size_t n)
+{
+	static const struct {
+		const char *kind, *collection, *key;
+	} kinds[] = {
+		{ "order", "orders", "orderId" },
+		{ "customer", "customers", "customerId" },
+		{ "product", "products", "sku" },
+		{ "shipment", "shipments", "shipmentId" },
+		{ "return", "returns", "returnId" },
+	};
+	const char *id, *type;
+	char key[64];
+
+	if (!json_is_object(root)) {
+		snprintf(why, n, "not a JSON object");
+		return HOOK_MALFORMED;
+	}
+	if (!(id = conn_event_str(root, "id", "event", why, n)) ||
+	    !(type = conn_event_str(root, "type", "event", why, n)))
+		return HOOK_MALFORMED;
+	const json_t *data = json_object_get(root, "data");
+	if (!json_is_object(data)) {
+		snprintf(why, n, "event: \"data\" is not an object");
+		return HOOK_MALFORMED;
+	}
+	size_t klen = strcspn(type, ".");
+	for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+		if (strlen(kinds[i].kind) != klen || strncmp(type, kinds[i].kind, klen))
+			continue;
+		const json_t *k = json_object_get(data, kinds[i].key);
+		const char *ks;
+		if (json_is_integer(k)) {
+			snprintf(key, sizeof key, "%" JSON_INTEGER_FORMAT, json_integer_value(k));
+			ks = key;
+		} else if (!(ks = conn_event_str(data, kinds[i].key, "event data", why, n))) {
+			return HOOK_MALFORMED;
+		}
+		hook_event ev = { id, type, kinds[i].collection, ks };
+		if (emit(arg, &ev) != 0) {
+			snprintf(why, n, "out of memory");
+			return HOOK_ERROR;
+		}
+		return HOOK_ACCEPTED;
+	}
+	snprintf(why, n, "event type \"%.64s\" is not synced", type);
+	return HOOK_IGNORED;
+}
+
+static hook_outcome
+c_webhook(const char *secret, size_t secret_len, const hook_request *rq, hook_emit_fn emit,
+	void *arg, char *why, size_t n)
+{
+	return conn_webhook(verify(secret, secret_len, rq), rq, events, emit, arg, why, n);
+}
+
+const conn_ops conn_clarity = {
+	.service = "clarity_ecommerce",
+	.max_batch = 1,
+	/* none published */
+	.per_min = 0,
+	.per_day = 0,
+	.concurrent = 0,
+	.open = c_open,
+	.close = c_close,
+	.auth = c_auth,
+	.list = c_list,
+	.get = c_get,
+	.classify = c_classify,
+	.webhook_setting = "webhook_secret",
+	.webhook = c_webhook,
+};

@@ -1,0 +1,516 @@
+/*
+ * conn_nop.c - NopCommerce, a source, through the API plugin for
+ * nopCommerce (Nop.Plugin.Api): a JWT from the plugin's token call, then
+ *
+ *   GET {base_url}/token   JSON body {"username","password"}
+ *       -> {"access_token","token_type":"Bearer","expires_at_utc",...}
+ *   GET {base_url}/api/{orders|customers|products}
+ *       ?limit=250&since_id=N&updated_at_min=STAMP -> {"orders": [...]}
+ *   GET {base_url}/api/{collection}/{id}             -> {"orders": [one]}
+ *
+ * The plugin pages by id, ascending (since_id), not by update time: each
+ * record is handed out as its page arrives, its text cut out of the page as
+ * the service sent it (so amounts keep their exact text), in id order.  The
+ * engine's cursor does not depend on the order (it is the oldest stamp not
+ * done, or the newest seen), so nothing is held beyond one page.
+ *
+ * The stamp is the record's UpdatedOnUtc, else CreatedOnUtc (orders carry
+ * no update time), normalised to "YYYY-MM-DDTHH:MM:SSZ" in UTC (nopCommerce
+ * writes seven fractional digits and often no offset), so that text order
+ * is time order.  The fraction is dropped: the cursor is inclusive, so a
+ * record in the cursor's second comes again and the engine sees its hash
+ * unchanged.  Records older than the cursor are skipped here too, in case
+ * a plugin version ignores updated_at_min for a collection.
+ *
+ * The token lives the plugin's TokenExpiryInDays; it is saved in the state
+ * store and fetched again a few minutes before its end, and once after a
+ * 401 (the call is then retried once).
+ *
+ * Settings: base_url (the store's root; the plugin's routes are under it),
+ * username, password (a store user in the plugin's "Api Users" role).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "conn.h"
+#include "transform.h"
+
+#define PAGE_LIMIT 250
+#define TOKEN_MARGIN_S 300
+#define SERVICE "nopcommerce"
+
+struct conn {
+	const conn_env *env;
+	http_client *http;
+	char base[512], user[256], pass[256];
+	char access[4096];
+	int64_t expires_at;
+};
+
+static const char *const collections[] = { "orders", "customers", "products" };
+
+static void
+note(const conn *c, const char *what)
+{
+	if (c->env->log)
+		fprintf(c->env->log, "nopcommerce: %s\n", what);
+}
+
+/* ------------------------------------------------------------------ */
+/* time stamps                                                         */
+/* ------------------------------------------------------------------ */
+
+static int
+digits(const char *s, int n, int *out)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 1;
+}
+
+/* An RFC 3339 / .NET date-time ("2026-11-20T10:11:12.1234567", "...Z",
+ * "...+01:00") as seconds since the epoch; -1 when it cannot be read.  No
+ * offset means UTC (the *Utc fields). */
+static int64_t
+parse_time(const char *s, size_t n)
+{
+	int y, mo, d, h = 0, mi = 0, sec = 0;
+	size_t i = 10;
+	if (n < 10 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) ||
+	    s[7] != '-' || !digits(s + 8, 2, &d) || mo < 1 || mo > 12 || d < 1 || d > 31)
+		return -1;
+	if (i < n && (s[i] == 'T' || s[i] == 't' || s[i] == ' ')) {
+		if (n < 19 || !digits(s + 11, 2, &h) || s[13] != ':' || !digits(s + 14, 2, &mi) ||
+		    s[16] != ':' || !digits(s + 17, 2, &sec) || h > 23 || mi > 59 || sec > 60)
+			return -1;
+		i = 19;
+		if (i < n && s[i] == '.')
+			for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+				;
+	}
+	int64_t off = 0;
+	if (i < n && (s[i] == '+' || s[i] == '-')) {
+		int oh, om;
+		if (n - i < 6 || !digits(s + i + 1, 2, &oh) || s[i + 3] != ':' ||
+		    !digits(s + i + 4, 2, &om))
+			return -1;
+		off = (s[i] == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+		i += 6;
+	} else if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
+		i++;
+	}
+	if (i != n)
+		return -1;
+	return tm_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
+}
+
+/* Seconds since the epoch as "YYYY-MM-DDTHH:MM:SSZ". */
+static void
+format_time(int64_t t, char *out, size_t cap)
+{
+	int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400, s = t - days * 86400, y;
+	int m, d;
+
+	tm_civil_from_days(days, &y, &m, &d);
+	if (y < 0 || y > 9999) {
+		snprintf(out, cap, "%s", "");
+		return;
+	}
+	snprintf(out, cap, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)y % 10000u,
+		(unsigned)m % 100u, (unsigned)d % 100u, (unsigned)(s / 3600) % 100u,
+		(unsigned)(s / 60 % 60) % 100u, (unsigned)(s % 60) % 100u);
+}
+
+/* ------------------------------------------------------------------ */
+/* a record's own members, read from its raw text                      */
+/* ------------------------------------------------------------------ */
+
+static size_t
+skip_ws(const char *p, size_t i, size_t n)
+{
+	while (i < n && (p[i] == ' ' || p[i] == '\n' || p[i] == '\t' || p[i] == '\r'))
+		i++;
+	return i;
+}
+
+/* The raw value of top-level member `key` of the object p[0..n): its
+ * text in *v, *vlen (a string with its quotes); 0 when absent. */
+static int
+member(const char *p, size_t n, const char *key, const char **v, size_t *vlen)
+{
+	size_t kl = strlen(key), i = skip_ws(p, 0, n);
+	if (i >= n || p[i] != '{')
+		return 0;
+	for (i = skip_ws(p, i + 1, n); i < n && p[i] == '"';) {
+		size_t k = conn_json_skip(p + i, n - i);
+		if (!k)
+			return 0;
+		int hit = k == kl + 2 && !memcmp(p + i + 1, key, kl);
+		i = skip_ws(p, i + k, n);
+		if (i >= n || p[i] != ':')
+			return 0;
+		i = skip_ws(p, i + 1, n);
+		size_t l = conn_json_skip(p + i, n - i);
+		if (!l)
+			return 0;
+		if (hit) {
+			*v = p + i;
+			*vlen = l;
+			return 1;
+		}
+		i = skip_ws(p, i + l, n);
+		if (i < n && p[i] == ',')
+			i = skip_ws(p, i + 1, n);
+	}
+	return 0;
+}
+
+/* The record's stamp (normalised) and integer id. */
+static void
+stamp_and_id(const char *p, size_t n, char *stamp, size_t cap, long long *id)
+{
+	const char *v;
+	size_t l;
+	stamp[0] = '\0';
+	*id = 0;
+	if (member(p, n, "Id", &v, &l) && l < 24) {
+		char num[24];
+		memcpy(num, v, l);
+		num[l] = '\0';
+		*id = strtoll(num, NULL, 10);
+	}
+	if ((member(p, n, "UpdatedOnUtc", &v, &l) || member(p, n, "CreatedOnUtc", &v, &l)) &&
+	    l >= 2 && v[0] == '"') {
+		int64_t t = parse_time(v + 1, l - 2);
+		if (t >= 0)
+			format_time(t, stamp, cap);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* the token                                                           */
+/* ------------------------------------------------------------------ */
+
+static int
+fetch_token(conn *c, conn_result *res)
+{
+	char url[600], err[256] = "";
+	json_t *login = json_pack("{s:s,s:s}", "username", c->user, "password", c->pass);
+	char *body = login ? json_dumps(login, JSON_COMPACT) : NULL;
+	json_decref(login);
+	if (!body) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "nopcommerce: out of memory");
+		return -1;
+	}
+	snprintf(url, sizeof url, "%s/token", c->base);
+	/* the plugin's route takes GET with the credentials as a JSON body */
+	const char *hdrs[] = { "Content-Type: application/json", "Accept: application/json" };
+	http_request req = { "GET", url, hdrs, 2, body, strlen(body), c->env->timeout_ms, 0 };
+	http_response r;
+	int rc = http_do(c->http, &req, &r, err, sizeof err);
+	memset(body, 0, strlen(body));
+	free(body);
+	if (rc != 0 || r.status != 200) {
+		conn_result_from(res, rc, &r, err);
+		if (rc == 0 && (r.status == 400 || r.status == 403))
+			res->cls = HTTP_AUTH; /* "Wrong username or password": needs a person */
+		char text[CONN_TEXT_MAX];
+		snprintf(text, sizeof text, "nopcommerce token: %.1000s", res->text);
+		memcpy(res->text, text, sizeof res->text);
+		return -1;
+	}
+	json_t *j = json_loadb(r.body, r.body_len, 0, NULL);
+	const char *at = json_string_value(json_object_get(j, "access_token"));
+	const char *exp = json_string_value(json_object_get(j, "expires_at_utc"));
+	json_t *ei = json_object_get(j, "expires_in");
+	if (!at || strlen(at) >= sizeof c->access) {
+		json_decref(j);
+		conn_result_set(res, HTTP_PERMANENT, 200,
+			"nopcommerce token: answered 200 without an access_token");
+		return -1;
+	}
+	snprintf(c->access, sizeof c->access, "%s", at);
+	int64_t t = exp ? parse_time(exp, strlen(exp)) : -1;
+	if (t < 0 && json_is_integer(ei))
+		t = (int64_t)time(NULL) + (int64_t)json_integer_value(ei);
+	if (t < 0) /* the plugin's default TokenExpiryInDays; a 401 corrects it */
+		t = (int64_t)time(NULL) + 7 * 86400;
+	c->expires_at = t;
+	json_decref(j);
+	note(c, "token fetched");
+	if (conn_token_save(c->env, SERVICE, c->access, "", c->expires_at) != 0)
+		note(c, "the token could not be saved in the state store");
+	return 0;
+}
+
+static int
+n_auth(conn *c, conn_result *res)
+{
+	int64_t now = (int64_t)time(NULL);
+	if (c->access[0] && c->expires_at - now > TOKEN_MARGIN_S)
+		return 0;
+	return fetch_token(c, res);
+}
+
+/* ------------------------------------------------------------------ */
+/* open, close, classify                                               */
+/* ------------------------------------------------------------------ */
+
+static int
+n_open(const conn_env *env, conn **out, conn_result *res)
+{
+	conn *c = calloc(1, sizeof *c);
+	char refresh[64];
+	*out = c;
+	if (!c) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "out of memory");
+		return -1;
+	}
+	c->env = env;
+	snprintf(c->base, sizeof c->base, "%s", conn_setting(env, "base_url"));
+	snprintf(c->user, sizeof c->user, "%s", conn_setting(env, "username"));
+	snprintf(c->pass, sizeof c->pass, "%s", conn_setting(env, "password"));
+	size_t bl = strlen(c->base);
+	while (bl > 0 && c->base[bl - 1] == '/')
+		c->base[--bl] = '\0';
+	const char *missing = !c->base[0] ? "base_url" : !c->user[0] ? "username"
+		: !c->pass[0] ? "password" : NULL;
+	if (missing) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "nopcommerce: %s is not set", missing);
+		return -1;
+	}
+	if (conn_http_new(env, &c->http, 64u << 20) != 0) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "nopcommerce: cannot start HTTP");
+		return -1;
+	}
+	if (conn_token_load(env, SERVICE, c->access, sizeof c->access, refresh, sizeof refresh,
+		&c->expires_at) != 0) {
+		c->access[0] = '\0';
+		c->expires_at = 0;
+	}
+	return n_auth(c, res);
+}
+
+static void
+n_close(conn *c)
+{
+	if (!c)
+		return;
+	http_client_free(c->http);
+	memset(c->pass, 0, sizeof c->pass);
+	memset(c->access, 0, sizeof c->access);
+	free(c);
+}
+
+static http_class
+n_classify(conn *c, int rc, const http_response *resp, conn_result *res)
+{
+	(void)c;
+	conn_result_from(res, rc, resp, NULL);
+	/* A 200 that is not JSON (a store's HTML page: the plugin is not
+	 * installed, or base_url points elsewhere) is no answer to retry. */
+	if (res->cls == HTTP_OK && rc == 0) {
+		size_t i = skip_ws(resp->body, 0, resp->body_len);
+		if (i >= resp->body_len || resp->body[i] != '{') {
+			res->cls = HTTP_PERMANENT;
+			char text[CONN_TEXT_MAX];
+			snprintf(text, sizeof text, "nopcommerce: answer is not JSON (%s): %.200s",
+				resp->content_type[0] ? resp->content_type : "no content type",
+				res->text);
+			memcpy(res->text, text, sizeof res->text);
+		}
+	}
+	return res->cls;
+}
+
+/* GET url with the token: a 401 fetches a new token once and retries once.
+ * 0 with *r a 2xx answer; -1 with res filled in. */
+static int
+get(conn *c, const char *url, http_response *r, conn_result *res)
+{
+	char err[256] = "", auth[4200];
+	if (n_auth(c, res) != 0)
+		return -1;
+	for (int attempt = 0;; attempt++) {
+		snprintf(auth, sizeof auth, "Authorization: Bearer %s", c->access);
+		const char *hdrs[] = { auth, "Accept: application/json" };
+		http_request req = { "GET", url, hdrs, 2, NULL, 0, c->env->timeout_ms, 0 };
+		int rc = http_do(c->http, &req, r, err, sizeof err);
+		if (rc == 0 && r->status == 401 && attempt == 0) {
+			note(c, "401: fetching a new token and retrying once");
+			if (fetch_token(c, res) != 0)
+				return -1;
+			continue;
+		}
+		if (rc != 0) {
+			conn_result_from(res, rc, r, err);
+			return -1;
+		}
+		return n_classify(c, rc, r, res) == HTTP_OK ? 0 : -1;
+	}
+}
+
+static int
+known_collection(const char *name, conn_result *res)
+{
+	for (size_t i = 0; i < sizeof collections / sizeof *collections; i++)
+		if (!strcmp(name, collections[i]))
+			return 1;
+	conn_result_set(res, HTTP_PERMANENT, 0,
+		"nopcommerce: no collection %s (orders, customers, products)", name);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* list and get                                                        */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+	conn_record_fn fn;
+	void *arg;
+	size_t n, on_page;
+	long long max_id;
+	const char *since;  /* normalised cursor, or "" */
+	int rc;             /* fn's first non-zero return */
+} walk;
+
+static int
+keep(void *arg, const char *p, size_t n)
+{
+	walk *w = arg;
+	char stamp[24];
+	long long id;
+
+	stamp_and_id(p, n, stamp, sizeof stamp, &id);
+	w->on_page++;
+	if (id > w->max_id)
+		w->max_id = id;
+	if (w->since[0] && strcmp(stamp, w->since) < 0)
+		return 0;
+	w->n++;
+	return w->rc = w->fn(w->arg, p, n, stamp);
+}
+
+static int
+n_list(conn *c, const char *collection, const char *cursor, conn_record_fn fn, void *arg,
+	conn_result *res)
+{
+	char since[24] = "", esc[80] = "", url[1024];
+	walk w = { fn, arg, 0, 0, 0, since, 0 };
+	http_response r;
+	int rc = 0;
+
+	if (!known_collection(collection, res))
+		return -1;
+	if (cursor && *cursor) {
+		int64_t t = parse_time(cursor, strlen(cursor));
+		if (t < 0) {
+			conn_result_set(res, HTTP_PERMANENT, 0, "nopcommerce: bad cursor %s", cursor);
+			return -1;
+		}
+		format_time(t, since, sizeof since);
+		conn_url_escape(since, esc, sizeof esc);
+	}
+	for (;;) {
+		long long before = w.max_id;
+		snprintf(url, sizeof url, "%s/api/%s?limit=%d&since_id=%lld%s%s", c->base, collection,
+			PAGE_LIMIT, w.max_id, esc[0] ? "&updated_at_min=" : "", esc);
+		if (get(c, url, &r, res) != 0) {
+			rc = -1;
+			break;
+		}
+		w.on_page = 0;
+		int k = conn_json_elements(r.body, r.body_len, collection, keep, &w);
+		if (w.rc) {
+			rc = w.rc;
+			break;
+		}
+		if (k < 0) {
+			conn_result_set(res, HTTP_PERMANENT, r.status,
+				"nopcommerce: the answer has no \"%s\" array: %.300s", collection,
+				r.body);
+			rc = -1;
+			break;
+		}
+		if (w.on_page < PAGE_LIMIT || w.max_id <= before)
+			break;
+	}
+	if (rc == 0)
+		conn_result_set(res, HTTP_OK, 200, "%zu records", w.n);
+	return rc;
+}
+
+typedef struct {
+	conn_record_fn fn;
+	void *arg;
+	int n, rc;
+} one_rec;
+
+static int
+hand_one(void *arg, const char *p, size_t n)
+{
+	one_rec *o = arg;
+	char stamp[24];
+	long long id;
+	stamp_and_id(p, n, stamp, sizeof stamp, &id);
+	o->n++;
+	o->rc = o->fn(o->arg, p, n, stamp);
+	return o->rc ? o->rc : 1; /* the first record only */
+}
+
+static int
+n_get(conn *c, const char *collection, const char *id, conn_record_fn fn, void *arg,
+	conn_result *res)
+{
+	char url[1024];
+	http_response r;
+	one_rec o = { fn, arg, 0, 0 };
+
+	if (!known_collection(collection, res))
+		return -1;
+	if (!id || !*id || strspn(id, "0123456789") != strlen(id) || strlen(id) > 18) {
+		conn_result_set(res, HTTP_PERMANENT, 404, "nopcommerce: no %s with id %s",
+			collection, id ? id : "");
+		return -1;
+	}
+	snprintf(url, sizeof url, "%s/api/%s/%s", c->base, collection, id);
+	if (get(c, url, &r, res) != 0)
+		return -1;
+	int k = conn_json_elements(r.body, r.body_len, collection, hand_one, &o);
+	if (o.n)
+		return o.rc;
+	if (k < 0) {
+		conn_result_set(res, HTTP_PERMANENT, r.status,
+			"nopcommerce: the answer has no \"%s\" array: %.300s", collection, r.body);
+		return -1;
+	}
+	conn_result_set(res, HTTP_PERMANENT, 404, "nopcommerce: no %s with id %s", collection, id);
+	return -1;
+}
+
+const conn_ops conn_nop = {
+	.service = "nopcommerce",
+	.max_batch = 1,
+	/* none published */
+	.per_min = 0,
+	.per_day = 0,
+	.concurrent = 0,
+	.open = n_open,
+	.close = n_close,
+	.auth = n_auth,
+	.list = n_list,
+	.get = n_get,
+	.write = NULL,
+	.find = NULL,
+	.classify = n_classify,
+};

@@ -1,0 +1,785 @@
+/*
+ * conn_qbo.c - the QuickBooks Online Accounting API v3, a target.
+ *
+ *   token     POST {token_url}, grant_type=refresh_token, HTTP Basic; Intuit
+ *             rotates the refresh token, so the new one is saved before use
+ *             (conn_token_ensure); the first one is the `refresh_token`
+ *             setting when the state store holds none
+ *   every     Authorization: Bearer, Accept: application/json
+ *   write     n == 1: POST {base}/v3/company/{realm}/{entity}?requestid=KEY
+ *             n > 1:  POST {base}/v3/company/{realm}/batch?requestid=KEY with
+ *             {"BatchItemRequest":[{"bId","operation":"create"|"update",Type:doc}]}
+ *             (at most 30); each BatchItemResponse has the entity or a Fault
+ *   update    GET .../{entity}/{id} for the current SyncToken, then a sparse
+ *             update {"Id","SyncToken","sparse":true,...doc}; a stale token
+ *             (Fault 5010) is re-read once and the write retried once
+ *   find      GET .../query?query=select Id from Type where Field = 'v'
+ *             (a quote or backslash in v escaped with a backslash)
+ *
+ * A repeated requestid is answered from the first request, which makes a
+ * re-driven write exactly-once; Intuit takes at most 50 characters (36 on
+ * the batch endpoint, where bIds are then at most 10).  The retry after a
+ * stale SyncToken is a new request, so it gets its own key, derived from
+ * the item's (KEY-sN): a re-drive after a crash derives the same one.  A
+ * create refused as a duplicate (Fault 6240) adopts the document found by
+ * the item's natural key: a re-run against a company that already has the
+ * customer is not an error.  Documents are sent as the transform wrote them
+ * (amounts keep their text); only answers are parsed, for Ids, SyncTokens
+ * and Faults, whose Message, Detail and code are kept word for word.
+ *
+ * Settings: base_url (https://quickbooks.api.intuit.com), token_url,
+ * client_id, client_secret, realm_id, refresh_token; webhook_key (serve:
+ * the app's verifier token).
+ *
+ * Webhooks (q_webhook): intuit-signature is the padded base64 of
+ * HMAC-SHA256(verifier token, raw body); the body is either the legacy
+ * notification {"eventNotifications":[{"realmId","dataChangeEvent":
+ * {"entities":[{name, id, operation, lastUpdated}]}}]} or CloudEvents
+ * (Intuit's format from 2026): [{"specversion","id","source",
+ * "type":"qbo.invoice.created.v1","time","intuitentityid",
+ * "intuitaccountid","data"}].
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "conn.h"
+#include "transform.h"
+
+#define MAX_BATCH 30
+#define RID_MAX 50        /* requestid on the entity endpoints */
+#define RID_BATCH_MAX 36  /* requestid on the batch endpoint */
+#define MINOR "minorversion=65"
+
+struct conn {
+	const conn_env *env;
+	http_client *http;
+	char base[400], realm[64];
+	conn_token token;
+	w_buf body;                 /* the request being built */
+	int cost;                   /* calls the next request is metered as (batch) */
+};
+
+/* The target types and their endpoint names. */
+static const struct { const char *type, *path; } kinds[] = {
+	{ "Item", "item" },
+	{ "Customer", "customer" },
+	{ "SalesReceipt", "salesreceipt" },
+	{ "Invoice", "invoice" },
+	{ "Payment", "payment" },
+};
+
+static int
+kind_of(const char *type)
+{
+	for (size_t i = 0; type && i < sizeof kinds / sizeof *kinds; i++)
+		if (!strcmp(kinds[i].type, type))
+			return (int)i;
+	return -1;
+}
+
+static void
+note(conn *c, const char *what, const char *detail)
+{
+	if (c->env->log)
+		fprintf(c->env->log, "qbo: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
+}
+
+static int
+q_open(const conn_env *env, conn **out, conn_result *res)
+{
+	conn *c = calloc(1, sizeof *c);
+	size_t n;
+
+	*out = c;
+	if (!c) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "out of memory");
+		return -1;
+	}
+	c->env = env;
+	/* a batch of documents, each at most RT_DOC_MAX */
+	if (w_buf_init(&c->body, 64 << 10, (size_t)MAX_BATCH * RT_DOC_MAX, NULL, NULL) != 0) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "out of memory");
+		return -1;
+	}
+	snprintf(c->base, sizeof c->base, "%s", conn_setting(env, "base_url"));
+	n = strlen(c->base);
+	while (n && c->base[n - 1] == '/')
+		c->base[--n] = '\0';
+	snprintf(c->realm, sizeof c->realm, "%s", conn_setting(env, "realm_id"));
+	if (!c->base[0] || !c->realm[0]) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "qbo: base_url and realm_id must be set");
+		return -1;
+	}
+	if (conn_http_new(env, &c->http, 16u << 20) != 0) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "qbo: no HTTP client");
+		return -1;
+	}
+	conn_token_init(&c->token, env, c->http, "qbo", conn_setting(env, "token_url"), 0);
+	return conn_token_ensure(&c->token, 0, res);
+}
+
+static void
+q_close(conn *c)
+{
+	if (!c)
+		return;
+	http_client_free(c->http);
+	w_buf_fini(&c->body);
+	free(c);
+}
+
+static int
+q_auth(conn *c, conn_result *res)
+{
+	return conn_token_ensure(&c->token, 0, res);
+}
+
+/* ------------------------------------------------------------------ */
+/* Faults                                                              */
+/* ------------------------------------------------------------------ */
+
+/* What a Fault code means for the retry policy, given the HTTP class. */
+static http_class
+fault_class(long code, const char *type, http_class http)
+{
+	switch (code) {
+	case 5010:   /* Stale Object Error: transient once re-read */
+	case 10000:  /* An application error has occurred */
+		return HTTP_TRANSIENT;
+	case 3001:   /* ThrottleExceeded */
+		return HTTP_RATE_LIMITED;
+	case 100:    /* General authentication error */
+	case 3100:   /* ApplicationAuthorizationFailed */
+	case 3200:   /* AuthenticationFailed */
+		return HTTP_AUTH;
+	default:
+		break;
+	}
+	if (http == HTTP_TRANSIENT || http == HTTP_RATE_LIMITED || http == HTTP_AUTH)
+		return http;
+	if (type && (!strcmp(type, "SystemFault") || !strcmp(type, "SERVICE")))
+		return HTTP_TRANSIENT;
+	return HTTP_PERMANENT;  /* ValidationFault and the like: the document is wrong */
+}
+
+/* Intuit's {"Error":[{"Message","Detail","code","element"}],"type"} into
+ * res: the class and the words.  Returns the first error's code, 0 if none. */
+static long
+fault_read(json_t *fault, http_class http, conn_result *res)
+{
+	json_t *errs = json_object_get(fault, "Error"), *e;
+	const char *type = json_string_value(json_object_get(fault, "type"));
+	size_t i, off = 0;
+	long first = 0;
+
+	json_array_foreach(errs, i, e) {
+		const char *code = json_string_value(json_object_get(e, "code"));
+		const char *msg = json_string_value(json_object_get(e, "Message"));
+		const char *det = json_string_value(json_object_get(e, "Detail"));
+		const char *el = json_string_value(json_object_get(e, "element"));
+		int w;
+
+		if (i == 0)
+			first = code ? strtol(code, NULL, 10) : 0;
+		w = snprintf(res->text + off, sizeof res->text - off, "%sFault %s: %s%s%s%s%s%s",
+			off ? "; " : "", code ? code : "?", msg ? msg : "", det && *det ? ": " : "",
+			det ? det : "", el && *el ? " [" : "", el && *el ? el : "", el && *el ? "]" : "");
+		if (w < 0 || (size_t)w >= sizeof res->text - off)
+			break;
+		off += (size_t)w;
+	}
+	if (!off)
+		snprintf(res->text, sizeof res->text, "QuickBooks answered a Fault without errors");
+	res->cls = fault_class(first, type, http);
+	return first;
+}
+
+/* http_classify, refined by the Fault in the body when there is one. */
+static http_class
+q_classify(conn *c, int rc, const http_response *resp, conn_result *res)
+{
+	json_t *j, *fault;
+
+	(void)c;
+	conn_result_from(res, rc, resp, NULL);
+	if (rc != 0 || res->cls == HTTP_OK || !resp->body_len)
+		return res->cls;
+	j = json_loadb(resp->body, resp->body_len, 0, NULL);
+	fault = json_object_get(j, "Fault");
+	if (json_is_object(fault))
+		fault_read(fault, res->cls, res);
+	json_decref(j);
+	return res->cls;
+}
+
+/* ------------------------------------------------------------------ */
+/* Requests                                                            */
+/* ------------------------------------------------------------------ */
+
+/* One call with the token; a 401 refreshes it once and tries again.  0 when
+ * an answer arrived (res says which), -1 when none did or no token. */
+static int
+call(conn *c, const char *method, const char *url, const char *body, size_t len,
+	http_response *resp, conn_result *res)
+{
+	char auth[4200], err[256] = "";
+	const char *hdrs[] = { auth, "Accept: application/json", "Content-Type: application/json" };
+	http_request req = { method, url, hdrs, body ? 3 : 2, body, len, c->env->timeout_ms,
+		c->cost };
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int rc;
+
+		if (conn_token_ensure(&c->token, attempt > 0, res) != 0)
+			return -1;
+		if (attempt)
+			note(c, "401: the token was refreshed", NULL);
+		snprintf(auth, sizeof auth, "Authorization: Bearer %s", c->token.tok.access);
+		rc = http_do(c->http, &req, resp, err, sizeof err);
+		if (q_classify(c, rc, resp, res) == HTTP_AUTH && rc == 0 && resp->status == 401 &&
+		    attempt == 0)
+			continue;
+		return rc == 0 ? 0 : -1;
+	}
+	return 0;
+}
+
+static int
+put(conn *c, const char *p, size_t n)
+{
+	w_buf_put(&c->body, p, n);
+	return c->body.err ? -1 : 0;
+}
+
+#define PUTS(c, lit) put((c), (lit), sizeof(lit) - 1)
+
+static int
+ws(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+}
+
+/* Append the item's document: as written for a create; for an update with
+ * Id, SyncToken and sparse first, then the document's own members. */
+static int
+put_doc(conn *c, const conn_item *it, const char *sync)
+{
+	const char *d = it->doc;
+	size_t len = it->len, i = 0;
+	char head[300];
+	int hn, rc = 0;
+
+	while (len && ws(d[len - 1]))
+		len--;
+	while (i < len && ws(d[i]))
+		i++;
+	if (!it->target_id)
+		return put(c, d + i, len - i);
+	if (i >= len || d[i] != '{' || d[len - 1] != '}' || strpbrk(it->target_id, "\"\\") ||
+	    strpbrk(sync, "\"\\"))
+		return -1;
+	for (i++; i < len && ws(d[i]); i++)
+		;
+	hn = snprintf(head, sizeof head, "{\"Id\":\"%s\",\"SyncToken\":\"%s\",\"sparse\":true%s",
+		it->target_id, sync, d[i] == '}' ? "" : ",");
+	if (hn < 0 || (size_t)hn >= sizeof head)
+		return -1;
+	rc |= put(c, head, (size_t)hn);
+	rc |= put(c, d + i, len - i);
+	return rc;
+}
+
+static void
+url_for(conn *c, char *url, size_t cap, const char *what, const char *rid)
+{
+	snprintf(url, cap, "%s/v3/company/%s/%s?%s%s%s", c->base, c->realm, what,
+		rid ? "requestid=" : "", rid ? rid : "", rid ? "&" MINOR : MINOR);
+}
+
+/* The current SyncToken of the document of kind k with id: 0, or -1 with
+ * res (a Fault 610 when it is gone: PERMANENT). */
+static int
+sync_token(conn *c, int k, const char *id, char *out, size_t outlen, conn_result *res)
+{
+	char path[420], esc[CONN_ID_MAX * 3 + 4], url[1200];
+	http_response r;
+	json_t *j;
+	const char *st;
+
+	conn_url_escape(id, esc, sizeof esc);
+	snprintf(path, sizeof path, "%s/%s", kinds[k].path, esc);
+	url_for(c, url, sizeof url, path, NULL);
+	if (call(c, "GET", url, NULL, 0, &r, res) != 0 || res->cls != HTTP_OK)
+		return -1;
+	j = json_loadb(r.body, r.body_len, 0, NULL);
+	st = json_string_value(json_object_get(json_object_get(j, kinds[k].type), "SyncToken"));
+	if (st)
+		snprintf(out, outlen, "%s", st);
+	else
+		conn_result_set(res, HTTP_TRANSIENT, r.status, "qbo: no SyncToken for %s %s",
+			kinds[k].type, id);
+	json_decref(j);
+	return st ? 0 : -1;
+}
+
+static void
+item_ok(conn_item *it, long status, const char *id)
+{
+	conn_result_set(&it->res, HTTP_OK, status, "OK");
+	snprintf(it->id, sizeof it->id, "%s", id);
+}
+
+/* An item's answer, the entity or a Fault, into its res and id.  Returns
+ * the Fault's code, 0 when it worked. */
+static long
+item_answer(int k, json_t *el, long status, conn_item *it)
+{
+	json_t *fault = json_object_get(el, "Fault");
+	const char *id = json_string_value(json_object_get(json_object_get(el, kinds[k].type),
+		"Id"));
+
+	it->id[0] = '\0';
+	if (json_is_object(fault)) {
+		it->res.status = status == 200 ? 400 : status; /* as the item alone would get */
+		it->res.retry_after_ms = -1;
+		return fault_read(fault, HTTP_PERMANENT, &it->res);
+	}
+	if (id) {
+		item_ok(it, status, id);
+		return 0;
+	}
+	conn_result_set(&it->res, HTTP_TRANSIENT, status, "qbo: no %s Id in the answer",
+		kinds[k].type);
+	return -1;
+}
+
+static int q_find(conn *c, const char *type, const char *field, const char *value, char *id,
+	size_t idlen, conn_result *res);
+
+/* A create refused as Duplicate Name Exists: the document already there,
+ * found by the item's natural key, is the one written. */
+static void
+adopt(conn *c, int k, conn_item *it)
+{
+	char id[CONN_ID_MAX];
+	conn_result fr;
+
+	if (it->target_id || !it->match_field || !it->match_value)
+		return;
+	if (q_find(c, kinds[k].type, it->match_field, it->match_value, id, sizeof id, &fr) == 0) {
+		note(c, "duplicate name: adopted the existing document", id);
+		item_ok(it, 200, id);
+	}
+}
+
+/* One document by the entity endpoint, with requestid rid.  A stale
+ * SyncToken is re-read once and the update sent again under rid-s.  0 when
+ * answered (it->res says how), -1 when not (res). */
+static int
+write_one(conn *c, int k, const char *rid, conn_item *it, conn_result *res)
+{
+	char url[1200], sync[32] = "", rid2[RID_MAX + 8];
+	http_response r;
+	long code = 0;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		const char *use = rid;
+		json_t *j;
+
+		if (attempt) {
+			snprintf(rid2, sizeof rid2, "%.*s-s", RID_MAX - 2, rid);
+			use = rid2;
+			note(c, "stale SyncToken: re-read, written again", it->target_id);
+		}
+		if (it->target_id && sync_token(c, k, it->target_id, sync, sizeof sync, res) != 0) {
+			if (res->status == 400) {  /* answered: the document is not there */
+				it->res = *res;
+				return 0;
+			}
+			return -1;
+		}
+		w_buf_reset(&c->body);
+		if (put_doc(c, it, sync) != 0) {
+			conn_result_set(&it->res, HTTP_PERMANENT, 0, "qbo: the %s document is not a "
+				"JSON object", kinds[k].type);
+			return 0;
+		}
+		url_for(c, url, sizeof url, kinds[k].path, use);
+		if (call(c, "POST", url, c->body.p, c->body.len, &r, res) != 0)
+			return -1;
+		if (res->cls != HTTP_OK && r.status != 400)
+			return -1;  /* 5xx, 429, auth: nothing is known written */
+		j = json_loadb(r.body, r.body_len, 0, NULL);
+		code = item_answer(k, j, r.status, it);
+		json_decref(j);
+		if (code != 5010 || !it->target_id)
+			break;
+	}
+	if (code == 6240)
+		adopt(c, k, it);
+	return 0;
+}
+
+static void
+dry_run(conn *c, int k, const char *rid, conn_item *items, size_t n)
+{
+	char url[1200];
+
+	url_for(c, url, sizeof url, n == 1 ? kinds[k].path : "batch", rid);
+	fprintf(c->env->dry_run, "POST %s\n%.*s\n\n", url, (int)c->body.len, c->body.p);
+	for (size_t i = 0; i < n; i++) {
+		conn_result_set(&items[i].res, HTTP_OK, 0, "dry run");
+		snprintf(items[i].id, sizeof items[i].id, "dry-run");
+	}
+}
+
+/* {"BatchItemRequest":[{"bId":"0","operation":...,"Type":doc},...]} */
+static int
+build_batch(conn *c, int k, conn_item *items, size_t n, char (*sync)[32], const long *codes)
+{
+	int rc = 0, first = 1;
+
+	w_buf_reset(&c->body);
+	rc |= PUTS(c, "{\"BatchItemRequest\":[");
+	for (size_t i = 0; i < n; i++) {
+		char head[160];
+		int hn;
+
+		if (codes[i] != -2)
+			continue;  /* already answered: its document is gone */
+		hn = snprintf(head, sizeof head, "%s{\"bId\":\"%zu\",\"operation\":\"%s\",\"%s\":",
+			first ? "" : ",", i, items[i].target_id ? "update" : "create", kinds[k].type);
+		first = 0;
+
+		if (hn < 0 || (size_t)hn >= sizeof head)
+			return -1;
+		rc |= put(c, head, (size_t)hn);
+		if (put_doc(c, &items[i], sync[i]) != 0)
+			return -1;
+		rc |= PUTS(c, "}");
+	}
+	rc |= PUTS(c, "]}");
+	return rc;
+}
+
+static void
+all_failed(conn_item *items, size_t n, const conn_result *res)
+{
+	for (size_t i = 0; i < n; i++) {
+		items[i].res = *res;
+		items[i].id[0] = '\0';
+	}
+}
+
+static int
+write_batch(conn *c, int k, const char *rid, conn_item *items, size_t n, conn_result *res)
+{
+	char url[1200], sync[MAX_BATCH][32];
+	long codes[MAX_BATCH];
+	http_response r;
+	json_t *j, *arr, *el;
+	size_t i;
+
+	size_t left = n;
+
+	memset(sync, 0, sizeof sync);
+	for (i = 0; i < n; i++) {
+		codes[i] = -2;  /* no answer yet */
+		if (!items[i].target_id)
+			continue;
+		if (c->env->dry_run) {
+			snprintf(sync[i], sizeof sync[i], "(current)");
+		} else if (sync_token(c, k, items[i].target_id, sync[i], sizeof sync[i], res) != 0) {
+			if (res->status != 400)
+				return -1;
+			/* answered: that document is not there; the others go on */
+			items[i].res = *res;
+			items[i].id[0] = '\0';
+			codes[i] = 610;
+			left--;
+		}
+	}
+	if (!left)
+		return 0;
+	if (build_batch(c, k, items, n, sync, codes) != 0) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "qbo: a %s document is not a JSON object",
+			kinds[k].type);
+		return -1;
+	}
+	if (c->env->dry_run) {
+		dry_run(c, k, rid, items, n);
+		return 0;
+	}
+	url_for(c, url, sizeof url, "batch", rid);
+	c->cost = (int)n; /* Intuit meters each batch item as a call */
+	int crc = call(c, "POST", url, c->body.p, c->body.len, &r, res);
+	c->cost = 0;
+	if (crc != 0 || res->cls != HTTP_OK)
+		return -1;
+	j = json_loadb(r.body, r.body_len, 0, NULL);
+	arr = json_object_get(j, "BatchItemResponse");
+	if (!json_is_array(arr)) {
+		json_decref(j);
+		conn_result_set(res, HTTP_TRANSIENT, r.status, "qbo: batch answer without "
+			"BatchItemResponse");
+		return -1;
+	}
+	json_array_foreach(arr, i, el) {
+		const char *bid = json_string_value(json_object_get(el, "bId"));
+		char *end;
+		unsigned long b = bid ? strtoul(bid, &end, 10) : 0;
+
+		if (bid && *bid && !*end && b < n && codes[b] == -2)
+			codes[b] = item_answer(k, el, r.status, &items[b]);
+	}
+	json_decref(j);
+	/* after the answer is read: re-reads, retries and look-ups are calls */
+	for (i = 0; i < n; i++) {
+		char rid2[RID_MAX + 8];
+
+		if (codes[i] == -2) {
+			conn_result_set(&items[i].res, HTTP_TRANSIENT, r.status, "qbo: the batch "
+				"answer has no BatchItemResponse for bId %zu", i);
+			items[i].id[0] = '\0';
+		} else if (codes[i] == 5010 && items[i].target_id) {
+			conn_result one;
+
+			snprintf(rid2, sizeof rid2, "%s-s%zu", rid, i);
+			note(c, "stale SyncToken in a batch: re-read, written alone", items[i].target_id);
+			if (write_one(c, k, rid2, &items[i], &one) != 0)
+				items[i].res = one;
+		} else if (codes[i] == 6240) {
+			adopt(c, k, &items[i]);
+		}
+	}
+	return 0;
+}
+
+static int
+q_write(conn *c, const char *request_key, conn_item *items, size_t n, conn_result *res)
+{
+	int k = n ? kind_of(items[0].type) : -1;
+	size_t klen = request_key ? strlen(request_key) : 0;
+
+	if (n == 0)
+		return 0;
+	for (size_t i = 1; k >= 0 && i < n; i++)
+		if (kind_of(items[i].type) != k)
+			k = -1;
+	if (k < 0 || n > MAX_BATCH) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "qbo: cannot write %zu %s documents in one "
+			"request", n, items[0].type ? items[0].type : "?");
+		all_failed(items, n, res);
+		return -1;
+	}
+	if (!klen || klen > (n > 1 ? RID_BATCH_MAX : RID_MAX)) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "qbo: the request key must be 1 to %d "
+			"characters (QuickBooks' requestid)", n > 1 ? RID_BATCH_MAX : RID_MAX);
+		all_failed(items, n, res);
+		return -1;
+	}
+	conn_result_set(res, HTTP_OK, 200, "OK");
+	if (n > 1) {
+		if (write_batch(c, k, request_key, items, n, res) != 0) {
+			all_failed(items, n, res);
+			return -1;
+		}
+		return 0;
+	}
+	if (c->env->dry_run) {
+		w_buf_reset(&c->body);
+		if (put_doc(c, &items[0], "(current)") != 0) {
+			conn_result_set(res, HTTP_PERMANENT, 0, "qbo: the %s document is not a JSON "
+				"object", kinds[k].type);
+			all_failed(items, n, res);
+			return -1;
+		}
+		dry_run(c, k, request_key, items, 1);
+		return 0;
+	}
+	if (write_one(c, k, request_key, &items[0], res) != 0) {
+		all_failed(items, n, res);
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* find                                                                */
+/* ------------------------------------------------------------------ */
+
+static int
+q_find(conn *c, const char *type, const char *field, const char *value, char *id, size_t idlen,
+	conn_result *res)
+{
+	char sql[1200], lit[1030], esc[3700], url[4400];
+	int k = kind_of(type);
+	size_t n = 0;
+	http_response r;
+	json_t *j, *el;
+	const char *found;
+
+	for (const char *f = field; f && *f; f++)
+		if (!((*f >= 'A' && *f <= 'Z') || (*f >= 'a' && *f <= 'z') ||
+		      (*f >= '0' && *f <= '9') || *f == '.'))
+			field = NULL;
+	if (k < 0 || !field || !*field || !value) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "qbo: cannot look up %s by %s", type ? type :
+			"?", field ? field : "that field");
+		return -1;
+	}
+	/* Intuit's query syntax: a backslash escapes an apostrophe (and itself) */
+	for (const char *v = value; *v; v++) {
+		if (n + 3 >= sizeof lit) {
+			conn_result_set(res, HTTP_PERMANENT, 0, "qbo: the %s to look up is too long",
+				field);
+			return -1;
+		}
+		if (*v == '\'' || *v == '\\')
+			lit[n++] = '\\';
+		lit[n++] = *v;
+	}
+	lit[n] = '\0';
+	snprintf(sql, sizeof sql, "select Id from %s where %s = '%s'", kinds[k].type, field, lit);
+	conn_url_escape(sql, esc, sizeof esc);
+	snprintf(url, sizeof url, "%s/v3/company/%s/query?query=%s&" MINOR, c->base, c->realm, esc);
+	if (c->env->dry_run) {
+		fprintf(c->env->dry_run, "GET %s\n\n", url);
+		return 1;
+	}
+	if (call(c, "GET", url, NULL, 0, &r, res) != 0 || res->cls != HTTP_OK)
+		return -1;
+	j = json_loadb(r.body, r.body_len, 0, NULL);
+	el = json_array_get(json_object_get(json_object_get(j, "QueryResponse"), kinds[k].type), 0);
+	found = json_string_value(json_object_get(el, "Id"));
+	if (found)
+		snprintf(id, idlen, "%s", found);
+	json_decref(j);
+	return found ? 0 : 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* webhooks                                                            */
+/* ------------------------------------------------------------------ */
+
+static hook_outcome
+emitted(hook_emit_fn emit, void *arg, const hook_event *e, char *why, size_t n)
+{
+	if (emit(arg, e) == 0)
+		return HOOK_ACCEPTED;
+	snprintf(why, n, "out of memory");
+	return HOOK_ERROR;
+}
+
+/* The legacy notification: one event per entity; its id
+ * realmId:name:id:lastUpdated:operation (Intuit sends none: a redelivery
+ * derives the same one); its collection the entity name lowercased. */
+static hook_outcome
+legacy(const json_t *root, hook_emit_fn emit, void *arg, char *why, size_t n)
+{
+	const json_t *list = json_object_get(root, "eventNotifications"), *nt, *en;
+	size_t i, j;
+
+	if (!json_is_array(list)) {
+		snprintf(why, n, "no \"eventNotifications\" list");
+		return HOOK_MALFORMED;
+	}
+	json_array_foreach(list, i, nt) {
+		const char *realm = conn_event_str(nt, "realmId", "notification", why, n);
+		const json_t *ents = json_object_get(json_object_get(nt, "dataChangeEvent"),
+			"entities");
+		if (!realm)
+			return HOOK_MALFORMED;
+		if (!json_is_array(ents)) {
+			snprintf(why, n, "eventNotifications[%zu]: no dataChangeEvent.entities", i);
+			return HOOK_MALFORMED;
+		}
+		json_array_foreach(ents, j, en) {
+			const char *name, *id, *op, *when;
+			char eid[5 * (HOOK_FIELD_MAX + 1)], coll[HOOK_FIELD_MAX + 1];
+			if (!(name = conn_event_str(en, "name", "entity", why, n)) ||
+			    !(id = conn_event_str(en, "id", "entity", why, n)) ||
+			    !(op = conn_event_str(en, "operation", "entity", why, n)) ||
+			    !(when = conn_event_str(en, "lastUpdated", "entity", why, n)))
+				return HOOK_MALFORMED;
+			snprintf(eid, sizeof eid, "%s:%s:%s:%s:%s", realm, name, id, when, op);
+			conn_lower(coll, sizeof coll, name, "");
+			hook_event e = { eid, op, coll, id };
+			if (emitted(emit, arg, &e, why, n) != HOOK_ACCEPTED)
+				return HOOK_ERROR;
+		}
+	}
+	return HOOK_ACCEPTED;
+}
+
+/* CloudEvents: the event's own id; its collection the type's second part. */
+static hook_outcome
+cloudevents(const json_t *root, hook_emit_fn emit, void *arg, char *why, size_t n)
+{
+	size_t i;
+	const json_t *ev;
+
+	json_array_foreach(root, i, ev) {
+		const char *id, *type, *ent;
+		if (!json_is_object(ev)) {
+			snprintf(why, n, "[%zu] is not an object", i);
+			return HOOK_MALFORMED;
+		}
+		if (!(id = conn_event_str(ev, "id", "event", why, n)) ||
+		    !(type = conn_event_str(ev, "type", "event", why, n)) ||
+		    !(ent = conn_event_str(ev, "intuitentityid", "event", why, n)))
+			return HOOK_MALFORMED;
+		const char *a = strchr(type, '.'), *b = a ? strchr(a + 1, '.') : NULL;
+		if (!a || !b || b == a + 1) {
+			snprintf(why, n, "event type \"%.64s\" is not qbo.ENTITY.OPERATION", type);
+			return HOOK_MALFORMED;
+		}
+		char name[HOOK_FIELD_MAX + 1], coll[HOOK_FIELD_MAX + 1];
+		snprintf(name, sizeof name, "%.*s", (int)(b - a - 1), a + 1);
+		conn_lower(coll, sizeof coll, name, "");
+		hook_event e = { id, type, coll, ent };
+		if (emitted(emit, arg, &e, why, n) != HOOK_ACCEPTED)
+			return HOOK_ERROR;
+	}
+	return HOOK_ACCEPTED;
+}
+
+/* An array is CloudEvents, an object the legacy notification. */
+static hook_outcome
+events(const json_t *root, hook_emit_fn emit, void *arg, char *why, size_t n)
+{
+	if (json_is_array(root))
+		return cloudevents(root, emit, arg, why, n);
+	if (json_is_object(root))
+		return legacy(root, emit, arg, why, n);
+	snprintf(why, n, "not a JSON object or array");
+	return HOOK_MALFORMED;
+}
+
+static hook_outcome
+q_webhook(const char *secret, size_t secret_len, const hook_request *rq, hook_emit_fn emit,
+	void *arg, char *why, size_t n)
+{
+	return conn_webhook(hook_verify_b64(rq, "intuit-signature", secret, secret_len), rq,
+		events, emit, arg, why, n);
+}
+
+const conn_ops conn_qbo = {
+	.service = "qbo",
+	.max_batch = MAX_BATCH,
+	/* Intuit: 500 requests a minute and 10 concurrent per realm */
+	.per_min = 500,
+	.per_day = 0,
+	.concurrent = 10,
+	.open = q_open,
+	.close = q_close,
+	.auth = q_auth,
+	.write = q_write,
+	.find = q_find,
+	.classify = q_classify,
+	.webhook_setting = "webhook_key",
+	.webhook = q_webhook,
+};

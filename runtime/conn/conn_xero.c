@@ -1,0 +1,380 @@
+/*
+ * conn_xero.c - the Xero Accounting API, a target.
+ *
+ *   token     POST {token_url}, grant_type=client_credentials, HTTP Basic
+ *             (a Xero custom connection; the token names one tenant)
+ *   every     Authorization: Bearer, xero-tenant-id: {tenant}
+ *   write     PUT {base_url}/{Contacts|Invoices|Payments}?summarizeErrors=false
+ *             {"Invoices": [doc, ...]} (at most 50), Idempotency-Key: the
+ *             request key; POST when the batch updates a document (its
+ *             ContactID / InvoiceID is put into the document)
+ *   find      GET {base_url}/{Contacts|Invoices}?where=Field=="value"
+ *
+ * With summarizeErrors=false Xero answers 200 with one element per document,
+ * in request order, each with StatusAttributeString OK or ERROR and its
+ * ValidationErrors; those messages are kept word for word.  A repeated
+ * Idempotency-Key is answered with the first write's answer, which is what
+ * makes a re-driven batch exactly-once.  Xero cannot update a payment: a
+ * changed payment is refused (dead-lettered) rather than silently skipped.
+ *
+ * Settings: base_url (https://api.xero.com/api.xro/2.0), token_url,
+ * client_id, client_secret, tenant; webhook_key (serve).
+ *
+ * Webhooks (x_webhook): x-xero-signature is the padded base64 of
+ * HMAC-SHA256(webhook key, raw body); the body {"events":[{resourceUrl,
+ * resourceId, eventDateUtc, eventType, eventCategory, tenantId,
+ * tenantType}], firstEventSequence, lastEventSequence, entropy}; an empty
+ * list is the intent to receive (200, nothing kept).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "conn.h"
+#include "transform.h"
+
+#define MAX_BATCH 50
+
+struct conn {
+	const conn_env *env;
+	http_client *http;
+	char base[400], tenant[128];
+	conn_token token;
+	w_buf body;                 /* the request being built */
+};
+
+/* Xero's collection and id member for a target type. */
+static const struct { const char *type, *coll, *id; } kinds[] = {
+	{ "Contact", "Contacts", "ContactID" },
+	{ "Invoice", "Invoices", "InvoiceID" },
+	{ "Payment", "Payments", "PaymentID" },
+	{ "Item", "Items", "ItemID" },
+};
+
+static int
+kind_of(const char *type)
+{
+	for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+		if (!strcmp(kinds[i].type, type))
+			return (int)i;
+	return -1;
+}
+
+static int
+x_open(const conn_env *env, conn **out, conn_result *res)
+{
+	conn *c = calloc(1, sizeof *c);
+
+	*out = c;
+	if (!c) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "out of memory");
+		return -1;
+	}
+	c->env = env;
+	/* a batch of documents, each at most RT_DOC_MAX */
+	if (w_buf_init(&c->body, 64 << 10, (size_t)MAX_BATCH * RT_DOC_MAX, NULL, NULL) != 0) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "out of memory");
+		return -1;
+	}
+	snprintf(c->base, sizeof c->base, "%s", conn_setting(env, "base_url"));
+	snprintf(c->tenant, sizeof c->tenant, "%s", conn_setting(env, "tenant"));
+	if (!c->base[0] || !c->tenant[0]) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "xero: base_url and tenant must be set");
+		return -1;
+	}
+	if (conn_http_new(env, &c->http, 16u << 20) != 0) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "xero: no HTTP client");
+		return -1;
+	}
+	conn_token_init(&c->token, env, c->http, "xero", conn_setting(env, "token_url"), 1);
+	return conn_token_ensure(&c->token, 0, res);
+}
+
+static void
+x_close(conn *c)
+{
+	if (!c)
+		return;
+	http_client_free(c->http);
+	w_buf_fini(&c->body);
+	free(c);
+}
+
+static int
+x_auth(conn *c, conn_result *res)
+{
+	return conn_token_ensure(&c->token, 0, res);
+}
+
+/* Xero's error body: {"Type": "...", "Message": "...", "Detail": "..."} or
+ * the ValidationException's Elements; the text keeps its words. */
+static http_class
+x_classify(conn *c, int rc, const http_response *resp, conn_result *res)
+{
+	(void)c;
+	conn_result_from(res, rc, resp, NULL);
+	return res->cls;
+}
+
+/* One call with the token; a 401 refreshes it once and tries again. */
+static int
+call(conn *c, const char *method, const char *url, const char *idem, const char *body,
+	size_t len, http_response *resp, conn_result *res)
+{
+	char auth[4200], tenant[200], key[200], err[256] = "";
+	const char *hdrs[6] = { auth, tenant, "Accept: application/json",
+		"Content-Type: application/json" };
+	size_t nh = 4;
+	http_request req = { method, url, hdrs, 0, body, len, c->env->timeout_ms, 0 };
+
+	snprintf(tenant, sizeof tenant, "xero-tenant-id: %s", c->tenant);
+	if (idem) {
+		snprintf(key, sizeof key, "Idempotency-Key: %s", idem);
+		hdrs[nh++] = key;
+	}
+	req.n_headers = nh;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int rc;
+
+		if (conn_token_ensure(&c->token, attempt > 0, res) != 0)
+			return -1;
+		snprintf(auth, sizeof auth, "Authorization: Bearer %s", c->token.tok.access);
+		rc = http_do(c->http, &req, resp, err, sizeof err);
+		if (x_classify(c, rc, resp, res) == HTTP_AUTH && attempt == 0) {
+			if (c->env->log)
+				fprintf(c->env->log, "xero: 401, refreshing the token\n");
+			continue;
+		}
+		return res->cls == HTTP_OK ? 0 : -1;
+	}
+	return -1;
+}
+
+static int
+put(conn *c, const char *p, size_t n)
+{
+	w_buf_put(&c->body, p, n);
+	return c->body.err ? -1 : 0;
+}
+
+#define PUTS(c, lit) put((c), (lit), sizeof(lit) - 1)
+
+/* {"Invoices":[doc,...]}; an update carries its id as the first member. */
+static int
+build(conn *c, int k, conn_item *items, size_t n)
+{
+	int rc = 0;
+
+	w_buf_reset(&c->body);
+	rc |= PUTS(c, "{\"");
+	rc |= put(c, kinds[k].coll, strlen(kinds[k].coll));
+	rc |= PUTS(c, "\":[");
+	for (size_t i = 0; i < n; i++) {
+		const char *d = items[i].doc;
+		size_t len = items[i].len;
+
+		if (i)
+			rc |= PUTS(c, ",");
+		if (items[i].target_id && len >= 2 && d[0] == '{') {
+			char head[200];
+			int hn = snprintf(head, sizeof head, "{\"%s\":\"%s\"%s", kinds[k].id,
+				items[i].target_id, d[1] == '}' ? "" : ",");
+
+			if (hn < 0 || (size_t)hn >= sizeof head)
+				return -1;
+			rc |= put(c, head, (size_t)hn);
+			rc |= put(c, d + 1, len - 1);
+		} else {
+			rc |= put(c, d, len);
+		}
+	}
+	rc |= PUTS(c, "]}");
+	return rc;
+}
+
+static void
+item_errors(json_t *el, conn_item *it)
+{
+	json_t *errs = json_object_get(el, "ValidationErrors"), *e;
+	size_t i, off = 0;
+
+	it->res.text[0] = '\0';
+	json_array_foreach(errs, i, e) {
+		const char *m = json_string_value(json_object_get(e, "Message"));
+		int w = snprintf(it->res.text + off, sizeof it->res.text - off, "%s%s",
+			off ? "; " : "", m ? m : "?");
+
+		if (w < 0 || (size_t)w >= sizeof it->res.text - off)
+			break;
+		off += (size_t)w;
+	}
+	if (!off)
+		snprintf(it->res.text, sizeof it->res.text, "Xero refused the document");
+}
+
+static int
+x_write(conn *c, const char *request_key, conn_item *items, size_t n, conn_result *res)
+{
+	char url[600];
+	int k = n ? kind_of(items[0].type) : -1, update = 0;
+	http_response r;
+	json_t *j, *arr;
+
+	if (k < 0 || n > MAX_BATCH) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "xero: cannot write %zu %s documents", n,
+			n ? items[0].type : "?");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		update |= items[i].target_id != NULL;
+	if (update && !strcmp(kinds[k].type, "Payment")) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "Xero does not update payments: the payment "
+			"changed in the source after it was written; delete it in Xero to write it again");
+		return -1;
+	}
+	if (build(c, k, items, n) != 0) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "out of memory");
+		return -1;
+	}
+	snprintf(url, sizeof url, "%s/%s?summarizeErrors=false", c->base, kinds[k].coll);
+	if (c->env->dry_run) {
+		fprintf(c->env->dry_run, "%s %s\nIdempotency-Key: %s\n%.*s\n\n",
+			update ? "POST" : "PUT", url, request_key, (int)c->body.len, c->body.p);
+		for (size_t i = 0; i < n; i++) {
+			conn_result_set(&items[i].res, HTTP_OK, 0, "dry run");
+			snprintf(items[i].id, sizeof items[i].id, "dry-run");
+		}
+		return 0;
+	}
+	if (call(c, update ? "POST" : "PUT", url, request_key, c->body.p, c->body.len, &r, res) != 0)
+		return -1;
+	j = json_loadb(r.body, r.body_len, 0, NULL);
+	arr = json_object_get(j, kinds[k].coll);
+	if (!json_is_array(arr) || json_array_size(arr) != n) {
+		json_decref(j);
+		/* answered, but not as Xero answers: nothing is known written */
+		conn_result_set(res, HTTP_TRANSIENT, r.status,
+			"xero: answer without one %s element per document", kinds[k].coll);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *el = json_array_get(arr, i);
+		const char *st = json_string_value(json_object_get(el, "StatusAttributeString"));
+		const char *id = json_string_value(json_object_get(el, kinds[k].id));
+
+		items[i].id[0] = '\0';
+		if (st && !strcmp(st, "ERROR")) {
+			items[i].res.cls = HTTP_PERMANENT;
+			items[i].res.status = 400; /* what Xero says of the same item alone */
+			items[i].res.retry_after_ms = -1;
+			item_errors(el, &items[i]);
+		} else if (id) {
+			conn_result_set(&items[i].res, HTTP_OK, r.status, "OK");
+			snprintf(items[i].id, sizeof items[i].id, "%s", id);
+		} else {
+			conn_result_set(&items[i].res, HTTP_TRANSIENT, r.status,
+				"xero: no %s in the answer", kinds[k].id);
+		}
+	}
+	json_decref(j);
+	return 0;
+}
+
+static int
+x_find(conn *c, const char *type, const char *field, const char *value, char *id, size_t idlen,
+	conn_result *res)
+{
+	char where[600], esc[1800], url[2400];
+	int k = kind_of(type);
+	http_response r;
+	json_t *j, *el;
+	const char *found;
+
+	if (k < 0 || strchr(value, '"')) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "xero: cannot look up %s by %s", type, field);
+		return -1;
+	}
+	snprintf(where, sizeof where, "%s==\"%s\"", field, value);
+	conn_url_escape(where, esc, sizeof esc);
+	snprintf(url, sizeof url, "%s/%s?where=%s", c->base, kinds[k].coll, esc);
+	if (c->env->dry_run)
+		return 1;
+	if (call(c, "GET", url, NULL, NULL, 0, &r, res) != 0)
+		return -1;
+	j = json_loadb(r.body, r.body_len, 0, NULL);
+	el = json_array_get(json_object_get(j, kinds[k].coll), 0);
+	found = json_string_value(json_object_get(el, kinds[k].id));
+	if (found)
+		snprintf(id, idlen, "%s", found);
+	json_decref(j);
+	return found ? 0 : 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* webhooks                                                            */
+/* ------------------------------------------------------------------ */
+
+/* One event per element; its id tenantId:resourceId:eventDateUtc:eventType
+ * (Xero sends none: a redelivery derives the same one); its collection the
+ * category lowercased, plural (INVOICE -> invoices, CONTACT -> contacts). */
+static hook_outcome
+events(const json_t *root, hook_emit_fn emit, void *arg, char *why, size_t n)
+{
+	const json_t *list = json_object_get(root, "events"), *ev;
+	size_t i;
+
+	if (!json_is_object(root) || !json_is_array(list)) {
+		snprintf(why, n, "no \"events\" list");
+		return HOOK_MALFORMED;
+	}
+	json_array_foreach(list, i, ev) {
+		const char *rid, *date, *type, *cat, *tenant;
+		char id[5 * (HOOK_FIELD_MAX + 1)], coll[HOOK_FIELD_MAX + 2];
+
+		if (!json_is_object(ev)) {
+			snprintf(why, n, "events[%zu] is not an object", i);
+			return HOOK_MALFORMED;
+		}
+		if (!(rid = conn_event_str(ev, "resourceId", "event", why, n)) ||
+		    !(date = conn_event_str(ev, "eventDateUtc", "event", why, n)) ||
+		    !(type = conn_event_str(ev, "eventType", "event", why, n)) ||
+		    !(cat = conn_event_str(ev, "eventCategory", "event", why, n)) ||
+		    !(tenant = conn_event_str(ev, "tenantId", "event", why, n)))
+			return HOOK_MALFORMED;
+		snprintf(id, sizeof id, "%s:%s:%s:%s", tenant, rid, date, type);
+		conn_lower(coll, sizeof coll, cat, "s");
+		hook_event e = { id, type, coll, rid };
+		if (emit(arg, &e) != 0) {
+			snprintf(why, n, "out of memory");
+			return HOOK_ERROR;
+		}
+	}
+	return HOOK_ACCEPTED;
+}
+
+static hook_outcome
+x_webhook(const char *secret, size_t secret_len, const hook_request *rq, hook_emit_fn emit,
+	void *arg, char *why, size_t n)
+{
+	return conn_webhook(hook_verify_b64(rq, "x-xero-signature", secret, secret_len), rq,
+		events, emit, arg, why, n);
+}
+
+const conn_ops conn_xero = {
+	.service = "xero",
+	.max_batch = MAX_BATCH,
+	/* developer.xero.com/documentation/guides/oauth2/limits */
+	.per_min = 60,
+	.per_day = 5000,
+	.concurrent = 5,
+	.open = x_open,
+	.close = x_close,
+	.auth = x_auth,
+	.write = x_write,
+	.find = x_find,
+	.classify = x_classify,
+	.webhook_setting = "webhook_key",
+	.webhook = x_webhook,
+};

@@ -1,0 +1,152 @@
+/*
+ * eng.h - the sync engine's private header, shared by its two drivers:
+ * sync.c (the engine itself, `run --once`, `dlq retry`, `status`) and
+ * serve.c (the daemon: scheduler, webhook events, metrics).  Nothing else
+ * includes it; generated C sees only mapwright.h.
+ *
+ * One `run` is one connection to a pair's services and its state file; the
+ * engine handles one record at a time (eng_record) into a batch of at most
+ * the target's max_batch documents (eng_flush).  Memory: the run's context
+ * (an arena reset per record) and its batch, whatever the number of records.
+ */
+#ifndef MW_ENG_H
+#define MW_ENG_H
+
+#include <signal.h>
+#include <stdarg.h>
+
+#include "conn.h"
+#include "engine.h"
+#include "http.h"
+#include "state.h"
+#include "transform.h"
+
+/* ------------------------------------------------------------------ */
+/* limit.c: a target's rate limits                                     */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+	int per_min, per_day;     /* 0: none */
+	int64_t *ring;            /* when each of the last per_min units was spent (ms) */
+	int head, used;
+	int64_t day, last_ms;
+	int day_calls;
+	long min_remaining, day_remaining; /* what the service said; -1: nothing */
+	int64_t calls;            /* units spent in all */
+} limiter;
+
+int     lim_init(limiter *l, int per_min, int per_day);
+void    lim_fini(limiter *l);
+int64_t lim_wait_ms(const limiter *l, int64_t now_ms, int units);
+void    lim_take(limiter *l, int64_t now_ms, int units);
+void    lim_observe(limiter *l, const http_response *r);
+
+/* ------------------------------------------------------------------ */
+/* breaker.c: a circuit breaker per target                             */
+/* ------------------------------------------------------------------ */
+
+enum { BRK_CLOSED, BRK_OPEN, BRK_HALF_OPEN };
+
+typedef struct {
+	int state, failures, threshold, probing;
+	int64_t open_until, cooldown_ms, base_ms, max_ms;
+	long opened;              /* times it opened */
+} breaker;
+
+void brk_init(breaker *b, int threshold, int64_t cooldown_ms, int64_t max_cooldown_ms);
+int  brk_allow(breaker *b, int64_t now_ms);       /* may a call go now? */
+void brk_result(breaker *b, int down, int64_t now_ms);
+const char *brk_state_name(const breaker *b);
+
+typedef struct run run;
+
+#define KEY_MAX   256
+#define STAMP_MAX 64
+
+typedef struct {
+	char *doc, *rec;
+	size_t doc_len, rec_len, doc_cap, rec_cap;
+	char key[64], source_id[KEY_MAX], hash[40], stamp[STAMP_MAX];
+	char update_id[CONN_ID_MAX], match[512];
+	int has_update, has_match, state_done; /* state_done: finished in an earlier run */
+} slot;
+
+typedef struct {
+	long read, created, updated, unchanged, filtered, dead, held, pending;
+} counts;
+
+/* What the engine keeps per service it calls: the rate limiter, the
+ * circuit breaker (targets), and the figures /metrics shows. */
+typedef struct {
+	const char *name;         /* "xero" */
+	limiter lim;
+	breaker brk;
+	http_gate gate;
+	int64_t waited_ms;        /* waiting on rate limits, in all */
+	long by_status[8];        /* calls: none, 1xx..5xx, other (see status_bucket) */
+	long retries;
+	long rate_limited;        /* answers 429 */
+	int64_t sent_ms;          /* when the call in progress was let through */
+	const sync_opts *o;
+	struct run *r;            /* for its stop flag and its log */
+} svc_ctl;
+
+struct run {
+	const mw_program *p;
+	const sync_opts *o;
+	volatile sig_atomic_t *stop; /* serve: set by SIGTERM / SIGINT; NULL: never */
+	state *st;
+	svc_ctl sctl, tctl;
+	conn *src, *tgt;
+	const conn_ops *so, *to;
+	conn_env senv, tenv;
+	conn_token_store tokens;  /* the state file's, for both connectors */
+	mw_ctx *c;
+	/* the entity being run */
+	const mw_entity *e;
+	counts n;
+	slot *slots;
+	size_t ns, max;
+	char oldest_open[STAMP_MAX], newest[STAMP_MAX];
+	int any_open, unresolved;
+	int retrying;             /* dlq retry: a dead letter is processed again */
+	int64_t last_dead;        /* id of the dead letter added last */
+	int fatal;                /* the state store failed: stop */
+	long shown;               /* progress line */
+};
+
+
+/* sync.c */
+/* Open the state file, both connectors (the target in dry-run mode when
+ * asked) and the batch; stop may be NULL.  0, 2 fatal, 3 a service down. */
+int  eng_open(run *r, const mw_program *p, const sync_opts *o, volatile sig_atomic_t *stop);
+void eng_close(run *r);
+/* Make e the entity being run, with zero counts and an empty batch. */
+void eng_begin_entity(run *r, const mw_entity *e);
+/* A conn_record_fn: one source record through the entity being run. */
+int  eng_record(void *arg, const char *json, size_t len, const char *stamp);
+void eng_flush(run *r);          /* write the batch */
+int  eng_entity(run *r, const mw_entity *e, counts *total); /* list from the cursor */
+int  eng_redrive(run *r);        /* send again what the journal holds pending */
+/* The setting `key` of the mw_endpoint arg, from the environment or the
+ * .map's literal; NULL when it is not set (a conn_env setting function). */
+const char *eng_setting(void *arg, const char *key);
+/* serve.c: keep the events of one webhook request in the inbox of st, in
+ * one transaction (a hook_config store): the number new, or -1 with why. */
+int eng_hook_store(void *st, const char *source, const hook_event *ev, size_t n,
+	const char *body, size_t len, char *why, size_t whylen);
+const mw_entity *eng_entity_named(const mw_program *p, const char *name);
+void eng_add_counts(counts *into, const counts *add);
+int64_t eng_mono_ms(void);
+void eng_sleep_ms(run *r, int64_t ms);
+int  eng_stopping(const run *r);
+/* A log line at level "debug", "info", "warn" or "error" (sync_opts says
+ * which are shown, and whether as text or JSON lines). */
+void eng_say(run *r, const char *level, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+void eng_vsay(run *r, const char *level, const char *fmt, va_list ap);
+
+#endif /* MW_ENG_H */

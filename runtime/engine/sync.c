@@ -1,0 +1,1228 @@
+/*
+ * sync.c - the sync engine: `run --once` and `status`.
+ *
+ * For every entity, in the program's dependency order (customers before
+ * the orders that reference them): list what changed in the source since
+ * the entity's cursor, transform each record with the generated function,
+ * write the documents to the target in batches, record each outcome, and
+ * move the cursor only past records that are done.
+ *
+ * One record, as the journal sees it (docs/state.md):
+ *   unchanged   its (entity, key) has a cross-reference with the same hash
+ *   filtered    the entity's `when` is false: nothing to write
+ *   dead        the transform failed (`invalid`), or the target refused the
+ *               document for good: one dead letter per record version
+ *   held        a `ref` names a record not written yet (`on unresolved ->
+ *               hold`): it waits, and so does the cursor
+ *   written     intent (journal, durable) -> request with the idempotency
+ *               key -> outcome, cross-reference and dead letters in one
+ *               transaction
+ *   pending     no answer, or only transient ones after the retries: the
+ *               journal keeps the request, and the next run sends it again
+ *               byte for byte with the same key before anything else, so
+ *               a write whose answer was lost is never made twice
+ *
+ * The cursor becomes the oldest stamp of a record that is not done, or the
+ * newest stamp seen when all are; listings are inclusive, and the hash
+ * check makes the records at the boundary cost nothing.
+ *
+ * Memory: one context (arena reset per record) and one batch of at most
+ * max_batch documents, whatever the number of records.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "eng.h"
+
+/* ------------------------------------------------------------------ */
+/* settings and small helpers                                          */
+/* ------------------------------------------------------------------ */
+
+const char *
+eng_setting(void *arg, const char *key)
+{
+	const mw_endpoint *ep = arg;
+
+	for (size_t i = 0; i < ep->n_settings; i++) {
+		const mw_setting *s = &ep->settings[i];
+
+		if (strcmp(s->key, key) != 0)
+			continue;
+		if (s->env) {
+			const char *v = getenv(s->env);
+			return v && *v ? v : NULL;
+		}
+		return s->literal;
+	}
+	return NULL;
+}
+
+int
+sync_file_sink(void *arg, const char *p, size_t n)
+{
+	return fwrite(p, 1, n, arg) == n ? 0 : -1;
+}
+
+/* 128 bits of the record's bytes, as the journal key is made: a changed
+ * record gets a new hash, an unchanged one the same on every machine. */
+static void
+hash128(const char *p, size_t n, char out[40])
+{
+	uint64_t h1 = 1469598103934665603u, h2 = 7809847782465536322u;
+
+	for (size_t i = 0; i < n; i++) {
+		h1 = (h1 ^ (unsigned char)p[i]) * 1099511628211u;
+		h2 = (h2 ^ (unsigned char)p[i]) * 1099511628211u;
+		h2 ^= h2 >> 29;
+	}
+	snprintf(out, 40, "%016llx%016llx", (unsigned long long)h1, (unsigned long long)h2);
+}
+
+static int
+grow(char **p, size_t *cap, size_t need)
+{
+	if (need <= *cap)
+		return 0;
+	size_t c = *cap ? *cap : 4096;
+	while (c < need)
+		c *= 2;
+	char *q = realloc(*p, c);
+	if (!q)
+		return -1;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+static int
+level_of(const char *level)
+{
+	static const char *const names[] = { "debug", "info", "warn", "error" };
+
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(level, names[i]))
+			return i;
+	return 2;
+}
+
+/* One line on err: text for a person at a terminal (`run --once`), or a
+ * JSON line (`serve --log-json`) with the time, level, pair and message.
+ * Messages name records by key and never hold a secret or a token. */
+void
+eng_vsay(run *r, const char *level, const char *fmt, va_list ap)
+{
+	char msg[2048];
+	size_t n;
+
+	if (!r->o->err || level_of(level) < r->o->log_level)
+		return;
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	if (!r->o->log_json) {
+		fprintf(r->o->err, "%s: %s\n", r->p->pair, msg);
+		return;
+	}
+	char ts[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	w_buf b;
+
+	gmtime_r(&now, &tm);
+	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (w_buf_init(&b, 4096, 1 << 20, NULL, NULL) != 0)
+		return;
+	w_buf_put(&b, "{\"ts\":\"", 7);
+	w_buf_put(&b, ts, strlen(ts));
+	w_buf_put(&b, "\",\"level\":", 10);
+	w_json_str(&b, level, strlen(level), 1);
+	w_buf_put(&b, ",\"pair\":", 8);
+	w_json_str(&b, r->p->pair, strlen(r->p->pair), 1);
+	w_buf_put(&b, ",\"msg\":", 7);
+	w_json_str(&b, msg, n, 1);
+	w_buf_put(&b, "}\n", 2);
+	if (!b.err)
+		fwrite(b.p, 1, b.len, r->o->err);
+	w_buf_fini(&b);
+}
+
+void
+eng_say(run *r, const char *level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	eng_vsay(r, level, fmt, ap);
+	va_end(ap);
+}
+
+/* the engine's own warnings */
+static void
+say(run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	eng_vsay(r, "warn", fmt, ap);
+	va_end(ap);
+}
+
+static void
+db_fail(run *r, const char *what)
+{
+	say(r, "state file: %s: %s\n", what, state_errmsg(r->st));
+	r->fatal = 1;
+}
+
+static void
+open_record(run *r, const char *stamp)
+{
+	if (!r->any_open || strcmp(stamp, r->oldest_open) < 0)
+		snprintf(r->oldest_open, sizeof r->oldest_open, "%s", stamp);
+	r->any_open = 1;
+}
+
+static void
+progress(run *r)
+{
+	if (!r->o->progress || r->n.read - r->shown < 100)
+		return;
+	r->shown = r->n.read;
+	fprintf(r->o->err, "\r%s: %ld read, %ld created, %ld updated, %ld unchanged, %ld dead",
+		r->e->name, r->n.read, r->n.created, r->n.updated, r->n.unchanged, r->n.dead);
+	fflush(r->o->err);
+}
+
+/* ------------------------------------------------------------------ */
+/* rate limits and calls, per service (the HTTP gate)                  */
+/* ------------------------------------------------------------------ */
+
+int64_t
+eng_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wall-clock milliseconds: the day count of a daily limit is a calendar day. */
+static int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+
+static void
+gate_before(void *arg, const http_request *req)
+{
+	svc_ctl *t = arg;
+	int units = req->cost > 0 ? req->cost : 1;
+	int64_t w = lim_wait_ms(&t->lim, wall_ms(), units);
+
+	if (w > 0) {
+		eng_say(t->r, "info", "%s: at its rate limit: waiting %lld ms", t->name, (long long)w);
+		eng_sleep_ms(t->r, w); /* the limiter: never over the published limit */
+		t->waited_ms += w;
+	}
+	t->sent_ms = wall_ms();
+	lim_take(&t->lim, t->sent_ms, units);
+}
+
+static void
+gate_after(void *arg, const http_request *req, int rc, const http_response *resp, int64_t ms)
+{
+	svc_ctl *t = arg;
+
+	if (t->o->call_log)
+		fprintf(t->o->call_log, "%lld %s %ld %lld %d\n", (long long)t->sent_ms, t->name,
+			rc == 0 ? resp->status : 0L, (long long)ms, req->cost > 0 ? req->cost : 1);
+	if (rc == 0) {
+		lim_observe(&t->lim, resp);
+		t->by_status[resp->status >= 100 && resp->status < 600 ? resp->status / 100 : 6]++;
+		t->rate_limited += resp->status == 429;
+	} else {
+		t->by_status[0]++;
+	}
+}
+
+static int
+ctl_init(svc_ctl *t, const mw_endpoint *ep, const conn_ops *ops, run *r)
+{
+	const sync_opts *o = r->o;
+
+	int per_min = ep->limit_per_min ? ep->limit_per_min : ops ? ops->per_min : 0;
+	int per_day = ep->limit_per_day ? ep->limit_per_day : ops ? ops->per_day : 0;
+
+	memset(t, 0, sizeof *t);
+	t->name = ep->service;
+	t->o = o;
+	t->r = r;
+	brk_init(&t->brk, 5, 30000, 300000);
+	t->gate.before = gate_before;
+	t->gate.after = gate_after;
+	t->gate.arg = t;
+	return lim_init(&t->lim, per_min, per_day);
+}
+
+/* ------------------------------------------------------------------ */
+/* error policies (the .map's `on ... -> ...`)                         */
+/* ------------------------------------------------------------------ */
+
+static const mw_policy default_transient = {
+	0, MW_ON_HTTP, 0, 0, MW_DO_RETRY, 4, 1000, 30000, 1, 1, MW_DO_DEAD_LETTER
+};
+static const mw_policy rate_limited = {
+	0, MW_ON_HTTP, 429, 429, MW_DO_RETRY, 8, 1000, 60000, 1, 1, MW_DO_DEAD_LETTER
+};
+static const mw_policy default_final = {
+	0, MW_ON_HTTP, 0, 0, MW_DO_DEAD_LETTER, 0, 0, 0, 0, 0, MW_DO_DEAD_LETTER
+};
+
+/* The first policy of the entity that matches the outcome. */
+static const mw_policy *
+policy_for(const mw_entity *e, const conn_result *res)
+{
+	for (size_t i = 0; i < e->n_policies; i++) {
+		const mw_policy *p = &e->policies[i];
+
+		if (p->cond == MW_ON_HTTP && res->status >= p->lo && res->status <= p->hi) {
+			/* a 429 says "later", never "no": a range such as 4xx that
+			 * would dead-letter it waits instead, unless the .map names
+			 * 429 itself */
+			if (res->status == 429 && p->lo != p->hi && p->action != MW_DO_RETRY)
+				return &rate_limited;
+			return p;
+		}
+		if (res->status == 0 && res->cls == HTTP_TRANSIENT &&
+		    (p->cond == MW_ON_TIMEOUT || p->cond == MW_ON_NETWORK))
+			return p;
+	}
+	return res->cls == HTTP_PERMANENT ? &default_final : &default_transient;
+}
+
+static const mw_policy *
+policy_of(const mw_entity *e, mw_cond_kind cond)
+{
+	for (size_t i = 0; i < e->n_policies; i++)
+		if (e->policies[i].cond == cond)
+			return &e->policies[i];
+	return NULL;
+}
+
+/* Exponential backoff with full jitter, or what Retry-After says. */
+static int64_t
+backoff_ms(const mw_policy *p, int attempt, const conn_result *res)
+{
+	int64_t lo = p->backoff_min_ms > 0 ? p->backoff_min_ms : 1000;
+	int64_t hi = p->backoff_max_ms > 0 ? p->backoff_max_ms : 60000, d = lo;
+
+	if (res->retry_after_ms >= 0 && (p->after_header || res->cls == HTTP_RATE_LIMITED))
+		return res->retry_after_ms;
+	for (int i = 1; i < attempt && d < hi; i++)
+		d *= 2;
+	if (d > hi)
+		d = hi;
+	if (p->jitter)
+		d = lo + (int64_t)((double)rand() / RAND_MAX * (double)(d - lo));
+	return d;
+}
+
+/* Waits ms, or less when a signal asked the daemon to stop. */
+void
+eng_sleep_ms(run *r, int64_t ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+
+	while (!eng_stopping(r) && nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+int
+eng_stopping(const run *r)
+{
+	return r->stop && *r->stop;
+}
+
+/* ------------------------------------------------------------------ */
+/* outcomes                                                            */
+/* ------------------------------------------------------------------ */
+
+static void
+dead_letter(run *r, const char *source_id, const char *hash, const char *rec, size_t rec_len,
+	const char *reason, const char *target_error, int line, const char *field)
+{
+	char *copy = malloc(rec_len + 1);
+
+	if (!copy) {
+		r->fatal = 1;
+		return;
+	}
+	memcpy(copy, rec, rec_len);
+	copy[rec_len] = '\0';
+	if (state_dlq_add(r->st, r->e->name, source_id, hash, copy, reason, target_error, line,
+	    field, &r->last_dead) != 0)
+		db_fail(r, "adding a dead letter");
+	free(copy);
+	r->n.dead++;
+}
+
+/* The answer for one slot of a request that was answered. */
+static void
+outcome(run *r, slot *s, const conn_item *it)
+{
+	if (s->state_done)
+		return;
+	if (it->res.cls == HTTP_OK && it->id[0]) {
+		if (state_journal_finish(r->st, s->key, STATE_DONE, it->id, NULL) != 0 ||
+		    state_xref_put(r->st, r->e->name, s->source_id, it->id, s->hash) != 0) {
+			db_fail(r, "recording a write");
+			return;
+		}
+		if (s->has_update)
+			r->n.updated++;
+		else
+			r->n.created++;
+		return;
+	}
+	const mw_policy *p = policy_for(r->e, &it->res);
+	if (it->res.cls == HTTP_PERMANENT || p->action == MW_DO_DEAD_LETTER) {
+		char reason[1400];
+
+		snprintf(reason, sizeof reason, "%s refused the %s: %s", r->p->target.service,
+			r->e->target, it->res.text);
+		if (state_journal_finish(r->st, s->key, STATE_FAILED, NULL, it->res.text) != 0) {
+			db_fail(r, "recording a refusal");
+			return;
+		}
+		if (p->action == MW_DO_SKIP) {
+			r->n.filtered++;
+			return;
+		}
+		dead_letter(r, s->source_id, s->hash, s->rec, s->rec_len, reason, it->res.text,
+			p->line, NULL);
+		return;
+	}
+	/* answered, but this item was not written (transient): a new request
+	 * next time; the record stays open */
+	if (state_journal_finish(r->st, s->key, STATE_FAILED, NULL, it->res.text) != 0)
+		db_fail(r, "recording a failure");
+	r->n.pending++;
+	open_record(r, s->stamp);
+}
+
+/* Send slots[0..n) as one request with request_key, retrying as the
+ * policies say, and record every outcome. */
+static void
+send_request(run *r, const char *request_key, slot *slots, size_t n)
+{
+	conn_item *items = calloc(n, sizeof *items);
+	conn_result res;
+	int rc = -1;
+
+	if (!items) {
+		r->fatal = 1;
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		items[i].type = r->e->target;
+		items[i].doc = slots[i].doc;
+		items[i].len = slots[i].doc_len;
+		items[i].key = slots[i].key;
+		items[i].target_id = slots[i].has_update ? slots[i].update_id : NULL;
+		items[i].match_field = slots[i].has_match ? r->e->match_field : NULL;
+		items[i].match_value = slots[i].has_match ? slots[i].match : NULL;
+	}
+	for (int attempt = 1;; attempt++) {
+		const mw_policy *p;
+
+		memset(&res, 0, sizeof res);
+		if (!r->o->dry_run && !brk_allow(&r->tctl.brk, eng_mono_ms())) {
+			conn_result_set(&res, HTTP_TRANSIENT, 0, "%s is down: its circuit breaker is open",
+				r->p->target.service);
+			break;
+		}
+		rc = r->to->write(r->tgt, request_key, items, n, &res);
+		if (!r->o->dry_run)
+			brk_result(&r->tctl.brk, rc != 0 && res.cls == HTTP_TRANSIENT, eng_mono_ms());
+		if (rc == 0 || res.cls == HTTP_PERMANENT)
+			break;
+		if (r->tctl.brk.state == BRK_OPEN) {
+			say(r, "%s: %s looks down (%s); its circuit breaker is open for %lld s",
+				r->e->name, r->p->target.service, res.text,
+				(long long)(r->tctl.brk.cooldown_ms / 1000));
+			break;
+		}
+		p = policy_for(r->e, &res);
+		if (p->action != MW_DO_RETRY || (p->attempts > 0 && attempt >= p->attempts) ||
+		    (r->o->once && attempt >= (p->attempts > 0 ? p->attempts : 8)))
+			break;
+		int64_t d = backoff_ms(p, attempt, &res);
+		if (r->o->max_wait_ms > 0 && d > r->o->max_wait_ms)
+			d = r->o->max_wait_ms;
+		say(r, "%s: %s (%s), attempt %d: again in %lld ms\n", r->e->name,
+			http_class_name(res.cls), res.status ? "answered" : "no answer", attempt,
+			(long long)d);
+		r->tctl.retries++;
+		eng_sleep_ms(r, d);
+		if (eng_stopping(r))
+			break; /* journaled: the next start sends it again */
+	}
+	if (r->o->dry_run) {
+		r->n.created += (long)n;
+		free(items);
+		return;
+	}
+	if (state_begin(r->st) != 0) {
+		db_fail(r, "begin");
+		free(items);
+		return;
+	}
+	if (rc == 0) {
+		for (size_t i = 0; i < n; i++)
+			outcome(r, &slots[i], &items[i]);
+	} else if (res.cls == HTTP_PERMANENT) {
+		/* refused as a whole: nothing was written */
+		for (size_t i = 0; i < n; i++) {
+			items[i].res = res;
+			outcome(r, &slots[i], &items[i]);
+		}
+	} else {
+		/* no answer that says what happened: the journal keeps the
+		 * request, the next run sends it again with the same key */
+		say(r, "%s: %zu documents pending (%s: %s); the next run sends them again",
+			r->e->name, n, http_class_name(res.cls), res.text);
+		for (size_t i = 0; i < n; i++)
+			if (!slots[i].state_done) {
+				r->n.pending++;
+				open_record(r, slots[i].stamp);
+			}
+	}
+	if (!r->fatal && state_commit(r->st) != 0)
+		db_fail(r, "commit");
+	if (r->fatal)
+		state_rollback(r->st);
+	free(items);
+}
+
+/* The request key of a batch: the key itself for one document, else 128
+ * bits of the documents' keys in order. */
+static void
+request_key(slot *slots, size_t n, char out[64])
+{
+	if (n == 1) {
+		snprintf(out, 64, "%s", slots[0].key);
+		return;
+	}
+	char buf[64 * 64];
+	size_t len = 0;
+	for (size_t i = 0; i < n && len + 64 < sizeof buf; i++)
+		len += (size_t)snprintf(buf + len, sizeof buf - len, "%s,", slots[i].key);
+	char h[40];
+	hash128(buf, len, h);
+	snprintf(out, 64, "mw1-%s", h);
+}
+
+/* Write the batch: intents first (durable), then the request. */
+void
+eng_flush(run *r)
+{
+	char rkey[64];
+
+	if (r->ns == 0 || r->fatal)
+		return;
+	if (!r->o->dry_run && r->tctl.brk.state == BRK_OPEN && eng_mono_ms() < r->tctl.brk.open_until) {
+		/* the target is down: the records wait for the next run, unsent */
+		for (size_t i = 0; i < r->ns; i++) {
+			r->n.pending++;
+			open_record(r, r->slots[i].stamp);
+		}
+		r->ns = 0;
+		return;
+	}
+	request_key(r->slots, r->ns, rkey);
+	if (!r->o->dry_run) {
+		int rc = state_begin(r->st);
+
+		for (size_t i = 0; i < r->ns && rc == 0; i++) {
+			slot *s = &r->slots[i];
+			state_write w = { s->key, r->e->name, s->source_id, s->hash, rkey, (int)i,
+				s->doc, s->doc_len, s->has_update ? s->update_id : NULL,
+				s->has_match ? s->match : NULL, s->rec, s->rec_len, s->stamp, NULL };
+
+			rc = state_journal_intent(r->st, &w);
+		}
+		if (rc != 0 || state_commit(r->st) != 0) {
+			state_rollback(r->st);
+			db_fail(r, "recording the intent to write");
+			return;
+		}
+	}
+	send_request(r, rkey, r->slots, r->ns);
+	r->ns = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* one record                                                          */
+/* ------------------------------------------------------------------ */
+
+/* mw_ref through the cross-references: the target id of entity(key). */
+static int
+resolve(mw_ctx *c, void *data, const char *entity, mw_val key, mw_val *out)
+{
+	run *r = data;
+	char tmp[64], src[KEY_MAX], tid[CONN_ID_MAX];
+	const char *p;
+	size_t n;
+
+	if (mw_is_null(key)) {
+		*out = MW_NULLV;
+		return 0;
+	}
+	if (rt_val_text(key, tmp, &p, &n) != 0 || n >= sizeof src) {
+		mw_fail(c, "ref %s: the key cannot be used as an id", entity);
+		return -1;
+	}
+	memcpy(src, p, n);
+	src[n] = '\0';
+	if (state_xref_get(r->st, entity, src, tid, sizeof tid, NULL, 0) != 0) {
+		if (r->o->dry_run) {
+			snprintf(tid, sizeof tid, "(%.40s %.80s)", entity, src);
+		} else {
+			r->unresolved = 1;
+			mw_fail(c, "unresolved reference to %s %s: it is not written yet", entity, src);
+			return -1;
+		}
+	}
+	n = strlen(tid);
+	char *b = rt_bytes(c, n);
+	if (!b)
+		return -1;
+	memcpy(b, tid, n);
+	out->kind = MW_STR;
+	out->u.s.p = b;
+	out->u.s.n = n;
+	return 0;
+}
+
+static int
+text_of(mw_val v, char *buf, size_t cap)
+{
+	char tmp[64];
+	const char *p;
+	size_t n;
+
+	if (rt_val_text(v, tmp, &p, &n) != 0 || n == 0 || n >= cap)
+		return -1;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return 0;
+}
+
+int
+eng_record(void *arg, const char *json, size_t len, const char *stamp)
+{
+	run *r = arg;
+	mw_ctx *c = r->c;
+	const mw_entity *e = r->e;
+	const mw_node *root;
+	json_err je;
+	mw_val rec, key;
+	char source_id[KEY_MAX], hash[40], tid[CONN_ID_MAX], oldhash[40], jkey[64], js[16];
+	int has_xref, rc;
+
+	if (r->fatal || eng_stopping(r))
+		return -1; /* stop taking work: the batch so far is still sent */
+	r->n.read++;
+	progress(r);
+	if (strcmp(stamp, r->newest) > 0)
+		snprintf(r->newest, sizeof r->newest, "%s", stamp);
+	hash128(json, len, hash);
+	rt_ctx_reset(c);
+	r->unresolved = 0;
+	rc = json_parse(&c->a, json, len, &root, &je);
+	if (rc != 0 || root->type != JN_OBJ) {
+		/* the service sent something that is not a record: keep it */
+		if (rc == 0)
+			mw_fail(c, "the record is not a JSON object");
+		else
+			mw_fail(c, "invalid JSON at byte %zu: %s", je.off, je.msg);
+		if (!r->o->dry_run && state_dlq_find(r->st, e->name, "", hash) == 0)
+			dead_letter(r, "", hash, json, len, c->reason, "", 0, NULL);
+		return r->fatal ? -1 : 0;
+	}
+	rec.kind = MW_OBJ;
+	rec.u.node = root;
+	key = e->key ? e->key(c, rec) : MW_NULLV;
+	if (c->failed || text_of(key, source_id, sizeof source_id) != 0) {
+		if (!c->failed)
+			mw_fail(c, "the record has no usable key %s", e->key_field);
+		if (!r->o->dry_run && state_dlq_find(r->st, e->name, "", hash) == 0)
+			dead_letter(r, "", hash, json, len, c->reason, "", c->fail_line, c->path);
+		return r->fatal ? -1 : 0;
+	}
+	has_xref = state_xref_get(r->st, e->name, source_id, tid, sizeof tid, oldhash,
+		sizeof oldhash) == 0;
+	if (has_xref && !strcmp(oldhash, hash)) {
+		r->n.unchanged++;
+		return 0;
+	}
+	/* written in this version already, or waiting in the journal */
+	state_journal_key(e->name, source_id, hash, jkey, sizeof jkey);
+	if (state_journal_state(r->st, jkey, js, sizeof js) == 0 && !strcmp(js, "pending")) {
+		r->n.pending++;
+		open_record(r, stamp);
+		return 0;
+	}
+	if (!r->retrying && state_dlq_find(r->st, e->name, source_id, hash) > 0) {
+		r->n.dead++; /* this version was dead-lettered by an earlier run */
+		return 0;
+	}
+	rt_ctx_set_ref(c, resolve, r);
+	w_doc_begin(c, e->target, r->p->target.format_xml);
+	rc = c->failed ? -1 : e->map(c, rec);
+	if (!c->failed && rc == 1) {
+		r->n.filtered++;
+		return 0;
+	}
+	if (!c->failed && rc == 0 && w_doc_end(c) != 0)
+		rt_fail_mem(c);
+	if (!c->failed && rc != 0)
+		mw_fail(c, "the map function failed without a reason (it returned %d)", rc);
+	if (c->failed) {
+		const mw_policy *p = policy_of(e, r->unresolved ? MW_ON_REF : MW_ON_INVALID);
+		mw_action a = p ? p->action : r->unresolved ? MW_DO_HOLD : MW_DO_DEAD_LETTER;
+
+		if (a == MW_DO_HOLD || a == MW_DO_RETRY) {
+			r->n.held++;
+			open_record(r, stamp);
+			return 0;
+		}
+		if (a == MW_DO_SKIP) {
+			r->n.filtered++;
+			return 0;
+		}
+		if (!r->o->dry_run)
+			dead_letter(r, source_id, hash, json, len, c->reason, "", c->fail_line,
+				c->path[0] ? c->path : NULL);
+		else
+			r->n.dead++;
+		return r->fatal ? -1 : 0;
+	}
+
+	/* a document: into the batch */
+	slot *s = &r->slots[r->ns];
+	if (grow(&s->doc, &s->doc_cap, c->w.out.len + 1) || grow(&s->rec, &s->rec_cap, len + 1)) {
+		r->fatal = 1;
+		return -1;
+	}
+	memcpy(s->doc, c->w.out.p, c->w.out.len);
+	s->doc_len = c->w.out.len;
+	memcpy(s->rec, json, len);
+	s->rec_len = len;
+	memcpy(s->key, jkey, sizeof s->key);
+	snprintf(s->source_id, sizeof s->source_id, "%s", source_id);
+	memcpy(s->hash, hash, sizeof s->hash);
+	snprintf(s->stamp, sizeof s->stamp, "%s", stamp);
+	s->has_update = has_xref;
+	if (has_xref)
+		snprintf(s->update_id, sizeof s->update_id, "%s", tid);
+	s->has_match = 0;
+	s->state_done = 0;
+	if (e->match && !has_xref) {
+		mw_val m = e->match(c, rec);
+
+		s->has_match = !c->failed && text_of(m, s->match, sizeof s->match) == 0;
+	}
+	if (++r->ns == r->max)
+		eng_flush(r);
+	return r->fatal ? -1 : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* re-driving the requests a crash or an outage left pending           */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+	run *r;
+	char rkey[64];
+	char entity[64];
+	int bad;
+} redrive;
+
+const mw_entity *
+eng_entity_named(const mw_program *p, const char *name)
+{
+	for (size_t i = 0; i < p->n_entities; i++)
+		if (!strcmp(p->entities[i].name, name))
+			return &p->entities[i];
+	return NULL;
+}
+
+static void
+redrive_flush(redrive *d)
+{
+	run *r = d->r;
+
+	if (r->ns == 0)
+		return;
+	r->e = eng_entity_named(r->p, d->entity);
+	if (!r->e) {
+		say(r, "the journal holds a request for entity %s, which this mapping does not "
+			"have; left as it is\n", d->entity);
+		r->ns = 0;
+		return;
+	}
+	say(r, "%s: sending again %zu documents of request %s\n", r->e->name,
+		r->ns, d->rkey);
+	send_request(r, d->rkey, r->slots, r->ns);
+	r->ns = 0;
+}
+
+static int
+on_write(void *arg, const state_write *w)
+{
+	redrive *d = arg;
+	run *r = d->r;
+
+	if (strcmp(w->request_key, d->rkey) != 0 || r->ns == r->max) {
+		redrive_flush(d);
+		snprintf(d->rkey, sizeof d->rkey, "%s", w->request_key);
+		snprintf(d->entity, sizeof d->entity, "%s", w->entity);
+	}
+	slot *s = &r->slots[r->ns];
+	if (grow(&s->doc, &s->doc_cap, w->payload_len + 1) ||
+	    grow(&s->rec, &s->rec_cap, w->record_len + 1)) {
+		r->fatal = 1;
+		return -1;
+	}
+	memcpy(s->doc, w->payload ? w->payload : "", w->payload_len);
+	s->doc_len = w->payload_len;
+	memcpy(s->rec, w->record ? w->record : "", w->record_len);
+	s->rec_len = w->record_len;
+	snprintf(s->key, sizeof s->key, "%s", w->key);
+	snprintf(s->source_id, sizeof s->source_id, "%s", w->source_id);
+	snprintf(s->hash, sizeof s->hash, "%s", w->hash);
+	snprintf(s->stamp, sizeof s->stamp, "%s", w->stamp ? w->stamp : "");
+	s->has_update = w->update_id != NULL;
+	snprintf(s->update_id, sizeof s->update_id, "%s", w->update_id ? w->update_id : "");
+	s->has_match = w->match_value != NULL;
+	snprintf(s->match, sizeof s->match, "%s", w->match_value ? w->match_value : "");
+	s->state_done = strcmp(w->state, "pending") != 0;
+	r->ns++;
+	return 0;
+}
+
+int
+eng_redrive(run *r)
+{
+	redrive d;
+
+	memset(&d, 0, sizeof d);
+	d.r = r;
+	r->ns = 0;
+	if (state_journal_requests(r->st, on_write, &d) != 0) {
+		db_fail(r, "reading the journal");
+		return -1;
+	}
+	redrive_flush(&d);
+	return r->fatal ? -1 : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* run --once                                                          */
+/* ------------------------------------------------------------------ */
+
+static void
+summary_line(run *r, const char *name, const counts *n)
+{
+	fprintf(r->o->out, "%-14s %7ld %8ld %8ld %10ld %9ld %6ld %5ld %8ld\n", name, n->read,
+		n->created, n->updated, n->unchanged, n->filtered, n->dead, n->held, n->pending);
+}
+
+int
+eng_entity(run *r, const mw_entity *e, counts *total)
+{
+	char cursor[STAMP_MAX] = "";
+	conn_result res;
+	int rc;
+
+	eng_begin_entity(r, e);
+	state_cursor_get(r->st, e->name, cursor, sizeof cursor);
+	memset(&res, 0, sizeof res);
+	rc = r->so->list(r->src, e->source, cursor[0] ? cursor : NULL, eng_record, r, &res);
+	if (!r->fatal)
+		eng_flush(r);
+	if (r->o->progress && r->shown)
+		fputc('\n', r->o->err);
+	if (rc != 0 && !r->fatal) {
+		say(r, "%s: listing %s.%s failed (%s): %s\n", e->name,
+			r->p->source.alias, e->source, http_class_name(res.cls), res.text);
+	}
+	/* the cursor moves only when the listing went to its end */
+	if (rc == 0 && !r->fatal && !r->o->dry_run) {
+		const char *next = r->any_open ? r->oldest_open : r->newest;
+
+		if (next[0] && strcmp(next, cursor) != 0 && state_cursor_set(r->st, e->name, next))
+			db_fail(r, "moving the cursor");
+	}
+	if (r->o->once)
+		summary_line(r, e->name, &r->n);
+	else if (r->n.created || r->n.updated || r->n.dead || r->n.held || r->n.pending)
+		eng_say(r, "info", "%s: %ld read, %ld created, %ld updated, %ld unchanged, "
+			"%ld filtered, %ld dead, %ld held, %ld pending", e->name, r->n.read,
+			r->n.created, r->n.updated, r->n.unchanged, r->n.filtered, r->n.dead, r->n.held,
+			r->n.pending);
+	eng_add_counts(total, &r->n);
+	return rc != 0 || r->fatal ? -1 : 0;
+}
+
+void
+eng_begin_entity(run *r, const mw_entity *e)
+{
+	r->e = e;
+	memset(&r->n, 0, sizeof r->n);
+	r->ns = 0;
+	r->any_open = 0;
+	r->shown = 0;
+	r->newest[0] = r->oldest_open[0] = '\0';
+}
+
+void
+eng_add_counts(counts *into, const counts *add)
+{
+	into->read += add->read;
+	into->created += add->created;
+	into->updated += add->updated;
+	into->unchanged += add->unchanged;
+	into->filtered += add->filtered;
+	into->dead += add->dead;
+	into->held += add->held;
+	into->pending += add->pending;
+}
+
+/* The connectors' token store: the state file's tokens table. */
+static int
+token_load(void *arg, const char *service, char *access, size_t alen, char *refresh,
+	size_t rlen, int64_t *expires_at)
+{
+	return state_token_load(arg, service, access, alen, refresh, rlen, expires_at);
+}
+
+static int
+token_save(void *arg, const char *service, const char *access, const char *refresh,
+	int64_t expires_at)
+{
+	return state_token_save(arg, service, access, refresh, expires_at);
+}
+
+static int
+open_conn(run *r, const mw_endpoint *ep, conn_env *env, const conn_ops **ops, conn **c,
+	int dry)
+{
+	conn_result res;
+	svc_ctl *ctl = env == &r->senv ? &r->sctl : &r->tctl;
+
+	if (ctl_init(ctl, ep, conn_find_ops(ep->service), r) != 0) {
+		say(r, "out of memory\n");
+		return -1;
+	}
+	memset(env, 0, sizeof *env);
+	env->gate = &ctl->gate;
+	env->service = ep->service;
+	env->setting = eng_setting;
+	env->setting_arg = (void *)ep;
+	r->tokens = (conn_token_store){ token_load, token_save, r->st };
+	env->tokens = &r->tokens;
+	env->dry_run = dry ? r->o->out : NULL;
+	env->log = r->o->log_json ? NULL : r->o->err; /* connectors write text lines */
+	*ops = conn_find_ops(ep->service);
+	if (!*ops) {
+		say(r, "no connector for the service %s\n", ep->service);
+		return -1;
+	}
+	/* a service that does not answer now may in a moment: connect again,
+	 * with backoff, before giving up on the run */
+	for (int attempt = 1;; attempt++) {
+		memset(&res, 0, sizeof res);
+		if ((*ops)->open(env, c, &res) == 0)
+			return 0;
+		if ((res.cls != HTTP_TRANSIENT && res.cls != HTTP_RATE_LIMITED) || attempt == 4)
+			break;
+		int64_t d = backoff_ms(&default_transient, attempt, &res);
+		if (r->o->max_wait_ms > 0 && d > r->o->max_wait_ms)
+			d = r->o->max_wait_ms;
+		say(r, "connecting to %s: %s (%s); again in %lld ms\n", ep->alias,
+			http_class_name(res.cls), res.text, (long long)d);
+		(*ops)->close(*c);
+		*c = NULL;
+		eng_sleep_ms(r, d);
+	}
+	say(r, "cannot connect to %s (%s): %s\n", ep->alias,
+		http_class_name(res.cls), res.text);
+	/* 1: down for now (nothing is lost: the records wait); -1: needs a person */
+	return res.cls == HTTP_TRANSIENT || res.cls == HTTP_RATE_LIMITED ? 1 : -1;
+}
+
+int
+eng_open(run *r, const mw_program *p, const sync_opts *o, volatile sig_atomic_t *stop)
+{
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	r->p = p;
+	r->o = o;
+	r->stop = stop;
+	srand((unsigned)time(NULL) ^ (unsigned)getpid());
+	if (state_open(o->state_path, &r->st) != 0) {
+		say(r, "cannot open the state file %s: %s", o->state_path, state_errmsg(r->st));
+		return 2;
+	}
+	r->c = rt_ctx_new();
+	if (!r->c)
+		return 2;
+	if ((rc = open_conn(r, &p->source, &r->senv, &r->so, &r->src, 0)) != 0 ||
+	    (rc = open_conn(r, &p->target, &r->tenv, &r->to, &r->tgt, o->dry_run)) != 0)
+		return rc == 1 ? 3 : 2; /* a service that is down: an outage, try later */
+	if (!r->so->list || !r->so->get || !r->to->write) {
+		say(r, "%s cannot be read or %s cannot be written", p->source.service,
+			p->target.service);
+		return 2;
+	}
+	r->max = (size_t)(r->to->max_batch > 0 ? r->to->max_batch : 1);
+	if (o->batch > 0 && (size_t)o->batch < r->max)
+		r->max = (size_t)o->batch;
+	r->slots = calloc(r->max, sizeof *r->slots);
+	return r->slots ? 0 : 2;
+}
+
+void
+eng_close(run *r)
+{
+	if (r->slots)
+		for (size_t i = 0; i < r->max; i++) {
+			free(r->slots[i].doc);
+			free(r->slots[i].rec);
+		}
+	free(r->slots);
+	if (r->so && r->src)
+		r->so->close(r->src);
+	if (r->to && r->tgt)
+		r->to->close(r->tgt);
+	lim_fini(&r->sctl.lim);
+	lim_fini(&r->tctl.lim);
+	rt_ctx_free(r->c);
+	state_close(r->st);
+	memset(r, 0, sizeof *r);
+}
+
+int
+sync_once(const mw_program *p, const sync_opts *o)
+{
+	run r;
+	counts total;
+	int status;
+
+	memset(&total, 0, sizeof total);
+	if ((status = eng_open(&r, p, o, NULL)) != 0)
+		goto out;
+	fprintf(o->out, "%s%s: %s -> %s\n", p->pair, o->dry_run ? " (dry run)" : "",
+		p->source.service, p->target.service);
+	if (!o->dry_run && eng_redrive(&r) != 0) {
+		status = 2;
+		goto out;
+	}
+	fprintf(o->out, "%-14s %7s %8s %8s %10s %9s %6s %5s %8s\n", "entity", "read", "created",
+		"updated", "unchanged", "filtered", "dead", "held", "pending");
+	for (size_t i = 0; i < p->n_entities && !r.fatal; i++)
+		if (eng_entity(&r, &p->entities[i], &total) != 0)
+			status = 3;
+	summary_line(&r, "total", &total);
+	if (!o->dry_run)
+		for (int k = 0; k < 2; k++) {
+			const svc_ctl *t = k ? &r.tctl : &r.sctl;
+			long n = 0;
+
+			for (int i = 0; i < 8; i++)
+				n += t->by_status[i];
+			fprintf(o->out, "%s: %ld calls (%ld answered 429, %ld without an answer), "
+				"%.1f s waiting on its rate limits, %ld retries\n", t->name, n,
+				t->rate_limited, t->by_status[0],
+				(double)t->waited_ms / 1000, t->retries);
+		}
+	if (r.fatal)
+		status = 2;
+	else if (status == 0 && (total.held || total.pending))
+		status = 3;
+	else if (status == 0 && total.dead)
+		status = 1;
+out:
+	eng_close(&r);
+	if (fflush(o->out) != 0)
+		status = 2;
+	return status;
+}
+
+/* ------------------------------------------------------------------ */
+/* dlq retry                                                           */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+	int64_t *ids;
+	size_t n, cap;
+} id_list;
+
+static int
+collect_id(void *arg, const state_dead *d)
+{
+	id_list *l = arg;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		int64_t *v = realloc(l->ids, cap * sizeof *v);
+
+		if (!v)
+			return 1;
+		l->ids = v;
+		l->cap = cap;
+	}
+	l->ids[l->n++] = d->id;
+	return 0;
+}
+
+/* One dead letter through the engine again, with the mapping as it is
+ * now; the same record version gets the same idempotency key. */
+static void
+retry_one(run *r, int64_t id, long *fixed, long *again, long *waiting)
+{
+	state_dead d;
+	char why[160];
+
+	if (state_dlq_get(r->st, id, &d) != 0) {
+		say(r, "dead letter #%lld: %s\n", (long long)id,
+			state_errmsg(r->st));
+		return;
+	}
+	r->e = eng_entity_named(r->p, d.entity);
+	if (!r->e || d.dropped) {
+		say(r, "dead letter #%lld: %s\n", (long long)id,
+			d.dropped ? "already out of the queue" : "its entity is not in this mapping");
+		free(d.record);
+		return;
+	}
+	counts before = r->n;
+	r->last_dead = 0;
+	r->ns = 0;
+	eng_record(r, d.record, strlen(d.record), "");
+	eng_flush(r);
+	if (r->fatal) {
+		free(d.record);
+		return;
+	}
+	if (r->n.dead > before.dead) {
+		snprintf(why, sizeof why, "dead-lettered again as #%lld", (long long)r->last_dead);
+		(*again)++;
+	} else if (r->n.held > before.held || r->n.pending > before.pending) {
+		(*waiting)++; /* still waiting for a dependency or the target: stays queued */
+		free(d.record);
+		return;
+	} else {
+		snprintf(why, sizeof why, "%s on retry", r->n.filtered > before.filtered ? "filtered"
+			: r->n.unchanged > before.unchanged ? "already written" : "written");
+		(*fixed)++;
+	}
+	if (state_dlq_retried(r->st, id, why, r->n.dead > before.dead ? r->last_dead : 0) != 0)
+		db_fail(r, "recording the retry");
+	fprintf(r->o->out, "#%lld %s %s: %s\n", (long long)id, d.entity, d.source_key, why);
+	free(d.record);
+}
+
+int
+sync_dlq_retry(const mw_program *p, const sync_opts *o, int64_t id)
+{
+	run r;
+	id_list l = { NULL, 0, 0 };
+	long fixed = 0, again = 0, waiting = 0;
+	sync_opts one = *o;
+	int status;
+
+	one.batch = 1; /* one record a request: each outcome is the dead letter's */
+	if ((status = eng_open(&r, p, &one, NULL)) != 0)
+		goto out;
+	r.retrying = 1;
+	if (id > 0)
+		collect_id(&l, &(state_dead){ .id = id });
+	else if (state_dlq_each(r.st, NULL, 0, 1 << 30, collect_id, &l) != 0)
+		status = 2;
+	for (size_t i = l.n; i-- > 0 && !r.fatal;) /* oldest first */
+		retry_one(&r, l.ids[i], &fixed, &again, &waiting);
+	fprintf(o->out, "retried %zu: %ld written, %ld dead-lettered again, %ld still waiting\n",
+		l.n, fixed, again, waiting);
+	if (r.fatal)
+		status = 2;
+	else if (status == 0 && (again || waiting))
+		status = again ? 1 : 3;
+out:
+	free(l.ids);
+	eng_close(&r);
+	return fflush(o->out) ? 2 : status;
+}
+
+/* ------------------------------------------------------------------ */
+/* status                                                              */
+/* ------------------------------------------------------------------ */
+
+static int
+show_dead(void *arg, const state_dead *d)
+{
+	FILE *f = arg;
+
+	fprintf(f, "  #%lld %s %s (%s:%d%s%s): %s\n", (long long)d->id, d->entity,
+		d->source_key[0] ? d->source_key : "(no key)", "line", d->line,
+		d->field[0] ? ", " : "", d->field, d->reason);
+	return 0;
+}
+
+int
+sync_status(const mw_program *p, const char *state_path, FILE *out, FILE *err)
+{
+	state *st;
+	int rc = state_open(state_path, &st);
+
+	if (rc != 0) {
+		fprintf(err, "%s: cannot open the state file %s: %s\n", p->pair, state_path,
+			state_errmsg(st));
+		state_close(st);
+		return 2;
+	}
+	fprintf(out, "%s: state %s\n%-14s %-32s %8s %8s %6s\n", p->pair, state_path, "entity",
+		"cursor", "synced", "pending", "dead");
+	for (size_t i = 0; i < p->n_entities; i++) {
+		char cur[STAMP_MAX] = "";
+		int64_t x, pend, dead;
+
+		state_cursor_get(st, p->entities[i].name, cur, sizeof cur);
+		if (state_counts(st, p->entities[i].name, &x, &pend, &dead) != 0) {
+			fprintf(err, "%s: %s\n", p->pair, state_errmsg(st));
+			state_close(st);
+			return 2;
+		}
+		fprintf(out, "%-14s %-32s %8lld %8lld %6lld\n", p->entities[i].name,
+			cur[0] ? cur : "(none)", (long long)x, (long long)pend, (long long)dead);
+	}
+	int64_t n = state_dlq_count(st, NULL);
+	fprintf(out, "dead letters: %lld%s\n", (long long)n, n > 20 ? " (the newest 20)" : "");
+	state_dlq_each(st, NULL, 0, 20, show_dead, out);
+	state_close(st);
+	return fflush(out) ? 2 : 0;
+}

@@ -1,0 +1,172 @@
+/*
+ * state.h - the durable state of one deployment, behind one interface:
+ * cursors, the cross-reference map (source id -> target id), the write
+ * journal that makes writes exactly-once across crashes, the dead-letter
+ * queue, the webhook inbox and OAuth tokens.  One backend: SQLite
+ * (state_sqlite.c); no caller sees SQL.  This layer calls no other.
+ *
+ * The exactly-once protocol, as the engine runs it (docs/state.md):
+ *   state_begin; state_journal_intent() for each document of a request,
+ *     with the request's idempotency key and the payload; state_commit:
+ *     durable before the call
+ *   call the target with the request key
+ *   state_begin; per document state_journal_finish() (done with the
+ *     target id, or failed) and state_xref_put(); state_commit
+ * After a crash, state_journal_requests() lists every request that still
+ * has a pending write, whole and in order; the engine sends it again byte
+ * for byte with the same key, which the target answers from its first
+ * write instead of writing twice.  The cursor is not part of that
+ * transaction: after an entity's listing the engine moves it on its own
+ * (state_cursor_set) to the oldest change stamp not yet done, so what a
+ * crash interrupts is listed again and an unchanged record needs no write.
+ *
+ * Errors are values: 0, or a negative STATE_E* code with the text in
+ * state_errmsg().  Strings returned through out-parameters are copied into
+ * the caller's buffers.  One handle per thread.
+ */
+#ifndef MW_STATE_H
+#define MW_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct state state;
+
+enum {
+	STATE_ENOTFOUND = -1,
+	STATE_EDB = -2,       /* the database failed (disk, lock, corruption) */
+	STATE_EVERSION = -3,  /* the file was written by a newer version */
+	STATE_EUSAGE = -4,
+};
+
+#define STATE_SCHEMA_VERSION 2
+#define STATE_SCHEMA_VERSION_TEXT "2"
+
+/* On failure *out is still set, for state_errmsg(), and must be closed. */
+int state_open(const char *path, state **out);
+void state_close(state *st);
+const char *state_errmsg(const state *st);
+
+/* Transactions: the intents of one request commit together, and so do
+ * the outcomes of its documents. */
+int state_begin(state *st);
+int state_commit(state *st);
+int state_rollback(state *st);
+
+/* Cursors per entity: an opaque string (a timestamp, a page token). */
+int state_cursor_get(state *st, const char *entity, char *out, size_t outlen);
+int state_cursor_set(state *st, const char *entity, const char *value);
+
+/* Cross-references: (entity, source id) -> target id and the source hash
+ * it was written from (an unchanged hash needs no write). */
+int state_xref_get(state *st, const char *entity, const char *source_id, char *target_id,
+	size_t tlen, char *hash, size_t hlen);
+int state_xref_put(state *st, const char *entity, const char *source_id, const char *target_id,
+	const char *hash);
+int state_xref_by_target(state *st, const char *entity, const char *target_id, char *source_id,
+	size_t slen);
+
+/* The journal.  The key is stable for (entity, source id, hash): a re-drive
+ * gets the same one, a changed record a new one.  state_journal_key() is
+ * that key without touching the store (out >= 40 bytes). */
+void state_journal_key(const char *entity, const char *source_id, const char *hash, char *out,
+	size_t n);
+int state_journal_begin(state *st, const char *entity, const char *source_id, const char *hash,
+	char *key, size_t keylen);
+typedef enum { STATE_DONE, STATE_FAILED } state_outcome;
+int state_journal_finish(state *st, const char *key, state_outcome outcome,
+	const char *target_id, const char *error_text);
+typedef int (*state_pending_fn)(void *arg, const char *key, const char *entity,
+	const char *source_id, const char *hash);
+/* Each begun-not-finished write, oldest first; a non-zero return stops. */
+int state_journal_pending(state *st, state_pending_fn fn, void *arg);
+
+/* A write and the request it travels in: what is needed to send that
+ * request again byte for byte after a crash (docs/state.md). */
+typedef struct {
+	const char *key, *entity, *source_id, *hash;
+	const char *request_key;  /* the request's idempotency key */
+	int seq;                  /* position in the request */
+	const char *payload;      /* the document sent */
+	size_t payload_len;
+	const char *update_id;    /* the target id updated, or NULL: created */
+	const char *match_value;  /* the natural key, or NULL */
+	const char *record;       /* the source record, for a dead letter */
+	size_t record_len;
+	const char *stamp;        /* the record's change stamp */
+	const char *state;        /* listing only: "pending", "done", "failed" */
+} state_write;
+/* Begin (or begin again) w->key with everything above; one call per
+ * document, inside the caller's transaction for the whole request. */
+int state_journal_intent(state *st, const state_write *w);
+/* Every write of every request that still has a pending write, by request
+ * key then position, finished ones included (the request is re-sent whole). */
+typedef int (*state_write_fn)(void *arg, const state_write *w);
+int state_journal_requests(state *st, state_write_fn fn, void *arg);
+/* The journal state of a key ("pending", "done", "failed") into buf. */
+int state_journal_state(state *st, const char *key, char *buf, size_t n);
+
+/* Counts for `status`: cross-references, pending writes, live dead letters. */
+int state_counts(state *st, const char *entity, int64_t *xrefs, int64_t *pending,
+	int64_t *dead);
+
+/* The dead-letter queue. */
+typedef struct {
+	int64_t id;
+	char entity[64], source_key[256], reason[1024], target_error[2048], field[256];
+	char hash[40];            /* of the record version */
+	int line, attempts, dropped;
+	int64_t first_at, last_at;
+	char *record;  /* malloc'd by state_dlq_get; free it */
+} state_dead;
+/* hash: of the record version dead-lettered (a later run that lists the
+ * same version finds it with state_dlq_find and adds nothing); may be "". */
+int state_dlq_add(state *st, const char *entity, const char *source_key, const char *hash,
+	const char *record, const char *reason, const char *target_error, int line,
+	const char *field, int64_t *id);
+/* The live dead letter of this record version: its id (> 0), 0 if none. */
+int64_t state_dlq_find(state *st, const char *entity, const char *source_key, const char *hash);
+/* The live dead letters of entity (NULL: all) first seen at or after since
+ * (seconds; 0: all), newest first, at most `limit`; a non-zero return of fn
+ * stops.  d->record is NULL here. */
+typedef int (*state_dead_fn)(void *arg, const state_dead *d);
+int state_dlq_each(state *st, const char *entity, int64_t since, int limit, state_dead_fn fn,
+	void *arg);
+/* A dead letter re-driven by `dlq retry` leaves the queue with an audit row
+ * (action "retry", why: what became of it); attempts and first time carry
+ * over to the dead letter it became again, if it did (again_id > 0). */
+int state_dlq_retried(state *st, int64_t id, const char *why, int64_t again_id);
+/* The payload last sent for (entity, source id, hash), malloc'd into *out
+ * (free it); STATE_ENOTFOUND when it was never sent. */
+int state_journal_payload(state *st, const char *entity, const char *source_id,
+	const char *hash, char **out, size_t *len);
+int state_dlq_get(state *st, int64_t id, state_dead *out);
+int64_t state_dlq_count(state *st, const char *entity); /* live ones; <0 on error */
+int state_dlq_drop(state *st, int64_t id, const char *why);
+
+/* The webhook inbox: an event is stored before its sender gets 200, once
+ * per event id (a replay is a no-op), and done when the record it names has
+ * been fetched and synced.  A webhook is a hint: the record comes from the
+ * source's API, not from the event. */
+typedef struct {
+	const char *event_id, *source, *type, *collection, *record_key;
+	const char *body;        /* the event as received, for the audit */
+	size_t body_len;
+	int64_t received_at;     /* listing only */
+} state_event;
+/* 0 stored, 1 a duplicate (already stored), < 0 an error. */
+int state_inbox_add(state *st, const state_event *ev);
+typedef int (*state_event_fn)(void *arg, const state_event *ev);
+/* The events not done yet, oldest first, at most limit. */
+int state_inbox_each(state *st, int limit, state_event_fn fn, void *arg);
+int state_inbox_done(state *st, const char *event_id);
+int64_t state_inbox_count(state *st); /* not done; < 0 on error */
+
+/* OAuth tokens per service, saved in one transaction (a rotated refresh
+ * token is never half-written). */
+int state_token_save(state *st, const char *service, const char *access, const char *refresh,
+	int64_t expires_at);
+int state_token_load(state *st, const char *service, char *access, size_t alen, char *refresh,
+	size_t rlen, int64_t *expires_at);
+
+#endif /* MW_STATE_H */
