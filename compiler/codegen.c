@@ -1416,6 +1416,10 @@ cg_emit(const Program *p, Buf *out)
 	buf_puts(out, "/* ================================================================ */\n"
 		      "/* tables                                                           */\n"
 		      "/* ================================================================ */\n\n");
+	if (tables.len)
+		buf_puts(out, "/*\n * Each table's entries, sorted by key for bisection.  Its mw_table is\n"
+			" * declared here and defined at the end of the file, with its .map line.\n"
+			" */\n\n");
 	buf_put(out, tables.p ? tables.p : "", tables.len);
 
 	if (naccs > 1)
