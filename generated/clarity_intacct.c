@@ -96,6 +96,11 @@ static int line_at(int at);
 /* tables                                                           */
 /* ================================================================ */
 
+/*
+ * Each table's entries, sorted by key for bisection.  Its mw_table is
+ * declared here and defined at the end of the file, with its .map line.
+ */
+
 /* table order_state */
 static const mw_entry tbl_order_state_entries[] = {
 	{ "completed", MW_V_S("Pending") },

@@ -123,6 +123,11 @@ static int line_at(int at);
 /* tables                                                           */
 /* ================================================================ */
 
+/*
+ * Each table's entries, sorted by key for bisection.  Its mw_table is
+ * declared here and defined at the end of the file, with its .map line.
+ */
+
 /* table order_status */
 static const mw_entry tbl_order_status_entries[] = {
 	{ "10", MW_V_S("Pending") },
