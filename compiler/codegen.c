@@ -2,14 +2,21 @@
  * codegen.c - writes the checked program as readable, deterministic C.
  *
  * Layout of a generated file, in this order, each behind a banner:
- *   the tables (sorted static const arrays, searched by bisection),
+ *   the places: an enum naming, by entity and target field path, every
+ *     statement that reports a .map line (AT_Order_LineItems_0_ItemCode),
+ *   the tables' entries (sorted static const arrays, searched by bisection),
  *   the source accessors (every read of an input field goes through one,
  *     so a later compiler can swap in a scanner without touching the rest),
  *   per entity: its helper functions (sum) then its map function,
- *   the program descriptor the runtime reads.
+ *   the program's settings, dependencies and webhooks,
+ *   then, last, everything that holds a .map line: the line of each place,
+ *     the mw_table structs, the error policies, the entities, the program
+ *     descriptor and line_at().
+ * The body names places, never line numbers, so an edit to the .map that
+ * moves lines changes the end of the file only (tests/tools/churn.sh).
  * Output follows the .map's declaration order; accessors are sorted by
  * name.  No dates, no absolute paths: the same .map gives the same bytes.
- * Every field write carries a comment naming its file.map:LINE.
+ * No emitted line is wider than 100 columns (tabs of 8) unless one token is.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +43,116 @@ base_name(const char *path)
 {
 	const char *s = strrchr(path, '/');
 	return s ? s + 1 : path;
+}
+
+/* ---- places: what reports a .map line, named by its path ---- */
+
+typedef struct {
+	char name[200];
+	int line;
+} Place;
+
+static Place *places;
+static int nplaces, capplaces;
+static char where[160]; /* the path being written: "Order_LineItems_0" */
+static size_t where_len;
+
+/* Appends "_part" (as an identifier) to the path; returns the old length
+ * for where_pop. */
+static size_t
+where_push(const char *part)
+{
+	size_t old = where_len;
+	if (where_len && where_len + 1 < sizeof where)
+		where[where_len++] = '_';
+	for (const char *s = part; *s && where_len + 1 < sizeof where; s++) {
+		char ch = *s;
+		int ok = ch == '_' || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+			 (ch >= '0' && ch <= '9');
+		where[where_len++] = ok ? ch : '_';
+	}
+	where[where_len] = 0;
+	return old;
+}
+
+static void
+where_pop(size_t old)
+{
+	where_len = old;
+	where[where_len] = 0;
+}
+
+static size_t
+where_index(int i)
+{
+	char n[16];
+	snprintf(n, sizeof n, "%d", i);
+	return where_push(n);
+}
+
+/* The place of the path being written, at .map line `line`: AT_<path>,
+ * or AT_<path>_2, _3 for a path written again (in declaration order). */
+static const char *
+place(int line)
+{
+	char base[sizeof places->name - 12];
+	snprintf(base, sizeof base, "AT_%s", where);
+	if (nplaces == capplaces) {
+		capplaces = capplaces ? capplaces * 2 : 64;
+		places = realloc(places, sizeof *places * (size_t)capplaces);
+		if (!places)
+			abort();
+	}
+	Place *pl = &places[nplaces];
+	snprintf(pl->name, sizeof pl->name, "%s", base);
+	for (int k = 2;; k++) {
+		int taken = 0;
+		for (int i = 0; i < nplaces && !taken; i++)
+			taken = strcmp(places[i].name, pl->name) == 0;
+		if (!taken)
+			break;
+		snprintf(pl->name, sizeof pl->name, "%s_%d", base, k);
+	}
+	pl->line = line;
+	nplaces++;
+	return pl->name;
+}
+
+/* A check's place: the path, "check", and the first words of its message
+ * (AT_Order_check_order_has_no_line_items), so that adding a check renames
+ * no other. */
+static const char *
+check_place(const char *msg, int line)
+{
+	char words[40];
+	size_t n = 0;
+	for (const char *s = msg; *s && n + 1 < sizeof words; s++) {
+		char ch = *s;
+		if (ch >= 'A' && ch <= 'Z')
+			ch = (char)(ch - 'A' + 'a');
+		if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'))
+			words[n++] = ch;
+		else if (n && words[n - 1] != '_')
+			words[n++] = '_';
+	}
+	while (n && words[n - 1] == '_')
+		n--;
+	words[n] = 0;
+	/* cut at a word boundary */
+	if (n >= 32) {
+		char *cut = words + 32;
+		while (cut > words && *cut != '_')
+			cut--;
+		if (cut == words)
+			cut = words + 32;
+		*cut = 0;
+	}
+	size_t old = where_push("check");
+	if (words[0])
+		where_push(words);
+	const char *at = place(line);
+	where_pop(old);
+	return at;
 }
 
 /* A C string literal: escapes quotes, backslashes, controls and `?` (so
@@ -227,6 +344,7 @@ static Buf helpers; /* sum() helpers of the entity being written */
 static const Entity *cur_ent;
 
 static void expr(Buf *b, const Expr *e, const Env *env);
+static void pp_stmt(Buf *b, int in, const char *before, const char *s, const char *after);
 
 static const char *
 env_at(const Env *env, int depth)
@@ -342,13 +460,15 @@ sum_helper(Buf *b, const Expr *e, const Env *env)
 	Buf arr = { 0 };
 	expr(&arr, e->args, env);
 	Buf h = { 0 };
-	buf_printf(&h, "/* %s:%d: sum(...) */\nstatic mw_val\n%s(mw_ctx *c", map_name, e->loc.line,
-		name);
+	buf_printf(&h, "/* sum(...) for entity %s */\nstatic mw_val\n%s(mw_ctx *c", cur_ent->name, name);
 	params(&h, env, 1);
 	buf_printf(&h, ")\n{\n\tmw_val acc = MW_I(0), %s;\n\tmw_iter it;\n\n", e->var);
-	buf_printf(&h, "\tmw_iter_init(c, &it, %s);\n", arr.p);
-	buf_printf(&h, "\twhile (mw_iter_next(c, &it, &%s))\n\t\tacc = mw_add(c, acc, %s);\n",
-		e->var, body.p);
+	pp_stmt(&h, 1, "mw_iter_init(c, &it, ", arr.p, ");\n");
+	buf_printf(&h, "\twhile (mw_iter_next(c, &it, &%s))\n", e->var);
+	Buf add = { 0 };
+	buf_printf(&add, "mw_add(c, acc, %s)", body.p);
+	pp_stmt(&h, 2, "acc = ", add.p, ";\n");
+	buf_free(&add);
 	buf_puts(&h, "\treturn acc;\n}\n\n");
 	buf_put(&helpers, h.p, h.len);
 	buf_free(&h);
@@ -512,18 +632,32 @@ group_end(const char *s, size_t n)
 	return n;
 }
 
+/* Continuation lines go one tab deeper per level of nesting, but no deeper
+ * than this: a deeply nested expression keeps room for its arguments. */
+#define PP_MAX_TABS 8
+
+static void
+pp_indent(Buf *b, int tabs)
+{
+	for (int t = 0; t < tabs; t++)
+		buf_put(b, "\t", 1);
+}
+
 /*
- * Writes the C expression s[0..n) starting at column col (tabs of 8).  A
- * call that does not fit in 100 columns is written with one argument per
- * line, one tab deeper, recursively; everything else stays on one line.
+ * Writes the C expression s[0..n) starting at column col (tabs of 8), where
+ * `tail` more characters follow it on its last line.  A call that does not
+ * fit in 100 columns is written with one argument per line, one tab deeper,
+ * recursively; a (cond ? a : b) one branch a line; everything else stays
+ * on one line.
  */
 static void
-pp(Buf *b, const char *s, size_t n, int tabs, int col)
+pp(Buf *b, const char *s, size_t n, int tabs, int col, int tail)
 {
-	if (col + (int)n <= 100) {
+	if (col + (int)n + tail <= 100) {
 		buf_put(b, s, n);
 		return;
 	}
+	int deeper = tabs + 1 < PP_MAX_TABS ? tabs + 1 : PP_MAX_TABS;
 	/* (cond ? a : b) covering the whole of s: one branch a line */
 	if (s[0] == '(' && group_end(s, n) == n) {
 		size_t q = 0, k = 0;
@@ -543,17 +677,15 @@ pp(Buf *b, const char *s, size_t n, int tabs, int col)
 		}
 		if (q && k) {
 			buf_put(b, "(", 1);
-			pp(b, s + 1, q - 2, tabs, col + 1);
+			pp(b, s + 1, q - 2, tabs, col + 1, 0);
 			buf_put(b, "\n", 1);
-			for (int t = 0; t <= tabs; t++)
-				buf_put(b, "\t", 1);
+			pp_indent(b, deeper);
 			buf_put(b, "? ", 2);
-			pp(b, s + q + 2, k - q - 3, tabs + 1, (tabs + 1) * 8 + 2);
+			pp(b, s + q + 2, k - q - 3, deeper, deeper * 8 + 2, 0);
 			buf_put(b, "\n", 1);
-			for (int t = 0; t <= tabs; t++)
-				buf_put(b, "\t", 1);
+			pp_indent(b, deeper);
 			buf_put(b, ": ", 2);
-			pp(b, s + k + 2, n - k - 3, tabs + 1, (tabs + 1) * 8 + 2);
+			pp(b, s + k + 2, n - k - 3, deeper, deeper * 8 + 2, tail + 1);
 			buf_put(b, ")", 1);
 			return;
 		}
@@ -590,13 +722,25 @@ pp(Buf *b, const char *s, size_t n, int tabs, int col)
 			while (s[start] == ' ')
 				start++;
 			buf_put(b, "\n", 1);
-			for (int t = 0; t <= tabs; t++)
-				buf_put(b, "\t", 1);
-			pp(b, s + start, i - start, tabs + 1, (tabs + 1) * 8);
+			pp_indent(b, deeper);
+			pp(b, s + start, i - start, deeper, deeper * 8, ch == ',' ? 1 : tail + 1);
 			buf_put(b, ch == ',' ? "," : ")", 1);
 			start = i + 1;
 		}
 	}
+}
+
+/* Appends a whole statement: `in` tabs, then the expression s (a
+ * NUL-terminated flat rendering) broken to fit, then `after` (whose first
+ * line counts against the width). */
+static void
+pp_stmt(Buf *b, int in, const char *before, const char *s, const char *after)
+{
+	for (int t = 0; t < in; t++)
+		buf_put(b, "\t", 1);
+	buf_puts(b, before);
+	pp(b, s, strlen(s), in, in * 8 + (int)strlen(before), (int)strcspn(after, "\n"));
+	buf_puts(b, after);
 }
 
 /* Appends text then a C expression rendered from e, broken to fit. */
@@ -606,7 +750,7 @@ put_expr(Buf *b, int tabs, const char *before, const Expr *e, const Env *env, co
 	Buf flat = { 0 };
 	expr(&flat, e, env);
 	buf_puts(b, before);
-	pp(b, flat.p, flat.len, tabs, tabs * 8 + (int)strlen(before));
+	pp(b, flat.p, flat.len, tabs, tabs * 8 + (int)strlen(before), (int)strcspn(after, "\n"));
 	buf_puts(b, after);
 	buf_free(&flat);
 }
@@ -624,34 +768,48 @@ ind(Buf *b, int n)
 
 static void body(Buf *b, const Stmt *st, const Env *env, int in);
 
+/* mw_field(c, "Name", line_at(AT_...)); */
 static void
-field_line(Buf *b, const char *name, const Loc *at, int in)
+field_line(Buf *b, const char *name, const char *at, int in)
 {
-	ind(b, in);
-	buf_puts(b, "mw_field(c, ");
-	cstrz(b, name);
-	buf_printf(b, ", %d); /* %s:%d */\n", at->line, map_name, at->line);
+	Buf flat = { 0 };
+	buf_puts(&flat, "mw_field(c, ");
+	cstrz(&flat, name);
+	buf_printf(&flat, ", line_at(%s))", at);
+	pp_stmt(b, in, "", flat.p, ";\n");
+	buf_free(&flat);
+}
+
+/* mw_line(c, line_at(AT_...)); */
+static void
+line_stmt(Buf *b, const char *at, int in)
+{
+	Buf flat = { 0 };
+	buf_printf(&flat, "mw_line(c, line_at(%s))", at);
+	pp_stmt(b, in, "", flat.p, ";\n");
+	buf_free(&flat);
 }
 
 static void
 tracking_elem(Buf *b, const Expr *e, const Env *env, const ObjDef *elem, int in)
 {
+	const char *at = place(e->loc.line);
+	Buf flat = { 0 };
+	path(&flat, e, env);
 	ind(b, in);
 	buf_puts(b, "{\n");
-	ind(b, in + 1);
-	buf_puts(b, "mw_val opt = ");
-	path(b, e, env);
-	buf_puts(b, ";\n\n");
+	pp_stmt(b, in + 1, "mw_val opt = ", flat.p, ";\n\n");
+	buf_free(&flat);
 	ind(b, in + 1);
 	buf_puts(b, "if (!mw_is_null(opt)) {\n");
 	ind(b, in + 2);
 	buf_puts(b, "mw_obj_begin(c);\n");
-	field_line(b, elem->trk_name, &e->loc, in + 2);
+	field_line(b, elem->trk_name, at, in + 2);
 	ind(b, in + 2);
 	buf_puts(b, "mw_put(c, MW_S(");
 	cstrz(b, e->table->category);
 	buf_puts(b, "), 0);\n");
-	field_line(b, elem->trk_opt, &e->loc, in + 2);
+	field_line(b, elem->trk_opt, at, in + 2);
 	ind(b, in + 2);
 	buf_puts(b, "mw_put(c, opt, 0);\n");
 	ind(b, in + 2);
@@ -662,31 +820,32 @@ tracking_elem(Buf *b, const Expr *e, const Env *env, const ObjDef *elem, int in)
 	buf_puts(b, "}\n");
 }
 
+/* One element of an array; `where` names its index. */
 static void
 element(Buf *b, const Expr *e, const Type *et, const Env *env, int in)
 {
 	if (e->k == E_FOR) {
 		Env inner = { e->var, env, env->depth + 1 };
+		Buf flat = { 0 };
+		char before[200];
 		ind(b, in);
 		buf_puts(b, "{\n");
 		ind(b, in + 1);
 		buf_printf(b, "mw_iter it_%s;\n", e->var);
 		ind(b, in + 1);
 		buf_printf(b, "mw_val %s;\n\n", e->var);
-		ind(b, in + 1);
-		buf_printf(b, "mw_iter_init(c, &it_%s, ", e->var);
-		expr(b, e->a, env);
-		buf_puts(b, ");\n");
+		expr(&flat, e->a, env);
+		snprintf(before, sizeof before, "mw_iter_init(c, &it_%s, ", e->var);
+		pp_stmt(b, in + 1, before, flat.p, ");\n");
+		buf_free(&flat);
 		ind(b, in + 1);
 		buf_printf(b, "while (mw_iter_next(c, &it_%s, &%s)) {\n", e->var, e->var);
 		if (e->when) {
+			size_t old = where_push("when");
+			line_stmt(b, place(e->when->loc.line), in + 2);
+			where_pop(old);
 			ind(b, in + 2);
-			buf_printf(b, "mw_line(c, %d); /* %s:%d: when */\n", e->when->loc.line, map_name,
-				e->when->loc.line);
-			ind(b, in + 2);
-			buf_puts(b, "if (!mw_truthy(c, ");
-			expr(b, e->when, &inner);
-			buf_puts(b, "))\n");
+			put_expr(b, in + 2, "if (!mw_truthy(c, ", e->when, &inner, "))\n");
 			ind(b, in + 3);
 			buf_puts(b, "continue;\n");
 		}
@@ -707,9 +866,7 @@ element(Buf *b, const Expr *e, const Type *et, const Env *env, int in)
 	}
 	if (e->when) {
 		ind(b, in);
-		buf_puts(b, "if (mw_truthy(c, ");
-		expr(b, e->when, env);
-		buf_puts(b, ")) {\n");
+		put_expr(b, in, "if (mw_truthy(c, ", e->when, env, ")) {\n");
 		in++;
 	}
 	if (e->k == E_OBJ) {
@@ -736,14 +893,15 @@ assign(Buf *b, const Stmt *st, const Env *env, int in)
 {
 	const FieldDef *f = st->field;
 	const Expr *e = st->e;
+	size_t old = where_push(f->name);
+	const char *at = place(st->loc.line);
 	if (st->when) {
-		ind(b, in);
-		buf_printf(b, "mw_line(c, %d);\n", st->loc.line);
+		line_stmt(b, at, in);
 		ind(b, in);
 		put_expr(b, in, "if (mw_truthy(c, ", st->when, env, ")) {\n");
 		in++;
 	}
-	field_line(b, f->name, &st->loc, in);
+	field_line(b, f->name, at, in);
 	if (f->ty->k == TY_OBJ && e->k == E_OBJ) {
 		ind(b, in);
 		buf_puts(b, "mw_obj_begin(c);\n");
@@ -759,23 +917,29 @@ assign(Buf *b, const Stmt *st, const Env *env, int in)
 		else
 			buf_puts(b, "\"item\"");
 		buf_puts(b, ");\n");
-		if (e->k == E_FOR)
+		if (e->k == E_FOR) {
+			size_t o = where_index(0);
 			element(b, e, et, env, in);
-		else
-			for (const Expr *x = e->args; x; x = x->next)
+			where_pop(o);
+		} else {
+			int i = 0;
+			for (const Expr *x = e->args; x; x = x->next, i++) {
+				size_t o = where_index(i);
 				element(b, x, et, env, in);
+				where_pop(o);
+			}
+		}
 		ind(b, in);
 		buf_puts(b, "mw_arr_end(c);\n");
 	} else if (needs_rule(f, e)) {
 		/* mw_put(c, mw_valid(c, EXPR, &rule), required) */
 		Buf call = { 0 };
+		char after[16];
 		buf_puts(&call, "mw_valid(c, ");
 		expr(&call, e, env);
 		buf_printf(&call, ", &%s)", rule(f));
-		ind(b, in);
-		buf_puts(b, "mw_put(c, ");
-		pp(b, call.p, call.len, in, in * 8 + 10);
-		buf_printf(b, ", %d);\n", f->required);
+		snprintf(after, sizeof after, ", %d);\n", f->required);
+		pp_stmt(b, in, "mw_put(c, ", call.p, after);
 		buf_free(&call);
 	} else {
 		char after[16];
@@ -788,6 +952,7 @@ assign(Buf *b, const Stmt *st, const Env *env, int in)
 		ind(b, in);
 		buf_puts(b, "}\n");
 	}
+	where_pop(old);
 }
 
 static void
@@ -799,10 +964,7 @@ body(Buf *b, const Stmt *st, const Env *env, int in)
 			assign(b, st, env, in);
 			break;
 		case S_CHECK:
-			ind(b, in);
-			buf_printf(b, "mw_line(c, %d); /* %s:%d: check */\n", st->loc.line, map_name,
-				st->loc.line);
-			ind(b, in);
+			line_stmt(b, check_place(st->msg, st->loc.line), in);
 			if (st->tol) {
 				/* check a == b within t */
 				Buf flat = { 0 };
@@ -813,13 +975,12 @@ body(Buf *b, const Stmt *st, const Env *env, int in)
 				buf_puts(&flat, ", ");
 				expr(&flat, st->tol, env);
 				buf_puts(&flat, ")");
-				buf_puts(b, "if (!mw_truthy(c, ");
-				pp(b, flat.p, flat.len, in, in * 8 + 17);
+				pp_stmt(b, in, "if (!mw_truthy(c, ", flat.p, ")) {\n");
 				buf_free(&flat);
 			} else {
-				put_expr(b, in, "if (!mw_truthy(c, ", st->e, env, "");
+				ind(b, in);
+				put_expr(b, in, "if (!mw_truthy(c, ", st->e, env, ")) {\n");
 			}
-			buf_puts(b, ")) {\n");
 			ind(b, in + 1);
 			buf_puts(b, "mw_fail(c, \"%s\", ");
 			cstrz(b, st->msg);
@@ -882,13 +1043,22 @@ entry_cmp(const void *x, const void *y)
 	return strcmp(a->key, b->key);
 }
 
+static int
+entry_count(const Table *t)
+{
+	int n = 0;
+	for (const Entry *e = t->entries; e; e = e->next)
+		n++;
+	return n;
+}
+
+/* A table's entries, sorted, and a declaration of its mw_table, which is
+ * defined at the end of the file (table_def) because it holds a .map line. */
 static void
 table(Buf *b, const Table *t)
 {
 	static const char *const kinds[] = { "table", "tracking", "dimension" };
-	int n = 0;
-	for (const Entry *e = t->entries; e; e = e->next)
-		n++;
+	int n = entry_count(t);
 	const Entry **sorted = ar_alloc(sizeof *sorted * (size_t)(n + 1));
 	n = 0;
 	for (const Entry *e = t->entries; e; e = e->next)
@@ -896,7 +1066,7 @@ table(Buf *b, const Table *t)
 	if (n > 1)
 		qsort(sorted, (size_t)n, sizeof *sorted, entry_cmp);
 
-	buf_printf(b, "/* %s:%d: %s %s", map_name, t->loc.line, kinds[t->kind], t->name);
+	buf_printf(b, "/* %s %s", kinds[t->kind], t->name);
 	if (t->category) {
 		buf_puts(b, " \"");
 		ctext(b, t->category);
@@ -910,10 +1080,17 @@ table(Buf *b, const Table *t)
 			cstrz(b, sorted[i]->key);
 			buf_puts(b, ", ");
 			value_init(b, sorted[i]->val);
-			buf_printf(b, " }, /* %s:%d */\n", map_name, sorted[i]->loc.line);
+			buf_puts(b, " },\n");
 		}
 		buf_puts(b, "};\n");
 	}
+	buf_printf(b, "static const mw_table tbl_%s;\n\n", t->name);
+}
+
+static void
+table_def(Buf *b, const Table *t)
+{
+	int n = entry_count(t);
 	buf_printf(b, "static const mw_table tbl_%s = {\n\t", t->name);
 	cstrz(b, t->name);
 	if (n > 0)
@@ -930,7 +1107,7 @@ table(Buf *b, const Table *t)
 	} else {
 		buf_puts(b, "MW_ELSE_NONE, MW_V_NULL, NULL");
 	}
-	buf_printf(b, ", %d\n};\n\n", t->loc.line);
+	buf_printf(b, ",\n\t.line = %d\n};\n", t->loc.line);
 }
 
 /* ------------------------------------------------------------------ */
@@ -943,12 +1120,14 @@ entity(Buf *b, const Entity *en)
 	cur_ent = en;
 	Env root = { "r", NULL, 0 };
 	Buf fn = { 0 };
-	buf_printf(&fn, "/* %s:%d: entity %s: %s.%s -> %s.%s */\nstatic int\nmap_%s(mw_ctx *c, "
-		"mw_val r)\n{\n", map_name, en->loc.line, en->name, en->src_alias, en->src_coll,
-		en->tgt_alias, en->tgt_type, en->name);
+	buf_printf(&fn, "/* entity %s: %s.%s -> %s.%s */\nstatic int\nmap_%s(mw_ctx *c, mw_val r)\n{\n",
+		en->name, en->src_alias, en->src_coll, en->tgt_alias, en->tgt_type, en->name);
+	where_len = 0;
+	where_push(en->name);
 	if (en->filter) {
-		buf_printf(&fn, "\tmw_line(c, %d); /* %s:%d: when */\n", en->filter->loc.line,
-			map_name, en->filter->loc.line);
+		size_t old = where_push("when");
+		line_stmt(&fn, place(en->filter->loc.line), 1);
+		where_pop(old);
 		buf_puts(&fn, "\t");
 		put_expr(&fn, 1, "if (!mw_truthy(c, ", en->filter, &root,
 			"))\n\t\treturn mw_failed(c) ? -1 : 1;\n");
@@ -957,22 +1136,25 @@ entity(Buf *b, const Entity *en)
 	buf_puts(&fn, "\treturn mw_failed(c) ? -1 : 0;\n}\n\n");
 
 	/* the key and the match key */
-	buf_printf(&fn, "static mw_val\nkey_%s(mw_ctx *c, mw_val r)\n{\n\treturn ", en->name);
-	expr(&fn, en->key, &root);
-	buf_puts(&fn, ";\n}\n\n");
+	Buf flat = { 0 };
+	expr(&flat, en->key, &root);
+	buf_printf(&fn, "static mw_val\nkey_%s(mw_ctx *c, mw_val r)\n{\n", en->name);
+	pp_stmt(&fn, 1, "return ", flat.p, ";\n}\n\n");
+	buf_free(&flat);
 	for (const Stmt *st = en->body; st; st = st->next) {
 		if (st->k != S_MATCH)
 			continue;
-		buf_printf(&fn, "/* %s:%d: match */\nstatic mw_val\nmatch_%s(mw_ctx *c, mw_val r)\n{\n"
-			"\treturn ", map_name, st->loc.line, en->name);
-		expr(&fn, st->e, &root);
-		buf_puts(&fn, ";\n}\n\n");
+		expr(&flat, st->e, &root);
+		buf_printf(&fn, "/* match %s */\nstatic mw_val\nmatch_%s(mw_ctx *c, mw_val r)\n{\n",
+			st->name, en->name);
+		pp_stmt(&fn, 1, "return ", flat.p, ";\n}\n\n");
+		buf_free(&flat);
 	}
 
 	buf_printf(b, "/* ================================================================ */\n"
-		"/* entity %s (%s:%d)%*s */\n"
+		"/* entity %-57s */\n"
 		"/* ================================================================ */\n\n",
-		en->name, map_name, en->loc.line, 0, "");
+		en->name);
 	buf_put(b, helpers.p ? helpers.p : "", helpers.len);
 	buf_put(b, fn.p, fn.len);
 	buf_free(&fn);
@@ -986,28 +1168,67 @@ static const char *const conds[] = {
 	"MW_ON_HTTP", "MW_ON_TIMEOUT", "MW_ON_NETWORK", "MW_ON_INVALID", "MW_ON_REF",
 };
 
+/* static const char *const NAME[] = { "a", "b", NULL }; on one line when it
+ * fits, otherwise one item a line.  `items` holds the C literals, each
+ * followed by ", ". */
+static void
+str_list(Buf *b, const char *name, const Buf *items)
+{
+	Buf one = { 0 };
+	buf_printf(&one, "static const char *const %s[] = { %sNULL };\n", name, items->p);
+	if (one.len - 1 <= 100) {
+		buf_put(b, one.p, one.len);
+	} else {
+		buf_printf(b, "static const char *const %s[] = {\n\t", name);
+		for (const char *s = items->p; *s; s++) {
+			if (s[0] == ',' && s[1] == ' ') {
+				buf_puts(b, ",\n\t");
+				s++;
+			} else if (s[0] == '"') {
+				size_t n = lit_len(s, strlen(s));
+				buf_put(b, s, n);
+				s += n - 1;
+			} else {
+				buf_put(b, s, 1);
+			}
+		}
+		buf_puts(b, "NULL\n};\n");
+	}
+	buf_free(&one);
+}
+
 static void
 entity_data(Buf *b, const Entity *en)
 {
+	char name[200];
 	if (en->ndeps) {
-		buf_printf(b, "static const char *const %s_deps[] = { ", en->name);
-		for (int i = 0; i < en->ndeps; i++)
-			buf_printf(b, "\"%s\", ", en->deps[i]->name);
-		buf_puts(b, "NULL };\n");
-	}
-	int hooks = 0;
-	for (const Trigger *t = en->triggers; t; t = t->next)
-		hooks += !t->is_poll;
-	if (hooks) {
-		buf_printf(b, "static const char *const %s_webhooks[] = { ", en->name);
-		for (const Trigger *t = en->triggers; t; t = t->next) {
-			if (t->is_poll)
-				continue;
-			cstrz(b, t->event);
-			buf_puts(b, ", ");
+		Buf items = { 0 };
+		for (int i = 0; i < en->ndeps; i++) {
+			cstrz(&items, en->deps[i]->name);
+			buf_puts(&items, ", ");
 		}
-		buf_puts(b, "NULL };\n");
+		snprintf(name, sizeof name, "%s_deps", en->name);
+		str_list(b, name, &items);
+		buf_free(&items);
 	}
+	Buf hooks = { 0 };
+	for (const Trigger *t = en->triggers; t; t = t->next) {
+		if (t->is_poll)
+			continue;
+		cstrz(&hooks, t->event);
+		buf_puts(&hooks, ", ");
+	}
+	if (hooks.len) {
+		snprintf(name, sizeof name, "%s_webhooks", en->name);
+		str_list(b, name, &hooks);
+	}
+	buf_free(&hooks);
+}
+
+/* The error policies: each holds its .map line. */
+static void
+entity_policies(Buf *b, const Entity *en)
+{
 	int npol = 0;
 	for (const Stmt *st = en->body; st; st = st->next)
 		if (st->k == S_ON)
@@ -1035,7 +1256,6 @@ entity_data(Buf *b, const Entity *en)
 		}
 		buf_puts(b, "};\n");
 	}
-	(void)npol;
 }
 
 static void
@@ -1079,8 +1299,9 @@ endpoint_init(Buf *b, const Endpoint *e)
 	buf_printf(b, "%d, %d, %d },\n", e->per_min, e->per_day, e->concurrent);
 }
 
+/* The settings, dependencies and webhooks: no .map lines. */
 static void
-program(Buf *b)
+program_lists(Buf *b)
 {
 	const Pair *p = prog->pair;
 	buf_puts(b, "/* ================================================================ */\n"
@@ -1090,7 +1311,17 @@ program(Buf *b)
 	endpoint(b, p->tgt);
 	for (int i = 0; i < prog->nent; i++)
 		entity_data(b, prog->order[i]);
-	buf_puts(b, "\n/* in dependency order: referenced entities first */\n");
+	buf_puts(b, "\n");
+}
+
+/* The policies, the entities and the program descriptor. */
+static void
+program(Buf *b)
+{
+	const Pair *p = prog->pair;
+	for (int i = 0; i < prog->nent; i++)
+		entity_policies(b, prog->order[i]);
+	buf_puts(b, "/* in dependency order: referenced entities first */\n");
 	buf_puts(b, "static const mw_entity entities[] = {\n");
 	for (int i = 0; i < prog->nent; i++) {
 		const Entity *en = prog->order[i];
@@ -1110,25 +1341,24 @@ program(Buf *b)
 			if (st->k == S_MATCH)
 				match = st;
 		}
-		buf_printf(b, "\t{\n\t\t.name = \"%s\", .source = \"%s\", .target = \"%s\",\n",
-			en->name, en->src_coll, en->tgt_type);
-		buf_puts(b, "\t\t.key_field = ");
+		buf_printf(b, "\t{ .line = %d, .name = \"%s\",\n", en->loc.line, en->name);
+		buf_printf(b, "\t  .source = \"%s\", .target = \"%s\", .key_field = ", en->src_coll,
+			en->tgt_type);
 		Buf k = { 0 };
 		for (const StrList *s = en->key->path; s; s = s->next)
 			buf_printf(&k, "%s%s", s->s, s->next ? "." : "");
 		cstrz(b, k.p);
 		buf_free(&k);
-		buf_printf(b, ", .line = %d,\n\t\t.map = map_%s, .key = key_%s,\n", en->loc.line,
-			en->name, en->name);
-		buf_printf(b, "\t\t.deps = %s%s, .webhooks = %s%s, .poll_ms = %lld,\n",
+		buf_printf(b, ",\n\t  .map = map_%s, .key = key_%s,\n", en->name, en->name);
+		buf_printf(b, "\t  .deps = %s%s, .webhooks = %s%s, .poll_ms = %lld",
 			en->ndeps ? en->name : "NULL", en->ndeps ? "_deps" : "",
 			hooks ? en->name : "NULL", hooks ? "_webhooks" : "", (long long)poll);
 		if (npol)
-			buf_printf(b, "\t\t.policies = %s_policies, .n_policies = %d,\n", en->name, npol);
+			buf_printf(b, ",\n\t  .policies = %s_policies, .n_policies = %d", en->name, npol);
 		if (match)
-			buf_printf(b, "\t\t.match_field = \"%s\", .match = match_%s,\n", match->name,
+			buf_printf(b, ",\n\t  .match_field = \"%s\", .match = match_%s", match->name,
 				en->name);
-		buf_puts(b, "\t},\n");
+		buf_puts(b, " },\n");
 	}
 	buf_puts(b, "};\n\n");
 	buf_puts(b, "const mw_program mw_the_program = {\n\tMW_ABI_VERSION, MAPC_VERSION_STRING, ");
@@ -1147,6 +1377,8 @@ cg_emit(const Program *p, Buf *out)
 	prog = p;
 	map_name = base_name(p->main->name);
 	naccs = 0;
+	nplaces = 0;
+	where_len = 0;
 
 	Buf tables = { 0 }, ents = { 0 };
 	for (const Decl *d = p->decls; d; d = d->next)
@@ -1156,20 +1388,38 @@ cg_emit(const Program *p, Buf *out)
 		if (d->k == D_ENTITY)
 			entity(&ents, d->u.ent);
 
-	buf_printf(out, "/* Generated by mapc %s from %s", MAPC_VERSION, map_name);
+	buf_printf(out, "/*\n * Generated by mapc %s from %s", MAPC_VERSION, map_name);
 	if (p->nschemas) {
-		buf_puts(out, " (schemas:");
+		buf_puts(out, "\n * (schemas:");
 		for (int i = 0; i < p->nschemas; i++)
 			buf_printf(out, " %s", base_name(p->schemas[i]->name));
 		buf_puts(out, ")");
 	}
-	buf_puts(out, ". Do not edit: change the .map and run mapc. */\n");
+	buf_puts(out, ".\n * Do not edit: change the .map and run mapc.\n */\n");
 	buf_puts(out, "#include <stddef.h>\n\n#include \"mapwright.h\"\n\n");
 	buf_printf(out, "#define MAPC_VERSION_STRING \"%s\"\n\n", MAPC_VERSION);
+
+	if (nplaces) {
+		buf_puts(out, "/* ================================================================ */\n"
+			      "/* places                                                           */\n"
+			      "/* ================================================================ */\n\n");
+		buf_puts(out, "/*\n"
+			" * What reports a .map line in dead letters, explain and test, named by\n"
+			" * entity and target field path.  line_at() gives a place's line from\n"
+			" * the table at the end of the file, where every .map line is kept.\n"
+			" */\nenum {\n");
+		for (int i = 0; i < nplaces; i++)
+			buf_printf(out, "\t%s,\n", places[i].name);
+		buf_puts(out, "\tN_AT\n};\n\nstatic int line_at(int at);\n\n");
+	}
 
 	buf_puts(out, "/* ================================================================ */\n"
 		      "/* tables                                                           */\n"
 		      "/* ================================================================ */\n\n");
+	if (tables.len)
+		buf_puts(out, "/*\n * Each table's entries, sorted by key for bisection.  Its mw_table is\n"
+			" * declared here and defined at the end of the file, with its .map line.\n"
+			" */\n\n");
 	buf_put(out, tables.p ? tables.p : "", tables.len);
 
 	if (naccs > 1)
@@ -1192,7 +1442,32 @@ cg_emit(const Program *p, Buf *out)
 	}
 	buf_put(out, ents.p ? ents.p : "", ents.len);
 	if (p->pair)
+		program_lists(out);
+
+	/* Everything that holds a .map line, together, last. */
+	buf_puts(out, "/* ================================================================ */\n"
+		      "/* .map lines                                                       */\n"
+		      "/* ================================================================ */\n\n");
+	buf_printf(out, "/*\n * Everything below holds lines of %s, in about the order of\n"
+		" * the .map: the tables, the line of each place, the error policies and\n"
+		" * the entities.  An edit that moves lines of the .map changes only this\n"
+		" * part.\n */\n", map_name);
+	int ntables = 0;
+	for (const Decl *d = p->decls; d; d = d->next)
+		if (d->k == D_TABLE && d->u.table->used) {
+			table_def(out, d->u.table);
+			ntables++;
+		}
+	if (nplaces) {
+		buf_printf(out, "%sstatic const int at_line[N_AT] = {\n", ntables ? "\n" : "");
+		for (int i = 0; i < nplaces; i++)
+			buf_printf(out, "\t[%s] = %d,\n", places[i].name, places[i].line);
+		buf_puts(out, "};\n\n");
+	}
+	if (p->pair)
 		program(out);
+	if (nplaces)
+		buf_puts(out, "\nstatic int\nline_at(int at)\n{\n\treturn at_line[at];\n}\n");
 	buf_free(&tables);
 	buf_free(&ents);
 	free(accs);
@@ -1201,4 +1476,7 @@ cg_emit(const Program *p, Buf *out)
 	free(rules);
 	rules = NULL;
 	caprules = nrules = 0;
+	free(places);
+	places = NULL;
+	capplaces = nplaces = 0;
 }
