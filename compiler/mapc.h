@@ -4,7 +4,9 @@
  * One section per file, in pipeline order: the arena and interned names
  * (arena.c), diagnostics (diag.c), tokens and the lexer (grammar/lexer.re),
  * the AST, the parser glue (parse.c, grammar/parser.y), the checker
- * (check.c) and the C code generator (codegen.c).  main.c is the driver.
+ * (check.c), the C code generator (codegen.c) and the front end they
+ * share with the tools (load.c).  main.c is the driver; tools/ holds the
+ * authors' tools (fmt, doc, graph, suggest, test/explain), one a file.
  *
  * Memory: everything a compilation allocates (file texts, tokens, AST,
  * symbols, interned names) comes from one arena freed in one call.  Out of
@@ -493,37 +495,48 @@ const char *ck_type_name(const Type *t);
 void cg_emit(const Program *prog, Buf *out);
 
 /* ------------------------------------------------------------------ */
-/* suggest.c: `mapc suggest`, a draft entity from two schemas          */
+/* load.c: the front end the compiler and the tools share              */
+/* ------------------------------------------------------------------ */
+
+/* How far ld_program goes: parsed, schemas loaded, or checked. */
+typedef enum { LD_PARSE, LD_SCHEMAS, LD_CHECK } LoadUpto;
+/* Parse f into prog (zeroed first), load the schemas (search dirs: the
+ * main file's schemas/ folder then each of dirs), check; stops after
+ * `upto` or after the first phase that reported errors, returning -1. */
+int ld_program(Program *prog, const SrcFile *f, const char *const *dirs, int ndirs, LoadUpto upto);
+/* ps_read_file(path) then ld_program. */
+int ld_file(Program *prog, const char *path, const char *const *dirs, int ndirs, LoadUpto upto);
+/* Print the error count (when any), free the arena, return rc: a command's
+ * last call. */
+int ld_finish(int rc);
+
+/* ------------------------------------------------------------------ */
+/* tools/suggest.c: `mapc suggest`, a draft entity from two schemas    */
 /* ------------------------------------------------------------------ */
 
 /* argv[0] is "suggest"; returns the exit status. */
 int sg_main(int argc, char **argv);
 
 /* ------------------------------------------------------------------ */
-/* graph.c: `mapc graph`, the mapping as a Graphviz picture            */
+/* tools/graph.c: `mapc graph`, the mapping as a Graphviz picture      */
 /* ------------------------------------------------------------------ */
 
 /* argv[0] is "graph"; returns the exit status. */
 int graph_main(int argc, char **argv);
 
 /* ------------------------------------------------------------------ */
-/* doc.c: `mapc doc`, the mapping sheet (Markdown or HTML)             */
+/* tools/doc.c: `mapc doc`, the mapping sheet (Markdown or HTML)       */
 /* ------------------------------------------------------------------ */
 
 /* argv[0] is "doc"; returns the exit status. */
 int doc_main(int argc, char **argv);
-/* For the tools: read, parse, load the schemas and check FILE.map into
- * prog; -1 when any phase reported errors.  doc_finish(rc) prints the
- * error count, frees the arena and returns rc. */
-int doc_load(Program *prog, const char *path, const char *const *dirs, int ndirs);
-int doc_finish(int rc);
 /* An expression as .map source, with the fewest parentheses; a string
  * literal with the language's escapes. */
 void doc_expr(Buf *b, const Expr *e);
 void doc_string_lit(Buf *b, const char *s, size_t n);
 
 /* ------------------------------------------------------------------ */
-/* fmt.c: mapc fmt, the one canonical layout of a .map file            */
+/* tools/fmt.c: mapc fmt, the one canonical layout of a .map file      */
 /* ------------------------------------------------------------------ */
 
 /* NULL but while fmt.c lexes a file: then the lexer hands it each comment
@@ -534,7 +547,7 @@ extern void (*lx_comment_hook)(Loc at, const char *text, size_t n);
 int fmt_main(int argc, char **argv);
 
 /* ------------------------------------------------------------------ */
-/* mtest.c: mapc test / mapc explain (run the pair binary next to mapc) */
+/* tools/mtest.c: mapc test / explain (runs the pair binary)          */
 /* ------------------------------------------------------------------ */
 
 int mtest_main(int argc, char **argv, const char *argv0);

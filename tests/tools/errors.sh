@@ -108,7 +108,7 @@ else
 fi
 
 # ---- the calls ----
-SRC="grammar/lexer.re grammar/parser.y compiler/*.c"
+SRC="grammar/lexer.re grammar/parser.y compiler/*.c compiler/tools/*.c"
 # CODE-NAME FILE for every use of a code name outside the table
 for f in $SRC; do
 	grep -o '\b[EW]R_[A-Z0-9_]*\b' "$f" | sort -u | sed "s|\$| $f|"

@@ -668,10 +668,8 @@ fmt_main(int argc, char **argv)
 			bad = 1;
 			continue;
 		}
-		Program prog = { 0 };
-		prog.main = f;
-		ps_parse(&prog, f);
-		if (diag_errors > before) {
+		Program prog;
+		if (ld_program(&prog, f, NULL, 0, LD_PARSE) != 0) {
 			bad = 1;
 			continue;
 		}
@@ -695,10 +693,5 @@ fmt_main(int argc, char **argv)
 		}
 		buf_free(&out);
 	}
-	if (diag_errors || diag_warnings)
-		fprintf(stderr, "%d error%s, %d warning%s\n", diag_errors, diag_errors == 1 ? "" : "s",
-			diag_warnings, diag_warnings == 1 ? "" : "s");
-	fflush(stdout);
-	ar_free_all();
-	return bad || (check && changed) ? 1 : 0;
+	return ld_finish(bad || (check && changed) ? 1 : 0);
 }
