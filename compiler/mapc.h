@@ -168,6 +168,12 @@ void diag_error(Loc at, const char *fmt, ...) __attribute__((format(printf, 2, 3
 void diag_warning(Loc at, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* `mapc --explain CODE`: print the code's section of docs/errors.md; -1 if unknown. */
 int diag_explain(const char *code, FILE *out);
+/* Each code's section of docs/errors.md, ended by { NULL, NULL }: generated
+ * by the build into $(O)/compiler/errdocs.c (compiler/errdocs.awk). */
+typedef struct {
+	const char *code, *text;
+} DiagDoc;
+extern const DiagDoc diag_docs[];
 /* The closest of n candidate names to `name`, or NULL if none is close. */
 const char *diag_suggest(const char *name, const char *const *cand, int n);
 
