@@ -188,10 +188,15 @@ typedef struct {
 	size_t n;
 } Token;
 
-typedef struct {
+typedef struct Lexer {
 	const SrcFile *file;
 	const char *cur, *lim, *line_start;
 	int line;
+	/* NULL (lx_init) but while fmt.c lexes a file: then the lexer hands it
+	 * each comment it skips (from `#` to the end of the line, as written),
+	 * in source order, with comment_ctx.  The parser never sees comments. */
+	void (*on_comment)(void *ctx, Loc at, const char *text, size_t n);
+	void *comment_ctx;
 } Lexer;
 
 void lx_init(Lexer *lx, const SrcFile *f);
@@ -468,13 +473,19 @@ void ps_parse(Program *prog, const SrcFile *f);
 /* Print the tokens of f (--dump=tokens). */
 void ps_dump_tokens(const SrcFile *f, FILE *out);
 
-/* Called by the grammar's actions. */
+/* The parse state: lemon's %extra_context, one per ps_parse() call (no
+ * globals), seen by the grammar's actions and by ps_syntax_error(). */
+#define PS_MAXOPEN 256
 typedef struct Parse {
 	Program *prog;
 	const SrcFile *file;
 	int errors_before;
 	Loc at; /* the token being parsed, for messages without one */
 	int overflow; /* nesting too deep: the rest of the file is not parsed */
+	/* the open brackets, so that the end of the file can name what is unclosed */
+	Token open[PS_MAXOPEN];
+	int nopen;
+	Token prev1, prev2; /* the token before the one being parsed, and the one before that */
 } Parse;
 void *ps_new(size_t n);
 void ps_add_decl(Parse *p, DeclKind k, void *node);
@@ -545,10 +556,6 @@ void doc_string_lit(Buf *b, const char *s, size_t n);
 /* tools/fmt.c: mapc fmt, the one canonical layout of a .map file      */
 /* ------------------------------------------------------------------ */
 
-/* NULL but while fmt.c lexes a file: then the lexer hands it each comment
- * it skips (from `#` to the end of the line, as written), in source order.
- * The parser never sees comments either way. */
-extern void (*lx_comment_hook)(Loc at, const char *text, size_t n);
 /* mapc fmt [--check] FILE...: argv[0] is "fmt"; returns the exit status. */
 int fmt_main(int argc, char **argv);
 

@@ -13,9 +13,6 @@
 #include "mapc.h"
 #include "parser.h"
 
-/* Set by fmt.c while it reads a file: the comments skipped, in order. */
-void (*lx_comment_hook)(Loc at, const char *text, size_t n);
-
 void
 lx_init(Lexer *lx, const SrcFile *f)
 {
@@ -24,6 +21,8 @@ lx_init(Lexer *lx, const SrcFile *f)
 	lx->lim = f->text + f->len;
 	lx->line_start = f->text;
 	lx->line = 1;
+	lx->on_comment = NULL;
+	lx->comment_ctx = NULL;
 	/* A UTF-8 byte-order mark, as some Windows editors write, is not text. */
 	if (f->len >= 3 && memcmp(f->text, "\xEF\xBB\xBF", 3) == 0) {
 		lx->cur += 3;
@@ -207,9 +206,9 @@ lx_next(Lexer *lx)
 		"\n" { lx->line++; lx->line_start = lx->cur; continue; }
 		[ \t\r]+ { continue; }
 		"#" [^\n\x00]* {
-			if (lx_comment_hook)
-				lx_comment_hook(loc_at(lx, tok, (size_t)(lx->cur - tok)), tok,
-					(size_t)(lx->cur - tok));
+			if (lx->on_comment)
+				lx->on_comment(lx->comment_ctx, loc_at(lx, tok, (size_t)(lx->cur - tok)),
+					tok, (size_t)(lx->cur - tok));
 			continue;
 		}
 		"\"" { return lex_string(lx, tok); }

@@ -3,7 +3,7 @@
  * file, as gofmt does it for Go.
  *
  * The formatter works from the token stream: the lexer's tokens plus the
- * comments it hands over through lx_comment_hook.  It keeps the author's
+ * comments it hands over through Lexer.on_comment.  It keeps the author's
  * line breaks (where a long expression is broken is a reading decision)
  * and decides everything else: indentation (2 spaces a block, 4 more for a
  * statement's continuation lines), the spaces between tokens, at most one
@@ -40,8 +40,6 @@ typedef struct {
 	int n, cap;
 } FToks;
 
-static FToks *collecting;
-
 static void
 push_tok(FToks *ts, FTok t)
 {
@@ -57,13 +55,13 @@ push_tok(FToks *ts, FTok t)
 }
 
 static void
-on_comment(Loc at, const char *text, size_t n)
+on_comment(void *ctx, Loc at, const char *text, size_t n)
 {
 	/* a CRLF file leaves the CR in the comment; trailing blanks go too */
 	while (n > 1 && (text[n - 1] == '\r' || text[n - 1] == ' ' || text[n - 1] == '\t'))
 		n--;
 	FTok t = { FT_COMMENT, at.line, text, n, 0 };
-	push_tok(collecting, t);
+	push_tok(ctx, t);
 }
 
 /* The tokens and comments of f; its text as written comes from the line
@@ -83,8 +81,8 @@ lex_all(const SrcFile *f, FToks *ts)
 
 	Lexer lx;
 	lx_init(&lx, f);
-	collecting = ts;
-	lx_comment_hook = on_comment;
+	lx.on_comment = on_comment;
+	lx.comment_ctx = ts;
 	for (;;) {
 		Token t = lx_next(&lx);
 		if (t.type == 0)
@@ -93,8 +91,6 @@ lex_all(const SrcFile *f, FToks *ts)
 			(size_t)t.loc.len, 0 };
 		push_tok(ts, ft);
 	}
-	lx_comment_hook = NULL;
-	collecting = NULL;
 }
 
 /* ---- what a token is ---- */
