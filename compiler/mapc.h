@@ -206,6 +206,44 @@ Token lx_next(Lexer *lx);
 const char *lx_token_name(int type);
 
 /* ------------------------------------------------------------------ */
+/* lang.c: the keywords and the built-in functions, one table each     */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+	const char *name;
+	int type; /* its TK_ code */
+	int hard; /* never a name (not in parser.y's %fallback) */
+} LangKeyword;
+/* The keyword spelt s[0..n), or NULL; lang_keywords(): all, NULL-ended. */
+const LangKeyword *lang_keyword(const char *s, size_t n);
+const LangKeyword *lang_keywords(void);
+
+typedef enum {
+	R_STRING, R_INT, R_DEC, R_DATE, R_DATETIME,
+	R_NUMBER_ARG, /* the argument's numeric type (abs) */
+	R_UNIFY,      /* the arguments' common plain type (default, coalesce) */
+	R_SUM         /* int or decimal, as the summed expression (sum) */
+} LangResult;
+typedef enum {
+	F_PLAIN,   /* types only */
+	F_REPLACE, /* the string replaced is not the empty literal */
+	F_FORMAT,  /* the format is a string literal of known conversions */
+	F_ROUND,   /* a literal number of places is 0 to 18 */
+	F_SUM      /* an array field, then an expression over its elements */
+} LangRule;
+typedef struct {
+	const char *name;
+	int min, max;        /* arity */
+	unsigned args[2];    /* 1 << TypeKind of what argument 0, and 1 and after, may be */
+	const char *what[2]; /* those in words, for messages */
+	LangResult result;
+	LangRule rule;
+} LangFunc;
+/* The built-in function called name, or NULL; lang_functions(): all, NULL-ended. */
+const LangFunc *lang_function(const char *name);
+const LangFunc *lang_functions(void);
+
+/* ------------------------------------------------------------------ */
 /* The AST                                                             */
 /* ------------------------------------------------------------------ */
 

@@ -101,7 +101,9 @@ bin(Parse *p, int op, Expr *a, Expr *b, Loc at)
 %stack_size 1000
 
 /* Soft keywords: where a keyword cannot stand, it is a name (as SQLite
- * does it), so fields such as `key`, `format` or `limit` need no quoting. */
+ * does it), so fields such as `key`, `format` or `limit` need no quoting.
+ * KEEP IN STEP: keywords (compiler/lang.c, grammar/parser.y): the soft ones
+ * are the keywords whose `hard` is 0 in lang.c's table. */
 %fallback ID OBJECT COLLECTION FORMAT SOURCE TARGET KEY FAIL CHECK WITHIN MATCH
 	REQUIRED ENUM MAX LIMIT ENV FROM WEBHOOK POLL EVERY HTTP RETRY BACKOFF JITTER
 	AFTER HEADER SKIP HOLD CONCURRENT DEAD_LETTER.

@@ -25,22 +25,13 @@
 /* shared with graph.c                                                 */
 /* ------------------------------------------------------------------ */
 
-/* Names a field can have that the lexer reads as keywords: written in
- * backquotes.  (Soft keywords such as `key` are names where they stand.) */
-static const char *const hard_kw[] = {
-	"service", "pair", "table", "tracking", "dimension", "entity", "else", "for", "in",
-	"when", "on", "if", "then", "ref", "true", "false", "null", "and", "or", "not",
-};
-
+/* Names a field can have that the lexer reads as hard keywords are written
+ * in backquotes.  (Soft keywords such as `key` are names where they stand.) */
 static void
 put_name(Buf *b, const char *s)
 {
-	for (size_t i = 0; i < sizeof hard_kw / sizeof *hard_kw; i++)
-		if (strcmp(hard_kw[i], s) == 0) {
-			buf_printf(b, "`%s`", s);
-			return;
-		}
-	buf_puts(b, s);
+	const LangKeyword *k = lang_keyword(s, strlen(s));
+	buf_printf(b, k && k->hard ? "`%s`" : "%s", s);
 }
 
 void
