@@ -493,6 +493,13 @@ check_pair(void)
 				diag_err(s->loc, ER_ENV_NAME,
 					"environment variable names are letters, digits and _");
 		}
+		/* Parsed so that the language can grow into it, but the runtime
+		 * makes its calls one at a time: a declared bound would be a
+		 * promise nothing keeps. */
+		if (e->concurrent)
+			diag_err(e->concurrent_loc, ER_CONCURRENT,
+				"`%d concurrent` is not supported yet: calls to a service are "
+				"made one at a time", e->concurrent);
 	}
 	if (!pair->src)
 		diag_err(pair->loc, ER_PAIR_ENDPOINTS, "the pair has no `source` service");
@@ -1571,6 +1578,11 @@ check_entity(Entity *en)
 	if (en->src_ep && en->tgt_ep && en->src_ep == en->tgt_ep)
 		diag_err(en->tgt_loc, ER_ENTITY_DIRECTION,
 			"an entity maps from one service of the pair to the other");
+	else if (en->src_ep && en->tgt_ep && en->src_ep == prog->pair->tgt)
+		diag_err(ps_span(en->src_loc, en->type_loc), ER_REVERSE_ENTITY,
+			"`%s` maps the pair's target (%s) into its source (%s): not supported "
+			"yet, the runtime syncs the source into the target only", en->name,
+			en->src_alias, en->tgt_alias);
 	if (en->src_ep && en->src_ep->svc) {
 		Coll *c = find_coll(en->src_ep->svc, en->src_coll);
 		if (!c) {

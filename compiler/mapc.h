@@ -145,6 +145,8 @@ typedef struct {
 	X(E081, ER_ENTITY_DIRECTION, "checker", "entity that does not map source to target") \
 	X(E082, ER_POLL_TOO_OFTEN, "checker", "polling more often than every second") \
 	X(E083, ER_CYCLE, "checker", "entities referencing each other in a cycle") \
+	X(E084, ER_REVERSE_ENTITY, "checker", "entity that maps the pair's target into its source") \
+	X(E085, ER_CONCURRENT, "checker", "`concurrent` limit, not supported yet") \
 	X(W001, WR_UNUSED_TABLE, "checker", "table never used") \
 	X(W002, WR_SHADOW, "checker", "loop variable shadows an outer one") \
 	X(W003, WR_MAPPED_TWICE, "checker", "target field mapped twice") \
@@ -325,6 +327,7 @@ typedef struct Endpoint {
 	Loc loc, service_loc;
 	Setting *settings;
 	int per_min, per_day, concurrent;
+	Loc concurrent_loc; /* `N concurrent`, when given */
 	Service *svc;
 	struct Endpoint *next;
 	void *last; /* parser: the list's last node, kept on its head */

@@ -34,20 +34,6 @@ static const mw_table tbl_department = {
 /* source accessors: every read of the input goes through one       */
 /* ================================================================ */
 
-/* ledger.ITEM.ITEMID */
-static mw_val
-in_ITEM_ITEMID(mw_ctx *c, mw_val o)
-{
-	return mw_get(c, o, "ITEMID", MW_STR, 0);
-}
-
-/* ledger.ITEM.ONHAND */
-static mw_val
-in_ITEM_ONHAND(mw_ctx *c, mw_val o)
-{
-	return mw_get(c, o, "ONHAND", MW_INT, 0);
-}
-
 /* store.Item.Gift */
 static mw_val
 in_Item_Gift(mw_ctx *c, mw_val o)
@@ -259,31 +245,6 @@ key_Sale(mw_ctx *c, mw_val r)
 }
 
 /* ================================================================ */
-/* entity Stock (ok_features.map:72) */
-/* ================================================================ */
-
-/* ok_features.map:72: entity Stock: ledger.ITEMS -> store.Product */
-static int
-map_Stock(mw_ctx *c, mw_val r)
-{
-	mw_field(c, "Sku", 73); /* ok_features.map:73 */
-	mw_put(c, in_ITEM_ITEMID(c, r), 0);
-	if (mw_failed(c))
-		return -1;
-	mw_field(c, "Stock", 74); /* ok_features.map:74 */
-	mw_put(c, in_ITEM_ONHAND(c, r), 0);
-	if (mw_failed(c))
-		return -1;
-	return mw_failed(c) ? -1 : 0;
-}
-
-static mw_val
-key_Stock(mw_ctx *c, mw_val r)
-{
-	return in_ITEM_ITEMID(c, r);
-}
-
-/* ================================================================ */
 /* the program                                                      */
 /* ================================================================ */
 
@@ -302,17 +263,11 @@ static const mw_entity entities[] = {
 		.map = map_Sale, .key = key_Sale,
 		.deps = NULL, .webhooks = NULL, .poll_ms = 0,
 	},
-	{
-		.name = "Stock", .source = "ITEMS", .target = "Product",
-		.key_field = "ITEMID", .line = 72,
-		.map = map_Stock, .key = key_Stock,
-		.deps = NULL, .webhooks = NULL, .poll_ms = 0,
-	},
 };
 
 const mw_program mw_the_program = {
 	MW_ABI_VERSION, MAPC_VERSION_STRING, "ok_features.map", "store_ledger",
 	{ "store", "store", 0, store_settings, 1, 0, 0, 0 },
-	{ "ledger", "ledger", 1, ledger_settings, 1, 0, 0, 2 },
-	entities, 2
+	{ "ledger", "ledger", 1, ledger_settings, 1, 0, 0, 0 },
+	entities, 1
 };
