@@ -14,7 +14,7 @@ static void
 usage(FILE *f)
 {
 	fputs("usage: mapc [-o OUT.c] [-I DIR]... [--Werror] [--dump=tokens|ast] FILE.map\n"
-	      "       mapc fmt [--check] FILE...\n"
+	      "       mapc fmt [--check] [FILE...]        (no FILE or -: stdin to stdout)\n"
 	      "       mapc test FILE.map                (its fixtures, mappings/tests/PAIR/)\n"
 	      "       mapc explain FILE.map ENTITY < record.json\n"
 	      "       mapc suggest SOURCE.Object TARGET.Object [-I DIR]...\n"

@@ -509,6 +509,8 @@ typedef struct Program {
 /* ------------------------------------------------------------------ */
 
 const SrcFile *ps_read_file(const char *path, int is_schema); /* NULL: reported */
+/* The whole of an open stream (standard input), named `name` in messages. */
+const SrcFile *ps_read_stream(FILE *f, const char *name, int is_schema);
 /* Parse f, appending its declarations to prog. */
 void ps_parse(Program *prog, const SrcFile *f);
 /* Print the tokens of f (--dump=tokens). */
@@ -597,7 +599,7 @@ void doc_string_lit(Buf *b, const char *s, size_t n);
 /* tools/fmt.c: mapc fmt, the one canonical layout of a .map file      */
 /* ------------------------------------------------------------------ */
 
-/* mapc fmt [--check] FILE...: argv[0] is "fmt"; returns the exit status. */
+/* mapc fmt [--check] [FILE...|-]: argv[0] is "fmt"; returns the exit status. */
 int fmt_main(int argc, char **argv);
 
 /* ------------------------------------------------------------------ */

@@ -36,6 +36,35 @@ lx_token_name(int type)
 }
 
 const SrcFile *
+ps_read_stream(FILE *f, const char *name, int is_schema)
+{
+	const Loc nowhere = { 0 };
+	Buf b = { 0 };
+	char chunk[65536];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+		buf_put(&b, chunk, n);
+		if (b.len > 16u << 20) {
+			diag_err(nowhere, ER_READ_FILE, "%s is larger than 16 MiB", name);
+			buf_free(&b);
+			return NULL;
+		}
+	}
+	if (ferror(f)) {
+		diag_err(nowhere, ER_READ_FILE, "cannot read %s", name);
+		buf_free(&b);
+		return NULL;
+	}
+	SrcFile *sf = ar_alloc(sizeof *sf);
+	sf->name = ar_strndup(name, strlen(name));
+	sf->text = b.p ? ar_strndup(b.p, b.len) : ar_strndup("", 0);
+	sf->len = b.len;
+	sf->is_schema = is_schema;
+	buf_free(&b);
+	return sf;
+}
+
+const SrcFile *
 ps_read_file(const char *path, int is_schema)
 {
 	const Loc nowhere = { 0 };
@@ -44,31 +73,8 @@ ps_read_file(const char *path, int is_schema)
 		diag_err(nowhere, ER_READ_FILE, "cannot open %s: %s", path, strerror(errno));
 		return NULL;
 	}
-	Buf b = { 0 };
-	char chunk[65536];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-		buf_put(&b, chunk, n);
-		if (b.len > 16u << 20) {
-			diag_err(nowhere, ER_READ_FILE, "%s is larger than 16 MiB", path);
-			fclose(f);
-			buf_free(&b);
-			return NULL;
-		}
-	}
-	int bad = ferror(f);
+	const SrcFile *sf = ps_read_stream(f, path, is_schema);
 	fclose(f);
-	if (bad) {
-		diag_err(nowhere, ER_READ_FILE, "cannot read %s", path);
-		buf_free(&b);
-		return NULL;
-	}
-	SrcFile *sf = ar_alloc(sizeof *sf);
-	sf->name = ar_strndup(path, strlen(path));
-	sf->text = b.p ? ar_strndup(b.p, b.len) : ar_strndup("", 0);
-	sf->len = b.len;
-	sf->is_schema = is_schema;
-	buf_free(&b);
 	return sf;
 }
 
