@@ -46,11 +46,17 @@ $(O)/grammar/parser.c $(O)/grammar/parser.h: grammar/parser.y | $(O)/grammar
 	touch $(O)/grammar/parser.c $(O)/grammar/parser.h
 
 # ---- the compiler -----------------------------------------------------
-MAPC_SRC := $(wildcard compiler/*.c)
-MAPC_OBJ := $(MAPC_SRC:%.c=$(O)/%.o) $(O)/grammar/lexer.o $(O)/grammar/parser.o
+MAPC_SRC := $(wildcard compiler/*.c compiler/tools/*.c)
+MAPC_OBJ := $(MAPC_SRC:%.c=$(O)/%.o) $(O)/grammar/lexer.o $(O)/grammar/parser.o \
+	$(O)/compiler/errdocs.o
 MAPC_INC := -Icompiler -I$(O)/grammar -DMAPC_VERSION='"$(MAPC_VERSION)"'
 
-$(O)/compiler/%.o: compiler/%.c compiler/mapc.h $(O)/grammar/parser.h | $(O)/compiler
+$(O)/compiler/%.o: compiler/%.c compiler/mapc.h $(O)/grammar/parser.h | $(O)/compiler/tools
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(MAPC_INC) -c -o $@ $<
+# `mapc --explain CODE` prints docs/errors.md, compiled in from the page itself.
+$(O)/compiler/errdocs.c: docs/errors.md compiler/errdocs.awk | $(O)/compiler
+	awk -f compiler/errdocs.awk docs/errors.md > $@.tmp && mv $@.tmp $@
+$(O)/compiler/errdocs.o: $(O)/compiler/errdocs.c compiler/mapc.h $(O)/grammar/parser.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(MAPC_INC) -c -o $@ $<
 $(O)/grammar/%.o: $(O)/grammar/%.c compiler/mapc.h $(O)/grammar/parser.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-unused-parameter -Wno-unused-variable $(MAPC_INC) -c -o $@ $<
@@ -144,7 +150,7 @@ install: $(BIN)/mapc $(PAIRS:%=$(BIN)/%)
 	install -m 644 docs/man/mapc.1 docs/man/mapwright-pair.1 $(MAN1)/
 	for p in $(PAIRS); do ln -sf mapwright-pair.1 $(MAN1)/$$p.1 || exit 1; done
 
-$(O)/grammar $(O)/compiler $(O)/generated $(O)/tests $(O)/sandbox $(BIN):
+$(O)/grammar $(O)/compiler $(O)/compiler/tools $(O)/generated $(O)/tests $(O)/sandbox $(BIN):
 	mkdir -p $@
 clean:
 	rm -rf build build-asan bin

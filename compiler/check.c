@@ -493,6 +493,13 @@ check_pair(void)
 				diag_err(s->loc, ER_ENV_NAME,
 					"environment variable names are letters, digits and _");
 		}
+		/* Parsed so that the language can grow into it, but the runtime
+		 * makes its calls one at a time: a declared bound would be a
+		 * promise nothing keeps. */
+		if (e->concurrent)
+			diag_err(e->concurrent_loc, ER_CONCURRENT,
+				"`%d concurrent` is not supported yet: calls to a service are "
+				"made one at a time", e->concurrent);
 	}
 	if (!pair->src)
 		diag_err(pair->loc, ER_PAIR_ENDPOINTS, "the pair has no `source` service");
@@ -659,17 +666,6 @@ path(Expr *e, Scope *s)
 	return cur;
 }
 
-static const struct {
-	const char *name;
-	int min, max;
-} functions[] = {
-	{ "lower", 1, 1 }, { "upper", 1, 1 }, { "trim", 1, 1 }, { "substr", 2, 3 },
-	{ "replace", 3, 3 }, { "len", 1, 1 }, { "date", 1, 1 }, { "datetime", 1, 1 },
-	{ "format_date", 2, 2 }, { "round", 2, 2 }, { "abs", 1, 1 }, { "default", 2, 2 },
-	{ "coalesce", 2, 16 }, { "sum", 2, 2 }, { "currency_places", 1, 1 },
-	{ "string", 1, 1 }, { "decimal", 1, 1 }, { "integer", 1, 1 },
-};
-
 static int
 want(Expr *a, Type *t, int ok, const char *fn, const char *what)
 {
@@ -692,6 +688,8 @@ valid_format(const char *f)
 	return 1;
 }
 
+/* name(args): arity and argument types from the one table of built-in
+ * functions (lang.c), then the rule of the function, if it has one. */
 static Type *
 call(Expr *e, Scope *s)
 {
@@ -702,15 +700,12 @@ call(Expr *e, Scope *s)
 			args[nargs] = a;
 		nargs++;
 	}
-	size_t fi;
-	for (fi = 0; fi < sizeof functions / sizeof *functions; fi++)
-		if (strcmp(functions[fi].name, e->s) == 0)
-			break;
-	if (fi == sizeof functions / sizeof *functions) {
+	const LangFunc *fd = lang_function(e->s);
+	if (!fd) {
 		const char *cand[32];
 		int n = 0;
-		for (size_t i = 0; i < sizeof functions / sizeof *functions; i++)
-			cand[n++] = functions[i].name;
+		for (const LangFunc *f = lang_functions(); f->name && n < 32; f++)
+			cand[n++] = f->name;
 		Table *t = find_table(e->s);
 		if (t)
 			diag_err(e->loc, ER_TABLE_AS_VALUE,
@@ -724,18 +719,18 @@ call(Expr *e, Scope *s)
 			expr(a, s);
 		return &t_error;
 	}
-	if (nargs < functions[fi].min || nargs > functions[fi].max) {
-		if (functions[fi].min == functions[fi].max)
+	if (nargs < fd->min || nargs > fd->max) {
+		if (fd->min == fd->max)
 			diag_err(e->loc, ER_ARG_COUNT,
-				"%s() takes %d argument%s, not %d", e->s, functions[fi].min,
-				functions[fi].min == 1 ? "" : "s", nargs);
+				"%s() takes %d argument%s, not %d", e->s, fd->min,
+				fd->min == 1 ? "" : "s", nargs);
 		else
 			diag_err(e->loc, ER_ARG_COUNT, "%s() takes %d to %d arguments, not %d", e->s,
-				functions[fi].min, functions[fi].max, nargs);
+				fd->min, fd->max, nargs);
 		return &t_error;
 	}
 	const char *fn = e->s;
-	if (strcmp(fn, "sum") == 0) {
+	if (fd->rule == F_SUM) {
 		Type *at = expr(args[0], s);
 		if (at->k == TY_ERROR)
 			return &t_error;
@@ -766,41 +761,17 @@ call(Expr *e, Scope *s)
 	Type *t[16];
 	for (int i = 0; i < nargs && i < 16; i++)
 		t[i] = expr(args[i], s);
-	if (strcmp(fn, "lower") == 0 || strcmp(fn, "upper") == 0 || strcmp(fn, "trim") == 0) {
-		want(args[0], t[0], t[0]->k == TY_STRING, fn, "a string");
-		return &t_string;
+	for (int i = 0; i < nargs && i < 16; i++) {
+		int j = i < 1 ? 0 : 1;
+		if (fd->args[j])
+			want(args[i], t[i], (fd->args[j] >> t[i]->k) & 1u, fn, fd->what[j]);
 	}
-	if (strcmp(fn, "substr") == 0) {
-		want(args[0], t[0], t[0]->k == TY_STRING, fn, "a string");
-		for (int i = 1; i < nargs; i++)
-			want(args[i], t[i], t[i]->k == TY_INT, fn, "an integer");
-		return &t_string;
-	}
-	if (strcmp(fn, "replace") == 0) {
-		for (int i = 0; i < 3; i++)
-			want(args[i], t[i], t[i]->k == TY_STRING, fn, "strings");
+	switch (fd->rule) {
+	case F_REPLACE:
 		if (args[1]->k == E_STR && args[1]->n == 0)
 			diag_err(args[1]->loc, ER_ARG_VALUE, "replace() of the empty string");
-		return &t_string;
-	}
-	if (strcmp(fn, "len") == 0) {
-		want(args[0], t[0], t[0]->k == TY_STRING || t[0]->k == TY_ARR, fn,
-			"a string or an array");
-		return &t_int;
-	}
-	if (strcmp(fn, "date") == 0) {
-		want(args[0], t[0], t[0]->k == TY_STRING || t[0]->k == TY_DATE ||
-			t[0]->k == TY_DATETIME, fn, "a string, date or datetime");
-		return &t_date;
-	}
-	if (strcmp(fn, "datetime") == 0) {
-		want(args[0], t[0], t[0]->k == TY_STRING || t[0]->k == TY_DATETIME, fn,
-			"a string or datetime");
-		return &t_datetime;
-	}
-	if (strcmp(fn, "format_date") == 0) {
-		want(args[0], t[0], t[0]->k == TY_DATE || t[0]->k == TY_DATETIME, fn,
-			"a date or datetime");
+		break;
+	case F_FORMAT:
 		if (args[1]->k != E_STR)
 			diag_err(args[1]->loc, ER_ARG_VALUE,
 				"format_date() takes its format as a string literal");
@@ -808,24 +779,27 @@ call(Expr *e, Scope *s)
 			diag_err(args[1]->loc, ER_ARG_VALUE,
 				"format \"%s\": only %%Y %%m %%d %%H %%M %%S %%z "
 				"and %%%% are known", args[1]->s);
-		return &t_string;
-	}
-	if (strcmp(fn, "round") == 0) {
-		want(args[0], t[0], numeric(t[0]), fn, "a number");
-		want(args[1], t[1], t[1]->k == TY_INT, fn, "an integer number of places");
+		break;
+	case F_ROUND:
 		if (args[1]->k == E_INT) {
 			long v = strtol(args[1]->s, NULL, 10);
 			if (v < 0 || v > 18)
 				diag_err(args[1]->loc, ER_ARG_VALUE,
 					"round() to %ld places: 0 to 18 are possible", v);
 		}
-		return &t_dec;
+		break;
+	case F_PLAIN:
+	case F_SUM:
+		break;
 	}
-	if (strcmp(fn, "abs") == 0) {
-		want(args[0], t[0], numeric(t[0]), fn, "a number");
-		return numeric(t[0]) ? t[0] : &t_dec;
-	}
-	if (strcmp(fn, "default") == 0 || strcmp(fn, "coalesce") == 0) {
+	switch (fd->result) {
+	case R_STRING: return &t_string;
+	case R_INT: return &t_int;
+	case R_DEC: return &t_dec;
+	case R_DATE: return &t_date;
+	case R_DATETIME: return &t_datetime;
+	case R_NUMBER_ARG: return numeric(t[0]) ? t[0] : &t_dec;
+	case R_UNIFY: {
 		Type *r = t[0];
 		for (int i = 1; i < nargs && i < 16; i++) {
 			Type *u = unify(r, t[i]);
@@ -844,21 +818,8 @@ call(Expr *e, Scope *s)
 		}
 		return r;
 	}
-	if (strcmp(fn, "currency_places") == 0) {
-		want(args[0], t[0], t[0]->k == TY_STRING, fn, "a currency code");
-		return &t_int;
-	}
-	if (strcmp(fn, "string") == 0) {
-		want(args[0], t[0], scalar(t[0]), fn, "a plain value");
-		return &t_string;
-	}
-	if (strcmp(fn, "decimal") == 0) {
-		want(args[0], t[0], t[0]->k == TY_STRING || numeric(t[0]), fn, "a string or number");
-		return &t_dec;
-	}
-	if (strcmp(fn, "integer") == 0) {
-		want(args[0], t[0], t[0]->k == TY_STRING || numeric(t[0]), fn, "a string or number");
-		return &t_int;
+	case R_SUM:
+		break;
 	}
 	unreachable();
 	return &t_error;
@@ -1617,6 +1578,11 @@ check_entity(Entity *en)
 	if (en->src_ep && en->tgt_ep && en->src_ep == en->tgt_ep)
 		diag_err(en->tgt_loc, ER_ENTITY_DIRECTION,
 			"an entity maps from one service of the pair to the other");
+	else if (en->src_ep && en->tgt_ep && en->src_ep == prog->pair->tgt)
+		diag_err(ps_span(en->src_loc, en->type_loc), ER_REVERSE_ENTITY,
+			"`%s` maps the pair's target (%s) into its source (%s): not supported "
+			"yet, the runtime syncs the source into the target only", en->name,
+			en->src_alias, en->tgt_alias);
 	if (en->src_ep && en->src_ep->svc) {
 		Coll *c = find_coll(en->src_ep->svc, en->src_coll);
 		if (!c) {

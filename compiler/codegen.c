@@ -479,6 +479,7 @@ sum_helper(Buf *b, const Expr *e, const Env *env)
 	buf_puts(b, ")");
 }
 
+/* KEEP IN STEP: builtins (compiler/lang.c functions[], runtime mw_fn_NAME) */
 static void
 call(Buf *b, const Expr *e, const Env *env)
 {

@@ -1,6 +1,7 @@
 /*
- * main.c - the mapc driver.  It reads as the pipeline: read, parse, load
- * the schemas, check, emit; it stops after any phase that reported errors.
+ * main.c - the mapc driver.  It reads as the pipeline: read, then parse,
+ * load the schemas and check (ld_program, shared with the tools), emit; it
+ * stops after any phase that reported errors.
  *
  *   mapc [-o OUT.c] [-I DIR]... [--Werror] [--dump=tokens|ast] FILE.map
  */
@@ -13,7 +14,7 @@ static void
 usage(FILE *f)
 {
 	fputs("usage: mapc [-o OUT.c] [-I DIR]... [--Werror] [--dump=tokens|ast] FILE.map\n"
-	      "       mapc fmt [--check] FILE...\n"
+	      "       mapc fmt [--check] [FILE...]        (no FILE or -: stdin to stdout)\n"
 	      "       mapc test FILE.map                (its fixtures, mappings/tests/PAIR/)\n"
 	      "       mapc explain FILE.map ENTITY < record.json\n"
 	      "       mapc suggest SOURCE.Object TARGET.Object [-I DIR]...\n"
@@ -29,16 +30,6 @@ usage(FILE *f)
 	      "  --Werror         treat warnings as errors\n"
 	      "  --explain CODE   print the documentation of a diagnostic code (E012)\n"
 	      "  --version        print the version\n", f);
-}
-
-static int
-finish(int rc)
-{
-	if (diag_errors || diag_warnings)
-		fprintf(stderr, "%d error%s, %d warning%s\n", diag_errors, diag_errors == 1 ? "" : "s",
-			diag_warnings, diag_warnings == 1 ? "" : "s");
-	ar_free_all();
-	return rc;
 }
 
 /* Write through a temporary file and rename, so that a failed run never
@@ -126,33 +117,25 @@ main(int argc, char **argv)
 
 	const SrcFile *f = ps_read_file(in, 0);
 	if (!f)
-		return finish(1);
+		return ld_finish(1);
 	if (dump && strcmp(dump, "tokens") == 0) {
 		ps_dump_tokens(f, stdout);
-		return finish(diag_errors ? 1 : 0);
+		return ld_finish(diag_errors ? 1 : 0);
 	}
 
-	Program prog = { 0 };
-	prog.main = f;
-	ps_parse(&prog, f);
-	if (diag_errors)
-		return finish(1);
-	ck_load_schemas(&prog, dirs, ndirs);
-	if (diag_errors)
-		return finish(1);
+	Program prog;
+	if (ld_program(&prog, f, dirs, ndirs, dump ? LD_SCHEMAS : LD_CHECK) != 0)
+		return ld_finish(1);
 	if (dump) {
 		ck_dump_ast(&prog, stdout);
-		return finish(0);
+		return ld_finish(0);
 	}
-	ck_check(&prog);
-	if (diag_errors)
-		return finish(1);
 	if (check_only)
-		return finish(0);
+		return ld_finish(0);
 
 	Buf c = { 0 };
 	cg_emit(&prog, &c);
 	int rc = write_out(out, &c);
 	buf_free(&c);
-	return finish(rc ? 1 : 0);
+	return ld_finish(rc ? 1 : 0);
 }

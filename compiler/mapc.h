@@ -4,7 +4,9 @@
  * One section per file, in pipeline order: the arena and interned names
  * (arena.c), diagnostics (diag.c), tokens and the lexer (grammar/lexer.re),
  * the AST, the parser glue (parse.c, grammar/parser.y), the checker
- * (check.c) and the C code generator (codegen.c).  main.c is the driver.
+ * (check.c), the C code generator (codegen.c) and the front end they
+ * share with the tools (load.c).  main.c is the driver; tools/ holds the
+ * authors' tools (fmt, doc, graph, suggest, test/explain), one a file.
  *
  * Memory: everything a compilation allocates (file texts, tokens, AST,
  * symbols, interned names) comes from one arena freed in one call.  Out of
@@ -143,6 +145,8 @@ typedef struct {
 	X(E081, ER_ENTITY_DIRECTION, "checker", "entity that does not map source to target") \
 	X(E082, ER_POLL_TOO_OFTEN, "checker", "polling more often than every second") \
 	X(E083, ER_CYCLE, "checker", "entities referencing each other in a cycle") \
+	X(E084, ER_REVERSE_ENTITY, "checker", "entity that maps the pair's target into its source") \
+	X(E085, ER_CONCURRENT, "checker", "`concurrent` limit, not supported yet") \
 	X(W001, WR_UNUSED_TABLE, "checker", "table never used") \
 	X(W002, WR_SHADOW, "checker", "loop variable shadows an outer one") \
 	X(W003, WR_MAPPED_TWICE, "checker", "target field mapped twice") \
@@ -166,6 +170,12 @@ void diag_error(Loc at, const char *fmt, ...) __attribute__((format(printf, 2, 3
 void diag_warning(Loc at, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* `mapc --explain CODE`: print the code's section of docs/errors.md; -1 if unknown. */
 int diag_explain(const char *code, FILE *out);
+/* Each code's section of docs/errors.md, ended by { NULL, NULL }: generated
+ * by the build into $(O)/compiler/errdocs.c (compiler/errdocs.awk). */
+typedef struct {
+	const char *code, *text;
+} DiagDoc;
+extern const DiagDoc diag_docs[];
 /* The closest of n candidate names to `name`, or NULL if none is close. */
 const char *diag_suggest(const char *name, const char *const *cand, int n);
 
@@ -180,10 +190,15 @@ typedef struct {
 	size_t n;
 } Token;
 
-typedef struct {
+typedef struct Lexer {
 	const SrcFile *file;
 	const char *cur, *lim, *line_start;
 	int line;
+	/* NULL (lx_init) but while fmt.c lexes a file: then the lexer hands it
+	 * each comment it skips (from `#` to the end of the line, as written),
+	 * in source order, with comment_ctx.  The parser never sees comments. */
+	void (*on_comment)(void *ctx, Loc at, const char *text, size_t n);
+	void *comment_ctx;
 } Lexer;
 
 void lx_init(Lexer *lx, const SrcFile *f);
@@ -191,6 +206,44 @@ void lx_init(Lexer *lx, const SrcFile *f);
  * read, so the parser only sees real tokens. */
 Token lx_next(Lexer *lx);
 const char *lx_token_name(int type);
+
+/* ------------------------------------------------------------------ */
+/* lang.c: the keywords and the built-in functions, one table each     */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+	const char *name;
+	int type; /* its TK_ code */
+	int hard; /* never a name (not in parser.y's %fallback) */
+} LangKeyword;
+/* The keyword spelt s[0..n), or NULL; lang_keywords(): all, NULL-ended. */
+const LangKeyword *lang_keyword(const char *s, size_t n);
+const LangKeyword *lang_keywords(void);
+
+typedef enum {
+	R_STRING, R_INT, R_DEC, R_DATE, R_DATETIME,
+	R_NUMBER_ARG, /* the argument's numeric type (abs) */
+	R_UNIFY,      /* the arguments' common plain type (default, coalesce) */
+	R_SUM         /* int or decimal, as the summed expression (sum) */
+} LangResult;
+typedef enum {
+	F_PLAIN,   /* types only */
+	F_REPLACE, /* the string replaced is not the empty literal */
+	F_FORMAT,  /* the format is a string literal of known conversions */
+	F_ROUND,   /* a literal number of places is 0 to 18 */
+	F_SUM      /* an array field, then an expression over its elements */
+} LangRule;
+typedef struct {
+	const char *name;
+	int min, max;        /* arity */
+	unsigned args[2];    /* 1 << TypeKind of what argument 0, and 1 and after, may be */
+	const char *what[2]; /* those in words, for messages */
+	LangResult result;
+	LangRule rule;
+} LangFunc;
+/* The built-in function called name, or NULL; lang_functions(): all, NULL-ended. */
+const LangFunc *lang_function(const char *name);
+const LangFunc *lang_functions(void);
 
 /* ------------------------------------------------------------------ */
 /* The AST                                                             */
@@ -274,6 +327,7 @@ typedef struct Endpoint {
 	Loc loc, service_loc;
 	Setting *settings;
 	int per_min, per_day, concurrent;
+	Loc concurrent_loc; /* `N concurrent`, when given */
 	Service *svc;
 	struct Endpoint *next;
 	void *last; /* parser: the list's last node, kept on its head */
@@ -455,18 +509,26 @@ typedef struct Program {
 /* ------------------------------------------------------------------ */
 
 const SrcFile *ps_read_file(const char *path, int is_schema); /* NULL: reported */
+/* The whole of an open stream (standard input), named `name` in messages. */
+const SrcFile *ps_read_stream(FILE *f, const char *name, int is_schema);
 /* Parse f, appending its declarations to prog. */
 void ps_parse(Program *prog, const SrcFile *f);
 /* Print the tokens of f (--dump=tokens). */
 void ps_dump_tokens(const SrcFile *f, FILE *out);
 
-/* Called by the grammar's actions. */
+/* The parse state: lemon's %extra_context, one per ps_parse() call (no
+ * globals), seen by the grammar's actions and by ps_syntax_error(). */
+#define PS_MAXOPEN 256
 typedef struct Parse {
 	Program *prog;
 	const SrcFile *file;
 	int errors_before;
 	Loc at; /* the token being parsed, for messages without one */
 	int overflow; /* nesting too deep: the rest of the file is not parsed */
+	/* the open brackets, so that the end of the file can name what is unclosed */
+	Token open[PS_MAXOPEN];
+	int nopen;
+	Token prev1, prev2; /* the token before the one being parsed, and the one before that */
 } Parse;
 void *ps_new(size_t n);
 void ps_add_decl(Parse *p, DeclKind k, void *node);
@@ -493,48 +555,55 @@ const char *ck_type_name(const Type *t);
 void cg_emit(const Program *prog, Buf *out);
 
 /* ------------------------------------------------------------------ */
-/* suggest.c: `mapc suggest`, a draft entity from two schemas          */
+/* load.c: the front end the compiler and the tools share              */
+/* ------------------------------------------------------------------ */
+
+/* How far ld_program goes: parsed, schemas loaded, or checked. */
+typedef enum { LD_PARSE, LD_SCHEMAS, LD_CHECK } LoadUpto;
+/* Parse f into prog (zeroed first), load the schemas (search dirs: the
+ * main file's schemas/ folder then each of dirs), check; stops after
+ * `upto` or after the first phase that reported errors, returning -1. */
+int ld_program(Program *prog, const SrcFile *f, const char *const *dirs, int ndirs, LoadUpto upto);
+/* ps_read_file(path) then ld_program. */
+int ld_file(Program *prog, const char *path, const char *const *dirs, int ndirs, LoadUpto upto);
+/* Print the error count (when any), free the arena, return rc: a command's
+ * last call. */
+int ld_finish(int rc);
+
+/* ------------------------------------------------------------------ */
+/* tools/suggest.c: `mapc suggest`, a draft entity from two schemas    */
 /* ------------------------------------------------------------------ */
 
 /* argv[0] is "suggest"; returns the exit status. */
 int sg_main(int argc, char **argv);
 
 /* ------------------------------------------------------------------ */
-/* graph.c: `mapc graph`, the mapping as a Graphviz picture            */
+/* tools/graph.c: `mapc graph`, the mapping as a Graphviz picture      */
 /* ------------------------------------------------------------------ */
 
 /* argv[0] is "graph"; returns the exit status. */
 int graph_main(int argc, char **argv);
 
 /* ------------------------------------------------------------------ */
-/* doc.c: `mapc doc`, the mapping sheet (Markdown or HTML)             */
+/* tools/doc.c: `mapc doc`, the mapping sheet (Markdown or HTML)       */
 /* ------------------------------------------------------------------ */
 
 /* argv[0] is "doc"; returns the exit status. */
 int doc_main(int argc, char **argv);
-/* For the tools: read, parse, load the schemas and check FILE.map into
- * prog; -1 when any phase reported errors.  doc_finish(rc) prints the
- * error count, frees the arena and returns rc. */
-int doc_load(Program *prog, const char *path, const char *const *dirs, int ndirs);
-int doc_finish(int rc);
 /* An expression as .map source, with the fewest parentheses; a string
  * literal with the language's escapes. */
 void doc_expr(Buf *b, const Expr *e);
 void doc_string_lit(Buf *b, const char *s, size_t n);
 
 /* ------------------------------------------------------------------ */
-/* fmt.c: mapc fmt, the one canonical layout of a .map file            */
+/* tools/fmt.c: mapc fmt, the one canonical layout of a .map file      */
 /* ------------------------------------------------------------------ */
 
-/* NULL but while fmt.c lexes a file: then the lexer hands it each comment
- * it skips (from `#` to the end of the line, as written), in source order.
- * The parser never sees comments either way. */
-extern void (*lx_comment_hook)(Loc at, const char *text, size_t n);
-/* mapc fmt [--check] FILE...: argv[0] is "fmt"; returns the exit status. */
+/* mapc fmt [--check] [FILE...|-]: argv[0] is "fmt"; returns the exit status. */
 int fmt_main(int argc, char **argv);
 
 /* ------------------------------------------------------------------ */
-/* mtest.c: mapc test / mapc explain (run the pair binary next to mapc) */
+/* tools/mtest.c: mapc test / explain (runs the pair binary)          */
 /* ------------------------------------------------------------------ */
 
 int mtest_main(int argc, char **argv, const char *argv0);

@@ -36,6 +36,35 @@ lx_token_name(int type)
 }
 
 const SrcFile *
+ps_read_stream(FILE *f, const char *name, int is_schema)
+{
+	const Loc nowhere = { 0 };
+	Buf b = { 0 };
+	char chunk[65536];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+		buf_put(&b, chunk, n);
+		if (b.len > 16u << 20) {
+			diag_err(nowhere, ER_READ_FILE, "%s is larger than 16 MiB", name);
+			buf_free(&b);
+			return NULL;
+		}
+	}
+	if (ferror(f)) {
+		diag_err(nowhere, ER_READ_FILE, "cannot read %s", name);
+		buf_free(&b);
+		return NULL;
+	}
+	SrcFile *sf = ar_alloc(sizeof *sf);
+	sf->name = ar_strndup(name, strlen(name));
+	sf->text = b.p ? ar_strndup(b.p, b.len) : ar_strndup("", 0);
+	sf->len = b.len;
+	sf->is_schema = is_schema;
+	buf_free(&b);
+	return sf;
+}
+
+const SrcFile *
 ps_read_file(const char *path, int is_schema)
 {
 	const Loc nowhere = { 0 };
@@ -44,31 +73,8 @@ ps_read_file(const char *path, int is_schema)
 		diag_err(nowhere, ER_READ_FILE, "cannot open %s: %s", path, strerror(errno));
 		return NULL;
 	}
-	Buf b = { 0 };
-	char chunk[65536];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-		buf_put(&b, chunk, n);
-		if (b.len > 16u << 20) {
-			diag_err(nowhere, ER_READ_FILE, "%s is larger than 16 MiB", path);
-			fclose(f);
-			buf_free(&b);
-			return NULL;
-		}
-	}
-	int bad = ferror(f);
+	const SrcFile *sf = ps_read_stream(f, path, is_schema);
 	fclose(f);
-	if (bad) {
-		diag_err(nowhere, ER_READ_FILE, "cannot read %s", path);
-		buf_free(&b);
-		return NULL;
-	}
-	SrcFile *sf = ar_alloc(sizeof *sf);
-	sf->name = ar_strndup(path, strlen(path));
-	sf->text = b.p ? ar_strndup(b.p, b.len) : ar_strndup("", 0);
-	sf->len = b.len;
-	sf->is_schema = is_schema;
-	buf_free(&b);
 	return sf;
 }
 
@@ -127,14 +133,6 @@ ps_add_decl(Parse *p, DeclKind k, void *node)
 
 /* ---- driving the parser ---- */
 
-/* Open brackets, so that the end of the file can name what is unclosed. */
-#define MAXOPEN 256
-static Token open_stack[MAXOPEN];
-static int nopen;
-static int prev_type; /* the token before the one being parsed */
-static Token prev2;   /* and the one before that */
-static Token prev1;
-
 /* Tokens after which only an expression can come. */
 static int
 wants_expr(int t)
@@ -153,10 +151,9 @@ wants_expr(int t)
 void
 ps_syntax_error(Parse *p, int major, Token t)
 {
-	(void)p;
 	if (major == 0) {
-		if (nopen > 0) {
-			Token o = open_stack[nopen - 1];
+		if (p->nopen > 0) {
+			Token o = p->open[p->nopen - 1];
 			diag_err(t.loc, ER_UNEXPECTED_EOF,
 				"unexpected end of file: %s opened at line %d is not closed",
 				lx_token_name(o.type), o.loc.line);
@@ -177,44 +174,44 @@ ps_syntax_error(Parse *p, int major, Token t)
 		snprintf(what, sizeof what, "`%.60s`", t.s);
 	else
 		snprintf(what, sizeof what, "%s", lx_token_name(major));
-	if (wants_expr(prev_type) && major != TK_ID && major != TK_STRING && major != TK_INT &&
+	if (wants_expr(p->prev1.type) && major != TK_ID && major != TK_STRING && major != TK_INT &&
 	    major != TK_DECIMAL && major != TK_LPAREN && major != TK_LBRACKET && major != TK_LBRACE) {
 		diag_err(t.loc, ER_EXPECTED_EXPR, "expected an expression, found %s", what);
 		return;
 	}
-	if (major == TK_ASSIGN && prev_type == TK_ID && wants_expr(prev2.type) &&
-	    prev2.loc.line < prev1.loc.line) {
-		diag_err(prev2.loc, ER_MISSING_OPERAND, "%s at the end of the line has no right operand",
-			lx_token_name(prev2.type));
+	if (major == TK_ASSIGN && p->prev1.type == TK_ID && wants_expr(p->prev2.type) &&
+	    p->prev2.loc.line < p->prev1.loc.line) {
+		diag_err(p->prev2.loc, ER_MISSING_OPERAND,
+			"%s at the end of the line has no right operand", lx_token_name(p->prev2.type));
 		return;
 	}
 	diag_err(t.loc, ER_UNEXPECTED_TOKEN, "unexpected %s", what);
 }
 
 static void
-track_brackets(Token t)
+track_brackets(Parse *p, Token t)
 {
 	switch (t.type) {
 	case TK_LBRACE: case TK_LBRACKET: case TK_LPAREN:
-		if (nopen < MAXOPEN)
-			open_stack[nopen] = t;
-		nopen++;
+		if (p->nopen < PS_MAXOPEN)
+			p->open[p->nopen] = t;
+		p->nopen++;
 		break;
 	case TK_RBRACE: case TK_RBRACKET: case TK_RPAREN:
-		if (nopen > 0)
-			nopen--;
+		if (p->nopen > 0)
+			p->nopen--;
 		break;
 	default:
 		break;
 	}
-	if (nopen > MAXOPEN)
-		nopen = MAXOPEN;
+	if (p->nopen > PS_MAXOPEN)
+		p->nopen = PS_MAXOPEN;
 }
 
 void
 ps_parse(Program *prog, const SrcFile *f)
 {
-	Parse ctx = { prog, f, diag_errors, { f, 1, 1, 1 }, 0 };
+	Parse ctx = { .prog = prog, .file = f, .errors_before = diag_errors, .at = { f, 1, 1, 1 } };
 	void *parser = mwParseAlloc(malloc, &ctx);
 	if (!parser) {
 		fputs("mapc: out of memory\n", stderr);
@@ -222,8 +219,6 @@ ps_parse(Program *prog, const SrcFile *f)
 	}
 	Lexer lx;
 	lx_init(&lx, f);
-	nopen = 0;
-	prev_type = 0;
 	for (;;) {
 		Token t = lx_next(&lx);
 		if (t.type == 0) {
@@ -231,14 +226,13 @@ ps_parse(Program *prog, const SrcFile *f)
 			mwParse(parser, 0, t);
 			break;
 		}
-		track_brackets(t);
+		track_brackets(&ctx, t);
 		ctx.at = t.loc;
 		mwParse(parser, t.type, t);
 		if (ctx.overflow)
 			break;
-		prev2 = prev1;
-		prev1 = t;
-		prev_type = t.type;
+		ctx.prev2 = ctx.prev1;
+		ctx.prev1 = t;
 	}
 	mwParseFree(parser, free);
 }

@@ -1399,7 +1399,7 @@ static const mw_entity entities[] = {
 const mw_program mw_the_program = {
 	MW_ABI_VERSION, MAPC_VERSION_STRING, "nopcommerce_qbo.map", "nopcommerce_qbo",
 	{ "nop", "nopcommerce", 0, nop_settings, 3, 0, 0, 0 },
-	{ "qbo", "qbo", 0, qbo_settings, 6, 500, 0, 10 },
+	{ "qbo", "qbo", 0, qbo_settings, 6, 500, 0, 0 },
 	entities, 4
 };
 

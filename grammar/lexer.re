@@ -13,9 +13,6 @@
 #include "mapc.h"
 #include "parser.h"
 
-/* Set by fmt.c while it reads a file: the comments skipped, in order. */
-void (*lx_comment_hook)(Loc at, const char *text, size_t n);
-
 void
 lx_init(Lexer *lx, const SrcFile *f)
 {
@@ -24,6 +21,8 @@ lx_init(Lexer *lx, const SrcFile *f)
 	lx->lim = f->text + f->len;
 	lx->line_start = f->text;
 	lx->line = 1;
+	lx->on_comment = NULL;
+	lx->comment_ctx = NULL;
 	/* A UTF-8 byte-order mark, as some Windows editors write, is not text. */
 	if (f->len >= 3 && memcmp(f->text, "\xEF\xBB\xBF", 3) == 0) {
 		lx->cur += 3;
@@ -207,9 +206,9 @@ lx_next(Lexer *lx)
 		"\n" { lx->line++; lx->line_start = lx->cur; continue; }
 		[ \t\r]+ { continue; }
 		"#" [^\n\x00]* {
-			if (lx_comment_hook)
-				lx_comment_hook(loc_at(lx, tok, (size_t)(lx->cur - tok)), tok,
-					(size_t)(lx->cur - tok));
+			if (lx->on_comment)
+				lx->on_comment(lx->comment_ctx, loc_at(lx, tok, (size_t)(lx->cur - tok)),
+					tok, (size_t)(lx->cur - tok));
 			continue;
 		}
 		"\"" { return lex_string(lx, tok); }
@@ -220,56 +219,13 @@ lx_next(Lexer *lx)
 			return t;
 		}
 
-		"service" { type = TK_SERVICE; goto kw; }
-		"object" { type = TK_OBJECT; goto kw; }
-		"collection" { type = TK_COLLECTION; goto kw; }
-		"format" { type = TK_FORMAT; goto kw; }
-		"pair" { type = TK_PAIR; goto kw; }
-		"source" { type = TK_SOURCE; goto kw; }
-		"target" { type = TK_TARGET; goto kw; }
-		"table" { type = TK_TABLE; goto kw; }
-		"tracking" { type = TK_TRACKING; goto kw; }
-		"dimension" { type = TK_DIMENSION; goto kw; }
-		"entity" { type = TK_ENTITY; goto kw; }
-		"key" { type = TK_KEY; goto kw; }
-		"else" { type = TK_ELSE; goto kw; }
-		"fail" { type = TK_FAIL; goto kw; }
-		"for" { type = TK_FOR; goto kw; }
-		"in" { type = TK_IN; goto kw; }
-		"when" { type = TK_WHEN; goto kw; }
-		"check" { type = TK_CHECK; goto kw; }
-		"within" { type = TK_WITHIN; goto kw; }
-		"dead_letter" { type = TK_DEAD_LETTER; goto kw; }
-		"on" { type = TK_ON; goto kw; }
-		"if" { type = TK_IF; goto kw; }
-		"then" { type = TK_THEN; goto kw; }
-		"ref" { type = TK_REF; goto kw; }
-		"true" { type = TK_TRUE; goto kw; }
-		"false" { type = TK_FALSE; goto kw; }
-		"null" { type = TK_NULL; goto kw; }
-		"and" { type = TK_AND; goto kw; }
-		"or" { type = TK_OR; goto kw; }
-		"not" { type = TK_NOT; goto kw; }
-		"match" { type = TK_MATCH; goto kw; }
-		"required" { type = TK_REQUIRED; goto kw; }
-		"enum" { type = TK_ENUM; goto kw; }
-		"max" { type = TK_MAX; goto kw; }
-		"limit" { type = TK_LIMIT; goto kw; }
-		"env" { type = TK_ENV; goto kw; }
-		"from" { type = TK_FROM; goto kw; }
-		"webhook" { type = TK_WEBHOOK; goto kw; }
-		"poll" { type = TK_POLL; goto kw; }
-		"every" { type = TK_EVERY; goto kw; }
-		"http" { type = TK_HTTP; goto kw; }
-		"retry" { type = TK_RETRY; goto kw; }
-		"backoff" { type = TK_BACKOFF; goto kw; }
-		"jitter" { type = TK_JITTER; goto kw; }
-		"after" { type = TK_AFTER; goto kw; }
-		"header" { type = TK_HEADER; goto kw; }
-		"skip" { type = TK_SKIP; goto kw; }
-		"hold" { type = TK_HOLD; goto kw; }
-		"concurrent" { type = TK_CONCURRENT; goto kw; }
-		id { type = TK_ID; goto kw; }
+		/* KEEP IN STEP: keywords (compiler/lang.c, grammar/parser.y): a word
+		 * is a keyword when lang.c's table has it, else a name. */
+		id {
+			const LangKeyword *k = lang_keyword(tok, (size_t)(lx->cur - tok));
+			type = k ? k->type : TK_ID;
+			goto kw;
+		}
 
 		[1-5] "xx" { type = TK_HTTPCLASS; goto text; }
 		digits ("ms" | "s" | "m" | "h" | "d") { type = TK_DURATION; goto text; }

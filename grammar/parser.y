@@ -101,7 +101,9 @@ bin(Parse *p, int op, Expr *a, Expr *b, Loc at)
 %stack_size 1000
 
 /* Soft keywords: where a keyword cannot stand, it is a name (as SQLite
- * does it), so fields such as `key`, `format` or `limit` need no quoting. */
+ * does it), so fields such as `key`, `format` or `limit` need no quoting.
+ * KEEP IN STEP: keywords (compiler/lang.c, grammar/parser.y): the soft ones
+ * are the keywords whose `hard` is 0 in lang.c's table. */
 %fallback ID OBJECT COLLECTION FORMAT SOURCE TARGET KEY FAIL CHECK WITHIN MATCH
 	REQUIRED ENUM MAX LIMIT ENV FROM WEBHOOK POLL EVERY HTTP RETRY BACKOFF JITTER
 	AFTER HEADER SKIP HOLD CONCURRENT DEAD_LETTER.
@@ -264,7 +266,7 @@ settings(A) ::= settings(B) LIMIT rates(R). {
 	A = B;
 	if (R->per_min) A->per_min = R->per_min;
 	if (R->per_day) A->per_day = R->per_day;
-	if (R->concurrent) A->concurrent = R->concurrent;
+	if (R->concurrent) A->concurrent = R->concurrent, A->concurrent_loc = R->concurrent_loc;
 }
 %type rates { Endpoint * }
 rates(A) ::= rate(R). { A = R; }
@@ -272,7 +274,7 @@ rates(A) ::= rates(B) COMMA rate(R). {
 	A = B;
 	if (R->per_min) A->per_min = R->per_min;
 	if (R->per_day) A->per_day = R->per_day;
-	if (R->concurrent) A->concurrent = R->concurrent;
+	if (R->concurrent) A->concurrent = R->concurrent, A->concurrent_loc = R->concurrent_loc;
 }
 %type rate { Endpoint * }
 rate(A) ::= INT(N) SLASH name(U). {
@@ -282,9 +284,10 @@ rate(A) ::= INT(N) SLASH name(U). {
 	else if (strcmp(U.s, "day") == 0) A->per_day = v;
 	else diag_err(U.loc, ER_RATE_UNIT, "a rate limit is per `min` or per `day`, not per `%s`", U.s);
 }
-rate(A) ::= INT(N) CONCURRENT. {
+rate(A) ::= INT(N) CONCURRENT(C). {
 	A = NEW(Endpoint);
 	A->concurrent = small_int(N, 1, 10000, "a concurrency limit");
+	A->concurrent_loc = ps_span(N.loc, C.loc);
 }
 
 /* ================= tables, tracking categories, dimensions ================= */

@@ -4,7 +4,7 @@
 #   no sprintf/strcpy/strcat/atoi/gets in our C (generated lexer/parser excepted).
 cd "$(dirname "$0")/.." || exit 2
 status=0
-files=$(ls compiler/*.c compiler/*.h runtime/*/*.c runtime/*/*.h grammar/*.re grammar/*.y \
+files=$(ls compiler/*.c compiler/*.h compiler/tools/*.c runtime/*/*.c runtime/*/*.h grammar/*.re grammar/*.y \
 	tests/unit/*.c tests/bench/*.c sandbox/*.c sandbox/*.h 2>/dev/null)
 for f in $files; do
 	awk -v f="$f" '{

@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 
+# KEEP IN STEP: keywords (compiler/lang.c, grammar/parser.y): the words first
 TOKENS = [
     "service", "object", "collection", "format", "pair", "source", "target", "table",
     "tracking", "dimension", "entity", "key", "else", "fail", "for", "in", "when", "check",

@@ -39,8 +39,6 @@ enum {
 	AT_Sale_LINES_0_QTY,
 	AT_Sale_LINES_0_PRICE,
 	AT_Sale_check_items_exceed_the_total,
-	AT_Stock_Sku,
-	AT_Stock_Stock,
 	N_AT
 };
 
@@ -73,20 +71,6 @@ static const mw_table tbl_department;
 /* ================================================================ */
 /* source accessors: every read of the input goes through one       */
 /* ================================================================ */
-
-/* ledger.ITEM.ITEMID */
-static mw_val
-in_ITEM_ITEMID(mw_ctx *c, mw_val o)
-{
-	return mw_get(c, o, "ITEMID", MW_STR, 0);
-}
-
-/* ledger.ITEM.ONHAND */
-static mw_val
-in_ITEM_ONHAND(mw_ctx *c, mw_val o)
-{
-	return mw_get(c, o, "ONHAND", MW_INT, 0);
-}
 
 /* store.Item.Gift */
 static mw_val
@@ -299,31 +283,6 @@ key_Sale(mw_ctx *c, mw_val r)
 }
 
 /* ================================================================ */
-/* entity Stock                                                     */
-/* ================================================================ */
-
-/* entity Stock: ledger.ITEMS -> store.Product */
-static int
-map_Stock(mw_ctx *c, mw_val r)
-{
-	mw_field(c, "Sku", line_at(AT_Stock_Sku));
-	mw_put(c, in_ITEM_ITEMID(c, r), 0);
-	if (mw_failed(c))
-		return -1;
-	mw_field(c, "Stock", line_at(AT_Stock_Stock));
-	mw_put(c, in_ITEM_ONHAND(c, r), 0);
-	if (mw_failed(c))
-		return -1;
-	return mw_failed(c) ? -1 : 0;
-}
-
-static mw_val
-key_Stock(mw_ctx *c, mw_val r)
-{
-	return in_ITEM_ITEMID(c, r);
-}
-
-/* ================================================================ */
 /* the program                                                      */
 /* ================================================================ */
 
@@ -377,8 +336,6 @@ static const int at_line[N_AT] = {
 	[AT_Sale_LINES_0_QTY] = 66,
 	[AT_Sale_LINES_0_PRICE] = 67,
 	[AT_Sale_check_items_exceed_the_total] = 69,
-	[AT_Stock_Sku] = 73,
-	[AT_Stock_Stock] = 74,
 };
 
 /* in dependency order: referenced entities first */
@@ -387,17 +344,13 @@ static const mw_entity entities[] = {
 	  .source = "orders", .target = "SALE", .key_field = "Id",
 	  .map = map_Sale, .key = key_Sale,
 	  .deps = NULL, .webhooks = NULL, .poll_ms = 0 },
-	{ .line = 72, .name = "Stock",
-	  .source = "ITEMS", .target = "Product", .key_field = "ITEMID",
-	  .map = map_Stock, .key = key_Stock,
-	  .deps = NULL, .webhooks = NULL, .poll_ms = 0 },
 };
 
 const mw_program mw_the_program = {
 	MW_ABI_VERSION, MAPC_VERSION_STRING, "ok_features.map", "store_ledger",
 	{ "store", "store", 0, store_settings, 1, 0, 0, 0 },
-	{ "ledger", "ledger", 1, ledger_settings, 1, 0, 0, 2 },
-	entities, 2
+	{ "ledger", "ledger", 1, ledger_settings, 1, 0, 0, 0 },
+	entities, 1
 };
 
 static int

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Editor support (docs/editors/): the TextMate grammar and the VS Code
-# manifest parse; every keyword of grammar/lexer.re's keyword table is in
+# manifest parse; every keyword of compiler/lang.c's keyword table is in
 # both grammars (and the TextMate one really scopes it as a keyword); the
 # TextMate grammar, run over every shipped mapping and schema with a small
 # TextMate-style tokenizer, marks comments, strings, keywords and numbers
@@ -17,14 +17,24 @@ ok() { echo "[PASS] editors: $1"; }
 ko() { echo "[FAIL] editors: $1"; }
 {
 
-# The keyword table: the lexer's `"word" { type = TK_...; goto kw; }` rules.
-sed -n 's/^[[:space:]]*"\([a-z_]*\)" { type = TK_[A-Z_]*; goto kw; }$/\1/p' grammar/lexer.re \
-	>"$tmp/keywords"
+# The keyword table: compiler/lang.c's `{ "word", TK_WORD, HARD }` rows.
+grep -o '{ "[a-z_]*", TK_[A-Z_]*, [01] }' compiler/lang.c >"$tmp/kwrows"
+sed 's/^{ "\([a-z_]*\)".*/\1/' "$tmp/kwrows" >"$tmp/keywords"
 nk=$(wc -l <"$tmp/keywords")
 if [ "$nk" -ge 40 ]; then
-	ok "$nk keywords read from grammar/lexer.re"
+	ok "$nk keywords read from compiler/lang.c"
 else
-	ko "only $nk keywords read from grammar/lexer.re (did its layout change?)"
+	ko "only $nk keywords read from compiler/lang.c (did its layout change?)"
+fi
+# KEEP IN STEP: the soft keywords (hard 0) are exactly parser.y's %fallback list.
+sed -n 's/^{ "[a-z_]*", TK_\([A-Z_]*\), 0 }$/\1/p' "$tmp/kwrows" | sort >"$tmp/soft"
+sed -n '/^%fallback ID/,/\.$/p' grammar/parser.y | tr -s ' \t.' '\n\n\n' |
+	grep -v '^%fallback$\|^ID$\|^$' | sort >"$tmp/fallback"
+if cmp -s "$tmp/soft" "$tmp/fallback"; then
+	ok "soft keywords of compiler/lang.c = %fallback of grammar/parser.y"
+else
+	ko "soft keywords of compiler/lang.c and %fallback of grammar/parser.y differ"
+	diff "$tmp/soft" "$tmp/fallback"
 fi
 
 for j in "$TM" $ED/vscode/package.json $ED/vscode/language-configuration.json; do

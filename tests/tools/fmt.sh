@@ -6,6 +6,8 @@
 #   - the layout does not depend on the input's indentation or blank lines;
 #   - --check writes nothing, lists the files that would change, exits 1;
 #     without it files are rewritten in place (mode kept, no temp file left);
+#   - without FILE (or for -) standard input goes to standard output in the
+#     canonical layout, errors name <stdin>, --check exits 1 if it would change;
 #   - a file with a syntax error is reported and not touched (exit 1);
 #   - CRLF line ends and a UTF-8 byte-order mark are read and normalised.
 # MAPC names the compiler (default bin/mapc).  Prints [PASS]/[FAIL] lines.
@@ -143,7 +145,7 @@ if [ $rc -eq 0 ] && [ ! -s "$d/out" ] && cmp -s "$d/messy1.map" "$tmp/gfmt/ok_ba
 else
 	ko "rewrites in place (exit $rc)"; cat "$d/out"; ls -l "$d"
 fi
-"$MAPC" fmt >/dev/null 2>&1
+"$MAPC" fmt - - </dev/null >/dev/null 2>&1
 rc1=$?
 "$MAPC" fmt --frobnicate "$d/tidy.map" >/dev/null 2>&1
 rc2=$?
@@ -151,6 +153,53 @@ if [ $rc1 -eq 2 ] && [ $rc2 -eq 2 ]; then
 	ok "usage errors exit 2"
 else
 	ko "usage errors exit 2 (got $rc1, $rc2)"
+fi
+
+# ---- standard input to standard output, as editors call it ---------------
+d="$tmp/stdin"
+mkdir -p "$d"
+cp "$tmp/check/messy1.orig" "$d/messy.map"
+for args in "" "-"; do
+	"$MAPC" fmt $args <"$d/messy.map" >"$d/out" 2>"$d/err"
+	rc=$?
+	if [ $rc -eq 0 ] && cmp -s "$d/out" "$tmp/gfmt/ok_basic.map" && [ ! -s "$d/err" ] &&
+	   cmp -s "$d/messy.map" "$tmp/check/messy1.orig"; then
+		ok "stdin (fmt ${args:-without FILE}): the canonical text on stdout, exit 0"
+	else
+		ko "stdin (fmt ${args:-without FILE}) (exit $rc)"; head -5 "$d/err"
+	fi
+done
+"$MAPC" fmt <"$tmp/gfmt/ok_basic.map" >"$d/out" 2>&1
+if [ $? -eq 0 ] && cmp -s "$d/out" "$tmp/gfmt/ok_basic.map"; then
+	ok "stdin: canonical text comes back unchanged"
+else
+	ko "stdin: canonical text comes back unchanged"
+fi
+"$MAPC" fmt --check <"$d/messy.map" >"$d/out" 2>"$d/err"
+rc1=$?
+"$MAPC" fmt --check - <"$tmp/gfmt/ok_basic.map" >"$d/out2" 2>>"$d/err"
+rc2=$?
+if [ $rc1 -eq 1 ] && [ "$(cat "$d/out")" = "<stdin>" ] && [ $rc2 -eq 0 ] && [ ! -s "$d/out2" ] &&
+   [ ! -s "$d/err" ]; then
+	ok "stdin --check: exit 1 (listed as <stdin>) when not canonical, 0 and silent when it is"
+else
+	ko "stdin --check (exit $rc1, $rc2)"; cat "$d/out" "$d/err"
+fi
+printf 'pair p {\n  source shop: shop {\n' | "$MAPC" fmt >"$d/out" 2>"$d/err"
+rc=$?
+if [ $rc -eq 1 ] && [ ! -s "$d/out" ] &&
+   grep -q '^<stdin>:3:1: error\[E011\]: unexpected end of file' "$d/err" &&
+   grep -q '^<stdin>:2:21: note: ' "$d/err"; then
+	ok "stdin with a syntax error: <stdin>:line:col: on stderr, nothing on stdout, exit 1"
+else
+	ko "stdin with a syntax error (exit $rc)"; cat "$d/out" "$d/err"
+fi
+cp "$d/messy.map" "$d/file.map"
+if (cd "$d" && "$MAPC" fmt file.map - <messy.map >out 2>err) &&
+   cmp -s "$d/out" "$tmp/gfmt/ok_basic.map" && cmp -s "$d/file.map" "$tmp/gfmt/ok_basic.map"; then
+	ok "a FILE and - together: the file in place, stdin to stdout"
+else
+	ko "a FILE and - together"; cat "$d/err"
 fi
 
 # ---- a syntax error leaves the file alone --------------------------------

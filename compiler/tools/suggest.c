@@ -2,8 +2,8 @@
  * suggest.c - `mapc suggest SOURCE.Object TARGET.Object [-I DIR]...`:
  * a draft `entity` block from two schemas, for a mapping author to review.
  *
- * The schemas are loaded the way a pair file loads them (ck_load_schemas
- * and ck_check over a pair block written here), so the field types are the
+ * The schemas are loaded the way a pair file loads them (ld_program
+ * over a pair block written here), so the field types are the
  * checker's own.  Each target field is paired with a source field by name
  * (names split into words at camelCase, snake_case and digits, lowercased,
  * plurals folded, a small synonym table) and by type (a date never goes
@@ -767,16 +767,6 @@ split_arg(const char *a, const char **svc, const char **obj)
 	return 0;
 }
 
-static int
-done(int rc)
-{
-	if (diag_errors || diag_warnings)
-		fprintf(stderr, "%d error%s, %d warning%s\n", diag_errors, diag_errors == 1 ? "" : "s",
-			diag_warnings, diag_warnings == 1 ? "" : "s");
-	ar_free_all();
-	return rc;
-}
-
 int
 sg_main(int argc, char **argv)
 {
@@ -806,7 +796,7 @@ sg_main(int argc, char **argv)
 	if (split_arg(args[0], &ssvc, &sobj) || split_arg(args[1], &tsvc, &tobj)) {
 		fprintf(stderr, "mapc: error: name the objects as SERVICE.Object "
 			"(clarity_ecommerce.Order)\n");
-		return done(2);
+		return ld_finish(2);
 	}
 	const char *salias = ssvc, *talias = tsvc;
 	if (ssvc == tsvc)
@@ -822,24 +812,16 @@ sg_main(int argc, char **argv)
 	f->text = ar_strndup(text.p, text.len);
 	f->len = text.len;
 	buf_free(&text);
-	Program prog = { 0 };
-	prog.main = f;
-	ps_parse(&prog, f);
-	if (diag_errors)
-		return done(1);
-	ck_load_schemas(&prog, dirs, ndirs);
-	if (diag_errors)
-		return done(1);
-	ck_check(&prog);
-	if (diag_errors)
-		return done(1);
+	Program prog;
+	if (ld_program(&prog, f, dirs, ndirs, LD_CHECK) != 0)
+		return ld_finish(1);
 
 	Service *ss = service_named(&prog, ssvc), *ts = service_named(&prog, tsvc);
 	if (!ss || !ts)
-		return done(1);
+		return ld_finish(1);
 	ObjDef *so = object_named(ss, sobj, args[0]), *to = object_named(ts, tobj, args[1]);
 	if (!so || !to)
-		return done(1);
+		return ld_finish(1);
 	Coll *coll = NULL;
 	for (Coll *c = ss->colls; c && !coll; c = c->next)
 		if (c->obj == so && c->name == sobj)
@@ -850,7 +832,7 @@ sg_main(int argc, char **argv)
 	if (!coll) {
 		fprintf(stderr, "mapc: error: no collection of `%s` holds `%s` records; an entity "
 			"reads a collection\n", ss->name, so->name);
-		return done(1);
+		return ld_finish(1);
 	}
 	const FieldDef *key = NULL;
 	for (const FieldDef *k = so->fields; k && !key; k = k->next)
@@ -886,5 +868,5 @@ sg_main(int argc, char **argv)
 	buf_puts(&o, "}\n");
 	int rc = fwrite(o.p, 1, o.len, stdout) == o.len ? 0 : 1;
 	buf_free(&o);
-	return done(rc);
+	return ld_finish(rc);
 }

@@ -12,8 +12,8 @@
  * a declaration or a statement are carried over as notes.  The same input
  * gives the same bytes: no dates, no hashes, no paths but the file's name.
  *
- * Also the pieces `mapc graph` shares: loading a program for a tool, and
- * an expression printed back as .map source.
+ * Also the piece `mapc graph` shares: an expression printed back as .map
+ * source.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,50 +25,13 @@
 /* shared with graph.c                                                 */
 /* ------------------------------------------------------------------ */
 
-int
-doc_load(Program *prog, const char *path, const char *const *dirs, int ndirs)
-{
-	const SrcFile *f = ps_read_file(path, 0);
-	if (!f)
-		return -1;
-	memset(prog, 0, sizeof *prog);
-	prog->main = f;
-	ps_parse(prog, f);
-	if (diag_errors)
-		return -1;
-	ck_load_schemas(prog, dirs, ndirs);
-	if (diag_errors)
-		return -1;
-	ck_check(prog);
-	return diag_errors ? -1 : 0;
-}
-
-int
-doc_finish(int rc)
-{
-	if (diag_errors || diag_warnings)
-		fprintf(stderr, "%d error%s, %d warning%s\n", diag_errors, diag_errors == 1 ? "" : "s",
-			diag_warnings, diag_warnings == 1 ? "" : "s");
-	ar_free_all();
-	return rc;
-}
-
-/* Names a field can have that the lexer reads as keywords: written in
- * backquotes.  (Soft keywords such as `key` are names where they stand.) */
-static const char *const hard_kw[] = {
-	"service", "pair", "table", "tracking", "dimension", "entity", "else", "for", "in",
-	"when", "on", "if", "then", "ref", "true", "false", "null", "and", "or", "not",
-};
-
+/* Names a field can have that the lexer reads as hard keywords are written
+ * in backquotes.  (Soft keywords such as `key` are names where they stand.) */
 static void
 put_name(Buf *b, const char *s)
 {
-	for (size_t i = 0; i < sizeof hard_kw / sizeof *hard_kw; i++)
-		if (strcmp(hard_kw[i], s) == 0) {
-			buf_printf(b, "`%s`", s);
-			return;
-		}
-	buf_puts(b, s);
+	const LangKeyword *k = lang_keyword(s, strlen(s));
+	buf_printf(b, k && k->hard ? "`%s`" : "%s", s);
 }
 
 void
@@ -1843,11 +1806,11 @@ doc_main(int argc, char **argv)
 		return 2;
 	}
 	Program prog;
-	if (doc_load(&prog, in, dirs, ndirs) != 0)
-		return doc_finish(1);
+	if (ld_file(&prog, in, dirs, ndirs, LD_CHECK) != 0)
+		return ld_finish(1);
 	if (!prog.pair || !prog.pair->src || !prog.pair->tgt) {
 		fprintf(stderr, "mapc: error: %s has no pair to document\n", in);
-		return doc_finish(1);
+		return ld_finish(1);
 	}
 	Buf out = { 0 };
 	Doc d = { 0 };
@@ -1860,5 +1823,5 @@ doc_main(int argc, char **argv)
 	if (rc)
 		fputs("mapc: error: cannot write the sheet\n", stderr);
 	buf_free(&out);
-	return doc_finish(rc);
+	return ld_finish(rc);
 }

@@ -1,9 +1,10 @@
 /*
- * fmt.c - mapc fmt [--check] FILE...: the one canonical layout of a .map
- * file, as gofmt does it for Go.
+ * fmt.c - mapc fmt [--check] [FILE...]: the one canonical layout of a .map
+ * file, as gofmt does it for Go.  Without FILE (or for `-`) it filters
+ * standard input to standard output, as editors call it on save.
  *
  * The formatter works from the token stream: the lexer's tokens plus the
- * comments it hands over through lx_comment_hook.  It keeps the author's
+ * comments it hands over through Lexer.on_comment.  It keeps the author's
  * line breaks (where a long expression is broken is a reading decision)
  * and decides everything else: indentation (2 spaces a block, 4 more for a
  * statement's continuation lines), the spaces between tokens, at most one
@@ -40,8 +41,6 @@ typedef struct {
 	int n, cap;
 } FToks;
 
-static FToks *collecting;
-
 static void
 push_tok(FToks *ts, FTok t)
 {
@@ -57,13 +56,13 @@ push_tok(FToks *ts, FTok t)
 }
 
 static void
-on_comment(Loc at, const char *text, size_t n)
+on_comment(void *ctx, Loc at, const char *text, size_t n)
 {
 	/* a CRLF file leaves the CR in the comment; trailing blanks go too */
 	while (n > 1 && (text[n - 1] == '\r' || text[n - 1] == ' ' || text[n - 1] == '\t'))
 		n--;
 	FTok t = { FT_COMMENT, at.line, text, n, 0 };
-	push_tok(collecting, t);
+	push_tok(ctx, t);
 }
 
 /* The tokens and comments of f; its text as written comes from the line
@@ -83,8 +82,8 @@ lex_all(const SrcFile *f, FToks *ts)
 
 	Lexer lx;
 	lx_init(&lx, f);
-	collecting = ts;
-	lx_comment_hook = on_comment;
+	lx.on_comment = on_comment;
+	lx.comment_ctx = ts;
 	for (;;) {
 		Token t = lx_next(&lx);
 		if (t.type == 0)
@@ -93,8 +92,6 @@ lex_all(const SrcFile *f, FToks *ts)
 			(size_t)t.loc.len, 0 };
 		push_tok(ts, ft);
 	}
-	lx_comment_hook = NULL;
-	collecting = NULL;
 }
 
 /* ---- what a token is ---- */
@@ -631,23 +628,70 @@ replace_file(const char *path, const Buf *b)
 static void
 fmt_usage(FILE *f)
 {
-	fputs("usage: mapc fmt [--check] FILE...\n"
+	fputs("usage: mapc fmt [--check] [FILE...]\n"
 	      "\n"
 	      "Lays each .map file out the one canonical way, in place.  A file with a\n"
-	      "syntax error is reported and left alone.\n"
+	      "syntax error is reported and left alone.  Without FILE, or for `-`, it\n"
+	      "reads standard input and writes the canonical text to standard output\n"
+	      "(as editors call a formatter on save); messages name it <stdin>.\n"
 	      "  --check   write nothing; list the files that would change, exit 1 if any\n", f);
+}
+
+/* Formats one file: rewritten in place, or written to standard output when
+ * it is standard input; with check, only listed when it would change.
+ * Returns -1 when it cannot be formatted (reported), else 0; *changed is
+ * set when the canonical text differs. */
+static int
+fmt_one(const SrcFile *f, int check, int is_stdin, int *changed)
+{
+	int before = diag_errors;
+	Program prog;
+	if (ld_program(&prog, f, NULL, 0, LD_PARSE) != 0)
+		return -1;
+	FToks ts = { 0 };
+	Buf out = { 0 };
+	format_file(f, &ts, &out);
+	SrcFile *g = ar_alloc(sizeof *g);
+	g->name = f->name;
+	g->text = ar_strndup(out.p ? out.p : "", out.len);
+	g->len = out.len;
+	int rc = 0;
+	if (!same_tokens(&ts, g) || diag_errors > before) {
+		fprintf(stderr, "mapc: internal error: formatting %s would change its tokens; "
+			"the file is left as it is\n", f->name);
+		rc = -1;
+	} else {
+		int differs = out.len != f->len || memcmp(out.p ? out.p : "", f->text, f->len) != 0;
+		*changed |= differs;
+		if (check) {
+			if (differs)
+				printf("%s\n", f->name);
+		} else if (is_stdin) {
+			if (fwrite(out.p ? out.p : "", 1, out.len, stdout) != out.len) {
+				fputs("mapc: error: cannot write the standard output\n", stderr);
+				rc = -1;
+			}
+		} else if (differs && replace_file(f->name, &out) != 0) {
+			rc = -1;
+		}
+	}
+	buf_free(&out);
+	return rc;
 }
 
 int
 fmt_main(int argc, char **argv)
 {
-	int check = 0, nfiles = 0, bad = 0, changed = 0;
+	int check = 0, nfiles = 0, bad = 0, changed = 0, nstdin = 0;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--check") == 0) {
 			check = 1;
 		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			fmt_usage(stdout);
 			return 0;
+		} else if (strcmp(argv[i], "-") == 0) {
+			nfiles++;
+			nstdin++;
 		} else if (argv[i][0] == '-') {
 			fmt_usage(stderr);
 			return 2;
@@ -655,50 +699,29 @@ fmt_main(int argc, char **argv)
 			nfiles++;
 		}
 	}
-	if (nfiles == 0) {
+	if (nstdin > 1) {
 		fmt_usage(stderr);
 		return 2;
 	}
-	for (int i = 1; i < argc; i++) {
-		if (argv[i][0] == '-')
+	for (int i = 1; i <= argc; i++) {
+		const SrcFile *f;
+		int is_stdin;
+		if (i == argc) {
+			if (nfiles > 0)
+				break;
+			is_stdin = 1; /* no FILE: standard input */
+		} else if (strcmp(argv[i], "-") == 0) {
+			is_stdin = 1;
+		} else if (argv[i][0] == '-') {
 			continue;
-		int before = diag_errors;
-		const SrcFile *f = ps_read_file(argv[i], 0);
-		if (!f) {
-			bad = 1;
-			continue;
+		} else {
+			is_stdin = 0;
 		}
-		Program prog = { 0 };
-		prog.main = f;
-		ps_parse(&prog, f);
-		if (diag_errors > before) {
+		f = is_stdin ? ps_read_stream(stdin, "<stdin>", 0) : ps_read_file(argv[i], 0);
+		if (!f || fmt_one(f, check, is_stdin, &changed) != 0)
 			bad = 1;
-			continue;
-		}
-		FToks ts = { 0 };
-		Buf out = { 0 };
-		format_file(f, &ts, &out);
-		SrcFile *g = ar_alloc(sizeof *g);
-		g->name = f->name;
-		g->text = ar_strndup(out.p ? out.p : "", out.len);
-		g->len = out.len;
-		if (!same_tokens(&ts, g) || diag_errors > before) {
-			fprintf(stderr, "mapc: internal error: formatting %s would change its tokens; "
-				"the file is left as it is\n", f->name);
-			bad = 1;
-		} else if (out.len != f->len || memcmp(out.p ? out.p : "", f->text, f->len) != 0) {
-			changed = 1;
-			if (check)
-				printf("%s\n", f->name);
-			else if (replace_file(f->name, &out) != 0)
-				bad = 1;
-		}
-		buf_free(&out);
 	}
-	if (diag_errors || diag_warnings)
-		fprintf(stderr, "%d error%s, %d warning%s\n", diag_errors, diag_errors == 1 ? "" : "s",
-			diag_warnings, diag_warnings == 1 ? "" : "s");
-	fflush(stdout);
-	ar_free_all();
-	return bad || (check && changed) ? 1 : 0;
+	if (fflush(stdout) != 0)
+		bad = 1;
+	return ld_finish(bad || (check && changed) ? 1 : 0);
 }

@@ -546,11 +546,11 @@ graph_main(int argc, char **argv)
 		return 2;
 	}
 	Program prog;
-	if (doc_load(&prog, in, dirs, ndirs) != 0)
-		return doc_finish(1);
+	if (ld_file(&prog, in, dirs, ndirs, LD_CHECK) != 0)
+		return ld_finish(1);
 	if (!prog.pair || !prog.pair->src || !prog.pair->tgt) {
 		fprintf(stderr, "mapc: error: %s has no pair to draw\n", in);
-		return doc_finish(1);
+		return ld_finish(1);
 	}
 	Graph g = { 0 };
 	write_graph(&g, &prog);
@@ -564,5 +564,5 @@ graph_main(int argc, char **argv)
 	}
 	buf_free(&g.out);
 	buf_free(&g.edges);
-	return doc_finish(rc);
+	return ld_finish(rc);
 }
