@@ -135,10 +135,6 @@ void conn_result_set(conn_result *res, http_class cls, long status, const char *
 #endif
 	;
 
-/* Percent-encoding of s for a URL path segment or query value (RFC 3986
- * unreserved characters pass); "" when it does not fit. */
-void conn_url_escape(const char *s, char *out, size_t cap);
-
 /* Raw JSON: the length of the value starting at p (after white space is
  * skipped by the caller), or 0 when it is not well formed.  Strings and
  * nesting only are followed: enough to cut records out of a page without
