@@ -141,8 +141,8 @@ unsigned sb_token_generation(const char *service);
  * to call from a request handler: it only queues. */
 void sb_webhook_emit(const char *type, json_t *data);
 
-/* SHA-256 and HMAC-SHA256 (sha256.c); the HMAC's message is the parts
- * concatenated.  sb_hex writes 2n digits and a NUL. */
+/* SHA-256 and HMAC-SHA256 (main.c, libcrypto); the HMAC's message is the
+ * parts concatenated.  sb_hex writes 2n digits and a NUL. */
 void sb_sha256(const void *data, size_t n, unsigned char out[32]);
 void sb_hmac_sha256(const void *key, size_t klen, const void *const *parts, const size_t *lens,
 	size_t nparts, unsigned char out[32]);

@@ -254,31 +254,6 @@ conn_token_ensure(conn_token *t, int force, conn_result *res)
 	return -1;
 }
 
-void
-conn_url_escape(const char *s, char *out, size_t cap)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t n = 0;
-
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (n + 4 > cap) {
-			out[0] = '\0';
-			return;
-		}
-		if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-		    ch == '-' || ch == '.' || ch == '_' || ch == '~') {
-			out[n++] = (char)ch;
-		} else {
-			out[n++] = '%';
-			out[n++] = hex[ch >> 4];
-			out[n++] = hex[ch & 15];
-		}
-	}
-	out[n] = '\0';
-}
-
 /* ------------------------------------------------------------------ */
 /* webhook bodies                                                      */
 /* ------------------------------------------------------------------ */

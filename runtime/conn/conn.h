@@ -176,10 +176,6 @@ hook_outcome conn_webhook(const char *no, const hook_request *rq, conn_events_fn
 /* dst = lowercase src + suffix, cut to fit cap. */
 void conn_lower(char *dst, size_t cap, const char *src, const char *suffix);
 
-/* Percent-encoding of s for a URL path segment or query value (RFC 3986
- * unreserved characters pass); "" when it does not fit. */
-void conn_url_escape(const char *s, char *out, size_t cap);
-
 /* Raw JSON: the length of the value starting at p (after white space is
  * skipped by the caller), or 0 when it is not well formed.  Strings and
  * nesting only are followed: enough to cut records out of a page without

@@ -211,7 +211,7 @@ walk_pages(conn *c, const char *coll, walk *w, char *url, size_t ulen, char *esc
 		int more, rc;
 
 		w->n = 0;
-		conn_url_escape(w->since, esc, elen);
+		http_url_escape(w->since, esc, elen);
 		snprintf(url, ulen, "%s/api/v1/%s?page=%ld&pageSize=%d%s%s", c->base, coll,
 			page, PAGE_SIZE, esc[0] ? "&updatedSince=" : "", esc);
 		if (get_json(c, url, &r, res) != 0)
@@ -248,7 +248,7 @@ c_get(conn *c, const char *coll, const char *id, conn_record_fn fn, void *arg,
 	char url[1024], stamp[64], esc[300];
 	http_response r;
 
-	conn_url_escape(id, esc, sizeof esc);
+	http_url_escape(id, esc, sizeof esc);
 	snprintf(url, sizeof url, "%s/api/v1/%s/%s", c->base, coll, esc);
 	if (get_json(c, url, &r, res) != 0)
 		return -1;

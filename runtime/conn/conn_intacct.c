@@ -51,12 +51,7 @@
 #define MAX_BATCH 50
 #define DUP_TEXT "already been recorded with the control id"
 #define DUP_ERRNO "XL03000004"
-
-typedef struct {
-	char *p;
-	size_t len, cap;
-	int oom;
-} buf;
+#define NOT_BUILT "out of memory, or a value with a character XML cannot carry"
 
 struct conn {
 	const conn_env *env;
@@ -67,50 +62,31 @@ struct conn {
 	int control_dup;            /* the last control block refused a repeated controlid */
 };
 
-/* ---- text --------------------------------------------------------------- */
+/* ---- text: the runtime's w_buf and XML escaping -------------------------- */
 
+/* An empty request: a batch of documents, each at most RT_DOC_MAX.  Out of
+ * memory, it stays failed (w_buf_str() NULL). */
 static void
-put(buf *b, const char *s, size_t n)
+req_init(w_buf *b)
 {
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *np = realloc(b->p, cap);
-		if (!np) {
-			b->oom = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = 0;
+	w_buf_init(b, 4096, (size_t)(MAX_BATCH + 1) * RT_DOC_MAX, NULL, NULL);
 }
 
 static void
-puts_(buf *b, const char *s)
+puts_(w_buf *b, const char *s)
 {
-	put(b, s, strlen(s));
+	w_buf_put(b, s, strlen(s));
 }
 
-/* s as XML character data (and attribute values: quotes escaped too). */
+/* s as XML character data (and attribute values: quotes escaped too); a
+ * character XML cannot carry fails the request (b's error). */
 static void
-put_esc(buf *b, const char *s)
+put_esc(w_buf *b, const char *s)
 {
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '&': puts_(b, "&amp;"); break;
-		case '<': puts_(b, "&lt;"); break;
-		case '>': puts_(b, "&gt;"); break;
-		case '"': puts_(b, "&quot;"); break;
-		case '\'': puts_(b, "&apos;"); break;
-		default: put(b, s, 1);
-		}
-	}
+	unsigned bad;
+
+	if (s && w_xml_text(b, s, strlen(s), &bad) != 0)
+		b->err = WB_E_CAP;
 }
 
 /* ---- XML answers ---------------------------------------------------------- */
@@ -171,7 +147,7 @@ errors(xmlNode *em, char *out, size_t len, int *dup)
 /* ---- requests ----------------------------------------------------------------- */
 
 static void
-envelope(conn *c, buf *b, const char *ctlid, int unique, const char *content, int mask)
+envelope(conn *c, w_buf *b, const char *ctlid, int unique, const char *content, int mask)
 {
 	puts_(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<request><control><senderid>");
 	put_esc(b, c->sender);
@@ -203,6 +179,20 @@ envelope(conn *c, buf *b, const char *ctlid, int unique, const char *content, in
 
 static int login(conn *c, conn_result *res);
 
+/* A dry run prints the request it would send, passwords masked. */
+static void
+dry_run(conn *c, const char *ctlid, int unique, const char *content)
+{
+	w_buf e;
+	const char *text;
+
+	req_init(&e);
+	envelope(c, &e, ctlid, unique, content, 1);
+	text = w_buf_str(&e);
+	fprintf(c->env->dry_run, "POST %s\n%s\n", c->endpoint, text ? text : "");
+	w_buf_fini(&e);
+}
+
 /* One request.  0: the control block and the authentication succeeded and
  * *out holds the answer (the caller frees it); -1: res says why.  A failed
  * session authentication logs in again once and repeats the request (no
@@ -215,11 +205,12 @@ call(conn *c, const char *ctlid, int unique, const char *content, xmlDoc **out,
 	c->control_dup = 0;
 	for (int attempt = 0;; attempt++) {
 		int by_session = c->session[0] != 0;
-		buf b = { 0 };
+		w_buf b;
+		req_init(&b);
 		envelope(c, &b, ctlid, unique, content, 0);
-		if (b.oom) {
-			free(b.p);
-			conn_result_set(res, HTTP_PERMANENT, 0, "intacct: out of memory");
+		if (!w_buf_str(&b)) {
+			w_buf_fini(&b);
+			conn_result_set(res, HTTP_PERMANENT, 0, "intacct: %s", NOT_BUILT);
 			return -1;
 		}
 		const char *hdr[] = { "Content-Type: application/xml; charset=utf-8",
@@ -228,7 +219,7 @@ call(conn *c, const char *ctlid, int unique, const char *content, xmlDoc **out,
 		http_response resp;
 		char err[256] = "";
 		int rc = http_do(c->http, &rq, &resp, err, sizeof err);
-		free(b.p);
+		w_buf_fini(&b);
 		conn_result_from(res, rc, rc == 0 ? &resp : NULL, err);
 		if (rc != 0 || res->cls != HTTP_OK)
 			return -1;
@@ -339,7 +330,7 @@ record_id(const char *object, xmlNode *rec, char *id, size_t len)
 }
 
 static void
-put_query_value(buf *b, const char *v)
+put_query_value(w_buf *b, const char *v)
 {
 	for (; *v; v++) { /* a quote inside the value is doubled */
 		if (*v == '\'')
@@ -356,8 +347,10 @@ static int
 lookup(conn *c, const char *object, const char *field, const char *const *values, size_t n,
 	char (*ids)[CONN_ID_MAX], int *found, conn_result *res)
 {
-	buf b = { 0 };
+	w_buf b;
 	char fid[32], ctl[64];
+
+	req_init(&b);
 	for (size_t i = 0; i < n; i++) {
 		snprintf(fid, sizeof fid, "q%zu", i);
 		puts_(&b, "<function controlid=\"");
@@ -372,23 +365,21 @@ lookup(conn *c, const char *object, const char *field, const char *const *values
 		found[i] = 0;
 		ids[i][0] = 0;
 	}
-	if (b.oom) {
-		free(b.p);
-		conn_result_set(res, HTTP_PERMANENT, 0, "intacct: out of memory");
+	const char *content = w_buf_str(&b);
+	if (!content) {
+		w_buf_fini(&b);
+		conn_result_set(res, HTTP_PERMANENT, 0, "intacct: %s", NOT_BUILT);
 		return -1;
 	}
 	if (c->env->dry_run) {
-		buf e = { 0 };
-		envelope(c, &e, "mapwright-find", 0, b.p, 1);
-		fprintf(c->env->dry_run, "POST %s\n%s\n", c->endpoint, e.p ? e.p : "");
-		free(e.p);
-		free(b.p);
+		dry_run(c, "mapwright-find", 0, content);
+		w_buf_fini(&b);
 		return 0;
 	}
 	xmlDoc *doc;
 	snprintf(ctl, sizeof ctl, "mapwright-find-%u", ++c->nreq);
-	int rc = call(c, ctl, 0, b.p, &doc, res);
-	free(b.p);
+	int rc = call(c, ctl, 0, content, &doc, res);
+	w_buf_fini(&b);
 	if (rc != 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
@@ -517,7 +508,7 @@ i_find(conn *c, const char *type, const char *field, const char *value, char *id
  * is its own function), or <update>DOC with the target id</update>.  -1
  * with it->res set when it cannot be sent. */
 static int
-function(buf *b, conn_item *it, const char *suffix)
+function(w_buf *b, conn_item *it, const char *suffix)
 {
 	xmlDoc *d = xmlReadMemory(it->doc, (int)it->len, "doc.xml", NULL, XML_PARSE_NONET |
 		XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
@@ -559,10 +550,10 @@ function(buf *b, conn_item *it, const char *suffix)
 		puts_(b, "</update>");
 		xmlBufferFree(xb);
 	} else if (!strcmp(it->type, "create_sotransaction")) {
-		put(b, it->doc, it->len);
+		w_buf_put(b, it->doc, it->len);
 	} else {
 		puts_(b, "<create>");
-		put(b, it->doc, it->len);
+		w_buf_put(b, it->doc, it->len);
 		puts_(b, "</create>");
 	}
 	puts_(b, "</function>");
@@ -578,8 +569,10 @@ static int
 send_batch(conn *c, const char *ctlid, const char *suffix, conn_item *items, size_t n,
 	int *state, conn_result *res)
 {
-	buf b = { 0 };
+	w_buf b;
 	size_t sent = 0;
+
+	req_init(&b);
 	for (size_t i = 0; i < n; i++)
 		if (state[i] == PENDING) {
 			if (function(&b, &items[i], suffix) == 0)
@@ -587,18 +580,19 @@ send_batch(conn *c, const char *ctlid, const char *suffix, conn_item *items, siz
 			else
 				state[i] = DONE; /* refused here, with its res */
 		}
-	if (b.oom) {
-		free(b.p);
-		conn_result_set(res, HTTP_PERMANENT, 0, "intacct: out of memory");
+	const char *content = w_buf_str(&b);
+	if (!content) {
+		w_buf_fini(&b);
+		conn_result_set(res, HTTP_PERMANENT, 0, "intacct: %s", NOT_BUILT);
 		return -1;
 	}
 	if (!sent) {
-		free(b.p);
+		w_buf_fini(&b);
 		return 0;
 	}
 	xmlDoc *doc;
-	int rc = call(c, ctlid, 1, b.p, &doc, res);
-	free(b.p);
+	int rc = call(c, ctlid, 1, content, &doc, res);
+	w_buf_fini(&b);
 	if (rc != 0) {
 		if (!c->control_dup)
 			return -1;
@@ -686,14 +680,14 @@ i_write(conn *c, const char *request_key, conn_item *items, size_t n, conn_resul
 		conn_result_set(&items[i].res, HTTP_OK, 0, "%s", "");
 	}
 	if (c->env->dry_run) {
-		buf b = { 0 }, e = { 0 };
+		w_buf b;
+		req_init(&b);
 		for (size_t i = 0; i < n; i++)
 			if (function(&b, &items[i], "") == 0)
 				snprintf(items[i].id, sizeof items[i].id, "dry-run");
-		envelope(c, &e, request_key, 1, b.p ? b.p : "", 1);
-		fprintf(c->env->dry_run, "POST %s\n%s\n", c->endpoint, e.p ? e.p : "");
-		free(b.p);
-		free(e.p);
+		const char *content = w_buf_str(&b);
+		dry_run(c, request_key, 1, content ? content : "");
+		w_buf_fini(&b);
 		conn_result_set(res, HTTP_OK, 0, "%s", "");
 		return 0;
 	}

@@ -419,7 +419,7 @@ n_list(conn *c, const char *collection, const char *cursor, conn_record_fn fn, v
 			return -1;
 		}
 		format_time(t, since, sizeof since);
-		conn_url_escape(since, esc, sizeof esc);
+		http_url_escape(since, esc, sizeof esc);
 	}
 	for (;;) {
 		long long before = w.max_id;

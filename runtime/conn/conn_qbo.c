@@ -309,7 +309,7 @@ sync_token(conn *c, int k, const char *id, char *out, size_t outlen, conn_result
 	json_t *j;
 	const char *st;
 
-	conn_url_escape(id, esc, sizeof esc);
+	http_url_escape(id, esc, sizeof esc);
 	snprintf(path, sizeof path, "%s/%s", kinds[k].path, esc);
 	url_for(c, url, sizeof url, path, NULL);
 	if (call(c, "GET", url, NULL, 0, &r, res) != 0 || res->cls != HTTP_OK)
@@ -644,7 +644,7 @@ q_find(conn *c, const char *type, const char *field, const char *value, char *id
 	}
 	lit[n] = '\0';
 	snprintf(sql, sizeof sql, "select Id from %s where %s = '%s'", kinds[k].type, field, lit);
-	conn_url_escape(sql, esc, sizeof esc);
+	http_url_escape(sql, esc, sizeof esc);
 	snprintf(url, sizeof url, "%s/v3/company/%s/query?query=%s&" MINOR, c->base, c->realm, esc);
 	if (c->env->dry_run) {
 		fprintf(c->env->dry_run, "GET %s\n\n", url);

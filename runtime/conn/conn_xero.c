@@ -297,7 +297,7 @@ x_find(conn *c, const char *type, const char *field, const char *value, char *id
 		return -1;
 	}
 	snprintf(where, sizeof where, "%s==\"%s\"", field, value);
-	conn_url_escape(where, esc, sizeof esc);
+	http_url_escape(where, esc, sizeof esc);
 	snprintf(url, sizeof url, "%s/%s?where=%s", c->base, kinds[k].coll, esc);
 	if (c->env->dry_run)
 		return 1;

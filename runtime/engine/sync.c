@@ -68,8 +68,12 @@ sync_file_sink(void *arg, const char *p, size_t n)
 	return fwrite(p, 1, n, arg) == n ? 0 : -1;
 }
 
-/* 128 bits of the record's bytes, as the journal key is made: a changed
- * record gets a new hash, an unchanged one the same on every machine. */
+/* 128 bits of the record's bytes, the record version's fingerprint: a
+ * changed record gets a new hash, an unchanged one the same on every
+ * machine.  Not a key a target sees (those are state_idem_key's SHA-256);
+ * it is compared with the fingerprints the state file already holds
+ * (cross-references, journal, dead letters), so it stays as it was: a new
+ * function would make every record listed after an upgrade look changed. */
 static void
 hash128(const char *p, size_t n, char out[40])
 {
@@ -515,22 +519,23 @@ send_request(run *r, const char *request_key, slot *slots, size_t n)
 	free(items);
 }
 
-/* The request key of a batch: the key itself for one document, else 128
- * bits of the documents' keys in order. */
-static void
+/* The request key of a batch: the key itself for one document, else the
+ * idempotency key of the documents' keys in order.  -1: none could be made. */
+static int
 request_key(slot *slots, size_t n, char out[64])
 {
 	if (n == 1) {
 		snprintf(out, 64, "%s", slots[0].key);
-		return;
+		return 0;
 	}
-	char buf[64 * 64];
-	size_t len = 0;
-	for (size_t i = 0; i < n && len + 64 < sizeof buf; i++)
-		len += (size_t)snprintf(buf + len, sizeof buf - len, "%s,", slots[i].key);
-	char h[40];
-	hash128(buf, len, h);
-	snprintf(out, 64, "mw1-%s", h);
+	const char **keys = malloc(n * sizeof *keys);
+	if (!keys)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		keys[i] = slots[i].key;
+	int rc = state_idem_key(keys, n, out, 64);
+	free(keys);
+	return rc;
 }
 
 /* Write the batch: intents first (durable), then the request. */
@@ -550,7 +555,12 @@ eng_flush(run *r)
 		r->ns = 0;
 		return;
 	}
-	request_key(r->slots, r->ns, rkey);
+	if (request_key(r->slots, r->ns, rkey) != 0) {
+		say(r, "%s: no idempotency key for the request (out of memory, or libcrypto "
+			"failed); nothing is sent\n", r->e->name);
+		r->fatal = 1;
+		return;
+	}
 	if (!r->o->dry_run) {
 		int rc = state_begin(r->st);
 
@@ -677,9 +687,14 @@ eng_record(void *arg, const char *json, size_t len, const char *stamp)
 		r->n.unchanged++;
 		return 0;
 	}
-	/* written in this version already, or waiting in the journal */
-	state_journal_key(e->name, source_id, hash, jkey, sizeof jkey);
-	if (state_journal_state(r->st, jkey, js, sizeof js) == 0 && !strcmp(js, "pending")) {
+	/* written in this version already, or waiting in the journal: the key
+	 * it was journaled under, whichever version of mapwright derived it */
+	rc = state_journal_find(r->st, e->name, source_id, hash, jkey, sizeof jkey, js, sizeof js);
+	if (rc != 0 && rc != STATE_ENOTFOUND) {
+		db_fail(r, "reading the journal");
+		return -1;
+	}
+	if (rc == 0 && !strcmp(js, "pending")) {
 		r->n.pending++;
 		open_record(r, stamp);
 		return 0;

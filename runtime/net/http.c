@@ -273,3 +273,20 @@ http_class_name(http_class k)
 	};
 	return (unsigned)k < sizeof names / sizeof *names ? names[k] : "?";
 }
+
+size_t
+http_url_escape(const char *s, char *out, size_t cap)
+{
+	char *e = curl_easy_escape(NULL, s, 0); /* the handle is unused since 7.82 */
+	size_t n = e ? strlen(e) : 0;
+
+	if (!e || n >= cap) {
+		if (cap)
+			out[0] = '\0';
+		curl_free(e);
+		return 0;
+	}
+	memcpy(out, e, n + 1);
+	curl_free(e);
+	return n;
+}

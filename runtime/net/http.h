@@ -76,5 +76,9 @@ const char *http_class_name(http_class k);
 /* Retry-After: delta seconds or an HTTP date, relative to now (seconds
  * since the epoch); -1 when it cannot be read. */
 int64_t http_retry_after_ms(const char *value, int64_t now);
+/* Percent-encoding of s (curl_easy_escape: RFC 3986 unreserved characters
+ * pass) for a URL path segment, a query value or a form value; its length,
+ * or 0 with out "" when it does not fit in cap bytes. */
+size_t http_url_escape(const char *s, char *out, size_t cap);
 
 #endif /* MW_HTTP_H */

@@ -7,52 +7,9 @@
 #include <time.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "oauth.h"
-
-/* Form encoding of one value (RFC 3986 unreserved characters pass). */
-static size_t
-form_escape(const char *s, char *out, size_t cap)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t n = 0;
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		int plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-			    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
-		if (n + 4 >= cap)
-			return 0;
-		if (plain) {
-			out[n++] = (char)c;
-		} else {
-			out[n++] = '%';
-			out[n++] = hex[c >> 4];
-			out[n++] = hex[c & 15];
-		}
-	}
-	out[n] = 0;
-	return n;
-}
-
-static void
-base64(const char *in, size_t n, char *out)
-{
-	static const char tbl[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t o = 0;
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned char)in[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned char)in[i + 1] << 8;
-		if (i + 2 < n)
-			v |= (unsigned char)in[i + 2];
-		out[o++] = tbl[(v >> 18) & 63];
-		out[o++] = tbl[(v >> 12) & 63];
-		out[o++] = i + 1 < n ? tbl[(v >> 6) & 63] : '=';
-		out[o++] = i + 2 < n ? tbl[v & 63] : '=';
-	}
-	out[o] = 0;
-}
 
 /* POST the form to the token endpoint and read a token out of the reply. */
 static int
@@ -65,8 +22,8 @@ grant(http_client *h, const char *url, const char *id, const char *secret, const
 		snprintf(err, errlen, "client id and secret too long");
 		return OAUTH_EUSAGE;
 	}
-	char b64[1400];
-	base64(cred, (size_t)n, b64);
+	unsigned char b64[1400]; /* 4 * ceil(1023 / 3) + 1 */
+	EVP_EncodeBlock(b64, (const unsigned char *)cred, n);
 	snprintf(auth, sizeof auth, "Authorization: Basic %s", b64);
 	const char *hdrs[] = { auth, "Content-Type: application/x-www-form-urlencoded",
 		"Accept: application/json" };
@@ -114,7 +71,7 @@ oauth_client_credentials(http_client *h, const char *token_url, const char *clie
 	char form[2048], esc[1500];
 	memset(out, 0, sizeof *out);
 	if (scope && *scope) {
-		if (!form_escape(scope, esc, sizeof esc))
+		if (!http_url_escape(scope, esc, sizeof esc))
 			return OAUTH_EUSAGE;
 		snprintf(form, sizeof form, "grant_type=client_credentials&scope=%s", esc);
 	} else {
@@ -133,7 +90,7 @@ oauth_refresh(http_client *h, const char *token_url, const char *client_id,
 		snprintf(err, errlen, "no refresh token");
 		return OAUTH_EUSAGE;
 	}
-	if (!form_escape(tok->refresh, esc, sizeof esc))
+	if (!http_url_escape(tok->refresh, esc, sizeof esc))
 		return OAUTH_EUSAGE;
 	snprintf(form, sizeof form, "grant_type=refresh_token&refresh_token=%s", esc);
 	oauth_token fresh;

@@ -68,9 +68,22 @@ int state_xref_by_target(state *st, const char *entity, const char *target_id, c
 
 /* The journal.  The key is stable for (entity, source id, hash): a re-drive
  * gets the same one, a changed record a new one.  state_journal_key() is
- * that key without touching the store (out >= 40 bytes). */
+ * the key derived now, without touching the store (out >= 40 bytes; "" if
+ * it cannot be derived): state_idem_key() of the three. */
 void state_journal_key(const char *entity, const char *source_id, const char *hash, char *out,
 	size_t n);
+/* Every idempotency key (a document's, a batch's): "mw2-" and the first 128
+ * bits of the SHA-256 of parts[0..n) joined by 0 bytes, in lowercase hex.
+ * 36 characters: QuickBooks' batch requestid takes 36 (50 elsewhere, where
+ * "-sN" is added), Xero's Idempotency-Key 128, Intacct's controlid gets
+ * "-r1" added.  0, or -1 (outlen < 37, libcrypto failed) with out "". */
+int state_idem_key(const char *const *parts, size_t n, char *out, size_t outlen);
+/* The key (entity, source id, hash) is journaled under, as it was stored --
+ * whichever version of the program derived it, so that a write begun
+ * before an upgrade keeps its key -- and its state into js (may be NULL).
+ * STATE_ENOTFOUND: not journaled, and key is state_journal_key()'s. */
+int state_journal_find(state *st, const char *entity, const char *source_id, const char *hash,
+	char *key, size_t keylen, char *js, size_t jslen);
 int state_journal_begin(state *st, const char *entity, const char *source_id, const char *hash,
 	char *key, size_t keylen);
 typedef enum { STATE_DONE, STATE_FAILED } state_outcome;

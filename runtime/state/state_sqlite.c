@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/evp.h>
 #include <sqlite3.h>
 
 #include "state.h"
@@ -35,6 +36,7 @@ static const char *const schema =
 	"  request_key TEXT, seq INTEGER, payload BLOB, update_id TEXT, match_value TEXT,"
 	"  record BLOB, stamp TEXT);"
 	"CREATE INDEX IF NOT EXISTS journal_pending ON journal(state, began_at);"
+	"CREATE INDEX IF NOT EXISTS journal_version ON journal(entity, source_id, hash);"
 	"CREATE TABLE IF NOT EXISTS dlq(id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	"  entity TEXT NOT NULL, source_key TEXT NOT NULL, record TEXT NOT NULL,"
 	"  reason TEXT NOT NULL, target_error TEXT NOT NULL, line INTEGER NOT NULL,"
@@ -283,24 +285,66 @@ state_xref_by_target(state *st, const char *entity, const char *target_id, char 
 		source_id, slen, 2, entity, target_id);
 }
 
-/* 128 bits from two FNV-1a passes with different offsets: stable across
- * runs and machines, as an idempotency key must be. */
+int
+state_idem_key(const char *const *parts, size_t n, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *x = EVP_MD_CTX_new();
+	int ok = x && outlen >= 37 && EVP_DigestInit_ex(x, EVP_sha256(), NULL) == 1;
+
+	for (size_t i = 0; ok && i < n; i++)
+		ok = (i == 0 || EVP_DigestUpdate(x, "", 1) == 1) &&
+			EVP_DigestUpdate(x, parts[i], strlen(parts[i])) == 1;
+	ok = ok && EVP_DigestFinal_ex(x, md, &mdlen) == 1 && mdlen >= 16;
+	EVP_MD_CTX_free(x);
+	if (outlen)
+		out[0] = '\0';
+	if (!ok)
+		return -1;
+	memcpy(out, "mw2-", 4);
+	for (int i = 0; i < 16; i++) {
+		out[4 + 2 * i] = hex[md[i] >> 4];
+		out[5 + 2 * i] = hex[md[i] & 15];
+	}
+	out[36] = '\0';
+	return 0;
+}
+
 void
 state_journal_key(const char *entity, const char *source_id, const char *hash, char *out,
 	size_t n)
 {
-	uint64_t h1 = 1469598103934665603u, h2 = 7809847782465536322u;
-	const char *parts[3] = { entity, source_id, hash };
-	for (int p = 0; p < 3; p++) {
-		for (const unsigned char *c = (const unsigned char *)parts[p]; *c; c++) {
-			h1 = (h1 ^ *c) * 1099511628211u;
-			h2 = (h2 ^ *c) * 1099511628211u;
-			h2 ^= h2 >> 29;
-		}
-		h1 = (h1 ^ 0xff) * 1099511628211u; /* separator: ("ab","c") != ("a","bc") */
-		h2 = (h2 ^ 0xfe) * 1099511628211u;
+	const char *const parts[3] = { entity, source_id, hash };
+
+	state_idem_key(parts, 3, out, n);
+}
+
+int
+state_journal_find(state *st, const char *entity, const char *source_id, const char *hash,
+	char *key, size_t keylen, char *js, size_t jslen)
+{
+	sqlite3_stmt *s = NULL;
+	/* one row per version; a pending one first should there ever be two */
+	int rc = run(st, &s, "SELECT key, state FROM journal WHERE entity = ? AND source_id = ?"
+		" AND hash = ? ORDER BY state = 'pending' DESC, rowid DESC LIMIT 1", 3, entity,
+		source_id, hash);
+	if (rc < 0)
+		return rc;
+	if (rc == SQLITE_ROW) {
+		snprintf(key, keylen, "%s", (const char *)sqlite3_column_text(s, 0));
+		if (js)
+			snprintf(js, jslen, "%s", (const char *)sqlite3_column_text(s, 1));
+		sqlite3_finalize(s);
+		return 0;
 	}
-	snprintf(out, n, "mw1-%016llx%016llx", (unsigned long long)h1, (unsigned long long)h2);
+	state_journal_key(entity, source_id, hash, key, keylen);
+	if (!key[0]) {
+		snprintf(st->err, sizeof st->err, "no idempotency key: SHA-256 failed");
+		return STATE_EUSAGE;
+	}
+	return STATE_ENOTFOUND;
 }
 
 int
@@ -310,7 +354,9 @@ state_journal_begin(state *st, const char *entity, const char *source_id, const 
 	char now[32];
 	if (!entity || !source_id || !hash || keylen < 40)
 		return STATE_EUSAGE;
-	state_journal_key(entity, source_id, hash, key, keylen);
+	int found = state_journal_find(st, entity, source_id, hash, key, keylen, NULL, 0);
+	if (found != 0 && found != STATE_ENOTFOUND)
+		return found;
 	/* a key that failed before is begun again; one that is done stays done */
 	int rc = run(st, NULL, "INSERT INTO journal(key, entity, source_id, hash, state, began_at)"
 		" VALUES(?, ?, ?, ?, 'pending', ?) ON CONFLICT(key) DO UPDATE SET state = 'pending',"
@@ -751,14 +797,14 @@ int
 state_journal_payload(state *st, const char *entity, const char *source_id, const char *hash,
 	char **out, size_t *len)
 {
-	char key[64];
 	sqlite3_stmt *s = NULL;
 
 	*out = NULL;
 	*len = 0;
-	state_journal_key(entity, source_id, hash, key, sizeof key);
-	int rc = run(st, &s, "SELECT payload FROM journal WHERE key = ? AND payload IS NOT NULL", 1,
-		key);
+	/* by version, not by key: a key derived by an older version is found too */
+	int rc = run(st, &s, "SELECT payload FROM journal WHERE entity = ? AND source_id = ?"
+		" AND hash = ? AND payload IS NOT NULL ORDER BY rowid DESC LIMIT 1", 3, entity,
+		source_id, hash);
 	if (rc < 0)
 		return rc;
 	if (rc == SQLITE_DONE)

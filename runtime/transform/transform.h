@@ -180,6 +180,13 @@ int  w_buf_flush(w_buf *b);              /* to the sink; 0 or WB_E_IO */
 /* A JSON string with quotes.  Valid UTF-8 is kept as it is; with lossy set
  * each invalid byte becomes U+FFFD (for raw input that failed to parse). */
 void w_json_str(w_buf *b, const char *p, size_t n, int lossy);
+/* b's bytes as a C string (a 0 after them, not counted in len); NULL when
+ * b has failed. */
+const char *w_buf_str(w_buf *b);
+/* XML 1.0 text or attribute value: the five specials and line breaks
+ * escaped.  0, or -1 with *bad the character XML cannot carry at all,
+ * escaped or not (a control, U+FFFE, U+FFFF); what came before it is in b. */
+int w_xml_text(w_buf *b, const char *p, size_t n, unsigned *bad);
 
 enum { W_OBJ = 1, W_ARR };
 

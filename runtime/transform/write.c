@@ -133,6 +133,15 @@ w_buf_putc(w_buf *b, char ch)
 	b->p[b->len++] = ch;
 }
 
+const char *
+w_buf_str(w_buf *b)
+{
+	if (room(b, 1))
+		return NULL;
+	b->p[b->len] = '\0';
+	return b->p;
+}
+
 #define PUTS(b, lit) w_buf_put((b), (lit), sizeof(lit) - 1)
 
 void
@@ -220,13 +229,9 @@ raw_name(w_buf *b, const char *s)
 /* values                                                              */
 /* ------------------------------------------------------------------ */
 
-/* XML 1.0 text: escape the five specials and line breaks (to keep one
- * document per line); other controls and U+FFFE/U+FFFF are not allowed in
- * XML at all, escaped or not, and fail the record. */
-static int
-xml_text(mw_ctx *c, const char *p, size_t n)
+int
+w_xml_text(w_buf *b, const char *p, size_t n, unsigned *bad)
 {
-	w_buf *b = &c->w.out;
 	const unsigned char *s = (const unsigned char *)p, *e = s + n, *run = s;
 
 	while (s < e) {
@@ -244,13 +249,12 @@ xml_text(mw_ctx *c, const char *p, size_t n)
 		case '\r': rep = "&#13;"; rn = 5; break;
 		default:
 			if (ch < 0x20 && ch != '\t') {
-				mw_fail(c, "character U+%04X cannot be written in XML", ch);
+				*bad = ch;
 				return -1;
 			}
 			if (ch == 0xEF && e - s >= 3 && s[1] == 0xBF &&
 			    (s[2] == 0xBE || s[2] == 0xBF)) {
-				mw_fail(c, "character U+FFF%c cannot be written in XML",
-					s[2] == 0xBE ? 'E' : 'F');
+				*bad = s[2] == 0xBE ? 0xFFFE : 0xFFFF;
 				return -1;
 			}
 			s++;
@@ -262,6 +266,19 @@ xml_text(mw_ctx *c, const char *p, size_t n)
 	}
 	w_buf_put(b, (const char *)run, (size_t)(s - run));
 	return 0;
+}
+
+/* XML text into the document (one document per line: line breaks are
+ * escaped); a character XML cannot carry fails the record. */
+static int
+xml_text(mw_ctx *c, const char *p, size_t n)
+{
+	unsigned bad;
+
+	if (w_xml_text(&c->w.out, p, n, &bad) == 0)
+		return 0;
+	mw_fail(c, "character U+%04X cannot be written in XML", bad);
+	return -1;
 }
 
 static int
