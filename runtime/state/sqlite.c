@@ -1,5 +1,5 @@
 /*
- * state_sqlite.c - state.h over SQLite: one file per deployment, WAL mode,
+ * sqlite.c - state.h over SQLite: one file per deployment, WAL mode,
  * synchronous=FULL (money: a committed outcome survives a power cut, not
  * only a crash of the process), a busy timeout for the daemon and an
  * operator's `dlq` command sharing the file, and a versioned schema.
