@@ -3,7 +3,7 @@
  * cursors, the cross-reference map (source id -> target id), the write
  * journal that makes writes exactly-once across crashes, the dead-letter
  * queue, the webhook inbox and OAuth tokens.  One backend: SQLite
- * (sqlite.c); no caller sees SQL.  This layer calls no other.
+ * (sqlite.c and a file per table); no caller sees SQL.  This layer calls no other.
  *
  * The exactly-once protocol, as the engine runs it (docs/state.md):
  *   state_begin; state_journal_intent() for each document of a request,

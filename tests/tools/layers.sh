@@ -32,7 +32,7 @@ conn/conn.c "state.h" state.h
 conn/conn_xero.c "eng.h" eng.h
 conn/conn_xero.c "engine.h" engine.h
 state/sqlite.c "eng.h" eng.h
-state/sqlite.c "conn.h" conn.h
+state/journal.c "conn.h" conn.h
 engine/sync.c "cli.h" cli.h'
 echo "$cases" | while read -r file inc want; do
 	obj="build/runtime/${file%.c}.o"
