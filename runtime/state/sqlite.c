@@ -5,8 +5,8 @@
  * operator's `dlq` command sharing the file, and a versioned schema.  This
  * file holds the handle, the schema and its migrations, transactions and
  * the statement helpers the table files share (sqlite_int.h).  Every
- * statement is prepared with bound parameters; every return code is
- * checked.
+ * statement is prepared with bound parameters, once per handle (the cache
+ * in sqlite_int.h), and reset after use; every return code is checked.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -76,8 +76,9 @@ state_errmsg(const state *st)
 	return st ? st->err : "no state";
 }
 
-sqlite3_stmt *
-stmt_prepare(state *st, const char *sql)
+/* A statement outside the cache: finalized when handed back. */
+static sqlite3_stmt *
+stmt_fresh(state *st, const char *sql)
 {
 	sqlite3_stmt *s = NULL;
 
@@ -89,10 +90,48 @@ stmt_prepare(state *st, const char *sql)
 	return s;
 }
 
+sqlite3_stmt *
+stmt_prepare(state *st, const char *sql)
+{
+	for (int i = 0; i < st->ncache; i++) {
+		stmt_slot *c = &st->cache[i];
+
+		if (c->sql != sql)
+			continue;
+		if (c->busy) /* a listing up the stack holds it */
+			return stmt_fresh(st, sql);
+		c->busy = 1;
+		return c->s;
+	}
+	if (st->ncache == STMT_CACHE)
+		return stmt_fresh(st, sql);
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK) {
+		st_fail(st, "prepare");
+		sqlite3_finalize(s);
+		return NULL;
+	}
+	st->cache[st->ncache++] = (stmt_slot){ sql, s, 1 };
+	return s;
+}
+
 void
 stmt_done(state *st, sqlite3_stmt *s)
 {
-	(void)st;
+	if (!s)
+		return;
+	for (int i = 0; i < st->ncache; i++) {
+		stmt_slot *c = &st->cache[i];
+
+		if (c->s != s)
+			continue;
+		/* sqlite3_reset() returns the code of the last step again, which
+		 * the caller has checked already; clearing bindings cannot fail */
+		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
+		c->busy = 0;
+		return;
+	}
 	sqlite3_finalize(s);
 }
 
@@ -265,10 +304,21 @@ state_close(state *st)
 {
 	if (!st)
 		return;
+	for (int i = 0; i < st->ncache; i++)
+		sqlite3_finalize(st->cache[i].s);
+	st->ncache = 0;
 	sqlite3_close(st->db);
 	free(st);
 }
 
-int state_begin(state *st) { return exec_sql(st, "BEGIN IMMEDIATE"); }
-int state_commit(state *st) { return exec_sql(st, "COMMIT"); }
-int state_rollback(state *st) { return exec_sql(st, "ROLLBACK"); }
+/* A transaction's statement, from the cache like the others. */
+static int
+tx(state *st, const char *sql)
+{
+	int rc = stmt_step(st, NULL, sql, 0);
+	return rc < 0 ? rc : 0;
+}
+
+int state_begin(state *st) { return tx(st, "BEGIN IMMEDIATE"); }
+int state_commit(state *st) { return tx(st, "COMMIT"); }
+int state_rollback(state *st) { return tx(st, "ROLLBACK"); }

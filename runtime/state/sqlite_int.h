@@ -21,17 +21,34 @@
 /* sqlite.c: the handle, statements, helpers                           */
 /* ------------------------------------------------------------------ */
 
+/* The statement cache: each SQL text is prepared once per handle and kept,
+ * keyed by its address (every one is a string literal of these files, so
+ * the address names the text); handed back, it is reset and its bindings
+ * cleared.  A statement handed out and not back yet is busy: a listing
+ * holds its statement across its callback, and should the callback ask for
+ * the same text, it gets a fresh statement, finalized when handed back.  A
+ * text beyond the cache's size is prepared afresh each time as well. */
+#define STMT_CACHE 64
+
+typedef struct {
+	const char *sql;          /* the key */
+	sqlite3_stmt *s;
+	int busy;                 /* handed out, not back yet */
+} stmt_slot;
+
 struct state {
 	sqlite3 *db;
 	char err[512];
+	stmt_slot cache[STMT_CACHE];
+	int ncache;
 };
 
 /* The database's error for what into st->err; STATE_EDB. */
 int st_fail(state *st, const char *what);
 
-/* A statement for sql, to bind and step, then to hand back with
- * stmt_done() whatever happened; NULL (the error in st->err) if it cannot
- * be prepared. */
+/* The statement for sql (a string literal: see the cache above), to bind
+ * and step, then to hand back with stmt_done() whatever happened; NULL
+ * (the error in st->err) if it cannot be prepared. */
 sqlite3_stmt *stmt_prepare(state *st, const char *sql);
 void stmt_done(state *st, sqlite3_stmt *s);
 

@@ -35,6 +35,37 @@ on_req(void *arg, const state_write *w)
 	return 0;
 }
 
+/* A listing whose callback comes back into the handle: the same listing
+ * again (its statement is busy: a fresh one), a count, and the event done. */
+static state *ev_st;
+static int ev_outer, ev_inner, ev_inner_first, ev_bad;
+
+static int
+count_event(void *arg, const state_event *ev)
+{
+	(void)arg;
+	(void)ev;
+	ev_inner++;
+	return 0;
+}
+
+static int
+on_event(void *arg, const state_event *ev)
+{
+	char want[16];
+
+	(void)arg;
+	snprintf(want, sizeof want, "ev-%d", ev_outer);
+	ev_inner = 0;
+	if (strcmp(ev->event_id, want) || state_inbox_each(ev_st, 10, count_event, NULL) != 0 ||
+	    state_inbox_count(ev_st) != 3 - ev_outer || state_inbox_done(ev_st, ev->event_id) != 0)
+		ev_bad++;
+	if (ev_outer == 0)
+		ev_inner_first = ev_inner;
+	ev_outer++;
+	return 0;
+}
+
 static int npending;
 static char pending_key[64];
 
@@ -199,6 +230,26 @@ main(void)
 	int64_t nx, np, nd;
 	check(state_counts(st, "Order", &nx, &np, &nd) == 0 && np >= 1 && nd == 1, "counts",
 		state_errmsg(st));
+
+	/* listings call back into the handle; the statements are cached */
+	ev_st = st;
+	rc = 0;
+	for (int i = 0; i < 3; i++) {
+		char eid[16];
+		snprintf(eid, sizeof eid, "ev-%d", i);
+		state_event ev = { eid, "clarity", "order.updated", "orders", "SO-1", "{}", 2, 0 };
+		rc |= state_inbox_add(st, &ev);
+	}
+	check(rc == 0 && state_inbox_each(st, 10, on_event, NULL) == 0 && ev_outer == 3 &&
+		ev_inner_first == 3 && !ev_bad && state_inbox_count(st) == 0, "listing-reentrant",
+		state_errmsg(st));
+	ev_outer = 0;
+	check(state_inbox_each(st, 10, on_event, NULL) == 0 && ev_outer == 0, "listing-again",
+		state_errmsg(st));
+	state_begin(st);
+	rc = state_begin(st); /* fails: a transaction is open; its statement is reset */
+	check(rc == STATE_EDB && state_commit(st) == 0 && state_begin(st) == 0 &&
+		state_rollback(st) == 0, "statement-reused-after-failure", state_errmsg(st));
 
 	/* a version 1 file is migrated when opened */
 	char v1[300];
