@@ -75,24 +75,6 @@ state_journal_find(state *st, const char *entity, const char *source_id, const c
 }
 
 int
-state_journal_begin(state *st, const char *entity, const char *source_id, const char *hash,
-	char *key, size_t keylen)
-{
-	char now[32];
-	if (!entity || !source_id || !hash || keylen < 40)
-		return STATE_EUSAGE;
-	int found = state_journal_find(st, entity, source_id, hash, key, keylen, NULL, 0);
-	if (found != 0 && found != STATE_ENOTFOUND)
-		return found;
-	/* a key that failed before is begun again; one that is done stays done */
-	int rc = stmt_step(st, NULL, "INSERT INTO journal(key, entity, source_id, hash, state, began_at)"
-		" VALUES(?, ?, ?, ?, 'pending', ?) ON CONFLICT(key) DO UPDATE SET state = 'pending',"
-		" began_at = excluded.began_at WHERE journal.state = 'failed'", 5, key, entity,
-		source_id, hash, st_now(now, sizeof now));
-	return rc < 0 ? rc : 0;
-}
-
-int
 state_journal_finish(state *st, const char *key, state_outcome outcome, const char *target_id,
 	const char *error_text)
 {
@@ -103,26 +85,6 @@ state_journal_finish(state *st, const char *key, state_outcome outcome, const ch
 	if (rc < 0)
 		return rc;
 	return sqlite3_changes(st->db) == 1 ? 0 : STATE_ENOTFOUND;
-}
-
-int
-state_journal_pending(state *st, state_pending_fn fn, void *arg)
-{
-	sqlite3_stmt *s;
-	s = stmt_prepare(st, "SELECT key, entity, source_id, hash FROM journal"
-		" WHERE state = 'pending' ORDER BY began_at, rowid");
-	if (!s)
-		return STATE_EDB;
-	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (fn(arg, (const char *)sqlite3_column_text(s, 0),
-		       (const char *)sqlite3_column_text(s, 1), (const char *)sqlite3_column_text(s, 2),
-		       (const char *)sqlite3_column_text(s, 3)) != 0)
-			break;
-	}
-	rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : st_fail(st, "step");
-	stmt_done(st, s);
-	return rc;
 }
 
 int

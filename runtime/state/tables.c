@@ -56,14 +56,6 @@ state_xref_put(state *st, const char *entity, const char *source_id, const char 
 }
 
 int
-state_xref_by_target(state *st, const char *entity, const char *target_id, char *source_id,
-	size_t slen)
-{
-	return stmt_text(st, "SELECT source_id FROM xref WHERE entity = ? AND target_id = ?",
-		source_id, slen, 2, entity, target_id);
-}
-
-int
 state_token_save(state *st, const char *service, const char *access, const char *refresh,
 	int64_t expires_at)
 {
