@@ -124,11 +124,8 @@ state_dlq_each(state *st, const char *entity, int64_t since, int limit, state_de
 	if (!s)
 		return STATE_EDB;
 	if (st_bind_text(s, 1, entity) != SQLITE_OK || sqlite3_bind_int(s, 2, limit) != SQLITE_OK ||
-	    sqlite3_bind_int64(s, 3, since) != SQLITE_OK) {
-		st_fail(st, "bind");
-		stmt_done(st, s);
-		return STATE_EDB;
-	}
+	    sqlite3_bind_int64(s, 3, since) != SQLITE_OK)
+		return stmt_end(st, s, STATE_EDB);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		state_dead d;
 
@@ -147,9 +144,7 @@ state_dlq_each(state *st, const char *entity, int64_t since, int limit, state_de
 		if (fn(arg, &d) != 0)
 			break;
 	}
-	rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : st_fail(st, "step");
-	stmt_done(st, s);
-	return rc;
+	return stmt_end(st, s, rc);
 }
 
 int

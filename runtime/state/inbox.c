@@ -28,13 +28,9 @@ state_inbox_add(state *st, const state_event *ev)
 	rc |= st_bind_text(s, 5, ev->record_key);
 	rc |= st_bind_blob(s, 6, ev->body, ev->body_len);
 	rc |= sqlite3_bind_int64(s, 7, (sqlite3_int64)time(NULL));
-	if (rc != SQLITE_OK) {
-		st_fail(st, "bind");
-		stmt_done(st, s);
-		return STATE_EDB;
-	}
-	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : st_fail(st, "step");
-	stmt_done(st, s);
+	if (rc != SQLITE_OK)
+		return stmt_end(st, s, STATE_EDB);
+	rc = stmt_end(st, s, sqlite3_step(s));
 	if (rc)
 		return rc;
 	return sqlite3_changes(st->db) == 1 ? 0 : 1;
@@ -51,11 +47,8 @@ state_inbox_each(state *st, int limit, state_event_fn fn, void *arg)
 		" LIMIT ?");
 	if (!s)
 		return STATE_EDB;
-	if (sqlite3_bind_int(s, 1, limit) != SQLITE_OK) {
-		st_fail(st, "bind");
-		stmt_done(st, s);
-		return STATE_EDB;
-	}
+	if (sqlite3_bind_int(s, 1, limit) != SQLITE_OK)
+		return stmt_end(st, s, STATE_EDB);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		state_event ev;
 
@@ -71,9 +64,7 @@ state_inbox_each(state *st, int limit, state_event_fn fn, void *arg)
 		if (fn(arg, &ev) != 0)
 			break;
 	}
-	rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : st_fail(st, "step");
-	stmt_done(st, s);
-	return rc;
+	return stmt_end(st, s, rc);
 }
 
 int

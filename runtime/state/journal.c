@@ -115,14 +115,9 @@ state_journal_intent(state *st, const state_write *w)
 	rc |= st_bind_text(s, 10, w->match_value);
 	rc |= st_bind_blob(s, 11, w->record, w->record_len);
 	rc |= st_bind_text(s, 12, w->stamp);
-	if (rc != SQLITE_OK) {
-		st_fail(st, "bind");
-		stmt_done(st, s);
-		return STATE_EDB;
-	}
-	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : st_fail(st, "step");
-	stmt_done(st, s);
-	return rc;
+	if (rc != SQLITE_OK)
+		return stmt_end(st, s, STATE_EDB);
+	return stmt_end(st, s, sqlite3_step(s));
 }
 
 int
@@ -158,9 +153,7 @@ state_journal_requests(state *st, state_write_fn fn, void *arg)
 		if (fn(arg, &w) != 0)
 			break;
 	}
-	rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : st_fail(st, "step");
-	stmt_done(st, s);
-	return rc;
+	return stmt_end(st, s, rc);
 }
 
 int

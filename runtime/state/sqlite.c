@@ -136,6 +136,19 @@ stmt_done(state *st, sqlite3_stmt *s)
 }
 
 int
+stmt_end(state *st, sqlite3_stmt *s, int rc)
+{
+	if (rc == STATE_EDB)
+		st_fail(st, "bind");
+	else if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		rc = 0;
+	else
+		rc = st_fail(st, "step");
+	stmt_done(st, s);
+	return rc;
+}
+
+int
 stmt_step(state *st, sqlite3_stmt **out, const char *sql, int nargs, ...)
 {
 	sqlite3_stmt *s = stmt_prepare(st, sql);
@@ -146,18 +159,13 @@ stmt_step(state *st, sqlite3_stmt **out, const char *sql, int nargs, ...)
 	for (int i = 1; i <= nargs; i++) {
 		if (st_bind_text(s, i, va_arg(ap, const char *)) != SQLITE_OK) {
 			va_end(ap);
-			st_fail(st, "bind");
-			stmt_done(st, s);
-			return STATE_EDB;
+			return stmt_end(st, s, STATE_EDB);
 		}
 	}
 	va_end(ap);
 	int rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		st_fail(st, "step");
-		stmt_done(st, s);
-		return STATE_EDB;
-	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return stmt_end(st, s, rc);
 	if (out && rc == SQLITE_ROW)
 		*out = s;
 	else

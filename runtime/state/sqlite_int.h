@@ -51,6 +51,10 @@ int st_fail(state *st, const char *what);
  * (the error in st->err) if it cannot be prepared. */
 sqlite3_stmt *stmt_prepare(state *st, const char *sql);
 void stmt_done(state *st, sqlite3_stmt *s);
+/* Hand s back after its last step, whose code is rc: SQLITE_DONE, or
+ * SQLITE_ROW where a listing stopped early, is 0; another SQLite code is
+ * the step's error, STATE_EDB the binding's (both into st->err). */
+int stmt_end(state *st, sqlite3_stmt *s, int rc);
 
 /* Prepare sql, bind the nargs text arguments (NULL binds NULL), step once.
  * Returns SQLITE_ROW with the statement in *out (read it, then stmt_done),
