@@ -100,8 +100,9 @@ int64_t
 state_dlq_find(state *st, const char *entity, const char *source_key, const char *hash)
 {
 	sqlite3_stmt *s = NULL;
-	int rc = stmt_step(st, &s, "SELECT id FROM dlq WHERE entity = ? AND source_key = ? AND hash = ?"
-		" AND dropped = 0 ORDER BY id DESC LIMIT 1", 3, entity, source_key, hash);
+	int rc = stmt_step(st, &s, "SELECT id FROM dlq WHERE entity = ?1 AND source_key = ?2"
+		" AND (?3 IS NULL OR hash = ?3) AND dropped = 0 ORDER BY id DESC LIMIT 1", 3, entity,
+		source_key, hash);
 	if (rc < 0)
 		return rc;
 	if (rc == SQLITE_DONE)

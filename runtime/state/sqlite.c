@@ -44,6 +44,10 @@ static const char *const schema =
 	"  type TEXT NOT NULL, collection TEXT NOT NULL, record_key TEXT NOT NULL,"
 	"  body BLOB, received_at INTEGER NOT NULL, state TEXT NOT NULL DEFAULT 'new');"
 	"CREATE INDEX IF NOT EXISTS inbox_new ON inbox(state, received_at);"
+	"CREATE TABLE IF NOT EXISTS held(entity TEXT NOT NULL, source_key TEXT NOT NULL,"
+	"  hash TEXT NOT NULL, ref_entity TEXT NOT NULL, ref_key TEXT NOT NULL,"
+	"  why TEXT NOT NULL, first_at INTEGER NOT NULL, last_at INTEGER NOT NULL,"
+	"  PRIMARY KEY(entity, source_key));"
 	"CREATE TABLE IF NOT EXISTS tokens(service TEXT PRIMARY KEY, access TEXT NOT NULL,"
 	"  refresh TEXT NOT NULL, expires_at INTEGER NOT NULL);";
 
@@ -62,6 +66,10 @@ static const char *const migrate_1_2 =
 	"ALTER TABLE journal ADD COLUMN stamp TEXT;"
 	"ALTER TABLE dlq ADD COLUMN hash TEXT NOT NULL DEFAULT '';"
 	"CREATE INDEX IF NOT EXISTS dlq_record ON dlq(entity, source_key);";
+
+/* Version 2 -> 3: the held records, a new table the schema creates; no
+ * row of the older tables changes.  A file of version 2 has no held rows:
+ * the records it holds are named by the next run that holds them. */
 
 int
 st_fail(state *st, const char *what)

@@ -3,8 +3,9 @@
  * files, one a table (or a few small ones): sqlite.c (the handle, the
  * schema and its migrations, transactions, the statement helpers),
  * journal.c (the write journal and the idempotency keys), dlq.c (the
- * dead-letter queue and its audit), inbox.c (the webhook inbox) and
- * tables.c (cursors, cross-references, tokens, the counts of `status`).
+ * dead-letter queue and its audit), held.c (the held records), inbox.c
+ * (the webhook inbox) and tables.c (cursors, cross-references, tokens,
+ * the counts of `status`).
  * Nothing else includes it; callers see state.h.
  *
  * The table files call into sqlite.c and into nothing else; sqlite.c calls

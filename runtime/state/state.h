@@ -2,7 +2,7 @@
  * state.h - the durable state of one deployment, behind one interface:
  * cursors, the cross-reference map (source id -> target id), the write
  * journal that makes writes exactly-once across crashes, the dead-letter
- * queue, the webhook inbox and OAuth tokens.  One backend: SQLite
+ * queue, the held records, the webhook inbox and OAuth tokens.  One backend: SQLite
  * (sqlite.c and a file per table); no caller sees SQL.  This layer calls no other.
  *
  * The exactly-once protocol, as the engine runs it (docs/state.md):
@@ -41,8 +41,8 @@ enum {
 	STATE_EUSAGE = -4,
 };
 
-#define STATE_SCHEMA_VERSION 2
-#define STATE_SCHEMA_VERSION_TEXT "2"
+#define STATE_SCHEMA_VERSION 3
+#define STATE_SCHEMA_VERSION_TEXT "3"
 
 /* On failure *out is still set, for state_errmsg(), and must be closed. */
 int state_open(const char *path, state **out);
@@ -131,7 +131,8 @@ typedef struct {
 int state_dlq_add(state *st, const char *entity, const char *source_key, const char *hash,
 	const char *record, const char *reason, const char *target_error, int line,
 	const char *field, int64_t *id);
-/* The live dead letter of this record version: its id (> 0), 0 if none. */
+/* The live dead letter of this record version: its id (> 0), 0 if none;
+ * hash NULL: of any version of the record (the newest). */
 int64_t state_dlq_find(state *st, const char *entity, const char *source_key, const char *hash);
 /* The live dead letters of entity (NULL: all) first seen at or after since
  * (seconds; 0: all), newest first, at most `limit`; a non-zero return of fn
@@ -150,6 +151,26 @@ int state_journal_payload(state *st, const char *entity, const char *source_id,
 int state_dlq_get(state *st, int64_t id, state_dead *out);
 int64_t state_dlq_count(state *st, const char *entity); /* live ones; <0 on error */
 int state_dlq_drop(state *st, int64_t id, const char *why);
+
+/* Held records: one row per (entity, source key) the engine holds because
+ * a record it references (ref_entity, ref_key) is not written -- why says
+ * whether that one is dead-lettered or not written yet.  Put again on
+ * every run that holds it (first_at stays); cleared when the record is
+ * written, dead-lettered or filtered.  A record held for another reason
+ * (`on invalid -> retry`) has ref_entity "" and the reason in why. */
+typedef struct {
+	char entity[64], source_key[256], hash[40], ref_entity[64], ref_key[256], why[1024];
+	int64_t first_at, last_at;
+} state_held;
+int state_held_put(state *st, const char *entity, const char *source_key, const char *hash,
+	const char *ref_entity, const char *ref_key, const char *why);
+int state_held_clear(state *st, const char *entity, const char *source_key);
+int state_held_get(state *st, const char *entity, const char *source_key, state_held *out);
+int64_t state_held_count(state *st, const char *entity); /* NULL: all; < 0 on error */
+/* The held records of entity (NULL: all) by entity then key, at most limit;
+ * a non-zero return of fn stops. */
+typedef int (*state_held_fn)(void *arg, const state_held *h);
+int state_held_each(state *st, const char *entity, int limit, state_held_fn fn, void *arg);
 
 /* The webhook inbox: an event is stored before its sender gets 200, once
  * per event id (a replay is a no-op), and done when the record it names has

@@ -2,8 +2,9 @@
  * test_state.c - the SQLite state store: schema and version, WAL, cursors,
  * cross-references, the journal's stable idempotency keys and pending
  * writes after a process is killed mid-write (kill -9 of a child), the
- * dead-letter queue with an audited drop, tokens, rollback, listings that
- * call back into the handle (its statements are cached).
+ * dead-letter queue with an audited drop, the held records, tokens,
+ * rollback, listings that call back into the handle (its statements are
+ * cached), the migrations from versions 1 and 2.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -33,6 +34,19 @@ on_req(void *arg, const state_write *w)
 	    strcmp(w->state, req_seen == 0 ? "done" : "pending"))
 		req_ok = 0;
 	req_seen++;
+	return 0;
+}
+
+/* The held records listed: their keys in order into a buffer. */
+static char held_seen[512];
+
+static int
+on_held(void *arg, const state_held *h)
+{
+	(void)arg;
+	size_t n = strlen(held_seen);
+	snprintf(held_seen + n, sizeof held_seen - n, "%s%.20s/%.20s<-%.20s/%.20s", n ? " " : "", h->entity,
+		h->source_key, h->ref_entity, h->ref_key);
 	return 0;
 }
 
@@ -274,6 +288,46 @@ main(void)
 	check(rc == STATE_EDB && state_commit(st) == 0 && state_begin(st) == 0 &&
 		state_rollback(st) == 0, "statement-reused-after-failure", state_errmsg(st));
 
+	/* held records: put (again), read, listed, counted, cleared */
+	state_held hr;
+	rc = state_held_put(st, "Order", "SO-2", "h2", "Customer", "C-17",
+		"Customer C-17 is dead-lettered (dlq #12)");
+	rc |= state_held_put(st, "Order", "SO-1", "h1", "Customer", "C-9", "Customer C-9 not written yet");
+	rc |= state_held_put(st, "Payment", "SO-1", "h1", "Order", "SO-1", "Order SO-1 not written yet");
+	check(rc == 0 && state_held_get(st, "Order", "SO-2", &hr) == 0 && !strcmp(hr.hash, "h2") &&
+		!strcmp(hr.ref_entity, "Customer") && !strcmp(hr.ref_key, "C-17") &&
+		!strcmp(hr.why, "Customer C-17 is dead-lettered (dlq #12)") && hr.first_at > 0 &&
+		hr.last_at >= hr.first_at, "held-put-get", state_errmsg(st));
+	int64_t first = hr.first_at;
+	rc = state_held_put(st, "Order", "SO-2", "h3", "Customer", "C-18", "Customer C-18 not written yet");
+	check(rc == 0 && state_held_get(st, "Order", "SO-2", &hr) == 0 && !strcmp(hr.hash, "h3") &&
+		!strcmp(hr.ref_key, "C-18") && hr.first_at == first && state_held_count(st, "Order") == 2 &&
+		state_held_count(st, NULL) == 3, "held-put-again-one-row", state_errmsg(st));
+	held_seen[0] = '\0';
+	check(state_held_each(st, NULL, 10, on_held, NULL) == 0 && !strcmp(held_seen,
+		"Order/SO-1<-Customer/C-9 Order/SO-2<-Customer/C-18 Payment/SO-1<-Order/SO-1"),
+		"held-listed-in-order", held_seen);
+	held_seen[0] = '\0';
+	check(state_held_each(st, "Payment", 10, on_held, NULL) == 0 && !strcmp(held_seen,
+		"Payment/SO-1<-Order/SO-1"), "held-listed-per-entity", held_seen);
+	rc = state_held_clear(st, "Order", "SO-2");
+	rc |= state_held_clear(st, "Order", "SO-404"); /* not held: nothing to do */
+	check(rc == 0 && state_held_get(st, "Order", "SO-2", &hr) == STATE_ENOTFOUND &&
+		state_held_count(st, "Order") == 1 && state_held_count(st, "Payment") == 1,
+		"held-cleared", state_errmsg(st));
+	state_begin(st);
+	state_held_put(st, "Order", "SO-3", "h", "Customer", "C-1", "x");
+	state_rollback(st);
+	check(state_held_get(st, "Order", "SO-3", &hr) == STATE_ENOTFOUND, "held-rolled-back", "");
+
+	/* a dead letter found by key, whatever the version (hash NULL) */
+	int64_t did = 0;
+	rc = state_dlq_add(st, "Customer", "C-17", "hv1", "{}", "bad", "", 3, "", &did);
+	check(rc == 0 && state_dlq_find(st, "Customer", "C-17", NULL) == did &&
+		state_dlq_find(st, "Customer", "C-17", "other") == 0 &&
+		state_dlq_find(st, "Customer", "C-99", NULL) == 0, "dlq-find-any-version",
+		state_errmsg(st));
+
 	/* a version 1 file is migrated when opened */
 	char v1[300];
 	snprintf(v1, sizeof v1, "%s/v1.db", dir);
@@ -296,6 +350,75 @@ main(void)
 	check(rc == 0 && state_journal_state(mig, "k1", js, sizeof js) == 0 && !strcmp(js, "done")
 		&& state_journal_requests(mig, on_req, NULL) == 0, "migrates-version-1",
 		state_errmsg(mig));
+	char ver[16] = "";
+	sqlite3 *look;
+	sqlite3_stmt *q;
+	sqlite3_open(v1, &look);
+	if (sqlite3_prepare_v2(look, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &q,
+	    NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+		snprintf(ver, sizeof ver, "%s", (const char *)sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	sqlite3_close(look);
+	check(!strcmp(ver, STATE_SCHEMA_VERSION_TEXT) && state_held_count(mig, NULL) == 0,
+		"version-1-to-current", ver);
+	state_close(mig);
+
+	/* a version 2 file (the tables of version 2, a held table missing) is
+	 * migrated to 3 when opened: its rows kept, the held records usable */
+	char v2[300];
+	snprintf(v2, sizeof v2, "%s/v2.db", dir);
+	sqlite3_open(v2, &old);
+	rc = sqlite3_exec(old, "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+		"INSERT INTO meta VALUES('schema_version', '2');"
+		"CREATE TABLE cursors(entity TEXT PRIMARY KEY, value TEXT NOT NULL,"
+		" updated_at INTEGER NOT NULL);"
+		"INSERT INTO cursors VALUES('Order', '2026-01-01T00:00:00Z', 1);"
+		"CREATE TABLE xref(entity TEXT NOT NULL, source_id TEXT NOT NULL,"
+		" target_id TEXT NOT NULL, hash TEXT NOT NULL, updated_at INTEGER NOT NULL,"
+		" PRIMARY KEY(entity, source_id));"
+		"INSERT INTO xref VALUES('Customer', 'C-1', 'T-1', 'hc', 1);"
+		"CREATE TABLE journal(key TEXT PRIMARY KEY, entity TEXT NOT NULL,"
+		" source_id TEXT NOT NULL, hash TEXT NOT NULL, state TEXT NOT NULL,"
+		" target_id TEXT, error TEXT, began_at INTEGER NOT NULL, finished_at INTEGER,"
+		" request_key TEXT, seq INTEGER, payload BLOB, update_id TEXT, match_value TEXT,"
+		" record BLOB, stamp TEXT);"
+		"INSERT INTO journal(key, entity, source_id, hash, state, began_at) VALUES('k2', 'Order',"
+		" 'SO-5', 'h', 'done', 1);"
+		"CREATE TABLE dlq(id INTEGER PRIMARY KEY AUTOINCREMENT, entity TEXT NOT NULL,"
+		" source_key TEXT NOT NULL, record TEXT NOT NULL, reason TEXT NOT NULL,"
+		" target_error TEXT NOT NULL, line INTEGER NOT NULL, field TEXT NOT NULL,"
+		" attempts INTEGER NOT NULL, first_at INTEGER NOT NULL, last_at INTEGER NOT NULL,"
+		" dropped INTEGER NOT NULL DEFAULT 0, hash TEXT NOT NULL DEFAULT '');"
+		"INSERT INTO dlq(entity, source_key, record, reason, target_error, line, field, attempts,"
+		" first_at, last_at, hash) VALUES('Customer', 'C-17', '{}', 'bad', '', 1, '', 1, 1, 1, 'hx');"
+		"CREATE TABLE dlq_audit(id INTEGER NOT NULL, action TEXT NOT NULL,"
+		" why TEXT NOT NULL, at INTEGER NOT NULL);"
+		"CREATE TABLE inbox(event_id TEXT PRIMARY KEY, source TEXT NOT NULL,"
+		" type TEXT NOT NULL, collection TEXT NOT NULL, record_key TEXT NOT NULL,"
+		" body BLOB, received_at INTEGER NOT NULL, state TEXT NOT NULL DEFAULT 'new');"
+		"CREATE TABLE tokens(service TEXT PRIMARY KEY, access TEXT NOT NULL,"
+		" refresh TEXT NOT NULL, expires_at INTEGER NOT NULL);", NULL, NULL, NULL);
+	sqlite3_close(old);
+	char cur[64] = "", tid[64] = "";
+	int orc = state_open(v2, &mig);
+	check(rc == SQLITE_OK && orc == 0 && state_cursor_get(mig, "Order", cur, sizeof cur) == 0 &&
+		!strcmp(cur, "2026-01-01T00:00:00Z") && state_xref_get(mig, "Customer", "C-1", tid,
+		sizeof tid, NULL, 0) == 0 && !strcmp(tid, "T-1") && state_journal_state(mig, "k2", js,
+		sizeof js) == 0 && !strcmp(js, "done") && state_dlq_find(mig, "Customer", "C-17", NULL) > 0
+		&& state_held_count(mig, NULL) == 0 && state_held_put(mig, "Order", "SO-6", "h",
+		"Customer", "C-17", "Customer C-17 is dead-lettered (dlq #1)") == 0 &&
+		state_held_count(mig, "Order") == 1, "migrates-version-2", state_errmsg(mig));
+	state_close(mig);
+	ver[0] = '\0';
+	sqlite3_open(v2, &look);
+	if (sqlite3_prepare_v2(look, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &q,
+	    NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+		snprintf(ver, sizeof ver, "%s", (const char *)sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	sqlite3_close(look);
+	check(!strcmp(ver, "3"), "version-2-to-3", ver);
+	rc = state_open(v2, &mig); /* opened again: already 3, nothing to do */
+	check(rc == 0 && state_held_count(mig, "Order") == 1, "version-3-reopened", state_errmsg(mig));
 	state_close(mig);
 
 	/* a file from a newer version is refused */
