@@ -2,12 +2,15 @@
  * dlq.c - the dead-letter queue for operators:
  *
  *   dlq list [--entity E] [--since T]   live dead letters, newest first
+ *   dlq list --held [--entity E]        held records and what each waits
+ *                                       for (the record a ref names)
  *   dlq show ID                         record, reason, target error,
  *                                       attempts, times, the payload sent
  *   dlq retry ID | --all                through the engine again (sync.c),
  *                                       same idempotency key
  *   dlq drop ID --reason "..."          out of the queue, with an audit row
  *   dlq export [--entity E] [--since T] JSON lines, one per dead letter
+ *   dlq export --held [--entity E]      JSON lines, one per held record
  *
  * T is seconds since the epoch or an RFC 3339 date or datetime (UTC when
  * it has no offset).  After an operator fixes a mapping (adds the missing
@@ -132,6 +135,43 @@ export_one(void *arg, const state_dead *brief)
 }
 
 static int
+list_held(void *arg, const state_held *h)
+{
+	lister *l = arg;
+	char first[32];
+
+	utc(h->first_at, first, sizeof first);
+	fprintf(l->out, "held  %-12s %-16s since %s  waits for %s%s%s: %s\n", h->entity,
+		h->source_key[0] ? h->source_key : "(no key)", first,
+		h->ref_entity[0] ? h->ref_entity : "(no ref)", h->ref_entity[0] ? " " : "",
+		h->ref_key, h->why);
+	l->n++;
+	return 0;
+}
+
+static int
+export_held(void *arg, const state_held *h)
+{
+	lister *l = arg;
+	char t[32];
+
+	PUTS(&l->b, "{");
+	json_field(&l->b, "entity", h->entity, 1);
+	json_field(&l->b, "key", h->source_key, 0);
+	json_field(&l->b, "hash", h->hash, 0);
+	json_field(&l->b, "waits_for_entity", h->ref_entity, 0);
+	json_field(&l->b, "waits_for_key", h->ref_key, 0);
+	json_field(&l->b, "why", h->why, 0);
+	utc(h->first_at, t, sizeof t);
+	json_field(&l->b, "first_at", t, 0);
+	utc(h->last_at, t, sizeof t);
+	json_field(&l->b, "last_at", t, 0);
+	PUTS(&l->b, "}\n");
+	l->n++;
+	return w_buf_flush(&l->b) ? 1 : 0;
+}
+
+static int
 show(const mw_program *p, state *st, int64_t id, FILE *out, FILE *err)
 {
 	state_dead d;
@@ -164,12 +204,12 @@ show(const mw_program *p, state *st, int64_t id, FILE *out, FILE *err)
 static int
 usage(const mw_program *p, FILE *err)
 {
-	fprintf(err, "usage: %s dlq list [--entity E] [--since T]\n"
+	fprintf(err, "usage: %s dlq list [--entity E] [--since T] | --held [--entity E]\n"
 		"       %s dlq show ID\n"
 		"       %s dlq retry ID | --all\n"
 		"       %s dlq drop ID --reason TEXT\n"
-		"       %s dlq export [--entity E] [--since T]\n", p->pair, p->pair, p->pair, p->pair,
-		p->pair);
+		"       %s dlq export [--entity E] [--since T] | --held [--entity E]\n", p->pair,
+		p->pair, p->pair, p->pair, p->pair);
 	return 2;
 }
 
@@ -187,7 +227,7 @@ dlq_cmd(const mw_program *p, const char *state_path, const sync_opts *o, int arg
 {
 	const char *verb = argc > 1 ? argv[1] : "", *entity = NULL, *reason = NULL;
 	int64_t since = 0, id = 0;
-	int all = 0, rc = 0;
+	int all = 0, held = 0, rc = 0;
 	FILE *out = o->out, *err = o->err;
 	state *st;
 
@@ -204,6 +244,8 @@ dlq_cmd(const mw_program *p, const char *state_path, const sync_opts *o, int arg
 			reason = argv[++a];
 		} else if (!strcmp(argv[a], "--all")) {
 			all = 1;
+		} else if (!strcmp(argv[a], "--held")) {
+			held = 1;
 		} else if (!id && (id = parse_id(argv[a])) < 0) {
 			fprintf(err, "%s: dlq: %s is not a dead letter id\n", p->pair, argv[a]);
 			return 2;
@@ -218,6 +260,8 @@ dlq_cmd(const mw_program *p, const char *state_path, const sync_opts *o, int arg
 	}
 	if (strcmp(verb, "list") && strcmp(verb, "export") && ((strcmp(verb, "show") &&
 	    strcmp(verb, "drop")) || id <= 0))
+		return usage(p, err);
+	if (held && (since || (strcmp(verb, "list") && strcmp(verb, "export"))))
 		return usage(p, err);
 	if (state_open(state_path, &st) != 0) {
 		fprintf(err, "%s: cannot open the state file %s: %s\n", p->pair, state_path,
@@ -246,7 +290,9 @@ dlq_cmd(const mw_program *p, const char *state_path, const sync_opts *o, int arg
 			state_close(st);
 			return 2;
 		}
-		if (state_dlq_each(st, entity, since, 1 << 30, exp ? export_one : list_one, &l) != 0) {
+		if ((held ? state_held_each(st, entity, 1 << 30, exp ? export_held : list_held, &l)
+		    : state_dlq_each(st, entity, since, 1 << 30, exp ? export_one : list_one, &l))
+		    != 0) {
 			fprintf(err, "%s: %s\n", p->pair, state_errmsg(st));
 			rc = 2;
 		}
@@ -254,6 +300,8 @@ dlq_cmd(const mw_program *p, const char *state_path, const sync_opts *o, int arg
 			if (w_buf_flush(&l.b))
 				rc = 2;
 			w_buf_fini(&l.b);
+		} else if (held) {
+			fprintf(out, "%ld held record%s\n", l.n, l.n == 1 ? "" : "s");
 		} else {
 			fprintf(out, "%ld dead letter%s\n", l.n, l.n == 1 ? "" : "s");
 		}

@@ -109,6 +109,8 @@ struct run {
 	size_t ns, max;
 	char oldest_open[STAMP_MAX], newest[STAMP_MAX];
 	int any_open, unresolved;
+	/* the first ref the record being mapped could not resolve */
+	char wait_entity[64], wait_key[KEY_MAX];
 	int retrying;             /* dlq retry: a dead letter is processed again */
 	int64_t last_dead;        /* id of the dead letter added last */
 	int fatal;                /* the state store failed: stop */

@@ -375,7 +375,7 @@ dead_letter(run *r, const char *source_id, const char *hash, const char *rec, si
 	memcpy(copy, rec, rec_len);
 	copy[rec_len] = '\0';
 	if (state_dlq_add(r->st, r->e->name, source_id, hash, copy, reason, target_error, line,
-	    field, &r->last_dead) != 0)
+	    field, &r->last_dead) != 0 || state_held_clear(r->st, r->e->name, source_id) != 0)
 		db_fail(r, "adding a dead letter");
 	free(copy);
 	r->n.dead++;
@@ -389,7 +389,8 @@ outcome(run *r, slot *s, const conn_item *it)
 		return;
 	if (it->res.cls == HTTP_OK && it->id[0]) {
 		if (state_journal_finish(r->st, s->key, STATE_DONE, it->id, NULL) != 0 ||
-		    state_xref_put(r->st, r->e->name, s->source_id, it->id, s->hash) != 0) {
+		    state_xref_put(r->st, r->e->name, s->source_id, it->id, s->hash) != 0 ||
+		    state_held_clear(r->st, r->e->name, s->source_id) != 0) {
 			db_fail(r, "recording a write");
 			return;
 		}
@@ -410,6 +411,8 @@ outcome(run *r, slot *s, const conn_item *it)
 			return;
 		}
 		if (p->action == MW_DO_SKIP) {
+			if (state_held_clear(r->st, r->e->name, s->source_id) != 0)
+				db_fail(r, "recording a refusal");
 			r->n.filtered++;
 			return;
 		}
@@ -716,6 +719,10 @@ resolve(mw_ctx *c, void *data, const char *entity, mw_val key, mw_val *out)
 		if (r->o->dry_run) {
 			snprintf(tid, sizeof tid, "(%.40s %.80s)", entity, src);
 		} else {
+			if (!r->unresolved) {
+				snprintf(r->wait_entity, sizeof r->wait_entity, "%s", entity);
+				snprintf(r->wait_key, sizeof r->wait_key, "%s", src);
+			}
 			r->unresolved = 1;
 			mw_fail(c, "unresolved reference to %s %s: it is not written yet", entity, src);
 			return -1;
@@ -744,6 +751,45 @@ text_of(mw_val v, char *buf, size_t cap)
 	memcpy(buf, p, n);
 	buf[n] = '\0';
 	return 0;
+}
+
+/* A held record, named with what it waits for (state_held_put): the
+ * record its first unresolved ref names, dead-lettered or not written yet;
+ * or, held by `on invalid -> retry`, the reason. */
+static int
+hold(run *r, const char *source_id, const char *hash)
+{
+	char why[1024];
+
+	if (r->o->dry_run)
+		return 0;
+	if (!r->unresolved) {
+		snprintf(why, sizeof why, "%s", r->c->reason);
+	} else {
+		int64_t dead = state_dlq_find(r->st, r->wait_entity, r->wait_key, NULL);
+
+		if (dead > 0)
+			snprintf(why, sizeof why, "%s %s is dead-lettered (dlq #%lld)", r->wait_entity,
+				r->wait_key, (long long)dead);
+		else
+			snprintf(why, sizeof why, "%s %s not written yet", r->wait_entity, r->wait_key);
+	}
+	if (state_held_put(r->st, r->e->name, source_id, hash, r->unresolved ? r->wait_entity : "",
+	    r->unresolved ? r->wait_key : "", why) != 0) {
+		db_fail(r, "recording a held record");
+		return -1;
+	}
+	return 0;
+}
+
+/* A record that is done without a write (filtered) waits no more. */
+static int
+unhold(run *r, const char *source_id)
+{
+	if (r->o->dry_run || state_held_clear(r->st, r->e->name, source_id) == 0)
+		return 0;
+	db_fail(r, "clearing a held record");
+	return -1;
 }
 
 int
@@ -815,7 +861,7 @@ eng_record(void *arg, const char *json, size_t len, const char *stamp)
 	rc = c->failed ? -1 : e->map(c, rec);
 	if (!c->failed && rc == 1) {
 		r->n.filtered++;
-		return 0;
+		return unhold(r, source_id);
 	}
 	if (!c->failed && rc == 0 && w_doc_end(c) != 0)
 		rt_fail_mem(c);
@@ -828,11 +874,11 @@ eng_record(void *arg, const char *json, size_t len, const char *stamp)
 		if (a == MW_DO_HOLD || a == MW_DO_RETRY) {
 			r->n.held++;
 			open_record(r, stamp);
-			return 0;
+			return hold(r, source_id, hash);
 		}
 		if (a == MW_DO_SKIP) {
 			r->n.filtered++;
-			return 0;
+			return unhold(r, source_id);
 		}
 		if (!r->o->dry_run)
 			dead_letter(r, source_id, hash, json, len, c->reason, "", c->fail_line,
@@ -1315,6 +1361,14 @@ show_dead(void *arg, const state_dead *d)
 	return 0;
 }
 
+static int
+show_held(void *arg, const state_held *h)
+{
+	fprintf(arg, "  %s %s waits: %s\n", h->entity, h->source_key[0] ? h->source_key : "(no key)",
+		h->why);
+	return 0;
+}
+
 int
 sync_status(const mw_program *p, const char *state_path, FILE *out, FILE *err)
 {
@@ -1327,24 +1381,31 @@ sync_status(const mw_program *p, const char *state_path, FILE *out, FILE *err)
 		state_close(st);
 		return 2;
 	}
-	fprintf(out, "%s: state %s\n%-14s %-32s %8s %8s %6s\n", p->pair, state_path, "entity",
-		"cursor", "synced", "pending", "dead");
+	fprintf(out, "%s: state %s\n%-14s %-32s %8s %8s %6s %6s\n", p->pair, state_path, "entity",
+		"cursor", "synced", "pending", "dead", "held");
 	for (size_t i = 0; i < p->n_entities; i++) {
 		char cur[STAMP_MAX] = "";
-		int64_t x, pend, dead;
+		int64_t x, pend, dead, held;
 
 		state_cursor_get(st, p->entities[i].name, cur, sizeof cur);
-		if (state_counts(st, p->entities[i].name, &x, &pend, &dead) != 0) {
+		if (state_counts(st, p->entities[i].name, &x, &pend, &dead) != 0 ||
+		    (held = state_held_count(st, p->entities[i].name)) < 0) {
 			fprintf(err, "%s: %s\n", p->pair, state_errmsg(st));
 			state_close(st);
 			return 2;
 		}
-		fprintf(out, "%-14s %-32s %8lld %8lld %6lld\n", p->entities[i].name,
-			cur[0] ? cur : "(none)", (long long)x, (long long)pend, (long long)dead);
+		fprintf(out, "%-14s %-32s %8lld %8lld %6lld %6lld\n", p->entities[i].name,
+			cur[0] ? cur : "(none)", (long long)x, (long long)pend, (long long)dead,
+			(long long)held);
 	}
 	int64_t n = state_dlq_count(st, NULL);
 	fprintf(out, "dead letters: %lld%s\n", (long long)n, n > 20 ? " (the newest 20)" : "");
 	state_dlq_each(st, NULL, 0, 20, show_dead, out);
+	n = state_held_count(st, NULL);
+	if (n > 0) {
+		fprintf(out, "held: %lld%s\n", (long long)n, n > 20 ? " (the first 20)" : "");
+		state_held_each(st, NULL, 20, show_held, out);
+	}
 	state_close(st);
 	return fflush(out) ? 2 : 0;
 }
