@@ -37,6 +37,21 @@ on_req(void *arg, const state_write *w)
 	return 0;
 }
 
+/* The schema version a state file says it has, read with SQLite itself. */
+static void
+file_version(const char *path, char *ver, size_t n)
+{
+	sqlite3 *db;
+	sqlite3_stmt *q = NULL;
+
+	ver[0] = '\0';
+	if (sqlite3_open(path, &db) == SQLITE_OK && sqlite3_prepare_v2(db, "SELECT value FROM meta"
+	    " WHERE key = 'schema_version'", -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+		snprintf(ver, n, "%s", (const char *)sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+}
+
 /* The held records listed: their keys in order into a buffer. */
 static char held_seen[512];
 
@@ -350,15 +365,8 @@ main(void)
 	check(rc == 0 && state_journal_state(mig, "k1", js, sizeof js) == 0 && !strcmp(js, "done")
 		&& state_journal_requests(mig, on_req, NULL) == 0, "migrates-version-1",
 		state_errmsg(mig));
-	char ver[16] = "";
-	sqlite3 *look;
-	sqlite3_stmt *q;
-	sqlite3_open(v1, &look);
-	if (sqlite3_prepare_v2(look, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &q,
-	    NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
-		snprintf(ver, sizeof ver, "%s", (const char *)sqlite3_column_text(q, 0));
-	sqlite3_finalize(q);
-	sqlite3_close(look);
+	char ver[16];
+	file_version(v1, ver, sizeof ver);
 	check(!strcmp(ver, STATE_SCHEMA_VERSION_TEXT) && state_held_count(mig, NULL) == 0,
 		"version-1-to-current", ver);
 	state_close(mig);
@@ -409,13 +417,7 @@ main(void)
 		"Customer", "C-17", "Customer C-17 is dead-lettered (dlq #1)") == 0 &&
 		state_held_count(mig, "Order") == 1, "migrates-version-2", state_errmsg(mig));
 	state_close(mig);
-	ver[0] = '\0';
-	sqlite3_open(v2, &look);
-	if (sqlite3_prepare_v2(look, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &q,
-	    NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
-		snprintf(ver, sizeof ver, "%s", (const char *)sqlite3_column_text(q, 0));
-	sqlite3_finalize(q);
-	sqlite3_close(look);
+	file_version(v2, ver, sizeof ver);
 	check(!strcmp(ver, "3"), "version-2-to-3", ver);
 	rc = state_open(v2, &mig); /* opened again: already 3, nothing to do */
 	check(rc == 0 && state_held_count(mig, "Order") == 1, "version-3-reopened", state_errmsg(mig));
