@@ -295,6 +295,22 @@ conn_webhook(const char *no, const hook_request *rq, conn_events_fn fn, hook_emi
 }
 
 void
+conn_found_add(conn_found *f, const char *id)
+{
+	if (!id || !*id)
+		return;
+	if (f->n < CONN_FIND_MAX)
+		snprintf(f->ids[f->n], sizeof f->ids[f->n], "%s", id);
+	f->n++;
+}
+
+int
+conn_found_rc(const conn_found *f)
+{
+	return f->n == 0 ? 1 : f->n == 1 ? 0 : 2;
+}
+
+void
 conn_lower(char *dst, size_t cap, const char *src, const char *suffix)
 {
 	snprintf(dst, cap, "%s%s", src, suffix);

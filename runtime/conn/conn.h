@@ -83,6 +83,14 @@ typedef struct {
  * return stops the listing and is returned by list(). */
 typedef int (*conn_record_fn)(void *arg, const char *json, size_t len, const char *stamp);
 
+/* What find() found: how many documents have the natural key, and the
+ * ids of the first CONN_FIND_MAX of them, in the service's order. */
+#define CONN_FIND_MAX 8
+typedef struct {
+	size_t n;
+	char ids[CONN_FIND_MAX][CONN_ID_MAX];
+} conn_found;
+
 /* One document to write. */
 typedef struct {
 	/* in */
@@ -130,10 +138,15 @@ typedef struct {
 	 * copy *res). */
 	int (*write)(conn *c, const char *request_key, conn_item *items, size_t n,
 		conn_result *res);
-	/* Targets: the id of the document of `type` whose natural key `field`
-	 * is `value`.  0 found, 1 none, -1 could not ask. */
-	int (*find)(conn *c, const char *type, const char *field, const char *value, char *id,
-		size_t idlen, conn_result *res);
+	/* Targets: the documents of `type` whose natural key `field` is
+	 * `value` (the .map's `match`), asked the way the service's own
+	 * query language asks, the value escaped as it says.  0: exactly
+	 * one, its id in out->ids[0]; 1: none; 2: several, out->n of them
+	 * and the ids of the first CONN_FIND_MAX; -1: could not ask (res
+	 * says why: transient, or permanent when the service refused the
+	 * question).  In a dry run nothing is asked: 1. */
+	int (*find)(conn *c, const char *type, const char *field, const char *value,
+		conn_found *out, conn_result *res);
 	/* The class of an answer, as this service means it. */
 	http_class (*classify)(conn *c, int rc, const http_response *resp, conn_result *res);
 	/* The webhooks this service sends: the endpoint setting holding the
@@ -173,6 +186,11 @@ typedef hook_outcome (*conn_events_fn)(const struct json_t *root, hook_emit_fn e
 	char *why, size_t n);
 hook_outcome conn_webhook(const char *no, const hook_request *rq, conn_events_fn fn,
 	hook_emit_fn emit, void *arg, char *why, size_t n);
+/* find()'s answer: add one more id found (counted always, kept while
+ * there is room; an empty id is not added), and the return that says how
+ * many there are (0 one, 1 none, 2 several). */
+void conn_found_add(conn_found *f, const char *id);
+int conn_found_rc(const conn_found *f);
 /* dst = lowercase src + suffix, cut to fit cap. */
 void conn_lower(char *dst, size_t cap, const char *src, const char *suffix);
 

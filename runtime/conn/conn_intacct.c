@@ -341,11 +341,12 @@ put_query_value(w_buf *b, const char *v)
 }
 
 /* readByQuery of object where field = values[i], for each i, in one
- * request.  ids[i] gets the id of the first match, found[i] 1 or 0.  0, or
- * -1 when the request failed. */
+ * request.  ids[i] gets the id of the first match, found[i] 1 or 0; all
+ * (when not NULL) every match of values[0].  0, or -1 when the request
+ * failed. */
 static int
 lookup(conn *c, const char *object, const char *field, const char *const *values, size_t n,
-	char (*ids)[CONN_ID_MAX], int *found, conn_result *res)
+	char (*ids)[CONN_ID_MAX], int *found, conn_found *all, conn_result *res)
 {
 	w_buf b;
 	char fid[32], ctl[64];
@@ -396,6 +397,13 @@ lookup(conn *c, const char *object, const char *field, const char *const *values
 		if (rec) {
 			record_id(object, rec, ids[i], CONN_ID_MAX);
 			found[i] = ids[i][0] != 0;
+		}
+		for (; all && i == 0 && rec; rec = rec->next) {
+			char one[CONN_ID_MAX];
+			if (rec->type != XML_ELEMENT_NODE)
+				continue;
+			record_id(object, rec, one, sizeof one);
+			conn_found_add(all, one);
 		}
 	}
 	xmlFreeDoc(doc);
@@ -489,19 +497,25 @@ i_auth(conn *c, conn_result *res)
 	return login(c, res);
 }
 
+/* readByQuery: CUSTOMER by CUSTOMERID (or NAME, EMAIL1 ...), a sales
+ * transaction by DOCID, a payment by DOCNUMBER; every match on the first
+ * page (pagesize 10). */
 static int
-i_find(conn *c, const char *type, const char *field, const char *value, char *id,
-	size_t idlen, conn_result *res)
+i_find(conn *c, const char *type, const char *field, const char *value, conn_found *out,
+	conn_result *res)
 {
 	char ids[1][CONN_ID_MAX];
 	int found;
 	const char *v[1] = { value };
-	if (i_auth(c, res) != 0 || lookup(c, object_of(type), field, v, 1, ids, &found, res) != 0)
+	memset(out, 0, sizeof *out);
+	if (c->env->dry_run) {
+		conn_result_set(res, HTTP_OK, 0, "%s", "");
+		return 1; /* nothing is asked in a dry run */
+	}
+	if (i_auth(c, res) != 0 ||
+	    lookup(c, object_of(type), field, v, 1, ids, &found, out, res) != 0)
 		return -1;
-	if (!found)
-		return 1;
-	snprintf(id, idlen, "%s", ids[0]);
-	return 0;
+	return conn_found_rc(out);
 }
 
 /* The item as a function: <create>DOC</create>, DOC (create_sotransaction
@@ -653,7 +667,7 @@ ar_keys(conn *c, conn_item *items, size_t n, int *state)
 		}
 	if (!m)
 		return;
-	if (lookup(c, "SODOCUMENT", "DOCID", docids, m, ids, found, &r) != 0) {
+	if (lookup(c, "SODOCUMENT", "DOCID", docids, m, ids, found, NULL, &r) != 0) {
 		/* written, but its key unknown: the engine retries, and the repeat
 		 * is recognised and found */
 		for (size_t j = 0; j < m; j++)
@@ -712,8 +726,10 @@ i_write(conn *c, const char *request_key, conn_item *items, size_t n, conn_resul
 			state[i] = DONE;
 			continue;
 		}
-		f = i_find(c, it->type, field, value, it->id, sizeof it->id, &it->res);
-		if (f == 0) {
+		conn_found fd;
+		f = i_find(c, it->type, field, value, &fd, &it->res);
+		if (f == 0 || f == 2) { /* several: the first, as before */
+			snprintf(it->id, sizeof it->id, "%s", fd.ids[0]);
 			conn_result_set(&it->res, HTTP_OK, 200, "%s", "");
 			state[i] = DONE;
 		} else if (f == 1) {

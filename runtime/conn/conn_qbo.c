@@ -13,7 +13,7 @@
  *   update    GET .../{entity}/{id} for the current SyncToken, then a sparse
  *             update {"Id","SyncToken","sparse":true,...doc}; a stale token
  *             (Fault 5010) is re-read once and the write retried once
- *   find      GET .../query?query=select Id from Type where Field = 'v'
+ *   find      GET .../query?query=select Id from Type where Field = 'v' maxresults 9
  *             (a quote or backslash in v escaped with a backslash)
  *
  * A repeated requestid is answered from the first request, which makes a
@@ -356,22 +356,22 @@ item_answer(int k, json_t *el, long status, conn_item *it)
 	return -1;
 }
 
-static int q_find(conn *c, const char *type, const char *field, const char *value, char *id,
-	size_t idlen, conn_result *res);
+static int q_find(conn *c, const char *type, const char *field, const char *value,
+	conn_found *out, conn_result *res);
 
 /* A create refused as Duplicate Name Exists: the document already there,
  * found by the item's natural key, is the one written. */
 static void
 adopt(conn *c, int k, conn_item *it)
 {
-	char id[CONN_ID_MAX];
+	conn_found f;
 	conn_result fr;
 
 	if (it->target_id || !it->match_field || !it->match_value)
 		return;
-	if (q_find(c, kinds[k].type, it->match_field, it->match_value, id, sizeof id, &fr) == 0) {
-		note(c, "duplicate name: adopted the existing document", id);
-		item_ok(it, 200, id);
+	if (q_find(c, kinds[k].type, it->match_field, it->match_value, &f, &fr) == 0) {
+		note(c, "duplicate name: adopted the existing document", f.ids[0]);
+		item_ok(it, 200, f.ids[0]);
 	}
 }
 
@@ -612,16 +612,16 @@ q_write(conn *c, const char *request_key, conn_item *items, size_t n, conn_resul
 /* ------------------------------------------------------------------ */
 
 static int
-q_find(conn *c, const char *type, const char *field, const char *value, char *id, size_t idlen,
+q_find(conn *c, const char *type, const char *field, const char *value, conn_found *out,
 	conn_result *res)
 {
 	char sql[1200], lit[1030], esc[3700], url[4400];
 	int k = kind_of(type);
-	size_t n = 0;
+	size_t n = 0, i;
 	http_response r;
-	json_t *j, *el;
-	const char *found;
+	json_t *j, *arr, *el;
 
+	memset(out, 0, sizeof *out);
 	for (const char *f = field; f && *f; f++)
 		if (!((*f >= 'A' && *f <= 'Z') || (*f >= 'a' && *f <= 'z') ||
 		      (*f >= '0' && *f <= '9') || *f == '.'))
@@ -643,22 +643,27 @@ q_find(conn *c, const char *type, const char *field, const char *value, char *id
 		lit[n++] = *v;
 	}
 	lit[n] = '\0';
-	snprintf(sql, sizeof sql, "select Id from %s where %s = '%s'", kinds[k].type, field, lit);
+	/* every match, up to a few more than are named: "several" lists them */
+	snprintf(sql, sizeof sql, "select Id from %s where %s = '%s' maxresults %d",
+		kinds[k].type, field, lit, CONN_FIND_MAX + 1);
 	http_url_escape(sql, esc, sizeof esc);
 	snprintf(url, sizeof url, "%s/v3/company/%s/query?query=%s&" MINOR, c->base, c->realm, esc);
-	if (c->env->dry_run) {
-		fprintf(c->env->dry_run, "GET %s\n\n", url);
-		return 1;
-	}
+	conn_result_set(res, HTTP_OK, 0, "%s", "");
+	if (c->env->dry_run)
+		return 1; /* nothing is asked in a dry run */
 	if (call(c, "GET", url, NULL, 0, &r, res) != 0 || res->cls != HTTP_OK)
 		return -1;
 	j = json_loadb(r.body, r.body_len, 0, NULL);
-	el = json_array_get(json_object_get(json_object_get(j, "QueryResponse"), kinds[k].type), 0);
-	found = json_string_value(json_object_get(el, "Id"));
-	if (found)
-		snprintf(id, idlen, "%s", found);
+	if (!json_is_object(json_object_get(j, "QueryResponse"))) {
+		json_decref(j);
+		conn_result_set(res, HTTP_TRANSIENT, r.status, "qbo: answer without a QueryResponse");
+		return -1;
+	}
+	arr = json_object_get(json_object_get(j, "QueryResponse"), kinds[k].type);
+	json_array_foreach(arr, i, el)
+		conn_found_add(out, json_string_value(json_object_get(el, "Id")));
 	json_decref(j);
-	return found ? 0 : 1;
+	return conn_found_rc(out);
 }
 
 /* ------------------------------------------------------------------ */

@@ -8,7 +8,8 @@
  *             {"Invoices": [doc, ...]} (at most 50), Idempotency-Key: the
  *             request key; POST when the batch updates a document (its
  *             ContactID / InvoiceID is put into the document)
- *   find      GET {base_url}/{Contacts|Invoices}?where=Field=="value"
+ *   find      GET {base_url}/{Contacts|Invoices}?where=Field=="value" (every
+ *             match: one, none or several; \" and \\ inside the value)
  *
  * With summarizeErrors=false Xero answers 200 with one element per document,
  * in request order, each with StatusAttributeString OK or ERROR and its
@@ -282,34 +283,61 @@ x_write(conn *c, const char *request_key, conn_item *items, size_t n, conn_resul
 	return 0;
 }
 
+/* Contacts by ContactNumber, Name or EmailAddress (the .map's `match`),
+ * Invoices by InvoiceNumber: GET ?where=Field=="value", the value a C#
+ * string literal as Xero's filter expressions take it (a backslash before
+ * a quote and before a backslash), the whole expression URL-escaped. */
 static int
-x_find(conn *c, const char *type, const char *field, const char *value, char *id, size_t idlen,
+x_find(conn *c, const char *type, const char *field, const char *value, conn_found *out,
 	conn_result *res)
 {
-	char where[600], esc[1800], url[2400];
+	char lit[700], where[800], esc[2400], url[3000];
 	int k = kind_of(type);
+	size_t n = 0;
 	http_response r;
-	json_t *j, *el;
-	const char *found;
+	json_t *j, *arr, *el;
 
-	if (k < 0 || strchr(value, '"')) {
-		conn_result_set(res, HTTP_PERMANENT, 0, "xero: cannot look up %s by %s", type, field);
+	memset(out, 0, sizeof *out);
+	for (const char *f = field; f && *f; f++)
+		if (!((*f >= 'A' && *f <= 'Z') || (*f >= 'a' && *f <= 'z') ||
+		      (*f >= '0' && *f <= '9') || *f == '.'))
+			field = NULL;
+	if (k < 0 || !field || !*field || !value) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "xero: cannot look up %s by %s",
+			type ? type : "?", field ? field : "that field");
 		return -1;
 	}
-	snprintf(where, sizeof where, "%s==\"%s\"", field, value);
+	for (const char *v = value; *v; v++) {
+		if (n + 3 >= sizeof lit) {
+			conn_result_set(res, HTTP_PERMANENT, 0, "xero: the %s to look up is too long",
+				field);
+			return -1;
+		}
+		if (*v == '"' || *v == '\\')
+			lit[n++] = '\\';
+		lit[n++] = *v;
+	}
+	lit[n] = '\0';
+	snprintf(where, sizeof where, "%s==\"%s\"", field, lit);
 	http_url_escape(where, esc, sizeof esc);
 	snprintf(url, sizeof url, "%s/%s?where=%s", c->base, kinds[k].coll, esc);
+	conn_result_set(res, HTTP_OK, 0, "%s", "");
 	if (c->env->dry_run)
-		return 1;
+		return 1; /* nothing is asked in a dry run */
 	if (call(c, "GET", url, NULL, NULL, 0, &r, res) != 0)
 		return -1;
 	j = json_loadb(r.body, r.body_len, 0, NULL);
-	el = json_array_get(json_object_get(j, kinds[k].coll), 0);
-	found = json_string_value(json_object_get(el, kinds[k].id));
-	if (found)
-		snprintf(id, idlen, "%s", found);
+	arr = json_object_get(j, kinds[k].coll);
+	if (!json_is_array(arr)) {
+		json_decref(j);
+		conn_result_set(res, HTTP_TRANSIENT, r.status, "xero: answer without %s",
+			kinds[k].coll);
+		return -1;
+	}
+	json_array_foreach(arr, n, el)
+		conn_found_add(out, json_string_value(json_object_get(el, kinds[k].id)));
 	json_decref(j);
-	return found ? 0 : 1;
+	return conn_found_rc(out);
 }
 
 /* ------------------------------------------------------------------ */

@@ -639,6 +639,111 @@ text_of(mw_val v, char *buf, size_t cap)
 	return 0;
 }
 
+/* Ask the target for the documents whose natural key (the entity's
+ * `match`) is s->match, retrying a transient failure as a write's policy
+ * says.  The find's return (0 one, 1 none, 2 several, -1 could not ask). */
+static int
+find_match(run *r, const slot *s, conn_found *f, conn_result *res)
+{
+	int rc = -1;
+
+	for (int attempt = 1;; attempt++) {
+		const mw_policy *p;
+
+		memset(res, 0, sizeof *res);
+		if (!brk_allow(&r->tctl.brk, eng_mono_ms())) {
+			conn_result_set(res, HTTP_TRANSIENT, 0, "%s is down: its circuit breaker is open",
+				r->p->target.service);
+			return -1;
+		}
+		rc = r->to->find(r->tgt, r->e->target, r->e->match_field, s->match, f, res);
+		brk_result(&r->tctl.brk, rc < 0 && res->cls != HTTP_PERMANENT, eng_mono_ms());
+		if (rc >= 0 || res->cls == HTTP_PERMANENT || r->tctl.brk.state == BRK_OPEN)
+			return rc;
+		p = policy_for(r->e, res);
+		if (p->action != MW_DO_RETRY || (p->attempts > 0 && attempt >= p->attempts) ||
+		    (r->o->once && attempt >= (p->attempts > 0 ? p->attempts : 8)))
+			return rc;
+		int64_t d = backoff_ms(p, attempt, res);
+		if (r->o->max_wait_ms > 0 && d > r->o->max_wait_ms)
+			d = r->o->max_wait_ms;
+		say(r, "%s: looking up %s %s: %s (%s), attempt %d: again in %lld ms\n", r->e->name,
+			r->e->match_field, s->match, http_class_name(res->cls),
+			res->status ? "answered" : "no answer", attempt, (long long)d);
+		r->tctl.retries++;
+		eng_sleep_ms(r, d);
+		if (eng_stopping(r))
+			return rc;
+	}
+}
+
+/* A record of an entity with a `match` and no cross-reference yet, before
+ * it is created: one document with its natural key in the target is
+ * adopted (the cross-reference points at it, and the slot becomes an
+ * update of it, so the target ends up as the source says); none: it is
+ * created (0); several: a dead letter naming them; the target could not
+ * be asked: the record waits for the next run (pending, nothing
+ * journaled), unless the target refused the question for good.  0: the
+ * slot goes into the batch; 1: it does not. */
+static int
+adopt(run *r, slot *s)
+{
+	conn_found f;
+	conn_result res;
+	char reason[1400];
+	size_t off;
+	int rc = find_match(r, s, &f, &res);
+
+	if (rc == 1)
+		return 0;
+	if (rc == 0) {
+		/* the hash is not this version's: were the update to fail, the
+		 * next run would still see the record as changed and update it */
+		if (state_xref_put(r->st, r->e->name, s->source_id, f.ids[0], "adopted") != 0) {
+			db_fail(r, "adopting a document");
+			return 1;
+		}
+		eng_say(r, "info", "%s %s: adopted the %s %s whose %s is \"%s\"", r->e->name,
+			s->source_id, r->e->target, f.ids[0], r->e->match_field, s->match);
+		s->has_update = 1;
+		snprintf(s->update_id, sizeof s->update_id, "%s", f.ids[0]);
+		s->has_match = 0;
+		return 0;
+	}
+	if (rc == 2) {
+		off = (size_t)snprintf(reason, sizeof reason, "%s holds %zu %s documents whose %s is "
+			"\"%.200s\", so none is adopted and none created: ", r->p->target.service, f.n,
+			r->e->target, r->e->match_field, s->match);
+		for (size_t i = 0; i < f.n && i < CONN_FIND_MAX && off < sizeof reason; i++)
+			off += (size_t)snprintf(reason + off, sizeof reason - off, "%s%s", i ? ", " : "",
+				f.ids[i]);
+		if (f.n > CONN_FIND_MAX && off < sizeof reason)
+			snprintf(reason + off, sizeof reason - off, " and %zu more",
+				f.n - CONN_FIND_MAX);
+		dead_letter(r, s->source_id, s->hash, s->rec, s->rec_len, reason, "", r->e->line,
+			r->e->match_field);
+		return 1;
+	}
+	const mw_policy *p = policy_for(r->e, &res);
+	if (res.cls == HTTP_PERMANENT || p->action == MW_DO_DEAD_LETTER) {
+		if (p->action == MW_DO_SKIP) {
+			r->n.filtered++;
+			return 1;
+		}
+		snprintf(reason, sizeof reason, "%s refused to look up the %s by %s \"%.200s\": %.900s",
+			r->p->target.service, r->e->target, r->e->match_field, s->match, res.text);
+		dead_letter(r, s->source_id, s->hash, s->rec, s->rec_len, reason, res.text, p->line,
+			r->e->match_field);
+		return 1;
+	}
+	say(r, "%s %s: could not look up %s \"%s\" (%s: %s); the next run asks again",
+		r->e->name, s->source_id, r->e->match_field, s->match, http_class_name(res.cls),
+		res.text);
+	r->n.pending++;
+	open_record(r, s->stamp);
+	return 1;
+}
+
 int
 eng_record(void *arg, const char *json, size_t len, const char *stamp)
 {
@@ -758,6 +863,13 @@ eng_record(void *arg, const char *json, size_t len, const char *stamp)
 		mw_val m = e->match(c, rec);
 
 		s->has_match = !c->failed && text_of(m, s->match, sizeof s->match) == 0;
+	}
+	if (s->has_match && !r->o->dry_run && r->to->find) {
+		/* look before creating: adopt the one there is, refuse to guess
+		 * between several, create when there is none */
+		rc = adopt(r, s);
+		if (rc != 0)
+			return r->fatal ? -1 : 0; /* dead-lettered or waiting: not in the batch */
 	}
 	if (++r->ns == r->max)
 		eng_flush(r);
