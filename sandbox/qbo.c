@@ -471,7 +471,10 @@ query_sql(const char *sql, sb_response *r)
 	json_t *x;
 	json_array_foreach(json_object_get(store_, canon), i, x) {
 		if (*field) {
-			const char *v = json_string_value(json_object_get(x, field));
+			json_t *fv = json_object_get(x, field);
+			if (json_is_object(fv)) /* PrimaryEmailAddr: its Address */
+				fv = json_object_get(fv, "Address");
+			const char *v = json_string_value(fv);
 			if (!v || strcmp(v, value) != 0)
 				continue;
 		}
@@ -665,4 +668,23 @@ dump(void)
 	return d;
 }
 
-const sb_service sb_qbo = { "qbo", "/qbo", seed, handle, dump };
+static const char *
+place(const char *collection, json_t *doc)
+{
+	char buf[32], t[64];
+	if (strcmp(collection, "Customer") != 0) {
+		json_decref(doc);
+		return NULL;
+	}
+	now_text(t, sizeof t, "%Y-%m-%dT%H:%M:%S-00:00");
+	snprintf(buf, sizeof buf, "%u", next_id++);
+	json_object_set_new(doc, "Id", json_string(buf));
+	json_object_set_new(doc, "SyncToken", json_string("0"));
+	json_object_set_new(doc, "domain", json_string("QBO"));
+	json_object_set_new(doc, "MetaData", json_pack("{s:s,s:s}", "CreateTime", t,
+		"LastUpdatedTime", t));
+	json_array_append_new(json_object_get(store_, "Customer"), doc);
+	return json_string_value(json_object_get(doc, "Id"));
+}
+
+const sb_service sb_qbo = { "qbo", "/qbo", seed, handle, dump, place };
