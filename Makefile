@@ -4,7 +4,7 @@
 #   make check      the whole suite (tests/run-suite.sh)
 #   make asan       the same build under AddressSanitizer + UBSan in build-asan/
 #   make regen      rewrite golden expectations (review the diff like code)
-#   make bench      the transform benchmark (prints figures; not a test)
+#   make bench      the transform and state store benchmarks (prints figures; not a test)
 #   make bench-rate calls a minute against Xero's limit while a backlog lasts
 #   make lint       line length, tabs/banned functions
 #
@@ -132,7 +132,11 @@ regen: $(BIN)/mapc
 $(O)/bench/jansson_pp: tests/bench/jansson_pp.c
 	mkdir -p $(O)/bench
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(RT_CFLAGS) -o $@ $< $(RT_LIBS)
-bench: all $(O)/bench/jansson_pp
+$(O)/bench/state_bench: tests/bench/state_bench.c $(O)/libmwrt.a
+	mkdir -p $(O)/bench
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(RT_CFLAGS) -Iruntime/state -o $@ $< $(O)/libmwrt.a $(RT_LIBS) \
+		$(LDFLAGS)
+bench: all $(O)/bench/jansson_pp $(O)/bench/state_bench
 	O=$(O) BIN=$(BIN) sh tests/bench/bench.sh
 bench-rate: all
 	BIN=$(BIN) sh tests/bench/rate.sh

@@ -48,12 +48,62 @@ base_name(const char *path)
 /* ---- places: what reports a .map line, named by its path ---- */
 
 typedef struct {
-	char name[200];
+	char *name;  /* malloc'd: stable while more places are added */
 	int line;
 } Place;
 
 static Place *places;
 static int nplaces, capplaces;
+
+/* The names taken, each with the next suffix to try when its name comes
+ * again (open addressing; a table kept at most half full), so naming n
+ * places is linear even when one path is written n times. */
+typedef struct {
+	const char *key;
+	int next;
+} Taken;
+static Taken *taken;
+static size_t ntaken, captaken;
+
+static size_t
+hash_name(const char *s)
+{
+	size_t h = 5381;
+	while (*s)
+		h = h * 33 + (unsigned char)*s++;
+	return h;
+}
+
+static Taken *
+taken_slot(const char *name)
+{
+	size_t i = hash_name(name) & (captaken - 1);
+	while (taken[i].key && strcmp(taken[i].key, name) != 0)
+		i = (i + 1) & (captaken - 1);
+	return &taken[i];
+}
+
+static void
+take_name(const char *name)
+{
+	if (2 * (ntaken + 1) > captaken) {
+		Taken *old = taken;
+		size_t oldcap = captaken;
+		captaken = captaken ? captaken * 2 : 256;
+		taken = calloc(captaken, sizeof *taken);
+		if (!taken)
+			abort();
+		for (size_t i = 0; i < oldcap; i++)
+			if (old[i].key)
+				*taken_slot(old[i].key) = old[i];
+		free(old);
+	}
+	Taken *s = taken_slot(name);
+	s->key = name;
+	s->next = 2;
+	ntaken++;
+}
+
 static char where[160]; /* the path being written: "Order_LineItems_0" */
 static size_t where_len;
 
@@ -95,26 +145,31 @@ where_index(int i)
 static const char *
 place(int line)
 {
-	char base[sizeof places->name - 12];
+	char base[200], name[216];
 	snprintf(base, sizeof base, "AT_%s", where);
+	snprintf(name, sizeof name, "%s", base);
+	if (captaken && taken_slot(base)->key) {
+		Taken *b = taken_slot(base);
+		int k = b->next;
+		for (;; k++) {
+			snprintf(name, sizeof name, "%s_%d", base, k);
+			if (!taken_slot(name)->key)
+				break;
+		}
+		b->next = k + 1;
+	}
 	if (nplaces == capplaces) {
 		capplaces = capplaces ? capplaces * 2 : 64;
 		places = realloc(places, sizeof *places * (size_t)capplaces);
 		if (!places)
 			abort();
 	}
-	Place *pl = &places[nplaces];
-	snprintf(pl->name, sizeof pl->name, "%s", base);
-	for (int k = 2;; k++) {
-		int taken = 0;
-		for (int i = 0; i < nplaces && !taken; i++)
-			taken = strcmp(places[i].name, pl->name) == 0;
-		if (!taken)
-			break;
-		snprintf(pl->name, sizeof pl->name, "%s_%d", base, k);
-	}
+	Place *pl = &places[nplaces++];
+	pl->name = strdup(name);
+	if (!pl->name)
+		abort();
 	pl->line = line;
-	nplaces++;
+	take_name(pl->name);
 	return pl->name;
 }
 
@@ -1477,7 +1532,12 @@ cg_emit(const Program *p, Buf *out)
 	free(rules);
 	rules = NULL;
 	caprules = nrules = 0;
+	for (int i = 0; i < nplaces; i++)
+		free(places[i].name);
 	free(places);
 	places = NULL;
 	capplaces = nplaces = 0;
+	free(taken);
+	taken = NULL;
+	captaken = ntaken = 0;
 }

@@ -31,6 +31,8 @@
  * connection; every request waits latency_ms first.  GET shows them.
  * "chaos_pct": P (with "seed": S) gives each request a P% chance of one
  * fault of those four kinds, drawn from a sequence fixed by S.
+ * "refuse_request": TEXT refuses every write whose body holds TEXT as a
+ * whole, 400 in the service's shape, until faults are set again.
  *
  * Webhooks: events the modules queue (sb_webhook_emit, from the request
  * thread) are POSTed by the main thread, which only waits in its loop
@@ -96,7 +98,42 @@ typedef struct {
 	long latency_ms;
 	int chaos_pct;     /* each request: this % chance of one fault of the four kinds */
 	unsigned chaos_seed;
+	char refuse[128];  /* a write whose body holds this is refused as a whole (400) */
 } Faults;
+
+/* Whether p[0..n) holds text. */
+static int
+holds(const char *p, size_t n, const char *text)
+{
+	size_t m = strlen(text);
+
+	for (size_t i = 0; m && i + m <= n; i++)
+		if (memcmp(p + i, text, m) == 0)
+			return 1;
+	return 0;
+}
+
+/* The refuse_request fault: the whole request refused with 400 in the
+ * service's own shape for a body it cannot take (Xero's
+ * PostDataInvalidException, QuickBooks' ValidationFault), nothing of it
+ * handled; the message names the text that spoiled it. */
+static void
+refuse_request(const char *service, const char *text, sb_response *r)
+{
+	char msg[256];
+
+	snprintf(msg, sizeof msg, "The request could not be read: the document holding \"%s\" "
+		"is not valid", text);
+	if (strcmp(service, "xero") == 0)
+		sb_json(r, 400, json_pack("{s:i,s:s,s:s}", "ErrorNumber", 14, "Type",
+			"PostDataInvalidException", "Message", msg));
+	else if (strcmp(service, "qbo") == 0)
+		sb_json(r, 400, json_pack("{s:{s:[{s:s,s:s,s:s}],s:s},s:s}", "Fault", "Error",
+			"Message", "Request has invalid or unsupported property", "Detail", msg,
+			"code", "2010", "type", "ValidationFault", "time", "2030-01-01T00:00:00.000-08:00"));
+	else
+		sb_json(r, 400, json_pack("{s:s}", "Message", msg));
+}
 
 static Faults faults[sizeof services / sizeof *services];
 static unsigned token_generation[sizeof services / sizeof *services];
@@ -633,17 +670,20 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 				"expire_tokens_after"));
 			f->chaos_pct = (int)json_integer_value(json_object_get(j, "chaos_pct"));
 			f->chaos_seed = (unsigned)json_integer_value(json_object_get(j, "seed")) + 1;
+			const char *rf = json_string_value(json_object_get(j, "refuse_request"));
+			snprintf(f->refuse, sizeof f->refuse, "%s", rf ? rf : "");
 		}
 		json_decref(j);
 		json_t *all = json_object();
 		for (size_t i = 0; i < NSERVICES; i++)
 			json_object_set_new(all, services[i]->name,
-				json_pack("{s:i,s:i,s:i,s:i,s:i,s:I,s:I,s:i}", "fail_5xx",
+				json_pack("{s:i,s:i,s:i,s:i,s:i,s:I,s:I,s:i,s:s}", "fail_5xx",
 				faults[i].fail_5xx, "rate_429", faults[i].rate_429, "drop",
 				faults[i].drop, "lose_response", faults[i].lose_response,
 				"expire_tokens_after", faults[i].expire_after, "latency_ms",
 				(json_int_t)faults[i].latency_ms, "token_generation",
-				(json_int_t)token_generation[i], "chaos_pct", faults[i].chaos_pct));
+				(json_int_t)token_generation[i], "chaos_pct", faults[i].chaos_pct,
+				"refuse_request", faults[i].refuse));
 		sb_json(&r, 200, all);
 		return respond(conn, &r);
 	}
@@ -700,6 +740,11 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 				f->rate_429--;
 				sb_json(&r, 429, json_pack("{s:s}", "Message", "Too Many Requests"));
 				sb_header(&r, "Retry-After", "1");
+				return respond(conn, &r);
+			}
+			if (f->refuse[0] && strcmp(method, "GET") != 0 && u->data &&
+			    holds(u->data, u->len, f->refuse)) {
+				refuse_request(services[i]->name, f->refuse, &r);
 				return respond(conn, &r);
 			}
 			sb_request q = { method, url + n, u->data ? u->data : "", u->len,

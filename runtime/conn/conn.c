@@ -38,6 +38,7 @@ conn_result_set(conn_result *res, http_class cls, long status, const char *fmt, 
 	res->cls = cls;
 	res->status = status;
 	res->retry_after_ms = -1;
+	res->whole = 0;
 	va_start(ap, fmt);
 	vsnprintf(res->text, sizeof res->text, fmt, ap);
 	va_end(ap);
@@ -51,6 +52,7 @@ conn_result_from(conn_result *res, int rc, const http_response *resp, const char
 	res->cls = http_classify(rc, resp);
 	res->status = rc == 0 ? resp->status : 0;
 	res->retry_after_ms = rc == 0 ? resp->retry_after_ms : -1;
+	res->whole = 0;
 	if (rc != 0) {
 		snprintf(res->text, sizeof res->text, "%s", err && *err ? err : "no answer");
 		return;

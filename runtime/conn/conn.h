@@ -51,6 +51,11 @@ typedef struct {
 	long status;              /* HTTP status of the answer; 0: none arrived */
 	int64_t retry_after_ms;   /* -1: the service said nothing */
 	char text[CONN_TEXT_MAX]; /* the service's own words, or ours when no answer came */
+	/* an item's res only: 1 when this is not the item's own answer but the
+	 * refusal of a whole request it travelled in (a connector that sends
+	 * one write() as several requests); the engine then sends the items
+	 * again in smaller requests until each has its own answer */
+	int whole;
 } conn_result;
 
 /* Where tokens are kept between runs: the engine hands in its state

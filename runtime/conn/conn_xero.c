@@ -162,9 +162,10 @@ put(conn *c, const char *p, size_t n)
 
 #define PUTS(c, lit) put((c), (lit), sizeof(lit) - 1)
 
-/* {"Invoices":[doc,...]}; an update carries its id as the first member. */
+/* {"Invoices":[doc,...]} of items[idx[0..m)]; an update carries its id as
+ * the first member. */
 static int
-build(conn *c, int k, conn_item *items, size_t n)
+build(conn *c, int k, const conn_item *items, const size_t *idx, size_t m)
 {
 	int rc = 0;
 
@@ -172,16 +173,17 @@ build(conn *c, int k, conn_item *items, size_t n)
 	rc |= PUTS(c, "{\"");
 	rc |= put(c, kinds[k].coll, strlen(kinds[k].coll));
 	rc |= PUTS(c, "\":[");
-	for (size_t i = 0; i < n; i++) {
-		const char *d = items[i].doc;
-		size_t len = items[i].len;
+	for (size_t j = 0; j < m; j++) {
+		const conn_item *it = &items[idx[j]];
+		const char *d = it->doc;
+		size_t len = it->len;
 
-		if (i)
+		if (j)
 			rc |= PUTS(c, ",");
-		if (items[i].target_id && len >= 2 && d[0] == '{') {
+		if (it->target_id && len >= 2 && d[0] == '{') {
 			char head[200];
 			int hn = snprintf(head, sizeof head, "{\"%s\":\"%s\"%s", kinds[k].id,
-				items[i].target_id, d[1] == '}' ? "" : ",");
+				it->target_id, d[1] == '}' ? "" : ",");
 
 			if (hn < 0 || (size_t)hn >= sizeof head)
 				return -1;
@@ -215,71 +217,125 @@ item_errors(json_t *el, conn_item *it)
 		snprintf(it->res.text, sizeof it->res.text, "Xero refused the document");
 }
 
+/* One request: items[idx[0..m)], all created (PUT) or all updated (POST),
+ * with Idempotency-Key key.  0: answered, each item's res and id set; -1:
+ * nothing known written, res says why. */
 static int
-x_write(conn *c, const char *request_key, conn_item *items, size_t n, conn_result *res)
+x_send(conn *c, int k, int update, const char *key, conn_item *items, const size_t *idx,
+	size_t m, conn_result *res)
 {
 	char url[600];
-	int k = n ? kind_of(items[0].type) : -1, update = 0;
 	http_response r;
 	json_t *j, *arr;
 
-	if (k < 0 || n > MAX_BATCH) {
-		conn_result_set(res, HTTP_PERMANENT, 0, "xero: cannot write %zu %s documents", n,
-			n ? items[0].type : "?");
-		return -1;
-	}
-	for (size_t i = 0; i < n; i++)
-		update |= items[i].target_id != NULL;
-	if (update && !strcmp(kinds[k].type, "Payment")) {
-		conn_result_set(res, HTTP_PERMANENT, 0, "Xero does not update payments: the payment "
-			"changed in the source after it was written; delete it in Xero to write it again");
-		return -1;
-	}
-	if (build(c, k, items, n) != 0) {
+	if (build(c, k, items, idx, m) != 0) {
 		conn_result_set(res, HTTP_PERMANENT, 0, "out of memory");
 		return -1;
 	}
 	snprintf(url, sizeof url, "%s/%s?summarizeErrors=false", c->base, kinds[k].coll);
 	if (c->env->dry_run) {
 		fprintf(c->env->dry_run, "%s %s\nIdempotency-Key: %s\n%.*s\n\n",
-			update ? "POST" : "PUT", url, request_key, (int)c->body.len, c->body.p);
-		for (size_t i = 0; i < n; i++) {
-			conn_result_set(&items[i].res, HTTP_OK, 0, "dry run");
-			snprintf(items[i].id, sizeof items[i].id, "dry-run");
+			update ? "POST" : "PUT", url, key, (int)c->body.len, c->body.p);
+		for (size_t i = 0; i < m; i++) {
+			conn_result_set(&items[idx[i]].res, HTTP_OK, 0, "dry run");
+			snprintf(items[idx[i]].id, sizeof items[idx[i]].id, "dry-run");
 		}
 		return 0;
 	}
-	if (call(c, update ? "POST" : "PUT", url, request_key, c->body.p, c->body.len, &r, res) != 0)
+	if (call(c, update ? "POST" : "PUT", url, key, c->body.p, c->body.len, &r, res) != 0)
 		return -1;
 	j = json_loadb(r.body, r.body_len, 0, NULL);
 	arr = json_object_get(j, kinds[k].coll);
-	if (!json_is_array(arr) || json_array_size(arr) != n) {
+	if (!json_is_array(arr) || json_array_size(arr) != m) {
 		json_decref(j);
 		/* answered, but not as Xero answers: nothing is known written */
 		conn_result_set(res, HTTP_TRANSIENT, r.status,
 			"xero: answer without one %s element per document", kinds[k].coll);
 		return -1;
 	}
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < m; i++) {
+		conn_item *it = &items[idx[i]];
 		json_t *el = json_array_get(arr, i);
 		const char *st = json_string_value(json_object_get(el, "StatusAttributeString"));
 		const char *id = json_string_value(json_object_get(el, kinds[k].id));
 
-		items[i].id[0] = '\0';
+		it->id[0] = '\0';
 		if (st && !strcmp(st, "ERROR")) {
-			items[i].res.cls = HTTP_PERMANENT;
-			items[i].res.status = 400; /* what Xero says of the same item alone */
-			items[i].res.retry_after_ms = -1;
-			item_errors(el, &items[i]);
+			it->res.cls = HTTP_PERMANENT;
+			it->res.status = 400; /* what Xero says of the same item alone */
+			it->res.retry_after_ms = -1;
+			it->res.whole = 0;
+			item_errors(el, it);
 		} else if (id) {
-			conn_result_set(&items[i].res, HTTP_OK, r.status, "OK");
-			snprintf(items[i].id, sizeof items[i].id, "%s", id);
+			conn_result_set(&it->res, HTTP_OK, r.status, "OK");
+			snprintf(it->id, sizeof it->id, "%s", id);
 		} else {
-			conn_result_set(&items[i].res, HTTP_TRANSIENT, r.status,
+			conn_result_set(&it->res, HTTP_TRANSIENT, r.status,
 				"xero: no %s in the answer", kinds[k].id);
 		}
 	}
 	json_decref(j);
+	return 0;
+}
+
+/* Creates go by PUT and updates by POST: a batch holding both is two
+ * requests, keyed KEY-c and KEY-u (the same on every re-send of KEY, so
+ * each is answered from its first write); a batch of one kind is one
+ * request keyed KEY.  An item Xero cannot do at all (updating a payment)
+ * is refused on its own, unsent.  When one of two requests is refused as
+ * a whole, its items say so (res.whole) and the other's stand. */
+static int
+x_write(conn *c, const char *request_key, conn_item *items, size_t n, conn_result *res)
+{
+	size_t idx[2][MAX_BATCH], m[2] = { 0, 0 }, refused = 0;
+	int k = n ? kind_of(items[0].type) : -1, groups;
+
+	if (k < 0 || n > MAX_BATCH) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "xero: cannot write %zu %s documents", n,
+			n ? items[0].type : "?");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int update = items[i].target_id != NULL;
+
+		items[i].id[0] = '\0';
+		if (update && !strcmp(kinds[k].type, "Payment")) {
+			conn_result_set(&items[i].res, HTTP_PERMANENT, 0, "Xero does not update "
+				"payments: the payment changed in the source after it was written; "
+				"delete it in Xero to write it again");
+			refused++;
+			continue;
+		}
+		idx[update][m[update]++] = i;
+	}
+	groups = (m[0] > 0) + (m[1] > 0);
+	conn_result_set(res, HTTP_OK, 200, "OK");
+	for (int update = 0; update < 2; update++) {
+		char key[CONN_ID_MAX + 8];
+		conn_result gr;
+
+		if (!m[update])
+			continue;
+		if (groups > 1)
+			snprintf(key, sizeof key, "%s-%s", request_key, update ? "u" : "c");
+		else
+			snprintf(key, sizeof key, "%s", request_key);
+		if (x_send(c, k, update, key, items, idx[update], m[update], &gr) == 0)
+			continue;
+		if (gr.cls != HTTP_PERMANENT || (groups == 1 && !refused)) {
+			/* no answer (sent again whole, same keys: what was written
+			 * is answered from its first write), or the one request
+			 * refused as a whole */
+			*res = gr;
+			for (size_t i = 0; i < n; i++)
+				items[i].res = gr;
+			return -1;
+		}
+		for (size_t i = 0; i < m[update]; i++) {
+			items[idx[update][i]].res = gr;
+			items[idx[update][i]].res.whole = 1;
+		}
+	}
 	return 0;
 }
 

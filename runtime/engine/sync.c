@@ -425,27 +425,92 @@ outcome(run *r, slot *s, const conn_item *it)
 	open_record(r, s->stamp);
 }
 
+/* Whether a refusal of a whole request may be no document's own: a 4xx for
+ * the request (a body the service could not read, one document that spoils
+ * its batch).  Not an answer that would be the same for every document
+ * (401/403 the credentials, 404/405 the endpoint), not one that came from
+ * no answer at all (status 0: the connector refused it before sending). */
+static int
+splittable(const conn_result *res)
+{
+	long st = res->status;
+
+	return res->cls == HTTP_PERMANENT && st >= 400 && st < 500 && st != 401 && st != 403 &&
+		st != 404 && st != 405 && st != 407 && st != 429;
+}
+
+static void send_request(run *r, const char *request_key, slot **slots, size_t n);
+
+/* A request refused as a whole, not for any one document's reason: its
+ * documents go again in two halves, each a request of its own keyed
+ * state_idem_key(KEY, "s1") and (KEY, "s2") -- 36 characters, whatever the
+ * depth -- journaled, both halves in one transaction, before the first is
+ * sent; a half refused as a whole is split in turn, down to one document,
+ * whose refusal is then its own.  A crash in between leaves the halves in
+ * the journal as requests of their own, re-sent byte for byte. */
+static void
+split_request(run *r, const char *request_key, slot **slots, size_t n)
+{
+	char keys[2][64];
+	size_t half = (n + 1) / 2, at[2] = { 0, half }, len[2] = { half, n - half };
+	int rc;
+
+	for (int h = 0; h < 2; h++) {
+		const char *parts[2] = { request_key, h ? "s2" : "s1" };
+
+		if (state_idem_key(parts, 2, keys[h], sizeof keys[h]) != 0) {
+			say(r, "%s: no idempotency key for a part of request %s\n", r->e->name,
+				request_key);
+			r->fatal = 1;
+			return;
+		}
+	}
+	say(r, "%s: request %s refused as a whole; its %zu documents go again as %s and %s",
+		r->e->name, request_key, n, keys[0], keys[1]);
+	rc = state_begin(r->st);
+	for (int h = 0; h < 2 && rc == 0; h++)
+		for (size_t i = 0; i < len[h] && rc == 0; i++) {
+			slot *s = slots[at[h] + i];
+			state_write w = { s->key, r->e->name, s->source_id, s->hash, keys[h], (int)i,
+				s->doc, s->doc_len, s->has_update ? s->update_id : NULL,
+				s->has_match ? s->match : NULL, s->rec, s->rec_len, s->stamp, NULL };
+
+			rc = state_journal_intent(r->st, &w);
+		}
+	if (rc != 0 || state_commit(r->st) != 0) {
+		state_rollback(r->st);
+		db_fail(r, "recording the intent to write");
+		return;
+	}
+	for (int h = 0; h < 2 && !r->fatal && !eng_stopping(r); h++)
+		send_request(r, keys[h], slots + at[h], len[h]);
+}
+
 /* Send slots[0..n) as one request with request_key, retrying as the
  * policies say, and record every outcome. */
 static void
-send_request(run *r, const char *request_key, slot *slots, size_t n)
+send_request(run *r, const char *request_key, slot **slots, size_t n)
 {
 	conn_item *items = calloc(n, sizeof *items);
+	slot **again = calloc(n, sizeof *again);
+	size_t nagain = 0;
 	conn_result res;
 	int rc = -1;
 
-	if (!items) {
+	if (!items || !again) {
+		free(items);
+		free(again);
 		r->fatal = 1;
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
 		items[i].type = r->e->target;
-		items[i].doc = slots[i].doc;
-		items[i].len = slots[i].doc_len;
-		items[i].key = slots[i].key;
-		items[i].target_id = slots[i].has_update ? slots[i].update_id : NULL;
-		items[i].match_field = slots[i].has_match ? r->e->match_field : NULL;
-		items[i].match_value = slots[i].has_match ? slots[i].match : NULL;
+		items[i].doc = slots[i]->doc;
+		items[i].len = slots[i]->doc_len;
+		items[i].key = slots[i]->key;
+		items[i].target_id = slots[i]->has_update ? slots[i]->update_id : NULL;
+		items[i].match_field = slots[i]->has_match ? r->e->match_field : NULL;
+		items[i].match_value = slots[i]->has_match ? slots[i]->match : NULL;
 	}
 	for (int attempt = 1;; attempt++) {
 		const mw_policy *p;
@@ -485,21 +550,44 @@ send_request(run *r, const char *request_key, slot *slots, size_t n)
 	if (r->o->dry_run) {
 		r->n.created += (long)n;
 		free(items);
+		free(again);
 		return;
 	}
 	if (state_begin(r->st) != 0) {
 		db_fail(r, "begin");
 		free(items);
+		free(again);
 		return;
 	}
 	if (rc == 0) {
+		/* items a connector's own part-request refused as a whole go
+		 * again on their own when there are several */
+		size_t whole = 0;
+
 		for (size_t i = 0; i < n; i++)
-			outcome(r, &slots[i], &items[i]);
+			whole += items[i].res.whole && splittable(&items[i].res) &&
+				!slots[i]->state_done;
+		for (size_t i = 0; i < n; i++)
+			if (whole > 1 && items[i].res.whole && splittable(&items[i].res) &&
+			    !slots[i]->state_done)
+				again[nagain++] = slots[i];
+			else
+				outcome(r, slots[i], &items[i]);
 	} else if (res.cls == HTTP_PERMANENT) {
-		/* refused as a whole: nothing was written */
+		/* refused as a whole: nothing was written.  With one document
+		 * the refusal is its own; with several it may be one
+		 * document's, so they go again in smaller requests */
+		size_t live = 0;
+
+		for (size_t i = 0; i < n; i++)
+			live += !slots[i]->state_done;
 		for (size_t i = 0; i < n; i++) {
+			if (live > 1 && splittable(&res) && !slots[i]->state_done) {
+				again[nagain++] = slots[i];
+				continue;
+			}
 			items[i].res = res;
-			outcome(r, &slots[i], &items[i]);
+			outcome(r, slots[i], &items[i]);
 		}
 	} else {
 		/* no answer that says what happened: the journal keeps the
@@ -507,9 +595,9 @@ send_request(run *r, const char *request_key, slot *slots, size_t n)
 		say(r, "%s: %zu documents pending (%s: %s); the next run sends them again",
 			r->e->name, n, http_class_name(res.cls), res.text);
 		for (size_t i = 0; i < n; i++)
-			if (!slots[i].state_done) {
+			if (!slots[i]->state_done) {
 				r->n.pending++;
-				open_record(r, slots[i].stamp);
+				open_record(r, slots[i]->stamp);
 			}
 	}
 	if (!r->fatal && state_commit(r->st) != 0)
@@ -517,6 +605,25 @@ send_request(run *r, const char *request_key, slot *slots, size_t n)
 	if (r->fatal)
 		state_rollback(r->st);
 	free(items);
+	if (nagain && !r->fatal)
+		split_request(r, request_key, again, nagain);
+	free(again);
+}
+
+/* r->slots[0..ns) as one request. */
+static void
+send_slots(run *r, const char *request_key)
+{
+	slot **p = calloc(r->ns ? r->ns : 1, sizeof *p);
+
+	if (!p) {
+		r->fatal = 1;
+		return;
+	}
+	for (size_t i = 0; i < r->ns; i++)
+		p[i] = &r->slots[i];
+	send_request(r, request_key, p, r->ns);
+	free(p);
 }
 
 /* The request key of a batch: the key itself for one document, else the
@@ -578,7 +685,7 @@ eng_flush(run *r)
 			return;
 		}
 	}
-	send_request(r, rkey, r->slots, r->ns);
+	send_slots(r, rkey);
 	r->ns = 0;
 }
 
@@ -912,7 +1019,7 @@ redrive_flush(redrive *d)
 	}
 	say(r, "%s: sending again %zu documents of request %s\n", r->e->name,
 		r->ns, d->rkey);
-	send_request(r, d->rkey, r->slots, r->ns);
+	send_slots(r, d->rkey);
 	r->ns = 0;
 }
 

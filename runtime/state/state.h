@@ -3,9 +3,11 @@
  * cursors, the cross-reference map (source id -> target id), the write
  * journal that makes writes exactly-once across crashes, the dead-letter
  * queue, the webhook inbox and OAuth tokens.  One backend: SQLite
- * (state_sqlite.c); no caller sees SQL.  This layer calls no other.
+ * (sqlite.c and a file per table); no caller sees SQL.  This layer calls no other.
  *
  * The exactly-once protocol, as the engine runs it (docs/state.md):
+ *   state_journal_find() gives each record version its key (the one it is
+ *     journaled under, or the one derived now)
  *   state_begin; state_journal_intent() for each document of a request,
  *     with the request's idempotency key and the payload; state_commit:
  *     durable before the call
@@ -63,8 +65,6 @@ int state_xref_get(state *st, const char *entity, const char *source_id, char *t
 	size_t tlen, char *hash, size_t hlen);
 int state_xref_put(state *st, const char *entity, const char *source_id, const char *target_id,
 	const char *hash);
-int state_xref_by_target(state *st, const char *entity, const char *target_id, char *source_id,
-	size_t slen);
 
 /* The journal.  The key is stable for (entity, source id, hash): a re-drive
  * gets the same one, a changed record a new one.  state_journal_key() is
@@ -84,15 +84,9 @@ int state_idem_key(const char *const *parts, size_t n, char *out, size_t outlen)
  * STATE_ENOTFOUND: not journaled, and key is state_journal_key()'s. */
 int state_journal_find(state *st, const char *entity, const char *source_id, const char *hash,
 	char *key, size_t keylen, char *js, size_t jslen);
-int state_journal_begin(state *st, const char *entity, const char *source_id, const char *hash,
-	char *key, size_t keylen);
 typedef enum { STATE_DONE, STATE_FAILED } state_outcome;
 int state_journal_finish(state *st, const char *key, state_outcome outcome,
 	const char *target_id, const char *error_text);
-typedef int (*state_pending_fn)(void *arg, const char *key, const char *entity,
-	const char *source_id, const char *hash);
-/* Each begun-not-finished write, oldest first; a non-zero return stops. */
-int state_journal_pending(state *st, state_pending_fn fn, void *arg);
 
 /* A write and the request it travels in: what is needed to send that
  * request again byte for byte after a crash (docs/state.md). */

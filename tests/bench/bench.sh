@@ -3,7 +3,8 @@
 # (default 200,000), side by side with jq and Python running the same
 # mapping, and a bare jansson parse-and-print of the same file.  Prints
 # orders/s, MB/s and peak memory (max RSS) per contender, then the compiled
-# transform's peak memory at N/10 and N to show it stays flat.
+# transform's peak memory at N/10 and N to show it stays flat, and last the
+# state store's cost per record (tests/bench/state_bench.c, STATE_N records).
 # A benchmark, not a test: it prints figures and checks nothing but that
 # every contender ran and agreed on the number of documents.
 set -eu
@@ -46,3 +47,6 @@ echo
 echo "memory as N grows (compiled transform):"
 run "mapwright, N/10 orders" "$small" "$BIN/clarity_xero" transform Order --dead-letter /dev/null
 run "mapwright, N orders" "$in" "$BIN/clarity_xero" transform Order --dead-letter /dev/null
+echo
+echo "the state store (SQLite, WAL, synchronous=FULL; the file in ${TMPDIR:-/tmp}):"
+"$O/bench/state_bench" "${STATE_N:-20000}" 50 "${TMPDIR:-/tmp}"

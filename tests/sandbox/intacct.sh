@@ -7,7 +7,7 @@
 # function failures with Intacct's error blocks, function controlids with
 # uniqueid, readByQuery with FIELD = 'value' and readMore paging.
 GROUP=intacct
-TTL=4
+TTL=8   # long enough for two requests on a loaded machine; the expiry test waits it out
 SANDBOX_ARGS="--token-ttl $TTL"
 . "$(dirname "$0")/lib.sh"
 gw="$root/intacct/ia/xml/xmlgw.phtml"

@@ -31,8 +31,8 @@ net/hook.c "eng.h" eng.h
 conn/conn.c "state.h" state.h
 conn/conn_xero.c "eng.h" eng.h
 conn/conn_xero.c "engine.h" engine.h
-state/state_sqlite.c "eng.h" eng.h
-state/state_sqlite.c "conn.h" conn.h
+state/sqlite.c "eng.h" eng.h
+state/journal.c "conn.h" conn.h
 engine/sync.c "cli.h" cli.h'
 echo "$cases" | while read -r file inc want; do
 	obj="build/runtime/${file%.c}.o"

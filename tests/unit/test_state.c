@@ -2,7 +2,8 @@
  * test_state.c - the SQLite state store: schema and version, WAL, cursors,
  * cross-references, the journal's stable idempotency keys and pending
  * writes after a process is killed mid-write (kill -9 of a child), the
- * dead-letter queue with an audited drop, tokens, rollback.
+ * dead-letter queue with an audited drop, tokens, rollback, listings that
+ * call back into the handle (its statements are cached).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -35,20 +36,71 @@ on_req(void *arg, const state_write *w)
 	return 0;
 }
 
+/* A listing whose callback comes back into the handle: the same listing
+ * again (its statement is busy: a fresh one), a count, and the event done. */
+static state *ev_st;
+static int ev_outer, ev_inner, ev_inner_first, ev_bad;
+
+static int
+count_event(void *arg, const state_event *ev)
+{
+	(void)arg;
+	(void)ev;
+	ev_inner++;
+	return 0;
+}
+
+static int
+on_event(void *arg, const state_event *ev)
+{
+	char want[16];
+
+	(void)arg;
+	snprintf(want, sizeof want, "ev-%d", ev_outer);
+	ev_inner = 0;
+	if (strcmp(ev->event_id, want) || state_inbox_each(ev_st, 10, count_event, NULL) != 0 ||
+	    state_inbox_count(ev_st) != 3 - ev_outer || state_inbox_done(ev_st, ev->event_id) != 0)
+		ev_bad++;
+	if (ev_outer == 0)
+		ev_inner_first = ev_inner;
+	ev_outer++;
+	return 0;
+}
+
+/* The pending writes state_journal_requests() lists after a crash. */
 static int npending;
 static char pending_key[64];
 
 static int
-count_pending(void *arg, const char *key, const char *entity, const char *source_id,
-	const char *hash)
+count_pending(void *arg, const state_write *w)
 {
 	(void)arg;
-	(void)entity;
-	(void)hash;
-	if (!strcmp(source_id, "SO-crash"))
-		snprintf(pending_key, sizeof pending_key, "%s", key);
-	npending++;
+	if (!strcmp(w->state, "pending")) {
+		if (!strcmp(w->source_id, "SO-crash"))
+			snprintf(pending_key, sizeof pending_key, "%s", w->key);
+		npending++;
+	}
 	return 0;
+}
+
+/* Intend (entity, source id, hash) alone in request rkey, as the engine
+ * does, with the key the journal gives it (state_journal_find). */
+static int
+intend(state *st, const char *source_id, const char *hash, const char *rkey, char *key,
+	size_t keylen)
+{
+	int rc = state_journal_find(st, "Order", source_id, hash, key, keylen, NULL, 0);
+	if (rc != 0 && rc != STATE_ENOTFOUND)
+		return rc;
+	state_write w = { key, "Order", source_id, hash, rkey, 0, "{}", 2, NULL, NULL, "{}", 2, "",
+		NULL };
+	if (state_begin(st) != 0)
+		return STATE_EDB;
+	if (state_journal_intent(st, &w) != 0) {
+		state_rollback(st);
+		return STATE_EDB;
+	}
+	return state_commit(st);
 }
 
 int
@@ -83,14 +135,13 @@ main(void)
 	state_xref_put(st, "Order", "SO-1", "INV-9", "h2");
 	check(state_xref_get(st, "Order", "SO-1", buf, sizeof buf, h, sizeof h) == 0 &&
 		!strcmp(buf, "INV-9") && !strcmp(h, "h2"), "xref-upsert", buf);
-	check(state_xref_by_target(st, "Order", "INV-9", buf, sizeof buf) == 0 &&
-		!strcmp(buf, "SO-1"), "xref-by-target", buf);
 
-	char k1[64], k2[64], k3[64], k4[64];
-	state_journal_begin(st, "Order", "SO-1", "h2", k1, sizeof k1);
-	state_journal_begin(st, "Order", "SO-1", "h2", k2, sizeof k2);
-	state_journal_begin(st, "Order", "SO-1", "h3", k3, sizeof k3);
-	state_journal_begin(st, "Order", "SO-1h", "2", k4, sizeof k4);
+	char k1[64], k2[64], k3[64], k4[64], js[16];
+	rc = intend(st, "SO-1", "h2", "rq-1", k1, sizeof k1);
+	check(rc == 0 && state_journal_find(st, "Order", "SO-1", "h2", k2, sizeof k2, js,
+		sizeof js) == 0 && !strcmp(js, "pending"), "journal-find-intended", state_errmsg(st));
+	intend(st, "SO-1", "h3", "rq-3", k3, sizeof k3);
+	intend(st, "SO-1h", "2", "rq-4", k4, sizeof k4);
 	check(!strcmp(k1, k2), "journal-key-stable", k2);
 	check(strcmp(k1, k3) && strcmp(k1, k4), "journal-key-changes", k3);
 	check(strlen(k1) <= 50, "journal-key-fits-requestid", k1);
@@ -100,14 +151,14 @@ main(void)
 	check(state_journal_finish(st, "mw1-nope", STATE_DONE, "x", NULL) == STATE_ENOTFOUND,
 		"journal-finish-unknown", "");
 
-	/* a write begun in a process killed before its outcome */
+	/* a write intended in a process killed before its outcome */
 	fflush(stdout);
 	pid_t pid = fork();
 	if (pid == 0) {
 		state *c;
 		char k[64];
-		if (state_open(path, &c) == 0 &&
-		    state_journal_begin(c, "Order", "SO-crash", "h9", k, sizeof k) == 0)
+		if (state_open(path, &c) == 0 && intend(c, "SO-crash", "h9", "rq-crash", k, sizeof k)
+		    == 0)
 			kill(getpid(), SIGKILL);
 		_exit(3);
 	}
@@ -118,11 +169,15 @@ main(void)
 	rc = state_open(path, &st);
 	npending = 0;
 	pending_key[0] = 0;
-	state_journal_pending(st, count_pending, NULL);
-	char want[64];
-	state_journal_begin(st, "Order", "SO-crash", "h9", want, sizeof want);
-	check(rc == 0 && npending == 2 && !strcmp(pending_key, want), "pending-after-kill-9",
+	state_journal_requests(st, count_pending, NULL);
+	char want[64], derived[64];
+	state_journal_key("Order", "SO-crash", "h9", derived, sizeof derived);
+	check(rc == 0 && npending == 2 && state_journal_find(st, "Order", "SO-crash", "h9", want,
+		sizeof want, js, sizeof js) == 0 && !strcmp(pending_key, want) &&
+		!strcmp(want, derived) && !strcmp(js, "pending"), "pending-after-kill-9",
 		"the killed write is not pending with its key");
+	state_journal_finish(st, k4, STATE_DONE, "T-4", NULL);
+	state_journal_finish(st, want, STATE_DONE, "T-9", NULL);
 
 	int64_t id;
 	rc = state_dlq_add(st, "Payment", "SO-7", "h1", "{\"orderId\":\"SO-7\"}",
@@ -182,7 +237,6 @@ main(void)
 	req_seen = 0;
 	state_journal_requests(st, on_req, NULL);
 	check(req_seen == 0, "requests-none-when-finished", "a finished request is listed");
-	char js[16];
 	state_write again = { keys[2], "Order", "SO-2", "h", "req-2", 0, docs[2], strlen(docs[2]),
 		NULL, NULL, "{}", 2, "", NULL };
 	check(state_journal_intent(st, &again) == 0 && state_journal_state(st, keys[2], js,
@@ -199,6 +253,26 @@ main(void)
 	int64_t nx, np, nd;
 	check(state_counts(st, "Order", &nx, &np, &nd) == 0 && np >= 1 && nd == 1, "counts",
 		state_errmsg(st));
+
+	/* listings call back into the handle; the statements are cached */
+	ev_st = st;
+	rc = 0;
+	for (int i = 0; i < 3; i++) {
+		char eid[16];
+		snprintf(eid, sizeof eid, "ev-%d", i);
+		state_event ev = { eid, "clarity", "order.updated", "orders", "SO-1", "{}", 2, 0 };
+		rc |= state_inbox_add(st, &ev);
+	}
+	check(rc == 0 && state_inbox_each(st, 10, on_event, NULL) == 0 && ev_outer == 3 &&
+		ev_inner_first == 3 && !ev_bad && state_inbox_count(st) == 0, "listing-reentrant",
+		state_errmsg(st));
+	ev_outer = 0;
+	check(state_inbox_each(st, 10, on_event, NULL) == 0 && ev_outer == 0, "listing-again",
+		state_errmsg(st));
+	state_begin(st);
+	rc = state_begin(st); /* fails: a transaction is open; its statement is reset */
+	check(rc == STATE_EDB && state_commit(st) == 0 && state_begin(st) == 0 &&
+		state_rollback(st) == 0, "statement-reused-after-failure", state_errmsg(st));
 
 	/* a version 1 file is migrated when opened */
 	char v1[300];

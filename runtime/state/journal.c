@@ -1,0 +1,192 @@
+/*
+ * journal.c - the write journal (state.h): the idempotency keys, a write's
+ * intent with the request it travels in, its outcome, and the requests a
+ * crash left pending, to be sent again byte for byte (docs/state.md).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "sqlite_int.h"
+
+int
+state_idem_key(const char *const *parts, size_t n, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *x = EVP_MD_CTX_new();
+	int ok = x && outlen >= 37 && EVP_DigestInit_ex(x, EVP_sha256(), NULL) == 1;
+
+	for (size_t i = 0; ok && i < n; i++)
+		ok = (i == 0 || EVP_DigestUpdate(x, "", 1) == 1) &&
+			EVP_DigestUpdate(x, parts[i], strlen(parts[i])) == 1;
+	ok = ok && EVP_DigestFinal_ex(x, md, &mdlen) == 1 && mdlen >= 16;
+	EVP_MD_CTX_free(x);
+	if (outlen)
+		out[0] = '\0';
+	if (!ok)
+		return -1;
+	memcpy(out, "mw2-", 4);
+	for (int i = 0; i < 16; i++) {
+		out[4 + 2 * i] = hex[md[i] >> 4];
+		out[5 + 2 * i] = hex[md[i] & 15];
+	}
+	out[36] = '\0';
+	return 0;
+}
+
+void
+state_journal_key(const char *entity, const char *source_id, const char *hash, char *out,
+	size_t n)
+{
+	const char *const parts[3] = { entity, source_id, hash };
+
+	state_idem_key(parts, 3, out, n);
+}
+
+int
+state_journal_find(state *st, const char *entity, const char *source_id, const char *hash,
+	char *key, size_t keylen, char *js, size_t jslen)
+{
+	sqlite3_stmt *s = NULL;
+	/* one row per version; a pending one first should there ever be two */
+	int rc = stmt_step(st, &s, "SELECT key, state FROM journal WHERE entity = ? AND source_id = ?"
+		" AND hash = ? ORDER BY state = 'pending' DESC, rowid DESC LIMIT 1", 3, entity,
+		source_id, hash);
+	if (rc < 0)
+		return rc;
+	if (rc == SQLITE_ROW) {
+		snprintf(key, keylen, "%s", (const char *)sqlite3_column_text(s, 0));
+		if (js)
+			snprintf(js, jslen, "%s", (const char *)sqlite3_column_text(s, 1));
+		stmt_done(st, s);
+		return 0;
+	}
+	state_journal_key(entity, source_id, hash, key, keylen);
+	if (!key[0]) {
+		snprintf(st->err, sizeof st->err, "no idempotency key: SHA-256 failed");
+		return STATE_EUSAGE;
+	}
+	return STATE_ENOTFOUND;
+}
+
+int
+state_journal_finish(state *st, const char *key, state_outcome outcome, const char *target_id,
+	const char *error_text)
+{
+	char now[32];
+	int rc = stmt_step(st, NULL, "UPDATE journal SET state = ?, target_id = ?, error = ?,"
+		" finished_at = ? WHERE key = ?", 5, outcome == STATE_DONE ? "done" : "failed",
+		target_id, error_text, st_now(now, sizeof now), key);
+	if (rc < 0)
+		return rc;
+	return sqlite3_changes(st->db) == 1 ? 0 : STATE_ENOTFOUND;
+}
+
+int
+state_journal_intent(state *st, const state_write *w)
+{
+	sqlite3_stmt *s;
+	int rc = 0;
+
+	if (!w->key || !w->entity || !w->source_id || !w->hash || !w->request_key)
+		return STATE_EUSAGE;
+	s = stmt_prepare(st, "INSERT INTO journal(key, entity, source_id, hash, state,"
+		" began_at, request_key, seq, payload, update_id, match_value, record, stamp)"
+		" VALUES(?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+		" ON CONFLICT(key) DO UPDATE SET state = 'pending', began_at = ?5, request_key = ?6,"
+		" seq = ?7, payload = ?8, update_id = ?9, match_value = ?10, record = ?11, stamp = ?12,"
+		" error = NULL WHERE journal.state != 'done'");
+	if (!s)
+		return STATE_EDB;
+	rc |= st_bind_text(s, 1, w->key);
+	rc |= st_bind_text(s, 2, w->entity);
+	rc |= st_bind_text(s, 3, w->source_id);
+	rc |= st_bind_text(s, 4, w->hash);
+	rc |= sqlite3_bind_int64(s, 5, (sqlite3_int64)time(NULL));
+	rc |= st_bind_text(s, 6, w->request_key);
+	rc |= sqlite3_bind_int(s, 7, w->seq);
+	rc |= st_bind_blob(s, 8, w->payload, w->payload_len);
+	rc |= st_bind_text(s, 9, w->update_id);
+	rc |= st_bind_text(s, 10, w->match_value);
+	rc |= st_bind_blob(s, 11, w->record, w->record_len);
+	rc |= st_bind_text(s, 12, w->stamp);
+	if (rc != SQLITE_OK)
+		return stmt_end(st, s, STATE_EDB);
+	return stmt_end(st, s, sqlite3_step(s));
+}
+
+int
+state_journal_requests(state *st, state_write_fn fn, void *arg)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	s = stmt_prepare(st, "SELECT key, entity, source_id, hash, request_key, seq,"
+		" payload, update_id, match_value, record, stamp, state FROM journal"
+		" WHERE request_key IN (SELECT request_key FROM journal WHERE state = 'pending'"
+		" AND request_key IS NOT NULL) ORDER BY request_key, seq");
+	if (!s)
+		return STATE_EDB;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		state_write w;
+
+		memset(&w, 0, sizeof w);
+		w.key = st_col(s, 0);
+		w.entity = st_col(s, 1);
+		w.source_id = st_col(s, 2);
+		w.hash = st_col(s, 3);
+		w.request_key = st_col(s, 4);
+		w.seq = sqlite3_column_int(s, 5);
+		w.payload = sqlite3_column_blob(s, 6);
+		w.payload_len = (size_t)sqlite3_column_bytes(s, 6);
+		w.update_id = st_col(s, 7);
+		w.match_value = st_col(s, 8);
+		w.record = sqlite3_column_blob(s, 9);
+		w.record_len = (size_t)sqlite3_column_bytes(s, 9);
+		w.stamp = st_col(s, 10);
+		w.state = st_col(s, 11);
+		if (fn(arg, &w) != 0)
+			break;
+	}
+	return stmt_end(st, s, rc);
+}
+
+int
+state_journal_state(state *st, const char *key, char *buf, size_t n)
+{
+	return stmt_text(st, "SELECT state FROM journal WHERE key = ?", buf, n, 1, key, NULL);
+}
+
+int
+state_journal_payload(state *st, const char *entity, const char *source_id, const char *hash,
+	char **out, size_t *len)
+{
+	sqlite3_stmt *s = NULL;
+
+	*out = NULL;
+	*len = 0;
+	/* by version, not by key: a key derived by an older version is found too */
+	int rc = stmt_step(st, &s, "SELECT payload FROM journal WHERE entity = ? AND source_id = ?"
+		" AND hash = ? AND payload IS NOT NULL ORDER BY rowid DESC LIMIT 1", 3, entity,
+		source_id, hash);
+	if (rc < 0)
+		return rc;
+	if (rc == SQLITE_DONE)
+		return STATE_ENOTFOUND;
+	size_t n = (size_t)sqlite3_column_bytes(s, 0);
+	*out = malloc(n + 1);
+	if (!*out) {
+		stmt_done(st, s);
+		return STATE_EUSAGE;
+	}
+	memcpy(*out, sqlite3_column_blob(s, 0), n);
+	(*out)[n] = '\0';
+	*len = n;
+	stmt_done(st, s);
+	return 0;
+}

@@ -1,0 +1,97 @@
+/*
+ * tables.c - the small tables of state.h: cursors, cross-references, OAuth
+ * tokens, and the counts `status` shows.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "sqlite_int.h"
+
+int
+state_cursor_get(state *st, const char *entity, char *out, size_t outlen)
+{
+	return stmt_text(st, "SELECT value FROM cursors WHERE entity = ?", out, outlen, 1, entity,
+		NULL);
+}
+
+int
+state_cursor_set(state *st, const char *entity, const char *value)
+{
+	char now[32];
+	int rc = stmt_step(st, NULL, "INSERT INTO cursors(entity, value, updated_at) VALUES(?, ?, ?)"
+		" ON CONFLICT(entity) DO UPDATE SET value = excluded.value,"
+		" updated_at = excluded.updated_at", 3, entity, value, st_now(now, sizeof now));
+	return rc < 0 ? rc : 0;
+}
+
+int
+state_xref_get(state *st, const char *entity, const char *source_id, char *target_id,
+	size_t tlen, char *hash, size_t hlen)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = stmt_step(st, &s, "SELECT target_id, hash FROM xref WHERE entity = ? AND source_id = ?",
+		2, entity, source_id);
+	if (rc < 0)
+		return rc;
+	if (rc == SQLITE_DONE)
+		return STATE_ENOTFOUND;
+	snprintf(target_id, tlen, "%s", (const char *)sqlite3_column_text(s, 0));
+	if (hash)
+		snprintf(hash, hlen, "%s", (const char *)sqlite3_column_text(s, 1));
+	stmt_done(st, s);
+	return 0;
+}
+
+int
+state_xref_put(state *st, const char *entity, const char *source_id, const char *target_id,
+	const char *hash)
+{
+	char now[32];
+	int rc = stmt_step(st, NULL, "INSERT INTO xref(entity, source_id, target_id, hash, updated_at)"
+		" VALUES(?, ?, ?, ?, ?) ON CONFLICT(entity, source_id) DO UPDATE SET"
+		" target_id = excluded.target_id, hash = excluded.hash,"
+		" updated_at = excluded.updated_at", 5, entity, source_id, target_id, hash,
+		st_now(now, sizeof now));
+	return rc < 0 ? rc : 0;
+}
+
+int
+state_token_save(state *st, const char *service, const char *access, const char *refresh,
+	int64_t expires_at)
+{
+	char exp[32];
+	snprintf(exp, sizeof exp, "%lld", (long long)expires_at);
+	int rc = stmt_step(st, NULL, "INSERT INTO tokens(service, access, refresh, expires_at)"
+		" VALUES(?, ?, ?, ?) ON CONFLICT(service) DO UPDATE SET access = excluded.access,"
+		" refresh = excluded.refresh, expires_at = excluded.expires_at", 4, service, access,
+		refresh ? refresh : "", exp);
+	return rc < 0 ? rc : 0;
+}
+
+int
+state_token_load(state *st, const char *service, char *access, size_t alen, char *refresh,
+	size_t rlen, int64_t *expires_at)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = stmt_step(st, &s, "SELECT access, refresh, expires_at FROM tokens WHERE service = ?", 1,
+		service);
+	if (rc < 0)
+		return rc;
+	if (rc == SQLITE_DONE)
+		return STATE_ENOTFOUND;
+	snprintf(access, alen, "%s", (const char *)sqlite3_column_text(s, 0));
+	snprintf(refresh, rlen, "%s", (const char *)sqlite3_column_text(s, 1));
+	*expires_at = sqlite3_column_int64(s, 2);
+	stmt_done(st, s);
+	return 0;
+}
+
+int
+state_counts(state *st, const char *entity, int64_t *xrefs, int64_t *pending, int64_t *dead)
+{
+	*xrefs = stmt_count(st, "SELECT count(*) FROM xref WHERE entity = ?", entity);
+	*pending = stmt_count(st, "SELECT count(*) FROM journal WHERE entity = ? AND state = 'pending'",
+		entity);
+	*dead = stmt_count(st, "SELECT count(*) FROM dlq WHERE entity = ? AND dropped = 0", entity);
+	return *xrefs < 0 || *pending < 0 || *dead < 0 ? STATE_EDB : 0;
+}
