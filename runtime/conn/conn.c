@@ -313,6 +313,63 @@ conn_found_rc(const conn_found *f)
 }
 
 void
+conn_find_begin(conn_find_item *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		memset(&items[i].found, 0, sizeof items[i].found);
+		memset(&items[i].res, 0, sizeof items[i].res);
+		conn_result_set(&items[i].res, HTTP_OK, 200, "%s", "");
+		items[i].rc = 1;
+	}
+}
+
+void
+conn_find_doc(conn_find_item *items, size_t n, const char *id, const char *value,
+	int (*cmp)(const char *, const char *))
+{
+	for (size_t i = 0; value && i < n; i++)
+		if (items[i].rc != -1 && items[i].value && !cmp(items[i].value, value))
+			conn_found_add(&items[i].found, id);
+}
+
+void
+conn_find_end(conn_find_item *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (items[i].rc != -1)
+			items[i].rc = conn_found_rc(&items[i].found);
+}
+
+int
+conn_find_fail(conn_find_item *items, size_t n, const conn_result *res)
+{
+	for (size_t i = 0; i < n; i++) {
+		memset(&items[i].found, 0, sizeof items[i].found);
+		items[i].res = *res;
+		items[i].rc = -1;
+	}
+	return -1;
+}
+
+int
+conn_find_one(const conn_ops *ops, conn *c, const char *type, const char *field,
+	const char *value, conn_found *out, conn_result *res)
+{
+	conn_find_item it;
+
+	memset(&it, 0, sizeof it);
+	it.value = value;
+	if (ops->find(c, type, field, &it, 1, res) != 0) {
+		memset(out, 0, sizeof *out);
+		return -1;
+	}
+	*out = it.found;
+	if (it.rc < 0)
+		*res = it.res;
+	return it.rc;
+}
+
+void
 conn_lower(char *dst, size_t cap, const char *src, const char *suffix)
 {
 	snprintf(dst, cap, "%s%s", src, suffix);

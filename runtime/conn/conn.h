@@ -96,6 +96,14 @@ typedef struct {
 	char ids[CONN_FIND_MAX][CONN_ID_MAX];
 } conn_found;
 
+/* One natural key to find (conn_ops.find), and what was found for it. */
+typedef struct {
+	const char *value;        /* in */
+	int rc;                   /* out: 0 one, 1 none, 2 several, -1 not asked */
+	conn_found found;
+	conn_result res;
+} conn_find_item;
+
 /* One document to write. */
 typedef struct {
 	/* in */
@@ -143,15 +151,20 @@ typedef struct {
 	 * copy *res). */
 	int (*write)(conn *c, const char *request_key, conn_item *items, size_t n,
 		conn_result *res);
-	/* Targets: the documents of `type` whose natural key `field` is
-	 * `value` (the .map's `match`), asked the way the service's own
-	 * query language asks, the value escaped as it says.  0: exactly
-	 * one, its id in out->ids[0]; 1: none; 2: several, out->n of them
-	 * and the ids of the first CONN_FIND_MAX; -1: could not ask (res
-	 * says why: transient, or permanent when the service refused the
-	 * question).  In a dry run nothing is asked: 1. */
-	int (*find)(conn *c, const char *type, const char *field, const char *value,
-		conn_found *out, conn_result *res);
+	/* Targets: for each items[i].value, the documents of `type` whose
+	 * natural key `field` is that value (the .map's `match`), asked in as
+	 * few requests as the service's own query language allows (one for
+	 * a batch: `F == "a" OR F == "b"`, `F IN ('a','b')`, one function per
+	 * value), each value escaped as it says.  0: answered, and each
+	 * item's rc says what was found for its value: 0 exactly one, its id
+	 * in found.ids[0]; 1 none; 2 several, found.n of them and the ids of
+	 * the first CONN_FIND_MAX; -1 that value could not be asked (its res
+	 * says why).  -1: nothing could be asked (res says why: transient, or
+	 * permanent when the service refused the question; every item's rc
+	 * is -1 and its res a copy).  In a dry run nothing is asked: every
+	 * rc is 1. */
+	int (*find)(conn *c, const char *type, const char *field, conn_find_item *items,
+		size_t n, conn_result *res);
 	/* The class of an answer, as this service means it. */
 	http_class (*classify)(conn *c, int rc, const http_response *resp, conn_result *res);
 	/* The webhooks this service sends: the endpoint setting holding the
@@ -196,6 +209,21 @@ hook_outcome conn_webhook(const char *no, const hook_request *rq, conn_events_fn
  * many there are (0 one, 1 none, 2 several). */
 void conn_found_add(conn_found *f, const char *id);
 int conn_found_rc(const conn_found *f);
+/* A find's answer for each item from the ids and values of the documents
+ * the service sent: start with conn_find_begin, add each document with
+ * conn_find_doc (its id, and the value of the field it was found by;
+ * cmp compares it with each item's value, 0 when equal), end with
+ * conn_find_end (each item's rc).  conn_find_fail: nothing was asked,
+ * every item says res. */
+void conn_find_begin(conn_find_item *items, size_t n);
+void conn_find_doc(conn_find_item *items, size_t n, const char *id, const char *value,
+	int (*cmp)(const char *, const char *));
+void conn_find_end(conn_find_item *items, size_t n);
+int conn_find_fail(conn_find_item *items, size_t n, const conn_result *res);
+/* The single form, for the connectors' own use and the tests: find one
+ * value with ops->find; its rc, *out and *res. */
+int conn_find_one(const conn_ops *ops, conn *c, const char *type, const char *field,
+	const char *value, conn_found *out, conn_result *res);
 /* dst = lowercase src + suffix, cut to fit cap. */
 void conn_lower(char *dst, size_t cap, const char *src, const char *suffix);
 

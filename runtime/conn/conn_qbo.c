@@ -356,8 +356,8 @@ item_answer(int k, json_t *el, long status, conn_item *it)
 	return -1;
 }
 
-static int q_find(conn *c, const char *type, const char *field, const char *value,
-	conn_found *out, conn_result *res);
+static int q_find(conn *c, const char *type, const char *field, conn_find_item *items,
+	size_t n, conn_result *res);
 
 /* A create refused as Duplicate Name Exists: the document already there,
  * found by the item's natural key, is the one written. */
@@ -369,7 +369,8 @@ adopt(conn *c, int k, conn_item *it)
 
 	if (it->target_id || !it->match_field || !it->match_value)
 		return;
-	if (q_find(c, kinds[k].type, it->match_field, it->match_value, &f, &fr) == 0) {
+	if (conn_find_one(&conn_qbo, c, kinds[k].type, it->match_field, it->match_value, &f,
+	    &fr) == 0) {
 		note(c, "duplicate name: adopted the existing document", f.ids[0]);
 		item_ok(it, 200, f.ids[0]);
 	}
@@ -611,59 +612,109 @@ q_write(conn *c, const char *request_key, conn_item *items, size_t n, conn_resul
 /* find                                                                */
 /* ------------------------------------------------------------------ */
 
+/* For each value, the documents whose field is that value: one query for
+ * as many values as fit a URL of a few kilobytes (a batch's, usually),
+ * select Id, F from T where F IN ('a', 'b') (F = 'a' for one), each value
+ * escaped as Intuit's query syntax says (a backslash before an apostrophe
+ * and before a backslash); each document answered counts for the values
+ * its field equals (PrimaryEmailAddr: its Address). */
 static int
-q_find(conn *c, const char *type, const char *field, const char *value, conn_found *out,
+q_find(conn *c, const char *type, const char *field, conn_find_item *items, size_t n,
 	conn_result *res)
 {
-	char sql[1200], lit[1030], esc[3700], url[4400];
-	int k = kind_of(type);
-	size_t n = 0, i;
-	http_response r;
-	json_t *j, *arr, *el;
+	char sql[2400], esc[7300], url[8000];
+	int k = kind_of(type), asked = 0;
+	size_t i = 0, j;
 
-	memset(out, 0, sizeof *out);
 	for (const char *f = field; f && *f; f++)
 		if (!((*f >= 'A' && *f <= 'Z') || (*f >= 'a' && *f <= 'z') ||
 		      (*f >= '0' && *f <= '9') || *f == '.'))
 			field = NULL;
-	if (k < 0 || !field || !*field || !value) {
+	if (k < 0 || !field || !*field || strlen(field) > 100) {
 		conn_result_set(res, HTTP_PERMANENT, 0, "qbo: cannot look up %s by %s", type ? type :
 			"?", field ? field : "that field");
-		return -1;
+		return conn_find_fail(items, n, res);
 	}
-	/* Intuit's query syntax: a backslash escapes an apostrophe (and itself) */
-	for (const char *v = value; *v; v++) {
-		if (n + 3 >= sizeof lit) {
-			conn_result_set(res, HTTP_PERMANENT, 0, "qbo: the %s to look up is too long",
-				field);
-			return -1;
-		}
-		if (*v == '\'' || *v == '\\')
-			lit[n++] = '\\';
-		lit[n++] = *v;
-	}
-	lit[n] = '\0';
-	/* every match, up to a few more than are named: "several" lists them */
-	snprintf(sql, sizeof sql, "select Id from %s where %s = '%s' maxresults %d",
-		kinds[k].type, field, lit, CONN_FIND_MAX + 1);
-	http_url_escape(sql, esc, sizeof esc);
-	snprintf(url, sizeof url, "%s/v3/company/%s/query?query=%s&" MINOR, c->base, c->realm, esc);
+	conn_find_begin(items, n);
 	conn_result_set(res, HTTP_OK, 0, "%s", "");
 	if (c->env->dry_run)
-		return 1; /* nothing is asked in a dry run */
-	if (call(c, "GET", url, NULL, 0, &r, res) != 0 || res->cls != HTTP_OK)
-		return -1;
-	j = json_loadb(r.body, r.body_len, 0, NULL);
-	if (!json_is_object(json_object_get(j, "QueryResponse"))) {
-		json_decref(j);
-		conn_result_set(res, HTTP_TRANSIENT, r.status, "qbo: answer without a QueryResponse");
-		return -1;
+		return 0; /* nothing is asked in a dry run */
+	while (i < n) {
+		char list[2000];
+		size_t len = 0, first = i, nv = 0, at;
+		http_response r;
+		json_t *j_, *arr, *el;
+
+		for (; i < n; i++) {
+			char lit[1030];
+			size_t m = 0;
+			const char *v = items[i].value;
+
+			for (; v && *v && m + 3 < sizeof lit; v++) {
+				if (*v == '\'' || *v == '\\')
+					lit[m++] = '\\';
+				lit[m++] = *v;
+			}
+			lit[m] = '\0';
+			if (!items[i].value || *v) {
+				conn_result_set(&items[i].res, HTTP_PERMANENT, 0,
+					"qbo: the %s to look up is too long", field);
+				items[i].rc = -1;
+				continue;
+			}
+			if (len && len + m + 4 >= sizeof list)
+				break; /* the next query asks for the rest */
+			len += (size_t)snprintf(list + len, sizeof list - len, "%s'%s'", len ? ", " : "",
+				lit);
+			nv++;
+		}
+		if (!nv)
+			continue;
+		/* every match, up to a few more than are named for each value */
+		if (nv == 1)
+			at = (size_t)snprintf(sql, sizeof sql, "select Id, %s from %s where %s = %s",
+				field, kinds[k].type, field, list);
+		else
+			at = (size_t)snprintf(sql, sizeof sql, "select Id, %s from %s where %s IN (%s)",
+				field, kinds[k].type, field, list);
+		snprintf(sql + at, sizeof sql - at, " maxresults %zu", nv * (CONN_FIND_MAX + 1));
+		http_url_escape(sql, esc, sizeof esc);
+		snprintf(url, sizeof url, "%s/v3/company/%s/query?query=%s&" MINOR, c->base,
+			c->realm, esc);
+		if (call(c, "GET", url, NULL, 0, &r, res) != 0 || res->cls != HTTP_OK) {
+			if (!asked)
+				return conn_find_fail(items, n, res);
+			for (j = first; j < n; j++) /* asked in part: the rest say why */
+				if (items[j].rc != -1)
+					items[j].res = *res, items[j].rc = -1;
+			break;
+		}
+		asked = 1;
+		j_ = json_loadb(r.body, r.body_len, 0, NULL);
+		if (!json_is_object(json_object_get(j_, "QueryResponse"))) {
+			json_decref(j_);
+			conn_result_set(res, HTTP_TRANSIENT, r.status,
+				"qbo: answer without a QueryResponse");
+			for (j = first; j < i; j++)
+				if (items[j].rc != -1)
+					items[j].res = *res, items[j].rc = -1;
+			continue;
+		}
+		arr = json_object_get(json_object_get(j_, "QueryResponse"), kinds[k].type);
+		json_array_foreach(arr, j, el) {
+			json_t *fv = json_object_get(el, field);
+
+			if (json_is_object(fv)) /* PrimaryEmailAddr: its Address */
+				fv = json_object_get(fv, "Address");
+			conn_find_doc(items + first, i - first,
+				json_string_value(json_object_get(el, "Id")), json_string_value(fv),
+				strcmp);
+		}
+		json_decref(j_);
 	}
-	arr = json_object_get(json_object_get(j, "QueryResponse"), kinds[k].type);
-	json_array_foreach(arr, i, el)
-		conn_found_add(out, json_string_value(json_object_get(el, "Id")));
-	json_decref(j);
-	return conn_found_rc(out);
+	conn_find_end(items, n);
+	conn_result_set(res, HTTP_OK, 200, "%s", "");
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */

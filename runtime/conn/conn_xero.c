@@ -339,61 +339,114 @@ x_write(conn *c, const char *request_key, conn_item *items, size_t n, conn_resul
 	return 0;
 }
 
+/* A document's value at a dotted path (Contact.ContactNumber), or NULL. */
+static const char *
+path_str(json_t *doc, const char *path)
+{
+	char part[128];
+
+	while (doc && *path) {
+		size_t l = strcspn(path, ".");
+
+		if (l >= sizeof part)
+			return NULL;
+		memcpy(part, path, l);
+		part[l] = '\0';
+		doc = json_object_get(doc, part);
+		path += l + (path[l] == '.');
+	}
+	return json_string_value(doc);
+}
+
 /* Contacts by ContactNumber, Name or EmailAddress (the .map's `match`),
- * Invoices by InvoiceNumber: GET ?where=Field=="value", the value a C#
- * string literal as Xero's filter expressions take it (a backslash before
- * a quote and before a backslash), the whole expression URL-escaped. */
+ * Invoices by InvoiceNumber: one GET ?where=F=="a" OR F=="b" ... for as many
+ * values as fit a URL of a few kilobytes (a batch's, usually), each value
+ * a C# string literal as Xero's filter expressions take it (a backslash
+ * before a quote and before a backslash), the whole expression
+ * URL-escaped; each document answered counts for the values its field
+ * equals. */
 static int
-x_find(conn *c, const char *type, const char *field, const char *value, conn_found *out,
+x_find(conn *c, const char *type, const char *field, conn_find_item *items, size_t n,
 	conn_result *res)
 {
-	char lit[700], where[800], esc[2400], url[3000];
-	int k = kind_of(type);
-	size_t n = 0;
-	http_response r;
-	json_t *j, *arr, *el;
+	char where[2000], esc[6100], url[6600];
+	int k = kind_of(type), asked = 0;
+	size_t i = 0;
 
-	memset(out, 0, sizeof *out);
 	for (const char *f = field; f && *f; f++)
 		if (!((*f >= 'A' && *f <= 'Z') || (*f >= 'a' && *f <= 'z') ||
 		      (*f >= '0' && *f <= '9') || *f == '.'))
 			field = NULL;
-	if (k < 0 || !field || !*field || !value) {
+	if (k < 0 || !field || !*field || strlen(field) > 100) {
 		conn_result_set(res, HTTP_PERMANENT, 0, "xero: cannot look up %s by %s",
 			type ? type : "?", field ? field : "that field");
-		return -1;
+		return conn_find_fail(items, n, res);
 	}
-	for (const char *v = value; *v; v++) {
-		if (n + 3 >= sizeof lit) {
-			conn_result_set(res, HTTP_PERMANENT, 0, "xero: the %s to look up is too long",
-				field);
-			return -1;
-		}
-		if (*v == '"' || *v == '\\')
-			lit[n++] = '\\';
-		lit[n++] = *v;
-	}
-	lit[n] = '\0';
-	snprintf(where, sizeof where, "%s==\"%s\"", field, lit);
-	http_url_escape(where, esc, sizeof esc);
-	snprintf(url, sizeof url, "%s/%s?where=%s", c->base, kinds[k].coll, esc);
+	conn_find_begin(items, n);
 	conn_result_set(res, HTTP_OK, 0, "%s", "");
 	if (c->env->dry_run)
-		return 1; /* nothing is asked in a dry run */
-	if (call(c, "GET", url, NULL, NULL, 0, &r, res) != 0)
-		return -1;
-	j = json_loadb(r.body, r.body_len, 0, NULL);
-	arr = json_object_get(j, kinds[k].coll);
-	if (!json_is_array(arr)) {
-		json_decref(j);
-		conn_result_set(res, HTTP_TRANSIENT, r.status, "xero: answer without %s",
-			kinds[k].coll);
-		return -1;
+		return 0; /* nothing is asked in a dry run */
+	while (i < n) {
+		size_t len = 0, first = i, j;
+		http_response r;
+		json_t *doc, *arr, *el;
+
+		for (; i < n; i++) {
+			char lit[700];
+			size_t m = 0, need;
+			const char *v = items[i].value;
+
+			for (; v && *v && m + 3 < sizeof lit; v++) {
+				if (*v == '"' || *v == '\\')
+					lit[m++] = '\\';
+				lit[m++] = *v;
+			}
+			lit[m] = '\0';
+			if (!items[i].value || *v) {
+				conn_result_set(&items[i].res, HTTP_PERMANENT, 0,
+					"xero: the %s to look up is too long", field);
+				items[i].rc = -1;
+				continue;
+			}
+			need = strlen(field) + m + 4 + (len ? 4 : 0);
+			if (len && len + need >= sizeof where)
+				break; /* the next request asks for the rest */
+			len += (size_t)snprintf(where + len, sizeof where - len, "%s%s==\"%s\"",
+				len ? " OR " : "", field, lit);
+		}
+		if (!len)
+			continue;
+		http_url_escape(where, esc, sizeof esc);
+		snprintf(url, sizeof url, "%s/%s?where=%s", c->base, kinds[k].coll, esc);
+		if (call(c, "GET", url, NULL, NULL, 0, &r, res) != 0) {
+			if (!asked)
+				return conn_find_fail(items, n, res);
+			for (j = first; j < n; j++) /* asked in part: the rest say why */
+				if (items[j].rc != -1)
+					items[j].res = *res, items[j].rc = -1;
+			break;
+		}
+		asked = 1;
+		doc = json_loadb(r.body, r.body_len, 0, NULL);
+		arr = json_object_get(doc, kinds[k].coll);
+		if (!json_is_array(arr)) {
+			json_decref(doc);
+			conn_result_set(res, HTTP_TRANSIENT, r.status, "xero: answer without %s",
+				kinds[k].coll);
+			for (j = first; j < i; j++)
+				if (items[j].rc != -1)
+					items[j].res = *res, items[j].rc = -1;
+			continue;
+		}
+		json_array_foreach(arr, j, el)
+			conn_find_doc(items + first, i - first,
+				json_string_value(json_object_get(el, kinds[k].id)),
+				path_str(el, field), strcmp);
+		json_decref(doc);
 	}
-	json_array_foreach(arr, n, el)
-		conn_found_add(out, json_string_value(json_object_get(el, kinds[k].id)));
-	json_decref(j);
-	return conn_found_rc(out);
+	conn_find_end(items, n);
+	conn_result_set(res, HTTP_OK, 200, "%s", "");
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */

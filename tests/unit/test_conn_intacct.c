@@ -202,18 +202,18 @@ main(void)
 
 	/* find */
 	conn_found fd;
-	rc = conn_intacct.find(c, "CUSTOMER", "CUSTOMERID", "C-T2", &fd, &res);
+	rc = conn_find_one(&conn_intacct, c, "CUSTOMER", "CUSTOMERID", "C-T2", &fd, &res);
 	check(rc == 0 && fd.n == 1 && !strcmp(fd.ids[0], "C-T2"), "find-customer", res.text);
-	rc = conn_intacct.find(c, "CUSTOMER", "CUSTOMERID", "O'Brien", &fd, &res);
+	rc = conn_find_one(&conn_intacct, c, "CUSTOMER", "CUSTOMERID", "O'Brien", &fd, &res);
 	check(rc == 1 && fd.n == 0, "find-none-quoted", res.text);
-	rc = conn_intacct.find(c, "create_sotransaction", "DOCID", "Sales Invoice-SO-T1", &fd,
+	rc = conn_find_one(&conn_intacct, c, "create_sotransaction", "DOCID", "Sales Invoice-SO-T1", &fd,
 		&res);
 	check(rc == 0 && !strcmp(fd.ids[0], order_id), "find-sales-invoice-ar-key", fd.ids[0]);
 	/* two customers already in the company under one name: several, both named */
 	json_decref(sandbox("POST", "/_sandbox/documents?service=intacct&collection=CUSTOMER",
 		"{\"CUSTOMERID\":\"TW-1\",\"NAME\":\"Twin's Co\"}\n"
 		"{\"CUSTOMERID\":\"TW-2\",\"NAME\":\"Twin's Co\"}\n"));
-	rc = conn_intacct.find(c, "CUSTOMER", "NAME", "Twin's Co", &fd, &res);
+	rc = conn_find_one(&conn_intacct, c, "CUSTOMER", "NAME", "Twin's Co", &fd, &res);
 	check(rc == 2 && fd.n == 2 && !strcmp(fd.ids[0], "TW-1") && !strcmp(fd.ids[1], "TW-2"),
 		"find-several", res.text);
 

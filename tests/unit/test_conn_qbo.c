@@ -270,18 +270,18 @@ main(void)
 		"dddddddd-dddd-4ddd-8ddd-dddddddddddd");
 	conn_qbo.write(c, q.key, &q, 1, &res);
 	conn_found fd;
-	rc = conn_qbo.find(c, "Customer", "DisplayName", "O'Hara \\ Sons", &fd, &res);
+	rc = conn_find_one(&conn_qbo, c, "Customer", "DisplayName", "O'Hara \\ Sons", &fd, &res);
 	check(rc == 0 && q.id[0] && fd.n == 1 && !strcmp(fd.ids[0], q.id), "find-escaped",
 		fd.ids[0]);
-	rc = conn_qbo.find(c, "Customer", "DisplayName", "Nobody's Here", &fd, &res);
+	rc = conn_find_one(&conn_qbo, c, "Customer", "DisplayName", "Nobody's Here", &fd, &res);
 	check(rc == 1 && fd.n == 0, "find-none", res.text);
-	rc = conn_qbo.find(c, "Customer", "DisplayName' or 1=1", "x", &fd, &res);
+	rc = conn_find_one(&conn_qbo, c, "Customer", "DisplayName' or 1=1", "x", &fd, &res);
 	check(rc == -1 && res.cls == HTTP_PERMANENT, "find-field-checked", res.text);
 	/* two customers already in the company with one e-mail address: several */
 	json_t *placed = sandbox("POST", "/_sandbox/documents?service=qbo&collection=Customer",
 		"{\"DisplayName\":\"Twin A\",\"PrimaryEmailAddr\":{\"Address\":\"t@x.test\"}}\n"
 		"{\"DisplayName\":\"Twin B\",\"PrimaryEmailAddr\":{\"Address\":\"t@x.test\"}}\n");
-	rc = conn_qbo.find(c, "Customer", "PrimaryEmailAddr", "t@x.test", &fd, &res);
+	rc = conn_find_one(&conn_qbo, c, "Customer", "PrimaryEmailAddr", "t@x.test", &fd, &res);
 	check(rc == 2 && fd.n == 2 && !strcmp(fd.ids[0], json_string_value(json_array_get(
 		json_object_get(placed, "ids"), 0))) && !strcmp(fd.ids[1], json_string_value(
 		json_array_get(json_object_get(placed, "ids"), 1))), "find-several", res.text);
