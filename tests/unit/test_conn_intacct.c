@@ -216,6 +216,12 @@ main(void)
 	rc = conn_find_one(&conn_intacct, c, "CUSTOMER", "NAME", "Twin's Co", &fd, &res);
 	check(rc == 2 && fd.n == 2 && !strcmp(fd.ids[0], "TW-1") && !strcmp(fd.ids[1], "TW-2"),
 		"find-several", res.text);
+	/* the batch form: one request, each value its own answer */
+	conn_find_item fb[3] = { { .value = "Twin's Co" }, { .value = "Nobody" },
+		{ .value = "Six Ltd" } };
+	rc = conn_intacct.find(c, "CUSTOMER", "NAME", fb, 3, &res);
+	check(rc == 0 && fb[0].rc == 2 && fb[0].found.n == 2 && fb[1].rc == 1 && fb[2].rc == 1,
+		"find-batch", res.text);
 
 	/* a 503 from the gateway */
 	json_decref(sandbox("POST", "/_sandbox/faults", "{\"service\":\"intacct\",\"fail_5xx\":1}"));

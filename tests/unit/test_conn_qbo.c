@@ -285,6 +285,16 @@ main(void)
 	check(rc == 2 && fd.n == 2 && !strcmp(fd.ids[0], json_string_value(json_array_get(
 		json_object_get(placed, "ids"), 0))) && !strcmp(fd.ids[1], json_string_value(
 		json_array_get(json_object_get(placed, "ids"), 1))), "find-several", res.text);
+	/* the batch form: three values in one query (IN), each its own answer */
+	conn_find_item fb[3] = { { .value = "O'Hara \\ Sons" }, { .value = "Nobody's Here" },
+		{ .value = "Ada Lovelace (1)" } };
+	rc = conn_qbo.find(c, "Customer", "DisplayName", fb, 3, &res);
+	check(rc == 0 && fb[0].rc == 0 && !strcmp(fb[0].found.ids[0], q.id) && fb[1].rc == 1 &&
+		fb[2].rc == 0 && !strcmp(fb[2].found.ids[0], cust_id), "find-batch", res.text);
+	conn_find_item fe[2] = { { .value = "t@x.test" }, { .value = "none@x.test" } };
+	rc = conn_qbo.find(c, "Customer", "PrimaryEmailAddr", fe, 2, &res);
+	check(rc == 0 && fe[0].rc == 2 && fe[0].found.n == 2 && fe[1].rc == 1,
+		"find-batch-several", res.text);
 	json_decref(placed);
 
 	/* a 503: HTTP_TRANSIENT, nothing known written; the same key then writes once */
