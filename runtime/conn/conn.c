@@ -351,6 +351,48 @@ conn_find_fail(conn_find_item *items, size_t n, const conn_result *res)
 	return -1;
 }
 
+void
+conn_find_unanswered(conn_find_item *items, size_t from, size_t to, const conn_result *res)
+{
+	for (size_t i = from; i < to; i++)
+		if (items[i].rc != -1) {
+			items[i].res = *res;
+			items[i].rc = -1;
+		}
+}
+
+const char *
+conn_find_field(const char *field)
+{
+	for (const char *f = field; f && *f; f++)
+		if (!((*f >= 'A' && *f <= 'Z') || (*f >= 'a' && *f <= 'z') ||
+		      (*f >= '0' && *f <= '9') || *f == '.'))
+			return NULL;
+	return field && *field && strlen(field) <= 100 ? field : NULL;
+}
+
+long
+conn_find_literal(conn_find_item *it, char quote, char *lit, size_t cap, const char *who,
+	const char *field)
+{
+	size_t m = 0;
+	const char *v = it->value;
+
+	for (; v && *v && m + 3 < cap; v++) {
+		if (*v == quote || *v == '\\')
+			lit[m++] = '\\';
+		lit[m++] = *v;
+	}
+	lit[m] = '\0';
+	if (!it->value || *v) {
+		conn_result_set(&it->res, HTTP_PERMANENT, 0, "%s: the %s to look up is too long", who,
+			field);
+		it->rc = -1;
+		return -1;
+	}
+	return (long)m;
+}
+
 int
 conn_find_one(const conn_ops *ops, conn *c, const char *type, const char *field,
 	const char *value, conn_found *out, conn_result *res)

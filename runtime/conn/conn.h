@@ -220,6 +220,19 @@ void conn_find_doc(conn_find_item *items, size_t n, const char *id, const char *
 	int (*cmp)(const char *, const char *));
 void conn_find_end(conn_find_item *items, size_t n);
 int conn_find_fail(conn_find_item *items, size_t n, const conn_result *res);
+/* items[from..to) not already refused say res (a request for them got no
+ * usable answer). */
+void conn_find_unanswered(conn_find_item *items, size_t from, size_t to,
+	const conn_result *res);
+/* field when it is a name a query may hold (letters, digits, dots; at most
+ * 100 bytes), else NULL. */
+const char *conn_find_field(const char *field);
+/* it->value as a query literal's inside: a backslash before `quote` and
+ * before a backslash, into lit (cap bytes); its length, or -1 when it does
+ * not fit (then it->rc is -1, its res says "WHO: the FIELD to look up is
+ * too long"). */
+long conn_find_literal(conn_find_item *it, char quote, char *lit, size_t cap, const char *who,
+	const char *field);
 /* The single form, for the connectors' own use and the tests: find one
  * value with ops->find; its rc, *out and *res. */
 int conn_find_one(const conn_ops *ops, conn *c, const char *type, const char *field,

@@ -545,8 +545,7 @@ i_find(conn *c, const char *type, const char *field, conn_find_item *items, size
 			free(ids), free(found), free(v);
 			return conn_find_fail(items, n, res);
 		}
-		for (size_t i = at; i < n; i++) /* asked in part: the rest say why */
-			items[i].res = *res, items[i].rc = -1;
+		conn_find_unanswered(items, at, n, res); /* asked in part: the rest say why */
 		break;
 	}
 	free(ids), free(found), free(v);

@@ -626,11 +626,8 @@ q_find(conn *c, const char *type, const char *field, conn_find_item *items, size
 	int k = kind_of(type), asked = 0;
 	size_t i = 0, j;
 
-	for (const char *f = field; f && *f; f++)
-		if (!((*f >= 'A' && *f <= 'Z') || (*f >= 'a' && *f <= 'z') ||
-		      (*f >= '0' && *f <= '9') || *f == '.'))
-			field = NULL;
-	if (k < 0 || !field || !*field || strlen(field) > 100) {
+	field = conn_find_field(field);
+	if (k < 0 || !field) {
 		conn_result_set(res, HTTP_PERMANENT, 0, "qbo: cannot look up %s by %s", type ? type :
 			"?", field ? field : "that field");
 		return conn_find_fail(items, n, res);
@@ -647,21 +644,11 @@ q_find(conn *c, const char *type, const char *field, conn_find_item *items, size
 
 		for (; i < n; i++) {
 			char lit[1030];
-			size_t m = 0;
-			const char *v = items[i].value;
+			long lm = conn_find_literal(&items[i], '\'', lit, sizeof lit, "qbo", field);
+			size_t m = lm < 0 ? 0 : (size_t)lm;
 
-			for (; v && *v && m + 3 < sizeof lit; v++) {
-				if (*v == '\'' || *v == '\\')
-					lit[m++] = '\\';
-				lit[m++] = *v;
-			}
-			lit[m] = '\0';
-			if (!items[i].value || *v) {
-				conn_result_set(&items[i].res, HTTP_PERMANENT, 0,
-					"qbo: the %s to look up is too long", field);
-				items[i].rc = -1;
+			if (lm < 0)
 				continue;
-			}
 			if (len && len + m + 4 >= sizeof list)
 				break; /* the next query asks for the rest */
 			len += (size_t)snprintf(list + len, sizeof list - len, "%s'%s'", len ? ", " : "",
@@ -684,9 +671,7 @@ q_find(conn *c, const char *type, const char *field, conn_find_item *items, size
 		if (call(c, "GET", url, NULL, 0, &r, res) != 0 || res->cls != HTTP_OK) {
 			if (!asked)
 				return conn_find_fail(items, n, res);
-			for (j = first; j < n; j++) /* asked in part: the rest say why */
-				if (items[j].rc != -1)
-					items[j].res = *res, items[j].rc = -1;
+			conn_find_unanswered(items, first, n, res); /* asked in part: the rest say why */
 			break;
 		}
 		asked = 1;
@@ -695,9 +680,7 @@ q_find(conn *c, const char *type, const char *field, conn_find_item *items, size
 			json_decref(j_);
 			conn_result_set(res, HTTP_TRANSIENT, r.status,
 				"qbo: answer without a QueryResponse");
-			for (j = first; j < i; j++)
-				if (items[j].rc != -1)
-					items[j].res = *res, items[j].rc = -1;
+			conn_find_unanswered(items, first, i, res);
 			continue;
 		}
 		arr = json_object_get(json_object_get(j_, "QueryResponse"), kinds[k].type);

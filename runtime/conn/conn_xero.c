@@ -373,11 +373,8 @@ x_find(conn *c, const char *type, const char *field, conn_find_item *items, size
 	int k = kind_of(type), asked = 0;
 	size_t i = 0;
 
-	for (const char *f = field; f && *f; f++)
-		if (!((*f >= 'A' && *f <= 'Z') || (*f >= 'a' && *f <= 'z') ||
-		      (*f >= '0' && *f <= '9') || *f == '.'))
-			field = NULL;
-	if (k < 0 || !field || !*field || strlen(field) > 100) {
+	field = conn_find_field(field);
+	if (k < 0 || !field) {
 		conn_result_set(res, HTTP_PERMANENT, 0, "xero: cannot look up %s by %s",
 			type ? type : "?", field ? field : "that field");
 		return conn_find_fail(items, n, res);
@@ -393,21 +390,11 @@ x_find(conn *c, const char *type, const char *field, conn_find_item *items, size
 
 		for (; i < n; i++) {
 			char lit[700];
-			size_t m = 0, need;
-			const char *v = items[i].value;
+			long lm = conn_find_literal(&items[i], '"', lit, sizeof lit, "xero", field);
+			size_t m = lm < 0 ? 0 : (size_t)lm, need;
 
-			for (; v && *v && m + 3 < sizeof lit; v++) {
-				if (*v == '"' || *v == '\\')
-					lit[m++] = '\\';
-				lit[m++] = *v;
-			}
-			lit[m] = '\0';
-			if (!items[i].value || *v) {
-				conn_result_set(&items[i].res, HTTP_PERMANENT, 0,
-					"xero: the %s to look up is too long", field);
-				items[i].rc = -1;
+			if (lm < 0)
 				continue;
-			}
 			need = strlen(field) + m + 4 + (len ? 4 : 0);
 			if (len && len + need >= sizeof where)
 				break; /* the next request asks for the rest */
@@ -421,9 +408,7 @@ x_find(conn *c, const char *type, const char *field, conn_find_item *items, size
 		if (call(c, "GET", url, NULL, NULL, 0, &r, res) != 0) {
 			if (!asked)
 				return conn_find_fail(items, n, res);
-			for (j = first; j < n; j++) /* asked in part: the rest say why */
-				if (items[j].rc != -1)
-					items[j].res = *res, items[j].rc = -1;
+			conn_find_unanswered(items, first, n, res); /* asked in part: the rest say why */
 			break;
 		}
 		asked = 1;
@@ -433,9 +418,7 @@ x_find(conn *c, const char *type, const char *field, conn_find_item *items, size
 			json_decref(doc);
 			conn_result_set(res, HTTP_TRANSIENT, r.status, "xero: answer without %s",
 				kinds[k].coll);
-			for (j = first; j < i; j++)
-				if (items[j].rc != -1)
-					items[j].res = *res, items[j].rc = -1;
+			conn_find_unanswered(items, first, i, res);
 			continue;
 		}
 		json_array_foreach(arr, j, el)
