@@ -276,4 +276,4 @@ dump(void)
 	return d;
 }
 
-const sb_service sb_clarity = { "clarity", "/clarity", seed, handle, dump };
+const sb_service sb_clarity = { "clarity", "/clarity", seed, handle, dump, NULL };

@@ -928,4 +928,21 @@ dump(void)
 		"user_password", USER_PW);
 }
 
-const sb_service sb_intacct = { "intacct", "/intacct", seed, handle, dump };
+static const char *
+place(const char *collection, json_t *doc)
+{
+	if (strcmp(collection, "CUSTOMER") != 0) {
+		json_decref(doc);
+		return NULL;
+	}
+	const char *rec = next_recordno();
+	json_object_set_new(doc, "RECORDNO", json_string(rec));
+	if (empty(get(doc, "CUSTOMERID")))
+		json_object_set_new(doc, "CUSTOMERID", json_string(rec));
+	if (empty(get(doc, "STATUS")))
+		json_object_set_new(doc, "STATUS", json_string("active"));
+	json_array_append_new(customers, doc);
+	return get(doc, "CUSTOMERID");
+}
+
+const sb_service sb_intacct = { "intacct", "/intacct", seed, handle, dump, place };

@@ -213,6 +213,57 @@ records(struct MHD_Connection *conn, const char *method, const Upload *u, sb_res
 		"replaced", (json_int_t)replaced, "bad", (json_int_t)bad));
 }
 
+/* POST /_sandbox/documents?service=xero|qbo|intacct&collection=NAME: each
+ * NDJSON line of the body a document already in the target (Xero
+ * Contacts, QuickBooks Customer, Intacct CUSTOMER), stored without the
+ * API's checks; the answer lists the ids the service gave them. */
+static void
+documents(struct MHD_Connection *conn, const char *method, const Upload *u, sb_response *r)
+{
+	const char *svc = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "service");
+	const char *coll = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+		"collection");
+	const sb_service *s = NULL;
+	for (size_t i = 0; svc && i < NSERVICES; i++)
+		if (strcmp(svc, services[i]->name) == 0 && services[i]->place)
+			s = services[i];
+	if (strcmp(method, "POST") != 0) {
+		sb_json(r, 405, json_pack("{s:s}", "Message", "POST an NDJSON body of documents"));
+		sb_header(r, "Allow", "POST");
+		return;
+	}
+	if (!s || !coll) {
+		sb_json(r, 404, json_pack("{s:s}", "Message", "service is xero, qbo or intacct"));
+		return;
+	}
+	json_t *ids = json_array();
+	const char *p = u->data ? u->data : "", *end = p + u->len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		const char *line = p;
+		p += n + (nl != NULL);
+		while (n && (line[n - 1] == '\r' || line[n - 1] == ' '))
+			n--;
+		if (n == 0)
+			continue;
+		json_t *doc = json_loadb(line, n, 0, NULL);
+		int obj = json_is_object(doc);
+		const char *id = obj ? s->place(coll, doc) : NULL;
+		if (!obj)
+			json_decref(doc);
+		if (!id) {
+			json_decref(ids);
+			sb_json(r, obj ? 404 : 400, json_pack("{s:s}", "Message",
+				"each line a JSON object, for a collection the service takes (xero "
+				"Contacts, qbo Customer, intacct CUSTOMER)"));
+			return;
+		}
+		json_array_append_new(ids, json_string(id));
+	}
+	sb_json(r, 200, json_pack("{s:o}", "ids", ids));
+}
+
 /* ---- webhooks ---------------------------------------------------------- */
 
 #define WH_ATTEMPTS 5 /* the first try and four retries */
@@ -642,6 +693,10 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 	}
 	if (strcmp(url, "/_sandbox/records") == 0) {
 		records(conn, method, u, &r);
+		return respond(conn, &r);
+	}
+	if (strcmp(url, "/_sandbox/documents") == 0) {
+		documents(conn, method, u, &r);
 		return respond(conn, &r);
 	}
 	if (strcmp(url, "/_sandbox/dump") == 0) {

@@ -339,4 +339,4 @@ dump(void)
 	return d;
 }
 
-const sb_service sb_nop = { "nop", "/nop", seed, handle, dump };
+const sb_service sb_nop = { "nop", "/nop", seed, handle, dump, NULL };

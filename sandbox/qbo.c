@@ -10,7 +10,7 @@
  *        current SyncToken (a stale one is Fault 5010)
  *   GET  /qbo/v3/company/{realm}/{entity}/{id}
  *   GET  /qbo/v3/company/{realm}/query?query=select * from Customer
- *        [where DisplayName = 'x'] [startposition N] [maxresults N]
+ *        [where DisplayName = 'x' | IN ('x', 'y')] [startposition N] [maxresults N]
  *
  *   POST /qbo/v3/company/{realm}/batch     {"BatchItemRequest":[{"bId","operation":
  *        "create"|"update", ENTITY:{...}} or {"bId","Query":"select ..."}]}, at
@@ -32,7 +32,8 @@
  * each batch item metered as one call, and 40 batch requests a minute; past
  * either, 429 with Fault 003001 and Retry-After.  Access tokens live 3600 s
  * (--token-ttl), and none issued before an "expire_tokens" fault is
- * accepted after it.  Where clauses take `Field = 'value'` with backslash
+ * accepted after it.  Where clauses take `Field = 'value'` or
+ * `Field IN ('a', 'b')` with backslash
  * escapes (\' for an apostrophe), as Intuit's query syntax documents.
  *
  * Not yet: batch delete and void, and the 10-concurrent limit.
@@ -401,22 +402,12 @@ find_ci(const char *hay, const char *needle)
 	return NULL;
 }
 
-/* FIELD = 'value' with backslash escapes; 0, or -1 when it is not that. */
+/* A quoted 'value' with backslash escapes at *pw; 0 (past it), or -1. */
 static int
-where_clause(const char *w, char *field, size_t flen, char *value, size_t vlen)
+quoted(const char **pw, char *value, size_t vlen)
 {
-	size_t n = 0;
-	while (*w == ' ')
-		w++;
-	while (*w && *w != ' ' && *w != '=' && n + 1 < flen)
-		field[n++] = *w++;
-	field[n] = 0;
-	while (*w == ' ')
-		w++;
-	if (!n || *w++ != '=')
-		return -1;
-	while (*w == ' ')
-		w++;
+	const char *w = *pw;
+	size_t n;
 	if (*w++ != '\'')
 		return -1;
 	for (n = 0; *w && *w != '\''; w++) {
@@ -427,15 +418,66 @@ where_clause(const char *w, char *field, size_t flen, char *value, size_t vlen)
 		value[n++] = *w;
 	}
 	value[n] = 0;
-	return *w == '\'' ? 0 : -1;
+	if (*w != '\'')
+		return -1;
+	*pw = w + 1;
+	return 0;
 }
 
-/* select * | FIELDS from ENTITY [where FIELD = 'v'] [startposition N] [maxresults N];
+#define WHERE_MAX 100
+/* FIELD = 'value' or FIELD IN ('a', 'b', ...) with backslash escapes; 0
+ * with the values in values[0..*nv), or -1 when it is not that. */
+static int
+where_clause(const char *w, char *field, size_t flen, char (*values)[256], size_t *nv)
+{
+	size_t n = 0;
+	*nv = 0;
+	while (*w == ' ')
+		w++;
+	while (*w && *w != ' ' && *w != '=' && n + 1 < flen)
+		field[n++] = *w++;
+	field[n] = 0;
+	while (*w == ' ')
+		w++;
+	if (!n)
+		return -1;
+	if (*w == '=') {
+		w++;
+		while (*w == ' ')
+			w++;
+		*nv = 1;
+		return quoted(&w, values[0], 256);
+	}
+	if (strncasecmp(w, "IN", 2) != 0)
+		return -1;
+	w += 2;
+	while (*w == ' ')
+		w++;
+	if (*w++ != '(')
+		return -1;
+	for (;;) {
+		while (*w == ' ')
+			w++;
+		if (*nv >= WHERE_MAX || quoted(&w, values[*nv], 256) != 0)
+			return -1;
+		++*nv;
+		while (*w == ' ')
+			w++;
+		if (*w == ')')
+			return 0;
+		if (*w++ != ',')
+			return -1;
+	}
+}
+
+/* select * | FIELDS from ENTITY [where FIELD = 'v' | FIELD IN ('a', ...)] [startposition N] [maxresults N];
  * the answer is the whole QueryResponse object. */
 static void
 query_sql(const char *sql, sb_response *r)
 {
-	char ent[32] = "", field[64] = "", value[256] = "";
+	char ent[32] = "", field[64] = "";
+	static char values[WHERE_MAX][256];
+	size_t nv = 0;
 	long start = 1, max = 100;
 	const char *from = sql ? find_ci(sql, " from ") : NULL;
 	if (!sql || strncasecmp(sql, "select ", 7) != 0 || !from ||
@@ -445,7 +487,7 @@ query_sql(const char *sql, sb_response *r)
 		return;
 	}
 	const char *w = find_ci(sql, " where ");
-	if (w && where_clause(w + 7, field, sizeof field, value, sizeof value) != 0) {
+	if (w && where_clause(w + 7, field, sizeof field, values, &nv) != 0) {
 		fault(r, 400, "4000", "Error parsing query", "QueryParserError: Encountered an "
 			"error while parsing the where clause", NULL);
 		return;
@@ -471,8 +513,14 @@ query_sql(const char *sql, sb_response *r)
 	json_t *x;
 	json_array_foreach(json_object_get(store_, canon), i, x) {
 		if (*field) {
-			const char *v = json_string_value(json_object_get(x, field));
-			if (!v || strcmp(v, value) != 0)
+			json_t *fv = json_object_get(x, field);
+			if (json_is_object(fv)) /* PrimaryEmailAddr: its Address */
+				fv = json_object_get(fv, "Address");
+			const char *v = json_string_value(fv);
+			size_t vi = 0;
+			while (v && vi < nv && strcmp(v, values[vi]) != 0)
+				vi++;
+			if (!v || vi == nv)
 				continue;
 		}
 		if (++seen < start || (long)json_array_size(out) >= max)
@@ -665,4 +713,23 @@ dump(void)
 	return d;
 }
 
-const sb_service sb_qbo = { "qbo", "/qbo", seed, handle, dump };
+static const char *
+place(const char *collection, json_t *doc)
+{
+	char buf[32], t[64];
+	if (strcmp(collection, "Customer") != 0) {
+		json_decref(doc);
+		return NULL;
+	}
+	now_text(t, sizeof t, "%Y-%m-%dT%H:%M:%S-00:00");
+	snprintf(buf, sizeof buf, "%u", next_id++);
+	json_object_set_new(doc, "Id", json_string(buf));
+	json_object_set_new(doc, "SyncToken", json_string("0"));
+	json_object_set_new(doc, "domain", json_string("QBO"));
+	json_object_set_new(doc, "MetaData", json_pack("{s:s,s:s}", "CreateTime", t,
+		"LastUpdatedTime", t));
+	json_array_append_new(json_object_get(store_, "Customer"), doc);
+	return json_string_value(json_object_get(doc, "Id"));
+}
+
+const sb_service sb_qbo = { "qbo", "/qbo", seed, handle, dump, place };

@@ -40,6 +40,11 @@ typedef struct {
 	void (*seed)(unsigned seed);
 	void (*handle)(const sb_request *req, sb_response *resp);
 	json_t *(*dump)(void); /* what the service holds, for tests */
+	/* POST /_sandbox/documents (targets): store doc (stolen) in collection
+	 * as a document already in the company (made in the product or
+	 * imported: the API's checks are not made), the service's ids given
+	 * to it; its id, or NULL when the collection is not one it takes. */
+	const char *(*place)(const char *collection, json_t *doc);
 } sb_service;
 
 extern const sb_service sb_xero, sb_qbo, sb_intacct, sb_clarity, sb_nop;

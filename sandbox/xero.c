@@ -991,4 +991,17 @@ dump(void)
 		"tenant", TENANT, "client_id", CLIENT_ID, "refresh_token", refresh_token);
 }
 
-const sb_service sb_xero = { "xero", "/xero", seed, handle, dump };
+static const char *
+place(const char *collection, json_t *doc)
+{
+	if (strcmp(collection, "Contacts") != 0) {
+		json_decref(doc);
+		return NULL;
+	}
+	json_object_del(doc, "ContactID");
+	store("Contacts", doc, 0);
+	json_decref(doc); /* contacts holds it */
+	return json_string_value(json_object_get(doc, "ContactID"));
+}
+
+const sb_service sb_xero = { "xero", "/xero", seed, handle, dump, place };

@@ -297,6 +297,121 @@ conn_webhook(const char *no, const hook_request *rq, conn_events_fn fn, hook_emi
 }
 
 void
+conn_found_add(conn_found *f, const char *id)
+{
+	if (!id || !*id)
+		return;
+	if (f->n < CONN_FIND_MAX)
+		snprintf(f->ids[f->n], sizeof f->ids[f->n], "%s", id);
+	f->n++;
+}
+
+int
+conn_found_rc(const conn_found *f)
+{
+	return f->n == 0 ? 1 : f->n == 1 ? 0 : 2;
+}
+
+void
+conn_find_begin(conn_find_item *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		memset(&items[i].found, 0, sizeof items[i].found);
+		memset(&items[i].res, 0, sizeof items[i].res);
+		conn_result_set(&items[i].res, HTTP_OK, 200, "%s", "");
+		items[i].rc = 1;
+	}
+}
+
+void
+conn_find_doc(conn_find_item *items, size_t n, const char *id, const char *value,
+	int (*cmp)(const char *, const char *))
+{
+	for (size_t i = 0; value && i < n; i++)
+		if (items[i].rc != -1 && items[i].value && !cmp(items[i].value, value))
+			conn_found_add(&items[i].found, id);
+}
+
+void
+conn_find_end(conn_find_item *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (items[i].rc != -1)
+			items[i].rc = conn_found_rc(&items[i].found);
+}
+
+int
+conn_find_fail(conn_find_item *items, size_t n, const conn_result *res)
+{
+	for (size_t i = 0; i < n; i++) {
+		memset(&items[i].found, 0, sizeof items[i].found);
+		items[i].res = *res;
+		items[i].rc = -1;
+	}
+	return -1;
+}
+
+void
+conn_find_unanswered(conn_find_item *items, size_t from, size_t to, const conn_result *res)
+{
+	for (size_t i = from; i < to; i++)
+		if (items[i].rc != -1) {
+			items[i].res = *res;
+			items[i].rc = -1;
+		}
+}
+
+const char *
+conn_find_field(const char *field)
+{
+	for (const char *f = field; f && *f; f++)
+		if (!((*f >= 'A' && *f <= 'Z') || (*f >= 'a' && *f <= 'z') ||
+		      (*f >= '0' && *f <= '9') || *f == '.'))
+			return NULL;
+	return field && *field && strlen(field) <= 100 ? field : NULL;
+}
+
+long
+conn_find_literal(conn_find_item *it, char quote, char *lit, size_t cap, const char *who,
+	const char *field)
+{
+	size_t m = 0;
+	const char *v = it->value;
+
+	for (; v && *v && m + 3 < cap; v++) {
+		if (*v == quote || *v == '\\')
+			lit[m++] = '\\';
+		lit[m++] = *v;
+	}
+	lit[m] = '\0';
+	if (!it->value || *v) {
+		conn_result_set(&it->res, HTTP_PERMANENT, 0, "%s: the %s to look up is too long", who,
+			field);
+		it->rc = -1;
+		return -1;
+	}
+	return (long)m;
+}
+
+int
+conn_find_one(const conn_ops *ops, conn *c, const char *type, const char *field,
+	const char *value, conn_found *out, conn_result *res)
+{
+	conn_find_item it;
+
+	memset(&it, 0, sizeof it);
+	it.value = value;
+	if (ops->find(c, type, field, &it, 1, res) != 0) {
+		memset(out, 0, sizeof *out);
+		return -1;
+	}
+	*out = it.found;
+	if (it.rc < 0)
+		*res = it.res;
+	return it.rc;
+}
+
+void
 conn_lower(char *dst, size_t cap, const char *src, const char *suffix)
 {
 	snprintf(dst, cap, "%s%s", src, suffix);

@@ -88,6 +88,22 @@ typedef struct {
  * return stops the listing and is returned by list(). */
 typedef int (*conn_record_fn)(void *arg, const char *json, size_t len, const char *stamp);
 
+/* What find() found: how many documents have the natural key, and the
+ * ids of the first CONN_FIND_MAX of them, in the service's order. */
+#define CONN_FIND_MAX 8
+typedef struct {
+	size_t n;
+	char ids[CONN_FIND_MAX][CONN_ID_MAX];
+} conn_found;
+
+/* One natural key to find (conn_ops.find), and what was found for it. */
+typedef struct {
+	const char *value;        /* in */
+	int rc;                   /* out: 0 one, 1 none, 2 several, -1 not asked */
+	conn_found found;
+	conn_result res;
+} conn_find_item;
+
 /* One document to write. */
 typedef struct {
 	/* in */
@@ -135,10 +151,20 @@ typedef struct {
 	 * copy *res). */
 	int (*write)(conn *c, const char *request_key, conn_item *items, size_t n,
 		conn_result *res);
-	/* Targets: the id of the document of `type` whose natural key `field`
-	 * is `value`.  0 found, 1 none, -1 could not ask. */
-	int (*find)(conn *c, const char *type, const char *field, const char *value, char *id,
-		size_t idlen, conn_result *res);
+	/* Targets: for each items[i].value, the documents of `type` whose
+	 * natural key `field` is that value (the .map's `match`), asked in as
+	 * few requests as the service's own query language allows (one for
+	 * a batch: `F == "a" OR F == "b"`, `F IN ('a','b')`, one function per
+	 * value), each value escaped as it says.  0: answered, and each
+	 * item's rc says what was found for its value: 0 exactly one, its id
+	 * in found.ids[0]; 1 none; 2 several, found.n of them and the ids of
+	 * the first CONN_FIND_MAX; -1 that value could not be asked (its res
+	 * says why).  -1: nothing could be asked (res says why: transient, or
+	 * permanent when the service refused the question; every item's rc
+	 * is -1 and its res a copy).  In a dry run nothing is asked: every
+	 * rc is 1. */
+	int (*find)(conn *c, const char *type, const char *field, conn_find_item *items,
+		size_t n, conn_result *res);
 	/* The class of an answer, as this service means it. */
 	http_class (*classify)(conn *c, int rc, const http_response *resp, conn_result *res);
 	/* The webhooks this service sends: the endpoint setting holding the
@@ -178,6 +204,39 @@ typedef hook_outcome (*conn_events_fn)(const struct json_t *root, hook_emit_fn e
 	char *why, size_t n);
 hook_outcome conn_webhook(const char *no, const hook_request *rq, conn_events_fn fn,
 	hook_emit_fn emit, void *arg, char *why, size_t n);
+/* find()'s answer: add one more id found (counted always, kept while
+ * there is room; an empty id is not added), and the return that says how
+ * many there are (0 one, 1 none, 2 several). */
+void conn_found_add(conn_found *f, const char *id);
+int conn_found_rc(const conn_found *f);
+/* A find's answer for each item from the ids and values of the documents
+ * the service sent: start with conn_find_begin, add each document with
+ * conn_find_doc (its id, and the value of the field it was found by;
+ * cmp compares it with each item's value, 0 when equal), end with
+ * conn_find_end (each item's rc).  conn_find_fail: nothing was asked,
+ * every item says res. */
+void conn_find_begin(conn_find_item *items, size_t n);
+void conn_find_doc(conn_find_item *items, size_t n, const char *id, const char *value,
+	int (*cmp)(const char *, const char *));
+void conn_find_end(conn_find_item *items, size_t n);
+int conn_find_fail(conn_find_item *items, size_t n, const conn_result *res);
+/* items[from..to) not already refused say res (a request for them got no
+ * usable answer). */
+void conn_find_unanswered(conn_find_item *items, size_t from, size_t to,
+	const conn_result *res);
+/* field when it is a name a query may hold (letters, digits, dots; at most
+ * 100 bytes), else NULL. */
+const char *conn_find_field(const char *field);
+/* it->value as a query literal's inside: a backslash before `quote` and
+ * before a backslash, into lit (cap bytes); its length, or -1 when it does
+ * not fit (then it->rc is -1, its res says "WHO: the FIELD to look up is
+ * too long"). */
+long conn_find_literal(conn_find_item *it, char quote, char *lit, size_t cap, const char *who,
+	const char *field);
+/* The single form, for the connectors' own use and the tests: find one
+ * value with ops->find; its rc, *out and *res. */
+int conn_find_one(const conn_ops *ops, conn *c, const char *type, const char *field,
+	const char *value, conn_found *out, conn_result *res);
 /* dst = lowercase src + suffix, cut to fit cap. */
 void conn_lower(char *dst, size_t cap, const char *src, const char *suffix);
 

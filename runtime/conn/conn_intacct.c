@@ -341,11 +341,13 @@ put_query_value(w_buf *b, const char *v)
 }
 
 /* readByQuery of object where field = values[i], for each i, in one
- * request.  ids[i] gets the id of the first match, found[i] 1 or 0.  0, or
- * -1 when the request failed. */
+ * request.  ids[i] gets the id of the first match, found[i] 1 or 0.  With
+ * fi (find's items, values[i] its value): each one's found gets every
+ * match of its value, and a function refused says so in its rc and res
+ * alone.  0, or -1 when the request failed. */
 static int
 lookup(conn *c, const char *object, const char *field, const char *const *values, size_t n,
-	char (*ids)[CONN_ID_MAX], int *found, conn_result *res)
+	char (*ids)[CONN_ID_MAX], int *found, conn_find_item *fi, conn_result *res)
 {
 	w_buf b;
 	char fid[32], ctl[64];
@@ -388,6 +390,12 @@ lookup(conn *c, const char *object, const char *field, const char *const *values
 		xmlNode *r = result_for(doc, fid);
 		if (!r || strcmp(val(r, "status", st, sizeof st), "success") != 0) {
 			errors(r ? elem(r, "errormessage") : NULL, text, sizeof text, NULL);
+			if (fi) { /* this value's own answer */
+				conn_result_set(&fi[i].res, r ? HTTP_PERMANENT : HTTP_TRANSIENT, 200,
+					"%s", text);
+				fi[i].rc = -1;
+				continue;
+			}
 			conn_result_set(res, r ? HTTP_PERMANENT : HTTP_TRANSIENT, 200, "%s", text);
 			xmlFreeDoc(doc);
 			return -1;
@@ -396,6 +404,13 @@ lookup(conn *c, const char *object, const char *field, const char *const *values
 		if (rec) {
 			record_id(object, rec, ids[i], CONN_ID_MAX);
 			found[i] = ids[i][0] != 0;
+		}
+		for (; fi && rec; rec = rec->next) {
+			char one[CONN_ID_MAX];
+			if (rec->type != XML_ELEMENT_NODE)
+				continue;
+			record_id(object, rec, one, sizeof one);
+			conn_found_add(&fi[i].found, one);
 		}
 	}
 	xmlFreeDoc(doc);
@@ -489,18 +504,53 @@ i_auth(conn *c, conn_result *res)
 	return login(c, res);
 }
 
+/* readByQuery: CUSTOMER by CUSTOMERID (or NAME, EMAIL1 ...), a sales
+ * transaction by DOCID, a payment by DOCNUMBER; every match on the first
+ * page (pagesize 10). */
+/* For each value, the documents whose field is it: one readByQuery
+ * function per value, MAX_BATCH of them to a request (a batch's in one). */
 static int
-i_find(conn *c, const char *type, const char *field, const char *value, char *id,
-	size_t idlen, conn_result *res)
+i_find(conn *c, const char *type, const char *field, conn_find_item *items, size_t n,
+	conn_result *res)
 {
-	char ids[1][CONN_ID_MAX];
-	int found;
-	const char *v[1] = { value };
-	if (i_auth(c, res) != 0 || lookup(c, object_of(type), field, v, 1, ids, &found, res) != 0)
-		return -1;
-	if (!found)
-		return 1;
-	snprintf(id, idlen, "%s", ids[0]);
+	char (*ids)[CONN_ID_MAX] = NULL;
+	int *found = NULL;
+	const char **v = NULL;
+
+	conn_find_begin(items, n);
+	conn_result_set(res, HTTP_OK, 0, "%s", "");
+	if (c->env->dry_run || !n)
+		return 0; /* nothing is asked in a dry run */
+	ids = calloc(n, sizeof *ids);
+	found = calloc(n, sizeof *found);
+	v = calloc(n, sizeof *v);
+	if (!ids || !found || !v) {
+		free(ids), free(found), free(v);
+		conn_result_set(res, HTTP_TRANSIENT, 0, "intacct: out of memory");
+		return conn_find_fail(items, n, res);
+	}
+	for (size_t i = 0; i < n; i++)
+		v[i] = items[i].value ? items[i].value : "";
+	if (i_auth(c, res) != 0) {
+		free(ids), free(found), free(v);
+		return conn_find_fail(items, n, res);
+	}
+	for (size_t at = 0; at < n; at += MAX_BATCH) {
+		size_t m = n - at < MAX_BATCH ? n - at : MAX_BATCH;
+
+		if (lookup(c, object_of(type), field, v + at, m, ids + at, found + at, items + at,
+			res) == 0)
+			continue;
+		if (at == 0) {
+			free(ids), free(found), free(v);
+			return conn_find_fail(items, n, res);
+		}
+		conn_find_unanswered(items, at, n, res); /* asked in part: the rest say why */
+		break;
+	}
+	free(ids), free(found), free(v);
+	conn_find_end(items, n);
+	conn_result_set(res, HTTP_OK, 200, "%s", "");
 	return 0;
 }
 
@@ -653,7 +703,7 @@ ar_keys(conn *c, conn_item *items, size_t n, int *state)
 		}
 	if (!m)
 		return;
-	if (lookup(c, "SODOCUMENT", "DOCID", docids, m, ids, found, &r) != 0) {
+	if (lookup(c, "SODOCUMENT", "DOCID", docids, m, ids, found, NULL, &r) != 0) {
 		/* written, but its key unknown: the engine retries, and the repeat
 		 * is recognised and found */
 		for (size_t j = 0; j < m; j++)
@@ -712,8 +762,10 @@ i_write(conn *c, const char *request_key, conn_item *items, size_t n, conn_resul
 			state[i] = DONE;
 			continue;
 		}
-		f = i_find(c, it->type, field, value, it->id, sizeof it->id, &it->res);
-		if (f == 0) {
+		conn_found fd;
+		f = conn_find_one(&conn_intacct, c, it->type, field, value, &fd, &it->res);
+		if (f == 0 || f == 2) { /* several: the first, as before */
+			snprintf(it->id, sizeof it->id, "%s", fd.ids[0]);
 			conn_result_set(&it->res, HTTP_OK, 200, "%s", "");
 			state[i] = DONE;
 		} else if (f == 1) {

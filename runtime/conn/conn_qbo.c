@@ -13,7 +13,7 @@
  *   update    GET .../{entity}/{id} for the current SyncToken, then a sparse
  *             update {"Id","SyncToken","sparse":true,...doc}; a stale token
  *             (Fault 5010) is re-read once and the write retried once
- *   find      GET .../query?query=select Id from Type where Field = 'v'
+ *   find      GET .../query?query=select Id from Type where Field = 'v' maxresults 9
  *             (a quote or backslash in v escaped with a backslash)
  *
  * A repeated requestid is answered from the first request, which makes a
@@ -356,22 +356,23 @@ item_answer(int k, json_t *el, long status, conn_item *it)
 	return -1;
 }
 
-static int q_find(conn *c, const char *type, const char *field, const char *value, char *id,
-	size_t idlen, conn_result *res);
+static int q_find(conn *c, const char *type, const char *field, conn_find_item *items,
+	size_t n, conn_result *res);
 
 /* A create refused as Duplicate Name Exists: the document already there,
  * found by the item's natural key, is the one written. */
 static void
 adopt(conn *c, int k, conn_item *it)
 {
-	char id[CONN_ID_MAX];
+	conn_found f;
 	conn_result fr;
 
 	if (it->target_id || !it->match_field || !it->match_value)
 		return;
-	if (q_find(c, kinds[k].type, it->match_field, it->match_value, id, sizeof id, &fr) == 0) {
-		note(c, "duplicate name: adopted the existing document", id);
-		item_ok(it, 200, id);
+	if (conn_find_one(&conn_qbo, c, kinds[k].type, it->match_field, it->match_value, &f,
+	    &fr) == 0) {
+		note(c, "duplicate name: adopted the existing document", f.ids[0]);
+		item_ok(it, 200, f.ids[0]);
 	}
 }
 
@@ -611,54 +612,92 @@ q_write(conn *c, const char *request_key, conn_item *items, size_t n, conn_resul
 /* find                                                                */
 /* ------------------------------------------------------------------ */
 
+/* For each value, the documents whose field is that value: one query for
+ * as many values as fit a URL of a few kilobytes (a batch's, usually),
+ * select Id, F from T where F IN ('a', 'b') (F = 'a' for one), each value
+ * escaped as Intuit's query syntax says (a backslash before an apostrophe
+ * and before a backslash); each document answered counts for the values
+ * its field equals (PrimaryEmailAddr: its Address). */
 static int
-q_find(conn *c, const char *type, const char *field, const char *value, char *id, size_t idlen,
+q_find(conn *c, const char *type, const char *field, conn_find_item *items, size_t n,
 	conn_result *res)
 {
-	char sql[1200], lit[1030], esc[3700], url[4400];
-	int k = kind_of(type);
-	size_t n = 0;
-	http_response r;
-	json_t *j, *el;
-	const char *found;
+	char sql[2400], esc[7300], url[8000];
+	int k = kind_of(type), asked = 0;
+	size_t i = 0, j;
 
-	for (const char *f = field; f && *f; f++)
-		if (!((*f >= 'A' && *f <= 'Z') || (*f >= 'a' && *f <= 'z') ||
-		      (*f >= '0' && *f <= '9') || *f == '.'))
-			field = NULL;
-	if (k < 0 || !field || !*field || !value) {
+	field = conn_find_field(field);
+	if (k < 0 || !field) {
 		conn_result_set(res, HTTP_PERMANENT, 0, "qbo: cannot look up %s by %s", type ? type :
 			"?", field ? field : "that field");
-		return -1;
+		return conn_find_fail(items, n, res);
 	}
-	/* Intuit's query syntax: a backslash escapes an apostrophe (and itself) */
-	for (const char *v = value; *v; v++) {
-		if (n + 3 >= sizeof lit) {
-			conn_result_set(res, HTTP_PERMANENT, 0, "qbo: the %s to look up is too long",
-				field);
-			return -1;
+	conn_find_begin(items, n);
+	conn_result_set(res, HTTP_OK, 0, "%s", "");
+	if (c->env->dry_run)
+		return 0; /* nothing is asked in a dry run */
+	while (i < n) {
+		char list[2000];
+		size_t len = 0, first = i, nv = 0, at;
+		http_response r;
+		json_t *j_, *arr, *el;
+
+		for (; i < n; i++) {
+			char lit[1030];
+			long lm = conn_find_literal(&items[i], '\'', lit, sizeof lit, "qbo", field);
+			size_t m = lm < 0 ? 0 : (size_t)lm;
+
+			if (lm < 0)
+				continue;
+			if (len && len + m + 4 >= sizeof list)
+				break; /* the next query asks for the rest */
+			len += (size_t)snprintf(list + len, sizeof list - len, "%s'%s'", len ? ", " : "",
+				lit);
+			nv++;
 		}
-		if (*v == '\'' || *v == '\\')
-			lit[n++] = '\\';
-		lit[n++] = *v;
+		if (!nv)
+			continue;
+		/* every match, up to a few more than are named for each value */
+		if (nv == 1)
+			at = (size_t)snprintf(sql, sizeof sql, "select Id, %s from %s where %s = %s",
+				field, kinds[k].type, field, list);
+		else
+			at = (size_t)snprintf(sql, sizeof sql, "select Id, %s from %s where %s IN (%s)",
+				field, kinds[k].type, field, list);
+		snprintf(sql + at, sizeof sql - at, " maxresults %zu", nv * (CONN_FIND_MAX + 1));
+		http_url_escape(sql, esc, sizeof esc);
+		snprintf(url, sizeof url, "%s/v3/company/%s/query?query=%s&" MINOR, c->base,
+			c->realm, esc);
+		if (call(c, "GET", url, NULL, 0, &r, res) != 0 || res->cls != HTTP_OK) {
+			if (!asked)
+				return conn_find_fail(items, n, res);
+			conn_find_unanswered(items, first, n, res); /* asked in part: the rest say why */
+			break;
+		}
+		asked = 1;
+		j_ = json_loadb(r.body, r.body_len, 0, NULL);
+		if (!json_is_object(json_object_get(j_, "QueryResponse"))) {
+			json_decref(j_);
+			conn_result_set(res, HTTP_TRANSIENT, r.status,
+				"qbo: answer without a QueryResponse");
+			conn_find_unanswered(items, first, i, res);
+			continue;
+		}
+		arr = json_object_get(json_object_get(j_, "QueryResponse"), kinds[k].type);
+		json_array_foreach(arr, j, el) {
+			json_t *fv = json_object_get(el, field);
+
+			if (json_is_object(fv)) /* PrimaryEmailAddr: its Address */
+				fv = json_object_get(fv, "Address");
+			conn_find_doc(items + first, i - first,
+				json_string_value(json_object_get(el, "Id")), json_string_value(fv),
+				strcmp);
+		}
+		json_decref(j_);
 	}
-	lit[n] = '\0';
-	snprintf(sql, sizeof sql, "select Id from %s where %s = '%s'", kinds[k].type, field, lit);
-	http_url_escape(sql, esc, sizeof esc);
-	snprintf(url, sizeof url, "%s/v3/company/%s/query?query=%s&" MINOR, c->base, c->realm, esc);
-	if (c->env->dry_run) {
-		fprintf(c->env->dry_run, "GET %s\n\n", url);
-		return 1;
-	}
-	if (call(c, "GET", url, NULL, 0, &r, res) != 0 || res->cls != HTTP_OK)
-		return -1;
-	j = json_loadb(r.body, r.body_len, 0, NULL);
-	el = json_array_get(json_object_get(json_object_get(j, "QueryResponse"), kinds[k].type), 0);
-	found = json_string_value(json_object_get(el, "Id"));
-	if (found)
-		snprintf(id, idlen, "%s", found);
-	json_decref(j);
-	return found ? 0 : 1;
+	conn_find_end(items, n);
+	conn_result_set(res, HTTP_OK, 200, "%s", "");
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */

@@ -8,7 +8,8 @@
  *             {"Invoices": [doc, ...]} (at most 50), Idempotency-Key: the
  *             request key; POST when the batch updates a document (its
  *             ContactID / InvoiceID is put into the document)
- *   find      GET {base_url}/{Contacts|Invoices}?where=Field=="value"
+ *   find      GET {base_url}/{Contacts|Invoices}?where=Field=="value" (every
+ *             match: one, none or several; \" and \\ inside the value)
  *
  * With summarizeErrors=false Xero answers 200 with one element per document,
  * in request order, each with StatusAttributeString OK or ERROR and its
@@ -338,34 +339,97 @@ x_write(conn *c, const char *request_key, conn_item *items, size_t n, conn_resul
 	return 0;
 }
 
+/* A document's value at a dotted path (Contact.ContactNumber), or NULL. */
+static const char *
+path_str(json_t *doc, const char *path)
+{
+	char part[128];
+
+	while (doc && *path) {
+		size_t l = strcspn(path, ".");
+
+		if (l >= sizeof part)
+			return NULL;
+		memcpy(part, path, l);
+		part[l] = '\0';
+		doc = json_object_get(doc, part);
+		path += l + (path[l] == '.');
+	}
+	return json_string_value(doc);
+}
+
+/* Contacts by ContactNumber, Name or EmailAddress (the .map's `match`),
+ * Invoices by InvoiceNumber: one GET ?where=F=="a" OR F=="b" ... for as many
+ * values as fit a URL of a few kilobytes (a batch's, usually), each value
+ * a C# string literal as Xero's filter expressions take it (a backslash
+ * before a quote and before a backslash), the whole expression
+ * URL-escaped; each document answered counts for the values its field
+ * equals. */
 static int
-x_find(conn *c, const char *type, const char *field, const char *value, char *id, size_t idlen,
+x_find(conn *c, const char *type, const char *field, conn_find_item *items, size_t n,
 	conn_result *res)
 {
-	char where[600], esc[1800], url[2400];
-	int k = kind_of(type);
-	http_response r;
-	json_t *j, *el;
-	const char *found;
+	char where[2000], esc[6100], url[6600];
+	int k = kind_of(type), asked = 0;
+	size_t i = 0;
 
-	if (k < 0 || strchr(value, '"')) {
-		conn_result_set(res, HTTP_PERMANENT, 0, "xero: cannot look up %s by %s", type, field);
-		return -1;
+	field = conn_find_field(field);
+	if (k < 0 || !field) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "xero: cannot look up %s by %s",
+			type ? type : "?", field ? field : "that field");
+		return conn_find_fail(items, n, res);
 	}
-	snprintf(where, sizeof where, "%s==\"%s\"", field, value);
-	http_url_escape(where, esc, sizeof esc);
-	snprintf(url, sizeof url, "%s/%s?where=%s", c->base, kinds[k].coll, esc);
+	conn_find_begin(items, n);
+	conn_result_set(res, HTTP_OK, 0, "%s", "");
 	if (c->env->dry_run)
-		return 1;
-	if (call(c, "GET", url, NULL, NULL, 0, &r, res) != 0)
-		return -1;
-	j = json_loadb(r.body, r.body_len, 0, NULL);
-	el = json_array_get(json_object_get(j, kinds[k].coll), 0);
-	found = json_string_value(json_object_get(el, kinds[k].id));
-	if (found)
-		snprintf(id, idlen, "%s", found);
-	json_decref(j);
-	return found ? 0 : 1;
+		return 0; /* nothing is asked in a dry run */
+	while (i < n) {
+		size_t len = 0, first = i, j;
+		http_response r;
+		json_t *doc, *arr, *el;
+
+		for (; i < n; i++) {
+			char lit[700];
+			long lm = conn_find_literal(&items[i], '"', lit, sizeof lit, "xero", field);
+			size_t m = lm < 0 ? 0 : (size_t)lm, need;
+
+			if (lm < 0)
+				continue;
+			need = strlen(field) + m + 4 + (len ? 4 : 0);
+			if (len && len + need >= sizeof where)
+				break; /* the next request asks for the rest */
+			len += (size_t)snprintf(where + len, sizeof where - len, "%s%s==\"%s\"",
+				len ? " OR " : "", field, lit);
+		}
+		if (!len)
+			continue;
+		http_url_escape(where, esc, sizeof esc);
+		snprintf(url, sizeof url, "%s/%s?where=%s", c->base, kinds[k].coll, esc);
+		if (call(c, "GET", url, NULL, NULL, 0, &r, res) != 0) {
+			if (!asked)
+				return conn_find_fail(items, n, res);
+			conn_find_unanswered(items, first, n, res); /* asked in part: the rest say why */
+			break;
+		}
+		asked = 1;
+		doc = json_loadb(r.body, r.body_len, 0, NULL);
+		arr = json_object_get(doc, kinds[k].coll);
+		if (!json_is_array(arr)) {
+			json_decref(doc);
+			conn_result_set(res, HTTP_TRANSIENT, r.status, "xero: answer without %s",
+				kinds[k].coll);
+			conn_find_unanswered(items, first, i, res);
+			continue;
+		}
+		json_array_foreach(arr, j, el)
+			conn_find_doc(items + first, i - first,
+				json_string_value(json_object_get(el, kinds[k].id)),
+				path_str(el, field), strcmp);
+		json_decref(doc);
+	}
+	conn_find_end(items, n);
+	conn_result_set(res, HTTP_OK, 200, "%s", "");
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */

@@ -69,6 +69,7 @@ typedef struct {
 	char key[64], source_id[KEY_MAX], hash[40], stamp[STAMP_MAX];
 	char update_id[CONN_ID_MAX], match[512];
 	int has_update, has_match, state_done; /* state_done: finished in an earlier run */
+	int finding;               /* to look up by its match when the batch is flushed */
 } slot;
 
 typedef struct {

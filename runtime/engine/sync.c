@@ -648,7 +648,10 @@ request_key(slot *slots, size_t n, char out[64])
 	return rc;
 }
 
-/* Write the batch: intents first (durable), then the request. */
+static void find_slots(run *r);
+
+/* Write the batch: the lookups its matches need, then intents (durable),
+ * then the request. */
 void
 eng_flush(run *r)
 {
@@ -662,6 +665,11 @@ eng_flush(run *r)
 			r->n.pending++;
 			open_record(r, r->slots[i].stamp);
 		}
+		r->ns = 0;
+		return;
+	}
+	find_slots(r);
+	if (r->ns == 0 || r->fatal) {
 		r->ns = 0;
 		return;
 	}
@@ -792,6 +800,164 @@ unhold(run *r, const char *source_id)
 	return -1;
 }
 
+/* Ask the target, in as few requests as it allows, for the documents
+ * whose natural key (the entity's `match`) is each item's value, retrying
+ * a transient failure of the whole as a write's policy says.  The find's
+ * return (0 answered: each item's rc; -1 could not ask, res). */
+static int
+find_batch(run *r, conn_find_item *items, size_t n, conn_result *res)
+{
+	int rc = -1;
+
+	for (int attempt = 1;; attempt++) {
+		const mw_policy *p;
+
+		memset(res, 0, sizeof *res);
+		if (!brk_allow(&r->tctl.brk, eng_mono_ms())) {
+			conn_result_set(res, HTTP_TRANSIENT, 0, "%s is down: its circuit breaker is open",
+				r->p->target.service);
+			return -1;
+		}
+		rc = r->to->find(r->tgt, r->e->target, r->e->match_field, items, n, res);
+		brk_result(&r->tctl.brk, rc < 0 && res->cls != HTTP_PERMANENT, eng_mono_ms());
+		if (rc >= 0 || res->cls == HTTP_PERMANENT || r->tctl.brk.state == BRK_OPEN)
+			return rc;
+		p = policy_for(r->e, res);
+		if (p->action != MW_DO_RETRY || (p->attempts > 0 && attempt >= p->attempts) ||
+		    (r->o->once && attempt >= (p->attempts > 0 ? p->attempts : 8)))
+			return rc;
+		int64_t d = backoff_ms(p, attempt, res);
+		if (r->o->max_wait_ms > 0 && d > r->o->max_wait_ms)
+			d = r->o->max_wait_ms;
+		say(r, "%s: looking up %zu by %s: %s (%s), attempt %d: again in %lld ms\n",
+			r->e->name, n, r->e->match_field, http_class_name(res->cls),
+			res->status ? "answered" : "no answer", attempt, (long long)d);
+		r->tctl.retries++;
+		eng_sleep_ms(r, d);
+		if (eng_stopping(r))
+			return rc;
+	}
+}
+
+/* A record of an entity with a `match` and no cross-reference yet, before
+ * it is created, with what the batch's find said for its natural key
+ * (it): one document is adopted (the cross-reference points at it, and
+ * the slot becomes an update of it, so the target ends up as the source
+ * says); none: it is created (0); several: a dead letter naming them; the
+ * target could not be asked: the record waits for the next run (pending,
+ * nothing journaled), unless the target refused the question for good.
+ * 0: the slot stays in the batch; 1: it does not. */
+static int
+adopt(run *r, slot *s, const conn_find_item *it)
+{
+	const conn_found *f = &it->found;
+	const conn_result *res = &it->res;
+	char reason[1400];
+	size_t off;
+	int rc = it->rc;
+
+	if (rc == 1)
+		return 0;
+	if (rc == 0) {
+		/* the hash is not this version's: were the update to fail, the
+		 * next run would still see the record as changed and update it */
+		if (state_xref_put(r->st, r->e->name, s->source_id, f->ids[0], "adopted") != 0) {
+			db_fail(r, "adopting a document");
+			return 1;
+		}
+		eng_say(r, "info", "%s %s: adopted the %s %s whose %s is \"%s\"", r->e->name,
+			s->source_id, r->e->target, f->ids[0], r->e->match_field, s->match);
+		s->has_update = 1;
+		snprintf(s->update_id, sizeof s->update_id, "%s", f->ids[0]);
+		s->has_match = 0;
+		return 0;
+	}
+	if (rc == 2) {
+		off = (size_t)snprintf(reason, sizeof reason, "%s holds %zu %s documents whose %s is "
+			"\"%.200s\", so none is adopted and none created: ", r->p->target.service, f->n,
+			r->e->target, r->e->match_field, s->match);
+		for (size_t i = 0; i < f->n && i < CONN_FIND_MAX && off < sizeof reason; i++)
+			off += (size_t)snprintf(reason + off, sizeof reason - off, "%s%s", i ? ", " : "",
+				f->ids[i]);
+		if (f->n > CONN_FIND_MAX && off < sizeof reason)
+			snprintf(reason + off, sizeof reason - off, " and %zu more",
+				f->n - CONN_FIND_MAX);
+		dead_letter(r, s->source_id, s->hash, s->rec, s->rec_len, reason, "", r->e->line,
+			r->e->match_field);
+		return 1;
+	}
+	const mw_policy *p = policy_for(r->e, res);
+	if (res->cls == HTTP_PERMANENT || p->action == MW_DO_DEAD_LETTER) {
+		if (p->action == MW_DO_SKIP) {
+			r->n.filtered++;
+			return 1;
+		}
+		snprintf(reason, sizeof reason, "%s refused to look up the %s by %s \"%.200s\": %.900s",
+			r->p->target.service, r->e->target, r->e->match_field, s->match, res->text);
+		dead_letter(r, s->source_id, s->hash, s->rec, s->rec_len, reason, res->text, p->line,
+			r->e->match_field);
+		return 1;
+	}
+	say(r, "%s %s: could not look up %s \"%s\" (%s: %s); the next run asks again",
+		r->e->name, s->source_id, r->e->match_field, s->match, http_class_name(res->cls),
+		res->text);
+	r->n.pending++;
+	open_record(r, s->stamp);
+	return 1;
+}
+
+/* Before a batch is journaled: one find for all its slots that are to be
+ * looked up (an entity's `match`, no cross-reference), each then adopted,
+ * created, dead-lettered or left for the next run as its own answer says;
+ * the slots that stay are moved to the front, in order.  Records without
+ * a lookup cost nothing here. */
+static void
+find_slots(run *r)
+{
+	size_t n = 0, k = 0, keep = 0;
+	conn_find_item *items;
+	conn_result res;
+
+	for (size_t i = 0; i < r->ns; i++)
+		n += r->slots[i].finding;
+	if (!n)
+		return;
+	items = calloc(n, sizeof *items);
+	if (!items) {
+		r->fatal = 1;
+		return;
+	}
+	for (size_t i = 0; i < r->ns; i++)
+		if (r->slots[i].finding)
+			items[k++].value = r->slots[i].match;
+	if (find_batch(r, items, n, &res) != 0)
+		for (size_t i = 0; i < n; i++) { /* the items say why */
+			items[i].res = res;
+			items[i].rc = -1;
+		}
+	k = 0;
+	for (size_t i = 0; i < r->ns; i++) {
+		slot *s = &r->slots[i];
+		int out = 0;
+
+		if (s->finding) {
+			s->finding = 0;
+			out = r->fatal || adopt(r, s, &items[k++]) != 0;
+		}
+		if (out)
+			continue;
+		if (keep != i) { /* swap: each slot keeps its own buffers */
+			slot t = r->slots[keep];
+
+			r->slots[keep] = *s;
+			*s = t;
+		}
+		keep++;
+	}
+	r->ns = keep;
+	free(items);
+}
+
 int
 eng_record(void *arg, const char *json, size_t len, const char *stamp)
 {
@@ -912,6 +1078,10 @@ eng_record(void *arg, const char *json, size_t len, const char *stamp)
 
 		s->has_match = !c->failed && text_of(m, s->match, sizeof s->match) == 0;
 	}
+	/* look before creating (adopt the one there is, refuse to guess
+	 * between several, create when there is none): for the whole batch
+	 * at once, when it is flushed */
+	s->finding = s->has_match && !r->o->dry_run && r->to->find;
 	if (++r->ns == r->max)
 		eng_flush(r);
 	return r->fatal ? -1 : 0;

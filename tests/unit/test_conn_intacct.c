@@ -201,22 +201,36 @@ main(void)
 		"update-sales-transaction-refused", upso.res.text);
 
 	/* find */
-	char id[CONN_ID_MAX] = "";
-	rc = conn_intacct.find(c, "CUSTOMER", "CUSTOMERID", "C-T2", id, sizeof id, &res);
-	check(rc == 0 && !strcmp(id, "C-T2"), "find-customer", res.text);
-	rc = conn_intacct.find(c, "CUSTOMER", "CUSTOMERID", "O'Brien", id, sizeof id, &res);
-	check(rc == 1, "find-none-quoted", res.text);
-	rc = conn_intacct.find(c, "create_sotransaction", "DOCID", "Sales Invoice-SO-T1", id,
-		sizeof id, &res);
-	check(rc == 0 && !strcmp(id, order_id), "find-sales-invoice-ar-key", id);
+	conn_found fd;
+	rc = conn_find_one(&conn_intacct, c, "CUSTOMER", "CUSTOMERID", "C-T2", &fd, &res);
+	check(rc == 0 && fd.n == 1 && !strcmp(fd.ids[0], "C-T2"), "find-customer", res.text);
+	rc = conn_find_one(&conn_intacct, c, "CUSTOMER", "CUSTOMERID", "O'Brien", &fd, &res);
+	check(rc == 1 && fd.n == 0, "find-none-quoted", res.text);
+	rc = conn_find_one(&conn_intacct, c, "create_sotransaction", "DOCID", "Sales Invoice-SO-T1", &fd,
+		&res);
+	check(rc == 0 && !strcmp(fd.ids[0], order_id), "find-sales-invoice-ar-key", fd.ids[0]);
+	/* two customers already in the company under one name: several, both named */
+	json_decref(sandbox("POST", "/_sandbox/documents?service=intacct&collection=CUSTOMER",
+		"{\"CUSTOMERID\":\"TW-1\",\"NAME\":\"Twin's Co\"}\n"
+		"{\"CUSTOMERID\":\"TW-2\",\"NAME\":\"Twin's Co\"}\n"));
+	rc = conn_find_one(&conn_intacct, c, "CUSTOMER", "NAME", "Twin's Co", &fd, &res);
+	check(rc == 2 && fd.n == 2 && !strcmp(fd.ids[0], "TW-1") && !strcmp(fd.ids[1], "TW-2"),
+		"find-several", res.text);
+	/* the batch form: one request, each value its own answer */
+	conn_find_item fb[3] = { { .value = "Twin's Co" }, { .value = "Nobody" },
+		{ .value = "Six Ltd" } };
+	rc = conn_intacct.find(c, "CUSTOMER", "NAME", fb, 3, &res);
+	check(rc == 0 && fb[0].rc == 2 && fb[0].found.n == 2 && fb[1].rc == 1 && fb[2].rc == 1,
+		"find-batch", res.text);
 
 	/* a 503 from the gateway */
 	json_decref(sandbox("POST", "/_sandbox/faults", "{\"service\":\"intacct\",\"fail_5xx\":1}"));
 	conn_item f5 = item("CUSTOMER", "<CUSTOMER><CUSTOMERID>C-T6</CUSTOMERID><NAME>Six</NAME>"
 		"</CUSTOMER>", "k-cust-6");
+	size_t ncust = count("CUSTOMER");
 	rc = conn_intacct.write(c, "req-503", &f5, 1, &res);
 	check(rc == -1 && res.cls == HTTP_TRANSIENT && res.status == 503 &&
-		f5.res.cls == HTTP_TRANSIENT && count("CUSTOMER") == 3, "http-503-transient",
+		f5.res.cls == HTTP_TRANSIENT && count("CUSTOMER") == ncust, "http-503-transient",
 		res.text);
 	rc = conn_intacct.write(c, "req-503", &f5, 1, &res);
 	check(rc == 0 && f5.res.cls == HTTP_OK && !strcmp(f5.id, "C-T6"), "after-503-retried",

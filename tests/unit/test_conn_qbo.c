@@ -269,13 +269,33 @@ main(void)
 	conn_item q = item("Customer", "{\"DisplayName\":\"O'Hara \\\\ Sons\"}",
 		"dddddddd-dddd-4ddd-8ddd-dddddddddddd");
 	conn_qbo.write(c, q.key, &q, 1, &res);
-	char fid[CONN_ID_MAX] = "";
-	rc = conn_qbo.find(c, "Customer", "DisplayName", "O'Hara \\ Sons", fid, sizeof fid, &res);
-	check(rc == 0 && q.id[0] && !strcmp(fid, q.id), "find-escaped", fid);
-	rc = conn_qbo.find(c, "Customer", "DisplayName", "Nobody's Here", fid, sizeof fid, &res);
-	check(rc == 1, "find-none", res.text);
-	rc = conn_qbo.find(c, "Customer", "DisplayName' or 1=1", "x", fid, sizeof fid, &res);
+	conn_found fd;
+	rc = conn_find_one(&conn_qbo, c, "Customer", "DisplayName", "O'Hara \\ Sons", &fd, &res);
+	check(rc == 0 && q.id[0] && fd.n == 1 && !strcmp(fd.ids[0], q.id), "find-escaped",
+		fd.ids[0]);
+	rc = conn_find_one(&conn_qbo, c, "Customer", "DisplayName", "Nobody's Here", &fd, &res);
+	check(rc == 1 && fd.n == 0, "find-none", res.text);
+	rc = conn_find_one(&conn_qbo, c, "Customer", "DisplayName' or 1=1", "x", &fd, &res);
 	check(rc == -1 && res.cls == HTTP_PERMANENT, "find-field-checked", res.text);
+	/* two customers already in the company with one e-mail address: several */
+	json_t *placed = sandbox("POST", "/_sandbox/documents?service=qbo&collection=Customer",
+		"{\"DisplayName\":\"Twin A\",\"PrimaryEmailAddr\":{\"Address\":\"t@x.test\"}}\n"
+		"{\"DisplayName\":\"Twin B\",\"PrimaryEmailAddr\":{\"Address\":\"t@x.test\"}}\n");
+	rc = conn_find_one(&conn_qbo, c, "Customer", "PrimaryEmailAddr", "t@x.test", &fd, &res);
+	check(rc == 2 && fd.n == 2 && !strcmp(fd.ids[0], json_string_value(json_array_get(
+		json_object_get(placed, "ids"), 0))) && !strcmp(fd.ids[1], json_string_value(
+		json_array_get(json_object_get(placed, "ids"), 1))), "find-several", res.text);
+	/* the batch form: three values in one query (IN), each its own answer */
+	conn_find_item fb[3] = { { .value = "O'Hara \\ Sons" }, { .value = "Nobody's Here" },
+		{ .value = "Ada Lovelace (1)" } };
+	rc = conn_qbo.find(c, "Customer", "DisplayName", fb, 3, &res);
+	check(rc == 0 && fb[0].rc == 0 && !strcmp(fb[0].found.ids[0], q.id) && fb[1].rc == 1 &&
+		fb[2].rc == 0 && !strcmp(fb[2].found.ids[0], cust_id), "find-batch", res.text);
+	conn_find_item fe[2] = { { .value = "t@x.test" }, { .value = "none@x.test" } };
+	rc = conn_qbo.find(c, "Customer", "PrimaryEmailAddr", fe, 2, &res);
+	check(rc == 0 && fe[0].rc == 2 && fe[0].found.n == 2 && fe[1].rc == 1,
+		"find-batch-several", res.text);
+	json_decref(placed);
 
 	/* a 503: HTTP_TRANSIENT, nothing known written; the same key then writes once */
 	json_decref(sandbox("POST", "/_sandbox/faults", "{\"service\":\"qbo\",\"fail_5xx\":1}"));
