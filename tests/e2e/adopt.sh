@@ -15,61 +15,16 @@
 #     tests/unit/test_conn_*.c check the connectors' answer for it);
 #   - a customer with no match is created as before;
 #   - a second run writes nothing.
-SUITE=e2e GROUP=adopt
-cd "$(dirname "$0")/../.." || exit 2
-data=$(mktemp -d)
-python3 tests/bench/gen_orders.py --seed 5 --orders 16 > "$data/clarity_ecommerce.orders.ndjson"
-python3 tests/bench/gen_orders.py --seed 5 --customers --orders 16 \
-	> "$data/clarity_ecommerce.customers.ndjson"
-python3 tests/bench/gen_nop.py --seed 5 --orders 16 > "$data/nopcommerce.orders.ndjson"
-python3 tests/bench/gen_nop.py --seed 5 --customers --orders 16 > "$data/nopcommerce.customers.ndjson"
-python3 tests/bench/gen_nop.py --seed 5 --products --orders 16 > "$data/nopcommerce.products.ndjson"
-SANDBOX_ARGS="--clarity-orders $data/clarity_ecommerce.orders.ndjson
-	--clarity-customers $data/clarity_ecommerce.customers.ndjson
-	--nop-orders $data/nopcommerce.orders.ndjson --nop-customers $data/nopcommerce.customers.ndjson
-	--nop-products $data/nopcommerce.products.ndjson --limit-scale 100"
-. tests/sandbox/lib.sh
-trap 'kill $pid 2>/dev/null; rm -rf "$tmp" "$data"' EXIT
-curl -s "$root/_sandbox/dump?service=qbo" > "$tmp/qbo.start"
-cat > "$tmp/clarity_xero.env" <<EOF
-CLARITY_URL=$root/clarity
-CLARITY_CLIENT_ID=sandbox-client
-CLARITY_CLIENT_SECRET=sandbox-secret
-CLARITY_WEBHOOK_SECRET=unused-here
-XERO_URL=$root/xero/api.xro/2.0
-XERO_TOKEN_URL=$root/xero/connect/token
-XERO_CLIENT_ID=sandbox-client
-XERO_CLIENT_SECRET=sandbox-secret
-XERO_TENANT_ID=00000000-0000-4000-8000-00000000000a
-EOF
-cat > "$tmp/clarity_intacct.env" <<EOF
-CLARITY_URL=$root/clarity
-CLARITY_CLIENT_ID=sandbox-client
-CLARITY_CLIENT_SECRET=sandbox-secret
-CLARITY_WEBHOOK_SECRET=unused-here
-INTACCT_URL=$root/intacct/ia/xml/xmlgw.phtml
-INTACCT_SENDER_ID=sandbox-sender
-INTACCT_SENDER_PASSWORD=sandbox-sender-pw
-INTACCT_COMPANY_ID=sandbox-co
-INTACCT_USER_ID=sandbox-user
-INTACCT_USER_PASSWORD=sandbox-user-pw
-EOF
-cat > "$tmp/nopcommerce_qbo.env" <<EOF
-NOP_URL=$root/nop
-NOP_API_USERNAME=sandbox-api
-NOP_API_PASSWORD=sandbox-api-pw
-QBO_URL=$root/qbo
-QBO_TOKEN_URL=$root/qbo/oauth2/v1/tokens/bearer
-QBO_CLIENT_ID=sandbox-client
-QBO_CLIENT_SECRET=sandbox-secret
-QBO_REALM_ID=$(jq -r .realm "$tmp/qbo.start")
-QBO_REFRESH_TOKEN=$(jq -r .refresh_token "$tmp/qbo.start")
-EOF
+GROUP=adopt
+. "$(dirname "$0")/lib.sh"
+gen clarity 5 16
+gen nop 5 16
+sandbox_start --limit-scale 100
+for pair in clarity_xero clarity_intacct nopcommerce_qbo; do write_env $pair; done
 place() { # service collection NDJSON-text -> the ids the target gave, one a line
 	printf '%s\n' "$3" | curl -s -X POST --data-binary @- \
 		"$root/_sandbox/documents?service=$1&collection=$2" | jq -r '.ids[]'
 }
-col() { awk -v e="$1" -v c="$2" '$1 == e { print $c }' "$tmp/out"; }
 
 for pair in clarity_xero clarity_intacct nopcommerce_qbo; do
 	st="$tmp/$pair.state"
@@ -90,10 +45,10 @@ for pair in clarity_xero clarity_intacct nopcommerce_qbo; do
 	"$BIN/$pair" transform Customer --dead-letter /dev/null \
 		< "$data/${pair%%_*}$( [ "$pair" = nopcommerce_qbo ] || echo _ecommerce).customers.ndjson" \
 		> "$tmp/want"
-	"$BIN/$pair" run --once --state "$st" --config "$tmp/$pair.env" > "$tmp/out" 2> "$tmp/err"
+	sync > "$tmp/out" 2> "$tmp/err"
 	rc=$?
 	t "$pair/first-run-completes" [ "$rc" = 0 -o "$rc" = 1 -o "$rc" = 3 ] || cat "$tmp/err"
-	curl -s "$root/_sandbox/dump?service=$svc" > "$tmp/dump"
+	dump
 	python3 - "$pair" "$tmp/dump" "$st" "$tmp/want" "$data" "$A" "$a0" "$B" "$b0" "$C" \
 		> "$tmp/check" <<'EOF'
 import json, sqlite3, sys, xml.etree.ElementTree as ET
@@ -160,9 +115,8 @@ EOF
 	else
 		t "$pair/nothing-held" [ "$(col total 8)" = 0 ] || cat "$tmp/out"
 	fi
-	"$BIN/$pair" run --once --state "$st" --config "$tmp/$pair.env" > "$tmp/out" 2> "$tmp/err"
+	sync > "$tmp/out" 2> "$tmp/err"
 	t "$pair/second-run-writes-no-customer" [ "$(col Customer 3)" = 0 -a "$(col Customer 4)" = 0 ] ||
 		cat "$tmp/out"
 done
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+summary

@@ -12,40 +12,14 @@
 #     pending, and the next run re-sends it without duplicating anything;
 #   - access tokens revoked in the middle of a run are refreshed;
 #   - --dry-run prints the requests and writes nothing; status reports.
-SUITE=e2e GROUP=clarity_xero
-cd "$(dirname "$0")/../.." || exit 2
-data=$(mktemp -d)
-python3 tests/bench/gen_orders.py --seed 11 --orders 1100 > "$data/clarity_ecommerce.orders.ndjson"
-python3 tests/bench/gen_orders.py --seed 11 --customers --orders 1100 \
-	> "$data/clarity_ecommerce.customers.ndjson"
-SANDBOX_ARGS="--clarity-orders $data/clarity_ecommerce.orders.ndjson
-	--clarity-customers $data/clarity_ecommerce.customers.ndjson --limit-scale 100"
-. tests/sandbox/lib.sh
-trap 'kill $pid 2>/dev/null; rm -rf "$tmp" "$data"' EXIT
-cat > "$tmp/env" <<EOF
-CLARITY_URL=$root/clarity
-CLARITY_CLIENT_ID=sandbox-client
-CLARITY_CLIENT_SECRET=sandbox-secret
-CLARITY_WEBHOOK_SECRET=unused-here
-XERO_URL=$root/xero/api.xro/2.0
-XERO_TOKEN_URL=$root/xero/connect/token
-XERO_CLIENT_ID=sandbox-client
-XERO_CLIENT_SECRET=sandbox-secret
-XERO_TENANT_ID=00000000-0000-4000-8000-00000000000a
-EOF
-st="$tmp/state"
-sync() { "$BIN/clarity_xero" run --once --state "$st" --config "$tmp/env" "$@"; }
-dump() { curl -s "$root/_sandbox/dump?service=xero" > "$tmp/dump"; }
+GROUP=clarity_xero
+. "$(dirname "$0")/lib.sh"
+gen clarity 11 1100
+sandbox_start --limit-scale 100
+pair=clarity_xero svc=xero store=clarity_ecommerce st="$tmp/state"
+write_env $pair
 count() { jq ".$1 | length" "$tmp/dump"; }
-fault() { curl -s -o /dev/null -X POST --data-binary "$1" "$root/_sandbox/faults"; }
-col() { # entity column -> the number in the summary of $tmp/out
-	awk -v e="$1" -v c="$2" '$1 == e { print $c }' "$tmp/out"
-}
-put_orders() { # NDJSON file: into the store, and into the data the reconciliation reads
-	cat "$1" >> "$data/clarity_ecommerce.orders.ndjson"
-	curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary @"$1" \
-		"$root/_sandbox/records?service=clarity&collection=orders"
-}
+put_orders() { put clarity orders "$1"; }
 
 sync > "$tmp/out" 2> "$tmp/err"; rc=$?
 t first-run-completes [ "$rc" = 1 -o "$rc" = 3 ] || cat "$tmp/err"
@@ -79,10 +53,6 @@ t changed-order-updates [ "$(col Order 4)" = 1 -a "$(count Invoices)" = "$n_inv"
 	"$tmp/dump")" = "Renamed in the store" ]
 
 # A new order whose write commits but whose answer is lost.
-new_order() { # id stamp -> a copy of SO-100001 under a new id
-	jq -c --arg id "$1" --arg at "$2" 'select(.orderId == "SO-100001") | .orderId = $id
-		| .updatedAt = $at' "$data/clarity_ecommerce.orders.ndjson"
-}
 new_order SO-900001 2030-01-02T00:00:00Z > "$tmp/new"
 put_orders "$tmp/new" > /dev/null
 fault '{"service":"xero","lose_response":1}'
@@ -99,13 +69,11 @@ while [ $i -lt 40 ]; do new_order "SO-91$(printf %04d $i)" "2030-01-03T00:00:$(p
 put_orders "$tmp/many" > /dev/null
 fault '{"service":"xero","latency_ms":1500}'
 # (the binary itself in the background, so that $! is its pid)
-"$BIN/clarity_xero" run --once --state "$st" --config "$tmp/env" > "$tmp/out" 2>&1 &
+"$BIN/$pair" run --once --state "$st" --config "$tmp/$pair.env" > "$tmp/out" 2>&1 &
 spid=$!
 sleep 1.2; kill -9 $spid 2>/dev/null; wait $spid 2>/dev/null
 fault '{"service":"xero","latency_ms":0}'
-python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(
-	\"SELECT count(*) FROM journal WHERE state = 'pending'\").fetchone()[0])" "$st" > "$tmp/pending"
-t killed-run-left-pending [ "$(cat "$tmp/pending")" -gt 0 ]
+t killed-run-left-pending [ "$(pending)" -gt 0 ]
 sync > "$tmp/out" 2> "$tmp/err"
 dump
 t after-kill-no-duplicates [ "$(jq '[.Invoices[].Reference] | length == (unique | length)' \
@@ -120,7 +88,7 @@ while [ $i -lt 120 ]; do new_order "SO-92$(printf %04d $i)" "2030-01-04T00:00:$(
 	>> "$tmp/more"; i=$((i + 1)); done
 put_orders "$tmp/more" > /dev/null
 fault '{"service":"xero","latency_ms":300}'
-"$BIN/clarity_xero" run --once --state "$st" --config "$tmp/env" > "$tmp/out" 2> "$tmp/err" &
+"$BIN/$pair" run --once --state "$st" --config "$tmp/$pair.env" > "$tmp/out" 2> "$tmp/err" &
 spid=$!
 sleep 0.5; fault '{"service":"xero","expire_tokens":1}'
 wait $spid; rc=$?
@@ -162,12 +130,12 @@ sed 's/^  "cancelled"  => "VOIDED"$/  "cancelled"  => "VOIDED"\n  "on-hold"    =
 make -s O="${O:-build}" BIN="$BIN" SAN="${SAN:-}" pair MAP="$tmp/fixed.map" OUT="$tmp/fixed" \
 	> "$tmp/make" 2>&1
 t fixed-mapping-builds [ -x "$tmp/fixed" ] || cat "$tmp/make"
-"$tmp/fixed" dlq retry --all --state "$st" --config "$tmp/env" > "$tmp/retry" 2>&1
+"$tmp/fixed" dlq retry --all --state "$st" --config "$tmp/$pair.env" > "$tmp/retry" 2>&1
 t dlq-retry-drains-fixed [ "$(grep -c 'written on retry' "$tmp/retry")" = "$n_hold" ] ||
 	cat "$tmp/retry"
 "$BIN/clarity_xero" dlq list --state "$st" > "$tmp/dlq"
 t dlq-fixed-ones-gone [ "$(grep -c 'order_status\["on-hold"\]' "$tmp/dlq")" = 0 ]
-"$tmp/fixed" run --once --state "$st" --config "$tmp/env" > "$tmp/out" 2>&1
+"$tmp/fixed" run --once --state "$st" --config "$tmp/$pair.env" > "$tmp/out" 2>&1
 dump
 python3 scripts/reconcile_sync.py clarity_xero "$data" "$tmp/dump" "$st" > "$tmp/rec"
 t reconciles-after-retry [ $? = 0 ] || cat "$tmp/rec"
@@ -177,5 +145,4 @@ t dlq-drop-needs-reason [ $? = 2 ]
 
 "$BIN/clarity_xero" status --state "$st" > "$tmp/status"
 t status-reports [ $? = 0 ] && grep -q '^Order ' "$tmp/status" && grep -q 'dead letters: ' "$tmp/status"
-echo "e2e: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+summary

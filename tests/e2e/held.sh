@@ -5,35 +5,20 @@
 # order and the customer it waits for, with the dead letter's id.  Once the
 # refusal is gone, `dlq retry` writes the customer, the next run the order,
 # and the held entries are gone.
-SUITE=e2e GROUP=held
-cd "$(dirname "$0")/../.." || exit 2
-data=$(mktemp -d)
-python3 tests/bench/gen_orders.py --seed 11 --orders 30 > "$data/orders.ndjson"
-python3 tests/bench/gen_orders.py --seed 11 --customers --orders 30 > "$data/customers.ndjson"
-SANDBOX_ARGS="--clarity-orders $data/orders.ndjson --clarity-customers $data/customers.ndjson"
-. tests/sandbox/lib.sh
-trap 'kill $pid 2>/dev/null; rm -rf "$tmp" "$data"' EXIT
-cat > "$tmp/env" <<EOT
-CLARITY_URL=$root/clarity
-CLARITY_CLIENT_ID=sandbox-client
-CLARITY_CLIENT_SECRET=sandbox-secret
-CLARITY_WEBHOOK_SECRET=unused-here
-XERO_URL=$root/xero/api.xro/2.0
-XERO_TOKEN_URL=$root/xero/connect/token
-XERO_CLIENT_ID=sandbox-client
-XERO_CLIENT_SECRET=sandbox-secret
-XERO_TENANT_ID=00000000-0000-4000-8000-00000000000a
-EOT
-st="$tmp/state"
-pair() { "$BIN/clarity_xero" "$@" --state "$st"; }
-fault() { curl -s -o /dev/null -X POST --data-binary "$1" "$root/_sandbox/faults"; }
+GROUP=held
+. "$(dirname "$0")/lib.sh"
+gen clarity 11 30
+sandbox_start
+pair=clarity_xero svc=xero st="$tmp/state"
+write_env $pair
+pair() { "$BIN/$pair" "$@" --state "$st"; }
 # C-2's order that is neither a draft nor cancelled: written once C-2 is
 order=$(jq -r 'select(.customerId == "C-2" and .status != "draft" and .status != "cancelled")
-	| .orderId' "$data/orders.ndjson" | head -1)
+	| .orderId' "$data/clarity_ecommerce.orders.ndjson" | head -1)
 t setup [ -n "$order" ]
 
 fault '{"service":"xero","refuse_request":"\"customer2@example.com\""}'
-pair run --once --config "$tmp/env" > "$tmp/out" 2> "$tmp/err"
+sync > "$tmp/out" 2> "$tmp/err"
 t first-run-holds [ "$(awk '$1 == "Order" { print $8 }' "$tmp/out")" -ge 1 ] ||
 	cat "$tmp/out" "$tmp/err"
 pair dlq list > "$tmp/dlq"
@@ -56,17 +41,16 @@ t status-held-column [ "$(awk '/^Order / { print $6 }' "$tmp/status")" -ge 1 ] &
 
 # the refusal gone: retry the customer, then the order is written
 fault '{"service":"xero"}'
-pair dlq retry "$id" --config "$tmp/env" > "$tmp/retry" 2>&1
+pair dlq retry "$id" --config "$tmp/$pair.env" > "$tmp/retry" 2>&1
 t customer-retried grep -q 'written on retry' "$tmp/retry" || cat "$tmp/retry"
 pair dlq list --held > "$tmp/held"
 t still-held-until-run grep -q "^held  Order  *$order " "$tmp/held"
-pair run --once --config "$tmp/env" > "$tmp/out" 2> "$tmp/err"
-curl -s "$root/_sandbox/dump?service=xero" > "$tmp/dump"
+sync > "$tmp/out" 2> "$tmp/err"
+dump
 t order-written [ "$(jq --arg o "$order" '[.Invoices[] | select(.Reference == $o)] | length' \
 	"$tmp/dump")" = 1 ] || cat "$tmp/out" "$tmp/err"
 pair dlq list --held > "$tmp/held"
 t held-entry-gone [ "$(grep -c "^held  Order  *$order " "$tmp/held")" = 0 ] || cat "$tmp/held"
 pair status > "$tmp/status"
 t status-none-held [ "$(awk '/^Order / { print $6 }' "$tmp/status")" = 0 ] || cat "$tmp/status"
-echo "e2e: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+summary

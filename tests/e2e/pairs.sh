@@ -11,56 +11,13 @@
 #   - a run killed with SIGKILL in the middle of a request leaves it pending
 #     and the next run re-sends it without a duplicate;
 #   - a changed customer updates its target record (no second one).
-SUITE=e2e GROUP=pairs
-cd "$(dirname "$0")/../.." || exit 2
-data=$(mktemp -d)
-python3 tests/bench/gen_orders.py --seed 13 --orders 400 > "$data/clarity_ecommerce.orders.ndjson"
-python3 tests/bench/gen_orders.py --seed 13 --customers --orders 400 \
-	> "$data/clarity_ecommerce.customers.ndjson"
-python3 tests/bench/gen_nop.py --seed 13 --orders 400 > "$data/nopcommerce.orders.ndjson"
-python3 tests/bench/gen_nop.py --seed 13 --customers --orders 400 > "$data/nopcommerce.customers.ndjson"
-python3 tests/bench/gen_nop.py --seed 13 --products --orders 400 > "$data/nopcommerce.products.ndjson"
-SANDBOX_ARGS="--clarity-orders $data/clarity_ecommerce.orders.ndjson
-	--clarity-customers $data/clarity_ecommerce.customers.ndjson
-	--nop-orders $data/nopcommerce.orders.ndjson --nop-customers $data/nopcommerce.customers.ndjson
-	--nop-products $data/nopcommerce.products.ndjson --limit-scale 100"
-. tests/sandbox/lib.sh
-trap 'kill $pid 2>/dev/null; rm -rf "$tmp" "$data"' EXIT
-curl -s "$root/_sandbox/dump?service=qbo" > "$tmp/qbo.start"
-cat > "$tmp/clarity_intacct.env" <<EOF
-CLARITY_URL=$root/clarity
-CLARITY_CLIENT_ID=sandbox-client
-CLARITY_CLIENT_SECRET=sandbox-secret
-CLARITY_WEBHOOK_SECRET=unused-here
-INTACCT_URL=$root/intacct/ia/xml/xmlgw.phtml
-INTACCT_SENDER_ID=sandbox-sender
-INTACCT_SENDER_PASSWORD=sandbox-sender-pw
-INTACCT_COMPANY_ID=sandbox-co
-INTACCT_USER_ID=sandbox-user
-INTACCT_USER_PASSWORD=sandbox-user-pw
-EOF
-cat > "$tmp/nopcommerce_qbo.env" <<EOF
-NOP_URL=$root/nop
-NOP_API_USERNAME=sandbox-api
-NOP_API_PASSWORD=sandbox-api-pw
-QBO_URL=$root/qbo
-QBO_TOKEN_URL=$root/qbo/oauth2/v1/tokens/bearer
-QBO_CLIENT_ID=sandbox-client
-QBO_CLIENT_SECRET=sandbox-secret
-QBO_REALM_ID=$(jq -r .realm "$tmp/qbo.start")
-QBO_REFRESH_TOKEN=$(jq -r .refresh_token "$tmp/qbo.start")
-EOF
-fault() { curl -s -o /dev/null -X POST --data-binary "$1" "$root/_sandbox/faults"; }
-col() { awk -v e="$1" -v c="$2" '$1 == e { print $c }' "$tmp/out"; }
-put() { # service collection file: into the store and the reconciliation's data
-	cat "$3" >> "$data/$4.$2.ndjson"
-	curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary @"$3" \
-		"$root/_sandbox/records?service=$1&collection=$2"
-}
-pending() {
-	python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(
-		\"SELECT count(*) FROM journal WHERE state = 'pending'\").fetchone()[0])" "$1"
-}
+GROUP=pairs
+. "$(dirname "$0")/lib.sh"
+gen clarity 13 400
+gen nop 13 400
+sandbox_start --limit-scale 100
+write_env clarity_intacct
+write_env nopcommerce_qbo
 
 for pair in clarity_intacct nopcommerce_qbo; do
 	st="$tmp/$pair.state"
@@ -69,8 +26,6 @@ for pair in clarity_intacct nopcommerce_qbo; do
 		cust=CUSTOMER ;;
 	nopcommerce_qbo) svc=qbo src=nop store=nopcommerce docs=SalesReceipt cust=Customer ;;
 	esac
-	sync() { "$BIN/$pair" run --once --state "$st" --config "$tmp/$pair.env" "$@"; }
-	dump() { curl -s "$root/_sandbox/dump?service=$svc" > "$tmp/dump"; }
 	reconcile() {
 		python3 scripts/reconcile_sync.py "$pair" "$data" "$tmp/dump" "$st" > "$tmp/rec"
 	}
@@ -109,7 +64,7 @@ for pair in clarity_intacct nopcommerce_qbo; do
 	esac
 	id() { [ $pair = clarity_intacct ] && echo "SO-9$1" || echo "9$1"; }
 	new "$(id 00001)" 2030-01-02T00:00:00Z > "$tmp/new"
-	put $src orders "$tmp/new" $store > /dev/null
+	put $src orders "$tmp/new" > /dev/null
 	fault "{\"service\":\"$svc\",\"lose_response\":1}"
 	sync > "$tmp/out" 2> "$tmp/err"
 	dump
@@ -122,7 +77,7 @@ for pair in clarity_intacct nopcommerce_qbo; do
 		new "$(id 1$(printf %04d $i))" "2030-01-03T00:00:$(printf %02d $i)Z" >> "$tmp/many"
 		i=$((i + 1))
 	done
-	put $src orders "$tmp/many" $store > /dev/null
+	put $src orders "$tmp/many" > /dev/null
 	fault "{\"service\":\"$svc\",\"latency_ms\":1500}"
 	"$BIN/$pair" run --once --state "$st" --config "$tmp/$pair.env" > "$tmp/out" 2>&1 &
 	spid=$!
@@ -130,7 +85,7 @@ for pair in clarity_intacct nopcommerce_qbo; do
 	if [ $pair = clarity_intacct ]; then sleep 2.4; else sleep 1.2; fi
 	kill -9 $spid 2>/dev/null; wait $spid 2>/dev/null
 	fault "{\"service\":\"$svc\",\"latency_ms\":0}"
-	t "$pair/killed-run-left-pending" [ "$(pending "$st")" -gt 0 ]
+	t "$pair/killed-run-left-pending" [ "$(pending)" -gt 0 ]
 	sync > "$tmp/out" 2> "$tmp/err"
 	dump
 	t "$pair/after-kill-re-sent-once" [ "$(jq ".$docs | length" "$tmp/dump")" = $((n + 26)) ] &&
@@ -148,12 +103,11 @@ for pair in clarity_intacct nopcommerce_qbo; do
 		.UpdatedOnUtc = "2030-02-01T00:00:00Z"' "$data/nopcommerce.customers.ndjson" |
 		tail -1 > "$tmp/cust" ;;
 	esac
-	put $src customers "$tmp/cust" $store > /dev/null
+	put $src customers "$tmp/cust" > /dev/null
 	sync > "$tmp/out" 2> "$tmp/err"
 	dump
 	t "$pair/changed-customer-updated" [ "$(col Customer 4)" = 1 -a \
 		"$(jq ".$cust | length" "$tmp/dump")" = "$nc" ] &&
 		grep -q changed@example.com "$tmp/dump" || { cat "$tmp/out" "$tmp/err"; }
 done
-echo "e2e: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+summary

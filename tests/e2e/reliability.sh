@@ -13,43 +13,16 @@
 #   - an outage run: the target answers 503 for a while; the circuit breaker
 #     opens, nothing is dead-lettered for it, and everything is synced once
 #     the target is back.
-SUITE=e2e GROUP=reliability
-cd "$(dirname "$0")/../.." || exit 2
+GROUP=reliability
+. "$(dirname "$0")/lib.sh"
 N=${N:-2000}
-data=$(mktemp -d)
-python3 tests/bench/gen_orders.py --seed 17 --orders "$N" > "$data/clarity_ecommerce.orders.ndjson"
-python3 tests/bench/gen_orders.py --seed 17 --customers --orders "$N" \
-	> "$data/clarity_ecommerce.customers.ndjson"
-SANDBOX_ARGS="--clarity-orders $data/clarity_ecommerce.orders.ndjson
-	--clarity-customers $data/clarity_ecommerce.customers.ndjson"
-. tests/sandbox/lib.sh
-trap 'kill $pid 2>/dev/null; rm -rf "$tmp" "$data"' EXIT
-cat > "$tmp/env" <<EOF
-CLARITY_URL=$root/clarity
-CLARITY_CLIENT_ID=sandbox-client
-CLARITY_CLIENT_SECRET=sandbox-secret
-CLARITY_WEBHOOK_SECRET=unused-here
-INTACCT_URL=$root/intacct/ia/xml/xmlgw.phtml
-INTACCT_SENDER_ID=sandbox-sender
-INTACCT_SENDER_PASSWORD=sandbox-sender-pw
-INTACCT_COMPANY_ID=sandbox-co
-INTACCT_USER_ID=sandbox-user
-INTACCT_USER_PASSWORD=sandbox-user-pw
-EOF
-fault() { curl -s -o /dev/null -X POST --data-binary "$1" "$root/_sandbox/faults"; }
+gen clarity 17 "$N"
+sandbox_start
+pair=clarity_intacct svc=intacct
+write_env $pair
 quiet() { fault '{"service":"intacct"}'; } # every fault off
-reset() { # a fresh sandbox: a second company that holds nothing yet
-	kill $pid 2>/dev/null; wait $pid 2>/dev/null
-	rm -f "$tmp/port"
-	# shellcheck disable=SC2086
-	"$BIN/sandbox" --port-file "$tmp/port" $SANDBOX_ARGS > "$tmp/log" 2>&1 &
-	pid=$!
-	for i in 1 2 3 4 5 6 7 8 9 10; do [ -s "$tmp/port" ] && break; sleep 0.2; done
-	root="http://127.0.0.1:$(cat "$tmp/port")"
-	sed -i "s|http://127.0.0.1:[0-9]*|$root|" "$tmp/env"
-}
-dump() { curl -s "$root/_sandbox/dump?service=intacct" > "$tmp/dump"; }
-sync() { "$BIN/clarity_intacct" run --once --state "$1" --config "$tmp/env" \
+# a fresh sandbox (a second company that holds nothing yet): sandbox_restart
+sync() { "$BIN/$pair" run --once --state "$1" --config "$tmp/$pair.env" \
 	--call-log "$tmp/calls"; }
 # until a run ends with nothing pending or held behind a fault: 0 or 1
 until_done() { # state log
@@ -94,11 +67,11 @@ t no-429-dead-lettered [ "$("$BIN/clarity_intacct" dlq list --state "$tmp/fault.
 
 # ---- the crash run ------------------------------------------------------
 # A second company: the sandbox forgets what Intacct holds, and a fresh state.
-reset
+sandbox_restart
 fault '{"service":"intacct","latency_ms":40}'
 i=0
 while [ $i -lt 20 ]; do
-	"$BIN/clarity_intacct" run --once --state "$tmp/crash.state" --config "$tmp/env" \
+	"$BIN/$pair" run --once --state "$tmp/crash.state" --config "$tmp/$pair.env" \
 		>> "$tmp/crash.log" 2>&1 &
 	spid=$!
 	sleep "$(awk -v s="$i" 'BEGIN { srand(s + 1); printf "%.2f", 0.2 + rand() * 1.5 }')"
@@ -116,9 +89,9 @@ t crash-run-re-sent grep -q 'sending again' "$tmp/crash.log"
 
 # ---- the outage run -----------------------------------------------------
 # The target goes down a moment into the run (once it has its session).
-reset
+sandbox_restart
 fault '{"service":"intacct","latency_ms":400}'
-"$BIN/clarity_intacct" run --once --state "$tmp/outage.state" --config "$tmp/env" \
+"$BIN/$pair" run --once --state "$tmp/outage.state" --config "$tmp/$pair.env" \
 	> "$tmp/outage.out" 2> "$tmp/outage.log" &
 spid=$!
 sleep 0.6
@@ -134,5 +107,4 @@ until_done "$tmp/outage.state" "$tmp/outage.log"
 t outage-recovers [ $? = 0 ]
 reconciles "$tmp/outage.state"
 t outage-reconciles [ $? = 0 ] || cat "$tmp/rec"
-echo "e2e: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+summary

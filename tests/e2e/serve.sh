@@ -9,42 +9,23 @@
 #     JSON 400, and nothing is stored for those;
 #   - SIGTERM: it exits 0; kill -9 in the middle of a sync and a restart,
 #     five times: no duplicates, nothing lost.
-SUITE=e2e GROUP=serve
-cd "$(dirname "$0")/../.." || exit 2
-data=$(mktemp -d)
-python3 tests/bench/gen_orders.py --seed 19 --orders 400 > "$data/clarity_ecommerce.orders.ndjson"
-python3 tests/bench/gen_orders.py --seed 19 --customers --orders 400 \
-	> "$data/clarity_ecommerce.customers.ndjson"
+GROUP=serve
+. "$(dirname "$0")/lib.sh"
+gen clarity 19 400
 sport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 print(s.getsockname()[1])')
 secret=whsec-test-1
-SANDBOX_ARGS="--clarity-orders $data/clarity_ecommerce.orders.ndjson
-	--clarity-customers $data/clarity_ecommerce.customers.ndjson --limit-scale 100
-	--clarity-webhook-url http://127.0.0.1:$sport/webhooks/clarity
-	--clarity-webhook-secret $secret"
-. tests/sandbox/lib.sh
-trap 'kill $pid $dpid 2>/dev/null; rm -rf "$tmp" "$data"' EXIT
-cat > "$tmp/env" <<EOF
-CLARITY_URL=$root/clarity
-CLARITY_CLIENT_ID=sandbox-client
-CLARITY_CLIENT_SECRET=sandbox-secret
-CLARITY_WEBHOOK_SECRET=$secret
-XERO_URL=$root/xero/api.xro/2.0
-XERO_TOKEN_URL=$root/xero/connect/token
-XERO_CLIENT_ID=sandbox-client
-XERO_CLIENT_SECRET=sandbox-secret
-XERO_TENANT_ID=00000000-0000-4000-8000-00000000000a
-XERO_WEBHOOK_KEY=xero-webhook-key-test
-EOF
-st="$tmp/state"
-svc="http://127.0.0.1:$sport"
-dump() { curl -s "$root/_sandbox/dump?service=xero" > "$tmp/dump"; }
+sandbox_start --limit-scale 100 --clarity-webhook-url "http://127.0.0.1:$sport/webhooks/clarity" \
+	--clarity-webhook-secret "$secret"
+pair=clarity_xero svc=xero store=clarity_ecommerce st="$tmp/state"
+write_env $pair "$secret"
+daemon="http://127.0.0.1:$sport"
 start() {
-	"$BIN/clarity_xero" serve --state "$st" --config "$tmp/env" --port "$sport" --log-json \
+	"$BIN/$pair" serve --state "$st" --config "$tmp/$pair.env" --port "$sport" --log-json \
 		>> "$tmp/out" 2>> "$tmp/serve.log" &
 	dpid=$!
 	i=0
-	while [ $i -lt 50 ] && ! curl -sf "$svc/healthz" > /dev/null 2>&1; do
+	while [ $i -lt 50 ] && ! curl -sf "$daemon/healthz" > /dev/null 2>&1; do
 		sleep 0.1; i=$((i + 1))
 	done
 }
@@ -57,20 +38,12 @@ wait_for() { # jq-condition on the dump, seconds
 	done
 	return 1
 }
-inbox() { python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(
-	'SELECT count(*) FROM inbox').fetchone()[0])" "$st"; }
-put_orders() {
-	cat "$1" >> "$data/clarity_ecommerce.orders.ndjson"
-	curl -s -o /dev/null -X POST --data-binary @"$1" \
-		"$root/_sandbox/records?service=clarity&collection=orders"
-}
-new_order() { # a copy of an order Xero holds ($template), under a new id and stamp
-	jq -c --arg t "$template" --arg id "$1" --arg at "$2" 'select(.orderId == $t) |
-		.orderId = $id | .updatedAt = $at' "$data/clarity_ecommerce.orders.ndjson" | head -1
-}
+inbox() { sql 'SELECT count(*) FROM inbox'; }
+put_orders() { put clarity orders "$1" > /dev/null; }
+# new_order: a copy of an order Xero holds ($template)
 
 start
-t healthz [ "$(curl -s "$svc/healthz")" = ok ]
+t healthz [ "$(curl -s "$daemon/healthz")" = ok ]
 # the first pass: everything from the cursors (empty)
 n_orders=$(jq -s '[.[] | select(.status != "draft" and .status != "cancelled")] | length' \
 	"$data/clarity_ecommerce.orders.ndjson")
@@ -79,7 +52,7 @@ sleep 2
 dump
 python3 scripts/reconcile_sync.py clarity_xero "$data" "$tmp/dump" "$st" > "$tmp/rec"
 t first-pass-reconciles [ $? = 0 ] || cat "$tmp/rec"
-curl -s "$svc/metrics" > "$tmp/metrics"
+curl -s "$daemon/metrics" > "$tmp/metrics"
 t metrics-records grep -q '^mapwright_records_total{pair="clarity_xero",entity="Order",outcome="created"} [1-9]' \
 	"$tmp/metrics"
 t metrics-calls grep -q '^mapwright_http_calls_total{service="xero",status="2xx"} [1-9]' \
@@ -115,7 +88,7 @@ print('sha256=' + hmac.new(sys.argv[3].encode(), sys.argv[2].encode() + b'.' + b
 post() { # body-file signature timestamp -> status
 	curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
 		${2:+-H "X-Clarity-Signature: $2"} ${3:+-H "X-Clarity-Timestamp: $3"} \
-		--data-binary @"$1" "$svc/webhooks/clarity"
+		--data-binary @"$1" "$daemon/webhooks/clarity"
 }
 printf '{"id":"evt-test-1","type":"order.created","createdAt":"2030-01-01T00:00:00Z",%s}' \
 	'"data":{"orderId":"SO-100002"}' > "$tmp/evt"
@@ -134,7 +107,7 @@ t webhook-oversize-413 [ "$(post "$tmp/big" "$(sign "$tmp/big" "$now")" "$now")"
 printf '{"id":"evt-bad", "type": ' > "$tmp/bad"
 t webhook-malformed-400 [ "$(post "$tmp/bad" "$(sign "$tmp/bad" "$now")" "$now")" = 400 ]
 t webhook-rejected-store-nothing [ "$(inbox)" = $((n0 + 1)) ]
-curl -s "$svc/metrics" > "$tmp/metrics"
+curl -s "$daemon/metrics" > "$tmp/metrics"
 t metrics-webhooks grep -q 'mapwright_webhooks_total{source="clarity",outcome="unauthorized"} [3-9]' \
 	"$tmp/metrics"
 
@@ -146,7 +119,7 @@ xsig=$(python3 -c "import hmac, hashlib, base64, sys
 print(base64.b64encode(hmac.new(b'xero-webhook-key-test', open(sys.argv[1], 'rb').read(),
 	hashlib.sha256).digest()).decode())" "$tmp/itr")
 xpost() { curl -s -o /dev/null -w '%{http_code}' -X POST -H "x-xero-signature: $1" \
-	--data-binary @"$tmp/itr" "$svc/webhooks/xero"; }
+	--data-binary @"$tmp/itr" "$daemon/webhooks/xero"; }
 t xero-intent-to-receive-200 [ "$(xpost "$xsig")" = 200 ]
 t xero-intent-to-receive-bad-401 [ "$(xpost "AAAA$xsig")" = 401 ]
 
@@ -164,8 +137,7 @@ while [ $i -lt 150 ]; do
 	i=$((i + 1))
 done
 put_orders "$tmp/many"
-curl -s -o /dev/null -X POST --data-binary '{"service":"xero","latency_ms":400}' \
-	"$root/_sandbox/faults"
+fault '{"service":"xero","latency_ms":400}'
 k=0
 while [ $k -lt 5 ]; do
 	start
@@ -173,7 +145,7 @@ while [ $k -lt 5 ]; do
 	kill -9 $dpid 2>/dev/null; wait $dpid 2>/dev/null
 	k=$((k + 1))
 done
-curl -s -o /dev/null -X POST --data-binary '{"service":"xero"}' "$root/_sandbox/faults"
+fault '{"service":"xero"}'
 start
 wait_for '[.Invoices[] | select(.Reference | startswith("SO-81"))] | length == 150' 60
 t after-kills-all-written [ $? = 0 ]
@@ -183,5 +155,4 @@ t after-kills-no-duplicates [ "$(jq '[.Invoices[].Reference] | length == (unique
 	"$tmp/dump")" = true ]
 python3 scripts/reconcile_sync.py clarity_xero "$data" "$tmp/dump" "$st" > "$tmp/rec"
 t after-kills-reconciles [ $? = 0 ] || cat "$tmp/rec"
-echo "e2e: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+summary

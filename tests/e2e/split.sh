@@ -9,43 +9,15 @@
 #     new payment: the new one is written, the update refused on its own;
 #   - a run killed with SIGKILL in the middle of a split, then a re-run:
 #     nothing written twice, nothing lost, the one bad invoice dead-lettered.
-SUITE=e2e GROUP=split
-cd "$(dirname "$0")/../.." || exit 2
-data=$(mktemp -d)
-python3 tests/bench/gen_orders.py --seed 11 --orders 60 > "$data/clarity_ecommerce.orders.ndjson"
-python3 tests/bench/gen_orders.py --seed 11 --customers --orders 60 \
-	> "$data/clarity_ecommerce.customers.ndjson"
-SANDBOX_ARGS="--clarity-orders $data/clarity_ecommerce.orders.ndjson
-	--clarity-customers $data/clarity_ecommerce.customers.ndjson --limit-scale 100"
-. tests/sandbox/lib.sh
-trap 'kill $pid 2>/dev/null; rm -rf "$tmp" "$data"' EXIT
-cat > "$tmp/env" <<EOT
-CLARITY_URL=$root/clarity
-CLARITY_CLIENT_ID=sandbox-client
-CLARITY_CLIENT_SECRET=sandbox-secret
-CLARITY_WEBHOOK_SECRET=unused-here
-XERO_URL=$root/xero/api.xro/2.0
-XERO_TOKEN_URL=$root/xero/connect/token
-XERO_CLIENT_ID=sandbox-client
-XERO_CLIENT_SECRET=sandbox-secret
-XERO_TENANT_ID=00000000-0000-4000-8000-00000000000a
-EOT
-st="$tmp/state"
-sync() { "$BIN/clarity_xero" run --once --state "$st" --config "$tmp/env" "$@"; }
-dump() { curl -s "$root/_sandbox/dump?service=xero" > "$tmp/dump"; }
-fault() { curl -s -o /dev/null -X POST --data-binary "$1" "$root/_sandbox/faults"; }
-sql() { python3 -c "import sqlite3,sys; print('\n'.join('|'.join(str(c) for c in r) for r in
-	sqlite3.connect(sys.argv[1]).execute(sys.argv[2])))" "$st" "$1"; }
+GROUP=split
+. "$(dirname "$0")/lib.sh"
+gen clarity 11 60
+sandbox_start --limit-scale 100
+pair=clarity_xero svc=xero store=clarity_ecommerce st="$tmp/state"
+write_env $pair
 refs() { jq "[.Invoices[] | select(.Reference == \"$1\")] | length" "$tmp/dump"; }
-put_orders() {
-	cat "$1" >> "$data/clarity_ecommerce.orders.ndjson"
-	curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary @"$1" \
-		"$root/_sandbox/records?service=clarity&collection=orders"
-}
-new_order() { # id stamp -> a copy of SO-100001 (processing, captured) under a new id
-	jq -c --arg id "$1" --arg at "$2" 'select(.orderId == "SO-100001") | .orderId = $id
-		| .updatedAt = $at' "$data/clarity_ecommerce.orders.ndjson"
-}
+put_orders() { put clarity orders "$1"; }
+# new_order: a copy of SO-100001 (processing, captured)
 refuse() { fault "{\"service\":\"xero\",\"refuse_request\":\"\\\"Reference\\\":\\\"$1\\\"\"$2}"; }
 
 # 1. One invoice refused for the whole request, in a batch of every order.
@@ -86,7 +58,7 @@ while [ $i -lt 40 ]; do new_order "SO-95$(printf %04d $i)" "2030-01-03T00:00:$(p
 	>> "$tmp/many"; i=$((i + 1)); done
 put_orders "$tmp/many" > /dev/null
 refuse SO-950013 ',"latency_ms":700'
-"$BIN/clarity_xero" run --once --state "$st" --config "$tmp/env" > "$tmp/out" 2> "$tmp/err" &
+"$BIN/$pair" run --once --state "$st" --config "$tmp/$pair.env" > "$tmp/out" 2> "$tmp/err" &
 spid=$!
 sleep 2.4; kill -9 $spid 2>/dev/null; wait $spid 2>/dev/null
 refuse SO-950013
@@ -108,5 +80,4 @@ grep -q 'sending again' "$tmp/err.rerun"
 t after-kill-sub-requests-re-sent [ $? = 0 ] || cat "$tmp/err.rerun"
 t after-kill-nothing-pending [ "$(sql "SELECT count(*) FROM journal WHERE state = 'pending'")" = 0 ]
 fault '{"service":"xero"}'
-echo "e2e: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+summary

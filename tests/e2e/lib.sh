@@ -1,0 +1,144 @@
+# Sourced by the end-to-end tests (after setting GROUP):
+#   . "$(dirname "$0")/lib.sh"
+# It goes to the top of the tree, makes $data (a folder for the script's
+# source data) and sets the cleanup trap (the sandbox, $dpid if the script
+# starts a daemon, $tmp and $data).  Then:
+#   gen SOURCE SEED ORDERS  the store's data (clarity: orders and customers;
+#                           nop: orders, customers, products) in
+#                           $data/<store>.<collection>.ndjson, and the
+#                           sandbox's arguments for it
+#   sandbox_start ARGS...   bin/sandbox with those and ARGS on a free
+#                           loopback port; sets $tmp, $root, $pid
+#   sandbox_restart         a fresh sandbox (it forgets what the targets
+#                           hold), same ARGS, same $tmp; rewrites the env
+#                           files write_env wrote
+#   write_env PAIR [SECRET] $tmp/PAIR.env: the sandbox's URLs and
+#                           credentials for PAIR (with SECRET: webhooks
+#                           on, SECRET the store's, Xero's key the test one)
+#   t NAME COMMAND...       [PASS]/[FAIL] e2e/$GROUP/NAME, counted
+#   summary                 the count line; its status is the script's
+# and, against the sandbox, for $pair (its binary), $svc (the target the
+# sandbox dumps), $st (the state file), $store (the source data's prefix):
+#   sync [ARGS...]  dump [SERVICE]  fault JSON  put SERVICE COLLECTION FILE
+#   col ENTITY COLUMN  sql QUERY  pending  new_order ID STAMP
+SUITE=e2e
+cd "$(dirname "$0")/../.." || exit 2
+BIN=${BIN:-bin}
+data=$(mktemp -d)
+tmp= pid= dpid= e2e_envs= e2e_store_args=
+trap 'kill $pid $dpid 2>/dev/null; rm -rf "$tmp" "$data"' EXIT
+pass=0 fail=0
+
+gen() { # source seed orders
+	case $1 in
+	clarity) set -- clarity_ecommerce gen_orders.py "$2" "$3" orders customers
+		e2e_store_args="$e2e_store_args --clarity-orders $data/$1.orders.ndjson
+			--clarity-customers $data/$1.customers.ndjson" ;;
+	nop) set -- nopcommerce gen_nop.py "$2" "$3" orders customers products
+		e2e_store_args="$e2e_store_args --nop-orders $data/$1.orders.ndjson
+			--nop-customers $data/$1.customers.ndjson --nop-products $data/$1.products.ndjson" ;;
+	esac
+	python3 "tests/bench/$2" --seed "$3" --orders "$4" > "$data/$1.orders.ndjson"
+	[ $# -lt 6 ] || python3 "tests/bench/$2" --seed "$3" --customers --orders "$4" \
+		> "$data/$1.customers.ndjson"
+	[ $# -lt 7 ] || python3 "tests/bench/$2" --seed "$3" --products --orders "$4" \
+		> "$data/$1.products.ndjson"
+}
+sandbox_up() {
+	rm -f "$tmp/port"
+	# shellcheck disable=SC2086
+	"$BIN/sandbox" --port-file "$tmp/port" $SANDBOX_ARGS > "$tmp/log" 2>&1 &
+	pid=$!
+	for i in 1 2 3 4 5 6 7 8 9 10; do [ -s "$tmp/port" ] && break; sleep 0.2; done
+	root="http://127.0.0.1:$(cat "$tmp/port")"
+}
+sandbox_start() {
+	SANDBOX_ARGS="$e2e_store_args $*"
+	tmp=$(mktemp -d)
+	sandbox_up
+}
+sandbox_restart() {
+	kill $pid 2>/dev/null; wait $pid 2>/dev/null
+	sandbox_up
+	for e in $e2e_envs; do write_env ${e%%:*} ${e#*:}; done
+}
+
+t() {
+	name=$1; shift
+	if "$@"; then echo "[PASS] $SUITE/$GROUP/$name"; pass=$((pass + 1))
+	else echo "[FAIL] $SUITE/$GROUP/$name"; fail=$((fail + 1)); return 1; fi
+}
+summary() {
+	echo "e2e: $pass passed, $fail failed"
+	[ $fail -eq 0 ]
+}
+
+# The sandbox's side of each service, one line a setting.
+env_clarity() { # webhook-secret
+	echo "CLARITY_URL=$root/clarity"
+	echo "CLARITY_CLIENT_ID=sandbox-client"
+	echo "CLARITY_CLIENT_SECRET=sandbox-secret"
+	echo "CLARITY_WEBHOOK_SECRET=${1:-unused-here}"
+}
+env_xero() { # [webhook-key]
+	echo "XERO_URL=$root/xero/api.xro/2.0"
+	echo "XERO_TOKEN_URL=$root/xero/connect/token"
+	echo "XERO_CLIENT_ID=sandbox-client"
+	echo "XERO_CLIENT_SECRET=sandbox-secret"
+	echo "XERO_TENANT_ID=00000000-0000-4000-8000-00000000000a"
+	[ -z "${1:-}" ] || echo "XERO_WEBHOOK_KEY=$1"
+}
+env_intacct() {
+	echo "INTACCT_URL=$root/intacct/ia/xml/xmlgw.phtml"
+	echo "INTACCT_SENDER_ID=sandbox-sender"
+	echo "INTACCT_SENDER_PASSWORD=sandbox-sender-pw"
+	echo "INTACCT_COMPANY_ID=sandbox-co"
+	echo "INTACCT_USER_ID=sandbox-user"
+	echo "INTACCT_USER_PASSWORD=sandbox-user-pw"
+}
+env_nop() {
+	echo "NOP_URL=$root/nop"
+	echo "NOP_API_USERNAME=sandbox-api"
+	echo "NOP_API_PASSWORD=sandbox-api-pw"
+}
+env_qbo() { # the realm and refresh token are the sandbox's own
+	curl -s "$root/_sandbox/dump?service=qbo" > "$tmp/qbo.start"
+	echo "QBO_URL=$root/qbo"
+	echo "QBO_TOKEN_URL=$root/qbo/oauth2/v1/tokens/bearer"
+	echo "QBO_CLIENT_ID=sandbox-client"
+	echo "QBO_CLIENT_SECRET=sandbox-secret"
+	echo "QBO_REALM_ID=$(jq -r .realm "$tmp/qbo.start")"
+	echo "QBO_REFRESH_TOKEN=$(jq -r .refresh_token "$tmp/qbo.start")"
+}
+write_env() { # pair [webhook-secret]
+	case $1 in
+	clarity_xero) { env_clarity "${2:-}"; env_xero "${2:+xero-webhook-key-test}"; } ;;
+	clarity_intacct) { env_clarity "${2:-}"; env_intacct; } ;;
+	nopcommerce_qbo) { env_nop; env_qbo; } ;;
+	esac > "$tmp/$1.env"
+	case " $e2e_envs " in *" $1:${2:-} "*) ;; *) e2e_envs="$e2e_envs $1:${2:-}" ;; esac
+}
+
+sync() { "$BIN/$pair" run --once --state "$st" --config "$tmp/$pair.env" "$@"; }
+dump() { curl -s "$root/_sandbox/dump?service=${1:-$svc}" > "$tmp/dump"; }
+fault() { curl -s -o /dev/null -X POST --data-binary "$1" "$root/_sandbox/faults"; }
+col() { # entity column -> the number in the run's summary in $tmp/out
+	awk -v e="$1" -v c="$2" '$1 == e { print $c }' "$tmp/out"
+}
+put() { # service collection file: into the store, and into the data the
+	# reconciliation reads; prints the status
+	cat "$3" >> "$data/$store.$2.ndjson"
+	curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary @"$3" \
+		"$root/_sandbox/records?service=$1&collection=$2"
+}
+sql() { # query on the state file $st -> rows, columns joined by |
+	python3 -c "import sqlite3,sys; print('\n'.join('|'.join(str(c) for c in r) for r in
+	sqlite3.connect(sys.argv[1]).execute(sys.argv[2])))" "$st" "$1"
+}
+pending() { sql "SELECT count(*) FROM journal WHERE state = 'pending'"; }
+new_order() { # id stamp -> a copy of the Clarity order $template (SO-100001)
+	# under a new id and stamp
+	jq -c --arg t "${template:-SO-100001}" --arg id "$1" --arg at "$2" \
+		'select(.orderId == $t) | .orderId = $id | .updatedAt = $at' \
+		"$data/clarity_ecommerce.orders.ndjson" | head -1
+}
