@@ -16,10 +16,8 @@ GROUP=clarity_xero
 . "$(dirname "$0")/lib.sh"
 gen clarity 11 1100
 sandbox_start --limit-scale 100
-pair=clarity_xero svc=xero store=clarity_ecommerce st="$tmp/state"
-write_env $pair
+use_pair clarity_xero
 count() { jq ".$1 | length" "$tmp/dump"; }
-put_orders() { put clarity orders "$1"; }
 
 sync > "$tmp/out" 2> "$tmp/err"; rc=$?
 t first-run-completes [ "$rc" = 1 -o "$rc" = 3 ] || cat "$tmp/err"

@@ -9,8 +9,7 @@ GROUP=held
 . "$(dirname "$0")/lib.sh"
 gen clarity 11 30
 sandbox_start
-pair=clarity_xero svc=xero st="$tmp/state"
-write_env $pair
+use_pair clarity_xero
 pair() { "$BIN/$pair" "$@" --state "$st"; }
 # C-2's order that is neither a draft nor cancelled: written once C-2 is
 order=$(jq -r 'select(.customerId == "C-2" and .status != "draft" and .status != "cancelled")

@@ -15,12 +15,15 @@
 #   write_env PAIR [SECRET] $tmp/PAIR.env: the sandbox's URLs and
 #                           credentials for PAIR (with SECRET: webhooks
 #                           on, SECRET the store's, Xero's key the test one)
+#   use_pair PAIR [SECRET]  the script's one pair: sets $pair, $svc, $src,
+#                           $store, $st ($tmp/state) and writes its env file
 #   t NAME COMMAND...       [PASS]/[FAIL] e2e/$GROUP/NAME, counted
 #   summary                 the count line; its status is the script's
 # and, against the sandbox, for $pair (its binary), $svc (the target the
 # sandbox dumps), $st (the state file), $store (the source data's prefix):
 #   sync [ARGS...]  dump [SERVICE]  fault JSON  put SERVICE COLLECTION FILE
-#   col ENTITY COLUMN  sql QUERY  pending  new_order ID STAMP
+#   put_orders FILE (Clarity's)  col ENTITY COLUMN  sql QUERY  pending
+#   new_order ID STAMP
 SUITE=e2e
 cd "$(dirname "$0")/../.." || exit 2
 BIN=${BIN:-bin}
@@ -118,6 +121,17 @@ write_env() { # pair [webhook-secret]
 	esac > "$tmp/$1.env"
 	case " $e2e_envs " in *" $1:${2:-} "*) ;; *) e2e_envs="$e2e_envs $1:${2:-}" ;; esac
 }
+use_pair() { # pair [webhook-secret]
+	pair=$1 st="$tmp/state"
+	case $pair in
+	clarity_*) src=clarity store=clarity_ecommerce ;;
+	nopcommerce_*) src=nop store=nopcommerce ;;
+	esac
+	case $pair in
+	*_xero) svc=xero ;; *_intacct) svc=intacct ;; *_qbo) svc=qbo ;;
+	esac
+	write_env "$@"
+}
 
 sync() { "$BIN/$pair" run --once --state "$st" --config "$tmp/$pair.env" "$@"; }
 dump() { curl -s "$root/_sandbox/dump?service=${1:-$svc}" > "$tmp/dump"; }
@@ -131,6 +145,7 @@ put() { # service collection file: into the store, and into the data the
 	curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary @"$3" \
 		"$root/_sandbox/records?service=$1&collection=$2"
 }
+put_orders() { put clarity orders "$1"; }
 sql() { # query on the state file $st -> rows, columns joined by |
 	python3 -c "import sqlite3,sys; print('\n'.join('|'.join(str(c) for c in r) for r in
 	sqlite3.connect(sys.argv[1]).execute(sys.argv[2])))" "$st" "$1"

@@ -18,8 +18,7 @@ GROUP=reliability
 N=${N:-2000}
 gen clarity 17 "$N"
 sandbox_start
-pair=clarity_intacct svc=intacct
-write_env $pair
+use_pair clarity_intacct
 quiet() { fault '{"service":"intacct"}'; } # every fault off
 # a fresh sandbox (a second company that holds nothing yet): sandbox_restart
 sync() { "$BIN/$pair" run --once --state "$1" --config "$tmp/$pair.env" \

@@ -17,8 +17,7 @@ print(s.getsockname()[1])')
 secret=whsec-test-1
 sandbox_start --limit-scale 100 --clarity-webhook-url "http://127.0.0.1:$sport/webhooks/clarity" \
 	--clarity-webhook-secret "$secret"
-pair=clarity_xero svc=xero store=clarity_ecommerce st="$tmp/state"
-write_env $pair "$secret"
+use_pair clarity_xero "$secret"
 daemon="http://127.0.0.1:$sport"
 start() {
 	"$BIN/$pair" serve --state "$st" --config "$tmp/$pair.env" --port "$sport" --log-json \
@@ -39,7 +38,7 @@ wait_for() { # jq-condition on the dump, seconds
 	return 1
 }
 inbox() { sql 'SELECT count(*) FROM inbox'; }
-put_orders() { put clarity orders "$1" > /dev/null; }
+put_orders() { put clarity orders "$1" > /dev/null; } # (no status)
 # new_order: a copy of an order Xero holds ($template)
 
 start

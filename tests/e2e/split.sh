@@ -13,10 +13,8 @@ GROUP=split
 . "$(dirname "$0")/lib.sh"
 gen clarity 11 60
 sandbox_start --limit-scale 100
-pair=clarity_xero svc=xero store=clarity_ecommerce st="$tmp/state"
-write_env $pair
+use_pair clarity_xero
 refs() { jq "[.Invoices[] | select(.Reference == \"$1\")] | length" "$tmp/dump"; }
-put_orders() { put clarity orders "$1"; }
 # new_order: a copy of SO-100001 (processing, captured)
 refuse() { fault "{\"service\":\"xero\",\"refuse_request\":\"\\\"Reference\\\":\\\"$1\\\"\"$2}"; }
 
