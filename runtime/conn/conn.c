@@ -411,6 +411,15 @@ conn_find_one(const conn_ops *ops, conn *c, const char *type, const char *field,
 	return it.rc;
 }
 
+hook_outcome
+conn_emit(hook_emit_fn emit, void *arg, const hook_event *e, char *why, size_t n)
+{
+	if (emit(arg, e) == 0)
+		return HOOK_ACCEPTED;
+	snprintf(why, n, "out of memory");
+	return HOOK_ERROR;
+}
+
 void
 conn_lower(char *dst, size_t cap, const char *src, const char *suffix)
 {

@@ -237,6 +237,8 @@ long conn_find_literal(conn_find_item *it, char quote, char *lit, size_t cap, co
  * value with ops->find; its rc, *out and *res. */
 int conn_find_one(const conn_ops *ops, conn *c, const char *type, const char *field,
 	const char *value, conn_found *out, conn_result *res);
+/* emit(arg, e): HOOK_ACCEPTED, or HOOK_ERROR with "out of memory" in why. */
+hook_outcome conn_emit(hook_emit_fn emit, void *arg, const hook_event *e, char *why, size_t n);
 /* dst = lowercase src + suffix, cut to fit cap. */
 void conn_lower(char *dst, size_t cap, const char *src, const char *suffix);
 

@@ -361,11 +361,7 @@ events(const json_t *root, hook_emit_fn emit, void *arg, char *why, size_t n)
 			return HOOK_MALFORMED;
 		}
 		hook_event ev = { id, type, kinds[i].collection, ks };
-		if (emit(arg, &ev) != 0) {
-			snprintf(why, n, "out of memory");
-			return HOOK_ERROR;
-		}
-		return HOOK_ACCEPTED;
+		return conn_emit(emit, arg, &ev, why, n);
 	}
 	snprintf(why, n, "event type \"%.64s\" is not synced", type);
 	return HOOK_IGNORED;

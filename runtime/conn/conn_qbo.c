@@ -704,15 +704,6 @@ q_find(conn *c, const char *type, const char *field, conn_find_item *items, size
 /* webhooks                                                            */
 /* ------------------------------------------------------------------ */
 
-static hook_outcome
-emitted(hook_emit_fn emit, void *arg, const hook_event *e, char *why, size_t n)
-{
-	if (emit(arg, e) == 0)
-		return HOOK_ACCEPTED;
-	snprintf(why, n, "out of memory");
-	return HOOK_ERROR;
-}
-
 /* The legacy notification: one event per entity; its id
  * realmId:name:id:lastUpdated:operation (Intuit sends none: a redelivery
  * derives the same one); its collection the entity name lowercased. */
@@ -747,7 +738,7 @@ legacy(const json_t *root, hook_emit_fn emit, void *arg, char *why, size_t n)
 			snprintf(eid, sizeof eid, "%s:%s:%s:%s:%s", realm, name, id, when, op);
 			conn_lower(coll, sizeof coll, name, "");
 			hook_event e = { eid, op, coll, id };
-			if (emitted(emit, arg, &e, why, n) != HOOK_ACCEPTED)
+			if (conn_emit(emit, arg, &e, why, n) != HOOK_ACCEPTED)
 				return HOOK_ERROR;
 		}
 	}
@@ -780,7 +771,7 @@ cloudevents(const json_t *root, hook_emit_fn emit, void *arg, char *why, size_t 
 		snprintf(name, sizeof name, "%.*s", (int)(b - a - 1), a + 1);
 		conn_lower(coll, sizeof coll, name, "");
 		hook_event e = { id, type, coll, ent };
-		if (emitted(emit, arg, &e, why, n) != HOOK_ACCEPTED)
+		if (conn_emit(emit, arg, &e, why, n) != HOOK_ACCEPTED)
 			return HOOK_ERROR;
 	}
 	return HOOK_ACCEPTED;

@@ -466,10 +466,8 @@ events(const json_t *root, hook_emit_fn emit, void *arg, char *why, size_t n)
 		snprintf(id, sizeof id, "%s:%s:%s:%s", tenant, rid, date, type);
 		conn_lower(coll, sizeof coll, cat, "s");
 		hook_event e = { id, type, coll, rid };
-		if (emit(arg, &e) != 0) {
-			snprintf(why, n, "out of memory");
+		if (conn_emit(emit, arg, &e, why, n) != HOOK_ACCEPTED)
 			return HOOK_ERROR;
-		}
 	}
 	return HOOK_ACCEPTED;
 }

@@ -134,6 +134,8 @@ int  eng_redrive(run *r);        /* send again what the journal holds pending */
 /* The setting `key` of the mw_endpoint arg, from the environment or the
  * .map's literal; NULL when it is not set (a conn_env setting function). */
 const char *eng_setting(void *arg, const char *key);
+/* The connectors' token store over the state file st (its tokens table). */
+conn_token_store eng_tokens(state *st);
 /* serve.c: keep the events of one webhook request in the inbox of st, in
  * one transaction (a hook_config store): the number new, or -1 with why. */
 int eng_hook_store(void *st, const char *source, const hook_event *ev, size_t n,

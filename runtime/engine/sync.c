@@ -444,6 +444,18 @@ splittable(const conn_result *res)
 
 static void send_request(run *r, const char *request_key, slot **slots, size_t n);
 
+/* The journal's intent for the document in s, at position seq of the
+ * request request_key (inside the caller's transaction). */
+static int
+intend(run *r, const slot *s, const char *request_key, int seq)
+{
+	state_write w = { s->key, r->e->name, s->source_id, s->hash, request_key, seq, s->doc,
+		s->doc_len, s->has_update ? s->update_id : NULL, s->has_match ? s->match : NULL,
+		s->rec, s->rec_len, s->stamp, NULL };
+
+	return state_journal_intent(r->st, &w);
+}
+
 /* A request refused as a whole, not for any one document's reason: its
  * documents go again in two halves, each a request of its own keyed
  * state_idem_key(KEY, "s1") and (KEY, "s2") -- 36 characters, whatever the
@@ -472,14 +484,8 @@ split_request(run *r, const char *request_key, slot **slots, size_t n)
 		r->e->name, request_key, n, keys[0], keys[1]);
 	rc = state_begin(r->st);
 	for (int h = 0; h < 2 && rc == 0; h++)
-		for (size_t i = 0; i < len[h] && rc == 0; i++) {
-			slot *s = slots[at[h] + i];
-			state_write w = { s->key, r->e->name, s->source_id, s->hash, keys[h], (int)i,
-				s->doc, s->doc_len, s->has_update ? s->update_id : NULL,
-				s->has_match ? s->match : NULL, s->rec, s->rec_len, s->stamp, NULL };
-
-			rc = state_journal_intent(r->st, &w);
-		}
+		for (size_t i = 0; i < len[h] && rc == 0; i++)
+			rc = intend(r, slots[at[h] + i], keys[h], (int)i);
 	if (rc != 0 || state_commit(r->st) != 0) {
 		state_rollback(r->st);
 		db_fail(r, "recording the intent to write");
@@ -682,14 +688,8 @@ eng_flush(run *r)
 	if (!r->o->dry_run) {
 		int rc = state_begin(r->st);
 
-		for (size_t i = 0; i < r->ns && rc == 0; i++) {
-			slot *s = &r->slots[i];
-			state_write w = { s->key, r->e->name, s->source_id, s->hash, rkey, (int)i,
-				s->doc, s->doc_len, s->has_update ? s->update_id : NULL,
-				s->has_match ? s->match : NULL, s->rec, s->rec_len, s->stamp, NULL };
-
-			rc = state_journal_intent(r->st, &w);
-		}
+		for (size_t i = 0; i < r->ns && rc == 0; i++)
+			rc = intend(r, &r->slots[i], rkey, (int)i);
 		if (rc != 0 || state_commit(r->st) != 0) {
 			state_rollback(r->st);
 			db_fail(r, "recording the intent to write");
@@ -1264,6 +1264,14 @@ token_save(void *arg, const char *service, const char *access, const char *refre
 	return state_token_save(arg, service, access, refresh, expires_at);
 }
 
+conn_token_store
+eng_tokens(state *st)
+{
+	conn_token_store t = { token_load, token_save, st };
+
+	return t;
+}
+
 static int
 open_conn(run *r, const mw_endpoint *ep, conn_env *env, const conn_ops **ops, conn **c,
 	int dry)
@@ -1280,7 +1288,7 @@ open_conn(run *r, const mw_endpoint *ep, conn_env *env, const conn_ops **ops, co
 	env->service = ep->service;
 	env->setting = eng_setting;
 	env->setting_arg = (void *)ep;
-	r->tokens = (conn_token_store){ token_load, token_save, r->st };
+	r->tokens = eng_tokens(r->st);
 	env->tokens = &r->tokens;
 	env->dry_run = dry ? r->o->out : NULL;
 	env->log = r->o->log_json ? NULL : r->o->err; /* connectors write text lines */

@@ -16,11 +16,11 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "eng.h"
 #include "sandbox.h"
 
 #define CHECK_AREA "conn_nop"
 #include "check.h"
-#include "tokens.h"
 
 /* ---- the sandbox ------------------------------------------------------ */
 
@@ -220,7 +220,7 @@ main(void)
 	int src = state_open(path, &st);
 	check(src == 0, "state-open", st ? state_errmsg(st) : "no handle");
 	FILE *log = tmpfile();
-	conn_token_store ts = tokens_of(st);
+	conn_token_store ts = eng_tokens(st);
 	conn_env env = { "nopcommerce", setting, NULL, src == 0 ? &ts : NULL, NULL, log, 10000,
 		NULL };
 	const conn_ops *ops = &conn_nop;

@@ -21,11 +21,11 @@
 #include <jansson.h>
 
 #include "conn.h"
+#include "eng.h"
 #include "sandbox.h"
 
 #define CHECK_AREA "conn_qbo"
 #include "check.h"
-#include "tokens.h"
 
 #define sandbox(m, p, b) sb_call(plain, root, (m), (p), (b))
 #define item sb_item
@@ -112,7 +112,7 @@ main(void)
 	snprintf(s.token, sizeof s.token, "%s/qbo/oauth2/v1/tokens/bearer", root);
 	dump_refresh(first_rt, sizeof first_rt);
 	snprintf(s.refresh, sizeof s.refresh, "%s", first_rt);
-	conn_token_store ts = tokens_of(st);
+	conn_token_store ts = eng_tokens(st);
 	conn_env env = { "qbo", setting, &s, &ts, NULL, NULL, 10000, NULL };
 	const conn_ops *ops = conn_find_ops("qbo");
 	check(ops && ops == &conn_qbo && ops->max_batch == 30, "registry-max-batch-30", "");
@@ -354,7 +354,7 @@ main(void)
 
 	/* the next process: a stale refresh token in the settings, the state's is used */
 	state_open(path, &st);
-	ts = tokens_of(st);
+	ts = eng_tokens(st);
 	snprintf(s.refresh, sizeof s.refresh, "%s", first_rt);
 	json_decref(sandbox("POST", "/_sandbox/faults", "{\"service\":\"qbo\",\"expire_tokens\":1}"));
 	rc = conn_qbo.open(&env, &c, &res);
