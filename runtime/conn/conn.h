@@ -104,9 +104,19 @@ typedef struct {
 	conn_result res;
 } conn_find_item;
 
+/* What a write does to its document (the entity's lifecycle decides). */
+typedef enum {
+	CONN_OP_WRITE = 0,        /* create it, or update target_id */
+	CONN_OP_VOID              /* void target_id, as the service voids: the
+	                           * document stays, its money goes to zero;
+	                           * doc is the document as it would be written
+	                           * now (its type and what the service may need) */
+} conn_op;
+
 /* One document to write. */
 typedef struct {
 	/* in */
+	conn_op op;
 	const char *type;         /* target type: "Invoice", "CUSTOMER", "create_sotransaction" */
 	const char *doc;          /* the document as the transform wrote it (JSON or XML) */
 	size_t len;
@@ -144,7 +154,9 @@ typedef struct {
 	int (*get)(conn *c, const char *collection, const char *id, conn_record_fn fn, void *arg,
 		conn_result *res);
 	/* Targets: write items[0..n) (n <= max_batch, all of one type) in one
-	 * request whose idempotency key is request_key: the same key and body
+	 * request whose idempotency key is request_key (an item's op says
+	 * what: a connector that cannot void a type refuses that item alone,
+	 * permanent, in the service's terms): the same key and body
 	 * sent again are answered from the first write, never written twice.
 	 * 0: the request was answered, and each item's res (and id when it
 	 * worked) is set; -1: no item is known to be written (all items' res
