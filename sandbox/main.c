@@ -798,6 +798,7 @@ generate(int argc, char **argv, unsigned seed, long orders)
 {
 	static const char *const gen[][2] = {
 		{ "clarity", "orders" }, { "clarity", "customers" }, { "clarity", "products" },
+		{ "clarity", "returns" },
 		{ "nop", "orders" }, { "nop", "customers" }, { "nop", "products" },
 	};
 	for (size_t i = 0; i < sizeof gen / sizeof *gen; i++) {
