@@ -1051,15 +1051,6 @@ eng_record(void *arg, const char *json, size_t len, const char *stamp)
 		return 0;
 	}
 	rt_ctx_set_ref(c, resolve, r);
-	/* the lifecycle: what this change does to the document written */
-	if (e->life) {
-		life = e->life(c, rec);
-		if (!c->failed && life < 0)
-			mw_fail(c, "the lifecycle gave no action (it returned %d)", life);
-	}
-	if (!c->failed && (life == MW_LIFE_KEEP ||
-	    (life == MW_LIFE_VOID && (!has_xref || !strcmp(olddoc, "voided")))))
-		return settled(r, source_id, has_xref ? tid : NULL, hash, life);
 	w_doc_begin(c, e->target, r->p->target.format_xml);
 	rc = c->failed ? -1 : e->map(c, rec);
 	if (!c->failed && rc == 1) {
@@ -1070,6 +1061,16 @@ eng_record(void *arg, const char *json, size_t len, const char *stamp)
 		rt_fail_mem(c);
 	if (!c->failed && rc != 0)
 		mw_fail(c, "the map function failed without a reason (it returned %d)", rc);
+	/* the lifecycle of a record the entity takes (its `when` holds): what
+	 * this change does to the document written */
+	if (!c->failed && e->life) {
+		life = e->life(c, rec);
+		if (!c->failed && life < 0)
+			mw_fail(c, "the lifecycle gave no action (it returned %d)", life);
+	}
+	if (!c->failed && (life == MW_LIFE_KEEP ||
+	    (life == MW_LIFE_VOID && (!has_xref || !strcmp(olddoc, "voided")))))
+		return settled(r, source_id, has_xref ? tid : NULL, hash, life);
 	if (!c->failed)
 		hash128(c->w.out.p, c->w.out.len, dochash);
 	if (!c->failed && has_xref && life == MW_LIFE_WRITE) {
