@@ -39,15 +39,16 @@ dump
 t rerun-writes-nothing [ "$(col total 3)" = 0 -a "$(col total 4)" = 0 -a \
 	"$(count Invoices)" = "$n_inv" -a "$(count Payments)" = "$n_pay" ]
 
-# A changed order: a new line description and a newer stamp.
-jq -c 'select(.orderId == "SO-100003") | .lineItems[0].name = "Renamed in the store"
+# A changed order, not paid (Xero does not edit a paid invoice): a new line
+# description and a newer stamp.
+jq -c 'select(.orderId == "SO-100038") | .lineItems[0].name = "Renamed in the store"
 	| .updatedAt = "2030-01-01T00:00:00Z"' "$data/clarity_ecommerce.orders.ndjson" > "$tmp/changed"
 t change-accepted [ "$(put_orders "$tmp/changed")" = 200 ]
 sync > "$tmp/out" 2>&1
 dump
 t changed-order-updates [ "$(col Order 4)" = 1 -a "$(count Invoices)" = "$n_inv" -a \
-	"$(jq -r '[.Invoices[] | select(.Reference == "SO-100003")] | length' "$tmp/dump")" = 1 -a \
-	"$(jq -r '.Invoices[] | select(.Reference == "SO-100003") | .LineItems[0].Description' \
+	"$(jq -r '[.Invoices[] | select(.Reference == "SO-100038")] | length' "$tmp/dump")" = 1 -a \
+	"$(jq -r '.Invoices[] | select(.Reference == "SO-100038") | .LineItems[0].Description' \
 	"$tmp/dump")" = "Renamed in the store" ]
 
 # A new order whose write commits but whose answer is lost.
