@@ -313,8 +313,9 @@ x_send(conn *c, int k, int update, const char *key, conn_item *items, const size
 /* Creates go by PUT and updates by POST: a batch holding both is two
  * requests, keyed KEY-c and KEY-u (the same on every re-send of KEY, so
  * each is answered from its first write); a batch of one kind is one
- * request keyed KEY.  An item Xero cannot do at all (updating a payment)
- * is refused on its own, unsent.  When one of two requests is refused as
+ * request keyed KEY; a void travels with the updates (a POST).  An item
+ * Xero cannot do at all (updating a payment, voiding a contact) is refused
+ * on its own, unsent.  When one of two requests is refused as
  * a whole, its items say so (res.whole) and the other's stand. */
 static int
 x_write(conn *c, const char *request_key, conn_item *items, size_t n, conn_result *res)
