@@ -4,7 +4,7 @@
 # store event at a time (tests/e2e/events.py), `run --once` after each, and
 # the books judged each time: the sandbox's GET /_sandbox/books?service=xero
 # (Xero's own documents: invoices, credit notes, payments) against the books
-# the store's records say (below, by the rules of docs/sync.md), per
+# the store's records say (tests/e2e/books.py, the rules of docs/sync.md), per
 # currency, exact decimals.  Each event also: no new dead letter, at most one
 # live invoice per order, and what the order's own documents are in Xero.
 #   paid later        the invoice (AUTHORISED, owed) is paid: PAID, no second
@@ -24,57 +24,13 @@ ev() { # event key [flag]: the store changes, or the test fails here
 }
 dead() { sql "SELECT count(*) FROM dlq"; }
 
-# The store's books, per currency, from its records as the sandbox serves
-# them (docs/sync.md): an order that is not a draft is a sale of its
-# totalAmount unless cancelled and never paid; a full refund
-# (paymentInfo.status refunded) takes the whole paymentInfo.amount back, a
-# refunded return its refundAmount; cash is what was captured less those;
-# receivable = sales - cash.  Orders the first run dead-lettered or held (the
-# seed's bad ones, in $tmp/bad) are left out, by key.
-store_books() {
-	python3 - "$root" "$tmp/bad" <<'EOF'
-import json, sys, urllib.request
-from decimal import Decimal
-root, bad = sys.argv[1], set(open(sys.argv[2]).read().split())
-def recs(c):
-    u = "%s/_sandbox/records?service=clarity&collection=%s" % (root, c)
-    t = urllib.request.urlopen(u).read().decode()
-    return [json.loads(l, parse_float=Decimal) for l in t.splitlines() if l.strip()]
-back = {}
-for r in recs("returns"):
-    if r.get("status") == "refunded":
-        back[r["orderId"]] = back.get(r["orderId"], 0) + Decimal(str(r["refundAmount"]))
-books = {}
-for o in recs("orders"):
-    if o["status"] == "draft" or o["orderId"] in bad:
-        continue
-    pi = o.get("paymentInfo") or {}
-    paid = pi.get("status") in ("captured", "refunded")
-    out = back.get(o["orderId"], 0) + (Decimal(str(pi["amount"]))
-                                       if pi.get("status") == "refunded" else 0)
-    sales = 0 if o["status"] == "cancelled" and not paid else Decimal(str(o["totalAmount"]))
-    cash = Decimal(str(pi["amount"])) if paid else 0
-    b = books.setdefault(o["currency"].upper(), [0, 0])
-    b[0] += sales - out
-    b[1] += cash - out
-print(json.dumps({c: {"sales": str(s), "cash": str(k), "receivable": str(s - k)}
-                  for c, (s, k) in sorted(books.items())}))
-EOF
-}
-# 0 when the two books agree in every currency, to the cent; else both shown.
+# 0 when Xero's books (GET /_sandbox/books?service=xero) and the store's
+# (tests/e2e/books.py: the rules of docs/sync.md over the store's records,
+# the state's dead letters and held records left out by key) agree in every
+# currency, to the cent; else the table of both.
 same_books() {
-	curl -s "$root/_sandbox/books?service=xero" > "$tmp/xero.books"
-	store_books > "$tmp/store.books"
-	python3 - "$tmp/xero.books" "$tmp/store.books" <<'EOF' || { cat "$tmp/xero.books"; echo;
-import json, sys
-from decimal import Decimal
-x, s = (json.load(open(f), parse_float=Decimal) for f in sys.argv[1:3])
-cur = set(x) | set(s)
-z = {"sales": "0", "cash": "0", "receivable": "0"}
-sys.exit(any(Decimal(str(x.get(c, z)[k])) != Decimal(str(s.get(c, z)[k]))
-             for c in cur for k in z))
-EOF
-		cat "$tmp/store.books"; return 1; }
+	python3 tests/e2e/books.py compare "$root" --store clarity --target xero --state "$st" \
+		> "$tmp/cmp" || { cat "$tmp/cmp"; return 1; }
 }
 # 0 when no order has two live (not VOIDED / DELETED) invoices.
 one_live_invoice() {
@@ -91,7 +47,7 @@ writes() { # the run's documents created + updated (the summary's total line)
 step() { # NAME: sync once, then the books, the dead letters, one live invoice each
 	sync > "$tmp/out" 2> "$tmp/err"
 	t "$1-books" same_books || cat "$tmp/events"
-	echo "# $1: xero $(jq -c .USD "$tmp/xero.books"), store $(jq -c .USD "$tmp/store.books")"
+	echo "# $1: xero $(curl -s "$root/_sandbox/books?service=xero" | jq -c .USD)"
 	t "$1-no-dead-letter" [ "$(dead)" = "$dead0" ] || sql "SELECT entity, source_key,
 		target_error FROM dlq ORDER BY id DESC LIMIT 3"
 	t "$1-one-live-invoice-each" one_live_invoice
