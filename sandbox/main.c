@@ -600,6 +600,22 @@ get_query(void *conn, const char *name)
 	return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+/* GET /_sandbox/books?service=NAME: the target's books (sandbox.h). */
+static void
+books(struct MHD_Connection *conn, sb_response *r)
+{
+	static const struct { const char *name; json_t *(*fn)(void); } by[] = {
+		{ "xero", sb_xero_books },
+	};
+	const char *name = get_query(conn, "service");
+	for (size_t i = 0; name && i < sizeof by / sizeof *by; i++)
+		if (strcmp(name, by[i].name) == 0) {
+			sb_json(r, 200, by[i].fn());
+			return;
+		}
+	sb_json(r, 404, json_pack("{s:s}", "Message", "no books for that service"));
+}
+
 static enum MHD_Result
 respond(struct MHD_Connection *conn, sb_response *r)
 {
@@ -697,6 +713,10 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 	}
 	if (strcmp(url, "/_sandbox/documents") == 0) {
 		documents(conn, method, u, &r);
+		return respond(conn, &r);
+	}
+	if (strcmp(url, "/_sandbox/books") == 0) {
+		books(conn, &r);
 		return respond(conn, &r);
 	}
 	if (strcmp(url, "/_sandbox/dump") == 0) {
