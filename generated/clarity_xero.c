@@ -354,13 +354,6 @@ in_Order_status(mw_ctx *c, mw_val o)
 	return mw_get(c, o, "status", MW_STR, 1);
 }
 
-/* clarity_ecommerce.Order.taxAmount */
-static mw_val
-in_Order_taxAmount(mw_ctx *c, mw_val o)
-{
-	return mw_get(c, o, "taxAmount", MW_DEC, 0);
-}
-
 /* clarity_ecommerce.Order.totalAmount */
 static mw_val
 in_Order_totalAmount(mw_ctx *c, mw_val o)
@@ -574,6 +567,19 @@ Order_sum1(mw_ctx *c, mw_val r)
 	return acc;
 }
 
+/* sum(...) for entity Order */
+static mw_val
+Order_sum2(mw_ctx *c, mw_val r)
+{
+	mw_val acc = MW_I(0), e3;
+	mw_iter it;
+
+	mw_iter_init(c, &it, in_Order_lineItems(c, r));
+	while (mw_iter_next(c, &it, &e3))
+		acc = mw_add(c, acc, mw_coalesce(in_LineItem_tax(c, e3), MW_I(0)));
+	return acc;
+}
+
 /* entity Order: clarity.orders -> xero.Invoice */
 static int
 map_Order(mw_ctx *c, mw_val r)
@@ -697,7 +703,7 @@ map_Order(mw_ctx *c, mw_val r)
 				return -1;
 		}
 	}
-	if (mw_truthy(c, mw_gt(c, mw_coalesce(in_Order_discountAmount(c, r), MW_I(0)), MW_I(0)))) {
+	if (mw_truthy(c, mw_ne(c, mw_coalesce(in_Order_discountAmount(c, r), MW_I(0)), MW_I(0)))) {
 		mw_obj_begin(c);
 		mw_field(c, "Description", line_at(AT_Order_LineItems_1_Description));
 		mw_put(c, mw_valid(c,
@@ -748,7 +754,7 @@ map_Order(mw_ctx *c, mw_val r)
 		mw_arr_end(c);
 		mw_obj_end(c);
 	}
-	if (mw_truthy(c, mw_gt(c, mw_coalesce(in_Order_shippingAmount(c, r), MW_I(0)), MW_I(0)))) {
+	if (mw_truthy(c, mw_ne(c, mw_coalesce(in_Order_shippingAmount(c, r), MW_I(0)), MW_I(0)))) {
 		mw_obj_begin(c);
 		mw_field(c, "Description", line_at(AT_Order_LineItems_2_Description));
 		mw_put(c, MW_S("Shipping"), 0);
@@ -810,7 +816,7 @@ map_Order(mw_ctx *c, mw_val r)
 					Order_sum1(c, r),
 					mw_coalesce(in_Order_shippingAmount(c, r), MW_I(0))),
 				mw_coalesce(in_Order_discountAmount(c, r), MW_I(0))),
-			mw_coalesce(in_Order_taxAmount(c, r), MW_I(0))),
+			Order_sum2(c, r)),
 		MW_D(1, 2)))) {
 		mw_fail(c, "%s", "order total does not add up");
 		return -1;
@@ -1387,68 +1393,68 @@ static const int at_line[N_AT] = {
 	[AT_Order_LineItems_2_Tracking_0] = 147,
 	[AT_Order_LineItems_2_Tracking_1] = 147,
 	[AT_Order_check_order_has_no_line_items] = 149,
-	[AT_Order_check_order_total_does_not_add_up] = 150,
-	[AT_Order_lifecycle] = 153,
-	[AT_Order_locked] = 158,
-	[AT_Payment_when] = 169,
-	[AT_Payment_Invoice] = 172,
-	[AT_Payment_Invoice_InvoiceID] = 172,
-	[AT_Payment_Account] = 173,
-	[AT_Payment_Account_Code] = 173,
-	[AT_Payment_Date] = 174,
-	[AT_Payment_Amount] = 175,
-	[AT_Payment_Reference] = 176,
-	[AT_Refund_when] = 191,
-	[AT_Refund_Type] = 193,
-	[AT_Refund_Contact] = 194,
-	[AT_Refund_Contact_ContactID] = 194,
-	[AT_Refund_Date] = 195,
-	[AT_Refund_LineAmountTypes] = 196,
-	[AT_Refund_Reference] = 197,
-	[AT_Refund_CurrencyCode] = 198,
-	[AT_Refund_Status] = 199,
-	[AT_Refund_LineItems] = 200,
-	[AT_Refund_LineItems_0_Description] = 201,
-	[AT_Refund_LineItems_0_Quantity] = 202,
-	[AT_Refund_LineItems_0_UnitAmount] = 203,
-	[AT_Refund_LineItems_0_AccountCode] = 204,
-	[AT_Refund_LineItems_0_TaxType] = 205,
-	[AT_Refund_LineItems_0_Tracking] = 206,
-	[AT_Refund_LineItems_0_Tracking_0] = 206,
-	[AT_Refund_LineItems_0_Tracking_1] = 206,
-	[AT_Refund_check_the_refunded_order_has_no] = 208,
-	[AT_RefundPayment_when] = 218,
-	[AT_RefundPayment_CreditNote] = 220,
-	[AT_RefundPayment_CreditNote_CreditNoteID] = 220,
-	[AT_RefundPayment_Account] = 221,
-	[AT_RefundPayment_Account_Code] = 221,
-	[AT_RefundPayment_Date] = 222,
-	[AT_RefundPayment_Amount] = 223,
-	[AT_RefundPayment_Reference] = 224,
-	[AT_Return_when] = 236,
-	[AT_Return_Type] = 238,
-	[AT_Return_Contact] = 239,
-	[AT_Return_Contact_ContactID] = 239,
-	[AT_Return_Date] = 240,
-	[AT_Return_LineAmountTypes] = 241,
-	[AT_Return_Reference] = 242,
-	[AT_Return_CurrencyCode] = 243,
-	[AT_Return_Status] = 244,
-	[AT_Return_LineItems] = 245,
-	[AT_Return_LineItems_0_Description] = 246,
-	[AT_Return_LineItems_0_Quantity] = 247,
-	[AT_Return_LineItems_0_UnitAmount] = 248,
-	[AT_Return_LineItems_0_AccountCode] = 249,
-	[AT_Return_LineItems_0_TaxType] = 250,
-	[AT_Return_check_the_returned_order_has_no] = 252,
-	[AT_ReturnRefund_when] = 262,
-	[AT_ReturnRefund_CreditNote] = 264,
-	[AT_ReturnRefund_CreditNote_CreditNoteID] = 264,
-	[AT_ReturnRefund_Account] = 265,
-	[AT_ReturnRefund_Account_Code] = 265,
-	[AT_ReturnRefund_Date] = 266,
-	[AT_ReturnRefund_Amount] = 267,
-	[AT_ReturnRefund_Reference] = 268,
+	[AT_Order_check_order_total_does_not_add_up] = 153,
+	[AT_Order_lifecycle] = 156,
+	[AT_Order_locked] = 161,
+	[AT_Payment_when] = 172,
+	[AT_Payment_Invoice] = 175,
+	[AT_Payment_Invoice_InvoiceID] = 175,
+	[AT_Payment_Account] = 176,
+	[AT_Payment_Account_Code] = 176,
+	[AT_Payment_Date] = 177,
+	[AT_Payment_Amount] = 178,
+	[AT_Payment_Reference] = 179,
+	[AT_Refund_when] = 194,
+	[AT_Refund_Type] = 196,
+	[AT_Refund_Contact] = 197,
+	[AT_Refund_Contact_ContactID] = 197,
+	[AT_Refund_Date] = 198,
+	[AT_Refund_LineAmountTypes] = 199,
+	[AT_Refund_Reference] = 200,
+	[AT_Refund_CurrencyCode] = 201,
+	[AT_Refund_Status] = 202,
+	[AT_Refund_LineItems] = 203,
+	[AT_Refund_LineItems_0_Description] = 204,
+	[AT_Refund_LineItems_0_Quantity] = 205,
+	[AT_Refund_LineItems_0_UnitAmount] = 206,
+	[AT_Refund_LineItems_0_AccountCode] = 207,
+	[AT_Refund_LineItems_0_TaxType] = 208,
+	[AT_Refund_LineItems_0_Tracking] = 209,
+	[AT_Refund_LineItems_0_Tracking_0] = 209,
+	[AT_Refund_LineItems_0_Tracking_1] = 209,
+	[AT_Refund_check_the_refunded_order_has_no] = 211,
+	[AT_RefundPayment_when] = 221,
+	[AT_RefundPayment_CreditNote] = 223,
+	[AT_RefundPayment_CreditNote_CreditNoteID] = 223,
+	[AT_RefundPayment_Account] = 224,
+	[AT_RefundPayment_Account_Code] = 224,
+	[AT_RefundPayment_Date] = 225,
+	[AT_RefundPayment_Amount] = 226,
+	[AT_RefundPayment_Reference] = 227,
+	[AT_Return_when] = 239,
+	[AT_Return_Type] = 241,
+	[AT_Return_Contact] = 242,
+	[AT_Return_Contact_ContactID] = 242,
+	[AT_Return_Date] = 243,
+	[AT_Return_LineAmountTypes] = 244,
+	[AT_Return_Reference] = 245,
+	[AT_Return_CurrencyCode] = 246,
+	[AT_Return_Status] = 247,
+	[AT_Return_LineItems] = 248,
+	[AT_Return_LineItems_0_Description] = 249,
+	[AT_Return_LineItems_0_Quantity] = 250,
+	[AT_Return_LineItems_0_UnitAmount] = 251,
+	[AT_Return_LineItems_0_AccountCode] = 252,
+	[AT_Return_LineItems_0_TaxType] = 253,
+	[AT_Return_check_the_returned_order_has_no] = 255,
+	[AT_ReturnRefund_when] = 265,
+	[AT_ReturnRefund_CreditNote] = 267,
+	[AT_ReturnRefund_CreditNote_CreditNoteID] = 267,
+	[AT_ReturnRefund_Account] = 268,
+	[AT_ReturnRefund_Account_Code] = 268,
+	[AT_ReturnRefund_Date] = 269,
+	[AT_ReturnRefund_Amount] = 270,
+	[AT_ReturnRefund_Reference] = 271,
 };
 
 static const mw_policy Customer_policies[] = {
@@ -1468,106 +1474,106 @@ static const mw_policy Customer_policies[] = {
 	{ .line = 105, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Order_policies[] = {
-	{ .line = 160, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 163, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 161, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 164, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 161, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 164, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 161, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 164, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 162, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 163, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 163, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 165, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 166, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 166, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Payment_policies[] = {
-	{ .line = 177, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 180, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 178, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 181, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 178, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 181, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 178, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 181, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 179, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 180, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 180, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 182, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 183, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 183, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Refund_policies[] = {
-	{ .line = 209, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 212, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 210, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 213, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 210, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 213, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 210, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 213, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 211, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 212, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 212, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 214, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 215, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 215, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy RefundPayment_policies[] = {
-	{ .line = 225, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 228, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 226, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 229, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 226, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 229, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 226, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 229, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 227, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 228, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 228, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 230, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 231, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 231, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Return_policies[] = {
-	{ .line = 253, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 256, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 254, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 257, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 254, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 257, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 254, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 257, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 255, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 256, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 256, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 258, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 259, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 259, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy ReturnRefund_policies[] = {
-	{ .line = 269, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 272, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 270, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 273, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 270, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 273, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 270, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 273, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 271, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 272, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 272, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 274, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 275, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 275, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 /* in dependency order: referenced entities first */
 static const mw_entity entities[] = {
@@ -1584,27 +1590,27 @@ static const mw_entity entities[] = {
 	  .policies = Order_policies, .n_policies = 7,
 	  .life = life_Order,
 	  .locked = locked_Order, .locked_reason = "Xero does not edit a paid invoice" },
-	{ .line = 168, .name = "Payment",
+	{ .line = 171, .name = "Payment",
 	  .source = "orders", .target = "Payment", .key_field = "orderId",
 	  .map = map_Payment, .key = key_Payment,
 	  .deps = Payment_deps, .webhooks = Payment_webhooks, .poll_ms = 300000,
 	  .policies = Payment_policies, .n_policies = 7 },
-	{ .line = 190, .name = "Refund",
+	{ .line = 193, .name = "Refund",
 	  .source = "orders", .target = "CreditNote", .key_field = "orderId",
 	  .map = map_Refund, .key = key_Refund,
 	  .deps = Refund_deps, .webhooks = Refund_webhooks, .poll_ms = 300000,
 	  .policies = Refund_policies, .n_policies = 7 },
-	{ .line = 217, .name = "RefundPayment",
+	{ .line = 220, .name = "RefundPayment",
 	  .source = "orders", .target = "Payment", .key_field = "orderId",
 	  .map = map_RefundPayment, .key = key_RefundPayment,
 	  .deps = RefundPayment_deps, .webhooks = RefundPayment_webhooks, .poll_ms = 300000,
 	  .policies = RefundPayment_policies, .n_policies = 7 },
-	{ .line = 235, .name = "Return",
+	{ .line = 238, .name = "Return",
 	  .source = "returns", .target = "CreditNote", .key_field = "returnId",
 	  .map = map_Return, .key = key_Return,
 	  .deps = Return_deps, .webhooks = Return_webhooks, .poll_ms = 300000,
 	  .policies = Return_policies, .n_policies = 7 },
-	{ .line = 261, .name = "ReturnRefund",
+	{ .line = 264, .name = "ReturnRefund",
 	  .source = "returns", .target = "Payment", .key_field = "returnId",
 	  .map = map_ReturnRefund, .key = key_ReturnRefund,
 	  .deps = ReturnRefund_deps, .webhooks = ReturnRefund_webhooks, .poll_ms = 300000,
