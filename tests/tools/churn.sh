@@ -65,8 +65,9 @@ for n in clarity_xero clarity_intacct nopcommerce_qbo; do
 	# (b) an entry on its own line, after an existing one; (c) a field renamed
 	case $n in
 	clarity_xero)
-		sed '/^  "cancelled"  => "VOIDED"$/a\
-  "refunded"   => "VOIDED"' "$m" > "$tmp/b/$n.map"
+		# (a GL table: a status table's new key needs a lifecycle action too)
+		sed '/^  "paypal"     => "092"$/a\
+  "klarna"     => "094"' "$m" > "$tmp/b/$n.map"
 		sed 's/^  DueDate = date(orderDate)$/  ExpectedPaymentDate = date(orderDate)/' \
 			"$m" > "$tmp/c/$n.map" ;;
 	clarity_intacct)
