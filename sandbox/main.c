@@ -67,6 +67,11 @@ static const sb_service *const services[] = {
 };
 #define NSERVICES (sizeof services / sizeof *services)
 
+/* GET /_sandbox/books?service=NAME: the targets that keep books */
+static const struct { const char *name; json_t *(*books)(void); } book_keepers[] = {
+	{ "qbo", sb_qbo_books },
+};
+
 typedef struct {
 	char *data;
 	size_t len;
@@ -697,6 +702,16 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 	}
 	if (strcmp(url, "/_sandbox/documents") == 0) {
 		documents(conn, method, u, &r);
+		return respond(conn, &r);
+	}
+	if (strcmp(url, "/_sandbox/books") == 0) {
+		const char *name = get_query(conn, "service");
+		for (size_t i = 0; i < sizeof book_keepers / sizeof *book_keepers; i++)
+			if (name && strcmp(name, book_keepers[i].name) == 0) {
+				sb_json(&r, 200, book_keepers[i].books());
+				return respond(conn, &r);
+			}
+		sb_json(&r, 404, json_pack("{s:s}", "Message", "no books for that service"));
 		return respond(conn, &r);
 	}
 	if (strcmp(url, "/_sandbox/dump") == 0) {
