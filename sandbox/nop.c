@@ -32,6 +32,11 @@
  * CustomerComments, StaffNotes, ReturnRequestStatusId, CreatedOnUtc,
  * UpdatedOnUtc); a shipment has no update stamp, so CreatedOnUtc is its.
  *
+ * Orders carry the entity's RefundedAmount (Nop.Core.Domain.Orders.Order:
+ * 0 until a refund; PaymentStatusId 35 partially refunded / 40 refunded
+ * carry what went back) and, as in nopCommerce, no update stamp: a change
+ * of status or payment leaves CreatedOnUtc, the only stamp, as it was.
+ *
  * Records come from NDJSON files (sandbox --nop-orders FILE ...) or are
  * generated (--seed S --orders N, seed.c), and are served as written, byte
  * for byte; a status update rewrites that one field in place.
