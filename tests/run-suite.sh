@@ -55,6 +55,7 @@ trap 'rm -f "$log"' EXIT
 	BIN="$BIN" sh tests/e2e/clarity_xero.sh
 	BIN="$BIN" sh tests/e2e/held.sh
 	BIN="$BIN" sh tests/e2e/pairs.sh
+	BIN="$BIN" sh tests/e2e/life_qbo.sh
 	BIN="$BIN" sh tests/e2e/adopt.sh
 	BIN="$BIN" sh tests/e2e/split.sh
 	BIN="$BIN" sh tests/e2e/reliability.sh
