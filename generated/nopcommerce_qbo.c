@@ -1652,7 +1652,7 @@ static const mw_entity entities[] = {
 	  .deps = Order_deps, .webhooks = NULL, .poll_ms = 300000,
 	  .policies = Order_policies, .n_policies = 7,
 	  .life = life_Order,
-	  .locked = locked_Order, .locked_reason = "QuickBooks keeps a paid invoice at what was paid: credit the change or reopen it" },
+	  .locked = locked_Order, .locked_reason = "QuickBooks: a paid invoice stays as paid" },
 	{ .line = 168, .name = "Payment",
 	  .source = "orders", .target = "Payment", .key_field = "Id",
 	  .map = map_Payment, .key = key_Payment,
