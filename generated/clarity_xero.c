@@ -65,6 +65,8 @@ enum {
 	AT_Order_LineItems_2_Tracking_1,
 	AT_Order_check_order_has_no_line_items,
 	AT_Order_check_order_total_does_not_add_up,
+	AT_Order_lifecycle,
+	AT_Order_locked,
 	AT_Payment_when,
 	AT_Payment_Invoice,
 	AT_Payment_Invoice_InvoiceID,
@@ -73,6 +75,57 @@ enum {
 	AT_Payment_Date,
 	AT_Payment_Amount,
 	AT_Payment_Reference,
+	AT_Refund_when,
+	AT_Refund_Type,
+	AT_Refund_Contact,
+	AT_Refund_Contact_ContactID,
+	AT_Refund_Date,
+	AT_Refund_LineAmountTypes,
+	AT_Refund_Reference,
+	AT_Refund_CurrencyCode,
+	AT_Refund_Status,
+	AT_Refund_LineItems,
+	AT_Refund_LineItems_0_Description,
+	AT_Refund_LineItems_0_Quantity,
+	AT_Refund_LineItems_0_UnitAmount,
+	AT_Refund_LineItems_0_AccountCode,
+	AT_Refund_LineItems_0_TaxType,
+	AT_Refund_LineItems_0_Tracking,
+	AT_Refund_LineItems_0_Tracking_0,
+	AT_Refund_LineItems_0_Tracking_1,
+	AT_Refund_check_the_refunded_order_has_no,
+	AT_RefundPayment_when,
+	AT_RefundPayment_CreditNote,
+	AT_RefundPayment_CreditNote_CreditNoteID,
+	AT_RefundPayment_Account,
+	AT_RefundPayment_Account_Code,
+	AT_RefundPayment_Date,
+	AT_RefundPayment_Amount,
+	AT_RefundPayment_Reference,
+	AT_Return_when,
+	AT_Return_Type,
+	AT_Return_Contact,
+	AT_Return_Contact_ContactID,
+	AT_Return_Date,
+	AT_Return_LineAmountTypes,
+	AT_Return_Reference,
+	AT_Return_CurrencyCode,
+	AT_Return_Status,
+	AT_Return_LineItems,
+	AT_Return_LineItems_0_Description,
+	AT_Return_LineItems_0_Quantity,
+	AT_Return_LineItems_0_UnitAmount,
+	AT_Return_LineItems_0_AccountCode,
+	AT_Return_LineItems_0_TaxType,
+	AT_Return_check_the_returned_order_has_no,
+	AT_ReturnRefund_when,
+	AT_ReturnRefund_CreditNote,
+	AT_ReturnRefund_CreditNote_CreditNoteID,
+	AT_ReturnRefund_Account,
+	AT_ReturnRefund_Account_Code,
+	AT_ReturnRefund_Date,
+	AT_ReturnRefund_Amount,
+	AT_ReturnRefund_Reference,
 	N_AT
 };
 
@@ -92,7 +145,7 @@ static const mw_entry tbl_order_status_entries[] = {
 	{ "cancelled", MW_V_S("VOIDED") },
 	{ "completed", MW_V_S("AUTHORISED") },
 	{ "fulfilled", MW_V_S("AUTHORISED") },
-	{ "pending", MW_V_S("DRAFT") },
+	{ "pending", MW_V_S("AUTHORISED") },
 	{ "processing", MW_V_S("AUTHORISED") },
 };
 static const mw_table tbl_order_status;
@@ -343,6 +396,62 @@ in_PaymentInfo_transactionId(mw_ctx *c, mw_val o)
 	return mw_get(c, o, "transactionId", MW_STR, 0);
 }
 
+/* clarity_ecommerce.Return.createdAt */
+static mw_val
+in_Return_createdAt(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "createdAt", MW_DATETIME, 0);
+}
+
+/* clarity_ecommerce.Return.currency */
+static mw_val
+in_Return_currency(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "currency", MW_STR, 0);
+}
+
+/* clarity_ecommerce.Return.customerId */
+static mw_val
+in_Return_customerId(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "customerId", MW_STR, 0);
+}
+
+/* clarity_ecommerce.Return.orderId */
+static mw_val
+in_Return_orderId(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "orderId", MW_STR, 1);
+}
+
+/* clarity_ecommerce.Return.refundAmount */
+static mw_val
+in_Return_refundAmount(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "refundAmount", MW_DEC, 0);
+}
+
+/* clarity_ecommerce.Return.returnId */
+static mw_val
+in_Return_returnId(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "returnId", MW_STR, 1);
+}
+
+/* clarity_ecommerce.Return.status */
+static mw_val
+in_Return_status(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "status", MW_STR, 0);
+}
+
+/* clarity_ecommerce.Return.updatedAt */
+static mw_val
+in_Return_updatedAt(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "updatedAt", MW_DATETIME, 0);
+}
+
 /* ================================================================ */
 /* field rules (max, enum) for values computed at run time          */
 /* ================================================================ */
@@ -361,6 +470,9 @@ static const mw_rule rule_Contact_LastName = { "LastName", 255, NULL, 0 };
 
 /* xero.Contact.Name */
 static const mw_rule rule_Contact_Name = { "Name", 255, NULL, 0 };
+
+/* xero.CreditNote.Reference */
+static const mw_rule rule_CreditNote_Reference = { "Reference", 255, NULL, 0 };
 
 /* xero.Invoice.Reference */
 static const mw_rule rule_Invoice_Reference = { "Reference", 255, NULL, 0 };
@@ -467,9 +579,7 @@ static int
 map_Order(mw_ctx *c, mw_val r)
 {
 	mw_line(c, line_at(AT_Order_when));
-	if (!mw_truthy(c, (mw_truthy(c, mw_ne(c, in_Order_status(c, r), MW_S("draft")))
-		? mw_ne(c, in_Order_status(c, r), MW_S("cancelled"))
-		: MW_B(0))))
+	if (!mw_truthy(c, mw_ne(c, in_Order_status(c, r), MW_S("draft"))))
 		return mw_failed(c) ? -1 : 1;
 	mw_field(c, "Type", line_at(AT_Order_Type));
 	mw_put(c, MW_S("ACCREC"), 1);
@@ -714,6 +824,58 @@ key_Order(mw_ctx *c, mw_val r)
 	return in_Order_orderId(c, r);
 }
 
+/* lifecycle status: the arm for each value */
+static const mw_entry life_Order_arms[] = {
+	{ "cancelled", MW_V_I(2) },
+	{ "completed", MW_V_I(1) },
+	{ "fulfilled", MW_V_I(1) },
+	{ "pending", MW_V_I(1) },
+	{ "processing", MW_V_I(1) },
+};
+static const mw_table life_Order_table = {
+	"Order lifecycle", life_Order_arms, 5,
+	MW_ELSE_FAIL, MW_V_NULL, "no lifecycle action for this status",
+	.line = 0
+};
+
+static int
+life_Order(mw_ctx *c, mw_val r)
+{
+	mw_line(c, line_at(AT_Order_lifecycle));
+	mw_val arm = mw_lookup(c, &life_Order_table, in_Order_status(c, r));
+	if (mw_failed(c))
+		return -1;
+	switch (arm.u.i) {
+	case 1: /* "pending", "processing", "fulfilled", "completed" */
+		return MW_LIFE_WRITE;
+	case 2: /* "cancelled" */
+		if (mw_truthy(c, (mw_truthy(c,
+			mw_eq(c,
+				in_PaymentInfo_status(c, in_Order_paymentInfo(c, r)),
+				MW_S("captured")))
+			? MW_B(1)
+			: mw_eq(c,
+				in_PaymentInfo_status(c, in_Order_paymentInfo(c, r)),
+				MW_S("refunded")))))
+			return MW_LIFE_KEEP; /* credit by Refund */
+		return MW_LIFE_VOID;
+	}
+	return -1;
+}
+
+/* locked when ... */
+static int
+locked_Order(mw_ctx *c, mw_val r)
+{
+	mw_line(c, line_at(AT_Order_locked));
+	return mw_truthy(c, (mw_truthy(c,
+		mw_eq(c, in_PaymentInfo_status(c, in_Order_paymentInfo(c, r)), MW_S("captured")))
+		? MW_B(1)
+		: mw_eq(c,
+			in_PaymentInfo_status(c, in_Order_paymentInfo(c, r)),
+			MW_S("refunded"))));
+}
+
 /* ================================================================ */
 /* entity Payment                                                   */
 /* ================================================================ */
@@ -723,9 +885,15 @@ static int
 map_Payment(mw_ctx *c, mw_val r)
 {
 	mw_line(c, line_at(AT_Payment_when));
-	if (!mw_truthy(c, (mw_truthy(c,
-		mw_eq(c, in_PaymentInfo_status(c, in_Order_paymentInfo(c, r)), MW_S("captured")))
-		? mw_ne(c, in_Order_status(c, r), MW_S("cancelled"))
+	if (!mw_truthy(c, (mw_truthy(c, mw_ne(c, in_Order_status(c, r), MW_S("draft")))
+		? (mw_truthy(c,
+			mw_eq(c,
+				in_PaymentInfo_status(c, in_Order_paymentInfo(c, r)),
+				MW_S("captured")))
+			? MW_B(1)
+			: mw_eq(c,
+				in_PaymentInfo_status(c, in_Order_paymentInfo(c, r)),
+				MW_S("refunded")))
 		: MW_B(0))))
 		return mw_failed(c) ? -1 : 1;
 	mw_field(c, "Invoice", line_at(AT_Payment_Invoice));
@@ -772,6 +940,335 @@ key_Payment(mw_ctx *c, mw_val r)
 }
 
 /* ================================================================ */
+/* entity Refund                                                    */
+/* ================================================================ */
+
+/* entity Refund: clarity.orders -> xero.CreditNote */
+static int
+map_Refund(mw_ctx *c, mw_val r)
+{
+	mw_line(c, line_at(AT_Refund_when));
+	if (!mw_truthy(c, (mw_truthy(c, mw_ne(c, in_Order_status(c, r), MW_S("draft")))
+		? mw_eq(c, in_PaymentInfo_status(c, in_Order_paymentInfo(c, r)), MW_S("refunded"))
+		: MW_B(0))))
+		return mw_failed(c) ? -1 : 1;
+	mw_field(c, "Type", line_at(AT_Refund_Type));
+	mw_put(c, MW_S("ACCRECCREDIT"), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "Contact", line_at(AT_Refund_Contact));
+	mw_obj_begin(c);
+	mw_field(c, "ContactID", line_at(AT_Refund_Contact_ContactID));
+	mw_put(c, mw_ref(c, "Customer", in_Order_customerId(c, r)), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_obj_end(c);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "Date", line_at(AT_Refund_Date));
+	mw_put(c, mw_fn_date(c, in_Order_orderDate(c, r)), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "LineAmountTypes", line_at(AT_Refund_LineAmountTypes));
+	mw_put(c, MW_S("Exclusive"), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "Reference", line_at(AT_Refund_Reference));
+	mw_put(c, mw_valid(c, in_Order_orderId(c, r), &rule_CreditNote_Reference), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "CurrencyCode", line_at(AT_Refund_CurrencyCode));
+	mw_put(c, mw_fn_upper(c, in_Order_currency(c, r)), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "Status", line_at(AT_Refund_Status));
+	mw_put(c, MW_S("AUTHORISED"), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "LineItems", line_at(AT_Refund_LineItems));
+	mw_arr_begin(c, "LineItem");
+	mw_obj_begin(c);
+	mw_field(c, "Description", line_at(AT_Refund_LineItems_0_Description));
+	mw_put(c, mw_valid(c,
+		mw_concat(c, MW_S("Refund of order "), in_Order_orderId(c, r)),
+		&rule_LineItem_Description), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "Quantity", line_at(AT_Refund_LineItems_0_Quantity));
+	mw_put(c, MW_I(1), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "UnitAmount", line_at(AT_Refund_LineItems_0_UnitAmount));
+	mw_put(c, in_PaymentInfo_amount(c, in_Order_paymentInfo(c, r)), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "AccountCode", line_at(AT_Refund_LineItems_0_AccountCode));
+	mw_put(c, mw_lookup(c,
+		&tbl_revenue_account,
+		mw_get(c, in_Order_attributes(c, r), "channel", MW_STR, 0)), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "TaxType", line_at(AT_Refund_LineItems_0_TaxType));
+	mw_put(c, MW_S("NONE"), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "Tracking", line_at(AT_Refund_LineItems_0_Tracking));
+	mw_arr_begin(c, "LineItemTracking");
+	{
+		mw_val opt = mw_lookup(c,
+			&tbl_sales_channel,
+			mw_get(c, in_Order_attributes(c, r), "channel", MW_STR, 0));
+
+		if (!mw_is_null(opt)) {
+			mw_obj_begin(c);
+			mw_field(c, "Name", line_at(AT_Refund_LineItems_0_Tracking_0));
+			mw_put(c, MW_S("Sales Channel"), 0);
+			mw_field(c, "Option", line_at(AT_Refund_LineItems_0_Tracking_0));
+			mw_put(c, opt, 0);
+			mw_obj_end(c);
+		}
+	}
+	{
+		mw_val opt = mw_lookup(c,
+			&tbl_campaign,
+			mw_get(c, in_Order_attributes(c, r), "campaign", MW_STR, 0));
+
+		if (!mw_is_null(opt)) {
+			mw_obj_begin(c);
+			mw_field(c, "Name", line_at(AT_Refund_LineItems_0_Tracking_1));
+			mw_put(c, MW_S("Campaign"), 0);
+			mw_field(c, "Option", line_at(AT_Refund_LineItems_0_Tracking_1));
+			mw_put(c, opt, 0);
+			mw_obj_end(c);
+		}
+	}
+	mw_arr_end(c);
+	if (mw_failed(c))
+		return -1;
+	mw_obj_end(c);
+	mw_arr_end(c);
+	if (mw_failed(c))
+		return -1;
+	mw_line(c, line_at(AT_Refund_check_the_refunded_order_has_no));
+	if (!mw_truthy(c, mw_ne(c, mw_ref(c, "Order", in_Order_orderId(c, r)), MW_S("")))) {
+		mw_fail(c, "%s", "the refunded order has no invoice");
+		return -1;
+	}
+	return mw_failed(c) ? -1 : 0;
+}
+
+static mw_val
+key_Refund(mw_ctx *c, mw_val r)
+{
+	return in_Order_orderId(c, r);
+}
+
+/* ================================================================ */
+/* entity RefundPayment                                             */
+/* ================================================================ */
+
+/* entity RefundPayment: clarity.orders -> xero.Payment */
+static int
+map_RefundPayment(mw_ctx *c, mw_val r)
+{
+	mw_line(c, line_at(AT_RefundPayment_when));
+	if (!mw_truthy(c, (mw_truthy(c, mw_ne(c, in_Order_status(c, r), MW_S("draft")))
+		? mw_eq(c, in_PaymentInfo_status(c, in_Order_paymentInfo(c, r)), MW_S("refunded"))
+		: MW_B(0))))
+		return mw_failed(c) ? -1 : 1;
+	mw_field(c, "CreditNote", line_at(AT_RefundPayment_CreditNote));
+	mw_obj_begin(c);
+	mw_field(c, "CreditNoteID", line_at(AT_RefundPayment_CreditNote_CreditNoteID));
+	mw_put(c, mw_ref(c, "Refund", in_Order_orderId(c, r)), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_obj_end(c);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "Account", line_at(AT_RefundPayment_Account));
+	mw_obj_begin(c);
+	mw_field(c, "Code", line_at(AT_RefundPayment_Account_Code));
+	mw_put(c, mw_lookup(c,
+		&tbl_payment_account,
+		mw_fn_lower(c, in_PaymentInfo_method(c, in_Order_paymentInfo(c, r)))), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_obj_end(c);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "Date", line_at(AT_RefundPayment_Date));
+	mw_put(c, mw_fn_date(c, in_Order_orderDate(c, r)), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "Amount", line_at(AT_RefundPayment_Amount));
+	mw_put(c, in_PaymentInfo_amount(c, in_Order_paymentInfo(c, r)), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "Reference", line_at(AT_RefundPayment_Reference));
+	mw_put(c, mw_concat(c,
+		MW_S("Refund "),
+		mw_coalesce(
+			in_PaymentInfo_transactionId(c, in_Order_paymentInfo(c, r)),
+			in_Order_orderId(c, r))), 0);
+	if (mw_failed(c))
+		return -1;
+	return mw_failed(c) ? -1 : 0;
+}
+
+static mw_val
+key_RefundPayment(mw_ctx *c, mw_val r)
+{
+	return in_Order_orderId(c, r);
+}
+
+/* ================================================================ */
+/* entity Return                                                    */
+/* ================================================================ */
+
+/* entity Return: clarity.returns -> xero.CreditNote */
+static int
+map_Return(mw_ctx *c, mw_val r)
+{
+	mw_line(c, line_at(AT_Return_when));
+	if (!mw_truthy(c, mw_eq(c, in_Return_status(c, r), MW_S("refunded"))))
+		return mw_failed(c) ? -1 : 1;
+	mw_field(c, "Type", line_at(AT_Return_Type));
+	mw_put(c, MW_S("ACCRECCREDIT"), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "Contact", line_at(AT_Return_Contact));
+	mw_obj_begin(c);
+	mw_field(c, "ContactID", line_at(AT_Return_Contact_ContactID));
+	mw_put(c, mw_ref(c, "Customer", in_Return_customerId(c, r)), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_obj_end(c);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "Date", line_at(AT_Return_Date));
+	mw_put(c, mw_fn_date(c,
+		mw_coalesce(in_Return_createdAt(c, r), in_Return_updatedAt(c, r))), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "LineAmountTypes", line_at(AT_Return_LineAmountTypes));
+	mw_put(c, MW_S("Exclusive"), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "Reference", line_at(AT_Return_Reference));
+	mw_put(c, mw_valid(c,
+		mw_concat(c,
+			mw_concat(c, in_Return_orderId(c, r), MW_S(" ")),
+			in_Return_returnId(c, r)),
+		&rule_CreditNote_Reference), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "CurrencyCode", line_at(AT_Return_CurrencyCode));
+	mw_put(c, mw_fn_upper(c, in_Return_currency(c, r)), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "Status", line_at(AT_Return_Status));
+	mw_put(c, MW_S("AUTHORISED"), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "LineItems", line_at(AT_Return_LineItems));
+	mw_arr_begin(c, "LineItem");
+	mw_obj_begin(c);
+	mw_field(c, "Description", line_at(AT_Return_LineItems_0_Description));
+	mw_put(c, mw_valid(c,
+		mw_concat(c,
+			mw_concat(c,
+				mw_concat(c, MW_S("Return "), in_Return_returnId(c, r)),
+				MW_S(" of order ")),
+			in_Return_orderId(c, r)),
+		&rule_LineItem_Description), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "Quantity", line_at(AT_Return_LineItems_0_Quantity));
+	mw_put(c, MW_I(1), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "UnitAmount", line_at(AT_Return_LineItems_0_UnitAmount));
+	mw_put(c, in_Return_refundAmount(c, r), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "AccountCode", line_at(AT_Return_LineItems_0_AccountCode));
+	mw_put(c, MW_S("200"), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "TaxType", line_at(AT_Return_LineItems_0_TaxType));
+	mw_put(c, MW_S("NONE"), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_obj_end(c);
+	mw_arr_end(c);
+	if (mw_failed(c))
+		return -1;
+	mw_line(c, line_at(AT_Return_check_the_returned_order_has_no));
+	if (!mw_truthy(c, mw_ne(c, mw_ref(c, "Order", in_Return_orderId(c, r)), MW_S("")))) {
+		mw_fail(c, "%s", "the returned order has no invoice");
+		return -1;
+	}
+	return mw_failed(c) ? -1 : 0;
+}
+
+static mw_val
+key_Return(mw_ctx *c, mw_val r)
+{
+	return in_Return_returnId(c, r);
+}
+
+/* ================================================================ */
+/* entity ReturnRefund                                              */
+/* ================================================================ */
+
+/* entity ReturnRefund: clarity.returns -> xero.Payment */
+static int
+map_ReturnRefund(mw_ctx *c, mw_val r)
+{
+	mw_line(c, line_at(AT_ReturnRefund_when));
+	if (!mw_truthy(c, mw_eq(c, in_Return_status(c, r), MW_S("refunded"))))
+		return mw_failed(c) ? -1 : 1;
+	mw_field(c, "CreditNote", line_at(AT_ReturnRefund_CreditNote));
+	mw_obj_begin(c);
+	mw_field(c, "CreditNoteID", line_at(AT_ReturnRefund_CreditNote_CreditNoteID));
+	mw_put(c, mw_ref(c, "Return", in_Return_returnId(c, r)), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_obj_end(c);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "Account", line_at(AT_ReturnRefund_Account));
+	mw_obj_begin(c);
+	mw_field(c, "Code", line_at(AT_ReturnRefund_Account_Code));
+	mw_put(c, MW_S("090"), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_obj_end(c);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "Date", line_at(AT_ReturnRefund_Date));
+	mw_put(c, mw_fn_date(c,
+		mw_coalesce(in_Return_createdAt(c, r), in_Return_updatedAt(c, r))), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "Amount", line_at(AT_ReturnRefund_Amount));
+	mw_put(c, in_Return_refundAmount(c, r), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "Reference", line_at(AT_ReturnRefund_Reference));
+	mw_put(c, mw_concat(c, MW_S("Refund "), in_Return_returnId(c, r)), 0);
+	if (mw_failed(c))
+		return -1;
+	return mw_failed(c) ? -1 : 0;
+}
+
+static mw_val
+key_ReturnRefund(mw_ctx *c, mw_val r)
+{
+	return in_Return_returnId(c, r);
+}
+
+/* ================================================================ */
 /* the program                                                      */
 /* ================================================================ */
 
@@ -793,7 +1290,15 @@ static const char *const Customer_webhooks[] = { "customer.created", "customer.u
 static const char *const Order_deps[] = { "Customer", NULL };
 static const char *const Order_webhooks[] = { "order.created", "order.updated", NULL };
 static const char *const Payment_deps[] = { "Order", NULL };
-static const char *const Payment_webhooks[] = { "order.paid", NULL };
+static const char *const Payment_webhooks[] = { "order.paid", "order.updated", NULL };
+static const char *const Refund_deps[] = { "Customer", "Order", NULL };
+static const char *const Refund_webhooks[] = { "order.updated", NULL };
+static const char *const RefundPayment_deps[] = { "Refund", NULL };
+static const char *const RefundPayment_webhooks[] = { "order.updated", NULL };
+static const char *const Return_deps[] = { "Customer", "Order", NULL };
+static const char *const Return_webhooks[] = { "return.created", "return.updated", NULL };
+static const char *const ReturnRefund_deps[] = { "Return", NULL };
+static const char *const ReturnRefund_webhooks[] = { "return.created", "return.updated", NULL };
 
 /* ================================================================ */
 /* .map lines                                                       */
@@ -808,166 +1313,309 @@ static const char *const Payment_webhooks[] = { "order.paid", NULL };
 static const mw_table tbl_order_status = {
 	"order_status", tbl_order_status_entries, 5,
 	MW_ELSE_FAIL, MW_V_NULL, "unknown order status",
-	.line = 29
+	.line = 36
 };
 static const mw_table tbl_payment_account = {
 	"payment_account", tbl_payment_account_entries, 6,
 	MW_ELSE_FAIL, MW_V_NULL, "no GL account for payment method",
-	.line = 41
+	.line = 48
 };
 static const mw_table tbl_revenue_account = {
 	"revenue_account", tbl_revenue_account_entries, 4,
 	MW_ELSE_VALUE, MW_V_S("200"), NULL,
-	.line = 52
+	.line = 59
 };
 static const mw_table tbl_tax_type = {
 	"tax_type", tbl_tax_type_entries, 4,
 	MW_ELSE_FAIL, MW_V_NULL, "no Xero tax type for tax class",
-	.line = 62
+	.line = 69
 };
 static const mw_table tbl_sales_channel = {
 	"sales_channel", tbl_sales_channel_entries, 4,
 	MW_ELSE_VALUE, MW_V_S("Other"), NULL,
-	.line = 72
+	.line = 79
 };
 static const mw_table tbl_campaign = {
 	"campaign", tbl_campaign_entries, 3,
 	MW_ELSE_VALUE, MW_V_S("None"), NULL,
-	.line = 77
+	.line = 84
 };
 
 static const int at_line[N_AT] = {
-	[AT_Customer_ContactNumber] = 87,
-	[AT_Customer_Name] = 88,
-	[AT_Customer_FirstName] = 90,
-	[AT_Customer_LastName] = 91,
-	[AT_Customer_EmailAddress] = 92,
-	[AT_Customer_IsCustomer] = 93,
-	[AT_Customer_check_customer_has_no_name] = 94,
-	[AT_Order_when] = 104,
-	[AT_Order_Type] = 106,
-	[AT_Order_Contact] = 107,
-	[AT_Order_Contact_ContactID] = 107,
-	[AT_Order_Date] = 108,
-	[AT_Order_DueDate] = 109,
-	[AT_Order_LineAmountTypes] = 110,
-	[AT_Order_Reference] = 111,
-	[AT_Order_CurrencyCode] = 112,
-	[AT_Order_Status] = 113,
-	[AT_Order_LineItems] = 114,
-	[AT_Order_LineItems_0_ItemCode] = 116,
-	[AT_Order_LineItems_0_Description] = 117,
-	[AT_Order_LineItems_0_Quantity] = 118,
-	[AT_Order_LineItems_0_UnitAmount] = 119,
-	[AT_Order_LineItems_0_AccountCode] = 120,
-	[AT_Order_LineItems_0_TaxType] = 121,
-	[AT_Order_LineItems_0_TaxAmount] = 124,
-	[AT_Order_LineItems_0_Tracking] = 125,
-	[AT_Order_LineItems_0_Tracking_0] = 125,
-	[AT_Order_LineItems_0_Tracking_1] = 125,
-	[AT_Order_LineItems_1_Description] = 127,
-	[AT_Order_LineItems_1_Quantity] = 128,
-	[AT_Order_LineItems_1_UnitAmount] = 129,
-	[AT_Order_LineItems_1_AccountCode] = 130,
-	[AT_Order_LineItems_1_TaxType] = 131,
-	[AT_Order_LineItems_1_Tracking] = 132,
-	[AT_Order_LineItems_1_Tracking_0] = 132,
-	[AT_Order_LineItems_1_Tracking_1] = 132,
-	[AT_Order_LineItems_2_Description] = 133,
-	[AT_Order_LineItems_2_Quantity] = 134,
-	[AT_Order_LineItems_2_UnitAmount] = 135,
-	[AT_Order_LineItems_2_AccountCode] = 136,
-	[AT_Order_LineItems_2_TaxType] = 137,
-	[AT_Order_LineItems_2_Tracking] = 138,
-	[AT_Order_LineItems_2_Tracking_0] = 138,
-	[AT_Order_LineItems_2_Tracking_1] = 138,
-	[AT_Order_check_order_has_no_line_items] = 140,
-	[AT_Order_check_order_total_does_not_add_up] = 141,
-	[AT_Payment_when] = 151,
-	[AT_Payment_Invoice] = 153,
-	[AT_Payment_Invoice_InvoiceID] = 153,
-	[AT_Payment_Account] = 154,
-	[AT_Payment_Account_Code] = 154,
-	[AT_Payment_Date] = 155,
-	[AT_Payment_Amount] = 156,
-	[AT_Payment_Reference] = 157,
+	[AT_Customer_ContactNumber] = 94,
+	[AT_Customer_Name] = 95,
+	[AT_Customer_FirstName] = 97,
+	[AT_Customer_LastName] = 98,
+	[AT_Customer_EmailAddress] = 99,
+	[AT_Customer_IsCustomer] = 100,
+	[AT_Customer_check_customer_has_no_name] = 101,
+	[AT_Order_when] = 113,
+	[AT_Order_Type] = 115,
+	[AT_Order_Contact] = 116,
+	[AT_Order_Contact_ContactID] = 116,
+	[AT_Order_Date] = 117,
+	[AT_Order_DueDate] = 118,
+	[AT_Order_LineAmountTypes] = 119,
+	[AT_Order_Reference] = 120,
+	[AT_Order_CurrencyCode] = 121,
+	[AT_Order_Status] = 122,
+	[AT_Order_LineItems] = 123,
+	[AT_Order_LineItems_0_ItemCode] = 125,
+	[AT_Order_LineItems_0_Description] = 126,
+	[AT_Order_LineItems_0_Quantity] = 127,
+	[AT_Order_LineItems_0_UnitAmount] = 128,
+	[AT_Order_LineItems_0_AccountCode] = 129,
+	[AT_Order_LineItems_0_TaxType] = 130,
+	[AT_Order_LineItems_0_TaxAmount] = 133,
+	[AT_Order_LineItems_0_Tracking] = 134,
+	[AT_Order_LineItems_0_Tracking_0] = 134,
+	[AT_Order_LineItems_0_Tracking_1] = 134,
+	[AT_Order_LineItems_1_Description] = 136,
+	[AT_Order_LineItems_1_Quantity] = 137,
+	[AT_Order_LineItems_1_UnitAmount] = 138,
+	[AT_Order_LineItems_1_AccountCode] = 139,
+	[AT_Order_LineItems_1_TaxType] = 140,
+	[AT_Order_LineItems_1_Tracking] = 141,
+	[AT_Order_LineItems_1_Tracking_0] = 141,
+	[AT_Order_LineItems_1_Tracking_1] = 141,
+	[AT_Order_LineItems_2_Description] = 142,
+	[AT_Order_LineItems_2_Quantity] = 143,
+	[AT_Order_LineItems_2_UnitAmount] = 144,
+	[AT_Order_LineItems_2_AccountCode] = 145,
+	[AT_Order_LineItems_2_TaxType] = 146,
+	[AT_Order_LineItems_2_Tracking] = 147,
+	[AT_Order_LineItems_2_Tracking_0] = 147,
+	[AT_Order_LineItems_2_Tracking_1] = 147,
+	[AT_Order_check_order_has_no_line_items] = 149,
+	[AT_Order_check_order_total_does_not_add_up] = 150,
+	[AT_Order_lifecycle] = 153,
+	[AT_Order_locked] = 158,
+	[AT_Payment_when] = 169,
+	[AT_Payment_Invoice] = 172,
+	[AT_Payment_Invoice_InvoiceID] = 172,
+	[AT_Payment_Account] = 173,
+	[AT_Payment_Account_Code] = 173,
+	[AT_Payment_Date] = 174,
+	[AT_Payment_Amount] = 175,
+	[AT_Payment_Reference] = 176,
+	[AT_Refund_when] = 191,
+	[AT_Refund_Type] = 193,
+	[AT_Refund_Contact] = 194,
+	[AT_Refund_Contact_ContactID] = 194,
+	[AT_Refund_Date] = 195,
+	[AT_Refund_LineAmountTypes] = 196,
+	[AT_Refund_Reference] = 197,
+	[AT_Refund_CurrencyCode] = 198,
+	[AT_Refund_Status] = 199,
+	[AT_Refund_LineItems] = 200,
+	[AT_Refund_LineItems_0_Description] = 201,
+	[AT_Refund_LineItems_0_Quantity] = 202,
+	[AT_Refund_LineItems_0_UnitAmount] = 203,
+	[AT_Refund_LineItems_0_AccountCode] = 204,
+	[AT_Refund_LineItems_0_TaxType] = 205,
+	[AT_Refund_LineItems_0_Tracking] = 206,
+	[AT_Refund_LineItems_0_Tracking_0] = 206,
+	[AT_Refund_LineItems_0_Tracking_1] = 206,
+	[AT_Refund_check_the_refunded_order_has_no] = 208,
+	[AT_RefundPayment_when] = 218,
+	[AT_RefundPayment_CreditNote] = 220,
+	[AT_RefundPayment_CreditNote_CreditNoteID] = 220,
+	[AT_RefundPayment_Account] = 221,
+	[AT_RefundPayment_Account_Code] = 221,
+	[AT_RefundPayment_Date] = 222,
+	[AT_RefundPayment_Amount] = 223,
+	[AT_RefundPayment_Reference] = 224,
+	[AT_Return_when] = 236,
+	[AT_Return_Type] = 238,
+	[AT_Return_Contact] = 239,
+	[AT_Return_Contact_ContactID] = 239,
+	[AT_Return_Date] = 240,
+	[AT_Return_LineAmountTypes] = 241,
+	[AT_Return_Reference] = 242,
+	[AT_Return_CurrencyCode] = 243,
+	[AT_Return_Status] = 244,
+	[AT_Return_LineItems] = 245,
+	[AT_Return_LineItems_0_Description] = 246,
+	[AT_Return_LineItems_0_Quantity] = 247,
+	[AT_Return_LineItems_0_UnitAmount] = 248,
+	[AT_Return_LineItems_0_AccountCode] = 249,
+	[AT_Return_LineItems_0_TaxType] = 250,
+	[AT_Return_check_the_returned_order_has_no] = 252,
+	[AT_ReturnRefund_when] = 262,
+	[AT_ReturnRefund_CreditNote] = 264,
+	[AT_ReturnRefund_CreditNote_CreditNoteID] = 264,
+	[AT_ReturnRefund_Account] = 265,
+	[AT_ReturnRefund_Account_Code] = 265,
+	[AT_ReturnRefund_Date] = 266,
+	[AT_ReturnRefund_Amount] = 267,
+	[AT_ReturnRefund_Reference] = 268,
 };
 
 static const mw_policy Customer_policies[] = {
-	{ .line = 96, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 103, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 97, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 104, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 97, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 104, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 97, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 104, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 98, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 98, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 105, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 105, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Order_policies[] = {
-	{ .line = 144, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 160, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 145, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 161, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 145, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 161, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 145, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 161, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 146, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 147, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 147, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 162, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 163, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 163, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Payment_policies[] = {
-	{ .line = 158, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 177, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 159, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 178, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 159, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 178, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 159, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 178, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 160, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 161, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 161, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 179, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 180, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 180, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+};
+static const mw_policy Refund_policies[] = {
+	{ .line = 209, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
+	{ .line = 210, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 210, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 210, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 211, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 212, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 212, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+};
+static const mw_policy RefundPayment_policies[] = {
+	{ .line = 225, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
+	{ .line = 226, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 226, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 226, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 227, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 228, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 228, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+};
+static const mw_policy Return_policies[] = {
+	{ .line = 253, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
+	{ .line = 254, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 254, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 254, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 255, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 256, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 256, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+};
+static const mw_policy ReturnRefund_policies[] = {
+	{ .line = 269, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
+	{ .line = 270, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 270, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 270, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 271, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 272, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 272, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 /* in dependency order: referenced entities first */
 static const mw_entity entities[] = {
-	{ .line = 84, .name = "Customer",
+	{ .line = 91, .name = "Customer",
 	  .source = "customers", .target = "Contact", .key_field = "customerId",
 	  .map = map_Customer, .key = key_Customer,
 	  .deps = NULL, .webhooks = Customer_webhooks, .poll_ms = 900000,
 	  .policies = Customer_policies, .n_policies = 6,
 	  .match_field = "ContactNumber", .match = match_Customer },
-	{ .line = 103, .name = "Order",
+	{ .line = 112, .name = "Order",
 	  .source = "orders", .target = "Invoice", .key_field = "orderId",
 	  .map = map_Order, .key = key_Order,
 	  .deps = Order_deps, .webhooks = Order_webhooks, .poll_ms = 300000,
-	  .policies = Order_policies, .n_policies = 7 },
-	{ .line = 150, .name = "Payment",
+	  .policies = Order_policies, .n_policies = 7,
+	  .life = life_Order,
+	  .locked = locked_Order, .locked_reason = "Xero does not edit a paid invoice" },
+	{ .line = 168, .name = "Payment",
 	  .source = "orders", .target = "Payment", .key_field = "orderId",
 	  .map = map_Payment, .key = key_Payment,
 	  .deps = Payment_deps, .webhooks = Payment_webhooks, .poll_ms = 300000,
 	  .policies = Payment_policies, .n_policies = 7 },
+	{ .line = 190, .name = "Refund",
+	  .source = "orders", .target = "CreditNote", .key_field = "orderId",
+	  .map = map_Refund, .key = key_Refund,
+	  .deps = Refund_deps, .webhooks = Refund_webhooks, .poll_ms = 300000,
+	  .policies = Refund_policies, .n_policies = 7 },
+	{ .line = 217, .name = "RefundPayment",
+	  .source = "orders", .target = "Payment", .key_field = "orderId",
+	  .map = map_RefundPayment, .key = key_RefundPayment,
+	  .deps = RefundPayment_deps, .webhooks = RefundPayment_webhooks, .poll_ms = 300000,
+	  .policies = RefundPayment_policies, .n_policies = 7 },
+	{ .line = 235, .name = "Return",
+	  .source = "returns", .target = "CreditNote", .key_field = "returnId",
+	  .map = map_Return, .key = key_Return,
+	  .deps = Return_deps, .webhooks = Return_webhooks, .poll_ms = 300000,
+	  .policies = Return_policies, .n_policies = 7 },
+	{ .line = 261, .name = "ReturnRefund",
+	  .source = "returns", .target = "Payment", .key_field = "returnId",
+	  .map = map_ReturnRefund, .key = key_ReturnRefund,
+	  .deps = ReturnRefund_deps, .webhooks = ReturnRefund_webhooks, .poll_ms = 300000,
+	  .policies = ReturnRefund_policies, .n_policies = 7 },
 };
 
 const mw_program mw_the_program = {
 	MW_ABI_VERSION, MAPC_VERSION_STRING, "clarity_xero.map", "clarity_xero",
 	{ "clarity", "clarity_ecommerce", 0, clarity_settings, 4, 0, 0, 0 },
 	{ "xero", "xero", 0, xero_settings, 6, 60, 5000, 0 },
-	entities, 3
+	entities, 7
 };
 
 static int

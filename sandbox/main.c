@@ -67,11 +67,6 @@ static const sb_service *const services[] = {
 };
 #define NSERVICES (sizeof services / sizeof *services)
 
-/* GET /_sandbox/books?service=NAME: the targets that keep books */
-static const struct { const char *name; json_t *(*books)(void); } book_keepers[] = {
-	{ "qbo", sb_qbo_books },
-};
-
 typedef struct {
 	char *data;
 	size_t len;
@@ -605,6 +600,23 @@ get_query(void *conn, const char *name)
 	return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+/* GET /_sandbox/books?service=NAME: the target's books (sandbox.h). */
+static void
+books(struct MHD_Connection *conn, sb_response *r)
+{
+	static const struct { const char *name; json_t *(*fn)(void); } by[] = {
+		{ "xero", sb_xero_books },
+		{ "qbo", sb_qbo_books },
+	};
+	const char *name = get_query(conn, "service");
+	for (size_t i = 0; name && i < sizeof by / sizeof *by; i++)
+		if (strcmp(name, by[i].name) == 0) {
+			sb_json(r, 200, by[i].fn());
+			return;
+		}
+	sb_json(r, 404, json_pack("{s:s}", "Message", "no books for that service"));
+}
+
 static enum MHD_Result
 respond(struct MHD_Connection *conn, sb_response *r)
 {
@@ -705,13 +717,7 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 		return respond(conn, &r);
 	}
 	if (strcmp(url, "/_sandbox/books") == 0) {
-		const char *name = get_query(conn, "service");
-		for (size_t i = 0; i < sizeof book_keepers / sizeof *book_keepers; i++)
-			if (name && strcmp(name, book_keepers[i].name) == 0) {
-				sb_json(&r, 200, book_keepers[i].books());
-				return respond(conn, &r);
-			}
-		sb_json(&r, 404, json_pack("{s:s}", "Message", "no books for that service"));
+		books(conn, &r);
 		return respond(conn, &r);
 	}
 	if (strcmp(url, "/_sandbox/dump") == 0) {
@@ -813,6 +819,7 @@ generate(int argc, char **argv, unsigned seed, long orders)
 {
 	static const char *const gen[][2] = {
 		{ "clarity", "orders" }, { "clarity", "customers" }, { "clarity", "products" },
+		{ "clarity", "returns" },
 		{ "nop", "orders" }, { "nop", "customers" }, { "nop", "products" },
 	};
 	for (size_t i = 0; i < sizeof gen / sizeof *gen; i++) {

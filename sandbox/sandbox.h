@@ -49,9 +49,9 @@ typedef struct {
 
 extern const sb_service sb_xero, sb_qbo, sb_intacct, sb_clarity, sb_nop;
 
-/* GET /_sandbox/books?service=NAME (main.c's table): a target's books, per
- * currency code {"sales","cash","receivable"} as decimal text, from the
- * documents' own totals and balances (docs/sandbox.md, "Books"). */
+/* GET /_sandbox/books?service=NAME: a target's books from the documents it
+ * holds, {"USD": {"sales": "1.00", "cash": "...", "receivable": "..."}}. */
+json_t *sb_xero_books(void);
 json_t *sb_qbo_books(void);
 
 /* Clarity's records come from NDJSON files; 0, or -1 if unreadable. */

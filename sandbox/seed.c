@@ -26,6 +26,17 @@
  * CustomerId, 2 whose OrderTotal is 1.00 off (Complete, Paid), 2 without
  * items.  Customers and products are all good.
  *
+ * An order's later life comes from a sequence of its own ("clarity/orders/
+ * life", "nop/orders/life"), so the orders' other fields and the bad ones
+ * are what they were without it: of 100 good paid Clarity orders, 3 had
+ * their payment refunded in full (paymentInfo.status "refunded"); 6 in 100
+ * of the captured ones have a return (the returns collection: one unit of
+ * the first line with its tax share, mostly refunded, some requested or
+ * approved, a few rejected).  Of 100 good paid NopCommerce orders, 3 were
+ * refunded in full (PaymentStatusId 40, RefundedAmount = OrderTotal) and 4
+ * in part (35, RefundedAmount = one unit of the first item); every other
+ * order's RefundedAmount is 0.00.
+ *
  * The NopCommerce catalogue (max(10, N/20) products) is drawn from a fixed
  * sequence whatever S, as gen_nop.py's Random(1000) is; Clarity's products
  * are gen_orders.py's nine catalogue entries (the skus its lines use, the
@@ -246,8 +257,26 @@ clarity_product(Buf *b, Rng *r, size_t i)
 		between(r, 0, 500));
 }
 
+/* What the returns need of an order (clarity_returns). */
+typedef struct {
+	int captured;          /* paid, not refunded, not one of the bad ones */
+	const char *cur, *sku;
+	int places;
+	long cust, day, hh, mm;
+	long long unit;        /* one unit of the first line with its tax share */
+	long long amount;      /* paymentInfo.amount */
+} ClarityFacts;
+
+/* An order's later life, from its own sequence so the order's other draws
+ * do not move: 3 in 100 paid orders were refunded in full. */
+static int
+clarity_refunded(Rng *life)
+{
+	return below(life, 100) < 3;
+}
+
 static void
-clarity_order(Buf *b, Rng *r, long n, long ncust)
+clarity_order(Buf *b, Rng *r, Rng *life, long n, long ncust, ClarityFacts *facts)
 {
 	int places = 0;
 	const char *cur = NULL;
@@ -291,7 +320,8 @@ clarity_order(Buf *b, Rng *r, long n, long ncust)
 	const char *campaign = PICK(r, c_campaigns);
 	/* about 1% realistically bad */
 	long long shown_total = total;
-	int no_customer = 0, luxury = 0;
+	int no_customer = 0, luxury = 0, bad = 1;
+	int refunded = clarity_refunded(life);
 	switch (below(r, 1000)) {
 	case 0: case 1:
 		method = "bitcoin";
@@ -314,8 +344,21 @@ clarity_order(Buf *b, Rng *r, long n, long ncust)
 		luxury = 1;
 		break;
 	default:
+		bad = 0;
 		break;
 	}
+	if (!bad && paid && refunded)
+		pay_status = "refunded";
+	facts->captured = !bad && paid && !refunded;
+	facts->cur = cur;
+	facts->places = places;
+	facts->cust = cust;
+	facts->day = day;
+	facts->hh = hh;
+	facts->mm = mm;
+	facts->amount = total;
+	facts->sku = nlines ? c_products[li[0].p].sku : NULL;
+	facts->unit = nlines ? c_products[li[0].p].cents + half_even(li[0].tax, li[0].q) : 0;
 	put(b, "{\"orderId\":\"SO-%ld\"", 100000 + n);
 	if (!no_customer)
 		put(b, ",\"customerId\":\"C-%ld\"", cust);
@@ -355,6 +398,33 @@ clarity_order(Buf *b, Rng *r, long n, long ncust)
 	if (coupon)
 		put(b, ",\"couponCode\":\"%s\"", coupon);
 	put(b, "}\n");
+}
+
+/* Returns of the captured orders: 6 in 100 have one, for one unit of the
+ * first line with its tax share (less than the payment), mostly refunded,
+ * some still requested or approved, a few rejected; requested the day
+ * after the order's last change, decided the day after that. */
+static const char *const c_return_status[] = { "refunded", "refunded", "refunded", "refunded",
+	"refunded", "requested", "approved", "rejected" };
+
+static void
+clarity_return(Buf *b, Rng *r, long n, long *rid, const ClarityFacts *f)
+{
+	if (!f->captured || !f->sku || f->unit >= f->amount || below(r, 100) >= 6)
+		return;
+	const char *st = PICK(r, c_return_status);
+	long hh = between(r, 0, 23), mm = between(r, 0, 59);
+	int decided = strcmp(st, "requested") != 0;
+	put(b, "{\"returnId\":\"RT-%06ld\",\"orderId\":\"SO-%ld\",\"customerId\":\"C-%ld\","
+		"\"status\":\"%s\",\"reason\":\"damaged\",\"currency\":\"%s\",\"refundAmount\":",
+		(*rid)++, 100000 + n, f->cust, st, f->cur);
+	amount(b, f->unit, f->places);
+	put(b, ",\"lineItems\":[{\"lineId\":\"1\",\"sku\":\"%s\",\"quantity\":1,"
+		"\"refundAmount\":", f->sku);
+	amount(b, f->unit, f->places);
+	put(b, "}],\"createdAt\":\"2026-11-%02ldT%02ld:%02ld:45Z\",\"updatedAt\":"
+		"\"2026-11-%02ldT%02ld:%02ld:45Z\"}\n", f->day + 1, f->hh, f->mm, f->day + 1 + decided,
+		decided ? hh : f->hh, decided ? mm : f->mm);
 }
 
 /* ---- NopCommerce (gen_nop.py) ------------------------------------------ */
@@ -432,7 +502,8 @@ nop_customer(Buf *b, Rng *r, long cid)
 }
 
 static void
-nop_order(Buf *b, Rng *r, long oid, long ncust, const NopProduct *prods, long nprods)
+nop_order(Buf *b, Rng *r, Rng *life, long oid, long ncust, const NopProduct *prods,
+	long nprods)
 {
 	struct {
 		long p, q;
@@ -457,7 +528,11 @@ nop_order(Buf *b, Rng *r, long oid, long ncust, const NopProduct *prods, long np
 	long day = between(r, 1, 28), hh = between(r, 0, 23), mm = between(r, 0, 59);
 	/* about 1% realistically bad */
 	long long shown_total = total;
-	int no_customer = 0;
+	int no_customer = 0, bad = 1;
+	/* its later life (its own sequence): of 100 paid orders, 3 refunded in
+	 * full (PaymentStatusId 40), 4 partly (35: one unit of the first item) */
+	long fate = (long)below(life, 100);
+	long long refunded = 0;
 	switch (below(r, 1000)) {
 	case 0: case 1:
 		method = "Payments.Bitcoin";
@@ -477,7 +552,15 @@ nop_order(Buf *b, Rng *r, long oid, long ncust, const NopProduct *prods, long np
 		nitems = 0;
 		break;
 	default:
+		bad = 0;
 		break;
+	}
+	if (!bad && pay == 30 && fate < 3) {
+		pay = 40;
+		refunded = total;
+	} else if (!bad && pay == 30 && fate < 7 && prods[it[0].p].cents < total) {
+		pay = 35;
+		refunded = prods[it[0].p].cents;
 	}
 	put(b, "{\"Id\":%ld,\"OrderGuid\":\"00000000-0000-4000-8000-%012ld\","
 		"\"CustomOrderNumber\":\"%ld\",\"StoreId\":1", oid, oid, oid);
@@ -496,7 +579,7 @@ nop_order(Buf *b, Rng *r, long oid, long ncust, const NopProduct *prods, long np
 	put(b, ",\"OrderTotal\":");
 	amount(b, shown_total, 2);
 	put(b, ",\"RefundedAmount\":");
-	amount(b, 0, 2);
+	amount(b, refunded, 2);
 	if (paid)
 		put(b, ",\"CaptureTransactionId\":\"txn_%08ld\"", oid);
 	put(b, ",\"CreatedOnUtc\":\"2026-11-%02ldT%02ld:%02ld:00Z\",\"OrderItems\":[", day, hh,
@@ -529,9 +612,26 @@ sb_seed_ndjson(const char *service, const char *collection, unsigned long long s
 	*len = 0;
 	if (orders < 0)
 		return NULL;
-	if (!strcmp(service, "clarity") && !strcmp(collection, "orders")) {
-		for (long n = 0; n < orders && !b.oom; n++)
-			clarity_order(&b, &r, n, ncust);
+	Rng life;
+	snprintf(stream, sizeof stream, "%s/orders/life", service);
+	start(&life, seed, stream);
+	if (!strcmp(service, "clarity") && (!strcmp(collection, "orders") ||
+					    !strcmp(collection, "returns"))) {
+		/* the returns replay the orders (their own sequences) for what
+		 * they need of each */
+		Buf scratch = { 0 }, *ob = !strcmp(collection, "orders") ? &b : &scratch;
+		Rng ro, rr = r;
+		start(&ro, seed, "clarity/orders");
+		long rid = 1;
+		for (long n = 0; n < orders && !b.oom && !scratch.oom; n++) {
+			ClarityFacts f;
+			scratch.n = 0;
+			clarity_order(ob, &ro, &life, n, ncust, &f);
+			if (ob == &scratch)
+				clarity_return(&b, &rr, n, &rid, &f);
+		}
+		b.oom |= scratch.oom;
+		free(scratch.p);
 	} else if (!strcmp(service, "clarity") && !strcmp(collection, "customers")) {
 		for (long cid = 1; cid <= ncust && !b.oom; cid++)
 			clarity_customer(&b, &r, cid);
@@ -552,7 +652,7 @@ sb_seed_ndjson(const char *service, const char *collection, unsigned long long s
 				nop_product(&b, &prods[pid - 1], pid);
 		else
 			for (long i = 0; i < orders && !b.oom; i++)
-				nop_order(&b, &r, 10000 + i, ncust, prods, np);
+				nop_order(&b, &r, &life, 10000 + i, ncust, prods, np);
 		free(prods);
 	} else {
 		return NULL;

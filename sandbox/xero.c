@@ -9,8 +9,17 @@
  * If-Modified-Since, and the 60-calls-a-minute / 5000-a-day limits with
  * X-MinLimit-Remaining, X-DayLimit-Remaining and 429 + Retry-After.
  *
- * Payments go to a bank account against an AUTHORISED invoice, never over
- * what is due, and mark it PAID when it is settled.
+ * Payments go to a bank account against an AUTHORISED invoice (money
+ * received) or credit note (a cash refund), never over what is outstanding,
+ * and mark it PAID when it is settled; POST /Payments/{id} {"Status":
+ * "DELETED"} reverses one.  CreditNotes (ACCRECCREDIT) are written as
+ * invoices are and applied to invoices by PUT CreditNotes/{id}/Allocations.
+ * A document with a payment or allocation cannot be edited or voided (Xero's
+ * ValidationException words); VOIDED is reached by POST from SUBMITTED or
+ * AUTHORISED.  Reads give back Payments, CreditNotes, AmountPaid,
+ * AmountCredited, AmountDue, RemainingCredit (xero-node's Invoice,
+ * CreditNote, Allocation and Payment models).  sb_xero_books() sums what is
+ * held into the books (GET /_sandbox/books?service=xero).
  *
  * Reads: GET Contacts and Invoices (all, ?page=N, If-Modified-Since, and
  * ?where= with Xero's filter expressions: Field=="text", Field==guid("..."),
@@ -53,7 +62,7 @@ static const char *const tax_types[] = {
 static const char *const channel_options[] = { "Online", "App", "Marketplace", "Retail", "Other" };
 static const char *const campaign_options[] = { "Black Friday", "Newsletter", "Social", "None" };
 
-static json_t *contacts, *invoices, *payments, *idempotent, *tokens;
+static json_t *contacts, *invoices, *credit_notes, *allocations, *payments, *idempotent, *tokens;
 static json_t *ref_accounts, *ref_tax_rates, *ref_tracking, *ref_items;
 static char refresh_token[64];
 static unsigned counter;
@@ -148,6 +157,8 @@ seed(unsigned s)
 {
 	contacts = json_array();
 	invoices = json_array();
+	credit_notes = json_array();
+	allocations = json_array();
 	payments = json_array();
 	idempotent = json_object();
 	tokens = json_object();
@@ -356,29 +367,144 @@ tax_rate(const char *type)
 	return 0.0;
 }
 
-/* *cents gets the total; sub[0] the lines, sub[1] the tax. */
+/* A document's Status ("" when it has none). */
+static const char *
+status_of(json_t *x)
+{
+	const char *s = json_string_value(json_object_get(x, "Status"));
+	return s ? s : "";
+}
+
+static long long
+cents_of(json_t *x, const char *field)
+{
+	return llround(json_number_value(json_object_get(x, field)) * 100);
+}
+
+/* The invoice or credit note a reference names, by id or number. */
+static json_t *
+doc_of(json_t *ref, int credit)
+{
+	json_t *list = credit ? credit_notes : invoices;
+	json_t *x = find(list, credit ? "CreditNoteID" : "InvoiceID",
+		json_string_value(json_object_get(ref, credit ? "CreditNoteID" : "InvoiceID")));
+	if (!x)
+		x = find(list, credit ? "CreditNoteNumber" : "InvoiceNumber", json_string_value(
+			json_object_get(ref, credit ? "CreditNoteNumber" : "InvoiceNumber")));
+	return x;
+}
+
+/* 1 when x's reference member `member` names the document with id `id`. */
+static int
+names(json_t *x, const char *member, const char *idf, const char *id)
+{
+	const char *v = json_string_value(json_object_get(json_object_get(x, member), idf));
+	return v && id && strcmp(v, id) == 0;
+}
+
+/* What Xero reads back on an invoice or credit note from the payments and
+ * allocations applied to it: Payments, AmountPaid, AmountCredited and
+ * AmountDue (invoices), Payments, Allocations and RemainingCredit (credit
+ * notes); PAID once nothing is left, AUTHORISED again when a payment is
+ * deleted.  A voided or deleted document owes nothing.  _applied keeps
+ * what is applied, in cents: a document with any cannot be edited. */
 static void
-validate_invoice(json_t *inv, json_t *errs, long long *cents)
+settle(json_t *doc, int credit)
+{
+	const char *idf = credit ? "CreditNoteID" : "InvoiceID";
+	const char *id = json_string_value(json_object_get(doc, idf));
+	const char *member = credit ? "CreditNote" : "Invoice";
+	long long paid = 0, alloc = 0;
+	json_t *plist = json_array(), *alist = json_array(), *x;
+	size_t i;
+	json_array_foreach(payments, i, x) {
+		if (!names(x, member, idf, id) || !strcmp(status_of(x), "DELETED"))
+			continue;
+		paid += cents_of(x, "Amount");
+		json_array_append_new(plist, json_pack("{s:O,s:O,s:O,s:O*,s:f}", "PaymentID",
+			json_object_get(x, "PaymentID"), "Date", json_object_get(x, "Date"),
+			"Amount", json_object_get(x, "Amount"), "Reference",
+			json_object_get(x, "Reference"), "CurrencyRate", 1.0));
+	}
+	json_array_foreach(allocations, i, x) {
+		if (!names(x, member, idf, id))
+			continue;
+		alloc += cents_of(x, "Amount");
+		if (credit)
+			json_array_append_new(alist, json_pack("{s:O,s:O,s:O,s:O}", "AllocationID",
+				json_object_get(x, "AllocationID"), "Amount",
+				json_object_get(x, "Amount"), "Date", json_object_get(x, "Date"),
+				"Invoice", json_object_get(x, "Invoice")));
+		else
+			json_array_append_new(alist, json_pack("{s:O,s:O,s:O,s:O}", "CreditNoteID",
+				json_object_get(json_object_get(x, "CreditNote"), "CreditNoteID"),
+				"CreditNoteNumber", json_object_get(json_object_get(x, "CreditNote"),
+				"CreditNoteNumber"), "AppliedAmount", json_object_get(x, "Amount"),
+				"Date", json_object_get(x, "Date")));
+	}
+	long long due = cents_of(doc, "Total") - paid - alloc;
+	const char *st = status_of(doc);
+	if (!strcmp(st, "AUTHORISED") && due == 0 && paid + alloc > 0)
+		json_object_set_new(doc, "Status", json_string("PAID"));
+	else if (!strcmp(st, "PAID") && due > 0)
+		json_object_set_new(doc, "Status", json_string("AUTHORISED"));
+	if (!strcmp(st, "VOIDED") || !strcmp(st, "DELETED"))
+		due = 0;
+	json_object_set_new(doc, "Payments", plist);
+	json_object_set_new(doc, "_applied", json_integer(paid + alloc));
+	if (credit) {
+		json_object_set_new(doc, "Allocations", alist);
+		json_object_set_new(doc, "AppliedAmount", json_real((double)alloc / 100));
+		json_object_set_new(doc, "RemainingCredit", json_real((double)due / 100));
+	} else {
+		json_object_set_new(doc, "CreditNotes", alist);
+		json_object_set_new(doc, "AmountPaid", json_real((double)paid / 100));
+		json_object_set_new(doc, "AmountCredited", json_real((double)alloc / 100));
+		json_object_set_new(doc, "AmountDue", json_real((double)due / 100));
+	}
+}
+
+/* The status rules of an invoice or credit note (`what` names it as Xero
+ * does): created DRAFT, SUBMITTED or AUTHORISED; a draft may be approved or
+ * deleted (not voided), a submitted or approved one voided; one with a payment or an allocation
+ * applied cannot be edited or voided until they are deleted; a voided or
+ * deleted one is final. */
+static void
+doc_status(json_t *doc, json_t *existing, json_t *errs, const char *what)
+{
+	static const char *const created[] = { "DRAFT", "SUBMITTED", "AUTHORISED" };
+	static const char *const from_draft[] = { "DRAFT", "SUBMITTED", "AUTHORISED", "DELETED" };
+	static const char *const from_approved[] = { "AUTHORISED", "VOIDED" };
+	const char *st = json_string_value(json_object_get(doc, "Status"));
+	char m[128];
+	if (!existing) {
+		if (st && !IN(st, created))
+			error(errs, "%s not of valid status for creation", what);
+		return;
+	}
+	const char *old = status_of(existing);
+	snprintf(m, sizeof m, "%s not of valid status for modification", what);
+	if (json_integer_value(json_object_get(existing, "_applied")) > 0) {
+		error(errs, "%s", m);
+		error(errs, "This document cannot be edited as it has a payment or credit note "
+			"allocated to it.%s", NULL);
+	} else if (!strcmp(old, "VOIDED") || !strcmp(old, "DELETED") || !strcmp(old, "PAID") ||
+		   (!strcmp(old, "AUTHORISED") && !IN(st, from_approved)) ||
+		   (!strcmp(old, "DRAFT") && !IN(st, from_draft)) ||
+		   (!strcmp(old, "SUBMITTED") && !IN(st, from_draft) && (!st || strcmp(st, "VOIDED")))) {
+		error(errs, "%s", m);
+	}
+}
+
+/* The lines of an invoice or credit note: *cents gets the total, and the
+ * document's _tax its tax. */
+static void
+validate_lines(json_t *doc, json_t *errs, long long *cents)
 {
 	long long sub[2] = { 0, 0 };
-	const char *type = json_string_value(json_object_get(inv, "Type"));
-	if (!type || (strcmp(type, "ACCREC") && strcmp(type, "ACCPAY")))
-		error(errs, "Invoice Type must be specified and be ACCREC or ACCPAY.%s", NULL);
-	json_t *c = resolve_contact(json_object_get(inv, "Contact"), errs);
-	if (c) { /* the invoice carries a snapshot of its contact */
-		json_t *snap = json_deep_copy(c);
-		json_object_del(snap, "_updated");
-		json_object_set_new(inv, "Contact", snap);
-	}
-	const char *st = json_string_value(json_object_get(inv, "Status"));
-	static const char *const statuses[] = { "DRAFT", "SUBMITTED", "AUTHORISED" };
-	if (st && !IN(st, statuses))
-		error(errs, "Invoice not of valid status for creation (%s).", st);
-	json_t *lines = json_object_get(inv, "LineItems");
+	json_t *lines = json_object_get(doc, "LineItems");
 	size_t i;
 	json_t *li;
-	*cents = 0;
-	json_object_set_new(inv, "_tax", json_integer(0));
 	if (!json_array_size(lines))
 		error(errs, "At least one line item is required.%s", NULL);
 	json_array_foreach(lines, i, li) {
@@ -417,31 +543,57 @@ validate_invoice(json_t *inv, json_t *errs, long long *cents)
 		sub[1] += tax;
 	}
 	*cents = sub[0] + sub[1];
-	json_object_set_new(inv, "_tax", json_integer(sub[1]));
+	json_object_set_new(doc, "_tax", json_integer(sub[1]));
 }
 
-static long long
-cents_of(json_t *x, const char *field)
-{
-	return llround(json_number_value(json_object_get(x, field)) * 100);
-}
-
+/* An invoice (credit 0) or a credit note (credit 1), merged over the one
+ * stored when it is an update. */
 static void
-validate_payment(json_t *p, json_t *errs, long long *cents)
+validate_doc(json_t *doc, json_t *existing, json_t *errs, long long *cents, int credit)
 {
-	json_t *ref = json_object_get(p, "Invoice");
-	json_t *inv = find(invoices, "InvoiceID", json_string_value(json_object_get(ref, "InvoiceID")));
-	if (!inv)
-		inv = find(invoices, "InvoiceNumber",
-			json_string_value(json_object_get(ref, "InvoiceNumber")));
+	const char *type = json_string_value(json_object_get(doc, "Type"));
+	if (!credit && (!type || (strcmp(type, "ACCREC") && strcmp(type, "ACCPAY"))))
+		error(errs, "Invoice Type must be specified and be ACCREC or ACCPAY.%s", NULL);
+	if (credit && (!type || (strcmp(type, "ACCRECCREDIT") && strcmp(type, "ACCPAYCREDIT"))))
+		error(errs, "Credit Note Type must be specified and be ACCRECCREDIT or "
+			"ACCPAYCREDIT.%s", NULL);
+	json_t *c = resolve_contact(json_object_get(doc, "Contact"), errs);
+	if (c) { /* the document carries a snapshot of its contact */
+		json_t *snap = json_deep_copy(c);
+		json_object_del(snap, "_updated");
+		json_object_set_new(doc, "Contact", snap);
+	}
+	doc_status(doc, existing, errs, credit ? "Credit Note" : "Invoice");
+	validate_lines(doc, errs, cents);
+}
+
+/* A payment: to an AUTHORISED invoice (money received) or credit note (a
+ * cash refund), from a bank account, never over what is outstanding.  Once
+ * made only its Status can change, to DELETED (which reverses it). */
+static void
+validate_payment(json_t *p, json_t *item, json_t *existing, json_t *errs, long long *cents)
+{
 	*cents = cents_of(p, "Amount");
-	if (!inv) {
-		error(errs, "Invoice could not be found%s", "");
+	if (existing) {
+		const char *k;
+		json_t *v;
+		json_object_foreach(item, k, v)
+			if (strcmp(k, "PaymentID") && strcmp(k, "Status")) {
+				error(errs, "Only Status accepted for updates.%s", NULL);
+				return;
+			}
+		if (strcmp(status_of(existing), "AUTHORISED") || strcmp(status_of(item), "DELETED"))
+			error(errs, "Payment not of valid status for modification%s", NULL);
+		return;
+	}
+	int credit = json_object_get(p, "CreditNote") != NULL;
+	json_t *doc = doc_of(json_object_get(p, credit ? "CreditNote" : "Invoice"), credit);
+	if (!doc) {
+		error(errs, "%s could not be found", credit ? "Credit Note" : "Invoice");
 	} else {
-		const char *st = json_string_value(json_object_get(inv, "Status"));
-		if (!st || strcmp(st, "AUTHORISED") != 0)
-			error(errs, "Invoice not of valid status for payment (%s)", st);
-		long long due = cents_of(inv, "Total") - cents_of(inv, "AmountPaid");
+		if (strcmp(status_of(doc), "AUTHORISED") != 0)
+			error(errs, "Payments can only be made against Authorised documents%s", NULL);
+		long long due = cents_of(doc, credit ? "RemainingCredit" : "AmountDue");
 		if (*cents > due)
 			error(errs, "Payment amount exceeds the amount outstanding on this "
 				"document%s", "");
@@ -456,36 +608,89 @@ validate_payment(json_t *p, json_t *errs, long long *cents)
 		error(errs, "Payment date must be specified%s", "");
 }
 
-/* A payment is stored and its invoice's AmountPaid, AmountDue and Status
- * follow it (PAID once nothing is due). */
+/* A payment stored (or deleted) and the document it pays settled again. */
 static void
-store_payment(json_t *p, long long cents)
+store_payment(json_t *p, int existed)
 {
 	char id[64];
-	json_t *ref = json_object_get(p, "Invoice");
-	json_t *inv = find(invoices, "InvoiceID", json_string_value(json_object_get(ref, "InvoiceID")));
-	if (!inv)
-		inv = find(invoices, "InvoiceNumber",
-			json_string_value(json_object_get(ref, "InvoiceNumber")));
-	uuid(id, sizeof id);
-	json_object_set_new(p, "PaymentID", json_string(id));
-	json_object_set_new(p, "Status", json_string("AUTHORISED"));
+	int credit = json_object_get(p, "CreditNote") != NULL;
+	json_t *doc = doc_of(json_object_get(p, credit ? "CreditNote" : "Invoice"), credit);
+	if (!existed) {
+		uuid(id, sizeof id);
+		json_object_set_new(p, "PaymentID", json_string(id));
+		json_object_set_new(p, "Status", json_string("AUTHORISED"));
+		json_object_set_new(p, "PaymentType", json_string(credit ? "ARCREDITPAYMENT" :
+			"ACCRECPAYMENT"));
+		json_array_append(payments, p);
+	}
 	json_object_set_new(p, "_updated", json_integer((json_int_t)time(NULL)));
-	json_array_append(payments, p);
-	long long paid = cents_of(inv, "AmountPaid") + cents;
-	long long due = cents_of(inv, "Total") - paid;
-	json_object_set_new(inv, "AmountPaid", json_real((double)paid / 100));
-	json_object_set_new(inv, "AmountDue", json_real((double)due / 100));
-	if (due == 0)
-		json_object_set_new(inv, "Status", json_string("PAID"));
+	if (doc)
+		settle(doc, credit);
 }
 
-/* A copy fit to send: the internal _updated stamp removed. */
+/* An allocation of credit note cn to an invoice of its kind: both
+ * AUTHORISED, the amount no more than the credit left or what the invoice
+ * still owes (Xero's words). */
+static void
+validate_allocation(json_t *a, json_t *cn, json_t *errs, long long *cents)
+{
+	json_t *inv = doc_of(json_object_get(a, "Invoice"), 0);
+	*cents = cents_of(a, "Amount");
+	if (!inv) {
+		error(errs, "Invoice could not be found%s", NULL);
+		return;
+	}
+	const char *ct = json_string_value(json_object_get(cn, "Type"));
+	const char *it = json_string_value(json_object_get(inv, "Type"));
+	if (!ct || !it || strncmp(ct, it, strlen(it)) != 0)
+		error(errs, "Credit Note cannot be allocated to an incorrect invoice type%s", NULL);
+	if (strcmp(status_of(cn), "AUTHORISED") != 0)
+		error(errs, "Credit Note not of valid status for allocation%s", NULL);
+	if (!strcmp(status_of(inv), "PAID"))
+		error(errs, "The invoice you are trying to allocate to has already been paid off%s",
+			NULL);
+	else if (strcmp(status_of(inv), "AUTHORISED") != 0)
+		error(errs, "Invoice not of valid status for allocation%s", NULL);
+	if (*cents > cents_of(inv, "AmountDue") || *cents > cents_of(cn, "RemainingCredit"))
+		error(errs, "Credit Note cannot be allocated as amount is greater than amount "
+			"outstanding%s", NULL);
+	if (*cents <= 0)
+		error(errs, "Allocation amount must be greater than zero%s", NULL);
+}
+
+static void
+store_allocation(json_t *a, json_t *cn)
+{
+	char id[64], date[64];
+	json_t *inv = doc_of(json_object_get(a, "Invoice"), 0);
+	uuid(id, sizeof id);
+	xero_date(date, sizeof date, time(NULL));
+	json_object_set_new(a, "AllocationID", json_string(id));
+	if (!json_object_get(a, "Date"))
+		json_object_set_new(a, "Date", json_string(date));
+	json_object_set_new(a, "Invoice", json_pack("{s:O,s:O}", "InvoiceID",
+		json_object_get(inv, "InvoiceID"), "InvoiceNumber",
+		json_object_get(inv, "InvoiceNumber")));
+	json_object_set_new(a, "CreditNote", json_pack("{s:O,s:O}", "CreditNoteID",
+		json_object_get(cn, "CreditNoteID"), "CreditNoteNumber",
+		json_object_get(cn, "CreditNoteNumber")));
+	json_object_set_new(a, "IsDeleted", json_false());
+	json_array_append(allocations, a);
+	settle(inv, 0);
+	settle(cn, 1);
+}
+
+/* A copy fit to send: the internal _fields removed. */
 static json_t *
 public_copy(json_t *x)
 {
 	json_t *c = json_deep_copy(x);
-	json_object_del(c, "_updated");
+	const char *k;
+	json_t *v;
+	void *tmp;
+	json_object_foreach_safe(c, tmp, k, v)
+		if (k[0] == '_')
+			json_object_del(c, k);
 	return c;
 }
 
@@ -503,15 +708,20 @@ store(const char *kind, json_t *item, long long cents)
 			json_array_append(contacts, item);
 		}
 	} else {
-		if (!json_object_get(item, "InvoiceID")) {
+		int credit = strcmp(kind, "CreditNotes") == 0;
+		json_t *list = credit ? credit_notes : invoices;
+		const char *idf = credit ? "CreditNoteID" : "InvoiceID";
+		const char *numf = credit ? "CreditNoteNumber" : "InvoiceNumber";
+		if (!json_object_get(item, idf)) {
 			uuid(id, sizeof id);
-			json_object_set_new(item, "InvoiceID", json_string(id));
-			if (!json_object_get(item, "InvoiceNumber")) {
+			json_object_set_new(item, idf, json_string(id));
+			if (!json_object_get(item, numf)) {
 				char num[32];
-				snprintf(num, sizeof num, "INV-%04zu", json_array_size(invoices) + 1);
-				json_object_set_new(item, "InvoiceNumber", json_string(num));
+				snprintf(num, sizeof num, "%s-%04zu", credit ? "CN" : "INV",
+					json_array_size(list) + 1);
+				json_object_set_new(item, numf, json_string(num));
 			}
-			json_array_append(invoices, item);
+			json_array_append(list, item);
 		}
 		if (!json_object_get(item, "Status"))
 			json_object_set_new(item, "Status", json_string("DRAFT"));
@@ -520,86 +730,108 @@ store(const char *kind, json_t *item, long long cents)
 		json_object_set_new(item, "SubTotal", json_real((double)(cents - tax) / 100));
 		json_object_set_new(item, "TotalTax", json_real((double)tax / 100));
 		json_object_set_new(item, "Total", json_real((double)cents / 100));
-		json_object_set_new(item, "AmountDue", json_real((double)cents / 100));
-		json_object_set_new(item, "AmountPaid", json_real(0));
+		settle(item, credit);
 	}
 	json_object_set_new(item, "UpdatedDateUTC", json_string(date));
 	json_object_set_new(item, "_updated", json_integer((json_int_t)now));
 }
 
+typedef struct {
+	const char *kind;     /* "Invoices": the body's and the answer's member */
+	const char *idf;      /* its id field */
+	json_t *list;         /* where its documents are kept */
+	json_t *parent;       /* Allocations: the credit note of the path */
+} Batch;
+
 static void
-write_batch(const sb_request *q, sb_response *r, const char *kind, int update)
+validate_item(const Batch *b, json_t *merged, json_t *item, json_t *existing, json_t *errs,
+	long long *cents)
 {
-	json_error_t je;
-	json_t *body = json_loadb(q->body, q->body_len, 0, &je);
-	json_t *items = body ? json_object_get(body, kind) : NULL;
-	if (!json_is_array(items)) {
-		sb_json(r, 400, json_pack("{s:i,s:s,s:s}", "ErrorNumber", 14, "Type",
-			"PostDataInvalidException", "Message", body ? "Invalid request body" :
-			je.text));
-		json_decref(body);
-		return;
+	if (!strcmp(b->kind, "Contacts"))
+		validate_contact(merged, errs);
+	else if (!strcmp(b->kind, "Payments"))
+		validate_payment(merged, item, existing, errs, cents);
+	else if (!strcmp(b->kind, "Allocations"))
+		validate_allocation(merged, b->parent, errs, cents);
+	else
+		validate_doc(merged, existing, errs, cents, !strcmp(b->kind, "CreditNotes"));
+}
+
+/* The item validated (merged over the one stored) and kept in b->list;
+ * the stored document, or NULL. */
+static json_t *
+store_item(const Batch *b, json_t *merged, long long cents)
+{
+	json_t *existing = find(b->list, b->idf, json_string_value(json_object_get(merged,
+		b->idf)));
+	json_t *target = merged;
+	if (existing) {
+		json_object_update(existing, merged);
+		target = existing;
 	}
+	if (!strcmp(b->kind, "Payments"))
+		store_payment(target, existing != NULL);
+	else if (!strcmp(b->kind, "Allocations"))
+		store_allocation(target, b->parent);
+	else
+		store(b->kind, target, cents);
+	return target;
+}
+
+/* Write the documents of items: each validated (an update merged over the
+ * one stored) and stored.  With summarizeErrors=false each is stored in
+ * turn and answered on its own (so a second payment sees the first);
+ * without, the batch is all validated first and stored only when every
+ * item passes, as Xero validates the whole request. */
+static void
+write_items(const sb_request *q, sb_response *r, const Batch *b, json_t *items, int update)
+{
 	if (json_array_size(items) > MAX_BATCH) {
 		sb_json(r, 400, json_pack("{s:i,s:s,s:s}", "ErrorNumber", 10, "Type",
 			"ValidationException", "Message", "A maximum of 50 items can be sent per call"));
-		json_decref(body);
 		return;
 	}
 	const char *summ = q->query(q->conn, "summarizeErrors");
 	int per_item = summ && strcmp(summ, "false") == 0;
-	int contacts_kind = strcmp(kind, "Contacts") == 0;
-	int payments_kind = strcmp(kind, "Payments") == 0;
-	const char *idf = contacts_kind ? "ContactID" : payments_kind ? "PaymentID" : "InvoiceID";
-	json_t *list_of = contacts_kind ? contacts : payments_kind ? payments : invoices;
 	size_t n = json_array_size(items);
-	/* First validate every item on a copy (an update merged over what is
-	 * stored), then store: a batch that fails without summarizeErrors=false
-	 * stores nothing, as Xero validates the whole request. */
 	json_t **merged = calloc(n + 1, sizeof *merged), **errs = calloc(n + 1, sizeof *errs);
 	long long *cents = calloc(n + 1, sizeof *cents);
+	json_t *out = json_array();
 	int any_error = 0;
 	for (size_t i = 0; i < n; i++) {
 		json_t *item = json_array_get(items, i);
-		json_t *existing = find(list_of, idf, json_string_value(json_object_get(item, idf)));
+		json_t *existing = find(b->list, b->idf, json_string_value(json_object_get(item,
+			b->idf)));
 		errs[i] = json_array();
 		merged[i] = existing ? json_deep_copy(existing) : json_deep_copy(item);
 		if (existing && !update)
-			error(errs[i], "%s already exists: use POST to update it.", idf);
+			error(errs[i], "%s already exists: use POST to update it.", b->idf);
 		if (existing)
 			json_object_update(merged[i], item);
-		if (contacts_kind)
-			validate_contact(merged[i], errs[i]);
-		else if (payments_kind)
-			validate_payment(merged[i], errs[i], &cents[i]);
-		else
-			validate_invoice(merged[i], errs[i], &cents[i]);
+		validate_item(b, merged[i], item, existing, errs[i], &cents[i]);
 		any_error |= json_array_size(errs[i]) > 0;
+		if (per_item && !json_array_size(errs[i]))
+			json_array_append_new(out, public_copy(store_item(b, merged[i], cents[i])));
+		else if (per_item)
+			json_array_append_new(out, json_null());
 	}
-	json_t *out = json_array();
 	for (size_t i = 0; i < n; i++) {
+		json_t *el = per_item ? json_array_get(out, i) : NULL;
 		if (json_array_size(errs[i])) {
 			json_t *e = public_copy(json_array_get(items, i));
 			json_object_set_new(e, "HasErrors", json_true());
 			json_object_set_new(e, "StatusAttributeString", json_string("ERROR"));
 			json_object_set(e, "ValidationErrors", errs[i]);
-			json_array_append_new(out, e);
-		} else if (per_item || !any_error) {
-			json_t *existing = find(list_of, idf,
-				json_string_value(json_object_get(merged[i], idf)));
-			json_t *target = merged[i];
-			if (existing) {
-				json_object_update(existing, merged[i]);
-				target = existing;
-			}
-			if (payments_kind)
-				store_payment(target, cents[i]);
+			if (per_item)
+				json_array_set_new(out, i, e);
 			else
-				store(kind, target, cents[i]);
-			json_t *ok = public_copy(target);
-			json_object_set_new(ok, "StatusAttributeString", json_string("OK"));
-			json_array_append_new(out, ok);
+				json_array_append_new(out, e);
+		} else if (!per_item && !any_error) {
+			el = public_copy(store_item(b, merged[i], cents[i]));
+			json_array_append_new(out, el);
 		}
+		if (el && !json_array_size(errs[i]))
+			json_object_set_new(el, "StatusAttributeString", json_string("OK"));
 		json_decref(errs[i]);
 		json_decref(merged[i]);
 	}
@@ -610,14 +842,48 @@ write_batch(const sb_request *q, sb_response *r, const char *kind, int update)
 		sb_json(r, 400, json_pack("{s:i,s:s,s:s,s:o}", "ErrorNumber", 10, "Type",
 			"ValidationException", "Message", "A validation exception occurred",
 			"Elements", out));
-		json_decref(body);
 		return;
 	}
 	char id[64], date[64];
 	uuid(id, sizeof id);
 	xero_date(date, sizeof date, time(NULL));
 	sb_json(r, 200, json_pack("{s:s,s:s,s:s,s:s,s:o}", "Id", id, "Status", "OK",
-		"ProviderName", "mapwright sandbox", "DateTimeUTC", date, kind, out));
+		"ProviderName", "mapwright sandbox", "DateTimeUTC", date, b->kind, out));
+}
+
+static void
+write_batch(const sb_request *q, sb_response *r, const Batch *b, int update)
+{
+	json_error_t je;
+	json_t *body = json_loadb(q->body, q->body_len, 0, &je);
+	json_t *items = body ? json_object_get(body, b->kind) : NULL;
+	if (!json_is_array(items))
+		sb_json(r, 400, json_pack("{s:i,s:s,s:s}", "ErrorNumber", 14, "Type",
+			"PostDataInvalidException", "Message", body ? "Invalid request body" :
+			je.text));
+	else
+		write_items(q, r, b, items, update);
+	json_decref(body);
+}
+
+/* POST /Payments/{PaymentID} {"Status": "DELETED"} (or {"Payments": [{...}]}):
+ * the payment reversed, as one item naming it. */
+static void
+delete_payment(const sb_request *q, sb_response *r, const Batch *b, const char *id)
+{
+	json_t *body = json_loadb(q->body, q->body_len, 0, NULL);
+	json_t *one = json_object_get(body, "Payments") ? json_array_get(json_object_get(body,
+		"Payments"), 0) : body;
+	if (!json_is_object(one) || !find(payments, "PaymentID", id)) {
+		json_decref(body);
+		sb_json(r, 404, json_pack("{s:s,s:i,s:s}", "Title", "Not Found", "Status", 404,
+			"Detail", "The resource you're looking for cannot be found"));
+		return;
+	}
+	json_t *items = json_pack("[O]", one);
+	json_object_set_new(json_array_get(items, 0), "PaymentID", json_string(id));
+	write_items(q, r, b, items, 1);
+	json_decref(items);
 	json_decref(body);
 }
 
@@ -843,6 +1109,7 @@ typedef struct {
 static const Kind kinds[] = {
 	{ "Contacts", &contacts, "ContactID", "ContactNumber", 1 },
 	{ "Invoices", &invoices, "InvoiceID", "InvoiceNumber", 1 },
+	{ "CreditNotes", &credit_notes, "CreditNoteID", "CreditNoteNumber", 1 },
 	{ "Payments", &payments, "PaymentID", NULL, 1 },
 	{ "Accounts", &ref_accounts, "AccountID", "Code", 0 },
 	{ "TaxRates", &ref_tax_rates, "TaxType", NULL, 0 },
@@ -930,34 +1197,60 @@ handle(const sb_request *q, sb_response *r)
 	if (!authorised(q, r) || !within_limits(r))
 		return;
 	const Kind *k = NULL;
-	const char *id = NULL, *base = "/api.xro/2.0/";
+	const char *id = NULL, *sub = NULL, *base = "/api.xro/2.0/";
+	char idbuf[128];
 	if (strncmp(q->path, base, strlen(base)) == 0) {
 		const char *rest = q->path + strlen(base);
 		for (size_t i = 0; !k && i < sizeof kinds / sizeof *kinds; i++) {
 			size_t n = strlen(kinds[i].name);
-			if (strncmp(rest, kinds[i].name, n) == 0 && (!rest[n] ||
-			    (rest[n] == '/' && rest[n + 1] && !strchr(rest + n + 1, '/')))) {
-				k = &kinds[i];
-				id = rest[n] ? rest + n + 1 : NULL;
+			if (strncmp(rest, kinds[i].name, n) != 0 || (rest[n] && rest[n] != '/'))
+				continue;
+			k = &kinds[i];
+			if (!rest[n])
+				break;
+			/* name/{id} or name/{id}/Sub */
+			const char *s = strchr(rest + n + 1, '/');
+			size_t len = s ? (size_t)(s - rest - n - 1) : strlen(rest + n + 1);
+			if (!len || len >= sizeof idbuf || (s && (!s[1] || strchr(s + 1, '/')))) {
+				k = NULL;
+				break;
 			}
+			memcpy(idbuf, rest + n + 1, len);
+			idbuf[len] = 0;
+			id = idbuf;
+			sub = s ? s + 1 : NULL;
 		}
 	}
-	if (!k) {
+	/* the one sub-resource: a credit note's Allocations */
+	if (!k || (sub && (strcmp(k->name, "CreditNotes") || strcmp(sub, "Allocations")))) {
 		sb_json(r, 404, json_pack("{s:s,s:i}", "Title", "Not Found", "Status", 404));
 		return;
 	}
-	const char *kind = k->name;
-	if (strcmp(q->method, "GET") == 0) {
+	if (strcmp(q->method, "GET") == 0 && !sub) {
 		if (id)
 			get_one(r, k, id);
 		else
 			list(q, r, k);
 		return;
 	}
-	if (!k->writable || id || (strcmp(q->method, "PUT") != 0 &&
-				   strcmp(q->method, "POST") != 0)) {
+	int put = strcmp(q->method, "PUT") == 0, post = strcmp(q->method, "POST") == 0;
+	/* writes: PUT or POST a collection, POST /Payments/{id} (a deletion),
+	 * PUT /CreditNotes/{id}/Allocations */
+	if (!k->writable || (id && !sub && !(post && !strcmp(k->name, "Payments"))) ||
+	    (sub && !put) || (!put && !post)) {
 		sb_json(r, 405, json_pack("{s:s,s:i}", "Title", "Method Not Allowed", "Status", 405));
 		return;
+	}
+	Batch b = { k->name, k->id_field, *k->list, NULL };
+	if (sub) {
+		b = (Batch){ "Allocations", "AllocationID", allocations,
+			find(credit_notes, "CreditNoteID", id) };
+		if (!b.parent)
+			b.parent = find(credit_notes, "CreditNoteNumber", id);
+		if (!b.parent) {
+			get_one(r, k, id); /* the 404 */
+			return;
+		}
 	}
 	/* Idempotency-Key: the same key gets the first answer again, and the
 	 * write happens once. */
@@ -969,26 +1262,105 @@ handle(const sb_request *q, sb_response *r)
 		r->content_type = "application/json; charset=utf-8";
 		return;
 	}
-	write_batch(q, r, kind, strcmp(q->method, "POST") == 0);
+	if (id && !sub)
+		delete_payment(q, r, &b, id);
+	else
+		write_batch(q, r, &b, post);
 	if (key && r->body)
 		json_object_set_new(idempotent, key, json_pack("{s:i,s:s}", "status", r->status,
 			"body", r->body));
 }
 
 static json_t *
+public_list(json_t *list)
+{
+	json_t *out = json_array(), *x;
+	size_t k;
+	json_array_foreach(list, k, x)
+		json_array_append_new(out, public_copy(x));
+	return out;
+}
+
+static json_t *
 dump(void)
 {
-	json_t *c = json_array(), *i = json_array(), *p = json_array();
-	size_t k;
-	json_t *x;
-	json_array_foreach(contacts, k, x)
-		json_array_append_new(c, public_copy(x));
-	json_array_foreach(invoices, k, x)
-		json_array_append_new(i, public_copy(x));
-	json_array_foreach(payments, k, x)
-		json_array_append_new(p, public_copy(x));
-	return json_pack("{s:o,s:o,s:o,s:s,s:s,s:s}", "Contacts", c, "Invoices", i, "Payments", p,
+	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:s,s:s,s:s}", "Contacts", public_list(contacts),
+		"Invoices", public_list(invoices), "CreditNotes", public_list(credit_notes),
+		"Allocations", public_list(allocations), "Payments", public_list(payments),
 		"tenant", TENANT, "client_id", CLIENT_ID, "refresh_token", refresh_token);
+}
+
+/* ---- books (GET /_sandbox/books?service=xero) --------------------------- */
+
+static void
+book_add(json_t *sums, json_t *doc, int which, long long cents)
+{
+	const char *cur = json_string_value(json_object_get(doc, "CurrencyCode"));
+	if (!cur || !*cur)
+		cur = "USD"; /* the organisation's base currency */
+	json_t *b = json_object_get(sums, cur);
+	if (!b) {
+		b = json_pack("[III]", (json_int_t)0, (json_int_t)0, (json_int_t)0);
+		json_object_set_new(sums, cur, b);
+	}
+	json_t *v = json_array_get(b, (size_t)which);
+	json_integer_set(v, json_integer_value(v) + (json_int_t)cents);
+}
+
+static json_t *
+money(json_int_t cents)
+{
+	char s[40];
+	json_int_t a = cents < 0 ? -cents : cents;
+	snprintf(s, sizeof s, "%s%lld.%02lld", cents < 0 ? "-" : "", (long long)(a / 100),
+		(long long)(a % 100));
+	return json_string(s);
+}
+
+/* The books from what this Xero holds, per currency (docs/sandbox.md):
+ * sales, the Totals of live sales invoices (ACCREC: AUTHORISED, SUBMITTED
+ * or PAID; not DRAFT, VOIDED or DELETED) less those of live sales credit
+ * notes (ACCRECCREDIT); cash, the payments not deleted on those invoices
+ * less those on those credit notes (cash refunds); receivable, the
+ * invoices' own AmountDue less the credit notes' RemainingCredit. */
+json_t *
+sb_xero_books(void)
+{
+	static const char *const live[] = { "AUTHORISED", "SUBMITTED", "PAID" };
+	json_t *sums = json_object(), *x;
+	size_t i;
+	json_array_foreach(invoices, i, x) {
+		const char *t = json_string_value(json_object_get(x, "Type"));
+		if (!t || strcmp(t, "ACCREC") || !IN(status_of(x), live))
+			continue;
+		book_add(sums, x, 0, cents_of(x, "Total"));
+		book_add(sums, x, 2, cents_of(x, "AmountDue"));
+	}
+	json_array_foreach(credit_notes, i, x) {
+		const char *t = json_string_value(json_object_get(x, "Type"));
+		if (!t || strcmp(t, "ACCRECCREDIT") || !IN(status_of(x), live))
+			continue;
+		book_add(sums, x, 0, -cents_of(x, "Total"));
+		book_add(sums, x, 2, -cents_of(x, "RemainingCredit"));
+	}
+	json_array_foreach(payments, i, x) {
+		int credit = json_object_get(x, "CreditNote") != NULL;
+		json_t *doc = doc_of(json_object_get(x, credit ? "CreditNote" : "Invoice"), credit);
+		const char *t = json_string_value(json_object_get(doc, "Type"));
+		if (!doc || !strcmp(status_of(x), "DELETED") || !t ||
+		    strcmp(t, credit ? "ACCRECCREDIT" : "ACCREC"))
+			continue;
+		book_add(sums, doc, 1, credit ? -cents_of(x, "Amount") : cents_of(x, "Amount"));
+	}
+	json_t *out = json_object(), *b;
+	const char *cur;
+	json_object_foreach(sums, cur, b)
+		json_object_set_new(out, cur, json_pack("{s:o,s:o,s:o}", "sales",
+			money(json_integer_value(json_array_get(b, 0))), "cash",
+			money(json_integer_value(json_array_get(b, 1))), "receivable",
+			money(json_integer_value(json_array_get(b, 2)))));
+	json_decref(sums);
+	return out;
 }
 
 static const char *

@@ -60,6 +60,8 @@ trap 'rm -f "$log"' EXIT
 	BIN="$BIN" sh tests/e2e/life_qbo.sh
 	BIN="$BIN" sh tests/e2e/adopt.sh
 	BIN="$BIN" sh tests/e2e/split.sh
+	BIN="$BIN" sh tests/e2e/versions.sh
+	BIN="$BIN" sh tests/e2e/life_xero.sh
 	BIN="$BIN" sh tests/e2e/reliability.sh
 	BIN="$BIN" sh tests/e2e/serve.sh
 	sh tests/lint.sh

@@ -4,10 +4,17 @@
  *   token     POST {token_url}, grant_type=client_credentials, HTTP Basic
  *             (a Xero custom connection; the token names one tenant)
  *   every     Authorization: Bearer, xero-tenant-id: {tenant}
- *   write     PUT {base_url}/{Contacts|Invoices|Payments}?summarizeErrors=false
- *             {"Invoices": [doc, ...]} (at most 50), Idempotency-Key: the
- *             request key; POST when the batch updates a document (its
- *             ContactID / InvoiceID is put into the document)
+ *   write     PUT {base_url}/{Contacts|Invoices|CreditNotes|Payments}
+ *             ?summarizeErrors=false {"Invoices": [doc, ...]} (at most 50),
+ *             Idempotency-Key: the request key; POST when the batch updates
+ *             a document (its ContactID / InvoiceID is put into the
+ *             document)
+ *   void      (conn_item.op CONN_OP_VOID) in the POST:
+ *             {"InvoiceID": id, "Status": "VOIDED"} for an invoice or a
+ *             credit note, {"PaymentID": id, "Status": "DELETED"} for a
+ *             payment (Xero reverses a payment by deleting it); Xero refuses
+ *             to void a document with payments or allocations applied, and
+ *             that refusal is the item's own answer
  *   find      GET {base_url}/{Contacts|Invoices}?where=Field=="value" (every
  *             match: one, none or several; \" and \\ inside the value)
  *
@@ -17,6 +24,8 @@
  * Idempotency-Key is answered with the first write's answer, which is what
  * makes a re-driven batch exactly-once.  Xero cannot update a payment: a
  * changed payment is refused (dead-lettered) rather than silently skipped.
+ * A payment applied to a credit note (its "CreditNote": {"CreditNoteID"})
+ * is a cash refund; it is written like any payment.
  *
  * Settings: base_url (https://api.xero.com/api.xro/2.0), token_url,
  * client_id, client_secret, tenant; webhook_key (serve).
@@ -51,8 +60,22 @@ static const struct { const char *type, *coll, *id; } kinds[] = {
 	{ "Contact", "Contacts", "ContactID" },
 	{ "Invoice", "Invoices", "InvoiceID" },
 	{ "Payment", "Payments", "PaymentID" },
+	{ "CreditNote", "CreditNotes", "CreditNoteID" },
 	{ "Item", "Items", "ItemID" },
 };
+
+/* What voiding a document of kind k is in Xero: the Status a POST of its id
+ * sets (invoices and credit notes are VOIDED; a payment is DELETED, which
+ * reverses it), or NULL when Xero has no such thing. */
+static const char *
+void_status(int k)
+{
+	const char *t = kinds[k].type;
+
+	if (!strcmp(t, "Invoice") || !strcmp(t, "CreditNote"))
+		return "VOIDED";
+	return !strcmp(t, "Payment") ? "DELETED" : NULL;
+}
 
 static int
 kind_of(const char *type)
@@ -163,7 +186,8 @@ put(conn *c, const char *p, size_t n)
 #define PUTS(c, lit) put((c), (lit), sizeof(lit) - 1)
 
 /* {"Invoices":[doc,...]} of items[idx[0..m)]; an update carries its id as
- * the first member. */
+ * the first member; a void is its id and the Status alone
+ * ({"InvoiceID":"...","Status":"VOIDED"}: the document stays as written). */
 static int
 build(conn *c, int k, const conn_item *items, const size_t *idx, size_t m)
 {
@@ -180,7 +204,15 @@ build(conn *c, int k, const conn_item *items, const size_t *idx, size_t m)
 
 		if (j)
 			rc |= PUTS(c, ",");
-		if (it->target_id && len >= 2 && d[0] == '{') {
+		if (it->target_id && it->op == CONN_OP_VOID) {
+			char v[300];
+			int vn = snprintf(v, sizeof v, "{\"%s\":\"%s\",\"Status\":\"%s\"}",
+				kinds[k].id, it->target_id, void_status(k));
+
+			if (vn < 0 || (size_t)vn >= sizeof v)
+				return -1;
+			rc |= put(c, v, (size_t)vn);
+		} else if (it->target_id && len >= 2 && d[0] == '{') {
 			char head[200];
 			int hn = snprintf(head, sizeof head, "{\"%s\":\"%s\"%s", kinds[k].id,
 				it->target_id, d[1] == '}' ? "" : ",");
@@ -281,8 +313,9 @@ x_send(conn *c, int k, int update, const char *key, conn_item *items, const size
 /* Creates go by PUT and updates by POST: a batch holding both is two
  * requests, keyed KEY-c and KEY-u (the same on every re-send of KEY, so
  * each is answered from its first write); a batch of one kind is one
- * request keyed KEY.  An item Xero cannot do at all (updating a payment)
- * is refused on its own, unsent.  When one of two requests is refused as
+ * request keyed KEY; a void travels with the updates (a POST).  An item
+ * Xero cannot do at all (updating a payment, voiding a contact) is refused
+ * on its own, unsent.  When one of two requests is refused as
  * a whole, its items say so (res.whole) and the other's stand. */
 static int
 x_write(conn *c, const char *request_key, conn_item *items, size_t n, conn_result *res)
@@ -297,12 +330,20 @@ x_write(conn *c, const char *request_key, conn_item *items, size_t n, conn_resul
 	}
 	for (size_t i = 0; i < n; i++) {
 		int update = items[i].target_id != NULL;
+		const char *why = NULL;
 
 		items[i].id[0] = '\0';
-		if (update && !strcmp(kinds[k].type, "Payment")) {
-			conn_result_set(&items[i].res, HTTP_PERMANENT, 0, "Xero does not update "
-				"payments: the payment changed in the source after it was written; "
-				"delete it in Xero to write it again");
+		if (items[i].op == CONN_OP_VOID && !void_status(k))
+			why = "Xero voids no such document";
+		else if (items[i].op == CONN_OP_VOID && !update)
+			why = "nothing to void: the document was never written";
+		else if (update && items[i].op != CONN_OP_VOID && !strcmp(kinds[k].type, "Payment"))
+			why = "Xero does not update payments: the payment changed in the source "
+				"after it was written; delete it in Xero to write it again";
+		if (why) {
+			conn_result_set(&items[i].res, HTTP_PERMANENT, 0, "%s%s%s", why,
+				items[i].op == CONN_OP_VOID ? ": " : "",
+				items[i].op == CONN_OP_VOID ? items[i].type : "");
 			refused++;
 			continue;
 		}

@@ -742,7 +742,7 @@ resolve(mw_ctx *c, void *data, const char *entity, mw_val key, mw_val *out)
 		*out = MW_NULLV;
 		return 0;
 	}
-	if (rt_val_text(key, tmp, &p, &n) != 0 || n >= sizeof src) {
+	if (rt_val_text(key, tmp, &p, &n) != 0 || n >= sizeof src || memchr(p, '\0', n)) {
 		mw_fail(c, "ref %s: the key cannot be used as an id", entity);
 		return -1;
 	}
@@ -781,6 +781,8 @@ text_of(mw_val v, char *buf, size_t cap)
 
 	if (rt_val_text(v, tmp, &p, &n) != 0 || n == 0 || n >= cap)
 		return -1;
+	if (memchr(p, '\0', n))
+		return -2; /* "SO-1\u0000x" is not "SO-1": never cut */
 	memcpy(buf, p, n);
 	buf[n] = '\0';
 	return 0;
@@ -1019,8 +1021,10 @@ eng_record(void *arg, const char *json, size_t len, const char *stamp)
 	rec.kind = MW_OBJ;
 	rec.u.node = root;
 	key = e->key ? e->key(c, rec) : MW_NULLV;
-	if (c->failed || text_of(key, source_id, sizeof source_id) != 0) {
-		if (!c->failed)
+	if (c->failed || (rc = text_of(key, source_id, sizeof source_id)) != 0) {
+		if (!c->failed && rc == -2)
+			mw_fail(c, "the key %s holds a NUL byte", e->key_field);
+		else if (!c->failed)
 			mw_fail(c, "the record has no usable key %s", e->key_field);
 		if (!r->o->dry_run && state_dlq_find(r->st, e->name, "", hash) == 0)
 			dead_letter(r, "", hash, json, len, c->reason, "", c->fail_line, c->path);
@@ -1046,20 +1050,27 @@ eng_record(void *arg, const char *json, size_t len, const char *stamp)
 		open_record(r, stamp);
 		return 0;
 	}
+	/* an earlier version's write still pending (its answer lost, its
+	 * re-send not answered yet): it is resolved first, by the re-send of
+	 * its own request, or this version and it could both create */
+	int64_t older = r->o->dry_run ? 0 : state_journal_pending_other(r->st, e->name, source_id,
+		hash);
+	if (older < 0) {
+		db_fail(r, "reading the journal");
+		return -1;
+	}
+	if (older > 0) {
+		say(r, "%s %s: an earlier version's write is still pending; this one waits for it",
+			e->name, source_id);
+		r->n.pending++;
+		open_record(r, stamp);
+		return 0;
+	}
 	if (!r->retrying && state_dlq_find(r->st, e->name, source_id, hash) > 0) {
 		r->n.dead++; /* this version was dead-lettered by an earlier run */
 		return 0;
 	}
 	rt_ctx_set_ref(c, resolve, r);
-	/* the lifecycle: what this change does to the document written */
-	if (e->life) {
-		life = e->life(c, rec);
-		if (!c->failed && life < 0)
-			mw_fail(c, "the lifecycle gave no action (it returned %d)", life);
-	}
-	if (!c->failed && (life == MW_LIFE_KEEP ||
-	    (life == MW_LIFE_VOID && (!has_xref || !strcmp(olddoc, "voided")))))
-		return settled(r, source_id, has_xref ? tid : NULL, hash, life);
 	w_doc_begin(c, e->target, r->p->target.format_xml);
 	rc = c->failed ? -1 : e->map(c, rec);
 	if (!c->failed && rc == 1) {
@@ -1070,6 +1081,16 @@ eng_record(void *arg, const char *json, size_t len, const char *stamp)
 		rt_fail_mem(c);
 	if (!c->failed && rc != 0)
 		mw_fail(c, "the map function failed without a reason (it returned %d)", rc);
+	/* the lifecycle of a record the entity takes (its `when` holds): what
+	 * this change does to the document written */
+	if (!c->failed && e->life) {
+		life = e->life(c, rec);
+		if (!c->failed && life < 0)
+			mw_fail(c, "the lifecycle gave no action (it returned %d)", life);
+	}
+	if (!c->failed && (life == MW_LIFE_KEEP ||
+	    (life == MW_LIFE_VOID && (!has_xref || !strcmp(olddoc, "voided")))))
+		return settled(r, source_id, has_xref ? tid : NULL, hash, life);
 	if (!c->failed)
 		hash128(c->w.out.p, c->w.out.len, dochash);
 	if (!c->failed && has_xref && life == MW_LIFE_WRITE) {
@@ -1442,11 +1463,18 @@ sync_once(const mw_program *p, const sync_opts *o)
 		status = 2;
 		goto out;
 	}
+	/* what the re-sent requests did counts: one still pending makes the
+	 * run's status 3, not 0 */
+	counts resent = r.n;
 	fprintf(o->out, "%-14s %7s %8s %8s %10s %9s %6s %5s %8s\n", "entity", "read", "created",
 		"updated", "unchanged", "filtered", "dead", "held", "pending");
 	for (size_t i = 0; i < p->n_entities && !r.fatal; i++)
 		if (eng_entity(&r, &p->entities[i], &total) != 0)
 			status = 3;
+	if (resent.created || resent.updated || resent.pending || resent.dead) {
+		summary_line(&r, "(re-sent)", &resent);
+		eng_add_counts(&total, &resent);
+	}
 	summary_line(&r, "total", &total);
 	if (!o->dry_run)
 		for (int k = 0; k < 2; k++) {

@@ -158,6 +158,20 @@ state_journal_requests(state *st, state_write_fn fn, void *arg)
 	return stmt_end(st, s, rc);
 }
 
+int64_t
+state_journal_pending_other(state *st, const char *entity, const char *source_id,
+	const char *hash)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = stmt_step(st, &s, "SELECT count(*) FROM journal WHERE entity = ? AND source_id = ?"
+		" AND hash != ? AND state = 'pending'", 3, entity, source_id, hash);
+	if (rc != SQLITE_ROW)
+		return rc < 0 ? rc : STATE_EDB;
+	int64_t n = sqlite3_column_int64(s, 0);
+	stmt_done(st, s);
+	return n;
+}
+
 int
 state_journal_state(state *st, const char *key, char *buf, size_t n)
 {

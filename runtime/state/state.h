@@ -91,6 +91,11 @@ int state_idem_key(const char *const *parts, size_t n, char *out, size_t outlen)
  * STATE_ENOTFOUND: not journaled, and key is state_journal_key()'s. */
 int state_journal_find(state *st, const char *entity, const char *source_id, const char *hash,
 	char *key, size_t keylen, char *js, size_t jslen);
+/* How many writes of another version of the record (not hash) are still
+ * pending: the newer version waits until they are resolved, or both could
+ * create a document.  < 0 on error. */
+int64_t state_journal_pending_other(state *st, const char *entity, const char *source_id,
+	const char *hash);
 typedef enum { STATE_DONE, STATE_FAILED } state_outcome;
 int state_journal_finish(state *st, const char *key, state_outcome outcome,
 	const char *target_id, const char *error_text);

@@ -39,15 +39,16 @@ dump
 t rerun-writes-nothing [ "$(col total 3)" = 0 -a "$(col total 4)" = 0 -a \
 	"$(count Invoices)" = "$n_inv" -a "$(count Payments)" = "$n_pay" ]
 
-# A changed order: a new line description and a newer stamp.
-jq -c 'select(.orderId == "SO-100003") | .lineItems[0].name = "Renamed in the store"
+# A changed order, not paid (Xero does not edit a paid invoice): a new line
+# description and a newer stamp.
+jq -c 'select(.orderId == "SO-100038") | .lineItems[0].name = "Renamed in the store"
 	| .updatedAt = "2030-01-01T00:00:00Z"' "$data/clarity_ecommerce.orders.ndjson" > "$tmp/changed"
 t change-accepted [ "$(put_orders "$tmp/changed")" = 200 ]
 sync > "$tmp/out" 2>&1
 dump
 t changed-order-updates [ "$(col Order 4)" = 1 -a "$(count Invoices)" = "$n_inv" -a \
-	"$(jq -r '[.Invoices[] | select(.Reference == "SO-100003")] | length' "$tmp/dump")" = 1 -a \
-	"$(jq -r '.Invoices[] | select(.Reference == "SO-100003") | .LineItems[0].Description' \
+	"$(jq -r '[.Invoices[] | select(.Reference == "SO-100038")] | length' "$tmp/dump")" = 1 -a \
+	"$(jq -r '.Invoices[] | select(.Reference == "SO-100038") | .LineItems[0].Description' \
 	"$tmp/dump")" = "Renamed in the store" ]
 
 # A new order whose write commits but whose answer is lost.
@@ -115,15 +116,16 @@ t after-dry-run-written [ "$(count Invoices)" = $((n_inv + 1)) ]
 # The operator's loop: look at a dead letter, fix the mapping (orders
 # "on-hold" had no Xero status), rebuild, retry the queue, sync again.
 "$BIN/clarity_xero" dlq list --state "$st" > "$tmp/dlq"
-t dlq-list [ "$(grep -c 'order_status\["on-hold"\]' "$tmp/dlq")" -ge 1 ] || cat "$tmp/dlq"
-id=$(grep 'order_status\["on-hold"\]' "$tmp/dlq" | head -1 | sed 's/^#\([0-9]*\).*/\1/')
+t dlq-list [ "$(grep -c '\["on-hold"\]' "$tmp/dlq")" -ge 1 ] || cat "$tmp/dlq"
+id=$(grep '\["on-hold"\]' "$tmp/dlq" | head -1 | sed 's/^#\([0-9]*\).*/\1/')
 "$BIN/clarity_xero" dlq show "$id" --state "$st" > "$tmp/show"
 t dlq-show [ $? = 0 ] && grep -q '^  record    {' "$tmp/show" && grep -q 'clarity_xero.map:' "$tmp/show"
 "$BIN/clarity_xero" dlq export --state "$st" > "$tmp/export"
 t dlq-export-json-lines [ "$(jq -s 'length' "$tmp/export")" = "$(grep -c '^#' "$tmp/dlq")" -a \
 	"$(jq -s '[.[] | select(.record | type == "object")] | length > 0' "$tmp/export")" = true ]
-n_hold=$(grep -c 'order_status\["on-hold"\]' "$tmp/dlq")
-sed 's/^  "cancelled"  => "VOIDED"$/  "cancelled"  => "VOIDED"\n  "on-hold"    => "AUTHORISED"/' \
+n_hold=$(grep -c '\["on-hold"\]' "$tmp/dlq")
+sed -e 's/^  "cancelled"  => "VOIDED"$/  "cancelled"  => "VOIDED"\n  "on-hold"    => "AUTHORISED"/' \
+	-e 's/^    "pending", "processing", "fulfilled", "completed" => write$/&\n    "on-hold" => write/' \
 	mappings/clarity_xero.map > "$tmp/fixed.map"
 make -s O="${O:-build}" BIN="$BIN" SAN="${SAN:-}" pair MAP="$tmp/fixed.map" OUT="$tmp/fixed" \
 	> "$tmp/make" 2>&1
@@ -132,7 +134,7 @@ t fixed-mapping-builds [ -x "$tmp/fixed" ] || cat "$tmp/make"
 t dlq-retry-drains-fixed [ "$(grep -c 'written on retry' "$tmp/retry")" = "$n_hold" ] ||
 	cat "$tmp/retry"
 "$BIN/clarity_xero" dlq list --state "$st" > "$tmp/dlq"
-t dlq-fixed-ones-gone [ "$(grep -c 'order_status\["on-hold"\]' "$tmp/dlq")" = 0 ]
+t dlq-fixed-ones-gone [ "$(grep -c '\["on-hold"\]' "$tmp/dlq")" = 0 ]
 "$tmp/fixed" run --once --state "$st" --config "$tmp/$pair.env" > "$tmp/out" 2>&1
 dump
 python3 scripts/reconcile_sync.py clarity_xero "$data" "$tmp/dump" "$st" > "$tmp/rec"

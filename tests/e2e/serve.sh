@@ -61,7 +61,8 @@ t metrics-dead-letters grep -q '^mapwright_dead_letters{pair="clarity_xero"} [0-
 	"$tmp/metrics"
 t logs-are-json-lines jq -e . "$tmp/serve.log" > /dev/null || head -5 "$tmp/serve.log"
 t logs-hold-no-secret [ "$(grep -c "$secret\|sandbox-secret" "$tmp/serve.log")" = 0 ]
-template=$(jq -r '[.Invoices[] | select(.Status == "AUTHORISED" or .Status == "PAID")][0]
+# (an unpaid one, so that its copy can change: Xero does not edit a paid invoice)
+template=$(jq -r '[.Invoices[] | select(.Status == "AUTHORISED" and .AmountPaid == 0)][0]
 	.Reference' "$tmp/dump")
 
 # A new order: its webhook is a hint; the record is fetched and written.

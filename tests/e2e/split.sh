@@ -20,7 +20,7 @@ refuse() { fault "{\"service\":\"xero\",\"refuse_request\":\"\\\"Reference\\\":\
 
 # 1. One invoice refused for the whole request, in a batch of every order.
 want=$("$BIN/clarity_xero" transform Order --dead-letter /dev/null \
-	< "$data/clarity_ecommerce.orders.ndjson" | wc -l)
+	< "$data/clarity_ecommerce.orders.ndjson" | grep -vc '"Status":"VOIDED"')
 refuse SO-100007
 sync > "$tmp/out" 2> "$tmp/err"
 dump
@@ -51,6 +51,7 @@ t update-refused-alone [ "$(wc -l < "$tmp/dead")" = 1 ] &&
 	grep -q '^SO-100003|Xero does not update payments' "$tmp/dead" || cat "$tmp/dead"
 
 # 3. SIGKILL in the middle of a split, then a re-run.
+dead=$(sql "SELECT count(*) FROM dlq WHERE entity = 'Order' AND target_error != ''")
 i=0; : > "$tmp/many"
 while [ $i -lt 40 ]; do new_order "SO-95$(printf %04d $i)" "2030-01-03T00:00:$(printf %02d $i)Z" \
 	>> "$tmp/many"; i=$((i + 1)); done
@@ -72,7 +73,7 @@ t after-kill-no-duplicates [ "$(jq '[.Invoices[].Reference] | length == (unique 
 t after-kill-nothing-lost [ "$(jq '[.Invoices[] | select(.Reference | startswith("SO-95"))] |
 	length' "$tmp/dump")" = 39 -a "$(refs SO-950013)" = 0 ] || { cat "$tmp/err"; cat "$tmp/out"; }
 sql "SELECT source_key FROM dlq WHERE entity = 'Order' AND target_error != ''" > "$tmp/dead"
-t after-kill-one-more-dead-letter [ "$(grep -c . "$tmp/dead")" = 2 ] && grep -qx SO-950013 "$tmp/dead" ||
+t after-kill-one-more-dead-letter [ "$(grep -c . "$tmp/dead")" = $((dead + 1)) ] && grep -qx SO-950013 "$tmp/dead" ||
 	cat "$tmp/dead"
 grep -q 'sending again' "$tmp/err.rerun"
 t after-kill-sub-requests-re-sent [ $? = 0 ] || cat "$tmp/err.rerun"

@@ -5,7 +5,10 @@
 # products they reference; money that adds up exactly (python3 decimal)
 # except in the deliberately bad records, about 1% of each store's orders;
 # the variety of tests/bench/gen_orders.py and gen_nop.py; JPY without
-# decimals; the real pair binaries' transform of the generated orders, with
+# decimals; an order's later life (Clarity payments refunded in full and
+# returns of captured orders, refunded or not yet; NopCommerce orders
+# refunded in full or in part, with RefundedAmount); the real pair binaries'
+# transform of the generated orders, with
 # exactly the bad records dead-lettered for their reasons; a file still
 # wins over generation; GET /_sandbox/records as the API serves, and POST
 # there still upserts.
@@ -26,7 +29,8 @@ extra() {
 	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do [ -s "$d/port" ] && break; sleep 0.2; done
 	echo "http://127.0.0.1:$(cat "$d/port")"
 }
-colls="clarity.orders clarity.customers clarity.products nop.orders nop.customers nop.products"
+colls="clarity.orders clarity.customers clarity.products clarity.returns nop.orders nop.customers
+	nop.products"
 # get ROOT DIR: every generated collection as GET /_sandbox/records serves it
 get() {
 	mkdir -p "$2"
@@ -45,7 +49,8 @@ for sc in $colls; do cmp -s "$tmp/a/$sc" "$tmp/b/$sc" && [ -s "$tmp/a/$sc" ] || 
 t same-seed-byte-identical [ $ok = 1 ]
 ok=1
 # (NopCommerce's catalogue is the same whatever the seed, as gen_nop.py's)
-for sc in clarity.orders clarity.customers clarity.products nop.orders nop.customers; do
+for sc in clarity.orders clarity.customers clarity.products clarity.returns nop.orders \
+	nop.customers; do
 	cmp -s "$tmp/a/$sc" "$tmp/c/$sc" && ok=0
 done
 t other-seed-differs [ $ok = 1 ]
@@ -216,7 +221,7 @@ elif what == "variety":
     have("methods", [o["paymentInfo"]["method"] for o in co],
          ["visa", "mastercard", "amex", "paypal", "applepay", "giftcard"])
     have("pay statuses", [o["paymentInfo"]["status"] for o in co],
-         ["captured", "authorized", "voided"])
+         ["captured", "authorized", "voided", "refunded"])
     have("tax classes", [li["taxClass"] for o in co for li in o["lineItems"]],
          ["standard", "reduced", "zero", "exempt"])
     have("channels", [o["attributes"]["channel"] for o in co],
@@ -238,12 +243,13 @@ elif what == "variety":
     have("nop currencies", [o["CustomerCurrencyCode"] for o in no], ["USD", "EUR", "GBP", "CAD"])
     have("nop items", [len(o["OrderItems"]) for o in no], range(1, 7))
     have("nop statuses", [o["OrderStatusId"] for o in no], [10, 20, 30, 40])
-    have("nop payment statuses", [o["PaymentStatusId"] for o in no], [10, 20, 30])
+    have("nop payment statuses", [o["PaymentStatusId"] for o in no], [10, 20, 30, 35, 40])
     have("nop methods", [o["PaymentMethodSystemName"] for o in no],
          ["Payments.Manual", "Payments.PayPalCommerce", "Payments.CheckMoneyOrder",
           "Payments.Square"])
-    # a capture id on the paid orders only (the bad ones forced to paid aside)
-    if any(("CaptureTransactionId" in o) != (o["PaymentStatusId"] == 30) for o in no
+    # a capture id on the paid orders only, refunded ones included (the bad
+    # ones forced to paid aside)
+    if any(("CaptureTransactionId" in o) != (o["PaymentStatusId"] in (30, 35, 40)) for o in no
            if not nop_faults(o)):
         bad.append("capture id without payment")
     nc = load("nop.customers")
@@ -252,6 +258,47 @@ elif what == "variety":
                                                    c["Id"]) for c in nc):
         bad.append("nop email")
     have("nop countries", [c["BillingAddress"]["CountryId"] for c in nc], [1, 2, 80, 81, 75])
+elif what == "life":
+    # refunds: a Clarity payment refunded in full is a captured one's amount;
+    # each return is of a captured order of the same customer and currency,
+    # less than its payment, created after the order's last change and
+    # updated no earlier; NopCommerce's RefundedAmount is 0.00 unless
+    # refunded, the whole OrderTotal at 40, part of it at 35; a few of each
+    co = {o["orderId"]: o for o in load("clarity.orders")}
+    rs = load("clarity.returns")
+    ids = [r["returnId"] for r in rs]
+    if len(set(ids)) != len(ids): bad.append("return ids repeat")
+    for r in rs:
+        o = co.get(r["orderId"])
+        if not o or o["paymentInfo"]["status"] != "captured" or clarity_faults(o):
+            bad.append(r["returnId"] + " of no captured good order")
+            continue
+        if r["customerId"] != o["customerId"] or r["currency"] != o["currency"]:
+            bad.append(r["returnId"] + " customer or currency")
+        if not 0 < r["refundAmount"] < o["paymentInfo"]["amount"] or \
+                sum(li["refundAmount"] for li in r["lineItems"]) != r["refundAmount"]:
+            bad.append(r["returnId"] + " amount")
+        if not o["updatedAt"] < r["createdAt"] <= r["updatedAt"]:
+            bad.append(r["returnId"] + " stamps")
+    have_st = {r["status"] for r in rs}
+    if have_st != {"requested", "approved", "refunded", "rejected"}:
+        bad.append("return statuses " + ", ".join(sorted(have_st)))
+    n = len(co)
+    full = [o for o in co.values() if o["paymentInfo"]["status"] == "refunded"]
+    if not 0.01 * n <= len(full) <= 0.05 * n: bad.append("%d refunded of %d" % (len(full), n))
+    if not 0.02 * n <= len(rs) <= 0.08 * n: bad.append("%d returns of %d" % (len(rs), n))
+    if any(o["status"] in ("pending", "cancelled", "draft") for o in full):
+        bad.append("refunded without payment")
+    no = load("nop.orders")
+    for o in no:
+        p, amt, tot = o["PaymentStatusId"], o["RefundedAmount"], o["OrderTotal"]
+        if (p == 40 and amt != tot) or (p == 35 and not 0 < amt < tot) or \
+                (p not in (35, 40) and amt != 0) or str(amt).count(".") != 1:
+            bad.append("%d RefundedAmount %s at %d" % (o["Id"], amt, p))
+    for p in (35, 40):
+        k = sum(1 for o in no if o["PaymentStatusId"] == p)
+        if not 0.005 * len(no) <= k <= 0.06 * len(no):
+            bad.append("%d orders at PaymentStatusId %d" % (k, p))
 elif what.startswith("served-"):
     # the API's page: the records' own text, byte for byte, in this order
     name, first, count, opener = {"clarity": ("clarity.orders", 500, 500, '{"data":['),
@@ -303,6 +350,7 @@ t nop-money-exact check nop-money
 t about-one-percent-bad check bad-share
 t jpy-whole-amounts check jpy
 t variety check variety
+t later-life check life
 
 # the real pair binaries on the generated orders
 "$BIN/clarity_xero" transform Order < "$tmp/a/clarity.orders" > "$tmp/inv" \
