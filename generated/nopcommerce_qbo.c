@@ -46,7 +46,6 @@ enum {
 	AT_Customer_BillAddr_Country,
 	AT_Customer_Notes,
 	AT_Customer_check_customer_has_no_name_username_or,
-	AT_Order_when,
 	AT_Order_CustomerRef,
 	AT_Order_CustomerRef_value,
 	AT_Order_TxnDate,
@@ -54,11 +53,6 @@ enum {
 	AT_Order_PrivateNote,
 	AT_Order_CurrencyRef,
 	AT_Order_CurrencyRef_value,
-	AT_Order_PaymentMethodRef,
-	AT_Order_PaymentMethodRef_value,
-	AT_Order_PaymentRefNum,
-	AT_Order_DepositToAccountRef,
-	AT_Order_DepositToAccountRef_value,
 	AT_Order_GlobalTaxCalculation,
 	AT_Order_Line,
 	AT_Order_Line_0_Description,
@@ -81,39 +75,63 @@ enum {
 	AT_Order_Line_2_DiscountLineDetail_PercentBased,
 	AT_Order_TxnTaxDetail,
 	AT_Order_TxnTaxDetail_TotalTax,
+	AT_Order_check_unknown_orderstatusid,
 	AT_Order_check_order_has_no_items,
 	AT_Order_check_order_total_does_not_add_up,
-	AT_OrderInvoice_when,
-	AT_OrderInvoice_CustomerRef,
-	AT_OrderInvoice_CustomerRef_value,
-	AT_OrderInvoice_TxnDate,
-	AT_OrderInvoice_DocNumber,
-	AT_OrderInvoice_PrivateNote,
-	AT_OrderInvoice_CurrencyRef,
-	AT_OrderInvoice_CurrencyRef_value,
-	AT_OrderInvoice_GlobalTaxCalculation,
-	AT_OrderInvoice_Line,
-	AT_OrderInvoice_Line_0_Description,
-	AT_OrderInvoice_Line_0_Amount,
-	AT_OrderInvoice_Line_0_DetailType,
-	AT_OrderInvoice_Line_0_SalesItemLineDetail,
-	AT_OrderInvoice_Line_0_SalesItemLineDetail_ItemRef,
-	AT_OrderInvoice_Line_0_SalesItemLineDetail_ItemRef_value,
-	AT_OrderInvoice_Line_0_SalesItemLineDetail_Qty,
-	AT_OrderInvoice_Line_0_SalesItemLineDetail_UnitPrice,
-	AT_OrderInvoice_Line_1_Description,
-	AT_OrderInvoice_Line_1_Amount,
-	AT_OrderInvoice_Line_1_DetailType,
-	AT_OrderInvoice_Line_1_SalesItemLineDetail,
-	AT_OrderInvoice_Line_1_SalesItemLineDetail_ItemRef,
-	AT_OrderInvoice_Line_1_SalesItemLineDetail_ItemRef_value,
-	AT_OrderInvoice_Line_2_Amount,
-	AT_OrderInvoice_Line_2_DetailType,
-	AT_OrderInvoice_Line_2_DiscountLineDetail,
-	AT_OrderInvoice_Line_2_DiscountLineDetail_PercentBased,
-	AT_OrderInvoice_TxnTaxDetail,
-	AT_OrderInvoice_TxnTaxDetail_TotalTax,
-	AT_OrderInvoice_check_order_has_no_items,
+	AT_Order_lifecycle,
+	AT_Order_locked,
+	AT_Payment_when,
+	AT_Payment_CustomerRef,
+	AT_Payment_CustomerRef_value,
+	AT_Payment_TxnDate,
+	AT_Payment_TotalAmt,
+	AT_Payment_PaymentRefNum,
+	AT_Payment_PaymentMethodRef,
+	AT_Payment_PaymentMethodRef_value,
+	AT_Payment_DepositToAccountRef,
+	AT_Payment_DepositToAccountRef_value,
+	AT_Payment_PrivateNote,
+	AT_Payment_CurrencyRef,
+	AT_Payment_CurrencyRef_value,
+	AT_Payment_Line,
+	AT_Payment_Line_0_Amount,
+	AT_Payment_Line_0_LinkedTxn,
+	AT_Payment_Line_0_LinkedTxn_0_TxnId,
+	AT_Payment_Line_0_LinkedTxn_0_TxnType,
+	AT_Payment_lifecycle,
+	AT_Refund_when,
+	AT_Refund_CustomerRef,
+	AT_Refund_CustomerRef_value,
+	AT_Refund_TxnDate,
+	AT_Refund_DocNumber,
+	AT_Refund_PrivateNote,
+	AT_Refund_CurrencyRef,
+	AT_Refund_CurrencyRef_value,
+	AT_Refund_PaymentMethodRef,
+	AT_Refund_PaymentMethodRef_value,
+	AT_Refund_DepositToAccountRef,
+	AT_Refund_DepositToAccountRef_value,
+	AT_Refund_GlobalTaxCalculation,
+	AT_Refund_Line,
+	AT_Refund_Line_0_Description,
+	AT_Refund_Line_0_Amount,
+	AT_Refund_Line_0_DetailType,
+	AT_Refund_Line_0_SalesItemLineDetail,
+	AT_Refund_Line_0_SalesItemLineDetail_ItemRef,
+	AT_Refund_Line_0_SalesItemLineDetail_ItemRef_value,
+	AT_Refund_Line_1_Description,
+	AT_Refund_Line_1_Amount,
+	AT_Refund_Line_1_DetailType,
+	AT_Refund_Line_1_SalesItemLineDetail,
+	AT_Refund_Line_1_SalesItemLineDetail_ItemRef,
+	AT_Refund_Line_1_SalesItemLineDetail_ItemRef_value,
+	AT_Refund_Line_2_Amount,
+	AT_Refund_Line_2_DetailType,
+	AT_Refund_Line_2_DiscountLineDetail,
+	AT_Refund_Line_2_DiscountLineDetail_PercentBased,
+	AT_Refund_TxnTaxDetail,
+	AT_Refund_TxnTaxDetail_TotalTax,
+	AT_Refund_check_refunded_more_than_the_order,
 	N_AT
 };
 
@@ -136,17 +154,6 @@ static const mw_entry tbl_order_status_entries[] = {
 	{ "40", MW_V_S("Cancelled") },
 };
 static const mw_table tbl_order_status;
-
-/* table payment_status */
-static const mw_entry tbl_payment_status_entries[] = {
-	{ "10", MW_V_S("Pending") },
-	{ "20", MW_V_S("Authorized") },
-	{ "30", MW_V_S("Paid") },
-	{ "35", MW_V_S("Partially refunded") },
-	{ "40", MW_V_S("Refunded") },
-	{ "50", MW_V_S("Voided") },
-};
-static const mw_table tbl_payment_status;
 
 /* table payment_method */
 static const mw_entry tbl_payment_method_entries[] = {
@@ -390,6 +397,13 @@ in_Order_OrderTotal(mw_ctx *c, mw_val o)
 	return mw_get(c, o, "OrderTotal", MW_DEC, 1);
 }
 
+/* nopcommerce.Order.PaidDateUtc */
+static mw_val
+in_Order_PaidDateUtc(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "PaidDateUtc", MW_DATETIME, 0);
+}
+
 /* nopcommerce.Order.PaymentMethodSystemName */
 static mw_val
 in_Order_PaymentMethodSystemName(mw_ctx *c, mw_val o)
@@ -402,6 +416,13 @@ static mw_val
 in_Order_PaymentStatusId(mw_ctx *c, mw_val o)
 {
 	return mw_get(c, o, "PaymentStatusId", MW_INT, 1);
+}
+
+/* nopcommerce.Order.RefundedAmount */
+static mw_val
+in_Order_RefundedAmount(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "RefundedAmount", MW_DEC, 0);
 }
 
 /* nopcommerce.Product.Deleted */
@@ -486,6 +507,12 @@ static const mw_rule rule_Item_Sku = { "Sku", 100, NULL, 0 };
 /* qbo.Line.Description */
 static const mw_rule rule_Line_Description = { "Description", 4000, NULL, 0 };
 
+/* qbo.Payment.PaymentRefNum */
+static const mw_rule rule_Payment_PaymentRefNum = { "PaymentRefNum", 21, NULL, 0 };
+
+/* qbo.Payment.PrivateNote */
+static const mw_rule rule_Payment_PrivateNote = { "PrivateNote", 4000, NULL, 0 };
+
 /* qbo.PhysicalAddress.City */
 static const mw_rule rule_PhysicalAddress_City = { "City", 255, NULL, 0 };
 
@@ -498,14 +525,11 @@ static const mw_rule rule_PhysicalAddress_Line2 = { "Line2", 500, NULL, 0 };
 /* qbo.PhysicalAddress.PostalCode */
 static const mw_rule rule_PhysicalAddress_PostalCode = { "PostalCode", 30, NULL, 0 };
 
-/* qbo.SalesReceipt.DocNumber */
-static const mw_rule rule_SalesReceipt_DocNumber = { "DocNumber", 21, NULL, 0 };
+/* qbo.RefundReceipt.DocNumber */
+static const mw_rule rule_RefundReceipt_DocNumber = { "DocNumber", 21, NULL, 0 };
 
-/* qbo.SalesReceipt.PaymentRefNum */
-static const mw_rule rule_SalesReceipt_PaymentRefNum = { "PaymentRefNum", 21, NULL, 0 };
-
-/* qbo.SalesReceipt.PrivateNote */
-static const mw_rule rule_SalesReceipt_PrivateNote = { "PrivateNote", 4000, NULL, 0 };
+/* qbo.RefundReceipt.PrivateNote */
+static const mw_rule rule_RefundReceipt_PrivateNote = { "PrivateNote", 4000, NULL, 0 };
 
 /* qbo.TelephoneNumber.FreeFormNumber */
 static const mw_rule rule_TelephoneNumber_FreeFormNumber = { "FreeFormNumber", 30, NULL, 0 };
@@ -760,15 +784,10 @@ Order_sum1(mw_ctx *c, mw_val r)
 	return acc;
 }
 
-/* entity Order: nop.orders -> qbo.SalesReceipt */
+/* entity Order: nop.orders -> qbo.Invoice */
 static int
 map_Order(mw_ctx *c, mw_val r)
 {
-	mw_line(c, line_at(AT_Order_when));
-	if (!mw_truthy(c, (mw_truthy(c, mw_ne(c, in_Order_OrderStatusId(c, r), MW_I(40)))
-		? mw_eq(c, in_Order_PaymentStatusId(c, r), MW_I(30))
-		: MW_B(0))))
-		return mw_failed(c) ? -1 : 1;
 	mw_field(c, "CustomerRef", line_at(AT_Order_CustomerRef));
 	mw_obj_begin(c);
 	mw_field(c, "value", line_at(AT_Order_CustomerRef_value));
@@ -783,61 +802,23 @@ map_Order(mw_ctx *c, mw_val r)
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "DocNumber", line_at(AT_Order_DocNumber));
-	mw_put(c, mw_valid(c, in_Order_CustomOrderNumber(c, r), &rule_SalesReceipt_DocNumber), 0);
+	mw_put(c, mw_valid(c, in_Order_CustomOrderNumber(c, r), &rule_Invoice_DocNumber), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "PrivateNote", line_at(AT_Order_PrivateNote));
 	mw_put(c, mw_valid(c,
 		mw_concat(c,
 			mw_concat(c,
-				mw_concat(c,
-					mw_concat(c,
-						mw_concat(c,
-							mw_concat(c,
-								mw_concat(c,
-								MW_S("NopCommerce order "),
-								in_Order_Id(c, r)),
-								MW_S(" (")),
-							mw_lookup(c,
-								&tbl_order_status,
-								in_Order_OrderStatusId(c, r))),
-						MW_S(", ")),
-					mw_lookup(c,
-						&tbl_payment_status,
-						in_Order_PaymentStatusId(c, r))),
-				MW_S("), customer ")),
+				mw_concat(c, MW_S("NopCommerce order "), in_Order_Id(c, r)),
+				MW_S(", customer ")),
 			in_Order_CustomerId(c, r)),
-		&rule_SalesReceipt_PrivateNote), 0);
+		&rule_Invoice_PrivateNote), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "CurrencyRef", line_at(AT_Order_CurrencyRef));
 	mw_obj_begin(c);
 	mw_field(c, "value", line_at(AT_Order_CurrencyRef_value));
 	mw_put(c, mw_fn_upper(c, in_Order_CustomerCurrencyCode(c, r)), 1);
-	if (mw_failed(c))
-		return -1;
-	mw_obj_end(c);
-	if (mw_failed(c))
-		return -1;
-	mw_field(c, "PaymentMethodRef", line_at(AT_Order_PaymentMethodRef));
-	mw_obj_begin(c);
-	mw_field(c, "value", line_at(AT_Order_PaymentMethodRef_value));
-	mw_put(c, mw_lookup(c, &tbl_payment_method, in_Order_PaymentMethodSystemName(c, r)), 1);
-	if (mw_failed(c))
-		return -1;
-	mw_obj_end(c);
-	if (mw_failed(c))
-		return -1;
-	mw_field(c, "PaymentRefNum", line_at(AT_Order_PaymentRefNum));
-	mw_put(c, mw_valid(c,
-		mw_fn_substr(c, in_Order_CaptureTransactionId(c, r), MW_I(0), MW_I(21)),
-		&rule_SalesReceipt_PaymentRefNum), 0);
-	if (mw_failed(c))
-		return -1;
-	mw_field(c, "DepositToAccountRef", line_at(AT_Order_DepositToAccountRef));
-	mw_obj_begin(c);
-	mw_field(c, "value", line_at(AT_Order_DepositToAccountRef_value));
-	mw_put(c, mw_lookup(c, &tbl_deposit_account, in_Order_PaymentMethodSystemName(c, r)), 1);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
@@ -941,6 +922,13 @@ map_Order(mw_ctx *c, mw_val r)
 	}
 	if (mw_failed(c))
 		return -1;
+	mw_line(c, line_at(AT_Order_check_unknown_orderstatusid));
+	if (!mw_truthy(c, mw_ne(c,
+		mw_lookup(c, &tbl_order_status, in_Order_OrderStatusId(c, r)),
+		MW_S("")))) {
+		mw_fail(c, "%s", "unknown OrderStatusId");
+		return -1;
+	}
 	mw_line(c, line_at(AT_Order_check_order_has_no_items));
 	if (!mw_truthy(c, mw_gt(c, mw_fn_len(c, in_Order_OrderItems(c, r)), MW_I(0)))) {
 		mw_fail(c, "%s", "order has no items");
@@ -969,74 +957,296 @@ key_Order(mw_ctx *c, mw_val r)
 	return in_Order_Id(c, r);
 }
 
+/* lifecycle OrderStatusId: the arm for each value */
+static const mw_entry life_Order_arms[] = {
+	{ "10", MW_V_I(1) },
+	{ "20", MW_V_I(1) },
+	{ "30", MW_V_I(1) },
+	{ "40", MW_V_I(2) },
+};
+static const mw_table life_Order_table = {
+	"Order lifecycle", life_Order_arms, 4,
+	MW_ELSE_FAIL, MW_V_NULL, "no lifecycle action for this OrderStatusId",
+	.line = 0
+};
+
+static int
+life_Order(mw_ctx *c, mw_val r)
+{
+	mw_line(c, line_at(AT_Order_lifecycle));
+	mw_val arm = mw_lookup(c, &life_Order_table, in_Order_OrderStatusId(c, r));
+	if (mw_failed(c))
+		return -1;
+	switch (arm.u.i) {
+	case 1: /* 10, 20, 30 */
+		return MW_LIFE_WRITE;
+	case 2: /* 40 */
+		if (mw_truthy(c, (mw_truthy(c,
+			(mw_truthy(c, mw_eq(c, in_Order_PaymentStatusId(c, r), MW_I(10)))
+				? MW_B(1)
+				: mw_eq(c, in_Order_PaymentStatusId(c, r), MW_I(20))))
+			? MW_B(1)
+			: mw_eq(c, in_Order_PaymentStatusId(c, r), MW_I(50)))))
+			return MW_LIFE_VOID;
+		return MW_LIFE_KEEP; /* credit by Refund */
+	}
+	return -1;
+}
+
+/* locked when ... */
+static int
+locked_Order(mw_ctx *c, mw_val r)
+{
+	mw_line(c, line_at(AT_Order_locked));
+	return mw_truthy(c, (mw_truthy(c,
+		(mw_truthy(c, mw_eq(c, in_Order_PaymentStatusId(c, r), MW_I(30)))
+			? MW_B(1)
+			: mw_eq(c, in_Order_PaymentStatusId(c, r), MW_I(35))))
+		? MW_B(1)
+		: mw_eq(c, in_Order_PaymentStatusId(c, r), MW_I(40))));
+}
+
 /* ================================================================ */
-/* entity OrderInvoice                                              */
+/* entity Payment                                                   */
 /* ================================================================ */
 
-/* entity OrderInvoice: nop.orders -> qbo.Invoice */
+/* entity Payment: nop.orders -> qbo.Payment */
 static int
-map_OrderInvoice(mw_ctx *c, mw_val r)
+map_Payment(mw_ctx *c, mw_val r)
 {
-	mw_line(c, line_at(AT_OrderInvoice_when));
-	if (!mw_truthy(c, (mw_truthy(c, mw_ne(c, in_Order_OrderStatusId(c, r), MW_I(40)))
-		? mw_ne(c, in_Order_PaymentStatusId(c, r), MW_I(30))
-		: MW_B(0))))
+	mw_line(c, line_at(AT_Payment_when));
+	if (!mw_truthy(c, (mw_truthy(c,
+		(mw_truthy(c,
+			(mw_truthy(c, mw_eq(c, in_Order_PaymentStatusId(c, r), MW_I(30)))
+				? MW_B(1)
+				: mw_eq(c, in_Order_PaymentStatusId(c, r), MW_I(35))))
+			? MW_B(1)
+			: mw_eq(c, in_Order_PaymentStatusId(c, r), MW_I(40))))
+		? MW_B(1)
+		: mw_eq(c, in_Order_PaymentStatusId(c, r), MW_I(50)))))
 		return mw_failed(c) ? -1 : 1;
-	mw_field(c, "CustomerRef", line_at(AT_OrderInvoice_CustomerRef));
+	mw_field(c, "CustomerRef", line_at(AT_Payment_CustomerRef));
 	mw_obj_begin(c);
-	mw_field(c, "value", line_at(AT_OrderInvoice_CustomerRef_value));
+	mw_field(c, "value", line_at(AT_Payment_CustomerRef_value));
 	mw_put(c, mw_ref(c, "Customer", in_Order_CustomerId(c, r)), 1);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "TxnDate", line_at(AT_OrderInvoice_TxnDate));
-	mw_put(c, mw_fn_date(c, in_Order_CreatedOnUtc(c, r)), 0);
+	mw_field(c, "TxnDate", line_at(AT_Payment_TxnDate));
+	mw_put(c, mw_fn_date(c,
+		mw_coalesce(in_Order_PaidDateUtc(c, r), in_Order_CreatedOnUtc(c, r))), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "DocNumber", line_at(AT_OrderInvoice_DocNumber));
-	mw_put(c, mw_valid(c, in_Order_CustomOrderNumber(c, r), &rule_Invoice_DocNumber), 0);
+	mw_field(c, "TotalAmt", line_at(AT_Payment_TotalAmt));
+	mw_put(c, in_Order_OrderTotal(c, r), 1);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "PrivateNote", line_at(AT_OrderInvoice_PrivateNote));
+	mw_field(c, "PaymentRefNum", line_at(AT_Payment_PaymentRefNum));
+	mw_put(c, mw_valid(c,
+		mw_fn_substr(c, in_Order_CaptureTransactionId(c, r), MW_I(0), MW_I(21)),
+		&rule_Payment_PaymentRefNum), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "PaymentMethodRef", line_at(AT_Payment_PaymentMethodRef));
+	mw_obj_begin(c);
+	mw_field(c, "value", line_at(AT_Payment_PaymentMethodRef_value));
+	mw_put(c, mw_lookup(c, &tbl_payment_method, in_Order_PaymentMethodSystemName(c, r)), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_obj_end(c);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "DepositToAccountRef", line_at(AT_Payment_DepositToAccountRef));
+	mw_obj_begin(c);
+	mw_field(c, "value", line_at(AT_Payment_DepositToAccountRef_value));
+	mw_put(c, mw_lookup(c, &tbl_deposit_account, in_Order_PaymentMethodSystemName(c, r)), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_obj_end(c);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "PrivateNote", line_at(AT_Payment_PrivateNote));
 	mw_put(c, mw_valid(c,
 		mw_concat(c,
-			mw_concat(c,
-				mw_concat(c,
-					mw_concat(c,
-						mw_concat(c,
-							mw_concat(c,
-								mw_concat(c,
-								MW_S("NopCommerce order "),
-								in_Order_Id(c, r)),
-								MW_S(" (")),
-							mw_lookup(c,
-								&tbl_order_status,
-								in_Order_OrderStatusId(c, r))),
-						MW_S(", ")),
-					mw_lookup(c,
-						&tbl_payment_status,
-						in_Order_PaymentStatusId(c, r))),
-				MW_S("), customer ")),
-			in_Order_CustomerId(c, r)),
-		&rule_Invoice_PrivateNote), 0);
+			mw_concat(c, MW_S("NopCommerce order "), in_Order_Id(c, r)),
+			MW_S(" paid")),
+		&rule_Payment_PrivateNote), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "CurrencyRef", line_at(AT_OrderInvoice_CurrencyRef));
+	mw_field(c, "CurrencyRef", line_at(AT_Payment_CurrencyRef));
 	mw_obj_begin(c);
-	mw_field(c, "value", line_at(AT_OrderInvoice_CurrencyRef_value));
+	mw_field(c, "value", line_at(AT_Payment_CurrencyRef_value));
 	mw_put(c, mw_fn_upper(c, in_Order_CustomerCurrencyCode(c, r)), 1);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "GlobalTaxCalculation", line_at(AT_OrderInvoice_GlobalTaxCalculation));
+	mw_field(c, "Line", line_at(AT_Payment_Line));
+	mw_arr_begin(c, "PaymentLine");
+	mw_obj_begin(c);
+	mw_field(c, "Amount", line_at(AT_Payment_Line_0_Amount));
+	mw_put(c, in_Order_OrderTotal(c, r), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "LinkedTxn", line_at(AT_Payment_Line_0_LinkedTxn));
+	mw_arr_begin(c, "LinkedTxn");
+	mw_obj_begin(c);
+	mw_field(c, "TxnId", line_at(AT_Payment_Line_0_LinkedTxn_0_TxnId));
+	mw_put(c, mw_ref(c, "Order", in_Order_Id(c, r)), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "TxnType", line_at(AT_Payment_Line_0_LinkedTxn_0_TxnType));
+	mw_put(c, MW_S("Invoice"), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_obj_end(c);
+	mw_arr_end(c);
+	if (mw_failed(c))
+		return -1;
+	mw_obj_end(c);
+	mw_arr_end(c);
+	if (mw_failed(c))
+		return -1;
+	return mw_failed(c) ? -1 : 0;
+}
+
+static mw_val
+key_Payment(mw_ctx *c, mw_val r)
+{
+	return in_Order_Id(c, r);
+}
+
+/* lifecycle PaymentStatusId: the arm for each value */
+static const mw_entry life_Payment_arms[] = {
+	{ "30", MW_V_I(1) },
+	{ "35", MW_V_I(1) },
+	{ "40", MW_V_I(1) },
+	{ "50", MW_V_I(2) },
+};
+static const mw_table life_Payment_table = {
+	"Payment lifecycle", life_Payment_arms, 4,
+	MW_ELSE_VALUE, MW_V_I(3), NULL,
+	.line = 0
+};
+
+static int
+life_Payment(mw_ctx *c, mw_val r)
+{
+	mw_line(c, line_at(AT_Payment_lifecycle));
+	mw_val arm = mw_lookup(c, &life_Payment_table, in_Order_PaymentStatusId(c, r));
+	if (mw_failed(c))
+		return -1;
+	switch (arm.u.i) {
+	case 1: /* 30, 35, 40 */
+		return MW_LIFE_WRITE;
+	case 2: /* 50 */
+		return MW_LIFE_VOID;
+	case 3: /* else */
+		return MW_LIFE_KEEP;
+	}
+	return -1;
+}
+
+/* ================================================================ */
+/* entity Refund                                                    */
+/* ================================================================ */
+
+/* sum(...) for entity Refund */
+static mw_val
+Refund_sum1(mw_ctx *c, mw_val r)
+{
+	mw_val acc = MW_I(0), e2;
+	mw_iter it;
+
+	mw_iter_init(c, &it, in_Order_OrderItems(c, r));
+	while (mw_iter_next(c, &it, &e2))
+		acc = mw_add(c,
+			acc,
+			mw_fn_round(c,
+				mw_div(c,
+					mw_mul(c,
+						mw_mul(c,
+							in_OrderItem_Quantity(c, e2),
+							in_OrderItem_UnitPriceExclTax(c, e2)),
+						in_Order_RefundedAmount(c, r)),
+					in_Order_OrderTotal(c, r)),
+				MW_I(2)));
+	return acc;
+}
+
+/* entity Refund: nop.orders -> qbo.RefundReceipt */
+static int
+map_Refund(mw_ctx *c, mw_val r)
+{
+	mw_line(c, line_at(AT_Refund_when));
+	if (!mw_truthy(c, mw_gt(c, mw_coalesce(in_Order_RefundedAmount(c, r), MW_I(0)), MW_I(0))))
+		return mw_failed(c) ? -1 : 1;
+	mw_field(c, "CustomerRef", line_at(AT_Refund_CustomerRef));
+	mw_obj_begin(c);
+	mw_field(c, "value", line_at(AT_Refund_CustomerRef_value));
+	mw_put(c, mw_ref(c, "Customer", in_Order_CustomerId(c, r)), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_obj_end(c);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "TxnDate", line_at(AT_Refund_TxnDate));
+	mw_put(c, mw_fn_date(c, in_Order_CreatedOnUtc(c, r)), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "DocNumber", line_at(AT_Refund_DocNumber));
+	mw_put(c, mw_valid(c,
+		mw_concat(c,
+			mw_fn_substr(c, in_Order_CustomOrderNumber(c, r), MW_I(0), MW_I(19)),
+			MW_S("-R")),
+		&rule_RefundReceipt_DocNumber), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "PrivateNote", line_at(AT_Refund_PrivateNote));
+	mw_put(c, mw_valid(c,
+		mw_concat(c,
+			mw_concat(c,
+				mw_concat(c, MW_S("NopCommerce order "), in_Order_Id(c, r)),
+				MW_S(" refunded, invoice ")),
+			mw_ref(c, "Order", in_Order_Id(c, r))),
+		&rule_RefundReceipt_PrivateNote), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "CurrencyRef", line_at(AT_Refund_CurrencyRef));
+	mw_obj_begin(c);
+	mw_field(c, "value", line_at(AT_Refund_CurrencyRef_value));
+	mw_put(c, mw_fn_upper(c, in_Order_CustomerCurrencyCode(c, r)), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_obj_end(c);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "PaymentMethodRef", line_at(AT_Refund_PaymentMethodRef));
+	mw_obj_begin(c);
+	mw_field(c, "value", line_at(AT_Refund_PaymentMethodRef_value));
+	mw_put(c, mw_lookup(c, &tbl_payment_method, in_Order_PaymentMethodSystemName(c, r)), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_obj_end(c);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "DepositToAccountRef", line_at(AT_Refund_DepositToAccountRef));
+	mw_obj_begin(c);
+	mw_field(c, "value", line_at(AT_Refund_DepositToAccountRef_value));
+	mw_put(c, mw_lookup(c, &tbl_deposit_account, in_Order_PaymentMethodSystemName(c, r)), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_obj_end(c);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "GlobalTaxCalculation", line_at(AT_Refund_GlobalTaxCalculation));
 	mw_put(c, MW_S("TaxExcluded"), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "Line", line_at(AT_OrderInvoice_Line));
+	mw_field(c, "Line", line_at(AT_Refund_Line));
 	mw_arr_begin(c, "Line");
 	{
 		mw_iter it_v_li1;
@@ -1045,37 +1255,35 @@ map_OrderInvoice(mw_ctx *c, mw_val r)
 		mw_iter_init(c, &it_v_li1, in_Order_OrderItems(c, r));
 		while (mw_iter_next(c, &it_v_li1, &v_li1)) {
 			mw_obj_begin(c);
-			mw_field(c, "Description", line_at(AT_OrderInvoice_Line_0_Description));
+			mw_field(c, "Description", line_at(AT_Refund_Line_0_Description));
 			mw_put(c, mw_valid(c,
-				in_OrderItem_ProductName(c, v_li1),
+				mw_concat(c, MW_S("Refund: "), in_OrderItem_ProductName(c, v_li1)),
 				&rule_Line_Description), 0);
-			mw_field(c, "Amount", line_at(AT_OrderInvoice_Line_0_Amount));
+			mw_field(c, "Amount", line_at(AT_Refund_Line_0_Amount));
 			mw_put(c, mw_fn_round(c,
-				mw_mul(c,
-					in_OrderItem_Quantity(c, v_li1),
-					in_OrderItem_UnitPriceExclTax(c, v_li1)),
+				mw_div(c,
+					mw_mul(c,
+						mw_mul(c,
+							in_OrderItem_Quantity(c, v_li1),
+							in_OrderItem_UnitPriceExclTax(c, v_li1)),
+						in_Order_RefundedAmount(c, r)),
+					in_Order_OrderTotal(c, r)),
 				MW_I(2)), 1);
-			mw_field(c, "DetailType", line_at(AT_OrderInvoice_Line_0_DetailType));
+			mw_field(c, "DetailType", line_at(AT_Refund_Line_0_DetailType));
 			mw_put(c, MW_S("SalesItemLineDetail"), 1);
 			mw_field(c,
 				"SalesItemLineDetail",
-				line_at(AT_OrderInvoice_Line_0_SalesItemLineDetail));
+				line_at(AT_Refund_Line_0_SalesItemLineDetail));
 			mw_obj_begin(c);
 			mw_field(c,
 				"ItemRef",
-				line_at(AT_OrderInvoice_Line_0_SalesItemLineDetail_ItemRef));
+				line_at(AT_Refund_Line_0_SalesItemLineDetail_ItemRef));
 			mw_obj_begin(c);
 			mw_field(c,
 				"value",
-				line_at(AT_OrderInvoice_Line_0_SalesItemLineDetail_ItemRef_value));
+				line_at(AT_Refund_Line_0_SalesItemLineDetail_ItemRef_value));
 			mw_put(c, mw_ref(c, "Product", in_OrderItem_ProductId(c, v_li1)), 1);
 			mw_obj_end(c);
-			mw_field(c, "Qty", line_at(AT_OrderInvoice_Line_0_SalesItemLineDetail_Qty));
-			mw_put(c, in_OrderItem_Quantity(c, v_li1), 0);
-			mw_field(c,
-				"UnitPrice",
-				line_at(AT_OrderInvoice_Line_0_SalesItemLineDetail_UnitPrice));
-			mw_put(c, in_OrderItem_UnitPriceExclTax(c, v_li1), 0);
 			mw_obj_end(c);
 			mw_obj_end(c);
 			if (mw_failed(c))
@@ -1086,21 +1294,23 @@ map_OrderInvoice(mw_ctx *c, mw_val r)
 		mw_coalesce(in_Order_OrderShippingExclTax(c, r), MW_I(0)),
 		MW_I(0)))) {
 		mw_obj_begin(c);
-		mw_field(c, "Description", line_at(AT_OrderInvoice_Line_1_Description));
-		mw_put(c, MW_S("Shipping"), 0);
-		mw_field(c, "Amount", line_at(AT_OrderInvoice_Line_1_Amount));
-		mw_put(c, in_Order_OrderShippingExclTax(c, r), 1);
-		mw_field(c, "DetailType", line_at(AT_OrderInvoice_Line_1_DetailType));
+		mw_field(c, "Description", line_at(AT_Refund_Line_1_Description));
+		mw_put(c, MW_S("Refund: shipping"), 0);
+		mw_field(c, "Amount", line_at(AT_Refund_Line_1_Amount));
+		mw_put(c, mw_fn_round(c,
+			mw_div(c,
+				mw_mul(c,
+					in_Order_OrderShippingExclTax(c, r),
+					in_Order_RefundedAmount(c, r)),
+				in_Order_OrderTotal(c, r)),
+			MW_I(2)), 1);
+		mw_field(c, "DetailType", line_at(AT_Refund_Line_1_DetailType));
 		mw_put(c, MW_S("SalesItemLineDetail"), 1);
-		mw_field(c,
-			"SalesItemLineDetail",
-			line_at(AT_OrderInvoice_Line_1_SalesItemLineDetail));
+		mw_field(c, "SalesItemLineDetail", line_at(AT_Refund_Line_1_SalesItemLineDetail));
 		mw_obj_begin(c);
-		mw_field(c, "ItemRef", line_at(AT_OrderInvoice_Line_1_SalesItemLineDetail_ItemRef));
+		mw_field(c, "ItemRef", line_at(AT_Refund_Line_1_SalesItemLineDetail_ItemRef));
 		mw_obj_begin(c);
-		mw_field(c,
-			"value",
-			line_at(AT_OrderInvoice_Line_1_SalesItemLineDetail_ItemRef_value));
+		mw_field(c, "value", line_at(AT_Refund_Line_1_SalesItemLineDetail_ItemRef_value));
 		mw_put(c, MW_S("SHIPPING_ITEM_ID"), 1);
 		mw_obj_end(c);
 		mw_obj_end(c);
@@ -1108,17 +1318,21 @@ map_OrderInvoice(mw_ctx *c, mw_val r)
 	}
 	if (mw_truthy(c, mw_gt(c, mw_coalesce(in_Order_OrderDiscount(c, r), MW_I(0)), MW_I(0)))) {
 		mw_obj_begin(c);
-		mw_field(c, "Amount", line_at(AT_OrderInvoice_Line_2_Amount));
-		mw_put(c, in_Order_OrderDiscount(c, r), 1);
-		mw_field(c, "DetailType", line_at(AT_OrderInvoice_Line_2_DetailType));
+		mw_field(c, "Amount", line_at(AT_Refund_Line_2_Amount));
+		mw_put(c, mw_fn_round(c,
+			mw_div(c,
+				mw_mul(c,
+					in_Order_OrderDiscount(c, r),
+					in_Order_RefundedAmount(c, r)),
+				in_Order_OrderTotal(c, r)),
+			MW_I(2)), 1);
+		mw_field(c, "DetailType", line_at(AT_Refund_Line_2_DetailType));
 		mw_put(c, MW_S("DiscountLineDetail"), 1);
-		mw_field(c,
-			"DiscountLineDetail",
-			line_at(AT_OrderInvoice_Line_2_DiscountLineDetail));
+		mw_field(c, "DiscountLineDetail", line_at(AT_Refund_Line_2_DiscountLineDetail));
 		mw_obj_begin(c);
 		mw_field(c,
 			"PercentBased",
-			line_at(AT_OrderInvoice_Line_2_DiscountLineDetail_PercentBased));
+			line_at(AT_Refund_Line_2_DiscountLineDetail_PercentBased));
 		mw_put(c, MW_B(0), 0);
 		mw_obj_end(c);
 		mw_obj_end(c);
@@ -1126,26 +1340,43 @@ map_OrderInvoice(mw_ctx *c, mw_val r)
 	mw_arr_end(c);
 	if (mw_failed(c))
 		return -1;
-	mw_line(c, line_at(AT_OrderInvoice_TxnTaxDetail));
-	if (mw_truthy(c, mw_ne(c, in_Order_OrderTax(c, r), MW_NULLV))) {
-		mw_field(c, "TxnTaxDetail", line_at(AT_OrderInvoice_TxnTaxDetail));
-		mw_obj_begin(c);
-		mw_field(c, "TotalTax", line_at(AT_OrderInvoice_TxnTaxDetail_TotalTax));
-		mw_put(c, in_Order_OrderTax(c, r), 0);
-		mw_obj_end(c);
-	}
+	mw_field(c, "TxnTaxDetail", line_at(AT_Refund_TxnTaxDetail));
+	mw_obj_begin(c);
+	mw_field(c, "TotalTax", line_at(AT_Refund_TxnTaxDetail_TotalTax));
+	mw_put(c, mw_add(c,
+		mw_sub(c,
+			mw_sub(c, in_Order_RefundedAmount(c, r), Refund_sum1(c, r)),
+			mw_fn_round(c,
+				mw_div(c,
+					mw_mul(c,
+						mw_coalesce(
+							in_Order_OrderShippingExclTax(c, r),
+							MW_I(0)),
+						in_Order_RefundedAmount(c, r)),
+					in_Order_OrderTotal(c, r)),
+				MW_I(2))),
+		mw_fn_round(c,
+			mw_div(c,
+				mw_mul(c,
+					mw_coalesce(in_Order_OrderDiscount(c, r), MW_I(0)),
+					in_Order_RefundedAmount(c, r)),
+				in_Order_OrderTotal(c, r)),
+			MW_I(2))), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_line(c, line_at(AT_OrderInvoice_check_order_has_no_items));
-	if (!mw_truthy(c, mw_gt(c, mw_fn_len(c, in_Order_OrderItems(c, r)), MW_I(0)))) {
-		mw_fail(c, "%s", "order has no items");
+	mw_obj_end(c);
+	if (mw_failed(c))
+		return -1;
+	mw_line(c, line_at(AT_Refund_check_refunded_more_than_the_order));
+	if (!mw_truthy(c, mw_le(c, in_Order_RefundedAmount(c, r), in_Order_OrderTotal(c, r)))) {
+		mw_fail(c, "%s", "refunded more than the order total");
 		return -1;
 	}
 	return mw_failed(c) ? -1 : 0;
 }
 
 static mw_val
-key_OrderInvoice(mw_ctx *c, mw_val r)
+key_Refund(mw_ctx *c, mw_val r)
 {
 	return in_Order_Id(c, r);
 }
@@ -1158,7 +1389,7 @@ static const mw_setting nop_settings[] = {
 	{ "base_url", "NOP_URL", NULL },
 	{ "username", "NOP_API_USERNAME", NULL },
 	{ "password", "NOP_API_PASSWORD", NULL },
-	{ "lookback", NULL, "14d" },
+	{ "lookback", NULL, "90d" },
 };
 static const mw_setting qbo_settings[] = {
 	{ "base_url", "QBO_URL", NULL },
@@ -1169,7 +1400,8 @@ static const mw_setting qbo_settings[] = {
 	{ "refresh_token", "QBO_REFRESH_TOKEN", NULL },
 };
 static const char *const Order_deps[] = { "Customer", "Product", NULL };
-static const char *const OrderInvoice_deps[] = { "Customer", "Product", NULL };
+static const char *const Payment_deps[] = { "Customer", "Order", NULL };
+static const char *const Refund_deps[] = { "Customer", "Order", "Product", NULL };
 
 /* ================================================================ */
 /* .map lines                                                       */
@@ -1184,224 +1416,262 @@ static const char *const OrderInvoice_deps[] = { "Customer", "Product", NULL };
 static const mw_table tbl_order_status = {
 	"order_status", tbl_order_status_entries, 4,
 	MW_ELSE_FAIL, MW_V_NULL, "unknown OrderStatusId",
-	.line = 29
-};
-static const mw_table tbl_payment_status = {
-	"payment_status", tbl_payment_status_entries, 6,
-	MW_ELSE_FAIL, MW_V_NULL, "unknown PaymentStatusId",
-	.line = 34
+	.line = 36
 };
 static const mw_table tbl_payment_method = {
 	"payment_method", tbl_payment_method_entries, 4,
 	MW_ELSE_FAIL, MW_V_NULL, "no QuickBooks payment method for payment method",
-	.line = 42
+	.line = 43
 };
 static const mw_table tbl_deposit_account = {
 	"deposit_account", tbl_deposit_account_entries, 4,
 	MW_ELSE_FAIL, MW_V_NULL, "no GL account for payment method",
-	.line = 50
+	.line = 51
 };
 static const mw_table tbl_country = {
 	"country", tbl_country_entries, 5,
 	MW_ELSE_VALUE, MW_V_NULL, NULL,
-	.line = 60
+	.line = 61
 };
 
 static const int at_line[N_AT] = {
-	[AT_Product_when] = 67,
-	[AT_Product_Name] = 70,
-	[AT_Product_Sku] = 71,
-	[AT_Product_Description] = 72,
-	[AT_Product_Type] = 73,
-	[AT_Product_IncomeAccountRef] = 74,
-	[AT_Product_IncomeAccountRef_value] = 74,
-	[AT_Product_IncomeAccountRef_name] = 74,
-	[AT_Product_UnitPrice] = 75,
-	[AT_Product_Active] = 76,
-	[AT_Customer_when] = 83,
-	[AT_Customer_DisplayName] = 90,
-	[AT_Customer_GivenName] = 92,
-	[AT_Customer_FamilyName] = 93,
-	[AT_Customer_CompanyName] = 94,
-	[AT_Customer_PrimaryEmailAddr] = 95,
-	[AT_Customer_PrimaryEmailAddr_Address] = 95,
-	[AT_Customer_PrimaryPhone] = 96,
-	[AT_Customer_PrimaryPhone_FreeFormNumber] = 96,
-	[AT_Customer_BillAddr] = 97,
-	[AT_Customer_BillAddr_Line1] = 98,
-	[AT_Customer_BillAddr_Line2] = 99,
-	[AT_Customer_BillAddr_City] = 100,
-	[AT_Customer_BillAddr_PostalCode] = 101,
-	[AT_Customer_BillAddr_Country] = 102,
-	[AT_Customer_Notes] = 104,
-	[AT_Customer_check_customer_has_no_name_username_or] = 105,
-	[AT_Order_when] = 114,
-	[AT_Order_CustomerRef] = 116,
-	[AT_Order_CustomerRef_value] = 116,
-	[AT_Order_TxnDate] = 117,
-	[AT_Order_DocNumber] = 118,
-	[AT_Order_PrivateNote] = 119,
-	[AT_Order_CurrencyRef] = 121,
-	[AT_Order_CurrencyRef_value] = 121,
-	[AT_Order_PaymentMethodRef] = 122,
-	[AT_Order_PaymentMethodRef_value] = 122,
-	[AT_Order_PaymentRefNum] = 123,
-	[AT_Order_DepositToAccountRef] = 124,
-	[AT_Order_DepositToAccountRef_value] = 124,
-	[AT_Order_GlobalTaxCalculation] = 125,
-	[AT_Order_Line] = 126,
-	[AT_Order_Line_0_Description] = 128,
-	[AT_Order_Line_0_Amount] = 129,
-	[AT_Order_Line_0_DetailType] = 130,
-	[AT_Order_Line_0_SalesItemLineDetail] = 131,
-	[AT_Order_Line_0_SalesItemLineDetail_ItemRef] = 132,
-	[AT_Order_Line_0_SalesItemLineDetail_ItemRef_value] = 132,
-	[AT_Order_Line_0_SalesItemLineDetail_Qty] = 133,
-	[AT_Order_Line_0_SalesItemLineDetail_UnitPrice] = 134,
-	[AT_Order_Line_1_Description] = 137,
-	[AT_Order_Line_1_Amount] = 138,
-	[AT_Order_Line_1_DetailType] = 139,
-	[AT_Order_Line_1_SalesItemLineDetail] = 141,
-	[AT_Order_Line_1_SalesItemLineDetail_ItemRef] = 141,
-	[AT_Order_Line_1_SalesItemLineDetail_ItemRef_value] = 141,
-	[AT_Order_Line_2_Amount] = 143,
-	[AT_Order_Line_2_DetailType] = 144,
-	[AT_Order_Line_2_DiscountLineDetail] = 145,
-	[AT_Order_Line_2_DiscountLineDetail_PercentBased] = 145,
-	[AT_Order_TxnTaxDetail] = 147,
-	[AT_Order_TxnTaxDetail_TotalTax] = 147,
-	[AT_Order_check_order_has_no_items] = 148,
-	[AT_Order_check_order_total_does_not_add_up] = 149,
-	[AT_OrderInvoice_when] = 160,
-	[AT_OrderInvoice_CustomerRef] = 162,
-	[AT_OrderInvoice_CustomerRef_value] = 162,
-	[AT_OrderInvoice_TxnDate] = 163,
-	[AT_OrderInvoice_DocNumber] = 164,
-	[AT_OrderInvoice_PrivateNote] = 165,
-	[AT_OrderInvoice_CurrencyRef] = 167,
-	[AT_OrderInvoice_CurrencyRef_value] = 167,
-	[AT_OrderInvoice_GlobalTaxCalculation] = 168,
-	[AT_OrderInvoice_Line] = 169,
-	[AT_OrderInvoice_Line_0_Description] = 171,
-	[AT_OrderInvoice_Line_0_Amount] = 172,
-	[AT_OrderInvoice_Line_0_DetailType] = 173,
-	[AT_OrderInvoice_Line_0_SalesItemLineDetail] = 174,
-	[AT_OrderInvoice_Line_0_SalesItemLineDetail_ItemRef] = 175,
-	[AT_OrderInvoice_Line_0_SalesItemLineDetail_ItemRef_value] = 175,
-	[AT_OrderInvoice_Line_0_SalesItemLineDetail_Qty] = 176,
-	[AT_OrderInvoice_Line_0_SalesItemLineDetail_UnitPrice] = 177,
-	[AT_OrderInvoice_Line_1_Description] = 180,
-	[AT_OrderInvoice_Line_1_Amount] = 181,
-	[AT_OrderInvoice_Line_1_DetailType] = 182,
-	[AT_OrderInvoice_Line_1_SalesItemLineDetail] = 184,
-	[AT_OrderInvoice_Line_1_SalesItemLineDetail_ItemRef] = 184,
-	[AT_OrderInvoice_Line_1_SalesItemLineDetail_ItemRef_value] = 184,
-	[AT_OrderInvoice_Line_2_Amount] = 186,
-	[AT_OrderInvoice_Line_2_DetailType] = 187,
-	[AT_OrderInvoice_Line_2_DiscountLineDetail] = 188,
-	[AT_OrderInvoice_Line_2_DiscountLineDetail_PercentBased] = 188,
-	[AT_OrderInvoice_TxnTaxDetail] = 190,
-	[AT_OrderInvoice_TxnTaxDetail_TotalTax] = 190,
-	[AT_OrderInvoice_check_order_has_no_items] = 191,
+	[AT_Product_when] = 68,
+	[AT_Product_Name] = 71,
+	[AT_Product_Sku] = 72,
+	[AT_Product_Description] = 73,
+	[AT_Product_Type] = 74,
+	[AT_Product_IncomeAccountRef] = 75,
+	[AT_Product_IncomeAccountRef_value] = 75,
+	[AT_Product_IncomeAccountRef_name] = 75,
+	[AT_Product_UnitPrice] = 76,
+	[AT_Product_Active] = 77,
+	[AT_Customer_when] = 84,
+	[AT_Customer_DisplayName] = 91,
+	[AT_Customer_GivenName] = 93,
+	[AT_Customer_FamilyName] = 94,
+	[AT_Customer_CompanyName] = 95,
+	[AT_Customer_PrimaryEmailAddr] = 96,
+	[AT_Customer_PrimaryEmailAddr_Address] = 96,
+	[AT_Customer_PrimaryPhone] = 97,
+	[AT_Customer_PrimaryPhone_FreeFormNumber] = 97,
+	[AT_Customer_BillAddr] = 98,
+	[AT_Customer_BillAddr_Line1] = 99,
+	[AT_Customer_BillAddr_Line2] = 100,
+	[AT_Customer_BillAddr_City] = 101,
+	[AT_Customer_BillAddr_PostalCode] = 102,
+	[AT_Customer_BillAddr_Country] = 103,
+	[AT_Customer_Notes] = 105,
+	[AT_Customer_check_customer_has_no_name_username_or] = 106,
+	[AT_Order_CustomerRef] = 122,
+	[AT_Order_CustomerRef_value] = 122,
+	[AT_Order_TxnDate] = 123,
+	[AT_Order_DocNumber] = 124,
+	[AT_Order_PrivateNote] = 125,
+	[AT_Order_CurrencyRef] = 126,
+	[AT_Order_CurrencyRef_value] = 126,
+	[AT_Order_GlobalTaxCalculation] = 127,
+	[AT_Order_Line] = 128,
+	[AT_Order_Line_0_Description] = 130,
+	[AT_Order_Line_0_Amount] = 131,
+	[AT_Order_Line_0_DetailType] = 132,
+	[AT_Order_Line_0_SalesItemLineDetail] = 133,
+	[AT_Order_Line_0_SalesItemLineDetail_ItemRef] = 134,
+	[AT_Order_Line_0_SalesItemLineDetail_ItemRef_value] = 134,
+	[AT_Order_Line_0_SalesItemLineDetail_Qty] = 135,
+	[AT_Order_Line_0_SalesItemLineDetail_UnitPrice] = 136,
+	[AT_Order_Line_1_Description] = 139,
+	[AT_Order_Line_1_Amount] = 140,
+	[AT_Order_Line_1_DetailType] = 141,
+	[AT_Order_Line_1_SalesItemLineDetail] = 143,
+	[AT_Order_Line_1_SalesItemLineDetail_ItemRef] = 143,
+	[AT_Order_Line_1_SalesItemLineDetail_ItemRef_value] = 143,
+	[AT_Order_Line_2_Amount] = 145,
+	[AT_Order_Line_2_DetailType] = 146,
+	[AT_Order_Line_2_DiscountLineDetail] = 147,
+	[AT_Order_Line_2_DiscountLineDetail_PercentBased] = 147,
+	[AT_Order_TxnTaxDetail] = 149,
+	[AT_Order_TxnTaxDetail_TotalTax] = 149,
+	[AT_Order_check_unknown_orderstatusid] = 150,
+	[AT_Order_check_order_has_no_items] = 151,
+	[AT_Order_check_order_total_does_not_add_up] = 152,
+	[AT_Order_lifecycle] = 155,
+	[AT_Order_locked] = 160,
+	[AT_Payment_when] = 173,
+	[AT_Payment_CustomerRef] = 175,
+	[AT_Payment_CustomerRef_value] = 175,
+	[AT_Payment_TxnDate] = 176,
+	[AT_Payment_TotalAmt] = 177,
+	[AT_Payment_PaymentRefNum] = 178,
+	[AT_Payment_PaymentMethodRef] = 179,
+	[AT_Payment_PaymentMethodRef_value] = 179,
+	[AT_Payment_DepositToAccountRef] = 180,
+	[AT_Payment_DepositToAccountRef_value] = 180,
+	[AT_Payment_PrivateNote] = 181,
+	[AT_Payment_CurrencyRef] = 182,
+	[AT_Payment_CurrencyRef_value] = 182,
+	[AT_Payment_Line] = 183,
+	[AT_Payment_Line_0_Amount] = 183,
+	[AT_Payment_Line_0_LinkedTxn] = 184,
+	[AT_Payment_Line_0_LinkedTxn_0_TxnId] = 184,
+	[AT_Payment_Line_0_LinkedTxn_0_TxnType] = 184,
+	[AT_Payment_lifecycle] = 185,
+	[AT_Refund_when] = 201,
+	[AT_Refund_CustomerRef] = 203,
+	[AT_Refund_CustomerRef_value] = 203,
+	[AT_Refund_TxnDate] = 204,
+	[AT_Refund_DocNumber] = 205,
+	[AT_Refund_PrivateNote] = 206,
+	[AT_Refund_CurrencyRef] = 207,
+	[AT_Refund_CurrencyRef_value] = 207,
+	[AT_Refund_PaymentMethodRef] = 208,
+	[AT_Refund_PaymentMethodRef_value] = 208,
+	[AT_Refund_DepositToAccountRef] = 209,
+	[AT_Refund_DepositToAccountRef_value] = 209,
+	[AT_Refund_GlobalTaxCalculation] = 210,
+	[AT_Refund_Line] = 211,
+	[AT_Refund_Line_0_Description] = 213,
+	[AT_Refund_Line_0_Amount] = 214,
+	[AT_Refund_Line_0_DetailType] = 215,
+	[AT_Refund_Line_0_SalesItemLineDetail] = 216,
+	[AT_Refund_Line_0_SalesItemLineDetail_ItemRef] = 216,
+	[AT_Refund_Line_0_SalesItemLineDetail_ItemRef_value] = 216,
+	[AT_Refund_Line_1_Description] = 218,
+	[AT_Refund_Line_1_Amount] = 219,
+	[AT_Refund_Line_1_DetailType] = 220,
+	[AT_Refund_Line_1_SalesItemLineDetail] = 221,
+	[AT_Refund_Line_1_SalesItemLineDetail_ItemRef] = 221,
+	[AT_Refund_Line_1_SalesItemLineDetail_ItemRef_value] = 221,
+	[AT_Refund_Line_2_Amount] = 223,
+	[AT_Refund_Line_2_DetailType] = 224,
+	[AT_Refund_Line_2_DiscountLineDetail] = 225,
+	[AT_Refund_Line_2_DiscountLineDetail_PercentBased] = 225,
+	[AT_Refund_TxnTaxDetail] = 227,
+	[AT_Refund_TxnTaxDetail_TotalTax] = 227,
+	[AT_Refund_check_refunded_more_than_the_order] = 231,
 };
 
 static const mw_policy Product_policies[] = {
-	{ .line = 77, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 78, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 78, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 79, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 78, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 79, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 78, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 79, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 79, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 79, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 80, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 80, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Customer_policies[] = {
-	{ .line = 107, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 108, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 108, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 109, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 108, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 109, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 108, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 109, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 109, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 109, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 110, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 110, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Order_policies[] = {
-	{ .line = 152, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 162, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 153, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 163, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 153, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 163, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 153, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 163, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 154, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 155, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 155, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 164, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 165, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 165, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
-static const mw_policy OrderInvoice_policies[] = {
-	{ .line = 192, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+static const mw_policy Payment_policies[] = {
+	{ .line = 190, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 193, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 191, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 193, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 191, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 193, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 191, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 194, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 195, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 195, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 192, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 193, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 193, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+};
+static const mw_policy Refund_policies[] = {
+	{ .line = 232, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
+	{ .line = 233, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 233, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 233, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 234, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 235, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 235, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 /* in dependency order: referenced entities first */
 static const mw_entity entities[] = {
-	{ .line = 66, .name = "Product",
+	{ .line = 67, .name = "Product",
 	  .source = "products", .target = "Item", .key_field = "Id",
 	  .map = map_Product, .key = key_Product,
 	  .deps = NULL, .webhooks = NULL, .poll_ms = 3600000,
 	  .policies = Product_policies, .n_policies = 6,
 	  .match_field = "Name", .match = match_Product },
-	{ .line = 82, .name = "Customer",
+	{ .line = 83, .name = "Customer",
 	  .source = "customers", .target = "Customer", .key_field = "Id",
 	  .map = map_Customer, .key = key_Customer,
 	  .deps = NULL, .webhooks = NULL, .poll_ms = 900000,
 	  .policies = Customer_policies, .n_policies = 6,
 	  .match_field = "DisplayName", .match = match_Customer },
-	{ .line = 113, .name = "Order",
-	  .source = "orders", .target = "SalesReceipt", .key_field = "Id",
+	{ .line = 120, .name = "Order",
+	  .source = "orders", .target = "Invoice", .key_field = "Id",
 	  .map = map_Order, .key = key_Order,
 	  .deps = Order_deps, .webhooks = NULL, .poll_ms = 300000,
-	  .policies = Order_policies, .n_policies = 7 },
-	{ .line = 159, .name = "OrderInvoice",
-	  .source = "orders", .target = "Invoice", .key_field = "Id",
-	  .map = map_OrderInvoice, .key = key_OrderInvoice,
-	  .deps = OrderInvoice_deps, .webhooks = NULL, .poll_ms = 300000,
-	  .policies = OrderInvoice_policies, .n_policies = 7 },
+	  .policies = Order_policies, .n_policies = 7,
+	  .life = life_Order,
+	  .locked = locked_Order, .locked_reason = "QuickBooks: a paid invoice stays as paid" },
+	{ .line = 171, .name = "Payment",
+	  .source = "orders", .target = "Payment", .key_field = "Id",
+	  .map = map_Payment, .key = key_Payment,
+	  .deps = Payment_deps, .webhooks = NULL, .poll_ms = 300000,
+	  .policies = Payment_policies, .n_policies = 7,
+	  .life = life_Payment },
+	{ .line = 200, .name = "Refund",
+	  .source = "orders", .target = "RefundReceipt", .key_field = "Id",
+	  .map = map_Refund, .key = key_Refund,
+	  .deps = Refund_deps, .webhooks = NULL, .poll_ms = 300000,
+	  .policies = Refund_policies, .n_policies = 7 },
 };
 
 const mw_program mw_the_program = {
 	MW_ABI_VERSION, MAPC_VERSION_STRING, "nopcommerce_qbo.map", "nopcommerce_qbo",
 	{ "nop", "nopcommerce", 0, nop_settings, 4, 0, 0, 0 },
 	{ "qbo", "qbo", 0, qbo_settings, 6, 500, 0, 0 },
-	entities, 4
+	entities, 5
 };
 
 static int

@@ -606,6 +606,7 @@ books(struct MHD_Connection *conn, sb_response *r)
 {
 	static const struct { const char *name; json_t *(*fn)(void); } by[] = {
 		{ "xero", sb_xero_books },
+		{ "qbo", sb_qbo_books },
 	};
 	const char *name = get_query(conn, "service");
 	for (size_t i = 0; name && i < sizeof by / sizeof *by; i++)

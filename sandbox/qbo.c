@@ -2,41 +2,59 @@
  * qbo.c - the sandbox's QuickBooks Online Accounting API v3 (minor version
  * 65 shapes), as Intuit documents it (developer.intuit.com/app/developer/
  * qbo/docs: OAuth 2.0 token endpoint, all-entities/customer, item,
- * salesreceipt, invoice, the query operation, fault codes):
+ * salesreceipt, invoice, payment, creditmemo, refundreceipt, batch, the
+ * query operation, fault codes) and its SDKs send it:
  *
  *   POST /qbo/oauth2/v1/tokens/bearer       refresh_token grant only (QBO has
  *        no client_credentials); rotates the refresh token
  *   POST /qbo/v3/company/{realm}/{entity}   create, or update with Id + the
- *        current SyncToken (a stale one is Fault 5010)
+ *        current SyncToken (a stale one is Fault 5010); what an update leaves
+ *        out stays as stored
+ *   POST .../invoice?operation=void                    {Id, SyncToken}
+ *   POST .../payment|salesreceipt?operation=update&include=void
+ *        {Id, SyncToken, sparse}: void (the two forms of Intuit's PHP SDK,
+ *        CoreConstants VOID_QUERYPARAMETER_*; node-quickbooks voidInvoice,
+ *        voidPayment); any other entity: Fault 500 Unsupported Operation
+ *        (Intuit: "The Operation Void for CreditMemo is not supported")
  *   GET  /qbo/v3/company/{realm}/{entity}/{id}
  *   GET  /qbo/v3/company/{realm}/query?query=select * from Customer
  *        [where DisplayName = 'x' | IN ('x', 'y')] [startposition N] [maxresults N]
  *
  *   POST /qbo/v3/company/{realm}/batch     {"BatchItemRequest":[{"bId","operation":
  *        "create"|"update", ENTITY:{...}} or {"bId","Query":"select ..."}]}, at
- *        most 30 items -> {"BatchItemResponse":[{"bId", ENTITY | "QueryResponse" |
+ *        most 30 items; a void is operation "update" with "optionsData":"void"
+ *        -> {"BatchItemResponse":[{"bId", ENTITY | "QueryResponse" |
  *        "Fault"}],"time"}: each item succeeds or fails on its own
  *
- * Entities: customer, item, salesreceipt, invoice, payment.  Faults have
- * Intuit's body: {"Fault":{"Error":[{"Message","Detail","code","element"}],
- * "type":"ValidationFault"},"time":...}.  Checked: DisplayName unique across
- * customers (6240 Duplicate Name Exists Error), CustomerRef and ItemRef exist
- * (SHIPPING_ITEM_ID is QuickBooks' own), a sales line's Amount equals
- * UnitPrice x Qty (6070), DocNumber at most 21 (6000); a payment needs
- * CustomerRef and TotalAmt (2020), its lines' LinkedTxn invoices must exist
- * and be the customer's (2500), a line may not exceed the invoice's Balance
- * nor the lines TotalAmt (6000); the invoice's Balance falls by what is
- * applied and the rest is the payment's UnappliedAmt.  A repeated
- * `requestid` (plain or batch) is answered as the first time and writes
- * nothing.  Limits (scaled by --limit-scale): 500 calls a minute per realm,
- * each batch item metered as one call, and 40 batch requests a minute; past
- * either, 429 with Fault 003001 and Retry-After.  Access tokens live 3600 s
- * (--token-ttl), and none issued before an "expire_tokens" fault is
- * accepted after it.  Where clauses take `Field = 'value'` or
- * `Field IN ('a', 'b')` with backslash
- * escapes (\' for an apostrophe), as Intuit's query syntax documents.
+ * Entities: customer, item, salesreceipt, invoice, payment, creditmemo,
+ * refundreceipt.  Faults have Intuit's body: {"Fault":{"Error":[{"Message",
+ * "Detail","code","element"}],"type":"ValidationFault"},"time":...}.
+ * Checked: DisplayName unique across customers (6240 Duplicate Name Exists
+ * Error), CustomerRef (required on invoices and credit memos) and ItemRef
+ * exist (SHIPPING_ITEM_ID is QuickBooks' own), a sales document has lines
+ * (2020), a line's Amount equals UnitPrice x Qty (6070), DocNumber at most
+ * 21 (6000), a refund receipt names DepositToAccountRef (2020); a payment
+ * needs CustomerRef and TotalAmt (2020), its lines' LinkedTxn (Invoice or
+ * CreditMemo) must exist and be the customer's (2500), a line may not
+ * exceed the invoice's Balance or the memo's RemainingCredit, nor the
+ * lines (invoices less credits) TotalAmt (6000); the invoice's Balance
+ * falls by what is applied, the rest is the payment's UnappliedAmt, and an
+ * update or void of the payment takes its applications back first.  An
+ * invoice's total may not fall below what is applied to it (6000).  A void
+ * keeps the document with every amount and quantity 0, Balance 0, and
+ * "Voided" before its PrivateNote; an invoice with a payment or credit
+ * applied is not voided (6000), and a voided document is not changed
+ * again (6000).  A repeated `requestid` (plain or batch) is answered as
+ * the first time and writes nothing.  Limits (scaled by --limit-scale):
+ * 500 calls a minute per realm, each batch item metered as one call, and
+ * 40 batch requests a minute; past either, 429 with Fault 003001 and
+ * Retry-After.  Access tokens live 3600 s (--token-ttl), and none issued
+ * before an "expire_tokens" fault is accepted after it.  Where clauses take
+ * `Field = 'value'` or `Field IN ('a', 'b')` with backslash escapes (\' for
+ * an apostrophe), as Intuit's query syntax documents.  The books
+ * (sb_qbo_books) are read from the documents' own totals and balances.
  *
- * Not yet: batch delete and void, and the 10-concurrent limit.
+ * Not yet: deletes, and the 10-concurrent limit.
  */
 #include <math.h>
 #include <stdio.h>
@@ -52,18 +70,19 @@
 #define BATCH_PER_MIN 40  /* batch requests a minute per realm */
 #define BATCH_MAX 30      /* BatchItemRequest items per batch */
 #define TOKEN_TTL 3600
-#define NENT 5
+#define NENT 7
+#define HOME_CURRENCY "USD" /* the company's, for documents without a CurrencyRef */
 
-static json_t *store_, *requests, *tokens;
+static json_t *store_, *requests, *tokens, *voided;
 static char refresh_token[64];
 static unsigned next_id, counter;
 static time_t min_start;
 static long min_calls, batch_calls;
 
 static const char *const entities[NENT] = { "customer", "item", "salesreceipt", "invoice",
-	"payment" };
+	"payment", "creditmemo", "refundreceipt" };
 static const char *const names[NENT] = { "Customer", "Item", "SalesReceipt", "Invoice",
-	"Payment" };
+	"Payment", "CreditMemo", "RefundReceipt" };
 
 static void
 seed(unsigned s)
@@ -73,6 +92,7 @@ seed(unsigned s)
 		json_object_set_new(store_, names[i], json_array());
 	requests = json_object();
 	tokens = json_object();
+	voided = json_object();
 	next_id = 1;
 	counter = s * 1000;
 	snprintf(refresh_token, sizeof refresh_token, "AB11-sandbox-%u", counter++);
@@ -186,16 +206,84 @@ cents(json_t *x)
 	return llround(json_number_value(x) * 100);
 }
 
-static int
-payment(json_t *e, int create, sb_response *r)
+static json_t *
+money(long long c)
 {
-	const char *cust = json_string_value(json_object_get(json_object_get(e, "CustomerRef"),
-		"value"));
+	return json_real((double)c / 100);
+}
+
+static const char *
+ref_of(json_t *e, const char *ref)
+{
+	return json_string_value(json_object_get(json_object_get(e, ref), "value"));
+}
+
+static const char *const MSG_BUSINESS = "A business validation error has occurred while "
+	"processing your request";
+static const char *const MSG_MISSING = "Required param missing, need to supply the required "
+	"value for the API";
+
+static void
+business(sb_response *r, const char *detail, const char *element)
+{
+	fault(r, 400, "6000", MSG_BUSINESS, detail, element);
+}
+
+/* The key of a voided document in `voided`. */
+static const char *
+void_key(const char *entity, json_t *e, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s:%s", entity, json_string_value(json_object_get(e, "Id")) ?
+		json_string_value(json_object_get(e, "Id")) : "");
+	return buf;
+}
+
+static int
+is_voided(const char *entity, json_t *e)
+{
+	char k[96];
+	return e && json_object_get(voided, void_key(entity, e, k, sizeof k)) != NULL;
+}
+
+/* Each LinkedTxn of payment p applied (sign 1: an invoice's Balance and a
+ * credit memo's RemainingCredit fall by its line's Amount) or taken back
+ * (sign -1). */
+static void
+apply_links(json_t *p, int sign)
+{
+	size_t i, j;
+	json_t *l, *lt;
+	json_array_foreach(json_object_get(p, "Line"), i, l) {
+		long long amt = cents(json_object_get(l, "Amount")) * sign;
+		json_array_foreach(json_object_get(l, "LinkedTxn"), j, lt) {
+			const char *type = json_string_value(json_object_get(lt, "TxnType"));
+			const char *tid = json_string_value(json_object_get(lt, "TxnId"));
+			json_t *d;
+			if (type && !strcmp(type, "Invoice") && (d = by_id("Invoice", tid)) != NULL) {
+				json_object_set_new(d, "Balance", money(cents(json_object_get(d,
+					"Balance")) - amt));
+			} else if (type && !strcmp(type, "CreditMemo") &&
+			    (d = by_id("CreditMemo", tid)) != NULL) {
+				long long left = cents(json_object_get(d, "RemainingCredit")) - amt;
+				json_object_set_new(d, "RemainingCredit", money(left));
+				json_object_set_new(d, "Balance", money(left));
+			}
+		}
+	}
+}
+
+/* A payment as it would be stored (its earlier version, if any, already
+ * taken back): its customer, the invoices and credit memos its lines link
+ * (the customer's, each line at most what is open on its document), and
+ * what they apply against TotalAmt; the rest is UnappliedAmt. */
+static int
+payment(json_t *e, sb_response *r)
+{
+	const char *cust = ref_of(e, "CustomerRef");
 	json_t *total = json_object_get(e, "TotalAmt");
 	if (!cust || !json_is_number(total)) {
-		fault(r, 400, "2020", "Required param missing, need to supply the required value "
-			"for the API", cust ? "Required parameter TotalAmt is missing in the request" :
-			"Required parameter CustomerRef is missing in the request",
+		fault(r, 400, "2020", MSG_MISSING, cust ? "Required parameter TotalAmt is missing "
+			"in the request" : "Required parameter CustomerRef is missing in the request",
 			cust ? "TotalAmt" : "CustomerRef");
 		return -1;
 	}
@@ -212,111 +300,80 @@ payment(json_t *e, int create, sb_response *r)
 		json_array_foreach(json_object_get(l, "LinkedTxn"), j, lt) {
 			const char *type = json_string_value(json_object_get(lt, "TxnType"));
 			const char *tid = json_string_value(json_object_get(lt, "TxnId"));
-			json_t *inv = type && !strcmp(type, "Invoice") ? by_id("Invoice", tid) : NULL;
-			const char *owner = inv ? json_string_value(json_object_get(
-				json_object_get(inv, "CustomerRef"), "value")) : NULL;
-			if (!inv || !owner || strcmp(owner, cust) != 0) {
+			int memo = type && !strcmp(type, "CreditMemo");
+			json_t *d = type && !strcmp(type, "Invoice") ? by_id("Invoice", tid) :
+				memo ? by_id("CreditMemo", tid) : NULL;
+			const char *owner = d ? ref_of(d, "CustomerRef") : NULL;
+			if (!d || !owner || strcmp(owner, cust) != 0) {
 				fault(r, 400, "2500", "Invalid Reference Id", "Invalid Reference Id : "
-					"the linked Invoice does not exist or is not this customer's",
+					"the linked transaction does not exist or is not this customer's",
 					"Line.LinkedTxn");
 				return -1;
 			}
-			if (amt > cents(json_object_get(inv, "Balance"))) {
-				fault(r, 400, "6000", "A business validation error has occurred while "
-					"processing your request", "Business Validation Error: the "
-					"amount applied exceeds the open balance of the invoice",
+			if (amt > cents(json_object_get(d, memo ? "RemainingCredit" : "Balance"))) {
+				business(r, memo ? "Business Validation Error: the amount applied "
+					"exceeds the credit left on the credit memo" : "Business Validation "
+					"Error: the amount applied exceeds the open balance of the invoice",
 					"Line.Amount");
 				return -1;
 			}
+			applied += memo ? -amt : amt;
 		}
-		applied += amt;
 	}
 	if (applied > cents(total)) {
-		fault(r, 400, "6000", "A business validation error has occurred while processing "
-			"your request", "Business Validation Error: the lines apply more than the "
-			"payment's TotalAmt", "TotalAmt");
+		business(r, "Business Validation Error: the lines apply more than the payment's "
+			"TotalAmt", "TotalAmt");
 		return -1;
 	}
-	if (!create)
-		return 0;
-	/* valid: apply it (nothing can fail from here on) */
-	json_array_foreach(json_object_get(e, "Line"), i, l) {
-		long long amt = cents(json_object_get(l, "Amount"));
-		json_array_foreach(json_object_get(l, "LinkedTxn"), j, lt) {
-			json_t *inv = by_id("Invoice", json_string_value(json_object_get(lt, "TxnId")));
-			long long left = cents(json_object_get(inv, "Balance")) - amt;
-			json_object_set_new(inv, "Balance", json_real((double)left / 100));
-		}
-	}
-	json_object_set_new(e, "UnappliedAmt", json_real((double)(cents(total) - applied) / 100));
+	json_object_set_new(e, "UnappliedAmt", money(cents(total) - applied));
 	return 0;
 }
 
-/* The entity-specific checks; 0 when it may be stored. */
 static int
-validate(const char *entity, json_t *e, int create, sb_response *r)
+customer(json_t *e, sb_response *r)
 {
-	if (!strcmp(entity, "Customer")) {
-		const char *dn = json_string_value(json_object_get(e, "DisplayName"));
-		size_t i;
-		json_t *x;
-		json_array_foreach(json_object_get(store_, "Customer"), i, x) {
-			const char *o = json_string_value(json_object_get(x, "DisplayName"));
-			if (dn && o && !strcmp(dn, o) && x != e &&
-			    !json_equal(json_object_get(x, "Id"), json_object_get(e, "Id"))) {
-				fault(r, 400, "6240", "Duplicate Name Exists Error",
-					"The name supplied already exists. : Another customer, vendor or "
-					"employee is already using this name.", NULL);
-				return -1;
-			}
-		}
-		if (dn && strlen(dn) > 500) {
-			fault(r, 400, "6000", "A business validation error has occurred while "
-				"processing your request", "DisplayName is too long", "DisplayName");
+	const char *dn = json_string_value(json_object_get(e, "DisplayName"));
+	size_t i;
+	json_t *x;
+	json_array_foreach(json_object_get(store_, "Customer"), i, x) {
+		const char *o = json_string_value(json_object_get(x, "DisplayName"));
+		if (dn && o && !strcmp(dn, o) && x != e &&
+		    !json_equal(json_object_get(x, "Id"), json_object_get(e, "Id"))) {
+			fault(r, 400, "6240", "Duplicate Name Exists Error", "The name supplied already "
+				"exists. : Another customer, vendor or employee is already using this "
+				"name.", NULL);
 			return -1;
 		}
-		return 0;
 	}
-	if (!strcmp(entity, "Item")) {
-		if (create && !json_string_value(json_object_get(e, "Name"))) {
-			fault(r, 400, "2020", "Required param missing, need to supply the required "
-				"value for the API", "Required parameter Name is missing", "Name");
-			return -1;
-		}
-		return 0;
-	}
-	if (!strcmp(entity, "Payment"))
-		return payment(e, create, r);
-	/* SalesReceipt, Invoice: a sparse update of other fields is not re-checked */
-	if (!create && !json_object_get(e, "Line") && !json_object_get(e, "CustomerRef"))
-		return 0;
-	const char *cust = json_string_value(json_object_get(json_object_get(e, "CustomerRef"),
-		"value"));
-	if (!by_id("Customer", cust) && (!strcmp(entity, "Invoice") || cust)) {
-		fault(r, 400, "2500", "Invalid Reference Id", "Invalid Reference Id : Customer "
-			"assigned to this transaction has been deleted or does not exist", "CustomerRef");
+	if (dn && strlen(dn) > 500) {
+		business(r, "DisplayName is too long", "DisplayName");
 		return -1;
 	}
-	const char *doc = json_string_value(json_object_get(e, "DocNumber"));
-	if (doc && strlen(doc) > 21) {
-		fault(r, 400, "6000", "A business validation error has occurred while processing "
-			"your request", "Business Validation Error: DocNumber is longer than 21",
-			"DocNumber");
-		return -1;
-	}
+	return 0;
+}
+
+/* A sales document's lines (each item known, Amount = UnitPrice x Qty);
+ * its total with tax into *total, or -1. */
+static int
+lines(json_t *e, long long *total, sb_response *r)
+{
 	size_t i;
 	json_t *l;
-	long long total = 0;
+	*total = 0;
+	if (!json_array_size(json_object_get(e, "Line"))) {
+		fault(r, 400, "2020", MSG_MISSING, "Required parameter Line is missing in the "
+			"request", "Line");
+		return -1;
+	}
 	json_array_foreach(json_object_get(e, "Line"), i, l) {
 		const char *dt = json_string_value(json_object_get(l, "DetailType"));
 		long long amt = cents(json_object_get(l, "Amount"));
 		if (dt && !strcmp(dt, "DiscountLineDetail")) {
-			total -= amt;
+			*total -= amt;
 			continue;
 		}
 		json_t *d = json_object_get(l, "SalesItemLineDetail");
-		const char *item = json_string_value(json_object_get(json_object_get(d, "ItemRef"),
-			"value"));
+		const char *item = ref_of(d, "ItemRef");
 		if (!item || (strcmp(item, "SHIPPING_ITEM_ID") && !by_id("Item", item))) {
 			fault(r, 400, "2500", "Invalid Reference Id", "Invalid Reference Id : Item "
 				"assigned to this transaction has been deleted or does not exist",
@@ -329,68 +386,252 @@ validate(const char *entity, json_t *e, int create, sb_response *r)
 				"Amount is not equal to UnitPrice * Qty. Supplied value:", "Line.Amount");
 			return -1;
 		}
-		total += amt;
+		*total += amt;
 	}
-	total += cents(json_object_get(json_object_get(e, "TxnTaxDetail"), "TotalTax"));
-	json_object_set_new(e, "TotalAmt", json_real((double)total / 100));
-	if (!strcmp(entity, "Invoice"))
-		json_object_set_new(e, "Balance", json_real((double)total / 100));
+	*total += cents(json_object_get(json_object_get(e, "TxnTaxDetail"), "TotalTax"));
 	return 0;
 }
 
-/* Create, or update the stored entity e names by Id (its SyncToken must be
- * the current one).  Steals e. */
+/* SalesReceipt, Invoice, CreditMemo, RefundReceipt as they would be
+ * stored (old: the version stored now, or NULL).  An invoice keeps what
+ * payments and credits applied to it: its new total may not fall below
+ * that, and its Balance is the rest; a credit memo likewise keeps what it
+ * credited (RemainingCredit). */
+static int
+sales_doc(const char *entity, json_t *e, json_t *old, sb_response *r)
+{
+	int inv = !strcmp(entity, "Invoice"), memo = !strcmp(entity, "CreditMemo");
+	const char *cust = ref_of(e, "CustomerRef");
+	if (!by_id("Customer", cust) && (inv || memo || cust)) {
+		fault(r, 400, "2500", "Invalid Reference Id", "Invalid Reference Id : Customer "
+			"assigned to this transaction has been deleted or does not exist", "CustomerRef");
+		return -1;
+	}
+	if (!strcmp(entity, "RefundReceipt") && !ref_of(e, "DepositToAccountRef")) {
+		fault(r, 400, "2020", MSG_MISSING, "Required parameter DepositToAccountRef is "
+			"missing in the request", "DepositToAccountRef");
+		return -1;
+	}
+	const char *doc = json_string_value(json_object_get(e, "DocNumber"));
+	if (doc && strlen(doc) > 21) {
+		business(r, "Business Validation Error: DocNumber is longer than 21", "DocNumber");
+		return -1;
+	}
+	long long total;
+	if (lines(e, &total, r) != 0)
+		return -1;
+	const char *open = inv ? "Balance" : memo ? "RemainingCredit" : NULL;
+	long long used = old && open ? cents(json_object_get(old, "TotalAmt")) -
+		cents(json_object_get(old, open)) : 0;
+	if (total < used) {
+		business(r, inv ? "Business Validation Error: the invoice total would be less than "
+			"the payments and credits applied to it" : "Business Validation Error: the "
+			"credit memo total would be less than the credit already applied", "Line");
+		return -1;
+	}
+	json_object_set_new(e, "TotalAmt", money(total));
+	if (open)
+		json_object_set_new(e, open, money(total - used));
+	if (memo)
+		json_object_set_new(e, "Balance", money(total - used));
+	return 0;
+}
+
+/* The entity-specific checks on e as it would be stored; 0 when it may be. */
+static int
+validate(const char *entity, json_t *e, json_t *old, sb_response *r)
+{
+	if (!strcmp(entity, "Customer"))
+		return customer(e, r);
+	if (!strcmp(entity, "Item")) {
+		if (!old && !json_string_value(json_object_get(e, "Name"))) {
+			fault(r, 400, "2020", MSG_MISSING, "Required parameter Name is missing", "Name");
+			return -1;
+		}
+		return 0;
+	}
+	if (!strcmp(entity, "Payment"))
+		return payment(e, r);
+	return sales_doc(entity, e, old, r);
+}
+
 static void
-write_entity(const char *entity, json_t *e, sb_response *r)
+meta_now(json_t *e, int create)
+{
+	char t[64];
+	now_text(t, sizeof t, "%Y-%m-%dT%H:%M:%S-00:00");
+	if (create)
+		json_object_set_new(e, "MetaData", json_pack("{s:s,s:s}", "CreateTime", t,
+			"LastUpdatedTime", t));
+	else
+		json_object_set_new(json_object_get(e, "MetaData"), "LastUpdatedTime",
+			json_string(t));
+}
+
+static void
+bump_sync(json_t *e)
+{
+	char buf[32];
+	snprintf(buf, sizeof buf, "%ld",
+		strtol(json_string_value(json_object_get(e, "SyncToken")), NULL, 10) + 1);
+	json_object_set_new(e, "SyncToken", json_string(buf));
+}
+
+static void
+answer(sb_response *r, const char *entity, json_t *e)
+{
+	char t[64];
+	now_text(t, sizeof t, "%Y-%m-%dT%H:%M:%S.000-07:00");
+	sb_json(r, 200, json_pack("{s:O,s:s}", entity, e, "time", t));
+}
+
+/* The stored document e names by Id, with e's SyncToken the current one;
+ * NULL with the Fault answered when not. */
+static json_t *
+current(const char *entity, json_t *e, sb_response *r)
 {
 	const char *id = json_string_value(json_object_get(e, "Id"));
 	json_t *old = id ? by_id(entity, id) : NULL;
-	if (id && !old) {
+	if (!old) {
 		fault(r, 400, "610", "Object Not Found", "Object Not Found : Something you're "
 			"trying to use has been made inactive. Check the fields with accounts, "
 			"customers, items, vendors or employees.", NULL);
-		json_decref(e);
-		return;
+		return NULL;
 	}
-	if (old) {
-		const char *st = json_string_value(json_object_get(e, "SyncToken"));
-		const char *cur = json_string_value(json_object_get(old, "SyncToken"));
-		if (!st || !cur || strcmp(st, cur) != 0) {
-			fault(r, 400, "5010", "Stale Object Error", "Stale Object Error : You and "
-				"sandbox were working on this at the same time. sandbox finished "
-				"before you did, so your work was not saved.", NULL);
-			json_decref(e);
-			return;
-		}
+	const char *st = json_string_value(json_object_get(e, "SyncToken"));
+	const char *cur = json_string_value(json_object_get(old, "SyncToken"));
+	if (!st || !cur || strcmp(st, cur) != 0) {
+		fault(r, 400, "5010", "Stale Object Error", "Stale Object Error : You and sandbox "
+			"were working on this at the same time. sandbox finished before you did, so "
+			"your work was not saved.", NULL);
+		return NULL;
 	}
-	if (validate(entity, e, !old, r) != 0) {
-		json_decref(e);
-		return;
-	}
-	char buf[32], t[64];
-	now_text(t, sizeof t, "%Y-%m-%dT%H:%M:%S-00:00");
-	if (old) {
-		snprintf(buf, sizeof buf, "%ld",
-			strtol(json_string_value(json_object_get(old, "SyncToken")), NULL, 10) + 1);
-		json_object_del(e, "sparse");
-		json_object_update(old, e);
-		json_object_set_new(old, "SyncToken", json_string(buf));
-		json_object_set_new(json_object_get(old, "MetaData"), "LastUpdatedTime",
-			json_string(t));
-		json_decref(e);
-		e = json_incref(old);
-	} else {
-		snprintf(buf, sizeof buf, "%u", next_id++);
-		json_object_set_new(e, "Id", json_string(buf));
-		json_object_set_new(e, "SyncToken", json_string("0"));
-		json_object_set_new(e, "domain", json_string("QBO"));
-		json_object_set_new(e, "MetaData", json_pack("{s:s,s:s}", "CreateTime", t,
-			"LastUpdatedTime", t));
-		json_array_append(json_object_get(store_, entity), e);
-	}
-	sb_json(r, 200, json_pack("{s:o,s:s}", entity, e, "time", t));
+	return old;
 }
 
+/* Create, or update the stored entity e names by Id (its SyncToken must be
+ * the current one; what e leaves out stays as stored, a sparse update).
+ * Steals e. */
+static void
+write_entity(const char *entity, json_t *e, sb_response *r)
+{
+	json_t *old = NULL, *cand = e;
+	int pay = !strcmp(entity, "Payment");
+	if (json_object_get(e, "Id") && !(old = current(entity, e, r))) {
+		json_decref(e);
+		return;
+	}
+	if (old && is_voided(entity, old)) {
+		business(r, "Business Validation Error: a voided transaction cannot be changed",
+			NULL);
+		json_decref(e);
+		return;
+	}
+	if (old) {
+		cand = json_deep_copy(old);
+		json_object_update(cand, e);
+		json_object_del(cand, "sparse");
+		json_decref(e);
+		if (pay)
+			apply_links(old, -1);  /* the new version is checked against the rest */
+	}
+	if (validate(entity, cand, old, r) != 0) {
+		if (old && pay)
+			apply_links(old, 1);
+		json_decref(cand);
+		return;
+	}
+	if (pay)
+		apply_links(cand, 1);
+	if (old) {
+		json_object_update(old, cand);
+		json_decref(cand);
+		bump_sync(old);
+		meta_now(old, 0);
+		answer(r, entity, old);
+		return;
+	}
+	char buf[32];
+	snprintf(buf, sizeof buf, "%u", next_id++);
+	json_object_set_new(e, "Id", json_string(buf));
+	json_object_set_new(e, "SyncToken", json_string("0"));
+	json_object_set_new(e, "domain", json_string("QBO"));
+	meta_now(e, 1);
+	json_array_append_new(json_object_get(store_, entity), e);
+	answer(r, entity, e);
+}
+
+static void
+unsupported(sb_response *r, const char *what)
+{
+	char d[96];
+	snprintf(d, sizeof d, "Operation %s is not supported.", what);
+	fault(r, 400, "500", "Unsupported Operation", d, NULL);
+}
+
+/* Void the document e names (Id and the current SyncToken): it stays, its
+ * amounts and quantities become 0 and "Voided" goes before its
+ * PrivateNote; a payment's applications are taken back first.  Invoices,
+ * sales receipts and payments only; an invoice with a payment or credit
+ * applied is refused.  Steals e. */
+static void
+void_entity(const char *entity, json_t *e, sb_response *r)
+{
+	int inv = !strcmp(entity, "Invoice"), pay = !strcmp(entity, "Payment");
+	json_t *old;
+	if (!inv && !pay && strcmp(entity, "SalesReceipt") != 0) {
+		unsupported(r, "Void");
+		json_decref(e);
+		return;
+	}
+	if (!json_object_get(e, "Id")) {
+		fault(r, 400, "2020", MSG_MISSING, "Required parameter Id is missing in the request",
+			"Id");
+		json_decref(e);
+		return;
+	}
+	old = current(entity, e, r);
+	json_decref(e);
+	if (!old)
+		return;
+	if (is_voided(entity, old)) {
+		answer(r, entity, old);  /* voided already: nothing changes */
+		return;
+	}
+	if (inv && cents(json_object_get(old, "TotalAmt")) != cents(json_object_get(old,
+	    "Balance"))) {
+		business(r, "Business Validation Error: this invoice has payments or credits "
+			"applied to it; void or delete them before voiding the invoice", NULL);
+		return;
+	}
+	if (pay)
+		apply_links(old, -1);
+	size_t i;
+	json_t *l;
+	json_array_foreach(json_object_get(old, "Line"), i, l) {
+		json_t *d = json_object_get(l, "SalesItemLineDetail");
+		json_object_set_new(l, "Amount", money(0));
+		if (json_object_get(d, "Qty"))
+			json_object_set_new(d, "Qty", json_integer(0));
+	}
+	if (json_object_get(old, "TxnTaxDetail"))
+		json_object_set_new(json_object_get(old, "TxnTaxDetail"), "TotalTax", money(0));
+	json_object_set_new(old, "TotalAmt", money(0));
+	json_object_set_new(old, pay ? "UnappliedAmt" : "Balance", money(0));
+	const char *note = json_string_value(json_object_get(old, "PrivateNote"));
+	size_t nlen = strlen(note ? note : "") + 16;
+	char *nn = malloc(nlen);
+	if (nn) {
+		snprintf(nn, nlen, "Voided%s%s", note && *note ? " - " : "", note ? note : "");
+		json_object_set_new(old, "PrivateNote", json_string(nn));
+		free(nn);
+	}
+	char k[96];
+	json_object_set_new(voided, void_key(entity, old, k, sizeof k), json_true());
+	bump_sync(old);
+	meta_now(old, 0);
+	answer(r, entity, old);
+}
 /* strcasestr, which is GNU's, not POSIX */
 static const char *
 find_ci(const char *hay, const char *needle)
@@ -547,6 +788,9 @@ batch_item(json_t *it)
 	const char *bid = json_string_value(json_object_get(it, "bId"));
 	const char *op = json_string_value(json_object_get(it, "operation"));
 	const char *sql = json_string_value(json_object_get(it, "Query"));
+	/* a void in a batch: operation update with optionsData void (Intuit's
+	 * batch reference) */
+	const char *opts = json_string_value(json_object_get(it, "optionsData"));
 	const char *entity = NULL;
 	json_t *e = NULL;
 	for (size_t i = 0; i < NENT && !entity; i++)
@@ -562,7 +806,15 @@ batch_item(json_t *it)
 			"the batch item names no supported entity", NULL);
 	} else if (!op || (strcmp(op, "create") && strcmp(op, "update"))) {
 		fault(&ir, 400, "2010", "Request has invalid or unsupported property",
-			"operation is create or update here", "operation");
+			"operation is create or update (optionsData void) here", "operation");
+	} else if (opts && strcmp(opts, "void") != 0) {
+		fault(&ir, 400, "2010", "Request has invalid or unsupported property",
+			"optionsData is void here", "optionsData");
+	} else if (opts && strcmp(op, "update") != 0) {
+		fault(&ir, 400, "2010", "Request has invalid or unsupported property",
+			"optionsData void goes with operation update", "optionsData");
+	} else if (opts) {
+		void_entity(entity, json_deep_copy(e), &ir);
 	} else if (!strcmp(op, "update") && !json_object_get(e, "Id")) {
 		fault(&ir, 400, "2020", "Required param missing, need to supply the required value "
 			"for the API", "Required parameter Id is missing in the request", "Id");
@@ -643,6 +895,33 @@ remember(const sb_request *q, const sb_response *r)
 			"body", r->body));
 }
 
+/* POST /{entity}: a create, or an update with Id and SyncToken; a void in
+ * the form Intuit's SDKs send it (CoreConstants VOID_QUERYPARAMETER_*):
+ * ?operation=void for an invoice, ?operation=update&include=void for a
+ * payment or a sales receipt.  Steals e. */
+static void
+post_entity(const sb_request *q, const char *entity, json_t *e, sb_response *r)
+{
+	const char *op = q->query(q->conn, "operation"), *inc = q->query(q->conn, "include");
+	int update_form = !strcmp(entity, "Payment") || !strcmp(entity, "SalesReceipt");
+	if (inc && !strcmp(inc, "void") && (!update_form || !op || strcmp(op, "update") != 0)) {
+		unsupported(r, "Void");
+		json_decref(e);
+	} else if (inc && !strcmp(inc, "void")) {
+		void_entity(entity, e, r);
+	} else if (op && !strcmp(op, "void") && update_form) {
+		unsupported(r, "Void");
+		json_decref(e);
+	} else if (op && !strcmp(op, "void")) {
+		void_entity(entity, e, r);  /* refused for what has no void */
+	} else if (op && strcmp(op, "update") != 0 && strcmp(op, "create") != 0) {
+		unsupported(r, op);
+		json_decref(e);
+	} else {
+		write_entity(entity, e, r);
+	}
+}
+
 static void
 handle(const sb_request *q, sb_response *r)
 {
@@ -696,7 +975,7 @@ handle(const sb_request *q, sb_response *r)
 				e ? "the body is not an object" : je.text, NULL);
 			json_decref(e);
 		} else {
-			write_entity(names[i], e, r);
+			post_entity(q, names[i], e, r);
 		}
 		remember(q, r);
 		return;
@@ -730,6 +1009,76 @@ place(const char *collection, json_t *doc)
 		"LastUpdatedTime", t));
 	json_array_append_new(json_object_get(store_, "Customer"), doc);
 	return json_string_value(json_object_get(doc, "Id"));
+}
+
+/* The books (sandbox.h): per currency, sales = invoices + sales receipts -
+ * credit memos - refund receipts (TotalAmt: voided ones are 0); cash =
+ * payments + sales receipts - refund receipts; receivable = invoices'
+ * Balance - credit memos' RemainingCredit - payments' UnappliedAmt. */
+#define NCUR 16
+typedef struct {
+	char code[8];
+	long long sales, cash, receivable;
+} Book;
+
+static Book *
+book_of(Book *b, size_t *n, json_t *doc)
+{
+	const char *c = ref_of(doc, "CurrencyRef");
+	char code[8];
+	snprintf(code, sizeof code, "%s", c && *c ? c : HOME_CURRENCY);
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp(b[i].code, code))
+			return &b[i];
+	if (*n == NCUR)
+		return NULL;
+	memset(&b[*n], 0, sizeof *b);
+	memcpy(b[*n].code, code, sizeof code);
+	return &b[(*n)++];
+}
+
+static json_t *
+cents_text(long long c)
+{
+	char t[40];
+	unsigned long long a = c < 0 ? 0ULL - (unsigned long long)c : (unsigned long long)c;
+	snprintf(t, sizeof t, "%s%llu.%02llu", c < 0 ? "-" : "", a / 100, a % 100);
+	return json_string(t);
+}
+
+json_t *
+sb_qbo_books(void)
+{
+	/* per kind: its sign in sales, in cash, and the field it owes by */
+	static const struct { const char *name; int sales, cash; const char *open; int osign; }
+	kinds[] = {
+		{ "Invoice", 1, 0, "Balance", 1 },
+		{ "SalesReceipt", 1, 1, NULL, 0 },
+		{ "CreditMemo", -1, 0, "RemainingCredit", -1 },
+		{ "RefundReceipt", -1, -1, NULL, 0 },
+		{ "Payment", 0, 1, "UnappliedAmt", -1 },
+	};
+	Book b[NCUR];
+	size_t nb = 0, i;
+	json_t *d;
+	for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++)
+		json_array_foreach(json_object_get(store_, kinds[k].name), i, d) {
+			Book *bk = book_of(b, &nb, d);
+			long long t = cents(json_object_get(d, "TotalAmt"));
+			if (!bk)
+				continue;
+			bk->sales += kinds[k].sales * t;
+			bk->cash += kinds[k].cash * t;
+			if (kinds[k].open)
+				bk->receivable += kinds[k].osign * cents(json_object_get(d,
+					kinds[k].open));
+		}
+	json_t *out = json_object();
+	for (i = 0; i < nb; i++)
+		json_object_set_new(out, b[i].code, json_pack("{s:o,s:o,s:o}", "sales",
+			cents_text(b[i].sales), "cash", cents_text(b[i].cash), "receivable",
+			cents_text(b[i].receivable)));
+	return out;
 }
 
 const sb_service sb_qbo = { "qbo", "/qbo", seed, handle, dump, place };

@@ -67,11 +67,17 @@ def nop_active(r):
 
 
 def nop_paid(r):
-    return r.get("OrderStatusId") != 40 and r.get("PaymentStatusId") == 30
+    """Paid: 30, and 35 / 40 (paid, then partly or wholly refunded)."""
+    return r.get("PaymentStatusId") in (30, 35, 40)
 
 
-def nop_unpaid(r):
-    return r.get("OrderStatusId") != 40 and r.get("PaymentStatusId") != 30
+def nop_sale(r):
+    """A placed order is a sale, unless it was cancelled before it was paid."""
+    return r.get("OrderStatusId") != 40 or nop_paid(r)
+
+
+def nop_refunded(r):
+    return dec(r.get("RefundedAmount")) > 0
 
 
 def key_text(v):
@@ -131,24 +137,34 @@ def qbo(dump):
     def after(prefix):
         def key(d):
             note = d.get("Notes") or d.get("PrivateNote") or ""
-            return note[len(prefix):].split(" ")[0] if note.startswith(prefix) else None
+            if note.startswith("Voided - "):  # QuickBooks' mark on a voided document
+                note = note[len("Voided - "):]
+            return note[len(prefix):].split(" ")[0].rstrip(",") if note.startswith(prefix) \
+                else None
         return key
+    # One live sales document per order: its invoice (voided, 0, when it was
+    # cancelled unpaid), the payment applied to it, one refund receipt.
     return [
         dict(entity="Product", file="nopcommerce.products", key="Id", keep=nop_active,
              src_key=lambda r: r.get("Sku") or key_text(r.get("Id")),
              docs=dump.get("Item", []), doc_key=lambda d: d.get("Name")),
         dict(entity="Customer", file="nopcommerce.customers", key="Id", keep=nop_active,
              docs=dump.get("Customer", []), doc_key=after("NopCommerce customer ")),
-        dict(entity="Order", file="nopcommerce.orders", key="Id", keep=nop_paid,
-             docs=dump.get("SalesReceipt", []), doc_key=after("NopCommerce order "),
-             src_money=lambda r: dec(r.get("OrderTotal")),
-             doc_money=lambda d: dec(d.get("TotalAmt")),
-             dep=("Customer", lambda r: r.get("CustomerId"))),
-        dict(entity="OrderInvoice", file="nopcommerce.orders", key="Id", keep=nop_unpaid,
+        dict(entity="Order", file="nopcommerce.orders", key="Id", keep=nop_sale,
              docs=dump.get("Invoice", []), doc_key=after("NopCommerce order "),
-             src_money=lambda r: dec(r.get("OrderTotal")),
+             src_money=lambda r: dec(r.get("OrderTotal")) if nop_sale(r) else D0,
              doc_money=lambda d: dec(d.get("TotalAmt")),
              dep=("Customer", lambda r: r.get("CustomerId"))),
+        dict(entity="Payment", file="nopcommerce.orders", key="Id", keep=nop_paid,
+             docs=dump.get("Payment", []), doc_key=after("NopCommerce order "),
+             src_money=lambda r: dec(r.get("OrderTotal")) if nop_paid(r) else D0,
+             doc_money=lambda d: dec(d.get("TotalAmt")),
+             dep=("Order", lambda r: r.get("Id"))),
+        dict(entity="Refund", file="nopcommerce.orders", key="Id", keep=nop_refunded,
+             docs=dump.get("RefundReceipt", []), doc_key=after("NopCommerce order "),
+             src_money=lambda r: dec(r.get("RefundedAmount")),
+             doc_money=lambda d: dec(d.get("TotalAmt")),
+             dep=("Order", lambda r: r.get("Id"))),
     ]
 
 

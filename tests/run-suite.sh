@@ -57,6 +57,7 @@ trap 'rm -f "$log"' EXIT
 	BIN="$BIN" sh tests/e2e/events.sh
 	BIN="$BIN" sh tests/e2e/lookback.sh
 	BIN="$BIN" sh tests/e2e/pairs.sh
+	BIN="$BIN" sh tests/e2e/life_qbo.sh
 	BIN="$BIN" sh tests/e2e/adopt.sh
 	BIN="$BIN" sh tests/e2e/split.sh
 	BIN="$BIN" sh tests/e2e/versions.sh

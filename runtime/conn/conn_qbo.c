@@ -13,6 +13,15 @@
  *   update    GET .../{entity}/{id} for the current SyncToken, then a sparse
  *             update {"Id","SyncToken","sparse":true,...doc}; a stale token
  *             (Fault 5010) is re-read once and the write retried once
+ *   void      (conn_item.op CONN_OP_VOID, target_id the document) the
+ *             SyncToken read as for an update, then as Intuit's reference
+ *             and PHP SDK send it: an Invoice POST .../invoice?operation=void
+ *             {"Id","SyncToken"}; a Payment or SalesReceipt POST
+ *             .../{entity}?operation=update&include=void {"Id","SyncToken",
+ *             "sparse":true}; in a batch operation "update" with
+ *             "optionsData":"void".  QuickBooks voids no other type (a
+ *             CreditMemo, RefundReceipt, ...): that item is refused here,
+ *             PERMANENT, nothing sent
  *   find      GET .../query?query=select Id from Type where Field = 'v' maxresults 9
  *             (a quote or backslash in v escaped with a backslash)
  *
@@ -62,13 +71,22 @@ struct conn {
 	int cost;                   /* calls the next request is metered as (batch) */
 };
 
-/* The target types and their endpoint names. */
-static const struct { const char *type, *path; } kinds[] = {
-	{ "Item", "item" },
-	{ "Customer", "customer" },
-	{ "SalesReceipt", "salesreceipt" },
-	{ "Invoice", "invoice" },
-	{ "Payment", "payment" },
+/* How a type is voided (Intuit's API reference, and its PHP SDK's
+ * CoreConstants VOID_QUERYPARAMETER_GENERAL / _PAYMENT): not at all, by
+ * ?operation=void with Id + SyncToken, or by a sparse update with
+ * ?operation=update&include=void.  In a batch every void is operation
+ * "update" with "optionsData":"void". */
+enum { NO_VOID, VOID_OP, VOID_UPDATE };
+
+/* The target types, their endpoint names and voids. */
+static const struct { const char *type, *path; int voids; } kinds[] = {
+	{ "Item", "item", NO_VOID },
+	{ "Customer", "customer", NO_VOID },
+	{ "SalesReceipt", "salesreceipt", VOID_UPDATE },
+	{ "Invoice", "invoice", VOID_OP },
+	{ "Payment", "payment", VOID_UPDATE },
+	{ "CreditMemo", "creditmemo", NO_VOID },
+	{ "RefundReceipt", "refundreceipt", NO_VOID },
 };
 
 static int
@@ -263,9 +281,11 @@ ws(char ch)
 }
 
 /* Append the item's document: as written for a create; for an update with
- * Id, SyncToken and sparse first, then the document's own members. */
+ * Id, SyncToken and sparse first, then the document's own members; for a
+ * void Id and SyncToken alone (sparse with them for the update form and
+ * in a batch). */
 static int
-put_doc(conn *c, const conn_item *it, const char *sync)
+put_doc(conn *c, const conn_item *it, const char *sync, int sparse)
 {
 	const char *d = it->doc;
 	size_t len = it->len, i = 0;
@@ -278,8 +298,14 @@ put_doc(conn *c, const conn_item *it, const char *sync)
 		i++;
 	if (!it->target_id)
 		return put(c, d + i, len - i);
-	if (i >= len || d[i] != '{' || d[len - 1] != '}' || strpbrk(it->target_id, "\"\\") ||
-	    strpbrk(sync, "\"\\"))
+	if (strpbrk(it->target_id, "\"\\") || strpbrk(sync, "\"\\"))
+		return -1;
+	if (it->op == CONN_OP_VOID) {
+		hn = snprintf(head, sizeof head, "{\"Id\":\"%s\",\"SyncToken\":\"%s\"%s}",
+			it->target_id, sync, sparse ? ",\"sparse\":true" : "");
+		return hn < 0 || (size_t)hn >= sizeof head ? -1 : put(c, head, (size_t)hn);
+	}
+	if (i >= len || d[i] != '{' || d[len - 1] != '}')
 		return -1;
 	for (i++; i < len && ws(d[i]); i++)
 		;
@@ -295,8 +321,40 @@ put_doc(conn *c, const conn_item *it, const char *sync)
 static void
 url_for(conn *c, char *url, size_t cap, const char *what, const char *rid)
 {
-	snprintf(url, cap, "%s/v3/company/%s/%s?%s%s%s", c->base, c->realm, what,
-		rid ? "requestid=" : "", rid ? rid : "", rid ? "&" MINOR : MINOR);
+	snprintf(url, cap, "%s/v3/company/%s/%s%s%s%s%s", c->base, c->realm, what,
+		strchr(what, '?') ? "&" : "?", rid ? "requestid=" : "", rid ? rid : "",
+		rid ? "&" MINOR : MINOR);
+}
+
+/* The path an item of kind k is posted to by the entity endpoint: a void
+ * names its operation. */
+static const char *
+item_path(int k, const conn_item *it, char *buf, size_t cap)
+{
+	if (it->op != CONN_OP_VOID)
+		return kinds[k].path;
+	snprintf(buf, cap, "%s?%s", kinds[k].path, kinds[k].voids == VOID_OP ?
+		"operation=void" : "operation=update&include=void");
+	return buf;
+}
+
+/* A void QuickBooks has no form for, or one without the document's id:
+ * refused here, nothing sent.  1 when it was refused. */
+static int
+void_refused(int k, conn_item *it)
+{
+	if (it->op != CONN_OP_VOID)
+		return 0;
+	if (kinds[k].voids == NO_VOID)
+		conn_result_set(&it->res, HTTP_PERMANENT, 0, "qbo: QuickBooks Online has no void "
+			"for a %s (Operation Void is not supported)", kinds[k].type);
+	else if (!it->target_id)
+		conn_result_set(&it->res, HTTP_PERMANENT, 0, "qbo: a void needs the %s's Id",
+			kinds[k].type);
+	else
+		return 0;
+	it->id[0] = '\0';
+	return 1;
 }
 
 /* The current SyncToken of the document of kind k with id: 0, or -1 with
@@ -382,10 +440,12 @@ adopt(conn *c, int k, conn_item *it)
 static int
 write_one(conn *c, int k, const char *rid, conn_item *it, conn_result *res)
 {
-	char url[1200], sync[32] = "", rid2[RID_MAX + 8];
+	char url[1200], sync[32] = "", rid2[RID_MAX + 8], path[64];
 	http_response r;
 	long code = 0;
 
+	if (void_refused(k, it))
+		return 0;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		const char *use = rid;
 		json_t *j;
@@ -403,12 +463,12 @@ write_one(conn *c, int k, const char *rid, conn_item *it, conn_result *res)
 			return -1;
 		}
 		w_buf_reset(&c->body);
-		if (put_doc(c, it, sync) != 0) {
+		if (put_doc(c, it, sync, kinds[k].voids == VOID_UPDATE) != 0) {
 			conn_result_set(&it->res, HTTP_PERMANENT, 0, "qbo: the %s document is not a "
 				"JSON object", kinds[k].type);
 			return 0;
 		}
-		url_for(c, url, sizeof url, kinds[k].path, use);
+		url_for(c, url, sizeof url, item_path(k, it, path, sizeof path), use);
 		if (call(c, "POST", url, c->body.p, c->body.len, &r, res) != 0)
 			return -1;
 		if (res->cls != HTTP_OK && r.status != 400)
@@ -424,14 +484,19 @@ write_one(conn *c, int k, const char *rid, conn_item *it, conn_result *res)
 	return 0;
 }
 
+/* Print the request; each item not answered already (codes[i] != -2) is
+ * "written". */
 static void
-dry_run(conn *c, int k, const char *rid, conn_item *items, size_t n)
+dry_run(conn *c, int k, const char *rid, conn_item *items, size_t n, const long *codes)
 {
-	char url[1200];
+	char url[1200], path[64];
 
-	url_for(c, url, sizeof url, n == 1 ? kinds[k].path : "batch", rid);
+	url_for(c, url, sizeof url, n == 1 ? item_path(k, &items[0], path, sizeof path) : "batch",
+		rid);
 	fprintf(c->env->dry_run, "POST %s\n%.*s\n\n", url, (int)c->body.len, c->body.p);
 	for (size_t i = 0; i < n; i++) {
+		if (codes && codes[i] != -2)
+			continue;
 		conn_result_set(&items[i].res, HTTP_OK, 0, "dry run");
 		snprintf(items[i].id, sizeof items[i].id, "dry-run");
 	}
@@ -451,14 +516,15 @@ build_batch(conn *c, int k, conn_item *items, size_t n, char (*sync)[32], const 
 
 		if (codes[i] != -2)
 			continue;  /* already answered: its document is gone */
-		hn = snprintf(head, sizeof head, "%s{\"bId\":\"%zu\",\"operation\":\"%s\",\"%s\":",
-			first ? "" : ",", i, items[i].target_id ? "update" : "create", kinds[k].type);
+		hn = snprintf(head, sizeof head, "%s{\"bId\":\"%zu\",\"operation\":\"%s\",%s\"%s\":",
+			first ? "" : ",", i, items[i].target_id ? "update" : "create",
+			items[i].op == CONN_OP_VOID ? "\"optionsData\":\"void\"," : "", kinds[k].type);
 		first = 0;
 
 		if (hn < 0 || (size_t)hn >= sizeof head)
 			return -1;
 		rc |= put(c, head, (size_t)hn);
-		if (put_doc(c, &items[i], sync[i]) != 0)
+		if (put_doc(c, &items[i], sync[i], 1) != 0)
 			return -1;
 		rc |= PUTS(c, "}");
 	}
@@ -489,6 +555,11 @@ write_batch(conn *c, int k, const char *rid, conn_item *items, size_t n, conn_re
 	memset(sync, 0, sizeof sync);
 	for (i = 0; i < n; i++) {
 		codes[i] = -2;  /* no answer yet */
+		if (void_refused(k, &items[i])) {
+			codes[i] = 500;  /* answered here: never sent */
+			left--;
+			continue;
+		}
 		if (!items[i].target_id)
 			continue;
 		if (c->env->dry_run) {
@@ -511,7 +582,7 @@ write_batch(conn *c, int k, const char *rid, conn_item *items, size_t n, conn_re
 		return -1;
 	}
 	if (c->env->dry_run) {
-		dry_run(c, k, rid, items, n);
+		dry_run(c, k, rid, items, n, codes);
 		return 0;
 	}
 	url_for(c, url, sizeof url, "batch", rid);
@@ -592,13 +663,15 @@ q_write(conn *c, const char *request_key, conn_item *items, size_t n, conn_resul
 	}
 	if (c->env->dry_run) {
 		w_buf_reset(&c->body);
-		if (put_doc(c, &items[0], "(current)") != 0) {
+		if (void_refused(k, &items[0]))
+			return 0;
+		if (put_doc(c, &items[0], "(current)", kinds[k].voids == VOID_UPDATE) != 0) {
 			conn_result_set(res, HTTP_PERMANENT, 0, "qbo: the %s document is not a JSON "
 				"object", kinds[k].type);
 			all_failed(items, n, res);
 			return -1;
 		}
-		dry_run(c, k, request_key, items, 1);
+		dry_run(c, k, request_key, items, 1, NULL);
 		return 0;
 	}
 	if (write_one(c, k, request_key, &items[0], res) != 0) {

@@ -54,15 +54,25 @@ def specs(pair, dump):
             if note.startswith("NopCommerce customer "):
                 cust_id[note.split(" ")[-1]] = c.get("Id")
         item_id = {i.get("Name"): i.get("Id") for i in dump.get("Item", [])}
+        invoice_id = {}  # order id -> its invoice's Id
+        for i in dump.get("Invoice", []):
+            m = re.match(r"(?:Voided - )?NopCommerce order (\d+),", i.get("PrivateNote") or "")
+            if m:
+                invoice_id[m.group(1)] = i.get("Id")
         sku = SOURCE.get("product_sku", {})
         refs = {"CustomerRef.value": lambda w: cust_id.get(str(w)),
                 "Line.SalesItemLineDetail.ItemRef.value": lambda w: w if w == "SHIPPING_ITEM_ID"
                 else item_id.get(sku.get(str(w), str(w)))}
+        pay_refs = dict(refs, **{"Line.LinkedTxn.TxnId": lambda w: invoice_id.get(str(w))})
+        # the refund names the invoice it refunds: "..., invoice ORDER" -> its Id
+        refund_refs = dict(refs, PrivateNote=lambda w: w.rsplit(" ", 1)[0] + " " + str(
+            invoice_id.get(w.rsplit(" ", 1)[1])))
         return {
             "Product": (dump.get("Item", []), lambda d: d.get("Name"), {}),
             "Customer": (dump.get("Customer", []), lambda d: d.get("DisplayName"), {}),
-            "Order": (dump.get("SalesReceipt", []), lambda d: d.get("DocNumber"), refs),
-            "OrderInvoice": (dump.get("Invoice", []), lambda d: d.get("DocNumber"), refs),
+            "Order": (dump.get("Invoice", []), lambda d: d.get("DocNumber"), refs),
+            "Payment": (dump.get("Payment", []), lambda d: d.get("PrivateNote"), pay_refs),
+            "Refund": (dump.get("RefundReceipt", []), lambda d: d.get("DocNumber"), refund_refs),
         }
     raise SystemExit(f"fields.py: no spec for {pair}")
 
@@ -178,8 +188,8 @@ def main(argv):
     with open(transformed, encoding="utf-8") as f:
         for line in f:
             want = loads(line)
-            k = key_of(want) if entity != "Payment" else (want.get("Invoice") or {}).get(
-                "InvoiceID")
+            k = key_of(want) if (pair, entity) != ("clarity_xero", "Payment") else (
+                want.get("Invoice") or {}).get("InvoiceID")
             got = by_key.get(k, [])
             if not got:
                 absent += 1  # held or dead-lettered by the engine: reconcile_sync.py counts

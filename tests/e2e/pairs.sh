@@ -24,7 +24,7 @@ for pair in clarity_intacct nopcommerce_qbo; do
 	case $pair in
 	clarity_intacct) svc=intacct src=clarity store=clarity_ecommerce docs=SODOCUMENT
 		cust=CUSTOMER ;;
-	nopcommerce_qbo) svc=qbo src=nop store=nopcommerce docs=SalesReceipt cust=Customer ;;
+	nopcommerce_qbo) svc=qbo src=nop store=nopcommerce docs=Invoice cust=Customer ;;
 	esac
 	reconcile() {
 		python3 scripts/reconcile_sync.py "$pair" "$data" "$tmp/dump" "$st" > "$tmp/rec"
@@ -36,7 +36,7 @@ for pair in clarity_intacct nopcommerce_qbo; do
 	t "$pair/reconciles" [ $? = 0 ] || cat "$tmp/rec"
 	case $pair in
 	clarity_intacct) ents="Customer:customers Order:orders Payment:orders" ;;
-	nopcommerce_qbo) ents="Product:products Customer:customers Order:orders OrderInvoice:orders" ;;
+	nopcommerce_qbo) ents="Product:products Customer:customers Order:orders Payment:orders" ;;
 	esac
 	for e in $ents; do
 		"$BIN/$pair" transform "${e%%:*}" --dead-letter /dev/null \

@@ -5,8 +5,10 @@
 # store's OrderTotal, Intuit's faults (6240 duplicate name, 6070 amount,
 # 5010 stale SyncToken), requestid replay and the query endpoint; the batch
 # endpoint (per-item results and faults, at most 30 items, requestid replay,
-# each item metered), payments against invoices, --limit-scale, --token-ttl
-# and the expire_tokens fault.
+# each item metered), payments against invoices, voids (invoice, payment,
+# sales receipt; in a batch), credit memos applied by a payment, refund
+# receipts, and the books they make; --limit-scale, --token-ttl and the
+# expire_tokens fault.
 GROUP=qbo
 . "$(dirname "$0")/lib.sh"
 api="$root/qbo/v3/company/9130350000000001"
@@ -167,6 +169,117 @@ other=$(curl -s "$root/_sandbox/dump?service=qbo" | jq -r '.Customer[2].Id')
 t payment-other-customer-2500 [ "$(pay "$inv_id" 1.00 1.00 "$other")" = 400 ]
 t payment-needs-customer-2020 [ "$(post payment '{"TotalAmt":1.00}')" = 400 -a \
 	"$(jq -r '.Fault.Error[0].code' "$tmp/body")" = 2020 ]
+
+# ---- void, credit memo, refund receipt, and the books (in AUD, apart) -------
+books() { curl -s "$root/_sandbox/books?service=qbo" | jq -c ".AUD // {}"; }
+code() { jq -r '.Fault.Error[0].code' "$tmp/body"; }
+get() { curl -s -H "Authorization: Bearer $at" "$api/$1/$2" | jq -r ".$3"; }
+sync() { curl -s -H "Authorization: Bearer $at" "$api/$1/$2" | jq -r '.[].SyncToken'; }
+t books-no-aud-yet [ "$(books)" = '{}' ]
+cad() { # [extra-json]: an AUD document of 3 x 10.00 for the customer
+	jq -cn --arg c "$cid" --arg i "$iid" --argjson x "${1:-{\}}" '{CustomerRef: {value: $c},
+		CurrencyRef: {value: "AUD"}, PrivateNote: "order A", Line: [{DetailType:
+		"SalesItemLineDetail", Amount: 30.00, SalesItemLineDetail: {ItemRef: {value: $i},
+		Qty: 3, UnitPrice: 10.00}}]} + $x'
+}
+post invoice "$(cad)" > /dev/null
+a=$(jq -r .Invoice.Id "$tmp/body")
+t books-invoice [ "$(books)" = '{"sales":"30.00","cash":"0.00","receivable":"30.00"}' ]
+cpay() { # invoice amount total
+	post payment "$(jq -cn --arg c "$cid" --arg i "$1" --argjson a "$2" --argjson t "$3" \
+		'{CustomerRef: {value: $c}, CurrencyRef: {value: "AUD"}, TotalAmt: $t,
+		Line: [{Amount: $a, LinkedTxn: [{TxnId: $i, TxnType: "Invoice"}]}]}')"
+}
+cpay "$a" 30.00 30.00 > /dev/null
+p=$(jq -r .Payment.Id "$tmp/body")
+t books-paid [ "$(books)" = '{"sales":"30.00","cash":"30.00","receivable":"0.00"}' ]
+t void-paid-invoice-6000 [ "$(post "invoice?operation=void" \
+	"{\"Id\":\"$a\",\"SyncToken\":\"$(sync invoice "$a")\"}")" = 400 -a "$(code)" = 6000 ]
+t void-payment-wrong-form-500 [ "$(post "payment?operation=void" \
+	"{\"Id\":\"$p\",\"SyncToken\":\"0\"}")" = 400 -a "$(code)" = 500 ]
+t void-payment-stale-5010 [ "$(post "payment?operation=update&include=void" \
+	"{\"Id\":\"$p\",\"SyncToken\":\"7\",\"sparse\":true}")" = 400 -a "$(code)" = 5010 ]
+t void-payment [ "$(post "payment?operation=update&include=void" \
+	"{\"Id\":\"$p\",\"SyncToken\":\"0\",\"sparse\":true}")" = 200 -a \
+	"$(jq -r .Payment.TotalAmt "$tmp/body")" = 0 -a \
+	"$(jq -r .Payment.PrivateNote "$tmp/body")" = Voided ]
+t void-payment-reopens-invoice [ "$(get invoice "$a" Invoice.Balance)" = 30 -a \
+	"$(books)" = '{"sales":"30.00","cash":"0.00","receivable":"30.00"}' ]
+t void-invoice [ "$(post "invoice?operation=void" \
+	"{\"Id\":\"$a\",\"SyncToken\":\"$(sync invoice "$a")\"}")" = 200 -a \
+	"$(jq -c '.Invoice | [.TotalAmt, .Balance, .Line[0].Amount, .PrivateNote]' "$tmp/body")" \
+	= '[0,0,0,"Voided - order A"]' ]
+t books-voided [ "$(books)" = '{"sales":"0.00","cash":"0.00","receivable":"0.00"}' ]
+t voided-not-changed-6000 [ "$(post invoice "{\"Id\":\"$a\",\"SyncToken\":\"$(sync invoice "$a")\",
+	\"sparse\":true,\"PrivateNote\":\"x\"}")" = 400 -a "$(code)" = 6000 ]
+t pay-voided-invoice-6000 [ "$(cpay "$a" 1.00 1.00)" = 400 -a "$(code)" = 6000 ]
+
+# an invoice keeps what was applied: its total may not fall below it
+post invoice "$(cad)" > /dev/null
+b=$(jq -r .Invoice.Id "$tmp/body")
+cpay "$b" 20.00 20.00 > /dev/null
+p=$(jq -r .Payment.Id "$tmp/body")
+lines() { jq -cn --arg i "$iid" --argjson q "$1" '[{DetailType: "SalesItemLineDetail",
+	Amount: ($q * 10), SalesItemLineDetail: {ItemRef: {value: $i}, Qty: $q, UnitPrice: 10}}]'; }
+t invoice-below-paid-6000 [ "$(post invoice "{\"Id\":\"$b\",\"SyncToken\":\"0\",\"sparse\":true,
+	\"Line\":$(lines 1)}")" = 400 -a "$(code)" = 6000 ]
+t invoice-edit-keeps-payment [ "$(post invoice "{\"Id\":\"$b\",\"SyncToken\":\"0\",\"sparse\":true,
+	\"Line\":$(lines 5)}")" = 200 -a "$(jq -c '.Invoice | [.TotalAmt, .Balance]' "$tmp/body")" \
+	= '[50,30]' ]
+t payment-update-reapplies [ "$(post payment "{\"Id\":\"$p\",\"SyncToken\":\"0\",\"sparse\":true,
+	\"TotalAmt\":45.00,\"Line\":[{\"Amount\":45.00,\"LinkedTxn\":[{\"TxnId\":\"$b\",
+	\"TxnType\":\"Invoice\"}]}]}")" = 200 -a "$(get invoice "$b" Invoice.Balance)" = 5 ]
+t books-edit-and-reapply [ "$(books)" = '{"sales":"50.00","cash":"45.00","receivable":"5.00"}' ]
+
+# a refund receipt: money back out, a sale less
+t refund-needs-deposit-2020 [ "$(post refundreceipt "$(cad)")" = 400 -a "$(code)" = 2020 -a \
+	"$(jq -r '.Fault.Error[0].element' "$tmp/body")" = DepositToAccountRef ]
+t refund-receipt [ "$(post refundreceipt "$(cad '{"DepositToAccountRef": {"value": "35"},
+	"Line": [{"DetailType": "SalesItemLineDetail", "Amount": 12.50, "SalesItemLineDetail":
+	{"ItemRef": {"value": "SHIPPING_ITEM_ID"}}}]}')")" = 200 -a \
+	"$(jq -r .RefundReceipt.TotalAmt "$tmp/body")" = 12.5 ]
+t books-refunded [ "$(books)" = '{"sales":"37.50","cash":"32.50","receivable":"5.00"}' ]
+t refund-receipt-no-void-500 [ "$(post "refundreceipt?operation=void" \
+	"{\"Id\":\"$(jq -r .RefundReceipt.Id "$tmp/body")\",\"SyncToken\":\"0\"}")" = 400 -a \
+	"$(code)" = 500 ]
+
+# a credit memo: a sale less and credit left, applied to the invoice by a
+# payment of 0 linking both
+post creditmemo "$(cad '{"Line": [{"DetailType": "SalesItemLineDetail", "Amount": 5.00,
+	"SalesItemLineDetail": {"ItemRef": {"value": "SHIPPING_ITEM_ID"}}}]}')" > /dev/null
+m=$(jq -r .CreditMemo.Id "$tmp/body")
+t credit-memo [ "$(jq -r .CreditMemo.RemainingCredit "$tmp/body")" = 5 -a \
+	"$(books)" = '{"sales":"32.50","cash":"32.50","receivable":"0.00"}' ]
+t credit-memo-no-void-500 [ "$(post "creditmemo?operation=void" \
+	"{\"Id\":\"$m\",\"SyncToken\":\"0\"}")" = 400 -a "$(code)" = 500 ]
+apply() { post payment "$(jq -cn --arg c "$cid" --arg i "$b" --arg m "$m" --argjson a "$1" \
+	'{CustomerRef: {value: $c}, CurrencyRef: {value: "AUD"}, TotalAmt: 0, Line: [
+	{Amount: $a, LinkedTxn: [{TxnId: $i, TxnType: "Invoice"}]},
+	{Amount: $a, LinkedTxn: [{TxnId: $m, TxnType: "CreditMemo"}]}]}')"; }
+t credit-over-memo-6000 [ "$(apply 6.00)" = 400 -a "$(code)" = 6000 ]
+t credit-applied [ "$(apply 5.00)" = 200 -a "$(get creditmemo "$m" CreditMemo.RemainingCredit)" \
+	= 0 -a "$(get invoice "$b" Invoice.Balance)" = 0 -a \
+	"$(books)" = '{"sales":"32.50","cash":"32.50","receivable":"0.00"}' ]
+
+# a sales receipt's void, and a void in a batch (update + optionsData void)
+post salesreceipt "$(cad)" > /dev/null
+s=$(jq -r .SalesReceipt.Id "$tmp/body")
+t void-receipt-wrong-form-500 [ "$(post "salesreceipt?operation=void" \
+	"{\"Id\":\"$s\",\"SyncToken\":\"0\"}")" = 400 -a "$(code)" = 500 ]
+t void-receipt [ "$(post "salesreceipt?operation=update&include=void" \
+	"{\"Id\":\"$s\",\"SyncToken\":\"0\",\"sparse\":true}")" = 200 -a \
+	"$(books)" = '{"sales":"32.50","cash":"32.50","receivable":"0.00"}' ]
+post invoice "$(cad)" > /dev/null
+c=$(jq -r .Invoice.Id "$tmp/body")
+vb=$(jq -cn --arg c "$c" '{BatchItemRequest: [
+	{bId: "v1", operation: "update", optionsData: "void", Invoice: {Id: $c, SyncToken: "0"}},
+	{bId: "v2", operation: "create", optionsData: "void", Invoice: {Id: $c, SyncToken: "0"}}]}')
+t batch-void [ "$(batch "$vb")" = 200 -a \
+	"$(jq -r '.BatchItemResponse[0].Invoice.PrivateNote' "$tmp/body")" = "Voided - order A" -a \
+	"$(jq -r '.BatchItemResponse[1].Fault.Error[0].code' "$tmp/body")" = 2010 -a \
+	"$(books)" = '{"sales":"32.50","cash":"32.50","receivable":"0.00"}' ]
+t books-unknown-service [ "$(curl -s -o /dev/null -w '%{http_code}' \
+	"$root/_sandbox/books?service=nop")" = 404 ]
 
 # ---- expire_tokens: tokens issued before are refused, a fresh one works ------
 curl -s -o /dev/null -d '{"service":"qbo","expire_tokens":1}' "$root/_sandbox/faults"

@@ -8,7 +8,9 @@
  * as PERMANENT, a 503 classified HTTP_TRANSIENT, a 429 HTTP_RATE_LIMITED
  * with its Retry-After, a 401 after expire_tokens refreshed once and
  * retried, the rotated refresh token persisted in a state file and used by
- * the next process, dry runs that send nothing.
+ * the next process, voids (an invoice's, a payment's, invoices in a batch;
+ * a paid invoice's and a credit memo's refused), a refund receipt, dry
+ * runs that send nothing.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -75,6 +77,20 @@ stored(const char *entity, const char *id)
 			out = json_incref(x);
 	json_decref(d);
 	return out;
+}
+
+/* Write one document; the TotalAmt QuickBooks stored for it, or -1 when it
+ * was not written. */
+static double
+written_total(conn *c, conn_item *it)
+{
+	conn_result res;
+	if (conn_qbo.write(c, it->key, it, 1, &res) != 0 || it->res.cls != HTTP_OK)
+		return -1;
+	json_t *x = stored(it->type, it->id);
+	double t = x ? json_number_value(json_object_get(x, "TotalAmt")) : -1;
+	json_decref(x);
+	return t;
 }
 
 static void
@@ -158,13 +174,8 @@ main(void)
 		"\"SalesItemLineDetail\":{\"ItemRef\":{\"value\":\"%s\"},\"Qty\":2,"
 		"\"UnitPrice\":19.99}}]}", cust_id, item_id);
 	conn_item sr = item("SalesReceipt", doc, "33333333-3333-4333-8333-333333333333");
-	rc = conn_qbo.write(c, sr.key, &sr, 1, &res);
-	x = stored("SalesReceipt", sr.id);
-	check(rc == 0 && sr.res.cls == HTTP_OK && x &&
-		json_real_value(json_object_get(x, "TotalAmt")) > 39.97 &&
-		json_real_value(json_object_get(x, "TotalAmt")) < 39.99, "create-salesreceipt",
-		sr.res.text);
-	json_decref(x);
+	double total = written_total(c, &sr);
+	check(total > 39.97 && total < 39.99, "create-salesreceipt", sr.res.text);
 
 	/* the same request key again: answered from the first write */
 	size_t before = count("SalesReceipt");
@@ -254,6 +265,80 @@ main(void)
 		!strcmp(json_string_value(json_object_get(x, "SyncToken")), "3"), "batch-update",
 		mix[0].res.text);
 	json_decref(x);
+
+	/* voids: an invoice by ?operation=void with the SyncToken read first; one
+	 * with a payment applied refused in QuickBooks' words; a payment by
+	 * ?operation=update&include=void, which reopens its invoice; invoices
+	 * in a batch (update + optionsData void); a credit memo has no void */
+	char inv[2][CONN_ID_MAX], pay_doc[512];
+	for (int i = 0; i < 2; i++) {
+		char k[48];
+		snprintf(doc, sizeof doc, "{\"CustomerRef\":{\"value\":\"%s\"},\"PrivateNote\":"
+			"\"order %d\",\"Line\":[{\"DetailType\":\"SalesItemLineDetail\",\"Amount\":"
+			"19.99,\"SalesItemLineDetail\":{\"ItemRef\":{\"value\":\"%s\"},\"Qty\":1,"
+			"\"UnitPrice\":19.99}}]}", cust_id, i, item_id);
+		snprintf(k, sizeof k, "16161616-1616-4161-8161-16161616161%d", i);
+		conn_item iv = item("Invoice", doc, k);
+		conn_qbo.write(c, iv.key, &iv, 1, &res);
+		snprintf(inv[i], sizeof inv[i], "%s", iv.id);
+	}
+	snprintf(pay_doc, sizeof pay_doc, "{\"CustomerRef\":{\"value\":\"%s\"},\"TotalAmt\":"
+		"19.99,\"Line\":[{\"Amount\":19.99,\"LinkedTxn\":[{\"TxnId\":\"%s\",\"TxnType\":"
+		"\"Invoice\"}]}]}", cust_id, inv[0]);
+	conn_item pay = item("Payment", pay_doc, "17171717-1717-4171-8171-171717171717");
+	rc = conn_qbo.write(c, pay.key, &pay, 1, &res);
+	x = stored("Invoice", inv[0]);
+	check(rc == 0 && pay.res.cls == HTTP_OK && x &&
+		json_number_value(json_object_get(x, "Balance")) == 0, "payment-linked", pay.res.text);
+	json_decref(x);
+	conn_item v0 = item("Invoice", doc, "18181818-1818-4181-8181-181818181818");
+	v0.op = CONN_OP_VOID;
+	v0.target_id = inv[0];
+	rc = conn_qbo.write(c, v0.key, &v0, 1, &res);
+	check(rc == 0 && v0.res.cls == HTTP_PERMANENT && strstr(v0.res.text, "Fault 6000") &&
+		strstr(v0.res.text, "payments or credits applied"), "void-paid-invoice-refused",
+		v0.res.text);
+	conn_item vp = item("Payment", pay_doc, "19191919-1919-4191-8191-191919191919");
+	vp.op = CONN_OP_VOID;
+	vp.target_id = pay.id;
+	rc = conn_qbo.write(c, vp.key, &vp, 1, &res);
+	x = stored("Invoice", inv[0]);
+	json_t *xp = stored("Payment", pay.id);
+	check(rc == 0 && vp.res.cls == HTTP_OK && !strcmp(vp.id, pay.id) && xp &&
+		json_number_value(json_object_get(xp, "TotalAmt")) == 0 &&
+		!strcmp(json_string_value(json_object_get(xp, "PrivateNote")), "Voided") && x &&
+		json_number_value(json_object_get(x, "Balance")) > 19.98, "void-payment", vp.res.text);
+	json_decref(x);
+	json_decref(xp);
+	/* inv[0] was updated by the payment and its void: SyncToken 0 is stale now */
+	conn_item vb[3] = { item("Invoice", doc, "-"), item("Invoice", doc, "-"),
+		item("CreditMemo", doc, "-") };
+	for (int i = 0; i < 2; i++) {
+		vb[i].op = CONN_OP_VOID;
+		vb[i].target_id = inv[i];
+	}
+	rc = conn_qbo.write(c, "20202020-2020-4202-8202-202020202020", vb, 2, &res);
+	int voided = rc == 0;
+	for (int i = 0; i < 2; i++) {
+		x = stored("Invoice", inv[i]);
+		snprintf(buf, sizeof buf, "Voided - order %d", i);
+		voided &= vb[i].res.cls == HTTP_OK && !strcmp(vb[i].id, inv[i]) && x &&
+			json_number_value(json_object_get(x, "TotalAmt")) == 0 &&
+			!strcmp(json_string_value(json_object_get(x, "PrivateNote")), buf);
+		json_decref(x);
+	}
+	check(voided, "void-invoices-batch", vb[0].res.text);
+	vb[2].op = CONN_OP_VOID;
+	vb[2].target_id = inv[0];
+	rc = conn_qbo.write(c, "21212121-2121-4212-8212-212121212121", vb + 2, 1, &res);
+	check(rc == 0 && vb[2].res.cls == HTTP_PERMANENT && strstr(vb[2].res.text, "no void") &&
+		!vb[2].id[0], "void-credit-memo-refused", vb[2].res.text);
+	/* a refund receipt: written as any document */
+	snprintf(doc, sizeof doc, "{\"CustomerRef\":{\"value\":\"%s\"},\"DepositToAccountRef\":"
+		"{\"value\":\"35\"},\"Line\":[{\"DetailType\":\"SalesItemLineDetail\",\"Amount\":"
+		"5.00,\"SalesItemLineDetail\":{\"ItemRef\":{\"value\":\"%s\"}}}]}", cust_id, item_id);
+	conn_item rr = item("RefundReceipt", doc, "22222222-2222-4222-8222-222222222223");
+	check(written_total(c, &rr) == 5, "refund-receipt", rr.res.text);
 
 	/* a duplicate name created alone is adopted, and nothing is added */
 	before = count("Customer");
@@ -390,7 +475,14 @@ main(void)
 	int rc1 = rc == 0 ? conn_qbo.write(c, d1.key, &d1, 1, &res) : -1;
 	int rc2 = rc == 0 ? conn_qbo.write(c, "14141414-1414-4141-8141-141414141414", d2, 2, &res)
 		: -1;
+	conn_item d3 = item("Invoice", "{}", "23232323-2323-4232-8232-232323232323");
+	d3.op = CONN_OP_VOID;
+	d3.target_id = "8";
+	int rc3 = rc == 0 ? conn_qbo.write(c, d3.key, &d3, 1, &res) : -1;
 	fclose(dr);
+	check(rc3 == 0 && !strcmp(d3.id, "dry-run") && strstr(out, "/invoice?operation=void&"
+		"requestid=23232323") && strstr(out, "{\"Id\":\"8\",\"SyncToken\":\"(current)\"}"),
+		"dry-run-void", out);
 	check(rc == 0 && rc1 == 0 && rc2 == 0 && !strcmp(d1.id, "dry-run") &&
 		!strcmp(d2[1].id, "dry-run") && count("Customer") == before &&
 		strstr(out, "POST http://127.0.0.1:1/qbo/v3/company/9130350000000001/customer?"
