@@ -1,7 +1,9 @@
 /*
  * main.c - the sandbox server: libmicrohttpd on 127.0.0.1, routing by
  * path prefix to the service modules, the inspection endpoints
- * GET /_sandbox/dump?service=NAME and GET /_sandbox/records, and the seed.
+ * GET /_sandbox/dump?service=NAME, GET /_sandbox/books?service=NAME (the
+ * target's books, answered by its module at the path /_sandbox/books),
+ * GET /_sandbox/records, and the seed.
  *
  *   sandbox [--port N] [--port-file FILE] [--seed N] [--orders N]
  *           [--token-ttl S] [--limit-scale X]
@@ -697,6 +699,20 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 	}
 	if (strcmp(url, "/_sandbox/documents") == 0) {
 		documents(conn, method, u, &r);
+		return respond(conn, &r);
+	}
+	if (strcmp(url, "/_sandbox/books") == 0) {
+		/* the target's books (docs/sandbox.md, "Books"): the module answers
+		 * the path /_sandbox/books; 404 from one that keeps none */
+		const char *name = get_query(conn, "service");
+		for (size_t i = 0; i < NSERVICES; i++)
+			if (name && strcmp(name, services[i]->name) == 0) {
+				sb_request q = { "GET", url, "", 0, get_header, get_query, conn };
+				r.status = 404;
+				services[i]->handle(&q, &r);
+				return respond(conn, &r);
+			}
+		sb_json(&r, 404, json_pack("{s:s}", "Message", "unknown service"));
 		return respond(conn, &r);
 	}
 	if (strcmp(url, "/_sandbox/dump") == 0) {
