@@ -1430,6 +1430,13 @@ body(ObjDef *tgt, Stmt *b, Scope *s, Loc at, int top)
 			}
 			policy(st, b);
 			break;
+		case S_LIFECYCLE:
+		case S_LOCKED:
+			/* checked with the whole entity: life_check() */
+			if (!top)
+				diag_err(st->loc, ER_PLACEMENT, "`%s` belongs at the top of an entity",
+					st->k == S_LOCKED ? "locked" : "lifecycle");
+			break;
 		}
 	}
 	for (FieldDef *f = tgt->fields; f; f = f->next) {
@@ -1558,6 +1565,8 @@ endpoint_named(const char *alias, Loc at)
 	return NULL;
 }
 
+static void life_check(Entity *en, Scope *root);
+
 static void
 check_entity(Entity *en)
 {
@@ -1626,6 +1635,237 @@ check_entity(Entity *en)
 	}
 	if (en->tgt)
 		body(en->tgt, en->body, &root, en->loc, 1);
+	life_check(en, &root);
+}
+
+/* ------------------------------------------------------------------ */
+/* lifecycle                                                           */
+/* ------------------------------------------------------------------ */
+
+static int
+same_path(const Expr *a, const Expr *b)
+{
+	if (a->k != E_PATH || b->k != E_PATH || a->bind != b->bind)
+		return 0;
+	const StrList *x = a->path, *y = b->path;
+	for (; x && y; x = x->next, y = y->next)
+		if (strcmp(x->s, y->s) != 0)
+			return 0;
+	return !x && !y;
+}
+
+static Table *life_stmts(const Stmt *st, const Expr *path);
+
+/* The table looked up with `path` as its key somewhere in e: the status
+ * table whose keys a lifecycle on that field must cover. */
+static Table *
+life_table(const Expr *e, const Expr *path)
+{
+	Table *t = NULL;
+	for (; e && !t; e = e->next) {
+		if (e->k == E_LOOKUP && e->table && e->table->kind == T_TABLE && e->a &&
+		    same_path(e->a, path))
+			return e->table;
+		if (e->a && !t)
+			t = life_table(e->a, path);
+		if (e->b && !t)
+			t = life_table(e->b, path);
+		if (e->c && !t)
+			t = life_table(e->c, path);
+		if (e->args && !t)
+			t = life_table(e->args, path);
+		if (e->when && !t)
+			t = life_table(e->when, path);
+		if (e->body && !t)
+			t = life_stmts(e->body, path);
+		if (e->k != E_ARR && e->k != E_CALL)
+			break; /* only lists continue with next */
+	}
+	return t;
+}
+
+static Table *
+life_stmts(const Stmt *st, const Expr *path)
+{
+	Table *t = NULL;
+	for (; st && !t; st = st->next) {
+		if (st->k != S_ASSIGN && st->k != S_CHECK)
+			continue;
+		t = life_table(st->e, path);
+		if (!t && st->when)
+			t = life_table(st->when, path);
+	}
+	return t;
+}
+
+/* A key of the lifecycle st given before k (in an earlier arm, or earlier
+ * in k's own arm) with the same value, or NULL. */
+static Entry *
+life_key_before(const Stmt *st, const LifeArm *arm, const Entry *k)
+{
+	for (const LifeArm *o = st->arms; o; o = o->next)
+		for (Entry *ok = o->keys; ok; ok = ok->next) {
+			if (o == arm && ok == k)
+				return NULL;
+			if (strcmp(ok->key, k->key) == 0)
+				return ok;
+		}
+	return NULL;
+}
+
+static const char *
+path_text(const Expr *e)
+{
+	Buf b = { 0 };
+	for (const StrList *s = e->path; s; s = s->next)
+		buf_printf(&b, "%s%s", s->s, s->next ? "." : "");
+	char *t = ar_alloc(b.len + 1);
+	memcpy(t, b.p ? b.p : "", b.len);
+	t[b.len] = '\0';
+	buf_free(&b);
+	return t;
+}
+
+static void
+life_act(LifeAct *a, Scope *s)
+{
+	if (!a)
+		return;
+	if (a->k == L_IF) {
+		Type *t = expr(a->cond, s);
+		if (t->k != TY_ERROR && t->k != TY_BOOL)
+			diag_err(a->cond->loc, ER_NOT_BOOLEAN, "`if` needs a boolean, not %s",
+				ck_type_name(t));
+		life_act(a->a, s);
+		life_act(a->b, s);
+	}
+}
+
+/* The lifecycle of en: every status of the table that maps the same field
+ * has exactly one action (or there is an `else`), every key is one of its
+ * statuses; the conditions are booleans.  `credit by` is checked once all
+ * entities are (life_credits), since it reads another entity's refs. */
+static void
+life_check(Entity *en, Scope *root)
+{
+	Stmt *life = NULL, *locked = NULL;
+	for (Stmt *st = en->body; st; st = st->next) {
+		if (st->k != S_LIFECYCLE && st->k != S_LOCKED)
+			continue;
+		Stmt **first = st->k == S_LIFECYCLE ? &life : &locked;
+		if (*first) {
+			diag_err(st->loc, ER_LIFE_TWICE, "an entity has one `%s`",
+				st->k == S_LIFECYCLE ? "lifecycle" : "locked");
+			diag_note((*first)->loc, "the first one is here");
+			continue;
+		}
+		*first = st;
+		Type *t = expr(st->e, root);
+		if (st->k == S_LOCKED) {
+			if (t->k != TY_ERROR && t->k != TY_BOOL)
+				diag_err(st->e->loc, ER_NOT_BOOLEAN,
+					"`locked when` needs a boolean, not %s", ck_type_name(t));
+			continue;
+		}
+		if (t->k != TY_ERROR && t->k != TY_STRING && t->k != TY_INT) {
+			diag_err(st->e->loc, ER_KEY_TYPE,
+				"a lifecycle is keyed by a string or an integer field, not %s",
+				ck_type_name(t));
+			t = &t_error;
+		}
+		Table *tb = life_stmts(en->body, st->e);
+		st->life_table = tb;
+		LifeArm *els = NULL;
+		for (LifeArm *arm = st->arms; arm; arm = arm->next) {
+			life_act(arm->act, root);
+			if (arm->is_else) {
+				if (els) {
+					diag_err(arm->loc, ER_LIFE_TWICE, "a lifecycle has one `else`");
+					diag_note(els->loc, "the first `else` is here");
+				}
+				els = arm;
+				continue;
+			}
+			for (Entry *k = arm->keys; k; k = k->next) {
+				if (t->k != TY_ERROR && k->is_int != (t->k == TY_INT))
+					diag_err(k->loc, ER_LIFE_KEY, "`%s` is %s, and this key is not",
+						path_text(st->e), ck_type_name(t));
+				else if (tb && !table_has(tb, k->key))
+					diag_err(k->loc, ER_LIFE_KEY,
+						"%s%s%s is not a status of table `%s`, which maps `%s`",
+						k->is_int ? "" : "\"", k->key, k->is_int ? "" : "\"",
+						tb->name, path_text(st->e));
+				Entry *dup = life_key_before(st, arm, k);
+				if (dup) {
+					diag_err(k->loc, ER_LIFE_KEY, "%s%s%s has two actions",
+						k->is_int ? "" : "\"", k->key, k->is_int ? "" : "\"");
+					diag_note(dup->loc, "the first is here");
+				}
+			}
+		}
+		if (els || t->k == TY_ERROR)
+			continue;
+		if (!tb) {
+			diag_err(st->e->loc, ER_LIFE_NOT_EXHAUSTIVE,
+				"no status table maps `%s` in `%s`, so it can hold values the "
+				"lifecycle does not list: add `else => ACTION`", path_text(st->e),
+				en->name);
+			continue;
+		}
+		for (Entry *k = tb->entries; k; k = k->next) {
+			int found = 0;
+			for (LifeArm *arm = st->arms; arm && !found; arm = arm->next)
+				for (Entry *lk = arm->keys; lk && !found; lk = lk->next)
+					found = strcmp(lk->key, k->key) == 0;
+			if (!found) {
+				diag_err(st->loc, ER_LIFE_NOT_EXHAUSTIVE,
+					"the lifecycle has no action for %s%s%s, a status of table `%s`",
+					k->is_int ? "" : "\"", k->key, k->is_int ? "" : "\"", tb->name);
+				diag_note(k->loc, "the status is here");
+				break;
+			}
+		}
+		if (tb->has_else && !tb->else_fail)
+			diag_err(st->loc, ER_LIFE_NOT_EXHAUSTIVE,
+				"table `%s` maps statuses it does not list (`else =>` a value): "
+				"the lifecycle needs `else => ACTION` too", tb->name);
+	}
+}
+
+static void
+life_credit(Entity *en, LifeAct *a)
+{
+	if (!a)
+		return;
+	if (a->k == L_IF) {
+		life_credit(en, a->a);
+		life_credit(en, a->b);
+		return;
+	}
+	if (a->k != L_CREDIT)
+		return;
+	Entity *c = find_entity(a->entity);
+	if (!c) {
+		unknown(a->ent_loc, "entity", a->entity, suggest_decl(D_ENTITY, a->entity, -1));
+		return;
+	}
+	a->credit = c;
+	for (int i = 0; i < c->ndeps; i++)
+		if (c->deps[i] == en)
+			return;
+	diag_err(a->ent_loc, ER_LIFE_CREDIT,
+		"`%s` does not `ref %s(...)`, so its documents cannot be allocated to the one "
+		"this lifecycle keeps", c->name, en->name);
+	diag_note(c->loc, "`%s` is declared here", c->name);
+}
+
+static void
+life_credits(Entity *en)
+{
+	for (Stmt *st = en->body; st; st = st->next)
+		if (st->k == S_LIFECYCLE)
+			for (LifeArm *arm = st->arms; arm; arm = arm->next)
+				life_credit(en, arm->act);
 }
 
 /* Depth-first search for cycles between entities; on the way out, the
@@ -1701,6 +1941,9 @@ ck_check(Program *p)
 			check_entity(d->u.ent);
 			n++;
 		}
+	for (Decl *d = p->decls; d; d = d->next)
+		if (d->k == D_ENTITY)
+			life_credits(d->u.ent);
 	p->order = ar_alloc(sizeof *p->order * (size_t)(n + 1));
 	Entity **stack = ar_alloc(sizeof *stack * (size_t)(n + 1));
 	for (Decl *d = p->decls; d; d = d->next)

@@ -1048,7 +1048,9 @@ body(Buf *b, const Stmt *st, const Env *env, int in)
 			break;
 		case S_MATCH:
 		case S_ON:
-			continue; /* data, in the program descriptor */
+		case S_LIFECYCLE:
+		case S_LOCKED:
+			continue; /* functions and data of their own (lifecycle()) */
 		}
 		if (st->k == S_ASSIGN && in == 1) {
 			ind(b, in);
@@ -1170,6 +1172,8 @@ table_def(Buf *b, const Table *t)
 /* entities and the program                                            */
 /* ------------------------------------------------------------------ */
 
+static void lifecycle(Buf *b, const Entity *en, const Env *root);
+
 static void
 entity(Buf *b, const Entity *en)
 {
@@ -1207,6 +1211,8 @@ entity(Buf *b, const Entity *en)
 		buf_free(&flat);
 	}
 
+	lifecycle(&fn, en, &root);
+
 	buf_printf(b, "/* ================================================================ */\n"
 		"/* entity %-57s */\n"
 		"/* ================================================================ */\n\n",
@@ -1215,6 +1221,138 @@ entity(Buf *b, const Entity *en)
 	buf_put(b, fn.p, fn.len);
 	buf_free(&fn);
 	buf_free(&helpers);
+}
+
+/* One lifecycle action as C: a return, or an if that chooses. */
+static void
+life_action(Buf *b, const LifeAct *a, const Env *env, int in)
+{
+	static const char *const ret[] = { "MW_LIFE_WRITE", "MW_LIFE_VOID", "MW_LIFE_KEEP",
+		"MW_LIFE_KEEP" };
+	ind(b, in);
+	if (a->k != L_IF) {
+		buf_printf(b, "return %s;", ret[a->k]);
+		if (a->k == L_CREDIT)
+			buf_printf(b, " /* credit by %s */", a->entity);
+		buf_puts(b, "\n");
+		return;
+	}
+	put_expr(b, in, "if (mw_truthy(c, ", a->cond, env, a->a->k == L_IF ? ")) {\n" : "))\n");
+	life_action(b, a->a, env, in + 1);
+	if (a->a->k == L_IF) {
+		ind(b, in);
+		buf_puts(b, "}\n");
+	}
+	life_action(b, a->b, env, in);
+}
+
+static int
+life_entry_cmp(const void *x, const void *y)
+{
+	const Entry *const *a = x, *const *b = y;
+	return strcmp((*a)->key, (*b)->key);
+}
+
+/* An entity's lifecycle: its keys as a table of arm numbers (sorted, looked
+ * up like any table: a status no arm names fails the record), a function
+ * that returns the arm's action; and its `locked when` test. */
+static void
+lifecycle(Buf *b, const Entity *en, const Env *root)
+{
+	for (const Stmt *st = en->body; st; st = st->next) {
+		if (st->k == S_LOCKED) {
+			size_t old = where_push("locked");
+			const char *at = place(st->loc.line);
+			where_pop(old);
+			buf_printf(b, "/* locked when ... */\nstatic int\nlocked_%s(mw_ctx *c, mw_val r)\n"
+				"{\n", en->name);
+			line_stmt(b, at, 1);
+			buf_puts(b, "\t");
+			put_expr(b, 1, "return mw_truthy(c, ", st->e, root, ");\n}\n\n");
+			continue;
+		}
+		if (st->k != S_LIFECYCLE)
+			continue;
+		size_t old = where_push("lifecycle");
+		const char *at = place(st->loc.line);
+		where_pop(old);
+		int n = 0, arm_no = 0, else_arm = 0;
+		for (const LifeArm *a = st->arms; a; a = a->next)
+			for (const Entry *k = a->keys; k; k = k->next)
+				n++;
+		const Entry **sorted = ar_alloc(sizeof *sorted * (size_t)(n + 1));
+		int *arm_of = ar_alloc(sizeof *arm_of * (size_t)(n + 1));
+		n = 0;
+		for (const LifeArm *a = st->arms; a; a = a->next)
+			for (const Entry *k = a->keys; k; k = k->next)
+				sorted[n++] = k;
+		qsort(sorted, (size_t)n, sizeof *sorted, life_entry_cmp);
+		for (int i = 0; i < n; i++) {
+			int no = 0;
+			for (const LifeArm *a = st->arms; a && !arm_of[i]; a = a->next) {
+				no++;
+				for (const Entry *k = a->keys; k; k = k->next)
+					if (k == sorted[i])
+						arm_of[i] = no;
+			}
+		}
+		Buf keypath = { 0 };
+		for (const StrList *p = st->e->path; p; p = p->next)
+			buf_printf(&keypath, "%s%s", p->s, p->next ? "." : "");
+		buf_printf(b, "/* lifecycle %s: the arm for each value */\n", keypath.p);
+		buf_printf(b, "static const mw_entry life_%s_arms[] = {\n", en->name);
+		for (int i = 0; i < n; i++) {
+			buf_puts(b, "\t{ ");
+			cstrz(b, sorted[i]->key);
+			buf_printf(b, ", MW_V_I(%d) },\n", arm_of[i]);
+		}
+		buf_puts(b, "};\n");
+		for (const LifeArm *a = st->arms; a; a = a->next) {
+			arm_no++;
+			if (a->is_else)
+				else_arm = arm_no;
+		}
+		buf_printf(b, "static const mw_table life_%s_table = {\n\t\"%s lifecycle\", "
+			"life_%s_arms, %d,\n\t", en->name, en->name, en->name, n);
+		if (else_arm)
+			buf_printf(b, "MW_ELSE_VALUE, MW_V_I(%d), NULL", else_arm);
+		else
+			buf_printf(b, "MW_ELSE_FAIL, MW_V_NULL, \"no lifecycle action for this %s\"",
+				keypath.p);
+		/* its .map line is the one life_ENTITY sets */
+		buf_puts(b, ",\n\t.line = 0\n};\n\n");
+		buf_free(&keypath);
+		buf_printf(b, "static int\nlife_%s(mw_ctx *c, mw_val r)\n{\n", en->name);
+		line_stmt(b, at, 1);
+		Buf flat = { 0 };
+		buf_printf(&flat, "mw_lookup(c, &life_%s_table, ", en->name);
+		expr(&flat, st->e, root);
+		buf_puts(&flat, ")");
+		pp_stmt(b, 1, "mw_val arm = ", flat.p, ";\n");
+		buf_free(&flat);
+		buf_puts(b, "\tif (mw_failed(c))\n\t\treturn -1;\n\tswitch (arm.u.i) {\n");
+		arm_no = 0;
+		for (const LifeArm *a = st->arms; a; a = a->next) {
+			arm_no++;
+			buf_printf(b, "\tcase %d: /* ", arm_no);
+			if (a->is_else)
+				buf_puts(b, "else");
+			for (const Entry *k = a->keys; k; k = k->next) {
+				if (k->is_int)
+					buf_puts(b, k->key);
+				else {
+					buf_puts(b, "\"");
+					ctext(b, k->key);
+					buf_puts(b, "\"");
+				}
+				if (k->next)
+					buf_puts(b, ", ");
+			}
+			buf_puts(b, " */\n");
+			life_action(b, a->act, root, 2);
+		}
+		buf_puts(b, "\t}\n\treturn -1;\n}\n\n");
+	}
 }
 
 static const char *const actions[] = {
@@ -1414,6 +1552,14 @@ program(Buf *b)
 		if (match)
 			buf_printf(b, ",\n\t  .match_field = \"%s\", .match = match_%s", match->name,
 				en->name);
+		for (const Stmt *st = en->body; st; st = st->next) {
+			if (st->k == S_LIFECYCLE)
+				buf_printf(b, ",\n\t  .life = life_%s", en->name);
+			if (st->k == S_LOCKED) {
+				buf_printf(b, ",\n\t  .locked = locked_%s, .locked_reason = ", en->name);
+				cstrz(b, st->msg);
+			}
+		}
 		buf_puts(b, " },\n");
 	}
 	buf_puts(b, "};\n\n");

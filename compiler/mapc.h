@@ -91,6 +91,7 @@ typedef struct {
 	X(E021, ER_TWO_ELSE, "parser", "table with two `else` entries") \
 	X(E022, ER_UNKNOWN_CONDITION, "parser", "unknown error-policy condition") \
 	X(E023, ER_BACKOFF_ORDER, "parser", "backoff range reversed") \
+	X(E024, ER_LIFE_ACTION, "parser", "unknown lifecycle action") \
 	X(E030, ER_UNKNOWN_NAME, "checker", "unknown name") \
 	X(E031, ER_UNKNOWN_FIELD, "checker", "unknown field") \
 	X(E032, ER_DUPLICATE, "checker", "declared twice") \
@@ -147,6 +148,10 @@ typedef struct {
 	X(E083, ER_CYCLE, "checker", "entities referencing each other in a cycle") \
 	X(E084, ER_REVERSE_ENTITY, "checker", "entity that maps the pair's target into its source") \
 	X(E085, ER_CONCURRENT, "checker", "`concurrent` limit, not supported yet") \
+	X(E086, ER_LIFE_NOT_EXHAUSTIVE, "checker", "lifecycle without an action for a status") \
+	X(E087, ER_LIFE_KEY, "checker", "lifecycle key that is not a status") \
+	X(E088, ER_LIFE_CREDIT, "checker", "`credit by` an entity that does not credit this one") \
+	X(E089, ER_LIFE_TWICE, "checker", "entity with two `lifecycle` or `locked` statements") \
 	X(W001, WR_UNUSED_TABLE, "checker", "table never used") \
 	X(W002, WR_SHADOW, "checker", "loop variable shadows an outer one") \
 	X(W003, WR_MAPPED_TWICE, "checker", "target field mapped twice") \
@@ -386,7 +391,29 @@ typedef struct Expr {
 	int helper;         /* sum(): helper function number */
 } Expr;
 
-typedef enum { S_ASSIGN, S_CHECK, S_MATCH, S_ON } StmtKind;
+typedef enum { S_ASSIGN, S_CHECK, S_MATCH, S_ON, S_LIFECYCLE, S_LOCKED } StmtKind;
+
+/* A lifecycle action: what a change of the source record does to the
+ * document already written. */
+typedef enum { L_WRITE, L_VOID, L_KEEP, L_CREDIT, L_IF } LifeKind;
+typedef struct LifeAct {
+	LifeKind k;
+	Loc loc;
+	const char *entity;  /* L_CREDIT: `credit by ENTITY` */
+	Loc ent_loc;
+	struct Entity *credit; /* checker */
+	struct Expr *cond;   /* L_IF */
+	struct LifeAct *a, *b;
+} LifeAct;
+typedef struct Entry Entry;
+typedef struct LifeArm {
+	Entry *keys;         /* NULL: the `else` arm */
+	int is_else;
+	Loc loc;
+	LifeAct *act;
+	struct LifeArm *next;
+	void *last; /* parser: the list's last node, kept on its head */
+} LifeArm;
 
 typedef enum { C_HTTP, C_TIMEOUT, C_NETWORK, C_INVALID, C_REF } CondKind;
 typedef enum { A_RETRY, A_DEAD_LETTER, A_SKIP, A_HOLD } ActKind;
@@ -418,18 +445,20 @@ struct Stmt {
 	const char *msg;    /* S_CHECK */
 	Cond *conds;        /* S_ON */
 	Action act;
+	LifeArm *arms;      /* S_LIFECYCLE (e: the source field; S_LOCKED: e, msg) */
+	struct Table *life_table; /* checker: the status table the keys must cover */
 	FieldDef *field;    /* checker: the target field */
 	Stmt *next;
 	void *last;         /* parser: the list's last node, kept on its head */
 };
 
-typedef struct Entry {
+struct Entry {
 	const char *key;   /* integer keys in canonical form: 7, not 07 */
 	int is_int;
 	Loc loc;
 	Expr *val;
 	struct Entry *next;
-} Entry;
+};
 
 typedef enum { T_TABLE, T_TRACKING, T_DIMENSION } TableKind;
 
@@ -534,6 +563,9 @@ void *ps_new(size_t n);
 void ps_add_decl(Parse *p, DeclKind k, void *node);
 Expr *ps_expr(ExprKind k, Loc loc);
 Loc ps_span(Loc a, Loc b);
+/* A lifecycle action from its words: `write`, `void`, `keep`, or
+ * `credit by ENTITY` (by and entity non-NULL); NULL after an error. */
+struct LifeAct *ps_life_act(Parse *p, Token word, const Token *by, const Token *entity);
 const char *ps_concat(const char *a, const char *b);
 void ps_syntax_error(Parse *p, int major, Token t);
 

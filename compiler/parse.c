@@ -113,6 +113,41 @@ ps_concat(const char *a, const char *b)
 	return s;
 }
 
+LifeAct *
+ps_life_act(Parse *p, Token word, const Token *by, const Token *entity)
+{
+	(void)p;
+	LifeAct *a = ar_alloc(sizeof *a);
+	a->loc = word.loc;
+	if (by) {
+		if (strcmp(word.s, "credit") != 0 || strcmp(by->s, "by") != 0) {
+			diag_err(ps_span(word.loc, entity->loc), ER_LIFE_ACTION,
+				"unknown lifecycle action `%s %s %s` (write, void, keep, "
+				"credit by ENTITY, or if ... then ... else ...)", word.s, by->s,
+				entity->s);
+			return NULL;
+		}
+		a->k = L_CREDIT;
+		a->entity = entity->s;
+		a->ent_loc = entity->loc;
+		a->loc = ps_span(word.loc, entity->loc);
+		return a;
+	}
+	if (strcmp(word.s, "write") == 0)
+		a->k = L_WRITE;
+	else if (strcmp(word.s, "void") == 0)
+		a->k = L_VOID;
+	else if (strcmp(word.s, "keep") == 0)
+		a->k = L_KEEP;
+	else {
+		diag_err(word.loc, ER_LIFE_ACTION,
+			"unknown lifecycle action `%s` (write, void, keep, credit by ENTITY, or "
+			"if ... then ... else ...)", word.s);
+		return NULL;
+	}
+	return a;
+}
+
 void
 ps_add_decl(Parse *p, DeclKind k, void *node)
 {

@@ -106,7 +106,7 @@ bin(Parse *p, int op, Expr *a, Expr *b, Loc at)
  * are the keywords whose `hard` is 0 in lang.c's table. */
 %fallback ID OBJECT COLLECTION FORMAT SOURCE TARGET KEY FAIL CHECK WITHIN MATCH
 	REQUIRED ENUM MAX LIMIT ENV FROM WEBHOOK POLL EVERY HTTP RETRY BACKOFF JITTER
-	AFTER HEADER SKIP HOLD CONCURRENT DEAD_LETTER.
+	AFTER HEADER SKIP HOLD CONCURRENT DEAD_LETTER LIFECYCLE LOCKED.
 
 /* Precedence, lowest first.  `if c then a else b` binds loosest, so the
  * else branch extends as far as it can (`if c then a else b + 1` adds 1 to
@@ -415,8 +415,47 @@ stmt(A) ::= MATCH(K) name(N) ASSIGN expr(E). {
 stmt(A) ::= ON(K) conds(C) ARROW action(X). {
 	A = NEW(Stmt); A->k = S_ON; A->loc = K.loc; A->conds = C; A->act = *X;
 }
+/* What each change of the source record does to the document written:
+ * `lifecycle status { "a", "b" => write  "c" => if e then void else keep }` */
+stmt(A) ::= LIFECYCLE(K) path(P) LBRACE arms(R) RBRACE. {
+	A = NEW(Stmt); A->k = S_LIFECYCLE; A->loc = K.loc; A->e = P; A->arms = R;
+}
+stmt(A) ::= LOCKED(K) WHEN expr(E) STRING(M). {
+	A = NEW(Stmt); A->k = S_LOCKED; A->loc = K.loc; A->e = E; A->msg = M.s;
+}
 /* Recovery: a broken statement is skipped up to the start of the next. */
 stmt(A) ::= error. { A = NULL; }
+
+%type arms { LifeArm * }
+arms(A) ::= . { A = NULL; }
+arms(A) ::= arms(B) COMMA. { A = B; }
+arms(A) ::= arms(B) SEMI. { A = B; }
+arms(A) ::= arms(B) arm(R). { A = B; APPEND(LifeArm, A, R); }
+%type arm { LifeArm * }
+arm(A) ::= lkeys(K) FATARROW lact(X). { A = NEW(LifeArm); A->keys = K; A->loc = K->loc; A->act = X; }
+arm(A) ::= ELSE(E) FATARROW lact(X). { A = NEW(LifeArm); A->is_else = 1; A->loc = E.loc; A->act = X; }
+%type lkeys { Entry * }
+lkeys(A) ::= lkey(K). { A = K; }
+lkeys(A) ::= lkeys(B) COMMA lkey(K). { A = B; Entry *e = A; while (e->next) e = e->next; e->next = K; }
+%type lkey { Entry * }
+lkey(A) ::= tkey(K). {
+	A = NEW(Entry); A->key = K.s; A->loc = K.loc;
+	if (K.type == TK_INT) {
+		const char *d = K.s;
+		while (d[0] == '0' && d[1])
+			d++;
+		A->key = d;
+		A->is_int = 1;
+	}
+}
+/* An action is a name (`write`, `void`, `keep`), `credit by ENTITY`, or a
+ * choice: `if e then ACTION else ACTION`. */
+%type lact { LifeAct * }
+lact(A) ::= name(N). { A = ps_life_act(p, N, NULL, NULL); }
+lact(A) ::= name(N) name(B) name(E). { A = ps_life_act(p, N, &B, &E); }
+lact(A) ::= IF(I) expr(C) THEN lact(X) ELSE lact(Y). {
+	A = NEW(LifeAct); A->k = L_IF; A->loc = I.loc; A->cond = C; A->a = X; A->b = Y;
+}
 
 %type conds { Cond * }
 conds(A) ::= cond(C). { A = C; }

@@ -17,6 +17,14 @@
  *   GET  /nop/api/{orders|customers|products|shipments|returnrequests}
  *        ?limit=50&page=1&since_id=N&updated_at_min=2026-11-20T00:00:00Z
  *        -> {"orders": [...]} (limit at most 250, ids ascending)
+ *        orders also by the plugin's BaseOrdersParametersModel filters:
+ *        created_at_min / created_at_max (CreatedOnUtc, compared as
+ *        times), status (OrderStatus: pending, processing, complete,
+ *        cancelled, or its number), payment_status (pending, authorized,
+ *        paid, partiallyRefunded, refunded, voided, or the number),
+ *        shipping_status (shippingNotRequired, notYetShipped,
+ *        partiallyShipped, shipped, delivered, or the number),
+ *        customer_id; an unknown value is 400
  *   GET  /nop/api/orders/{id}  -> {"orders": [one]}
  *   PUT  /nop/api/orders/{id}  {"order": {"OrderStatusId": 30}}: the
  *        write-back of an order's status (10, 20, 30 or 40)
@@ -32,6 +40,11 @@
  * CustomerComments, StaffNotes, ReturnRequestStatusId, CreatedOnUtc,
  * UpdatedOnUtc); a shipment has no update stamp, so CreatedOnUtc is its.
  *
+ * Orders carry the entity's RefundedAmount (Nop.Core.Domain.Orders.Order:
+ * 0 until a refund; PaymentStatusId 35 partially refunded / 40 refunded
+ * carry what went back) and, as in nopCommerce, no update stamp: a change
+ * of status or payment leaves CreatedOnUtc, the only stamp, as it was.
+ *
  * Records come from NDJSON files (sandbox --nop-orders FILE ...) or are
  * generated (--seed S --orders N, seed.c), and are served as written, byte
  * for byte; a status update rewrites that one field in place.
@@ -39,6 +52,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "sandbox.h"
@@ -123,18 +137,103 @@ seed(unsigned s)
 	counter = s * 104729;
 }
 
+/* The orders' filters: an enum's value by name (the plugin's enum binding
+ * ignores case) or number, -1 when neither; a missing filter is 0. */
+static const struct {
+	const char *param, *field;
+	const char *const names[7];
+	const int ids[7];
+} enums[] = {
+	{ "status", "OrderStatusId", { "pending", "processing", "complete", "cancelled" },
+	  { 10, 20, 30, 40 } },
+	{ "payment_status", "PaymentStatusId", { "pending", "authorized", "paid",
+	  "partiallyRefunded", "refunded", "voided" }, { 10, 20, 30, 35, 40, 50 } },
+	{ "shipping_status", "ShippingStatusId", { "shippingNotRequired", "notYetShipped",
+	  "partiallyShipped", "shipped", "delivered" }, { 10, 20, 25, 30, 40 } },
+};
+#define NENUMS (sizeof enums / sizeof *enums)
+
+static long
+enum_value(size_t e, const char *v)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+	for (size_t i = 0; i < 7 && enums[e].names[i]; i++)
+		if (!strcasecmp(v, enums[e].names[i]) || (!*end && *v && n == enums[e].ids[i]))
+			return enums[e].ids[i];
+	return -1;
+}
+
 struct filter {
 	const char *only;     /* one id, or NULL */
 	long long since_id;
 	const char *updated_min;
+	long want[NENUMS];    /* each enum filter's value, 0 when not given */
+	long long customer;   /* customer_id, 0 when not given */
+	char created_min[40], created_max[40]; /* normalised, "" when not given */
 };
+
+/* A top-level integer member of an order's text ("OrderStatusId":20); -1
+ * when absent.  The orders' ids and statuses are not nested elsewhere. */
+static long long
+int_member(const char *text, const char *field)
+{
+	char pat[48];
+	snprintf(pat, sizeof pat, "\"%s\":", field);
+	const char *at = strstr(text, pat);
+	return at ? strtoll(at + strlen(pat), NULL, 10) : -1;
+}
 
 static int
 wanted(const sb_record *x, const void *arg)
 {
 	const struct filter *f = arg;
-	return (!f->only || !strcmp(x->key, f->only)) && x->id > f->since_id &&
-	       (!f->updated_min || strcmp(x->updated, f->updated_min) >= 0);
+	if ((f->only && strcmp(x->key, f->only)) || x->id <= f->since_id ||
+	    (f->updated_min && strcmp(x->updated, f->updated_min) < 0))
+		return 0;
+	for (size_t e = 0; e < NENUMS; e++)
+		if (f->want[e] && int_member(x->text, enums[e].field) != f->want[e])
+			return 0;
+	if (f->customer && int_member(x->text, "CustomerId") != f->customer)
+		return 0;
+	if (f->created_min[0] || f->created_max[0]) {
+		const char *at = strstr(x->text, "\"CreatedOnUtc\":\"");
+		char raw[40] = "", created[40];
+		if (at)
+			sscanf(at + strlen("\"CreatedOnUtc\":\""), "%39[^\"]", raw);
+		sb_stamp_norm(raw, created, sizeof created);
+		if ((f->created_min[0] && strcmp(created, f->created_min) < 0) ||
+		    (f->created_max[0] && strcmp(created, f->created_max) > 0))
+			return 0;
+	}
+	return 1;
+}
+
+/* The orders' filters from the query into f; 0, or -1 with a 400 in r. */
+static int
+order_filters(const sb_request *q, sb_response *r, struct filter *f)
+{
+	for (size_t e = 0; e < NENUMS; e++) {
+		const char *v = q->query(q->conn, enums[e].param);
+		if (v && (f->want[e] = enum_value(e, v)) < 0) {
+			sb_json(r, 400, json_pack("{s:{s:[s]}}", "errors", enums[e].param,
+				"invalid value"));
+			return -1;
+		}
+	}
+	const char *cid = q->query(q->conn, "customer_id");
+	f->customer = cid ? strtoll(cid, NULL, 10) : 0;
+	const char *names[2] = { "created_at_min", "created_at_max" };
+	char *out[2] = { f->created_min, f->created_max };
+	for (int i = 0; i < 2; i++) {
+		const char *v = q->query(q->conn, names[i]);
+		sb_stamp_norm(v, out[i], sizeof f->created_min);
+		if (v && !out[i][0]) {
+			sb_json(r, 400, json_pack("{s:{s:[s]}}", "errors", names[i], "invalid date"));
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static void
@@ -159,7 +258,9 @@ list(const sb_request *q, sb_response *r, sb_records *c, const char *only)
 	}
 	char open[48];
 	snprintf(open, sizeof open, "{\"%s\":", c->name);
-	struct filter f = { only, since, um };
+	struct filter f = { only, since, um, { 0 }, 0, "", "" };
+	if (c == &colls[0] && order_filters(q, r, &f) != 0)
+		return;
 	size_t total, taken, len;
 	char *body = sb_records_page(c, wanted, &f, (size_t)((page - 1) * limit), (size_t)limit,
 		open, &total, &taken, &len);

@@ -495,6 +495,8 @@ nop_order(Buf *b, Rng *r, long oid, long ncust, const NopProduct *prods, long np
 	amount(b, discount, 2);
 	put(b, ",\"OrderTotal\":");
 	amount(b, shown_total, 2);
+	put(b, ",\"RefundedAmount\":");
+	amount(b, 0, 2);
 	if (paid)
 		put(b, ",\"CaptureTransactionId\":\"txn_%08ld\"", oid);
 	put(b, ",\"CreatedOnUtc\":\"2026-11-%02ldT%02ld:%02ld:00Z\",\"OrderItems\":[", day, hh,

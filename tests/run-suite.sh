@@ -54,6 +54,8 @@ trap 'rm -f "$log"' EXIT
 	BIN="$BIN" sh tests/wire/run.sh
 	BIN="$BIN" sh tests/e2e/clarity_xero.sh
 	BIN="$BIN" sh tests/e2e/held.sh
+	BIN="$BIN" sh tests/e2e/events.sh
+	BIN="$BIN" sh tests/e2e/lookback.sh
 	BIN="$BIN" sh tests/e2e/pairs.sh
 	BIN="$BIN" sh tests/e2e/adopt.sh
 	BIN="$BIN" sh tests/e2e/split.sh

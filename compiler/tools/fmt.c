@@ -155,6 +155,7 @@ is_decl_kw(int type)
 
 enum {
 	FR_TOP, FR_SERVICE, FR_FIELDS, FR_PAIR, FR_SETTINGS, FR_TABLE, FR_STMTS, FR_ARRAY,
+	FR_ARMS, /* a lifecycle's { "a", "b" => ACTION ... } */
 	FR_PAREN /* ( ) and a lookup's [ ]: no items, lines inside continue the item */
 };
 
@@ -249,7 +250,24 @@ item_start(const Frame *f, const FToks *ts, int i)
 	case FR_STMTS:
 		if (wordlike(t) && next == TK_ASSIGN)
 			return prev != TK_MATCH;
-		return t->type == TK_ON || t->type == TK_CHECK || t->type == TK_MATCH;
+		return t->type == TK_ON || t->type == TK_CHECK || t->type == TK_MATCH ||
+			t->type == TK_LIFECYCLE || t->type == TK_LOCKED;
+	case FR_ARMS:
+		/* an arm's first key: not a key after a comma, not a value
+		 * compared in a condition (after an operator) */
+		if (t->type == TK_ELSE)
+			return next == TK_FATARROW;
+		if (t->type != TK_STRING && t->type != TK_INT)
+			return 0;
+		if (prev == TK_COMMA) {
+			int j = i - 1;
+			while (j > 0 && ts->v[j].type != TK_COMMA)
+				j--;
+			int before = prev_code(ts, j);
+			return before != TK_STRING && before != TK_INT;
+		}
+		return prev == TK_LBRACE || prev == TK_SEMI ||
+			(wordlike(&ts->v[i - 1]) && !operator_word(prev));
 	case FR_ARRAY:
 		return f->at_start;
 	default:
@@ -278,6 +296,13 @@ frame_kind(const Frame *f, const FToks *ts, int i)
 		}
 	case FR_SERVICE: return FR_FIELDS;
 	case FR_PAIR: return FR_SETTINGS;
+	case FR_STMTS:
+		/* `lifecycle a.b {`: its arms */
+		for (int j = i - 1; j >= 0 && (ts->v[j].type == TK_DOT || wordlike(&ts->v[j]));
+		     j--)
+			if (ts->v[j].type == TK_LIFECYCLE)
+				return FR_ARMS;
+		return FR_STMTS;
 	default: return FR_STMTS;
 	}
 }

@@ -222,6 +222,48 @@ print_fields(const struct rt_trace *tr, const src *s, const mw_program *p, FILE 
 	}
 }
 
+/* What the entity's lifecycle does with this record once a document is
+ * written for it, and whether `locked when` holds (a context of its own:
+ * the map's is the one traced). */
+static void
+print_life(const mw_program *p, const mw_entity *e, const char *rec, size_t n, src *s, FILE *out)
+{
+	static const char *const names[] = { "write (create it, or update it when the document "
+		"changed)", "void the document written", "keep the document as it is" };
+	char rule[300];
+	const mw_node *root;
+	json_err je;
+	mw_ctx *c;
+
+	if (!e->life && !e->locked)
+		return;
+	if (!(c = rt_ctx_new()))
+		return;
+	if (json_parse(&c->a, rec, n, &root, &je) == 0 && root->type == JN_OBJ) {
+		mw_val v = { .kind = MW_OBJ, .u.node = root };
+		if (e->life) {
+			int a = e->life(c, v);
+
+			src_rule(s, c->line, rule, sizeof rule);
+			if (c->failed || a < 0 || a > MW_LIFE_KEEP)
+				fprintf(out, "lifecycle: no action: %s (%s:%d  %s)\n",
+					c->failed ? c->reason : "none", p->map_file, c->line, rule);
+			else
+				fprintf(out, "lifecycle: %s (%s:%d  %s)\n", names[a], p->map_file,
+					c->line, rule);
+		}
+		if (e->locked && !c->failed) {
+			int l = e->locked(c, v);
+
+			src_rule(s, c->line, rule, sizeof rule);
+			fprintf(out, "locked: %s (%s:%d  %s)\n", c->failed ? c->reason : l ?
+				"yes: a changed document is a dead letter, nothing is sent" : "no",
+				p->map_file, c->line, rule);
+		}
+	}
+	rt_ctx_free(c);
+}
+
 int
 rt_explain(const mw_program *p, const mw_entity *e, FILE *in, FILE *out, FILE *err)
 {
@@ -259,6 +301,7 @@ rt_explain(const mw_program *p, const mw_entity *e, FILE *in, FILE *out, FILE *e
 		fprintf(out, "%.*s\n\nfield by field (refs are the source keys here; `run` writes the "
 			"target's ids):\n", (int)c->w.out.len, c->w.out.p);
 		print_fields(&tr, &s, p, out);
+		print_life(p, e, rec, n, &s, out);
 		break;
 	case RT_MAP_FILTERED:
 		src_rule(&s, e->line, rule, sizeof rule);

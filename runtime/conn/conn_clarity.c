@@ -2,7 +2,7 @@
  * conn_clarity.c - Clarity eCommerce, a source: OAuth 2.0 client
  * credentials at {base_url}/oauth/token, then
  *
- *   GET {base_url}/api/v1/{orders|customers|products}
+ *   GET {base_url}/api/v1/{orders|customers|products|shipments|returns}
  *       ?updatedSince=STAMP&page=N&pageSize=500
  *       -> {"data": [...], "page", "pageSize", "totalCount", "hasMore"}
  *   GET {base_url}/api/v1/{collection}/{id}

@@ -26,8 +26,21 @@
  * store and fetched again a few minutes before its end, and once after a
  * 401 (the call is then retried once).
  *
+ * Orders have no update stamp in nopCommerce (Nop.Core.Domain.Orders.Order:
+ * CreatedOnUtc and PaidDateUtc only), so a cursor never sees an order paid,
+ * refunded or cancelled after it was created.  With the setting lookback
+ * (a duration: "14d", "36h", "90m", "600s"), a listing of orders after the
+ * first also re-reads, every poll and whatever the cursor, the orders still
+ * open (the plugin's status=pending and status=processing: nopCommerce
+ * closes an order as Complete only once it is paid and delivered, or as
+ * Cancelled) and those created within the window (created_at_min = now -
+ * lookback), each once per listing; the engine skips the unchanged ones by
+ * their hash.  A closed order refunded after the window is not seen: make
+ * the window as long as the store takes refunds.
+ *
  * Settings: base_url (the store's root; the plugin's routes are under it),
- * username, password (a store user in the plugin's "Api Users" role).
+ * username, password (a store user in the plugin's "Api Users" role),
+ * lookback (optional, orders only).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +63,7 @@ struct conn {
 	char base[512], user[256], pass[256];
 	char access[4096];
 	int64_t expires_at;
+	int64_t lookback;   /* seconds; 0: the cursor alone */
 };
 
 static const char *const collections[] = { "orders", "customers", "products" };
@@ -112,6 +126,30 @@ parse_time(const char *s, size_t n)
 	if (i != n)
 		return -1;
 	return tm_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
+}
+
+/* A duration: a whole number and a unit, d h m or s ("14d"); "" is 0
+ * (none); -1 when it is not one. */
+static int64_t
+parse_duration(const char *s)
+{
+	static const struct {
+		char unit;
+		int64_t seconds;
+	} units[] = { { 'd', 86400 }, { 'h', 3600 }, { 'm', 60 }, { 's', 1 } };
+	int64_t n = 0;
+	size_t i = 0;
+
+	if (!*s)
+		return 0;
+	for (; s[i] >= '0' && s[i] <= '9' && i < 9; i++)
+		n = n * 10 + (s[i] - '0');
+	if (i == 0 || !s[i] || s[i + 1])
+		return -1;
+	for (size_t u = 0; u < sizeof units / sizeof *units; u++)
+		if (s[i] == units[u].unit)
+			return n * units[u].seconds;
+	return -1;
 }
 
 /* Seconds since the epoch as "YYYY-MM-DDTHH:MM:SSZ". */
@@ -289,6 +327,12 @@ n_open(const conn_env *env, conn **out, conn_result *res)
 		conn_result_set(res, HTTP_PERMANENT, 0, "nopcommerce: %s is not set", missing);
 		return -1;
 	}
+	const char *lb = conn_setting(env, "lookback");
+	if ((c->lookback = parse_duration(lb)) < 0) {
+		conn_result_set(res, HTTP_PERMANENT, 0,
+			"nopcommerce: lookback \"%.40s\" is not a duration (14d, 36h, 90m, 600s)", lb);
+		return -1;
+	}
 	if (conn_http_new(env, &c->http, 64u << 20) != 0) {
 		conn_result_set(res, HTTP_PERMANENT, 0, "nopcommerce: cannot start HTTP");
 		return -1;
@@ -382,7 +426,46 @@ typedef struct {
 	long long max_id;
 	const char *since;  /* normalised cursor, or "" */
 	int rc;             /* fn's first non-zero return */
+	/* the ids handed out, when a listing makes several passes: an open
+	 * addressing set (0 is no id: nopCommerce's ids start at 1) */
+	int dedupe;
+	long long *ids;
+	size_t n_ids, cap_ids;
+	int oom;
 } walk;
+
+/* 1 when id was handed out already in this listing, else it is noted. */
+static int
+seen_before(walk *w, long long id)
+{
+	if (w->n_ids * 2 >= w->cap_ids) {
+		size_t cap = w->cap_ids ? w->cap_ids * 2 : 1024;
+		long long *v = calloc(cap, sizeof *v);
+		if (!v) {
+			w->oom = 1;
+			return 0;
+		}
+		for (size_t i = 0; i < w->cap_ids; i++)
+			if (w->ids[i])
+				for (size_t j = (size_t)w->ids[i] % cap;; j = (j + 1) % cap)
+					if (!v[j]) {
+						v[j] = w->ids[i];
+						break;
+					}
+		free(w->ids);
+		w->ids = v;
+		w->cap_ids = cap;
+	}
+	for (size_t j = (size_t)id % w->cap_ids;; j = (j + 1) % w->cap_ids) {
+		if (w->ids[j] == id)
+			return 1;
+		if (!w->ids[j]) {
+			w->ids[j] = id;
+			w->n_ids++;
+			return 0;
+		}
+	}
+}
 
 static int
 keep(void *arg, const char *p, size_t n)
@@ -397,18 +480,53 @@ keep(void *arg, const char *p, size_t n)
 		w->max_id = id;
 	if (w->since[0] && strcmp(stamp, w->since) < 0)
 		return 0;
+	if (w->dedupe && id > 0 && seen_before(w, id))
+		return 0;
 	w->n++;
 	return w->rc = w->fn(w->arg, p, n, stamp);
+}
+
+/* One walk of a collection by since_id with the filter `query` ("&k=v..."):
+ * 0, or fn's return, or -1 with res filled in. */
+static int
+pass(conn *c, const char *collection, const char *query, walk *w, conn_result *res)
+{
+	char url[1024];
+	http_response r;
+
+	w->max_id = 0;
+	for (;;) {
+		long long before = w->max_id;
+		snprintf(url, sizeof url, "%s/api/%s?limit=%d&since_id=%lld%s", c->base, collection,
+			PAGE_LIMIT, w->max_id, query);
+		if (get(c, url, &r, res) != 0)
+			return -1;
+		w->on_page = 0;
+		int k = conn_json_elements(r.body, r.body_len, collection, keep, w);
+		if (w->rc)
+			return w->rc;
+		if (w->oom) {
+			conn_result_set(res, HTTP_PERMANENT, 0, "nopcommerce: out of memory");
+			return -1;
+		}
+		if (k < 0) {
+			conn_result_set(res, HTTP_PERMANENT, r.status,
+				"nopcommerce: the answer has no \"%s\" array: %.300s", collection,
+				r.body);
+			return -1;
+		}
+		if (w->on_page < PAGE_LIMIT || w->max_id <= before)
+			return 0;
+	}
 }
 
 static int
 n_list(conn *c, const char *collection, const char *cursor, conn_record_fn fn, void *arg,
 	conn_result *res)
 {
-	char since[24] = "", esc[80] = "", url[1024];
-	walk w = { fn, arg, 0, 0, 0, since, 0 };
-	http_response r;
-	int rc = 0;
+	char since[24] = "", esc[80] = "", query[200] = "", from[24];
+	walk w = { fn, arg, 0, 0, 0, since, 0, 0, NULL, 0, 0, 0 };
+	int rc;
 
 	if (!known_collection(collection, res))
 		return -1;
@@ -420,31 +538,23 @@ n_list(conn *c, const char *collection, const char *cursor, conn_record_fn fn, v
 		}
 		format_time(t, since, sizeof since);
 		http_url_escape(since, esc, sizeof esc);
+		snprintf(query, sizeof query, "&updated_at_min=%s", esc);
 	}
-	for (;;) {
-		long long before = w.max_id;
-		snprintf(url, sizeof url, "%s/api/%s?limit=%d&since_id=%lld%s%s", c->base, collection,
-			PAGE_LIMIT, w.max_id, esc[0] ? "&updated_at_min=" : "", esc);
-		if (get(c, url, &r, res) != 0) {
-			rc = -1;
-			break;
-		}
-		w.on_page = 0;
-		int k = conn_json_elements(r.body, r.body_len, collection, keep, &w);
-		if (w.rc) {
-			rc = w.rc;
-			break;
-		}
-		if (k < 0) {
-			conn_result_set(res, HTTP_PERMANENT, r.status,
-				"nopcommerce: the answer has no \"%s\" array: %.300s", collection,
-				r.body);
-			rc = -1;
-			break;
-		}
-		if (w.on_page < PAGE_LIMIT || w.max_id <= before)
-			break;
+	/* several passes when orders are re-read: each id handed out once */
+	int again = since[0] && c->lookback > 0 && !strcmp(collection, "orders");
+	w.dedupe = again;
+	rc = pass(c, collection, query, &w, res);
+	if (again && rc == 0) {
+		/* the orders still open, and those created within the window */
+		format_time((int64_t)time(NULL) - c->lookback, from, sizeof from);
+		http_url_escape(from, esc, sizeof esc);
+		snprintf(query, sizeof query, "&created_at_min=%s", esc);
+		const char *const again_q[] = { "&status=pending", "&status=processing", query };
+		since[0] = '\0';
+		for (size_t i = 0; rc == 0 && i < sizeof again_q / sizeof *again_q; i++)
+			rc = pass(c, collection, again_q[i], &w, res);
 	}
+	free(w.ids);
 	if (rc == 0)
 		conn_result_set(res, HTTP_OK, 200, "%zu records", w.n);
 	return rc;

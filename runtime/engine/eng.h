@@ -70,6 +70,8 @@ typedef struct {
 	char update_id[CONN_ID_MAX], match[512];
 	int has_update, has_match, state_done; /* state_done: finished in an earlier run */
 	int finding;               /* to look up by its match when the batch is flushed */
+	conn_op op;                /* a write, or the void of update_id */
+	char doc_hash[40];         /* of doc: what the cross-reference keeps once written */
 } slot;
 
 typedef struct {

@@ -389,11 +389,14 @@ outcome(run *r, slot *s, const conn_item *it)
 		return;
 	if (it->res.cls == HTTP_OK && it->id[0]) {
 		if (state_journal_finish(r->st, s->key, STATE_DONE, it->id, NULL) != 0 ||
-		    state_xref_put(r->st, r->e->name, s->source_id, it->id, s->hash) != 0 ||
+		    state_xref_put_doc(r->st, r->e->name, s->source_id, it->id, s->hash,
+			s->op == CONN_OP_VOID ? "voided" : s->doc_hash) != 0 ||
 		    state_held_clear(r->st, r->e->name, s->source_id) != 0) {
 			db_fail(r, "recording a write");
 			return;
 		}
+		if (s->op == CONN_OP_VOID)
+			say(r, "%s %s: %s %s voided", r->e->name, s->source_id, r->e->target, it->id);
 		if (s->has_update)
 			r->n.updated++;
 		else
@@ -451,7 +454,7 @@ intend(run *r, const slot *s, const char *request_key, int seq)
 {
 	state_write w = { s->key, r->e->name, s->source_id, s->hash, request_key, seq, s->doc,
 		s->doc_len, s->has_update ? s->update_id : NULL, s->has_match ? s->match : NULL,
-		s->rec, s->rec_len, s->stamp, NULL };
+		s->rec, s->rec_len, s->stamp, NULL, s->op == CONN_OP_VOID ? "void" : NULL };
 
 	return state_journal_intent(r->st, &w);
 }
@@ -513,6 +516,7 @@ send_request(run *r, const char *request_key, slot **slots, size_t n)
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
+		items[i].op = slots[i]->op;
 		items[i].type = r->e->target;
 		items[i].doc = slots[i]->doc;
 		items[i].len = slots[i]->doc_len;
@@ -703,6 +707,27 @@ eng_flush(run *r)
 /* ------------------------------------------------------------------ */
 /* one record                                                          */
 /* ------------------------------------------------------------------ */
+
+static int unhold(run *r, const char *source_id);
+
+/* A record whose document needs no request: the lifecycle keeps it (or
+ * would void one that is not there, or is voided already), or its
+ * document is the one written (life -1).  The cross-reference, if any,
+ * takes the record's new hash, so the next run finds it unchanged. */
+static int
+settled(run *r, const char *source_id, const char *tid, const char *hash, int life)
+{
+	if (life < 0)
+		r->n.unchanged++;
+	else
+		r->n.filtered++;
+	if (!r->o->dry_run && tid &&
+	    state_xref_put(r->st, r->e->name, source_id, tid, hash) != 0) {
+		db_fail(r, "recording an unchanged document");
+		return -1;
+	}
+	return unhold(r, source_id);
+}
 
 /* mw_ref through the cross-references: the target id of entity(key). */
 static int
@@ -968,7 +993,8 @@ eng_record(void *arg, const char *json, size_t len, const char *stamp)
 	json_err je;
 	mw_val rec, key;
 	char source_id[KEY_MAX], hash[40], tid[CONN_ID_MAX], oldhash[40], jkey[64], js[16];
-	int has_xref, rc;
+	char olddoc[48] = "", dochash[40] = "";
+	int has_xref, rc, life = MW_LIFE_WRITE;
 
 	if (r->fatal || eng_stopping(r))
 		return -1; /* stop taking work: the batch so far is still sent */
@@ -1006,6 +1032,8 @@ eng_record(void *arg, const char *json, size_t len, const char *stamp)
 		r->n.unchanged++;
 		return 0;
 	}
+	if (has_xref && state_xref_doc(r->st, e->name, source_id, olddoc, sizeof olddoc) != 0)
+		olddoc[0] = '\0';
 	/* written in this version already, or waiting in the journal: the key
 	 * it was journaled under, whichever version of mapwright derived it */
 	rc = state_journal_find(r->st, e->name, source_id, hash, jkey, sizeof jkey, js, sizeof js);
@@ -1023,6 +1051,15 @@ eng_record(void *arg, const char *json, size_t len, const char *stamp)
 		return 0;
 	}
 	rt_ctx_set_ref(c, resolve, r);
+	/* the lifecycle: what this change does to the document written */
+	if (e->life) {
+		life = e->life(c, rec);
+		if (!c->failed && life < 0)
+			mw_fail(c, "the lifecycle gave no action (it returned %d)", life);
+	}
+	if (!c->failed && (life == MW_LIFE_KEEP ||
+	    (life == MW_LIFE_VOID && (!has_xref || !strcmp(olddoc, "voided")))))
+		return settled(r, source_id, has_xref ? tid : NULL, hash, life);
 	w_doc_begin(c, e->target, r->p->target.format_xml);
 	rc = c->failed ? -1 : e->map(c, rec);
 	if (!c->failed && rc == 1) {
@@ -1033,6 +1070,19 @@ eng_record(void *arg, const char *json, size_t len, const char *stamp)
 		rt_fail_mem(c);
 	if (!c->failed && rc != 0)
 		mw_fail(c, "the map function failed without a reason (it returned %d)", rc);
+	if (!c->failed)
+		hash128(c->w.out.p, c->w.out.len, dochash);
+	if (!c->failed && has_xref && life == MW_LIFE_WRITE) {
+		/* the same document as the one written: nothing to send */
+		if (!strcmp(olddoc, dochash))
+			return settled(r, source_id, tid, hash, -1);
+		if (!strcmp(olddoc, "voided"))
+			mw_fail(c, "the %s %s was voided: a voided document is not written again",
+				e->target, tid);
+		else if (e->locked && e->locked(c, rec) && !c->failed)
+			mw_fail(c, "%s: the %s %s is written and may not change now",
+				e->locked_reason ? e->locked_reason : "locked", e->target, tid);
+	}
 	if (c->failed) {
 		const mw_policy *p = policy_of(e, r->unresolved ? MW_ON_REF : MW_ON_INVALID);
 		mw_action a = p ? p->action : r->unresolved ? MW_DO_HOLD : MW_DO_DEAD_LETTER;
@@ -1071,6 +1121,8 @@ eng_record(void *arg, const char *json, size_t len, const char *stamp)
 	s->has_update = has_xref;
 	if (has_xref)
 		snprintf(s->update_id, sizeof s->update_id, "%s", tid);
+	s->op = life == MW_LIFE_VOID ? CONN_OP_VOID : CONN_OP_WRITE;
+	memcpy(s->doc_hash, dochash, sizeof s->doc_hash);
 	s->has_match = 0;
 	s->state_done = 0;
 	if (e->match && !has_xref) {
@@ -1157,6 +1209,8 @@ on_write(void *arg, const state_write *w)
 	s->has_match = w->match_value != NULL;
 	snprintf(s->match, sizeof s->match, "%s", w->match_value ? w->match_value : "");
 	s->state_done = strcmp(w->state, "pending") != 0;
+	s->op = w->op && !strcmp(w->op, "void") ? CONN_OP_VOID : CONN_OP_WRITE;
+	hash128(s->doc, s->doc_len, s->doc_hash);
 	r->ns++;
 	return 0;
 }

@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MW_ABI_VERSION 1
+#define MW_ABI_VERSION 2
 
 /* ------------------------------------------------------------------ */
 /* Values                                                              */
@@ -280,6 +280,17 @@ typedef struct {
 	mw_action then;          /* after the attempts are spent */
 } mw_policy;
 
+/* The lifecycle: what a change of the source record does to the document
+ * already written (the entity's `lifecycle`).  WRITE: create it, or update
+ * it when the document changed; VOID: void the one written (none written:
+ * nothing); KEEP: leave it as it is (`keep`, `credit by E`). */
+typedef enum { MW_LIFE_WRITE = 0, MW_LIFE_VOID, MW_LIFE_KEEP } mw_life;
+/* An mw_life, or -1 when the record failed (the reason is in c). */
+typedef int (*mw_life_fn)(mw_ctx *c, mw_val rec);
+/* `locked when`: 1 the document may not change now, 0 it may, with c failed
+ * when the test could not be made. */
+typedef int (*mw_test_fn)(mw_ctx *c, mw_val rec);
+
 typedef struct {
 	const char *name;        /* "Order" */
 	const char *source;      /* "orders": the source collection */
@@ -295,6 +306,9 @@ typedef struct {
 	size_t n_policies;
 	const char *match_field; /* `match F = e`: the target's natural key, or NULL */
 	mw_key_fn match;
+	mw_life_fn life;         /* NULL: every change is a WRITE */
+	mw_test_fn locked;       /* NULL: never locked */
+	const char *locked_reason;
 } mw_entity;
 
 typedef struct {

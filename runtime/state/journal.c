@@ -96,11 +96,11 @@ state_journal_intent(state *st, const state_write *w)
 	if (!w->key || !w->entity || !w->source_id || !w->hash || !w->request_key)
 		return STATE_EUSAGE;
 	s = stmt_prepare(st, "INSERT INTO journal(key, entity, source_id, hash, state,"
-		" began_at, request_key, seq, payload, update_id, match_value, record, stamp)"
-		" VALUES(?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+		" began_at, request_key, seq, payload, update_id, match_value, record, stamp, op)"
+		" VALUES(?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
 		" ON CONFLICT(key) DO UPDATE SET state = 'pending', began_at = ?5, request_key = ?6,"
 		" seq = ?7, payload = ?8, update_id = ?9, match_value = ?10, record = ?11, stamp = ?12,"
-		" error = NULL WHERE journal.state != 'done'");
+		" op = ?13, error = NULL WHERE journal.state != 'done'");
 	if (!s)
 		return STATE_EDB;
 	rc |= st_bind_text(s, 1, w->key);
@@ -115,6 +115,7 @@ state_journal_intent(state *st, const state_write *w)
 	rc |= st_bind_text(s, 10, w->match_value);
 	rc |= st_bind_blob(s, 11, w->record, w->record_len);
 	rc |= st_bind_text(s, 12, w->stamp);
+	rc |= st_bind_text(s, 13, w->op);
 	if (rc != SQLITE_OK)
 		return stmt_end(st, s, STATE_EDB);
 	return stmt_end(st, s, sqlite3_step(s));
@@ -127,7 +128,7 @@ state_journal_requests(state *st, state_write_fn fn, void *arg)
 	int rc;
 
 	s = stmt_prepare(st, "SELECT key, entity, source_id, hash, request_key, seq,"
-		" payload, update_id, match_value, record, stamp, state FROM journal"
+		" payload, update_id, match_value, record, stamp, state, op FROM journal"
 		" WHERE request_key IN (SELECT request_key FROM journal WHERE state = 'pending'"
 		" AND request_key IS NOT NULL) ORDER BY request_key, seq");
 	if (!s)
@@ -150,6 +151,7 @@ state_journal_requests(state *st, state_write_fn fn, void *arg)
 		w.record_len = (size_t)sqlite3_column_bytes(s, 9);
 		w.stamp = st_col(s, 10);
 		w.state = st_col(s, 11);
+		w.op = st_col(s, 12);
 		if (fn(arg, &w) != 0)
 			break;
 	}

@@ -22,13 +22,13 @@ static const char *const schema =
 	"  updated_at INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS xref(entity TEXT NOT NULL, source_id TEXT NOT NULL,"
 	"  target_id TEXT NOT NULL, hash TEXT NOT NULL, updated_at INTEGER NOT NULL,"
-	"  PRIMARY KEY(entity, source_id));"
+	"  doc TEXT NOT NULL DEFAULT '', PRIMARY KEY(entity, source_id));"
 	"CREATE INDEX IF NOT EXISTS xref_target ON xref(entity, target_id);"
 	"CREATE TABLE IF NOT EXISTS journal(key TEXT PRIMARY KEY, entity TEXT NOT NULL,"
 	"  source_id TEXT NOT NULL, hash TEXT NOT NULL, state TEXT NOT NULL,"
 	"  target_id TEXT, error TEXT, began_at INTEGER NOT NULL, finished_at INTEGER,"
 	"  request_key TEXT, seq INTEGER, payload BLOB, update_id TEXT, match_value TEXT,"
-	"  record BLOB, stamp TEXT);"
+	"  record BLOB, stamp TEXT, op TEXT);"
 	"CREATE INDEX IF NOT EXISTS journal_pending ON journal(state, began_at);"
 	"CREATE INDEX IF NOT EXISTS journal_version ON journal(entity, source_id, hash);"
 	"CREATE TABLE IF NOT EXISTS dlq(id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -67,9 +67,40 @@ static const char *const migrate_1_2 =
 	"ALTER TABLE dlq ADD COLUMN hash TEXT NOT NULL DEFAULT '';"
 	"CREATE INDEX IF NOT EXISTS dlq_record ON dlq(entity, source_key);";
 
+/* Version 3 -> 4: the lifecycle.  A cross-reference keeps the hash of the
+ * document last written (or "voided"), so a changed record whose document
+ * is the same needs no write; a journal row says what its write did ("void",
+ * or NULL: create or update).  Older rows: no document hash (the next change
+ * is written once, as before), every write a create or update. */
+static const char *const migrate_3_4[][3] = {
+	{ "xref", "doc", "ALTER TABLE xref ADD COLUMN doc TEXT NOT NULL DEFAULT ''" },
+	{ "journal", "op", "ALTER TABLE journal ADD COLUMN op TEXT" },
+};
+
 /* Version 2 -> 3: the held records, a new table the schema creates; no
  * row of the older tables changes.  A file of version 2 has no held rows:
  * the records it holds are named by the next run that holds them. */
+
+static int exec_sql(state *st, const char *sql);
+
+/* Each {table, column, ALTER} whose table lacks the column (a table the
+ * schema has just created has it already): non-zero on failure. */
+static int
+add_columns(state *st, const char *const (*cols)[3], size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_stmt *s = NULL;
+		int rc = stmt_step(st, &s, "SELECT count(*) FROM pragma_table_info(?) WHERE name = ?",
+			2, cols[i][0], cols[i][1]);
+		if (rc != SQLITE_ROW)
+			return 1;
+		int have = sqlite3_column_int(s, 0);
+		stmt_done(st, s);
+		if (!have && exec_sql(st, cols[i][2]))
+			return 1;
+	}
+	return 0;
+}
 
 int
 st_fail(state *st, const char *what)
@@ -280,6 +311,11 @@ state_open(const char *path, state **out)
 			return STATE_EVERSION;
 		}
 		if (v < 2 && exec_sql(st, migrate_1_2)) {
+			exec_sql(st, "ROLLBACK");
+			*out = st;
+			return STATE_EDB;
+		}
+		if (v < 4 && add_columns(st, migrate_3_4, sizeof migrate_3_4 / sizeof *migrate_3_4)) {
 			exec_sql(st, "ROLLBACK");
 			*out = st;
 			return STATE_EDB;

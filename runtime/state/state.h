@@ -41,8 +41,8 @@ enum {
 	STATE_EUSAGE = -4,
 };
 
-#define STATE_SCHEMA_VERSION 3
-#define STATE_SCHEMA_VERSION_TEXT "3"
+#define STATE_SCHEMA_VERSION 4
+#define STATE_SCHEMA_VERSION_TEXT "4"
 
 /* On failure *out is still set, for state_errmsg(), and must be closed. */
 int state_open(const char *path, state **out);
@@ -65,6 +65,13 @@ int state_xref_get(state *st, const char *entity, const char *source_id, char *t
 	size_t tlen, char *hash, size_t hlen);
 int state_xref_put(state *st, const char *entity, const char *source_id, const char *target_id,
 	const char *hash);
+/* The same, and what the document written now is: the hash of its bytes,
+ * or "voided" (doc NULL: it stays what it was). */
+int state_xref_put_doc(state *st, const char *entity, const char *source_id,
+	const char *target_id, const char *hash, const char *doc);
+/* The document last written for the record: its hash, "voided", or "" when
+ * no hash was kept (written before version 4). */
+int state_xref_doc(state *st, const char *entity, const char *source_id, char *doc, size_t n);
 
 /* The journal.  The key is stable for (entity, source id, hash): a re-drive
  * gets the same one, a changed record a new one.  state_journal_key() is
@@ -102,6 +109,7 @@ typedef struct {
 	size_t record_len;
 	const char *stamp;        /* the record's change stamp */
 	const char *state;        /* listing only: "pending", "done", "failed" */
+	const char *op;           /* "void", or NULL: a create or an update */
 } state_write;
 /* Begin (or begin again) w->key with everything above; one call per
  * document, inside the caller's transaction for the whole request. */

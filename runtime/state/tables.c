@@ -43,16 +43,30 @@ state_xref_get(state *st, const char *entity, const char *source_id, char *targe
 }
 
 int
+state_xref_put_doc(state *st, const char *entity, const char *source_id, const char *target_id,
+	const char *hash, const char *doc)
+{
+	char now[32];
+	int rc = stmt_step(st, NULL, "INSERT INTO xref(entity, source_id, target_id, hash, updated_at,"
+		" doc) VALUES(?1, ?2, ?3, ?4, ?5, coalesce(?6, '')) ON CONFLICT(entity, source_id)"
+		" DO UPDATE SET target_id = excluded.target_id, hash = excluded.hash,"
+		" updated_at = excluded.updated_at, doc = coalesce(?6, xref.doc)", 6, entity,
+		source_id, target_id, hash, st_now(now, sizeof now), doc);
+	return rc < 0 ? rc : 0;
+}
+
+int
 state_xref_put(state *st, const char *entity, const char *source_id, const char *target_id,
 	const char *hash)
 {
-	char now[32];
-	int rc = stmt_step(st, NULL, "INSERT INTO xref(entity, source_id, target_id, hash, updated_at)"
-		" VALUES(?, ?, ?, ?, ?) ON CONFLICT(entity, source_id) DO UPDATE SET"
-		" target_id = excluded.target_id, hash = excluded.hash,"
-		" updated_at = excluded.updated_at", 5, entity, source_id, target_id, hash,
-		st_now(now, sizeof now));
-	return rc < 0 ? rc : 0;
+	return state_xref_put_doc(st, entity, source_id, target_id, hash, NULL);
+}
+
+int
+state_xref_doc(state *st, const char *entity, const char *source_id, char *doc, size_t n)
+{
+	return stmt_text(st, "SELECT doc FROM xref WHERE entity = ? AND source_id = ?", doc, n, 2,
+		entity, source_id);
 }
 
 int

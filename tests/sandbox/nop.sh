@@ -141,5 +141,24 @@ t expire-tokens [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: B
 	"$api/orders")" = 401 ]
 tok=$(login '{"username":"sandbox-api","password":"sandbox-api-pw"}' | jq -r .access_token)
 t new-token-after-expiry [ "$(get orders/10007 | jq '.orders[0].Id')" = 10007 ]
+# the plugin's order filters (BaseOrdersParametersModel): status and
+# payment_status by name or number, created_at_min/max as times, each the
+# file's matching orders exactly; an unknown value is refused
+filt() { # QUERY PYTHON-CONDITION -> 0 when the API's ids are the file's matching ids
+	got=$(get "orders?limit=250&$1" | jq -c '[.orders[].Id]')
+	want=$(python3 -c 'import json, sys
+o = [json.loads(l) for l in open(sys.argv[1])]
+print(json.dumps([x["Id"] for x in o if eval(sys.argv[2])][:250], separators=(",", ":")))' \
+		"$data/orders" "$2")
+	[ "$got" = "$want" ] && [ "$got" != "[]" ]
+}
+t filter-status-name filt "status=processing" 'x["OrderStatusId"] == 20'
+t filter-status-number filt "status=10" 'x["OrderStatusId"] == 10'
+t filter-payment-status filt "payment_status=Paid&status=complete" \
+	'x["PaymentStatusId"] == 30 and x["OrderStatusId"] == 30'
+t filter-created filt "created_at_min=2026-11-10T00:00:00&created_at_max=2026-11-12T00:00:00Z" \
+	'"2026-11-10T00:00:00Z" <= x["CreatedOnUtc"] <= "2026-11-12T00:00:00Z"'
+t filter-bad-status [ "$(get "orders?status=shipped" | jq -r '.errors | keys[0]')" = status ]
+t filter-bad-date [ "$(get "orders?created_at_min=soon" | jq -r '.errors | keys[0]')" = created_at_min ]
 echo "nop: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -5,7 +5,11 @@
  * file's records, byte for byte, over several pages and oldest change
  * first; the cursor filters; one record by id; a token revoked between two
  * pages is replaced and the listing goes on; a 503 burst is transient; bad
- * credentials and a store page instead of JSON are not retried.
+ * credentials and a store page instead of JSON are not retried.  With the
+ * lookback setting, a listing past every stamp still re-reads the orders
+ * still open (whatever their age) and those created within the window,
+ * each once, and no other; without it, none; a lookback that is not a
+ * duration is refused when the connector opens.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -27,7 +31,7 @@
 static pid_t sandbox_pid;
 static char root[128];
 static http_client *plain;
-static char base_url[160], password[64] = "sandbox-api-pw";
+static char base_url[160], password[64] = "sandbox-api-pw", lookback[16] = "";
 
 static const char *
 setting(void *arg, const char *key)
@@ -39,6 +43,8 @@ setting(void *arg, const char *key)
 		return "sandbox-api";
 	if (!strcmp(key, "password"))
 		return password;
+	if (!strcmp(key, "lookback") && lookback[0])
+		return lookback;
 	return NULL;
 }
 
@@ -174,6 +180,108 @@ ordered(const got *g)
 		last = v;
 	}
 	return 1;
+}
+
+static void
+utc(time_t t, char *out, size_t n)
+{
+	struct tm tm;
+	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+}
+
+/* The ids a listing handed out: each once, and exactly those of want[]
+ * (n_want of them, ascending). */
+static int
+same_ids(const got *g, const long long *want, size_t n_want)
+{
+	if (g->n != n_want)
+		return 0;
+	for (size_t i = 0; i < g->n; i++) {
+		const char *id = strstr(g->text[i], "\"Id\":");
+		long long v = id ? strtoll(id + 5, NULL, 10) : -1;
+		size_t k = 0;
+		while (k < n_want && want[k] != v)
+			k++;
+		if (k == n_want)
+			return 0;
+		for (size_t j = 0; j < i; j++)
+			if (strstr(g->text[j], "\"Id\":") && strtoll(strstr(g->text[j], "\"Id\":") + 5,
+				NULL, 10) == v)
+				return 0;
+	}
+	return 1;
+}
+
+/* lookback: four orders added (open and old, closed and recent, closed and
+ * old, cancelled and old), then a listing with a cursor after every stamp. */
+static void
+check_lookback(const conn_env *env, const conn_ops *ops, char **lines, size_t nlines)
+{
+	time_t now = time(NULL);
+	char old[32], recent[32], cursor[32], from[32], body[1200];
+	utc(now - 60 * 86400, old, sizeof old);
+	utc(now - 2 * 86400, recent, sizeof recent);
+	utc(now + 86400, cursor, sizeof cursor);
+	utc(now - 14 * 86400, from, sizeof from);
+	const char *fmt = "{\"Id\":%d,\"CustomOrderNumber\":\"%d\",\"CustomerId\":1,"
+		"\"OrderStatusId\":%d,\"PaymentStatusId\":%d,\"CustomerCurrencyCode\":\"USD\","
+		"\"OrderTotal\":1.00,\"RefundedAmount\":0.00,\"CreatedOnUtc\":\"%s\"}\n";
+	int n = 0;
+	n += snprintf(body + n, sizeof body - (size_t)n, fmt, 90001, 90001, 20, 10, old);
+	n += snprintf(body + n, sizeof body - (size_t)n, fmt, 90002, 90002, 30, 30, recent);
+	n += snprintf(body + n, sizeof body - (size_t)n, fmt, 90003, 90003, 30, 30, old);
+	snprintf(body + n, sizeof body - (size_t)n, fmt, 90004, 90004, 40, 10, old);
+	json_decref(sb_call(plain, root, "POST", "/_sandbox/records?service=nop&collection=orders",
+		body));
+
+	/* what must come again: the file's open orders and its recent ones */
+	long long *want = malloc((nlines + 4) * sizeof *want);
+	size_t n_want = 0;
+	for (size_t i = 0; want && i < nlines; i++) {
+		json_t *j = json_loads(lines[i], 0, NULL);
+		json_int_t st = json_integer_value(json_object_get(j, "OrderStatusId"));
+		const char *created = json_string_value(json_object_get(j, "CreatedOnUtc"));
+		if (st == 10 || st == 20 || (created && strcmp(created, from) >= 0))
+			want[n_want++] = json_integer_value(json_object_get(j, "Id"));
+		json_decref(j);
+	}
+	if (want) {
+		want[n_want++] = 90001;
+		want[n_want++] = 90002;
+	}
+
+	conn *c = NULL;
+	conn_result res;
+	got g = { 0 }, none = { 0 };
+	snprintf(lookback, sizeof lookback, "14d");
+	int rc = ops->open(env, &c, &res);
+	if (rc == 0)
+		rc = ops->list(c, "orders", cursor, collect, &g, &res);
+	char detail[200];
+	snprintf(detail, sizeof detail, "rc %d, %zu records, want %zu (of %zu): %.100s", rc, g.n,
+		n_want, nlines + 4, res.text);
+	check(rc == 0 && want && n_want > 2 && n_want < nlines && same_ids(&g, want, n_want),
+		"lookback-open-and-recent-once", detail);
+	ops->close(c);
+
+	lookback[0] = '\0';
+	c = NULL;
+	rc = ops->open(env, &c, &res);
+	if (rc == 0)
+		rc = ops->list(c, "orders", cursor, collect, &none, &res);
+	check(rc == 0 && none.n == 0, "no-lookback-cursor-only", res.text);
+	ops->close(c);
+
+	snprintf(lookback, sizeof lookback, "14x");
+	c = NULL;
+	rc = ops->open(env, &c, &res);
+	check(rc == -1 && res.cls == HTTP_PERMANENT && strstr(res.text, "lookback"),
+		"lookback-not-a-duration", res.text);
+	ops->close(c);
+	lookback[0] = '\0';
+	got_free(&g);
+	got_free(&none);
+	free(want);
 }
 
 static int
@@ -342,6 +450,7 @@ main(void)
 	check(ops->classify(c, HTTP_ETIMEOUT, &fake, &res) == HTTP_TRANSIENT, "classify-timeout",
 		res.text);
 	ops->close(c);
+	check_lookback(&env, ops, lines, nlines);
 
 	/* a second open takes the saved token: no new one is fetched */
 	int fetched = count_in_log(log, "token fetched");

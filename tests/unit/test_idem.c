@@ -155,7 +155,7 @@ main(void)
 	for (int i = 0; i < 2 && !rc; i++) {
 		const char *doc = i ? "{\"Name\":\"Bob\"}" : "{\"Name\":\"Ada\"}";
 		state_write w = { old_key[i], "Invoice", sid[i], old_hash[i], old_rkey, i, doc,
-			strlen(doc), NULL, NULL, rec[i], strlen(rec[i]), "2026-01-01T00:00:00Z", NULL };
+			strlen(doc), NULL, NULL, rec[i], strlen(rec[i]), "2026-01-01T00:00:00Z", NULL, NULL };
 
 		rc = state_journal_intent(st, &w);
 	}

@@ -122,7 +122,7 @@ intend(state *st, const char *source_id, const char *hash, const char *rkey, cha
 	if (rc != 0 && rc != STATE_ENOTFOUND)
 		return rc;
 	state_write w = { key, "Order", source_id, hash, rkey, 0, "{}", 2, NULL, NULL, "{}", 2, "",
-		NULL };
+		NULL, NULL };
 	if (state_begin(st) != 0)
 		return STATE_EDB;
 	if (state_journal_intent(st, &w) != 0) {
@@ -251,7 +251,7 @@ main(void)
 		snprintf(sid, sizeof sid, "SO-%d", i);
 		state_journal_key("Order", sid, "h", keys[i], sizeof keys[i]);
 		state_write w = { keys[i], "Order", sid, "h", "req-1", i, docs[i], strlen(docs[i]),
-			i == 1 ? "INV-9" : NULL, NULL, "{}", 2, "2026-11-01T00:00:00Z", NULL };
+			i == 1 ? "INV-9" : NULL, NULL, "{}", 2, "2026-11-01T00:00:00Z", NULL, NULL };
 		rc |= state_journal_intent(st, &w);
 	}
 	state_commit(st);
@@ -267,7 +267,7 @@ main(void)
 	state_journal_requests(st, on_req, NULL);
 	check(req_seen == 0, "requests-none-when-finished", "a finished request is listed");
 	state_write again = { keys[2], "Order", "SO-2", "h", "req-2", 0, docs[2], strlen(docs[2]),
-		NULL, NULL, "{}", 2, "", NULL };
+		NULL, NULL, "{}", 2, "", NULL, NULL };
 	check(state_journal_intent(st, &again) == 0 && state_journal_state(st, keys[2], js,
 		sizeof js) == 0 && !strcmp(js, "pending"), "failed-write-begun-again", js);
 	state_write done = again;
@@ -418,9 +418,22 @@ main(void)
 		state_held_count(mig, "Order") == 1, "migrates-version-2", state_errmsg(mig));
 	state_close(mig);
 	file_version(v2, ver, sizeof ver);
-	check(!strcmp(ver, "3"), "version-2-to-3", ver);
-	rc = state_open(v2, &mig); /* opened again: already 3, nothing to do */
-	check(rc == 0 && state_held_count(mig, "Order") == 1, "version-3-reopened", state_errmsg(mig));
+	check(!strcmp(ver, STATE_SCHEMA_VERSION_TEXT), "version-2-to-current", ver);
+	rc = state_open(v2, &mig); /* opened again: already current, nothing to do */
+	check(rc == 0 && state_held_count(mig, "Order") == 1, "version-current-reopened",
+		state_errmsg(mig));
+	/* the lifecycle's document hash: kept by put_doc, left by put, "" before */
+	char doc[48] = "x";
+	int d0 = state_xref_put(mig, "Order", "SO-40", "INV-40", "h1") == 0 &&
+		state_xref_doc(mig, "Order", "SO-40", doc, sizeof doc) == 0 && !strcmp(doc, "");
+	int d1 = state_xref_put_doc(mig, "Order", "SO-40", "INV-40", "h2", "d2") == 0 &&
+		state_xref_put(mig, "Order", "SO-40", "INV-40", "h3") == 0 &&
+		state_xref_doc(mig, "Order", "SO-40", doc, sizeof doc) == 0 && !strcmp(doc, "d2");
+	int d2 = state_xref_put_doc(mig, "Order", "SO-40", "INV-40", "h4", "voided") == 0 &&
+		state_xref_doc(mig, "Order", "SO-40", doc, sizeof doc) == 0 &&
+		!strcmp(doc, "voided") &&
+		state_xref_doc(mig, "Order", "SO-41", doc, sizeof doc) == STATE_ENOTFOUND;
+	check(d0 && d1 && d2, "xref-document-hash", doc);
 	state_close(mig);
 
 	/* a file from a newer version is refused */

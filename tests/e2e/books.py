@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+"""The books as the store says they are, and compared with a target's.
+
+    books.py store ROOT --store clarity|nop [--state FILE] [--exclude K,K...] [--json]
+    books.py compare ROOT --store clarity|nop --target xero|qbo|intacct
+                     [--state FILE] [--exclude K,K...]
+
+ROOT is the sandbox (http://127.0.0.1:PORT).  `store` reads the storefront's
+records over GET /_sandbox/records and prints, per currency, exact decimals:
+
+  sales       the net of what was sold: each order's total, minus what went
+              back to the customer;
+  cash        money received minus money refunded;
+  receivable  what customers still owe: sales - cash.
+
+Per order (the rules of docs/sync.md and the session's spec, "Books"):
+  Clarity (not a draft): sales = totalAmount, or 0 when cancelled and never
+    paid (paymentInfo.status neither captured nor refunded); cash =
+    paymentInfo.amount when captured or refunded.  Both less the refunds:
+    paymentInfo.status "refunded" gave paymentInfo.amount back, and each of
+    the order's `returns` with status "refunded" its refundAmount.
+  NopCommerce: sales = OrderTotal, or 0 when cancelled (OrderStatusId 40)
+    and not paid (PaymentStatusId 10 pending, 20 authorised, 50 voided);
+    cash = OrderTotal when PaymentStatusId is 30 paid, 35 partially refunded
+    or 40 refunded.  Both less RefundedAmount.
+
+Records the sync refused on purpose are not the books': keys given with
+--exclude, and with --state the pair's state file's live dead letters (table
+dlq, not dropped) and held records (table held), by source key.  A dead
+letter's record says whether its key is an order's or a return's.
+
+`compare` fetches GET /_sandbox/books?service=TARGET ({"USD": {"sales",
+"cash", "receivable"}, ...}) and prints a table of store against target per
+currency and measure; it exits 1 on any difference (a currency one side
+lacks counts as zeros there), 0 when they agree.
+"""
+import argparse
+import json
+import sqlite3
+import sys
+import urllib.error
+import urllib.request
+from decimal import Decimal
+
+MEASURES = ("sales", "cash", "receivable")
+PLACES = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0}
+
+
+def dec(v):
+    return Decimal(str(v)) if v is not None else Decimal(0)
+
+
+def fmt(cur, x):
+    return str(x.quantize(Decimal(1).scaleb(-PLACES.get(cur, 2))))
+
+
+def records(root, service, collection):
+    url = "%s/_sandbox/records?service=%s&collection=%s" % (root.rstrip("/"), service,
+                                                            collection)
+    with urllib.request.urlopen(url) as r:
+        text = r.read().decode("utf-8")
+    return [json.loads(l, parse_float=Decimal) for l in text.split("\n") if l.strip()]
+
+
+def excluded(state=None, keys=()):
+    """{"order": set, "return": set} of source keys the books leave out."""
+    out = {"order": set(), "return": set()}
+    for k in keys:
+        out["order"].add(str(k))
+        out["return"].add(str(k))
+    if not state:
+        return out
+    db = sqlite3.connect("file:%s?mode=ro" % state, uri=True)
+    try:
+        for key, rec in db.execute("SELECT source_key, record FROM dlq WHERE dropped = 0"):
+            try:
+                j = json.loads(rec)
+            except (TypeError, ValueError):
+                j = None
+            if isinstance(j, dict) and "returnId" in j:
+                out["return"].add(str(key))
+            elif isinstance(j, dict) and ("orderId" in j or "OrderTotal" in j):
+                out["order"].add(str(key))
+            elif not isinstance(j, dict):
+                out["order"].add(str(key))
+                out["return"].add(str(key))
+        try:
+            held = list(db.execute("SELECT source_key FROM held"))
+        except sqlite3.OperationalError:  # a state file before the held table
+            held = []
+        for (key,) in held:
+            out["order"].add(str(key))
+            out["return"].add(str(key))
+    finally:
+        db.close()
+    return out
+
+
+def add(books, cur, sales, cash):
+    b = books.setdefault(cur, {m: Decimal(0) for m in MEASURES})
+    b["sales"] += sales
+    b["cash"] += cash
+    b["receivable"] += sales - cash
+
+
+def clarity_books(orders, returns, skip):
+    books = {}
+    back = {}
+    for r in returns:
+        if r.get("status") == "refunded" and str(r.get("returnId")) not in skip["return"]:
+            back[r.get("orderId")] = back.get(r.get("orderId"), Decimal(0)) + \
+                dec(r.get("refundAmount"))
+    for o in orders:
+        if o.get("status") == "draft" or str(o.get("orderId")) in skip["order"]:
+            continue
+        pi = o.get("paymentInfo") or {}
+        paid = pi.get("status") in ("captured", "refunded")
+        sales = Decimal(0) if o.get("status") == "cancelled" and not paid else \
+            dec(o.get("totalAmount"))
+        cash = dec(pi.get("amount")) if paid else Decimal(0)
+        refunds = (dec(pi.get("amount")) if pi.get("status") == "refunded" else Decimal(0)) + \
+            back.get(o.get("orderId"), Decimal(0))
+        add(books, o.get("currency"), sales - refunds, cash - refunds)
+    return books
+
+
+def nop_books(orders, skip):
+    books = {}
+    for o in orders:
+        if str(o.get("Id")) in skip["order"]:
+            continue
+        pay = o.get("PaymentStatusId")
+        sales = Decimal(0) if o.get("OrderStatusId") == 40 and pay in (10, 20, 50) else \
+            dec(o.get("OrderTotal"))
+        cash = dec(o.get("OrderTotal")) if pay in (30, 35, 40) else Decimal(0)
+        refunded = dec(o.get("RefundedAmount"))
+        add(books, o.get("CustomerCurrencyCode"), sales - refunded, cash - refunded)
+    return books
+
+
+def store_books(root, store, skip):
+    """{currency: {measure: Decimal}} of the store's records now."""
+    if store == "clarity":
+        return clarity_books(records(root, "clarity", "orders"),
+                             records(root, "clarity", "returns"), skip)
+    return nop_books(records(root, "nop", "orders"), skip)
+
+
+def target_books(root, service):
+    url = "%s/_sandbox/books?service=%s" % (root.rstrip("/"), service)
+    with urllib.request.urlopen(url) as r:
+        j = json.loads(r.read().decode("utf-8"), parse_float=Decimal)
+    return {cur: {m: dec(v.get(m)) for m in MEASURES} for cur, v in j.items()}
+
+
+def as_text(books):
+    return {cur: {m: fmt(cur, b[m]) for m in MEASURES} for cur, b in sorted(books.items())}
+
+
+def differences(store, target):
+    """[(currency, measure, store, target)] where they differ (exactly)."""
+    out = []
+    for cur in sorted(set(store) | set(target)):
+        for m in MEASURES:
+            a = store.get(cur, {}).get(m, Decimal(0))
+            b = target.get(cur, {}).get(m, Decimal(0))
+            if a != b:
+                out.append((cur, m, a, b))
+    return out
+
+
+def table(store, target, out=sys.stdout):
+    print("%-8s %-11s %14s %14s %14s" % ("currency", "measure", "store", "target",
+                                        "difference"), file=out)
+    for cur in sorted(set(store) | set(target)):
+        for m in MEASURES:
+            a = store.get(cur, {}).get(m, Decimal(0))
+            b = target.get(cur, {}).get(m, Decimal(0))
+            print("%-8s %-11s %14s %14s %14s" % (cur, m, fmt(cur, a), fmt(cur, b),
+                                                "" if a == b else fmt(cur, b - a)), file=out)
+
+
+def main(argv):
+    p = argparse.ArgumentParser(prog="books.py")
+    p.add_argument("what", choices=("store", "compare"))
+    p.add_argument("root")
+    p.add_argument("--store", required=True, choices=("clarity", "nop"))
+    p.add_argument("--target", choices=("xero", "qbo", "intacct"))
+    p.add_argument("--state")
+    p.add_argument("--exclude", default="")
+    p.add_argument("--json", action="store_true")
+    a = p.parse_args(argv[1:])
+    skip = excluded(a.state, [k for k in a.exclude.split(",") if k])
+    mine = store_books(a.root, a.store, skip)
+    if a.what == "store":
+        if a.json:
+            print(json.dumps(as_text(mine), sort_keys=True))
+        else:
+            for cur, b in sorted(mine.items()):
+                print("%-8s %s" % (cur, "  ".join("%s %s" % (m, fmt(cur, b[m]))
+                                                  for m in MEASURES)))
+        return 0
+    if not a.target:
+        p.error("compare needs --target")
+    try:
+        theirs = target_books(a.root, a.target)
+    except urllib.error.HTTPError as e:
+        print("books: GET /_sandbox/books?service=%s answered %d" % (a.target, e.code),
+              file=sys.stderr)
+        return 2
+    table(mine, theirs)
+    diff = differences(mine, theirs)
+    print("books %s: %d difference%s" % ("agree" if not diff else "differ", len(diff),
+                                          "" if len(diff) == 1 else "s"))
+    return 1 if diff else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
