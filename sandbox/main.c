@@ -703,13 +703,19 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 	}
 	if (strcmp(url, "/_sandbox/books") == 0) {
 		/* the target's books (docs/sandbox.md, "Books"): the module answers
-		 * the path /_sandbox/books; 404 from one that keeps none */
+		 * the path /_sandbox/books with 200; anything else is 404 */
 		const char *name = get_query(conn, "service");
 		for (size_t i = 0; i < NSERVICES; i++)
 			if (name && strcmp(name, services[i]->name) == 0) {
 				sb_request q = { "GET", url, "", 0, get_header, get_query, conn };
 				r.status = 404;
 				services[i]->handle(&q, &r);
+				if (r.status != 200) { /* a module that keeps none */
+					free(r.body);
+					r = (sb_response){ 0 };
+					sb_json(&r, 404, json_pack("{s:s}", "Message",
+						"this service keeps no books"));
+				}
 				return respond(conn, &r);
 			}
 		sb_json(&r, 404, json_pack("{s:s}", "Message", "unknown service"));
