@@ -74,7 +74,10 @@ enum {
 	AT_Order_sotransitems_3_locationid,
 	AT_Order_sotransitems_3_departmentid,
 	AT_Order_check_order_has_no_line_items,
+	AT_Order_check_no_intacct_payment_method_for,
 	AT_Order_check_order_total_does_not_add_up,
+	AT_Order_lifecycle,
+	AT_Order_locked,
 	AT_Payment_when,
 	AT_Payment_CUSTOMERID,
 	AT_Payment_PAYMENTMETHOD,
@@ -87,6 +90,56 @@ enum {
 	AT_Payment_ARPYMTDETAILS,
 	AT_Payment_ARPYMTDETAILS_0_RECORDKEY,
 	AT_Payment_ARPYMTDETAILS_0_TRX_PAYMENTAMOUNT,
+	AT_Payment_lifecycle,
+	AT_Refund_when,
+	AT_Refund_customerid,
+	AT_Refund_datecreated,
+	AT_Refund_datecreated_year,
+	AT_Refund_datecreated_month,
+	AT_Refund_datecreated_day,
+	AT_Refund_adjustmentno,
+	AT_Refund_invoiceno,
+	AT_Refund_description,
+	AT_Refund_currency,
+	AT_Refund_exchratetype,
+	AT_Refund_aradjustmentitems,
+	AT_Refund_aradjustmentitems_0_glaccountno,
+	AT_Refund_aradjustmentitems_0_amount,
+	AT_Refund_aradjustmentitems_0_memo,
+	AT_Refund_aradjustmentitems_0_locationid,
+	AT_Refund_aradjustmentitems_0_departmentid,
+	AT_Return_when,
+	AT_Return_customerid,
+	AT_Return_datecreated,
+	AT_Return_datecreated_year,
+	AT_Return_datecreated_month,
+	AT_Return_datecreated_day,
+	AT_Return_adjustmentno,
+	AT_Return_invoiceno,
+	AT_Return_description,
+	AT_Return_currency,
+	AT_Return_exchratetype,
+	AT_Return_aradjustmentitems,
+	AT_Return_aradjustmentitems_0_glaccountno,
+	AT_Return_aradjustmentitems_0_amount,
+	AT_Return_aradjustmentitems_0_memo,
+	AT_Return_check_return_has_no_refund_amount,
+	AT_ReturnRefund_when,
+	AT_ReturnRefund_customerid,
+	AT_ReturnRefund_datecreated,
+	AT_ReturnRefund_datecreated_year,
+	AT_ReturnRefund_datecreated_month,
+	AT_ReturnRefund_datecreated_day,
+	AT_ReturnRefund_adjustmentno,
+	AT_ReturnRefund_invoiceno,
+	AT_ReturnRefund_description,
+	AT_ReturnRefund_currency,
+	AT_ReturnRefund_exchratetype,
+	AT_ReturnRefund_aradjustmentitems,
+	AT_ReturnRefund_aradjustmentitems_0_glaccountno,
+	AT_ReturnRefund_aradjustmentitems_0_amount,
+	AT_ReturnRefund_aradjustmentitems_0_memo,
+	AT_ReturnRefund_check_return_has_no_refund_amount,
 	N_AT
 };
 
@@ -103,9 +156,11 @@ static int line_at(int at);
 
 /* table order_state */
 static const mw_entry tbl_order_state_entries[] = {
+	{ "cancelled", MW_V_S("Pending") },
 	{ "completed", MW_V_S("Pending") },
+	{ "draft", MW_V_S("Draft") },
 	{ "fulfilled", MW_V_S("Pending") },
-	{ "pending", MW_V_S("Draft") },
+	{ "pending", MW_V_S("Pending") },
 	{ "processing", MW_V_S("Pending") },
 };
 static const mw_table tbl_order_state;
@@ -321,6 +376,13 @@ in_Order_totalAmount(mw_ctx *c, mw_val o)
 	return mw_get(c, o, "totalAmount", MW_DEC, 1);
 }
 
+/* clarity_ecommerce.Order.updatedAt */
+static mw_val
+in_Order_updatedAt(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "updatedAt", MW_DATETIME, 0);
+}
+
 /* clarity_ecommerce.PaymentInfo.amount */
 static mw_val
 in_PaymentInfo_amount(mw_ctx *c, mw_val o)
@@ -347,6 +409,62 @@ static mw_val
 in_PaymentInfo_transactionId(mw_ctx *c, mw_val o)
 {
 	return mw_get(c, o, "transactionId", MW_STR, 0);
+}
+
+/* clarity_ecommerce.Return.createdAt */
+static mw_val
+in_Return_createdAt(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "createdAt", MW_DATETIME, 0);
+}
+
+/* clarity_ecommerce.Return.currency */
+static mw_val
+in_Return_currency(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "currency", MW_STR, 0);
+}
+
+/* clarity_ecommerce.Return.customerId */
+static mw_val
+in_Return_customerId(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "customerId", MW_STR, 0);
+}
+
+/* clarity_ecommerce.Return.orderId */
+static mw_val
+in_Return_orderId(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "orderId", MW_STR, 1);
+}
+
+/* clarity_ecommerce.Return.refundAmount */
+static mw_val
+in_Return_refundAmount(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "refundAmount", MW_DEC, 0);
+}
+
+/* clarity_ecommerce.Return.returnId */
+static mw_val
+in_Return_returnId(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "returnId", MW_STR, 1);
+}
+
+/* clarity_ecommerce.Return.status */
+static mw_val
+in_Return_status(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "status", MW_STR, 0);
+}
+
+/* clarity_ecommerce.Return.updatedAt */
+static mw_val
+in_Return_updatedAt(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "updatedAt", MW_DATETIME, 0);
 }
 
 /* ================================================================ */
@@ -500,9 +618,7 @@ static int
 map_Order(mw_ctx *c, mw_val r)
 {
 	mw_line(c, line_at(AT_Order_when));
-	if (!mw_truthy(c, (mw_truthy(c, mw_ne(c, in_Order_status(c, r), MW_S("draft")))
-		? mw_ne(c, in_Order_status(c, r), MW_S("cancelled"))
-		: MW_B(0))))
+	if (!mw_truthy(c, mw_ne(c, in_Order_status(c, r), MW_S("draft"))))
 		return mw_failed(c) ? -1 : 1;
 	mw_field(c, "transactiontype", line_at(AT_Order_transactiontype));
 	mw_put(c, MW_S("Sales Invoice"), 1);
@@ -667,6 +783,26 @@ map_Order(mw_ctx *c, mw_val r)
 		mw_fail(c, "%s", "order has no line items");
 		return -1;
 	}
+	mw_line(c, line_at(AT_Order_check_no_intacct_payment_method_for));
+	if (!mw_truthy(c, (mw_truthy(c,
+		(mw_truthy(c,
+			mw_ne(c,
+				in_PaymentInfo_status(c, in_Order_paymentInfo(c, r)),
+				MW_S("captured")))
+			? mw_ne(c,
+				in_PaymentInfo_status(c, in_Order_paymentInfo(c, r)),
+				MW_S("refunded"))
+			: MW_B(0)))
+		? MW_B(1)
+		: mw_ne(c,
+			mw_lookup(c,
+				&tbl_payment_method,
+				mw_fn_lower(c,
+					in_PaymentInfo_method(c, in_Order_paymentInfo(c, r)))),
+			MW_S(""))))) {
+		mw_fail(c, "%s", "no Intacct payment method for payment method");
+		return -1;
+	}
 	mw_line(c, line_at(AT_Order_check_order_total_does_not_add_up));
 	if (!mw_truthy(c, mw_within(c,
 		in_Order_totalAmount(c, r),
@@ -690,6 +826,61 @@ key_Order(mw_ctx *c, mw_val r)
 	return in_Order_orderId(c, r);
 }
 
+/* lifecycle status: the arm for each value */
+static const mw_entry life_Order_arms[] = {
+	{ "cancelled", MW_V_I(3) },
+	{ "completed", MW_V_I(1) },
+	{ "draft", MW_V_I(2) },
+	{ "fulfilled", MW_V_I(1) },
+	{ "pending", MW_V_I(1) },
+	{ "processing", MW_V_I(1) },
+};
+static const mw_table life_Order_table = {
+	"Order lifecycle", life_Order_arms, 6,
+	MW_ELSE_FAIL, MW_V_NULL, "no lifecycle action for this status",
+	.line = 0
+};
+
+static int
+life_Order(mw_ctx *c, mw_val r)
+{
+	mw_line(c, line_at(AT_Order_lifecycle));
+	mw_val arm = mw_lookup(c, &life_Order_table, in_Order_status(c, r));
+	if (mw_failed(c))
+		return -1;
+	switch (arm.u.i) {
+	case 1: /* "pending", "processing", "fulfilled", "completed" */
+		return MW_LIFE_WRITE;
+	case 2: /* "draft" */
+		return MW_LIFE_KEEP;
+	case 3: /* "cancelled" */
+		if (mw_truthy(c, (mw_truthy(c,
+			mw_eq(c,
+				in_PaymentInfo_status(c, in_Order_paymentInfo(c, r)),
+				MW_S("captured")))
+			? MW_B(1)
+			: mw_eq(c,
+				in_PaymentInfo_status(c, in_Order_paymentInfo(c, r)),
+				MW_S("refunded")))))
+			return MW_LIFE_KEEP; /* credit by Refund */
+		return MW_LIFE_VOID;
+	}
+	return -1;
+}
+
+/* locked when ... */
+static int
+locked_Order(mw_ctx *c, mw_val r)
+{
+	mw_line(c, line_at(AT_Order_locked));
+	return mw_truthy(c, (mw_truthy(c,
+		mw_eq(c, in_PaymentInfo_status(c, in_Order_paymentInfo(c, r)), MW_S("captured")))
+		? MW_B(1)
+		: mw_eq(c,
+			in_PaymentInfo_status(c, in_Order_paymentInfo(c, r)),
+			MW_S("refunded"))));
+}
+
 /* ================================================================ */
 /* entity Payment                                                   */
 /* ================================================================ */
@@ -701,8 +892,10 @@ map_Payment(mw_ctx *c, mw_val r)
 	mw_line(c, line_at(AT_Payment_when));
 	if (!mw_truthy(c, (mw_truthy(c,
 		mw_eq(c, in_PaymentInfo_status(c, in_Order_paymentInfo(c, r)), MW_S("captured")))
-		? mw_ne(c, in_Order_status(c, r), MW_S("cancelled"))
-		: MW_B(0))))
+		? MW_B(1)
+		: mw_eq(c,
+			in_PaymentInfo_status(c, in_Order_paymentInfo(c, r)),
+			MW_S("refunded")))))
 		return mw_failed(c) ? -1 : 1;
 	mw_field(c, "CUSTOMERID", line_at(AT_Payment_CUSTOMERID));
 	mw_put(c, mw_ref(c, "Customer", in_Order_customerId(c, r)), 1);
@@ -766,6 +959,351 @@ key_Payment(mw_ctx *c, mw_val r)
 	return in_Order_orderId(c, r);
 }
 
+/* lifecycle paymentInfo.status: the arm for each value */
+static const mw_entry life_Payment_arms[] = {
+	{ "captured", MW_V_I(1) },
+	{ "refunded", MW_V_I(2) },
+};
+static const mw_table life_Payment_table = {
+	"Payment lifecycle", life_Payment_arms, 2,
+	MW_ELSE_VALUE, MW_V_I(3), NULL,
+	.line = 0
+};
+
+static int
+life_Payment(mw_ctx *c, mw_val r)
+{
+	mw_line(c, line_at(AT_Payment_lifecycle));
+	mw_val arm = mw_lookup(c,
+		&life_Payment_table,
+		in_PaymentInfo_status(c, in_Order_paymentInfo(c, r)));
+	if (mw_failed(c))
+		return -1;
+	switch (arm.u.i) {
+	case 1: /* "captured" */
+		return MW_LIFE_WRITE;
+	case 2: /* "refunded" */
+		return MW_LIFE_VOID;
+	case 3: /* else */
+		return MW_LIFE_KEEP;
+	}
+	return -1;
+}
+
+/* ================================================================ */
+/* entity Refund                                                    */
+/* ================================================================ */
+
+/* entity Refund: clarity.orders -> intacct.create_aradjustment */
+static int
+map_Refund(mw_ctx *c, mw_val r)
+{
+	mw_line(c, line_at(AT_Refund_when));
+	if (!mw_truthy(c, mw_eq(c,
+		in_PaymentInfo_status(c, in_Order_paymentInfo(c, r)),
+		MW_S("refunded"))))
+		return mw_failed(c) ? -1 : 1;
+	mw_field(c, "customerid", line_at(AT_Refund_customerid));
+	mw_put(c, mw_ref(c, "Customer", in_Order_customerId(c, r)), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "datecreated", line_at(AT_Refund_datecreated));
+	mw_obj_begin(c);
+	mw_field(c, "year", line_at(AT_Refund_datecreated_year));
+	mw_put(c, mw_fn_format_date(c,
+		mw_coalesce(in_Order_updatedAt(c, r), in_Order_orderDate(c, r)),
+		MW_S("%Y")), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "month", line_at(AT_Refund_datecreated_month));
+	mw_put(c, mw_fn_format_date(c,
+		mw_coalesce(in_Order_updatedAt(c, r), in_Order_orderDate(c, r)),
+		MW_S("%m")), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "day", line_at(AT_Refund_datecreated_day));
+	mw_put(c, mw_fn_format_date(c,
+		mw_coalesce(in_Order_updatedAt(c, r), in_Order_orderDate(c, r)),
+		MW_S("%d")), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_obj_end(c);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "adjustmentno", line_at(AT_Refund_adjustmentno));
+	mw_put(c, mw_concat(c, MW_S("CM-"), in_Order_orderId(c, r)), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "invoiceno", line_at(AT_Refund_invoiceno));
+	mw_put(c, in_Order_orderId(c, r), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "description", line_at(AT_Refund_description));
+	mw_put(c, mw_concat(c,
+		mw_concat(c,
+			mw_concat(c,
+				mw_concat(c,
+					MW_S("Refund of Clarity order "),
+					in_Order_orderId(c, r)),
+				MW_S(" (AR invoice ")),
+			mw_ref(c, "Order", in_Order_orderId(c, r))),
+		MW_S(")")), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "currency", line_at(AT_Refund_currency));
+	mw_put(c, mw_fn_upper(c, in_Order_currency(c, r)), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "exchratetype", line_at(AT_Refund_exchratetype));
+	mw_put(c, MW_S("Intacct Daily Rate"), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "aradjustmentitems", line_at(AT_Refund_aradjustmentitems));
+	mw_arr_begin(c, "lineitem");
+	mw_obj_begin(c);
+	mw_field(c, "glaccountno", line_at(AT_Refund_aradjustmentitems_0_glaccountno));
+	mw_put(c, MW_S("4000"), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "amount", line_at(AT_Refund_aradjustmentitems_0_amount));
+	mw_put(c, mw_sub(c, MW_I(0), in_PaymentInfo_amount(c, in_Order_paymentInfo(c, r))), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "memo", line_at(AT_Refund_aradjustmentitems_0_memo));
+	mw_put(c, MW_S("Refund"), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "locationid", line_at(AT_Refund_aradjustmentitems_0_locationid));
+	mw_put(c, mw_lookup(c,
+		&tbl_location,
+		mw_get(c, in_Order_attributes(c, r), "storeId", MW_STR, 0)), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "departmentid", line_at(AT_Refund_aradjustmentitems_0_departmentid));
+	mw_put(c, mw_lookup(c,
+		&tbl_department,
+		mw_get(c, in_Order_attributes(c, r), "department", MW_STR, 0)), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_obj_end(c);
+	mw_arr_end(c);
+	if (mw_failed(c))
+		return -1;
+	return mw_failed(c) ? -1 : 0;
+}
+
+static mw_val
+key_Refund(mw_ctx *c, mw_val r)
+{
+	return in_Order_orderId(c, r);
+}
+
+/* ================================================================ */
+/* entity Return                                                    */
+/* ================================================================ */
+
+/* entity Return: clarity.returns -> intacct.create_aradjustment */
+static int
+map_Return(mw_ctx *c, mw_val r)
+{
+	mw_line(c, line_at(AT_Return_when));
+	if (!mw_truthy(c, mw_eq(c, in_Return_status(c, r), MW_S("refunded"))))
+		return mw_failed(c) ? -1 : 1;
+	mw_field(c, "customerid", line_at(AT_Return_customerid));
+	mw_put(c, mw_ref(c, "Customer", in_Return_customerId(c, r)), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "datecreated", line_at(AT_Return_datecreated));
+	mw_obj_begin(c);
+	mw_field(c, "year", line_at(AT_Return_datecreated_year));
+	mw_put(c, mw_fn_format_date(c,
+		mw_coalesce(in_Return_updatedAt(c, r), in_Return_createdAt(c, r)),
+		MW_S("%Y")), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "month", line_at(AT_Return_datecreated_month));
+	mw_put(c, mw_fn_format_date(c,
+		mw_coalesce(in_Return_updatedAt(c, r), in_Return_createdAt(c, r)),
+		MW_S("%m")), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "day", line_at(AT_Return_datecreated_day));
+	mw_put(c, mw_fn_format_date(c,
+		mw_coalesce(in_Return_updatedAt(c, r), in_Return_createdAt(c, r)),
+		MW_S("%d")), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_obj_end(c);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "adjustmentno", line_at(AT_Return_adjustmentno));
+	mw_put(c, mw_concat(c, MW_S("CM-"), in_Return_returnId(c, r)), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "invoiceno", line_at(AT_Return_invoiceno));
+	mw_put(c, in_Return_orderId(c, r), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "description", line_at(AT_Return_description));
+	mw_put(c, mw_concat(c,
+		mw_concat(c,
+			mw_concat(c,
+				mw_concat(c,
+					mw_concat(c,
+						mw_concat(c,
+							MW_S("Return "),
+							in_Return_returnId(c, r)),
+						MW_S(" of Clarity order ")),
+					in_Return_orderId(c, r)),
+				MW_S(" (AR invoice ")),
+			mw_ref(c, "Order", in_Return_orderId(c, r))),
+		MW_S(")")), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "currency", line_at(AT_Return_currency));
+	mw_put(c, mw_fn_upper(c, in_Return_currency(c, r)), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "exchratetype", line_at(AT_Return_exchratetype));
+	mw_put(c, MW_S("Intacct Daily Rate"), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "aradjustmentitems", line_at(AT_Return_aradjustmentitems));
+	mw_arr_begin(c, "lineitem");
+	mw_obj_begin(c);
+	mw_field(c, "glaccountno", line_at(AT_Return_aradjustmentitems_0_glaccountno));
+	mw_put(c, MW_S("4000"), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "amount", line_at(AT_Return_aradjustmentitems_0_amount));
+	mw_put(c, mw_sub(c, MW_I(0), in_Return_refundAmount(c, r)), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "memo", line_at(AT_Return_aradjustmentitems_0_memo));
+	mw_put(c, mw_concat(c, MW_S("Return "), in_Return_returnId(c, r)), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_obj_end(c);
+	mw_arr_end(c);
+	if (mw_failed(c))
+		return -1;
+	mw_line(c, line_at(AT_Return_check_return_has_no_refund_amount));
+	if (!mw_truthy(c, mw_gt(c, in_Return_refundAmount(c, r), MW_I(0)))) {
+		mw_fail(c, "%s", "return has no refund amount");
+		return -1;
+	}
+	return mw_failed(c) ? -1 : 0;
+}
+
+static mw_val
+key_Return(mw_ctx *c, mw_val r)
+{
+	return in_Return_returnId(c, r);
+}
+
+/* ================================================================ */
+/* entity ReturnRefund                                              */
+/* ================================================================ */
+
+/* entity ReturnRefund: clarity.returns -> intacct.create_aradjustment */
+static int
+map_ReturnRefund(mw_ctx *c, mw_val r)
+{
+	mw_line(c, line_at(AT_ReturnRefund_when));
+	if (!mw_truthy(c, mw_eq(c, in_Return_status(c, r), MW_S("refunded"))))
+		return mw_failed(c) ? -1 : 1;
+	mw_field(c, "customerid", line_at(AT_ReturnRefund_customerid));
+	mw_put(c, mw_ref(c, "Customer", in_Return_customerId(c, r)), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "datecreated", line_at(AT_ReturnRefund_datecreated));
+	mw_obj_begin(c);
+	mw_field(c, "year", line_at(AT_ReturnRefund_datecreated_year));
+	mw_put(c, mw_fn_format_date(c,
+		mw_coalesce(in_Return_updatedAt(c, r), in_Return_createdAt(c, r)),
+		MW_S("%Y")), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "month", line_at(AT_ReturnRefund_datecreated_month));
+	mw_put(c, mw_fn_format_date(c,
+		mw_coalesce(in_Return_updatedAt(c, r), in_Return_createdAt(c, r)),
+		MW_S("%m")), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "day", line_at(AT_ReturnRefund_datecreated_day));
+	mw_put(c, mw_fn_format_date(c,
+		mw_coalesce(in_Return_updatedAt(c, r), in_Return_createdAt(c, r)),
+		MW_S("%d")), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_obj_end(c);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "adjustmentno", line_at(AT_ReturnRefund_adjustmentno));
+	mw_put(c, mw_concat(c, MW_S("RF-"), in_Return_returnId(c, r)), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "invoiceno", line_at(AT_ReturnRefund_invoiceno));
+	mw_put(c, in_Return_orderId(c, r), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "description", line_at(AT_ReturnRefund_description));
+	mw_put(c, mw_concat(c,
+		mw_concat(c,
+			mw_concat(c,
+				mw_concat(c,
+					mw_concat(c,
+						mw_concat(c,
+							MW_S("Refund paid for return "),
+							in_Return_returnId(c, r)),
+						MW_S(" of Clarity order ")),
+					in_Return_orderId(c, r)),
+				MW_S(" (AR invoice ")),
+			mw_ref(c, "Order", in_Return_orderId(c, r))),
+		MW_S(")")), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "currency", line_at(AT_ReturnRefund_currency));
+	mw_put(c, mw_fn_upper(c, in_Return_currency(c, r)), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "exchratetype", line_at(AT_ReturnRefund_exchratetype));
+	mw_put(c, MW_S("Intacct Daily Rate"), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "aradjustmentitems", line_at(AT_ReturnRefund_aradjustmentitems));
+	mw_arr_begin(c, "lineitem");
+	mw_obj_begin(c);
+	mw_field(c, "glaccountno", line_at(AT_ReturnRefund_aradjustmentitems_0_glaccountno));
+	mw_put(c, MW_S("1010"), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "amount", line_at(AT_ReturnRefund_aradjustmentitems_0_amount));
+	mw_put(c, in_Return_refundAmount(c, r), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "memo", line_at(AT_ReturnRefund_aradjustmentitems_0_memo));
+	mw_put(c, mw_concat(c, MW_S("Refund paid, return "), in_Return_returnId(c, r)), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_obj_end(c);
+	mw_arr_end(c);
+	if (mw_failed(c))
+		return -1;
+	mw_line(c, line_at(AT_ReturnRefund_check_return_has_no_refund_amount));
+	if (!mw_truthy(c, mw_gt(c, in_Return_refundAmount(c, r), MW_I(0)))) {
+		mw_fail(c, "%s", "return has no refund amount");
+		return -1;
+	}
+	return mw_failed(c) ? -1 : 0;
+}
+
+static mw_val
+key_ReturnRefund(mw_ctx *c, mw_val r)
+{
+	return in_Return_returnId(c, r);
+}
+
 /* ================================================================ */
 /* the program                                                      */
 /* ================================================================ */
@@ -788,7 +1326,13 @@ static const char *const Customer_webhooks[] = { "customer.created", "customer.u
 static const char *const Order_deps[] = { "Customer", NULL };
 static const char *const Order_webhooks[] = { "order.created", "order.updated", NULL };
 static const char *const Payment_deps[] = { "Customer", "Order", NULL };
-static const char *const Payment_webhooks[] = { "order.paid", NULL };
+static const char *const Payment_webhooks[] = { "order.paid", "order.updated", NULL };
+static const char *const Refund_deps[] = { "Customer", "Order", NULL };
+static const char *const Refund_webhooks[] = { "order.updated", NULL };
+static const char *const Return_deps[] = { "Customer", "Order", NULL };
+static const char *const Return_webhooks[] = { "return.updated", NULL };
+static const char *const ReturnRefund_deps[] = { "Customer", "Order", NULL };
+static const char *const ReturnRefund_webhooks[] = { "return.updated", NULL };
 
 /* ================================================================ */
 /* .map lines                                                       */
@@ -801,182 +1345,304 @@ static const char *const Payment_webhooks[] = { "order.paid", NULL };
  * part.
  */
 static const mw_table tbl_order_state = {
-	"order_state", tbl_order_state_entries, 4,
+	"order_state", tbl_order_state_entries, 6,
 	MW_ELSE_FAIL, MW_V_NULL, "no Intacct state for order status",
-	.line = 29
+	.line = 38
 };
 static const mw_table tbl_payment_method = {
 	"payment_method", tbl_payment_method_entries, 6,
 	MW_ELSE_FAIL, MW_V_NULL, "no Intacct payment method for payment method",
-	.line = 39
+	.line = 52
 };
 static const mw_table tbl_payment_gl = {
 	"payment_gl", tbl_payment_gl_entries, 6,
 	MW_ELSE_FAIL, MW_V_NULL, "no GL account for payment method",
-	.line = 45
+	.line = 58
 };
 static const mw_table tbl_department = {
 	"department", tbl_department_entries, 3,
 	MW_ELSE_VALUE, MW_V_S("D300"), NULL,
-	.line = 53
+	.line = 66
 };
 static const mw_table tbl_location = {
 	"location", tbl_location_entries, 3,
 	MW_ELSE_FAIL, MW_V_NULL, "no Intacct location for store",
-	.line = 58
+	.line = 71
 };
 static const mw_table tbl_project = {
 	"project", tbl_project_entries, 3,
 	MW_ELSE_VALUE, MW_V_NULL, NULL,
-	.line = 63
+	.line = 76
 };
 
 static const int at_line[N_AT] = {
-	[AT_Customer_CUSTOMERID] = 73,
-	[AT_Customer_NAME] = 74,
-	[AT_Customer_DISPLAYCONTACT] = 76,
-	[AT_Customer_DISPLAYCONTACT_PRINTAS] = 77,
-	[AT_Customer_DISPLAYCONTACT_COMPANYNAME] = 79,
-	[AT_Customer_DISPLAYCONTACT_FIRSTNAME] = 80,
-	[AT_Customer_DISPLAYCONTACT_LASTNAME] = 81,
-	[AT_Customer_DISPLAYCONTACT_EMAIL1] = 82,
-	[AT_Customer_DISPLAYCONTACT_PHONE1] = 83,
-	[AT_Customer_STATUS] = 85,
-	[AT_Customer_check_customer_has_no_name] = 86,
-	[AT_Order_when] = 94,
-	[AT_Order_transactiontype] = 96,
-	[AT_Order_datecreated] = 97,
-	[AT_Order_datecreated_year] = 98,
-	[AT_Order_datecreated_month] = 99,
-	[AT_Order_datecreated_day] = 100,
-	[AT_Order_customerid] = 102,
-	[AT_Order_documentno] = 103,
-	[AT_Order_referenceno] = 104,
-	[AT_Order_message] = 105,
-	[AT_Order_currency] = 106,
-	[AT_Order_exchratetype] = 107,
-	[AT_Order_state] = 108,
-	[AT_Order_sotransitems] = 109,
-	[AT_Order_sotransitems_0_itemid] = 111,
-	[AT_Order_sotransitems_0_itemdesc] = 112,
-	[AT_Order_sotransitems_0_quantity] = 113,
-	[AT_Order_sotransitems_0_unit] = 114,
-	[AT_Order_sotransitems_0_price] = 115,
-	[AT_Order_sotransitems_0_locationid] = 116,
-	[AT_Order_sotransitems_0_departmentid] = 117,
-	[AT_Order_sotransitems_0_projectid] = 118,
-	[AT_Order_sotransitems_1_itemid] = 120,
-	[AT_Order_sotransitems_1_itemdesc] = 121,
-	[AT_Order_sotransitems_1_quantity] = 122,
-	[AT_Order_sotransitems_1_unit] = 123,
-	[AT_Order_sotransitems_1_price] = 124,
-	[AT_Order_sotransitems_1_locationid] = 125,
-	[AT_Order_sotransitems_1_departmentid] = 126,
-	[AT_Order_sotransitems_2_itemid] = 127,
-	[AT_Order_sotransitems_2_itemdesc] = 128,
-	[AT_Order_sotransitems_2_quantity] = 129,
-	[AT_Order_sotransitems_2_unit] = 130,
-	[AT_Order_sotransitems_2_price] = 131,
-	[AT_Order_sotransitems_2_locationid] = 132,
-	[AT_Order_sotransitems_2_departmentid] = 133,
-	[AT_Order_sotransitems_3_itemid] = 136,
-	[AT_Order_sotransitems_3_itemdesc] = 137,
-	[AT_Order_sotransitems_3_quantity] = 138,
-	[AT_Order_sotransitems_3_unit] = 139,
-	[AT_Order_sotransitems_3_price] = 140,
-	[AT_Order_sotransitems_3_locationid] = 141,
-	[AT_Order_sotransitems_3_departmentid] = 142,
-	[AT_Order_check_order_has_no_line_items] = 144,
-	[AT_Order_check_order_total_does_not_add_up] = 145,
-	[AT_Payment_when] = 155,
-	[AT_Payment_CUSTOMERID] = 157,
-	[AT_Payment_PAYMENTMETHOD] = 158,
-	[AT_Payment_RECEIPTDATE] = 159,
-	[AT_Payment_CURRENCY] = 160,
-	[AT_Payment_UNDEPOSITEDACCOUNTNO] = 161,
-	[AT_Payment_DOCNUMBER] = 162,
-	[AT_Payment_DESCRIPTION] = 163,
-	[AT_Payment_TRX_AMOUNTTOPAY] = 164,
-	[AT_Payment_ARPYMTDETAILS] = 165,
-	[AT_Payment_ARPYMTDETAILS_0_RECORDKEY] = 166,
-	[AT_Payment_ARPYMTDETAILS_0_TRX_PAYMENTAMOUNT] = 167,
+	[AT_Customer_CUSTOMERID] = 86,
+	[AT_Customer_NAME] = 87,
+	[AT_Customer_DISPLAYCONTACT] = 89,
+	[AT_Customer_DISPLAYCONTACT_PRINTAS] = 90,
+	[AT_Customer_DISPLAYCONTACT_COMPANYNAME] = 92,
+	[AT_Customer_DISPLAYCONTACT_FIRSTNAME] = 93,
+	[AT_Customer_DISPLAYCONTACT_LASTNAME] = 94,
+	[AT_Customer_DISPLAYCONTACT_EMAIL1] = 95,
+	[AT_Customer_DISPLAYCONTACT_PHONE1] = 96,
+	[AT_Customer_STATUS] = 98,
+	[AT_Customer_check_customer_has_no_name] = 99,
+	[AT_Order_when] = 107,
+	[AT_Order_transactiontype] = 118,
+	[AT_Order_datecreated] = 119,
+	[AT_Order_datecreated_year] = 120,
+	[AT_Order_datecreated_month] = 121,
+	[AT_Order_datecreated_day] = 122,
+	[AT_Order_customerid] = 124,
+	[AT_Order_documentno] = 125,
+	[AT_Order_referenceno] = 126,
+	[AT_Order_message] = 127,
+	[AT_Order_currency] = 128,
+	[AT_Order_exchratetype] = 129,
+	[AT_Order_state] = 130,
+	[AT_Order_sotransitems] = 131,
+	[AT_Order_sotransitems_0_itemid] = 133,
+	[AT_Order_sotransitems_0_itemdesc] = 134,
+	[AT_Order_sotransitems_0_quantity] = 135,
+	[AT_Order_sotransitems_0_unit] = 136,
+	[AT_Order_sotransitems_0_price] = 137,
+	[AT_Order_sotransitems_0_locationid] = 138,
+	[AT_Order_sotransitems_0_departmentid] = 139,
+	[AT_Order_sotransitems_0_projectid] = 140,
+	[AT_Order_sotransitems_1_itemid] = 142,
+	[AT_Order_sotransitems_1_itemdesc] = 143,
+	[AT_Order_sotransitems_1_quantity] = 144,
+	[AT_Order_sotransitems_1_unit] = 145,
+	[AT_Order_sotransitems_1_price] = 146,
+	[AT_Order_sotransitems_1_locationid] = 147,
+	[AT_Order_sotransitems_1_departmentid] = 148,
+	[AT_Order_sotransitems_2_itemid] = 149,
+	[AT_Order_sotransitems_2_itemdesc] = 150,
+	[AT_Order_sotransitems_2_quantity] = 151,
+	[AT_Order_sotransitems_2_unit] = 152,
+	[AT_Order_sotransitems_2_price] = 153,
+	[AT_Order_sotransitems_2_locationid] = 154,
+	[AT_Order_sotransitems_2_departmentid] = 155,
+	[AT_Order_sotransitems_3_itemid] = 158,
+	[AT_Order_sotransitems_3_itemdesc] = 159,
+	[AT_Order_sotransitems_3_quantity] = 160,
+	[AT_Order_sotransitems_3_unit] = 161,
+	[AT_Order_sotransitems_3_price] = 162,
+	[AT_Order_sotransitems_3_locationid] = 163,
+	[AT_Order_sotransitems_3_departmentid] = 164,
+	[AT_Order_check_order_has_no_line_items] = 166,
+	[AT_Order_check_no_intacct_payment_method_for] = 169,
+	[AT_Order_check_order_total_does_not_add_up] = 172,
+	[AT_Order_lifecycle] = 110,
+	[AT_Order_locked] = 116,
+	[AT_Payment_when] = 182,
+	[AT_Payment_CUSTOMERID] = 190,
+	[AT_Payment_PAYMENTMETHOD] = 191,
+	[AT_Payment_RECEIPTDATE] = 192,
+	[AT_Payment_CURRENCY] = 193,
+	[AT_Payment_UNDEPOSITEDACCOUNTNO] = 194,
+	[AT_Payment_DOCNUMBER] = 195,
+	[AT_Payment_DESCRIPTION] = 196,
+	[AT_Payment_TRX_AMOUNTTOPAY] = 197,
+	[AT_Payment_ARPYMTDETAILS] = 198,
+	[AT_Payment_ARPYMTDETAILS_0_RECORDKEY] = 199,
+	[AT_Payment_ARPYMTDETAILS_0_TRX_PAYMENTAMOUNT] = 200,
+	[AT_Payment_lifecycle] = 185,
+	[AT_Refund_when] = 212,
+	[AT_Refund_customerid] = 214,
+	[AT_Refund_datecreated] = 215,
+	[AT_Refund_datecreated_year] = 216,
+	[AT_Refund_datecreated_month] = 217,
+	[AT_Refund_datecreated_day] = 218,
+	[AT_Refund_adjustmentno] = 220,
+	[AT_Refund_invoiceno] = 221,
+	[AT_Refund_description] = 222,
+	[AT_Refund_currency] = 224,
+	[AT_Refund_exchratetype] = 225,
+	[AT_Refund_aradjustmentitems] = 226,
+	[AT_Refund_aradjustmentitems_0_glaccountno] = 227,
+	[AT_Refund_aradjustmentitems_0_amount] = 228,
+	[AT_Refund_aradjustmentitems_0_memo] = 229,
+	[AT_Refund_aradjustmentitems_0_locationid] = 230,
+	[AT_Refund_aradjustmentitems_0_departmentid] = 231,
+	[AT_Return_when] = 241,
+	[AT_Return_customerid] = 243,
+	[AT_Return_datecreated] = 244,
+	[AT_Return_datecreated_year] = 245,
+	[AT_Return_datecreated_month] = 246,
+	[AT_Return_datecreated_day] = 247,
+	[AT_Return_adjustmentno] = 249,
+	[AT_Return_invoiceno] = 250,
+	[AT_Return_description] = 251,
+	[AT_Return_currency] = 253,
+	[AT_Return_exchratetype] = 254,
+	[AT_Return_aradjustmentitems] = 255,
+	[AT_Return_aradjustmentitems_0_glaccountno] = 256,
+	[AT_Return_aradjustmentitems_0_amount] = 257,
+	[AT_Return_aradjustmentitems_0_memo] = 258,
+	[AT_Return_check_return_has_no_refund_amount] = 260,
+	[AT_ReturnRefund_when] = 270,
+	[AT_ReturnRefund_customerid] = 272,
+	[AT_ReturnRefund_datecreated] = 273,
+	[AT_ReturnRefund_datecreated_year] = 274,
+	[AT_ReturnRefund_datecreated_month] = 275,
+	[AT_ReturnRefund_datecreated_day] = 276,
+	[AT_ReturnRefund_adjustmentno] = 278,
+	[AT_ReturnRefund_invoiceno] = 279,
+	[AT_ReturnRefund_description] = 280,
+	[AT_ReturnRefund_currency] = 282,
+	[AT_ReturnRefund_exchratetype] = 283,
+	[AT_ReturnRefund_aradjustmentitems] = 284,
+	[AT_ReturnRefund_aradjustmentitems_0_glaccountno] = 285,
+	[AT_ReturnRefund_aradjustmentitems_0_amount] = 286,
+	[AT_ReturnRefund_aradjustmentitems_0_memo] = 287,
+	[AT_ReturnRefund_check_return_has_no_refund_amount] = 289,
 };
 
 static const mw_policy Customer_policies[] = {
-	{ .line = 88, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 101, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 89, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 102, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 89, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 102, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 89, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 102, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 90, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 90, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 103, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 103, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Order_policies[] = {
-	{ .line = 148, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 175, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 149, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 176, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 149, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 176, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 149, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 176, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 150, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 151, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 151, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 177, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 178, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 178, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Payment_policies[] = {
-	{ .line = 169, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 202, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 170, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 203, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 170, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 203, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 170, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 203, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 171, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 172, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 172, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 204, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 205, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 205, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+};
+static const mw_policy Refund_policies[] = {
+	{ .line = 233, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
+	{ .line = 234, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 234, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 234, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 235, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 236, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 236, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+};
+static const mw_policy Return_policies[] = {
+	{ .line = 261, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
+	{ .line = 262, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 262, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 262, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 263, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 264, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 264, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+};
+static const mw_policy ReturnRefund_policies[] = {
+	{ .line = 290, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
+	{ .line = 291, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 291, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 291, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 292, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 293, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 293, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 /* in dependency order: referenced entities first */
 static const mw_entity entities[] = {
-	{ .line = 70, .name = "Customer",
+	{ .line = 83, .name = "Customer",
 	  .source = "customers", .target = "CUSTOMER", .key_field = "customerId",
 	  .map = map_Customer, .key = key_Customer,
 	  .deps = NULL, .webhooks = Customer_webhooks, .poll_ms = 900000,
 	  .policies = Customer_policies, .n_policies = 6,
 	  .match_field = "CUSTOMERID", .match = match_Customer },
-	{ .line = 93, .name = "Order",
+	{ .line = 106, .name = "Order",
 	  .source = "orders", .target = "create_sotransaction", .key_field = "orderId",
 	  .map = map_Order, .key = key_Order,
 	  .deps = Order_deps, .webhooks = Order_webhooks, .poll_ms = 300000,
-	  .policies = Order_policies, .n_policies = 7 },
-	{ .line = 154, .name = "Payment",
+	  .policies = Order_policies, .n_policies = 7,
+	  .life = life_Order,
+	  .locked = locked_Order, .locked_reason = "Intacct does not edit a sales invoice with payments applied" },
+	{ .line = 181, .name = "Payment",
 	  .source = "orders", .target = "ARPYMT", .key_field = "orderId",
 	  .map = map_Payment, .key = key_Payment,
 	  .deps = Payment_deps, .webhooks = Payment_webhooks, .poll_ms = 300000,
-	  .policies = Payment_policies, .n_policies = 7 },
+	  .policies = Payment_policies, .n_policies = 7,
+	  .life = life_Payment },
+	{ .line = 211, .name = "Refund",
+	  .source = "orders", .target = "create_aradjustment", .key_field = "orderId",
+	  .map = map_Refund, .key = key_Refund,
+	  .deps = Refund_deps, .webhooks = Refund_webhooks, .poll_ms = 300000,
+	  .policies = Refund_policies, .n_policies = 7 },
+	{ .line = 240, .name = "Return",
+	  .source = "returns", .target = "create_aradjustment", .key_field = "returnId",
+	  .map = map_Return, .key = key_Return,
+	  .deps = Return_deps, .webhooks = Return_webhooks, .poll_ms = 300000,
+	  .policies = Return_policies, .n_policies = 7 },
+	{ .line = 269, .name = "ReturnRefund",
+	  .source = "returns", .target = "create_aradjustment", .key_field = "returnId",
+	  .map = map_ReturnRefund, .key = key_ReturnRefund,
+	  .deps = ReturnRefund_deps, .webhooks = ReturnRefund_webhooks, .poll_ms = 300000,
+	  .policies = ReturnRefund_policies, .n_policies = 7 },
 };
 
 const mw_program mw_the_program = {
 	MW_ABI_VERSION, MAPC_VERSION_STRING, "clarity_intacct.map", "clarity_intacct",
 	{ "clarity", "clarity_ecommerce", 0, clarity_settings, 4, 0, 0, 0 },
 	{ "intacct", "sage_intacct", 1, intacct_settings, 6, 0, 0, 0 },
-	entities, 3
+	entities, 6
 };
 
 static int

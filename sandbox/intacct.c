@@ -19,12 +19,29 @@
  * fails on its own.
  *
  * Functions: getAPISession (a new session that lives sb_ttl(3600) s);
- * create CUSTOMER / update CUSTOMER (by RECORDNO or CUSTOMERID);
+ * create CUSTOMER / update CUSTOMER (by RECORDNO or CUSTOMERID; every field
+ * sent is kept and read back, DISPLAYCONTACT's nested);
  * create_sotransaction ("Sales Order", or "Sales Invoice", which also posts
- * an ARINVOICE whose RECORDNO is the SODOCUMENT's PRRECORDKEY); create
- * ARPYMT (applied to ARINVOICE RECORDNOs); create GLBATCH; readByQuery of
- * CUSTOMER, SODOCUMENT, ARINVOICE, ARPYMT and GLBATCH with an empty query or
- * `FIELD = 'value'`, paged by pagesize with a resultId for readMore.
+ * an ARINVOICE whose RECORDNO is the SODOCUMENT's PRRECORDKEY);
+ * update_sotransaction (header fields, updatesotransitem line_num=N; the AR
+ * invoice is posted again under a new RECORDNO, as Intacct's "About related
+ * OE and AR record numbers" says) and delete_sotransaction (with its AR
+ * invoice), both refused while payments are applied; create ARPYMT
+ * (applied to ARINVOICE RECORDNOs of its currency), update ARPYMT (refused:
+ * a posted payment is reversed, not edited), reverse_arpayment (what it
+ * paid is owed again); create_aradjustment (credit memos negative, debit
+ * memos positive; TOTALDUE is what is left to apply), update_aradjustment
+ * and delete_aradjustment while unapplied; create GLBATCH; readByQuery of
+ * CUSTOMER, SODOCUMENT, ARINVOICE, ARPYMT, ARADJUSTMENT and GLBATCH with an
+ * empty query or `FIELD = 'value'`, paged by pagesize with a resultId for
+ * readMore.  The element lists are those of Intacct's SDK function classes
+ * (@intacct/intacct-sdk: OrderEntryTransactionUpdate / Delete,
+ * ArPaymentReverse, ArAdjustmentCreate / Delete); the refusals' texts are
+ * this sandbox's (Sage does not publish them), in Intacct's error block.
+ *
+ * GET /_sandbox/books?service=intacct (main.c's books() calls
+ * sb_intacct_books()): per currency, sales, cash and receivable from these
+ * documents alone (sb_intacct_books() says how).
  *
  * Idempotency, as the requests page says: the control's controlid is not
  * checked for uniqueness; with uniqueid true (the default) the controlid
@@ -73,7 +90,12 @@ static const char *const methods[] = {
 
 /* The records of each object, in creation order: arrays of objects whose
  * values are all strings (as Intacct answers them). */
-static json_t *customers, *sodocs, *arinvoices, *arpymts, *glbatches;
+static json_t *customers, *sodocs, *arinvoices, *arpymts, *glbatches, *aradjs;
+/* What Intacct keeps but these records do not show: each sales transaction's
+ * line amounts in cents (DOCID -> [cents...]), each payment's applications
+ * (RECORDNO -> [[invoice RECORDNO, cents]...]), each adjustment's lines
+ * (RECORDNO -> [[GL account, cents]...]). */
+static json_t *solines, *pyapps, *adjlines;
 static json_t *functions;   /* write function controlids executed and completed */
 static json_t *sessions;    /* sessionid -> expiry (seconds since the epoch) */
 static json_t *resultsets;  /* resultId -> {"rows": [...], "at": N, "size": N, "type": s} */
@@ -88,6 +110,10 @@ seed(unsigned s)
 	arinvoices = json_array();
 	arpymts = json_array();
 	glbatches = json_array();
+	aradjs = json_array();
+	solines = json_object();
+	pyapps = json_object();
+	adjlines = json_object();
 	functions = json_object();
 	sessions = json_object();
 	resultsets = json_object();
@@ -310,6 +336,34 @@ customer_data(xmlNode *r, json_t *c)
 	add(x, "CUSTOMERID", get(c, "CUSTOMERID"));
 }
 
+/* The fields of n (a CUSTOMER) into rec, as Intacct keeps and reads them
+ * back: a nested element's fields under "PARENT.FIELD" (DISPLAYCONTACT.EMAIL1,
+ * DISPLAYCONTACT.MAILADDRESS.CITY); the record's ids are not taken from it. */
+static void
+flatten(xmlNode *n, const char *prefix, json_t *rec)
+{
+	for (xmlNode *c = n ? n->children : NULL; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		char key[256];
+		snprintf(key, sizeof key, "%s%s", prefix, (const char *)c->name);
+		if (!*prefix && !strcmp(key, "RECORDNO"))
+			continue;
+		int nested = 0;
+		for (xmlNode *g = c->children; g && !nested; g = g->next)
+			nested = g->type == XML_ELEMENT_NODE;
+		if (nested) {
+			char sub[260];
+			snprintf(sub, sizeof sub, "%s.", key);
+			flatten(c, sub, rec);
+			continue;
+		}
+		xmlChar *t = xmlNodeGetContent(c);
+		json_object_set_new(rec, key, json_string(t ? (const char *)t : ""));
+		xmlFree(t);
+	}
+}
+
 static void
 create_customer(xmlNode *op, xmlNode *obj, const char *cid)
 {
@@ -326,12 +380,13 @@ create_customer(xmlNode *op, xmlNode *obj, const char *cid)
 		return;
 	}
 	const char *rec = next_recordno();
-	const char *status = text(obj, "STATUS");
-	xmlNode *dc = child(obj, "DISPLAYCONTACT");
-	const char *email = text(dc, "EMAIL1");
-	json_t *c = json_pack("{s:s,s:s,s:s,s:s,s:s}", "RECORDNO", rec, "CUSTOMERID",
-		empty(id) ? rec : id, "NAME", name, "STATUS", empty(status) ? "active" : status,
-		"EMAIL1", email ? email : "");
+	json_t *c = json_object();
+	json_object_set_new(c, "RECORDNO", json_string(rec));
+	flatten(obj, "", c);
+	if (empty(get(c, "CUSTOMERID")))
+		json_object_set_new(c, "CUSTOMERID", json_string(rec));
+	if (empty(get(c, "STATUS")))
+		json_object_set_new(c, "STATUS", json_string("active"));
 	json_array_append_new(customers, c);
 	customer_data(result(op, "success", "create", cid), c);
 }
@@ -349,35 +404,106 @@ update_customer(xmlNode *op, xmlNode *obj, const char *cid)
 		fail(op, "update", cid, "BL34000062", "", d, "Name an existing customer.");
 		return;
 	}
-	const char *name = text(obj, "NAME"), *status = text(obj, "STATUS");
+	const char *name = text(obj, "NAME");
 	if (name && !*name) {
 		fail(op, "update", cid, "BL34000061", "", "Required field Name is missing", "");
 		return;
 	}
-	if (name)
-		json_object_set_new(c, "NAME", json_string(name));
-	if (!empty(status))
-		json_object_set_new(c, "STATUS", json_string(status));
-	const char *email = text(child(obj, "DISPLAYCONTACT"), "EMAIL1");
-	if (email)
-		json_object_set_new(c, "EMAIL1", json_string(email));
+	/* the fields sent replace theirs; the others stay (CUSTOMERID too: it
+	 * names the record) */
+	json_t *upd = json_object();
+	flatten(obj, "", upd);
+	json_object_del(upd, "CUSTOMERID");
+	if (empty(get(upd, "STATUS")))
+		json_object_del(upd, "STATUS");
+	json_object_update(c, upd);
+	json_decref(upd);
 	customer_data(result(op, "success", "update", cid), c);
 }
 
 /* ---- Order Entry --------------------------------------------------------- */
 
+/* One sotransitem (or updatesotransitem): its amount in cents, rounded half
+ * away from zero; 0, or -1 with the reason in d2. */
+static int
+so_line(xmlNode *it, long long *cents, char *d2, size_t n)
+{
+	const char *item = text(it, "itemid");
+	const char *q = text(it, "quantity"), *p = text(it, "price");
+	const char *loc = text(it, "locationid"), *dep = text(it, "departmentid");
+	const char *prj = text(it, "projectid");
+	long long qv, pv;
+	if (!IN(item, items))
+		snprintf(d2, n, "Invalid Item %s", item ? item : "(none)");
+	else if (fixed(q, 4, &qv) != 0 || qv <= 0)
+		snprintf(d2, n, "Quantity must be greater than 0 for item %s", item);
+	else if (fixed(p ? p : "0", 4, &pv) != 0)
+		snprintf(d2, n, "Invalid price %s for item %s", p, item);
+	else if (loc && !IN(loc, locations))
+		snprintf(d2, n, "Invalid Location %s", loc);
+	else if (dep && !IN(dep, departments))
+		snprintf(d2, n, "Invalid Department %s", dep);
+	else if (prj && !IN(prj, projects))
+		snprintf(d2, n, "Invalid Project %s", prj);
+	else {
+		long long x = qv * pv, a = x < 0 ? -x : x;
+		a = (a + 500000) / 1000000;
+		*cents = x < 0 ? -a : a;
+		return 0;
+	}
+	return -1;
+}
+
+static long long
+sum_cents(json_t *lines)
+{
+	long long t = 0;
+	size_t i;
+	json_t *x;
+	json_array_foreach(lines, i, x)
+		t += json_integer_value(x);
+	return t;
+}
+
+static void
+drop(json_t *list, json_t *rec)
+{
+	for (size_t i = 0; i < json_array_size(list); i++)
+		if (json_array_get(list, i) == rec) {
+			json_array_remove(list, i);
+			return;
+		}
+}
+
+/* A "Sales Invoice" posts its AR invoice: a new one, with a new RECORDNO,
+ * each time the transaction is saved (Intacct's "About related OE and AR
+ * record numbers"); the SODOCUMENT's PRRECORDKEY names it. */
+static void
+post_arinvoice(json_t *so, long long total)
+{
+	char tot[40];
+	const char *prkey = next_recordno();
+	cents_text(total, tot, sizeof tot);
+	json_array_append_new(arinvoices, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
+		"RECORDNO", prkey, "RECORDID", get(so, "DOCNO"), "CUSTOMERID", get(so, "CUSTVENDID"),
+		"CURRENCY", get(so, "CURRENCY"), "TOTALENTERED", tot, "TOTALPAID", "0.00",
+		"TOTALDUE", tot, "STATE", total > 0 ? "Posted" : "Paid", "DOCPARID", "Sales Invoice"));
+	json_object_set_new(so, "PRRECORDKEY", json_string(prkey));
+	json_object_set_new(so, "TOTAL", json_string(tot));
+}
+
 static void
 create_sotransaction(xmlNode *op, xmlNode *t, const char *cid)
 {
 	char d2[400] = "";
-	long long total = 0;
-	char cb[128], db[128], tb[64], sb[32], pb[128];
+	char cb[128], db[128], tb[64], sb[32], pb[128], cu[16];
 	const char *cust = keep(t, "customerid", cb, sizeof cb);
 	const char *docno = keep(t, "documentno", db, sizeof db);
 	xmlNode *dc = child(t, "datecreated");
 	const char *type = keep(t, "transactiontype", tb, sizeof tb);
 	const char *state = keep(t, "state", sb, sizeof sb);
 	const char *po = keep(t, "referenceno", pb, sizeof pb);
+	const char *cur = keep(t, "currency", cu, sizeof cu);
 	char docid[256];
 	snprintf(docid, sizeof docid, "%s-%s", type ? type : "", docno ? docno : "");
 	if (!type || (strcmp(type, "Sales Order") != 0 && strcmp(type, "Sales Invoice") != 0))
@@ -389,38 +515,16 @@ create_sotransaction(xmlNode *op, xmlNode *t, const char *cid)
 	else if (!empty(docno) && find(sodocs, "DOCID", docid))
 		snprintf(d2, sizeof d2, "Transaction with the number '%s' already exists.", docno);
 	xmlNode *items_n = child(t, "sotransitems");
-	int n = 0;
+	json_t *lines = json_array();
 	for (xmlNode *it = items_n ? items_n->children : NULL; it && !*d2; it = it->next) {
-		if (it->type != XML_ELEMENT_NODE)
-			continue;
-		n++;
-		const char *item = text(it, "itemid");
-		const char *q = text(it, "quantity"), *p = text(it, "price");
-		const char *loc = text(it, "locationid"), *dep = text(it, "departmentid");
-		const char *prj = text(it, "projectid");
-		long long qv, pv;
-		if (!IN(item, items))
-			snprintf(d2, sizeof d2, "Invalid Item %s", item ? item : "(none)");
-		else if (fixed(q, 4, &qv) != 0 || qv <= 0)
-			snprintf(d2, sizeof d2, "Quantity must be greater than 0 for item %s", item);
-		else if (fixed(p ? p : "0", 4, &pv) != 0)
-			snprintf(d2, sizeof d2, "Invalid price %s for item %s", p, item);
-		else if (loc && !IN(loc, locations))
-			snprintf(d2, sizeof d2, "Invalid Location %s", loc);
-		else if (dep && !IN(dep, departments))
-			snprintf(d2, sizeof d2, "Invalid Department %s", dep);
-		else if (prj && !IN(prj, projects))
-			snprintf(d2, sizeof d2, "Invalid Project %s", prj);
-		else {
-			/* the line's amount, rounded half away from zero to cents */
-			long long x = qv * pv, a = x < 0 ? -x : x;
-			a = (a + 500000) / 1000000;
-			total += x < 0 ? -a : a;
-		}
+		long long c;
+		if (it->type == XML_ELEMENT_NODE && so_line(it, &c, d2, sizeof d2) == 0)
+			json_array_append_new(lines, json_integer(c));
 	}
-	if (!*d2 && n == 0)
+	if (!*d2 && json_array_size(lines) == 0)
 		snprintf(d2, sizeof d2, "A transaction needs at least one line item");
 	if (*d2) {
+		json_decref(lines);
 		fail(op, "create_sotransaction", cid, "BL03000018", "Could not create Document record!",
 			d2, "");
 		return;
@@ -429,20 +533,132 @@ create_sotransaction(xmlNode *op, xmlNode *t, const char *cid)
 		snprintf(docid, sizeof docid, "%s-%u", type, recordno);
 		docno = strchr(docid, '-') + 1;
 	}
-	char tot[40], prkey[32] = "";
-	cents_text(total, tot, sizeof tot);
-	if (!strcmp(type, "Sales Invoice")) {
-		snprintf(prkey, sizeof prkey, "%s", next_recordno());
-		json_array_append_new(arinvoices, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
-			"RECORDNO", prkey, "RECORDID", docno, "CUSTOMERID", cust, "TOTALENTERED", tot,
-			"TOTALPAID", "0.00", "TOTALDUE", tot, "STATE", total > 0 ? "Posted" : "Paid"));
-	}
-	json_array_append_new(sodocs, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
+	json_t *so = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
 		"RECORDNO", next_recordno(), "DOCID", docid, "DOCNO", docno, "DOCPARID", type,
 		"PONUMBER", po ? po : "", "CUSTVENDID", cust, "STATE", state ? state : "Pending",
-		"TOTAL", tot, "PRRECORDKEY", prkey));
+		"CURRENCY", empty(cur) ? "USD" : cur, "TOTAL", "0.00", "PRRECORDKEY", "");
+	json_array_append_new(sodocs, so);
+	long long total = sum_cents(lines);
+	if (!strcmp(type, "Sales Invoice"))
+		post_arinvoice(so, total);
+	else {
+		char tot[40];
+		cents_text(total, tot, sizeof tot);
+		json_object_set_new(so, "TOTAL", json_string(tot));
+	}
+	json_object_set_new(solines, docid, lines);
 	xmlNode *r = result(op, "success", "create_sotransaction", cid);
 	add(r, "key", docid);
+}
+
+/* The SODOCUMENT a legacy function's key attribute names (its DOCID), or
+ * NULL with the refusal written. */
+static json_t *
+so_by_key(xmlNode *op, xmlNode *f, const char *fname, const char *cid, const char *what)
+{
+	xmlChar *k = xmlGetProp(f, BAD_CAST "key");
+	json_t *so = k ? find(sodocs, "DOCID", (const char *)k) : NULL;
+	if (!so) {
+		char d2[400];
+		snprintf(d2, sizeof d2, "The transaction %s does not exist.", k ? (const char *)k :
+			"(no key)");
+		fail(op, fname, cid, "BL03000018", what, d2, "Name an existing transaction by its "
+			"document ID (transaction type-document number).");
+	}
+	xmlFree(k);
+	return so;
+}
+
+/* Payments applied to a sales transaction's AR invoice: it can then be
+ * neither edited nor deleted until they are reversed. */
+static int
+so_paid(json_t *so, xmlNode *op, const char *fname, const char *cid, const char *what)
+{
+	json_t *inv = find(arinvoices, "RECORDNO", get(so, "PRRECORDKEY"));
+	long long paid = 0;
+	if (!inv || fixed(get(inv, "TOTALPAID"), 2, &paid) != 0 || paid == 0)
+		return 0;
+	char d2[400];
+	snprintf(d2, sizeof d2, "%s has payments applied to its AR invoice %s (%s paid); it "
+		"cannot be changed or deleted.", get(so, "DOCID"), get(inv, "RECORDNO"),
+		get(inv, "TOTALPAID"));
+	fail(op, fname, cid, "BL03000018", what, d2, "Reverse the payments first, or record a "
+		"credit memo.");
+	return 1;
+}
+
+/* update_sotransaction key="DOCID": header fields sent replace theirs;
+ * updatesotransitems holds updatesotransitem line_num="N" (line N
+ * replaced) and sotransitem (a line added); lines not named stay. */
+static void
+update_sotransaction(xmlNode *op, xmlNode *t, const char *cid)
+{
+	static const char what[] = "Could not update Document record!";
+	json_t *so = so_by_key(op, t, "update_sotransaction", cid, what);
+	if (!so || so_paid(so, op, "update_sotransaction", cid, what))
+		return;
+	if (!strcmp(get(so, "STATE"), "Closed")) {
+		fail(op, "update_sotransaction", cid, "BL03000018", what, "A closed transaction "
+			"cannot be edited.", "");
+		return;
+	}
+	char d2[400] = "";
+	json_t *lines = json_deep_copy(json_object_get(solines, get(so, "DOCID")));
+	xmlNode *ui = child(t, "updatesotransitems");
+	for (xmlNode *it = ui ? ui->children : NULL; it && !*d2; it = it->next) {
+		long long c;
+		if (it->type != XML_ELEMENT_NODE || so_line(it, &c, d2, sizeof d2) != 0)
+			continue;
+		if (!strcmp((const char *)it->name, "sotransitem")) {
+			json_array_append_new(lines, json_integer(c));
+			continue;
+		}
+		xmlChar *ln = xmlGetProp(it, BAD_CAST "line_num");
+		long k = ln ? strtol((const char *)ln, NULL, 10) : 0;
+		if (k < 1 || (size_t)k > json_array_size(lines))
+			snprintf(d2, sizeof d2, "Invalid line_num %s: the transaction has %zu lines",
+				ln ? (const char *)ln : "(none)", json_array_size(lines));
+		else
+			json_array_set_new(lines, (size_t)k - 1, json_integer(c));
+		xmlFree(ln);
+	}
+	if (*d2) {
+		json_decref(lines);
+		fail(op, "update_sotransaction", cid, "BL03000018", what, d2, "");
+		return;
+	}
+	static const char *const header[][2] = { { "referenceno", "PONUMBER" },
+		{ "state", "STATE" }, { "message", "MESSAGE" } };
+	for (size_t i = 0; i < sizeof header / sizeof *header; i++) {
+		const char *v = text(t, header[i][0]);
+		if (v)
+			json_object_set_new(so, header[i][1], json_string(v));
+	}
+	json_object_set(solines, get(so, "DOCID"), lines);
+	long long total = sum_cents(lines);
+	json_decref(lines);
+	if (!strcmp(get(so, "DOCPARID"), "Sales Invoice")) {
+		drop(arinvoices, find(arinvoices, "RECORDNO", get(so, "PRRECORDKEY")));
+		post_arinvoice(so, total);
+	}
+	add(result(op, "success", "update_sotransaction", cid), "key", get(so, "DOCID"));
+}
+
+/* delete_sotransaction key="DOCID": the transaction and the AR invoice it
+ * posted are gone, unless payments are applied to it. */
+static void
+delete_sotransaction(xmlNode *op, xmlNode *t, const char *cid)
+{
+	static const char what[] = "Could not delete Document record!";
+	json_t *so = so_by_key(op, t, "delete_sotransaction", cid, what);
+	if (!so || so_paid(so, op, "delete_sotransaction", cid, what))
+		return;
+	char docid[256];
+	snprintf(docid, sizeof docid, "%s", get(so, "DOCID"));
+	drop(arinvoices, find(arinvoices, "RECORDNO", get(so, "PRRECORDKEY")));
+	json_object_del(solines, docid);
+	drop(sodocs, so);
+	add(result(op, "success", "delete_sotransaction", cid), "key", docid);
 }
 
 /* ---- ARPYMT --------------------------------------------------------------- */
@@ -462,6 +678,8 @@ create_arpymt(xmlNode *op, xmlNode *p, const char *cid)
 	const char *date = keep(p, "RECEIPTDATE", rb, sizeof rb);
 	const char *docnumber = keep(p, "DOCNUMBER", nb, sizeof nb);
 	const char *desc = keep(p, "DESCRIPTION", eb, sizeof eb);
+	char cu[16];
+	const char *cur = keep(p, "CURRENCY", cu, sizeof cu);
 	if (!cust || !find(customers, "CUSTOMERID", cust))
 		snprintf(d2, sizeof d2, "Invalid Customer %s specified.", cust ? cust : "(none)");
 	else if (!IN(method, methods))
@@ -487,6 +705,9 @@ create_arpymt(xmlNode *op, xmlNode *p, const char *cid)
 			snprintf(d2, sizeof d2, "Invalid invoice record number %s", key ? key : "(none)");
 		else if (strcmp(get(inv, "CUSTOMERID"), cust) != 0)
 			snprintf(d2, sizeof d2, "Invoice %s does not belong to customer %s", key, cust);
+		else if (!empty(cur) && strcmp(cur, get(inv, "CURRENCY")) != 0)
+			snprintf(d2, sizeof d2, "The payment currency %s is not invoice %s's currency %s",
+				cur, key, get(inv, "CURRENCY"));
 		else if (fixed(pa, 2, &c) != 0 || c <= 0)
 			snprintf(d2, sizeof d2, "The payment amount for invoice %s must be greater than 0",
 				key);
@@ -518,9 +739,11 @@ create_arpymt(xmlNode *op, xmlNode *p, const char *cid)
 		return;
 	}
 	size_t i;
-	json_t *x;
+	json_t *x, *apps = json_array();
 	json_array_foreach(apply, i, x) {
 		json_t *inv = json_array_get(x, 0);
+		json_array_append_new(apps, json_pack("[s,I]", get(inv, "RECORDNO"),
+			json_array_get(x, 1) ? json_integer_value(json_array_get(x, 1)) : 0));
 		long long paid, due, c = json_integer_value(json_array_get(x, 1));
 		char b[40];
 		fixed(get(inv, "TOTALPAID"), 2, &paid);
@@ -536,15 +759,247 @@ create_arpymt(xmlNode *op, xmlNode *p, const char *cid)
 	char am[40];
 	cents_text(amount, am, sizeof am);
 	const char *rec = next_recordno();
-	json_array_append_new(arpymts, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "RECORDNO",
+	json_array_append_new(arpymts, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "RECORDNO",
 		rec, "CUSTOMERID", cust, "PAYMENTMETHOD", method, "RECEIPTDATE",
 		date, "DOCNUMBER", docnumber ? docnumber : "", "DESCRIPTION",
-		desc ? desc : "", "TOTALENTERED", am, "STATE", "Complete"));
+		desc ? desc : "", "TOTALENTERED", am, "STATE", "Complete", "CURRENCY",
+		empty(cur) ? "USD" : cur));
+	json_object_set_new(pyapps, rec, apps);
 	xmlNode *r = result(op, "success", "create", cid);
 	xmlNode *data = xmlNewChild(r, NULL, BAD_CAST "data", NULL);
 	xmlNewProp(data, BAD_CAST "listtype", BAD_CAST "objects");
 	xmlNewProp(data, BAD_CAST "count", BAD_CAST "1");
 	add(xmlNewChild(data, NULL, BAD_CAST "arpymt", NULL), "RECORDNO", rec);
+}
+
+/* update ARPYMT: Intacct edits a payment only while it is a draft; a
+ * posted (Complete) one is reversed and entered again. */
+static void
+update_arpymt(xmlNode *op, xmlNode *p, const char *cid)
+{
+	static const char what[] = "Could not update ARPymt record!";
+	const char *rec = text(p, "RECORDNO");
+	json_t *py = rec ? find(arpymts, "RECORDNO", rec) : NULL;
+	char d2[400];
+	if (!py) {
+		snprintf(d2, sizeof d2, "Invalid payment record number %s", rec ? rec : "(none)");
+		fail(op, "update", cid, "BL03000018", what, d2, "");
+		return;
+	}
+	snprintf(d2, sizeof d2, "Payment %s is %s: only a draft payment can be edited.", rec,
+		get(py, "STATE"));
+	fail(op, "update", cid, "BL03000018", what, d2, "Reverse the payment and enter it again.");
+}
+
+/* reverse_arpayment key="RECORDNO": what it paid is owed again, the
+ * payment is Reversed (once). */
+static void
+reverse_arpayment(xmlNode *op, xmlNode *f, const char *cid)
+{
+	static const char what[] = "Could not reverse ARPymt record!";
+	xmlChar *k = xmlGetProp(f, BAD_CAST "key");
+	json_t *py = k ? find(arpymts, "RECORDNO", (const char *)k) : NULL;
+	xmlNode *dr = child(f, "datereversed");
+	char d2[400] = "";
+	if (!py)
+		snprintf(d2, sizeof d2, "Invalid payment record number %s", k ? (const char *)k :
+			"(no key)");
+	else if (!strcmp(get(py, "STATE"), "Reversed"))
+		snprintf(d2, sizeof d2, "Payment %s has already been reversed.", (const char *)k);
+	else if (!real_date(text(dr, "year"), text(dr, "month"), text(dr, "day")))
+		snprintf(d2, sizeof d2, "Invalid reversal date");
+	xmlFree(k);
+	if (*d2) {
+		fail(op, "reverse_arpayment", cid, "BL03000018", what, d2, "");
+		return;
+	}
+	size_t i;
+	json_t *x;
+	json_array_foreach(json_object_get(pyapps, get(py, "RECORDNO")), i, x) {
+		json_t *inv = find(arinvoices, "RECORDNO", json_string_value(json_array_get(x, 0)));
+		long long paid, due, c = json_integer_value(json_array_get(x, 1));
+		char b[40];
+		if (!inv)
+			continue;
+		fixed(get(inv, "TOTALPAID"), 2, &paid);
+		fixed(get(inv, "TOTALDUE"), 2, &due);
+		cents_text(paid - c, b, sizeof b);
+		json_object_set_new(inv, "TOTALPAID", json_string(b));
+		cents_text(due + c, b, sizeof b);
+		json_object_set_new(inv, "TOTALDUE", json_string(b));
+		json_object_set_new(inv, "STATE", json_string(paid - c == 0 ? "Posted" :
+			"Partially Paid"));
+	}
+	json_object_set_new(py, "STATE", json_string("Reversed"));
+	char date[16];
+	snprintf(date, sizeof date, "%s/%s/%s", text(dr, "month"), text(dr, "day"),
+		text(dr, "year"));
+	json_object_set_new(py, "REVERSALDATE", json_string(date));
+	add(result(op, "success", "reverse_arpayment", cid), "key", get(py, "RECORDNO"));
+}
+
+/* ---- ARADJUSTMENT ------------------------------------------------------------ */
+
+/* Where a payment's money is kept (payment_gl's accounts): an adjustment
+ * line to one of them is money paid out to the customer, a refund. */
+static const char *const money_accounts[] = { "1010", "1011", "1020", "2300" };
+
+/* The lineitems of an aradjustmentitems into [[account, cents]...]; 0, or
+ * -1 with the reason in d2. */
+static int
+adj_lines(xmlNode *items_n, json_t *lines, char *d2, size_t n)
+{
+	int k = 0;
+	for (xmlNode *it = items_n ? items_n->children : NULL; it; it = it->next) {
+		if (it->type != XML_ELEMENT_NODE)
+			continue;
+		k++;
+		const char *acct = text(it, "glaccountno"), *label = text(it, "accountlabel");
+		const char *loc = text(it, "locationid"), *dep = text(it, "departmentid");
+		long long c;
+		if (!empty(label))
+			snprintf(d2, n, "Invalid account label %s on line %d", label, k);
+		else if (!IN(acct, accounts))
+			snprintf(d2, n, "Invalid GL account %s on line %d", acct ? acct : "(none)", k);
+		else if (fixed(text(it, "amount"), 2, &c) != 0 || c == 0)
+			snprintf(d2, n, "Amount is required and cannot be 0 on line %d", k);
+		else if (loc && !IN(loc, locations))
+			snprintf(d2, n, "Invalid Location %s", loc);
+		else if (dep && !IN(dep, departments))
+			snprintf(d2, n, "Invalid Department %s", dep);
+		else {
+			json_array_append_new(lines, json_pack("[s,I]", acct, (json_int_t)c));
+			continue;
+		}
+		return -1;
+	}
+	if (k == 0) {
+		snprintf(d2, n, "An adjustment needs at least one line item");
+		return -1;
+	}
+	return 0;
+}
+
+static long long
+adj_total(json_t *lines)
+{
+	long long t = 0;
+	size_t i;
+	json_t *x;
+	json_array_foreach(lines, i, x)
+		t += json_integer_value(json_array_get(x, 1));
+	return t;
+}
+
+/* create_aradjustment: a credit memo (its lines negative: the customer owes
+ * less) or a debit memo (positive), posted unless action is Draft.  Its
+ * TOTALDUE is what is left of it to apply: negative for a credit memo. */
+static void
+create_aradjustment(xmlNode *op, xmlNode *a, const char *cid)
+{
+	static const char what[] = "Could not create ARAdjustment record!";
+	char d2[400] = "";
+	char cb[128], nb[128], ib[128], db[512], ab[16], cu[16];
+	const char *cust = keep(a, "customerid", cb, sizeof cb);
+	const char *no = keep(a, "adjustmentno", nb, sizeof nb);
+	const char *inv = keep(a, "invoiceno", ib, sizeof ib);
+	const char *desc = keep(a, "description", db, sizeof db);
+	const char *action = keep(a, "action", ab, sizeof ab);
+	const char *cur = keep(a, "currency", cu, sizeof cu);
+	xmlNode *dc = child(a, "datecreated");
+	if (!cust || !find(customers, "CUSTOMERID", cust))
+		snprintf(d2, sizeof d2, "Invalid Customer %s specified.", cust ? cust : "(none)");
+	else if (!real_date(text(dc, "year"), text(dc, "month"), text(dc, "day")))
+		snprintf(d2, sizeof d2, "Invalid date created");
+	else if (action && strcmp(action, "Draft") != 0 && strcmp(action, "Submit") != 0)
+		snprintf(d2, sizeof d2, "Invalid action %s: use Draft or Submit", action);
+	else if (!empty(no) && find(aradjs, "RECORDID", no))
+		snprintf(d2, sizeof d2, "An adjustment with the number %s already exists.", no);
+	json_t *lines = json_array();
+	if (!*d2)
+		adj_lines(child(a, "aradjustmentitems"), lines, d2, sizeof d2);
+	if (*d2) {
+		json_decref(lines);
+		fail(op, "create_aradjustment", cid, "BL03000018", what, d2, "");
+		return;
+	}
+	char tot[40];
+	cents_text(adj_total(lines), tot, sizeof tot);
+	const char *rec = next_recordno();
+	json_array_append_new(aradjs, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
+		"RECORDNO", rec, "RECORDID", empty(no) ? rec : no, "CUSTOMERID", cust, "DOCNUMBER",
+		inv ? inv : "", "DESCRIPTION", desc ? desc : "", "CURRENCY", empty(cur) ? "USD" : cur,
+		"TOTALENTERED", tot, "TOTALPAID", "0.00", "TOTALDUE", tot, "STATE",
+		action && !strcmp(action, "Draft") ? "Draft" : "Posted"));
+	json_object_set_new(adjlines, rec, lines);
+	add(result(op, "success", "create_aradjustment", cid), "key", rec);
+}
+
+/* The ARADJUSTMENT a function's key attribute names, not yet applied to
+ * anything; NULL with the refusal written. */
+static json_t *
+adj_by_key(xmlNode *op, xmlNode *f, const char *fname, const char *cid, const char *what)
+{
+	xmlChar *k = xmlGetProp(f, BAD_CAST "key");
+	json_t *adj = k ? find(aradjs, "RECORDNO", (const char *)k) : NULL;
+	char d2[400] = "";
+	if (!adj)
+		snprintf(d2, sizeof d2, "Invalid adjustment record number %s", k ? (const char *)k :
+			"(no key)");
+	else if (strcmp(get(adj, "TOTALPAID"), "0.00") != 0)
+		snprintf(d2, sizeof d2, "Adjustment %s has been applied (%s); it cannot be changed "
+			"or deleted.", (const char *)k, get(adj, "TOTALPAID"));
+	xmlFree(k);
+	if (*d2) {
+		fail(op, fname, cid, "BL03000018", what, d2, "");
+		return NULL;
+	}
+	return adj;
+}
+
+/* update_aradjustment key="RECORDNO": the header fields sent, and the lines
+ * when aradjustmentitems is sent (they replace the old ones). */
+static void
+update_aradjustment(xmlNode *op, xmlNode *a, const char *cid)
+{
+	static const char what[] = "Could not update ARAdjustment record!";
+	json_t *adj = adj_by_key(op, a, "update_aradjustment", cid, what);
+	if (!adj)
+		return;
+	char d2[400] = "";
+	json_t *lines = json_array();
+	xmlNode *items_n = child(a, "aradjustmentitems");
+	if (items_n && adj_lines(items_n, lines, d2, sizeof d2) != 0) {
+		json_decref(lines);
+		fail(op, "update_aradjustment", cid, "BL03000018", what, d2, "");
+		return;
+	}
+	const char *desc = text(a, "description");
+	if (desc)
+		json_object_set_new(adj, "DESCRIPTION", json_string(desc));
+	if (items_n) {
+		char tot[40];
+		cents_text(adj_total(lines), tot, sizeof tot);
+		json_object_set_new(adj, "TOTALENTERED", json_string(tot));
+		json_object_set_new(adj, "TOTALDUE", json_string(tot));
+		json_object_set(adjlines, get(adj, "RECORDNO"), lines);
+	}
+	json_decref(lines);
+	add(result(op, "success", "update_aradjustment", cid), "key", get(adj, "RECORDNO"));
+}
+
+static void
+delete_aradjustment(xmlNode *op, xmlNode *a, const char *cid)
+{
+	json_t *adj = adj_by_key(op, a, "delete_aradjustment", cid,
+		"Could not delete ARAdjustment record!");
+	if (!adj)
+		return;
+	char rec[32];
+	snprintf(rec, sizeof rec, "%s", get(adj, "RECORDNO"));
+	json_object_del(adjlines, rec);
+	drop(aradjs, adj);
+	add(result(op, "success", "delete_aradjustment", cid), "key", rec);
 }
 
 /* ---- GLBATCH ---------------------------------------------------------------- */
@@ -612,7 +1067,7 @@ object_list(const char *object)
 {
 	static const struct { const char *name; json_t **list; } objs[] = {
 		{ "CUSTOMER", &customers }, { "SODOCUMENT", &sodocs }, { "ARINVOICE", &arinvoices },
-		{ "ARPYMT", &arpymts }, { "GLBATCH", &glbatches },
+		{ "ARPYMT", &arpymts }, { "GLBATCH", &glbatches }, { "ARADJUSTMENT", &aradjs },
 	};
 	for (size_t i = 0; object && i < sizeof objs / sizeof *objs; i++)
 		if (!strcasecmp(object, objs[i].name))
@@ -658,6 +1113,22 @@ parse_query(const char *q, char *field, size_t fl, char *value, size_t vl)
 	return *q ? -1 : 0;
 }
 
+/* key's value under x, "A.B" as <A><B>value</B></A> (one <A> for all its
+ * fields), as Intacct answers a record's nested objects. */
+static void
+add_path(xmlNode *x, const char *key, const char *value)
+{
+	char seg[128];
+	const char *dot;
+	while ((dot = strchr(key, '.')) != NULL) {
+		snprintf(seg, sizeof seg, "%.*s", (int)(dot - key), key);
+		xmlNode *c = child(x, seg);
+		x = c ? c : xmlNewChild(x, NULL, BAD_CAST seg, NULL);
+		key = dot + 1;
+	}
+	add(x, key, value);
+}
+
 /* One page of set (a result set object) as the function's data. */
 static void
 page(xmlNode *op, const char *fname, const char *cid, const char *rid, json_t *set)
@@ -696,7 +1167,7 @@ page(xmlNode *op, const char *fname, const char *cid, const char *rid, json_t *s
 			json_array_foreach(fields, j, want)
 				keep |= !strcasecmp(json_string_value(want), f);
 			if (keep)
-				add(x, f, json_string_value(v));
+				add_path(x, f, json_string_value(v));
 		}
 	}
 	json_object_set_new(set, "at", json_integer((json_int_t)(at + count)));
@@ -772,8 +1243,10 @@ read_more(xmlNode *op, xmlNode *f, const char *cid)
 static int
 is_write(const char *verb)
 {
-	return !strcmp(verb, "create") || !strcmp(verb, "update") ||
-	       !strcmp(verb, "create_sotransaction");
+	static const char *const writes[] = { "create", "update", "create_sotransaction",
+		"update_sotransaction", "delete_sotransaction", "reverse_arpayment",
+		"create_aradjustment", "update_aradjustment", "delete_aradjustment" };
+	return IN(verb, writes);
 }
 
 static void
@@ -806,8 +1279,22 @@ function(xmlNode *op, xmlNode *f, int unique)
 		create_arpymt(op, obj, fc);
 	} else if (!strcmp(vn, "create") && !strcmp(on, "GLBATCH")) {
 		create_glbatch(op, obj, fc);
+	} else if (!strcmp(vn, "update") && !strcmp(on, "ARPYMT")) {
+		update_arpymt(op, obj, fc);
 	} else if (!strcmp(vn, "create_sotransaction")) {
 		create_sotransaction(op, verb, fc);
+	} else if (!strcmp(vn, "update_sotransaction")) {
+		update_sotransaction(op, verb, fc);
+	} else if (!strcmp(vn, "delete_sotransaction")) {
+		delete_sotransaction(op, verb, fc);
+	} else if (!strcmp(vn, "reverse_arpayment")) {
+		reverse_arpayment(op, verb, fc);
+	} else if (!strcmp(vn, "create_aradjustment")) {
+		create_aradjustment(op, verb, fc);
+	} else if (!strcmp(vn, "update_aradjustment")) {
+		update_aradjustment(op, verb, fc);
+	} else if (!strcmp(vn, "delete_aradjustment")) {
+		delete_aradjustment(op, verb, fc);
 	} else if (!strcmp(vn, "readByQuery")) {
 		read_by_query(op, verb, fc);
 	} else if (!strcmp(vn, "readMore")) {
@@ -870,6 +1357,84 @@ operation(xmlNode *resp, xmlNode *opn, int unique)
 			function(op, f, unique);
 }
 
+/* ---- books (GET /_sandbox/books?service=intacct) ------------------------------ */
+
+/* cur's {sales, cash, receivable} in cents, in books (made on first use). */
+static json_t *
+ledger(json_t *books, const char *cur)
+{
+	json_t *b = json_object_get(books, empty(cur) ? "USD" : cur);
+	if (!b) {
+		b = json_pack("{s:I,s:I,s:I}", "sales", (json_int_t)0, "cash", (json_int_t)0,
+			"receivable", (json_int_t)0);
+		json_object_set_new(books, empty(cur) ? "USD" : cur, b);
+	}
+	return b;
+}
+
+static void
+book(json_t *b, const char *what, long long cents)
+{
+	json_object_set_new(b, what, json_integer(json_integer_value(json_object_get(b, what)) +
+		cents));
+}
+
+static long long
+cents_of(json_t *rec, const char *field)
+{
+	long long c = 0;
+	fixed(get(rec, field), 2, &c);
+	return c;
+}
+
+/* Per currency, from the documents alone: sales = the AR invoices the
+ * sales transactions posted (a deleted one is gone) plus the posted
+ * adjustments' lines to sales accounts (a credit memo's are negative);
+ * cash = the payments not reversed minus adjustment lines to the accounts
+ * money is kept in (a refund paid out); receivable = the invoices' and the
+ * posted adjustments' own TOTALDUE (a credit memo's unapplied credit is
+ * negative). */
+json_t *
+sb_intacct_books(void)
+{
+	json_t *bk = json_object(), *x;
+	size_t i;
+	json_array_foreach(arinvoices, i, x) {
+		json_t *b = ledger(bk, get(x, "CURRENCY"));
+		book(b, "sales", cents_of(x, "TOTALENTERED"));
+		book(b, "receivable", cents_of(x, "TOTALDUE"));
+	}
+	json_array_foreach(arpymts, i, x)
+		if (strcmp(get(x, "STATE"), "Reversed") != 0)
+			book(ledger(bk, get(x, "CURRENCY")), "cash", cents_of(x, "TOTALENTERED"));
+	json_array_foreach(aradjs, i, x) {
+		if (!strcmp(get(x, "STATE"), "Draft"))
+			continue;
+		json_t *b = ledger(bk, get(x, "CURRENCY")), *l;
+		size_t j;
+		json_array_foreach(json_object_get(adjlines, get(x, "RECORDNO")), j, l) {
+			long long c = json_integer_value(json_array_get(l, 1));
+			if (IN(json_string_value(json_array_get(l, 0)), money_accounts))
+				book(b, "cash", -c);
+			else
+				book(b, "sales", c);
+		}
+		book(b, "receivable", cents_of(x, "TOTALDUE"));
+	}
+	const char *cur;
+	json_t *b, *out = json_object();
+	json_object_foreach(bk, cur, b) {
+		char s[40], c[40], r[40];
+		cents_text(json_integer_value(json_object_get(b, "sales")), s, sizeof s);
+		cents_text(json_integer_value(json_object_get(b, "cash")), c, sizeof c);
+		cents_text(json_integer_value(json_object_get(b, "receivable")), r, sizeof r);
+		json_object_set_new(out, cur, json_pack("{s:s,s:s,s:s}", "sales", s, "cash", c,
+			"receivable", r));
+	}
+	json_decref(bk);
+	return out;
+}
+
 static void
 handle(const sb_request *q, sb_response *r)
 {
@@ -921,9 +1486,10 @@ handle(const sb_request *q, sb_response *r)
 static json_t *
 dump(void)
 {
-	return json_pack("{s:O,s:O,s:O,s:O,s:O,s:i,s:s,s:s,s:s,s:s,s:s}", "CUSTOMER", customers,
-		"SODOCUMENT", sodocs, "ARINVOICE", arinvoices, "ARPYMT", arpymts, "GLBATCH",
-		glbatches, "functions_completed", (int)json_object_size(functions), "senderid",
+	return json_pack("{s:O,s:O,s:O,s:O,s:O,s:O,s:i,s:s,s:s,s:s,s:s,s:s}", "CUSTOMER",
+		customers, "SODOCUMENT", sodocs, "ARINVOICE", arinvoices, "ARPYMT", arpymts,
+		"ARADJUSTMENT", aradjs, "GLBATCH", glbatches, "functions_completed",
+		(int)json_object_size(functions), "senderid",
 		SENDER, "sender_password", SENDER_PW, "companyid", COMPANY, "userid", USER,
 		"user_password", USER_PW);
 }

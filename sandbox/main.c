@@ -1,7 +1,9 @@
 /*
  * main.c - the sandbox server: libmicrohttpd on 127.0.0.1, routing by
  * path prefix to the service modules, the inspection endpoints
- * GET /_sandbox/dump?service=NAME and GET /_sandbox/records, and the seed.
+ * GET /_sandbox/dump?service=NAME, GET /_sandbox/books?service=NAME (the
+ * target's books, answered by its module at the path /_sandbox/books),
+ * GET /_sandbox/records, and the seed.
  *
  *   sandbox [--port N] [--port-file FILE] [--seed N] [--orders N]
  *           [--token-ttl S] [--limit-scale X]
@@ -607,6 +609,7 @@ books(struct MHD_Connection *conn, sb_response *r)
 	static const struct { const char *name; json_t *(*fn)(void); } by[] = {
 		{ "xero", sb_xero_books },
 		{ "qbo", sb_qbo_books },
+		{ "intacct", sb_intacct_books },
 	};
 	const char *name = get_query(conn, "service");
 	for (size_t i = 0; name && i < sizeof by / sizeof *by; i++)

@@ -53,6 +53,7 @@ extern const sb_service sb_xero, sb_qbo, sb_intacct, sb_clarity, sb_nop;
  * holds, {"USD": {"sales": "1.00", "cash": "...", "receivable": "..."}}. */
 json_t *sb_xero_books(void);
 json_t *sb_qbo_books(void);
+json_t *sb_intacct_books(void);
 
 /* Clarity's records come from NDJSON files; 0, or -1 if unreadable. */
 int sb_clarity_load(const char *collection, const char *path);

@@ -56,6 +56,7 @@ trap 'rm -f "$log"' EXIT
 	BIN="$BIN" sh tests/e2e/held.sh
 	BIN="$BIN" sh tests/e2e/events.sh
 	BIN="$BIN" sh tests/e2e/lookback.sh
+	BIN="$BIN" sh tests/e2e/life_intacct.sh
 	BIN="$BIN" sh tests/e2e/pairs.sh
 	BIN="$BIN" sh tests/e2e/life_qbo.sh
 	BIN="$BIN" sh tests/e2e/adopt.sh

@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -313,6 +314,8 @@ object_of(const char *type)
 {
 	if (!strcmp(type, "create_sotransaction"))
 		return "SODOCUMENT";
+	if (!strcmp(type, "create_aradjustment"))
+		return "ARADJUSTMENT";
 	return type;
 }
 
@@ -442,6 +445,9 @@ natural_key(const conn_item *it, char *field, size_t fl, char *value, size_t vl)
 		    snprintf(value, vl, "%s-%s", val(root, "transactiontype", a, sizeof a), b2) >=
 		    (int)vl)
 			*value = 0; /* too long to be a DOCID */
+	} else if (root && !strcmp(it->type, "create_aradjustment")) {
+		snprintf(field, fl, "RECORDID");
+		val(root, "adjustmentno", value, vl);
 	} else if (root && !strcmp(it->type, "ARPYMT")) {
 		snprintf(field, fl, "DOCNUMBER");
 		if (!*val(root, "DOCNUMBER", value, vl)) {
@@ -554,44 +560,160 @@ i_find(conn *c, const char *type, const char *field, conn_find_item *items, size
 	return 0;
 }
 
-/* The item as a function: <create>DOC</create>, DOC (create_sotransaction
- * is its own function), or <update>DOC with the target id</update>.  -1
- * with it->res set when it cannot be sent. */
+/* The children of root named in keep (in the document's order), dumped
+ * into b; with lines, the sotransitems as updatesotransitems, each
+ * sotransitem an updatesotransitem line_num="N" (line N replaced). */
+static void
+put_children(w_buf *b, xmlDoc *d, xmlNode *root, const char *const *keep, int lines)
+{
+	for (xmlNode *c = root->children; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		int k = 0;
+		for (size_t i = 0; keep[i] && !k; i++)
+			k = !strcmp((const char *)c->name, keep[i]);
+		if (lines && !strcmp((const char *)c->name, "sotransitems")) {
+			int n = 0;
+			puts_(b, "<updatesotransitems>");
+			for (xmlNode *l = c->children; l; l = l->next) {
+				if (l->type != XML_ELEMENT_NODE)
+					continue;
+				char num[32];
+				snprintf(num, sizeof num, "%d", ++n);
+				xmlNodeSetName(l, BAD_CAST "updatesotransitem");
+				xmlSetProp(l, BAD_CAST "line_num", BAD_CAST num);
+			}
+			for (xmlNode *l = c->children; l; l = l->next) {
+				if (l->type != XML_ELEMENT_NODE)
+					continue;
+				xmlBuffer *xb = xmlBufferCreate();
+				xmlNodeDump(xb, d, l, 0, 0);
+				puts_(b, (const char *)xmlBufferContent(xb));
+				xmlBufferFree(xb);
+			}
+			puts_(b, "</updatesotransitems>");
+			continue;
+		}
+		if (!k)
+			continue;
+		xmlBuffer *xb = xmlBufferCreate();
+		xmlNodeDump(xb, d, c, 0, 0);
+		puts_(b, (const char *)xmlBufferContent(xb));
+		xmlBufferFree(xb);
+	}
+}
+
+/* A sales transaction's DOCID: "transactiontype-documentno". */
+static int
+docid_of(xmlNode *root, char *out, size_t len)
+{
+	char t[CONN_ID_MAX], no[CONN_ID_MAX];
+	val(root, "transactiontype", t, sizeof t);
+	val(root, "documentno", no, sizeof no);
+	return *t && *no && snprintf(out, len, "%s-%s", t, no) < (int)len ? 0 : -1;
+}
+
+/* The header fields update_sotransaction takes, in the order Intacct's SDK
+ * (OrderEntryTransactionUpdate) writes them; customerid, transactiontype
+ * and documentno name the transaction and are not changed. */
+static const char *const so_update[] = { "datecreated", "dateposted", "referenceno",
+	"termname", "datedue", "origdocdate", "message", "shippingmethod", "shipto", "billto",
+	"supdocid", "externalid", "basecurr", "currency", "exchratedate", "exchratetype",
+	"exchrate", "customfields", "state", "projectid", NULL };
+/* update_aradjustment: the header and the lines, not the customer */
+static const char *const adj_update[] = { "datecreated", "dateposted", "description",
+	"externalid", "basecurr", "currency", "exchratedate", "exchratetype", "exchrate", "nogl",
+	"customfields", "aradjustmentitems", NULL };
+
+/* What the item does, as Intacct's functions say it:
+ *   create   <create>DOC</create>, or DOC itself for the legacy functions
+ *            (create_sotransaction, create_aradjustment)
+ *   update   <update><CUSTOMER|ARPYMT> with its id; update_sotransaction
+ *            key=DOCID (header, lines as updatesotransitems: Intacct then
+ *            posts a new AR invoice, its new RECORDNO read back);
+ *            update_aradjustment key=RECORDNO
+ *   void     delete_sotransaction key=DOCID (Order Entry has no void: the
+ *            transaction and its AR invoice go, refused while payments are
+ *            applied); reverse_arpayment key=RECORDNO dated today (the
+ *            invoice is owed again); delete_aradjustment key=RECORDNO
+ * Intacct's own refusals (a paid invoice edited, a posted payment edited)
+ * come back per function.  -1 with it->res set when it cannot be sent. */
 static int
 function(w_buf *b, conn_item *it, const char *suffix)
 {
 	xmlDoc *d = xmlReadMemory(it->doc, (int)it->len, "doc.xml", NULL, XML_PARSE_NONET |
 		XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	xmlNode *root = d ? xmlDocGetRootElement(d) : NULL;
-	if (!root || strcmp((const char *)root->name, it->type) != 0) {
+	const char *t = it->type;
+	int so = !strcmp(t, "create_sotransaction"), adj = !strcmp(t, "create_aradjustment");
+	int pay = !strcmp(t, "ARPYMT"), cust = !strcmp(t, "CUSTOMER");
+	char docid[CONN_ID_MAX];
+	if (!root || strcmp((const char *)root->name, t) != 0) {
 		xmlFreeDoc(d);
 		conn_result_set(&it->res, HTTP_PERMANENT, 0,
-			"intacct: the document is not a well-formed <%s> element", it->type);
+			"intacct: the document is not a well-formed <%s> element", t);
 		return -1;
 	}
-	if (it->target_id && strcmp(it->type, "CUSTOMER") != 0) {
-		/* Updating a sales transaction needs update_sotransaction with the
-		 * lines as updatesotransitems (and fails once it is posted or
-		 * converted); a posted ARPYMT cannot be updated, only reversed.
-		 * Neither is done silently: the item is refused. */
+	if ((it->op == CONN_OP_VOID || it->target_id) && !so && !adj && !pay && !cust) {
 		xmlFreeDoc(d);
-		conn_result_set(&it->res, HTTP_PERMANENT, 0, "intacct: updating a %s is not "
-			"supported (it is %s in Intacct)", it->type, it->target_id);
+		conn_result_set(&it->res, HTTP_PERMANENT, 0, "intacct: a %s is neither updated nor "
+			"voided by this connector (it is %s in Intacct)", t,
+			it->target_id ? it->target_id : "not written");
+		return -1;
+	}
+	if (it->op == CONN_OP_VOID && (cust || !it->target_id)) {
+		xmlFreeDoc(d);
+		conn_result_set(&it->res, HTTP_PERMANENT, 0, cust ? "intacct: a CUSTOMER is not "
+			"voided (Intacct deletes it, or makes it STATUS inactive)" :
+			"intacct: nothing written to void");
+		return -1;
+	}
+	if (so && (it->op == CONN_OP_VOID || it->target_id) &&
+	    docid_of(root, docid, sizeof docid) != 0) {
+		xmlFreeDoc(d);
+		conn_result_set(&it->res, HTTP_PERMANENT, 0, "intacct: the transaction's DOCID "
+			"(transactiontype-documentno) is not in the document");
 		return -1;
 	}
 	puts_(b, "<function controlid=\"");
 	put_esc(b, it->key);
 	put_esc(b, suffix);
 	puts_(b, "\">");
-	if (it->target_id) {
-		/* CUSTOMER: the target id is its CUSTOMERID */
-		xmlNode *idn = elem(root, "CUSTOMERID");
+	if (it->op == CONN_OP_VOID) {
+		puts_(b, so ? "<delete_sotransaction key=\"" : pay ? "<reverse_arpayment key=\"" :
+			"<delete_aradjustment key=\"");
+		put_esc(b, so ? docid : it->target_id);
+		if (pay) {
+			char date[160];
+			time_t now = time(NULL);
+			struct tm tm;
+			gmtime_r(&now, &tm);
+			snprintf(date, sizeof date, "\"><datereversed><year>%04d</year><month>%02d"
+				"</month><day>%02d</day></datereversed><description>", tm.tm_year + 1900,
+				tm.tm_mon + 1, tm.tm_mday);
+			puts_(b, date);
+			char desc[CONN_ID_MAX];
+			put_esc(b, *val(root, "DESCRIPTION", desc, sizeof desc) ? desc : "Reversed");
+			puts_(b, "</description></reverse_arpayment>");
+		} else {
+			puts_(b, "\"/>");
+		}
+	} else if (it->target_id && (so || adj)) {
+		puts_(b, so ? "<update_sotransaction key=\"" : "<update_aradjustment key=\"");
+		put_esc(b, so ? docid : it->target_id);
+		puts_(b, "\">");
+		put_children(b, d, root, so ? so_update : adj_update, so);
+		puts_(b, so ? "</update_sotransaction>" : "</update_aradjustment>");
+	} else if (it->target_id) {
+		/* CUSTOMER: its CUSTOMERID; ARPYMT: its RECORDNO */
+		const char *idf = cust ? "CUSTOMERID" : "RECORDNO";
+		xmlNode *idn = elem(root, idf);
 		if (idn)
 			xmlNodeSetContent(idn, NULL);
 		else if (root->children)
-			idn = xmlAddPrevSibling(root->children, xmlNewNode(NULL, BAD_CAST "CUSTOMERID"));
+			idn = xmlAddPrevSibling(root->children, xmlNewNode(NULL, BAD_CAST idf));
 		else
-			idn = xmlAddChild(root, xmlNewNode(NULL, BAD_CAST "CUSTOMERID"));
+			idn = xmlAddChild(root, xmlNewNode(NULL, BAD_CAST idf));
 		xmlNodeAddContent(idn, BAD_CAST it->target_id);
 		xmlBuffer *xb = xmlBufferCreate();
 		xmlNodeDump(xb, d, root, 0, 0);
@@ -599,7 +721,7 @@ function(w_buf *b, conn_item *it, const char *suffix)
 		puts_(b, (const char *)xmlBufferContent(xb));
 		puts_(b, "</update>");
 		xmlBufferFree(xb);
-	} else if (!strcmp(it->type, "create_sotransaction")) {
+	} else if (so || adj) {
 		w_buf_put(b, it->doc, it->len);
 	} else {
 		puts_(b, "<create>");
@@ -674,13 +796,19 @@ send_batch(conn *c, const char *ctlid, const char *suffix, conn_item *items, siz
 			continue;
 		}
 		conn_result_set(&it->res, HTTP_OK, 200, "%s", "");
-		if (!strcmp(it->type, "create_sotransaction")) {
+		state[i] = DONE;
+		if (it->op == CONN_OP_VOID) {
+			snprintf(it->id, sizeof it->id, "%s", it->target_id);
+		} else if (!strcmp(it->type, "create_sotransaction")) {
 			val(r, "key", it->id, sizeof it->id); /* the DOCID, until its AR key is read */
 			state[i] = SOLD;
+		} else if (!strcmp(it->type, "create_aradjustment")) {
+			val(r, "key", it->id, sizeof it->id); /* the ARADJUSTMENT's RECORDNO */
 		} else {
 			record_id(it->type, elem(elem(r, "data"), NULL), it->id, sizeof it->id);
-			state[i] = DONE;
 		}
+		if (!it->id[0] && it->target_id)
+			snprintf(it->id, sizeof it->id, "%s", it->target_id);
 	}
 	xmlFreeDoc(doc);
 	return 0;
@@ -753,6 +881,12 @@ i_write(conn *c, const char *request_key, conn_item *items, size_t n, conn_resul
 		if (state[i] != DUPLICATE)
 			continue;
 		conn_item *it = &items[i];
+		if (it->op == CONN_OP_VOID) { /* executed and completed: it is voided */
+			snprintf(it->id, sizeof it->id, "%s", it->target_id);
+			conn_result_set(&it->res, HTTP_OK, 200, "%s", "");
+			state[i] = DONE;
+			continue;
+		}
 		char field[64], value[CONN_ID_MAX];
 		int f;
 		if (natural_key(it, field, sizeof field, value, sizeof value) != 0) {

@@ -85,7 +85,8 @@ def intacct_projection(entity, root):
         return e.text if e is not None else None
     if entity == "Customer":
         return t("CUSTOMERID"), {"CUSTOMERID": t("CUSTOMERID"), "NAME": t("NAME"),
-                                 "STATUS": t("STATUS"), "EMAIL1": t("DISPLAYCONTACT/EMAIL1")}
+                                 "STATUS": t("STATUS"),
+                                 "DISPLAYCONTACT.EMAIL1": t("DISPLAYCONTACT/EMAIL1")}
     if entity == "Order":
         total = sum((Decimal(i.findtext("quantity")) * Decimal(i.findtext("price"))
                      for i in root.findall("sotransitems/sotransitem")), Decimal(0))

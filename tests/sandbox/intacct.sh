@@ -5,7 +5,10 @@
 # bin/clarity_intacct writes (dimensions included; each invoice's total is the
 # storefront's, each payment settles its invoice), GLBATCH balance, per-
 # function failures with Intacct's error blocks, function controlids with
-# uniqueid, readByQuery with FIELD = 'value' and readMore paging.
+# uniqueid, readByQuery with FIELD = 'value' and readMore paging; an
+# order's life (update of an unpaid invoice under a new AR key, a paid one
+# refused, delete, payment reversal, credit and debit memos) judged by how
+# GET /_sandbox/books moves; CUSTOMER records read back whole.
 GROUP=intacct
 TTL=8   # long enough for two requests on a loaded machine; the expiry test waits it out
 SANDBOX_ARGS="--token-ttl $TTL"
@@ -233,6 +236,74 @@ s1=$(summary "$tmp/resp")
 echo '<CUSTOMER><CUSTOMERID>U-3</CUSTOMERID><NAME>Fixed</NAME></CUSTOMER>' > "$tmp/u"
 envelope sandbox-sender-pw sandbox-user-pw true u2 "$tmp/u" create v > "$tmp/req"; post "$tmp/req"
 t uniqueid-failed-may-retry [ "$s1" = "success success 0 1" -a "$(summary "$tmp/resp")" = "success success 1 0" ]
+
+# an order's life: what Intacct lets change, and the books it leaves
+books() { curl -s "$root/_sandbox/books?service=intacct" > "$tmp/books$1"; }
+# moved BEFORE AFTER WHAT: how WHAT (sales|cash|receivable) in USD moved, in cents
+moved() {
+	python3 -c 'import json,sys; a,b=(json.load(open(f))["USD"][sys.argv[3]] for f in sys.argv[1:3])
+print(round((float(b)-float(a))*100))' "$tmp/books$1" "$tmp/books$2" "$3"
+}
+dump
+pick() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); exec(sys.argv[2])' "$tmp/dump" "$1"; }
+paid=$(pick 'print(next("Sales Invoice-"+i["RECORDID"] for i in d["ARINVOICE"] if i["STATE"]=="Paid"))')
+open=$(pick 'print(next("Sales Invoice-"+i["RECORDID"] for i in d["ARINVOICE"] if i["STATE"]=="Posted"))')
+q "<update_sotransaction key=\"$paid\"><referenceno>x</referenceno></update_sotransaction>" c30
+t update-paid-invoice-refused [ "$(summary "$tmp/resp")" = "success success 0 1" ] &&
+	grep -q 'has payments applied to its AR invoice' "$tmp/resp"
+q "<delete_sotransaction key=\"$paid\"/>" c31
+t delete-paid-invoice-refused [ "$(summary "$tmp/resp")" = "success success 0 1" ] &&
+	grep -q 'has payments applied' "$tmp/resp"
+q "<update_sotransaction key=\"$open\"><updatesotransitems><updatesotransitem line_num=\"99\"><itemid>MUG-01</itemid><quantity>1</quantity><price>1</price></updatesotransitem></updatesotransitems></update_sotransaction>" c32
+t update-bad-line-refused [ "$(summary "$tmp/resp")" = "success success 0 1" ] &&
+	grep -q 'Invalid line_num 99' "$tmp/resp"
+old_ar=$(pick "print(next(s['PRRECORDKEY'] for s in d['SODOCUMENT'] if s['DOCID']=='$open'))")
+books 0
+q "<update_sotransaction key=\"$open\"><updatesotransitems><updatesotransitem line_num=\"1\"><itemid>MUG-01</itemid><quantity>1</quantity><price>1000</price></updatesotransitem><sotransitem><itemid>SHIPPING</itemid><quantity>1</quantity><price>5</price></sotransitem></updatesotransitems></update_sotransaction>" c33
+dump; books 1
+new_ar=$(pick "print(next(s['PRRECORDKEY'] for s in d['SODOCUMENT'] if s['DOCID']=='$open'))")
+t update-unpaid-invoice-new-ar-key [ "$(summary "$tmp/resp")" = "success success 1 0" -a \
+	"$new_ar" != "$old_ar" ] && [ "$(pick "print(sum(i['RECORDNO']=='$old_ar' for i in d['ARINVOICE']))")" = 0 ] &&
+	[ "$(moved 0 1 sales)" = "$(moved 0 1 receivable)" -a "$(moved 0 1 cash)" = 0 ]
+q "<delete_sotransaction key=\"$open\"/>" c34
+dump; books 2
+t delete-unpaid-invoice [ "$(summary "$tmp/resp")" = "success success 1 0" ] &&
+	[ "$(pick "print(sum(i['RECORDNO']=='$new_ar' for i in d['ARINVOICE']) + sum(s['DOCID']=='$open' for s in d['SODOCUMENT']))")" = 0 ] &&
+	[ "$(moved 1 2 sales)" -lt 0 -a "$(moved 1 2 sales)" = "$(moved 1 2 receivable)" ]
+py=$(pick 'print(d["ARPYMT"][0]["RECORDNO"]); ' | head -1)
+amt=$(pick 'print(round(float(d["ARPYMT"][0]["TOTALENTERED"])*100))')
+q "<reverse_arpayment key=\"$py\"><datereversed><year>2026</year><month>12</month><day>01</day></datereversed><description>refund</description></reverse_arpayment>" c35
+dump; books 3
+t reverse-payment [ "$(summary "$tmp/resp")" = "success success 1 0" ] &&
+	[ "$(pick "print(next(p['STATE'] for p in d['ARPYMT'] if p['RECORDNO']=='$py'))")" = Reversed ] &&
+	[ "$(moved 2 3 cash)" = "-$amt" -a "$(moved 2 3 receivable)" = "$amt" -a "$(moved 2 3 sales)" = 0 ]
+q "<reverse_arpayment key=\"$py\"><datereversed><year>2026</year><month>12</month><day>01</day></datereversed></reverse_arpayment>" c36
+t reverse-twice-refused [ "$(summary "$tmp/resp")" = "success success 0 1" ] &&
+	grep -q 'already been reversed' "$tmp/resp"
+printf '%s\n' "<update><ARPYMT><RECORDNO>$(pick 'print(d["ARPYMT"][1]["RECORDNO"])')</RECORDNO><DESCRIPTION>x</DESCRIPTION></ARPYMT></update>" > "$tmp/q"
+run c37 "$tmp/q" raw
+t update-posted-payment-refused [ "$(summary "$tmp/resp")" = "success success 0 1" ] &&
+	grep -q 'only a draft payment can be edited' "$tmp/resp"
+cust=$(pick 'print(d["CUSTOMER"][0]["CUSTOMERID"])')
+adj() { # NO AMOUNT ACCOUNT
+	printf '<create_aradjustment><customerid>%s</customerid><datecreated><year>2026</year><month>12</month><day>01</day></datecreated><adjustmentno>%s</adjustmentno><aradjustmentitems><lineitem><glaccountno>%s</glaccountno><amount>%s</amount></lineitem></aradjustmentitems></create_aradjustment>' "$cust" "$1" "$3" "$2"
+}
+q "$(adj CM-0 0 4000)" c38
+t adjustment-zero-refused [ "$(summary "$tmp/resp")" = "success success 0 1" ] &&
+	grep -q 'cannot be 0' "$tmp/resp"
+q "$(adj CM-1 -10.00 4000)" c39
+books 4
+t credit-memo [ "$(summary "$tmp/resp")" = "success success 1 0" ] &&
+	[ "$(moved 3 4 sales)" = -1000 -a "$(moved 3 4 receivable)" = -1000 -a "$(moved 3 4 cash)" = 0 ]
+q "$(adj DM-1 10.00 1010)" c40
+books 5
+t refund-paid-out [ "$(summary "$tmp/resp")" = "success success 1 0" ] &&
+	[ "$(moved 4 5 cash)" = -1000 -a "$(moved 4 5 receivable)" = 1000 -a "$(moved 4 5 sales)" = 0 ]
+q "$(adj CM-1 -1.00 4000)" c41
+t adjustment-number-unique [ "$(summary "$tmp/resp")" = "success success 0 1" ]
+q "<readByQuery><object>CUSTOMER</object><fields>*</fields><query>CUSTOMERID = '$cust'</query><pagesize>1</pagesize></readByQuery>" c42
+t customer-read-back-whole [ -n "$(xpath "$tmp/resp" ".//customer/DISPLAYCONTACT/EMAIL1")" -a \
+	-n "$(xpath "$tmp/resp" ".//customer/DISPLAYCONTACT/PRINTAS")" ]
 
 # the session from getAPISession ends after --token-ttl seconds
 left=$((sid_at + TTL + 1 - $(date +%s)))

@@ -5,7 +5,10 @@
  * invoice's id is its AR invoice RECORDNO); the same request key sent again
  * creates nothing and returns the same ids (Intacct refuses the repeated
  * function controlids, the connector finds the documents); a bad item fails
- * alone with Intacct's words; an update; find(); a 503 classified
+ * alone with Intacct's words; an update; a paid invoice and a posted payment
+ * not edited (Intacct's refusals), a credit memo, a payment reversed (void),
+ * an unpaid invoice updated (a new AR invoice) and voided (deleted), the
+ * books after it all; find(); a 503 classified
  * HTTP_TRANSIENT; a dry run that sends nothing and shows no password.
  */
 #include <signal.h>
@@ -91,6 +94,15 @@ field(json_t *x, const char *f)
 	"<locationid>L-NYC</locationid></sotransitem><sotransitem><itemid>TAX</itemid>" \
 	"<quantity>1</quantity><price>3.20</price></sotransitem></sotransitems>" \
 	"</create_sotransaction>"
+
+/* a second sale, its mug at PRICE: 2 x PRICE + 3.20 */
+#define SALE2(price) "<create_sotransaction><transactiontype>Sales Invoice</transactiontype>" \
+	"<datecreated><year>2026</year><month>11</month><day>29</day></datecreated>" \
+	"<customerid>C-T1</customerid><documentno>SO-T2</documentno>" \
+	"<referenceno>SO-T2</referenceno><sotransitems><sotransitem><itemid>MUG-01</itemid>" \
+	"<quantity>2</quantity><price>" price "</price></sotransitem><sotransitem>" \
+	"<itemid>TAX</itemid><quantity>1</quantity><price>3.20</price></sotransitem>" \
+	"</sotransitems></create_sotransaction>"
 
 int
 main(void)
@@ -194,11 +206,77 @@ main(void)
 		!strcmp(field(x, "NAME"), "Ada King") && count("CUSTOMER") == 3, "update-customer",
 		up.res.text);
 	json_decref(x);
+	/* the life of an order, as Intacct allows it: a paid invoice and a
+	 * posted payment are not edited (Intacct's refusal, per item) */
 	conn_item upso = item("create_sotransaction", SALE, "k-order-1u");
 	upso.target_id = order_id;
 	rc = conn_intacct.write(c, "req-update-so", &upso, 1, &res);
-	check(rc == 0 && upso.res.cls == HTTP_PERMANENT && strstr(upso.res.text, "not supported"),
-		"update-sales-transaction-refused", upso.res.text);
+	check(rc == 0 && upso.res.cls == HTTP_PERMANENT &&
+		strstr(upso.res.text, "has payments applied") && count("ARINVOICE") == 1,
+		"update-paid-invoice-refused", upso.res.text);
+	conn_item uppay = item("ARPYMT", pay_doc, "k-pay-1u");
+	uppay.target_id = pay_id;
+	rc = conn_intacct.write(c, "req-update-pay", &uppay, 1, &res);
+	check(rc == 0 && uppay.res.cls == HTTP_PERMANENT &&
+		strstr(uppay.res.text, "only a draft payment can be edited"),
+		"update-posted-payment-refused", uppay.res.text);
+	/* full refund: a credit memo, and the payment reversed */
+	conn_item cm = item("create_aradjustment", "<create_aradjustment><customerid>C-T1"
+		"</customerid><datecreated><year>2026</year><month>11</month><day>29</day>"
+		"</datecreated><adjustmentno>CM-T1</adjustmentno><invoiceno>SO-T1</invoiceno>"
+		"<aradjustmentitems><lineitem><glaccountno>4000</glaccountno><amount>-43.18</amount>"
+		"</lineitem></aradjustmentitems></create_aradjustment>", "k-cm-1");
+	rc = conn_intacct.write(c, "req-cm", &cm, 1, &res);
+	x = stored("ARADJUSTMENT", "RECORDID", "CM-T1");
+	check(rc == 0 && cm.res.cls == HTTP_OK && x && !strcmp(cm.id, field(x, "RECORDNO")) &&
+		!strcmp(field(x, "TOTALDUE"), "-43.18"), "credit-memo", cm.res.text);
+	json_decref(x);
+	conn_item rev = item("ARPYMT", pay_doc, "k-pay-1v");
+	rev.op = CONN_OP_VOID, rev.target_id = pay_id;
+	rc = conn_intacct.write(c, "req-void-pay", &rev, 1, &res);
+	x = stored("ARPYMT", "RECORDNO", pay_id);
+	inv = stored("ARINVOICE", "RECORDID", "SO-T1");
+	check(rc == 0 && rev.res.cls == HTTP_OK && !strcmp(rev.id, pay_id) &&
+		!strcmp(field(x, "STATE"), "Reversed") && !strcmp(field(inv, "TOTALDUE"), "43.18"),
+		"void-payment-reversed", rev.res.text);
+	json_decref(x);
+	json_decref(inv);
+	conn_item rev2 = item("ARPYMT", pay_doc, "k-pay-1v2");
+	rev2.op = CONN_OP_VOID, rev2.target_id = pay_id;
+	rc = conn_intacct.write(c, "req-void-pay2", &rev2, 1, &res);
+	check(rc == 0 && rev2.res.cls == HTTP_PERMANENT &&
+		strstr(rev2.res.text, "already been reversed"), "reverse-twice-refused",
+		rev2.res.text);
+	/* an unpaid invoice is updated (Intacct posts a new AR invoice), then
+	 * voided: deleted with its AR invoice */
+	conn_item s2 = item("create_sotransaction", SALE2("19.99"), "k-order-2");
+	rc = conn_intacct.write(c, "req-order-2", &s2, 1, &res);
+	char s2_id[CONN_ID_MAX];
+	snprintf(s2_id, sizeof s2_id, "%s", s2.id);
+	conn_item s2u = item("create_sotransaction", SALE2("25.00"), "k-order-2u");
+	s2u.target_id = s2_id;
+	rc = conn_intacct.write(c, "req-order-2u", &s2u, 1, &res);
+	inv = stored("ARINVOICE", "RECORDID", "SO-T2");
+	check(rc == 0 && s2u.res.cls == HTTP_OK && inv && strcmp(s2u.id, s2_id) != 0 &&
+		!strcmp(s2u.id, field(inv, "RECORDNO")) && !strcmp(field(inv, "TOTALDUE"), "53.20") &&
+		count("ARINVOICE") == 2, "update-unpaid-invoice", s2u.res.text);
+	json_decref(inv);
+	conn_item s2v = item("create_sotransaction", SALE2("25.00"), "k-order-2v");
+	s2v.op = CONN_OP_VOID, s2v.target_id = s2u.id;
+	rc = conn_intacct.write(c, "req-order-2v", &s2v, 1, &res);
+	check(rc == 0 && s2v.res.cls == HTTP_OK && count("ARINVOICE") == 1 &&
+		count("SODOCUMENT") == 1, "void-unpaid-invoice-deleted", s2v.res.text);
+	conn_item cv = item("CUSTOMER", CUST2, "k-cust-2v");
+	cv.op = CONN_OP_VOID, cv.target_id = "C-T2";
+	rc = conn_intacct.write(c, "req-void-cust", &cv, 1, &res);
+	check(rc == 0 && cv.res.cls == HTTP_PERMANENT && count("CUSTOMER") == 3,
+		"void-customer-refused", cv.res.text);
+	/* the books: sold, refunded and credited, nothing owed */
+	json_t *bk = sandbox("GET", "/_sandbox/books?service=intacct", NULL);
+	json_t *usd = json_object_get(bk, "USD");
+	check(!strcmp(field(usd, "sales"), "0.00") && !strcmp(field(usd, "cash"), "0.00") &&
+		!strcmp(field(usd, "receivable"), "0.00"), "books-after-refund", "");
+	json_decref(bk);
 
 	/* find */
 	conn_found fd;
