@@ -1556,7 +1556,8 @@ program(Buf *b)
 			if (st->k == S_LIFECYCLE)
 				buf_printf(b, ",\n\t  .life = life_%s", en->name);
 			if (st->k == S_LOCKED) {
-				buf_printf(b, ",\n\t  .locked = locked_%s, .locked_reason = ", en->name);
+				/* the reason on a line of its own, the test with the one before */
+				buf_printf(b, ", .locked = locked_%s,\n\t  .locked_reason = ", en->name);
 				cstrz(b, st->msg);
 			}
 		}

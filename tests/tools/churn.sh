@@ -71,8 +71,8 @@ for n in clarity_xero clarity_intacct nopcommerce_qbo; do
 		sed 's/^  DueDate = date(orderDate)$/  ExpectedPaymentDate = date(orderDate)/' \
 			"$m" > "$tmp/c/$n.map" ;;
 	clarity_intacct)
-		sed '/^  "completed"  => "Pending"$/a\
-  "on-hold"    => "Draft"' "$m" > "$tmp/b/$n.map"
+		sed '/^  "paypal" => "1020"  "giftcard" => "2300"$/a\
+  "klarna" => "1030"' "$m" > "$tmp/b/$n.map"
 		sed 's/^  referenceno = orderId$/  externalid = orderId/' "$m" > "$tmp/c/$n.map" ;;
 	nopcommerce_qbo)
 		sed '/^  "Payments.Square"          => "3"$/a\
