@@ -1368,8 +1368,9 @@ open_conn(run *r, const mw_endpoint *ep, conn_env *env, const conn_ops **ops, co
 		*c = NULL;
 		eng_sleep_ms(r, d);
 	}
-	say(r, "cannot connect to %s (%s): %s\n", ep->alias,
+	snprintf(r->why, sizeof r->why, "cannot connect to %.40s (%s): %.160s", ep->alias,
 		http_class_name(res.cls), res.text);
+	say(r, "%s\n", r->why);
 	/* 1: down for now (nothing is lost: the records wait); -1: needs a person */
 	return res.cls == HTTP_TRANSIENT || res.cls == HTTP_RATE_LIMITED ? 1 : -1;
 }
