@@ -9,9 +9,14 @@
       got 200 to OUT (one a line) and prints one line of figures:
         sent=N ok=N failed=N healthz=N healthz_bad=N p50_ms=X p99_ms=X
         max_ms=X died=0|1 seconds=X
-  flood.py slowloris HOST PORT CONNECTIONS SECONDS URL SRC
-      CONNECTIONS sockets from the address SRC (another loopback address: a
-      different client) that send a request's headers one byte a second;
+  flood.py send URL SECRET TYPE PREFIX KEY...
+      one signed event of TYPE per KEY, id PREFIX-KEY: prints how many got 200
+  flood.py forward PORT TO SECONDS
+      a TCP relay from 127.0.0.1:PORT to 127.0.0.1:TO for SECONDS (a service
+      that comes back)
+  flood.py slowloris HOST PORT CONNECTIONS SECONDS URL SRC[,SRC...]
+      CONNECTIONS sockets, from the addresses SRC in turn (other loopback
+      addresses: other clients), that send a request's headers one byte a second;
       after 1 s, /healthz (URL) is asked every 100 ms for SECONDS: prints
         open=N healthz=N healthz_ok=N p99_ms=X max_ms=X
 """
@@ -52,6 +57,58 @@ def healthz_once(host, port, timeout=5.0):
         return 0, (time.monotonic() - t0) * 1000
 
 
+def post(conn, secret, eid, etype, key):
+    body = json.dumps({"id": eid, "type": etype, "createdAt": "2030-01-01T00:00:00Z",
+                       "data": {"orderId": key}}).encode()
+    ts = str(int(time.time()))
+    hdr = {"Content-Type": "application/json", "X-Clarity-Timestamp": ts,
+           "X-Clarity-Signature": sign(secret, ts, body)}
+    conn.request("POST", "/webhooks/clarity", body, hdr)
+    r = conn.getresponse()
+    r.read()
+    return r.status
+
+
+def send(url, secret, etype, prefix, keys):
+    u = urllib.parse.urlparse(url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+    print(sum(post(conn, secret, prefix + "-" + k, etype, k) == 200 for k in keys))
+
+
+def forward(port, to, seconds):
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", port))
+    ls.listen(64)
+    ls.settimeout(0.2)
+
+    def pipe(a, b):
+        try:
+            while True:
+                d = a.recv(65536)
+                if not d:
+                    break
+                b.sendall(d)
+        except OSError:
+            pass
+        for x in (a, b):
+            try:
+                x.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        try:
+            c, _ = ls.accept()
+        except socket.timeout:
+            continue
+        c.settimeout(None)
+        o = socket.create_connection(("127.0.0.1", to))
+        for a, b in ((c, o), (o, c)):
+            threading.Thread(target=pipe, args=(a, b), daemon=True).start()
+
+
 def flood(url, secret, events, clients, keys_file, pid, out):
     u = urllib.parse.urlparse(url)
     keys = [k.strip() for k in open(keys_file) if k.strip()]
@@ -64,19 +121,10 @@ def flood(url, secret, events, clients, keys_file, pid, out):
         conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
         for i in range(k, events, clients):
             eid = "flood-%d" % i
-            body = json.dumps({"id": eid, "type": "order.updated",
-                               "createdAt": "2030-01-01T00:00:00Z",
-                               "data": {"orderId": keys[i % len(keys)]}}).encode()
-            ts = str(int(time.time()))
-            hdr = {"Content-Type": "application/json", "X-Clarity-Timestamp": ts,
-                   "X-Clarity-Signature": sign(secret, ts, body)}
             status = 0
             for _ in range(2):  # a connection the server closed: once more on a new one
                 try:
-                    conn.request("POST", "/webhooks/clarity", body, hdr)
-                    r = conn.getresponse()
-                    r.read()
-                    status = r.status
+                    status = post(conn, secret, eid, "order.updated", keys[i % len(keys)])
                     break
                 except (OSError, http.client.HTTPException):
                     conn.close()
@@ -118,14 +166,14 @@ def flood(url, secret, events, clients, keys_file, pid, out):
           time.monotonic() - t0))
 
 
-def slowloris(host, port, n, seconds, url, src):
+def slowloris(host, port, n, seconds, url, srcs):
     socks = []
-    for _ in range(n):
+    for i in range(n):
         s = socket.socket()
         s.setblocking(True)
         s.settimeout(2)
         try:
-            s.bind((src, 0))
+            s.bind((srcs[i % len(srcs)], 0))
             s.connect((host, port))
             s.send(b"P")
             socks.append(s)
@@ -170,7 +218,11 @@ if __name__ == "__main__":
     a = sys.argv[1:]
     if a and a[0] == "flood" and len(a) == 8:
         flood(a[1], a[2], int(a[3]), int(a[4]), a[5], int(a[6]), a[7])
+    elif a and a[0] == "send" and len(a) >= 6:
+        send(a[1], a[2], a[3], a[4], a[5:])
+    elif a and a[0] == "forward" and len(a) == 4:
+        forward(int(a[1]), int(a[2]), float(a[3]))
     elif a and a[0] == "slowloris" and len(a) == 7:
-        slowloris(a[1], int(a[2]), int(a[3]), float(a[4]), a[5], a[6])
+        slowloris(a[1], int(a[2]), int(a[3]), float(a[4]), a[5], a[6].split(","))
     else:
         sys.exit(__doc__)
