@@ -117,13 +117,15 @@ struct run {
 	int retrying;             /* dlq retry: a dead letter is processed again */
 	int64_t last_dead;        /* id of the dead letter added last */
 	int fatal;                /* the state store failed: stop */
+	char why[256];            /* why eng_open failed (serve's /healthz) */
 	long shown;               /* progress line */
 };
 
 
 /* sync.c */
 /* Open the state file, both connectors (the target in dry-run mode when
- * asked) and the batch; stop may be NULL.  0, 2 fatal, 3 a service down. */
+ * asked) and the batch; stop may be NULL.  0, 2 fatal, 3 a service down
+ * (why says which and how). */
 int  eng_open(run *r, const mw_program *p, const sync_opts *o, volatile sig_atomic_t *stop);
 void eng_close(run *r);
 /* Make e the entity being run, with zero counts and an empty batch. */

@@ -10,14 +10,23 @@
  *     sender got 200) are hints: the record each names is fetched from the
  *     source's API and synced, for every entity of that collection whose
  *     `on webhook` lists the event (or that lists none); the event is done
- *     once that record is done, and stays for the next turn if the source
- *     could not be read;
+ *     once that record is done; one whose record is held or pending, or
+ *     whose source could not be read, is held in the inbox and tried again
+ *     after a backoff (1 s doubling to 5 min), behind every new event;
+ *   - the webhook server listens first: a service that cannot be reached at
+ *     start is tried again with a backoff while /healthz says why (503);
+ *     /readyz says whether the loop can sync now;
+ *   - the state file busy (the server's thread writing): SQLite's busy
+ *     timeout, then the turn is tried again after a backoff; only a state
+ *     file failing for a minute on end, or the engine's own, stops the
+ *     daemon, and every such exit logs its cause;
  *   - SIGTERM or SIGINT: no new work is taken, the batch in flight is sent
  *     (or, if its target does not answer in time, left journaled as
  *     pending for the next start), and the daemon exits 0.
- * The webhook server's thread (hook.c) keeps events through hook_store on
- * a state handle of its own (opened here, used by nothing else), and reads
- * the figures for /metrics from a snapshot the loop publishes under a lock.
+ * The webhook server's threads (hook.c) keep events through hook_store on
+ * a state handle of their own (opened here, used by nothing else, under a
+ * lock), and read the figures for /metrics from a snapshot the loop
+ * publishes under another.
  * Which services send webhooks, and how they sign them, is their
  * connectors' (conn_ops.webhook); this file names none.
  */
@@ -51,23 +60,47 @@ typedef struct {
 	counts *by_entity;       /* cumulative, per entity */
 	int64_t dead, inbox;     /* gauges */
 	svc_ctl src, tgt;        /* copies: calls by status, waits, retries, breaker */
+	int64_t held;            /* webhook events held (gauge) */
 	int fatal;
-	state *hook_st;          /* the webhook server thread's */
+	int connected;           /* both services opened */
+	int stopping;
+	char down[256];          /* why not connected, or why the state file failed */
+	char busy[256];          /* why the inbox could not be read last ("": it could) */
+	state *hook_st;          /* the webhook server's, under st_mu */
+	pthread_mutex_t st_mu;
 } snapshot;
 
 static void
 publish(snapshot *s, const run *r, const counts *by_entity)
 {
-	int64_t dead = state_dlq_count(r->st, NULL), inbox = state_inbox_count(r->st);
+	int64_t dead = state_dlq_count(r->st, NULL), inbox = state_inbox_count(r->st),
+		held = state_inbox_held_count(r->st);
 
 	pthread_mutex_lock(&s->mu);
 	memcpy(s->by_entity, by_entity, r->p->n_entities * sizeof *by_entity);
-	s->dead = dead;
-	s->inbox = inbox;
+	if (dead >= 0)
+		s->dead = dead;
+	if (inbox >= 0)
+		s->inbox = inbox;
+	if (held >= 0)
+		s->held = held;
 	s->src = r->sctl;
 	s->tgt = r->tctl;
 	s->src.lim.ring = s->tgt.lim.ring = NULL; /* not for the other thread */
 	s->fatal = r->fatal;
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* A printf-style reason into one of the snapshot's strings, under its lock. */
+static void
+set_why(snapshot *s, char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&s->mu);
+	va_start(ap, fmt);
+	vsnprintf(field, sizeof s->down, fmt, ap);
+	va_end(ap);
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -111,6 +144,14 @@ metrics(void *arg, hook_append_fn put, void *ctx)
 	put(ctx, "# HELP mapwright_inbox_events Webhook events not synced yet.\n"
 		"# TYPE mapwright_inbox_events gauge\nmapwright_inbox_events{pair=\"%s\"} %lld\n",
 		s->p->pair, (long long)s->inbox);
+	put(ctx, "# HELP mapwright_inbox_held_events Webhook events held: their record is held"
+		" or pending, or could not be read; tried again after a backoff.\n"
+		"# TYPE mapwright_inbox_held_events gauge\n"
+		"mapwright_inbox_held_events{pair=\"%s\"} %lld\n", s->p->pair, (long long)s->held);
+	if (!s->connected) { /* no service figures yet */
+		pthread_mutex_unlock(&s->mu);
+		return;
+	}
 	put(ctx, "# HELP mapwright_http_calls_total Calls by service and status class.\n"
 		"# TYPE mapwright_http_calls_total counter\n"
 		"# HELP mapwright_rate_limit_wait_seconds_total Time spent waiting on rate limits.\n"
@@ -125,21 +166,50 @@ metrics(void *arg, hook_append_fn put, void *ctx)
 	pthread_mutex_unlock(&s->mu);
 }
 
+/* /healthz: the process is up and serving: the hook's state handle
+ * answers, the state file has not failed, both services have been reached. */
 static int
 health(void *arg, char *why, size_t n)
 {
 	snapshot *s = arg;
 	int bad;
 
-	if (state_inbox_count(s->hook_st) < 0) {
-		snprintf(why, n, "state: %s", state_errmsg(s->hook_st));
-		return 1;
+	/* the state file answers (unless a webhook is being stored: then it
+	 * does, or that webhook is answered 500) */
+	if (pthread_mutex_trylock(&s->st_mu) == 0) {
+		bad = state_inbox_count(s->hook_st) < 0;
+		if (bad)
+			snprintf(why, n, "state: %s", state_errmsg(s->hook_st));
+		pthread_mutex_unlock(&s->st_mu);
+		if (bad)
+			return 1;
 	}
 	pthread_mutex_lock(&s->mu);
-	bad = s->fatal;
-	pthread_mutex_unlock(&s->mu);
+	bad = s->fatal || !s->connected;
 	if (bad)
-		snprintf(why, n, "the state file failed");
+		snprintf(why, n, "%s", s->down[0] ? s->down : "starting");
+	pthread_mutex_unlock(&s->mu);
+	return bad;
+}
+
+/* /readyz: healthy, and the loop can sync now: the inbox is readable, the
+ * target's breaker not open, no stop asked for. */
+static int
+ready(void *arg, char *why, size_t n)
+{
+	snapshot *s = arg;
+	int bad = 1;
+
+	pthread_mutex_lock(&s->mu);
+	if (s->stopping)
+		snprintf(why, n, "stopping");
+	else if (s->busy[0])
+		snprintf(why, n, "%s", s->busy);
+	else if (s->tgt.brk.state == BRK_OPEN)
+		snprintf(why, n, "%s does not answer: its circuit is open", s->tgt.name);
+	else
+		bad = 0;
+	pthread_mutex_unlock(&s->mu);
 	return bad;
 }
 
@@ -181,7 +251,10 @@ store(void *arg, const char *source, const hook_event *ev, size_t n, const char 
 {
 	snapshot *s = arg;
 
-	return eng_hook_store(s->hook_st, source, ev, n, body, len, why, whylen);
+	pthread_mutex_lock(&s->st_mu);
+	int rc = eng_hook_store(s->hook_st, source, ev, n, body, len, why, whylen);
+	pthread_mutex_unlock(&s->st_mu);
+	return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -191,7 +264,8 @@ store(void *arg, const char *source, const hook_event *ev, size_t n, const char 
 typedef struct {
 	run *r;
 	counts *by_entity;
-	int progress;            /* events done this turn */
+	int progress;            /* events done or held this turn */
+	int failed;              /* events whose outcome could not be recorded */
 } inbox_turn;
 
 static int
@@ -205,12 +279,43 @@ listed_event(const mw_entity *e, const char *type)
 	return 0;
 }
 
+/* 1 s after the first try, doubling to 5 min, with a tenth of jitter: how
+ * long an event held n times waits (as a record's `backoff 1s..5m`). */
+static int64_t
+held_backoff_ms(int n)
+{
+	int64_t d = 1000;
+
+	for (int i = 0; i < n && d < 300000; i++)
+		d *= 2;
+	if (d > 300000)
+		d = 300000;
+	return d + rand() % (d / 10 + 1);
+}
+
+/* Why the record of e keyed key is not done after a turn (why: empty). */
+static void
+not_done(run *r, const mw_entity *e, const char *key, char *why, size_t n)
+{
+	state_held h;
+
+	if (why[0])
+		return;
+	if (r->n.held && state_held_get(r->st, e->name, key, &h) == 0)
+		snprintf(why, n, "%.60s %.120s held: %.300s", e->name, key, h.why);
+	else if (r->n.held)
+		snprintf(why, n, "%s %s held", e->name, key);
+	else
+		snprintf(why, n, "%s %s: a write is pending", e->name, key);
+}
+
 static int
 on_event(void *arg, const state_event *ev)
 {
 	inbox_turn *t = arg;
 	run *r = t->r;
 	int ok = 1, any = 0;
+	char why[512] = "";
 
 	if (stop_flag || r->fatal)
 		return 1;
@@ -230,6 +335,9 @@ on_event(void *arg, const state_event *ev)
 			eng_say(r, "warn", "%s: event %s: %s %s could not be fetched (%s): %s", e->name,
 				ev->event_id, ev->collection, ev->record_key, http_class_name(res.cls),
 				res.text);
+			if (!why[0])
+				snprintf(why, sizeof why, "%s %s could not be fetched (%s)",
+					ev->collection, ev->record_key, http_class_name(res.cls));
 			ok = 0;
 		}
 		eng_say(r, "info", "event %s (%s): %s %s: %ld created, %ld updated, %ld unchanged, "
@@ -237,15 +345,35 @@ on_event(void *arg, const state_event *ev)
 			ev->record_key, r->n.created, r->n.updated, r->n.unchanged, r->n.filtered,
 			r->n.dead, r->n.held, r->n.pending);
 		eng_add_counts(&t->by_entity[i], &r->n);
-		if (r->n.pending || r->n.held)
-			ok = 0; /* the poll will see it again; the event stays until it is done */
+		if (r->n.pending || r->n.held) {
+			ok = 0; /* the event stays until its record is done */
+			not_done(r, e, ev->record_key, why, sizeof why);
+		}
 	}
+	if (r->fatal)
+		return 1; /* the engine's own failure: the loop stops, the event stays */
 	if (!any)
 		eng_say(r, "info", "event %s (%s) names no entity of this pair", ev->event_id,
 			ev->type);
-	if ((ok || !any) && state_inbox_done(r->st, ev->event_id) != 0)
-		r->fatal = 1;
 	t->progress++;
+	if (ok || !any) {
+		if (state_inbox_done(r->st, ev->event_id) != 0) {
+			eng_say(r, "warn", "event %s: cannot mark it done (%s); it comes again",
+				ev->event_id, state_errmsg(r->st));
+			t->failed++;
+		}
+		return 0;
+	}
+	/* held: tried again after a backoff, behind every new event */
+	int64_t d = held_backoff_ms(ev->attempts);
+	if (state_inbox_hold(r->st, ev->event_id, state_now_ms() + d, why) != 0) {
+		eng_say(r, "warn", "event %s: cannot hold it (%s); it comes again", ev->event_id,
+			state_errmsg(r->st));
+		t->failed++;
+	} else {
+		eng_say(r, "info", "event %s held (%d time%s): %s; again in %lld ms", ev->event_id,
+			ev->attempts + 1, ev->attempts ? "s" : "", why, (long long)d);
+	}
 	return 0;
 }
 
@@ -253,59 +381,37 @@ on_event(void *arg, const state_event *ev)
 /* the loop                                                            */
 /* ------------------------------------------------------------------ */
 
-int
-sync_serve(const mw_program *p, const sync_opts *o, unsigned port, const char *port_file)
+/* Sleep ms, in steps, until a stop is asked for. */
+static void
+nap(int64_t ms)
 {
-	run r;
-	snapshot snap;
-	hook *h = NULL;
-	hook_route routes[2];
-	state *hook_st = NULL;
+	while (ms > 0 && !stop_flag) {
+		int64_t step = ms < 100 ? ms : 100;
+		struct timespec ts = { 0, (long)step * 1000000L };
+
+		nanosleep(&ts, NULL);
+		ms -= step;
+	}
+}
+
+/* The webhook server, with a route for each endpoint whose service sends
+ * webhooks (its connector says how they are signed and read), on
+ * /webhooks/ALIAS when its key is set.  0, or -1 with the reason in err. */
+static int
+listen_hooks(const mw_program *p, unsigned port, snapshot *snap, hook_route routes[2],
+	FILE *log, hook **h, char *err, size_t errlen)
+{
 	hook_config hc;
-	char err[256];
-	counts *by_entity;
-	int64_t *next_due, last_redrive;
-	struct sigaction sa;
-	int status = 0;
+	const mw_endpoint *eps[2] = { &p->source, &p->target };
 
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL); /* no SA_RESTART: waits end at once */
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	by_entity = calloc(p->n_entities, sizeof *by_entity);
-	next_due = calloc(p->n_entities, sizeof *next_due);
-	memset(&snap, 0, sizeof snap);
-	pthread_mutex_init(&snap.mu, NULL);
-	snap.p = p;
-	snap.by_entity = calloc(p->n_entities, sizeof *snap.by_entity);
-	if (!by_entity || !next_due || !snap.by_entity) {
-		status = 2;
-		goto out0;
-	}
-	if ((status = eng_open(&r, p, o, &stop_flag)) != 0)
-		goto out0;
-	publish(&snap, &r, by_entity);
-
-	if (state_open(o->state_path, &hook_st) != 0) {
-		eng_say(&r, "error", "cannot open the state file for webhooks: %s",
-			state_errmsg(hook_st));
-		status = 2;
-		goto out;
-	}
-	snap.hook_st = hook_st;
 	memset(&hc, 0, sizeof hc);
 	hc.port = port;
 	hc.store = store;
 	hc.metrics = metrics;
 	hc.health = health;
-	hc.arg = &snap;
-	hc.log = o->err;
-	/* each endpoint whose service sends webhooks (its connector says how
-	 * they are signed and read), on /webhooks/ALIAS when its key is set */
-	const mw_endpoint *eps[2] = { &p->source, &p->target };
+	hc.ready = ready;
+	hc.arg = snap;
+	hc.log = log;
 	for (int k = 0; k < 2; k++) {
 		const conn_ops *ops = conn_find_ops(eps[k]->service);
 		hook_route *rt = &routes[hc.n_routes];
@@ -319,14 +425,99 @@ sync_serve(const mw_program *p, const sync_opts *o, unsigned port, const char *p
 			hc.n_routes++;
 	}
 	hc.routes = routes;
-	if (hook_start(&hc, &h, err, sizeof err) != 0) {
-		eng_say(&r, "error", "cannot listen: %s", err);
+	return hook_start(&hc, h, err, errlen) != 0 ? -1 : 0;
+}
+
+/* eng_open until it works: a service down (3) is tried again, 1 s
+ * doubling to 1 min, while /healthz says why.  0; 2 fatal (the cause
+ * logged); -1 a stop was asked for first. */
+static int
+connect_all(run *r, const mw_program *p, const sync_opts *o, snapshot *snap)
+{
+	for (int64_t d = 1000;; d = d < 30000 ? d * 2 : 60000) {
+		int rc = eng_open(r, p, o, &stop_flag);
+
+		if (rc == 0) {
+			pthread_mutex_lock(&snap->mu);
+			snap->connected = 1;
+			snap->down[0] = '\0';
+			pthread_mutex_unlock(&snap->mu);
+			return 0;
+		}
+		char why[256];
+		snprintf(why, sizeof why, "%s", r->why[0] ? r->why : "a service is down");
+		if (rc != 3) {
+			eng_say(r, "error", "cannot start: %s; exiting", r->why[0] ? r->why :
+				r->st ? state_errmsg(r->st) : "out of memory");
+			eng_close(r);
+			return 2;
+		}
+		eng_close(r);
+		if (stop_flag)
+			return -1;
+		set_why(snap, snap->down, "%s; trying again", why);
+		run quiet = { .p = p, .o = o };
+		eng_say(&quiet, "warn", "%s; again in %lld s (the webhook server is up, /healthz says "
+			"why)", why, (long long)(d / 1000));
+		nap(d);
+		if (stop_flag)
+			return -1;
+	}
+}
+
+int
+sync_serve(const mw_program *p, const sync_opts *o, unsigned port, const char *port_file)
+{
+	run r;
+	snapshot snap;
+	hook *h = NULL;
+	hook_route routes[2];
+	state *hook_st = NULL;
+	char err[256], cause[512] = "";
+	counts *by_entity;
+	int64_t *next_due, last_redrive, busy_since = -1, busy_ms = 0;
+	struct sigaction sa;
+	int status = 0, connected = 0;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL); /* no SA_RESTART: waits end at once */
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	memset(&r, 0, sizeof r);
+	r.p = p;
+	r.o = o; /* for eng_say until eng_open */
+	by_entity = calloc(p->n_entities, sizeof *by_entity);
+	next_due = calloc(p->n_entities, sizeof *next_due);
+	memset(&snap, 0, sizeof snap);
+	pthread_mutex_init(&snap.mu, NULL);
+	pthread_mutex_init(&snap.st_mu, NULL);
+	snap.p = p;
+	snap.by_entity = calloc(p->n_entities, sizeof *snap.by_entity);
+	snprintf(snap.down, sizeof snap.down, "starting: connecting to %s and %s",
+		p->source.alias, p->target.alias);
+	if (!by_entity || !next_due || !snap.by_entity) {
+		eng_say(&r, "error", "out of memory; exiting");
+		status = 2;
+		goto out0;
+	}
+	/* the server first: it answers /healthz while the services are reached */
+	if (state_open(o->state_path, &hook_st) != 0) {
+		eng_say(&r, "error", "cannot open the state file %s for webhooks: %s; exiting",
+			o->state_path, state_errmsg(hook_st));
 		status = 2;
 		goto out;
 	}
-	eng_say(&r, "info", "serving on 127.0.0.1:%u (webhooks %s%s%s, /healthz, /metrics)",
-		hook_port(h), hc.n_routes ? routes[0].source : "off", hc.n_routes > 1 ? ", " : "",
-		hc.n_routes > 1 ? routes[1].source : "");
+	snap.hook_st = hook_st;
+	if (listen_hooks(p, port, &snap, routes, o->err, &h, err, sizeof err) != 0) {
+		eng_say(&r, "error", "cannot listen: %s; exiting", err);
+		status = 2;
+		goto out;
+	}
+	eng_say(&r, "info", "serving on 127.0.0.1:%u (webhooks %s, /healthz, /readyz, /metrics)",
+		hook_port(h), routes[0].source && *routes[0].source ? routes[0].source : "off");
 	if (port_file) {
 		FILE *f = fopen(port_file, "w");
 
@@ -335,6 +526,15 @@ sync_serve(const mw_program *p, const sync_opts *o, unsigned port, const char *p
 			fclose(f);
 		}
 	}
+	if ((status = connect_all(&r, p, o, &snap)) != 0) {
+		status = status < 0 ? 0 : status;
+		memset(&r, 0, sizeof r);
+		r.p = p;
+		r.o = o;
+		goto stop;
+	}
+	connected = 1;
+	publish(&snap, &r, by_entity);
 	last_redrive = 0;
 	while (!stop_flag && !r.fatal) {
 		int64_t now = eng_mono_ms(), wake = now + 1000;
@@ -355,9 +555,31 @@ sync_serve(const mw_program *p, const sync_opts *o, unsigned port, const char *p
 			next_due[i] = e->poll_ms > 0 ? eng_mono_ms() + e->poll_ms : -1;
 			publish(&snap, &r, by_entity);
 		}
-		inbox_turn t = { &r, by_entity, 0 };
-		if (state_inbox_each(r.st, 50, on_event, &t) != 0)
-			r.fatal = 1;
+		if (stop_flag || r.fatal)
+			break;
+		inbox_turn t = { &r, by_entity, 0, 0 };
+		if (state_inbox_each(r.st, 50, on_event, &t) != 0 || t.failed) {
+			/* the state file busy or failing: a bounded wait, then fatal */
+			now = eng_mono_ms();
+			if (busy_since < 0)
+				busy_since = now;
+			busy_ms = busy_ms ? (busy_ms < 2500 ? busy_ms * 2 : 5000) : 200;
+			set_why(&snap, snap.busy, "the webhook inbox: %s", state_errmsg(r.st));
+			if (now - busy_since >= 60000) {
+				snprintf(cause, sizeof cause, "the webhook inbox failed for %lld s: %s",
+					(long long)(now - busy_since) / 1000, state_errmsg(r.st));
+				break;
+			}
+			eng_say(&r, "warn", "the webhook inbox: %s; again in %lld ms",
+				state_errmsg(r.st), (long long)busy_ms);
+			publish(&snap, &r, by_entity);
+			eng_sleep_ms(&r, busy_ms);
+			continue;
+		}
+		if (busy_since >= 0)
+			set_why(&snap, snap.busy, "%s", "");
+		busy_since = -1;
+		busy_ms = 0;
 		publish(&snap, &r, by_entity);
 		if (t.progress)
 			continue; /* more events may be waiting */
@@ -367,15 +589,30 @@ sync_serve(const mw_program *p, const sync_opts *o, unsigned port, const char *p
 		now = eng_mono_ms();
 		eng_sleep_ms(&r, wake - now < 200 ? wake - now : 200);
 	}
-	if (r.fatal)
+	if (r.fatal && !cause[0])
+		snprintf(cause, sizeof cause, "the state file failed: %s", state_errmsg(r.st));
+stop:
+	pthread_mutex_lock(&snap.mu);
+	snap.stopping = 1;
+	if (cause[0]) {
+		snap.fatal = 1;
+		snprintf(snap.down, sizeof snap.down, "%s", cause);
+	}
+	pthread_mutex_unlock(&snap.mu);
+	if (cause[0]) {
 		status = 2;
-	eng_say(&r, "info", "%s; exiting", stop_flag ? "stopped by a signal" : "state failed");
+		eng_say(&r, "error", "%s; exiting", cause);
+	} else if (!status) {
+		eng_say(&r, "info", "stopped by a signal; exiting");
+	}
 	hook_stop(h);
 out:
 	state_close(hook_st);
-	eng_close(&r);
+	if (connected)
+		eng_close(&r);
 out0:
 	pthread_mutex_destroy(&snap.mu);
+	pthread_mutex_destroy(&snap.st_mu);
 	free(snap.by_entity);
 	free(by_entity);
 	free(next_due);

@@ -1389,8 +1389,9 @@ open_conn(run *r, const mw_endpoint *ep, conn_env *env, const conn_ops **ops, co
 		*c = NULL;
 		eng_sleep_ms(r, d);
 	}
-	say(r, "cannot connect to %s (%s): %s\n", ep->alias,
+	snprintf(r->why, sizeof r->why, "cannot connect to %.40s (%s): %.160s", ep->alias,
 		http_class_name(res.cls), res.text);
+	say(r, "%s\n", r->why);
 	/* 1: down for now (nothing is lost: the records wait); -1: needs a person */
 	return res.cls == HTTP_TRANSIENT || res.cls == HTTP_RATE_LIMITED ? 1 : -1;
 }
@@ -1629,6 +1630,15 @@ show_held(void *arg, const state_held *h)
 	return 0;
 }
 
+static int
+show_event(void *arg, const state_event *ev)
+{
+	fprintf(arg, "  %s (%s) %s %s: held %d time%s, again at %lld: %s\n", ev->event_id, ev->type,
+		ev->collection, ev->record_key, ev->attempts, ev->attempts == 1 ? "" : "s",
+		(long long)(ev->next_at / 1000), ev->why);
+	return 0;
+}
+
 int
 sync_status(const mw_program *p, const char *state_path, FILE *out, FILE *err)
 {
@@ -1665,6 +1675,11 @@ sync_status(const mw_program *p, const char *state_path, FILE *out, FILE *err)
 	if (n > 0) {
 		fprintf(out, "held: %lld%s\n", (long long)n, n > 20 ? " (the first 20)" : "");
 		state_held_each(st, NULL, 20, show_held, out);
+	}
+	n = state_inbox_held_count(st);
+	if (n > 0) {
+		fprintf(out, "webhook events held: %lld%s\n", (long long)n, n > 20 ? " (the first 20)" : "");
+		state_inbox_held_each(st, 20, show_event, out);
 	}
 	state_close(st);
 	return fflush(out) ? 2 : 0;

@@ -1,6 +1,6 @@
 /*
  * hook.c - the webhook and operations HTTP server (hook.h): libmicrohttpd
- * with one internal polling thread, the route's handler (the service's
+ * with a thread per connection, the route's handler (the service's
  * own: signature and event shape live in its connector), the events handed
  * to the engine's store, /healthz and /metrics.
  *
@@ -13,6 +13,7 @@
  * config's store() before answering.
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -48,6 +49,7 @@ typedef struct {
 
 struct hook {
 	struct MHD_Daemon *d;
+	pthread_mutex_t store_mu;    /* store() is called one request at a time */
 	route routes[HOOK_MAX_ROUTES];
 	size_t n_routes;
 	size_t max_body;
@@ -55,6 +57,7 @@ struct hook {
 		const char *body, size_t len, char *why, size_t whylen);
 	void (*metrics)(void *arg, hook_append_fn append, void *ctx);
 	int (*health)(void *arg, char *why, size_t n);
+	int (*ready)(void *arg, char *why, size_t n);
 	void *arg;
 	FILE *log;
 	unsigned port;
@@ -320,8 +323,13 @@ finish_webhook(hook *h, struct MHD_Connection *c, req *r)
 		res = outcome(h, c, rt, HOOK_MALFORMED, MHD_HTTP_BAD_REQUEST, why);
 		goto done;
 	}
-	int added = e.n == 0 ? 0 : !h->store ? -1 : h->store(h->arg, rt->source, e.v, e.n,
-		r->body ? r->body : "", r->len, why, sizeof why);
+	int added = e.n == 0 ? 0 : -1;
+	if (e.n && h->store) {
+		pthread_mutex_lock(&h->store_mu);
+		added = h->store(h->arg, rt->source, e.v, e.n, r->body ? r->body : "", r->len, why,
+			sizeof why);
+		pthread_mutex_unlock(&h->store_mu);
+	}
 	if (added < 0) {
 		if (!h->store)
 			snprintf(why, sizeof why, "no store for events");
@@ -392,18 +400,23 @@ take(hook *h, req *r, const char *p, size_t n)
 }
 
 /* ------------------------------------------------------------------ */
-/* GET /healthz, GET /metrics                                          */
+/* GET /healthz, /readyz, /metrics                                       */
 /* ------------------------------------------------------------------ */
 
+/* /healthz: the health callback; /readyz: health, then ready.  200 "ok",
+ * or 503 and the reason. */
 static enum MHD_Result
-healthz(hook *h, struct MHD_Connection *c)
+healthz(hook *h, struct MHD_Connection *c, int ready)
 {
 	char why[256] = "";
+	int bad = h->health && h->health(h->arg, why, sizeof why - 1) != 0;
 
-	if (h->health && h->health(h->arg, why, sizeof why - 1) != 0) {
+	if (!bad && ready && h->ready)
+		bad = h->ready(h->arg, why, sizeof why - 1) != 0;
+	if (bad) {
 		size_t n = strnlen(why, sizeof why - 1);
 		if (!n)
-			n = (size_t)snprintf(why, sizeof why, "not healthy");
+			n = (size_t)snprintf(why, sizeof why, ready ? "not ready" : "not healthy");
 		why[n] = '\n';
 		return answer(c, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain; charset=utf-8", why,
 			n + 1, NULL);
@@ -501,11 +514,11 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		return finish_webhook(h, c, r);
 	}
 	/* the first call: headers only */
-	if (!strcmp(url, "/healthz") || !strcmp(url, "/metrics")) {
+	if (!strcmp(url, "/healthz") || !strcmp(url, "/readyz") || !strcmp(url, "/metrics")) {
 		if (!get)
 			return answer(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
 				"use GET\n", 8, "GET, HEAD");
-		return url[1] == 'h' ? healthz(h, c) : metrics(h, c);
+		return url[1] == 'm' ? metrics(h, c) : healthz(h, c, url[1] == 'r');
 	}
 	if (strncmp(url, "/webhooks/", 10) != 0)
 		return answer_text(c, MHD_HTTP_NOT_FOUND, "not found\n");
@@ -591,6 +604,7 @@ hook_stop(hook *h)
 		return;
 	if (h->d)
 		MHD_stop_daemon(h->d);
+	pthread_mutex_destroy(&h->store_mu);
 	for (size_t i = 0; i < h->n_routes; i++) {
 		if (h->routes[i].secret) {
 			OPENSSL_cleanse(h->routes[i].secret, h->routes[i].secret_len);
@@ -608,7 +622,10 @@ hook_start(const hook_config *cfg, hook **out, char *err, size_t errlen)
 		struct sockaddr_in v4;
 		struct sockaddr_in6 v6;
 	} addr;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO;
+	/* a thread per connection: /healthz never waits behind a webhook's
+	 * store (a disk write), nor behind a slow client */
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+		MHD_USE_AUTO;
 
 	if (out)
 		*out = NULL;
@@ -636,10 +653,12 @@ hook_start(const hook_config *cfg, hook **out, char *err, size_t errlen)
 	hook *h = calloc(1, sizeof *h);
 	if (!h)
 		return fail(err, errlen, HOOK_EUSAGE, "hook: out of memory");
+	pthread_mutex_init(&h->store_mu, NULL);
 	h->max_body = cfg->max_body ? cfg->max_body : DEFAULT_BODY;
 	h->store = cfg->store;
 	h->metrics = cfg->metrics;
 	h->health = cfg->health;
+	h->ready = cfg->ready;
 	h->arg = cfg->arg;
 	h->log = cfg->log;
 	for (size_t i = 0; i < cfg->n_routes; i++) {
@@ -680,8 +699,10 @@ hook_start(const hook_config *cfg, hook **out, char *err, size_t errlen)
 	h->d = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, h,
 		MHD_OPTION_SOCK_ADDR, &addr.sa,
 		MHD_OPTION_NOTIFY_COMPLETED, on_done, h,
-		MHD_OPTION_CONNECTION_LIMIT, 64u,
-		MHD_OPTION_CONNECTION_TIMEOUT, 15u,
+		MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections ? cfg->max_connections :
+			HOOK_MAX_CONNECTIONS,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip ? cfg->per_ip : HOOK_PER_IP,
+		MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s ? cfg->timeout_s : HOOK_TIMEOUT_S,
 		MHD_OPTION_END);
 	if (!h->d) {
 		hook_stop(h);

@@ -9,7 +9,9 @@
  *                            handler verifies the body the way that service
  *                            signs it, then turns it into events, which the
  *                            config's store() keeps durably BEFORE the 200
- *   GET  /healthz            200 "ok\n", or 503 and the reason
+ *   GET  /healthz            200 "ok\n", or 503 and the reason: the process is
+ *                            up and serving (the config's health)
+ *   GET  /readyz             the same, and then ready to sync (its ready)
  *   GET  /metrics            text exposition format 0.0.4: the daemon's
  *                            metrics, then mapwright_webhooks_total
  *
@@ -21,12 +23,17 @@
  * service's event shape, 500 the store failed (the sender retries), 404 no
  * such source, 405 another method.  A 200 has no body (Xero requires none).
  *
- * Threads: libmicrohttpd runs with one internal polling thread
- * (MHD_USE_INTERNAL_POLLING_THREAD, no thread per connection, no pool), so
- * every request and the handler, store, health and metrics callbacks run on
- * that one thread, one request at a time; the callbacks must be safe to
- * call from a thread other than the daemon's.  The counters are C11
- * atomics: hook_count() may be called from any thread.
+ * Limits: at most max_connections connections at once, per_ip of them from
+ * one address (a slow client cannot take every slot: /healthz still
+ * answers), each closed after timeout_s seconds without a byte.
+ *
+ * Threads: libmicrohttpd runs a thread per connection (and one that
+ * accepts them), so /healthz answers while webhooks are being stored or a
+ * slow client sends: the handler, store, health, ready and metrics
+ * callbacks run on those threads, and may run at the same time, except
+ * store, which the hook calls one request at a time.  The callbacks must
+ * be safe to call from a thread other than the daemon's.  The counters are
+ * C11 atomics: hook_count() may be called from any thread.
  *
  * A secret or a signature is never logged, answered or kept after
  * hook_stop() (the hook's copies are wiped).  Errors are values: 0, or a
@@ -60,6 +67,9 @@ typedef enum {
 #define HOOK_MAX_ROUTES 16
 #define HOOK_SOURCE_MAX 32  /* a source name: 1..32 of [a-z0-9_-] */
 #define HOOK_FIELD_MAX  256 /* a field a handler takes from a body, bytes at most */
+#define HOOK_MAX_CONNECTIONS 512u /* the defaults of hook_config's limits */
+#define HOOK_PER_IP          32u
+#define HOOK_TIMEOUT_S       15u
 
 /* One webhook request, as a route's handler sees it. */
 typedef struct hook_request hook_request;
@@ -111,16 +121,21 @@ typedef struct {
 	const char *bind;         /* NULL: "127.0.0.1"; an IPv4 or IPv6 literal */
 	unsigned port;            /* 0: any free port (hook_port tells which) */
 	size_t max_body;          /* 0: 1 MiB */
+	unsigned max_connections; /* 0: HOOK_MAX_CONNECTIONS */
+	unsigned per_ip;          /* connections from one address; 0: HOOK_PER_IP */
+	unsigned timeout_s;       /* idle seconds before a connection is closed; 0: 15 */
 	/* All on the server thread; NULL: none.  store keeps the n events of
 	 * one request (body: the request as received, for the audit) durably
 	 * before the 200: the number newly kept (a duplicate id is not), or -1
 	 * with the reason in why (answered 500).  metrics appends whole
 	 * exposition lines (# HELP, # TYPE, samples); health returns 0 when
-	 * healthy, else non-zero with the reason in why. */
+	 * healthy, else non-zero with the reason in why; ready, asked by
+	 * /readyz once health says healthy, the same for "ready to sync". */
 	int (*store)(void *arg, const char *source, const hook_event *ev, size_t n,
 		const char *body, size_t len, char *why, size_t whylen);
 	void (*metrics)(void *arg, hook_append_fn append, void *ctx);
 	int (*health)(void *arg, char *why, size_t n);
+	int (*ready)(void *arg, char *why, size_t n);
 	void *arg;
 	FILE *log;                /* one JSON line per refused request; NULL: none */
 } hook_config;

@@ -1,7 +1,12 @@
 /*
  * inbox.c - the webhook inbox (state.h): an event stored once per event id
  * before its sender gets 200, listed until the record it names is synced.
+ * An event whose record could not be synced yet (held, pending, the source
+ * unreadable) is put off: state 'held', tried again from next_at on, with
+ * its attempts and why, so it neither spins nor stands in front of new ones.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -36,46 +41,169 @@ state_inbox_add(state *st, const state_event *ev)
 	return sqlite3_changes(st->db) == 1 ? 0 : 1;
 }
 
+int64_t
+state_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One page of a listing, copied out of SQLite: the strings of each event
+ * in one allocation. */
+typedef struct {
+	state_event *v;
+	char **mem;
+	int n;
+} page;
+
+static void
+page_free(page *pg)
+{
+	for (int i = 0; i < pg->n; i++)
+		free(pg->mem[i]);
+	free(pg->mem);
+	free(pg->v);
+}
+
+static const char *
+put_col(sqlite3_stmt *s, int i, char **at)
+{
+	size_t n = (size_t)sqlite3_column_bytes(s, i);
+	const void *p = sqlite3_column_blob(s, i);
+	char *d = *at;
+
+	if (n)
+		memcpy(d, p, n);
+	d[n] = '\0';
+	*at += n + 1;
+	return d;
+}
+
+/* The rows of s (event_id, source, type, collection, record_key, body,
+ * received_at, attempts, why, next_at) into pg, then s handed back: 0 or
+ * an error. */
+static int
+read_page(state *st, sqlite3_stmt *s, int limit, page *pg)
+{
+	int rc = SQLITE_DONE;
+
+	memset(pg, 0, sizeof *pg);
+	pg->v = calloc((size_t)(limit > 0 ? limit : 1), sizeof *pg->v);
+	pg->mem = calloc((size_t)(limit > 0 ? limit : 1), sizeof *pg->mem);
+	if (!pg->v || !pg->mem) {
+		stmt_done(st, s);
+		snprintf(st->err, sizeof st->err, "out of memory");
+		return STATE_EDB;
+	}
+	while (pg->n < limit && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		static const int text[] = { 0, 1, 2, 3, 4, 5, 8 };
+		size_t len = 0;
+
+		for (size_t k = 0; k < sizeof text / sizeof *text; k++)
+			len += (size_t)sqlite3_column_bytes(s, text[k]) + 1;
+		char *at = pg->mem[pg->n] = malloc(len);
+		if (!at) {
+			stmt_done(st, s);
+			snprintf(st->err, sizeof st->err, "out of memory");
+			return STATE_EDB;
+		}
+		state_event *ev = &pg->v[pg->n++];
+		ev->event_id = put_col(s, 0, &at);
+		ev->source = put_col(s, 1, &at);
+		ev->type = put_col(s, 2, &at);
+		ev->collection = put_col(s, 3, &at);
+		ev->record_key = put_col(s, 4, &at);
+		int no_body = sqlite3_column_type(s, 5) == SQLITE_NULL;
+		ev->body_len = (size_t)sqlite3_column_bytes(s, 5);
+		ev->body = put_col(s, 5, &at);
+		if (no_body)
+			ev->body = NULL;
+		ev->received_at = sqlite3_column_int64(s, 6);
+		ev->attempts = sqlite3_column_int(s, 7);
+		ev->why = put_col(s, 8, &at);
+		ev->next_at = sqlite3_column_int64(s, 9);
+	}
+	if (pg->n == limit)
+		rc = SQLITE_DONE;
+	return stmt_end(st, s, rc);
+}
+
+/* The events of the listing s, bound and limited to limit, through fn,
+ * after the statement is done: fn may write (a write inside an open read
+ * whose snapshot another connection has since moved past is refused
+ * "database is locked", whatever the busy timeout). */
+static int
+each(state *st, sqlite3_stmt *s, int limit, state_event_fn fn, void *arg)
+{
+	page pg;
+	int rc = read_page(st, s, limit, &pg);
+
+	for (int i = 0; !rc && i < pg.n; i++)
+		if (fn(arg, &pg.v[i]) != 0)
+			break;
+	page_free(&pg);
+	return rc;
+}
+
+#define EVENT_COLS "event_id, source, type, collection, record_key, body, received_at," \
+	" attempts, why, next_at"
+
 int
 state_inbox_each(state *st, int limit, state_event_fn fn, void *arg)
 {
-	sqlite3_stmt *s;
-	int rc;
+	sqlite3_stmt *s = stmt_prepare(st, "SELECT " EVENT_COLS " FROM inbox WHERE state = 'new'"
+		" OR (state = 'held' AND next_at <= ?1) ORDER BY state = 'held', received_at, rowid"
+		" LIMIT ?2");
+	if (!s)
+		return STATE_EDB;
+	if (sqlite3_bind_int64(s, 1, state_now_ms()) != SQLITE_OK ||
+	    sqlite3_bind_int(s, 2, limit) != SQLITE_OK)
+		return stmt_end(st, s, STATE_EDB);
+	return each(st, s, limit, fn, arg);
+}
 
-	s = stmt_prepare(st, "SELECT event_id, source, type, collection, record_key,"
-		" body, received_at FROM inbox WHERE state = 'new' ORDER BY received_at, rowid"
-		" LIMIT ?");
+int
+state_inbox_held_each(state *st, int limit, state_event_fn fn, void *arg)
+{
+	sqlite3_stmt *s = stmt_prepare(st, "SELECT " EVENT_COLS " FROM inbox WHERE state = 'held'"
+		" ORDER BY received_at, rowid LIMIT ?");
 	if (!s)
 		return STATE_EDB;
 	if (sqlite3_bind_int(s, 1, limit) != SQLITE_OK)
 		return stmt_end(st, s, STATE_EDB);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		state_event ev;
-
-		memset(&ev, 0, sizeof ev);
-		ev.event_id = st_col(s, 0);
-		ev.source = st_col(s, 1);
-		ev.type = st_col(s, 2);
-		ev.collection = st_col(s, 3);
-		ev.record_key = st_col(s, 4);
-		ev.body = sqlite3_column_blob(s, 5);
-		ev.body_len = (size_t)sqlite3_column_bytes(s, 5);
-		ev.received_at = sqlite3_column_int64(s, 6);
-		if (fn(arg, &ev) != 0)
-			break;
-	}
-	return stmt_end(st, s, rc);
+	return each(st, s, limit, fn, arg);
 }
 
 int
 state_inbox_done(state *st, const char *event_id)
 {
-	int rc = stmt_step(st, NULL, "UPDATE inbox SET state = 'done' WHERE event_id = ?", 1, event_id);
+	int rc = stmt_step(st, NULL, "UPDATE inbox SET state = 'done', why = '' WHERE event_id = ?",
+		1, event_id);
+	return rc < 0 ? rc : 0;
+}
+
+int
+state_inbox_hold(state *st, const char *event_id, int64_t next_at, const char *why)
+{
+	char at[32];
+
+	snprintf(at, sizeof at, "%lld", (long long)next_at);
+	int rc = stmt_step(st, NULL, "UPDATE inbox SET state = 'held', attempts = attempts + 1,"
+		" next_at = ?1, why = ?2 WHERE event_id = ?3 AND state != 'done'", 3, at,
+		why ? why : "", event_id);
 	return rc < 0 ? rc : 0;
 }
 
 int64_t
 state_inbox_count(state *st)
 {
-	return stmt_count(st, "SELECT count(*) FROM inbox WHERE state = 'new'", NULL);
+	return stmt_count(st, "SELECT count(*) FROM inbox WHERE state IN ('new', 'held')", NULL);
+}
+
+int64_t
+state_inbox_held_count(state *st)
+{
+	return stmt_count(st, "SELECT count(*) FROM inbox WHERE state = 'held'", NULL);
 }

@@ -42,7 +42,9 @@ static const char *const schema =
 	"  why TEXT NOT NULL, at INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS inbox(event_id TEXT PRIMARY KEY, source TEXT NOT NULL,"
 	"  type TEXT NOT NULL, collection TEXT NOT NULL, record_key TEXT NOT NULL,"
-	"  body BLOB, received_at INTEGER NOT NULL, state TEXT NOT NULL DEFAULT 'new');"
+	"  body BLOB, received_at INTEGER NOT NULL, state TEXT NOT NULL DEFAULT 'new',"
+	"  attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL DEFAULT 0,"
+	"  why TEXT NOT NULL DEFAULT '');"
 	"CREATE INDEX IF NOT EXISTS inbox_new ON inbox(state, received_at);"
 	"CREATE TABLE IF NOT EXISTS held(entity TEXT NOT NULL, source_key TEXT NOT NULL,"
 	"  hash TEXT NOT NULL, ref_entity TEXT NOT NULL, ref_key TEXT NOT NULL,"
@@ -75,6 +77,10 @@ static const char *const migrate_1_2 =
 static const char *const migrate_3_4[][3] = {
 	{ "xref", "doc", "ALTER TABLE xref ADD COLUMN doc TEXT NOT NULL DEFAULT ''" },
 	{ "journal", "op", "ALTER TABLE journal ADD COLUMN op TEXT" },
+	/* 4 -> 5: an inbox event put off ('held') waits until next_at (ms) */
+	{ "inbox", "attempts", "ALTER TABLE inbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0" },
+	{ "inbox", "next_at", "ALTER TABLE inbox ADD COLUMN next_at INTEGER NOT NULL DEFAULT 0" },
+	{ "inbox", "why", "ALTER TABLE inbox ADD COLUMN why TEXT NOT NULL DEFAULT ''" },
 };
 
 /* Version 2 -> 3: the held records, a new table the schema creates; no
@@ -315,7 +321,7 @@ state_open(const char *path, state **out)
 			*out = st;
 			return STATE_EDB;
 		}
-		if (v < 4 && add_columns(st, migrate_3_4, sizeof migrate_3_4 / sizeof *migrate_3_4)) {
+		if (v < 5 && add_columns(st, migrate_3_4, sizeof migrate_3_4 / sizeof *migrate_3_4)) {
 			exec_sql(st, "ROLLBACK");
 			*out = st;
 			return STATE_EDB;

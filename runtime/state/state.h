@@ -41,8 +41,8 @@ enum {
 	STATE_EUSAGE = -4,
 };
 
-#define STATE_SCHEMA_VERSION 4
-#define STATE_SCHEMA_VERSION_TEXT "4"
+#define STATE_SCHEMA_VERSION 5
+#define STATE_SCHEMA_VERSION_TEXT "5"
 
 /* On failure *out is still set, for state_errmsg(), and must be closed. */
 int state_open(const char *path, state **out);
@@ -188,20 +188,34 @@ int state_held_each(state *st, const char *entity, int limit, state_held_fn fn, 
 /* The webhook inbox: an event is stored before its sender gets 200, once
  * per event id (a replay is a no-op), and done when the record it names has
  * been fetched and synced.  A webhook is a hint: the record comes from the
- * source's API, not from the event. */
+ * source's API, not from the event.  An event whose record could not be
+ * synced yet (held, pending, the source unreadable) is held: put off until
+ * next_at, with its attempts counted and why. */
 typedef struct {
 	const char *event_id, *source, *type, *collection, *record_key;
 	const char *body;        /* the event as received, for the audit */
 	size_t body_len;
-	int64_t received_at;     /* listing only */
+	int64_t received_at;     /* listing only, from here on */
+	int attempts;            /* times it was held */
+	const char *why;         /* why it was held last ("" when it was not) */
+	int64_t next_at;         /* held until then (ms since the epoch) */
 } state_event;
 /* 0 stored, 1 a duplicate (already stored), < 0 an error. */
 int state_inbox_add(state *st, const state_event *ev);
 typedef int (*state_event_fn)(void *arg, const state_event *ev);
-/* The events not done yet, oldest first, at most limit. */
+/* The events to do now, at most limit: the new ones oldest first, then
+ * the held ones whose next_at has come.  The page is read and its
+ * statement finished before fn is called, so fn may write through st
+ * (mark the event done, sync its record); a non-zero return of fn stops. */
 int state_inbox_each(state *st, int limit, state_event_fn fn, void *arg);
+/* The held events, oldest first, at most limit (for `status`). */
+int state_inbox_held_each(state *st, int limit, state_event_fn fn, void *arg);
 int state_inbox_done(state *st, const char *event_id);
-int64_t state_inbox_count(state *st); /* not done; < 0 on error */
+/* Put an event off until next_at (ms since the epoch): held, attempts + 1. */
+int state_inbox_hold(state *st, const char *event_id, int64_t next_at, const char *why);
+int64_t state_inbox_count(state *st);      /* not done (new or held); < 0 on error */
+int64_t state_inbox_held_count(state *st); /* held; < 0 on error */
+int64_t state_now_ms(void);                /* the clock next_at is on */
 
 /* OAuth tokens per service, saved in one transaction (a rotated refresh
  * token is never half-written). */

@@ -20,6 +20,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <sqlite3.h>
@@ -184,6 +189,59 @@ health(void *arg, char *why, size_t n)
 	return unhealthy;
 }
 
+static int unready;
+
+static int
+ready(void *arg, char *why, size_t n)
+{
+	(void)arg;
+	if (unready)
+		snprintf(why, n, "stopping");
+	return unready;
+}
+
+/* n connections from the loopback addresses 127.0.0.FROM.. (in turn over
+ * addrs of them) to the hook, each with the start of a request and no
+ * end (slowloris); their descriptors into fds, -1 where connect failed. */
+static void
+slow_clients(unsigned port, int *fds, int n, int from, int addrs)
+{
+	for (int i = 0; i < n; i++) {
+		struct sockaddr_in a = { .sin_family = AF_INET }, to = { .sin_family = AF_INET };
+		char ip[32];
+
+		snprintf(ip, sizeof ip, "127.0.0.%d", from + i % addrs);
+		inet_pton(AF_INET, ip, &a.sin_addr);
+		inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+		to.sin_port = htons((uint16_t)port);
+		fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+		if (fds[i] < 0 || bind(fds[i], (struct sockaddr *)&a, sizeof a) != 0 ||
+		    connect(fds[i], (struct sockaddr *)&to, sizeof to) != 0 ||
+		    write(fds[i], "POST /webhooks/clarity HTTP/1.1\r\nHo", 36) != 36) {
+			if (fds[i] >= 0)
+				close(fds[i]);
+			fds[i] = -1;
+		}
+	}
+}
+
+/* How many of fds the server has closed (end of file), after a moment. */
+static int
+closed_by_server(int *fds, int n)
+{
+	int closed = 0;
+
+	nanosleep(&(struct timespec){ 0, 300000000L }, NULL);
+	for (int i = 0; i < n; i++) {
+		struct pollfd p = { fds[i], POLLIN, 0 };
+		char c;
+
+		if (fds[i] < 0 || (poll(&p, 1, 0) == 1 && read(fds[i], &c, 1) <= 0))
+			closed++;
+	}
+	return closed;
+}
+
 static void
 daemon_metrics(void *arg, hook_append_fn append, void *ctx)
 {
@@ -230,8 +288,8 @@ main(void)
 	};
 	hook_config cfg = {
 		.routes = routes, .n_routes = 3, .port = 0, .max_body = MAX_BODY,
-		.store = store, .metrics = daemon_metrics, .health = health, .arg = hook_st,
-		.log = log,
+		.store = store, .metrics = daemon_metrics, .health = health, .ready = ready,
+		.arg = hook_st, .log = log,
 	};
 	hook *h = NULL;
 	char err[256] = "";
@@ -469,7 +527,43 @@ main(void)
 	st = call("GET", "/healthz", NULL, 0, NULL, 0);
 	check(st == 503 && strstr(resp.body, "circuit open"), "healthz-daemon-reason",
 		resp.body ? resp.body : "");
+	/* /readyz: health first, then ready */
+	st = call("GET", "/readyz", NULL, 0, NULL, 0);
+	check(st == 503 && strstr(resp.body, "circuit open"), "readyz-not-when-unhealthy",
+		resp.body ? resp.body : "");
 	unhealthy = 0;
+	st = call("GET", "/readyz", NULL, 0, NULL, 0);
+	check(st == 200 && !strcmp(resp.body, "ok\n"), "readyz-ok", resp.body ? resp.body : "");
+	unready = 1;
+	st = call("GET", "/readyz", NULL, 0, NULL, 0);
+	check(st == 503 && !strcmp(resp.body, "stopping\n"), "readyz-reason",
+		resp.body ? resp.body : "");
+	st = call("GET", "/healthz", NULL, 0, NULL, 0);
+	check(st == 200, "healthz-not-readiness", resp.body ? resp.body : "");
+	unready = 0;
+
+	/* slowloris: 100 connections from four other addresses that never end
+	 * their request: /healthz answers; 40 more from one address: those
+	 * over its cap are closed at once */
+	{
+		int slow[100], one[40];
+
+		slow_clients(hook_port(h), slow, 100, 2, 4);
+		st = call("GET", "/healthz", NULL, 0, NULL, 0);
+		check(st == 200 && closed_by_server(slow, 100) == 0, "slowloris-healthz-answers",
+			"");
+		slow_clients(hook_port(h), one, 40, 6, 1);
+		int closed = closed_by_server(one, 40);
+		char d[64];
+		snprintf(d, sizeof d, "%d of 40 closed", closed);
+		check(closed == 40 - (int)HOOK_PER_IP, "slowloris-per-address-cap", d);
+		for (int i = 0; i < 100; i++)
+			if (slow[i] >= 0)
+				close(slow[i]);
+		for (int i = 0; i < 40; i++)
+			if (one[i] >= 0)
+				close(one[i]);
+	}
 
 	/* /metrics: the daemon's lines and every outcome seen, by count */
 	st = call("GET", "/metrics", NULL, 0, NULL, 0);

@@ -289,7 +289,8 @@ main(void)
 	for (int i = 0; i < 3; i++) {
 		char eid[16];
 		snprintf(eid, sizeof eid, "ev-%d", i);
-		state_event ev = { eid, "clarity", "order.updated", "orders", "SO-1", "{}", 2, 0 };
+		state_event ev = { .event_id = eid, .source = "clarity", .type = "order.updated",
+			.collection = "orders", .record_key = "SO-1", .body = "{}", .body_len = 2 };
 		rc |= state_inbox_add(st, &ev);
 	}
 	check(rc == 0 && state_inbox_each(st, 10, on_event, NULL) == 0 && ev_outer == 3 &&
