@@ -60,6 +60,7 @@ trap 'rm -f "$log"' EXIT
 	BIN="$BIN" sh tests/e2e/adopt.sh
 	BIN="$BIN" sh tests/e2e/split.sh
 	BIN="$BIN" sh tests/e2e/reliability.sh
+	BIN="$BIN" sh tests/e2e/secrets.sh
 	BIN="$BIN" sh tests/e2e/serve.sh
 	sh tests/lint.sh
 	sh tests/stale.sh
