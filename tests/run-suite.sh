@@ -64,6 +64,7 @@ trap 'rm -f "$log"' EXIT
 	BIN="$BIN" sh tests/e2e/versions.sh
 	BIN="$BIN" sh tests/e2e/life_xero.sh
 	BIN="$BIN" sh tests/e2e/reliability.sh
+	BIN="$BIN" sh tests/e2e/secrets.sh
 	BIN="$BIN" sh tests/e2e/serve.sh
 	BIN="$BIN" sh tests/e2e/flood.sh
 	sh tests/lint.sh

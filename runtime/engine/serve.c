@@ -334,7 +334,7 @@ on_event(void *arg, const state_event *ev)
 		if (rc != 0 && res.status != 404) {
 			eng_say(r, "warn", "%s: event %s: %s %s could not be fetched (%s): %s", e->name,
 				ev->event_id, ev->collection, ev->record_key, http_class_name(res.cls),
-				res.text);
+				HTTP_LOG_TEXT(res.text));
 			if (!why[0])
 				snprintf(why, sizeof why, "%s %s could not be fetched (%s)",
 					ev->collection, ev->record_key, http_class_name(res.cls));

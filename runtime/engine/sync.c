@@ -541,7 +541,7 @@ send_request(run *r, const char *request_key, slot **slots, size_t n)
 			break;
 		if (r->tctl.brk.state == BRK_OPEN) {
 			say(r, "%s: %s looks down (%s); its circuit breaker is open for %lld s",
-				r->e->name, r->p->target.service, res.text,
+				r->e->name, r->p->target.service, HTTP_LOG_TEXT(res.text),
 				(long long)(r->tctl.brk.cooldown_ms / 1000));
 			break;
 		}
@@ -606,7 +606,7 @@ send_request(run *r, const char *request_key, slot **slots, size_t n)
 		/* no answer that says what happened: the journal keeps the
 		 * request, the next run sends it again with the same key */
 		say(r, "%s: %zu documents pending (%s: %s); the next run sends them again",
-			r->e->name, n, http_class_name(res.cls), res.text);
+			r->e->name, n, http_class_name(res.cls), HTTP_LOG_TEXT(res.text));
 		for (size_t i = 0; i < n; i++)
 			if (!slots[i]->state_done) {
 				r->n.pending++;
@@ -927,7 +927,7 @@ adopt(run *r, slot *s, const conn_find_item *it)
 	}
 	say(r, "%s %s: could not look up %s \"%s\" (%s: %s); the next run asks again",
 		r->e->name, s->source_id, r->e->match_field, s->match, http_class_name(res->cls),
-		res->text);
+		HTTP_LOG_TEXT(res->text));
 	r->n.pending++;
 	open_record(r, s->stamp);
 	return 1;
@@ -1280,7 +1280,7 @@ eng_entity(run *r, const mw_entity *e, counts *total)
 		fputc('\n', r->o->err);
 	if (rc != 0 && !r->fatal) {
 		say(r, "%s: listing %s.%s failed (%s): %s\n", e->name,
-			r->p->source.alias, e->source, http_class_name(res.cls), res.text);
+			r->p->source.alias, e->source, http_class_name(res.cls), HTTP_LOG_TEXT(res.text));
 	}
 	/* the cursor moves only when the listing went to its end */
 	if (rc == 0 && !r->fatal && !r->o->dry_run) {
@@ -1384,13 +1384,13 @@ open_conn(run *r, const mw_endpoint *ep, conn_env *env, const conn_ops **ops, co
 		if (r->o->max_wait_ms > 0 && d > r->o->max_wait_ms)
 			d = r->o->max_wait_ms;
 		say(r, "connecting to %s: %s (%s); again in %lld ms\n", ep->alias,
-			http_class_name(res.cls), res.text, (long long)d);
+			http_class_name(res.cls), HTTP_LOG_TEXT(res.text), (long long)d);
 		(*ops)->close(*c);
 		*c = NULL;
 		eng_sleep_ms(r, d);
 	}
 	snprintf(r->why, sizeof r->why, "cannot connect to %.40s (%s): %.160s", ep->alias,
-		http_class_name(res.cls), res.text);
+		http_class_name(res.cls), HTTP_LOG_TEXT(res.text));
 	say(r, "%s\n", r->why);
 	/* 1: down for now (nothing is lost: the records wait); -1: needs a person */
 	return res.cls == HTTP_TRANSIENT || res.cls == HTTP_RATE_LIMITED ? 1 : -1;
@@ -1410,6 +1410,11 @@ eng_open(run *r, const mw_program *p, const sync_opts *o, volatile sig_atomic_t 
 		say(r, "cannot open the state file %s: %s", o->state_path, state_errmsg(r->st));
 		return 2;
 	}
+	char why[600]; /* the token key: refused, or a warning (state.h) */
+	if ((rc = state_token_check(r->st, why, sizeof why)) != 0 || why[0])
+		say(r, "%s: %s", o->state_path, why);
+	if (rc != 0)
+		return 2;
 	r->c = rt_ctx_new();
 	if (!r->c)
 		return 2;

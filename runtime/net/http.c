@@ -6,6 +6,11 @@
  * body is collected into a buffer capped at max_body; the headers the rate
  * limiter needs (Retry-After, Xero's X-MinLimit-Remaining and
  * X-DayLimit-Remaining) are picked out as they arrive.
+ *
+ * TLS: peer and host verified, TLS 1.2 at least, the CA bundle of
+ * CURL_CA_BUNDLE or SSL_CERT_FILE (a directory: SSL_CERT_DIR) when set, the
+ * system's otherwise; a certificate that cannot be verified is HTTP_ETLS,
+ * which needs a person, never an outage to wait out.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +28,8 @@ struct http_client {
 	int too_big;
 	http_response *resp; /* the response being filled */
 	const http_gate *gate;
+	char curl_err[CURL_ERROR_SIZE];
+	const char *ca;      /* the CA bundle named by the environment, or NULL */
 };
 
 void
@@ -83,6 +90,18 @@ http_client_new(http_client **out, const char *user_agent, size_t max_body)
 	curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c->curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, c->curl_err);
+	/* the variables curl's and OpenSSL's own tools read, curl's first */
+	const char *ca = getenv("CURL_CA_BUNDLE"), *dir = getenv("SSL_CERT_DIR");
+	if (!ca || !*ca)
+		ca = getenv("SSL_CERT_FILE");
+	if (ca && *ca) {
+		c->ca = ca;
+		curl_easy_setopt(c->curl, CURLOPT_CAINFO, ca);
+	}
+	if (dir && *dir)
+		curl_easy_setopt(c->curl, CURLOPT_CAPATH, dir);
 	*out = c;
 	return 0;
 }
@@ -178,6 +197,31 @@ http_retry_after_ms(const char *value, int64_t now)
 	return t > now ? ((int64_t)t - now) * 1000 : 0;
 }
 
+/* The server's certificate (or the CA bundle to check it with) refused:
+ * waiting does not change that.  A handshake that fails otherwise
+ * (CURLE_SSL_CONNECT_ERROR: a reset, an old protocol) stays an outage. */
+static int
+tls_refused(CURLcode rc)
+{
+	return rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
+		rc == CURLE_SSL_ISSUER_ERROR || rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH ||
+		rc == CURLE_SSL_INVALIDCERTSTATUS || rc == CURLE_SSL_CRL_BADFILE ||
+		rc == CURLE_SSL_CERTPROBLEM;
+}
+
+static void
+tls_message(const http_client *c, const char *url, CURLcode rc, char *err, size_t errlen)
+{
+	const char *host = strstr(url, "://");
+	int hl;
+
+	host = host ? host + 3 : url;
+	hl = (int)strcspn(host, "/?#");
+	snprintf(err, errlen, "TLS: the certificate of %.*s cannot be verified (%s); not retried: "
+		"a private CA's certificate goes in SSL_CERT_FILE or CURL_CA_BUNDLE (now %s)", hl, host,
+		c->curl_err[0] ? c->curl_err : curl_easy_strerror(rc), c->ca ? c->ca : "the system's");
+}
+
 static int
 do_request(http_client *c, const http_request *req, http_response *resp, char *err,
 	size_t errlen)
@@ -224,6 +268,7 @@ do_request(http_client *c, const http_request *req, http_response *resp, char *e
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
 
+	c->curl_err[0] = '\0';
 	CURLcode rc = curl_easy_perform(h);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, NULL);
@@ -234,6 +279,10 @@ do_request(http_client *c, const http_request *req, http_response *resp, char *e
 		if (c->too_big) {
 			snprintf(err, errlen, "response body larger than %zu bytes", c->max_body);
 			return HTTP_ETOOBIG;
+		}
+		if (tls_refused(rc)) {
+			tls_message(c, req->url, rc, err, errlen);
+			return HTTP_ETLS;
 		}
 		snprintf(err, errlen, "%s", curl_easy_strerror(rc));
 		return rc == CURLE_OPERATION_TIMEDOUT ? HTTP_ETIMEOUT : HTTP_ENETWORK;
@@ -251,6 +300,8 @@ http_classify(int rc, const http_response *r)
 {
 	if (rc == HTTP_ETIMEOUT || rc == HTTP_ENETWORK)
 		return HTTP_TRANSIENT;
+	if (rc == HTTP_ETLS)
+		return HTTP_AUTH; /* the service is not proven to be itself: needs a person */
 	if (rc != 0)
 		return HTTP_PERMANENT;
 	long s = r->status;
@@ -289,4 +340,78 @@ http_url_escape(const char *s, char *out, size_t cap)
 	memcpy(out, e, n + 1);
 	curl_free(e);
 	return n;
+}
+
+/* The name that starts at p (a JSON key's text, an XML element's name):
+ * its length, 0 when it is not a plain name of up to 64 bytes. */
+static size_t
+name_len(const char *p, const char *end, int json)
+{
+	size_t k = 0;
+
+	while (p + k < end && k <= 64 && (p[k] == '_' || p[k] == '-' || p[k] == '.' ||
+	    (p[k] == ':' && !json) || (p[k] >= '0' && p[k] <= '9') || (p[k] >= 'a' && p[k] <= 'z') ||
+	    (p[k] >= 'A' && p[k] <= 'Z')))
+		k++;
+	return k > 64 ? 0 : k;
+}
+
+/* Append the name [p, p+k) to the list at names (" a, b,") unless it is
+ * there already. */
+static void
+add_name(char *out, size_t n, size_t *at, size_t names, const char *p, size_t k)
+{
+	char one[80];
+
+	if (!k || *at + k + 3 >= n)
+		return;
+	snprintf(one, sizeof one, " %.*s,", (int)k, p);
+	if (!strstr(out + names, one))
+		*at += (size_t)snprintf(out + *at, n - *at, "%s", one);
+}
+
+const char *
+http_log_text(const char *text, char *out, size_t n)
+{
+	size_t len = strlen(text), pre = strcspn(text, "{[<"), at;
+	const char *p = text + pre, *end = text + len;
+	int json = *p != '<';
+
+	if (!n)
+		return out;
+	if (pre > 400)
+		pre = 400;
+	snprintf(out, n, "%.*s", (int)pre, text);
+	if (p == end)
+		return out;
+	at = strlen(out);
+	at += (size_t)snprintf(out + at, at < n ? n - at : 0, "(%s of %zu bytes, fields:",
+		json ? "JSON" : "XML", (size_t)(end - p));
+	if (at >= n)
+		return out;
+	size_t names_at = at;
+	while (p < end) {
+		if (json && *p == '"') {
+			/* a string: a key when a ':' follows */
+			const char *s = ++p;
+
+			while (p < end && *p != '"')
+				p += *p == '\\' && p + 1 < end ? 2 : 1;
+			const char *e = p < end ? p++ : p, *q = p;
+
+			while (q < end && (*q == ' ' || *q == '\n' || *q == '\r' || *q == '\t'))
+				q++;
+			if (q < end && *q == ':' && name_len(s, e, 1) == (size_t)(e - s))
+				add_name(out, n, &at, names_at, s, (size_t)(e - s));
+		} else if (!json && *p == '<') {
+			p += p + 1 < end && p[1] == '/' ? 2 : 1;
+			add_name(out, n, &at, names_at, p, name_len(p, end, 0));
+		} else {
+			p++;
+		}
+	}
+	if (at > names_at && out[at - 1] == ',')
+		out[--at] = '\0';
+	snprintf(out + at, n - at, "%s)", at > names_at ? "" : " none");
+	return out;
 }

@@ -8,7 +8,11 @@
  * buffer fed by the remote side is capped (the client's max_body).
  * Errors are values: http_do() returns 0 when a response arrived (whatever
  * its status) and a negative HTTP_E* code when none did, with the reason in
- * err.  TLS verification stays on for https; nothing here turns it off.
+ * err.  TLS verification stays on for https; nothing here turns it off:
+ * TLS 1.2 at least, the CA bundle of CURL_CA_BUNDLE or SSL_CERT_FILE (and
+ * SSL_CERT_DIR) when set, and a certificate that cannot be verified is
+ * HTTP_ETLS, classed HTTP_AUTH (a person must look), never retried as an
+ * outage.
  */
 #ifndef MW_HTTP_H
 #define MW_HTTP_H
@@ -41,16 +45,18 @@ typedef struct {
 
 enum {
 	HTTP_ETIMEOUT = -1,          /* no answer in time */
-	HTTP_ENETWORK = -2,          /* refused, reset, DNS, TLS */
+	HTTP_ENETWORK = -2,          /* refused, reset, DNS, a TLS handshake */
 	HTTP_ETOOBIG = -3,           /* body larger than max_body */
 	HTTP_EUSAGE = -4,            /* bad arguments, out of memory */
+	HTTP_ETLS = -5,              /* the server's certificate cannot be verified */
 };
 
 typedef enum {
 	HTTP_OK,           /* 2xx */
 	HTTP_TRANSIENT,    /* 5xx (but 501), 408, timeouts, network: retry with backoff */
 	HTTP_RATE_LIMITED, /* 429: wait for Retry-After, then retry */
-	HTTP_AUTH,         /* 401, 403: refresh the token once, then stop the target */
+	HTTP_AUTH,         /* 401, 403: refresh the token once, then stop the target;
+	                    * a certificate that cannot be verified: stop */
 	HTTP_PERMANENT     /* other 4xx, 501, oversize: dead-letter with the service's text */
 } http_class;
 
@@ -80,5 +86,15 @@ int64_t http_retry_after_ms(const char *value, int64_t now);
  * pass) for a URL path segment, a query value or a form value; its length,
  * or 0 with out "" when it does not fit in cap bytes. */
 size_t http_url_escape(const char *s, char *out, size_t cap);
+
+/* A service's text (conn_result's: its words, or a body that may be a
+ * page of records) made fit for a log line: the words before the first
+ * '{', '[' or '<' are kept (up to 400 bytes), what follows is reduced to
+ * the names in it -- JSON keys, XML element names, each once, in order --
+ * and its size, never a value.  The text itself stays whole where it is
+ * kept (a dead letter).  Returns out. */
+const char *http_log_text(const char *text, char *out, size_t n);
+/* The same into a buffer of the enclosing block: an argument of a log call. */
+#define HTTP_LOG_TEXT(text) http_log_text((text), (char[640]){ 0 }, 640)
 
 #endif /* MW_HTTP_H */

@@ -4,8 +4,8 @@
  * schema and its migrations, transactions, the statement helpers),
  * journal.c (the write journal and the idempotency keys), dlq.c (the
  * dead-letter queue and its audit), held.c (the held records), inbox.c
- * (the webhook inbox) and tables.c (cursors, cross-references, tokens,
- * the counts of `status`).
+ * (the webhook inbox), tokens.c (the OAuth tokens, encrypted) and tables.c
+ * (cursors, cross-references, the counts of `status`).
  * Nothing else includes it; callers see state.h.
  *
  * The table files call into sqlite.c and into nothing else; sqlite.c calls

@@ -2,7 +2,8 @@
  * state.h - the durable state of one deployment, behind one interface:
  * cursors, the cross-reference map (source id -> target id), the write
  * journal that makes writes exactly-once across crashes, the dead-letter
- * queue, the held records, the webhook inbox and OAuth tokens.  One backend: SQLite
+ * queue, the held records, the webhook inbox and OAuth tokens (encrypted at
+ * rest with the deployment's key).  One backend: SQLite
  * (sqlite.c and a file per table); no caller sees SQL.  This layer calls no other.
  *
  * The exactly-once protocol, as the engine runs it (docs/state.md):
@@ -39,6 +40,7 @@ enum {
 	STATE_EDB = -2,       /* the database failed (disk, lock, corruption) */
 	STATE_EVERSION = -3,  /* the file was written by a newer version */
 	STATE_EUSAGE = -4,
+	STATE_EKEY = -5,      /* the token key: missing, malformed, or not the one used */
 };
 
 #define STATE_SCHEMA_VERSION 5
@@ -217,11 +219,23 @@ int64_t state_inbox_count(state *st);      /* not done (new or held); < 0 on err
 int64_t state_inbox_held_count(state *st); /* held; < 0 on error */
 int64_t state_now_ms(void);                /* the clock next_at is on */
 
-/* OAuth tokens per service, saved in one transaction (a rotated refresh
- * token is never half-written). */
+/* OAuth tokens per service (tokens.c), saved in one statement (a rotated
+ * refresh token is never half-written).  With a key -- MW_STATE_KEY, or the
+ * file MW_STATE_KEY_FILE: 32 bytes as 64 hex digits or in base64 -- a row
+ * is sealed with AES-256-GCM (a random nonce a write, the service's name
+ * authenticated with it); without one it is kept in clear, but never over
+ * a sealed row.  STATE_EKEY: the key is missing for a sealed row, is not
+ * the one it was sealed with, or is malformed (state_errmsg says which). */
 int state_token_save(state *st, const char *service, const char *access, const char *refresh,
 	int64_t expires_at);
 int state_token_load(state *st, const char *service, char *access, size_t alen, char *refresh,
 	size_t rlen, int64_t *expires_at);
+/* At start, before any thread: read the key from the environment again,
+ * then refuse (STATE_EKEY, or STATE_EDB, the reason in msg) when sealed
+ * tokens cannot be opened with it or there is none; with a key, seal the
+ * rows kept in clear (not in a read-only file).  0 with msg "" or a
+ * warning to log: no key (tokens kept in clear), a key file others can
+ * read, tokens sealed now. */
+int state_token_check(state *st, char *msg, size_t n);
 
 #endif /* MW_STATE_H */

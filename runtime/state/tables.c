@@ -1,6 +1,6 @@
 /*
- * tables.c - the small tables of state.h: cursors, cross-references, OAuth
- * tokens, and the counts `status` shows.
+ * tables.c - the small tables of state.h: cursors, cross-references and the
+ * counts `status` shows (the OAuth tokens: tokens.c).
  */
 #include <stdio.h>
 #include <string.h>
@@ -67,37 +67,6 @@ state_xref_doc(state *st, const char *entity, const char *source_id, char *doc, 
 {
 	return stmt_text(st, "SELECT doc FROM xref WHERE entity = ? AND source_id = ?", doc, n, 2,
 		entity, source_id);
-}
-
-int
-state_token_save(state *st, const char *service, const char *access, const char *refresh,
-	int64_t expires_at)
-{
-	char exp[32];
-	snprintf(exp, sizeof exp, "%lld", (long long)expires_at);
-	int rc = stmt_step(st, NULL, "INSERT INTO tokens(service, access, refresh, expires_at)"
-		" VALUES(?, ?, ?, ?) ON CONFLICT(service) DO UPDATE SET access = excluded.access,"
-		" refresh = excluded.refresh, expires_at = excluded.expires_at", 4, service, access,
-		refresh ? refresh : "", exp);
-	return rc < 0 ? rc : 0;
-}
-
-int
-state_token_load(state *st, const char *service, char *access, size_t alen, char *refresh,
-	size_t rlen, int64_t *expires_at)
-{
-	sqlite3_stmt *s = NULL;
-	int rc = stmt_step(st, &s, "SELECT access, refresh, expires_at FROM tokens WHERE service = ?", 1,
-		service);
-	if (rc < 0)
-		return rc;
-	if (rc == SQLITE_DONE)
-		return STATE_ENOTFOUND;
-	snprintf(access, alen, "%s", (const char *)sqlite3_column_text(s, 0));
-	snprintf(refresh, rlen, "%s", (const char *)sqlite3_column_text(s, 1));
-	*expires_at = sqlite3_column_int64(s, 2);
-	stmt_done(st, s);
-	return 0;
 }
 
 int

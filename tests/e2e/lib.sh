@@ -113,12 +113,15 @@ env_qbo() { # the realm and refresh token are the sandbox's own
 	echo "QBO_REALM_ID=$(jq -r .realm "$tmp/qbo.start")"
 	echo "QBO_REFRESH_TOKEN=$(jq -r .refresh_token "$tmp/qbo.start")"
 }
+# the token key of the state files (docs/operations.md, "The token key")
+e2e_key=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
 write_env() { # pair [webhook-secret]
 	case $1 in
 	clarity_xero) { env_clarity "${2:-}"; env_xero "${2:+xero-webhook-key-test}"; } ;;
 	clarity_intacct) { env_clarity "${2:-}"; env_intacct; } ;;
 	nopcommerce_qbo) { env_nop; env_qbo; } ;;
 	esac > "$tmp/$1.env"
+	echo "MW_STATE_KEY=$e2e_key" >> "$tmp/$1.env"
 	case " $e2e_envs " in *" $1:${2:-} "*) ;; *) e2e_envs="$e2e_envs $1:${2:-}" ;; esac
 }
 use_pair() { # pair [webhook-secret]

@@ -2,7 +2,12 @@
  * test_http.c - the connectors' HTTP client against an in-process
  * libmicrohttpd server on a loopback port: statuses and their classes,
  * Retry-After in seconds and as an HTTP date, Xero's limit headers, a POST
- * body echoed, a timeout, an oversize body, a refused connection.
+ * body echoed, a timeout, an oversize body, a refused connection; over
+ * HTTPS with a self-signed certificate (made by `openssl req`): refused as
+ * HTTP_ETLS, not transient, with a message that names the certificate and
+ * SSL_CERT_FILE, and trusted once SSL_CERT_FILE or CURL_CA_BUNDLE names
+ * it; a server that offers only TLS 1.1 refused; a service's text made fit
+ * for a log line (field names, no values).
  */
 #include <curl/curl.h>
 #include <microhttpd.h>
@@ -10,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "http.h"
 
@@ -113,6 +119,137 @@ done(void *cls, struct MHD_Connection *conn, void **state, enum MHD_RequestTermi
 	*state = NULL;
 }
 
+/* A file's bytes, malloc'd and NUL-terminated, or NULL. */
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *b = f ? calloc(1, 1 << 16) : NULL;
+
+	if (b && fread(b, 1, (1 << 16) - 1, f) == 0) {
+		free(b);
+		b = NULL;
+	}
+	if (f)
+		fclose(f);
+	return b;
+}
+
+/* An HTTPS server with cert and key (PEM text); priorities NULL: gnutls's. */
+static struct MHD_Daemon *
+tls_server(const char *cert, const char *key, const char *priorities, unsigned *port)
+{
+	struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS, 0,
+		NULL, NULL, handler, NULL, MHD_OPTION_NOTIFY_COMPLETED, done, NULL,
+		MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_HTTPS_MEM_CERT, cert,
+		priorities ? MHD_OPTION_HTTPS_PRIORITIES : MHD_OPTION_END, priorities, MHD_OPTION_END);
+	const union MHD_DaemonInfo *info = d ? MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT) : NULL;
+
+	*port = info ? info->port : 0;
+	return d;
+}
+
+/* GET /ok over https with a new client (it reads the CA variables). */
+static int
+tls_get(unsigned port, http_response *r, char *err, size_t n)
+{
+	char url[96];
+	http_client *c;
+	http_request q = { "GET", url, NULL, 0, NULL, 0, 5000, 0 };
+
+	snprintf(url, sizeof url, "https://127.0.0.1:%u/ok", port);
+	if (http_client_new(&c, "mapwright-test", 1u << 20) != 0)
+		return HTTP_EUSAGE;
+	int rc = http_do(c, &q, r, err, n);
+	int status = rc == 0 ? (int)r->status : rc;
+
+	http_client_free(c);
+	return status;
+}
+
+static void
+tls_checks(void)
+{
+	char dir[] = "/tmp/mw-tls-XXXXXX", cmd[1024], certf[300], keyf[300], err[512];
+	http_response r;
+
+	if (!mkdtemp(dir)) {
+		check(0, "tls-setup", "mkdtemp");
+		return;
+	}
+	snprintf(certf, sizeof certf, "%s/cert.pem", dir);
+	snprintf(keyf, sizeof keyf, "%s/key.pem", dir);
+	snprintf(cmd, sizeof cmd, "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+		"-nodes -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout %s "
+		"-out %s 2>/dev/null", keyf, certf);
+	char *cert = system(cmd) == 0 ? slurp(certf) : NULL, *key = slurp(keyf);
+	unsigned port;
+	struct MHD_Daemon *d = cert && key ? tls_server(cert, key, NULL, &port) : NULL;
+
+	check(d != NULL, "tls-setup", cert ? "libmicrohttpd without TLS" : "openssl req failed");
+	if (d) {
+		unsetenv("CURL_CA_BUNDLE");
+		unsetenv("SSL_CERT_DIR");
+		unsetenv("SSL_CERT_FILE");
+		int rc = tls_get(port, &r, err, sizeof err);
+
+		check(rc == HTTP_ETLS && http_classify(rc, &r) != HTTP_TRANSIENT,
+			"self-signed-fatal", err);
+		check(strstr(err, "certificate of 127.0.0.1") && strstr(err, "SSL_CERT_FILE"),
+			"self-signed-message", err);
+		setenv("SSL_CERT_FILE", certf, 1);
+		rc = tls_get(port, &r, err, sizeof err);
+		check(rc == 200, "ssl-cert-file-trusted", err);
+		unsetenv("SSL_CERT_FILE");
+		setenv("CURL_CA_BUNDLE", certf, 1);
+		rc = tls_get(port, &r, err, sizeof err);
+		check(rc == 200, "curl-ca-bundle-trusted", err);
+		setenv("CURL_CA_BUNDLE", "/nonexistent/ca.pem", 1);
+		rc = tls_get(port, &r, err, sizeof err);
+		check(rc == HTTP_ETLS && strstr(err, "/nonexistent/ca.pem"), "missing-ca-bundle-fatal",
+			err);
+		MHD_stop_daemon(d);
+		/* trusted, but only TLS 1.1 on offer: no connection */
+		setenv("CURL_CA_BUNDLE", certf, 1);
+		d = tls_server(cert, key, "NORMAL:-VERS-ALL:+VERS-TLS1.1", &port);
+		if (d) {
+			rc = tls_get(port, &r, err, sizeof err);
+			check(rc < 0, "tls-1.1-refused", err);
+			MHD_stop_daemon(d);
+		}
+		unsetenv("CURL_CA_BUNDLE");
+	}
+	free(cert);
+	free(key);
+	unlink(certf);
+	unlink(keyf);
+	rmdir(dir);
+}
+
+/* A page of records as a service's error text: in a log line, its field
+ * names only. */
+static void
+log_text_checks(void)
+{
+	char out[640];
+	const char *page = "{\"data\":[{\"orderId\":\"SO-1\",\"shippingAddress\":{\"line1\":"
+		"\"1 Main St\"},\"paymentInfo\":{\"last4\":\"4242\"}},{\"orderId\":\"SO-2\",\"ship";
+
+	http_log_text(page, out, sizeof out);
+	check(strstr(out, "orderId, shippingAddress, line1, paymentInfo, last4") &&
+		!strstr(out, "Main") && !strstr(out, "4242") && !strstr(out, "SO-1"), "log-text-json", out);
+	http_log_text("nopcommerce: the answer has no \"orders\" array: {\"orders\":[{\"email\":"
+		"\"a@b.c\"", out, sizeof out);
+	check(!strncmp(out, "nopcommerce: the answer has no \"orders\" array: (JSON", 50) &&
+		!strstr(out, "a@b.c"), "log-text-words-kept", out);
+	http_log_text("<response><errormessage><error><description2>Customer Ana Lopez at 1 Main St"
+		"</description2></error></errormessage></response>", out, sizeof out);
+	check(strstr(out, "response, errormessage, error, description2") && !strstr(out, "Ana"),
+		"log-text-xml", out);
+	http_log_text("Couldn't connect to server", out, sizeof out);
+	check(!strcmp(out, "Couldn't connect to server"), "log-text-plain", out);
+}
+
 int
 main(void)
 {
@@ -204,6 +341,8 @@ main(void)
 	check(http_retry_after_ms("-5", 0) == -1, "retry-after-negative", "accepted");
 
 	http_client_free(c);
+	tls_checks();
+	log_text_checks();
 	curl_global_cleanup();
 	return failures ? 1 : 0;
 }
