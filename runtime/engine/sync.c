@@ -1236,19 +1236,96 @@ on_write(void *arg, const state_write *w)
 	return 0;
 }
 
+/* The pending requests' rows, copied out of the journal's listing, so that
+ * re-sending them (which writes the journal) happens with no read open: a
+ * read held open while another connection commits (the daemon's webhook
+ * thread) would make those writes "database is locked". */
+typedef struct {
+	state_write *v;
+	char **mem;
+	size_t n, cap;
+} saved_writes;
+
+static char *
+dup_bytes(char **at, const char *p, size_t n)
+{
+	char *d = *at;
+
+	if (!p)
+		return NULL;
+	memcpy(d, p, n);
+	d[n] = '\0';
+	*at += n + 1;
+	return d;
+}
+
+static int
+save_write(void *arg, const state_write *w)
+{
+	saved_writes *sw = arg;
+	const char *t[] = { w->key, w->entity, w->source_id, w->hash, w->request_key,
+		w->update_id, w->match_value, w->stamp, w->state, w->op };
+	size_t need = w->payload_len + w->record_len + 2;
+
+	for (size_t i = 0; i < sizeof t / sizeof *t; i++)
+		need += t[i] ? strlen(t[i]) + 1 : 0;
+	if (sw->n == sw->cap) {
+		size_t cap = sw->cap ? sw->cap * 2 : 16;
+		state_write *v = realloc(sw->v, cap * sizeof *v);
+		char **m = v ? realloc(sw->mem, cap * sizeof *m) : NULL;
+
+		if (v)
+			sw->v = v;
+		if (!m)
+			return -1;
+		sw->mem = m;
+		sw->cap = cap;
+	}
+	char *at = malloc(need);
+	if (!at)
+		return -1;
+	state_write *c = &sw->v[sw->n];
+	sw->mem[sw->n++] = at;
+	*c = *w;
+	c->key = dup_bytes(&at, w->key, strlen(w->key));
+	c->entity = dup_bytes(&at, w->entity, strlen(w->entity));
+	c->source_id = dup_bytes(&at, w->source_id, strlen(w->source_id));
+	c->hash = dup_bytes(&at, w->hash, strlen(w->hash));
+	c->request_key = dup_bytes(&at, w->request_key, strlen(w->request_key));
+	c->update_id = w->update_id ? dup_bytes(&at, w->update_id, strlen(w->update_id)) : NULL;
+	c->match_value = w->match_value ? dup_bytes(&at, w->match_value, strlen(w->match_value))
+		: NULL;
+	c->stamp = w->stamp ? dup_bytes(&at, w->stamp, strlen(w->stamp)) : NULL;
+	c->state = dup_bytes(&at, w->state, strlen(w->state));
+	c->op = w->op ? dup_bytes(&at, w->op, strlen(w->op)) : NULL;
+	c->payload = dup_bytes(&at, w->payload ? w->payload : "", w->payload_len);
+	c->record = dup_bytes(&at, w->record ? w->record : "", w->record_len);
+	return 0;
+}
+
 int
 eng_redrive(run *r)
 {
+	saved_writes sw = { 0 };
 	redrive d;
+	int rc;
 
 	memset(&d, 0, sizeof d);
 	d.r = r;
 	r->ns = 0;
-	if (state_journal_requests(r->st, on_write, &d) != 0) {
+	rc = state_journal_requests(r->st, save_write, &sw);
+	for (size_t i = 0; rc == 0 && i < sw.n && !r->fatal; i++)
+		on_write(&d, &sw.v[i]);
+	if (rc == 0 && !r->fatal)
+		redrive_flush(&d);
+	for (size_t i = 0; i < sw.n; i++)
+		free(sw.mem[i]);
+	free(sw.mem);
+	free(sw.v);
+	if (rc != 0) {
 		db_fail(r, "reading the journal");
 		return -1;
 	}
-	redrive_flush(&d);
 	return r->fatal ? -1 : 0;
 }
 
