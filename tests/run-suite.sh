@@ -61,6 +61,7 @@ trap 'rm -f "$log"' EXIT
 	BIN="$BIN" sh tests/e2e/split.sh
 	BIN="$BIN" sh tests/e2e/reliability.sh
 	BIN="$BIN" sh tests/e2e/serve.sh
+	BIN="$BIN" sh tests/e2e/statefile.sh
 	sh tests/lint.sh
 	sh tests/stale.sh
 } 2>&1 | tee "$log"
