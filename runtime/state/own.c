@@ -1,7 +1,8 @@
 /*
  * own.c - the state file as a file: the lock that gives it one process at
  * a time, what a path holds before SQLite is let near it, and the modes of
- * the file and its -wal and -shm (tokens live in them: 0600).
+ * the file and its -wal and -shm (tokens live in them: 0600).  It never
+ * opens the state file itself (own_kind says why).
  *
  * The lock is an fcntl() write lock on the whole of PATH.lock, a file of
  * its own next to the state file that nothing else opens, so that SQLite
@@ -157,10 +158,13 @@ own_lock_drop(int ref)
 int
 own_kind(const char *path, char *err, size_t n)
 {
-	static const char magic[16] = "SQLite format 3";
-	char head[16];
 	struct stat sb;
 
+	/* stat() only: a descriptor of the file opened and closed here would drop
+	 * every fcntl lock this process holds on it, SQLite's for a handle
+	 * already open (another reader would then take the -wal for its own
+	 * and delete it); what the file holds is read through SQLite's own
+	 * descriptor (sqlite.c) */
 	if (stat(path, &sb) != 0) {
 		if (errno == ENOENT)
 			return OWN_NONE;
@@ -171,22 +175,7 @@ own_kind(const char *path, char *err, size_t n)
 		snprintf(err, n, "%s is not a regular file", path);
 		return OWN_OTHER;
 	}
-	if (sb.st_size == 0)
-		return OWN_EMPTY;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, n, "%s: %s", path, strerror(errno));
-		return STATE_EDB;
-	}
-	ssize_t got = read(fd, head, sizeof head);
-	close(fd);
-	if (got != (ssize_t)sizeof head || memcmp(head, magic, sizeof magic)) {
-		snprintf(err, n, "%s is not a state file: %lld bytes that are not a SQLite database "
-			"(another program's file, or a damaged one); it is left as it is", path,
-			(long long)sb.st_size);
-		return OWN_OTHER;
-	}
-	return OWN_SQLITE;
+	return sb.st_size == 0 ? OWN_EMPTY : OWN_FILE;
 }
 
 /* One file to 0600; a sentence into note when it was wider. */

@@ -444,6 +444,35 @@ refuse_empty(state *st, const char *path)
 	return st->err;
 }
 
+/* The database at name opened (a path, or a URI with SQLITE_OPEN_URI in
+ * flags; never created), and its first 16 bytes SQLite's header, read
+ * through SQLite's own descriptor of the file: one of ours, closed, would
+ * drop the fcntl locks SQLite holds on it for the process's other handle.
+ * Nothing is written: SQLite reads no page before the first statement. */
+static int
+open_db(state *st, const char *name, int flags, const char *path)
+{
+	static const char magic[16] = "SQLite format 3";
+	sqlite3_file *f = NULL;
+	sqlite3_int64 size = 0;
+	char head[16];
+
+	if (sqlite3_open_v2(name, &st->db, flags, NULL) != SQLITE_OK)
+		return st_fail(st, "opening the state file");
+	sqlite3_busy_timeout(st->db, 5000);
+	if (sqlite3_file_control(st->db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK || !f ||
+	    !f->pMethods || f->pMethods->xFileSize(f, &size) != SQLITE_OK)
+		return st_fail(st, "reading the state file");
+	if (size < 100 || f->pMethods->xRead(f, head, sizeof head, 0) != SQLITE_OK ||
+	    memcmp(head, magic, sizeof magic)) {
+		snprintf(st->err, sizeof st->err, "%s is not a state file: %lld bytes that are not a "
+			"SQLite database (another program's file, or a damaged one); it is left as it "
+			"is", path, (long long)size);
+		return STATE_EFILE;
+	}
+	return 0;
+}
+
 /* OWN and INIT: the lock, then the file. */
 static int
 open_own(state *st, const char *path, int init)
@@ -459,20 +488,17 @@ open_own(state *st, const char *path, int init)
 		refuse_empty(st, path);
 		return STATE_EFILE;
 	}
-	if (kind != OWN_SQLITE && (rc = create(st, path, kind == OWN_EMPTY)) != 0)
+	if (kind != OWN_FILE && (rc = create(st, path, kind == OWN_EMPTY)) != 0)
 		return rc;
 	own_modes(path, st->note, sizeof st->note);
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
-		return st_fail(st, path);
-	sqlite3_busy_timeout(st->db, 5000);
+	if ((rc = open_db(st, path, SQLITE_OPEN_READWRITE, path)) != 0)
+		return rc;
 	rc = check_file(st, path, 1, 1);
 	if (rc == 1 && init) { /* a SQLite database with no table: --init makes it ours */
 		drop_db(st);
-		if ((rc = create(st, path, 1)) != 0)
+		if ((rc = create(st, path, 1)) != 0 ||
+		    (rc = open_db(st, path, SQLITE_OPEN_READWRITE, path)) != 0)
 			return rc;
-		if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
-			return st_fail(st, path);
-		sqlite3_busy_timeout(st->db, 5000);
 		rc = check_file(st, path, 0, 1);
 	}
 	if (rc == 1)
@@ -487,11 +513,11 @@ static int
 read_into_memory(state *st, const char *name, int flags, const char *path)
 {
 	sqlite3 *mem = NULL;
+	int rc = open_db(st, name, SQLITE_OPEN_READONLY | flags, path);
 
-	if (sqlite3_open_v2(name, &st->db, SQLITE_OPEN_READONLY | flags, NULL) != SQLITE_OK)
-		return st_fail(st, "opening the state file");
-	sqlite3_busy_timeout(st->db, 5000);
-	int rc = check_file(st, path, 1, 1);
+	if (rc != 0)
+		return rc;
+	rc = check_file(st, path, 1, 1);
 	if (rc == 1)
 		refuse_empty(st, path);
 	if (rc)
@@ -570,17 +596,18 @@ open_other(state *st, const char *path, int how)
 		snprintf(st->err, sizeof st->err, "%s: no such state file (a run makes it)", path);
 	else if (kind == OWN_EMPTY)
 		refuse_empty(st, path);
-	if (kind != OWN_SQLITE)
+	if (kind != OWN_FILE)
 		return kind < 0 ? kind : STATE_EFILE;
 	if (how == STATE_OPEN_COPY) {
 		int rc = copy_file(st, path);
 		return rc ? rc : setup(st, 0); /* an older file is migrated, in memory */
 	}
-	int flags = how == STATE_OPEN_SHARED ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
-	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK)
-		return st_fail(st, path);
-	sqlite3_busy_timeout(st->db, 5000);
-	int rc = check_file(st, path, 0, 0);
+	int rc = open_db(st, path, how == STATE_OPEN_SHARED ? SQLITE_OPEN_READWRITE :
+		SQLITE_OPEN_READONLY, path);
+
+	if (rc != 0)
+		return rc;
+	rc = check_file(st, path, 0, 0);
 	if (rc == 1)
 		refuse_empty(st, path);
 	if (rc == 0 && how == STATE_OPEN_SHARED &&

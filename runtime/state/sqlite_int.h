@@ -92,12 +92,12 @@ int own_lock_take(const char *path, int *ref, char *err, size_t n);
 /* One reference less; the lock goes with the last (ref -1: nothing). */
 void own_lock_drop(int ref);
 
-/* What path holds, read before SQLite opens it: */
+/* What path is, by stat() alone: */
 enum {
 	OWN_NONE,       /* nothing: a new state file may be made */
 	OWN_EMPTY,      /* 0 bytes: refused, but with --init */
-	OWN_SQLITE,     /* a SQLite database: whose, SQLite says */
-	OWN_OTHER,      /* anything else (err says what): refused */
+	OWN_FILE,       /* a file with bytes: what it holds, SQLite says */
+	OWN_OTHER,      /* not a regular file (err says so): refused */
 };
 /* OWN_*, or STATE_EDB (err: the path cannot be read). */
 int own_kind(const char *path, char *err, size_t n);

@@ -2,8 +2,8 @@
 # End to end, Clarity eCommerce -> Xero: the state file is owned.
 #   - one process at a time: with a daemon on the file, a second daemon (on
 #     another port) and a `run --once` exit 2 naming the daemon's pid;
-#     `status` and `dlq list` read beside it; after kill -9 of the daemon a
-#     run starts;
+#     `status` and `dlq list` read beside it, and a reader closing leaves
+#     the daemon's -wal; after kill -9 of the daemon a run starts;
 #   - modes: the file, its -wal and -shm and its lock are 0600 while the
 #     daemon runs (umask 022); a file made 0644 is tightened, and said;
 #   - a state file of 0 bytes, random bytes, another program's SQLite
@@ -52,6 +52,9 @@ status_reads() { "$BIN/$pair" status --state "$st" > "$tmp/status" 2>&1 && grep 
 t status-beside-daemon status_reads || cat "$tmp/status"
 "$BIN/$pair" dlq list --state "$st" > "$tmp/dlq" 2>&1
 t dlq-list-beside-daemon [ $? = 0 ] || cat "$tmp/dlq"
+# a reader of its own that writes (python's sqlite3): closing, it must find
+# the daemon's locks and leave the -wal that holds its commits
+t reader-leaves-wal eval '[ "$(sql "SELECT count(*) FROM meta")" -ge 1 ] && [ -f "$st-wal" ]'
 t modes-0600 [ "$(mode "$st") $(mode "$st-wal") $(mode "$st-shm") $(mode "$st.lock")" = \
 	"600 600 600 600" ] || ls -l "$tmp"
 kill -9 $dpid

@@ -332,6 +332,27 @@ files(const char *top)
 	state_close(st);
 	remove(other);
 
+	/* a second handle of the process (the daemon's) leaves the first's
+	 * SQLite locks alone: another process's reader, closing, must not take
+	 * the file for unused and delete the -wal that holds the commits */
+	snprintf(other, sizeof other, "%s/two", dir);
+	state *first, *two;
+	rc = state_open(other, &first) || state_cursor_set(first, "Order", "c-7") ||
+		state_open(other, &two) || state_open_as(other, STATE_OPEN_READ, &st);
+	state_close(st);
+	char wal0[520];
+	snprintf(wal0, sizeof wal0, "%s-wal", other);
+	/* (a process of its own: a child of this one would share SQLite's
+	 * table of the locks this process holds) */
+	snprintf(cmd, sizeof cmd, "python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+		"c.execute(\"SELECT * FROM cursors\").fetchall(); c.close()' %s", other);
+	fflush(stdout);
+	int py = system(cmd);
+	check(rc == 0 && py == 0 && access(wal0, F_OK) == 0 && state_cursor_set(two, "Order", "c-8") == 0,
+		"second-handle-keeps-locks", "the -wal was taken away");
+	state_close(two);
+	state_close(first);
+
 	/* modes: 0600 made, and tightened where they were wider */
 	snprintf(other, sizeof other, "%s/modes", dir);
 	mode_t old = umask(022);
