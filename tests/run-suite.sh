@@ -67,6 +67,7 @@ trap 'rm -f "$log"' EXIT
 	BIN="$BIN" sh tests/e2e/secrets.sh
 	BIN="$BIN" sh tests/e2e/serve.sh
 	BIN="$BIN" sh tests/e2e/flood.sh
+	BIN="$BIN" sh tests/e2e/statefile.sh
 	sh tests/lint.sh
 	sh tests/stale.sh
 } 2>&1 | tee "$log"

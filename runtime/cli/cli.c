@@ -327,9 +327,9 @@ static void
 usage(const mw_program *p, FILE *f)
 {
 	fprintf(f, "usage: %s transform ENTITY [--dead-letter FILE]\n"
-		"       %s run --once [--dry-run] [--state FILE] [--config FILE] [--batch N]\n"
+		"       %s run --once [--dry-run] [--init] [--state FILE] [--config FILE] [--batch N]\n"
 		"       %s status [--state FILE] [--config FILE]\n"
-		"       %s serve [--state FILE] [--config FILE] [--port N] [--port-file FILE]\n"
+		"       %s serve [--init] [--state FILE] [--config FILE] [--port N] [--port-file FILE]\n"
 		"            [--log-level debug|info|warn|error] [--log-json]\n"
 		"       %s dlq list|show ID|retry ID|--all|drop ID --reason TEXT|export\n"
 		"       %s explain ENTITY [--map FILE] < record.json\n"
@@ -365,8 +365,13 @@ help(const mw_program *p, FILE *f)
 		"                    transform, write to the target with idempotency keys,\n"
 		"                    record outcomes in the state file; prints a summary\n"
 		"    --dry-run       print the write requests instead of sending them;\n"
-		"                    records nothing\n"
-		"    --state FILE    the state file (default: $MW_STATE, else PAIR.state)\n"
+		"                    records nothing: the state file is read, never written\n"
+		"                    or made (what the run records stays in memory)\n"
+		"    --init          the state file may be a file of 0 bytes: made a new one\n"
+		"                    (without it, only a path where nothing is gets one)\n"
+		"    --state FILE    the state file (default: $MW_STATE, else PAIR.state);\n"
+		"                    one process at a time syncs it (FILE.lock), and a file\n"
+		"                    that is not a state file is refused, never replaced\n"
 		"    --config FILE   NAME=value lines for the settings' environment\n"
 		"                    variables (the environment wins)\n"
 		"    --batch N       at most N documents a request\n"
@@ -494,6 +499,10 @@ sync_cmd(const mw_program *p, int argc, char **argv, FILE *out, FILE *err)
 			}
 			continue;
 		}
+		if (!strcmp(s, "--init") && !status) {
+			o.init = 1;
+			continue;
+		}
 		if (serve && (!strcmp(s, "--once") || !strcmp(s, "--dry-run"))) {
 			fprintf(err, "%s: serve runs until stopped; use run --once\n", p->pair);
 			return 2;
@@ -540,6 +549,10 @@ sync_cmd(const mw_program *p, int argc, char **argv, FILE *out, FILE *err)
 	}
 	if (status)
 		return sync_status(p, o.state_path, out, err);
+	if (o.init && o.dry_run) {
+		fprintf(err, "%s: --init and --dry-run: a dry run makes no state file\n", p->pair);
+		return 2;
+	}
 	if (serve) {
 		int rc = sync_serve(p, &o, port, port_file);
 		if (o.call_log)

@@ -263,7 +263,8 @@ dlq_cmd(const mw_program *p, const char *state_path, const sync_opts *o, int arg
 		return usage(p, err);
 	if (held && (since || (strcmp(verb, "list") && strcmp(verb, "export"))))
 		return usage(p, err);
-	if (state_open(state_path, &st) != 0) {
+	if (state_open_as(state_path, strcmp(verb, "drop") ? STATE_OPEN_READ : STATE_OPEN_SHARED,
+	    &st) != 0) {
 		fprintf(err, "%s: cannot open the state file %s: %s\n", p->pair, state_path,
 			state_errmsg(st));
 		state_close(st);

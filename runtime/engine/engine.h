@@ -20,6 +20,7 @@ typedef struct {
 	const char *state_path;
 	int once;                /* run --once: every entity once, then stop */
 	int dry_run;             /* print the write requests; write nothing, keep no state */
+	int init;                /* --init: a state file of 0 bytes is made a new one */
 	int progress;            /* a progress line on err (a terminal) */
 	int batch;               /* at most this many documents a request; 0: the target's */
 	int64_t max_wait_ms;     /* cap on one backoff wait; 0: none */

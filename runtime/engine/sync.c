@@ -1483,10 +1483,13 @@ eng_open(run *r, const mw_program *p, const sync_opts *o, volatile sig_atomic_t 
 	r->o = o;
 	r->stop = stop;
 	srand((unsigned)time(NULL) ^ (unsigned)getpid());
-	if (state_open(o->state_path, &r->st) != 0) {
+	if (state_open_as(o->state_path, o->dry_run ? STATE_OPEN_COPY : o->init ? STATE_OPEN_INIT :
+	    STATE_OPEN_OWN, &r->st) != 0) {
 		say(r, "cannot open the state file %s: %s", o->state_path, state_errmsg(r->st));
 		return 2;
 	}
+	if (*state_note(r->st))
+		say(r, "%s", state_note(r->st));
 	char why[600]; /* the token key: refused, or a warning (state.h) */
 	if ((rc = state_token_check(r->st, why, sizeof why)) != 0 || why[0])
 		say(r, "%s: %s", o->state_path, why);
@@ -1725,7 +1728,7 @@ int
 sync_status(const mw_program *p, const char *state_path, FILE *out, FILE *err)
 {
 	state *st;
-	int rc = state_open(state_path, &st);
+	int rc = state_open_as(state_path, STATE_OPEN_READ, &st);
 
 	if (rc != 0) {
 		fprintf(err, "%s: cannot open the state file %s: %s\n", p->pair, state_path,

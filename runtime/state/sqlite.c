@@ -8,11 +8,14 @@
  * statement is prepared with bound parameters, once per handle (the cache
  * in sqlite_int.h), and reset after use; every return code is checked.
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "sqlite_int.h"
 
@@ -285,23 +288,18 @@ exec_sql(state *st, const char *sql)
 	return 0;
 }
 
-int
-state_open(const char *path, state **out)
+/* The pragmas, the schema, the version and its migrations, in the opening
+ * transaction.  fresh: a file made just now (or memory): the schema and
+ * its version go in; otherwise the file holds mapwright's meta table
+ * (check_file has seen it). */
+static int
+setup(state *st, int fresh)
 {
-	*out = NULL;
-	state *st = calloc(1, sizeof *st);
-	if (!st)
-		return STATE_EUSAGE;
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK) {
-		st_fail(st, path);
-		*out = st;
-		return STATE_EDB;
-	}
-	sqlite3_busy_timeout(st->db, 5000);
 	if (exec_sql(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
-	    || exec_sql(st, "BEGIN IMMEDIATE") || exec_sql(st, schema)) {
-		*out = st; /* the caller reads state_errmsg, then closes */
+	    || exec_sql(st, "BEGIN IMMEDIATE"))
+		return STATE_EDB;
+	if (exec_sql(st, schema)) {
+		exec_sql(st, "ROLLBACK");
 		return STATE_EDB;
 	}
 	sqlite3_stmt *s = NULL;
@@ -313,59 +311,354 @@ state_open(const char *path, state **out)
 			snprintf(st->err, sizeof st->err, "the state file has schema version %ld; this "
 				"program knows %d: use a newer one", v, STATE_SCHEMA_VERSION);
 			exec_sql(st, "ROLLBACK");
-			*out = st;
 			return STATE_EVERSION;
 		}
-		if (v < 2 && exec_sql(st, migrate_1_2)) {
+		if ((v < 2 && exec_sql(st, migrate_1_2)) ||
+		    (v < 5 && add_columns(st, migrate_3_4, sizeof migrate_3_4 / sizeof *migrate_3_4)) ||
+		    (v < STATE_SCHEMA_VERSION && stmt_step(st, NULL, "UPDATE meta SET value = ? WHERE key ="
+		    " 'schema_version'", 1, STATE_SCHEMA_VERSION_TEXT) < 0)) {
 			exec_sql(st, "ROLLBACK");
-			*out = st;
 			return STATE_EDB;
 		}
-		if (v < 5 && add_columns(st, migrate_3_4, sizeof migrate_3_4 / sizeof *migrate_3_4)) {
-			exec_sql(st, "ROLLBACK");
-			*out = st;
-			return STATE_EDB;
-		}
-		if (v < STATE_SCHEMA_VERSION && stmt_step(st, NULL, "UPDATE meta SET value = ? WHERE key ="
-		    " 'schema_version'", 1, STATE_SCHEMA_VERSION_TEXT) < 0) {
-			exec_sql(st, "ROLLBACK");
-			*out = st;
-			return STATE_EDB;
-		}
-	} else if (rc == SQLITE_DONE) {
-		char v[16];
-		snprintf(v, sizeof v, "%d", STATE_SCHEMA_VERSION);
-		if (stmt_step(st, NULL, "INSERT INTO meta(key, value) VALUES('schema_version', ?)",
-		    1, v) < 0) {
-			exec_sql(st, "ROLLBACK");
-			*out = st;
-			return STATE_EDB;
-		}
-	} else {
+	} else if (rc != SQLITE_DONE || !fresh || stmt_step(st, NULL, "INSERT INTO meta(key, value) "
+	    "VALUES('schema_version', ?)", 1, STATE_SCHEMA_VERSION_TEXT) < 0) {
+		if (rc == SQLITE_DONE && !fresh)
+			snprintf(st->err, sizeof st->err, "the state file has no schema version");
 		exec_sql(st, "ROLLBACK");
-		*out = st;
-		return STATE_EDB;
+		return rc == SQLITE_DONE && !fresh ? STATE_EFILE : STATE_EDB;
 	}
 	if (exec_sql(st, "CREATE INDEX IF NOT EXISTS journal_request ON journal(request_key, seq)") ||
 	    exec_sql(st, "COMMIT")) {
 		exec_sql(st, "ROLLBACK");
-		*out = st;
 		return STATE_EDB;
 	}
-	*out = st;
 	return 0;
 }
 
+/* The handle's database closed, its statements first (st stays usable). */
+static void
+drop_db(state *st)
+{
+	for (int i = 0; i < st->ncache; i++)
+		sqlite3_finalize(st->cache[i].s);
+	st->ncache = 0;
+	sqlite3_close(st->db);
+	st->db = NULL;
+}
+
+/* An existing SQLite file, before anything is written to it: its pages
+ * sound (PRAGMA quick_check, when check), mapwright's meta table with a
+ * schema version in it, and that version (older: refused when !migrate).
+ * 0; STATE_EFILE, STATE_EVERSION or STATE_EDB with the reason; 1 for a
+ * database without a single table (INIT may make it a state file). */
+static int
+check_file(state *st, const char *path, int check, int migrate)
+{
+	char v[64];
+	int rc;
+
+	if (check) {
+		/* every page read, every record well formed; indexes are not
+		 * compared with their tables (integrity_check's extra, several
+		 * times the time) */
+		rc = stmt_text(st, "PRAGMA quick_check(1)", v, sizeof v, 0, NULL, NULL);
+		if (rc != 0 || strcmp(v, "ok")) {
+			snprintf(st->err, sizeof st->err, "%s is damaged (PRAGMA quick_check: %s): "
+				"restore it from a backup", path, rc ? sqlite3_errmsg(st->db) : v);
+			return STATE_EFILE;
+		}
+	}
+	int64_t tables = stmt_count(st, "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+		NULL);
+	if (tables < 0) {
+		snprintf(st->err, sizeof st->err, "%s cannot be read: %s", path,
+			sqlite3_errmsg(st->db));
+		return STATE_EFILE;
+	}
+	if (tables == 0)
+		return 1;
+	if (stmt_count(st, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = "
+	    "'meta'", NULL) != 1 || stmt_text(st, "SELECT value FROM meta WHERE key = "
+	    "'schema_version'", v, sizeof v, 0, NULL, NULL) != 0) {
+		snprintf(st->err, sizeof st->err, "%s is not a state file: a SQLite database without "
+			"mapwright's meta table (another program's); it is left as it is", path);
+		return STATE_EFILE;
+	}
+	long ver = strtol(v, NULL, 10);
+	if (ver > STATE_SCHEMA_VERSION) {
+		snprintf(st->err, sizeof st->err, "the state file has schema version %ld; this "
+			"program knows %d: use a newer one", ver, STATE_SCHEMA_VERSION);
+		return STATE_EVERSION;
+	}
+	if (ver < STATE_SCHEMA_VERSION && !migrate) {
+		snprintf(st->err, sizeof st->err, "the state file has schema version %ld, older than "
+			"this program's %d: `run --once` or `serve` migrates it; run one first", ver,
+			STATE_SCHEMA_VERSION);
+		return STATE_EVERSION;
+	}
+	return 0;
+}
+
+/* A new state file at path, complete or not there at all: made as
+ * PATH.new (0600), its schema committed and the database closed (the
+ * -wal checkpointed away), then linked in where nothing is, or renamed
+ * over a file of 0 bytes (replace: --init).  The caller holds the lock. */
+static int
+create(state *st, const char *path, int replace)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
+	char tmp[4096], p[4200];
+	int rc;
+
+	if ((size_t)snprintf(tmp, sizeof tmp, "%s.new", path) >= sizeof tmp)
+		return STATE_EUSAGE;
+	for (size_t i = 0; i < sizeof sfx / sizeof *sfx; i++) { /* an interrupted one's */
+		snprintf(p, sizeof p, "%s%s", tmp, sfx[i]);
+		remove(p);
+	}
+	if ((rc = own_create(tmp, st->err, sizeof st->err)) != 0)
+		return rc;
+	if (sqlite3_open_v2(tmp, &st->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+		return st_fail(st, "a new state file");
+	rc = setup(st, 1);
+	drop_db(st);
+	snprintf(p, sizeof p, "%s-wal", tmp);
+	if (rc == 0 && access(p, F_OK) == 0) {
+		snprintf(st->err, sizeof st->err, "%.400s: its -wal was not checkpointed", tmp);
+		rc = STATE_EDB;
+	}
+	if (rc == 0 && replace) { /* the empty file's own -wal and -shm (empty too) */
+		snprintf(p, sizeof p, "%s-wal", path);
+		remove(p);
+		snprintf(p, sizeof p, "%s-shm", path);
+		remove(p);
+	}
+	if (rc == 0)
+		rc = own_publish(tmp, path, replace, st->err, sizeof st->err);
+	if (rc != 0)
+		remove(tmp);
+	return rc;
+}
+
+static const char *
+refuse_empty(state *st, const char *path)
+{
+	snprintf(st->err, sizeof st->err, "%s is empty: not a state file.  A state file lost or "
+		"truncated is never taken for a new one (every record would be written again): "
+		"restore it from a backup, or, for a new deployment, give --init to make it one",
+		path);
+	return st->err;
+}
+
+/* The database at name opened (a path, or a URI with SQLITE_OPEN_URI in
+ * flags; never created), and its first 16 bytes SQLite's header, read
+ * through SQLite's own descriptor of the file: one of ours, closed, would
+ * drop the fcntl locks SQLite holds on it for the process's other handle.
+ * Nothing is written: SQLite reads no page before the first statement. */
+static int
+open_db(state *st, const char *name, int flags, const char *path)
+{
+	static const char magic[16] = "SQLite format 3";
+	sqlite3_file *f = NULL;
+	sqlite3_int64 size = 0;
+	char head[16];
+
+	if (sqlite3_open_v2(name, &st->db, flags, NULL) != SQLITE_OK)
+		return st_fail(st, "opening the state file");
+	sqlite3_busy_timeout(st->db, 5000);
+	if (sqlite3_file_control(st->db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK || !f ||
+	    !f->pMethods || f->pMethods->xFileSize(f, &size) != SQLITE_OK)
+		return st_fail(st, "reading the state file");
+	if (size < 100 || f->pMethods->xRead(f, head, sizeof head, 0) != SQLITE_OK ||
+	    memcmp(head, magic, sizeof magic)) {
+		snprintf(st->err, sizeof st->err, "%s is not a state file: %lld bytes that are not a "
+			"SQLite database (another program's file, or a damaged one); it is left as it "
+			"is", path, (long long)size);
+		return STATE_EFILE;
+	}
+	return 0;
+}
+
+/* OWN and INIT: the lock, then the file. */
+static int
+open_own(state *st, const char *path, int init)
+{
+	int rc = own_lock_take(path, &st->lock, st->err, sizeof st->err);
+
+	if (rc != 0)
+		return rc;
+	int kind = own_kind(path, st->err, sizeof st->err);
+	if (kind < 0 || kind == OWN_OTHER)
+		return kind < 0 ? kind : STATE_EFILE;
+	if (kind == OWN_EMPTY && !init) {
+		refuse_empty(st, path);
+		return STATE_EFILE;
+	}
+	if (kind != OWN_FILE && (rc = create(st, path, kind == OWN_EMPTY)) != 0)
+		return rc;
+	own_modes(path, st->note, sizeof st->note);
+	if ((rc = open_db(st, path, SQLITE_OPEN_READWRITE, path)) != 0)
+		return rc;
+	rc = check_file(st, path, 1, 1);
+	if (rc == 1 && init) { /* a SQLite database with no table: --init makes it ours */
+		drop_db(st);
+		if ((rc = create(st, path, 1)) != 0 ||
+		    (rc = open_db(st, path, SQLITE_OPEN_READWRITE, path)) != 0)
+			return rc;
+		rc = check_file(st, path, 0, 1);
+	}
+	if (rc == 1)
+		refuse_empty(st, path);
+	return rc ? (rc == 1 ? STATE_EFILE : rc) : setup(st, 0);
+}
+
+/* The database at name (a path, or a URI with SQLITE_OPEN_URI in flags),
+ * read only, checked (PRAGMA quick_check) and read into memory in one read
+ * transaction, whatever a daemon writes meanwhile: st->db is the copy. */
+static int
+read_into_memory(state *st, const char *name, int flags, const char *path)
+{
+	sqlite3 *mem = NULL;
+	int rc = open_db(st, name, SQLITE_OPEN_READONLY | flags, path);
+
+	if (rc != 0)
+		return rc;
+	rc = check_file(st, path, 1, 1);
+	if (rc == 1)
+		refuse_empty(st, path);
+	if (rc)
+		return rc == 1 ? STATE_EFILE : rc;
+	if (sqlite3_open_v2(":memory:", &mem, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		sqlite3_close(mem);
+		return st_fail(st, "memory");
+	}
+	sqlite3_backup *b = sqlite3_backup_init(mem, "main", st->db, "main");
+	rc = b ? sqlite3_backup_step(b, -1) : SQLITE_ERROR;
+	if (b)
+		sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE) {
+		snprintf(st->err, sizeof st->err, "reading %.400s into memory: %s", path,
+			sqlite3_errmsg(mem));
+		sqlite3_close(mem);
+		return STATE_EDB;
+	}
+	drop_db(st);
+	st->db = mem;
+	return 0;
+}
+
+static int
+same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino == b->st_ino && a->st_size == b->st_size &&
+		a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+		a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* A dry run's copy of the file, made without writing a byte to disk.  A
+ * file in use has its -wal and -shm: a reader joins them.  One without a
+ * -wal is open nowhere and wholly in the file: read as immutable (no -wal
+ * or -shm made, which a reader would leave behind), and taken only if it
+ * did not change meanwhile (a daemon starting): else read again. */
+static int
+copy_file(state *st, const char *path)
+{
+	char wal[4200], uri[3 * 4096 + 32];
+	size_t u = (size_t)snprintf(uri, sizeof uri, "file:");
+	struct stat before, after;
+
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	for (const unsigned char *c = (const unsigned char *)path; *c && u + 4 < sizeof uri; c++)
+		u += (size_t)snprintf(uri + u, sizeof uri - u, isalnum(*c) || strchr("/._-", *c) ?
+			"%c" : "%%%02X", *c);
+	snprintf(uri + u, sizeof uri - u, "?immutable=1");
+	for (int attempt = 0; attempt < 3; attempt++) {
+		if (access(wal, F_OK) == 0 || stat(path, &before) != 0)
+			break;
+		int rc = read_into_memory(st, uri, SQLITE_OPEN_URI, path);
+		if (rc == 0 && access(wal, F_OK) != 0 && stat(path, &after) == 0 &&
+		    same_file(&before, &after))
+			return 0;
+		drop_db(st);
+		if (rc != 0 && rc != STATE_EDB)
+			return rc;
+	}
+	return read_into_memory(st, path, 0, path);
+}
+
+/* READ, SHARED and COPY: an existing state file, no lock; COPY reads it
+ * into memory (nothing there: an empty store in memory). */
+static int
+open_other(state *st, const char *path, int how)
+{
+	int kind = own_kind(path, st->err, sizeof st->err);
+
+	if (kind == OWN_NONE && how == STATE_OPEN_COPY) {
+		if (sqlite3_open_v2(":memory:", &st->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+			return st_fail(st, "memory");
+		return setup(st, 1);
+	}
+	if (kind == OWN_NONE)
+		snprintf(st->err, sizeof st->err, "%s: no such state file (a run makes it)", path);
+	else if (kind == OWN_EMPTY)
+		refuse_empty(st, path);
+	if (kind != OWN_FILE)
+		return kind < 0 ? kind : STATE_EFILE;
+	if (how == STATE_OPEN_COPY) {
+		int rc = copy_file(st, path);
+		return rc ? rc : setup(st, 0); /* an older file is migrated, in memory */
+	}
+	int rc = open_db(st, path, how == STATE_OPEN_SHARED ? SQLITE_OPEN_READWRITE :
+		SQLITE_OPEN_READONLY, path);
+
+	if (rc != 0)
+		return rc;
+	rc = check_file(st, path, 0, 0);
+	if (rc == 1)
+		refuse_empty(st, path);
+	if (rc == 0 && how == STATE_OPEN_SHARED &&
+	    exec_sql(st, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"))
+		rc = STATE_EDB;
+	return rc == 1 ? STATE_EFILE : rc;
+}
+
+int
+state_open_as(const char *path, int how, state **out)
+{
+	state *st = calloc(1, sizeof *st);
+
+	*out = st; /* on failure too: the caller reads state_errmsg, then closes */
+	if (!st)
+		return STATE_EUSAGE;
+	st->lock = -1;
+	if (!path || !*path) {
+		snprintf(st->err, sizeof st->err, "no state file named");
+		return STATE_EUSAGE;
+	}
+	if (how == STATE_OPEN_OWN || how == STATE_OPEN_INIT)
+		return open_own(st, path, how == STATE_OPEN_INIT);
+	return open_other(st, path, how);
+}
+
+int
+state_open(const char *path, state **out)
+{
+	return state_open_as(path, STATE_OPEN_OWN, out);
+}
+
+const char *
+state_note(const state *st)
+{
+	return st ? st->note : "";
+}
 
 void
 state_close(state *st)
 {
 	if (!st)
 		return;
-	for (int i = 0; i < st->ncache; i++)
-		sqlite3_finalize(st->cache[i].s);
-	st->ncache = 0;
-	sqlite3_close(st->db);
+	drop_db(st);
+	own_lock_drop(st->lock);
 	free(st);
 }
 

@@ -4,12 +4,13 @@
  * schema and its migrations, transactions, the statement helpers),
  * journal.c (the write journal and the idempotency keys), dlq.c (the
  * dead-letter queue and its audit), held.c (the held records), inbox.c
- * (the webhook inbox), tokens.c (the OAuth tokens, encrypted) and tables.c
- * (cursors, cross-references, the counts of `status`).
+ * (the webhook inbox), tokens.c (the OAuth tokens, encrypted), tables.c
+ * (cursors, cross-references, the counts of `status`), and own.c (the
+ * state file as a file: its lock, what a path holds, the modes of the files).
  * Nothing else includes it; callers see state.h.
  *
  * The table files call into sqlite.c and into nothing else; sqlite.c calls
- * none of them (tests/tools/calls.py: no two files reference each other).
+ * none of them but own.c, which calls nothing (tests/tools/calls.py: no two files reference each other).
  */
 #ifndef MW_STATE_SQLITE_INT_H
 #define MW_STATE_SQLITE_INT_H
@@ -40,6 +41,8 @@ typedef struct {
 struct state {
 	sqlite3 *db;
 	char err[512];
+	char note[1024];          /* state_note(): what the opening changed (modes) */
+	int lock;                 /* own.c's reference to the file's lock; -1: none */
 	stmt_slot cache[STMT_CACHE];
 	int ncache;
 };
@@ -77,5 +80,35 @@ int st_bind_blob(sqlite3_stmt *s, int i, const char *p, size_t n);
 const char *st_col(sqlite3_stmt *s, int i);
 /* The time now in seconds, as text for a bound argument. */
 char *st_now(char *buf, size_t n);
+
+/* ------------------------------------------------------------------ */
+/* own.c: the state file as a file                                     */
+/* ------------------------------------------------------------------ */
+
+/* The process's lock on PATH.lock (created 0600, holding the pid): 0 with
+ * *ref set (taken now, or one more reference to the one this process
+ * holds), STATE_ELOCKED with the holder's pid in err, or another STATE_E*. */
+int own_lock_take(const char *path, int *ref, char *err, size_t n);
+/* One reference less; the lock goes with the last (ref -1: nothing). */
+void own_lock_drop(int ref);
+
+/* What path is, by stat() alone: */
+enum {
+	OWN_NONE,       /* nothing: a new state file may be made */
+	OWN_EMPTY,      /* 0 bytes: refused, but with --init */
+	OWN_FILE,       /* a file with bytes: what it holds, SQLite says */
+	OWN_OTHER,      /* not a regular file (err says so): refused */
+};
+/* OWN_*, or STATE_EDB (err: the path cannot be read). */
+int own_kind(const char *path, char *err, size_t n);
+
+/* path, path-wal and path-shm (those that exist) made 0600 when they are
+ * wider: what was done (or could not be) appended to note. */
+void own_modes(const char *path, char *note, size_t n);
+/* A new empty file at path, 0600 whatever the umask: 0 or STATE_EDB. */
+int own_create(const char *path, char *err, size_t n);
+/* tmp becomes path: renamed over it (replace), or linked where nothing is
+ * (and tmp removed); the directory synced.  0 or STATE_EDB. */
+int own_publish(const char *tmp, const char *path, int replace, char *err, size_t n);
 
 #endif /* MW_STATE_SQLITE_INT_H */

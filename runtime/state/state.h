@@ -41,15 +41,51 @@ enum {
 	STATE_EVERSION = -3,  /* the file was written by a newer version */
 	STATE_EUSAGE = -4,
 	STATE_EKEY = -5,      /* the token key: missing, malformed, or not the one used */
+	STATE_ELOCKED = -6,   /* another process holds the file (its pid in the message) */
+	STATE_EFILE = -7,     /* not a state file: empty, damaged, another program's */
 };
 
 #define STATE_SCHEMA_VERSION 5
 #define STATE_SCHEMA_VERSION_TEXT "5"
 
+/* How a process opens its state file (docs/state.md, "The file is owned").
+ * Whatever the way, a path that holds something other than a state file
+ * (0 bytes, another program's file or database, a damaged one) is refused
+ * with STATE_EFILE and left as it is, and a file written by a newer
+ * version with STATE_EVERSION. */
+enum {
+	/* A process that syncs (run, serve, dlq retry): the file's lock
+	 * (PATH.lock), held until the process's last handle on the file closes;
+	 * a second process gets STATE_ELOCKED.  Where nothing is, a new state
+	 * file is made (atomically: complete, or not there); an existing one
+	 * passes PRAGMA quick_check and is migrated to the current schema.  The
+	 * file, its -wal and -shm are made 0600 (state_note says so). */
+	STATE_OPEN_OWN,
+	/* OWN, and a file of 0 bytes (or a SQLite database without a single
+	 * table) is made a new state file: `--init` */
+	STATE_OPEN_INIT,
+	/* An operator's look (status, dlq list/show/export): read only, no lock
+	 * (a daemon may be running), nothing created or migrated: a file of an
+	 * older schema is refused (STATE_EVERSION: a run migrates it). */
+	STATE_OPEN_READ,
+	/* The same, writing (dlq drop): one transaction at a time beside the
+	 * process that holds the lock. */
+	STATE_OPEN_SHARED,
+	/* A dry run: the file's contents read into memory (an empty store where
+	 * there is no file); what is written goes nowhere, nothing is made on
+	 * disk. */
+	STATE_OPEN_COPY,
+};
+
 /* On failure *out is still set, for state_errmsg(), and must be closed. */
+int state_open_as(const char *path, int how, state **out);
+/* state_open_as(path, STATE_OPEN_OWN, out) */
 int state_open(const char *path, state **out);
 void state_close(state *st);
 const char *state_errmsg(const state *st);
+/* What opening the file changed or found that an operator should know
+ * (a file readable by others made 0600); "" for nothing. */
+const char *state_note(const state *st);
 
 /* Transactions: the intents of one request commit together, and so do
  * the outcomes of its documents. */

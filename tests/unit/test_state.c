@@ -4,12 +4,17 @@
  * writes after a process is killed mid-write (kill -9 of a child), the
  * dead-letter queue with an audited drop, the held records, tokens,
  * rollback, listings that call back into the handle (its statements are
- * cached), the migrations from versions 1 and 2.
+ * cached), the migrations from versions 1 and 2; the file owned: one
+ * process at a time (a child refused with the holder's pid, the lock gone
+ * with a kill -9), an empty, random, truncated or foreign file refused and
+ * left as it was, --init, modes 0600, a dry run's copy in memory.
  */
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -132,6 +137,281 @@ intend(state *st, const char *source_id, const char *hash, const char *rkey, cha
 	return state_commit(st);
 }
 
+/* state_open_as(path, how) in a child process: 1 when it returns want and,
+ * when holder is not 0, its message names that process. */
+static int
+in_child(const char *path, int how, int want, long holder)
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		state *c;
+		char name[48];
+		int rc = state_open_as(path, how, &c);
+
+		snprintf(name, sizeof name, "process %ld ", holder);
+		if (rc != want || (holder && !strstr(state_errmsg(c), name))) {
+			fprintf(stderr, "child: %d %s\n", rc, state_errmsg(c));
+			_exit(1);
+		}
+		_exit(0);
+	}
+	int status;
+	return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* A file's bytes (malloc'd; NULL when it cannot be read) and its size. */
+static char *
+slurp(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	char *b = NULL;
+
+	*n = 0;
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0) {
+		long len = ftell(f);
+		rewind(f);
+		if (len >= 0 && (b = malloc((size_t)len + 1)) && fread(b, 1, (size_t)len, f) != (size_t)len) {
+			free(b);
+			b = NULL;
+		}
+		*n = len > 0 ? (size_t)len : 0;
+	}
+	fclose(f);
+	return b;
+}
+
+static int
+spill(const char *path, const char *b, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	int ok = f && fwrite(b, 1, n, f) == n;
+
+	return (f && fclose(f) == 0) && ok;
+}
+
+/* The names in a folder, joined by spaces (unsorted: compared by count and
+ * by the first 2 KB). */
+static int
+names(const char *dir, char *out, size_t n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int k = 0;
+
+	out[0] = '\0';
+	while (d && (e = readdir(d))) {
+		size_t used = strlen(out);
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && ++k)
+			snprintf(out + used, n - used, "%s ", e->d_name);
+	}
+	if (d)
+		closedir(d);
+	return k;
+}
+
+static int
+mode_of(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 ? (int)(sb.st_mode & 0777) : -1;
+}
+
+/* state_open_as(path, how) refuses with STATE_EFILE, saying why, and the
+ * file is left byte for byte as it was, and nothing is made beside it. */
+static int
+refused_untouched(const char *dir, const char *path, int how, const char *why)
+{
+	size_t n0, n1;
+	char before[2048], after[2048];
+	char *b0 = slurp(path, &n0);
+	int k0 = names(dir, before, sizeof before), k1;
+	state *st;
+	int rc = state_open_as(path, how, &st);
+	int said = strstr(state_errmsg(st), why) != NULL;
+
+	if (rc != STATE_EFILE || !said)
+		fprintf(stderr, "%s: %d %s\n", path, rc, state_errmsg(st));
+	state_close(st);
+	char *b1 = slurp(path, &n1);
+	char lock[300];
+	snprintf(lock, sizeof lock, "%s.lock", path);
+	remove(lock); /* the lock file is made before the file is read */
+	k1 = names(dir, after, sizeof after);
+	int same = b0 && b1 && n0 == n1 && !memcmp(b0, b1, n0) && k0 == k1 && !strcmp(before, after);
+	free(b0);
+	free(b1);
+	return rc == STATE_EFILE && said && same;
+}
+
+/* The state file as a file: what is refused, --init, the modes, the copy. */
+static void
+files(const char *top)
+{
+	char dir[300], path[400], other[500], cmd[900], list[2048];
+	state *st;
+	int rc;
+
+	snprintf(dir, sizeof dir, "%s/files", top);
+	mkdir(dir, 0700);
+	snprintf(path, sizeof path, "%s/state", dir);
+
+	/* 0 bytes: refused (a run would write everything again), and by --init
+	 * made a new state file */
+	check(spill(path, "", 0) && refused_untouched(dir, path, STATE_OPEN_OWN, "--init"),
+		"empty-refused", "");
+	check(refused_untouched(dir, path, STATE_OPEN_READ, "empty") &&
+		refused_untouched(dir, path, STATE_OPEN_COPY, "empty"), "empty-refused-read-and-copy",
+		"");
+	rc = state_open_as(path, STATE_OPEN_INIT, &st);
+	char buf[64] = "";
+	check(rc == 0 && state_cursor_set(st, "Order", "c-1") == 0 && state_cursor_get(st, "Order",
+		buf, sizeof buf) == 0 && !strcmp(buf, "c-1"), "empty-with-init-made-new",
+		state_errmsg(st));
+	state_close(st);
+	snprintf(other, sizeof other, "%s.new", path);
+	check(access(other, F_OK) != 0, "init-leaves-no-temporary", other);
+
+	/* a real file, then damaged: truncated to half, its header kept */
+	rc = state_open(path, &st) || state_begin(st);
+	for (int i = 0; i < 300 && rc == 0; i++) {
+		char k[128];
+		snprintf(k, sizeof k, "SO-%04d-%0100d", i, i);
+		rc = state_xref_put(st, "Order", k, "INV-123456789012345678901234567890", "hash");
+	}
+	rc = rc || state_commit(st);
+	state_close(st);
+	size_t n;
+	char *good = slurp(path, &n);
+	check(rc == 0 && good && n >= 8 * 4096, "several-pages", "");
+	snprintf(other, sizeof other, "%s/truncated", dir);
+	check(good && spill(other, good, n / 2 / 4096 * 4096) &&
+		refused_untouched(dir, other, STATE_OPEN_OWN, "damaged"), "truncated-refused", "");
+	check(refused_untouched(dir, other, STATE_OPEN_INIT, "damaged"), "truncated-refused-init", "");
+	remove(other);
+
+	/* random bytes; random bytes behind SQLite's header */
+	char *junk = malloc(16384);
+	srand(7);
+	for (int i = 0; junk && i < 16384; i++)
+		junk[i] = (char)(rand() & 0xff);
+	snprintf(other, sizeof other, "%s/random", dir);
+	check(junk && spill(other, junk, 16384) && refused_untouched(dir, other, STATE_OPEN_OWN,
+		"not a SQLite database") && refused_untouched(dir, other, STATE_OPEN_INIT,
+		"not a SQLite database"), "random-bytes-refused", "");
+	if (junk)
+		memcpy(junk, "SQLite format 3", 16);
+	check(junk && spill(other, junk, 16384) && refused_untouched(dir, other, STATE_OPEN_OWN,
+		"damaged") && refused_untouched(dir, other, STATE_OPEN_COPY, "damaged"),
+		"random-behind-header-refused", "");
+	remove(other);
+	free(junk);
+
+	/* another program's SQLite database: refused, not made WAL, no table
+	 * added; one without a single table: --init makes it a state file */
+	sqlite3 *db;
+	snprintf(other, sizeof other, "%s/foreign", dir);
+	sqlite3_open(other, &db);
+	sqlite3_exec(db, "CREATE TABLE notes(x); INSERT INTO notes VALUES('mine')", NULL, NULL, NULL);
+	sqlite3_close(db);
+	check(refused_untouched(dir, other, STATE_OPEN_OWN, "meta table") &&
+		refused_untouched(dir, other, STATE_OPEN_INIT, "meta table") &&
+		refused_untouched(dir, other, STATE_OPEN_READ, "meta table"), "foreign-sqlite-refused",
+		"");
+	remove(other);
+	sqlite3_open(other, &db);
+	sqlite3_exec(db, "PRAGMA user_version = 1", NULL, NULL, NULL);
+	sqlite3_close(db);
+	check(refused_untouched(dir, other, STATE_OPEN_OWN, "--init"), "no-table-refused", "");
+	rc = state_open_as(other, STATE_OPEN_INIT, &st);
+	check(rc == 0 && state_cursor_set(st, "Order", "c") == 0, "no-table-with-init",
+		state_errmsg(st));
+	state_close(st);
+	remove(other);
+
+	/* a second handle of the process (the daemon's) leaves the first's
+	 * SQLite locks alone: another process's reader, closing, must not take
+	 * the file for unused and delete the -wal that holds the commits */
+	snprintf(other, sizeof other, "%s/two", dir);
+	state *first, *two;
+	rc = state_open(other, &first) || state_cursor_set(first, "Order", "c-7") ||
+		state_open(other, &two) || state_open_as(other, STATE_OPEN_READ, &st);
+	state_close(st);
+	char wal0[520];
+	snprintf(wal0, sizeof wal0, "%s-wal", other);
+	/* (a process of its own: a child of this one would share SQLite's
+	 * table of the locks this process holds) */
+	snprintf(cmd, sizeof cmd, "python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+		"c.execute(\"SELECT * FROM cursors\").fetchall(); c.close()' %s", other);
+	fflush(stdout);
+	int py = system(cmd);
+	check(rc == 0 && py == 0 && access(wal0, F_OK) == 0 && state_cursor_set(two, "Order", "c-8") == 0,
+		"second-handle-keeps-locks", "the -wal was taken away");
+	state_close(two);
+	state_close(first);
+
+	/* modes: 0600 made, and tightened where they were wider */
+	snprintf(other, sizeof other, "%s/modes", dir);
+	mode_t old = umask(022);
+	rc = state_open(other, &st);
+	state_cursor_set(st, "Order", "c-1");
+	char wal[520], shm[520], lock[520];
+	snprintf(wal, sizeof wal, "%s-wal", other);
+	snprintf(shm, sizeof shm, "%s-shm", other);
+	snprintf(lock, sizeof lock, "%s.lock", other);
+	snprintf(cmd, sizeof cmd, "%o %o %o %o", mode_of(other), mode_of(wal), mode_of(shm),
+		mode_of(lock));
+	check(rc == 0 && !strcmp(cmd, "600 600 600 600") && !*state_note(st), "modes-0600", cmd);
+	sqlite3_open(other, &db); /* a reader keeps the -wal and -shm */
+	sqlite3_exec(db, "SELECT * FROM cursors", NULL, NULL, NULL);
+	state_close(st);
+	chmod(other, 0644);
+	chmod(wal, 0644);
+	chmod(shm, 0644);
+	rc = state_open(other, &st);
+	snprintf(cmd, sizeof cmd, "%o %o %o", mode_of(other), mode_of(wal), mode_of(shm));
+	check(rc == 0 && !strcmp(cmd, "600 600 600") && strstr(state_note(st), "0644"),
+		"modes-tightened", state_note(st));
+	state_close(st);
+	sqlite3_close(db);
+	umask(old);
+
+	/* a dry run's copy: what it writes stays in memory; no file, no lock,
+	 * no -wal where there was nothing, nor where there was a state file */
+	snprintf(other, sizeof other, "%s/dry", dir);
+	mkdir(other, 0700);
+	snprintf(cmd, sizeof cmd, "%s/state", other);
+	rc = state_open_as(cmd, STATE_OPEN_COPY, &st);
+	int w = rc == 0 && state_cursor_set(st, "Order", "c-9") == 0 &&
+		state_token_save(st, "xero", "at", "rt", 1) == 0;
+	state_close(st);
+	check(w && names(other, list, sizeof list) == 0, "copy-of-nothing-makes-nothing", list);
+	free(good);
+	good = slurp(path, &n);
+	int k0 = names(dir, list, sizeof list);
+	rc = state_open_as(path, STATE_OPEN_COPY, &st);
+	w = rc == 0 && state_cursor_get(st, "Order", buf, sizeof buf) == 0 && !strcmp(buf, "c-1") &&
+		state_cursor_set(st, "Order", "c-9") == 0 && state_token_save(st, "xero", "at", "rt",
+		1) == 0 && state_cursor_get(st, "Order", buf, sizeof buf) == 0 && !strcmp(buf, "c-9");
+	state_close(st);
+	size_t n2;
+	char *now = slurp(path, &n2);
+	check(w && good && now && n == n2 && !memcmp(good, now, n) && names(dir, cmd, sizeof cmd) ==
+		k0, "copy-writes-nothing", cmd);
+	free(good);
+	free(now);
+	rc = state_open_as(path, STATE_OPEN_READ, &st);
+	check(rc == 0 && state_cursor_get(st, "Order", buf, sizeof buf) == 0 && !strcmp(buf, "c-1") &&
+		state_cursor_set(st, "Order", "c-2") != 0, "read-only", buf);
+	state_close(st);
+	snprintf(other, sizeof other, "%s/none", dir);
+	check(in_child(other, STATE_OPEN_READ, STATE_EFILE, 0) && access(other, F_OK) != 0,
+		"read-of-nothing-makes-nothing", "");
+}
+
 int
 main(void)
 {
@@ -180,7 +460,22 @@ main(void)
 	check(state_journal_finish(st, "mw1-nope", STATE_DONE, "x", NULL) == STATE_ENOTFOUND,
 		"journal-finish-unknown", "");
 
-	/* a write intended in a process killed before its outcome */
+	/* one process at a time: another is refused and told the holder's pid,
+	 * while this one has a handle open; a second handle of this process
+	 * shares the lock, which lasts until the last closes; an operator's
+	 * look (read only) needs no lock */
+	check(in_child(path, STATE_OPEN_OWN, STATE_ELOCKED, (long)getpid()),
+		"lock-refuses-another-process", "the second process was not refused with the pid");
+	state *second;
+	rc = state_open(path, &second);
+	state_close(second);
+	check(rc == 0 && in_child(path, STATE_OPEN_OWN, STATE_ELOCKED, (long)getpid()),
+		"lock-shared-in-process", "a second handle in the process, or its close, failed");
+	check(in_child(path, STATE_OPEN_READ, 0, 0), "read-beside-the-lock", "refused");
+	state_close(st);
+
+	/* a write intended in a process killed before its outcome: the lock
+	 * goes with it */
 	fflush(stdout);
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -194,8 +489,8 @@ main(void)
 	int status;
 	waitpid(pid, &status, 0);
 	check(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "child-killed", "child did not die");
-	state_close(st);
 	rc = state_open(path, &st);
+	check(rc == 0, "lock-released-by-kill-9", state_errmsg(st));
 	npending = 0;
 	pending_key[0] = 0;
 	state_journal_requests(st, count_pending, NULL);
@@ -446,6 +741,8 @@ main(void)
 		state_errmsg(st));
 	state_close(st);
 	sqlite3_close(raw);
+
+	files(dir);
 
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
