@@ -1190,8 +1190,12 @@ element(Type *et, Expr *e, Scope *s)
 				diag_warn(e->loc, WR_SHADOW,
 					"`%s` shadows the loop variable of an outer `for`",
 					e->s);
-		char *cname = ar_alloc(64);
-		snprintf(cname, 64, "v_%s%d", e->s, ++cx.nvar);
+		/* v_NAME1, whole (a cut made two names one); v_NAME2_3 after a digit, so
+		 * that the number at the end is always the variable's own */
+		size_t l = strlen(e->s), cap = l + 16;
+		char *cname = ar_alloc(cap);
+		snprintf(cname, cap, "v_%s%s%d", e->s, e->s[l - 1] >= '0' && e->s[l - 1] <= '9' ? "_" : "",
+			++cx.nvar);
 		e->var = cname;
 		e->elem_obj = at->elem->obj;
 		Scope inner = { e->s, at->elem->obj, cname, s->depth + 1, s };

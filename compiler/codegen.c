@@ -29,10 +29,11 @@ static const char *map_name; /* the .map file's base name */
 
 /* ---- accessors used, collected while emitting ---- */
 
+/* Generated names are never cut: a cut made two long paths one name. */
 typedef struct {
 	const ObjDef *obj;
 	const FieldDef *f;
-	char name[160];
+	const char *name; /* in the arena */
 } Acc;
 
 static Acc *accs;
@@ -104,32 +105,31 @@ take_name(const char *name)
 	ntaken++;
 }
 
-static char where[160]; /* the path being written: "Order_LineItems_0" */
-static size_t where_len;
+static Buf where; /* the path being written: "Order_LineItems_0", any length */
 
 /* Appends "_part" (as an identifier) to the path; returns the old length
  * for where_pop. */
 static size_t
 where_push(const char *part)
 {
-	size_t old = where_len;
-	if (where_len && where_len + 1 < sizeof where)
-		where[where_len++] = '_';
-	for (const char *s = part; *s && where_len + 1 < sizeof where; s++) {
+	size_t old = where.len;
+	if (where.len)
+		buf_put(&where, "_", 1);
+	for (const char *s = part; *s; s++) {
 		char ch = *s;
 		int ok = ch == '_' || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
 			 (ch >= '0' && ch <= '9');
-		where[where_len++] = ok ? ch : '_';
+		buf_put(&where, ok ? &ch : "_", 1);
 	}
-	where[where_len] = 0;
 	return old;
 }
 
 static void
 where_pop(size_t old)
 {
-	where_len = old;
-	where[where_len] = 0;
+	where.len = old;
+	if (where.p)
+		where.p[old] = 0;
 }
 
 static size_t
@@ -145,15 +145,16 @@ where_index(int i)
 static const char *
 place(int line)
 {
-	char base[200], name[216];
-	snprintf(base, sizeof base, "AT_%s", where);
-	snprintf(name, sizeof name, "%s", base);
-	if (captaken && taken_slot(base)->key) {
-		Taken *b = taken_slot(base);
+	Buf base = { 0 }, name = { 0 };
+	buf_printf(&base, "AT_%s", where.p ? where.p : "");
+	buf_puts(&name, base.p);
+	if (captaken && taken_slot(base.p)->key) {
+		Taken *b = taken_slot(base.p);
 		int k = b->next;
 		for (;; k++) {
-			snprintf(name, sizeof name, "%s_%d", base, k);
-			if (!taken_slot(name)->key)
+			name.len = 0;
+			buf_printf(&name, "%s_%d", base.p, k);
+			if (!taken_slot(name.p)->key)
 				break;
 		}
 		b->next = k + 1;
@@ -165,9 +166,11 @@ place(int line)
 			abort();
 	}
 	Place *pl = &places[nplaces++];
-	pl->name = strdup(name);
+	pl->name = strdup(name.p);
 	if (!pl->name)
 		abort();
+	buf_free(&base);
+	buf_free(&name);
 	pl->line = line;
 	take_name(pl->name);
 	return pl->name;
@@ -272,6 +275,46 @@ kind_of(const Type *t)
 	}
 }
 
+/* Whether `b` is `a` + "_values" (a rule's list of values). */
+static int
+values_of(const char *a, const char *b)
+{
+	size_t l = strlen(a);
+	return strncmp(a, b, l) == 0 && strcmp(b + l, "_values") == 0;
+}
+
+/* Whether `name` is one of list[0..n) or its `_values` array (rules). */
+static int
+name_taken(const Acc *list, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(list[i].name, name) == 0 || values_of(list[i].name, name) ||
+		    values_of(name, list[i].name))
+			return 1;
+	return 0;
+}
+
+/* PREFIX_Object_field; the same object name in two services: PREFIX_svc_Object_field;
+ * underscores that still make two equal: a number after. */
+static const char *
+unique_name(const Acc *list, int n, const char *prefix, const ObjDef *o, const FieldDef *f)
+{
+	Buf b = { 0 };
+	buf_printf(&b, "%s_%s_%s", prefix, o->name, f->name);
+	if (name_taken(list, n, b.p)) {
+		b.len = 0;
+		buf_printf(&b, "%s_%s_%s_%s", prefix, o->svc->name, o->name, f->name);
+	}
+	size_t len = b.len;
+	for (int k = 2; name_taken(list, n, b.p); k++) {
+		b.len = len;
+		buf_printf(&b, "_%d", k);
+	}
+	const char *name = ar_strndup(b.p, b.len);
+	buf_free(&b);
+	return name;
+}
+
 static const char *
 accessor(const ObjDef *o, const FieldDef *f)
 {
@@ -287,11 +330,7 @@ accessor(const ObjDef *o, const FieldDef *f)
 	Acc *a = &accs[naccs++];
 	a->obj = o;
 	a->f = f;
-	snprintf(a->name, sizeof a->name, "in_%s_%s", o->name, f->name);
-	/* Two services with an object of the same name: qualify the later one. */
-	for (int i = 0; i < naccs - 1; i++)
-		if (strcmp(accs[i].name, a->name) == 0)
-			snprintf(a->name, sizeof a->name, "in_%s_%s_%s", o->svc->name, o->name, f->name);
+	a->name = unique_name(accs, naccs - 1, "in", o, f);
 	return a->name;
 }
 
@@ -337,11 +376,7 @@ rule(const FieldDef *f)
 	Acc *r = &rules[nrules++];
 	r->obj = owner_of(f);
 	r->f = f;
-	snprintf(r->name, sizeof r->name, "rule_%s_%s", r->obj->name, f->name);
-	for (int i = 0; i < nrules - 1; i++)
-		if (strcmp(rules[i].name, r->name) == 0)
-			snprintf(r->name, sizeof r->name, "rule_%s_%s_%s", r->obj->svc->name,
-				r->obj->name, f->name);
+	r->name = unique_name(rules, nrules - 1, "rule", r->obj, f);
 	return r->name;
 }
 
@@ -507,8 +542,10 @@ binop_fn(int op)
 static void
 sum_helper(Buf *b, const Expr *e, const Env *env)
 {
-	char name[160];
-	snprintf(name, sizeof name, "%s_sum%d", cur_ent->name, e->helper);
+	Buf nb = { 0 };
+	buf_printf(&nb, "%s_sum%d", cur_ent->name, e->helper);
+	const char *name = ar_strndup(nb.p, nb.len);
+	buf_free(&nb);
 	Env inner = { e->var, env, env->depth + 1 };
 	Buf body = { 0 };
 	expr(&body, e->args->next, &inner);
@@ -883,7 +920,7 @@ element(Buf *b, const Expr *e, const Type *et, const Env *env, int in)
 	if (e->k == E_FOR) {
 		Env inner = { e->var, env, env->depth + 1 };
 		Buf flat = { 0 };
-		char before[200];
+		Buf before = { 0 };
 		ind(b, in);
 		buf_puts(b, "{\n");
 		ind(b, in + 1);
@@ -891,8 +928,9 @@ element(Buf *b, const Expr *e, const Type *et, const Env *env, int in)
 		ind(b, in + 1);
 		buf_printf(b, "mw_val %s;\n\n", e->var);
 		expr(&flat, e->a, env);
-		snprintf(before, sizeof before, "mw_iter_init(c, &it_%s, ", e->var);
-		pp_stmt(b, in + 1, before, flat.p, ");\n");
+		buf_printf(&before, "mw_iter_init(c, &it_%s, ", e->var);
+		pp_stmt(b, in + 1, before.p, flat.p, ");\n");
+		buf_free(&before);
 		buf_free(&flat);
 		ind(b, in + 1);
 		buf_printf(b, "while (mw_iter_next(c, &it_%s, &%s)) {\n", e->var, e->var);
@@ -1182,7 +1220,7 @@ entity(Buf *b, const Entity *en)
 	Buf fn = { 0 };
 	buf_printf(&fn, "/* entity %s: %s.%s -> %s.%s */\nstatic int\nmap_%s(mw_ctx *c, mw_val r)\n{\n",
 		en->name, en->src_alias, en->src_coll, en->tgt_alias, en->tgt_type, en->name);
-	where_len = 0;
+	where_pop(0);
 	where_push(en->name);
 	if (en->filter) {
 		size_t old = where_push("when");
@@ -1394,15 +1432,15 @@ str_list(Buf *b, const char *name, const Buf *items)
 static void
 entity_data(Buf *b, const Entity *en)
 {
-	char name[200];
+	Buf name = { 0 };
 	if (en->ndeps) {
 		Buf items = { 0 };
 		for (int i = 0; i < en->ndeps; i++) {
 			cstrz(&items, en->deps[i]->name);
 			buf_puts(&items, ", ");
 		}
-		snprintf(name, sizeof name, "%s_deps", en->name);
-		str_list(b, name, &items);
+		buf_printf(&name, "%s_deps", en->name);
+		str_list(b, name.p, &items);
 		buf_free(&items);
 	}
 	Buf hooks = { 0 };
@@ -1413,10 +1451,12 @@ entity_data(Buf *b, const Entity *en)
 		buf_puts(&hooks, ", ");
 	}
 	if (hooks.len) {
-		snprintf(name, sizeof name, "%s_webhooks", en->name);
-		str_list(b, name, &hooks);
+		name.len = 0;
+		buf_printf(&name, "%s_webhooks", en->name);
+		str_list(b, name.p, &hooks);
 	}
 	buf_free(&hooks);
+	buf_free(&name);
 }
 
 /* The error policies: each holds its .map line. */
@@ -1580,7 +1620,7 @@ cg_emit(const Program *p, Buf *out)
 	map_name = base_name(p->main->name);
 	naccs = 0;
 	nplaces = 0;
-	where_len = 0;
+	where_pop(0);
 
 	Buf tables = { 0 }, ents = { 0 };
 	for (const Decl *d = p->decls; d; d = d->next)
@@ -1689,4 +1729,5 @@ cg_emit(const Program *p, Buf *out)
 	free(taken);
 	taken = NULL;
 	captaken = ntaken = 0;
+	buf_free(&where);
 }
