@@ -259,6 +259,53 @@ ctext(Buf *b, const char *s)
 	}
 }
 
+static size_t lit_len(const char *s, size_t n);
+
+/* Whether the C text s[0..n) names identifier `id` (outside literals and
+ * comments). */
+static int
+uses_name(const char *s, size_t n, const char *id)
+{
+	size_t l = strlen(id);
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		if (ch == '"' || ch == '\'') {
+			size_t j = i + 1;
+			while (j < n && s[j] != ch)
+				j += s[j] == '\\' ? 2 : 1;
+			i = j;
+		} else if (ch == '/' && i + 1 < n && s[i + 1] == '*') {
+			const char *end = strstr(s + i + 2, "*/");
+			i = end ? (size_t)(end - s) + 1 : n;
+		} else if (ch == '_' || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')) {
+			size_t j = i;
+			while (j < n && (s[j] == '_' || (s[j] >= 'a' && s[j] <= 'z') ||
+			       (s[j] >= 'A' && s[j] <= 'Z') || (s[j] >= '0' && s[j] <= '9')))
+				j++;
+			if (j - i == l && memcmp(s + i, id, l) == 0)
+				return 1;
+			i = j - 1;
+		}
+	}
+	return 0;
+}
+
+/* A function whose body (b from `body`) never reads its parameter `id`
+ * says so: `(void)id;` first, so that every valid mapping compiles under
+ * -Wextra -Werror (an entity that only sets constants left `r` unused). */
+static void
+void_unused(Buf *b, size_t body, const char *id)
+{
+	if (uses_name(b->p + body, b->len - body, id))
+		return;
+	Buf v = { 0 };
+	buf_printf(&v, "\t(void)%s;\n", id);
+	buf_put(b, v.p, v.len); /* room, then moved into place */
+	memmove(b->p + body + v.len, b->p + body, b->len - v.len - body);
+	memcpy(b->p + body, v.p, v.len);
+	buf_free(&v);
+}
+
 static const char *
 kind_of(const Type *t)
 {
@@ -450,12 +497,10 @@ static void
 params(Buf *b, const Env *env, int with_types)
 {
 	/* outermost first */
-	const char *names[64];
-	int n = 0;
-	for (const Env *x = env; x && n < 64; x = x->up)
-		names[n++] = x->cname;
-	for (int i = n - 1; i >= 0; i--)
-		buf_printf(b, ", %s%s", with_types ? "mw_val " : "", names[i]);
+	if (!env)
+		return;
+	params(b, env->up, with_types);
+	buf_printf(b, ", %s%s", with_types ? "mw_val " : "", env->cname);
 }
 
 static void
@@ -554,7 +599,9 @@ sum_helper(Buf *b, const Expr *e, const Env *env)
 	Buf h = { 0 };
 	buf_printf(&h, "/* sum(...) for entity %s */\nstatic mw_val\n%s(mw_ctx *c", cur_ent->name, name);
 	params(&h, env, 1);
-	buf_printf(&h, ")\n{\n\tmw_val acc = MW_I(0), %s;\n\tmw_iter it;\n\n", e->var);
+	buf_puts(&h, ")\n{\n");
+	size_t from = h.len;
+	buf_printf(&h, "\tmw_val acc = MW_I(0), %s;\n\tmw_iter it;\n\n", e->var);
 	pp_stmt(&h, 1, "mw_iter_init(c, &it, ", arr.p, ");\n");
 	buf_printf(&h, "\twhile (mw_iter_next(c, &it, &%s))\n", e->var);
 	Buf add = { 0 };
@@ -562,6 +609,8 @@ sum_helper(Buf *b, const Expr *e, const Env *env)
 	pp_stmt(&h, 2, "acc = ", add.p, ";\n");
 	buf_free(&add);
 	buf_puts(&h, "\treturn acc;\n}\n\n");
+	for (const Env *x = env; x; x = x->up)
+		void_unused(&h, from, x->cname);
 	buf_put(&helpers, h.p, h.len);
 	buf_free(&h);
 	buf_free(&body);
@@ -1220,6 +1269,7 @@ entity(Buf *b, const Entity *en)
 	Buf fn = { 0 };
 	buf_printf(&fn, "/* entity %s: %s.%s -> %s.%s */\nstatic int\nmap_%s(mw_ctx *c, mw_val r)\n{\n",
 		en->name, en->src_alias, en->src_coll, en->tgt_alias, en->tgt_type, en->name);
+	size_t from = fn.len;
 	where_pop(0);
 	where_push(en->name);
 	if (en->filter) {
@@ -1232,6 +1282,7 @@ entity(Buf *b, const Entity *en)
 	}
 	body(&fn, en->body, &root, 1);
 	buf_puts(&fn, "\treturn mw_failed(c) ? -1 : 0;\n}\n\n");
+	void_unused(&fn, from, "r");
 
 	/* the key and the match key */
 	Buf flat = { 0 };
@@ -1245,7 +1296,10 @@ entity(Buf *b, const Entity *en)
 		expr(&flat, st->e, &root);
 		buf_printf(&fn, "/* match %s */\nstatic mw_val\nmatch_%s(mw_ctx *c, mw_val r)\n{\n",
 			st->name, en->name);
+		from = fn.len;
 		pp_stmt(&fn, 1, "return ", flat.p, ";\n}\n\n");
+		void_unused(&fn, from, "r");
+		void_unused(&fn, from, "c");
 		buf_free(&flat);
 	}
 
@@ -1304,9 +1358,11 @@ lifecycle(Buf *b, const Entity *en, const Env *root)
 			where_pop(old);
 			buf_printf(b, "/* locked when ... */\nstatic int\nlocked_%s(mw_ctx *c, mw_val r)\n"
 				"{\n", en->name);
+			size_t from = b->len;
 			line_stmt(b, at, 1);
 			buf_puts(b, "\t");
 			put_expr(b, 1, "return mw_truthy(c, ", st->e, root, ");\n}\n\n");
+			void_unused(b, from, "r");
 			continue;
 		}
 		if (st->k != S_LIFECYCLE)
@@ -1361,6 +1417,7 @@ lifecycle(Buf *b, const Entity *en, const Env *root)
 		buf_puts(b, ",\n\t.line = 0\n};\n\n");
 		buf_free(&keypath);
 		buf_printf(b, "static int\nlife_%s(mw_ctx *c, mw_val r)\n{\n", en->name);
+		size_t from = b->len;
 		line_stmt(b, at, 1);
 		Buf flat = { 0 };
 		buf_printf(&flat, "mw_lookup(c, &life_%s_table, ", en->name);
@@ -1390,6 +1447,7 @@ lifecycle(Buf *b, const Entity *en, const Env *root)
 			life_action(b, a->act, root, 2);
 		}
 		buf_puts(b, "\t}\n\treturn -1;\n}\n\n");
+		void_unused(b, from, "r");
 	}
 }
 
