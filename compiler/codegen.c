@@ -1345,6 +1345,36 @@ life_entry_cmp(const void *x, const void *y)
 	return strcmp((*a)->key, (*b)->key);
 }
 
+/* Whether an entity called `name` has a lifecycle (a function life_NAME). */
+static int
+life_fn_named(const char *name)
+{
+	for (const Decl *d = prog->decls; d; d = d->next)
+		if (d->k == D_ENTITY && strcmp(d->u.ent->name, name) == 0)
+			for (const Stmt *st = d->u.ent->body; st; st = st->next)
+				if (st->k == S_LIFECYCLE)
+					return 1;
+	return 0;
+}
+
+/* life_ENTITY_WHAT (arms, table), with a number after when an entity called
+ * ENTITY_WHAT has a lifecycle of its own (its function is life_ENTITY_WHAT). */
+static const char *
+life_data_name(const Entity *en, const char *what)
+{
+	Buf b = { 0 };
+	buf_printf(&b, "%s_%s", en->name, what);
+	size_t len = b.len;
+	for (int k = 2; life_fn_named(b.p); k++) {
+		b.len = len;
+		buf_printf(&b, "_%d", k);
+	}
+	char *name = ar_alloc(b.len + 6);
+	snprintf(name, b.len + 6, "life_%s", b.p);
+	buf_free(&b);
+	return name;
+}
+
 /* An entity's lifecycle: its keys as a table of arm numbers (sorted, looked
  * up like any table: a status no arm names fails the record), a function
  * that returns the arm's action; and its `locked when` test. */
@@ -1394,7 +1424,8 @@ lifecycle(Buf *b, const Entity *en, const Env *root)
 		for (const StrList *p = st->e->path; p; p = p->next)
 			buf_printf(&keypath, "%s%s", p->s, p->next ? "." : "");
 		buf_printf(b, "/* lifecycle %s: the arm for each value */\n", keypath.p);
-		buf_printf(b, "static const mw_entry life_%s_arms[] = {\n", en->name);
+		const char *arms = life_data_name(en, "arms"), *tbl = life_data_name(en, "table");
+		buf_printf(b, "static const mw_entry %s[] = {\n", arms);
 		for (int i = 0; i < n; i++) {
 			buf_puts(b, "\t{ ");
 			cstrz(b, sorted[i]->key);
@@ -1406,8 +1437,8 @@ lifecycle(Buf *b, const Entity *en, const Env *root)
 			if (a->is_else)
 				else_arm = arm_no;
 		}
-		buf_printf(b, "static const mw_table life_%s_table = {\n\t\"%s lifecycle\", "
-			"life_%s_arms, %d,\n\t", en->name, en->name, en->name, n);
+		buf_printf(b, "static const mw_table %s = {\n\t\"%s lifecycle\", %s, %d,\n\t", tbl,
+			en->name, arms, n);
 		if (else_arm)
 			buf_printf(b, "MW_ELSE_VALUE, MW_V_I(%d), NULL", else_arm);
 		else
@@ -1420,7 +1451,7 @@ lifecycle(Buf *b, const Entity *en, const Env *root)
 		size_t from = b->len;
 		line_stmt(b, at, 1);
 		Buf flat = { 0 };
-		buf_printf(&flat, "mw_lookup(c, &life_%s_table, ", en->name);
+		buf_printf(&flat, "mw_lookup(c, &%s, ", tbl);
 		expr(&flat, st->e, root);
 		buf_puts(&flat, ")");
 		pp_stmt(b, 1, "mw_val arm = ", flat.p, ";\n");

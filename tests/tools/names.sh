@@ -4,6 +4,8 @@
 # paths and two entities sharing a first 200 bytes, two nested loop variables,
 # an entity of 200 bytes with sums, refs and webhooks) compiles, and its C
 # compiles under -std=c11 -Wall -Wextra -Werror with each name still whole.
+# Names made of names stay apart too (A_b.c and A.b_c, rule X_values, the
+# lifecycle data of E and the lifecycle function of E_arms).
 # (Names were cut at 160 or 200 bytes: two accessors, rules or sum helpers
 # became one function, a loop variable cut at 63 bytes hid the outer one.)
 # MAPC names the compiler (default bin/mapc).  Prints [PASS]/[FAIL] lines.
@@ -117,6 +119,29 @@ if "$MAPC" -o "$tmp/joined.c" "$tmp/joined.map" 2>"$tmp/err" &&
 	ok "joined-names-distinct"
 else
 	ko "joined-names-distinct: $(cat "$tmp/err"; grep -m3 error "$tmp/cc")"
+fi
+
+# entities E, E_arms and E_table, each with a lifecycle: E's arms and table
+# are not the functions life_E_arms and life_E_table
+{
+	sed -n '/^service shop/,/^pair/p' "$tmp/joined.map" | sed '$d'
+	cat <<EOF
+pair lives {
+  source shop: shop { base_url = env("SHOP_URL") }
+  target books: books { base_url = env("BOOKS_URL") }
+}
+entity E: shop.orders -> books.Invoice key id { Number = id
+  lifecycle x { "a" => void  else => write } }
+entity E_arms: shop.orders -> books.Invoice key id { Number = id  lifecycle x { else => write } }
+entity E_table: shop.orders -> books.Invoice key id { Number = id  lifecycle x { else => keep } }
+EOF
+} > "$tmp/lives.map"
+if "$MAPC" -o "$tmp/lives.c" "$tmp/lives.map" 2>"$tmp/err" &&
+	$CC -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L \
+	-Iruntime/include -fsyntax-only "$tmp/lives.c" 2>"$tmp/cc"; then
+	ok "lifecycle-names-distinct"
+else
+	ko "lifecycle-names-distinct: $(cat "$tmp/err"; grep -m3 error "$tmp/cc")"
 fi
 echo "names: $pass passed, $fail failed"
 [ $fail -eq 0 ]
