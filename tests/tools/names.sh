@@ -18,6 +18,12 @@ trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
 ok() { echo "[PASS] names/$1"; pass=$((pass + 1)); }
 ko() { echo "[FAIL] names/$1"; fail=$((fail + 1)); }
+# compiles NAME: mapc compiles $tmp/NAME.map, cc its C under -Werror
+compiles() {
+	"$MAPC" -o "$tmp/$1.c" "$tmp/$1.map" 2>"$tmp/err" &&
+	$CC -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L \
+		-Iruntime/include -fsyntax-only "$tmp/$1.c" 2>"$tmp/cc"
+}
 
 # P: 200 bytes every long name starts with
 P=$(awk 'BEGIN { for (i = 0; i < 20; i++) printf "abcdefghij" }')
@@ -113,9 +119,7 @@ entity E: shop.orders -> books.Invoice key id {
   M_values = x ++ "a"
 }
 EOF
-if "$MAPC" -o "$tmp/joined.c" "$tmp/joined.map" 2>"$tmp/err" &&
-	$CC -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L \
-	-Iruntime/include -fsyntax-only "$tmp/joined.c" 2>"$tmp/cc"; then
+if compiles joined; then
 	ok "joined-names-distinct"
 else
 	ko "joined-names-distinct: $(cat "$tmp/err"; grep -m3 error "$tmp/cc")"
@@ -136,9 +140,7 @@ entity E_arms: shop.orders -> books.Invoice key id { Number = id  lifecycle x { 
 entity E_table: shop.orders -> books.Invoice key id { Number = id  lifecycle x { else => keep } }
 EOF
 } > "$tmp/lives.map"
-if "$MAPC" -o "$tmp/lives.c" "$tmp/lives.map" 2>"$tmp/err" &&
-	$CC -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L \
-	-Iruntime/include -fsyntax-only "$tmp/lives.c" 2>"$tmp/cc"; then
+if compiles lives; then
 	ok "lifecycle-names-distinct"
 else
 	ko "lifecycle-names-distinct: $(cat "$tmp/err"; grep -m3 error "$tmp/cc")"
