@@ -22,7 +22,7 @@
 int diag_errors, diag_warnings, diag_werror;
 
 static void
-show_line(Loc at)
+show_line(FILE *out, Loc at)
 {
 	if (!at.file || at.line <= 0)
 		return;
@@ -57,7 +57,7 @@ show_line(Loc at)
 		col = 61 + 4;
 	}
 	const char *to = e - from > 160 ? from + 160 : e;
-	fprintf(stderr, "%5d | %s%.*s%s\n      | ", at.line, from > s ? "... " : "",
+	fprintf(out, "%5d | %s%.*s%s\n      | ", at.line, from > s ? "... " : "",
 		(int)(to - from), from, to < e ? " ..." : "");
 	/* Keep tabs so the caret lines up under the token. */
 	/* Columns are bytes; the caret goes under characters, so UTF-8
@@ -67,17 +67,17 @@ show_line(Loc at)
 		const char *ch = base + i - 1;
 		if (ch >= from && ch < to && (*ch & 0xC0) == 0x80)
 			continue;
-		fputc(ch >= from && ch < to && *ch == '\t' ? '\t' : ' ', stderr);
+		fputc(ch >= from && ch < to && *ch == '\t' ? '\t' : ' ', out);
 	}
-	fputc('^', stderr);
+	fputc('^', out);
 	const char *tok = base + col - 1;
 	int len = at.len;
 	if (tok + len > to)
 		len = (int)(to - tok);
 	for (int i = 1; i < len; i++)
 		if ((tok[i] & 0xC0) != 0x80)
-			fputc('~', stderr);
-	fputc('\n', stderr);
+			fputc('~', out);
+	fputc('\n', out);
 }
 
 static const char *const code_names[DIAG_NCODES] = {
@@ -86,20 +86,30 @@ static const char *const code_names[DIAG_NCODES] = {
 #undef X
 };
 
+/* One diagnostic is written at once (stderr is unbuffered: a write a
+ * character made 10,000 diagnostics take seconds). */
 static void
 report(const char *kind, const char *code, Loc at, const char *fmt, va_list ap)
 {
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	if (!out)
+		out = stderr;
 	if (at.file)
-		fprintf(stderr, "%s:%d:%d: ", at.file->name, at.line, at.col);
+		fprintf(out, "%s:%d:%d: ", at.file->name, at.line, at.col);
 	else
-		fputs("mapc: ", stderr);
+		fputs("mapc: ", out);
 	if (code)
-		fprintf(stderr, "%s[%s]: ", kind, code);
+		fprintf(out, "%s[%s]: ", kind, code);
 	else
-		fprintf(stderr, "%s: ", kind);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	show_line(at);
+		fprintf(out, "%s: ", kind);
+	vfprintf(out, fmt, ap);
+	fputc('\n', out);
+	show_line(out, at);
+	if (out != stderr && fclose(out) == 0)
+		fwrite(text, 1, len, stderr);
+	free(text);
 }
 
 void
