@@ -21,29 +21,49 @@
 
 int diag_errors, diag_warnings, diag_werror;
 
+/* Where line `line` of f starts.  Each file's line starts are found once
+ * (10,000 diagnostics in a long file each read it from the top: seconds);
+ * source files live in the arena until mapc ends, so the pointers hold. */
+static const char *
+line_start(const SrcFile *f, int line)
+{
+	static struct {
+		const SrcFile *f;
+		const char **starts;
+		int n;
+	} files[8];
+	static int next;
+	int i = 0;
+	while (i < 8 && files[i].f != f)
+		i++;
+	if (i == 8) {
+		i = next;
+		next = (next + 1) % 8;
+		free(files[i].starts);
+		int n = 1;
+		for (size_t k = 0; k < f->len; k++)
+			n += f->text[k] == '\n';
+		files[i].starts = malloc(sizeof *files[i].starts * (size_t)n);
+		if (!files[i].starts) {
+			files[i].f = NULL;
+			return f->text + f->len;
+		}
+		files[i].f = f;
+		files[i].n = 0;
+		files[i].starts[files[i].n++] = f->text;
+		for (size_t k = 0; k < f->len; k++)
+			if (f->text[k] == '\n')
+				files[i].starts[files[i].n++] = f->text + k + 1;
+	}
+	return line <= files[i].n ? files[i].starts[line - 1] : f->text + f->len;
+}
+
 static void
 show_line(FILE *out, Loc at)
 {
 	if (!at.file || at.line <= 0)
 		return;
-	/* Diagnostics mostly come in file order: go on from the line shown last
-	 * (10,000 of them in a long file once took seconds, each read from the top).
-	 * Source files live in the arena until mapc ends, so the pointer stays good. */
-	static const SrcFile *last_file;
-	static const char *last_start;
-	static int last_line;
-	const char *s = at.file->text, *end = s + at.file->len;
-	int l = 1;
-	if (at.file == last_file && at.line >= last_line) {
-		s = last_start;
-		l = last_line;
-	}
-	for (; l < at.line && s < end; s++)
-		if (*s == '\n')
-			l++;
-	last_file = at.file;
-	last_start = s;
-	last_line = l;
+	const char *s = line_start(at.file, at.line), *end = at.file->text + at.file->len;
 	const char *e = s;
 	while (e < end && *e != '\n')
 		e++;
