@@ -358,6 +358,35 @@ list_schemas(const char *const *dirs, int ndirs, const char **out, int max)
 	return n;
 }
 
+static Loc
+decl_loc(const Decl *d)
+{
+	return d->k == D_SERVICE ? d->u.svc->loc : d->k == D_PAIR ? d->u.pair->loc
+	     : d->k == D_TABLE ? d->u.table->loc : d->u.ent->loc;
+}
+
+static const char *
+decl_what(DeclKind k)
+{
+	return k == D_PAIR ? "a `pair`" : k == D_TABLE ? "a table" : k == D_ENTITY ? "an entity"
+	     : "a service";
+}
+
+/* Whether the schema file of `svc` was read already (one that does not
+ * declare its service is read once, reported once). */
+static int
+schema_loaded(const Program *p, const char *svc)
+{
+	size_t l = strlen(svc);
+	for (int i = 0; i < p->nschemas; i++) {
+		const char *n = p->schemas[i]->name, *slash = strrchr(n, '/');
+		const char *base = slash ? slash + 1 : n;
+		if (strncmp(base, svc, l) == 0 && strcmp(base + l, ".map") == 0)
+			return 1;
+	}
+	return 0;
+}
+
 void
 ck_load_schemas(Program *p, const char *const *extra, int nextra)
 {
@@ -371,11 +400,15 @@ ck_load_schemas(Program *p, const char *const *extra, int nextra)
 	for (int i = 0; i < nextra && ndirs < 64; i++)
 		dirs[ndirs++] = extra[i];
 
-	for (Decl *d = p->decls; d; d = d->next) {
+	/* Only the main file's pairs pull schemas in: a schema file holds services
+	 * alone (anything else is refused below), so loading always ends, whatever
+	 * the files name (a schema naming its own service in a pair looped). */
+	Decl *main_last = p->decls_tail;
+	for (Decl *d = p->decls; d; d = d == main_last ? NULL : d->next) {
 		if (d->k != D_PAIR)
 			continue;
 		for (Endpoint *e = d->u.pair->eps; e; e = e->next) {
-			if (find_service(e->service))
+			if (find_service(e->service) || schema_loaded(p, e->service))
 				continue;
 			Buf looked = { 0 };
 			const SrcFile *sf = find_schema(e->service, dirs, ndirs, &looked);
@@ -404,15 +437,20 @@ ck_load_schemas(Program *p, const char *const *extra, int nextra)
 			ns[p->nschemas++] = (SrcFile *)sf;
 			p->schemas = ns;
 			int found = 0;
-			for (Decl *n = last ? last->next : p->decls; n; n = n->next) {
+			Decl **link = last ? &last->next : &p->decls;
+			p->decls_tail = last;
+			while (*link) {
+				Decl *n = *link;
 				if (n->k != D_SERVICE) {
-					Loc at = { sf, 1, 1, 1 };
-					diag_err(at, ER_BAD_SCHEMA,
-						"a schema file holds only `service` declarations");
-					break;
+					diag_err(decl_loc(n), ER_BAD_SCHEMA, "a schema file holds only "
+						"`service` declarations, not %s", decl_what(n->k));
+					*link = n->next; /* dropped: never loaded, never checked */
+					continue;
 				}
 				if (n->u.svc->name == e->service)
 					found = 1;
+				p->decls_tail = n;
+				link = &n->next;
 			}
 			if (!found) {
 				Loc at = { sf, 1, 1, 1 };
@@ -1152,8 +1190,12 @@ element(Type *et, Expr *e, Scope *s)
 				diag_warn(e->loc, WR_SHADOW,
 					"`%s` shadows the loop variable of an outer `for`",
 					e->s);
-		char *cname = ar_alloc(64);
-		snprintf(cname, 64, "v_%s%d", e->s, ++cx.nvar);
+		/* v_NAME1, whole (a cut made two names one); v_NAME2_3 after a digit, so
+		 * that the number at the end is always the variable's own */
+		size_t l = strlen(e->s), cap = l + 16;
+		char *cname = ar_alloc(cap);
+		snprintf(cname, cap, "v_%s%s%d", e->s, e->s[l - 1] >= '0' && e->s[l - 1] <= '9' ? "_" : "",
+			++cx.nvar);
 		e->var = cname;
 		e->elem_obj = at->elem->obj;
 		Scope inner = { e->s, at->elem->obj, cname, s->depth + 1, s };

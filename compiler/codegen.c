@@ -29,10 +29,11 @@ static const char *map_name; /* the .map file's base name */
 
 /* ---- accessors used, collected while emitting ---- */
 
+/* Generated names are never cut: a cut made two long paths one name. */
 typedef struct {
 	const ObjDef *obj;
 	const FieldDef *f;
-	char name[160];
+	const char *name; /* in the arena */
 } Acc;
 
 static Acc *accs;
@@ -104,32 +105,31 @@ take_name(const char *name)
 	ntaken++;
 }
 
-static char where[160]; /* the path being written: "Order_LineItems_0" */
-static size_t where_len;
+static Buf where; /* the path being written: "Order_LineItems_0", any length */
 
 /* Appends "_part" (as an identifier) to the path; returns the old length
  * for where_pop. */
 static size_t
 where_push(const char *part)
 {
-	size_t old = where_len;
-	if (where_len && where_len + 1 < sizeof where)
-		where[where_len++] = '_';
-	for (const char *s = part; *s && where_len + 1 < sizeof where; s++) {
+	size_t old = where.len;
+	if (where.len)
+		buf_put(&where, "_", 1);
+	for (const char *s = part; *s; s++) {
 		char ch = *s;
 		int ok = ch == '_' || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
 			 (ch >= '0' && ch <= '9');
-		where[where_len++] = ok ? ch : '_';
+		buf_put(&where, ok ? &ch : "_", 1);
 	}
-	where[where_len] = 0;
 	return old;
 }
 
 static void
 where_pop(size_t old)
 {
-	where_len = old;
-	where[where_len] = 0;
+	where.len = old;
+	if (where.p)
+		where.p[old] = 0;
 }
 
 static size_t
@@ -145,15 +145,16 @@ where_index(int i)
 static const char *
 place(int line)
 {
-	char base[200], name[216];
-	snprintf(base, sizeof base, "AT_%s", where);
-	snprintf(name, sizeof name, "%s", base);
-	if (captaken && taken_slot(base)->key) {
-		Taken *b = taken_slot(base);
+	Buf base = { 0 }, name = { 0 };
+	buf_printf(&base, "AT_%s", where.p ? where.p : "");
+	buf_puts(&name, base.p);
+	if (captaken && taken_slot(base.p)->key) {
+		Taken *b = taken_slot(base.p);
 		int k = b->next;
 		for (;; k++) {
-			snprintf(name, sizeof name, "%s_%d", base, k);
-			if (!taken_slot(name)->key)
+			name.len = 0;
+			buf_printf(&name, "%s_%d", base.p, k);
+			if (!taken_slot(name.p)->key)
 				break;
 		}
 		b->next = k + 1;
@@ -165,9 +166,11 @@ place(int line)
 			abort();
 	}
 	Place *pl = &places[nplaces++];
-	pl->name = strdup(name);
+	pl->name = strdup(name.p);
 	if (!pl->name)
 		abort();
+	buf_free(&base);
+	buf_free(&name);
 	pl->line = line;
 	take_name(pl->name);
 	return pl->name;
@@ -240,20 +243,67 @@ cstrz(Buf *b, const char *s)
 	cstr(b, s, strlen(s));
 }
 
-/* A comment-safe copy of text (no comment terminators). */
+/* A comment-safe copy of text: a space parts every `*` `/`, `/` `*` and `?` `?`
+ * it would hold (so no comment ends or opens inside, -Wcomment, and no
+ * trigraph forms), line breaks and other controls become spaces. */
 static void
 ctext(Buf *b, const char *s)
 {
+	char prev = 0;
 	for (; *s; s++) {
-		if (s[0] == '*' && s[1] == '/')
-			buf_puts(b, "* /");
-		else if (*s == '\n')
-			buf_puts(b, " ");
-		else
-			buf_put(b, s, 1);
-		if (s[0] == '*' && s[1] == '/')
-			s++;
+		char ch = (unsigned char)*s < 0x20 || *s == 0x7F ? ' ' : *s;
+		if ((prev == '*' && ch == '/') || (prev == '/' && ch == '*') || (prev == '?' && ch == '?'))
+			buf_put(b, " ", 1);
+		buf_put(b, &ch, 1);
+		prev = ch;
 	}
+}
+
+static size_t lit_len(const char *s, size_t n);
+
+/* Whether the C text s[0..n) names identifier `id` (outside literals and
+ * comments). */
+static int
+uses_name(const char *s, size_t n, const char *id)
+{
+	size_t l = strlen(id);
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		if (ch == '"' || ch == '\'') {
+			size_t j = i + 1;
+			while (j < n && s[j] != ch)
+				j += s[j] == '\\' ? 2 : 1;
+			i = j;
+		} else if (ch == '/' && i + 1 < n && s[i + 1] == '*') {
+			const char *end = strstr(s + i + 2, "*/");
+			i = end ? (size_t)(end - s) + 1 : n;
+		} else if (ch == '_' || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')) {
+			size_t j = i;
+			while (j < n && (s[j] == '_' || (s[j] >= 'a' && s[j] <= 'z') ||
+			       (s[j] >= 'A' && s[j] <= 'Z') || (s[j] >= '0' && s[j] <= '9')))
+				j++;
+			if (j - i == l && memcmp(s + i, id, l) == 0)
+				return 1;
+			i = j - 1;
+		}
+	}
+	return 0;
+}
+
+/* A function whose body (b from `body`) never reads its parameter `id`
+ * says so: `(void)id;` first, so that every valid mapping compiles under
+ * -Wextra -Werror (an entity that only sets constants left `r` unused). */
+static void
+void_unused(Buf *b, size_t body, const char *id)
+{
+	if (uses_name(b->p + body, b->len - body, id))
+		return;
+	Buf v = { 0 };
+	buf_printf(&v, "\t(void)%s;\n", id);
+	buf_put(b, v.p, v.len); /* room, then moved into place */
+	memmove(b->p + body + v.len, b->p + body, b->len - v.len - body);
+	memcpy(b->p + body, v.p, v.len);
+	buf_free(&v);
 }
 
 static const char *
@@ -272,6 +322,46 @@ kind_of(const Type *t)
 	}
 }
 
+/* Whether `b` is `a` + "_values" (a rule's list of values). */
+static int
+values_of(const char *a, const char *b)
+{
+	size_t l = strlen(a);
+	return strncmp(a, b, l) == 0 && strcmp(b + l, "_values") == 0;
+}
+
+/* Whether `name` is one of list[0..n) or its `_values` array (rules). */
+static int
+name_taken(const Acc *list, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(list[i].name, name) == 0 || values_of(list[i].name, name) ||
+		    values_of(name, list[i].name))
+			return 1;
+	return 0;
+}
+
+/* PREFIX_Object_field; the same object name in two services: PREFIX_svc_Object_field;
+ * underscores that still make two equal: a number after. */
+static const char *
+unique_name(const Acc *list, int n, const char *prefix, const ObjDef *o, const FieldDef *f)
+{
+	Buf b = { 0 };
+	buf_printf(&b, "%s_%s_%s", prefix, o->name, f->name);
+	if (name_taken(list, n, b.p)) {
+		b.len = 0;
+		buf_printf(&b, "%s_%s_%s_%s", prefix, o->svc->name, o->name, f->name);
+	}
+	size_t len = b.len;
+	for (int k = 2; name_taken(list, n, b.p); k++) {
+		b.len = len;
+		buf_printf(&b, "_%d", k);
+	}
+	const char *name = ar_strndup(b.p, b.len);
+	buf_free(&b);
+	return name;
+}
+
 static const char *
 accessor(const ObjDef *o, const FieldDef *f)
 {
@@ -287,11 +377,7 @@ accessor(const ObjDef *o, const FieldDef *f)
 	Acc *a = &accs[naccs++];
 	a->obj = o;
 	a->f = f;
-	snprintf(a->name, sizeof a->name, "in_%s_%s", o->name, f->name);
-	/* Two services with an object of the same name: qualify the later one. */
-	for (int i = 0; i < naccs - 1; i++)
-		if (strcmp(accs[i].name, a->name) == 0)
-			snprintf(a->name, sizeof a->name, "in_%s_%s_%s", o->svc->name, o->name, f->name);
+	a->name = unique_name(accs, naccs - 1, "in", o, f);
 	return a->name;
 }
 
@@ -337,11 +423,7 @@ rule(const FieldDef *f)
 	Acc *r = &rules[nrules++];
 	r->obj = owner_of(f);
 	r->f = f;
-	snprintf(r->name, sizeof r->name, "rule_%s_%s", r->obj->name, f->name);
-	for (int i = 0; i < nrules - 1; i++)
-		if (strcmp(rules[i].name, r->name) == 0)
-			snprintf(r->name, sizeof r->name, "rule_%s_%s_%s", r->obj->svc->name,
-				r->obj->name, f->name);
+	r->name = unique_name(rules, nrules - 1, "rule", r->obj, f);
 	return r->name;
 }
 
@@ -415,12 +497,10 @@ static void
 params(Buf *b, const Env *env, int with_types)
 {
 	/* outermost first */
-	const char *names[64];
-	int n = 0;
-	for (const Env *x = env; x && n < 64; x = x->up)
-		names[n++] = x->cname;
-	for (int i = n - 1; i >= 0; i--)
-		buf_printf(b, ", %s%s", with_types ? "mw_val " : "", names[i]);
+	if (!env)
+		return;
+	params(b, env->up, with_types);
+	buf_printf(b, ", %s%s", with_types ? "mw_val " : "", env->cname);
 }
 
 static void
@@ -507,8 +587,10 @@ binop_fn(int op)
 static void
 sum_helper(Buf *b, const Expr *e, const Env *env)
 {
-	char name[160];
-	snprintf(name, sizeof name, "%s_sum%d", cur_ent->name, e->helper);
+	Buf nb = { 0 };
+	buf_printf(&nb, "%s_sum%d", cur_ent->name, e->helper);
+	const char *name = ar_strndup(nb.p, nb.len);
+	buf_free(&nb);
 	Env inner = { e->var, env, env->depth + 1 };
 	Buf body = { 0 };
 	expr(&body, e->args->next, &inner);
@@ -517,7 +599,9 @@ sum_helper(Buf *b, const Expr *e, const Env *env)
 	Buf h = { 0 };
 	buf_printf(&h, "/* sum(...) for entity %s */\nstatic mw_val\n%s(mw_ctx *c", cur_ent->name, name);
 	params(&h, env, 1);
-	buf_printf(&h, ")\n{\n\tmw_val acc = MW_I(0), %s;\n\tmw_iter it;\n\n", e->var);
+	buf_puts(&h, ")\n{\n");
+	size_t from = h.len;
+	buf_printf(&h, "\tmw_val acc = MW_I(0), %s;\n\tmw_iter it;\n\n", e->var);
 	pp_stmt(&h, 1, "mw_iter_init(c, &it, ", arr.p, ");\n");
 	buf_printf(&h, "\twhile (mw_iter_next(c, &it, &%s))\n", e->var);
 	Buf add = { 0 };
@@ -525,6 +609,8 @@ sum_helper(Buf *b, const Expr *e, const Env *env)
 	pp_stmt(&h, 2, "acc = ", add.p, ";\n");
 	buf_free(&add);
 	buf_puts(&h, "\treturn acc;\n}\n\n");
+	for (const Env *x = env; x; x = x->up)
+		void_unused(&h, from, x->cname);
 	buf_put(&helpers, h.p, h.len);
 	buf_free(&h);
 	buf_free(&body);
@@ -883,7 +969,7 @@ element(Buf *b, const Expr *e, const Type *et, const Env *env, int in)
 	if (e->k == E_FOR) {
 		Env inner = { e->var, env, env->depth + 1 };
 		Buf flat = { 0 };
-		char before[200];
+		Buf before = { 0 };
 		ind(b, in);
 		buf_puts(b, "{\n");
 		ind(b, in + 1);
@@ -891,8 +977,9 @@ element(Buf *b, const Expr *e, const Type *et, const Env *env, int in)
 		ind(b, in + 1);
 		buf_printf(b, "mw_val %s;\n\n", e->var);
 		expr(&flat, e->a, env);
-		snprintf(before, sizeof before, "mw_iter_init(c, &it_%s, ", e->var);
-		pp_stmt(b, in + 1, before, flat.p, ");\n");
+		buf_printf(&before, "mw_iter_init(c, &it_%s, ", e->var);
+		pp_stmt(b, in + 1, before.p, flat.p, ");\n");
+		buf_free(&before);
 		buf_free(&flat);
 		ind(b, in + 1);
 		buf_printf(b, "while (mw_iter_next(c, &it_%s, &%s)) {\n", e->var, e->var);
@@ -1182,7 +1269,8 @@ entity(Buf *b, const Entity *en)
 	Buf fn = { 0 };
 	buf_printf(&fn, "/* entity %s: %s.%s -> %s.%s */\nstatic int\nmap_%s(mw_ctx *c, mw_val r)\n{\n",
 		en->name, en->src_alias, en->src_coll, en->tgt_alias, en->tgt_type, en->name);
-	where_len = 0;
+	size_t from = fn.len;
+	where_pop(0);
 	where_push(en->name);
 	if (en->filter) {
 		size_t old = where_push("when");
@@ -1194,6 +1282,7 @@ entity(Buf *b, const Entity *en)
 	}
 	body(&fn, en->body, &root, 1);
 	buf_puts(&fn, "\treturn mw_failed(c) ? -1 : 0;\n}\n\n");
+	void_unused(&fn, from, "r");
 
 	/* the key and the match key */
 	Buf flat = { 0 };
@@ -1207,7 +1296,10 @@ entity(Buf *b, const Entity *en)
 		expr(&flat, st->e, &root);
 		buf_printf(&fn, "/* match %s */\nstatic mw_val\nmatch_%s(mw_ctx *c, mw_val r)\n{\n",
 			st->name, en->name);
+		from = fn.len;
 		pp_stmt(&fn, 1, "return ", flat.p, ";\n}\n\n");
+		void_unused(&fn, from, "r");
+		void_unused(&fn, from, "c");
 		buf_free(&flat);
 	}
 
@@ -1253,6 +1345,36 @@ life_entry_cmp(const void *x, const void *y)
 	return strcmp((*a)->key, (*b)->key);
 }
 
+/* Whether an entity called `name` has a lifecycle (a function life_NAME). */
+static int
+life_fn_named(const char *name)
+{
+	for (const Decl *d = prog->decls; d; d = d->next)
+		if (d->k == D_ENTITY && strcmp(d->u.ent->name, name) == 0)
+			for (const Stmt *st = d->u.ent->body; st; st = st->next)
+				if (st->k == S_LIFECYCLE)
+					return 1;
+	return 0;
+}
+
+/* life_ENTITY_WHAT (arms, table), with a number after when an entity called
+ * ENTITY_WHAT has a lifecycle of its own (its function is life_ENTITY_WHAT). */
+static const char *
+life_data_name(const Entity *en, const char *what)
+{
+	Buf b = { 0 };
+	buf_printf(&b, "%s_%s", en->name, what);
+	size_t len = b.len;
+	for (int k = 2; life_fn_named(b.p); k++) {
+		b.len = len;
+		buf_printf(&b, "_%d", k);
+	}
+	char *name = ar_alloc(b.len + 6);
+	snprintf(name, b.len + 6, "life_%s", b.p);
+	buf_free(&b);
+	return name;
+}
+
 /* An entity's lifecycle: its keys as a table of arm numbers (sorted, looked
  * up like any table: a status no arm names fails the record), a function
  * that returns the arm's action; and its `locked when` test. */
@@ -1266,9 +1388,11 @@ lifecycle(Buf *b, const Entity *en, const Env *root)
 			where_pop(old);
 			buf_printf(b, "/* locked when ... */\nstatic int\nlocked_%s(mw_ctx *c, mw_val r)\n"
 				"{\n", en->name);
+			size_t from = b->len;
 			line_stmt(b, at, 1);
 			buf_puts(b, "\t");
 			put_expr(b, 1, "return mw_truthy(c, ", st->e, root, ");\n}\n\n");
+			void_unused(b, from, "r");
 			continue;
 		}
 		if (st->k != S_LIFECYCLE)
@@ -1300,7 +1424,8 @@ lifecycle(Buf *b, const Entity *en, const Env *root)
 		for (const StrList *p = st->e->path; p; p = p->next)
 			buf_printf(&keypath, "%s%s", p->s, p->next ? "." : "");
 		buf_printf(b, "/* lifecycle %s: the arm for each value */\n", keypath.p);
-		buf_printf(b, "static const mw_entry life_%s_arms[] = {\n", en->name);
+		const char *arms = life_data_name(en, "arms"), *tbl = life_data_name(en, "table");
+		buf_printf(b, "static const mw_entry %s[] = {\n", arms);
 		for (int i = 0; i < n; i++) {
 			buf_puts(b, "\t{ ");
 			cstrz(b, sorted[i]->key);
@@ -1312,8 +1437,8 @@ lifecycle(Buf *b, const Entity *en, const Env *root)
 			if (a->is_else)
 				else_arm = arm_no;
 		}
-		buf_printf(b, "static const mw_table life_%s_table = {\n\t\"%s lifecycle\", "
-			"life_%s_arms, %d,\n\t", en->name, en->name, en->name, n);
+		buf_printf(b, "static const mw_table %s = {\n\t\"%s lifecycle\", %s, %d,\n\t", tbl,
+			en->name, arms, n);
 		if (else_arm)
 			buf_printf(b, "MW_ELSE_VALUE, MW_V_I(%d), NULL", else_arm);
 		else
@@ -1323,9 +1448,10 @@ lifecycle(Buf *b, const Entity *en, const Env *root)
 		buf_puts(b, ",\n\t.line = 0\n};\n\n");
 		buf_free(&keypath);
 		buf_printf(b, "static int\nlife_%s(mw_ctx *c, mw_val r)\n{\n", en->name);
+		size_t from = b->len;
 		line_stmt(b, at, 1);
 		Buf flat = { 0 };
-		buf_printf(&flat, "mw_lookup(c, &life_%s_table, ", en->name);
+		buf_printf(&flat, "mw_lookup(c, &%s, ", tbl);
 		expr(&flat, st->e, root);
 		buf_puts(&flat, ")");
 		pp_stmt(b, 1, "mw_val arm = ", flat.p, ";\n");
@@ -1352,6 +1478,7 @@ lifecycle(Buf *b, const Entity *en, const Env *root)
 			life_action(b, a->act, root, 2);
 		}
 		buf_puts(b, "\t}\n\treturn -1;\n}\n\n");
+		void_unused(b, from, "r");
 	}
 }
 
@@ -1394,15 +1521,15 @@ str_list(Buf *b, const char *name, const Buf *items)
 static void
 entity_data(Buf *b, const Entity *en)
 {
-	char name[200];
+	Buf name = { 0 };
 	if (en->ndeps) {
 		Buf items = { 0 };
 		for (int i = 0; i < en->ndeps; i++) {
 			cstrz(&items, en->deps[i]->name);
 			buf_puts(&items, ", ");
 		}
-		snprintf(name, sizeof name, "%s_deps", en->name);
-		str_list(b, name, &items);
+		buf_printf(&name, "%s_deps", en->name);
+		str_list(b, name.p, &items);
 		buf_free(&items);
 	}
 	Buf hooks = { 0 };
@@ -1413,10 +1540,12 @@ entity_data(Buf *b, const Entity *en)
 		buf_puts(&hooks, ", ");
 	}
 	if (hooks.len) {
-		snprintf(name, sizeof name, "%s_webhooks", en->name);
-		str_list(b, name, &hooks);
+		name.len = 0;
+		buf_printf(&name, "%s_webhooks", en->name);
+		str_list(b, name.p, &hooks);
 	}
 	buf_free(&hooks);
+	buf_free(&name);
 }
 
 /* The error policies: each holds its .map line. */
@@ -1581,7 +1710,7 @@ cg_emit(const Program *p, Buf *out)
 	map_name = base_name(p->main->name);
 	naccs = 0;
 	nplaces = 0;
-	where_len = 0;
+	where_pop(0);
 
 	Buf tables = { 0 }, ents = { 0 };
 	for (const Decl *d = p->decls; d; d = d->next)
@@ -1591,7 +1720,8 @@ cg_emit(const Program *p, Buf *out)
 		if (d->k == D_ENTITY)
 			entity(&ents, d->u.ent);
 
-	buf_printf(out, "/*\n * Generated by mapc %s from %s", MAPC_VERSION, map_name);
+	buf_printf(out, "/*\n * Generated by mapc %s from ", MAPC_VERSION);
+	ctext(out, map_name);
 	if (p->nschemas) {
 		buf_puts(out, "\n * (schemas:");
 		for (int i = 0; i < p->nschemas; i++)
@@ -1651,10 +1781,12 @@ cg_emit(const Program *p, Buf *out)
 	buf_puts(out, "/* ================================================================ */\n"
 		      "/* .map lines                                                       */\n"
 		      "/* ================================================================ */\n\n");
-	buf_printf(out, "/*\n * Everything below holds lines of %s, in about the order of\n"
+	buf_puts(out, "/*\n * Everything below holds lines of ");
+	ctext(out, map_name);
+	buf_puts(out, ", in about the order of\n"
 		" * the .map: the tables, the line of each place, the error policies and\n"
 		" * the entities.  An edit that moves lines of the .map changes only this\n"
-		" * part.\n */\n", map_name);
+		" * part.\n */\n");
 	int ntables = 0;
 	for (const Decl *d = p->decls; d; d = d->next)
 		if (d->k == D_TABLE && d->u.table->used) {
@@ -1687,4 +1819,5 @@ cg_emit(const Program *p, Buf *out)
 	free(taken);
 	taken = NULL;
 	captaken = ntaken = 0;
+	buf_free(&where);
 }

@@ -21,15 +21,49 @@
 
 int diag_errors, diag_warnings, diag_werror;
 
+/* Where line `line` of f starts.  Each file's line starts are found once
+ * (10,000 diagnostics in a long file each read it from the top: seconds);
+ * source files live in the arena until mapc ends, so the pointers hold. */
+static const char *
+line_start(const SrcFile *f, int line)
+{
+	static struct {
+		const SrcFile *f;
+		const char **starts;
+		int n;
+	} files[8];
+	static int next;
+	int i = 0;
+	while (i < 8 && files[i].f != f)
+		i++;
+	if (i == 8) {
+		i = next;
+		next = (next + 1) % 8;
+		free(files[i].starts);
+		int n = 1;
+		for (size_t k = 0; k < f->len; k++)
+			n += f->text[k] == '\n';
+		files[i].starts = malloc(sizeof *files[i].starts * (size_t)n);
+		if (!files[i].starts) {
+			files[i].f = NULL;
+			return f->text + f->len;
+		}
+		files[i].f = f;
+		files[i].n = 0;
+		files[i].starts[files[i].n++] = f->text;
+		for (size_t k = 0; k < f->len; k++)
+			if (f->text[k] == '\n')
+				files[i].starts[files[i].n++] = f->text + k + 1;
+	}
+	return line <= files[i].n ? files[i].starts[line - 1] : f->text + f->len;
+}
+
 static void
-show_line(Loc at)
+show_line(FILE *out, Loc at)
 {
 	if (!at.file || at.line <= 0)
 		return;
-	const char *s = at.file->text, *end = s + at.file->len;
-	for (int l = 1; l < at.line && s < end; s++)
-		if (*s == '\n')
-			l++;
+	const char *s = line_start(at.file, at.line), *end = at.file->text + at.file->len;
 	const char *e = s;
 	while (e < end && *e != '\n')
 		e++;
@@ -43,7 +77,7 @@ show_line(Loc at)
 		col = 61 + 4;
 	}
 	const char *to = e - from > 160 ? from + 160 : e;
-	fprintf(stderr, "%5d | %s%.*s%s\n      | ", at.line, from > s ? "... " : "",
+	fprintf(out, "%5d | %s%.*s%s\n      | ", at.line, from > s ? "... " : "",
 		(int)(to - from), from, to < e ? " ..." : "");
 	/* Keep tabs so the caret lines up under the token. */
 	/* Columns are bytes; the caret goes under characters, so UTF-8
@@ -53,17 +87,17 @@ show_line(Loc at)
 		const char *ch = base + i - 1;
 		if (ch >= from && ch < to && (*ch & 0xC0) == 0x80)
 			continue;
-		fputc(ch >= from && ch < to && *ch == '\t' ? '\t' : ' ', stderr);
+		fputc(ch >= from && ch < to && *ch == '\t' ? '\t' : ' ', out);
 	}
-	fputc('^', stderr);
+	fputc('^', out);
 	const char *tok = base + col - 1;
 	int len = at.len;
 	if (tok + len > to)
 		len = (int)(to - tok);
 	for (int i = 1; i < len; i++)
 		if ((tok[i] & 0xC0) != 0x80)
-			fputc('~', stderr);
-	fputc('\n', stderr);
+			fputc('~', out);
+	fputc('\n', out);
 }
 
 static const char *const code_names[DIAG_NCODES] = {
@@ -72,20 +106,30 @@ static const char *const code_names[DIAG_NCODES] = {
 #undef X
 };
 
+/* One diagnostic is written at once (stderr is unbuffered: a write a
+ * character made 10,000 diagnostics take seconds). */
 static void
 report(const char *kind, const char *code, Loc at, const char *fmt, va_list ap)
 {
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	if (!out)
+		out = stderr;
 	if (at.file)
-		fprintf(stderr, "%s:%d:%d: ", at.file->name, at.line, at.col);
+		fprintf(out, "%s:%d:%d: ", at.file->name, at.line, at.col);
 	else
-		fputs("mapc: ", stderr);
+		fputs("mapc: ", out);
 	if (code)
-		fprintf(stderr, "%s[%s]: ", kind, code);
+		fprintf(out, "%s[%s]: ", kind, code);
 	else
-		fprintf(stderr, "%s: ", kind);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	show_line(at);
+		fprintf(out, "%s: ", kind);
+	vfprintf(out, fmt, ap);
+	fputc('\n', out);
+	show_line(out, at);
+	if (out != stderr && fclose(out) == 0)
+		fwrite(text, 1, len, stderr);
+	free(text);
 }
 
 void

@@ -25,6 +25,7 @@ trap 'rm -f "$log"' EXIT
 	MAPC="$MAPC" sh tests/tools/doc.sh
 	MAPC="$MAPC" sh tests/tools/explain.sh
 	MAPC="$MAPC" sh tests/tools/churn.sh
+	MAPC="$MAPC" sh tests/tools/names.sh
 	sh tests/tools/editors.sh
 	O="$O" sh tests/tools/layers.sh
 	O="$O" BIN="$BIN" sh tests/tools/install.sh

@@ -35,6 +35,9 @@ TOKENS = [
     "currency_places", "ref X(y)", "for x in y { }", "[ ]", "{ }", "\n", "\t", "\r",
     "lower(", "lineItems", "li.sku", "attributes.channel", "status", "Status", "money",
     "decimal", "[string]", "[[x]]", "tracking(Name, Option)", "map", "xml", "json",
+    "lifecycle", "locked", "write", "void", "keep", "credit", "by", "credit by E",
+    "lifecycle status { else => write }", 'locked when true "x"', '"a" => void',
+    "if true then void else keep", "*/", "/*", "??/",
 ]
 BYTES = [b"\x00", b"\x80", b"\xc3", b"\xc3\x28", b"\xed\xa0\x80", b"\xf4\x90\x80\x80",
          b"\xff", b"\xfe", b"\xef\xbb\xbf", b"\xc0\xaf", b"\xe2\x80\xa8", b"\xf0\x9f\x98\x80",
@@ -104,6 +107,14 @@ def extremes():
     yield "long_duration", PRE + b"entity E: shop.orders -> books.Invoice key id on poll every " + b"9" * 1000 + b"s { Number = id }\n"
     yield "coalesce_args", ent(b"  Memo = coalesce(" + b", ".join([b"note"] * 20000) + b")")
     yield "array_elems", ent(b"  Lines = [" + b"{ Code = note }, " * 20000 + b"]")
+    yield "life_if_deep", ent(b"  lifecycle status { else => " + b"if true then write else " * n
+                              + b"keep }")
+    yield "life_keys_10000", ent(b"  lifecycle status {\n" + b"".join(
+        b'    "k%d" => %s\n' % (i, (b"write", b"void", b"keep")[i % 3]) for i in range(10000))
+        + b"    else => write\n  }")
+    yield "life_arms_5000_locked", ent(b"  lifecycle n {\n" + b"".join(
+        b"    %d => if n > %d then void else write\n" % (i, i) for i in range(5000))
+        + b'    else => keep\n  }\n  locked when n > 1 "x"')
     yield "empty", b""
     yield "only_nul", b"\x00" * 1000
     yield "only_bom", b"\xef\xbb\xbf"
