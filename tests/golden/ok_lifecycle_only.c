@@ -158,8 +158,8 @@ static const mw_entity entities[] = {
 	{ .line = 39, .name = "Locked",
 	  .source = "orders", .target = "Invoice", .key_field = "id",
 	  .map = map_Locked, .key = key_Locked,
-	  .deps = NULL, .webhooks = NULL, .poll_ms = 0,
-	  .locked = locked_Locked, .locked_reason = "never locked" },
+	  .deps = NULL, .webhooks = NULL, .poll_ms = 0, .locked = locked_Locked,
+	  .locked_reason = "never locked" },
 };
 
 const mw_program mw_the_program = {
