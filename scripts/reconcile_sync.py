@@ -62,6 +62,14 @@ def clarity_payment(r):
     return p.get("status") == "captured" and r.get("status") != "cancelled"
 
 
+def clarity_paid_once(r):
+    """Paid at some time (captured, or captured and refunded since): its
+    payment stands, a refund is a document of its own."""
+    p = r.get("paymentInfo") or {}
+    return p.get("status") in ("captured", "refunded") and r.get("status") not in (
+        "draft", "cancelled")
+
+
 def nop_active(r):
     return not r.get("Deleted", False)
 
@@ -101,8 +109,11 @@ def xero(dump):
              src_money=lambda r: dec(r.get("totalAmount")),
              doc_money=lambda d: dec(d.get("Total")),
              dep=("Customer", lambda r: r.get("customerId"))),
+        # the payments applied to invoices (a refund is a payment on a
+        # credit note: the books' comparison judges those)
         dict(entity="Payment", file="clarity_ecommerce.orders", key="orderId",
-             keep=clarity_payment, docs=dump.get("Payments", []),
+             keep=clarity_paid_once, docs=[d for d in dump.get("Payments", [])
+                                           if (d.get("Invoice") or {}).get("InvoiceID")],
              doc_key=lambda d: (inv_by_id.get((d.get("Invoice") or {}).get("InvoiceID")) or {})
              .get("Reference"),
              src_money=lambda r: dec((r.get("paymentInfo") or {}).get("amount")),
