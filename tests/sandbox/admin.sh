@@ -21,16 +21,23 @@ ntok=$(jq -r .access_token "$tmp/ntok")
 t nop-ttl [ "$(jq '[.created_at_utc, .expires_at_utc] | map(fromdateiso8601) | .[1] - .[0]' \
 	"$tmp/ntok")" = 2 ]
 # Xero: 1800 scaled down to 2, and 60 a minute scaled to 6
-curl -s -u sandbox-client:sandbox-secret -d grant_type=client_credentials \
-	"$root/xero/connect/token" > "$tmp/xtok"
-xtok=$(jq -r .access_token "$tmp/xtok")
+xtoken() {
+	curl -s -u sandbox-client:sandbox-secret -d grant_type=client_credentials \
+		"$root/xero/connect/token" > "$tmp/xtok"
+	xtok=$(jq -r .access_token "$tmp/xtok")
+}
+xtoken
 t xero-ttl [ "$(jq .expires_in "$tmp/xtok")" = 2 ]
 xget() {
 	curl -s -D "$tmp/h" -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $xtok" \
 		-H "xero-tenant-id: 00000000-0000-4000-8000-00000000000a" "$root/xero/api.xro/2.0/Contacts"
 }
+# The limit, however slow the calls (a token of 2 whole seconds may live
+# only one): a call its token was refused for is not counted, and is made
+# again with a fresh token.
+lget() { c=$(xget); [ "$c" != 401 ] || { xtoken; c=$(xget); }; echo "$c"; }
 codes=""
-for i in 1 2 3 4 5 6 7; do codes="$codes $(xget)"; [ $i = 1 ] && cp "$tmp/h" "$tmp/h1"; done
+for i in 1 2 3 4 5 6 7; do codes="$codes $(lget)"; [ $i = 1 ] && cp "$tmp/h" "$tmp/h1"; done
 t xero-limit-scaled [ "$codes" = " 200 200 200 200 200 200 429" ]
 t xero-minute-remaining grep -qi '^X-MinLimit-Remaining: 5' "$tmp/h1"
 t xero-day-scaled grep -qi '^X-DayLimit-Remaining: 499' "$tmp/h1"

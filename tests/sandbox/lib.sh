@@ -9,7 +9,9 @@ tmp=$(mktemp -d)
 "$BIN/sandbox" --port-file "$tmp/port" ${SANDBOX_ARGS:-} > "$tmp/log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-for i in 1 2 3 4 5 6 7 8 9 10; do [ -s "$tmp/port" ] && break; sleep 0.2; done
+# until it listens (seconds under ASan on a busy machine), or has died
+i=0
+while [ ! -s "$tmp/port" ] && [ $i -lt 300 ] && kill -0 $pid 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
 root="http://127.0.0.1:$(cat "$tmp/port")"
 pass=0 fail=0
 t() {
