@@ -846,7 +846,15 @@ find_batch(run *r, conn_find_item *items, size_t n, conn_result *res)
 			return -1;
 		}
 		rc = r->to->find(r->tgt, r->e->target, r->e->match_field, items, n, res);
-		brk_result(&r->tctl.brk, rc < 0 && res->cls != HTTP_PERMANENT, eng_mono_ms());
+		/* a service that answers each value's question with an outage
+		 * (one function a value, each refused 503) is down as surely as
+		 * one that answers none: the breaker counts both */
+		size_t down = 0;
+		for (size_t i = 0; rc >= 0 && i < n; i++)
+			down += items[i].rc == -1 && (items[i].res.cls == HTTP_TRANSIENT ||
+				items[i].res.cls == HTTP_RATE_LIMITED);
+		brk_result(&r->tctl.brk, (rc < 0 && res->cls != HTTP_PERMANENT) || (n && down == n),
+			eng_mono_ms());
 		if (rc >= 0 || res->cls == HTTP_PERMANENT || r->tctl.brk.state == BRK_OPEN)
 			return rc;
 		p = policy_for(r->e, res);
