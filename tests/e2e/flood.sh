@@ -1,7 +1,8 @@
 #!/bin/sh
 # The daemon under load, Clarity eCommerce -> Xero (`serve` against the
 # sandbox; clients in tests/e2e/flood.py):
-#   - a webhook flood: 2,000 signed events from 16 clients while the loop
+#   - a webhook flood: 2,000 signed events (FLOOD_EVENTS; the issue's proof
+#     is FLOOD_EVENTS=5000) from 16 clients while the loop
 #     syncs them: the daemon stays up throughout, every event answered 200
 #     is stored exactly once (the inbox's rows), /healthz answers every
 #     probe (its p99 printed, under 100 ms), and the inbox drains;
@@ -50,12 +51,13 @@ wait_until '[ "$(curl -s "$daemon/readyz")" = ok ]' 20
 t flood-ready [ $? = 0 ] || tail -5 "$tmp/serve.log"
 jq -r 'select(.status != "draft" and .status != "cancelled") | .orderId' \
 	"$data/clarity_ecommerce.orders.ndjson" > "$tmp/keys"
-python3 tests/e2e/flood.py flood "$daemon" "$secret" 2000 16 "$tmp/keys" $dpid "$tmp/ok" \
+events=${FLOOD_EVENTS:-2000}
+python3 tests/e2e/flood.py flood "$daemon" "$secret" "$events" 16 "$tmp/keys" $dpid "$tmp/ok" \
 	> "$tmp/flood"
 echo "flood: $(cat "$tmp/flood")"
 fig() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p; s/^$1=\([0-9.]*\).*/\1/p" "$tmp/flood"; }
 t flood-daemon-up-throughout [ "$(fig died)" = 0 ] && alive || tail -5 "$tmp/serve.log"
-t flood-all-answered-200 [ "$(fig ok)" = 2000 ]
+t flood-all-answered-200 [ "$(fig ok)" = "$events" ]
 sql "SELECT event_id FROM inbox WHERE event_id LIKE 'flood-%'" | sort > "$tmp/rows"
 sort "$tmp/ok" > "$tmp/ok.s"
 t flood-each-200-stored-once [ "$(wc -l < "$tmp/rows")" = "$(wc -l < "$tmp/ok.s")" ] &&
