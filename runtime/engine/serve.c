@@ -596,7 +596,7 @@ stop:
 	snap.stopping = 1;
 	if (cause[0]) {
 		snap.fatal = 1;
-		snprintf(snap.down, sizeof snap.down, "%s", cause);
+		snprintf(snap.down, sizeof snap.down, "%.250s", cause);
 	}
 	pthread_mutex_unlock(&snap.mu);
 	if (cause[0]) {
