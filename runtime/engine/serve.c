@@ -309,27 +309,58 @@ not_done(run *r, const mw_entity *e, const char *key, char *why, size_t n)
 		snprintf(why, n, "%s %s: a write is pending", e->name, key);
 }
 
+/* The record an event names, fetched once for all the entities that take
+ * its collection (Order, Payment, Refund... of one order). */
+typedef struct {
+	char *json;
+	size_t len;
+	char stamp[STAMP_MAX];
+	int got;
+} fetched;
+
+static int
+keep_record(void *arg, const char *json, size_t len, const char *stamp)
+{
+	fetched *f = arg;
+	char *p = malloc(len + 1);
+
+	if (!p)
+		return -1;
+	memcpy(p, json, len);
+	p[len] = '\0';
+	free(f->json);
+	f->json = p;
+	f->len = len;
+	snprintf(f->stamp, sizeof f->stamp, "%s", stamp ? stamp : "");
+	f->got = 1;
+	return 0;
+}
+
 static int
 on_event(void *arg, const state_event *ev)
 {
 	inbox_turn *t = arg;
 	run *r = t->r;
-	int ok = 1, any = 0;
+	int ok = 1, any = 0, rc = 0;
 	char why[512] = "";
+	fetched f = { 0 };
+	conn_result res;
 
 	if (stop_flag || r->fatal)
 		return 1;
+	memset(&res, 0, sizeof res);
 	for (size_t i = 0; i < r->p->n_entities; i++) {
 		const mw_entity *e = &r->p->entities[i];
-		conn_result res;
 
 		if (strcmp(e->source, ev->collection) != 0 || !listed_event(e, ev->type))
 			continue;
-		any = 1;
 		eng_begin_entity(r, e);
-		memset(&res, 0, sizeof res);
-		/* a hint: the record comes from the source's API */
-		int rc = r->so->get(r->src, e->source, ev->record_key, eng_record, r, &res);
+		/* a hint: the record comes from the source's API, once */
+		if (!any)
+			rc = r->so->get(r->src, e->source, ev->record_key, keep_record, &f, &res);
+		any = 1;
+		if (rc == 0 && f.got)
+			eng_record(r, f.json, f.len, f.stamp);
 		eng_flush(r);
 		if (rc != 0 && res.status != 404) {
 			eng_say(r, "warn", "%s: event %s: %s %s could not be fetched (%s): %s", e->name,
@@ -350,6 +381,7 @@ on_event(void *arg, const state_event *ev)
 			not_done(r, e, ev->record_key, why, sizeof why);
 		}
 	}
+	free(f.json);
 	if (r->fatal)
 		return 1; /* the engine's own failure: the loop stops, the event stays */
 	if (!any)
