@@ -312,8 +312,10 @@ elif what.startswith("dead-"):
     # entity takes, each for its reason
     pair = what[5:]
     name, faults, key, takes = {
+        # every placed order is an invoice, a cancelled one too (its
+        # lifecycle voids or credits it): only drafts are left out
         "clarity": ("clarity.orders", clarity_faults, "orderId",
-                    lambda o: o["status"] not in ("draft", "cancelled")),
+                    lambda o: o["status"] != "draft"),
         # every placed order is an invoice, which carries no payment method
         # (the order's Payment dead-letters that one)
         "nop": ("nop.orders", nop_faults, "Id", lambda o: True),
