@@ -11,7 +11,7 @@ import json
 import sys
 from decimal import Decimal
 
-ORDER_STATUS = {"pending": "DRAFT", "processing": "AUTHORISED", "fulfilled": "AUTHORISED",
+ORDER_STATUS = {"pending": "AUTHORISED", "processing": "AUTHORISED", "fulfilled": "AUTHORISED",
                 "completed": "AUTHORISED", "cancelled": "VOIDED"}
 REVENUE = {"web": "200", "mobile": "200", "marketplace": "210", "pos": "220"}
 TAX_TYPE = {"standard": "OUTPUT", "reduced": "OUTPUT2", "zero": "ZERORATEDOUTPUT",
@@ -65,7 +65,7 @@ def tracking(attrs):
 
 
 def order(r):
-    if req(r, "status") in ("draft", "cancelled"):
+    if req(r, "status") == "draft":
         return None
     doc = {"Type": "ACCREC", "Contact": {"ContactID": req(r, "customerId")}}
     d = local_date(req(r, "orderDate"))
@@ -96,12 +96,12 @@ def order(r):
         line["Tracking"] = tracking(attrs)
         lines.append(line)
     discount = r.get("discountAmount")
-    if (discount if discount is not None else 0) > 0:
+    if (discount if discount is not None else 0) != 0:
         lines.append({"Description": "Discount " + (r.get("couponCode") or ""), "Quantity": 1,
                       "UnitAmount": 0 - discount, "AccountCode": account, "TaxType": "NONE",
                       "Tracking": tracking(attrs)})
     shipping = r.get("shippingAmount")
-    if (shipping if shipping is not None else 0) > 0:
+    if (shipping if shipping is not None else 0) != 0:
         lines.append({"Description": "Shipping", "Quantity": 1, "UnitAmount": shipping,
                       "AccountCode": "260", "TaxType": "NONE", "Tracking": tracking(attrs)})
     doc["LineItems"] = lines
@@ -109,7 +109,9 @@ def order(r):
         raise Dead("order has no line items")
     total = req(r, "totalAmount")
     lines_sum = sum((li["quantity"] * li["unitPrice"] for li in r["lineItems"]), Decimal(0))
-    expect = lines_sum + (shipping or 0) - (discount or 0) + (r.get("taxAmount") or 0)
+    # what the invoice totals: Xero adds each line's TaxAmount
+    line_tax = sum((li.get("tax") or 0 for li in r["lineItems"]), Decimal(0))
+    expect = lines_sum + (shipping or 0) - (discount or 0) + line_tax
     if abs(total - expect) > Decimal("0.01"):
         raise Dead("order total does not add up")
     return doc
