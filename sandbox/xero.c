@@ -443,7 +443,8 @@ settle(json_t *doc, int credit)
 				"Date", json_object_get(x, "Date")));
 	}
 	long long due = cents_of(doc, "Total") - paid - alloc;
-	const char *st = status_of(doc);
+	char st[32]; /* a copy: setting Status frees the string status_of() points at */
+	snprintf(st, sizeof st, "%s", status_of(doc));
 	if (!strcmp(st, "AUTHORISED") && due == 0 && paid + alloc > 0)
 		json_object_set_new(doc, "Status", json_string("PAID"));
 	else if (!strcmp(st, "PAID") && due > 0)
