@@ -13,7 +13,7 @@
 # print anything, or when one input takes more than LIMIT seconds.
 # Failing inputs and mapc's stderr are kept in a temporary directory.
 #
-# Environment: SEED (1), COUNT (3000 inputs), BUDGET (110 s for the whole
+# Environment: SEED (1), COUNT (3000 inputs), BUDGET (75 s for the whole
 # run), LIMIT (15 s per input: the 10,000-error input takes about 4 s
 # under ASan on a busy 2-core machine), JOBS (number of CPUs), KEEP
 # (reproducer dir).
@@ -26,7 +26,7 @@ if [ ! -x "$mapc" ]; then
 	exit 2
 fi
 set -- --mapc "$mapc" --root "$root" --seed "${SEED:-1}" --count "${COUNT:-3000}" \
-	--budget "${BUDGET:-110}" --limit "${LIMIT:-15}"
+	--budget "${BUDGET:-75}" --limit "${LIMIT:-15}"
 [ -n "$JOBS" ] && set -- "$@" --jobs "$JOBS"
 [ -n "$KEEP" ] && set -- "$@" --keep "$KEEP"
 exec python3 "$root/tests/fuzz/fuzz.py" "$@"
