@@ -853,8 +853,13 @@ find_batch(run *r, conn_find_item *items, size_t n, conn_result *res)
 		for (size_t i = 0; rc >= 0 && i < n; i++)
 			down += items[i].rc == -1 && (items[i].res.cls == HTTP_TRANSIENT ||
 				items[i].res.cls == HTTP_RATE_LIMITED);
+		int was_open = r->tctl.brk.state == BRK_OPEN;
 		brk_result(&r->tctl.brk, (rc < 0 && res->cls != HTTP_PERMANENT) || (n && down == n),
 			eng_mono_ms());
+		if (!was_open && r->tctl.brk.state == BRK_OPEN)
+			say(r, "%s: %s looks down (looking up by %s); its circuit breaker is open for "
+				"%lld s", r->e->name, r->p->target.service, r->e->match_field,
+				(long long)(r->tctl.brk.cooldown_ms / 1000));
 		if (rc >= 0 || res->cls == HTTP_PERMANENT || r->tctl.brk.state == BRK_OPEN)
 			return rc;
 		p = policy_for(r->e, res);
