@@ -39,7 +39,9 @@ all: $(BIN)/mapc $(PAIRS:%=generated/%.c) $(PAIRS:%=$(BIN)/%) $(BIN)/sandbox
 # ---- grammar: re2c and lemon from Debian's packages -------------------
 $(O)/grammar/lexer.c: grammar/lexer.re | $(O)/grammar
 	re2c -W -Werror --no-generation-date --no-version -o $@ $<
-$(O)/grammar/parser.c $(O)/grammar/parser.h: grammar/parser.y | $(O)/grammar
+# one lemon run makes both (two targets of one rule would run it twice under -j)
+$(O)/grammar/parser.h: $(O)/grammar/parser.c ;
+$(O)/grammar/parser.c: grammar/parser.y | $(O)/grammar
 	cp grammar/parser.y $(O)/grammar/parser.y
 	lemon -s -T/usr/share/lemon/lempar.c -d$(O)/grammar $(O)/grammar/parser.y
 	@# lemon leaves parser.h alone when it has not changed: keep make from rebuilding
