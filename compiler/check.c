@@ -1755,19 +1755,6 @@ life_key_before(const Stmt *st, const LifeArm *arm, const Entry *k)
 	return NULL;
 }
 
-static const char *
-path_text(const Expr *e)
-{
-	Buf b = { 0 };
-	for (const StrList *s = e->path; s; s = s->next)
-		buf_printf(&b, "%s%s", s->s, s->next ? "." : "");
-	char *t = ar_alloc(b.len + 1);
-	memcpy(t, b.p ? b.p : "", b.len);
-	t[b.len] = '\0';
-	buf_free(&b);
-	return t;
-}
-
 static void
 life_act(LifeAct *a, Scope *s)
 {
@@ -1831,12 +1818,12 @@ life_check(Entity *en, Scope *root)
 			for (Entry *k = arm->keys; k; k = k->next) {
 				if (t->k != TY_ERROR && k->is_int != (t->k == TY_INT))
 					diag_err(k->loc, ER_LIFE_KEY, "`%s` is %s, and this key is not",
-						path_text(st->e), ck_type_name(t));
+						ps_path_text(st->e->path), ck_type_name(t));
 				else if (tb && !table_has(tb, k->key))
 					diag_err(k->loc, ER_LIFE_KEY,
 						"%s%s%s is not a status of table `%s`, which maps `%s`",
 						k->is_int ? "" : "\"", k->key, k->is_int ? "" : "\"",
-						tb->name, path_text(st->e));
+						tb->name, ps_path_text(st->e->path));
 				Entry *dup = life_key_before(st, arm, k);
 				if (dup) {
 					diag_err(k->loc, ER_LIFE_KEY, "%s%s%s has two actions",
@@ -1850,7 +1837,7 @@ life_check(Entity *en, Scope *root)
 		if (!tb) {
 			diag_err(st->e->loc, ER_LIFE_NOT_EXHAUSTIVE,
 				"no status table maps `%s` in `%s`, so it can hold values the "
-				"lifecycle does not list: add `else => ACTION`", path_text(st->e),
+				"lifecycle does not list: add `else => ACTION`", ps_path_text(st->e->path),
 				en->name);
 			continue;
 		}

@@ -1338,13 +1338,6 @@ life_action(Buf *b, const LifeAct *a, const Env *env, int in)
 	life_action(b, a->b, env, in);
 }
 
-static int
-life_entry_cmp(const void *x, const void *y)
-{
-	const Entry *const *a = x, *const *b = y;
-	return strcmp((*a)->key, (*b)->key);
-}
-
 /* Whether an entity called `name` has a lifecycle (a function life_NAME). */
 static int
 life_fn_named(const char *name)
@@ -1410,7 +1403,7 @@ lifecycle(Buf *b, const Entity *en, const Env *root)
 		for (const LifeArm *a = st->arms; a; a = a->next)
 			for (const Entry *k = a->keys; k; k = k->next)
 				sorted[n++] = k;
-		qsort(sorted, (size_t)n, sizeof *sorted, life_entry_cmp);
+		qsort(sorted, (size_t)n, sizeof *sorted, entry_cmp);
 		for (int i = 0; i < n; i++) {
 			int no = 0;
 			for (const LifeArm *a = st->arms; a && !arm_of[i]; a = a->next) {
@@ -1420,10 +1413,8 @@ lifecycle(Buf *b, const Entity *en, const Env *root)
 						arm_of[i] = no;
 			}
 		}
-		Buf keypath = { 0 };
-		for (const StrList *p = st->e->path; p; p = p->next)
-			buf_printf(&keypath, "%s%s", p->s, p->next ? "." : "");
-		buf_printf(b, "/* lifecycle %s: the arm for each value */\n", keypath.p);
+		const char *keypath = ps_path_text(st->e->path);
+		buf_printf(b, "/* lifecycle %s: the arm for each value */\n", keypath);
 		const char *arms = life_data_name(en, "arms"), *tbl = life_data_name(en, "table");
 		buf_printf(b, "static const mw_entry %s[] = {\n", arms);
 		for (int i = 0; i < n; i++) {
@@ -1443,10 +1434,9 @@ lifecycle(Buf *b, const Entity *en, const Env *root)
 			buf_printf(b, "MW_ELSE_VALUE, MW_V_I(%d), NULL", else_arm);
 		else
 			buf_printf(b, "MW_ELSE_FAIL, MW_V_NULL, \"no lifecycle action for this %s\"",
-				keypath.p);
+				keypath);
 		/* its .map line is the one life_ENTITY sets */
 		buf_puts(b, ",\n\t.line = 0\n};\n\n");
-		buf_free(&keypath);
 		buf_printf(b, "static int\nlife_%s(mw_ctx *c, mw_val r)\n{\n", en->name);
 		size_t from = b->len;
 		line_stmt(b, at, 1);
@@ -1667,11 +1657,7 @@ program(Buf *b)
 		buf_printf(b, "\t{ .line = %d, .name = \"%s\",\n", en->loc.line, en->name);
 		buf_printf(b, "\t  .source = \"%s\", .target = \"%s\", .key_field = ", en->src_coll,
 			en->tgt_type);
-		Buf k = { 0 };
-		for (const StrList *s = en->key->path; s; s = s->next)
-			buf_printf(&k, "%s%s", s->s, s->next ? "." : "");
-		cstrz(b, k.p);
-		buf_free(&k);
+		cstrz(b, ps_path_text(en->key->path));
 		buf_printf(b, ",\n\t  .map = map_%s, .key = key_%s,\n", en->name, en->name);
 		buf_printf(b, "\t  .deps = %s%s, .webhooks = %s%s, .poll_ms = %lld",
 			en->ndeps ? en->name : "NULL", en->ndeps ? "_deps" : "",

@@ -567,6 +567,8 @@ Loc ps_span(Loc a, Loc b);
  * `credit by ENTITY` (by and entity non-NULL); NULL after an error. */
 struct LifeAct *ps_life_act(Parse *p, Token word, const Token *by, const Token *entity);
 const char *ps_concat(const char *a, const char *b);
+/* A path's names joined by dots ("paymentInfo.status"), in the arena. */
+const char *ps_path_text(const StrList *path);
 void ps_syntax_error(Parse *p, int major, Token t);
 
 /* ------------------------------------------------------------------ */

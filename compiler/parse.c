@@ -104,6 +104,24 @@ ps_span(Loc a, Loc b)
 }
 
 const char *
+ps_path_text(const StrList *path)
+{
+	size_t n = 0;
+	for (const StrList *s = path; s; s = s->next)
+		n += strlen(s->s) + 1;
+	char *t = ar_alloc(n + 1), *at = t;
+	for (const StrList *s = path; s; s = s->next) {
+		size_t k = strlen(s->s);
+		memcpy(at, s->s, k);
+		at += k;
+		if (s->next)
+			*at++ = '.';
+	}
+	*at = '\0';
+	return t;
+}
+
+const char *
 ps_concat(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
