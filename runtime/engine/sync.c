@@ -447,6 +447,27 @@ splittable(const conn_result *res)
 
 static void send_request(run *r, const char *request_key, slot **slots, size_t n);
 
+/* A call to the target into its circuit breaker (down: it did not serve
+ * the call); 1, and a line saying why, when that leaves the breaker open
+ * (a call is made only while it is not).  lookup: the field a find asked
+ * by, or NULL for a write (the answer's words say why). */
+static int
+target_result(run *r, int down, const conn_result *res, const char *lookup)
+{
+	brk_result(&r->tctl.brk, down, eng_mono_ms());
+	if (r->tctl.brk.state != BRK_OPEN)
+		return 0;
+	if (lookup)
+		say(r, "%s: %s looks down (looking up by %s); its circuit breaker is open for %lld s",
+			r->e->name, r->p->target.service, lookup,
+			(long long)(r->tctl.brk.cooldown_ms / 1000));
+	else
+		say(r, "%s: %s looks down (%s); its circuit breaker is open for %lld s", r->e->name,
+			r->p->target.service, HTTP_LOG_TEXT(res->text),
+			(long long)(r->tctl.brk.cooldown_ms / 1000));
+	return 1;
+}
+
 /* The journal's intent for the document in s, at position seq of the
  * request request_key (inside the caller's transaction). */
 static int
@@ -535,16 +556,11 @@ send_request(run *r, const char *request_key, slot **slots, size_t n)
 			break;
 		}
 		rc = r->to->write(r->tgt, request_key, items, n, &res);
-		if (!r->o->dry_run)
-			brk_result(&r->tctl.brk, rc != 0 && res.cls == HTTP_TRANSIENT, eng_mono_ms());
+		if (!r->o->dry_run &&
+		    target_result(r, rc != 0 && res.cls == HTTP_TRANSIENT, &res, NULL))
+			break;
 		if (rc == 0 || res.cls == HTTP_PERMANENT)
 			break;
-		if (r->tctl.brk.state == BRK_OPEN) {
-			say(r, "%s: %s looks down (%s); its circuit breaker is open for %lld s",
-				r->e->name, r->p->target.service, HTTP_LOG_TEXT(res.text),
-				(long long)(r->tctl.brk.cooldown_ms / 1000));
-			break;
-		}
 		p = policy_for(r->e, &res);
 		if (p->action != MW_DO_RETRY || (p->attempts > 0 && attempt >= p->attempts) ||
 		    (r->o->once && attempt >= (p->attempts > 0 ? p->attempts : 8)))
@@ -853,14 +869,8 @@ find_batch(run *r, conn_find_item *items, size_t n, conn_result *res)
 		for (size_t i = 0; rc >= 0 && i < n; i++)
 			down += items[i].rc == -1 && (items[i].res.cls == HTTP_TRANSIENT ||
 				items[i].res.cls == HTTP_RATE_LIMITED);
-		int was_open = r->tctl.brk.state == BRK_OPEN;
-		brk_result(&r->tctl.brk, (rc < 0 && res->cls != HTTP_PERMANENT) || (n && down == n),
-			eng_mono_ms());
-		if (!was_open && r->tctl.brk.state == BRK_OPEN)
-			say(r, "%s: %s looks down (looking up by %s); its circuit breaker is open for "
-				"%lld s", r->e->name, r->p->target.service, r->e->match_field,
-				(long long)(r->tctl.brk.cooldown_ms / 1000));
-		if (rc >= 0 || res->cls == HTTP_PERMANENT || r->tctl.brk.state == BRK_OPEN)
+		if (target_result(r, (rc < 0 && res->cls != HTTP_PERMANENT) || (n && down == n), res,
+		    r->e->match_field) || rc >= 0 || res->cls == HTTP_PERMANENT)
 			return rc;
 		p = policy_for(r->e, res);
 		if (p->action != MW_DO_RETRY || (p->attempts > 0 && attempt >= p->attempts) ||
