@@ -33,6 +33,15 @@ t table-entry-used grep -q 'uses revenue_account\["marketplace"\] => "210"' "$tm
 t tracking-entry-used grep -q 'uses campaign\["social"\] => "Social"' "$tmp/good"
 t tax-entry-used grep -q 'uses tax_type\["standard"\] => "OUTPUT"' "$tmp/good"
 
+# the lifecycle's action for the record, and its lock, with their .map lines
+cancelled=$(echo "$good" | sed 's/"completed"/"cancelled"/; s/"attributes"/"paymentInfo":{"status":"authorized"},"attributes"/')
+echo "$cancelled" | "$MAPC" explain "$map" Order > "$tmp/life"
+t lifecycle-action grep -q "^lifecycle: void the document written (clarity_xero.map:$(line_of 'lifecycle status {')  lifecycle status {)" "$tmp/life" || cat "$tmp/life"
+t lifecycle-locked grep -q "^locked: no (clarity_xero.map:$(line_of '^  locked when')  locked when" "$tmp/life"
+echo "$good" | sed 's/"attributes"/"paymentInfo":{"status":"captured"},"attributes"/' |
+	"$MAPC" explain "$map" Order > "$tmp/paid"
+t lifecycle-paid-locked grep -q "^locked: yes: a changed document is a dead letter" "$tmp/paid" || cat "$tmp/paid"
+
 bad=$(echo "$good" | sed 's/"completed"/"on-hold"/')
 echo "$bad" | "$MAPC" explain "$map" Order > "$tmp/bad"
 t bad-exit-1 [ $? = 1 ]
