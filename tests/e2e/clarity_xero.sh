@@ -127,10 +127,7 @@ n_hold=$(grep -c '\["on-hold"\]' "$tmp/dlq")
 sed -e 's/^  "cancelled"  => "VOIDED"$/  "cancelled"  => "VOIDED"\n  "on-hold"    => "AUTHORISED"/' \
 	-e 's/^    "pending", "processing", "fulfilled", "completed" => write$/&\n    "on-hold" => write/' \
 	mappings/clarity_xero.map > "$tmp/fixed.map"
-# the build under test as it is (-o): never relinked under the suite's feet
-make -s O="${O:-build}" BIN="$BIN" SAN="${SAN:-}" -o "$BIN/mapc" -o "${O:-build}/libmwrt.a" \
-	pair MAP="$tmp/fixed.map" OUT="$tmp/fixed" \
-	> "$tmp/make" 2>&1
+make_pair "$tmp/fixed.map" "$tmp/fixed"
 t fixed-mapping-builds [ -x "$tmp/fixed" ] || cat "$tmp/make"
 "$tmp/fixed" dlq retry --all --state "$st" --config "$tmp/$pair.env" > "$tmp/retry" 2>&1
 t dlq-retry-drains-fixed [ "$(grep -c 'written on retry' "$tmp/retry")" = "$n_hold" ] ||

@@ -23,7 +23,7 @@
 # sandbox dumps), $st (the state file), $store (the source data's prefix):
 #   sync [ARGS...]  dump [SERVICE]  fault JSON  put SERVICE COLLECTION FILE
 #   put_orders FILE (Clarity's)  col ENTITY COLUMN  sql QUERY  pending
-#   new_order ID STAMP
+#   new_order ID STAMP  make_pair MAP OUT
 SUITE=e2e
 cd "$(dirname "$0")/../.." || exit 2
 BIN=${BIN:-bin}
@@ -141,6 +141,12 @@ use_pair() { # pair [webhook-secret]
 	write_env "$@"
 }
 
+make_pair() { # MAP OUT: a pair binary of MAP at OUT, against the build under test as it
+	# is (make -o: mapc and the runtime never relinked under the running suite); the
+	# log in $tmp/make
+	make -s O="${O:-build}" BIN="$BIN" SAN="${SAN:-}" -o "$BIN/mapc" -o "${O:-build}/libmwrt.a" \
+		pair MAP="$1" OUT="$2" > "$tmp/make" 2>&1
+}
 sync() { "$BIN/$pair" run --once --state "$st" --config "$tmp/$pair.env" "$@"; }
 dump() { curl -s "$root/_sandbox/dump?service=${1:-$svc}" > "$tmp/dump"; }
 fault() { curl -s -o /dev/null -X POST --data-binary "$1" "$root/_sandbox/faults"; }

@@ -18,10 +18,7 @@ use_pair clarity_xero
 # one attempt per request: what a run cannot send stays pending
 sed 's/retry 6 backoff 1s\.\.5m jitter then dead_letter/retry 1 then dead_letter/' \
 	mappings/clarity_xero.map > "$tmp/once.map"
-# the build under test as it is (-o): never relinked under the suite's feet
-make -s O="${O:-build}" BIN="$BIN" SAN="${SAN:-}" -o "$BIN/mapc" -o "${O:-build}/libmwrt.a" \
-	pair MAP="$tmp/once.map" OUT="$tmp/once" \
-	> "$tmp/make" 2>&1
+make_pair "$tmp/once.map" "$tmp/once"
 t one-attempt-mapping-builds [ -x "$tmp/once" ] || cat "$tmp/make"
 sync1() { "$tmp/once" run --once --state "$st" --config "$tmp/$pair.env"; }
 invoices() { # of order $1 in what Xero holds
