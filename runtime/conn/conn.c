@@ -12,6 +12,15 @@
 
 #include "conn.h"
 
+int
+conn_can(const conn_ops *ops, const char *name, unsigned can)
+{
+	for (const conn_cap *c = ops ? ops->caps : NULL; c && c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return (c->can & can) == can;
+	return 0;
+}
+
 const char *
 conn_setting(const conn_env *env, const char *key)
 {

@@ -129,8 +129,24 @@ typedef struct {
 	char id[CONN_ID_MAX];     /* the target's id of the document written */
 } conn_item;
 
+/* What a connector can do with one name of its schema
+ * (mappings/schemas/SERVICE.map declares the same, `collection N: T (list,
+ * write)`, and tests/unit/test_caps.c holds the two to each other):
+ * CONN_CAN_LIST: list the collection's changes since a cursor and get one
+ * record by id, so an entity may read it (name: the collection);
+ * CONN_CAN_WRITE: write documents of the type, so an entity may write it
+ * (name: the type, the collection's object).  The engine refuses to run an
+ * entity its two connectors cannot: before anything is read. */
+enum { CONN_CAN_LIST = 1, CONN_CAN_WRITE = 2 };
+typedef struct {
+	const char *name;
+	unsigned can;
+} conn_cap;
+
 typedef struct {
 	const char *service;      /* "xero" */
+	/* what it can read and write, ended by a { NULL, 0 } */
+	const conn_cap *caps;
 	int max_batch;            /* documents per write() call, >= 1 */
 	/* The service's published limits: per_min and per_day are used when
 	 * the .map gives none (`limit 60/min, 5000/day`); 0: none published.
@@ -189,6 +205,8 @@ typedef struct {
 
 /* registry.c: the connector of a service ("xero"), NULL when there is none. */
 const conn_ops *conn_find_ops(const char *service);
+/* conn.c: 1 when ops can do `can` (CONN_CAN_LIST / CONN_CAN_WRITE) with name. */
+int conn_can(const conn_ops *ops, const char *name, unsigned can);
 
 /* conn.c: helpers the modules share. */
 /* The endpoint's setting key, "" when it is not set. */

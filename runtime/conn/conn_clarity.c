@@ -374,8 +374,19 @@ c_webhook(const char *secret, size_t secret_len, const hook_request *rq, hook_em
 	return conn_webhook(verify(secret, secret_len, rq), rq, events, emit, arg, why, n);
 }
 
+/* What this connector reads and writes (conn.h; its schema declares the same). */
+static const conn_cap caps[] = {
+	{ "orders", CONN_CAN_LIST },
+	{ "customers", CONN_CAN_LIST },
+	{ "products", CONN_CAN_LIST },
+	{ "shipments", CONN_CAN_LIST },
+	{ "returns", CONN_CAN_LIST },
+	{ NULL, 0 },
+};
+
 const conn_ops conn_clarity = {
 	.service = "clarity_ecommerce",
+	.caps = caps,
 	.max_batch = 1,
 	/* none published */
 	.per_min = 0,

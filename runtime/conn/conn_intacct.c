@@ -961,8 +961,18 @@ i_classify(conn *c, int rc, const http_response *resp, conn_result *res)
 	return res->cls;
 }
 
+/* What this connector reads and writes (conn.h; its schema declares the same). */
+static const conn_cap caps[] = {
+	{ "CUSTOMER", CONN_CAN_WRITE },
+	{ "create_sotransaction", CONN_CAN_WRITE },
+	{ "ARPYMT", CONN_CAN_WRITE },
+	{ "create_aradjustment", CONN_CAN_WRITE },
+	{ NULL, 0 },
+};
+
 const conn_ops conn_intacct = {
 	.service = "sage_intacct",
+	.caps = caps,
 	.max_batch = MAX_BATCH,
 	/* Intacct publishes performance tiers, not a per-minute limit */
 	.per_min = 0,

@@ -608,8 +608,17 @@ n_get(conn *c, const char *collection, const char *id, conn_record_fn fn, void *
 	return -1;
 }
 
+/* What this connector reads and writes (conn.h; its schema declares the same). */
+static const conn_cap caps[] = {
+	{ "orders", CONN_CAN_LIST },
+	{ "customers", CONN_CAN_LIST },
+	{ "products", CONN_CAN_LIST },
+	{ NULL, 0 },
+};
+
 const conn_ops conn_nop = {
 	.service = "nopcommerce",
+	.caps = caps,
 	.max_batch = 1,
 	/* none published */
 	.per_min = 0,

@@ -870,8 +870,21 @@ q_webhook(const char *secret, size_t secret_len, const hook_request *rq, hook_em
 		events, emit, arg, why, n);
 }
 
+/* What this connector reads and writes (conn.h; its schema declares the same). */
+static const conn_cap caps[] = {
+	{ "Item", CONN_CAN_WRITE },
+	{ "Customer", CONN_CAN_WRITE },
+	{ "SalesReceipt", CONN_CAN_WRITE },
+	{ "Invoice", CONN_CAN_WRITE },
+	{ "Payment", CONN_CAN_WRITE },
+	{ "CreditMemo", CONN_CAN_WRITE },
+	{ "RefundReceipt", CONN_CAN_WRITE },
+	{ NULL, 0 },
+};
+
 const conn_ops conn_qbo = {
 	.service = "qbo",
+	.caps = caps,
 	.max_batch = MAX_BATCH,
 	/* Intuit: 500 requests a minute and 10 concurrent per realm */
 	.per_min = 500,

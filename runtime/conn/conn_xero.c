@@ -521,8 +521,19 @@ x_webhook(const char *secret, size_t secret_len, const hook_request *rq, hook_em
 		events, emit, arg, why, n);
 }
 
+/* What this connector reads and writes (conn.h; its schema declares the same). */
+static const conn_cap caps[] = {
+	{ "Contact", CONN_CAN_WRITE },
+	{ "Invoice", CONN_CAN_WRITE },
+	{ "Payment", CONN_CAN_WRITE },
+	{ "CreditNote", CONN_CAN_WRITE },
+	{ "Item", CONN_CAN_WRITE },
+	{ NULL, 0 },
+};
+
 const conn_ops conn_xero = {
 	.service = "xero",
+	.caps = caps,
 	.max_batch = MAX_BATCH,
 	/* developer.xero.com/documentation/guides/oauth2/limits */
 	.per_min = 60,
