@@ -21,7 +21,18 @@
  * CreditNote, Allocation and Payment models).  sb_xero_books() sums what is
  * held into the books (GET /_sandbox/books?service=xero).
  *
- * Reads: GET Contacts and Invoices (all, ?page=N, If-Modified-Since, and
+ * Items (xero-node's Item model) are written like the documents: PUT
+ * creates (a Code another item has is refused: "Price List Item with Code
+ * 'X' already exists"), POST updates by ItemID or Code.  Xero tracks an
+ * item itself once InventoryAssetAccountCode (630, the INVENTORY account)
+ * and PurchaseDetails.COGSAccountCode (310) are both named (one alone is
+ * refused; an item with stock stays tracked); QuantityOnHand moves as Xero
+ * moves it: an AUTHORISED or PAID bill (ACCPAY) line with the ItemCode of a
+ * tracked item raises it, a sales invoice (ACCREC) line lowers it, credit
+ * notes the other way, and a void gives it back; each move gives the item
+ * a new UpdatedDateUTC.  The books answer "onhand": {Code: quantity}.
+ *
+ * Reads: GET Contacts, Invoices and Items (all, ?page=N, If-Modified-Since, and
  * ?where= with Xero's filter expressions: Field=="text", Field==guid("..."),
  * Field==number, !=, Path.Contains/StartsWith/EndsWith("text"), joined by
  * AND / && and OR / ||, dotted paths such as Contact.ContactNumber),
@@ -53,9 +64,14 @@
 #define PER_DAY 5000
 #define MAX_BATCH 50
 
-static const char *const accounts[] = { "090", "091", "092", "093", "200", "210", "220", "260" };
+static const char *const accounts[] = { "090", "091", "092", "093", "200", "210", "220", "260",
+	"310", "630" };
 /* the bank accounts among them: the only ones a payment can go to */
 static const char *const bank_accounts[] = { "090", "091", "092", "093" };
+/* the inventory asset account (Type INVENTORY) and cost of goods sold
+ * (DIRECTCOSTS) a tracked item names, as in Xero's demo company */
+#define INVENTORY_ACCOUNT "630"
+#define COGS_ACCOUNT "310"
 static const char *const tax_types[] = {
 	"OUTPUT", "OUTPUT2", "ZERORATEDOUTPUT", "EXEMPTOUTPUT", "NONE", "INPUT",
 };
@@ -80,6 +96,8 @@ in(const char *v, const char *const *set, size_t n)
 
 #define IN(v, set) in((v), (set), sizeof(set) / sizeof *(set))
 
+static void xero_date(char *out, size_t n, time_t t);
+
 /* The organisation's chart of accounts, tax rates, tracking categories and
  * items: the lists the validation below checks against, served as Xero
  * serves them (fixed ids, so they are the same on every run). */
@@ -88,7 +106,7 @@ seed_reference(void)
 {
 	static const char *const acct_names[] = { "Business Bank Account", "Savings Account",
 		"PayPal", "Gift cards clearing", "Sales", "Sales - marketplace", "Sales - retail",
-		"Shipping income" };
+		"Shipping income", "Cost of Goods Sold", "Inventory" };
 	static const struct { const char *type, *name; double rate; } rates[] = {
 		{ "OUTPUT", "Sales Tax on Sales", 8.0 }, { "OUTPUT2", "Reduced Rate Sales", 5.0 },
 		{ "ZERORATEDOUTPUT", "Zero Rated Sales", 0.0 },
@@ -105,11 +123,13 @@ seed_reference(void)
 	ref_accounts = json_array();
 	for (size_t i = 0; i < sizeof accounts / sizeof *accounts; i++) {
 		int bank = IN(accounts[i], bank_accounts);
+		int inv = !strcmp(accounts[i], INVENTORY_ACCOUNT), cogs = !strcmp(accounts[i], COGS_ACCOUNT);
 		snprintf(id, sizeof id, "a0000000-0000-4000-8000-%012zu", i + 1);
 		json_t *a = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "AccountID", id, "Code",
-			accounts[i], "Name", acct_names[i], "Type", bank ? "BANK" : "REVENUE",
-			"Status", "ACTIVE", "TaxType", bank ? "NONE" : "OUTPUT", "Class",
-			bank ? "ASSET" : "REVENUE");
+			accounts[i], "Name", acct_names[i], "Type", bank ? "BANK" : inv ? "INVENTORY" :
+			cogs ? "DIRECTCOSTS" : "REVENUE", "Status", "ACTIVE", "TaxType", bank || inv ?
+			"NONE" : cogs ? "INPUT" : "OUTPUT", "Class", bank || inv ? "ASSET" : cogs ?
+			"EXPENSE" : "REVENUE");
 		if (bank) {
 			json_object_set_new(a, "BankAccountType", json_string("BANK"));
 			json_object_set_new(a, "CurrencyCode", json_string("USD"));
@@ -142,13 +162,16 @@ seed_reference(void)
 			o));
 	}
 	ref_items = json_array();
+	char date[64];
+	xero_date(date, sizeof date, time(NULL));
 	for (size_t i = 0; i < sizeof items / sizeof *items; i++) {
 		snprintf(id, sizeof id, "b0000000-0000-4000-8000-%012zu", i + 1);
 		json_array_append_new(ref_items, json_pack("{s:s,s:s,s:s,s:s,s:b,s:b,s:b,"
-			"s:{s:f,s:s,s:s}}", "ItemID", id, "Code", items[i].code, "Name", items[i].name,
-			"Description", items[i].name, "IsSold", 1, "IsPurchased", 0,
+			"s:{s:f,s:s,s:s},s:s,s:I}", "ItemID", id, "Code", items[i].code, "Name",
+			items[i].name, "Description", items[i].name, "IsSold", 1, "IsPurchased", 0,
 			"IsTrackedAsInventory", 0, "SalesDetails", "UnitPrice",
-			(double)items[i].cents / 100, "AccountCode", "200", "TaxType", "OUTPUT"));
+			(double)items[i].cents / 100, "AccountCode", "200", "TaxType", "OUTPUT",
+			"UpdatedDateUTC", date, "_updated", (json_int_t)time(NULL)));
 	}
 }
 
@@ -681,6 +704,142 @@ store_allocation(json_t *a, json_t *cn)
 	settle(cn, 1);
 }
 
+/* ---- items and the stock they keep ------------------------------------ */
+
+/* An item with this Code, or NULL. */
+static json_t *
+item_of(const char *code)
+{
+	return find(ref_items, "Code", code);
+}
+
+static int
+tracked(json_t *item)
+{
+	return json_is_true(json_object_get(item, "IsTrackedAsInventory"));
+}
+
+/* An item (xero-node's Item: Code required, at most 30; Name at most 50),
+ * merged over the one stored when it is an update.  A Code is one item's:
+ * creating a second is refused in Xero's words.  Xero tracks an item
+ * itself (IsTrackedAsInventory is read only) once InventoryAssetAccountCode,
+ * an INVENTORY account, and PurchaseDetails.COGSAccountCode are both given;
+ * one without the other is refused.  An item with stock on hand stays
+ * tracked. */
+static void
+validate_item_doc(json_t *it, json_t *existing, json_t *errs)
+{
+	const char *code = json_string_value(json_object_get(it, "Code"));
+	const char *name = json_string_value(json_object_get(it, "Name"));
+	const char *inv = json_string_value(json_object_get(it, "InventoryAssetAccountCode"));
+	const char *cogs = json_string_value(json_object_get(json_object_get(it,
+		"PurchaseDetails"), "COGSAccountCode"));
+	json_t *other = item_of(code);
+	if (!code || !*code)
+		error(errs, "Item Code must be specified.%s", NULL);
+	else if (strlen(code) > 30)
+		error(errs, "Item Code must not exceed 30 characters.%s", NULL);
+	else if (other && (!existing || other != existing))
+		error(errs, "Price List Item with Code '%s' already exists", code);
+	if (name && strlen(name) > 50)
+		error(errs, "Item Name must not exceed 50 characters.%s", NULL);
+	if (cogs && !inv)
+		error(errs, "Cost Of Goods Sold Account must be used with an Inventory Asset "
+			"Account%s", NULL);
+	else if (inv && !cogs)
+		error(errs, "Inventory Asset Account must be used with a Cost Of Goods Sold "
+			"Account%s", NULL);
+	else if (inv && strcmp(inv, INVENTORY_ACCOUNT))
+		error(errs, "Inventory Asset Account '%s' is not an account of type Inventory", inv);
+	else if (cogs && !IN(cogs, accounts))
+		error(errs, "Account code '%s' is not a valid code for this document.", cogs);
+	if (existing && tracked(existing) && !(inv && cogs) &&
+	    json_number_value(json_object_get(existing, "QuantityOnHand")) != 0)
+		error(errs, "Item '%s' has a quantity on hand and cannot stop being tracked",
+			code);
+}
+
+/* An item kept: a new one gets its ItemID; tracked when it names both
+ * accounts (QuantityOnHand and TotalCostPool from 0), else those removed. */
+static void
+store_item_doc(json_t *item)
+{
+	char id[64];
+	const char *inv = json_string_value(json_object_get(item, "InventoryAssetAccountCode"));
+	const char *cogs = json_string_value(json_object_get(json_object_get(item,
+		"PurchaseDetails"), "COGSAccountCode"));
+	if (!json_object_get(item, "ItemID")) {
+		uuid(id, sizeof id);
+		json_object_set_new(item, "ItemID", json_string(id));
+		json_array_append(ref_items, item);
+	}
+	json_object_set_new(item, "IsTrackedAsInventory", json_boolean(inv && cogs));
+	if (inv && cogs) {
+		if (!json_object_get(item, "QuantityOnHand"))
+			json_object_set_new(item, "QuantityOnHand", json_real(0));
+		if (!json_object_get(item, "TotalCostPool"))
+			json_object_set_new(item, "TotalCostPool", json_real(0));
+	} else {
+		json_object_del(item, "QuantityOnHand");
+		json_object_del(item, "TotalCostPool");
+	}
+}
+
+static void
+touch(json_t *x)
+{
+	char date[64];
+	time_t now = time(NULL);
+	xero_date(date, sizeof date, now);
+	json_object_set_new(x, "UpdatedDateUTC", json_string(date));
+	json_object_set_new(x, "_updated", json_integer((json_int_t)now));
+}
+
+/* What an approved document does to its tracked items' QuantityOnHand: a
+ * bill (ACCPAY) or a sales credit note (ACCRECCREDIT) brings stock in, a
+ * sales invoice (ACCREC) or a supplier credit note (ACCPAYCREDIT) takes it
+ * out, while it is AUTHORISED or PAID; voided or deleted, it is given back.
+ * The document keeps what it applied per ItemCode (_stock), so an edit or
+ * a void applies the difference; each item whose quantity moves has a new
+ * UpdatedDateUTC (so If-Modified-Since sees it).  Untracked items keep no
+ * quantity. */
+static void
+stock_moves(json_t *doc)
+{
+	const char *type = json_string_value(json_object_get(doc, "Type"));
+	const char *st = status_of(doc);
+	int in = type && (!strcmp(type, "ACCPAY") || !strcmp(type, "ACCRECCREDIT"));
+	int live = !strcmp(st, "AUTHORISED") || !strcmp(st, "PAID");
+	json_t *now = json_object(), *old = json_object_get(doc, "_stock"), *li, *v;
+	const char *code;
+	size_t i;
+	json_array_foreach(live ? json_object_get(doc, "LineItems") : NULL, i, li) {
+		json_t *item = item_of(json_string_value(json_object_get(li, "ItemCode")));
+		json_t *q = json_object_get(li, "Quantity");
+		if (!item || !tracked(item))
+			continue;
+		code = json_string_value(json_object_get(item, "Code"));
+		long long n = llround((q ? json_number_value(q) : 1.0) * 10000) * (in ? 1 : -1);
+		json_object_set_new(now, code, json_integer(json_integer_value(json_object_get(now,
+			code)) + n));
+	}
+	json_t *codes = json_deep_copy(now);
+	json_object_update_missing(codes, old);
+	json_object_foreach(codes, code, v) {
+		long long d = json_integer_value(json_object_get(now, code)) -
+			json_integer_value(json_object_get(old, code));
+		json_t *item = item_of(code);
+		if (!d || !item || !tracked(item))
+			continue;
+		long long q = llround(json_number_value(json_object_get(item, "QuantityOnHand")) *
+			10000) + d;
+		json_object_set_new(item, "QuantityOnHand", json_real((double)q / 10000));
+		touch(item);
+	}
+	json_decref(codes);
+	json_object_set_new(doc, "_stock", now);
+}
+
 /* A copy fit to send: the internal _fields removed. */
 static json_t *
 public_copy(json_t *x)
@@ -701,7 +860,9 @@ store(const char *kind, json_t *item, long long cents)
 	char id[64], date[64];
 	time_t now = time(NULL);
 	xero_date(date, sizeof date, now);
-	if (strcmp(kind, "Contacts") == 0) {
+	if (strcmp(kind, "Items") == 0) {
+		store_item_doc(item);
+	} else if (strcmp(kind, "Contacts") == 0) {
 		if (!json_object_get(item, "ContactID")) {
 			uuid(id, sizeof id);
 			json_object_set_new(item, "ContactID", json_string(id));
@@ -732,6 +893,7 @@ store(const char *kind, json_t *item, long long cents)
 		json_object_set_new(item, "TotalTax", json_real((double)tax / 100));
 		json_object_set_new(item, "Total", json_real((double)cents / 100));
 		settle(item, credit);
+		stock_moves(item);
 	}
 	json_object_set_new(item, "UpdatedDateUTC", json_string(date));
 	json_object_set_new(item, "_updated", json_integer((json_int_t)now));
@@ -750,6 +912,8 @@ validate_item(const Batch *b, json_t *merged, json_t *item, json_t *existing, js
 {
 	if (!strcmp(b->kind, "Contacts"))
 		validate_contact(merged, errs);
+	else if (!strcmp(b->kind, "Items"))
+		validate_item_doc(merged, existing, errs);
 	else if (!strcmp(b->kind, "Payments"))
 		validate_payment(merged, item, existing, errs, cents);
 	else if (!strcmp(b->kind, "Allocations"))
@@ -803,6 +967,16 @@ write_items(const sb_request *q, sb_response *r, const Batch *b, json_t *items, 
 		json_t *item = json_array_get(items, i);
 		json_t *existing = find(b->list, b->idf, json_string_value(json_object_get(item,
 			b->idf)));
+		if (!strcmp(b->kind, "Items")) {
+			/* Xero's own: what is sent is ignored */
+			static const char *const own[] = { "IsTrackedAsInventory", "QuantityOnHand",
+				"TotalCostPool", "UpdatedDateUTC" };
+			for (size_t k = 0; k < sizeof own / sizeof *own; k++)
+				json_object_del(item, own[k]);
+			/* POST updates the item with this Code when no ItemID names one */
+			if (!existing && update && !json_object_get(item, b->idf))
+				existing = item_of(json_string_value(json_object_get(item, "Code")));
+		}
 		errs[i] = json_array();
 		merged[i] = existing ? json_deep_copy(existing) : json_deep_copy(item);
 		if (existing && !update)
@@ -1115,7 +1289,7 @@ static const Kind kinds[] = {
 	{ "Accounts", &ref_accounts, "AccountID", "Code", 0 },
 	{ "TaxRates", &ref_tax_rates, "TaxType", NULL, 0 },
 	{ "TrackingCategories", &ref_tracking, "TrackingCategoryID", NULL, 0 },
-	{ "Items", &ref_items, "ItemID", "Code", 0 },
+	{ "Items", &ref_items, "ItemID", "Code", 1 },
 };
 
 static void
@@ -1285,9 +1459,10 @@ public_list(json_t *list)
 static json_t *
 dump(void)
 {
-	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:s,s:s,s:s}", "Contacts", public_list(contacts),
-		"Invoices", public_list(invoices), "CreditNotes", public_list(credit_notes),
-		"Allocations", public_list(allocations), "Payments", public_list(payments),
+	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:s,s:s}", "Contacts",
+		public_list(contacts), "Invoices", public_list(invoices), "CreditNotes",
+		public_list(credit_notes), "Allocations", public_list(allocations), "Payments",
+		public_list(payments), "Items", public_list(ref_items),
 		"tenant", TENANT, "client_id", CLIENT_ID, "refresh_token", refresh_token);
 }
 
@@ -1353,7 +1528,7 @@ sb_xero_books(void)
 			continue;
 		book_add(sums, doc, 1, credit ? -cents_of(x, "Amount") : cents_of(x, "Amount"));
 	}
-	json_t *out = json_object(), *b;
+	json_t *out = json_object(), *b, *onhand = json_object();
 	const char *cur;
 	json_object_foreach(sums, cur, b)
 		json_object_set_new(out, cur, json_pack("{s:o,s:o,s:o}", "sales",
@@ -1361,6 +1536,21 @@ sb_xero_books(void)
 			money(json_integer_value(json_array_get(b, 1))), "receivable",
 			money(json_integer_value(json_array_get(b, 2)))));
 	json_decref(sums);
+	/* each tracked item's QuantityOnHand as decimal text, no trailing zeros */
+	json_array_foreach(ref_items, i, x) {
+		char q[48];
+		if (!tracked(x))
+			continue;
+		snprintf(q, sizeof q, "%.4f", json_number_value(json_object_get(x, "QuantityOnHand")));
+		size_t n = strlen(q);
+		while (n && q[n - 1] == '0')
+			q[--n] = 0;
+		if (n && q[n - 1] == '.')
+			q[--n] = 0;
+		json_object_set_new(onhand, json_string_value(json_object_get(x, "Code")),
+			json_string(strcmp(q, "-0") ? q : "0"));
+	}
+	json_object_set_new(out, "onhand", onhand);
 	return out;
 }
 

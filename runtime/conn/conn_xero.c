@@ -15,8 +15,15 @@
  *             payment (Xero reverses a payment by deleting it); Xero refuses
  *             to void a document with payments or allocations applied, and
  *             that refusal is the item's own answer
- *   find      GET {base_url}/{Contacts|Invoices}?where=Field=="value" (every
- *             match: one, none or several; \" and \\ inside the value)
+ *   find      GET {base_url}/{Contacts|Invoices|Items}?where=Field=="value"
+ *             (every match: one, none or several; \" and \\ inside the value)
+ *   list      GET {base_url}/Items with If-Modified-Since: the cursor (Xero
+ *             answers every item changed at or after it, in one answer: the
+ *             Items endpoint has no pages); each item handed out as Xero
+ *             wrote it, its stamp UpdatedDateUTC ("/Date(1764909600000+0000)/",
+ *             milliseconds since the epoch) as RFC 3339 UTC seconds
+ *             ("2025-12-05T04:40:00Z")
+ *   get       GET {base_url}/Items/{ItemID or Code} -> {"Items": [one]}
  *
  * With summarizeErrors=false Xero answers 200 with one element per document,
  * in request order, each with StatusAttributeString OK or ERROR and its
@@ -39,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -142,10 +150,11 @@ x_classify(conn *c, int rc, const http_response *resp, conn_result *res)
 	return res->cls;
 }
 
-/* One call with the token; a 401 refreshes it once and tries again. */
+/* One call with the token (and one more header line, or NULL); a 401
+ * refreshes it once and tries again. */
 static int
-call(conn *c, const char *method, const char *url, const char *idem, const char *body,
-	size_t len, http_response *resp, conn_result *res)
+call(conn *c, const char *method, const char *url, const char *idem, const char *extra,
+	const char *body, size_t len, http_response *resp, conn_result *res)
 {
 	char auth[4200], tenant[200], key[200], err[256] = "";
 	const char *hdrs[6] = { auth, tenant, "Accept: application/json",
@@ -158,6 +167,8 @@ call(conn *c, const char *method, const char *url, const char *idem, const char 
 		snprintf(key, sizeof key, "Idempotency-Key: %s", idem);
 		hdrs[nh++] = key;
 	}
+	if (extra)
+		hdrs[nh++] = extra;
 	req.n_headers = nh;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		int rc;
@@ -274,7 +285,7 @@ x_send(conn *c, int k, int update, const char *key, conn_item *items, const size
 		}
 		return 0;
 	}
-	if (call(c, update ? "POST" : "PUT", url, key, c->body.p, c->body.len, &r, res) != 0)
+	if (call(c, update ? "POST" : "PUT", url, key, NULL, c->body.p, c->body.len, &r, res) != 0)
 		return -1;
 	j = json_loadb(r.body, r.body_len, 0, NULL);
 	arr = json_object_get(j, kinds[k].coll);
@@ -446,7 +457,7 @@ x_find(conn *c, const char *type, const char *field, conn_find_item *items, size
 			continue;
 		http_url_escape(where, esc, sizeof esc);
 		snprintf(url, sizeof url, "%s/%s?where=%s", c->base, kinds[k].coll, esc);
-		if (call(c, "GET", url, NULL, NULL, 0, &r, res) != 0) {
+		if (call(c, "GET", url, NULL, NULL, NULL, 0, &r, res) != 0) {
 			if (!asked)
 				return conn_find_fail(items, n, res);
 			conn_find_unanswered(items, first, n, res); /* asked in part: the rest say why */
@@ -471,6 +482,125 @@ x_find(conn *c, const char *type, const char *field, conn_find_item *items, size
 	conn_find_end(items, n);
 	conn_result_set(res, HTTP_OK, 200, "%s", "");
 	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* reading: Items changed since a cursor                               */
+/* ------------------------------------------------------------------ */
+
+/* The collections a pair may read, and the id member of their records. */
+static const struct { const char *coll, *id; } lists[] = {
+	{ "Items", "ItemID" },
+};
+
+static int
+list_of(const char *coll)
+{
+	for (size_t i = 0; coll && i < sizeof lists / sizeof *lists; i++)
+		if (!strcmp(lists[i].coll, coll))
+			return (int)i;
+	return -1;
+}
+
+/* Xero's "/Date(1764909600000+0000)/" (milliseconds since the epoch, UTC;
+ * the offset says the organisation's zone and does not move the instant)
+ * as "2025-12-05T04:40:00Z" into out; "" when it is not that. */
+static void
+xero_stamp(const char *v, char *out, size_t cap)
+{
+	long long ms = 0;
+	int digits = 0;
+	const char *p = v && !strncmp(v, "/Date(", 6) ? v + 6 : NULL;
+	time_t t;
+	struct tm tm;
+
+	out[0] = '\0';
+	if (p && *p == '-')
+		return; /* before 1970: not a stamp of a change */
+	for (; p && *p >= '0' && *p <= '9' && digits < 18; p++, digits++)
+		ms = ms * 10 + (*p - '0');
+	if (!p || !digits || (*p != '+' && *p != '-' && *p != ')'))
+		return;
+	t = (time_t)(ms / 1000);
+	if (gmtime_r(&t, &tm))
+		strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+typedef struct {
+	conn_record_fn fn;
+	void *arg;
+	int rc;
+} lwalk;
+
+static int
+one_record(void *arg, const char *p, size_t n)
+{
+	lwalk *w = arg;
+	char stamp[40];
+	json_t *j = json_loadb(p, n, 0, NULL);
+
+	xero_stamp(json_string_value(json_object_get(j, "UpdatedDateUTC")), stamp, sizeof stamp);
+	json_decref(j);
+	return w->rc = w->fn(w->arg, p, n, stamp);
+}
+
+/* GET url (with the extra header line or NULL); each element of the
+ * answer's member coll handed to fn. */
+static int
+read_records(conn *c, const char *coll, const char *url, const char *extra,
+	conn_record_fn fn, void *arg, conn_result *res)
+{
+	http_response r;
+	lwalk w = { fn, arg, 0 };
+	int rc;
+
+	if (call(c, "GET", url, NULL, extra, NULL, 0, &r, res) != 0)
+		return -1;
+	rc = conn_json_elements(r.body, r.body_len, coll, one_record, &w);
+	if (w.rc)
+		return w.rc;
+	if (rc < 0) {
+		conn_result_set(res, HTTP_TRANSIENT, r.status, "xero: an answer without %s", coll);
+		return -1;
+	}
+	return 0;
+}
+
+/* Every record of coll changed at or after cursor (NULL or "": all):
+ * Xero's If-Modified-Since, the cursor's own RFC 3339 UTC text. */
+static int
+x_list(conn *c, const char *coll, const char *cursor, conn_record_fn fn, void *arg,
+	conn_result *res)
+{
+	char url[600], ims[100];
+	int k = list_of(coll);
+
+	if (k < 0) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "xero: cannot list %s", coll ? coll : "?");
+		return -1;
+	}
+	snprintf(url, sizeof url, "%s/%s", c->base, lists[k].coll);
+	if (cursor && *cursor)
+		snprintf(ims, sizeof ims, "If-Modified-Since: %.60s", cursor);
+	return read_records(c, lists[k].coll, url, cursor && *cursor ? ims : NULL, fn, arg, res);
+}
+
+/* One record by its id (an item: its ItemID or Code); not found: 404,
+ * permanent. */
+static int
+x_get(conn *c, const char *coll, const char *id, conn_record_fn fn, void *arg,
+	conn_result *res)
+{
+	char url[1000], esc[400];
+	int k = list_of(coll);
+
+	if (k < 0) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "xero: cannot read %s", coll ? coll : "?");
+		return -1;
+	}
+	http_url_escape(id, esc, sizeof esc);
+	snprintf(url, sizeof url, "%s/%s/%s", c->base, lists[k].coll, esc);
+	return read_records(c, lists[k].coll, url, NULL, fn, arg, res);
 }
 
 /* ------------------------------------------------------------------ */
@@ -528,6 +658,7 @@ static const conn_cap caps[] = {
 	{ "Payment", CONN_CAN_WRITE },
 	{ "CreditNote", CONN_CAN_WRITE },
 	{ "Item", CONN_CAN_WRITE },
+	{ "Items", CONN_CAN_LIST },
 	{ NULL, 0 },
 };
 
@@ -542,6 +673,8 @@ const conn_ops conn_xero = {
 	.open = x_open,
 	.close = x_close,
 	.auth = x_auth,
+	.list = x_list,
+	.get = x_get,
 	.write = x_write,
 	.find = x_find,
 	.classify = x_classify,
