@@ -1638,7 +1638,7 @@ eng_close(run *r)
 	if (r->books_wr)
 		r->books_ops->close(r->books_wr);
 	lim_fini(&r->sctl.lim);
-	lim_fini(&r->tc->lim);
+	lim_fini(&r->tctl.lim);
 	rt_ctx_free(r->c);
 	state_close(r->st);
 	memset(r, 0, sizeof *r);
