@@ -26,11 +26,13 @@
  * 'X' already exists"), POST updates by ItemID or Code.  Xero tracks an
  * item itself once InventoryAssetAccountCode (630, the INVENTORY account)
  * and PurchaseDetails.COGSAccountCode (310) are both named (one alone is
- * refused; an item with stock stays tracked); QuantityOnHand moves as Xero
+ * refused; an item with stock stays tracked); its count moves as Xero
  * moves it: an AUTHORISED or PAID bill (ACCPAY) line with the ItemCode of a
  * tracked item raises it, a sales invoice (ACCREC) line lowers it, credit
  * notes the other way, and a void gives it back; each move gives the item
- * a new UpdatedDateUTC.  The books answer "onhand": {Code: quantity}.
+ * a new UpdatedDateUTC.  Sold below zero, QuantityOnHand stays 0 and
+ * QuantityOnBackOrder says what is missing (xero-node's Item).  The books
+ * answer "onhand": {Code: QuantityOnHand}.
  *
  * Reads: GET Contacts, Invoices and Items (all, ?page=N, If-Modified-Since, and
  * ?where= with Xero's filter expressions: Field=="text", Field==guid("..."),
@@ -754,9 +756,22 @@ validate_item_doc(json_t *it, json_t *existing, json_t *errs)
 	else if (cogs && !IN(cogs, accounts))
 		error(errs, "Account code '%s' is not a valid code for this document.", cogs);
 	if (existing && tracked(existing) && !(inv && cogs) &&
-	    json_number_value(json_object_get(existing, "QuantityOnHand")) != 0)
+	    json_integer_value(json_object_get(existing, "_qty")) != 0)
 		error(errs, "Item '%s' has a quantity on hand and cannot stop being tracked",
 			code);
+}
+
+/* A tracked item's count, q ten-thousandths (it may go below zero: sold
+ * before it was bought), as xero-node's Item says Xero shows it:
+ * QuantityAvailable q, QuantityOnHand q but 0 while something is on back
+ * order, QuantityOnBackOrder what is missing (0 while there is stock). */
+static void
+set_quantity(json_t *item, long long q)
+{
+	json_object_set_new(item, "_qty", json_integer(q));
+	json_object_set_new(item, "QuantityOnHand", json_real(q > 0 ? (double)q / 10000 : 0));
+	json_object_set_new(item, "QuantityAvailable", json_real((double)q / 10000));
+	json_object_set_new(item, "QuantityOnBackOrder", json_real(q < 0 ? (double)-q / 10000 : 0));
 }
 
 /* An item kept: a new one gets its ItemID; tracked when it names both
@@ -775,13 +790,14 @@ store_item_doc(json_t *item)
 	}
 	json_object_set_new(item, "IsTrackedAsInventory", json_boolean(inv && cogs));
 	if (inv && cogs) {
-		if (!json_object_get(item, "QuantityOnHand"))
-			json_object_set_new(item, "QuantityOnHand", json_real(0));
+		set_quantity(item, json_integer_value(json_object_get(item, "_qty")));
 		if (!json_object_get(item, "TotalCostPool"))
 			json_object_set_new(item, "TotalCostPool", json_real(0));
 	} else {
-		json_object_del(item, "QuantityOnHand");
-		json_object_del(item, "TotalCostPool");
+		static const char *const own[] = { "QuantityOnHand", "QuantityAvailable",
+			"QuantityOnBackOrder", "TotalCostPool", "_qty" };
+		for (size_t k = 0; k < sizeof own / sizeof *own; k++)
+			json_object_del(item, own[k]);
 	}
 }
 
@@ -831,9 +847,7 @@ stock_moves(json_t *doc)
 		json_t *item = item_of(code);
 		if (!d || !item || !tracked(item))
 			continue;
-		long long q = llround(json_number_value(json_object_get(item, "QuantityOnHand")) *
-			10000) + d;
-		json_object_set_new(item, "QuantityOnHand", json_real((double)q / 10000));
+		set_quantity(item, json_integer_value(json_object_get(item, "_qty")) + d);
 		touch(item);
 	}
 	json_decref(codes);
@@ -970,7 +984,8 @@ write_items(const sb_request *q, sb_response *r, const Batch *b, json_t *items, 
 		if (!strcmp(b->kind, "Items")) {
 			/* Xero's own: what is sent is ignored */
 			static const char *const own[] = { "IsTrackedAsInventory", "QuantityOnHand",
-				"TotalCostPool", "UpdatedDateUTC" };
+				"QuantityAvailable", "QuantityOnBackOrder", "TotalCostPool",
+				"UpdatedDateUTC" };
 			for (size_t k = 0; k < sizeof own / sizeof *own; k++)
 				json_object_del(item, own[k]);
 			/* POST updates the item with this Code when no ItemID names one */

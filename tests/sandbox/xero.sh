@@ -339,8 +339,16 @@ t items-modified-since [ "$(curl -s -H "Authorization: Bearer $tok" -H "xero-ten
 	-H "If-Modified-Since: $since" "$base$api/Items" | jq -c '[.Items[].Code]')" = '["STK-1"]' ]
 t item-stays-tracked-with-stock [ "$(req POST $api/Items \
 	'{"Items":[{"Code":"STK-1","InventoryAssetAccountCode":null,"PurchaseDetails":{}}]}')" = 400 ]
+# sold below zero: QuantityOnHand stays 0, the rest is on back order
+req PUT $api/Invoices "{\"Invoices\":[{\"Type\":\"ACCREC\",\"Status\":\"AUTHORISED\",
+	\"Contact\":{\"ContactID\":\"$cid\"},\"LineItems\":[{\"ItemCode\":\"STK-1\",
+	\"Description\":\"out\",\"Quantity\":15,\"UnitAmount\":4,\"AccountCode\":\"200\"}]}]}" \
+	>/dev/null
+t sold-below-zero-back-order [ "$(onhand)" = 0 ] && [ "$(req GET $api/Items/STK-1)" = 200 ] &&
+	[ "$(jq -c '.Items[0] | [.QuantityOnHand, .QuantityOnBackOrder, .QuantityAvailable]' \
+	"$tmp/body")" = '[0,3,-3]' ]
 t item-updated-by-code [ "$(req POST $api/Items '{"Items":[{"Code":"STK-1","Name":"Renamed"}]}')" \
-	= 200 ] && [ "$(jq -c '.Items[0] | [.Name, .QuantityOnHand]' "$tmp/body")" = '["Renamed",12]' ]
+	= 200 ] && [ "$(jq -c '.Items[0] | [.Name, .QuantityOnHand]' "$tmp/body")" = '["Renamed",0]' ]
 
 echo "sandbox: $pass passed, $fail failed"
 [ $fail -eq 0 ]
