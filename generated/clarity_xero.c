@@ -19,20 +19,6 @@
  * the table at the end of the file, where every .map line is kept.
  */
 enum {
-	AT_Product_Code,
-	AT_Product_Name,
-	AT_Product_Description,
-	AT_Product_IsSold,
-	AT_Product_SalesDetails,
-	AT_Product_SalesDetails_UnitPrice,
-	AT_Product_SalesDetails_AccountCode,
-	AT_Product_SalesDetails_TaxType,
-	AT_Product_InventoryAssetAccountCode,
-	AT_Product_PurchaseDetails,
-	AT_Product_PurchaseDetails_COGSAccountCode,
-	AT_Stock_when,
-	AT_Stock_sku,
-	AT_Stock_quantityOnHand,
 	AT_Customer_ContactNumber,
 	AT_Customer_Name,
 	AT_Customer_FirstName,
@@ -140,6 +126,20 @@ enum {
 	AT_ReturnRefund_Date,
 	AT_ReturnRefund_Amount,
 	AT_ReturnRefund_Reference,
+	AT_Product_Code,
+	AT_Product_Name,
+	AT_Product_Description,
+	AT_Product_IsSold,
+	AT_Product_SalesDetails,
+	AT_Product_SalesDetails_UnitPrice,
+	AT_Product_SalesDetails_AccountCode,
+	AT_Product_SalesDetails_TaxType,
+	AT_Product_InventoryAssetAccountCode,
+	AT_Product_PurchaseDetails,
+	AT_Product_PurchaseDetails_COGSAccountCode,
+	AT_Stock_when,
+	AT_Stock_sku,
+	AT_Stock_quantityOnHand,
 	N_AT
 };
 
@@ -562,110 +562,6 @@ static const mw_rule rule_LineItem_Description = { "Description", 4000, NULL, 0 
 
 /* xero.LineItem.ItemCode */
 static const mw_rule rule_LineItem_ItemCode = { "ItemCode", 30, NULL, 0 };
-
-/* ================================================================ */
-/* entity Product                                                   */
-/* ================================================================ */
-
-/* entity Product: clarity.products -> xero.Item */
-static int
-map_Product(mw_ctx *c, mw_val r)
-{
-	mw_field(c, "Code", line_at(AT_Product_Code));
-	mw_put(c, mw_valid(c, in_Product_sku(c, r), &rule_Item_Code), 1);
-	if (mw_failed(c))
-		return -1;
-	mw_field(c, "Name", line_at(AT_Product_Name));
-	mw_put(c, mw_valid(c, in_Product_name(c, r), &rule_Item_Name), 0);
-	if (mw_failed(c))
-		return -1;
-	mw_field(c, "Description", line_at(AT_Product_Description));
-	mw_put(c, mw_valid(c, in_Product_description(c, r), &rule_Item_Description), 0);
-	if (mw_failed(c))
-		return -1;
-	mw_field(c, "IsSold", line_at(AT_Product_IsSold));
-	mw_put(c, MW_B(1), 0);
-	if (mw_failed(c))
-		return -1;
-	mw_field(c, "SalesDetails", line_at(AT_Product_SalesDetails));
-	mw_obj_begin(c);
-	mw_field(c, "UnitPrice", line_at(AT_Product_SalesDetails_UnitPrice));
-	mw_put(c, in_Product_price(c, r), 0);
-	if (mw_failed(c))
-		return -1;
-	mw_field(c, "AccountCode", line_at(AT_Product_SalesDetails_AccountCode));
-	mw_put(c, mw_lookup(c, &tbl_item_account, MW_S("sales")), 0);
-	if (mw_failed(c))
-		return -1;
-	mw_field(c, "TaxType", line_at(AT_Product_SalesDetails_TaxType));
-	mw_put(c, MW_S("OUTPUT"), 0);
-	if (mw_failed(c))
-		return -1;
-	mw_obj_end(c);
-	if (mw_failed(c))
-		return -1;
-	mw_line(c, line_at(AT_Product_InventoryAssetAccountCode));
-	if (mw_truthy(c, mw_ne(c, in_Product_quantityOnHand(c, r), MW_NULLV))) {
-		mw_field(c,
-			"InventoryAssetAccountCode",
-			line_at(AT_Product_InventoryAssetAccountCode));
-		mw_put(c, mw_lookup(c, &tbl_item_account, MW_S("inventory")), 0);
-	}
-	if (mw_failed(c))
-		return -1;
-	mw_line(c, line_at(AT_Product_PurchaseDetails));
-	if (mw_truthy(c, mw_ne(c, in_Product_quantityOnHand(c, r), MW_NULLV))) {
-		mw_field(c, "PurchaseDetails", line_at(AT_Product_PurchaseDetails));
-		mw_obj_begin(c);
-		mw_field(c, "COGSAccountCode", line_at(AT_Product_PurchaseDetails_COGSAccountCode));
-		mw_put(c, mw_lookup(c, &tbl_item_account, MW_S("cogs")), 0);
-		mw_obj_end(c);
-	}
-	if (mw_failed(c))
-		return -1;
-	return mw_failed(c) ? -1 : 0;
-}
-
-static mw_val
-key_Product(mw_ctx *c, mw_val r)
-{
-	return in_Product_sku(c, r);
-}
-
-/* match Code */
-static mw_val
-match_Product(mw_ctx *c, mw_val r)
-{
-	return in_Product_sku(c, r);
-}
-
-/* ================================================================ */
-/* entity Stock                                                     */
-/* ================================================================ */
-
-/* entity Stock: xero.Items -> clarity.InventoryLevel */
-static int
-map_Stock(mw_ctx *c, mw_val r)
-{
-	mw_line(c, line_at(AT_Stock_when));
-	if (!mw_truthy(c, in_Item_IsTrackedAsInventory(c, r)))
-		return mw_failed(c) ? -1 : 1;
-	mw_field(c, "sku", line_at(AT_Stock_sku));
-	mw_put(c, in_Item_Code(c, r), 1);
-	if (mw_failed(c))
-		return -1;
-	mw_field(c, "quantityOnHand", line_at(AT_Stock_quantityOnHand));
-	mw_put(c, mw_fn_integer(c, in_Item_QuantityOnHand(c, r)), 1);
-	if (mw_failed(c))
-		return -1;
-	return mw_failed(c) ? -1 : 0;
-}
-
-static mw_val
-key_Stock(mw_ctx *c, mw_val r)
-{
-	return in_Item_Code(c, r);
-}
 
 /* ================================================================ */
 /* entity Customer                                                  */
@@ -1466,6 +1362,110 @@ key_ReturnRefund(mw_ctx *c, mw_val r)
 }
 
 /* ================================================================ */
+/* entity Product                                                   */
+/* ================================================================ */
+
+/* entity Product: clarity.products -> xero.Item */
+static int
+map_Product(mw_ctx *c, mw_val r)
+{
+	mw_field(c, "Code", line_at(AT_Product_Code));
+	mw_put(c, mw_valid(c, in_Product_sku(c, r), &rule_Item_Code), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "Name", line_at(AT_Product_Name));
+	mw_put(c, mw_valid(c, in_Product_name(c, r), &rule_Item_Name), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "Description", line_at(AT_Product_Description));
+	mw_put(c, mw_valid(c, in_Product_description(c, r), &rule_Item_Description), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "IsSold", line_at(AT_Product_IsSold));
+	mw_put(c, MW_B(1), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "SalesDetails", line_at(AT_Product_SalesDetails));
+	mw_obj_begin(c);
+	mw_field(c, "UnitPrice", line_at(AT_Product_SalesDetails_UnitPrice));
+	mw_put(c, in_Product_price(c, r), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "AccountCode", line_at(AT_Product_SalesDetails_AccountCode));
+	mw_put(c, mw_lookup(c, &tbl_item_account, MW_S("sales")), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "TaxType", line_at(AT_Product_SalesDetails_TaxType));
+	mw_put(c, MW_S("OUTPUT"), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_obj_end(c);
+	if (mw_failed(c))
+		return -1;
+	mw_line(c, line_at(AT_Product_InventoryAssetAccountCode));
+	if (mw_truthy(c, mw_ne(c, in_Product_quantityOnHand(c, r), MW_NULLV))) {
+		mw_field(c,
+			"InventoryAssetAccountCode",
+			line_at(AT_Product_InventoryAssetAccountCode));
+		mw_put(c, mw_lookup(c, &tbl_item_account, MW_S("inventory")), 0);
+	}
+	if (mw_failed(c))
+		return -1;
+	mw_line(c, line_at(AT_Product_PurchaseDetails));
+	if (mw_truthy(c, mw_ne(c, in_Product_quantityOnHand(c, r), MW_NULLV))) {
+		mw_field(c, "PurchaseDetails", line_at(AT_Product_PurchaseDetails));
+		mw_obj_begin(c);
+		mw_field(c, "COGSAccountCode", line_at(AT_Product_PurchaseDetails_COGSAccountCode));
+		mw_put(c, mw_lookup(c, &tbl_item_account, MW_S("cogs")), 0);
+		mw_obj_end(c);
+	}
+	if (mw_failed(c))
+		return -1;
+	return mw_failed(c) ? -1 : 0;
+}
+
+static mw_val
+key_Product(mw_ctx *c, mw_val r)
+{
+	return in_Product_sku(c, r);
+}
+
+/* match Code */
+static mw_val
+match_Product(mw_ctx *c, mw_val r)
+{
+	return in_Product_sku(c, r);
+}
+
+/* ================================================================ */
+/* entity Stock                                                     */
+/* ================================================================ */
+
+/* entity Stock: xero.Items -> clarity.InventoryLevel */
+static int
+map_Stock(mw_ctx *c, mw_val r)
+{
+	mw_line(c, line_at(AT_Stock_when));
+	if (!mw_truthy(c, in_Item_IsTrackedAsInventory(c, r)))
+		return mw_failed(c) ? -1 : 1;
+	mw_field(c, "sku", line_at(AT_Stock_sku));
+	mw_put(c, in_Item_Code(c, r), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "quantityOnHand", line_at(AT_Stock_quantityOnHand));
+	mw_put(c, mw_fn_integer(c, in_Item_QuantityOnHand(c, r)), 1);
+	if (mw_failed(c))
+		return -1;
+	return mw_failed(c) ? -1 : 0;
+}
+
+static mw_val
+key_Stock(mw_ctx *c, mw_val r)
+{
+	return in_Item_Code(c, r);
+}
+
+/* ================================================================ */
 /* the program                                                      */
 /* ================================================================ */
 
@@ -1483,7 +1483,6 @@ static const mw_setting xero_settings[] = {
 	{ "tenant", "XERO_TENANT_ID", NULL },
 	{ "webhook_key", "XERO_WEBHOOK_KEY", NULL },
 };
-static const char *const Product_webhooks[] = { "product.created", "product.updated", NULL };
 static const char *const Customer_webhooks[] = { "customer.created", "customer.updated", NULL };
 static const char *const Order_deps[] = { "Customer", NULL };
 static const char *const Order_webhooks[] = { "order.created", "order.updated", NULL };
@@ -1497,6 +1496,7 @@ static const char *const Return_deps[] = { "Customer", "Order", NULL };
 static const char *const Return_webhooks[] = { "return.created", "return.updated", NULL };
 static const char *const ReturnRefund_deps[] = { "Return", NULL };
 static const char *const ReturnRefund_webhooks[] = { "return.created", "return.updated", NULL };
+static const char *const Product_webhooks[] = { "product.created", "product.updated", NULL };
 
 /* ================================================================ */
 /* .map lines                                                       */
@@ -1545,331 +1545,331 @@ static const mw_table tbl_item_account = {
 };
 
 static const int at_line[N_AT] = {
-	[AT_Product_Code] = 114,
-	[AT_Product_Name] = 115,
-	[AT_Product_Description] = 116,
-	[AT_Product_IsSold] = 117,
-	[AT_Product_SalesDetails] = 118,
-	[AT_Product_SalesDetails_UnitPrice] = 118,
-	[AT_Product_SalesDetails_AccountCode] = 119,
-	[AT_Product_SalesDetails_TaxType] = 120,
-	[AT_Product_InventoryAssetAccountCode] = 121,
-	[AT_Product_PurchaseDetails] = 122,
-	[AT_Product_PurchaseDetails_COGSAccountCode] = 122,
-	[AT_Stock_when] = 133,
-	[AT_Stock_sku] = 135,
-	[AT_Stock_quantityOnHand] = 136,
-	[AT_Customer_ContactNumber] = 145,
-	[AT_Customer_Name] = 146,
-	[AT_Customer_FirstName] = 148,
-	[AT_Customer_LastName] = 149,
-	[AT_Customer_EmailAddress] = 150,
-	[AT_Customer_IsCustomer] = 151,
-	[AT_Customer_check_customer_has_no_name] = 152,
-	[AT_Order_when] = 164,
-	[AT_Order_Type] = 166,
-	[AT_Order_Contact] = 167,
-	[AT_Order_Contact_ContactID] = 167,
-	[AT_Order_Date] = 168,
-	[AT_Order_DueDate] = 169,
-	[AT_Order_LineAmountTypes] = 170,
-	[AT_Order_Reference] = 171,
-	[AT_Order_CurrencyCode] = 172,
-	[AT_Order_Status] = 173,
-	[AT_Order_LineItems] = 174,
-	[AT_Order_LineItems_0_ItemCode] = 176,
-	[AT_Order_LineItems_0_Description] = 177,
-	[AT_Order_LineItems_0_Quantity] = 178,
-	[AT_Order_LineItems_0_UnitAmount] = 179,
-	[AT_Order_LineItems_0_AccountCode] = 180,
-	[AT_Order_LineItems_0_TaxType] = 181,
-	[AT_Order_LineItems_0_TaxAmount] = 184,
-	[AT_Order_LineItems_0_Tracking] = 185,
-	[AT_Order_LineItems_0_Tracking_0] = 185,
-	[AT_Order_LineItems_0_Tracking_1] = 185,
-	[AT_Order_LineItems_1_Description] = 187,
-	[AT_Order_LineItems_1_Quantity] = 188,
-	[AT_Order_LineItems_1_UnitAmount] = 189,
-	[AT_Order_LineItems_1_AccountCode] = 190,
-	[AT_Order_LineItems_1_TaxType] = 191,
-	[AT_Order_LineItems_1_Tracking] = 192,
-	[AT_Order_LineItems_1_Tracking_0] = 192,
-	[AT_Order_LineItems_1_Tracking_1] = 192,
-	[AT_Order_LineItems_2_Description] = 193,
-	[AT_Order_LineItems_2_Quantity] = 194,
-	[AT_Order_LineItems_2_UnitAmount] = 195,
-	[AT_Order_LineItems_2_AccountCode] = 196,
-	[AT_Order_LineItems_2_TaxType] = 197,
-	[AT_Order_LineItems_2_Tracking] = 198,
-	[AT_Order_LineItems_2_Tracking_0] = 198,
-	[AT_Order_LineItems_2_Tracking_1] = 198,
-	[AT_Order_check_order_has_no_line_items] = 200,
-	[AT_Order_check_order_total_does_not_add_up] = 204,
-	[AT_Order_lifecycle] = 207,
-	[AT_Order_locked] = 212,
-	[AT_Payment_when] = 223,
-	[AT_Payment_Invoice] = 226,
-	[AT_Payment_Invoice_InvoiceID] = 226,
-	[AT_Payment_Account] = 227,
-	[AT_Payment_Account_Code] = 227,
-	[AT_Payment_Date] = 228,
-	[AT_Payment_Amount] = 229,
-	[AT_Payment_Reference] = 230,
-	[AT_Refund_when] = 245,
-	[AT_Refund_Type] = 247,
-	[AT_Refund_Contact] = 248,
-	[AT_Refund_Contact_ContactID] = 248,
-	[AT_Refund_Date] = 249,
-	[AT_Refund_LineAmountTypes] = 250,
-	[AT_Refund_Reference] = 251,
-	[AT_Refund_CurrencyCode] = 252,
-	[AT_Refund_Status] = 253,
-	[AT_Refund_LineItems] = 254,
-	[AT_Refund_LineItems_0_Description] = 255,
-	[AT_Refund_LineItems_0_Quantity] = 256,
-	[AT_Refund_LineItems_0_UnitAmount] = 257,
-	[AT_Refund_LineItems_0_AccountCode] = 258,
-	[AT_Refund_LineItems_0_TaxType] = 259,
-	[AT_Refund_LineItems_0_Tracking] = 260,
-	[AT_Refund_LineItems_0_Tracking_0] = 260,
-	[AT_Refund_LineItems_0_Tracking_1] = 260,
-	[AT_Refund_check_the_refunded_order_has_no] = 262,
-	[AT_RefundPayment_when] = 272,
-	[AT_RefundPayment_CreditNote] = 274,
-	[AT_RefundPayment_CreditNote_CreditNoteID] = 274,
-	[AT_RefundPayment_Account] = 275,
-	[AT_RefundPayment_Account_Code] = 275,
-	[AT_RefundPayment_Date] = 276,
-	[AT_RefundPayment_Amount] = 277,
-	[AT_RefundPayment_Reference] = 278,
-	[AT_Return_when] = 290,
-	[AT_Return_Type] = 292,
-	[AT_Return_Contact] = 293,
-	[AT_Return_Contact_ContactID] = 293,
-	[AT_Return_Date] = 294,
-	[AT_Return_LineAmountTypes] = 295,
-	[AT_Return_Reference] = 296,
-	[AT_Return_CurrencyCode] = 297,
-	[AT_Return_Status] = 298,
-	[AT_Return_LineItems] = 299,
-	[AT_Return_LineItems_0_Description] = 300,
-	[AT_Return_LineItems_0_Quantity] = 301,
-	[AT_Return_LineItems_0_UnitAmount] = 302,
-	[AT_Return_LineItems_0_AccountCode] = 303,
-	[AT_Return_LineItems_0_TaxType] = 304,
-	[AT_Return_check_the_returned_order_has_no] = 306,
-	[AT_ReturnRefund_when] = 316,
-	[AT_ReturnRefund_CreditNote] = 318,
-	[AT_ReturnRefund_CreditNote_CreditNoteID] = 318,
-	[AT_ReturnRefund_Account] = 319,
-	[AT_ReturnRefund_Account_Code] = 319,
-	[AT_ReturnRefund_Date] = 320,
-	[AT_ReturnRefund_Amount] = 321,
-	[AT_ReturnRefund_Reference] = 322,
+	[AT_Customer_ContactNumber] = 110,
+	[AT_Customer_Name] = 111,
+	[AT_Customer_FirstName] = 113,
+	[AT_Customer_LastName] = 114,
+	[AT_Customer_EmailAddress] = 115,
+	[AT_Customer_IsCustomer] = 116,
+	[AT_Customer_check_customer_has_no_name] = 117,
+	[AT_Order_when] = 129,
+	[AT_Order_Type] = 131,
+	[AT_Order_Contact] = 132,
+	[AT_Order_Contact_ContactID] = 132,
+	[AT_Order_Date] = 133,
+	[AT_Order_DueDate] = 134,
+	[AT_Order_LineAmountTypes] = 135,
+	[AT_Order_Reference] = 136,
+	[AT_Order_CurrencyCode] = 137,
+	[AT_Order_Status] = 138,
+	[AT_Order_LineItems] = 139,
+	[AT_Order_LineItems_0_ItemCode] = 141,
+	[AT_Order_LineItems_0_Description] = 142,
+	[AT_Order_LineItems_0_Quantity] = 143,
+	[AT_Order_LineItems_0_UnitAmount] = 144,
+	[AT_Order_LineItems_0_AccountCode] = 145,
+	[AT_Order_LineItems_0_TaxType] = 146,
+	[AT_Order_LineItems_0_TaxAmount] = 149,
+	[AT_Order_LineItems_0_Tracking] = 150,
+	[AT_Order_LineItems_0_Tracking_0] = 150,
+	[AT_Order_LineItems_0_Tracking_1] = 150,
+	[AT_Order_LineItems_1_Description] = 152,
+	[AT_Order_LineItems_1_Quantity] = 153,
+	[AT_Order_LineItems_1_UnitAmount] = 154,
+	[AT_Order_LineItems_1_AccountCode] = 155,
+	[AT_Order_LineItems_1_TaxType] = 156,
+	[AT_Order_LineItems_1_Tracking] = 157,
+	[AT_Order_LineItems_1_Tracking_0] = 157,
+	[AT_Order_LineItems_1_Tracking_1] = 157,
+	[AT_Order_LineItems_2_Description] = 158,
+	[AT_Order_LineItems_2_Quantity] = 159,
+	[AT_Order_LineItems_2_UnitAmount] = 160,
+	[AT_Order_LineItems_2_AccountCode] = 161,
+	[AT_Order_LineItems_2_TaxType] = 162,
+	[AT_Order_LineItems_2_Tracking] = 163,
+	[AT_Order_LineItems_2_Tracking_0] = 163,
+	[AT_Order_LineItems_2_Tracking_1] = 163,
+	[AT_Order_check_order_has_no_line_items] = 165,
+	[AT_Order_check_order_total_does_not_add_up] = 169,
+	[AT_Order_lifecycle] = 172,
+	[AT_Order_locked] = 177,
+	[AT_Payment_when] = 188,
+	[AT_Payment_Invoice] = 191,
+	[AT_Payment_Invoice_InvoiceID] = 191,
+	[AT_Payment_Account] = 192,
+	[AT_Payment_Account_Code] = 192,
+	[AT_Payment_Date] = 193,
+	[AT_Payment_Amount] = 194,
+	[AT_Payment_Reference] = 195,
+	[AT_Refund_when] = 210,
+	[AT_Refund_Type] = 212,
+	[AT_Refund_Contact] = 213,
+	[AT_Refund_Contact_ContactID] = 213,
+	[AT_Refund_Date] = 214,
+	[AT_Refund_LineAmountTypes] = 215,
+	[AT_Refund_Reference] = 216,
+	[AT_Refund_CurrencyCode] = 217,
+	[AT_Refund_Status] = 218,
+	[AT_Refund_LineItems] = 219,
+	[AT_Refund_LineItems_0_Description] = 220,
+	[AT_Refund_LineItems_0_Quantity] = 221,
+	[AT_Refund_LineItems_0_UnitAmount] = 222,
+	[AT_Refund_LineItems_0_AccountCode] = 223,
+	[AT_Refund_LineItems_0_TaxType] = 224,
+	[AT_Refund_LineItems_0_Tracking] = 225,
+	[AT_Refund_LineItems_0_Tracking_0] = 225,
+	[AT_Refund_LineItems_0_Tracking_1] = 225,
+	[AT_Refund_check_the_refunded_order_has_no] = 227,
+	[AT_RefundPayment_when] = 237,
+	[AT_RefundPayment_CreditNote] = 239,
+	[AT_RefundPayment_CreditNote_CreditNoteID] = 239,
+	[AT_RefundPayment_Account] = 240,
+	[AT_RefundPayment_Account_Code] = 240,
+	[AT_RefundPayment_Date] = 241,
+	[AT_RefundPayment_Amount] = 242,
+	[AT_RefundPayment_Reference] = 243,
+	[AT_Return_when] = 255,
+	[AT_Return_Type] = 257,
+	[AT_Return_Contact] = 258,
+	[AT_Return_Contact_ContactID] = 258,
+	[AT_Return_Date] = 259,
+	[AT_Return_LineAmountTypes] = 260,
+	[AT_Return_Reference] = 261,
+	[AT_Return_CurrencyCode] = 262,
+	[AT_Return_Status] = 263,
+	[AT_Return_LineItems] = 264,
+	[AT_Return_LineItems_0_Description] = 265,
+	[AT_Return_LineItems_0_Quantity] = 266,
+	[AT_Return_LineItems_0_UnitAmount] = 267,
+	[AT_Return_LineItems_0_AccountCode] = 268,
+	[AT_Return_LineItems_0_TaxType] = 269,
+	[AT_Return_check_the_returned_order_has_no] = 271,
+	[AT_ReturnRefund_when] = 281,
+	[AT_ReturnRefund_CreditNote] = 283,
+	[AT_ReturnRefund_CreditNote_CreditNoteID] = 283,
+	[AT_ReturnRefund_Account] = 284,
+	[AT_ReturnRefund_Account_Code] = 284,
+	[AT_ReturnRefund_Date] = 285,
+	[AT_ReturnRefund_Amount] = 286,
+	[AT_ReturnRefund_Reference] = 287,
+	[AT_Product_Code] = 306,
+	[AT_Product_Name] = 307,
+	[AT_Product_Description] = 308,
+	[AT_Product_IsSold] = 309,
+	[AT_Product_SalesDetails] = 310,
+	[AT_Product_SalesDetails_UnitPrice] = 310,
+	[AT_Product_SalesDetails_AccountCode] = 311,
+	[AT_Product_SalesDetails_TaxType] = 312,
+	[AT_Product_InventoryAssetAccountCode] = 313,
+	[AT_Product_PurchaseDetails] = 314,
+	[AT_Product_PurchaseDetails_COGSAccountCode] = 314,
+	[AT_Stock_when] = 325,
+	[AT_Stock_sku] = 327,
+	[AT_Stock_quantityOnHand] = 328,
 };
 
-static const mw_policy Product_policies[] = {
-	{ .line = 123, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
-	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
-	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 124, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
-	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 124, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
-	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 124, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
-	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 125, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 125, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
-};
-static const mw_policy Stock_policies[] = {
-	{ .line = 137, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
-	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
-	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 138, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
-	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 138, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
-	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 138, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
-	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 139, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 139, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
-};
 static const mw_policy Customer_policies[] = {
-	{ .line = 154, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 119, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 155, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 120, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 155, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 120, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 155, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 120, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 156, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 156, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 121, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 121, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Order_policies[] = {
-	{ .line = 214, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 179, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 215, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 180, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 215, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 180, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 215, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 180, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 216, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 217, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 217, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 181, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 182, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 182, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Payment_policies[] = {
-	{ .line = 231, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 196, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 232, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 197, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 232, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 197, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 232, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 197, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 233, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 234, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 234, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 198, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 199, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 199, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Refund_policies[] = {
-	{ .line = 263, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 228, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 264, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 229, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 264, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 229, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 264, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 229, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 265, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 266, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 266, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 230, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 231, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 231, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy RefundPayment_policies[] = {
-	{ .line = 279, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 244, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 280, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 245, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 280, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 245, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 280, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 245, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 281, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 282, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 282, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 246, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 247, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 247, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Return_policies[] = {
-	{ .line = 307, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 272, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 308, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 273, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 308, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 273, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 308, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 273, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 309, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 310, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 310, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 274, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 275, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 275, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy ReturnRefund_policies[] = {
-	{ .line = 323, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 288, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 324, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 289, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 324, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 289, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 324, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 289, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 325, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 326, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 326, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 290, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 291, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 291, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+};
+static const mw_policy Product_policies[] = {
+	{ .line = 315, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
+	{ .line = 316, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 316, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 316, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 317, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 317, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+};
+static const mw_policy Stock_policies[] = {
+	{ .line = 329, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
+	{ .line = 330, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 330, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 330, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 331, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 331, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 /* in dependency order: referenced entities first */
 static const mw_entity entities[] = {
-	{ .line = 111, .name = "Product",
-	  .source = "products", .target = "Item", .key_field = "sku",
-	  .map = map_Product, .key = key_Product,
-	  .deps = NULL, .webhooks = Product_webhooks, .poll_ms = 900000,
-	  .policies = Product_policies, .n_policies = 6,
-	  .match_field = "Code", .match = match_Product },
-	{ .line = 132, .name = "Stock",
-	  .source = "Items", .target = "InventoryLevel", .key_field = "Code",
-	  .map = map_Stock, .key = key_Stock,
-	  .deps = NULL, .webhooks = NULL, .poll_ms = 300000,
-	  .policies = Stock_policies, .n_policies = 6,
-	  .reverse = 1 },
-	{ .line = 142, .name = "Customer",
+	{ .line = 107, .name = "Customer",
 	  .source = "customers", .target = "Contact", .key_field = "customerId",
 	  .map = map_Customer, .key = key_Customer,
 	  .deps = NULL, .webhooks = Customer_webhooks, .poll_ms = 900000,
 	  .policies = Customer_policies, .n_policies = 6,
 	  .match_field = "ContactNumber", .match = match_Customer },
-	{ .line = 163, .name = "Order",
+	{ .line = 128, .name = "Order",
 	  .source = "orders", .target = "Invoice", .key_field = "orderId",
 	  .map = map_Order, .key = key_Order,
 	  .deps = Order_deps, .webhooks = Order_webhooks, .poll_ms = 300000,
 	  .policies = Order_policies, .n_policies = 7,
 	  .life = life_Order, .locked = locked_Order,
 	  .locked_reason = "Xero does not edit a paid invoice" },
-	{ .line = 222, .name = "Payment",
+	{ .line = 187, .name = "Payment",
 	  .source = "orders", .target = "Payment", .key_field = "orderId",
 	  .map = map_Payment, .key = key_Payment,
 	  .deps = Payment_deps, .webhooks = Payment_webhooks, .poll_ms = 300000,
 	  .policies = Payment_policies, .n_policies = 7 },
-	{ .line = 244, .name = "Refund",
+	{ .line = 209, .name = "Refund",
 	  .source = "orders", .target = "CreditNote", .key_field = "orderId",
 	  .map = map_Refund, .key = key_Refund,
 	  .deps = Refund_deps, .webhooks = Refund_webhooks, .poll_ms = 300000,
 	  .policies = Refund_policies, .n_policies = 7 },
-	{ .line = 271, .name = "RefundPayment",
+	{ .line = 236, .name = "RefundPayment",
 	  .source = "orders", .target = "Payment", .key_field = "orderId",
 	  .map = map_RefundPayment, .key = key_RefundPayment,
 	  .deps = RefundPayment_deps, .webhooks = RefundPayment_webhooks, .poll_ms = 300000,
 	  .policies = RefundPayment_policies, .n_policies = 7 },
-	{ .line = 289, .name = "Return",
+	{ .line = 254, .name = "Return",
 	  .source = "returns", .target = "CreditNote", .key_field = "returnId",
 	  .map = map_Return, .key = key_Return,
 	  .deps = Return_deps, .webhooks = Return_webhooks, .poll_ms = 300000,
 	  .policies = Return_policies, .n_policies = 7 },
-	{ .line = 315, .name = "ReturnRefund",
+	{ .line = 280, .name = "ReturnRefund",
 	  .source = "returns", .target = "Payment", .key_field = "returnId",
 	  .map = map_ReturnRefund, .key = key_ReturnRefund,
 	  .deps = ReturnRefund_deps, .webhooks = ReturnRefund_webhooks, .poll_ms = 300000,
 	  .policies = ReturnRefund_policies, .n_policies = 7 },
+	{ .line = 303, .name = "Product",
+	  .source = "products", .target = "Item", .key_field = "sku",
+	  .map = map_Product, .key = key_Product,
+	  .deps = NULL, .webhooks = Product_webhooks, .poll_ms = 900000,
+	  .policies = Product_policies, .n_policies = 6,
+	  .match_field = "Code", .match = match_Product },
+	{ .line = 324, .name = "Stock",
+	  .source = "Items", .target = "InventoryLevel", .key_field = "Code",
+	  .map = map_Stock, .key = key_Stock,
+	  .deps = NULL, .webhooks = NULL, .poll_ms = 300000,
+	  .policies = Stock_policies, .n_policies = 6,
+	  .reverse = 1 },
 };
 
 const mw_program mw_the_program = {
