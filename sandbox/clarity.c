@@ -292,8 +292,10 @@ inventory(const sb_request *q, sb_response *r, const char *sku)
 	char at[32], *level;
 	size_t added, replaced, bad;
 	now_stamp(at, sizeof at);
-	level = json_dumps(json_pack("{s:s,s:I,s:s}", "sku", x->key, "quantityOnHand", n,
-		"updatedAt", at), JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+	json_t *rec = json_pack("{s:s,s:I,s:s}", "sku", x->key, "quantityOnHand", n, "updatedAt",
+		at);
+	level = rec ? json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(rec);
 	if (level)
 		sb_records_upsert(&inventory_levels, level, strlen(level), &added, &replaced, &bad);
 	free(level);
