@@ -12,7 +12,8 @@
 #   - a run after no change writes nothing either way (no echo: the item the
 #     sync updated comes back unchanged);
 #   - `serve` with Stock polled every 2 s: a bill reaches the store within
-#     a poll;
+#     a poll; a product edited in the store reaches Xero by its
+#     product.updated webhook (Product is polled every 15 minutes);
 #   - no dead letter of either entity, the store's count and the books'
 #     on-hand agree per SKU (tests/e2e/books.py stock) after every run.
 GROUP=back_xero
@@ -23,8 +24,14 @@ cat > "$data/clarity_ecommerce.products.ndjson" <<'EOF'
 {"sku":"TEE-02","name":"T-shirt","description":"Cotton tee","price":24.50,"quantityOnHand":15,"active":true,"updatedAt":"2026-11-01T00:00:00Z"}
 {"sku":"GIFT-WRAP","name":"Gift wrap","description":"A service: no stock","price":3.00,"active":true,"updatedAt":"2026-11-01T00:00:00Z"}
 EOF
-sandbox_start --limit-scale 100 --clarity-products "$data/clarity_ecommerce.products.ndjson"
-use_pair clarity_xero
+# the store's webhooks go to the daemon of part 6 (until it runs, their
+# deliveries fail: nothing listens)
+sport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
+print(s.getsockname()[1])')
+secret=whsec-back-1
+sandbox_start --limit-scale 100 --clarity-products "$data/clarity_ecommerce.products.ndjson" \
+	--clarity-webhook-url "http://127.0.0.1:$sport/webhooks/clarity" --clarity-webhook-secret "$secret"
+use_pair clarity_xero "$secret"
 
 writes() { awk '$1 == "total" { print $3 + $4 }' "$tmp/out"; } # created + updated
 dead() { sql "SELECT count(*) FROM dlq WHERE entity IN ('Product', 'Stock')"; }
@@ -106,10 +113,13 @@ t sale-stock-agrees stock_agrees
 
 # 5. A product edited in the store: its Xero item follows; the item the sync
 # updated comes back to Stock unchanged (no echo).
-# (the product as the store holds it now: its count is the one Stock wrote)
-curl -s "$root/_sandbox/records?service=clarity&collection=products" | jq -c 'select(.sku ==
-	"MUG-01") | .name = "Mug, large" | .price = 21.50 | .updatedAt = "2030-01-06T00:00:00Z"' \
-	> "$tmp/edit"
+edit() { # sku name price stamp: the product as the store holds it now (its count is the
+	# one Stock wrote), renamed and repriced, into $tmp/edit
+	curl -s "$root/_sandbox/records?service=clarity&collection=products" | jq -c --arg s "$1" \
+		--arg n "$2" --argjson p "$3" --arg at "$4" \
+		'select(.sku == $s) | .name = $n | .price = $p | .updatedAt = $at' > "$tmp/edit"
+}
+edit MUG-01 "Mug, large" 21.50 2030-01-06T00:00:00Z
 t edit-accepted [ "$(put clarity products "$tmp/edit")" = 200 ]
 sync > "$tmp/out" 2> "$tmp/err"
 t edit-updates-item [ "$(item MUG-01 '[.Name, .SalesDetails.UnitPrice, .IsTrackedAsInventory,
@@ -120,12 +130,11 @@ t after-edit-writes-nothing [ "$(writes)" = 0 ] || cat "$tmp/out"
 t edit-stock-agrees stock_agrees
 
 # 6. The daemon, Stock polled every 2 s (a copy of the shipped .map): a bill
-# reaches the store within a poll, with no other write.
+# reaches the store within a poll; a product edited in the store reaches
+# Xero by its webhook.
 sed 's/^    on poll every 5m {$/    on poll every 2s {/' mappings/clarity_xero.map > "$tmp/cx.map"
 t serve-map-polls-stock [ "$(grep -c '^    on poll every 2s {$' "$tmp/cx.map")" = 1 ]
 t serve-pair-built make_pair "$tmp/cx.map" "$tmp/cx" || cat "$tmp/make"
-sport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
-print(s.getsockname()[1])')
 "$tmp/cx" serve --state "$st" --config "$tmp/$pair.env" --port "$sport" > "$tmp/serve.out" \
 	2> "$tmp/serve.log" &
 dpid=$!
@@ -142,6 +151,15 @@ took=$(($(date +%s) - start))
 # one 2 s poll, and a second of slack for a busy machine and whole seconds
 t serve-bill-within-a-poll [ "$(store_qty TEE-02)" = 9 -a "$took" -le 4 ] ||
 	{ echo "# took ${took}s"; tail -5 "$tmp/serve.log"; }
+edit TEE-02 "T-shirt, organic" 26.00 2030-01-07T00:00:00Z
+t serve-edit-accepted [ "$(put clarity products "$tmp/edit")" = 200 ]
+i=0
+while [ $i -lt 100 ] && [ "$(item TEE-02 .Name)" != "T-shirt, organic" ]; do
+	sleep 0.1; i=$((i + 1))
+done
+t serve-webhook-updates-item [ "$(item TEE-02 '[.Name, .SalesDetails.UnitPrice,
+	.IsTrackedAsInventory] | map(tostring) | join(",")')" = "T-shirt, organic,26,true" ] ||
+	{ tail -5 "$tmp/serve.log"; curl -s "$root/_sandbox/webhooks" | jq -c '.deliveries[-1]'; }
 kill $dpid 2>/dev/null; wait $dpid 2>/dev/null; dpid=
 t serve-stock-agrees stock_agrees
 
