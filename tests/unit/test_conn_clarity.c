@@ -7,7 +7,7 @@
  * key sent twice, and updated by its id; an unknown sku or order, a status
  * the store does not have, a void: the document's own permanent refusal;
  * find by sku, orderId, shipments by orderId and trackingNumber; the caps
- * say so.
+ * say so; a dry run prints the request and changes nothing.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -220,6 +220,34 @@ main(void)
 	check(rc == 0 && !strcmp(f.ids[0], s1.id), "find-shipment-by-tracking", res.text);
 	rc = conn_find_one(ops, c, "Shipment", "carrier", "UPS", &f, &res);
 	check(rc == -1 && res.cls == HTTP_PERMANENT, "find-unknown-field-refused", res.text);
+
+	/* a dry run prints the request and sends nothing */
+	ops->close(c);
+	FILE *dry = tmpfile();
+	char printed[600] = "";
+	env.dry_run = dry;
+	c = NULL;
+	rc = dry ? ops->open(&env, &c, &res) : -1;
+	it = write_one(c, "InventoryLevel", "{\"sku\":\"MUG-01\",\"quantityOnHand\":99}", "k-dry",
+		NULL, &rc);
+	if (dry) {
+		rewind(dry);
+		size_t got = fread(printed, 1, sizeof printed - 1, dry);
+		printed[got] = '\0';
+		fclose(dry);
+	}
+	ops->close(c); /* read back without the dry run */
+	env.dry_run = NULL;
+	c = NULL;
+	ops->open(&env, &c, &res);
+	after = record(c, "products", "MUG-01");
+	snprintf(detail, sizeof detail, "rc %d, printed: %s", rc, printed);
+	check(rc == 0 && it.res.cls == HTTP_OK && strstr(printed, "PUT ") &&
+	      strstr(printed, "/api/v1/inventory/MUG-01\nIdempotency-Key: k-dry\n"
+		      "{\"quantityOnHand\":99}") &&
+	      json_integer_value(json_object_get(after, "quantityOnHand")) == 3,
+	      "dry-run-prints-only", detail);
+	json_decref(after);
 
 	ops->close(c);
 	http_client_free(plain);
