@@ -1253,6 +1253,7 @@ static const conn_cap caps[] = {
 	{ "create_sotransaction", CONN_CAN_WRITE },
 	{ "ARPYMT", CONN_CAN_WRITE },
 	{ "create_aradjustment", CONN_CAN_WRITE },
+	{ "GLBATCH", CONN_CAN_WRITE }, /* in <create>, as any generic object */
 	{ "ITEM", CONN_CAN_LIST | CONN_CAN_WRITE },
 	{ "SODOCUMENT", CONN_CAN_LIST },
 	{ NULL, 0 },
