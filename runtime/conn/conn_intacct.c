@@ -8,8 +8,9 @@
  *             for getAPISession) and <content> of functions
  *   open      getAPISession with the login; the session id is kept in
  *             memory; an authentication failure logs in again once
- *   write     one request of up to 50 functions: CUSTOMER and ARPYMT in
- *             <create> (an item with a target id: <update><CUSTOMER>),
+ *   write     one request of up to 50 functions: CUSTOMER, ARPYMT, ITEM and
+ *             GLBATCH in <create> (an item with a target id: <update> of a
+ *             CUSTOMER by CUSTOMERID, an ITEM by ITEMID without its ITEMTYPE),
  *             create_sotransaction as its own function; the control
  *             controlid is the request key, each function's controlid the
  *             item's key, uniqueid true
@@ -30,7 +31,7 @@
  * done with the id found.  One refused and not found is sent again under
  * new controlids (request key and item key + "-r1"), never blind.
  *
- * Ids: a CUSTOMER's CUSTOMERID; a sales transaction's AR invoice RECORDNO
+ * Ids: a CUSTOMER's CUSTOMERID, an ITEM's ITEMID; a sales transaction's AR invoice RECORDNO
  * (SODOCUMENT.PRRECORDKEY: a "Sales Invoice" posts one, and that is what an
  * ARPYMTDETAIL RECORDKEY applies a payment to), or its DOCID when the
  * transaction definition posts none; an ARPYMT's or other object's RECORDNO.
