@@ -13,7 +13,25 @@
  *                                               shipmentId, returnId)
  *   PUT  /clarity/api/v1/inventory/{sku}  {"quantityOnHand": N}: the
  *        inventory write-back; answers the product, 404 for an unknown sku,
- *        400 unless N is a whole number >= 0
+ *        400 unless N is a whole number >= 0; each level written is also
+ *        kept as a record {"sku","quantityOnHand","updatedAt"} of the
+ *        collection `inventory` (GET /_sandbox/records only)
+ *   PUT  /clarity/api/v1/orders/{orderId}/status  {"status": S}: S one of
+ *        the store's own statuses (pending, processing, fulfilled,
+ *        completed, cancelled; else 400); the order's status and updatedAt
+ *        change (order.updated); 404 for an unknown order
+ *   POST /clarity/api/v1/shipments  {"orderId", "status", "carrier",
+ *        "trackingNumber", "shippedAt", "lineItems": [{"sku","quantity"}]}:
+ *        201 with the shipment, its shipmentId SH-NNNNNN the next free one
+ *        (shipment.created); 422 when orderId names no order
+ *   PUT  /clarity/api/v1/shipments/{shipmentId}  the members given replace
+ *        the shipment's (shipment.updated); 404 for an unknown one
+ *   GET  /clarity/api/v1/shipments?orderId=SO-1&trackingNumber=1Z...
+ *        (either or both): the shipments of an order, or with a tracking
+ *        number
+ *
+ * Writes honour Idempotency-Key: the same key is answered with the first
+ * answer again, and the write happens once.
  *
  * Records come from NDJSON files (sandbox --clarity-orders FILE
  * --clarity-customers FILE ... --clarity-returns FILE, e.g. from
@@ -29,8 +47,10 @@
  * order.updated; customer.created / customer.updated; product.created /
  * product.updated; shipment.created / .updated; return.created / .updated.
  * Its data is the key only ({"orderId": "SO-1"}): the receiver fetches the
- * record.  Records loaded from files at start and inventory writes send
- * none.
+ * record.  Order status and shipment writes are changes like those
+ * (order.updated, shipment.created / .updated); records loaded from files
+ * at start and inventory writes send none (a sync that writes stock back
+ * would otherwise wake itself).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,8 +77,18 @@ static const char *const events[][2] = {
 	{ "return.created", "return.updated" },
 };
 #define NCOLLS (sizeof colls / sizeof *colls)
+#define ORDERS (&colls[0])
+#define PRODUCTS (&colls[2])
+#define SHIPMENTS (&colls[3])
 
-static json_t *tokens;
+/* the levels PUT /inventory wrote, by sku (GET /_sandbox/records only) */
+static sb_records inventory_levels = { "inventory", "sku", updated_at, NULL, 0, 0 };
+/* the statuses an order can be set to: the store's own */
+static const char *const order_statuses[] = {
+	"pending", "processing", "fulfilled", "completed", "cancelled",
+};
+
+static json_t *tokens, *idempotent;
 static unsigned counter;
 
 int
@@ -84,6 +114,8 @@ sb_clarity_load_buf(const char *collection, const char *buf, size_t len)
 const sb_records *
 sb_clarity_records(const char *collection)
 {
+	if (!strcmp(collection, inventory_levels.name))
+		return &inventory_levels;
 	for (size_t i = 0; i < NCOLLS; i++)
 		if (!strcmp(colls[i].name, collection))
 			return &colls[i];
@@ -132,6 +164,7 @@ static void
 seed(unsigned s)
 {
 	tokens = json_object();
+	idempotent = json_object();
 	counter = s * 7919;
 }
 
@@ -147,10 +180,51 @@ authorised(const sb_request *q)
 	       (json_int_t)sb_token_generation("clarity");
 }
 
+/* What a listing keeps: changed since (NULL: all), and for shipments the
+ * order's (orderId) or the tracking number's (NULL: any). */
+typedef struct {
+	const char *since, *order_id, *tracking;
+} filter;
+
 static int
-updated_since(const sb_record *x, const void *since)
+field_is(const char *text, const char *field, const char *want)
 {
-	return !since || strcmp(x->updated, since) >= 0;
+	json_t *j = json_loads(text, JSON_ALLOW_NUL, NULL);
+	const char *v = json_string_value(json_object_get(j, field));
+	int yes = v && !strcmp(v, want);
+	json_decref(j);
+	return yes;
+}
+
+static int
+keep(const sb_record *x, const void *arg)
+{
+	const filter *f = arg;
+	return (!f->since || strcmp(x->updated, f->since) >= 0) &&
+	       (!f->order_id || field_is(x->text, "orderId", f->order_id)) &&
+	       (!f->tracking || field_is(x->text, "trackingNumber", f->tracking));
+}
+
+static void
+now_stamp(char *out, size_t n)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+}
+
+static void
+message(sb_response *r, unsigned status, const char *text)
+{
+	sb_json(r, status, json_pack("{s:s}", "message", text));
+}
+
+static void
+answer_record(sb_response *r, unsigned status, const sb_record *x)
+{
+	r->status = status;
+	r->body = strdup(x->text);
+	r->content_type = "application/json; charset=utf-8";
 }
 
 static void
@@ -170,8 +244,13 @@ list(const sb_request *q, sb_response *r, sb_records *c)
 		sb_json(r, 400, json_pack("{s:s}", "message", "page >= 1 and 1 <= pageSize <= 500"));
 		return;
 	}
+	filter f = { since, NULL, NULL };
+	if (c == SHIPMENTS) {
+		f.order_id = q->query(q->conn, "orderId");
+		f.tracking = q->query(q->conn, "trackingNumber");
+	}
 	size_t skip = (size_t)(page - 1) * (size_t)size, total, taken, len;
-	char *body = sb_records_page(c, updated_since, since, skip, (size_t)size, "{\"data\":",
+	char *body = sb_records_page(c, keep, &f, skip, (size_t)size, "{\"data\":",
 		&total, &taken, &len);
 	if (!body) {
 		sb_json(r, 500, NULL);
@@ -189,7 +268,7 @@ list(const sb_request *q, sb_response *r, sb_records *c)
 static void
 inventory(const sb_request *q, sb_response *r, const char *sku)
 {
-	sb_record *x = sb_records_find(&colls[2], sku);
+	sb_record *x = sb_records_find(PRODUCTS, sku);
 	json_error_t je;
 	json_t *j = json_loadb(q->body, q->body_len, 0, &je);
 	json_t *v = json_object_get(j, "quantityOnHand");
@@ -210,9 +289,178 @@ inventory(const sb_request *q, sb_response *r, const char *sku)
 		sb_json(r, 500, json_pack("{s:s}", "message", "cannot update the product"));
 		return;
 	}
-	r->status = 200;
-	r->body = strdup(x->text);
-	r->content_type = "application/json; charset=utf-8";
+	char at[32], *level;
+	size_t added, replaced, bad;
+	now_stamp(at, sizeof at);
+	level = json_dumps(json_pack("{s:s,s:I,s:s}", "sku", x->key, "quantityOnHand", n,
+		"updatedAt", at), JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+	if (level)
+		sb_records_upsert(&inventory_levels, level, strlen(level), &added, &replaced, &bad);
+	free(level);
+	answer_record(r, 200, x);
+}
+
+/* The record of c with key `key` as `text` (a change: its webhook is
+ * sent); the record as stored now, or NULL. */
+static sb_record *
+replace(sb_records *c, const char *key, const char *text)
+{
+	size_t added, replaced, bad;
+	sb_records_upsert_cb(c, text, strlen(text), &added, &replaced, &bad, changed, NULL);
+	return bad ? NULL : sb_records_find(c, key);
+}
+
+/* PUT /api/v1/orders/{id}/status {"status": S}: S one of the store's
+ * statuses; the order's status and updatedAt change in its own text. */
+static void
+order_status(const sb_request *q, sb_response *r, const char *id)
+{
+	sb_record *x = sb_records_find(ORDERS, id);
+	json_t *j = json_loadb(q->body, q->body_len, 0, NULL);
+	const char *st = json_string_value(json_object_get(j, "status"));
+	int ok = 0;
+	for (size_t i = 0; st && i < sizeof order_statuses / sizeof *order_statuses; i++)
+		ok |= !strcmp(st, order_statuses[i]);
+	if (!x) {
+		message(r, 404, "Not Found");
+	} else if (!ok) {
+		message(r, 400, "status is one of pending, processing, fulfilled, completed, "
+			"cancelled");
+	} else {
+		char v[64], at[32];
+		sb_record t = *x;
+		snprintf(v, sizeof v, "\"%s\"", st);
+		now_stamp(at, sizeof at);
+		if (!(t.text = strdup(x->text)) || sb_record_set(&t, "status", v) != 0) {
+			message(r, 500, "cannot update the order");
+		} else {
+			snprintf(v, sizeof v, "\"%s\"", at);
+			sb_record *n = sb_record_set(&t, "updatedAt", v) ? NULL :
+				replace(ORDERS, id, t.text);
+			if (n)
+				answer_record(r, 200, n);
+			else
+				message(r, 500, "cannot update the order");
+		}
+		free(t.text);
+	}
+	json_decref(j);
+}
+
+/* A shipment's members as the store takes them: orderId naming an order,
+ * status of its enum, lineItems of sku and quantity; NULL, or why not. */
+static const char *
+shipment_invalid(json_t *s, unsigned *status)
+{
+	static const char *const st[] = { "pending", "shipped", "delivered", "cancelled" };
+	const char *o = json_string_value(json_object_get(s, "orderId"));
+	const char *v = json_string_value(json_object_get(s, "status"));
+	json_t *lines = json_object_get(s, "lineItems"), *li;
+	size_t i;
+	int ok = 0;
+	*status = 400;
+	for (i = 0; v && i < sizeof st / sizeof *st; i++)
+		ok |= !strcmp(v, st[i]);
+	if (!o)
+		return "orderId is required";
+	if (!ok)
+		return "status is one of pending, shipped, delivered, cancelled";
+	if (lines && !json_is_array(lines))
+		return "lineItems is a list";
+	json_array_foreach(lines, i, li)
+		if (!json_is_string(json_object_get(li, "sku")) ||
+		    !json_is_number(json_object_get(li, "quantity")))
+			return "each of lineItems has a sku and a quantity";
+	*status = 422;
+	if (!sb_records_find(ORDERS, o))
+		return "orderId does not name an order";
+	return NULL;
+}
+
+/* POST /api/v1/shipments (id NULL): a new shipment, SH-NNNNNN the next
+ * free number; PUT /api/v1/shipments/{id}: the members given replace its
+ * own.  status defaults to "shipped"; updatedAt is now. */
+static void
+shipment(const sb_request *q, sb_response *r, const char *id)
+{
+	json_error_t je;
+	json_t *body = json_loadb(q->body, q->body_len, 0, &je), *s = NULL;
+	sb_record *x = id ? sb_records_find(SHIPMENTS, id) : NULL;
+	char key[sizeof x->key], at[32];
+	unsigned status;
+	const char *why;
+
+	if (id && !x) {
+		message(r, 404, "Not Found");
+		json_decref(body);
+		return;
+	}
+	if (!json_is_object(body)) {
+		message(r, 400, body ? "the body is not an object" : je.text);
+		json_decref(body);
+		return;
+	}
+	if (id) {
+		snprintf(key, sizeof key, "%s", x->key);
+		s = json_loads(x->text, 0, NULL);
+	} else {
+		long next = 100001;
+		for (size_t i = 0; i < SHIPMENTS->n; i++)
+			if (!strncmp(SHIPMENTS->v[i].key, "SH-", 3) &&
+			    strtol(SHIPMENTS->v[i].key + 3, NULL, 10) >= next)
+				next = strtol(SHIPMENTS->v[i].key + 3, NULL, 10) + 1;
+		snprintf(key, sizeof key, "SH-%06ld", next);
+		s = json_pack("{s:s,s:s}", "shipmentId", key, "status", "shipped");
+	}
+	json_object_del(body, "shipmentId");
+	json_object_del(body, "updatedAt");
+	json_object_update(s, body);
+	now_stamp(at, sizeof at);
+	json_object_set_new(s, "updatedAt", json_string(at));
+	if ((why = shipment_invalid(s, &status))) {
+		message(r, status, why);
+	} else {
+		char *text = json_dumps(s, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		sb_record *n = text ? replace(SHIPMENTS, key, text) : NULL;
+		if (n)
+			answer_record(r, id ? 200 : 201, n);
+		else
+			message(r, 500, "cannot store the shipment");
+		free(text);
+	}
+	json_decref(s);
+	json_decref(body);
+}
+
+/* The writes: PUT inventory/{sku}, PUT orders/{id}/status, POST shipments,
+ * PUT shipments/{id} (rest: the path after /api/v1/); 0 when it is none. */
+static int
+store_write(const sb_request *q, sb_response *r, const char *rest)
+{
+	int put = !strcmp(q->method, "PUT"), post = !strcmp(q->method, "POST");
+	const char *slash = strchr(rest, '/');
+	char id[128];
+
+	if (!slash || !slash[1]) {
+		if (!post || strcmp(rest, "shipments"))
+			return 0;
+		shipment(q, r, NULL);
+		return 1;
+	}
+	size_t n = strcspn(slash + 1, "/");
+	if (!put || n >= sizeof id)
+		return 0;
+	memcpy(id, slash + 1, n);
+	id[n] = 0;
+	if (!strncmp(rest, "inventory/", 10) && !slash[1 + n])
+		inventory(q, r, id);
+	else if (!strncmp(rest, "shipments/", 10) && !slash[1 + n])
+		shipment(q, r, id);
+	else if (!strncmp(rest, "orders/", 7) && !strcmp(slash + 1 + n, "/status"))
+		order_status(q, r, id);
+	else
+		return 0;
+	return 1;
 }
 
 static void
@@ -239,9 +487,23 @@ handle(const sb_request *q, sb_response *r)
 		return;
 	}
 	const char *prefix = "/api/v1/";
-	if (!strncmp(q->path, "/api/v1/inventory/", 18) && !strcmp(q->method, "PUT")) {
-		inventory(q, r, q->path + 18);
-		return;
+	if (!strncmp(q->path, prefix, strlen(prefix)) && strcmp(q->method, "GET")) {
+		/* Idempotency-Key: the same key gets the first answer again, and
+		 * the write happens once */
+		const char *key = q->header(q->conn, "Idempotency-Key");
+		json_t *seen = key ? json_object_get(idempotent, key) : NULL;
+		if (seen) {
+			r->status = (unsigned)json_integer_value(json_object_get(seen, "status"));
+			r->body = strdup(json_string_value(json_object_get(seen, "body")));
+			r->content_type = "application/json; charset=utf-8";
+			return;
+		}
+		if (store_write(q, r, q->path + strlen(prefix))) {
+			if (key && r->body && r->status < 500)
+				json_object_set_new(idempotent, key, json_pack("{s:i,s:s}",
+					"status", r->status, "body", r->body));
+			return;
+		}
 	}
 	if (strncmp(q->path, prefix, strlen(prefix)) != 0 || strcmp(q->method, "GET") != 0) {
 		sb_json(r, 404, json_pack("{s:s}", "message", "Not Found"));
@@ -273,6 +535,7 @@ dump(void)
 	json_t *d = json_object();
 	for (size_t i = 0; i < NCOLLS; i++)
 		json_object_set_new(d, colls[i].name, json_integer((json_int_t)colls[i].n));
+	json_object_set_new(d, inventory_levels.name, json_integer((json_int_t)inventory_levels.n));
 	return d;
 }
 
