@@ -140,6 +140,23 @@ enum {
 	AT_ReturnRefund_aradjustmentitems_0_amount,
 	AT_ReturnRefund_aradjustmentitems_0_memo,
 	AT_ReturnRefund_check_return_has_no_refund_amount,
+	AT_Product_ITEMID,
+	AT_Product_NAME,
+	AT_Product_ITEMTYPE,
+	AT_Product_STATUS,
+	AT_Product_EXTENDED_DESCRIPTION,
+	AT_Product_BASEPRICE,
+	AT_Stock_when,
+	AT_Stock_sku,
+	AT_Stock_quantityOnHand,
+	AT_Shipped_when,
+	AT_Shipped_orderId,
+	AT_Shipped_status,
+	AT_Shipped_carrier,
+	AT_Shipped_trackingNumber,
+	AT_Fulfilled_when,
+	AT_Fulfilled_orderId,
+	AT_Fulfilled_status,
 	N_AT
 };
 
@@ -254,6 +271,27 @@ static mw_val
 in_Customer_phone(mw_ctx *c, mw_val o)
 {
 	return mw_get(c, o, "phone", MW_STR, 0);
+}
+
+/* sage_intacct.ITEM.IONHAND */
+static mw_val
+in_ITEM_IONHAND(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "IONHAND", MW_STR, 0);
+}
+
+/* sage_intacct.ITEM.ITEMID */
+static mw_val
+in_ITEM_ITEMID(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "ITEMID", MW_STR, 1);
+}
+
+/* sage_intacct.ITEM.ITEMTYPE */
+static mw_val
+in_ITEM_ITEMTYPE(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "ITEMTYPE", MW_STR, 0);
 }
 
 /* clarity_ecommerce.LineItem.name */
@@ -410,6 +448,41 @@ in_PaymentInfo_transactionId(mw_ctx *c, mw_val o)
 	return mw_get(c, o, "transactionId", MW_STR, 0);
 }
 
+/* clarity_ecommerce.Product.active */
+static mw_val
+in_Product_active(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "active", MW_BOOL, 0);
+}
+
+/* clarity_ecommerce.Product.description */
+static mw_val
+in_Product_description(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "description", MW_STR, 0);
+}
+
+/* clarity_ecommerce.Product.name */
+static mw_val
+in_Product_name(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "name", MW_STR, 0);
+}
+
+/* clarity_ecommerce.Product.price */
+static mw_val
+in_Product_price(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "price", MW_DEC, 0);
+}
+
+/* clarity_ecommerce.Product.sku */
+static mw_val
+in_Product_sku(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "sku", MW_STR, 1);
+}
+
 /* clarity_ecommerce.Return.createdAt */
 static mw_val
 in_Return_createdAt(mw_ctx *c, mw_val o)
@@ -466,6 +539,41 @@ in_Return_updatedAt(mw_ctx *c, mw_val o)
 	return mw_get(c, o, "updatedAt", MW_DATETIME, 0);
 }
 
+/* sage_intacct.SODOCUMENT.DOCID */
+static mw_val
+in_SODOCUMENT_DOCID(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "DOCID", MW_STR, 0);
+}
+
+/* sage_intacct.SODOCUMENT.DOCPARID */
+static mw_val
+in_SODOCUMENT_DOCPARID(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "DOCPARID", MW_STR, 0);
+}
+
+/* sage_intacct.SODOCUMENT.PONUMBER */
+static mw_val
+in_SODOCUMENT_PONUMBER(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "PONUMBER", MW_STR, 0);
+}
+
+/* sage_intacct.SODOCUMENT.SHIPVIA */
+static mw_val
+in_SODOCUMENT_SHIPVIA(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "SHIPVIA", MW_STR, 0);
+}
+
+/* sage_intacct.SODOCUMENT.TRACKINGNUMBER */
+static mw_val
+in_SODOCUMENT_TRACKINGNUMBER(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "TRACKINGNUMBER", MW_STR, 0);
+}
+
 /* ================================================================ */
 /* field rules (max, enum) for values computed at run time          */
 /* ================================================================ */
@@ -493,6 +601,18 @@ static const mw_rule rule_CUSTOMER_CUSTOMERID = { "CUSTOMERID", 20, NULL, 0 };
 
 /* sage_intacct.CUSTOMER.NAME */
 static const mw_rule rule_CUSTOMER_NAME = { "NAME", 100, NULL, 0 };
+
+/* sage_intacct.ITEM.ITEMID */
+static const mw_rule rule_ITEM_ITEMID = { "ITEMID", 30, NULL, 0 };
+
+/* sage_intacct.ITEM.NAME */
+static const mw_rule rule_ITEM_NAME = { "NAME", 100, NULL, 0 };
+
+static const char *const rule_ITEM_STATUS_values[] = {
+	"active", "inactive",
+};
+/* sage_intacct.ITEM.STATUS */
+static const mw_rule rule_ITEM_STATUS = { "STATUS", 0, rule_ITEM_STATUS_values, 2 };
 
 /* ================================================================ */
 /* entity Customer                                                  */
@@ -1301,6 +1421,157 @@ key_ReturnRefund(mw_ctx *c, mw_val r)
 }
 
 /* ================================================================ */
+/* entity Product                                                   */
+/* ================================================================ */
+
+/* entity Product: clarity.products -> intacct.ITEM */
+static int
+map_Product(mw_ctx *c, mw_val r)
+{
+	mw_field(c, "ITEMID", line_at(AT_Product_ITEMID));
+	mw_put(c, mw_valid(c, in_Product_sku(c, r), &rule_ITEM_ITEMID), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "NAME", line_at(AT_Product_NAME));
+	mw_put(c, mw_valid(c,
+		mw_coalesce(in_Product_name(c, r), in_Product_sku(c, r)),
+		&rule_ITEM_NAME), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "ITEMTYPE", line_at(AT_Product_ITEMTYPE));
+	mw_put(c, MW_S("Inventory"), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "STATUS", line_at(AT_Product_STATUS));
+	mw_put(c, mw_valid(c,
+		(mw_truthy(c, mw_coalesce(in_Product_active(c, r), MW_B(1)))
+			? MW_S("active")
+			: MW_S("inactive")),
+		&rule_ITEM_STATUS), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "EXTENDED_DESCRIPTION", line_at(AT_Product_EXTENDED_DESCRIPTION));
+	mw_put(c, in_Product_description(c, r), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "BASEPRICE", line_at(AT_Product_BASEPRICE));
+	mw_put(c, in_Product_price(c, r), 0);
+	if (mw_failed(c))
+		return -1;
+	return mw_failed(c) ? -1 : 0;
+}
+
+static mw_val
+key_Product(mw_ctx *c, mw_val r)
+{
+	return in_Product_sku(c, r);
+}
+
+/* match ITEMID */
+static mw_val
+match_Product(mw_ctx *c, mw_val r)
+{
+	return in_Product_sku(c, r);
+}
+
+/* ================================================================ */
+/* entity Stock                                                     */
+/* ================================================================ */
+
+/* entity Stock: intacct.ITEM -> clarity.InventoryLevel */
+static int
+map_Stock(mw_ctx *c, mw_val r)
+{
+	mw_line(c, line_at(AT_Stock_when));
+	if (!mw_truthy(c, mw_eq(c, in_ITEM_ITEMTYPE(c, r), MW_S("Inventory"))))
+		return mw_failed(c) ? -1 : 1;
+	mw_field(c, "sku", line_at(AT_Stock_sku));
+	mw_put(c, mw_ref(c, "Product", in_ITEM_ITEMID(c, r)), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "quantityOnHand", line_at(AT_Stock_quantityOnHand));
+	mw_put(c, mw_fn_integer(c,
+		mw_fn_decimal(c, mw_coalesce(in_ITEM_IONHAND(c, r), MW_S("0")))), 1);
+	if (mw_failed(c))
+		return -1;
+	return mw_failed(c) ? -1 : 0;
+}
+
+static mw_val
+key_Stock(mw_ctx *c, mw_val r)
+{
+	return in_ITEM_ITEMID(c, r);
+}
+
+/* ================================================================ */
+/* entity Shipped                                                   */
+/* ================================================================ */
+
+/* entity Shipped: intacct.SODOCUMENT -> clarity.Shipment */
+static int
+map_Shipped(mw_ctx *c, mw_val r)
+{
+	mw_line(c, line_at(AT_Shipped_when));
+	if (!mw_truthy(c, (mw_truthy(c, mw_eq(c, in_SODOCUMENT_DOCPARID(c, r), MW_S("Shipper")))
+		? mw_ne(c, mw_coalesce(in_SODOCUMENT_PONUMBER(c, r), MW_S("")), MW_S(""))
+		: MW_B(0))))
+		return mw_failed(c) ? -1 : 1;
+	mw_field(c, "orderId", line_at(AT_Shipped_orderId));
+	mw_put(c, in_SODOCUMENT_PONUMBER(c, r), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "status", line_at(AT_Shipped_status));
+	mw_put(c, MW_S("shipped"), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "carrier", line_at(AT_Shipped_carrier));
+	mw_put(c, in_SODOCUMENT_SHIPVIA(c, r), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "trackingNumber", line_at(AT_Shipped_trackingNumber));
+	mw_put(c, in_SODOCUMENT_TRACKINGNUMBER(c, r), 0);
+	if (mw_failed(c))
+		return -1;
+	return mw_failed(c) ? -1 : 0;
+}
+
+static mw_val
+key_Shipped(mw_ctx *c, mw_val r)
+{
+	return in_SODOCUMENT_DOCID(c, r);
+}
+
+/* ================================================================ */
+/* entity Fulfilled                                                 */
+/* ================================================================ */
+
+/* entity Fulfilled: intacct.SODOCUMENT -> clarity.OrderStatus */
+static int
+map_Fulfilled(mw_ctx *c, mw_val r)
+{
+	mw_line(c, line_at(AT_Fulfilled_when));
+	if (!mw_truthy(c, (mw_truthy(c, mw_eq(c, in_SODOCUMENT_DOCPARID(c, r), MW_S("Shipper")))
+		? mw_ne(c, mw_coalesce(in_SODOCUMENT_PONUMBER(c, r), MW_S("")), MW_S(""))
+		: MW_B(0))))
+		return mw_failed(c) ? -1 : 1;
+	mw_field(c, "orderId", line_at(AT_Fulfilled_orderId));
+	mw_put(c, in_SODOCUMENT_PONUMBER(c, r), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "status", line_at(AT_Fulfilled_status));
+	mw_put(c, MW_S("fulfilled"), 1);
+	if (mw_failed(c))
+		return -1;
+	return mw_failed(c) ? -1 : 0;
+}
+
+static mw_val
+key_Fulfilled(mw_ctx *c, mw_val r)
+{
+	return in_SODOCUMENT_DOCID(c, r);
+}
+
+/* ================================================================ */
 /* the program                                                      */
 /* ================================================================ */
 
@@ -1329,6 +1600,8 @@ static const char *const Return_deps[] = { "Customer", "Order", NULL };
 static const char *const Return_webhooks[] = { "return.updated", NULL };
 static const char *const ReturnRefund_deps[] = { "Customer", "Order", NULL };
 static const char *const ReturnRefund_webhooks[] = { "return.updated", NULL };
+static const char *const Product_webhooks[] = { "product.created", "product.updated", NULL };
+static const char *const Stock_deps[] = { "Product", NULL };
 
 /* ================================================================ */
 /* .map lines                                                       */
@@ -1493,6 +1766,23 @@ static const int at_line[N_AT] = {
 	[AT_ReturnRefund_aradjustmentitems_0_amount] = 285,
 	[AT_ReturnRefund_aradjustmentitems_0_memo] = 286,
 	[AT_ReturnRefund_check_return_has_no_refund_amount] = 288,
+	[AT_Product_ITEMID] = 306,
+	[AT_Product_NAME] = 307,
+	[AT_Product_ITEMTYPE] = 308,
+	[AT_Product_STATUS] = 309,
+	[AT_Product_EXTENDED_DESCRIPTION] = 310,
+	[AT_Product_BASEPRICE] = 311,
+	[AT_Stock_when] = 320,
+	[AT_Stock_sku] = 322,
+	[AT_Stock_quantityOnHand] = 323,
+	[AT_Shipped_when] = 334,
+	[AT_Shipped_orderId] = 336,
+	[AT_Shipped_status] = 337,
+	[AT_Shipped_carrier] = 338,
+	[AT_Shipped_trackingNumber] = 339,
+	[AT_Fulfilled_when] = 347,
+	[AT_Fulfilled_orderId] = 349,
+	[AT_Fulfilled_status] = 350,
 };
 
 static const mw_policy Customer_policies[] = {
@@ -1596,6 +1886,71 @@ static const mw_policy ReturnRefund_policies[] = {
 	{ .line = 292, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
 	{ .line = 292, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
+static const mw_policy Product_policies[] = {
+	{ .line = 312, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
+	{ .line = 313, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 313, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 313, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 314, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 314, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+};
+static const mw_policy Stock_policies[] = {
+	{ .line = 324, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
+	{ .line = 325, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 325, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 325, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 326, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_SKIP },
+	{ .line = 327, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 327, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+};
+static const mw_policy Shipped_policies[] = {
+	{ .line = 340, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
+	{ .line = 341, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 341, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 341, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 342, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 342, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+};
+static const mw_policy Fulfilled_policies[] = {
+	{ .line = 351, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
+	{ .line = 352, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 352, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 352, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 353, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 353, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+};
 /* in dependency order: referenced entities first */
 static const mw_entity entities[] = {
 	{ .line = 82, .name = "Customer",
@@ -1632,13 +1987,37 @@ static const mw_entity entities[] = {
 	  .map = map_ReturnRefund, .key = key_ReturnRefund,
 	  .deps = ReturnRefund_deps, .webhooks = ReturnRefund_webhooks, .poll_ms = 300000,
 	  .policies = ReturnRefund_policies, .n_policies = 7 },
+	{ .line = 303, .name = "Product",
+	  .source = "products", .target = "ITEM", .key_field = "sku",
+	  .map = map_Product, .key = key_Product,
+	  .deps = NULL, .webhooks = Product_webhooks, .poll_ms = 900000,
+	  .policies = Product_policies, .n_policies = 6,
+	  .match_field = "ITEMID", .match = match_Product },
+	{ .line = 319, .name = "Stock",
+	  .source = "ITEM", .target = "InventoryLevel", .key_field = "ITEMID",
+	  .map = map_Stock, .key = key_Stock,
+	  .deps = Stock_deps, .webhooks = NULL, .poll_ms = 300000,
+	  .policies = Stock_policies, .n_policies = 7,
+	  .reverse = 1 },
+	{ .line = 333, .name = "Shipped",
+	  .source = "SODOCUMENT", .target = "Shipment", .key_field = "DOCID",
+	  .map = map_Shipped, .key = key_Shipped,
+	  .deps = NULL, .webhooks = NULL, .poll_ms = 300000,
+	  .policies = Shipped_policies, .n_policies = 6,
+	  .reverse = 1 },
+	{ .line = 346, .name = "Fulfilled",
+	  .source = "SODOCUMENT", .target = "OrderStatus", .key_field = "DOCID",
+	  .map = map_Fulfilled, .key = key_Fulfilled,
+	  .deps = NULL, .webhooks = NULL, .poll_ms = 300000,
+	  .policies = Fulfilled_policies, .n_policies = 6,
+	  .reverse = 1 },
 };
 
 const mw_program mw_the_program = {
 	MW_ABI_VERSION, MAPC_VERSION_STRING, "clarity_intacct.map", "clarity_intacct",
 	{ "clarity", "clarity_ecommerce", 0, clarity_settings, 4, 0, 0, 0 },
 	{ "intacct", "sage_intacct", 1, intacct_settings, 6, 0, 0, 0 },
-	entities, 6
+	entities, 10
 };
 
 static int

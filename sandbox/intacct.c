@@ -72,7 +72,10 @@
 #define USER_PW "sandbox-user-pw"
 #define SESSION_TTL 3600
 #define DUP_ERRNO "XL03000004"
+#define WAREHOUSE "WH1" /* the company's one warehouse */
 
+/* the items the company starts with (their ITEM records: seed()) */
+#define ITEM_SEEDED "01/01/2026 00:00:00"
 static const char *const items[] = {
 	"MUG-01", "TEE-02", "CAP-03", "BAG-04", "PEN-05", "TEA-06", "SOCK-07", "BOOK-08",
 	"LAMP-09", "DISCOUNT", "SHIPPING", "TAX",
@@ -91,6 +94,10 @@ static const char *const methods[] = {
 /* The records of each object, in creation order: arrays of objects whose
  * values are all strings (as Intacct answers them). */
 static json_t *customers, *sodocs, *arinvoices, *arpymts, *glbatches, *aradjs;
+/* Inventory Control: the ITEM records (IONHAND, the quantity on hand over
+ * all warehouses, kept by the transactions that move stock) and the
+ * inventory transactions (create_ictransaction) */
+static json_t *itemrecs, *ictrans;
 /* What Intacct keeps but these records do not show: each sales transaction's
  * line amounts in cents (DOCID -> [cents...]), each payment's applications
  * (RECORDNO -> [[invoice RECORDNO, cents]...]), each adjustment's lines
@@ -111,6 +118,19 @@ seed(unsigned s)
 	arpymts = json_array();
 	glbatches = json_array();
 	aradjs = json_array();
+	itemrecs = json_array();
+	ictrans = json_array();
+	for (size_t i = 0; i < sizeof items / sizeof *items; i++) {
+		int charge = i >= sizeof items / sizeof *items - 3; /* DISCOUNT, SHIPPING, TAX */
+		char rec[16];
+		snprintf(rec, sizeof rec, "%zu", 10 + i);
+		json_array_append_new(itemrecs, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,"
+			"s:s,s:s,s:s}", "RECORDNO", rec, "ITEMID", items[i], "NAME", items[i],
+			"STATUS", "active", "ITEMTYPE", charge ? "Non-Inventory (Sales only)" :
+			"Inventory", "BASEPRICE", "", "STANDARD_COST", "", "IONHAND", charge ? "" : "0",
+			"WHENCREATED", ITEM_SEEDED, "WHENMODIFIED", ITEM_SEEDED, "WHENLASTRECEIVED", "",
+			"WHENLASTSOLD", ""));
+	}
 	solines = json_object();
 	pyapps = json_object();
 	adjlines = json_object();
@@ -304,6 +324,49 @@ cents_text(long long c, char *buf, size_t n)
 	snprintf(buf, n, "%s%lld.%02lld", c < 0 ? "-" : "", a / 100, a % 100);
 }
 
+/* A quantity scaled by 10^4 as Intacct shows it: "12", "2.5". */
+static void
+qty_text(long long q, char *buf, size_t n)
+{
+	long long a = q < 0 ? -q : q;
+	int len = snprintf(buf, n, "%s%lld.%04lld", q < 0 ? "-" : "", a / 10000, a % 10000);
+	while (len > 0 && buf[len - 1] == '0')
+		buf[--len] = 0;
+	if (len > 0 && buf[len - 1] == '.')
+		buf[--len] = 0;
+}
+
+/* Now as Intacct stamps a record (WHENMODIFIED "mm/dd/yyyy HH:MM:SS", GMT)
+ * and as a date ("mm/dd/yyyy": WHENLASTRECEIVED, WHENLASTSOLD). */
+static const char *
+now_text(int date)
+{
+	static char buf[2][32];
+	time_t t = time(NULL);
+	strftime(buf[date], sizeof buf[date], date ? "%m/%d/%Y" : "%m/%d/%Y %H:%M:%S", gmtime(&t));
+	return buf[date];
+}
+
+static void
+touch(json_t *rec)
+{
+	json_object_set_new(rec, "WHENMODIFIED", json_string(now_text(0)));
+}
+
+/* The active ITEM named id, or NULL. */
+static json_t *
+item_of(const char *id)
+{
+	json_t *it = id ? find(itemrecs, "ITEMID", id) : NULL;
+	return it && !strcmp(get(it, "STATUS"), "active") ? it : NULL;
+}
+
+static int
+stocked(json_t *it)
+{
+	return it && !strcmp(get(it, "ITEMTYPE"), "Inventory");
+}
+
 /* ---- sessions ------------------------------------------------------------ */
 
 static const char *
@@ -421,6 +484,149 @@ update_customer(xmlNode *op, xmlNode *obj, const char *cid)
 	customer_data(result(op, "success", "update", cid), c);
 }
 
+/* ---- ITEM ------------------------------------------------------------------ */
+
+static const char *const item_types[] = { "Inventory", "Non-Inventory",
+	"Non-Inventory (Purchase only)", "Non-Inventory (Sales only)", "Kit", "Stockable Kit" };
+/* what the stock transactions keep: never taken from a create or update */
+static const char *const item_kept[] = { "RECORDNO", "IONHAND", "WHENCREATED", "WHENMODIFIED",
+	"WHENLASTRECEIVED", "WHENLASTSOLD" };
+
+static void
+item_data(xmlNode *r, json_t *it)
+{
+	xmlNode *data = xmlNewChild(r, NULL, BAD_CAST "data", NULL);
+	xmlNewProp(data, BAD_CAST "listtype", BAD_CAST "objects");
+	xmlNewProp(data, BAD_CAST "count", BAD_CAST "1");
+	xmlNode *x = xmlNewChild(data, NULL, BAD_CAST "item", NULL);
+	add(x, "RECORDNO", get(it, "RECORDNO"));
+	add(x, "ITEMID", get(it, "ITEMID"));
+}
+
+/* The fields of n, but not those the item's transactions keep. */
+static json_t *
+item_fields(xmlNode *n)
+{
+	json_t *f = json_object();
+	flatten(n, "", f);
+	for (size_t i = 0; i < sizeof item_kept / sizeof *item_kept; i++)
+		json_object_del(f, item_kept[i]);
+	return f;
+}
+
+/* create ITEM: ITEMID, NAME and ITEMTYPE required, the ITEMID unused. */
+static void
+create_item(xmlNode *op, xmlNode *obj, const char *cid)
+{
+	static const char what[] = "Could not create Item record!";
+	char d2[300] = "";
+	const char *id = text(obj, "ITEMID"), *name = text(obj, "NAME");
+	const char *type = text(obj, "ITEMTYPE");
+	if (empty(id))
+		snprintf(d2, sizeof d2, "Required field Item ID is missing");
+	else if (empty(name))
+		snprintf(d2, sizeof d2, "Required field Name is missing");
+	else if (!IN(type, item_types))
+		snprintf(d2, sizeof d2, "Invalid Item Type %s", type ? type : "(none)");
+	else if (find(itemrecs, "ITEMID", id))
+		snprintf(d2, sizeof d2, "Another Item with the given value(s) %s already exists", id);
+	if (*d2) {
+		fail(op, "create", cid, "BL01001973", what, d2, strstr(d2, "exists") ?
+			"Use a unique value instead." : "");
+		return;
+	}
+	json_t *it = item_fields(obj);
+	json_object_set_new(it, "RECORDNO", json_string(next_recordno()));
+	if (empty(get(it, "STATUS")))
+		json_object_set_new(it, "STATUS", json_string("active"));
+	json_object_set_new(it, "IONHAND", json_string(!strcmp(type, "Inventory") ? "0" : ""));
+	json_object_set_new(it, "WHENCREATED", json_string(now_text(0)));
+	json_object_set_new(it, "WHENLASTRECEIVED", json_string(""));
+	json_object_set_new(it, "WHENLASTSOLD", json_string(""));
+	touch(it);
+	json_array_append_new(itemrecs, it);
+	item_data(result(op, "success", "create", cid), it);
+}
+
+/* update ITEM by ITEMID (or RECORDNO): the fields sent replace theirs; an
+ * item's type stays what it was created as. */
+static void
+update_item(xmlNode *op, xmlNode *obj, const char *cid)
+{
+	static const char what[] = "Could not update Item record!";
+	const char *rec = text(obj, "RECORDNO"), *id = text(obj, "ITEMID");
+	json_t *it = !empty(rec) ? find(itemrecs, "RECORDNO", rec) :
+		!empty(id) ? find(itemrecs, "ITEMID", id) : NULL;
+	char d2[300];
+	const char *type = text(obj, "ITEMTYPE"), *name = text(obj, "NAME");
+	if (!it) {
+		snprintf(d2, sizeof d2, "Could not find Item with %s %s", !empty(rec) ? "RECORDNO" :
+			"ITEMID", !empty(rec) ? rec : id ? id : "(none)");
+		fail(op, "update", cid, "BL34000062", what, d2, "Name an existing item.");
+		return;
+	}
+	if (type && strcmp(type, get(it, "ITEMTYPE")) != 0) {
+		snprintf(d2, sizeof d2, "The item type of %s cannot be changed from %s",
+			get(it, "ITEMID"), get(it, "ITEMTYPE"));
+		fail(op, "update", cid, "BL01001973", what, d2, "");
+		return;
+	}
+	if (name && !*name) {
+		fail(op, "update", cid, "BL34000061", what, "Required field Name is missing", "");
+		return;
+	}
+	json_t *upd = item_fields(obj);
+	json_object_del(upd, "ITEMID");
+	json_object_update(it, upd);
+	json_decref(upd);
+	touch(it);
+	item_data(result(op, "success", "update", cid), it);
+}
+
+/* Stock moved by a transaction: each [ITEMID, quantity * 10^4] of moves
+ * (sign: in or out) checked first, then applied: IONHAND, and the date of
+ * the last receipt or sale.  0, or -1 with the reason in d2 and nothing
+ * changed. */
+static int
+move_stock(json_t *moves, int sign, char *d2, size_t n)
+{
+	size_t i;
+	json_t *m;
+	json_t *after = json_object();
+	json_array_foreach(moves, i, m) {
+		const char *id = json_string_value(json_array_get(m, 0));
+		json_t *it = item_of(id);
+		long long have = 0, q = json_integer_value(json_array_get(m, 1));
+		if (!stocked(it))
+			continue; /* a non-inventory line moves no stock */
+		json_t *seen = json_object_get(after, id);
+		if (seen)
+			have = json_integer_value(seen);
+		else
+			fixed(get(it, "IONHAND"), 4, &have);
+		have += sign * q;
+		if (have < 0) {
+			char t[40];
+			qty_text(have - sign * q, t, sizeof t);
+			snprintf(d2, n, "Not enough quantity on hand for item %s: %s on hand", id, t);
+			json_decref(after);
+			return -1;
+		}
+		json_object_set_new(after, id, json_integer(have));
+	}
+	const char *id;
+	json_object_foreach(after, id, m) {
+		json_t *it = item_of(id);
+		char t[40];
+		qty_text(json_integer_value(m), t, sizeof t);
+		json_object_set_new(it, "IONHAND", json_string(t));
+		json_object_set_new(it, sign > 0 ? "WHENLASTRECEIVED" : "WHENLASTSOLD",
+			json_string(now_text(1)));
+	}
+	json_decref(after);
+	return 0;
+}
+
 /* ---- Order Entry --------------------------------------------------------- */
 
 /* One sotransitem (or updatesotransitem): its amount in cents, rounded half
@@ -433,7 +639,7 @@ so_line(xmlNode *it, long long *cents, char *d2, size_t n)
 	const char *loc = text(it, "locationid"), *dep = text(it, "departmentid");
 	const char *prj = text(it, "projectid");
 	long long qv, pv;
-	if (!IN(item, items))
+	if (!item_of(item))
 		snprintf(d2, n, "Invalid Item %s", item ? item : "(none)");
 	else if (fixed(q, 4, &qv) != 0 || qv <= 0)
 		snprintf(d2, n, "Quantity must be greater than 0 for item %s", item);
@@ -475,6 +681,9 @@ drop(json_t *list, json_t *rec)
 		}
 }
 
+/* The transaction definitions of the sandbox company's Order Entry. */
+static const char *const so_types[] = { "Sales Order", "Sales Invoice", "Shipper" };
+
 /* A "Sales Invoice" posts its AR invoice: a new one, with a new RECORDNO,
  * each time the transaction is saved (Intacct's "About related OE and AR
  * record numbers"); the SODOCUMENT's PRRECORDKEY names it. */
@@ -504,10 +713,21 @@ create_sotransaction(xmlNode *op, xmlNode *t, const char *cid)
 	const char *state = keep(t, "state", sb, sizeof sb);
 	const char *po = keep(t, "referenceno", pb, sizeof pb);
 	const char *cur = keep(t, "currency", cu, sizeof cu);
+	char fb[256], vb[128];
+	const char *from = keep(t, "createdfrom", fb, sizeof fb);
+	const char *via = keep(t, "shippingmethod", vb, sizeof vb);
+	json_t *source = !empty(from) ? find(sodocs, "DOCID", from) : NULL;
 	char docid[256];
 	snprintf(docid, sizeof docid, "%s-%s", type ? type : "", docno ? docno : "");
-	if (!type || (strcmp(type, "Sales Order") != 0 && strcmp(type, "Sales Invoice") != 0))
+	if (!IN(type, so_types))
 		snprintf(d2, sizeof d2, "Invalid transaction type %s", type ? type : "(none)");
+	else if (!empty(from) && !source)
+		snprintf(d2, sizeof d2, "Invalid created from transaction %s", from);
+	else if (source && (!strcmp(get(source, "STATE"), "Converted") ||
+		strcmp(get(source, "CUSTVENDID"), cust ? cust : "") != 0))
+		snprintf(d2, sizeof d2, "Transaction %s cannot be converted: it is %s", from,
+			strcmp(get(source, "STATE"), "Converted") ? "another customer's" :
+			"converted already");
 	else if (!cust || !find(customers, "CUSTOMERID", cust))
 		snprintf(d2, sizeof d2, "Invalid Customer %s specified.", cust ? cust : "(none)");
 	else if (!real_date(text(dc, "year"), text(dc, "month"), text(dc, "day")))
@@ -515,14 +735,22 @@ create_sotransaction(xmlNode *op, xmlNode *t, const char *cid)
 	else if (!empty(docno) && find(sodocs, "DOCID", docid))
 		snprintf(d2, sizeof d2, "Transaction with the number '%s' already exists.", docno);
 	xmlNode *items_n = child(t, "sotransitems");
-	json_t *lines = json_array();
+	json_t *lines = json_array(), *moves = json_array();
 	for (xmlNode *it = items_n ? items_n->children : NULL; it && !*d2; it = it->next) {
-		long long c;
-		if (it->type == XML_ELEMENT_NODE && so_line(it, &c, d2, sizeof d2) == 0)
-			json_array_append_new(lines, json_integer(c));
+		long long c, q = 0;
+		if (it->type != XML_ELEMENT_NODE || so_line(it, &c, d2, sizeof d2) != 0)
+			continue;
+		json_array_append_new(lines, json_integer(c));
+		fixed(text(it, "quantity"), 4, &q);
+		json_array_append_new(moves, json_pack("[s,I]", text(it, "itemid"), (json_int_t)q));
 	}
 	if (!*d2 && json_array_size(lines) == 0)
 		snprintf(d2, sizeof d2, "A transaction needs at least one line item");
+	/* the company's Shipper definition decreases the stock on hand; its
+	 * sales orders and invoices have no inventory effect */
+	if (!*d2 && !strcmp(type, "Shipper"))
+		move_stock(moves, -1, d2, sizeof d2);
+	json_decref(moves);
 	if (*d2) {
 		json_decref(lines);
 		fail(op, "create_sotransaction", cid, "BL03000018", "Could not create Document record!",
@@ -537,6 +765,23 @@ create_sotransaction(xmlNode *op, xmlNode *t, const char *cid)
 		"RECORDNO", next_recordno(), "DOCID", docid, "DOCNO", docno, "DOCPARID", type,
 		"PONUMBER", po ? po : "", "CUSTVENDID", cust, "STATE", state ? state : "Pending",
 		"CURRENCY", empty(cur) ? "USD" : cur, "TOTAL", "0.00", "PRRECORDKEY", "");
+	json_object_set_new(so, "CREATEDFROM", json_string(source ? from : ""));
+	json_object_set_new(so, "SHIPVIA", json_string(via ? via : ""));
+	json_object_set_new(so, "WHENCREATED", json_string(now_text(0)));
+	touch(so);
+	/* custom fields (a company's own, such as a shipper's TRACKINGNUMBER) are
+	 * read back as fields of the document */
+	xmlNode *cfs = child(t, "customfields");
+	for (xmlNode *cf = cfs ? cfs->children : NULL; cf; cf = cf->next) {
+		const char *cn = cf->type == XML_ELEMENT_NODE ? text(cf, "customfieldname") : NULL;
+		if (!empty(cn) && !json_object_get(so, cn))
+			json_object_set_new(so, cn, json_string(text(cf, "customfieldvalue") ?
+				text(cf, "customfieldvalue") : ""));
+	}
+	if (source) { /* the whole source is converted (the sandbox converts no part) */
+		json_object_set_new(source, "STATE", json_string("Converted"));
+		touch(source);
+	}
 	json_array_append_new(sodocs, so);
 	long long total = sum_cents(lines);
 	if (!strcmp(type, "Sales Invoice"))
@@ -635,6 +880,7 @@ update_sotransaction(xmlNode *op, xmlNode *t, const char *cid)
 			json_object_set_new(so, header[i][1], json_string(v));
 	}
 	json_object_set(solines, get(so, "DOCID"), lines);
+	touch(so);
 	long long total = sum_cents(lines);
 	json_decref(lines);
 	if (!strcmp(get(so, "DOCPARID"), "Sales Invoice")) {
@@ -1002,6 +1248,75 @@ delete_aradjustment(xmlNode *op, xmlNode *a, const char *cid)
 	add(result(op, "success", "delete_aradjustment", cid), "key", rec);
 }
 
+/* ---- Inventory Control transactions ------------------------------------------ */
+
+/* The sandbox company's inventory transaction definitions and their effect
+ * on the stock on hand. */
+static const struct { const char *name; int sign; } ic_types[] = {
+	{ "Inventory Receipt", 1 }, { "Adjustment Increase", 1 }, { "Adjustment Decrease", -1 },
+};
+
+/* create_ictransaction (the SDK's InventoryTransactionCreate): a receipt
+ * or an adjustment, each ictransitem's quantity into or out of stock. */
+static void
+create_ictransaction(xmlNode *op, xmlNode *t, const char *cid)
+{
+	static const char what[] = "Could not create Document record!";
+	char d2[400] = "", tb[64], db[128], rb[128];
+	const char *type = keep(t, "transactiontype", tb, sizeof tb);
+	const char *docno = keep(t, "documentno", db, sizeof db);
+	const char *ref = keep(t, "referenceno", rb, sizeof rb);
+	xmlNode *dc = child(t, "datecreated");
+	int sign = 0;
+	for (size_t i = 0; type && i < sizeof ic_types / sizeof *ic_types; i++)
+		if (!strcmp(type, ic_types[i].name))
+			sign = ic_types[i].sign;
+	char docid[256];
+	snprintf(docid, sizeof docid, "%s-%s", type ? type : "", docno ? docno : "");
+	if (!sign)
+		snprintf(d2, sizeof d2, "Invalid transaction type %s", type ? type : "(none)");
+	else if (!real_date(text(dc, "year"), text(dc, "month"), text(dc, "day")))
+		snprintf(d2, sizeof d2, "Invalid date created");
+	else if (!empty(docno) && find(ictrans, "DOCID", docid))
+		snprintf(d2, sizeof d2, "Transaction with the number '%s' already exists.", docno);
+	json_t *moves = json_array();
+	xmlNode *lines = child(t, "ictransitems");
+	for (xmlNode *l = lines ? lines->children : NULL; l && !*d2; l = l->next) {
+		if (l->type != XML_ELEMENT_NODE)
+			continue;
+		const char *item = text(l, "itemid"), *wh = text(l, "warehouseid");
+		long long q;
+		if (!stocked(item_of(item)))
+			snprintf(d2, sizeof d2, "Invalid Item %s: not an inventory item", item ?
+				item : "(none)");
+		else if (wh && strcmp(wh, WAREHOUSE) != 0)
+			snprintf(d2, sizeof d2, "Invalid Warehouse %s", wh);
+		else if (fixed(text(l, "quantity"), 4, &q) != 0 || q <= 0)
+			snprintf(d2, sizeof d2, "Quantity must be greater than 0 for item %s", item);
+		else
+			json_array_append_new(moves, json_pack("[s,I]", item, (json_int_t)q));
+	}
+	if (!*d2 && json_array_size(moves) == 0)
+		snprintf(d2, sizeof d2, "A transaction needs at least one line item");
+	if (!*d2)
+		move_stock(moves, sign, d2, sizeof d2);
+	json_decref(moves);
+	if (*d2) {
+		fail(op, "create_ictransaction", cid, "BL03000018", what, d2, "");
+		return;
+	}
+	if (empty(docno)) {
+		snprintf(docid, sizeof docid, "%s-%u", type, recordno);
+		docno = strchr(docid, '-') + 1;
+	}
+	json_t *ic = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "RECORDNO", next_recordno(), "DOCID",
+		docid, "DOCNO", docno, "DOCPARID", type, "PONUMBER", ref ? ref : "", "STATE",
+		"Closed");
+	touch(ic);
+	json_array_append_new(ictrans, ic);
+	add(result(op, "success", "create_ictransaction", cid), "key", docid);
+}
+
 /* ---- GLBATCH ---------------------------------------------------------------- */
 
 static void
@@ -1068,6 +1383,7 @@ object_list(const char *object)
 	static const struct { const char *name; json_t **list; } objs[] = {
 		{ "CUSTOMER", &customers }, { "SODOCUMENT", &sodocs }, { "ARINVOICE", &arinvoices },
 		{ "ARPYMT", &arpymts }, { "GLBATCH", &glbatches }, { "ARADJUSTMENT", &aradjs },
+		{ "ITEM", &itemrecs }, { "ICDOCUMENT", &ictrans },
 	};
 	for (size_t i = 0; object && i < sizeof objs / sizeof *objs; i++)
 		if (!strcasecmp(object, objs[i].name))
@@ -1075,42 +1391,114 @@ object_list(const char *object)
 	return NULL;
 }
 
-/* "" (everything) or FIELD = 'value'; 0, or -1 when the query is not of
- * that form. */
+/* A readByQuery query: "" (everything), or terms FIELD = 'value' and
+ * FIELD >= 'value' joined by OR, or by AND (not both); a quote inside a
+ * value doubled.  Dates and times compare as times (WHENMODIFIED >=
+ * '12/05/2026 04:40:00'), other values as text. */
+#define QUERY_TERMS 8
+typedef struct {
+	struct {
+		char field[64], value[256];
+		int ge;
+	} t[QUERY_TERMS];
+	int n, any;
+} query_t;
+
+/* 0, or -1 when the query is not of that form. */
 static int
-parse_query(const char *q, char *field, size_t fl, char *value, size_t vl)
+parse_query(const char *q, query_t *out)
 {
-	*field = *value = 0;
+	int joined = -1; /* -1 none yet, 0 AND, 1 OR */
+	out->n = 0;
+	out->any = 0;
 	while (q && *q == ' ')
 		q++;
 	if (!q || !*q)
 		return 0;
-	size_t n = 0;
-	while (*q && *q != ' ' && *q != '=' && n + 1 < fl)
-		field[n++] = *q++;
-	field[n] = 0;
-	while (*q == ' ')
-		q++;
-	if (!n || *q++ != '=')
-		return -1;
-	while (*q == ' ')
-		q++;
-	if (*q++ != '\'')
-		return -1;
-	n = 0;
-	for (; *q && n + 1 < vl; q++) {
-		if (*q == '\'' && q[1] == '\'') /* a doubled quote is one quote */
+	for (;;) {
+		if (out->n == QUERY_TERMS)
+			return -1;
+		char *field = out->t[out->n].field, *value = out->t[out->n].value;
+		size_t n = 0, fl = sizeof out->t[0].field, vl = sizeof out->t[0].value;
+		while (*q && *q != ' ' && *q != '=' && *q != '>' && n + 1 < fl)
+			field[n++] = *q++;
+		field[n] = 0;
+		while (*q == ' ')
 			q++;
-		else if (*q == '\'')
-			break;
-		value[n++] = *q;
+		out->t[out->n].ge = *q == '>';
+		if (*q == '>')
+			q++;
+		if (!n || *q++ != '=')
+			return -1;
+		while (*q == ' ')
+			q++;
+		if (*q++ != '\'')
+			return -1;
+		n = 0;
+		for (; *q && n + 1 < vl; q++) {
+			if (*q == '\'' && q[1] == '\'') /* a doubled quote is one quote */
+				q++;
+			else if (*q == '\'')
+				break;
+			value[n++] = *q;
+		}
+		value[n] = 0;
+		if (*q++ != '\'')
+			return -1;
+		out->n++;
+		while (*q == ' ')
+			q++;
+		if (!*q)
+			return 0;
+		int or = !strncasecmp(q, "OR ", 3);
+		if (!or && strncasecmp(q, "AND ", 4) != 0)
+			return -1;
+		if (joined >= 0 && joined != or)
+			return -1;
+		joined = or;
+		out->any = or;
+		q += or ? 3 : 4;
+		while (*q == ' ')
+			q++;
 	}
-	value[n] = 0;
-	if (*q++ != '\'')
+}
+
+/* "mm/dd/yyyy[ HH:MM:SS]" as "yyyymmddHHMMSS" in buf; 0, or -1 when s is
+ * not one. */
+static int
+sortable(const char *s, char *buf, size_t n)
+{
+	unsigned mo, d, y, h = 0, mi = 0, se = 0;
+	int k = 0, k2 = 0;
+	if (sscanf(s, "%2u/%2u/%4u%n", &mo, &d, &y, &k) != 3 || k != 10)
 		return -1;
-	while (*q == ' ')
-		q++;
-	return *q ? -1 : 0;
+	if (s[10] && (sscanf(s + 10, " %2u:%2u:%2u%n", &h, &mi, &se, &k2) != 3 || s[10 + k2]))
+		return -1;
+	snprintf(buf, n, "%04u%02u%02u%02u%02u%02u", y, mo, d, h, mi, se);
+	return 0;
+}
+
+static int
+matches(json_t *rec, const query_t *q)
+{
+	for (int i = 0; i < q->n; i++) {
+		const char *v = json_string_value(json_object_get(rec, q->t[i].field));
+		char a[32], b[32];
+		int hit;
+		if (!v)
+			hit = 0;
+		else if (!q->t[i].ge)
+			hit = !strcmp(v, q->t[i].value);
+		else if (sortable(v, a, sizeof a) == 0 && sortable(q->t[i].value, b, sizeof b) == 0)
+			hit = strcmp(a, b) >= 0;
+		else
+			hit = *v && strcmp(v, q->t[i].value) >= 0;
+		if (hit && q->any)
+			return 1;
+		if (!hit && !q->any)
+			return 0;
+	}
+	return !q->any || q->n == 0;
 }
 
 /* key's value under x, "A.B" as <A><B>value</B></A> (one <A> for all its
@@ -1180,14 +1568,15 @@ read_by_query(xmlNode *op, xmlNode *f, const char *cid)
 {
 	const char *object = text(f, "object");
 	json_t *src = object_list(object);
-	char field[64], value[256];
+	query_t qy;
 	if (!src) {
 		fail(op, "readByQuery", cid, "DL02000001", "", "Invalid object", "");
 		return;
 	}
-	if (parse_query(text(f, "query"), field, sizeof field, value, sizeof value) != 0) {
+	if (parse_query(text(f, "query"), &qy) != 0) {
 		fail(op, "readByQuery", cid, "DL02000001", "", "Invalid query",
-			"Use FIELD = 'value', or an empty query");
+			"Use FIELD = 'value' or FIELD >= 'value' terms joined by OR or AND, or an "
+			"empty query");
 		return;
 	}
 	const char *ps = text(f, "pagesize");
@@ -1197,11 +1586,9 @@ read_by_query(xmlNode *op, xmlNode *f, const char *cid)
 	json_t *rows = json_array(), *fields = json_array();
 	size_t i;
 	json_t *x;
-	json_array_foreach(src, i, x) {
-		json_t *v = *field ? json_object_get(x, field) : NULL;
-		if (!*field || (v && !strcmp(json_string_value(v), value)))
+	json_array_foreach(src, i, x)
+		if (matches(x, &qy))
 			json_array_append_new(rows, json_deep_copy(x));
-	}
 	const char *fl = text(f, "fields");
 	if (fl && strcmp(fl, "*") != 0) {
 		char buf[512];
@@ -1245,7 +1632,8 @@ is_write(const char *verb)
 {
 	static const char *const writes[] = { "create", "update", "create_sotransaction",
 		"update_sotransaction", "delete_sotransaction", "reverse_arpayment",
-		"create_aradjustment", "update_aradjustment", "delete_aradjustment" };
+		"create_aradjustment", "update_aradjustment", "delete_aradjustment",
+		"create_ictransaction" };
 	return IN(verb, writes);
 }
 
@@ -1279,6 +1667,12 @@ function(xmlNode *op, xmlNode *f, int unique)
 		create_arpymt(op, obj, fc);
 	} else if (!strcmp(vn, "create") && !strcmp(on, "GLBATCH")) {
 		create_glbatch(op, obj, fc);
+	} else if (!strcmp(vn, "create") && !strcmp(on, "ITEM")) {
+		create_item(op, obj, fc);
+	} else if (!strcmp(vn, "update") && !strcmp(on, "ITEM")) {
+		update_item(op, obj, fc);
+	} else if (!strcmp(vn, "create_ictransaction")) {
+		create_ictransaction(op, verb, fc);
 	} else if (!strcmp(vn, "update") && !strcmp(on, "ARPYMT")) {
 		update_arpymt(op, obj, fc);
 	} else if (!strcmp(vn, "create_sotransaction")) {
@@ -1432,6 +1826,12 @@ sb_intacct_books(void)
 			"receivable", r));
 	}
 	json_decref(bk);
+	/* each inventory item's quantity on hand, as the books hold it */
+	json_t *oh = json_object();
+	json_array_foreach(itemrecs, i, x)
+		if (stocked(x))
+			json_object_set_new(oh, get(x, "ITEMID"), json_string(get(x, "IONHAND")));
+	json_object_set_new(out, "onhand", oh);
 	return out;
 }
 
@@ -1486,9 +1886,10 @@ handle(const sb_request *q, sb_response *r)
 static json_t *
 dump(void)
 {
-	return json_pack("{s:O,s:O,s:O,s:O,s:O,s:O,s:i,s:s,s:s,s:s,s:s,s:s}", "CUSTOMER",
+	return json_pack("{s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:i,s:s,s:s,s:s,s:s,s:s}", "CUSTOMER",
 		customers, "SODOCUMENT", sodocs, "ARINVOICE", arinvoices, "ARPYMT", arpymts,
-		"ARADJUSTMENT", aradjs, "GLBATCH", glbatches, "functions_completed",
+		"ARADJUSTMENT", aradjs, "GLBATCH", glbatches, "ITEM", itemrecs, "ICDOCUMENT",
+		ictrans, "functions_completed",
 		(int)json_object_size(functions), "senderid",
 		SENDER, "sender_password", SENDER_PW, "companyid", COMPANY, "userid", USER,
 		"user_password", USER_PW);

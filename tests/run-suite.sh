@@ -36,6 +36,7 @@ tests/e2e/flood.sh
 tests/e2e/life_qbo.sh
 tests/e2e/life_xero.sh
 tests/e2e/life_intacct.sh
+tests/e2e/back_intacct.sh
 tests/e2e/reliability.sh
 tests/e2e/clarity_xero.sh
 tests/e2e/back_xero.sh

@@ -321,6 +321,8 @@ gap(const FTok *a, const FTok *b, int new_item, const Frame *f)
 		return 0;
 	if (x == TK_LBRACE && y == TK_RBRACE)
 		return 0;
+	if (y == TK_LPAREN && f->kind == FR_SERVICE && f->item == TK_COLLECTION)
+		return 1; /* collection orders: Order (list) */
 	if ((y == TK_LPAREN || y == TK_LBRACKET) && wordlike(a) && !operator_word(x))
 		return 0;
 	if (x == TK_MINUS && a->unary)

@@ -8,12 +8,20 @@
  *             for getAPISession) and <content> of functions
  *   open      getAPISession with the login; the session id is kept in
  *             memory; an authentication failure logs in again once
- *   write     one request of up to 50 functions: CUSTOMER and ARPYMT in
- *             <create> (an item with a target id: <update><CUSTOMER>),
+ *   write     one request of up to 50 functions: CUSTOMER, ARPYMT, ITEM and
+ *             GLBATCH in <create> (an item with a target id: <update> of a
+ *             CUSTOMER by CUSTOMERID, an ITEM by ITEMID without its ITEMTYPE),
  *             create_sotransaction as its own function; the control
  *             controlid is the request key, each function's controlid the
  *             item's key, uniqueid true
  *   find      readByQuery of the object with FIELD = 'value'
+ *   list      (Intacct as a source) readByQuery of ITEM or SODOCUMENT with
+ *             WHENMODIFIED >= 'mm/dd/yyyy HH:MM:SS' (UTC), an ITEM's
+ *             WHENLASTRECEIVED and WHENLASTSOLD dates too (stock moved by a
+ *             receipt or a shipper: IONHAND), 100 a page, readMore with the
+ *             resultId; each record as a JSON object of the strings Intacct
+ *             sent, its stamp the newest of those, RFC 3339 UTC
+ *   get       the same by ITEMID / DOCID
  *
  * Exactly once: with uniqueid true Intacct refuses a function whose
  * controlid was already executed and completed.  A batch sent again after a
@@ -23,7 +31,7 @@
  * done with the id found.  One refused and not found is sent again under
  * new controlids (request key and item key + "-r1"), never blind.
  *
- * Ids: a CUSTOMER's CUSTOMERID; a sales transaction's AR invoice RECORDNO
+ * Ids: a CUSTOMER's CUSTOMERID, an ITEM's ITEMID; a sales transaction's AR invoice RECORDNO
  * (SODOCUMENT.PRRECORDKEY: a "Sales Invoice" posts one, and that is what an
  * ARPYMTDETAIL RECORDKEY applies a payment to), or its DOCID when the
  * transaction definition posts none; an ARPYMT's or other object's RECORDNO.
@@ -44,6 +52,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include <jansson.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
@@ -324,6 +333,8 @@ record_id(const char *object, xmlNode *rec, char *id, size_t len)
 {
 	if (!strcasecmp(object, "CUSTOMER")) {
 		val(rec, "CUSTOMERID", id, len);
+	} else if (!strcasecmp(object, "ITEM")) {
+		val(rec, "ITEMID", id, len);
 	} else if (!strcasecmp(object, "SODOCUMENT")) {
 		if (!*val(rec, "PRRECORDKEY", id, len))
 			val(rec, "DOCID", id, len);
@@ -439,6 +450,9 @@ natural_key(const conn_item *it, char *field, size_t fl, char *value, size_t vl)
 	if (root && !strcmp(it->type, "CUSTOMER")) {
 		snprintf(field, fl, "CUSTOMERID");
 		val(root, "CUSTOMERID", value, vl);
+	} else if (root && !strcmp(it->type, "ITEM")) {
+		snprintf(field, fl, "ITEMID");
+		val(root, "ITEMID", value, vl);
 	} else if (root && !strcmp(it->type, "create_sotransaction")) {
 		snprintf(field, fl, "DOCID");
 		if (*val(root, "documentno", b2, sizeof b2) &&
@@ -560,6 +574,271 @@ i_find(conn *c, const char *type, const char *field, conn_find_item *items, size
 	return 0;
 }
 
+/* ---- listing: Intacct's records as a source ------------------------------------ */
+
+/* What list() and get() read: the collection is the object readByQuery
+ * reads; an item's change stamps are its own WHENMODIFIED and the dates of
+ * its last receipt and sale (a receipt or a shipper moves IONHAND without
+ * touching the item record); a sales document's is WHENMODIFIED. */
+#define LIST_PAGE 100
+static const struct {
+	const char *object, *key;
+	const char *const *dates; /* date-only stamps (mm/dd/yyyy) queried as well */
+} listed[] = {
+	{ "ITEM", "ITEMID", (const char *const[]){ "WHENLASTRECEIVED", "WHENLASTSOLD", NULL } },
+	{ "SODOCUMENT", "DOCID", (const char *const[]){ NULL } },
+};
+
+static int
+listed_of(const char *collection)
+{
+	for (size_t i = 0; collection && i < sizeof listed / sizeof *listed; i++)
+		if (!strcmp(collection, listed[i].object))
+			return (int)i;
+	return -1;
+}
+
+/* Intacct's "mm/dd/yyyy HH:MM:SS" (or a date, "mm/dd/yyyy": its midnight) as
+ * RFC 3339 UTC, "yyyy-mm-ddTHH:MM:SSZ"; "" when it is neither. */
+static void
+stamp_of(const char *s, char *out, size_t len)
+{
+	unsigned mo, d, y, h = 0, mi = 0, se = 0;
+	int n = 0;
+	*out = 0;
+	if (sscanf(s, "%2u/%2u/%4u%n", &mo, &d, &y, &n) != 3 || n != 10)
+		return;
+	if (s[n] && (sscanf(s + n, " %2u:%2u:%2u%n", &h, &mi, &se, &n) != 3 || s[10 + n]))
+		return;
+	snprintf(out, len, "%04u-%02u-%02uT%02u:%02u:%02uZ", y, mo, d, h, mi, se);
+}
+
+/* An RFC 3339 cursor as Intacct's query value "mm/dd/yyyy HH:MM:SS" in UTC
+ * (date: "mm/dd/yyyy" alone); -1 when it is not one. */
+static int
+cursor_of(const char *c, int date, char *out, size_t len)
+{
+	struct tm tm = { 0 };
+	int n = 0, oh = 0, om = 0;
+	char sign = 'Z';
+	if (sscanf(c, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		&tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6)
+		return -1;
+	c += n;
+	if (*c == '.')
+		for (c++; *c >= '0' && *c <= '9'; c++)
+			;
+	if ((*c == '+' || *c == '-') && sscanf(c + 1, "%2d:%2d", &oh, &om) == 2)
+		sign = *c;
+	else if (*c != 'Z' && *c != 'z')
+		return -1;
+	time_t t = (time_t)(tm_days_from_civil(tm.tm_year, tm.tm_mon, tm.tm_mday) * 86400 +
+		tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec) -
+		(sign == '+' ? 1 : sign == '-' ? -1 : 0) * (oh * 3600 + om * 60);
+	gmtime_r(&t, &tm);
+	snprintf(out, len, date ? "%02d/%02d/%04d" : "%02d/%02d/%04d %02d:%02d:%02d",
+		tm.tm_mon + 1, tm.tm_mday, tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	return 0;
+}
+
+/* A record element as a JSON object: each child's text, a child with
+ * children an object of its own; every value the string Intacct sent. */
+static json_t *
+record_json(xmlNode *rec)
+{
+	json_t *o = json_object();
+	for (xmlNode *c = rec->children; c && o; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		int nested = 0;
+		for (xmlNode *g = c->children; g && !nested; g = g->next)
+			nested = g->type == XML_ELEMENT_NODE;
+		json_t *v;
+		if (nested) {
+			v = record_json(c);
+		} else {
+			xmlChar *t = xmlNodeGetContent(c);
+			v = json_string(t ? (const char *)t : "");
+			xmlFree(t);
+		}
+		if (!v || json_object_set_new(o, (const char *)c->name, v) != 0) {
+			json_decref(o);
+			o = NULL;
+		}
+	}
+	return o;
+}
+
+/* Hands each record of a readByQuery / readMore answer r to fn, with its
+ * newest stamp; *rid gets the resultId when more remain ("" when none).
+ * 0, fn's non-zero return, or -1 with res set. */
+static int
+hand_out(int li, xmlNode *r, char *rid, size_t ridlen, conn_record_fn fn, void *arg,
+	conn_result *res)
+{
+	xmlNode *data = elem(r, "data");
+	xmlChar *more = data ? xmlGetProp(data, BAD_CAST "numremaining") : NULL;
+	xmlChar *id = data ? xmlGetProp(data, BAD_CAST "resultId") : NULL;
+	snprintf(rid, ridlen, "%s", more && strtol((const char *)more, NULL, 10) > 0 && id ?
+		(const char *)id : "");
+	xmlFree(more), xmlFree(id);
+	for (xmlNode *rec = data ? data->children : NULL; rec; rec = rec->next) {
+		if (rec->type != XML_ELEMENT_NODE)
+			continue;
+		char stamp[32], t[64], s2[32];
+		stamp_of(val(rec, "WHENMODIFIED", t, sizeof t), stamp, sizeof stamp);
+		for (const char *const *d = listed[li].dates; *d; d++) {
+			stamp_of(val(rec, *d, t, sizeof t), s2, sizeof s2);
+			if (strcmp(s2, stamp) > 0)
+				memcpy(stamp, s2, sizeof stamp);
+		}
+		json_t *j = record_json(rec);
+		char *text = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+		json_decref(j);
+		if (!text) {
+			conn_result_set(res, HTTP_PERMANENT, 0, "intacct: out of memory");
+			return -1;
+		}
+		int rc = fn(arg, text, strlen(text), stamp);
+		free(text);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* One read function (readByQuery of object with query, or readMore of
+ * rid), its result's records handed out.  0, fn's return, or -1. */
+static int
+read_page(conn *c, int li, const char *query, char *rid, size_t ridlen, conn_record_fn fn,
+	void *arg, conn_result *res)
+{
+	w_buf b;
+	char ctl[64], size[16];
+	req_init(&b);
+	if (*rid) {
+		puts_(&b, "<function controlid=\"page\"><readMore><resultId>");
+		put_esc(&b, rid);
+		puts_(&b, "</resultId></readMore></function>");
+	} else {
+		puts_(&b, "<function controlid=\"page\"><readByQuery><object>");
+		put_esc(&b, listed[li].object);
+		puts_(&b, "</object><fields>*</fields><query>");
+		put_esc(&b, query);
+		snprintf(size, sizeof size, "%d", LIST_PAGE);
+		puts_(&b, "</query><pagesize>");
+		puts_(&b, size);
+		puts_(&b, "</pagesize></readByQuery></function>");
+	}
+	const char *content = w_buf_str(&b);
+	xmlDoc *doc = NULL;
+	snprintf(ctl, sizeof ctl, "mapwright-list-%u", ++c->nreq);
+	int rc = content ? call(c, ctl, 0, content, &doc, res) : -1;
+	if (!content)
+		conn_result_set(res, HTTP_PERMANENT, 0, "intacct: %s", NOT_BUILT);
+	w_buf_fini(&b);
+	if (rc != 0)
+		return -1;
+	xmlNode *r = result_for(doc, "page");
+	char st[32], text[CONN_TEXT_MAX];
+	if (!r || strcmp(val(r, "status", st, sizeof st), "success") != 0) {
+		errors(r ? elem(r, "errormessage") : NULL, text, sizeof text, NULL);
+		conn_result_set(res, r ? HTTP_PERMANENT : HTTP_TRANSIENT, 200, "%s", text);
+		xmlFreeDoc(doc);
+		return -1;
+	}
+	rc = hand_out(li, r, rid, ridlen, fn, arg, res);
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+/* readByQuery of the collection's object changed at or after the cursor:
+ * `WHENMODIFIED >= 'mm/dd/yyyy HH:MM:SS'` (an item's receipt and sale
+ * dates too, `OR WHENLASTRECEIVED >= 'mm/dd/yyyy'`), LIST_PAGE records a
+ * page, the rest by readMore with the answer's resultId. */
+static int
+i_list(conn *c, const char *collection, const char *cursor, conn_record_fn fn, void *arg,
+	conn_result *res)
+{
+	int li = listed_of(collection);
+	char q[512] = "", at[32], day[16], rid[128] = "";
+	if (li < 0) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "intacct: %s is not listed by this "
+			"connector", collection ? collection : "(none)");
+		return -1;
+	}
+	if (cursor && *cursor) {
+		if (cursor_of(cursor, 0, at, sizeof at) != 0 || cursor_of(cursor, 1, day,
+			sizeof day) != 0) {
+			conn_result_set(res, HTTP_PERMANENT, 0, "intacct: the cursor %s is not an "
+				"RFC 3339 time", cursor);
+			return -1;
+		}
+		size_t n = (size_t)snprintf(q, sizeof q, "WHENMODIFIED >= '%s'", at);
+		for (const char *const *d = listed[li].dates; *d && n < sizeof q; d++)
+			n += (size_t)snprintf(q + n, sizeof q - n, " OR %s >= '%s'", *d, day);
+	}
+	/* a dry run reads too (without a session, each request logs in) */
+	if (i_auth(c, res) != 0)
+		return -1;
+	do {
+		int rc = read_page(c, li, q, rid, sizeof rid, fn, arg, res);
+		if (rc)
+			return rc;
+	} while (*rid);
+	conn_result_set(res, HTTP_OK, 200, "%s", "");
+	return 0;
+}
+
+/* get()'s one record: the first of the answer. */
+struct one_rec {
+	conn_record_fn fn;
+	void *arg;
+	int n;
+};
+
+static int
+first_one(void *arg, const char *json, size_t len, const char *stamp)
+{
+	struct one_rec *o = arg;
+	return o->n++ ? 0 : o->fn(o->arg, json, len, stamp);
+}
+
+/* The one record of the collection whose key (ITEMID, DOCID) is id. */
+static int
+i_get(conn *c, const char *collection, const char *id, conn_record_fn fn, void *arg,
+	conn_result *res)
+{
+	int li = listed_of(collection);
+	if (li < 0) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "intacct: %s is not listed by this "
+			"connector", collection ? collection : "(none)");
+		return -1;
+	}
+	if (i_auth(c, res) != 0)
+		return -1;
+	w_buf q;
+	req_init(&q);
+	puts_(&q, listed[li].key);
+	puts_(&q, " = '");
+	for (const char *v = id; *v; v++) /* the query is escaped when sent */
+		w_buf_put(&q, *v == '\'' ? "''" : v, *v == '\'' ? 2 : 1);
+	puts_(&q, "'");
+	struct one_rec one = { fn, arg, 0 };
+	char rid[128] = "";
+	const char *query = w_buf_str(&q);
+	int rc = query ? read_page(c, li, query, rid, sizeof rid, first_one, &one, res) : -1;
+	w_buf_fini(&q);
+	if (rc)
+		return rc;
+	if (!one.n) {
+		conn_result_set(res, HTTP_PERMANENT, 404, "intacct: no %s with %s = '%s'",
+			listed[li].object, listed[li].key, id);
+		return -1;
+	}
+	return 0;
+}
+
 /* The children of root named in keep (in the document's order), dumped
  * into b; with lines, the sotransitems as updatesotransitems, each
  * sotransitem an updatesotransitem line_num="N" (line N replaced). */
@@ -647,6 +926,7 @@ function(w_buf *b, conn_item *it, const char *suffix)
 	const char *t = it->type;
 	int so = !strcmp(t, "create_sotransaction"), adj = !strcmp(t, "create_aradjustment");
 	int pay = !strcmp(t, "ARPYMT"), cust = !strcmp(t, "CUSTOMER");
+	int item = !strcmp(t, "ITEM");
 	char docid[CONN_ID_MAX];
 	if (!root || strcmp((const char *)root->name, t) != 0) {
 		xmlFreeDoc(d);
@@ -654,18 +934,18 @@ function(w_buf *b, conn_item *it, const char *suffix)
 			"intacct: the document is not a well-formed <%s> element", t);
 		return -1;
 	}
-	if ((it->op == CONN_OP_VOID || it->target_id) && !so && !adj && !pay && !cust) {
+	if ((it->op == CONN_OP_VOID || it->target_id) && !so && !adj && !pay && !cust && !item) {
 		xmlFreeDoc(d);
 		conn_result_set(&it->res, HTTP_PERMANENT, 0, "intacct: a %s is neither updated nor "
 			"voided by this connector (it is %s in Intacct)", t,
 			it->target_id ? it->target_id : "not written");
 		return -1;
 	}
-	if (it->op == CONN_OP_VOID && (cust || !it->target_id)) {
+	if (it->op == CONN_OP_VOID && (cust || item || !it->target_id)) {
 		xmlFreeDoc(d);
-		conn_result_set(&it->res, HTTP_PERMANENT, 0, cust ? "intacct: a CUSTOMER is not "
+		conn_result_set(&it->res, HTTP_PERMANENT, 0, cust || item ? "intacct: a %s is not "
 			"voided (Intacct deletes it, or makes it STATUS inactive)" :
-			"intacct: nothing written to void");
+			"intacct: nothing written to void (a %s)", t);
 		return -1;
 	}
 	if (so && (it->op == CONN_OP_VOID || it->target_id) &&
@@ -705,8 +985,15 @@ function(w_buf *b, conn_item *it, const char *suffix)
 		put_children(b, d, root, so ? so_update : adj_update, so);
 		puts_(b, so ? "</update_sotransaction>" : "</update_aradjustment>");
 	} else if (it->target_id) {
-		/* CUSTOMER: its CUSTOMERID; ARPYMT: its RECORDNO */
-		const char *idf = cust ? "CUSTOMERID" : "RECORDNO";
+		/* CUSTOMER: its CUSTOMERID; ITEM: its ITEMID, and not its ITEMTYPE
+		 * (the SDK's ItemUpdate sends none: an item keeps its type);
+		 * ARPYMT: its RECORDNO */
+		const char *idf = cust ? "CUSTOMERID" : item ? "ITEMID" : "RECORDNO";
+		xmlNode *ty = item ? elem(root, "ITEMTYPE") : NULL;
+		if (ty) {
+			xmlUnlinkNode(ty);
+			xmlFreeNode(ty);
+		}
 		xmlNode *idn = elem(root, idf);
 		if (idn)
 			xmlNodeSetContent(idn, NULL);
@@ -967,6 +1254,9 @@ static const conn_cap caps[] = {
 	{ "create_sotransaction", CONN_CAN_WRITE },
 	{ "ARPYMT", CONN_CAN_WRITE },
 	{ "create_aradjustment", CONN_CAN_WRITE },
+	{ "GLBATCH", CONN_CAN_WRITE }, /* in <create>, as any generic object */
+	{ "ITEM", CONN_CAN_LIST | CONN_CAN_WRITE },
+	{ "SODOCUMENT", CONN_CAN_LIST },
 	{ NULL, 0 },
 };
 
@@ -981,8 +1271,8 @@ const conn_ops conn_intacct = {
 	.open = i_open,
 	.close = i_close,
 	.auth = i_auth,
-	.list = NULL,
-	.get = NULL,
+	.list = i_list,
+	.get = i_get,
 	.write = i_write,
 	.find = i_find,
 	.classify = i_classify,

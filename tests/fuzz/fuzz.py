@@ -35,7 +35,8 @@ TOKENS = [
     "currency_places", "ref X(y)", "for x in y { }", "[ ]", "{ }", "\n", "\t", "\r",
     "lower(", "lineItems", "li.sku", "attributes.channel", "status", "Status", "money",
     "decimal", "[string]", "[[x]]", "tracking(Name, Option)", "map", "xml", "json",
-    "lifecycle", "locked", "write", "void", "keep", "credit", "by", "credit by E",
+    "lifecycle", "locked", "write", "void", "keep", "credit", "by", "credit by E", "wins",
+    "wins source", "(list, write)",
     "lifecycle status { else => write }", 'locked when true "x"', '"a" => void',
     "if true then void else keep", "*/", "/*", "??/",
 ]

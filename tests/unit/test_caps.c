@@ -6,7 +6,9 @@
  * object; every collection of a shipped schema says what it can do; every
  * capability a connector has is in its schema.  mapc refuses an entity the
  * schema does not allow, the engine one the connector does not: the two
- * must not drift apart.  Run from the repository's root.
+ * must not drift apart.  docs/connectors.md's capability table has a row
+ * for each, "| `xero` | `Items` | list, write |", and no other.  Run from the
+ * repository's root.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -118,10 +120,56 @@ service(const char *name)
 	check(bad == 0 && colls > 0, test, colls ? "see above" : msg);
 }
 
+/* The rows of docs/connectors.md's table: one per capability, no other. */
+static void
+docs(void)
+{
+	FILE *f = fopen("docs/connectors.md", "r");
+	char line[512], row[256], msg[400];
+	size_t want = 0, rows = 0;
+	char *text = NULL;
+	size_t len = 0, cap = 0;
+
+	check(f != NULL, "docs", "docs/connectors.md");
+	if (!f)
+		return;
+	while (fgets(line, sizeof line, f)) {
+		size_t n = strlen(line);
+
+		if (!strncmp(line, "| `", 3) && (strstr(line, "| list") || strstr(line, "| write")))
+			rows++;
+		if (len + n + 1 > cap) {
+			char *t = realloc(text, cap = (len + n + 1) * 2);
+			if (!t)
+				break;
+			text = t;
+		}
+		memcpy(text + len, line, n + 1);
+		len += n;
+	}
+	fclose(f);
+	for (size_t i = 0; text && i < sizeof services / sizeof *services; i++) {
+		const conn_ops *ops = conn_find_ops(services[i]);
+
+		for (const conn_cap *c = ops ? ops->caps : NULL; c && c->name; c++, want++) {
+			snprintf(row, sizeof row, "| `%s` | `%s` | %s |\n", services[i], c->name,
+				c->can == (CONN_CAN_LIST | CONN_CAN_WRITE) ? "list, write" :
+				c->can == CONN_CAN_LIST ? "list" : "write");
+			snprintf(msg, sizeof msg, "docs/connectors.md has no row %s", row);
+			check(strstr(text, row) != NULL, "docs-row", msg);
+		}
+	}
+	snprintf(msg, sizeof msg, "docs/connectors.md: %zu capability rows, the connectors have %zu",
+		rows, want);
+	check(rows == want, "docs-rows", msg);
+	free(text);
+}
+
 int
 main(void)
 {
 	for (size_t i = 0; i < sizeof services / sizeof *services; i++)
 		service(services[i]);
+	docs();
 	return failures ? 1 : 0;
 }

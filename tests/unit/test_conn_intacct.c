@@ -104,6 +104,55 @@ field(json_t *x, const char *f)
 	"<itemid>TAX</itemid><quantity>1</quantity><price>3.20</price></sotransitem>" \
 	"</sotransitems></create_sotransaction>"
 
+/* Records list() and get() handed out: the parsed records and their stamps. */
+typedef struct {
+	json_t *recs;
+	char newest[32], oldest[32];
+} listed_t;
+
+static int
+collect(void *arg, const char *json, size_t len, const char *stamp)
+{
+	listed_t *l = arg;
+	json_t *j = json_loadb(json, len, 0, NULL);
+	if (!j)
+		return -1;
+	json_object_set_new(j, "_stamp", json_string(stamp));
+	json_array_append_new(l->recs, j);
+	if (strcmp(stamp, l->newest) > 0)
+		snprintf(l->newest, sizeof l->newest, "%s", stamp);
+	if (!*l->oldest || strcmp(stamp, l->oldest) < 0)
+		snprintf(l->oldest, sizeof l->oldest, "%s", stamp);
+	return 0;
+}
+
+static json_t *
+listed_one(listed_t *l, const char *field, const char *value)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(l->recs, i, x)
+		if (!strcmp(json_string_value(json_object_get(x, field)) ?
+			json_string_value(json_object_get(x, field)) : "", value))
+			return x;
+	return NULL;
+}
+
+/* One function sent to the gateway as the sandbox's login (an Intacct call
+ * the connector does not make: a receipt, a shipper made in the books). */
+static void
+gateway(const char *function)
+{
+	char body[4096];
+	snprintf(body, sizeof body, "<request><control><senderid>sandbox-sender</senderid>"
+		"<password>sandbox-sender-pw</password><controlid>t</controlid><uniqueid>false"
+		"</uniqueid><dtdversion>3.0</dtdversion></control><operation><authentication>"
+		"<login><userid>sandbox-user</userid><companyid>sandbox-co</companyid><password>"
+		"sandbox-user-pw</password></login></authentication><content>%s</content>"
+		"</operation></request>", function);
+	json_decref(sandbox("POST", "/intacct/ia/xml/xmlgw.phtml", body));
+}
+
 int
 main(void)
 {
@@ -300,6 +349,97 @@ main(void)
 	rc = conn_intacct.find(c, "CUSTOMER", "NAME", fb, 3, &res);
 	check(rc == 0 && fb[0].rc == 2 && fb[0].found.n == 2 && fb[1].rc == 1 && fb[2].rc == 1,
 		"find-batch", res.text);
+
+	/* ITEM: created, refused twice, updated by ITEMID (its type kept) */
+	conn_item ni = item("ITEM", "<ITEM><ITEMID>T-ITEM</ITEMID><NAME>Test</NAME>"
+		"<ITEMTYPE>Inventory</ITEMTYPE><BASEPRICE>5.00</BASEPRICE></ITEM>", "k-item-1");
+	rc = conn_intacct.write(c, "req-item", &ni, 1, &res);
+	check(rc == 0 && ni.res.cls == HTTP_OK && !strcmp(ni.id, "T-ITEM"), "item-create",
+		ni.res.text);
+	conn_item di = item("ITEM", "<ITEM><ITEMID>T-ITEM</ITEMID><NAME>Again</NAME>"
+		"<ITEMTYPE>Inventory</ITEMTYPE></ITEM>", "k-item-2");
+	rc = conn_intacct.write(c, "req-item-dup", &di, 1, &res);
+	check(rc == 0 && di.res.cls == HTTP_PERMANENT && strstr(di.res.text, "already exists"),
+		"item-duplicate-refused", di.res.text);
+	conn_item ui = item("ITEM", "<ITEM><ITEMID>T-ITEM</ITEMID><NAME>Test</NAME>"
+		"<ITEMTYPE>Inventory</ITEMTYPE><BASEPRICE>6.50</BASEPRICE></ITEM>", "k-item-3");
+	ui.target_id = "T-ITEM";
+	rc = conn_intacct.write(c, "req-item-up", &ui, 1, &res);
+	json_t *st = stored("ITEM", "ITEMID", "T-ITEM");
+	check(rc == 0 && ui.res.cls == HTTP_OK && !strcmp(field(st, "BASEPRICE"), "6.50") &&
+		!strcmp(field(st, "ITEMTYPE"), "Inventory"), "item-update", ui.res.text);
+	json_decref(st);
+	conn_item uu = item("ITEM", "<ITEM><ITEMID>X</ITEMID><NAME>X</NAME></ITEM>", "k-item-4");
+	uu.target_id = "NO-SUCH";
+	rc = conn_intacct.write(c, "req-item-unknown", &uu, 1, &res);
+	check(rc == 0 && uu.res.cls == HTTP_PERMANENT && strstr(uu.res.text, "NO-SUCH"),
+		"item-update-unknown-refused", uu.res.text);
+	/* 110 more, so that a listing takes readMore pages */
+	static char docs[110][160], keys[110][32];
+	conn_item many[50];
+	for (int at = 0; at < 110; at += 50) {
+		int n = 110 - at < 50 ? 110 - at : 50;
+		for (int i = 0; i < n; i++) {
+			snprintf(docs[at + i], sizeof docs[0], "<ITEM><ITEMID>P-%03d</ITEMID><NAME>P</NAME>"
+				"<ITEMTYPE>Non-Inventory</ITEMTYPE></ITEM>", at + i);
+			snprintf(keys[at + i], sizeof keys[0], "k-p-%d", at + i);
+			many[i] = item("ITEM", docs[at + i], keys[at + i]);
+		}
+		char rk[32];
+		snprintf(rk, sizeof rk, "req-p-%d", at);
+		rc = conn_intacct.write(c, rk, many, (size_t)n, &res);
+		check(rc == 0 && many[n - 1].res.cls == HTTP_OK, "items-batch", many[n - 1].res.text);
+	}
+	listed_t all = { json_array(), "", "" };
+	rc = conn_intacct.list(c, "ITEM", NULL, collect, &all, &res);
+	json_t *ti = listed_one(&all, "ITEMID", "T-ITEM");
+	check(rc == 0 && json_array_size(all.recs) == count("ITEM") && count("ITEM") > 120 && ti &&
+		!strcmp(field(ti, "IONHAND"), "0") && !strcmp(field(ti, "BASEPRICE"), "6.50") &&
+		strlen(field(ti, "_stamp")) == 20 && field(ti, "_stamp")[19] == 'Z',
+		"list-items-every-page", res.text);
+	/* a receipt raises IONHAND without touching the item record: listed from
+	 * the newest stamp on by its receipt date */
+	gateway("<function controlid=\"r\"><create_ictransaction><transactiontype>Inventory "
+		"Receipt</transactiontype><datecreated><year>2026</year><month>12</month><day>05"
+		"</day></datecreated><ictransitems><ictransitem><itemid>T-ITEM</itemid><warehouseid>"
+		"WH1</warehouseid><quantity>7</quantity></ictransitem></ictransitems>"
+		"</create_ictransaction></function>");
+	listed_t since = { json_array(), "", "" };
+	rc = conn_intacct.list(c, "ITEM", all.newest, collect, &since, &res);
+	ti = listed_one(&since, "ITEMID", "T-ITEM");
+	check(rc == 0 && ti && !strcmp(field(ti, "IONHAND"), "7") &&
+		strcmp(field(ti, "_stamp"), "2026-01-01T00:00:00Z") > 0 &&
+		!listed_one(&since, "ITEMID", "MUG-01"), "list-items-since-receipt", res.text);
+	json_t *bk2 = sandbox("GET", "/_sandbox/books?service=intacct", NULL);
+	check(!strcmp(field(json_object_get(bk2, "onhand"), "T-ITEM"), "7"), "books-onhand", "");
+	json_decref(bk2);
+	listed_t one = { json_array(), "", "" };
+	rc = conn_intacct.get(c, "ITEM", "T-ITEM", collect, &one, &res);
+	check(rc == 0 && json_array_size(one.recs) == 1, "get-item", res.text);
+	rc = conn_intacct.get(c, "ITEM", "O'Nope", collect, &one, &res);
+	check(rc == -1 && res.cls == HTTP_PERMANENT && res.status == 404, "get-item-unknown",
+		res.text);
+	rc = conn_intacct.list(c, "ARPYMT", NULL, collect, &one, &res);
+	check(rc == -1 && res.cls == HTTP_PERMANENT, "list-unlisted-refused", res.text);
+	/* a shipper with its tracking number: listed since the cursor, the stock down */
+	gateway("<function controlid=\"s\"><create_sotransaction><transactiontype>Shipper"
+		"</transactiontype><datecreated><year>2026</year><month>12</month><day>05</day>"
+		"</datecreated><customerid>C-T1</customerid><documentno>SH-T1</documentno>"
+		"<referenceno>SO-T1</referenceno><shippingmethod>UPS</shippingmethod><customfields>"
+		"<customfield><customfieldname>TRACKINGNUMBER</customfieldname><customfieldvalue>"
+		"1Z999</customfieldvalue></customfield></customfields><sotransitems><sotransitem>"
+		"<itemid>T-ITEM</itemid><quantity>3</quantity></sotransitem></sotransitems>"
+		"</create_sotransaction></function>");
+	listed_t sos = { json_array(), "", "" };
+	rc = conn_intacct.list(c, "SODOCUMENT", all.newest, collect, &sos, &res);
+	json_t *sh = listed_one(&sos, "DOCID", "Shipper-SH-T1");
+	st = stored("ITEM", "ITEMID", "T-ITEM");
+	check(rc == 0 && sh && !strcmp(field(sh, "TRACKINGNUMBER"), "1Z999") &&
+		!strcmp(field(sh, "PONUMBER"), "SO-T1") && !strcmp(field(sh, "SHIPVIA"), "UPS") &&
+		!strcmp(field(st, "IONHAND"), "4"), "list-shipper-tracking", res.text);
+	json_decref(st);
+	json_decref(all.recs), json_decref(since.recs), json_decref(one.recs);
+	json_decref(sos.recs);
 
 	/* a 503 from the gateway */
 	json_decref(sandbox("POST", "/_sandbox/faults", "{\"service\":\"intacct\",\"fail_5xx\":1}"));

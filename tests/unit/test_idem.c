@@ -90,9 +90,9 @@ run_open(run *r, const sync_opts *o)
 		exit(1);
 	}
 	r->c = rt_ctx_new();
-	r->to = &fake;
-	r->max = 2;
-	r->slots = calloc(r->max, sizeof *r->slots);
+	r->books_ops = r->store_ops = &fake; /* eng_begin_entity points r->to at it */
+	r->cap = 2;
+	r->slots = calloc(r->cap, sizeof *r->slots);
 	r->tctl.r = r;
 	r->tctl.o = o;
 	brk_init(&r->tctl.brk, 5, 30000, 300000);
