@@ -3,7 +3,8 @@
 # FIPS 180-4 examples, the RFC 4231 test cases and python3's hashlib/hmac;
 # then a receiver (a small python3 http.server that records every request)
 # gets exactly one signed event per record change, of the right type, naming
-# the right key; a receiver answering 503 is retried with the same event
+# the right key (an order's status or a shipment written through the API
+# too, an inventory level not); a receiver answering 503 is retried with the same event
 # until it answers 2xx, or given up after 5 attempts; and a sandbox whose
 # webhook URL is itself delivers instead of deadlocking.
 cd "$(dirname "$0")/../.." || exit 2
@@ -242,6 +243,18 @@ t backoff-still-pending [ "$(curl -s "$root/_sandbox/webhooks" | jq -r '.deliver
 settle 10
 t given-up-after-5 [ "$(events | sed -n 10p)" = "return.updated RT-1 failed 503,503,503,503,503" ]
 echo 0 > "$data/ctl"
+
+# writes through the store's API are changes too: an order's status
+# (order.updated), a shipment created (shipment.created); an inventory level
+# sends none (a sync writing stock back would wake itself)
+w() { curl -s -o /dev/null -w '%{http_code}' -X "$1" -H "Authorization: Bearer $tok" -d "$3" \
+	"$api/$2"; }
+t api-writes [ "$(w PUT inventory/WH-SKU '{"quantityOnHand":4}') $(w PUT \
+	orders/SO-WH-1/status '{"status":"completed"}') $(w POST shipments \
+	'{"orderId":"SO-WH-1","carrier":"UPS","trackingNumber":"1ZWH"}')" = "200 200 201" ]
+settle 12
+t api-write-events [ "$(events | sed -n '11,$p' | cut -d ' ' -f 1-3 | tr '\n' ';')" = \
+	"order.updated SO-WH-1 delivered;shipment.created SH-100001 delivered;" ]
 
 # ---- a sandbox whose webhook URL is itself ----------------------------------
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
