@@ -178,18 +178,27 @@ mag(mw_dec d, int *neg)
 static void
 put(i128 v, int scale, mw_dec *out)
 {
-	out->units = (int64_t)(v % B63);
-	out->hi = (int64_t)(v / B63);
+	if (v < B63 && v > -B63) {
+		out->units = (int64_t)v;
+		out->hi = 0;
+	} else {
+		out->units = (int64_t)(v % B63);
+		out->hi = (int64_t)(v / B63);
+	}
 	out->scale = scale;
 }
 
 static int
 valid(mw_dec d)
 {
-	i128 v = get(d);
+	i128 v;
 
-	return d.scale >= 0 && d.scale <= DEC_MAX_SCALE &&
-		(v < 0 ? (u128)-v : (u128)v) <= MAXU;
+	if (d.scale < 0 || d.scale > DEC_MAX_SCALE)
+		return 0;
+	if (d.hi == 0)
+		return 1;
+	v = get(d);
+	return (v < 0 ? (u128)-v : (u128)v) <= MAXU;
 }
 
 /*
@@ -251,6 +260,7 @@ dec_parse(const char *p, size_t n, mw_dec *out)
 	size_t nd = 0, tz = 0, nfrac = 0, k, i;
 	const char *first = NULL;     /* first significant digit */
 	int64_t exp = 0, e10;
+	uint64_t u64 = 0;
 	u128 u = 0;
 
 	if (p < e && (*p == '-' || *p == '+'))
@@ -322,14 +332,18 @@ dec_parse(const char *p, size_t n, mw_dec *out)
 	for (q = first, i = 0; i < nd; q++) {
 		if (*q == '.')
 			continue;
-		u = u * 10 + (u128)(*q - '0');
+		if (i < 19)   /* 64-bit arithmetic while it fits: most numbers */
+			u64 = u64 * 10 + (uint64_t)(*q - '0');
+		else
+			u = (i == 19 ? u64 : u) * 10 + (u128)(*q - '0');
 		i++;
 	}
-	if (e10 > 0) {
+	if (nd <= 19)
+		u = u64;
+	if (e10 > 0)
 		put((i128)(u * pow10_128((int)e10)) * (neg ? -1 : 1), 0, out);
-	} else {
+	else
 		put((i128)u * (neg ? -1 : 1), (int)-e10, out);
-	}
 	return DEC_OK;
 }
 
@@ -366,12 +380,19 @@ addsub(mw_dec a, mw_dec b, int sub, mw_dec *out)
 
 	if (!valid(a) || !valid(b))
 		return DEC_E_RANGE;
-	/* the common case: amounts of one scale, sum below 2^64 */
-	if (a.scale == b.scale && a.hi == 0 && b.hi == 0) {
-		put(sub ? (i128)a.units - b.units : (i128)a.units + b.units, a.scale, out);
-		return DEC_OK;
-	}
 	s = a.scale > b.scale ? a.scale : b.scale;
+	/* the common case, amounts below 2^63 within 18 places of each other:
+	 * aligned they stay below 2^123, their sum fits 128 bits */
+	if (a.hi == 0 && b.hi == 0 && s - a.scale <= 18 && s - b.scale <= 18) {
+		i128 x = (i128)a.units * (i128)P10[s - a.scale];
+		i128 y = (i128)b.units * (i128)P10[s - b.scale];
+		i128 v = sub ? x - y : x + y;
+
+		if (v <= (i128)MAXU && v >= -(i128)MAXU) {
+			put(v, s, out);
+			return DEC_OK;
+		}
+	}
 	x = w_scale(w_of(mag(a, &an)), s - a.scale);
 	y = w_scale(w_of(mag(b, &bn)), s - b.scale);
 	if (sub)
@@ -407,6 +428,15 @@ dec_mul(mw_dec a, mw_dec b, mw_dec *out)
 
 	if (!valid(a) || !valid(b))
 		return DEC_E_RANGE;
+	/* units below 2^63 each: the product fits 127 bits */
+	if (a.hi == 0 && b.hi == 0 && a.scale + b.scale <= DEC_MAX_SCALE) {
+		i128 v = (i128)a.units * b.units;
+
+		if (v <= (i128)MAXU && v >= -(i128)MAXU) {
+			put(v, a.scale + b.scale, out);
+			return DEC_OK;
+		}
+	}
 	x = mag(a, &an);
 	y = mag(b, &bn);
 	return fit(an != bn, w_mul(x, y), a.scale + b.scale, MUL_MIN_SCALE, out);
@@ -437,8 +467,17 @@ dec_div(mw_dec a, mw_dec b, mw_dec *out)
 	if (s < 6)
 		s = 6;
 	e = s - a.scale + b.scale;
-	q = w_of(num / den);
-	r = num % den;
+	if (num <= UINT64_MAX && e <= 19) {
+		/* the common case: |ua| * 10^e fits 128 bits, one division */
+		u128 n = num * P10[e];
+
+		q = w_of(n / den);
+		r = n % den;
+		e = 0;
+	} else {
+		q = w_of(num / den);
+		r = num % den;
+	}
 	for (i = 0; i < e; i++) {
 		r *= 10;
 		q = w_add(w_mul64(q, 10), w_of(r / den));
@@ -525,6 +564,7 @@ dec_format(mw_dec d, char *buf)
 {
 	char dig[40];
 	u128 u;
+	uint64_t v;
 	int scale = d.scale, nd = 0, i, neg;
 	size_t n = 0;
 
@@ -532,19 +572,25 @@ dec_format(mw_dec d, char *buf)
 		memcpy(buf, "NaN", 4);
 		return 3;
 	}
+	/* in 128 bits only while the units need them, most values never */
 	u = mag(d, &neg);
-	while (scale > 0 && u % 10 == 0) {
+	while (scale > 0 && u > UINT64_MAX && u % 10 == 0) {
 		u /= 10;
 		scale--;
 	}
-	if (u == 0) {
+	for (; u > UINT64_MAX; u /= 10)
+		dig[nd++] = (char)('0' + (int)(u % 10));
+	v = (uint64_t)u;
+	while (nd == 0 && scale > 0 && v % 10 == 0) {
+		v /= 10;
+		scale--;
+	}
+	if (nd == 0 && v == 0) {
 		memcpy(buf, "0", 2);
 		return 1;
 	}
-	while (u) {
-		dig[nd++] = (char)('0' + (int)(u % 10));
-		u /= 10;
-	}
+	for (; v; v /= 10)
+		dig[nd++] = (char)('0' + (int)(v % 10));
 	if (neg)
 		buf[n++] = '-';
 	if (nd <= scale) {
