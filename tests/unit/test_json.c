@@ -48,6 +48,10 @@ spelling_cases(mw_ctx *c)
 		{ "0.0000000000000000000000000001", "0.0000000000000000000000000001" },
 		{ "1e-28", "0.0000000000000000000000000001" },
 	};
+	static const char *const illegal[] = {
+		"+1", ".5", "-.5", "1.e5", "1e", "1E+", "0x10", "NaN", "Infinity", "-Infinity",
+		"00.5", "1.5e3.0", "1,5",
+	};
 	char doc[160], name[128];
 	const mw_node *root;
 	json_err e;
@@ -68,6 +72,14 @@ spelling_cases(mw_ctx *c)
 		snprintf(name, sizeof name, "spelling %s", sp[i].json);
 		CHECK(name, !mw_failed(c) && strcmp(buf, sp[i].want) == 0, "got %s want %s", buf,
 		      sp[i].want);
+	}
+	/* what JSON does not allow stays refused, however a sender means it */
+	for (i = 0; i < sizeof illegal / sizeof illegal[0]; i++) {
+		int len = snprintf(doc, sizeof doc, "{\"x\": %s}", illegal[i]);
+
+		rt_ctx_reset(c);
+		snprintf(name, sizeof name, "not JSON: %s", illegal[i]);
+		CHECK(name, parse(c, doc, (size_t)len, &root, &e) != 0, "accepted");
 	}
 	rt_ctx_reset(c);
 	parse(c, "{\"x\": 1.00000000000000000000000000001}", 38, &root, &e);
