@@ -10,7 +10,8 @@ in each of the spellings below, runs the records through the pair binary
 (`BIN/PAIR transform ENTITY --dead-letter FILE`) and checks that the
 documents are byte-identical to those of the records as written, and the
 dead letters the same (entity, key, line, field, reason) with the same
-exit status.  Each rewritten record is first checked to be legal JSON
+exit status; three orders generated here at the ends of a .NET decimal's
+range go the same way, and must all be written.  Each rewritten record is first checked to be legal JSON
 holding exactly the same values (read with Python's exact decimals), so a
 failure is the transform's, not the generator's.
 
@@ -107,6 +108,22 @@ def respell(text, style):
     return "".join(out), k
 
 
+# Orders of a .NET store at the ends of its decimal's range (its largest
+# value, its smallest step, 28 digits with 9 places), generated here so that
+# the widest values go through a whole mapping too: PRICE * 3 = TOTAL.
+ORDER = ('{"orderId":"SO-W%d","customerId":"C-1","orderDate":"2026-11-22T23:30:00-05:00",'
+         '"status":"completed","currency":"USD","totalAmount":%s,"subtotalAmount":%s,'
+         '"taxAmount":0,"shippingAmount":0,"discountAmount":0,"lineItems":[{"lineId":"1",'
+         '"sku":"MUG-1","name":"Mug","quantity":3,"unitPrice":%s,"tax":0,'
+         '"taxClass":"standard"}],"paymentInfo":{"method":"Visa","status":"captured",'
+         '"transactionId":"ch_1","amount":%s},"attributes":{"channel":"web","storeId":"web"}}')
+WIDE = [("26409387504754779197847983445", "79228162514264337593543950335"),
+        ("0.0000000000000000000000000001", "0.0000000000000000000000000003"),
+        ("1234567890123456789.123456789", "3703703670370370367.370370367")]
+GENERATED = ("clarity_xero", "Order", "generated-wide-Order",
+             [ORDER % (i, t, t, p, t) for i, (p, t) in enumerate(WIDE)])
+
+
 def exact(line):
     return json.loads(line, parse_float=decimal.Decimal, parse_int=decimal.Decimal)
 
@@ -147,10 +164,13 @@ def main():
     bindir = os.environ.get("BIN", "bin")
     passed = failed = blank = 0
     with tempfile.TemporaryDirectory() as tmp:
+        cases = []
         for path in sorted(glob.glob("mappings/tests/*/*.test")):
             pair = os.path.basename(os.path.dirname(path))
-            name = "spellings/%s/%s" % (pair, os.path.basename(path)[:-5])
-            entity, lines = fixture(path)
+            cases.append((pair, os.path.basename(path)[:-5]) + fixture(path))
+        cases.append((GENERATED[0], GENERATED[2], GENERATED[1], GENERATED[3]))
+        for pair, case, entity, lines in cases:
+            name = "spellings/%s/%s" % (pair, case)
             binary = os.path.join(bindir, pair)
             if not entity or not lines or not os.access(binary, os.X_OK):
                 print("[FAIL] %s: no entity, no input or no %s" % (name, binary))
@@ -158,6 +178,8 @@ def main():
                 continue
             want = transform(binary, entity, lines, tmp)
             bad, numbers = [], 0
+            if case == GENERATED[2] and (want[1] or len(want[0].splitlines()) != len(lines)):
+                bad.append("the generated orders were not all written: %s" % want[1])
             for style in range(-1, len(SPELLINGS)):
                 label = "mixed" if style < 0 else SPELLINGS[style][0]
                 got_lines = []
