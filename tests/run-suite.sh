@@ -77,6 +77,7 @@ tests/tools/explain.sh
 tests/tools/churn.sh
 tests/tools/names.sh
 tests/transform/run.sh
+tests/tools/spellings.py
 mappings_formatted
 mappings_tests
 tests/stale.sh

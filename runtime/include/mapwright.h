@@ -34,12 +34,16 @@
 /* Values                                                              */
 /* ------------------------------------------------------------------ */
 
-/* An exact decimal: value = units / 10^scale, 0 <= scale <= 18.
- * Never binary floating point.  Operations that would overflow int64
- * fail the record ("decimal overflow") instead of wrapping. */
+/* An exact decimal: value = (hi * 2^63 + units) / 10^scale, at most 37
+ * significant digits, 0 <= scale <= 28 (a .NET decimal fits whole).  A
+ * value whose units fit 63 bits has hi 0, so MW_D(1999, 2) is 19.99; hi
+ * and units have the same sign and |units| < 2^63.  Never binary floating
+ * point.  Operations that would overflow fail the record ("decimal
+ * overflow") instead of wrapping. */
 typedef struct {
 	int64_t units;
 	int32_t scale;
+	int64_t hi;
 } mw_dec;
 
 /* A calendar date, or a date and time with the offset it was written
@@ -87,7 +91,7 @@ typedef struct {
 #define MW_V_NULL       { .kind = MW_NULL }
 #define MW_V_S(lit)     { .kind = MW_STR, .u.s = { (lit), sizeof(lit) - 1 } }
 #define MW_V_I(n)       { .kind = MW_INT, .u.i = (n) }
-#define MW_V_D(u_, sc)  { .kind = MW_DEC, .u.d = { (u_), (sc) } }
+#define MW_V_D(u_, sc)  { .kind = MW_DEC, .u.d = { .units = (u_), .scale = (sc) } }
 #define MW_V_B(x)       { .kind = MW_BOOL, .u.b = (x) }
 
 /* The same as expressions. */

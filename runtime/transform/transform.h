@@ -61,11 +61,12 @@ char *arena_bytes(arena *a, size_t n);          /* unaligned, for text */
 enum {
 	DEC_OK = 0,
 	DEC_E_SYNTAX = -1,  /* not a decimal number */
-	DEC_E_RANGE = -2,   /* overflow, or more precision than scale 18 holds */
+	DEC_E_RANGE = -2,   /* overflow: over 37 digits, or more places than 28 */
 	DEC_E_DIV0 = -3,
 	DEC_E_INEXACT = -4  /* dec_to_int of a value with a fraction */
 };
-#define DEC_MAX_SCALE 18
+#define DEC_MAX_SCALE 28
+#define DEC_MAX_DIGITS 37   /* significant digits of the units */
 #define DEC_BUF 48          /* room for any formatted mw_dec */
 
 int    dec_parse(const char *p, size_t n, mw_dec *out);

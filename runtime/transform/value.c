@@ -296,7 +296,8 @@ convert(mw_ctx *c, const mw_node *n, const char *key, mw_kind want)
 			return dec_val(d);
 		if (r == DEC_E_RANGE) {
 			mw_fail(c, "field %s: number %.*s does not fit a decimal "
-				"(19 digits, 18 places)", key, n->n > 60 ? 60 : (int)n->n, n->p);
+				"(%d digits, %d places)", key, n->n > 60 ? 60 : (int)n->n, n->p,
+				DEC_MAX_DIGITS, DEC_MAX_SCALE);
 			return NULLV;
 		}
 		return wrong(c, key, want, n);
@@ -407,8 +408,7 @@ as_dec(mw_val v)
 
 	if (v.kind == MW_DEC)
 		return v.u.d;
-	d.units = v.u.i;   /* INT64_MIN is caught by dec.c as out of range */
-	d.scale = 0;
+	dec_from_int(v.u.i, &d);   /* every integer is a decimal */
 	return d;
 }
 
@@ -1135,7 +1135,8 @@ mw_fn_decimal(mw_ctx *c, mw_val v)
 		return dec_val(d);
 	tx_quote(q, sizeof q, v.u.s.p, v.u.s.n, 60);
 	if (r == DEC_E_RANGE)
-		mw_fail(c, "decimal: %s does not fit a decimal (19 digits, 18 places)", q);
+		mw_fail(c, "decimal: %s does not fit a decimal (%d digits, %d places)", q,
+			DEC_MAX_DIGITS, DEC_MAX_SCALE);
 	else
 		mw_fail(c, "decimal: not a number: %s", q);
 	return NULLV;
@@ -1157,7 +1158,8 @@ mw_fn_integer(mw_ctx *c, mw_val v)
 		if (r == DEC_OK)
 			return int_val(i);
 		describe_val(v, q, sizeof q);
-		mw_fail(c, "integer: %s is not a whole number", q);
+		mw_fail(c, "integer: %s is not %s", q,
+			r == DEC_E_RANGE ? "within the 64-bit range" : "a whole number");
 		return NULLV;
 	}
 	if (v.kind != MW_STR) {

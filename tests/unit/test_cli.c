@@ -536,7 +536,8 @@ stream_cases(void)
 			i, i % 97, i % 5 + 1, i / 100, i % 100);
 		{
 			char amount[32];
-			mw_dec d = { (int64_t)(i % 5 + 1) * 1999, 2 }, t = { (int64_t)i, 2 };
+			mw_dec d = { .units = (int64_t)(i % 5 + 1) * 1999, .scale = 2 },
+			       t = { .units = (int64_t)i, .scale = 2 };
 			char total[32];
 
 			dec_format(d, amount);

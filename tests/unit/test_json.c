@@ -33,6 +33,62 @@ parse(mw_ctx *c, const char *s, size_t n, const mw_node **out, json_err *e)
 	return json_parse(&c->a, s, n, out, e);
 }
 
+/* Every legal JSON spelling of a number reads as its value, exactly. */
+static void
+spelling_cases(mw_ctx *c)
+{
+	static const struct { const char *json, *want; } sp[] = {
+		{ "93.91000000000000000000", "93.91" }, { "9.391e1", "93.91" },
+		{ "9391E-2", "93.91" }, { "0.9391e+2", "93.91" }, { "93.910E0", "93.91" },
+		{ "1.25e1", "12.5" }, { "1250E-2", "12.5" }, { "1.2500E+3", "1250" },
+		{ "0e5", "0" }, { "-0.0", "0" }, { "-0", "0" }, { "0.000123", "0.000123" },
+		{ "1.23e-4", "0.000123" }, { "-19.990000000000000000000000000000000000000", "-19.99" },
+		{ "79228162514264337593543950335", "79228162514264337593543950335" },
+		{ "7.9228162514264337593543950335E+28", "79228162514264337593543950335" },
+		{ "0.0000000000000000000000000001", "0.0000000000000000000000000001" },
+		{ "1e-28", "0.0000000000000000000000000001" },
+	};
+	static const char *const illegal[] = {
+		"+1", ".5", "-.5", "1.e5", "1e", "1E+", "0x10", "NaN", "Infinity", "-Infinity",
+		"00.5", "1.5e3.0", "1,5",
+	};
+	char doc[160], name[128];
+	const mw_node *root;
+	json_err e;
+	size_t i;
+	mw_val v;
+
+	for (i = 0; i < sizeof sp / sizeof sp[0]; i++) {
+		int len = snprintf(doc, sizeof doc, "{\"x\": %s}", sp[i].json);
+		char buf[DEC_BUF];
+
+		rt_ctx_reset(c);
+		buf[0] = '\0';
+		v = MW_NULLV;
+		if (parse(c, doc, (size_t)len, &root, &e) == 0)
+			v = mw_get(c, rt_node_val(c, root, NULL), "x", MW_DEC, 1);
+		if (v.kind == MW_DEC)
+			dec_format(v.u.d, buf);
+		snprintf(name, sizeof name, "spelling %s", sp[i].json);
+		CHECK(name, !mw_failed(c) && strcmp(buf, sp[i].want) == 0, "got %s want %s", buf,
+		      sp[i].want);
+	}
+	/* what JSON does not allow stays refused, however a sender means it */
+	for (i = 0; i < sizeof illegal / sizeof illegal[0]; i++) {
+		int len = snprintf(doc, sizeof doc, "{\"x\": %s}", illegal[i]);
+
+		rt_ctx_reset(c);
+		snprintf(name, sizeof name, "not JSON: %s", illegal[i]);
+		CHECK(name, parse(c, doc, (size_t)len, &root, &e) != 0, "accepted");
+	}
+	rt_ctx_reset(c);
+	parse(c, "{\"x\": 1.00000000000000000000000000001}", 38, &root, &e);
+	v = mw_get(c, rt_node_val(c, root, NULL), "x", MW_DEC, 1);
+	CHECK("29 places that are not zeros fail", mw_failed(c) && strcmp(c->reason,
+	      "field x: number 1.00000000000000000000000000001 does not fit a decimal "
+	      "(37 digits, 28 places)") == 0, "%s", c->reason);
+}
+
 static void
 number_cases(mw_ctx *c)
 {
@@ -66,8 +122,9 @@ number_cases(mw_ctx *c)
 	CHECK("an integer as it is is MW_INT", v.kind == MW_INT && v.u.i == 3, "kind %d", v.kind);
 	v = mw_get(c, rt_node_val(c, root, NULL), "big", MW_DEC, 1);
 	CHECK("1e400 does not fit a decimal", mw_failed(c) && strcmp(c->reason,
-	      "field big: number 1e400 does not fit a decimal (19 digits, 18 places)") == 0,
+	      "field big: number 1e400 does not fit a decimal (37 digits, 28 places)") == 0,
 	      "%s", c->reason);
+	spelling_cases(c);
 }
 
 static void

@@ -68,7 +68,9 @@ get_cases(mw_ctx *c)
 	static const char rec[] =
 		"{\"s\":\"abc\",\"n\":19.99,\"i\":42,\"f\":3.0,\"h\":3.5,\"si\":\"17\","
 		"\"sd\":\"-0.25\",\"b\":true,\"z\":null,\"o\":{\"k\":\"v\"},\"a\":[1,\"x\",null],"
-		"\"big\":123456789012345678901}";
+		"\"wide\":123456789012345678901,\"big\":12345678901234567890123456789012345678,"
+		"\"net\":93.91000000000000000000,\"e\":1.2500E+3,\"q\":3.000000000000000000000000000000,"
+		"\"qe\":30E-1,\"tiny\":1e-29}";
 	mw_val r, v;
 	mw_iter it;
 	int k;
@@ -103,9 +105,39 @@ get_cases(mw_ctx *c)
 	CHECK("nested get", strcmp(show(c, v), "v") == 0, "%s", show(c, v));
 	v = mw_get(c, r, "o", MW_MISSING, 1);
 	CHECK("object as it is", v.kind == MW_OBJ, "%d", v.kind);
+	v = mw_get(c, r, "wide", MW_MISSING, 1);
+	CHECK("a 21-digit integer as it is is a decimal", v.kind == MW_DEC &&
+	      strcmp(show(c, v), "123456789012345678901") == 0, "%s", show(c, v));
+	v = mw_get(c, r, "net", MW_MISSING, 1);
+	CHECK(".NET's trailing zeros as it is", v.kind == MW_DEC &&
+	      strcmp(show(c, v), "93.91") == 0, "%s", show(c, v));
+	v = mw_get(c, r, "net", MW_DEC, 1);
+	CHECK(".NET's trailing zeros as a decimal", strcmp(show(c, v), "93.91") == 0, "%s",
+	      show(c, v));
+	v = mw_get(c, r, "e", MW_DEC, 1);
+	CHECK("1.2500E+3 as a decimal", strcmp(show(c, v), "1250") == 0, "%s", show(c, v));
+	v = mw_get(c, r, "e", MW_INT, 1);
+	CHECK("1.2500E+3 as an integer", v.kind == MW_INT && v.u.i == 1250, "%s", show(c, v));
+	v = mw_get(c, r, "q", MW_INT, 1);
+	CHECK("3.000000000000000000000000000000 as an integer", v.kind == MW_INT && v.u.i == 3,
+	      "%s", show(c, v));
+	v = mw_get(c, r, "qe", MW_INT, 1);
+	CHECK("30E-1 as an integer", v.kind == MW_INT && v.u.i == 3, "%s", show(c, v));
+	v = mw_get(c, r, "wide", MW_INT, 1);
+	CHECK("a 21-digit integer as an integer fails", mw_failed(c) && strcmp(c->reason,
+	      "field wide: number 123456789012345678901 is out of range for an integer") == 0,
+	      "%s", c->reason);
+	rt_ctx_reset(c);
+	r = record(c, rec);
+	v = mw_get(c, r, "tiny", MW_DEC, 1);
+	CHECK("1e-29 as a decimal fails", mw_failed(c) && strcmp(c->reason,
+	      "field tiny: number 1e-29 does not fit a decimal (37 digits, 28 places)") == 0,
+	      "%s", c->reason);
+	rt_ctx_reset(c);
+	r = record(c, rec);
 	v = mw_get(c, r, "big", MW_MISSING, 1);
-	CHECK("a 21-digit integer as it is fails", mw_failed(c) &&
-	      strcmp(c->reason, "big: number 123456789012345678901 is out of range") == 0,
+	CHECK("a 38-digit integer as it is fails", mw_failed(c) && strcmp(c->reason,
+	      "big: number 12345678901234567890123456789012345678 is out of range") == 0,
 	      "%s", c->reason);
 
 	r = record(c, rec);
