@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MW_ABI_VERSION 3
+#define MW_ABI_VERSION 4
 
 /* ------------------------------------------------------------------ */
 /* Values                                                              */
