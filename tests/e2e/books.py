@@ -150,7 +150,8 @@ def target_books(root, service):
     url = "%s/_sandbox/books?service=%s" % (root.rstrip("/"), service)
     with urllib.request.urlopen(url) as r:
         j = json.loads(r.read().decode("utf-8"), parse_float=Decimal)
-    return {cur: {m: dec(v.get(m)) for m in MEASURES} for cur, v in j.items()}
+    # "onhand" is each tracked item's quantity (the stock), not a currency
+    return {cur: {m: dec(v.get(m)) for m in MEASURES} for cur, v in j.items() if cur != "onhand"}
 
 
 def as_text(books):
