@@ -289,6 +289,20 @@ check_service(Service *s)
 		}
 	}
 	for (Coll *c = s->colls; c; c = c->next) {
+		c->can = c->caps_given ? 0 : CAN_LIST | CAN_WRITE;
+		for (StrList *w = c->caps; w; w = w->next) {
+			if (strcmp(w->s, "list") == 0) {
+				c->can |= CAN_LIST;
+			} else if (strcmp(w->s, "write") == 0) {
+				c->can |= CAN_WRITE;
+			} else {
+				const char *cand[2] = { "list", "write" };
+				const char *hint = diag_suggest(w->s, cand, 2);
+				diag_err(w->loc, ER_CAP_WORD, "`%s` is not a capability (list or "
+					"write)%s%s%s", w->s, hint ? "; did you mean `" : "",
+					hint ? hint : "", hint ? "`?" : "");
+			}
+		}
 		c->obj = find_obj(s, c->type_name);
 		if (!c->obj) {
 			const char *cand[MAXCAND];
@@ -1608,6 +1622,24 @@ endpoint_named(const char *alias, Loc at)
 }
 
 static void life_check(Entity *en, Scope *root);
+static void wins_words(Stmt *st, Entity *en);
+static void two_way(void);
+
+/* May documents of type `type` be written to s?  When s says what its
+ * connector can do (some collection with a capability list), one of the
+ * collections of that object must be (write); a schema that says nothing
+ * (written by hand for a test) is taken to allow it. */
+static int
+writable(const Service *s, const char *type)
+{
+	int said = 0;
+	for (const Coll *c = s->colls; c; c = c->next) {
+		said |= c->caps_given;
+		if (c->type_name == type && (c->can & CAN_WRITE))
+			return 1;
+	}
+	return !said;
+}
 
 static void
 check_entity(Entity *en)
@@ -1630,12 +1662,13 @@ check_entity(Entity *en)
 		diag_err(en->tgt_loc, ER_ENTITY_DIRECTION,
 			"an entity maps from one service of the pair to the other");
 	else if (en->src_ep && en->tgt_ep && en->src_ep == prog->pair->tgt)
-		diag_err(ps_span(en->src_loc, en->type_loc), ER_REVERSE_ENTITY,
-			"`%s` maps the pair's target (%s) into its source (%s): not supported "
-			"yet, the runtime syncs the source into the target only", en->name,
-			en->src_alias, en->tgt_alias);
+		en->reverse = 1; /* the books into the store: the same engine, the other way */
 	if (en->src_ep && en->src_ep->svc) {
 		Coll *c = find_coll(en->src_ep->svc, en->src_coll);
+		if (c && !(c->can & CAN_LIST))
+			diag_err(en->coll_loc, ER_CANNOT, "the %s connector cannot list `%s`: %s declares "
+				"it (write) only, so `%s` could never read a record", en->src_ep->svc->name,
+				en->src_coll, c->loc.file->name, en->name);
 		if (!c) {
 			const char *cand[MAXCAND];
 			int n = 0;
@@ -1649,6 +1682,10 @@ check_entity(Entity *en)
 	}
 	if (en->tgt_ep && en->tgt_ep->svc) {
 		en->tgt = find_obj(en->tgt_ep->svc, en->tgt_type);
+		if (en->tgt && !writable(en->tgt_ep->svc, en->tgt_type))
+			diag_err(en->type_loc, ER_CANNOT, "the %s connector cannot write `%s`: no "
+				"collection of it in %s is declared (write)", en->tgt_ep->svc->name,
+				en->tgt_type, en->tgt->loc.file->name);
 		if (!en->tgt) {
 			const char *cand[MAXCAND];
 			int n = 0;
@@ -1678,6 +1715,113 @@ check_entity(Entity *en)
 	if (en->tgt)
 		body(en->tgt, en->body, &root, en->loc, 1);
 	life_check(en, &root);
+}
+
+/* ------------------------------------------------------------------ */
+/* fields written in both directions                                   */
+/* ------------------------------------------------------------------ */
+
+static int reads_root_stmts(const Stmt *st, const char *name);
+static int same_path(const Expr *a, const Expr *b);
+
+/* Does e read the field `name` of the record itself (not of an element)? */
+static int
+reads_root(const Expr *e, const char *name)
+{
+	if (!e)
+		return 0;
+	if (e->k == E_PATH && e->bind == 0 && e->path && e->path->s == name)
+		return 1;
+	if (reads_root(e->a, name) || reads_root(e->b, name) || reads_root(e->c, name) ||
+	    reads_root(e->when, name) || reads_root_stmts(e->body, name))
+		return 1;
+	for (const Expr *x = e->args; x; x = x->next) /* arguments, elements */
+		if (reads_root(x, name))
+			return 1;
+	return 0;
+}
+
+static int
+reads_root_stmts(const Stmt *st, const char *name)
+{
+	for (; st; st = st->next)
+		if ((st->k == S_ASSIGN && (reads_root(st->e, name) || reads_root(st->when, name))))
+			return 1;
+	return 0;
+}
+
+/* `wins W` on every assignment of en: W is a side of the pair; the
+ * direction that writes into the winning side loses, and sends the field
+ * only when it creates the document. */
+static void
+wins_words(Stmt *st, Entity *en)
+{
+	for (; st; st = st->next) {
+		if (st->k != S_ASSIGN)
+			continue;
+		if (st->e && st->e->body)
+			wins_words(st->e->body, en);
+		if (!st->wins)
+			continue;
+		if (strcmp(st->wins, "source") != 0 && strcmp(st->wins, "target") != 0) {
+			diag_err(st->wins_loc, ER_WINS, "`wins %s`: the side whose value stands is "
+				"`source` or `target` (the pair's)", st->wins);
+			continue;
+		}
+		if (strcmp(st->wins, en->reverse ? "source" : "target") == 0)
+			st->create_only = en->create_only = 1;
+	}
+}
+
+/* Assignment a of the forward entity f and b of the reverse entity r: when
+ * each writes the field the other reads (stock kept in the store and in the
+ * books), a rule on either says whose value stands; the loser sends the
+ * field only when it creates its document. */
+static void
+two_way_field(Entity *f, Stmt *a, Entity *r, Stmt *b)
+{
+	if (!reads_root(a->e, b->name) || !reads_root(b->e, a->name))
+		return;
+	/* the key each side is found by is one identity, not a value */
+	if (same_path(a->e, f->key) || same_path(b->e, r->key))
+		return;
+	if (!a->wins && !b->wins) {
+		diag_err(a->name_loc, ER_TWO_WAY, "`%s` is written in both directions: `%s` writes "
+			"it from `%s`, `%s` (line %d) writes `%s` from it; say whose value stands "
+			"with `wins source` or `wins target`", a->name, f->name, b->name, r->name,
+			b->loc.line, b->name);
+		return;
+	}
+	if (a->wins && b->wins && strcmp(a->wins, b->wins) != 0) {
+		diag_err(b->wins_loc, ER_WINS, "`wins %s` disagrees with `wins %s` on `%s` (line "
+			"%d), the same value the other way", b->wins, a->wins, a->name, a->loc.line);
+		return;
+	}
+	/* the rule given on one side holds for the other */
+	const char *w = a->wins ? a->wins : b->wins;
+	if (!strcmp(w, "target"))
+		a->create_only = f->create_only = 1;
+	else if (!strcmp(w, "source"))
+		b->create_only = r->create_only = 1;
+}
+
+static void
+two_way(void)
+{
+	for (Decl *d = prog->decls; d; d = d->next) {
+		Entity *f = d->k == D_ENTITY ? d->u.ent : NULL;
+		if (!f || f->reverse || !f->tgt)
+			continue;
+		for (Decl *e = prog->decls; e; e = e->next) {
+			Entity *r = e->k == D_ENTITY ? e->u.ent : NULL;
+			if (!r || !r->reverse || r->src != f->tgt)
+				continue;
+			for (Stmt *a = f->body; a; a = a->next)
+				for (Stmt *b = r->body; b && a->k == S_ASSIGN; b = b->next)
+					if (b->k == S_ASSIGN)
+						two_way_field(f, a, r, b);
+		}
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -1973,6 +2117,10 @@ ck_check(Program *p)
 	for (Decl *d = p->decls; d; d = d->next)
 		if (d->k == D_ENTITY)
 			life_credits(d->u.ent);
+	for (Decl *d = p->decls; d; d = d->next)
+		if (d->k == D_ENTITY)
+			wins_words(d->u.ent->body, d->u.ent);
+	two_way();
 	p->order = ar_alloc(sizeof *p->order * (size_t)(n + 1));
 	Entity **stack = ar_alloc(sizeof *stack * (size_t)(n + 1));
 	for (Decl *d = p->decls; d; d = d->next)

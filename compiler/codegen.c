@@ -1038,6 +1038,15 @@ assign(Buf *b, const Stmt *st, const Env *env, int in)
 	const Expr *e = st->e;
 	size_t old = where_push(f->name);
 	const char *at = place(st->loc.line);
+	int closes = 0;
+	if (st->create_only) {
+		/* `wins`: the other side's value stands once the document exists */
+		line_stmt(b, at, in);
+		ind(b, in);
+		buf_puts(b, "if (mw_creating(c)) {\n");
+		in++;
+		closes++;
+	}
 	if (st->when) {
 		line_stmt(b, at, in);
 		ind(b, in);
@@ -1090,7 +1099,7 @@ assign(Buf *b, const Stmt *st, const Env *env, int in)
 		ind(b, in);
 		put_expr(b, in, "mw_put(c, ", e, env, after);
 	}
-	if (st->when) {
+	for (closes += st->when != NULL; closes > 0; closes--) {
 		in--;
 		ind(b, in);
 		buf_puts(b, "}\n");
@@ -1676,6 +1685,10 @@ program(Buf *b)
 				cstrz(b, st->msg);
 			}
 		}
+		if (en->reverse)
+			buf_puts(b, ",\n\t  .reverse = 1"); /* reads the target, writes the source */
+		if (en->create_only)
+			buf_puts(b, ",\n\t  .create_only = 1");
 		buf_puts(b, " },\n");
 	}
 	buf_puts(b, "};\n\n");

@@ -34,7 +34,7 @@ static const LangKeyword keywords[] = {
 	{ "backoff", TK_BACKOFF, 0 }, { "jitter", TK_JITTER, 0 }, { "after", TK_AFTER, 0 },
 	{ "header", TK_HEADER, 0 }, { "skip", TK_SKIP, 0 }, { "hold", TK_HOLD, 0 },
 	{ "concurrent", TK_CONCURRENT, 0 }, { "lifecycle", TK_LIFECYCLE, 0 },
-	{ "locked", TK_LOCKED, 0 },
+	{ "locked", TK_LOCKED, 0 }, { "wins", TK_WINS, 0 },
 	{ NULL, 0, 0 }
 };
 

@@ -65,7 +65,8 @@ typedef struct {
  * look up in docs/errors.md and with `mapc --explain E012`.  A code never
  * changes meaning and is never reused: a new diagnostic takes a new row
  * (the next free number of its phase: lexer E001-E009, parser E010-E029,
- * checker E030-E099, warnings W001-); a retired one keeps its row.
+ * checker E030-E099, warnings W001-); a retired one keeps its row, its phase
+ * "retired", and is reported by nothing.
  * tests/tools/errors.sh checks this table against docs/errors.md.
  */
 #define DIAG_CODES(X) \
@@ -146,12 +147,16 @@ typedef struct {
 	X(E081, ER_ENTITY_DIRECTION, "checker", "entity that does not map source to target") \
 	X(E082, ER_POLL_TOO_OFTEN, "checker", "polling more often than every second") \
 	X(E083, ER_CYCLE, "checker", "entities referencing each other in a cycle") \
-	X(E084, ER_REVERSE_ENTITY, "checker", "entity that maps the pair's target into its source") \
+	X(E084, ER_REVERSE_ENTITY, "retired", "entity that maps the pair's target into its source") \
 	X(E085, ER_CONCURRENT, "checker", "`concurrent` limit, not supported yet") \
 	X(E086, ER_LIFE_NOT_EXHAUSTIVE, "checker", "lifecycle without an action for a status") \
 	X(E087, ER_LIFE_KEY, "checker", "lifecycle key that is not a status") \
 	X(E088, ER_LIFE_CREDIT, "checker", "`credit by` an entity that does not credit this one") \
 	X(E089, ER_LIFE_TWICE, "checker", "entity with two `lifecycle` or `locked` statements") \
+	X(E090, ER_CANNOT, "checker", "entity its connectors cannot run") \
+	X(E091, ER_CAP_WORD, "checker", "unknown capability of a collection") \
+	X(E092, ER_TWO_WAY, "checker", "field written in both directions without a `wins` rule") \
+	X(E093, ER_WINS, "checker", "`wins` rule that is not `source` or `target`, or disagrees") \
 	X(W001, WR_UNUSED_TABLE, "checker", "table never used") \
 	X(W002, WR_SHADOW, "checker", "loop variable shadows an outer one") \
 	X(W003, WR_MAPPED_TWICE, "checker", "target field mapped twice") \
@@ -302,9 +307,15 @@ struct ObjDef {
 	void *last; /* parser: the list's last node, kept on its head */
 };
 
+enum { CAN_LIST = 1, CAN_WRITE = 2 }; /* a collection's capabilities */
+
 typedef struct Coll {
 	const char *name, *type_name;
 	Loc loc, type_loc;
+	StrList *caps;      /* `(list, write)`: what its connector can do */
+	int caps_given;     /* 0: none given (a hand-written schema): both */
+	Loc caps_loc;
+	unsigned can;       /* checker: CAN_LIST | CAN_WRITE */
 	ObjDef *obj;
 	struct Coll *next;
 	void *last; /* parser: the list's last node, kept on its head */
@@ -448,6 +459,9 @@ struct Stmt {
 	LifeArm *arms;      /* S_LIFECYCLE (e: the source field; S_LOCKED: e, msg) */
 	struct Table *life_table; /* checker: the status table the keys must cover */
 	FieldDef *field;    /* checker: the target field */
+	const char *wins;   /* S_ASSIGN: `wins source|target`, or NULL */
+	Loc wins_loc;
+	int create_only;    /* checker: this direction loses: sent when the document is created */
 	Stmt *next;
 	void *last;         /* parser: the list's last node, kept on its head */
 };
@@ -501,6 +515,8 @@ struct Entity {
 	/* checker */
 	Endpoint *src_ep, *tgt_ep;
 	ObjDef *src, *tgt;
+	int reverse;        /* reads the pair's target, writes its source */
+	int create_only;    /* some field is sent only when the document is created */
 	Entity **deps;
 	Expr **dep_at;      /* the ref that made each dependency */
 	int ndeps, cap_deps;

@@ -106,7 +106,7 @@ bin(Parse *p, int op, Expr *a, Expr *b, Loc at)
  * are the keywords whose `hard` is 0 in lang.c's table. */
 %fallback ID OBJECT COLLECTION FORMAT SOURCE TARGET KEY FAIL CHECK WITHIN MATCH
 	REQUIRED ENUM MAX LIMIT ENV FROM WEBHOOK POLL EVERY HTTP RETRY BACKOFF JITTER
-	AFTER HEADER SKIP HOLD CONCURRENT DEAD_LETTER LIFECYCLE LOCKED.
+	AFTER HEADER SKIP HOLD CONCURRENT DEAD_LETTER LIFECYCLE LOCKED WINS.
 
 /* Precedence, lowest first.  `if c then a else b` binds loosest, so the
  * else branch extends as far as it can (`if c then a else b + 1` adds 1 to
@@ -164,10 +164,27 @@ svc_items(A) ::= svc_items(B) COLLECTION name(N) COLON name(T). {
 	c->type_name = T.s; c->type_loc = T.loc;
 	APPEND(Coll, A->colls, c);
 }
+/* What the service's connector can do with it: `(list, write)`. */
+svc_items(A) ::= svc_items(B) COLLECTION name(N) COLON name(T) LPAREN(P) caps(K) RPAREN. {
+	A = B;
+	Coll *c = NEW(Coll);
+	c->name = N.s; c->loc = N.loc;
+	c->type_name = T.s; c->type_loc = T.loc;
+	c->caps = K; c->caps_given = 1; c->caps_loc = P.loc;
+	APPEND(Coll, A->colls, c);
+}
 svc_items(A) ::= svc_items(B) objdef(O). {
 	A = B;
 	O->svc = A;
 	APPEND(ObjDef, A->objs, O);
+}
+
+%type caps { StrList * }
+caps(A) ::= name(N). { A = NEW(StrList); A->s = N.s; A->loc = N.loc; }
+caps(A) ::= caps(B) COMMA name(N). {
+	A = B;
+	StrList *l = NEW(StrList); l->s = N.s; l->loc = N.loc;
+	StrList *t = A; while (t->next) t = t->next; t->next = l;
 }
 
 %type objdef { ObjDef * }
@@ -402,6 +419,15 @@ stmt(A) ::= name(N) ASSIGN expr(E). {
 stmt(A) ::= name(N) ASSIGN expr(E) WHEN expr(C). {
 	A = NEW(Stmt); A->k = S_ASSIGN; A->loc = N.loc; A->name = N.s; A->name_loc = N.loc;
 	A->e = E; A->when = C;
+}
+/* A field written in both directions says whose value stands: `wins source`. */
+stmt(A) ::= name(N) ASSIGN expr(E) WINS name(W). {
+	A = NEW(Stmt); A->k = S_ASSIGN; A->loc = N.loc; A->name = N.s; A->name_loc = N.loc; A->e = E;
+	A->wins = W.s; A->wins_loc = W.loc;
+}
+stmt(A) ::= name(N) ASSIGN expr(E) WHEN expr(C) WINS name(W). {
+	A = NEW(Stmt); A->k = S_ASSIGN; A->loc = N.loc; A->name = N.s; A->name_loc = N.loc;
+	A->e = E; A->when = C; A->wins = W.s; A->wins_loc = W.loc;
 }
 stmt(A) ::= CHECK(K) expr(E) ELSE DEAD_LETTER STRING(M). {
 	A = NEW(Stmt); A->k = S_CHECK; A->loc = K.loc; A->e = E; A->msg = M.s;

@@ -405,9 +405,9 @@ help(const mw_program *p, FILE *f)
 	for (i = 0; i < p->n_entities; i++) {
 		const mw_entity *e = &p->entities[i];
 
-		fprintf(f, "  %-*s  %s.%s -> %s.%s%s\n", (int)w, e->name, p->source.alias,
-			e->source, p->target.alias, e->target,
-			p->target.format_xml ? " (XML)" : "");
+		fprintf(f, "  %-*s  %s.%s -> %s.%s%s\n", (int)w, e->name, rt_reads(p, e)->alias,
+			e->source, rt_writes(p, e)->alias, e->target,
+			rt_writes(p, e)->format_xml ? " (XML)" : "");
 	}
 }
 

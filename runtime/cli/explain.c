@@ -294,8 +294,8 @@ rt_explain(const mw_program *p, const mw_entity *e, FILE *in, FILE *out, FILE *e
 		kp = "(no key)";
 		kn = strlen(kp);
 	}
-	fprintf(out, "%s %.*s: %s.%s -> %s.%s (%s)\n", e->name, (int)kn, kp, p->source.alias,
-		e->source, p->target.alias, e->target, p->map_file);
+	fprintf(out, "%s %.*s: %s.%s -> %s.%s (%s)\n", e->name, (int)kn, kp,
+		rt_reads(p, e)->alias, e->source, rt_writes(p, e)->alias, e->target, p->map_file);
 	switch (r) {
 	case RT_MAP_DOC:
 		fprintf(out, "%.*s\n\nfield by field (refs are the source keys here; `run` writes the "
@@ -586,7 +586,7 @@ test_one(const mw_program *p, const char *path, FILE *out, FILE *err)
 				fprintf(out, "  input %zu: a document the fixture does not expect: %.*s\n",
 					i + 1, (int)c->w.out.len, c->w.out.p);
 				ndiff++;
-			} else if (p->target.format_xml) {
+			} else if (rt_writes(p, e)->format_xml) {
 				if (strlen(x.outp[nout]) != c->w.out.len ||
 				    memcmp(x.outp[nout], c->w.out.p, c->w.out.len)) {
 					fprintf(out, "  input %zu: document %zu differs\n    expected %s\n"

@@ -99,17 +99,28 @@ struct run {
 	const sync_opts *o;
 	volatile sig_atomic_t *stop; /* serve: set by SIGTERM / SIGINT; NULL: never */
 	state *st;
-	svc_ctl sctl, tctl;
+	svc_ctl sctl, tctl;       /* the pair's source (the store) and target (the books) */
+	conn_env senv, tenv;
+	/* Each service's connection as read and as written: the same one,
+	 * except in a dry run, where a written one prints what it would send
+	 * and a read one (the books', for reverse entities) is opened apart. */
+	conn *store_rd, *store_wr, *books_rd, *books_wr;
+	conn_env store_wenv, books_renv; /* the dry run's second connections' */
+	const conn_ops *store_ops, *books_ops;
+	/* The entity being run, in its direction (eng_direction): what it reads
+	 * (src, so, sep) and writes (tgt, to, tep, tc: its rate limiter,
+	 * breaker and figures), and its batch size max (<= cap, the slots). */
 	conn *src, *tgt;
 	const conn_ops *so, *to;
-	conn_env senv, tenv;
+	const mw_endpoint *sep, *tep;
+	svc_ctl *tc;
 	conn_token_store tokens;  /* the state file's, for both connectors */
 	mw_ctx *c;
 	/* the entity being run */
 	const mw_entity *e;
 	counts n;
 	slot *slots;
-	size_t ns, max;
+	size_t ns, max, cap;
 	char oldest_open[STAMP_MAX], newest[STAMP_MAX];
 	int any_open, unresolved;
 	/* the first ref the record being mapped could not resolve */
@@ -130,6 +141,8 @@ int  eng_open(run *r, const mw_program *p, const sync_opts *o, volatile sig_atom
 void eng_close(run *r);
 /* Make e the entity being run, with zero counts and an empty batch. */
 void eng_begin_entity(run *r, const mw_entity *e);
+/* Point the run's reading and writing sides at e's direction. */
+void eng_direction(run *r, const mw_entity *e);
 /* A conn_record_fn: one source record through the entity being run. */
 int  eng_record(void *arg, const char *json, size_t len, const char *stamp);
 void eng_flush(run *r);          /* write the batch */

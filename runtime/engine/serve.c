@@ -352,7 +352,9 @@ on_event(void *arg, const state_event *ev)
 	for (size_t i = 0; i < r->p->n_entities; i++) {
 		const mw_entity *e = &r->p->entities[i];
 
-		if (strcmp(e->source, ev->collection) != 0 || !listed_event(e, ev->type))
+		/* the entities that read the collection from the service that sent it */
+		if (strcmp(e->source, ev->collection) != 0 || !listed_event(e, ev->type) ||
+		    (ev->source && strcmp(ev->source, rt_reads(r->p, e)->alias) != 0))
 			continue;
 		eng_begin_entity(r, e);
 		/* a hint: the record comes from the source's API, once */

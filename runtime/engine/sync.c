@@ -407,7 +407,7 @@ outcome(run *r, slot *s, const conn_item *it)
 	if (it->res.cls == HTTP_PERMANENT || p->action == MW_DO_DEAD_LETTER) {
 		char reason[1400];
 
-		snprintf(reason, sizeof reason, "%s refused the %s: %s", r->p->target.service,
+		snprintf(reason, sizeof reason, "%s refused the %s: %s", r->tep->service,
 			r->e->target, it->res.text);
 		if (state_journal_finish(r->st, s->key, STATE_FAILED, NULL, it->res.text) != 0) {
 			db_fail(r, "recording a refusal");
@@ -454,17 +454,17 @@ static void send_request(run *r, const char *request_key, slot **slots, size_t n
 static int
 target_result(run *r, int down, const conn_result *res, const char *lookup)
 {
-	brk_result(&r->tctl.brk, down, eng_mono_ms());
-	if (r->tctl.brk.state != BRK_OPEN)
+	brk_result(&r->tc->brk, down, eng_mono_ms());
+	if (r->tc->brk.state != BRK_OPEN)
 		return 0;
 	if (lookup)
 		say(r, "%s: %s looks down (looking up by %s); its circuit breaker is open for %lld s",
-			r->e->name, r->p->target.service, lookup,
-			(long long)(r->tctl.brk.cooldown_ms / 1000));
+			r->e->name, r->tep->service, lookup,
+			(long long)(r->tc->brk.cooldown_ms / 1000));
 	else
 		say(r, "%s: %s looks down (%s); its circuit breaker is open for %lld s", r->e->name,
-			r->p->target.service, HTTP_LOG_TEXT(res->text),
-			(long long)(r->tctl.brk.cooldown_ms / 1000));
+			r->tep->service, HTTP_LOG_TEXT(res->text),
+			(long long)(r->tc->brk.cooldown_ms / 1000));
 	return 1;
 }
 
@@ -550,9 +550,9 @@ send_request(run *r, const char *request_key, slot **slots, size_t n)
 		const mw_policy *p;
 
 		memset(&res, 0, sizeof res);
-		if (!r->o->dry_run && !brk_allow(&r->tctl.brk, eng_mono_ms())) {
+		if (!r->o->dry_run && !brk_allow(&r->tc->brk, eng_mono_ms())) {
 			conn_result_set(&res, HTTP_TRANSIENT, 0, "%s is down: its circuit breaker is open",
-				r->p->target.service);
+				r->tep->service);
 			break;
 		}
 		rc = r->to->write(r->tgt, request_key, items, n, &res);
@@ -571,7 +571,7 @@ send_request(run *r, const char *request_key, slot **slots, size_t n)
 		say(r, "%s: %s (%s), attempt %d: again in %lld ms\n", r->e->name,
 			http_class_name(res.cls), res.status ? "answered" : "no answer", attempt,
 			(long long)d);
-		r->tctl.retries++;
+		r->tc->retries++;
 		eng_sleep_ms(r, d);
 		if (eng_stopping(r))
 			break; /* journaled: the next start sends it again */
@@ -685,7 +685,7 @@ eng_flush(run *r)
 
 	if (r->ns == 0 || r->fatal)
 		return;
-	if (!r->o->dry_run && r->tctl.brk.state == BRK_OPEN && eng_mono_ms() < r->tctl.brk.open_until) {
+	if (!r->o->dry_run && r->tc->brk.state == BRK_OPEN && eng_mono_ms() < r->tc->brk.open_until) {
 		/* the target is down: the records wait for the next run, unsent */
 		for (size_t i = 0; i < r->ns; i++) {
 			r->n.pending++;
@@ -856,9 +856,9 @@ find_batch(run *r, conn_find_item *items, size_t n, conn_result *res)
 		const mw_policy *p;
 
 		memset(res, 0, sizeof *res);
-		if (!brk_allow(&r->tctl.brk, eng_mono_ms())) {
+		if (!brk_allow(&r->tc->brk, eng_mono_ms())) {
 			conn_result_set(res, HTTP_TRANSIENT, 0, "%s is down: its circuit breaker is open",
-				r->p->target.service);
+				r->tep->service);
 			return -1;
 		}
 		rc = r->to->find(r->tgt, r->e->target, r->e->match_field, items, n, res);
@@ -882,7 +882,7 @@ find_batch(run *r, conn_find_item *items, size_t n, conn_result *res)
 		say(r, "%s: looking up %zu by %s: %s (%s), attempt %d: again in %lld ms\n",
 			r->e->name, n, r->e->match_field, http_class_name(res->cls),
 			res->status ? "answered" : "no answer", attempt, (long long)d);
-		r->tctl.retries++;
+		r->tc->retries++;
 		eng_sleep_ms(r, d);
 		if (eng_stopping(r))
 			return rc;
@@ -924,7 +924,7 @@ adopt(run *r, slot *s, const conn_find_item *it)
 	}
 	if (rc == 2) {
 		off = (size_t)snprintf(reason, sizeof reason, "%s holds %zu %s documents whose %s is "
-			"\"%.200s\", so none is adopted and none created: ", r->p->target.service, f->n,
+			"\"%.200s\", so none is adopted and none created: ", r->tep->service, f->n,
 			r->e->target, r->e->match_field, s->match);
 		for (size_t i = 0; i < f->n && i < CONN_FIND_MAX && off < sizeof reason; i++)
 			off += (size_t)snprintf(reason + off, sizeof reason - off, "%s%s", i ? ", " : "",
@@ -943,7 +943,7 @@ adopt(run *r, slot *s, const conn_find_item *it)
 			return 1;
 		}
 		snprintf(reason, sizeof reason, "%s refused to look up the %s by %s \"%.200s\": %.900s",
-			r->p->target.service, r->e->target, r->e->match_field, s->match, res->text);
+			r->tep->service, r->e->target, r->e->match_field, s->match, res->text);
 		dead_letter(r, s->source_id, s->hash, s->rec, s->rec_len, reason, res->text, p->line,
 			r->e->match_field);
 		return 1;
@@ -1018,6 +1018,7 @@ eng_record(void *arg, const char *json, size_t len, const char *stamp)
 	json_err je;
 	mw_val rec, key;
 	char source_id[KEY_MAX], hash[40], tid[CONN_ID_MAX], oldhash[40], jkey[64], js[16];
+	char updhash[40];
 	char olddoc[48] = "", dochash[40] = "";
 	int has_xref, rc, life = MW_LIFE_WRITE;
 
@@ -1094,7 +1095,21 @@ eng_record(void *arg, const char *json, size_t len, const char *stamp)
 		return 0;
 	}
 	rt_ctx_set_ref(c, resolve, r);
-	w_doc_begin(c, e->target, r->p->target.format_xml);
+	/* A field that loses to the other side (`wins`) is written when the
+	 * document is created only: what the cross-reference keeps then is the
+	 * hash of the document as an update would write it, so the same record
+	 * read again is unchanged and sends nothing. */
+	int upd_hashed = 0;
+	if (!has_xref && e->create_only) {
+		rt_ctx_set_creating(c, 0);
+		w_doc_begin(c, e->target, r->tep->format_xml);
+		if (!c->failed && e->map(c, rec) == 0 && !c->failed && w_doc_end(c) == 0) {
+			hash128(c->w.out.p, c->w.out.len, updhash);
+			upd_hashed = 1;
+		}
+	}
+	rt_ctx_set_creating(c, !has_xref);
+	w_doc_begin(c, e->target, r->tep->format_xml);
 	rc = c->failed ? -1 : e->map(c, rec);
 	if (!c->failed && rc == 1) {
 		r->n.filtered++;
@@ -1116,6 +1131,8 @@ eng_record(void *arg, const char *json, size_t len, const char *stamp)
 		return settled(r, source_id, has_xref ? tid : NULL, hash, life);
 	if (!c->failed)
 		hash128(c->w.out.p, c->w.out.len, dochash);
+	if (!c->failed && upd_hashed)
+		memcpy(dochash, updhash, sizeof dochash);
 	if (!c->failed && has_xref && life == MW_LIFE_WRITE) {
 		/* the same document as the one written: nothing to send */
 		if (!strcmp(olddoc, dochash))
@@ -1210,13 +1227,14 @@ redrive_flush(redrive *d)
 
 	if (r->ns == 0)
 		return;
-	r->e = eng_entity_named(r->p, d->entity);
-	if (!r->e) {
+	const mw_entity *e = eng_entity_named(r->p, d->entity);
+	if (!e) {
 		say(r, "the journal holds a request for entity %s, which this mapping does not "
 			"have; left as it is\n", d->entity);
 		r->ns = 0;
 		return;
 	}
+	eng_direction(r, e);
 	say(r, "%s: sending again %zu documents of request %s\n", r->e->name,
 		r->ns, d->rkey);
 	send_slots(r, d->rkey);
@@ -1229,7 +1247,7 @@ on_write(void *arg, const state_write *w)
 	redrive *d = arg;
 	run *r = d->r;
 
-	if (strcmp(w->request_key, d->rkey) != 0 || r->ns == r->max) {
+	if (strcmp(w->request_key, d->rkey) != 0 || r->ns == r->cap) {
 		redrive_flush(d);
 		snprintf(d->rkey, sizeof d->rkey, "%s", w->request_key);
 		snprintf(d->entity, sizeof d->entity, "%s", w->entity);
@@ -1380,7 +1398,7 @@ eng_entity(run *r, const mw_entity *e, counts *total)
 		fputc('\n', r->o->err);
 	if (rc != 0 && !r->fatal) {
 		say(r, "%s: listing %s.%s failed (%s): %s\n", e->name,
-			r->p->source.alias, e->source, http_class_name(res.cls), HTTP_LOG_TEXT(res.text));
+			r->sep->alias, e->source, http_class_name(res.cls), HTTP_LOG_TEXT(res.text));
 	}
 	/* the cursor moves only when the listing went to its end */
 	if (rc == 0 && !r->fatal && !r->o->dry_run) {
@@ -1401,9 +1419,29 @@ eng_entity(run *r, const mw_entity *e, counts *total)
 }
 
 void
+eng_direction(run *r, const mw_entity *e)
+{
+	int rev = e->reverse;
+
+	r->e = e;
+	r->so = rev ? r->books_ops : r->store_ops;
+	r->src = rev ? r->books_rd : r->store_rd;
+	r->sep = rev ? &r->p->target : &r->p->source;
+	r->to = rev ? r->store_ops : r->books_ops;
+	r->tgt = rev ? r->store_wr : r->books_wr;
+	r->tep = rev ? &r->p->source : &r->p->target;
+	r->tc = rev ? &r->sctl : &r->tctl;
+	r->max = (size_t)(r->to->max_batch > 0 ? r->to->max_batch : 1);
+	if (r->o->batch > 0 && (size_t)r->o->batch < r->max)
+		r->max = (size_t)r->o->batch;
+	if (r->max > r->cap)
+		r->max = r->cap;
+}
+
+void
 eng_begin_entity(run *r, const mw_entity *e)
 {
-	r->e = e;
+	eng_direction(r, e);
 	memset(&r->n, 0, sizeof r->n);
 	r->ns = 0;
 	r->any_open = 0;
@@ -1448,16 +1486,11 @@ eng_tokens(state *st)
 }
 
 static int
-open_conn(run *r, const mw_endpoint *ep, conn_env *env, const conn_ops **ops, conn **c,
-	int dry)
+open_conn(run *r, const mw_endpoint *ep, svc_ctl *ctl, conn_env *env, const conn_ops **ops,
+	conn **c, int dry)
 {
 	conn_result res;
-	svc_ctl *ctl = env == &r->senv ? &r->sctl : &r->tctl;
 
-	if (ctl_init(ctl, ep, conn_find_ops(ep->service), r) != 0) {
-		say(r, "out of memory\n");
-		return -1;
-	}
 	memset(env, 0, sizeof *env);
 	env->gate = &ctl->gate;
 	env->service = ep->service;
@@ -1496,6 +1529,36 @@ open_conn(run *r, const mw_endpoint *ep, conn_env *env, const conn_ops **ops, co
 	return res.cls == HTTP_TRANSIENT || res.cls == HTTP_RATE_LIMITED ? 1 : -1;
 }
 
+/* Can the two connectors run every entity, each in its direction?  Said
+ * before anything is read (mapc refuses such a mapping too; this holds a
+ * binary to the connectors it was linked with). */
+static int
+runnable(run *r)
+{
+	const mw_program *p = r->p;
+	int ok = 1;
+
+	for (size_t i = 0; i < p->n_entities; i++) {
+		const mw_entity *e = &p->entities[i];
+		const mw_endpoint *from = e->reverse ? &p->target : &p->source;
+		const mw_endpoint *to = e->reverse ? &p->source : &p->target;
+		const conn_ops *fo = e->reverse ? r->books_ops : r->store_ops;
+		const conn_ops *wo = e->reverse ? r->store_ops : r->books_ops;
+
+		if (!fo->list || !fo->get || !conn_can(fo, e->source, CONN_CAN_LIST)) {
+			say(r, "%s: the %s connector cannot list %s.%s\n", e->name, from->service,
+				from->alias, e->source);
+			ok = 0;
+		}
+		if (!wo->write || !conn_can(wo, e->target, CONN_CAN_WRITE)) {
+			say(r, "%s: the %s connector cannot write %s.%s\n", e->name, to->service,
+				to->alias, e->target);
+			ok = 0;
+		}
+	}
+	return ok;
+}
+
 int
 eng_open(run *r, const mw_program *p, const sync_opts *o, volatile sig_atomic_t *stop)
 {
@@ -1521,18 +1584,39 @@ eng_open(run *r, const mw_program *p, const sync_opts *o, volatile sig_atomic_t 
 	r->c = rt_ctx_new();
 	if (!r->c)
 		return 2;
-	if ((rc = open_conn(r, &p->source, &r->senv, &r->so, &r->src, 0)) != 0 ||
-	    (rc = open_conn(r, &p->target, &r->tenv, &r->to, &r->tgt, o->dry_run)) != 0)
-		return rc == 1 ? 3 : 2; /* a service that is down: an outage, try later */
-	if (!r->so->list || !r->so->get || !r->to->write) {
-		say(r, "%s cannot be read or %s cannot be written", p->source.service,
-			p->target.service);
+	int reverse = 0;
+	for (size_t i = 0; i < p->n_entities; i++)
+		reverse |= p->entities[i].reverse;
+	if (ctl_init(&r->sctl, &p->source, conn_find_ops(p->source.service), r) != 0 ||
+	    ctl_init(&r->tctl, &p->target, conn_find_ops(p->target.service), r) != 0) {
+		say(r, "out of memory\n");
 		return 2;
 	}
-	r->max = (size_t)(r->to->max_batch > 0 ? r->to->max_batch : 1);
-	if (o->batch > 0 && (size_t)o->batch < r->max)
-		r->max = (size_t)o->batch;
-	r->slots = calloc(r->max, sizeof *r->slots);
+	const sync_opts *d = o->dry_run && reverse ? o : NULL; /* a second connection each */
+	if ((rc = open_conn(r, &p->source, &r->sctl, &r->senv, &r->store_ops, &r->store_rd, 0)) ||
+	    (rc = open_conn(r, &p->target, &r->tctl, &r->tenv, &r->books_ops, &r->books_wr,
+		    o->dry_run)) ||
+	    (d && (rc = open_conn(r, &p->source, &r->sctl, &r->store_wenv, &r->store_ops,
+		    &r->store_wr, 1))) ||
+	    (d && (rc = open_conn(r, &p->target, &r->tctl, &r->books_renv, &r->books_ops,
+		    &r->books_rd, 0))))
+		return rc == 1 ? 3 : 2; /* a service that is down: an outage, try later */
+	if (!o->dry_run || !reverse) {
+		r->store_wr = r->store_rd;
+		r->books_rd = r->books_wr;
+	}
+	if (!runnable(r))
+		return 2;
+	for (int k = 0; k < 2; k++) {
+		const conn_ops *w = k ? r->books_ops : r->store_ops;
+		size_t m = (size_t)(w->max_batch > 0 ? w->max_batch : 1);
+
+		if (o->batch > 0 && (size_t)o->batch < m)
+			m = (size_t)o->batch;
+		if (m > r->cap)
+			r->cap = m;
+	}
+	r->slots = calloc(r->cap, sizeof *r->slots);
 	return r->slots ? 0 : 2;
 }
 
@@ -1540,15 +1624,19 @@ void
 eng_close(run *r)
 {
 	if (r->slots)
-		for (size_t i = 0; i < r->max; i++) {
+		for (size_t i = 0; i < r->cap; i++) {
 			free(r->slots[i].doc);
 			free(r->slots[i].rec);
 		}
 	free(r->slots);
-	if (r->so && r->src)
-		r->so->close(r->src);
-	if (r->to && r->tgt)
-		r->to->close(r->tgt);
+	if (r->store_wr && r->store_wr != r->store_rd)
+		r->store_ops->close(r->store_wr);
+	if (r->books_rd && r->books_rd != r->books_wr)
+		r->books_ops->close(r->books_rd);
+	if (r->store_rd)
+		r->store_ops->close(r->store_rd);
+	if (r->books_wr)
+		r->books_ops->close(r->books_wr);
 	lim_fini(&r->sctl.lim);
 	lim_fini(&r->tctl.lim);
 	rt_ctx_free(r->c);
@@ -1650,13 +1738,14 @@ retry_one(run *r, int64_t id, long *fixed, long *again, long *waiting)
 			state_errmsg(r->st));
 		return;
 	}
-	r->e = eng_entity_named(r->p, d.entity);
-	if (!r->e || d.dropped) {
+	const mw_entity *e = eng_entity_named(r->p, d.entity);
+	if (!e || d.dropped) {
 		say(r, "dead letter #%lld: %s\n", (long long)id,
 			d.dropped ? "already out of the queue" : "its entity is not in this mapping");
 		free(d.record);
 		return;
 	}
+	eng_direction(r, e);
 	counts before = r->n;
 	r->last_dead = 0;
 	r->ns = 0;

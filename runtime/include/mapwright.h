@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MW_ABI_VERSION 2
+#define MW_ABI_VERSION 3
 
 /* ------------------------------------------------------------------ */
 /* Values                                                              */
@@ -113,6 +113,10 @@ void mw_fail(mw_ctx *c, const char *fmt, ...)
 	;
 /* Set the .map line of the statement being evaluated. */
 void mw_line(mw_ctx *c, int line);
+/* 1 when the document is being created (no document of this record has been
+ * written yet), 0 when one is being updated: a field that loses to the other
+ * side (`wins`) is written only then. */
+int  mw_creating(const mw_ctx *c);
 
 /* ------------------------------------------------------------------ */
 /* Reading the source record (behind generated accessors)              */
@@ -309,6 +313,12 @@ typedef struct {
 	mw_life_fn life;         /* NULL: every change is a WRITE */
 	mw_test_fn locked;       /* NULL: never locked */
 	const char *locked_reason;
+	/* 1: reads the pair's target (the books) and writes its source (the
+	 * store); 0: the source into the target */
+	int reverse;
+	/* 1: some field is written only when the document is created (`wins`:
+	 * the other side's value stands after that; see mw_creating) */
+	int create_only;
 } mw_entity;
 
 typedef struct {

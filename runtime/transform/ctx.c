@@ -21,6 +21,18 @@ rt_ctx_set_ref(mw_ctx *c, rt_ref_fn fn, void *data)
 	c->ref_data = data;
 }
 
+void
+rt_ctx_set_creating(mw_ctx *c, int creating)
+{
+	c->creating = creating;
+}
+
+int
+mw_creating(const mw_ctx *c)
+{
+	return c->creating;
+}
+
 int
 mw_failed(const mw_ctx *c)
 {

@@ -10,6 +10,18 @@
 
 #include "transform.h"
 
+const mw_endpoint *
+rt_reads(const mw_program *p, const mw_entity *e)
+{
+	return e->reverse ? &p->target : &p->source;
+}
+
+const mw_endpoint *
+rt_writes(const mw_program *p, const mw_entity *e)
+{
+	return e->reverse ? &p->source : &p->target;
+}
+
 mw_ctx *
 rt_ctx_new(void)
 {
@@ -17,6 +29,7 @@ rt_ctx_new(void)
 
 	if (!c)
 		return NULL;
+	c->creating = 1; /* the transform, explain, test: a document's first write */
 	if (arena_init(&c->a, 64 << 10, RT_ARENA_MAX)) {
 		free(c);
 		return NULL;
@@ -81,7 +94,7 @@ rt_map_one(const mw_program *p, const mw_entity *e, mw_ctx *c, const char *line,
 		*key = e->key(c, rec);
 	if (c->failed)
 		return RT_MAP_NOKEY;
-	w_doc_begin(c, e->target, p->target.format_xml);
+	w_doc_begin(c, e->target, rt_writes(p, e)->format_xml);
 	r = c->failed ? -1 : e->map(c, rec);
 	if (!c->failed && r == 1)
 		return RT_MAP_FILTERED;

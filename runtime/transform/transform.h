@@ -244,9 +244,16 @@ struct mw_ctx {
 	rt_ref_fn ref;
 	void *ref_data;
 	const rt_tracer *trace;   /* explain / test: what produced each field; NULL: off */
+	int creating;             /* mw_creating(): set by the runtime per record */
 };
 
 void    rt_ctx_set_ref(mw_ctx *c, rt_ref_fn fn, void *data);
+/* The endpoint entity e reads from and the one it writes to: the pair's
+ * source and target, or the other way for a reverse entity. */
+const mw_endpoint *rt_reads(const mw_program *p, const mw_entity *e);
+const mw_endpoint *rt_writes(const mw_program *p, const mw_entity *e);
+/* Whether the record being mapped creates its document (mw_creating). */
+void    rt_ctx_set_creating(mw_ctx *c, int creating);
 /* Fail with "record too large" or "out of memory", whichever it was. */
 void    rt_fail_mem(mw_ctx *c);
 void   *rt_alloc(mw_ctx *c, size_t n);         /* fails the record on NULL */

@@ -4,6 +4,7 @@
     books.py store ROOT --store clarity|nop [--state FILE] [--exclude K,K...] [--json]
     books.py compare ROOT --store clarity|nop --target xero|qbo|intacct
                      [--state FILE] [--exclude K,K...]
+    books.py stock ROOT --store clarity|nop --target xero|qbo|intacct
 
 ROOT is the sandbox (http://127.0.0.1:PORT).  `store` reads the storefront's
 records over GET /_sandbox/records and prints, per currency, exact decimals:
@@ -33,6 +34,12 @@ letter's record says whether its key is an order's or a return's.
 "cash", "receivable"}, ...}) and prints a table of store against target per
 currency and measure; it exits 1 on any difference (a currency one side
 lacks counts as zeros there), 0 when they agree.
+
+`stock` compares each SKU's quantity on hand as the books hold it (the
+"onhand" member of the same answer: {"SKU": "12", ...}, every tracked item)
+with the store's count of that SKU (Clarity products' quantityOnHand,
+NopCommerce products' StockQuantity by Sku): a table of the SKUs that differ
+or that one side lacks, and exit 1 on any, 0 when every tracked SKU agrees.
 """
 import argparse
 import json
@@ -150,8 +157,42 @@ def target_books(root, service):
     url = "%s/_sandbox/books?service=%s" % (root.rstrip("/"), service)
     with urllib.request.urlopen(url) as r:
         j = json.loads(r.read().decode("utf-8"), parse_float=Decimal)
-    # "onhand" is each tracked item's quantity (the stock), not a currency
-    return {cur: {m: dec(v.get(m)) for m in MEASURES} for cur, v in j.items() if cur != "onhand"}
+    j.pop("onhand", None)
+    return {cur: {m: dec(v.get(m)) for m in MEASURES} for cur, v in j.items()}
+
+
+def target_onhand(root, service):
+    url = "%s/_sandbox/books?service=%s" % (root.rstrip("/"), service)
+    with urllib.request.urlopen(url) as r:
+        j = json.loads(r.read().decode("utf-8"), parse_float=Decimal)
+    return {sku: dec(q) for sku, q in j.get("onhand", {}).items()}
+
+
+def store_stock(root, store):
+    """{SKU: quantity} of the store's products that keep a count."""
+    out = {}
+    if store == "clarity":
+        for p in records(root, "clarity", "products"):
+            if p.get("quantityOnHand") is not None:
+                out[str(p["sku"])] = dec(p["quantityOnHand"])
+    else:
+        for p in records(root, "nop", "products"):
+            if p.get("Sku") and p.get("StockQuantity") is not None and not p.get("Deleted"):
+                out[str(p["Sku"])] = dec(p["StockQuantity"])
+    return out
+
+
+def stock(root, store, service):
+    mine, theirs = store_stock(root, store), target_onhand(root, service)
+    bad = [(k, mine.get(k), theirs.get(k)) for k in sorted(theirs)
+           if mine.get(k) is None or mine[k] != theirs[k]]
+    print("stock: %d SKUs tracked in %s, %d in the store" % (len(theirs), service, len(mine)))
+    for k, a, b in bad[:20]:
+        print("  %-16s store %-10s %s %s" % (k, "-" if a is None else a, service,
+                                             "-" if b is None else b))
+    print("stock %s: %d difference%s" % ("agrees" if not bad and theirs else "differs",
+                                          len(bad), "" if len(bad) == 1 else "s"))
+    return 0 if not bad and theirs else 1
 
 
 def as_text(books):
@@ -183,7 +224,7 @@ def table(store, target, out=sys.stdout):
 
 def main(argv):
     p = argparse.ArgumentParser(prog="books.py")
-    p.add_argument("what", choices=("store", "compare"))
+    p.add_argument("what", choices=("store", "compare", "stock"))
     p.add_argument("root")
     p.add_argument("--store", required=True, choices=("clarity", "nop"))
     p.add_argument("--target", choices=("xero", "qbo", "intacct"))
@@ -202,7 +243,9 @@ def main(argv):
                                                   for m in MEASURES)))
         return 0
     if not a.target:
-        p.error("compare needs --target")
+        p.error("%s needs --target" % a.what)
+    if a.what == "stock":
+        return stock(a.root, a.store, a.target)
     try:
         theirs = target_books(a.root, a.target)
     except urllib.error.HTTPError as e:

@@ -59,7 +59,7 @@ bad=$(awk -F'\t' '
 	$3 == "lexer" && !($1 ~ /^E00[1-9]$/) ||
 	$3 == "parser" && !($1 ~ /^E0[12][0-9]$/ || $1 ~ /^W/) ||
 	$3 == "checker" && !($1 ~ /^E0[3-9][0-9]$/ || $1 ~ /^W/) ||
-	$3 != "lexer" && $3 != "parser" && $3 != "checker" { print $1 }' "$tmp/table")
+	$3 != "lexer" && $3 != "parser" && $3 != "checker" && $3 != "retired" { print $1 }' "$tmp/table")
 if [ -z "$bad" ]; then ok "phase-ranges"; else ko "phase-ranges: $bad"; fi
 
 # ---- the page against the table ----
@@ -82,6 +82,10 @@ done > "$tmp/uses"
 missing=""
 while IFS='	' read -r code name phase title; do
 	files=$(awk -v n="$name" '$1 == n { print $2 }' "$tmp/uses")
+	if [ "$phase" = retired ]; then # reported by nothing any more
+		[ -z "$files" ] || missing="$missing $code(retired-but-reported)"
+		continue
+	fi
 	[ -n "$files" ] || missing="$missing $code"
 	for f in $files; do
 		case $phase:$f in
@@ -125,6 +129,10 @@ awk -v dir="$tmp/ex" '
 	out != "" { print > out }' "$DOC"
 for f in "$tmp"/sec/*; do
 	c=$(basename "$f")
+	if awk -F'\t' -v c="$c" '$1 == c && $3 == "retired" { f = 1 } END { exit !f }' "$tmp/table"; then
+		if grep -q '^```map$' "$f"; then ko "example/$c: retired, yet an example"; else ok "retired/$c"; fi
+		continue
+	fi
 	rm -rf "$tmp/run" && cp -r "$tmp/ex" "$tmp/run"
 	awk -v dir="$tmp/run" '
 		/^```(map|sh|text)$/ && out == "" { k = substr($0, 4); out = dir "/" k; n[k]++; next }
