@@ -4,7 +4,7 @@
  *
  *   GET {base_url}/token   JSON body {"username","password"}
  *       -> {"access_token","token_type":"Bearer","expires_at_utc",...}
- *   GET {base_url}/api/{orders|customers|products}
+ *   GET {base_url}/api/{orders|customers|products|shipments|returnrequests}
  *       ?limit=250&since_id=N&updated_at_min=STAMP -> {"orders": [...]}
  *   GET {base_url}/api/{collection}/{id}             -> {"orders": [one]}
  *
@@ -98,7 +98,8 @@ struct conn {
 	int64_t lookback;   /* seconds; 0: the cursor alone */
 };
 
-static const char *const collections[] = { "orders", "customers", "products" };
+static const char *const collections[] = { "orders", "customers", "products", "shipments",
+	"returnrequests" };
 
 static void
 note(const conn *c, const char *what)
@@ -452,8 +453,8 @@ known_collection(const char *name, conn_result *res)
 	for (size_t i = 0; i < sizeof collections / sizeof *collections; i++)
 		if (!strcmp(name, collections[i]))
 			return 1;
-	conn_result_set(res, HTTP_PERMANENT, 0,
-		"nopcommerce: no collection %s (orders, customers, products)", name);
+	conn_result_set(res, HTTP_PERMANENT, 0, "nopcommerce: no collection %s (orders, "
+		"customers, products, shipments, returnrequests)", name);
 	return 0;
 }
 
@@ -940,6 +941,8 @@ static const conn_cap caps[] = {
 	{ "orders", CONN_CAN_LIST },
 	{ "customers", CONN_CAN_LIST },
 	{ "products", CONN_CAN_LIST },
+	{ "shipments", CONN_CAN_LIST },
+	{ "returnrequests", CONN_CAN_LIST },
 	{ "ProductStock", CONN_CAN_WRITE },
 	{ "Order", CONN_CAN_WRITE },
 	{ "OrderNote", CONN_CAN_WRITE },

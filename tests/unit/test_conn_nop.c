@@ -510,7 +510,7 @@ main(void)
 	rc = ops->get(c, "orders", "999999", collect, &one, &res);
 	check(rc == -1 && one.n == 0 && res.cls == HTTP_PERMANENT && res.status == 404,
 		"get-not-found", res.text);
-	rc = ops->list(c, "shipments", NULL, collect, &one, &res);
+	rc = ops->list(c, "vendors", NULL, collect, &one, &res);
 	check(rc == -1 && res.cls == HTTP_PERMANENT, "unknown-collection", res.text);
 
 	/* the token dies between the two pages: one new token, the listing
