@@ -143,6 +143,7 @@ enum {
 	AT_Refund_TxnTaxDetail_TotalTax,
 	AT_Refund_check_refunded_more_than_the_order,
 	AT_Stock_when,
+	AT_Stock_Sku,
 	AT_Stock_StockQuantity,
 	AT_Booked_when,
 	AT_Booked_OrderId,
@@ -1525,6 +1526,13 @@ map_Stock(mw_ctx *c, mw_val r)
 		? mw_ne(c, in_Item_Sku(c, r), MW_NULLV)
 		: MW_B(0))))
 		return mw_failed(c) ? -1 : 1;
+	mw_line(c, line_at(AT_Stock_Sku));
+	if (mw_creating(c)) {
+		mw_field(c, "Sku", line_at(AT_Stock_Sku));
+		mw_put(c, in_Item_Sku(c, r), 0);
+	}
+	if (mw_failed(c))
+		return -1;
 	mw_field(c, "StockQuantity", line_at(AT_Stock_StockQuantity));
 	mw_put(c, mw_fn_integer(c, mw_fn_round(c, in_Item_QtyOnHand(c, r), MW_I(0))), 1);
 	if (mw_failed(c))
@@ -1773,11 +1781,12 @@ static const int at_line[N_AT] = {
 	[AT_Refund_TxnTaxDetail_TotalTax] = 259,
 	[AT_Refund_check_refunded_more_than_the_order] = 263,
 	[AT_Stock_when] = 278,
-	[AT_Stock_StockQuantity] = 281,
-	[AT_Booked_when] = 294,
-	[AT_Booked_OrderId] = 296,
-	[AT_Booked_Note] = 297,
-	[AT_Booked_DisplayToCustomer] = 298,
+	[AT_Stock_Sku] = 281,
+	[AT_Stock_StockQuantity] = 282,
+	[AT_Booked_when] = 295,
+	[AT_Booked_OrderId] = 297,
+	[AT_Booked_Note] = 298,
+	[AT_Booked_DisplayToCustomer] = 299,
 };
 
 static const mw_policy Product_policies[] = {
@@ -1864,36 +1873,36 @@ static const mw_policy Refund_policies[] = {
 	{ .line = 267, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Stock_policies[] = {
-	{ .line = 282, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 283, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 283, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 284, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 283, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 284, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 283, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 284, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 284, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 284, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 285, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 285, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Booked_policies[] = {
-	{ .line = 299, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 300, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 300, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 301, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 300, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 301, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 300, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 301, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 301, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 301, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 302, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 302, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 /* in dependency order: referenced entities first */
 static const mw_entity entities[] = {
@@ -1934,8 +1943,9 @@ static const mw_entity entities[] = {
 	  .deps = NULL, .webhooks = NULL, .poll_ms = 300000,
 	  .policies = Stock_policies, .n_policies = 6,
 	  .match_field = "Sku", .match = match_Stock,
-	  .reverse = 1 },
-	{ .line = 293, .name = "Booked",
+	  .reverse = 1,
+	  .create_only = 1 },
+	{ .line = 294, .name = "Booked",
 	  .source = "Invoice", .target = "OrderNote", .key_field = "Id",
 	  .map = map_Booked, .key = key_Booked,
 	  .deps = NULL, .webhooks = NULL, .poll_ms = 300000,
