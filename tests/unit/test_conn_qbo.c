@@ -14,7 +14,8 @@
  * InvStartDate refused, a bill raising its QtyOnHand and an invoice
  * lowering it (its void giving it back), the item's change listed by
  * change data capture from a recent cursor and by the query from an old
- * one or none, stamps in UTC, get by Id and a 404 for none.
+ * one, none, or when more changed than one CDC answer holds (its pages),
+ * stamps in UTC, get by Id and a 404 for none.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -222,6 +223,20 @@ check_inventory(conn *c, const char *cust_id)
 		res.text);
 	rc = conn_qbo.list(c, "Customer", NULL, collect, &l, &res);
 	check(rc == -1 && res.cls == HTTP_PERMANENT, "list-customer-refused", res.text);
+
+	/* more changes than one CDC answer holds (1000): the query, page by page */
+	size_t cap = 1000 * 40 + 1, at = 0;
+	char *many = malloc(cap);
+	for (int i = 0; many && i < 1000; i++)
+		at += (size_t)snprintf(many + at, cap - at, "{\"Name\":\"BULK-%04d\"}\n", i);
+	if (many)
+		json_decref(sandbox("POST", "/_sandbox/documents?service=qbo&collection=Item", many));
+	free(many);
+	l.n = 0;
+	rc = conn_qbo.list(c, "Item", since, collect, &l, &res);
+	snprintf(doc, sizeof doc, "rc %d, %zu of %zu: %.200s", rc, l.n, count("Item"), res.text);
+	check(rc == 0 && strstr(res.text, "query") && l.n == count("Item") && l.n > 1000,
+		"list-item-full-cdc-query-pages", doc);
 
 	l.n = 0;
 	rc = conn_qbo.get(c, "Item", inv.id, collect, &l, &res);
