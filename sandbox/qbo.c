@@ -1434,7 +1434,7 @@ sb_qbo_books(void)
 		}
 		json_object_set_new(onhand, sku && *sku ? sku : json_string_value(json_object_get(d,
 			"Name")) ? json_string_value(json_object_get(d, "Name")) : "", json_string(q[0] &&
-			strcmp(q, "-") ? q : "0"));
+			strcmp(q, "-0") ? q : "0"));
 	}
 	json_object_set_new(out, "onhand", onhand);
 	return out;

@@ -721,7 +721,9 @@ write_one(conn *c, conn_item *it, conn_result *res)
 			writes[k].what);
 		return 0;
 	}
-	if (writes[k].update && !is_id(it->target_id)) {
+	/* in a dry run nothing is looked up: the record its match would find */
+	int unfound = c->env->dry_run && writes[k].update && !it->target_id;
+	if (writes[k].update && !unfound && !is_id(it->target_id)) {
 		conn_result_set(&it->res, HTTP_PERMANENT, 0, "nopcommerce: no %s to write to: a %s "
 			"updates the store's %s its match finds, and none was found", writes[k].what,
 			writes[k].type, writes[k].what);
@@ -744,7 +746,8 @@ write_one(conn *c, conn_item *it, conn_result *res)
 	}
 	int bl = snprintf(body, cap, "{\"%s\":%.*s}", writes[k].root, (int)(len - i), d + i);
 	if (writes[k].update)
-		snprintf(url, sizeof url, "%s/api/%s/%s", c->base, writes[k].route, it->target_id);
+		snprintf(url, sizeof url, "%s/api/%s/%s", c->base, writes[k].route, unfound ?
+			"(the one its match finds)" : it->target_id);
 	else
 		snprintf(url, sizeof url, "%s/api/%s", c->base, writes[k].route);
 	const char *method = writes[k].update ? "PUT" : "POST";
@@ -752,7 +755,8 @@ write_one(conn *c, conn_item *it, conn_result *res)
 		fprintf(c->env->dry_run, "%s %s\n%s\n\n", method, url, body);
 		free(body);
 		conn_result_set(&it->res, HTTP_OK, 0, "dry run");
-		snprintf(it->id, sizeof it->id, "%s", writes[k].update ? it->target_id : "dry-run");
+		snprintf(it->id, sizeof it->id, "%s", writes[k].update && !unfound ? it->target_id :
+			"dry-run");
 		return 0;
 	}
 	int rc = request(c, method, url, body, (size_t)bl, &r, res);

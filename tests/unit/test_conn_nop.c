@@ -564,6 +564,28 @@ main(void)
 		check_writes(c, ops);
 	ops->close(c);
 
+	/* a dry run: nothing looked up, the write printed with the record its
+	 * match would find */
+	char printed[2048] = "";
+	FILE *dr = fmemopen(printed, sizeof printed - 1, "w");
+	conn_env denv = env;
+	denv.dry_run = dr;
+	c = NULL;
+	rc = dr ? ops->open(&denv, &c, &res) : -1;
+	conn_find_item df[1] = { { .value = "SKU-A" } };
+	const char *dstock = "{\"StockQuantity\":3}";
+	conn_item dw[1] = { { .type = "ProductStock", .doc = dstock, .len = strlen(dstock),
+		.key = "k9" } };
+	int frc = rc == 0 ? ops->find(c, "ProductStock", "Sku", df, 1, &res) : -1;
+	int wrc = rc == 0 ? ops->write(c, "r9", dw, 1, &res) : -1;
+	if (dr)
+		fclose(dr);
+	check(frc == 0 && df[0].rc == 1 && wrc == 0 && dw[0].res.cls == HTTP_OK &&
+		strstr(printed, "PUT ") && strstr(printed, "/api/products/(the one its match finds)") &&
+		strstr(printed, "{\"product\":{\"StockQuantity\":3}}") &&
+		record_has(c, ops, "products", "1", "\"StockQuantity\":17"), "dry-run-write", printed);
+	ops->close(c);
+
 	/* wrong credentials: an auth failure, not something to retry */
 	snprintf(password, sizeof password, "wrong");
 	env.tokens = NULL;
