@@ -30,7 +30,8 @@
  *        write-back of an order's status (10, 20, 30 or 40)
  *   PUT  /nop/api/products/{id}  {"product": {"StockQuantity": 12}}: the
  *        inventory write-back (a whole number; negative is allowed, as
- *        nopCommerce allows backorders) -> {"products": [one]}
+ *        nopCommerce allows backorders), UpdatedOnUtc now as the plugin's
+ *        UpdateProduct sets it -> {"products": [one]}
  *   POST /nop/api/orders/order-note  {"ordernote": {"OrderId": 10007,
  *        "Note": "...", "DisplayToCustomer": false}} (the plugin's
  *        CreateOrderNote, Nop.Core.Domain.Orders.OrderNote's fields): a
@@ -339,7 +340,8 @@ update_status(const sb_request *q, sb_response *r, const char *id)
 }
 
 /* PUT /api/products/{id} {"product":{"StockQuantity":N}}: N in the
- * record's own text, everything else byte for byte. */
+ * record's own text and UpdatedOnUtc now (added when it has none), as the
+ * plugin's UpdateProduct does; everything else byte for byte. */
 static void
 update_stock(const sb_request *q, sb_response *r, const char *id)
 {
@@ -361,10 +363,18 @@ update_stock(const sb_request *q, sb_response *r, const char *id)
 	}
 	char text[32];
 	snprintf(text, sizeof text, "%" JSON_INTEGER_FORMAT, n);
-	if (sb_record_set(x, "StockQuantity", text) != 0) {
+	/* the plugin's UpdateProduct: product.UpdatedOnUtc = DateTime.UtcNow */
+	char now[40], stamp[48];
+	time_t t = time(NULL);
+	struct tm tm;
+	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+	snprintf(stamp, sizeof stamp, "\"%s\"", now);
+	if (sb_record_set(x, "StockQuantity", text) != 0 ||
+	    sb_record_set(x, "UpdatedOnUtc", stamp) != 0) {
 		sb_json(r, 500, NULL);
 		return;
 	}
+	snprintf(x->updated, sizeof x->updated, "%s", now);
 	r->status = 200;
 	size_t len = strlen(x->text) + 20;
 	r->body = malloc(len);
