@@ -17,7 +17,8 @@
 #     product edited, bills for another), then stopping: the next run writes
 #     nothing; the billed product's stock only ever rose, a step a run; the
 #     store's edit stayed in the store (the books win the count, `wins
-#     target`) and the item was never written by the sync.
+#     target`) and the item was never written by the sync;
+#   - an item made in QuickBooks whose SKU the store lacks: a dead letter.
 # Each step is a `run --once` (a poll of `serve` is the same sync) and its
 # conditions are read when it returns: nothing waits on a clock.
 GROUP=back_qbo
@@ -66,9 +67,9 @@ jq -c '.Invoice[] | select(.PrivateNote | startswith("NopCommerce order ")) | [.
 	"$tmp/dump" | sort > "$tmp/invoices"
 notes | jq -c '[(.OrderId | tostring), (.Note | capture("invoice (?<n>[^ ]+) \\(Id (?<i>[^)]+)\\)") |
 	.n, .i)] | [.[0], .[2]] as [$o, $i] | [$o, $i]' | sort > "$tmp/notes"
-t orders-booked [ -s "$tmp/invoices" ] && cmp -s "$tmp/invoices" "$tmp/notes" &&
-	[ "$(col Booked 3)" = "$(wc -l < "$tmp/invoices")" ] ||
-	{ cat "$tmp/out"; diff "$tmp/invoices" "$tmp/notes" | head; }
+booked() { [ -s "$tmp/invoices" ] && cmp -s "$tmp/invoices" "$tmp/notes" &&
+	[ "$(col Booked 3)" = "$(wc -l < "$tmp/invoices")" ]; }
+t orders-booked booked || { cat "$tmp/out"; diff "$tmp/invoices" "$tmp/notes" | head; }
 
 # 2. nothing changed: nothing written, either way
 run
@@ -105,8 +106,9 @@ sold() {
 sold > "$tmp/sold-before"
 run
 sold > "$tmp/sold-after"
-t new-order-counted-out [ -s "$tmp/sold-before" ] && [ "$(awk '{ print $1, $2, $3 - $2 }' \
-	"$tmp/sold-before")" = "$(cat "$tmp/sold-after")" ] || cat "$tmp/sold-before" "$tmp/sold-after"
+counted_out() { [ -s "$tmp/sold-before" ] && [ "$(awk '{ print $1, $2, $3 - $2 }' \
+	"$tmp/sold-before")" = "$(cat "$tmp/sold-after")" ]; }
+t new-order-counted-out counted_out || cat "$tmp/sold-before" "$tmp/sold-after"
 inv=$(dump qbo; jq -c --arg o "$order" '[.Invoice[] | select(.DocNumber == $o)] | .[0] |
 	[.DocNumber, .Id]' "$tmp/dump")
 t new-order-booked [ "$(notes | jq -c --arg o "$order" 'select((.OrderId | tostring) == $o) |
@@ -149,4 +151,16 @@ t echo/billed-item-only-bills [ "$(item $b | jq -r .SyncToken)" = $((b_sync + 4)
 	"$(store_qty $b)" = "$(books_qty $b)" ]
 t echo/store-edit-stays [ "$(store_qty $a)" = 504 -a "$(books_qty $a)" = "$a_books" -a \
 	"$(item $a | jq -r .SyncToken)" = "$a_sync" ]
+
+# an item made in QuickBooks whose SKU the store does not have: nothing to
+# write its count to, a dead letter saying so; the others go on
+printf '%s\n' '{"Name":"NEW-1","Sku":"NEW-1","Type":"Inventory","TrackQtyOnHand":true,
+	"QtyOnHand":3,"InvStartDate":"2026-01-01","IncomeAccountRef":{"value":"79"},
+	"AssetAccountRef":{"value":"81"},"ExpenseAccountRef":{"value":"80"}}' | tr -d '\n\t' |
+	curl -s -o /dev/null --data-binary @- "$root/_sandbox/documents?service=qbo&collection=Item"
+run
+sql "SELECT reason FROM dlq WHERE entity = 'Stock' AND dropped = 0" > "$tmp/dead"
+one_dead() { [ "$(col Stock 7)" = 1 -a "$(wc -l < "$tmp/dead")" = 1 ] &&
+	grep -q "no product to write to" "$tmp/dead"; }
+t unknown-sku-dead-letter one_dead || cat "$tmp/out" "$tmp/dead"
 summary
