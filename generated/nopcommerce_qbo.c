@@ -24,9 +24,18 @@ enum {
 	AT_Product_Sku,
 	AT_Product_Description,
 	AT_Product_Type,
+	AT_Product_TrackQtyOnHand,
+	AT_Product_QtyOnHand,
+	AT_Product_InvStartDate,
 	AT_Product_IncomeAccountRef,
 	AT_Product_IncomeAccountRef_value,
 	AT_Product_IncomeAccountRef_name,
+	AT_Product_AssetAccountRef,
+	AT_Product_AssetAccountRef_value,
+	AT_Product_AssetAccountRef_name,
+	AT_Product_ExpenseAccountRef,
+	AT_Product_ExpenseAccountRef_value,
+	AT_Product_ExpenseAccountRef_name,
 	AT_Product_UnitPrice,
 	AT_Product_Active,
 	AT_Customer_when,
@@ -133,6 +142,13 @@ enum {
 	AT_Refund_TxnTaxDetail,
 	AT_Refund_TxnTaxDetail_TotalTax,
 	AT_Refund_check_refunded_more_than_the_order,
+	AT_Stock_when,
+	AT_Stock_Sku,
+	AT_Stock_StockQuantity,
+	AT_Booked_when,
+	AT_Booked_OrderId,
+	AT_Booked_Note,
+	AT_Booked_DisplayToCustomer,
 	N_AT
 };
 
@@ -173,6 +189,14 @@ static const mw_entry tbl_deposit_account_entries[] = {
 	{ "Payments.Square", MW_V_S("37") },
 };
 static const mw_table tbl_deposit_account;
+
+/* table item_account */
+static const mw_entry tbl_item_account_entries[] = {
+	{ "asset", MW_V_S("81") },
+	{ "expense", MW_V_S("80") },
+	{ "income", MW_V_S("79") },
+};
+static const mw_table tbl_item_account;
 
 /* table country */
 static const mw_entry tbl_country_entries[] = {
@@ -284,6 +308,55 @@ static mw_val
 in_Customer_Username(mw_ctx *c, mw_val o)
 {
 	return mw_get(c, o, "Username", MW_STR, 0);
+}
+
+/* qbo.Invoice.DocNumber */
+static mw_val
+in_Invoice_DocNumber(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "DocNumber", MW_STR, 0);
+}
+
+/* qbo.Invoice.Id */
+static mw_val
+in_Invoice_Id(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "Id", MW_STR, 0);
+}
+
+/* qbo.Invoice.PrivateNote */
+static mw_val
+in_Invoice_PrivateNote(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "PrivateNote", MW_STR, 0);
+}
+
+/* qbo.Item.Id */
+static mw_val
+in_Item_Id(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "Id", MW_STR, 0);
+}
+
+/* qbo.Item.QtyOnHand */
+static mw_val
+in_Item_QtyOnHand(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "QtyOnHand", MW_DEC, 0);
+}
+
+/* qbo.Item.Sku */
+static mw_val
+in_Item_Sku(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "Sku", MW_STR, 0);
+}
+
+/* qbo.Item.TrackQtyOnHand */
+static mw_val
+in_Item_TrackQtyOnHand(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "TrackQtyOnHand", MW_BOOL, 0);
 }
 
 /* nopcommerce.OrderItem.ProductId */
@@ -468,6 +541,13 @@ in_Product_Sku(mw_ctx *c, mw_val o)
 	return mw_get(c, o, "Sku", MW_STR, 0);
 }
 
+/* nopcommerce.Product.StockQuantity */
+static mw_val
+in_Product_StockQuantity(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "StockQuantity", MW_INT, 0);
+}
+
 /* ================================================================ */
 /* field rules (max, enum) for values computed at run time          */
 /* ================================================================ */
@@ -561,17 +641,61 @@ map_Product(mw_ctx *c, mw_val r)
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "Type", line_at(AT_Product_Type));
-	mw_put(c, MW_S("NonInventory"), 0);
+	mw_put(c, MW_S("Inventory"), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "TrackQtyOnHand", line_at(AT_Product_TrackQtyOnHand));
+	mw_put(c, MW_B(1), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_line(c, line_at(AT_Product_QtyOnHand));
+	if (mw_creating(c)) {
+		mw_field(c, "QtyOnHand", line_at(AT_Product_QtyOnHand));
+		mw_put(c, mw_coalesce(in_Product_StockQuantity(c, r), MW_I(0)), 0);
+	}
+	if (mw_failed(c))
+		return -1;
+	mw_line(c, line_at(AT_Product_InvStartDate));
+	if (mw_creating(c)) {
+		mw_field(c, "InvStartDate", line_at(AT_Product_InvStartDate));
+		mw_put(c, mw_fn_date(c, MW_S("2026-01-01")), 0);
+	}
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "IncomeAccountRef", line_at(AT_Product_IncomeAccountRef));
 	mw_obj_begin(c);
 	mw_field(c, "value", line_at(AT_Product_IncomeAccountRef_value));
-	mw_put(c, MW_S("79"), 1);
+	mw_put(c, mw_lookup(c, &tbl_item_account, MW_S("income")), 1);
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "name", line_at(AT_Product_IncomeAccountRef_name));
 	mw_put(c, MW_S("Sales of Product Income"), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_obj_end(c);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "AssetAccountRef", line_at(AT_Product_AssetAccountRef));
+	mw_obj_begin(c);
+	mw_field(c, "value", line_at(AT_Product_AssetAccountRef_value));
+	mw_put(c, mw_lookup(c, &tbl_item_account, MW_S("asset")), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "name", line_at(AT_Product_AssetAccountRef_name));
+	mw_put(c, MW_S("Inventory Asset"), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_obj_end(c);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "ExpenseAccountRef", line_at(AT_Product_ExpenseAccountRef));
+	mw_obj_begin(c);
+	mw_field(c, "value", line_at(AT_Product_ExpenseAccountRef_value));
+	mw_put(c, mw_lookup(c, &tbl_item_account, MW_S("expense")), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "name", line_at(AT_Product_ExpenseAccountRef_name));
+	mw_put(c, MW_S("Cost of Goods Sold"), 0);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
@@ -1390,6 +1514,91 @@ key_Refund(mw_ctx *c, mw_val r)
 }
 
 /* ================================================================ */
+/* entity Stock                                                     */
+/* ================================================================ */
+
+/* entity Stock: qbo.Item -> nop.ProductStock */
+static int
+map_Stock(mw_ctx *c, mw_val r)
+{
+	mw_line(c, line_at(AT_Stock_when));
+	if (!mw_truthy(c, (mw_truthy(c, mw_coalesce(in_Item_TrackQtyOnHand(c, r), MW_B(0)))
+		? mw_ne(c, in_Item_Sku(c, r), MW_NULLV)
+		: MW_B(0))))
+		return mw_failed(c) ? -1 : 1;
+	mw_line(c, line_at(AT_Stock_Sku));
+	if (mw_creating(c)) {
+		mw_field(c, "Sku", line_at(AT_Stock_Sku));
+		mw_put(c, in_Item_Sku(c, r), 0);
+	}
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "StockQuantity", line_at(AT_Stock_StockQuantity));
+	mw_put(c, mw_fn_integer(c, mw_fn_round(c, in_Item_QtyOnHand(c, r), MW_I(0))), 1);
+	if (mw_failed(c))
+		return -1;
+	return mw_failed(c) ? -1 : 0;
+}
+
+static mw_val
+key_Stock(mw_ctx *c, mw_val r)
+{
+	return in_Item_Id(c, r);
+}
+
+/* match Sku */
+static mw_val
+match_Stock(mw_ctx *c, mw_val r)
+{
+	return in_Item_Sku(c, r);
+}
+
+/* ================================================================ */
+/* entity Booked                                                    */
+/* ================================================================ */
+
+/* entity Booked: qbo.Invoice -> nop.OrderNote */
+static int
+map_Booked(mw_ctx *c, mw_val r)
+{
+	mw_line(c, line_at(AT_Booked_when));
+	if (!mw_truthy(c, mw_eq(c,
+		mw_fn_substr(c,
+			mw_coalesce(in_Invoice_PrivateNote(c, r), MW_S("")),
+			MW_I(0),
+			MW_I(18)),
+		MW_S("NopCommerce order "))))
+		return mw_failed(c) ? -1 : 1;
+	mw_field(c, "OrderId", line_at(AT_Booked_OrderId));
+	mw_put(c, mw_fn_integer(c, in_Invoice_DocNumber(c, r)), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "Note", line_at(AT_Booked_Note));
+	mw_put(c, mw_concat(c,
+		mw_concat(c,
+			mw_concat(c,
+				mw_concat(c,
+					MW_S("Booked in QuickBooks Online: invoice "),
+					in_Invoice_DocNumber(c, r)),
+				MW_S(" (Id ")),
+			in_Invoice_Id(c, r)),
+		MW_S(")")), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "DisplayToCustomer", line_at(AT_Booked_DisplayToCustomer));
+	mw_put(c, MW_B(0), 0);
+	if (mw_failed(c))
+		return -1;
+	return mw_failed(c) ? -1 : 0;
+}
+
+static mw_val
+key_Booked(mw_ctx *c, mw_val r)
+{
+	return in_Invoice_Id(c, r);
+}
+
+/* ================================================================ */
 /* the program                                                      */
 /* ================================================================ */
 
@@ -1424,263 +1633,331 @@ static const char *const Refund_deps[] = { "Customer", "Order", "Product", NULL 
 static const mw_table tbl_order_status = {
 	"order_status", tbl_order_status_entries, 4,
 	MW_ELSE_FAIL, MW_V_NULL, "unknown OrderStatusId",
-	.line = 36
+	.line = 42
 };
 static const mw_table tbl_payment_method = {
 	"payment_method", tbl_payment_method_entries, 4,
 	MW_ELSE_FAIL, MW_V_NULL, "no QuickBooks payment method for payment method",
-	.line = 43
+	.line = 49
 };
 static const mw_table tbl_deposit_account = {
 	"deposit_account", tbl_deposit_account_entries, 4,
 	MW_ELSE_FAIL, MW_V_NULL, "no GL account for payment method",
-	.line = 51
+	.line = 57
+};
+static const mw_table tbl_item_account = {
+	"item_account", tbl_item_account_entries, 3,
+	MW_ELSE_FAIL, MW_V_NULL, "no account for that use",
+	.line = 67
 };
 static const mw_table tbl_country = {
 	"country", tbl_country_entries, 5,
 	MW_ELSE_VALUE, MW_V_NULL, NULL,
-	.line = 61
+	.line = 76
 };
 
 static const int at_line[N_AT] = {
-	[AT_Product_when] = 68,
-	[AT_Product_Name] = 71,
-	[AT_Product_Sku] = 72,
-	[AT_Product_Description] = 73,
-	[AT_Product_Type] = 74,
-	[AT_Product_IncomeAccountRef] = 75,
-	[AT_Product_IncomeAccountRef_value] = 75,
-	[AT_Product_IncomeAccountRef_name] = 75,
-	[AT_Product_UnitPrice] = 76,
-	[AT_Product_Active] = 77,
-	[AT_Customer_when] = 84,
-	[AT_Customer_DisplayName] = 91,
-	[AT_Customer_GivenName] = 93,
-	[AT_Customer_FamilyName] = 94,
-	[AT_Customer_CompanyName] = 95,
-	[AT_Customer_PrimaryEmailAddr] = 96,
-	[AT_Customer_PrimaryEmailAddr_Address] = 96,
-	[AT_Customer_PrimaryPhone] = 97,
-	[AT_Customer_PrimaryPhone_FreeFormNumber] = 97,
-	[AT_Customer_BillAddr] = 98,
-	[AT_Customer_BillAddr_Line1] = 99,
-	[AT_Customer_BillAddr_Line2] = 100,
-	[AT_Customer_BillAddr_City] = 101,
-	[AT_Customer_BillAddr_PostalCode] = 102,
-	[AT_Customer_BillAddr_Country] = 103,
-	[AT_Customer_Notes] = 105,
-	[AT_Customer_check_customer_has_no_name_username_or] = 106,
-	[AT_Order_CustomerRef] = 122,
-	[AT_Order_CustomerRef_value] = 122,
-	[AT_Order_TxnDate] = 123,
-	[AT_Order_DocNumber] = 124,
-	[AT_Order_PrivateNote] = 125,
-	[AT_Order_CurrencyRef] = 126,
-	[AT_Order_CurrencyRef_value] = 126,
-	[AT_Order_GlobalTaxCalculation] = 127,
-	[AT_Order_Line] = 128,
-	[AT_Order_Line_0_Description] = 130,
-	[AT_Order_Line_0_Amount] = 131,
-	[AT_Order_Line_0_DetailType] = 132,
-	[AT_Order_Line_0_SalesItemLineDetail] = 133,
-	[AT_Order_Line_0_SalesItemLineDetail_ItemRef] = 134,
-	[AT_Order_Line_0_SalesItemLineDetail_ItemRef_value] = 134,
-	[AT_Order_Line_0_SalesItemLineDetail_Qty] = 135,
-	[AT_Order_Line_0_SalesItemLineDetail_UnitPrice] = 136,
-	[AT_Order_Line_1_Description] = 139,
-	[AT_Order_Line_1_Amount] = 140,
-	[AT_Order_Line_1_DetailType] = 141,
-	[AT_Order_Line_1_SalesItemLineDetail] = 143,
-	[AT_Order_Line_1_SalesItemLineDetail_ItemRef] = 143,
-	[AT_Order_Line_1_SalesItemLineDetail_ItemRef_value] = 143,
-	[AT_Order_Line_2_Amount] = 145,
-	[AT_Order_Line_2_DetailType] = 146,
-	[AT_Order_Line_2_DiscountLineDetail] = 147,
-	[AT_Order_Line_2_DiscountLineDetail_PercentBased] = 147,
-	[AT_Order_TxnTaxDetail] = 149,
-	[AT_Order_TxnTaxDetail_TotalTax] = 149,
-	[AT_Order_check_unknown_orderstatusid] = 150,
-	[AT_Order_check_order_has_no_items] = 151,
-	[AT_Order_check_negative_discount_quickbooks] = 155,
-	[AT_Order_check_order_total_does_not_add_up] = 157,
-	[AT_Order_lifecycle] = 160,
-	[AT_Order_locked] = 165,
-	[AT_Payment_when] = 178,
-	[AT_Payment_CustomerRef] = 180,
-	[AT_Payment_CustomerRef_value] = 180,
-	[AT_Payment_TxnDate] = 181,
-	[AT_Payment_TotalAmt] = 182,
-	[AT_Payment_PaymentRefNum] = 183,
-	[AT_Payment_PaymentMethodRef] = 184,
-	[AT_Payment_PaymentMethodRef_value] = 184,
-	[AT_Payment_DepositToAccountRef] = 185,
-	[AT_Payment_DepositToAccountRef_value] = 185,
-	[AT_Payment_PrivateNote] = 186,
-	[AT_Payment_CurrencyRef] = 187,
-	[AT_Payment_CurrencyRef_value] = 187,
-	[AT_Payment_Line] = 188,
-	[AT_Payment_Line_0_Amount] = 188,
-	[AT_Payment_Line_0_LinkedTxn] = 189,
-	[AT_Payment_Line_0_LinkedTxn_0_TxnId] = 189,
-	[AT_Payment_Line_0_LinkedTxn_0_TxnType] = 189,
-	[AT_Payment_lifecycle] = 190,
-	[AT_Refund_when] = 206,
-	[AT_Refund_CustomerRef] = 208,
-	[AT_Refund_CustomerRef_value] = 208,
-	[AT_Refund_TxnDate] = 209,
-	[AT_Refund_DocNumber] = 210,
-	[AT_Refund_PrivateNote] = 211,
-	[AT_Refund_CurrencyRef] = 212,
-	[AT_Refund_CurrencyRef_value] = 212,
-	[AT_Refund_PaymentMethodRef] = 213,
-	[AT_Refund_PaymentMethodRef_value] = 213,
-	[AT_Refund_DepositToAccountRef] = 214,
-	[AT_Refund_DepositToAccountRef_value] = 214,
-	[AT_Refund_GlobalTaxCalculation] = 215,
-	[AT_Refund_Line] = 216,
-	[AT_Refund_Line_0_Description] = 218,
-	[AT_Refund_Line_0_Amount] = 219,
-	[AT_Refund_Line_0_DetailType] = 220,
-	[AT_Refund_Line_0_SalesItemLineDetail] = 221,
-	[AT_Refund_Line_0_SalesItemLineDetail_ItemRef] = 221,
-	[AT_Refund_Line_0_SalesItemLineDetail_ItemRef_value] = 221,
-	[AT_Refund_Line_1_Description] = 223,
-	[AT_Refund_Line_1_Amount] = 224,
-	[AT_Refund_Line_1_DetailType] = 225,
-	[AT_Refund_Line_1_SalesItemLineDetail] = 226,
-	[AT_Refund_Line_1_SalesItemLineDetail_ItemRef] = 226,
-	[AT_Refund_Line_1_SalesItemLineDetail_ItemRef_value] = 226,
-	[AT_Refund_Line_2_Amount] = 228,
-	[AT_Refund_Line_2_DetailType] = 229,
-	[AT_Refund_Line_2_DiscountLineDetail] = 230,
-	[AT_Refund_Line_2_DiscountLineDetail_PercentBased] = 230,
-	[AT_Refund_TxnTaxDetail] = 232,
-	[AT_Refund_TxnTaxDetail_TotalTax] = 232,
-	[AT_Refund_check_refunded_more_than_the_order] = 236,
+	[AT_Product_when] = 90,
+	[AT_Product_Name] = 93,
+	[AT_Product_Sku] = 94,
+	[AT_Product_Description] = 95,
+	[AT_Product_Type] = 96,
+	[AT_Product_TrackQtyOnHand] = 97,
+	[AT_Product_QtyOnHand] = 98,
+	[AT_Product_InvStartDate] = 99,
+	[AT_Product_IncomeAccountRef] = 100,
+	[AT_Product_IncomeAccountRef_value] = 100,
+	[AT_Product_IncomeAccountRef_name] = 100,
+	[AT_Product_AssetAccountRef] = 101,
+	[AT_Product_AssetAccountRef_value] = 101,
+	[AT_Product_AssetAccountRef_name] = 101,
+	[AT_Product_ExpenseAccountRef] = 102,
+	[AT_Product_ExpenseAccountRef_value] = 102,
+	[AT_Product_ExpenseAccountRef_name] = 102,
+	[AT_Product_UnitPrice] = 103,
+	[AT_Product_Active] = 104,
+	[AT_Customer_when] = 111,
+	[AT_Customer_DisplayName] = 118,
+	[AT_Customer_GivenName] = 120,
+	[AT_Customer_FamilyName] = 121,
+	[AT_Customer_CompanyName] = 122,
+	[AT_Customer_PrimaryEmailAddr] = 123,
+	[AT_Customer_PrimaryEmailAddr_Address] = 123,
+	[AT_Customer_PrimaryPhone] = 124,
+	[AT_Customer_PrimaryPhone_FreeFormNumber] = 124,
+	[AT_Customer_BillAddr] = 125,
+	[AT_Customer_BillAddr_Line1] = 126,
+	[AT_Customer_BillAddr_Line2] = 127,
+	[AT_Customer_BillAddr_City] = 128,
+	[AT_Customer_BillAddr_PostalCode] = 129,
+	[AT_Customer_BillAddr_Country] = 130,
+	[AT_Customer_Notes] = 132,
+	[AT_Customer_check_customer_has_no_name_username_or] = 133,
+	[AT_Order_CustomerRef] = 149,
+	[AT_Order_CustomerRef_value] = 149,
+	[AT_Order_TxnDate] = 150,
+	[AT_Order_DocNumber] = 151,
+	[AT_Order_PrivateNote] = 152,
+	[AT_Order_CurrencyRef] = 153,
+	[AT_Order_CurrencyRef_value] = 153,
+	[AT_Order_GlobalTaxCalculation] = 154,
+	[AT_Order_Line] = 155,
+	[AT_Order_Line_0_Description] = 157,
+	[AT_Order_Line_0_Amount] = 158,
+	[AT_Order_Line_0_DetailType] = 159,
+	[AT_Order_Line_0_SalesItemLineDetail] = 160,
+	[AT_Order_Line_0_SalesItemLineDetail_ItemRef] = 161,
+	[AT_Order_Line_0_SalesItemLineDetail_ItemRef_value] = 161,
+	[AT_Order_Line_0_SalesItemLineDetail_Qty] = 162,
+	[AT_Order_Line_0_SalesItemLineDetail_UnitPrice] = 163,
+	[AT_Order_Line_1_Description] = 166,
+	[AT_Order_Line_1_Amount] = 167,
+	[AT_Order_Line_1_DetailType] = 168,
+	[AT_Order_Line_1_SalesItemLineDetail] = 170,
+	[AT_Order_Line_1_SalesItemLineDetail_ItemRef] = 170,
+	[AT_Order_Line_1_SalesItemLineDetail_ItemRef_value] = 170,
+	[AT_Order_Line_2_Amount] = 172,
+	[AT_Order_Line_2_DetailType] = 173,
+	[AT_Order_Line_2_DiscountLineDetail] = 174,
+	[AT_Order_Line_2_DiscountLineDetail_PercentBased] = 174,
+	[AT_Order_TxnTaxDetail] = 176,
+	[AT_Order_TxnTaxDetail_TotalTax] = 176,
+	[AT_Order_check_unknown_orderstatusid] = 177,
+	[AT_Order_check_order_has_no_items] = 178,
+	[AT_Order_check_negative_discount_quickbooks] = 182,
+	[AT_Order_check_order_total_does_not_add_up] = 184,
+	[AT_Order_lifecycle] = 187,
+	[AT_Order_locked] = 192,
+	[AT_Payment_when] = 205,
+	[AT_Payment_CustomerRef] = 207,
+	[AT_Payment_CustomerRef_value] = 207,
+	[AT_Payment_TxnDate] = 208,
+	[AT_Payment_TotalAmt] = 209,
+	[AT_Payment_PaymentRefNum] = 210,
+	[AT_Payment_PaymentMethodRef] = 211,
+	[AT_Payment_PaymentMethodRef_value] = 211,
+	[AT_Payment_DepositToAccountRef] = 212,
+	[AT_Payment_DepositToAccountRef_value] = 212,
+	[AT_Payment_PrivateNote] = 213,
+	[AT_Payment_CurrencyRef] = 214,
+	[AT_Payment_CurrencyRef_value] = 214,
+	[AT_Payment_Line] = 215,
+	[AT_Payment_Line_0_Amount] = 215,
+	[AT_Payment_Line_0_LinkedTxn] = 216,
+	[AT_Payment_Line_0_LinkedTxn_0_TxnId] = 216,
+	[AT_Payment_Line_0_LinkedTxn_0_TxnType] = 216,
+	[AT_Payment_lifecycle] = 217,
+	[AT_Refund_when] = 233,
+	[AT_Refund_CustomerRef] = 235,
+	[AT_Refund_CustomerRef_value] = 235,
+	[AT_Refund_TxnDate] = 236,
+	[AT_Refund_DocNumber] = 237,
+	[AT_Refund_PrivateNote] = 238,
+	[AT_Refund_CurrencyRef] = 239,
+	[AT_Refund_CurrencyRef_value] = 239,
+	[AT_Refund_PaymentMethodRef] = 240,
+	[AT_Refund_PaymentMethodRef_value] = 240,
+	[AT_Refund_DepositToAccountRef] = 241,
+	[AT_Refund_DepositToAccountRef_value] = 241,
+	[AT_Refund_GlobalTaxCalculation] = 242,
+	[AT_Refund_Line] = 243,
+	[AT_Refund_Line_0_Description] = 245,
+	[AT_Refund_Line_0_Amount] = 246,
+	[AT_Refund_Line_0_DetailType] = 247,
+	[AT_Refund_Line_0_SalesItemLineDetail] = 248,
+	[AT_Refund_Line_0_SalesItemLineDetail_ItemRef] = 248,
+	[AT_Refund_Line_0_SalesItemLineDetail_ItemRef_value] = 248,
+	[AT_Refund_Line_1_Description] = 250,
+	[AT_Refund_Line_1_Amount] = 251,
+	[AT_Refund_Line_1_DetailType] = 252,
+	[AT_Refund_Line_1_SalesItemLineDetail] = 253,
+	[AT_Refund_Line_1_SalesItemLineDetail_ItemRef] = 253,
+	[AT_Refund_Line_1_SalesItemLineDetail_ItemRef_value] = 253,
+	[AT_Refund_Line_2_Amount] = 255,
+	[AT_Refund_Line_2_DetailType] = 256,
+	[AT_Refund_Line_2_DiscountLineDetail] = 257,
+	[AT_Refund_Line_2_DiscountLineDetail_PercentBased] = 257,
+	[AT_Refund_TxnTaxDetail] = 259,
+	[AT_Refund_TxnTaxDetail_TotalTax] = 259,
+	[AT_Refund_check_refunded_more_than_the_order] = 263,
+	[AT_Stock_when] = 278,
+	[AT_Stock_Sku] = 281,
+	[AT_Stock_StockQuantity] = 282,
+	[AT_Booked_when] = 295,
+	[AT_Booked_OrderId] = 297,
+	[AT_Booked_Note] = 298,
+	[AT_Booked_DisplayToCustomer] = 299,
 };
 
 static const mw_policy Product_policies[] = {
-	{ .line = 78, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 105, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 79, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 106, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 79, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 106, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 79, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 106, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 80, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 80, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 107, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 107, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Customer_policies[] = {
-	{ .line = 108, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 135, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 109, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 136, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 109, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 136, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 109, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 136, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 110, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 110, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 137, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 137, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Order_policies[] = {
-	{ .line = 167, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 194, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 168, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 195, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 168, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 195, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 168, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 195, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 169, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 170, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 170, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 196, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 197, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 197, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Payment_policies[] = {
-	{ .line = 195, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 222, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 196, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 223, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 196, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 223, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 196, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 223, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 197, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 198, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 198, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 224, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 225, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 225, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Refund_policies[] = {
-	{ .line = 237, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 264, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 238, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 265, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 238, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 265, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 238, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 265, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 239, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 240, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 240, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 266, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 267, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 267, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+};
+static const mw_policy Stock_policies[] = {
+	{ .line = 283, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
+	{ .line = 284, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 284, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 284, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 285, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 285, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+};
+static const mw_policy Booked_policies[] = {
+	{ .line = 300, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
+	{ .line = 301, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 301, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 301, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 302, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 302, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 /* in dependency order: referenced entities first */
 static const mw_entity entities[] = {
-	{ .line = 67, .name = "Product",
+	{ .line = 89, .name = "Product",
 	  .source = "products", .target = "Item", .key_field = "Id",
 	  .map = map_Product, .key = key_Product,
 	  .deps = NULL, .webhooks = NULL, .poll_ms = 3600000,
 	  .policies = Product_policies, .n_policies = 6,
-	  .match_field = "Name", .match = match_Product },
-	{ .line = 83, .name = "Customer",
+	  .match_field = "Name", .match = match_Product,
+	  .create_only = 1 },
+	{ .line = 110, .name = "Customer",
 	  .source = "customers", .target = "Customer", .key_field = "Id",
 	  .map = map_Customer, .key = key_Customer,
 	  .deps = NULL, .webhooks = NULL, .poll_ms = 900000,
 	  .policies = Customer_policies, .n_policies = 6,
 	  .match_field = "DisplayName", .match = match_Customer },
-	{ .line = 120, .name = "Order",
+	{ .line = 147, .name = "Order",
 	  .source = "orders", .target = "Invoice", .key_field = "Id",
 	  .map = map_Order, .key = key_Order,
 	  .deps = Order_deps, .webhooks = NULL, .poll_ms = 300000,
 	  .policies = Order_policies, .n_policies = 7,
 	  .life = life_Order, .locked = locked_Order,
 	  .locked_reason = "QuickBooks: a paid invoice stays as paid" },
-	{ .line = 176, .name = "Payment",
+	{ .line = 203, .name = "Payment",
 	  .source = "orders", .target = "Payment", .key_field = "Id",
 	  .map = map_Payment, .key = key_Payment,
 	  .deps = Payment_deps, .webhooks = NULL, .poll_ms = 300000,
 	  .policies = Payment_policies, .n_policies = 7,
 	  .life = life_Payment },
-	{ .line = 205, .name = "Refund",
+	{ .line = 232, .name = "Refund",
 	  .source = "orders", .target = "RefundReceipt", .key_field = "Id",
 	  .map = map_Refund, .key = key_Refund,
 	  .deps = Refund_deps, .webhooks = NULL, .poll_ms = 300000,
 	  .policies = Refund_policies, .n_policies = 7 },
+	{ .line = 277, .name = "Stock",
+	  .source = "Item", .target = "ProductStock", .key_field = "Id",
+	  .map = map_Stock, .key = key_Stock,
+	  .deps = NULL, .webhooks = NULL, .poll_ms = 300000,
+	  .policies = Stock_policies, .n_policies = 6,
+	  .match_field = "Sku", .match = match_Stock,
+	  .reverse = 1,
+	  .create_only = 1 },
+	{ .line = 294, .name = "Booked",
+	  .source = "Invoice", .target = "OrderNote", .key_field = "Id",
+	  .map = map_Booked, .key = key_Booked,
+	  .deps = NULL, .webhooks = NULL, .poll_ms = 300000,
+	  .policies = Booked_policies, .n_policies = 6,
+	  .reverse = 1 },
 };
 
 const mw_program mw_the_program = {
 	MW_ABI_VERSION, MAPC_VERSION_STRING, "nopcommerce_qbo.map", "nopcommerce_qbo",
 	{ "nop", "nopcommerce", 0, nop_settings, 4, 0, 0, 0 },
 	{ "qbo", "qbo", 0, qbo_settings, 6, 500, 0, 0 },
-	entities, 5
+	entities, 7
 };
 
 static int

@@ -30,7 +30,17 @@
  *        write-back of an order's status (10, 20, 30 or 40)
  *   PUT  /nop/api/products/{id}  {"product": {"StockQuantity": 12}}: the
  *        inventory write-back (a whole number; negative is allowed, as
- *        nopCommerce allows backorders) -> {"products": [one]}
+ *        nopCommerce allows backorders), UpdatedOnUtc now as the plugin's
+ *        UpdateProduct sets it -> {"products": [one]}
+ *   POST /nop/api/orders/order-note  {"ordernote": {"OrderId": 10007,
+ *        "Note": "...", "DisplayToCustomer": false}} (the plugin's
+ *        CreateOrderNote, Nop.Core.Domain.Orders.OrderNote's fields): a
+ *        note added to the order, CreatedOnUtc now -> {"ordernote": {"Id",
+ *        "OrderId", "Note", "DownloadId", "DisplayToCustomer",
+ *        "CreatedOnUtc"}}; 400 for no OrderId or a blank Note, 404 for an
+ *        order the store does not have.  The notes are the collection
+ *        "ordernotes" of GET /_sandbox/records (the plugin lists none)
+ *   ids=1,2,3 on every list (the plugin's ParametersModel.Ids): those only
  *
  * Shipments and return requests have the domain's fields (Nop.Core.Domain
  * .Shipping.Shipment: Id, OrderId, TrackingNumber, TotalWeight,
@@ -65,8 +75,11 @@ static sb_records colls[] = {
 	{ "products", "Id", updated, NULL, 0, 0 },
 	{ "shipments", "Id", updated, NULL, 0, 0 },
 	{ "returnrequests", "Id", updated, NULL, 0, 0 },
+	/* not a route of the plugin's: the notes written, for GET /_sandbox/records */
+	{ "ordernotes", "Id", updated, NULL, 0, 0 },
 };
 #define NCOLLS (sizeof colls / sizeof *colls)
+#define NOTES (&colls[NCOLLS - 1])
 
 static json_t *tokens;
 static unsigned counter;
@@ -166,6 +179,7 @@ enum_value(size_t e, const char *v)
 
 struct filter {
 	const char *only;     /* one id, or NULL */
+	const char *ids;      /* ids=1,2,3, or NULL */
 	long long since_id;
 	const char *updated_min;
 	long want[NENUMS];    /* each enum filter's value, 0 when not given */
@@ -191,6 +205,18 @@ wanted(const sb_record *x, const void *arg)
 	if ((f->only && strcmp(x->key, f->only)) || x->id <= f->since_id ||
 	    (f->updated_min && strcmp(x->updated, f->updated_min) < 0))
 		return 0;
+	if (f->ids) {
+		const char *p = f->ids;
+		int in = 0;
+		while (*p && !in) {
+			char *end;
+			long long v = strtoll(p, &end, 10);
+			in = end != p && v == x->id;
+			p = *end == ',' ? end + 1 : end + (*end != '\0');
+		}
+		if (!in)
+			return 0;
+	}
 	for (size_t e = 0; e < NENUMS; e++)
 		if (f->want[e] && int_member(x->text, enums[e].field) != f->want[e])
 			return 0;
@@ -258,7 +284,7 @@ list(const sb_request *q, sb_response *r, sb_records *c, const char *only)
 	}
 	char open[48];
 	snprintf(open, sizeof open, "{\"%s\":", c->name);
-	struct filter f = { only, since, um, { 0 }, 0, "", "" };
+	struct filter f = { only, q->query(q->conn, "ids"), since, um, { 0 }, 0, "", "" };
 	if (c == &colls[0] && order_filters(q, r, &f) != 0)
 		return;
 	size_t total, taken, len;
@@ -314,7 +340,8 @@ update_status(const sb_request *q, sb_response *r, const char *id)
 }
 
 /* PUT /api/products/{id} {"product":{"StockQuantity":N}}: N in the
- * record's own text, everything else byte for byte. */
+ * record's own text and UpdatedOnUtc now (added when it has none), as the
+ * plugin's UpdateProduct does; everything else byte for byte. */
 static void
 update_stock(const sb_request *q, sb_response *r, const char *id)
 {
@@ -336,16 +363,81 @@ update_stock(const sb_request *q, sb_response *r, const char *id)
 	}
 	char text[32];
 	snprintf(text, sizeof text, "%" JSON_INTEGER_FORMAT, n);
-	if (sb_record_set(x, "StockQuantity", text) != 0) {
+	/* the plugin's UpdateProduct: product.UpdatedOnUtc = DateTime.UtcNow */
+	char now[40], stamp[48];
+	time_t t = time(NULL);
+	struct tm tm;
+	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+	snprintf(stamp, sizeof stamp, "\"%s\"", now);
+	if (sb_record_set(x, "StockQuantity", text) != 0 ||
+	    sb_record_set(x, "UpdatedOnUtc", stamp) != 0) {
 		sb_json(r, 500, NULL);
 		return;
 	}
+	snprintf(x->updated, sizeof x->updated, "%s", now);
 	r->status = 200;
 	size_t len = strlen(x->text) + 20;
 	r->body = malloc(len);
 	if (r->body)
 		snprintf(r->body, len, "{\"products\":[%s]}", x->text);
 	r->content_type = "application/json; charset=utf-8";
+}
+
+/* POST /api/orders/order-note {"ordernote": {"OrderId", "Note",
+ * "DisplayToCustomer", "DownloadId"}}: the note added, as the plugin's
+ * CreateOrderNote does (CreatedOnUtc now); an order the store does not
+ * have is refused (404) rather than left to the database. */
+static void
+order_note(const sb_request *q, sb_response *r)
+{
+	json_error_t je;
+	json_t *j = json_loadb(q->body, q->body_len, 0, &je);
+	json_t *dto = json_object_get(j, "ordernote");
+	json_t *oid = json_object_get(dto, "OrderId"), *dtc = json_object_get(dto,
+		"DisplayToCustomer"), *dl = json_object_get(dto, "DownloadId");
+	const char *text = json_string_value(json_object_get(dto, "Note"));
+	json_int_t order = json_is_integer(oid) ? json_integer_value(oid) : 0;
+	char key[32];
+
+	if (!json_is_object(dto) || order <= 0) {
+		sb_json(r, 400, json_pack("{s:{s:[s]}}", "errors", "OrderId", "invalid order id"));
+		json_decref(j);
+		return;
+	}
+	if (!text || !*text) {
+		sb_json(r, 400, json_pack("{s:{s:[s]}}", "errors", "Note", "Note cannot be blank"));
+		json_decref(j);
+		return;
+	}
+	snprintf(key, sizeof key, "%" JSON_INTEGER_FORMAT, order);
+	if (!sb_records_find(&colls[0], key)) {
+		sb_json(r, 404, json_pack("{s:{s:[s]}}", "errors", "order", "not found"));
+		json_decref(j);
+		return;
+	}
+	char now[32];
+	time_t t = time(NULL);
+	struct tm tm;
+	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+	long long id = 1;
+	for (size_t i = 0; i < NOTES->n; i++)
+		if (NOTES->v[i].id >= id)
+			id = NOTES->v[i].id + 1;
+	json_t *note = json_pack("{s:I,s:I,s:s,s:I,s:b,s:s}", "Id", (json_int_t)id, "OrderId",
+		order, "Note", text, "DownloadId", json_is_integer(dl) ? json_integer_value(dl) : 0,
+		"DisplayToCustomer", json_is_true(dtc), "CreatedOnUtc", now);
+	json_decref(j);
+	char *line = note ? json_dumps(note, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	size_t added = 0, replaced = 0, bad = 0;
+	if (!line) {
+		json_decref(note);
+		sb_json(r, 500, NULL);
+		return;
+	}
+	sb_records_upsert(NOTES, line, strlen(line), &added, &replaced, &bad);
+	qsort(NOTES->v, NOTES->n, sizeof *NOTES->v, by_id);
+	free(line);
+	sb_json(r, 200, json_pack("{s:o}", "ordernote", note));
 }
 
 static void
@@ -406,8 +498,17 @@ handle(const sb_request *q, sb_response *r)
 		sb_header(r, "WWW-Authenticate", "Bearer");
 		return;
 	}
+	if (!strcmp(q->path, "/api/orders/order-note")) {
+		if (!strcmp(q->method, "POST"))
+			order_note(q, r);
+		else
+			sb_json(r, 405, json_pack("{s:s}", "error", "method not allowed"));
+		return;
+	}
 	for (size_t i = 0; i < NCOLLS; i++) {
 		char base[32];
+		if (&colls[i] == NOTES)
+			continue; /* the plugin has no route that lists them */
 		snprintf(base, sizeof base, "/api/%s", colls[i].name);
 		size_t n = strlen(base);
 		if (strncmp(q->path, base, n) != 0 || (q->path[n] && q->path[n] != '/'))

@@ -18,7 +18,14 @@
  *        (Intuit: "The Operation Void for CreditMemo is not supported")
  *   GET  /qbo/v3/company/{realm}/{entity}/{id}
  *   GET  /qbo/v3/company/{realm}/query?query=select * from Customer
- *        [where DisplayName = 'x' | IN ('x', 'y')] [startposition N] [maxresults N]
+ *        [where DisplayName = 'x' | IN ('x', 'y') | Metadata.LastUpdatedTime >= 'T']
+ *        [startposition N] [maxresults N]
+ *   GET  /qbo/v3/company/{realm}/cdc?entities=Item,Invoice&changedSince=T
+ *        change data capture: {"CDCResponse":[{"QueryResponse":[{"Item":[...],
+ *        "startPosition","maxResults","totalCount"},...]}],"time"}, each entity's
+ *        objects with MetaData.LastUpdatedTime at or after T, at most 1000; T
+ *        more than 30 days back: 400 "Operation cdc with changedSince date T
+ *        which is older than fixed days is not supported."
  *
  *   POST /qbo/v3/company/{realm}/batch     {"BatchItemRequest":[{"bId","operation":
  *        "create"|"update", ENTITY:{...}} or {"bId","Query":"select ..."}]}, at
@@ -27,7 +34,7 @@
  *        "Fault"}],"time"}: each item succeeds or fails on its own
  *
  * Entities: customer, item, salesreceipt, invoice, payment, creditmemo,
- * refundreceipt.  Faults have Intuit's body: {"Fault":{"Error":[{"Message",
+ * refundreceipt, vendor, bill, purchase.  Faults have Intuit's body: {"Fault":{"Error":[{"Message",
  * "Detail","code","element"}],"type":"ValidationFault"},"time":...}.
  * Checked: DisplayName unique across customers (6240 Duplicate Name Exists
  * Error), CustomerRef (required on invoices and credit memos) and ItemRef
@@ -52,7 +59,22 @@
  * before an "expire_tokens" fault is accepted after it.  Where clauses take
  * `Field = 'value'` or `Field IN ('a', 'b')` with backslash escapes (\' for
  * an apostrophe), as Intuit's query syntax documents.  The books
- * (sb_qbo_books) are read from the documents' own totals and balances.
+ * (sb_qbo_books) are read from the documents' own totals and balances,
+ * and "onhand" from each tracked item's QtyOnHand, by Sku.
+ *
+ * Inventory (Intuit's Item reference): Name is unique among items (6240);
+ * a Type "Inventory" item needs IncomeAccountRef, AssetAccountRef,
+ * ExpenseAccountRef, TrackQtyOnHand true, QtyOnHand and InvStartDate
+ * (2020 names the one missing), stays Inventory and stays tracked (6000).
+ * Its QtyOnHand moves as QuickBooks books stock: an Invoice or SalesReceipt
+ * line (SalesItemLineDetail ItemRef, Qty) sells Qty, a Bill or Purchase
+ * line (ItemBasedExpenseLineDetail) buys it; an update takes the earlier
+ * version back first, a void gives back what it sold.  Each move changes
+ * the item (SyncToken + 1, MetaData.LastUpdatedTime now), so a CDC of
+ * Item since before it lists the item.  A Bill needs an existing
+ * VendorRef, a Purchase an AccountRef and PaymentType.  POST
+ * /_sandbox/documents takes Vendor, Item, Bill and Purchase as a person
+ * enters them in QuickBooks: with these checks and moves.
  *
  * Not yet: deletes, and the 10-concurrent limit.
  */
@@ -70,7 +92,9 @@
 #define BATCH_PER_MIN 40  /* batch requests a minute per realm */
 #define BATCH_MAX 30      /* BatchItemRequest items per batch */
 #define TOKEN_TTL 3600
-#define NENT 7
+#define NENT 10
+#define CDC_DAYS 30       /* how far back change data capture reaches */
+#define CDC_MAX 1000      /* objects of an entity in one CDC answer */
 #define HOME_CURRENCY "USD" /* the company's, for documents without a CurrencyRef */
 
 static json_t *store_, *requests, *tokens, *voided;
@@ -80,9 +104,9 @@ static time_t min_start;
 static long min_calls, batch_calls;
 
 static const char *const entities[NENT] = { "customer", "item", "salesreceipt", "invoice",
-	"payment", "creditmemo", "refundreceipt" };
+	"payment", "creditmemo", "refundreceipt", "vendor", "bill", "purchase" };
 static const char *const names[NENT] = { "Customer", "Item", "SalesReceipt", "Invoice",
-	"Payment", "CreditMemo", "RefundReceipt" };
+	"Payment", "CreditMemo", "RefundReceipt", "Vendor", "Bill", "Purchase" };
 
 static void
 seed(unsigned s)
@@ -329,20 +353,23 @@ payment(json_t *e, sb_response *r)
 	return 0;
 }
 
+/* A Customer or a Vendor: DisplayName is unique across both. */
 static int
 customer(json_t *e, sb_response *r)
 {
 	const char *dn = json_string_value(json_object_get(e, "DisplayName"));
 	size_t i;
 	json_t *x;
-	json_array_foreach(json_object_get(store_, "Customer"), i, x) {
-		const char *o = json_string_value(json_object_get(x, "DisplayName"));
-		if (dn && o && !strcmp(dn, o) && x != e &&
-		    !json_equal(json_object_get(x, "Id"), json_object_get(e, "Id"))) {
-			fault(r, 400, "6240", "Duplicate Name Exists Error", "The name supplied already "
-				"exists. : Another customer, vendor or employee is already using this "
-				"name.", NULL);
-			return -1;
+	for (int k = 0; k < 2; k++) {
+		json_array_foreach(json_object_get(store_, k ? "Vendor" : "Customer"), i, x) {
+			const char *o = json_string_value(json_object_get(x, "DisplayName"));
+			if (dn && o && !strcmp(dn, o) && x != e &&
+			    !json_equal(json_object_get(x, "Id"), json_object_get(e, "Id"))) {
+				fault(r, 400, "6240", "Duplicate Name Exists Error", "The name supplied "
+					"already exists. : Another customer, vendor or employee is already "
+					"using this name.", NULL);
+				return -1;
+			}
 		}
 	}
 	if (dn && strlen(dn) > 500) {
@@ -437,19 +464,152 @@ sales_doc(const char *entity, json_t *e, json_t *old, sb_response *r)
 	return 0;
 }
 
+static void
+missing(sb_response *r, const char *what)
+{
+	char d[160];
+	snprintf(d, sizeof d, "Required parameter %s is missing in the request", what);
+	fault(r, 400, "2020", MSG_MISSING, d, what);
+}
+
+/* An item as it would be stored (old: as it is now, or NULL).  Name is
+ * unique among items (6240).  An Inventory item needs the three accounts
+ * (income, inventory asset, cost of goods sold), TrackQtyOnHand true, the
+ * quantity on hand and the date it counts from (InvStartDate); it stays
+ * an Inventory item, and a tracked quantity stays tracked (Intuit's Item
+ * reference: "Once this value is true, it cannot be updated to false"). */
+static int
+item(json_t *e, json_t *old, sb_response *r)
+{
+	const char *name = json_string_value(json_object_get(e, "Name"));
+	size_t i;
+	json_t *x;
+	if (!name) {
+		missing(r, "Name");
+		return -1;
+	}
+	json_array_foreach(json_object_get(store_, "Item"), i, x) {
+		const char *o = json_string_value(json_object_get(x, "Name"));
+		if (o && !strcmp(o, name) && x != e && x != old) {
+			fault(r, 400, "6240", "Duplicate Name Exists Error", "The name supplied already "
+				"exists. : Another product or service is already using this name. Please "
+				"use a different name.", "Name");
+			return -1;
+		}
+	}
+	const char *type = json_string_value(json_object_get(e, "Type"));
+	const char *was = old ? json_string_value(json_object_get(old, "Type")) : NULL;
+	int inv = type && !strcmp(type, "Inventory");
+	if (was && !strcmp(was, "Inventory") && !inv) {
+		business(r, "Business Validation Error: an Inventory item cannot be changed to "
+			"another type", "Type");
+		return -1;
+	}
+	if (old && json_is_true(json_object_get(old, "TrackQtyOnHand")) &&
+	    !json_is_true(json_object_get(e, "TrackQtyOnHand"))) {
+		business(r, "Business Validation Error: TrackQtyOnHand cannot be changed to false "
+			"once it is true", "TrackQtyOnHand");
+		return -1;
+	}
+	if (!inv)
+		return 0;
+	static const char *const need[] = { "IncomeAccountRef", "AssetAccountRef",
+		"ExpenseAccountRef" };
+	for (size_t k = 0; k < sizeof need / sizeof *need; k++)
+		if (!ref_of(e, need[k])) {
+			missing(r, need[k]);
+			return -1;
+		}
+	if (!json_is_true(json_object_get(e, "TrackQtyOnHand"))) {
+		missing(r, "TrackQtyOnHand");
+		return -1;
+	}
+	if (!json_string_value(json_object_get(e, "InvStartDate"))) {
+		missing(r, "InvStartDate");
+		return -1;
+	}
+	if (!json_is_number(json_object_get(e, "QtyOnHand"))) {
+		missing(r, "QtyOnHand");
+		return -1;
+	}
+	return 0;
+}
+
+/* A Bill (VendorRef, an existing vendor) or a Purchase (AccountRef it is
+ * paid from, PaymentType): lines that buy items
+ * (ItemBasedExpenseLineDetail: ItemRef, Qty, UnitPrice; Amount = Qty x
+ * UnitPrice) or post to an account (AccountBasedExpenseLineDetail); its
+ * TotalAmt the lines' sum, a bill's Balance all of it. */
+static int
+expense(const char *entity, json_t *e, sb_response *r)
+{
+	int bill = !strcmp(entity, "Bill");
+	if (bill) {
+		const char *v = ref_of(e, "VendorRef");
+		if (!v) {
+			missing(r, "VendorRef");
+			return -1;
+		}
+		if (!by_id("Vendor", v)) {
+			fault(r, 400, "2500", "Invalid Reference Id", "Invalid Reference Id : Vendor "
+				"assigned to this transaction has been deleted or does not exist",
+				"VendorRef");
+			return -1;
+		}
+	} else if (!ref_of(e, "AccountRef") || !json_string_value(json_object_get(e,
+		"PaymentType"))) {
+		missing(r, ref_of(e, "AccountRef") ? "PaymentType" : "AccountRef");
+		return -1;
+	}
+	if (!json_array_size(json_object_get(e, "Line"))) {
+		missing(r, "Line");
+		return -1;
+	}
+	size_t i;
+	json_t *l;
+	long long total = 0;
+	json_array_foreach(json_object_get(e, "Line"), i, l) {
+		long long amt = cents(json_object_get(l, "Amount"));
+		json_t *d = json_object_get(l, "ItemBasedExpenseLineDetail");
+		if (d) {
+			const char *it = ref_of(d, "ItemRef");
+			json_t *qty = json_object_get(d, "Qty"), *up = json_object_get(d, "UnitPrice");
+			if (!it || !by_id("Item", it)) {
+				fault(r, 400, "2500", "Invalid Reference Id", "Invalid Reference Id : Item "
+					"assigned to this transaction has been deleted or does not exist",
+					"Line.ItemBasedExpenseLineDetail.ItemRef");
+				return -1;
+			}
+			if (qty && up && llround(json_number_value(qty) * json_number_value(up) * 100) !=
+			    amt) {
+				fault(r, 400, "6070", "Amount is not equal to UnitPrice * Qty",
+					"Amount is not equal to UnitPrice * Qty. Supplied value:",
+					"Line.Amount");
+				return -1;
+			}
+		} else if (!ref_of(json_object_get(l, "AccountBasedExpenseLineDetail"),
+			"AccountRef")) {
+			missing(r, "Line.AccountBasedExpenseLineDetail.AccountRef");
+			return -1;
+		}
+		total += amt;
+	}
+	json_object_set_new(e, "TotalAmt", money(total));
+	if (bill)
+		json_object_set_new(e, "Balance", money(total));
+	return 0;
+}
+
 /* The entity-specific checks on e as it would be stored; 0 when it may be. */
 static int
 validate(const char *entity, json_t *e, json_t *old, sb_response *r)
 {
-	if (!strcmp(entity, "Customer"))
+	if (!strcmp(entity, "Customer") || !strcmp(entity, "Vendor"))
 		return customer(e, r);
-	if (!strcmp(entity, "Item")) {
-		if (!old && !json_string_value(json_object_get(e, "Name"))) {
-			fault(r, 400, "2020", MSG_MISSING, "Required parameter Name is missing", "Name");
-			return -1;
-		}
-		return 0;
-	}
+	if (!strcmp(entity, "Item"))
+		return item(e, old, r);
+	if (!strcmp(entity, "Bill") || !strcmp(entity, "Purchase"))
+		return expense(entity, e, r);
 	if (!strcmp(entity, "Payment"))
 		return payment(e, r);
 	return sales_doc(entity, e, old, r);
@@ -475,6 +635,57 @@ bump_sync(json_t *e)
 	snprintf(buf, sizeof buf, "%ld",
 		strtol(json_string_value(json_object_get(e, "SyncToken")), NULL, 10) + 1);
 	json_object_set_new(e, "SyncToken", json_string(buf));
+}
+
+static int
+tracked(json_t *item)
+{
+	const char *type = json_string_value(json_object_get(item, "Type"));
+	return type && !strcmp(type, "Inventory") &&
+		json_is_true(json_object_get(item, "TrackQtyOnHand"));
+}
+
+static void
+set_qty(json_t *item, double q)
+{
+	double r = round(q);
+	json_object_set_new(item, "QtyOnHand", fabs(q - r) < 1e-9 ? json_integer((json_int_t)r) :
+		json_real(round(q * 1e4) / 1e4));
+}
+
+/* What a document does to stock, as QuickBooks books it: an invoice or a
+ * sales receipt sells (each SalesItemLineDetail's Qty of its item goes
+ * out), a bill or a purchase buys (each ItemBasedExpenseLineDetail's Qty
+ * comes in).  sign 1: the document takes effect; -1: it is taken back (an
+ * update's earlier version, a void).  Only tracked Inventory items move;
+ * each one moved is a change of the item (SyncToken, LastUpdatedTime). */
+static void
+stock_moves(const char *entity, json_t *doc, int sign)
+{
+	const char *detail;
+	int dir;
+	if (!strcmp(entity, "Invoice") || !strcmp(entity, "SalesReceipt")) {
+		detail = "SalesItemLineDetail";
+		dir = -1;
+	} else if (!strcmp(entity, "Bill") || !strcmp(entity, "Purchase")) {
+		detail = "ItemBasedExpenseLineDetail";
+		dir = 1;
+	} else {
+		return;
+	}
+	size_t i;
+	json_t *l;
+	json_array_foreach(json_object_get(doc, "Line"), i, l) {
+		json_t *d = json_object_get(l, detail), *q = json_object_get(d, "Qty");
+		const char *id = ref_of(d, "ItemRef");
+		json_t *it = id ? by_id("Item", id) : NULL;
+		if (!it || !json_is_number(q) || !json_number_value(q) || !tracked(it))
+			continue;
+		set_qty(it, json_number_value(json_object_get(it, "QtyOnHand")) +
+			dir * sign * json_number_value(q));
+		bump_sync(it);
+		meta_now(it, 0);
+	}
 }
 
 static void
@@ -544,8 +755,10 @@ write_entity(const char *entity, json_t *e, sb_response *r)
 	if (pay)
 		apply_links(cand, 1);
 	if (old) {
+		stock_moves(entity, old, -1);
 		json_object_update(old, cand);
 		json_decref(cand);
+		stock_moves(entity, old, 1);
 		bump_sync(old);
 		meta_now(old, 0);
 		answer(r, entity, old);
@@ -558,6 +771,7 @@ write_entity(const char *entity, json_t *e, sb_response *r)
 	json_object_set_new(e, "domain", json_string("QBO"));
 	meta_now(e, 1);
 	json_array_append_new(json_object_get(store_, entity), e);
+	stock_moves(entity, e, 1);
 	answer(r, entity, e);
 }
 
@@ -606,6 +820,7 @@ void_entity(const char *entity, json_t *e, sb_response *r)
 	}
 	if (pay)
 		apply_links(old, -1);
+	stock_moves(entity, old, -1);  /* what it sold comes back */
 	size_t i;
 	json_t *l;
 	json_array_foreach(json_object_get(old, "Line"), i, l) {
@@ -728,6 +943,33 @@ query_sql(const char *sql, sb_response *r)
 		return;
 	}
 	const char *w = find_ci(sql, " where ");
+	/* Metadata.LastUpdatedTime >= 'T' (or >): the changes since T */
+	static const char meta[] = "Metadata.LastUpdatedTime";
+	char after[40] = "";
+	int strict = 0;
+	if (w) {
+		const char *m = w + 7;
+		while (*m == ' ')
+			m++;
+		if (!strncasecmp(m, meta, sizeof meta - 1)) {
+			char v[64];
+			m += sizeof meta - 1;
+			while (*m == ' ')
+				m++;
+			strict = m[0] == '>' && m[1] != '=';
+			m += m[0] == '>' ? (strict ? 1 : 2) : 0;
+			while (*m == ' ')
+				m++;
+			if (quoted(&m, v, sizeof v) == 0)
+				sb_stamp_norm(v, after, sizeof after);
+			if (!after[0]) {
+				fault(r, 400, "4000", "Error parsing query", "QueryParserError: Encountered "
+					"an error while parsing the where clause", NULL);
+				return;
+			}
+			w = NULL;
+		}
+	}
 	if (w && where_clause(w + 7, field, sizeof field, values, &nv) != 0) {
 		fault(r, 400, "4000", "Error parsing query", "QueryParserError: Encountered an "
 			"error while parsing the where clause", NULL);
@@ -753,6 +995,14 @@ query_sql(const char *sql, sb_response *r)
 	size_t i;
 	json_t *x;
 	json_array_foreach(json_object_get(store_, canon), i, x) {
+		if (after[0]) {
+			char t[40];
+			sb_stamp_norm(json_string_value(json_object_get(json_object_get(x, "MetaData"),
+				"LastUpdatedTime")), t, sizeof t);
+			int c = strcmp(t, after);
+			if (c < 0 || (strict && c == 0))
+				continue;
+		}
 		if (*field) {
 			json_t *fv = json_object_get(x, field);
 			if (json_is_object(fv)) /* PrimaryEmailAddr: its Address */
@@ -777,6 +1027,76 @@ query_sql(const char *sql, sb_response *r)
 	char t[64];
 	now_text(t, sizeof t, "%Y-%m-%dT%H:%M:%S.000-07:00");
 	sb_json(r, 200, json_pack("{s:o,s:s}", "QueryResponse", resp, "time", t));
+}
+
+/* GET /cdc?entities=Item,Invoice&changedSince=T (change data capture):
+ * for each entity named, its objects changed at or after T (their
+ * MetaData.LastUpdatedTime), at most CDC_MAX of each ->
+ * {"CDCResponse":[{"QueryResponse":[{"Item":[...],"startPosition":1,
+ * "maxResults":N,"totalCount":N}, {"Invoice":[...],...}]}],"time"}.  T
+ * more than CDC_DAYS ago is refused with Intuit's words. */
+static void
+cdc(const sb_request *q, sb_response *r)
+{
+	const char *ents = q->query(q->conn, "entities"), *since = q->query(q->conn,
+		"changedSince");
+	char s[40], oldest[40], d[200];
+	if (!ents || !*ents || !since || !*since) {
+		missing(r, !ents || !*ents ? "entities" : "changedSince");
+		return;
+	}
+	sb_stamp_norm(since, s, sizeof s);
+	if (!s[0]) {
+		fault(r, 400, "2010", "Request has invalid or unsupported property", "changedSince "
+			"is not a date-time", "changedSince");
+		return;
+	}
+	time_t limit = time(NULL) - CDC_DAYS * 86400L;
+	strftime(oldest, sizeof oldest, "%Y-%m-%dT%H:%M:%SZ", gmtime(&limit));
+	if (strcmp(s, oldest) < 0) {
+		snprintf(d, sizeof d, "Operation cdc with changedSince date %.40s which is older "
+			"than fixed days is not supported.", since);
+		fault(r, 400, "4001", "Invalid query", d, "changedSince");
+		return;
+	}
+	json_t *list = json_array();
+	for (const char *p = ents; *p;) {
+		size_t n = strcspn(p, ",");
+		const char *canon = NULL;
+		for (size_t i = 0; i < NENT; i++)
+			if (strlen(names[i]) == n && !strncasecmp(p, names[i], n))
+				canon = names[i];
+		if (!canon) {
+			snprintf(d, sizeof d, "QueryValidationError: Unknown entity %.*s", (int)(n < 40 ?
+				n : 40), p);
+			fault(r, 400, "4001", "Invalid query", d, "entities");
+			json_decref(list);
+			return;
+		}
+		json_t *out = json_array(), *x;
+		size_t i;
+		json_array_foreach(json_object_get(store_, canon), i, x) {
+			char t[40];
+			sb_stamp_norm(json_string_value(json_object_get(json_object_get(x, "MetaData"),
+				"LastUpdatedTime")), t, sizeof t);
+			if (strcmp(t, s) >= 0 && json_array_size(out) < CDC_MAX)
+				json_array_append(out, x);
+		}
+		json_t *qr = json_object();
+		if (json_array_size(out))
+			json_object_set(qr, canon, out);
+		json_object_set_new(qr, "startPosition", json_integer(1));
+		json_object_set_new(qr, "maxResults", json_integer((json_int_t)json_array_size(out)));
+		json_object_set_new(qr, "totalCount", json_integer((json_int_t)json_array_size(out)));
+		json_decref(out);
+		json_array_append_new(list, qr);
+		p += n;
+		p += *p == ',';
+	}
+	char t[64];
+	now_text(t, sizeof t, "%Y-%m-%dT%H:%M:%S.000-07:00");
+	sb_json(r, 200, json_pack("{s:[{s:o}],s:s}", "CDCResponse", "QueryResponse", list, "time",
+		t));
 }
 
 /* One BatchItemRequest, answered as the plain endpoint would, into its
@@ -950,6 +1270,10 @@ handle(const sb_request *q, sb_response *r)
 		query_sql(q->query(q->conn, "query"), r);
 		return;
 	}
+	if (!strcmp(rest, "cdc") && !strcmp(q->method, "GET")) {
+		cdc(q, r);
+		return;
+	}
 	for (size_t i = 0; i < NENT; i++) {
 		size_t n = strlen(entities[i]);
 		if (strncmp(rest, entities[i], n) != 0 || (rest[n] && rest[n] != '/'))
@@ -992,10 +1316,26 @@ dump(void)
 	return d;
 }
 
+/* POST /_sandbox/documents: a Customer as it is imported (no checks); a
+ * Vendor, Item, Bill or Purchase as a person enters it in QuickBooks,
+ * with the checks and effects of the API (a bill raises the stock of
+ * its items). */
 static const char *
 place(const char *collection, json_t *doc)
 {
 	char buf[32], t[64];
+	if (!strcmp(collection, "Vendor") || !strcmp(collection, "Item") ||
+	    !strcmp(collection, "Bill") || !strcmp(collection, "Purchase")) {
+		sb_response ir = { 0 };
+		json_object_del(doc, "Id");
+		write_entity(collection, doc, &ir);
+		json_t *a = ir.status == 200 && ir.body ? json_loads(ir.body, 0, NULL) : NULL;
+		json_t *e = by_id(collection, json_string_value(json_object_get(json_object_get(a,
+			collection), "Id")));
+		json_decref(a);
+		free(ir.body);
+		return e ? json_string_value(json_object_get(e, "Id")) : NULL;
+	}
 	if (strcmp(collection, "Customer") != 0) {
 		json_decref(doc);
 		return NULL;
@@ -1078,6 +1418,25 @@ sb_qbo_books(void)
 		json_object_set_new(out, b[i].code, json_pack("{s:o,s:o,s:o}", "sales",
 			cents_text(b[i].sales), "cash", cents_text(b[i].cash), "receivable",
 			cents_text(b[i].receivable)));
+	/* each tracked item's quantity on hand by its Sku (else its Name) */
+	json_t *onhand = json_object();
+	json_array_foreach(json_object_get(store_, "Item"), i, d) {
+		const char *sku = json_string_value(json_object_get(d, "Sku"));
+		char q[48];
+		if (!tracked(d))
+			continue;
+		snprintf(q, sizeof q, "%.4f", json_number_value(json_object_get(d, "QtyOnHand")));
+		for (size_t n = strlen(q); n && (q[n - 1] == '0' || q[n - 1] == '.'); n--) {
+			int dot = q[n - 1] == '.';
+			q[n - 1] = '\0';
+			if (dot)
+				break;
+		}
+		json_object_set_new(onhand, sku && *sku ? sku : json_string_value(json_object_get(d,
+			"Name")) ? json_string_value(json_object_get(d, "Name")) : "", json_string(q[0] &&
+			strcmp(q, "-0") ? q : "0"));
+	}
+	json_object_set_new(out, "onhand", onhand);
 	return out;
 }
 

@@ -34,6 +34,7 @@ esac
 parts='
 tests/e2e/flood.sh
 tests/e2e/life_qbo.sh
+tests/e2e/back_qbo.sh
 tests/e2e/life_xero.sh
 tests/e2e/life_intacct.sh
 tests/e2e/back_intacct.sh

@@ -1,12 +1,43 @@
 /*
- * conn_nop.c - NopCommerce, a source, through the API plugin for
- * nopCommerce (Nop.Plugin.Api): a JWT from the plugin's token call, then
+ * conn_nop.c - NopCommerce, through the API plugin for nopCommerce
+ * (Nop.Plugin.Api): a JWT from the plugin's token call, then
  *
  *   GET {base_url}/token   JSON body {"username","password"}
  *       -> {"access_token","token_type":"Bearer","expires_at_utc",...}
- *   GET {base_url}/api/{orders|customers|products}
+ *   GET {base_url}/api/{orders|customers|products|shipments|returnrequests}
  *       ?limit=250&since_id=N&updated_at_min=STAMP -> {"orders": [...]}
  *   GET {base_url}/api/{collection}/{id}             -> {"orders": [one]}
+ *
+ * and, for the entities that write the store (the books' answers coming
+ * back), the plugin's update and create routes:
+ *
+ *   ProductStock  PUT {base_url}/api/products/{id} {"product": doc}
+ *                 (ProductsController.UpdateProduct: a Delta of the DTO,
+ *                 what doc leaves out stays as it is; doc is
+ *                 {"StockQuantity": N} and whatever else the map writes)
+ *   Order         PUT {base_url}/api/orders/{id} {"order": doc}
+ *                 (OrdersController.UpdateOrder; doc {"OrderStatusId": 30})
+ *   OrderNote     POST {base_url}/api/orders/order-note {"ordernote": doc}
+ *                 (OrdersController.CreateOrderNote; doc {"OrderId",
+ *                 "Note", "DisplayToCustomer"}) -> {"ordernote": {"Id",...}}
+ *
+ * A product's stock and an order's status are updates of a record the
+ * store has: the item needs its target id, which the entity's `match`
+ * finds (find: ProductStock by Sku, Order by Id); there is nothing to
+ * create.  A note is only ever added: nopCommerce has no route that edits
+ * one (the plugin creates, the admin deletes), so a changed document adds
+ * a new note, and its id is the item's.  The plugin takes no idempotency
+ * key: a PUT sets the same values again, harmlessly; a note whose answer
+ * was lost and is sent again is there twice (a person sees two equal
+ * notes).  One document a request (max_batch 1): the plugin has no batch
+ * route.
+ *
+ * find: the plugin's GET /api/orders takes ids=1,2,3 (OrdersParametersModel
+ * .Ids), one request for a batch's values; GET /api/products has no SKU
+ * filter (ProductsParametersModel: ids, dates, category, vendor, published),
+ * so a product is found by walking the products, a page of 250 at a time,
+ * each SKU compared as text (nopCommerce's GetProductBySkuAsync compares
+ * the trimmed SKU).
  *
  * The plugin pages by id, ascending (since_id), not by update time: each
  * record is handed out as its page arrives, its text cut out of the page as
@@ -39,8 +70,9 @@
  * the window as long as the store takes refunds.
  *
  * Settings: base_url (the store's root; the plugin's routes are under it),
- * username, password (a store user in the plugin's "Api Users" role),
- * lookback (optional, orders only).
+ * username, password (a store user in the plugin's "Api Users" role,
+ * with ManageProducts and ManageOrders for the writes), lookback
+ * (optional, orders only).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,7 +98,8 @@ struct conn {
 	int64_t lookback;   /* seconds; 0: the cursor alone */
 };
 
-static const char *const collections[] = { "orders", "customers", "products" };
+static const char *const collections[] = { "orders", "customers", "products", "shipments",
+	"returnrequests" };
 
 static void
 note(const conn *c, const char *what)
@@ -377,18 +410,22 @@ n_classify(conn *c, int rc, const http_response *resp, conn_result *res)
 	return res->cls;
 }
 
-/* GET url with the token: a 401 fetches a new token once and retries once.
- * 0 with *r a 2xx answer; -1 with res filled in. */
+/* METHOD url (with a JSON body when body is not NULL) with the token: a
+ * 401 fetches a new token once and retries once.  0 with *r a 2xx answer;
+ * -1 with res filled in (a 4xx or 5xx answer in *r too). */
 static int
-get(conn *c, const char *url, http_response *r, conn_result *res)
+request(conn *c, const char *method, const char *url, const char *body, size_t len,
+	http_response *r, conn_result *res)
 {
 	char err[256] = "", auth[4200];
 	if (n_auth(c, res) != 0)
 		return -1;
 	for (int attempt = 0;; attempt++) {
 		snprintf(auth, sizeof auth, "Authorization: Bearer %s", c->access);
-		const char *hdrs[] = { auth, "Accept: application/json" };
-		http_request req = { "GET", url, hdrs, 2, NULL, 0, c->env->timeout_ms, 0 };
+		const char *hdrs[] = { auth, "Accept: application/json",
+			"Content-Type: application/json" };
+		http_request req = { method, url, hdrs, body ? 3 : 2, body, body ? len : 0,
+			c->env->timeout_ms, 0 };
 		int rc = http_do(c->http, &req, r, err, sizeof err);
 		if (rc == 0 && r->status == 401 && attempt == 0) {
 			note(c, "401: fetching a new token and retrying once");
@@ -405,13 +442,19 @@ get(conn *c, const char *url, http_response *r, conn_result *res)
 }
 
 static int
+get(conn *c, const char *url, http_response *r, conn_result *res)
+{
+	return request(c, "GET", url, NULL, 0, r, res);
+}
+
+static int
 known_collection(const char *name, conn_result *res)
 {
 	for (size_t i = 0; i < sizeof collections / sizeof *collections; i++)
 		if (!strcmp(name, collections[i]))
 			return 1;
-	conn_result_set(res, HTTP_PERMANENT, 0,
-		"nopcommerce: no collection %s (orders, customers, products)", name);
+	conn_result_set(res, HTTP_PERMANENT, 0, "nopcommerce: no collection %s (orders, "
+		"customers, products, shipments, returnrequests)", name);
 	return 0;
 }
 
@@ -608,11 +651,305 @@ n_get(conn *c, const char *collection, const char *id, conn_record_fn fn, void *
 	return -1;
 }
 
+/* ------------------------------------------------------------------ */
+/* write                                                               */
+/* ------------------------------------------------------------------ */
+
+/* The types this connector writes: the route, the member the document is
+ * wrapped in (the plugin's JsonModelBinder reads the DTO from the root
+ * object's one member), and whether it updates a record by id (PUT
+ * route/{id}) or adds one (POST route). */
+static const struct {
+	const char *type, *route, *root, *what;
+	int update;
+} writes[] = {
+	{ "ProductStock", "products", "product", "product", 1 },
+	{ "Order", "orders", "order", "order", 1 },
+	{ "OrderNote", "orders/order-note", "ordernote", "order note", 0 },
+};
+
+static int
+write_kind(const char *type)
+{
+	for (size_t i = 0; type && i < sizeof writes / sizeof *writes; i++)
+		if (!strcmp(writes[i].type, type))
+			return (int)i;
+	return -1;
+}
+
+/* 1 when s is a record id the plugin's routes take: 1 to 18 digits. */
+static int
+is_id(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	return n > 0 && n <= 18 && strspn(s, "0123456789") == n;
+}
+
+/* The new record's Id from the answer {"ROOT": {"Id": N, ...}}, as text. */
+static int
+answer_id(const http_response *r, const char *root, char *out, size_t cap)
+{
+	json_t *j = json_loadb(r->body, r->body_len, 0, NULL);
+	json_t *id = json_object_get(json_object_get(j, root), "Id");
+	int ok = json_is_integer(id) && json_integer_value(id) > 0;
+	if (ok)
+		snprintf(out, cap, "%" JSON_INTEGER_FORMAT, json_integer_value(id));
+	json_decref(j);
+	return ok ? 0 : -1;
+}
+
+/* One document: 0 when answered (it->res says how, it->id when written),
+ * -1 when no answer says it was written (res). */
+static int
+write_one(conn *c, conn_item *it, conn_result *res)
+{
+	int k = write_kind(it->type);
+	const char *d = it->doc;
+	size_t len = it->len;
+	char url[1024];
+	http_response r;
+
+	memset(&r, 0, sizeof r);
+	it->id[0] = '\0';
+	if (k < 0) {
+		conn_result_set(&it->res, HTTP_PERMANENT, 0, "nopcommerce: cannot write a %s "
+			"(ProductStock, Order, OrderNote)", it->type ? it->type : "?");
+		return 0;
+	}
+	if (it->op == CONN_OP_VOID) {
+		conn_result_set(&it->res, HTTP_PERMANENT, 0, "nopcommerce: a %s cannot be voided",
+			writes[k].what);
+		return 0;
+	}
+	/* in a dry run nothing is looked up: the record its match would find */
+	int unfound = c->env->dry_run && writes[k].update && !it->target_id;
+	if (writes[k].update && !unfound && !is_id(it->target_id)) {
+		conn_result_set(&it->res, HTTP_PERMANENT, 0, "nopcommerce: no %s to write to: a %s "
+			"updates the store's %s its match finds, and none was found", writes[k].what,
+			writes[k].type, writes[k].what);
+		return 0;
+	}
+	while (len && (d[len - 1] == ' ' || d[len - 1] == '\n' || d[len - 1] == '\t' ||
+		d[len - 1] == '\r'))
+		len--;
+	size_t i = skip_ws(d, 0, len);
+	if (i >= len || d[i] != '{' || d[len - 1] != '}') {
+		conn_result_set(&it->res, HTTP_PERMANENT, 0, "nopcommerce: the %s document is not a "
+			"JSON object", writes[k].type);
+		return 0;
+	}
+	size_t cap = len - i + strlen(writes[k].root) + 8;
+	char *body = malloc(cap);
+	if (!body) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "nopcommerce: out of memory");
+		return -1;
+	}
+	int bl = snprintf(body, cap, "{\"%s\":%.*s}", writes[k].root, (int)(len - i), d + i);
+	if (writes[k].update)
+		snprintf(url, sizeof url, "%s/api/%s/%s", c->base, writes[k].route, unfound ?
+			"(the one its match finds)" : it->target_id);
+	else
+		snprintf(url, sizeof url, "%s/api/%s", c->base, writes[k].route);
+	const char *method = writes[k].update ? "PUT" : "POST";
+	if (c->env->dry_run) {
+		fprintf(c->env->dry_run, "%s %s\n%s\n\n", method, url, body);
+		free(body);
+		conn_result_set(&it->res, HTTP_OK, 0, "dry run");
+		snprintf(it->id, sizeof it->id, "%s", writes[k].update && !unfound ? it->target_id :
+			"dry-run");
+		return 0;
+	}
+	int rc = request(c, method, url, body, (size_t)bl, &r, res);
+	free(body);
+	if (rc != 0) {
+		/* a 4xx is the document's own answer (400 refused, 404 no such
+		 * record); no answer, a 5xx or a 429 says nothing was written */
+		if (r.status >= 400 && r.status < 500 && r.status != 401 && r.status != 429 &&
+		    res->cls == HTTP_PERMANENT) {
+			it->res = *res;
+			return 0;
+		}
+		return -1;
+	}
+	if (writes[k].update) {
+		snprintf(it->id, sizeof it->id, "%s", it->target_id);
+	} else if (answer_id(&r, writes[k].root, it->id, sizeof it->id) != 0) {
+		conn_result_set(&it->res, HTTP_PERMANENT, r.status, "nopcommerce: the %s was "
+			"answered without its Id: %.300s", writes[k].what, r.body);
+		return 0;
+	}
+	conn_result_set(&it->res, HTTP_OK, r.status, "OK");
+	return 0;
+}
+
+static int
+n_write(conn *c, const char *request_key, conn_item *items, size_t n, conn_result *res)
+{
+	(void)request_key; /* the plugin takes no idempotency key (see the top) */
+	conn_result_set(res, HTTP_OK, 200, "OK");
+	for (size_t i = 0; i < n; i++) {
+		if (write_one(c, &items[i], res) != 0) {
+			/* nothing known written from here on */
+			for (size_t j = i; j < n; j++) {
+				items[j].res = *res;
+				items[j].id[0] = '\0';
+			}
+			return i == 0 ? -1 : 0;
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* find                                                                */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+	conn_find_item *items;
+	size_t n;
+	const char *field;   /* "Sku" or "Id" */
+	size_t on_page;
+	long long max_id;
+} finding;
+
+/* a and b equal once the white space around each is trimmed */
+static int
+trimmed_cmp(const char *a, const char *b)
+{
+	size_t al, bl;
+	while (*a == ' ' || *a == '\t')
+		a++;
+	while (*b == ' ' || *b == '\t')
+		b++;
+	for (al = strlen(a); al && (a[al - 1] == ' ' || a[al - 1] == '\t'); al--)
+		;
+	for (bl = strlen(b); bl && (b[bl - 1] == ' ' || b[bl - 1] == '\t'); bl--)
+		;
+	return al != bl || memcmp(a, b, al) != 0;
+}
+
+/* One record of a page: its Id, and the field's value as text (a string
+ * unescaped, a number as written), counted for the items it equals. */
+static int
+found_one(void *arg, const char *p, size_t n)
+{
+	finding *f = arg;
+	char stamp[24], id[24], *text = NULL;
+	long long nid;
+	const char *v;
+	size_t l;
+
+	f->on_page++;
+	stamp_and_id(p, n, stamp, sizeof stamp, &nid);
+	if (nid > f->max_id)
+		f->max_id = nid;
+	if (nid <= 0 || !member(p, n, f->field, &v, &l))
+		return 0;
+	snprintf(id, sizeof id, "%lld", nid);
+	json_t *j = json_loadb(v, l, JSON_DECODE_ANY, NULL);
+	if (json_is_string(j))
+		text = strdup(json_string_value(j));
+	else if (json_is_integer(j))
+		text = strdup(id);
+	json_decref(j);
+	if (text)
+		conn_find_doc(f->items, f->n, id, text, trimmed_cmp);
+	free(text);
+	return 0;
+}
+
+/* ProductStock by Sku: every product, a page at a time by since_id. */
+static int
+find_products(conn *c, finding *f, conn_result *res)
+{
+	char url[1024];
+	http_response r;
+
+	for (;;) {
+		long long before = f->max_id;
+		snprintf(url, sizeof url, "%s/api/products?limit=%d&since_id=%lld", c->base,
+			PAGE_LIMIT, f->max_id);
+		if (get(c, url, &r, res) != 0)
+			return -1;
+		f->on_page = 0;
+		if (conn_json_elements(r.body, r.body_len, "products", found_one, f) < 0) {
+			conn_result_set(res, HTTP_PERMANENT, r.status,
+				"nopcommerce: the answer has no \"products\" array: %.300s", r.body);
+			return -1;
+		}
+		if (f->on_page < PAGE_LIMIT || f->max_id <= before)
+			return 0;
+	}
+}
+
+/* Order by Id: GET /api/orders?ids=1,2,3, as many ids a request as fit a
+ * URL of a few kilobytes; a value that is no id is no order. */
+static int
+find_orders(conn *c, finding *f, conn_result *res)
+{
+	char url[4096];
+	http_response r;
+	size_t i = 0;
+
+	while (i < f->n) {
+		int at = snprintf(url, sizeof url, "%s/api/orders?limit=%d&ids=", c->base,
+			PAGE_LIMIT), nv = 0;
+		for (; i < f->n && nv < PAGE_LIMIT; i++) {
+			const char *v = f->items[i].value;
+			if (!is_id(v))
+				continue;
+			if ((size_t)at + strlen(v) + 2 >= sizeof url)
+				break;
+			at += snprintf(url + at, sizeof url - (size_t)at, "%s%s", nv ? "," : "", v);
+			nv++;
+		}
+		if (!nv)
+			continue;
+		if (get(c, url, &r, res) != 0)
+			return -1;
+		if (conn_json_elements(r.body, r.body_len, "orders", found_one, f) < 0) {
+			conn_result_set(res, HTTP_PERMANENT, r.status,
+				"nopcommerce: the answer has no \"orders\" array: %.300s", r.body);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+n_find(conn *c, const char *type, const char *field, conn_find_item *items, size_t n,
+	conn_result *res)
+{
+	finding f = { items, n, field, 0, 0 };
+	int products = type && field && !strcmp(type, "ProductStock") && !strcmp(field, "Sku");
+	int orders = type && field && !strcmp(type, "Order") && !strcmp(field, "Id");
+
+	if (!products && !orders) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "nopcommerce: cannot look up %s by %s "
+			"(ProductStock by Sku, Order by Id)", type ? type : "?", field ? field : "?");
+		return conn_find_fail(items, n, res);
+	}
+	conn_find_begin(items, n);
+	conn_result_set(res, HTTP_OK, 200, "%s", "");
+	if (c->env->dry_run)
+		return 0; /* nothing is asked in a dry run: every rc is 1 */
+	if ((products ? find_products(c, &f, res) : find_orders(c, &f, res)) != 0)
+		return conn_find_fail(items, n, res);
+	conn_find_end(items, n);
+	conn_result_set(res, HTTP_OK, 200, "%s", "");
+	return 0;
+}
+
 /* What this connector reads and writes (conn.h; its schema declares the same). */
 static const conn_cap caps[] = {
 	{ "orders", CONN_CAN_LIST },
 	{ "customers", CONN_CAN_LIST },
 	{ "products", CONN_CAN_LIST },
+	{ "shipments", CONN_CAN_LIST },
+	{ "returnrequests", CONN_CAN_LIST },
+	{ "ProductStock", CONN_CAN_WRITE },
+	{ "Order", CONN_CAN_WRITE },
+	{ "OrderNote", CONN_CAN_WRITE },
 	{ NULL, 0 },
 };
 
@@ -629,7 +966,7 @@ const conn_ops conn_nop = {
 	.auth = n_auth,
 	.list = n_list,
 	.get = n_get,
-	.write = NULL,
-	.find = NULL,
+	.write = n_write,
+	.find = n_find,
 	.classify = n_classify,
 };

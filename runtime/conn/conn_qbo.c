@@ -1,5 +1,6 @@
 /*
- * conn_qbo.c - the QuickBooks Online Accounting API v3, a target.
+ * conn_qbo.c - the QuickBooks Online Accounting API v3, a target, and the
+ * source of what the books send back to the store (items, invoices).
  *
  *   token     POST {token_url}, grant_type=refresh_token, HTTP Basic; Intuit
  *             rotates the refresh token, so the new one is saved before use
@@ -24,6 +25,21 @@
  *             PERMANENT, nothing sent
  *   find      GET .../query?query=select Id from Type where Field = 'v' maxresults 9
  *             (a quote or backslash in v escaped with a backslash)
+ *   list      (Item, Invoice: the books' side of the entities that write the
+ *             store) change data capture, GET .../cdc?entities=Item&
+ *             changedSince=CURSOR -> {"CDCResponse":[{"QueryResponse":[{"Item":
+ *             [...],"startPosition","maxResults","totalCount"}]}],"time"}; an
+ *             object with "status":"Deleted" is skipped (nothing is deleted
+ *             in the store).  CDC reaches 30 days back and answers at most
+ *             1000 objects of an entity: with no cursor, a cursor older than
+ *             29 days (a day's margin for the clocks) or a full answer, the
+ *             query instead, select * from Item where
+ *             Metadata.LastUpdatedTime >= 'CURSOR' startposition N maxresults
+ *             1000, page by page.  Each object's stamp is its
+ *             MetaData.LastUpdatedTime in UTC, "YYYY-MM-DDTHH:MM:SSZ"
+ *             (QuickBooks writes the company's offset, -07:00)
+ *   get       GET .../{entity}/{id} -> {"Item":{...}}; Fault 610 (Object
+ *             Not Found) is a 404
  *
  * A repeated requestid is answered from the first request, which makes a
  * re-driven write exactly-once; Intuit takes at most 50 characters (36 on
@@ -51,6 +67,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -58,6 +75,9 @@
 #include "transform.h"
 
 #define MAX_BATCH 30
+#define CDC_MAX 1000      /* objects of an entity in one CDC answer */
+#define CDC_DAYS 29       /* CDC reaches 30 days back: a day's margin */
+#define QUERY_PAGE 1000   /* maxresults of a query */
 #define RID_MAX 50        /* requestid on the entity endpoints */
 #define RID_BATCH_MAX 36  /* requestid on the batch endpoint */
 #define MINOR "minorversion=65"
@@ -774,6 +794,313 @@ q_find(conn *c, const char *type, const char *field, conn_find_item *items, size
 }
 
 /* ------------------------------------------------------------------ */
+/* list and get                                                        */
+/* ------------------------------------------------------------------ */
+
+static size_t
+skip_ws(const char *p, size_t i, size_t n)
+{
+	while (i < n && ws(p[i]))
+		i++;
+	return i;
+}
+
+/* The raw value of top-level member `key` of the object p[0..n): its
+ * text in *v, *vlen (a string with its quotes); 0 when absent. */
+static int
+member(const char *p, size_t n, const char *key, const char **v, size_t *vlen)
+{
+	size_t kl = strlen(key), i = skip_ws(p, 0, n);
+	if (i >= n || p[i] != '{')
+		return 0;
+	for (i = skip_ws(p, i + 1, n); i < n && p[i] == '"';) {
+		size_t k = conn_json_skip(p + i, n - i);
+		if (!k)
+			return 0;
+		int hit = k == kl + 2 && !memcmp(p + i + 1, key, kl);
+		i = skip_ws(p, i + k, n);
+		if (i >= n || p[i] != ':')
+			return 0;
+		i = skip_ws(p, i + 1, n);
+		size_t l = conn_json_skip(p + i, n - i);
+		if (!l)
+			return 0;
+		if (hit) {
+			*v = p + i;
+			*vlen = l;
+			return 1;
+		}
+		i = skip_ws(p, i + l, n);
+		if (i < n && p[i] == ',')
+			i = skip_ws(p, i + 1, n);
+	}
+	return 0;
+}
+
+static int
+digits(const char *s, int n, int *out)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 1;
+}
+
+/* An ISO 8601 date-time as QuickBooks writes it ("2026-12-05T04:40:00-07:00",
+ * "...Z", a fraction or none, no offset: UTC) as seconds since the epoch;
+ * -1 when it is not one. */
+static int64_t
+parse_time(const char *s, size_t n)
+{
+	int y, mo, d, h, mi, sec, oh, om;
+	size_t i = 19;
+	int64_t off = 0;
+
+	if (n < 19 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-' ||
+	    !digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != ' ') || !digits(s + 11, 2, &h) ||
+	    s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':' || !digits(s + 17, 2, &sec) ||
+	    mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+		return -1;
+	if (i < n && s[i] == '.')
+		for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			;
+	if (i < n && (s[i] == '+' || s[i] == '-')) {
+		if (n - i < 6 || !digits(s + i + 1, 2, &oh) || s[i + 3] != ':' ||
+		    !digits(s + i + 4, 2, &om))
+			return -1;
+		off = (s[i] == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+		i += 6;
+	} else if (i < n && s[i] == 'Z') {
+		i++;
+	}
+	if (i != n)
+		return -1;
+	return tm_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
+}
+
+/* Seconds since the epoch as "YYYY-MM-DDTHH:MM:SSZ" ("" out of range). */
+static void
+format_time(int64_t t, char *out, size_t cap)
+{
+	int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400, s = t - days * 86400, y;
+	int m, d;
+
+	tm_civil_from_days(days, &y, &m, &d);
+	if (y < 0 || y > 9999) {
+		snprintf(out, cap, "%s", "");
+		return;
+	}
+	snprintf(out, cap, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)y % 10000u,
+		(unsigned)m % 100u, (unsigned)d % 100u, (unsigned)(s / 3600) % 100u,
+		(unsigned)(s / 60 % 60) % 100u, (unsigned)(s % 60) % 100u);
+}
+
+/* An object's MetaData.LastUpdatedTime as the engine's stamp ("" when it
+ * has none). */
+static void
+stamp_of(const char *p, size_t n, char *out, size_t cap)
+{
+	const char *m, *v;
+	size_t ml, vl;
+	out[0] = '\0';
+	if (member(p, n, "MetaData", &m, &ml) && member(m, ml, "LastUpdatedTime", &v, &vl) &&
+	    vl >= 2 && v[0] == '"') {
+		int64_t t = parse_time(v + 1, vl - 2);
+		if (t >= 0)
+			format_time(t, out, cap);
+	}
+}
+
+/* A listing: the records of one entity handed to fn, or counted. */
+typedef struct {
+	const char *type;   /* the entity, the member its objects are in */
+	conn_record_fn fn;
+	void *arg;
+	int count_only;     /* 1: count the objects, hand out none */
+	size_t n, deleted;
+	int rc;             /* fn's first non-zero return */
+} listing;
+
+static int
+hand_out(void *arg, const char *p, size_t n)
+{
+	listing *l = arg;
+	const char *v;
+	size_t vl;
+	char stamp[24];
+
+	if (l->count_only) {
+		l->n++;
+		return 0;
+	}
+	if (member(p, n, "status", &v, &vl) && vl == 9 && !memcmp(v, "\"Deleted\"", 9)) {
+		l->deleted++;
+		return 0;
+	}
+	stamp_of(p, n, stamp, sizeof stamp);
+	l->n++;
+	return l->rc = l->fn(l->arg, p, n, stamp);
+}
+
+/* each QueryResponse of a CDCResponse: the entity's objects, if any */
+static int
+cdc_entity(void *arg, const char *p, size_t n)
+{
+	listing *l = arg;
+	int rc = conn_json_elements(p, n, l->type, hand_out, l);
+	return rc < 0 ? 0 : rc; /* none of this entity changed */
+}
+
+static int
+cdc_response(void *arg, const char *p, size_t n)
+{
+	int rc = conn_json_elements(p, n, "QueryResponse", cdc_entity, arg);
+	return rc < 0 ? 0 : rc;
+}
+
+/* GET url, the answer parsed for a Fault: 0 with *r, or -1 with res. */
+static int
+read_call(conn *c, const char *url, http_response *r, conn_result *res)
+{
+	if (call(c, "GET", url, NULL, 0, r, res) != 0 || res->cls != HTTP_OK)
+		return -1;
+	return 0;
+}
+
+/* The query's pages: select * from T [where Metadata.LastUpdatedTime >=
+ * 'since'] startposition N maxresults 1000, until a page is not full. */
+static int
+list_query(conn *c, int k, const char *since, listing *l, conn_result *res)
+{
+	char sql[300], esc[900], url[1800];
+	http_response r;
+	const char *qr;
+	size_t qn;
+
+	for (long start = 1;; start += QUERY_PAGE) {
+		if (since[0])
+			snprintf(sql, sizeof sql, "select * from %s where Metadata.LastUpdatedTime >= "
+				"'%s' startposition %ld maxresults %d", kinds[k].type, since, start,
+				QUERY_PAGE);
+		else
+			snprintf(sql, sizeof sql, "select * from %s startposition %ld maxresults %d",
+				kinds[k].type, start, QUERY_PAGE);
+		http_url_escape(sql, esc, sizeof esc);
+		snprintf(url, sizeof url, "%s/v3/company/%s/query?query=%s&" MINOR, c->base, c->realm,
+			esc);
+		if (read_call(c, url, &r, res) != 0)
+			return -1;
+		if (!member(r.body, r.body_len, "QueryResponse", &qr, &qn)) {
+			conn_result_set(res, HTTP_TRANSIENT, r.status, "qbo: answer without a "
+				"QueryResponse");
+			return -1;
+		}
+		size_t before = l->n + l->deleted;
+		int rc = conn_json_elements(qr, qn, kinds[k].type, hand_out, l);
+		if (l->rc)
+			return l->rc;
+		if (rc < 0 || l->n + l->deleted - before < QUERY_PAGE)
+			return 0; /* no member: nothing (more) of this entity */
+	}
+}
+
+static int
+q_list(conn *c, const char *collection, const char *cursor, conn_record_fn fn, void *arg,
+	conn_result *res)
+{
+	int k = kind_of(collection);
+	char since[24] = "", esc[80], url[1200];
+	listing l = { collection, fn, arg, 0, 0, 0, 0 };
+	http_response r;
+	int rc;
+
+	if (k < 0 || !conn_can(&conn_qbo, collection, CONN_CAN_LIST)) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "qbo: no listing of %s (Item, Invoice)",
+			collection ? collection : "?");
+		return -1;
+	}
+	if (cursor && *cursor) {
+		int64_t t = parse_time(cursor, strlen(cursor));
+		if (t < 0) {
+			conn_result_set(res, HTTP_PERMANENT, 0, "qbo: bad cursor %s", cursor);
+			return -1;
+		}
+		format_time(t, since, sizeof since);
+	}
+	int cdc = since[0] && parse_time(since, strlen(since)) >= (int64_t)time(NULL) -
+		(int64_t)CDC_DAYS * 86400;
+	if (cdc) {
+		http_url_escape(since, esc, sizeof esc);
+		snprintf(url, sizeof url, "%s/v3/company/%s/cdc?entities=%s&changedSince=%s&" MINOR,
+			c->base, c->realm, kinds[k].type, esc);
+		if (read_call(c, url, &r, res) != 0)
+			return -1;
+		l.count_only = 1;
+		if (conn_json_elements(r.body, r.body_len, "CDCResponse", cdc_response, &l) < 0) {
+			conn_result_set(res, HTTP_TRANSIENT, r.status, "qbo: answer without a "
+				"CDCResponse: %.300s", r.body);
+			return -1;
+		}
+		cdc = l.n < CDC_MAX; /* a full answer may leave some out: the query */
+		if (!cdc)
+			note(c, "a full CDC answer: the query instead", kinds[k].type);
+		l.count_only = 0;
+		l.n = 0;
+	}
+	if (cdc)
+		rc = conn_json_elements(r.body, r.body_len, "CDCResponse", cdc_response, &l);
+	else
+		rc = list_query(c, k, since, &l, res);
+	if (l.rc)
+		return l.rc;
+	if (rc < 0)
+		return -1;
+	conn_result_set(res, HTTP_OK, 200, "%zu records (%s)%s", l.n, cdc ? "cdc" : "query",
+		l.deleted ? ", deleted ones skipped" : "");
+	return 0;
+}
+
+static int
+q_get(conn *c, const char *collection, const char *id, conn_record_fn fn, void *arg,
+	conn_result *res)
+{
+	int k = kind_of(collection);
+	char path[420], esc[CONN_ID_MAX * 3 + 4], url[1200], stamp[24];
+	http_response r;
+	const char *v;
+	size_t vl;
+
+	if (k < 0 || !conn_can(&conn_qbo, collection, CONN_CAN_LIST)) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "qbo: no %s to get (Item, Invoice)",
+			collection ? collection : "?");
+		return -1;
+	}
+	if (!id || !*id || strlen(id) >= CONN_ID_MAX) {
+		conn_result_set(res, HTTP_PERMANENT, 404, "qbo: no %s with Id %s", collection,
+			id ? id : "");
+		return -1;
+	}
+	http_url_escape(id, esc, sizeof esc);
+	snprintf(path, sizeof path, "%s/%s", kinds[k].path, esc);
+	url_for(c, url, sizeof url, path, NULL);
+	if (read_call(c, url, &r, res) != 0) {
+		if (res->cls == HTTP_PERMANENT && strstr(res->text, "Fault 610"))
+			res->status = 404; /* Object Not Found */
+		return -1;
+	}
+	if (!member(r.body, r.body_len, kinds[k].type, &v, &vl) || v[0] != '{') {
+		conn_result_set(res, HTTP_PERMANENT, 404, "qbo: no %s with Id %s", collection, id);
+		return -1;
+	}
+	stamp_of(v, vl, stamp, sizeof stamp);
+	return fn(arg, v, vl, stamp);
+}
+
+/* ------------------------------------------------------------------ */
 /* webhooks                                                            */
 /* ------------------------------------------------------------------ */
 
@@ -872,10 +1199,10 @@ q_webhook(const char *secret, size_t secret_len, const hook_request *rq, hook_em
 
 /* What this connector reads and writes (conn.h; its schema declares the same). */
 static const conn_cap caps[] = {
-	{ "Item", CONN_CAN_WRITE },
+	{ "Item", CONN_CAN_LIST | CONN_CAN_WRITE },
 	{ "Customer", CONN_CAN_WRITE },
 	{ "SalesReceipt", CONN_CAN_WRITE },
-	{ "Invoice", CONN_CAN_WRITE },
+	{ "Invoice", CONN_CAN_LIST | CONN_CAN_WRITE },
 	{ "Payment", CONN_CAN_WRITE },
 	{ "CreditMemo", CONN_CAN_WRITE },
 	{ "RefundReceipt", CONN_CAN_WRITE },
@@ -893,6 +1220,8 @@ const conn_ops conn_qbo = {
 	.open = q_open,
 	.close = q_close,
 	.auth = q_auth,
+	.list = q_list,
+	.get = q_get,
 	.write = q_write,
 	.find = q_find,
 	.classify = q_classify,

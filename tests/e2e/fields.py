@@ -67,8 +67,22 @@ def specs(pair, dump):
         # the refund names the invoice it refunds: "..., invoice ORDER" -> its Id
         refund_refs = dict(refs, PrivateNote=lambda w: w.rsplit(" ", 1)[0] + " " + str(
             invoice_id.get(w.rsplit(" ", 1)[1])))
+        # the books keep an item's count (`wins target`): it starts from the
+        # store's and moves by what QuickBooks books, sales out, purchases in
+        moved = {}
+        for kind, detail, sign in (("Invoice", "SalesItemLineDetail", -1),
+                                   ("SalesReceipt", "SalesItemLineDetail", -1),
+                                   ("Bill", "ItemBasedExpenseLineDetail", 1),
+                                   ("Purchase", "ItemBasedExpenseLineDetail", 1)):
+            for d in dump.get(kind, []):
+                for ln in d.get("Line") or []:
+                    det = ln.get(detail) or {}
+                    it = (det.get("ItemRef") or {}).get("value")
+                    if it and det.get("Qty") is not None:
+                        moved[it] = moved.get(it, Decimal(0)) + sign * num(det["Qty"])
+        item_refs = {"QtyOnHand": lambda w, doc: num(w) + moved.get(doc.get("Id"), Decimal(0))}
         return {
-            "Product": (dump.get("Item", []), lambda d: d.get("Name"), {}),
+            "Product": (dump.get("Item", []), lambda d: d.get("Name"), item_refs),
             "Customer": (dump.get("Customer", []), lambda d: d.get("DisplayName"), {}),
             "Order": (dump.get("Invoice", []), lambda d: d.get("DocNumber"), refs),
             "Payment": (dump.get("Payment", []), lambda d: d.get("PrivateNote"), pay_refs),

@@ -9,7 +9,11 @@
  * lookback setting, a listing past every stamp still re-reads the orders
  * still open (whatever their age) and those created within the window,
  * each once, and no other; without it, none; a lookback that is not a
- * duration is refused when the connector opens.
+ * duration is refused when the connector opens.  The store's writes: a
+ * product's stock over the product found by Sku, an order's status over
+ * the order found by Id, a note added to an order; what has no record to
+ * write to, a note on an unknown order and a blank note are refused, each
+ * alone, permanent.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -284,6 +288,104 @@ check_lookback(const conn_env *env, const conn_ops *ops, char **lines, size_t nl
 	free(want);
 }
 
+/* 1 when the record of collection with id, as the connector gets it,
+ * holds text. */
+static int
+record_has(conn *c, const conn_ops *ops, const char *collection, const char *id,
+	const char *text)
+{
+	got g = { 0 };
+	conn_result res;
+	int ok = ops->get(c, collection, id, collect, &g, &res) == 0 && g.n == 1 &&
+		strstr(g.text[0], text) != NULL;
+	got_free(&g);
+	return ok;
+}
+
+static void
+check_writes(conn *c, const conn_ops *ops)
+{
+	conn_result res;
+	char detail[300];
+	json_decref(sb_call(plain, root, "POST", "/_sandbox/records?service=nop&collection=products",
+		"{\"Id\":1,\"Name\":\"A\",\"Sku\":\"SKU-A\",\"StockQuantity\":5}\n"
+		"{\"Id\":2,\"Name\":\"B\",\"Sku\":\"SKU-B\",\"StockQuantity\":1}\n"
+		"{\"Id\":3,\"Name\":\"B2\",\"Sku\":\"SKU-B \",\"StockQuantity\":1}\n"));
+	check(conn_can(ops, "ProductStock", CONN_CAN_WRITE) && conn_can(ops, "OrderNote",
+		CONN_CAN_WRITE) && conn_can(ops, "Order", CONN_CAN_WRITE) &&
+		conn_can(ops, "products", CONN_CAN_LIST) && !conn_can(ops, "products",
+		CONN_CAN_WRITE), "caps", "the caps table");
+
+	conn_find_item f[3] = { { .value = "SKU-A" }, { .value = "SKU-B" }, { .value = "SKU-X" } };
+	int rc = ops->find(c, "ProductStock", "Sku", f, 3, &res);
+	snprintf(detail, sizeof detail, "rc %d: %d %s, %d %zu, %d: %.100s", rc, f[0].rc,
+		f[0].found.ids[0], f[1].rc, f[1].found.n, f[2].rc, res.text);
+	check(rc == 0 && f[0].rc == 0 && !strcmp(f[0].found.ids[0], "1") && f[1].rc == 2 &&
+		f[1].found.n == 2 && f[2].rc == 1, "find-product-by-sku", detail);
+	conn_find_item o[3] = { { .value = "10007" }, { .value = "999999" }, { .value = "x" } };
+	rc = ops->find(c, "Order", "Id", o, 3, &res);
+	snprintf(detail, sizeof detail, "rc %d: %d %s, %d, %d: %.100s", rc, o[0].rc,
+		o[0].found.ids[0], o[1].rc, o[2].rc, res.text);
+	check(rc == 0 && o[0].rc == 0 && !strcmp(o[0].found.ids[0], "10007") && o[1].rc == 1 &&
+		o[2].rc == 1, "find-order-by-id", detail);
+	conn_find_item nf[1] = { { .value = "1" } };
+	rc = ops->find(c, "OrderNote", "Id", nf, 1, &res);
+	check(rc == -1 && nf[0].rc == -1 && res.cls == HTTP_PERMANENT, "find-note-refused",
+		res.text);
+
+	const char *stock = "{\"StockQuantity\":17}";
+	conn_item w[1] = { { .type = "ProductStock", .doc = stock, .len = strlen(stock),
+		.key = "k1", .target_id = "1" } };
+	rc = ops->write(c, "r1", w, 1, &res);
+	check(rc == 0 && w[0].res.cls == HTTP_OK && !strcmp(w[0].id, "1") &&
+		record_has(c, ops, "products", "1", "\"StockQuantity\":17"), "write-stock",
+		w[0].res.text);
+	w[0].target_id = NULL;
+	rc = ops->write(c, "r2", w, 1, &res);
+	check(rc == 0 && w[0].res.cls == HTTP_PERMANENT && !w[0].id[0], "write-stock-needs-product",
+		w[0].res.text);
+	w[0].target_id = "4040";
+	rc = ops->write(c, "r3", w, 1, &res);
+	check(rc == 0 && w[0].res.cls == HTTP_PERMANENT && w[0].res.status == 404,
+		"write-stock-unknown-product", w[0].res.text);
+
+	const char *status = "{\"OrderStatusId\":30}";
+	conn_item s[1] = { { .type = "Order", .doc = status, .len = strlen(status), .key = "k2",
+		.target_id = "10007" } };
+	rc = ops->write(c, "r4", s, 1, &res);
+	check(rc == 0 && s[0].res.cls == HTTP_OK && record_has(c, ops, "orders", "10007",
+		"\"OrderStatusId\":30"), "write-order-status", s[0].res.text);
+
+	const char *note = "{\"OrderId\":10007,\"Note\":\"QuickBooks invoice 1001\","
+		"\"DisplayToCustomer\":false}";
+	conn_item n[1] = { { .type = "OrderNote", .doc = note, .len = strlen(note), .key = "k3" } };
+	rc = ops->write(c, "r5", n, 1, &res);
+	json_t *rec = sb_call(plain, root, "GET", "/_sandbox/records?service=nop&"
+		"collection=ordernotes", NULL);
+	snprintf(detail, sizeof detail, "rc %d, id %.20s: %.200s", rc, n[0].id, n[0].res.text);
+	check(rc == 0 && n[0].res.cls == HTTP_OK && !strcmp(n[0].id, "1") &&
+		json_integer_value(json_object_get(rec, "OrderId")) == 10007 &&
+		!strcmp(json_string_value(json_object_get(rec, "Note")) ? json_string_value(
+		json_object_get(rec, "Note")) : "", "QuickBooks invoice 1001"), "write-order-note",
+		detail);
+	json_decref(rec);
+	const char *lost = "{\"OrderId\":999999,\"Note\":\"x\"}", *blank =
+		"{\"OrderId\":10007,\"Note\":\"\"}";
+	conn_item bad[1] = { { .type = "OrderNote", .doc = lost, .len = strlen(lost), .key = "k4" } };
+	rc = ops->write(c, "r6", bad, 1, &res);
+	check(rc == 0 && bad[0].res.cls == HTTP_PERMANENT && bad[0].res.status == 404,
+		"write-note-unknown-order", bad[0].res.text);
+	bad[0].doc = blank;
+	bad[0].len = strlen(blank);
+	rc = ops->write(c, "r7", bad, 1, &res);
+	check(rc == 0 && bad[0].res.cls == HTTP_PERMANENT && bad[0].res.status == 400 &&
+		strstr(bad[0].res.text, "blank"), "write-note-blank", bad[0].res.text);
+	bad[0].op = CONN_OP_VOID;
+	bad[0].target_id = "1";
+	rc = ops->write(c, "r8", bad, 1, &res);
+	check(rc == 0 && bad[0].res.cls == HTTP_PERMANENT, "write-void-refused", bad[0].res.text);
+}
+
 static int
 count_in_log(FILE *log, const char *what)
 {
@@ -342,8 +444,8 @@ main(void)
 	check(src == 0 && state_token_load(st, "nopcommerce", access, sizeof access, refresh,
 		sizeof refresh, &exp) == 0 && access[0] && exp > (int64_t)time(NULL) + 3600,
 		"token-saved-in-state", "no token row for nopcommerce");
-	check(!strcmp(ops->service, "nopcommerce") && !ops->write && !ops->find &&
-	      conn_find_ops("nopcommerce") == ops, "registered-as-source", "registry");
+	check(!strcmp(ops->service, "nopcommerce") && ops->list && ops->write && ops->find &&
+	      conn_find_ops("nopcommerce") == ops, "registered", "registry");
 
 	/* everything: exactly the file, over two pages of 250, by id */
 	got g = { 0 };
@@ -408,7 +510,7 @@ main(void)
 	rc = ops->get(c, "orders", "999999", collect, &one, &res);
 	check(rc == -1 && one.n == 0 && res.cls == HTTP_PERMANENT && res.status == 404,
 		"get-not-found", res.text);
-	rc = ops->list(c, "shipments", NULL, collect, &one, &res);
+	rc = ops->list(c, "vendors", NULL, collect, &one, &res);
 	check(rc == -1 && res.cls == HTTP_PERMANENT, "unknown-collection", res.text);
 
 	/* the token dies between the two pages: one new token, the listing
@@ -458,6 +560,30 @@ main(void)
 	rc = ops->open(&env, &c, &res);
 	check(rc == 0 && count_in_log(log, "token fetched") == fetched, "token-loaded-from-state",
 		res.text);
+	if (rc == 0)
+		check_writes(c, ops);
+	ops->close(c);
+
+	/* a dry run: nothing looked up, the write printed with the record its
+	 * match would find */
+	char printed[2048] = "";
+	FILE *dr = fmemopen(printed, sizeof printed - 1, "w");
+	conn_env denv = env;
+	denv.dry_run = dr;
+	c = NULL;
+	rc = dr ? ops->open(&denv, &c, &res) : -1;
+	conn_find_item df[1] = { { .value = "SKU-A" } };
+	const char *dstock = "{\"StockQuantity\":3}";
+	conn_item dw[1] = { { .type = "ProductStock", .doc = dstock, .len = strlen(dstock),
+		.key = "k9" } };
+	int frc = rc == 0 ? ops->find(c, "ProductStock", "Sku", df, 1, &res) : -1;
+	int wrc = rc == 0 ? ops->write(c, "r9", dw, 1, &res) : -1;
+	if (dr)
+		fclose(dr);
+	check(frc == 0 && df[0].rc == 1 && wrc == 0 && dw[0].res.cls == HTTP_OK &&
+		strstr(printed, "PUT ") && strstr(printed, "/api/products/(the one its match finds)") &&
+		strstr(printed, "{\"product\":{\"StockQuantity\":3}}") &&
+		record_has(c, ops, "products", "1", "\"StockQuantity\":17"), "dry-run-write", printed);
 	ops->close(c);
 
 	/* wrong credentials: an auth failure, not something to retry */

@@ -10,7 +10,12 @@
  * retried, the rotated refresh token persisted in a state file and used by
  * the next process, voids (an invoice's, a payment's, invoices in a batch;
  * a paid invoice's and a credit memo's refused), a refund receipt, dry
- * runs that send nothing.
+ * runs that send nothing.  Inventory: an Inventory item without its
+ * InvStartDate refused, a bill raising its QtyOnHand and an invoice
+ * lowering it (its void giving it back), the item's change listed by
+ * change data capture from a recent cursor and by the query from an old
+ * one, none, or when more changed than one CDC answer holds (its pages),
+ * stamps in UTC, get by Id and a 404 for none.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -91,6 +96,155 @@ written_total(conn *c, conn_item *it)
 	double t = x ? json_number_value(json_object_get(x, "TotalAmt")) : -1;
 	json_decref(x);
 	return t;
+}
+
+/* What list() and get() hand out: the texts and stamps, up to 64. */
+typedef struct {
+	char text[64][2048], stamp[64][32];
+	size_t n;
+} listed;
+
+static int
+collect(void *arg, const char *json, size_t len, const char *stamp)
+{
+	listed *l = arg;
+	if (l->n < 64) {
+		snprintf(l->text[l->n], sizeof l->text[0], "%.*s", (int)len, json);
+		snprintf(l->stamp[l->n], sizeof l->stamp[0], "%s", stamp);
+	}
+	l->n++;
+	return 0;
+}
+
+/* The listed text holding needle (NULL: none), and its stamp. */
+static const char *
+listed_with(const listed *l, const char *needle, const char **stamp)
+{
+	for (size_t i = 0; i < l->n && i < 64; i++)
+		if (strstr(l->text[i], needle)) {
+			*stamp = l->stamp[i];
+			return l->text[i];
+		}
+	return NULL;
+}
+
+static double
+qty_of(const char *id)
+{
+	json_t *x = stored("Item", id);
+	double q = x ? json_number_value(json_object_get(x, "QtyOnHand")) : -1;
+	json_decref(x);
+	return q;
+}
+
+static void
+utc_text(time_t t, char *out, size_t n)
+{
+	struct tm tm;
+	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+}
+
+static void
+check_inventory(conn *c, const char *cust_id)
+{
+	conn_result res;
+	static listed l;
+	const char *stamp = NULL;
+	char doc[1024], since[32], old[32];
+	conn_item bad = item("Item", "{\"Name\":\"INV-1\",\"Sku\":\"INV-1\",\"Type\":"
+		"\"Inventory\",\"TrackQtyOnHand\":true,\"QtyOnHand\":10,\"IncomeAccountRef\":"
+		"{\"value\":\"79\"},\"AssetAccountRef\":{\"value\":\"81\"},\"ExpenseAccountRef\":"
+		"{\"value\":\"80\"}}", "aaaaaaaa-0000-4000-8000-000000000001");
+	int rc = conn_qbo.write(c, bad.key, &bad, 1, &res);
+	check(rc == 0 && bad.res.cls == HTTP_PERMANENT && strstr(bad.res.text, "InvStartDate"),
+		"inventory-item-needs-start-date", bad.res.text);
+	conn_item inv = item("Item", "{\"Name\":\"INV-1\",\"Sku\":\"INV-1\",\"Type\":"
+		"\"Inventory\",\"TrackQtyOnHand\":true,\"QtyOnHand\":10,\"InvStartDate\":"
+		"\"2026-01-01\",\"IncomeAccountRef\":{\"value\":\"79\"},\"AssetAccountRef\":"
+		"{\"value\":\"81\"},\"ExpenseAccountRef\":{\"value\":\"80\"},\"UnitPrice\":4}",
+		"aaaaaaaa-0000-4000-8000-000000000002");
+	rc = conn_qbo.write(c, inv.key, &inv, 1, &res);
+	check(rc == 0 && inv.res.cls == HTTP_OK && qty_of(inv.id) == 10, "inventory-item",
+		inv.res.text);
+	utc_text(time(NULL) - 2, since, sizeof since);
+	utc_text(time(NULL) - 40 * 86400, old, sizeof old);
+
+	/* a bill entered in QuickBooks: 5 more on hand */
+	json_t *v = sandbox("POST", "/_sandbox/documents?service=qbo&collection=Vendor",
+		"{\"DisplayName\":\"Acme Supply\"}\n");
+	snprintf(doc, sizeof doc, "{\"VendorRef\":{\"value\":\"%s\"},\"Line\":[{\"Amount\":20,"
+		"\"DetailType\":\"ItemBasedExpenseLineDetail\",\"ItemBasedExpenseLineDetail\":"
+		"{\"ItemRef\":{\"value\":\"%s\"},\"Qty\":5,\"UnitPrice\":4}}]}\n",
+		json_string_value(json_array_get(json_object_get(v, "ids"), 0)), inv.id);
+	json_decref(v);
+	json_decref(sandbox("POST", "/_sandbox/documents?service=qbo&collection=Bill", doc));
+	check(qty_of(inv.id) == 15, "bill-raises-qty-on-hand", inv.id);
+
+	/* an invoice sells 3, its void gives them back */
+	snprintf(doc, sizeof doc, "{\"CustomerRef\":{\"value\":\"%s\"},\"Line\":[{\"DetailType\":"
+		"\"SalesItemLineDetail\",\"Amount\":12,\"SalesItemLineDetail\":{\"ItemRef\":"
+		"{\"value\":\"%s\"},\"Qty\":3,\"UnitPrice\":4}}]}", cust_id, inv.id);
+	conn_item sale = item("Invoice", doc, "aaaaaaaa-0000-4000-8000-000000000003");
+	rc = conn_qbo.write(c, sale.key, &sale, 1, &res);
+	check(rc == 0 && sale.res.cls == HTTP_OK && qty_of(inv.id) == 12, "invoice-lowers-qty",
+		sale.res.text);
+	conn_item vo = item("Invoice", "{}", "aaaaaaaa-0000-4000-8000-000000000004");
+	vo.op = CONN_OP_VOID;
+	vo.target_id = sale.id;
+	rc = conn_qbo.write(c, vo.key, &vo, 1, &res);
+	check(rc == 0 && vo.res.cls == HTTP_OK && qty_of(inv.id) == 15, "void-gives-qty-back",
+		vo.res.text);
+	/* the item changed under the bill and the invoice: an update reads the
+	 * SyncToken it has now */
+	conn_item up = item("Item", "{\"UnitPrice\":4.5}", "aaaaaaaa-0000-4000-8000-000000000005");
+	up.target_id = inv.id;
+	rc = conn_qbo.write(c, up.key, &up, 1, &res);
+	check(rc == 0 && up.res.cls == HTTP_OK && qty_of(inv.id) == 15, "item-update-current-sync",
+		up.res.text);
+
+	/* change data capture from a recent cursor: the item, stamped in UTC */
+	l.n = 0;
+	rc = conn_qbo.list(c, "Item", since, collect, &l, &res);
+	const char *t = listed_with(&l, "\"Name\":\"INV-1\"", &stamp);
+	check(rc == 0 && strstr(res.text, "cdc") && t && strstr(t, "\"QtyOnHand\":15") && stamp &&
+		strlen(stamp) == 20 && stamp[19] == 'Z' && strcmp(stamp, since) >= 0,
+		"list-item-cdc", res.text);
+	l.n = 0;
+	rc = conn_qbo.list(c, "Invoice", since, collect, &l, &res);
+	check(rc == 0 && listed_with(&l, sale.id, &stamp), "list-invoice-cdc", res.text);
+	/* older than CDC reaches, or no cursor: the query, every item */
+	l.n = 0;
+	rc = conn_qbo.list(c, "Item", old, collect, &l, &res);
+	check(rc == 0 && strstr(res.text, "query") && l.n == count("Item") && l.n >= 2,
+		"list-item-old-cursor-query", res.text);
+	l.n = 0;
+	rc = conn_qbo.list(c, "Item", NULL, collect, &l, &res);
+	check(rc == 0 && strstr(res.text, "query") && l.n == count("Item"), "list-item-all",
+		res.text);
+	rc = conn_qbo.list(c, "Customer", NULL, collect, &l, &res);
+	check(rc == -1 && res.cls == HTTP_PERMANENT, "list-customer-refused", res.text);
+
+	/* more changes than one CDC answer holds (1000): the query, page by page */
+	size_t cap = 1000 * 40 + 1, at = 0;
+	char *many = malloc(cap);
+	for (int i = 0; many && i < 1000; i++)
+		at += (size_t)snprintf(many + at, cap - at, "{\"Name\":\"BULK-%04d\"}\n", i);
+	if (many)
+		json_decref(sandbox("POST", "/_sandbox/documents?service=qbo&collection=Item", many));
+	free(many);
+	l.n = 0;
+	rc = conn_qbo.list(c, "Item", since, collect, &l, &res);
+	snprintf(doc, sizeof doc, "rc %d, %zu of %zu: %.200s", rc, l.n, count("Item"), res.text);
+	check(rc == 0 && strstr(res.text, "query") && l.n == count("Item") && l.n > 1000,
+		"list-item-full-cdc-query-pages", doc);
+
+	l.n = 0;
+	rc = conn_qbo.get(c, "Item", inv.id, collect, &l, &res);
+	check(rc == 0 && l.n == 1 && strstr(l.text[0], "\"QtyOnHand\":15") &&
+		l.text[0][0] == '{' && l.stamp[0][19] == 'Z', "get-item", res.text);
+	rc = conn_qbo.get(c, "Item", "999999", collect, &l, &res);
+	check(rc == -1 && res.cls == HTTP_PERMANENT && res.status == 404, "get-item-not-found",
+		res.text);
 }
 
 static void
@@ -176,6 +330,8 @@ main(void)
 	conn_item sr = item("SalesReceipt", doc, "33333333-3333-4333-8333-333333333333");
 	double total = written_total(c, &sr);
 	check(total > 39.97 && total < 39.99, "create-salesreceipt", sr.res.text);
+
+	check_inventory(c, cust_id);
 
 	/* the same request key again: answered from the first write */
 	size_t before = count("SalesReceipt");
