@@ -1,9 +1,11 @@
 /*
  * conn.h - the connector interface: one module per service behind one
- * table of operations.  Sources (Clarity eCommerce, NopCommerce) list and
- * get records; targets (Xero, QuickBooks Online, Sage Intacct) write
- * documents in batches with the service's idempotency mechanism and find
- * documents by natural key.  Adding a service means adding one module
+ * table of operations.  A connector lists and gets the records of the
+ * collections it can read, and writes documents of the types it can write
+ * (in batches, with the service's idempotency mechanism) and finds them by
+ * natural key; its caps table says which (the stores are read for the
+ * entities that sync into the books and written for those that bring stock,
+ * shipments and status back; the books the other way).  Adding a service means adding one module
  * (conn_NAME.c exporting conn_NAME: its HTTP calls, auth, paging, error
  * classification, webhook signature scheme and event shape), one line in
  * registry.c and a schema file in mappings/schemas/; the engine, the
@@ -160,16 +162,16 @@ typedef struct {
 	/* Make sure a valid token is held (refreshing it when it is near its
 	 * end); every other operation calls this first. */
 	int (*auth)(conn *c, conn_result *res);
-	/* Sources: each record of `collection` changed at or after `cursor`
+	/* Reading (CONN_CAN_LIST): each record of `collection` changed at or after `cursor`
 	 * (NULL or "": all), every page, in the service's order (the engine's
 	 * cursor does not depend on it), holding no more than a page. */
 	int (*list)(conn *c, const char *collection, const char *cursor, conn_record_fn fn,
 		void *arg, conn_result *res);
-	/* Sources: the one record of `collection` with key `id` (a webhook is
+	/* Reading: the one record of `collection` with key `id` (a webhook is
 	 * a hint: the record is fetched).  Not found: -1 with res PERMANENT, 404. */
 	int (*get)(conn *c, const char *collection, const char *id, conn_record_fn fn, void *arg,
 		conn_result *res);
-	/* Targets: write items[0..n) (n <= max_batch, all of one type) in one
+	/* Writing (CONN_CAN_WRITE): write items[0..n) (n <= max_batch, all of one type) in one
 	 * request whose idempotency key is request_key (an item's op says
 	 * what: a connector that cannot void a type refuses that item alone,
 	 * permanent, in the service's terms): the same key and body
@@ -179,7 +181,7 @@ typedef struct {
 	 * copy *res). */
 	int (*write)(conn *c, const char *request_key, conn_item *items, size_t n,
 		conn_result *res);
-	/* Targets: for each items[i].value, the documents of `type` whose
+	/* Writing: for each items[i].value, the documents of `type` whose
 	 * natural key `field` is that value (the .map's `match`), asked in as
 	 * few requests as the service's own query language allows (one for
 	 * a batch: `F == "a" OR F == "b"`, `F IN ('a','b')`, one function per

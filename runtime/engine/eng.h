@@ -72,6 +72,12 @@ typedef struct {
 	int finding;               /* to look up by its match when the batch is flushed */
 	conn_op op;                /* a write, or the void of update_id */
 	char doc_hash[40];         /* of doc: what the cross-reference keeps once written */
+	/* a create of an entity with `wins` fields and a `match`: the document
+	 * as an update writes it, sent instead when the match adopts one (the
+	 * winning side's values stand in the document found) */
+	char *udoc;
+	size_t udoc_len, udoc_cap;
+	int has_udoc;
 } slot;
 
 typedef struct {

@@ -920,6 +920,16 @@ adopt(run *r, slot *s, const conn_find_item *it)
 		s->has_update = 1;
 		snprintf(s->update_id, sizeof s->update_id, "%s", f->ids[0]);
 		s->has_match = 0;
+		if (s->has_udoc) {
+			/* an update of the one found: the fields that lose (`wins`)
+			 * leave its values as they are */
+			char *d = s->doc;
+			size_t dl = s->doc_len, dc = s->doc_cap;
+
+			s->doc = s->udoc, s->doc_len = s->udoc_len, s->doc_cap = s->udoc_cap;
+			s->udoc = d, s->udoc_len = dl, s->udoc_cap = dc;
+			s->has_udoc = 0;
+		}
 		return 0;
 	}
 	if (rc == 2) {
@@ -1106,6 +1116,17 @@ eng_record(void *arg, const char *json, size_t len, const char *stamp)
 		if (!c->failed && e->map(c, rec) == 0 && !c->failed && w_doc_end(c) == 0) {
 			hash128(c->w.out.p, c->w.out.len, updhash);
 			upd_hashed = 1;
+			slot *u = &r->slots[r->ns]; /* the slot this record will take */
+			u->has_udoc = 0;
+			if (e->match && !r->o->dry_run) {
+				if (grow(&u->udoc, &u->udoc_cap, c->w.out.len + 1)) {
+					r->fatal = 1;
+					return -1;
+				}
+				memcpy(u->udoc, c->w.out.p, c->w.out.len);
+				u->udoc_len = c->w.out.len;
+				u->has_udoc = 1;
+			}
 		}
 	}
 	rt_ctx_set_creating(c, !has_xref);
@@ -1186,6 +1207,8 @@ eng_record(void *arg, const char *json, size_t len, const char *stamp)
 	memcpy(s->doc_hash, dochash, sizeof s->doc_hash);
 	s->has_match = 0;
 	s->state_done = 0;
+	if (!upd_hashed)
+		s->has_udoc = 0; /* (else set above, with its document) */
 	if (e->match && !has_xref) {
 		mw_val m = e->match(c, rec);
 
@@ -1271,6 +1294,7 @@ on_write(void *arg, const state_write *w)
 	s->has_match = w->match_value != NULL;
 	snprintf(s->match, sizeof s->match, "%s", w->match_value ? w->match_value : "");
 	s->state_done = strcmp(w->state, "pending") != 0;
+	s->has_udoc = 0; /* journaled as it is to be sent */
 	s->op = w->op && !strcmp(w->op, "void") ? CONN_OP_VOID : CONN_OP_WRITE;
 	hash128(s->doc, s->doc_len, s->doc_hash);
 	r->ns++;
@@ -1627,6 +1651,7 @@ eng_close(run *r)
 		for (size_t i = 0; i < r->cap; i++) {
 			free(r->slots[i].doc);
 			free(r->slots[i].rec);
+			free(r->slots[i].udoc);
 		}
 	free(r->slots);
 	if (r->store_wr && r->store_wr != r->store_rd)
