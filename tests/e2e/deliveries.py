@@ -25,19 +25,25 @@ import base64
 import json
 import random
 import sys
+import urllib.error
+import urllib.parse
 import urllib.request
 
 TENANT = "00000000-0000-4000-8000-00000000000a"
 
 
+class Refused(Exception):
+    pass
+
+
 def call(url, body=None, headers=None, method=None):
     req = urllib.request.Request(url, data=body, headers=headers or {}, method=method)
-    with urllib.request.urlopen(req) as r:
-        return r.read().decode("utf-8")
-
-
-def tracked(root):
-    pass
+    try:
+        with urllib.request.urlopen(req) as r:
+            return r.read().decode("utf-8")
+    except urllib.error.HTTPError as e:
+        raise Refused("%s %s: %d %s" % (method or "GET", url, e.code,
+                                        e.read().decode("utf-8", "replace")[-600:]))
 
 
 def xero(root, lines, day):
@@ -45,6 +51,15 @@ def xero(root, lines, day):
     tok = json.loads(call(root + "/xero/connect/token", b"grant_type=client_credentials",
                           {"Authorization": "Basic " + auth,
                            "Content-Type": "application/x-www-form-urlencoded"}))
+    hdrs = {"Authorization": "Bearer " + tok["access_token"], "xero-tenant-id": TENANT,
+            "Content-Type": "application/json"}
+    # the supplier, once: Xero refuses a contact name twice, and a bill to
+    # a contact it does not have
+    where = urllib.parse.quote('Name=="Crockery Supplies Ltd"')
+    if not json.loads(call(root + "/xero/api.xro/2.0/Contacts?where=" + where, None,
+                           hdrs)).get("Contacts"):
+        call(root + "/xero/api.xro/2.0/Contacts", json.dumps({"Contacts": [
+            {"Name": "Crockery Supplies Ltd", "IsSupplier": True}]}).encode(), hdrs, "PUT")
     bill = {"Type": "ACCPAY", "Status": "AUTHORISED",
             "Contact": {"Name": "Crockery Supplies Ltd"},
             "Reference": "delivery day %d" % day,
@@ -52,10 +67,7 @@ def xero(root, lines, day):
                            "UnitAmount": 6.5, "AccountCode": "630", "TaxType": "INPUT"}
                           for sku, q in lines]}
     out = json.loads(call(root + "/xero/api.xro/2.0/Invoices",
-                          json.dumps({"Invoices": [bill]}).encode(),
-                          {"Authorization": "Bearer " + tok["access_token"],
-                           "xero-tenant-id": TENANT, "Content-Type": "application/json"},
-                          "PUT"))
+                          json.dumps({"Invoices": [bill]}).encode(), hdrs, "PUT"))
     return out.get("Invoices", [{}])[0].get("Status") == "AUTHORISED"
 
 
@@ -82,21 +94,20 @@ def intacct(root, lines, day):
 def qbo(root, lines, day):
     dump = json.loads(call(root + "/_sandbox/dump?service=qbo"))
     ids = {i.get("Sku"): i["Id"] for i in dump.get("Item", []) if i.get("Sku")}
-    vendor = json.loads(call(root + "/_sandbox/documents?service=qbo&collection=Vendor",
-                             json.dumps({"DisplayName": "Acme Supply"}).encode(),
-                             {"Content-Type": "application/json"}, "POST"))["ids"][0]
+    # the supplier, once (QuickBooks refuses a display name twice)
+    vendor = next((v["Id"] for v in dump.get("Vendor", [])
+                   if v.get("DisplayName") == "Acme Supply"), None)
+    if vendor is None:
+        vendor = json.loads(call(root + "/_sandbox/documents?service=qbo&collection=Vendor",
+                                 json.dumps({"DisplayName": "Acme Supply"}).encode(),
+                                 {"Content-Type": "application/json"}, "POST"))["ids"][0]
     bill = {"VendorRef": {"value": vendor}, "TxnDate": "2026-12-%02d" % min(day, 28),
             "Line": [{"Amount": q, "DetailType": "ItemBasedExpenseLineDetail",
                       "ItemBasedExpenseLineDetail": {"ItemRef": {"value": ids[sku]},
                                                      "Qty": q, "UnitPrice": 1}}
                      for sku, q in lines if sku in ids]}
-    try:
-        call(root + "/_sandbox/documents?service=qbo&collection=Bill",
-             json.dumps(bill).encode(), {"Content-Type": "application/json"}, "POST")
-    except urllib.error.HTTPError as e:
-        print("qbo: the bill was refused (%d): %s" % (e.code, e.read().decode()[:300]),
-              file=sys.stderr)
-        return False
+    call(root + "/_sandbox/documents?service=qbo&collection=Bill",
+         json.dumps(bill).encode(), {"Content-Type": "application/json"}, "POST")
     return True
 
 
@@ -116,7 +127,11 @@ def main(argv):
         return 0
     rng = random.Random("%d/%s/%d" % (a.seed, a.target, a.day))
     lines = [(sku, rng.randint(5, 30)) for sku in rng.sample(skus, min(a.items, len(skus)))]
-    ok = {"xero": xero, "intacct": intacct, "qbo": qbo}[a.target](root, lines, a.day)
+    try:
+        ok = {"xero": xero, "intacct": intacct, "qbo": qbo}[a.target](root, lines, a.day)
+    except Refused as e:
+        print("%s refused the delivery: %s" % (a.target, e), file=sys.stderr)
+        return 1
     for sku, q in lines:
         print("%s +%d" % (sku, q))
     return 0 if ok else 1
