@@ -41,6 +41,7 @@ tests/e2e/back_intacct.sh
 tests/e2e/reliability.sh
 tests/e2e/clarity_xero.sh
 tests/e2e/back_xero.sh
+tests/e2e/echo.sh
 tests/e2e/serve.sh
 tests/e2e/pairs.sh
 tests/e2e/split.sh
