@@ -113,7 +113,11 @@ while [ $(( $(date +%s) - stopped )) -lt 14 ]; do
 done
 kill $wpid 2>/dev/null; wait $wpid 2>/dev/null
 t writes-during-changes [ "$during" -gt 0 ]
-t writes-stop-within-an-interval [ $((at - stopped)) -le 3 ] ||
+# one 2 s interval, and a second of slack for whole seconds and a busy
+# machine (three under the sanitizers, whose polls run slower)
+slack=1
+[ -n "${SAN:-}" ] && slack=3
+t writes-stop-within-an-interval [ $((at - stopped)) -le $((2 + slack)) ] ||
 	echo "# the last write came $((at - stopped)) s after the changes stopped"
 t writes-no-more-than-changes [ "$last" -le $(( $(wc -l < "$tmp/bills") + 10 )) ] ||
 	echo "# $last writes for $(wc -l < "$tmp/bills") billed lines and 10 price edits"
