@@ -1663,7 +1663,10 @@ program(Buf *b)
 			if (st->k == S_MATCH)
 				match = st;
 		}
-		buf_printf(b, "\t{ .line = %d, .name = \"%s\",\n", en->loc.line, en->name);
+		/* the direction and `wins` on the first line: an entity's entry keeps
+		 * its length, so the lines below move as one hunk (tests/tools/churn.sh) */
+		buf_printf(b, "\t{ .line = %d, .name = \"%s\",%s%s\n", en->loc.line, en->name,
+			en->reverse ? " .reverse = 1," : "", en->create_only ? " .create_only = 1," : "");
 		buf_printf(b, "\t  .source = \"%s\", .target = \"%s\", .key_field = ", en->src_coll,
 			en->tgt_type);
 		cstrz(b, ps_path_text(en->key->path));
@@ -1685,10 +1688,6 @@ program(Buf *b)
 				cstrz(b, st->msg);
 			}
 		}
-		if (en->reverse)
-			buf_puts(b, ",\n\t  .reverse = 1"); /* reads the target, writes the source */
-		if (en->create_only)
-			buf_puts(b, ",\n\t  .create_only = 1");
 		buf_puts(b, " },\n");
 	}
 	buf_puts(b, "};\n\n");

@@ -1864,12 +1864,11 @@ static const mw_entity entities[] = {
 	  .deps = NULL, .webhooks = Product_webhooks, .poll_ms = 900000,
 	  .policies = Product_policies, .n_policies = 6,
 	  .match_field = "Code", .match = match_Product },
-	{ .line = 324, .name = "Stock",
+	{ .line = 324, .name = "Stock", .reverse = 1,
 	  .source = "Items", .target = "InventoryLevel", .key_field = "Code",
 	  .map = map_Stock, .key = key_Stock,
 	  .deps = NULL, .webhooks = NULL, .poll_ms = 300000,
-	  .policies = Stock_policies, .n_policies = 6,
-	  .reverse = 1 },
+	  .policies = Stock_policies, .n_policies = 6 },
 };
 
 const mw_program mw_the_program = {

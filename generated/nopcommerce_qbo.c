@@ -1906,13 +1906,12 @@ static const mw_policy Booked_policies[] = {
 };
 /* in dependency order: referenced entities first */
 static const mw_entity entities[] = {
-	{ .line = 89, .name = "Product",
+	{ .line = 89, .name = "Product", .create_only = 1,
 	  .source = "products", .target = "Item", .key_field = "Id",
 	  .map = map_Product, .key = key_Product,
 	  .deps = NULL, .webhooks = NULL, .poll_ms = 3600000,
 	  .policies = Product_policies, .n_policies = 6,
-	  .match_field = "Name", .match = match_Product,
-	  .create_only = 1 },
+	  .match_field = "Name", .match = match_Product },
 	{ .line = 110, .name = "Customer",
 	  .source = "customers", .target = "Customer", .key_field = "Id",
 	  .map = map_Customer, .key = key_Customer,
@@ -1937,20 +1936,17 @@ static const mw_entity entities[] = {
 	  .map = map_Refund, .key = key_Refund,
 	  .deps = Refund_deps, .webhooks = NULL, .poll_ms = 300000,
 	  .policies = Refund_policies, .n_policies = 7 },
-	{ .line = 277, .name = "Stock",
+	{ .line = 277, .name = "Stock", .reverse = 1, .create_only = 1,
 	  .source = "Item", .target = "ProductStock", .key_field = "Id",
 	  .map = map_Stock, .key = key_Stock,
 	  .deps = NULL, .webhooks = NULL, .poll_ms = 300000,
 	  .policies = Stock_policies, .n_policies = 6,
-	  .match_field = "Sku", .match = match_Stock,
-	  .reverse = 1,
-	  .create_only = 1 },
-	{ .line = 294, .name = "Booked",
+	  .match_field = "Sku", .match = match_Stock },
+	{ .line = 294, .name = "Booked", .reverse = 1,
 	  .source = "Invoice", .target = "OrderNote", .key_field = "Id",
 	  .map = map_Booked, .key = key_Booked,
 	  .deps = NULL, .webhooks = NULL, .poll_ms = 300000,
-	  .policies = Booked_policies, .n_policies = 6,
-	  .reverse = 1 },
+	  .policies = Booked_policies, .n_policies = 6 },
 };
 
 const mw_program mw_the_program = {

@@ -172,16 +172,14 @@ static const int at_line[N_AT] = {
 
 /* in dependency order: referenced entities first */
 static const mw_entity entities[] = {
-	{ .line = 30, .name = "Product",
+	{ .line = 30, .name = "Product", .create_only = 1,
 	  .source = "products", .target = "Item", .key_field = "sku",
 	  .map = map_Product, .key = key_Product,
-	  .deps = NULL, .webhooks = NULL, .poll_ms = 0,
-	  .create_only = 1 },
-	{ .line = 37, .name = "Stock",
+	  .deps = NULL, .webhooks = NULL, .poll_ms = 0 },
+	{ .line = 37, .name = "Stock", .reverse = 1,
 	  .source = "Items", .target = "StockLevel", .key_field = "Code",
 	  .map = map_Stock, .key = key_Stock,
-	  .deps = NULL, .webhooks = NULL, .poll_ms = 60000,
-	  .reverse = 1 },
+	  .deps = NULL, .webhooks = NULL, .poll_ms = 60000 },
 };
 
 const mw_program mw_the_program = {
