@@ -184,6 +184,38 @@ conn_json_elements(const char *body, size_t n, const char *member,
 	}
 }
 
+int
+conn_json_member(const char *p, size_t n, const char *key, const char **v, size_t *vlen)
+{
+	size_t kl = strlen(key), i = ws(p, 0, n);
+
+	if (i >= n || p[i] != '{')
+		return 0;
+	for (i = ws(p, i + 1, n); i < n && p[i] == '"';) {
+		size_t k = conn_json_skip(p + i, n - i), l;
+		int hit;
+
+		if (!k)
+			return 0;
+		hit = k == kl + 2 && !memcmp(p + i + 1, key, kl);
+		i = ws(p, i + k, n);
+		if (i >= n || p[i] != ':')
+			return 0;
+		i = ws(p, i + 1, n);
+		if (!(l = conn_json_skip(p + i, n - i)))
+			return 0;
+		if (hit) {
+			*v = p + i;
+			*vlen = l;
+			return 1;
+		}
+		i = ws(p, i + l, n);
+		if (i < n && p[i] == ',')
+			i = ws(p, i + 1, n);
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* OAuth tokens                                                        */
 /* ------------------------------------------------------------------ */

@@ -285,6 +285,9 @@ size_t conn_json_skip(const char *p, size_t n);
  * is not of that shape. */
 int conn_json_elements(const char *body, size_t n, const char *member,
 	int (*fn)(void *arg, const char *p, size_t len), void *arg);
+/* The raw value of top-level member `key` of the object p[0..n): its text
+ * in *v, *vlen (a string with its quotes); 0 when absent or not an object. */
+int conn_json_member(const char *p, size_t n, const char *key, const char **v, size_t *vlen);
 
 /* An OAuth 2.0 token kept for one service: loaded from the state store,
  * fetched with client credentials or refreshed with the stored (rotating)

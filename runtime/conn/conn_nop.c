@@ -214,38 +214,6 @@ skip_ws(const char *p, size_t i, size_t n)
 	return i;
 }
 
-/* The raw value of top-level member `key` of the object p[0..n): its
- * text in *v, *vlen (a string with its quotes); 0 when absent. */
-static int
-member(const char *p, size_t n, const char *key, const char **v, size_t *vlen)
-{
-	size_t kl = strlen(key), i = skip_ws(p, 0, n);
-	if (i >= n || p[i] != '{')
-		return 0;
-	for (i = skip_ws(p, i + 1, n); i < n && p[i] == '"';) {
-		size_t k = conn_json_skip(p + i, n - i);
-		if (!k)
-			return 0;
-		int hit = k == kl + 2 && !memcmp(p + i + 1, key, kl);
-		i = skip_ws(p, i + k, n);
-		if (i >= n || p[i] != ':')
-			return 0;
-		i = skip_ws(p, i + 1, n);
-		size_t l = conn_json_skip(p + i, n - i);
-		if (!l)
-			return 0;
-		if (hit) {
-			*v = p + i;
-			*vlen = l;
-			return 1;
-		}
-		i = skip_ws(p, i + l, n);
-		if (i < n && p[i] == ',')
-			i = skip_ws(p, i + 1, n);
-	}
-	return 0;
-}
-
 /* The record's stamp (normalised) and integer id. */
 static void
 stamp_and_id(const char *p, size_t n, char *stamp, size_t cap, long long *id)
@@ -254,14 +222,14 @@ stamp_and_id(const char *p, size_t n, char *stamp, size_t cap, long long *id)
 	size_t l;
 	stamp[0] = '\0';
 	*id = 0;
-	if (member(p, n, "Id", &v, &l) && l < 24) {
+	if (conn_json_member(p, n, "Id", &v, &l) && l < 24) {
 		char num[24];
 		memcpy(num, v, l);
 		num[l] = '\0';
 		*id = strtoll(num, NULL, 10);
 	}
-	if ((member(p, n, "UpdatedOnUtc", &v, &l) || member(p, n, "CreatedOnUtc", &v, &l)) &&
-	    l >= 2 && v[0] == '"') {
+	if ((conn_json_member(p, n, "UpdatedOnUtc", &v, &l) ||
+	     conn_json_member(p, n, "CreatedOnUtc", &v, &l)) && l >= 2 && v[0] == '"') {
 		int64_t t = parse_time(v + 1, l - 2);
 		if (t >= 0)
 			format_time(t, stamp, cap);
@@ -843,7 +811,7 @@ found_one(void *arg, const char *p, size_t n)
 	stamp_and_id(p, n, stamp, sizeof stamp, &nid);
 	if (nid > f->max_id)
 		f->max_id = nid;
-	if (nid <= 0 || !member(p, n, f->field, &v, &l))
+	if (nid <= 0 || !conn_json_member(p, n, f->field, &v, &l))
 		return 0;
 	snprintf(id, sizeof id, "%lld", nid);
 	json_t *j = json_loadb(v, l, JSON_DECODE_ANY, NULL);

@@ -797,46 +797,6 @@ q_find(conn *c, const char *type, const char *field, conn_find_item *items, size
 /* list and get                                                        */
 /* ------------------------------------------------------------------ */
 
-static size_t
-skip_ws(const char *p, size_t i, size_t n)
-{
-	while (i < n && ws(p[i]))
-		i++;
-	return i;
-}
-
-/* The raw value of top-level member `key` of the object p[0..n): its
- * text in *v, *vlen (a string with its quotes); 0 when absent. */
-static int
-member(const char *p, size_t n, const char *key, const char **v, size_t *vlen)
-{
-	size_t kl = strlen(key), i = skip_ws(p, 0, n);
-	if (i >= n || p[i] != '{')
-		return 0;
-	for (i = skip_ws(p, i + 1, n); i < n && p[i] == '"';) {
-		size_t k = conn_json_skip(p + i, n - i);
-		if (!k)
-			return 0;
-		int hit = k == kl + 2 && !memcmp(p + i + 1, key, kl);
-		i = skip_ws(p, i + k, n);
-		if (i >= n || p[i] != ':')
-			return 0;
-		i = skip_ws(p, i + 1, n);
-		size_t l = conn_json_skip(p + i, n - i);
-		if (!l)
-			return 0;
-		if (hit) {
-			*v = p + i;
-			*vlen = l;
-			return 1;
-		}
-		i = skip_ws(p, i + l, n);
-		if (i < n && p[i] == ',')
-			i = skip_ws(p, i + 1, n);
-	}
-	return 0;
-}
-
 static int
 digits(const char *s, int n, int *out)
 {
@@ -907,8 +867,8 @@ stamp_of(const char *p, size_t n, char *out, size_t cap)
 	const char *m, *v;
 	size_t ml, vl;
 	out[0] = '\0';
-	if (member(p, n, "MetaData", &m, &ml) && member(m, ml, "LastUpdatedTime", &v, &vl) &&
-	    vl >= 2 && v[0] == '"') {
+	if (conn_json_member(p, n, "MetaData", &m, &ml) &&
+	    conn_json_member(m, ml, "LastUpdatedTime", &v, &vl) && vl >= 2 && v[0] == '"') {
 		int64_t t = parse_time(v + 1, vl - 2);
 		if (t >= 0)
 			format_time(t, out, cap);
@@ -937,7 +897,7 @@ hand_out(void *arg, const char *p, size_t n)
 		l->n++;
 		return 0;
 	}
-	if (member(p, n, "status", &v, &vl) && vl == 9 && !memcmp(v, "\"Deleted\"", 9)) {
+	if (conn_json_member(p, n, "status", &v, &vl) && vl == 9 && !memcmp(v, "\"Deleted\"", 9)) {
 		l->deleted++;
 		return 0;
 	}
@@ -994,7 +954,7 @@ list_query(conn *c, int k, const char *since, listing *l, conn_result *res)
 			esc);
 		if (read_call(c, url, &r, res) != 0)
 			return -1;
-		if (!member(r.body, r.body_len, "QueryResponse", &qr, &qn)) {
+		if (!conn_json_member(r.body, r.body_len, "QueryResponse", &qr, &qn)) {
 			conn_result_set(res, HTTP_TRANSIENT, r.status, "qbo: answer without a "
 				"QueryResponse");
 			return -1;
@@ -1092,7 +1052,7 @@ q_get(conn *c, const char *collection, const char *id, conn_record_fn fn, void *
 			res->status = 404; /* Object Not Found */
 		return -1;
 	}
-	if (!member(r.body, r.body_len, kinds[k].type, &v, &vl) || v[0] != '{') {
+	if (!conn_json_member(r.body, r.body_len, kinds[k].type, &v, &vl) || v[0] != '{') {
 		conn_result_set(res, HTTP_PERMANENT, 404, "qbo: no %s with Id %s", collection, id);
 		return -1;
 	}
