@@ -17,13 +17,15 @@
  *             that refusal is the item's own answer
  *   find      GET {base_url}/{Contacts|Invoices|Items}?where=Field=="value"
  *             (every match: one, none or several; \" and \\ inside the value)
- *   list      GET {base_url}/Items with If-Modified-Since: the cursor (Xero
- *             answers every item changed at or after it, in one answer: the
- *             Items endpoint has no pages); each item handed out as Xero
- *             wrote it, its stamp UpdatedDateUTC ("/Date(1764909600000+0000)/",
- *             milliseconds since the epoch) as RFC 3339 UTC seconds
- *             ("2025-12-05T04:40:00Z")
- *   get       GET {base_url}/Items/{ItemID or Code} -> {"Items": [one]}
+ *   list      GET {base_url}/Items, GET {base_url}/Invoices?page=N with
+ *             If-Modified-Since: the cursor (Xero answers every record changed
+ *             at or after it: the items in one answer, the Items endpoint has
+ *             no pages; the invoices 100 a page, page after page until one
+ *             holds fewer); each record handed out as Xero wrote it, its stamp
+ *             UpdatedDateUTC ("/Date(1764909600000+0000)/", milliseconds since
+ *             the epoch) as RFC 3339 UTC seconds ("2025-12-05T04:40:00Z")
+ *   get       GET {base_url}/Items/{ItemID or Code} -> {"Items": [one]},
+ *             GET {base_url}/Invoices/{InvoiceID} -> {"Invoices": [one]}
  *
  * With summarizeErrors=false Xero answers 200 with one element per document,
  * in request order, each with StatusAttributeString OK or ERROR and its
@@ -485,12 +487,16 @@ x_find(conn *c, const char *type, const char *field, conn_find_item *items, size
 }
 
 /* ------------------------------------------------------------------ */
-/* reading: Items changed since a cursor                               */
+/* reading: Items and Invoices changed since a cursor                 */
 /* ------------------------------------------------------------------ */
 
-/* The collections a pair may read, and the id member of their records. */
-static const struct { const char *coll, *id; } lists[] = {
-	{ "Items", "ItemID" },
+/* The collections a pair may read, the id member of their records, and
+ * whether Xero pages them (?page=N, 100 a page; the Items endpoint has no
+ * pages). */
+#define XERO_PAGE 100
+static const struct { const char *coll, *id; int paged; } lists[] = {
+	{ "Items", "ItemID", 0 },
+	{ "Invoices", "InvoiceID", 1 },
 };
 
 static int
@@ -530,6 +536,7 @@ typedef struct {
 	conn_record_fn fn;
 	void *arg;
 	int rc;
+	size_t n;                 /* records handed out */
 } lwalk;
 
 static int
@@ -541,22 +548,25 @@ one_record(void *arg, const char *p, size_t n)
 
 	xero_stamp(json_string_value(json_object_get(j, "UpdatedDateUTC")), stamp, sizeof stamp);
 	json_decref(j);
+	w->n++;
 	return w->rc = w->fn(w->arg, p, n, stamp);
 }
 
 /* GET url (with the extra header line or NULL); each element of the
- * answer's member coll handed to fn. */
+ * answer's member coll handed to fn, counted in *count (may be NULL). */
 static int
 read_records(conn *c, const char *coll, const char *url, const char *extra,
-	conn_record_fn fn, void *arg, conn_result *res)
+	conn_record_fn fn, void *arg, conn_result *res, size_t *count)
 {
 	http_response r;
-	lwalk w = { fn, arg, 0 };
+	lwalk w = { fn, arg, 0, 0 };
 	int rc;
 
 	if (call(c, "GET", url, NULL, extra, NULL, 0, &r, res) != 0)
 		return -1;
 	rc = conn_json_elements(r.body, r.body_len, coll, one_record, &w);
+	if (count)
+		*count = w.n;
 	if (w.rc)
 		return w.rc;
 	if (rc < 0) {
@@ -579,10 +589,22 @@ x_list(conn *c, const char *coll, const char *cursor, conn_record_fn fn, void *a
 		conn_result_set(res, HTTP_PERMANENT, 0, "xero: cannot list %s", coll ? coll : "?");
 		return -1;
 	}
-	snprintf(url, sizeof url, "%s/%s", c->base, lists[k].coll);
 	if (cursor && *cursor)
 		snprintf(ims, sizeof ims, "If-Modified-Since: %.60s", cursor);
-	return read_records(c, lists[k].coll, url, cursor && *cursor ? ims : NULL, fn, arg, res);
+	/* a paged collection: page after page until one holds less than a page */
+	for (int page = 1;; page++) {
+		size_t got = 0;
+		int rc;
+
+		if (lists[k].paged)
+			snprintf(url, sizeof url, "%s/%s?page=%d", c->base, lists[k].coll, page);
+		else
+			snprintf(url, sizeof url, "%s/%s", c->base, lists[k].coll);
+		rc = read_records(c, lists[k].coll, url, cursor && *cursor ? ims : NULL, fn, arg, res,
+			&got);
+		if (rc != 0 || !lists[k].paged || got < XERO_PAGE)
+			return rc;
+	}
 }
 
 /* One record by its id (an item: its ItemID or Code); not found: 404,
@@ -600,7 +622,7 @@ x_get(conn *c, const char *coll, const char *id, conn_record_fn fn, void *arg,
 	}
 	http_url_escape(id, esc, sizeof esc);
 	snprintf(url, sizeof url, "%s/%s/%s", c->base, lists[k].coll, esc);
-	return read_records(c, lists[k].coll, url, NULL, fn, arg, res);
+	return read_records(c, lists[k].coll, url, NULL, fn, arg, res, NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -658,6 +680,7 @@ static const conn_cap caps[] = {
 	{ "Payment", CONN_CAN_WRITE },
 	{ "CreditNote", CONN_CAN_WRITE },
 	{ "Item", CONN_CAN_WRITE },
+	{ "Invoices", CONN_CAN_LIST },
 	{ "Items", CONN_CAN_LIST },
 	{ NULL, 0 },
 };

@@ -102,7 +102,8 @@ main(void)
 	int rc = ops->open(&env, &c, &res);
 	check(rc == 0, "open", res.text);
 	check(conn_can(ops, "Items", CONN_CAN_LIST) && conn_can(ops, "Item", CONN_CAN_WRITE) &&
-	      !conn_can(ops, "Invoices", CONN_CAN_LIST), "caps", "conn_xero.caps");
+	      conn_can(ops, "Invoices", CONN_CAN_LIST) && !conn_can(ops, "Contacts", CONN_CAN_LIST),
+	      "caps", "conn_xero.caps");
 
 	/* everything: the seeded catalogue, stamped */
 	got all = { 0 };
@@ -164,8 +165,37 @@ main(void)
 	rc = ops->get(c, "Items", "NOPE-9", collect, &none, &res);
 	check(rc == -1 && res.cls == HTTP_PERMANENT && res.status == 404 && !none.n, "get-unknown",
 		res.text);
-	rc = ops->list(c, "Invoices", NULL, collect, &none, &res);
+	rc = ops->list(c, "Contacts", NULL, collect, &none, &res);
 	check(rc == -1 && res.cls == HTTP_PERMANENT, "list-other-refused", res.text);
+
+	/* invoices since a cursor, over pages of 100: 150 bills written after
+	 * it (drafts: no stock moves), each handed out once, the bill above not */
+	char inv_cursor[32];
+	next_second(inv_cursor, sizeof inv_cursor);
+	int written = 0;
+	for (int b = 0; b < 3; b++) {
+		conn_item bills[50];
+		char docs[50][200], key[16];
+		snprintf(key, sizeof key, "k-b%d", b);
+		for (int i = 0; i < 50; i++) {
+			snprintf(docs[i], sizeof docs[i], "{\"Type\":\"ACCPAY\",\"Status\":\"DRAFT\","
+				"\"Contact\":{\"Name\":\"Supplier Ltd\"},\"InvoiceNumber\":\"B-%03d\","
+				"\"LineItems\":[{\"Description\":\"x\",\"Quantity\":1,"
+				"\"UnitAmount\":1,\"AccountCode\":\"630\"}]}", b * 50 + i);
+			bills[i] = sb_item("Invoice", docs[i], key);
+		}
+		if (ops->write(c, key, bills, 50, &res) == 0)
+			for (int i = 0; i < 50; i++)
+				written += bills[i].res.cls == HTTP_OK;
+	}
+	got invs = { 0 };
+	rc = ops->list(c, "Invoices", inv_cursor, collect, &invs, &res);
+	snprintf(detail, sizeof detail, "rc %d: %zu invoices of %d written (%s)", rc, invs.n, written,
+		res.text);
+	check(rc == 0 && written == 150 && invs.n == 150, "invoices-paged-since-cursor", detail);
+	got inv = { 0 };
+	rc = ops->get(c, "Invoices", bill.id, collect, &inv, &res);
+	check(rc == 0 && inv.n == 1, "get-invoice", res.text);
 
 	ops->close(c);
 	kill(pid, SIGTERM);
