@@ -210,6 +210,9 @@ mw_val mw_fn_currency_places(mw_ctx *c, mw_val code); /* ISO 4217 minor units: U
 mw_val mw_fn_string(mw_ctx *c, mw_val v);     /* any scalar as text */
 mw_val mw_fn_decimal(mw_ctx *c, mw_val v);    /* string or number -> decimal */
 mw_val mw_fn_integer(mw_ctx *c, mw_val v);    /* exact integral decimal/string -> integer */
+/* A SKU normalised: trimmed, upper case, each run of separators (white space,
+ * '_', '.', '/', '-') one '-', none at the ends: "mug_01 " -> "MUG-01". */
+mw_val mw_fn_sku(mw_ctx *c, mw_val s);
 
 /* ------------------------------------------------------------------ */
 /* Tables                                                              */
