@@ -289,6 +289,7 @@ typedef struct {
 	int jitter;
 	int after_header;        /* honour Retry-After */
 	mw_action then;          /* after the attempts are spent */
+	const char *entity;      /* MW_ON_REF: a ref to this entity only; NULL: any */
 } mw_policy;
 
 /* The lifecycle: what a change of the source record does to the document
