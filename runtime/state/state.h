@@ -109,7 +109,7 @@ int state_xref_put_doc(state *st, const char *entity, const char *source_id,
 	const char *target_id, const char *hash, const char *doc);
 /* Each source id of entity's cross-references whose length in bytes is
  * within [minlen, maxlen] (the keys near one a ref missed: no entity of
- * 100,000 records is read whole), to fn until it returns non-zero. */
+ * 100,000 records is read whole), in order, to fn until it returns non-zero. */
 typedef int (*state_key_fn)(void *arg, const char *source_id, size_t n);
 int state_xref_keys(state *st, const char *entity, size_t minlen, size_t maxlen, state_key_fn fn,
 	void *arg);

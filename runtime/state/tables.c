@@ -50,7 +50,7 @@ state_xref_keys(state *st, const char *entity, size_t minlen, size_t maxlen, sta
 	int rc;
 
 	s = stmt_prepare(st, "SELECT source_id FROM xref WHERE entity = ?1"
-		" AND length(CAST(source_id AS BLOB)) BETWEEN ?2 AND ?3");
+		" AND length(CAST(source_id AS BLOB)) BETWEEN ?2 AND ?3 ORDER BY source_id");
 	if (!s)
 		return STATE_EDB;
 	if (st_bind_text(s, 1, entity) != SQLITE_OK ||
