@@ -256,6 +256,7 @@ string_cases(mw_ctx *c)
 	SAME("sku without separators", mw_fn_sku(c, MW_S("mug01")), "MUG01");
 	SAME("sku upper-cases Latin-1", mw_fn_sku(c, MW_S("th\xC3\xA9 1")), "TH\xC3\x89-1");
 	SAME("sku of separators only", mw_fn_sku(c, MW_S(" _./ ")), "");
+	SAME("sku of the empty string", mw_fn_sku(c, MW_S("")), "");
 	SAME("sku NULL", mw_fn_sku(c, MW_NULLV), "<null>");
 	SAME("sku of an integer fails", mw_fn_sku(c, MW_I(7)),
 	     "FAIL: sku: expected a string, got an integer");
