@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MW_ABI_VERSION 4
+#define MW_ABI_VERSION 5  /* 5: mw_policy.entity (`on unresolved ENTITY`) */
 
 /* ------------------------------------------------------------------ */
 /* Values                                                              */
