@@ -1658,10 +1658,9 @@ eng_open(run *r, const mw_program *p, const sync_opts *o, volatile sig_atomic_t 
 	if (rc != 0)
 		return 2;
 	r->c = rt_ctx_new();
-	if (r->c)
-		r->c->map_file = r->p->map_file; /* for the "add it to" of a reason */
 	if (!r->c)
 		return 2;
+	r->c->map_file = r->p->map_file; /* for the "add it to" of a reason */
 	int reverse = 0;
 	for (size_t i = 0; i < p->n_entities; i++)
 		reverse |= p->entities[i].reverse;
