@@ -1335,9 +1335,24 @@ cond_text(const Cond *c, char *buf, size_t n)
 	case C_TIMEOUT: snprintf(buf, n, "timeout"); break;
 	case C_NETWORK: snprintf(buf, n, "network"); break;
 	case C_INVALID: snprintf(buf, n, "invalid"); break;
-	case C_REF: snprintf(buf, n, "unresolved"); break;
+	case C_REF:
+		snprintf(buf, n, c->entity ? "unresolved %s" : "unresolved", c->entity);
+		break;
 	}
 	return buf;
+}
+
+/* Does d handle everything c does?  `unresolved` covers `unresolved E`. */
+static int
+covers(const Cond *d, const Cond *c)
+{
+	if (d->k != c->k)
+		return 0;
+	if (c->k == C_HTTP)
+		return d->lo <= c->lo && c->hi <= d->hi;
+	if (c->k == C_REF && d->entity)
+		return c->entity && strcmp(c->entity, d->entity) == 0;
+	return 1;
 }
 
 static const Cond *
@@ -1347,7 +1362,7 @@ covering(Stmt *upto, Stmt *b, const Cond *c)
 		if (x->k != S_ON)
 			continue;
 		for (const Cond *d = x->conds; d; d = d->next)
-			if (d->k == c->k && (c->k != C_HTTP || (d->lo <= c->lo && c->hi <= d->hi)))
+			if (covers(d, c))
 				return d;
 	}
 	return NULL;
@@ -1358,14 +1373,14 @@ policy(Stmt *st, Stmt *all)
 {
 	for (Cond *c = st->conds; c; c = c->next) {
 		for (Cond *d = st->conds; d != c; d = d->next)
-			if (d->k == c->k && (c->k != C_HTTP || (d->lo <= c->lo && c->hi <= d->hi))) {
+			if (covers(d, c)) {
 				diag_err(c->loc, ER_POLICY_UNREACHABLE,
 					"this condition is already in the list");
 				goto next;
 			}
 		const Cond *prev = covering(st, all, c);
 		if (prev) {
-			char b1[32], b2[32];
+			char b1[160], b2[160];
 			diag_err(c->loc, ER_POLICY_UNREACHABLE,
 				"policy can never fire: `%s` is already handled by `%s`",
 				cond_text(c, b1, sizeof b1), cond_text(prev, b2, sizeof b2));
@@ -1641,6 +1656,32 @@ writable(const Service *s, const char *type)
 	return !said;
 }
 
+/* `on unresolved E`: E is an entity this one refs (its deps are known once
+ * its body is checked). */
+static void
+unresolved_of(Entity *en)
+{
+	for (const Stmt *st = en->body; st; st = st->next) {
+		if (st->k != S_ON)
+			continue;
+		for (const Cond *c = st->conds; c; c = c->next) {
+			if (c->k != C_REF || !c->entity)
+				continue;
+			Entity *r = find_entity(c->entity);
+			int seen = 0;
+			for (int i = 0; r && i < en->ndeps; i++)
+				seen |= en->deps[i] == r;
+			if (!r)
+				unknown(c->eloc, "entity", c->entity,
+					suggest_decl(D_ENTITY, c->entity, -1));
+			else if (!seen)
+				diag_err(c->eloc, ER_UNRESOLVED_OF,
+					"`%s` never refs `%s`: no reference to it can be unresolved",
+					en->name, r->name);
+		}
+	}
+}
+
 static void
 check_entity(Entity *en)
 {
@@ -1715,6 +1756,7 @@ check_entity(Entity *en)
 	if (en->tgt)
 		body(en->tgt, en->body, &root, en->loc, 1);
 	life_check(en, &root);
+	unresolved_of(en);
 }
 
 /* ------------------------------------------------------------------ */

@@ -1565,6 +1565,10 @@ entity_policies(Buf *b, const Entity *en)
 				const Action *a = &st->act;
 				buf_printf(b, "\t{ .line = %d, .cond = %s, .lo = %d, .hi = %d, .action = %s",
 					st->loc.line, conds[c->k], c->lo, c->hi, actions[a->k]);
+				if (c->entity) {
+					buf_puts(b, ",\n\t  .entity = ");
+					cstrz(b, c->entity);
+				}
 				if (a->k == A_RETRY) {
 					buf_printf(b, ",\n\t  .attempts = %d, .backoff_min_ms = %lld, "
 						".backoff_max_ms = %lld,\n\t  .jitter = %d, "

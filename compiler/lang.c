@@ -89,6 +89,8 @@ static const LangFunc functions[] = {
 	{ "string", 1, 1, { A_SCALAR }, { "a plain value" }, R_STRING, F_PLAIN },
 	{ "decimal", 1, 1, { A_STR | A_NUM }, { "a string or number" }, R_DEC, F_PLAIN },
 	{ "integer", 1, 1, { A_STR | A_NUM }, { "a string or number" }, R_INT, F_PLAIN },
+	/* SKU matching: normalised product codes (docs/language.md, Functions) */
+	{ "sku", 1, 1, { A_STR }, { "a string" }, R_STRING, F_PLAIN },
 	{ NULL, 0, 0, { 0 }, { NULL }, 0, 0 }
 };
 

@@ -157,6 +157,7 @@ typedef struct {
 	X(E091, ER_CAP_WORD, "checker", "unknown capability of a collection") \
 	X(E092, ER_TWO_WAY, "checker", "field written in both directions without a `wins` rule") \
 	X(E093, ER_WINS, "checker", "`wins` rule that is not `source` or `target`, or disagrees") \
+	X(E094, ER_UNRESOLVED_OF, "checker", "`unresolved ENTITY` of an entity this one does not ref") \
 	X(W001, WR_UNUSED_TABLE, "checker", "table never used") \
 	X(W002, WR_SHADOW, "checker", "loop variable shadows an outer one") \
 	X(W003, WR_MAPPED_TWICE, "checker", "target field mapped twice") \
@@ -432,6 +433,8 @@ typedef enum { A_RETRY, A_DEAD_LETTER, A_SKIP, A_HOLD } ActKind;
 typedef struct Cond {
 	CondKind k;
 	int lo, hi;
+	const char *entity; /* C_REF: `unresolved Product`, a ref to it only; NULL: any */
+	Loc eloc;
 	Loc loc;
 	struct Cond *next;
 	void *last; /* parser: the list's last node, kept on its head */

@@ -506,6 +506,15 @@ cond(A) ::= name(N). {
 		"invalid or unresolved)", N.s);
 }
 
+cond(A) ::= name(N) name(E). {
+	A = NEW(Cond); A->k = C_REF; A->loc = ps_span(N.loc, E.loc);
+	A->entity = E.s; A->eloc = E.loc;
+	if (strcmp(N.s, "unresolved") != 0)
+		diag_err(N.loc, ER_UNKNOWN_CONDITION,
+			"unknown condition `%s %s` (only `unresolved` names an entity: "
+			"`unresolved Product`)", N.s, E.s);
+}
+
 %type action { Action * }
 action(A) ::= final(F). { A = F; }
 action(A) ::= RETRY(R) retry_opts(O) then(T). {

@@ -103,6 +103,9 @@ static json_t *itemrecs, *ictrans;
  * (RECORDNO -> [[invoice RECORDNO, cents]...]), each adjustment's lines
  * (RECORDNO -> [[GL account, cents]...]). */
 static json_t *solines, *pyapps, *adjlines;
+/* each sales transaction's lines' ITEMIDs, in line order (DOCID -> [...]):
+ * the dump's SOTRANSITEMS, so a test reads which item each line sold */
+static json_t *soitems;
 static json_t *functions;   /* write function controlids executed and completed */
 static json_t *sessions;    /* sessionid -> expiry (seconds since the epoch) */
 static json_t *resultsets;  /* resultId -> {"rows": [...], "at": N, "size": N, "type": s} */
@@ -132,6 +135,7 @@ seed(unsigned s)
 			"WHENLASTSOLD", ""));
 	}
 	solines = json_object();
+	soitems = json_object();
 	pyapps = json_object();
 	adjlines = json_object();
 	functions = json_object();
@@ -735,12 +739,13 @@ create_sotransaction(xmlNode *op, xmlNode *t, const char *cid)
 	else if (!empty(docno) && find(sodocs, "DOCID", docid))
 		snprintf(d2, sizeof d2, "Transaction with the number '%s' already exists.", docno);
 	xmlNode *items_n = child(t, "sotransitems");
-	json_t *lines = json_array(), *moves = json_array();
+	json_t *lines = json_array(), *moves = json_array(), *itemids = json_array();
 	for (xmlNode *it = items_n ? items_n->children : NULL; it && !*d2; it = it->next) {
 		long long c, q = 0;
 		if (it->type != XML_ELEMENT_NODE || so_line(it, &c, d2, sizeof d2) != 0)
 			continue;
 		json_array_append_new(lines, json_integer(c));
+		json_array_append_new(itemids, json_string(text(it, "itemid")));
 		fixed(text(it, "quantity"), 4, &q);
 		json_array_append_new(moves, json_pack("[s,I]", text(it, "itemid"), (json_int_t)q));
 	}
@@ -753,6 +758,7 @@ create_sotransaction(xmlNode *op, xmlNode *t, const char *cid)
 	json_decref(moves);
 	if (*d2) {
 		json_decref(lines);
+		json_decref(itemids);
 		fail(op, "create_sotransaction", cid, "BL03000018", "Could not create Document record!",
 			d2, "");
 		return;
@@ -792,6 +798,7 @@ create_sotransaction(xmlNode *op, xmlNode *t, const char *cid)
 		json_object_set_new(so, "TOTAL", json_string(tot));
 	}
 	json_object_set_new(solines, docid, lines);
+	json_object_set_new(soitems, docid, itemids);
 	xmlNode *r = result(op, "success", "create_sotransaction", cid);
 	add(r, "key", docid);
 }
@@ -849,6 +856,9 @@ update_sotransaction(xmlNode *op, xmlNode *t, const char *cid)
 	}
 	char d2[400] = "";
 	json_t *lines = json_deep_copy(json_object_get(solines, get(so, "DOCID")));
+	json_t *itemids = json_deep_copy(json_object_get(soitems, get(so, "DOCID")));
+	if (!itemids)
+		itemids = json_array();
 	xmlNode *ui = child(t, "updatesotransitems");
 	for (xmlNode *it = ui ? ui->children : NULL; it && !*d2; it = it->next) {
 		long long c;
@@ -856,6 +866,7 @@ update_sotransaction(xmlNode *op, xmlNode *t, const char *cid)
 			continue;
 		if (!strcmp((const char *)it->name, "sotransitem")) {
 			json_array_append_new(lines, json_integer(c));
+			json_array_append_new(itemids, json_string(text(it, "itemid")));
 			continue;
 		}
 		xmlChar *ln = xmlGetProp(it, BAD_CAST "line_num");
@@ -863,12 +874,15 @@ update_sotransaction(xmlNode *op, xmlNode *t, const char *cid)
 		if (k < 1 || (size_t)k > json_array_size(lines))
 			snprintf(d2, sizeof d2, "Invalid line_num %s: the transaction has %zu lines",
 				ln ? (const char *)ln : "(none)", json_array_size(lines));
-		else
+		else {
 			json_array_set_new(lines, (size_t)k - 1, json_integer(c));
+			json_array_set_new(itemids, (size_t)k - 1, json_string(text(it, "itemid")));
+		}
 		xmlFree(ln);
 	}
 	if (*d2) {
 		json_decref(lines);
+		json_decref(itemids);
 		fail(op, "update_sotransaction", cid, "BL03000018", what, d2, "");
 		return;
 	}
@@ -880,6 +894,7 @@ update_sotransaction(xmlNode *op, xmlNode *t, const char *cid)
 			json_object_set_new(so, header[i][1], json_string(v));
 	}
 	json_object_set(solines, get(so, "DOCID"), lines);
+	json_object_set_new(soitems, get(so, "DOCID"), itemids);
 	touch(so);
 	long long total = sum_cents(lines);
 	json_decref(lines);
@@ -903,6 +918,7 @@ delete_sotransaction(xmlNode *op, xmlNode *t, const char *cid)
 	snprintf(docid, sizeof docid, "%s", get(so, "DOCID"));
 	drop(arinvoices, find(arinvoices, "RECORDNO", get(so, "PRRECORDKEY")));
 	json_object_del(solines, docid);
+	json_object_del(soitems, docid);
 	drop(sodocs, so);
 	add(result(op, "success", "delete_sotransaction", cid), "key", docid);
 }
@@ -1886,8 +1902,9 @@ handle(const sb_request *q, sb_response *r)
 static json_t *
 dump(void)
 {
-	return json_pack("{s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:i,s:s,s:s,s:s,s:s,s:s}", "CUSTOMER",
-		customers, "SODOCUMENT", sodocs, "ARINVOICE", arinvoices, "ARPYMT", arpymts,
+	return json_pack("{s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:i,s:s,s:s,s:s,s:s,s:s}", "CUSTOMER",
+		customers, "SODOCUMENT", sodocs, "SOTRANSITEMS", soitems, "ARINVOICE", arinvoices,
+		"ARPYMT", arpymts,
 		"ARADJUSTMENT", aradjs, "GLBATCH", glbatches, "ITEM", itemrecs, "ICDOCUMENT",
 		ictrans, "functions_completed",
 		(int)json_object_size(functions), "senderid",

@@ -239,6 +239,7 @@ print_life(const mw_program *p, const mw_entity *e, const char *rec, size_t n, s
 		return;
 	if (!(c = rt_ctx_new()))
 		return;
+	c->map_file = p->map_file;
 	if (json_parse(&c->a, rec, n, &root, &je) == 0 && root->type == JN_OBJ) {
 		mw_val v = { .kind = MW_OBJ, .u.node = root };
 		if (e->life) {

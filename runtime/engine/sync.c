@@ -284,13 +284,13 @@ ctl_init(svc_ctl *t, const mw_endpoint *ep, const conn_ops *ops, run *r)
 /* ------------------------------------------------------------------ */
 
 static const mw_policy default_transient = {
-	0, MW_ON_HTTP, 0, 0, MW_DO_RETRY, 4, 1000, 30000, 1, 1, MW_DO_DEAD_LETTER
+	0, MW_ON_HTTP, 0, 0, MW_DO_RETRY, 4, 1000, 30000, 1, 1, MW_DO_DEAD_LETTER, NULL
 };
 static const mw_policy rate_limited = {
-	0, MW_ON_HTTP, 429, 429, MW_DO_RETRY, 8, 1000, 60000, 1, 1, MW_DO_DEAD_LETTER
+	0, MW_ON_HTTP, 429, 429, MW_DO_RETRY, 8, 1000, 60000, 1, 1, MW_DO_DEAD_LETTER, NULL
 };
 static const mw_policy default_final = {
-	0, MW_ON_HTTP, 0, 0, MW_DO_DEAD_LETTER, 0, 0, 0, 0, 0, MW_DO_DEAD_LETTER
+	0, MW_ON_HTTP, 0, 0, MW_DO_DEAD_LETTER, 0, 0, 0, 0, 0, MW_DO_DEAD_LETTER, NULL
 };
 
 /* The first policy of the entity that matches the outcome. */
@@ -320,6 +320,18 @@ policy_of(const mw_entity *e, mw_cond_kind cond)
 {
 	for (size_t i = 0; i < e->n_policies; i++)
 		if (e->policies[i].cond == cond)
+			return &e->policies[i];
+	return NULL;
+}
+
+/* The policy for a ref to `entity` that found nothing: the first
+ * `on unresolved` naming that entity or none. */
+static const mw_policy *
+ref_policy(const mw_entity *e, const char *entity)
+{
+	for (size_t i = 0; i < e->n_policies; i++)
+		if (e->policies[i].cond == MW_ON_REF &&
+		    (!e->policies[i].entity || !strcmp(e->policies[i].entity, entity)))
 			return &e->policies[i];
 	return NULL;
 }
@@ -745,6 +757,41 @@ settled(run *r, const char *source_id, const char *tid, const char *hash, int li
 	return unhold(r, source_id);
 }
 
+static int
+near_key(void *arg, const char *key, size_t n)
+{
+	rt_near_add(arg, key, n);
+	return 0;
+}
+
+/* A ref that found nothing and dead-letters its record: the reason names
+ * the keys of the entity's cross-references nearest to it, and where a
+ * key can be mapped to one of them: the table the key went through on the
+ * ref's line and missed (an alias table, `else => null`), or the ref's
+ * line.  A held record waits for the key itself and costs no search. */
+static void
+unresolved_hint(run *r, mw_ctx *c, const char *entity, const char *src, char *buf, size_t cap)
+{
+	const mw_policy *p = ref_policy(r->e, entity);
+	size_t n = strlen(src), at;
+	rt_near nr;
+
+	buf[0] = '\0';
+	if (!p || p->action != MW_DO_DEAD_LETTER)
+		return;
+	rt_near_init(&nr, src, n);
+	if (state_xref_keys(r->st, entity, n > (size_t)nr.limit ? n - (size_t)nr.limit : 0,
+	    n + (size_t)nr.limit, near_key, &nr) != 0)
+		return;
+	rt_near_text(&nr, buf, cap);
+	at = strlen(buf);
+	if (c->missed && c->missed_line == c->line)
+		snprintf(buf + at, cap - at, " add an alias to table %s (%s:%d)", c->missed->name,
+			rt_map_name(c), c->missed->line);
+	else
+		snprintf(buf + at, cap - at, " (ref %s at %s:%d)", entity, rt_map_name(c), c->line);
+}
+
 /* mw_ref through the cross-references: the target id of entity(key). */
 static int
 resolve(mw_ctx *c, void *data, const char *entity, mw_val key, mw_val *out)
@@ -772,8 +819,12 @@ resolve(mw_ctx *c, void *data, const char *entity, mw_val key, mw_val *out)
 				snprintf(r->wait_entity, sizeof r->wait_entity, "%s", entity);
 				snprintf(r->wait_key, sizeof r->wait_key, "%s", src);
 			}
+			char hint[RT_REASON_MAX];
+
 			r->unresolved = 1;
-			mw_fail(c, "unresolved reference to %s %s: it is not written yet", entity, src);
+			unresolved_hint(r, c, entity, src, hint, sizeof hint);
+			mw_fail(c, "unresolved reference to %s %s: it is not written yet%s", entity, src,
+				hint);
 			return -1;
 		}
 	}
@@ -1166,7 +1217,8 @@ eng_record(void *arg, const char *json, size_t len, const char *stamp)
 				e->locked_reason ? e->locked_reason : "locked", e->target, tid);
 	}
 	if (c->failed) {
-		const mw_policy *p = policy_of(e, r->unresolved ? MW_ON_REF : MW_ON_INVALID);
+		const mw_policy *p = r->unresolved ? ref_policy(e, r->wait_entity) :
+			policy_of(e, MW_ON_INVALID);
 		mw_action a = p ? p->action : r->unresolved ? MW_DO_HOLD : MW_DO_DEAD_LETTER;
 
 		if (a == MW_DO_HOLD || a == MW_DO_RETRY) {
@@ -1608,6 +1660,7 @@ eng_open(run *r, const mw_program *p, const sync_opts *o, volatile sig_atomic_t 
 	r->c = rt_ctx_new();
 	if (!r->c)
 		return 2;
+	r->c->map_file = r->p->map_file; /* for the "add it to" of a reason */
 	int reverse = 0;
 	for (size_t i = 0; i < p->n_entities; i++)
 		reverse |= p->entities[i].reverse;

@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MW_ABI_VERSION 4
+#define MW_ABI_VERSION 5  /* 5: mw_policy.entity (`on unresolved ENTITY`) */
 
 /* ------------------------------------------------------------------ */
 /* Values                                                              */
@@ -210,6 +210,9 @@ mw_val mw_fn_currency_places(mw_ctx *c, mw_val code); /* ISO 4217 minor units: U
 mw_val mw_fn_string(mw_ctx *c, mw_val v);     /* any scalar as text */
 mw_val mw_fn_decimal(mw_ctx *c, mw_val v);    /* string or number -> decimal */
 mw_val mw_fn_integer(mw_ctx *c, mw_val v);    /* exact integral decimal/string -> integer */
+/* A SKU normalised: trimmed, upper case, each run of separators (white space,
+ * '_', '.', '/', '-') one '-', none at the ends: "mug_01 " -> "MUG-01". */
+mw_val mw_fn_sku(mw_ctx *c, mw_val s);
 
 /* ------------------------------------------------------------------ */
 /* Tables                                                              */
@@ -286,6 +289,7 @@ typedef struct {
 	int jitter;
 	int after_header;        /* honour Retry-After */
 	mw_action then;          /* after the attempts are spent */
+	const char *entity;      /* MW_ON_REF: a ref to this entity only; NULL: any */
 } mw_policy;
 
 /* The lifecycle: what a change of the source record does to the document

@@ -107,6 +107,12 @@ int state_xref_put(state *st, const char *entity, const char *source_id, const c
  * or "voided" (doc NULL: it stays what it was). */
 int state_xref_put_doc(state *st, const char *entity, const char *source_id,
 	const char *target_id, const char *hash, const char *doc);
+/* Each source id of entity's cross-references whose length in bytes is
+ * within [minlen, maxlen] (the keys near one a ref missed: no entity of
+ * 100,000 records is read whole), in order, to fn until it returns non-zero. */
+typedef int (*state_key_fn)(void *arg, const char *source_id, size_t n);
+int state_xref_keys(state *st, const char *entity, size_t minlen, size_t maxlen, state_key_fn fn,
+	void *arg);
 /* The document last written for the record: its hash, "voided", or "" when
  * no hash was kept (written before version 4). */
 int state_xref_doc(state *st, const char *entity, const char *source_id, char *doc, size_t n);

@@ -43,6 +43,30 @@ state_xref_get(state *st, const char *entity, const char *source_id, char *targe
 }
 
 int
+state_xref_keys(state *st, const char *entity, size_t minlen, size_t maxlen, state_key_fn fn,
+	void *arg)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	s = stmt_prepare(st, "SELECT source_id FROM xref WHERE entity = ?1"
+		" AND length(CAST(source_id AS BLOB)) BETWEEN ?2 AND ?3 ORDER BY source_id");
+	if (!s)
+		return STATE_EDB;
+	if (st_bind_text(s, 1, entity) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 2, (sqlite3_int64)minlen) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 3, (sqlite3_int64)maxlen) != SQLITE_OK)
+		return stmt_end(st, s, STATE_EDB);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(s, 0);
+
+		if (id && fn(arg, id, (size_t)sqlite3_column_bytes(s, 0)) != 0)
+			break;
+	}
+	return stmt_end(st, s, rc);
+}
+
+int
 state_xref_put_doc(state *st, const char *entity, const char *source_id, const char *target_id,
 	const char *hash, const char *doc)
 {

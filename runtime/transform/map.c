@@ -62,6 +62,8 @@ rt_ctx_reset(mw_ctx *c)
 	c->fail_line = 0;
 	c->reason[0] = '\0';
 	c->path[0] = '\0';
+	c->missed = NULL;
+	c->missed_line = 0;
 }
 
 int
@@ -74,6 +76,7 @@ rt_map_one(const mw_program *p, const mw_entity *e, mw_ctx *c, const char *line,
 	int r;
 
 	rt_ctx_reset(c);
+	c->map_file = p->map_file;
 	key->kind = MW_MISSING;
 	r = json_parse(&c->a, line, n, &root, &je);
 	if (r == JSON_E_MEM) {

@@ -246,6 +246,11 @@ struct mw_ctx {
 	void *ref_data;
 	const rt_tracer *trace;   /* explain / test: what produced each field; NULL: off */
 	int creating;             /* mw_creating(): set by the runtime per record */
+	const char *map_file;     /* the program's .map (rt_map_one), for "add it to" hints */
+	/* the last table whose lookup took its `else` value, and the line of
+	 * that lookup: a `ref` on the same line names it as where an alias goes */
+	const mw_table *missed;
+	int missed_line;
 };
 
 void    rt_ctx_set_ref(mw_ctx *c, rt_ref_fn fn, void *data);
@@ -274,6 +279,27 @@ mw_val rt_node_val(mw_ctx *c, const mw_node *n, const char *what);
  * are formatted into tmp (>= 64 bytes).  0, 1 for NULL/MISSING, -1 for an
  * object or array. */
 int    rt_val_text(mw_val v, char *tmp, const char **p, size_t *n);
+
+/* Suggestions for a key that is not there (a table's, a ref's): the
+ * nearest candidates, at most RT_NEAR_MAX, by rt_distance within the
+ * limit the compiler's "did you mean" uses. */
+#define RT_NEAR_MAX 3
+#define RT_NEAR_LEN 64
+typedef struct {
+	const char *want;
+	size_t wn;
+	int limit;
+	int n;
+	int d[RT_NEAR_MAX];
+	char key[RT_NEAR_MAX][RT_NEAR_LEN + 1];
+} rt_near;
+int    rt_distance(const char *a, size_t la, const char *b, size_t lb);
+void   rt_near_init(rt_near *nr, const char *want, size_t wn);
+void   rt_near_add(rt_near *nr, const char *key, size_t n);
+/* `; nearest: "bitcoin"?` or `; no key is near;`, appended at buf[strlen(buf)]. */
+void   rt_near_text(const rt_near *nr, char *buf, size_t cap);
+/* The .map file's name without its directories ("clarity_xero.map"). */
+const char *rt_map_name(const mw_ctx *c);
 const char *rt_kind_name(mw_kind k);   /* "a string", "an integer", ... */
 
 /* ------------------------------------------------------------------ */

@@ -785,6 +785,44 @@ mw_fn_trim(mw_ctx *c, mw_val s)
 	return str_val(p + b, n - b);
 }
 
+/* sku(s): a product code as catalogues agree on it: trimmed, upper case,
+ * its separators (white space, '_', '.', '/', '-') one '-' each run, none
+ * at either end: "mug-01 ", "MUG 01", "mug_01" and "Mug--01" are MUG-01. */
+mw_val
+mw_fn_sku(mw_ctx *c, mw_val s)
+{
+	const char *p;
+	size_t n, k, o = 0;
+	char *up, *out;
+	int r, sep = 0;
+
+	if (c->failed)
+		return NULLV;
+	r = str_arg(c, "sku", s, &p, &n);
+	if (r)
+		return NULLV;
+	up = rt_bytes(c, n);
+	out = up ? rt_bytes(c, n) : NULL;
+	if (!out)
+		return NULLV;
+	n = tx_case(up, p, n, 1);
+	for (size_t i = 0; i < n; i += k) {
+		k = space_at(up, n, i);
+		if (k == 0 && (up[i] == '_' || up[i] == '.' || up[i] == '/' || up[i] == '-'))
+			k = 1;
+		if (k > 0) {
+			sep = 1;
+			continue;
+		}
+		k = 1;
+		if (sep && o > 0)
+			out[o++] = '-';
+		sep = 0;
+		out[o++] = up[i];
+	}
+	return str_val(out, o);
+}
+
 mw_val
 mw_fn_substr(mw_ctx *c, mw_val s, mw_val start, mw_val len)
 {
@@ -1176,6 +1214,149 @@ mw_fn_integer(mw_ctx *c, mw_val v)
 }
 
 /* ------------------------------------------------------------------ */
+/* suggestions: the nearest keys of a lookup or a ref that missed      */
+/* ------------------------------------------------------------------ */
+
+/* Optimal string alignment distance, case-insensitive: the same metric as
+ * compiler/diag.c's distance() (the compiler's "did you mean"), which the
+ * runtime cannot include.  Longer than 64 bytes: 1000, never near. */
+int
+rt_distance(const char *a, size_t la, const char *b, size_t lb)
+{
+	int d[65][65];
+
+	if (la > 64 || lb > 64)
+		return 1000;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = (int)i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = (int)j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			int ca = a[i - 1] | 0x20, cb = b[j - 1] | 0x20;
+			int v = d[i - 1][j] + 1;
+
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (d[i - 1][j - 1] + (ca != cb) < v)
+				v = d[i - 1][j - 1] + (ca != cb);
+			if (i > 1 && j > 1 && ca == (b[j - 2] | 0x20) && (a[i - 2] | 0x20) == cb &&
+			    d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	}
+	return d[la][lb];
+}
+
+/* The limit is diag_suggest's: a third of the name, plus one, at most 3. */
+void
+rt_near_init(rt_near *nr, const char *want, size_t wn)
+{
+	memset(nr, 0, sizeof *nr);
+	nr->want = want;
+	nr->wn = wn;
+	nr->limit = (int)(wn / 3 + 1);
+	if (nr->limit > 3)
+		nr->limit = 3;
+}
+
+/* Whether kept candidate i comes before key at distance d. */
+static int
+near_before(const rt_near *nr, int i, int d, const char *key, size_t n)
+{
+	size_t kn = strlen(nr->key[i]);
+	int x;
+
+	if (nr->d[i] != d)
+		return nr->d[i] < d;
+	x = memcmp(nr->key[i], key, kn < n ? kn : n);
+	return x < 0 || (x == 0 && kn <= n);
+}
+
+/* Keep key if it is among the nearest: by distance, then bytewise, so the
+ * same candidates give the same words in any order. */
+void
+rt_near_add(rt_near *nr, const char *key, size_t n)
+{
+	int d, i;
+
+	/* a length further than the limit is further in distance: no table
+	 * of 100,000 keys costs 100,000 alignments */
+	if (n > RT_NEAR_LEN || n + (size_t)nr->limit < nr->wn || n > nr->wn + (size_t)nr->limit)
+		return;
+	d = rt_distance(nr->want, nr->wn, key, n);
+	if (d > nr->limit)
+		return;
+	for (i = nr->n; i > 0 && !near_before(nr, i - 1, d, key, n); i--)
+		;
+	if (i >= RT_NEAR_MAX)
+		return;
+	if (nr->n < RT_NEAR_MAX)
+		nr->n++;
+	memmove(&nr->key[i + 1], &nr->key[i], (size_t)(nr->n - 1 - i) * sizeof nr->key[0]);
+	memmove(&nr->d[i + 1], &nr->d[i], (size_t)(nr->n - 1 - i) * sizeof nr->d[0]);
+	memcpy(nr->key[i], key, n);
+	nr->key[i][n] = '\0';
+	nr->d[i] = d;
+}
+
+void
+rt_near_text(const rt_near *nr, char *buf, size_t cap)
+{
+	size_t at = strlen(buf);
+	char q[RT_NEAR_LEN * 2 + 8];
+
+	if (at >= cap)
+		return;
+	if (nr->n == 0) {
+		snprintf(buf + at, cap - at, "; no key is near;");
+		return;
+	}
+	for (int i = 0; i < nr->n && at < cap; i++) {
+		tx_quote(q, sizeof q, nr->key[i], strlen(nr->key[i]), RT_NEAR_LEN);
+		at += (size_t)snprintf(buf + at, cap - at, "%s%s", i ? ", " : "; nearest: ", q);
+	}
+	if (at < cap)
+		snprintf(buf + at, cap - at, "?");
+}
+
+const char *
+rt_map_name(const mw_ctx *c)
+{
+	const char *s = c->map_file, *slash;
+
+	if (!s || !*s)
+		return "the .map";
+	slash = strrchr(s, '/');
+	return slash ? slash + 1 : s;
+}
+
+/* What a failed lookup of p adds to its reason: the nearest keys of t and
+ * where to add the key (in the context's arena; "" without memory). */
+static const char *
+lookup_hint(mw_ctx *c, const mw_table *t, const char *p, size_t n)
+{
+	rt_near nr;
+	char buf[RT_REASON_MAX];
+
+	rt_near_init(&nr, p, n);
+	for (size_t i = 0; i < t->n; i++)
+		rt_near_add(&nr, t->entries[i].key, strlen(t->entries[i].key));
+	buf[0] = '\0';
+	rt_near_text(&nr, buf, sizeof buf);
+	size_t at = strlen(buf);
+	snprintf(buf + at, sizeof buf - at, " add it to table %s (%s:%d)", t->name, rt_map_name(c),
+		t->line);
+	at = strlen(buf);
+	char *out = rt_bytes(c, at + 1);
+	if (!out)
+		return "";
+	memcpy(out, buf, at + 1);
+	return out;
+}
+
+/* ------------------------------------------------------------------ */
 /* tables and references                                               */
 /* ------------------------------------------------------------------ */
 
@@ -1212,17 +1393,20 @@ mw_lookup(mw_ctx *c, const mw_table *t, mw_val key)
 	if (c->trace)
 		c->trace->lookup(c->trace->arg, c, t, key,
 			t->else_kind == MW_ELSE_VALUE ? &t->else_value : NULL, 1);
-	if (t->else_kind == MW_ELSE_VALUE)
+	if (t->else_kind == MW_ELSE_VALUE) {
+		c->missed = t;
+		c->missed_line = c->line;
 		return t->else_value;
+	}
 	if (r == 1)
 		snprintf(q, sizeof q, "null");
 	else
 		tx_quote(q, sizeof q, p, n, 60);
 	if (t->else_kind == MW_ELSE_FAIL)
-		mw_fail(c, "%s (%s[%s])", t->else_reason ? t->else_reason : "no entry",
-			t->name, q);
+		mw_fail(c, "%s (%s[%s])%s", t->else_reason ? t->else_reason : "no entry",
+			t->name, q, r == 1 ? "" : lookup_hint(c, t, p, n));
 	else
-		mw_fail(c, "no entry (%s[%s])", t->name, q);
+		mw_fail(c, "no entry (%s[%s])%s", t->name, q, r == 1 ? "" : lookup_hint(c, t, p, n));
 	return NULLV;
 }
 

@@ -18,6 +18,7 @@
 GROUP=adopt
 . "$(dirname "$0")/lib.sh"
 gen clarity 5 16
+catalogue  # the items Sage Intacct's order lines are (ref Product)
 gen nop 5 16
 sandbox_start --limit-scale 100
 for pair in clarity_xero clarity_intacct nopcommerce_qbo; do write_env $pair; done

@@ -11,17 +11,7 @@
 GROUP=back_intacct
 . "$(dirname "$0")/lib.sh"
 gen clarity 31 20
-# the store's products (the SKUs the generated orders sell)
-python3 -c '
-import json
-for i, (sku, name, price) in enumerate([("MUG-01", "Mug", "19.99"), ("TEE-02", "T-shirt", "24.50"),
-        ("CAP-03", "Cap", "15.00"), ("BAG-04", "Tote bag", "35.00"), ("PEN-05", "Pen", "3.50"),
-        ("TEA-06", "Tea", "12.00"), ("SOCK-07", "Socks", "8.99"), ("BOOK-08", "Notebook", "12.99"),
-        ("LAMP-09", "Lamp", "149.00")]):
-    print(json.dumps({"sku": sku, "name": name, "price": float(price), "quantityOnHand": 5,
-                      "active": True, "updatedAt": "2026-11-01T00:00:%02dZ" % i}))' \
-	> "$data/clarity_ecommerce.products.ndjson"
-e2e_store_args="$e2e_store_args --clarity-products $data/clarity_ecommerce.products.ndjson"
+catalogue  # the store's products (the SKUs the generated orders sell)
 sandbox_start
 use_pair clarity_intacct
 sync > "$tmp/out" 2> "$tmp/err"

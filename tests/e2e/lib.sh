@@ -7,6 +7,8 @@
 #                           nop: orders, customers, products) in
 #                           $data/<store>.<collection>.ndjson, and the
 #                           sandbox's arguments for it
+#   catalogue               the Clarity store's products (gen_orders.py's
+#                           SKUs), which Sage Intacct's order lines ref
 #   sandbox_start ARGS...   bin/sandbox with those and ARGS on a free
 #                           loopback port; sets $tmp, $root, $pid
 #   sandbox_restart         a fresh sandbox (it forgets what the targets
@@ -46,6 +48,18 @@ gen() { # source seed orders
 		> "$data/$1.customers.ndjson"
 	[ $# -lt 7 ] || python3 "tests/bench/$2" --seed "$3" --products --orders "$4" \
 		> "$data/$1.products.ndjson"
+}
+catalogue() { # the Clarity store's products: the SKUs gen_orders.py's lines sell
+	python3 -c '
+import json
+for i, (sku, name, price) in enumerate([("MUG-01", "Mug", "19.99"), ("TEE-02", "T-shirt", "24.50"),
+        ("CAP-03", "Cap", "15.00"), ("BAG-04", "Tote bag", "35.00"), ("PEN-05", "Pen", "3.50"),
+        ("TEA-06", "Tea", "12.00"), ("SOCK-07", "Socks", "8.99"), ("BOOK-08", "Notebook", "12.99"),
+        ("LAMP-09", "Lamp", "149.00")]):
+    print(json.dumps({"sku": sku, "name": name, "price": float(price), "quantityOnHand": 5,
+                      "active": True, "updatedAt": "2026-11-01T00:00:%02dZ" % i}))' \
+		> "$data/clarity_ecommerce.products.ndjson"
+	e2e_store_args="$e2e_store_args --clarity-products $data/clarity_ecommerce.products.ndjson"
 }
 sandbox_up() {
 	rm -f "$tmp/port"

@@ -16,6 +16,7 @@
 GROUP=life_intacct
 . "$(dirname "$0")/lib.sh"
 gen clarity 23 120
+catalogue  # the items its order lines are (ref Product)
 sandbox_start
 use_pair clarity_intacct
 sync > "$tmp/out" 2> "$tmp/err"

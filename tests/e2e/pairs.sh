@@ -14,6 +14,7 @@
 GROUP=pairs
 . "$(dirname "$0")/lib.sh"
 gen clarity 13 400
+catalogue  # the items Sage Intacct's order lines are (ref Product)
 gen nop 13 400
 sandbox_start --limit-scale 100
 write_env clarity_intacct

@@ -17,6 +17,7 @@ GROUP=reliability
 . "$(dirname "$0")/lib.sh"
 N=${N:-2000}
 gen clarity 17 "$N"
+catalogue  # the items its order lines are (ref Product)
 sandbox_start
 use_pair clarity_intacct
 quiet() { fault '{"service":"intacct"}'; } # every fault off

@@ -264,7 +264,7 @@ usage_cases(void)
 	done(&r);
 	r = run(&prog, "", 0, 1, "--version");
 	CHECK("--version", r.rc == 0 && strcmp(r.out, "shop_books (mapwright) mapc 0.1.0, "
-					   "map test.map, pair shop_books, ABI 4\n") == 0,
+					   "map test.map, pair shop_books, ABI 5\n") == 0,
 	      "rc=%d %s", r.rc, r.out);
 	done(&r);
 	r = run(&prog, "", 0, 0);
@@ -298,7 +298,7 @@ usage_cases(void)
 	      strstr(r.err, "cannot open /nonexistent/dir/x"), "rc=%d %s", r.rc, r.err);
 	done(&r);
 	r = run(&prog_abi, "", 0, 1, "--version");
-	CHECK("ABI mismatch exits 2", r.rc == 2 && strstr(r.err, "ABI 5, this runtime is ABI 4"),
+	CHECK("ABI mismatch exits 2", r.rc == 2 && strstr(r.err, "ABI 6, this runtime is ABI 5"),
 	      "rc=%d %s", r.rc, r.err);
 	done(&r);
 	r = run(&prog, "", 0, 2, "transform", "Order");
@@ -350,7 +350,8 @@ static const char ORDERS_DEAD[] =
 	"\"record\":\"{\\\"orderId\\\":\\\"SO-1002\\\",\"}\n"
 	"{\"entity\":\"Order\",\"key\":\"SO-1003\",\"map\":\"test.map\",\"line\":86,"
 	"\"field\":\"LineItems[1].AccountCode\","
-	"\"reason\":\"no GL account for payment method (payment_gl[\\\"bitcoin\\\"])\","
+	"\"reason\":\"no GL account for payment method (payment_gl[\\\"bitcoin\\\"]); no key is near;"
+	" add it to table payment_gl (test.map:61)\","
 	"\"record\":{\"orderId\":\"SO-1003\",\"customerId\":\"C2\",\"orderDate\":"
 	"\"2026-11-23T10:00:00Z\",\"status\":\"completed\",\"lineItems\":[{\"sku\":\"A\","
 	"\"quantity\":1,\"unitPrice\":5},{\"sku\":\"B\",\"quantity\":2,\"unitPrice\":0.5,"

@@ -57,6 +57,21 @@ file_version(const char *path, char *ver, size_t n)
 	sqlite3_close(db);
 }
 
+/* Cross-reference keys listed, in order, into a buffer: each and a space. */
+struct keys {
+	char s[256];
+};
+
+static int
+on_key(void *arg, const char *key, size_t n)
+{
+	struct keys *k = arg;
+	size_t at = strlen(k->s);
+
+	snprintf(k->s + at, sizeof k->s - at, "%.*s ", (int)n, key);
+	return 0;
+}
+
 /* The held records listed: their keys in order into a buffer. */
 static char held_seen[512];
 
@@ -444,6 +459,22 @@ main(void)
 	state_xref_put(st, "Order", "SO-1", "INV-9", "h2");
 	check(state_xref_get(st, "Order", "SO-1", buf, sizeof buf, h, sizeof h) == 0 &&
 		!strcmp(buf, "INV-9") && !strcmp(h, "h2"), "xref-upsert", buf);
+
+	/* the keys near one a ref missed: by length, of that entity only */
+	state_xref_put(st, "Product", "MUG-01", "MUG-01", "h");
+	state_xref_put(st, "Product", "TEE-02", "TEE-02", "h");
+	state_xref_put(st, "Product", "LAMP-09", "LAMP-09", "h");
+	state_xref_put(st, "Product", "\xC3\xA9T\xC3\xA9-1", "ETE", "h"); /* 8 bytes, 6 chars */
+	state_xref_put(st, "Order", "SO-100", "INV-1", "h");
+	struct keys ks = { "" };
+	check(state_xref_keys(st, "Product", 5, 6, on_key, &ks) == 0 &&
+		!strcmp(ks.s, "MUG-01 TEE-02 "), "xref-keys-by-length", ks.s);
+	ks.s[0] = '\0';
+	check(state_xref_keys(st, "Product", 7, 8, on_key, &ks) == 0 &&
+		!strcmp(ks.s, "LAMP-09 \xC3\xA9T\xC3\xA9-1 "), "xref-keys-bytes", ks.s);
+	ks.s[0] = '\0';
+	check(state_xref_keys(st, "Customer", 0, 64, on_key, &ks) == 0 && !ks.s[0],
+		"xref-keys-none", ks.s);
 
 	char k1[64], k2[64], k3[64], k4[64], js[16];
 	rc = intend(st, "SO-1", "h2", "rq-1", k1, sizeof k1);

@@ -248,6 +248,18 @@ string_cases(mw_ctx *c)
 	SAME("lower NULL", mw_fn_lower(c, MW_NULLV), "<null>");
 	SAME("trim", mw_fn_trim(c, MW_S(" \t a b \r\n")), "a b");
 	SAME("trim no-break spaces", mw_fn_trim(c, MW_S("\xC2\xA0x\xC2\xA0")), "x");
+	SAME("sku trims and upper-cases", mw_fn_sku(c, MW_S("mug-01 ")), "MUG-01");
+	SAME("sku: a space is a dash", mw_fn_sku(c, MW_S("MUG 01")), "MUG-01");
+	SAME("sku: an underscore is a dash", mw_fn_sku(c, MW_S("mug_01")), "MUG-01");
+	SAME("sku: dots, slashes, runs, ends", mw_fn_sku(c, MW_S("\t-a./b__c  - d\xC2\xA0\n")),
+	     "A-B-C-D");
+	SAME("sku without separators", mw_fn_sku(c, MW_S("mug01")), "MUG01");
+	SAME("sku upper-cases Latin-1", mw_fn_sku(c, MW_S("th\xC3\xA9 1")), "TH\xC3\x89-1");
+	SAME("sku of separators only", mw_fn_sku(c, MW_S(" _./ ")), "");
+	SAME("sku of the empty string", mw_fn_sku(c, MW_S("")), "");
+	SAME("sku NULL", mw_fn_sku(c, MW_NULLV), "<null>");
+	SAME("sku of an integer fails", mw_fn_sku(c, MW_I(7)),
+	     "FAIL: sku: expected a string, got an integer");
 	SAME("trim all", mw_fn_trim(c, MW_S("   ")), "");
 	SAME("len counts code points",
 	     mw_fn_len(c, MW_S("h\xC3\xA9llo\xE2\x82\xAC\xF0\x9F\x98\x80")), "7");
@@ -304,6 +316,46 @@ resolve(mw_ctx *c, void *data, const char *entity, mw_val key, mw_val *out)
 	return -1;
 }
 
+/* The nearest keys: the compiler's metric (compiler/diag.c) and limit. */
+static void
+near_cases(void)
+{
+	rt_near nr;
+	char buf[256];
+	static const char *const keys[] = { "MUG-01", "MUG-10", "TEE-02", "MUG-011", "mug-02",
+		"CAP-03", "MUG-1" };
+
+	CHECK("distance equal", rt_distance("abc", 3, "abc", 3) == 0, "not 0");
+	CHECK("distance ignores case", rt_distance("Visa", 4, "vISA", 4) == 0, "not 0");
+	CHECK("distance substitution", rt_distance("bitcon", 6, "bitcoin", 7) == 1, "not 1");
+	CHECK("distance transposition is one", rt_distance("MUG-10", 6, "MUG-01", 6) == 1,
+	      "got %d", rt_distance("MUG-10", 6, "MUG-01", 6));
+	CHECK("distance from empty", rt_distance("", 0, "abcd", 4) == 4, "not 4");
+	CHECK("distance of a long key is far", rt_distance("a", 1,
+	      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 65) == 1000,
+	      "not 1000");
+	rt_near_init(&nr, "MUG-O1", 6);
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+		rt_near_add(&nr, keys[i], strlen(keys[i]));
+	buf[0] = '\0';
+	rt_near_text(&nr, buf, sizeof buf);
+	CHECK("nearest three, by distance then bytes",
+	      strcmp(buf, "; nearest: \"MUG-01\", \"MUG-1\", \"MUG-011\"?") == 0, "got %s", buf);
+	rt_near_init(&nr, "LANTERN-99", 10);
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+		rt_near_add(&nr, keys[i], strlen(keys[i]));
+	snprintf(buf, sizeof buf, "x");
+	rt_near_text(&nr, buf, sizeof buf);
+	CHECK("nothing near", strcmp(buf, "x; no key is near;") == 0, "got %s", buf);
+	rt_near_init(&nr, "ab", 2);
+	rt_near_add(&nr, "abcd", 4);
+	rt_near_add(&nr, "xy", 2);
+	rt_near_add(&nr, "AB", 2);
+	buf[0] = '\0';
+	rt_near_text(&nr, buf, sizeof buf);
+	CHECK("a short key's limit is one", strcmp(buf, "; nearest: \"AB\"?") == 0, "got %s", buf);
+}
+
 static void
 table_cases(mw_ctx *c)
 {
@@ -315,20 +367,25 @@ table_cases(mw_ctx *c)
 	SAME("lookup an integer by its text", mw_lookup(c, &gl, MW_I(42)), "forty-two");
 	SAME("lookup a decimal by canonical text", mw_lookup(c, &ch, MW_D(1990, 2)), "dec");
 	SAME("lookup miss, else fail", mw_lookup(c, &gl, MW_S("bitcoin")),
-	     "FAIL: no GL account for payment method (payment_gl[\"bitcoin\"])");
+	     "FAIL: no GL account for payment method (payment_gl[\"bitcoin\"]); no key is near;"
+	     " add it to table payment_gl (the .map:61)");
 	SAME("lookup NULL key takes else", mw_lookup(c, &gl, MW_NULLV),
 	     "FAIL: no GL account for payment method (payment_gl[null])");
 	SAME("lookup prefix is a miss", mw_lookup(c, &gl, MW_S("vis")),
-	     "FAIL: no GL account for payment method (payment_gl[\"vis\"])");
+	     "FAIL: no GL account for payment method (payment_gl[\"vis\"]); nearest: \"visa\"?"
+	     " add it to table payment_gl (the .map:61)");
 	SAME("lookup longer is a miss", mw_lookup(c, &gl, MW_S("visas")),
-	     "FAIL: no GL account for payment method (payment_gl[\"visas\"])");
+	     "FAIL: no GL account for payment method (payment_gl[\"visas\"]); nearest: \"visa\"?"
+	     " add it to table payment_gl (the .map:61)");
 	SAME("lookup key quoted in the reason", mw_lookup(c, &gl, MW_S("a\"b")),
-	     "FAIL: no GL account for payment method (payment_gl[\"a\\\"b\"])");
+	     "FAIL: no GL account for payment method (payment_gl[\"a\\\"b\"]); no key is near;"
+	     " add it to table payment_gl (the .map:61)");
 	SAME("lookup miss, else value", mw_lookup(c, &ch, MW_S("fax")), "Other");
 	SAME("lookup MISSING, else value", mw_lookup(c, &ch, (mw_val){ .kind = MW_MISSING }),
 	     "Other");
 	SAME("lookup miss, no else", mw_lookup(c, &st, MW_S("lost")),
-	     "FAIL: no entry (order_status[\"lost\"])");
+	     "FAIL: no entry (order_status[\"lost\"]); no key is near; add it to table order_status"
+	     " (the .map:55)");
 	SAME("lookup an object fails", mw_lookup(c, &st, mw_get(c, record(c, "{\"o\":{}}"), "o",
 							     MW_OBJ, 1)),
 	     "FAIL: order_status: cannot look up an object");
@@ -402,6 +459,7 @@ main(void)
 	compare_cases(c);
 	string_cases(c);
 	table_cases(c);
+	near_cases();
 	arena_cases();
 	too_large_cases(c);
 	rt_ctx_free(c);
