@@ -218,9 +218,9 @@ mw_val mw_fn_integer(mw_ctx *c, mw_val v);    /* exact integral decimal/string -
 mw_val mw_fn_country_code(mw_ctx *c, mw_val v); /* "U.S.A." -> "US", "Deutschland" -> "DE" */
 mw_val mw_fn_country_name(mw_ctx *c, mw_val v); /* "deu" -> "Germany" */
 /* ISO 3166-2 code after the dash: ("US", "california") -> "CA"; a region
- * not in ISO 3166-2 is given back tidied */
+ * not in ISO 3166-2 is given back tidied (blank: NULL) */
 mw_val mw_fn_region_code(mw_ctx *c, mw_val country, mw_val region);
-mw_val mw_fn_tidy(mw_ctx *c, mw_val s);        /* trimmed, each run of blanks one space */
+mw_val mw_fn_tidy(mw_ctx *c, mw_val s);        /* trimmed, blanks one space; all blank: NULL */
 mw_val mw_fn_title(mw_ctx *c, mw_val s);       /* "5 elm st." -> "5 Elm St." */
 mw_val mw_fn_postal_code(mw_ctx *c, mw_val s); /* tidied and upper case: "sw1a 1aa" -> "SW1A 1AA" */
 

@@ -277,7 +277,8 @@ mw_fn_tidy(mw_ctx *c, mw_val v)
 	if (addr_arg(c, "tidy", v, &p, &n))
 		return MW_NULLV;
 	buf = tidy_to(c, p, n, &o);
-	return buf ? addr_str(buf, o) : MW_NULLV;
+	/* a blank address line is no line */
+	return buf && o ? addr_str(buf, o) : MW_NULLV;
 }
 
 mw_val
@@ -290,7 +291,7 @@ mw_fn_postal_code(mw_ctx *c, mw_val v)
 	if (addr_arg(c, "postal_code", v, &p, &n))
 		return MW_NULLV;
 	buf = tidy_to(c, p, n, &o);
-	up = buf ? rt_bytes(c, o ? o : 1) : NULL;
+	up = buf && o ? rt_bytes(c, o) : NULL;
 	return up ? addr_str(up, tx_case(up, buf, o, 1)) : MW_NULLV;
 }
 
@@ -369,5 +370,5 @@ mw_fn_region_code(mw_ctx *c, mw_val country, mw_val region)
 		}
 	}
 	/* not an ISO 3166-2 subdivision of the country: as written, tidied */
-	return addr_str(buf, o);
+	return o ? addr_str(buf, o) : MW_NULLV;
 }

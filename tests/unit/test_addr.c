@@ -133,7 +133,10 @@ text_cases(mw_ctx *c)
 {
 	SAME("tidy", mw_fn_tidy(c, s("  5  elm\tst.\n ")), "5 elm st.");
 	SAME("tidy no-break space", mw_fn_tidy(c, s("\xc2\xa0" "a\xc2\xa0\xc2\xa0" "b ")), "a b");
-	SAME("tidy blank", mw_fn_tidy(c, s(" \t ")), "");
+	SAME("tidy blank is null", mw_fn_tidy(c, s(" \t ")), "<null>");
+	SAME("tidy empty is null", mw_fn_tidy(c, s("")), "<null>");
+	SAME("postal code blank is null", mw_fn_postal_code(c, s("  ")), "<null>");
+	SAME("region blank is null", mw_fn_region_code(c, s("US"), s(" ")), "<null>");
 	SAME("tidy null", mw_fn_tidy(c, MW_NULLV), "<null>");
 	SAME("title", mw_fn_title(c, s("5 elm st.")), "5 Elm St.");
 	SAME("title keeps capitals", mw_fn_title(c, s("springfield USA McKay")),
