@@ -131,7 +131,8 @@ distance(const char *a, size_t la, const char *b, size_t lb)
 #define N_CLOSE 3
 
 /* The N_CLOSE countries with a spelling nearest the folded key, nearest
- * first (the earlier country on a tie). */
+ * first (the earlier country on a tie), and of those the ones at most two
+ * edits further than the nearest. */
 static size_t
 closest(const char *key, int *best)
 {
@@ -176,12 +177,14 @@ closest(const char *key, int *best)
 		dist[at] = d;
 		nb++;
 	}
+	while (nb > 1 && dist[nb - 1] > dist[0] + 2)
+		nb--;
 	return nb;
 }
 
 /* The index of the country spelt v; -1 for null or after a failure, which
- * an unknown country is: "unknown country "Germny" (closest: Germany DE,
- * ...)". */
+ * an unknown country is: "unknown country "Untied States" (closest: United
+ * States US)". */
 static int
 country_of(mw_ctx *c, const char *fn, mw_val v)
 {
