@@ -221,7 +221,7 @@ mw_val mw_fn_country_name(mw_ctx *c, mw_val v); /* "deu" -> "Germany" */
  * not in ISO 3166-2 is given back tidied (blank: NULL) */
 mw_val mw_fn_region_code(mw_ctx *c, mw_val country, mw_val region);
 mw_val mw_fn_tidy(mw_ctx *c, mw_val s);        /* trimmed, blanks one space; all blank: NULL */
-mw_val mw_fn_title(mw_ctx *c, mw_val s);       /* "5 elm st." -> "5 Elm St." */
+mw_val mw_fn_title(mw_ctx *c, mw_val s);       /* "5 elm st." -> "5 Elm St.", "McKay" stays */
 mw_val mw_fn_postal_code(mw_ctx *c, mw_val s); /* tidied and upper case: "sw1a 1aa" -> "SW1A 1AA" */
 
 /* ------------------------------------------------------------------ */

@@ -321,14 +321,14 @@ mw_fn_title(mw_ctx *c, mw_val v)
 		return MW_NULLV;
 	memcpy(buf, p, n);
 	/* each word written all in small letters gets a capital: "elm st." is
-	 * "Elm St.", "McKay" and "USA" stay as they are */
+	 * "Elm St.", "winston-salem" "Winston-Salem"; "McKay" and "USA" stay */
 	while (i < n) {
 		size_t b = i, e;
 		int upper = 0;
 
-		while (b < n && blank_at(p, n, b))
-			b += blank_at(p, n, b);
-		for (e = b; e < n && !blank_at(p, n, e); e++)
+		while (b < n && (blank_at(p, n, b) || p[b] == '-'))
+			b += p[b] == '-' ? 1 : blank_at(p, n, b);
+		for (e = b; e < n && !blank_at(p, n, e) && p[e] != '-'; e++)
 			upper |= is_upper_at(p, n, e);
 		if (!upper && b < n) {
 			unsigned char ch = (unsigned char)buf[b];

@@ -145,6 +145,8 @@ text_cases(mw_ctx *c)
 	SAME("title Latin-1", mw_fn_title(c, s("\xc3\xa9vry m\xc3\xbcnchen")),
 		"\xc3\x89vry M\xc3\xbcnchen");
 	SAME("title blanks kept", mw_fn_title(c, s(" a  b ")), " A  B ");
+	SAME("title hyphenated", mw_fn_title(c, s("winston-salem rue sainte-Catherine -x")),
+		"Winston-Salem Rue Sainte-Catherine -X");
 	SAME("postal code", mw_fn_postal_code(c, s(" sw1a   1aa ")), "SW1A 1AA");
 	SAME("postal code digits", mw_fn_postal_code(c, s("78701")), "78701");
 	SAME("postal code null", mw_fn_postal_code(c, MW_NULLV), "<null>");
