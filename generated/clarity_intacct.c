@@ -30,6 +30,28 @@ enum {
 	AT_Customer_DISPLAYCONTACT_PHONE1,
 	AT_Customer_STATUS,
 	AT_Customer_check_customer_has_no_name,
+	AT_ShipTo_when,
+	AT_ShipTo_CONTACTNAME,
+	AT_ShipTo_PRINTAS,
+	AT_ShipTo_MAILADDRESS,
+	AT_ShipTo_MAILADDRESS_ADDRESS1,
+	AT_ShipTo_MAILADDRESS_ADDRESS2,
+	AT_ShipTo_MAILADDRESS_CITY,
+	AT_ShipTo_MAILADDRESS_STATE,
+	AT_ShipTo_MAILADDRESS_ZIP,
+	AT_ShipTo_MAILADDRESS_COUNTRY,
+	AT_ShipTo_MAILADDRESS_COUNTRYCODE,
+	AT_BillTo_when,
+	AT_BillTo_CONTACTNAME,
+	AT_BillTo_PRINTAS,
+	AT_BillTo_MAILADDRESS,
+	AT_BillTo_MAILADDRESS_ADDRESS1,
+	AT_BillTo_MAILADDRESS_ADDRESS2,
+	AT_BillTo_MAILADDRESS_CITY,
+	AT_BillTo_MAILADDRESS_STATE,
+	AT_BillTo_MAILADDRESS_ZIP,
+	AT_BillTo_MAILADDRESS_COUNTRY,
+	AT_BillTo_MAILADDRESS_COUNTRYCODE,
 	AT_Order_when,
 	AT_Order_transactiontype,
 	AT_Order_datecreated,
@@ -40,6 +62,10 @@ enum {
 	AT_Order_documentno,
 	AT_Order_referenceno,
 	AT_Order_message,
+	AT_Order_shipto,
+	AT_Order_shipto_contactname,
+	AT_Order_billto,
+	AT_Order_billto_contactname,
 	AT_Order_currency,
 	AT_Order_exchratetype,
 	AT_Order_state,
@@ -231,6 +257,48 @@ static const mw_table tbl_project;
 /* source accessors: every read of the input goes through one       */
 /* ================================================================ */
 
+/* clarity_ecommerce.Address.city */
+static mw_val
+in_Address_city(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "city", MW_STR, 0);
+}
+
+/* clarity_ecommerce.Address.country */
+static mw_val
+in_Address_country(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "country", MW_STR, 0);
+}
+
+/* clarity_ecommerce.Address.line1 */
+static mw_val
+in_Address_line1(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "line1", MW_STR, 0);
+}
+
+/* clarity_ecommerce.Address.line2 */
+static mw_val
+in_Address_line2(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "line2", MW_STR, 0);
+}
+
+/* clarity_ecommerce.Address.postalCode */
+static mw_val
+in_Address_postalCode(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "postalCode", MW_STR, 0);
+}
+
+/* clarity_ecommerce.Address.state */
+static mw_val
+in_Address_state(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "state", MW_STR, 0);
+}
+
 /* clarity_ecommerce.Customer.companyName */
 static mw_val
 in_Customer_companyName(mw_ctx *c, mw_val o)
@@ -329,6 +397,13 @@ in_Order_attributes(mw_ctx *c, mw_val o)
 	return mw_get(c, o, "attributes", MW_OBJ, 0);
 }
 
+/* clarity_ecommerce.Order.billingAddress */
+static mw_val
+in_Order_billingAddress(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "billingAddress", MW_OBJ, 0);
+}
+
 /* clarity_ecommerce.Order.couponCode */
 static mw_val
 in_Order_couponCode(mw_ctx *c, mw_val o)
@@ -383,6 +458,13 @@ static mw_val
 in_Order_paymentInfo(mw_ctx *c, mw_val o)
 {
 	return mw_get(c, o, "paymentInfo", MW_OBJ, 0);
+}
+
+/* clarity_ecommerce.Order.shippingAddress */
+static mw_val
+in_Order_shippingAddress(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "shippingAddress", MW_OBJ, 0);
 }
 
 /* clarity_ecommerce.Order.shippingAmount */
@@ -581,6 +663,9 @@ in_SODOCUMENT_TRACKINGNUMBER(mw_ctx *c, mw_val o)
 /* sage_intacct.CONTACT.COMPANYNAME */
 static const mw_rule rule_CONTACT_COMPANYNAME = { "COMPANYNAME", 100, NULL, 0 };
 
+/* sage_intacct.CONTACT.CONTACTNAME */
+static const mw_rule rule_CONTACT_CONTACTNAME = { "CONTACTNAME", 200, NULL, 0 };
+
 /* sage_intacct.CONTACT.EMAIL1 */
 static const mw_rule rule_CONTACT_EMAIL1 = { "EMAIL1", 200, NULL, 0 };
 
@@ -613,6 +698,27 @@ static const char *const rule_ITEM_STATUS_values[] = {
 };
 /* sage_intacct.ITEM.STATUS */
 static const mw_rule rule_ITEM_STATUS = { "STATUS", 0, rule_ITEM_STATUS_values, 2 };
+
+/* sage_intacct.MAILADDRESS.ADDRESS1 */
+static const mw_rule rule_MAILADDRESS_ADDRESS1 = { "ADDRESS1", 80, NULL, 0 };
+
+/* sage_intacct.MAILADDRESS.ADDRESS2 */
+static const mw_rule rule_MAILADDRESS_ADDRESS2 = { "ADDRESS2", 80, NULL, 0 };
+
+/* sage_intacct.MAILADDRESS.CITY */
+static const mw_rule rule_MAILADDRESS_CITY = { "CITY", 80, NULL, 0 };
+
+/* sage_intacct.MAILADDRESS.COUNTRY */
+static const mw_rule rule_MAILADDRESS_COUNTRY = { "COUNTRY", 60, NULL, 0 };
+
+/* sage_intacct.MAILADDRESS.STATE */
+static const mw_rule rule_MAILADDRESS_STATE = { "STATE", 40, NULL, 0 };
+
+/* sage_intacct.MAILADDRESS.ZIP */
+static const mw_rule rule_MAILADDRESS_ZIP = { "ZIP", 30, NULL, 0 };
+
+/* sage_intacct.contactref.contactname */
+static const mw_rule rule_contactref_contactname = { "contactname", 200, NULL, 0 };
 
 /* ================================================================ */
 /* entity Customer                                                  */
@@ -714,6 +820,168 @@ match_Customer(mw_ctx *c, mw_val r)
 }
 
 /* ================================================================ */
+/* entity ShipTo                                                    */
+/* ================================================================ */
+
+/* entity ShipTo: clarity.orders -> intacct.CONTACT */
+static int
+map_ShipTo(mw_ctx *c, mw_val r)
+{
+	mw_line(c, line_at(AT_ShipTo_when));
+	if (!mw_truthy(c, (mw_truthy(c, mw_ne(c, in_Order_status(c, r), MW_S("draft")))
+		? mw_ne(c, in_Order_shippingAddress(c, r), MW_NULLV)
+		: MW_B(0))))
+		return mw_failed(c) ? -1 : 1;
+	mw_field(c, "CONTACTNAME", line_at(AT_ShipTo_CONTACTNAME));
+	mw_put(c, mw_valid(c,
+		mw_concat(c, MW_S("Ship to "), in_Order_orderId(c, r)),
+		&rule_CONTACT_CONTACTNAME), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "PRINTAS", line_at(AT_ShipTo_PRINTAS));
+	mw_put(c, mw_valid(c,
+		mw_concat(c, MW_S("Ship to "), in_Order_orderId(c, r)),
+		&rule_CONTACT_PRINTAS), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "MAILADDRESS", line_at(AT_ShipTo_MAILADDRESS));
+	mw_obj_begin(c);
+	mw_field(c, "ADDRESS1", line_at(AT_ShipTo_MAILADDRESS_ADDRESS1));
+	mw_put(c, mw_valid(c,
+		mw_fn_title(c, mw_fn_tidy(c, in_Address_line1(c, in_Order_shippingAddress(c, r)))),
+		&rule_MAILADDRESS_ADDRESS1), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "ADDRESS2", line_at(AT_ShipTo_MAILADDRESS_ADDRESS2));
+	mw_put(c, mw_valid(c,
+		mw_fn_title(c, mw_fn_tidy(c, in_Address_line2(c, in_Order_shippingAddress(c, r)))),
+		&rule_MAILADDRESS_ADDRESS2), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "CITY", line_at(AT_ShipTo_MAILADDRESS_CITY));
+	mw_put(c, mw_valid(c,
+		mw_fn_title(c, mw_fn_tidy(c, in_Address_city(c, in_Order_shippingAddress(c, r)))),
+		&rule_MAILADDRESS_CITY), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "STATE", line_at(AT_ShipTo_MAILADDRESS_STATE));
+	mw_put(c, mw_valid(c,
+		mw_fn_region_code(c,
+			in_Address_country(c, in_Order_shippingAddress(c, r)),
+			in_Address_state(c, in_Order_shippingAddress(c, r))),
+		&rule_MAILADDRESS_STATE), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "ZIP", line_at(AT_ShipTo_MAILADDRESS_ZIP));
+	mw_put(c, mw_valid(c,
+		mw_fn_postal_code(c, in_Address_postalCode(c, in_Order_shippingAddress(c, r))),
+		&rule_MAILADDRESS_ZIP), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "COUNTRY", line_at(AT_ShipTo_MAILADDRESS_COUNTRY));
+	mw_put(c, mw_valid(c,
+		mw_fn_country_name(c, in_Address_country(c, in_Order_shippingAddress(c, r))),
+		&rule_MAILADDRESS_COUNTRY), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "COUNTRYCODE", line_at(AT_ShipTo_MAILADDRESS_COUNTRYCODE));
+	mw_put(c, mw_fn_country_code(c, in_Address_country(c, in_Order_shippingAddress(c, r))), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_obj_end(c);
+	if (mw_failed(c))
+		return -1;
+	return mw_failed(c) ? -1 : 0;
+}
+
+static mw_val
+key_ShipTo(mw_ctx *c, mw_val r)
+{
+	return in_Order_orderId(c, r);
+}
+
+/* ================================================================ */
+/* entity BillTo                                                    */
+/* ================================================================ */
+
+/* entity BillTo: clarity.orders -> intacct.CONTACT */
+static int
+map_BillTo(mw_ctx *c, mw_val r)
+{
+	mw_line(c, line_at(AT_BillTo_when));
+	if (!mw_truthy(c, (mw_truthy(c, mw_ne(c, in_Order_status(c, r), MW_S("draft")))
+		? mw_ne(c, in_Order_billingAddress(c, r), MW_NULLV)
+		: MW_B(0))))
+		return mw_failed(c) ? -1 : 1;
+	mw_field(c, "CONTACTNAME", line_at(AT_BillTo_CONTACTNAME));
+	mw_put(c, mw_valid(c,
+		mw_concat(c, MW_S("Bill to "), in_Order_orderId(c, r)),
+		&rule_CONTACT_CONTACTNAME), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "PRINTAS", line_at(AT_BillTo_PRINTAS));
+	mw_put(c, mw_valid(c,
+		mw_concat(c, MW_S("Bill to "), in_Order_orderId(c, r)),
+		&rule_CONTACT_PRINTAS), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "MAILADDRESS", line_at(AT_BillTo_MAILADDRESS));
+	mw_obj_begin(c);
+	mw_field(c, "ADDRESS1", line_at(AT_BillTo_MAILADDRESS_ADDRESS1));
+	mw_put(c, mw_valid(c,
+		mw_fn_title(c, mw_fn_tidy(c, in_Address_line1(c, in_Order_billingAddress(c, r)))),
+		&rule_MAILADDRESS_ADDRESS1), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "ADDRESS2", line_at(AT_BillTo_MAILADDRESS_ADDRESS2));
+	mw_put(c, mw_valid(c,
+		mw_fn_title(c, mw_fn_tidy(c, in_Address_line2(c, in_Order_billingAddress(c, r)))),
+		&rule_MAILADDRESS_ADDRESS2), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "CITY", line_at(AT_BillTo_MAILADDRESS_CITY));
+	mw_put(c, mw_valid(c,
+		mw_fn_title(c, mw_fn_tidy(c, in_Address_city(c, in_Order_billingAddress(c, r)))),
+		&rule_MAILADDRESS_CITY), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "STATE", line_at(AT_BillTo_MAILADDRESS_STATE));
+	mw_put(c, mw_valid(c,
+		mw_fn_region_code(c,
+			in_Address_country(c, in_Order_billingAddress(c, r)),
+			in_Address_state(c, in_Order_billingAddress(c, r))),
+		&rule_MAILADDRESS_STATE), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "ZIP", line_at(AT_BillTo_MAILADDRESS_ZIP));
+	mw_put(c, mw_valid(c,
+		mw_fn_postal_code(c, in_Address_postalCode(c, in_Order_billingAddress(c, r))),
+		&rule_MAILADDRESS_ZIP), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "COUNTRY", line_at(AT_BillTo_MAILADDRESS_COUNTRY));
+	mw_put(c, mw_valid(c,
+		mw_fn_country_name(c, in_Address_country(c, in_Order_billingAddress(c, r))),
+		&rule_MAILADDRESS_COUNTRY), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "COUNTRYCODE", line_at(AT_BillTo_MAILADDRESS_COUNTRYCODE));
+	mw_put(c, mw_fn_country_code(c, in_Address_country(c, in_Order_billingAddress(c, r))), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_obj_end(c);
+	if (mw_failed(c))
+		return -1;
+	return mw_failed(c) ? -1 : 0;
+}
+
+static mw_val
+key_BillTo(mw_ctx *c, mw_val r)
+{
+	return in_Order_orderId(c, r);
+}
+
+/* ================================================================ */
 /* entity Order                                                     */
 /* ================================================================ */
 
@@ -776,6 +1044,30 @@ map_Order(mw_ctx *c, mw_val r)
 	mw_put(c, (mw_truthy(c, mw_ne(c, in_Order_couponCode(c, r), MW_NULLV))
 		? mw_concat(c, MW_S("Coupon "), in_Order_couponCode(c, r))
 		: MW_NULLV), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_line(c, line_at(AT_Order_shipto));
+	if (mw_truthy(c, mw_ne(c, in_Order_shippingAddress(c, r), MW_NULLV))) {
+		mw_field(c, "shipto", line_at(AT_Order_shipto));
+		mw_obj_begin(c);
+		mw_field(c, "contactname", line_at(AT_Order_shipto_contactname));
+		mw_put(c, mw_valid(c,
+			mw_ref(c, "ShipTo", in_Order_orderId(c, r)),
+			&rule_contactref_contactname), 1);
+		mw_obj_end(c);
+	}
+	if (mw_failed(c))
+		return -1;
+	mw_line(c, line_at(AT_Order_billto));
+	if (mw_truthy(c, mw_ne(c, in_Order_billingAddress(c, r), MW_NULLV))) {
+		mw_field(c, "billto", line_at(AT_Order_billto));
+		mw_obj_begin(c);
+		mw_field(c, "contactname", line_at(AT_Order_billto_contactname));
+		mw_put(c, mw_valid(c,
+			mw_ref(c, "BillTo", in_Order_orderId(c, r)),
+			&rule_contactref_contactname), 1);
+		mw_obj_end(c);
+	}
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "currency", line_at(AT_Order_currency));
@@ -1590,7 +1882,9 @@ static const mw_setting intacct_settings[] = {
 	{ "user_password", "INTACCT_USER_PASSWORD", NULL },
 };
 static const char *const Customer_webhooks[] = { "customer.created", "customer.updated", NULL };
-static const char *const Order_deps[] = { "Customer", NULL };
+static const char *const ShipTo_webhooks[] = { "order.created", "order.updated", NULL };
+static const char *const BillTo_webhooks[] = { "order.created", "order.updated", NULL };
+static const char *const Order_deps[] = { "Customer", "ShipTo", "BillTo", NULL };
 static const char *const Order_webhooks[] = { "order.created", "order.updated", NULL };
 static const char *const Payment_deps[] = { "Customer", "Order", NULL };
 static const char *const Payment_webhooks[] = { "order.paid", "order.updated", NULL };
@@ -1656,133 +1950,159 @@ static const int at_line[N_AT] = {
 	[AT_Customer_DISPLAYCONTACT_PHONE1] = 95,
 	[AT_Customer_STATUS] = 97,
 	[AT_Customer_check_customer_has_no_name] = 98,
-	[AT_Order_when] = 106,
-	[AT_Order_transactiontype] = 115,
-	[AT_Order_datecreated] = 116,
-	[AT_Order_datecreated_year] = 117,
-	[AT_Order_datecreated_month] = 118,
-	[AT_Order_datecreated_day] = 119,
-	[AT_Order_customerid] = 121,
-	[AT_Order_documentno] = 122,
-	[AT_Order_referenceno] = 123,
-	[AT_Order_message] = 124,
-	[AT_Order_currency] = 125,
-	[AT_Order_exchratetype] = 126,
-	[AT_Order_state] = 127,
-	[AT_Order_sotransitems] = 128,
-	[AT_Order_sotransitems_0_itemid] = 130,
-	[AT_Order_sotransitems_0_itemdesc] = 131,
-	[AT_Order_sotransitems_0_quantity] = 132,
-	[AT_Order_sotransitems_0_unit] = 133,
-	[AT_Order_sotransitems_0_price] = 134,
-	[AT_Order_sotransitems_0_locationid] = 135,
-	[AT_Order_sotransitems_0_departmentid] = 136,
-	[AT_Order_sotransitems_0_projectid] = 137,
-	[AT_Order_sotransitems_1_itemid] = 139,
-	[AT_Order_sotransitems_1_itemdesc] = 140,
-	[AT_Order_sotransitems_1_quantity] = 141,
-	[AT_Order_sotransitems_1_unit] = 142,
-	[AT_Order_sotransitems_1_price] = 143,
-	[AT_Order_sotransitems_1_locationid] = 144,
-	[AT_Order_sotransitems_1_departmentid] = 145,
-	[AT_Order_sotransitems_2_itemid] = 146,
-	[AT_Order_sotransitems_2_itemdesc] = 147,
-	[AT_Order_sotransitems_2_quantity] = 148,
-	[AT_Order_sotransitems_2_unit] = 149,
-	[AT_Order_sotransitems_2_price] = 150,
-	[AT_Order_sotransitems_2_locationid] = 151,
-	[AT_Order_sotransitems_2_departmentid] = 152,
-	[AT_Order_sotransitems_3_itemid] = 155,
-	[AT_Order_sotransitems_3_itemdesc] = 156,
-	[AT_Order_sotransitems_3_quantity] = 157,
-	[AT_Order_sotransitems_3_unit] = 158,
-	[AT_Order_sotransitems_3_price] = 159,
-	[AT_Order_sotransitems_3_locationid] = 160,
-	[AT_Order_sotransitems_3_departmentid] = 161,
-	[AT_Order_check_order_has_no_line_items] = 163,
-	[AT_Order_check_no_intacct_payment_method_for] = 166,
-	[AT_Order_check_order_total_does_not_add_up] = 171,
-	[AT_Order_lifecycle] = 108,
-	[AT_Order_locked] = 113,
-	[AT_Payment_when] = 181,
-	[AT_Payment_CUSTOMERID] = 189,
-	[AT_Payment_PAYMENTMETHOD] = 190,
-	[AT_Payment_RECEIPTDATE] = 191,
-	[AT_Payment_CURRENCY] = 192,
-	[AT_Payment_UNDEPOSITEDACCOUNTNO] = 193,
-	[AT_Payment_DOCNUMBER] = 194,
-	[AT_Payment_DESCRIPTION] = 195,
-	[AT_Payment_TRX_AMOUNTTOPAY] = 196,
-	[AT_Payment_ARPYMTDETAILS] = 197,
-	[AT_Payment_ARPYMTDETAILS_0_RECORDKEY] = 198,
-	[AT_Payment_ARPYMTDETAILS_0_TRX_PAYMENTAMOUNT] = 199,
-	[AT_Payment_lifecycle] = 184,
-	[AT_Refund_when] = 211,
-	[AT_Refund_customerid] = 213,
-	[AT_Refund_datecreated] = 214,
-	[AT_Refund_datecreated_year] = 215,
-	[AT_Refund_datecreated_month] = 216,
-	[AT_Refund_datecreated_day] = 217,
-	[AT_Refund_adjustmentno] = 219,
-	[AT_Refund_invoiceno] = 220,
-	[AT_Refund_description] = 221,
-	[AT_Refund_currency] = 223,
-	[AT_Refund_exchratetype] = 224,
-	[AT_Refund_aradjustmentitems] = 225,
-	[AT_Refund_aradjustmentitems_0_glaccountno] = 226,
-	[AT_Refund_aradjustmentitems_0_amount] = 227,
-	[AT_Refund_aradjustmentitems_0_memo] = 228,
-	[AT_Refund_aradjustmentitems_0_locationid] = 229,
-	[AT_Refund_aradjustmentitems_0_departmentid] = 230,
-	[AT_Return_when] = 240,
-	[AT_Return_customerid] = 242,
-	[AT_Return_datecreated] = 243,
-	[AT_Return_datecreated_year] = 244,
-	[AT_Return_datecreated_month] = 245,
-	[AT_Return_datecreated_day] = 246,
-	[AT_Return_adjustmentno] = 248,
-	[AT_Return_invoiceno] = 249,
-	[AT_Return_description] = 250,
-	[AT_Return_currency] = 252,
-	[AT_Return_exchratetype] = 253,
-	[AT_Return_aradjustmentitems] = 254,
-	[AT_Return_aradjustmentitems_0_glaccountno] = 255,
-	[AT_Return_aradjustmentitems_0_amount] = 256,
-	[AT_Return_aradjustmentitems_0_memo] = 257,
-	[AT_Return_check_return_has_no_refund_amount] = 259,
-	[AT_ReturnRefund_when] = 269,
-	[AT_ReturnRefund_customerid] = 271,
-	[AT_ReturnRefund_datecreated] = 272,
-	[AT_ReturnRefund_datecreated_year] = 273,
-	[AT_ReturnRefund_datecreated_month] = 274,
-	[AT_ReturnRefund_datecreated_day] = 275,
-	[AT_ReturnRefund_adjustmentno] = 277,
-	[AT_ReturnRefund_invoiceno] = 278,
-	[AT_ReturnRefund_description] = 279,
-	[AT_ReturnRefund_currency] = 281,
-	[AT_ReturnRefund_exchratetype] = 282,
-	[AT_ReturnRefund_aradjustmentitems] = 283,
-	[AT_ReturnRefund_aradjustmentitems_0_glaccountno] = 284,
-	[AT_ReturnRefund_aradjustmentitems_0_amount] = 285,
-	[AT_ReturnRefund_aradjustmentitems_0_memo] = 286,
-	[AT_ReturnRefund_check_return_has_no_refund_amount] = 288,
-	[AT_Product_ITEMID] = 306,
-	[AT_Product_NAME] = 307,
-	[AT_Product_ITEMTYPE] = 308,
-	[AT_Product_STATUS] = 309,
-	[AT_Product_EXTENDED_DESCRIPTION] = 310,
-	[AT_Product_BASEPRICE] = 311,
-	[AT_Stock_when] = 320,
-	[AT_Stock_sku] = 322,
-	[AT_Stock_quantityOnHand] = 323,
-	[AT_Shipped_when] = 334,
-	[AT_Shipped_orderId] = 336,
-	[AT_Shipped_status] = 337,
-	[AT_Shipped_carrier] = 338,
-	[AT_Shipped_trackingNumber] = 339,
-	[AT_Fulfilled_when] = 347,
-	[AT_Fulfilled_orderId] = 349,
-	[AT_Fulfilled_status] = 350,
+	[AT_ShipTo_when] = 112,
+	[AT_ShipTo_CONTACTNAME] = 114,
+	[AT_ShipTo_PRINTAS] = 115,
+	[AT_ShipTo_MAILADDRESS] = 116,
+	[AT_ShipTo_MAILADDRESS_ADDRESS1] = 117,
+	[AT_ShipTo_MAILADDRESS_ADDRESS2] = 118,
+	[AT_ShipTo_MAILADDRESS_CITY] = 119,
+	[AT_ShipTo_MAILADDRESS_STATE] = 120,
+	[AT_ShipTo_MAILADDRESS_ZIP] = 121,
+	[AT_ShipTo_MAILADDRESS_COUNTRY] = 122,
+	[AT_ShipTo_MAILADDRESS_COUNTRYCODE] = 123,
+	[AT_BillTo_when] = 131,
+	[AT_BillTo_CONTACTNAME] = 133,
+	[AT_BillTo_PRINTAS] = 134,
+	[AT_BillTo_MAILADDRESS] = 135,
+	[AT_BillTo_MAILADDRESS_ADDRESS1] = 136,
+	[AT_BillTo_MAILADDRESS_ADDRESS2] = 137,
+	[AT_BillTo_MAILADDRESS_CITY] = 138,
+	[AT_BillTo_MAILADDRESS_STATE] = 139,
+	[AT_BillTo_MAILADDRESS_ZIP] = 140,
+	[AT_BillTo_MAILADDRESS_COUNTRY] = 141,
+	[AT_BillTo_MAILADDRESS_COUNTRYCODE] = 142,
+	[AT_Order_when] = 150,
+	[AT_Order_transactiontype] = 159,
+	[AT_Order_datecreated] = 160,
+	[AT_Order_datecreated_year] = 161,
+	[AT_Order_datecreated_month] = 162,
+	[AT_Order_datecreated_day] = 163,
+	[AT_Order_customerid] = 165,
+	[AT_Order_documentno] = 166,
+	[AT_Order_referenceno] = 167,
+	[AT_Order_message] = 168,
+	[AT_Order_shipto] = 169,
+	[AT_Order_shipto_contactname] = 169,
+	[AT_Order_billto] = 170,
+	[AT_Order_billto_contactname] = 170,
+	[AT_Order_currency] = 171,
+	[AT_Order_exchratetype] = 172,
+	[AT_Order_state] = 173,
+	[AT_Order_sotransitems] = 174,
+	[AT_Order_sotransitems_0_itemid] = 176,
+	[AT_Order_sotransitems_0_itemdesc] = 177,
+	[AT_Order_sotransitems_0_quantity] = 178,
+	[AT_Order_sotransitems_0_unit] = 179,
+	[AT_Order_sotransitems_0_price] = 180,
+	[AT_Order_sotransitems_0_locationid] = 181,
+	[AT_Order_sotransitems_0_departmentid] = 182,
+	[AT_Order_sotransitems_0_projectid] = 183,
+	[AT_Order_sotransitems_1_itemid] = 185,
+	[AT_Order_sotransitems_1_itemdesc] = 186,
+	[AT_Order_sotransitems_1_quantity] = 187,
+	[AT_Order_sotransitems_1_unit] = 188,
+	[AT_Order_sotransitems_1_price] = 189,
+	[AT_Order_sotransitems_1_locationid] = 190,
+	[AT_Order_sotransitems_1_departmentid] = 191,
+	[AT_Order_sotransitems_2_itemid] = 192,
+	[AT_Order_sotransitems_2_itemdesc] = 193,
+	[AT_Order_sotransitems_2_quantity] = 194,
+	[AT_Order_sotransitems_2_unit] = 195,
+	[AT_Order_sotransitems_2_price] = 196,
+	[AT_Order_sotransitems_2_locationid] = 197,
+	[AT_Order_sotransitems_2_departmentid] = 198,
+	[AT_Order_sotransitems_3_itemid] = 201,
+	[AT_Order_sotransitems_3_itemdesc] = 202,
+	[AT_Order_sotransitems_3_quantity] = 203,
+	[AT_Order_sotransitems_3_unit] = 204,
+	[AT_Order_sotransitems_3_price] = 205,
+	[AT_Order_sotransitems_3_locationid] = 206,
+	[AT_Order_sotransitems_3_departmentid] = 207,
+	[AT_Order_check_order_has_no_line_items] = 209,
+	[AT_Order_check_no_intacct_payment_method_for] = 212,
+	[AT_Order_check_order_total_does_not_add_up] = 217,
+	[AT_Order_lifecycle] = 152,
+	[AT_Order_locked] = 157,
+	[AT_Payment_when] = 227,
+	[AT_Payment_CUSTOMERID] = 235,
+	[AT_Payment_PAYMENTMETHOD] = 236,
+	[AT_Payment_RECEIPTDATE] = 237,
+	[AT_Payment_CURRENCY] = 238,
+	[AT_Payment_UNDEPOSITEDACCOUNTNO] = 239,
+	[AT_Payment_DOCNUMBER] = 240,
+	[AT_Payment_DESCRIPTION] = 241,
+	[AT_Payment_TRX_AMOUNTTOPAY] = 242,
+	[AT_Payment_ARPYMTDETAILS] = 243,
+	[AT_Payment_ARPYMTDETAILS_0_RECORDKEY] = 244,
+	[AT_Payment_ARPYMTDETAILS_0_TRX_PAYMENTAMOUNT] = 245,
+	[AT_Payment_lifecycle] = 230,
+	[AT_Refund_when] = 257,
+	[AT_Refund_customerid] = 259,
+	[AT_Refund_datecreated] = 260,
+	[AT_Refund_datecreated_year] = 261,
+	[AT_Refund_datecreated_month] = 262,
+	[AT_Refund_datecreated_day] = 263,
+	[AT_Refund_adjustmentno] = 265,
+	[AT_Refund_invoiceno] = 266,
+	[AT_Refund_description] = 267,
+	[AT_Refund_currency] = 269,
+	[AT_Refund_exchratetype] = 270,
+	[AT_Refund_aradjustmentitems] = 271,
+	[AT_Refund_aradjustmentitems_0_glaccountno] = 272,
+	[AT_Refund_aradjustmentitems_0_amount] = 273,
+	[AT_Refund_aradjustmentitems_0_memo] = 274,
+	[AT_Refund_aradjustmentitems_0_locationid] = 275,
+	[AT_Refund_aradjustmentitems_0_departmentid] = 276,
+	[AT_Return_when] = 286,
+	[AT_Return_customerid] = 288,
+	[AT_Return_datecreated] = 289,
+	[AT_Return_datecreated_year] = 290,
+	[AT_Return_datecreated_month] = 291,
+	[AT_Return_datecreated_day] = 292,
+	[AT_Return_adjustmentno] = 294,
+	[AT_Return_invoiceno] = 295,
+	[AT_Return_description] = 296,
+	[AT_Return_currency] = 298,
+	[AT_Return_exchratetype] = 299,
+	[AT_Return_aradjustmentitems] = 300,
+	[AT_Return_aradjustmentitems_0_glaccountno] = 301,
+	[AT_Return_aradjustmentitems_0_amount] = 302,
+	[AT_Return_aradjustmentitems_0_memo] = 303,
+	[AT_Return_check_return_has_no_refund_amount] = 305,
+	[AT_ReturnRefund_when] = 315,
+	[AT_ReturnRefund_customerid] = 317,
+	[AT_ReturnRefund_datecreated] = 318,
+	[AT_ReturnRefund_datecreated_year] = 319,
+	[AT_ReturnRefund_datecreated_month] = 320,
+	[AT_ReturnRefund_datecreated_day] = 321,
+	[AT_ReturnRefund_adjustmentno] = 323,
+	[AT_ReturnRefund_invoiceno] = 324,
+	[AT_ReturnRefund_description] = 325,
+	[AT_ReturnRefund_currency] = 327,
+	[AT_ReturnRefund_exchratetype] = 328,
+	[AT_ReturnRefund_aradjustmentitems] = 329,
+	[AT_ReturnRefund_aradjustmentitems_0_glaccountno] = 330,
+	[AT_ReturnRefund_aradjustmentitems_0_amount] = 331,
+	[AT_ReturnRefund_aradjustmentitems_0_memo] = 332,
+	[AT_ReturnRefund_check_return_has_no_refund_amount] = 334,
+	[AT_Product_ITEMID] = 352,
+	[AT_Product_NAME] = 353,
+	[AT_Product_ITEMTYPE] = 354,
+	[AT_Product_STATUS] = 355,
+	[AT_Product_EXTENDED_DESCRIPTION] = 356,
+	[AT_Product_BASEPRICE] = 357,
+	[AT_Stock_when] = 366,
+	[AT_Stock_sku] = 368,
+	[AT_Stock_quantityOnHand] = 369,
+	[AT_Shipped_when] = 380,
+	[AT_Shipped_orderId] = 382,
+	[AT_Shipped_status] = 383,
+	[AT_Shipped_carrier] = 384,
+	[AT_Shipped_trackingNumber] = 385,
+	[AT_Fulfilled_when] = 393,
+	[AT_Fulfilled_orderId] = 395,
+	[AT_Fulfilled_status] = 396,
 };
 
 static const mw_policy Customer_policies[] = {
@@ -1801,155 +2121,187 @@ static const mw_policy Customer_policies[] = {
 	{ .line = 102, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
 	{ .line = 102, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
-static const mw_policy Order_policies[] = {
-	{ .line = 174, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+static const mw_policy ShipTo_policies[] = {
+	{ .line = 125, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 175, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 126, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 175, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 126, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 175, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 126, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 176, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 177, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 177, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 127, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 127, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+};
+static const mw_policy BillTo_policies[] = {
+	{ .line = 144, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
+	{ .line = 145, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 145, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 145, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 146, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 146, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+};
+static const mw_policy Order_policies[] = {
+	{ .line = 220, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
+	{ .line = 221, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 221, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 221, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 222, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 223, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 223, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Payment_policies[] = {
-	{ .line = 201, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 247, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 202, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 248, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 202, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 248, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 202, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 248, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 203, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 204, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 204, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 249, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 250, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 250, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Refund_policies[] = {
-	{ .line = 232, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 278, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 233, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 279, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 233, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 279, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 233, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 279, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 234, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 235, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 235, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 280, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 281, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 281, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Return_policies[] = {
-	{ .line = 260, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 306, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 261, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 307, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 261, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 307, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 261, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 307, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 262, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 263, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 263, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 308, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 309, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 309, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy ReturnRefund_policies[] = {
-	{ .line = 289, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 335, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 290, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 336, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 290, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 336, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 290, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 336, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 291, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 292, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 292, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 337, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 338, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 338, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Product_policies[] = {
-	{ .line = 312, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 358, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 313, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 359, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 313, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 359, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 313, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 359, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 314, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 314, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 360, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 360, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Stock_policies[] = {
-	{ .line = 324, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 370, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 325, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 371, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 325, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 371, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 325, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 371, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 326, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_SKIP },
-	{ .line = 327, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 327, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 372, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_SKIP },
+	{ .line = 373, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 373, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Shipped_policies[] = {
-	{ .line = 340, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 386, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 341, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 387, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 341, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 387, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 341, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 387, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 342, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 342, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 388, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 388, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Fulfilled_policies[] = {
-	{ .line = 351, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 397, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 352, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 398, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 352, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 398, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 352, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 398, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 353, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 353, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 399, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 399, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 /* in dependency order: referenced entities first */
 static const mw_entity entities[] = {
@@ -1959,51 +2311,61 @@ static const mw_entity entities[] = {
 	  .deps = NULL, .webhooks = Customer_webhooks, .poll_ms = 900000,
 	  .policies = Customer_policies, .n_policies = 6,
 	  .match_field = "CUSTOMERID", .match = match_Customer },
-	{ .line = 105, .name = "Order",
+	{ .line = 111, .name = "ShipTo",
+	  .source = "orders", .target = "CONTACT", .key_field = "orderId",
+	  .map = map_ShipTo, .key = key_ShipTo,
+	  .deps = NULL, .webhooks = ShipTo_webhooks, .poll_ms = 300000,
+	  .policies = ShipTo_policies, .n_policies = 6 },
+	{ .line = 130, .name = "BillTo",
+	  .source = "orders", .target = "CONTACT", .key_field = "orderId",
+	  .map = map_BillTo, .key = key_BillTo,
+	  .deps = NULL, .webhooks = BillTo_webhooks, .poll_ms = 300000,
+	  .policies = BillTo_policies, .n_policies = 6 },
+	{ .line = 149, .name = "Order",
 	  .source = "orders", .target = "create_sotransaction", .key_field = "orderId",
 	  .map = map_Order, .key = key_Order,
 	  .deps = Order_deps, .webhooks = Order_webhooks, .poll_ms = 300000,
 	  .policies = Order_policies, .n_policies = 7,
 	  .life = life_Order, .locked = locked_Order,
 	  .locked_reason = "Intacct does not edit a sales invoice with payments applied" },
-	{ .line = 180, .name = "Payment",
+	{ .line = 226, .name = "Payment",
 	  .source = "orders", .target = "ARPYMT", .key_field = "orderId",
 	  .map = map_Payment, .key = key_Payment,
 	  .deps = Payment_deps, .webhooks = Payment_webhooks, .poll_ms = 300000,
 	  .policies = Payment_policies, .n_policies = 7,
 	  .life = life_Payment },
-	{ .line = 210, .name = "Refund",
+	{ .line = 256, .name = "Refund",
 	  .source = "orders", .target = "create_aradjustment", .key_field = "orderId",
 	  .map = map_Refund, .key = key_Refund,
 	  .deps = Refund_deps, .webhooks = Refund_webhooks, .poll_ms = 300000,
 	  .policies = Refund_policies, .n_policies = 7 },
-	{ .line = 239, .name = "Return",
+	{ .line = 285, .name = "Return",
 	  .source = "returns", .target = "create_aradjustment", .key_field = "returnId",
 	  .map = map_Return, .key = key_Return,
 	  .deps = Return_deps, .webhooks = Return_webhooks, .poll_ms = 300000,
 	  .policies = Return_policies, .n_policies = 7 },
-	{ .line = 268, .name = "ReturnRefund",
+	{ .line = 314, .name = "ReturnRefund",
 	  .source = "returns", .target = "create_aradjustment", .key_field = "returnId",
 	  .map = map_ReturnRefund, .key = key_ReturnRefund,
 	  .deps = ReturnRefund_deps, .webhooks = ReturnRefund_webhooks, .poll_ms = 300000,
 	  .policies = ReturnRefund_policies, .n_policies = 7 },
-	{ .line = 303, .name = "Product",
+	{ .line = 349, .name = "Product",
 	  .source = "products", .target = "ITEM", .key_field = "sku",
 	  .map = map_Product, .key = key_Product,
 	  .deps = NULL, .webhooks = Product_webhooks, .poll_ms = 900000,
 	  .policies = Product_policies, .n_policies = 6,
 	  .match_field = "ITEMID", .match = match_Product },
-	{ .line = 319, .name = "Stock", .reverse = 1,
+	{ .line = 365, .name = "Stock", .reverse = 1,
 	  .source = "ITEM", .target = "InventoryLevel", .key_field = "ITEMID",
 	  .map = map_Stock, .key = key_Stock,
 	  .deps = Stock_deps, .webhooks = NULL, .poll_ms = 300000,
 	  .policies = Stock_policies, .n_policies = 7 },
-	{ .line = 333, .name = "Shipped", .reverse = 1,
+	{ .line = 379, .name = "Shipped", .reverse = 1,
 	  .source = "SODOCUMENT", .target = "Shipment", .key_field = "DOCID",
 	  .map = map_Shipped, .key = key_Shipped,
 	  .deps = NULL, .webhooks = NULL, .poll_ms = 300000,
 	  .policies = Shipped_policies, .n_policies = 6 },
-	{ .line = 346, .name = "Fulfilled", .reverse = 1,
+	{ .line = 392, .name = "Fulfilled", .reverse = 1,
 	  .source = "SODOCUMENT", .target = "OrderStatus", .key_field = "DOCID",
 	  .map = map_Fulfilled, .key = key_Fulfilled,
 	  .deps = NULL, .webhooks = NULL, .poll_ms = 300000,
@@ -2014,7 +2376,7 @@ const mw_program mw_the_program = {
 	MW_ABI_VERSION, MAPC_VERSION_STRING, "clarity_intacct.map", "clarity_intacct",
 	{ "clarity", "clarity_ecommerce", 0, clarity_settings, 4, 0, 0, 0 },
 	{ "intacct", "sage_intacct", 1, intacct_settings, 6, 0, 0, 0 },
-	entities, 10
+	entities, 12
 };
 
 static int

@@ -12,6 +12,12 @@
 #   - NopCommerce -> QuickBooks Online: an order's billing and shipping
 #     addresses are its invoice's BillAddr and ShipAddr, tidied, the state's
 #     code from its StateProvinceId;
+#   - Clarity -> Sage Intacct: an order's shipping and billing addresses are
+#     CONTACTs of their own ("Ship to SO-...", "Bill to SO-..."), normalised
+#     as for Xero (the country's name and code), and its sales transaction
+#     names them (shipto / billto contactname: the SODOCUMENT's SHIPTO.* and
+#     BILLTO.*); an unknown country is a dead letter naming the closest, and
+#     its order waits for the contact (held);
 #   - a second run writes nothing.
 GROUP=addresses
 . "$(dirname "$0")/lib.sh"
@@ -57,6 +63,50 @@ t xero-unknown-country-dead-letter [ "$(sql "SELECT reason FROM dlq WHERE entity
 ' United States US)' ] || sql "SELECT source_key, reason FROM dlq"
 sync > "$tmp/out" 2>&1
 t xero-rerun-writes-nothing [ "$(col total 3)" = 0 -a "$(col total 4)" = 0 ]
+
+# ---- Clarity -> Sage Intacct --------------------------------------------------
+use_pair clarity_intacct
+st="$tmp/intacct.state"
+# a completed, paid order of the store's, under a new id, with these addresses
+corder() { # id shipping-json billing-json
+	jq -c --arg id "$1" --argjson s "$2" --argjson b "$3" 'select(.status == "completed" and
+		.paymentInfo.status == "captured" and .customerId != null) | .orderId = $id |
+		.updatedAt = "2030-01-01T00:00:00Z" | .shippingAddress = $s | .billingAddress = $b' \
+		"$data/clarity_ecommerce.orders.ndjson" | head -1
+}
+{ corder SO-990001 '{"line1":"  5  elm st. ","line2":"  ","city":"springfield","state":"il",
+	"postalCode":" 62701 ","country":"U.S.A."}' '{"line1":"Hauptstraße 1","city":"münchen",
+	"state":"bayern","postalCode":"80331","country":"Deutschland"}'
+  corder SO-990002 '{"line1":"1 Main St","city":"Austin","state":"TX","postalCode":"78701",
+	"country":"Untied Kingdom"}' null
+} > "$tmp/orders"
+t intacct-orders-put [ "$(wc -l < "$tmp/orders")" = 2 -a "$(put clarity orders "$tmp/orders")" = 200 ]
+sync > "$tmp/out" 2> "$tmp/err"
+dump intacct
+contact() { # name -> its mail address as Intacct keeps it
+	jq -c --arg n "$1" '[.CONTACT[] | select(.CONTACTNAME == $n) | to_entries[] |
+		select(.key | startswith("MAILADDRESS.")) | .value]' "$tmp/dump"
+}
+so() { # DOCID -> its ship-to and bill-to as the SODOCUMENT keeps them
+	jq -c --arg d "$1" '[.SODOCUMENT[] | select(.DOCID == $d) | ."SHIPTO.CONTACTNAME",
+		."SHIPTO.MAILADDRESS.CITY", ."BILLTO.CONTACTNAME", ."BILLTO.MAILADDRESS.COUNTRYCODE"]' \
+		"$tmp/dump"
+}
+t intacct-ship-to [ "$(contact "Ship to SO-990001")" = \
+	'["5 Elm St.","Springfield","IL","62701","United States","US"]' ] ||
+	{ contact "Ship to SO-990001"; cat "$tmp/err"; }
+t intacct-bill-to [ "$(contact "Bill to SO-990001")" = \
+	'["Hauptstraße 1","München","BY","80331","Germany","DE"]' ] || contact "Bill to SO-990001"
+t intacct-sales-transaction-names-them [ "$(so "Sales Invoice-SO-990001")" = \
+	'["Ship to SO-990001","Springfield","Bill to SO-990001","DE"]' ] || so "Sales Invoice-SO-990001"
+t intacct-unknown-country-dead-letter [ "$(sql "SELECT reason FROM dlq WHERE entity = 'ShipTo'
+	AND source_key = 'SO-990002'")" = 'region_code: unknown country "Untied Kingdom" (closest:'\
+' United Kingdom GB)' ] || sql "SELECT entity, source_key, reason FROM dlq"
+t intacct-its-order-held [ "$(jq '[.SODOCUMENT[] | select(.DOCNO == "SO-990002")] | length' \
+	"$tmp/dump")" = 0 -a "$(sql "SELECT count(*) FROM held WHERE source_key = 'SO-990002'
+	AND entity = 'Order'")" = 1 ]
+sync > "$tmp/out" 2>&1
+t intacct-rerun-writes-nothing [ "$(col total 3)" = 0 -a "$(col total 4)" = 0 ]
 
 # ---- NopCommerce -> QuickBooks Online -----------------------------------------
 use_pair nopcommerce_qbo
