@@ -89,7 +89,16 @@ $(O)/runtime/%.o: runtime/%.c $(RT_HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(call RT_LIBFLAGS,$(firstword $(subst /, ,$*))) \
 		$(RT_INC_$(firstword $(subst /, ,$*))) -c -o $@ $<
-$(O)/libmwrt.a: $(RT_OBJ)
+# ISO 3166 (country_code(), region_code()): C tables written from Debian's
+# iso-codes at build time (scripts/install-deps installs it); nothing reads
+# /usr/share at run time.
+ISO_DIR ?= /usr/share/iso-codes/json
+$(O)/gen/iso3166.c: scripts/gen_iso.py $(ISO_DIR)/iso_3166-1.json $(ISO_DIR)/iso_3166-2.json
+	@mkdir -p $(dir $@)
+	python3 scripts/gen_iso.py $@ $(ISO_DIR)
+$(O)/gen/iso3166.o: $(O)/gen/iso3166.c runtime/transform/iso3166.h
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(RT_INC_transform) -c -o $@ $<
+$(O)/libmwrt.a: $(RT_OBJ) $(O)/gen/iso3166.o
 	rm -f $@; ar rcs $@ $^
 
 # ---- generated C and the pair binaries ---------------------------------

@@ -91,6 +91,13 @@ static const LangFunc functions[] = {
 	{ "integer", 1, 1, { A_STR | A_NUM }, { "a string or number" }, R_INT, F_PLAIN },
 	/* SKU matching: normalised product codes (docs/language.md, Functions) */
 	{ "sku", 1, 1, { A_STR }, { "a string" }, R_STRING, F_PLAIN },
+	/* postal addresses (runtime/transform/addr.c) */
+	{ "country_code", 1, 1, { A_STR }, { "a country" }, R_STRING, F_PLAIN },
+	{ "country_name", 1, 1, { A_STR }, { "a country" }, R_STRING, F_PLAIN },
+	{ "region_code", 2, 2, { A_STR, A_STR }, { "a country", "a region" }, R_STRING, F_PLAIN },
+	{ "tidy", 1, 1, { A_STR }, { "a string" }, R_STRING, F_PLAIN },
+	{ "title", 1, 1, { A_STR }, { "a string" }, R_STRING, F_PLAIN },
+	{ "postal_code", 1, 1, { A_STR }, { "a postal code" }, R_STRING, F_PLAIN },
 	{ NULL, 0, 0, { 0 }, { NULL }, 0, 0 }
 };
 

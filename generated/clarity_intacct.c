@@ -30,6 +30,28 @@ enum {
 	AT_Customer_DISPLAYCONTACT_PHONE1,
 	AT_Customer_STATUS,
 	AT_Customer_check_customer_has_no_name,
+	AT_ShipTo_when,
+	AT_ShipTo_CONTACTNAME,
+	AT_ShipTo_PRINTAS,
+	AT_ShipTo_MAILADDRESS,
+	AT_ShipTo_MAILADDRESS_ADDRESS1,
+	AT_ShipTo_MAILADDRESS_ADDRESS2,
+	AT_ShipTo_MAILADDRESS_CITY,
+	AT_ShipTo_MAILADDRESS_STATE,
+	AT_ShipTo_MAILADDRESS_ZIP,
+	AT_ShipTo_MAILADDRESS_COUNTRY,
+	AT_ShipTo_MAILADDRESS_COUNTRYCODE,
+	AT_BillTo_when,
+	AT_BillTo_CONTACTNAME,
+	AT_BillTo_PRINTAS,
+	AT_BillTo_MAILADDRESS,
+	AT_BillTo_MAILADDRESS_ADDRESS1,
+	AT_BillTo_MAILADDRESS_ADDRESS2,
+	AT_BillTo_MAILADDRESS_CITY,
+	AT_BillTo_MAILADDRESS_STATE,
+	AT_BillTo_MAILADDRESS_ZIP,
+	AT_BillTo_MAILADDRESS_COUNTRY,
+	AT_BillTo_MAILADDRESS_COUNTRYCODE,
 	AT_Order_when,
 	AT_Order_transactiontype,
 	AT_Order_datecreated,
@@ -40,6 +62,10 @@ enum {
 	AT_Order_documentno,
 	AT_Order_referenceno,
 	AT_Order_message,
+	AT_Order_shipto,
+	AT_Order_shipto_contactname,
+	AT_Order_billto,
+	AT_Order_billto_contactname,
 	AT_Order_currency,
 	AT_Order_exchratetype,
 	AT_Order_state,
@@ -237,6 +263,48 @@ static const mw_table tbl_project;
 /* source accessors: every read of the input goes through one       */
 /* ================================================================ */
 
+/* clarity_ecommerce.Address.city */
+static mw_val
+in_Address_city(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "city", MW_STR, 0);
+}
+
+/* clarity_ecommerce.Address.country */
+static mw_val
+in_Address_country(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "country", MW_STR, 0);
+}
+
+/* clarity_ecommerce.Address.line1 */
+static mw_val
+in_Address_line1(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "line1", MW_STR, 0);
+}
+
+/* clarity_ecommerce.Address.line2 */
+static mw_val
+in_Address_line2(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "line2", MW_STR, 0);
+}
+
+/* clarity_ecommerce.Address.postalCode */
+static mw_val
+in_Address_postalCode(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "postalCode", MW_STR, 0);
+}
+
+/* clarity_ecommerce.Address.state */
+static mw_val
+in_Address_state(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "state", MW_STR, 0);
+}
+
 /* clarity_ecommerce.Customer.companyName */
 static mw_val
 in_Customer_companyName(mw_ctx *c, mw_val o)
@@ -335,6 +403,13 @@ in_Order_attributes(mw_ctx *c, mw_val o)
 	return mw_get(c, o, "attributes", MW_OBJ, 0);
 }
 
+/* clarity_ecommerce.Order.billingAddress */
+static mw_val
+in_Order_billingAddress(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "billingAddress", MW_OBJ, 0);
+}
+
 /* clarity_ecommerce.Order.couponCode */
 static mw_val
 in_Order_couponCode(mw_ctx *c, mw_val o)
@@ -389,6 +464,13 @@ static mw_val
 in_Order_paymentInfo(mw_ctx *c, mw_val o)
 {
 	return mw_get(c, o, "paymentInfo", MW_OBJ, 0);
+}
+
+/* clarity_ecommerce.Order.shippingAddress */
+static mw_val
+in_Order_shippingAddress(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "shippingAddress", MW_OBJ, 0);
 }
 
 /* clarity_ecommerce.Order.shippingAmount */
@@ -587,6 +669,9 @@ in_SODOCUMENT_TRACKINGNUMBER(mw_ctx *c, mw_val o)
 /* sage_intacct.CONTACT.COMPANYNAME */
 static const mw_rule rule_CONTACT_COMPANYNAME = { "COMPANYNAME", 100, NULL, 0 };
 
+/* sage_intacct.CONTACT.CONTACTNAME */
+static const mw_rule rule_CONTACT_CONTACTNAME = { "CONTACTNAME", 200, NULL, 0 };
+
 /* sage_intacct.CONTACT.EMAIL1 */
 static const mw_rule rule_CONTACT_EMAIL1 = { "EMAIL1", 200, NULL, 0 };
 
@@ -619,6 +704,27 @@ static const char *const rule_ITEM_STATUS_values[] = {
 };
 /* sage_intacct.ITEM.STATUS */
 static const mw_rule rule_ITEM_STATUS = { "STATUS", 0, rule_ITEM_STATUS_values, 2 };
+
+/* sage_intacct.MAILADDRESS.ADDRESS1 */
+static const mw_rule rule_MAILADDRESS_ADDRESS1 = { "ADDRESS1", 80, NULL, 0 };
+
+/* sage_intacct.MAILADDRESS.ADDRESS2 */
+static const mw_rule rule_MAILADDRESS_ADDRESS2 = { "ADDRESS2", 80, NULL, 0 };
+
+/* sage_intacct.MAILADDRESS.CITY */
+static const mw_rule rule_MAILADDRESS_CITY = { "CITY", 80, NULL, 0 };
+
+/* sage_intacct.MAILADDRESS.COUNTRY */
+static const mw_rule rule_MAILADDRESS_COUNTRY = { "COUNTRY", 60, NULL, 0 };
+
+/* sage_intacct.MAILADDRESS.STATE */
+static const mw_rule rule_MAILADDRESS_STATE = { "STATE", 40, NULL, 0 };
+
+/* sage_intacct.MAILADDRESS.ZIP */
+static const mw_rule rule_MAILADDRESS_ZIP = { "ZIP", 30, NULL, 0 };
+
+/* sage_intacct.contactref.contactname */
+static const mw_rule rule_contactref_contactname = { "contactname", 200, NULL, 0 };
 
 /* ================================================================ */
 /* entity Customer                                                  */
@@ -720,6 +826,168 @@ match_Customer(mw_ctx *c, mw_val r)
 }
 
 /* ================================================================ */
+/* entity ShipTo                                                    */
+/* ================================================================ */
+
+/* entity ShipTo: clarity.orders -> intacct.CONTACT */
+static int
+map_ShipTo(mw_ctx *c, mw_val r)
+{
+	mw_line(c, line_at(AT_ShipTo_when));
+	if (!mw_truthy(c, (mw_truthy(c, mw_ne(c, in_Order_status(c, r), MW_S("draft")))
+		? mw_ne(c, in_Order_shippingAddress(c, r), MW_NULLV)
+		: MW_B(0))))
+		return mw_failed(c) ? -1 : 1;
+	mw_field(c, "CONTACTNAME", line_at(AT_ShipTo_CONTACTNAME));
+	mw_put(c, mw_valid(c,
+		mw_concat(c, MW_S("Ship to "), in_Order_orderId(c, r)),
+		&rule_CONTACT_CONTACTNAME), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "PRINTAS", line_at(AT_ShipTo_PRINTAS));
+	mw_put(c, mw_valid(c,
+		mw_concat(c, MW_S("Ship to "), in_Order_orderId(c, r)),
+		&rule_CONTACT_PRINTAS), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "MAILADDRESS", line_at(AT_ShipTo_MAILADDRESS));
+	mw_obj_begin(c);
+	mw_field(c, "ADDRESS1", line_at(AT_ShipTo_MAILADDRESS_ADDRESS1));
+	mw_put(c, mw_valid(c,
+		mw_fn_title(c, mw_fn_tidy(c, in_Address_line1(c, in_Order_shippingAddress(c, r)))),
+		&rule_MAILADDRESS_ADDRESS1), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "ADDRESS2", line_at(AT_ShipTo_MAILADDRESS_ADDRESS2));
+	mw_put(c, mw_valid(c,
+		mw_fn_title(c, mw_fn_tidy(c, in_Address_line2(c, in_Order_shippingAddress(c, r)))),
+		&rule_MAILADDRESS_ADDRESS2), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "CITY", line_at(AT_ShipTo_MAILADDRESS_CITY));
+	mw_put(c, mw_valid(c,
+		mw_fn_title(c, mw_fn_tidy(c, in_Address_city(c, in_Order_shippingAddress(c, r)))),
+		&rule_MAILADDRESS_CITY), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "STATE", line_at(AT_ShipTo_MAILADDRESS_STATE));
+	mw_put(c, mw_valid(c,
+		mw_fn_region_code(c,
+			in_Address_country(c, in_Order_shippingAddress(c, r)),
+			in_Address_state(c, in_Order_shippingAddress(c, r))),
+		&rule_MAILADDRESS_STATE), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "ZIP", line_at(AT_ShipTo_MAILADDRESS_ZIP));
+	mw_put(c, mw_valid(c,
+		mw_fn_postal_code(c, in_Address_postalCode(c, in_Order_shippingAddress(c, r))),
+		&rule_MAILADDRESS_ZIP), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "COUNTRY", line_at(AT_ShipTo_MAILADDRESS_COUNTRY));
+	mw_put(c, mw_valid(c,
+		mw_fn_country_name(c, in_Address_country(c, in_Order_shippingAddress(c, r))),
+		&rule_MAILADDRESS_COUNTRY), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "COUNTRYCODE", line_at(AT_ShipTo_MAILADDRESS_COUNTRYCODE));
+	mw_put(c, mw_fn_country_code(c, in_Address_country(c, in_Order_shippingAddress(c, r))), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_obj_end(c);
+	if (mw_failed(c))
+		return -1;
+	return mw_failed(c) ? -1 : 0;
+}
+
+static mw_val
+key_ShipTo(mw_ctx *c, mw_val r)
+{
+	return in_Order_orderId(c, r);
+}
+
+/* ================================================================ */
+/* entity BillTo                                                    */
+/* ================================================================ */
+
+/* entity BillTo: clarity.orders -> intacct.CONTACT */
+static int
+map_BillTo(mw_ctx *c, mw_val r)
+{
+	mw_line(c, line_at(AT_BillTo_when));
+	if (!mw_truthy(c, (mw_truthy(c, mw_ne(c, in_Order_status(c, r), MW_S("draft")))
+		? mw_ne(c, in_Order_billingAddress(c, r), MW_NULLV)
+		: MW_B(0))))
+		return mw_failed(c) ? -1 : 1;
+	mw_field(c, "CONTACTNAME", line_at(AT_BillTo_CONTACTNAME));
+	mw_put(c, mw_valid(c,
+		mw_concat(c, MW_S("Bill to "), in_Order_orderId(c, r)),
+		&rule_CONTACT_CONTACTNAME), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "PRINTAS", line_at(AT_BillTo_PRINTAS));
+	mw_put(c, mw_valid(c,
+		mw_concat(c, MW_S("Bill to "), in_Order_orderId(c, r)),
+		&rule_CONTACT_PRINTAS), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "MAILADDRESS", line_at(AT_BillTo_MAILADDRESS));
+	mw_obj_begin(c);
+	mw_field(c, "ADDRESS1", line_at(AT_BillTo_MAILADDRESS_ADDRESS1));
+	mw_put(c, mw_valid(c,
+		mw_fn_title(c, mw_fn_tidy(c, in_Address_line1(c, in_Order_billingAddress(c, r)))),
+		&rule_MAILADDRESS_ADDRESS1), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "ADDRESS2", line_at(AT_BillTo_MAILADDRESS_ADDRESS2));
+	mw_put(c, mw_valid(c,
+		mw_fn_title(c, mw_fn_tidy(c, in_Address_line2(c, in_Order_billingAddress(c, r)))),
+		&rule_MAILADDRESS_ADDRESS2), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "CITY", line_at(AT_BillTo_MAILADDRESS_CITY));
+	mw_put(c, mw_valid(c,
+		mw_fn_title(c, mw_fn_tidy(c, in_Address_city(c, in_Order_billingAddress(c, r)))),
+		&rule_MAILADDRESS_CITY), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "STATE", line_at(AT_BillTo_MAILADDRESS_STATE));
+	mw_put(c, mw_valid(c,
+		mw_fn_region_code(c,
+			in_Address_country(c, in_Order_billingAddress(c, r)),
+			in_Address_state(c, in_Order_billingAddress(c, r))),
+		&rule_MAILADDRESS_STATE), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "ZIP", line_at(AT_BillTo_MAILADDRESS_ZIP));
+	mw_put(c, mw_valid(c,
+		mw_fn_postal_code(c, in_Address_postalCode(c, in_Order_billingAddress(c, r))),
+		&rule_MAILADDRESS_ZIP), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "COUNTRY", line_at(AT_BillTo_MAILADDRESS_COUNTRY));
+	mw_put(c, mw_valid(c,
+		mw_fn_country_name(c, in_Address_country(c, in_Order_billingAddress(c, r))),
+		&rule_MAILADDRESS_COUNTRY), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "COUNTRYCODE", line_at(AT_BillTo_MAILADDRESS_COUNTRYCODE));
+	mw_put(c, mw_fn_country_code(c, in_Address_country(c, in_Order_billingAddress(c, r))), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_obj_end(c);
+	if (mw_failed(c))
+		return -1;
+	return mw_failed(c) ? -1 : 0;
+}
+
+static mw_val
+key_BillTo(mw_ctx *c, mw_val r)
+{
+	return in_Order_orderId(c, r);
+}
+
+/* ================================================================ */
 /* entity Order                                                     */
 /* ================================================================ */
 
@@ -782,6 +1050,30 @@ map_Order(mw_ctx *c, mw_val r)
 	mw_put(c, (mw_truthy(c, mw_ne(c, in_Order_couponCode(c, r), MW_NULLV))
 		? mw_concat(c, MW_S("Coupon "), in_Order_couponCode(c, r))
 		: MW_NULLV), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_line(c, line_at(AT_Order_shipto));
+	if (mw_truthy(c, mw_ne(c, in_Order_shippingAddress(c, r), MW_NULLV))) {
+		mw_field(c, "shipto", line_at(AT_Order_shipto));
+		mw_obj_begin(c);
+		mw_field(c, "contactname", line_at(AT_Order_shipto_contactname));
+		mw_put(c, mw_valid(c,
+			mw_ref(c, "ShipTo", in_Order_orderId(c, r)),
+			&rule_contactref_contactname), 1);
+		mw_obj_end(c);
+	}
+	if (mw_failed(c))
+		return -1;
+	mw_line(c, line_at(AT_Order_billto));
+	if (mw_truthy(c, mw_ne(c, in_Order_billingAddress(c, r), MW_NULLV))) {
+		mw_field(c, "billto", line_at(AT_Order_billto));
+		mw_obj_begin(c);
+		mw_field(c, "contactname", line_at(AT_Order_billto_contactname));
+		mw_put(c, mw_valid(c,
+			mw_ref(c, "BillTo", in_Order_orderId(c, r)),
+			&rule_contactref_contactname), 1);
+		mw_obj_end(c);
+	}
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "currency", line_at(AT_Order_currency));
@@ -1602,8 +1894,10 @@ static const mw_setting intacct_settings[] = {
 	{ "user_password", "INTACCT_USER_PASSWORD", NULL },
 };
 static const char *const Customer_webhooks[] = { "customer.created", "customer.updated", NULL };
+static const char *const ShipTo_webhooks[] = { "order.created", "order.updated", NULL };
+static const char *const BillTo_webhooks[] = { "order.created", "order.updated", NULL };
 static const char *const Product_webhooks[] = { "product.created", "product.updated", NULL };
-static const char *const Order_deps[] = { "Customer", "Product", NULL };
+static const char *const Order_deps[] = { "Customer", "ShipTo", "BillTo", "Product", NULL };
 static const char *const Order_webhooks[] = { "order.created", "order.updated", NULL };
 static const char *const Payment_deps[] = { "Customer", "Order", NULL };
 static const char *const Payment_webhooks[] = { "order.paid", "order.updated", NULL };
@@ -1628,401 +1922,469 @@ static const char *const Stock_deps[] = { "Product", NULL };
 static const mw_table tbl_order_state = {
 	"order_state", tbl_order_state_entries, 5,
 	MW_ELSE_FAIL, MW_V_NULL, "no Intacct state for order status",
-	.line = 38
+	.line = 40
 };
 static const mw_table tbl_payment_method = {
 	"payment_method", tbl_payment_method_entries, 6,
 	MW_ELSE_FAIL, MW_V_NULL, "no Intacct payment method for payment method",
-	.line = 51
+	.line = 53
 };
 static const mw_table tbl_payment_gl = {
 	"payment_gl", tbl_payment_gl_entries, 6,
 	MW_ELSE_FAIL, MW_V_NULL, "no GL account for payment method",
-	.line = 57
+	.line = 59
 };
 static const mw_table tbl_sku_alias = {
 	"sku_alias", tbl_sku_alias_entries, 1,
 	MW_ELSE_VALUE, MW_V_NULL, NULL,
-	.line = 71
+	.line = 73
 };
 static const mw_table tbl_department = {
 	"department", tbl_department_entries, 3,
 	MW_ELSE_VALUE, MW_V_S("D300"), NULL,
-	.line = 78
+	.line = 80
 };
 static const mw_table tbl_location = {
 	"location", tbl_location_entries, 3,
 	MW_ELSE_FAIL, MW_V_NULL, "no Intacct location for store",
-	.line = 83
+	.line = 85
 };
 static const mw_table tbl_project = {
 	"project", tbl_project_entries, 3,
 	MW_ELSE_VALUE, MW_V_NULL, NULL,
-	.line = 88
+	.line = 90
 };
 
 static const int at_line[N_AT] = {
-	[AT_Customer_CUSTOMERID] = 98,
-	[AT_Customer_NAME] = 99,
-	[AT_Customer_DISPLAYCONTACT] = 101,
-	[AT_Customer_DISPLAYCONTACT_PRINTAS] = 102,
-	[AT_Customer_DISPLAYCONTACT_COMPANYNAME] = 104,
-	[AT_Customer_DISPLAYCONTACT_FIRSTNAME] = 105,
-	[AT_Customer_DISPLAYCONTACT_LASTNAME] = 106,
-	[AT_Customer_DISPLAYCONTACT_EMAIL1] = 107,
-	[AT_Customer_DISPLAYCONTACT_PHONE1] = 108,
-	[AT_Customer_STATUS] = 110,
-	[AT_Customer_check_customer_has_no_name] = 111,
-	[AT_Order_when] = 119,
-	[AT_Order_transactiontype] = 128,
-	[AT_Order_datecreated] = 129,
-	[AT_Order_datecreated_year] = 130,
-	[AT_Order_datecreated_month] = 131,
-	[AT_Order_datecreated_day] = 132,
-	[AT_Order_customerid] = 134,
-	[AT_Order_documentno] = 135,
-	[AT_Order_referenceno] = 136,
-	[AT_Order_message] = 137,
-	[AT_Order_currency] = 138,
-	[AT_Order_exchratetype] = 139,
-	[AT_Order_state] = 140,
-	[AT_Order_sotransitems] = 141,
-	[AT_Order_sotransitems_0_itemid] = 143,
-	[AT_Order_sotransitems_0_itemdesc] = 144,
-	[AT_Order_sotransitems_0_quantity] = 145,
-	[AT_Order_sotransitems_0_unit] = 146,
-	[AT_Order_sotransitems_0_price] = 147,
-	[AT_Order_sotransitems_0_locationid] = 148,
-	[AT_Order_sotransitems_0_departmentid] = 149,
-	[AT_Order_sotransitems_0_projectid] = 150,
-	[AT_Order_sotransitems_1_itemid] = 152,
-	[AT_Order_sotransitems_1_itemdesc] = 153,
-	[AT_Order_sotransitems_1_quantity] = 154,
-	[AT_Order_sotransitems_1_unit] = 155,
-	[AT_Order_sotransitems_1_price] = 156,
-	[AT_Order_sotransitems_1_locationid] = 157,
-	[AT_Order_sotransitems_1_departmentid] = 158,
-	[AT_Order_sotransitems_2_itemid] = 159,
-	[AT_Order_sotransitems_2_itemdesc] = 160,
-	[AT_Order_sotransitems_2_quantity] = 161,
-	[AT_Order_sotransitems_2_unit] = 162,
-	[AT_Order_sotransitems_2_price] = 163,
-	[AT_Order_sotransitems_2_locationid] = 164,
-	[AT_Order_sotransitems_2_departmentid] = 165,
-	[AT_Order_sotransitems_3_itemid] = 168,
-	[AT_Order_sotransitems_3_itemdesc] = 169,
-	[AT_Order_sotransitems_3_quantity] = 170,
-	[AT_Order_sotransitems_3_unit] = 171,
-	[AT_Order_sotransitems_3_price] = 172,
-	[AT_Order_sotransitems_3_locationid] = 173,
-	[AT_Order_sotransitems_3_departmentid] = 174,
-	[AT_Order_check_order_has_no_line_items] = 176,
-	[AT_Order_check_no_intacct_payment_method_for] = 179,
-	[AT_Order_check_order_total_does_not_add_up] = 184,
-	[AT_Order_lifecycle] = 121,
-	[AT_Order_locked] = 126,
-	[AT_Payment_when] = 195,
-	[AT_Payment_CUSTOMERID] = 203,
-	[AT_Payment_PAYMENTMETHOD] = 204,
-	[AT_Payment_RECEIPTDATE] = 205,
-	[AT_Payment_CURRENCY] = 206,
-	[AT_Payment_UNDEPOSITEDACCOUNTNO] = 207,
-	[AT_Payment_DOCNUMBER] = 208,
-	[AT_Payment_DESCRIPTION] = 209,
-	[AT_Payment_TRX_AMOUNTTOPAY] = 210,
-	[AT_Payment_ARPYMTDETAILS] = 211,
-	[AT_Payment_ARPYMTDETAILS_0_RECORDKEY] = 212,
-	[AT_Payment_ARPYMTDETAILS_0_TRX_PAYMENTAMOUNT] = 213,
-	[AT_Payment_lifecycle] = 198,
-	[AT_Refund_when] = 225,
-	[AT_Refund_customerid] = 227,
-	[AT_Refund_datecreated] = 228,
-	[AT_Refund_datecreated_year] = 229,
-	[AT_Refund_datecreated_month] = 230,
-	[AT_Refund_datecreated_day] = 231,
-	[AT_Refund_adjustmentno] = 233,
-	[AT_Refund_invoiceno] = 234,
-	[AT_Refund_description] = 235,
-	[AT_Refund_currency] = 237,
-	[AT_Refund_exchratetype] = 238,
-	[AT_Refund_aradjustmentitems] = 239,
-	[AT_Refund_aradjustmentitems_0_glaccountno] = 240,
-	[AT_Refund_aradjustmentitems_0_amount] = 241,
-	[AT_Refund_aradjustmentitems_0_memo] = 242,
-	[AT_Refund_aradjustmentitems_0_locationid] = 243,
-	[AT_Refund_aradjustmentitems_0_departmentid] = 244,
-	[AT_Return_when] = 254,
-	[AT_Return_customerid] = 256,
-	[AT_Return_datecreated] = 257,
-	[AT_Return_datecreated_year] = 258,
-	[AT_Return_datecreated_month] = 259,
-	[AT_Return_datecreated_day] = 260,
-	[AT_Return_adjustmentno] = 262,
-	[AT_Return_invoiceno] = 263,
-	[AT_Return_description] = 264,
-	[AT_Return_currency] = 266,
-	[AT_Return_exchratetype] = 267,
-	[AT_Return_aradjustmentitems] = 268,
-	[AT_Return_aradjustmentitems_0_glaccountno] = 269,
-	[AT_Return_aradjustmentitems_0_amount] = 270,
-	[AT_Return_aradjustmentitems_0_memo] = 271,
-	[AT_Return_check_return_has_no_refund_amount] = 273,
-	[AT_ReturnRefund_when] = 283,
-	[AT_ReturnRefund_customerid] = 285,
-	[AT_ReturnRefund_datecreated] = 286,
-	[AT_ReturnRefund_datecreated_year] = 287,
-	[AT_ReturnRefund_datecreated_month] = 288,
-	[AT_ReturnRefund_datecreated_day] = 289,
-	[AT_ReturnRefund_adjustmentno] = 291,
-	[AT_ReturnRefund_invoiceno] = 292,
-	[AT_ReturnRefund_description] = 293,
-	[AT_ReturnRefund_currency] = 295,
-	[AT_ReturnRefund_exchratetype] = 296,
-	[AT_ReturnRefund_aradjustmentitems] = 297,
-	[AT_ReturnRefund_aradjustmentitems_0_glaccountno] = 298,
-	[AT_ReturnRefund_aradjustmentitems_0_amount] = 299,
-	[AT_ReturnRefund_aradjustmentitems_0_memo] = 300,
-	[AT_ReturnRefund_check_return_has_no_refund_amount] = 302,
-	[AT_Product_ITEMID] = 320,
-	[AT_Product_NAME] = 321,
-	[AT_Product_ITEMTYPE] = 322,
-	[AT_Product_STATUS] = 323,
-	[AT_Product_EXTENDED_DESCRIPTION] = 324,
-	[AT_Product_BASEPRICE] = 325,
-	[AT_Stock_when] = 334,
-	[AT_Stock_sku] = 336,
-	[AT_Stock_quantityOnHand] = 337,
-	[AT_Shipped_when] = 348,
-	[AT_Shipped_orderId] = 350,
-	[AT_Shipped_status] = 351,
-	[AT_Shipped_carrier] = 352,
-	[AT_Shipped_trackingNumber] = 353,
-	[AT_Fulfilled_when] = 361,
-	[AT_Fulfilled_orderId] = 363,
-	[AT_Fulfilled_status] = 364,
+	[AT_Customer_CUSTOMERID] = 100,
+	[AT_Customer_NAME] = 101,
+	[AT_Customer_DISPLAYCONTACT] = 103,
+	[AT_Customer_DISPLAYCONTACT_PRINTAS] = 104,
+	[AT_Customer_DISPLAYCONTACT_COMPANYNAME] = 106,
+	[AT_Customer_DISPLAYCONTACT_FIRSTNAME] = 107,
+	[AT_Customer_DISPLAYCONTACT_LASTNAME] = 108,
+	[AT_Customer_DISPLAYCONTACT_EMAIL1] = 109,
+	[AT_Customer_DISPLAYCONTACT_PHONE1] = 110,
+	[AT_Customer_STATUS] = 112,
+	[AT_Customer_check_customer_has_no_name] = 113,
+	[AT_ShipTo_when] = 127,
+	[AT_ShipTo_CONTACTNAME] = 129,
+	[AT_ShipTo_PRINTAS] = 130,
+	[AT_ShipTo_MAILADDRESS] = 131,
+	[AT_ShipTo_MAILADDRESS_ADDRESS1] = 132,
+	[AT_ShipTo_MAILADDRESS_ADDRESS2] = 133,
+	[AT_ShipTo_MAILADDRESS_CITY] = 134,
+	[AT_ShipTo_MAILADDRESS_STATE] = 135,
+	[AT_ShipTo_MAILADDRESS_ZIP] = 136,
+	[AT_ShipTo_MAILADDRESS_COUNTRY] = 137,
+	[AT_ShipTo_MAILADDRESS_COUNTRYCODE] = 138,
+	[AT_BillTo_when] = 146,
+	[AT_BillTo_CONTACTNAME] = 148,
+	[AT_BillTo_PRINTAS] = 149,
+	[AT_BillTo_MAILADDRESS] = 150,
+	[AT_BillTo_MAILADDRESS_ADDRESS1] = 151,
+	[AT_BillTo_MAILADDRESS_ADDRESS2] = 152,
+	[AT_BillTo_MAILADDRESS_CITY] = 153,
+	[AT_BillTo_MAILADDRESS_STATE] = 154,
+	[AT_BillTo_MAILADDRESS_ZIP] = 155,
+	[AT_BillTo_MAILADDRESS_COUNTRY] = 156,
+	[AT_BillTo_MAILADDRESS_COUNTRYCODE] = 157,
+	[AT_Order_when] = 165,
+	[AT_Order_transactiontype] = 174,
+	[AT_Order_datecreated] = 175,
+	[AT_Order_datecreated_year] = 176,
+	[AT_Order_datecreated_month] = 177,
+	[AT_Order_datecreated_day] = 178,
+	[AT_Order_customerid] = 180,
+	[AT_Order_documentno] = 181,
+	[AT_Order_referenceno] = 182,
+	[AT_Order_message] = 183,
+	[AT_Order_shipto] = 184,
+	[AT_Order_shipto_contactname] = 184,
+	[AT_Order_billto] = 185,
+	[AT_Order_billto_contactname] = 185,
+	[AT_Order_currency] = 186,
+	[AT_Order_exchratetype] = 187,
+	[AT_Order_state] = 188,
+	[AT_Order_sotransitems] = 189,
+	[AT_Order_sotransitems_0_itemid] = 191,
+	[AT_Order_sotransitems_0_itemdesc] = 192,
+	[AT_Order_sotransitems_0_quantity] = 193,
+	[AT_Order_sotransitems_0_unit] = 194,
+	[AT_Order_sotransitems_0_price] = 195,
+	[AT_Order_sotransitems_0_locationid] = 196,
+	[AT_Order_sotransitems_0_departmentid] = 197,
+	[AT_Order_sotransitems_0_projectid] = 198,
+	[AT_Order_sotransitems_1_itemid] = 200,
+	[AT_Order_sotransitems_1_itemdesc] = 201,
+	[AT_Order_sotransitems_1_quantity] = 202,
+	[AT_Order_sotransitems_1_unit] = 203,
+	[AT_Order_sotransitems_1_price] = 204,
+	[AT_Order_sotransitems_1_locationid] = 205,
+	[AT_Order_sotransitems_1_departmentid] = 206,
+	[AT_Order_sotransitems_2_itemid] = 207,
+	[AT_Order_sotransitems_2_itemdesc] = 208,
+	[AT_Order_sotransitems_2_quantity] = 209,
+	[AT_Order_sotransitems_2_unit] = 210,
+	[AT_Order_sotransitems_2_price] = 211,
+	[AT_Order_sotransitems_2_locationid] = 212,
+	[AT_Order_sotransitems_2_departmentid] = 213,
+	[AT_Order_sotransitems_3_itemid] = 216,
+	[AT_Order_sotransitems_3_itemdesc] = 217,
+	[AT_Order_sotransitems_3_quantity] = 218,
+	[AT_Order_sotransitems_3_unit] = 219,
+	[AT_Order_sotransitems_3_price] = 220,
+	[AT_Order_sotransitems_3_locationid] = 221,
+	[AT_Order_sotransitems_3_departmentid] = 222,
+	[AT_Order_check_order_has_no_line_items] = 224,
+	[AT_Order_check_no_intacct_payment_method_for] = 227,
+	[AT_Order_check_order_total_does_not_add_up] = 232,
+	[AT_Order_lifecycle] = 167,
+	[AT_Order_locked] = 172,
+	[AT_Payment_when] = 243,
+	[AT_Payment_CUSTOMERID] = 251,
+	[AT_Payment_PAYMENTMETHOD] = 252,
+	[AT_Payment_RECEIPTDATE] = 253,
+	[AT_Payment_CURRENCY] = 254,
+	[AT_Payment_UNDEPOSITEDACCOUNTNO] = 255,
+	[AT_Payment_DOCNUMBER] = 256,
+	[AT_Payment_DESCRIPTION] = 257,
+	[AT_Payment_TRX_AMOUNTTOPAY] = 258,
+	[AT_Payment_ARPYMTDETAILS] = 259,
+	[AT_Payment_ARPYMTDETAILS_0_RECORDKEY] = 260,
+	[AT_Payment_ARPYMTDETAILS_0_TRX_PAYMENTAMOUNT] = 261,
+	[AT_Payment_lifecycle] = 246,
+	[AT_Refund_when] = 273,
+	[AT_Refund_customerid] = 275,
+	[AT_Refund_datecreated] = 276,
+	[AT_Refund_datecreated_year] = 277,
+	[AT_Refund_datecreated_month] = 278,
+	[AT_Refund_datecreated_day] = 279,
+	[AT_Refund_adjustmentno] = 281,
+	[AT_Refund_invoiceno] = 282,
+	[AT_Refund_description] = 283,
+	[AT_Refund_currency] = 285,
+	[AT_Refund_exchratetype] = 286,
+	[AT_Refund_aradjustmentitems] = 287,
+	[AT_Refund_aradjustmentitems_0_glaccountno] = 288,
+	[AT_Refund_aradjustmentitems_0_amount] = 289,
+	[AT_Refund_aradjustmentitems_0_memo] = 290,
+	[AT_Refund_aradjustmentitems_0_locationid] = 291,
+	[AT_Refund_aradjustmentitems_0_departmentid] = 292,
+	[AT_Return_when] = 302,
+	[AT_Return_customerid] = 304,
+	[AT_Return_datecreated] = 305,
+	[AT_Return_datecreated_year] = 306,
+	[AT_Return_datecreated_month] = 307,
+	[AT_Return_datecreated_day] = 308,
+	[AT_Return_adjustmentno] = 310,
+	[AT_Return_invoiceno] = 311,
+	[AT_Return_description] = 312,
+	[AT_Return_currency] = 314,
+	[AT_Return_exchratetype] = 315,
+	[AT_Return_aradjustmentitems] = 316,
+	[AT_Return_aradjustmentitems_0_glaccountno] = 317,
+	[AT_Return_aradjustmentitems_0_amount] = 318,
+	[AT_Return_aradjustmentitems_0_memo] = 319,
+	[AT_Return_check_return_has_no_refund_amount] = 321,
+	[AT_ReturnRefund_when] = 331,
+	[AT_ReturnRefund_customerid] = 333,
+	[AT_ReturnRefund_datecreated] = 334,
+	[AT_ReturnRefund_datecreated_year] = 335,
+	[AT_ReturnRefund_datecreated_month] = 336,
+	[AT_ReturnRefund_datecreated_day] = 337,
+	[AT_ReturnRefund_adjustmentno] = 339,
+	[AT_ReturnRefund_invoiceno] = 340,
+	[AT_ReturnRefund_description] = 341,
+	[AT_ReturnRefund_currency] = 343,
+	[AT_ReturnRefund_exchratetype] = 344,
+	[AT_ReturnRefund_aradjustmentitems] = 345,
+	[AT_ReturnRefund_aradjustmentitems_0_glaccountno] = 346,
+	[AT_ReturnRefund_aradjustmentitems_0_amount] = 347,
+	[AT_ReturnRefund_aradjustmentitems_0_memo] = 348,
+	[AT_ReturnRefund_check_return_has_no_refund_amount] = 350,
+	[AT_Product_ITEMID] = 368,
+	[AT_Product_NAME] = 369,
+	[AT_Product_ITEMTYPE] = 370,
+	[AT_Product_STATUS] = 371,
+	[AT_Product_EXTENDED_DESCRIPTION] = 372,
+	[AT_Product_BASEPRICE] = 373,
+	[AT_Stock_when] = 382,
+	[AT_Stock_sku] = 384,
+	[AT_Stock_quantityOnHand] = 385,
+	[AT_Shipped_when] = 396,
+	[AT_Shipped_orderId] = 398,
+	[AT_Shipped_status] = 399,
+	[AT_Shipped_carrier] = 400,
+	[AT_Shipped_trackingNumber] = 401,
+	[AT_Fulfilled_when] = 409,
+	[AT_Fulfilled_orderId] = 411,
+	[AT_Fulfilled_status] = 412,
 };
 
 static const mw_policy Customer_policies[] = {
-	{ .line = 113, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 115, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 114, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 116, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 114, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 116, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 114, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 116, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 115, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 115, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 117, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 117, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+};
+static const mw_policy ShipTo_policies[] = {
+	{ .line = 140, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
+	{ .line = 141, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 141, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 141, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 142, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 142, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+};
+static const mw_policy BillTo_policies[] = {
+	{ .line = 159, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
+	{ .line = 160, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 160, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 160, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 161, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 161, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Product_policies[] = {
-	{ .line = 326, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 374, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 327, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 375, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 327, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 375, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 327, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 375, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 328, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 328, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 376, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 376, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Order_policies[] = {
-	{ .line = 187, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 235, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 188, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 236, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 188, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 236, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 188, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 236, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 189, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER,
+	{ .line = 237, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER,
 	  .entity = "Product" },
-	{ .line = 190, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 191, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 191, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 238, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 239, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 239, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Payment_policies[] = {
-	{ .line = 215, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 263, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 216, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 264, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 216, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 264, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 216, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 264, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 217, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 218, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 218, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 265, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 266, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 266, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Refund_policies[] = {
-	{ .line = 246, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 294, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 247, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 295, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 247, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 295, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 247, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 295, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 248, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 249, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 249, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 296, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 297, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 297, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Return_policies[] = {
-	{ .line = 274, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 322, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 275, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 323, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 275, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 323, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 275, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 323, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 276, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 277, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 277, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 324, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 325, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 325, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy ReturnRefund_policies[] = {
-	{ .line = 303, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 351, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 304, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 352, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 304, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 352, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 304, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 352, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 305, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 306, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 306, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 353, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 354, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 354, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Stock_policies[] = {
-	{ .line = 338, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 386, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 339, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 387, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 339, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 387, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 339, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 387, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 340, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_SKIP },
-	{ .line = 341, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 341, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 388, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_SKIP },
+	{ .line = 389, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 389, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Shipped_policies[] = {
-	{ .line = 354, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 402, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 355, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 403, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 355, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 403, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 355, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 403, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 356, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 356, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 404, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 404, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Fulfilled_policies[] = {
-	{ .line = 365, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 413, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 366, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 414, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 366, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 414, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 366, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 414, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 367, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 367, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 415, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 415, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 /* in dependency order: referenced entities first */
 static const mw_entity entities[] = {
-	{ .line = 95, .name = "Customer",
+	{ .line = 97, .name = "Customer",
 	  .source = "customers", .target = "CUSTOMER", .key_field = "customerId",
 	  .map = map_Customer, .key = key_Customer,
 	  .deps = NULL, .webhooks = Customer_webhooks, .poll_ms = 900000,
 	  .policies = Customer_policies, .n_policies = 6,
 	  .match_field = "CUSTOMERID", .match = match_Customer },
-	{ .line = 317, .name = "Product",
+	{ .line = 126, .name = "ShipTo",
+	  .source = "orders", .target = "CONTACT", .key_field = "orderId",
+	  .map = map_ShipTo, .key = key_ShipTo,
+	  .deps = NULL, .webhooks = ShipTo_webhooks, .poll_ms = 300000,
+	  .policies = ShipTo_policies, .n_policies = 6 },
+	{ .line = 145, .name = "BillTo",
+	  .source = "orders", .target = "CONTACT", .key_field = "orderId",
+	  .map = map_BillTo, .key = key_BillTo,
+	  .deps = NULL, .webhooks = BillTo_webhooks, .poll_ms = 300000,
+	  .policies = BillTo_policies, .n_policies = 6 },
+	{ .line = 365, .name = "Product",
 	  .source = "products", .target = "ITEM", .key_field = "sku",
 	  .map = map_Product, .key = key_Product,
 	  .deps = NULL, .webhooks = Product_webhooks, .poll_ms = 900000,
 	  .policies = Product_policies, .n_policies = 6,
 	  .match_field = "ITEMID", .match = match_Product },
-	{ .line = 118, .name = "Order",
+	{ .line = 164, .name = "Order",
 	  .source = "orders", .target = "create_sotransaction", .key_field = "orderId",
 	  .map = map_Order, .key = key_Order,
 	  .deps = Order_deps, .webhooks = Order_webhooks, .poll_ms = 300000,
 	  .policies = Order_policies, .n_policies = 8,
 	  .life = life_Order, .locked = locked_Order,
 	  .locked_reason = "Intacct does not edit a sales invoice with payments applied" },
-	{ .line = 194, .name = "Payment",
+	{ .line = 242, .name = "Payment",
 	  .source = "orders", .target = "ARPYMT", .key_field = "orderId",
 	  .map = map_Payment, .key = key_Payment,
 	  .deps = Payment_deps, .webhooks = Payment_webhooks, .poll_ms = 300000,
 	  .policies = Payment_policies, .n_policies = 7,
 	  .life = life_Payment },
-	{ .line = 224, .name = "Refund",
+	{ .line = 272, .name = "Refund",
 	  .source = "orders", .target = "create_aradjustment", .key_field = "orderId",
 	  .map = map_Refund, .key = key_Refund,
 	  .deps = Refund_deps, .webhooks = Refund_webhooks, .poll_ms = 300000,
 	  .policies = Refund_policies, .n_policies = 7 },
-	{ .line = 253, .name = "Return",
+	{ .line = 301, .name = "Return",
 	  .source = "returns", .target = "create_aradjustment", .key_field = "returnId",
 	  .map = map_Return, .key = key_Return,
 	  .deps = Return_deps, .webhooks = Return_webhooks, .poll_ms = 300000,
 	  .policies = Return_policies, .n_policies = 7 },
-	{ .line = 282, .name = "ReturnRefund",
+	{ .line = 330, .name = "ReturnRefund",
 	  .source = "returns", .target = "create_aradjustment", .key_field = "returnId",
 	  .map = map_ReturnRefund, .key = key_ReturnRefund,
 	  .deps = ReturnRefund_deps, .webhooks = ReturnRefund_webhooks, .poll_ms = 300000,
 	  .policies = ReturnRefund_policies, .n_policies = 7 },
-	{ .line = 333, .name = "Stock", .reverse = 1,
+	{ .line = 381, .name = "Stock", .reverse = 1,
 	  .source = "ITEM", .target = "InventoryLevel", .key_field = "ITEMID",
 	  .map = map_Stock, .key = key_Stock,
 	  .deps = Stock_deps, .webhooks = NULL, .poll_ms = 300000,
 	  .policies = Stock_policies, .n_policies = 7 },
-	{ .line = 347, .name = "Shipped", .reverse = 1,
+	{ .line = 395, .name = "Shipped", .reverse = 1,
 	  .source = "SODOCUMENT", .target = "Shipment", .key_field = "DOCID",
 	  .map = map_Shipped, .key = key_Shipped,
 	  .deps = NULL, .webhooks = NULL, .poll_ms = 300000,
 	  .policies = Shipped_policies, .n_policies = 6 },
-	{ .line = 360, .name = "Fulfilled", .reverse = 1,
+	{ .line = 408, .name = "Fulfilled", .reverse = 1,
 	  .source = "SODOCUMENT", .target = "OrderStatus", .key_field = "DOCID",
 	  .map = map_Fulfilled, .key = key_Fulfilled,
 	  .deps = NULL, .webhooks = NULL, .poll_ms = 300000,
@@ -2033,7 +2395,7 @@ const mw_program mw_the_program = {
 	MW_ABI_VERSION, MAPC_VERSION_STRING, "clarity_intacct.map", "clarity_intacct",
 	{ "clarity", "clarity_ecommerce", 0, clarity_settings, 4, 0, 0, 0 },
 	{ "intacct", "sage_intacct", 1, intacct_settings, 6, 0, 0, 0 },
-	entities, 10
+	entities, 12
 };
 
 static int

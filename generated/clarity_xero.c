@@ -24,6 +24,14 @@ enum {
 	AT_Customer_FirstName,
 	AT_Customer_LastName,
 	AT_Customer_EmailAddress,
+	AT_Customer_Addresses,
+	AT_Customer_Addresses_0_AddressType,
+	AT_Customer_Addresses_0_AddressLine1,
+	AT_Customer_Addresses_0_AddressLine2,
+	AT_Customer_Addresses_0_City,
+	AT_Customer_Addresses_0_Region,
+	AT_Customer_Addresses_0_PostalCode,
+	AT_Customer_Addresses_0_Country,
 	AT_Customer_IsCustomer,
 	AT_Customer_check_customer_has_no_name,
 	AT_Order_when,
@@ -221,6 +229,55 @@ static const mw_table tbl_item_account;
 /* ================================================================ */
 /* source accessors: every read of the input goes through one       */
 /* ================================================================ */
+
+/* clarity_ecommerce.Address.city */
+static mw_val
+in_Address_city(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "city", MW_STR, 0);
+}
+
+/* clarity_ecommerce.Address.country */
+static mw_val
+in_Address_country(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "country", MW_STR, 0);
+}
+
+/* clarity_ecommerce.Address.line1 */
+static mw_val
+in_Address_line1(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "line1", MW_STR, 0);
+}
+
+/* clarity_ecommerce.Address.line2 */
+static mw_val
+in_Address_line2(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "line2", MW_STR, 0);
+}
+
+/* clarity_ecommerce.Address.postalCode */
+static mw_val
+in_Address_postalCode(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "postalCode", MW_STR, 0);
+}
+
+/* clarity_ecommerce.Address.state */
+static mw_val
+in_Address_state(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "state", MW_STR, 0);
+}
+
+/* clarity_ecommerce.Customer.addresses */
+static mw_val
+in_Customer_addresses(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "addresses", MW_ARR, 0);
+}
 
 /* clarity_ecommerce.Customer.companyName */
 static mw_val
@@ -527,6 +584,24 @@ in_Return_updatedAt(mw_ctx *c, mw_val o)
 /* field rules (max, enum) for values computed at run time          */
 /* ================================================================ */
 
+/* xero.Address.AddressLine1 */
+static const mw_rule rule_Address_AddressLine1 = { "AddressLine1", 500, NULL, 0 };
+
+/* xero.Address.AddressLine2 */
+static const mw_rule rule_Address_AddressLine2 = { "AddressLine2", 500, NULL, 0 };
+
+/* xero.Address.City */
+static const mw_rule rule_Address_City = { "City", 255, NULL, 0 };
+
+/* xero.Address.Country */
+static const mw_rule rule_Address_Country = { "Country", 50, NULL, 0 };
+
+/* xero.Address.PostalCode */
+static const mw_rule rule_Address_PostalCode = { "PostalCode", 50, NULL, 0 };
+
+/* xero.Address.Region */
+static const mw_rule rule_Address_Region = { "Region", 255, NULL, 0 };
+
 /* xero.Contact.ContactNumber */
 static const mw_rule rule_Contact_ContactNumber = { "ContactNumber", 50, NULL, 0 };
 
@@ -601,6 +676,62 @@ map_Customer(mw_ctx *c, mw_val r)
 	mw_put(c, mw_valid(c,
 		mw_fn_lower(c, mw_fn_trim(c, in_Customer_email(c, r))),
 		&rule_Contact_EmailAddress), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_line(c, line_at(AT_Customer_Addresses));
+	if (mw_truthy(c, mw_ne(c, in_Customer_addresses(c, r), MW_NULLV))) {
+		mw_field(c, "Addresses", line_at(AT_Customer_Addresses));
+		mw_arr_begin(c, "Address");
+		{
+			mw_iter it_v_a1;
+			mw_val v_a1;
+
+			mw_iter_init(c, &it_v_a1, in_Customer_addresses(c, r));
+			while (mw_iter_next(c, &it_v_a1, &v_a1)) {
+				mw_obj_begin(c);
+				mw_field(c,
+					"AddressType",
+					line_at(AT_Customer_Addresses_0_AddressType));
+				mw_put(c, MW_S("POBOX"), 0);
+				mw_field(c,
+					"AddressLine1",
+					line_at(AT_Customer_Addresses_0_AddressLine1));
+				mw_put(c, mw_valid(c,
+					mw_fn_title(c, mw_fn_tidy(c, in_Address_line1(c, v_a1))),
+					&rule_Address_AddressLine1), 0);
+				mw_field(c,
+					"AddressLine2",
+					line_at(AT_Customer_Addresses_0_AddressLine2));
+				mw_put(c, mw_valid(c,
+					mw_fn_title(c, mw_fn_tidy(c, in_Address_line2(c, v_a1))),
+					&rule_Address_AddressLine2), 0);
+				mw_field(c, "City", line_at(AT_Customer_Addresses_0_City));
+				mw_put(c, mw_valid(c,
+					mw_fn_title(c, mw_fn_tidy(c, in_Address_city(c, v_a1))),
+					&rule_Address_City), 0);
+				mw_field(c, "Region", line_at(AT_Customer_Addresses_0_Region));
+				mw_put(c, mw_valid(c,
+					mw_fn_region_code(c,
+						in_Address_country(c, v_a1),
+						in_Address_state(c, v_a1)),
+					&rule_Address_Region), 0);
+				mw_field(c,
+					"PostalCode",
+					line_at(AT_Customer_Addresses_0_PostalCode));
+				mw_put(c, mw_valid(c,
+					mw_fn_postal_code(c, in_Address_postalCode(c, v_a1)),
+					&rule_Address_PostalCode), 0);
+				mw_field(c, "Country", line_at(AT_Customer_Addresses_0_Country));
+				mw_put(c, mw_valid(c,
+					mw_fn_country_name(c, in_Address_country(c, v_a1)),
+					&rule_Address_Country), 0);
+				mw_obj_end(c);
+				if (mw_failed(c))
+					return -1;
+			}
+		}
+		mw_arr_end(c);
+	}
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "IsCustomer", line_at(AT_Customer_IsCustomer));
@@ -1550,273 +1681,281 @@ static const int at_line[N_AT] = {
 	[AT_Customer_FirstName] = 113,
 	[AT_Customer_LastName] = 114,
 	[AT_Customer_EmailAddress] = 115,
-	[AT_Customer_IsCustomer] = 116,
-	[AT_Customer_check_customer_has_no_name] = 117,
-	[AT_Order_when] = 129,
-	[AT_Order_Type] = 131,
-	[AT_Order_Contact] = 132,
-	[AT_Order_Contact_ContactID] = 132,
-	[AT_Order_Date] = 133,
-	[AT_Order_DueDate] = 134,
-	[AT_Order_LineAmountTypes] = 135,
-	[AT_Order_Reference] = 136,
-	[AT_Order_CurrencyCode] = 137,
-	[AT_Order_Status] = 138,
-	[AT_Order_LineItems] = 139,
-	[AT_Order_LineItems_0_ItemCode] = 141,
-	[AT_Order_LineItems_0_Description] = 142,
-	[AT_Order_LineItems_0_Quantity] = 143,
-	[AT_Order_LineItems_0_UnitAmount] = 144,
-	[AT_Order_LineItems_0_AccountCode] = 145,
-	[AT_Order_LineItems_0_TaxType] = 146,
-	[AT_Order_LineItems_0_TaxAmount] = 149,
-	[AT_Order_LineItems_0_Tracking] = 150,
-	[AT_Order_LineItems_0_Tracking_0] = 150,
-	[AT_Order_LineItems_0_Tracking_1] = 150,
-	[AT_Order_LineItems_1_Description] = 152,
-	[AT_Order_LineItems_1_Quantity] = 153,
-	[AT_Order_LineItems_1_UnitAmount] = 154,
-	[AT_Order_LineItems_1_AccountCode] = 155,
-	[AT_Order_LineItems_1_TaxType] = 156,
-	[AT_Order_LineItems_1_Tracking] = 157,
-	[AT_Order_LineItems_1_Tracking_0] = 157,
-	[AT_Order_LineItems_1_Tracking_1] = 157,
-	[AT_Order_LineItems_2_Description] = 158,
-	[AT_Order_LineItems_2_Quantity] = 159,
-	[AT_Order_LineItems_2_UnitAmount] = 160,
-	[AT_Order_LineItems_2_AccountCode] = 161,
-	[AT_Order_LineItems_2_TaxType] = 162,
-	[AT_Order_LineItems_2_Tracking] = 163,
-	[AT_Order_LineItems_2_Tracking_0] = 163,
-	[AT_Order_LineItems_2_Tracking_1] = 163,
-	[AT_Order_check_order_has_no_line_items] = 165,
-	[AT_Order_check_order_total_does_not_add_up] = 169,
-	[AT_Order_lifecycle] = 172,
-	[AT_Order_locked] = 177,
-	[AT_Payment_when] = 188,
-	[AT_Payment_Invoice] = 191,
-	[AT_Payment_Invoice_InvoiceID] = 191,
-	[AT_Payment_Account] = 192,
-	[AT_Payment_Account_Code] = 192,
-	[AT_Payment_Date] = 193,
-	[AT_Payment_Amount] = 194,
-	[AT_Payment_Reference] = 195,
-	[AT_Refund_when] = 210,
-	[AT_Refund_Type] = 212,
-	[AT_Refund_Contact] = 213,
-	[AT_Refund_Contact_ContactID] = 213,
-	[AT_Refund_Date] = 214,
-	[AT_Refund_LineAmountTypes] = 215,
-	[AT_Refund_Reference] = 216,
-	[AT_Refund_CurrencyCode] = 217,
-	[AT_Refund_Status] = 218,
-	[AT_Refund_LineItems] = 219,
-	[AT_Refund_LineItems_0_Description] = 220,
-	[AT_Refund_LineItems_0_Quantity] = 221,
-	[AT_Refund_LineItems_0_UnitAmount] = 222,
-	[AT_Refund_LineItems_0_AccountCode] = 223,
-	[AT_Refund_LineItems_0_TaxType] = 224,
-	[AT_Refund_LineItems_0_Tracking] = 225,
-	[AT_Refund_LineItems_0_Tracking_0] = 225,
-	[AT_Refund_LineItems_0_Tracking_1] = 225,
-	[AT_Refund_check_the_refunded_order_has_no] = 227,
-	[AT_RefundPayment_when] = 237,
-	[AT_RefundPayment_CreditNote] = 239,
-	[AT_RefundPayment_CreditNote_CreditNoteID] = 239,
-	[AT_RefundPayment_Account] = 240,
-	[AT_RefundPayment_Account_Code] = 240,
-	[AT_RefundPayment_Date] = 241,
-	[AT_RefundPayment_Amount] = 242,
-	[AT_RefundPayment_Reference] = 243,
-	[AT_Return_when] = 255,
-	[AT_Return_Type] = 257,
-	[AT_Return_Contact] = 258,
-	[AT_Return_Contact_ContactID] = 258,
-	[AT_Return_Date] = 259,
-	[AT_Return_LineAmountTypes] = 260,
-	[AT_Return_Reference] = 261,
-	[AT_Return_CurrencyCode] = 262,
-	[AT_Return_Status] = 263,
-	[AT_Return_LineItems] = 264,
-	[AT_Return_LineItems_0_Description] = 265,
-	[AT_Return_LineItems_0_Quantity] = 266,
-	[AT_Return_LineItems_0_UnitAmount] = 267,
-	[AT_Return_LineItems_0_AccountCode] = 268,
-	[AT_Return_LineItems_0_TaxType] = 269,
-	[AT_Return_check_the_returned_order_has_no] = 271,
-	[AT_ReturnRefund_when] = 281,
-	[AT_ReturnRefund_CreditNote] = 283,
-	[AT_ReturnRefund_CreditNote_CreditNoteID] = 283,
-	[AT_ReturnRefund_Account] = 284,
-	[AT_ReturnRefund_Account_Code] = 284,
-	[AT_ReturnRefund_Date] = 285,
-	[AT_ReturnRefund_Amount] = 286,
-	[AT_ReturnRefund_Reference] = 287,
-	[AT_Product_Code] = 306,
-	[AT_Product_Name] = 307,
-	[AT_Product_Description] = 308,
-	[AT_Product_IsSold] = 309,
-	[AT_Product_SalesDetails] = 310,
-	[AT_Product_SalesDetails_UnitPrice] = 310,
-	[AT_Product_SalesDetails_AccountCode] = 311,
-	[AT_Product_SalesDetails_TaxType] = 312,
-	[AT_Product_InventoryAssetAccountCode] = 313,
-	[AT_Product_PurchaseDetails] = 314,
-	[AT_Product_PurchaseDetails_COGSAccountCode] = 314,
-	[AT_Stock_when] = 325,
-	[AT_Stock_sku] = 327,
-	[AT_Stock_quantityOnHand] = 328,
+	[AT_Customer_Addresses] = 120,
+	[AT_Customer_Addresses_0_AddressType] = 121,
+	[AT_Customer_Addresses_0_AddressLine1] = 122,
+	[AT_Customer_Addresses_0_AddressLine2] = 123,
+	[AT_Customer_Addresses_0_City] = 124,
+	[AT_Customer_Addresses_0_Region] = 125,
+	[AT_Customer_Addresses_0_PostalCode] = 126,
+	[AT_Customer_Addresses_0_Country] = 127,
+	[AT_Customer_IsCustomer] = 129,
+	[AT_Customer_check_customer_has_no_name] = 130,
+	[AT_Order_when] = 142,
+	[AT_Order_Type] = 144,
+	[AT_Order_Contact] = 145,
+	[AT_Order_Contact_ContactID] = 145,
+	[AT_Order_Date] = 146,
+	[AT_Order_DueDate] = 147,
+	[AT_Order_LineAmountTypes] = 148,
+	[AT_Order_Reference] = 149,
+	[AT_Order_CurrencyCode] = 150,
+	[AT_Order_Status] = 151,
+	[AT_Order_LineItems] = 152,
+	[AT_Order_LineItems_0_ItemCode] = 154,
+	[AT_Order_LineItems_0_Description] = 155,
+	[AT_Order_LineItems_0_Quantity] = 156,
+	[AT_Order_LineItems_0_UnitAmount] = 157,
+	[AT_Order_LineItems_0_AccountCode] = 158,
+	[AT_Order_LineItems_0_TaxType] = 159,
+	[AT_Order_LineItems_0_TaxAmount] = 162,
+	[AT_Order_LineItems_0_Tracking] = 163,
+	[AT_Order_LineItems_0_Tracking_0] = 163,
+	[AT_Order_LineItems_0_Tracking_1] = 163,
+	[AT_Order_LineItems_1_Description] = 165,
+	[AT_Order_LineItems_1_Quantity] = 166,
+	[AT_Order_LineItems_1_UnitAmount] = 167,
+	[AT_Order_LineItems_1_AccountCode] = 168,
+	[AT_Order_LineItems_1_TaxType] = 169,
+	[AT_Order_LineItems_1_Tracking] = 170,
+	[AT_Order_LineItems_1_Tracking_0] = 170,
+	[AT_Order_LineItems_1_Tracking_1] = 170,
+	[AT_Order_LineItems_2_Description] = 171,
+	[AT_Order_LineItems_2_Quantity] = 172,
+	[AT_Order_LineItems_2_UnitAmount] = 173,
+	[AT_Order_LineItems_2_AccountCode] = 174,
+	[AT_Order_LineItems_2_TaxType] = 175,
+	[AT_Order_LineItems_2_Tracking] = 176,
+	[AT_Order_LineItems_2_Tracking_0] = 176,
+	[AT_Order_LineItems_2_Tracking_1] = 176,
+	[AT_Order_check_order_has_no_line_items] = 178,
+	[AT_Order_check_order_total_does_not_add_up] = 182,
+	[AT_Order_lifecycle] = 185,
+	[AT_Order_locked] = 190,
+	[AT_Payment_when] = 201,
+	[AT_Payment_Invoice] = 204,
+	[AT_Payment_Invoice_InvoiceID] = 204,
+	[AT_Payment_Account] = 205,
+	[AT_Payment_Account_Code] = 205,
+	[AT_Payment_Date] = 206,
+	[AT_Payment_Amount] = 207,
+	[AT_Payment_Reference] = 208,
+	[AT_Refund_when] = 223,
+	[AT_Refund_Type] = 225,
+	[AT_Refund_Contact] = 226,
+	[AT_Refund_Contact_ContactID] = 226,
+	[AT_Refund_Date] = 227,
+	[AT_Refund_LineAmountTypes] = 228,
+	[AT_Refund_Reference] = 229,
+	[AT_Refund_CurrencyCode] = 230,
+	[AT_Refund_Status] = 231,
+	[AT_Refund_LineItems] = 232,
+	[AT_Refund_LineItems_0_Description] = 233,
+	[AT_Refund_LineItems_0_Quantity] = 234,
+	[AT_Refund_LineItems_0_UnitAmount] = 235,
+	[AT_Refund_LineItems_0_AccountCode] = 236,
+	[AT_Refund_LineItems_0_TaxType] = 237,
+	[AT_Refund_LineItems_0_Tracking] = 238,
+	[AT_Refund_LineItems_0_Tracking_0] = 238,
+	[AT_Refund_LineItems_0_Tracking_1] = 238,
+	[AT_Refund_check_the_refunded_order_has_no] = 240,
+	[AT_RefundPayment_when] = 250,
+	[AT_RefundPayment_CreditNote] = 252,
+	[AT_RefundPayment_CreditNote_CreditNoteID] = 252,
+	[AT_RefundPayment_Account] = 253,
+	[AT_RefundPayment_Account_Code] = 253,
+	[AT_RefundPayment_Date] = 254,
+	[AT_RefundPayment_Amount] = 255,
+	[AT_RefundPayment_Reference] = 256,
+	[AT_Return_when] = 268,
+	[AT_Return_Type] = 270,
+	[AT_Return_Contact] = 271,
+	[AT_Return_Contact_ContactID] = 271,
+	[AT_Return_Date] = 272,
+	[AT_Return_LineAmountTypes] = 273,
+	[AT_Return_Reference] = 274,
+	[AT_Return_CurrencyCode] = 275,
+	[AT_Return_Status] = 276,
+	[AT_Return_LineItems] = 277,
+	[AT_Return_LineItems_0_Description] = 278,
+	[AT_Return_LineItems_0_Quantity] = 279,
+	[AT_Return_LineItems_0_UnitAmount] = 280,
+	[AT_Return_LineItems_0_AccountCode] = 281,
+	[AT_Return_LineItems_0_TaxType] = 282,
+	[AT_Return_check_the_returned_order_has_no] = 284,
+	[AT_ReturnRefund_when] = 294,
+	[AT_ReturnRefund_CreditNote] = 296,
+	[AT_ReturnRefund_CreditNote_CreditNoteID] = 296,
+	[AT_ReturnRefund_Account] = 297,
+	[AT_ReturnRefund_Account_Code] = 297,
+	[AT_ReturnRefund_Date] = 298,
+	[AT_ReturnRefund_Amount] = 299,
+	[AT_ReturnRefund_Reference] = 300,
+	[AT_Product_Code] = 319,
+	[AT_Product_Name] = 320,
+	[AT_Product_Description] = 321,
+	[AT_Product_IsSold] = 322,
+	[AT_Product_SalesDetails] = 323,
+	[AT_Product_SalesDetails_UnitPrice] = 323,
+	[AT_Product_SalesDetails_AccountCode] = 324,
+	[AT_Product_SalesDetails_TaxType] = 325,
+	[AT_Product_InventoryAssetAccountCode] = 326,
+	[AT_Product_PurchaseDetails] = 327,
+	[AT_Product_PurchaseDetails_COGSAccountCode] = 327,
+	[AT_Stock_when] = 338,
+	[AT_Stock_sku] = 340,
+	[AT_Stock_quantityOnHand] = 341,
 };
 
 static const mw_policy Customer_policies[] = {
-	{ .line = 119, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 132, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 120, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 133, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 120, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 133, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 120, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 133, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 121, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 121, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 134, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 134, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Order_policies[] = {
-	{ .line = 179, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 192, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 180, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 193, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 180, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 193, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 180, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 193, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 181, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 182, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 182, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 194, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 195, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 195, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Payment_policies[] = {
-	{ .line = 196, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 209, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 197, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 210, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 197, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 210, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 197, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 210, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 198, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 199, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 199, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 211, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 212, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 212, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Refund_policies[] = {
-	{ .line = 228, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 241, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 229, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 242, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 229, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 242, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 229, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 242, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 230, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 231, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 231, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 243, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 244, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 244, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy RefundPayment_policies[] = {
-	{ .line = 244, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 257, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 245, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 258, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 245, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 258, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 245, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 258, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 246, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 247, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 247, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 259, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 260, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 260, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Return_policies[] = {
-	{ .line = 272, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 285, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 273, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 286, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 273, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 286, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 273, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 286, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 274, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 275, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 275, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 287, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 288, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 288, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy ReturnRefund_policies[] = {
-	{ .line = 288, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 301, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 289, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 302, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 289, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 302, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 289, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 302, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 290, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 291, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 291, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 303, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 304, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 304, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Product_policies[] = {
-	{ .line = 315, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 328, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 316, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 329, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 316, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 329, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 316, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 329, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 317, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 317, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 330, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 330, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Stock_policies[] = {
-	{ .line = 329, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 342, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 330, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 343, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 330, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 343, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 330, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 343, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 331, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 331, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 344, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 344, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 /* in dependency order: referenced entities first */
 static const mw_entity entities[] = {
@@ -1826,45 +1965,45 @@ static const mw_entity entities[] = {
 	  .deps = NULL, .webhooks = Customer_webhooks, .poll_ms = 900000,
 	  .policies = Customer_policies, .n_policies = 6,
 	  .match_field = "ContactNumber", .match = match_Customer },
-	{ .line = 128, .name = "Order",
+	{ .line = 141, .name = "Order",
 	  .source = "orders", .target = "Invoice", .key_field = "orderId",
 	  .map = map_Order, .key = key_Order,
 	  .deps = Order_deps, .webhooks = Order_webhooks, .poll_ms = 300000,
 	  .policies = Order_policies, .n_policies = 7,
 	  .life = life_Order, .locked = locked_Order,
 	  .locked_reason = "Xero does not edit a paid invoice" },
-	{ .line = 187, .name = "Payment",
+	{ .line = 200, .name = "Payment",
 	  .source = "orders", .target = "Payment", .key_field = "orderId",
 	  .map = map_Payment, .key = key_Payment,
 	  .deps = Payment_deps, .webhooks = Payment_webhooks, .poll_ms = 300000,
 	  .policies = Payment_policies, .n_policies = 7 },
-	{ .line = 209, .name = "Refund",
+	{ .line = 222, .name = "Refund",
 	  .source = "orders", .target = "CreditNote", .key_field = "orderId",
 	  .map = map_Refund, .key = key_Refund,
 	  .deps = Refund_deps, .webhooks = Refund_webhooks, .poll_ms = 300000,
 	  .policies = Refund_policies, .n_policies = 7 },
-	{ .line = 236, .name = "RefundPayment",
+	{ .line = 249, .name = "RefundPayment",
 	  .source = "orders", .target = "Payment", .key_field = "orderId",
 	  .map = map_RefundPayment, .key = key_RefundPayment,
 	  .deps = RefundPayment_deps, .webhooks = RefundPayment_webhooks, .poll_ms = 300000,
 	  .policies = RefundPayment_policies, .n_policies = 7 },
-	{ .line = 254, .name = "Return",
+	{ .line = 267, .name = "Return",
 	  .source = "returns", .target = "CreditNote", .key_field = "returnId",
 	  .map = map_Return, .key = key_Return,
 	  .deps = Return_deps, .webhooks = Return_webhooks, .poll_ms = 300000,
 	  .policies = Return_policies, .n_policies = 7 },
-	{ .line = 280, .name = "ReturnRefund",
+	{ .line = 293, .name = "ReturnRefund",
 	  .source = "returns", .target = "Payment", .key_field = "returnId",
 	  .map = map_ReturnRefund, .key = key_ReturnRefund,
 	  .deps = ReturnRefund_deps, .webhooks = ReturnRefund_webhooks, .poll_ms = 300000,
 	  .policies = ReturnRefund_policies, .n_policies = 7 },
-	{ .line = 303, .name = "Product",
+	{ .line = 316, .name = "Product",
 	  .source = "products", .target = "Item", .key_field = "sku",
 	  .map = map_Product, .key = key_Product,
 	  .deps = NULL, .webhooks = Product_webhooks, .poll_ms = 900000,
 	  .policies = Product_policies, .n_policies = 6,
 	  .match_field = "Code", .match = match_Product },
-	{ .line = 324, .name = "Stock", .reverse = 1,
+	{ .line = 337, .name = "Stock", .reverse = 1,
 	  .source = "Items", .target = "InventoryLevel", .key_field = "Code",
 	  .map = map_Stock, .key = key_Stock,
 	  .deps = NULL, .webhooks = NULL, .poll_ms = 300000,

@@ -51,6 +51,7 @@ enum {
 	AT_Customer_BillAddr_Line1,
 	AT_Customer_BillAddr_Line2,
 	AT_Customer_BillAddr_City,
+	AT_Customer_BillAddr_CountrySubDivisionCode,
 	AT_Customer_BillAddr_PostalCode,
 	AT_Customer_BillAddr_Country,
 	AT_Customer_Notes,
@@ -84,6 +85,20 @@ enum {
 	AT_Order_Line_2_DiscountLineDetail_PercentBased,
 	AT_Order_TxnTaxDetail,
 	AT_Order_TxnTaxDetail_TotalTax,
+	AT_Order_BillAddr,
+	AT_Order_BillAddr_Line1,
+	AT_Order_BillAddr_Line2,
+	AT_Order_BillAddr_City,
+	AT_Order_BillAddr_CountrySubDivisionCode,
+	AT_Order_BillAddr_PostalCode,
+	AT_Order_BillAddr_Country,
+	AT_Order_ShipAddr,
+	AT_Order_ShipAddr_Line1,
+	AT_Order_ShipAddr_Line2,
+	AT_Order_ShipAddr_City,
+	AT_Order_ShipAddr_CountrySubDivisionCode,
+	AT_Order_ShipAddr_PostalCode,
+	AT_Order_ShipAddr_Country,
 	AT_Order_check_unknown_orderstatusid,
 	AT_Order_check_order_has_no_items,
 	AT_Order_check_negative_discount_quickbooks,
@@ -208,6 +223,17 @@ static const mw_entry tbl_country_entries[] = {
 };
 static const mw_table tbl_country;
 
+/* table state_province */
+static const mw_entry tbl_state_province_entries[] = {
+	{ "13", MW_V_S("IL") },
+	{ "40", MW_V_S("NY") },
+	{ "47", MW_V_S("TX") },
+	{ "5", MW_V_S("CA") },
+	{ "56", MW_V_S("ON") },
+	{ "59", MW_V_S("QC") },
+};
+static const mw_table tbl_state_province;
+
 /* ================================================================ */
 /* source accessors: every read of the input goes through one       */
 /* ================================================================ */
@@ -238,6 +264,13 @@ static mw_val
 in_Address_CountryId(mw_ctx *c, mw_val o)
 {
 	return mw_get(c, o, "CountryId", MW_INT, 0);
+}
+
+/* nopcommerce.Address.StateProvinceId */
+static mw_val
+in_Address_StateProvinceId(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "StateProvinceId", MW_INT, 0);
 }
 
 /* nopcommerce.Address.ZipPostalCode */
@@ -387,6 +420,13 @@ in_OrderItem_UnitPriceExclTax(mw_ctx *c, mw_val o)
 	return mw_get(c, o, "UnitPriceExclTax", MW_DEC, 1);
 }
 
+/* nopcommerce.Order.BillingAddress */
+static mw_val
+in_Order_BillingAddress(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "BillingAddress", MW_OBJ, 0);
+}
+
 /* nopcommerce.Order.CaptureTransactionId */
 static mw_val
 in_Order_CaptureTransactionId(mw_ctx *c, mw_val o)
@@ -497,6 +537,13 @@ static mw_val
 in_Order_RefundedAmount(mw_ctx *c, mw_val o)
 {
 	return mw_get(c, o, "RefundedAmount", MW_DEC, 0);
+}
+
+/* nopcommerce.Order.ShippingAddress */
+static mw_val
+in_Order_ShippingAddress(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "ShippingAddress", MW_OBJ, 0);
 }
 
 /* nopcommerce.Product.Deleted */
@@ -807,19 +854,32 @@ map_Customer(mw_ctx *c, mw_val r)
 		mw_obj_begin(c);
 		mw_field(c, "Line1", line_at(AT_Customer_BillAddr_Line1));
 		mw_put(c, mw_valid(c,
-			in_Address_Address1(c, in_Customer_BillingAddress(c, r)),
+			mw_fn_title(c,
+				mw_fn_tidy(c,
+					in_Address_Address1(c, in_Customer_BillingAddress(c, r)))),
 			&rule_PhysicalAddress_Line1), 0);
 		mw_field(c, "Line2", line_at(AT_Customer_BillAddr_Line2));
 		mw_put(c, mw_valid(c,
-			in_Address_Address2(c, in_Customer_BillingAddress(c, r)),
+			mw_fn_title(c,
+				mw_fn_tidy(c,
+					in_Address_Address2(c, in_Customer_BillingAddress(c, r)))),
 			&rule_PhysicalAddress_Line2), 0);
 		mw_field(c, "City", line_at(AT_Customer_BillAddr_City));
 		mw_put(c, mw_valid(c,
-			in_Address_City(c, in_Customer_BillingAddress(c, r)),
+			mw_fn_title(c,
+				mw_fn_tidy(c,
+					in_Address_City(c, in_Customer_BillingAddress(c, r)))),
 			&rule_PhysicalAddress_City), 0);
+		mw_field(c,
+			"CountrySubDivisionCode",
+			line_at(AT_Customer_BillAddr_CountrySubDivisionCode));
+		mw_put(c, mw_lookup(c,
+			&tbl_state_province,
+			in_Address_StateProvinceId(c, in_Customer_BillingAddress(c, r))), 0);
 		mw_field(c, "PostalCode", line_at(AT_Customer_BillAddr_PostalCode));
 		mw_put(c, mw_valid(c,
-			in_Address_ZipPostalCode(c, in_Customer_BillingAddress(c, r)),
+			mw_fn_postal_code(c,
+				in_Address_ZipPostalCode(c, in_Customer_BillingAddress(c, r))),
 			&rule_PhysicalAddress_PostalCode), 0);
 		mw_field(c, "Country", line_at(AT_Customer_BillAddr_Country));
 		mw_put(c, mw_lookup(c,
@@ -1045,6 +1105,86 @@ map_Order(mw_ctx *c, mw_val r)
 		mw_obj_begin(c);
 		mw_field(c, "TotalTax", line_at(AT_Order_TxnTaxDetail_TotalTax));
 		mw_put(c, in_Order_OrderTax(c, r), 0);
+		mw_obj_end(c);
+	}
+	if (mw_failed(c))
+		return -1;
+	mw_line(c, line_at(AT_Order_BillAddr));
+	if (mw_truthy(c, mw_ne(c, in_Order_BillingAddress(c, r), MW_NULLV))) {
+		mw_field(c, "BillAddr", line_at(AT_Order_BillAddr));
+		mw_obj_begin(c);
+		mw_field(c, "Line1", line_at(AT_Order_BillAddr_Line1));
+		mw_put(c, mw_valid(c,
+			mw_fn_title(c,
+				mw_fn_tidy(c,
+					in_Address_Address1(c, in_Order_BillingAddress(c, r)))),
+			&rule_PhysicalAddress_Line1), 0);
+		mw_field(c, "Line2", line_at(AT_Order_BillAddr_Line2));
+		mw_put(c, mw_valid(c,
+			mw_fn_title(c,
+				mw_fn_tidy(c,
+					in_Address_Address2(c, in_Order_BillingAddress(c, r)))),
+			&rule_PhysicalAddress_Line2), 0);
+		mw_field(c, "City", line_at(AT_Order_BillAddr_City));
+		mw_put(c, mw_valid(c,
+			mw_fn_title(c,
+				mw_fn_tidy(c, in_Address_City(c, in_Order_BillingAddress(c, r)))),
+			&rule_PhysicalAddress_City), 0);
+		mw_field(c,
+			"CountrySubDivisionCode",
+			line_at(AT_Order_BillAddr_CountrySubDivisionCode));
+		mw_put(c, mw_lookup(c,
+			&tbl_state_province,
+			in_Address_StateProvinceId(c, in_Order_BillingAddress(c, r))), 0);
+		mw_field(c, "PostalCode", line_at(AT_Order_BillAddr_PostalCode));
+		mw_put(c, mw_valid(c,
+			mw_fn_postal_code(c,
+				in_Address_ZipPostalCode(c, in_Order_BillingAddress(c, r))),
+			&rule_PhysicalAddress_PostalCode), 0);
+		mw_field(c, "Country", line_at(AT_Order_BillAddr_Country));
+		mw_put(c, mw_lookup(c,
+			&tbl_country,
+			in_Address_CountryId(c, in_Order_BillingAddress(c, r))), 0);
+		mw_obj_end(c);
+	}
+	if (mw_failed(c))
+		return -1;
+	mw_line(c, line_at(AT_Order_ShipAddr));
+	if (mw_truthy(c, mw_ne(c, in_Order_ShippingAddress(c, r), MW_NULLV))) {
+		mw_field(c, "ShipAddr", line_at(AT_Order_ShipAddr));
+		mw_obj_begin(c);
+		mw_field(c, "Line1", line_at(AT_Order_ShipAddr_Line1));
+		mw_put(c, mw_valid(c,
+			mw_fn_title(c,
+				mw_fn_tidy(c,
+					in_Address_Address1(c, in_Order_ShippingAddress(c, r)))),
+			&rule_PhysicalAddress_Line1), 0);
+		mw_field(c, "Line2", line_at(AT_Order_ShipAddr_Line2));
+		mw_put(c, mw_valid(c,
+			mw_fn_title(c,
+				mw_fn_tidy(c,
+					in_Address_Address2(c, in_Order_ShippingAddress(c, r)))),
+			&rule_PhysicalAddress_Line2), 0);
+		mw_field(c, "City", line_at(AT_Order_ShipAddr_City));
+		mw_put(c, mw_valid(c,
+			mw_fn_title(c,
+				mw_fn_tidy(c, in_Address_City(c, in_Order_ShippingAddress(c, r)))),
+			&rule_PhysicalAddress_City), 0);
+		mw_field(c,
+			"CountrySubDivisionCode",
+			line_at(AT_Order_ShipAddr_CountrySubDivisionCode));
+		mw_put(c, mw_lookup(c,
+			&tbl_state_province,
+			in_Address_StateProvinceId(c, in_Order_ShippingAddress(c, r))), 0);
+		mw_field(c, "PostalCode", line_at(AT_Order_ShipAddr_PostalCode));
+		mw_put(c, mw_valid(c,
+			mw_fn_postal_code(c,
+				in_Address_ZipPostalCode(c, in_Order_ShippingAddress(c, r))),
+			&rule_PhysicalAddress_PostalCode), 0);
+		mw_field(c, "Country", line_at(AT_Order_ShipAddr_Country));
+		mw_put(c, mw_lookup(c,
+			&tbl_country,
+			in_Address_CountryId(c, in_Order_ShippingAddress(c, r))), 0);
 		mw_obj_end(c);
 	}
 	if (mw_failed(c))
@@ -1633,316 +1773,336 @@ static const char *const Refund_deps[] = { "Customer", "Order", "Product", NULL 
 static const mw_table tbl_order_status = {
 	"order_status", tbl_order_status_entries, 4,
 	MW_ELSE_FAIL, MW_V_NULL, "unknown OrderStatusId",
-	.line = 42
+	.line = 43
 };
 static const mw_table tbl_payment_method = {
 	"payment_method", tbl_payment_method_entries, 4,
 	MW_ELSE_FAIL, MW_V_NULL, "no QuickBooks payment method for payment method",
-	.line = 49
+	.line = 50
 };
 static const mw_table tbl_deposit_account = {
 	"deposit_account", tbl_deposit_account_entries, 4,
 	MW_ELSE_FAIL, MW_V_NULL, "no GL account for payment method",
-	.line = 57
+	.line = 58
 };
 static const mw_table tbl_item_account = {
 	"item_account", tbl_item_account_entries, 3,
 	MW_ELSE_FAIL, MW_V_NULL, "no account for that use",
-	.line = 67
+	.line = 68
 };
 static const mw_table tbl_country = {
 	"country", tbl_country_entries, 5,
 	MW_ELSE_VALUE, MW_V_NULL, NULL,
-	.line = 76
+	.line = 77
+};
+static const mw_table tbl_state_province = {
+	"state_province", tbl_state_province_entries, 6,
+	MW_ELSE_VALUE, MW_V_NULL, NULL,
+	.line = 85
 };
 
 static const int at_line[N_AT] = {
-	[AT_Product_when] = 90,
-	[AT_Product_Name] = 93,
-	[AT_Product_Sku] = 94,
-	[AT_Product_Description] = 95,
-	[AT_Product_Type] = 96,
-	[AT_Product_TrackQtyOnHand] = 97,
-	[AT_Product_QtyOnHand] = 98,
-	[AT_Product_InvStartDate] = 99,
-	[AT_Product_IncomeAccountRef] = 100,
-	[AT_Product_IncomeAccountRef_value] = 100,
-	[AT_Product_IncomeAccountRef_name] = 100,
-	[AT_Product_AssetAccountRef] = 101,
-	[AT_Product_AssetAccountRef_value] = 101,
-	[AT_Product_AssetAccountRef_name] = 101,
-	[AT_Product_ExpenseAccountRef] = 102,
-	[AT_Product_ExpenseAccountRef_value] = 102,
-	[AT_Product_ExpenseAccountRef_name] = 102,
-	[AT_Product_UnitPrice] = 103,
-	[AT_Product_Active] = 104,
-	[AT_Customer_when] = 111,
-	[AT_Customer_DisplayName] = 118,
-	[AT_Customer_GivenName] = 120,
-	[AT_Customer_FamilyName] = 121,
-	[AT_Customer_CompanyName] = 122,
-	[AT_Customer_PrimaryEmailAddr] = 123,
-	[AT_Customer_PrimaryEmailAddr_Address] = 123,
-	[AT_Customer_PrimaryPhone] = 124,
-	[AT_Customer_PrimaryPhone_FreeFormNumber] = 124,
-	[AT_Customer_BillAddr] = 125,
-	[AT_Customer_BillAddr_Line1] = 126,
-	[AT_Customer_BillAddr_Line2] = 127,
-	[AT_Customer_BillAddr_City] = 128,
-	[AT_Customer_BillAddr_PostalCode] = 129,
-	[AT_Customer_BillAddr_Country] = 130,
-	[AT_Customer_Notes] = 132,
-	[AT_Customer_check_customer_has_no_name_username_or] = 133,
-	[AT_Order_CustomerRef] = 149,
-	[AT_Order_CustomerRef_value] = 149,
-	[AT_Order_TxnDate] = 150,
-	[AT_Order_DocNumber] = 151,
-	[AT_Order_PrivateNote] = 152,
-	[AT_Order_CurrencyRef] = 153,
-	[AT_Order_CurrencyRef_value] = 153,
-	[AT_Order_GlobalTaxCalculation] = 154,
-	[AT_Order_Line] = 155,
-	[AT_Order_Line_0_Description] = 157,
-	[AT_Order_Line_0_Amount] = 158,
-	[AT_Order_Line_0_DetailType] = 159,
-	[AT_Order_Line_0_SalesItemLineDetail] = 160,
-	[AT_Order_Line_0_SalesItemLineDetail_ItemRef] = 161,
-	[AT_Order_Line_0_SalesItemLineDetail_ItemRef_value] = 161,
-	[AT_Order_Line_0_SalesItemLineDetail_Qty] = 162,
-	[AT_Order_Line_0_SalesItemLineDetail_UnitPrice] = 163,
-	[AT_Order_Line_1_Description] = 166,
-	[AT_Order_Line_1_Amount] = 167,
-	[AT_Order_Line_1_DetailType] = 168,
-	[AT_Order_Line_1_SalesItemLineDetail] = 170,
-	[AT_Order_Line_1_SalesItemLineDetail_ItemRef] = 170,
-	[AT_Order_Line_1_SalesItemLineDetail_ItemRef_value] = 170,
-	[AT_Order_Line_2_Amount] = 172,
-	[AT_Order_Line_2_DetailType] = 173,
-	[AT_Order_Line_2_DiscountLineDetail] = 174,
-	[AT_Order_Line_2_DiscountLineDetail_PercentBased] = 174,
-	[AT_Order_TxnTaxDetail] = 176,
-	[AT_Order_TxnTaxDetail_TotalTax] = 176,
-	[AT_Order_check_unknown_orderstatusid] = 177,
-	[AT_Order_check_order_has_no_items] = 178,
-	[AT_Order_check_negative_discount_quickbooks] = 182,
-	[AT_Order_check_order_total_does_not_add_up] = 184,
-	[AT_Order_lifecycle] = 187,
-	[AT_Order_locked] = 192,
-	[AT_Payment_when] = 205,
-	[AT_Payment_CustomerRef] = 207,
-	[AT_Payment_CustomerRef_value] = 207,
-	[AT_Payment_TxnDate] = 208,
-	[AT_Payment_TotalAmt] = 209,
-	[AT_Payment_PaymentRefNum] = 210,
-	[AT_Payment_PaymentMethodRef] = 211,
-	[AT_Payment_PaymentMethodRef_value] = 211,
-	[AT_Payment_DepositToAccountRef] = 212,
-	[AT_Payment_DepositToAccountRef_value] = 212,
-	[AT_Payment_PrivateNote] = 213,
-	[AT_Payment_CurrencyRef] = 214,
-	[AT_Payment_CurrencyRef_value] = 214,
-	[AT_Payment_Line] = 215,
-	[AT_Payment_Line_0_Amount] = 215,
-	[AT_Payment_Line_0_LinkedTxn] = 216,
-	[AT_Payment_Line_0_LinkedTxn_0_TxnId] = 216,
-	[AT_Payment_Line_0_LinkedTxn_0_TxnType] = 216,
-	[AT_Payment_lifecycle] = 217,
-	[AT_Refund_when] = 233,
-	[AT_Refund_CustomerRef] = 235,
-	[AT_Refund_CustomerRef_value] = 235,
-	[AT_Refund_TxnDate] = 236,
-	[AT_Refund_DocNumber] = 237,
-	[AT_Refund_PrivateNote] = 238,
-	[AT_Refund_CurrencyRef] = 239,
-	[AT_Refund_CurrencyRef_value] = 239,
-	[AT_Refund_PaymentMethodRef] = 240,
-	[AT_Refund_PaymentMethodRef_value] = 240,
-	[AT_Refund_DepositToAccountRef] = 241,
-	[AT_Refund_DepositToAccountRef_value] = 241,
-	[AT_Refund_GlobalTaxCalculation] = 242,
-	[AT_Refund_Line] = 243,
-	[AT_Refund_Line_0_Description] = 245,
-	[AT_Refund_Line_0_Amount] = 246,
-	[AT_Refund_Line_0_DetailType] = 247,
-	[AT_Refund_Line_0_SalesItemLineDetail] = 248,
-	[AT_Refund_Line_0_SalesItemLineDetail_ItemRef] = 248,
-	[AT_Refund_Line_0_SalesItemLineDetail_ItemRef_value] = 248,
-	[AT_Refund_Line_1_Description] = 250,
-	[AT_Refund_Line_1_Amount] = 251,
-	[AT_Refund_Line_1_DetailType] = 252,
-	[AT_Refund_Line_1_SalesItemLineDetail] = 253,
-	[AT_Refund_Line_1_SalesItemLineDetail_ItemRef] = 253,
-	[AT_Refund_Line_1_SalesItemLineDetail_ItemRef_value] = 253,
-	[AT_Refund_Line_2_Amount] = 255,
-	[AT_Refund_Line_2_DetailType] = 256,
-	[AT_Refund_Line_2_DiscountLineDetail] = 257,
-	[AT_Refund_Line_2_DiscountLineDetail_PercentBased] = 257,
-	[AT_Refund_TxnTaxDetail] = 259,
-	[AT_Refund_TxnTaxDetail_TotalTax] = 259,
-	[AT_Refund_check_refunded_more_than_the_order] = 263,
-	[AT_Stock_when] = 278,
-	[AT_Stock_Sku] = 281,
-	[AT_Stock_StockQuantity] = 282,
-	[AT_Booked_when] = 295,
-	[AT_Booked_OrderId] = 297,
-	[AT_Booked_Note] = 298,
-	[AT_Booked_DisplayToCustomer] = 299,
+	[AT_Product_when] = 100,
+	[AT_Product_Name] = 103,
+	[AT_Product_Sku] = 104,
+	[AT_Product_Description] = 105,
+	[AT_Product_Type] = 106,
+	[AT_Product_TrackQtyOnHand] = 107,
+	[AT_Product_QtyOnHand] = 108,
+	[AT_Product_InvStartDate] = 109,
+	[AT_Product_IncomeAccountRef] = 110,
+	[AT_Product_IncomeAccountRef_value] = 110,
+	[AT_Product_IncomeAccountRef_name] = 110,
+	[AT_Product_AssetAccountRef] = 111,
+	[AT_Product_AssetAccountRef_value] = 111,
+	[AT_Product_AssetAccountRef_name] = 111,
+	[AT_Product_ExpenseAccountRef] = 112,
+	[AT_Product_ExpenseAccountRef_value] = 112,
+	[AT_Product_ExpenseAccountRef_name] = 112,
+	[AT_Product_UnitPrice] = 113,
+	[AT_Product_Active] = 114,
+	[AT_Customer_when] = 121,
+	[AT_Customer_DisplayName] = 128,
+	[AT_Customer_GivenName] = 130,
+	[AT_Customer_FamilyName] = 131,
+	[AT_Customer_CompanyName] = 132,
+	[AT_Customer_PrimaryEmailAddr] = 133,
+	[AT_Customer_PrimaryEmailAddr_Address] = 133,
+	[AT_Customer_PrimaryPhone] = 134,
+	[AT_Customer_PrimaryPhone_FreeFormNumber] = 134,
+	[AT_Customer_BillAddr] = 137,
+	[AT_Customer_BillAddr_Line1] = 138,
+	[AT_Customer_BillAddr_Line2] = 139,
+	[AT_Customer_BillAddr_City] = 140,
+	[AT_Customer_BillAddr_CountrySubDivisionCode] = 141,
+	[AT_Customer_BillAddr_PostalCode] = 142,
+	[AT_Customer_BillAddr_Country] = 143,
+	[AT_Customer_Notes] = 145,
+	[AT_Customer_check_customer_has_no_name_username_or] = 146,
+	[AT_Order_CustomerRef] = 162,
+	[AT_Order_CustomerRef_value] = 162,
+	[AT_Order_TxnDate] = 163,
+	[AT_Order_DocNumber] = 164,
+	[AT_Order_PrivateNote] = 165,
+	[AT_Order_CurrencyRef] = 166,
+	[AT_Order_CurrencyRef_value] = 166,
+	[AT_Order_GlobalTaxCalculation] = 167,
+	[AT_Order_Line] = 168,
+	[AT_Order_Line_0_Description] = 170,
+	[AT_Order_Line_0_Amount] = 171,
+	[AT_Order_Line_0_DetailType] = 172,
+	[AT_Order_Line_0_SalesItemLineDetail] = 173,
+	[AT_Order_Line_0_SalesItemLineDetail_ItemRef] = 174,
+	[AT_Order_Line_0_SalesItemLineDetail_ItemRef_value] = 174,
+	[AT_Order_Line_0_SalesItemLineDetail_Qty] = 175,
+	[AT_Order_Line_0_SalesItemLineDetail_UnitPrice] = 176,
+	[AT_Order_Line_1_Description] = 179,
+	[AT_Order_Line_1_Amount] = 180,
+	[AT_Order_Line_1_DetailType] = 181,
+	[AT_Order_Line_1_SalesItemLineDetail] = 183,
+	[AT_Order_Line_1_SalesItemLineDetail_ItemRef] = 183,
+	[AT_Order_Line_1_SalesItemLineDetail_ItemRef_value] = 183,
+	[AT_Order_Line_2_Amount] = 185,
+	[AT_Order_Line_2_DetailType] = 186,
+	[AT_Order_Line_2_DiscountLineDetail] = 187,
+	[AT_Order_Line_2_DiscountLineDetail_PercentBased] = 187,
+	[AT_Order_TxnTaxDetail] = 189,
+	[AT_Order_TxnTaxDetail_TotalTax] = 189,
+	[AT_Order_BillAddr] = 190,
+	[AT_Order_BillAddr_Line1] = 191,
+	[AT_Order_BillAddr_Line2] = 192,
+	[AT_Order_BillAddr_City] = 193,
+	[AT_Order_BillAddr_CountrySubDivisionCode] = 194,
+	[AT_Order_BillAddr_PostalCode] = 195,
+	[AT_Order_BillAddr_Country] = 196,
+	[AT_Order_ShipAddr] = 198,
+	[AT_Order_ShipAddr_Line1] = 199,
+	[AT_Order_ShipAddr_Line2] = 200,
+	[AT_Order_ShipAddr_City] = 201,
+	[AT_Order_ShipAddr_CountrySubDivisionCode] = 202,
+	[AT_Order_ShipAddr_PostalCode] = 203,
+	[AT_Order_ShipAddr_Country] = 204,
+	[AT_Order_check_unknown_orderstatusid] = 206,
+	[AT_Order_check_order_has_no_items] = 207,
+	[AT_Order_check_negative_discount_quickbooks] = 211,
+	[AT_Order_check_order_total_does_not_add_up] = 213,
+	[AT_Order_lifecycle] = 216,
+	[AT_Order_locked] = 221,
+	[AT_Payment_when] = 234,
+	[AT_Payment_CustomerRef] = 236,
+	[AT_Payment_CustomerRef_value] = 236,
+	[AT_Payment_TxnDate] = 237,
+	[AT_Payment_TotalAmt] = 238,
+	[AT_Payment_PaymentRefNum] = 239,
+	[AT_Payment_PaymentMethodRef] = 240,
+	[AT_Payment_PaymentMethodRef_value] = 240,
+	[AT_Payment_DepositToAccountRef] = 241,
+	[AT_Payment_DepositToAccountRef_value] = 241,
+	[AT_Payment_PrivateNote] = 242,
+	[AT_Payment_CurrencyRef] = 243,
+	[AT_Payment_CurrencyRef_value] = 243,
+	[AT_Payment_Line] = 244,
+	[AT_Payment_Line_0_Amount] = 244,
+	[AT_Payment_Line_0_LinkedTxn] = 245,
+	[AT_Payment_Line_0_LinkedTxn_0_TxnId] = 245,
+	[AT_Payment_Line_0_LinkedTxn_0_TxnType] = 245,
+	[AT_Payment_lifecycle] = 246,
+	[AT_Refund_when] = 262,
+	[AT_Refund_CustomerRef] = 264,
+	[AT_Refund_CustomerRef_value] = 264,
+	[AT_Refund_TxnDate] = 265,
+	[AT_Refund_DocNumber] = 266,
+	[AT_Refund_PrivateNote] = 267,
+	[AT_Refund_CurrencyRef] = 268,
+	[AT_Refund_CurrencyRef_value] = 268,
+	[AT_Refund_PaymentMethodRef] = 269,
+	[AT_Refund_PaymentMethodRef_value] = 269,
+	[AT_Refund_DepositToAccountRef] = 270,
+	[AT_Refund_DepositToAccountRef_value] = 270,
+	[AT_Refund_GlobalTaxCalculation] = 271,
+	[AT_Refund_Line] = 272,
+	[AT_Refund_Line_0_Description] = 274,
+	[AT_Refund_Line_0_Amount] = 275,
+	[AT_Refund_Line_0_DetailType] = 276,
+	[AT_Refund_Line_0_SalesItemLineDetail] = 277,
+	[AT_Refund_Line_0_SalesItemLineDetail_ItemRef] = 277,
+	[AT_Refund_Line_0_SalesItemLineDetail_ItemRef_value] = 277,
+	[AT_Refund_Line_1_Description] = 279,
+	[AT_Refund_Line_1_Amount] = 280,
+	[AT_Refund_Line_1_DetailType] = 281,
+	[AT_Refund_Line_1_SalesItemLineDetail] = 282,
+	[AT_Refund_Line_1_SalesItemLineDetail_ItemRef] = 282,
+	[AT_Refund_Line_1_SalesItemLineDetail_ItemRef_value] = 282,
+	[AT_Refund_Line_2_Amount] = 284,
+	[AT_Refund_Line_2_DetailType] = 285,
+	[AT_Refund_Line_2_DiscountLineDetail] = 286,
+	[AT_Refund_Line_2_DiscountLineDetail_PercentBased] = 286,
+	[AT_Refund_TxnTaxDetail] = 288,
+	[AT_Refund_TxnTaxDetail_TotalTax] = 288,
+	[AT_Refund_check_refunded_more_than_the_order] = 292,
+	[AT_Stock_when] = 307,
+	[AT_Stock_Sku] = 310,
+	[AT_Stock_StockQuantity] = 311,
+	[AT_Booked_when] = 324,
+	[AT_Booked_OrderId] = 326,
+	[AT_Booked_Note] = 327,
+	[AT_Booked_DisplayToCustomer] = 328,
 };
 
 static const mw_policy Product_policies[] = {
-	{ .line = 105, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 115, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 106, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 116, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 106, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 116, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 106, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 116, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 107, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 107, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 117, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 117, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Customer_policies[] = {
-	{ .line = 135, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 148, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 136, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 149, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 136, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 149, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 136, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 149, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 137, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 137, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 150, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 150, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Order_policies[] = {
-	{ .line = 194, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 223, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 195, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 224, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 195, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 224, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 195, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 224, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 196, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 197, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 197, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 225, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 226, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 226, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Payment_policies[] = {
-	{ .line = 222, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 251, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 223, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 252, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 223, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 252, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 223, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 252, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 224, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 225, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 225, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 253, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 254, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 254, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Refund_policies[] = {
-	{ .line = 264, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 293, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 265, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 294, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 265, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 294, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 265, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 294, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 266, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 267, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 267, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 295, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 296, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 296, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Stock_policies[] = {
-	{ .line = 283, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 312, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 284, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 313, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 284, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 313, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 284, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 313, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 285, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 285, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 314, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 314, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Booked_policies[] = {
-	{ .line = 300, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 329, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 301, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 330, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 301, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 330, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 301, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 330, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 302, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 302, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 331, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 331, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 /* in dependency order: referenced entities first */
 static const mw_entity entities[] = {
-	{ .line = 89, .name = "Product", .create_only = 1,
+	{ .line = 99, .name = "Product", .create_only = 1,
 	  .source = "products", .target = "Item", .key_field = "Id",
 	  .map = map_Product, .key = key_Product,
 	  .deps = NULL, .webhooks = NULL, .poll_ms = 3600000,
 	  .policies = Product_policies, .n_policies = 6,
 	  .match_field = "Name", .match = match_Product },
-	{ .line = 110, .name = "Customer",
+	{ .line = 120, .name = "Customer",
 	  .source = "customers", .target = "Customer", .key_field = "Id",
 	  .map = map_Customer, .key = key_Customer,
 	  .deps = NULL, .webhooks = NULL, .poll_ms = 900000,
 	  .policies = Customer_policies, .n_policies = 6,
 	  .match_field = "DisplayName", .match = match_Customer },
-	{ .line = 147, .name = "Order",
+	{ .line = 160, .name = "Order",
 	  .source = "orders", .target = "Invoice", .key_field = "Id",
 	  .map = map_Order, .key = key_Order,
 	  .deps = Order_deps, .webhooks = NULL, .poll_ms = 300000,
 	  .policies = Order_policies, .n_policies = 7,
 	  .life = life_Order, .locked = locked_Order,
 	  .locked_reason = "QuickBooks: a paid invoice stays as paid" },
-	{ .line = 203, .name = "Payment",
+	{ .line = 232, .name = "Payment",
 	  .source = "orders", .target = "Payment", .key_field = "Id",
 	  .map = map_Payment, .key = key_Payment,
 	  .deps = Payment_deps, .webhooks = NULL, .poll_ms = 300000,
 	  .policies = Payment_policies, .n_policies = 7,
 	  .life = life_Payment },
-	{ .line = 232, .name = "Refund",
+	{ .line = 261, .name = "Refund",
 	  .source = "orders", .target = "RefundReceipt", .key_field = "Id",
 	  .map = map_Refund, .key = key_Refund,
 	  .deps = Refund_deps, .webhooks = NULL, .poll_ms = 300000,
 	  .policies = Refund_policies, .n_policies = 7 },
-	{ .line = 277, .name = "Stock", .reverse = 1, .create_only = 1,
+	{ .line = 306, .name = "Stock", .reverse = 1, .create_only = 1,
 	  .source = "Item", .target = "ProductStock", .key_field = "Id",
 	  .map = map_Stock, .key = key_Stock,
 	  .deps = NULL, .webhooks = NULL, .poll_ms = 300000,
 	  .policies = Stock_policies, .n_policies = 6,
 	  .match_field = "Sku", .match = match_Stock },
-	{ .line = 294, .name = "Booked", .reverse = 1,
+	{ .line = 323, .name = "Booked", .reverse = 1,
 	  .source = "Invoice", .target = "OrderNote", .key_field = "Id",
 	  .map = map_Booked, .key = key_Booked,
 	  .deps = NULL, .webhooks = NULL, .poll_ms = 300000,

@@ -20,9 +20,13 @@
  *
  * Functions: getAPISession (a new session that lives sb_ttl(3600) s);
  * create CUSTOMER / update CUSTOMER (by RECORDNO or CUSTOMERID; every field
- * sent is kept and read back, DISPLAYCONTACT's nested);
+ * sent is kept and read back, DISPLAYCONTACT's nested); create CONTACT /
+ * update CONTACT (by RECORDNO or CONTACTNAME, unique; PRINTAS required; its
+ * MAILADDRESS's lines as long as Intacct takes them);
  * create_sotransaction ("Sales Order", or "Sales Invoice", which also posts
- * an ARINVOICE whose RECORDNO is the SODOCUMENT's PRRECORDKEY);
+ * an ARINVOICE whose RECORDNO is the SODOCUMENT's PRRECORDKEY; its shipto
+ * and billto name existing contacts by contactname, kept as SHIPTO.* and
+ * BILLTO.*);
  * update_sotransaction (header fields, updatesotransitem line_num=N; the AR
  * invoice is posted again under a new RECORDNO, as Intacct's "About related
  * OE and AR record numbers" says) and delete_sotransaction (with its AR
@@ -93,7 +97,7 @@ static const char *const methods[] = {
 
 /* The records of each object, in creation order: arrays of objects whose
  * values are all strings (as Intacct answers them). */
-static json_t *customers, *sodocs, *arinvoices, *arpymts, *glbatches, *aradjs;
+static json_t *customers, *sodocs, *arinvoices, *arpymts, *glbatches, *aradjs, *contacts;
 /* Inventory Control: the ITEM records (IONHAND, the quantity on hand over
  * all warehouses, kept by the transactions that move stock) and the
  * inventory transactions (create_ictransaction) */
@@ -116,6 +120,7 @@ static void
 seed(unsigned s)
 {
 	customers = json_array();
+	contacts = json_array();
 	sodocs = json_array();
 	arinvoices = json_array();
 	arpymts = json_array();
@@ -488,6 +493,128 @@ update_customer(xmlNode *op, xmlNode *obj, const char *cid)
 	customer_data(result(op, "success", "update", cid), c);
 }
 
+/* ---- CONTACT ---------------------------------------------------------------- */
+
+/* A contact's fields as long as Intacct takes them (its MAILADDRESS too);
+ * the first too long into d2. */
+static int
+contact_fields_ok(json_t *c, char *d2, size_t n)
+{
+	static const struct { const char *field; size_t max; } lim[] = {
+		{ "CONTACTNAME", 200 }, { "PRINTAS", 200 }, { "COMPANYNAME", 100 },
+		{ "FIRSTNAME", 40 }, { "LASTNAME", 40 }, { "PHONE1", 30 }, { "EMAIL1", 200 },
+		{ "MAILADDRESS.ADDRESS1", 80 }, { "MAILADDRESS.ADDRESS2", 80 },
+		{ "MAILADDRESS.CITY", 80 }, { "MAILADDRESS.STATE", 40 }, { "MAILADDRESS.ZIP", 30 },
+		{ "MAILADDRESS.COUNTRY", 60 },
+	};
+	for (size_t i = 0; i < sizeof lim / sizeof lim[0]; i++) {
+		const char *v = get(c, lim[i].field);
+		if (v && strlen(v) > lim[i].max) {
+			snprintf(d2, n, "%s is longer than %zu characters", lim[i].field, lim[i].max);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+contact_data(xmlNode *r, json_t *c)
+{
+	xmlNode *data = xmlNewChild(r, NULL, BAD_CAST "data", NULL);
+	xmlNewProp(data, BAD_CAST "listtype", BAD_CAST "objects");
+	xmlNewProp(data, BAD_CAST "count", BAD_CAST "1");
+	xmlNode *x = xmlNewChild(data, NULL, BAD_CAST "contact", NULL);
+	add(x, "RECORDNO", get(c, "RECORDNO"));
+	add(x, "CONTACTNAME", get(c, "CONTACTNAME"));
+}
+
+/* create CONTACT: CONTACTNAME (unique) and PRINTAS required; kept as sent,
+ * MAILADDRESS's fields under "MAILADDRESS.FIELD" */
+static void
+create_contact(xmlNode *op, xmlNode *obj, const char *cid)
+{
+	json_t *c = json_object();
+	char d2[300] = "";
+	flatten(obj, "", c);
+	if (empty(get(c, "CONTACTNAME")))
+		snprintf(d2, sizeof d2, "Required field Contact Name is missing");
+	else if (empty(get(c, "PRINTAS")))
+		snprintf(d2, sizeof d2, "Required field Print As is missing");
+	else if (find(contacts, "CONTACTNAME", get(c, "CONTACTNAME")))
+		snprintf(d2, sizeof d2, "Another Contact with the given value(s) %s already exists",
+			get(c, "CONTACTNAME"));
+	else
+		contact_fields_ok(c, d2, sizeof d2);
+	if (*d2) {
+		json_decref(c);
+		fail(op, "create", cid, "BL01001973", "", d2, "");
+		return;
+	}
+	json_object_set_new(c, "RECORDNO", json_string(next_recordno()));
+	json_array_append_new(contacts, c);
+	contact_data(result(op, "success", "create", cid), c);
+}
+
+/* update CONTACT by RECORDNO or CONTACTNAME: the fields sent replace theirs */
+static void
+update_contact(xmlNode *op, xmlNode *obj, const char *cid)
+{
+	const char *rec = text(obj, "RECORDNO"), *name = text(obj, "CONTACTNAME");
+	json_t *c = !empty(rec) ? find(contacts, "RECORDNO", rec) :
+		!empty(name) ? find(contacts, "CONTACTNAME", name) : NULL;
+	char d2[300] = "";
+	if (!c) {
+		snprintf(d2, sizeof d2, "Could not find Contact with %s %s", !empty(rec) ?
+			"RECORDNO" : "CONTACTNAME", !empty(rec) ? rec : name ? name : "(none)");
+		fail(op, "update", cid, "BL34000062", "", d2, "Name an existing contact.");
+		return;
+	}
+	json_t *upd = json_deep_copy(c);
+	flatten(obj, "", upd);
+	json_object_set(upd, "CONTACTNAME", json_object_get(c, "CONTACTNAME"));
+	if (empty(get(upd, "PRINTAS")))
+		snprintf(d2, sizeof d2, "Required field Print As is missing");
+	else
+		contact_fields_ok(upd, d2, sizeof d2);
+	if (*d2) {
+		json_decref(upd);
+		fail(op, "update", cid, "BL01001973", "", d2, "");
+		return;
+	}
+	json_object_update(c, upd);
+	json_decref(upd);
+	contact_data(result(op, "success", "update", cid), c);
+}
+
+/* A sales transaction's shipto or billto: <contactname> of an existing
+ * contact, whose name and address the SODOCUMENT keeps as SHIPTO.FIELD
+ * (SHIPTO.MAILADDRESS.CITY); 0, or -1 with the refusal in d2. */
+static int
+so_contact(xmlNode *t, const char *which, json_t *so, char *d2, size_t n)
+{
+	xmlNode *x = child(t, which);
+	if (!x)
+		return 0;
+	const char *name = text(x, "contactname");
+	json_t *c = !empty(name) ? find(contacts, "CONTACTNAME", name) : NULL;
+	if (!c) {
+		snprintf(d2, n, "Invalid %s contact %s specified.", which, name ? name : "(none)");
+		return -1;
+	}
+	if (!so)
+		return 0;
+	const char *k;
+	json_t *v;
+	json_object_foreach(c, k, v) {
+		char key[300];
+		if (!strcmp(k, "RECORDNO"))
+			continue;
+		snprintf(key, sizeof key, "%s.%s", !strcmp(which, "shipto") ? "SHIPTO" : "BILLTO", k);
+		json_object_set(so, key, v);
+	}
+	return 0;
+}
+
 /* ---- ITEM ------------------------------------------------------------------ */
 
 static const char *const item_types[] = { "Inventory", "Non-Inventory",
@@ -738,6 +865,8 @@ create_sotransaction(xmlNode *op, xmlNode *t, const char *cid)
 		snprintf(d2, sizeof d2, "Invalid date created");
 	else if (!empty(docno) && find(sodocs, "DOCID", docid))
 		snprintf(d2, sizeof d2, "Transaction with the number '%s' already exists.", docno);
+	else if (so_contact(t, "shipto", NULL, d2, sizeof d2) == 0)
+		so_contact(t, "billto", NULL, d2, sizeof d2);
 	xmlNode *items_n = child(t, "sotransitems");
 	json_t *lines = json_array(), *moves = json_array(), *itemids = json_array();
 	for (xmlNode *it = items_n ? items_n->children : NULL; it && !*d2; it = it->next) {
@@ -774,6 +903,8 @@ create_sotransaction(xmlNode *op, xmlNode *t, const char *cid)
 	json_object_set_new(so, "CREATEDFROM", json_string(source ? from : ""));
 	json_object_set_new(so, "SHIPVIA", json_string(via ? via : ""));
 	json_object_set_new(so, "WHENCREATED", json_string(now_text(0)));
+	so_contact(t, "shipto", so, d2, sizeof d2);
+	so_contact(t, "billto", so, d2, sizeof d2);
 	touch(so);
 	/* custom fields (a company's own, such as a shipper's TRACKINGNUMBER) are
 	 * read back as fields of the document */
@@ -1397,7 +1528,8 @@ static json_t *
 object_list(const char *object)
 {
 	static const struct { const char *name; json_t **list; } objs[] = {
-		{ "CUSTOMER", &customers }, { "SODOCUMENT", &sodocs }, { "ARINVOICE", &arinvoices },
+		{ "CUSTOMER", &customers }, { "CONTACT", &contacts }, { "SODOCUMENT", &sodocs },
+		{ "ARINVOICE", &arinvoices },
 		{ "ARPYMT", &arpymts }, { "GLBATCH", &glbatches }, { "ARADJUSTMENT", &aradjs },
 		{ "ITEM", &itemrecs }, { "ICDOCUMENT", &ictrans },
 	};
@@ -1679,6 +1811,10 @@ function(xmlNode *op, xmlNode *f, int unique)
 		create_customer(op, obj, fc);
 	} else if (!strcmp(vn, "update") && !strcmp(on, "CUSTOMER")) {
 		update_customer(op, obj, fc);
+	} else if (!strcmp(vn, "create") && !strcmp(on, "CONTACT")) {
+		create_contact(op, obj, fc);
+	} else if (!strcmp(vn, "update") && !strcmp(on, "CONTACT")) {
+		update_contact(op, obj, fc);
 	} else if (!strcmp(vn, "create") && !strcmp(on, "ARPYMT")) {
 		create_arpymt(op, obj, fc);
 	} else if (!strcmp(vn, "create") && !strcmp(on, "GLBATCH")) {
@@ -1902,11 +2038,10 @@ handle(const sb_request *q, sb_response *r)
 static json_t *
 dump(void)
 {
-	return json_pack("{s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:i,s:s,s:s,s:s,s:s,s:s}", "CUSTOMER",
-		customers, "SODOCUMENT", sodocs, "SOTRANSITEMS", soitems, "ARINVOICE", arinvoices,
-		"ARPYMT", arpymts,
-		"ARADJUSTMENT", aradjs, "GLBATCH", glbatches, "ITEM", itemrecs, "ICDOCUMENT",
-		ictrans, "functions_completed",
+	return json_pack("{s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:i,s:s,s:s,s:s,s:s,s:s}",
+		"CUSTOMER", customers, "CONTACT", contacts, "SODOCUMENT", sodocs, "SOTRANSITEMS",
+		soitems, "ARINVOICE", arinvoices, "ARPYMT", arpymts, "ARADJUSTMENT", aradjs, "GLBATCH",
+		glbatches, "ITEM", itemrecs, "ICDOCUMENT", ictrans, "functions_completed",
 		(int)json_object_size(functions), "senderid",
 		SENDER, "sender_password", SENDER_PW, "companyid", COMPANY, "userid", USER,
 		"user_password", USER_PW);

@@ -600,10 +600,42 @@ expense(const char *entity, json_t *e, sb_response *r)
 	return 0;
 }
 
+/* BillAddr and ShipAddr (PhysicalAddress): each line as long as QuickBooks
+ * takes it, else ValidationFault 2050 naming the element; kept as sent. */
+static int
+addresses(json_t *e, sb_response *r)
+{
+	static const struct { const char *field; size_t max; } lim[] = {
+		{ "Line1", 500 }, { "Line2", 500 }, { "Line3", 500 }, { "Line4", 500 },
+		{ "Line5", 500 }, { "City", 255 }, { "CountrySubDivisionCode", 255 },
+		{ "PostalCode", 30 }, { "Country", 255 },
+	};
+	for (int k = 0; k < 2; k++) {
+		const char *which = k ? "ShipAddr" : "BillAddr";
+		json_t *a = json_object_get(e, which);
+		for (size_t i = 0; a && i < sizeof lim / sizeof lim[0]; i++) {
+			const char *v = json_string_value(json_object_get(a, lim[i].field));
+			if (!v || strlen(v) <= lim[i].max)
+				continue;
+			char d[200], el[64];
+			snprintf(d, sizeof d, "String length specified does not match the supported "
+				"length. Min:0 Max:%zu supported. Supplied length:%zu", lim[i].max,
+				strlen(v));
+			snprintf(el, sizeof el, "%s.%s", which, lim[i].field);
+			fault(r, 400, "2050", "String length is either shorter or longer than "
+				"supported by specification", d, el);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* The entity-specific checks on e as it would be stored; 0 when it may be. */
 static int
 validate(const char *entity, json_t *e, json_t *old, sb_response *r)
 {
+	if (addresses(e, r) != 0)
+		return -1;
 	if (!strcmp(entity, "Customer") || !strcmp(entity, "Vendor"))
 		return customer(e, r);
 	if (!strcmp(entity, "Item"))

@@ -356,6 +356,31 @@ validate_contact(json_t *c, json_t *errs)
 	json_t *other = find(contacts, "ContactNumber", num);
 	if (other && other != c && !json_object_get(c, "ContactID"))
 		error(errs, "The contact number '%s' is already assigned to another contact.", num);
+	/* Addresses: kept as sent, each of a type Xero has and each line as
+	 * long as Xero takes it */
+	static const struct { const char *field; size_t max; } lim[] = {
+		{ "AddressLine1", 500 }, { "AddressLine2", 500 }, { "AddressLine3", 500 },
+		{ "AddressLine4", 500 }, { "City", 255 }, { "Region", 255 }, { "PostalCode", 50 },
+		{ "Country", 50 }, { "AttentionTo", 255 },
+	};
+	size_t i;
+	json_t *a;
+	json_array_foreach(json_object_get(c, "Addresses"), i, a) {
+		const char *type = json_string_value(json_object_get(a, "AddressType"));
+		if (!type || (strcmp(type, "POBOX") && strcmp(type, "STREET") &&
+			      strcmp(type, "DELIVERY")))
+			error(errs, "The AddressType '%s' is not valid: POBOX, STREET or DELIVERY.",
+				type ? type : "");
+		for (size_t k = 0; k < sizeof lim / sizeof lim[0]; k++) {
+			const char *v = json_string_value(json_object_get(a, lim[k].field));
+			char m[96];
+			if (!v || strlen(v) <= lim[k].max)
+				continue;
+			snprintf(m, sizeof m, "The Address %s exceeds the %zu character limit.%%s",
+				lim[k].field, lim[k].max);
+			error(errs, m, NULL);
+		}
+	}
 }
 
 static json_t *

@@ -46,6 +46,7 @@ tests/e2e/serve.sh
 tests/e2e/pairs.sh
 tests/e2e/split.sh
 tests/e2e/adopt.sh
+tests/e2e/addresses.sh
 tests/e2e/held.sh
 tests/e2e/skus.sh
 tests/e2e/secrets.sh

@@ -8,9 +8,10 @@
  *             for getAPISession) and <content> of functions
  *   open      getAPISession with the login; the session id is kept in
  *             memory; an authentication failure logs in again once
- *   write     one request of up to 50 functions: CUSTOMER, ARPYMT, ITEM and
- *             GLBATCH in <create> (an item with a target id: <update> of a
- *             CUSTOMER by CUSTOMERID, an ITEM by ITEMID without its ITEMTYPE),
+ *   write     one request of up to 50 functions: CUSTOMER, CONTACT, ARPYMT,
+ *             ITEM and GLBATCH in <create> (an item with a target id:
+ *             <update> of a CUSTOMER by CUSTOMERID, a CONTACT by CONTACTNAME,
+ *             an ITEM by ITEMID without its ITEMTYPE),
  *             create_sotransaction as its own function; the control
  *             controlid is the request key, each function's controlid the
  *             item's key, uniqueid true
@@ -31,7 +32,9 @@
  * done with the id found.  One refused and not found is sent again under
  * new controlids (request key and item key + "-r1"), never blind.
  *
- * Ids: a CUSTOMER's CUSTOMERID, an ITEM's ITEMID; a sales transaction's AR invoice RECORDNO
+ * Ids: a CUSTOMER's CUSTOMERID, a CONTACT's CONTACTNAME (what a sales
+ * transaction's shipto and billto name), an ITEM's ITEMID; a sales
+ * transaction's AR invoice RECORDNO
  * (SODOCUMENT.PRRECORDKEY: a "Sales Invoice" posts one, and that is what an
  * ARPYMTDETAIL RECORDKEY applies a payment to), or its DOCID when the
  * transaction definition posts none; an ARPYMT's or other object's RECORDNO.
@@ -333,6 +336,8 @@ record_id(const char *object, xmlNode *rec, char *id, size_t len)
 {
 	if (!strcasecmp(object, "CUSTOMER")) {
 		val(rec, "CUSTOMERID", id, len);
+	} else if (!strcasecmp(object, "CONTACT")) {
+		val(rec, "CONTACTNAME", id, len);
 	} else if (!strcasecmp(object, "ITEM")) {
 		val(rec, "ITEMID", id, len);
 	} else if (!strcasecmp(object, "SODOCUMENT")) {
@@ -450,6 +455,9 @@ natural_key(const conn_item *it, char *field, size_t fl, char *value, size_t vl)
 	if (root && !strcmp(it->type, "CUSTOMER")) {
 		snprintf(field, fl, "CUSTOMERID");
 		val(root, "CUSTOMERID", value, vl);
+	} else if (root && !strcmp(it->type, "CONTACT")) {
+		snprintf(field, fl, "CONTACTNAME");
+		val(root, "CONTACTNAME", value, vl);
 	} else if (root && !strcmp(it->type, "ITEM")) {
 		snprintf(field, fl, "ITEMID");
 		val(root, "ITEMID", value, vl);
@@ -926,7 +934,7 @@ function(w_buf *b, conn_item *it, const char *suffix)
 	const char *t = it->type;
 	int so = !strcmp(t, "create_sotransaction"), adj = !strcmp(t, "create_aradjustment");
 	int pay = !strcmp(t, "ARPYMT"), cust = !strcmp(t, "CUSTOMER");
-	int item = !strcmp(t, "ITEM");
+	int item = !strcmp(t, "ITEM"), contact = !strcmp(t, "CONTACT");
 	char docid[CONN_ID_MAX];
 	if (!root || strcmp((const char *)root->name, t) != 0) {
 		xmlFreeDoc(d);
@@ -934,16 +942,17 @@ function(w_buf *b, conn_item *it, const char *suffix)
 			"intacct: the document is not a well-formed <%s> element", t);
 		return -1;
 	}
-	if ((it->op == CONN_OP_VOID || it->target_id) && !so && !adj && !pay && !cust && !item) {
+	if ((it->op == CONN_OP_VOID || it->target_id) && !so && !adj && !pay && !cust && !item &&
+	    !contact) {
 		xmlFreeDoc(d);
 		conn_result_set(&it->res, HTTP_PERMANENT, 0, "intacct: a %s is neither updated nor "
 			"voided by this connector (it is %s in Intacct)", t,
 			it->target_id ? it->target_id : "not written");
 		return -1;
 	}
-	if (it->op == CONN_OP_VOID && (cust || item || !it->target_id)) {
+	if (it->op == CONN_OP_VOID && (cust || item || contact || !it->target_id)) {
 		xmlFreeDoc(d);
-		conn_result_set(&it->res, HTTP_PERMANENT, 0, cust || item ? "intacct: a %s is not "
+		conn_result_set(&it->res, HTTP_PERMANENT, 0, cust || item || contact ? "intacct: a %s is not "
 			"voided (Intacct deletes it, or makes it STATUS inactive)" :
 			"intacct: nothing written to void (a %s)", t);
 		return -1;
@@ -985,10 +994,11 @@ function(w_buf *b, conn_item *it, const char *suffix)
 		put_children(b, d, root, so ? so_update : adj_update, so);
 		puts_(b, so ? "</update_sotransaction>" : "</update_aradjustment>");
 	} else if (it->target_id) {
-		/* CUSTOMER: its CUSTOMERID; ITEM: its ITEMID, and not its ITEMTYPE
-		 * (the SDK's ItemUpdate sends none: an item keeps its type);
-		 * ARPYMT: its RECORDNO */
-		const char *idf = cust ? "CUSTOMERID" : item ? "ITEMID" : "RECORDNO";
+		/* CUSTOMER: its CUSTOMERID; CONTACT: its CONTACTNAME; ITEM: its
+		 * ITEMID, and not its ITEMTYPE (the SDK's ItemUpdate sends none: an
+		 * item keeps its type); ARPYMT: its RECORDNO */
+		const char *idf = cust ? "CUSTOMERID" : contact ? "CONTACTNAME" : item ? "ITEMID" :
+			"RECORDNO";
 		xmlNode *ty = item ? elem(root, "ITEMTYPE") : NULL;
 		if (ty) {
 			xmlUnlinkNode(ty);
@@ -1251,6 +1261,7 @@ i_classify(conn *c, int rc, const http_response *resp, conn_result *res)
 /* What this connector reads and writes (conn.h; its schema declares the same). */
 static const conn_cap caps[] = {
 	{ "CUSTOMER", CONN_CAN_WRITE },
+	{ "CONTACT", CONN_CAN_WRITE },
 	{ "create_sotransaction", CONN_CAN_WRITE },
 	{ "ARPYMT", CONN_CAN_WRITE },
 	{ "create_aradjustment", CONN_CAN_WRITE },

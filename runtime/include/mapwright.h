@@ -214,6 +214,19 @@ mw_val mw_fn_integer(mw_ctx *c, mw_val v);    /* exact integral decimal/string -
  * '_', '.', '/', '-') one '-', none at the ends: "mug_01 " -> "MUG-01". */
 mw_val mw_fn_sku(mw_ctx *c, mw_val s);
 
+/* Postal addresses (transform/addr.c; ISO 3166 from Debian's iso-codes).  A
+ * country is any spelling of its ISO code or name, English or translated,
+ * whatever its case, blanks, punctuation and accents; an unknown one fails
+ * the record naming the closest.  NULL and MISSING give NULL. */
+mw_val mw_fn_country_code(mw_ctx *c, mw_val v); /* "U.S.A." -> "US", "Deutschland" -> "DE" */
+mw_val mw_fn_country_name(mw_ctx *c, mw_val v); /* "deu" -> "Germany" */
+/* ISO 3166-2 code after the dash: ("US", "california") -> "CA"; a region
+ * not in ISO 3166-2 is given back tidied (blank: NULL) */
+mw_val mw_fn_region_code(mw_ctx *c, mw_val country, mw_val region);
+mw_val mw_fn_tidy(mw_ctx *c, mw_val s);        /* trimmed, blanks one space; all blank: NULL */
+mw_val mw_fn_title(mw_ctx *c, mw_val s);       /* "5 elm st." -> "5 Elm St.", "McKay" stays */
+mw_val mw_fn_postal_code(mw_ctx *c, mw_val s); /* tidied and upper case: "sw1a 1aa" -> "SW1A 1AA" */
+
 /* ------------------------------------------------------------------ */
 /* Tables                                                              */
 /* ------------------------------------------------------------------ */

@@ -17,7 +17,12 @@ gw="$root/intacct/ia/xml/xmlgw.phtml"
 python3 tests/bench/gen_orders.py --seed 31 --orders 60 > "$tmp/orders"
 python3 tests/bench/gen_orders.py --seed 31 --orders 60 --customers > "$tmp/customers"
 "$BIN/clarity_intacct" transform Customer --dead-letter /dev/null < "$tmp/customers" > "$tmp/cust"
-"$BIN/clarity_intacct" transform Order --dead-letter /dev/null < "$tmp/orders" > "$tmp/so"
+# (transform resolves `ref ShipTo(orderId)` to the order id: the sync engine's
+# is the contact's CONTACTNAME, "Ship to " and the order id)
+"$BIN/clarity_intacct" transform Order --dead-letter /dev/null < "$tmp/orders" |
+	sed 's|<shipto><contactname>|&Ship to |;s|<billto><contactname>|&Bill to |' > "$tmp/so"
+{ "$BIN/clarity_intacct" transform ShipTo --dead-letter /dev/null < "$tmp/orders"
+  "$BIN/clarity_intacct" transform BillTo --dead-letter /dev/null < "$tmp/orders"; } > "$tmp/contacts"
 "$BIN/clarity_intacct" transform Payment --dead-letter /dev/null < "$tmp/orders" > "$tmp/pay"
 
 # envelope SENDERPW AUTH UNIQUE CONTROLID FUNCTIONS-FILE KIND [FUNCTION-ID-PREFIX]
@@ -97,6 +102,19 @@ head -n 1 "$tmp/cust" > "$tmp/one"
 run c4 "$tmp/one" create
 t duplicate-customer [ "$(summary "$tmp/resp")" = "success success 0 1" ] &&
 	grep -q 'BL01001973' "$tmp/resp"
+# the orders' ship-to and bill-to contacts, which their sales invoices name
+nc=$(wc -l < "$tmp/contacts")
+run c4c "$tmp/contacts" create
+t contacts-created [ "$nc" -gt 0 -a "$(summary "$tmp/resp")" = "success success $nc 0" ]
+head -n 1 "$tmp/contacts" > "$tmp/onec"
+run c4d "$tmp/onec" create
+t duplicate-contact [ "$(summary "$tmp/resp")" = "success success 0 1" ] &&
+	grep -q 'Another Contact with the given value(s) Ship to SO-' "$tmp/resp"
+sed 's|<ZIP>[^<]*</ZIP>|<ZIP>1234567890123456789012345678901</ZIP>|;s|Ship to|Long zip|g' \
+	"$tmp/onec" > "$tmp/long"
+run c4e "$tmp/long" create
+t contact-zip-too-long [ "$(summary "$tmp/resp")" = "success success 0 1" ] &&
+	grep -q 'MAILADDRESS.ZIP is longer than 30 characters' "$tmp/resp"
 
 first=$(sed -n 's|.*<CUSTOMERID>\([^<]*\)</CUSTOMERID>.*|\1|p' "$tmp/one")
 echo "<CUSTOMER><CUSTOMERID>$first</CUSTOMERID><NAME>Renamed Ltd</NAME></CUSTOMER>" > "$tmp/upd"
@@ -113,6 +131,13 @@ m=$(wc -l < "$tmp/so")
 run c5 "$tmp/so" raw; dump
 t generated-sales-invoices-accepted [ "$m" -gt 30 -a "$(summary "$tmp/resp")" = "success success $m 0" ]
 [ "$(summary "$tmp/resp")" = "success success $m 0" ] || grep -o '<description2>[^<]*' "$tmp/resp" | sort | uniq -c | head -5
+t sales-invoice-keeps-ship-to [ "$(jq -r '[.SODOCUMENT[] | select(."SHIPTO.CONTACTNAME" ==
+	"Ship to " + .DOCNO) | ."SHIPTO.MAILADDRESS.COUNTRYCODE"] | unique | join(",")' "$tmp/dump")" = US ]
+sed -n 1p "$tmp/so" | sed 's|<shipto><contactname>[^<]*|<shipto><contactname>Nobody|;
+	s|<documentno>[^<]*|<documentno>X-0|' > "$tmp/nobody"
+run c5n "$tmp/nobody" raw
+t unknown-ship-to-contact [ "$(summary "$tmp/resp")" = "success success 0 1" ] &&
+	grep -q 'Invalid shipto contact Nobody specified.' "$tmp/resp"
 # every posted AR invoice's total is the storefront's order total, to the cent
 t invoice-totals-match-store python3 -c '
 import json, sys

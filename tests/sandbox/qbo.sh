@@ -151,6 +151,18 @@ inv="{\"CustomerRef\":{\"value\":\"$cid\"},\"Line\":[{\"DetailType\":\"SalesItem
 	\"UnitPrice\":10.00}}]}"
 post invoice "$inv" > /dev/null
 inv_id=$(jq -r .Invoice.Id "$tmp/body")
+# addresses: kept as sent; a postal code over 30 characters refused (2050)
+addr_inv() { # ShipAddr JSON
+	printf '%s' "$inv" | jq -c --argjson a "$1" '. + {ShipAddr: $a}'
+}
+t invoice-address-kept [ "$(post invoice "$(addr_inv '{"Line1":"5 Elm St.","City":"Springfield",
+	"CountrySubDivisionCode":"IL","PostalCode":"62701","Country":"US"}')")" = 200 -a \
+	"$(jq -r '.Invoice.ShipAddr | .Line1 + "|" + .CountrySubDivisionCode' "$tmp/body")" = \
+	"5 Elm St.|IL" ]
+t invoice-postal-code-too-long-2050 [ "$(post invoice "$(addr_inv \
+	'{"Line1":"1 Main St","PostalCode":"1234567890123456789012345678901"}')")" = 400 -a \
+	"$(jq -r '.Fault.Error[0].code + " " + .Fault.Error[0].element' "$tmp/body")" = \
+	"2050 ShipAddr.PostalCode" ]
 pay() { # invoice-id amount total [customer]
 	post payment "{\"CustomerRef\":{\"value\":\"${4:-$cid}\"},\"TotalAmt\":$3,
 		\"Line\":[{\"Amount\":$2,\"LinkedTxn\":[{\"TxnId\":\"$1\",\"TxnType\":\"Invoice\"}]}]}"

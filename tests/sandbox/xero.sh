@@ -54,6 +54,23 @@ t generated-invoices-accepted [ "$s" = 200 -a \
 	"$(jq '[.Invoices[] | select(.StatusAttributeString == "OK")] | length' "$tmp/body")" = 30 ]
 [ "$s" = 200 ] || head -c 600 "$tmp/body"
 
+# a contact's addresses: kept as sent; an AddressType Xero has not, or a
+# postal code over 50 characters, refused
+addr='{"AddressType":"POBOX","AddressLine1":"5 Elm St.","City":"Springfield","Region":"IL",
+	"PostalCode":"62701","Country":"United States"}'
+t contact-address-kept [ "$(req PUT /api.xro/2.0/Contacts "{\"Contacts\":[{\"Name\":\"Addr One\",
+	\"Addresses\":[$addr]}]}")" = 200 -a \
+	"$(jq -r '.Contacts[0].Addresses[0] | .AddressLine1 + "|" + .Region' "$tmp/body")" = \
+	"5 Elm St.|IL" ]
+t contact-address-type-refused [ "$(req PUT /api.xro/2.0/Contacts '{"Contacts":[{"Name":"Addr Two",
+	"Addresses":[{"AddressType":"HOME","City":"Austin"}]}]}')" = 400 -a \
+	"$(jq -r '.Elements[0].ValidationErrors[0].Message' "$tmp/body")" = \
+	"The AddressType 'HOME' is not valid: POBOX, STREET or DELIVERY." ]
+t contact-postal-code-too-long [ "$(req PUT /api.xro/2.0/Contacts '{"Contacts":[{"Name":"Addr 3",
+	"Addresses":[{"AddressType":"STREET","PostalCode":"'"$(printf '%051d' 0)"'"}]}]}')" = 400 -a \
+	"$(jq -r '.Elements[0].ValidationErrors[0].Message' "$tmp/body")" = \
+	"The Address PostalCode exceeds the 50 character limit." ]
+
 bad=$(jq -cs '{Invoices: [.[30] | .LineItems[0].AccountCode = "999"]}' "$tmp/invoices")
 t validation-exception [ "$(req PUT /api.xro/2.0/Invoices "$bad")" = 400 -a \
 	"$(jq -r '.Type' "$tmp/body")" = ValidationException -a \
