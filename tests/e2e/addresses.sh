@@ -22,6 +22,7 @@
 GROUP=addresses
 . "$(dirname "$0")/lib.sh"
 gen clarity 7 12
+catalogue  # the items Sage Intacct's order lines are (ref Product)
 gen nop 7 12
 sandbox_start --limit-scale 100
 
