@@ -17,28 +17,11 @@
 
 #define KEY_MAX 128 /* a longer spelling is no country's */
 
+/* The string argument (rt_str_arg), null as well once the record failed. */
 static int
 addr_arg(mw_ctx *c, const char *fn, mw_val v, const char **p, size_t *n)
 {
-	if (mw_failed(c) || mw_is_null(v))
-		return 1;
-	if (v.kind != MW_STR) {
-		mw_fail(c, "%s: expected a string, got %s", fn, rt_kind_name(v.kind));
-		return -1;
-	}
-	*p = v.u.s.p;
-	*n = v.u.s.n;
-	return 0;
-}
-
-static mw_val
-addr_str(const char *p, size_t n)
-{
-	mw_val v = { .kind = MW_STR };
-
-	v.u.s.p = p;
-	v.u.s.n = n;
-	return v;
+	return mw_failed(c) ? 1 : rt_str_arg(c, fn, v, p, n);
 }
 
 /* The folded spelling of p (gen_iso.py's fold(): both must agree) into
@@ -97,37 +80,6 @@ find_key(const iso_key *keys, size_t n, const char *key)
 	return -1;
 }
 
-/* Optimal string alignment distance, compiler/diag.c's distance(): one
- * edit a deleted, inserted, changed or two transposed letters. */
-static int
-distance(const char *a, size_t la, const char *b, size_t lb)
-{
-	int d[KEY_MAX + 1][KEY_MAX + 1];
-
-	if (la > KEY_MAX || lb > KEY_MAX)
-		return 1000;
-	for (size_t i = 0; i <= la; i++)
-		d[i][0] = (int)i;
-	for (size_t j = 0; j <= lb; j++)
-		d[0][j] = (int)j;
-	for (size_t i = 1; i <= la; i++) {
-		for (size_t j = 1; j <= lb; j++) {
-			int cost = a[i - 1] != b[j - 1];
-			int v = d[i - 1][j] + 1;
-
-			if (d[i][j - 1] + 1 < v)
-				v = d[i][j - 1] + 1;
-			if (d[i - 1][j - 1] + cost < v)
-				v = d[i - 1][j - 1] + cost;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-			    d[i - 2][j - 2] + 1 < v)
-				v = d[i - 2][j - 2] + 1;
-			d[i][j] = v;
-		}
-	}
-	return d[la][lb];
-}
-
 #define N_CLOSE 3
 
 /* The N_CLOSE countries with a spelling nearest the folded key, nearest
@@ -146,7 +98,7 @@ closest(const char *key, int *best)
 
 		if (nb == N_CLOSE && diff >= (size_t)dist[N_CLOSE - 1])
 			continue;
-		int d = distance(key, lk, k->key, lc);
+		int d = rt_osa(key, lk, k->key, lc, KEY_MAX); /* folded: case is gone */
 		size_t at = nb;
 		for (size_t j = 0; j < nb; j++) {
 			if (best[j] == k->idx) {
@@ -218,7 +170,7 @@ mw_fn_country_code(mw_ctx *c, mw_val v)
 
 	if (i < 0)
 		return MW_NULLV;
-	return addr_str(iso_countries[i].alpha2, 2);
+	return rt_str(iso_countries[i].alpha2, 2);
 }
 
 mw_val
@@ -228,7 +180,7 @@ mw_fn_country_name(mw_ctx *c, mw_val v)
 
 	if (i < 0)
 		return MW_NULLV;
-	return addr_str(iso_countries[i].name, strlen(iso_countries[i].name));
+	return rt_str(iso_countries[i].name, strlen(iso_countries[i].name));
 }
 
 /* ASCII white space and U+00A0, as trim() (value.c) takes them. */
@@ -281,7 +233,7 @@ mw_fn_tidy(mw_ctx *c, mw_val v)
 		return MW_NULLV;
 	buf = tidy_to(c, p, n, &o);
 	/* a blank address line is no line */
-	return buf && o ? addr_str(buf, o) : MW_NULLV;
+	return buf && o ? rt_str(buf, o) : MW_NULLV;
 }
 
 mw_val
@@ -295,7 +247,7 @@ mw_fn_postal_code(mw_ctx *c, mw_val v)
 		return MW_NULLV;
 	buf = tidy_to(c, p, n, &o);
 	up = buf && o ? rt_bytes(c, o) : NULL;
-	return up ? addr_str(up, tx_case(up, buf, o, 1)) : MW_NULLV;
+	return up ? rt_str(up, tx_case(up, buf, o, 1)) : MW_NULLV;
 }
 
 /* A capital: A-Z or U+00C0..U+00DE but U+00D7. */
@@ -341,7 +293,7 @@ mw_fn_title(mw_ctx *c, mw_val v)
 		}
 		i = e;
 	}
-	return addr_str(buf, n);
+	return rt_str(buf, n);
 }
 
 mw_val
@@ -369,9 +321,9 @@ mw_fn_region_code(mw_ctx *c, mw_val country, mw_val region)
 		r = lk ? find_key(iso_region_keys, iso_n_region_keys, key) : -1;
 		if (r >= 0) {
 			const char *code = iso_region_codes[r] + 3;
-			return addr_str(code, strlen(code));
+			return rt_str(code, strlen(code));
 		}
 	}
 	/* not an ISO 3166-2 subdivision of the country: as written, tidied */
-	return o ? addr_str(buf, o) : MW_NULLV;
+	return o ? rt_str(buf, o) : MW_NULLV;
 }

@@ -279,6 +279,11 @@ mw_val rt_node_val(mw_ctx *c, const mw_node *n, const char *what);
  * are formatted into tmp (>= 64 bytes).  0, 1 for NULL/MISSING, -1 for an
  * object or array. */
 int    rt_val_text(mw_val v, char *tmp, const char **p, size_t *n);
+/* A string value of p[0..n) (not copied). */
+mw_val rt_str(const char *p, size_t n);
+/* The built-in fn's string argument v into *p, *n: 0; 1 when it is null or
+ * missing; -1 after failing the record ("fn: expected a string, got ..."). */
+int    rt_str_arg(mw_ctx *c, const char *fn, mw_val v, const char **p, size_t *n);
 
 /* Suggestions for a key that is not there (a table's, a ref's): the
  * nearest candidates, at most RT_NEAR_MAX, by rt_distance within the
@@ -293,6 +298,11 @@ typedef struct {
 	int d[RT_NEAR_MAX];
 	char key[RT_NEAR_MAX][RT_NEAR_LEN + 1];
 } rt_near;
+/* The optimal string alignment distance of the compiler's "did you mean",
+ * case-insensitive; 1000 when a string is longer than max (<= RT_OSA_MAX).
+ * rt_distance: max 64. */
+#define RT_OSA_MAX 128
+int    rt_osa(const char *a, size_t la, const char *b, size_t lb, size_t max);
 int    rt_distance(const char *a, size_t la, const char *b, size_t lb);
 void   rt_near_init(rt_near *nr, const char *want, size_t wn);
 void   rt_near_add(rt_near *nr, const char *key, size_t n);

@@ -34,8 +34,8 @@ is_num(mw_val v)
 	return v.kind == MW_INT || v.kind == MW_DEC;
 }
 
-static mw_val
-str_val(const char *p, size_t n)
+mw_val
+rt_str(const char *p, size_t n)
 {
 	mw_val v = { .kind = MW_STR };
 
@@ -235,7 +235,7 @@ rt_node_val(mw_ctx *c, const mw_node *n, const char *what)
 	case JN_NULL: return NULLV;
 	case JN_TRUE: v.kind = MW_BOOL; v.u.b = 1; return v;
 	case JN_FALSE: v.kind = MW_BOOL; v.u.b = 0; return v;
-	case JN_STR: return str_val(n->p, n->n);
+	case JN_STR: return rt_str(n->p, n->n);
 	case JN_ARR: v.kind = MW_ARR; v.u.node = n; return v;
 	case JN_OBJ: v.kind = MW_OBJ; v.u.node = n; return v;
 	case JN_NUM:
@@ -274,7 +274,7 @@ convert(mw_ctx *c, const mw_node *n, const char *key, mw_kind want)
 	switch (want) {
 	case MW_STR:
 		if (n->type == JN_STR || n->type == JN_NUM)
-			return str_val(n->p, n->n);   /* a number as its exact text */
+			return rt_str(n->p, n->n);   /* a number as its exact text */
 		return wrong(c, key, want, n);
 	case MW_INT:
 		if (n->type != JN_NUM && n->type != JN_STR)
@@ -527,7 +527,7 @@ mw_concat(mw_ctx *c, mw_val a, mw_val b)
 		return NULLV;
 	memcpy(buf, pa, na);
 	memcpy(buf + na, pb, nb);
-	return str_val(buf, na + nb);
+	return rt_str(buf, na + nb);
 }
 
 /* ------------------------------------------------------------------ */
@@ -688,9 +688,8 @@ mw_not(mw_ctx *c, mw_val a)
 /* functions                                                           */
 /* ------------------------------------------------------------------ */
 
-/* A string argument: 0, 1 for NULL/MISSING, -1 after failing. */
-static int
-str_arg(mw_ctx *c, const char *fn, mw_val v, const char **p, size_t *n)
+int
+rt_str_arg(mw_ctx *c, const char *fn, mw_val v, const char **p, size_t *n)
 {
 	if (is_null(v))
 		return 1;
@@ -725,14 +724,14 @@ change_case(mw_ctx *c, mw_val s, int upper)
 	const char *p;
 	size_t n;
 	char *buf;
-	int r = str_arg(c, upper ? "upper" : "lower", s, &p, &n);
+	int r = rt_str_arg(c, upper ? "upper" : "lower", s, &p, &n);
 
 	if (c->failed || r)
 		return NULLV;
 	buf = rt_bytes(c, n);
 	if (!buf)
 		return NULLV;
-	return str_val(buf, tx_case(buf, p, n, upper));
+	return rt_str(buf, tx_case(buf, p, n, upper));
 }
 
 mw_val
@@ -769,7 +768,7 @@ mw_fn_trim(mw_ctx *c, mw_val s)
 
 	if (c->failed)
 		return NULLV;
-	r = str_arg(c, "trim", s, &p, &n);
+	r = rt_str_arg(c, "trim", s, &p, &n);
 	if (r)
 		return NULLV;
 	while (b < n && (k = space_at(p, n, b)) > 0)
@@ -782,7 +781,7 @@ mw_fn_trim(mw_ctx *c, mw_val s)
 		else
 			break;
 	}
-	return str_val(p + b, n - b);
+	return rt_str(p + b, n - b);
 }
 
 /* sku(s): a product code as catalogues agree on it: trimmed, upper case,
@@ -798,7 +797,7 @@ mw_fn_sku(mw_ctx *c, mw_val s)
 
 	if (c->failed)
 		return NULLV;
-	r = str_arg(c, "sku", s, &p, &n);
+	r = rt_str_arg(c, "sku", s, &p, &n);
 	if (r)
 		return NULLV;
 	up = rt_bytes(c, n);
@@ -820,7 +819,7 @@ mw_fn_sku(mw_ctx *c, mw_val s)
 		sep = 0;
 		out[o++] = up[i];
 	}
-	return str_val(out, o);
+	return rt_str(out, o);
 }
 
 mw_val
@@ -833,7 +832,7 @@ mw_fn_substr(mw_ctx *c, mw_val s, mw_val start, mw_val len)
 
 	if (c->failed)
 		return NULLV;
-	r = str_arg(c, "substr", s, &p, &n);
+	r = rt_str_arg(c, "substr", s, &p, &n);
 	if (r)
 		return NULLV;
 	r = int_arg(c, "substr", start, &st);
@@ -856,7 +855,7 @@ mw_fn_substr(mw_ctx *c, mw_val s, mw_val start, mw_val len)
 	}
 	b = tx_cp_offset(p, n, (size_t)st);
 	e = ln < 0 ? n : b + tx_cp_offset(p + b, n - b, (size_t)ln);
-	return str_val(p + b, e - b);
+	return rt_str(p + b, e - b);
 }
 
 mw_val
@@ -869,15 +868,15 @@ mw_fn_replace(mw_ctx *c, mw_val s, mw_val from, mw_val to)
 
 	if (c->failed)
 		return NULLV;
-	r = str_arg(c, "replace", s, &p, &n);
+	r = rt_str_arg(c, "replace", s, &p, &n);
 	if (r)
 		return NULLV;
-	r = str_arg(c, "replace", from, &f, &fn);
+	r = rt_str_arg(c, "replace", from, &f, &fn);
 	if (r < 0)
 		return NULLV;
 	if (r == 1 || fn == 0)
 		return s;  /* nothing to replace */
-	if (str_arg(c, "replace", to, &t, &tn) < 0)
+	if (rt_str_arg(c, "replace", to, &t, &tn) < 0)
 		return NULLV;
 	for (i = 0; i + fn <= n;) {
 		if (memcmp(p + i, f, fn) == 0) {
@@ -906,7 +905,7 @@ mw_fn_replace(mw_ctx *c, mw_val s, mw_val from, mw_val to)
 			*o++ = p[i++];
 		}
 	}
-	return str_val(buf, len);
+	return rt_str(buf, len);
 }
 
 mw_val
@@ -977,7 +976,7 @@ mw_fn_format_date(mw_ctx *c, mw_val v, mw_val fmt)
 
 	if (c->failed || time_arg(c, "format_date", v, &t))
 		return NULLV;
-	if (str_arg(c, "format_date", fmt, &f, &fn)) {
+	if (rt_str_arg(c, "format_date", fmt, &f, &fn)) {
 		if (!c->failed)
 			mw_fail(c, "format_date: no format");
 		return NULLV;
@@ -998,7 +997,7 @@ mw_fn_format_date(mw_ctx *c, mw_val v, mw_val fmt)
 			"(only %%Y %%m %%d %%H %%M %%S %%z %%%%)", q);
 		return NULLV;
 	}
-	return str_val(buf, (size_t)n);
+	return rt_str(buf, (size_t)n);
 }
 
 mw_val
@@ -1098,7 +1097,7 @@ mw_fn_currency_places(mw_ctx *c, mw_val code)
 
 	if (c->failed)
 		return NULLV;
-	r = str_arg(c, "currency_places", code, &p, &n);
+	r = rt_str_arg(c, "currency_places", code, &p, &n);
 	if (r)
 		return NULLV;
 	if (n == 3) {
@@ -1143,12 +1142,12 @@ mw_fn_string(mw_ctx *c, mw_val v)
 		return NULLV;
 	}
 	if (v.kind == MW_BOOL)
-		return str_val(p, n);   /* static text */
+		return rt_str(p, n);   /* static text */
 	buf = rt_bytes(c, n);
 	if (!buf)
 		return NULLV;
 	memcpy(buf, p, n);
-	return str_val(buf, n);
+	return rt_str(buf, n);
 }
 
 mw_val
@@ -1217,36 +1216,49 @@ mw_fn_integer(mw_ctx *c, mw_val v)
 /* suggestions: the nearest keys of a lookup or a ref that missed      */
 /* ------------------------------------------------------------------ */
 
-/* Optimal string alignment distance, case-insensitive: the same metric as
- * compiler/diag.c's distance() (the compiler's "did you mean"), which the
- * runtime cannot include.  Longer than 64 bytes: 1000, never near. */
+/* Optimal string alignment distance, case-insensitive (one edit: a byte
+ * deleted, inserted, changed, or two next to each other swapped): the same
+ * metric as compiler/diag.c's distance() (the compiler's "did you mean"),
+ * which the runtime cannot include.  Either string longer than max (at most
+ * RT_OSA_MAX): 1000, never near.  Three rows of the table are enough: a
+ * swap looks two back. */
+int
+rt_osa(const char *a, size_t la, const char *b, size_t lb, size_t max)
+{
+	int rows[3][RT_OSA_MAX + 1], *p2 = rows[0], *p1 = rows[1], *cur = rows[2];
+
+	if (max > RT_OSA_MAX || la > max || lb > max)
+		return 1000;
+	for (size_t j = 0; j <= lb; j++)
+		p1[j] = (int)j;
+	for (size_t i = 1; i <= la; i++) {
+		cur[0] = (int)i;
+		for (size_t j = 1; j <= lb; j++) {
+			int ca = a[i - 1] | 0x20, cb = b[j - 1] | 0x20;
+			int v = p1[j] + 1;
+
+			if (cur[j - 1] + 1 < v)
+				v = cur[j - 1] + 1;
+			if (p1[j - 1] + (ca != cb) < v)
+				v = p1[j - 1] + (ca != cb);
+			if (i > 1 && j > 1 && ca == (b[j - 2] | 0x20) && (a[i - 2] | 0x20) == cb &&
+			    p2[j - 2] + 1 < v)
+				v = p2[j - 2] + 1;
+			cur[j] = v;
+		}
+		int *t = p2;
+		p2 = p1;
+		p1 = cur;
+		cur = t;
+	}
+	return p1[lb];
+}
+
+/* Keys and names of a table or a ref: 64 bytes at most. */
 int
 rt_distance(const char *a, size_t la, const char *b, size_t lb)
 {
-	int d[65][65];
-
-	if (la > 64 || lb > 64)
-		return 1000;
-	for (size_t i = 0; i <= la; i++)
-		d[i][0] = (int)i;
-	for (size_t j = 0; j <= lb; j++)
-		d[0][j] = (int)j;
-	for (size_t i = 1; i <= la; i++) {
-		for (size_t j = 1; j <= lb; j++) {
-			int ca = a[i - 1] | 0x20, cb = b[j - 1] | 0x20;
-			int v = d[i - 1][j] + 1;
-
-			if (d[i][j - 1] + 1 < v)
-				v = d[i][j - 1] + 1;
-			if (d[i - 1][j - 1] + (ca != cb) < v)
-				v = d[i - 1][j - 1] + (ca != cb);
-			if (i > 1 && j > 1 && ca == (b[j - 2] | 0x20) && (a[i - 2] | 0x20) == cb &&
-			    d[i - 2][j - 2] + 1 < v)
-				v = d[i - 2][j - 2] + 1;
-			d[i][j] = v;
-		}
-	}
-	return d[la][lb];
+	return rt_osa(a, la, b, lb, 64);
 }
 
 /* The limit is diag_suggest's: a third of the name, plus one, at most 3. */
@@ -1443,5 +1455,5 @@ mw_ref(mw_ctx *c, const char *entity, mw_val key)
 	if (!buf)
 		return NULLV;
 	memcpy(buf, p, n);
-	return str_val(buf, n);
+	return rt_str(buf, n);
 }
