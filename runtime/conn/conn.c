@@ -71,6 +71,22 @@ conn_result_from(conn_result *res, int rc, const http_response *resp, const char
 	res->text[resp->body ? n : 0] = '\0';
 }
 
+void
+conn_time_format(int64_t t, char *out, size_t cap)
+{
+	int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400, s = t - days * 86400, y;
+	int m, d;
+
+	tm_civil_from_days(days, &y, &m, &d);
+	if (y < 0 || y > 9999) {
+		snprintf(out, cap, "%s", "");
+		return;
+	}
+	snprintf(out, cap, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)y % 10000u,
+		(unsigned)m % 100u, (unsigned)d % 100u, (unsigned)(s / 3600) % 100u,
+		(unsigned)(s / 60 % 60) % 100u, (unsigned)(s % 60) % 100u);
+}
+
 /* ------------------------------------------------------------------ */
 /* raw JSON pages                                                      */
 /* ------------------------------------------------------------------ */

@@ -274,6 +274,10 @@ hook_outcome conn_emit(hook_emit_fn emit, void *arg, const hook_event *e, char *
 /* dst = lowercase src + suffix, cut to fit cap. */
 void conn_lower(char *dst, size_t cap, const char *src, const char *suffix);
 
+/* Seconds since the epoch as the engine's stamp, "YYYY-MM-DDTHH:MM:SSZ"
+ * ("" outside the years 0 to 9999). */
+void conn_time_format(int64_t t, char *out, size_t cap);
+
 /* Raw JSON: the length of the value starting at p (after white space is
  * skipped by the caller), or 0 when it is not well formed.  Strings and
  * nesting only are followed: enough to cut records out of a page without

@@ -185,23 +185,6 @@ parse_duration(const char *s)
 	return -1;
 }
 
-/* Seconds since the epoch as "YYYY-MM-DDTHH:MM:SSZ". */
-static void
-format_time(int64_t t, char *out, size_t cap)
-{
-	int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400, s = t - days * 86400, y;
-	int m, d;
-
-	tm_civil_from_days(days, &y, &m, &d);
-	if (y < 0 || y > 9999) {
-		snprintf(out, cap, "%s", "");
-		return;
-	}
-	snprintf(out, cap, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)y % 10000u,
-		(unsigned)m % 100u, (unsigned)d % 100u, (unsigned)(s / 3600) % 100u,
-		(unsigned)(s / 60 % 60) % 100u, (unsigned)(s % 60) % 100u);
-}
-
 /* ------------------------------------------------------------------ */
 /* a record's own members, read from its raw text                      */
 /* ------------------------------------------------------------------ */
@@ -232,7 +215,7 @@ stamp_and_id(const char *p, size_t n, char *stamp, size_t cap, long long *id)
 	     conn_json_member(p, n, "CreatedOnUtc", &v, &l)) && l >= 2 && v[0] == '"') {
 		int64_t t = parse_time(v + 1, l - 2);
 		if (t >= 0)
-			format_time(t, stamp, cap);
+			conn_time_format(t, stamp, cap);
 	}
 }
 
@@ -547,7 +530,7 @@ n_list(conn *c, const char *collection, const char *cursor, conn_record_fn fn, v
 			conn_result_set(res, HTTP_PERMANENT, 0, "nopcommerce: bad cursor %s", cursor);
 			return -1;
 		}
-		format_time(t, since, sizeof since);
+		conn_time_format(t, since, sizeof since);
 		http_url_escape(since, esc, sizeof esc);
 		snprintf(query, sizeof query, "&updated_at_min=%s", esc);
 	}
@@ -557,7 +540,7 @@ n_list(conn *c, const char *collection, const char *cursor, conn_record_fn fn, v
 	rc = pass(c, collection, query, &w, res);
 	if (again && rc == 0) {
 		/* the orders still open, and those created within the window */
-		format_time((int64_t)time(NULL) - c->lookback, from, sizeof from);
+		conn_time_format((int64_t)time(NULL) - c->lookback, from, sizeof from);
 		http_url_escape(from, esc, sizeof esc);
 		snprintf(query, sizeof query, "&created_at_min=%s", esc);
 		const char *const again_q[] = { "&status=pending", "&status=processing", query };

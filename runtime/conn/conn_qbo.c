@@ -842,23 +842,6 @@ parse_time(const char *s, size_t n)
 	return tm_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
 }
 
-/* Seconds since the epoch as "YYYY-MM-DDTHH:MM:SSZ" ("" out of range). */
-static void
-format_time(int64_t t, char *out, size_t cap)
-{
-	int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400, s = t - days * 86400, y;
-	int m, d;
-
-	tm_civil_from_days(days, &y, &m, &d);
-	if (y < 0 || y > 9999) {
-		snprintf(out, cap, "%s", "");
-		return;
-	}
-	snprintf(out, cap, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)y % 10000u,
-		(unsigned)m % 100u, (unsigned)d % 100u, (unsigned)(s / 3600) % 100u,
-		(unsigned)(s / 60 % 60) % 100u, (unsigned)(s % 60) % 100u);
-}
-
 /* An object's MetaData.LastUpdatedTime as the engine's stamp ("" when it
  * has none). */
 static void
@@ -871,7 +854,7 @@ stamp_of(const char *p, size_t n, char *out, size_t cap)
 	    conn_json_member(m, ml, "LastUpdatedTime", &v, &vl) && vl >= 2 && v[0] == '"') {
 		int64_t t = parse_time(v + 1, vl - 2);
 		if (t >= 0)
-			format_time(t, out, cap);
+			conn_time_format(t, out, cap);
 	}
 }
 
@@ -989,7 +972,7 @@ q_list(conn *c, const char *collection, const char *cursor, conn_record_fn fn, v
 			conn_result_set(res, HTTP_PERMANENT, 0, "qbo: bad cursor %s", cursor);
 			return -1;
 		}
-		format_time(t, since, sizeof since);
+		conn_time_format(t, since, sizeof since);
 	}
 	int cdc = since[0] && parse_time(since, strlen(since)) >= (int64_t)time(NULL) -
 		(int64_t)CDC_DAYS * 86400;
