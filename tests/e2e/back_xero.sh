@@ -26,8 +26,7 @@ cat > "$data/clarity_ecommerce.products.ndjson" <<'EOF'
 EOF
 # the store's webhooks go to the daemon of part 6 (until it runs, their
 # deliveries fail: nothing listens)
-sport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
-print(s.getsockname()[1])')
+sport=$(free_port)
 secret=whsec-back-1
 sandbox_start --limit-scale 100 --clarity-products "$data/clarity_ecommerce.products.ndjson" \
 	--clarity-webhook-url "http://127.0.0.1:$sport/webhooks/clarity" --clarity-webhook-secret "$secret"
@@ -138,11 +137,7 @@ t serve-pair-built make_pair "$tmp/cx.map" "$tmp/cx" || cat "$tmp/make"
 "$tmp/cx" serve --state "$st" --config "$tmp/$pair.env" --port "$sport" > "$tmp/serve.out" \
 	2> "$tmp/serve.log" &
 dpid=$!
-i=0
-while [ $i -lt 100 ] && ! curl -sf "http://127.0.0.1:$sport/healthz" > /dev/null 2>&1; do
-	sleep 0.1; i=$((i + 1))
-done
-t serve-up curl -sf "http://127.0.0.1:$sport/healthz" -o /dev/null
+t serve-up healthy "$sport"
 t serve-bill-approved [ "$(bill TEE-02 9)" = AUTHORISED ]
 start=$(date +%s)
 i=0

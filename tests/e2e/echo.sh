@@ -29,8 +29,7 @@ GROUP=echo
 gen nop 31 30
 sandbox_start --limit-scale 100
 use_pair nopcommerce_qbo
-sport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
-print(s.getsockname()[1])')
+sport=$(free_port)
 products() { curl -s "$root/_sandbox/records?service=nop&collection=products"; }
 items() { curl -s "$root/_sandbox/dump?service=qbo" | jq -c '.Item[]'; }
 now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
@@ -72,11 +71,7 @@ dlq0=$(sql "SELECT count(*) FROM dlq")
 "$tmp/nq" serve --state "$st" --config "$tmp/$pair.env" --port "$sport" > "$tmp/serve.out" \
 	2> "$tmp/serve.log" &
 dpid=$!
-i=0
-while [ $i -lt 100 ] && ! curl -sf "http://127.0.0.1:$sport/healthz" > /dev/null 2>&1; do
-	sleep 0.1; i=$((i + 1))
-done
-t serve-up curl -sf "http://127.0.0.1:$sport/healthz" -o /dev/null
+t serve-up healthy "$sport"
 reads() { # ENTITY: records the daemon has read for it
 	curl -s "http://127.0.0.1:$sport/metrics" | awk -v e="entity=\"$1\"" '
 		/^mapwright_records_total/ && index($0, e) && /outcome="read"/ { n += $2 }

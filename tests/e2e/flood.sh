@@ -18,8 +18,7 @@
 GROUP=flood
 . "$(dirname "$0")/lib.sh"
 gen clarity 23 60
-sport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
-print(s.getsockname()[1])')
+sport=$(free_port)
 secret=whsec-flood-1
 sandbox_start --limit-scale 100
 use_pair clarity_xero "$secret"

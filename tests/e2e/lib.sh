@@ -26,6 +26,9 @@
 #   sync [ARGS...]  dump [SERVICE]  fault JSON  put SERVICE COLLECTION FILE
 #   put_orders FILE (Clarity's)  col ENTITY COLUMN  sql QUERY  pending
 #   new_order ID STAMP  make_pair MAP OUT
+#   free_port           a free loopback port (for a daemon's --port)
+#   healthy PORT        waits (at most 10 s) until the daemon on PORT
+#                       answers /healthz; its status is whether it did
 SUITE=e2e
 cd "$(dirname "$0")/../.." || exit 2
 BIN=${BIN:-bin}
@@ -160,6 +163,17 @@ make_pair() { # MAP OUT: a pair binary of MAP at OUT, against the build under te
 	# log in $tmp/make
 	make -s O="${O:-build}" BIN="$BIN" SAN="${SAN:-}" -o "$BIN/mapc" -o "${O:-build}/libmwrt.a" \
 		pair MAP="$1" OUT="$2" > "$tmp/make" 2>&1
+}
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+healthy() { # port
+	i=0
+	while [ $i -lt 100 ] && ! curl -sf "http://127.0.0.1:$1/healthz" > /dev/null 2>&1; do
+		sleep 0.1; i=$((i + 1))
+	done
+	curl -sf "http://127.0.0.1:$1/healthz" -o /dev/null
 }
 sync() { "$BIN/$pair" run --once --state "$st" --config "$tmp/$pair.env" "$@"; }
 dump() { curl -s "$root/_sandbox/dump?service=${1:-$svc}" > "$tmp/dump"; }

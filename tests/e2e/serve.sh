@@ -12,8 +12,7 @@
 GROUP=serve
 . "$(dirname "$0")/lib.sh"
 gen clarity 19 400
-sport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
-print(s.getsockname()[1])')
+sport=$(free_port)
 secret=whsec-test-1
 sandbox_start --limit-scale 100 --clarity-webhook-url "http://127.0.0.1:$sport/webhooks/clarity" \
 	--clarity-webhook-secret "$secret"
