@@ -13,7 +13,7 @@
 O       ?= build
 BIN     ?= bin
 CC      ?= cc
-PKGS    := jansson libxml-2.0 libcurl sqlite3 libmicrohttpd libcrypto
+PKGS    := jansson libxml-2.0 libcurl sqlite3 libmicrohttpd libcrypto libpq
 WARN    := -std=c11 -Wall -Wextra -Werror
 ifeq ($(SAN),1)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

@@ -543,6 +543,8 @@ sync_cmd(const mw_program *p, int argc, char **argv, FILE *out, FILE *err)
 			return 2;
 		}
 	}
+	if (!o.state_path || !*o.state_path) /* MW_STATE=... in a --config file */
+		o.state_path = getenv("MW_STATE");
 	if (!o.state_path || !*o.state_path) {
 		snprintf(def, sizeof def, "%s.state", p->pair);
 		o.state_path = def;
@@ -597,6 +599,8 @@ dlq_entry(const mw_program *p, int argc, char **argv, FILE *out, FILE *err)
 		}
 	}
 	rest[n] = NULL;
+	if (!o.state_path || !*o.state_path) /* MW_STATE=... in a --config file */
+		o.state_path = getenv("MW_STATE");
 	if (!o.state_path || !*o.state_path) {
 		snprintf(def, sizeof def, "%s.state", p->pair);
 		o.state_path = def;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sqlite_int.h"
+#include "state_int.h"
 
 int
 state_dlq_add(state *st, const char *entity, const char *source_key, const char *hash,
@@ -17,16 +17,20 @@ state_dlq_add(state *st, const char *entity, const char *source_key, const char 
 	char now[32], ln[16];
 	snprintf(ln, sizeof ln, "%d", line);
 	st_now(now, sizeof now);
-	int rc = stmt_step(st, NULL, "INSERT INTO dlq(entity, source_key, record, reason, target_error,"
+	db_stmt *s = NULL;
+	int rc = stmt_step(st, &s, "INSERT INTO dlq(entity, source_key, record, reason, target_error,"
 		" line, field, attempts, first_at, last_at, hash)"
-		" VALUES(?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)", 10,
+		" VALUES(?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?) RETURNING id", 10,
 		entity, source_key ? source_key : "", record ? record : "", reason ? reason : "",
 		target_error ? target_error : "", ln, field ? field : "", now, now,
 		hash ? hash : "");
 	if (rc < 0)
 		return rc;
+	if (rc != DB_ROW)
+		return st_fail(st, "dead letter: no id");
 	if (id)
-		*id = sqlite3_last_insert_rowid(st->db);
+		*id = db_col_int64(s, 0);
+	stmt_done(st, s);
 	return 0;
 }
 
@@ -35,29 +39,29 @@ state_dlq_get(state *st, int64_t id, state_dead *out)
 {
 	char ids[32];
 	snprintf(ids, sizeof ids, "%lld", (long long)id);
-	sqlite3_stmt *s = NULL;
+	db_stmt *s = NULL;
 	int rc = stmt_step(st, &s, "SELECT id, entity, source_key, record, reason, target_error, line,"
 		" field, attempts, first_at, last_at, dropped, hash FROM dlq WHERE id = ?", 1, ids);
 	if (rc < 0)
 		return rc;
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		return STATE_ENOTFOUND;
 	memset(out, 0, sizeof *out);
-	out->id = sqlite3_column_int64(s, 0);
-	snprintf(out->entity, sizeof out->entity, "%s", (const char *)sqlite3_column_text(s, 1));
+	out->id = db_col_int64(s, 0);
+	snprintf(out->entity, sizeof out->entity, "%s", st_col(s, 1));
 	snprintf(out->source_key, sizeof out->source_key, "%s",
-		(const char *)sqlite3_column_text(s, 2));
-	out->record = strdup((const char *)sqlite3_column_text(s, 3));
-	snprintf(out->reason, sizeof out->reason, "%s", (const char *)sqlite3_column_text(s, 4));
+		st_col(s, 2));
+	out->record = strdup(st_col(s, 3));
+	snprintf(out->reason, sizeof out->reason, "%s", st_col(s, 4));
 	snprintf(out->target_error, sizeof out->target_error, "%s",
-		(const char *)sqlite3_column_text(s, 5));
-	out->line = sqlite3_column_int(s, 6);
-	snprintf(out->field, sizeof out->field, "%s", (const char *)sqlite3_column_text(s, 7));
-	out->attempts = sqlite3_column_int(s, 8);
-	out->first_at = sqlite3_column_int64(s, 9);
-	out->last_at = sqlite3_column_int64(s, 10);
-	out->dropped = sqlite3_column_int(s, 11);
-	snprintf(out->hash, sizeof out->hash, "%s", (const char *)sqlite3_column_text(s, 12));
+		st_col(s, 5));
+	out->line = (int)db_col_int64(s, 6);
+	snprintf(out->field, sizeof out->field, "%s", st_col(s, 7));
+	out->attempts = (int)db_col_int64(s, 8);
+	out->first_at = db_col_int64(s, 9);
+	out->last_at = db_col_int64(s, 10);
+	out->dropped = (int)db_col_int64(s, 11);
+	snprintf(out->hash, sizeof out->hash, "%s", st_col(s, 12));
 	stmt_done(st, s);
 	return out->record ? 0 : STATE_EUSAGE;
 }
@@ -84,7 +88,7 @@ state_dlq_drop(state *st, int64_t id, const char *why)
 	if (rc)
 		return rc;
 	rc = stmt_step(st, NULL, "UPDATE dlq SET dropped = 1 WHERE id = ? AND dropped = 0", 1, ids);
-	if (rc >= 0 && sqlite3_changes(st->db) != 1)
+	if (rc >= 0 && db_changes(st) != 1)
 		rc = STATE_ENOTFOUND;
 	if (rc >= 0)
 		rc = stmt_step(st, NULL, "INSERT INTO dlq_audit(id, action, why, at) VALUES(?, 'drop', ?, ?)",
@@ -99,15 +103,15 @@ state_dlq_drop(state *st, int64_t id, const char *why)
 int64_t
 state_dlq_find(state *st, const char *entity, const char *source_key, const char *hash)
 {
-	sqlite3_stmt *s = NULL;
+	db_stmt *s = NULL;
 	int rc = stmt_step(st, &s, "SELECT id FROM dlq WHERE entity = ?1 AND source_key = ?2"
-		" AND (?3 IS NULL OR hash = ?3) AND dropped = 0 ORDER BY id DESC LIMIT 1", 3, entity,
-		source_key, hash);
+		" AND (CAST(?3 AS TEXT) IS NULL OR hash = ?3) AND dropped = 0 ORDER BY id DESC LIMIT 1",
+		3, entity, source_key, hash);
 	if (rc < 0)
 		return rc;
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		return 0;
-	int64_t id = sqlite3_column_int64(s, 0);
+	int64_t id = db_col_int64(s, 0);
 	stmt_done(st, s);
 	return id;
 }
@@ -116,31 +120,32 @@ int
 state_dlq_each(state *st, const char *entity, int64_t since, int limit, state_dead_fn fn,
 	void *arg)
 {
-	sqlite3_stmt *s;
+	db_stmt *s;
 	int rc;
 
 	s = stmt_prepare(st, "SELECT id, entity, source_key, reason, target_error, line,"
-		" field, attempts, first_at, last_at, hash FROM dlq WHERE dropped = 0 AND (?1 IS NULL"
+		" field, attempts, first_at, last_at, hash FROM dlq WHERE dropped = 0"
+		" AND (CAST(?1 AS TEXT) IS NULL"
 		" OR entity = ?1) AND first_at >= ?3 ORDER BY id DESC LIMIT ?2");
 	if (!s)
 		return STATE_EDB;
-	if (st_bind_text(s, 1, entity) != SQLITE_OK || sqlite3_bind_int(s, 2, limit) != SQLITE_OK ||
-	    sqlite3_bind_int64(s, 3, since) != SQLITE_OK)
+	if (st_bind_text(s, 1, entity) != 0 || st_bind_int64(s, 2, limit) != 0 ||
+	    st_bind_int64(s, 3, since) != 0)
 		return stmt_end(st, s, STATE_EDB);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s)) == DB_ROW) {
 		state_dead d;
 
 		memset(&d, 0, sizeof d);
-		d.id = sqlite3_column_int64(s, 0);
+		d.id = db_col_int64(s, 0);
 		snprintf(d.entity, sizeof d.entity, "%s", st_col(s, 1));
 		snprintf(d.source_key, sizeof d.source_key, "%s", st_col(s, 2));
 		snprintf(d.reason, sizeof d.reason, "%s", st_col(s, 3));
 		snprintf(d.target_error, sizeof d.target_error, "%s", st_col(s, 4));
-		d.line = sqlite3_column_int(s, 5);
+		d.line = (int)db_col_int64(s, 5);
 		snprintf(d.field, sizeof d.field, "%s", st_col(s, 6));
-		d.attempts = sqlite3_column_int(s, 7);
-		d.first_at = sqlite3_column_int64(s, 8);
-		d.last_at = sqlite3_column_int64(s, 9);
+		d.attempts = (int)db_col_int64(s, 7);
+		d.first_at = db_col_int64(s, 8);
+		d.last_at = db_col_int64(s, 9);
 		snprintf(d.hash, sizeof d.hash, "%s", st_col(s, 10));
 		if (fn(arg, &d) != 0)
 			break;
@@ -157,7 +162,7 @@ state_dlq_retried(state *st, int64_t id, const char *why, int64_t again_id)
 	snprintf(ids, sizeof ids, "%lld", (long long)id);
 	snprintf(again, sizeof again, "%lld", (long long)again_id);
 	rc = stmt_step(st, NULL, "UPDATE dlq SET dropped = 1 WHERE id = ? AND dropped = 0", 1, ids);
-	if (rc >= 0 && sqlite3_changes(st->db) != 1)
+	if (rc >= 0 && db_changes(st) != 1)
 		return STATE_ENOTFOUND;
 	if (rc >= 0)
 		rc = stmt_step(st, NULL, "INSERT INTO dlq_audit(id, action, why, at)"

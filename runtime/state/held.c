@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sqlite_int.h"
+#include "state_int.h"
 
 int
 state_held_put(state *st, const char *entity, const char *source_key, const char *hash,
@@ -40,7 +40,7 @@ state_held_count(state *st, const char *entity)
 }
 
 static void
-held_row(sqlite3_stmt *s, state_held *h)
+held_row(db_stmt *s, state_held *h)
 {
 	memset(h, 0, sizeof *h);
 	snprintf(h->entity, sizeof h->entity, "%s", st_col(s, 0));
@@ -49,20 +49,20 @@ held_row(sqlite3_stmt *s, state_held *h)
 	snprintf(h->ref_entity, sizeof h->ref_entity, "%s", st_col(s, 3));
 	snprintf(h->ref_key, sizeof h->ref_key, "%s", st_col(s, 4));
 	snprintf(h->why, sizeof h->why, "%s", st_col(s, 5));
-	h->first_at = sqlite3_column_int64(s, 6);
-	h->last_at = sqlite3_column_int64(s, 7);
+	h->first_at = db_col_int64(s, 6);
+	h->last_at = db_col_int64(s, 7);
 }
 
 int
 state_held_get(state *st, const char *entity, const char *source_key, state_held *out)
 {
-	sqlite3_stmt *s = NULL;
+	db_stmt *s = NULL;
 	int rc = stmt_step(st, &s, "SELECT entity, source_key, hash, ref_entity, ref_key, why,"
 		" first_at, last_at FROM held WHERE entity = ? AND source_key = ?", 2, entity,
 		source_key);
 	if (rc < 0)
 		return rc;
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		return STATE_ENOTFOUND;
 	held_row(s, out);
 	stmt_done(st, s);
@@ -72,17 +72,17 @@ state_held_get(state *st, const char *entity, const char *source_key, state_held
 int
 state_held_each(state *st, const char *entity, int limit, state_held_fn fn, void *arg)
 {
-	sqlite3_stmt *s;
+	db_stmt *s;
 	int rc;
 
 	s = stmt_prepare(st, "SELECT entity, source_key, hash, ref_entity, ref_key, why, first_at,"
-		" last_at FROM held WHERE ?1 IS NULL OR entity = ?1 ORDER BY entity, source_key"
+		" last_at FROM held WHERE CAST(?1 AS TEXT) IS NULL OR entity = ?1 ORDER BY entity, source_key"
 		" LIMIT ?2");
 	if (!s)
 		return STATE_EDB;
-	if (st_bind_text(s, 1, entity) != SQLITE_OK || sqlite3_bind_int(s, 2, limit) != SQLITE_OK)
+	if (st_bind_text(s, 1, entity) != 0 || st_bind_int64(s, 2, limit) != 0)
 		return stmt_end(st, s, STATE_EDB);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s)) == DB_ROW) {
 		state_held h;
 
 		held_row(s, &h);

@@ -10,12 +10,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "sqlite_int.h"
+#include "state_int.h"
 
 int
 state_inbox_add(state *st, const state_event *ev)
 {
-	sqlite3_stmt *s;
+	db_stmt *s;
 	int rc = 0;
 
 	if (!ev->event_id || !*ev->event_id || !ev->source || !ev->type || !ev->collection ||
@@ -32,13 +32,13 @@ state_inbox_add(state *st, const state_event *ev)
 	rc |= st_bind_text(s, 4, ev->collection);
 	rc |= st_bind_text(s, 5, ev->record_key);
 	rc |= st_bind_blob(s, 6, ev->body, ev->body_len);
-	rc |= sqlite3_bind_int64(s, 7, (sqlite3_int64)time(NULL));
-	if (rc != SQLITE_OK)
+	rc |= st_bind_int64(s, 7, (int64_t)time(NULL));
+	if (rc != 0)
 		return stmt_end(st, s, STATE_EDB);
-	rc = stmt_end(st, s, sqlite3_step(s));
+	rc = stmt_end(st, s, db_step(s));
 	if (rc)
 		return rc;
-	return sqlite3_changes(st->db) == 1 ? 0 : 1;
+	return db_changes(st) == 1 ? 0 : 1;
 }
 
 int64_t
@@ -68,10 +68,10 @@ page_free(page *pg)
 }
 
 static const char *
-put_col(sqlite3_stmt *s, int i, char **at)
+put_col(db_stmt *s, int i, char **at)
 {
-	size_t n = (size_t)sqlite3_column_bytes(s, i);
-	const void *p = sqlite3_column_blob(s, i);
+	size_t n = db_col_bytes(s, i);
+	const void *p = db_col_blob(s, i);
 	char *d = *at;
 
 	if (n)
@@ -85,9 +85,9 @@ put_col(sqlite3_stmt *s, int i, char **at)
  * received_at, attempts, why, next_at) into pg, then s handed back: 0 or
  * an error. */
 static int
-read_page(state *st, sqlite3_stmt *s, int limit, page *pg)
+read_page(state *st, db_stmt *s, int limit, page *pg)
 {
-	int rc = SQLITE_DONE;
+	int rc = DB_DONE;
 
 	memset(pg, 0, sizeof *pg);
 	pg->v = calloc((size_t)(limit > 0 ? limit : 1), sizeof *pg->v);
@@ -97,12 +97,12 @@ read_page(state *st, sqlite3_stmt *s, int limit, page *pg)
 		snprintf(st->err, sizeof st->err, "out of memory");
 		return STATE_EDB;
 	}
-	while (pg->n < limit && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while (pg->n < limit && (rc = db_step(s)) == DB_ROW) {
 		static const int text[] = { 0, 1, 2, 3, 4, 5, 8 };
 		size_t len = 0;
 
 		for (size_t k = 0; k < sizeof text / sizeof *text; k++)
-			len += (size_t)sqlite3_column_bytes(s, text[k]) + 1;
+			len += db_col_bytes(s, text[k]) + 1;
 		char *at = pg->mem[pg->n] = malloc(len);
 		if (!at) {
 			stmt_done(st, s);
@@ -115,18 +115,18 @@ read_page(state *st, sqlite3_stmt *s, int limit, page *pg)
 		ev->type = put_col(s, 2, &at);
 		ev->collection = put_col(s, 3, &at);
 		ev->record_key = put_col(s, 4, &at);
-		int no_body = sqlite3_column_type(s, 5) == SQLITE_NULL;
-		ev->body_len = (size_t)sqlite3_column_bytes(s, 5);
+		int no_body = db_col_null(s, 5);
+		ev->body_len = db_col_bytes(s, 5);
 		ev->body = put_col(s, 5, &at);
 		if (no_body)
 			ev->body = NULL;
-		ev->received_at = sqlite3_column_int64(s, 6);
-		ev->attempts = sqlite3_column_int(s, 7);
+		ev->received_at = db_col_int64(s, 6);
+		ev->attempts = (int)db_col_int64(s, 7);
 		ev->why = put_col(s, 8, &at);
-		ev->next_at = sqlite3_column_int64(s, 9);
+		ev->next_at = db_col_int64(s, 9);
 	}
 	if (pg->n == limit)
-		rc = SQLITE_DONE;
+		rc = DB_DONE;
 	return stmt_end(st, s, rc);
 }
 
@@ -135,7 +135,7 @@ read_page(state *st, sqlite3_stmt *s, int limit, page *pg)
  * whose snapshot another connection has since moved past is refused
  * "database is locked", whatever the busy timeout). */
 static int
-each(state *st, sqlite3_stmt *s, int limit, state_event_fn fn, void *arg)
+each(state *st, db_stmt *s, int limit, state_event_fn fn, void *arg)
 {
 	page pg;
 	int rc = read_page(st, s, limit, &pg);
@@ -153,13 +153,13 @@ each(state *st, sqlite3_stmt *s, int limit, state_event_fn fn, void *arg)
 int
 state_inbox_each(state *st, int limit, state_event_fn fn, void *arg)
 {
-	sqlite3_stmt *s = stmt_prepare(st, "SELECT " EVENT_COLS " FROM inbox WHERE state = 'new'"
+	db_stmt *s = stmt_prepare(st, "SELECT " EVENT_COLS " FROM inbox WHERE state = 'new'"
 		" OR (state = 'held' AND next_at <= ?1) ORDER BY state = 'held', received_at, rowid"
 		" LIMIT ?2");
 	if (!s)
 		return STATE_EDB;
-	if (sqlite3_bind_int64(s, 1, state_now_ms()) != SQLITE_OK ||
-	    sqlite3_bind_int(s, 2, limit) != SQLITE_OK)
+	if (st_bind_int64(s, 1, state_now_ms()) != 0 ||
+	    st_bind_int64(s, 2, limit) != 0)
 		return stmt_end(st, s, STATE_EDB);
 	return each(st, s, limit, fn, arg);
 }
@@ -167,11 +167,11 @@ state_inbox_each(state *st, int limit, state_event_fn fn, void *arg)
 int
 state_inbox_held_each(state *st, int limit, state_event_fn fn, void *arg)
 {
-	sqlite3_stmt *s = stmt_prepare(st, "SELECT " EVENT_COLS " FROM inbox WHERE state = 'held'"
+	db_stmt *s = stmt_prepare(st, "SELECT " EVENT_COLS " FROM inbox WHERE state = 'held'"
 		" ORDER BY received_at, rowid LIMIT ?");
 	if (!s)
 		return STATE_EDB;
-	if (sqlite3_bind_int(s, 1, limit) != SQLITE_OK)
+	if (st_bind_int64(s, 1, limit) != 0)
 		return stmt_end(st, s, STATE_EDB);
 	return each(st, s, limit, fn, arg);
 }

@@ -10,7 +10,7 @@
 
 #include <openssl/evp.h>
 
-#include "sqlite_int.h"
+#include "state_int.h"
 
 int
 state_idem_key(const char *const *parts, size_t n, char *out, size_t outlen)
@@ -52,17 +52,17 @@ int
 state_journal_find(state *st, const char *entity, const char *source_id, const char *hash,
 	char *key, size_t keylen, char *js, size_t jslen)
 {
-	sqlite3_stmt *s = NULL;
+	db_stmt *s = NULL;
 	/* one row per version; a pending one first should there ever be two */
 	int rc = stmt_step(st, &s, "SELECT key, state FROM journal WHERE entity = ? AND source_id = ?"
 		" AND hash = ? ORDER BY state = 'pending' DESC, rowid DESC LIMIT 1", 3, entity,
 		source_id, hash);
 	if (rc < 0)
 		return rc;
-	if (rc == SQLITE_ROW) {
-		snprintf(key, keylen, "%s", (const char *)sqlite3_column_text(s, 0));
+	if (rc == DB_ROW) {
+		snprintf(key, keylen, "%s", st_col(s, 0));
 		if (js)
-			snprintf(js, jslen, "%s", (const char *)sqlite3_column_text(s, 1));
+			snprintf(js, jslen, "%s", st_col(s, 1));
 		stmt_done(st, s);
 		return 0;
 	}
@@ -84,13 +84,13 @@ state_journal_finish(state *st, const char *key, state_outcome outcome, const ch
 		target_id, error_text, st_now(now, sizeof now), key);
 	if (rc < 0)
 		return rc;
-	return sqlite3_changes(st->db) == 1 ? 0 : STATE_ENOTFOUND;
+	return db_changes(st) == 1 ? 0 : STATE_ENOTFOUND;
 }
 
 int
 state_journal_intent(state *st, const state_write *w)
 {
-	sqlite3_stmt *s;
+	db_stmt *s;
 	int rc = 0;
 
 	if (!w->key || !w->entity || !w->source_id || !w->hash || !w->request_key)
@@ -107,24 +107,24 @@ state_journal_intent(state *st, const state_write *w)
 	rc |= st_bind_text(s, 2, w->entity);
 	rc |= st_bind_text(s, 3, w->source_id);
 	rc |= st_bind_text(s, 4, w->hash);
-	rc |= sqlite3_bind_int64(s, 5, (sqlite3_int64)time(NULL));
+	rc |= st_bind_int64(s, 5, (int64_t)time(NULL));
 	rc |= st_bind_text(s, 6, w->request_key);
-	rc |= sqlite3_bind_int(s, 7, w->seq);
+	rc |= st_bind_int64(s, 7, w->seq);
 	rc |= st_bind_blob(s, 8, w->payload, w->payload_len);
 	rc |= st_bind_text(s, 9, w->update_id);
 	rc |= st_bind_text(s, 10, w->match_value);
 	rc |= st_bind_blob(s, 11, w->record, w->record_len);
 	rc |= st_bind_text(s, 12, w->stamp);
 	rc |= st_bind_text(s, 13, w->op);
-	if (rc != SQLITE_OK)
+	if (rc != 0)
 		return stmt_end(st, s, STATE_EDB);
-	return stmt_end(st, s, sqlite3_step(s));
+	return stmt_end(st, s, db_step(s));
 }
 
 int
 state_journal_requests(state *st, state_write_fn fn, void *arg)
 {
-	sqlite3_stmt *s;
+	db_stmt *s;
 	int rc;
 
 	s = stmt_prepare(st, "SELECT key, entity, source_id, hash, request_key, seq,"
@@ -133,7 +133,7 @@ state_journal_requests(state *st, state_write_fn fn, void *arg)
 		" AND request_key IS NOT NULL) ORDER BY request_key, seq");
 	if (!s)
 		return STATE_EDB;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s)) == DB_ROW) {
 		state_write w;
 
 		memset(&w, 0, sizeof w);
@@ -142,13 +142,13 @@ state_journal_requests(state *st, state_write_fn fn, void *arg)
 		w.source_id = st_col(s, 2);
 		w.hash = st_col(s, 3);
 		w.request_key = st_col(s, 4);
-		w.seq = sqlite3_column_int(s, 5);
-		w.payload = sqlite3_column_blob(s, 6);
-		w.payload_len = (size_t)sqlite3_column_bytes(s, 6);
+		w.seq = (int)db_col_int64(s, 5);
+		w.payload = db_col_blob(s, 6);
+		w.payload_len = db_col_bytes(s, 6);
 		w.update_id = st_col(s, 7);
 		w.match_value = st_col(s, 8);
-		w.record = sqlite3_column_blob(s, 9);
-		w.record_len = (size_t)sqlite3_column_bytes(s, 9);
+		w.record = db_col_blob(s, 9);
+		w.record_len = db_col_bytes(s, 9);
 		w.stamp = st_col(s, 10);
 		w.state = st_col(s, 11);
 		w.op = st_col(s, 12);
@@ -162,12 +162,12 @@ int64_t
 state_journal_pending_other(state *st, const char *entity, const char *source_id,
 	const char *hash)
 {
-	sqlite3_stmt *s = NULL;
+	db_stmt *s = NULL;
 	int rc = stmt_step(st, &s, "SELECT count(*) FROM journal WHERE entity = ? AND source_id = ?"
 		" AND hash != ? AND state = 'pending'", 3, entity, source_id, hash);
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return rc < 0 ? rc : STATE_EDB;
-	int64_t n = sqlite3_column_int64(s, 0);
+	int64_t n = db_col_int64(s, 0);
 	stmt_done(st, s);
 	return n;
 }
@@ -182,7 +182,7 @@ int
 state_journal_payload(state *st, const char *entity, const char *source_id, const char *hash,
 	char **out, size_t *len)
 {
-	sqlite3_stmt *s = NULL;
+	db_stmt *s = NULL;
 
 	*out = NULL;
 	*len = 0;
@@ -192,15 +192,15 @@ state_journal_payload(state *st, const char *entity, const char *source_id, cons
 		source_id, hash);
 	if (rc < 0)
 		return rc;
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		return STATE_ENOTFOUND;
-	size_t n = (size_t)sqlite3_column_bytes(s, 0);
+	size_t n = db_col_bytes(s, 0);
 	*out = malloc(n + 1);
 	if (!*out) {
 		stmt_done(st, s);
 		return STATE_EUSAGE;
 	}
-	memcpy(*out, sqlite3_column_blob(s, 0), n);
+	memcpy(*out, db_col_blob(s, 0), n);
 	(*out)[n] = '\0';
 	*len = n;
 	stmt_done(st, s);

@@ -28,7 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sqlite_int.h"
+#include "state_int.h"
 
 #define OWN_MAX 16
 

@@ -1,23 +1,19 @@
 /*
- * sqlite.c - state.h over SQLite: one file per deployment, WAL mode,
- * synchronous=FULL (money: a committed outcome survives a power cut, not
- * only a crash of the process), a busy timeout for the daemon and an
+ * sqlite.c - the SQLite backend of state.h: one file per deployment, WAL
+ * mode, synchronous=FULL (money: a committed outcome survives a power cut,
+ * not only a crash of the process), a busy timeout for the daemon and an
  * operator's `dlq` command sharing the file, and a versioned schema.  This
- * file holds the handle, the schema and its migrations, transactions and
- * the statement helpers the table files share (sqlite_int.h).  Every
- * statement is prepared with bound parameters, once per handle (the cache
- * in sqlite_int.h), and reset after use; every return code is checked.
+ * file opens the file in each of state.h's ways, makes it, checks it and
+ * migrates it; the statements are db.c's, the file as a file own.c's.
  */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sqlite_int.h"
+#include "state_int.h"
 
 static const char *const schema =
 	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -90,200 +86,21 @@ static const char *const migrate_3_4[][3] = {
  * row of the older tables changes.  A file of version 2 has no held rows:
  * the records it holds are named by the next run that holds them. */
 
-static int exec_sql(state *st, const char *sql);
-
 /* Each {table, column, ALTER} whose table lacks the column (a table the
  * schema has just created has it already): non-zero on failure. */
 static int
 add_columns(state *st, const char *const (*cols)[3], size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		sqlite3_stmt *s = NULL;
+		db_stmt *s = NULL;
 		int rc = stmt_step(st, &s, "SELECT count(*) FROM pragma_table_info(?) WHERE name = ?",
 			2, cols[i][0], cols[i][1]);
-		if (rc != SQLITE_ROW)
+		if (rc != DB_ROW)
 			return 1;
-		int have = sqlite3_column_int(s, 0);
+		int have = db_col_int64(s, 0);
 		stmt_done(st, s);
-		if (!have && exec_sql(st, cols[i][2]))
+		if (!have && db_exec(st, cols[i][2]))
 			return 1;
-	}
-	return 0;
-}
-
-int
-st_fail(state *st, const char *what)
-{
-	snprintf(st->err, sizeof st->err, "%s: %s", what, st->db ? sqlite3_errmsg(st->db) : "no db");
-	return STATE_EDB;
-}
-
-const char *
-state_errmsg(const state *st)
-{
-	return st ? st->err : "no state";
-}
-
-/* A statement outside the cache: finalized when handed back. */
-static sqlite3_stmt *
-stmt_fresh(state *st, const char *sql)
-{
-	sqlite3_stmt *s = NULL;
-
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		st_fail(st, "prepare");
-		sqlite3_finalize(s);
-		return NULL;
-	}
-	return s;
-}
-
-sqlite3_stmt *
-stmt_prepare(state *st, const char *sql)
-{
-	for (int i = 0; i < st->ncache; i++) {
-		stmt_slot *c = &st->cache[i];
-
-		if (c->sql != sql)
-			continue;
-		if (c->busy) /* a listing up the stack holds it */
-			return stmt_fresh(st, sql);
-		c->busy = 1;
-		return c->s;
-	}
-	if (st->ncache == STMT_CACHE)
-		return stmt_fresh(st, sql);
-	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK) {
-		st_fail(st, "prepare");
-		sqlite3_finalize(s);
-		return NULL;
-	}
-	st->cache[st->ncache++] = (stmt_slot){ sql, s, 1 };
-	return s;
-}
-
-void
-stmt_done(state *st, sqlite3_stmt *s)
-{
-	if (!s)
-		return;
-	for (int i = 0; i < st->ncache; i++) {
-		stmt_slot *c = &st->cache[i];
-
-		if (c->s != s)
-			continue;
-		/* sqlite3_reset() returns the code of the last step again, which
-		 * the caller has checked already; clearing bindings cannot fail */
-		sqlite3_reset(s);
-		sqlite3_clear_bindings(s);
-		c->busy = 0;
-		return;
-	}
-	sqlite3_finalize(s);
-}
-
-int
-stmt_end(state *st, sqlite3_stmt *s, int rc)
-{
-	if (rc == STATE_EDB)
-		st_fail(st, "bind");
-	else if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-		rc = 0;
-	else
-		rc = st_fail(st, "step");
-	stmt_done(st, s);
-	return rc;
-}
-
-int
-stmt_step(state *st, sqlite3_stmt **out, const char *sql, int nargs, ...)
-{
-	sqlite3_stmt *s = stmt_prepare(st, sql);
-	if (!s)
-		return STATE_EDB;
-	va_list ap;
-	va_start(ap, nargs);
-	for (int i = 1; i <= nargs; i++) {
-		if (st_bind_text(s, i, va_arg(ap, const char *)) != SQLITE_OK) {
-			va_end(ap);
-			return stmt_end(st, s, STATE_EDB);
-		}
-	}
-	va_end(ap);
-	int rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return stmt_end(st, s, rc);
-	if (out && rc == SQLITE_ROW)
-		*out = s;
-	else
-		stmt_done(st, s);
-	return rc;
-}
-
-int
-stmt_text(state *st, const char *sql, char *buf, size_t n, int nargs, const char *a,
-	const char *b)
-{
-	sqlite3_stmt *s = NULL;
-	int rc = stmt_step(st, &s, sql, nargs, a, b);
-	if (rc < 0)
-		return rc;
-	if (rc == SQLITE_DONE)
-		return STATE_ENOTFOUND;
-	const unsigned char *v = sqlite3_column_text(s, 0);
-	snprintf(buf, n, "%s", v ? (const char *)v : "");
-	stmt_done(st, s);
-	return 0;
-}
-
-int64_t
-stmt_count(state *st, const char *sql, const char *arg)
-{
-	sqlite3_stmt *s = NULL;
-	int rc = stmt_step(st, &s, sql, arg ? 1 : 0, arg);
-	if (rc != SQLITE_ROW)
-		return rc < 0 ? rc : STATE_EDB;
-	int64_t n = sqlite3_column_int64(s, 0);
-	stmt_done(st, s);
-	return n;
-}
-
-int
-st_bind_text(sqlite3_stmt *s, int i, const char *p)
-{
-	return p ? sqlite3_bind_text(s, i, p, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(s, i);
-}
-
-int
-st_bind_blob(sqlite3_stmt *s, int i, const char *p, size_t n)
-{
-	return p ? sqlite3_bind_blob64(s, i, p, n, SQLITE_TRANSIENT) : sqlite3_bind_null(s, i);
-}
-
-const char *
-st_col(sqlite3_stmt *s, int i)
-{
-	return (const char *)sqlite3_column_text(s, i);
-}
-
-char *
-st_now(char *buf, size_t n)
-{
-	snprintf(buf, n, "%lld", (long long)time(NULL));
-	return buf;
-}
-
-/* sql may hold several statements (the schema, a migration); the error
- * text is SQLite's. */
-static int
-exec_sql(state *st, const char *sql)
-{
-	char *msg = NULL;
-	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		snprintf(st->err, sizeof st->err, "%s", msg ? msg : "exec failed");
-		sqlite3_free(msg);
-		return STATE_EDB;
 	}
 	return 0;
 }
@@ -295,55 +112,44 @@ exec_sql(state *st, const char *sql)
 static int
 setup(state *st, int fresh)
 {
-	if (exec_sql(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
-	    || exec_sql(st, "BEGIN IMMEDIATE"))
+	if (db_exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
+	    || db_exec(st, "BEGIN IMMEDIATE"))
 		return STATE_EDB;
-	if (exec_sql(st, schema)) {
-		exec_sql(st, "ROLLBACK");
+	if (db_exec(st, schema)) {
+		db_exec(st, "ROLLBACK");
 		return STATE_EDB;
 	}
-	sqlite3_stmt *s = NULL;
+	db_stmt *s = NULL;
 	int rc = stmt_step(st, &s, "SELECT value FROM meta WHERE key = 'schema_version'", 0);
-	if (rc == SQLITE_ROW) {
-		long v = strtol((const char *)sqlite3_column_text(s, 0), NULL, 10);
+	if (rc == DB_ROW) {
+		long v = strtol(st_col(s, 0), NULL, 10);
 		stmt_done(st, s);
 		if (v > STATE_SCHEMA_VERSION) {
 			snprintf(st->err, sizeof st->err, "the state file has schema version %ld; this "
 				"program knows %d: use a newer one", v, STATE_SCHEMA_VERSION);
-			exec_sql(st, "ROLLBACK");
+			db_exec(st, "ROLLBACK");
 			return STATE_EVERSION;
 		}
-		if ((v < 2 && exec_sql(st, migrate_1_2)) ||
+		if ((v < 2 && db_exec(st, migrate_1_2)) ||
 		    (v < 5 && add_columns(st, migrate_3_4, sizeof migrate_3_4 / sizeof *migrate_3_4)) ||
 		    (v < STATE_SCHEMA_VERSION && stmt_step(st, NULL, "UPDATE meta SET value = ? WHERE key ="
 		    " 'schema_version'", 1, STATE_SCHEMA_VERSION_TEXT) < 0)) {
-			exec_sql(st, "ROLLBACK");
+			db_exec(st, "ROLLBACK");
 			return STATE_EDB;
 		}
-	} else if (rc != SQLITE_DONE || !fresh || stmt_step(st, NULL, "INSERT INTO meta(key, value) "
+	} else if (rc != DB_DONE || !fresh || stmt_step(st, NULL, "INSERT INTO meta(key, value) "
 	    "VALUES('schema_version', ?)", 1, STATE_SCHEMA_VERSION_TEXT) < 0) {
-		if (rc == SQLITE_DONE && !fresh)
+		if (rc == DB_DONE && !fresh)
 			snprintf(st->err, sizeof st->err, "the state file has no schema version");
-		exec_sql(st, "ROLLBACK");
-		return rc == SQLITE_DONE && !fresh ? STATE_EFILE : STATE_EDB;
+		db_exec(st, "ROLLBACK");
+		return rc == DB_DONE && !fresh ? STATE_EFILE : STATE_EDB;
 	}
-	if (exec_sql(st, "CREATE INDEX IF NOT EXISTS journal_request ON journal(request_key, seq)") ||
-	    exec_sql(st, "COMMIT")) {
-		exec_sql(st, "ROLLBACK");
+	if (db_exec(st, "CREATE INDEX IF NOT EXISTS journal_request ON journal(request_key, seq)") ||
+	    db_exec(st, "COMMIT")) {
+		db_exec(st, "ROLLBACK");
 		return STATE_EDB;
 	}
 	return 0;
-}
-
-/* The handle's database closed, its statements first (st stays usable). */
-static void
-drop_db(state *st)
-{
-	for (int i = 0; i < st->ncache; i++)
-		sqlite3_finalize(st->cache[i].s);
-	st->ncache = 0;
-	sqlite3_close(st->db);
-	st->db = NULL;
 }
 
 /* An existing SQLite file, before anything is written to it: its pages
@@ -421,7 +227,7 @@ create(state *st, const char *path, int replace)
 	if (sqlite3_open_v2(tmp, &st->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
 		return st_fail(st, "a new state file");
 	rc = setup(st, 1);
-	drop_db(st);
+	db_close(st);
 	snprintf(p, sizeof p, "%s-wal", tmp);
 	if (rc == 0 && access(p, F_OK) == 0) {
 		snprintf(st->err, sizeof st->err, "%.400s: its -wal was not checkpointed", tmp);
@@ -501,7 +307,7 @@ open_own(state *st, const char *path, int init)
 		return rc;
 	rc = check_file(st, path, 1, 1);
 	if (rc == 1 && init) { /* a SQLite database with no table: --init makes it ours */
-		drop_db(st);
+		db_close(st);
 		if ((rc = create(st, path, 1)) != 0 ||
 		    (rc = open_db(st, path, SQLITE_OPEN_READWRITE, path)) != 0)
 			return rc;
@@ -536,13 +342,13 @@ read_into_memory(state *st, const char *name, int flags, const char *path)
 	rc = b ? sqlite3_backup_step(b, -1) : SQLITE_ERROR;
 	if (b)
 		sqlite3_backup_finish(b);
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		snprintf(st->err, sizeof st->err, "reading %.400s into memory: %s", path,
 			sqlite3_errmsg(mem));
 		sqlite3_close(mem);
 		return STATE_EDB;
 	}
-	drop_db(st);
+	db_close(st);
 	st->db = mem;
 	return 0;
 }
@@ -579,7 +385,7 @@ copy_file(state *st, const char *path)
 		if (rc == 0 && access(wal, F_OK) != 0 && stat(path, &after) == 0 &&
 		    same_file(&before, &after))
 			return 0;
-		drop_db(st);
+		db_close(st);
 		if (rc != 0 && rc != STATE_EDB)
 			return rc;
 	}
@@ -593,11 +399,8 @@ open_other(state *st, const char *path, int how)
 {
 	int kind = own_kind(path, st->err, sizeof st->err);
 
-	if (kind == OWN_NONE && how == STATE_OPEN_COPY) {
-		if (sqlite3_open_v2(":memory:", &st->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
-			return st_fail(st, "memory");
-		return setup(st, 1);
-	}
+	if (kind == OWN_NONE && how == STATE_OPEN_COPY)
+		return lite_memory(st);
 	if (kind == OWN_NONE)
 		snprintf(st->err, sizeof st->err, "%s: no such state file (a run makes it)", path);
 	else if (kind == OWN_EMPTY)
@@ -617,59 +420,23 @@ open_other(state *st, const char *path, int how)
 	if (rc == 1)
 		refuse_empty(st, path);
 	if (rc == 0 && how == STATE_OPEN_SHARED &&
-	    exec_sql(st, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"))
+	    db_exec(st, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"))
 		rc = STATE_EDB;
 	return rc == 1 ? STATE_EFILE : rc;
 }
 
 int
-state_open_as(const char *path, int how, state **out)
+lite_open(state *st, const char *path, int how)
 {
-	state *st = calloc(1, sizeof *st);
-
-	*out = st; /* on failure too: the caller reads state_errmsg, then closes */
-	if (!st)
-		return STATE_EUSAGE;
-	st->lock = -1;
-	if (!path || !*path) {
-		snprintf(st->err, sizeof st->err, "no state file named");
-		return STATE_EUSAGE;
-	}
 	if (how == STATE_OPEN_OWN || how == STATE_OPEN_INIT)
 		return open_own(st, path, how == STATE_OPEN_INIT);
 	return open_other(st, path, how);
 }
 
 int
-state_open(const char *path, state **out)
+lite_memory(state *st)
 {
-	return state_open_as(path, STATE_OPEN_OWN, out);
+	if (sqlite3_open_v2(":memory:", &st->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+		return st_fail(st, "memory");
+	return setup(st, 1);
 }
-
-const char *
-state_note(const state *st)
-{
-	return st ? st->note : "";
-}
-
-void
-state_close(state *st)
-{
-	if (!st)
-		return;
-	drop_db(st);
-	own_lock_drop(st->lock);
-	free(st);
-}
-
-/* A transaction's statement, from the cache like the others. */
-static int
-tx(state *st, const char *sql)
-{
-	int rc = stmt_step(st, NULL, sql, 0);
-	return rc < 0 ? rc : 0;
-}
-
-int state_begin(state *st) { return tx(st, "BEGIN IMMEDIATE"); }
-int state_commit(state *st) { return tx(st, "COMMIT"); }
-int state_rollback(state *st) { return tx(st, "ROLLBACK"); }

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sqlite_int.h"
+#include "state_int.h"
 
 int
 state_cursor_get(state *st, const char *entity, char *out, size_t outlen)
@@ -28,16 +28,16 @@ int
 state_xref_get(state *st, const char *entity, const char *source_id, char *target_id,
 	size_t tlen, char *hash, size_t hlen)
 {
-	sqlite3_stmt *s = NULL;
+	db_stmt *s = NULL;
 	int rc = stmt_step(st, &s, "SELECT target_id, hash FROM xref WHERE entity = ? AND source_id = ?",
 		2, entity, source_id);
 	if (rc < 0)
 		return rc;
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		return STATE_ENOTFOUND;
-	snprintf(target_id, tlen, "%s", (const char *)sqlite3_column_text(s, 0));
+	snprintf(target_id, tlen, "%s", st_col(s, 0));
 	if (hash)
-		snprintf(hash, hlen, "%s", (const char *)sqlite3_column_text(s, 1));
+		snprintf(hash, hlen, "%s", st_col(s, 1));
 	stmt_done(st, s);
 	return 0;
 }
@@ -46,21 +46,24 @@ int
 state_xref_keys(state *st, const char *entity, size_t minlen, size_t maxlen, state_key_fn fn,
 	void *arg)
 {
-	sqlite3_stmt *s;
+	db_stmt *s;
 	int rc;
 
-	s = stmt_prepare(st, "SELECT source_id FROM xref WHERE entity = ?1"
-		" AND length(CAST(source_id AS BLOB)) BETWEEN ?2 AND ?3 ORDER BY source_id");
+	/* the length in bytes: SQLite has no octet_length before 3.43 */
+	s = stmt_prepare(st, st->db ? "SELECT source_id FROM xref WHERE entity = ?1"
+		" AND length(CAST(source_id AS BLOB)) BETWEEN ?2 AND ?3 ORDER BY source_id"
+		: "SELECT source_id FROM xref WHERE entity = ?1"
+		" AND octet_length(source_id) BETWEEN ?2 AND ?3 ORDER BY source_id");
 	if (!s)
 		return STATE_EDB;
-	if (st_bind_text(s, 1, entity) != SQLITE_OK ||
-	    sqlite3_bind_int64(s, 2, (sqlite3_int64)minlen) != SQLITE_OK ||
-	    sqlite3_bind_int64(s, 3, (sqlite3_int64)maxlen) != SQLITE_OK)
+	if (st_bind_text(s, 1, entity) != 0 ||
+	    st_bind_int64(s, 2, (int64_t)minlen) != 0 ||
+	    st_bind_int64(s, 3, (int64_t)maxlen) != 0)
 		return stmt_end(st, s, STATE_EDB);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(s, 0);
+	while ((rc = db_step(s)) == DB_ROW) {
+		const char *id = st_col(s, 0);
 
-		if (id && fn(arg, id, (size_t)sqlite3_column_bytes(s, 0)) != 0)
+		if (id && fn(arg, id, db_col_bytes(s, 0)) != 0)
 			break;
 	}
 	return stmt_end(st, s, rc);

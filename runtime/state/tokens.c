@@ -26,7 +26,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "sqlite_int.h"
+#include "state_int.h"
 
 #define SEAL_TAG "mw1:"  /* the version of a sealed row */
 #define NONCE_LEN 12
@@ -342,18 +342,18 @@ int
 state_token_load(state *st, const char *service, char *access, size_t alen, char *refresh,
 	size_t rlen, int64_t *expires_at)
 {
-	sqlite3_stmt *s = NULL;
+	db_stmt *s = NULL;
 	unsigned char k[KEY_LEN];
 	int rc = stmt_step(st, &s, "SELECT access, refresh, expires_at FROM tokens WHERE service = ?", 1,
 		service);
 
 	if (rc < 0)
 		return rc;
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		return STATE_ENOTFOUND;
 	const char *a = st_col(s, 0);
 
-	*expires_at = sqlite3_column_int64(s, 2);
+	*expires_at = db_col_int64(s, 2);
 	if (!a || !is_sealed(a)) {
 		snprintf(access, alen, "%s", a ? a : "");
 		snprintf(refresh, rlen, "%s", st_col(s, 1) ? st_col(s, 1) : "");
@@ -384,19 +384,19 @@ typedef struct {
 static int
 list_rows(state *st, rows *out)
 {
-	sqlite3_stmt *s = stmt_prepare(st, "SELECT service, substr(access, 1, 8), access != ''"
+	db_stmt *s = stmt_prepare(st, "SELECT service, substr(access, 1, 8), access != ''"
 		" OR refresh != '' FROM tokens ORDER BY service");
 	int rc;
 
 	memset(out, 0, sizeof *out);
 	if (!s)
 		return STATE_EDB;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s)) == DB_ROW) {
 		const char *svc = st_col(s, 0), *a = st_col(s, 1);
 
 		if (a && is_sealed(a) && out->nsealed < 8)
 			snprintf(out->sealed[out->nsealed++], 64, "%s", svc);
-		else if (sqlite3_column_int(s, 2) && out->nclear < 8)
+		else if ((int)db_col_int64(s, 2) && out->nclear < 8)
 			snprintf(out->clear[out->nclear++], 64, "%s", svc);
 	}
 	return stmt_end(st, s, rc);
@@ -412,13 +412,16 @@ exec_pragma(state *st, const char *sql)
 }
 
 /* Seal the rows kept in clear, in one transaction, leaving no clear copy
- * in the file's free space (secure_delete) nor in its log (checkpoint). */
+ * in the file's free space (secure_delete) nor in its log (checkpoint);
+ * on PostgreSQL, none in the table's pages (VACUUM FULL rewrites them
+ * without the old row versions; the server's own WAL keeps them until it
+ * is recycled). */
 static int
 seal_clear_rows(state *st, const rows *r)
 {
 	char a[4096], rf[4096];
 	int64_t exp;
-	int rc = exec_pragma(st, "PRAGMA secure_delete = ON");
+	int rc = st->db ? exec_pragma(st, "PRAGMA secure_delete = ON") : 0;
 
 	if (rc == 0)
 		rc = state_begin(st);
@@ -435,7 +438,7 @@ seal_clear_rows(state *st, const rows *r)
 		state_rollback(st);
 	/* the log's frames with the clear rows go; another reader may hold
 	 * them for now, and then the next checkpoint does it */
-	exec_pragma(st, "PRAGMA wal_checkpoint(TRUNCATE)");
+	exec_pragma(st, st->db ? "PRAGMA wal_checkpoint(TRUNCATE)" : "VACUUM FULL tokens");
 	return rc;
 }
 
@@ -495,7 +498,7 @@ state_token_check(state *st, char *msg, size_t n)
 			"kept in clear in the state file (docs/operations.md, \"The token key\")");
 		return 0;
 	}
-	if (r.nclear && !sqlite3_db_readonly(st->db, "main")) {
+	if (r.nclear && !db_readonly(st)) {
 		names(list, sizeof list, r.clear, r.nclear);
 		if ((rc = seal_clear_rows(st, &r)) != 0) {
 			snprintf(msg, n, "encrypting the tokens kept in clear (%s): %s", list, st->err);

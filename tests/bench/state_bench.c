@@ -5,7 +5,8 @@
  * state_journal_intent() and one of state_journal_finish() and
  * state_xref_put().  Prints records/s (and statements/s); checks nothing.
  *   state_bench [N [B [DIR]]]     N records (20000), batches of B (50)
- * The file is created in DIR (default /tmp) and removed.  A benchmark, not
+ * The file is created in DIR (default /tmp) and removed; DIR a
+ * postgresql:// URL: a schema mw_bench_PID of that database, left there.  A benchmark, not
  * a test (make bench prints it).
  */
 #include <stdio.h>
@@ -38,14 +39,18 @@ main(int argc, char **argv)
 	long n = argc > 1 ? strtol(argv[1], NULL, 10) : 20000;
 	long b = argc > 2 ? strtol(argv[2], NULL, 10) : 50;
 	const char *dir = argc > 3 ? argv[3] : "/tmp";
-	char path[512], wal[600], shm[600];
+	char path[1024], wal[1100], shm[1100];
 	state *st;
 
 	if (n <= 0 || b <= 0 || b > 1000) {
 		fprintf(stderr, "usage: state_bench [N [B [DIR]]]\n");
 		return 2;
 	}
-	snprintf(path, sizeof path, "%s/mw-state-bench-%ld.db", dir, (long)getpid());
+	if (strstr(dir, "://")) /* a PostgreSQL database: a schema of its own */
+		snprintf(path, sizeof path, "%s%cschema=mw_bench_%ld", dir, strchr(dir, '?') ? '&' :
+			'?', (long)getpid());
+	else
+		snprintf(path, sizeof path, "%s/mw-state-bench-%ld.db", dir, (long)getpid());
 	snprintf(wal, sizeof wal, "%s-wal", path);
 	snprintf(shm, sizeof shm, "%s-shm", path);
 	if (state_open(path, &st) != 0)
@@ -74,7 +79,7 @@ main(int argc, char **argv)
 			return die(st, "begin");
 		for (long j = 0; j < m; j++) {
 			state_write w = { keys[j], "Order", sids[j], "h1", rkey, (int)j, doc,
-				strlen(doc), NULL, NULL, "{}", 2, "2026-11-01T00:00:00Z", NULL };
+				strlen(doc), NULL, NULL, "{}", 2, "2026-11-01T00:00:00Z", NULL, NULL };
 			if (state_journal_intent(st, &w) != 0)
 				return die(st, "intent");
 		}

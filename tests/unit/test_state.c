@@ -8,6 +8,10 @@
  * process at a time (a child refused with the holder's pid, the lock gone
  * with a kill -9), an empty, random, truncated or foreign file refused and
  * left as it was, --init, modes 0600, a dry run's copy in memory.
+ * With MW_TEST_PG (store.h) the same store in a PostgreSQL schema, but for
+ * what is SQLite's alone (WAL, the migrations from the versions before
+ * PostgreSQL's first, the file as a file), and what is PostgreSQL's: the
+ * schemas of one database, a foreign or absent one, READ and COPY there.
  */
 #include <dirent.h>
 #include <signal.h>
@@ -16,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -24,6 +29,7 @@
 
 #define CHECK_AREA "state"
 #include "check.h"
+#include "store.h"
 
 static int req_seen, req_ok;
 
@@ -427,28 +433,209 @@ files(const char *top)
 		"read-of-nothing-makes-nothing", "");
 }
 
+/* The lifecycle's document hash: kept by put_doc, left by put, "" before. */
+static void
+doc_hash(state *mig)
+{
+	char doc[48] = "x";
+	int d0 = state_xref_put(mig, "Order", "SO-40", "INV-40", "h1") == 0 &&
+		state_xref_doc(mig, "Order", "SO-40", doc, sizeof doc) == 0 && !strcmp(doc, "");
+	int d1 = state_xref_put_doc(mig, "Order", "SO-40", "INV-40", "h2", "d2") == 0 &&
+		state_xref_put(mig, "Order", "SO-40", "INV-40", "h3") == 0 &&
+		state_xref_doc(mig, "Order", "SO-40", doc, sizeof doc) == 0 && !strcmp(doc, "d2");
+	int d2 = state_xref_put_doc(mig, "Order", "SO-40", "INV-40", "h4", "voided") == 0 &&
+		state_xref_doc(mig, "Order", "SO-40", doc, sizeof doc) == 0 &&
+		!strcmp(doc, "voided") &&
+		state_xref_doc(mig, "Order", "SO-41", doc, sizeof doc) == STATE_ENOTFOUND;
+	check(d0 && d1 && d2, "xref-document-hash", doc);
+}
+
+/* The migrations of a state file from versions 1 and 2 (older than
+ * PostgreSQL's first): rows kept, the new tables and columns usable. */
+static void
+migrations(const char *dir)
+{
+	char js[16];
+	int rc;
+
+	/* a version 1 file is migrated when opened */
+	char v1[300];
+	snprintf(v1, sizeof v1, "%s/v1.db", dir);
+	sqlite3 *old;
+	sqlite3_open(v1, &old);
+	sqlite3_exec(old, "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+		"INSERT INTO meta VALUES('schema_version', '1');"
+		"CREATE TABLE journal(key TEXT PRIMARY KEY, entity TEXT NOT NULL,"
+		" source_id TEXT NOT NULL, hash TEXT NOT NULL, state TEXT NOT NULL,"
+		" target_id TEXT, error TEXT, began_at INTEGER NOT NULL, finished_at INTEGER);"
+		"INSERT INTO journal VALUES('k1', 'Order', 'SO-1', 'h', 'done', 'T', NULL, 1, 2);"
+		"CREATE TABLE dlq(id INTEGER PRIMARY KEY AUTOINCREMENT, entity TEXT NOT NULL,"
+		" source_key TEXT NOT NULL, record TEXT NOT NULL, reason TEXT NOT NULL,"
+		" target_error TEXT NOT NULL, line INTEGER NOT NULL, field TEXT NOT NULL,"
+		" attempts INTEGER NOT NULL, first_at INTEGER NOT NULL, last_at INTEGER NOT NULL,"
+		" dropped INTEGER NOT NULL DEFAULT 0);", NULL, NULL, NULL);
+	sqlite3_close(old);
+	state *mig;
+	rc = state_open(v1, &mig);
+	check(rc == 0 && state_journal_state(mig, "k1", js, sizeof js) == 0 && !strcmp(js, "done")
+		&& state_journal_requests(mig, on_req, NULL) == 0, "migrates-version-1",
+		state_errmsg(mig));
+	char ver[16];
+	file_version(v1, ver, sizeof ver);
+	check(!strcmp(ver, STATE_SCHEMA_VERSION_TEXT) && state_held_count(mig, NULL) == 0,
+		"version-1-to-current", ver);
+	state_close(mig);
+
+	/* a version 2 file (the tables of version 2, a held table missing) is
+	 * migrated to 3 when opened: its rows kept, the held records usable */
+	char v2[300];
+	snprintf(v2, sizeof v2, "%s/v2.db", dir);
+	sqlite3_open(v2, &old);
+	rc = sqlite3_exec(old, "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+		"INSERT INTO meta VALUES('schema_version', '2');"
+		"CREATE TABLE cursors(entity TEXT PRIMARY KEY, value TEXT NOT NULL,"
+		" updated_at INTEGER NOT NULL);"
+		"INSERT INTO cursors VALUES('Order', '2026-01-01T00:00:00Z', 1);"
+		"CREATE TABLE xref(entity TEXT NOT NULL, source_id TEXT NOT NULL,"
+		" target_id TEXT NOT NULL, hash TEXT NOT NULL, updated_at INTEGER NOT NULL,"
+		" PRIMARY KEY(entity, source_id));"
+		"INSERT INTO xref VALUES('Customer', 'C-1', 'T-1', 'hc', 1);"
+		"CREATE TABLE journal(key TEXT PRIMARY KEY, entity TEXT NOT NULL,"
+		" source_id TEXT NOT NULL, hash TEXT NOT NULL, state TEXT NOT NULL,"
+		" target_id TEXT, error TEXT, began_at INTEGER NOT NULL, finished_at INTEGER,"
+		" request_key TEXT, seq INTEGER, payload BLOB, update_id TEXT, match_value TEXT,"
+		" record BLOB, stamp TEXT);"
+		"INSERT INTO journal(key, entity, source_id, hash, state, began_at) VALUES('k2', 'Order',"
+		" 'SO-5', 'h', 'done', 1);"
+		"CREATE TABLE dlq(id INTEGER PRIMARY KEY AUTOINCREMENT, entity TEXT NOT NULL,"
+		" source_key TEXT NOT NULL, record TEXT NOT NULL, reason TEXT NOT NULL,"
+		" target_error TEXT NOT NULL, line INTEGER NOT NULL, field TEXT NOT NULL,"
+		" attempts INTEGER NOT NULL, first_at INTEGER NOT NULL, last_at INTEGER NOT NULL,"
+		" dropped INTEGER NOT NULL DEFAULT 0, hash TEXT NOT NULL DEFAULT '');"
+		"INSERT INTO dlq(entity, source_key, record, reason, target_error, line, field, attempts,"
+		" first_at, last_at, hash) VALUES('Customer', 'C-17', '{}', 'bad', '', 1, '', 1, 1, 1, 'hx');"
+		"CREATE TABLE dlq_audit(id INTEGER NOT NULL, action TEXT NOT NULL,"
+		" why TEXT NOT NULL, at INTEGER NOT NULL);"
+		"CREATE TABLE inbox(event_id TEXT PRIMARY KEY, source TEXT NOT NULL,"
+		" type TEXT NOT NULL, collection TEXT NOT NULL, record_key TEXT NOT NULL,"
+		" body BLOB, received_at INTEGER NOT NULL, state TEXT NOT NULL DEFAULT 'new');"
+		"CREATE TABLE tokens(service TEXT PRIMARY KEY, access TEXT NOT NULL,"
+		" refresh TEXT NOT NULL, expires_at INTEGER NOT NULL);", NULL, NULL, NULL);
+	sqlite3_close(old);
+	char cur[64] = "", tid[64] = "";
+	int orc = state_open(v2, &mig);
+	check(rc == SQLITE_OK && orc == 0 && state_cursor_get(mig, "Order", cur, sizeof cur) == 0 &&
+		!strcmp(cur, "2026-01-01T00:00:00Z") && state_xref_get(mig, "Customer", "C-1", tid,
+		sizeof tid, NULL, 0) == 0 && !strcmp(tid, "T-1") && state_journal_state(mig, "k2", js,
+		sizeof js) == 0 && !strcmp(js, "done") && state_dlq_find(mig, "Customer", "C-17", NULL) > 0
+		&& state_held_count(mig, NULL) == 0 && state_held_put(mig, "Order", "SO-6", "h",
+		"Customer", "C-17", "Customer C-17 is dead-lettered (dlq #1)") == 0 &&
+		state_held_count(mig, "Order") == 1, "migrates-version-2", state_errmsg(mig));
+	state_close(mig);
+	file_version(v2, ver, sizeof ver);
+	check(!strcmp(ver, STATE_SCHEMA_VERSION_TEXT), "version-2-to-current", ver);
+	rc = state_open(v2, &mig); /* opened again: already current, nothing to do */
+	check(rc == 0 && state_held_count(mig, "Order") == 1, "version-current-reopened",
+		state_errmsg(mig));
+	doc_hash(mig);
+	state_close(mig);
+}
+
+/* PostgreSQL's own: one database, a schema a pair (each its lock), a
+ * password kept out of the URL, a foreign schema refused and left as it
+ * was, an absent one neither read nor made by READ or COPY, a DBA's empty
+ * schema made a store, READ read only, COPY's writes in memory. */
+static void
+pg_schemas(const char *path, state *st)
+{
+	char a[600], b[600], other[600], buf[64] = "", n[16];
+	state *sa, *sb, *h;
+	int rc;
+
+	doc_hash(st);
+	store_where(a, sizeof a, "", "t_a");
+	store_where(b, sizeof b, "", "t_b");
+	rc = state_open(a, &sa) || state_open(b, &sb) || state_cursor_set(sa, "Order", "c-a");
+	check(rc == 0 && state_cursor_get(sb, "Order", buf, sizeof buf) == STATE_ENOTFOUND &&
+		state_cursor_get(sa, "Order", buf, sizeof buf) == 0 && !strcmp(buf, "c-a") &&
+		in_child(b, STATE_OPEN_OWN, STATE_ELOCKED, (long)getpid()), "pg-schema-a-pair",
+		state_errmsg(sb));
+	state_close(sa);
+	state_close(sb);
+
+	rc = state_open("postgresql://mw:s3cret@localhost/mw", &h);
+	check(rc == STATE_EUSAGE && strstr(state_errmsg(h), "pgpass") &&
+		!strstr(state_errmsg(h), "s3cret"), "pg-password-refused", state_errmsg(h));
+	state_close(h);
+	snprintf(other, sizeof other, "%s&schema=a-b", store_pg());
+	rc = state_open(other, &h);
+	check(rc == STATE_EUSAGE, "pg-schema-name-checked", state_errmsg(h));
+	state_close(h);
+
+	store_where(other, sizeof other, "", "t_foreign");
+	raw_sql(other, "CREATE SCHEMA t_foreign; CREATE TABLE t_foreign.notes(x TEXT);"
+		" INSERT INTO t_foreign.notes VALUES('mine')");
+	int refused = 1;
+	for (int how = STATE_OPEN_OWN; how <= STATE_OPEN_SHARED; how++) {
+		rc = state_open_as(other, how, &h);
+		refused &= rc == STATE_EFILE && strstr(state_errmsg(h), "not a state store") != NULL;
+		state_close(h);
+	}
+	raw_text(other, "SELECT count(*) FROM pg_tables WHERE schemaname = 't_foreign'", n, sizeof n);
+	raw_text(other, "SELECT x FROM notes", buf, sizeof buf);
+	check(refused && !strcmp(n, "1") && !strcmp(buf, "mine"), "pg-foreign-schema-refused", n);
+
+	store_where(other, sizeof other, "", "t_none");
+	rc = state_open_as(other, STATE_OPEN_READ, &h);
+	int r1 = rc == STATE_EFILE && strstr(state_errmsg(h), "no state store");
+	state_close(h);
+	rc = state_open_as(other, STATE_OPEN_COPY, &h);
+	int r2 = rc == 0 && state_cursor_set(h, "Order", "c-9") == 0 &&
+		state_token_save(h, "xero", "at", "rt", 1) == 0;
+	state_close(h);
+	raw_text(other, "SELECT count(*) FROM pg_namespace WHERE nspname = 't_none'", n, sizeof n);
+	check(r1 && r2 && !strcmp(n, "0"), "pg-absent-schema-not-made", n);
+
+	store_where(other, sizeof other, "", "t_empty");
+	raw_sql(other, "CREATE SCHEMA t_empty");
+	rc = state_open(other, &h);
+	check(rc == 0 && state_cursor_set(h, "Order", "c-1") == 0, "pg-empty-schema-made-a-store",
+		state_errmsg(h));
+	state_close(h);
+
+	rc = state_open_as(path, STATE_OPEN_COPY, &h);
+	int c1 = rc == 0 && state_cursor_get(h, "Order", buf, sizeof buf) == 0 &&
+		!strcmp(buf, "2026-11-23T10:00:00Z") && state_cursor_set(h, "Order", "c-9") == 0 &&
+		state_cursor_get(h, "Order", buf, sizeof buf) == 0 && !strcmp(buf, "c-9") &&
+		state_dlq_count(h, NULL) == state_dlq_count(st, NULL);
+	state_close(h);
+	check(c1 && state_cursor_get(st, "Order", buf, sizeof buf) == 0 &&
+		!strcmp(buf, "2026-11-23T10:00:00Z"), "pg-copy-writes-nothing", buf);
+	rc = state_open_as(path, STATE_OPEN_READ, &h);
+	check(rc == 0 && state_cursor_get(h, "Order", buf, sizeof buf) == 0 &&
+		state_cursor_set(h, "Order", "c-2") == STATE_EDB && strstr(state_errmsg(h), "read-only"),
+		"pg-read-only", state_errmsg(h));
+	state_close(h);
+}
+
 int
 main(void)
 {
 	char dir[] = "/tmp/mw-state-XXXXXX";
 	if (!mkdtemp(dir))
 		return 1;
-	char path[256];
-	snprintf(path, sizeof path, "%s/state.db", dir);
+	char path[600];
+	store_where(path, sizeof path, dir, "state");
 	state *st;
 	int rc = state_open(path, &st);
 	check(rc == 0, "open-creates", st ? state_errmsg(st) : "no handle");
 
-	sqlite3 *raw;
-	sqlite3_open(path, &raw);
-	sqlite3_stmt *s;
-	sqlite3_prepare_v2(raw, "PRAGMA journal_mode", -1, &s, NULL);
-	sqlite3_step(s);
-	check(!strcmp((const char *)sqlite3_column_text(s, 0), "wal"), "wal-mode",
-		(const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
-
 	char buf[256], h[64];
+	if (!store_pg()) {
+		raw_text(path, "PRAGMA journal_mode", buf, sizeof buf);
+		check(!strcmp(buf, "wal"), "wal-mode", buf);
+	}
+
 	check(state_cursor_get(st, "Order", buf, sizeof buf) == STATE_ENOTFOUND, "cursor-empty", "");
 	state_cursor_set(st, "Order", "2026-11-22T10:00:00Z");
 	state_cursor_set(st, "Order", "2026-11-23T10:00:00Z");
@@ -521,6 +708,14 @@ main(void)
 	waitpid(pid, &status, 0);
 	check(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "child-killed", "child did not die");
 	rc = state_open(path, &st);
+	/* PostgreSQL: the lock goes when the server has seen the connection
+	 * close, which may be a moment after the kill */
+	for (int i = 0; rc == STATE_ELOCKED && i < 100; i++) {
+		struct timespec ms20 = { 0, 20000000 };
+		state_close(st);
+		nanosleep(&ms20, NULL);
+		rc = state_open(path, &st);
+	}
 	check(rc == 0, "lock-released-by-kill-9", state_errmsg(st));
 	npending = 0;
 	pending_key[0] = 0;
@@ -547,11 +742,8 @@ main(void)
 	check(state_dlq_drop(st, id, "") == STATE_EUSAGE, "dlq-drop-needs-reason", "");
 	check(state_dlq_drop(st, id, "fixed by hand in Xero") == 0 &&
 		state_dlq_count(st, NULL) == 0, "dlq-drop", state_errmsg(st));
-	sqlite3_prepare_v2(raw, "SELECT why FROM dlq_audit", -1, &s, NULL);
-	check(sqlite3_step(s) == SQLITE_ROW &&
-		!strcmp((const char *)sqlite3_column_text(s, 0), "fixed by hand in Xero"),
-		"dlq-audit", "no audit row");
-	sqlite3_finalize(s);
+	raw_text(path, "SELECT why FROM dlq_audit", buf, sizeof buf);
+	check(!strcmp(buf, "fixed by hand in Xero"), "dlq-audit", buf);
 
 	state_token_save(st, "xero", "at-1", "rt-1", 100);
 	state_token_save(st, "xero", "at-2", "rt-2", 200);
@@ -670,110 +862,21 @@ main(void)
 		state_dlq_find(st, "Customer", "C-99", NULL) == 0, "dlq-find-any-version",
 		state_errmsg(st));
 
-	/* a version 1 file is migrated when opened */
-	char v1[300];
-	snprintf(v1, sizeof v1, "%s/v1.db", dir);
-	sqlite3 *old;
-	sqlite3_open(v1, &old);
-	sqlite3_exec(old, "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-		"INSERT INTO meta VALUES('schema_version', '1');"
-		"CREATE TABLE journal(key TEXT PRIMARY KEY, entity TEXT NOT NULL,"
-		" source_id TEXT NOT NULL, hash TEXT NOT NULL, state TEXT NOT NULL,"
-		" target_id TEXT, error TEXT, began_at INTEGER NOT NULL, finished_at INTEGER);"
-		"INSERT INTO journal VALUES('k1', 'Order', 'SO-1', 'h', 'done', 'T', NULL, 1, 2);"
-		"CREATE TABLE dlq(id INTEGER PRIMARY KEY AUTOINCREMENT, entity TEXT NOT NULL,"
-		" source_key TEXT NOT NULL, record TEXT NOT NULL, reason TEXT NOT NULL,"
-		" target_error TEXT NOT NULL, line INTEGER NOT NULL, field TEXT NOT NULL,"
-		" attempts INTEGER NOT NULL, first_at INTEGER NOT NULL, last_at INTEGER NOT NULL,"
-		" dropped INTEGER NOT NULL DEFAULT 0);", NULL, NULL, NULL);
-	sqlite3_close(old);
-	state *mig;
-	rc = state_open(v1, &mig);
-	check(rc == 0 && state_journal_state(mig, "k1", js, sizeof js) == 0 && !strcmp(js, "done")
-		&& state_journal_requests(mig, on_req, NULL) == 0, "migrates-version-1",
-		state_errmsg(mig));
-	char ver[16];
-	file_version(v1, ver, sizeof ver);
-	check(!strcmp(ver, STATE_SCHEMA_VERSION_TEXT) && state_held_count(mig, NULL) == 0,
-		"version-1-to-current", ver);
-	state_close(mig);
-
-	/* a version 2 file (the tables of version 2, a held table missing) is
-	 * migrated to 3 when opened: its rows kept, the held records usable */
-	char v2[300];
-	snprintf(v2, sizeof v2, "%s/v2.db", dir);
-	sqlite3_open(v2, &old);
-	rc = sqlite3_exec(old, "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-		"INSERT INTO meta VALUES('schema_version', '2');"
-		"CREATE TABLE cursors(entity TEXT PRIMARY KEY, value TEXT NOT NULL,"
-		" updated_at INTEGER NOT NULL);"
-		"INSERT INTO cursors VALUES('Order', '2026-01-01T00:00:00Z', 1);"
-		"CREATE TABLE xref(entity TEXT NOT NULL, source_id TEXT NOT NULL,"
-		" target_id TEXT NOT NULL, hash TEXT NOT NULL, updated_at INTEGER NOT NULL,"
-		" PRIMARY KEY(entity, source_id));"
-		"INSERT INTO xref VALUES('Customer', 'C-1', 'T-1', 'hc', 1);"
-		"CREATE TABLE journal(key TEXT PRIMARY KEY, entity TEXT NOT NULL,"
-		" source_id TEXT NOT NULL, hash TEXT NOT NULL, state TEXT NOT NULL,"
-		" target_id TEXT, error TEXT, began_at INTEGER NOT NULL, finished_at INTEGER,"
-		" request_key TEXT, seq INTEGER, payload BLOB, update_id TEXT, match_value TEXT,"
-		" record BLOB, stamp TEXT);"
-		"INSERT INTO journal(key, entity, source_id, hash, state, began_at) VALUES('k2', 'Order',"
-		" 'SO-5', 'h', 'done', 1);"
-		"CREATE TABLE dlq(id INTEGER PRIMARY KEY AUTOINCREMENT, entity TEXT NOT NULL,"
-		" source_key TEXT NOT NULL, record TEXT NOT NULL, reason TEXT NOT NULL,"
-		" target_error TEXT NOT NULL, line INTEGER NOT NULL, field TEXT NOT NULL,"
-		" attempts INTEGER NOT NULL, first_at INTEGER NOT NULL, last_at INTEGER NOT NULL,"
-		" dropped INTEGER NOT NULL DEFAULT 0, hash TEXT NOT NULL DEFAULT '');"
-		"INSERT INTO dlq(entity, source_key, record, reason, target_error, line, field, attempts,"
-		" first_at, last_at, hash) VALUES('Customer', 'C-17', '{}', 'bad', '', 1, '', 1, 1, 1, 'hx');"
-		"CREATE TABLE dlq_audit(id INTEGER NOT NULL, action TEXT NOT NULL,"
-		" why TEXT NOT NULL, at INTEGER NOT NULL);"
-		"CREATE TABLE inbox(event_id TEXT PRIMARY KEY, source TEXT NOT NULL,"
-		" type TEXT NOT NULL, collection TEXT NOT NULL, record_key TEXT NOT NULL,"
-		" body BLOB, received_at INTEGER NOT NULL, state TEXT NOT NULL DEFAULT 'new');"
-		"CREATE TABLE tokens(service TEXT PRIMARY KEY, access TEXT NOT NULL,"
-		" refresh TEXT NOT NULL, expires_at INTEGER NOT NULL);", NULL, NULL, NULL);
-	sqlite3_close(old);
-	char cur[64] = "", tid[64] = "";
-	int orc = state_open(v2, &mig);
-	check(rc == SQLITE_OK && orc == 0 && state_cursor_get(mig, "Order", cur, sizeof cur) == 0 &&
-		!strcmp(cur, "2026-01-01T00:00:00Z") && state_xref_get(mig, "Customer", "C-1", tid,
-		sizeof tid, NULL, 0) == 0 && !strcmp(tid, "T-1") && state_journal_state(mig, "k2", js,
-		sizeof js) == 0 && !strcmp(js, "done") && state_dlq_find(mig, "Customer", "C-17", NULL) > 0
-		&& state_held_count(mig, NULL) == 0 && state_held_put(mig, "Order", "SO-6", "h",
-		"Customer", "C-17", "Customer C-17 is dead-lettered (dlq #1)") == 0 &&
-		state_held_count(mig, "Order") == 1, "migrates-version-2", state_errmsg(mig));
-	state_close(mig);
-	file_version(v2, ver, sizeof ver);
-	check(!strcmp(ver, STATE_SCHEMA_VERSION_TEXT), "version-2-to-current", ver);
-	rc = state_open(v2, &mig); /* opened again: already current, nothing to do */
-	check(rc == 0 && state_held_count(mig, "Order") == 1, "version-current-reopened",
-		state_errmsg(mig));
-	/* the lifecycle's document hash: kept by put_doc, left by put, "" before */
-	char doc[48] = "x";
-	int d0 = state_xref_put(mig, "Order", "SO-40", "INV-40", "h1") == 0 &&
-		state_xref_doc(mig, "Order", "SO-40", doc, sizeof doc) == 0 && !strcmp(doc, "");
-	int d1 = state_xref_put_doc(mig, "Order", "SO-40", "INV-40", "h2", "d2") == 0 &&
-		state_xref_put(mig, "Order", "SO-40", "INV-40", "h3") == 0 &&
-		state_xref_doc(mig, "Order", "SO-40", doc, sizeof doc) == 0 && !strcmp(doc, "d2");
-	int d2 = state_xref_put_doc(mig, "Order", "SO-40", "INV-40", "h4", "voided") == 0 &&
-		state_xref_doc(mig, "Order", "SO-40", doc, sizeof doc) == 0 &&
-		!strcmp(doc, "voided") &&
-		state_xref_doc(mig, "Order", "SO-41", doc, sizeof doc) == STATE_ENOTFOUND;
-	check(d0 && d1 && d2, "xref-document-hash", doc);
-	state_close(mig);
+	if (!store_pg())
+		migrations(dir);
+	else
+		pg_schemas(path, st);
 
 	/* a file from a newer version is refused */
-	sqlite3_exec(raw, "UPDATE meta SET value = '99' WHERE key = 'schema_version'", NULL, NULL,
-		NULL);
+	raw_sql(path, "UPDATE meta SET value = '99' WHERE key = 'schema_version'");
 	state_close(st);
 	rc = state_open(path, &st);
 	check(rc == STATE_EVERSION && strstr(state_errmsg(st), "99"), "newer-version-refused",
 		state_errmsg(st));
 	state_close(st);
-	sqlite3_close(raw);
 
-	files(dir);
+	if (!store_pg())
+		files(dir);
 
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

@@ -6,7 +6,8 @@
  * are refused with a message; a malformed key is refused; a rotated refresh
  * token is saved whole or not at all; rows kept in clear are sealed when a
  * key is set, leaving no clear copy in the file; without a key, tokens stay
- * in clear and state_token_check() warns.
+ * in clear and state_token_check() warns.  The same on PostgreSQL with
+ * MW_TEST_PG (store.h): the bytes of the tokens table's file.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,12 +15,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
 #include "state.h"
 
 #define CHECK_AREA "tokens"
 #include "check.h"
+#include "store.h"
 
 #define KEY_HEX "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 #define KEY2_HEX "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"
@@ -65,42 +65,28 @@ file_has(const char *path, const char *s)
 	return hit;
 }
 
-/* 1 when the state file, its -wal or its -shm holds s. */
+/* 1 when the store's bytes at rest hold s: the state file, its -wal or
+ * its -shm; on PostgreSQL the tokens table's file in the cluster's data
+ * directory, after a checkpoint has written the server's buffers to it
+ * (the server's WAL is not looked at: it keeps the old rows until it is
+ * recycled, docs/state.md). */
 static int
 files_have(const char *path, const char *s)
 {
-	char p[300];
+	char p[600], dd[300], rel[200];
 
+	if (strstr(path, "://")) {
+		raw_sql(path, "CHECKPOINT");
+		raw_text(path, "SELECT current_setting('data_directory')", dd, sizeof dd);
+		raw_text(path, "SELECT pg_relation_filepath('tokens')", rel, sizeof rel);
+		snprintf(p, sizeof p, "%s/%s", dd, rel);
+		return file_has(p, s);
+	}
 	snprintf(p, sizeof p, "%s-wal", path);
 	if (file_has(p, s))
 		return 1;
 	snprintf(p, sizeof p, "%s-shm", path);
 	return file_has(p, s) || file_has(path, s);
-}
-
-/* One SQL statement on the file, outside the state store. */
-static void
-raw_sql(const char *path, const char *sql)
-{
-	sqlite3 *db;
-
-	if (sqlite3_open(path, &db) == SQLITE_OK)
-		sqlite3_exec(db, sql, NULL, NULL, NULL);
-	sqlite3_close(db);
-}
-
-static void
-raw_text(const char *path, const char *sql, char *out, size_t n)
-{
-	sqlite3 *db;
-	sqlite3_stmt *q = NULL;
-
-	out[0] = '\0';
-	if (sqlite3_open(path, &db) == SQLITE_OK && sqlite3_prepare_v2(db, sql, -1, &q, NULL) ==
-	    SQLITE_OK && sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
-		snprintf(out, n, "%s", (const char *)sqlite3_column_text(q, 0));
-	sqlite3_finalize(q);
-	sqlite3_close(db);
 }
 
 static void
@@ -142,10 +128,10 @@ load_is(state *st, const char *svc, const char *at, const char *rt)
 static void
 sealed_at_rest(void)
 {
-	char path[300], msg[600], row1[300], row2[300];
+	char path[600], msg[600], row1[300], row2[300];
 	state *st;
 
-	snprintf(path, sizeof path, "%s/sealed.db", dir);
+	store_where(path, sizeof path, dir, "sealed");
 	set_key(KEY_HEX, NULL);
 	st = open_at(path);
 	check(state_token_check(st, msg, sizeof msg) == 0 && !msg[0], "check-with-key-no-rows", msg);
@@ -235,10 +221,10 @@ sealed_at_rest(void)
 static void
 keys_and_clear(void)
 {
-	char path[300], msg[600], kf[300];
+	char path[600], msg[600], kf[300];
 	state *st;
 
-	snprintf(path, sizeof path, "%s/clear.db", dir);
+	store_where(path, sizeof path, dir, "clear");
 	st = open_at(path);
 	set_key("0011", NULL);
 	check(state_token_check(st, msg, sizeof msg) == STATE_EKEY && strstr(msg, "64 hex"),

@@ -1,0 +1,24 @@
+#!/bin/sh
+# The state store's tests on PostgreSQL: a throwaway cluster (tests/pg/
+# cluster.sh: initdb and pg_ctl from Debian's postgresql package, a unix
+# socket in a temp dir), the unit tests of the store (test_state,
+# test_tokens) against it with MW_TEST_PG, the store's benchmark for a
+# figure, then the cluster stopped and removed.  O: the build (build).
+cd "$(dirname "$0")/../.." || exit 2
+O=${O:-build}
+. tests/pg/cluster.sh
+trap pg_stop EXIT
+if ! pg_start; then
+	echo "[FAIL] pg/cluster: no throwaway PostgreSQL cluster (scripts/install-deps)"
+	exit 1
+fi
+echo "[PASS] pg/cluster"
+rc=0
+for t in test_state test_tokens; do
+	"$O/tests/$t" || { rc=1; echo "[FAIL] pg/$t: exit $?"; }
+done
+# a figure, not a check (the benchmark checks nothing)
+if [ -x "$O/bench/state_bench" ]; then
+	"$O/bench/state_bench" 2000 50 "$MW_PG" | sed 's/^/# pg: /'
+fi
+exit $rc
