@@ -52,6 +52,7 @@ tests/e2e/skus.sh
 tests/e2e/secrets.sh
 tests/e2e/versions.sh
 tests/e2e/statefile.sh
+tests/e2e/pg.sh
 tests/e2e/lookback.sh
 tests/e2e/events.sh
 tests/sandbox/qbo.sh
@@ -71,6 +72,7 @@ tests/tools/install.sh
 tests/tools/fmt.sh
 tests/golden/run.sh
 unit
+tests/pg/state.sh
 tests/transform/differential.sh
 tests/transform/hostile.sh
 tests/lint.sh
