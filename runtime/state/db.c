@@ -21,8 +21,6 @@
 
 #include "state_int.h"
 
-/* PostgreSQL's type oids of the columns read here (pg_type.h) */
-enum { OID_BOOL = 16, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23 };
 
 int
 st_fail(state *st, const char *what)
@@ -405,6 +403,19 @@ db_col_null(db_stmt *s, int i)
 }
 
 int64_t
+db_pg_int(const void *v, int n)
+{
+	const unsigned char *p = v;
+	uint64_t x = 0;
+
+	for (int k = 0; k < n; k++)
+		x = x << 8 | p[k];
+	if (n < 8 && n > 0 && (p[0] & 0x80)) /* sign-extended */
+		x |= ~(uint64_t)0 << (8 * n);
+	return (int64_t)x;
+}
+
+int64_t
 db_col_int64(db_stmt *s, int i)
 {
 	if (s->lite)
@@ -418,14 +429,8 @@ db_col_int64(db_stmt *s, int i)
 		return n == 1 && p[0];
 	case OID_INT2:
 	case OID_INT4:
-	case OID_INT8: {
-		uint64_t v = 0;
-		for (int k = 0; k < n; k++)
-			v = v << 8 | p[k];
-		if (n < 8 && n > 0 && (p[0] & 0x80)) /* sign-extended */
-			v |= ~(uint64_t)0 << (8 * n);
-		return (int64_t)v;
-	}
+	case OID_INT8:
+		return db_pg_int(p, n);
 	default: /* a number kept as text */
 		return strtoll((const char *)p, NULL, 10);
 	}

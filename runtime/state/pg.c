@@ -101,6 +101,9 @@ typedef struct {
 	int64_t key;
 } target;
 
+static const char no_password[] = "a password in the state URL (it is printed in messages): "
+	"put it in ~/.pgpass, PGPASSFILE or PGPASSWORD";
+
 static int
 say(char *err, size_t n, int rc, const char *fmt, ...)
 {
@@ -123,8 +126,7 @@ parse(const char *url, target *t, char *err, size_t n)
 
 	snprintf(t->schema, sizeof t->schema, "mapwright");
 	if (at && memchr(auth, ':', (size_t)(at - auth)))
-		return say(err, n, STATE_EUSAGE, "a password in the state URL (it is printed in "
-			"messages): put it in ~/.pgpass, PGPASSFILE or PGPASSWORD");
+		return say(err, n, STATE_EUSAGE, "%s", no_password);
 	size_t base = q ? (size_t)(q - url) : strlen(url);
 	if (base >= sizeof t->conninfo)
 		return say(err, n, STATE_EUSAGE, "the state URL is too long");
@@ -134,8 +136,7 @@ parse(const char *url, target *t, char *err, size_t n)
 		p++;
 		size_t len = strcspn(p, "&");
 		if (!strncmp(p, "password=", 9))
-			return say(err, n, STATE_EUSAGE, "a password in the state URL (it is printed in "
-				"messages): put it in ~/.pgpass, PGPASSFILE or PGPASSWORD");
+			return say(err, n, STATE_EUSAGE, "%s", no_password);
 		if (!strncmp(p, "schema=", 7)) {
 			size_t sl = len - 7;
 			if (sl == 0 || sl >= sizeof t->schema || strspn(p + 7, "abcdefghijklmnopqrstuvwxyz"
@@ -477,18 +478,12 @@ copy_tables(state *st, PGconn *c)
 				Oid ty = PQftype(r, f);
 				if (PQgetisnull(r, row, f))
 					rc = sqlite3_bind_null(s, f + 1);
-				else if (ty == 20 || ty == 23 || ty == 21) { /* int8, int4, int2 */
-					uint64_t x = 0;
-					for (int k = 0; k < len; k++)
-						x = x << 8 | (unsigned char)v[k];
-					if (len < 8 && len > 0 && (v[0] & 0x80))
-						x |= ~(uint64_t)0 << (8 * len);
-					rc = sqlite3_bind_int64(s, f + 1, (sqlite3_int64)x);
-				} else if (ty == 17) { /* bytea */
+				else if (ty == OID_INT8 || ty == OID_INT4 || ty == OID_INT2)
+					rc = sqlite3_bind_int64(s, f + 1, db_pg_int(v, len));
+				else if (ty == OID_BYTEA)
 					rc = sqlite3_bind_blob(s, f + 1, v, len, SQLITE_TRANSIENT);
-				} else {
+				else
 					rc = sqlite3_bind_text(s, f + 1, v, len, SQLITE_TRANSIENT);
-				}
 			}
 			if (rc == 0)
 				rc = sqlite3_step(s) == SQLITE_DONE ? 0 : STATE_EDB;

@@ -126,6 +126,10 @@ const void *db_col_blob(db_stmt *s, int i);
 size_t db_col_bytes(db_stmt *s, int i);
 int64_t db_col_int64(db_stmt *s, int i);
 int db_col_null(db_stmt *s, int i);
+/* PostgreSQL's type oids of the columns read (pg_type.h) */
+enum { OID_BOOL = 16, OID_BYTEA = 17, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23 };
+/* A PostgreSQL integer in binary: n bytes, network order, signed. */
+int64_t db_pg_int(const void *p, int n);
 /* The rows the last statement inserted, updated or deleted. */
 int64_t db_changes(state *st);
 /* Opened read only (a look: status, dlq list). */
