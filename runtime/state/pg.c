@@ -171,7 +171,7 @@ quiet(void *arg, const char *msg)
 	(void)msg;
 }
 
-/* A connection to t, its search_path the schema: NULL with err set. */
+/* A connection to t (use_schema points it at the schema): NULL with err set. */
 static PGconn *
 connect_to(const target *t, char *err, size_t n)
 {
@@ -272,7 +272,7 @@ holder(PGconn *c, const target *t, char *out, size_t n)
 static int
 lock_take(const target *t, int *ref, char *err, size_t n)
 {
-	char name[sizeof locks[0].name], key[32], app[64], host[48] = "";
+	char name[sizeof locks[0].name], key[32], app[96], host[48] = "";
 	pid_t me = getpid();
 	int rc = 0, free_slot = -1;
 
@@ -300,7 +300,7 @@ lock_take(const target *t, int *ref, char *err, size_t n)
 		goto out;
 	}
 	gethostname(host, sizeof host - 1);
-	snprintf(app, sizeof app, "mapwright process %ld on %s", (long)me, host);
+	snprintf(app, sizeof app, "mapwright process %ld on %.40s", (long)me, host); /* 63 kept */
 	snprintf(key, sizeof key, "%lld", (long long)t->key);
 	char got[8];
 	rc = run(c, err, n, "SELECT set_config('application_name', $1, false)", app);
