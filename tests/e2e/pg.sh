@@ -6,7 +6,7 @@
 #     store; the schema holds the state (version 5, the cross-references);
 #   - a second run writes nothing;
 #   - a daemon holds the schema: a run beside it exits 2 naming its pid,
-#     `status` reads beside it;
+#     `status` and `dlq list` read beside it;
 #   - --dry-run prints the new order's request and writes nothing, to Xero
 #     or to the schema; the next run writes it;
 #   - MW_STATE=URL in the --config file selects the schema too (no state
@@ -62,6 +62,8 @@ t run-beside-daemon-refused [ $rc = 2 ] && grep -q "in use by process $dpid " "$
 	{ echo "exit $rc"; cat "$tmp/err"; }
 "$BIN/$pair" status --state "$st" > "$tmp/status" 2>&1
 t status-beside-daemon grep -q '^Order ' "$tmp/status" || cat "$tmp/status"
+"$BIN/$pair" dlq list --state "$st" > "$tmp/dlq" 2>&1
+t dlq-list-beside-daemon [ $? = 0 ] || cat "$tmp/dlq"
 kill $dpid
 wait $dpid 2>/dev/null
 dpid=
