@@ -489,7 +489,29 @@ state_begin(state *st)
 	}
 	int rc = tx(st, "BEGIN");
 	st->in_tx = rc == 0;
-	return rc;
+	if (rc != 0 || !st->lock_pid[0])
+		return rc;
+	/* the process's lock is its own connection's, which may have ended
+	 * alone (terminated, its TCP connection lost): then another process
+	 * may sync the schema now, and nothing more is written from here */
+	db_stmt *s = NULL;
+	int64_t held = -1;
+	rc = stmt_step(st, &s, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+		" AND granted AND objsubid = 1 AND pid = CAST(?1 AS integer)"
+		" AND classid = CAST(?2 AS oid) AND objid = CAST(?3 AS oid)", 3, st->lock_pid,
+		st->lock_hi, st->lock_lo);
+	if (rc == DB_ROW) {
+		held = db_col_int64(s, 0);
+		stmt_done(st, s);
+	}
+	if (held == 1)
+		return 0;
+	state_rollback(st);
+	if (held == 0)
+		snprintf(st->err, sizeof st->err, "the state schema's lock is lost (the connection "
+			"that held it ended): another process may sync the pair now; this one stops "
+			"writing (start it again)");
+	return held == 0 ? STATE_ELOCKED : STATE_EDB;
 }
 
 int

@@ -99,6 +99,7 @@ typedef struct {
 	char conninfo[2048];
 	char schema[64];
 	int64_t key;
+	char hi[16], lo[16];      /* the key as pg_locks shows it: classid, objid */
 } target;
 
 static const char no_password[] = "a password in the state URL (it is printed in messages): "
@@ -161,6 +162,8 @@ parse(const char *url, target *t, char *err, size_t n)
 	for (const char *p = t->schema; *p; p++)
 		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
 	t->key = (int64_t)h;
+	snprintf(t->hi, sizeof t->hi, "%u", (unsigned)(h >> 32));
+	snprintf(t->lo, sizeof t->lo, "%u", (unsigned)(h & 0xffffffffu));
 	return 0;
 }
 
@@ -242,6 +245,7 @@ typedef struct {
 	PGconn *c;
 	int refs;       /* 0: a free slot */
 	pid_t pid;      /* the process that took it (not a child of it) */
+	int backend;    /* the server process of c: the lock's holder in pg_locks */
 } lock_slot;
 
 static lock_slot locks[LOCK_MAX];
@@ -252,25 +256,22 @@ static pthread_mutex_t locks_mu = PTHREAD_MUTEX_INITIALIZER;
 static void
 holder(PGconn *c, const target *t, char *out, size_t n)
 {
-	char hi[16], lo[16];
-	uint64_t k = (uint64_t)t->key;
-
-	snprintf(hi, sizeof hi, "%u", (unsigned)(k >> 32));
-	snprintf(lo, sizeof lo, "%u", (unsigned)(k & 0xffffffffu));
 	PGresult *r = q(c, out, n, "SELECT CASE WHEN a.application_name LIKE 'mapwright process %'"
 		" THEN substr(a.application_name, 11) ELSE 'the server process ' || l.pid END"
 		" FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid"
 		" WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.database ="
 		" (SELECT oid FROM pg_database WHERE datname = current_database())"
-		" AND l.classid = $1::oid AND l.objid = $2::oid", hi, lo, NULL);
+		" AND l.classid = $1::oid AND l.objid = $2::oid", t->hi, t->lo, NULL);
 
 	if (r)
 		snprintf(out, n, "%s", PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
 	PQclear(r);
 }
 
+/* t's lock for this process: 0 with *ref and the server process that
+ * holds it (*backend), STATE_ELOCKED naming the holder, or another error. */
 static int
-lock_take(const target *t, int *ref, char *err, size_t n)
+lock_take(const target *t, int *ref, int *backend, char *err, size_t n)
 {
 	char name[sizeof locks[0].name], key[32], app[96], host[48] = "";
 	pid_t me = getpid();
@@ -285,6 +286,7 @@ lock_take(const target *t, int *ref, char *err, size_t n)
 		if (locks[i].refs && !strcmp(locks[i].name, name)) {
 			locks[i].refs++;
 			*ref = i;
+			*backend = locks[i].backend;
 			goto out;
 		}
 		if (!locks[i].refs && free_slot < 0)
@@ -322,6 +324,7 @@ lock_take(const target *t, int *ref, char *err, size_t n)
 	s->c = c;
 	s->refs = 1;
 	s->pid = me;
+	*backend = s->backend = PQbackendPID(c);
 	*ref = free_slot;
 out:
 	pthread_mutex_unlock(&locks_mu);
@@ -423,10 +426,15 @@ static int
 open_own(state *st, const target *t)
 {
 	char key[32];
-	int rc = lock_take(t, &st->pglock, st->err, sizeof st->err);
+	int backend = 0;
+	int rc = lock_take(t, &st->pglock, &backend, st->err, sizeof st->err);
 
 	if (rc != 0)
 		return rc;
+	/* what state_begin looks for in pg_locks: the lock still held */
+	snprintf(st->lock_pid, sizeof st->lock_pid, "%d", backend);
+	snprintf(st->lock_hi, sizeof st->lock_hi, "%s", t->hi);
+	snprintf(st->lock_lo, sizeof st->lock_lo, "%s", t->lo);
 	if (!(st->pg = connect_to(t, st->err, sizeof st->err)))
 		return STATE_EDB;
 	snprintf(key, sizeof key, "%lld", (long long)(t->key ^ 1));

@@ -77,6 +77,8 @@ struct state {
 	char note[1024];          /* state_note(): what the opening changed (modes) */
 	int lock;                 /* own.c's reference to the file's lock; -1: none */
 	int pglock;               /* pg.c's reference to the schema's lock; -1: none */
+	char lock_pid[16];        /* PostgreSQL, OWN: the lock's server process ("": none) */
+	char lock_hi[16], lock_lo[16]; /* and its key in pg_locks */
 	stmt_slot cache[STMT_CACHE];
 	int ncache;
 };

@@ -11,7 +11,8 @@
  * With MW_TEST_PG (store.h) the same store in a PostgreSQL schema, but for
  * what is SQLite's alone (WAL, the migrations from the versions before
  * PostgreSQL's first, the file as a file), and what is PostgreSQL's: the
- * schemas of one database, a foreign or absent one, READ and COPY there.
+ * schemas of one database, a foreign or absent one, READ and COPY there,
+ * a lock lost with its connection.
  */
 #include <dirent.h>
 #include <signal.h>
@@ -544,10 +545,12 @@ migrations(const char *dir)
 /* PostgreSQL's own: one database, a schema a pair (each its lock), a
  * password kept out of the URL, a foreign schema refused and left as it
  * was, an absent one neither read nor made by READ or COPY, a DBA's empty
- * schema made a store, READ read only, COPY's writes in memory. */
+ * schema made a store, COPY's writes in memory, a lock whose connection
+ * ended stopping the writes (*stp opened again), READ read only. */
 static void
-pg_schemas(const char *path, state *st)
+pg_schemas(const char *path, state **stp)
 {
+	state *st = *stp;
 	char a[600], b[600], other[600], buf[64] = "", n[16];
 	state *sa, *sb, *h;
 	int rc;
@@ -611,6 +614,19 @@ pg_schemas(const char *path, state *st)
 	state_close(h);
 	check(c1 && state_cursor_get(st, "Order", buf, sizeof buf) == 0 &&
 		!strcmp(buf, "2026-11-23T10:00:00Z"), "pg-copy-writes-nothing", buf);
+	/* the lock's own connection ended alone: the handles write no more */
+	rc = state_open(b, &sb);
+	raw_sql(b, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+		" WHERE application_name LIKE 'mapwright process %'");
+	rc = rc || state_begin(sb) != STATE_ELOCKED || !strstr(state_errmsg(sb), "lock is lost");
+	check(!rc && state_begin(st) == STATE_ELOCKED, "pg-lock-lost-stops-writes", state_errmsg(sb));
+	state_close(sb);
+	state_close(st);
+	rc = state_open(path, &st);
+	*stp = st;
+	check(rc == 0 && state_begin(st) == 0 && state_commit(st) == 0, "pg-lock-taken-again",
+		state_errmsg(st));
+
 	rc = state_open_as(path, STATE_OPEN_READ, &h);
 	check(rc == 0 && state_cursor_get(h, "Order", buf, sizeof buf) == 0 &&
 		state_cursor_set(h, "Order", "c-2") == STATE_EDB && strstr(state_errmsg(h), "read-only"),
@@ -865,7 +881,7 @@ main(void)
 	if (!store_pg())
 		migrations(dir);
 	else
-		pg_schemas(path, st);
+		pg_schemas(path, &st);
 
 	/* a file from a newer version is refused */
 	raw_sql(path, "UPDATE meta SET value = '99' WHERE key = 'schema_version'");
