@@ -3,8 +3,10 @@
  * cursors, the cross-reference map (source id -> target id), the write
  * journal that makes writes exactly-once across crashes, the dead-letter
  * queue, the held records, the webhook inbox and OAuth tokens (encrypted at
- * rest with the deployment's key).  One backend: SQLite
- * (sqlite.c and a file per table); no caller sees SQL.  This layer calls no other.
+ * rest with the deployment's key).  Two backends, picked by what names the
+ * store: a path is a SQLite file (sqlite.c), a postgresql:// URL a schema
+ * of a PostgreSQL database (pg.c); the table files serve both (db.c).  No
+ * caller sees SQL or knows the backend.  This layer calls no other.
  *
  * The exactly-once protocol, as the engine runs it (docs/state.md):
  *   state_journal_find() gives each record version its key (the one it is
@@ -48,7 +50,8 @@ enum {
 #define STATE_SCHEMA_VERSION 5
 #define STATE_SCHEMA_VERSION_TEXT "5"
 
-/* How a process opens its state file (docs/state.md, "The file is owned").
+/* How a process opens its state file (docs/state.md, "The file is owned";
+ * what each way means for a PostgreSQL schema: pg.c, docs/state.md).
  * Whatever the way, a path that holds something other than a state file
  * (0 bytes, another program's file or database, a damaged one) is refused
  * with STATE_EFILE and left as it is, and a file written by a newer
