@@ -335,6 +335,14 @@ st_bind_blob(db_stmt *s, int i, const char *p, size_t n)
 }
 
 int
+st_bind_raw(db_stmt *s, int i, const char *p)
+{
+	if (s->lite)
+		return st_bind_text(s, i, p);
+	return p ? pg_arg(s, i, p, strlen(p), 1) : pg_arg(s, i, NULL, 0, 0);
+}
+
+int
 st_bind_int64(db_stmt *s, int i, int64_t v)
 {
 	char num[32];

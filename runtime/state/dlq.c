@@ -14,20 +14,24 @@ state_dlq_add(state *st, const char *entity, const char *source_key, const char 
 	const char *record, const char *reason, const char *target_error, int line,
 	const char *field, int64_t *id)
 {
-	char now[32], ln[16];
-	snprintf(ln, sizeof ln, "%d", line);
-	st_now(now, sizeof now);
-	db_stmt *s = NULL;
-	int rc = stmt_step(st, &s, "INSERT INTO dlq(entity, source_key, record, reason, target_error,"
-		" line, field, attempts, first_at, last_at, hash)"
-		" VALUES(?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?) RETURNING id", 10,
-		entity, source_key ? source_key : "", record ? record : "", reason ? reason : "",
-		target_error ? target_error : "", ln, field ? field : "", now, now,
-		hash ? hash : "");
-	if (rc < 0)
-		return rc;
-	if (rc != DB_ROW)
-		return st_fail(st, "dead letter: no id");
+	char now[32];
+	/* the record as received: its bytes need not be UTF-8 (st_bind_raw) */
+	db_stmt *s = stmt_prepare(st, "INSERT INTO dlq(entity, source_key, record, reason,"
+		" target_error, line, field, attempts, first_at, last_at, hash)"
+		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?8, ?9) RETURNING id");
+	if (!s)
+		return STATE_EDB;
+	int rc = st_bind_text(s, 1, entity) | st_bind_text(s, 2, source_key ? source_key : "") |
+		st_bind_raw(s, 3, record ? record : "") | st_bind_text(s, 4, reason ? reason : "") |
+		st_bind_text(s, 5, target_error ? target_error : "") | st_bind_int64(s, 6, line) |
+		st_bind_text(s, 7, field ? field : "") | st_bind_text(s, 8, st_now(now, sizeof now)) |
+		st_bind_text(s, 9, hash ? hash : "");
+	if (rc != 0)
+		return stmt_end(st, s, STATE_EDB);
+	if ((rc = db_step(s)) != DB_ROW) {
+		rc = stmt_end(st, s, rc);
+		return rc ? rc : st_fail(st, "dead letter: no id");
+	}
 	if (id)
 		*id = db_col_int64(s, 0);
 	stmt_done(st, s);

@@ -63,7 +63,7 @@ static const char *const pg_schema =
 	"CREATE INDEX journal_version ON journal(entity, source_id, hash);"
 	"CREATE INDEX journal_request ON journal(request_key, seq);"
 	"CREATE TABLE dlq(id BIGSERIAL PRIMARY KEY,"
-	"  entity " T " NOT NULL, source_key " T " NOT NULL, record TEXT NOT NULL,"
+	"  entity " T " NOT NULL, source_key " T " NOT NULL, record BYTEA NOT NULL,"
 	"  reason TEXT NOT NULL, target_error TEXT NOT NULL, line BIGINT NOT NULL,"
 	"  field " T " NOT NULL, attempts BIGINT NOT NULL, first_at BIGINT NOT NULL,"
 	"  last_at BIGINT NOT NULL, dropped BIGINT NOT NULL DEFAULT 0,"

@@ -120,6 +120,9 @@ int db_exec(state *st, const char *sql);
 int st_bind_text(db_stmt *s, int i, const char *p);
 int st_bind_blob(db_stmt *s, int i, const char *p, size_t n);
 int st_bind_int64(db_stmt *s, int i, int64_t v);
+/* Text whose bytes need not be UTF-8 (a source record as received): a
+ * TEXT column in SQLite, BYTEA in PostgreSQL (whose TEXT takes UTF-8 only). */
+int st_bind_raw(db_stmt *s, int i, const char *p);
 /* A step: DB_ROW, DB_DONE, or an error (st_fail says it). */
 int db_step(db_stmt *s);
 /* The row's columns: text NULL for NULL, bytes counted, integers. */

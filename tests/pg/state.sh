@@ -14,8 +14,10 @@ if ! pg_start; then
 fi
 echo "[PASS] pg/cluster"
 rc=0
+# their lines named pg/state/..., pg/tokens/... beside the SQLite run's
 for t in test_state test_tokens; do
-	"$O/tests/$t" || { rc=1; echo "[FAIL] pg/$t: exit $?"; }
+	MW_TEST_PG=$MW_PG "$O/tests/$t" > "$pgdir/$t.out" 2>&1 || { rc=1; echo "[FAIL] pg/$t: exit $?"; }
+	sed 's/^\[\(PASS\|FAIL\)\] /[\1] pg\//' "$pgdir/$t.out"
 done
 # a figure, not a check (the benchmark checks nothing)
 if [ -x "$O/bench/state_bench" ]; then

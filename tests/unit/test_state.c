@@ -760,6 +760,14 @@ main(void)
 		state_dlq_count(st, NULL) == 0, "dlq-drop", state_errmsg(st));
 	raw_text(path, "SELECT why FROM dlq_audit", buf, sizeof buf);
 	check(!strcmp(buf, "fixed by hand in Xero"), "dlq-audit", buf);
+	/* a record as received, not UTF-8: kept byte for byte */
+	const char *bad = "{\"orderId\":\"SO-\xff\xfe\"}";
+	rc = state_dlq_add(st, "Payment", "SO-bad", "hb", bad, "not UTF-8", "", 1, "", &id);
+	rc = rc || state_dlq_get(st, id, &d);
+	check(rc == 0 && !strcmp(d.record, bad) && state_dlq_drop(st, id, "a test") == 0,
+		"dlq-record-any-bytes", state_errmsg(st));
+	if (rc == 0)
+		free(d.record);
 
 	state_token_save(st, "xero", "at-1", "rt-1", 100);
 	state_token_save(st, "xero", "at-2", "rt-2", 200);
