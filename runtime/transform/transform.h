@@ -51,6 +51,7 @@ typedef struct {
 int   arena_init(arena *a, size_t first, size_t max);
 void  arena_fini(arena *a);
 void  arena_reset(arena *a);
+void  arena_trim(arena *a);                     /* reset, and free all but the first chunk */
 void *arena_alloc(arena *a, size_t n);          /* aligned for any object */
 char *arena_bytes(arena *a, size_t n);          /* unaligned, for text */
 
@@ -210,6 +211,7 @@ typedef struct {
 int    w_doc_init(w_doc *d);
 void   w_doc_fini(w_doc *d);
 void   w_doc_reset(w_doc *d);
+void   w_doc_trim(w_doc *d);              /* reset, and the buffer back to its first size */
 /* Open the root object (JSON) or element <root> (XML); close it. */
 void   w_doc_begin(mw_ctx *c, const char *root, int xml);
 int    w_doc_end(mw_ctx *c);
@@ -319,6 +321,7 @@ const char *rt_kind_name(mw_kind k);   /* "a string", "an integer", ... */
 mw_ctx *rt_ctx_new(void);           /* NULL: out of memory */
 void    rt_ctx_free(mw_ctx *c);
 void    rt_ctx_reset(mw_ctx *c);    /* for the next record; memory is kept */
+void    rt_ctx_trim(mw_ctx *c);     /* the same, and its memory back to the first chunks */
 
 /* One NDJSON line through entity e: RT_MAP_DOC (the document is in
  * c->w.out), RT_MAP_FILTERED, RT_MAP_FAILED (c->reason, c->path,
