@@ -273,14 +273,15 @@ same_key(const mw_node *a, const mw_node *b)
 
 /* Reject an object with a key twice, naming the earliest repetition.
  * Small objects are checked pairwise; large ones by sorting, so a hostile
- * object with many keys costs n log n, not n^2. */
+ * object with many keys costs n log n, not n^2, and the sorted members
+ * stay with the object as its index (json_get). */
 static int
 check_dups(jp *j, mw_node *obj)
 {
 	const mw_node *dup = NULL, *a, *b;
 	char msg[96], q[64];
 
-	if (obj->n <= 16) {
+	if (obj->n <= JSON_INDEX_MIN) {
 		for (b = obj->child; b && !dup; b = b->next)
 			for (a = obj->child; a != b; a = a->next)
 				if (same_key(a, b)) {
@@ -299,6 +300,7 @@ check_dups(jp *j, mw_node *obj)
 		for (i = 1; i < obj->n; i++)
 			if (same_key(v[i - 1], v[i]) && (!dup || v[i]->off < dup->off))
 				dup = v[i];
+		obj->index = v;
 	}
 	if (!dup)
 		return 0;
@@ -476,11 +478,39 @@ json_parse(arena *a, const char *p, size_t n, const mw_node **out, json_err *e)
 	return 0;
 }
 
+/* key (kn bytes) against a member's key, in keycmp's order. */
+static int
+key_order(const char *key, size_t kn, const mw_node *m)
+{
+	size_t k = kn < m->keylen ? kn : m->keylen;
+	int r = memcmp(key, m->key, k);
+
+	if (r)
+		return r;
+	return kn < m->keylen ? -1 : kn > m->keylen;
+}
+
 const mw_node *
 json_get(const mw_node *obj, const char *key)
 {
 	const mw_node *m;
 
+	if (obj->type == JN_OBJ && obj->index) {
+		size_t lo = 0, hi = obj->n, kn = strlen(key);
+
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			int r = key_order(key, kn, obj->index[mid]);
+
+			if (r == 0)
+				return obj->index[mid];
+			if (r < 0)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		return NULL;
+	}
 	for (m = obj->child; m; m = m->next) {
 		const char *k = m->key;
 		uint32_t i = 0, n = m->keylen;

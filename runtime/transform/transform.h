@@ -134,7 +134,13 @@ enum { JSON_E_SYNTAX = -1, JSON_E_MEM = -2 };
 
 struct mw_node {
 	const char *key;     /* member key in an object (decoded), else NULL */
-	const char *p;       /* string bytes (decoded) or number text */
+	union {
+		const char *p;   /* string bytes (decoded) or number text */
+		/* an object of more than JSON_INDEX_MIN members: its members
+		 * sorted by key (the parser's duplicate check sorts them
+		 * anyway), for json_get; NULL: members searched in order */
+		const mw_node *const *index;
+	};
 	mw_node *next;       /* next element or member */
 	mw_node *child;      /* first element or member */
 	uint32_t keylen;
@@ -148,7 +154,10 @@ typedef struct {
 	char msg[112];
 } json_err;
 
+#define JSON_INDEX_MIN 16
 int json_parse(arena *a, const char *p, size_t n, const mw_node **out, json_err *e);
+/* The member key of obj, or NULL: O(log n) for an indexed object, so a
+ * record with thousands of keys costs no more per lookup than a small one. */
 const mw_node *json_get(const mw_node *obj, const char *key);
 
 /* ------------------------------------------------------------------ */
