@@ -524,3 +524,141 @@ json_get(const mw_node *obj, const char *key)
 	}
 	return NULL;
 }
+
+/* ------------------------------------------------------------------ */
+/* a record too large to parse: its key from the bytes                 */
+/* ------------------------------------------------------------------ */
+
+void
+json_scan_init(json_scan *s, const char *field)
+{
+	memset(s, 0, sizeof *s);
+	s->field = field;
+	s->flen = strlen(field);
+	/* a path ("data.id") is no top-level member: nothing to find */
+	if (!s->flen || memchr(field, '.', s->flen))
+		s->state = JS_DONE;
+}
+
+/* A string's byte c (after the opening quote, escapes not decoded): the
+ * key being compared, or the value being kept. */
+static void
+scan_str(json_scan *s, unsigned char ch)
+{
+	if (s->esc) {
+		s->esc = 0;
+		if (s->state == JS_VALUE) {
+			static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+			const char *e = ch ? strchr(from, ch) : NULL;
+
+			/* \uXXXX is not decoded here: such a key stays unknown */
+			if (!e || s->vn == sizeof s->val - 1)
+				s->state = JS_DONE;
+			else
+				s->val[s->vn++] = to[e - from];
+		} else {
+			s->match = 0; /* an escaped key is not compared */
+			s->klen++;
+		}
+		return;
+	}
+	if (ch == '\\') {
+		s->esc = 1;
+		return;
+	}
+	if (ch == '"') {
+		s->in_str = 0;
+		if (s->state == JS_VALUE) {
+			s->val[s->vn] = '\0';
+			s->found = 1;
+			s->state = JS_DONE;
+		} else if (s->depth == 1 && s->expect_key) {
+			s->expect_key = 0;
+			if (s->match && s->klen == s->flen)
+				s->state = JS_COLON;
+		}
+		return;
+	}
+	if (s->state == JS_VALUE) {
+		if (s->vn == sizeof s->val - 1)
+			s->state = JS_DONE; /* longer than any key */
+		else
+			s->val[s->vn++] = (char)ch;
+	} else if (s->depth == 1 && s->expect_key) {
+		if (s->klen >= s->flen || s->field[s->klen] != (char)ch)
+			s->match = 0;
+		s->klen++;
+	}
+}
+
+int
+json_scan_feed(json_scan *s, const char *p, size_t n)
+{
+	for (size_t i = 0; i < n && s->state != JS_DONE; i++) {
+		unsigned char ch = (unsigned char)p[i];
+
+		if (s->in_str) {
+			scan_str(s, ch);
+			continue;
+		}
+		if (s->state == JS_NUMBER) {
+			if ((ch >= '0' && ch <= '9') || ch == '-' || ch == '+' || ch == '.' || ch == 'e' ||
+			    ch == 'E') {
+				if (s->vn == sizeof s->val - 1)
+					s->state = JS_DONE;
+				else
+					s->val[s->vn++] = (char)ch;
+				continue;
+			}
+			s->val[s->vn] = '\0';
+			s->found = 1;
+			s->state = JS_DONE;
+			break;
+		}
+		if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r')
+			continue;
+		if (s->state == JS_COLON) {
+			s->state = ch == ':' ? JS_VALUE_START : JS_DONE;
+			continue;
+		}
+		if (s->state == JS_VALUE_START) {
+			if (ch == '"') {
+				s->state = JS_VALUE;
+				s->in_str = 1;
+			} else if (ch == '-' || (ch >= '0' && ch <= '9')) {
+				s->state = JS_NUMBER;
+				s->val[s->vn++] = (char)ch;
+			} else {
+				s->state = JS_DONE; /* an object, array or literal: no key */
+			}
+			continue;
+		}
+		switch (ch) {
+		case '"':
+			s->in_str = 1;
+			s->match = 1;
+			s->klen = 0;
+			break;
+		case '{':
+		case '[':
+			if (s->depth == 0 && ch == '[')
+				s->state = JS_DONE; /* not an object */
+			s->depth++;
+			s->expect_key = s->depth == 1;
+			break;
+		case '}':
+		case ']':
+			if (--s->depth <= 0)
+				s->state = JS_DONE;
+			break;
+		case ',':
+			s->expect_key = s->depth == 1;
+			break;
+		default:
+			if (s->depth == 0)
+				s->state = JS_DONE; /* not an object */
+			break;
+		}
+	}
+	return s->found;
+}

@@ -160,6 +160,23 @@ int json_parse(arena *a, const char *p, size_t n, const mw_node **out, json_err 
  * record with thousands of keys costs no more per lookup than a small one. */
 const mw_node *json_get(const mw_node *obj, const char *key);
 
+/* A record too large to parse still names its key: a bounded scan of its
+ * bytes, fed in pieces as they pass (nothing kept but the value), for the
+ * first member `field` of the top-level object, when that is a string or
+ * a number of fewer than 256 bytes (a string with a \u escape, or a key
+ * spelt with an escape, is not taken).  Strings and nesting are followed,
+ * not validated: the record is dead-lettered anyway.  json_scan_feed
+ * returns 1 once the key is in val (NUL-terminated), else 0. */
+enum { JS_SEEK, JS_COLON, JS_VALUE_START, JS_VALUE, JS_NUMBER, JS_DONE };
+typedef struct {
+	const char *field;
+	size_t flen, klen, vn;
+	int state, depth, in_str, esc, expect_key, match, found;
+	char val[256];
+} json_scan;
+void json_scan_init(json_scan *s, const char *field);
+int  json_scan_feed(json_scan *s, const char *p, size_t n);
+
 /* ------------------------------------------------------------------ */
 /* write.c: byte buffers and the target document writer                */
 /* ------------------------------------------------------------------ */

@@ -331,6 +331,48 @@ index_cases(mw_ctx *c)
 	      strcmp(e.msg, "duplicate key \"k0\"") == 0, "%s", e.msg);
 }
 
+/* json_scan: the key of a record too large to parse, from its bytes fed
+ * in pieces (every split of each case into two pieces gives the same). */
+static void
+scan_cases(void)
+{
+	static const struct { const char *json, *field, *want; } sc[] = {
+		{ "{\"orderId\":\"SO-1\",\"x\":1}", "orderId", "SO-1" },
+		{ "{\"a\":{\"orderId\":\"in\"},\"b\":[{\"orderId\":2}],\"orderId\":\"top\"}",
+		  "orderId", "top" },
+		{ " { \"n\" : \"a\\\"orderId\\\":x\" , \"orderId\" : 12345 , \"z\":0}", "orderId",
+		  "12345" },
+		{ "{\"orderIdx\":\"no\",\"orderI\":\"no\",\"orderId\":\"yes\"}", "orderId", "yes" },
+		{ "{\"orderId\":\"a\\\"b\\\\c\"}", "orderId", "a\"b\\c" },
+		{ "{\"orderId\":-1.5e3}", "orderId", "-1.5e3" },
+		/* not taken: an object, a literal, a \\u escape, no such key, not an object, a path */
+		{ "{\"orderId\":{\"v\":1}}", "orderId", NULL },
+		{ "{\"orderId\":null}", "orderId", NULL },
+		{ "{\"orderId\":\"\\u0041\"}", "orderId", NULL },
+		{ "{\"other\":\"orderId\"}", "orderId", NULL },
+		{ "[{\"orderId\":\"x\"}]", "orderId", NULL },
+		{ "{\"data\":{\"id\":\"x\"}}", "data.id", NULL },
+	};
+	char name[96];
+
+	for (size_t i = 0; i < sizeof sc / sizeof *sc; i++) {
+		size_t n = strlen(sc[i].json);
+		int bad = 0;
+
+		for (size_t cut = 0; cut <= n; cut++) {
+			json_scan js;
+
+			json_scan_init(&js, sc[i].field);
+			json_scan_feed(&js, sc[i].json, cut);
+			int found = json_scan_feed(&js, sc[i].json + cut, n - cut);
+			if (sc[i].want ? !found || strcmp(js.val, sc[i].want) != 0 : found)
+				bad++;
+		}
+		snprintf(name, sizeof name, "scan %zu: %s", i, sc[i].want ? sc[i].want : "no key");
+		CHECK(name, bad == 0, "%d splits wrong", bad);
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* the writer                                                          */
 /* ------------------------------------------------------------------ */
@@ -576,6 +618,7 @@ main(void)
 	string_cases(c);
 	structure_cases(c);
 	index_cases(c);
+	scan_cases();
 	writer_json_cases(c);
 	writer_xml_cases(c);
 	rt_ctx_free(c);
