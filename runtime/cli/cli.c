@@ -343,7 +343,7 @@ usage(const mw_program *p, FILE *f)
 		"       %s run --once [--dry-run] [--init] [--state FILE] [--config FILE] [--batch N]\n"
 		"       %s status [--state FILE] [--config FILE]\n"
 		"       %s serve [--init] [--state FILE] [--config FILE] [--port N] [--port-file FILE]\n"
-		"            [--log-level debug|info|warn|error] [--log-json]\n"
+		"            [--bind ADDR] [--log-level debug|info|warn|error] [--log-json]\n"
 		"       %s dlq list|show ID|retry ID|--all|drop ID --reason TEXT|export\n"
 		"       %s explain ENTITY [--map FILE] < record.json\n"
 		"       %s test FILE.test...\n"
@@ -484,13 +484,15 @@ sync_cmd(const mw_program *p, int argc, char **argv, FILE *out, FILE *err)
 			continue;
 		}
 		if (serve && (!strcmp(s, "--port") || !strcmp(s, "--port-file") ||
-		    !strcmp(s, "--log-level")) && a + 1 < argc) {
+		    !strcmp(s, "--log-level") || !strcmp(s, "--bind")) && a + 1 < argc) {
 			const char *v = argv[++a];
 			static const char *const levels[] = { "debug", "info", "warn", "error" };
 			char *end;
 
 			if (!strcmp(s, "--port-file")) {
 				port_file = v;
+			} else if (!strcmp(s, "--bind")) {
+				o.bind = v;
 			} else if (!strcmp(s, "--port")) {
 				long n = strtol(v, &end, 10);
 

@@ -130,6 +130,8 @@ typedef struct {
 	pthread_mutex_t mu;
 	const mw_program *p;
 	counts *by_entity;       /* cumulative, per entity */
+	int64_t *listed_at;      /* per entity: when a listing last went to its end (s; 0 never) */
+	int64_t started;         /* when the daemon started (s) */
 	int64_t dead, inbox;     /* gauges */
 	svc_ctl src, tgt;        /* copies: calls by status, waits, retries, breaker */
 	int64_t held;            /* webhook events held (gauge) */
@@ -143,13 +145,14 @@ typedef struct {
 } snapshot;
 
 static void
-publish(snapshot *s, const run *r, const counts *by_entity)
+publish(snapshot *s, const run *r, const counts *by_entity, const int64_t *listed_at)
 {
 	int64_t dead = state_dlq_count(r->st, NULL), inbox = state_inbox_count(r->st),
 		held = state_inbox_held_count(r->st);
 
 	pthread_mutex_lock(&s->mu);
 	memcpy(s->by_entity, by_entity, r->p->n_entities * sizeof *by_entity);
+	memcpy(s->listed_at, listed_at, r->p->n_entities * sizeof *listed_at);
 	if (dead >= 0)
 		s->dead = dead;
 	if (inbox >= 0)
@@ -189,6 +192,28 @@ calls(hook_append_fn put, void *ctx, const svc_ctl *t)
 	put(ctx, "mapwright_rate_limit_wait_seconds_total{service=\"%s\"} %.3f\n", t->name,
 		(double)t->waited_ms / 1000);
 	put(ctx, "mapwright_retries_total{service=\"%s\"} %ld\n", t->name, t->retries);
+	put(ctx, "mapwright_token_requests_total{service=\"%s\",outcome=\"ok\"} %ld\n"
+		"mapwright_token_requests_total{service=\"%s\",outcome=\"failed\"} %ld\n", t->name,
+		t->token_ok, t->name, t->token_failed);
+}
+
+/* The day's budget of a service with a daily limit: what the limiter has
+ * spent today (a count from another day is none), or less when the
+ * service said so (X-DayLimit-Remaining). */
+static void
+day_budget(hook_append_fn put, void *ctx, const svc_ctl *t, int64_t today)
+{
+	const limiter *l = &t->lim;
+	long left;
+
+	if (!l->per_day)
+		return;
+	left = l->per_day - (l->day == today ? l->day_calls : 0);
+	if (l->day == today && l->day_remaining >= 0 && l->day_remaining < left)
+		left = l->day_remaining;
+	put(ctx, "mapwright_rate_limit_day_limit{service=\"%s\"} %d\n"
+		"mapwright_rate_limit_day_remaining{service=\"%s\"} %ld\n", t->name, l->per_day,
+		t->name, left < 0 ? 0 : left);
 }
 
 static void
@@ -220,6 +245,22 @@ metrics(void *arg, hook_append_fn put, void *ctx)
 		" or pending, or could not be read; tried again after a backoff.\n"
 		"# TYPE mapwright_inbox_held_events gauge\n"
 		"mapwright_inbox_held_events{pair=\"%s\"} %lld\n", s->p->pair, (long long)s->held);
+	put(ctx, "# HELP mapwright_start_time_seconds When the daemon started.\n"
+		"# TYPE mapwright_start_time_seconds gauge\n"
+		"mapwright_start_time_seconds{pair=\"%s\"} %lld\n", s->p->pair, (long long)s->started);
+	put(ctx, "# HELP mapwright_poll_interval_seconds The entity's `poll every`.\n"
+		"# TYPE mapwright_poll_interval_seconds gauge\n");
+	for (size_t i = 0; i < s->p->n_entities; i++)
+		if (s->p->entities[i].poll_ms > 0)
+			put(ctx, "mapwright_poll_interval_seconds{pair=\"%s\",entity=\"%s\"} %.3f\n",
+				s->p->pair, s->p->entities[i].name,
+				(double)s->p->entities[i].poll_ms / 1000);
+	put(ctx, "# HELP mapwright_poll_success_timestamp_seconds When the entity's listing from"
+		" its cursor last went to its end (0: not yet).\n"
+		"# TYPE mapwright_poll_success_timestamp_seconds gauge\n");
+	for (size_t i = 0; i < s->p->n_entities; i++)
+		put(ctx, "mapwright_poll_success_timestamp_seconds{pair=\"%s\",entity=\"%s\"} %lld\n",
+			s->p->pair, s->p->entities[i].name, (long long)s->listed_at[i]);
 	if (!s->connected) { /* no service figures yet */
 		pthread_mutex_unlock(&s->mu);
 		return;
@@ -229,9 +270,18 @@ metrics(void *arg, hook_append_fn put, void *ctx)
 		"# HELP mapwright_rate_limit_wait_seconds_total Time spent waiting on rate limits.\n"
 		"# TYPE mapwright_rate_limit_wait_seconds_total counter\n"
 		"# HELP mapwright_retries_total Requests sent again after a transient failure.\n"
-		"# TYPE mapwright_retries_total counter\n");
+		"# TYPE mapwright_retries_total counter\n"
+		"# HELP mapwright_token_requests_total OAuth token requests (fetch or refresh) by"
+		" outcome.\n# TYPE mapwright_token_requests_total counter\n");
 	calls(put, ctx, &s->src);
 	calls(put, ctx, &s->tgt);
+	put(ctx, "# HELP mapwright_rate_limit_day_limit Calls a day the service allows.\n"
+		"# TYPE mapwright_rate_limit_day_limit gauge\n"
+		"# HELP mapwright_rate_limit_day_remaining Calls left of today's (UTC) budget.\n"
+		"# TYPE mapwright_rate_limit_day_remaining gauge\n");
+	int64_t today = (int64_t)time(NULL) / 86400;
+	day_budget(put, ctx, &s->src, today);
+	day_budget(put, ctx, &s->tgt, today);
 	put(ctx, "# HELP mapwright_circuit_state The target's breaker: 0 closed, 1 open, "
 		"2 half-open.\n# TYPE mapwright_circuit_state gauge\n"
 		"mapwright_circuit_state{service=\"%s\"} %d\n", s->tgt.name, s->tgt.brk.state);
@@ -573,7 +623,7 @@ give_back(run *r)
  * webhooks (its connector says how they are signed and read), on
  * /webhooks/ALIAS when its key is set.  0, or -1 with the reason in err. */
 static int
-listen_hooks(const mw_program *p, unsigned port, snapshot *snap, hook_route routes[2],
+listen_hooks(const mw_program *p, const char *bind, unsigned port, snapshot *snap, hook_route routes[2],
 	FILE *log, hook **h, char *err, size_t errlen)
 {
 	hook_config hc;
@@ -581,6 +631,7 @@ listen_hooks(const mw_program *p, unsigned port, snapshot *snap, hook_route rout
 
 	memset(&hc, 0, sizeof hc);
 	hc.port = port;
+	hc.bind = bind;
 	hc.store = store;
 	hc.metrics = metrics;
 	hc.health = health;
@@ -650,7 +701,7 @@ sync_serve(const mw_program *p, const sync_opts *o, unsigned port, const char *p
 	state *hook_st = NULL;
 	char err[256], cause[512] = "";
 	counts *by_entity;
-	int64_t *next_due, redrive_at, held_at, busy_since = -1, busy_ms = 0;
+	int64_t *next_due, *listed_at, redrive_at, held_at, busy_since = -1, busy_ms = 0;
 	struct sigaction sa;
 	int status = 0, connected = 0, inbox_now;
 
@@ -671,14 +722,17 @@ sync_serve(const mw_program *p, const sync_opts *o, unsigned port, const char *p
 
 	by_entity = calloc(p->n_entities, sizeof *by_entity);
 	next_due = calloc(p->n_entities, sizeof *next_due);
+	listed_at = calloc(p->n_entities, sizeof *listed_at);
 	memset(&snap, 0, sizeof snap);
 	pthread_mutex_init(&snap.mu, NULL);
 	pthread_mutex_init(&snap.st_mu, NULL);
 	snap.p = p;
+	snap.started = (int64_t)time(NULL);
 	snap.by_entity = calloc(p->n_entities, sizeof *snap.by_entity);
+	snap.listed_at = calloc(p->n_entities, sizeof *snap.listed_at);
 	snprintf(snap.down, sizeof snap.down, "starting: connecting to %s and %s",
 		p->source.alias, p->target.alias);
-	if (!by_entity || !next_due || !snap.by_entity) {
+	if (!by_entity || !next_due || !listed_at || !snap.by_entity || !snap.listed_at) {
 		eng_say(&r, "error", "out of memory; exiting");
 		status = 2;
 		goto out0;
@@ -691,13 +745,14 @@ sync_serve(const mw_program *p, const sync_opts *o, unsigned port, const char *p
 		goto out;
 	}
 	snap.hook_st = hook_st;
-	if (listen_hooks(p, port, &snap, routes, o->err, &h, err, sizeof err) != 0) {
+	if (listen_hooks(p, o->bind, port, &snap, routes, o->err, &h, err, sizeof err) != 0) {
 		eng_say(&r, "error", "cannot listen: %s; exiting", err);
 		status = 2;
 		goto out;
 	}
-	eng_say(&r, "info", "serving on 127.0.0.1:%u (webhooks %s, /healthz, /readyz, /metrics)",
-		hook_port(h), routes[0].source && *routes[0].source ? routes[0].source : "off");
+	eng_say(&r, "info", "serving on %s port %u (webhooks %s, /healthz, /readyz, /metrics)",
+		o->bind ? o->bind : "127.0.0.1", hook_port(h),
+		routes[0].source && *routes[0].source ? routes[0].source : "off");
 	if (port_file) {
 		FILE *f = fopen(port_file, "w");
 
@@ -714,7 +769,7 @@ sync_serve(const mw_program *p, const sync_opts *o, unsigned port, const char *p
 		goto stop;
 	}
 	connected = 1;
-	publish(&snap, &r, by_entity);
+	publish(&snap, &r, by_entity, listed_at);
 	/* What is due, on eng_mono_ms()'s clock (-1: nothing): every entity
 	 * now (next_due 0), the journal's pending requests now, the inbox
 	 * now (what came before the start), then what each turn leaves. */
@@ -738,11 +793,12 @@ sync_serve(const mw_program *p, const sync_opts *o, unsigned port, const char *p
 				continue;
 			counts none;
 			memset(&none, 0, sizeof none);
-			eng_entity(&r, e, &none);
+			if (eng_entity(&r, e, &none) == 0)
+				listed_at[i] = (int64_t)time(NULL);
 			eng_add_counts(&by_entity[i], &r.n);
 			pending |= r.n.pending > 0;
 			next_due[i] = e->poll_ms > 0 ? eng_mono_ms() + e->poll_ms : -1;
-			publish(&snap, &r, by_entity);
+			publish(&snap, &r, by_entity, listed_at);
 			worked = 1;
 		}
 		if (stop_flag || r.fatal)
@@ -766,7 +822,7 @@ sync_serve(const mw_program *p, const sync_opts *o, unsigned port, const char *p
 				}
 				eng_say(&r, "warn", "the webhook inbox: %s; again in %lld ms",
 					state_errmsg(r.st), (long long)busy_ms);
-				publish(&snap, &r, by_entity);
+				publish(&snap, &r, by_entity, listed_at);
 				nap(busy_ms);
 				continue;
 			}
@@ -774,7 +830,7 @@ sync_serve(const mw_program *p, const sync_opts *o, unsigned port, const char *p
 				set_why(&snap, snap.busy, "%s", "");
 			busy_since = -1;
 			busy_ms = 0;
-			publish(&snap, &r, by_entity);
+			publish(&snap, &r, by_entity, listed_at);
 			pending |= t.pending;
 			/* more events may be waiting: another turn, until one finds none */
 			inbox_now = t.progress > 0;
@@ -821,8 +877,10 @@ out0:
 	pthread_mutex_destroy(&snap.mu);
 	pthread_mutex_destroy(&snap.st_mu);
 	free(snap.by_entity);
+	free(snap.listed_at);
 	free(by_entity);
 	free(next_due);
+	free(listed_at);
 	wake_close();
 	return status;
 }

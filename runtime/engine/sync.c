@@ -258,6 +258,13 @@ gate_after(void *arg, const http_request *req, int rc, const http_response *resp
 	} else {
 		t->by_status[0]++;
 	}
+	/* a token request (RFC 6749: every grant's form starts grant_type=) */
+	if (req->body && req->body_len > 11 && !memcmp(req->body, "grant_type=", 11)) {
+		if (rc == 0 && resp->status / 100 == 2)
+			t->token_ok++;
+		else
+			t->token_failed++;
+	}
 }
 
 static int

@@ -18,25 +18,15 @@ use_pair clarity_xero whsec-bench
 	2> "$tmp/serve.log" &
 dpid=$!
 healthy "$sport" || { echo "serve did not come up"; tail -3 "$tmp/serve.log"; exit 1; }
-switches() { cat /proc/$dpid/task/*/status 2>/dev/null | awk '/ctxt_switches/ { s += $2 }
-	END { print s + 0 }'; }
 anon() { awk '/^RssAnon/ { print $2 }' /proc/$dpid/status; }
-entities=$(grep -c '^entity' mappings/clarity_xero.map)
-i=0
-while [ "$(grep -o '[A-Za-z]*: [0-9]* read,' "$tmp/serve.log" |
-	sort -u | wc -l)" -lt "$entities" ] && [ $i -lt 1200 ]; do
-	sleep 0.1; i=$((i + 1))
-done
-a=$(switches) b=-1 i=0
-while [ "$a" != "$b" ] && [ $i -lt 30 ]; do
-	sleep 1; b=$a; a=$(switches); i=$((i + 1))
-done
-s0=$(switches) m0=$(anon) max=$m0 t=0
+first_pass "$sport"
+quiet $dpid > /dev/null
+s0=$(switches $dpid) m0=$(anon) max=$m0 t=0
 while [ $t -lt "$IDLE_S" ]; do
 	sleep 5; t=$((t + 5))
 	m=$(anon); [ "$m" -gt "$max" ] && max=$m
 done
-s1=$(switches) m1=$(anon)
+s1=$(switches $dpid) m1=$(anon)
 awk -v n=$((s1 - s0)) -v t="$IDLE_S" 'BEGIN {
 	printf "%-34s %d in %d s: %.3f a second\n", "wakeups (context switches)", n, t, n / t }'
 printf '%-34s %s kB at the start, %s kB at the end, %s kB at most\n' "anonymous memory (RssAnon)" \
