@@ -2113,7 +2113,8 @@ const mw_program mw_the_program = {
 	MW_ABI_VERSION, MAPC_VERSION_STRING, "nopcommerce_qbo.map", "nopcommerce_qbo",
 	{ "nop", "nopcommerce", 0, nop_settings, 4, 0, 0, 0 },
 	{ "qbo", "qbo", 0, qbo_settings, 6, 500, 0, 0 },
-	entities, 7
+	entities, 7,
+	.currency = { .from = MW_RATES_NONE }
 };
 
 static int

@@ -159,21 +159,21 @@ static const mw_program prog = {
 	MW_ABI_VERSION, "0.1.0", "test.map", "shop_books",
 	{ "shop", "shop", 0, NULL, 0, 0, 0, 0 },
 	{ "books", "books", 0, NULL, 0, 0, 0, 0 },
-	entities, 2
+	entities, 2, .currency = { .from = MW_RATES_NONE }
 };
 
 static const mw_program prog_xml = {
 	MW_ABI_VERSION, "0.1.0", "test_xml.map", "shop_intacct",
 	{ "shop", "shop", 0, NULL, 0, 0, 0, 0 },
 	{ "intacct", "intacct", 1, NULL, 0, 0, 0, 0 },
-	entities, 2
+	entities, 2, .currency = { .from = MW_RATES_NONE }
 };
 
 static const mw_program prog_abi = {
 	MW_ABI_VERSION + 1, "9.9.9", "test.map", "shop_books",
 	{ "shop", "shop", 0, NULL, 0, 0, 0, 0 },
 	{ "books", "books", 0, NULL, 0, 0, 0, 0 },
-	entities, 2
+	entities, 2, .currency = { .from = MW_RATES_NONE }
 };
 
 /* ------------------------------------------------------------------ */
