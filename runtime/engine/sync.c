@@ -1156,6 +1156,7 @@ eng_record(void *arg, const char *json, size_t len, const char *stamp)
 		return 0;
 	}
 	rt_ctx_set_ref(c, resolve, r);
+	eng_rates_begin(r);
 	/* A field that loses to the other side (`wins`) is written when the
 	 * document is created only: what the cross-reference keeps then is the
 	 * hash of the document as an update would write it, so the same record
@@ -1221,6 +1222,8 @@ eng_record(void *arg, const char *json, size_t len, const char *stamp)
 			policy_of(e, MW_ON_INVALID);
 		mw_action a = p ? p->action : r->unresolved ? MW_DO_HOLD : MW_DO_DEAD_LETTER;
 
+		if (eng_rates_held(r))
+			a = MW_DO_HOLD; /* a rate not there yet: never a guess */
 		if (a == MW_DO_HOLD || a == MW_DO_RETRY) {
 			r->n.held++;
 			open_record(r, stamp);
@@ -1682,7 +1685,7 @@ eng_open(run *r, const mw_program *p, const sync_opts *o, volatile sig_atomic_t 
 		r->store_wr = r->store_rd;
 		r->books_rd = r->books_wr;
 	}
-	if (!runnable(r))
+	if (!runnable(r) || eng_rates_open(r) != 0)
 		return 2;
 	for (int k = 0; k < 2; k++) {
 		const conn_ops *w = k ? r->books_ops : r->store_ops;
@@ -1717,6 +1720,7 @@ eng_close(run *r)
 		r->books_ops->close(r->books_wr);
 	lim_fini(&r->sctl.lim);
 	lim_fini(&r->tctl.lim);
+	eng_rates_close(r);
 	rt_ctx_free(r->c);
 	state_close(r->st);
 	memset(r, 0, sizeof *r);

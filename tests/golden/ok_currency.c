@@ -136,17 +136,17 @@ static const mw_setting books_settings[] = {
  * part.
  */
 static const int at_line[N_AT] = {
-	[AT_Order_Number] = 20,
-	[AT_Order_Total] = 21,
-	[AT_Order_Home] = 22,
-	[AT_Order_Rate] = 23,
-	[AT_Order_RateDay] = 24,
-	[AT_Order_Currency] = 25,
+	[AT_Order_Number] = 22,
+	[AT_Order_Total] = 23,
+	[AT_Order_Home] = 24,
+	[AT_Order_Rate] = 25,
+	[AT_Order_RateDay] = 26,
+	[AT_Order_Currency] = 27,
 };
 
 /* in dependency order: referenced entities first */
 static const mw_entity entities[] = {
-	{ .line = 19, .name = "Order",
+	{ .line = 21, .name = "Order",
 	  .source = "orders", .target = "Invoice", .key_field = "id",
 	  .map = map_Order, .key = key_Order,
 	  .deps = NULL, .webhooks = NULL, .poll_ms = 0 },
@@ -158,7 +158,7 @@ const mw_program mw_the_program = {
 	{ "books", "books", 0, books_settings, 1, 0, 0, 0 },
 	entities, 1,
 	.currency = { .base = { "currency", "BOOKS_CURRENCY", NULL },
-	  .from = MW_RATES_TARGET, .line = 16 }
+	  .from = MW_RATES_TARGET, .line = 18 }
 };
 
 static int
