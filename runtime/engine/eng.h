@@ -170,10 +170,10 @@ int64_t eng_mono_ms(void);
 void eng_sleep_ms(run *r, int64_t ms);
 int  eng_stopping(const run *r);
 /* rates.c: rate() and convert() from the pair's `currency` source.  open:
- * 0, or -1 (said) when the base or the rates file is unusable; begin: in
+ * 0, or -1 with why when the base or the rates file is unusable; begin: in
  * the context of each record; held: its transform failed for a rate not
  * there (yet), so it is held, not dead-lettered. */
-int  eng_rates_open(run *r);
+int  eng_rates_open(run *r, char *why, size_t wn);
 void eng_rates_close(run *r);
 void eng_rates_begin(run *r);
 int  eng_rates_held(const run *r);

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -241,6 +242,17 @@ file_rate(eng_rates *x, const char *from, const char *to, const char *day, mw_de
 /* the rate callback                                                   */
 /* ------------------------------------------------------------------ */
 
+/* The engine's clock is sync.c's; this file keeps its own, so that the
+ * two do not call each other (tests/tools/calls.py). */
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static cached *
 cache_find(eng_rates *x, const char *from, const char *day, int64_t now)
 {
@@ -272,7 +284,7 @@ eng_rate(mw_ctx *c, void *data, const char *from, const char *to, const mw_time 
 	eng_rates *x = data;
 	run *r = x->r;
 	char d[TM_BUF];
-	int64_t now = eng_mono_ms();
+	int64_t now = mono_ms();
 	cached *e;
 
 	tm_format(day, d);
@@ -303,9 +315,6 @@ eng_rate(mw_ctx *c, void *data, const char *from, const char *to, const mw_time 
 		e->found = rc == 0;
 		e->until_ms = now + (rc == 0 ? FOUND_MS : MISSING_MS);
 		snprintf(e->why, sizeof e->why, "%s", why);
-		if (rc == 0 && r)
-			eng_say(r, "info", "rate %s->%s on %s: %s of %s\n", from, to, d,
-				(dec_format(e->rate, why), why), e->asof);
 	}
 	if (!e->found) {
 		x->held = 1;
@@ -323,7 +332,7 @@ eng_rate(mw_ctx *c, void *data, const char *from, const char *to, const mw_time 
 }
 
 int
-eng_rates_open(run *r)
+eng_rates_open(run *r, char *why, size_t wn)
 {
 	const mw_currency *cur = &r->p->currency;
 	const char *base, *file = NULL;
@@ -334,31 +343,30 @@ eng_rates_open(run *r)
 	base = cur->base.env ? getenv(cur->base.env) : cur->base.literal;
 	if (!base || rt_currency_places(base) < 0 || strlen(base) != 3 ||
 	    strspn(base, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3) {
-		eng_say(r, "error", "the base currency (%s:%d, %s) is %s%s%s: an ISO 4217 code is "
-			"needed\n", r->p->map_file, cur->line, cur->base.env ? cur->base.env :
+		snprintf(why, wn, "the base currency (%s:%d, %s) is %s%.16s%s: an ISO 4217 code is "
+			"needed", r->p->map_file, cur->line, cur->base.env ? cur->base.env :
 			"literal", base ? "\"" : "not set", base ? base : "", base ? "\"" : "");
 		return -1;
 	}
 	if (cur->from == MW_RATES_FILE) {
 		file = cur->file.env ? getenv(cur->file.env) : cur->file.literal;
 		if (!file || !*file || strlen(file) >= sizeof x->file) {
-			eng_say(r, "error", "the rates file (%s:%d, %s) is not set\n", r->p->map_file,
+			snprintf(why, wn, "the rates file (%s:%d, %s) is not set", r->p->map_file,
 				cur->line, cur->file.env ? cur->file.env : "literal");
 			return -1;
 		}
 	}
 	x = calloc(1, sizeof *x);
-	if (!x)
+	if (!x) {
+		snprintf(why, wn, "out of memory");
 		return -1;
+	}
 	memcpy(x->base, base, 4);
 	x->from = cur->from;
 	x->r = r;
 	if (file) {
-		char why[1200];
-
 		snprintf(x->file, sizeof x->file, "%s", file);
-		if (load_file(x, why, sizeof why) != 0) {
-			eng_say(r, "error", "%s\n", why);
+		if (load_file(x, why, wn) != 0) {
 			free(x);
 			return -1;
 		}

@@ -1685,8 +1685,12 @@ eng_open(run *r, const mw_program *p, const sync_opts *o, volatile sig_atomic_t 
 		r->store_wr = r->store_rd;
 		r->books_rd = r->books_wr;
 	}
-	if (!runnable(r) || eng_rates_open(r) != 0)
+	if (!runnable(r))
 		return 2;
+	if (eng_rates_open(r, why, sizeof why) != 0) {
+		say(r, "%s\n", why);
+		return 2;
+	}
 	for (int k = 0; k < 2; k++) {
 		const conn_ops *w = k ? r->books_ops : r->store_ops;
 		size_t m = (size_t)(w->max_batch > 0 ? w->max_batch : 1);
