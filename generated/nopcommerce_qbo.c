@@ -2192,7 +2192,7 @@ const mw_program mw_the_program = {
 	{ "qbo", "qbo", 0, qbo_settings, 6, 500, 0, 0 },
 	entities, 7,
 	.currency = { .base = { "currency", NULL, "USD" },
-	  .from = MW_RATES_TARGET, .line = 41 }
+	  .from = MW_RATES_TARGET }
 };
 
 static int

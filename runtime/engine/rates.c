@@ -343,16 +343,16 @@ eng_rates_open(run *r, char *why, size_t wn)
 	base = cur->base.env ? getenv(cur->base.env) : cur->base.literal;
 	if (!base || rt_currency_places(base) < 0 || strlen(base) != 3 ||
 	    strspn(base, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3) {
-		snprintf(why, wn, "the base currency (%s:%d, %s) is %s%.16s%s: an ISO 4217 code is "
-			"needed", r->p->map_file, cur->line, cur->base.env ? cur->base.env :
-			"literal", base ? "\"" : "not set", base ? base : "", base ? "\"" : "");
+		snprintf(why, wn, "the base currency (%s's `currency`, %s) is %s%.16s%s: an ISO 4217 "
+			"code is needed", r->p->map_file, cur->base.env ? cur->base.env : "literal",
+			base ? "\"" : "not set", base ? base : "", base ? "\"" : "");
 		return -1;
 	}
 	if (cur->from == MW_RATES_FILE) {
 		file = cur->file.env ? getenv(cur->file.env) : cur->file.literal;
 		if (!file || !*file || strlen(file) >= sizeof x->file) {
-			snprintf(why, wn, "the rates file (%s:%d, %s) is not set", r->p->map_file,
-				cur->line, cur->file.env ? cur->file.env : "literal");
+			snprintf(why, wn, "the rates file (%s's `currency`, %s) is not set",
+				r->p->map_file, cur->file.env ? cur->file.env : "literal");
 			return -1;
 		}
 	}

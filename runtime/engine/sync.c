@@ -1664,6 +1664,10 @@ eng_open(run *r, const mw_program *p, const sync_opts *o, volatile sig_atomic_t 
 	if (!r->c)
 		return 2;
 	r->c->map_file = r->p->map_file; /* for the "add it to" of a reason */
+	if (eng_rates_open(r, why, sizeof why) != 0) { /* before a token is spent */
+		say(r, "%s\n", why);
+		return 2;
+	}
 	int reverse = 0;
 	for (size_t i = 0; i < p->n_entities; i++)
 		reverse |= p->entities[i].reverse;
@@ -1687,10 +1691,6 @@ eng_open(run *r, const mw_program *p, const sync_opts *o, volatile sig_atomic_t 
 	}
 	if (!runnable(r))
 		return 2;
-	if (eng_rates_open(r, why, sizeof why) != 0) {
-		say(r, "%s\n", why);
-		return 2;
-	}
 	for (int k = 0; k < 2; k++) {
 		const conn_ops *w = k ? r->books_ops : r->store_ops;
 		size_t m = (size_t)(w->max_batch > 0 ? w->max_batch : 1);

@@ -379,7 +379,6 @@ typedef struct {
 	mw_setting base;         /* key "currency" */
 	mw_rates_from from;
 	mw_setting file;         /* MW_RATES_FILE: key "rates_file" */
-	int line;
 } mw_currency;
 
 typedef struct {

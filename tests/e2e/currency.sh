@@ -134,6 +134,16 @@ t ecb-map [ "$(grep -c 'from file env("ECB_RATES")' "$tmp/ecb.map")" = 1 ]
 make_pair "$tmp/ecb.map" "$tmp/ecb"
 t ecb-builds [ -x "$tmp/ecb" ] || cat "$tmp/make"
 sandbox_restart
+rm -f "$st"
+# no file, or a file that is not the ECB's XML: the run stops before it reads anything
+"$tmp/ecb" run --once --state "$st" --config "$tmp/$pair.env" > "$tmp/out" 2> "$tmp/err"
+t ecb-file-not-set [ $? -eq 2 -a "$(grep -c "the rates file (ecb.map's \`currency\`, ECB_RATES) is not set" \
+	"$tmp/err")" = 1 ] || cat "$tmp/err"
+echo "<rates/>" > "$tmp/bad.xml"
+ECB_RATES=$tmp/bad.xml "$tmp/ecb" run --once --state "$st" --config "$tmp/$pair.env" \
+	> "$tmp/out" 2> "$tmp/err"
+t ecb-file-not-ecb [ $? -eq 2 -a "$(grep -c "is not the ECB's reference-rate XML" "$tmp/err")" = 1 ] ||
+	cat "$tmp/err"
 echo "ECB_RATES=$tmp/ecb.xml" >> "$tmp/$pair.env"
 rm -f "$st"
 "$tmp/ecb" run --once --state "$st" --config "$tmp/$pair.env" > "$tmp/out" 2> "$tmp/err"

@@ -158,7 +158,7 @@ const mw_program mw_the_program = {
 	{ "books", "books", 0, books_settings, 1, 0, 0, 0 },
 	entities, 1,
 	.currency = { .base = { "currency", "BOOKS_CURRENCY", NULL },
-	  .from = MW_RATES_TARGET, .line = 18 }
+	  .from = MW_RATES_TARGET }
 };
 
 static int
