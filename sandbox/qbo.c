@@ -110,12 +110,12 @@ static const char *const names[NENT] = { "Customer", "Item", "SalesReceipt", "In
 
 /* ---- currencies ------------------------------------------------------------
  * The company is multicurrency (Preferences.CurrencyPrefs: MultiCurrencyEnabled,
- * HomeCurrency USD) with the currencies EUR, GBP and CAD turned on: QuickBooks
+ * HomeCurrency USD) with the currencies EUR, GBP, CAD and AUD turned on: QuickBooks
  * keeps their rates for every day (it downloads them daily), here every day of
  * 2026, four places, the same whatever the seed.  A currency not turned on has
  * no rate until one is entered (POST exchangerate). */
 static const struct { const char *code; long base; } seeded_rates[] = {
-	{ "EUR", 10400 }, { "GBP", 12600 }, { "CAD", 7100 },
+	{ "EUR", 10400 }, { "GBP", 12600 }, { "CAD", 7100 }, { "AUD", 6500 },
 };
 
 static void
