@@ -241,6 +241,11 @@ mw_fn_convert(mw_ctx *c, mw_val v, mw_val code, mw_val day)
 		mw_fail(c, "decimal overflow");
 		return NULLV;
 	}
-	r = round_even(c, (mw_val){ .kind = MW_DEC, .u.d = d }, rt_currency_places(c->base));
+	int places = rt_currency_places(c->base);
+	if (places < 0) {
+		mw_fail(c, "convert: the base currency %s is not an ISO 4217 code", c->base);
+		return NULLV;
+	}
+	r = round_even(c, (mw_val){ .kind = MW_DEC, .u.d = d }, places);
 	return r;
 }
