@@ -98,7 +98,15 @@ $(O)/gen/iso3166.c: scripts/gen_iso.py $(ISO_DIR)/iso_3166-1.json $(ISO_DIR)/iso
 	python3 scripts/gen_iso.py $@ $(ISO_DIR)
 $(O)/gen/iso3166.o: $(O)/gen/iso3166.c runtime/transform/iso3166.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(RT_INC_transform) -c -o $@ $<
-$(O)/libmwrt.a: $(RT_OBJ) $(O)/gen/iso3166.o
+# ISO 4217 minor units (currency_places(), money()): from CLDR's
+# supplementalData.xml (Debian's unicode-cldr-core), the same way.
+CLDR_XML ?= /usr/share/unicode/cldr/common/supplemental/supplementalData.xml
+$(O)/gen/iso4217.c: scripts/gen_cldr.py $(CLDR_XML)
+	@mkdir -p $(dir $@)
+	python3 scripts/gen_cldr.py $@ $(CLDR_XML)
+$(O)/gen/iso4217.o: $(O)/gen/iso4217.c runtime/transform/iso4217.h
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(RT_INC_transform) -c -o $@ $<
+$(O)/libmwrt.a: $(RT_OBJ) $(O)/gen/iso3166.o $(O)/gen/iso4217.o
 	rm -f $@; ar rcs $@ $^
 
 # ---- generated C and the pair binaries ---------------------------------

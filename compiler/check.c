@@ -295,11 +295,13 @@ check_service(Service *s)
 				c->can |= CAN_LIST;
 			} else if (strcmp(w->s, "write") == 0) {
 				c->can |= CAN_WRITE;
+			} else if (strcmp(w->s, "rates") == 0) {
+				c->can |= CAN_RATES;
 			} else {
-				const char *cand[2] = { "list", "write" };
-				const char *hint = diag_suggest(w->s, cand, 2);
-				diag_err(w->loc, ER_CAP_WORD, "`%s` is not a capability (list or "
-					"write)%s%s%s", w->s, hint ? "; did you mean `" : "",
+				const char *cand[3] = { "list", "write", "rates" };
+				const char *hint = diag_suggest(w->s, cand, 3);
+				diag_err(w->loc, ER_CAP_WORD, "`%s` is not a capability (list, "
+					"write or rates)%s%s%s", w->s, hint ? "; did you mean `" : "",
 					hint ? hint : "", hint ? "`?" : "");
 			}
 		}
@@ -422,7 +424,7 @@ ck_load_schemas(Program *p, const char *const *extra, int nextra)
 		if (d->k != D_PAIR)
 			continue;
 		for (Endpoint *e = d->u.pair->eps; e; e = e->next) {
-			if (find_service(e->service) || schema_loaded(p, e->service))
+			if (e->is_currency || find_service(e->service) || schema_loaded(p, e->service))
 				continue;
 			Buf looked = { 0 };
 			const SrcFile *sf = find_schema(e->service, dirs, ndirs, &looked);
@@ -493,6 +495,33 @@ secret_name(const char *k)
 	return 0;
 }
 
+
+/* `currency BASE from target|file PATH`: one per pair; BASE literal three
+ * capital letters (the compiler has no currency list: the runtime's, from
+ * CLDR, refuses an unknown code from the environment at start). */
+static void
+currency_decl(Pair *pair, Endpoint *e)
+{
+	if (pair->cur) {
+		diag_err(e->loc, ER_CURRENCY_TWICE, "the pair has two `currency` statements");
+		diag_note(pair->cur->loc, "the first is here");
+		return;
+	}
+	pair->cur = e;
+	const char *b = e->cur_base->literal;
+	if (b && (strlen(b) != 3 || strspn(b, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3))
+		diag_err(e->cur_base->loc, ER_CURRENCY_CODE, "base currency \"%s\" is not an "
+			"ISO 4217 code (three capital letters: \"USD\", \"EUR\")", b);
+	if (e->rates_from == 2 && strcmp(e->from_word, "file") != 0)
+		diag_err(e->from_loc, ER_RATES_FROM, "rates come `from target` or `from file PATH`, "
+			"not from `%s`", e->from_word);
+	for (Setting *s = e->cur_base; s; s = s == e->cur_base ? e->cur_file : NULL)
+		if (s->env && (!*s->env || strspn(s->env, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			"abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(s->env)))
+			diag_err(s->loc, ER_ENV_NAME,
+				"environment variable names are letters, digits and _");
+}
+
 static void
 check_pair(void)
 {
@@ -520,6 +549,10 @@ check_pair(void)
 		return;
 	}
 	for (Endpoint *e = pair->eps; e; e = e->next) {
+		if (e->is_currency) {
+			currency_decl(pair, e);
+			continue;
+		}
 		Endpoint **slot = e->is_source ? &pair->src : &pair->tgt;
 		if (*slot) {
 			diag_err(e->loc, ER_PAIR_ENDPOINTS, "the pair has two %s services",
@@ -559,6 +592,15 @@ check_pair(void)
 		diag_err(pair->loc, ER_PAIR_ENDPOINTS, "the pair has no `target` service");
 	if (pair->src && pair->tgt && pair->src->alias == pair->tgt->alias)
 		diag_err(pair->tgt->loc, ER_PAIR_SAME_NAME, "source and target need different names");
+	if (pair->cur && pair->cur->rates_from == 1 && pair->tgt && pair->tgt->svc) {
+		unsigned can = 0;
+		for (Coll *c = pair->tgt->svc->colls; c; c = c->next)
+			can |= c->can;
+		if (!(can & CAN_RATES))
+			diag_err(pair->cur->loc, ER_RATES_TARGET, "rates `from target`: %s has no "
+				"exchange rates (no collection of it is `rates`); take them `from "
+				"file` (the ECB's reference-rate XML)", pair->tgt->service);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -727,6 +769,11 @@ want(Expr *a, Type *t, int ok, const char *fn, const char *what)
 	return 0;
 }
 
+/* convert()'s second and third arguments: lang.c's table has one rule
+ * for all but the first */
+#define A_CODE (1u << TY_STRING)
+#define A_DAY (1u << TY_STRING | 1u << TY_DATE | 1u << TY_DATETIME)
+
 static int
 valid_format(const char *f)
 {
@@ -838,6 +885,16 @@ call(Expr *e, Scope *s)
 			if (v < 0 || v > 18)
 				diag_err(args[1]->loc, ER_ARG_VALUE,
 					"round() to %ld places: 0 to 18 are possible", v);
+		}
+		break;
+	case F_RATE:
+		if (!prog->pair || !prog->pair->cur)
+			diag_err(e->loc, ER_NO_CURRENCY, "%s() needs the pair's base currency and "
+				"rates: add `currency \"USD\" from target` (or `from file PATH`) to "
+				"the pair", fn);
+		if (nargs == 3) {
+			want(args[1], t[1], (A_CODE >> t[1]->k) & 1u, fn, "a currency code");
+			want(args[2], t[2], (A_DAY >> t[2]->k) & 1u, fn, "a date");
 		}
 		break;
 	case F_PLAIN:
@@ -1626,12 +1683,13 @@ endpoint_named(const char *alias, Loc at)
 	if (!p)
 		return NULL;
 	for (Endpoint *e = p->eps; e; e = e->next)
-		if (e->alias == alias)
+		if (!e->is_currency && e->alias == alias)
 			return e;
 	const char *cand[2];
 	int n = 0;
 	for (Endpoint *e = p->eps; e && n < 2; e = e->next)
-		cand[n++] = e->alias;
+		if (!e->is_currency)
+			cand[n++] = e->alias;
 	unknown(at, "service", alias, diag_suggest(alias, cand, n));
 	return NULL;
 }

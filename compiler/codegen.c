@@ -1625,6 +1625,38 @@ endpoint_init(Buf *b, const Endpoint *e)
 	buf_printf(b, "%d, %d, %d },\n", e->per_min, e->per_day, e->concurrent);
 }
 
+static void
+setting_init(Buf *b, const char *key, const Setting *s)
+{
+	buf_printf(b, "{ \"%s\", ", key);
+	if (s && s->env)
+		cstrz(b, s->env);
+	else
+		buf_puts(b, "NULL");
+	buf_puts(b, ", ");
+	if (s && s->literal)
+		cstrz(b, s->literal);
+	else
+		buf_puts(b, "NULL");
+	buf_puts(b, " }");
+}
+
+/* The pair's `currency`, named (a program without one: MW_RATES_NONE). */
+static void
+currency_init(Buf *b, const Endpoint *cur)
+{
+	buf_puts(b, ",\n\t.currency = { .base = ");
+	setting_init(b, "currency", cur->cur_base);
+	buf_printf(b, ",\n\t  .from = %s", cur->rates_from == 1 ? "MW_RATES_TARGET" : "MW_RATES_FILE");
+	if (cur->cur_file) {
+		buf_puts(b, ", .file = ");
+		setting_init(b, "rates_file", cur->cur_file);
+	}
+	/* no .map line here: a line inserted above would change the descriptor
+	 * (tests/tools/churn.sh) */
+	buf_puts(b, " }");
+}
+
 /* The settings, dependencies and webhooks: no .map lines. */
 static void
 program_lists(Buf *b)
@@ -1702,7 +1734,12 @@ program(Buf *b)
 	buf_puts(b, ",\n");
 	endpoint_init(b, p->src);
 	endpoint_init(b, p->tgt);
-	buf_printf(b, "\tentities, %d\n};\n", prog->nent);
+	buf_printf(b, "\tentities, %d", prog->nent);
+	if (p->cur)
+		currency_init(b, p->cur);
+	else
+		buf_puts(b, ",\n\t.currency = { .from = MW_RATES_NONE }");
+	buf_puts(b, "\n};\n");
 }
 
 void

@@ -35,6 +35,7 @@ static const LangKeyword keywords[] = {
 	{ "header", TK_HEADER, 0 }, { "skip", TK_SKIP, 0 }, { "hold", TK_HOLD, 0 },
 	{ "concurrent", TK_CONCURRENT, 0 }, { "lifecycle", TK_LIFECYCLE, 0 },
 	{ "locked", TK_LOCKED, 0 }, { "wins", TK_WINS, 0 },
+	{ "currency", TK_CURRENCY, 0 },
 	{ NULL, 0, 0 }
 };
 
@@ -86,6 +87,15 @@ static const LangFunc functions[] = {
 	{ "coalesce", 2, 16, { 0 }, { NULL }, R_UNIFY, F_PLAIN },
 	{ "sum", 2, 2, { 0 }, { NULL }, R_SUM, F_SUM },
 	{ "currency_places", 1, 1, { A_STR }, { "a currency code" }, R_INT, F_PLAIN },
+	/* money: half to even in a currency's minor unit; rates into the
+	 * pair's base currency (runtime/transform/money.c) */
+	{ "money", 2, 2, { A_NUM, A_STR }, { "a number", "a currency code" }, R_DEC, F_PLAIN },
+	{ "base_currency", 0, 0, { 0 }, { NULL }, R_STRING, F_RATE },
+	{ "rate", 2, 2, { A_STR, A_STR | A_DATE | A_DT }, { "a currency code", "a date" }, R_DEC,
+	  F_RATE },
+	{ "rate_date", 2, 2, { A_STR, A_STR | A_DATE | A_DT }, { "a currency code", "a date" },
+	  R_DATE, F_RATE },
+	{ "convert", 3, 3, { A_NUM, 0 }, { "a number", NULL }, R_DEC, F_RATE },
 	{ "string", 1, 1, { A_SCALAR }, { "a plain value" }, R_STRING, F_PLAIN },
 	{ "decimal", 1, 1, { A_STR | A_NUM }, { "a string or number" }, R_DEC, F_PLAIN },
 	{ "integer", 1, 1, { A_STR | A_NUM }, { "a string or number" }, R_INT, F_PLAIN },

@@ -158,6 +158,11 @@ typedef struct {
 	X(E092, ER_TWO_WAY, "checker", "field written in both directions without a `wins` rule") \
 	X(E093, ER_WINS, "checker", "`wins` rule that is not `source` or `target`, or disagrees") \
 	X(E094, ER_UNRESOLVED_OF, "checker", "`unresolved ENTITY` of an entity this one does not ref") \
+	X(E095, ER_NO_CURRENCY, "checker", "rate, convert or base_currency without a pair `currency`") \
+	X(E096, ER_RATES_FROM, "checker", "rates from something that is not `target` or `file`") \
+	X(E097, ER_RATES_TARGET, "checker", "rates `from target` of a service that has none") \
+	X(E098, ER_CURRENCY_CODE, "checker", "base currency that is not an ISO 4217 code") \
+	X(E099, ER_CURRENCY_TWICE, "checker", "pair with two `currency` statements") \
 	X(W001, WR_UNUSED_TABLE, "checker", "table never used") \
 	X(W002, WR_SHADOW, "checker", "loop variable shadows an outer one") \
 	X(W003, WR_MAPPED_TWICE, "checker", "target field mapped twice") \
@@ -242,6 +247,7 @@ typedef enum {
 	F_REPLACE, /* the string replaced is not the empty literal */
 	F_FORMAT,  /* the format is a string literal of known conversions */
 	F_ROUND,   /* a literal number of places is 0 to 18 */
+	F_RATE,    /* the pair declares a `currency`; convert(): a code, then a date */
 	F_SUM      /* an array field, then an expression over its elements */
 } LangRule;
 typedef struct {
@@ -308,7 +314,9 @@ struct ObjDef {
 	void *last; /* parser: the list's last node, kept on its head */
 };
 
-enum { CAN_LIST = 1, CAN_WRITE = 2 }; /* a collection's capabilities */
+/* a collection's capabilities; CAN_RATES: its service's exchange rates,
+ * for `currency ... from target` */
+enum { CAN_LIST = 1, CAN_WRITE = 2, CAN_RATES = 4 };
 
 typedef struct Coll {
 	const char *name, *type_name;
@@ -346,6 +354,12 @@ typedef struct Endpoint {
 	int per_min, per_day, concurrent;
 	Loc concurrent_loc; /* `N concurrent`, when given */
 	Service *svc;
+	/* `currency BASE from target|NAME PATH` (is_currency): rates_from 1
+	 * target, 2 a file (from_word "file", else ER_RATES_FROM) */
+	int is_currency, rates_from;
+	Setting *cur_base, *cur_file;
+	const char *from_word;
+	Loc from_loc;
 	struct Endpoint *next;
 	void *last; /* parser: the list's last node, kept on its head */
 } Endpoint;
@@ -355,6 +369,7 @@ typedef struct Pair {
 	Loc loc;
 	Endpoint *eps;
 	Endpoint *src, *tgt;
+	Endpoint *cur;  /* the `currency` statement, or NULL */
 } Pair;
 
 typedef enum {

@@ -2395,7 +2395,8 @@ const mw_program mw_the_program = {
 	MW_ABI_VERSION, MAPC_VERSION_STRING, "clarity_intacct.map", "clarity_intacct",
 	{ "clarity", "clarity_ecommerce", 0, clarity_settings, 4, 0, 0, 0 },
 	{ "intacct", "sage_intacct", 1, intacct_settings, 6, 0, 0, 0 },
-	entities, 12
+	entities, 12,
+	.currency = { .from = MW_RATES_NONE }
 };
 
 static int

@@ -2014,7 +2014,8 @@ const mw_program mw_the_program = {
 	MW_ABI_VERSION, MAPC_VERSION_STRING, "clarity_xero.map", "clarity_xero",
 	{ "clarity", "clarity_ecommerce", 0, clarity_settings, 4, 0, 0, 0 },
 	{ "xero", "xero", 0, xero_settings, 6, 60, 5000, 0 },
-	entities, 9
+	entities, 9,
+	.currency = { .from = MW_RATES_NONE }
 };
 
 static int

@@ -106,7 +106,7 @@ bin(Parse *p, int op, Expr *a, Expr *b, Loc at)
  * are the keywords whose `hard` is 0 in lang.c's table. */
 %fallback ID OBJECT COLLECTION FORMAT SOURCE TARGET KEY FAIL CHECK WITHIN MATCH
 	REQUIRED ENUM MAX LIMIT ENV FROM WEBHOOK POLL EVERY HTTP RETRY BACKOFF JITTER
-	AFTER HEADER SKIP HOLD CONCURRENT DEAD_LETTER LIFECYCLE LOCKED WINS.
+	AFTER HEADER SKIP HOLD CONCURRENT DEAD_LETTER LIFECYCLE LOCKED WINS CURRENCY.
 
 /* Precedence, lowest first.  `if c then a else b` binds loosest, so the
  * else branch extends as far as it can (`if c then a else b + 1` adds 1 to
@@ -263,6 +263,22 @@ endpoint(A) ::= TARGET name(N) COLON name(S) LBRACE settings(T) RBRACE. {
 	A = T;
 	A->alias = N.s; A->loc = N.loc; A->service = S.s; A->service_loc = S.loc;
 }
+
+/* `currency BASE from target` or `currency BASE from file PATH`: the base
+ * currency of the target's books and where rates into it come from.  It
+ * sits among the endpoints (is_currency); the checker takes it out. */
+endpoint(A) ::= CURRENCY(K) cval(B) FROM TARGET. {
+	A = NEW(Endpoint); A->is_currency = 1; A->loc = K.loc;
+	A->cur_base = B; A->rates_from = 1;
+}
+endpoint(A) ::= CURRENCY(K) cval(B) FROM name(F) cval(P). {
+	A = NEW(Endpoint); A->is_currency = 1; A->loc = K.loc;
+	A->cur_base = B; A->cur_file = P; A->from_word = F.s; A->from_loc = F.loc;
+	A->rates_from = 2;
+}
+%type cval { Setting * }
+cval(A) ::= STRING(V). { A = NEW(Setting); A->loc = V.loc; A->literal = V.s; }
+cval(A) ::= ENV(E) LPAREN STRING(V) RPAREN. { A = NEW(Setting); A->loc = E.loc; A->env = V.s; }
 
 %type settings { Endpoint * }
 settings(A) ::= . { A = NEW(Endpoint); }

@@ -97,7 +97,7 @@
 #define CDC_MAX 1000      /* objects of an entity in one CDC answer */
 #define HOME_CURRENCY "USD" /* the company's, for documents without a CurrencyRef */
 
-static json_t *store_, *requests, *tokens, *voided;
+static json_t *store_, *requests, *tokens, *voided, *rates_;
 static char refresh_token[64];
 static unsigned next_id, counter;
 static time_t min_start;
@@ -108,6 +108,68 @@ static const char *const entities[NENT] = { "customer", "item", "salesreceipt", 
 static const char *const names[NENT] = { "Customer", "Item", "SalesReceipt", "Invoice",
 	"Payment", "CreditMemo", "RefundReceipt", "Vendor", "Bill", "Purchase" };
 
+/* ---- currencies ------------------------------------------------------------
+ * The company is multicurrency (Preferences.CurrencyPrefs: MultiCurrencyEnabled,
+ * HomeCurrency USD) with the currencies EUR, GBP, CAD and AUD turned on: QuickBooks
+ * keeps their rates for every day (it downloads them daily), here every day of
+ * 2026, four places, the same whatever the seed.  A currency not turned on has
+ * no rate until one is entered (POST exchangerate). */
+static const struct { const char *code; long base; } seeded_rates[] = {
+	{ "EUR", 10400 }, { "GBP", 12600 }, { "CAD", 7100 }, { "AUD", 6500 },
+};
+
+static void
+seed_rates(void)
+{
+	rates_ = json_object();
+	for (size_t k = 0; k < sizeof seeded_rates / sizeof *seeded_rates; k++) {
+		static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+		json_t *days = json_object();
+		int doy = 0;
+		for (int m = 0; m < 12; m++)
+			for (int d = 1; d <= mdays[m]; d++, doy++) {
+				char day[24];
+				long r4 = seeded_rates[k].base + (doy * 37) % 97;
+				snprintf(day, sizeof day, "2026-%02d-%02d", m + 1, d);
+				json_object_set_new(days, day, json_real((double)r4 / 10000));
+			}
+		json_object_set_new(rates_, seeded_rates[k].code, days);
+	}
+}
+
+/* The rate of code on the latest day <= day (YYYY-MM-DD): its value, and
+ * that day in asof; NULL when there is none. */
+static json_t *
+rate_on(const char *code, const char *day, const char **asof)
+{
+	json_t *days = json_object_get(rates_, code), *v, *best = NULL;
+	const char *k;
+	*asof = NULL;
+	json_object_foreach(days, k, v)
+		if (strcmp(k, day) <= 0 && (!*asof || strcmp(k, *asof) > 0)) {
+			*asof = k;
+			best = v;
+		}
+	return best;
+}
+
+/* x (in cents) times rate, half to even to the cent, exactly for a rate of
+ * at most 8 places (QuickBooks' HomeTotalAmt and home balances). */
+static long long
+home_cents(long long x, double rate)
+{
+	__extension__ __int128 p = (__int128)x * llround(rate * 1e8);
+	__extension__ __int128 q = p / 100000000, rem = p % 100000000;
+	if (rem < 0) {
+		rem = -rem;
+		if (rem > 50000000 || (rem == 50000000 && (q & 1)))
+			q--;
+	} else if (rem > 50000000 || (rem == 50000000 && (q & 1))) {
+		q++;
+	}
+	return (long long)q;
+}
+
 static void
 seed(unsigned s)
 {
@@ -117,6 +179,7 @@ seed(unsigned s)
 	requests = json_object();
 	tokens = json_object();
 	voided = json_object();
+	seed_rates();
 	next_id = 1;
 	counter = s * 1000;
 	snprintf(refresh_token, sizeof refresh_token, "AB11-sandbox-%u", counter++);
@@ -631,6 +694,75 @@ addresses(json_t *e, sb_response *r)
 }
 
 /* The entity-specific checks on e as it would be stored; 0 when it may be. */
+/* Multicurrency (Intuit's "Manage multiple currencies"): a transaction's
+ * amounts are in its CurrencyRef (none: the home currency); ExchangeRate is
+ * home units per unit of it, 1 for the home currency.  A foreign one
+ * without ExchangeRate takes the company's rate of its TxnDate (the latest
+ * on or before it), and with none is refused; a payment is in the currency
+ * of the documents it links.  HomeTotalAmt is TotalAmt at the rate, half
+ * to even to the cent. */
+static int
+currency_rules(const char *entity, json_t *e, sb_response *r)
+{
+	const char *cur = ref_of(e, "CurrencyRef"), *asof;
+	char code[8], day[16];
+	json_t *x = json_object_get(e, "ExchangeRate");
+	snprintf(code, sizeof code, "%s", cur ? cur : HOME_CURRENCY);
+	if (strlen(code) != 3 || strspn(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3) {
+		fault(r, 400, "2500", "Invalid Reference Id", "Invalid Reference Id : Currency "
+			"assigned to this transaction does not exist", "CurrencyRef");
+		return -1;
+	}
+	if (x && (!json_is_number(x) || json_number_value(x) <= 0)) {
+		fault(r, 400, "2010", "Request has invalid or unsupported property",
+			"ExchangeRate must be a positive number", "ExchangeRate");
+		return -1;
+	}
+	if (!strcmp(code, HOME_CURRENCY)) {
+		if (x && fabs(json_number_value(x) - 1) > 1e-12) {
+			business(r, "Business Validation Error: a transaction in the home currency "
+				"has the exchange rate 1", "ExchangeRate");
+			return -1;
+		}
+		json_object_set_new(e, "ExchangeRate", json_integer(1));
+	} else if (!x) {
+		const char *txn = json_string_value(json_object_get(e, "TxnDate"));
+		if (txn && strlen(txn) == 10)
+			snprintf(day, sizeof day, "%s", txn);
+		else
+			now_text(day, sizeof day, "%Y-%m-%d");
+		json_t *v = rate_on(code, day, &asof);
+		if (!v) {
+			char d[160];
+			snprintf(d, sizeof d, "Business Validation Error: there is no exchange rate "
+				"for %s on %s: supply ExchangeRate", code, day);
+			business(r, d, "ExchangeRate");
+			return -1;
+		}
+		json_object_set(e, "ExchangeRate", v);
+	}
+	if (!strcmp(entity, "Payment")) {
+		size_t i, j;
+		json_t *l, *lt;
+		json_array_foreach(json_object_get(e, "Line"), i, l)
+			json_array_foreach(json_object_get(l, "LinkedTxn"), j, lt) {
+				const char *type = json_string_value(json_object_get(lt, "TxnType"));
+				json_t *d = by_id(type && !strcmp(type, "CreditMemo") ? "CreditMemo" :
+					"Invoice", json_string_value(json_object_get(lt, "TxnId")));
+				const char *dc = d ? ref_of(d, "CurrencyRef") : NULL;
+				if (d && strcmp(dc ? dc : HOME_CURRENCY, code) != 0) {
+					business(r, "Business Validation Error: the payment's "
+						"currency is not the currency of the transactions it "
+						"pays", "CurrencyRef");
+					return -1;
+				}
+			}
+	}
+	json_object_set_new(e, "HomeTotalAmt", money(home_cents(cents(json_object_get(e,
+		"TotalAmt")), json_number_value(json_object_get(e, "ExchangeRate")))));
+	return 0;
+}
+
 static int
 validate(const char *entity, json_t *e, json_t *old, sb_response *r)
 {
@@ -643,8 +775,8 @@ validate(const char *entity, json_t *e, json_t *old, sb_response *r)
 	if (!strcmp(entity, "Bill") || !strcmp(entity, "Purchase"))
 		return expense(entity, e, r);
 	if (!strcmp(entity, "Payment"))
-		return payment(e, r);
-	return sales_doc(entity, e, old, r);
+		return payment(e, r) || currency_rules(entity, e, r);
+	return sales_doc(entity, e, old, r) || currency_rules(entity, e, r);
 }
 
 static void
@@ -1274,6 +1406,68 @@ post_entity(const sb_request *q, const char *entity, json_t *e, sb_response *r)
 	}
 }
 
+static json_t *
+rate_entity(const char *code, const char *asof, json_t *rate)
+{
+	return json_pack("{s:s,s:s,s:O,s:s,s:s,s:b}", "SourceCurrencyCode", code,
+		"TargetCurrencyCode", HOME_CURRENCY, "Rate", rate, "AsOfDate", asof, "domain", "QBO",
+		"sparse", 0);
+}
+
+/* GET exchangerate?sourcecurrencycode=EUR[&asofdate=YYYY-MM-DD] (default
+ * today): the ExchangeRate entity of the latest rate on or before that day;
+ * a currency without one is Fault 610.  POST exchangerate {SourceCurrencyCode,
+ * AsOfDate, Rate}: the rate of that day, as a person enters it (an exchange
+ * rate has no Id or SyncToken). */
+static void
+exchangerate(const sb_request *q, sb_response *r)
+{
+	char t[64], day[16];
+	now_text(t, sizeof t, "%Y-%m-%dT%H:%M:%S.000-00:00");
+	if (!strcmp(q->method, "POST")) {
+		json_t *e = json_loadb(q->body, q->body_len, 0, NULL);
+		const char *code = json_string_value(json_object_get(e, "SourceCurrencyCode"));
+		const char *asof = json_string_value(json_object_get(e, "AsOfDate"));
+		json_t *rate = json_object_get(e, "Rate");
+		if (!code || strlen(code) != 3 || !asof || strlen(asof) != 10 ||
+		    !json_is_number(rate) || json_number_value(rate) <= 0 ||
+		    !strcmp(code, HOME_CURRENCY)) {
+			fault(r, 400, "2020", MSG_MISSING, "Required parameter SourceCurrencyCode, "
+				"AsOfDate or a positive Rate is missing in the request", "ExchangeRate");
+			json_decref(e);
+			return;
+		}
+		if (!json_object_get(rates_, code))
+			json_object_set_new(rates_, code, json_object());
+		json_object_set(json_object_get(rates_, code), asof, rate);
+		sb_json(r, 200, json_pack("{s:o,s:s}", "ExchangeRate", rate_entity(code, asof, rate),
+			"time", t));
+		json_decref(e);
+		return;
+	}
+	const char *code = q->query(q->conn, "sourcecurrencycode");
+	const char *at = q->query(q->conn, "asofdate"), *asof;
+	if (!code || !*code) {
+		fault(r, 400, "2020", MSG_MISSING, "Required parameter sourcecurrencycode is missing "
+			"in the request", "sourcecurrencycode");
+		return;
+	}
+	if (at && *at)
+		snprintf(day, sizeof day, "%s", at);
+	else
+		now_text(day, sizeof day, "%Y-%m-%d");
+	json_t *v = rate_on(code, day, &asof);
+	if (!v) {
+		char d[128];
+		snprintf(d, sizeof d, "Object Not Found: no exchange rate for %.8s as of %.12s", code,
+			day);
+		fault(r, 400, "610", "Object Not Found", d, NULL);
+		return;
+	}
+	sb_json(r, 200, json_pack("{s:o,s:s}", "ExchangeRate", rate_entity(code, asof, v), "time",
+		t));
+}
+
 static void
 handle(const sb_request *q, sb_response *r)
 {
@@ -1304,6 +1498,18 @@ handle(const sb_request *q, sb_response *r)
 	}
 	if (!strcmp(rest, "cdc") && !strcmp(q->method, "GET")) {
 		cdc(q, r);
+		return;
+	}
+	if (!strcmp(rest, "exchangerate")) {
+		exchangerate(q, r);
+		return;
+	}
+	if (!strcmp(rest, "preferences") && !strcmp(q->method, "GET")) {
+		char t[64];
+		now_text(t, sizeof t, "%Y-%m-%dT%H:%M:%S.000-00:00");
+		sb_json(r, 200, json_pack("{s:{s:{s:b,s:{s:s}}},s:s}", "Preferences",
+			"CurrencyPrefs", "MultiCurrencyEnabled", 1, "HomeCurrency", "value",
+			HOME_CURRENCY, "time", t));
 		return;
 	}
 	for (size_t i = 0; i < NENT; i++) {
@@ -1344,11 +1550,14 @@ dump(void)
 {
 	json_t *d = json_deep_copy(store_);
 	json_object_set_new(d, "realm", json_string(REALM));
+	/* the company's rate table (Settings > Currencies): {"EUR": {"2026-11-05": 1.0512}} */
+	json_object_set(d, "ExchangeRates", rates_);
 	json_object_set_new(d, "refresh_token", json_string(refresh_token));
 	return d;
 }
 
-/* POST /_sandbox/documents: a Customer as it is imported (no checks); a
+/* POST /_sandbox/documents: an ExchangeRate {SourceCurrencyCode,
+ * AsOfDate, Rate} as a person enters it; a Customer as it is imported (no checks); a
  * Vendor, Item, Bill or Purchase as a person enters it in QuickBooks,
  * with the checks and effects of the API (a bill raises the stock of
  * its items). */
@@ -1356,6 +1565,23 @@ static const char *
 place(const char *collection, json_t *doc)
 {
 	char buf[32], t[64];
+	if (!strcmp(collection, "ExchangeRate")) {
+		/* a rate as a person enters it (Settings > Currencies): the
+		 * company's rate of that day, which exchangerate then answers */
+		const char *code = json_string_value(json_object_get(doc, "SourceCurrencyCode"));
+		const char *asof = json_string_value(json_object_get(doc, "AsOfDate"));
+		json_t *rate = json_object_get(doc, "Rate");
+		if (!code || strlen(code) != 3 || !asof || strlen(asof) != 10 ||
+		    !json_is_number(rate) || json_number_value(rate) <= 0) {
+			json_decref(doc);
+			return NULL;
+		}
+		if (!json_object_get(rates_, code))
+			json_object_set_new(rates_, code, json_object());
+		json_object_set(json_object_get(rates_, code), asof, rate);
+		json_decref(doc);
+		return "ExchangeRate";
+	}
 	if (!strcmp(collection, "Vendor") || !strcmp(collection, "Item") ||
 	    !strcmp(collection, "Bill") || !strcmp(collection, "Purchase")) {
 		sb_response ir = { 0 };
@@ -1430,20 +1656,26 @@ sb_qbo_books(void)
 		{ "RefundReceipt", -1, -1, NULL, 0 },
 		{ "Payment", 0, 1, "UnappliedAmt", -1 },
 	};
-	Book b[NCUR];
+	Book b[NCUR], home = { HOME_CURRENCY, 0, 0, 0 };
 	size_t nb = 0, i;
 	json_t *d;
 	for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++)
 		json_array_foreach(json_object_get(store_, kinds[k].name), i, d) {
 			Book *bk = book_of(b, &nb, d);
 			long long t = cents(json_object_get(d, "TotalAmt"));
+			json_t *x = json_object_get(d, "ExchangeRate");
+			double rate = json_is_number(x) ? json_number_value(x) : 1;
 			if (!bk)
 				continue;
 			bk->sales += kinds[k].sales * t;
 			bk->cash += kinds[k].cash * t;
-			if (kinds[k].open)
-				bk->receivable += kinds[k].osign * cents(json_object_get(d,
-					kinds[k].open));
+			home.sales += kinds[k].sales * home_cents(t, rate);
+			home.cash += kinds[k].cash * home_cents(t, rate);
+			if (kinds[k].open) {
+				long long o = cents(json_object_get(d, kinds[k].open));
+				bk->receivable += kinds[k].osign * o;
+				home.receivable += kinds[k].osign * home_cents(o, rate);
+			}
 		}
 	json_t *out = json_object();
 	for (i = 0; i < nb; i++)
@@ -1469,6 +1701,10 @@ sb_qbo_books(void)
 			strcmp(q, "-0") ? q : "0"));
 	}
 	json_object_set_new(out, "onhand", onhand);
+	/* everything in the home currency, each document at its own rate */
+	json_object_set_new(out, "home", json_pack("{s:s,s:o,s:o,s:o}", "currency", home.code,
+		"sales", cents_text(home.sales), "cash", cents_text(home.cash), "receivable",
+		cents_text(home.receivable)));
 	return out;
 }
 

@@ -1723,6 +1723,23 @@ sheet(Doc *d)
 	ul_begin(d);
 	endpoint_line(d, "Source", pr->src);
 	endpoint_line(d, "Target", pr->tgt);
+	if (pr->cur) {
+		/* the sign-off should see which rates move the customer's money */
+		li_begin(d);
+		text(d, "Base currency: ");
+		if (pr->cur->cur_base->literal)
+			strong(d, pr->cur->cur_base->literal);
+		else
+			textf(d, "from the environment variable %s", pr->cur->cur_base->env);
+		text(d, pr->cur->rates_from == 1 ? "; exchange rates from the target's own "
+			"(the rate of each document's day)." : "; exchange rates from a file of the "
+			"ECB's reference rates");
+		if (pr->cur->rates_from == 2)
+			textf(d, " (%s%s).", pr->cur->cur_file->env ? "environment variable " : "",
+				pr->cur->cur_file->env ? pr->cur->cur_file->env :
+				pr->cur->cur_file->literal);
+		li_end(d);
+	}
 	li_begin(d);
 	textf(d, "Entities, in the order they are synced: ");
 	for (int i = 0; i < p->nent; i++) {

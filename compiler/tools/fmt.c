@@ -240,8 +240,11 @@ item_start(const Frame *f, const FToks *ts, int i)
 	case FR_FIELDS:
 		return wordlike(t) && next == TK_COLON;
 	case FR_PAIR:
+		/* `currency "USD" from target`: that `target` ends the statement */
+		if (t->type == TK_CURRENCY)
+			return prev != TK_CURRENCY;
 		return (t->type == TK_SOURCE || t->type == TK_TARGET) && prev != TK_SOURCE &&
-			prev != TK_TARGET && prev != TK_COLON;
+			prev != TK_TARGET && prev != TK_COLON && prev != TK_FROM;
 	case FR_SETTINGS:
 		return (wordlike(t) && next == TK_ASSIGN) || (t->type == TK_LIMIT && next == TK_INT);
 	case FR_TABLE:

@@ -257,7 +257,7 @@ blank(const char *p, size_t n)
 
 static int
 transform(const mw_program *p, const mw_entity *e, FILE *in, FILE *out, FILE *dl,
-	  FILE *err)
+	  eng_rates *rates, FILE *err)
 {
 	tx t;
 	rd r;
@@ -281,6 +281,8 @@ transform(const mw_program *p, const mw_entity *e, FILE *in, FILE *out, FILE *dl
 		w_buf_fini(&t.dl);
 		return 2;
 	}
+	if (rates)
+		eng_rates_install(rates, t.c);
 	for (;;) {
 		const char *line;
 		size_t n, total = 0;
@@ -339,7 +341,7 @@ io:
 static void
 usage(const mw_program *p, FILE *f)
 {
-	fprintf(f, "usage: %s transform ENTITY [--dead-letter FILE]\n"
+	fprintf(f, "usage: %s transform ENTITY [--dead-letter FILE] [--rates ECB_XML]\n"
 		"       %s run --once [--dry-run] [--init] [--state FILE] [--config FILE] [--batch N]\n"
 		"       %s status [--state FILE] [--config FILE]\n"
 		"       %s serve [--init] [--state FILE] [--config FILE] [--port N] [--port-file FILE]\n"
@@ -627,7 +629,9 @@ dlq_entry(const mw_program *p, int argc, char **argv, FILE *out, FILE *err)
 int
 mw_cli_run(const mw_program *p, int argc, char **argv, FILE *in, FILE *out, FILE *err)
 {
-	const char *cmd, *ent = NULL, *dlpath = NULL;
+	const char *cmd, *ent = NULL, *dlpath = NULL, *ratespath = NULL;
+	eng_rates *rates = NULL;
+	char why[1200];
 	const mw_entity *e = NULL;
 	FILE *dl;
 	size_t i;
@@ -691,6 +695,8 @@ mw_cli_run(const mw_program *p, int argc, char **argv, FILE *in, FILE *out, FILE
 			dlpath = argv[a];
 		} else if (strncmp(s, "--dead-letter=", 14) == 0) {
 			dlpath = s + 14;
+		} else if (strcmp(s, "--rates") == 0 && a + 1 < argc) {
+			ratespath = argv[++a];
 		} else if (s[0] == '-' && s[1]) {
 			fprintf(err, "%s: unknown option %s\n", p->pair, s);
 			usage(p, err);
@@ -721,7 +727,14 @@ mw_cli_run(const mw_program *p, int argc, char **argv, FILE *in, FILE *out, FILE
 		fprintf(err, "%s: cannot open %s: %s\n", p->pair, dlpath, strerror(errno));
 		return 2;
 	}
-	rc = transform(p, e, in, out, dl, err);
+	if (ratespath && !(rates = eng_rates_file(p, ratespath, why, sizeof why))) {
+		fprintf(err, "%s: --rates %s: %s\n", p->pair, ratespath, why);
+		if (dlpath)
+			fclose(dl);
+		return 2;
+	}
+	rc = transform(p, e, in, out, dl, rates, err);
+	eng_rates_free(rates);
 	if (dlpath && fclose(dl) != 0) {
 		fprintf(err, "%s: closing %s: %s\n", p->pair, dlpath, strerror(errno));
 		rc = 2;

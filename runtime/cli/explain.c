@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "engine.h"
 #include "transform.h"
 
 #define TR_MAX     4096  /* fields traced per record */
@@ -334,6 +335,7 @@ rt_explain(const mw_program *p, const mw_entity *e, FILE *in, FILE *out, FILE *e
 
 typedef struct {
 	char *entity;
+	char *rates;         /* `--- rates FILE`: the ECB's XML, beside the fixture */
 	char **in, **outp, **dead;
 	size_t nin, nout, ndead;
 	int exit_code;
@@ -368,6 +370,7 @@ fx_free(fixture *x)
 	free(x->outp);
 	free(x->dead);
 	free(x->entity);
+	free(x->rates);
 }
 
 static int
@@ -388,6 +391,10 @@ fx_load(const char *path, fixture *x)
 		if (!strncmp(line, "--- entity ", 11)) {
 			free(x->entity);
 			x->entity = strdup(line + 11);
+			sec = 0;
+		} else if (!strncmp(line, "--- rates ", 10)) {
+			free(x->rates);
+			x->rates = strdup(line + 10);
 			sec = 0;
 		} else if (!strncmp(line, "--- exit ", 9)) {
 			x->exit_code = (int)strtol(line + 9, NULL, 10);
@@ -560,6 +567,22 @@ test_one(const mw_program *p, const char *path, FILE *out, FILE *err)
 		fx_free(&x);
 		return 2;
 	}
+	eng_rates *rates = NULL;
+	if (x.rates) {
+		char rp[1024], why[1200];
+		const char *slash = strrchr(path, '/');
+
+		snprintf(rp, sizeof rp, "%.*s%s", slash ? (int)(slash - path + 1) : 0, path, x.rates);
+		if (!(rates = eng_rates_file(p, rp, why, sizeof why))) {
+			fprintf(err, "%s: %s: --- rates %s: %s\n", p->pair, path, x.rates, why);
+			free(tr.f);
+			rt_ctx_free(c);
+			fx_free(&x);
+			arena_fini(&a);
+			return 2;
+		}
+		eng_rates_install(rates, c);
+	}
 	const rt_tracer hooks = { trace_value, trace_lookup, &tr };
 	c->trace = &hooks;
 	for (size_t i = 0; i < x.nin; i++) {
@@ -635,6 +658,7 @@ test_one(const mw_program *p, const char *path, FILE *out, FILE *err)
 	arena_fini(&a);
 	free(tr.f);
 	rt_ctx_free(c);
+	eng_rates_free(rates);
 	fx_free(&x);
 	return ndiff ? 1 : 0;
 }

@@ -203,6 +203,14 @@ typedef struct {
 	 * are this module's).  NULL: the service sends none. */
 	const char *webhook_setting;
 	hook_handler_fn webhook;
+	/* Exchange rates (the schema's `(rates)` collection; `currency ... from
+	 * target`): the rate of one unit of `from` in `to`, the company's base
+	 * currency, on `day` (YYYY-MM-DD), as the service keeps it: 0 with
+	 * *rate (exact, as the service wrote it) and asof (YYYY-MM-DD, the
+	 * day of the rate it gave); 1 it has no such rate (yet); -1 it could
+	 * not be asked, or refused (res).  NULL: the service keeps no rates. */
+	int (*rate)(conn *c, const char *from, const char *to, const char *day, mw_dec *rate,
+		char asof[11], conn_result *res);
 } conn_ops;
 
 /* registry.c: the connector of a service ("xero"), NULL when there is none. */

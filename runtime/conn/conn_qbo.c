@@ -1044,6 +1044,75 @@ q_get(conn *c, const char *collection, const char *id, conn_record_fn fn, void *
 }
 
 /* ------------------------------------------------------------------ */
+/* exchange rates                                                      */
+/* ------------------------------------------------------------------ */
+
+/* The text of string member key of the object p[0..n), into out. */
+static int
+str_member(const char *p, size_t n, const char *key, char *out, size_t cap)
+{
+	const char *v;
+	size_t vl;
+
+	if (!conn_json_member(p, n, key, &v, &vl) || vl < 2 || v[0] != '"' || vl - 2 >= cap ||
+	    memchr(v + 1, '\\', vl - 2))
+		return -1;
+	memcpy(out, v + 1, vl - 2);
+	out[vl - 2] = '\0';
+	return 0;
+}
+
+/* GET exchangerate?sourcecurrencycode=EUR&asofdate=2026-11-05: the
+ * ExchangeRate entity (SourceCurrencyCode, TargetCurrencyCode, Rate: home
+ * currency units per unit of the source, AsOfDate).  A currency the
+ * company has no rate of is Fault 610 (Object Not Found). */
+static int
+q_rate(conn *c, const char *from, const char *to, const char *day, mw_dec *rate, char asof[11],
+	conn_result *res)
+{
+	char what[96], url[1200], tgt[8], src[8];
+	http_response r;
+	const char *v, *x;
+	size_t vl, xl;
+
+	if (strlen(from) != 3 || strlen(day) != 10 || strspn(from, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3
+	    || strspn(day, "0123456789-") != 10) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "qbo: no rate of %.8s on %.12s to ask for",
+			from, day);
+		return -1;
+	}
+	snprintf(what, sizeof what, "exchangerate?sourcecurrencycode=%s&asofdate=%s", from, day);
+	url_for(c, url, sizeof url, what, NULL);
+	if (read_call(c, url, &r, res) != 0) {
+		if (res->cls == HTTP_PERMANENT && strstr(res->text, "Fault 610"))
+			return 1;
+		return -1;
+	}
+	if (!conn_json_member(r.body, r.body_len, "ExchangeRate", &v, &vl) || v[0] != '{' ||
+	    str_member(v, vl, "SourceCurrencyCode", src, sizeof src) != 0 ||
+	    str_member(v, vl, "TargetCurrencyCode", tgt, sizeof tgt) != 0 ||
+	    str_member(v, vl, "AsOfDate", asof, 11) != 0 || strlen(asof) != 10 ||
+	    !conn_json_member(v, vl, "Rate", &x, &xl) || dec_parse(x, xl, rate) != DEC_OK) {
+		conn_result_set(res, HTTP_PERMANENT, r.status, "qbo: exchangerate of %s: the answer "
+			"is not an ExchangeRate", from);
+		return -1;
+	}
+	if (strcmp(src, from) != 0 || strcmp(tgt, to) != 0) {
+		/* the company's home currency is not the .map's base: every
+		 * amount converted would be wrong */
+		conn_result_set(res, HTTP_PERMANENT, r.status, "qbo: the company's rates are %s into "
+			"%s, the mapping's base currency is %s", src, tgt, to);
+		return -1;
+	}
+	if (rate->units <= 0 && rate->hi <= 0) {
+		conn_result_set(res, HTTP_PERMANENT, r.status, "qbo: exchangerate of %s on %s is not "
+			"positive", from, asof);
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* webhooks                                                            */
 /* ------------------------------------------------------------------ */
 
@@ -1170,4 +1239,5 @@ const conn_ops conn_qbo = {
 	.classify = q_classify,
 	.webhook_setting = "webhook_key",
 	.webhook = q_webhook,
+	.rate = q_rate,
 };

@@ -137,6 +137,7 @@ struct run {
 	int fatal;                /* the state store failed: stop */
 	char why[256];            /* why eng_open failed (serve's /healthz) */
 	long shown;               /* progress line */
+	struct eng_rates *rates;  /* rates.c: the pair's `currency`; NULL: none */
 };
 
 
@@ -169,6 +170,14 @@ void eng_add_counts(counts *into, const counts *add);
 int64_t eng_mono_ms(void);
 void eng_sleep_ms(run *r, int64_t ms);
 int  eng_stopping(const run *r);
+/* rates.c: rate() and convert() from the pair's `currency` source.  open:
+ * 0, or -1 with why when the base or the rates file is unusable; begin: in
+ * the context of each record; held: its transform failed for a rate not
+ * there (yet), so it is held, not dead-lettered. */
+int  eng_rates_open(run *r, char *why, size_t wn);
+void eng_rates_close(run *r);
+void eng_rates_begin(run *r);
+int  eng_rates_held(const run *r);
 /* A log line at level "debug", "info", "warn" or "error" (sync_opts says
  * which are shown, and whether as text or JSON lines). */
 void eng_say(run *r, const char *level, const char *fmt, ...)

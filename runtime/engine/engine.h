@@ -49,6 +49,20 @@ int sync_dlq_retry(const mw_program *p, const sync_opts *o, int64_t id);
 int dlq_cmd(const mw_program *p, const char *state_path, const sync_opts *o, int argc,
 	char **argv);
 
+/* ------------------------------------------------------------------ */
+/* rates.c: exchange rates for rate() and convert()                    */
+/* ------------------------------------------------------------------ */
+
+/* A file of the ECB's reference rates alone, into the program's base
+ * currency: what `transform --rates FILE` and `test` give a transform,
+ * which reaches no service.  NULL, with why, when the program declares no
+ * `currency` or the file is not that XML.  Install it in a context:
+ * rt_ctx_set_rate with it, kept until eng_rates_free. */
+typedef struct eng_rates eng_rates;
+eng_rates *eng_rates_file(const mw_program *p, const char *path, char *why, size_t wn);
+void eng_rates_install(eng_rates *x, mw_ctx *c);
+void eng_rates_free(eng_rates *x);
+
 /* A w_sink_fn (transform.h) that writes to the FILE *arg: 0, or -1. */
 int sync_file_sink(void *arg, const char *p, size_t n);
 

@@ -1167,6 +1167,7 @@ eng_record(void *arg, const char *json, size_t len, const char *stamp)
 		return 0;
 	}
 	rt_ctx_set_ref(c, resolve, r);
+	eng_rates_begin(r);
 	/* A field that loses to the other side (`wins`) is written when the
 	 * document is created only: what the cross-reference keeps then is the
 	 * hash of the document as an update would write it, so the same record
@@ -1232,6 +1233,8 @@ eng_record(void *arg, const char *json, size_t len, const char *stamp)
 			policy_of(e, MW_ON_INVALID);
 		mw_action a = p ? p->action : r->unresolved ? MW_DO_HOLD : MW_DO_DEAD_LETTER;
 
+		if (eng_rates_held(r))
+			a = MW_DO_HOLD; /* a rate not there yet: never a guess */
 		if (a == MW_DO_HOLD || a == MW_DO_RETRY) {
 			r->n.held++;
 			open_record(r, stamp);
@@ -1672,6 +1675,10 @@ eng_open(run *r, const mw_program *p, const sync_opts *o, volatile sig_atomic_t 
 	if (!r->c)
 		return 2;
 	r->c->map_file = r->p->map_file; /* for the "add it to" of a reason */
+	if (eng_rates_open(r, why, sizeof why) != 0) { /* before a token is spent */
+		say(r, "%s\n", why);
+		return 2;
+	}
 	int reverse = 0;
 	for (size_t i = 0; i < p->n_entities; i++)
 		reverse |= p->entities[i].reverse;
@@ -1728,6 +1735,7 @@ eng_close(run *r)
 		r->books_ops->close(r->books_wr);
 	lim_fini(&r->sctl.lim);
 	lim_fini(&r->tctl.lim);
+	eng_rates_close(r);
 	rt_ctx_free(r->c);
 	state_close(r->st);
 	memset(r, 0, sizeof *r);

@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MW_ABI_VERSION 5  /* 5: mw_policy.entity (`on unresolved ENTITY`) */
+#define MW_ABI_VERSION 6  /* 6: mw_program.currency (`currency BASE from ...`) */
 
 /* ------------------------------------------------------------------ */
 /* Values                                                              */
@@ -206,7 +206,20 @@ mw_val mw_fn_datetime(mw_ctx *c, mw_val v);   /* string/datetime -> datetime */
 mw_val mw_fn_format_date(mw_ctx *c, mw_val v, mw_val fmt); /* %Y %m %d %H %M %S %z %% */
 mw_val mw_fn_round(mw_ctx *c, mw_val v, mw_val places);    /* half away from zero */
 mw_val mw_fn_abs(mw_ctx *c, mw_val v);
+/* Money (transform/money.c; minor units from CLDR).  NULL and MISSING give NULL. */
 mw_val mw_fn_currency_places(mw_ctx *c, mw_val code); /* ISO 4217 minor units: USD 2, JPY 0, KWD 3 */
+/* amount rounded half to even to the currency's minor unit: (2.345, "USD") -> 2.34 */
+mw_val mw_fn_money(mw_ctx *c, mw_val amount, mw_val code);
+/* The pair's base currency (`currency "USD" from ...`). */
+mw_val mw_fn_base_currency(mw_ctx *c);
+/* Units of the base currency per unit of code on day (a date or datetime:
+ * the latest rate on or before that day); 1 for the base itself.  A rate
+ * the source does not have yet fails the record, and the sync engine holds
+ * it until the rate is there. */
+mw_val mw_fn_rate(mw_ctx *c, mw_val code, mw_val day);
+mw_val mw_fn_rate_date(mw_ctx *c, mw_val code, mw_val day); /* the day of that rate */
+/* amount x rate(code, day), half to even to the base currency's minor unit */
+mw_val mw_fn_convert(mw_ctx *c, mw_val amount, mw_val code, mw_val day);
 mw_val mw_fn_string(mw_ctx *c, mw_val v);     /* any scalar as text */
 mw_val mw_fn_decimal(mw_ctx *c, mw_val v);    /* string or number -> decimal */
 mw_val mw_fn_integer(mw_ctx *c, mw_val v);    /* exact integral decimal/string -> integer */
@@ -357,6 +370,17 @@ typedef struct {
 	int limit_per_min, limit_per_day, limit_concurrent; /* 0: the connector's default */
 } mw_endpoint;
 
+/* `currency BASE from target` / `from file PATH`: the base currency of the
+ * target's books, and where the rates into it come from: the target
+ * service's own (its connector's `rate`), or a rates file (the ECB's
+ * reference-rate XML). */
+typedef enum { MW_RATES_NONE = 0, MW_RATES_TARGET, MW_RATES_FILE } mw_rates_from;
+typedef struct {
+	mw_setting base;         /* key "currency" */
+	mw_rates_from from;
+	mw_setting file;         /* MW_RATES_FILE: key "rates_file" */
+} mw_currency;
+
 typedef struct {
 	int abi;                 /* MW_ABI_VERSION */
 	const char *mapc_version;
@@ -365,6 +389,7 @@ typedef struct {
 	mw_endpoint source, target;
 	const mw_entity *entities; /* in dependency order */
 	size_t n_entities;
+	mw_currency currency;    /* from MW_RATES_NONE: the pair declares none */
 } mw_program;
 
 /* Defined by the generated C of each pair; read by the runtime's main. */

@@ -534,6 +534,38 @@ dec_round(mw_dec a, int places, mw_dec *out)
 	return DEC_OK;
 }
 
+/*
+ * Half to even (banker's rounding, IEEE 754's roundTiesToEven): a dropped
+ * part of exactly one half goes to the even neighbour (2.345 -> 2.34,
+ * 2.355 -> 2.36, -0.5 -> 0), anything else to the nearest.  Money written
+ * in a currency's minor unit is rounded so (money(), convert()): a run of
+ * ties does not drift upwards as half away from zero does.
+ */
+int
+dec_round_even(mw_dec a, int places, mw_dec *out)
+{
+	int neg, k;
+	unsigned rd = 0, sticky = 0;
+	u256 m;
+
+	if (!valid(a) || places < 0 || places > DEC_MAX_SCALE)
+		return DEC_E_RANGE;
+	if (places >= a.scale) {
+		put(get(a), a.scale, out);
+		return DEC_OK;
+	}
+	m = w_of(mag(a, &neg));
+	for (k = a.scale; k > places; k--) {
+		sticky |= rd;
+		rd = w_div10(&m);
+	}
+	/* rd is the first digit dropped, sticky any digit after it */
+	if (rd > 5 || (rd == 5 && (sticky || (m.lo & 1))))
+		m = w_add(m, w_of(1));
+	put(neg ? -(i128)m.lo : (i128)m.lo, places, out);
+	return DEC_OK;
+}
+
 /* Robust to invalid operands (scales clamped), as comparisons never fail. */
 int
 dec_cmp(mw_dec a, mw_dec b)

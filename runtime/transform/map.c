@@ -86,6 +86,8 @@ rt_map_one(const mw_program *p, const mw_entity *e, mw_ctx *c, const char *line,
 
 	rt_ctx_reset(c);
 	c->map_file = p->map_file;
+	if (!c->base[0] && p->currency.base.literal)
+		rt_ctx_set_rate(c, c->rate, c->rate_data, p->currency.base.literal);
 	key->kind = MW_MISSING;
 	r = json_parse(&c->a, line, n, &root, &je);
 	if (r == JSON_E_MEM) {

@@ -80,6 +80,7 @@ int    dec_div(mw_dec a, mw_dec b, mw_dec *out);
 int    dec_neg(mw_dec a, mw_dec *out);
 int    dec_abs(mw_dec a, mw_dec *out);
 int    dec_round(mw_dec a, int places, mw_dec *out);
+int    dec_round_even(mw_dec a, int places, mw_dec *out); /* half to even */
 int    dec_cmp(mw_dec a, mw_dec b);          /* -1, 0, 1 */
 size_t dec_format(mw_dec d, char *buf);      /* buf >= DEC_BUF; canonical */
 
@@ -251,6 +252,13 @@ int    w_doc_end(mw_ctx *c);
 typedef int (*rt_ref_fn)(mw_ctx *c, void *data, const char *entity, mw_val key,
 			 mw_val *out);
 
+/* The rate of one unit of `from` in `to` on the date *day: 0 with *rate
+ * (units of `to` per unit of `from`, exact) and *asof the day the rate is
+ * of (the latest on or before *day); -1 after failing the record
+ * (mw_fail).  Installed by the layer that may do I/O (money.c). */
+typedef int (*rt_rate_fn)(mw_ctx *c, void *data, const char *from, const char *to,
+			  const mw_time *day, mw_dec *rate, mw_time *asof);
+
 /* Tracing (explain, test): the layer that wants to know what produced
  * each field installs these; mw_put / mw_elem call value() for each value
  * written at the current path, mw_lookup calls lookup() for each table
@@ -279,9 +287,17 @@ struct mw_ctx {
 	 * that lookup: a `ref` on the same line names it as where an alias goes */
 	const mw_table *missed;
 	int missed_line;
+	rt_rate_fn rate;          /* rate(), convert(): NULL: none but the base's own */
+	void *rate_data;
+	char base[4];             /* the pair's base currency, "" when it has none */
 };
 
 void    rt_ctx_set_ref(mw_ctx *c, rt_ref_fn fn, void *data);
+/* The rates and base currency (ISO 4217 code) of rate() and convert()
+ * (money.c); fn NULL: only the base's own rate, 1. */
+void    rt_ctx_set_rate(mw_ctx *c, rt_rate_fn fn, void *data, const char *base);
+/* The minor units of an ISO 4217 code (upper or lower case), or -1. */
+int     rt_currency_places(const char *code);
 /* The endpoint entity e reads from and the one it writes to: the pair's
  * source and target, or the other way for a reverse entity. */
 const mw_endpoint *rt_reads(const mw_program *p, const mw_entity *e);

@@ -35,6 +35,17 @@ letter's record says whether its key is an order's or a return's.
 currency and measure; it exits 1 on any difference (a currency one side
 lacks counts as zeros there), 0 when they agree.
 
+A target that keeps a home currency (QuickBooks Online: "home" in the same
+answer, {"currency": "USD", "sales", "cash", "receivable"}, each document at
+its own ExchangeRate) is compared in it too (row "home:USD"): each order's
+amounts at the company's rate of their day (GET /_sandbox/dump's
+ExchangeRates, the latest on or before it; 1 for the home currency), each
+document's total converted half to even to the cent: the invoice and the
+refund receipt at the order's day (their TxnDate), the payment at the day
+it was paid.  Sales: invoice less refund; cash: payment less refund;
+receivable: the invoice of an order not paid, 0 for one paid (an exchange
+difference is QuickBooks' gain or loss, not a balance).
+
 `stock` compares each SKU's quantity on hand as the books hold it (the
 "onhand" member of the same answer: {"SKU": "12", ...}, every tracked item)
 with the store's count of that SKU (Clarity products' quantityOnHand,
@@ -47,7 +58,7 @@ import sqlite3
 import sys
 import urllib.error
 import urllib.request
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 MEASURES = ("sales", "cash", "receivable")
 PLACES = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0}
@@ -145,6 +156,39 @@ def nop_books(orders, skip):
     return books
 
 
+def rate_of(rates, home, cur, day):
+    if cur == home:
+        return Decimal(1)
+    days = [d for d in (rates.get(cur) or {}) if d <= day]
+    return Decimal(str(rates[cur][max(days)])) if days else None
+
+
+def nop_home(orders, skip, rates, home):
+    """{"home:USD": {measure: Decimal}}: the NopCommerce books in the home currency."""
+    b = {m: Decimal(0) for m in MEASURES}
+
+    def conv(x, cur, day):
+        r = rate_of(rates, home, cur, day)
+        if r is None:
+            raise KeyError("no %s rate on or before %s" % (cur, day))
+        return (x * r).quantize(Decimal("0.01"), ROUND_HALF_EVEN)
+    for o in orders:
+        if str(o.get("Id")) in skip["order"]:
+            continue
+        cur = (o.get("CustomerCurrencyCode") or "").upper()
+        pay = o.get("PaymentStatusId")
+        made = (o.get("CreatedOnUtc") or "")[:10]
+        paid_on = (o.get("PaidDateUtc") or o.get("CreatedOnUtc") or "")[:10]
+        total = dec(o.get("OrderTotal"))
+        sales = Decimal(0) if o.get("OrderStatusId") == 40 and pay in (10, 20, 50) else total
+        paid = pay in (30, 35, 40)
+        refunded = conv(dec(o.get("RefundedAmount")), cur, made)
+        b["sales"] += conv(sales, cur, made) - refunded
+        b["cash"] += (conv(total, cur, paid_on) if paid else Decimal(0)) - refunded
+        b["receivable"] += Decimal(0) if paid else conv(sales, cur, made)
+    return {"home:" + home: b}
+
+
 def store_books(root, store, skip):
     """{currency: {measure: Decimal}} of the store's records now."""
     if store == "clarity":
@@ -158,7 +202,11 @@ def target_books(root, service):
     with urllib.request.urlopen(url) as r:
         j = json.loads(r.read().decode("utf-8"), parse_float=Decimal)
     j.pop("onhand", None)
-    return {cur: {m: dec(v.get(m)) for m in MEASURES} for cur, v in j.items()}
+    home = j.pop("home", None)
+    out = {cur: {m: dec(v.get(m)) for m in MEASURES} for cur, v in j.items()}
+    if home:
+        out["home:" + home["currency"]] = {m: dec(home.get(m)) for m in MEASURES}
+    return out
 
 
 def target_onhand(root, service):
@@ -252,6 +300,16 @@ def main(argv):
         print("books: GET /_sandbox/books?service=%s answered %d" % (a.target, e.code),
               file=sys.stderr)
         return 2
+    homes = [k for k in theirs if k.startswith("home:")]
+    if homes and a.store == "nop":
+        url = "%s/_sandbox/dump?service=%s" % (a.root.rstrip("/"), a.target)
+        with urllib.request.urlopen(url) as r:
+            rates = json.loads(r.read().decode("utf-8"), parse_float=Decimal).get(
+                "ExchangeRates", {})
+        mine.update(nop_home(records(a.root, "nop", "orders"), skip, rates, homes[0][5:]))
+    elif homes:
+        for k in homes:
+            del theirs[k]
     table(mine, theirs)
     diff = differences(mine, theirs)
     print("books %s: %d difference%s" % ("agree" if not diff else "differ", len(diff),

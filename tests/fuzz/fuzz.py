@@ -36,7 +36,9 @@ TOKENS = [
     "lower(", "lineItems", "li.sku", "attributes.channel", "status", "Status", "money",
     "decimal", "[string]", "[[x]]", "tracking(Name, Option)", "map", "xml", "json",
     "lifecycle", "locked", "write", "void", "keep", "credit", "by", "credit by E", "wins",
-    "wins source", "(list, write)",
+    "wins source", "(list, write)", "(rates)", "currency", 'currency "USD" from target',
+    'currency "EUR" from file env("R")', "rate(", "rate_date(", "convert(", "money(",
+    "base_currency()",
     "lifecycle status { else => write }", 'locked when true "x"', '"a" => void',
     "if true then void else keep", "*/", "/*", "??/",
 ]

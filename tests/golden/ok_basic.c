@@ -513,7 +513,8 @@ const mw_program mw_the_program = {
 	MW_ABI_VERSION, MAPC_VERSION_STRING, "ok_basic.map", "shop_books",
 	{ "shop", "shop", 0, shop_settings, 2, 0, 0, 0 },
 	{ "books", "books", 0, books_settings, 1, 60, 5000, 0 },
-	entities, 2
+	entities, 2,
+	.currency = { .from = MW_RATES_NONE }
 };
 
 static int

@@ -242,7 +242,8 @@ const mw_program mw_the_program = {
 	MW_ABI_VERSION, MAPC_VERSION_STRING, "ok_constants_only.map", "constants",
 	{ "shop", "shop", 0, shop_settings, 1, 0, 0, 0 },
 	{ "books", "books", 0, books_settings, 1, 0, 0, 0 },
-	entities, 3
+	entities, 3,
+	.currency = { .from = MW_RATES_NONE }
 };
 
 static int

@@ -126,7 +126,8 @@ const mw_program mw_the_program = {
 	MW_ABI_VERSION, MAPC_VERSION_STRING, "ok_empty_entity.map", "empty",
 	{ "shop", "shop", 0, shop_settings, 1, 0, 0, 0 },
 	{ "books", "books", 0, books_settings, 1, 0, 0, 0 },
-	entities, 2
+	entities, 2,
+	.currency = { .from = MW_RATES_NONE }
 };
 
 static int

@@ -317,7 +317,8 @@ const mw_program mw_the_program = {
 	MW_ABI_VERSION, MAPC_VERSION_STRING, "ok_int_keys_tracking_xml.map", "store_ledger",
 	{ "store", "store", 0, store_settings, 2, 0, 0, 0 },
 	{ "ledger", "ledger", 1, ledger_settings, 1, 0, 0, 0 },
-	entities, 1
+	entities, 1,
+	.currency = { .from = MW_RATES_NONE }
 };
 
 static int

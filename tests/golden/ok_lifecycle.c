@@ -365,7 +365,8 @@ const mw_program mw_the_program = {
 	MW_ABI_VERSION, MAPC_VERSION_STRING, "ok_lifecycle.map", "life",
 	{ "clarity", "clarity_ecommerce", 0, clarity_settings, 1, 0, 0, 0 },
 	{ "xero", "xero", 0, xero_settings, 1, 0, 0, 0 },
-	entities, 2
+	entities, 2,
+	.currency = { .from = MW_RATES_NONE }
 };
 
 static int

@@ -386,7 +386,8 @@ const mw_program mw_the_program = {
 	MW_ABI_VERSION, MAPC_VERSION_STRING, "ok_nested_objects_functions.map", "shop_books",
 	{ "shop", "shop", 0, shop_settings, 1, 0, 0, 0 },
 	{ "books", "books", 0, books_settings, 1, 0, 0, 0 },
-	entities, 1
+	entities, 1,
+	.currency = { .from = MW_RATES_NONE }
 };
 
 static int

@@ -7,8 +7,10 @@
 # endpoint (per-item results and faults, at most 30 items, requestid replay,
 # each item metered), payments against invoices, voids (invoice, payment,
 # sales receipt; in a batch), credit memos applied by a payment, refund
-# receipts, and the books they make; --limit-scale, --token-ttl and the
-# expire_tokens fault.
+# receipts, and the books they make; multicurrency (exchangerate, a foreign
+# document's stored or given rate, HomeTotalAmt half to even, the home
+# currency's rate 1, a payment in its documents' currency); --limit-scale,
+# --token-ttl and the expire_tokens fault.
 GROUP=qbo
 . "$(dirname "$0")/lib.sh"
 api="$root/qbo/v3/company/9130350000000001"
@@ -302,6 +304,38 @@ tok "$rt" > /dev/null
 at=$(jq -r .access_token "$tmp/tok")
 t expire-tokens-fresh-works [ "$(curl -s -o /dev/null -w '%{http_code}' \
 	-H "Authorization: Bearer $at" "$api/customer/$cid")" = 200 ]
+
+# ---- multicurrency: exchangerate, a foreign document's rate, HomeTotalAmt ------
+get_api() { curl -s -o "$tmp/body" -w '%{http_code}' -H "Authorization: Bearer $at" "$api/$1"; }
+t exchangerate [ "$(get_api 'exchangerate?sourcecurrencycode=EUR&asofdate=2026-11-05')" = 200 -a \
+	"$(jq -c '.ExchangeRate | [.SourceCurrencyCode, .TargetCurrencyCode, .AsOfDate,
+	(.Rate | type)]' "$tmp/body")" = '["EUR","USD","2026-11-05","number"]' ]
+t exchangerate-none-610 [ "$(get_api 'exchangerate?sourcecurrencycode=NZD&asofdate=2026-11-05')" = \
+	400 -a "$(code)" = 610 ]
+t exchangerate-entered [ "$(post exchangerate '{"SourceCurrencyCode":"NZD","AsOfDate":"2026-11-01",
+	"Rate":0.6125}')" = 200 ]
+t exchangerate-latest-before [ "$(get_api 'exchangerate?sourcecurrencycode=NZD&asofdate=2026-11-05')" \
+	= 200 -a "$(jq -c '.ExchangeRate | [.AsOfDate, .Rate]' "$tmp/body")" = '["2026-11-01",0.6125]' ]
+t preferences-home-usd [ "$(get_api preferences)" = 200 -a \
+	"$(jq -r .Preferences.CurrencyPrefs.HomeCurrency.value "$tmp/body")" = USD ]
+doc() { # currency txndate [extra-json]: an invoice of 1 x 10.00
+	jq -cn --arg c "$cid" --arg i "$iid" --arg cur "$1" --arg d "$2" --argjson x "${3:-{\}}" '
+		{CustomerRef: {value: $c}, CurrencyRef: {value: $cur}, TxnDate: $d, Line: [{DetailType:
+		"SalesItemLineDetail", Amount: 10.00, SalesItemLineDetail: {ItemRef: {value: $i},
+		Qty: 1, UnitPrice: 10.00}}]} + $x'
+}
+t foreign-without-rate-6000 [ "$(post invoice "$(doc NZD 2026-10-30)")" = 400 -a "$(code)" = 6000 ]
+# the stored rate of its day, HomeTotalAmt half to even: 10.00 x 0.6125 = 6.125 -> 6.12
+t foreign-takes-stored-rate [ "$(post invoice "$(doc NZD 2026-11-03)")" = 200 -a \
+	"$(jq -c '.Invoice | [.ExchangeRate, .HomeTotalAmt]' "$tmp/body")" = '[0.6125,6.12]' ]
+nzd=$(jq -r .Invoice.Id "$tmp/body")
+t foreign-given-rate [ "$(post invoice "$(doc NZD 2026-10-30 '{"ExchangeRate":0.6135}')")" = 200 -a \
+	"$(jq -c '.Invoice | [.ExchangeRate, .HomeTotalAmt]' "$tmp/body")" = '[0.6135,6.14]' ]
+t home-rate-not-1-6000 [ "$(post invoice "$(doc USD 2026-11-03 '{"ExchangeRate":2}')")" = 400 -a \
+	"$(code)" = 6000 ]
+t payment-other-currency-6000 [ "$(post payment "$(jq -cn --arg c "$cid" --arg n "$nzd" \
+	'{CustomerRef: {value: $c}, CurrencyRef: {value: "EUR"}, TotalAmt: 10.00, Line: [{Amount: 10.00,
+	LinkedTxn: [{TxnId: $n, TxnType: "Invoice"}]}]}')")" = 400 -a "$(code)" = 6000 ]
 
 # ---- a second sandbox: limits scaled by 0.1, tokens living 2 s ---------------
 "$BIN/sandbox" --port-file "$tmp/port2" --limit-scale 0.1 --token-ttl 2 > "$tmp/log2" 2>&1 &

@@ -12,15 +12,18 @@ for t in */*.test; do
 		/^--- (output|dead|exit)/ { stop = 1 }
 		!stop { print > (d "/head") }
 		/^--- entity / { print $3 > (d "/entity") }
+		/^--- rates / { print $3 > (d "/rates") }
 		/^--- input$/ { inp = 1; next }
 		/^--- / { inp = 0 }
 		inp { print > (d "/input") }
 	' "$t"
-	"$BIN/$pair" transform "$(cat "$tmp/entity")" --dead-letter "$tmp/dead" \
+	set --
+	[ -f "$tmp/rates" ] && set -- --rates "$pair/$(cat "$tmp/rates")"
+	"$BIN/$pair" transform "$(cat "$tmp/entity")" --dead-letter "$tmp/dead" "$@" \
 		< "$tmp/input" > "$tmp/out"
 	rc=$?
 	{ cat "$tmp/head"; echo "--- output"; cat "$tmp/out"; echo "--- dead"; cat "$tmp/dead"
 	  echo "--- exit $rc"; } > "$t"
-	rm -f "$tmp/head" "$tmp/entity" "$tmp/input"
+	rm -f "$tmp/head" "$tmp/entity" "$tmp/rates" "$tmp/input"
 done
 echo "regenerated; review with: git diff mappings/tests"

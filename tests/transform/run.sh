@@ -5,6 +5,7 @@
 #     --- input        one source record per line
 #     --- output       the exact target documents, one per line
 #     --- dead         the exact dead-letter lines
+#     --- rates FILE   a file of the ECB's reference rates beside the test (`transform --rates`)
 #     --- exit N
 # Each runs `bin/PAIR transform ENTITY` and compares output, dead letters and
 # exit status exactly.  VALGRIND=1 runs the binaries under valgrind.
@@ -22,6 +23,7 @@ for t in */*.test; do
 	awk -v d="$tmp" '
 		/^--- entity / { print $3 > (d "/entity"); sec = ""; next }
 		/^--- exit / { print $3 > (d "/exit"); sec = ""; next }
+		/^--- rates / { print $3 > (d "/rates"); sec = ""; next }
 		/^--- (input|output|dead)$/ { sec = $2; printf "" > (d "/" sec); next }
 		/^#/ && sec == "" { next }
 		sec != "" { print > (d "/" sec) }
@@ -29,7 +31,9 @@ for t in */*.test; do
 	for f in input output dead; do [ -f "$tmp/$f" ] || : > "$tmp/$f"; done
 	[ -f "$tmp/exit" ] || echo 0 > "$tmp/exit"
 	entity=$(cat "$tmp/entity")
-	$VG "$BIN/$pair" transform "$entity" --dead-letter "$tmp/got.dead" \
+	set --
+	[ -f "$tmp/rates" ] && set -- --rates "$pair/$(cat "$tmp/rates")"
+	$VG "$BIN/$pair" transform "$entity" --dead-letter "$tmp/got.dead" "$@" \
 		< "$tmp/input" > "$tmp/got.out" 2> "$tmp/got.err"
 	rc=$?
 	want=$(cat "$tmp/exit")
@@ -42,7 +46,7 @@ for t in */*.test; do
 		diff -u "$tmp/dead" "$tmp/got.dead" | head -20
 		head -c 2000 "$tmp/got.err"
 	fi
-	rm -f "$tmp/entity" "$tmp/exit" "$tmp/input" "$tmp/output" "$tmp/dead" "$tmp/got."*
+	rm -f "$tmp/entity" "$tmp/exit" "$tmp/rates" "$tmp/input" "$tmp/output" "$tmp/dead" "$tmp/got."*
 done
 echo "transform: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -20,6 +20,9 @@
 #define CHECK_AREA "caps"
 #include "check.h"
 
+/* a schema's `(rates)`: the connector's conn_ops.rate */
+#define RATES 0x100
+
 static const char *const services[] = {
 	"clarity_ecommerce", "nopcommerce", "xero", "qbo", "sage_intacct",
 };
@@ -46,7 +49,7 @@ service(const char *name)
 	unsigned seen[64] = { 0 }; /* per caps entry: the flags the schema gave it */
 	size_t ncaps = 0;
 	FILE *f;
-	int bad = 0, colls = 0;
+	int bad = 0, colls = 0, rates = 0;
 
 	snprintf(test, sizeof test, "%s-connector", name);
 	check(ops && ops->caps, test, "no connector or no capability table");
@@ -81,10 +84,11 @@ service(const char *name)
 		}
 		for (p++; word(&p, cap, sizeof cap);) {
 			can |= !strcmp(cap, "list") ? CONN_CAN_LIST : !strcmp(cap, "write") ?
-				CONN_CAN_WRITE : 0;
+				CONN_CAN_WRITE : !strcmp(cap, "rates") ? RATES : 0;
 			while (*p == ',' || *p == ' ')
 				p++;
 		}
+		rates |= (can & RATES) != 0;
 		if ((can & CONN_CAN_LIST) != (conn_can(ops, coll, CONN_CAN_LIST) ? CONN_CAN_LIST : 0)) {
 			snprintf(msg, sizeof msg, "%s: collection %s: the schema says %s, the connector "
 				"%s", path, coll, can & CONN_CAN_LIST ? "list" : "no list",
@@ -107,6 +111,13 @@ service(const char *name)
 		}
 	}
 	fclose(f);
+	if (!rates != !ops->rate) {
+		snprintf(msg, sizeof msg, "%s: the schema says %s, the connector %s", path,
+			rates ? "it has rates" : "it has no rates", ops->rate ? "reads rates" :
+			"reads none");
+		check(0, test, msg);
+		bad++;
+	}
 	for (size_t i = 0; i < ncaps && i < sizeof seen / sizeof *seen; i++)
 		if ((seen[i] & ops->caps[i].can) != ops->caps[i].can) {
 			snprintf(msg, sizeof msg, "%s: the connector can %s%s%s %s, the schema does not "

@@ -159,21 +159,21 @@ static const mw_program prog = {
 	MW_ABI_VERSION, "0.1.0", "test.map", "shop_books",
 	{ "shop", "shop", 0, NULL, 0, 0, 0, 0 },
 	{ "books", "books", 0, NULL, 0, 0, 0, 0 },
-	entities, 2
+	entities, 2, .currency = { .from = MW_RATES_NONE }
 };
 
 static const mw_program prog_xml = {
 	MW_ABI_VERSION, "0.1.0", "test_xml.map", "shop_intacct",
 	{ "shop", "shop", 0, NULL, 0, 0, 0, 0 },
 	{ "intacct", "intacct", 1, NULL, 0, 0, 0, 0 },
-	entities, 2
+	entities, 2, .currency = { .from = MW_RATES_NONE }
 };
 
 static const mw_program prog_abi = {
 	MW_ABI_VERSION + 1, "9.9.9", "test.map", "shop_books",
 	{ "shop", "shop", 0, NULL, 0, 0, 0, 0 },
 	{ "books", "books", 0, NULL, 0, 0, 0, 0 },
-	entities, 2
+	entities, 2, .currency = { .from = MW_RATES_NONE }
 };
 
 /* ------------------------------------------------------------------ */
@@ -264,7 +264,7 @@ usage_cases(void)
 	done(&r);
 	r = run(&prog, "", 0, 1, "--version");
 	CHECK("--version", r.rc == 0 && strcmp(r.out, "shop_books (mapwright) mapc 0.1.0, "
-					   "map test.map, pair shop_books, ABI 5\n") == 0,
+					   "map test.map, pair shop_books, ABI 6\n") == 0,
 	      "rc=%d %s", r.rc, r.out);
 	done(&r);
 	r = run(&prog, "", 0, 0);
@@ -298,7 +298,7 @@ usage_cases(void)
 	      strstr(r.err, "cannot open /nonexistent/dir/x"), "rc=%d %s", r.rc, r.err);
 	done(&r);
 	r = run(&prog_abi, "", 0, 1, "--version");
-	CHECK("ABI mismatch exits 2", r.rc == 2 && strstr(r.err, "ABI 6, this runtime is ABI 5"),
+	CHECK("ABI mismatch exits 2", r.rc == 2 && strstr(r.err, "ABI 7, this runtime is ABI 6"),
 	      "rc=%d %s", r.rc, r.err);
 	done(&r);
 	r = run(&prog, "", 0, 2, "transform", "Order");

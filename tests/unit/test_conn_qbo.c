@@ -247,6 +247,33 @@ check_inventory(conn *c, const char *cust_id)
 		res.text);
 }
 
+/* exchangerate: the company's rate of a day, the latest on or before it;
+ * none is 1 (the record waits); a rate entered is read exactly */
+static void
+check_rates(conn *c)
+{
+	mw_dec rate;
+	char asof[11], txt[DEC_BUF];
+	conn_result res;
+	int rc;
+
+	rc = conn_qbo.rate(c, "EUR", "USD", "2026-11-05", &rate, asof, &res);
+	check(rc == 0 && !strcmp(asof, "2026-11-05") && rate.units > 0, "rate-seeded", res.text);
+	json_decref(sandbox("POST", "/_sandbox/documents?service=qbo&collection=ExchangeRate",
+		"{\"SourceCurrencyCode\":\"CHF\",\"AsOfDate\":\"2026-11-02\",\"Rate\":1.13725}"));
+	rc = conn_qbo.rate(c, "CHF", "USD", "2026-11-05", &rate, asof, &res);
+	dec_format(rate, txt);
+	check(rc == 0 && !strcmp(asof, "2026-11-02") && !strcmp(txt, "1.13725"),
+		"rate-latest-before-exact", rc == 0 ? txt : res.text);
+	rc = conn_qbo.rate(c, "CHF", "USD", "2026-11-01", &rate, asof, &res);
+	check(rc == 1, "rate-none-before", res.text);
+	rc = conn_qbo.rate(c, "SEK", "USD", "2026-11-05", &rate, asof, &res);
+	check(rc == 1, "rate-currency-without-rates", res.text);
+	rc = conn_qbo.rate(c, "EUR", "GBP", "2026-11-05", &rate, asof, &res);
+	check(rc == -1 && res.cls == HTTP_PERMANENT && strstr(res.text, "base currency is GBP"),
+		"rate-other-home-refused", res.text);
+}
+
 static void
 dump_refresh(char *out, size_t n)
 {
@@ -332,6 +359,7 @@ main(void)
 	check(total > 39.97 && total < 39.99, "create-salesreceipt", sr.res.text);
 
 	check_inventory(c, cust_id);
+	check_rates(c);
 
 	/* the same request key again: answered from the first write */
 	size_t before = count("SalesReceipt");

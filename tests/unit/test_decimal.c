@@ -530,6 +530,111 @@ conversion_cases(mw_ctx *c)
 	      show(c, v));
 }
 
+/* A rate source for convert(): EUR 1.0512 USD on 2026-12-04 and after,
+ * none before; any other currency none. */
+static int
+fake_rate(mw_ctx *c, void *data, const char *from, const char *to, const mw_time *day,
+	  mw_dec *rate, mw_time *asof)
+{
+	(void)data;
+	if (strcmp(from, "EUR") || strcmp(to, "USD") || day->year < 2026 ||
+	    (day->year == 2026 && (day->month < 12 || day->day < 4))) {
+		mw_fail(c, "no %s rate into %s", from, to);
+		return -1;
+	}
+	*rate = (mw_dec){ .units = 10512, .scale = 4 };
+	*asof = *day;
+	asof->day = 4;
+	return 0;
+}
+
+static void
+money_cases(mw_ctx *c)
+{
+	/* half to even at the minor unit: ties to the even neighbour, the rest
+	 * to the nearest, negatives the mirror image */
+	static const struct { const char *in, *code, *want; } cases[] = {
+		{ "2.345", "USD", "2.34" }, { "2.355", "USD", "2.36" }, { "2.3450001", "USD", "2.35" },
+		{ "-2.345", "USD", "-2.34" }, { "-2.355", "USD", "-2.36" }, { "0.005", "USD", "0" },
+		{ "0.015", "usd", "0.02" }, { "2.344999", "EUR", "2.34" }, { "19.99", "USD", "19.99" },
+		{ "1234.5", "JPY", "1234" }, { "1235.5", "JPY", "1236" }, { "-0.5", "JPY", "0" },
+		{ "1.2345", "KWD", "1.234" }, { "1.2355", "KWD", "1.236" }, { "1.23451", "KWD", "1.235" },
+		{ "0.00005", "CLF", "0" }, { "0.00015", "CLF", "0.0002" },
+		{ "12345678901234567890123456789.5", "JPY", "12345678901234567890123456790" },
+	};
+	char name[96];
+	mw_dec d;
+	mw_val v;
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		rt_ctx_reset(c);
+		if (dec_parse(cases[i].in, strlen(cases[i].in), &d) != DEC_OK) {
+			CHECK(cases[i].in, 0, "does not parse");
+			continue;
+		}
+		v = mw_fn_money(c, (mw_val){ .kind = MW_DEC, .u.d = d },
+			(mw_val){ .kind = MW_STR, .u.s = { cases[i].code, strlen(cases[i].code) } });
+		snprintf(name, sizeof name, "money(%s, %s) = %s", cases[i].in, cases[i].code,
+			cases[i].want);
+		CHECK(name, strcmp(show(c, v), cases[i].want) == 0, "%s", show(c, v));
+	}
+	rt_ctx_reset(c);
+	v = mw_fn_money(c, MW_I(7), MW_S("KWD"));
+	CHECK("money(7, KWD) stays the integer 7", v.kind == MW_INT && v.u.i == 7, "%s", show(c, v));
+	rt_ctx_reset(c);
+	v = mw_fn_money(c, MW_NULLV, MW_S("USD"));
+	CHECK("money(null, USD) is null", !mw_failed(c) && v.kind == MW_NULL, "%s", show(c, v));
+	rt_ctx_reset(c);
+	v = mw_fn_money(c, MW_D(1, 0), MW_S("XYZ"));
+	CHECK("money in an unknown currency fails", mw_failed(c) &&
+	      strcmp(c->reason, "unknown currency code \"XYZ\"") == 0, "%s", show(c, v));
+	/* a thousand ties of 0.005 sum to 5.00 half to even (half of them
+	 * round down), 10.00 half away from zero */
+	mw_val even = MW_I(0), away = MW_I(0);
+	for (int i = 0; i < 1000; i++) {
+		rt_ctx_reset(c);
+		mw_dec t = { .units = 5 + 10 * (i % 10), .scale = 3 };
+		even = mw_add(c, even, mw_fn_money(c, (mw_val){ .kind = MW_DEC, .u.d = t },
+			MW_S("USD")));
+		away = mw_add(c, away, mw_fn_round(c, (mw_val){ .kind = MW_DEC, .u.d = t }, MW_I(2)));
+	}
+	CHECK("1000 ties: half to even does not drift", strcmp(show(c, even), "50") == 0 &&
+	      strcmp(show(c, away), "55") == 0, "%s %s", show(c, even), show(c, away));
+
+	/* rates into the base currency */
+	mw_time day;
+	tm_parse("2026-12-05T10:00:00+01:00", 25, &day);
+	mw_val dv = { .kind = MW_DATETIME, .u.t = day };
+	rt_ctx_reset(c);
+	rt_ctx_set_rate(c, NULL, NULL, "USD");
+	v = mw_fn_convert(c, MW_D(32935, 2), MW_S("usd"), dv);
+	CHECK("convert in the base currency asks no one", strcmp(show(c, v), "329.35") == 0, "%s",
+	      show(c, v));
+	rt_ctx_reset(c);
+	v = mw_fn_rate(c, MW_S("EUR"), dv);
+	CHECK("no rate source: fails", mw_failed(c) && strstr(c->reason, "no EUR rate into USD"),
+	      "%s", show(c, v));
+	rt_ctx_set_rate(c, fake_rate, NULL, "USD");
+	rt_ctx_reset(c);
+	v = mw_fn_convert(c, MW_D(32935, 2), MW_S("EUR"), dv);
+	CHECK("convert(329.35 EUR) at 1.0512 = 346.21 USD (346.212720)",
+	      strcmp(show(c, v), "346.21") == 0, "%s", show(c, v));
+	rt_ctx_reset(c);
+	v = mw_fn_rate_date(c, MW_S("EUR"), dv);
+	CHECK("rate_date is the rate's own day", strcmp(show(c, v), "2026-12-04") == 0, "%s",
+	      show(c, v));
+	rt_ctx_reset(c);
+	/* 0.25 EUR x 1.0512 = 0.2628; 5 x 0.2628... a tie: 62.5 x 1.0512 = 65.7 exactly;
+	 * 0.125 x 1.0512 = 0.1314 -> 0.13 */
+	v = mw_fn_convert(c, MW_D(125, 3), MW_S("EUR"), dv);
+	CHECK("convert(0.125 EUR) = 0.13 USD", strcmp(show(c, v), "0.13") == 0, "%s", show(c, v));
+	rt_ctx_set_rate(c, fake_rate, NULL, "JPY");
+	rt_ctx_reset(c);
+	v = mw_fn_convert(c, MW_I(100), MW_S("EUR"), dv);
+	CHECK("convert into JPY: no rate EUR->JPY fails", mw_failed(c), "%s", show(c, v));
+	rt_ctx_set_rate(c, NULL, NULL, NULL);
+}
+
 int
 main(void)
 {
@@ -544,6 +649,7 @@ main(void)
 	round_cases(c);
 	currency_cases(c);
 	conversion_cases(c);
+	money_cases(c);
 	rt_ctx_free(c);
 	return failures ? 1 : 0;
 }

@@ -76,7 +76,7 @@ static const mw_program prog = {
 	MW_ABI_VERSION, "0.1.0", "idem.map", "shop_fake",
 	{ "shop", "shop", 0, NULL, 0, 0, 0, 0 },
 	{ "fake", "fake", 0, NULL, 0, 0, 0, 0 },
-	entities, 1
+	entities, 1, .currency = { .from = MW_RATES_NONE }
 };
 
 static void

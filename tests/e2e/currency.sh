@@ -1,0 +1,176 @@
+#!/bin/sh
+# End to end, currency conversion (issue 13): NopCommerce orders in EUR,
+# GBP and CHF into a QuickBooks Online company whose home currency is USD
+# (mappings/nopcommerce_qbo.map: `currency "USD" from target`).  Each
+# foreign document carries the rate of its day into USD as the company
+# keeps it (GET exchangerate), and in PrivateNote the rate's day and the
+# total converted half to even; the books reconcile in USD; an order whose
+# currency has no rate yet is held, and written once the rate is there.
+# Then the same with the rates from a file of the ECB's reference rates
+# (`currency "USD" from file env("ECB_RATES")`): EUR directly, GBP through
+# EUR, the latest day on or before the order's.
+GROUP=currency
+. "$(dirname "$0")/lib.sh"
+gen nop 7 5
+# the store's orders: one line of product 3, no tax, shipping or discount
+order() { # id currency total created [paid]
+	jq -c --argjson id "$1" --arg cur "$2" --argjson total "$3" --arg at "$4" --arg paid "${5:-}" '
+		select(.Id == 10000) | .Id = $id | .CustomOrderNumber = ($id | tostring) |
+		.CustomerCurrencyCode = $cur | .OrderSubtotalExclTax = $total | .OrderTax = 0 |
+		.OrderShippingExclTax = 0 | .OrderDiscount = 0 | .OrderTotal = $total |
+		.RefundedAmount = 0 | .CreatedOnUtc = $at |
+		.OrderItems = [{"Id": ($id * 10), "ProductId": 3, "ProductName": "Product 3",
+			"Sku": "SKU-00003", "Quantity": 1, "UnitPriceExclTax": $total,
+			"PriceExclTax": $total}] |
+		if $paid == "" then .OrderStatusId = 20 | .PaymentStatusId = 10 |
+			del(.CaptureTransactionId)
+		else .OrderStatusId = 30 | .PaymentStatusId = 30 | .PaidDateUtc = $paid |
+			.PaymentMethodSystemName = "Payments.Manual" | .CaptureTransactionId = "txn-\($id)"
+		end' "$data/nopcommerce.orders.ndjson"
+}
+{
+	order 9001 EUR 329.35 2026-11-05T10:00:00Z
+	order 9002 CHF 50.00 2026-11-05T11:00:00Z
+	order 9003 EUR 100.00 2026-11-05T12:00:00Z 2026-11-07T09:00:00Z
+	order 9004 USD 20.00 2026-11-05T13:00:00Z
+	order 9005 GBP 80.01 2026-11-05T14:00:00Z
+} > "$data/orders.ndjson"
+t orders [ "$(wc -l < "$data/orders.ndjson")" = 5 ]
+mv "$data/orders.ndjson" "$data/nopcommerce.orders.ndjson"
+sandbox_start
+use_pair nopcommerce_qbo
+# the company's rates of those days, as a person enters them in QuickBooks
+rates() { # NDJSON of ExchangeRate
+	curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary "$1" \
+		"$root/_sandbox/documents?service=qbo&collection=ExchangeRate"
+}
+t rates-entered [ "$(rates '{"SourceCurrencyCode":"EUR","AsOfDate":"2026-11-05","Rate":1.0512}
+{"SourceCurrencyCode":"EUR","AsOfDate":"2026-11-07","Rate":1.062}
+{"SourceCurrencyCode":"GBP","AsOfDate":"2026-11-05","Rate":1.2489}')" = 200 ]
+
+sync > "$tmp/out" 2> "$tmp/err"
+t first-run-holds-chf [ "$(col Order 3)" = 4 -a "$(col Order 8)" = 1 -a "$(col Order 7)" = 0 ] ||
+	cat "$tmp/out" "$tmp/err"
+dump
+inv() { # order id -> its invoice as QuickBooks keeps it
+	jq -c --arg n "$1" '.Invoice[] | select(.DocNumber == $n)' "$tmp/dump"
+}
+field() { inv "$1" | jq -r ".$2 // \"none\""; }
+t eur-rate [ "$(field 9001 ExchangeRate)" = 1.0512 -a "$(field 9001 CurrencyRef.value)" = EUR ] ||
+	inv 9001
+t eur-home-total [ "$(field 9001 HomeTotalAmt)" = 346.21 ] || inv 9001
+t eur-note [ "$(field 9001 PrivateNote)" = "NopCommerce order 9001, customer 1; 329.35 EUR =\
+ 346.21 USD at 1.0512 of 2026-11-05" ] || field 9001 PrivateNote
+t gbp-rate [ "$(field 9005 ExchangeRate)" = 1.2489 -a "$(field 9005 HomeTotalAmt)" = 99.92 ] ||
+	inv 9005
+t usd-no-rate [ "$(field 9004 ExchangeRate)" = 1 -a "$(field 9004 PrivateNote)" = \
+	"NopCommerce order 9004, customer 1" ] || inv 9004
+t usd-document-sends-no-rate [ "$(sql "SELECT count(*) FROM journal WHERE entity = 'Order' AND
+	source_id = '9004' AND CAST(payload AS TEXT) LIKE '%ExchangeRate%'")" = 0 -a \
+	"$(sql "SELECT count(*) FROM journal WHERE entity = 'Order' AND source_id = '9004'")" = 1 ]
+# the rate and its day are in what was journaled (the request's payload)
+t journal-keeps-rate [ "$(sql "SELECT count(*) FROM journal WHERE entity = 'Order' AND
+	source_id = '9001' AND CAST(payload AS TEXT) LIKE '%\"ExchangeRate\":1.0512%' AND
+	CAST(payload AS TEXT) LIKE '%of 2026-11-05%'")" = 1 ] ||
+	sql "SELECT entity, source_id, payload FROM journal WHERE source_id = '9001'"
+pay() { jq -c --arg n "$1" '.Payment[] | select(.PrivateNote == "NopCommerce order " + $n + " paid")' \
+	"$tmp/dump"; }
+t payment-rate-of-its-day [ "$(pay 9003 | jq -r .ExchangeRate)" = 1.062 -a \
+	"$(pay 9003 | jq -r .HomeTotalAmt)" = 106.2 ] || pay 9003
+t chf-held [ "$(sql "SELECT count(*) FROM held WHERE source_key = '9002'")" = 1 -a \
+	-z "$(inv 9002)" ] || sql "SELECT * FROM held"
+t chf-held-why [ "$(sql "SELECT why FROM held WHERE source_key = '9002'" |
+	grep -c 'no CHF rate into USD for 2026-11-05: the target has no CHF rate on 2026-11-05 yet')" = 1 ] ||
+	sql "SELECT * FROM held"
+# the CHF rate is entered (of the day before): the next run writes the order
+t chf-rate-entered [ "$(rates '{"SourceCurrencyCode":"CHF","AsOfDate":"2026-11-04","Rate":1.1372}')" = 200 ]
+sync > "$tmp/out" 2> "$tmp/err"
+t second-run-writes-chf [ "$(col Order 3)" = 1 -a "$(col Order 8)" = 0 ] || cat "$tmp/out" "$tmp/err"
+dump
+t chf-rate [ "$(field 9002 ExchangeRate)" = 1.1372 -a "$(field 9002 HomeTotalAmt)" = 56.86 -a \
+	"$(field 9002 PrivateNote)" = "NopCommerce order 9002, customer 1; 50 CHF = 56.86 USD at 1.1372\
+ of 2026-11-04" ] || inv 9002
+t chf-not-held [ "$(sql "SELECT count(*) FROM held")" = 0 ]
+
+# The books in the home currency: each order's total at the rate of its day,
+# half to even; the payment at the rate of the day it was paid.
+home=$(curl -s "$root/_sandbox/books?service=qbo" | jq -c .home)
+want=$(python3 -c '
+from decimal import Decimal as D, ROUND_HALF_EVEN
+def usd(x, r): return (D(x) * D(r)).quantize(D("0.01"), ROUND_HALF_EVEN)
+sales = usd("329.35", "1.0512") + usd("50", "1.1372") + usd("100", "1.0512") + D("20") + \
+    usd("80.01", "1.2489")
+cash = usd("100", "1.062")
+recv = sales - usd("100", "1.0512")
+print("{\"currency\":\"USD\",\"sales\":\"%s\",\"cash\":\"%s\",\"receivable\":\"%s\"}" % (sales, cash,
+    recv))')
+t books-in-usd [ "$home" = "$want" ] || echo "books $home, want $want"
+# and the demo's reconciliation (tests/e2e/books.py) agrees: per currency, and in USD
+python3 tests/e2e/books.py compare "$root" --store nop --target qbo --state "$st" > "$tmp/books"
+t books-py-agrees [ $? -eq 0 -a "$(grep -c '^home:USD' "$tmp/books")" = 3 ] || cat "$tmp/books"
+
+# ---- the same from the ECB's reference rates ----------------------------------
+cat > "$tmp/ecb.xml" <<'EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<gesmes:Envelope xmlns:gesmes="http://www.gesmes.org/xml/2002-08-01" xmlns="http://www.ecb.int/vocabulary/2002-08-01/eurofxref">
+	<gesmes:subject>Reference rates</gesmes:subject>
+	<gesmes:Sender><gesmes:name>European Central Bank</gesmes:name></gesmes:Sender>
+	<Cube>
+		<Cube time="2026-11-06">
+			<Cube currency="USD" rate="1.0620"/>
+			<Cube currency="GBP" rate="0.8433"/>
+		</Cube>
+		<Cube time="2026-11-04">
+			<Cube currency="USD" rate="1.0512"/>
+			<Cube currency="JPY" rate="161.23"/>
+			<Cube currency="GBP" rate="0.8421"/>
+		</Cube>
+	</Cube>
+</gesmes:Envelope>
+EOF
+sed 's/^  currency "USD" from target$/  currency "USD" from file env("ECB_RATES")/' \
+	mappings/nopcommerce_qbo.map > "$tmp/ecb.map"
+t ecb-map [ "$(grep -c 'from file env("ECB_RATES")' "$tmp/ecb.map")" = 1 ]
+make_pair "$tmp/ecb.map" "$tmp/ecb"
+t ecb-builds [ -x "$tmp/ecb" ] || cat "$tmp/make"
+sandbox_restart
+rm -f "$st"
+# no file, or a file that is not the ECB's XML: the run stops before it reads anything
+"$tmp/ecb" run --once --state "$st" --config "$tmp/$pair.env" > "$tmp/out" 2> "$tmp/err"
+t ecb-file-not-set [ $? -eq 2 -a "$(grep -c "the rates file (ecb.map's \`currency\`, ECB_RATES) is not set" \
+	"$tmp/err")" = 1 ] || cat "$tmp/err"
+echo "<rates/>" > "$tmp/bad.xml"
+ECB_RATES=$tmp/bad.xml "$tmp/ecb" run --once --state "$st" --config "$tmp/$pair.env" \
+	> "$tmp/out" 2> "$tmp/err"
+t ecb-file-not-ecb [ $? -eq 2 -a "$(grep -c "is not the ECB's reference-rate XML" "$tmp/err")" = 1 ] ||
+	cat "$tmp/err"
+echo "ECB_RATES=$tmp/ecb.xml" >> "$tmp/$pair.env"
+rm -f "$st"
+"$tmp/ecb" run --once --state "$st" --config "$tmp/$pair.env" > "$tmp/out" 2> "$tmp/err"
+t ecb-run-holds-chf [ "$(col Order 3)" = 4 -a "$(col Order 8)" = 1 ] || cat "$tmp/out" "$tmp/err"
+dump
+# EUR: the USD rate of 2026-11-04, the latest on or before the 5th
+t ecb-eur [ "$(field 9001 ExchangeRate)" = 1.0512 -a "$(field 9001 HomeTotalAmt)" = 346.21 -a \
+	"$(field 9001 PrivateNote)" = "NopCommerce order 9001, customer 1; 329.35 EUR = 346.21 USD\
+ at 1.0512 of 2026-11-04" ] || inv 9001
+# GBP through EUR: 1.0512 / 0.8421 to ten places
+gbp=$(python3 -c 'from decimal import *; getcontext().prec = 50
+print((Decimal("1.0512") / Decimal("0.8421")).quantize(Decimal("1e-10"), ROUND_HALF_UP))')
+gbp_usd=$(python3 -c 'from decimal import *; import sys
+print((Decimal("80.01") * Decimal(sys.argv[1])).quantize(Decimal("0.01"), ROUND_HALF_EVEN))' "$gbp")
+t ecb-gbp-cross [ "$(field 9005 ExchangeRate)" = "$gbp" -a "$(field 9005 HomeTotalAmt)" = "$gbp_usd" ] ||
+	{ inv 9005; echo "want $gbp $gbp_usd"; }
+# the payment of the 7th: the rate of the 6th
+t ecb-payment [ "$(pay 9003 | jq -r .ExchangeRate)" = 1.062 ] || pay 9003
+t ecb-chf-held [ "$(sql "SELECT why FROM held WHERE source_key = '9002'" |
+	grep -c 'the rates file has no CHF rate on or before 2026-11-05')" = 1 ] || sql "SELECT * FROM held"
+# the next day's file has CHF: the held order is written
+sed 's|<Cube currency="USD" rate="1.0512"/>|&<Cube currency="CHF" rate="0.9244"/>|' "$tmp/ecb.xml" \
+	> "$tmp/ecb2.xml" && mv "$tmp/ecb2.xml" "$tmp/ecb.xml"
+"$tmp/ecb" run --once --state "$st" --config "$tmp/$pair.env" > "$tmp/out" 2> "$tmp/err"
+dump
+chf=$(python3 -c 'from decimal import *; getcontext().prec = 50
+print((Decimal("1.0512") / Decimal("0.9244")).quantize(Decimal("1e-10"), ROUND_HALF_UP))')
+t ecb-chf-written [ "$(col Order 3)" = 1 -a "$(field 9002 ExchangeRate)" = "$chf" ] ||
+	{ cat "$tmp/out" "$tmp/err"; inv 9002; }
+summary
