@@ -49,6 +49,8 @@ tests/e2e/adopt.sh
 tests/e2e/addresses.sh
 tests/e2e/held.sh
 tests/e2e/skus.sh
+tests/e2e/skus_xero.sh
+tests/e2e/skus_qbo.sh
 tests/e2e/secrets.sh
 tests/e2e/versions.sh
 tests/e2e/statefile.sh
