@@ -35,6 +35,7 @@ static const LangKeyword keywords[] = {
 	{ "header", TK_HEADER, 0 }, { "skip", TK_SKIP, 0 }, { "hold", TK_HOLD, 0 },
 	{ "concurrent", TK_CONCURRENT, 0 }, { "lifecycle", TK_LIFECYCLE, 0 },
 	{ "locked", TK_LOCKED, 0 }, { "wins", TK_WINS, 0 },
+	{ "group", TK_GROUP, 0 }, { "by", TK_BY, 0 }, { "total", TK_TOTAL, 0 },
 	{ NULL, 0, 0 }
 };
 

@@ -89,8 +89,10 @@ static const char *const items[] = {
 static const char *const locations[] = { "L-NYC", "L-SFO", "L-WH1" };
 static const char *const departments[] = { "D100", "D200", "D300" };
 static const char *const projects[] = { "P-BF", "P-NEWS", "P-SOCIAL" };
-/* GL: cash and undeposited funds, AR, gift-card liability, sales, shipping */
-static const char *const accounts[] = { "1010", "1011", "1020", "1200", "2300", "4000", "4100" };
+/* GL: the bank accounts (USD, EUR, GBP, JPY), cash and undeposited funds, AR,
+ * gift-card liability, sales, shipping */
+static const char *const accounts[] = { "1000", "1001", "1002", "1003", "1010", "1011", "1020",
+	"1200", "2300", "4000", "4100" };
 static const char *const journals[] = { "GJ", "SJ", "CRJ" };
 static const char *const methods[] = {
 	"Printed Check", "Cash", "EFT", "Credit Card", "Online Charge Card", "Online ACH Debit",

@@ -176,5 +176,17 @@ void eng_say(run *r, const char *level, const char *fmt, ...)
 #endif
 	;
 void eng_vsay(run *r, const char *level, const char *fmt, va_list ap);
+/* The record's dead letter, its reason, line and field the context's. */
+void eng_dead_letter(run *r, const char *source_id, const char *hash, const char *rec,
+	size_t len);
+void eng_hash(const char *p, size_t n, char out[40]); /* a record version's fingerprint */
+
+/* group.c: aggregate entities (`group by`; mw_entity.group) */
+/* One record of a grouped entity: its document kept as its group's
+ * member's, its group to be written; 0, or -1 when the run must stop. */
+int  group_record(run *r, mw_val rec, const char *source_id, const char *hash,
+	const char *json, size_t len);
+/* The groups of this listing, each from all its members, into the batch. */
+void group_flush(run *r);
 
 #endif /* MW_ENG_H */
