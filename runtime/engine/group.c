@@ -94,20 +94,25 @@ group_record(run *r, mw_val rec, const char *source_id, const char *hash, const 
 		r->n.unchanged++;
 		return *old_group && !r->o->dry_run && mark(e->name, old_group) != 0 ? -1 : 0;
 	}
-	mw_val k = e->group(c, rec);
-	if (!c->failed && (rt_val_text(k, tmp, &p, &n) != 0 || n == 0 || n >= sizeof gkey ||
-	    memchr(p, '\0', n)))
-		mw_fail(c, "the group key is empty or cannot be used as an id");
-	if (!c->failed) {
-		memcpy(gkey, p, n);
-		gkey[n] = '\0';
+	if (!r->retrying && state_dlq_find(r->st, e->name, source_id, hash) > 0) {
+		r->n.dead++; /* this version was dead-lettered by an earlier run */
+		return 0;
 	}
-	int rc = c->failed ? -1 : 0;
-	if (!c->failed) {
-		w_doc_begin(c, e->target, 0); /* JSON: merged, then written as the target takes it */
-		rc = e->map(c, rec);
-		if (!c->failed && rc == 0 && w_doc_end(c) != 0)
-			rt_fail_mem(c);
+	/* the member's document (JSON: merged, then written as the target
+	 * takes it), then, a member, its group key */
+	w_doc_begin(c, e->target, 0);
+	int rc = e->map(c, rec);
+	if (!c->failed && rc == 0 && w_doc_end(c) != 0)
+		rt_fail_mem(c);
+	if (!c->failed && rc == 0) {
+		mw_val k = e->group(c, rec);
+		if (!c->failed && (rt_val_text(k, tmp, &p, &n) != 0 || n == 0 ||
+		    n >= sizeof gkey || memchr(p, '\0', n)))
+			mw_fail(c, "the group key is empty or cannot be used as an id");
+		if (!c->failed) {
+			memcpy(gkey, p, n);
+			gkey[n] = '\0';
+		}
 	}
 	if (c->failed) {
 		if (!r->o->dry_run)
@@ -130,6 +135,8 @@ group_record(run *r, mw_val rec, const char *source_id, const char *hash, const 
 	    mark(e->name, gkey) != 0 ||
 	    (had && *old_group && strcmp(old_group, gkey) && mark(e->name, old_group)))
 		r->fatal = 1;
+	if (!r->fatal && r->retrying)
+		group_flush(r); /* dlq retry: its group into the batch the retry sends */
 	return r->fatal ? -1 : 0;
 }
 
