@@ -74,8 +74,8 @@ member_entity(const mw_entity *e, char *out, size_t n)
 /* One record of a grouped entity: its contribution kept, its group marked.
  * 0, or -1 when the run must stop. */
 int
-group_record(run *r, mw_val rec, const char *source_id, const char *hash, const char *json,
-	size_t len)
+group_record(run *r, const group_env *g, mw_val rec, const char *source_id, const char *hash,
+	const char *json, size_t len)
 {
 	const mw_entity *e = r->e;
 	mw_ctx *c = r->c;
@@ -116,7 +116,7 @@ group_record(run *r, mw_val rec, const char *source_id, const char *hash, const 
 	}
 	if (c->failed) {
 		if (!r->o->dry_run)
-			eng_dead_letter(r, source_id, hash, json, len);
+			g->dead_letter(r, source_id, hash, json, len);
 		else
 			r->n.dead++;
 		return r->fatal ? -1 : 0;
@@ -136,7 +136,7 @@ group_record(run *r, mw_val rec, const char *source_id, const char *hash, const 
 	    (had && *old_group && strcmp(old_group, gkey) && mark(e->name, old_group)))
 		r->fatal = 1;
 	if (!r->fatal && r->retrying)
-		group_flush(r); /* dlq retry: its group into the batch the retry sends */
+		group_flush(r, g); /* dlq retry: its group into the batch the retry sends */
 	return r->fatal ? -1 : 0;
 }
 
@@ -356,13 +356,13 @@ write_group(building *b)
  * while a write of it is pending; its journal key from the group key and
  * the document's hash, so a document sent again is the same request. */
 static void
-enqueue(run *r, const char *gkey, const char *rec, size_t rec_len)
+enqueue(run *r, const group_env *g, const char *gkey, const char *rec, size_t rec_len)
 {
 	const mw_entity *e = r->e;
 	mw_ctx *c = r->c;
 	char dochash[40], tid[CONN_ID_MAX], olddoc[48] = "", jkey[64], js[16];
 
-	eng_hash(c->w.out.p, c->w.out.len, dochash);
+	g->hash(c->w.out.p, c->w.out.len, dochash);
 	int has = state_xref_get(r->st, e->name, gkey, tid, sizeof tid, NULL, 0) == 0;
 	if (has && state_xref_doc(r->st, e->name, gkey, olddoc, sizeof olddoc) == 0 &&
 	    !strcmp(olddoc, dochash)) {
@@ -418,7 +418,7 @@ enqueue(run *r, const char *gkey, const char *rec, size_t rec_len)
 	memcpy(s->doc_hash, dochash, sizeof s->doc_hash);
 	s->has_match = s->state_done = s->finding = s->has_udoc = 0;
 	if (++r->ns == r->max)
-		eng_flush(r);
+		g->flush(r);
 }
 
 static void
@@ -437,7 +437,7 @@ free_lines(building *b)
  * same as the one written).  Called at the end of a grouped entity's
  * listing, before its batch is flushed. */
 void
-group_flush(run *r)
+group_flush(run *r, const group_env *g)
 {
 	const mw_entity *e = r->e;
 	char ment[96];
@@ -451,7 +451,7 @@ group_flush(run *r)
 		return;
 	}
 	size_t elen = strlen(e->name), kept = 0, i;
-	for (i = 0; i < dirty.n && !r->fatal && !eng_stopping(r); i++) {
+	for (i = 0; i < dirty.n && !r->fatal && !g->stopping(r); i++) {
 		if (strncmp(dirty.keys[i], e->name, elen) || dirty.keys[i][elen] != '\n') {
 			dirty.keys[kept++] = dirty.keys[i]; /* another entity's */
 			continue;
@@ -463,7 +463,7 @@ group_flush(run *r)
 		b.mlen = 0;
 		b.members[0] = '\0';
 		if (r->o->dry_run) {
-			eng_say(r, "info", "%s: group %s changed (a dry run reads no members)", e->name,
+			g->say(r, "info", "%s: group %s changed (a dry run reads no members)", e->name,
 				b.group);
 			continue;
 		}
@@ -478,9 +478,9 @@ group_flush(run *r)
 		if (b.bad || r->c->failed) {
 			if (!r->c->failed)
 				mw_fail(r->c, "a member's document could not be read back");
-			eng_dead_letter(r, b.group, "", rec, strlen(rec));
+			g->dead_letter(r, b.group, "", rec, strlen(rec));
 		} else if (b.head) {
-			enqueue(r, b.group, rec, strlen(rec));
+			enqueue(r, g, b.group, rec, strlen(rec));
 		}
 		free_lines(&b);
 		free(dirty.keys[i]);
