@@ -3,18 +3,19 @@
  * "Aggregate entities").  The records of one group key make one document,
  * the group's: a settlement day's GL batch of the day's payments.
  *
- * Each record read is a member: mapped as any record (its own document,
- * in JSON), that document is kept as the member's contribution in the
- * state file's cross-references, under the entity "NAME/member" (source
- * id: the record's key; target id: its group key; hash: the record's;
- * document: the member's JSON), and its group is marked to be written
- * again (so is the group it left, when its key changed).  The members of a
- * group are therefore all there when it is written, whichever run listed
- * them: a payment listed a day later joins its day's group.
+ * Each record read is a member: mapped as any record (its `when`, its
+ * group key), the record is kept in the state file's cross-references,
+ * under the entity "NAME/member" (source id: the record's key; target id:
+ * its group key; hash: the record's; document: the record's JSON), and its
+ * group is marked to be written again (so is the group it left, when its
+ * key changed).  The members of a group are therefore all there when it is
+ * written, whichever run listed them: a payment listed a day later joins
+ * its day's group.
  *
  * At the end of the entity's listing (group_flush), each group marked is
- * made from all its members' contributions: the first member's fields
- * (by key order), and its array field `group_array`, the members' elements
+ * made from all its members, each mapped again by this mapping (a group
+ * retried after the .map was fixed is the fixed one's): the first member's
+ * fields (by key order), and its array field `group_array`, the members' elements
  * merged: elements alike but for `group_total` are one, the totals summed
  * exactly.  That document is written as any other, with the group key as
  * its source id (its cross-reference, and the journal's idempotency key
@@ -84,6 +85,16 @@ group_record(run *r, const group_env *g, mw_val rec, const char *source_id, cons
 	const char *p;
 	size_t n;
 
+	/* a group's own dead letter (the target refused it), retried: the group
+	 * made again from its members, as they are now */
+	const mw_node *gm = r->retrying && rec.kind == MW_OBJ ? json_get(rec.u.node, "members") :
+		NULL;
+	if (gm && gm->type == JN_ARR) {
+		if (mark(e->name, source_id) != 0)
+			return -1;
+		group_flush(r, g);
+		return r->fatal ? -1 : 0;
+	}
 	member_entity(e, ment, sizeof ment);
 	int had = state_xref_get(r->st, ment, source_id, old_group, sizeof old_group, oldhash,
 		sizeof oldhash) == 0;
@@ -131,7 +142,14 @@ group_record(run *r, const group_env *g, mw_val rec, const char *source_id, cons
 	}
 	if (r->o->dry_run)
 		return mark(e->name, gkey) == 0 ? 0 : -1;
-	if (state_xref_put_doc(r->st, ment, source_id, gkey, hash, w_buf_str(&c->w.out)) != 0 ||
+	char *kept = malloc(len + 1);
+	if (!kept)
+		return -1;
+	memcpy(kept, json, len);
+	kept[len] = '\0';
+	rc = state_xref_put_doc(r->st, ment, source_id, gkey, hash, kept);
+	free(kept);
+	if (rc != 0 ||
 	    mark(e->name, gkey) != 0 ||
 	    (had && *old_group && strcmp(old_group, gkey) && mark(e->name, old_group)))
 		r->fatal = 1;
@@ -244,6 +262,27 @@ add_line(building *b, const mw_node *el)
 	return 0;
 }
 
+/* s as a JSON string at o, which has room for 2 n + 3 bytes: the bytes
+ * written (the NUL after them not counted).  A control character is no part
+ * of a key shown. */
+static size_t
+json_text(char *o, const char *s, size_t n)
+{
+	char *at = o;
+	*at++ = '"';
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch < 0x20)
+			continue;
+		if (ch == '"' || ch == '\\')
+			*at++ = '\\';
+		*at++ = (char)ch;
+	}
+	*at++ = '"';
+	*at = '\0';
+	return (size_t)(at - o);
+}
+
 static int
 member(void *arg, const char *source_id, size_t n)
 {
@@ -259,20 +298,47 @@ member(void *arg, const char *source_id, size_t n)
 		return 0;
 	if (state_xref_doc(r->st, ment, source_id, b->doc, DOC_MAX) != 0 || !b->doc[0])
 		return 0; /* no contribution (left the group) */
+	/* the member's record, mapped by this mapping: a group is what the
+	 * .map says now, whichever version kept its members */
+	mw_ctx *c = r->c;
+	const mw_entity *e = r->e;
 	size_t len = strlen(b->doc);
-	char *copy = rt_bytes(r->c, len);
-	if (!copy || (memcpy(copy, b->doc, len), json_parse(&r->c->a, copy, len, &root, &je)) != 0 ||
-	    root->type != JN_OBJ) {
+	char *copy = rt_bytes(c, len);
+	const mw_node *recn;
+	if (!copy || (memcpy(copy, b->doc, len), json_parse(&c->a, copy, len, &recn, &je)) != 0 ||
+	    recn->type != JN_OBJ) {
+		b->bad = 1;
+		return 1;
+	}
+	mw_val rec = { .kind = MW_OBJ, .u.node = recn };
+	w_doc_begin(c, e->target, 0);
+	int rc = e->map(c, rec);
+	if (!c->failed && rc == 0 && w_doc_end(c) != 0)
+		rt_fail_mem(c);
+	if (c->failed) {
+		b->bad = 1;
+		return 1;
+	}
+	if (rc == 1)
+		return 0; /* no longer a member (its `when`) */
+	char *doc = rt_bytes(c, c->w.out.len);
+	if (!doc || (memcpy(doc, c->w.out.p, c->w.out.len), json_parse(&c->a, doc, c->w.out.len,
+	    &root, &je)) != 0 || root->type != JN_OBJ) {
 		b->bad = 1;
 		return 1;
 	}
 	if (!b->head)
 		b->head = root;
 	b->nmembers++;
-	b->mlen += (size_t)snprintf(b->members + b->mlen, sizeof b->members - b->mlen, "%s\"%.*s\"",
-		b->nmembers > 1 ? "," : "", (int)n, source_id);
-	if (b->mlen >= sizeof b->members)
-		b->mlen = sizeof b->members - 1;
+	/* the first members' keys as JSON strings, as many as fit, then "..." */
+	if (b->mlen + 2 * n + 16 < sizeof b->members) {
+		if (b->mlen)
+			b->members[b->mlen++] = ',';
+		b->mlen += json_text(b->members + b->mlen, source_id, n);
+	} else if (!strstr(b->members, "\"...\"")) {
+		b->mlen += (size_t)snprintf(b->members + b->mlen, sizeof b->members - b->mlen,
+			",\"...\"");
+	}
 	const mw_node *arr = json_get(root, r->e->group_array);
 	for (const mw_node *el = arr && arr->type == JN_ARR ? arr->child : NULL; el; el = el->next)
 		if (add_line(b, el) != 0) {
@@ -473,8 +539,12 @@ group_flush(run *r, const group_env *g)
 		}
 		if (!b.bad && b.head)
 			write_group(&b);
-		char rec[4200];
-		snprintf(rec, sizeof rec, "{\"group\":\"%s\",\"members\":[%s]}", b.group, b.members);
+		/* the group's record for a dead letter: its key under the entity's
+		 * key field (dlq retry finds it by that), its members' keys */
+		char rec[sizeof b.members + 4 * KEY_MAX + 64], gq[2 * KEY_MAX + 3];
+		json_text(gq, b.group, strlen(b.group));
+		snprintf(rec, sizeof rec, "{\"%s\":%s,\"group\":%s,\"members\":[%s]}",
+			strchr(e->key_field, '.') ? "group" : e->key_field, gq, gq, b.members);
 		if (b.bad || r->c->failed) {
 			if (!r->c->failed)
 				mw_fail(r->c, "a member's document could not be read back");

@@ -119,4 +119,26 @@ t late-payment-updates-its-day [ "$(col Settlement 3),$(col Settlement 4)" = "0,
 t late-payment-in-the-days-total [ "$(jq -c .days "$tmp/got")" = "$(jq -c .days "$tmp/want")" -a \
 	"$(jq -c .gl "$tmp/got")" = "$(jq -c .gl "$tmp/want")" ] ||
 	{ jq -c . "$tmp/want"; jq -c . "$tmp/got"; }
+
+# a batch Intacct refuses (a copy of the map whose EUR bank account the
+# company has not), on fresh books and state: each EUR day a dead letter of
+# its own naming its members; then `dlq retry` by the shipped map writes them
+sandbox_restart
+st="$tmp/state2"
+sed 's/"EUR" => "1001"/"EUR" => "1999"/' mappings/clarity_intacct.map > "$tmp/broken.map"
+make_pair "$tmp/broken.map" "$tmp/broken"
+t broken-pair-built [ -x "$tmp/broken" ] || cat "$tmp/make"
+"$tmp/broken" run --once --state "$st" --config "$tmp/$pair.env" > "$tmp/out" 2> "$tmp/err"
+eur=$(jq '[.days | keys[] | select(endswith("/EUR"))] | length' "$tmp/want")
+dead_eur() { sql "SELECT count(*) FROM dlq WHERE entity = 'Settlement' AND source_key LIKE '%/EUR'
+	AND dropped = 0 AND reason LIKE '%Invalid Account 1999%'"; }
+t refused-batch-dead-letters [ "$eur" -ge 1 -a "$(dead_eur)" = "$eur" -a "$(sql "SELECT
+	json_extract(record, '$.members[0]') IS NOT NULL FROM dlq WHERE source_key LIKE '%/EUR'
+	LIMIT 1")" = 1 ] || { sql "SELECT source_key, reason, record FROM dlq LIMIT 5"; cat "$tmp/out"; }
+"$BIN/$pair" dlq retry --all --state "$st" --config "$tmp/$pair.env" > "$tmp/retry" 2>&1
+held > "$tmp/got"
+t retried-batches-written [ "$(grep -c 'Settlement .*/EUR: written on retry' "$tmp/retry")" = "$eur" -a \
+	"$(jq -c '.days | with_entries(select(.key | endswith("/EUR")))' "$tmp/got")" = \
+	"$(jq -c '.days | with_entries(select(.key | endswith("/EUR")))' "$tmp/want")" ] ||
+	{ cat "$tmp/retry"; jq -c .days "$tmp/got"; }
 summary
