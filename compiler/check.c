@@ -1740,6 +1740,8 @@ unresolved_of(Entity *en)
 	}
 }
 
+static void group_check(Entity *en, Scope *root);
+
 static void
 check_entity(Entity *en)
 {
@@ -1815,6 +1817,96 @@ check_entity(Entity *en)
 		body(en->tgt, en->body, &root, en->loc, 1);
 	life_check(en, &root);
 	unresolved_of(en);
+	group_check(en, &root);
+}
+
+/* ------------------------------------------------------------------ */
+/* aggregate entities: `group by KEY total FIELD`                      */
+/* ------------------------------------------------------------------ */
+
+static int
+has_ref(const Expr *e)
+{
+	if (!e)
+		return 0;
+	if (e->k == E_REF || has_ref(e->a) || has_ref(e->b) || has_ref(e->c) || has_ref(e->when))
+		return 1;
+	for (const Expr *x = e->args; x; x = x->next)
+		if (has_ref(x))
+			return 1;
+	for (const Stmt *st = e->body; st; st = st->next)
+		if (has_ref(st->e) || has_ref(st->when))
+			return 1;
+	return 0;
+}
+
+/* The records of one group key make one document: the key is a plain
+ * value of the record (no ref: the engine groups before it maps), the
+ * `total` a number field of the elements of one of the target's arrays
+ * (the lines the members' amounts are summed on), and the document has
+ * no per-record lifecycle, lock or natural key to adopt by. */
+static void
+group_check(Entity *en, Scope *root)
+{
+	GroupBy *g = en->group;
+	if (!g)
+		return;
+	Type *kt = expr(g->key, root);
+	if (kt->k != TY_ERROR && kt->k != TY_STRING && kt->k != TY_INT && kt->k != TY_DEC &&
+	    kt->k != TY_DATE && kt->k != TY_DATETIME)
+		diag_err(g->key->loc, ER_GROUP_KEY, "a group key is text, a number or a date, "
+			"not %s", ck_type_name(kt));
+	if (has_ref(g->key))
+		diag_err(g->key->loc, ER_GROUP_KEY_REF, "a group key may not read a `ref`: the "
+			"records are grouped before they are mapped");
+	for (const Stmt *st = en->body; st; st = st->next) {
+		if (st->k == S_MATCH || st->k == S_LIFECYCLE || st->k == S_LOCKED)
+			diag_err(st->loc, ER_GROUP_STMT, "`%s` in the grouped entity `%s`: its "
+				"document is its group's, not one record's", st->k == S_MATCH ? "match" :
+				st->k == S_LIFECYCLE ? "lifecycle" : "locked", en->name);
+		else if ((st->k == S_ASSIGN || st->k == S_CHECK) &&
+		    (has_ref(st->e) || has_ref(st->when)))
+			diag_err(st->loc, ER_GROUP_KEY_REF, "a `ref` in the grouped entity `%s`: its "
+				"members are kept as mapped, before what they ref is written", en->name);
+	}
+	for (const Trigger *t = en->triggers; t; t = t->next)
+		if (!t->is_poll)
+			diag_err(t->loc, ER_GROUP_STMT, "`on webhook` of the grouped entity `%s`: a "
+				"group is made when the entity is polled, from all its members", en->name);
+	if (!en->tgt)
+		return;
+	const char *cand[MAXCAND];
+	int n = 0;
+	for (FieldDef *f = en->tgt->fields; f; f = f->next) {
+		if (!f->ty || f->ty->k != TY_ARR || !f->ty->elem || f->ty->elem->k != TY_OBJ ||
+		    !f->ty->elem->obj)
+			continue;
+		FieldDef *t = find_field(f->ty->elem->obj, g->total);
+		if (t && t->ty && (t->ty->k == TY_MONEY || t->ty->k == TY_DEC || t->ty->k == TY_INT)) {
+			g->array = f->name;
+			g->elem = f->ty->elem->obj->name;
+			return;
+		}
+		for (FieldDef *x = f->ty->elem->obj->fields; x && n < MAXCAND; x = x->next)
+			if (x->ty && (x->ty->k == TY_MONEY || x->ty->k == TY_DEC || x->ty->k == TY_INT))
+				cand[n++] = x->name;
+	}
+	const char *near = diag_suggest(g->total, cand, n);
+	diag_err(g->total_loc, ER_GROUP_TOTAL, "`total %s`: no array of %s has elements with a "
+		"number field `%s`%s%s%s", g->total, en->tgt_type, g->total, near ? "; did you mean `" :
+		"", near ? near : "", near ? "`?" : "");
+}
+
+/* A document of a grouped entity stands for a group, not for the record
+ * a `ref` names. */
+static void
+group_refs(const Entity *en)
+{
+	for (int i = 0; i < en->ndeps; i++)
+		if (en->deps[i]->group)
+			diag_err(en->dep_at[i]->loc, ER_GROUP_REF, "`ref %s`: %s is grouped (`group "
+				"by`): its documents are its groups', not one record's", en->deps[i]->name,
+				en->deps[i]->name);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2220,6 +2312,9 @@ ck_check(Program *p)
 	for (Decl *d = p->decls; d; d = d->next)
 		if (d->k == D_ENTITY)
 			wins_words(d->u.ent->body, d->u.ent);
+	for (Decl *d = p->decls; d; d = d->next)
+		if (d->k == D_ENTITY)
+			group_refs(d->u.ent);
 	two_way();
 	p->order = ar_alloc(sizeof *p->order * (size_t)(n + 1));
 	Entity **stack = ar_alloc(sizeof *stack * (size_t)(n + 1));

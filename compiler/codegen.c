@@ -1311,6 +1311,16 @@ entity(Buf *b, const Entity *en)
 		void_unused(&fn, from, "c");
 		buf_free(&flat);
 	}
+	if (en->group) {
+		expr(&flat, en->group->key, &root);
+		buf_printf(&fn, "/* group by */\nstatic mw_val\ngroup_%s(mw_ctx *c, mw_val r)\n{\n",
+			en->name);
+		from = fn.len;
+		pp_stmt(&fn, 1, "return ", flat.p, ";\n}\n\n");
+		void_unused(&fn, from, "r");
+		void_unused(&fn, from, "c");
+		buf_free(&flat);
+	}
 
 	lifecycle(&fn, en, &root);
 
@@ -1715,6 +1725,11 @@ program(Buf *b)
 		if (match)
 			buf_printf(b, ",\n\t  .match_field = \"%s\", .match = match_%s", match->name,
 				en->name);
+		if (en->group)
+			buf_printf(b, ",\n\t  .group = group_%s, .group_total = \"%s\",\n\t  .group_array "
+				"= \"%s\", .group_elem = \"%s\"", en->name, en->group->total,
+				en->group->array ? en->group->array : "", en->group->elem ?
+				en->group->elem : "");
 		for (const Stmt *st = en->body; st; st = st->next) {
 			if (st->k == S_LIFECYCLE)
 				buf_printf(b, ",\n\t  .life = life_%s", en->name);

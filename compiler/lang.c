@@ -36,6 +36,7 @@ static const LangKeyword keywords[] = {
 	{ "concurrent", TK_CONCURRENT, 0 }, { "lifecycle", TK_LIFECYCLE, 0 },
 	{ "locked", TK_LOCKED, 0 }, { "wins", TK_WINS, 0 },
 	{ "currency", TK_CURRENCY, 0 },
+	{ "group", TK_GROUP, 0 }, { "by", TK_BY, 0 }, { "total", TK_TOTAL, 0 },
 	{ NULL, 0, 0 }
 };
 

@@ -65,7 +65,7 @@ typedef struct {
  * look up in docs/errors.md and with `mapc --explain E012`.  A code never
  * changes meaning and is never reused: a new diagnostic takes a new row
  * (the next free number of its phase: lexer E001-E009, parser E010-E029,
- * checker E030-E099, warnings W001-); a retired one keeps its row, its phase
+ * checker E030-E199, warnings W001-); a retired one keeps its row, its phase
  * "retired", and is reported by nothing.
  * tests/tools/errors.sh checks this table against docs/errors.md.
  */
@@ -163,6 +163,11 @@ typedef struct {
 	X(E097, ER_RATES_TARGET, "checker", "rates `from target` of a service that has none") \
 	X(E098, ER_CURRENCY_CODE, "checker", "base currency that is not an ISO 4217 code") \
 	X(E099, ER_CURRENCY_TWICE, "checker", "pair with two `currency` statements") \
+	X(E100, ER_GROUP_TOTAL, "checker", "`total` field that is no number of the target's lines") \
+	X(E101, ER_GROUP_KEY, "checker", "group key that is not text, a number or a date") \
+	X(E102, ER_GROUP_STMT, "checker", "`match`, `lifecycle`, `locked` or a webhook in a grouped entity") \
+	X(E103, ER_GROUP_REF, "checker", "`ref` to a grouped entity") \
+	X(E104, ER_GROUP_KEY_REF, "checker", "`ref` in a grouped entity or its group key") \
 	X(W001, WR_UNUSED_TABLE, "checker", "table never used") \
 	X(W002, WR_SHADOW, "checker", "loop variable shadows an outer one") \
 	X(W003, WR_MAPPED_TWICE, "checker", "target field mapped twice") \
@@ -521,6 +526,15 @@ typedef struct Trigger {
 	void *last; /* parser: the list's last node, kept on its head */
 } Trigger;
 
+/* `group by KEY total FIELD` of an aggregate entity */
+typedef struct GroupBy {
+	Expr *key;
+	const char *total;  /* the element field summed */
+	Loc loc, total_loc;
+	const char *array;  /* checker: the target's array field whose elements hold it */
+	const char *elem;   /* checker: those elements' type (their XML name) */
+} GroupBy;
+
 struct Entity {
 	const char *name;
 	Loc loc;
@@ -528,6 +542,7 @@ struct Entity {
 	Loc src_loc, coll_loc, tgt_loc, type_loc;
 	Expr *key;
 	Expr *filter;
+	GroupBy *group;     /* NULL: one document per record */
 	Trigger *triggers;
 	Stmt *body;
 	/* checker */

@@ -106,7 +106,8 @@ bin(Parse *p, int op, Expr *a, Expr *b, Loc at)
  * are the keywords whose `hard` is 0 in lang.c's table. */
 %fallback ID OBJECT COLLECTION FORMAT SOURCE TARGET KEY FAIL CHECK WITHIN MATCH
 	REQUIRED ENUM MAX LIMIT ENV FROM WEBHOOK POLL EVERY HTTP RETRY BACKOFF JITTER
-	AFTER HEADER SKIP HOLD CONCURRENT DEAD_LETTER LIFECYCLE LOCKED WINS CURRENCY.
+	AFTER HEADER SKIP HOLD CONCURRENT DEAD_LETTER LIFECYCLE LOCKED WINS CURRENCY
+	GROUP BY TOTAL.
 
 /* Precedence, lowest first.  `if c then a else b` binds loosest, so the
  * else branch extends as far as it can (`if c then a else b + 1` adds 1 to
@@ -398,12 +399,23 @@ tvalue(A) ::= MINUS(M) DECIMAL(S). { A = ps_expr(E_DEC, ps_span(M.loc, S.loc)); 
 
 %type entity { Entity * }
 entity(A) ::= ENTITY name(N) COLON name(SA) DOT name(SC) ARROW name(TA) DOT name(TT)
-		KEY path(K) filter(F) triggers(G) LBRACE stmts(B) RBRACE. {
+		KEY path(K) group(GB) filter(F) triggers(G) LBRACE stmts(B) RBRACE. {
 	A = NEW(Entity);
+	A->group = GB;
 	A->name = N.s; A->loc = N.loc;
 	A->src_alias = SA.s; A->src_loc = SA.loc; A->src_coll = SC.s; A->coll_loc = SC.loc;
 	A->tgt_alias = TA.s; A->tgt_loc = TA.loc; A->tgt_type = TT.s; A->type_loc = TT.loc;
 	A->key = K; A->filter = F; A->triggers = G; A->body = B;
+}
+/* An aggregate: the records of one group key make one document, their
+ * documents' array elements alike but for the `total` field summed into
+ * one: `group by date(paidAt) ++ "/" ++ currency total TRX_AMOUNT`.  The
+ * key expression cannot swallow `total`: no expression continues with a
+ * name. */
+%type group { GroupBy * }
+group(A) ::= . { A = NULL; }
+group(A) ::= GROUP(W) BY expr(E) TOTAL name(N). {
+	A = NEW(GroupBy); A->key = E; A->loc = W.loc; A->total = N.s; A->total_loc = N.loc;
 }
 %type filter { Expr * }
 filter(A) ::= . { A = NULL; }

@@ -35,7 +35,8 @@
  * a posted payment is reversed, not edited), reverse_arpayment (what it
  * paid is owed again); create_aradjustment (credit memos negative, debit
  * memos positive; TOTALDUE is what is left to apply), update_aradjustment
- * and delete_aradjustment while unapplied; create GLBATCH; readByQuery of
+ * and delete_aradjustment while unapplied; create and update GLBATCH
+ * (balanced, its accounts, locations and departments the company's); readByQuery of
  * CUSTOMER, SODOCUMENT, ARINVOICE, ARPYMT, ARADJUSTMENT and GLBATCH with an
  * empty query or `FIELD = 'value'`, paged by pagesize with a resultId for
  * readMore.  The element lists are those of Intacct's SDK function classes
@@ -45,7 +46,8 @@
  *
  * GET /_sandbox/books?service=intacct (main.c's books() calls
  * sb_intacct_books()): per currency, sales, cash and receivable from these
- * documents alone (sb_intacct_books() says how).
+ * documents alone (sb_intacct_books() says how); "gl", each account's
+ * balance per currency from the journal entries (GLBATCH).
  *
  * Idempotency, as the requests page says: the control's controlid is not
  * checked for uniqueness; with uniqueid true (the default) the controlid
@@ -87,8 +89,10 @@ static const char *const items[] = {
 static const char *const locations[] = { "L-NYC", "L-SFO", "L-WH1" };
 static const char *const departments[] = { "D100", "D200", "D300" };
 static const char *const projects[] = { "P-BF", "P-NEWS", "P-SOCIAL" };
-/* GL: cash and undeposited funds, AR, gift-card liability, sales, shipping */
-static const char *const accounts[] = { "1010", "1011", "1020", "1200", "2300", "4000", "4100" };
+/* GL: the bank accounts (USD, EUR, GBP, JPY), cash and undeposited funds, AR,
+ * gift-card liability, sales, shipping */
+static const char *const accounts[] = { "1000", "1001", "1002", "1003", "1010", "1011", "1020",
+	"1200", "2300", "4000", "4100" };
 static const char *const journals[] = { "GJ", "SJ", "CRJ" };
 static const char *const methods[] = {
 	"Printed Check", "Cash", "EFT", "Credit Card", "Online Charge Card", "Online ACH Debit",
@@ -105,8 +109,9 @@ static json_t *itemrecs, *ictrans;
 /* What Intacct keeps but these records do not show: each sales transaction's
  * line amounts in cents (DOCID -> [cents...]), each payment's applications
  * (RECORDNO -> [[invoice RECORDNO, cents]...]), each adjustment's lines
- * (RECORDNO -> [[GL account, cents]...]). */
-static json_t *solines, *pyapps, *adjlines;
+ * (RECORDNO -> [[GL account, cents]...]), each journal entry's lines
+ * (RECORDNO -> [[GL account, currency, cents, debit 1 / credit -1]...]). */
+static json_t *solines, *pyapps, *adjlines, *glentries;
 /* each sales transaction's lines' ITEMIDs, in line order (DOCID -> [...]):
  * the dump's SOTRANSITEMS, so a test reads which item each line sold */
 static json_t *soitems;
@@ -143,6 +148,7 @@ seed(unsigned s)
 	soitems = json_object();
 	pyapps = json_object();
 	adjlines = json_object();
+	glentries = json_object();
 	functions = json_object();
 	sessions = json_object();
 	resultsets = json_object();
@@ -1466,18 +1472,38 @@ create_ictransaction(xmlNode *op, xmlNode *t, const char *cid)
 
 /* ---- GLBATCH ---------------------------------------------------------------- */
 
+/* create GLBATCH, as @intacct/intacct-sdk's JournalEntryCreate writes it
+ * (JOURNAL, BATCH_DATE mm/dd/yyyy and BATCH_TITLE required; REFERENCENO;
+ * ENTRIES of GLENTRY, JournalEntryLineCreate's: ACCOUNTNO and TRX_AMOUNT
+ * required, TR_TYPE 1 debit / -1 credit, CURRENCY, LOCATION, DEPARTMENT,
+ * DESCRIPTION).  The journal and each line's account, location and
+ * department must exist; amounts are positive, at least two lines, and
+ * the debits equal the credits, or the batch is refused whole.  This
+ * company has no exchange rates: the lines balance in their one currency
+ * (a line without CURRENCY is in the base currency, USD).
+ * update GLBATCH names the batch by RECORDNO and sends it whole: its
+ * header and ENTRIES replace the batch's, under the same rules (the
+ * general-ledger/journal-entries reference's "Update Journal Entry"). */
 static void
-create_glbatch(xmlNode *op, xmlNode *b, const char *cid)
+write_glbatch(xmlNode *op, xmlNode *b, const char *cid, int update)
 {
 	char d2[400] = "";
+	const char *fn = update ? "update" : "create";
 	long long debit = 0, credit = 0;
 	int n = 0;
-	char jb[32], tb[256], bd[32], rf[128];
+	char jb[32], tb[256], bd[32], rf[128], cur[8] = "";
 	const char *journal = keep(b, "JOURNAL", jb, sizeof jb);
 	const char *title = keep(b, "BATCH_TITLE", tb, sizeof tb);
 	const char *date = keep(b, "BATCH_DATE", bd, sizeof bd);
 	const char *ref = keep(b, "REFERENCENO", rf, sizeof rf);
-	if (!IN(journal, journals))
+	json_t *lines = json_array();
+	char rb[32];
+	const char *upd = update ? keep(b, "RECORDNO", rb, sizeof rb) : NULL;
+	json_t *old = upd ? find(glbatches, "RECORDNO", upd) : NULL;
+	if (update && !old)
+		snprintf(d2, sizeof d2, "Invalid RECORDNO %s: no such journal entry",
+			upd ? upd : "(none)");
+	else if (!IN(journal, journals))
 		snprintf(d2, sizeof d2, "Invalid Journal %s", journal ? journal : "(none)");
 	else if (!real_us_date(date))
 		snprintf(d2, sizeof d2, "Invalid Batch Date; use mm/dd/yyyy");
@@ -1489,33 +1515,55 @@ create_glbatch(xmlNode *op, xmlNode *b, const char *cid)
 			continue;
 		n++;
 		const char *acct = text(e, "ACCOUNTNO"), *tr = text(e, "TR_TYPE");
+		const char *lc = text(e, "CURRENCY"), *loc = text(e, "LOCATION");
+		const char *dept = text(e, "DEPARTMENT");
 		long long c;
+		if (empty(lc))
+			lc = "USD";
 		if (!IN(acct, accounts))
 			snprintf(d2, sizeof d2, "Invalid Account %s", acct ? acct : "(none)");
+		else if (!empty(loc) && !IN(loc, locations))
+			snprintf(d2, sizeof d2, "Invalid Location %s on line %d", loc, n);
+		else if (!empty(dept) && !IN(dept, departments))
+			snprintf(d2, sizeof d2, "Invalid Department %s on line %d", dept, n);
+		else if (*cur && strcmp(cur, lc))
+			snprintf(d2, sizeof d2, "Currency %s on line %d is not the entry's %s", lc, n,
+				cur);
 		else if (fixed(text(e, "TRX_AMOUNT"), 2, &c) != 0 || c <= 0)
 			snprintf(d2, sizeof d2, "Amount must be greater than 0 on line %d", n);
-		else if (tr && !strcmp(tr, "1"))
-			debit += c;
-		else if (tr && !strcmp(tr, "-1"))
-			credit += c;
-		else
+		else if (!tr || (strcmp(tr, "1") && strcmp(tr, "-1")))
 			snprintf(d2, sizeof d2, "TR_TYPE must be 1 (debit) or -1 (credit) on line %d", n);
+		else {
+			snprintf(cur, sizeof cur, "%s", lc);
+			*(!strcmp(tr, "1") ? &debit : &credit) += c;
+			json_array_append_new(lines, json_pack("[s,s,I,i]", acct, lc, (json_int_t)c,
+				!strcmp(tr, "1") ? 1 : -1));
+		}
 	}
 	if (!*d2 && n < 2)
 		snprintf(d2, sizeof d2, "A journal entry needs at least two lines");
 	else if (!*d2 && debit != credit)
 		snprintf(d2, sizeof d2, "Debits and credits are not equal");
 	if (*d2) {
-		fail(op, "create", cid, "BL03000018", "Could not create GLBatch record!", d2, "");
+		json_decref(lines);
+		fail(op, fn, cid, "BL03000018", update ? "Could not update GLBatch record!" :
+			"Could not create GLBatch record!", d2, "");
 		return;
 	}
 	char tot[40];
 	cents_text(debit, tot, sizeof tot);
-	const char *rec = next_recordno();
-	json_array_append_new(glbatches, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "RECORDNO", rec,
+	const char *rec = update ? upd : next_recordno();
+	json_t *batch = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "RECORDNO", rec,
 		"JOURNAL", journal, "BATCH_DATE", date, "BATCH_TITLE", title,
-		"REFERENCENO", ref ? ref : "", "TOTAL", tot));
-	xmlNode *r = result(op, "success", "create", cid);
+		"REFERENCENO", ref ? ref : "", "CURRENCY", cur, "TOTAL", tot);
+	if (old) {
+		json_object_update(old, batch);
+		json_decref(batch);
+	} else {
+		json_array_append_new(glbatches, batch);
+	}
+	json_object_set_new(glentries, rec, lines);
+	xmlNode *r = result(op, "success", fn, cid);
 	xmlNode *data = xmlNewChild(r, NULL, BAD_CAST "data", NULL);
 	xmlNewProp(data, BAD_CAST "listtype", BAD_CAST "objects");
 	xmlNewProp(data, BAD_CAST "count", BAD_CAST "1");
@@ -1817,8 +1865,8 @@ function(xmlNode *op, xmlNode *f, int unique)
 		update_contact(op, obj, fc);
 	} else if (!strcmp(vn, "create") && !strcmp(on, "ARPYMT")) {
 		create_arpymt(op, obj, fc);
-	} else if (!strcmp(vn, "create") && !strcmp(on, "GLBATCH")) {
-		create_glbatch(op, obj, fc);
+	} else if ((!strcmp(vn, "create") || !strcmp(vn, "update")) && !strcmp(on, "GLBATCH")) {
+		write_glbatch(op, obj, fc, !strcmp(vn, "update"));
 	} else if (!strcmp(vn, "create") && !strcmp(on, "ITEM")) {
 		create_item(op, obj, fc);
 	} else if (!strcmp(vn, "update") && !strcmp(on, "ITEM")) {
@@ -1984,6 +2032,33 @@ sb_intacct_books(void)
 		if (stocked(x))
 			json_object_set_new(oh, get(x, "ITEMID"), json_string(get(x, "IONHAND")));
 	json_object_set_new(out, "onhand", oh);
+	/* each account's balance per currency from the journal entries (GL
+	 * batches), debits positive: "gl": {"USD": {"1010": "12.34", ...}} */
+	json_t *gl = json_object(), *lines;
+	const char *rec;
+	json_object_foreach(glentries, rec, lines) {
+		json_t *l;
+		json_array_foreach(lines, i, l) {
+			const char *c = json_string_value(json_array_get(l, 1));
+			const char *a = json_string_value(json_array_get(l, 0));
+			json_t *per = json_object_get(gl, c);
+			if (!per)
+				json_object_set_new(gl, c, per = json_object());
+			json_object_set_new(per, a, json_integer(json_integer_value(json_object_get(per,
+				a)) + json_integer_value(json_array_get(l, 2)) *
+				json_integer_value(json_array_get(l, 3))));
+		}
+	}
+	json_object_foreach(gl, cur, b) {
+		const char *a;
+		json_t *v;
+		json_object_foreach(b, a, v) {
+			char t[40];
+			cents_text(json_integer_value(v), t, sizeof t);
+			json_object_set_new(b, a, json_string(t));
+		}
+	}
+	json_object_set_new(out, "gl", gl);
 	return out;
 }
 

@@ -547,6 +547,8 @@ doc_status(json_t *doc, json_t *existing, json_t *errs, const char *what)
 	}
 }
 
+static json_t *item_of(const char *code);
+
 /* The lines of an invoice or credit note: *cents gets the total, and the
  * document's _tax its tax. */
 static void
@@ -562,6 +564,11 @@ validate_lines(json_t *doc, json_t *errs, long long *cents)
 		const char *ac = json_string_value(json_object_get(li, "AccountCode"));
 		if (ac && !IN(ac, accounts))
 			error(errs, "Account code '%s' is not a valid code for this document.", ac);
+		/* a line names an item by its Code; Xero refuses one it has not
+		 * ("A validation exception occurred Item code 'X' is not valid") */
+		const char *ic = json_string_value(json_object_get(li, "ItemCode"));
+		if (ic && !item_of(ic))
+			error(errs, "Item code '%s' is not valid", ic);
 		const char *tt = json_string_value(json_object_get(li, "TaxType"));
 		if (tt && !IN(tt, tax_types))
 			error(errs, "The TaxType code '%s' does not exist or cannot be used for this "

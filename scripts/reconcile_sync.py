@@ -156,7 +156,7 @@ def qbo(dump):
     # One live sales document per order: its invoice (voided, 0, when it was
     # cancelled unpaid), the payment applied to it, one refund receipt.
     return [
-        dict(entity="Product", file="nopcommerce.products", key="Id", keep=nop_active,
+        dict(entity="Product", file="nopcommerce.products", key="Sku", keep=nop_active,
              src_key=lambda r: r.get("Sku") or key_text(r.get("Id")),
              docs=dump.get("Item", []), doc_key=lambda d: d.get("Name")),
         dict(entity="Customer", file="nopcommerce.customers", key="Id", keep=nop_active,

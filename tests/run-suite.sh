@@ -50,6 +50,9 @@ tests/e2e/addresses.sh
 tests/e2e/held.sh
 tests/e2e/skus.sh
 tests/e2e/currency.sh
+tests/e2e/skus_xero.sh
+tests/e2e/skus_qbo.sh
+tests/e2e/glbatch.sh
 tests/e2e/secrets.sh
 tests/e2e/versions.sh
 tests/e2e/statefile.sh

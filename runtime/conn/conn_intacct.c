@@ -11,7 +11,7 @@
  *   write     one request of up to 50 functions: CUSTOMER, CONTACT, ARPYMT,
  *             ITEM and GLBATCH in <create> (an item with a target id:
  *             <update> of a CUSTOMER by CUSTOMERID, a CONTACT by CONTACTNAME,
- *             an ITEM by ITEMID without its ITEMTYPE),
+ *             an ITEM by ITEMID without its ITEMTYPE, a GLBATCH by RECORDNO),
  *             create_sotransaction as its own function; the control
  *             controlid is the request key, each function's controlid the
  *             item's key, uniqueid true
@@ -915,7 +915,7 @@ static const char *const adj_update[] = { "datecreated", "dateposted", "descript
 /* What the item does, as Intacct's functions say it:
  *   create   <create>DOC</create>, or DOC itself for the legacy functions
  *            (create_sotransaction, create_aradjustment)
- *   update   <update><CUSTOMER|ARPYMT> with its id; update_sotransaction
+ *   update   <update><CUSTOMER|ARPYMT|GLBATCH> with its id; update_sotransaction
  *            key=DOCID (header, lines as updatesotransitems: Intacct then
  *            posts a new AR invoice, its new RECORDNO read back);
  *            update_aradjustment key=RECORDNO
@@ -935,6 +935,7 @@ function(w_buf *b, conn_item *it, const char *suffix)
 	int so = !strcmp(t, "create_sotransaction"), adj = !strcmp(t, "create_aradjustment");
 	int pay = !strcmp(t, "ARPYMT"), cust = !strcmp(t, "CUSTOMER");
 	int item = !strcmp(t, "ITEM"), contact = !strcmp(t, "CONTACT");
+	int gl = !strcmp(t, "GLBATCH");
 	char docid[CONN_ID_MAX];
 	if (!root || strcmp((const char *)root->name, t) != 0) {
 		xmlFreeDoc(d);
@@ -943,17 +944,18 @@ function(w_buf *b, conn_item *it, const char *suffix)
 		return -1;
 	}
 	if ((it->op == CONN_OP_VOID || it->target_id) && !so && !adj && !pay && !cust && !item &&
-	    !contact) {
+	    !contact && !gl) {
 		xmlFreeDoc(d);
 		conn_result_set(&it->res, HTTP_PERMANENT, 0, "intacct: a %s is neither updated nor "
 			"voided by this connector (it is %s in Intacct)", t,
 			it->target_id ? it->target_id : "not written");
 		return -1;
 	}
-	if (it->op == CONN_OP_VOID && (cust || item || contact || !it->target_id)) {
+	if (it->op == CONN_OP_VOID && (cust || item || contact || gl || !it->target_id)) {
 		xmlFreeDoc(d);
 		conn_result_set(&it->res, HTTP_PERMANENT, 0, cust || item || contact ? "intacct: a %s is not "
-			"voided (Intacct deletes it, or makes it STATUS inactive)" :
+			"voided (Intacct deletes it, or makes it STATUS inactive)" : gl && it->target_id ?
+			"intacct: a %s is not voided by this connector (it is updated whole)" :
 			"intacct: nothing written to void (a %s)", t);
 		return -1;
 	}
@@ -996,7 +998,8 @@ function(w_buf *b, conn_item *it, const char *suffix)
 	} else if (it->target_id) {
 		/* CUSTOMER: its CUSTOMERID; CONTACT: its CONTACTNAME; ITEM: its
 		 * ITEMID, and not its ITEMTYPE (the SDK's ItemUpdate sends none: an
-		 * item keeps its type); ARPYMT: its RECORDNO */
+		 * item keeps its type); ARPYMT, GLBATCH: its RECORDNO (a journal
+		 * entry sent whole: its ENTRIES replace the old) */
 		const char *idf = cust ? "CUSTOMERID" : contact ? "CONTACTNAME" : item ? "ITEMID" :
 			"RECORDNO";
 		xmlNode *ty = item ? elem(root, "ITEMTYPE") : NULL;

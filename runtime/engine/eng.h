@@ -186,5 +186,23 @@ void eng_say(run *r, const char *level, const char *fmt, ...)
 #endif
 	;
 void eng_vsay(run *r, const char *level, const char *fmt, va_list ap);
+/* group.c: aggregate entities (`group by`; mw_entity.group).  What it
+ * needs of sync.c is handed down (sync.c calls it: no two files call each
+ * other, tests/tools/calls.py). */
+typedef struct {
+	/* the record's dead letter, its reason, line and field the context's */
+	void (*dead_letter)(run *r, const char *source_id, const char *hash, const char *rec,
+		size_t len);
+	void (*hash)(const char *p, size_t n, char out[40]); /* a version's fingerprint */
+	void (*flush)(run *r);
+	int  (*stopping)(const run *r);
+	void (*say)(run *r, const char *level, const char *fmt, ...);
+} group_env;
+/* One record of a grouped entity: its document kept as its group's
+ * member's, its group to be written; 0, or -1 when the run must stop. */
+int  group_record(run *r, const group_env *g, mw_val rec, const char *source_id,
+	const char *hash, const char *json, size_t len);
+/* The groups of this listing, each from all its members, into the batch. */
+void group_flush(run *r, const group_env *g);
 
 #endif /* MW_ENG_H */

@@ -799,6 +799,16 @@ unresolved_hint(run *r, mw_ctx *c, const char *entity, const char *src, char *bu
 		snprintf(buf + at, cap - at, " (ref %s at %s:%d)", entity, rt_map_name(c), c->line);
 }
 
+/* What group.c needs of this file (eng.h, group_env). */
+static void
+group_dead_letter(run *r, const char *source_id, const char *hash, const char *rec, size_t len)
+{
+	dead_letter(r, source_id, hash, rec, len, r->c->reason, "", r->c->fail_line,
+		r->c->path[0] ? r->c->path : NULL);
+}
+
+static const group_env genv = { group_dead_letter, hash128, eng_flush, eng_stopping, eng_say };
+
 /* mw_ref through the cross-references: the target id of entity(key). */
 static int
 resolve(mw_ctx *c, void *data, const char *entity, mw_val key, mw_val *out)
@@ -1126,6 +1136,8 @@ eng_record(void *arg, const char *json, size_t len, const char *stamp)
 			dead_letter(r, "", hash, json, len, c->reason, "", c->fail_line, c->path);
 		return r->fatal ? -1 : 0;
 	}
+	if (e->group) /* a member of a group: group.c */
+		return group_record(r, &genv, rec, source_id, hash, json, len);
 	has_xref = state_xref_get(r->st, e->name, source_id, tid, sizeof tid, oldhash,
 		sizeof oldhash) == 0;
 	if (has_xref && !strcmp(oldhash, hash)) {
@@ -1482,6 +1494,8 @@ eng_entity(run *r, const mw_entity *e, counts *total)
 	state_cursor_get(r->st, e->name, cursor, sizeof cursor);
 	memset(&res, 0, sizeof res);
 	rc = r->so->list(r->src, e->source, cursor[0] ? cursor : NULL, eng_record, r, &res);
+	if (!r->fatal && e->group && rc == 0)
+		group_flush(r, &genv);
 	if (!r->fatal)
 		eng_flush(r);
 	if (r->o->progress && r->shown)

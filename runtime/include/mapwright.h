@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MW_ABI_VERSION 6  /* 6: mw_program.currency (`currency BASE from ...`) */
+#define MW_ABI_VERSION 7  /* 6: mw_program.currency (`currency BASE from ...`); 7: mw_entity.group */
 
 /* ------------------------------------------------------------------ */
 /* Values                                                              */
@@ -353,6 +353,11 @@ typedef struct {
 	/* 1: some field is written only when the document is created (`wins`:
 	 * the other side's value stands after that; see mw_creating) */
 	int create_only;
+	/* `group by KEY total FIELD`: the records of one key make one document,
+	 * the group's, whose group_array's elements alike but for group_total
+	 * are one element with the sum; NULL: one document per record */
+	mw_key_fn group;
+	const char *group_array, *group_elem, *group_total; /* elem: its elements' XML name */
 } mw_entity;
 
 typedef struct {

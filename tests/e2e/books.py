@@ -202,6 +202,7 @@ def target_books(root, service):
     with urllib.request.urlopen(url) as r:
         j = json.loads(r.read().decode("utf-8"), parse_float=Decimal)
     j.pop("onhand", None)
+    j.pop("gl", None)  # the GL balances of journal entries (Intacct), not a currency
     home = j.pop("home", None)
     out = {cur: {m: dec(v.get(m)) for m in MEASURES} for cur, v in j.items()}
     if home:

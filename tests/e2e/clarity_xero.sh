@@ -15,6 +15,7 @@
 GROUP=clarity_xero
 . "$(dirname "$0")/lib.sh"
 gen clarity 11 1100
+catalogue  # the items Xero's order lines name (ref Product)
 sandbox_start --limit-scale 100
 use_pair clarity_xero
 count() { jq ".$1 | length" "$tmp/dump"; }

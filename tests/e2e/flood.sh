@@ -18,6 +18,7 @@
 GROUP=flood
 . "$(dirname "$0")/lib.sh"
 gen clarity 23 60
+catalogue  # the items Xero's order lines name (ref Product)
 sport=$(free_port)
 secret=whsec-flood-1
 sandbox_start --limit-scale 100

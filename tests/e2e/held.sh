@@ -8,6 +8,7 @@
 GROUP=held
 . "$(dirname "$0")/lib.sh"
 gen clarity 11 30
+catalogue  # the items Xero's order lines name (ref Product)
 sandbox_start
 use_pair clarity_xero
 pair() { "$BIN/$pair" "$@" --state "$st"; }

@@ -17,6 +17,7 @@
 GROUP=life_xero
 . "$(dirname "$0")/lib.sh"
 gen clarity 31 40
+catalogue  # the items Xero's order lines name (ref Product)
 sandbox_start --limit-scale 100
 use_pair clarity_xero
 ev() { # event key [flag]: the store changes, or the test fails here

@@ -13,6 +13,7 @@
 GROUP=secrets
 . "$(dirname "$0")/lib.sh"
 gen clarity 11 30
+catalogue  # the items Xero's order lines name (ref Product)
 sandbox_start --limit-scale 100
 use_pair clarity_xero
 proxy() { # [--tls CERT KEY] [--cut-listing]: sets $purl

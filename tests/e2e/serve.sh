@@ -14,6 +14,7 @@
 GROUP=serve
 . "$(dirname "$0")/lib.sh"
 gen clarity 19 400
+catalogue  # the items Xero's order lines name (ref Product)
 sport=$(free_port)
 secret=whsec-test-1
 sandbox_start --limit-scale 100 --clarity-webhook-url "http://127.0.0.1:$sport/webhooks/clarity" \

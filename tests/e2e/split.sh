@@ -12,6 +12,7 @@
 GROUP=split
 . "$(dirname "$0")/lib.sh"
 gen clarity 11 60
+catalogue  # the items Xero's order lines name (ref Product)
 sandbox_start --limit-scale 100
 use_pair clarity_xero
 refs() { jq "[.Invoices[] | select(.Reference == \"$1\")] | length" "$tmp/dump"; }

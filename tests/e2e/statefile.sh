@@ -16,6 +16,7 @@
 GROUP=statefile
 . "$(dirname "$0")/lib.sh"
 gen clarity 5 20
+catalogue  # the items Xero's order lines name (ref Product)
 sandbox_start --limit-scale 100
 use_pair clarity_xero
 umask 022

@@ -13,6 +13,7 @@
 GROUP=versions
 . "$(dirname "$0")/lib.sh"
 gen clarity 21 6
+catalogue  # the items Xero's order lines name (ref Product)
 sandbox_start
 use_pair clarity_xero
 # one attempt per request: what a run cannot send stays pending

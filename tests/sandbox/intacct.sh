@@ -211,6 +211,48 @@ t glbatch-balanced [ "$(summary "$tmp/resp")" = "success success 1 1" ] &&
 	grep -q '<description2>Debits and credits are not equal</description2>' "$tmp/resp" &&
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if [g["TOTAL"] for g in d["GLBATCH"]]==["12.34"] else 1)' "$tmp/dump"
 
+# a settlement day's batch as JournalEntryCreate / JournalEntryLineCreate
+# write it: clearing accounts credited, the bank debited, in one currency;
+# a line of an account, location or department the company has not, or of
+# another currency, refuses the whole batch; the books' "gl" holds each
+# account's balance per currency (debits positive)
+ge() { # ACCOUNT TR_TYPE AMOUNT [CURRENCY] [LOCATION]
+	echo "<GLENTRY><ACCOUNTNO>$1</ACCOUNTNO><TR_TYPE>$2</TR_TYPE><TRX_AMOUNT>$3</TRX_AMOUNT>${4:+<CURRENCY>$4</CURRENCY>}${5:+<LOCATION>$5</LOCATION>}<DESCRIPTION>settlement</DESCRIPTION></GLENTRY>"
+}
+settle() { # REFERENCENO ENTRIES...
+	r=$1; shift
+	echo "<GLBATCH><JOURNAL>CRJ</JOURNAL><BATCH_DATE>12/04/2026</BATCH_DATE><BATCH_TITLE>Clarity settlement 2026-12-04 EUR</BATCH_TITLE><REFERENCENO>$r</REFERENCENO><ENTRIES>$*</ENTRIES></GLBATCH>"
+}
+{ settle S-1 "$(ge 1200 1 30.00 EUR L-WH1)" "$(ge 1010 -1 20.00 EUR L-WH1)" "$(ge 1020 -1 10.00 EUR)"
+  settle S-2 "$(ge 1200 1 5.00 EUR)" "$(ge 9999 -1 5.00 EUR)"
+  settle S-3 "$(ge 1200 1 5.00 EUR L-XXX)" "$(ge 1010 -1 5.00 EUR)"
+  settle S-4 "$(ge 1200 1 5.00 EUR)" "$(ge 1010 -1 5.00 USD)"; } > "$tmp/gl2"
+run c11b "$tmp/gl2" create
+t glbatch-rules [ "$(summary "$tmp/resp")" = "success success 1 3" ] &&
+	grep -q '<description2>Invalid Account 9999</description2>' "$tmp/resp" &&
+	grep -q '<description2>Invalid Location L-XXX on line 1</description2>' "$tmp/resp" &&
+	grep -q "<description2>Currency USD on line 2 is not the entry's EUR</description2>" "$tmp/resp"
+curl -s "$root/_sandbox/books?service=intacct" > "$tmp/glbooks"
+t glbatch-gl-balances [ "$(jq -c '.gl.EUR' "$tmp/glbooks")" = \
+	'{"1200":"30.00","1010":"-20.00","1020":"-10.00"}' -a \
+	"$(jq -c '.gl.USD' "$tmp/glbooks")" = '{"4100":"12.34","1010":"-12.34"}' ] ||
+	jq -c .gl "$tmp/glbooks"
+# a late payment of that day: the batch updated whole by its RECORDNO; an
+# unbalanced update is refused and leaves it as it was
+s1=$(xpath "$tmp/resp" ".//data/glbatch/RECORDNO")
+upd() { settle S-1 "$@" | sed "s|<GLBATCH>|<GLBATCH><RECORDNO>$s1</RECORDNO>|"; }
+{ upd "$(ge 1200 1 42.00 EUR)" "$(ge 1010 -1 32.00 EUR)" "$(ge 1020 -1 10.00 EUR)"
+  upd "$(ge 1200 1 50.00 EUR)" "$(ge 1010 -1 32.00 EUR)"
+  settle S-1 "$(ge 1200 1 1.00 EUR)" "$(ge 1010 -1 1.00 EUR)" |
+	sed 's|<GLBATCH>|<GLBATCH><RECORDNO>999999</RECORDNO>|'; } > "$tmp/gl3"
+run c11c "$tmp/gl3" update
+curl -s "$root/_sandbox/books?service=intacct" > "$tmp/glbooks"
+t glbatch-update [ "$(summary "$tmp/resp")" = "success success 1 2" ] &&
+	grep -q '<description2>Debits and credits are not equal</description2>' "$tmp/resp" &&
+	grep -q '<description2>Invalid RECORDNO 999999: no such journal entry</description2>' \
+	"$tmp/resp" && [ "$(jq -c '.gl.EUR' "$tmp/glbooks")" = \
+	'{"1200":"42.00","1010":"-32.00","1020":"-10.00"}' ] || jq -c .gl "$tmp/glbooks"
+
 k=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ARINVOICE"][0]["RECORDID"])' "$tmp/dump")
 prk=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ARINVOICE"][0]["RECORDNO"])' "$tmp/dump")
 q "<readByQuery><object>SODOCUMENT</object><fields>RECORDNO,DOCID,PRRECORDKEY</fields><query>DOCID = 'Sales Invoice-$k'</query><pagesize>100</pagesize></readByQuery>" c12

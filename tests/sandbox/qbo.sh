@@ -33,11 +33,12 @@ python3 tests/bench/gen_nop.py --seed 4 --orders 200 > "$tmp/orders"
 "$BIN/nopcommerce_qbo" transform Customer --dead-letter /dev/null < "$tmp/customers" > "$tmp/custs"
 "$BIN/nopcommerce_qbo" transform Order --dead-letter /dev/null < "$tmp/orders" > "$tmp/receipts"
 
-# items and customers, remembering NopCommerce id -> QuickBooks id
+# items and customers, remembering SKU (the key Order's lines ref) and
+# NopCommerce customer id -> QuickBooks id
 ok=1; : > "$tmp/itemids"; : > "$tmp/custids"
 while read -r doc; do
 	[ "$(post item "$doc")" = 200 ] || ok=0
-	printf '%s %s\n' "$(echo "$doc" | jq -r '.Sku | ltrimstr("SKU-") | tonumber')" \
+	printf '%s %s\n' "$(echo "$doc" | jq -r .Sku)" \
 		"$(jq -r .Item.Id "$tmp/body")" >> "$tmp/itemids"
 done < "$tmp/items"
 t items-created [ $ok = 1 -a "$(wc -l < "$tmp/itemids")" = "$(wc -l < "$tmp/items")" ]
@@ -196,6 +197,12 @@ cad() { # [extra-json]: an AUD document of 3 x 10.00 for the customer
 		"SalesItemLineDetail", Amount: 30.00, SalesItemLineDetail: {ItemRef: {value: $i},
 		Qty: 3, UnitPrice: 10.00}}]} + $x'
 }
+# a line naming an item the company has not (SKU matching's miss, had it
+# been sent) is refused, in QuickBooks' words, and books nothing
+t invoice-unknown-item-2500 [ "$(post invoice "$(cad | jq -c \
+	'.Line[0].SalesItemLineDetail.ItemRef.value = "99999"')")" = 400 -a "$(code)" = 2500 -a \
+	"$(jq -r '.Fault.Error[0].element' "$tmp/body")" = Line.SalesItemLineDetail.ItemRef -a \
+	"$(books)" = '{}' ]
 post invoice "$(cad)" > /dev/null
 a=$(jq -r .Invoice.Id "$tmp/body")
 t books-invoice [ "$(books)" = '{"sales":"30.00","cash":"0.00","receivable":"30.00"}' ]

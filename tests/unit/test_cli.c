@@ -264,7 +264,7 @@ usage_cases(void)
 	done(&r);
 	r = run(&prog, "", 0, 1, "--version");
 	CHECK("--version", r.rc == 0 && strcmp(r.out, "shop_books (mapwright) mapc 0.1.0, "
-					   "map test.map, pair shop_books, ABI 6\n") == 0,
+					   "map test.map, pair shop_books, ABI 7\n") == 0,
 	      "rc=%d %s", r.rc, r.out);
 	done(&r);
 	r = run(&prog, "", 0, 0);
@@ -298,7 +298,7 @@ usage_cases(void)
 	      strstr(r.err, "cannot open /nonexistent/dir/x"), "rc=%d %s", r.rc, r.err);
 	done(&r);
 	r = run(&prog_abi, "", 0, 1, "--version");
-	CHECK("ABI mismatch exits 2", r.rc == 2 && strstr(r.err, "ABI 7, this runtime is ABI 6"),
+	CHECK("ABI mismatch exits 2", r.rc == 2 && strstr(r.err, "ABI 8, this runtime is ABI 7"),
 	      "rc=%d %s", r.rc, r.err);
 	done(&r);
 	r = run(&prog, "", 0, 2, "transform", "Order");

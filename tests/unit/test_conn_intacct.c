@@ -327,6 +327,37 @@ main(void)
 		!strcmp(field(usd, "receivable"), "0.00"), "books-after-refund", "");
 	json_decref(bk);
 
+	/* a settlement day's journal entry: created, then updated whole by its
+	 * RECORDNO (a late payment of that day); the GL follows */
+#define GLB(bank, visa, amex) "<GLBATCH><JOURNAL>CRJ</JOURNAL><BATCH_DATE>12/04/2026</BATCH_DATE>" \
+	"<BATCH_TITLE>Settlement 2026-12-04 USD</BATCH_TITLE><REFERENCENO>2026-12-04/USD" \
+	"</REFERENCENO><ENTRIES><GLENTRY><ACCOUNTNO>1200</ACCOUNTNO><TR_TYPE>1</TR_TYPE>" \
+	"<TRX_AMOUNT>" bank "</TRX_AMOUNT><CURRENCY>USD</CURRENCY></GLENTRY><GLENTRY>" \
+	"<ACCOUNTNO>1010</ACCOUNTNO><TR_TYPE>-1</TR_TYPE><TRX_AMOUNT>" visa "</TRX_AMOUNT>" \
+	"<CURRENCY>USD</CURRENCY></GLENTRY><GLENTRY><ACCOUNTNO>1011</ACCOUNTNO><TR_TYPE>-1" \
+	"</TR_TYPE><TRX_AMOUNT>" amex "</TRX_AMOUNT><CURRENCY>USD</CURRENCY></GLENTRY>" \
+	"</ENTRIES></GLBATCH>"
+	conn_item gb = item("GLBATCH", GLB("30.00", "20.00", "10.00"), "k-gl-1");
+	rc = conn_intacct.write(c, "req-gl-1", &gb, 1, &res);
+	char gb_id[CONN_ID_MAX];
+	snprintf(gb_id, sizeof gb_id, "%s", gb.id);
+	conn_item gu = item("GLBATCH", GLB("45.50", "35.50", "10.00"), "k-gl-1u");
+	gu.target_id = gb_id;
+	int rc2 = conn_intacct.write(c, "req-gl-1u", &gu, 1, &res);
+	bk = sandbox("GET", "/_sandbox/books?service=intacct", NULL);
+	json_t *gusd = json_object_get(json_object_get(bk, "gl"), "USD");
+	check(rc == 0 && rc2 == 0 && gb.res.cls == HTTP_OK && gu.res.cls == HTTP_OK && *gb_id &&
+		!strcmp(gu.id, gb_id) && count("GLBATCH") == 1 && !strcmp(field(gusd, "1200"), "45.50")
+		&& !strcmp(field(gusd, "1010"), "-35.50") && !strcmp(field(gusd, "1011"), "-10.00"),
+		"glbatch-create-then-update", gu.res.text);
+	json_decref(bk);
+	conn_item gv = item("GLBATCH", GLB("45.50", "35.50", "10.00"), "k-gl-1v");
+	gv.op = CONN_OP_VOID, gv.target_id = gb_id;
+	rc = conn_intacct.write(c, "req-gl-1v", &gv, 1, &res);
+	check(rc == 0 && gv.res.cls == HTTP_PERMANENT && count("GLBATCH") == 1, "glbatch-no-void",
+		gv.res.text);
+#undef GLB
+
 	/* find */
 	conn_found fd;
 	rc = conn_find_one(&conn_intacct, c, "CUSTOMER", "CUSTOMERID", "C-T2", &fd, &res);

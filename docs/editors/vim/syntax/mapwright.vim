@@ -19,7 +19,7 @@ syn case match
 syn keyword mwDeclaration service object collection format pair source target
 syn keyword mwDeclaration table tracking dimension entity currency
 " statements and expressions
-syn keyword mwStatement   key match check within else fail dead_letter lifecycle locked wins
+syn keyword mwStatement   key match check within else fail dead_letter lifecycle locked wins group by total
 syn keyword mwConditional if then when
 syn keyword mwRepeat      for in
 syn keyword mwOperatorWord and or not ref
