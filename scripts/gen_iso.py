@@ -137,6 +137,22 @@ def main():
         rkeys.add(cc + ":" + fold(s["name"]), i, 1 if "parent" not in s else 2)
     region_keys = rkeys.done()
 
+    # Every string once in iso_text, the tables holding offsets into it: a
+    # table of pointers would be relocated at load, 0.4 MB of private
+    # memory in every process; offsets stay in the file's shared pages.
+    text, at = [], {}
+
+    def off(s):
+        if s not in at:
+            at[s] = sum(len(x.encode("utf-8")) + 1 for x in text)
+            text.append(s)
+        return at[s]
+
+    countries_w = ["\t{ %d, %d }," % (off(c["alpha_2"]), off(c.get("common_name", c["name"])))
+                   for c in countries]
+    country_keys_w = ["\t{ %d, %d }," % (off(k), i) for k, i in country_keys]
+    region_codes_w = ["\t%d," % off(s["code"]) for s in regions]
+    region_keys_w = ["\t{ %d, %d }," % (off(k), i) for k, i in region_keys]
     w = []
     w.append("/* %s from Debian's iso-codes by scripts/gen_iso.py: do not edit. */"
              % os.path.basename(out))
@@ -145,23 +161,23 @@ def main():
     for i in range(0, 64, 8):
         w.append("\t" + " ".join(cstr(x) + "," for x in FOLD[i:i + 8]))
     w.append("};\n")
+    w.append("const char iso_text[] =")
+    for i in range(0, len(text), 8):
+        w.append("\t" + " ".join(cstr(x + "\0") for x in text[i:i + 8]))
+    w.append(";\n")
     w.append("const iso_country iso_countries[] = {")
-    for c in countries:
-        w.append("\t{ %s, %s }," % (cstr(c["alpha_2"]), cstr(c.get("common_name", c["name"]))))
+    w += countries_w
     w.append("};")
     w.append("const size_t iso_n_countries = %d;\n" % len(countries))
     w.append("const iso_key iso_country_keys[] = {")
-    for k, i in country_keys:
-        w.append("\t{ %s, %d }," % (cstr(k), i))
+    w += country_keys_w
     w.append("};")
     w.append("const size_t iso_n_country_keys = %d;\n" % len(country_keys))
-    w.append("const char *const iso_region_codes[] = {")
-    for s in regions:
-        w.append("\t%s," % cstr(s["code"]))
+    w.append("const uint32_t iso_region_codes[] = {")
+    w += region_codes_w
     w.append("};")
     w.append("const iso_key iso_region_keys[] = {")
-    for k, i in region_keys:
-        w.append("\t{ %s, %d }," % (cstr(k), i))
+    w += region_keys_w
     w.append("};")
     w.append("const size_t iso_n_region_keys = %d;" % len(region_keys))
     tmp = out + ".tmp"

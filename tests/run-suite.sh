@@ -69,6 +69,7 @@ tests/tools/layers.sh
 tests/tools/errors.sh
 tests/tools/doc.sh
 tests/tools/install.sh
+tests/tools/packaging.sh
 tests/tools/fmt.sh
 tests/golden/run.sh
 unit

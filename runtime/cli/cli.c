@@ -34,6 +34,8 @@ typedef struct {
 	int short_read;          /* the last read returned less than asked */
 	FILE *out;               /* flushed before waiting on a trickling input */
 	char head[RD_HEAD];
+	const char *key_field;   /* an overlong line's key is looked for in its bytes */
+	json_scan ks;            /* ... by this scan: ks.found, ks.val */
 } rd;
 
 enum { RD_LINE, RD_EOF, RD_LONG, RD_ERR };
@@ -71,12 +73,15 @@ skip_long(rd *r, const char **line, size_t *len, size_t *total)
 	size_t t = r->end - r->beg;
 
 	memcpy(r->head, r->buf + r->beg, RD_HEAD);
+	json_scan_init(&r->ks, r->key_field);
+	json_scan_feed(&r->ks, r->buf + r->beg, t);
 	r->beg = r->end = r->scanned = 0;
 	while (!r->eof) {
 		char *nl;
 
 		fill(r);
 		nl = memchr(r->buf, '\n', r->end);
+		json_scan_feed(&r->ks, r->buf, nl ? (size_t)(nl - r->buf) : r->end);
 		if (nl) {
 			t += (size_t)(nl - r->buf);
 			r->beg = (size_t)(nl - r->buf) + 1;
@@ -108,6 +113,8 @@ rd_line(rd *r, const char **line, size_t *len, size_t *total)
 			if (n > RT_LINE_MAX) {
 				*total = n;
 				memcpy(r->head, s, RD_HEAD);
+				json_scan_init(&r->ks, r->key_field);
+				json_scan_feed(&r->ks, s, n);
 				*line = r->head;
 				*len = RD_HEAD;
 				return RD_LONG;
@@ -263,6 +270,7 @@ transform(const mw_program *p, const mw_entity *e, FILE *in, FILE *out, FILE *dl
 	t.out = out;
 	r.fd = fileno(in);
 	r.out = out;
+	r.key_field = e->key_field ? e->key_field : "";
 	r.cap = RD_FIRST;
 	r.buf = malloc(r.cap);
 	t.c = rt_ctx_new();
@@ -286,11 +294,16 @@ transform(const mw_program *p, const mw_entity *e, FILE *in, FILE *out, FILE *dl
 			break;
 		}
 		if (st == RD_LONG) {
+			/* its key, if the scan of its bytes found it */
+			mw_val key = { .kind = MW_STR };
+
+			key.u.s.p = r.ks.val;
+			key.u.s.n = strlen(r.ks.val);
 			rt_ctx_reset(t.c);
 			mw_fail(t.c, "record too large: a line of %zu bytes (the limit is %zu);"
 				" the record shows its first %d bytes", total, RT_LINE_MAX,
 				RD_HEAD);
-			if (dead(&t, NULL, line, n, 0))
+			if (dead(&t, r.ks.found ? &key : NULL, line, n, 0))
 				goto io;
 			continue;
 		}
@@ -330,7 +343,7 @@ usage(const mw_program *p, FILE *f)
 		"       %s run --once [--dry-run] [--init] [--state FILE] [--config FILE] [--batch N]\n"
 		"       %s status [--state FILE] [--config FILE]\n"
 		"       %s serve [--init] [--state FILE] [--config FILE] [--port N] [--port-file FILE]\n"
-		"            [--log-level debug|info|warn|error] [--log-json]\n"
+		"            [--bind ADDR] [--log-level debug|info|warn|error] [--log-json]\n"
 		"       %s dlq list|show ID|retry ID|--all|drop ID --reason TEXT|export\n"
 		"       %s explain ENTITY [--map FILE] < record.json\n"
 		"       %s test FILE.test...\n"
@@ -472,13 +485,15 @@ sync_cmd(const mw_program *p, int argc, char **argv, FILE *out, FILE *err)
 			continue;
 		}
 		if (serve && (!strcmp(s, "--port") || !strcmp(s, "--port-file") ||
-		    !strcmp(s, "--log-level")) && a + 1 < argc) {
+		    !strcmp(s, "--log-level") || !strcmp(s, "--bind")) && a + 1 < argc) {
 			const char *v = argv[++a];
 			static const char *const levels[] = { "debug", "info", "warn", "error" };
 			char *end;
 
 			if (!strcmp(s, "--port-file")) {
 				port_file = v;
+			} else if (!strcmp(s, "--bind")) {
+				o.bind = v;
 			} else if (!strcmp(s, "--port")) {
 				long n = strtol(v, &end, 10);
 

@@ -96,6 +96,7 @@ typedef struct {
 	long retries;
 	long rate_limited;        /* answers 429 */
 	int64_t sent_ms;          /* when the call in progress was let through */
+	long token_ok, token_failed; /* OAuth token requests (grant_type=...) by outcome */
 	const sync_opts *o;
 	struct run *r;            /* for its stop flag and its log */
 } svc_ctl;

@@ -26,6 +26,7 @@ typedef struct {
 	int64_t max_wait_ms;     /* cap on one backoff wait; 0: none */
 	int log_level;           /* 0 debug, 1 info, 2 warn, 3 error: the least shown */
 	int log_json;            /* log lines as JSON (serve) */
+	const char *bind;        /* serve: the address listened on; NULL: 127.0.0.1 */
 	FILE *call_log;          /* one line per HTTP call: ms service status; NULL: none */
 	FILE *out, *err;
 } sync_opts;

@@ -22,7 +22,13 @@
  *     daemon, and every such exit logs its cause;
  *   - SIGTERM or SIGINT: no new work is taken, the batch in flight is sent
  *     (or, if its target does not answer in time, left journaled as
- *     pending for the next start), and the daemon exits 0.
+ *     pending for the next start), and the daemon exits 0;
+ *   - idle, it sleeps: the loop waits in poll() on a pipe until the next
+ *     thing it knows is due (an entity's poll, the first held event's
+ *     retry, a redrive while writes are pending) or until the pipe is
+ *     written: by the webhook server once an event's insert has committed,
+ *     or by the signal handler.  Between those it makes no call at all, to
+ *     the state file or anything else (tests/bench/bench.sh measures it).
  * The webhook server's threads (hook.c) keep events through hook_store on
  * a state handle of their own (opened here, used by nothing else, under a
  * lock), and read the figures for /metrics from a snapshot the loop
@@ -31,6 +37,9 @@
  * connectors' (conn_ops.webhook); this file names none.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -39,17 +48,80 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "eng.h"
 #include "hook.h"
 
 static volatile sig_atomic_t stop_flag;
+/* The loop's wake-up: a byte written to wake_fd[1] ends its wait.  The
+ * signal may be delivered to any thread (the webhook server's too), so the
+ * handler writes it rather than count on interrupting the loop's poll(). */
+static int wake_fd[2] = { -1, -1 };
+
+static void
+wake_loop(void)
+{
+	int e = errno;
+
+	if (wake_fd[1] >= 0 && write(wake_fd[1], "", 1) < 0) {
+		/* full: a wake-up is pending already */
+	}
+	errno = e;
+}
 
 static void
 on_signal(int sig)
 {
 	(void)sig;
 	stop_flag = 1;
+	wake_loop();
+}
+
+/* Waits until the pipe is written, a signal, or ms (< 0: no limit); 1 when
+ * woken by the pipe (what was written is read: one turn serves them all). */
+static int
+wait_wake(int64_t ms)
+{
+	struct pollfd pf = { wake_fd[0], POLLIN, 0 };
+	char buf[64];
+	int woken = 0;
+
+	if (stop_flag)
+		return 0;
+	if (poll(&pf, 1, ms < 0 ? -1 : ms > INT_MAX ? INT_MAX : (int)ms) > 0) {
+		while (read(wake_fd[0], buf, sizeof buf) > 0)
+			woken = 1;
+	}
+	return woken;
+}
+
+static int
+wake_open(void)
+{
+	if (pipe(wake_fd) != 0)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		int fl = fcntl(wake_fd[i], F_GETFL);
+		if (fl < 0 || fcntl(wake_fd[i], F_SETFL, fl | O_NONBLOCK) < 0 ||
+		    fcntl(wake_fd[i], F_SETFD, FD_CLOEXEC) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+wake_close(void)
+{
+	for (int i = 0; i < 2; i++) {
+		int fd = wake_fd[i];
+
+		wake_fd[i] = -1; /* first: the signal handler no longer writes it */
+		if (fd >= 0)
+			close(fd);
+	}
 }
 
 /* What /metrics shows, copied by the loop under the lock; and the server
@@ -58,6 +130,8 @@ typedef struct {
 	pthread_mutex_t mu;
 	const mw_program *p;
 	counts *by_entity;       /* cumulative, per entity */
+	int64_t *listed_at;      /* per entity: when a listing last went to its end (s; 0 never) */
+	int64_t started;         /* when the daemon started (s) */
 	int64_t dead, inbox;     /* gauges */
 	svc_ctl src, tgt;        /* copies: calls by status, waits, retries, breaker */
 	int64_t held;            /* webhook events held (gauge) */
@@ -71,13 +145,14 @@ typedef struct {
 } snapshot;
 
 static void
-publish(snapshot *s, const run *r, const counts *by_entity)
+publish(snapshot *s, const run *r, const counts *by_entity, const int64_t *listed_at)
 {
 	int64_t dead = state_dlq_count(r->st, NULL), inbox = state_inbox_count(r->st),
 		held = state_inbox_held_count(r->st);
 
 	pthread_mutex_lock(&s->mu);
 	memcpy(s->by_entity, by_entity, r->p->n_entities * sizeof *by_entity);
+	memcpy(s->listed_at, listed_at, r->p->n_entities * sizeof *listed_at);
 	if (dead >= 0)
 		s->dead = dead;
 	if (inbox >= 0)
@@ -117,6 +192,28 @@ calls(hook_append_fn put, void *ctx, const svc_ctl *t)
 	put(ctx, "mapwright_rate_limit_wait_seconds_total{service=\"%s\"} %.3f\n", t->name,
 		(double)t->waited_ms / 1000);
 	put(ctx, "mapwright_retries_total{service=\"%s\"} %ld\n", t->name, t->retries);
+	put(ctx, "mapwright_token_requests_total{service=\"%s\",outcome=\"ok\"} %ld\n"
+		"mapwright_token_requests_total{service=\"%s\",outcome=\"failed\"} %ld\n", t->name,
+		t->token_ok, t->name, t->token_failed);
+}
+
+/* The day's budget of a service with a daily limit: what the limiter has
+ * spent today (a count from another day is none), or less when the
+ * service said so (X-DayLimit-Remaining). */
+static void
+day_budget(hook_append_fn put, void *ctx, const svc_ctl *t, int64_t today)
+{
+	const limiter *l = &t->lim;
+	long left;
+
+	if (!l->per_day)
+		return;
+	left = l->per_day - (l->day == today ? l->day_calls : 0);
+	if (l->day == today && l->day_remaining >= 0 && l->day_remaining < left)
+		left = l->day_remaining;
+	put(ctx, "mapwright_rate_limit_day_limit{service=\"%s\"} %d\n"
+		"mapwright_rate_limit_day_remaining{service=\"%s\"} %ld\n", t->name, l->per_day,
+		t->name, left < 0 ? 0 : left);
 }
 
 static void
@@ -148,6 +245,22 @@ metrics(void *arg, hook_append_fn put, void *ctx)
 		" or pending, or could not be read; tried again after a backoff.\n"
 		"# TYPE mapwright_inbox_held_events gauge\n"
 		"mapwright_inbox_held_events{pair=\"%s\"} %lld\n", s->p->pair, (long long)s->held);
+	put(ctx, "# HELP mapwright_start_time_seconds When the daemon started.\n"
+		"# TYPE mapwright_start_time_seconds gauge\n"
+		"mapwright_start_time_seconds{pair=\"%s\"} %lld\n", s->p->pair, (long long)s->started);
+	put(ctx, "# HELP mapwright_poll_interval_seconds The entity's `poll every`.\n"
+		"# TYPE mapwright_poll_interval_seconds gauge\n");
+	for (size_t i = 0; i < s->p->n_entities; i++)
+		if (s->p->entities[i].poll_ms > 0)
+			put(ctx, "mapwright_poll_interval_seconds{pair=\"%s\",entity=\"%s\"} %.3f\n",
+				s->p->pair, s->p->entities[i].name,
+				(double)s->p->entities[i].poll_ms / 1000);
+	put(ctx, "# HELP mapwright_poll_success_timestamp_seconds When the entity's listing from"
+		" its cursor last went to its end (0: not yet).\n"
+		"# TYPE mapwright_poll_success_timestamp_seconds gauge\n");
+	for (size_t i = 0; i < s->p->n_entities; i++)
+		put(ctx, "mapwright_poll_success_timestamp_seconds{pair=\"%s\",entity=\"%s\"} %lld\n",
+			s->p->pair, s->p->entities[i].name, (long long)s->listed_at[i]);
 	if (!s->connected) { /* no service figures yet */
 		pthread_mutex_unlock(&s->mu);
 		return;
@@ -157,9 +270,18 @@ metrics(void *arg, hook_append_fn put, void *ctx)
 		"# HELP mapwright_rate_limit_wait_seconds_total Time spent waiting on rate limits.\n"
 		"# TYPE mapwright_rate_limit_wait_seconds_total counter\n"
 		"# HELP mapwright_retries_total Requests sent again after a transient failure.\n"
-		"# TYPE mapwright_retries_total counter\n");
+		"# TYPE mapwright_retries_total counter\n"
+		"# HELP mapwright_token_requests_total OAuth token requests (fetch or refresh) by"
+		" outcome.\n# TYPE mapwright_token_requests_total counter\n");
 	calls(put, ctx, &s->src);
 	calls(put, ctx, &s->tgt);
+	put(ctx, "# HELP mapwright_rate_limit_day_limit Calls a day the service allows.\n"
+		"# TYPE mapwright_rate_limit_day_limit gauge\n"
+		"# HELP mapwright_rate_limit_day_remaining Calls left of today's (UTC) budget.\n"
+		"# TYPE mapwright_rate_limit_day_remaining gauge\n");
+	int64_t today = (int64_t)time(NULL) / 86400;
+	day_budget(put, ctx, &s->src, today);
+	day_budget(put, ctx, &s->tgt, today);
 	put(ctx, "# HELP mapwright_circuit_state The target's breaker: 0 closed, 1 open, "
 		"2 half-open.\n# TYPE mapwright_circuit_state gauge\n"
 		"mapwright_circuit_state{service=\"%s\"} %d\n", s->tgt.name, s->tgt.brk.state);
@@ -254,6 +376,8 @@ store(void *arg, const char *source, const hook_event *ev, size_t n, const char 
 	pthread_mutex_lock(&s->st_mu);
 	int rc = eng_hook_store(s->hook_st, source, ev, n, body, len, why, whylen);
 	pthread_mutex_unlock(&s->st_mu);
+	if (rc > 0)
+		wake_loop(); /* committed: the loop reads it now */
 	return rc;
 }
 
@@ -266,6 +390,7 @@ typedef struct {
 	counts *by_entity;
 	int progress;            /* events done or held this turn */
 	int failed;              /* events whose outcome could not be recorded */
+	int pending;             /* a write left pending (the redrive sends it) */
 } inbox_turn;
 
 static int
@@ -378,6 +503,7 @@ on_event(void *arg, const state_event *ev)
 			ev->record_key, r->n.created, r->n.updated, r->n.unchanged, r->n.filtered,
 			r->n.dead, r->n.held, r->n.pending);
 		eng_add_counts(&t->by_entity[i], &r->n);
+		t->pending |= r->n.pending > 0;
 		if (r->n.pending || r->n.held) {
 			ok = 0; /* the event stays until its record is done */
 			not_done(r, e, ev->record_key, why, sizeof why);
@@ -415,24 +541,89 @@ on_event(void *arg, const state_event *ev)
 /* the loop                                                            */
 /* ------------------------------------------------------------------ */
 
-/* Sleep ms, in steps, until a stop is asked for. */
+/* Sleep ms, until a stop is asked for (a webhook stored meanwhile waits
+ * for the loop: the first inbox turn reads everything). */
 static void
 nap(int64_t ms)
 {
-	while (ms > 0 && !stop_flag) {
-		int64_t step = ms < 100 ? ms : 100;
-		struct timespec ts = { 0, (long)step * 1000000L };
+	int64_t end = eng_mono_ms() + ms;
 
-		nanosleep(&ts, NULL);
-		ms -= step;
+	while (!stop_flag && (ms = end - eng_mono_ms()) > 0)
+		wait_wake(ms);
+}
+
+/* The earliest retry of a held event, on eng_mono_ms()'s clock; -1 none.
+ * Read once at start and after an inbox turn that did something (only
+ * the loop holds events, so nothing else moves it).  More than a page
+ * held: the page's first, and at most a minute (the rest are older). */
+#define HELD_PAGE 256
+
+typedef struct {
+	int64_t first;           /* next_at, ms since the epoch; INT64_MAX: none */
+	int n;
+} held_scan;
+
+static int
+on_held(void *arg, const state_event *ev)
+{
+	held_scan *h = arg;
+
+	if (ev->next_at < h->first)
+		h->first = ev->next_at;
+	h->n++;
+	return 0;
+}
+
+static int64_t
+held_due(run *r)
+{
+	held_scan h = { INT64_MAX, 0 };
+
+	if (state_inbox_held_each(r->st, HELD_PAGE, on_held, &h) != 0)
+		return eng_mono_ms() + 1000; /* the inbox turn reports it */
+	if (h.n == HELD_PAGE && h.first > state_now_ms() + 60000)
+		h.first = state_now_ms() + 60000;
+	if (h.first == INT64_MAX)
+		return -1;
+	int64_t in = h.first - state_now_ms();
+	return eng_mono_ms() + (in > 0 ? in : 0);
+}
+
+/* Whether a write is still pending in the journal after a redrive. */
+static int
+any_pending(run *r)
+{
+	for (size_t i = 0; i < r->p->n_entities; i++) {
+		int64_t x, pend = 0, dead;
+		if (state_counts(r->st, r->p->entities[i].name, &x, &pend, &dead) != 0 || pend)
+			return 1;
 	}
+	return 0;
+}
+
+static void
+earliest(int64_t *wake, int64_t at)
+{
+	if (at >= 0 && (*wake < 0 || at < *wake))
+		*wake = at;
+}
+
+/* Back to the system what the turn freed: the arenas and batches of a
+ * burst of work are not kept through hours of idling. */
+static void
+give_back(run *r)
+{
+	rt_ctx_trim(r->c);
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
 }
 
 /* The webhook server, with a route for each endpoint whose service sends
  * webhooks (its connector says how they are signed and read), on
  * /webhooks/ALIAS when its key is set.  0, or -1 with the reason in err. */
 static int
-listen_hooks(const mw_program *p, unsigned port, snapshot *snap, hook_route routes[2],
+listen_hooks(const mw_program *p, const char *bind, unsigned port, snapshot *snap, hook_route routes[2],
 	FILE *log, hook **h, char *err, size_t errlen)
 {
 	hook_config hc;
@@ -440,6 +631,7 @@ listen_hooks(const mw_program *p, unsigned port, snapshot *snap, hook_route rout
 
 	memset(&hc, 0, sizeof hc);
 	hc.port = port;
+	hc.bind = bind;
 	hc.store = store;
 	hc.metrics = metrics;
 	hc.health = health;
@@ -509,10 +701,18 @@ sync_serve(const mw_program *p, const sync_opts *o, unsigned port, const char *p
 	state *hook_st = NULL;
 	char err[256], cause[512] = "";
 	counts *by_entity;
-	int64_t *next_due, last_redrive, busy_since = -1, busy_ms = 0;
+	int64_t *next_due, *listed_at, redrive_at, held_at, busy_since = -1, busy_ms = 0;
 	struct sigaction sa;
-	int status = 0, connected = 0;
+	int status = 0, connected = 0, inbox_now;
 
+	memset(&r, 0, sizeof r);
+	r.p = p;
+	r.o = o; /* for eng_say until eng_open */
+	if (wake_open() != 0) {
+		eng_say(&r, "error", "cannot make the loop's pipe: %s; exiting", strerror(errno));
+		wake_close();
+		return 2;
+	}
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -520,19 +720,19 @@ sync_serve(const mw_program *p, const sync_opts *o, unsigned port, const char *p
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	memset(&r, 0, sizeof r);
-	r.p = p;
-	r.o = o; /* for eng_say until eng_open */
 	by_entity = calloc(p->n_entities, sizeof *by_entity);
 	next_due = calloc(p->n_entities, sizeof *next_due);
+	listed_at = calloc(p->n_entities, sizeof *listed_at);
 	memset(&snap, 0, sizeof snap);
 	pthread_mutex_init(&snap.mu, NULL);
 	pthread_mutex_init(&snap.st_mu, NULL);
 	snap.p = p;
+	snap.started = (int64_t)time(NULL);
 	snap.by_entity = calloc(p->n_entities, sizeof *snap.by_entity);
+	snap.listed_at = calloc(p->n_entities, sizeof *snap.listed_at);
 	snprintf(snap.down, sizeof snap.down, "starting: connecting to %s and %s",
 		p->source.alias, p->target.alias);
-	if (!by_entity || !next_due || !snap.by_entity) {
+	if (!by_entity || !next_due || !listed_at || !snap.by_entity || !snap.listed_at) {
 		eng_say(&r, "error", "out of memory; exiting");
 		status = 2;
 		goto out0;
@@ -545,13 +745,14 @@ sync_serve(const mw_program *p, const sync_opts *o, unsigned port, const char *p
 		goto out;
 	}
 	snap.hook_st = hook_st;
-	if (listen_hooks(p, port, &snap, routes, o->err, &h, err, sizeof err) != 0) {
+	if (listen_hooks(p, o->bind, port, &snap, routes, o->err, &h, err, sizeof err) != 0) {
 		eng_say(&r, "error", "cannot listen: %s; exiting", err);
 		status = 2;
 		goto out;
 	}
-	eng_say(&r, "info", "serving on 127.0.0.1:%u (webhooks %s, /healthz, /readyz, /metrics)",
-		hook_port(h), routes[0].source && *routes[0].source ? routes[0].source : "off");
+	eng_say(&r, "info", "serving on %s port %u (webhooks %s, /healthz, /readyz, /metrics)",
+		o->bind ? o->bind : "127.0.0.1", hook_port(h),
+		routes[0].source && *routes[0].source ? routes[0].source : "off");
 	if (port_file) {
 		FILE *f = fopen(port_file, "w");
 
@@ -568,14 +769,22 @@ sync_serve(const mw_program *p, const sync_opts *o, unsigned port, const char *p
 		goto stop;
 	}
 	connected = 1;
-	publish(&snap, &r, by_entity);
-	last_redrive = 0;
+	publish(&snap, &r, by_entity, listed_at);
+	/* What is due, on eng_mono_ms()'s clock (-1: nothing): every entity
+	 * now (next_due 0), the journal's pending requests now, the inbox
+	 * now (what came before the start), then what each turn leaves. */
+	redrive_at = 0;
+	inbox_now = 1;
+	held_at = 0; /* read after the first turn */
 	while (!stop_flag && !r.fatal) {
-		int64_t now = eng_mono_ms(), wake = now + 1000;
+		int64_t now = eng_mono_ms(), wake = -1;
+		int worked = 0, pending = 0;
 
-		if (now - last_redrive >= 60000) {
+		if (redrive_at >= 0 && now >= redrive_at) {
 			eng_redrive(&r);
-			last_redrive = now;
+			/* again in a minute while the target leaves writes pending */
+			redrive_at = !r.fatal && any_pending(&r) ? eng_mono_ms() + 60000 : -1;
+			worked = 1;
 		}
 		for (size_t i = 0; i < p->n_entities && !stop_flag && !r.fatal; i++) {
 			const mw_entity *e = &p->entities[i];
@@ -584,44 +793,64 @@ sync_serve(const mw_program *p, const sync_opts *o, unsigned port, const char *p
 				continue;
 			counts none;
 			memset(&none, 0, sizeof none);
-			eng_entity(&r, e, &none);
+			if (eng_entity(&r, e, &none) == 0)
+				listed_at[i] = (int64_t)time(NULL);
 			eng_add_counts(&by_entity[i], &r.n);
+			pending |= r.n.pending > 0;
 			next_due[i] = e->poll_ms > 0 ? eng_mono_ms() + e->poll_ms : -1;
-			publish(&snap, &r, by_entity);
+			publish(&snap, &r, by_entity, listed_at);
+			worked = 1;
 		}
 		if (stop_flag || r.fatal)
 			break;
-		inbox_turn t = { &r, by_entity, 0, 0 };
-		if (state_inbox_each(r.st, 50, on_event, &t) != 0 || t.failed) {
-			/* the state file busy or failing: a bounded wait, then fatal */
-			now = eng_mono_ms();
-			if (busy_since < 0)
-				busy_since = now;
-			busy_ms = busy_ms ? (busy_ms < 2500 ? busy_ms * 2 : 5000) : 200;
-			set_why(&snap, snap.busy, "the webhook inbox: %s", state_errmsg(r.st));
-			if (now - busy_since >= 60000) {
-				snprintf(cause, sizeof cause, "the webhook inbox failed for %lld s: %s",
-					(long long)(now - busy_since) / 1000, state_errmsg(r.st));
-				break;
+		if (held_at >= 0 && eng_mono_ms() >= held_at)
+			inbox_now = 1;
+		if (inbox_now) {
+			inbox_turn t = { &r, by_entity, 0, 0, 0 };
+			if (state_inbox_each(r.st, 50, on_event, &t) != 0 || t.failed) {
+				/* the state file busy or failing: a bounded wait, then fatal */
+				now = eng_mono_ms();
+				if (busy_since < 0)
+					busy_since = now;
+				busy_ms = busy_ms ? (busy_ms < 2500 ? busy_ms * 2 : 5000) : 200;
+				set_why(&snap, snap.busy, "the webhook inbox: %s", state_errmsg(r.st));
+				if (now - busy_since >= 60000) {
+					snprintf(cause, sizeof cause, "the webhook inbox failed for "
+						"%lld s: %s", (long long)(now - busy_since) / 1000,
+						state_errmsg(r.st));
+					break;
+				}
+				eng_say(&r, "warn", "the webhook inbox: %s; again in %lld ms",
+					state_errmsg(r.st), (long long)busy_ms);
+				publish(&snap, &r, by_entity, listed_at);
+				nap(busy_ms);
+				continue;
 			}
-			eng_say(&r, "warn", "the webhook inbox: %s; again in %lld ms",
-				state_errmsg(r.st), (long long)busy_ms);
-			publish(&snap, &r, by_entity);
-			eng_sleep_ms(&r, busy_ms);
-			continue;
+			if (busy_since >= 0)
+				set_why(&snap, snap.busy, "%s", "");
+			busy_since = -1;
+			busy_ms = 0;
+			publish(&snap, &r, by_entity, listed_at);
+			pending |= t.pending;
+			/* more events may be waiting: another turn, until one finds none */
+			inbox_now = t.progress > 0;
+			if (t.progress || held_at >= 0)
+				held_at = held_due(&r);
+			worked = 1;
 		}
-		if (busy_since >= 0)
-			set_why(&snap, snap.busy, "%s", "");
-		busy_since = -1;
-		busy_ms = 0;
-		publish(&snap, &r, by_entity);
-		if (t.progress)
-			continue; /* more events may be waiting */
+		if (pending && redrive_at < 0)
+			redrive_at = eng_mono_ms() + 60000;
+		if (inbox_now)
+			continue;
 		for (size_t i = 0; i < p->n_entities; i++)
-			if (next_due[i] >= 0 && next_due[i] < wake)
-				wake = next_due[i];
+			earliest(&wake, next_due[i]);
+		earliest(&wake, held_at);
+		earliest(&wake, redrive_at);
+		if (worked)
+			give_back(&r);
 		now = eng_mono_ms();
-		eng_sleep_ms(&r, wake - now < 200 ? wake - now : 200);
+		if (wait_wake(wake < 0 ? -1 : wake > now ? wake - now : 0))
+			inbox_now = 1;
 	}
 	if (r.fatal && !cause[0])
 		snprintf(cause, sizeof cause, "the state file failed: %s", state_errmsg(r.st));
@@ -648,7 +877,10 @@ out0:
 	pthread_mutex_destroy(&snap.mu);
 	pthread_mutex_destroy(&snap.st_mu);
 	free(snap.by_entity);
+	free(snap.listed_at);
 	free(by_entity);
 	free(next_due);
+	free(listed_at);
+	wake_close();
 	return status;
 }

@@ -258,6 +258,13 @@ gate_after(void *arg, const http_request *req, int rc, const http_response *resp
 	} else {
 		t->by_status[0]++;
 	}
+	/* a token request (RFC 6749: every grant's form starts grant_type=) */
+	if (req->body && req->body_len > 11 && !memcmp(req->body, "grant_type=", 11)) {
+		if (rc == 0 && resp->status / 100 == 2)
+			t->token_ok++;
+		else
+			t->token_failed++;
+	}
 }
 
 static int
@@ -1095,12 +1102,16 @@ eng_record(void *arg, const char *json, size_t len, const char *stamp)
 	rc = json_parse(&c->a, json, len, &root, &je);
 	if (rc != 0 || root->type != JN_OBJ) {
 		/* the service sent something that is not a record: keep it */
+		json_scan ks; /* too large to parse, it still names its key */
+
+		json_scan_init(&ks, rc == JSON_E_MEM ? e->key_field : "");
+		const char *key = json_scan_feed(&ks, json, len) ? ks.val : "";
 		if (rc == 0)
 			mw_fail(c, "the record is not a JSON object");
 		else
 			mw_fail(c, "invalid JSON at byte %zu: %s", je.off, je.msg);
-		if (!r->o->dry_run && state_dlq_find(r->st, e->name, "", hash) == 0)
-			dead_letter(r, "", hash, json, len, c->reason, "", 0, NULL);
+		if (!r->o->dry_run && state_dlq_find(r->st, e->name, key, hash) == 0)
+			dead_letter(r, key, hash, json, len, c->reason, "", 0, NULL);
 		return r->fatal ? -1 : 0;
 	}
 	rec.kind = MW_OBJ;

@@ -68,7 +68,7 @@ find_key(const iso_key *keys, size_t n, const char *key)
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int x = strcmp(key, keys[mid].key);
+		int x = strcmp(key, ISO_S(keys[mid].key));
 
 		if (x == 0)
 			return keys[mid].idx;
@@ -93,12 +93,12 @@ closest(const char *key, int *best)
 
 	for (size_t i = 0; i < iso_n_country_keys; i++) {
 		const iso_key *k = &iso_country_keys[i];
-		size_t lc = strlen(k->key);
+		size_t lc = strlen(ISO_S(k->key));
 		size_t diff = lc > lk ? lc - lk : lk - lc;
 
 		if (nb == N_CLOSE && diff >= (size_t)dist[N_CLOSE - 1])
 			continue;
-		int d = rt_osa(key, lk, k->key, lc, KEY_MAX); /* folded: case is gone */
+		int d = rt_osa(key, lk, ISO_S(k->key), lc, KEY_MAX); /* folded: case is gone */
 		size_t at = nb;
 		for (size_t j = 0; j < nb; j++) {
 			if (best[j] == k->idx) {
@@ -158,7 +158,7 @@ country_of(mw_ctx *c, const char *fn, mw_val v)
 	msg[0] = '\0';
 	for (size_t i = 0; i < nb; i++)
 		o += (size_t)snprintf(msg + o, sizeof msg - o, "%s%s %s", i ? ", " : " (closest: ",
-			iso_countries[best[i]].name, iso_countries[best[i]].alpha2);
+			ISO_S(iso_countries[best[i]].name), ISO_S(iso_countries[best[i]].alpha2));
 	mw_fail(c, "%s: unknown country %s%s%s", fn, q, msg, nb ? ")" : "");
 	return -1;
 }
@@ -170,7 +170,7 @@ mw_fn_country_code(mw_ctx *c, mw_val v)
 
 	if (i < 0)
 		return MW_NULLV;
-	return rt_str(iso_countries[i].alpha2, 2);
+	return rt_str(ISO_S(iso_countries[i].alpha2), 2);
 }
 
 mw_val
@@ -180,7 +180,7 @@ mw_fn_country_name(mw_ctx *c, mw_val v)
 
 	if (i < 0)
 		return MW_NULLV;
-	return rt_str(iso_countries[i].name, strlen(iso_countries[i].name));
+	return rt_str(ISO_S(iso_countries[i].name), strlen(ISO_S(iso_countries[i].name)));
 }
 
 /* ASCII white space and U+00A0, as trim() (value.c) takes them. */
@@ -315,12 +315,12 @@ mw_fn_region_code(mw_ctx *c, mw_val country, mw_val region)
 	if (!buf)
 		return MW_NULLV;
 	if (ci >= 0) {
-		memcpy(key, iso_countries[ci].alpha2, 2);
+		memcpy(key, ISO_S(iso_countries[ci].alpha2), 2);
 		key[2] = ':';
 		lk = fold(p, n, key + 3, sizeof key - 3);
 		r = lk ? find_key(iso_region_keys, iso_n_region_keys, key) : -1;
 		if (r >= 0) {
-			const char *code = iso_region_codes[r] + 3;
+			const char *code = ISO_S(iso_region_codes[r]) + 3;
 			return rt_str(code, strlen(code));
 		}
 	}

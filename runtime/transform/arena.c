@@ -6,7 +6,8 @@
  * Reset rewinds to the first chunk and keeps the following chunks up to
  * ARENA_RETAIN bytes, so a stream of similar records does no malloc after
  * the first few; chunks beyond that are freed so one huge record does not
- * pin its memory for the rest of the run.  A hard cap per record turns a
+ * pin its memory for the rest of the run; arena_trim keeps the first chunk
+ * only (a daemon going idle).  A hard cap per record turns a
  * hostile input into one failed record ("record too large") instead of an
  * exhausted machine.
  */
@@ -73,14 +74,15 @@ arena_fini(arena *a)
 	memset(a, 0, sizeof *a);
 }
 
-void
-arena_reset(arena *a)
+/* Rewind to the first chunk, keeping the chunks after it up to retain
+ * bytes in all. */
+static void
+rewind_to(arena *a, size_t retain)
 {
 	arena_chunk *ch = a->head;
 	size_t kept = ch->size;
 
-	/* Keep a run of chunks so the next record can reuse them. */
-	while (ch->next && kept + ch->next->size <= ARENA_RETAIN) {
+	while (ch->next && kept + ch->next->size <= retain) {
 		ch = ch->next;
 		kept += ch->size;
 	}
@@ -96,6 +98,19 @@ arena_reset(arena *a)
 	enter(a, a->head);
 	a->used = a->head->size;
 	a->err = ARENA_OK;
+}
+
+void
+arena_reset(arena *a)
+{
+	/* Keep a run of chunks so the next record can reuse them. */
+	rewind_to(a, ARENA_RETAIN);
+}
+
+void
+arena_trim(arena *a)
+{
+	rewind_to(a, 0);
 }
 
 /* The current chunk cannot hold n bytes aligned to align: move on to the

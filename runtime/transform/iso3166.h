@@ -9,14 +9,21 @@
 #define MW_ISO3166_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+/* The tables hold offsets into iso_text, where each string ends with a 0
+ * (ISO_S gives it): no pointer to relocate when the program loads, so they
+ * stay in the file's pages, shared by every process running it. */
+extern const char iso_text[];
+#define ISO_S(off) (iso_text + (off))
 
 typedef struct {
-	const char *alpha2;    /* "DE" */
-	const char *name;      /* "Germany": the English common name */
+	uint32_t alpha2;       /* "DE" */
+	uint32_t name;         /* "Germany": the English common name */
 } iso_country;
 
 typedef struct {
-	const char *key;       /* "deutschland"; a region's "DE:by", "DE:bayern" */
+	uint32_t key;          /* "deutschland"; a region's "DE:by", "DE:bayern" */
 	int idx;               /* into iso_countries or iso_region_codes */
 } iso_key;
 
@@ -26,7 +33,7 @@ extern const iso_country iso_countries[];   /* by alpha2 */
 extern const size_t iso_n_countries;
 extern const iso_key iso_country_keys[];    /* codes, English names, translations */
 extern const size_t iso_n_country_keys;
-extern const char *const iso_region_codes[];/* "US-CA" */
+extern const uint32_t iso_region_codes[];   /* "US-CA" */
 extern const iso_key iso_region_keys[];     /* "US:ca", "US:california" */
 extern const size_t iso_n_region_keys;
 

@@ -273,14 +273,15 @@ same_key(const mw_node *a, const mw_node *b)
 
 /* Reject an object with a key twice, naming the earliest repetition.
  * Small objects are checked pairwise; large ones by sorting, so a hostile
- * object with many keys costs n log n, not n^2. */
+ * object with many keys costs n log n, not n^2, and the sorted members
+ * stay with the object as its index (json_get). */
 static int
 check_dups(jp *j, mw_node *obj)
 {
 	const mw_node *dup = NULL, *a, *b;
 	char msg[96], q[64];
 
-	if (obj->n <= 16) {
+	if (obj->n <= JSON_INDEX_MIN) {
 		for (b = obj->child; b && !dup; b = b->next)
 			for (a = obj->child; a != b; a = a->next)
 				if (same_key(a, b)) {
@@ -299,6 +300,7 @@ check_dups(jp *j, mw_node *obj)
 		for (i = 1; i < obj->n; i++)
 			if (same_key(v[i - 1], v[i]) && (!dup || v[i]->off < dup->off))
 				dup = v[i];
+		obj->index = v;
 	}
 	if (!dup)
 		return 0;
@@ -476,11 +478,39 @@ json_parse(arena *a, const char *p, size_t n, const mw_node **out, json_err *e)
 	return 0;
 }
 
+/* key (kn bytes) against a member's key, in keycmp's order. */
+static int
+key_order(const char *key, size_t kn, const mw_node *m)
+{
+	size_t k = kn < m->keylen ? kn : m->keylen;
+	int r = memcmp(key, m->key, k);
+
+	if (r)
+		return r;
+	return kn < m->keylen ? -1 : kn > m->keylen;
+}
+
 const mw_node *
 json_get(const mw_node *obj, const char *key)
 {
 	const mw_node *m;
 
+	if (obj->type == JN_OBJ && obj->index) {
+		size_t lo = 0, hi = obj->n, kn = strlen(key);
+
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			int r = key_order(key, kn, obj->index[mid]);
+
+			if (r == 0)
+				return obj->index[mid];
+			if (r < 0)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		return NULL;
+	}
 	for (m = obj->child; m; m = m->next) {
 		const char *k = m->key;
 		uint32_t i = 0, n = m->keylen;
@@ -493,4 +523,142 @@ json_get(const mw_node *obj, const char *key)
 			return m;
 	}
 	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* a record too large to parse: its key from the bytes                 */
+/* ------------------------------------------------------------------ */
+
+void
+json_scan_init(json_scan *s, const char *field)
+{
+	memset(s, 0, sizeof *s);
+	s->field = field;
+	s->flen = strlen(field);
+	/* a path ("data.id") is no top-level member: nothing to find */
+	if (!s->flen || memchr(field, '.', s->flen))
+		s->state = JS_DONE;
+}
+
+/* A string's byte c (after the opening quote, escapes not decoded): the
+ * key being compared, or the value being kept. */
+static void
+scan_str(json_scan *s, unsigned char ch)
+{
+	if (s->esc) {
+		s->esc = 0;
+		if (s->state == JS_VALUE) {
+			static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+			const char *e = ch ? strchr(from, ch) : NULL;
+
+			/* \uXXXX is not decoded here: such a key stays unknown */
+			if (!e || s->vn == sizeof s->val - 1)
+				s->state = JS_DONE;
+			else
+				s->val[s->vn++] = to[e - from];
+		} else {
+			s->match = 0; /* an escaped key is not compared */
+			s->klen++;
+		}
+		return;
+	}
+	if (ch == '\\') {
+		s->esc = 1;
+		return;
+	}
+	if (ch == '"') {
+		s->in_str = 0;
+		if (s->state == JS_VALUE) {
+			s->val[s->vn] = '\0';
+			s->found = 1;
+			s->state = JS_DONE;
+		} else if (s->depth == 1 && s->expect_key) {
+			s->expect_key = 0;
+			if (s->match && s->klen == s->flen)
+				s->state = JS_COLON;
+		}
+		return;
+	}
+	if (s->state == JS_VALUE) {
+		if (s->vn == sizeof s->val - 1)
+			s->state = JS_DONE; /* longer than any key */
+		else
+			s->val[s->vn++] = (char)ch;
+	} else if (s->depth == 1 && s->expect_key) {
+		if (s->klen >= s->flen || s->field[s->klen] != (char)ch)
+			s->match = 0;
+		s->klen++;
+	}
+}
+
+int
+json_scan_feed(json_scan *s, const char *p, size_t n)
+{
+	for (size_t i = 0; i < n && s->state != JS_DONE; i++) {
+		unsigned char ch = (unsigned char)p[i];
+
+		if (s->in_str) {
+			scan_str(s, ch);
+			continue;
+		}
+		if (s->state == JS_NUMBER) {
+			if ((ch >= '0' && ch <= '9') || ch == '-' || ch == '+' || ch == '.' || ch == 'e' ||
+			    ch == 'E') {
+				if (s->vn == sizeof s->val - 1)
+					s->state = JS_DONE;
+				else
+					s->val[s->vn++] = (char)ch;
+				continue;
+			}
+			s->val[s->vn] = '\0';
+			s->found = 1;
+			s->state = JS_DONE;
+			break;
+		}
+		if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r')
+			continue;
+		if (s->state == JS_COLON) {
+			s->state = ch == ':' ? JS_VALUE_START : JS_DONE;
+			continue;
+		}
+		if (s->state == JS_VALUE_START) {
+			if (ch == '"') {
+				s->state = JS_VALUE;
+				s->in_str = 1;
+			} else if (ch == '-' || (ch >= '0' && ch <= '9')) {
+				s->state = JS_NUMBER;
+				s->val[s->vn++] = (char)ch;
+			} else {
+				s->state = JS_DONE; /* an object, array or literal: no key */
+			}
+			continue;
+		}
+		switch (ch) {
+		case '"':
+			s->in_str = 1;
+			s->match = 1;
+			s->klen = 0;
+			break;
+		case '{':
+		case '[':
+			if (s->depth == 0 && ch == '[')
+				s->state = JS_DONE; /* not an object */
+			s->depth++;
+			s->expect_key = s->depth == 1;
+			break;
+		case '}':
+		case ']':
+			if (--s->depth <= 0)
+				s->state = JS_DONE;
+			break;
+		case ',':
+			s->expect_key = s->depth == 1;
+			break;
+		default:
+			if (s->depth == 0)
+				s->state = JS_DONE; /* not an object */
+			break;
+		}
+	}
+	return s->found;
 }

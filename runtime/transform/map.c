@@ -66,6 +66,15 @@ rt_ctx_reset(mw_ctx *c)
 	c->missed_line = 0;
 }
 
+/* For a daemon going idle: what the records of a burst grew goes back. */
+void
+rt_ctx_trim(mw_ctx *c)
+{
+	rt_ctx_reset(c);
+	arena_trim(&c->a);
+	w_doc_trim(&c->w);
+}
+
 int
 rt_map_one(const mw_program *p, const mw_entity *e, mw_ctx *c, const char *line, size_t n,
 	   mw_val *key)

@@ -51,6 +51,7 @@ typedef struct {
 int   arena_init(arena *a, size_t first, size_t max);
 void  arena_fini(arena *a);
 void  arena_reset(arena *a);
+void  arena_trim(arena *a);                     /* reset, and free all but the first chunk */
 void *arena_alloc(arena *a, size_t n);          /* aligned for any object */
 char *arena_bytes(arena *a, size_t n);          /* unaligned, for text */
 
@@ -133,7 +134,13 @@ enum { JSON_E_SYNTAX = -1, JSON_E_MEM = -2 };
 
 struct mw_node {
 	const char *key;     /* member key in an object (decoded), else NULL */
-	const char *p;       /* string bytes (decoded) or number text */
+	union {
+		const char *p;   /* string bytes (decoded) or number text */
+		/* an object of more than JSON_INDEX_MIN members: its members
+		 * sorted by key (the parser's duplicate check sorts them
+		 * anyway), for json_get; NULL: members searched in order */
+		const mw_node *const *index;
+	};
 	mw_node *next;       /* next element or member */
 	mw_node *child;      /* first element or member */
 	uint32_t keylen;
@@ -147,8 +154,28 @@ typedef struct {
 	char msg[112];
 } json_err;
 
+#define JSON_INDEX_MIN 16
 int json_parse(arena *a, const char *p, size_t n, const mw_node **out, json_err *e);
+/* The member key of obj, or NULL: O(log n) for an indexed object, so a
+ * record with thousands of keys costs no more per lookup than a small one. */
 const mw_node *json_get(const mw_node *obj, const char *key);
+
+/* A record too large to parse still names its key: a bounded scan of its
+ * bytes, fed in pieces as they pass (nothing kept but the value), for the
+ * first member `field` of the top-level object, when that is a string or
+ * a number of fewer than 256 bytes (a string with a \u escape, or a key
+ * spelt with an escape, is not taken).  Strings and nesting are followed,
+ * not validated: the record is dead-lettered anyway.  json_scan_feed
+ * returns 1 once the key is in val (NUL-terminated), else 0. */
+enum { JS_SEEK, JS_COLON, JS_VALUE_START, JS_VALUE, JS_NUMBER, JS_DONE };
+typedef struct {
+	const char *field;
+	size_t flen, klen, vn;
+	int state, depth, in_str, esc, expect_key, match, found;
+	char val[256];
+} json_scan;
+void json_scan_init(json_scan *s, const char *field);
+int  json_scan_feed(json_scan *s, const char *p, size_t n);
 
 /* ------------------------------------------------------------------ */
 /* write.c: byte buffers and the target document writer                */
@@ -210,6 +237,7 @@ typedef struct {
 int    w_doc_init(w_doc *d);
 void   w_doc_fini(w_doc *d);
 void   w_doc_reset(w_doc *d);
+void   w_doc_trim(w_doc *d);              /* reset, and the buffer back to its first size */
 /* Open the root object (JSON) or element <root> (XML); close it. */
 void   w_doc_begin(mw_ctx *c, const char *root, int xml);
 int    w_doc_end(mw_ctx *c);
@@ -319,6 +347,7 @@ const char *rt_kind_name(mw_kind k);   /* "a string", "an integer", ... */
 mw_ctx *rt_ctx_new(void);           /* NULL: out of memory */
 void    rt_ctx_free(mw_ctx *c);
 void    rt_ctx_reset(mw_ctx *c);    /* for the next record; memory is kept */
+void    rt_ctx_trim(mw_ctx *c);     /* the same, and its memory back to the first chunks */
 
 /* One NDJSON line through entity e: RT_MAP_DOC (the document is in
  * c->w.out), RT_MAP_FILTERED, RT_MAP_FAILED (c->reason, c->path,

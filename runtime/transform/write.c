@@ -456,12 +456,11 @@ w_doc_fini(w_doc *d)
 	w_buf_fini(&d->out);
 }
 
-void
-w_doc_reset(w_doc *d)
+/* The buffer back to its first size when it grew past keep bytes. */
+static void
+shrink(w_doc *d, size_t keep)
 {
-	/* A huge document grew the buffer: give the memory back rather than
-	 * hold it for the rest of the run. */
-	if (d->out.cap > ((size_t)4 << 20)) {
+	if (d->out.cap > keep) {
 		char *p = realloc(d->out.p, 64 << 10);
 
 		if (p) {
@@ -469,6 +468,21 @@ w_doc_reset(w_doc *d)
 			d->out.cap = 64 << 10;
 		}
 	}
+}
+
+void
+w_doc_trim(w_doc *d)
+{
+	shrink(d, 64 << 10);
+	w_doc_reset(d);
+}
+
+void
+w_doc_reset(w_doc *d)
+{
+	/* A huge document grew the buffer: give the memory back rather than
+	 * hold it for the rest of the run. */
+	shrink(d, (size_t)4 << 20);
 	d->out.len = 0;
 	d->out.err = WB_OK;
 	d->depth = 0;

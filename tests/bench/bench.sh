@@ -5,16 +5,26 @@
 # orders/s, MB/s and peak memory (max RSS) per contender, then the compiled
 # transform's peak memory at N/10 and N to show it stays flat, and last the
 # state store's cost per record (tests/bench/state_bench.c, STATE_N records).
+# Then wide records: orders whose `attributes` hold WIDE_KEYS (5,000) more
+# keys, the keys the mapping reads last, against the same bytes with them
+# first (tests/bench/wide.py), per pair that reads attributes; and the idle
+# daemon: `serve` against the sandbox, once its first pass is done, left
+# alone IDLE_S (60) seconds: its wakeups a second (context switches of all
+# its threads, /proc/PID/task/*/status) and its anonymous memory (RssAnon).
 # A benchmark, not a test: it prints figures and checks nothing but that
 # every contender ran and agreed on the number of documents.
+# PARTS="transform state wide idle" (the default: all) runs some of them.
 set -eu
 cd "$(dirname "$0")/../.."
 O=${O:-build}
 BIN=${BIN:-bin}
 N=${N:-200000}
 SEED=${SEED:-42}
+PARTS=${PARTS:-transform state wide idle}
 dir=$O/bench
 mkdir -p "$dir"
+part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
+if part transform; then
 in=$dir/orders_$N.ndjson
 [ -s "$in" ] || python3 tests/bench/gen_orders.py --seed "$SEED" --orders "$N" > "$in"
 small=$dir/orders_$((N / 10)).ndjson
@@ -47,6 +57,43 @@ echo
 echo "memory as N grows (compiled transform):"
 run "mapwright, N/10 orders" "$small" "$BIN/clarity_xero" transform Order --dead-letter /dev/null
 run "mapwright, N orders" "$in" "$BIN/clarity_xero" transform Order --dead-letter /dev/null
+fi
+if part state; then
 echo
 echo "the state store (SQLite, WAL, synchronous=FULL; the file in ${TMPDIR:-/tmp}):"
 "$O/bench/state_bench" "${STATE_N:-20000}" 50 "${TMPDIR:-/tmp}"
+fi
+
+# The CPU seconds (user + system) of the best of three runs of a transform.
+cpu() { # pair entity file
+	best=
+	for i in 1 2 3; do
+		/usr/bin/time -f '%U %S' -o "$dir/time" "$BIN/$1" transform "$2" --dead-letter \
+			/dev/null < "$3" > "$dir/out" 2> /dev/null || true
+		t=$(tail -n 1 "$dir/time" | awk '{ printf "%.3f", $1 + $2 }')
+		best=$(awk -v a="${best:-$t}" -v b="$t" 'BEGIN { print (b < a) ? b : a }')
+	done
+	echo "$best"
+}
+if part wide; then
+	WIDE_N=${WIDE_N:-1000} WIDE_KEYS=${WIDE_KEYS:-5000}
+	echo
+	echo "wide records: $WIDE_N orders, $WIDE_KEYS more keys in attributes (CPU s, best of 3):"
+	python3 tests/bench/gen_orders.py --seed "$SEED" --orders "$WIDE_N" > "$dir/wide_src.ndjson"
+	python3 tests/bench/wide.py --keys "$WIDE_KEYS" --place last < "$dir/wide_src.ndjson" \
+		> "$dir/wide_last.ndjson"
+	python3 tests/bench/wide.py --keys "$WIDE_KEYS" --place first < "$dir/wide_src.ndjson" \
+		> "$dir/wide_first.ndjson"
+	printf '%-34s %12s %12s %8s\n' "pair (Order)" keys_last_s keys_first_s ratio
+	for pair in clarity_xero clarity_intacct; do
+		a=$(cpu $pair Order "$dir/wide_last.ndjson")
+		b=$(cpu $pair Order "$dir/wide_first.ndjson")
+		awk -v p="$pair" -v a="$a" -v b="$b" 'BEGIN {
+			printf "%-34s %12.3f %12.3f %8.2f\n", p, a, b, (b > 0 ? a / b : 0) }'
+	done
+fi
+if part idle; then
+	echo
+	echo "the idle daemon: bin/clarity_xero serve, first pass done, then ${IDLE_S:-60} s alone:"
+	GROUP=bench sh tests/bench/idle.sh
+fi

@@ -29,6 +29,11 @@
 #   free_port           a free loopback port (for a daemon's --port)
 #   healthy PORT        waits (at most 10 s) until the daemon on PORT
 #                       answers /healthz; its status is whether it did
+#   first_pass PORT     waits (at most 120 s) until every entity's first
+#                       listing has gone to its end (the daemon's /metrics)
+#   switches PID        context switches of all of PID's threads so far
+#   quiet PID           waits (at most 30 s) until PID's threads have not
+#                       run for a second; prints switches PID then
 SUITE=e2e
 cd "$(dirname "$0")/../.." || exit 2
 BIN=${BIN:-bin}
@@ -174,6 +179,25 @@ healthy() { # port
 		sleep 0.1; i=$((i + 1))
 	done
 	curl -sf "http://127.0.0.1:$1/healthz" -o /dev/null
+}
+first_pass() { # port
+	i=0
+	while [ $i -lt 600 ]; do
+		curl -s "http://127.0.0.1:$1/metrics" | awk '/^mapwright_poll_success_timestamp_seconds/ {
+			n++; ok += $2 > 0 } END { exit !(n > 0 && ok == n) }' && return 0
+		sleep 0.2; i=$((i + 1))
+	done
+	return 1
+}
+switches() { # pid
+	cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ { s += $2 } END { print s + 0 }'
+}
+quiet() { # pid
+	a=$(switches "$1") b=-1 i=0
+	while [ "$a" != "$b" ] && [ $i -lt 30 ]; do
+		sleep 1; b=$a; a=$(switches "$1"); i=$((i + 1))
+	done
+	echo "$a"
 }
 sync() { "$BIN/$pair" run --once --state "$st" --config "$tmp/$pair.env" "$@"; }
 dump() { curl -s "$root/_sandbox/dump?service=${1:-$svc}" > "$tmp/dump"; }

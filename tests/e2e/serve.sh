@@ -2,6 +2,8 @@
 # The daemon, Clarity eCommerce -> Xero: `serve` against the sandbox, whose
 # store delivers signed webhooks to it.
 #   - it syncs everything at start and reconciles; /healthz and /metrics;
+#   - idle, no thread of it runs for 3 s (no timer, no state call);
+#   - /metrics has every series packaging/prometheus's alerting rules read;
 #   - a new order in the store arrives as an order.created webhook and is
 #     fetched and written; a changed order updates its invoice;
 #   - webhooks: a valid signature is stored once (a replay is a no-op), a
@@ -50,6 +52,12 @@ sleep 2
 dump
 python3 scripts/reconcile_sync.py clarity_xero "$data" "$tmp/dump" "$st" > "$tmp/rec"
 t first-pass-reconciles [ $? = 0 ] || cat "$tmp/rec"
+# Idle, it sleeps: once the first pass is done, nothing runs in it (no
+# timer, no state call) until a webhook comes or a poll (5 min) is due.
+first_pass $sport
+s0=$(quiet $dpid)
+sleep 3
+t idle-sleeps [ "$(switches $dpid)" = "$s0" ] || echo "$(($(switches $dpid) - s0)) switches"
 curl -s "$daemon/metrics" > "$tmp/metrics"
 t metrics-records grep -q '^mapwright_records_total{pair="clarity_xero",entity="Order",outcome="created"} [1-9]' \
 	"$tmp/metrics"
@@ -58,6 +66,12 @@ t metrics-calls grep -q '^mapwright_http_calls_total{service="xero",status="2xx"
 t metrics-breaker grep -q '^mapwright_circuit_state{service="xero"} 0$' "$tmp/metrics"
 t metrics-dead-letters grep -q '^mapwright_dead_letters{pair="clarity_xero"} [0-9]' \
 	"$tmp/metrics"
+# every series the shipped alerting rules read is exported
+missing=
+for m in $(grep -o 'mapwright_[a-z_]*' packaging/prometheus/mapwright.rules.yml | sort -u); do
+	grep -q "^$m[{ ]" "$tmp/metrics" || missing="$missing $m"
+done
+t alert-rules-series-exported [ -z "$missing" ] || echo "not exported:$missing"
 t logs-are-json-lines jq -e . "$tmp/serve.log" > /dev/null || head -5 "$tmp/serve.log"
 t logs-hold-no-secret [ "$(grep -c "$secret\|sandbox-secret" "$tmp/serve.log")" = 0 ]
 # (an unpaid one, so that its copy can change: Xero does not edit a paid invoice)

@@ -566,9 +566,10 @@ stream_cases(void)
 	free(want);
 }
 
-/* A line over the 16 MiB cap is a dead letter and the stream goes on. */
+/* A line over the 16 MiB cap is a dead letter named by its key (found in
+ * its bytes: first, or last behind a nested decoy), and the stream goes on. */
 static const char LONG_DEAD[] =
-	"{\"entity\":\"Order\",\"key\":null,\"map\":\"test.map\",\"line\":null,"
+	"{\"entity\":\"Order\",\"key\":\"A\",\"map\":\"test.map\",\"line\":null,"
 	"\"field\":null,\"reason\":\"record too large: a line of 16778215 bytes (the limit "
 	"is 16777216); the record shows its first 256 bytes\",\"record\":\"{\\\"orderId"
 	"\\\":\\\"A\\\",\\\"note\\\":\\\"xxxxxxxxxx";
@@ -577,7 +578,7 @@ static void
 overlong_cases(void)
 {
 	size_t big = RT_LINE_MAX + 1000, n = 0, k;
-	char *in = malloc(big + 256);
+	char *in = malloc(2 * big + 512);
 	result r;
 
 	if (!in) {
@@ -591,7 +592,12 @@ overlong_cases(void)
 	memcpy(in + n, "\"}\n", 3);
 	n += 3;
 	n += (size_t)snprintf(in + n, 200, "{\"orderId\":\"B\",\"customerId\":\"C\","
-			      "\"orderDate\":\"2026-01-01T00:00:00Z\"}");
+			      "\"orderDate\":\"2026-01-01T00:00:00Z\"}\n");
+	k = n;
+	n += (size_t)snprintf(in + n, 200, "{\"lines\":[{\"orderId\":\"inner\"}],\"note\":\"");
+	memset(in + n, 'y', big - (n - k));
+	n += big - (n - k);
+	n += (size_t)snprintf(in + n, 200, "\",\"orderId\":\"LAST-1\"}");
 	r = run(&prog, in, n, 2, "transform", "Order");
 	CHECK("overlong line: exit 1", r.rc == 1, "rc=%d", r.rc);
 	CHECK("overlong line: the next record is written", strcmp(r.out,
@@ -600,7 +606,12 @@ overlong_cases(void)
 	      "%s", r.out);
 	CHECK("overlong line: dead letter with its size and head", r.err &&
 	      strncmp(r.err, LONG_DEAD, sizeof LONG_DEAD - 1) == 0 &&
-	      r.err_n < 600 && r.err[r.err_n - 1] == '\n', "%.300s", r.err ? r.err : "-");
+	      r.err_n < 1200 && r.err[r.err_n - 1] == '\n', "%.300s", r.err ? r.err : "-");
+	static const char last[] = "{\"entity\":\"Order\",\"key\":\"LAST-1\",";
+	const char *second = r.err ? strchr(r.err, '\n') : NULL;
+	CHECK("overlong line: the key after 16 MiB, not a nested one", second &&
+	      strncmp(second + 1, last, sizeof last - 1) == 0,
+	      "%.100s", second ? second + 1 : "-");
 	done(&r);
 	free(in);
 }

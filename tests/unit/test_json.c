@@ -256,6 +256,123 @@ structure_cases(mw_ctx *c)
 	      !json_get(root, "b") && !json_get(root, "ab"), "%s", e.msg);
 }
 
+/* json_get on a member of the walk, the reference the index must agree with. */
+static const mw_node *
+walk_get(const mw_node *obj, const char *key, size_t kn)
+{
+	for (const mw_node *m = obj->child; m; m = m->next)
+		if (m->keylen == kn && memcmp(m->key, key, kn) == 0)
+			return m;
+	return NULL;
+}
+
+/* Objects of more than JSON_INDEX_MIN members are looked up through their
+ * sorted index: every key found, in any order, absent ones not, the same
+ * member as a walk of the object finds; a key twice is still refused (the
+ * reader takes neither the first nor the last: it rejects the record). */
+static void
+index_cases(mw_ctx *c)
+{
+	static char big[200000];
+	const mw_node *root, *m;
+	json_err e;
+	size_t n = 0;
+	int r, k, bad = 0, nkeys = 5000;
+
+	/* keys in a scrambled order, some prefixes of others ("k1", "k10") */
+	big[n++] = '{';
+	for (k = 0; k < nkeys; k++) {
+		int x = (k * 7919) % nkeys;
+		n += (size_t)snprintf(big + n, sizeof big - n, "%s\"k%d\":%d", k ? "," : "", x, x);
+	}
+	n += (size_t)snprintf(big + n, sizeof big - n, ",\"\":-1,\"k1\\u0000\":-2,\"sub\":{");
+	for (k = 0; k < 20; k++)
+		n += (size_t)snprintf(big + n, sizeof big - n, "%s\"s%02d\":%d", k ? "," : "", 19 - k, k);
+	n += (size_t)snprintf(big + n, sizeof big - n, "},\"small\":{\"b\":1,\"a\":2}}");
+	r = parse(c, big, n, &root, &e);
+	CHECK("5,000 keys parsed, indexed", r == 0 && root->n == (uint32_t)nkeys + 4 && root->index,
+	      "%s", e.msg);
+	if (r != 0)
+		return;
+	for (k = 0; k < nkeys; k++) {
+		char key[16], want[16];
+		int kl = snprintf(key, sizeof key, "k%d", k);
+
+		m = json_get(root, key);
+		snprintf(want, sizeof want, "%d", k);
+		if (!m || m != walk_get(root, key, (size_t)kl) || m->n != strlen(want) ||
+		    memcmp(m->p, want, m->n) != 0)
+			bad++;
+	}
+	CHECK("every key found, the walk's member", bad == 0, "%d keys wrong", bad);
+	CHECK("absent keys not found", !json_get(root, "k5000") && !json_get(root, "k") &&
+	      !json_get(root, "k00") && !json_get(root, "j1") && !json_get(root, "k49999") &&
+	      !json_get(root, "zzz"), "a key that is not there was found");
+	m = json_get(root, "");
+	CHECK("the empty key", m && m == walk_get(root, "", 0), "not found");
+	CHECK("a key with a NUL is no C string's", !json_get(root, "k1\n") &&
+	      json_get(root, "k1") == walk_get(root, "k1", 2) && walk_get(root, "k1\0", 3),
+	      "wrong member");
+	m = json_get(root, "sub");
+	CHECK("a nested object has its own index", m && m->type == JN_OBJ && m->index &&
+	      json_get(m, "s00") && json_get(m, "s19") && !json_get(m, "s20"), "no");
+	m = json_get(root, "small");
+	CHECK("a small object is walked", m && !m->index && json_get(m, "a") &&
+	      json_get(m, "b") && !json_get(m, "c"), "no");
+
+	/* a key twice among 40: refused whether it comes first or last */
+	n = 0;
+	big[n++] = '{';
+	for (k = 0; k < 40; k++)
+		n += (size_t)snprintf(big + n, sizeof big - n, "%s\"k%d\":%d", k ? "," : "", k, k);
+	n += (size_t)snprintf(big + n, sizeof big - n, ",\"k0\":40}");
+	r = parse(c, big, n, &root, &e);
+	CHECK("a repeated key in a large object refused", r == JSON_E_SYNTAX &&
+	      strcmp(e.msg, "duplicate key \"k0\"") == 0, "%s", e.msg);
+}
+
+/* json_scan: the key of a record too large to parse, from its bytes fed
+ * in pieces (every split of each case into two pieces gives the same). */
+static void
+scan_cases(void)
+{
+	static const struct { const char *json, *field, *want; } sc[] = {
+		{ "{\"orderId\":\"SO-1\",\"x\":1}", "orderId", "SO-1" },
+		{ "{\"a\":{\"orderId\":\"in\"},\"b\":[{\"orderId\":2}],\"orderId\":\"top\"}",
+		  "orderId", "top" },
+		{ " { \"n\" : \"a\\\"orderId\\\":x\" , \"orderId\" : 12345 , \"z\":0}", "orderId",
+		  "12345" },
+		{ "{\"orderIdx\":\"no\",\"orderI\":\"no\",\"orderId\":\"yes\"}", "orderId", "yes" },
+		{ "{\"orderId\":\"a\\\"b\\\\c\"}", "orderId", "a\"b\\c" },
+		{ "{\"orderId\":-1.5e3}", "orderId", "-1.5e3" },
+		/* not taken: an object, a literal, a \\u escape, no such key, not an object, a path */
+		{ "{\"orderId\":{\"v\":1}}", "orderId", NULL },
+		{ "{\"orderId\":null}", "orderId", NULL },
+		{ "{\"orderId\":\"\\u0041\"}", "orderId", NULL },
+		{ "{\"other\":\"orderId\"}", "orderId", NULL },
+		{ "[{\"orderId\":\"x\"}]", "orderId", NULL },
+		{ "{\"data\":{\"id\":\"x\"}}", "data.id", NULL },
+	};
+	char name[96];
+
+	for (size_t i = 0; i < sizeof sc / sizeof *sc; i++) {
+		size_t n = strlen(sc[i].json);
+		int bad = 0;
+
+		for (size_t cut = 0; cut <= n; cut++) {
+			json_scan js;
+
+			json_scan_init(&js, sc[i].field);
+			json_scan_feed(&js, sc[i].json, cut);
+			int found = json_scan_feed(&js, sc[i].json + cut, n - cut);
+			if (sc[i].want ? !found || strcmp(js.val, sc[i].want) != 0 : found)
+				bad++;
+		}
+		snprintf(name, sizeof name, "scan %zu: %s", i, sc[i].want ? sc[i].want : "no key");
+		CHECK(name, bad == 0, "%d splits wrong", bad);
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* the writer                                                          */
 /* ------------------------------------------------------------------ */
@@ -500,6 +617,8 @@ main(void)
 	number_cases(c);
 	string_cases(c);
 	structure_cases(c);
+	index_cases(c);
+	scan_cases();
 	writer_json_cases(c);
 	writer_xml_cases(c);
 	rt_ctx_free(c);
