@@ -518,19 +518,27 @@ db_begin_own(state *st)
 }
 
 /* Each lease the handle holds still its own (the same holder and token),
- * its row locked until the transaction ends, so that nobody takes it over
+ * renewed for its time -- a holder at work keeps its leases -- and its row
+ * locked by that until the transaction ends, so that nobody takes it over
  * before this transaction commits (lease.c); else rolled back:
  * STATE_ELOCKED. */
 static int
 leases_held(state *st)
 {
+	int64_t now = 0;
+
+	if (st->nlease && st->db)
+		db_now_ms(st, &now); /* PostgreSQL: the server's, in the statement */
 	for (int i = 0; i < st->nlease; i++) {
-		char tok[32];
+		char tok[32], until[32];
 		snprintf(tok, sizeof tok, "%lld", (long long)st->lease[i].token);
-		int rc = stmt_step(st, NULL, st->db ? "SELECT token FROM lease WHERE unit = ?1 AND"
-			" holder = ?2 AND token = ?3" : "SELECT token FROM lease WHERE unit = ?1 AND"
-			" holder = ?2 AND token = CAST(?3 AS BIGINT) FOR SHARE", 3, st->lease[i].unit,
-			st->holder, tok);
+		snprintf(until, sizeof until, "%lld", (long long)(now + st->lease[i].ttl_ms));
+		int rc = stmt_step(st, NULL, st->db ? "UPDATE lease SET expires_at = max(expires_at,"
+			" ?4) WHERE unit = ?1 AND holder = ?2 AND token = ?3 RETURNING token" :
+			"UPDATE lease SET expires_at = GREATEST(expires_at, CAST(floor(extract(epoch FROM"
+			" clock_timestamp()) * 1000) AS BIGINT) + CAST(?4 AS BIGINT)) WHERE unit = ?1 AND"
+			" holder = ?2 AND token = CAST(?3 AS BIGINT) RETURNING token", 4,
+			st->lease[i].unit, st->holder, tok, until);
 		if (rc == DB_ROW)
 			continue;
 		char why[sizeof st->err];

@@ -10,8 +10,8 @@
  * lease is free or expired or the taker's own: two workers taking at once
  * get one row lock after the other, and the second finds the lease taken.
  * The token counts the takes, so a holder that lost its lease and a new
- * one never hold the same (unit, holder, token); state_begin (db.c) checks
- * and locks the handle's rows, which a take then waits on.
+ * one never hold the same (unit, holder, token); state_begin (db.c) checks,
+ * renews and so locks the handle's rows, which a take then waits on.
  */
 #include <stdio.h>
 #include <string.h>
@@ -81,6 +81,7 @@ state_lease_take(state *st, const char *unit, int64_t ttl_ms, int64_t *token)
 		at = st->nlease++;
 	snprintf(st->lease[at].unit, sizeof st->lease[at].unit, "%s", unit);
 	st->lease[at].token = tok;
+	st->lease[at].ttl_ms = ttl_ms;
 	if (token)
 		*token = tok;
 	return 0;
@@ -109,8 +110,10 @@ state_lease_renew(state *st, const char *unit, int64_t ttl_ms)
 	rc = stmt_end(st, s, db_step(s));
 	if (rc)
 		return rc;
-	if (db_changes(st) == 1)
+	if (db_changes(st) == 1) {
+		st->lease[at].ttl_ms = ttl_ms;
 		return 0;
+	}
 	say_holder(st, unit, now);
 	return 1;
 }

@@ -283,14 +283,16 @@ int state_inbox_claim(state *st, int limit, int64_t ttl_ms, state_event_fn fn, v
  * at most 127 bytes -- each held by one handle at a time until its expiry
  * (on the database's clock, so that workers on several machines agree).
  * A lease is taken by a handle (its holder: state_holder) with a token,
- * one more at each take, and kept by renewing it (every ttl/3, say).
- * Every transaction begun on a handle (state_begin) checks each lease the
- * handle holds -- the same holder, the same token -- and locks its row
- * until the transaction ends (PostgreSQL: FOR SHARE), so no worker takes
- * a lease over while its holder commits: a holder that lost a lease (it
- * expired and another took it) gets STATE_ELOCKED from state_begin until
- * it releases that lease, and commits nothing meanwhile.  None of these
- * inside a transaction; at most 32 leases a handle. */
+ * one more at each take.  Every transaction begun on a handle
+ * (state_begin) checks each lease the handle holds -- the same holder,
+ * the same token -- and renews it for the time it was taken for, which
+ * locks its row until the transaction ends: a holder at work keeps its
+ * leases (one idle renews them: state_lease_renew, every ttl/3 say), and
+ * no worker takes a lease over while its holder commits; a holder that
+ * lost a lease (it expired and another took it) gets STATE_ELOCKED from
+ * state_begin until it releases that lease, and commits nothing
+ * meanwhile.  None of these inside a transaction; at most 32 leases a
+ * handle. */
 /* Take unit for ttl_ms: 0 taken (free, expired, or held by this handle
  * already: taken again), with its token in *token (may be NULL); 1 held
  * by another (who and for how long in state_errmsg); < 0 an error. */

@@ -88,7 +88,7 @@ struct state {
 	char holder[128];         /* who the handle is in the lease table */
 	struct {                  /* the leases it holds: state_begin checks them */
 		char unit[128];
-		int64_t token;
+		int64_t token, ttl_ms;   /* ttl_ms: what state_begin renews it for */
 	} lease[LEASE_MAX];
 	int nlease;
 	int64_t claims;           /* inbox.c: the handle's claims, counted */

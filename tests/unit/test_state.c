@@ -770,6 +770,7 @@ takeover_waits(state *a)
 	nap(5); /* the lease has expired: anyone may take it, but not while a commits */
 	int rc = state_begin(a);
 	rc |= state_cursor_set(a, "Fenced", "written-by-a");
+	nap(5); /* and has expired again since this transaction renewed it */
 	pid_t pid = fork();
 	if (pid == 0) {
 		state *b = worker_open();
@@ -847,6 +848,18 @@ workers(const char *dir)
 	rc |= state_begin(a);
 	rc |= state_commit(a);
 	check(rc == 0, "lease-lost-released-commits-again", state_errmsg(a));
+	/* a holder at work keeps its lease: each transaction renews it */
+	int kept = state_lease_take(a, "cursor:Busy", 300, &ta) == 0;
+	int64_t until = state_now_ms() + 900;
+	while (kept && state_now_ms() < until) {
+		kept = state_begin(a) == 0 && state_commit(a) == 0 &&
+			state_lease_take(b, "cursor:Busy", 60000, &tb) == 1;
+		nap(50);
+	}
+	check(kept && take_when_free(b, "cursor:Busy", &tb) == 0 && tb == ta + 1,
+		"lease-renewed-by-each-transaction", state_errmsg(b));
+	state_lease_release(a, "cursor:Busy");
+	state_lease_release(b, "cursor:Busy");
 	rc = state_lease_release(b, "cursor:Item");
 	rc |= state_lease_take(a, "cursor:Item", 60000, &ta);
 	check(rc == 0 && ta == tb + 1, "lease-released-free-at-once", state_errmsg(a));
