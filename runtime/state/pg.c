@@ -261,7 +261,7 @@ one(PGconn *c, char *err, size_t n, const char *sql, const char *a, char *out, s
 #define LOCK_MAX 16
 
 typedef struct {
-	char name[sizeof ((target *)0)->conninfo + 64];
+	char name[sizeof ((target *)0)->conninfo + 72]; /* conninfo, schema, mode */
 	PGconn *c;
 	int refs;       /* 0: a free slot */
 	pid_t pid;      /* the process that took it (not a child of it) */
