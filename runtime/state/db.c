@@ -506,9 +506,15 @@ tx(state *st, const char *sql)
  * find the snapshot it read gone); PostgreSQL: READ COMMITTED, every row
  * a statement writes locked until the end. */
 int
+db_in_tx(state *st)
+{
+	return st->db ? !sqlite3_get_autocommit(st->db) : st->in_tx;
+}
+
+int
 db_begin_own(state *st)
 {
-	if (st->db ? !sqlite3_get_autocommit(st->db) : st->in_tx) {
+	if (db_in_tx(st)) {
 		snprintf(st->err, sizeof st->err, "inside a transaction");
 		return STATE_EUSAGE;
 	}

@@ -103,6 +103,8 @@ int state_rollback(state *st);
 
 /* Cursors per entity: an opaque string (a timestamp, a page token). */
 int state_cursor_get(state *st, const char *entity, char *out, size_t outlen);
+/* Outside a transaction, a handle that holds leases moves it in one of its
+ * own: a worker that lost a lease gets STATE_ELOCKED (state_begin). */
 int state_cursor_set(state *st, const char *entity, const char *value);
 
 /* Cross-references: (entity, source id) -> target id and the source hash

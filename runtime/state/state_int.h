@@ -161,6 +161,8 @@ int db_now_ms(state *st, int64_t *ms);
  * SQLite), none of state_begin's checks; 0 or < 0 (STATE_EUSAGE: the
  * handle is in a transaction). */
 int db_begin_own(state *st);
+/* Inside a transaction (state_begin's or db_begin_own's). */
+int db_in_tx(state *st);
 
 /* ------------------------------------------------------------------ */
 /* sqlite.c and pg.c: the backends                                     */

@@ -842,8 +842,11 @@ workers(const char *dir)
 	check(rc == 0 && tb == ta + 1, "lease-expired-taken-over", state_errmsg(b));
 	rc = state_lease_renew(a, "cursor:Item", 60000);
 	int rbeg = state_begin(a);
-	check(rc == 1 && rbeg == STATE_ELOCKED && strstr(state_errmsg(a), "cursor:Item"),
-		"lease-lost-stops-commits", state_errmsg(a));
+	int rcur = state_cursor_set(a, "Item", "by-a-after-losing-it");
+	char cur[64] = "";
+	state_cursor_get(b, "Item", cur, sizeof cur);
+	check(rc == 1 && rbeg == STATE_ELOCKED && strstr(state_errmsg(a), "cursor:Item") &&
+		rcur == STATE_ELOCKED && !cur[0], "lease-lost-stops-commits", state_errmsg(a));
 	rc = state_lease_release(a, "cursor:Item");
 	rc |= state_begin(a);
 	rc |= state_commit(a);
