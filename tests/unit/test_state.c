@@ -13,8 +13,9 @@
  * PostgreSQL's first, the file as a file), and what is PostgreSQL's: the
  * schemas of one database, a foreign or absent one, READ and COPY there,
  * a lock lost with its connection.  On both: several workers of one pair
- * (workers()): leases contended and taken over, a lost lease stopping its
- * holder's transactions, the inbox claimed by threads without an event
+ * (workers()): leases contended and taken over (on PostgreSQL also from a
+ * worker killed with SIGKILL, and only after its holder's commit), a lost
+ * lease stopping its holder's transactions and cursor moves, the inbox claimed by threads without an event
  * twice, a shared rate-limit budget never exceeded, migration 5 -> 6.
  */
 #include <dirent.h>
@@ -802,6 +803,41 @@ takeover_waits(state *a)
 	state_lease_release(a, "cursor:Fenced");
 }
 
+/* PostgreSQL: a worker killed with SIGKILL holding a lease of 400 ms: it
+ * is taken over once expired (the killed one's shared lock gone with it). */
+static void
+killed_worker(state *a)
+{
+	int fd[2];
+	char c = 0;
+
+	if (pipe(fd) != 0)
+		return;
+	pid_t pid = fork();
+	if (pid == 0) {
+		state *w = worker_open();
+		c = w && state_lease_take(w, "cursor:Killed", 400, NULL) == 0 ? 'y' : 'n';
+		if (write(fd[1], &c, 1) != 1)
+			_exit(2);
+		for (;;)
+			pause();
+	}
+	int got = (int)read(fd[0], &c, 1);
+	int64_t t0 = state_now_ms(), tok = 0;
+	int held = state_lease_take(a, "cursor:Killed", 60000, &tok);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	int rc = take_when_free(a, "cursor:Killed", &tok);
+	char why[160];
+	snprintf(why, sizeof why, "child %c, held %d, taken %d after %lld ms, token %lld", c, held,
+		rc, (long long)(state_now_ms() - t0), (long long)tok);
+	check(got == 1 && c == 'y' && held == 1 && rc == 0 && tok == 2 &&
+		state_now_ms() - t0 < 1400, "worker-killed-lease-taken-over", why);
+	state_lease_release(a, "cursor:Killed");
+	close(fd[0]);
+	close(fd[1]);
+}
+
 static void
 workers(const char *dir)
 {
@@ -867,8 +903,10 @@ workers(const char *dir)
 	rc |= state_lease_take(a, "cursor:Item", 60000, &ta);
 	check(rc == 0 && ta == tb + 1, "lease-released-free-at-once", state_errmsg(a));
 	state_lease_release(a, "cursor:Item");
-	if (store_pg())
+	if (store_pg()) {
 		takeover_waits(a);
+		killed_worker(a);
+	}
 
 	/* the inbox claimed: in order, not twice, a hold claimable when due,
 	 * an expired claim listed again */
