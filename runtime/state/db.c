@@ -475,6 +475,25 @@ st_now(char *buf, size_t n)
 	return buf;
 }
 
+int
+db_now_ms(state *st, int64_t *ms)
+{
+	if (st->db) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		*ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+		return 0;
+	}
+	db_stmt *s = NULL;
+	int rc = stmt_step(st, &s, "SELECT CAST(floor(extract(epoch FROM clock_timestamp()) * 1000)"
+		" AS BIGINT)", 0);
+	if (rc != DB_ROW)
+		return rc < 0 ? rc : STATE_EDB;
+	*ms = db_col_int64(s, 0);
+	stmt_done(st, s);
+	return 0;
+}
+
 /* A transaction's statement, from the cache like the others. */
 static int
 tx(state *st, const char *sql)
@@ -487,16 +506,76 @@ tx(state *st, const char *sql)
  * find the snapshot it read gone); PostgreSQL: READ COMMITTED, every row
  * a statement writes locked until the end. */
 int
+db_in_tx(state *st)
+{
+	return st->db ? !sqlite3_get_autocommit(st->db) : st->in_tx;
+}
+
+int
+db_begin_own(state *st)
+{
+	if (db_in_tx(st)) {
+		snprintf(st->err, sizeof st->err, "inside a transaction");
+		return STATE_EUSAGE;
+	}
+	int rc = tx(st, st->db ? "BEGIN IMMEDIATE" : "BEGIN");
+	st->in_tx = st->pg && rc == 0;
+	return rc;
+}
+
+/* Each lease the handle holds still its own (the same holder and token),
+ * renewed for its time -- a holder at work keeps its leases -- and its row
+ * locked by that until the transaction ends, so that nobody takes it over
+ * before this transaction commits (lease.c); else rolled back:
+ * STATE_ELOCKED. */
+static int
+leases_held(state *st)
+{
+	int64_t now = 0;
+
+	if (st->nlease && st->db)
+		db_now_ms(st, &now); /* PostgreSQL: the server's, in the statement */
+	for (int i = 0; i < st->nlease; i++) {
+		char tok[32], until[32];
+		snprintf(tok, sizeof tok, "%lld", (long long)st->lease[i].token);
+		snprintf(until, sizeof until, "%lld", (long long)(now + st->lease[i].ttl_ms));
+		int rc = stmt_step(st, NULL, st->db ? "UPDATE lease SET expires_at = max(expires_at,"
+			" ?4) WHERE unit = ?1 AND holder = ?2 AND token = ?3 RETURNING token" :
+			"UPDATE lease SET expires_at = GREATEST(expires_at, CAST(floor(extract(epoch FROM"
+			" clock_timestamp()) * 1000) AS BIGINT) + CAST(?4 AS BIGINT)) WHERE unit = ?1 AND"
+			" holder = ?2 AND token = CAST(?3 AS BIGINT) RETURNING token", 4,
+			st->lease[i].unit, st->holder, tok, until);
+		if (rc == DB_ROW)
+			continue;
+		char why[sizeof st->err];
+		snprintf(why, sizeof why, "%s", st->err);
+		state_rollback(st);
+		if (rc < 0) {
+			snprintf(st->err, sizeof st->err, "%s", why);
+			return rc;
+		}
+		snprintf(st->err, sizeof st->err, "the lease on %s is lost (another worker took it "
+			"over): this handle commits nothing until it releases it", st->lease[i].unit);
+		return STATE_ELOCKED;
+	}
+	return 0;
+}
+
+int
 state_begin(state *st)
 {
-	if (st->db)
-		return tx(st, "BEGIN IMMEDIATE");
+	if (st->db) {
+		int rc = tx(st, "BEGIN IMMEDIATE");
+		return rc ? rc : leases_held(st);
+	}
 	if (st->in_tx) { /* PostgreSQL only warns */
 		snprintf(st->err, sizeof st->err, "begin: a transaction is open already");
 		return STATE_EDB;
 	}
 	int rc = tx(st, "BEGIN");
 	st->in_tx = rc == 0;
+	if (rc == 0)
+		rc = leases_held(st);
 	if (rc != 0 || !st->lock_pid[0])
 		return rc;
 	/* the process's lock is its own connection's, which may have ended

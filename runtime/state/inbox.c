@@ -164,6 +164,44 @@ state_inbox_each(state *st, int limit, state_event_fn fn, void *arg)
 	return each(st, s, limit, fn, arg);
 }
 
+/* Claimed in one statement (the events chosen and marked at once; on
+ * PostgreSQL the rows another worker is claiming now are skipped, not
+ * waited on), then read back in order: the events marked with this
+ * claim's name (the holder and a count: unique among the live ones). */
+int
+state_inbox_claim(state *st, int limit, int64_t ttl_ms, state_event_fn fn, void *arg)
+{
+	int64_t now;
+	char until[32], lim[32], due[32], at[32], claim[sizeof st->holder + 32];
+	int rc = db_now_ms(st, &now);
+
+	if (rc)
+		return rc;
+	/* this claim's name, which reads back its events alone */
+	snprintf(claim, sizeof claim, "%s claim %lld", st->holder, (long long)++st->claims);
+	snprintf(until, sizeof until, "%lld", (long long)(now + ttl_ms));
+	snprintf(lim, sizeof lim, "%d", limit);
+	snprintf(due, sizeof due, "%lld", (long long)state_now_ms()); /* next_at's clock */
+	snprintf(at, sizeof at, "%lld", (long long)now);
+	rc = stmt_step(st, NULL, st->db ? "UPDATE inbox SET claimed_by = ?1, claim_expires = ?2"
+		" WHERE event_id IN (SELECT event_id FROM inbox WHERE (state = 'new' OR (state = 'held'"
+		" AND next_at <= ?3)) AND claim_expires <= ?4 ORDER BY state = 'held', received_at,"
+		" rowid LIMIT ?5)" : "UPDATE inbox SET claimed_by = ?1, claim_expires = CAST(?2 AS"
+		" BIGINT) WHERE event_id IN (SELECT event_id FROM inbox WHERE (state = 'new' OR"
+		" (state = 'held' AND next_at <= CAST(?3 AS BIGINT))) AND claim_expires <="
+		" CAST(?4 AS BIGINT) ORDER BY state = 'held', received_at, rowid LIMIT CAST(?5 AS"
+		" BIGINT) FOR UPDATE SKIP LOCKED)", 5, claim, until, due, at, lim);
+	if (rc < 0)
+		return rc;
+	db_stmt *s = stmt_prepare(st, "SELECT " EVENT_COLS " FROM inbox WHERE claimed_by = ?1"
+		" AND state != 'done' ORDER BY state = 'held', received_at, rowid LIMIT ?2");
+	if (!s)
+		return STATE_EDB;
+	if (st_bind_text(s, 1, claim) != 0 || st_bind_int64(s, 2, limit) != 0)
+		return stmt_end(st, s, STATE_EDB);
+	return each(st, s, limit, fn, arg);
+}
+
 int
 state_inbox_held_each(state *st, int limit, state_event_fn fn, void *arg)
 {
@@ -191,7 +229,8 @@ state_inbox_hold(state *st, const char *event_id, int64_t next_at, const char *w
 
 	snprintf(at, sizeof at, "%lld", (long long)next_at);
 	int rc = stmt_step(st, NULL, "UPDATE inbox SET state = 'held', attempts = attempts + 1,"
-		" next_at = ?1, why = ?2 WHERE event_id = ?3 AND state != 'done'", 3, at,
+		" next_at = ?1, why = ?2, claim_expires = 0 WHERE event_id = ?3 AND state != 'done'",
+		3, at,
 		why ? why : "", event_id);
 	return rc < 0 ? rc : 0;
 }

@@ -4,9 +4,11 @@
  * the path of a SQLite state file (sqlite.c).  The rest of state.h is the
  * same over both (db.c and the table files).
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "state_int.h"
 
@@ -14,6 +16,19 @@ static int
 is_url(const char *s)
 {
 	return !strncmp(s, "postgresql://", 13) || !strncmp(s, "postgres://", 11);
+}
+
+/* The handle's name in the lease table: unique among the live ones (a
+ * process, its host, a count of its handles). */
+static void
+name_holder(state *st)
+{
+	static atomic_int handles;
+	char host[64] = "";
+
+	gethostname(host, sizeof host - 1);
+	snprintf(st->holder, sizeof st->holder, "pid %ld on %s #%d", (long)getpid(), host,
+		atomic_fetch_add(&handles, 1) + 1);
 }
 
 int
@@ -25,6 +40,7 @@ state_open_as(const char *path, int how, state **out)
 	if (!st)
 		return STATE_EUSAGE;
 	st->lock = st->pglock = -1;
+	name_holder(st);
 	if (!path || !*path) {
 		snprintf(st->err, sizeof st->err, "no state file named");
 		return STATE_EUSAGE;
@@ -36,6 +52,12 @@ int
 state_open(const char *path, state **out)
 {
 	return state_open_as(path, STATE_OPEN_OWN, out);
+}
+
+const char *
+state_holder(const state *st)
+{
+	return st ? st->holder : "";
 }
 
 void

@@ -18,6 +18,11 @@
  *              the process ends or its connection drops.  The schema is
  *              made where there is none, or where it has no table; one
  *              with tables and no meta is another program's: STATE_EFILE.
+ *   WORKER     OWN with the lock shared: the workers of a pair hold it
+ *              together (pg_try_advisory_lock_shared), their work split
+ *              by leases (lease.c); a process that would hold it alone
+ *              (OWN) is refused while a worker runs, and a worker while
+ *              such a process does.
  *   READ       no lock, every transaction read only, nothing created or
  *              migrated: an older schema is refused (STATE_EVERSION).
  *   SHARED     the same, writing.
@@ -26,8 +31,8 @@
  *              run writes nowhere and holds no row lock a daemon could
  *              wait on.  No schema: an empty store in memory.
  * The schema version is meta's schema_version, as in a state file; the
- * first PostgreSQL schema is version 5: a later change adds its step to
- * pg_migrate.  A password in the URL is refused: the URL is printed in
+ * first PostgreSQL schema was version 5: each later change adds its step
+ * to pg_migrate.  A password in the URL is refused: the URL is printed in
  * messages (the password belongs in ~/.pgpass, PGPASSFILE or PGPASSWORD).
  *
  * The queries of this file (the schema, the lock) run on their own
@@ -45,6 +50,14 @@
 #include "state_int.h"
 
 #define T "TEXT COLLATE \"C\""
+
+/* Version 6's tables (a new schema's, and the step from 5) */
+#define LEASE_TABLES \
+	"CREATE TABLE lease(unit " T " PRIMARY KEY, holder " T " NOT NULL," \
+	"  expires_at BIGINT NOT NULL, token BIGINT NOT NULL);" \
+	"CREATE TABLE budget(target " T " NOT NULL, slot_at BIGINT NOT NULL," \
+	"  calls BIGINT NOT NULL, PRIMARY KEY(target, slot_at));" \
+	"CREATE INDEX inbox_claim ON inbox(claimed_by);"
 
 static const char *const pg_schema =
 	"CREATE TABLE meta(key " T " PRIMARY KEY, value TEXT NOT NULL);"
@@ -75,22 +88,29 @@ static const char *const pg_schema =
 	"  type " T " NOT NULL, collection " T " NOT NULL, record_key " T " NOT NULL,"
 	"  body BYTEA, received_at BIGINT NOT NULL, state " T " NOT NULL DEFAULT 'new',"
 	"  attempts BIGINT NOT NULL DEFAULT 0, next_at BIGINT NOT NULL DEFAULT 0,"
-	"  why TEXT NOT NULL DEFAULT '', rowid BIGSERIAL NOT NULL);"
+	"  why TEXT NOT NULL DEFAULT '', rowid BIGSERIAL NOT NULL, claimed_by " T " NOT NULL"
+	"  DEFAULT '', claim_expires BIGINT NOT NULL DEFAULT 0);"
 	"CREATE INDEX inbox_new ON inbox(state, received_at);"
 	"CREATE TABLE held(entity " T " NOT NULL, source_key " T " NOT NULL,"
 	"  hash " T " NOT NULL, ref_entity " T " NOT NULL, ref_key " T " NOT NULL,"
 	"  why TEXT NOT NULL, first_at BIGINT NOT NULL, last_at BIGINT NOT NULL,"
 	"  PRIMARY KEY(entity, source_key));"
 	"CREATE TABLE tokens(service " T " PRIMARY KEY, access TEXT NOT NULL,"
-	"  refresh TEXT NOT NULL, expires_at BIGINT NOT NULL);";
+	"  refresh TEXT NOT NULL, expires_at BIGINT NOT NULL);"
+	LEASE_TABLES;
 
 /* The step from version N to N + 1 at [N]; none below 5 (no PostgreSQL
- * schema is older than the first). */
-static const char *const pg_migrate[STATE_SCHEMA_VERSION] = { 0 };
+ * schema is older than the first).  5 -> 6: several workers (lease.c):
+ * an inbox event's claim, the leases, the rate-limit budgets. */
+static const char *const pg_migrate[STATE_SCHEMA_VERSION] = {
+	[5] = "ALTER TABLE inbox ADD COLUMN claimed_by " T " NOT NULL DEFAULT '',"
+	"  ADD COLUMN claim_expires BIGINT NOT NULL DEFAULT 0;" LEASE_TABLES,
+};
 
 /* The tables a dry run copies, as state.h's schema has them. */
 static const char *const tables[] = {
 	"meta", "cursors", "xref", "journal", "dlq", "dlq_audit", "inbox", "held", "tokens",
+	"lease", "budget",
 };
 
 /* What a URL names: the connection (the URL without schema=) and the
@@ -241,7 +261,7 @@ one(PGconn *c, char *err, size_t n, const char *sql, const char *a, char *out, s
 #define LOCK_MAX 16
 
 typedef struct {
-	char name[sizeof ((target *)0)->conninfo + 64];
+	char name[sizeof ((target *)0)->conninfo + 72]; /* conninfo, schema, mode */
 	PGconn *c;
 	int refs;       /* 0: a free slot */
 	pid_t pid;      /* the process that took it (not a child of it) */
@@ -271,14 +291,14 @@ holder(PGconn *c, const target *t, char *out, size_t n)
 /* t's lock for this process: 0 with *ref and the server process that
  * holds it (*backend), STATE_ELOCKED naming the holder, or another error. */
 static int
-lock_take(const target *t, int *ref, int *backend, char *err, size_t n)
+lock_take(const target *t, int shared, int *ref, int *backend, char *err, size_t n)
 {
 	char name[sizeof locks[0].name], key[32], app[96], host[48] = "";
 	pid_t me = getpid();
 	int rc = 0, free_slot = -1;
 
 	*ref = -1;
-	snprintf(name, sizeof name, "%s\n%s", t->conninfo, t->schema);
+	snprintf(name, sizeof name, "%s\n%s\n%s", t->conninfo, t->schema, shared ? "S" : "X");
 	pthread_mutex_lock(&locks_mu);
 	for (int i = 0; i < LOCK_MAX; i++) {
 		if (locks[i].refs && locks[i].pid != me)
@@ -307,13 +327,14 @@ lock_take(const target *t, int *ref, int *backend, char *err, size_t n)
 	char got[8];
 	rc = run(c, err, n, "SELECT set_config('application_name', $1, false)", app);
 	if (rc == 0)
-		rc = one(c, err, n, "SELECT pg_try_advisory_lock($1::bigint)", key, got, sizeof got);
+		rc = one(c, err, n, shared ? "SELECT pg_try_advisory_lock_shared($1::bigint)" :
+			"SELECT pg_try_advisory_lock($1::bigint)", key, got, sizeof got);
 	if (rc == 0 && strcmp(got, "t")) {
 		char who[128] = "";
 		holder(c, t, who, sizeof who);
 		rc = say(err, n, STATE_ELOCKED, "the state schema %s is in use by %s: one process "
-			"at a time syncs a pair (an operator's status or dlq list needs no lock)",
-			t->schema, *who ? who : "another process");
+			"at a time syncs a pair, or its workers together (an operator's status or dlq "
+			"list needs no lock)", t->schema, *who ? who : "another process");
 	}
 	if (rc != 0) {
 		PQfinish(c);
@@ -419,15 +440,15 @@ use_schema(PGconn *c, const target *t, char *err, size_t n)
 	return rc;
 }
 
-/* OWN and INIT: the lock, then the schema made or migrated, in one
+/* OWN and INIT (WORKER: the lock shared): the lock, then the schema made or migrated, in one
  * transaction under a lock of the transaction's (the process's handles
  * open at once, the daemon's two threads). */
 static int
-open_own(state *st, const target *t)
+open_own(state *st, const target *t, int worker)
 {
 	char key[32];
 	int backend = 0;
-	int rc = lock_take(t, &st->pglock, &backend, st->err, sizeof st->err);
+	int rc = lock_take(t, worker, &st->pglock, &backend, st->err, sizeof st->err);
 
 	if (rc != 0)
 		return rc;
@@ -534,8 +555,8 @@ pg_open(state *st, const char *url, int how)
 
 	if (rc != 0)
 		return rc;
-	if (how == STATE_OPEN_OWN || how == STATE_OPEN_INIT)
-		return open_own(st, &t);
+	if (how == STATE_OPEN_OWN || how == STATE_OPEN_INIT || how == STATE_OPEN_WORKER)
+		return open_own(st, &t, how == STATE_OPEN_WORKER);
 	if (how == STATE_OPEN_COPY)
 		return open_copy(st, &t);
 	if (!(st->pg = connect_to(&t, st->err, sizeof st->err)))

@@ -43,14 +43,19 @@ static const char *const schema =
 	"  type TEXT NOT NULL, collection TEXT NOT NULL, record_key TEXT NOT NULL,"
 	"  body BLOB, received_at INTEGER NOT NULL, state TEXT NOT NULL DEFAULT 'new',"
 	"  attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL DEFAULT 0,"
-	"  why TEXT NOT NULL DEFAULT '');"
+	"  why TEXT NOT NULL DEFAULT '', claimed_by TEXT NOT NULL DEFAULT '',"
+	"  claim_expires INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX IF NOT EXISTS inbox_new ON inbox(state, received_at);"
 	"CREATE TABLE IF NOT EXISTS held(entity TEXT NOT NULL, source_key TEXT NOT NULL,"
 	"  hash TEXT NOT NULL, ref_entity TEXT NOT NULL, ref_key TEXT NOT NULL,"
 	"  why TEXT NOT NULL, first_at INTEGER NOT NULL, last_at INTEGER NOT NULL,"
 	"  PRIMARY KEY(entity, source_key));"
 	"CREATE TABLE IF NOT EXISTS tokens(service TEXT PRIMARY KEY, access TEXT NOT NULL,"
-	"  refresh TEXT NOT NULL, expires_at INTEGER NOT NULL);";
+	"  refresh TEXT NOT NULL, expires_at INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS lease(unit TEXT PRIMARY KEY, holder TEXT NOT NULL,"
+	"  expires_at INTEGER NOT NULL, token INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS budget(target TEXT NOT NULL, slot_at INTEGER NOT NULL,"
+	"  calls INTEGER NOT NULL, PRIMARY KEY(target, slot_at));";
 
 /* Version 1 -> 2: the journal keeps each write's request (key, position,
  * payload, update id, natural key, the source record and its stamp) so a
@@ -80,6 +85,16 @@ static const char *const migrate_3_4[][3] = {
 	{ "inbox", "attempts", "ALTER TABLE inbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0" },
 	{ "inbox", "next_at", "ALTER TABLE inbox ADD COLUMN next_at INTEGER NOT NULL DEFAULT 0" },
 	{ "inbox", "why", "ALTER TABLE inbox ADD COLUMN why TEXT NOT NULL DEFAULT ''" },
+};
+
+/* Version 5 -> 6: several workers (lease.c): an inbox event claimed by
+ * one (claimed_by, until claim_expires); the leases and the rate-limit
+ * budgets are new tables the schema creates.  One process on a file
+ * claims what it does all the same: no row of the older tables changes. */
+static const char *const migrate_5_6[][3] = {
+	{ "inbox", "claimed_by", "ALTER TABLE inbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT ''" },
+	{ "inbox", "claim_expires",
+	  "ALTER TABLE inbox ADD COLUMN claim_expires INTEGER NOT NULL DEFAULT 0" },
 };
 
 /* Version 2 -> 3: the held records, a new table the schema creates; no
@@ -132,6 +147,7 @@ setup(state *st, int fresh)
 		}
 		if ((v < 2 && db_exec(st, migrate_1_2)) ||
 		    (v < 5 && add_columns(st, migrate_3_4, sizeof migrate_3_4 / sizeof *migrate_3_4)) ||
+		    (v < 6 && add_columns(st, migrate_5_6, sizeof migrate_5_6 / sizeof *migrate_5_6)) ||
 		    (v < STATE_SCHEMA_VERSION && stmt_step(st, NULL, "UPDATE meta SET value = ? WHERE key ="
 		    " 'schema_version'", 1, STATE_SCHEMA_VERSION_TEXT) < 0)) {
 			db_exec(st, "ROLLBACK");
@@ -145,6 +161,7 @@ setup(state *st, int fresh)
 		return rc == DB_DONE && !fresh ? STATE_EFILE : STATE_EDB;
 	}
 	if (db_exec(st, "CREATE INDEX IF NOT EXISTS journal_request ON journal(request_key, seq)") ||
+	    db_exec(st, "CREATE INDEX IF NOT EXISTS inbox_claim ON inbox(claimed_by)") ||
 	    db_exec(st, "COMMIT")) {
 		db_exec(st, "ROLLBACK");
 		return STATE_EDB;
@@ -428,7 +445,7 @@ open_other(state *st, const char *path, int how)
 int
 lite_open(state *st, const char *path, int how)
 {
-	if (how == STATE_OPEN_OWN || how == STATE_OPEN_INIT)
+	if (how == STATE_OPEN_OWN || how == STATE_OPEN_INIT || how == STATE_OPEN_WORKER)
 		return open_own(st, path, how == STATE_OPEN_INIT);
 	return open_other(st, path, how);
 }

@@ -47,8 +47,8 @@ enum {
 	STATE_EFILE = -7,     /* not a state file: empty, damaged, another program's */
 };
 
-#define STATE_SCHEMA_VERSION 5
-#define STATE_SCHEMA_VERSION_TEXT "5"
+#define STATE_SCHEMA_VERSION 6
+#define STATE_SCHEMA_VERSION_TEXT "6"
 
 /* How a process opens its state file (docs/state.md, "The file is owned";
  * what each way means for a PostgreSQL schema: pg.c, docs/state.md).
@@ -78,6 +78,11 @@ enum {
 	 * there is no file); what is written goes nowhere, nothing is made on
 	 * disk. */
 	STATE_OPEN_COPY,
+	/* One of several workers of a pair (docs/state.md, "Many workers"):
+	 * on PostgreSQL, OWN without the schema's lock -- the workers share
+	 * the schema and split its work with leases (state_lease_take); on
+	 * SQLite (one process), OWN. */
+	STATE_OPEN_WORKER,
 };
 
 /* On failure *out is still set, for state_errmsg(), and must be closed. */
@@ -98,6 +103,8 @@ int state_rollback(state *st);
 
 /* Cursors per entity: an opaque string (a timestamp, a page token). */
 int state_cursor_get(state *st, const char *entity, char *out, size_t outlen);
+/* Outside a transaction, a handle that holds leases moves it in one of its
+ * own: a worker that lost a lease gets STATE_ELOCKED (state_begin). */
 int state_cursor_set(state *st, const char *entity, const char *value);
 
 /* Cross-references: (entity, source id) -> target id and the source hash
@@ -263,6 +270,54 @@ int state_inbox_hold(state *st, const char *event_id, int64_t next_at, const cha
 int64_t state_inbox_count(state *st);      /* not done (new or held); < 0 on error */
 int64_t state_inbox_held_count(state *st); /* held; < 0 on error */
 int64_t state_now_ms(void);                /* the clock next_at is on */
+/* The events to do now (state_inbox_each's) that no worker has claimed,
+ * or whose claim has expired, at most limit, claimed by this handle for
+ * ttl_ms (on the database's clock), then through fn like
+ * state_inbox_each: on PostgreSQL with FOR UPDATE SKIP LOCKED, so that
+ * workers claiming at once get different events.  An event done or held
+ * (state_inbox_hold: its claim cleared, back at next_at) is not listed
+ * again; one whose worker died is, once its claim has expired.  Not
+ * inside a transaction. */
+int state_inbox_claim(state *st, int limit, int64_t ttl_ms, state_event_fn fn, void *arg);
+
+/* Leases: several workers of one pair (STATE_OPEN_WORKER) split its work
+ * into units -- "cursor:ENTITY", "inbox", "limiter:TARGET", any string of
+ * at most 127 bytes -- each held by one handle at a time until its expiry
+ * (on the database's clock, so that workers on several machines agree).
+ * A lease is taken by a handle (its holder: state_holder) with a token,
+ * one more at each take.  Every transaction begun on a handle
+ * (state_begin) checks each lease the handle holds -- the same holder,
+ * the same token -- and renews it for the time it was taken for, which
+ * locks its row until the transaction ends: a holder at work keeps its
+ * leases (one idle renews them: state_lease_renew, every ttl/3 say), and
+ * no worker takes a lease over while its holder commits; a holder that
+ * lost a lease (it expired and another took it) gets STATE_ELOCKED from
+ * state_begin until it releases that lease, and commits nothing
+ * meanwhile.  None of these inside a transaction; at most 32 leases a
+ * handle. */
+/* Take unit for ttl_ms: 0 taken (free, expired, or held by this handle
+ * already: taken again), with its token in *token (may be NULL); 1 held
+ * by another (who and for how long in state_errmsg); < 0 an error. */
+int state_lease_take(state *st, const char *unit, int64_t ttl_ms, int64_t *token);
+/* The lease this handle took, for ttl_ms from now: 0, or 1 lost (another
+ * took it over; the handle's transactions fail until it is released);
+ * a lease that expired and nobody took is renewed. */
+int state_lease_renew(state *st, const char *unit, int64_t ttl_ms);
+/* The lease given up (free to take at once) and forgotten by the handle;
+ * 0 also when it was lost or never taken. */
+int state_lease_release(state *st, const char *unit);
+/* Who this handle is in the lease table: "pid N on HOST #K". */
+const char *state_holder(const state *st);
+
+/* A rate limit shared by the workers of a pair: n calls to target taken
+ * from a budget of limit calls in any window of window_ms (a sliding
+ * window of 60 slots, counted whole while any part of a slot is in it, so
+ * that no window of window_ms ever holds more than limit), on the
+ * database's clock.  0 granted; 1 not now, *wait_ms until the oldest
+ * slot leaves the window (may be NULL); < 0 an error (n > limit: usage).
+ * One transaction of its own, serialised per target: not inside one. */
+int state_budget_take(state *st, const char *target, int64_t window_ms, int64_t limit, int64_t n,
+	int64_t *wait_ms);
 
 /* OAuth tokens per service (tokens.c), saved in one statement (a rotated
  * refresh token is never half-written).  With a key -- MW_STATE_KEY, or the

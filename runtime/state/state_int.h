@@ -11,6 +11,8 @@
  * lock, what a path holds, the modes of the files), and pg.c (a schema in
  * a PostgreSQL database, its advisory lock, a dry run's copy).  open.c
  * picks one from what names the store (a path or a postgresql:// URL).
+ * lease.c: the leases and the shared rate-limit budgets of several
+ * workers (inbox.c claims the inbox's events for them).
  * Nothing else includes this; callers see state.h.
  *
  * Calls run one way (tests/tools/calls.py: no two files reference each
@@ -67,6 +69,8 @@ typedef struct {
 	int busy;                 /* handed out, not back yet */
 } stmt_slot;
 
+#define LEASE_MAX 32
+
 struct state {
 	sqlite3 *db;              /* SQLite (a dry run's copy of either too) */
 	PGconn *pg;               /* or PostgreSQL */
@@ -81,6 +85,13 @@ struct state {
 	char lock_hi[16], lock_lo[16]; /* and its key in pg_locks */
 	stmt_slot cache[STMT_CACHE];
 	int ncache;
+	char holder[128];         /* who the handle is in the lease table */
+	struct {                  /* the leases it holds: state_begin checks them */
+		char unit[128];
+		int64_t token, ttl_ms;   /* ttl_ms: what state_begin renews it for */
+	} lease[LEASE_MAX];
+	int nlease;
+	int64_t claims;           /* inbox.c: the handle's claims, counted */
 };
 
 /* The database's error for what into st->err; STATE_EDB. */
@@ -143,6 +154,15 @@ int db_readonly(state *st);
 void db_close(state *st);
 /* The time now in seconds, as text for a bound argument. */
 char *st_now(char *buf, size_t n);
+/* The database's time in ms since the epoch (PostgreSQL's clock, which
+ * every worker of a pair shares; SQLite's is this machine's): 0 or < 0. */
+int db_now_ms(state *st, int64_t *ms);
+/* Begun outside any transaction of the caller: BEGIN (IMMEDIATE on
+ * SQLite), none of state_begin's checks; 0 or < 0 (STATE_EUSAGE: the
+ * handle is in a transaction). */
+int db_begin_own(state *st);
+/* Inside a transaction (state_begin's or db_begin_own's). */
+int db_in_tx(state *st);
 
 /* ------------------------------------------------------------------ */
 /* sqlite.c and pg.c: the backends                                     */

@@ -14,13 +14,24 @@ state_cursor_get(state *st, const char *entity, char *out, size_t outlen)
 		NULL);
 }
 
+/* A handle that holds leases moves a cursor in a transaction of its own,
+ * so that a worker that lost its lease moves none (state_begin checks). */
 int
 state_cursor_set(state *st, const char *entity, const char *value)
 {
 	char now[32];
-	int rc = stmt_step(st, NULL, "INSERT INTO cursors(entity, value, updated_at) VALUES(?, ?, ?)"
+	int own = st->nlease > 0 && !db_in_tx(st);
+	int rc = own ? state_begin(st) : 0;
+
+	if (rc != 0)
+		return rc;
+	rc = stmt_step(st, NULL, "INSERT INTO cursors(entity, value, updated_at) VALUES(?, ?, ?)"
 		" ON CONFLICT(entity) DO UPDATE SET value = excluded.value,"
 		" updated_at = excluded.updated_at", 3, entity, value, st_now(now, sizeof now));
+	if (own && rc < 0)
+		state_rollback(st);
+	else if (own)
+		return state_commit(st);
 	return rc < 0 ? rc : 0;
 }
 

@@ -3,7 +3,9 @@
  * per record the reads of eng_record (state_dlq_find, state_xref_get,
  * state_journal_find), then per batch of B records one transaction of
  * state_journal_intent() and one of state_journal_finish() and
- * state_xref_put().  Prints records/s (and statements/s); checks nothing.
+ * state_xref_put().  Prints records/s (and statements/s), then what a
+ * worker of several adds: a shared budget taken per call, an (empty)
+ * transaction that checks and renews a lease; checks nothing.
  *   state_bench [N [B [DIR]]]     N records (20000), batches of B (50)
  * The file is created in DIR (default /tmp) and removed; DIR a
  * postgresql:// URL: a schema mw_bench_PID of that database, left there.  A benchmark, not
@@ -96,6 +98,22 @@ main(int argc, char **argv)
 		stmts += 6 * m + 4;
 	}
 	double secs = now_s() - t0;
+
+	/* what a worker of several adds (docs/state.md, "Many workers"): a
+	 * shared budget taken per call, a transaction that renews a lease */
+	long k = n / 10 > 0 ? n / 10 : 1;
+	double t1 = now_s();
+	for (long i = 0; i < k; i++)
+		if (state_budget_take(st, "limiter:bench", 60000, 1000000000, 1, NULL) != 0)
+			return die(st, "budget");
+	double budget_s = now_s() - t1;
+	if (state_lease_take(st, "cursor:Order", 60000, NULL) != 0)
+		return die(st, "lease");
+	t1 = now_s();
+	for (long i = 0; i < k; i++)
+		if (state_begin(st) != 0 || state_commit(st) != 0)
+			return die(st, "lease renewed");
+	double lease_s = now_s() - t1;
 	state_close(st);
 	unlink(path);
 	unlink(wal);
@@ -105,5 +123,9 @@ main(int argc, char **argv)
 	printf("%-34s %9.2f %12.0f records/s %10.0f statements/s\n", "state store (batches of B)",
 		secs, (double)n / secs, (double)stmts / secs);
 	printf("  N=%ld B=%ld: per record 3 reads, an intent, a finish and an xref_put\n", n, b);
+	printf("%-34s %9.2f %12.0f calls/s\n", "shared budget (a take a call)", budget_s,
+		(double)k / (budget_s > 0 ? budget_s : 1e-6));
+	printf("%-34s %9.2f %12.0f transactions/s\n", "empty transaction holding a lease",
+		lease_s, (double)k / (lease_s > 0 ? lease_s : 1e-6));
 	return 0;
 }

@@ -3,7 +3,7 @@
 # throwaway cluster (tests/pg/cluster.sh) and --state postgresql://...
 # ?schema=clarity_xero, against the sandbox:
 #   - the first run writes every order; what Xero holds reconciles with the
-#     store; the schema holds the state (version 5, the cross-references);
+#     store; the schema holds the state (version 6, the cross-references);
 #   - a second run writes nothing;
 #   - a daemon holds the schema: a run beside it exits 2 naming its pid,
 #     `status` and `dlq list` read beside it;
@@ -42,7 +42,7 @@ db.executemany("INSERT INTO dlq(entity, source_key, reason) VALUES(?, ?, ?)",
 db.commit()' "$tmp/dead.db" "$tmp/dead"
 python3 scripts/reconcile_sync.py clarity_xero "$data" "$tmp/dump" "$tmp/dead.db" > "$tmp/rec"
 t reconciles [ $? = 0 ] || cat "$tmp/rec"
-t schema-holds-the-state [ "$(psql_ "SELECT value FROM meta WHERE key = 'schema_version'")" = 5 -a \
+t schema-holds-the-state [ "$(psql_ "SELECT value FROM meta WHERE key = 'schema_version'")" = 6 -a \
 	"$(psql_ "SELECT count(*) FROM xref WHERE entity = 'Order'")" -ge 1 ]
 
 n_inv=$(count Invoices) n_pay=$(count Payments)

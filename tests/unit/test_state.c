@@ -12,9 +12,14 @@
  * what is SQLite's alone (WAL, the migrations from the versions before
  * PostgreSQL's first, the file as a file), and what is PostgreSQL's: the
  * schemas of one database, a foreign or absent one, READ and COPY there,
- * a lock lost with its connection.
+ * a lock lost with its connection.  On both: several workers of one pair
+ * (workers()): leases contended and taken over (on PostgreSQL also from a
+ * worker killed with SIGKILL, and only after its holder's commit), a lost
+ * lease stopping its holder's transactions and cursor moves, the inbox claimed by threads without an event
+ * twice, a shared rate-limit budget never exceeded, migration 5 -> 6.
  */
 #include <dirent.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -616,7 +621,8 @@ pg_schemas(const char *path, state **stp)
 		!strcmp(buf, "2026-11-23T10:00:00Z"), "pg-copy-writes-nothing", buf);
 	/* the lock's own connection ended alone: the handles write no more */
 	rc = state_open(b, &sb);
-	raw_sql(b, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+	/* (waiting until the server process has ended: its lock with it) */
+	raw_sql(b, "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity"
 		" WHERE application_name LIKE 'mapwright process %'");
 	rc = rc || state_begin(sb) != STATE_ELOCKED || !strstr(state_errmsg(sb), "lock is lost");
 	check(!rc && state_begin(st) == STATE_ELOCKED, "pg-lock-lost-stops-writes", state_errmsg(sb));
@@ -632,6 +638,409 @@ pg_schemas(const char *path, state **stp)
 		state_cursor_set(h, "Order", "c-2") == STATE_EDB && strstr(state_errmsg(h), "read-only"),
 		"pg-read-only", state_errmsg(h));
 	state_close(h);
+}
+
+/* ------------------------------------------------------------------ */
+/* Several workers of one pair                                         */
+/* ------------------------------------------------------------------ */
+
+static char workers_at[600];
+
+/* A worker thread's handle on workers_at, or NULL (said on stdout). */
+static state *
+worker_open(void)
+{
+	state *w = NULL;
+
+	if (state_open_as(workers_at, STATE_OPEN_WORKER, &w) != 0) {
+		printf("# worker: %s\n", state_errmsg(w));
+		state_close(w);
+		return NULL;
+	}
+	return w;
+}
+
+/* Budget contention: each thread takes one call at a time until refused. */
+static int budget_granted[4], budget_errors;
+
+static void *
+budget_worker(void *arg)
+{
+	int *granted = arg;
+	state *w = worker_open();
+	int64_t wait = 0;
+	int rc;
+
+	if (!w) {
+		__atomic_add_fetch(&budget_errors, 1, __ATOMIC_SEQ_CST);
+		return NULL;
+	}
+	while ((rc = state_budget_take(w, "limiter:Xero", 60000, 50, 1, &wait)) == 0)
+		(*granted)++;
+	if (rc != 1 || wait <= 0 || wait > 61000) {
+		printf("# budget worker: %d %s (wait %lld)\n", rc, state_errmsg(w), (long long)wait);
+		__atomic_add_fetch(&budget_errors, 1, __ATOMIC_SEQ_CST);
+	}
+	state_close(w);
+	return NULL;
+}
+
+/* Inbox contention: each thread claims 3 at a time and marks them done. */
+static int claim_seen[40], claim_errors;
+
+static int
+on_claimed(void *arg, const state_event *ev)
+{
+	state *w = arg;
+	int i = (int)strtol(ev->event_id + 3, NULL, 10);
+
+	if (i < 0 || i >= 40 || state_inbox_done(w, ev->event_id) != 0)
+		__atomic_add_fetch(&claim_errors, 1, __ATOMIC_SEQ_CST);
+	else
+		__atomic_add_fetch(&claim_seen[i], 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+static void *
+claim_worker(void *arg)
+{
+	(void)arg;
+	state *w = worker_open();
+	int before;
+
+	if (!w) {
+		__atomic_add_fetch(&claim_errors, 1, __ATOMIC_SEQ_CST);
+		return NULL;
+	}
+	do {
+		before = 0;
+		for (int i = 0; i < 40; i++)
+			before += __atomic_load_n(&claim_seen[i], __ATOMIC_SEQ_CST) > 0;
+		if (state_inbox_claim(w, 3, 60000, on_claimed, w) != 0) {
+			printf("# claim worker: %s\n", state_errmsg(w));
+			__atomic_add_fetch(&claim_errors, 1, __ATOMIC_SEQ_CST);
+			break;
+		}
+	} while (before < 40);
+	state_close(w);
+	return NULL;
+}
+
+/* The events of a claim, their ids joined by spaces. */
+static int
+on_claim_ids(void *arg, const state_event *ev)
+{
+	char *s = arg;
+	size_t at = strlen(s);
+
+	snprintf(s + at, 256 - at, "%s%s", at ? " " : "", ev->event_id);
+	return 0;
+}
+
+/* ms of sleep (a poll's step, not a wait for a condition) */
+static void
+nap(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+/* Takes unit through w, polling until its lease held elsewhere expires
+ * (at most 5 s): 0 or what the last take said. */
+static int
+take_when_free(state *w, const char *unit, int64_t *token)
+{
+	int rc = 1;
+
+	for (int i = 0; i < 500 && (rc = state_lease_take(w, unit, 60000, token)) == 1; i++)
+		nap(10);
+	return rc;
+}
+
+/* PostgreSQL: a takeover waits for the holder's transaction to end. */
+static void
+takeover_waits(state *a)
+{
+	int64_t tok = 0;
+	int fd[2];
+
+	if (state_lease_take(a, "cursor:Fenced", 1, &tok) != 0 || pipe(fd) != 0) {
+		check(0, "worker-takeover-waits-for-commit", state_errmsg(a));
+		return;
+	}
+	nap(5); /* the lease has expired: anyone may take it, but not while a commits */
+	int rc = state_begin(a);
+	rc |= state_cursor_set(a, "Fenced", "written-by-a");
+	nap(5); /* and has expired again since this transaction renewed it */
+	pid_t pid = fork();
+	if (pid == 0) {
+		state *b = worker_open();
+		int64_t t = 0;
+		char c = b && state_lease_take(b, "cursor:Fenced", 60000, &t) == 0 ? 'y' : 'n';
+		if (write(fd[1], &c, 1) != 1)
+			_exit(2);
+		state_close(b);
+		_exit(0);
+	}
+	/* the child's take waits on the lease's row, which a's transaction holds */
+	char waiting[32] = "";
+	for (int i = 0; i < 500 && strcmp(waiting, "1"); i++) {
+		raw_text(workers_at, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type ="
+			" 'Lock' AND query LIKE '%INTO lease%'", waiting, sizeof waiting);
+		nap(10);
+	}
+	rc |= state_commit(a);
+	char c = 0;
+	int got = (int)read(fd[0], &c, 1);
+	waitpid(pid, NULL, 0);
+	close(fd[0]);
+	close(fd[1]);
+	char cur[64] = "";
+	state_cursor_get(a, "Fenced", cur, sizeof cur);
+	check(rc == 0 && !strcmp(waiting, "1") && got == 1 && c == 'y' &&
+		!strcmp(cur, "written-by-a") && state_begin(a) == STATE_ELOCKED,
+		"worker-takeover-waits-for-commit", state_errmsg(a));
+	state_lease_release(a, "cursor:Fenced");
+}
+
+/* PostgreSQL: a worker killed with SIGKILL holding a lease of 400 ms: it
+ * is taken over once expired (the killed one's shared lock gone with it). */
+static void
+killed_worker(state *a)
+{
+	int fd[2];
+	char c = 0;
+
+	if (pipe(fd) != 0)
+		return;
+	pid_t pid = fork();
+	if (pid == 0) {
+		state *w = worker_open();
+		c = w && state_lease_take(w, "cursor:Killed", 400, NULL) == 0 ? 'y' : 'n';
+		if (write(fd[1], &c, 1) != 1)
+			_exit(2);
+		for (;;)
+			pause();
+	}
+	int got = (int)read(fd[0], &c, 1);
+	int64_t t0 = state_now_ms(), tok = 0;
+	int held = state_lease_take(a, "cursor:Killed", 60000, &tok);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	int rc = take_when_free(a, "cursor:Killed", &tok);
+	char why[160];
+	snprintf(why, sizeof why, "child %c, held %d, taken %d after %lld ms, token %lld", c, held,
+		rc, (long long)(state_now_ms() - t0), (long long)tok);
+	check(got == 1 && c == 'y' && held == 1 && rc == 0 && tok == 2 &&
+		state_now_ms() - t0 < 1400, "worker-killed-lease-taken-over", why);
+	state_lease_release(a, "cursor:Killed");
+	close(fd[0]);
+	close(fd[1]);
+}
+
+static void
+workers(const char *dir)
+{
+	store_where(workers_at, sizeof workers_at, dir, "workers");
+	state *a = worker_open(), *b = a ? worker_open() : NULL;
+	check(a && b && strcmp(state_holder(a), state_holder(b)) && strstr(state_holder(a), "pid "),
+		"worker-two-handles", a ? state_holder(a) : "no handle");
+	if (!a || !b) {
+		state_close(a);
+		return;
+	}
+	if (store_pg()) {
+		state *own = NULL;
+		int rc = state_open(workers_at, &own);
+		check(rc == STATE_ELOCKED && strstr(state_errmsg(own), "its workers together"),
+			"pg-worker-refuses-own", state_errmsg(own));
+		state_close(own);
+	}
+
+	/* two workers contend for one lease: one holds it, the other is told who */
+	int64_t ta = 0, tb = 0;
+	int rc = state_lease_take(a, "cursor:Order", 60000, &ta);
+	int rb = state_lease_take(b, "cursor:Order", 60000, &tb);
+	check(rc == 0 && ta == 1 && rb == 1 && strstr(state_errmsg(b), state_holder(a)),
+		"lease-one-holder", state_errmsg(b));
+	rc = state_lease_renew(a, "cursor:Order", 60000);
+	rc |= state_lease_take(a, "cursor:Order", 60000, &ta);
+	check(rc == 0 && ta == 2 && state_lease_renew(b, "cursor:Order", 60000) == STATE_EUSAGE,
+		"lease-renewed-and-taken-again", state_errmsg(a));
+	rc = state_begin(a);
+	rc |= state_cursor_set(a, "Order", "by-a");
+	rc |= state_commit(a);
+	check(rc == 0, "lease-holder-commits", state_errmsg(a));
+
+	/* expiry: another takes it over; the one that lost it commits nothing */
+	rc = state_lease_take(a, "cursor:Item", 1, &ta);
+	rc |= take_when_free(b, "cursor:Item", &tb);
+	check(rc == 0 && tb == ta + 1, "lease-expired-taken-over", state_errmsg(b));
+	rc = state_lease_renew(a, "cursor:Item", 60000);
+	int rbeg = state_begin(a);
+	int rcur = state_cursor_set(a, "Item", "by-a-after-losing-it");
+	char cur[64] = "";
+	state_cursor_get(b, "Item", cur, sizeof cur);
+	check(rc == 1 && rbeg == STATE_ELOCKED && strstr(state_errmsg(a), "cursor:Item") &&
+		rcur == STATE_ELOCKED && !cur[0], "lease-lost-stops-commits", state_errmsg(a));
+	rc = state_lease_release(a, "cursor:Item");
+	rc |= state_begin(a);
+	rc |= state_commit(a);
+	check(rc == 0, "lease-lost-released-commits-again", state_errmsg(a));
+	/* a holder at work keeps its lease: each transaction renews it */
+	int kept = state_lease_take(a, "cursor:Busy", 300, &ta) == 0;
+	int64_t until = state_now_ms() + 900;
+	while (kept && state_now_ms() < until) {
+		kept = state_begin(a) == 0 && state_commit(a) == 0 &&
+			state_lease_take(b, "cursor:Busy", 60000, &tb) == 1;
+		nap(50);
+	}
+	check(kept && take_when_free(b, "cursor:Busy", &tb) == 0 && tb == ta + 1,
+		"lease-renewed-by-each-transaction", state_errmsg(b));
+	state_lease_release(a, "cursor:Busy");
+	state_lease_release(b, "cursor:Busy");
+	rc = state_lease_release(b, "cursor:Item");
+	rc |= state_lease_take(a, "cursor:Item", 60000, &ta);
+	check(rc == 0 && ta == tb + 1, "lease-released-free-at-once", state_errmsg(a));
+	state_lease_release(a, "cursor:Item");
+	if (store_pg()) {
+		takeover_waits(a);
+		killed_worker(a);
+	}
+
+	/* the inbox claimed: in order, not twice, a hold claimable when due,
+	 * an expired claim listed again */
+	char ids[256] = "";
+	for (int i = 1; i <= 5; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "ev-%d", i);
+		state_event ev = { .event_id = id, .source = "clarity", .type = "order.updated",
+			.collection = "orders", .record_key = id, .body = "{}", .body_len = 2 };
+		rc |= state_inbox_add(a, &ev) != 0;
+	}
+	rc |= state_inbox_claim(a, 3, 60000, on_claim_ids, ids);
+	check(rc == 0 && !strcmp(ids, "ev-1 ev-2 ev-3"), "inbox-claimed-in-order", ids);
+	ids[0] = '\0';
+	rc = state_inbox_claim(b, 10, 60000, on_claim_ids, ids);
+	check(rc == 0 && !strcmp(ids, "ev-4 ev-5"), "inbox-claimed-not-twice", ids);
+	ids[0] = '\0';
+	rc = state_inbox_done(a, "ev-1");
+	rc |= state_inbox_hold(a, "ev-2", state_now_ms() - 1, "held");
+	rc |= state_inbox_claim(b, 10, 60000, on_claim_ids, ids);
+	check(rc == 0 && !strcmp(ids, "ev-2"), "inbox-held-claimed-when-due", ids);
+	state_event ev6 = { .event_id = "ev-6", .source = "clarity", .type = "order.updated",
+		.collection = "orders", .record_key = "SO-6" };
+	ids[0] = '\0';
+	rc = state_inbox_add(a, &ev6);
+	rc |= state_inbox_claim(a, 10, 1, on_claim_ids, ids);
+	int first = !strcmp(ids, "ev-6");
+	for (int i = 0; i < 500 && rc == 0 && strcmp(ids, "ev-6"); i++) {
+		ids[0] = '\0';
+		nap(10);
+		rc = state_inbox_claim(b, 10, 60000, on_claim_ids, ids);
+	}
+	ids[0] = '\0';
+	for (int i = 0; i < 500 && rc == 0 && !ids[0]; i++) {
+		nap(10);
+		rc = state_inbox_claim(b, 10, 60000, on_claim_ids, ids);
+	}
+	check(rc == 0 && first && !strcmp(ids, "ev-6"), "inbox-expired-claim-again", ids);
+	for (int i = 2; i <= 6; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "ev-%d", i);
+		state_inbox_done(a, id);
+	}
+
+	/* 40 events, 4 threads claiming at once: each event done exactly once */
+	for (int i = 0; i < 40; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "ct-%d", i);
+		state_event ev = { .event_id = id, .source = "clarity", .type = "order.updated",
+			.collection = "orders", .record_key = id };
+		rc |= state_inbox_add(a, &ev) != 0;
+	}
+	pthread_t th[4];
+	for (int i = 0; i < 4; i++)
+		pthread_create(&th[i], NULL, claim_worker, NULL);
+	for (int i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	int once = 0;
+	for (int i = 0; i < 40; i++)
+		once += claim_seen[i] == 1;
+	snprintf(ids, sizeof ids, "%d of 40 once, %d errors", once, claim_errors);
+	check(rc == 0 && once == 40 && claim_errors == 0 && state_inbox_count(a) == 0,
+		"inbox-claimed-by-4-threads-once", ids);
+
+	/* a budget of 50 calls a minute, 4 threads taking at once: 50 granted */
+	for (int i = 0; i < 4; i++)
+		pthread_create(&th[i], NULL, budget_worker, &budget_granted[i]);
+	for (int i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	int granted = budget_granted[0] + budget_granted[1] + budget_granted[2] + budget_granted[3];
+	snprintf(ids, sizeof ids, "%d granted (%d %d %d %d), %d errors", granted,
+		budget_granted[0], budget_granted[1], budget_granted[2], budget_granted[3],
+		budget_errors);
+	check(granted == 50 && budget_errors == 0, "budget-shared-never-exceeded", ids);
+	int64_t wait = 0;
+	check(state_budget_take(a, "limiter:Xero", 60000, 50, 1, &wait) == 1 &&
+		state_budget_take(a, "limiter:QBO", 60000, 50, 50, &wait) == 0 &&
+		state_budget_take(a, "limiter:QBO", 60000, 50, 51, &wait) == STATE_EUSAGE,
+		"budget-per-target", state_errmsg(a));
+	/* a short window: refused until its oldest slot has left it */
+	rc = state_budget_take(a, "limiter:short", 300, 3, 3, NULL);
+	rc |= state_budget_take(a, "limiter:short", 300, 3, 1, &wait) != 1;
+	int64_t t0 = state_now_ms(), w0 = wait;
+	int again = 1;
+	for (int i = 0; i < 200 && again == 1; i++) {
+		nap(10);
+		again = state_budget_take(a, "limiter:short", 300, 3, 1, &wait);
+	}
+	int64_t waited = state_now_ms() - t0;
+	snprintf(ids, sizeof ids, "rc %d, told %lld ms, granted after %lld ms", rc, (long long)w0,
+		(long long)waited);
+	check(rc == 0 && again == 0 && w0 > 0 && w0 <= 305 && waited >= 250, "budget-window-slides",
+		ids);
+	rc = state_begin(a);
+	int in = state_budget_take(a, "limiter:Xero", 60000, 50, 1, NULL);
+	state_rollback(a);
+	check(rc == 0 && in == STATE_EUSAGE, "budget-not-in-a-transaction", state_errmsg(a));
+	state_close(a);
+	state_close(b);
+	if (store_pg()) {
+		state *own = NULL, *w = NULL;
+		rc = state_open(workers_at, &own);
+		int rw = state_open_as(workers_at, STATE_OPEN_WORKER, &w);
+		check(rc == 0 && rw == STATE_ELOCKED, "pg-own-refuses-worker", state_errmsg(w));
+		state_close(w);
+		state_close(own);
+	}
+}
+
+/* A version 5 store (no lease, budget or inbox claim) migrated to 6. */
+static void
+migrates_5(const char *dir)
+{
+	char at[600], ver[32] = "";
+	store_where(at, sizeof at, dir, "v5");
+	state *st = NULL;
+	int rc = state_open(at, &st);
+	state_event ev = { .event_id = "old-1", .source = "clarity", .type = "order.updated",
+		.collection = "orders", .record_key = "SO-1" };
+	rc |= state_inbox_add(st, &ev);
+	state_close(st);
+	rc |= raw_sql(at, "DROP INDEX inbox_claim; DROP TABLE lease; DROP TABLE budget;"
+		" ALTER TABLE inbox DROP COLUMN claimed_by; ALTER TABLE inbox DROP COLUMN claim_expires;"
+		" UPDATE meta SET value = '5' WHERE key = 'schema_version'");
+	rc |= state_open(at, &st);
+	raw_text(at, "SELECT value FROM meta WHERE key = 'schema_version'", ver, sizeof ver);
+	char ids[256] = "";
+	int64_t tok = 0;
+	rc |= state_inbox_claim(st, 10, 60000, on_claim_ids, ids);
+	rc |= state_lease_take(st, "inbox", 60000, &tok);
+	rc |= state_budget_take(st, "limiter:Xero", 60000, 5, 1, NULL);
+	check(rc == 0 && !strcmp(ver, "6") && !strcmp(ids, "old-1") && tok == 1, "migrates-version-5",
+		state_errmsg(st));
+	state_close(st);
 }
 
 int
@@ -901,6 +1310,8 @@ main(void)
 
 	if (!store_pg())
 		files(dir);
+	workers(dir);
+	migrates_5(dir);
 
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
