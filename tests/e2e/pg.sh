@@ -16,6 +16,7 @@ GROUP=pg
 . tests/pg/cluster.sh
 trap 'kill $pid $dpid 2>/dev/null; rm -rf "$tmp" "$data"; pg_stop' EXIT
 gen clarity 5 60
+catalogue  # the items Xero's order lines name (ref Product)
 sandbox_start --limit-scale 100
 use_pair clarity_xero
 if ! pg_start; then
