@@ -96,6 +96,7 @@ typedef struct {
 	long retries;
 	long rate_limited;        /* answers 429 */
 	int64_t sent_ms;          /* when the call in progress was let through */
+	int64_t held_since;       /* multi.c: since when calls wait on the limits; 0: none */
 	const sync_opts *o;
 	struct run *r;            /* for its stop flag and its log */
 } svc_ctl;
@@ -136,6 +137,7 @@ struct run {
 	int fatal;                /* the state store failed: stop */
 	char why[256];            /* why eng_open failed (serve's /healthz) */
 	long shown;               /* progress line */
+	struct eng_multi *mx;     /* multi.c: the requests in flight at once */
 };
 
 
@@ -159,6 +161,33 @@ int  eng_redrive(run *r);        /* send again what the journal holds pending */
 const char *eng_setting(void *arg, const char *key);
 /* The connectors' token store over the state file st (its tokens table). */
 conn_token_store eng_tokens(state *st);
+/* The conn_items of slots[0..n) (their inputs). */
+void eng_items(run *r, slot **slots, size_t n, conn_item *items);
+/* 1 when the target's circuit breaker refuses a call now (res says so). */
+int  eng_breaker_refuses(run *r, conn_result *res);
+/* Whether a write's attempt-th try, ended with rc and res, goes again
+ * (the policies), and after *delay ms; says why, counts the retry. */
+int  eng_write_again(run *r, int attempt, int rc, const conn_result *res, int64_t *delay);
+/* Each document's outcome of a request's answer, in one transaction. */
+void eng_answered(run *r, const char *request_key, slot **slots, size_t n, conn_item *items,
+	int rc, const conn_result *answer);
+
+/* multi.c: up to the target's `concurrent` requests of an entity in
+ * flight at once.  begin: from now the entity's full batches go through
+ * eng_multi_send, which takes the journaled batch r->slots[0..ns) (the
+ * run gets a free batch in its place) and returns 1, or 0 when requests
+ * go one at a time (the caller sends it); end: every request answered and
+ * recorded, one at a time again.  eng_gate_ready: the http_gate's ready()
+ * over the service's rate limiter. */
+void eng_multi_begin(run *r);
+int  eng_multi_send(run *r, const char *request_key);
+void eng_multi_end(run *r);
+/* The target's find() for the entity being run (conn_ops.find), its
+ * calls in flight with the writes' when they are. */
+int  eng_multi_find(run *r, conn_find_item *items, size_t n, conn_result *res);
+void eng_multi_free(run *r);
+int64_t eng_gate_ready(void *arg, const http_request *req);
+
 /* serve.c: keep the events of one webhook request in the inbox of st, in
  * one transaction (a hook_config store): the number new, or -1 with why. */
 int eng_hook_store(void *st, const char *source, const hook_event *ev, size_t n,
