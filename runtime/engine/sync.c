@@ -249,8 +249,9 @@ gate_after(void *arg, const http_request *req, int rc, const http_response *resp
 	svc_ctl *t = arg;
 
 	if (t->o->call_log)
-		fprintf(t->o->call_log, "%lld %s %ld %lld %d\n", (long long)(wall_ms() - ms), t->name,
-			rc == 0 ? resp->status : 0L, (long long)ms, req->cost > 0 ? req->cost : 1);
+		fprintf(t->o->call_log, "%lld %s %ld %lld %d %s\n", (long long)(wall_ms() - ms),
+			t->name, rc == 0 ? resp->status : 0L, (long long)ms, req->cost > 0 ? req->cost : 1,
+			req->method);
 	if (rc == 0) {
 		lim_observe(&t->lim, resp);
 		t->by_status[resp->status >= 100 && resp->status < 600 ? resp->status / 100 : 6]++;
