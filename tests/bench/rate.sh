@@ -51,7 +51,8 @@ figures() {
 		"$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s," \
 		"$r429 answered 429, at most $peak in flight"
 	awk -v svc="$svc" -v lim="$lim" -v r="$r429" -v name="$name" '
-	$2 == svc { t[n] = $1; u[n] = $5; if ($6 != "GET") last = $1; n++ }
+	BEGIN { n = 0 }
+	$2 == svc { t[n] = $1 + 0; u[n] = $5 + 0; if ($6 != "GET") last = $1 + 0; n++ }
 	END {
 		if (n == 0) { print "no calls logged"; exit 1 }
 		# calls are logged as their answers come: in the order they left
