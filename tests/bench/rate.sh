@@ -4,10 +4,11 @@
 # requests in flight at once up to the target's cap (docs/sync.md).
 #   xero        clarity_xero, N_XERO orders (default 3000): 60 calls a
 #               minute, 50 documents a call, 5 at once
-#   qbo batch   nopcommerce_qbo, N_QBO orders (default 600): 500 calls a
-#               minute, each item of a batch of 30 metered as a call
-#   qbo single  the same with one document a request (--batch 1): the
-#               calls a service will not batch (updates, voids), 10 at once
+#   qbo         nopcommerce_qbo, N_QBO orders (default 900), 500 calls a
+#               minute, 10 at once: created in batches of 30, each item
+#               metered as a call; then each changed and updated one
+#               document a request (--batch 1): the calls a service will
+#               not batch (a SyncToken read and a post each)
 #   intacct     clarity_intacct, N_INTACCT seeded orders (default 1000), batches
 #               of 10 functions, under a configured `limit 120/min` (Intacct
 #               publishes no per-minute limit; its connector sends one
@@ -29,7 +30,7 @@ status=0
 
 sandbox() { # ARGS...: a fresh sandbox; sets $root
 	[ -z "$sb" ] || { kill $sb 2>/dev/null; wait $sb 2>/dev/null || true; }
-	rm -f "$dir/port"
+	rm -f "$dir/port" "$dir/state"
 	"$BIN/sandbox" --port-file "$dir/port" "$@" > "$dir/sblog" 2>&1 &
 	sb=$!
 	i=0
@@ -86,10 +87,10 @@ figures() {
 		exit !ok
 	}' "$dir/calls" || status=1
 }
-run() { # PAIR [ARGS...]
+run() { # PAIR [ARGS...]: on the state of the sandbox's first run
 	pair=$1
 	shift
-	rm -f "$dir/state" "$dir/calls"
+	rm -f "$dir/calls"
 	t0=$(date +%s.%N)
 	"$BIN/$pair" run --once --state "$dir/state" --config "$dir/env" \
 		--call-log "$dir/calls" "$@" > "$dir/out" 2> "$dir/err" || true
@@ -121,17 +122,19 @@ run clarity_xero
 figures "xero ($N orders)" xero xero 60
 
 # ---- QuickBooks Online: 500 calls a minute, batch items metered -----------
-N=${N_QBO:-600}
-for g in orders customers products; do
-	flag=--$g
-	[ $g = orders ] && flag=
-	python3 tests/bench/gen_nop.py --seed 29 $flag --orders "$N" > "$dir/nop.$g"
+# Orders not paid yet (so none is locked and no payment is written): first
+# created in batches of 30, then each changed in the store and updated one
+# document a request, each update a read of its SyncToken and a post.
+N=${N_QBO:-900}
+python3 tests/bench/gen_nop.py --seed 29 --orders "$N" | jq -c '.PaymentStatusId = 10' \
+	> "$dir/nop.orders"
+for g in customers products; do
+	python3 tests/bench/gen_nop.py --seed 29 --$g --orders "$N" > "$dir/nop.$g"
 done
-for mode in batch single; do
-	sandbox --nop-orders "$dir/nop.orders" --nop-customers "$dir/nop.customers" \
-		--nop-products "$dir/nop.products"
-	curl -s "$root/_sandbox/dump?service=qbo" > "$dir/qbo.start"
-	cat > "$dir/env" <<EOV
+sandbox --nop-orders "$dir/nop.orders" --nop-customers "$dir/nop.customers" \
+	--nop-products "$dir/nop.products"
+curl -s "$root/_sandbox/dump?service=qbo" > "$dir/qbo.start"
+cat > "$dir/env" <<EOV
 NOP_URL=$root/nop
 NOP_API_USERNAME=sandbox-api
 NOP_API_PASSWORD=sandbox-api-pw
@@ -142,15 +145,16 @@ QBO_CLIENT_SECRET=sandbox-secret
 QBO_REALM_ID=$(jq -r .realm "$dir/qbo.start")
 QBO_REFRESH_TOKEN=$(jq -r .refresh_token "$dir/qbo.start")
 EOV
-	latency qbo
-	if [ $mode = batch ]; then
-		run nopcommerce_qbo
-		figures "qbo, batches of 30 ($N orders)" qbo qbo 500
-	else
-		run nopcommerce_qbo --batch 1
-		figures "qbo, one document a request ($N orders)" qbo qbo 500
-	fi
-done
+latency qbo
+run nopcommerce_qbo
+figures "qbo, creates in batches of 30 ($N orders)" qbo qbo 500
+jq -c 'if .BillingAddress then .BillingAddress.Address2 = "Unit 2" else . end |
+	.UpdatedOnUtc = "2030-01-01T00:00:00Z"' "$dir/nop.orders" > "$dir/nop.changed"
+curl -s -o /dev/null -X POST --data-binary @"$dir/nop.changed" \
+	"$root/_sandbox/records?service=nop&collection=orders"
+latency qbo  # a new count of requests in flight
+run nopcommerce_qbo --batch 1
+figures "qbo, updates one document a request" qbo qbo 500
 
 # ---- Sage Intacct: its configured limit -----------------------------------
 N=${N_INTACCT:-1000}
