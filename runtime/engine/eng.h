@@ -161,17 +161,6 @@ int  eng_redrive(run *r);        /* send again what the journal holds pending */
 const char *eng_setting(void *arg, const char *key);
 /* The connectors' token store over the state file st (its tokens table). */
 conn_token_store eng_tokens(state *st);
-/* The conn_items of slots[0..n) (their inputs). */
-void eng_items(run *r, slot **slots, size_t n, conn_item *items);
-/* 1 when the target's circuit breaker refuses a call now (res says so). */
-int  eng_breaker_refuses(run *r, conn_result *res);
-/* Whether a write's attempt-th try, ended with rc and res, goes again
- * (the policies), and after *delay ms; says why, counts the retry. */
-int  eng_write_again(run *r, int attempt, int rc, const conn_result *res, int64_t *delay);
-/* Each document's outcome of a request's answer, in one transaction. */
-void eng_answered(run *r, const char *request_key, slot **slots, size_t n, conn_item *items,
-	int rc, const conn_result *answer);
-
 /* multi.c: up to the target's `concurrent` requests of an entity in
  * flight at once.  begin: from now the entity's full batches go through
  * eng_multi_send, which takes the journaled batch r->slots[0..ns) (the
@@ -179,7 +168,23 @@ void eng_answered(run *r, const char *request_key, slot **slots, size_t n, conn_
  * go one at a time (the caller sends it); end: every request answered and
  * recorded, one at a time again.  eng_gate_ready: the http_gate's ready()
  * over the service's rate limiter. */
-void eng_multi_begin(run *r);
+/* What multi.c is handed to act with (sync.c's own; the lower file is
+ * handed them, it does not call up): the conn_items of slots (inputs);
+ * 1 when the circuit breaker refuses a call now (res says so); whether an
+ * attempt that ended with rc and res goes again and after how long (the
+ * policies; says why, counts the retry); each document's outcome of an
+ * answer, in one transaction (splits too); a wait that a stop cuts short;
+ * a log line. */
+typedef struct {
+	void (*items)(run *r, slot **slots, size_t n, conn_item *items);
+	int  (*breaker_refuses)(run *r, conn_result *res);
+	int  (*write_again)(run *r, int attempt, int rc, const conn_result *res, int64_t *delay);
+	void (*answered)(run *r, const char *request_key, slot **slots, size_t n,
+		conn_item *items, int rc, const conn_result *answer);
+	void (*sleep_ms)(run *r, int64_t ms);
+	void (*say)(run *r, const char *level, const char *fmt, ...);
+} eng_multi_hooks;
+void eng_multi_begin(run *r, const eng_multi_hooks *h);
 int  eng_multi_send(run *r, const char *request_key);
 void eng_multi_end(run *r);
 /* The target's find() for the entity being run (conn_ops.find), its

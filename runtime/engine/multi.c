@@ -49,6 +49,7 @@ typedef struct {
 } unit;
 
 struct eng_multi {
+	const eng_multi_hooks *h; /* sync.c's */
 	http_multi *hm;
 	http_tape *find;          /* a find's calls, made while the units' are in flight */
 	unit *u;
@@ -56,6 +57,21 @@ struct eng_multi {
 	size_t cap;               /* slots per unit */
 	int on;
 };
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+stopping(const run *r)
+{
+	return r->stop && *r->stop;
+}
 
 /* Wall-clock milliseconds: the limiter's day is a calendar day. */
 static int64_t
@@ -76,14 +92,15 @@ eng_gate_ready(void *arg, const http_request *req)
 
 	if (w > 0) {
 		if (!t->held_since) {
-			t->held_since = eng_mono_ms();
-			eng_say(t->r, "info", "%s: at its rate limit: waiting %lld ms", t->name,
-				(long long)w);
+			t->held_since = mono_ms();
+			if (t->r->mx)
+				t->r->mx->h->say(t->r, "info", "%s: at its rate limit: waiting %lld ms",
+					t->name, (long long)w);
 		}
 		return w;
 	}
 	if (t->held_since) {
-		t->waited_ms += eng_mono_ms() - t->held_since;
+		t->waited_ms += mono_ms() - t->held_since;
 		t->held_since = 0;
 	}
 	t->sent_ms = now;
@@ -138,7 +155,7 @@ eng_multi_free(run *r)
 }
 
 void
-eng_multi_begin(run *r)
+eng_multi_begin(run *r, const eng_multi_hooks *h)
 {
 	struct eng_multi *m = r->mx;
 	int n = width(r);
@@ -177,7 +194,8 @@ eng_multi_begin(run *r)
 		}
 	}
 	m->on = 1;
-	eng_say(r, "debug", "%s: up to %d requests at once to %s", r->e->name, n,
+	m->h = h;
+	h->say(r, "debug", "%s: up to %d requests at once to %s", r->e->name, n,
 		r->tep->service);
 }
 
@@ -208,7 +226,7 @@ static void
 finish(run *r, unit *u)
 {
 	u->busy = u->sleeping = 0;
-	eng_answered(r, u->rkey, u->ptrs, u->n, u->items, u->rc, &u->res);
+	r->mx->h->answered(r, u->rkey, u->ptrs, u->n, u->items, u->rc, &u->res);
 	http_tape_clear(u->tape);
 }
 
@@ -218,7 +236,7 @@ attempt(run *r, struct eng_multi *m, unit *u)
 {
 	u->sleeping = 0;
 	http_tape_clear(u->tape); /* a new attempt asks the service again */
-	if (eng_breaker_refuses(r, &u->res)) {
+	if (m->h->breaker_refuses(r, &u->res)) {
 		u->rc = -1;
 		finish(r, u);
 		return;
@@ -232,9 +250,9 @@ decided(run *r, unit *u)
 {
 	int64_t d;
 
-	if (eng_write_again(r, u->attempt, u->rc, &u->res, &d)) {
+	if (r->mx->h->write_again(r, u->attempt, u->rc, &u->res, &d)) {
 		u->sleeping = 1;
-		u->due = eng_mono_ms() + d;
+		u->due = mono_ms() + d;
 		u->attempt++;
 		return;
 	}
@@ -256,14 +274,14 @@ any_busy(const struct eng_multi *m)
 static int
 step(run *r, struct eng_multi *m)
 {
-	int64_t now = eng_mono_ms(), wait = 1000; /* a stop is seen within a second */
+	int64_t now = mono_ms(), wait = 1000; /* a stop is seen within a second */
 
 	for (int i = 0; i < m->n; i++) {
 		unit *u = &m->u[i];
 
 		if (!u->busy || !u->sleeping)
 			continue;
-		if (eng_stopping(r)) {
+		if (stopping(r)) {
 			finish(r, u); /* journaled: the next start sends it again */
 			continue;
 		}
@@ -275,11 +293,11 @@ step(run *r, struct eng_multi *m)
 	if (r->fatal)
 		return 0;
 	for (int i = 0; i < m->n; i++)
-		if (m->u[i].busy && m->u[i].sleeping && m->u[i].due <= eng_mono_ms())
+		if (m->u[i].busy && m->u[i].sleeping && m->u[i].due <= mono_ms())
 			return 0; /* due now: the next turn sends it */
 	if (!http_multi_busy(m->hm)) {
 		if (any_busy(m))
-			eng_sleep_ms(r, wait); /* only retries wait */
+			m->h->sleep_ms(r, wait); /* only retries wait */
 		return 0;
 	}
 	http_tape *t = http_multi_wait(m->hm, wait);
@@ -365,7 +383,7 @@ eng_multi_send(run *r, const char *request_key)
 		u->ptrs[i] = &u->slots[i];
 		memset(&u->items[i], 0, sizeof u->items[i]);
 	}
-	eng_items(r, u->ptrs, u->n, u->items);
+	m->h->items(r, u->ptrs, u->n, u->items);
 	snprintf(u->rkey, sizeof u->rkey, "%s", request_key);
 	u->busy = 1;
 	u->attempt = 1;

@@ -534,8 +534,8 @@ split_request(run *r, const char *request_key, slot **slots, size_t n)
 }
 
 /* The conn_items of slots[0..n): inputs only. */
-void
-eng_items(run *r, slot **slots, size_t n, conn_item *items)
+static void
+items_of(run *r, slot **slots, size_t n, conn_item *items)
 {
 	for (size_t i = 0; i < n; i++) {
 		items[i].op = slots[i]->op;
@@ -550,8 +550,8 @@ eng_items(run *r, slot **slots, size_t n, conn_item *items)
 }
 
 /* 1 (res said why) when the target's circuit breaker refuses a call now. */
-int
-eng_breaker_refuses(run *r, conn_result *res)
+static int
+breaker_refuses(run *r, conn_result *res)
 {
 	memset(res, 0, sizeof *res);
 	if (r->o->dry_run || brk_allow(&r->tc->brk, eng_mono_ms()))
@@ -563,8 +563,8 @@ eng_breaker_refuses(run *r, conn_result *res)
 
 /* Whether a write that ended with rc and res (its attempt-th) goes again,
  * as the policies say, and after how long (*delay). */
-int
-eng_write_again(run *r, int attempt, int rc, const conn_result *res, int64_t *delay)
+static int
+write_again(run *r, int attempt, int rc, const conn_result *res, int64_t *delay)
 {
 	const mw_policy *p;
 
@@ -587,6 +587,9 @@ eng_write_again(run *r, int attempt, int rc, const conn_result *res, int64_t *de
 	return 1;
 }
 
+static void answered(run *r, const char *request_key, slot **slots, size_t n,
+	conn_item *items, int rc, const conn_result *answer);
+
 /* Send slots[0..n) as one request with request_key, retrying as the
  * policies say, and record every outcome. */
 static void
@@ -600,28 +603,28 @@ send_request(run *r, const char *request_key, slot **slots, size_t n)
 		r->fatal = 1;
 		return;
 	}
-	eng_items(r, slots, n, items);
+	items_of(r, slots, n, items);
 	for (int attempt = 1;; attempt++) {
 		int64_t d;
 
-		if (eng_breaker_refuses(r, &res))
+		if (breaker_refuses(r, &res))
 			break;
 		rc = r->to->write(r->tgt, request_key, items, n, &res);
-		if (!eng_write_again(r, attempt, rc, &res, &d))
+		if (!write_again(r, attempt, rc, &res, &d))
 			break;
 		eng_sleep_ms(r, d);
 		if (eng_stopping(r))
 			break; /* journaled: the next start sends it again */
 	}
-	eng_answered(r, request_key, slots, n, items, rc, &res);
+	answered(r, request_key, slots, n, items, rc, &res);
 	free(items);
 }
 
 /* What a request's answer (or its want of one) does to each of its
  * documents: outcomes, cross-references and dead letters in one
  * transaction; documents refused together go again in smaller requests. */
-void
-eng_answered(run *r, const char *request_key, slot **slots, size_t n, conn_item *items, int rc,
+static void
+answered(run *r, const char *request_key, slot **slots, size_t n, conn_item *items, int rc,
 	const conn_result *answer)
 {
 	slot **again = calloc(n, sizeof *again);
@@ -1499,6 +1502,11 @@ summary_line(run *r, const char *name, const counts *n)
 		n->created, n->updated, n->unchanged, n->filtered, n->dead, n->held, n->pending);
 }
 
+/* What multi.c does a request's attempts and answers with: this file's. */
+static const eng_multi_hooks multi_hooks = {
+	items_of, breaker_refuses, write_again, answered, eng_sleep_ms, eng_say,
+};
+
 int
 eng_entity(run *r, const mw_entity *e, counts *total)
 {
@@ -1509,7 +1517,7 @@ eng_entity(run *r, const mw_entity *e, counts *total)
 	eng_begin_entity(r, e);
 	state_cursor_get(r->st, e->name, cursor, sizeof cursor);
 	memset(&res, 0, sizeof res);
-	eng_multi_begin(r);
+	eng_multi_begin(r, &multi_hooks);
 	rc = r->so->list(r->src, e->source, cursor[0] ? cursor : NULL, eng_record, r, &res);
 	if (!r->fatal)
 		eng_flush(r);
