@@ -195,8 +195,6 @@ eng_multi_begin(run *r, const eng_multi_hooks *h)
 	}
 	m->on = 1;
 	m->h = h;
-	h->say(r, "debug", "%s: up to %d requests at once to %s", r->e->name, n,
-		r->tep->service);
 }
 
 static void decided(run *r, unit *u);

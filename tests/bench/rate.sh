@@ -148,8 +148,8 @@ EOV
 latency qbo
 run nopcommerce_qbo
 figures "qbo, creates in batches of 30 ($N orders)" qbo qbo 500
-jq -c 'if .BillingAddress then .BillingAddress.Address2 = "Unit 2" else . end |
-	.UpdatedOnUtc = "2030-01-01T00:00:00Z"' "$dir/nop.orders" > "$dir/nop.changed"
+jq -c '.CustomOrderNumber += "-2" | .UpdatedOnUtc = "2030-01-01T00:00:00Z"' \
+	"$dir/nop.orders" > "$dir/nop.changed"  # each invoice's DocNumber changes
 curl -s -o /dev/null -X POST --data-binary @"$dir/nop.changed" \
 	"$root/_sandbox/records?service=nop&collection=orders"
 latency qbo  # a new count of requests in flight
