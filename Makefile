@@ -5,7 +5,7 @@
 #   make asan       the same build under AddressSanitizer + UBSan in build-asan/
 #   make regen      rewrite golden expectations (review the diff like code)
 #   make bench      the transform and state store benchmarks (prints figures; not a test)
-#   make bench-rate calls a minute against Xero's limit while a backlog lasts
+#   make bench-rate calls a minute against each target's limit while a backlog lasts
 #   make lint       line length, tabs/banned functions
 #
 # Out-of-tree builds: O=build-asan SAN=1 puts every object there.

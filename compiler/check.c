@@ -578,13 +578,6 @@ check_pair(void)
 				diag_err(s->loc, ER_ENV_NAME,
 					"environment variable names are letters, digits and _");
 		}
-		/* Parsed so that the language can grow into it, but the runtime
-		 * makes its calls one at a time: a declared bound would be a
-		 * promise nothing keeps. */
-		if (e->concurrent)
-			diag_err(e->concurrent_loc, ER_CONCURRENT,
-				"`%d concurrent` is not supported yet: calls to a service are "
-				"made one at a time", e->concurrent);
 	}
 	if (!pair->src)
 		diag_err(pair->loc, ER_PAIR_ENDPOINTS, "the pair has no `source` service");

@@ -148,7 +148,7 @@ typedef struct {
 	X(E082, ER_POLL_TOO_OFTEN, "checker", "polling more often than every second") \
 	X(E083, ER_CYCLE, "checker", "entities referencing each other in a cycle") \
 	X(E084, ER_REVERSE_ENTITY, "retired", "entity that maps the pair's target into its source") \
-	X(E085, ER_CONCURRENT, "checker", "`concurrent` limit, not supported yet") \
+	X(E085, ER_CONCURRENT, "retired", "`concurrent` limit, not supported yet") \
 	X(E086, ER_LIFE_NOT_EXHAUSTIVE, "checker", "lifecycle without an action for a status") \
 	X(E087, ER_LIFE_KEY, "checker", "lifecycle key that is not a status") \
 	X(E088, ER_LIFE_CREDIT, "checker", "`credit by` an entity that does not credit this one") \

@@ -638,6 +638,35 @@ respond(struct MHD_Connection *conn, sb_response *r)
 	return ok;
 }
 
+/* Requests are served on a thread each (libmicrohttpd's thread per
+ * connection), so that calls made at once are in flight at once, as at the
+ * real services; the services' in-memory state is touched under sb_lock
+ * alone, which a request lets go of only while it waits its latency_ms.
+ * Each service counts its requests in flight (from the request's arrival
+ * to its answer) and the most there were at once since its faults were
+ * last set (GET /_sandbox/faults: "in_flight_peak"); past the cap the
+ * service publishes (Xero 5, QuickBooks Online 10 calls at once) a
+ * request is answered 429, as theirs are. */
+static pthread_mutex_t sb_lock = PTHREAD_MUTEX_INITIALIZER;
+static int in_flight[sizeof services / sizeof *services];
+static int in_flight_peak[sizeof services / sizeof *services];
+
+static int
+concurrent_cap(const char *service)
+{
+	if (strcmp(service, "xero") == 0)
+		return 5;   /* developer.xero.com, OAuth 2.0 API limits: 5 concurrent calls */
+	if (strcmp(service, "qbo") == 0)
+		return 10;  /* Intuit, API call limits: 10 concurrent requests per realm */
+	return 0;
+}
+
+static enum MHD_Result answer(struct MHD_Connection *conn, const char *url,
+	const char *method, Upload *u);
+static enum MHD_Result too_many(struct MHD_Connection *conn, sb_response *r);
+static enum MHD_Result service(size_t i, struct MHD_Connection *conn, const char *path,
+	const char *method, Upload *u, sb_response *rp);
+
 static enum MHD_Result
 handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
 	const char *version, const char *upload, size_t *upload_size, void **state)
@@ -664,6 +693,16 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	pthread_mutex_lock(&sb_lock);
+	enum MHD_Result ok = answer(conn, url, method, u);
+	pthread_mutex_unlock(&sb_lock);
+	return ok;
+}
+
+/* A whole request (under sb_lock). */
+static enum MHD_Result
+answer(struct MHD_Connection *conn, const char *url, const char *method, Upload *u)
+{
 	sb_response r = { 0 };
 	if (u->too_big) {
 		sb_json(&r, 413, json_pack("{s:s}", "Message", "request body too large"));
@@ -692,18 +731,20 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 			f->chaos_seed = (unsigned)json_integer_value(json_object_get(j, "seed")) + 1;
 			const char *rf = json_string_value(json_object_get(j, "refuse_request"));
 			snprintf(f->refuse, sizeof f->refuse, "%s", rf ? rf : "");
+			in_flight_peak[i] = in_flight[i];
 		}
 		json_decref(j);
 		json_t *all = json_object();
 		for (size_t i = 0; i < NSERVICES; i++)
 			json_object_set_new(all, services[i]->name,
-				json_pack("{s:i,s:i,s:i,s:i,s:i,s:I,s:I,s:i,s:s}", "fail_5xx",
+				json_pack("{s:i,s:i,s:i,s:i,s:i,s:I,s:I,s:i,s:s,s:i,s:i}", "fail_5xx",
 				faults[i].fail_5xx, "rate_429", faults[i].rate_429, "drop",
 				faults[i].drop, "lose_response", faults[i].lose_response,
 				"expire_tokens_after", faults[i].expire_after, "latency_ms",
 				(json_int_t)faults[i].latency_ms, "token_generation",
 				(json_int_t)token_generation[i], "chaos_pct", faults[i].chaos_pct,
-				"refuse_request", faults[i].refuse));
+				"refuse_request", faults[i].refuse, "in_flight", in_flight[i],
+				"in_flight_peak", in_flight_peak[i]));
 		sb_json(&r, 200, all);
 		return respond(conn, &r);
 	}
@@ -736,57 +777,87 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 	for (size_t i = 0; i < NSERVICES; i++) {
 		size_t n = strlen(services[i]->prefix);
 		if (strncmp(url, services[i]->prefix, n) == 0 && (url[n] == '/' || !url[n])) {
-			Faults *f = &faults[i];
-			if (f->chaos_pct > 0 && (int)(rand_r(&f->chaos_seed) % 100) < f->chaos_pct) {
-				/* a random fault of a random kind, from a seeded sequence */
-				switch (rand_r(&f->chaos_seed) % 4) {
-				case 0: f->drop++; break;
-				case 1: f->fail_5xx++; break;
-				case 2: f->rate_429++; break;
-				default: f->lose_response++; break;
-				}
-			}
-			if (f->latency_ms > 0) {
-				struct timespec ts = { f->latency_ms / 1000,
-					(f->latency_ms % 1000) * 1000000L };
-				nanosleep(&ts, NULL);
-			}
-			if (f->drop > 0) { /* the connection goes before any answer */
-				f->drop--;
-				return MHD_NO;
-			}
-			if (f->fail_5xx > 0) {
-				f->fail_5xx--;
-				sb_json(&r, 503, json_pack("{s:s}", "Message", "Service Unavailable"));
-				return respond(conn, &r);
-			}
-			if (f->rate_429 > 0) {
-				f->rate_429--;
-				sb_json(&r, 429, json_pack("{s:s}", "Message", "Too Many Requests"));
-				sb_header(&r, "Retry-After", "1");
-				return respond(conn, &r);
-			}
-			if (f->refuse[0] && strcmp(method, "GET") != 0 && u->data &&
-			    holds(u->data, u->len, f->refuse)) {
-				refuse_request(services[i]->name, f->refuse, &r);
-				return respond(conn, &r);
-			}
-			sb_request q = { method, url + n, u->data ? u->data : "", u->len,
-				get_header, get_query, conn };
-			r.status = 500;
-			services[i]->handle(&q, &r);
-			if (f->expire_after > 0 && --f->expire_after == 0)
-				token_generation[i]++; /* mid-run: the next call needs a new token */
-			if (f->lose_response > 0 && strcmp(method, "GET") != 0) {
-				/* committed, and the answer never arrives */
-				f->lose_response--;
-				free(r.body);
-				return MHD_NO;
-			}
-			return respond(conn, &r);
+			int cap = concurrent_cap(services[i]->name);
+
+			if (++in_flight[i] > in_flight_peak[i])
+				in_flight_peak[i] = in_flight[i];
+			enum MHD_Result ok = cap && in_flight[i] > cap ? too_many(conn, &r) :
+				service(i, conn, url + n, method, u, &r);
+			in_flight[i]--;
+			return ok;
 		}
 	}
 	sb_json(&r, 404, json_pack("{s:s}", "Message", "no such service"));
+	return respond(conn, &r);
+}
+
+/* More calls at once than the service takes: 429, nothing handled. */
+static enum MHD_Result
+too_many(struct MHD_Connection *conn, sb_response *r)
+{
+	sb_json(r, 429, json_pack("{s:s,s:s}", "Title", "Too Many Requests", "Detail",
+		"too many concurrent requests"));
+	sb_header(r, "Retry-After", "1");
+	sb_header(r, "X-Rate-Limit-Problem", "concurrent");
+	return respond(conn, r);
+}
+
+/* A request to services[i] at path (after its prefix): faults, then the
+ * service's module. */
+static enum MHD_Result
+service(size_t i, struct MHD_Connection *conn, const char *path, const char *method, Upload *u,
+	sb_response *rp)
+{
+	sb_response r = *rp;
+	Faults *f = &faults[i];
+	if (f->chaos_pct > 0 && (int)(rand_r(&f->chaos_seed) % 100) < f->chaos_pct) {
+		/* a random fault of a random kind, from a seeded sequence */
+		switch (rand_r(&f->chaos_seed) % 4) {
+		case 0: f->drop++; break;
+		case 1: f->fail_5xx++; break;
+		case 2: f->rate_429++; break;
+		default: f->lose_response++; break;
+		}
+	}
+	if (f->latency_ms > 0) {
+		struct timespec ts = { f->latency_ms / 1000,
+			(f->latency_ms % 1000) * 1000000L };
+		pthread_mutex_unlock(&sb_lock); /* others are served meanwhile */
+		nanosleep(&ts, NULL);
+		pthread_mutex_lock(&sb_lock);
+	}
+	if (f->drop > 0) { /* the connection goes before any answer */
+		f->drop--;
+		return MHD_NO;
+	}
+	if (f->fail_5xx > 0) {
+		f->fail_5xx--;
+		sb_json(&r, 503, json_pack("{s:s}", "Message", "Service Unavailable"));
+		return respond(conn, &r);
+	}
+	if (f->rate_429 > 0) {
+		f->rate_429--;
+		sb_json(&r, 429, json_pack("{s:s}", "Message", "Too Many Requests"));
+		sb_header(&r, "Retry-After", "1");
+		return respond(conn, &r);
+	}
+	if (f->refuse[0] && strcmp(method, "GET") != 0 && u->data &&
+	    holds(u->data, u->len, f->refuse)) {
+		refuse_request(services[i]->name, f->refuse, &r);
+		return respond(conn, &r);
+	}
+	sb_request q = { method, path, u->data ? u->data : "", u->len,
+		get_header, get_query, conn };
+	r.status = 500;
+	services[i]->handle(&q, &r);
+	if (f->expire_after > 0 && --f->expire_after == 0)
+		token_generation[i]++; /* mid-run: the next call needs a new token */
+	if (f->lose_response > 0 && strcmp(method, "GET") != 0) {
+		/* committed, and the answer never arrives */
+		f->lose_response--;
+		free(r.body);
+		return MHD_NO;
+	}
 	return respond(conn, &r);
 }
 
@@ -909,8 +980,9 @@ main(int argc, char **argv)
 	addr.sin_family = AF_INET;
 	addr.sin_port = htons((unsigned short)port);
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	/* One thread: the services' in-memory state needs no locks. */
-	struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
+	/* A thread per connection, the services' state under sb_lock (answer) */
+	struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+		MHD_USE_THREAD_PER_CONNECTION, 0, NULL, NULL,
 		handler, NULL, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED, done, NULL,
 		MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
 	if (!d) {

@@ -76,7 +76,7 @@
  * /_sandbox/documents takes Vendor, Item, Bill and Purchase as a person
  * enters them in QuickBooks: with these checks and moves.
  *
- * Not yet: deletes, and the 10-concurrent limit.
+ * The 10 calls at once are main.c's (a 429 past them).  Not yet: deletes.
  */
 #include <math.h>
 #include <stdio.h>

@@ -43,9 +43,8 @@
  * Items (the demo catalogue's codes) the validation uses.
  *
  * Tokens live 1800 s (or --token-ttl) and die early on the expire_tokens
- * fault; the limits scale with --limit-scale.  Not enforced: the limit of
- * 5 concurrent calls (the server handles one request at a time, so no two
- * are ever in flight together).
+ * fault; the limits scale with --limit-scale.  The limit of 5 calls at once
+ * is main.c's (a 429 past it; /_sandbox/faults shows the peak in flight).
  *
  * Test tooling: amounts are checked to the cent via llround on jansson's
  * doubles; the documents themselves are stored as sent.

@@ -44,6 +44,7 @@ tests/e2e/back_xero.sh
 tests/e2e/echo.sh
 tests/e2e/serve.sh
 tests/e2e/pairs.sh
+tests/e2e/concurrent.sh
 tests/e2e/split.sh
 tests/e2e/adopt.sh
 tests/e2e/addresses.sh

@@ -392,7 +392,7 @@ help(const mw_program *p, FILE *f)
 		"                    variables (the environment wins)\n"
 		"    --batch N       at most N documents a request\n"
 		"    --call-log FILE one line per HTTP call: time (ms), service, status,\n"
-		"                    duration (ms), calls metered\n"
+		"                    duration (ms), calls metered, method\n"
 		"  serve             the daemon: polls each entity at its .map interval,\n"
 		"                    takes signed webhooks on /webhooks/SOURCE (a hint:\n"
 		"                    the record is fetched), /healthz, /metrics; SIGTERM\n"

@@ -152,8 +152,13 @@ typedef struct {
 	int max_batch;            /* documents per write() call, >= 1 */
 	/* The service's published limits: per_min and per_day are used when
 	 * the .map gives none (`limit 60/min, 5000/day`); 0: none published.
-	 * concurrent is the published cap, for the record only: the engine
-	 * makes one call at a time. */
+	 * concurrent: the most requests in flight at once (the .map's `N
+	 * concurrent` may lower it); above 1 it also promises that write()
+	 * and find() make the same requests again when given the same
+	 * answers (no counters or clocks in what they send), because the
+	 * engine runs them again from the start as their answers come in
+	 * (http.h, "Concurrent calls"; engine/multi.c).  0 or 1: one request
+	 * at a time. */
 	int per_min, per_day, concurrent;
 	/* Connect: read the settings, authenticate.  *out is set even on
 	 * failure (close it). */

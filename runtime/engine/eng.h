@@ -97,6 +97,7 @@ typedef struct {
 	long rate_limited;        /* answers 429 */
 	int64_t sent_ms;          /* when the call in progress was let through */
 	long token_ok, token_failed; /* OAuth token requests (grant_type=...) by outcome */
+	int64_t held_since;       /* multi.c: since when calls wait on the limits; 0: none */
 	const sync_opts *o;
 	struct run *r;            /* for its stop flag and its log */
 } svc_ctl;
@@ -138,6 +139,7 @@ struct run {
 	char why[256];            /* why eng_open failed (serve's /healthz) */
 	long shown;               /* progress line */
 	struct eng_rates *rates;  /* rates.c: the pair's `currency`; NULL: none */
+	struct eng_multi *mx;     /* multi.c: the requests in flight at once */
 };
 
 
@@ -161,6 +163,38 @@ int  eng_redrive(run *r);        /* send again what the journal holds pending */
 const char *eng_setting(void *arg, const char *key);
 /* The connectors' token store over the state file st (its tokens table). */
 conn_token_store eng_tokens(state *st);
+/* multi.c: up to the target's `concurrent` requests of an entity in
+ * flight at once.  begin: from now the entity's full batches go through
+ * eng_multi_send, which takes the journaled batch r->slots[0..ns) (the
+ * run gets a free batch in its place) and returns 1, or 0 when requests
+ * go one at a time (the caller sends it); end: every request answered and
+ * recorded, one at a time again.  eng_gate_ready: the http_gate's ready()
+ * over the service's rate limiter. */
+/* What multi.c is handed to act with (sync.c's own; the lower file is
+ * handed them, it does not call up): the conn_items of slots (inputs);
+ * 1 when the circuit breaker refuses a call now (res says so); whether an
+ * attempt that ended with rc and res goes again and after how long (the
+ * policies; says why, counts the retry); each document's outcome of an
+ * answer, in one transaction (splits too); a wait that a stop cuts short;
+ * a log line. */
+typedef struct {
+	void (*items)(run *r, slot **slots, size_t n, conn_item *items);
+	int  (*breaker_refuses)(run *r, conn_result *res);
+	int  (*write_again)(run *r, int attempt, int rc, const conn_result *res, int64_t *delay);
+	void (*answered)(run *r, const char *request_key, slot **slots, size_t n,
+		conn_item *items, int rc, const conn_result *answer);
+	void (*sleep_ms)(run *r, int64_t ms);
+	void (*say)(run *r, const char *level, const char *fmt, ...);
+} eng_multi_hooks;
+void eng_multi_begin(run *r, const eng_multi_hooks *h);
+int  eng_multi_send(run *r, const char *request_key);
+void eng_multi_end(run *r);
+/* The target's find() for the entity being run (conn_ops.find), its
+ * calls in flight with the writes' when they are. */
+int  eng_multi_find(run *r, conn_find_item *items, size_t n, conn_result *res);
+void eng_multi_free(run *r);
+int64_t eng_gate_ready(void *arg, const http_request *req);
+
 /* serve.c: keep the events of one webhook request in the inbox of st, in
  * one transaction (a hook_config store): the number new, or -1 with why. */
 int eng_hook_store(void *st, const char *source, const hook_event *ev, size_t n,

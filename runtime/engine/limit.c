@@ -3,11 +3,13 @@
  * sliding one-minute window and a calendar-day count (Xero: 60 a minute,
  * 5000 a day; QuickBooks Online: 500 a minute, each batch item counted),
  * tightened by what the service says is left (Xero's X-MinLimit-Remaining
- * and X-DayLimit-Remaining: other clients may share the quota).  Calls are
- * sequential, so a concurrency cap is never exceeded.
+ * and X-DayLimit-Remaining: other clients may share the quota).  A call is
+ * counted when it leaves, so requests in flight at once (engine/multi.c)
+ * are counted as surely as one at a time.
  *
  * lim_wait_ms() says how long to wait before a call costing `units`; the
- * caller sleeps, then lim_take() counts it.  A slot frees MARGIN_MS after
+ * caller sleeps (or, in the event loop, holds the call that long), then
+ * lim_take() counts it.  A slot frees MARGIN_MS after
  * the minute: the service counts calls as they arrive, a little later than
  * they leave.  Memory: one timestamp per call
  * of the per-minute limit, allocated once.

@@ -249,8 +249,9 @@ gate_after(void *arg, const http_request *req, int rc, const http_response *resp
 	svc_ctl *t = arg;
 
 	if (t->o->call_log)
-		fprintf(t->o->call_log, "%lld %s %ld %lld %d\n", (long long)t->sent_ms, t->name,
-			rc == 0 ? resp->status : 0L, (long long)ms, req->cost > 0 ? req->cost : 1);
+		fprintf(t->o->call_log, "%lld %s %ld %lld %d %s\n", (long long)(wall_ms() - ms),
+			t->name, rc == 0 ? resp->status : 0L, (long long)ms, req->cost > 0 ? req->cost : 1,
+			req->method);
 	if (rc == 0) {
 		lim_observe(&t->lim, resp);
 		t->by_status[resp->status >= 100 && resp->status < 600 ? resp->status / 100 : 6]++;
@@ -282,6 +283,7 @@ ctl_init(svc_ctl *t, const mw_endpoint *ep, const conn_ops *ops, run *r)
 	brk_init(&t->brk, 5, 30000, 300000);
 	t->gate.before = gate_before;
 	t->gate.after = gate_after;
+	t->gate.ready = eng_gate_ready;
 	t->gate.arg = t;
 	return lim_init(&t->lim, per_min, per_day);
 }
@@ -538,23 +540,10 @@ split_request(run *r, const char *request_key, slot **slots, size_t n)
 		send_request(r, keys[h], slots + at[h], len[h]);
 }
 
-/* Send slots[0..n) as one request with request_key, retrying as the
- * policies say, and record every outcome. */
+/* The conn_items of slots[0..n): inputs only. */
 static void
-send_request(run *r, const char *request_key, slot **slots, size_t n)
+items_of(run *r, slot **slots, size_t n, conn_item *items)
 {
-	conn_item *items = calloc(n, sizeof *items);
-	slot **again = calloc(n, sizeof *again);
-	size_t nagain = 0;
-	conn_result res;
-	int rc = -1;
-
-	if (!items || !again) {
-		free(items);
-		free(again);
-		r->fatal = 1;
-		return;
-	}
 	for (size_t i = 0; i < n; i++) {
 		items[i].op = slots[i]->op;
 		items[i].type = r->e->target;
@@ -565,45 +554,101 @@ send_request(run *r, const char *request_key, slot **slots, size_t n)
 		items[i].match_field = slots[i]->has_match ? r->e->match_field : NULL;
 		items[i].match_value = slots[i]->has_match ? slots[i]->match : NULL;
 	}
-	for (int attempt = 1;; attempt++) {
-		const mw_policy *p;
+}
 
-		memset(&res, 0, sizeof res);
-		if (!r->o->dry_run && !brk_allow(&r->tc->brk, eng_mono_ms())) {
-			conn_result_set(&res, HTTP_TRANSIENT, 0, "%s is down: its circuit breaker is open",
-				r->tep->service);
+/* 1 (res said why) when the target's circuit breaker refuses a call now. */
+static int
+breaker_refuses(run *r, conn_result *res)
+{
+	memset(res, 0, sizeof *res);
+	if (r->o->dry_run || brk_allow(&r->tc->brk, eng_mono_ms()))
+		return 0;
+	conn_result_set(res, HTTP_TRANSIENT, 0, "%s is down: its circuit breaker is open",
+		r->tep->service);
+	return 1;
+}
+
+/* Whether a write that ended with rc and res (its attempt-th) goes again,
+ * as the policies say, and after how long (*delay). */
+static int
+write_again(run *r, int attempt, int rc, const conn_result *res, int64_t *delay)
+{
+	const mw_policy *p;
+
+	if (!r->o->dry_run && target_result(r, rc != 0 && res->cls == HTTP_TRANSIENT, res, NULL))
+		return 0;
+	if (rc == 0 || res->cls == HTTP_PERMANENT)
+		return 0;
+	p = policy_for(r->e, res);
+	if (p->action != MW_DO_RETRY || (p->attempts > 0 && attempt >= p->attempts) ||
+	    (r->o->once && attempt >= (p->attempts > 0 ? p->attempts : 8)))
+		return 0;
+	int64_t d = backoff_ms(p, attempt, res);
+	if (r->o->max_wait_ms > 0 && d > r->o->max_wait_ms)
+		d = r->o->max_wait_ms;
+	say(r, "%s: %s (%s), attempt %d: again in %lld ms\n", r->e->name,
+		http_class_name(res->cls), res->status ? "answered" : "no answer", attempt,
+		(long long)d);
+	r->tc->retries++;
+	*delay = d;
+	return 1;
+}
+
+static void answered(run *r, const char *request_key, slot **slots, size_t n,
+	conn_item *items, int rc, const conn_result *answer);
+
+/* Send slots[0..n) as one request with request_key, retrying as the
+ * policies say, and record every outcome. */
+static void
+send_request(run *r, const char *request_key, slot **slots, size_t n)
+{
+	conn_item *items = calloc(n, sizeof *items);
+	conn_result res;
+	int rc = -1;
+
+	if (!items) {
+		r->fatal = 1;
+		return;
+	}
+	items_of(r, slots, n, items);
+	for (int attempt = 1;; attempt++) {
+		int64_t d;
+
+		if (breaker_refuses(r, &res))
 			break;
-		}
 		rc = r->to->write(r->tgt, request_key, items, n, &res);
-		if (!r->o->dry_run &&
-		    target_result(r, rc != 0 && res.cls == HTTP_TRANSIENT, &res, NULL))
+		if (!write_again(r, attempt, rc, &res, &d))
 			break;
-		if (rc == 0 || res.cls == HTTP_PERMANENT)
-			break;
-		p = policy_for(r->e, &res);
-		if (p->action != MW_DO_RETRY || (p->attempts > 0 && attempt >= p->attempts) ||
-		    (r->o->once && attempt >= (p->attempts > 0 ? p->attempts : 8)))
-			break;
-		int64_t d = backoff_ms(p, attempt, &res);
-		if (r->o->max_wait_ms > 0 && d > r->o->max_wait_ms)
-			d = r->o->max_wait_ms;
-		say(r, "%s: %s (%s), attempt %d: again in %lld ms\n", r->e->name,
-			http_class_name(res.cls), res.status ? "answered" : "no answer", attempt,
-			(long long)d);
-		r->tc->retries++;
 		eng_sleep_ms(r, d);
 		if (eng_stopping(r))
 			break; /* journaled: the next start sends it again */
 	}
+	answered(r, request_key, slots, n, items, rc, &res);
+	free(items);
+}
+
+/* What a request's answer (or its want of one) does to each of its
+ * documents: outcomes, cross-references and dead letters in one
+ * transaction; documents refused together go again in smaller requests. */
+static void
+answered(run *r, const char *request_key, slot **slots, size_t n, conn_item *items, int rc,
+	const conn_result *answer)
+{
+	slot **again = calloc(n, sizeof *again);
+	size_t nagain = 0;
+	conn_result res = *answer;
+
+	if (!again) {
+		r->fatal = 1;
+		return;
+	}
 	if (r->o->dry_run) {
 		r->n.created += (long)n;
-		free(items);
 		free(again);
 		return;
 	}
 	if (state_begin(r->st) != 0) {
 		db_fail(r, "begin");
-		free(items);
 		free(again);
 		return;
 	}
@@ -652,7 +697,6 @@ send_request(run *r, const char *request_key, slot **slots, size_t n)
 		db_fail(r, "commit");
 	if (r->fatal)
 		state_rollback(r->st);
-	free(items);
 	if (nagain && !r->fatal)
 		split_request(r, request_key, again, nagain);
 	free(again);
@@ -735,7 +779,8 @@ eng_flush(run *r)
 			return;
 		}
 	}
-	send_slots(r, rkey);
+	if (!eng_multi_send(r, rkey))
+		send_slots(r, rkey);
 	r->ns = 0;
 }
 
@@ -929,7 +974,7 @@ find_batch(run *r, conn_find_item *items, size_t n, conn_result *res)
 				r->tep->service);
 			return -1;
 		}
-		rc = r->to->find(r->tgt, r->e->target, r->e->match_field, items, n, res);
+		rc = eng_multi_find(r, items, n, res);
 		/* a service that answers each value's question with an outage
 		 * (one function a value, each refused 503) is down as surely as
 		 * one that answers none: the breaker counts both */
@@ -1483,6 +1528,11 @@ summary_line(run *r, const char *name, const counts *n)
 		n->created, n->updated, n->unchanged, n->filtered, n->dead, n->held, n->pending);
 }
 
+/* What multi.c does a request's attempts and answers with: this file's. */
+static const eng_multi_hooks multi_hooks = {
+	items_of, breaker_refuses, write_again, answered, eng_sleep_ms, eng_say,
+};
+
 int
 eng_entity(run *r, const mw_entity *e, counts *total)
 {
@@ -1493,11 +1543,13 @@ eng_entity(run *r, const mw_entity *e, counts *total)
 	eng_begin_entity(r, e);
 	state_cursor_get(r->st, e->name, cursor, sizeof cursor);
 	memset(&res, 0, sizeof res);
+	eng_multi_begin(r, &multi_hooks);
 	rc = r->so->list(r->src, e->source, cursor[0] ? cursor : NULL, eng_record, r, &res);
 	if (!r->fatal && e->group && rc == 0)
 		group_flush(r, &genv);
 	if (!r->fatal)
 		eng_flush(r);
+	eng_multi_end(r); /* every write answered before the cursor moves */
 	if (r->o->progress && r->shown)
 		fputc('\n', r->o->err);
 	if (rc != 0 && !r->fatal) {
@@ -1739,6 +1791,7 @@ eng_close(run *r)
 			free(r->slots[i].udoc);
 		}
 	free(r->slots);
+	eng_multi_free(r);
 	if (r->store_wr && r->store_wr != r->store_rd)
 		r->store_ops->close(r->store_wr);
 	if (r->books_rd && r->books_rd != r->books_wr)

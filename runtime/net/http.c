@@ -7,6 +7,11 @@
  * limiter needs (Retry-After, Xero's X-MinLimit-Remaining and
  * X-DayLimit-Remaining) are picked out as they arrive.
  *
+ * Concurrent calls: a unit of work's calls are taped (http.h) and sent by
+ * an http_multi, one curl multi handle whose transfers are easy handles
+ * duplicated from the asking client's (its TLS settings and agent), each
+ * call's context in CURLOPT_PRIVATE, as curl's 10-at-a-time example does.
+ *
  * TLS: peer and host verified, TLS 1.2 at least, the CA bundle of
  * CURL_CA_BUNDLE or SSL_CERT_FILE (a directory: SSL_CERT_DIR) when set, the
  * system's otherwise; a certificate that cannot be verified is HTTP_ETLS,
@@ -21,12 +26,18 @@
 
 #include "http.h"
 
-struct http_client {
-	CURL *curl;
+/* Where an answer is collected: its body (capped at max) and the headers
+ * read into resp. */
+typedef struct {
 	char *buf;
-	size_t len, cap, max_body;
+	size_t len, cap, max;
 	int too_big;
 	http_response *resp; /* the response being filled */
+} sink;
+
+struct http_client {
+	CURL *curl;
+	sink in;
 	const http_gate *gate;
 	char curl_err[CURL_ERROR_SIZE];
 	const char *ca;      /* the CA bundle named by the environment, or NULL */
@@ -50,9 +61,14 @@ now_ms(void)
 static int do_request(http_client *c, const http_request *req, http_response *resp, char *err,
 	size_t errlen);
 
+static int tape_do(http_client *c, http_tape *t, const http_request *req, http_response *resp,
+	char *err, size_t errlen);
+
 int
 http_do(http_client *c, const http_request *req, http_response *resp, char *err, size_t errlen)
 {
+	if (c && c->gate && c->gate->tape)
+		return tape_do(c, c->gate->tape, req, resp, err, errlen);
 	if (!c || !c->gate)
 		return do_request(c, req, resp, err, errlen);
 	if (c->gate->before)
@@ -80,7 +96,7 @@ http_client_new(http_client **out, const char *user_agent, size_t max_body)
 	if (!c)
 		return HTTP_EUSAGE;
 	c->curl = curl_easy_init();
-	c->max_body = max_body ? max_body : 16u << 20;
+	c->in.max = max_body ? max_body : 16u << 20;
 	if (!c->curl) {
 		free(c);
 		return HTTP_EUSAGE;
@@ -112,16 +128,16 @@ http_client_free(http_client *c)
 	if (!c)
 		return;
 	curl_easy_cleanup(c->curl);
-	free(c->buf);
+	free(c->in.buf);
 	free(c);
 }
 
 static size_t
 on_body(char *p, size_t size, size_t n, void *arg)
 {
-	http_client *c = arg;
+	sink *c = arg;
 	size_t add = size * n;
-	if (c->len + add + 1 > c->max_body + 1) {
+	if (c->len + add + 1 > c->max + 1) {
 		c->too_big = 1;
 		return 0; /* curl stops with CURLE_WRITE_ERROR */
 	}
@@ -170,7 +186,7 @@ number_or(const char *s, long dflt)
 static size_t
 on_header(char *p, size_t size, size_t n, void *arg)
 {
-	http_client *c = arg;
+	sink *c = arg;
 	size_t len = size * n;
 	char v[128];
 	if (header_value(p, len, "Retry-After", v, sizeof v))
@@ -210,7 +226,8 @@ tls_refused(CURLcode rc)
 }
 
 static void
-tls_message(const http_client *c, const char *url, CURLcode rc, char *err, size_t errlen)
+tls_message(const char *ca, const char *curl_err, const char *url, CURLcode rc, char *err,
+	size_t errlen)
 {
 	const char *host = strstr(url, "://");
 	int hl;
@@ -219,27 +236,23 @@ tls_message(const http_client *c, const char *url, CURLcode rc, char *err, size_
 	hl = (int)strcspn(host, "/?#");
 	snprintf(err, errlen, "TLS: the certificate of %.*s cannot be verified (%s); not retried: "
 		"a private CA's certificate goes in SSL_CERT_FILE or CURL_CA_BUNDLE (now %s)", hl, host,
-		c->curl_err[0] ? c->curl_err : curl_easy_strerror(rc), c->ca ? c->ca : "the system's");
+		curl_err[0] ? curl_err : curl_easy_strerror(rc), ca ? ca : "the system's");
 }
 
-static int
-do_request(http_client *c, const http_request *req, http_response *resp, char *err,
-	size_t errlen)
+static void
+reset_response(http_response *resp)
 {
 	memset(resp, 0, sizeof *resp);
 	resp->retry_after_ms = resp->min_remaining = resp->day_remaining = -1;
 	resp->body = "";
-	if (!c || !req || !req->url || !req->method) {
-		snprintf(err, errlen, "bad request arguments");
-		return HTTP_EUSAGE;
-	}
-	c->len = 0;
-	c->too_big = 0;
-	c->resp = resp;
-	if (c->buf)
-		c->buf[0] = 0;
+}
 
+/* The request's lines as curl takes them; NULL with err when out of memory. */
+static int
+header_list(const http_request *req, struct curl_slist **out, char *err, size_t errlen)
+{
 	struct curl_slist *hs = NULL;
+
 	for (size_t i = 0; i < req->n_headers; i++) {
 		struct curl_slist *n = curl_slist_append(hs, req->headers[i]);
 		if (!n) {
@@ -249,7 +262,14 @@ do_request(http_client *c, const http_request *req, http_response *resp, char *e
 		}
 		hs = n;
 	}
-	CURL *h = c->curl;
+	*out = hs;
+	return 0;
+}
+
+/* The options of one request on h, its answer into in. */
+static void
+set_request(CURL *h, const http_request *req, struct curl_slist *hs, sink *in)
+{
 	curl_easy_setopt(h, CURLOPT_URL, req->url);
 	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hs);
@@ -264,35 +284,63 @@ do_request(http_client *c, const http_request *req, http_response *resp, char *e
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : 30000L);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, in);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, in);
+	in->len = 0;
+	in->too_big = 0;
+	if (in->buf)
+		in->buf[0] = 0;
+}
 
-	c->curl_err[0] = '\0';
-	CURLcode rc = curl_easy_perform(h);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, NULL);
-	curl_slist_free_all(hs);
-	c->resp = NULL;
-
+/* The outcome of a transfer that ended with rc (see http_do). */
+static int
+transfer_end(CURL *h, CURLcode rc, sink *in, const char *ca, const char *curl_err,
+	const char *url, http_response *resp, char *err, size_t errlen)
+{
 	if (rc != CURLE_OK) {
-		if (c->too_big) {
-			snprintf(err, errlen, "response body larger than %zu bytes", c->max_body);
+		if (in->too_big) {
+			snprintf(err, errlen, "response body larger than %zu bytes", in->max);
 			return HTTP_ETOOBIG;
 		}
 		if (tls_refused(rc)) {
-			tls_message(c, req->url, rc, err, errlen);
+			tls_message(ca, curl_err, url, rc, err, errlen);
 			return HTTP_ETLS;
 		}
 		snprintf(err, errlen, "%s", curl_easy_strerror(rc));
 		return rc == CURLE_OPERATION_TIMEDOUT ? HTTP_ETIMEOUT : HTTP_ENETWORK;
 	}
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
-	resp->body = c->buf ? c->buf : "";
-	resp->body_len = c->len;
+	resp->body = in->buf ? in->buf : "";
+	resp->body_len = in->len;
 	if (err && errlen)
 		err[0] = 0;
 	return 0;
+}
+
+static int
+do_request(http_client *c, const http_request *req, http_response *resp, char *err,
+	size_t errlen)
+{
+	struct curl_slist *hs = NULL;
+
+	reset_response(resp);
+	if (!c || !req || !req->url || !req->method) {
+		snprintf(err, errlen, "bad request arguments");
+		return HTTP_EUSAGE;
+	}
+	if (header_list(req, &hs, err, errlen) != 0)
+		return HTTP_EUSAGE;
+	CURL *h = c->curl;
+	c->in.resp = resp;
+	set_request(h, req, hs, &c->in);
+	c->curl_err[0] = '\0';
+	CURLcode rc = curl_easy_perform(h);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, NULL);
+	curl_slist_free_all(hs);
+	c->in.resp = NULL;
+	return transfer_end(h, rc, &c->in, c->ca, c->curl_err, req->url, resp, err, errlen);
 }
 
 http_class
@@ -303,7 +351,7 @@ http_classify(int rc, const http_response *r)
 	if (rc == HTTP_ETLS)
 		return HTTP_AUTH; /* the service is not proven to be itself: needs a person */
 	if (rc != 0)
-		return HTTP_PERMANENT;
+		return HTTP_PERMANENT; /* HTTP_EDEFER too: nothing retries it */
 	long s = r->status;
 	if (s >= 200 && s < 300)
 		return HTTP_OK;
@@ -414,4 +462,467 @@ http_log_text(const char *text, char *out, size_t n)
 		out[--at] = '\0';
 	snprintf(out + at, n - at, "%s)", at > names_at ? "" : " none");
 	return out;
+}
+
+/* ------------------------------------------------------------------ */
+/* taped calls and the multi interface (http.h)                        */
+/* ------------------------------------------------------------------ */
+
+enum { CALL_QUEUED, CALL_SENT, CALL_DONE };
+
+/* One call a unit made: the request as it was asked (copied: the asker's
+ * buffers are gone when it is sent), and its answer once it came. */
+typedef struct tape_call {
+	http_tape *tape;
+	http_client *c;           /* whose options and gate it goes with */
+	char *method, *url, *body, **headers;
+	size_t body_len, n_headers;
+	long timeout_ms;
+	int cost;
+	int state, used;          /* used: handed out in the current run */
+	/* the answer */
+	int rc;
+	http_response resp;
+	sink in;
+	char err[512], curl_err[CURL_ERROR_SIZE];
+	/* in flight */
+	CURL *easy;
+	struct curl_slist *hs;
+	int64_t t0;
+	struct tape_call *next;   /* the multi's queue */
+} tape_call;
+
+struct http_tape {
+	tape_call **calls;
+	size_t n, cap;
+	int deferred;             /* the current run asked for an answer not held */
+	size_t waiting;           /* calls queued or in flight */
+	void *user;
+	int queued;               /* handed to a multi and not answered yet */
+	http_tape *next_ready;
+};
+
+struct http_multi {
+	CURLM *multi;
+	int in_flight, running;
+	tape_call *head, *tail;   /* queued, oldest first */
+	tape_call *sent;          /* in flight */
+	http_tape *ready;         /* tapes whose every call is answered */
+};
+
+static char *
+dup_n(const char *p, size_t n)
+{
+	char *d = malloc(n + 1);
+
+	if (d) {
+		if (n)
+			memcpy(d, p, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
+static void
+call_free(tape_call *k)
+{
+	if (!k)
+		return;
+	free(k->method);
+	free(k->url);
+	free(k->body);
+	for (size_t i = 0; k->headers && i < k->n_headers; i++)
+		free(k->headers[i]);
+	free(k->headers);
+	free(k->in.buf);
+	curl_slist_free_all(k->hs);
+	free(k);
+}
+
+/* Whether k is the request req (the same bytes a service would see). */
+static int
+same_call(const tape_call *k, const http_request *req)
+{
+	if (strcmp(k->method, req->method) != 0 || strcmp(k->url, req->url) != 0 ||
+	    k->n_headers != req->n_headers || (k->body != NULL) != (req->body != NULL) ||
+	    (req->body && (k->body_len != req->body_len ||
+		memcmp(k->body, req->body, req->body_len) != 0)))
+		return 0;
+	for (size_t i = 0; i < req->n_headers; i++)
+		if (strcmp(k->headers[i], req->headers[i]) != 0)
+			return 0;
+	return 1;
+}
+
+static tape_call *
+call_new(http_tape *t, http_client *c, const http_request *req)
+{
+	tape_call *k = calloc(1, sizeof *k);
+	int bad;
+
+	if (!k)
+		return NULL;
+	k->tape = t;
+	k->c = c;
+	k->method = dup_n(req->method, strlen(req->method));
+	k->url = dup_n(req->url, strlen(req->url));
+	k->body = req->body ? dup_n(req->body, req->body_len) : NULL;
+	k->body_len = req->body_len;
+	k->headers = calloc(req->n_headers ? req->n_headers : 1, sizeof *k->headers);
+	k->n_headers = req->n_headers;
+	bad = !k->method || !k->url || (req->body && !k->body) || !k->headers;
+	for (size_t i = 0; !bad && i < req->n_headers; i++)
+		bad = !(k->headers[i] = dup_n(req->headers[i], strlen(req->headers[i])));
+	k->timeout_ms = req->timeout_ms;
+	k->cost = req->cost;
+	k->in.max = c->in.max;
+	if (bad) {
+		call_free(k);
+		return NULL;
+	}
+	return k;
+}
+
+static int
+tape_do(http_client *c, http_tape *t, const http_request *req, http_response *resp, char *err,
+	size_t errlen)
+{
+	reset_response(resp);
+	if (!req || !req->url || !req->method) {
+		snprintf(err, errlen, "bad request arguments");
+		return HTTP_EUSAGE;
+	}
+	if (t->deferred) {
+		/* made from a pretend answer: never sent */
+		snprintf(err, errlen, "deferred");
+		return HTTP_EDEFER;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		tape_call *k = t->calls[i];
+
+		if (k->used || !same_call(k, req))
+			continue;
+		k->used = 1;
+		if (k->state != CALL_DONE) {
+			/* asked in an earlier run, not answered yet */
+			t->deferred = 1;
+			snprintf(err, errlen, "deferred");
+			return HTTP_EDEFER;
+		}
+		*resp = k->resp;
+		resp->body = k->in.buf ? k->in.buf : "";
+		resp->body_len = k->in.len;
+		snprintf(err, errlen, "%s", k->err);
+		return k->rc;
+	}
+	/* a call not asked before: the tape's next */
+	tape_call *k = NULL;
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 4;
+		tape_call **v = realloc(t->calls, cap * sizeof *v);
+
+		if (v) {
+			t->calls = v;
+			t->cap = cap;
+		}
+	}
+	if (t->n == t->cap || !(k = call_new(t, c, req))) {
+		snprintf(err, errlen, "out of memory");
+		return HTTP_EUSAGE;
+	}
+	k->used = 1;
+	t->calls[t->n++] = k;
+	t->waiting++;
+	t->deferred = 1;
+	snprintf(err, errlen, "deferred");
+	return HTTP_EDEFER;
+}
+
+int
+http_tape_new(http_tape **out, void *user)
+{
+	*out = calloc(1, sizeof **out);
+	if (!*out)
+		return HTTP_EUSAGE;
+	(*out)->user = user;
+	return 0;
+}
+
+void *
+http_tape_user(const http_tape *t)
+{
+	return t->user;
+}
+
+void
+http_tape_rewind(http_tape *t)
+{
+	t->deferred = 0;
+	for (size_t i = 0; i < t->n; i++)
+		t->calls[i]->used = 0;
+}
+
+void
+http_tape_clear(http_tape *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		call_free(t->calls[i]);
+	t->n = 0;
+	t->waiting = 0;
+	t->deferred = 0;
+	t->queued = 0;
+}
+
+void
+http_tape_free(http_tape *t)
+{
+	if (!t)
+		return;
+	http_tape_clear(t);
+	free(t->calls);
+	free(t);
+}
+
+int
+http_tape_deferred(const http_tape *t)
+{
+	return t->deferred;
+}
+
+int
+http_multi_new(http_multi **out, int in_flight)
+{
+	http_multi *m = calloc(1, sizeof *m);
+
+	*out = NULL;
+	if (!m)
+		return HTTP_EUSAGE;
+	if (!curl_ready) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+			free(m);
+			return HTTP_EUSAGE;
+		}
+		curl_ready = 1;
+	}
+	m->multi = curl_multi_init();
+	if (!m->multi) {
+		free(m);
+		return HTTP_EUSAGE;
+	}
+	m->in_flight = in_flight > 0 ? in_flight : 1;
+	/* connections are kept for the next transfer: at most one per call in flight */
+	curl_multi_setopt(m->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)m->in_flight);
+	*out = m;
+	return 0;
+}
+
+static void
+end_transfer(http_multi *m, tape_call *k)
+{
+	for (tape_call **p = &m->sent; *p; p = &(*p)->next)
+		if (*p == k) {
+			*p = k->next;
+			break;
+		}
+	k->next = NULL;
+	curl_multi_remove_handle(m->multi, k->easy);
+	curl_easy_cleanup(k->easy);
+	k->easy = NULL;
+	curl_slist_free_all(k->hs);
+	k->hs = NULL;
+	m->running--;
+}
+
+void
+http_multi_free(http_multi *m)
+{
+	if (!m)
+		return;
+	while (m->sent) { /* ended unanswered: the tape is freed after this */
+		tape_call *k = m->sent;
+
+		end_transfer(m, k);
+		k->state = CALL_QUEUED;
+	}
+	for (tape_call *k = m->head, *n; k; k = n) {
+		n = k->next;
+		k->next = NULL;
+	}
+	curl_multi_cleanup(m->multi);
+	free(m);
+}
+
+void
+http_multi_add(http_multi *m, http_tape *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		tape_call *k = t->calls[i];
+
+		if (k->state != CALL_QUEUED || k->next || m->tail == k)
+			continue;
+		if (m->tail)
+			m->tail->next = k;
+		else
+			m->head = k;
+		m->tail = k;
+	}
+	t->queued = 1;
+}
+
+int
+http_multi_busy(const http_multi *m)
+{
+	int n = m->running;
+
+	for (const tape_call *k = m->head; k; k = k->next)
+		n++;
+	for (const http_tape *t = m->ready; t; t = t->next_ready)
+		n++;
+	return n;
+}
+
+static http_request
+request_of(const tape_call *k)
+{
+	http_request r = { k->method, k->url, (const char *const *)k->headers, k->n_headers,
+		k->body, k->body_len, k->timeout_ms, k->cost };
+
+	return r;
+}
+
+/* Start k's transfer: 0, or -1 when it could not be (its answer says why). */
+static int
+start(http_multi *m, tape_call *k)
+{
+	http_request req = request_of(k);
+
+	reset_response(&k->resp);
+	k->in.resp = &k->resp;
+	k->curl_err[0] = '\0';
+	k->easy = curl_easy_duphandle(k->c->curl); /* the client's options: TLS, agent */
+	if (!k->easy || header_list(&req, &k->hs, k->err, sizeof k->err) != 0) {
+		if (k->easy)
+			curl_easy_cleanup(k->easy);
+		k->easy = NULL;
+		snprintf(k->err, sizeof k->err, "out of memory");
+		k->rc = HTTP_EUSAGE;
+		return -1;
+	}
+	set_request(k->easy, &req, k->hs, &k->in);
+	curl_easy_setopt(k->easy, CURLOPT_ERRORBUFFER, k->curl_err);
+	curl_easy_setopt(k->easy, CURLOPT_PRIVATE, (char *)k);
+	k->t0 = now_ms();
+	if (curl_multi_add_handle(m->multi, k->easy) != CURLM_OK) {
+		curl_easy_cleanup(k->easy);
+		k->easy = NULL;
+		curl_slist_free_all(k->hs);
+		k->hs = NULL;
+		snprintf(k->err, sizeof k->err, "curl refused the transfer");
+		k->rc = HTTP_EUSAGE;
+		return -1;
+	}
+	k->state = CALL_SENT;
+	k->next = m->sent;
+	m->sent = k;
+	m->running++;
+	return 0;
+}
+
+/* k has its answer: its gate sees it, and its tape is ready when it was
+ * the last one waited for. */
+static void
+answered(http_multi *m, tape_call *k, int64_t ms)
+{
+	const http_gate *g = k->c->gate;
+	http_request req = request_of(k);
+	http_tape *t = k->tape;
+
+	k->state = CALL_DONE;
+	k->in.resp = NULL;
+	if (k->rc == 0) {
+		k->resp.body = k->in.buf ? k->in.buf : "";
+		k->resp.body_len = k->in.len;
+	}
+	if (g && g->after)
+		g->after(g->arg, &req, k->rc, &k->resp, ms);
+	if (t->waiting && --t->waiting == 0 && t->queued) {
+		t->queued = 0;
+		t->next_ready = m->ready;
+		m->ready = t;
+	}
+}
+
+http_tape *
+http_multi_wait(http_multi *m, int64_t ms)
+{
+	int64_t end = now_ms() + (ms > 0 ? ms : 0);
+
+	for (;;) {
+		int64_t hold = -1, now;
+
+		if (m->ready) {
+			http_tape *t = m->ready;
+
+			m->ready = t->next_ready;
+			t->next_ready = NULL;
+			return t;
+		}
+		/* start what the limit of calls in flight and the gates allow */
+		while (m->head && m->running < m->in_flight) {
+			tape_call *k = m->head;
+			const http_gate *g = k->c->gate;
+			http_request req = request_of(k);
+
+			if (g && g->ready) {
+				int64_t w = g->ready(g->arg, &req);
+
+				if (w > 0) {
+					hold = w;
+					break;
+				}
+			} else if (g && g->before) {
+				g->before(g->arg, &req);
+			}
+			m->head = k->next;
+			if (!m->head)
+				m->tail = NULL;
+			k->next = NULL;
+			if (start(m, k) != 0)
+				answered(m, k, 0);
+		}
+		if (m->ready)
+			continue;
+		int still = 0;
+		CURLMsg *msg;
+		int left;
+
+		curl_multi_perform(m->multi, &still);
+		while ((msg = curl_multi_info_read(m->multi, &left)) != NULL) {
+			tape_call *k = NULL;
+
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&k);
+			k->rc = transfer_end(k->easy, msg->data.result, &k->in, k->c->ca, k->curl_err,
+				k->url, &k->resp, k->err, sizeof k->err);
+			end_transfer(m, k);
+			answered(m, k, now_ms() - k->t0);
+		}
+		if (m->ready)
+			continue;
+		now = now_ms();
+		if (now >= end || (!m->running && !m->head))
+			return NULL;
+		int64_t to = end - now;
+		if (hold >= 0 && hold < to)
+			to = hold;
+		if (!m->running) {
+			/* only the gates hold the queue: wait for them */
+			struct timespec ts = { (time_t)(to / 1000), (long)(to % 1000) * 1000000L };
+
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		curl_multi_poll(m->multi, NULL, 0, (int)(to > 1000 ? 1000 : to), NULL);
+	}
 }

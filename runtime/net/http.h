@@ -49,6 +49,7 @@ enum {
 	HTTP_ETOOBIG = -3,           /* body larger than max_body */
 	HTTP_EUSAGE = -4,            /* bad arguments, out of memory */
 	HTTP_ETLS = -5,              /* the server's certificate cannot be verified */
+	HTTP_EDEFER = -6,            /* taped: asked for, its answer comes later (below) */
 };
 
 typedef enum {
@@ -60,14 +61,22 @@ typedef enum {
 	HTTP_PERMANENT     /* other 4xx, 501, oversize: dead-letter with the service's text */
 } http_class;
 
+typedef struct http_tape http_tape;
+
 /* What every request of a client passes through (the engine's rate
  * limiter and metrics): before() may wait; after() sees the outcome and
- * how long it took.  Either may be NULL. */
+ * how long it took.  Either may be NULL.  ready() is http_multi's
+ * before(), which may not sleep: 0 when req may go now (it is counted
+ * then), else the milliseconds to wait; NULL: before() is called.
+ * tape: while it is set, the clients of this gate send nothing
+ * themselves: http_do() answers from the tape (see below). */
 typedef struct {
 	void (*before)(void *arg, const http_request *req);
 	void (*after)(void *arg, const http_request *req, int rc, const http_response *resp,
 		int64_t ms);
+	int64_t (*ready)(void *arg, const http_request *req);
 	void *arg;
+	http_tape *tape;
 } http_gate;
 
 int http_client_new(http_client **out, const char *user_agent, size_t max_body);
@@ -86,6 +95,51 @@ int64_t http_retry_after_ms(const char *value, int64_t now);
  * pass) for a URL path segment, a query value or a form value; its length,
  * or 0 with out "" when it does not fit in cap bytes. */
 size_t http_url_escape(const char *s, char *out, size_t cap);
+
+/* Concurrent calls without threads, and without a caller that is written
+ * for them.  A unit of work that makes its calls one after another (a
+ * connector's write(), which may refresh a token, read a SyncToken, then
+ * post) is run with a tape on its gate: its first call that the tape has
+ * no answer for is queued and answered HTTP_EDEFER (classed permanent, so
+ * no caller retries it), and every later call of that run is answered
+ * HTTP_EDEFER too and queued nothing (it would have been made from a
+ * pretend failure).  The run's outcome is thrown away.  When the queued
+ * call's answer has come (http_multi_wait), the unit is run again from
+ * its start, rewound: each call it makes again -- the same method, URL,
+ * headers and body, matched in the order they were made -- gets the
+ * answer recorded, and its next call is queued in turn.  A run that
+ * deferred nothing is the unit's outcome, made exactly as if its calls
+ * had been made then, one at a time.  So a unit must make the same
+ * request again when given the same answers (no counters or clocks in
+ * what it sends); one that does not is only slower: a request that
+ * changed is a new one.  Many units' queued calls are in flight at once
+ * in one http_multi (curl's multi interface, one event loop), at most
+ * its in_flight, each through its client's gate when it leaves
+ * (ready(), then after() with its answer).  A taped answer's body stays
+ * valid until the tape is cleared or freed. */
+int  http_tape_new(http_tape **out, void *user);
+/* Free the tape (after the http_multi that sends its calls is freed or
+ * has answered them). */
+void http_tape_free(http_tape *t);
+void *http_tape_user(const http_tape *t);
+/* Before a run again: the answers are handed out again from the first. */
+void http_tape_rewind(http_tape *t);
+/* Forget every call and answer: a new attempt asks the service again. */
+void http_tape_clear(http_tape *t);
+/* 1 when the last run asked for an answer the tape does not hold yet. */
+int  http_tape_deferred(const http_tape *t);
+
+typedef struct http_multi http_multi;
+int  http_multi_new(http_multi **out, int in_flight);
+/* Ends the transfers in flight unanswered. */
+void http_multi_free(http_multi *m);
+/* Queue the calls of t that are waiting for an answer and not sent. */
+void http_multi_add(http_multi *m, http_tape *t);
+/* Run transfers until a tape has every answer its last run asked for
+ * (that tape), ms have passed, or nothing is queued or in flight (NULL). */
+http_tape *http_multi_wait(http_multi *m, int64_t ms);
+/* Calls queued or in flight, and tapes answered that wait wants to hand out. */
+int  http_multi_busy(const http_multi *m);
 
 /* A service's text (conn_result's: its words, or a body that may be a
  * page of records) made fit for a log line: the words before the first
