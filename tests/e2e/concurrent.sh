@@ -24,6 +24,9 @@ reconcile() { # state
 calls() { # the target's line of the summary in $tmp/out: "N calls (N answered 429"
 	sed -n 's/^qbo: \([0-9]*\) calls (\([0-9]*\) answered 429.*/\1 \2/p' "$tmp/out"
 }
+journaled() { # requests journaled in $st, 0 before the run has made it (no empty file made)
+	if [ -s "$st" ]; then sql "SELECT count(*) FROM journal" 2>/dev/null || echo 0; else echo 0; fi
+}
 run() { # binary state [args]: one run to its end, each request one document
 	b=$1 s=$2; shift 2
 	"$b" run --once --state "$s" --config "$tmp/$pair.env" --batch 1 "$@"
@@ -68,13 +71,14 @@ while [ $k -lt 5 ]; do
 	"$BIN/$pair" run --once --state "$st" --config "$tmp/$pair.env" --batch 1 \
 		>> "$tmp/kill.log" 2>&1 &
 	spid=$!
-	# once requests are journaled and on their way (answers 300 ms off),
-	# however slow the build, then a moment more for several to be out
+	# once this run has journaled requests of its own and they are on their
+	# way (answers 300 ms off), however slow the build: pending when killed
+	n0=$(journaled)
 	i=0
-	while [ "$(pending)" = 0 ] && [ $i -lt 300 ] && kill -0 $spid 2>/dev/null; do
-		sleep 0.05; i=$((i + 1))
+	while { [ "$(journaled)" -lt $((n0 + 2)) ] ||
+		[ "$(pending)" = 0 ]; } && [ $i -lt 500 ] && kill -0 $spid 2>/dev/null; do
+		sleep 0.02; i=$((i + 1))
 	done
-	sleep "$(awk -v s="$k" 'BEGIN { srand(s + 3); printf "%.2f", 0.1 + rand() * 0.8 }')"
 	kill -9 $spid 2>/dev/null
 	wait $spid 2>/dev/null
 	k=$((k + 1))
