@@ -8,6 +8,8 @@
 #     worker takes the entity over and writes them (the next kill comes as
 #     soon as the count grows: often mid-batch, leaving writes pending for
 #     the restarted worker's redrive);
+#   - a `run --once` beside them is refused (the schema's lock, shared by
+#     the workers);
 #   - the backlog drains: nothing pending; what Xero holds reconciles with
 #     the store (scripts/reconcile_sync.py), one invoice per order written,
 #     no reference twice.
@@ -102,6 +104,8 @@ t taken-over-each-time [ $took = 20 ] || echo "taken over $took of $kills"
 
 wait_for 300 all_done
 alive
+sync > "$tmp/out" 2>&1
+t run-beside-workers-refused [ $? = 2 ] || cat "$tmp/out"
 no_pending() { [ "$(psql_ "SELECT count(*) FROM journal WHERE state = 'pending'")" = 0 ]; }
 t backlog-drains all_done || echo "$(done_orders) of $(orders) orders done"
 wait_for 300 no_pending
