@@ -596,8 +596,8 @@ sync_cmd(const mw_program *p, int argc, char **argv, FILE *out, FILE *err)
 		return 2;
 	}
 	if (o.worker && o.init) {
-		fprintf(err, "%s: --init and --worker: a worker opens a schema the others share; "
-			"make it with serve or run --once first\n", p->pair);
+		fprintf(err, "%s: --init and --worker: --init is for a state file of 0 bytes; "
+			"a worker shares a schema (made where there is none)\n", p->pair);
 		return 2;
 	}
 	if (o.lease_ms && !o.worker) {

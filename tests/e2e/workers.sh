@@ -27,6 +27,10 @@ if ! pg_start; then
 	exit 1
 fi
 st="$MW_PG&schema=clarity_xero"
+"$BIN/$pair" serve --lease-ms 500 --state "$st" > "$tmp/out" 2>&1
+t lease-ms-needs-worker [ $? = 2 ] && grep -q -- '--lease-ms is a worker' "$tmp/out"
+"$BIN/$pair" serve --worker --lease-ms 5 --state "$st" > "$tmp/out" 2>&1
+t lease-ms-bounded [ $? = 2 ] && grep -q -- '--lease-ms takes 300 to' "$tmp/out"
 lease=1200
 psql_() { psql "$MW_PG" -Atq -c "SET search_path TO clarity_xero" -c "$1"; }
 worker() { # slot: starts worker N, its pid in wN
