@@ -134,7 +134,15 @@ n_x=$(psql_ "SELECT count(*) FROM xref WHERE entity = 'Order'")
 t one-invoice-per-order [ "$n_inv" = "$n_x" -a "$n_ref" = "$n_inv" ] ||
 	echo "invoices $n_inv, references $n_ref, orders written $n_x"
 kill $w1 $w2 $w3
-wait $w1 $w2 $w3
+rcs=
+for p in $w1 $w2 $w3; do
+	wait $p
+	rcs="$rcs$?"
+done
+t sigterm-exits-0 [ "$rcs" = 000 ] || echo "exit statuses $rcs"
+# under SAN=1: no report from any worker (a SIGKILLed one makes none)
+t no-sanitizer-report [ -z "$(grep -l 'Sanitizer\|runtime error:' "$tmp"/w*.log)" ] ||
+	grep -h -A5 'Sanitizer\|runtime error:' "$tmp"/w*.log | head -40
 t stop-releases-leases [ "$(psql_ "SELECT count(*) FROM lease WHERE unit LIKE 'cursor:%' AND
 	expires_at > (extract(epoch FROM clock_timestamp()) * 1000)::bigint")" = 0 ]
 w1= w2= w3=
