@@ -43,6 +43,7 @@ tests/e2e/clarity_xero.sh
 tests/e2e/back_xero.sh
 tests/e2e/echo.sh
 tests/e2e/serve.sh
+tests/e2e/workers.sh
 tests/e2e/pairs.sh
 tests/e2e/concurrent.sh
 tests/e2e/split.sh

@@ -346,6 +346,7 @@ usage(const mw_program *p, FILE *f)
 		"       %s status [--state FILE] [--config FILE]\n"
 		"       %s serve [--init] [--state FILE] [--config FILE] [--port N] [--port-file FILE]\n"
 		"            [--bind ADDR] [--log-level debug|info|warn|error] [--log-json]\n"
+		"            [--worker [--lease-ms N]]\n"
 		"       %s dlq list|show ID|retry ID|--all|drop ID --reason TEXT|export\n"
 		"       %s explain ENTITY [--map FILE] < record.json\n"
 		"       %s test FILE.test...\n"
@@ -397,6 +398,12 @@ help(const mw_program *p, FILE *f)
 		"                    takes signed webhooks on /webhooks/SOURCE (a hint:\n"
 		"                    the record is fetched), /healthz, /metrics; SIGTERM\n"
 		"                    finishes or journals what is in flight and exits 0\n"
+		"    --worker        one of several daemons of the pair on one PostgreSQL\n"
+		"                    schema: each entity polled by one at a time (a lease),\n"
+		"                    webhook events claimed; on a state file, the same as\n"
+		"                    without it (one process at a time)\n"
+		"    --lease-ms N    a worker's leases last N ms (default 10000): a dead\n"
+		"                    worker's entities are taken over within 4/3 of it\n"
 		"  status            cursors, synced, pending and dead-letter counts, and\n"
 		"                    the newest dead letters\n"
 		"  dlq list [--entity E] [--since T]   the live dead letters\n"
@@ -486,6 +493,21 @@ sync_cmd(const mw_program *p, int argc, char **argv, FILE *out, FILE *err)
 			o.log_json = 1;
 			continue;
 		}
+		if (serve && !strcmp(s, "--worker")) {
+			o.worker = 1;
+			continue;
+		}
+		if (serve && !strcmp(s, "--lease-ms") && a + 1 < argc) {
+			char *end;
+			long long n = strtoll(argv[++a], &end, 10);
+
+			if (*end || n < 300 || n > 3600000) {
+				fprintf(err, "%s: --lease-ms takes 300 to 3600000\n", p->pair);
+				return 2;
+			}
+			o.lease_ms = n;
+			continue;
+		}
 		if (serve && (!strcmp(s, "--port") || !strcmp(s, "--port-file") ||
 		    !strcmp(s, "--log-level") || !strcmp(s, "--bind")) && a + 1 < argc) {
 			const char *v = argv[++a];
@@ -571,6 +593,15 @@ sync_cmd(const mw_program *p, int argc, char **argv, FILE *out, FILE *err)
 		return sync_status(p, o.state_path, out, err);
 	if (o.init && o.dry_run) {
 		fprintf(err, "%s: --init and --dry-run: a dry run makes no state file\n", p->pair);
+		return 2;
+	}
+	if (o.worker && o.init) {
+		fprintf(err, "%s: --init and --worker: --init is for a state file of 0 bytes; "
+			"a worker shares a schema (made where there is none)\n", p->pair);
+		return 2;
+	}
+	if (o.lease_ms && !o.worker) {
+		fprintf(err, "%s: --lease-ms is a worker's (--worker)\n", p->pair);
 		return 2;
 	}
 	if (serve) {

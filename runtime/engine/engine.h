@@ -27,6 +27,8 @@ typedef struct {
 	int log_level;           /* 0 debug, 1 info, 2 warn, 3 error: the least shown */
 	int log_json;            /* log lines as JSON (serve) */
 	const char *bind;        /* serve: the address listened on; NULL: 127.0.0.1 */
+	int worker;              /* serve --worker: one of several on a PostgreSQL schema */
+	int64_t lease_ms;        /* serve --worker: the leases' time; 0: 10 s */
 	FILE *call_log;          /* one line per HTTP call: ms service status; NULL: none */
 	FILE *out, *err;
 } sync_opts;

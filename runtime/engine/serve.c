@@ -29,6 +29,18 @@
  *     written: by the webhook server once an event's insert has committed,
  *     or by the signal handler.  Between those it makes no call at all, to
  *     the state file or anything else (tests/bench/bench.sh measures it).
+ *   - one of several workers (`serve --worker`, a PostgreSQL schema shared
+ *     by several processes, docs/state.md "Many workers"): an entity is
+ *     polled only under the lease on its cursor ("cursor:ENTITY"), kept
+ *     while its poll comes round again; one held by another worker is
+ *     tried again a third of the lease time later, so a dead holder's
+ *     entity is taken over within about 4/3 of it; the journal is
+ *     redriven under the lease "redrive"; webhook events are claimed
+ *     (state_inbox_claim), not listed.  A worker wakes every third of the
+ *     lease time, idle or not: it renews its leases and claims the events
+ *     another worker's death left.  A lease lost meanwhile fails the
+ *     worker's next transaction (STATE_ELOCKED): fatal, it exits (its
+ *     supervisor starts it again).
  * The webhook server's threads (hook.c) keep events through hook_store on
  * a state handle of their own (opened here, used by nothing else, under a
  * lock), and read the figures for /metrics from a snapshot the loop
@@ -538,6 +550,82 @@ on_event(void *arg, const state_event *ev)
 }
 
 /* ------------------------------------------------------------------ */
+/* several workers                                                     */
+/* ------------------------------------------------------------------ */
+
+#define LEASE_MS 10000 /* serve --worker's lease time without --lease-ms */
+
+static void
+cursor_unit(char *buf, size_t n, const mw_entity *e)
+{
+	snprintf(buf, n, "cursor:%.100s", e->name);
+}
+
+/* Whether this worker may poll e now: the lease on its cursor taken, or
+ * held already.  0 yes; 1 another worker holds it; -1 the state failed
+ * (a warning: tried again later). */
+static int
+take_cursor(run *r, const mw_entity *e, int64_t lease, int held)
+{
+	char unit[128];
+	int rc;
+
+	cursor_unit(unit, sizeof unit, e);
+	rc = state_lease_take(r->st, unit, lease, NULL);
+	if (rc < 0)
+		eng_say(r, "warn", "cannot take the lease on %s: %s; again later", unit,
+			state_errmsg(r->st));
+	else if (rc == 0 && !held)
+		eng_say(r, "info", "%s: this worker (%s) polls it", unit, state_holder(r->st));
+	else if (rc == 1)
+		eng_say(r, "debug", "%s: %s", unit, state_errmsg(r->st));
+	return rc;
+}
+
+/* The leases on the cursors this worker holds, renewed; one taken over
+ * meanwhile is given up (so that the handle commits again) and tried for
+ * again later. */
+static void
+renew_cursors(run *r, char *owns, int64_t *next_due, int64_t lease)
+{
+	for (size_t i = 0; i < r->p->n_entities; i++) {
+		char unit[128];
+		int rc;
+
+		if (!owns[i])
+			continue;
+		cursor_unit(unit, sizeof unit, &r->p->entities[i]);
+		if ((rc = state_lease_renew(r->st, unit, lease)) == 0)
+			continue;
+		if (rc < 0) { /* it may still be ours: the next renewal says */
+			eng_say(r, "warn", "cannot renew the lease on %s: %s", unit,
+				state_errmsg(r->st));
+			continue;
+		}
+		eng_say(r, "warn", "the lease on %s is lost (another worker took it over)", unit);
+		state_lease_release(r->st, unit);
+		owns[i] = 0;
+		next_due[i] = eng_mono_ms() + lease / 3;
+	}
+}
+
+/* Every lease this worker holds, given up (a stop: the others take over
+ * at once, not when the leases expire). */
+static void
+release_all(run *r, char *owns)
+{
+	for (size_t i = 0; owns && i < r->p->n_entities; i++) {
+		char unit[128];
+
+		if (!owns[i])
+			continue;
+		cursor_unit(unit, sizeof unit, &r->p->entities[i]);
+		state_lease_release(r->st, unit);
+		owns[i] = 0;
+	}
+}
+
+/* ------------------------------------------------------------------ */
 /* the loop                                                            */
 /* ------------------------------------------------------------------ */
 
@@ -702,6 +790,8 @@ sync_serve(const mw_program *p, const sync_opts *o, unsigned port, const char *p
 	char err[256], cause[512] = "";
 	counts *by_entity;
 	int64_t *next_due, *listed_at, redrive_at, held_at, busy_since = -1, busy_ms = 0;
+	int64_t lease = o->lease_ms > 0 ? o->lease_ms : LEASE_MS, tick_at = -1;
+	char *owns; /* --worker: the cursors whose lease this worker holds */
 	struct sigaction sa;
 	int status = 0, connected = 0, inbox_now;
 
@@ -723,6 +813,7 @@ sync_serve(const mw_program *p, const sync_opts *o, unsigned port, const char *p
 	by_entity = calloc(p->n_entities, sizeof *by_entity);
 	next_due = calloc(p->n_entities, sizeof *next_due);
 	listed_at = calloc(p->n_entities, sizeof *listed_at);
+	owns = calloc(p->n_entities, 1);
 	memset(&snap, 0, sizeof snap);
 	pthread_mutex_init(&snap.mu, NULL);
 	pthread_mutex_init(&snap.st_mu, NULL);
@@ -732,13 +823,14 @@ sync_serve(const mw_program *p, const sync_opts *o, unsigned port, const char *p
 	snap.listed_at = calloc(p->n_entities, sizeof *snap.listed_at);
 	snprintf(snap.down, sizeof snap.down, "starting: connecting to %s and %s",
 		p->source.alias, p->target.alias);
-	if (!by_entity || !next_due || !listed_at || !snap.by_entity || !snap.listed_at) {
+	if (!by_entity || !next_due || !listed_at || !owns || !snap.by_entity || !snap.listed_at) {
 		eng_say(&r, "error", "out of memory; exiting");
 		status = 2;
 		goto out0;
 	}
 	/* the server first: it answers /healthz while the services are reached */
-	if (state_open(o->state_path, &hook_st) != 0) {
+	if (state_open_as(o->state_path, o->worker ? STATE_OPEN_WORKER : STATE_OPEN_OWN,
+	    &hook_st) != 0) {
 		eng_say(&r, "error", "cannot open the state file %s for webhooks: %s; exiting",
 			o->state_path, state_errmsg(hook_st));
 		status = 2;
@@ -776,14 +868,29 @@ sync_serve(const mw_program *p, const sync_opts *o, unsigned port, const char *p
 	redrive_at = 0;
 	inbox_now = 1;
 	held_at = 0; /* read after the first turn */
+	if (o->worker)
+		tick_at = eng_mono_ms() + lease / 3;
 	while (!stop_flag && !r.fatal) {
 		int64_t now = eng_mono_ms(), wake = -1;
 		int worked = 0, pending = 0;
 
+		if (tick_at >= 0 && now >= tick_at) {
+			/* a worker's leases renewed, and the events a dead worker
+			 * had claimed claimed again once their claims expire */
+			renew_cursors(&r, owns, next_due, lease);
+			tick_at = eng_mono_ms() + lease / 3;
+			inbox_now = 1;
+		}
 		if (redrive_at >= 0 && now >= redrive_at) {
-			eng_redrive(&r);
+			/* a worker redrives under the lease "redrive": one at a time */
+			int mine = !o->worker || state_lease_take(r.st, "redrive", lease, NULL) == 0;
+
+			if (mine)
+				eng_redrive(&r);
+			if (mine && o->worker)
+				state_lease_release(r.st, "redrive");
 			/* again in a minute while the target leaves writes pending */
-			redrive_at = !r.fatal && any_pending(&r) ? eng_mono_ms() + 60000 : -1;
+			redrive_at = !r.fatal && (!mine || any_pending(&r)) ? eng_mono_ms() + 60000 : -1;
 			worked = 1;
 		}
 		for (size_t i = 0; i < p->n_entities && !stop_flag && !r.fatal; i++) {
@@ -791,6 +898,14 @@ sync_serve(const mw_program *p, const sync_opts *o, unsigned port, const char *p
 
 			if (next_due[i] < 0 || now < next_due[i])
 				continue;
+			if (o->worker) {
+				if (take_cursor(&r, e, lease, owns[i]) != 0) {
+					owns[i] = 0;
+					next_due[i] = eng_mono_ms() + lease / 3;
+					continue;
+				}
+				owns[i] = 1;
+			}
 			counts none;
 			memset(&none, 0, sizeof none);
 			if (eng_entity(&r, e, &none) == 0)
@@ -798,6 +913,13 @@ sync_serve(const mw_program *p, const sync_opts *o, unsigned port, const char *p
 			eng_add_counts(&by_entity[i], &r.n);
 			pending |= r.n.pending > 0;
 			next_due[i] = e->poll_ms > 0 ? eng_mono_ms() + e->poll_ms : -1;
+			if (o->worker && e->poll_ms <= 0 && !r.fatal) { /* polled once: for another */
+				char unit[128];
+
+				cursor_unit(unit, sizeof unit, e);
+				state_lease_release(r.st, unit);
+				owns[i] = 0;
+			}
 			publish(&snap, &r, by_entity, listed_at);
 			worked = 1;
 		}
@@ -807,7 +929,8 @@ sync_serve(const mw_program *p, const sync_opts *o, unsigned port, const char *p
 			inbox_now = 1;
 		if (inbox_now) {
 			inbox_turn t = { &r, by_entity, 0, 0, 0 };
-			if (state_inbox_each(r.st, 50, on_event, &t) != 0 || t.failed) {
+			if ((o->worker ? state_inbox_claim(r.st, 50, 6 * lease, on_event, &t) :
+			    state_inbox_each(r.st, 50, on_event, &t)) != 0 || t.failed) {
 				/* the state file busy or failing: a bounded wait, then fatal */
 				now = eng_mono_ms();
 				if (busy_since < 0)
@@ -846,6 +969,7 @@ sync_serve(const mw_program *p, const sync_opts *o, unsigned port, const char *p
 			earliest(&wake, next_due[i]);
 		earliest(&wake, held_at);
 		earliest(&wake, redrive_at);
+		earliest(&wake, tick_at);
 		if (worked)
 			give_back(&r);
 		now = eng_mono_ms();
@@ -871,8 +995,10 @@ stop:
 	hook_stop(h);
 out:
 	state_close(hook_st);
-	if (connected)
+	if (connected) {
+		release_all(&r, owns);
 		eng_close(&r);
+	}
 out0:
 	pthread_mutex_destroy(&snap.mu);
 	pthread_mutex_destroy(&snap.st_mu);
@@ -881,6 +1007,7 @@ out0:
 	free(by_entity);
 	free(next_due);
 	free(listed_at);
+	free(owns);
 	wake_close();
 	return status;
 }

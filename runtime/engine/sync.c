@@ -1726,7 +1726,7 @@ eng_open(run *r, const mw_program *p, const sync_opts *o, volatile sig_atomic_t 
 	r->stop = stop;
 	srand((unsigned)time(NULL) ^ (unsigned)getpid());
 	if (state_open_as(o->state_path, o->dry_run ? STATE_OPEN_COPY : o->init ? STATE_OPEN_INIT :
-	    STATE_OPEN_OWN, &r->st) != 0) {
+	    o->worker ? STATE_OPEN_WORKER : STATE_OPEN_OWN, &r->st) != 0) {
 		say(r, "cannot open the state file %s: %s", o->state_path, state_errmsg(r->st));
 		return 2;
 	}
