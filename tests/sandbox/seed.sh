@@ -359,7 +359,17 @@ t later-life check life
 	--dead-letter "$tmp/dead-c"
 t clarity-xero-transform [ $? = 1 ]
 t clarity-xero-dead-letters check dead-clarity "$tmp/dead-c" "$tmp/inv"
-"$BIN/nopcommerce_qbo" transform Order < "$tmp/a/nop.orders" > "$tmp/rcpt" \
+# the pair converts foreign orders into USD (docs/sync.md, "Currency"):
+# transform takes its rates from a file of the ECB's form, one day before
+# every generated order
+cat > "$tmp/ecb.xml" <<'EOF2'
+<gesmes:Envelope xmlns:gesmes="http://www.gesmes.org/xml/2002-08-01"
+	xmlns="http://www.ecb.int/vocabulary/2002-08-01/eurofxref">
+<Cube><Cube time="2026-01-01"><Cube currency="USD" rate="1.0512"/><Cube currency="GBP" rate="0.8421"/>
+<Cube currency="CAD" rate="1.4712"/><Cube currency="AUD" rate="1.6210"/><Cube currency="JPY" rate="161.23"/>
+</Cube></Cube></gesmes:Envelope>
+EOF2
+"$BIN/nopcommerce_qbo" transform Order --rates "$tmp/ecb.xml" < "$tmp/a/nop.orders" > "$tmp/rcpt" \
 	--dead-letter "$tmp/dead-n"
 t nopcommerce-qbo-transform [ $? = 1 ]
 t nopcommerce-qbo-dead-letters check dead-nop "$tmp/dead-n" "$tmp/rcpt"
