@@ -702,6 +702,7 @@ static void
 give_back(run *r)
 {
 	rt_ctx_trim(r->c);
+	state_release_memory(r->st);
 #ifdef __GLIBC__
 	malloc_trim(0);
 #endif

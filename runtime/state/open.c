@@ -61,6 +61,13 @@ state_holder(const state *st)
 }
 
 void
+state_release_memory(state *st)
+{
+	if (st && st->db)
+		sqlite3_db_release_memory(st->db);
+}
+
+void
 state_close(state *st)
 {
 	if (!st)

@@ -90,6 +90,10 @@ int state_open_as(const char *path, int how, state **out);
 /* state_open_as(path, STATE_OPEN_OWN, out) */
 int state_open(const char *path, state **out);
 void state_close(state *st);
+/* Give back the memory the handle caches and can read again (SQLite's page
+ * cache): an idle daemon calls it before a long sleep.  Nothing on
+ * PostgreSQL, whose cache is the server's. */
+void state_release_memory(state *st);
 const char *state_errmsg(const state *st);
 /* What opening the file changed or found that an operator should know
  * (a file readable by others made 0600); "" for nothing. */

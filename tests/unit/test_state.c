@@ -1043,6 +1043,43 @@ migrates_5(const char *dir)
 	state_close(st);
 }
 
+/* An idle daemon gives its page cache back (state_release_memory): on
+ * SQLite the heap shrinks and the handle reads on as before; on PostgreSQL,
+ * whose cache is the server's, it changes nothing. */
+static void
+releases_memory(const char *dir)
+{
+	char at[600], buf[64];
+	store_where(at, sizeof at, dir, "mem");
+	state *st = NULL;
+	int rc = state_open(at, &st);
+	char big[2048];
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	rc |= state_begin(st);
+	for (int i = 0; i < 2000 && rc == 0; i++) {
+		char id[32];
+		snprintf(id, sizeof id, "SO-%d", i);
+		rc |= state_xref_put_doc(st, "Order", id, "INV", "h", big);
+	}
+	rc |= state_commit(st);
+	for (int i = 0; i < 2000 && rc == 0; i++) {
+		char id[32], doc[sizeof big];
+		snprintf(id, sizeof id, "SO-%d", i);
+		rc |= state_xref_doc(st, "Order", id, doc, sizeof doc);
+	}
+	sqlite3_int64 before = sqlite3_memory_used();
+	state_release_memory(st);
+	sqlite3_int64 after = sqlite3_memory_used();
+	char h[8];
+	rc |= state_xref_get(st, "Order", "SO-1999", buf, sizeof buf, h, sizeof h);
+	char why[128];
+	snprintf(why, sizeof why, "%lld -> %lld bytes, rc %d", (long long)before, (long long)after, rc);
+	check(rc == 0 && !strcmp(buf, "INV") && (store_pg() || after < before - 1000000),
+		"release-memory", why);
+	state_close(st);
+}
+
 int
 main(void)
 {
@@ -1312,6 +1349,7 @@ main(void)
 		files(dir);
 	workers(dir);
 	migrates_5(dir);
+	releases_memory(dir);
 
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
