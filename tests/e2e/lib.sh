@@ -9,6 +9,9 @@
 #                           sandbox's arguments for it
 #   catalogue               the Clarity store's products (gen_orders.py's
 #                           SKUs), which Sage Intacct's order lines ref
+#   sku_spellings           the Clarity store's orders made five: SO-1..SO-5,
+#                           one line each, sku "mug-01 ", "MUG 01", "mug_01",
+#                           "mug01" (an alias), "mug-10" (no product)
 #   sandbox_start ARGS...   bin/sandbox with those and ARGS on a free
 #                           loopback port; sets $tmp, $root, $pid
 #   sandbox_restart         a fresh sandbox (it forgets what the targets
@@ -56,6 +59,18 @@ gen() { # source seed orders
 		> "$data/$1.customers.ndjson"
 	[ $# -lt 7 ] || python3 "tests/bench/$2" --seed "$3" --products --orders "$4" \
 		> "$data/$1.products.ndjson"
+}
+sku_spellings() { # after gen clarity: one order a line's spelling, from the
+	# store's first order: one line, paid later (no payment written), no
+	# tax, shipping or discount
+	for o in "SO-1 mug-01 " "SO-2 MUG 01" "SO-3 mug_01" "SO-4 mug01" "SO-5 mug-10"; do
+		jq -c --arg id "${o%% *}" --arg sku "${o#* }" 'select(.orderId == "SO-100000") |
+			.orderId = $id | .status = "processing" | .paymentInfo.status = "pending" |
+			.couponCode = null | .taxAmount = 0 | .shippingAmount = 0 | .discountAmount = 0 |
+			.totalAmount = 10 | .lineItems = [{"lineId": "1", "sku": $sku, "name": "Mug",
+			"quantity": 1, "unitPrice": 10}]' "$data/clarity_ecommerce.orders.ndjson"
+	done > "$data/skus.ndjson"
+	mv "$data/skus.ndjson" "$data/clarity_ecommerce.orders.ndjson"
 }
 catalogue() { # the Clarity store's products: the SKUs gen_orders.py's lines sell
 	python3 -c '

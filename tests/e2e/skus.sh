@@ -9,23 +9,7 @@ GROUP=skus
 . "$(dirname "$0")/lib.sh"
 gen clarity 41 3
 catalogue
-# one order a line's spelling, from the store's first order: one line, paid
-# later (no payment written), no tax, shipping or discount
-order() { # id sku
-	jq -c --arg id "$1" --arg sku "$2" 'select(.orderId == "SO-100000") | .orderId = $id |
-		.status = "processing" | .paymentInfo.status = "pending" | .couponCode = null |
-		.taxAmount = 0 | .shippingAmount = 0 | .discountAmount = 0 | .totalAmount = 10 |
-		.lineItems = [{"lineId": "1", "sku": $sku, "name": "Mug", "quantity": 1,
-		"unitPrice": 10}]' "$data/clarity_ecommerce.orders.ndjson"
-}
-{
-	order SO-1 "mug-01 "
-	order SO-2 "MUG 01"
-	order SO-3 "mug_01"
-	order SO-4 "mug01"
-	order SO-5 "mug-10"
-} > "$data/skus.ndjson"
-mv "$data/skus.ndjson" "$data/clarity_ecommerce.orders.ndjson"
+sku_spellings  # the store's orders: one a spelling of MUG-01, and mug-10
 sandbox_start
 use_pair clarity_intacct
 sync > "$tmp/out" 2> "$tmp/err"
