@@ -201,7 +201,9 @@ int eng_hook_store(void *st, const char *source, const hook_event *ev, size_t n,
 	const char *body, size_t len, char *why, size_t whylen);
 const mw_entity *eng_entity_named(const mw_program *p, const char *name);
 void eng_add_counts(counts *into, const counts *add);
+/* clock.c: monotonic and wall-clock milliseconds */
 int64_t eng_mono_ms(void);
+int64_t eng_wall_ms(void);
 void eng_sleep_ms(run *r, int64_t ms);
 int  eng_stopping(const run *r);
 /* rates.c: rate() and convert() from the pair's `currency` source.  open:

@@ -58,29 +58,10 @@ struct eng_multi {
 	int on;
 };
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 stopping(const run *r)
 {
 	return r->stop && *r->stop;
-}
-
-/* Wall-clock milliseconds: the limiter's day is a calendar day. */
-static int64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int64_t
@@ -88,11 +69,11 @@ eng_gate_ready(void *arg, const http_request *req)
 {
 	svc_ctl *t = arg;
 	int units = req->cost > 0 ? req->cost : 1;
-	int64_t now = wall_ms(), w = lim_wait_ms(&t->lim, now, units);
+	int64_t now = eng_wall_ms(), w = lim_wait_ms(&t->lim, now, units);
 
 	if (w > 0) {
 		if (!t->held_since) {
-			t->held_since = mono_ms();
+			t->held_since = eng_mono_ms();
 			if (t->r->mx)
 				t->r->mx->h->say(t->r, "info", "%s: at its rate limit: waiting %lld ms",
 					t->name, (long long)w);
@@ -100,7 +81,7 @@ eng_gate_ready(void *arg, const http_request *req)
 		return w;
 	}
 	if (t->held_since) {
-		t->waited_ms += mono_ms() - t->held_since;
+		t->waited_ms += eng_mono_ms() - t->held_since;
 		t->held_since = 0;
 	}
 	t->sent_ms = now;
@@ -250,7 +231,7 @@ decided(run *r, unit *u)
 
 	if (r->mx->h->write_again(r, u->attempt, u->rc, &u->res, &d)) {
 		u->sleeping = 1;
-		u->due = mono_ms() + d;
+		u->due = eng_mono_ms() + d;
 		u->attempt++;
 		return;
 	}
@@ -272,7 +253,7 @@ any_busy(const struct eng_multi *m)
 static int
 step(run *r, struct eng_multi *m)
 {
-	int64_t now = mono_ms(), wait = 1000; /* a stop is seen within a second */
+	int64_t now = eng_mono_ms(), wait = 1000; /* a stop is seen within a second */
 
 	for (int i = 0; i < m->n; i++) {
 		unit *u = &m->u[i];
@@ -291,7 +272,7 @@ step(run *r, struct eng_multi *m)
 	if (r->fatal)
 		return 0;
 	for (int i = 0; i < m->n; i++)
-		if (m->u[i].busy && m->u[i].sleeping && m->u[i].due <= mono_ms())
+		if (m->u[i].busy && m->u[i].sleeping && m->u[i].due <= eng_mono_ms())
 			return 0; /* due now: the next turn sends it */
 	if (!http_multi_busy(m->hm)) {
 		if (any_busy(m))

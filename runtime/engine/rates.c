@@ -242,17 +242,6 @@ file_rate(eng_rates *x, const char *from, const char *to, const char *day, mw_de
 /* the rate callback                                                   */
 /* ------------------------------------------------------------------ */
 
-/* The engine's clock is sync.c's; this file keeps its own, so that the
- * two do not call each other (tests/tools/calls.py). */
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static cached *
 cache_find(eng_rates *x, const char *from, const char *day, int64_t now)
 {
@@ -284,7 +273,7 @@ eng_rate(mw_ctx *c, void *data, const char *from, const char *to, const mw_time 
 	eng_rates *x = data;
 	run *r = x->r;
 	char d[TM_BUF];
-	int64_t now = mono_ms();
+	int64_t now = eng_mono_ms();
 	cached *e;
 
 	tm_format(day, d);

@@ -207,39 +207,20 @@ progress(run *r)
 /* rate limits and calls, per service (the HTTP gate)                  */
 /* ------------------------------------------------------------------ */
 
-int64_t
-eng_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Wall-clock milliseconds: the day count of a daily limit is a calendar day. */
-static int64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 
 static void
 gate_before(void *arg, const http_request *req)
 {
 	svc_ctl *t = arg;
 	int units = req->cost > 0 ? req->cost : 1;
-	int64_t w = lim_wait_ms(&t->lim, wall_ms(), units);
+	int64_t w = lim_wait_ms(&t->lim, eng_wall_ms(), units);
 
 	if (w > 0) {
 		eng_say(t->r, "info", "%s: at its rate limit: waiting %lld ms", t->name, (long long)w);
 		eng_sleep_ms(t->r, w); /* the limiter: never over the published limit */
 		t->waited_ms += w;
 	}
-	t->sent_ms = wall_ms();
+	t->sent_ms = eng_wall_ms();
 	lim_take(&t->lim, t->sent_ms, units);
 }
 
@@ -249,7 +230,7 @@ gate_after(void *arg, const http_request *req, int rc, const http_response *resp
 	svc_ctl *t = arg;
 
 	if (t->o->call_log)
-		fprintf(t->o->call_log, "%lld %s %ld %lld %d %s\n", (long long)(wall_ms() - ms),
+		fprintf(t->o->call_log, "%lld %s %ld %lld %d %s\n", (long long)(eng_wall_ms() - ms),
 			t->name, rc == 0 ? resp->status : 0L, (long long)ms, req->cost > 0 ? req->cost : 1,
 			req->method);
 	if (rc == 0) {
