@@ -136,7 +136,7 @@ $(BIN)/sandbox: $(SB_SRC:%.c=$(O)/%.o) | $(BIN)
 # ---- tests --------------------------------------------------------------
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
-$(O)/tests/%: tests/unit/%.c $(O)/libmwrt.a | $(O)/tests
+$(O)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(O)/libmwrt.a | $(O)/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(RT_CFLAGS) $(RT_INC_ALL) -o $@ $< $(O)/libmwrt.a $(RT_LIBS) \
 		$(LDFLAGS)
 units: $(UNIT_BIN)

@@ -10,34 +10,9 @@
 
 #include "transform.h"
 
-static int failures;
-
-#define CHECK(name, cond, ...) do { \
-	if (cond) { \
-		printf("[PASS] addr/%s\n", name); \
-	} else { \
-		failures++; \
-		printf("[FAIL] addr/%s: ", name); \
-		printf(__VA_ARGS__); \
-		printf("\n"); \
-	} \
-} while (0)
-
-static const char *
-show(mw_ctx *c, mw_val v)
-{
-	static char buf[4][RT_REASON_MAX + 16];
-	static int k;
-	char *b = buf[k++ & 3];
-
-	if (mw_failed(c))
-		snprintf(b, sizeof buf[0], "FAIL: %s", c->reason);
-	else if (v.kind == MW_STR)
-		snprintf(b, sizeof buf[0], "%.*s", (int)v.u.s.n, v.u.s.p);
-	else
-		snprintf(b, sizeof buf[0], "<%s>", rt_kind_name(v.kind));
-	return b;
-}
+#define CHECK_AREA "addr"
+#include "check.h"
+#include "show.h"
 
 static mw_val
 s(const char *p)

@@ -14,18 +14,8 @@
 #include "cli.h"
 #include "transform.h"
 
-static int failures;
-
-#define CHECK(name, cond, ...) do { \
-	if (cond) { \
-		printf("[PASS] cli/%s\n", name); \
-	} else { \
-		failures++; \
-		printf("[FAIL] cli/%s: ", name); \
-		printf(__VA_ARGS__); \
-		printf("\n"); \
-	} \
-} while (0)
+#define CHECK_AREA "cli"
+#include "check.h"
 
 /* ------------------------------------------------------------------ */
 /* the program                                                         */

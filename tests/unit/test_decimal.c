@@ -9,38 +9,9 @@
 
 #include "transform.h"
 
-static int failures;
-
-#define CHECK(name, cond, ...) do { \
-	if (cond) { \
-		printf("[PASS] decimal/%s\n", name); \
-	} else { \
-		failures++; \
-		printf("[FAIL] decimal/%s: ", name); \
-		printf(__VA_ARGS__); \
-		printf("\n"); \
-	} \
-} while (0)
-
-/* The canonical text of a value, or its failure reason. */
-static const char *
-show(mw_ctx *c, mw_val v)
-{
-	static char buf[4][RT_REASON_MAX + 16];
-	static int k;
-	char tmp[64];
-	const char *p;
-	size_t n;
-	char *b = buf[k++ & 3];
-
-	if (mw_failed(c))
-		snprintf(b, sizeof buf[0], "FAIL: %s", c->reason);
-	else if (rt_val_text(v, tmp, &p, &n) == 0)
-		snprintf(b, sizeof buf[0], "%.*s", (int)n, p);
-	else
-		snprintf(b, sizeof buf[0], "<%s>", rt_kind_name(v.kind));
-	return b;
-}
+#define CHECK_AREA "decimal"
+#include "check.h"
+#include "show.h"
 
 /* A decimal from its text, for values wider than MW_D's int64 units. */
 static mw_val

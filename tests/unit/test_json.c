@@ -13,18 +13,8 @@
 
 #include "transform.h"
 
-static int failures;
-
-#define CHECK(name, cond, ...) do { \
-	if (cond) { \
-		printf("[PASS] json/%s\n", name); \
-	} else { \
-		failures++; \
-		printf("[FAIL] json/%s: ", name); \
-		printf(__VA_ARGS__); \
-		printf("\n"); \
-	} \
-} while (0)
+#define CHECK_AREA "json"
+#include "check.h"
 
 static int
 parse(mw_ctx *c, const char *s, size_t n, const mw_node **out, json_err *e)

@@ -8,37 +8,9 @@
 
 #include "transform.h"
 
-static int failures;
-
-#define CHECK(name, cond, ...) do { \
-	if (cond) { \
-		printf("[PASS] value/%s\n", name); \
-	} else { \
-		failures++; \
-		printf("[FAIL] value/%s: ", name); \
-		printf(__VA_ARGS__); \
-		printf("\n"); \
-	} \
-} while (0)
-
-static const char *
-show(mw_ctx *c, mw_val v)
-{
-	static char buf[4][RT_REASON_MAX + 16];
-	static int k;
-	char tmp[64];
-	const char *p;
-	size_t n;
-	char *b = buf[k++ & 3];
-
-	if (mw_failed(c))
-		snprintf(b, sizeof buf[0], "FAIL: %s", c->reason);
-	else if (rt_val_text(v, tmp, &p, &n) == 0)
-		snprintf(b, sizeof buf[0], "%.*s", (int)n, p);
-	else
-		snprintf(b, sizeof buf[0], "<%s>", rt_kind_name(v.kind));
-	return b;
-}
+#define CHECK_AREA "value"
+#include "check.h"
+#include "show.h"
 
 #define SAME(name, expr, want) do { \
 	mw_val v_; \
