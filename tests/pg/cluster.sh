@@ -4,6 +4,8 @@
 #              dir (no TCP), a database "mw"; sets $pgdir and $MW_PG, the
 #              URL of the database (user postgres, trust over the socket).
 #              Non-zero with the reason on stderr when it cannot.
+#   pg_restart stops the cluster (its sessions ended: -m fast) and starts
+#              it again on the same socket; the sessions must connect again
 #   pg_stop    stops the cluster and removes the dir (safe to call twice)
 # initdb and pg_ctl refuse to run as root: as root they run as the
 # `postgres` user, in a dir it owns.
@@ -39,6 +41,11 @@ pg_start() {
 		{ cat "$pgdir/server.log" >&2; return 1; }
 	MW_PG="postgresql://postgres@/mw?host=$pgdir&port=$port"
 	export MW_PG
+}
+
+pg_restart() {
+	pg_as "$pg_bin/pg_ctl" -D "$pgdir/data" -m fast -w -t 30 restart >/dev/null 2>&1 ||
+		{ tail -5 "$pgdir/server.log" >&2; return 1; }
 }
 
 pg_stop() {
