@@ -378,12 +378,14 @@ out:
 
 /* st's lock taken again (db.c's state_begin found it gone): where its
  * connection ended (terminated, the server restarted), that connection
- * made again and the lock tried for once more -- the handle's own
- * connection has just worked, so the server is there; where another
- * handle of the process took it again already, that one.  Whoever took it
- * meanwhile has it still (STATE_ELOCKED, err naming the holder) or had it
- * and let go: a process that held it in between ran under the journal,
- * whose rows this one reads again like any restart's. */
+ * made again -- the handle's own has just worked, so the server is there
+ * -- and the lock tried for once more (on a connection that holds it
+ * already, as when another handle of the process took it again first,
+ * the try succeeds and the session holds it twice, both gone with the
+ * session).  Whoever took it meanwhile has it still (STATE_ELOCKED, err
+ * naming the holder) or had it and let go: a process that held it in
+ * between ran under the journal, whose rows this one reads again like any
+ * restart's. */
 static int
 relock(state *st)
 {
@@ -395,17 +397,15 @@ relock(state *st)
 		rc = say(st->err, sizeof st->err, STATE_EUSAGE, "the lock is not this process's");
 		goto out;
 	}
-	if (db_pg_status(s->c) != CONNECTION_OK || s->backend == (int)strtol(st->lock_pid, NULL, 10)) {
+	if (db_pg_status(s->c) != CONNECTION_OK || s->backend == (int)strtol(st->lock_pid, NULL, 10))
 		PQreset(s->c);
-		if (PQstatus(s->c) != CONNECTION_OK) {
-			const char *why = PQerrorMessage(s->c);
-			rc = say(st->err, sizeof st->err, STATE_EDB, "the lock's connection: %.*s",
-				(int)strcspn(why, "\n"), why);
-			goto out;
-		}
-		PQsetNoticeProcessor(s->c, quiet, NULL);
-		rc = lock_try(s, st->err, sizeof st->err, st->err, sizeof st->err);
+	if (PQstatus(s->c) != CONNECTION_OK) {
+		const char *why = PQerrorMessage(s->c);
+		rc = say(st->err, sizeof st->err, STATE_EDB, "the lock's connection: %.*s",
+			(int)strcspn(why, "\n"), why);
+		goto out;
 	}
+	rc = lock_try(s, st->err, sizeof st->err, st->err, sizeof st->err);
 	if (rc == 0)
 		snprintf(st->lock_pid, sizeof st->lock_pid, "%d", s->backend);
 out:
