@@ -193,6 +193,8 @@ void eng_multi_end(run *r);
  * calls in flight with the writes' when they are. */
 int  eng_multi_find(run *r, conn_find_item *items, size_t n, conn_result *res);
 void eng_multi_free(run *r);
+/* idle.c: what a burst of work grew given back (no pass under way) */
+void eng_release_memory(run *r);
 int64_t eng_gate_ready(void *arg, const http_request *req);
 
 /* serve.c: keep the events of one webhook request in the inbox of st, in

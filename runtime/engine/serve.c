@@ -697,12 +697,16 @@ earliest(int64_t *wake, int64_t at)
 }
 
 /* Back to the system what the turn freed: the arenas and batches of a
- * burst of work are not kept through hours of idling. */
+ * burst of work, the last answers and curl's connections (idle.c), and
+ * the webhook server's handle's page cache too, are not kept through
+ * hours of idling. */
 static void
-give_back(run *r)
+give_back(run *r, snapshot *snap)
 {
-	rt_ctx_trim(r->c);
-	state_release_memory(r->st);
+	eng_release_memory(r);
+	pthread_mutex_lock(&snap->st_mu);
+	state_release_memory(snap->hook_st);
+	pthread_mutex_unlock(&snap->st_mu);
 #ifdef __GLIBC__
 	malloc_trim(0);
 #endif
@@ -972,7 +976,7 @@ sync_serve(const mw_program *p, const sync_opts *o, unsigned port, const char *p
 		earliest(&wake, redrive_at);
 		earliest(&wake, tick_at);
 		if (worked)
-			give_back(&r);
+			give_back(&r, &snap);
 		now = eng_mono_ms();
 		if (wait_wake(wake < 0 ? -1 : wake > now ? wake - now : 0))
 			inbox_now = 1;

@@ -17,6 +17,7 @@
  * system's otherwise; a certificate that cannot be verified is HTTP_ETLS,
  * which needs a person, never an outage to wait out.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -41,7 +42,11 @@ struct http_client {
 	const http_gate *gate;
 	char curl_err[CURL_ERROR_SIZE];
 	const char *ca;      /* the CA bundle named by the environment, or NULL */
+	http_client *next;   /* the clients alive (http_release_memory) */
 };
+
+static http_client *clients;
+static pthread_mutex_t clients_mu = PTHREAD_MUTEX_INITIALIZER;
 
 void
 http_client_set_gate(http_client *c, const http_gate *g)
@@ -118,8 +123,34 @@ http_client_new(http_client **out, const char *user_agent, size_t max_body)
 	}
 	if (dir && *dir)
 		curl_easy_setopt(c->curl, CURLOPT_CAPATH, dir);
+	pthread_mutex_lock(&clients_mu);
+	c->next = clients;
+	clients = c;
+	pthread_mutex_unlock(&clients_mu);
 	*out = c;
 	return 0;
+}
+
+void
+http_release_memory(void)
+{
+	pthread_mutex_lock(&clients_mu);
+	for (http_client *c = clients; c; c = c->next) {
+		/* a new handle with the options (agent, TLS, error buffer), and
+		 * none of the old one's connections, buffers, TLS contexts and
+		 * sessions, DNS cache: a server closes an idle connection within
+		 * minutes anyway */
+		CURL *fresh = curl_easy_duphandle(c->curl);
+
+		if (fresh) {
+			curl_easy_cleanup(c->curl);
+			c->curl = fresh;
+		}
+		free(c->in.buf);
+		c->in.buf = NULL;
+		c->in.len = c->in.cap = 0;
+	}
+	pthread_mutex_unlock(&clients_mu);
 }
 
 void
@@ -127,6 +158,13 @@ http_client_free(http_client *c)
 {
 	if (!c)
 		return;
+	pthread_mutex_lock(&clients_mu);
+	for (http_client **p = &clients; *p; p = &(*p)->next)
+		if (*p == c) {
+			*p = c->next;
+			break;
+		}
+	pthread_mutex_unlock(&clients_mu);
 	curl_easy_cleanup(c->curl);
 	free(c->in.buf);
 	free(c);

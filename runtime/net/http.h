@@ -83,6 +83,10 @@ int http_client_new(http_client **out, const char *user_agent, size_t max_body);
 /* g is borrowed: it must outlive the client (NULL: none). */
 void http_client_set_gate(http_client *c, const http_gate *g);
 void http_client_free(http_client *c);
+/* What every client holds between calls given back (an idle daemon's):
+ * its last answer's buffer; curl's connections, buffers and TLS state.
+ * No call may be in flight on any (a body read is gone with it). */
+void http_release_memory(void);
 int http_do(http_client *c, const http_request *req, http_response *resp, char *err,
 	size_t errlen);
 /* rc is http_do()'s return; resp is read only when rc == 0. */

@@ -13,6 +13,7 @@
  * whole result is read when it runs (the first step), so a listing holds
  * nothing on the server across its callback.
  */
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,20 +124,7 @@ stmt_new(state *st, const char *sql, const char *name)
 		free(s);
 		return NULL;
 	}
-	if (*name) {
-		PGresult *r = PQprepare(st->pg, name, s->sql, 0, NULL);
-		int ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
-
-		if (!ok)
-			pg_fail(st, "prepare", r);
-		PQclear(r);
-		if (!ok) {
-			free(s->sql);
-			free(s);
-			return NULL;
-		}
-	}
-	return s;
+	return s; /* prepared on the server by its first step (db_step) */
 }
 
 /* Its result and arguments gone: ready to bind and run again. */
@@ -353,6 +341,52 @@ st_bind_int64(db_stmt *s, int i, int64_t v)
 	return pg_arg(s, i, num, strlen(num), 0);
 }
 
+ConnStatusType
+db_pg_status(PGconn *c)
+{
+	struct pollfd p = { PQsocket(c), POLLIN, 0 };
+
+	/* an idle session is sent nothing but what it asked for, save a
+	 * parameter's new value, a notice, or the server's FATAL message when
+	 * it ends the session (terminated, shut down), after which the socket
+	 * reads its end: the connection goes bad, which is what is looked for */
+	for (int i = 0; i < 4 && PQstatus(c) == CONNECTION_OK && poll(&p, 1, 0) == 1; i++)
+		PQconsumeInput(c);
+	return PQstatus(c);
+}
+
+/* PostgreSQL, outside any transaction: the handle's connection as it was,
+ * or, lost (its session terminated, the server restarted, the network
+ * down), made again -- 100 ms doubling to 3.2 s between tries, for about
+ * 30 s -- and its session set up again (pg_session; its statements are
+ * prepared again as each is used: pg_gen).  Nothing is lost by it: no
+ * transaction was open.  0, or STATE_EDB. */
+static int
+pg_ready(state *st)
+{
+	PGconn *c = st->pg;
+	int64_t waited = 0;
+
+	if (db_pg_status(c) == CONNECTION_OK)
+		return 0;
+	for (int64_t d = 100; ; d = d < 3200 ? d * 2 : d) {
+		PQreset(c);
+		if (PQstatus(c) == CONNECTION_OK)
+			break;
+		if (waited >= 30000)
+			return st_fail(st, "the connection to PostgreSQL was lost and could not be made "
+				"again in 30 s");
+		struct timespec ts = { (time_t)(d / 1000), (long)(d % 1000) * 1000000 };
+		nanosleep(&ts, NULL);
+		waited += d;
+	}
+	PGresult *r = PQexec(c, st->pg_session);
+	int rc = r && PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : pg_fail(st, "reconnecting", r);
+	PQclear(r);
+	st->pg_gen++;
+	return rc;
+}
+
 int
 db_step(db_stmt *s)
 {
@@ -362,6 +396,23 @@ db_step(db_stmt *s)
 		return sqlite3_step(s->lite);
 	if (!s->res) {
 		const char *const *vals = (const char *const *)s->val;
+		PGTransactionStatusType ts = PQtransactionStatus(st->pg);
+
+		/* inside a transaction a lost connection fails it (state_commit
+		 * too): it is not made again under the transaction's statements */
+		if (!st->in_tx && ts != PQTRANS_INTRANS && ts != PQTRANS_INERROR && pg_ready(st))
+			return DB_ERROR;
+		if (*s->name && s->gen != st->pg_gen) {
+			PGresult *r = PQprepare(st->pg, s->name, s->sql, 0, NULL);
+			int ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
+
+			if (!ok)
+				pg_fail(st, "prepare", r);
+			PQclear(r);
+			if (!ok)
+				return DB_ERROR;
+			s->gen = st->pg_gen;
+		}
 
 		s->res = *s->name ? PQexecPrepared(st->pg, s->name, s->nargs, vals, s->len, s->fmt, 1)
 			: PQexecParams(st->pg, s->sql, s->nargs, NULL, vals, s->len, s->fmt, 1);
@@ -561,6 +612,24 @@ leases_held(state *st)
 	return 0;
 }
 
+/* Whether the process's lock is held by its server process (lock_pid):
+ * 1 or 0, -1 when that cannot be read. */
+static int64_t
+lock_held(state *st)
+{
+	db_stmt *s = NULL;
+	int64_t held = -1;
+
+	if (stmt_step(st, &s, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+	    " AND granted AND objsubid = 1 AND pid = CAST(?1 AS integer)"
+	    " AND classid = CAST(?2 AS oid) AND objid = CAST(?3 AS oid)", 3, st->lock_pid,
+	    st->lock_hi, st->lock_lo) == DB_ROW) {
+		held = db_col_int64(s, 0);
+		stmt_done(st, s);
+	}
+	return held;
+}
+
 int
 state_begin(state *st)
 {
@@ -579,25 +648,26 @@ state_begin(state *st)
 	if (rc != 0 || !st->lock_pid[0])
 		return rc;
 	/* the process's lock is its own connection's, which may have ended
-	 * alone (terminated, its TCP connection lost): then another process
-	 * may sync the schema now, and nothing more is written from here */
-	db_stmt *s = NULL;
-	int64_t held = -1;
-	rc = stmt_step(st, &s, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
-		" AND granted AND objsubid = 1 AND pid = CAST(?1 AS integer)"
-		" AND classid = CAST(?2 AS oid) AND objid = CAST(?3 AS oid)", 3, st->lock_pid,
-		st->lock_hi, st->lock_lo);
-	if (rc == DB_ROW) {
-		held = db_col_int64(s, 0);
-		stmt_done(st, s);
+	 * alone (terminated, the server restarted, its TCP connection lost):
+	 * taken again where no other process took it meanwhile (pg.c); where
+	 * one did, it may sync the schema now, and nothing more is written
+	 * from here */
+	int64_t held = lock_held(st);
+	if (held == 0 && st->pg_relock) {
+		rc = st->pg_relock(st);
+		held = rc == 0 ? lock_held(st) : rc == STATE_ELOCKED ? 0 : -1;
 	}
 	if (held == 1)
 		return 0;
+	char why[sizeof st->err];
+	snprintf(why, sizeof why, "%s", st->err);
 	state_rollback(st);
 	if (held == 0)
 		snprintf(st->err, sizeof st->err, "the state schema's lock is lost (the connection "
-			"that held it ended): another process may sync the pair now; this one stops "
-			"writing (start it again)");
+			"that held it ended) and %.200s holds it now: this process stops writing",
+			*why ? why : "another process");
+	else
+		snprintf(st->err, sizeof st->err, "%s", why);
 	return held == 0 ? STATE_ELOCKED : STATE_EDB;
 }
 
@@ -605,6 +675,14 @@ int
 state_commit(state *st)
 {
 	st->in_tx = 0;
+	/* the connection lost under the transaction: the server rolled it
+	 * back; a COMMIT on the connection made again would commit nothing and
+	 * say nothing */
+	if (st->pg && db_pg_status(st->pg) != CONNECTION_OK) {
+		snprintf(st->err, sizeof st->err, "commit: the connection to PostgreSQL was lost: "
+			"the transaction is rolled back");
+		return STATE_EDB;
+	}
 	/* PostgreSQL answers COMMIT of a transaction a statement failed in
 	 * with ROLLBACK, and no error: one is made here */
 	if (st->pg && PQtransactionStatus(st->pg) == PQTRANS_INERROR) {
@@ -613,7 +691,12 @@ state_commit(state *st)
 			"rolled back");
 		return STATE_EDB;
 	}
-	return tx(st, "COMMIT");
+	int rc = tx(st, "COMMIT");
+	if (rc && st->pg && PQstatus(st->pg) != CONNECTION_OK)
+		snprintf(st->err, sizeof st->err, "commit: the connection to PostgreSQL was lost "
+			"while committing: the transaction is written or not, as the server had it "
+			"(the journal tells which: a write in doubt is pending)");
+	return rc;
 }
 
 int

@@ -266,6 +266,9 @@ typedef struct {
 	int refs;       /* 0: a free slot */
 	pid_t pid;      /* the process that took it (not a child of it) */
 	int backend;    /* the server process of c: the lock's holder in pg_locks */
+	int shared;     /* WORKER's lock */
+	char key[32], app[96]; /* the lock's key, c's application_name */
+	char hi[16], lo[16];
 } lock_slot;
 
 static lock_slot locks[LOCK_MAX];
@@ -274,18 +277,39 @@ static pthread_mutex_t locks_mu = PTHREAD_MUTEX_INITIALIZER;
 /* Who holds t's lock, from the server: "pid N on HOST" (mapwright's lock
  * connection names itself so), or the server process. */
 static void
-holder(PGconn *c, const target *t, char *out, size_t n)
+holder(PGconn *c, const char *hi, const char *lo, char *out, size_t n)
 {
 	PGresult *r = q(c, out, n, "SELECT CASE WHEN a.application_name LIKE 'mapwright process %'"
 		" THEN substr(a.application_name, 11) ELSE 'the server process ' || l.pid END"
 		" FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid"
 		" WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.database ="
 		" (SELECT oid FROM pg_database WHERE datname = current_database())"
-		" AND l.classid = $1::oid AND l.objid = $2::oid", t->hi, t->lo, NULL);
+		" AND l.classid = $1::oid AND l.objid = $2::oid", hi, lo, NULL);
 
 	if (r)
 		snprintf(out, n, "%s", PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
 	PQclear(r);
+}
+
+/* The lock of s on its connection: 0 (s->backend its holder now),
+ * STATE_ELOCKED (who: the holder) or another error. */
+static int
+lock_try(lock_slot *s, char *who, size_t wn, char *err, size_t n)
+{
+	char got[8];
+	int rc = run(s->c, err, n, "SELECT set_config('application_name', $1, false)", s->app);
+
+	if (rc == 0)
+		rc = one(s->c, err, n, s->shared ? "SELECT pg_try_advisory_lock_shared($1::bigint)" :
+			"SELECT pg_try_advisory_lock($1::bigint)", s->key, got, sizeof got);
+	if (rc == 0 && strcmp(got, "t")) {
+		holder(s->c, s->hi, s->lo, who, wn);
+		if (!*who)
+			snprintf(who, wn, "another process");
+		return STATE_ELOCKED;
+	}
+	s->backend = PQbackendPID(s->c);
+	return rc;
 }
 
 /* t's lock for this process: 0 with *ref and the server process that
@@ -324,29 +348,66 @@ lock_take(const target *t, int shared, int *ref, int *backend, char *err, size_t
 	gethostname(host, sizeof host - 1);
 	snprintf(app, sizeof app, "mapwright process %ld on %.40s", (long)me, host); /* 63 kept */
 	snprintf(key, sizeof key, "%lld", (long long)t->key);
-	char got[8];
-	rc = run(c, err, n, "SELECT set_config('application_name', $1, false)", app);
-	if (rc == 0)
-		rc = one(c, err, n, shared ? "SELECT pg_try_advisory_lock_shared($1::bigint)" :
-			"SELECT pg_try_advisory_lock($1::bigint)", key, got, sizeof got);
-	if (rc == 0 && strcmp(got, "t")) {
-		char who[128] = "";
-		holder(c, t, who, sizeof who);
-		rc = say(err, n, STATE_ELOCKED, "the state schema %s is in use by %s: one process "
-			"at a time syncs a pair, or its workers together (an operator's status or dlq "
-			"list needs no lock)", t->schema, *who ? who : "another process");
-	}
-	if (rc != 0) {
-		PQfinish(c);
-		goto out;
-	}
 	lock_slot *s = &locks[free_slot];
 	snprintf(s->name, sizeof s->name, "%s", name);
 	s->c = c;
+	s->shared = shared;
+	snprintf(s->key, sizeof s->key, "%s", key);
+	snprintf(s->app, sizeof s->app, "%s", app);
+	snprintf(s->hi, sizeof s->hi, "%s", t->hi);
+	snprintf(s->lo, sizeof s->lo, "%s", t->lo);
+	char who[128] = "";
+	rc = lock_try(s, who, sizeof who, err, n);
+	if (rc == STATE_ELOCKED)
+		say(err, n, rc, "the state schema %s is in use by %s: one process at a time syncs a "
+			"pair, or its workers together (an operator's status or dlq list needs no "
+			"lock)", t->schema, who);
+	if (rc != 0) {
+		PQfinish(c);
+		s->c = NULL;
+		goto out;
+	}
 	s->refs = 1;
 	s->pid = me;
-	*backend = s->backend = PQbackendPID(c);
+	*backend = s->backend;
 	*ref = free_slot;
+out:
+	pthread_mutex_unlock(&locks_mu);
+	return rc;
+}
+
+/* st's lock taken again (db.c's state_begin found it gone): where its
+ * connection ended (terminated, the server restarted), that connection
+ * made again -- the handle's own has just worked, so the server is there
+ * -- and the lock tried for once more (on a connection that holds it
+ * already, as when another handle of the process took it again first,
+ * the try succeeds and the session holds it twice, both gone with the
+ * session).  Whoever took it meanwhile has it still (STATE_ELOCKED, err
+ * naming the holder) or had it and let go: a process that held it in
+ * between ran under the journal, whose rows this one reads again like any
+ * restart's. */
+static int
+relock(state *st)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&locks_mu);
+	lock_slot *s = st->pglock >= 0 && st->pglock < LOCK_MAX ? &locks[st->pglock] : NULL;
+	if (!s || !s->refs || s->pid != getpid()) {
+		rc = say(st->err, sizeof st->err, STATE_EUSAGE, "the lock is not this process's");
+		goto out;
+	}
+	if (db_pg_status(s->c) != CONNECTION_OK || s->backend == (int)strtol(st->lock_pid, NULL, 10))
+		PQreset(s->c);
+	if (PQstatus(s->c) != CONNECTION_OK) {
+		const char *why = PQerrorMessage(s->c);
+		rc = say(st->err, sizeof st->err, STATE_EDB, "the lock's connection: %.*s",
+			(int)strcspn(why, "\n"), why);
+		goto out;
+	}
+	rc = lock_try(s, st->err, sizeof st->err, st->err, sizeof st->err);
+	if (rc == 0)
+		snprintf(st->lock_pid, sizeof st->lock_pid, "%d", s->backend);
 out:
 	pthread_mutex_unlock(&locks_mu);
 	return rc;
@@ -440,6 +501,22 @@ use_schema(PGconn *c, const target *t, char *err, size_t n)
 	return rc;
 }
 
+/* The handle's connection set up: t's schema, read only where asked; what
+ * it runs kept for a connection made again (db.c's pg_ready). */
+static int
+session(state *st, const target *t)
+{
+	char *id = PQescapeIdentifier(st->pg, t->schema, strlen(t->schema));
+
+	if (!id)
+		return say(st->err, sizeof st->err, STATE_EDB, "out of memory");
+	snprintf(st->pg_session, sizeof st->pg_session, "SET search_path TO %s;%s", id,
+		st->read_only ? " SET default_transaction_read_only = on;" : "");
+	PQfreemem(id);
+	st->pg_gen = 1;
+	return run(st->pg, st->err, sizeof st->err, st->pg_session, NULL);
+}
+
 /* OWN and INIT (WORKER: the lock shared): the lock, then the schema made or migrated, in one
  * transaction under a lock of the transaction's (the process's handles
  * open at once, the daemon's two threads). */
@@ -456,10 +533,11 @@ open_own(state *st, const target *t, int worker)
 	snprintf(st->lock_pid, sizeof st->lock_pid, "%d", backend);
 	snprintf(st->lock_hi, sizeof st->lock_hi, "%s", t->hi);
 	snprintf(st->lock_lo, sizeof st->lock_lo, "%s", t->lo);
+	st->pg_relock = relock;
 	if (!(st->pg = connect_to(t, st->err, sizeof st->err)))
 		return STATE_EDB;
 	snprintf(key, sizeof key, "%lld", (long long)(t->key ^ 1));
-	rc = use_schema(st->pg, t, st->err, sizeof st->err);
+	rc = session(st, t);
 	if (rc == 0)
 		rc = run(st->pg, st->err, sizeof st->err, "BEGIN", NULL);
 	if (rc == 0)
@@ -562,10 +640,7 @@ pg_open(state *st, const char *url, int how)
 	if (!(st->pg = connect_to(&t, st->err, sizeof st->err)))
 		return STATE_EDB;
 	st->read_only = how == STATE_OPEN_READ;
-	rc = use_schema(st->pg, &t, st->err, sizeof st->err);
-	if (rc == 0 && st->read_only)
-		rc = run(st->pg, st->err, sizeof st->err, "SET default_transaction_read_only = on",
-			NULL);
+	rc = session(st, &t);
 	if (rc == 0)
 		rc = check(st->pg, &t, 0, 0, st->err, sizeof st->err);
 	if (rc == 1)

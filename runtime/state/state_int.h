@@ -52,6 +52,7 @@ typedef struct db_stmt {
 	int len[DB_MAXARGS], fmt[DB_MAXARGS];
 	PGresult *res;
 	int row, nrows;
+	int64_t gen;              /* PostgreSQL: the connection it was prepared on (db_step) */
 } db_stmt;
 
 /* The statement cache: each SQL text is prepared once per handle and kept,
@@ -92,6 +93,11 @@ struct state {
 	} lease[LEASE_MAX];
 	int nlease;
 	int64_t claims;           /* inbox.c: the handle's claims, counted */
+	/* PostgreSQL, a connection lost (db.c's pg_ready makes it again): */
+	char pg_session[256];     /* what pg.c set up on it (search path, read only) */
+	int64_t pg_gen;           /* the handle's connections made: 1 the first */
+	int (*pg_relock)(state *st); /* pg.c's: the process's lock taken again, lock_pid
+	                           * its new holder; 0, STATE_ELOCKED, or another error */
 };
 
 /* The database's error for what into st->err; STATE_EDB. */
@@ -152,6 +158,9 @@ int64_t db_changes(state *st);
 int db_readonly(state *st);
 /* The handle's database closed, its statements first (st stays usable). */
 void db_close(state *st);
+/* PostgreSQL: whatever the server sent c unasked read (its goodbye when it
+ * ended the session, then the socket's end): c's status then. */
+ConnStatusType db_pg_status(PGconn *c);
 /* The time now in seconds, as text for a bound argument. */
 char *st_now(char *buf, size_t n);
 /* The database's time in ms since the epoch (PostgreSQL's clock, which

@@ -11,16 +11,18 @@
 # daemon: `serve` against the sandbox, once its first pass is done, left
 # alone IDLE_S (60) seconds: its wakeups a second (context switches of all
 # its threads, /proc/PID/task/*/status) and its anonymous memory (RssAnon).
+# Last, PostgreSQL's load of one `serve --worker` (tests/bench/pg.sh: idle,
+# and per record of a backlog; skipped where PostgreSQL is not installed).
 # A benchmark, not a test: it prints figures and checks nothing but that
 # every contender ran and agreed on the number of documents.
-# PARTS="transform state wide idle" (the default: all) runs some of them.
+# PARTS="transform state wide idle pg" (the default: all) runs some of them.
 set -eu
 cd "$(dirname "$0")/../.."
 O=${O:-build}
 BIN=${BIN:-bin}
 N=${N:-200000}
 SEED=${SEED:-42}
-PARTS=${PARTS:-transform state wide idle}
+PARTS=${PARTS:-transform state wide idle pg}
 dir=$O/bench
 mkdir -p "$dir"
 part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
@@ -96,4 +98,8 @@ if part idle; then
 	echo
 	echo "the idle daemon: bin/clarity_xero serve, first pass done, then ${IDLE_S:-60} s alone:"
 	GROUP=bench sh tests/bench/idle.sh
+fi
+if part pg; then
+	echo
+	sh tests/bench/pg.sh
 fi

@@ -6,7 +6,9 @@
 #     store; the schema holds the state (version 6, the cross-references);
 #   - a second run writes nothing;
 #   - a daemon holds the schema: a run beside it exits 2 naming its pid,
-#     `status` and `dlq list` read beside it;
+#     `status` and `dlq list` read beside it; every connection of the
+#     daemon terminated (pg_terminate_backend) while it idles, it connects
+#     again: a new order's webhook is written, and it holds the schema still;
 #   - --dry-run prints the new order's request and writes nothing, to Xero
 #     or to the schema; the next run writes it;
 #   - MW_STATE=URL in the --config file selects the schema too (no state
@@ -17,8 +19,10 @@ GROUP=pg
 trap 'kill $pid $dpid 2>/dev/null; rm -rf "$tmp" "$data"; pg_stop' EXIT
 gen clarity 5 60
 catalogue  # the items Xero's order lines name (ref Product)
-sandbox_start --limit-scale 100
-use_pair clarity_xero
+dport=$(free_port)
+sandbox_start --limit-scale 100 --clarity-webhook-url "http://127.0.0.1:$dport/webhooks/clarity" \
+	--clarity-webhook-secret whsec-pg
+use_pair clarity_xero whsec-pg
 if ! pg_start; then
 	t cluster false
 	summary
@@ -53,7 +57,6 @@ t rerun-writes-nothing [ "$(col total 3)" = 0 -a "$(col total 4)" = 0 -a \
 	"$(count Invoices)" = "$n_inv" -a "$(count Payments)" = "$n_pay" ] || cat "$tmp/out"
 
 # a daemon holds the schema
-dport=$(free_port)
 "$BIN/$pair" serve --state "$st" --config "$tmp/$pair.env" --port "$dport" > /dev/null \
 	2> "$tmp/d.log" &
 dpid=$!
@@ -65,6 +68,27 @@ t run-beside-daemon-refused [ $rc = 2 ] && grep -q "in use by process $dpid " "$
 t status-beside-daemon grep -q '^Order ' "$tmp/status" || cat "$tmp/status"
 "$BIN/$pair" dlq list --state "$st" > "$tmp/dlq" 2>&1
 t dlq-list-beside-daemon [ $? = 0 ] || cat "$tmp/dlq"
+# its connections (the loop's, the webhook server's, the lock's) ended
+# by the server while it idles: each is made again when next used
+first_pass "$dport"
+quiet $dpid > /dev/null
+psql "$MW_PG" -Atq -c "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity WHERE
+	datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'" \
+	> "$tmp/killed"
+new_order SO-930100 2030-01-04T00:00:00Z > "$tmp/new"
+put_orders "$tmp/new" > /dev/null
+i=0
+until dump; [ "$(jq '[.Invoices[] | select(.Reference == "SO-930100")] | length' "$tmp/dump")" = 1 ]
+do
+	[ $i -lt 150 ] || break
+	sleep 0.2; i=$((i + 1))
+done
+t daemon-reconnects-and-syncs [ "$(cat "$tmp/killed")" -ge 3 -a $i -lt 150 ] && kill -0 $dpid ||
+	{ cat "$tmp/killed"; tail -5 "$tmp/d.log"; }
+sync > "$tmp/out" 2> "$tmp/err"; rc=$?
+t daemon-holds-the-schema-again [ $rc = 2 ] && grep -q "in use by process $dpid " "$tmp/err" ||
+	{ echo "exit $rc"; cat "$tmp/err"; }
+n_inv=$(count Invoices)
 kill $dpid
 wait $dpid 2>/dev/null
 dpid=

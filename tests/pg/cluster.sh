@@ -4,6 +4,9 @@
 #              dir (no TCP), a database "mw"; sets $pgdir and $MW_PG, the
 #              URL of the database (user postgres, trust over the socket).
 #              Non-zero with the reason on stderr when it cannot.
+#              PG_OPTS: more server options (-c name=value ...).
+#   pg_restart stops the cluster (its sessions ended: -m fast) and starts
+#              it again on the same socket; the sessions must connect again
 #   pg_stop    stops the cluster and removes the dir (safe to call twice)
 # initdb and pg_ctl refuse to run as root: as root they run as the
 # `postgres` user, in a dir it owns.
@@ -33,12 +36,17 @@ pg_start() {
 	# is taken from the free ones all the same
 	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	pg_as "$pg_bin/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w -t 30 -o \
-		"-k $pgdir -p $port -c listen_addresses= -c fsync=off" start >/dev/null ||
+		"-k $pgdir -p $port -c listen_addresses= -c fsync=off ${PG_OPTS:-}" start >/dev/null ||
 		{ cat "$pgdir/server.log" >&2; return 1; }
 	pg_as "$pg_bin/createdb" -h "$pgdir" -p "$port" -U postgres mw ||
 		{ cat "$pgdir/server.log" >&2; return 1; }
 	MW_PG="postgresql://postgres@/mw?host=$pgdir&port=$port"
 	export MW_PG
+}
+
+pg_restart() {
+	pg_as "$pg_bin/pg_ctl" -D "$pgdir/data" -m fast -w -t 30 restart >/dev/null 2>&1 ||
+		{ tail -5 "$pgdir/server.log" >&2; return 1; }
 }
 
 pg_stop() {

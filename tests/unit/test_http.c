@@ -7,7 +7,8 @@
  * HTTP_ETLS, not transient, with a message that names the certificate and
  * SSL_CERT_FILE, and trusted once SSL_CERT_FILE or CURL_CA_BUNDLE names
  * it; a server that offers only TLS 1.1 refused; a service's text made fit
- * for a log line (field names, no values).
+ * for a log line (field names, no values); the client as before after
+ * http_release_memory (an idle daemon's).
  */
 #include <curl/curl.h>
 #include <microhttpd.h>
@@ -70,6 +71,10 @@ handler(void *cls, struct MHD_Connection *conn, const char *url, const char *met
 	if (strcmp(url, "/ok") == 0)
 		return reply(conn, 200, "{\"Status\":\"OK\"}", 15, "X-MinLimit-Remaining", "59",
 			"X-DayLimit-Remaining", "4999");
+	if (strcmp(url, "/agent") == 0) { /* the User-Agent the client sent */
+		const char *a = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "User-Agent");
+		return reply(conn, 200, a ? a : "", a ? strlen(a) : 0, NULL, NULL, NULL, NULL);
+	}
 	if (strcmp(url, "/echo") == 0)
 		return reply(conn, 200, u->data ? u->data : "", u->len, "Content-Type",
 			"application/json", NULL, NULL);
@@ -331,6 +336,24 @@ main(void)
 	snprintf(url, sizeof url, "%s/ok", base);
 	rc = http_do(c, &q, &r, err, sizeof err);
 	check(rc == 0 && r.status == 200, "reuse-after-errors", err);
+
+	/* an idle daemon's release: the client sends as before, its agent,
+	 * body, cap and time limits kept */
+	http_release_memory();
+	snprintf(url, sizeof url, "%s/agent", base);
+	rc = http_do(c, &q, &r, err, sizeof err);
+	int agent = rc == 0 && r.status == 200 && !strcmp(r.body, "mapwright-test");
+	snprintf(url, sizeof url, "%s/echo", base);
+	rc = http_do(c, &post, &r, err, sizeof err);
+	int echoed = rc == 0 && r.body_len == strlen(body) && !memcmp(r.body, body, r.body_len);
+	http_release_memory();
+	snprintf(url, sizeof url, "%s/big", base);
+	int capped = http_do(c, &q, &r, err, sizeof err) == HTTP_ETOOBIG;
+	snprintf(url, sizeof url, "%s/slow", base);
+	check(agent && echoed && capped && http_do(c, &slow, &r, err, sizeof err) == HTTP_ETIMEOUT,
+		"released-memory-sends-as-before", err);
+	snprintf(url, sizeof url, "%s/ok", base);
+	http_do(c, &q, &r, err, sizeof err);
 
 	MHD_stop_daemon(d);
 	snprintf(url, sizeof url, "%s/ok", base);

@@ -619,13 +619,25 @@ pg_schemas(const char *path, state **stp)
 	state_close(h);
 	check(c1 && state_cursor_get(st, "Order", buf, sizeof buf) == 0 &&
 		!strcmp(buf, "2026-11-23T10:00:00Z"), "pg-copy-writes-nothing", buf);
-	/* the lock's own connection ended alone: the handles write no more */
+	/* the lock's own connection ended alone: the next transaction takes
+	 * the lock again, nobody having taken it meanwhile */
 	rc = state_open(b, &sb);
 	/* (waiting until the server process has ended: its lock with it) */
 	raw_sql(b, "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity"
 		" WHERE application_name LIKE 'mapwright process %'");
+	rc = rc || state_begin(sb) != 0 || state_commit(sb) != 0;
+	check(!rc && in_child(b, STATE_OPEN_OWN, STATE_ELOCKED, (long)getpid()),
+		"pg-lock-lost-taken-again", state_errmsg(sb));
+	/* another process's meanwhile (here the workers' shared lock): the
+	 * handles write no more */
+	raw_sql(b, "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity"
+		" WHERE application_name LIKE 'mapwright process %'");
+	state *w = NULL;
+	rc = state_open_as(b, STATE_OPEN_WORKER, &w);
 	rc = rc || state_begin(sb) != STATE_ELOCKED || !strstr(state_errmsg(sb), "lock is lost");
-	check(!rc && state_begin(st) == STATE_ELOCKED, "pg-lock-lost-stops-writes", state_errmsg(sb));
+	check(!rc && state_begin(st) == 0 && state_commit(st) == 0, "pg-lock-lost-stops-writes",
+		state_errmsg(sb));
+	state_close(w);
 	state_close(sb);
 	state_close(st);
 	rc = state_open(path, &st);
@@ -1043,6 +1055,68 @@ migrates_5(const char *dir)
 	state_close(st);
 }
 
+/* PostgreSQL: a handle's connection lost (its server process terminated,
+ * the server restarted: MW_TEST_PG_RESTART, a command tests/pg/state.sh
+ * gives) is made again by its next statement outside a transaction, its
+ * statements prepared again; a transaction it cuts is rolled back and its
+ * commit fails; a worker's leases are its own still after it, or lost to
+ * another worker if they lapsed meanwhile (its transactions then fail). */
+static const char kill_handles[] = "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity"
+	" WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type ="
+	" 'client backend' AND application_name NOT LIKE 'mapwright process %'";
+
+static void
+pg_reconnect(const char *dir)
+{
+	char at[600], buf[64] = "";
+	state *st = NULL, *a = NULL, *b = NULL;
+	int64_t ta = 0, tb = 0;
+
+	store_where(at, sizeof at, dir, "reconnect");
+	int rc = state_open(at, &st) || state_cursor_set(st, "Order", "c-1");
+	raw_sql(at, kill_handles);
+	rc = rc || state_cursor_get(st, "Order", buf, sizeof buf) || state_cursor_set(st, "Order", "c-2")
+		|| state_cursor_get(st, "Order", buf, sizeof buf);
+	check(rc == 0 && !strcmp(buf, "c-2"), "pg-reconnect-after-terminate", state_errmsg(st));
+
+	rc = state_begin(st) || state_cursor_set(st, "Order", "c-3");
+	raw_sql(at, kill_handles);
+	int rcommit = state_commit(st);
+	check(rc == 0 && rcommit == STATE_EDB && strstr(state_errmsg(st), "rolled back") &&
+		state_cursor_get(st, "Order", buf, sizeof buf) == 0 && !strcmp(buf, "c-2") &&
+		state_begin(st) == 0 && state_cursor_set(st, "Order", "c-4") == 0 &&
+		state_commit(st) == 0, "pg-reconnect-cut-transaction-rolled-back", state_errmsg(st));
+
+	const char *restart = getenv("MW_TEST_PG_RESTART");
+	if (restart && *restart) {
+		fflush(stdout);
+		rc = system(restart) != 0 || state_begin(st) || state_cursor_set(st, "Order", "c-5") ||
+			state_commit(st) || state_cursor_get(st, "Order", buf, sizeof buf);
+		check(rc == 0 && !strcmp(buf, "c-5") && in_child(at, STATE_OPEN_OWN, STATE_ELOCKED,
+			(long)getpid()), "pg-reconnect-after-server-restart", state_errmsg(st));
+	}
+	state_close(st);
+
+	/* workers: a lease kept through a lost connection, or lost with it */
+	snprintf(workers_at, sizeof workers_at, "%s", at);
+	raw_sql(at, "DELETE FROM lease");
+	a = worker_open();
+	b = a ? worker_open() : NULL;
+	rc = !a || !b || state_lease_take(a, "cursor:Order", 60000, &ta);
+	raw_sql(at, kill_handles);
+	rc = rc || state_begin(a) || state_cursor_set(a, "Order", "by-a") || state_commit(a) ||
+		state_lease_take(b, "cursor:Order", 60000, &tb) != 1;
+	check(rc == 0, "pg-reconnect-lease-kept", a ? state_errmsg(a) : "no worker");
+	raw_sql(at, kill_handles);
+	raw_sql(at, "UPDATE lease SET expires_at = 0"); /* it lapsed while a was away */
+	rc = !b || state_lease_take(b, "cursor:Order", 60000, &tb);
+	int rbeg = a ? state_begin(a) : 0;
+	check(rc == 0 && tb == ta + 1 && rbeg == STATE_ELOCKED && strstr(state_errmsg(a),
+		"cursor:Order"), "pg-reconnect-lease-lapsed-stops-commits", a ? state_errmsg(a) : "");
+	state_close(a);
+	state_close(b);
+}
+
 /* An idle daemon gives its page cache back (state_release_memory): on
  * SQLite the heap shrinks and the handle reads on as before; on PostgreSQL,
  * whose cache is the server's, it changes nothing. */
@@ -1350,6 +1424,8 @@ main(void)
 	workers(dir);
 	migrates_5(dir);
 	releases_memory(dir);
+	if (store_pg())
+		pg_reconnect(dir);
 
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
