@@ -40,7 +40,8 @@
  * Error), a customer's CurrencyRef (the home currency when none is given)
  * never changed and each of its documents in it (6000), CustomerRef
  * (required on invoices and credit memos) and ItemRef exist
- * (SHIPPING_ITEM_ID is QuickBooks' own), a sales document has lines (2020), a line's Amount equals UnitPrice x Qty (6070), DocNumber at most
+ * (SHIPPING_ITEM_ID is QuickBooks' own), a sales document has lines
+ * (2020), a line's Amount equals UnitPrice x Qty (6070), DocNumber at most
  * 21 (6000), a refund receipt names DepositToAccountRef (2020); a payment
  * needs CustomerRef and TotalAmt (2020), its lines' LinkedTxn (Invoice or
  * CreditMemo) must exist and be the customer's (2500), a line may not

@@ -19,8 +19,9 @@
  * merged: elements alike but for `group_total` are one, the totals summed
  * exactly (without `total`, group_array NULL: the first member's document
  * as it is: a customer per shopper and currency).  That document is
- * written as any other, with the group key as its source id (its cross-reference, and the journal's idempotency key
- * from the key and the document's hash): one the same as the one written
+ * written as any other, with the group key as its source id (its
+ * cross-reference, and the journal's idempotency key from the key and the
+ * document's hash): one the same as the one written
  * is not sent again; a changed one updates it.
  *
  * Memory: the members of the groups being made are read into the run's
