@@ -91,6 +91,7 @@ group_record(run *r, const group_env *g, mw_val rec, const char *source_id, cons
 	 * made again from its members, as they are now */
 	const mw_node *gm = r->retrying && rec.kind == MW_OBJ ? json_get(rec.u.node, "members") :
 		NULL;
+	eng_rates_begin(r); /* base_currency() and rate() in its `when`, key and fields */
 	if (gm && gm->type == JN_ARR) {
 		if (mark(e->name, source_id) != 0)
 			return -1;
@@ -513,6 +514,7 @@ group_flush(run *r, const group_env *g)
 	building b;
 
 	member_entity(e, ment, sizeof ment);
+	eng_rates_begin(r); /* members are mapped again */
 	memset(&b, 0, sizeof b);
 	b.r = r;
 	if (!(b.doc = malloc(DOC_MAX))) {
