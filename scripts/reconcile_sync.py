@@ -222,7 +222,7 @@ def main(argv):
             "SELECT entity, source_key, reason FROM dlq WHERE dropped = 0"):
         dead[entity][key] = reason
     ok = True
-    print(f"{'entity':<13} {'source':>7} {'kept':>6} {'written':>8} {'dead':>5} {'held':>5} "
+    print(f"{'entity':<16} {'source':>7} {'kept':>6} {'written':>8} {'dead':>5} {'held':>5} "
           f"{'missing':>8} {'dup':>4} {'orphan':>7}")
     for spec in PAIRS[pair](dump):
         ent = spec["entity"]
@@ -274,7 +274,7 @@ def main(argv):
         dups = sum(n - 1 for k, n in docs_by_key.items() if n > 1)
         orphans = sum(n for k, n in docs_by_key.items() if k not in src_keys)
         ndead = sum(reasons.values())
-        print(f"{ent:<13} {len(recs):>7} {kept:>6} {written:>8} {ndead:>5} {held:>5} "
+        print(f"{ent:<16} {len(recs):>7} {kept:>6} {written:>8} {ndead:>5} {held:>5} "
               f"{missing:>8} {dups:>4} {orphans:>7}")
         for reason, n in reasons.most_common():
             print(f"  dead x{n}: {reason}")
