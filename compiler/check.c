@@ -617,6 +617,7 @@ static Ctx cx;
 
 static Type *expr(Expr *e, Scope *s);
 static void check_miss(Table *t, Expr *key, Loc at);
+static void group_ref(const Entity *en, const Expr *ref);
 
 static Type *
 field_type(FieldDef *f)
@@ -1116,6 +1117,7 @@ expr(Expr *e, Scope *s)
 			break;
 		}
 		e->ref = r;
+		group_ref(cx.ent, e);
 		if (k->k != TY_ERROR && k->k != TY_NULL && k->k != TY_STRING && k->k != TY_INT)
 			diag_err(e->a->loc, ER_KEY_TYPE,
 				"a ref takes the source key of `%s`, not %s", r->name,
@@ -1866,8 +1868,8 @@ group_check(Entity *en, Scope *root)
 		if (!t->is_poll)
 			diag_err(t->loc, ER_GROUP_STMT, "`on webhook` of the grouped entity `%s`: a "
 				"group is made when the entity is polled, from all its members", en->name);
-	if (!en->tgt)
-		return;
+	if (!en->tgt || !g->total)
+		return; /* no `total`: the group's document is its first member's */
 	const char *cand[MAXCAND];
 	int n = 0;
 	for (FieldDef *f = en->tgt->fields; f; f = f->next) {
@@ -1890,16 +1892,47 @@ group_check(Entity *en, Scope *root)
 		"", near ? near : "", near ? "`?" : "");
 }
 
-/* A document of a grouped entity stands for a group, not for the record
- * a `ref` names. */
-static void
-group_refs(const Entity *en)
+/* Two expressions written alike: the same operators, names and literals. */
+static int
+same_expr(const Expr *a, const Expr *b)
 {
-	for (int i = 0; i < en->ndeps; i++)
-		if (en->deps[i]->group)
-			diag_err(en->dep_at[i]->loc, ER_GROUP_REF, "`ref %s`: %s is grouped (`group "
-				"by`): its documents are its groups', not one record's", en->deps[i]->name,
-				en->deps[i]->name);
+	if (!a || !b)
+		return a == b;
+	if (a->k != b->k || a->op != b->op || a->n != b->n || !a->s != !b->s ||
+	    (a->s && strcmp(a->s, b->s) != 0) || a->body || b->body)
+		return 0;
+	const StrList *x = a->path, *y = b->path;
+	for (; x && y; x = x->next, y = y->next)
+		if (strcmp(x->s, y->s) != 0)
+			return 0;
+	if (x || y || !same_expr(a->a, b->a) || !same_expr(a->b, b->b) || !same_expr(a->c, b->c))
+		return 0;
+	const Expr *p = a->args, *q = b->args;
+	for (; p && q; p = p->next, q = q->next)
+		if (!same_expr(p, q))
+			return 0;
+	return !p && !q;
+}
+
+/* A document of a grouped entity stands for a group: a `ref` names it by
+ * its group key, made of the record by the same expression, in an entity
+ * of the same collection, so that the record is one of the group's
+ * members and the group is written (its entity first) before the ref is
+ * resolved.  ref is the E_REF, en its entity. */
+static void
+group_ref(const Entity *en, const Expr *ref)
+{
+	const Entity *g = ref->ref;
+	if (!g || !g->group)
+		return;
+	if (!strcmp(en->src_alias, g->src_alias) && !strcmp(en->src_coll, g->src_coll) &&
+	    same_expr(ref->a, g->group->key))
+		return;
+	diag_err(ref->loc, ER_GROUP_REF, "`ref %s`: %s is grouped (`group by`): a ref names one "
+		"of its groups by the group key, in an entity of %s.%s", g->name, g->name,
+		g->src_alias, g->src_coll);
+	diag_note(g->group->loc, "`%s` is grouped here: a ref names its group with this key",
+		g->name);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2305,9 +2338,6 @@ ck_check(Program *p)
 	for (Decl *d = p->decls; d; d = d->next)
 		if (d->k == D_ENTITY)
 			wins_words(d->u.ent->body, d->u.ent);
-	for (Decl *d = p->decls; d; d = d->next)
-		if (d->k == D_ENTITY)
-			group_refs(d->u.ent);
 	two_way();
 	p->order = ar_alloc(sizeof *p->order * (size_t)(n + 1));
 	Entity **stack = ar_alloc(sizeof *stack * (size_t)(n + 1));

@@ -1725,9 +1725,11 @@ program(Buf *b)
 		if (match)
 			buf_printf(b, ",\n\t  .match_field = \"%s\", .match = match_%s", match->name,
 				en->name);
-		if (en->group)
-			buf_printf(b, ",\n\t  .group = group_%s, .group_total = \"%s\",\n\t  .group_array "
-				"= \"%s\", .group_elem = \"%s\"", en->name, en->group->total,
+		if (en->group && !en->group->total) /* no lines summed: the first member's */
+			buf_printf(b, ",\n\t  .group = group_%s", en->name);
+		else if (en->group)
+			buf_printf(b, ",\n\t  .group = group_%s, .group_total = \"%s\",\n\t  "
+				".group_array = \"%s\", .group_elem = \"%s\"", en->name, en->group->total,
 				en->group->array ? en->group->array : "", en->group->elem ?
 				en->group->elem : "");
 		for (const Stmt *st = en->body; st; st = st->next) {

@@ -166,7 +166,7 @@ typedef struct {
 	X(E100, ER_GROUP_TOTAL, "checker", "`total` field that is no number of the target's lines") \
 	X(E101, ER_GROUP_KEY, "checker", "group key that is not text, a number or a date") \
 	X(E102, ER_GROUP_STMT, "checker", "`match`, `lifecycle`, `locked` or a webhook in a grouped entity") \
-	X(E103, ER_GROUP_REF, "checker", "`ref` to a grouped entity") \
+	X(E103, ER_GROUP_REF, "checker", "`ref` to a grouped entity other than by its group key") \
 	X(E104, ER_GROUP_KEY_REF, "checker", "`ref` in a grouped entity or its group key") \
 	X(W001, WR_UNUSED_TABLE, "checker", "table never used") \
 	X(W002, WR_SHADOW, "checker", "loop variable shadows an outer one") \

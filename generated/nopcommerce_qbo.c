@@ -56,6 +56,23 @@ enum {
 	AT_Customer_BillAddr_Country,
 	AT_Customer_Notes,
 	AT_Customer_check_customer_has_no_name_username_or,
+	AT_CurrencyCustomer_when,
+	AT_CurrencyCustomer_DisplayName,
+	AT_CurrencyCustomer_GivenName,
+	AT_CurrencyCustomer_FamilyName,
+	AT_CurrencyCustomer_CompanyName,
+	AT_CurrencyCustomer_CurrencyRef,
+	AT_CurrencyCustomer_CurrencyRef_value,
+	AT_CurrencyCustomer_PrimaryEmailAddr,
+	AT_CurrencyCustomer_PrimaryEmailAddr_Address,
+	AT_CurrencyCustomer_BillAddr,
+	AT_CurrencyCustomer_BillAddr_Line1,
+	AT_CurrencyCustomer_BillAddr_Line2,
+	AT_CurrencyCustomer_BillAddr_City,
+	AT_CurrencyCustomer_BillAddr_CountrySubDivisionCode,
+	AT_CurrencyCustomer_BillAddr_PostalCode,
+	AT_CurrencyCustomer_BillAddr_Country,
+	AT_CurrencyCustomer_Notes,
 	AT_Order_CustomerRef,
 	AT_Order_CustomerRef_value,
 	AT_Order_TxnDate,
@@ -268,11 +285,39 @@ in_Address_City(mw_ctx *c, mw_val o)
 	return mw_get(c, o, "City", MW_STR, 0);
 }
 
+/* nopcommerce.Address.Company */
+static mw_val
+in_Address_Company(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "Company", MW_STR, 0);
+}
+
 /* nopcommerce.Address.CountryId */
 static mw_val
 in_Address_CountryId(mw_ctx *c, mw_val o)
 {
 	return mw_get(c, o, "CountryId", MW_INT, 0);
+}
+
+/* nopcommerce.Address.Email */
+static mw_val
+in_Address_Email(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "Email", MW_STR, 0);
+}
+
+/* nopcommerce.Address.FirstName */
+static mw_val
+in_Address_FirstName(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "FirstName", MW_STR, 0);
+}
+
+/* nopcommerce.Address.LastName */
+static mw_val
+in_Address_LastName(mw_ctx *c, mw_val o)
+{
+	return mw_get(c, o, "LastName", MW_STR, 0);
 }
 
 /* nopcommerce.Address.StateProvinceId */
@@ -958,6 +1003,164 @@ match_Customer(mw_ctx *c, mw_val r)
 }
 
 /* ================================================================ */
+/* entity CurrencyCustomer                                          */
+/* ================================================================ */
+
+/* entity CurrencyCustomer: nop.orders -> qbo.Customer */
+static int
+map_CurrencyCustomer(mw_ctx *c, mw_val r)
+{
+	mw_line(c, line_at(AT_CurrencyCustomer_when));
+	if (!mw_truthy(c, mw_ne(c,
+		mw_fn_upper(c, in_Order_CustomerCurrencyCode(c, r)),
+		mw_fn_base_currency(c))))
+		return mw_failed(c) ? -1 : 1;
+	mw_field(c, "DisplayName", line_at(AT_CurrencyCustomer_DisplayName));
+	mw_put(c, mw_valid(c,
+		mw_concat(c,
+			mw_concat(c,
+				mw_concat(c,
+					mw_concat(c,
+						mw_concat(c,
+							(mw_truthy(c,
+								mw_ne(c,
+								mw_fn_trim(c,
+								mw_concat(c,
+								mw_concat(c,
+								in_Address_FirstName(c,
+								in_Order_BillingAddress(c, r)),
+								MW_S(" ")),
+								in_Address_LastName(c,
+								in_Order_BillingAddress(c, r)))),
+								MW_S("")))
+								? mw_fn_trim(c,
+								mw_concat(c,
+								mw_concat(c,
+								in_Address_FirstName(c,
+								in_Order_BillingAddress(c, r)),
+								MW_S(" ")),
+								in_Address_LastName(c,
+								in_Order_BillingAddress(c, r))))
+								: MW_S("NopCommerce customer")),
+							MW_S(" (")),
+						in_Order_CustomerId(c, r)),
+					MW_S(") (")),
+				mw_fn_upper(c, in_Order_CustomerCurrencyCode(c, r))),
+			MW_S(")")),
+		&rule_Customer_DisplayName), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "GivenName", line_at(AT_CurrencyCustomer_GivenName));
+	mw_put(c, mw_valid(c,
+		in_Address_FirstName(c, in_Order_BillingAddress(c, r)),
+		&rule_Customer_GivenName), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "FamilyName", line_at(AT_CurrencyCustomer_FamilyName));
+	mw_put(c, mw_valid(c,
+		in_Address_LastName(c, in_Order_BillingAddress(c, r)),
+		&rule_Customer_FamilyName), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "CompanyName", line_at(AT_CurrencyCustomer_CompanyName));
+	mw_put(c, mw_valid(c,
+		in_Address_Company(c, in_Order_BillingAddress(c, r)),
+		&rule_Customer_CompanyName), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "CurrencyRef", line_at(AT_CurrencyCustomer_CurrencyRef));
+	mw_obj_begin(c);
+	mw_field(c, "value", line_at(AT_CurrencyCustomer_CurrencyRef_value));
+	mw_put(c, mw_fn_upper(c, in_Order_CustomerCurrencyCode(c, r)), 1);
+	if (mw_failed(c))
+		return -1;
+	mw_obj_end(c);
+	if (mw_failed(c))
+		return -1;
+	mw_line(c, line_at(AT_CurrencyCustomer_PrimaryEmailAddr));
+	if (mw_truthy(c, mw_ne(c, in_Address_Email(c, in_Order_BillingAddress(c, r)), MW_NULLV))) {
+		mw_field(c, "PrimaryEmailAddr", line_at(AT_CurrencyCustomer_PrimaryEmailAddr));
+		mw_obj_begin(c);
+		mw_field(c, "Address", line_at(AT_CurrencyCustomer_PrimaryEmailAddr_Address));
+		mw_put(c, mw_valid(c,
+			mw_fn_lower(c,
+				mw_fn_trim(c, in_Address_Email(c, in_Order_BillingAddress(c, r)))),
+			&rule_EmailAddress_Address), 0);
+		mw_obj_end(c);
+	}
+	if (mw_failed(c))
+		return -1;
+	mw_line(c, line_at(AT_CurrencyCustomer_BillAddr));
+	if (mw_truthy(c, mw_ne(c, in_Order_BillingAddress(c, r), MW_NULLV))) {
+		mw_field(c, "BillAddr", line_at(AT_CurrencyCustomer_BillAddr));
+		mw_obj_begin(c);
+		mw_field(c, "Line1", line_at(AT_CurrencyCustomer_BillAddr_Line1));
+		mw_put(c, mw_valid(c,
+			mw_fn_title(c,
+				mw_fn_tidy(c,
+					in_Address_Address1(c, in_Order_BillingAddress(c, r)))),
+			&rule_PhysicalAddress_Line1), 0);
+		mw_field(c, "Line2", line_at(AT_CurrencyCustomer_BillAddr_Line2));
+		mw_put(c, mw_valid(c,
+			mw_fn_title(c,
+				mw_fn_tidy(c,
+					in_Address_Address2(c, in_Order_BillingAddress(c, r)))),
+			&rule_PhysicalAddress_Line2), 0);
+		mw_field(c, "City", line_at(AT_CurrencyCustomer_BillAddr_City));
+		mw_put(c, mw_valid(c,
+			mw_fn_title(c,
+				mw_fn_tidy(c, in_Address_City(c, in_Order_BillingAddress(c, r)))),
+			&rule_PhysicalAddress_City), 0);
+		mw_field(c,
+			"CountrySubDivisionCode",
+			line_at(AT_CurrencyCustomer_BillAddr_CountrySubDivisionCode));
+		mw_put(c, mw_lookup(c,
+			&tbl_state_province,
+			in_Address_StateProvinceId(c, in_Order_BillingAddress(c, r))), 0);
+		mw_field(c, "PostalCode", line_at(AT_CurrencyCustomer_BillAddr_PostalCode));
+		mw_put(c, mw_valid(c,
+			mw_fn_postal_code(c,
+				in_Address_ZipPostalCode(c, in_Order_BillingAddress(c, r))),
+			&rule_PhysicalAddress_PostalCode), 0);
+		mw_field(c, "Country", line_at(AT_CurrencyCustomer_BillAddr_Country));
+		mw_put(c, mw_lookup(c,
+			&tbl_country,
+			in_Address_CountryId(c, in_Order_BillingAddress(c, r))), 0);
+		mw_obj_end(c);
+	}
+	if (mw_failed(c))
+		return -1;
+	mw_field(c, "Notes", line_at(AT_CurrencyCustomer_Notes));
+	mw_put(c, mw_valid(c,
+		mw_concat(c,
+			mw_concat(c,
+				mw_concat(c,
+					MW_S("NopCommerce customer "),
+					in_Order_CustomerId(c, r)),
+				MW_S(", orders in ")),
+			mw_fn_upper(c, in_Order_CustomerCurrencyCode(c, r))),
+		&rule_Customer_Notes), 0);
+	if (mw_failed(c))
+		return -1;
+	return mw_failed(c) ? -1 : 0;
+}
+
+static mw_val
+key_CurrencyCustomer(mw_ctx *c, mw_val r)
+{
+	return in_Order_Id(c, r);
+}
+
+/* group by */
+static mw_val
+group_CurrencyCustomer(mw_ctx *c, mw_val r)
+{
+	return mw_concat(c,
+		mw_concat(c, in_Order_CustomerId(c, r), MW_S("/")),
+		mw_fn_upper(c, in_Order_CustomerCurrencyCode(c, r)));
+}
+
+/* ================================================================ */
 /* entity Order                                                     */
 /* ================================================================ */
 
@@ -987,7 +1190,16 @@ map_Order(mw_ctx *c, mw_val r)
 	mw_field(c, "CustomerRef", line_at(AT_Order_CustomerRef));
 	mw_obj_begin(c);
 	mw_field(c, "value", line_at(AT_Order_CustomerRef_value));
-	mw_put(c, mw_ref(c, "Customer", in_Order_CustomerId(c, r)), 1);
+	mw_put(c, (mw_truthy(c,
+		mw_eq(c,
+			mw_fn_upper(c, in_Order_CustomerCurrencyCode(c, r)),
+			mw_fn_base_currency(c)))
+		? mw_ref(c, "Customer", in_Order_CustomerId(c, r))
+		: mw_ref(c,
+			"CurrencyCustomer",
+			mw_concat(c,
+				mw_concat(c, in_Order_CustomerId(c, r), MW_S("/")),
+				mw_fn_upper(c, in_Order_CustomerCurrencyCode(c, r))))), 1);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
@@ -1364,7 +1576,16 @@ map_Payment(mw_ctx *c, mw_val r)
 	mw_field(c, "CustomerRef", line_at(AT_Payment_CustomerRef));
 	mw_obj_begin(c);
 	mw_field(c, "value", line_at(AT_Payment_CustomerRef_value));
-	mw_put(c, mw_ref(c, "Customer", in_Order_CustomerId(c, r)), 1);
+	mw_put(c, (mw_truthy(c,
+		mw_eq(c,
+			mw_fn_upper(c, in_Order_CustomerCurrencyCode(c, r)),
+			mw_fn_base_currency(c)))
+		? mw_ref(c, "Customer", in_Order_CustomerId(c, r))
+		: mw_ref(c,
+			"CurrencyCustomer",
+			mw_concat(c,
+				mw_concat(c, in_Order_CustomerId(c, r), MW_S("/")),
+				mw_fn_upper(c, in_Order_CustomerCurrencyCode(c, r))))), 1);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
@@ -1534,7 +1755,16 @@ map_Refund(mw_ctx *c, mw_val r)
 	mw_field(c, "CustomerRef", line_at(AT_Refund_CustomerRef));
 	mw_obj_begin(c);
 	mw_field(c, "value", line_at(AT_Refund_CustomerRef_value));
-	mw_put(c, mw_ref(c, "Customer", in_Order_CustomerId(c, r)), 1);
+	mw_put(c, (mw_truthy(c,
+		mw_eq(c,
+			mw_fn_upper(c, in_Order_CustomerCurrencyCode(c, r)),
+			mw_fn_base_currency(c)))
+		? mw_ref(c, "Customer", in_Order_CustomerId(c, r))
+		: mw_ref(c,
+			"CurrencyCustomer",
+			mw_concat(c,
+				mw_concat(c, in_Order_CustomerId(c, r), MW_S("/")),
+				mw_fn_upper(c, in_Order_CustomerCurrencyCode(c, r))))), 1);
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
@@ -1848,9 +2078,15 @@ static const mw_setting qbo_settings[] = {
 	{ "realm_id", "QBO_REALM_ID", NULL },
 	{ "refresh_token", "QBO_REFRESH_TOKEN", NULL },
 };
-static const char *const Order_deps[] = { "Customer", "Product", NULL };
-static const char *const Payment_deps[] = { "Customer", "Order", NULL };
-static const char *const Refund_deps[] = { "Customer", "Order", "Product", NULL };
+static const char *const Order_deps[] = { "Customer", "CurrencyCustomer", "Product", NULL };
+static const char *const Payment_deps[] = { "Customer", "CurrencyCustomer", "Order", NULL };
+static const char *const Refund_deps[] = {
+	"Customer",
+	"CurrencyCustomer",
+	"Order",
+	"Product",
+	NULL
+};
 
 /* ================================================================ */
 /* .map lines                                                       */
@@ -1865,348 +2101,387 @@ static const char *const Refund_deps[] = { "Customer", "Order", "Product", NULL 
 static const mw_table tbl_order_status = {
 	"order_status", tbl_order_status_entries, 4,
 	MW_ELSE_FAIL, MW_V_NULL, "unknown OrderStatusId",
-	.line = 46
+	.line = 48
 };
 static const mw_table tbl_payment_method = {
 	"payment_method", tbl_payment_method_entries, 4,
 	MW_ELSE_FAIL, MW_V_NULL, "no QuickBooks payment method for payment method",
-	.line = 53
+	.line = 55
 };
 static const mw_table tbl_deposit_account = {
 	"deposit_account", tbl_deposit_account_entries, 4,
 	MW_ELSE_FAIL, MW_V_NULL, "no GL account for payment method",
-	.line = 61
+	.line = 63
 };
 static const mw_table tbl_sku_alias = {
 	"sku_alias", tbl_sku_alias_entries, 1,
 	MW_ELSE_VALUE, MW_V_NULL, NULL,
-	.line = 77
+	.line = 79
 };
 static const mw_table tbl_item_account = {
 	"item_account", tbl_item_account_entries, 3,
 	MW_ELSE_FAIL, MW_V_NULL, "no account for that use",
-	.line = 84
+	.line = 86
 };
 static const mw_table tbl_country = {
 	"country", tbl_country_entries, 5,
 	MW_ELSE_VALUE, MW_V_NULL, NULL,
-	.line = 93
+	.line = 95
 };
 static const mw_table tbl_state_province = {
 	"state_province", tbl_state_province_entries, 6,
 	MW_ELSE_VALUE, MW_V_NULL, NULL,
-	.line = 101
+	.line = 103
 };
 
 static const int at_line[N_AT] = {
-	[AT_Product_when] = 119,
-	[AT_Product_Name] = 122,
-	[AT_Product_Sku] = 123,
-	[AT_Product_Description] = 124,
-	[AT_Product_Type] = 125,
-	[AT_Product_TrackQtyOnHand] = 126,
-	[AT_Product_QtyOnHand] = 127,
-	[AT_Product_InvStartDate] = 128,
-	[AT_Product_IncomeAccountRef] = 129,
-	[AT_Product_IncomeAccountRef_value] = 129,
-	[AT_Product_IncomeAccountRef_name] = 129,
-	[AT_Product_AssetAccountRef] = 130,
-	[AT_Product_AssetAccountRef_value] = 130,
-	[AT_Product_AssetAccountRef_name] = 130,
-	[AT_Product_ExpenseAccountRef] = 131,
-	[AT_Product_ExpenseAccountRef_value] = 131,
-	[AT_Product_ExpenseAccountRef_name] = 131,
-	[AT_Product_UnitPrice] = 132,
-	[AT_Product_Active] = 133,
-	[AT_Customer_when] = 140,
-	[AT_Customer_DisplayName] = 147,
-	[AT_Customer_GivenName] = 149,
-	[AT_Customer_FamilyName] = 150,
-	[AT_Customer_CompanyName] = 151,
-	[AT_Customer_PrimaryEmailAddr] = 152,
-	[AT_Customer_PrimaryEmailAddr_Address] = 152,
-	[AT_Customer_PrimaryPhone] = 153,
-	[AT_Customer_PrimaryPhone_FreeFormNumber] = 153,
-	[AT_Customer_BillAddr] = 156,
-	[AT_Customer_BillAddr_Line1] = 157,
-	[AT_Customer_BillAddr_Line2] = 158,
-	[AT_Customer_BillAddr_City] = 159,
-	[AT_Customer_BillAddr_CountrySubDivisionCode] = 160,
-	[AT_Customer_BillAddr_PostalCode] = 161,
-	[AT_Customer_BillAddr_Country] = 162,
-	[AT_Customer_Notes] = 164,
-	[AT_Customer_check_customer_has_no_name_username_or] = 165,
-	[AT_Order_CustomerRef] = 189,
-	[AT_Order_CustomerRef_value] = 189,
-	[AT_Order_TxnDate] = 190,
-	[AT_Order_DocNumber] = 191,
-	[AT_Order_PrivateNote] = 192,
-	[AT_Order_CurrencyRef] = 197,
-	[AT_Order_CurrencyRef_value] = 197,
-	[AT_Order_ExchangeRate] = 198,
-	[AT_Order_GlobalTaxCalculation] = 200,
-	[AT_Order_Line] = 201,
-	[AT_Order_Line_0_Description] = 203,
-	[AT_Order_Line_0_Amount] = 204,
-	[AT_Order_Line_0_DetailType] = 205,
-	[AT_Order_Line_0_SalesItemLineDetail] = 206,
-	[AT_Order_Line_0_SalesItemLineDetail_ItemRef] = 207,
-	[AT_Order_Line_0_SalesItemLineDetail_ItemRef_value] = 207,
-	[AT_Order_Line_0_SalesItemLineDetail_Qty] = 208,
-	[AT_Order_Line_0_SalesItemLineDetail_UnitPrice] = 209,
-	[AT_Order_Line_1_Description] = 212,
-	[AT_Order_Line_1_Amount] = 213,
-	[AT_Order_Line_1_DetailType] = 214,
-	[AT_Order_Line_1_SalesItemLineDetail] = 216,
-	[AT_Order_Line_1_SalesItemLineDetail_ItemRef] = 216,
-	[AT_Order_Line_1_SalesItemLineDetail_ItemRef_value] = 216,
-	[AT_Order_Line_2_Amount] = 218,
-	[AT_Order_Line_2_DetailType] = 219,
-	[AT_Order_Line_2_DiscountLineDetail] = 220,
-	[AT_Order_Line_2_DiscountLineDetail_PercentBased] = 220,
-	[AT_Order_TxnTaxDetail] = 222,
-	[AT_Order_TxnTaxDetail_TotalTax] = 222,
-	[AT_Order_BillAddr] = 223,
-	[AT_Order_BillAddr_Line1] = 224,
-	[AT_Order_BillAddr_Line2] = 225,
-	[AT_Order_BillAddr_City] = 226,
-	[AT_Order_BillAddr_CountrySubDivisionCode] = 227,
-	[AT_Order_BillAddr_PostalCode] = 228,
-	[AT_Order_BillAddr_Country] = 229,
-	[AT_Order_ShipAddr] = 231,
-	[AT_Order_ShipAddr_Line1] = 232,
-	[AT_Order_ShipAddr_Line2] = 233,
-	[AT_Order_ShipAddr_City] = 234,
-	[AT_Order_ShipAddr_CountrySubDivisionCode] = 235,
-	[AT_Order_ShipAddr_PostalCode] = 236,
-	[AT_Order_ShipAddr_Country] = 237,
-	[AT_Order_check_unknown_orderstatusid] = 239,
-	[AT_Order_check_order_has_no_items] = 240,
-	[AT_Order_check_negative_discount_quickbooks] = 245,
-	[AT_Order_check_order_total_does_not_add_up] = 247,
-	[AT_Order_lifecycle] = 250,
-	[AT_Order_locked] = 255,
-	[AT_Payment_when] = 269,
-	[AT_Payment_CustomerRef] = 271,
-	[AT_Payment_CustomerRef_value] = 271,
-	[AT_Payment_TxnDate] = 272,
-	[AT_Payment_TotalAmt] = 273,
-	[AT_Payment_PaymentRefNum] = 274,
-	[AT_Payment_PaymentMethodRef] = 275,
-	[AT_Payment_PaymentMethodRef_value] = 275,
-	[AT_Payment_DepositToAccountRef] = 276,
-	[AT_Payment_DepositToAccountRef_value] = 276,
-	[AT_Payment_PrivateNote] = 277,
-	[AT_Payment_CurrencyRef] = 278,
-	[AT_Payment_CurrencyRef_value] = 278,
-	[AT_Payment_ExchangeRate] = 281,
-	[AT_Payment_Line] = 283,
-	[AT_Payment_Line_0_Amount] = 283,
-	[AT_Payment_Line_0_LinkedTxn] = 284,
-	[AT_Payment_Line_0_LinkedTxn_0_TxnId] = 284,
-	[AT_Payment_Line_0_LinkedTxn_0_TxnType] = 284,
-	[AT_Payment_lifecycle] = 285,
-	[AT_Refund_when] = 301,
-	[AT_Refund_CustomerRef] = 303,
-	[AT_Refund_CustomerRef_value] = 303,
-	[AT_Refund_TxnDate] = 304,
-	[AT_Refund_DocNumber] = 305,
-	[AT_Refund_PrivateNote] = 306,
-	[AT_Refund_CurrencyRef] = 307,
-	[AT_Refund_CurrencyRef_value] = 307,
-	[AT_Refund_ExchangeRate] = 308,
-	[AT_Refund_PaymentMethodRef] = 310,
-	[AT_Refund_PaymentMethodRef_value] = 310,
-	[AT_Refund_DepositToAccountRef] = 311,
-	[AT_Refund_DepositToAccountRef_value] = 311,
-	[AT_Refund_GlobalTaxCalculation] = 312,
-	[AT_Refund_Line] = 313,
-	[AT_Refund_Line_0_Description] = 315,
-	[AT_Refund_Line_0_Amount] = 316,
-	[AT_Refund_Line_0_DetailType] = 318,
-	[AT_Refund_Line_0_SalesItemLineDetail] = 319,
-	[AT_Refund_Line_0_SalesItemLineDetail_ItemRef] = 320,
-	[AT_Refund_Line_0_SalesItemLineDetail_ItemRef_value] = 320,
-	[AT_Refund_Line_1_Description] = 323,
-	[AT_Refund_Line_1_Amount] = 324,
-	[AT_Refund_Line_1_DetailType] = 325,
-	[AT_Refund_Line_1_SalesItemLineDetail] = 326,
-	[AT_Refund_Line_1_SalesItemLineDetail_ItemRef] = 326,
-	[AT_Refund_Line_1_SalesItemLineDetail_ItemRef_value] = 326,
-	[AT_Refund_Line_2_Amount] = 328,
-	[AT_Refund_Line_2_DetailType] = 329,
-	[AT_Refund_Line_2_DiscountLineDetail] = 330,
-	[AT_Refund_Line_2_DiscountLineDetail_PercentBased] = 330,
-	[AT_Refund_TxnTaxDetail] = 332,
-	[AT_Refund_TxnTaxDetail_TotalTax] = 332,
-	[AT_Refund_check_refunded_more_than_the_order] = 337,
-	[AT_Stock_when] = 353,
-	[AT_Stock_Sku] = 356,
-	[AT_Stock_StockQuantity] = 357,
-	[AT_Booked_when] = 370,
-	[AT_Booked_OrderId] = 372,
-	[AT_Booked_Note] = 373,
-	[AT_Booked_DisplayToCustomer] = 374,
+	[AT_Product_when] = 121,
+	[AT_Product_Name] = 124,
+	[AT_Product_Sku] = 125,
+	[AT_Product_Description] = 126,
+	[AT_Product_Type] = 127,
+	[AT_Product_TrackQtyOnHand] = 128,
+	[AT_Product_QtyOnHand] = 129,
+	[AT_Product_InvStartDate] = 130,
+	[AT_Product_IncomeAccountRef] = 131,
+	[AT_Product_IncomeAccountRef_value] = 131,
+	[AT_Product_IncomeAccountRef_name] = 131,
+	[AT_Product_AssetAccountRef] = 132,
+	[AT_Product_AssetAccountRef_value] = 132,
+	[AT_Product_AssetAccountRef_name] = 132,
+	[AT_Product_ExpenseAccountRef] = 133,
+	[AT_Product_ExpenseAccountRef_value] = 133,
+	[AT_Product_ExpenseAccountRef_name] = 133,
+	[AT_Product_UnitPrice] = 134,
+	[AT_Product_Active] = 135,
+	[AT_Customer_when] = 142,
+	[AT_Customer_DisplayName] = 149,
+	[AT_Customer_GivenName] = 151,
+	[AT_Customer_FamilyName] = 152,
+	[AT_Customer_CompanyName] = 153,
+	[AT_Customer_PrimaryEmailAddr] = 154,
+	[AT_Customer_PrimaryEmailAddr_Address] = 154,
+	[AT_Customer_PrimaryPhone] = 155,
+	[AT_Customer_PrimaryPhone_FreeFormNumber] = 155,
+	[AT_Customer_BillAddr] = 158,
+	[AT_Customer_BillAddr_Line1] = 159,
+	[AT_Customer_BillAddr_Line2] = 160,
+	[AT_Customer_BillAddr_City] = 161,
+	[AT_Customer_BillAddr_CountrySubDivisionCode] = 162,
+	[AT_Customer_BillAddr_PostalCode] = 163,
+	[AT_Customer_BillAddr_Country] = 164,
+	[AT_Customer_Notes] = 166,
+	[AT_Customer_check_customer_has_no_name_username_or] = 167,
+	[AT_CurrencyCustomer_when] = 187,
+	[AT_CurrencyCustomer_DisplayName] = 189,
+	[AT_CurrencyCustomer_GivenName] = 193,
+	[AT_CurrencyCustomer_FamilyName] = 194,
+	[AT_CurrencyCustomer_CompanyName] = 195,
+	[AT_CurrencyCustomer_CurrencyRef] = 196,
+	[AT_CurrencyCustomer_CurrencyRef_value] = 196,
+	[AT_CurrencyCustomer_PrimaryEmailAddr] = 197,
+	[AT_CurrencyCustomer_PrimaryEmailAddr_Address] = 197,
+	[AT_CurrencyCustomer_BillAddr] = 199,
+	[AT_CurrencyCustomer_BillAddr_Line1] = 200,
+	[AT_CurrencyCustomer_BillAddr_Line2] = 201,
+	[AT_CurrencyCustomer_BillAddr_City] = 202,
+	[AT_CurrencyCustomer_BillAddr_CountrySubDivisionCode] = 203,
+	[AT_CurrencyCustomer_BillAddr_PostalCode] = 204,
+	[AT_CurrencyCustomer_BillAddr_Country] = 205,
+	[AT_CurrencyCustomer_Notes] = 207,
+	[AT_Order_CustomerRef] = 231,
+	[AT_Order_CustomerRef_value] = 231,
+	[AT_Order_TxnDate] = 234,
+	[AT_Order_DocNumber] = 235,
+	[AT_Order_PrivateNote] = 236,
+	[AT_Order_CurrencyRef] = 241,
+	[AT_Order_CurrencyRef_value] = 241,
+	[AT_Order_ExchangeRate] = 242,
+	[AT_Order_GlobalTaxCalculation] = 244,
+	[AT_Order_Line] = 245,
+	[AT_Order_Line_0_Description] = 247,
+	[AT_Order_Line_0_Amount] = 248,
+	[AT_Order_Line_0_DetailType] = 249,
+	[AT_Order_Line_0_SalesItemLineDetail] = 250,
+	[AT_Order_Line_0_SalesItemLineDetail_ItemRef] = 251,
+	[AT_Order_Line_0_SalesItemLineDetail_ItemRef_value] = 251,
+	[AT_Order_Line_0_SalesItemLineDetail_Qty] = 252,
+	[AT_Order_Line_0_SalesItemLineDetail_UnitPrice] = 253,
+	[AT_Order_Line_1_Description] = 256,
+	[AT_Order_Line_1_Amount] = 257,
+	[AT_Order_Line_1_DetailType] = 258,
+	[AT_Order_Line_1_SalesItemLineDetail] = 260,
+	[AT_Order_Line_1_SalesItemLineDetail_ItemRef] = 260,
+	[AT_Order_Line_1_SalesItemLineDetail_ItemRef_value] = 260,
+	[AT_Order_Line_2_Amount] = 262,
+	[AT_Order_Line_2_DetailType] = 263,
+	[AT_Order_Line_2_DiscountLineDetail] = 264,
+	[AT_Order_Line_2_DiscountLineDetail_PercentBased] = 264,
+	[AT_Order_TxnTaxDetail] = 266,
+	[AT_Order_TxnTaxDetail_TotalTax] = 266,
+	[AT_Order_BillAddr] = 267,
+	[AT_Order_BillAddr_Line1] = 268,
+	[AT_Order_BillAddr_Line2] = 269,
+	[AT_Order_BillAddr_City] = 270,
+	[AT_Order_BillAddr_CountrySubDivisionCode] = 271,
+	[AT_Order_BillAddr_PostalCode] = 272,
+	[AT_Order_BillAddr_Country] = 273,
+	[AT_Order_ShipAddr] = 275,
+	[AT_Order_ShipAddr_Line1] = 276,
+	[AT_Order_ShipAddr_Line2] = 277,
+	[AT_Order_ShipAddr_City] = 278,
+	[AT_Order_ShipAddr_CountrySubDivisionCode] = 279,
+	[AT_Order_ShipAddr_PostalCode] = 280,
+	[AT_Order_ShipAddr_Country] = 281,
+	[AT_Order_check_unknown_orderstatusid] = 283,
+	[AT_Order_check_order_has_no_items] = 284,
+	[AT_Order_check_negative_discount_quickbooks] = 289,
+	[AT_Order_check_order_total_does_not_add_up] = 291,
+	[AT_Order_lifecycle] = 294,
+	[AT_Order_locked] = 299,
+	[AT_Payment_when] = 313,
+	[AT_Payment_CustomerRef] = 316,
+	[AT_Payment_CustomerRef_value] = 316,
+	[AT_Payment_TxnDate] = 319,
+	[AT_Payment_TotalAmt] = 320,
+	[AT_Payment_PaymentRefNum] = 321,
+	[AT_Payment_PaymentMethodRef] = 322,
+	[AT_Payment_PaymentMethodRef_value] = 322,
+	[AT_Payment_DepositToAccountRef] = 323,
+	[AT_Payment_DepositToAccountRef_value] = 323,
+	[AT_Payment_PrivateNote] = 324,
+	[AT_Payment_CurrencyRef] = 325,
+	[AT_Payment_CurrencyRef_value] = 325,
+	[AT_Payment_ExchangeRate] = 328,
+	[AT_Payment_Line] = 330,
+	[AT_Payment_Line_0_Amount] = 330,
+	[AT_Payment_Line_0_LinkedTxn] = 331,
+	[AT_Payment_Line_0_LinkedTxn_0_TxnId] = 331,
+	[AT_Payment_Line_0_LinkedTxn_0_TxnType] = 331,
+	[AT_Payment_lifecycle] = 332,
+	[AT_Refund_when] = 348,
+	[AT_Refund_CustomerRef] = 351,
+	[AT_Refund_CustomerRef_value] = 351,
+	[AT_Refund_TxnDate] = 354,
+	[AT_Refund_DocNumber] = 355,
+	[AT_Refund_PrivateNote] = 356,
+	[AT_Refund_CurrencyRef] = 357,
+	[AT_Refund_CurrencyRef_value] = 357,
+	[AT_Refund_ExchangeRate] = 358,
+	[AT_Refund_PaymentMethodRef] = 360,
+	[AT_Refund_PaymentMethodRef_value] = 360,
+	[AT_Refund_DepositToAccountRef] = 361,
+	[AT_Refund_DepositToAccountRef_value] = 361,
+	[AT_Refund_GlobalTaxCalculation] = 362,
+	[AT_Refund_Line] = 363,
+	[AT_Refund_Line_0_Description] = 365,
+	[AT_Refund_Line_0_Amount] = 366,
+	[AT_Refund_Line_0_DetailType] = 368,
+	[AT_Refund_Line_0_SalesItemLineDetail] = 369,
+	[AT_Refund_Line_0_SalesItemLineDetail_ItemRef] = 370,
+	[AT_Refund_Line_0_SalesItemLineDetail_ItemRef_value] = 370,
+	[AT_Refund_Line_1_Description] = 373,
+	[AT_Refund_Line_1_Amount] = 374,
+	[AT_Refund_Line_1_DetailType] = 375,
+	[AT_Refund_Line_1_SalesItemLineDetail] = 376,
+	[AT_Refund_Line_1_SalesItemLineDetail_ItemRef] = 376,
+	[AT_Refund_Line_1_SalesItemLineDetail_ItemRef_value] = 376,
+	[AT_Refund_Line_2_Amount] = 378,
+	[AT_Refund_Line_2_DetailType] = 379,
+	[AT_Refund_Line_2_DiscountLineDetail] = 380,
+	[AT_Refund_Line_2_DiscountLineDetail_PercentBased] = 380,
+	[AT_Refund_TxnTaxDetail] = 382,
+	[AT_Refund_TxnTaxDetail_TotalTax] = 382,
+	[AT_Refund_check_refunded_more_than_the_order] = 387,
+	[AT_Stock_when] = 403,
+	[AT_Stock_Sku] = 406,
+	[AT_Stock_StockQuantity] = 407,
+	[AT_Booked_when] = 420,
+	[AT_Booked_OrderId] = 422,
+	[AT_Booked_Note] = 423,
+	[AT_Booked_DisplayToCustomer] = 424,
 };
 
 static const mw_policy Product_policies[] = {
-	{ .line = 134, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 136, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 135, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 137, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 135, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 137, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 135, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 137, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 136, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 136, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 138, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 138, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Customer_policies[] = {
-	{ .line = 167, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 169, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 168, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 170, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 168, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 170, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 168, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 170, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 169, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 169, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 171, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 171, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+};
+static const mw_policy CurrencyCustomer_policies[] = {
+	{ .line = 208, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
+	{ .line = 209, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 209, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 209, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 210, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 210, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Order_policies[] = {
-	{ .line = 257, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 301, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 258, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 302, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 258, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 302, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 258, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 302, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 259, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER,
+	{ .line = 303, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER,
 	  .entity = "Product" },
-	{ .line = 260, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 261, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 261, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 304, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 305, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 305, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Payment_policies[] = {
-	{ .line = 290, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 337, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 291, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 338, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 291, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 338, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 291, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 338, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 292, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 293, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 293, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 339, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 340, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 340, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Refund_policies[] = {
-	{ .line = 338, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 388, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 339, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 389, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 339, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 389, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 339, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 389, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 340, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER,
+	{ .line = 390, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER,
 	  .entity = "Product" },
-	{ .line = 341, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 342, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 342, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 391, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 392, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 392, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Stock_policies[] = {
-	{ .line = 358, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 408, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 359, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 409, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 359, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 409, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 359, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 409, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 360, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 360, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 410, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 410, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Booked_policies[] = {
-	{ .line = 375, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 425, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 376, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 426, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 376, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 426, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 376, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 426, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 377, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 377, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 427, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 427, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 /* in dependency order: referenced entities first */
 static const mw_entity entities[] = {
-	{ .line = 118, .name = "Product", .create_only = 1,
+	{ .line = 120, .name = "Product", .create_only = 1,
 	  .source = "products", .target = "Item", .key_field = "Sku",
 	  .map = map_Product, .key = key_Product,
 	  .deps = NULL, .webhooks = NULL, .poll_ms = 3600000,
 	  .policies = Product_policies, .n_policies = 6,
 	  .match_field = "Name", .match = match_Product },
-	{ .line = 139, .name = "Customer",
+	{ .line = 141, .name = "Customer",
 	  .source = "customers", .target = "Customer", .key_field = "Id",
 	  .map = map_Customer, .key = key_Customer,
 	  .deps = NULL, .webhooks = NULL, .poll_ms = 900000,
 	  .policies = Customer_policies, .n_policies = 6,
 	  .match_field = "DisplayName", .match = match_Customer },
-	{ .line = 187, .name = "Order",
+	{ .line = 185, .name = "CurrencyCustomer",
+	  .source = "orders", .target = "Customer", .key_field = "Id",
+	  .map = map_CurrencyCustomer, .key = key_CurrencyCustomer,
+	  .deps = NULL, .webhooks = NULL, .poll_ms = 300000,
+	  .policies = CurrencyCustomer_policies, .n_policies = 6,
+	  .group = group_CurrencyCustomer },
+	{ .line = 228, .name = "Order",
 	  .source = "orders", .target = "Invoice", .key_field = "Id",
 	  .map = map_Order, .key = key_Order,
 	  .deps = Order_deps, .webhooks = NULL, .poll_ms = 300000,
 	  .policies = Order_policies, .n_policies = 8,
 	  .life = life_Order, .locked = locked_Order,
 	  .locked_reason = "QuickBooks: a paid invoice stays as paid" },
-	{ .line = 267, .name = "Payment",
+	{ .line = 311, .name = "Payment",
 	  .source = "orders", .target = "Payment", .key_field = "Id",
 	  .map = map_Payment, .key = key_Payment,
 	  .deps = Payment_deps, .webhooks = NULL, .poll_ms = 300000,
 	  .policies = Payment_policies, .n_policies = 7,
 	  .life = life_Payment },
-	{ .line = 300, .name = "Refund",
+	{ .line = 347, .name = "Refund",
 	  .source = "orders", .target = "RefundReceipt", .key_field = "Id",
 	  .map = map_Refund, .key = key_Refund,
 	  .deps = Refund_deps, .webhooks = NULL, .poll_ms = 300000,
 	  .policies = Refund_policies, .n_policies = 8 },
-	{ .line = 352, .name = "Stock", .reverse = 1, .create_only = 1,
+	{ .line = 402, .name = "Stock", .reverse = 1, .create_only = 1,
 	  .source = "Item", .target = "ProductStock", .key_field = "Id",
 	  .map = map_Stock, .key = key_Stock,
 	  .deps = NULL, .webhooks = NULL, .poll_ms = 300000,
 	  .policies = Stock_policies, .n_policies = 6,
 	  .match_field = "Sku", .match = match_Stock },
-	{ .line = 369, .name = "Booked", .reverse = 1,
+	{ .line = 419, .name = "Booked", .reverse = 1,
 	  .source = "Invoice", .target = "OrderNote", .key_field = "Id",
 	  .map = map_Booked, .key = key_Booked,
 	  .deps = NULL, .webhooks = NULL, .poll_ms = 300000,
@@ -2217,7 +2492,7 @@ const mw_program mw_the_program = {
 	MW_ABI_VERSION, MAPC_VERSION_STRING, "nopcommerce_qbo.map", "nopcommerce_qbo",
 	{ "nop", "nopcommerce", 0, nop_settings, 4, 0, 0, 0 },
 	{ "qbo", "qbo", 0, qbo_settings, 6, 500, 0, 0 },
-	entities, 7,
+	entities, 8,
 	.currency = { .base = { "currency", NULL, "USD" },
 	  .from = MW_RATES_TARGET }
 };

@@ -417,6 +417,9 @@ group(A) ::= . { A = NULL; }
 group(A) ::= GROUP(W) BY expr(E) TOTAL name(N). {
 	A = NEW(GroupBy); A->key = E; A->loc = W.loc; A->total = N.s; A->total_loc = N.loc;
 }
+/* Without `total`: the group's document is its first member's (a customer
+ * per shopper and currency, made from their orders). */
+group(A) ::= GROUP(W) BY expr(E). { A = NEW(GroupBy); A->key = E; A->loc = W.loc; }
 %type filter { Expr * }
 filter(A) ::= . { A = NULL; }
 filter(A) ::= WHEN expr(E). { A = E; }

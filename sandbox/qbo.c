@@ -37,8 +37,10 @@
  * refundreceipt, vendor, bill, purchase.  Faults have Intuit's body: {"Fault":{"Error":[{"Message",
  * "Detail","code","element"}],"type":"ValidationFault"},"time":...}.
  * Checked: DisplayName unique across customers (6240 Duplicate Name Exists
- * Error), CustomerRef (required on invoices and credit memos) and ItemRef
- * exist (SHIPPING_ITEM_ID is QuickBooks' own), a sales document has lines
+ * Error), a customer's CurrencyRef (the home currency when none is given)
+ * never changed and each of its documents in it (6000), CustomerRef
+ * (required on invoices and credit memos) and ItemRef exist
+ * (SHIPPING_ITEM_ID is QuickBooks' own), a sales document has lines
  * (2020), a line's Amount equals UnitPrice x Qty (6070), DocNumber at most
  * 21 (6000), a refund receipt names DepositToAccountRef (2020); a payment
  * needs CustomerRef and TotalAmt (2020), its lines' LinkedTxn (Invoice or
@@ -416,6 +418,42 @@ payment(json_t *e, sb_response *r)
 	return 0;
 }
 
+/* A currency code as a CurrencyRef names one: three capital letters. */
+static int
+currency_code(const char *code)
+{
+	return code && strlen(code) == 3 && strspn(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == 3;
+}
+
+/* A customer's currency (Intuit's Customer reference, CurrencyRef: "Once
+ * set, it cannot be changed ... If not specified, currency for this
+ * customer is the home currency of the company"): given on its creation,
+ * the home currency when not; an update naming another is refused. */
+static int
+customer_currency(json_t *e, json_t *old, sb_response *r)
+{
+	const char *cur = ref_of(e, "CurrencyRef");
+	const char *was = old ? ref_of(old, "CurrencyRef") : NULL;
+	if (!cur) {
+		json_object_set_new(e, "CurrencyRef", json_pack("{s:s}", "value", was ? was :
+			HOME_CURRENCY));
+		return 0;
+	}
+	if (!currency_code(cur)) {
+		fault(r, 400, "2500", "Invalid Reference Id", "Invalid Reference Id : Currency "
+			"assigned to this customer does not exist", "CurrencyRef");
+		return -1;
+	}
+	if (old && strcmp(cur, was ? was : HOME_CURRENCY) != 0) {
+		char d[200];
+		snprintf(d, sizeof d, "Business Validation Error: the currency of a customer cannot "
+			"be changed once it is set (%s, not %s)", was ? was : HOME_CURRENCY, cur);
+		business(r, d, "CurrencyRef");
+		return -1;
+	}
+	return 0;
+}
+
 /* A Customer or a Vendor: DisplayName is unique across both. */
 static int
 customer(json_t *e, sb_response *r)
@@ -708,7 +746,7 @@ currency_rules(const char *entity, json_t *e, sb_response *r)
 	char code[8], day[16];
 	json_t *x = json_object_get(e, "ExchangeRate");
 	snprintf(code, sizeof code, "%s", cur ? cur : HOME_CURRENCY);
-	if (strlen(code) != 3 || strspn(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3) {
+	if (!currency_code(code)) {
 		fault(r, 400, "2500", "Invalid Reference Id", "Invalid Reference Id : Currency "
 			"assigned to this transaction does not exist", "CurrencyRef");
 		return -1;
@@ -716,6 +754,17 @@ currency_rules(const char *entity, json_t *e, sb_response *r)
 	if (x && (!json_is_number(x) || json_number_value(x) <= 0)) {
 		fault(r, 400, "2010", "Request has invalid or unsupported property",
 			"ExchangeRate must be a positive number", "ExchangeRate");
+		return -1;
+	}
+	/* a customer's documents are in its currency (CurrencyRef, above) */
+	json_t *cust = by_id("Customer", ref_of(e, "CustomerRef"));
+	const char *cc = cust ? ref_of(cust, "CurrencyRef") : NULL;
+	if (cust && strcmp(cc ? cc : HOME_CURRENCY, code) != 0) {
+		char d[200];
+		snprintf(d, sizeof d, "Business Validation Error: the transaction is in %s, its "
+			"customer %s in %s: a customer's transactions are in its currency", code,
+			ref_of(e, "CustomerRef"), cc ? cc : HOME_CURRENCY);
+		business(r, d, "CurrencyRef");
 		return -1;
 	}
 	if (!strcmp(code, HOME_CURRENCY)) {
@@ -768,7 +817,9 @@ validate(const char *entity, json_t *e, json_t *old, sb_response *r)
 {
 	if (addresses(e, r) != 0)
 		return -1;
-	if (!strcmp(entity, "Customer") || !strcmp(entity, "Vendor"))
+	if (!strcmp(entity, "Customer"))
+		return customer(e, r) || customer_currency(e, old, r);
+	if (!strcmp(entity, "Vendor"))
 		return customer(e, r);
 	if (!strcmp(entity, "Item"))
 		return item(e, old, r);

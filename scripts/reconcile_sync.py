@@ -144,6 +144,24 @@ def intacct(dump):
     ]
 
 
+ORDERS_IN = ", orders in "
+
+
+def nop_foreign(r):
+    """An order in another currency than the company's home one (USD)."""
+    return str(r.get("CustomerCurrencyCode") or "").upper() != "USD"
+
+
+def currency_customer(d):
+    """A currency customer's key, CUSTOMERID/CUR, from its Notes; the
+    currency is its CurrencyRef's, so that a customer in another currency
+    than its Notes say is an orphan."""
+    note = d.get("Notes") or ""
+    cid = note[len("NopCommerce customer "):].split(",")[0]
+    cur = note.split(ORDERS_IN)[-1]
+    return f"{cid}/{cur}" if cur == (d.get("CurrencyRef") or {}).get("value") else None
+
+
 def qbo(dump):
     def after(prefix):
         def key(d):
@@ -160,7 +178,16 @@ def qbo(dump):
              src_key=lambda r: r.get("Sku") or key_text(r.get("Id")),
              docs=dump.get("Item", []), doc_key=lambda d: d.get("Name")),
         dict(entity="Customer", file="nopcommerce.customers", key="Id", keep=nop_active,
-             docs=dump.get("Customer", []), doc_key=after("NopCommerce customer ")),
+             docs=[d for d in dump.get("Customer", []) if ORDERS_IN not in (d.get("Notes") or "")],
+             doc_key=after("NopCommerce customer ")),
+        # a customer per shopper and foreign currency (QuickBooks keeps one
+        # currency per customer), made from their orders in it: Notes
+        # "NopCommerce customer 12, orders in EUR", CurrencyRef EUR
+        dict(entity="CurrencyCustomer", file="nopcommerce.orders", key="Id", keep=nop_foreign,
+             src_key=lambda r: None if r.get("CustomerId") is None else
+             f"{r['CustomerId']}/{str(r.get('CustomerCurrencyCode') or '').upper()}",
+             docs=[d for d in dump.get("Customer", []) if ORDERS_IN in (d.get("Notes") or "")],
+             doc_key=lambda d: currency_customer(d)),
         dict(entity="Order", file="nopcommerce.orders", key="Id", keep=nop_sale,
              docs=dump.get("Invoice", []), doc_key=after("NopCommerce order "),
              src_money=lambda r: dec(r.get("OrderTotal")) if nop_sale(r) else D0,
@@ -195,7 +222,7 @@ def main(argv):
             "SELECT entity, source_key, reason FROM dlq WHERE dropped = 0"):
         dead[entity][key] = reason
     ok = True
-    print(f"{'entity':<13} {'source':>7} {'kept':>6} {'written':>8} {'dead':>5} {'held':>5} "
+    print(f"{'entity':<16} {'source':>7} {'kept':>6} {'written':>8} {'dead':>5} {'held':>5} "
           f"{'missing':>8} {'dup':>4} {'orphan':>7}")
     for spec in PAIRS[pair](dump):
         ent = spec["entity"]
@@ -247,7 +274,7 @@ def main(argv):
         dups = sum(n - 1 for k, n in docs_by_key.items() if n > 1)
         orphans = sum(n for k, n in docs_by_key.items() if k not in src_keys)
         ndead = sum(reasons.values())
-        print(f"{ent:<13} {len(recs):>7} {kept:>6} {written:>8} {ndead:>5} {held:>5} "
+        print(f"{ent:<16} {len(recs):>7} {kept:>6} {written:>8} {ndead:>5} {held:>5} "
               f"{missing:>8} {dups:>4} {orphans:>7}")
         for reason, n in reasons.most_common():
             print(f"  dead x{n}: {reason}")

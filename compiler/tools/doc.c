@@ -1353,8 +1353,24 @@ entity(Doc *d, const Entity *en)
 	text(d, " records).");
 	li_end(d);
 	li_begin(d);
-	textf(d, "Writes: one %s in %s for each record.", en->tgt_type,
-		en->tgt_ep ? en->tgt_ep->service : en->tgt_alias);
+	if (!en->group) {
+		textf(d, "Writes: one %s in %s for each record.", en->tgt_type,
+			en->tgt_ep ? en->tgt_ep->service : en->tgt_alias);
+	} else {
+		/* `group by`: the records of one key make one document */
+		textf(d, "Writes: one %s in %s for each group of records with the same ",
+			en->tgt_type, en->tgt_ep ? en->tgt_ep->service : en->tgt_alias);
+		code_expr(d, en->group->key);
+		if (en->group->total) {
+			text(d, ", their ");
+			code(d, en->group->array ? en->group->array : "?");
+			text(d, " merged (");
+			code(d, en->group->total);
+			text(d, " summed).");
+		} else {
+			text(d, ", made from the first of them.");
+		}
+	}
 	li_end(d);
 	li_begin(d);
 	text(d, "Record key: ");

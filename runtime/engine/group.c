@@ -17,9 +17,11 @@
  * retried after the .map was fixed is the fixed one's): the first member's
  * fields (by key order), and its array field `group_array`, the members' elements
  * merged: elements alike but for `group_total` are one, the totals summed
- * exactly.  That document is written as any other, with the group key as
- * its source id (its cross-reference, and the journal's idempotency key
- * from the key and the document's hash): one the same as the one written
+ * exactly (without `total`, group_array NULL: the first member's document
+ * as it is: a customer per shopper and currency).  That document is
+ * written as any other, with the group key as its source id (its
+ * cross-reference, and the journal's idempotency key from the key and the
+ * document's hash): one the same as the one written
  * is not sent again; a changed one updates it.
  *
  * Memory: the members of the groups being made are read into the run's
@@ -89,6 +91,7 @@ group_record(run *r, const group_env *g, mw_val rec, const char *source_id, cons
 	 * made again from its members, as they are now */
 	const mw_node *gm = r->retrying && rec.kind == MW_OBJ ? json_get(rec.u.node, "members") :
 		NULL;
+	eng_rates_begin(r); /* base_currency() and rate() in its `when`, key and fields */
 	if (gm && gm->type == JN_ARR) {
 		if (mark(e->name, source_id) != 0)
 			return -1;
@@ -339,7 +342,8 @@ member(void *arg, const char *source_id, size_t n)
 		b->mlen += (size_t)snprintf(b->members + b->mlen, sizeof b->members - b->mlen,
 			",\"...\"");
 	}
-	const mw_node *arr = json_get(root, r->e->group_array);
+	/* without `total` no lines are merged: the document is the first member's */
+	const mw_node *arr = r->e->group_array ? json_get(root, r->e->group_array) : NULL;
 	for (const mw_node *el = arr && arr->type == JN_ARR ? arr->child : NULL; el; el = el->next)
 		if (add_line(b, el) != 0) {
 			b->bad = 1;
@@ -393,7 +397,7 @@ write_group(building *b)
 	w_doc_begin(c, e->target, r->tep->format_xml);
 	for (const mw_node *f = b->head->child; f; f = f->next) {
 		mw_field(c, key_of(c, f), e->line);
-		if (!keyis(f, e->group_array)) {
+		if (!e->group_array || !keyis(f, e->group_array)) {
 			put_node(c, f);
 			continue;
 		}
@@ -510,6 +514,7 @@ group_flush(run *r, const group_env *g)
 	building b;
 
 	member_entity(e, ment, sizeof ment);
+	eng_rates_begin(r); /* members are mapped again */
 	memset(&b, 0, sizeof b);
 	b.r = r;
 	if (!(b.doc = malloc(DOC_MAX))) {

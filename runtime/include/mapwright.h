@@ -355,7 +355,8 @@ typedef struct {
 	int create_only;
 	/* `group by KEY total FIELD`: the records of one key make one document,
 	 * the group's, whose group_array's elements alike but for group_total
-	 * are one element with the sum; NULL: one document per record */
+	 * are one element with the sum (group_total NULL: `group by KEY` alone,
+	 * the first member's document); group NULL: one document per record */
 	mw_key_fn group;
 	const char *group_array, *group_elem, *group_total; /* elem: its elements' XML name */
 } mw_entity;

@@ -6,6 +6,9 @@
 # keeps it (GET exchangerate), and in PrivateNote the rate's day and the
 # total converted half to even; the books reconcile in USD; an order whose
 # currency has no rate yet is held, and written once the rate is there.
+# Each document is its customer's in its currency: the shopper's home
+# customer for USD, one customer per foreign currency (QuickBooks keeps one
+# currency per customer), written once however often the pair runs.
 # Then the same with the rates from a file of the ECB's reference rates
 # (`currency "USD" from file env("ECB_RATES")`): EUR directly, GBP through
 # EUR, the latest day on or before the order's.
@@ -91,6 +94,29 @@ t chf-rate [ "$(field 9002 ExchangeRate)" = 1.1372 -a "$(field 9002 HomeTotalAmt
 	"$(field 9002 PrivateNote)" = "NopCommerce order 9002, customer 1; 50 CHF = 56.86 USD at 1.1372\
  of 2026-11-04" ] || inv 9002
 t chf-not-held [ "$(sql "SELECT count(*) FROM held")" = 0 ]
+
+# QuickBooks keeps one currency per customer and refuses a document in
+# another: the shopper's USD order is its home customer's, its orders in
+# each other currency a customer of their own in it (entity
+# CurrencyCustomer: one per shopper and currency, the two EUR orders one)
+mine() { # the customers of NopCommerce customer 1: their currencies
+	jq -c '[.Customer[] | select(.Notes == "NopCommerce customer 1" or
+		(.Notes | startswith("NopCommerce customer 1, "))) | .CurrencyRef.value] | sort' "$tmp/dump"
+}
+t customer-per-currency [ "$(mine)" = '["CHF","EUR","GBP","USD"]' ] || jq -c .Customer "$tmp/dump"
+t documents-in-customer-currency [ "$(jq '(.Customer | map({(.Id): .CurrencyRef.value}) | add) as $c
+	| [.Invoice[], .Payment[] | select($c[.CustomerRef.value] != .CurrencyRef.value)] | length' \
+	"$tmp/dump")" = 0 -a "$(jq '.Invoice | length' "$tmp/dump")" = 5 ]
+t eur-customer [ "$(jq -r --arg c "$(field 9001 CustomerRef.value)" '.Customer[] | select(.Id == $c)
+	| [.DisplayName, .CurrencyRef.value] | join("/")' "$tmp/dump")" = \
+	"NopCommerce customer (1) (EUR)/EUR" -a \
+	"$(field 9003 CustomerRef.value)" = "$(field 9001 CustomerRef.value)" ] || inv 9001
+# run again: nothing is written, no customer twice
+n=$(jq '.Customer | length' "$tmp/dump")
+sync > "$tmp/out" 2> "$tmp/err"
+dump
+t rerun-writes-nothing [ "$(col CurrencyCustomer 3)$(col CurrencyCustomer 4)$(col Order 3)$(col Order 4)" \
+	= 0000 -a "$(jq '.Customer | length' "$tmp/dump")" = "$n" ] || cat "$tmp/out" "$tmp/err"
 
 # The books in the home currency: each order's total at the rate of its day,
 # half to even; the payment at the rate of the day it was paid.

@@ -7,7 +7,8 @@
 # endpoint (per-item results and faults, at most 30 items, requestid replay,
 # each item metered), payments against invoices, voids (invoice, payment,
 # sales receipt; in a batch), credit memos applied by a payment, refund
-# receipts, and the books they make; multicurrency (exchangerate, a foreign
+# receipts, and the books they make; a customer's currency (the home one by
+# default, never changed, its documents in it); multicurrency (exchangerate, a foreign
 # document's stored or given rate, HomeTotalAmt half to even, the home
 # currency's rate 1, a payment in its documents' currency); --limit-scale,
 # --token-ttl and the expire_tokens fault.
@@ -191,14 +192,36 @@ code() { jq -r '.Fault.Error[0].code' "$tmp/body"; }
 get() { curl -s -H "Authorization: Bearer $at" "$api/$1/$2" | jq -r ".$3"; }
 sync() { curl -s -H "Authorization: Bearer $at" "$api/$1/$2" | jq -r '.[].SyncToken'; }
 t books-no-aud-yet [ "$(books)" = '{}' ]
-cad() { # [extra-json]: an AUD document of 3 x 10.00 for the customer
-	jq -cn --arg c "$cid" --arg i "$iid" --argjson x "${1:-{\}}" '{CustomerRef: {value: $c},
+
+# ---- a customer's currency: the home one when none is given, never changed,
+# and its documents in it (Intuit's Customer.CurrencyRef) -------------------
+t customer-home-currency [ "$(get customer "$cid" Customer.CurrencyRef.value)" = USD ]
+t customer-currency-given [ "$(post customer '{"DisplayName":"Kim Aud (AUD)",
+	"CurrencyRef":{"value":"AUD"}}')" = 200 -a \
+	"$(jq -r .Customer.CurrencyRef.value "$tmp/body")" = AUD ]
+acid=$(jq -r .Customer.Id "$tmp/body")
+t customer-currency-unknown-2500 [ "$(post customer '{"DisplayName":"Kim Euro",
+	"CurrencyRef":{"value":"euro"}}')" = 400 -a "$(code)" = 2500 ]
+t customer-currency-not-changed-6000 [ "$(post customer "{\"Id\":\"$acid\",\"SyncToken\":\"0\",
+	\"sparse\":true,\"CurrencyRef\":{\"value\":\"USD\"}}")" = 400 -a "$(code)" = 6000 -a \
+	"$(jq -r '.Fault.Error[0].element' "$tmp/body")" = CurrencyRef ]
+t customer-edit-keeps-currency [ "$(post customer "{\"Id\":\"$acid\",\"SyncToken\":\"0\",
+	\"sparse\":true,\"Notes\":\"x\"}")" = 200 -a \
+	"$(jq -r .Customer.CurrencyRef.value "$tmp/body")" = AUD ]
+
+cad() { # [extra-json]: an AUD document of 3 x 10.00 for the AUD customer
+	jq -cn --arg c "$acid" --arg i "$iid" --argjson x "${1:-{\}}" '{CustomerRef: {value: $c},
 		CurrencyRef: {value: "AUD"}, PrivateNote: "order A", Line: [{DetailType:
 		"SalesItemLineDetail", Amount: 30.00, SalesItemLineDetail: {ItemRef: {value: $i},
 		Qty: 3, UnitPrice: 10.00}}]} + $x'
 }
 # a line naming an item the company has not (SKU matching's miss, had it
 # been sent) is refused, in QuickBooks' words, and books nothing
+t invoice-not-customer-currency-6000 [ "$(post invoice "$(cad | jq -c --arg c "$cid" \
+	'.CustomerRef.value = $c')")" = 400 -a "$(code)" = 6000 -a \
+	"$(jq -r '.Fault.Error[0].element' "$tmp/body")" = CurrencyRef -a "$(books)" = '{}' ]
+t home-invoice-foreign-customer-6000 [ "$(post invoice "$(cad '{"CurrencyRef": {"value":
+	"USD"}}')")" = 400 -a "$(code)" = 6000 ]
 t invoice-unknown-item-2500 [ "$(post invoice "$(cad | jq -c \
 	'.Line[0].SalesItemLineDetail.ItemRef.value = "99999"')")" = 400 -a "$(code)" = 2500 -a \
 	"$(jq -r '.Fault.Error[0].element' "$tmp/body")" = Line.SalesItemLineDetail.ItemRef -a \
@@ -207,7 +230,7 @@ post invoice "$(cad)" > /dev/null
 a=$(jq -r .Invoice.Id "$tmp/body")
 t books-invoice [ "$(books)" = '{"sales":"30.00","cash":"0.00","receivable":"30.00"}' ]
 cpay() { # invoice amount total
-	post payment "$(jq -cn --arg c "$cid" --arg i "$1" --argjson a "$2" --argjson t "$3" \
+	post payment "$(jq -cn --arg c "$acid" --arg i "$1" --argjson a "$2" --argjson t "$3" \
 		'{CustomerRef: {value: $c}, CurrencyRef: {value: "AUD"}, TotalAmt: $t,
 		Line: [{Amount: $a, LinkedTxn: [{TxnId: $i, TxnType: "Invoice"}]}]}')"
 }
@@ -273,7 +296,7 @@ t credit-memo [ "$(jq -r .CreditMemo.RemainingCredit "$tmp/body")" = 5 -a \
 	"$(books)" = '{"sales":"32.50","cash":"32.50","receivable":"0.00"}' ]
 t credit-memo-no-void-500 [ "$(post "creditmemo?operation=void" \
 	"{\"Id\":\"$m\",\"SyncToken\":\"0\"}")" = 400 -a "$(code)" = 500 ]
-apply() { post payment "$(jq -cn --arg c "$cid" --arg i "$b" --arg m "$m" --argjson a "$1" \
+apply() { post payment "$(jq -cn --arg c "$acid" --arg i "$b" --arg m "$m" --argjson a "$1" \
 	'{CustomerRef: {value: $c}, CurrencyRef: {value: "AUD"}, TotalAmt: 0, Line: [
 	{Amount: $a, LinkedTxn: [{TxnId: $i, TxnType: "Invoice"}]},
 	{Amount: $a, LinkedTxn: [{TxnId: $m, TxnType: "CreditMemo"}]}]}')"; }
@@ -325,8 +348,10 @@ t exchangerate-latest-before [ "$(get_api 'exchangerate?sourcecurrencycode=NZD&a
 	= 200 -a "$(jq -c '.ExchangeRate | [.AsOfDate, .Rate]' "$tmp/body")" = '["2026-11-01",0.6125]' ]
 t preferences-home-usd [ "$(get_api preferences)" = 200 -a \
 	"$(jq -r .Preferences.CurrencyPrefs.HomeCurrency.value "$tmp/body")" = USD ]
-doc() { # currency txndate [extra-json]: an invoice of 1 x 10.00
-	jq -cn --arg c "$cid" --arg i "$iid" --arg cur "$1" --arg d "$2" --argjson x "${3:-{\}}" '
+post customer '{"DisplayName":"Kim Kiwi (NZD)","CurrencyRef":{"value":"NZD"}}' > /dev/null
+ncid=$(jq -r .Customer.Id "$tmp/body")
+doc() { # currency txndate [extra-json]: an invoice of 1 x 10.00, for a customer in it
+	jq -cn --arg c "$(if [ "$1" = NZD ]; then echo "$ncid"; else echo "$cid"; fi)" --arg i "$iid" --arg cur "$1" --arg d "$2" --argjson x "${3:-{\}}" '
 		{CustomerRef: {value: $c}, CurrencyRef: {value: $cur}, TxnDate: $d, Line: [{DetailType:
 		"SalesItemLineDetail", Amount: 10.00, SalesItemLineDetail: {ItemRef: {value: $i},
 		Qty: 1, UnitPrice: 10.00}}]} + $x'
@@ -340,7 +365,7 @@ t foreign-given-rate [ "$(post invoice "$(doc NZD 2026-10-30 '{"ExchangeRate":0.
 	"$(jq -c '.Invoice | [.ExchangeRate, .HomeTotalAmt]' "$tmp/body")" = '[0.6135,6.14]' ]
 t home-rate-not-1-6000 [ "$(post invoice "$(doc USD 2026-11-03 '{"ExchangeRate":2}')")" = 400 -a \
 	"$(code)" = 6000 ]
-t payment-other-currency-6000 [ "$(post payment "$(jq -cn --arg c "$cid" --arg n "$nzd" \
+t payment-other-currency-6000 [ "$(post payment "$(jq -cn --arg c "$ncid" --arg n "$nzd" \
 	'{CustomerRef: {value: $c}, CurrencyRef: {value: "EUR"}, TotalAmt: 10.00, Line: [{Amount: 10.00,
 	LinkedTxn: [{TxnId: $n, TxnType: "Invoice"}]}]}')")" = 400 -a "$(code)" = 6000 ]
 
