@@ -859,9 +859,7 @@ map_Order(mw_ctx *c, mw_val r)
 		mw_fn_base_currency(c)))) {
 		mw_field(c, "CurrencyRate", line_at(AT_Order_CurrencyRate));
 		mw_put(c, mw_fn_round(c,
-			mw_div(c,
-				MW_I(1),
-				mw_fn_rate(c, in_Order_currency(c, r), in_Order_orderDate(c, r))),
+			mw_fn_rate_per_base(c, in_Order_currency(c, r), in_Order_orderDate(c, r)),
 			MW_I(6)), 0);
 	}
 	if (mw_failed(c))
@@ -1079,11 +1077,9 @@ map_Order(mw_ctx *c, mw_val r)
 								mw_fn_base_currency(c)),
 								MW_S(" = ")),
 								mw_fn_round(c,
-								mw_div(c,
-								MW_I(1),
-								mw_fn_rate(c,
+								mw_fn_rate_per_base(c,
 								in_Order_currency(c, r),
-								in_Order_orderDate(c, r))),
+								in_Order_orderDate(c, r)),
 								MW_I(6))),
 							MW_S(" ")),
 						mw_fn_upper(c, in_Order_currency(c, r))),
@@ -1231,9 +1227,7 @@ map_Payment(mw_ctx *c, mw_val r)
 		mw_fn_base_currency(c)))) {
 		mw_field(c, "CurrencyRate", line_at(AT_Payment_CurrencyRate));
 		mw_put(c, mw_fn_round(c,
-			mw_div(c,
-				MW_I(1),
-				mw_fn_rate(c, in_Order_currency(c, r), in_Order_orderDate(c, r))),
+			mw_fn_rate_per_base(c, in_Order_currency(c, r), in_Order_orderDate(c, r)),
 			MW_I(6)), 0);
 	}
 	if (mw_failed(c))
@@ -1257,11 +1251,9 @@ map_Payment(mw_ctx *c, mw_val r)
 								mw_fn_base_currency(c)),
 								MW_S(" = ")),
 								mw_fn_round(c,
-								mw_div(c,
-								MW_I(1),
-								mw_fn_rate(c,
+								mw_fn_rate_per_base(c,
 								in_Order_currency(c, r),
-								in_Order_orderDate(c, r))),
+								in_Order_orderDate(c, r)),
 								MW_I(6))),
 								MW_S(" ")),
 							mw_fn_upper(c, in_Order_currency(c, r))),
@@ -1330,9 +1322,7 @@ map_Refund(mw_ctx *c, mw_val r)
 		mw_fn_base_currency(c)))) {
 		mw_field(c, "CurrencyRate", line_at(AT_Refund_CurrencyRate));
 		mw_put(c, mw_fn_round(c,
-			mw_div(c,
-				MW_I(1),
-				mw_fn_rate(c, in_Order_currency(c, r), in_Order_orderDate(c, r))),
+			mw_fn_rate_per_base(c, in_Order_currency(c, r), in_Order_orderDate(c, r)),
 			MW_I(6)), 0);
 	}
 	if (mw_failed(c))
@@ -1419,11 +1409,9 @@ map_Refund(mw_ctx *c, mw_val r)
 								mw_fn_base_currency(c)),
 								MW_S(" = ")),
 								mw_fn_round(c,
-								mw_div(c,
-								MW_I(1),
-								mw_fn_rate(c,
+								mw_fn_rate_per_base(c,
 								in_Order_currency(c, r),
-								in_Order_orderDate(c, r))),
+								in_Order_orderDate(c, r)),
 								MW_I(6))),
 							MW_S(" ")),
 						mw_fn_upper(c, in_Order_currency(c, r))),
@@ -1498,9 +1486,7 @@ map_RefundPayment(mw_ctx *c, mw_val r)
 		mw_fn_base_currency(c)))) {
 		mw_field(c, "CurrencyRate", line_at(AT_RefundPayment_CurrencyRate));
 		mw_put(c, mw_fn_round(c,
-			mw_div(c,
-				MW_I(1),
-				mw_fn_rate(c, in_Order_currency(c, r), in_Order_orderDate(c, r))),
+			mw_fn_rate_per_base(c, in_Order_currency(c, r), in_Order_orderDate(c, r)),
 			MW_I(6)), 0);
 	}
 	if (mw_failed(c))
@@ -1526,11 +1512,9 @@ map_RefundPayment(mw_ctx *c, mw_val r)
 								mw_fn_base_currency(c)),
 								MW_S(" = ")),
 								mw_fn_round(c,
-								mw_div(c,
-								MW_I(1),
-								mw_fn_rate(c,
+								mw_fn_rate_per_base(c,
 								in_Order_currency(c, r),
-								in_Order_orderDate(c, r))),
+								in_Order_orderDate(c, r)),
 								MW_I(6))),
 								MW_S(" ")),
 							mw_fn_upper(c, in_Order_currency(c, r))),
@@ -1602,13 +1586,9 @@ map_Return(mw_ctx *c, mw_val r)
 		mw_fn_base_currency(c)))) {
 		mw_field(c, "CurrencyRate", line_at(AT_Return_CurrencyRate));
 		mw_put(c, mw_fn_round(c,
-			mw_div(c,
-				MW_I(1),
-				mw_fn_rate(c,
-					in_Return_currency(c, r),
-					mw_coalesce(
-						in_Return_createdAt(c, r),
-						in_Return_updatedAt(c, r)))),
+			mw_fn_rate_per_base(c,
+				in_Return_currency(c, r),
+				mw_coalesce(in_Return_createdAt(c, r), in_Return_updatedAt(c, r))),
 			MW_I(6)), 0);
 	}
 	if (mw_failed(c))
@@ -1664,13 +1644,11 @@ map_Return(mw_ctx *c, mw_val r)
 								mw_fn_base_currency(c)),
 								MW_S(" = ")),
 								mw_fn_round(c,
-								mw_div(c,
-								MW_I(1),
-								mw_fn_rate(c,
+								mw_fn_rate_per_base(c,
 								in_Return_currency(c, r),
 								mw_coalesce(
 								in_Return_createdAt(c, r),
-								in_Return_updatedAt(c, r)))),
+								in_Return_updatedAt(c, r))),
 								MW_I(6))),
 							MW_S(" ")),
 						mw_fn_upper(c, in_Return_currency(c, r))),
@@ -1744,13 +1722,9 @@ map_ReturnRefund(mw_ctx *c, mw_val r)
 		mw_fn_base_currency(c)))) {
 		mw_field(c, "CurrencyRate", line_at(AT_ReturnRefund_CurrencyRate));
 		mw_put(c, mw_fn_round(c,
-			mw_div(c,
-				MW_I(1),
-				mw_fn_rate(c,
-					in_Return_currency(c, r),
-					mw_coalesce(
-						in_Return_createdAt(c, r),
-						in_Return_updatedAt(c, r)))),
+			mw_fn_rate_per_base(c,
+				in_Return_currency(c, r),
+				mw_coalesce(in_Return_createdAt(c, r), in_Return_updatedAt(c, r))),
 			MW_I(6)), 0);
 	}
 	if (mw_failed(c))
@@ -1772,13 +1746,11 @@ map_ReturnRefund(mw_ctx *c, mw_val r)
 								mw_fn_base_currency(c)),
 								MW_S(" = ")),
 								mw_fn_round(c,
-								mw_div(c,
-								MW_I(1),
-								mw_fn_rate(c,
+								mw_fn_rate_per_base(c,
 								in_Return_currency(c, r),
 								mw_coalesce(
 								in_Return_createdAt(c, r),
-								in_Return_updatedAt(c, r)))),
+								in_Return_updatedAt(c, r))),
 								MW_I(6))),
 								MW_S(" ")),
 							mw_fn_upper(c, in_Return_currency(c, r))),
