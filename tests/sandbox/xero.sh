@@ -392,10 +392,16 @@ doc() { # currency date [rate] -> its InvoiceID
 		> /dev/null
 	jq -r '.Invoices[0].InvoiceID' "$tmp/body"
 }
-r1=$(field Invoices "$(doc EUR 2026-11-05)" .CurrencyRate)
+i1=$(doc EUR 2026-11-05)
+r1=$(field Invoices "$i1" .CurrencyRate)
 r2=$(field Invoices "$(doc EUR 2026-11-05)" .CurrencyRate)
 r3=$(field Invoices "$(doc EUR 2026-11-06)" .CurrencyRate)
 t rate-of-the-day [ "$r1" = "$r2" -a "$r1" != "$r3" -a "$r1" != 1 ] || echo "$r1 $r2 $r3"
+# an update keeps the rate, unless it moves the Date (the new day's) or sends one
+req POST $api/Invoices "{\"Invoices\":[{\"InvoiceID\":\"$i1\",\"Reference\":\"kept\"}]}" > /dev/null
+t update-keeps-rate [ "$(field Invoices "$i1" .CurrencyRate)" = "$r1" ]
+req POST $api/Invoices "{\"Invoices\":[{\"InvoiceID\":\"$i1\",\"Date\":\"2026-11-06\"}]}" > /dev/null
+t update-of-date-new-rate [ "$(field Invoices "$i1" .CurrencyRate)" = "$r3" ]
 given=$(doc EUR 2026-11-05 0.8)
 t rate-given-kept [ "$(field Invoices "$given" .CurrencyRate)" = 0.8 ]
 t base-rate-one [ "$(field Invoices "$(doc USD 2026-11-05 2)" .CurrencyRate)" = 1 ]
