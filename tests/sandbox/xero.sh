@@ -3,7 +3,9 @@
 # credentials, refresh rotation), Bearer and xero-tenant-id checks, Contacts
 # and Invoices created from what bin/clarity_xero produces, validation
 # errors as Xero words them, per-item results with summarizeErrors=false,
-# Idempotency-Key replay, paging, and the 60-a-minute limit with 429.
+# Idempotency-Key replay, paging, and the 60-a-minute limit with 429;
+# the organisation's base currency, the currencies added, the rates of
+# foreign documents and payments, and the books in the base currency.
 GROUP=xero
 . "$(dirname "$0")/lib.sh"
 base="http://127.0.0.1:$(cat "$tmp/port")/xero"
