@@ -96,6 +96,9 @@ static const LangFunc functions[] = {
 	  F_RATE },
 	{ "rate_date", 2, 2, { A_STR, A_STR | A_DATE | A_DT }, { "a currency code", "a date" },
 	  R_DATE, F_RATE },
+	/* the other way: units of code per unit of the base (Xero's CurrencyRate) */
+	{ "rate_per_base", 2, 2, { A_STR, A_STR | A_DATE | A_DT }, { "a currency code", "a date" },
+	  R_DEC, F_RATE },
 	{ "convert", 3, 3, { A_NUM, 0 }, { "a number", NULL }, R_DEC, F_RATE },
 	{ "string", 1, 1, { A_SCALAR }, { "a plain value" }, R_STRING, F_PLAIN },
 	{ "decimal", 1, 1, { A_STR | A_NUM }, { "a string or number" }, R_DEC, F_PLAIN },

@@ -43,6 +43,7 @@ enum {
 	AT_Order_LineAmountTypes,
 	AT_Order_Reference,
 	AT_Order_CurrencyCode,
+	AT_Order_CurrencyRate,
 	AT_Order_Status,
 	AT_Order_LineItems,
 	AT_Order_LineItems_0_ItemCode,
@@ -71,6 +72,7 @@ enum {
 	AT_Order_LineItems_2_Tracking,
 	AT_Order_LineItems_2_Tracking_0,
 	AT_Order_LineItems_2_Tracking_1,
+	AT_Order_LineItems_3_Description,
 	AT_Order_check_order_has_no_line_items,
 	AT_Order_check_order_total_does_not_add_up,
 	AT_Order_lifecycle,
@@ -82,6 +84,7 @@ enum {
 	AT_Payment_Account_Code,
 	AT_Payment_Date,
 	AT_Payment_Amount,
+	AT_Payment_CurrencyRate,
 	AT_Payment_Reference,
 	AT_Refund_when,
 	AT_Refund_Type,
@@ -91,6 +94,7 @@ enum {
 	AT_Refund_LineAmountTypes,
 	AT_Refund_Reference,
 	AT_Refund_CurrencyCode,
+	AT_Refund_CurrencyRate,
 	AT_Refund_Status,
 	AT_Refund_LineItems,
 	AT_Refund_LineItems_0_Description,
@@ -101,6 +105,7 @@ enum {
 	AT_Refund_LineItems_0_Tracking,
 	AT_Refund_LineItems_0_Tracking_0,
 	AT_Refund_LineItems_0_Tracking_1,
+	AT_Refund_LineItems_1_Description,
 	AT_Refund_check_the_refunded_order_has_no,
 	AT_RefundPayment_when,
 	AT_RefundPayment_CreditNote,
@@ -109,6 +114,7 @@ enum {
 	AT_RefundPayment_Account_Code,
 	AT_RefundPayment_Date,
 	AT_RefundPayment_Amount,
+	AT_RefundPayment_CurrencyRate,
 	AT_RefundPayment_Reference,
 	AT_Return_when,
 	AT_Return_Type,
@@ -118,6 +124,7 @@ enum {
 	AT_Return_LineAmountTypes,
 	AT_Return_Reference,
 	AT_Return_CurrencyCode,
+	AT_Return_CurrencyRate,
 	AT_Return_Status,
 	AT_Return_LineItems,
 	AT_Return_LineItems_0_Description,
@@ -125,6 +132,7 @@ enum {
 	AT_Return_LineItems_0_UnitAmount,
 	AT_Return_LineItems_0_AccountCode,
 	AT_Return_LineItems_0_TaxType,
+	AT_Return_LineItems_1_Description,
 	AT_Return_check_the_returned_order_has_no,
 	AT_ReturnRefund_when,
 	AT_ReturnRefund_CreditNote,
@@ -133,6 +141,7 @@ enum {
 	AT_ReturnRefund_Account_Code,
 	AT_ReturnRefund_Date,
 	AT_ReturnRefund_Amount,
+	AT_ReturnRefund_CurrencyRate,
 	AT_ReturnRefund_Reference,
 	AT_Product_Code,
 	AT_Product_Name,
@@ -844,6 +853,17 @@ map_Order(mw_ctx *c, mw_val r)
 	mw_put(c, mw_fn_upper(c, in_Order_currency(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
+	mw_line(c, line_at(AT_Order_CurrencyRate));
+	if (mw_truthy(c, mw_ne(c,
+		mw_fn_upper(c, in_Order_currency(c, r)),
+		mw_fn_base_currency(c)))) {
+		mw_field(c, "CurrencyRate", line_at(AT_Order_CurrencyRate));
+		mw_put(c, mw_fn_round(c,
+			mw_fn_rate_per_base(c, in_Order_currency(c, r), in_Order_orderDate(c, r)),
+			MW_I(6)), 0);
+	}
+	if (mw_failed(c))
+		return -1;
 	mw_field(c, "Status", line_at(AT_Order_Status));
 	mw_put(c, mw_lookup(c, &tbl_order_status, in_Order_status(c, r)), 0);
 	if (mw_failed(c))
@@ -1040,6 +1060,36 @@ map_Order(mw_ctx *c, mw_val r)
 		mw_arr_end(c);
 		mw_obj_end(c);
 	}
+	if (mw_truthy(c, mw_ne(c,
+		mw_fn_upper(c, in_Order_currency(c, r)),
+		mw_fn_base_currency(c)))) {
+		mw_obj_begin(c);
+		mw_field(c, "Description", line_at(AT_Order_LineItems_3_Description));
+		mw_put(c, mw_valid(c,
+			mw_concat(c,
+				mw_concat(c,
+					mw_concat(c,
+						mw_concat(c,
+							mw_concat(c,
+								mw_concat(c,
+								mw_concat(c,
+								MW_S("Exchange rate: 1 "),
+								mw_fn_base_currency(c)),
+								MW_S(" = ")),
+								mw_fn_round(c,
+								mw_fn_rate_per_base(c,
+								in_Order_currency(c, r),
+								in_Order_orderDate(c, r)),
+								MW_I(6))),
+							MW_S(" ")),
+						mw_fn_upper(c, in_Order_currency(c, r))),
+					MW_S(", ECB reference rate of ")),
+				mw_fn_rate_date(c,
+					in_Order_currency(c, r),
+					in_Order_orderDate(c, r))),
+			&rule_LineItem_Description), 0);
+		mw_obj_end(c);
+	}
 	mw_arr_end(c);
 	if (mw_failed(c))
 		return -1;
@@ -1171,10 +1221,48 @@ map_Payment(mw_ctx *c, mw_val r)
 	mw_put(c, in_PaymentInfo_amount(c, in_Order_paymentInfo(c, r)), 1);
 	if (mw_failed(c))
 		return -1;
+	mw_line(c, line_at(AT_Payment_CurrencyRate));
+	if (mw_truthy(c, mw_ne(c,
+		mw_fn_upper(c, in_Order_currency(c, r)),
+		mw_fn_base_currency(c)))) {
+		mw_field(c, "CurrencyRate", line_at(AT_Payment_CurrencyRate));
+		mw_put(c, mw_fn_round(c,
+			mw_fn_rate_per_base(c, in_Order_currency(c, r), in_Order_orderDate(c, r)),
+			MW_I(6)), 0);
+	}
+	if (mw_failed(c))
+		return -1;
 	mw_field(c, "Reference", line_at(AT_Payment_Reference));
-	mw_put(c, mw_coalesce(
-		in_PaymentInfo_transactionId(c, in_Order_paymentInfo(c, r)),
-		in_Order_orderId(c, r)), 0);
+	mw_put(c, mw_concat(c,
+		mw_coalesce(
+			in_PaymentInfo_transactionId(c, in_Order_paymentInfo(c, r)),
+			in_Order_orderId(c, r)),
+		(mw_truthy(c,
+			mw_ne(c, mw_fn_upper(c, in_Order_currency(c, r)), mw_fn_base_currency(c)))
+			? mw_concat(c,
+				mw_concat(c,
+					mw_concat(c,
+						mw_concat(c,
+							mw_concat(c,
+								mw_concat(c,
+								mw_concat(c,
+								mw_concat(c,
+								MW_S(" (1 "),
+								mw_fn_base_currency(c)),
+								MW_S(" = ")),
+								mw_fn_round(c,
+								mw_fn_rate_per_base(c,
+								in_Order_currency(c, r),
+								in_Order_orderDate(c, r)),
+								MW_I(6))),
+								MW_S(" ")),
+							mw_fn_upper(c, in_Order_currency(c, r))),
+						MW_S(", ECB reference rate of ")),
+					mw_fn_rate_date(c,
+						in_Order_currency(c, r),
+						in_Order_orderDate(c, r))),
+				MW_S(")"))
+			: MW_S(""))), 0);
 	if (mw_failed(c))
 		return -1;
 	return mw_failed(c) ? -1 : 0;
@@ -1226,6 +1314,17 @@ map_Refund(mw_ctx *c, mw_val r)
 		return -1;
 	mw_field(c, "CurrencyCode", line_at(AT_Refund_CurrencyCode));
 	mw_put(c, mw_fn_upper(c, in_Order_currency(c, r)), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_line(c, line_at(AT_Refund_CurrencyRate));
+	if (mw_truthy(c, mw_ne(c,
+		mw_fn_upper(c, in_Order_currency(c, r)),
+		mw_fn_base_currency(c)))) {
+		mw_field(c, "CurrencyRate", line_at(AT_Refund_CurrencyRate));
+		mw_put(c, mw_fn_round(c,
+			mw_fn_rate_per_base(c, in_Order_currency(c, r), in_Order_orderDate(c, r)),
+			MW_I(6)), 0);
+	}
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "Status", line_at(AT_Refund_Status));
@@ -1293,6 +1392,36 @@ map_Refund(mw_ctx *c, mw_val r)
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
+	if (mw_truthy(c, mw_ne(c,
+		mw_fn_upper(c, in_Order_currency(c, r)),
+		mw_fn_base_currency(c)))) {
+		mw_obj_begin(c);
+		mw_field(c, "Description", line_at(AT_Refund_LineItems_1_Description));
+		mw_put(c, mw_valid(c,
+			mw_concat(c,
+				mw_concat(c,
+					mw_concat(c,
+						mw_concat(c,
+							mw_concat(c,
+								mw_concat(c,
+								mw_concat(c,
+								MW_S("Exchange rate: 1 "),
+								mw_fn_base_currency(c)),
+								MW_S(" = ")),
+								mw_fn_round(c,
+								mw_fn_rate_per_base(c,
+								in_Order_currency(c, r),
+								in_Order_orderDate(c, r)),
+								MW_I(6))),
+							MW_S(" ")),
+						mw_fn_upper(c, in_Order_currency(c, r))),
+					MW_S(", ECB reference rate of ")),
+				mw_fn_rate_date(c,
+					in_Order_currency(c, r),
+					in_Order_orderDate(c, r))),
+			&rule_LineItem_Description), 0);
+		mw_obj_end(c);
+	}
 	mw_arr_end(c);
 	if (mw_failed(c))
 		return -1;
@@ -1351,12 +1480,50 @@ map_RefundPayment(mw_ctx *c, mw_val r)
 	mw_put(c, in_PaymentInfo_amount(c, in_Order_paymentInfo(c, r)), 1);
 	if (mw_failed(c))
 		return -1;
+	mw_line(c, line_at(AT_RefundPayment_CurrencyRate));
+	if (mw_truthy(c, mw_ne(c,
+		mw_fn_upper(c, in_Order_currency(c, r)),
+		mw_fn_base_currency(c)))) {
+		mw_field(c, "CurrencyRate", line_at(AT_RefundPayment_CurrencyRate));
+		mw_put(c, mw_fn_round(c,
+			mw_fn_rate_per_base(c, in_Order_currency(c, r), in_Order_orderDate(c, r)),
+			MW_I(6)), 0);
+	}
+	if (mw_failed(c))
+		return -1;
 	mw_field(c, "Reference", line_at(AT_RefundPayment_Reference));
 	mw_put(c, mw_concat(c,
-		MW_S("Refund "),
-		mw_coalesce(
-			in_PaymentInfo_transactionId(c, in_Order_paymentInfo(c, r)),
-			in_Order_orderId(c, r))), 0);
+		mw_concat(c,
+			MW_S("Refund "),
+			mw_coalesce(
+				in_PaymentInfo_transactionId(c, in_Order_paymentInfo(c, r)),
+				in_Order_orderId(c, r))),
+		(mw_truthy(c,
+			mw_ne(c, mw_fn_upper(c, in_Order_currency(c, r)), mw_fn_base_currency(c)))
+			? mw_concat(c,
+				mw_concat(c,
+					mw_concat(c,
+						mw_concat(c,
+							mw_concat(c,
+								mw_concat(c,
+								mw_concat(c,
+								mw_concat(c,
+								MW_S(" (1 "),
+								mw_fn_base_currency(c)),
+								MW_S(" = ")),
+								mw_fn_round(c,
+								mw_fn_rate_per_base(c,
+								in_Order_currency(c, r),
+								in_Order_orderDate(c, r)),
+								MW_I(6))),
+								MW_S(" ")),
+							mw_fn_upper(c, in_Order_currency(c, r))),
+						MW_S(", ECB reference rate of ")),
+					mw_fn_rate_date(c,
+						in_Order_currency(c, r),
+						in_Order_orderDate(c, r))),
+				MW_S(")"))
+			: MW_S(""))), 0);
 	if (mw_failed(c))
 		return -1;
 	return mw_failed(c) ? -1 : 0;
@@ -1413,6 +1580,19 @@ map_Return(mw_ctx *c, mw_val r)
 	mw_put(c, mw_fn_upper(c, in_Return_currency(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
+	mw_line(c, line_at(AT_Return_CurrencyRate));
+	if (mw_truthy(c, mw_ne(c,
+		mw_fn_upper(c, in_Return_currency(c, r)),
+		mw_fn_base_currency(c)))) {
+		mw_field(c, "CurrencyRate", line_at(AT_Return_CurrencyRate));
+		mw_put(c, mw_fn_round(c,
+			mw_fn_rate_per_base(c,
+				in_Return_currency(c, r),
+				mw_coalesce(in_Return_createdAt(c, r), in_Return_updatedAt(c, r))),
+			MW_I(6)), 0);
+	}
+	if (mw_failed(c))
+		return -1;
 	mw_field(c, "Status", line_at(AT_Return_Status));
 	mw_put(c, MW_S("AUTHORISED"), 0);
 	if (mw_failed(c))
@@ -1447,6 +1627,40 @@ map_Return(mw_ctx *c, mw_val r)
 	if (mw_failed(c))
 		return -1;
 	mw_obj_end(c);
+	if (mw_truthy(c, mw_ne(c,
+		mw_fn_upper(c, in_Return_currency(c, r)),
+		mw_fn_base_currency(c)))) {
+		mw_obj_begin(c);
+		mw_field(c, "Description", line_at(AT_Return_LineItems_1_Description));
+		mw_put(c, mw_valid(c,
+			mw_concat(c,
+				mw_concat(c,
+					mw_concat(c,
+						mw_concat(c,
+							mw_concat(c,
+								mw_concat(c,
+								mw_concat(c,
+								MW_S("Exchange rate: 1 "),
+								mw_fn_base_currency(c)),
+								MW_S(" = ")),
+								mw_fn_round(c,
+								mw_fn_rate_per_base(c,
+								in_Return_currency(c, r),
+								mw_coalesce(
+								in_Return_createdAt(c, r),
+								in_Return_updatedAt(c, r))),
+								MW_I(6))),
+							MW_S(" ")),
+						mw_fn_upper(c, in_Return_currency(c, r))),
+					MW_S(", ECB reference rate of ")),
+				mw_fn_rate_date(c,
+					in_Return_currency(c, r),
+					mw_coalesce(
+						in_Return_createdAt(c, r),
+						in_Return_updatedAt(c, r)))),
+			&rule_LineItem_Description), 0);
+		mw_obj_end(c);
+	}
 	mw_arr_end(c);
 	if (mw_failed(c))
 		return -1;
@@ -1502,8 +1716,52 @@ map_ReturnRefund(mw_ctx *c, mw_val r)
 	mw_put(c, in_Return_refundAmount(c, r), 1);
 	if (mw_failed(c))
 		return -1;
+	mw_line(c, line_at(AT_ReturnRefund_CurrencyRate));
+	if (mw_truthy(c, mw_ne(c,
+		mw_fn_upper(c, in_Return_currency(c, r)),
+		mw_fn_base_currency(c)))) {
+		mw_field(c, "CurrencyRate", line_at(AT_ReturnRefund_CurrencyRate));
+		mw_put(c, mw_fn_round(c,
+			mw_fn_rate_per_base(c,
+				in_Return_currency(c, r),
+				mw_coalesce(in_Return_createdAt(c, r), in_Return_updatedAt(c, r))),
+			MW_I(6)), 0);
+	}
+	if (mw_failed(c))
+		return -1;
 	mw_field(c, "Reference", line_at(AT_ReturnRefund_Reference));
-	mw_put(c, mw_concat(c, MW_S("Refund "), in_Return_returnId(c, r)), 0);
+	mw_put(c, mw_concat(c,
+		mw_concat(c, MW_S("Refund "), in_Return_returnId(c, r)),
+		(mw_truthy(c,
+			mw_ne(c, mw_fn_upper(c, in_Return_currency(c, r)), mw_fn_base_currency(c)))
+			? mw_concat(c,
+				mw_concat(c,
+					mw_concat(c,
+						mw_concat(c,
+							mw_concat(c,
+								mw_concat(c,
+								mw_concat(c,
+								mw_concat(c,
+								MW_S(" (1 "),
+								mw_fn_base_currency(c)),
+								MW_S(" = ")),
+								mw_fn_round(c,
+								mw_fn_rate_per_base(c,
+								in_Return_currency(c, r),
+								mw_coalesce(
+								in_Return_createdAt(c, r),
+								in_Return_updatedAt(c, r))),
+								MW_I(6))),
+								MW_S(" ")),
+							mw_fn_upper(c, in_Return_currency(c, r))),
+						MW_S(", ECB reference rate of ")),
+					mw_fn_rate_date(c,
+						in_Return_currency(c, r),
+						mw_coalesce(
+							in_Return_createdAt(c, r),
+							in_Return_updatedAt(c, r)))),
+				MW_S(")"))
+			: MW_S(""))), 0);
 	if (mw_failed(c))
 		return -1;
 	return mw_failed(c) ? -1 : 0;
@@ -1665,193 +1923,288 @@ static const char *const ReturnRefund_webhooks[] = { "return.created", "return.u
 static const mw_table tbl_order_status = {
 	"order_status", tbl_order_status_entries, 5,
 	MW_ELSE_FAIL, MW_V_NULL, "unknown order status",
-	.line = 40
+	.line = 54
 };
 static const mw_table tbl_payment_account = {
 	"payment_account", tbl_payment_account_entries, 6,
 	MW_ELSE_FAIL, MW_V_NULL, "no GL account for payment method",
-	.line = 52
+	.line = 66
 };
 static const mw_table tbl_revenue_account = {
 	"revenue_account", tbl_revenue_account_entries, 4,
 	MW_ELSE_VALUE, MW_V_S("200"), NULL,
-	.line = 63
+	.line = 77
 };
 static const mw_table tbl_tax_type = {
 	"tax_type", tbl_tax_type_entries, 4,
 	MW_ELSE_FAIL, MW_V_NULL, "no Xero tax type for tax class",
-	.line = 73
+	.line = 87
 };
 static const mw_table tbl_sku_alias = {
 	"sku_alias", tbl_sku_alias_entries, 1,
 	MW_ELSE_VALUE, MW_V_NULL, NULL,
-	.line = 90
+	.line = 104
 };
 static const mw_table tbl_sales_channel = {
 	"sales_channel", tbl_sales_channel_entries, 4,
 	MW_ELSE_VALUE, MW_V_S("Other"), NULL,
-	.line = 97
+	.line = 111
 };
 static const mw_table tbl_campaign = {
 	"campaign", tbl_campaign_entries, 3,
 	MW_ELSE_VALUE, MW_V_S("None"), NULL,
-	.line = 102
+	.line = 116
 };
 static const mw_table tbl_item_account = {
 	"item_account", tbl_item_account_entries, 3,
 	MW_ELSE_FAIL, MW_V_NULL, "no Xero account for item",
-	.line = 112
+	.line = 126
 };
 
 static const int at_line[N_AT] = {
-	[AT_Customer_ContactNumber] = 124,
-	[AT_Customer_Name] = 125,
-	[AT_Customer_FirstName] = 127,
-	[AT_Customer_LastName] = 128,
-	[AT_Customer_EmailAddress] = 129,
-	[AT_Customer_Addresses] = 134,
-	[AT_Customer_Addresses_0_AddressType] = 135,
-	[AT_Customer_Addresses_0_AddressLine1] = 136,
-	[AT_Customer_Addresses_0_AddressLine2] = 137,
-	[AT_Customer_Addresses_0_City] = 138,
-	[AT_Customer_Addresses_0_Region] = 139,
-	[AT_Customer_Addresses_0_PostalCode] = 140,
-	[AT_Customer_Addresses_0_Country] = 141,
-	[AT_Customer_IsCustomer] = 143,
-	[AT_Customer_check_customer_has_no_name] = 144,
-	[AT_Order_when] = 156,
-	[AT_Order_Type] = 158,
-	[AT_Order_Contact] = 159,
-	[AT_Order_Contact_ContactID] = 159,
-	[AT_Order_Date] = 160,
-	[AT_Order_DueDate] = 161,
-	[AT_Order_LineAmountTypes] = 162,
-	[AT_Order_Reference] = 163,
-	[AT_Order_CurrencyCode] = 164,
-	[AT_Order_Status] = 165,
-	[AT_Order_LineItems] = 166,
-	[AT_Order_LineItems_0_ItemCode] = 168,
-	[AT_Order_LineItems_0_Description] = 170,
-	[AT_Order_LineItems_0_Quantity] = 171,
-	[AT_Order_LineItems_0_UnitAmount] = 172,
-	[AT_Order_LineItems_0_AccountCode] = 173,
-	[AT_Order_LineItems_0_TaxType] = 174,
-	[AT_Order_LineItems_0_TaxAmount] = 177,
-	[AT_Order_LineItems_0_Tracking] = 178,
-	[AT_Order_LineItems_0_Tracking_0] = 178,
-	[AT_Order_LineItems_0_Tracking_1] = 178,
-	[AT_Order_LineItems_1_Description] = 180,
-	[AT_Order_LineItems_1_Quantity] = 181,
-	[AT_Order_LineItems_1_UnitAmount] = 182,
-	[AT_Order_LineItems_1_AccountCode] = 183,
-	[AT_Order_LineItems_1_TaxType] = 184,
-	[AT_Order_LineItems_1_Tracking] = 185,
-	[AT_Order_LineItems_1_Tracking_0] = 185,
-	[AT_Order_LineItems_1_Tracking_1] = 185,
-	[AT_Order_LineItems_2_Description] = 186,
-	[AT_Order_LineItems_2_Quantity] = 187,
-	[AT_Order_LineItems_2_UnitAmount] = 188,
-	[AT_Order_LineItems_2_AccountCode] = 189,
-	[AT_Order_LineItems_2_TaxType] = 190,
-	[AT_Order_LineItems_2_Tracking] = 191,
-	[AT_Order_LineItems_2_Tracking_0] = 191,
-	[AT_Order_LineItems_2_Tracking_1] = 191,
-	[AT_Order_check_order_has_no_line_items] = 193,
-	[AT_Order_check_order_total_does_not_add_up] = 197,
-	[AT_Order_lifecycle] = 200,
-	[AT_Order_locked] = 205,
-	[AT_Payment_when] = 217,
-	[AT_Payment_Invoice] = 220,
-	[AT_Payment_Invoice_InvoiceID] = 220,
-	[AT_Payment_Account] = 221,
-	[AT_Payment_Account_Code] = 221,
-	[AT_Payment_Date] = 222,
-	[AT_Payment_Amount] = 223,
-	[AT_Payment_Reference] = 224,
-	[AT_Refund_when] = 239,
-	[AT_Refund_Type] = 241,
-	[AT_Refund_Contact] = 242,
-	[AT_Refund_Contact_ContactID] = 242,
-	[AT_Refund_Date] = 243,
-	[AT_Refund_LineAmountTypes] = 244,
-	[AT_Refund_Reference] = 245,
-	[AT_Refund_CurrencyCode] = 246,
-	[AT_Refund_Status] = 247,
-	[AT_Refund_LineItems] = 248,
-	[AT_Refund_LineItems_0_Description] = 249,
-	[AT_Refund_LineItems_0_Quantity] = 250,
-	[AT_Refund_LineItems_0_UnitAmount] = 251,
-	[AT_Refund_LineItems_0_AccountCode] = 252,
-	[AT_Refund_LineItems_0_TaxType] = 253,
-	[AT_Refund_LineItems_0_Tracking] = 254,
-	[AT_Refund_LineItems_0_Tracking_0] = 254,
-	[AT_Refund_LineItems_0_Tracking_1] = 254,
-	[AT_Refund_check_the_refunded_order_has_no] = 256,
-	[AT_RefundPayment_when] = 266,
-	[AT_RefundPayment_CreditNote] = 268,
-	[AT_RefundPayment_CreditNote_CreditNoteID] = 268,
-	[AT_RefundPayment_Account] = 269,
-	[AT_RefundPayment_Account_Code] = 269,
-	[AT_RefundPayment_Date] = 270,
-	[AT_RefundPayment_Amount] = 271,
-	[AT_RefundPayment_Reference] = 272,
-	[AT_Return_when] = 284,
-	[AT_Return_Type] = 286,
-	[AT_Return_Contact] = 287,
-	[AT_Return_Contact_ContactID] = 287,
-	[AT_Return_Date] = 288,
-	[AT_Return_LineAmountTypes] = 289,
-	[AT_Return_Reference] = 290,
-	[AT_Return_CurrencyCode] = 291,
-	[AT_Return_Status] = 292,
-	[AT_Return_LineItems] = 293,
-	[AT_Return_LineItems_0_Description] = 294,
-	[AT_Return_LineItems_0_Quantity] = 295,
-	[AT_Return_LineItems_0_UnitAmount] = 296,
-	[AT_Return_LineItems_0_AccountCode] = 297,
-	[AT_Return_LineItems_0_TaxType] = 298,
-	[AT_Return_check_the_returned_order_has_no] = 300,
-	[AT_ReturnRefund_when] = 310,
-	[AT_ReturnRefund_CreditNote] = 312,
-	[AT_ReturnRefund_CreditNote_CreditNoteID] = 312,
-	[AT_ReturnRefund_Account] = 313,
-	[AT_ReturnRefund_Account_Code] = 313,
-	[AT_ReturnRefund_Date] = 314,
-	[AT_ReturnRefund_Amount] = 315,
-	[AT_ReturnRefund_Reference] = 316,
-	[AT_Product_Code] = 335,
-	[AT_Product_Name] = 336,
-	[AT_Product_Description] = 337,
-	[AT_Product_IsSold] = 338,
-	[AT_Product_SalesDetails] = 339,
-	[AT_Product_SalesDetails_UnitPrice] = 339,
-	[AT_Product_SalesDetails_AccountCode] = 340,
-	[AT_Product_SalesDetails_TaxType] = 341,
-	[AT_Product_InventoryAssetAccountCode] = 342,
-	[AT_Product_PurchaseDetails] = 343,
-	[AT_Product_PurchaseDetails_COGSAccountCode] = 343,
-	[AT_Stock_when] = 354,
-	[AT_Stock_sku] = 356,
-	[AT_Stock_quantityOnHand] = 357,
+	[AT_Customer_ContactNumber] = 138,
+	[AT_Customer_Name] = 139,
+	[AT_Customer_FirstName] = 141,
+	[AT_Customer_LastName] = 142,
+	[AT_Customer_EmailAddress] = 143,
+	[AT_Customer_Addresses] = 148,
+	[AT_Customer_Addresses_0_AddressType] = 149,
+	[AT_Customer_Addresses_0_AddressLine1] = 150,
+	[AT_Customer_Addresses_0_AddressLine2] = 151,
+	[AT_Customer_Addresses_0_City] = 152,
+	[AT_Customer_Addresses_0_Region] = 153,
+	[AT_Customer_Addresses_0_PostalCode] = 154,
+	[AT_Customer_Addresses_0_Country] = 155,
+	[AT_Customer_IsCustomer] = 157,
+	[AT_Customer_check_customer_has_no_name] = 158,
+	[AT_Order_when] = 170,
+	[AT_Order_Type] = 172,
+	[AT_Order_Contact] = 173,
+	[AT_Order_Contact_ContactID] = 173,
+	[AT_Order_Date] = 174,
+	[AT_Order_DueDate] = 175,
+	[AT_Order_LineAmountTypes] = 176,
+	[AT_Order_Reference] = 177,
+	[AT_Order_CurrencyCode] = 178,
+	[AT_Order_CurrencyRate] = 179,
+	[AT_Order_Status] = 181,
+	[AT_Order_LineItems] = 182,
+	[AT_Order_LineItems_0_ItemCode] = 184,
+	[AT_Order_LineItems_0_Description] = 186,
+	[AT_Order_LineItems_0_Quantity] = 187,
+	[AT_Order_LineItems_0_UnitAmount] = 188,
+	[AT_Order_LineItems_0_AccountCode] = 189,
+	[AT_Order_LineItems_0_TaxType] = 190,
+	[AT_Order_LineItems_0_TaxAmount] = 193,
+	[AT_Order_LineItems_0_Tracking] = 194,
+	[AT_Order_LineItems_0_Tracking_0] = 194,
+	[AT_Order_LineItems_0_Tracking_1] = 194,
+	[AT_Order_LineItems_1_Description] = 196,
+	[AT_Order_LineItems_1_Quantity] = 197,
+	[AT_Order_LineItems_1_UnitAmount] = 198,
+	[AT_Order_LineItems_1_AccountCode] = 199,
+	[AT_Order_LineItems_1_TaxType] = 200,
+	[AT_Order_LineItems_1_Tracking] = 201,
+	[AT_Order_LineItems_1_Tracking_0] = 201,
+	[AT_Order_LineItems_1_Tracking_1] = 201,
+	[AT_Order_LineItems_2_Description] = 202,
+	[AT_Order_LineItems_2_Quantity] = 203,
+	[AT_Order_LineItems_2_UnitAmount] = 204,
+	[AT_Order_LineItems_2_AccountCode] = 205,
+	[AT_Order_LineItems_2_TaxType] = 206,
+	[AT_Order_LineItems_2_Tracking] = 207,
+	[AT_Order_LineItems_2_Tracking_0] = 207,
+	[AT_Order_LineItems_2_Tracking_1] = 207,
+	[AT_Order_LineItems_3_Description] = 208,
+	[AT_Order_check_order_has_no_line_items] = 213,
+	[AT_Order_check_order_total_does_not_add_up] = 217,
+	[AT_Order_lifecycle] = 220,
+	[AT_Order_locked] = 225,
+	[AT_Payment_when] = 237,
+	[AT_Payment_Invoice] = 240,
+	[AT_Payment_Invoice_InvoiceID] = 240,
+	[AT_Payment_Account] = 241,
+	[AT_Payment_Account_Code] = 241,
+	[AT_Payment_Date] = 242,
+	[AT_Payment_Amount] = 243,
+	[AT_Payment_CurrencyRate] = 244,
+	[AT_Payment_Reference] = 246,
+	[AT_Refund_when] = 264,
+	[AT_Refund_Type] = 266,
+	[AT_Refund_Contact] = 267,
+	[AT_Refund_Contact_ContactID] = 267,
+	[AT_Refund_Date] = 268,
+	[AT_Refund_LineAmountTypes] = 269,
+	[AT_Refund_Reference] = 270,
+	[AT_Refund_CurrencyCode] = 271,
+	[AT_Refund_CurrencyRate] = 272,
+	[AT_Refund_Status] = 274,
+	[AT_Refund_LineItems] = 275,
+	[AT_Refund_LineItems_0_Description] = 276,
+	[AT_Refund_LineItems_0_Quantity] = 277,
+	[AT_Refund_LineItems_0_UnitAmount] = 278,
+	[AT_Refund_LineItems_0_AccountCode] = 279,
+	[AT_Refund_LineItems_0_TaxType] = 280,
+	[AT_Refund_LineItems_0_Tracking] = 281,
+	[AT_Refund_LineItems_0_Tracking_0] = 281,
+	[AT_Refund_LineItems_0_Tracking_1] = 281,
+	[AT_Refund_LineItems_1_Description] = 282,
+	[AT_Refund_check_the_refunded_order_has_no] = 287,
+	[AT_RefundPayment_when] = 297,
+	[AT_RefundPayment_CreditNote] = 299,
+	[AT_RefundPayment_CreditNote_CreditNoteID] = 299,
+	[AT_RefundPayment_Account] = 300,
+	[AT_RefundPayment_Account_Code] = 300,
+	[AT_RefundPayment_Date] = 301,
+	[AT_RefundPayment_Amount] = 302,
+	[AT_RefundPayment_CurrencyRate] = 303,
+	[AT_RefundPayment_Reference] = 305,
+	[AT_Return_when] = 320,
+	[AT_Return_Type] = 322,
+	[AT_Return_Contact] = 323,
+	[AT_Return_Contact_ContactID] = 323,
+	[AT_Return_Date] = 324,
+	[AT_Return_LineAmountTypes] = 325,
+	[AT_Return_Reference] = 326,
+	[AT_Return_CurrencyCode] = 327,
+	[AT_Return_CurrencyRate] = 328,
+	[AT_Return_Status] = 330,
+	[AT_Return_LineItems] = 331,
+	[AT_Return_LineItems_0_Description] = 332,
+	[AT_Return_LineItems_0_Quantity] = 333,
+	[AT_Return_LineItems_0_UnitAmount] = 334,
+	[AT_Return_LineItems_0_AccountCode] = 335,
+	[AT_Return_LineItems_0_TaxType] = 336,
+	[AT_Return_LineItems_1_Description] = 337,
+	[AT_Return_check_the_returned_order_has_no] = 343,
+	[AT_ReturnRefund_when] = 353,
+	[AT_ReturnRefund_CreditNote] = 355,
+	[AT_ReturnRefund_CreditNote_CreditNoteID] = 355,
+	[AT_ReturnRefund_Account] = 356,
+	[AT_ReturnRefund_Account_Code] = 356,
+	[AT_ReturnRefund_Date] = 357,
+	[AT_ReturnRefund_Amount] = 358,
+	[AT_ReturnRefund_CurrencyRate] = 359,
+	[AT_ReturnRefund_Reference] = 361,
+	[AT_Product_Code] = 383,
+	[AT_Product_Name] = 384,
+	[AT_Product_Description] = 385,
+	[AT_Product_IsSold] = 386,
+	[AT_Product_SalesDetails] = 387,
+	[AT_Product_SalesDetails_UnitPrice] = 387,
+	[AT_Product_SalesDetails_AccountCode] = 388,
+	[AT_Product_SalesDetails_TaxType] = 389,
+	[AT_Product_InventoryAssetAccountCode] = 390,
+	[AT_Product_PurchaseDetails] = 391,
+	[AT_Product_PurchaseDetails_COGSAccountCode] = 391,
+	[AT_Stock_when] = 402,
+	[AT_Stock_sku] = 404,
+	[AT_Stock_quantityOnHand] = 405,
 };
 
 static const mw_policy Customer_policies[] = {
-	{ .line = 146, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 160, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 147, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 161, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 147, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 161, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 147, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 161, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 148, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 148, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 162, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 162, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Product_policies[] = {
+	{ .line = 392, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
+	{ .line = 393, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 393, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 393, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 394, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 394, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+};
+static const mw_policy Order_policies[] = {
+	{ .line = 227, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
+	{ .line = 228, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 228, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 228, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 229, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER,
+	  .entity = "Product" },
+	{ .line = 230, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 231, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 231, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+};
+static const mw_policy Payment_policies[] = {
+	{ .line = 250, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
+	{ .line = 251, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 251, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 251, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 252, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 253, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 253, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+};
+static const mw_policy Refund_policies[] = {
+	{ .line = 288, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
+	{ .line = 289, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 289, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 289, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 290, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 291, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 291, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+};
+static const mw_policy RefundPayment_policies[] = {
+	{ .line = 309, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
+	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
+	{ .line = 310, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 310, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 310, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
+	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
+	{ .line = 311, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 312, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 312, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+};
+static const mw_policy Return_policies[] = {
 	{ .line = 344, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
@@ -1864,176 +2217,90 @@ static const mw_policy Product_policies[] = {
 	{ .line = 345, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 346, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 346, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
-};
-static const mw_policy Order_policies[] = {
-	{ .line = 207, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
-	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
-	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 208, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
-	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 208, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
-	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 208, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
-	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 209, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER,
-	  .entity = "Product" },
-	{ .line = 210, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 211, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 211, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
-};
-static const mw_policy Payment_policies[] = {
-	{ .line = 225, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
-	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
-	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 226, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
-	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 226, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
-	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 226, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
-	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 227, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 228, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 228, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
-};
-static const mw_policy Refund_policies[] = {
-	{ .line = 257, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
-	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
-	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 258, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
-	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 258, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
-	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 258, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
-	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 259, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 260, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 260, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
-};
-static const mw_policy RefundPayment_policies[] = {
-	{ .line = 273, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
-	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
-	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 274, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
-	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 274, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
-	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 274, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
-	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 275, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 276, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 276, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
-};
-static const mw_policy Return_policies[] = {
-	{ .line = 301, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
-	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
-	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 302, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
-	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 302, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
-	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 302, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
-	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
-	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 303, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 304, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 304, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 346, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 347, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 347, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy ReturnRefund_policies[] = {
-	{ .line = 317, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 365, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 318, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 366, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 318, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 366, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 318, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 366, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 319, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 320, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 320, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 367, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 368, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 368, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Stock_policies[] = {
-	{ .line = 358, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 406, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 359, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 407, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 359, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 407, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 359, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 407, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 360, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 360, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 408, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 408, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 /* in dependency order: referenced entities first */
 static const mw_entity entities[] = {
-	{ .line = 121, .name = "Customer",
+	{ .line = 135, .name = "Customer",
 	  .source = "customers", .target = "Contact", .key_field = "customerId",
 	  .map = map_Customer, .key = key_Customer,
 	  .deps = NULL, .webhooks = Customer_webhooks, .poll_ms = 900000,
 	  .policies = Customer_policies, .n_policies = 6,
 	  .match_field = "ContactNumber", .match = match_Customer },
-	{ .line = 332, .name = "Product",
+	{ .line = 380, .name = "Product",
 	  .source = "products", .target = "Item", .key_field = "sku",
 	  .map = map_Product, .key = key_Product,
 	  .deps = NULL, .webhooks = Product_webhooks, .poll_ms = 900000,
 	  .policies = Product_policies, .n_policies = 6,
 	  .match_field = "Code", .match = match_Product },
-	{ .line = 155, .name = "Order",
+	{ .line = 169, .name = "Order",
 	  .source = "orders", .target = "Invoice", .key_field = "orderId",
 	  .map = map_Order, .key = key_Order,
 	  .deps = Order_deps, .webhooks = Order_webhooks, .poll_ms = 300000,
 	  .policies = Order_policies, .n_policies = 8,
 	  .life = life_Order, .locked = locked_Order,
 	  .locked_reason = "Xero does not edit a paid invoice" },
-	{ .line = 216, .name = "Payment",
+	{ .line = 236, .name = "Payment",
 	  .source = "orders", .target = "Payment", .key_field = "orderId",
 	  .map = map_Payment, .key = key_Payment,
 	  .deps = Payment_deps, .webhooks = Payment_webhooks, .poll_ms = 300000,
 	  .policies = Payment_policies, .n_policies = 7 },
-	{ .line = 238, .name = "Refund",
+	{ .line = 263, .name = "Refund",
 	  .source = "orders", .target = "CreditNote", .key_field = "orderId",
 	  .map = map_Refund, .key = key_Refund,
 	  .deps = Refund_deps, .webhooks = Refund_webhooks, .poll_ms = 300000,
 	  .policies = Refund_policies, .n_policies = 7 },
-	{ .line = 265, .name = "RefundPayment",
+	{ .line = 296, .name = "RefundPayment",
 	  .source = "orders", .target = "Payment", .key_field = "orderId",
 	  .map = map_RefundPayment, .key = key_RefundPayment,
 	  .deps = RefundPayment_deps, .webhooks = RefundPayment_webhooks, .poll_ms = 300000,
 	  .policies = RefundPayment_policies, .n_policies = 7 },
-	{ .line = 283, .name = "Return",
+	{ .line = 319, .name = "Return",
 	  .source = "returns", .target = "CreditNote", .key_field = "returnId",
 	  .map = map_Return, .key = key_Return,
 	  .deps = Return_deps, .webhooks = Return_webhooks, .poll_ms = 300000,
 	  .policies = Return_policies, .n_policies = 7 },
-	{ .line = 309, .name = "ReturnRefund",
+	{ .line = 352, .name = "ReturnRefund",
 	  .source = "returns", .target = "Payment", .key_field = "returnId",
 	  .map = map_ReturnRefund, .key = key_ReturnRefund,
 	  .deps = ReturnRefund_deps, .webhooks = ReturnRefund_webhooks, .poll_ms = 300000,
 	  .policies = ReturnRefund_policies, .n_policies = 7 },
-	{ .line = 353, .name = "Stock", .reverse = 1,
+	{ .line = 401, .name = "Stock", .reverse = 1,
 	  .source = "Items", .target = "InventoryLevel", .key_field = "Code",
 	  .map = map_Stock, .key = key_Stock,
 	  .deps = NULL, .webhooks = NULL, .poll_ms = 300000,
@@ -2045,7 +2312,8 @@ const mw_program mw_the_program = {
 	{ "clarity", "clarity_ecommerce", 0, clarity_settings, 4, 0, 0, 0 },
 	{ "xero", "xero", 0, xero_settings, 6, 60, 5000, 0 },
 	entities, 9,
-	.currency = { .from = MW_RATES_NONE }
+	.currency = { .base = { "currency", NULL, "USD" },
+	  .from = MW_RATES_FILE, .file = { "rates_file", "ECB_RATES", NULL } }
 };
 
 static int

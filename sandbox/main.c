@@ -3,7 +3,7 @@
  * path prefix to the service modules, the inspection endpoints
  * GET /_sandbox/dump?service=NAME, GET /_sandbox/books?service=NAME (the
  * target's books, answered by its module at the path /_sandbox/books),
- * GET /_sandbox/records, and the seed.
+ * GET /_sandbox/records, GET /_sandbox/ecb (ecb.c), and the seed.
  *
  *   sandbox [--port N] [--port-file FILE] [--seed N] [--orders N]
  *           [--token-ttl S] [--limit-scale X]
@@ -762,6 +762,13 @@ answer(struct MHD_Connection *conn, const char *url, const char *method, Upload 
 	}
 	if (strcmp(url, "/_sandbox/books") == 0) {
 		books(conn, &r);
+		return respond(conn, &r);
+	}
+	if (strcmp(url, "/_sandbox/ecb") == 0) {
+		size_t n;
+		r.body = sb_ecb_xml(&n);
+		r.status = r.body ? 200 : 500;
+		r.content_type = "text/xml";
 		return respond(conn, &r);
 	}
 	if (strcmp(url, "/_sandbox/dump") == 0) {

@@ -54,6 +54,9 @@ extern const sb_service sb_xero, sb_qbo, sb_intacct, sb_clarity, sb_nop;
 json_t *sb_xero_books(void);
 json_t *sb_qbo_books(void);
 json_t *sb_intacct_books(void);
+/* GET /_sandbox/ecb: the ECB's reference rates of 2026 as its eurofxref-hist.xml
+ * (ecb.c), malloc'd, its length in *len; NULL when out of memory. */
+char *sb_ecb_xml(size_t *len);
 
 /* Clarity's records come from NDJSON files; 0, or -1 if unreadable. */
 int sb_clarity_load(const char *collection, const char *path);

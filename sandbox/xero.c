@@ -80,11 +80,82 @@ static const char *const channel_options[] = { "Online", "App", "Marketplace", "
 static const char *const campaign_options[] = { "Black Friday", "Newsletter", "Social", "None" };
 
 static json_t *contacts, *invoices, *credit_notes, *allocations, *payments, *idempotent, *tokens;
+static json_t *currencies; /* the organisation's: [{Code, Description}], the base first */
 static json_t *ref_accounts, *ref_tax_rates, *ref_tracking, *ref_items;
 static char refresh_token[64];
 static unsigned counter;
 static time_t min_start, day_start;
 static int min_calls, day_calls;
+
+/* ---- currencies ----------------------------------------------------------
+ * The organisation's base currency is USD (GET Organisation: BaseCurrency,
+ * xero-node's Organisation); the currencies it has added are USD, EUR, GBP
+ * and JPY, the demo store's (GET Currencies; PUT Currencies adds one of
+ * those Xero has rates for; none is ever removed, as in Xero).  A document
+ * in a currency not added is refused in Xero's words.  Xero keeps a rate
+ * for every day (XE's): here every day of 2026 (a day outside it takes the
+ * nearest), six places, the same whatever the seed, in Xero's direction:
+ * units of the currency one USD buys.  A foreign document or payment
+ * without CurrencyRate takes the rate of its Date; one with CurrencyRate
+ * keeps it (to six places); a base-currency one has 1. */
+#define BASE_CURRENCY "USD"
+static const struct { const char *code, *name; long micro, step; } xe_rates[] = {
+	{ "EUR", "Euro", 920000, 113 }, { "GBP", "British Pound", 790000, 97 },
+	{ "JPY", "Japanese Yen", 150000000, 10007 }, { "CAD", "Canadian Dollar", 1360000, 131 },
+	{ "AUD", "Australian Dollar", 1520000, 149 }, { "CHF", "Swiss Franc", 880000, 89 },
+	{ "NZD", "New Zealand Dollar", 1660000, 163 },
+};
+static const char *const added[] = { "EUR", "GBP", "JPY" };
+
+/* Xero's rate of code on day (YYYY-MM-DD...) in millionths; -1 when Xero
+ * has none (not a currency of the table). */
+static long
+xe_rate(const char *code, const char *day)
+{
+	struct tm tm = { 0 };
+	long doy = 0;
+	if (day && sscanf(day, "%d-%d-%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) == 3) {
+		tm.tm_year -= 1900;
+		tm.tm_mon -= 1;
+		doy = (long)((timegm(&tm) - 1767225600) / 86400); /* from 2026-01-01 */
+	}
+	doy = doy < 0 ? 0 : doy > 364 ? 364 : doy;
+	for (size_t k = 0; code && k < sizeof xe_rates / sizeof *xe_rates; k++)
+		if (!strcmp(code, xe_rates[k].code))
+			return xe_rates[k].micro + doy * 37 % 97 * xe_rates[k].step;
+	return -1;
+}
+
+static const char *
+xe_name(const char *code)
+{
+	for (size_t k = 0; code && k < sizeof xe_rates / sizeof *xe_rates; k++)
+		if (!strcmp(code, xe_rates[k].code))
+			return xe_rates[k].name;
+	return code && !strcmp(code, BASE_CURRENCY) ? "United States Dollar" : NULL;
+}
+
+static int
+currency_added(const char *code)
+{
+	size_t i;
+	json_t *c;
+	json_array_foreach(currencies, i, c)
+		if (code && !strcmp(code, json_string_value(json_object_get(c, "Code"))))
+			return 1;
+	return 0;
+}
+
+static void
+seed_currencies(void)
+{
+	currencies = json_array();
+	json_array_append_new(currencies, json_pack("{s:s,s:s}", "Code", BASE_CURRENCY,
+		"Description", xe_name(BASE_CURRENCY)));
+	for (size_t k = 0; k < sizeof added / sizeof *added; k++)
+		json_array_append_new(currencies, json_pack("{s:s,s:s}", "Code", added[k],
+			"Description", xe_name(added[k])));
+}
 
 static int
 in(const char *v, const char *const *set, size_t n)
@@ -133,7 +204,7 @@ seed_reference(void)
 			"EXPENSE" : "REVENUE");
 		if (bank) {
 			json_object_set_new(a, "BankAccountType", json_string("BANK"));
-			json_object_set_new(a, "CurrencyCode", json_string("USD"));
+			json_object_set_new(a, "CurrencyCode", json_string(BASE_CURRENCY));
 		}
 		json_array_append_new(ref_accounts, a);
 	}
@@ -189,6 +260,7 @@ seed(unsigned s)
 	counter = s * 1000;
 	snprintf(refresh_token, sizeof refresh_token, "rt-%u", counter++);
 	seed_reference();
+	seed_currencies();
 }
 
 
@@ -473,7 +545,8 @@ settle(json_t *doc, int credit)
 		json_array_append_new(plist, json_pack("{s:O,s:O,s:O,s:O*,s:f}", "PaymentID",
 			json_object_get(x, "PaymentID"), "Date", json_object_get(x, "Date"),
 			"Amount", json_object_get(x, "Amount"), "Reference",
-			json_object_get(x, "Reference"), "CurrencyRate", 1.0));
+			json_object_get(x, "Reference"), "CurrencyRate", json_object_get(x,
+			"CurrencyRate") ? json_number_value(json_object_get(x, "CurrencyRate")) : 1.0));
 	}
 	json_array_foreach(allocations, i, x) {
 		if (!names(x, member, idf, id))
@@ -603,6 +676,72 @@ validate_lines(json_t *doc, json_t *errs, long long *cents)
 	json_object_set_new(doc, "_tax", json_integer(sub[1]));
 }
 
+/* The day of a document's or payment's Date ("YYYY-MM-DD", or today). */
+static void
+day_of(json_t *x, char *day, size_t n)
+{
+	const char *d = json_string_value(json_object_get(x, "Date"));
+	time_t now = time(NULL);
+	struct tm tm;
+	if (d && strlen(d) >= 10 && d[4] == '-') {
+		snprintf(day, n, "%.10s", d);
+		return;
+	}
+	gmtime_r(&now, &tm);
+	strftime(day, n, "%Y-%m-%d", &tm);
+}
+
+/* The rate of a document (doc, merged; item, what was sent) or of a payment
+ * (of a document in code): a currency the organisation has not added is
+ * refused; the base currency's is 1 whatever was sent (Xero: "only used for
+ * non base currency" documents); a foreign one's CurrencyRate is the one
+ * sent, a positive number kept to six places, else the one it had (an
+ * update of neither its currency nor its date), else Xero's of its Date. */
+static void
+set_rate(json_t *doc, json_t *item, json_t *existing, const char *code, json_t *errs)
+{
+	char day[16], m[96];
+	json_t *given = json_object_get(item, "CurrencyRate");
+	if (!currency_added(code)) {
+		snprintf(m, sizeof m, "Organisation is not subscribed to currency %.8s", code);
+		error(errs, "%s", m);
+		return;
+	}
+	if (!strcmp(code, BASE_CURRENCY)) {
+		json_object_set_new(doc, "CurrencyRate", json_real(1.0));
+		return;
+	}
+	if (given && (!json_is_number(given) || json_number_value(given) <= 0 ||
+		      json_number_value(given) >= 1e12)) {
+		error(errs, "The currency rate must be a number greater than zero%s", NULL);
+		return;
+	}
+	if (given) {
+		json_object_set_new(doc, "CurrencyRate", json_real((double)llround(
+			json_number_value(given) * 1e6) / 1e6));
+		return;
+	}
+	if (existing && json_object_get(existing, "CurrencyRate") &&
+	    json_equal(json_object_get(existing, "Date"), json_object_get(doc, "Date")) &&
+	    !strcmp(code, json_string_value(json_object_get(existing, "CurrencyCode")) ?
+		    json_string_value(json_object_get(existing, "CurrencyCode")) : BASE_CURRENCY))
+		return;
+	day_of(doc, day, sizeof day);
+	json_object_set_new(doc, "CurrencyRate", json_real((double)xe_rate(code, day) / 1e6));
+}
+
+/* An invoice or credit note's currency (none: the base's) and its rate. */
+static void
+doc_currency(json_t *doc, json_t *item, json_t *existing, json_t *errs)
+{
+	const char *code = json_string_value(json_object_get(doc, "CurrencyCode"));
+	if (!code || !*code) {
+		json_object_set_new(doc, "CurrencyCode", json_string(BASE_CURRENCY));
+		code = BASE_CURRENCY;
+	}
+	set_rate(doc, item, existing, code, errs);
+}
+
 /* An invoice (credit 0) or a credit note (credit 1), merged over the one
  * stored when it is an update. */
 static void
@@ -654,6 +793,11 @@ validate_payment(json_t *p, json_t *item, json_t *existing, json_t *errs, long l
 		if (*cents > due)
 			error(errs, "Payment amount exceeds the amount outstanding on this "
 				"document%s", "");
+		/* a payment is in its document's currency, at a rate of its own
+		 * (the day it was received: the difference is Xero's realised
+		 * currency gain or loss) */
+		const char *code = json_string_value(json_object_get(doc, "CurrencyCode"));
+		set_rate(p, item, NULL, code ? code : BASE_CURRENCY, errs);
 	}
 	const char *code = json_string_value(json_object_get(json_object_get(p, "Account"),
 		"Code"));
@@ -963,8 +1107,10 @@ validate_item(const Batch *b, json_t *merged, json_t *item, json_t *existing, js
 		validate_payment(merged, item, existing, errs, cents);
 	else if (!strcmp(b->kind, "Allocations"))
 		validate_allocation(merged, b->parent, errs, cents);
-	else
+	else {
 		validate_doc(merged, existing, errs, cents, !strcmp(b->kind, "CreditNotes"));
+		doc_currency(merged, item, existing, errs);
+	}
 }
 
 /* The item validated (merged over the one stored) and kept in b->list;
@@ -1408,6 +1554,54 @@ list(const sb_request *q, sb_response *r, const Kind *k)
 	answer_list(r, k->name, out);
 }
 
+/* GET Organisation (xero-node's Organisation: BaseCurrency), GET
+ * Currencies, and PUT Currencies {Code, Description} (xero-node's
+ * createCurrency: one Currency), which adds a currency Xero has rates for
+ * (adding one already there changes nothing); 1 when the request was one
+ * of those. */
+static int
+organisation(const sb_request *q, sb_response *r)
+{
+	char m[96];
+	if (!strcmp(q->path, "/api.xro/2.0/Organisation") && !strcmp(q->method, "GET")) {
+		answer_list(r, "Organisations", json_pack("[{s:s,s:s,s:s,s:s,s:s,s:s,s:b}]",
+			"OrganisationID", TENANT, "Name", "Sandbox Trading Co", "LegalName",
+			"Sandbox Trading Co", "BaseCurrency", BASE_CURRENCY, "CountryCode", "US",
+			"OrganisationType", "COMPANY", "IsDemoCompany", 0));
+		return 1;
+	}
+	if (strcmp(q->path, "/api.xro/2.0/Currencies") != 0)
+		return 0;
+	if (!strcmp(q->method, "GET")) {
+		answer_list(r, "Currencies", json_deep_copy(currencies));
+		return 1;
+	}
+	if (strcmp(q->method, "PUT") != 0) {
+		sb_json(r, 405, json_pack("{s:s,s:i}", "Title", "Method Not Allowed", "Status", 405));
+		return 1;
+	}
+	json_t *body = json_loadb(q->body, q->body_len, 0, NULL);
+	json_t *one = json_object_get(body, "Currencies") ? json_array_get(json_object_get(body,
+		"Currencies"), 0) : body;
+	const char *code = json_string_value(json_object_get(one, "Code"));
+	if (!json_is_object(one) || !xe_name(code)) {
+		json_t *e = json_is_object(one) ? json_deep_copy(one) : json_object();
+		snprintf(m, sizeof m, "'%.8s' is not a valid currency code", code ? code : "");
+		json_object_set_new(e, "ValidationErrors", json_pack("[{s:s}]", "Message", m));
+		sb_json(r, 400, json_pack("{s:i,s:s,s:s,s:[o]}", "ErrorNumber", 10, "Type",
+			"ValidationException", "Message", "A validation exception occurred",
+			"Elements", e));
+	} else {
+		if (!currency_added(code))
+			json_array_append_new(currencies, json_pack("{s:s,s:s}", "Code", code,
+				"Description", xe_name(code)));
+		answer_list(r, "Currencies", json_pack("[{s:s,s:s}]", "Code", code, "Description",
+			xe_name(code)));
+	}
+	json_decref(body);
+	return 1;
+}
+
 static void
 handle(const sb_request *q, sb_response *r)
 {
@@ -1420,6 +1614,8 @@ handle(const sb_request *q, sb_response *r)
 	const Kind *k = NULL;
 	const char *id = NULL, *sub = NULL, *base = "/api.xro/2.0/";
 	char idbuf[128];
+	if (organisation(q, r))
+		return;
 	if (strncmp(q->path, base, strlen(base)) == 0) {
 		const char *rest = q->path + strlen(base);
 		for (size_t i = 0; !k && i < sizeof kinds / sizeof *kinds; i++) {
@@ -1505,21 +1701,44 @@ public_list(json_t *list)
 static json_t *
 dump(void)
 {
-	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:s,s:s}", "Contacts",
+	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:O,s:s,s:s,s:s,s:s}", "Contacts",
 		public_list(contacts), "Invoices", public_list(invoices), "CreditNotes",
 		public_list(credit_notes), "Allocations", public_list(allocations), "Payments",
-		public_list(payments), "Items", public_list(ref_items),
-		"tenant", TENANT, "client_id", CLIENT_ID, "refresh_token", refresh_token);
+		public_list(payments), "Items", public_list(ref_items), "Currencies", currencies,
+		"BaseCurrency", BASE_CURRENCY, "tenant", TENANT, "client_id", CLIENT_ID,
+		"refresh_token", refresh_token);
 }
 
 /* ---- books (GET /_sandbox/books?service=xero) --------------------------- */
+
+/* cents of a document's currency in the base currency, at the CurrencyRate
+ * of x (the document, or the payment): cents / rate, half to even to the
+ * cent, exactly (the rate has six places). */
+static long long
+base_cents(long long cents, json_t *x)
+{
+	json_t *rv = json_object_get(x, "CurrencyRate");
+	long long micro = rv ? llround(json_number_value(rv) * 1e6) : 1000000;
+	__extension__ __int128 n = (__int128)cents * 1000000;
+	__extension__ __int128 q, rem;
+	int neg = n < 0;
+	if (micro <= 0)
+		return 0;
+	if (neg)
+		n = -n;
+	q = n / micro;
+	rem = n % micro;
+	if (rem * 2 > micro || (rem * 2 == micro && (q & 1)))
+		q++;
+	return (long long)(neg ? -q : q);
+}
 
 static void
 book_add(json_t *sums, json_t *doc, int which, long long cents)
 {
 	const char *cur = json_string_value(json_object_get(doc, "CurrencyCode"));
 	if (!cur || !*cur)
-		cur = "USD"; /* the organisation's base currency */
+		cur = BASE_CURRENCY;
 	json_t *b = json_object_get(sums, cur);
 	if (!b) {
 		b = json_pack("[III]", (json_int_t)0, (json_int_t)0, (json_int_t)0);
@@ -1551,12 +1770,15 @@ sb_xero_books(void)
 	static const char *const live[] = { "AUTHORISED", "SUBMITTED", "PAID" };
 	json_t *sums = json_object(), *x;
 	size_t i;
+	long long home[3] = { 0, 0, 0 };
 	json_array_foreach(invoices, i, x) {
 		const char *t = json_string_value(json_object_get(x, "Type"));
 		if (!t || strcmp(t, "ACCREC") || !IN(status_of(x), live))
 			continue;
 		book_add(sums, x, 0, cents_of(x, "Total"));
 		book_add(sums, x, 2, cents_of(x, "AmountDue"));
+		home[0] += base_cents(cents_of(x, "Total"), x);
+		home[2] += base_cents(cents_of(x, "AmountDue"), x);
 	}
 	json_array_foreach(credit_notes, i, x) {
 		const char *t = json_string_value(json_object_get(x, "Type"));
@@ -1564,6 +1786,8 @@ sb_xero_books(void)
 			continue;
 		book_add(sums, x, 0, -cents_of(x, "Total"));
 		book_add(sums, x, 2, -cents_of(x, "RemainingCredit"));
+		home[0] -= base_cents(cents_of(x, "Total"), x);
+		home[2] -= base_cents(cents_of(x, "RemainingCredit"), x);
 	}
 	json_array_foreach(payments, i, x) {
 		int credit = json_object_get(x, "CreditNote") != NULL;
@@ -1573,6 +1797,7 @@ sb_xero_books(void)
 		    strcmp(t, credit ? "ACCRECCREDIT" : "ACCREC"))
 			continue;
 		book_add(sums, doc, 1, credit ? -cents_of(x, "Amount") : cents_of(x, "Amount"));
+		home[1] += (credit ? -1 : 1) * base_cents(cents_of(x, "Amount"), x);
 	}
 	json_t *out = json_object(), *b, *onhand = json_object();
 	const char *cur;
@@ -1582,6 +1807,12 @@ sb_xero_books(void)
 			money(json_integer_value(json_array_get(b, 1))), "receivable",
 			money(json_integer_value(json_array_get(b, 2)))));
 	json_decref(sums);
+	/* everything in the base currency, each document and payment at its own
+	 * CurrencyRate (a paid invoice owes nothing: the difference between its
+	 * rate and its payment's is Xero's realised gain or loss) */
+	json_object_set_new(out, "home", json_pack("{s:s,s:o,s:o,s:o}", "currency",
+		BASE_CURRENCY, "sales", money(home[0]), "cash", money(home[1]), "receivable",
+		money(home[2])));
 	/* each tracked item's QuantityOnHand as decimal text, no trailing zeros */
 	json_array_foreach(ref_items, i, x) {
 		char q[48];

@@ -33,7 +33,7 @@
 #define CROSS_SCALE 10 /* places of a cross rate through EUR */
 
 typedef struct {
-	char from[4], day[11], asof[11];
+	char from[4], to[4], day[11], asof[11];
 	int found;                /* 1 a rate, 0 none */
 	mw_dec rate;
 	int64_t until_ms;
@@ -243,12 +243,13 @@ file_rate(eng_rates *x, const char *from, const char *to, const char *day, mw_de
 /* ------------------------------------------------------------------ */
 
 static cached *
-cache_find(eng_rates *x, const char *from, const char *day, int64_t now)
+cache_find(eng_rates *x, const char *from, const char *to, const char *day, int64_t now)
 {
 	for (size_t i = 0; i < x->ncache; i++) {
 		cached *e = &x->cache[i];
 
-		if (!strcmp(e->from, from) && !strcmp(e->day, day) && now < e->until_ms)
+		if (!strcmp(e->from, from) && !strcmp(e->to, to) && !strcmp(e->day, day) &&
+		    now < e->until_ms)
 			return e;
 	}
 	return NULL;
@@ -275,9 +276,13 @@ eng_rate(mw_ctx *c, void *data, const char *from, const char *to, const mw_time 
 	char d[TM_BUF];
 	int64_t now = eng_mono_ms();
 	cached *e;
+	/* rate_per_base() asks from the base into a currency: the messages name
+	 * that currency all the same */
+	int inv = !strcmp(from, x->base);
+	const char *fx = inv ? to : from;
 
 	tm_format(day, d);
-	e = cache_find(x, from, d, now);
+	e = cache_find(x, from, to, d, now);
 	if (!e) {
 		char why[200] = "";
 		conn_result res;
@@ -287,6 +292,7 @@ eng_rate(mw_ctx *c, void *data, const char *from, const char *to, const mw_time 
 		e = cache_slot(x);
 		memset(e, 0, sizeof *e);
 		memcpy(e->from, from, 4);
+		memcpy(e->to, to, 4);
 		memcpy(e->day, d, 11);
 		if (x->from == MW_RATES_FILE) {
 			rc = file_rate(x, from, to, d, &e->rate, e->asof, why, sizeof why);
@@ -294,9 +300,17 @@ eng_rate(mw_ctx *c, void *data, const char *from, const char *to, const mw_time 
 			rc = -1;
 			snprintf(why, sizeof why, "the target keeps no exchange rates");
 		} else {
-			rc = r->books_ops->rate(r->books_rd, from, to, d, &e->rate, e->asof, &res);
+			/* a service keeps rates into its home currency: the other way
+			 * round is its inverse, to CROSS_SCALE places */
+			rc = r->books_ops->rate(r->books_rd, fx, x->base, d, &e->rate, e->asof, &res);
+			if (rc == 0 && inv && (dec_div((mw_dec){ .units = 10000000000,
+			    .scale = CROSS_SCALE }, e->rate, &e->rate) != DEC_OK ||
+			    dec_round(e->rate, CROSS_SCALE, &e->rate) != DEC_OK)) {
+				rc = -1;
+				snprintf(res.text, sizeof res.text, "its inverse does not fit a decimal");
+			}
 			if (rc == 1)
-				snprintf(why, sizeof why, "the target has no %s rate on %s yet", from, d);
+				snprintf(why, sizeof why, "the target has no %s rate on %s yet", fx, d);
 			else if (rc < 0)
 				snprintf(why, sizeof why, "the target's rate could not be read: %.150s",
 					res.text);
@@ -307,14 +321,14 @@ eng_rate(mw_ctx *c, void *data, const char *from, const char *to, const mw_time 
 	}
 	if (!e->found) {
 		x->held = 1;
-		mw_fail(c, "no %s rate into %s for %s: %s; the record waits for it", from, to, d,
+		mw_fail(c, "no %s rate into %s for %s: %s; the record waits for it", fx, x->base, d,
 			e->why);
 		return -1;
 	}
 	*rate = e->rate;
 	if (tm_parse(e->asof, 10, asof) != 0) {
 		x->held = 1;
-		mw_fail(c, "the %s rate's day %s is not a date", from, e->asof);
+		mw_fail(c, "the %s rate's day %s is not a date", fx, e->asof);
 		return -1;
 	}
 	return 0;
@@ -336,6 +350,21 @@ eng_rates_open(run *r, char *why, size_t wn)
 			"code is needed", r->p->map_file, cur->base.env ? cur->base.env : "literal",
 			base ? "\"" : "not set", base ? base : "", base ? "\"" : "");
 		return -1;
+	}
+	if (cur->from == MW_RATES_TARGET) {
+		/* mapc refuses `from target` of a schema with no rates (E097); a
+		 * schema that has them for a connector that reads none (Xero's API
+		 * publishes none) is refused here, before a record is read, not
+		 * found out record by record as held "no rate" */
+		const conn_ops *ops = conn_find_ops(r->p->target.service);
+
+		if (!ops || !ops->rate) {
+			snprintf(why, wn, "%s's `currency` takes its rates `from target`, but the %s "
+				"connector reads no exchange rates (the service publishes none to ask "
+				"for): take them `from file` (the ECB's reference-rate XML)",
+				r->p->map_file, r->p->target.service);
+			return -1;
+		}
 	}
 	if (cur->from == MW_RATES_FILE) {
 		file = cur->file.env ? getenv(cur->file.env) : cur->file.literal;

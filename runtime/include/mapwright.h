@@ -218,6 +218,9 @@ mw_val mw_fn_base_currency(mw_ctx *c);
  * it until the rate is there. */
 mw_val mw_fn_rate(mw_ctx *c, mw_val code, mw_val day);
 mw_val mw_fn_rate_date(mw_ctx *c, mw_val code, mw_val day); /* the day of that rate */
+/* units of code per unit of the base on day, asked of the source that way
+ * round (not 1 / rate(): that would divide a rounded rate) */
+mw_val mw_fn_rate_per_base(mw_ctx *c, mw_val code, mw_val day);
 /* amount x rate(code, day), half to even to the base currency's minor unit */
 mw_val mw_fn_convert(mw_ctx *c, mw_val amount, mw_val code, mw_val day);
 mw_val mw_fn_string(mw_ctx *c, mw_val v);     /* any scalar as text */

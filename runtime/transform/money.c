@@ -161,11 +161,12 @@ day_arg(mw_ctx *c, const char *fn, mw_val v, mw_time *out)
 	return -1;
 }
 
-/* The rate of code into the base currency on day: 0, 1 when an argument
- * is null, -1 after failing the record.  The base currency's own rate is
- * 1 on any day, and asks nobody. */
+/* The rate of code into the base currency on day (per_base: of the base
+ * into code): 0, 1 when an argument is null, -1 after failing the record.
+ * The base currency's own rate is 1 on any day, and asks nobody. */
 static int
-rate_of(mw_ctx *c, const char *fn, mw_val code, mw_val day, mw_dec *rate, mw_time *asof)
+rate_dir(mw_ctx *c, const char *fn, mw_val code, mw_val day, int per_base, mw_dec *rate,
+	 mw_time *asof)
 {
 	char k[4], d[TM_BUF];
 	int r;
@@ -195,7 +196,14 @@ rate_of(mw_ctx *c, const char *fn, mw_val code, mw_val day, mw_dec *rate, mw_tim
 		return -1;
 	}
 	mw_time day0 = *asof;
-	return c->rate(c, c->rate_data, k, c->base, &day0, rate, asof) == 0 ? 0 : -1;
+	return c->rate(c, c->rate_data, per_base ? c->base : k, per_base ? k : c->base, &day0, rate,
+		asof) == 0 ? 0 : -1;
+}
+
+static int
+rate_of(mw_ctx *c, const char *fn, mw_val code, mw_val day, mw_dec *rate, mw_time *asof)
+{
+	return rate_dir(c, fn, code, day, 0, rate, asof);
 }
 
 mw_val
@@ -205,6 +213,17 @@ mw_fn_rate(mw_ctx *c, mw_val code, mw_val day)
 	mw_time asof;
 
 	if (rate_of(c, "rate", code, day, &rate, &asof))
+		return NULLV;
+	return (mw_val){ .kind = MW_DEC, .u.d = rate };
+}
+
+mw_val
+mw_fn_rate_per_base(mw_ctx *c, mw_val code, mw_val day)
+{
+	mw_dec rate;
+	mw_time asof;
+
+	if (rate_dir(c, "rate_per_base", code, day, 1, &rate, &asof))
 		return NULLV;
 	return (mw_val){ .kind = MW_DEC, .u.d = rate };
 }

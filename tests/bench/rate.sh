@@ -113,7 +113,9 @@ N=${N_XERO:-${N:-3000}}
 python3 tests/bench/gen_orders.py --seed 23 --orders "$N" > "$dir/orders"
 python3 tests/bench/gen_orders.py --seed 23 --customers --orders "$N" > "$dir/customers"
 sandbox --clarity-orders "$dir/orders" --clarity-customers "$dir/customers"
+curl -s -o "$dir/ecb.xml" "$root/_sandbox/ecb"
 { env_clarity; cat <<EOV
+ECB_RATES=$dir/ecb.xml
 XERO_URL=$root/xero/api.xro/2.0
 XERO_TOKEN_URL=$root/xero/connect/token
 XERO_CLIENT_ID=sandbox-client

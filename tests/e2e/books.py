@@ -3,7 +3,7 @@
 
     books.py store ROOT --store clarity|nop [--state FILE] [--exclude K,K...] [--json]
     books.py compare ROOT --store clarity|nop --target xero|qbo|intacct
-                     [--state FILE] [--exclude K,K...]
+                     [--state FILE] [--exclude K,K...] [--rates ECB_XML]
     books.py stock ROOT --store clarity|nop --target xero|qbo|intacct
 
 ROOT is the sandbox (http://127.0.0.1:PORT).  `store` reads the storefront's
@@ -46,6 +46,18 @@ it was paid.  Sales: invoice less refund; cash: payment less refund;
 receivable: the invoice of an order not paid, 0 for one paid (an exchange
 difference is QuickBooks' gain or loss, not a balance).
 
+Xero's books in its base currency (the same "home" member) are compared
+for a Clarity store when --rates names the ECB file the pair converts with
+(mappings/clarity_xero.map): each document's amount over its CurrencyRate,
+half to even to the cent, the rate being the units of the currency one
+unit of the base buys on the document's day (the file's latest on or
+before it: the currency's rate over the base's, to ten places, then six,
+half up): the invoice, the refund's credit note and the payment at the
+order's day, a return's credit note and refund at the return's.  Sales:
+invoice less credit notes; cash: payment less refunds; receivable: what an
+invoice still owes (0 once paid: the difference of rates is Xero's gain or
+loss).
+
 `stock` compares each SKU's quantity on hand as the books hold it (the
 "onhand" member of the same answer: {"SKU": "12", ...}, every tracked item)
 with the store's count of that SKU (Clarity products' quantityOnHand,
@@ -58,7 +70,7 @@ import sqlite3
 import sys
 import urllib.error
 import urllib.request
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
 MEASURES = ("sales", "cash", "receivable")
 PLACES = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0}
@@ -189,6 +201,66 @@ def nop_home(orders, skip, rates, home):
     return {"home:" + home: b}
 
 
+def ecb_rates(path):
+    """{code: {day: Decimal}}: 1 EUR in each currency, from the ECB's XML."""
+    import xml.etree.ElementTree as ET
+    out = {}
+    for day in ET.parse(path).iter():
+        if day.tag.endswith("Cube") and day.get("time"):
+            for c in day:
+                if c.get("currency"):
+                    out.setdefault(c.get("currency"), {})[day.get("time")] = \
+                        Decimal(c.get("rate"))
+    return out
+
+
+def per_base(ecb, base, cur, day):
+    """Xero's CurrencyRate of cur on day (clarity_xero.map's rate_per_base, six places)."""
+    if cur == base:
+        return Decimal(1)
+
+    def eur(code):
+        if code == "EUR":
+            return Decimal(1)
+        days = [d for d in ecb.get(code, {}) if d <= day]
+        if not days:
+            raise KeyError("no %s rate on or before %s" % (code, day))
+        return ecb[code][max(days)]
+    r = eur(cur) if base == "EUR" else \
+        (eur(cur) / eur(base)).quantize(Decimal("1e-10"), ROUND_HALF_UP)
+    return r.quantize(Decimal("1e-6"), ROUND_HALF_UP)
+
+
+def clarity_home(orders, returns, skip, ecb, base):
+    """{"home:USD": {measure: Decimal}}: the Clarity books in Xero's base currency."""
+    b = {m: Decimal(0) for m in MEASURES}
+
+    def conv(x, cur, day):
+        return (x / per_base(ecb, base, cur, day)).quantize(Decimal("0.01"), ROUND_HALF_EVEN)
+    for r in returns:
+        if r.get("status") == "refunded" and str(r.get("returnId")) not in skip["return"]:
+            day = (r.get("createdAt") or r.get("updatedAt") or "")[:10]
+            x = conv(dec(r.get("refundAmount")), (r.get("currency") or "").upper(), day)
+            b["sales"] -= x
+            b["cash"] -= x
+    for o in orders:
+        if o.get("status") == "draft" or str(o.get("orderId")) in skip["order"]:
+            continue
+        cur, day = (o.get("currency") or "").upper(), (o.get("orderDate") or "")[:10]
+        pi = o.get("paymentInfo") or {}
+        paid = pi.get("status") in ("captured", "refunded")
+        if o.get("status") == "cancelled" and not paid:
+            continue  # voided
+        total, amount = dec(o.get("totalAmount")), dec(pi.get("amount")) if paid else Decimal(0)
+        b["sales"] += conv(total, cur, day)
+        b["cash"] += conv(amount, cur, day)
+        b["receivable"] += conv(total - amount, cur, day)
+        if pi.get("status") == "refunded":
+            b["sales"] -= conv(amount, cur, day)
+            b["cash"] -= conv(amount, cur, day)
+    return {"home:" + base: b}
+
+
 def store_books(root, store, skip):
     """{currency: {measure: Decimal}} of the store's records now."""
     if store == "clarity":
@@ -280,6 +352,7 @@ def main(argv):
     p.add_argument("--state")
     p.add_argument("--exclude", default="")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--rates")
     a = p.parse_args(argv[1:])
     skip = excluded(a.state, [k for k in a.exclude.split(",") if k])
     mine = store_books(a.root, a.store, skip)
@@ -308,6 +381,10 @@ def main(argv):
             rates = json.loads(r.read().decode("utf-8"), parse_float=Decimal).get(
                 "ExchangeRates", {})
         mine.update(nop_home(records(a.root, "nop", "orders"), skip, rates, homes[0][5:]))
+    elif homes and a.store == "clarity" and a.target == "xero" and a.rates:
+        mine.update(clarity_home(records(a.root, "clarity", "orders"),
+                                 records(a.root, "clarity", "returns"), skip,
+                                 ecb_rates(a.rates), homes[0][5:]))
     elif homes:
         for k in homes:
             del theirs[k]

@@ -28,7 +28,7 @@ t paged-every-order [ "$(col Order 2)" = 1100 ]
 python3 scripts/reconcile_sync.py clarity_xero "$data" "$tmp/dump" "$st" > "$tmp/rec"
 t reconciles [ $? = 0 ] || cat "$tmp/rec"
 for e in Customer:customers Order:orders Payment:orders; do
-	"$BIN/clarity_xero" transform "${e%%:*}" --dead-letter /dev/null \
+	"$BIN/clarity_xero" transform "${e%%:*}" --rates "$tmp/ecb.xml" --dead-letter /dev/null \
 		< "$data/clarity_ecommerce.${e#*:}.ndjson" > "$tmp/want"
 	python3 tests/e2e/fields.py clarity_xero "${e%%:*}" "$tmp/want" "$tmp/dump" > "$tmp/f"
 	t "fields-${e%%:*}" [ $? = 0 ] || cat "$tmp/f"

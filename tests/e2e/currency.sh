@@ -12,9 +12,38 @@
 # Then the same with the rates from a file of the ECB's reference rates
 # (`currency "USD" from file env("ECB_RATES")`): EUR directly, GBP through
 # EUR, the latest day on or before the order's.
+# Last, Clarity orders in EUR, GBP, USD and JPY into a Xero organisation
+# whose base currency is USD (mappings/clarity_xero.map, rates from the
+# ECB's file): each foreign invoice and payment carries Xero's CurrencyRate,
+# the units of its currency one USD buys (the inverse of the ECB's cross
+# rate into USD, six places), and the ECB day of it; Xero's books in USD
+# (each document's amount over its rate) are what those rates make them;
+# a day the file has no JPY rate for holds the order, written once it has.
 GROUP=currency
 . "$(dirname "$0")/lib.sh"
 gen nop 7 5
+gen clarity 7 2
+catalogue
+# the Clarity store's orders: one line of MUG-01, no tax, shipping or discount
+corder() { # id currency total created payment-status
+	jq -c --arg id "$1" --arg cur "$2" --argjson total "$3" --arg at "$4" --arg pay "$5" '
+		select(.orderId == "SO-100000") | .orderId = $id | .currency = $cur | .orderDate = $at |
+		.status = (if $pay == "captured" then "processing" else "pending" end) |
+		.totalAmount = $total | .subtotalAmount = $total | .taxAmount = 0 |
+		.shippingAmount = 0 | .discountAmount = 0 | del(.couponCode) |
+		.lineItems = [{"lineId": "1", "sku": "MUG-01", "name": "Mug", "quantity": 1,
+			"unitPrice": $total, "tax": 0, "taxClass": "zero"}] |
+		.paymentInfo = {"method": "visa", "status": $pay, "transactionId": ("ch_" + $id),
+			"amount": $total}' "$data/clarity_ecommerce.orders.ndjson"
+}
+{
+	corder SO-X1 EUR 329.35 2026-11-05T10:00:00Z captured
+	corder SO-X2 GBP 80.01 2026-11-07T10:00:00+01:00 authorized
+	corder SO-X3 USD 20.00 2026-11-05T12:00:00Z authorized
+	corder SO-X4 JPY 3000 2026-11-05T13:00:00Z authorized
+} > "$data/x.orders"
+t clarity-orders [ "$(wc -l < "$data/x.orders")" = 4 ]
+mv "$data/x.orders" "$data/clarity_ecommerce.orders.ndjson"
 # the store's orders: one line of product 3, no tax, shipping or discount
 order() { # id currency total created [paid]
 	jq -c --argjson id "$1" --arg cur "$2" --argjson total "$3" --arg at "$4" --arg paid "${5:-}" '
@@ -199,4 +228,85 @@ chf=$(python3 -c 'from decimal import *; getcontext().prec = 50
 print((Decimal("1.0512") / Decimal("0.9244")).quantize(Decimal("1e-10"), ROUND_HALF_UP))')
 t ecb-chf-written [ "$(col Order 3)" = 1 -a "$(field 9002 ExchangeRate)" = "$chf" ] ||
 	{ cat "$tmp/out" "$tmp/err"; inv 9002; }
+# ---- Clarity -> Xero: the ECB's rates, in Xero's direction -------------------
+cat > "$tmp/ecb-x.xml" <<'EOF'
+<gesmes:Envelope xmlns:gesmes="http://www.gesmes.org/xml/2002-08-01" xmlns="http://www.ecb.int/vocabulary/2002-08-01/eurofxref">
+	<Cube>
+		<Cube time="2026-11-06"><Cube currency="USD" rate="1.0620"/><Cube currency="GBP" rate="0.8433"/></Cube>
+		<Cube time="2026-11-04"><Cube currency="USD" rate="1.0512"/><Cube currency="GBP" rate="0.8421"/></Cube>
+	</Cube>
+</gesmes:Envelope>
+EOF
+use_pair clarity_xero
+st=$tmp/xero.state
+sed -i "s|^ECB_RATES=.*|ECB_RATES=$tmp/ecb-x.xml|" "$tmp/clarity_xero.env"
+sync > "$tmp/out" 2> "$tmp/err"
+t xero-holds-jpy [ "$(col Order 3)" = 3 -a "$(col Order 8)" = 1 -a "$(col Payment 3)" = 1 ] ||
+	cat "$tmp/out" "$tmp/err"
+dump
+xinv() { jq -c --arg r "$1" '.Invoices[] | select(.Reference == $r)' "$tmp/dump"; }
+# units of the currency per USD: the ECB's rate of the currency over USD's
+# (the cross rate, ten places), to six (EUR: 1 / 1.0512; GBP on Saturday the
+# 7th: Friday's 0.8433 / 1.0620)
+per_usd() { python3 -c 'from decimal import *; import sys; getcontext().prec = 50
+x = (Decimal(sys.argv[1]) / Decimal(sys.argv[2])).quantize(Decimal("1e-10"), ROUND_HALF_UP)
+print(x.quantize(Decimal("1e-6"), ROUND_HALF_UP))' "$@"; }
+eur=$(per_usd 1 1.0512) gbp=$(per_usd 0.8433 1.0620)
+note() { xinv "$1" | jq -r '.LineItems[-1].Description'; }
+t xero-eur-rate [ "$(xinv SO-X1 | jq -r .CurrencyRate)" = "$eur" -a "$(note SO-X1)" = \
+	"Exchange rate: 1 USD = $eur EUR, ECB reference rate of 2026-11-04" ] || { xinv SO-X1; echo "$eur"; }
+t xero-gbp-cross-rate [ "$(xinv SO-X2 | jq -r .CurrencyRate)" = "$gbp" -a "$(note SO-X2)" = \
+	"Exchange rate: 1 USD = $gbp GBP, ECB reference rate of 2026-11-06" ] || { xinv SO-X2; echo "$gbp"; }
+# a USD invoice sends no rate (Xero's is 1) and no note
+t xero-usd-no-rate [ "$(xinv SO-X3 | jq -r '[.CurrencyRate, (.LineItems | length)] | @tsv')" = \
+	"$(printf '1\t1')" -a "$(sql "SELECT count(*) FROM journal WHERE entity = 'Order' AND
+	source_id = 'SO-X3' AND CAST(payload AS TEXT) LIKE '%CurrencyRate%'")" = 0 ] || xinv SO-X3
+xpay() { jq -c --arg r "ch_$1" '.Payments[] | select(.Reference | startswith($r))' "$tmp/dump"; }
+t xero-payment-rate [ "$(xpay SO-X1 | jq -r .CurrencyRate)" = "$eur" -a "$(xpay SO-X1 |
+	jq -r .Reference)" = "ch_SO-X1 (1 USD = $eur EUR, ECB reference rate of 2026-11-04)" ] || xpay SO-X1
+# the rate and its day are in what was journaled (the request's payload)
+t xero-journal-keeps-rate [ "$(sql "SELECT count(*) FROM journal WHERE entity = 'Order' AND
+	source_id = 'SO-X1' AND CAST(payload AS TEXT) LIKE '%\"CurrencyRate\":$eur%' AND
+	CAST(payload AS TEXT) LIKE '%of 2026-11-04%'")" = 1 ] ||
+	sql "SELECT entity, source_id, payload FROM journal WHERE source_id = 'SO-X1'"
+t xero-jpy-held [ "$(sql "SELECT why FROM held WHERE source_key = 'SO-X4'" | grep -c \
+	'no JPY rate into USD for 2026-11-05: the rates file has no JPY rate on or before 2026-11-05')" \
+	= 1 -a -z "$(xinv SO-X4)" ] || sql "SELECT * FROM held"
+# the next day's file has JPY: the held order is written at its rate
+sed 's|<Cube currency="USD" rate="1.0512"/>|&<Cube currency="JPY" rate="161.23"/>|' "$tmp/ecb-x.xml" \
+	> "$tmp/ecb2.xml" && mv "$tmp/ecb2.xml" "$tmp/ecb-x.xml"
+sync > "$tmp/out" 2> "$tmp/err"
+dump
+jpy=$(per_usd 161.23 1.0512)
+t xero-jpy-written [ "$(col Order 3)" = 1 -a "$(xinv SO-X4 | jq -r .CurrencyRate)" = "$jpy" -a \
+	"$(sql "SELECT count(*) FROM held")" = 0 ] || { cat "$tmp/out" "$tmp/err"; xinv SO-X4; }
+# Xero's books in USD: each document's amount over its own rate, half to even
+home=$(curl -s "$root/_sandbox/books?service=xero" | jq -c .home)
+want=$(python3 -c '
+from decimal import Decimal as D, ROUND_HALF_EVEN
+import json, sys
+def usd(x, r): return (D(x) / D(r)).quantize(D("0.01"), ROUND_HALF_EVEN)
+e, g, j = sys.argv[1:]
+x1 = usd("329.35", e)
+recv = usd("80.01", g) + D("20.00") + usd("3000", j)
+print(json.dumps({"currency": "USD", "sales": str(x1 + recv), "cash": str(x1),
+    "receivable": str(recv)}, separators=(",", ":")))' "$eur" "$gbp" "$jpy")
+t xero-books-in-usd [ "$home" = "$want" ] || echo "books $home, want $want"
+# and the demo's reconciliation agrees: per currency, and in USD from the same file
+python3 tests/e2e/books.py compare "$root" --store clarity --target xero --state "$st" \
+	--rates "$tmp/ecb-x.xml" > "$tmp/books"
+t xero-books-py-agrees [ $? -eq 0 -a "$(grep -c '^home:USD' "$tmp/books")" = 3 ] || cat "$tmp/books"
+
+# `from target` where the connector reads no rates: mapc refuses it (E097);
+# a schema that lists rates for a connector without any stops the run at its
+# start, before anything is read
+mkdir -p "$tmp/ft/schemas"
+sed 's/collection Items: Item (list, write)/collection Items: Item (list, write, rates)/' \
+	mappings/schemas/xero.map > "$tmp/ft/schemas/xero.map"
+sed 's/^  currency "USD" from file env("ECB_RATES")$/  currency "USD" from target/' \
+	mappings/clarity_xero.map > "$tmp/ft/clarity_xero.map"
+make_pair "$tmp/ft/clarity_xero.map" "$tmp/ft/pair"
+"$tmp/ft/pair" run --once --state "$tmp/ft.state" --config "$tmp/$pair.env" > "$tmp/out" 2> "$tmp/err"
+t xero-from-target-refused [ $? -eq 2 -a "$(grep -c "clarity_xero.map's \`currency\` takes its rates \`from\
+ target\`, but the xero connector reads no exchange rates" "$tmp/err")" = 1 ] || cat "$tmp/make" "$tmp/err"
 summary

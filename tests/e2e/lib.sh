@@ -132,6 +132,10 @@ env_xero() { # [webhook-key]
 	echo "XERO_CLIENT_SECRET=sandbox-secret"
 	echo "XERO_TENANT_ID=00000000-0000-4000-8000-00000000000a"
 	[ -z "${1:-}" ] || echo "XERO_WEBHOOK_KEY=$1"
+	# the pair's rates file (`currency "USD" from file`): the ECB's of 2026, as the
+	# sandbox serves them
+	curl -s -o "$tmp/ecb.xml" "$root/_sandbox/ecb"
+	echo "ECB_RATES=$tmp/ecb.xml"
 }
 env_intacct() {
 	echo "INTACCT_URL=$root/intacct/ia/xml/xmlgw.phtml"

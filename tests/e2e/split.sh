@@ -20,7 +20,7 @@ refs() { jq "[.Invoices[] | select(.Reference == \"$1\")] | length" "$tmp/dump";
 refuse() { fault "{\"service\":\"xero\",\"refuse_request\":\"\\\"Reference\\\":\\\"$1\\\"\"$2}"; }
 
 # 1. One invoice refused for the whole request, in a batch of every order.
-want=$("$BIN/clarity_xero" transform Order --dead-letter /dev/null \
+want=$("$BIN/clarity_xero" transform Order --rates "$tmp/ecb.xml" --dead-letter /dev/null \
 	< "$data/clarity_ecommerce.orders.ndjson" | grep -vc '"Status":"VOIDED"')
 refuse SO-100007
 sync > "$tmp/out" 2> "$tmp/err"

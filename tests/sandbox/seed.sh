@@ -354,14 +354,9 @@ t jpy-whole-amounts check jpy
 t variety check variety
 t later-life check life
 
-# the real pair binaries on the generated orders
-"$BIN/clarity_xero" transform Order < "$tmp/a/clarity.orders" > "$tmp/inv" \
-	--dead-letter "$tmp/dead-c"
-t clarity-xero-transform [ $? = 1 ]
-t clarity-xero-dead-letters check dead-clarity "$tmp/dead-c" "$tmp/inv"
-# the pair converts foreign orders into USD (docs/sync.md, "Currency"):
-# transform takes its rates from a file of the ECB's form, one day before
-# every generated order
+# the real pair binaries on the generated orders.  Both pairs convert
+# foreign orders into USD (docs/sync.md, "Currency"): transform takes its
+# rates from a file of the ECB's form, one day before every generated order
 cat > "$tmp/ecb.xml" <<'EOF2'
 <gesmes:Envelope xmlns:gesmes="http://www.gesmes.org/xml/2002-08-01"
 	xmlns="http://www.ecb.int/vocabulary/2002-08-01/eurofxref">
@@ -369,6 +364,10 @@ cat > "$tmp/ecb.xml" <<'EOF2'
 <Cube currency="CAD" rate="1.4712"/><Cube currency="AUD" rate="1.6210"/><Cube currency="JPY" rate="161.23"/>
 </Cube></Cube></gesmes:Envelope>
 EOF2
+"$BIN/clarity_xero" transform Order --rates "$tmp/ecb.xml" < "$tmp/a/clarity.orders" > "$tmp/inv" \
+	--dead-letter "$tmp/dead-c"
+t clarity-xero-transform [ $? = 1 ]
+t clarity-xero-dead-letters check dead-clarity "$tmp/dead-c" "$tmp/inv"
 "$BIN/nopcommerce_qbo" transform Order --rates "$tmp/ecb.xml" < "$tmp/a/nop.orders" > "$tmp/rcpt" \
 	--dead-letter "$tmp/dead-n"
 t nopcommerce-qbo-transform [ $? = 1 ]

@@ -3,7 +3,9 @@
 # credentials, refresh rotation), Bearer and xero-tenant-id checks, Contacts
 # and Invoices created from what bin/clarity_xero produces, validation
 # errors as Xero words them, per-item results with summarizeErrors=false,
-# Idempotency-Key replay, paging, and the 60-a-minute limit with 429.
+# Idempotency-Key replay, paging, and the 60-a-minute limit with 429;
+# the organisation's base currency, the currencies added, the rates of
+# foreign documents and payments, and the books in the base currency.
 GROUP=xero
 . "$(dirname "$0")/lib.sh"
 base="http://127.0.0.1:$(cat "$tmp/port")/xero"
@@ -366,6 +368,79 @@ t sold-below-zero-back-order [ "$(onhand)" = 0 ] && [ "$(req GET $api/Items/STK-
 	"$tmp/body")" = '[0,3,-3]' ]
 t item-updated-by-code [ "$(req POST $api/Items '{"Items":[{"Code":"STK-1","Name":"Renamed"}]}')" \
 	= 200 ] && [ "$(jq -c '.Items[0] | [.Name, .QuantityOnHand]' "$tmp/body")" = '["Renamed",0]' ]
+
+# ---- currencies: the organisation's base, the currencies added, the rates --
+# (xero-node's Organisation.BaseCurrency, Currency, Invoice/Payment.CurrencyRate:
+# units of the document's currency one unit of the base buys)
+req GET $api/Organisation > /dev/null
+t organisation-base-currency [ "$(jq -r '.Organisations[0].BaseCurrency' "$tmp/body")" = USD ]
+req GET $api/Currencies > /dev/null
+t currencies-added [ "$(jq -r '[.Currencies[].Code] | join(",")' "$tmp/body")" = USD,EUR,GBP,JPY ]
+chf=$(inv AUTHORISED 10 CHF)
+t currency-not-added-refused said "Organisation is not subscribed to currency CHF"
+t currency-not-added-nothing-kept [ "$chf" = null ]
+t currency-add [ "$(req PUT $api/Currencies '{"Code":"CHF","Description":"Swiss Franc"}')" = 200 ]
+chf=$(inv AUTHORISED 10 CHF)
+t currency-added-takes-documents [ "$chf" != null -a "$(field Invoices "$chf" .CurrencyRate)" != 1 ]
+t currency-unknown-refused [ "$(req PUT $api/Currencies '{"Code":"XYZ"}')" = 400 ] &&
+	said "'XYZ' is not a valid currency code"
+# a foreign document without CurrencyRate takes Xero's rate of its Date (the
+# same for each document of that day); with one keeps it; the base's is 1
+doc() { # currency date [rate] -> its InvoiceID
+	req PUT "$api/Invoices?summarizeErrors=false" "{\"Invoices\":[{\"Type\":\"ACCREC\",
+		\"Contact\":{\"ContactID\":\"$cid\"},\"Status\":\"AUTHORISED\",\"Date\":\"$2\",
+		\"CurrencyCode\":\"$1\"${3:+,\"CurrencyRate\":$3},\"LineItems\":[{\"Description\":\"x\",
+		\"Quantity\":1,\"UnitAmount\":100,\"AccountCode\":\"200\",\"TaxType\":\"NONE\"}]}]}" \
+		> /dev/null
+	jq -r '.Invoices[0].InvoiceID' "$tmp/body"
+}
+i1=$(doc EUR 2026-11-05)
+r1=$(field Invoices "$i1" .CurrencyRate)
+r2=$(field Invoices "$(doc EUR 2026-11-05)" .CurrencyRate)
+r3=$(field Invoices "$(doc EUR 2026-11-06)" .CurrencyRate)
+t rate-of-the-day [ "$r1" = "$r2" -a "$r1" != "$r3" -a "$r1" != 1 ] || echo "$r1 $r2 $r3"
+# an update keeps the rate, unless it moves the Date (the new day's) or sends one
+req POST $api/Invoices "{\"Invoices\":[{\"InvoiceID\":\"$i1\",\"Reference\":\"kept\"}]}" > /dev/null
+t update-keeps-rate [ "$(field Invoices "$i1" .CurrencyRate)" = "$r1" ]
+req POST $api/Invoices "{\"Invoices\":[{\"InvoiceID\":\"$i1\",\"Date\":\"2026-11-06\"}]}" > /dev/null
+t update-of-date-new-rate [ "$(field Invoices "$i1" .CurrencyRate)" = "$r3" ]
+given=$(doc EUR 2026-11-05 0.8)
+t rate-given-kept [ "$(field Invoices "$given" .CurrencyRate)" = 0.8 ]
+t base-rate-one [ "$(field Invoices "$(doc USD 2026-11-05 2)" .CurrencyRate)" = 1 ]
+t rate-not-positive-refused [ "$(doc EUR 2026-11-05 0)" = null ] &&
+	said "The currency rate must be a number greater than zero"
+# a payment is at a rate of its own: given, or Xero's of its Date
+req PUT "$api/Payments?summarizeErrors=false" "{\"Payments\":[{\"Invoice\":{\"InvoiceID\":
+	\"$given\"},\"Account\":{\"Code\":\"090\"},\"Date\":\"2026-11-06\",\"Amount\":40}]}" > /dev/null
+t payment-rate-of-its-day [ "$(jq -r '.Payments[0].CurrencyRate' "$tmp/body")" = "$r3" ]
+# the books in the base: each document and payment at its own rate, half to
+# even to the cent (the paid part owes nothing in USD either)
+curl -s "$root/_sandbox/books?service=xero" > "$tmp/books"
+curl -s "$root/_sandbox/dump?service=xero" > "$tmp/dump"
+t books-home [ "$(jq -c .home "$tmp/books")" = "$(python3 -c '
+import json, sys
+from decimal import Decimal as D, ROUND_HALF_EVEN
+d = json.load(open(sys.argv[1]), parse_float=D)
+def usd(x, r): return (D(x) / D(r)).quantize(D("0.01"), ROUND_HALF_EVEN)
+live = ("AUTHORISED", "SUBMITTED", "PAID")
+inv = [i for i in d["Invoices"] if i["Type"] == "ACCREC" and i["Status"] in live]
+cns = [c for c in d["CreditNotes"] if c["Status"] in live]
+docs = {i["InvoiceID"]: i for i in d["Invoices"] if i["Type"] == "ACCREC"}
+docs.update({c["CreditNoteID"]: c for c in d["CreditNotes"] if c["Type"] == "ACCRECCREDIT"})
+sales = sum(usd(i["Total"], i["CurrencyRate"]) for i in inv) - \
+    sum(usd(c["Total"], c["CurrencyRate"]) for c in cns)
+recv = sum(usd(i["AmountDue"], i["CurrencyRate"]) for i in inv) - \
+    sum(usd(c["RemainingCredit"], c["CurrencyRate"]) for c in cns)
+cash = D(0)
+for p in d["Payments"]:
+    cn = "CreditNote" in p
+    ref = (p.get("CreditNote") or p.get("Invoice") or {})
+    if p["Status"] == "DELETED" or (ref.get("CreditNoteID") or ref.get("InvoiceID")) not in docs:
+        continue
+    cash += (-1 if cn else 1) * usd(p["Amount"], p["CurrencyRate"])
+print(json.dumps({"currency": "USD", "sales": str(sales), "cash": str(cash),
+    "receivable": str(recv)}, separators=(",", ":")))' "$tmp/dump")" ] ||
+	jq -c .home "$tmp/books"
 
 echo "sandbox: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -59,6 +59,7 @@ cp "$map" "$tmp/m/"
 awk '/^--- output/ { o = 1 } /^--- dead/ { o = 0 }
 	{ if (o && !done && sub(/"UnitAmount":19.99/, "\"UnitAmount\":19.98")) done = 1; print }' \
 	mappings/tests/clarity_xero/Order.test > "$tmp/m/tests/clarity_xero/Order.test"
+cp mappings/tests/clarity_xero/ecb.xml "$tmp/m/tests/clarity_xero/" # its `--- rates`
 "$MAPC" test "$tmp/m/clarity_xero.map" > "$tmp/test" 2>&1
 rc=$?
 l=$(line_of 'UnitAmount = li.unitPrice')

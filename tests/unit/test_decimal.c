@@ -501,19 +501,22 @@ conversion_cases(mw_ctx *c)
 	      show(c, v));
 }
 
-/* A rate source for convert(): EUR 1.0512 USD on 2026-12-04 and after,
- * none before; any other currency none. */
+/* A rate source for convert(): EUR 1.0512 USD on 2026-12-04 and after
+ * (and, asked the other way round, USD 0.9513 EUR), none before; any other
+ * currency none. */
 static int
 fake_rate(mw_ctx *c, void *data, const char *from, const char *to, const mw_time *day,
 	  mw_dec *rate, mw_time *asof)
 {
+	int back = !strcmp(from, "USD") && !strcmp(to, "EUR");
+
 	(void)data;
-	if (strcmp(from, "EUR") || strcmp(to, "USD") || day->year < 2026 ||
+	if ((!back && (strcmp(from, "EUR") || strcmp(to, "USD"))) || day->year < 2026 ||
 	    (day->year == 2026 && (day->month < 12 || day->day < 4))) {
 		mw_fail(c, "no %s rate into %s", from, to);
 		return -1;
 	}
-	*rate = (mw_dec){ .units = 10512, .scale = 4 };
+	*rate = back ? (mw_dec){ .units = 9513, .scale = 4 } : (mw_dec){ .units = 10512, .scale = 4 };
 	*asof = *day;
 	asof->day = 4;
 	return 0;
@@ -599,6 +602,14 @@ money_cases(mw_ctx *c)
 	 * 0.125 x 1.0512 = 0.1314 -> 0.13 */
 	v = mw_fn_convert(c, MW_D(125, 3), MW_S("EUR"), dv);
 	CHECK("convert(0.125 EUR) = 0.13 USD", strcmp(show(c, v), "0.13") == 0, "%s", show(c, v));
+	/* rate_per_base: the source asked the other way round, not 1 / rate() */
+	rt_ctx_reset(c);
+	v = mw_fn_rate_per_base(c, MW_S("EUR"), dv);
+	CHECK("rate_per_base asks for the base into the currency", strcmp(show(c, v), "0.9513") == 0,
+	      "%s", show(c, v));
+	rt_ctx_reset(c);
+	v = mw_fn_rate_per_base(c, MW_S("usd"), dv);
+	CHECK("rate_per_base of the base is 1", strcmp(show(c, v), "1") == 0, "%s", show(c, v));
 	rt_ctx_set_rate(c, fake_rate, NULL, "JPY");
 	rt_ctx_reset(c);
 	v = mw_fn_convert(c, MW_I(100), MW_S("EUR"), dv);

@@ -21,7 +21,9 @@ for pair in clarity_xero clarity_intacct nopcommerce_qbo; do
 	root="http://127.0.0.1:$port"
 	rt=$(curl -s "$root/_sandbox/dump?service=qbo" | jq -r .refresh_token)
 	realm=$(curl -s "$root/_sandbox/dump?service=qbo" | jq -r .realm)
+	curl -s -o "$tmp/ecb.xml" "$root/_sandbox/ecb"
 	cat > "$tmp/env" <<EOV
+ECB_RATES=$tmp/ecb.xml
 CLARITY_URL=$root/clarity
 CLARITY_CLIENT_ID=sandbox-client
 CLARITY_CLIENT_SECRET=sandbox-secret

@@ -35,7 +35,7 @@ syn keyword mwPolicy      http retry backoff jitter after header skip hold
 " field types and functions (plain names to the lexer)
 " (a match, not keywords: date(...) and string(...) are also functions)
 syn match   mwType        "\<\%(string\|integer\|decimal\|money\|boolean\|date\|datetime\|map\)\>\%(\s*(\)\@!"
-syn match   mwFunction    "\<\%(lower\|upper\|trim\|substr\|replace\|len\|date\|datetime\|format_date\|round\|abs\|default\|coalesce\|sum\|currency_places\|money\|base_currency\|rate\|rate_date\|convert\|string\|decimal\|integer\|country_code\|country_name\|region_code\|tidy\|title\|postal_code\|sku\)\ze\s*("
+syn match   mwFunction    "\<\%(lower\|upper\|trim\|substr\|replace\|len\|date\|datetime\|format_date\|round\|abs\|default\|coalesce\|sum\|currency_places\|money\|base_currency\|rate\|rate_date\|rate_per_base\|convert\|string\|decimal\|integer\|country_code\|country_name\|region_code\|tidy\|title\|postal_code\|sku\)\ze\s*("
 
 " a name written in backquotes because it is a keyword: `key`
 syn match   mwQuotedName  "`\h\w*`"
