@@ -40,7 +40,12 @@
  *     lease time, idle or not: it renews its leases and claims the events
  *     another worker's death left.  A lease lost meanwhile fails the
  *     worker's next transaction (STATE_ELOCKED): fatal, it exits (its
- *     supervisor starts it again).
+ *     supervisor starts it again).  An entity taken over from another
+ *     holder is polled at once, with a redrive of the journal and a turn
+ *     of the inbox; a poll that held records polls again after a backoff
+ *     (the record it waits for may be another worker's to write).  The
+ *     services' rate limits are the pair's: taken per call from budgets
+ *     in the state, on a handle of their own (budget.c).
  * The webhook server's threads (hook.c) keep events through hook_store on
  * a state handle of their own (opened here, used by nothing else, under a
  * lock), and read the figures for /metrics from a snapshot the loop
