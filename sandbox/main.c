@@ -3,7 +3,8 @@
  * path prefix to the service modules, the inspection endpoints
  * GET /_sandbox/dump?service=NAME, GET /_sandbox/books?service=NAME (the
  * target's books, answered by its module at the path /_sandbox/books),
- * GET /_sandbox/records, GET /_sandbox/ecb (ecb.c), and the seed.
+ * GET /_sandbox/records, GET /_sandbox/ecb (ecb.c), GET /_sandbox/calls?service=NAME
+ * (every request to NAME: [ms since the epoch at its arrival, method, path]), and the seed.
  *
  *   sandbox [--port N] [--port-file FILE] [--seed N] [--orders N]
  *           [--token-ttl S] [--limit-scale X]
@@ -661,6 +662,34 @@ concurrent_cap(const char *service)
 	return 0;
 }
 
+/* Every request to a service, when it arrived (ms since the epoch), its
+ * method and path, kept for GET /_sandbox/calls?service=NAME: the rate-limit
+ * tests count the calls of any 60 s from what the service saw. */
+typedef struct {
+	long long at;
+	char method[8], path[120];
+} call_seen;
+static call_seen *calls_seen[sizeof services / sizeof *services];
+static size_t ncalls_seen[sizeof services / sizeof *services];
+
+static void
+call_note(size_t i, const char *method, const char *path)
+{
+	struct timespec ts;
+
+	if (ncalls_seen[i] % 1024 == 0) { /* grown 1024 at a time */
+		call_seen *n = realloc(calls_seen[i], (ncalls_seen[i] + 1024) * sizeof *n);
+		if (!n)
+			return;
+		calls_seen[i] = n;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	call_seen *c = &calls_seen[i][ncalls_seen[i]++];
+	c->at = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	snprintf(c->method, sizeof c->method, "%s", method);
+	snprintf(c->path, sizeof c->path, "%s", path);
+}
+
 static enum MHD_Result answer(struct MHD_Connection *conn, const char *url,
 	const char *method, Upload *u);
 static enum MHD_Result too_many(struct MHD_Connection *conn, sb_response *r);
@@ -748,6 +777,18 @@ answer(struct MHD_Connection *conn, const char *url, const char *method, Upload 
 		sb_json(&r, 200, all);
 		return respond(conn, &r);
 	}
+	if (strcmp(url, "/_sandbox/calls") == 0) {
+		const char *name = get_query(conn, "service");
+		json_t *a = json_array();
+
+		for (size_t i = 0; name && i < NSERVICES; i++)
+			for (size_t k = 0; !strcmp(name, services[i]->name) && k < ncalls_seen[i]; k++)
+				json_array_append_new(a, json_pack("[I,s,s]",
+					(json_int_t)calls_seen[i][k].at, calls_seen[i][k].method,
+					calls_seen[i][k].path));
+		sb_json(&r, 200, a);
+		return respond(conn, &r);
+	}
 	if (strcmp(url, "/_sandbox/webhooks") == 0) {
 		sb_json(&r, 200, wh_list());
 		return respond(conn, &r);
@@ -786,6 +827,7 @@ answer(struct MHD_Connection *conn, const char *url, const char *method, Upload 
 		if (strncmp(url, services[i]->prefix, n) == 0 && (url[n] == '/' || !url[n])) {
 			int cap = concurrent_cap(services[i]->name);
 
+			call_note(i, method, url);
 			if (++in_flight[i] > in_flight_peak[i])
 				in_flight_peak[i] = in_flight[i];
 			enum MHD_Result ok = cap && in_flight[i] > cap ? too_many(conn, &r) :

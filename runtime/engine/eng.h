@@ -25,6 +25,17 @@
 /* limit.c: a target's rate limits                                     */
 /* ------------------------------------------------------------------ */
 
+/* A budget the limiter shares with other processes (serve --worker:
+ * budget.c).  take: 0 the units granted in the window (ms) of that limit,
+ * else how long to wait before asking again; waiting: called while a call
+ * waits (the worker keeps its leases); a wait is cut to cap_ms. */
+typedef struct {
+	int64_t (*take)(void *arg, int64_t window_ms, int limit, int units);
+	void (*waiting)(void *arg);
+	void *arg;
+	int64_t cap_ms;
+} lim_share;
+
 typedef struct {
 	int per_min, per_day;     /* 0: none */
 	int64_t *ring;            /* when each of the last per_min units was spent (ms) */
@@ -33,11 +44,13 @@ typedef struct {
 	int day_calls;
 	long min_remaining, day_remaining; /* what the service said; -1: nothing */
 	int64_t calls;            /* units spent in all */
+	lim_share share;          /* take NULL: this process's calls alone */
+	int got_min, got_day;     /* units the shared budgets granted, not yet taken */
 } limiter;
 
 int     lim_init(limiter *l, int per_min, int per_day);
 void    lim_fini(limiter *l);
-int64_t lim_wait_ms(const limiter *l, int64_t now_ms, int units);
+int64_t lim_wait_ms(limiter *l, int64_t now_ms, int units);
 void    lim_take(limiter *l, int64_t now_ms, int units);
 void    lim_observe(limiter *l, const http_response *r);
 
@@ -100,6 +113,8 @@ typedef struct {
 	int64_t held_since;       /* multi.c: since when calls wait on the limits; 0: none */
 	const sync_opts *o;
 	struct run *r;            /* for its stop flag and its log */
+	state *budget_st;         /* serve --worker: the shared budgets' handle (budget.c) */
+	int64_t lease_ms, renew_at; /* ... and the leases kept while a call waits on them */
 } svc_ctl;
 
 struct run {
@@ -207,6 +222,9 @@ void eng_add_counts(counts *into, const counts *add);
 int64_t eng_mono_ms(void);
 int64_t eng_wall_ms(void);
 void eng_sleep_ms(run *r, int64_t ms);
+/* budget.c: serve --worker: the services' rate limits taken from the
+ * shared budgets on st (a handle of its own), waits cut to lease_ms / 3 */
+void eng_budget_share(run *r, state *st, int64_t lease_ms);
 int  eng_stopping(const run *r);
 /* rates.c: rate() and convert() from the pair's `currency` source.  open:
  * 0, or -1 with why when the base or the rates file is unusable; begin: in

@@ -13,6 +13,16 @@
  * the minute: the service counts calls as they arrive, a little later than
  * they leave.  Memory: one timestamp per call
  * of the per-minute limit, allocated once.
+ *
+ * Shared (l->share set: serve --worker, budget.c): the limits are the
+ * pair's, not the process's.  Once this process's own count has room, a
+ * call's units are also taken from the shared budgets -- the minute's (its
+ * window 60 s and the margin), then the day's (a sliding 24 h) -- and a 0
+ * from lim_wait_ms is then a grant: the caller takes the call (lim_take) at
+ * once.  A grant is asked for per call, the call's own units: one granted
+ * but never sent (the process killed between) is counted and never made,
+ * so the others get fewer, never more.  A refused day drops the minute's
+ * grant (counted, unused) rather than keep it for a call hours later.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -48,8 +58,43 @@ oldest(const limiter *l)
 	return l->used < l->per_min ? -1 : l->ring[l->head];
 }
 
-int64_t
-lim_wait_ms(const limiter *l, int64_t now_ms, int units)
+/* A wait while sharing: the process keeps what it holds meanwhile, and
+ * asks again after at most cap_ms. */
+static int64_t
+share_wait(limiter *l, int64_t wait)
+{
+	if (l->share.waiting)
+		l->share.waiting(l->share.arg);
+	return l->share.cap_ms > 0 && wait > l->share.cap_ms ? l->share.cap_ms : wait;
+}
+
+/* The shared budgets' grant of units: 0, or how long to wait. */
+static int64_t
+share_take(limiter *l, int units)
+{
+	int64_t w;
+
+	if (l->per_min && l->got_min < units) {
+		int k = units > l->per_min ? l->per_min : units;
+
+		if ((w = l->share.take(l->share.arg, 60000 + MARGIN_MS, l->per_min, k)) > 0)
+			return share_wait(l, w);
+		l->got_min = units;
+	}
+	if (l->per_day && l->got_day < units) {
+		int k = units > l->per_day ? l->per_day : units;
+
+		if ((w = l->share.take(l->share.arg, 86400000, l->per_day, k)) > 0) {
+			l->got_min = 0;
+			return share_wait(l, w);
+		}
+		l->got_day = units;
+	}
+	return 0;
+}
+
+static int64_t
+local_wait_ms(const limiter *l, int64_t now_ms, int units)
 {
 	int64_t wait = 0;
 
@@ -81,6 +126,16 @@ lim_wait_ms(const limiter *l, int64_t now_ms, int units)
 	return wait > 0 ? wait : 0;
 }
 
+int64_t
+lim_wait_ms(limiter *l, int64_t now_ms, int units)
+{
+	int64_t wait = local_wait_ms(l, now_ms, units);
+
+	if (!l->share.take || units <= 0)
+		return wait;
+	return wait > 0 ? share_wait(l, wait) : share_take(l, units);
+}
+
 void
 lim_take(limiter *l, int64_t now_ms, int units)
 {
@@ -101,6 +156,7 @@ lim_take(limiter *l, int64_t now_ms, int units)
 		}
 	}
 	l->calls += units;
+	l->got_min = l->got_day = 0; /* the grants, spent */
 }
 
 void

@@ -40,7 +40,12 @@
  *     lease time, idle or not: it renews its leases and claims the events
  *     another worker's death left.  A lease lost meanwhile fails the
  *     worker's next transaction (STATE_ELOCKED): fatal, it exits (its
- *     supervisor starts it again).
+ *     supervisor starts it again).  An entity taken over from another
+ *     holder is polled at once, with a redrive of the journal and a turn
+ *     of the inbox; a poll that held records polls again after a backoff
+ *     (the record it waits for may be another worker's to write).  The
+ *     services' rate limits are the pair's: taken per call from budgets
+ *     in the state, on a handle of their own (budget.c).
  * The webhook server's threads (hook.c) keep events through hook_store on
  * a state handle of their own (opened here, used by nothing else, under a
  * lock), and read the figures for /metrics from a snapshot the loop
@@ -563,20 +568,24 @@ cursor_unit(char *buf, size_t n, const mw_entity *e)
 
 /* Whether this worker may poll e now: the lease on its cursor taken, or
  * held already.  0 yes; 1 another worker holds it; -1 the state failed
- * (a warning: tried again later). */
+ * (a warning: tried again later).  *over: taken over from another holder
+ * (one that died, or stopped), whose work the taker redoes at once. */
 static int
-take_cursor(run *r, const mw_entity *e, int64_t lease, int held)
+take_cursor(run *r, const mw_entity *e, int64_t lease, int held, int *over)
 {
 	char unit[128];
+	int64_t token = 0;
 	int rc;
 
 	cursor_unit(unit, sizeof unit, e);
-	rc = state_lease_take(r->st, unit, lease, NULL);
+	rc = state_lease_take(r->st, unit, lease, &token);
+	*over = rc == 0 && !held && token > 1;
 	if (rc < 0)
 		eng_say(r, "warn", "cannot take the lease on %s: %s; again later", unit,
 			state_errmsg(r->st));
 	else if (rc == 0 && !held)
-		eng_say(r, "info", "%s: this worker (%s) polls it", unit, state_holder(r->st));
+		eng_say(r, "info", "%s: this worker (%s) polls it%s", unit, state_holder(r->st),
+			*over ? " (taken over: polled now, the journal redriven, held events tried)" : "");
 	else if (rc == 1)
 		eng_say(r, "debug", "%s: %s", unit, state_errmsg(r->st));
 	return rc;
@@ -607,6 +616,24 @@ renew_cursors(run *r, char *owns, int64_t *next_due, int64_t lease)
 		owns[i] = 0;
 		next_due[i] = eng_mono_ms() + lease / 3;
 	}
+}
+
+/* A worker's poll that held records (a payment whose invoice is not
+ * written yet): what it waits for is written by whichever worker polls
+ * that entity, maybe another, and maybe just after this poll; the entity
+ * is polled again after the held events' backoff (1 s doubling), not at
+ * its next interval (5 min), while its polls hold records. */
+static void
+worker_held(run *r, int64_t *next_due, int *polls)
+{
+	if (!r->n.held || r->fatal) {
+		*polls = 0;
+		return;
+	}
+	int64_t at = eng_mono_ms() + held_backoff_ms((*polls)++);
+
+	if (*next_due < 0 || at < *next_due)
+		*next_due = at;
 }
 
 /* Every lease this worker holds, given up (a stop: the others take over
@@ -791,12 +818,13 @@ sync_serve(const mw_program *p, const sync_opts *o, unsigned port, const char *p
 	snapshot snap;
 	hook *h = NULL;
 	hook_route routes[2];
-	state *hook_st = NULL;
+	state *hook_st = NULL, *budget_st = NULL; /* budget_st: --worker's shared rate limits */
 	char err[256], cause[512] = "";
 	counts *by_entity;
 	int64_t *next_due, *listed_at, redrive_at, held_at, busy_since = -1, busy_ms = 0;
 	int64_t lease = o->lease_ms > 0 ? o->lease_ms : LEASE_MS, tick_at = -1;
 	char *owns; /* --worker: the cursors whose lease this worker holds */
+	int *held_polls; /* --worker: the polls in a row that held records, per entity */
 	struct sigaction sa;
 	int status = 0, connected = 0, inbox_now;
 
@@ -819,6 +847,7 @@ sync_serve(const mw_program *p, const sync_opts *o, unsigned port, const char *p
 	next_due = calloc(p->n_entities, sizeof *next_due);
 	listed_at = calloc(p->n_entities, sizeof *listed_at);
 	owns = calloc(p->n_entities, 1);
+	held_polls = calloc(p->n_entities, sizeof *held_polls);
 	memset(&snap, 0, sizeof snap);
 	pthread_mutex_init(&snap.mu, NULL);
 	pthread_mutex_init(&snap.st_mu, NULL);
@@ -828,7 +857,8 @@ sync_serve(const mw_program *p, const sync_opts *o, unsigned port, const char *p
 	snap.listed_at = calloc(p->n_entities, sizeof *snap.listed_at);
 	snprintf(snap.down, sizeof snap.down, "starting: connecting to %s and %s",
 		p->source.alias, p->target.alias);
-	if (!by_entity || !next_due || !listed_at || !owns || !snap.by_entity || !snap.listed_at) {
+	if (!by_entity || !next_due || !listed_at || !owns || !held_polls || !snap.by_entity ||
+	    !snap.listed_at) {
 		eng_say(&r, "error", "out of memory; exiting");
 		status = 2;
 		goto out0;
@@ -866,6 +896,14 @@ sync_serve(const mw_program *p, const sync_opts *o, unsigned port, const char *p
 		goto stop;
 	}
 	connected = 1;
+	if (o->worker) {
+		if (state_open_as(o->state_path, STATE_OPEN_WORKER, &budget_st) != 0) {
+			snprintf(cause, sizeof cause, "cannot open the state for the shared rate "
+				"limits: %s", state_errmsg(budget_st));
+			goto stop;
+		}
+		eng_budget_share(&r, budget_st, lease);
+	}
 	publish(&snap, &r, by_entity, listed_at);
 	/* What is due, on eng_mono_ms()'s clock (-1: nothing): every entity
 	 * now (next_due 0), the journal's pending requests now, the inbox
@@ -904,20 +942,35 @@ sync_serve(const mw_program *p, const sync_opts *o, unsigned port, const char *p
 			if (next_due[i] < 0 || now < next_due[i])
 				continue;
 			if (o->worker) {
-				if (take_cursor(&r, e, lease, owns[i]) != 0) {
+				int over;
+
+				if (take_cursor(&r, e, lease, owns[i], &over) != 0) {
 					owns[i] = 0;
 					next_due[i] = eng_mono_ms() + lease / 3;
 					continue;
 				}
 				owns[i] = 1;
+				/* what a dead holder left: its pending writes and the
+				 * events it held, now rather than at their next turn */
+				if (over) {
+					redrive_at = now;
+					inbox_now = 1;
+				}
+				eng_say(&r, "debug", "%s: listing at %lld ms", e->name,
+					(long long)eng_wall_ms());
 			}
 			counts none;
 			memset(&none, 0, sizeof none);
 			if (eng_entity(&r, e, &none) == 0)
 				listed_at[i] = (int64_t)time(NULL);
+			if (o->worker)
+				eng_say(&r, "debug", "%s: listed at %lld ms", e->name,
+					(long long)eng_wall_ms());
 			eng_add_counts(&by_entity[i], &r.n);
 			pending |= r.n.pending > 0;
 			next_due[i] = e->poll_ms > 0 ? eng_mono_ms() + e->poll_ms : -1;
+			if (o->worker)
+				worker_held(&r, &next_due[i], &held_polls[i]);
 			if (o->worker && e->poll_ms <= 0 && !r.fatal) { /* polled once: for another */
 				char unit[128];
 
@@ -1004,6 +1057,7 @@ out:
 		release_all(&r, owns);
 		eng_close(&r);
 	}
+	state_close(budget_st);
 out0:
 	pthread_mutex_destroy(&snap.mu);
 	pthread_mutex_destroy(&snap.st_mu);
@@ -1013,6 +1067,7 @@ out0:
 	free(next_due);
 	free(listed_at);
 	free(owns);
+	free(held_polls);
 	wake_close();
 	return status;
 }

@@ -213,9 +213,11 @@ gate_before(void *arg, const http_request *req)
 {
 	svc_ctl *t = arg;
 	int units = req->cost > 0 ? req->cost : 1;
-	int64_t w = lim_wait_ms(&t->lim, eng_wall_ms(), units);
+	int64_t w;
 
-	if (w > 0) {
+	/* asked again after a wait: a shared budget (serve --worker) may be
+	 * spent meanwhile by another process */
+	while ((w = lim_wait_ms(&t->lim, eng_wall_ms(), units)) > 0 && !eng_stopping(t->r)) {
 		eng_say(t->r, "info", "%s: at its rate limit: waiting %lld ms", t->name, (long long)w);
 		eng_sleep_ms(t->r, w); /* the limiter: never over the published limit */
 		t->waited_ms += w;

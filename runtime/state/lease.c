@@ -119,6 +119,24 @@ state_lease_renew(state *st, const char *unit, int64_t ttl_ms)
 }
 
 int
+state_lease_renew_all(state *st)
+{
+	int lost = 0;
+
+	/* a lost one stays the handle's: its commits fail until released */
+	for (int i = 0; i < st->nlease; i++) {
+		char unit[sizeof st->lease[0].unit];
+
+		memcpy(unit, st->lease[i].unit, sizeof unit);
+		int rc = state_lease_renew(st, unit, st->lease[i].ttl_ms);
+		if (rc < 0)
+			return rc;
+		lost |= rc;
+	}
+	return lost;
+}
+
+int
 state_lease_release(state *st, const char *unit)
 {
 	int at = unit ? slot(st, unit) : -1;

@@ -307,6 +307,10 @@ int state_lease_take(state *st, const char *unit, int64_t ttl_ms, int64_t *token
  * took it over; the handle's transactions fail until it is released);
  * a lease that expired and nobody took is renewed. */
 int state_lease_renew(state *st, const char *unit, int64_t ttl_ms);
+/* Every lease the handle holds, renewed for the time it was taken for (a
+ * worker waiting on a shared budget keeps its leases): 0, 1 one was lost,
+ * < 0 an error. */
+int state_lease_renew_all(state *st);
 /* The lease given up (free to take at once) and forgotten by the handle;
  * 0 also when it was lost or never taken. */
 int state_lease_release(state *st, const char *unit);

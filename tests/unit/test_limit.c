@@ -2,7 +2,8 @@
  * test_limit.c - the rate limiter (sliding minute, calendar day, batch
  * units, the service's remaining-quota headers) and the circuit breaker
  * (closed, open after failures in a row, half-open with one probe, longer
- * cooldowns after a failed probe, closed again on success).
+ * cooldowns after a failed probe, closed again on success), and the
+ * limiter sharing its budget with other processes (serve --worker).
  */
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +11,34 @@
 #include "eng.h"
 
 static int failures;
+
+/* A shared budget as budget.c's (the state's): `left` calls per window,
+ * asked for in asks; refused, wait 5000 ms. */
+typedef struct {
+	int left_min, left_day, asks, waited;
+	int64_t last_window;
+} fake_share;
+
+static int64_t
+fake_take(void *arg, int64_t window_ms, int limit, int units)
+{
+	fake_share *f = arg;
+	int *left = window_ms == 86400000 ? &f->left_day : &f->left_min;
+
+	(void)limit;
+	f->asks++;
+	f->last_window = window_ms;
+	if (*left < units)
+		return 5000;
+	*left -= units;
+	return 0;
+}
+
+static void
+fake_waiting(void *arg)
+{
+	((fake_share *)arg)->waited++;
+}
 
 static void
 check(int ok, const char *name, long long got)
@@ -67,6 +96,31 @@ main(void)
 	lim_init(&none, 0, 0);
 	check(lim_wait_ms(&none, t, 1000) == 0, "no-limit-never-waits", 0);
 	lim_fini(&none);
+
+	/* shared (serve --worker): a call needs this process's room and the
+	 * shared budgets' grant; a 0 is the grant, spent by lim_take */
+	limiter sh;
+	fake_share f = { 2, 100, 0, 0, 0 };
+	lim_init(&sh, 60, 1000);
+	sh.share = (lim_share){ fake_take, fake_waiting, &f, 400 };
+	check(lim_wait_ms(&sh, t, 1) == 0 && f.asks == 2 && f.left_min == 1 && f.left_day == 99,
+		"shared-grant-of-minute-and-day", f.asks);
+	check(f.last_window == 86400000, "shared-day-window", f.last_window);
+	lim_take(&sh, t, 1);
+	check(lim_wait_ms(&sh, t, 1) == 0 && f.left_min == 0, "shared-second-granted", f.left_min);
+	check(lim_wait_ms(&sh, t, 1) == 0 && f.asks == 4, "shared-grant-kept-until-taken", f.asks);
+	lim_take(&sh, t, 1);
+	/* the others spent the minute: this process's own count has room, the
+	 * pair's not; the wait is cut to cap_ms, the process keeps its leases */
+	int64_t sw = lim_wait_ms(&sh, t + 1, 1);
+	check(sw == 400 && f.waited == 1, "shared-spent-waits-capped", sw);
+	check(f.left_day == 98, "shared-refused-minute-takes-no-day", f.left_day);
+	f.left_min = 5;
+	f.left_day = 0;
+	sw = lim_wait_ms(&sh, t + 2, 1);
+	check(sw == 400 && f.left_min == 4 && sh.got_min == 0, "shared-refused-day-drops-minute",
+		sh.got_min);
+	lim_fini(&sh);
 
 	breaker b;
 	brk_init(&b, 3, 1000, 4000);

@@ -910,6 +910,20 @@ workers(const char *dir)
 	check(kept && take_when_free(b, "cursor:Busy", &tb) == 0 && tb == ta + 1,
 		"lease-renewed-by-each-transaction", state_errmsg(b));
 	state_lease_release(a, "cursor:Busy");
+	/* ... and one waiting (on a shared budget) renews all it holds at once */
+	kept = state_lease_take(a, "cursor:Waits", 300, &ta) == 0;
+	until = state_now_ms() + 900;
+	while (kept && state_now_ms() < until) {
+		kept = state_lease_renew_all(a) == 0 &&
+			state_lease_take(b, "cursor:Waits", 60000, &tb) == 1;
+		nap(50);
+	}
+	rc = state_lease_take(a, "cursor:Gone", 1, &ta);
+	rc |= take_when_free(b, "cursor:Gone", &tb);
+	check(kept && rc == 0 && state_lease_renew_all(a) == 1, "lease-renew-all-kept-and-lost",
+		state_errmsg(a));
+	state_lease_release(a, "cursor:Gone");
+	state_lease_release(a, "cursor:Waits");
 	state_lease_release(b, "cursor:Busy");
 	rc = state_lease_release(b, "cursor:Item");
 	rc |= state_lease_take(a, "cursor:Item", 60000, &ta);
