@@ -44,9 +44,13 @@ if ! pg_start; then
 fi
 st="$MW_PG&schema=clarity_xero"
 "$tmp/cx" serve --lease-ms 500 --state "$st" > "$tmp/out" 2>&1
-t lease-ms-needs-worker [ $? = 2 ] && grep -q -- '--lease-ms is a worker' "$tmp/out"
+rc=$?
+t lease-ms-needs-worker [ $rc = 2 ]
+t lease-ms-needs-worker-says-why grep -q -- '--lease-ms is a worker' "$tmp/out"
 "$tmp/cx" serve --worker --lease-ms 5 --state "$st" > "$tmp/out" 2>&1
-t lease-ms-bounded [ $? = 2 ] && grep -q -- '--lease-ms takes 300 to' "$tmp/out"
+rc=$?
+t lease-ms-bounded [ $rc = 2 ]
+t lease-ms-bounded-says-why grep -q -- '--lease-ms takes 300 to' "$tmp/out"
 lease=1200
 psql_() { psql "$MW_PG" -Atq -c "SET search_path TO clarity_xero" -c "$1"; }
 worker() { # slot: starts worker N, its pid in wN
@@ -134,7 +138,9 @@ t run-beside-workers-refused [ $? = 2 ] || cat "$tmp/out"
 no_pending() { [ "$(psql_ "SELECT count(*) FROM journal WHERE state = 'pending'")" = 0 ]; }
 t backlog-drains all_done || echo "$(done_orders) of $(orders) orders done"
 wait_for 300 no_pending
-t nothing-pending no_pending
+t nothing-pending no_pending || {
+	psql_ "SELECT key, entity, source_id, began_at, request_key FROM journal WHERE state = 'pending'"
+	echo "now $(date +%s%3N) ms"; }
 echo "e2e/workers: $(orders) orders written or dead, $kills kills, $took takeovers, $exits worker exits" \
 	"(a lost lease), $(grep -c 'polls it' "$tmp"/w*.log | awk -F: '{ s += $2 } END { print s }')" \
 	"cursor leases taken"
