@@ -643,6 +643,13 @@ dlq_entry(const mw_program *p, int argc, char **argv, FILE *out, FILE *err)
 			else if (load_config(p, argv[a + 1], err) != 0)
 				return 2;
 			a++;
+		} else if (!strcmp(argv[a], "--call-log") && a + 1 < argc && !o.call_log) {
+			/* dlq retry's calls, as run's (make bench-rate) */
+			if (!(o.call_log = fopen(argv[++a], "a"))) {
+				fprintf(err, "%s: cannot open %s: %s\n", p->pair, argv[a], strerror(errno));
+				return 2;
+			}
+			setvbuf(o.call_log, NULL, _IOLBF, 0);
 		} else {
 			rest[n++] = argv[a];
 		}
@@ -654,7 +661,10 @@ dlq_entry(const mw_program *p, int argc, char **argv, FILE *out, FILE *err)
 		snprintf(def, sizeof def, "%s.state", p->pair);
 		o.state_path = def;
 	}
-	return dlq_cmd(p, o.state_path, &o, n, rest);
+	int rc = dlq_cmd(p, o.state_path, &o, n, rest);
+	if (o.call_log && fclose(o.call_log) != 0)
+		rc = 2;
+	return rc;
 }
 
 int

@@ -16,16 +16,19 @@
  *
  * What keeps its order: the entities (eng_multi_end before the cursor
  * moves and before the next entity starts, so a document goes after the
- * records it references); the versions of one key (a batch holding a key
- * that a request in flight holds waits for that request's answer); the
- * journal (a crash leaves the intents of every request in flight pending,
- * and the next start sends each again byte for byte with its key).
+ * records it references); the versions of one key (a record whose key a
+ * request in flight holds is looked at once that request's answer is
+ * recorded, eng_multi_wait_key, and a batch holding such a key waits for
+ * it too); the journal (a crash leaves the intents of every request in
+ * flight pending, and the next start sends each again byte for byte with
+ * its key).
  *
  * Who may run concurrently: a connector whose published cap
  * (conn_ops.concurrent) is above 1 -- that cap also says its write() makes
  * the same requests again when given the same answers; the .map's
- * `limit N concurrent` may lower it.  A dry run, `dlq retry` and the
- * journal's re-sends go one at a time.
+ * `limit N concurrent` may lower it.  The writes of a listing, of `dlq
+ * retry` and of the journal's re-sends go this way (sync.c begins and
+ * ends an entity's requests around each); a dry run goes one at a time.
  *
  * Memory: a batch of slots per unit (r->cap each), allocated once.
  */
@@ -95,7 +98,7 @@ width(const run *r)
 {
 	int cap = r->to->concurrent, want = r->tep->limit_concurrent;
 
-	if (cap <= 1 || r->o->dry_run || r->retrying)
+	if (cap <= 1 || r->o->dry_run)
 		return 1;
 	return want > 0 && want < cap ? want : cap;
 }
@@ -317,19 +320,39 @@ eng_multi_find(run *r, conn_find_item *items, size_t n, conn_result *res)
 	return rc;
 }
 
-/* Whether slots[0..n) holds a key that a request in flight holds. */
+/* Whether a request in flight holds the record source_id. */
 static int
-in_flight(const struct eng_multi *m, const slot *slots, size_t n)
+holds(const struct eng_multi *m, const char *source_id)
 {
 	for (int i = 0; i < m->n; i++) {
 		const unit *u = &m->u[i];
 
 		for (size_t k = 0; u->busy && k < u->n; k++)
-			for (size_t j = 0; j < n; j++)
-				if (!strcmp(u->slots[k].source_id, slots[j].source_id))
-					return 1;
+			if (!strcmp(u->slots[k].source_id, source_id))
+				return 1;
 	}
 	return 0;
+}
+
+/* Whether slots[0..n) holds a key that a request in flight holds. */
+static int
+in_flight(const struct eng_multi *m, const slot *slots, size_t n)
+{
+	for (size_t j = 0; j < n; j++)
+		if (holds(m, slots[j].source_id))
+			return 1;
+	return 0;
+}
+
+void
+eng_multi_wait_key(run *r, const char *source_id)
+{
+	struct eng_multi *m = r->mx;
+
+	if (!m || !m->on)
+		return;
+	while (!r->fatal && holds(m, source_id))
+		step(r, m);
 }
 
 static unit *
