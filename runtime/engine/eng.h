@@ -195,6 +195,14 @@ void eng_multi_end(run *r);
 /* The target's find() for the entity being run (conn_ops.find), its
  * calls in flight with the writes' when they are. */
 int  eng_multi_find(run *r, conn_find_item *items, size_t n, conn_result *res);
+/* A read made while the entity's requests may be in flight (a find, the
+ * rate a record's mapping asks for): call(r, arg, res) with the tape on
+ * gate (the service the read goes to), run again as its answers come,
+ * the requests in flight going on meanwhile; call's return.  Only for a
+ * service whose connector replays (a cap above 1): while requests are in
+ * flight they go to the entity's target, the one of the two that does. */
+int  eng_multi_read(run *r, http_gate *gate, int (*call)(run *r, void *arg, conn_result *res),
+	void *arg, conn_result *res);
 /* Return once no request in flight holds the record source_id (its answer
  * recorded): a second version of a key, come while its first is in flight,
  * is then looked at as the first left things (in the same run). */

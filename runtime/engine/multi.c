@@ -30,6 +30,10 @@
  * retry` and of the journal's re-sends go this way (sync.c begins and
  * ends an entity's requests around each); a dry run goes one at a time.
  *
+ * Reads made meanwhile (a batch's find, the rate a record's mapping asks
+ * the target for) go out on the same loop (eng_multi_read), one at a
+ * time: the run waits for their answer, the requests in flight go on.
+ *
  * Memory: a batch of slots per unit (r->cap each), allocated once.
  */
 #include <stdlib.h>
@@ -54,7 +58,8 @@ typedef struct {
 struct eng_multi {
 	const eng_multi_hooks *h; /* sync.c's */
 	http_multi *hm;
-	http_tape *find;          /* a find's calls, made while the units' are in flight */
+	http_tape *find;          /* a read's calls (a find, a rate), made while the units'
+	                           * are in flight */
 	unit *u;
 	int n;                    /* units: requests in flight at most */
 	size_t cap;               /* slots per unit */
@@ -291,20 +296,21 @@ step(run *r, struct eng_multi *m)
 }
 
 int
-eng_multi_find(run *r, conn_find_item *items, size_t n, conn_result *res)
+eng_multi_read(run *r, http_gate *gate, int (*call)(run *r, void *arg, conn_result *res),
+	void *arg, conn_result *res)
 {
 	struct eng_multi *m = r->mx;
 	int rc;
 
 	if (!m || !m->on)
-		return r->to->find(r->tgt, r->e->target, r->e->match_field, items, n, res);
+		return call(r, arg, res);
 	/* made as the writes' calls are: the ones in flight go on meanwhile */
 	http_tape_clear(m->find);
 	for (;;) {
 		http_tape_rewind(m->find);
-		r->tc->gate.tape = m->find;
-		rc = r->to->find(r->tgt, r->e->target, r->e->match_field, items, n, res);
-		r->tc->gate.tape = NULL;
+		gate->tape = m->find;
+		rc = call(r, arg, res);
+		gate->tape = NULL;
 		if (!http_tape_deferred(m->find))
 			break;
 		http_multi_add(m->hm, m->find);
@@ -318,6 +324,27 @@ eng_multi_find(run *r, conn_find_item *items, size_t n, conn_result *res)
 	}
 	http_tape_clear(m->find);
 	return rc;
+}
+
+typedef struct {
+	conn_find_item *items;
+	size_t n;
+} find_args;
+
+static int
+find_call(run *r, void *arg, conn_result *res)
+{
+	find_args *f = arg;
+
+	return r->to->find(r->tgt, r->e->target, r->e->match_field, f->items, f->n, res);
+}
+
+int
+eng_multi_find(run *r, conn_find_item *items, size_t n, conn_result *res)
+{
+	find_args f = { items, n };
+
+	return eng_multi_read(r, &r->tc->gate, find_call, &f, res);
 }
 
 /* Whether a request in flight holds the record source_id. */

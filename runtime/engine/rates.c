@@ -266,6 +266,21 @@ cache_slot(eng_rates *x)
 	return e;
 }
 
+typedef struct {
+	const char *from, *to, *day;
+	mw_dec *rate;
+	char *asof;
+} rate_args;
+
+/* The target's rate (conn_ops.rate), for eng_multi_read. */
+static int
+rate_call(run *r, void *arg, conn_result *res)
+{
+	rate_args *a = arg;
+
+	return r->books_ops->rate(r->books_rd, a->from, a->to, a->day, a->rate, a->asof, res);
+}
+
 static int
 eng_rate(mw_ctx *c, void *data, const char *from, const char *to, const mw_time *day,
 	 mw_dec *rate, mw_time *asof)
@@ -294,7 +309,12 @@ eng_rate(mw_ctx *c, void *data, const char *from, const char *to, const mw_time 
 			rc = -1;
 			snprintf(why, sizeof why, "the target keeps no exchange rates");
 		} else {
-			rc = r->books_ops->rate(r->books_rd, from, to, d, &e->rate, e->asof, &res);
+			rate_args a = { from, to, d, &e->rate, e->asof };
+
+			/* the books the entity's target: on the loop of its writes
+			 * in flight, which go on while the rate is asked for */
+			rc = r->tc == &r->tctl ? eng_multi_read(r, &r->tctl.gate, rate_call, &a, &res) :
+				rate_call(r, &a, &res);
 			if (rc == 1)
 				snprintf(why, sizeof why, "the target has no %s rate on %s yet", from, d);
 			else if (rc < 0)

@@ -83,6 +83,7 @@ twice=$(sql "SELECT source_key FROM dlq WHERE entity = 'Order' ORDER BY id DESC 
 jq -c --arg id "$twice" 'select(.Id == ($id | tonumber)) | .PaymentStatusId = 10 |
 	.CreatedOnUtc = "2026-11-02T10:00:00Z" | .UpdatedOnUtc = "2026-12-04T10:00:00Z"' \
 	"$data/nopcommerce.orders.ndjson" | tail -1 > "$tmp/v2.ndjson"
+cp "$data/nopcommerce.orders.ndjson" "$tmp/orders.ndjson" # as the next part starts
 t second-version-put [ "$(put nop orders "$tmp/v2.ndjson")" = 200 ]
 run "$BIN/$pair" "$st" > "$tmp/out" 2> "$tmp/err"
 dead=$(sql "SELECT count(*) FROM dlq WHERE entity = 'Order' AND NOT dropped")
@@ -105,6 +106,7 @@ t retry-latest-version [ "$(jq -r --arg n "$(jq -r .CustomOrderNumber "$tmp/v2.n
 	'[.Invoice[] | select(.DocNumber == $n) | .TxnDate] | join(" ")' "$tmp/dump")" = 2026-11-02 ]
 
 # ---- killed in flight ---------------------------------------------------
+mv "$tmp/orders.ndjson" "$data/nopcommerce.orders.ndjson" # the store as it was
 sandbox_restart
 st=$tmp/kill.state
 fault '{"service":"qbo","latency_ms":300}'
