@@ -395,7 +395,7 @@ int
 eng_multi_send(run *r, const char *request_key)
 {
 	struct eng_multi *m = r->mx;
-	unit *u;
+	unit *u = NULL;
 
 	if (!m || !m->on)
 		return 0;
