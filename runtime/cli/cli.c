@@ -409,7 +409,9 @@ help(const mw_program *p, FILE *f)
 		"  dlq list [--entity E] [--since T]   the live dead letters\n"
 		"  dlq list --held [--entity E]        the held records and what each waits for\n"
 		"  dlq show ID       record, reason, target error, attempts, payload sent\n"
-		"  dlq retry ID|--all  through the mapping as built now, same idempotency key\n"
+		"  dlq retry ID|--all  through the mapping as built now, same idempotency key;\n"
+		"                    --all: up to the target's concurrent requests at once\n"
+		"                    (--call-log FILE: as run's)\n"
 		"  dlq drop ID --reason TEXT           out of the queue, kept in the audit log\n"
 		"  dlq export [--entity E] [--since T] JSON lines (--held: of the held records)\n"
 		"  explain ENTITY    one record (stdin): the document, and per field its value,\n"
@@ -643,6 +645,13 @@ dlq_entry(const mw_program *p, int argc, char **argv, FILE *out, FILE *err)
 			else if (load_config(p, argv[a + 1], err) != 0)
 				return 2;
 			a++;
+		} else if (!strcmp(argv[a], "--call-log") && a + 1 < argc && !o.call_log) {
+			/* dlq retry's calls, as run's (make bench-rate) */
+			if (!(o.call_log = fopen(argv[++a], "a"))) {
+				fprintf(err, "%s: cannot open %s: %s\n", p->pair, argv[a], strerror(errno));
+				return 2;
+			}
+			setvbuf(o.call_log, NULL, _IOLBF, 0);
 		} else {
 			rest[n++] = argv[a];
 		}
@@ -654,7 +663,10 @@ dlq_entry(const mw_program *p, int argc, char **argv, FILE *out, FILE *err)
 		snprintf(def, sizeof def, "%s.state", p->pair);
 		o.state_path = def;
 	}
-	return dlq_cmd(p, o.state_path, &o, n, rest);
+	int rc = dlq_cmd(p, o.state_path, &o, n, rest);
+	if (o.call_log && fclose(o.call_log) != 0)
+		rc = 2;
+	return rc;
 }
 
 int

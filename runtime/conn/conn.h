@@ -153,8 +153,8 @@ typedef struct {
 	/* The service's published limits: per_min and per_day are used when
 	 * the .map gives none (`limit 60/min, 5000/day`); 0: none published.
 	 * concurrent: the most requests in flight at once (the .map's `N
-	 * concurrent` may lower it); above 1 it also promises that write()
-	 * and find() make the same requests again when given the same
+	 * concurrent` may lower it); above 1 it also promises that write(),
+	 * find() and rate() make the same requests again when given the same
 	 * answers (no counters or clocks in what they send), because the
 	 * engine runs them again from the start as their answers come in
 	 * (http.h, "Concurrent calls"; engine/multi.c).  0 or 1: one request

@@ -91,6 +91,7 @@ typedef struct {
 	char *udoc;
 	size_t udoc_len, udoc_cap;
 	int has_udoc;
+	int64_t dlq_id;            /* dlq retry: the dead letter the document is of */
 } slot;
 
 typedef struct {
@@ -149,6 +150,8 @@ struct run {
 	/* the first ref the record being mapped could not resolve */
 	char wait_entity[64], wait_key[KEY_MAX];
 	int retrying;             /* dlq retry: a dead letter is processed again */
+	int64_t retry_id;         /* dlq retry: the one being processed (slot.dlq_id) */
+	struct eng_retries *retries; /* sync.c: dlq retry's dead letters not settled yet */
 	int64_t last_dead;        /* id of the dead letter added last */
 	int fatal;                /* the state store failed: stop */
 	char why[256];            /* why eng_open failed (serve's /healthz) */
@@ -207,6 +210,18 @@ void eng_multi_end(run *r);
 /* The target's find() for the entity being run (conn_ops.find), its
  * calls in flight with the writes' when they are. */
 int  eng_multi_find(run *r, conn_find_item *items, size_t n, conn_result *res);
+/* A read made while the entity's requests may be in flight (a find, the
+ * rate a record's mapping asks for): call(r, arg, res) with the tape on
+ * gate (the service the read goes to), run again as its answers come,
+ * the requests in flight going on meanwhile; call's return.  Only for a
+ * service whose connector replays (a cap above 1): while requests are in
+ * flight they go to the entity's target, the one of the two that does. */
+int  eng_multi_read(run *r, http_gate *gate, int (*call)(run *r, void *arg, conn_result *res),
+	void *arg, conn_result *res);
+/* Return once no request in flight holds the record source_id (its answer
+ * recorded): a second version of a key, come while its first is in flight,
+ * is then looked at as the first left things (in the same run). */
+void eng_multi_wait_key(run *r, const char *source_id);
 void eng_multi_free(run *r);
 /* idle.c: what a burst of work grew given back (no pass under way) */
 void eng_release_memory(run *r);

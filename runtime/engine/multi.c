@@ -16,16 +16,23 @@
  *
  * What keeps its order: the entities (eng_multi_end before the cursor
  * moves and before the next entity starts, so a document goes after the
- * records it references); the versions of one key (a batch holding a key
- * that a request in flight holds waits for that request's answer); the
- * journal (a crash leaves the intents of every request in flight pending,
- * and the next start sends each again byte for byte with its key).
+ * records it references); the versions of one key (a record whose key a
+ * request in flight holds is looked at once that request's answer is
+ * recorded, eng_multi_wait_key, and a batch holding such a key waits for
+ * it too); the journal (a crash leaves the intents of every request in
+ * flight pending, and the next start sends each again byte for byte with
+ * its key).
  *
  * Who may run concurrently: a connector whose published cap
  * (conn_ops.concurrent) is above 1 -- that cap also says its write() makes
  * the same requests again when given the same answers; the .map's
- * `limit N concurrent` may lower it.  A dry run, `dlq retry` and the
- * journal's re-sends go one at a time.
+ * `limit N concurrent` may lower it.  The writes of a listing, of `dlq
+ * retry` and of the journal's re-sends go this way (sync.c begins and
+ * ends an entity's requests around each); a dry run goes one at a time.
+ *
+ * Reads made meanwhile (a batch's find, the rate a record's mapping asks
+ * the target for) go out on the same loop (eng_multi_read), one at a
+ * time: the run waits for their answer, the requests in flight go on.
  *
  * Memory: a batch of slots per unit (r->cap each), allocated once.
  */
@@ -51,7 +58,8 @@ typedef struct {
 struct eng_multi {
 	const eng_multi_hooks *h; /* sync.c's */
 	http_multi *hm;
-	http_tape *find;          /* a find's calls, made while the units' are in flight */
+	http_tape *find;          /* a read's calls (a find, a rate), made while the units'
+	                           * are in flight */
 	unit *u;
 	int n;                    /* units: requests in flight at most */
 	size_t cap;               /* slots per unit */
@@ -95,7 +103,7 @@ width(const run *r)
 {
 	int cap = r->to->concurrent, want = r->tep->limit_concurrent;
 
-	if (cap <= 1 || r->o->dry_run || r->retrying)
+	if (cap <= 1 || r->o->dry_run)
 		return 1;
 	return want > 0 && want < cap ? want : cap;
 }
@@ -288,20 +296,21 @@ step(run *r, struct eng_multi *m)
 }
 
 int
-eng_multi_find(run *r, conn_find_item *items, size_t n, conn_result *res)
+eng_multi_read(run *r, http_gate *gate, int (*call)(run *r, void *arg, conn_result *res),
+	void *arg, conn_result *res)
 {
 	struct eng_multi *m = r->mx;
 	int rc;
 
 	if (!m || !m->on)
-		return r->to->find(r->tgt, r->e->target, r->e->match_field, items, n, res);
+		return call(r, arg, res);
 	/* made as the writes' calls are: the ones in flight go on meanwhile */
 	http_tape_clear(m->find);
 	for (;;) {
 		http_tape_rewind(m->find);
-		r->tc->gate.tape = m->find;
-		rc = r->to->find(r->tgt, r->e->target, r->e->match_field, items, n, res);
-		r->tc->gate.tape = NULL;
+		gate->tape = m->find;
+		rc = call(r, arg, res);
+		gate->tape = NULL;
 		if (!http_tape_deferred(m->find))
 			break;
 		http_multi_add(m->hm, m->find);
@@ -317,19 +326,60 @@ eng_multi_find(run *r, conn_find_item *items, size_t n, conn_result *res)
 	return rc;
 }
 
-/* Whether slots[0..n) holds a key that a request in flight holds. */
+typedef struct {
+	conn_find_item *items;
+	size_t n;
+} find_args;
+
 static int
-in_flight(const struct eng_multi *m, const slot *slots, size_t n)
+find_call(run *r, void *arg, conn_result *res)
+{
+	find_args *f = arg;
+
+	return r->to->find(r->tgt, r->e->target, r->e->match_field, f->items, f->n, res);
+}
+
+int
+eng_multi_find(run *r, conn_find_item *items, size_t n, conn_result *res)
+{
+	find_args f = { items, n };
+
+	return eng_multi_read(r, &r->tc->gate, find_call, &f, res);
+}
+
+/* Whether a request in flight holds the record source_id. */
+static int
+holds(const struct eng_multi *m, const char *source_id)
 {
 	for (int i = 0; i < m->n; i++) {
 		const unit *u = &m->u[i];
 
 		for (size_t k = 0; u->busy && k < u->n; k++)
-			for (size_t j = 0; j < n; j++)
-				if (!strcmp(u->slots[k].source_id, slots[j].source_id))
-					return 1;
+			if (!strcmp(u->slots[k].source_id, source_id))
+				return 1;
 	}
 	return 0;
+}
+
+/* Whether slots[0..n) holds a key that a request in flight holds. */
+static int
+in_flight(const struct eng_multi *m, const slot *slots, size_t n)
+{
+	for (size_t j = 0; j < n; j++)
+		if (holds(m, slots[j].source_id))
+			return 1;
+	return 0;
+}
+
+void
+eng_multi_wait_key(run *r, const char *source_id)
+{
+	struct eng_multi *m = r->mx;
+
+	if (!m || !m->on)
+		return;
+	while (!r->fatal && holds(m, source_id))
+		step(r, m);
 }
 
 static unit *
@@ -345,7 +395,7 @@ int
 eng_multi_send(run *r, const char *request_key)
 {
 	struct eng_multi *m = r->mx;
-	unit *u;
+	unit *u = NULL;
 
 	if (!m || !m->on)
 		return 0;

@@ -267,6 +267,21 @@ cache_slot(eng_rates *x)
 	return e;
 }
 
+typedef struct {
+	const char *from, *to, *day;
+	mw_dec *rate;
+	char *asof;
+} rate_args;
+
+/* The target's rate (conn_ops.rate), for eng_multi_read. */
+static int
+rate_call(run *r, void *arg, conn_result *res)
+{
+	rate_args *a = arg;
+
+	return r->books_ops->rate(r->books_rd, a->from, a->to, a->day, a->rate, a->asof, res);
+}
+
 static int
 eng_rate(mw_ctx *c, void *data, const char *from, const char *to, const mw_time *day,
 	 mw_dec *rate, mw_time *asof)
@@ -300,9 +315,14 @@ eng_rate(mw_ctx *c, void *data, const char *from, const char *to, const mw_time 
 			rc = -1;
 			snprintf(why, sizeof why, "the target keeps no exchange rates");
 		} else {
+			rate_args a = { fx, x->base, d, &e->rate, e->asof };
+
+			/* the books the entity's target: on the loop of its writes
+			 * in flight, which go on while the rate is asked for */
+			rc = r->tc == &r->tctl ? eng_multi_read(r, &r->tctl.gate, rate_call, &a, &res) :
+				rate_call(r, &a, &res);
 			/* a service keeps rates into its home currency: the other way
 			 * round is its inverse, to CROSS_SCALE places */
-			rc = r->books_ops->rate(r->books_rd, fx, x->base, d, &e->rate, e->asof, &res);
 			if (rc == 0 && inv && (dec_div((mw_dec){ .units = 10000000000,
 			    .scale = CROSS_SCALE }, e->rate, &e->rate) != DEC_OK ||
 			    dec_round(e->rate, CROSS_SCALE, &e->rate) != DEC_OK)) {

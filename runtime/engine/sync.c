@@ -685,6 +685,28 @@ answered(run *r, const char *request_key, slot **slots, size_t n, conn_item *ite
 	free(again);
 }
 
+static void retry_answered(run *r, slot **slots, size_t n, const counts *before,
+	int64_t dead_before);
+
+/* answered(), for a request multi.c had in flight: what it did also goes
+ * to the dead letter `dlq retry` sent it for, whose retry it may settle. */
+static void
+answered_mx(run *r, const char *request_key, slot **slots, size_t n, conn_item *items, int rc,
+	const conn_result *answer)
+{
+	counts before = r->n;
+	int64_t dead = r->last_dead;
+
+	answered(r, request_key, slots, n, items, rc, answer);
+	if (r->retries)
+		retry_answered(r, slots, n, &before, dead);
+}
+
+/* What multi.c does a request's attempts and answers with: this file's. */
+static const eng_multi_hooks multi_hooks = {
+	items_of, breaker_refuses, write_again, answered_mx, eng_sleep_ms, eng_say,
+};
+
 /* r->slots[0..ns) as one request. */
 static void
 send_slots(run *r, const char *request_key)
@@ -721,6 +743,7 @@ request_key(slot *slots, size_t n, char out[64])
 }
 
 static void find_slots(run *r);
+static void retry_sent(run *r, int n);
 
 /* Write the batch: the lookups its matches need, then intents (durable),
  * then the request. */
@@ -762,8 +785,13 @@ eng_flush(run *r)
 			return;
 		}
 	}
-	if (!eng_multi_send(r, rkey))
+	for (size_t i = 0; i < r->ns; i++)
+		r->slots[i].dlq_id = r->retry_id;
+	retry_sent(r, 1); /* before: multi.c may record its answer at once */
+	if (!eng_multi_send(r, rkey)) {
+		retry_sent(r, -1);
 		send_slots(r, rkey);
+	}
 	r->ns = 0;
 }
 
@@ -1166,6 +1194,19 @@ eng_record(void *arg, const char *json, size_t len, const char *stamp)
 	}
 	if (e->group) /* a member of a group: group.c */
 		return group_record(r, &genv, rec, source_id, hash, json, len);
+	/* another version of this key in the batch, or in a request in flight
+	 * (a record changed while it was being listed, two of its dead
+	 * letters retried): that one's answer is recorded first, and this one
+	 * is looked at as it left things -- an update of what it created, in
+	 * this run, rather than a second create or a wait for the next run */
+	for (size_t i = 0; i < r->ns; i++)
+		if (!strcmp(r->slots[i].source_id, source_id)) {
+			eng_flush(r);
+			break;
+		}
+	eng_multi_wait_key(r, source_id);
+	if (r->fatal)
+		return -1;
 	has_xref = state_xref_get(r->st, e->name, source_id, tid, sizeof tid, oldhash,
 		sizeof oldhash) == 0;
 	if (has_xref && !strcmp(oldhash, hash)) {
@@ -1338,6 +1379,7 @@ typedef struct {
 	char rkey[64];
 	char entity[64];
 	int bad;
+	const mw_entity *cur;     /* the entity whose requests multi.c sends */
 } redrive;
 
 const mw_entity *
@@ -1363,10 +1405,18 @@ redrive_flush(redrive *d)
 		r->ns = 0;
 		return;
 	}
-	eng_direction(r, e);
+	if (e != d->cur) {
+		/* up to the target's cap of one entity's requests at once, as a
+		 * listing's: the one before's all answered first */
+		eng_multi_end(r);
+		eng_direction(r, e);
+		eng_multi_begin(r, &multi_hooks);
+		d->cur = e;
+	}
 	say(r, "%s: sending again %zu documents of request %s\n", r->e->name,
 		r->ns, d->rkey);
-	send_slots(r, d->rkey);
+	if (!eng_multi_send(r, d->rkey))
+		send_slots(r, d->rkey);
 	r->ns = 0;
 }
 
@@ -1489,6 +1539,7 @@ eng_redrive(run *r)
 		on_write(&d, &sw.v[i]);
 	if (rc == 0 && !r->fatal)
 		redrive_flush(&d);
+	eng_multi_end(r); /* every re-sent request answered and recorded */
 	for (size_t i = 0; i < sw.n; i++)
 		free(sw.mem[i]);
 	free(sw.mem);
@@ -1510,11 +1561,6 @@ summary_line(run *r, const char *name, const counts *n)
 	fprintf(r->o->out, "%-14s %7ld %8ld %8ld %10ld %9ld %6ld %5ld %8ld\n", name, n->read,
 		n->created, n->updated, n->unchanged, n->filtered, n->dead, n->held, n->pending);
 }
-
-/* What multi.c does a request's attempts and answers with: this file's. */
-static const eng_multi_hooks multi_hooks = {
-	items_of, breaker_refuses, write_again, answered, eng_sleep_ms, eng_say,
-};
 
 int
 eng_entity(run *r, const mw_entity *e, counts *total)
@@ -1849,9 +1895,13 @@ out:
 /* dlq retry                                                           */
 /* ------------------------------------------------------------------ */
 
+/* The dead letters to retry: ids, each with its entity's index in the
+ * program (-1: not in this mapping). */
 typedef struct {
 	int64_t *ids;
+	int *ent;
 	size_t n, cap;
+	const mw_program *p;
 } id_list;
 
 static int
@@ -1862,23 +1912,128 @@ collect_id(void *arg, const state_dead *d)
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 64;
 		int64_t *v = realloc(l->ids, cap * sizeof *v);
+		int *w = v ? realloc(l->ent, cap * sizeof *w) : NULL;
 
-		if (!v)
+		if (v)
+			l->ids = v;
+		if (!w)
 			return 1;
-		l->ids = v;
+		l->ent = w;
 		l->cap = cap;
 	}
+	const mw_entity *e = d->entity[0] ? eng_entity_named(l->p, d->entity) : NULL;
+	l->ent[l->n] = e ? (int)(e - l->p->entities) : -1;
 	l->ids[l->n++] = d->id;
 	return 0;
 }
 
-/* One dead letter through the engine again, with the mapping as it is
- * now; the same record version gets the same idempotency key. */
+/* A dead letter being retried whose outcome is not known yet: what its
+ * record came to so far, and its requests still in flight (multi.c sends
+ * up to the target's cap of them at once). */
+typedef struct {
+	int64_t id, dead;         /* dead: the dead letter it became, if any */
+	int out, open;            /* requests in flight; open: still being mapped */
+	counts n;
+	char entity[64], key[KEY_MAX];
+} retry_rec;
+
+struct eng_retries {
+	retry_rec *v;
+	size_t n, cap;
+	counts async;             /* what the answers of requests in flight added to r->n */
+	long fixed, again, waiting;
+};
+
 static void
-retry_one(run *r, int64_t id, long *fixed, long *again, long *waiting)
+counts_sub(counts *into, const counts *a, const counts *b)
 {
-	state_dead d;
+	into->read += a->read - b->read;
+	into->created += a->created - b->created;
+	into->updated += a->updated - b->updated;
+	into->unchanged += a->unchanged - b->unchanged;
+	into->filtered += a->filtered - b->filtered;
+	into->dead += a->dead - b->dead;
+	into->held += a->held - b->held;
+	into->pending += a->pending - b->pending;
+}
+
+static retry_rec *
+retry_find(struct eng_retries *rs, int64_t id)
+{
+	for (size_t i = 0; rs && id > 0 && i < rs->n; i++)
+		if (rs->v[i].id == id)
+			return &rs->v[i];
+	return NULL;
+}
+
+/* A request of the dead letter being retried goes into flight (n 1), or
+ * did not after all (-1). */
+static void
+retry_sent(run *r, int n)
+{
+	retry_rec *x = retry_find(r->retries, r->retry_id);
+
+	if (x)
+		x->out += n;
+}
+
+/* What became of a retried dead letter, once it is all known: it leaves
+ * the queue (written, filtered, dead-lettered again as a new one), or it
+ * stays (still waiting for a dependency or the target). */
+static void
+retry_settle(run *r, retry_rec *x)
+{
+	struct eng_retries *rs = r->retries;
 	char why[160];
+
+	if (x->n.dead > 0) {
+		snprintf(why, sizeof why, "dead-lettered again as #%lld", (long long)x->dead);
+		rs->again++;
+	} else if (x->n.held > 0 || x->n.pending > 0) {
+		rs->waiting++;
+		why[0] = '\0';
+	} else {
+		snprintf(why, sizeof why, "%s on retry", x->n.filtered > 0 ? "filtered"
+			: x->n.unchanged > 0 ? "already written" : "written");
+		rs->fixed++;
+	}
+	if (why[0] && state_dlq_retried(r->st, x->id, why, x->n.dead > 0 ? x->dead : 0) != 0)
+		db_fail(r, "recording the retry");
+	if (why[0])
+		fprintf(r->o->out, "#%lld %s %s: %s\n", (long long)x->id, x->entity, x->key, why);
+	*x = rs->v[--rs->n];
+}
+
+/* multi.c recorded the answer of a request of a retried dead letter (one
+ * record a request: slots[0] is its); before: r->n before, dead_before:
+ * r->last_dead before (given back: a dead letter of an answer is not the
+ * one being mapped meanwhile). */
+static void
+retry_answered(run *r, slot **slots, size_t n, const counts *before, int64_t dead_before)
+{
+	struct eng_retries *rs = r->retries;
+	retry_rec *x = n ? retry_find(rs, slots[0]->dlq_id) : NULL;
+
+	counts_sub(&rs->async, &r->n, before);
+	if (x) {
+		counts_sub(&x->n, &r->n, before);
+		if (r->last_dead != dead_before)
+			x->dead = r->last_dead;
+		if (--x->out <= 0 && !x->open)
+			retry_settle(r, x);
+	}
+	r->last_dead = dead_before;
+}
+
+/* One dead letter through the engine again, with the mapping as it is
+ * now; the same record version gets the same idempotency key.  Its
+ * request may still be in flight when this returns: its answer settles
+ * it (retry_answered). */
+static void
+retry_one(run *r, int64_t id)
+{
+	struct eng_retries *rs = r->retries;
+	state_dead d;
 
 	if (state_dlq_get(r->st, id, &d) != 0) {
 		say(r, "dead letter #%lld: %s\n", (long long)id,
@@ -1892,40 +2047,61 @@ retry_one(run *r, int64_t id, long *fixed, long *again, long *waiting)
 		free(d.record);
 		return;
 	}
-	eng_direction(r, e);
-	counts before = r->n;
+	if (e != r->e) {
+		/* an entity's dead letters' requests up to the target's cap at
+		 * once, all answered before the next entity's are mapped */
+		eng_multi_end(r);
+		eng_direction(r, e);
+		eng_multi_begin(r, &multi_hooks);
+	}
+	if (rs->n == rs->cap) {
+		size_t cap = rs->cap ? rs->cap * 2 : 16;
+		retry_rec *v = realloc(rs->v, cap * sizeof *v);
+
+		if (!v) {
+			r->fatal = 1;
+			free(d.record);
+			return;
+		}
+		rs->v = v;
+		rs->cap = cap;
+	}
+	retry_rec *x = &rs->v[rs->n++];
+	memset(x, 0, sizeof *x);
+	x->id = id;
+	x->open = 1;
+	snprintf(x->entity, sizeof x->entity, "%s", d.entity);
+	snprintf(x->key, sizeof x->key, "%s", d.source_key);
+	counts before = r->n, async = rs->async;
 	r->last_dead = 0;
 	r->ns = 0;
+	r->retry_id = id;
 	eng_record(r, d.record, strlen(d.record), "");
 	eng_flush(r);
-	if (r->fatal) {
-		free(d.record);
-		return;
-	}
-	if (r->n.dead > before.dead) {
-		snprintf(why, sizeof why, "dead-lettered again as #%lld", (long long)r->last_dead);
-		(*again)++;
-	} else if (r->n.held > before.held || r->n.pending > before.pending) {
-		(*waiting)++; /* still waiting for a dependency or the target: stays queued */
-		free(d.record);
-		return;
-	} else {
-		snprintf(why, sizeof why, "%s on retry", r->n.filtered > before.filtered ? "filtered"
-			: r->n.unchanged > before.unchanged ? "already written" : "written");
-		(*fixed)++;
-	}
-	if (state_dlq_retried(r->st, id, why, r->n.dead > before.dead ? r->last_dead : 0) != 0)
-		db_fail(r, "recording the retry");
-	fprintf(r->o->out, "#%lld %s %s: %s\n", (long long)id, d.entity, d.source_key, why);
+	r->retry_id = 0;
 	free(d.record);
+	/* what it came to here: what r->n gained less what answers of requests
+	 * in flight added meanwhile (x may have moved: found again) */
+	x = retry_find(rs, id);
+	if (!x || r->fatal)
+		return;
+	counts mine = { 0 }, theirs = { 0 };
+	counts_sub(&mine, &r->n, &before);
+	counts_sub(&theirs, &rs->async, &async);
+	counts_sub(&x->n, &mine, &theirs);
+	if (r->last_dead)
+		x->dead = r->last_dead;
+	x->open = 0;
+	if (x->out <= 0)
+		retry_settle(r, x);
 }
 
 int
 sync_dlq_retry(const mw_program *p, const sync_opts *o, int64_t id)
 {
 	run r;
-	id_list l = { NULL, 0, 0 };
-	long fixed = 0, again = 0, waiting = 0;
+	id_list l = { NULL, NULL, 0, 0, p };
+	struct eng_retries rs = { 0 };
 	sync_opts one = *o;
 	int status;
 
@@ -1933,20 +2109,29 @@ sync_dlq_retry(const mw_program *p, const sync_opts *o, int64_t id)
 	if ((status = eng_open(&r, p, &one, NULL)) != 0)
 		goto out;
 	r.retrying = 1;
+	r.retries = &rs;
 	if (id > 0)
 		collect_id(&l, &(state_dead){ .id = id });
 	else if (state_dlq_each(r.st, NULL, 0, 1 << 30, collect_id, &l) != 0)
 		status = 2;
-	for (size_t i = l.n; i-- > 0 && !r.fatal;) /* oldest first */
-		retry_one(&r, l.ids[i], &fixed, &again, &waiting);
+	/* entity by entity in the program's order (a customer's dead letter
+	 * before the orders that reference it), each entity's oldest first */
+	for (int k = -1; k < (int)p->n_entities && !r.fatal; k++)
+		for (size_t i = l.n; i-- > 0 && !r.fatal;)
+			if (l.ent[i] == k)
+				retry_one(&r, l.ids[i]);
+	eng_multi_end(&r); /* every request answered: every dead letter settled */
 	fprintf(o->out, "retried %zu: %ld written, %ld dead-lettered again, %ld still waiting\n",
-		l.n, fixed, again, waiting);
+		l.n, rs.fixed, rs.again, rs.waiting);
 	if (r.fatal)
 		status = 2;
-	else if (status == 0 && (again || waiting))
-		status = again ? 1 : 3;
+	else if (status == 0 && (rs.again || rs.waiting))
+		status = rs.again ? 1 : 3;
 out:
 	free(l.ids);
+	free(l.ent);
+	free(rs.v);
+	r.retries = NULL;
 	eng_close(&r);
 	return fflush(o->out) ? 2 : status;
 }

@@ -9,6 +9,10 @@
 #               metered as a call; then each changed and updated one
 #               document a request (--batch 1): the calls a service will
 #               not batch (a SyncToken read and a post each)
+#   qbo-dlq     nopcommerce_qbo, N_DLQ orders (default 600) that QuickBooks
+#               refused (the `refuse_request` fault, no latency), then
+#               `dlq retry --all` of them with the latency: one document a
+#               request, 10 at once, 500 calls a minute
 #   intacct     clarity_intacct, N_INTACCT seeded orders (default 1000), batches
 #               of 10 functions, under a configured `limit 120/min` (Intacct
 #               publishes no per-minute limit; its connector sends one
@@ -19,7 +23,7 @@
 # backlog and their mean as a share of the limit (the figure), and the
 # 429s (0).  A benchmark: it prints figures; it exits 1 when a limit was
 # passed, a 429 came, or a whole minute fell under 95% of the limit.
-# TARGETS="xero qbo intacct" (the default) chooses which.
+# TARGETS="xero qbo qbo-dlq intacct" (the default) chooses which.
 set -eu
 cd "$(dirname "$0")/../.."
 BIN=${BIN:-bin}
@@ -28,7 +32,7 @@ dir=$(mktemp -d)
 sb=
 trap 'kill $sb 2>/dev/null; rm -rf "$dir"' EXIT
 status=0
-TARGETS=${TARGETS:-xero qbo intacct}
+TARGETS=${TARGETS:-xero qbo qbo-dlq intacct}
 on() { case " $TARGETS " in *" $1 "*) ;; *) return 1 ;; esac; }
 
 sandbox() { # ARGS...: a fresh sandbox; sets $root
@@ -49,6 +53,11 @@ latency() { # service
 figures() {
 	name=$1 svc=$2 lim=$4
 	line=$(grep "^$svc: " "$dir/out" | tail -1)
+	if [ -z "$line" ]; then # dlq retry prints no such line: the call log's
+		n=$(awk -v s="$svc" '$2 == s' "$dir/calls" | wc -l)
+		line="$svc: $n calls ($(awk -v s="$svc" '$2 == s && $3 == 429' "$dir/calls" | wc -l)"
+		line="$line answered 429)"
+	fi
 	r429=$(echo "$line" | sed 's/.*calls (\([0-9]*\) answered 429.*/\1/')
 	peak=$(curl -s "$root/_sandbox/faults" | jq ".$3.in_flight_peak")
 	echo "$name: $(echo "$line" | sed 's/ calls .*//; s/^[a-z_]*: //') calls in" \
@@ -107,6 +116,31 @@ env_clarity() {
 	echo "CLARITY_WEBHOOK_SECRET=unused"
 }
 
+# sandbox_qbo N: a sandbox with N NopCommerce orders not paid yet (so none is
+# locked and no payment is written), its customers and products, and the
+# nopcommerce_qbo pair's $dir/env for it
+sandbox_qbo() {
+	python3 tests/bench/gen_nop.py --seed 29 --orders "$1" | jq -c '.PaymentStatusId = 10' \
+		> "$dir/nop.orders"
+	for g in customers products; do
+		python3 tests/bench/gen_nop.py --seed 29 --$g --orders "$1" > "$dir/nop.$g"
+	done
+	sandbox --nop-orders "$dir/nop.orders" --nop-customers "$dir/nop.customers" \
+		--nop-products "$dir/nop.products"
+	curl -s "$root/_sandbox/dump?service=qbo" > "$dir/qbo.start"
+	cat > "$dir/env" <<EOV
+NOP_URL=$root/nop
+NOP_API_USERNAME=sandbox-api
+NOP_API_PASSWORD=sandbox-api-pw
+QBO_URL=$root/qbo
+QBO_TOKEN_URL=$root/qbo/oauth2/v1/tokens/bearer
+QBO_CLIENT_ID=sandbox-client
+QBO_CLIENT_SECRET=sandbox-secret
+QBO_REALM_ID=$(jq -r .realm "$dir/qbo.start")
+QBO_REFRESH_TOKEN=$(jq -r .refresh_token "$dir/qbo.start")
+EOV
+}
+
 # ---- Xero: 60 calls a minute, 50 documents a call -------------------------
 if on xero; then
 N=${N_XERO:-${N:-3000}}
@@ -129,30 +163,12 @@ figures "xero ($N orders)" xero xero 60
 fi
 
 # ---- QuickBooks Online: 500 calls a minute, batch items metered -----------
-# Orders not paid yet (so none is locked and no payment is written): first
-# created in batches of 30, then each changed in the store and updated one
-# document a request, each update a read of its SyncToken and a post.
+# The orders first created in batches of 30, then each changed in the store
+# and updated one document a request, each update a read of its SyncToken
+# and a post.
 if on qbo; then
 N=${N_QBO:-900}
-python3 tests/bench/gen_nop.py --seed 29 --orders "$N" | jq -c '.PaymentStatusId = 10' \
-	> "$dir/nop.orders"
-for g in customers products; do
-	python3 tests/bench/gen_nop.py --seed 29 --$g --orders "$N" > "$dir/nop.$g"
-done
-sandbox --nop-orders "$dir/nop.orders" --nop-customers "$dir/nop.customers" \
-	--nop-products "$dir/nop.products"
-curl -s "$root/_sandbox/dump?service=qbo" > "$dir/qbo.start"
-cat > "$dir/env" <<EOV
-NOP_URL=$root/nop
-NOP_API_USERNAME=sandbox-api
-NOP_API_PASSWORD=sandbox-api-pw
-QBO_URL=$root/qbo
-QBO_TOKEN_URL=$root/qbo/oauth2/v1/tokens/bearer
-QBO_CLIENT_ID=sandbox-client
-QBO_CLIENT_SECRET=sandbox-secret
-QBO_REALM_ID=$(jq -r .realm "$dir/qbo.start")
-QBO_REFRESH_TOKEN=$(jq -r .refresh_token "$dir/qbo.start")
-EOV
+sandbox_qbo "$N"
 latency qbo
 run nopcommerce_qbo
 figures "qbo, creates in batches of 30 ($N orders)" qbo qbo 500
@@ -166,6 +182,30 @@ latency qbo  # a new count of requests in flight
 sleep 61
 run nopcommerce_qbo --batch 1
 figures "qbo, updates one document a request" qbo qbo 500
+fi
+
+# ---- QuickBooks Online: dead letters retried -------------------------------
+# The orders' invoices refused (their PrivateNote names the customer), one
+# document a request; then, the refusal lifted and every call answered after
+# the latency, `dlq retry --all`: one request a dead letter, up to 10 at once.
+if on qbo-dlq; then
+N=${N_DLQ:-600}
+sandbox_qbo "$N"
+curl -s -o /dev/null -X POST --data-binary '{"service":"qbo","refuse_request":", customer "}' \
+	"$root/_sandbox/faults"
+run nopcommerce_qbo --batch 1
+dead=$(grep '^Order ' "$dir/out" | awk '{ print $7 }')
+latency qbo  # the refusal lifted, a new count of requests in flight
+sleep 61     # the sandbox's minute of the dead-lettering calls passes first
+rm -f "$dir/calls"
+t0=$(date +%s.%N)
+"$BIN/nopcommerce_qbo" dlq retry --all --state "$dir/state" --config "$dir/env" \
+	--call-log "$dir/calls" > "$dir/out" 2> "$dir/err" || true
+t1=$(date +%s.%N)
+tail -1 "$dir/out"
+# the dead letters that are dead again: the transform's, not QuickBooks' refusal
+grep 'dead-lettered again' "$dir/out" | head -3
+figures "qbo, dlq retry of $dead dead letters" qbo qbo 500
 fi
 
 # ---- Sage Intacct: its configured limit -----------------------------------
