@@ -12,6 +12,29 @@
 GROUP=currency
 . "$(dirname "$0")/lib.sh"
 gen nop 7 5
+gen clarity 7 5
+catalogue  # the items the Clarity orders' lines are (Sage Intacct's part, at the end)
+# the Clarity store's orders (Sage Intacct's part): one line of MUG-01, no
+# tax, shipping or discount; paid ("captured") or not
+clarity_order() { # id currency total date [captured]
+	jq -c --arg id "$1" --arg cur "$2" --argjson total "$3" --arg at "$4" --arg paid "${5:-}" '
+		select(.orderId == "SO-100000") | .orderId = $id | .status = "processing" |
+		.currency = $cur | .orderDate = $at | .updatedAt = $at | .couponCode = null |
+		.taxAmount = 0 | .shippingAmount = 0 | .discountAmount = 0 | .totalAmount = $total |
+		.subtotalAmount = $total | .lineItems = [{"lineId": "1", "sku": "MUG-01", "name": "Mug",
+			"quantity": 1, "unitPrice": $total}] |
+		.paymentInfo = (.paymentInfo | .amount = $total |
+			.status = (if $paid == "" then "authorized" else "captured" end))' \
+		"$data/clarity_ecommerce.orders.ndjson"
+}
+{
+	clarity_order SO-9001 EUR 100.00 2026-11-05T10:00:00Z captured
+	clarity_order SO-9002 CHF 50.00 2026-11-05T11:00:00Z
+	clarity_order SO-9003 USD 20.00 2026-11-05T12:00:00Z captured
+	clarity_order SO-9004 GBP 80.01 2026-11-06T09:30:00+01:00
+} > "$data/clarity.orders.ndjson"
+t clarity-orders [ "$(wc -l < "$data/clarity.orders.ndjson")" = 4 ]
+mv "$data/clarity.orders.ndjson" "$data/clarity_ecommerce.orders.ndjson"
 # the store's orders: one line of product 3, no tax, shipping or discount
 order() { # id currency total created [paid]
 	jq -c --argjson id "$1" --arg cur "$2" --argjson total "$3" --arg at "$4" --arg paid "${5:-}" '
@@ -173,4 +196,70 @@ chf=$(python3 -c 'from decimal import *; getcontext().prec = 50
 print((Decimal("1.0512") / Decimal("0.9244")).quantize(Decimal("1e-10"), ROUND_HALF_UP))')
 t ecb-chf-written [ "$(col Order 3)" = 1 -a "$(field 9002 ExchangeRate)" = "$chf" ] ||
 	{ cat "$tmp/out" "$tmp/err"; inv 9002; }
+
+# ---- Sage Intacct's own rates -----------------------------------------------------
+# mappings/clarity_intacct.map: `currency "USD" from target`, rate_type
+# "Clarity Daily", the sandbox company's exchange rate type (a rate into USD
+# for EUR, GBP and JPY every day of 2026; none for CHF).  A foreign sales
+# invoice, its payment and the day's GL batch carry that type's rate of the
+# order's day (exchrate, EXCHANGE_RATE) and the day; a USD one none; the CHF
+# order is held until a CHF rate is entered; the books reconcile in USD.
+use_pair clarity_intacct
+rm -f "$st"
+sync > "$tmp/out" 2> "$tmp/err"
+t intacct-first-run-holds-chf [ "$(col Order 3)" = 3 -a "$(col Order 8)" = 1 ] ||
+	cat "$tmp/out" "$tmp/err"
+dump
+# the type's rate of a day, as the company keeps it (GET /_sandbox/dump)
+rate() { jq -r --arg c "$1" --arg d "$2" '.ExchangeRates[$c][$d]' "$tmp/dump"; }
+so() { jq -c --arg n "$1" '.SODOCUMENT[] | select(.DOCNO == $n)' "$tmp/dump"; }
+sof() { so "$1" | jq -r ".$2"; }
+eur=$(rate EUR 2026-11-05) gbp=$(rate GBP 2026-11-06)
+t intacct-rates-seeded [ -n "$eur" -a "$eur" != null -a -n "$gbp" -a "$gbp" != null ]
+t intacct-eur-invoice [ "$(sof SO-9001 CURRENCY)" = EUR -a "$(sof SO-9001 EXCHRATE)" = "$eur" -a \
+	"$(sof SO-9001 EXCHRATEDATE)" = 11/05/2026 ] || { so SO-9001; echo "want $eur"; }
+# the order's own day (+01:00), not UTC's
+t intacct-gbp-invoice [ "$(sof SO-9004 EXCHRATE)" = "$gbp" -a \
+	"$(sof SO-9004 EXCHRATEDATE)" = 11/06/2026 ] || { so SO-9004; echo "want $gbp"; }
+t intacct-usd-no-rate [ "$(sof SO-9003 EXCHRATE)" = 1 -a "$(sof SO-9003 EXCHRATEDATE)" = "" ] ||
+	so SO-9003
+t intacct-usd-sends-no-rate [ "$(sql "SELECT count(*) FROM journal WHERE source_id = 'SO-9003' AND
+	CAST(payload AS TEXT) LIKE '%exch%'")" = 0 -a \
+	"$(sql "SELECT count(*) FROM journal WHERE entity = 'Order' AND source_id = 'SO-9003'")" = 1 ]
+# the rate and its day are in what was journaled (the request's payload)
+t intacct-journal-keeps-rate [ "$(sql "SELECT count(*) FROM journal WHERE entity = 'Order' AND
+	source_id = 'SO-9001' AND CAST(payload AS TEXT) LIKE '%<exchratedate><year>2026</year><month>11</month><day>05</day></exchratedate>%'
+	AND CAST(payload AS TEXT) LIKE '%<exchrate>$eur</exchrate>%'")" = 1 ] ||
+	sql "SELECT entity, source_id, payload FROM journal WHERE source_id = 'SO-9001'"
+t intacct-payment-rate [ "$(jq -r '.ARPYMT[] | select(.DESCRIPTION == "Clarity order SO-9001") |
+	.EXCHANGE_RATE' "$tmp/dump")" = "$eur" ] || jq -c .ARPYMT "$tmp/dump"
+t intacct-chf-held [ "$(sql "SELECT why FROM held WHERE source_key = 'SO-9002'" |
+	grep -c 'no CHF rate into USD for 2026-11-05: the target has no CHF rate on 2026-11-05 yet')" = 1 -a \
+	-z "$(so SO-9002)" ] || sql "SELECT * FROM held"
+# a CHF rate is entered (from the day before): the next run writes the order
+t intacct-chf-rate-entered [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary \
+	'{"FROM_CURRENCY":"CHF","EFFECTIVESTARTDATE":"11/04/2026","VALUE":"1.1372"}' \
+	"$root/_sandbox/documents?service=intacct&collection=EXCHANGERATEENTRY")" = 200 ]
+sync > "$tmp/out" 2> "$tmp/err"
+t intacct-second-run-writes-chf [ "$(col Order 3)" = 1 -a "$(col Order 8)" = 0 ] ||
+	cat "$tmp/out" "$tmp/err"
+dump
+t intacct-chf-rate [ "$(sof SO-9002 EXCHRATE)" = 1.1372 -a "$(sof SO-9002 EXCHRATEDATE)" = \
+	11/05/2026 ] || so SO-9002
+t intacct-chf-not-held [ "$(sql "SELECT count(*) FROM held")" = 0 ]
+# the books in USD: each document at its own rate, half to even to the cent
+home=$(curl -s "$root/_sandbox/books?service=intacct" | jq -c .home)
+want=$(python3 -c '
+import sys
+from decimal import Decimal as D, ROUND_HALF_EVEN
+def usd(x, r): return (D(x) * D(r)).quantize(D("0.01"), ROUND_HALF_EVEN)
+eur, gbp = sys.argv[1], sys.argv[2]
+sales = usd("100", eur) + usd("50", "1.1372") + D("20") + usd("80.01", gbp)
+cash = usd("100", eur) + D("20")
+print("{\"currency\":\"USD\",\"sales\":\"%s\",\"cash\":\"%s\",\"receivable\":\"%s\"}" % (sales,
+    cash, sales - cash))' "$eur" "$gbp")
+t intacct-books-in-usd [ "$home" = "$want" ] || echo "books $home, want $want"
+python3 tests/e2e/books.py compare "$root" --store clarity --target intacct --state "$st" \
+	> "$tmp/books"
+t intacct-books-py-agrees [ $? -eq 0 -a "$(grep -c '^home:USD' "$tmp/books")" = 3 ] || cat "$tmp/books"
 summary
