@@ -1726,6 +1726,7 @@ eng_open(run *r, const mw_program *p, const sync_opts *o, volatile sig_atomic_t 
 		say(r, "%s\n", why);
 		return 2;
 	}
+	eng_rates_begin(r); /* a group made again by `dlq retry` maps no record first */
 	int reverse = 0;
 	for (size_t i = 0; i < p->n_entities; i++)
 		reverse |= p->entities[i].reverse;
