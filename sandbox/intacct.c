@@ -37,17 +37,21 @@
  * memos positive; TOTALDUE is what is left to apply), update_aradjustment
  * and delete_aradjustment while unapplied; create and update GLBATCH
  * (balanced, its accounts, locations and departments the company's); readByQuery of
- * CUSTOMER, SODOCUMENT, ARINVOICE, ARPYMT, ARADJUSTMENT and GLBATCH with an
- * empty query or `FIELD = 'value'`, paged by pagesize with a resultId for
- * readMore.  The element lists are those of Intacct's SDK function classes
+ * CUSTOMER, SODOCUMENT, ARINVOICE, ARPYMT, ARADJUSTMENT, GLBATCH and the
+ * exchange rate objects (EXCHANGERATETYPES, EXCHANGERATE, EXCHANGERATEENTRY)
+ * with an empty query or FIELD = / >= / <= 'value' terms, paged by pagesize
+ * with a resultId for readMore.  A foreign document takes a rate into the
+ * base currency, USD (doc_rate: the one sent, else its exchange rate type's
+ * of its day).  The element lists are those of Intacct's SDK function classes
  * (@intacct/intacct-sdk: OrderEntryTransactionUpdate / Delete,
  * ArPaymentReverse, ArAdjustmentCreate / Delete); the refusals' texts are
  * this sandbox's (Sage does not publish them), in Intacct's error block.
  *
  * GET /_sandbox/books?service=intacct (main.c's books() calls
  * sb_intacct_books()): per currency, sales, cash and receivable from these
- * documents alone (sb_intacct_books() says how); "gl", each account's
- * balance per currency from the journal entries (GLBATCH).
+ * documents alone (sb_intacct_books() says how); "home", the same in USD,
+ * each document at its rate; "gl", each account's balance per currency from
+ * the journal entries (GLBATCH).
  *
  * Idempotency, as the requests page says: the control's controlid is not
  * checked for uniqueness; with uniqueid true (the default) the controlid
@@ -2295,13 +2299,6 @@ cents_of(json_t *rec, const char *field)
 	return c;
 }
 
-/* Per currency, from the documents alone: sales = the AR invoices the
- * sales transactions posted (a deleted one is gone) plus the posted
- * adjustments' lines to sales accounts (a credit memo's are negative);
- * cash = the payments not reversed minus adjustment lines to the accounts
- * money is kept in (a refund paid out); receivable = the invoices' and the
- * posted adjustments' own TOTALDUE (a credit memo's unapplied credit is
- * negative). */
 /* A document's rate into the base currency, in units of 10^-10 (1 when it
  * has none: a document in the base currency). */
 static long long
@@ -2313,9 +2310,15 @@ units_of(json_t *rec)
 	return m;
 }
 
-/* ... and "home": the same in the base currency, each document's amounts
- * at its own rate, half to even to the cent (as Intacct keeps a foreign
- * transaction's base amounts). */
+/* Per currency, from the documents alone: sales = the AR invoices the
+ * sales transactions posted (a deleted one is gone) plus the posted
+ * adjustments' lines to sales accounts (a credit memo's are negative);
+ * cash = the payments not reversed minus adjustment lines to the accounts
+ * money is kept in (a refund paid out); receivable = the invoices' and the
+ * posted adjustments' own TOTALDUE (a credit memo's unapplied credit is
+ * negative).  "home": the same in the base currency, each document's
+ * amounts at its own rate, half to even to the cent (as Intacct keeps a
+ * foreign transaction's base amounts). */
 json_t *
 sb_intacct_books(void)
 {
