@@ -833,7 +833,10 @@ group_dead_letter(run *r, const char *source_id, const char *hash, const char *r
 		r->c->path[0] ? r->c->path : NULL);
 }
 
-static const group_env genv = { group_dead_letter, hash128, eng_flush, eng_stopping, eng_say };
+static int group_held(run *r, const char *source_id, const char *hash);
+
+static const group_env genv = { group_dead_letter, hash128, eng_flush, eng_stopping, eng_say,
+	group_held };
 
 /* mw_ref through the cross-references: the target id of entity(key). */
 static int
@@ -935,6 +938,25 @@ unhold(run *r, const char *source_id)
 		return 0;
 	db_fail(r, "clearing a held record");
 	return -1;
+}
+
+/* group.c: a member whose rate is not there yet is held, as any record
+ * (rates.c); 1 when it was.  A group whose member's rate is not there when
+ * it is made (source_id NULL, hash its key) is not written: the cursor
+ * stays, so that the next run lists its members again and makes it. */
+static int
+group_held(run *r, const char *source_id, const char *hash)
+{
+	if (!eng_rates_held(r))
+		return 0;
+	r->n.held++;
+	if (!source_id) {
+		say(r, "%s %s waits: %s\n", r->e->name, hash, r->c->reason);
+		open_record(r, "");
+		return 1;
+	}
+	hold(r, source_id, hash);
+	return 1;
 }
 
 /* Ask the target, in as few requests as it allows, for the documents
@@ -1162,8 +1184,16 @@ eng_record(void *arg, const char *json, size_t len, const char *stamp)
 			dead_letter(r, "", hash, json, len, c->reason, "", c->fail_line, c->path);
 		return r->fatal ? -1 : 0;
 	}
-	if (e->group) /* a member of a group: group.c */
-		return group_record(r, &genv, rec, source_id, hash, json, len);
+	if (e->group) { /* a member of a group: group.c */
+		long held = r->n.held, dead = r->n.dead;
+		eng_rates_begin(r);
+		rc = group_record(r, &genv, rec, source_id, hash, json, len);
+		if (r->n.held > held)
+			open_record(r, stamp); /* its cursor waits with it */
+		else if (r->rates && rc == 0 && r->n.dead == dead && unhold(r, source_id) != 0)
+			rc = -1; /* held for a rate before: no longer */
+		return rc;
+	}
 	has_xref = state_xref_get(r->st, e->name, source_id, tid, sizeof tid, oldhash,
 		sizeof oldhash) == 0;
 	if (has_xref && !strcmp(oldhash, hash)) {
