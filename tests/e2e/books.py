@@ -38,7 +38,7 @@ lacks counts as zeros there), 0 when they agree.
 A target that keeps a home currency (QuickBooks Online, Sage Intacct: "home"
 in the same answer, {"currency": "USD", "sales", "cash", "receivable"}, each
 document at its own rate) is compared in it too (row "home:USD"); for Clarity
-into Sage Intacct see clarity_home (its documents, each of its own day); for NopCommerce
+into Sage Intacct see intacct_home (its documents, each of its own day); for NopCommerce
 each order's
 amounts at the company's rate of their day (GET /_sandbox/dump's
 ExchangeRates, the latest on or before it; 1 for the home currency), each
@@ -191,7 +191,7 @@ def nop_home(orders, skip, rates, home):
     return {"home:" + home: b}
 
 
-def clarity_home(orders, returns, skip, rates, home):
+def intacct_home(orders, returns, skip, rates, home):
     """{"home:USD": {measure: Decimal}}: the Clarity books in the base currency,
     each document at the company's rate of its own day: the sales invoice and
     the payment of the order's day, the refund's credit memo of the order's
@@ -355,7 +355,7 @@ def main(argv):
         if a.store == "nop":
             mine.update(nop_home(records(a.root, "nop", "orders"), skip, rates, homes[0][5:]))
         else:
-            mine.update(clarity_home(records(a.root, "clarity", "orders"),
+            mine.update(intacct_home(records(a.root, "clarity", "orders"),
                                      records(a.root, "clarity", "returns"), skip, rates,
                                      homes[0][5:]))
     elif homes:

@@ -14,27 +14,6 @@ GROUP=currency
 gen nop 7 5
 gen clarity 7 5
 catalogue  # the items the Clarity orders' lines are (Sage Intacct's part, at the end)
-# the Clarity store's orders (Sage Intacct's part): one line of MUG-01, no
-# tax, shipping or discount; paid ("captured") or not
-clarity_order() { # id currency total date [captured]
-	jq -c --arg id "$1" --arg cur "$2" --argjson total "$3" --arg at "$4" --arg paid "${5:-}" '
-		select(.orderId == "SO-100000") | .orderId = $id | .status = "processing" |
-		.currency = $cur | .orderDate = $at | .updatedAt = $at | .couponCode = null |
-		.taxAmount = 0 | .shippingAmount = 0 | .discountAmount = 0 | .totalAmount = $total |
-		.subtotalAmount = $total | .lineItems = [{"lineId": "1", "sku": "MUG-01", "name": "Mug",
-			"quantity": 1, "unitPrice": $total}] |
-		.paymentInfo = (.paymentInfo | .amount = $total |
-			.status = (if $paid == "" then "authorized" else "captured" end))' \
-		"$data/clarity_ecommerce.orders.ndjson"
-}
-{
-	clarity_order SO-9001 EUR 100.00 2026-11-05T10:00:00Z captured
-	clarity_order SO-9002 CHF 50.00 2026-11-05T11:00:00Z
-	clarity_order SO-9003 USD 20.00 2026-11-05T12:00:00Z captured
-	clarity_order SO-9004 GBP 80.01 2026-11-06T09:30:00+01:00
-} > "$data/clarity.orders.ndjson"
-t clarity-orders [ "$(wc -l < "$data/clarity.orders.ndjson")" = 4 ]
-mv "$data/clarity.orders.ndjson" "$data/clarity_ecommerce.orders.ndjson"
 # the store's orders: one line of product 3, no tax, shipping or discount
 order() { # id currency total created [paid]
 	jq -c --argjson id "$1" --arg cur "$2" --argjson total "$3" --arg at "$4" --arg paid "${5:-}" '
@@ -206,13 +185,31 @@ t ecb-chf-written [ "$(col Order 3)" = 1 -a "$(field 9002 ExchangeRate)" = "$chf
 # order is held until a CHF rate is entered; the books reconcile in USD.
 use_pair clarity_intacct
 rm -f "$st"
+# the store's orders: one line of MUG-01, no tax, shipping or discount, of
+# customer C-1; paid ("captured") or not
+intacct_order() { # id currency total date [captured]
+	jq -cn --arg id "$1" --arg cur "$2" --argjson total "$3" --arg at "$4" --arg paid "${5:-}" '
+		{orderId: $id, customerId: "C-1", orderDate: $at, updatedAt: $at, status: "processing",
+		currency: $cur, totalAmount: $total, subtotalAmount: $total, taxAmount: 0,
+		shippingAmount: 0, discountAmount: 0, lineItems: [{lineId: "1", sku: "MUG-01",
+		name: "Mug", quantity: 1, unitPrice: $total}], paymentInfo: {method: "amex",
+		status: (if $paid == "" then "authorized" else "captured" end), transactionId:
+		("ch_" + $id), amount: $total}, attributes: {storeId: "web", department: "online"}}'
+}
+{
+	intacct_order SO-9001 EUR 100.00 2026-11-05T10:00:00Z captured
+	intacct_order SO-9002 CHF 50.00 2026-11-05T11:00:00Z
+	intacct_order SO-9003 USD 20.00 2026-11-05T12:00:00Z captured
+	intacct_order SO-9004 GBP 80.01 2026-11-06T09:30:00+01:00
+} > "$tmp/intacct.orders"
+t intacct-orders [ "$(put_orders "$tmp/intacct.orders")" = 200 ]
 sync > "$tmp/out" 2> "$tmp/err"
-t intacct-first-run-holds-chf [ "$(col Order 3)" = 3 -a "$(col Order 8)" = 1 ] ||
-	cat "$tmp/out" "$tmp/err"
 dump
+so() { jq -c --arg n "$1" '.SODOCUMENT[] | select(.DOCNO == $n)' "$tmp/dump"; }
+t intacct-first-run-holds-chf [ -n "$(so SO-9001)" -a -n "$(so SO-9003)" -a -n "$(so SO-9004)" -a \
+	-z "$(so SO-9002)" ] || cat "$tmp/out" "$tmp/err"
 # the type's rate of a day, as the company keeps it (GET /_sandbox/dump)
 rate() { jq -r --arg c "$1" --arg d "$2" '.ExchangeRates[$c][$d]' "$tmp/dump"; }
-so() { jq -c --arg n "$1" '.SODOCUMENT[] | select(.DOCNO == $n)' "$tmp/dump"; }
 sof() { so "$1" | jq -r ".$2"; }
 eur=$(rate EUR 2026-11-05) gbp=$(rate GBP 2026-11-06)
 t intacct-rates-seeded [ -n "$eur" -a "$eur" != null -a -n "$gbp" -a "$gbp" != null ]
@@ -241,24 +238,14 @@ t intacct-chf-rate-entered [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST -
 	'{"FROM_CURRENCY":"CHF","EFFECTIVESTARTDATE":"11/04/2026","VALUE":"1.1372"}' \
 	"$root/_sandbox/documents?service=intacct&collection=EXCHANGERATEENTRY")" = 200 ]
 sync > "$tmp/out" 2> "$tmp/err"
-t intacct-second-run-writes-chf [ "$(col Order 3)" = 1 -a "$(col Order 8)" = 0 ] ||
-	cat "$tmp/out" "$tmp/err"
 dump
+t intacct-second-run-writes-chf [ -n "$(so SO-9002)" ] || cat "$tmp/out" "$tmp/err"
 t intacct-chf-rate [ "$(sof SO-9002 EXCHRATE)" = 1.1372 -a "$(sof SO-9002 EXCHRATEDATE)" = \
 	11/05/2026 ] || so SO-9002
-t intacct-chf-not-held [ "$(sql "SELECT count(*) FROM held")" = 0 ]
-# the books in USD: each document at its own rate, half to even to the cent
-home=$(curl -s "$root/_sandbox/books?service=intacct" | jq -c .home)
-want=$(python3 -c '
-import sys
-from decimal import Decimal as D, ROUND_HALF_EVEN
-def usd(x, r): return (D(x) * D(r)).quantize(D("0.01"), ROUND_HALF_EVEN)
-eur, gbp = sys.argv[1], sys.argv[2]
-sales = usd("100", eur) + usd("50", "1.1372") + D("20") + usd("80.01", gbp)
-cash = usd("100", eur) + D("20")
-print("{\"currency\":\"USD\",\"sales\":\"%s\",\"cash\":\"%s\",\"receivable\":\"%s\"}" % (sales,
-    cash, sales - cash))' "$eur" "$gbp")
-t intacct-books-in-usd [ "$home" = "$want" ] || echo "books $home, want $want"
+t intacct-chf-not-held [ "$(sql "SELECT count(*) FROM held WHERE source_key = 'SO-9002'")" = 0 ]
+# the books in USD: each document at its own rate, half to even to the
+# cent (tests/sandbox/intacct.sh checks one document's), as the store's
+# orders at the rates of their days say (books.py: intacct_home)
 python3 tests/e2e/books.py compare "$root" --store clarity --target intacct --state "$st" \
 	> "$tmp/books"
 t intacct-books-py-agrees [ $? -eq 0 -a "$(grep -c '^home:USD' "$tmp/books")" = 3 ] || cat "$tmp/books"
