@@ -67,7 +67,11 @@ enum {
 	AT_Order_billto,
 	AT_Order_billto_contactname,
 	AT_Order_currency,
-	AT_Order_exchratetype,
+	AT_Order_exchratedate,
+	AT_Order_exchratedate_year,
+	AT_Order_exchratedate_month,
+	AT_Order_exchratedate_day,
+	AT_Order_exchrate,
 	AT_Order_state,
 	AT_Order_sotransitems,
 	AT_Order_sotransitems_0_itemid,
@@ -108,6 +112,8 @@ enum {
 	AT_Payment_CUSTOMERID,
 	AT_Payment_PAYMENTMETHOD,
 	AT_Payment_RECEIPTDATE,
+	AT_Payment_EXCH_RATE_DATE,
+	AT_Payment_EXCHANGE_RATE,
 	AT_Payment_CURRENCY,
 	AT_Payment_UNDEPOSITEDACCOUNTNO,
 	AT_Payment_DOCNUMBER,
@@ -127,11 +133,15 @@ enum {
 	AT_Settlement_ENTRIES_0_TR_TYPE,
 	AT_Settlement_ENTRIES_0_TRX_AMOUNT,
 	AT_Settlement_ENTRIES_0_CURRENCY,
+	AT_Settlement_ENTRIES_0_EXCH_RATE_DATE,
+	AT_Settlement_ENTRIES_0_EXCHANGE_RATE,
 	AT_Settlement_ENTRIES_0_DESCRIPTION,
 	AT_Settlement_ENTRIES_1_ACCOUNTNO,
 	AT_Settlement_ENTRIES_1_TR_TYPE,
 	AT_Settlement_ENTRIES_1_TRX_AMOUNT,
 	AT_Settlement_ENTRIES_1_CURRENCY,
+	AT_Settlement_ENTRIES_1_EXCH_RATE_DATE,
+	AT_Settlement_ENTRIES_1_EXCHANGE_RATE,
 	AT_Settlement_ENTRIES_1_DESCRIPTION,
 	AT_Settlement_check_a_payment_of_nothing,
 	AT_Refund_when,
@@ -144,7 +154,11 @@ enum {
 	AT_Refund_invoiceno,
 	AT_Refund_description,
 	AT_Refund_currency,
-	AT_Refund_exchratetype,
+	AT_Refund_exchratedate,
+	AT_Refund_exchratedate_year,
+	AT_Refund_exchratedate_month,
+	AT_Refund_exchratedate_day,
+	AT_Refund_exchrate,
 	AT_Refund_aradjustmentitems,
 	AT_Refund_aradjustmentitems_0_glaccountno,
 	AT_Refund_aradjustmentitems_0_amount,
@@ -161,7 +175,11 @@ enum {
 	AT_Return_invoiceno,
 	AT_Return_description,
 	AT_Return_currency,
-	AT_Return_exchratetype,
+	AT_Return_exchratedate,
+	AT_Return_exchratedate_year,
+	AT_Return_exchratedate_month,
+	AT_Return_exchratedate_day,
+	AT_Return_exchrate,
 	AT_Return_aradjustmentitems,
 	AT_Return_aradjustmentitems_0_glaccountno,
 	AT_Return_aradjustmentitems_0_amount,
@@ -177,7 +195,11 @@ enum {
 	AT_ReturnRefund_invoiceno,
 	AT_ReturnRefund_description,
 	AT_ReturnRefund_currency,
-	AT_ReturnRefund_exchratetype,
+	AT_ReturnRefund_exchratedate,
+	AT_ReturnRefund_exchratedate_year,
+	AT_ReturnRefund_exchratedate_month,
+	AT_ReturnRefund_exchratedate_day,
+	AT_ReturnRefund_exchrate,
 	AT_ReturnRefund_aradjustmentitems,
 	AT_ReturnRefund_aradjustmentitems_0_glaccountno,
 	AT_ReturnRefund_aradjustmentitems_0_amount,
@@ -1106,8 +1128,29 @@ map_Order(mw_ctx *c, mw_val r)
 	mw_put(c, mw_fn_upper(c, in_Order_currency(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "exchratetype", line_at(AT_Order_exchratetype));
-	mw_put(c, MW_S("Intacct Daily Rate"), 0);
+	mw_line(c, line_at(AT_Order_exchratedate));
+	if (mw_truthy(c, mw_ne(c,
+		mw_fn_upper(c, in_Order_currency(c, r)),
+		mw_fn_base_currency(c)))) {
+		mw_field(c, "exchratedate", line_at(AT_Order_exchratedate));
+		mw_obj_begin(c);
+		mw_field(c, "year", line_at(AT_Order_exchratedate_year));
+		mw_put(c, mw_fn_format_date(c, in_Order_orderDate(c, r), MW_S("%Y")), 1);
+		mw_field(c, "month", line_at(AT_Order_exchratedate_month));
+		mw_put(c, mw_fn_format_date(c, in_Order_orderDate(c, r), MW_S("%m")), 1);
+		mw_field(c, "day", line_at(AT_Order_exchratedate_day));
+		mw_put(c, mw_fn_format_date(c, in_Order_orderDate(c, r), MW_S("%d")), 1);
+		mw_obj_end(c);
+	}
+	if (mw_failed(c))
+		return -1;
+	mw_line(c, line_at(AT_Order_exchrate));
+	if (mw_truthy(c, mw_ne(c,
+		mw_fn_upper(c, in_Order_currency(c, r)),
+		mw_fn_base_currency(c)))) {
+		mw_field(c, "exchrate", line_at(AT_Order_exchrate));
+		mw_put(c, mw_fn_rate(c, in_Order_currency(c, r), in_Order_orderDate(c, r)), 0);
+	}
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "state", line_at(AT_Order_state));
@@ -1357,6 +1400,24 @@ map_Payment(mw_ctx *c, mw_val r)
 	mw_put(c, mw_fn_format_date(c, in_Order_orderDate(c, r), MW_S("%m/%d/%Y")), 1);
 	if (mw_failed(c))
 		return -1;
+	mw_line(c, line_at(AT_Payment_EXCH_RATE_DATE));
+	if (mw_truthy(c, mw_ne(c,
+		mw_fn_upper(c, in_Order_currency(c, r)),
+		mw_fn_base_currency(c)))) {
+		mw_field(c, "EXCH_RATE_DATE", line_at(AT_Payment_EXCH_RATE_DATE));
+		mw_put(c, mw_fn_format_date(c, in_Order_orderDate(c, r), MW_S("%m/%d/%Y")), 0);
+	}
+	if (mw_failed(c))
+		return -1;
+	mw_line(c, line_at(AT_Payment_EXCHANGE_RATE));
+	if (mw_truthy(c, mw_ne(c,
+		mw_fn_upper(c, in_Order_currency(c, r)),
+		mw_fn_base_currency(c)))) {
+		mw_field(c, "EXCHANGE_RATE", line_at(AT_Payment_EXCHANGE_RATE));
+		mw_put(c, mw_fn_rate(c, in_Order_currency(c, r), in_Order_orderDate(c, r)), 0);
+	}
+	if (mw_failed(c))
+		return -1;
 	mw_field(c, "CURRENCY", line_at(AT_Payment_CURRENCY));
 	mw_put(c, mw_fn_upper(c, in_Order_currency(c, r)), 0);
 	if (mw_failed(c))
@@ -1506,6 +1567,24 @@ map_Settlement(mw_ctx *c, mw_val r)
 	mw_put(c, mw_fn_upper(c, in_Order_currency(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
+	mw_line(c, line_at(AT_Settlement_ENTRIES_0_EXCH_RATE_DATE));
+	if (mw_truthy(c, mw_ne(c,
+		mw_fn_upper(c, in_Order_currency(c, r)),
+		mw_fn_base_currency(c)))) {
+		mw_field(c, "EXCH_RATE_DATE", line_at(AT_Settlement_ENTRIES_0_EXCH_RATE_DATE));
+		mw_put(c, mw_fn_format_date(c, in_Order_orderDate(c, r), MW_S("%m/%d/%Y")), 0);
+	}
+	if (mw_failed(c))
+		return -1;
+	mw_line(c, line_at(AT_Settlement_ENTRIES_0_EXCHANGE_RATE));
+	if (mw_truthy(c, mw_ne(c,
+		mw_fn_upper(c, in_Order_currency(c, r)),
+		mw_fn_base_currency(c)))) {
+		mw_field(c, "EXCHANGE_RATE", line_at(AT_Settlement_ENTRIES_0_EXCHANGE_RATE));
+		mw_put(c, mw_fn_rate(c, in_Order_currency(c, r), in_Order_orderDate(c, r)), 0);
+	}
+	if (mw_failed(c))
+		return -1;
 	mw_field(c, "DESCRIPTION", line_at(AT_Settlement_ENTRIES_0_DESCRIPTION));
 	mw_put(c, MW_S("Settled card and wallet payments"), 0);
 	if (mw_failed(c))
@@ -1528,6 +1607,24 @@ map_Settlement(mw_ctx *c, mw_val r)
 		return -1;
 	mw_field(c, "CURRENCY", line_at(AT_Settlement_ENTRIES_1_CURRENCY));
 	mw_put(c, mw_fn_upper(c, in_Order_currency(c, r)), 0);
+	if (mw_failed(c))
+		return -1;
+	mw_line(c, line_at(AT_Settlement_ENTRIES_1_EXCH_RATE_DATE));
+	if (mw_truthy(c, mw_ne(c,
+		mw_fn_upper(c, in_Order_currency(c, r)),
+		mw_fn_base_currency(c)))) {
+		mw_field(c, "EXCH_RATE_DATE", line_at(AT_Settlement_ENTRIES_1_EXCH_RATE_DATE));
+		mw_put(c, mw_fn_format_date(c, in_Order_orderDate(c, r), MW_S("%m/%d/%Y")), 0);
+	}
+	if (mw_failed(c))
+		return -1;
+	mw_line(c, line_at(AT_Settlement_ENTRIES_1_EXCHANGE_RATE));
+	if (mw_truthy(c, mw_ne(c,
+		mw_fn_upper(c, in_Order_currency(c, r)),
+		mw_fn_base_currency(c)))) {
+		mw_field(c, "EXCHANGE_RATE", line_at(AT_Settlement_ENTRIES_1_EXCHANGE_RATE));
+		mw_put(c, mw_fn_rate(c, in_Order_currency(c, r), in_Order_orderDate(c, r)), 0);
+	}
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "DESCRIPTION", line_at(AT_Settlement_ENTRIES_1_DESCRIPTION));
@@ -1627,8 +1724,37 @@ map_Refund(mw_ctx *c, mw_val r)
 	mw_put(c, mw_fn_upper(c, in_Order_currency(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "exchratetype", line_at(AT_Refund_exchratetype));
-	mw_put(c, MW_S("Intacct Daily Rate"), 0);
+	mw_line(c, line_at(AT_Refund_exchratedate));
+	if (mw_truthy(c, mw_ne(c,
+		mw_fn_upper(c, in_Order_currency(c, r)),
+		mw_fn_base_currency(c)))) {
+		mw_field(c, "exchratedate", line_at(AT_Refund_exchratedate));
+		mw_obj_begin(c);
+		mw_field(c, "year", line_at(AT_Refund_exchratedate_year));
+		mw_put(c, mw_fn_format_date(c,
+			mw_coalesce(in_Order_updatedAt(c, r), in_Order_orderDate(c, r)),
+			MW_S("%Y")), 1);
+		mw_field(c, "month", line_at(AT_Refund_exchratedate_month));
+		mw_put(c, mw_fn_format_date(c,
+			mw_coalesce(in_Order_updatedAt(c, r), in_Order_orderDate(c, r)),
+			MW_S("%m")), 1);
+		mw_field(c, "day", line_at(AT_Refund_exchratedate_day));
+		mw_put(c, mw_fn_format_date(c,
+			mw_coalesce(in_Order_updatedAt(c, r), in_Order_orderDate(c, r)),
+			MW_S("%d")), 1);
+		mw_obj_end(c);
+	}
+	if (mw_failed(c))
+		return -1;
+	mw_line(c, line_at(AT_Refund_exchrate));
+	if (mw_truthy(c, mw_ne(c,
+		mw_fn_upper(c, in_Order_currency(c, r)),
+		mw_fn_base_currency(c)))) {
+		mw_field(c, "exchrate", line_at(AT_Refund_exchrate));
+		mw_put(c, mw_fn_rate(c,
+			in_Order_currency(c, r),
+			mw_coalesce(in_Order_updatedAt(c, r), in_Order_orderDate(c, r))), 0);
+	}
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "aradjustmentitems", line_at(AT_Refund_aradjustmentitems));
@@ -1737,8 +1863,37 @@ map_Return(mw_ctx *c, mw_val r)
 	mw_put(c, mw_fn_upper(c, in_Return_currency(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "exchratetype", line_at(AT_Return_exchratetype));
-	mw_put(c, MW_S("Intacct Daily Rate"), 0);
+	mw_line(c, line_at(AT_Return_exchratedate));
+	if (mw_truthy(c, mw_ne(c,
+		mw_fn_upper(c, in_Return_currency(c, r)),
+		mw_fn_base_currency(c)))) {
+		mw_field(c, "exchratedate", line_at(AT_Return_exchratedate));
+		mw_obj_begin(c);
+		mw_field(c, "year", line_at(AT_Return_exchratedate_year));
+		mw_put(c, mw_fn_format_date(c,
+			mw_coalesce(in_Return_updatedAt(c, r), in_Return_createdAt(c, r)),
+			MW_S("%Y")), 1);
+		mw_field(c, "month", line_at(AT_Return_exchratedate_month));
+		mw_put(c, mw_fn_format_date(c,
+			mw_coalesce(in_Return_updatedAt(c, r), in_Return_createdAt(c, r)),
+			MW_S("%m")), 1);
+		mw_field(c, "day", line_at(AT_Return_exchratedate_day));
+		mw_put(c, mw_fn_format_date(c,
+			mw_coalesce(in_Return_updatedAt(c, r), in_Return_createdAt(c, r)),
+			MW_S("%d")), 1);
+		mw_obj_end(c);
+	}
+	if (mw_failed(c))
+		return -1;
+	mw_line(c, line_at(AT_Return_exchrate));
+	if (mw_truthy(c, mw_ne(c,
+		mw_fn_upper(c, in_Return_currency(c, r)),
+		mw_fn_base_currency(c)))) {
+		mw_field(c, "exchrate", line_at(AT_Return_exchrate));
+		mw_put(c, mw_fn_rate(c,
+			in_Return_currency(c, r),
+			mw_coalesce(in_Return_updatedAt(c, r), in_Return_createdAt(c, r))), 0);
+	}
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "aradjustmentitems", line_at(AT_Return_aradjustmentitems));
@@ -1840,8 +1995,37 @@ map_ReturnRefund(mw_ctx *c, mw_val r)
 	mw_put(c, mw_fn_upper(c, in_Return_currency(c, r)), 0);
 	if (mw_failed(c))
 		return -1;
-	mw_field(c, "exchratetype", line_at(AT_ReturnRefund_exchratetype));
-	mw_put(c, MW_S("Intacct Daily Rate"), 0);
+	mw_line(c, line_at(AT_ReturnRefund_exchratedate));
+	if (mw_truthy(c, mw_ne(c,
+		mw_fn_upper(c, in_Return_currency(c, r)),
+		mw_fn_base_currency(c)))) {
+		mw_field(c, "exchratedate", line_at(AT_ReturnRefund_exchratedate));
+		mw_obj_begin(c);
+		mw_field(c, "year", line_at(AT_ReturnRefund_exchratedate_year));
+		mw_put(c, mw_fn_format_date(c,
+			mw_coalesce(in_Return_updatedAt(c, r), in_Return_createdAt(c, r)),
+			MW_S("%Y")), 1);
+		mw_field(c, "month", line_at(AT_ReturnRefund_exchratedate_month));
+		mw_put(c, mw_fn_format_date(c,
+			mw_coalesce(in_Return_updatedAt(c, r), in_Return_createdAt(c, r)),
+			MW_S("%m")), 1);
+		mw_field(c, "day", line_at(AT_ReturnRefund_exchratedate_day));
+		mw_put(c, mw_fn_format_date(c,
+			mw_coalesce(in_Return_updatedAt(c, r), in_Return_createdAt(c, r)),
+			MW_S("%d")), 1);
+		mw_obj_end(c);
+	}
+	if (mw_failed(c))
+		return -1;
+	mw_line(c, line_at(AT_ReturnRefund_exchrate));
+	if (mw_truthy(c, mw_ne(c,
+		mw_fn_upper(c, in_Return_currency(c, r)),
+		mw_fn_base_currency(c)))) {
+		mw_field(c, "exchrate", line_at(AT_ReturnRefund_exchrate));
+		mw_put(c, mw_fn_rate(c,
+			in_Return_currency(c, r),
+			mw_coalesce(in_Return_updatedAt(c, r), in_Return_createdAt(c, r))), 0);
+	}
 	if (mw_failed(c))
 		return -1;
 	mw_field(c, "aradjustmentitems", line_at(AT_ReturnRefund_aradjustmentitems));
@@ -2045,6 +2229,7 @@ static const mw_setting intacct_settings[] = {
 	{ "company_id", "INTACCT_COMPANY_ID", NULL },
 	{ "user_id", "INTACCT_USER_ID", NULL },
 	{ "user_password", "INTACCT_USER_PASSWORD", NULL },
+	{ "rate_type", NULL, "Clarity Daily" },
 };
 static const char *const Customer_webhooks[] = { "customer.created", "customer.updated", NULL };
 static const char *const ShipTo_webhooks[] = { "order.created", "order.updated", NULL };
@@ -2075,514 +2260,536 @@ static const char *const Stock_deps[] = { "Product", NULL };
 static const mw_table tbl_order_state = {
 	"order_state", tbl_order_state_entries, 5,
 	MW_ELSE_FAIL, MW_V_NULL, "no Intacct state for order status",
-	.line = 40
+	.line = 45
 };
 static const mw_table tbl_payment_method = {
 	"payment_method", tbl_payment_method_entries, 6,
 	MW_ELSE_FAIL, MW_V_NULL, "no Intacct payment method for payment method",
-	.line = 53
+	.line = 58
 };
 static const mw_table tbl_payment_gl = {
 	"payment_gl", tbl_payment_gl_entries, 6,
 	MW_ELSE_FAIL, MW_V_NULL, "no GL account for payment method",
-	.line = 59
+	.line = 64
 };
 static const mw_table tbl_bank_account = {
 	"bank_account", tbl_bank_account_entries, 4,
 	MW_ELSE_FAIL, MW_V_NULL, "no bank account for currency",
-	.line = 66
+	.line = 71
 };
 static const mw_table tbl_sku_alias = {
 	"sku_alias", tbl_sku_alias_entries, 1,
 	MW_ELSE_VALUE, MW_V_NULL, NULL,
-	.line = 79
+	.line = 84
 };
 static const mw_table tbl_department = {
 	"department", tbl_department_entries, 3,
 	MW_ELSE_VALUE, MW_V_S("D300"), NULL,
-	.line = 86
+	.line = 91
 };
 static const mw_table tbl_location = {
 	"location", tbl_location_entries, 3,
 	MW_ELSE_FAIL, MW_V_NULL, "no Intacct location for store",
-	.line = 91
+	.line = 96
 };
 static const mw_table tbl_project = {
 	"project", tbl_project_entries, 3,
 	MW_ELSE_VALUE, MW_V_NULL, NULL,
-	.line = 96
+	.line = 101
 };
 
 static const int at_line[N_AT] = {
-	[AT_Customer_CUSTOMERID] = 106,
-	[AT_Customer_NAME] = 107,
-	[AT_Customer_DISPLAYCONTACT] = 109,
-	[AT_Customer_DISPLAYCONTACT_PRINTAS] = 110,
-	[AT_Customer_DISPLAYCONTACT_COMPANYNAME] = 112,
-	[AT_Customer_DISPLAYCONTACT_FIRSTNAME] = 113,
-	[AT_Customer_DISPLAYCONTACT_LASTNAME] = 114,
-	[AT_Customer_DISPLAYCONTACT_EMAIL1] = 115,
-	[AT_Customer_DISPLAYCONTACT_PHONE1] = 116,
-	[AT_Customer_STATUS] = 118,
-	[AT_Customer_check_customer_has_no_name] = 119,
-	[AT_ShipTo_when] = 133,
-	[AT_ShipTo_CONTACTNAME] = 135,
-	[AT_ShipTo_PRINTAS] = 136,
-	[AT_ShipTo_MAILADDRESS] = 137,
-	[AT_ShipTo_MAILADDRESS_ADDRESS1] = 138,
-	[AT_ShipTo_MAILADDRESS_ADDRESS2] = 139,
-	[AT_ShipTo_MAILADDRESS_CITY] = 140,
-	[AT_ShipTo_MAILADDRESS_STATE] = 141,
-	[AT_ShipTo_MAILADDRESS_ZIP] = 142,
-	[AT_ShipTo_MAILADDRESS_COUNTRY] = 143,
-	[AT_ShipTo_MAILADDRESS_COUNTRYCODE] = 144,
-	[AT_BillTo_when] = 152,
-	[AT_BillTo_CONTACTNAME] = 154,
-	[AT_BillTo_PRINTAS] = 155,
-	[AT_BillTo_MAILADDRESS] = 156,
-	[AT_BillTo_MAILADDRESS_ADDRESS1] = 157,
-	[AT_BillTo_MAILADDRESS_ADDRESS2] = 158,
-	[AT_BillTo_MAILADDRESS_CITY] = 159,
-	[AT_BillTo_MAILADDRESS_STATE] = 160,
-	[AT_BillTo_MAILADDRESS_ZIP] = 161,
-	[AT_BillTo_MAILADDRESS_COUNTRY] = 162,
-	[AT_BillTo_MAILADDRESS_COUNTRYCODE] = 163,
-	[AT_Order_when] = 171,
-	[AT_Order_transactiontype] = 180,
-	[AT_Order_datecreated] = 181,
-	[AT_Order_datecreated_year] = 182,
-	[AT_Order_datecreated_month] = 183,
-	[AT_Order_datecreated_day] = 184,
-	[AT_Order_customerid] = 186,
-	[AT_Order_documentno] = 187,
-	[AT_Order_referenceno] = 188,
-	[AT_Order_message] = 189,
-	[AT_Order_shipto] = 190,
-	[AT_Order_shipto_contactname] = 190,
-	[AT_Order_billto] = 191,
-	[AT_Order_billto_contactname] = 191,
-	[AT_Order_currency] = 192,
-	[AT_Order_exchratetype] = 193,
-	[AT_Order_state] = 194,
-	[AT_Order_sotransitems] = 195,
-	[AT_Order_sotransitems_0_itemid] = 197,
-	[AT_Order_sotransitems_0_itemdesc] = 198,
-	[AT_Order_sotransitems_0_quantity] = 199,
-	[AT_Order_sotransitems_0_unit] = 200,
-	[AT_Order_sotransitems_0_price] = 201,
-	[AT_Order_sotransitems_0_locationid] = 202,
-	[AT_Order_sotransitems_0_departmentid] = 203,
-	[AT_Order_sotransitems_0_projectid] = 204,
-	[AT_Order_sotransitems_1_itemid] = 206,
-	[AT_Order_sotransitems_1_itemdesc] = 207,
-	[AT_Order_sotransitems_1_quantity] = 208,
-	[AT_Order_sotransitems_1_unit] = 209,
-	[AT_Order_sotransitems_1_price] = 210,
-	[AT_Order_sotransitems_1_locationid] = 211,
-	[AT_Order_sotransitems_1_departmentid] = 212,
-	[AT_Order_sotransitems_2_itemid] = 213,
-	[AT_Order_sotransitems_2_itemdesc] = 214,
-	[AT_Order_sotransitems_2_quantity] = 215,
-	[AT_Order_sotransitems_2_unit] = 216,
-	[AT_Order_sotransitems_2_price] = 217,
-	[AT_Order_sotransitems_2_locationid] = 218,
-	[AT_Order_sotransitems_2_departmentid] = 219,
-	[AT_Order_sotransitems_3_itemid] = 222,
-	[AT_Order_sotransitems_3_itemdesc] = 223,
-	[AT_Order_sotransitems_3_quantity] = 224,
-	[AT_Order_sotransitems_3_unit] = 225,
-	[AT_Order_sotransitems_3_price] = 226,
-	[AT_Order_sotransitems_3_locationid] = 227,
-	[AT_Order_sotransitems_3_departmentid] = 228,
-	[AT_Order_check_order_has_no_line_items] = 230,
-	[AT_Order_check_no_intacct_payment_method_for] = 233,
-	[AT_Order_check_order_total_does_not_add_up] = 238,
-	[AT_Order_lifecycle] = 173,
-	[AT_Order_locked] = 178,
-	[AT_Payment_when] = 249,
-	[AT_Payment_CUSTOMERID] = 257,
-	[AT_Payment_PAYMENTMETHOD] = 258,
-	[AT_Payment_RECEIPTDATE] = 259,
-	[AT_Payment_CURRENCY] = 260,
-	[AT_Payment_UNDEPOSITEDACCOUNTNO] = 261,
-	[AT_Payment_DOCNUMBER] = 262,
-	[AT_Payment_DESCRIPTION] = 263,
-	[AT_Payment_TRX_AMOUNTTOPAY] = 264,
-	[AT_Payment_ARPYMTDETAILS] = 265,
-	[AT_Payment_ARPYMTDETAILS_0_RECORDKEY] = 266,
-	[AT_Payment_ARPYMTDETAILS_0_TRX_PAYMENTAMOUNT] = 267,
-	[AT_Payment_lifecycle] = 252,
-	[AT_Settlement_when] = 287,
-	[AT_Settlement_JOURNAL] = 289,
-	[AT_Settlement_BATCH_DATE] = 290,
-	[AT_Settlement_BATCH_TITLE] = 291,
-	[AT_Settlement_REFERENCENO] = 292,
-	[AT_Settlement_ENTRIES] = 293,
-	[AT_Settlement_ENTRIES_0_ACCOUNTNO] = 294,
-	[AT_Settlement_ENTRIES_0_TR_TYPE] = 295,
-	[AT_Settlement_ENTRIES_0_TRX_AMOUNT] = 296,
-	[AT_Settlement_ENTRIES_0_CURRENCY] = 297,
-	[AT_Settlement_ENTRIES_0_DESCRIPTION] = 298,
-	[AT_Settlement_ENTRIES_1_ACCOUNTNO] = 299,
-	[AT_Settlement_ENTRIES_1_TR_TYPE] = 300,
-	[AT_Settlement_ENTRIES_1_TRX_AMOUNT] = 301,
-	[AT_Settlement_ENTRIES_1_CURRENCY] = 302,
-	[AT_Settlement_ENTRIES_1_DESCRIPTION] = 303,
-	[AT_Settlement_check_a_payment_of_nothing] = 305,
-	[AT_Refund_when] = 315,
-	[AT_Refund_customerid] = 317,
-	[AT_Refund_datecreated] = 318,
-	[AT_Refund_datecreated_year] = 319,
-	[AT_Refund_datecreated_month] = 320,
-	[AT_Refund_datecreated_day] = 321,
-	[AT_Refund_adjustmentno] = 323,
-	[AT_Refund_invoiceno] = 324,
-	[AT_Refund_description] = 325,
-	[AT_Refund_currency] = 327,
-	[AT_Refund_exchratetype] = 328,
-	[AT_Refund_aradjustmentitems] = 329,
-	[AT_Refund_aradjustmentitems_0_glaccountno] = 330,
-	[AT_Refund_aradjustmentitems_0_amount] = 331,
-	[AT_Refund_aradjustmentitems_0_memo] = 332,
-	[AT_Refund_aradjustmentitems_0_locationid] = 333,
-	[AT_Refund_aradjustmentitems_0_departmentid] = 334,
-	[AT_Return_when] = 344,
-	[AT_Return_customerid] = 346,
-	[AT_Return_datecreated] = 347,
-	[AT_Return_datecreated_year] = 348,
-	[AT_Return_datecreated_month] = 349,
-	[AT_Return_datecreated_day] = 350,
-	[AT_Return_adjustmentno] = 352,
-	[AT_Return_invoiceno] = 353,
-	[AT_Return_description] = 354,
-	[AT_Return_currency] = 356,
-	[AT_Return_exchratetype] = 357,
-	[AT_Return_aradjustmentitems] = 358,
-	[AT_Return_aradjustmentitems_0_glaccountno] = 359,
-	[AT_Return_aradjustmentitems_0_amount] = 360,
-	[AT_Return_aradjustmentitems_0_memo] = 361,
-	[AT_Return_check_return_has_no_refund_amount] = 363,
-	[AT_ReturnRefund_when] = 373,
-	[AT_ReturnRefund_customerid] = 375,
-	[AT_ReturnRefund_datecreated] = 376,
-	[AT_ReturnRefund_datecreated_year] = 377,
-	[AT_ReturnRefund_datecreated_month] = 378,
-	[AT_ReturnRefund_datecreated_day] = 379,
-	[AT_ReturnRefund_adjustmentno] = 381,
-	[AT_ReturnRefund_invoiceno] = 382,
-	[AT_ReturnRefund_description] = 383,
-	[AT_ReturnRefund_currency] = 385,
-	[AT_ReturnRefund_exchratetype] = 386,
-	[AT_ReturnRefund_aradjustmentitems] = 387,
-	[AT_ReturnRefund_aradjustmentitems_0_glaccountno] = 388,
-	[AT_ReturnRefund_aradjustmentitems_0_amount] = 389,
-	[AT_ReturnRefund_aradjustmentitems_0_memo] = 390,
-	[AT_ReturnRefund_check_return_has_no_refund_amount] = 392,
-	[AT_Product_ITEMID] = 410,
-	[AT_Product_NAME] = 411,
-	[AT_Product_ITEMTYPE] = 412,
-	[AT_Product_STATUS] = 413,
-	[AT_Product_EXTENDED_DESCRIPTION] = 414,
-	[AT_Product_BASEPRICE] = 415,
-	[AT_Stock_when] = 424,
-	[AT_Stock_sku] = 426,
-	[AT_Stock_quantityOnHand] = 427,
-	[AT_Shipped_when] = 438,
-	[AT_Shipped_orderId] = 440,
-	[AT_Shipped_status] = 441,
-	[AT_Shipped_carrier] = 442,
-	[AT_Shipped_trackingNumber] = 443,
-	[AT_Fulfilled_when] = 451,
-	[AT_Fulfilled_orderId] = 453,
-	[AT_Fulfilled_status] = 454,
+	[AT_Customer_CUSTOMERID] = 111,
+	[AT_Customer_NAME] = 112,
+	[AT_Customer_DISPLAYCONTACT] = 114,
+	[AT_Customer_DISPLAYCONTACT_PRINTAS] = 115,
+	[AT_Customer_DISPLAYCONTACT_COMPANYNAME] = 117,
+	[AT_Customer_DISPLAYCONTACT_FIRSTNAME] = 118,
+	[AT_Customer_DISPLAYCONTACT_LASTNAME] = 119,
+	[AT_Customer_DISPLAYCONTACT_EMAIL1] = 120,
+	[AT_Customer_DISPLAYCONTACT_PHONE1] = 121,
+	[AT_Customer_STATUS] = 123,
+	[AT_Customer_check_customer_has_no_name] = 124,
+	[AT_ShipTo_when] = 138,
+	[AT_ShipTo_CONTACTNAME] = 140,
+	[AT_ShipTo_PRINTAS] = 141,
+	[AT_ShipTo_MAILADDRESS] = 142,
+	[AT_ShipTo_MAILADDRESS_ADDRESS1] = 143,
+	[AT_ShipTo_MAILADDRESS_ADDRESS2] = 144,
+	[AT_ShipTo_MAILADDRESS_CITY] = 145,
+	[AT_ShipTo_MAILADDRESS_STATE] = 146,
+	[AT_ShipTo_MAILADDRESS_ZIP] = 147,
+	[AT_ShipTo_MAILADDRESS_COUNTRY] = 148,
+	[AT_ShipTo_MAILADDRESS_COUNTRYCODE] = 149,
+	[AT_BillTo_when] = 157,
+	[AT_BillTo_CONTACTNAME] = 159,
+	[AT_BillTo_PRINTAS] = 160,
+	[AT_BillTo_MAILADDRESS] = 161,
+	[AT_BillTo_MAILADDRESS_ADDRESS1] = 162,
+	[AT_BillTo_MAILADDRESS_ADDRESS2] = 163,
+	[AT_BillTo_MAILADDRESS_CITY] = 164,
+	[AT_BillTo_MAILADDRESS_STATE] = 165,
+	[AT_BillTo_MAILADDRESS_ZIP] = 166,
+	[AT_BillTo_MAILADDRESS_COUNTRY] = 167,
+	[AT_BillTo_MAILADDRESS_COUNTRYCODE] = 168,
+	[AT_Order_when] = 176,
+	[AT_Order_transactiontype] = 185,
+	[AT_Order_datecreated] = 186,
+	[AT_Order_datecreated_year] = 187,
+	[AT_Order_datecreated_month] = 188,
+	[AT_Order_datecreated_day] = 189,
+	[AT_Order_customerid] = 191,
+	[AT_Order_documentno] = 192,
+	[AT_Order_referenceno] = 193,
+	[AT_Order_message] = 194,
+	[AT_Order_shipto] = 195,
+	[AT_Order_shipto_contactname] = 195,
+	[AT_Order_billto] = 196,
+	[AT_Order_billto_contactname] = 196,
+	[AT_Order_currency] = 197,
+	[AT_Order_exchratedate] = 200,
+	[AT_Order_exchratedate_year] = 201,
+	[AT_Order_exchratedate_month] = 202,
+	[AT_Order_exchratedate_day] = 203,
+	[AT_Order_exchrate] = 205,
+	[AT_Order_state] = 206,
+	[AT_Order_sotransitems] = 207,
+	[AT_Order_sotransitems_0_itemid] = 209,
+	[AT_Order_sotransitems_0_itemdesc] = 210,
+	[AT_Order_sotransitems_0_quantity] = 211,
+	[AT_Order_sotransitems_0_unit] = 212,
+	[AT_Order_sotransitems_0_price] = 213,
+	[AT_Order_sotransitems_0_locationid] = 214,
+	[AT_Order_sotransitems_0_departmentid] = 215,
+	[AT_Order_sotransitems_0_projectid] = 216,
+	[AT_Order_sotransitems_1_itemid] = 218,
+	[AT_Order_sotransitems_1_itemdesc] = 219,
+	[AT_Order_sotransitems_1_quantity] = 220,
+	[AT_Order_sotransitems_1_unit] = 221,
+	[AT_Order_sotransitems_1_price] = 222,
+	[AT_Order_sotransitems_1_locationid] = 223,
+	[AT_Order_sotransitems_1_departmentid] = 224,
+	[AT_Order_sotransitems_2_itemid] = 225,
+	[AT_Order_sotransitems_2_itemdesc] = 226,
+	[AT_Order_sotransitems_2_quantity] = 227,
+	[AT_Order_sotransitems_2_unit] = 228,
+	[AT_Order_sotransitems_2_price] = 229,
+	[AT_Order_sotransitems_2_locationid] = 230,
+	[AT_Order_sotransitems_2_departmentid] = 231,
+	[AT_Order_sotransitems_3_itemid] = 234,
+	[AT_Order_sotransitems_3_itemdesc] = 235,
+	[AT_Order_sotransitems_3_quantity] = 236,
+	[AT_Order_sotransitems_3_unit] = 237,
+	[AT_Order_sotransitems_3_price] = 238,
+	[AT_Order_sotransitems_3_locationid] = 239,
+	[AT_Order_sotransitems_3_departmentid] = 240,
+	[AT_Order_check_order_has_no_line_items] = 242,
+	[AT_Order_check_no_intacct_payment_method_for] = 245,
+	[AT_Order_check_order_total_does_not_add_up] = 250,
+	[AT_Order_lifecycle] = 178,
+	[AT_Order_locked] = 183,
+	[AT_Payment_when] = 261,
+	[AT_Payment_CUSTOMERID] = 269,
+	[AT_Payment_PAYMENTMETHOD] = 270,
+	[AT_Payment_RECEIPTDATE] = 271,
+	[AT_Payment_EXCH_RATE_DATE] = 272,
+	[AT_Payment_EXCHANGE_RATE] = 273,
+	[AT_Payment_CURRENCY] = 274,
+	[AT_Payment_UNDEPOSITEDACCOUNTNO] = 275,
+	[AT_Payment_DOCNUMBER] = 276,
+	[AT_Payment_DESCRIPTION] = 277,
+	[AT_Payment_TRX_AMOUNTTOPAY] = 278,
+	[AT_Payment_ARPYMTDETAILS] = 279,
+	[AT_Payment_ARPYMTDETAILS_0_RECORDKEY] = 280,
+	[AT_Payment_ARPYMTDETAILS_0_TRX_PAYMENTAMOUNT] = 281,
+	[AT_Payment_lifecycle] = 264,
+	[AT_Settlement_when] = 301,
+	[AT_Settlement_JOURNAL] = 303,
+	[AT_Settlement_BATCH_DATE] = 304,
+	[AT_Settlement_BATCH_TITLE] = 305,
+	[AT_Settlement_REFERENCENO] = 306,
+	[AT_Settlement_ENTRIES] = 307,
+	[AT_Settlement_ENTRIES_0_ACCOUNTNO] = 308,
+	[AT_Settlement_ENTRIES_0_TR_TYPE] = 309,
+	[AT_Settlement_ENTRIES_0_TRX_AMOUNT] = 310,
+	[AT_Settlement_ENTRIES_0_CURRENCY] = 311,
+	[AT_Settlement_ENTRIES_0_EXCH_RATE_DATE] = 312,
+	[AT_Settlement_ENTRIES_0_EXCHANGE_RATE] = 313,
+	[AT_Settlement_ENTRIES_0_DESCRIPTION] = 314,
+	[AT_Settlement_ENTRIES_1_ACCOUNTNO] = 315,
+	[AT_Settlement_ENTRIES_1_TR_TYPE] = 316,
+	[AT_Settlement_ENTRIES_1_TRX_AMOUNT] = 317,
+	[AT_Settlement_ENTRIES_1_CURRENCY] = 318,
+	[AT_Settlement_ENTRIES_1_EXCH_RATE_DATE] = 319,
+	[AT_Settlement_ENTRIES_1_EXCHANGE_RATE] = 320,
+	[AT_Settlement_ENTRIES_1_DESCRIPTION] = 321,
+	[AT_Settlement_check_a_payment_of_nothing] = 323,
+	[AT_Refund_when] = 333,
+	[AT_Refund_customerid] = 335,
+	[AT_Refund_datecreated] = 336,
+	[AT_Refund_datecreated_year] = 337,
+	[AT_Refund_datecreated_month] = 338,
+	[AT_Refund_datecreated_day] = 339,
+	[AT_Refund_adjustmentno] = 341,
+	[AT_Refund_invoiceno] = 342,
+	[AT_Refund_description] = 343,
+	[AT_Refund_currency] = 345,
+	[AT_Refund_exchratedate] = 346,
+	[AT_Refund_exchratedate_year] = 347,
+	[AT_Refund_exchratedate_month] = 348,
+	[AT_Refund_exchratedate_day] = 349,
+	[AT_Refund_exchrate] = 351,
+	[AT_Refund_aradjustmentitems] = 352,
+	[AT_Refund_aradjustmentitems_0_glaccountno] = 353,
+	[AT_Refund_aradjustmentitems_0_amount] = 354,
+	[AT_Refund_aradjustmentitems_0_memo] = 355,
+	[AT_Refund_aradjustmentitems_0_locationid] = 356,
+	[AT_Refund_aradjustmentitems_0_departmentid] = 357,
+	[AT_Return_when] = 367,
+	[AT_Return_customerid] = 369,
+	[AT_Return_datecreated] = 370,
+	[AT_Return_datecreated_year] = 371,
+	[AT_Return_datecreated_month] = 372,
+	[AT_Return_datecreated_day] = 373,
+	[AT_Return_adjustmentno] = 375,
+	[AT_Return_invoiceno] = 376,
+	[AT_Return_description] = 377,
+	[AT_Return_currency] = 379,
+	[AT_Return_exchratedate] = 380,
+	[AT_Return_exchratedate_year] = 381,
+	[AT_Return_exchratedate_month] = 382,
+	[AT_Return_exchratedate_day] = 383,
+	[AT_Return_exchrate] = 385,
+	[AT_Return_aradjustmentitems] = 386,
+	[AT_Return_aradjustmentitems_0_glaccountno] = 387,
+	[AT_Return_aradjustmentitems_0_amount] = 388,
+	[AT_Return_aradjustmentitems_0_memo] = 389,
+	[AT_Return_check_return_has_no_refund_amount] = 391,
+	[AT_ReturnRefund_when] = 401,
+	[AT_ReturnRefund_customerid] = 403,
+	[AT_ReturnRefund_datecreated] = 404,
+	[AT_ReturnRefund_datecreated_year] = 405,
+	[AT_ReturnRefund_datecreated_month] = 406,
+	[AT_ReturnRefund_datecreated_day] = 407,
+	[AT_ReturnRefund_adjustmentno] = 409,
+	[AT_ReturnRefund_invoiceno] = 410,
+	[AT_ReturnRefund_description] = 411,
+	[AT_ReturnRefund_currency] = 413,
+	[AT_ReturnRefund_exchratedate] = 414,
+	[AT_ReturnRefund_exchratedate_year] = 415,
+	[AT_ReturnRefund_exchratedate_month] = 416,
+	[AT_ReturnRefund_exchratedate_day] = 417,
+	[AT_ReturnRefund_exchrate] = 419,
+	[AT_ReturnRefund_aradjustmentitems] = 420,
+	[AT_ReturnRefund_aradjustmentitems_0_glaccountno] = 421,
+	[AT_ReturnRefund_aradjustmentitems_0_amount] = 422,
+	[AT_ReturnRefund_aradjustmentitems_0_memo] = 423,
+	[AT_ReturnRefund_check_return_has_no_refund_amount] = 425,
+	[AT_Product_ITEMID] = 443,
+	[AT_Product_NAME] = 444,
+	[AT_Product_ITEMTYPE] = 445,
+	[AT_Product_STATUS] = 446,
+	[AT_Product_EXTENDED_DESCRIPTION] = 447,
+	[AT_Product_BASEPRICE] = 448,
+	[AT_Stock_when] = 457,
+	[AT_Stock_sku] = 459,
+	[AT_Stock_quantityOnHand] = 460,
+	[AT_Shipped_when] = 471,
+	[AT_Shipped_orderId] = 473,
+	[AT_Shipped_status] = 474,
+	[AT_Shipped_carrier] = 475,
+	[AT_Shipped_trackingNumber] = 476,
+	[AT_Fulfilled_when] = 484,
+	[AT_Fulfilled_orderId] = 486,
+	[AT_Fulfilled_status] = 487,
 };
 
 static const mw_policy Customer_policies[] = {
-	{ .line = 121, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 126, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 122, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 127, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 122, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 127, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 122, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 127, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 123, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 123, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 128, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 128, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy ShipTo_policies[] = {
-	{ .line = 146, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 151, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 147, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 152, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 147, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 152, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 147, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 152, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 148, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 148, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 153, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 153, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy BillTo_policies[] = {
-	{ .line = 165, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 170, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 166, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 171, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 166, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 171, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 166, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 171, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 167, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 167, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 172, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 172, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Product_policies[] = {
-	{ .line = 416, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 449, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 417, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 450, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 417, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 450, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 417, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 450, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 418, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 418, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 451, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 451, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Order_policies[] = {
-	{ .line = 241, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 253, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 242, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 254, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 242, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 254, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 242, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 254, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 243, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER,
+	{ .line = 255, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER,
 	  .entity = "Product" },
-	{ .line = 244, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 245, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 245, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 256, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 257, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 257, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Payment_policies[] = {
-	{ .line = 269, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 283, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 270, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 284, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 270, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 284, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 270, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 284, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 271, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 272, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 272, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 285, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 286, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 286, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Settlement_policies[] = {
-	{ .line = 306, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 324, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 307, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 325, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 307, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 325, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 307, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 325, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 308, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 308, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 326, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 326, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Refund_policies[] = {
-	{ .line = 336, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 359, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 337, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 360, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 337, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 360, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 337, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 360, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 338, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 339, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 339, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 361, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 362, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 362, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Return_policies[] = {
-	{ .line = 364, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 392, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 365, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 393, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 365, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 393, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 365, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 393, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 366, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 367, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 367, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 394, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 395, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 395, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy ReturnRefund_policies[] = {
-	{ .line = 393, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 426, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 394, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 427, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 394, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 427, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 394, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 427, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 395, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
-	{ .line = 396, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 396, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 428, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_HOLD },
+	{ .line = 429, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 429, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Stock_policies[] = {
-	{ .line = 428, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 461, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 429, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 462, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 429, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 462, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 429, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 462, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 430, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_SKIP },
-	{ .line = 431, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 431, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 463, .cond = MW_ON_REF, .lo = 0, .hi = 0, .action = MW_DO_SKIP },
+	{ .line = 464, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 464, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Shipped_policies[] = {
-	{ .line = 444, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 477, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 445, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 478, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 445, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 478, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 445, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 478, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 446, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 446, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 479, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 479, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 static const mw_policy Fulfilled_policies[] = {
-	{ .line = 455, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
+	{ .line = 488, .cond = MW_ON_HTTP, .lo = 429, .hi = 429, .action = MW_DO_RETRY,
 	  .attempts = 0, .backoff_min_ms = -1, .backoff_max_ms = -1,
 	  .jitter = 0, .after_header = 1, .then = MW_DO_DEAD_LETTER },
-	{ .line = 456, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
+	{ .line = 489, .cond = MW_ON_HTTP, .lo = 500, .hi = 599, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 456, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 489, .cond = MW_ON_TIMEOUT, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 456, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
+	{ .line = 489, .cond = MW_ON_NETWORK, .lo = 0, .hi = 0, .action = MW_DO_RETRY,
 	  .attempts = 6, .backoff_min_ms = 1000, .backoff_max_ms = 300000,
 	  .jitter = 1, .after_header = 0, .then = MW_DO_DEAD_LETTER },
-	{ .line = 457, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
-	{ .line = 457, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
+	{ .line = 490, .cond = MW_ON_HTTP, .lo = 400, .hi = 499, .action = MW_DO_DEAD_LETTER },
+	{ .line = 490, .cond = MW_ON_INVALID, .lo = 0, .hi = 0, .action = MW_DO_DEAD_LETTER },
 };
 /* in dependency order: referenced entities first */
 static const mw_entity entities[] = {
-	{ .line = 103, .name = "Customer",
+	{ .line = 108, .name = "Customer",
 	  .source = "customers", .target = "CUSTOMER", .key_field = "customerId",
 	  .map = map_Customer, .key = key_Customer,
 	  .deps = NULL, .webhooks = Customer_webhooks, .poll_ms = 900000,
 	  .policies = Customer_policies, .n_policies = 6,
 	  .match_field = "CUSTOMERID", .match = match_Customer },
-	{ .line = 132, .name = "ShipTo",
+	{ .line = 137, .name = "ShipTo",
 	  .source = "orders", .target = "CONTACT", .key_field = "orderId",
 	  .map = map_ShipTo, .key = key_ShipTo,
 	  .deps = NULL, .webhooks = ShipTo_webhooks, .poll_ms = 300000,
 	  .policies = ShipTo_policies, .n_policies = 6 },
-	{ .line = 151, .name = "BillTo",
+	{ .line = 156, .name = "BillTo",
 	  .source = "orders", .target = "CONTACT", .key_field = "orderId",
 	  .map = map_BillTo, .key = key_BillTo,
 	  .deps = NULL, .webhooks = BillTo_webhooks, .poll_ms = 300000,
 	  .policies = BillTo_policies, .n_policies = 6 },
-	{ .line = 407, .name = "Product",
+	{ .line = 440, .name = "Product",
 	  .source = "products", .target = "ITEM", .key_field = "sku",
 	  .map = map_Product, .key = key_Product,
 	  .deps = NULL, .webhooks = Product_webhooks, .poll_ms = 900000,
 	  .policies = Product_policies, .n_policies = 6,
 	  .match_field = "ITEMID", .match = match_Product },
-	{ .line = 170, .name = "Order",
+	{ .line = 175, .name = "Order",
 	  .source = "orders", .target = "create_sotransaction", .key_field = "orderId",
 	  .map = map_Order, .key = key_Order,
 	  .deps = Order_deps, .webhooks = Order_webhooks, .poll_ms = 300000,
 	  .policies = Order_policies, .n_policies = 8,
 	  .life = life_Order, .locked = locked_Order,
 	  .locked_reason = "Intacct does not edit a sales invoice with payments applied" },
-	{ .line = 248, .name = "Payment",
+	{ .line = 260, .name = "Payment",
 	  .source = "orders", .target = "ARPYMT", .key_field = "orderId",
 	  .map = map_Payment, .key = key_Payment,
 	  .deps = Payment_deps, .webhooks = Payment_webhooks, .poll_ms = 300000,
 	  .policies = Payment_policies, .n_policies = 7,
 	  .life = life_Payment },
-	{ .line = 284, .name = "Settlement",
+	{ .line = 298, .name = "Settlement",
 	  .source = "orders", .target = "GLBATCH", .key_field = "orderId",
 	  .map = map_Settlement, .key = key_Settlement,
 	  .deps = NULL, .webhooks = NULL, .poll_ms = 3600000,
 	  .policies = Settlement_policies, .n_policies = 6,
 	  .group = group_Settlement, .group_total = "TRX_AMOUNT",
 	  .group_array = "ENTRIES", .group_elem = "GLENTRY" },
-	{ .line = 314, .name = "Refund",
+	{ .line = 332, .name = "Refund",
 	  .source = "orders", .target = "create_aradjustment", .key_field = "orderId",
 	  .map = map_Refund, .key = key_Refund,
 	  .deps = Refund_deps, .webhooks = Refund_webhooks, .poll_ms = 300000,
 	  .policies = Refund_policies, .n_policies = 7 },
-	{ .line = 343, .name = "Return",
+	{ .line = 366, .name = "Return",
 	  .source = "returns", .target = "create_aradjustment", .key_field = "returnId",
 	  .map = map_Return, .key = key_Return,
 	  .deps = Return_deps, .webhooks = Return_webhooks, .poll_ms = 300000,
 	  .policies = Return_policies, .n_policies = 7 },
-	{ .line = 372, .name = "ReturnRefund",
+	{ .line = 400, .name = "ReturnRefund",
 	  .source = "returns", .target = "create_aradjustment", .key_field = "returnId",
 	  .map = map_ReturnRefund, .key = key_ReturnRefund,
 	  .deps = ReturnRefund_deps, .webhooks = ReturnRefund_webhooks, .poll_ms = 300000,
 	  .policies = ReturnRefund_policies, .n_policies = 7 },
-	{ .line = 423, .name = "Stock", .reverse = 1,
+	{ .line = 456, .name = "Stock", .reverse = 1,
 	  .source = "ITEM", .target = "InventoryLevel", .key_field = "ITEMID",
 	  .map = map_Stock, .key = key_Stock,
 	  .deps = Stock_deps, .webhooks = NULL, .poll_ms = 300000,
 	  .policies = Stock_policies, .n_policies = 7 },
-	{ .line = 437, .name = "Shipped", .reverse = 1,
+	{ .line = 470, .name = "Shipped", .reverse = 1,
 	  .source = "SODOCUMENT", .target = "Shipment", .key_field = "DOCID",
 	  .map = map_Shipped, .key = key_Shipped,
 	  .deps = NULL, .webhooks = NULL, .poll_ms = 300000,
 	  .policies = Shipped_policies, .n_policies = 6 },
-	{ .line = 450, .name = "Fulfilled", .reverse = 1,
+	{ .line = 483, .name = "Fulfilled", .reverse = 1,
 	  .source = "SODOCUMENT", .target = "OrderStatus", .key_field = "DOCID",
 	  .map = map_Fulfilled, .key = key_Fulfilled,
 	  .deps = NULL, .webhooks = NULL, .poll_ms = 300000,
@@ -2592,9 +2799,10 @@ static const mw_entity entities[] = {
 const mw_program mw_the_program = {
 	MW_ABI_VERSION, MAPC_VERSION_STRING, "clarity_intacct.map", "clarity_intacct",
 	{ "clarity", "clarity_ecommerce", 0, clarity_settings, 4, 0, 0, 0 },
-	{ "intacct", "sage_intacct", 1, intacct_settings, 6, 0, 0, 0 },
+	{ "intacct", "sage_intacct", 1, intacct_settings, 7, 0, 0, 0 },
 	entities, 13,
-	.currency = { .from = MW_RATES_NONE }
+	.currency = { .base = { "currency", NULL, "USD" },
+	  .from = MW_RATES_TARGET }
 };
 
 static int

@@ -37,17 +37,21 @@
  * memos positive; TOTALDUE is what is left to apply), update_aradjustment
  * and delete_aradjustment while unapplied; create and update GLBATCH
  * (balanced, its accounts, locations and departments the company's); readByQuery of
- * CUSTOMER, SODOCUMENT, ARINVOICE, ARPYMT, ARADJUSTMENT and GLBATCH with an
- * empty query or `FIELD = 'value'`, paged by pagesize with a resultId for
- * readMore.  The element lists are those of Intacct's SDK function classes
+ * CUSTOMER, SODOCUMENT, ARINVOICE, ARPYMT, ARADJUSTMENT, GLBATCH and the
+ * exchange rate objects (EXCHANGERATETYPES, EXCHANGERATE, EXCHANGERATEENTRY)
+ * with an empty query or FIELD = / >= / <= 'value' terms, paged by pagesize
+ * with a resultId for readMore.  A foreign document takes a rate into the
+ * base currency, USD (doc_rate: the one sent, else its exchange rate type's
+ * of its day).  The element lists are those of Intacct's SDK function classes
  * (@intacct/intacct-sdk: OrderEntryTransactionUpdate / Delete,
  * ArPaymentReverse, ArAdjustmentCreate / Delete); the refusals' texts are
  * this sandbox's (Sage does not publish them), in Intacct's error block.
  *
  * GET /_sandbox/books?service=intacct (main.c's books() calls
  * sb_intacct_books()): per currency, sales, cash and receivable from these
- * documents alone (sb_intacct_books() says how); "gl", each account's
- * balance per currency from the journal entries (GLBATCH).
+ * documents alone (sb_intacct_books() says how); "home", the same in USD,
+ * each document at its rate; "gl", each account's balance per currency from
+ * the journal entries (GLBATCH).
  *
  * Idempotency, as the requests page says: the control's controlid is not
  * checked for uniqueness; with uniqueid true (the default) the controlid
@@ -121,6 +125,8 @@ static json_t *resultsets;  /* resultId -> {"rows": [...], "at": N, "size": N, "
 static unsigned seed_no, nsession, nresult;
 static unsigned recordno;
 
+static void seed_rates(void);
+
 static void
 seed(unsigned s)
 {
@@ -154,6 +160,7 @@ seed(unsigned s)
 	resultsets = json_object();
 	recordno = 100 + s;
 	seed_no = s;
+	seed_rates();
 }
 
 static int
@@ -764,6 +771,232 @@ move_stock(json_t *moves, int sign, char *d2, size_t n)
 	return 0;
 }
 
+/* ---- currencies and exchange rates ------------------------------------------ */
+
+/* The company's base currency is USD.  Its exchange rates, as the company
+ * console keeps them (developer.intacct.com/api/company-console/
+ * exchange-rates): an exchange rate type (EXCHANGERATETYPES: NAME,
+ * ISDEFAULT) holds exchange rates from one currency to another
+ * (EXCHANGERATE: TYPENAME, FROM_CURRENCY, TO_CURRENCY), each a list of
+ * entries (EXCHANGERATEENTRY: EXCHANGERATEID, EFFECTIVESTARTDATE
+ * mm/dd/yyyy, VALUE, RECIPROCALVALUE), a rate holding from its start date
+ * until the next.  The Intacct Daily Rate is hidden from the API, as in
+ * Intacct; this company's default type is its own, RATE_TYPE, with a rate
+ * into USD for EUR, GBP and JPY every day of 2026, the same whatever the
+ * seed.  A currency without rates gets them as a person enters them
+ * (POST /_sandbox/documents, collection EXCHANGERATEENTRY). */
+#define BASE_CURRENCY "USD"
+#define RATE_TYPE "Clarity Daily"
+#define RATE_PLACES 10     /* a rate's places at most: held in units of 10^-10 */
+#define RATE_ONE 10000000000LL
+static json_t *ratetypes, *exrates, *exentries;
+static unsigned rate_recordno;
+
+/* A rate's text as units of 10^-10 ("1.0437" is 10437000000); 0, or -1
+ * when it is not a positive number of at most RATE_PLACES places below
+ * 10^8. */
+static int
+rate_units(const char *s, long long *out)
+{
+	long long v = 0;
+	int frac = -1;
+	if (!s || !*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s == '.' && frac < 0) {
+			frac = 0;
+			continue;
+		}
+		if (*s < '0' || *s > '9' || (frac >= 0 && ++frac > RATE_PLACES) ||
+		    v > 100000000000000000LL)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	for (int i = frac < 0 ? 0 : frac; i < RATE_PLACES; i++) {
+		if (v > 100000000000000000LL)
+			return -1;
+		v *= 10;
+	}
+	*out = v;
+	return v > 0 ? 0 : -1;
+}
+
+/* A rate in units of 10^-10 as Intacct shows it: "1.0437", "0.006612" */
+static void
+rate_text(long long units, char *buf, size_t n)
+{
+	int len = snprintf(buf, n, "%lld.%010lld", units / RATE_ONE, units % RATE_ONE);
+	while (len > 0 && buf[len - 1] == '0')
+		buf[--len] = 0;
+	if (len > 0 && buf[len - 1] == '.')
+		buf[--len] = 0;
+}
+
+/* A rate entry of type's code -> base rate from day (mm/dd/yyyy); the
+ * EXCHANGERATE is made on first use. */
+static void
+add_rate(const char *type, const char *code, const char *day, long long units)
+{
+	json_t *er = NULL, *x;
+	size_t i;
+	char rec[16], v[32], rv[32];
+	json_array_foreach(exrates, i, x)
+		if (!strcmp(get(x, "TYPENAME"), type) && !strcmp(get(x, "FROM_CURRENCY"), code))
+			er = x;
+	if (!er) {
+		snprintf(rec, sizeof rec, "%u", rate_recordno++);
+		er = json_pack("{s:s,s:s,s:s,s:s}", "RECORDNO", rec, "TYPENAME", type,
+			"FROM_CURRENCY", code, "TO_CURRENCY", BASE_CURRENCY);
+		json_array_append_new(exrates, er);
+	}
+	snprintf(rec, sizeof rec, "%u", rate_recordno++);
+	rate_text(units, v, sizeof v);
+	__extension__ __int128 one2 = (__int128)RATE_ONE * RATE_ONE;
+	rate_text((long long)((one2 + units / 2) / units), rv, sizeof rv);
+	json_t *old = NULL;
+	json_array_foreach(exentries, i, x)
+		if (!strcmp(get(x, "EXCHANGERATEID"), get(er, "RECORDNO")) &&
+		    !strcmp(get(x, "EFFECTIVESTARTDATE"), day))
+			old = x;
+	if (old) { /* the day's rate entered again replaces it */
+		json_object_set_new(old, "VALUE", json_string(v));
+		json_object_set_new(old, "RECIPROCALVALUE", json_string(rv));
+		return;
+	}
+	json_array_append_new(exentries, json_pack("{s:s,s:s,s:s,s:s,s:s}", "RECORDNO", rec,
+		"EXCHANGERATEID", get(er, "RECORDNO"), "EFFECTIVESTARTDATE", day, "VALUE", v,
+		"RECIPROCALVALUE", rv));
+}
+
+static void
+seed_rates(void)
+{
+	static const struct { const char *code; long long base, step; } seeded[] = {
+		{ "EUR", 10400000000, 1000000 }, { "GBP", 12600000000, 1000000 },
+		{ "JPY", 64000000, 10000 },
+	};
+	static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	ratetypes = json_array();
+	exrates = json_array();
+	exentries = json_array();
+	rate_recordno = 9000;
+	json_array_append_new(ratetypes, json_pack("{s:s,s:s,s:s,s:s}", "RECORDNO", "1", "ID",
+		"1", "NAME", RATE_TYPE, "ISDEFAULT", "true"));
+	for (size_t k = 0; k < sizeof seeded / sizeof *seeded; k++) {
+		int doy = 0;
+		for (int m = 0; m < 12; m++)
+			for (int d = 1; d <= mdays[m]; d++, doy++) {
+				char day[16];
+				snprintf(day, sizeof day, "%02d/%02d/2026", (m + 1) % 100, d % 100);
+				add_rate(RATE_TYPE, seeded[k].code, day, seeded[k].base +
+					seeded[k].step * ((doy * 37) % 97));
+			}
+	}
+}
+
+static int sortable(const char *s, char *buf, size_t n);
+
+/* type's rate of code into the base currency on day (mm/dd/yyyy): the
+ * entry of the latest start date on or before it, in units of 10^-10; -1 when
+ * there is none. */
+static long long
+rate_on(const char *type, const char *code, const char *day, char *asof, size_t an)
+{
+	json_t *er = NULL, *x, *best = NULL;
+	size_t i;
+	char want[32], have[32], top[32] = "";
+	long long units = -1;
+	json_array_foreach(exrates, i, x)
+		if (!strcmp(get(x, "TYPENAME"), type) && !strcmp(get(x, "FROM_CURRENCY"), code) &&
+		    !strcmp(get(x, "TO_CURRENCY"), BASE_CURRENCY))
+			er = x;
+	if (!er || sortable(day, want, sizeof want) != 0)
+		return -1;
+	json_array_foreach(exentries, i, x)
+		if (!strcmp(get(x, "EXCHANGERATEID"), get(er, "RECORDNO")) &&
+		    sortable(get(x, "EFFECTIVESTARTDATE"), have, sizeof have) == 0 &&
+		    strcmp(have, want) <= 0 && strcmp(have, top) > 0) {
+			memcpy(top, have, sizeof top);
+			best = x;
+		}
+	if (best && rate_units(get(best, "VALUE"), &units) == 0 && asof)
+		snprintf(asof, an, "%s", get(best, "EFFECTIVESTARTDATE"));
+	return best ? units : -1;
+}
+
+/* The company's default exchange rate type. */
+static const char *
+default_type(void)
+{
+	json_t *t = find(ratetypes, "ISDEFAULT", "true");
+	return t ? get(t, "NAME") : RATE_TYPE;
+}
+
+/* cents at a rate (units of 10^-10), half to even to the cent: a
+ * document's amount in the base currency. */
+static long long
+base_cents(long long cents, long long units)
+{
+	__extension__ __int128 p = (__int128)cents * units;
+	__extension__ __int128 q = p / RATE_ONE, rem = p % RATE_ONE;
+	if (rem < 0) {
+		rem = -rem;
+		if (rem > RATE_ONE / 2 || (rem == RATE_ONE / 2 && (q & 1)))
+			q--;
+	} else if (rem > RATE_ONE / 2 || (rem == RATE_ONE / 2 && (q & 1))) {
+		q++;
+	}
+	return (long long)q;
+}
+
+/* A document's rate into the base currency, as Intacct sets it: 1 for the
+ * base currency; for another, the rate sent (exchrate, EXCHANGE_RATE), or
+ * else the rate of the type named (exchratetype, EXCH_RATE_TYPE_ID; the
+ * company's default type when none) on the exchange rate date (the
+ * document's own date when none).  The SDK writes either a rate or a type,
+ * never both (AbstractOrderEntryTransaction, ArPaymentCreate,
+ * AbstractArAdjustment, JournalEntryLineCreate): both is refused, and so is
+ * a currency the type has no rate for on that day.  0 with *units and the
+ * rate's text in rtext, or -1 with the reason in d2. */
+static int
+doc_rate(const char *cur, const char *rate, const char *type, const char *day,
+	 long long *units, char *rtext, size_t rn, char *d2, size_t n)
+{
+	if (empty(cur) || !strcmp(cur, BASE_CURRENCY)) {
+		*units = RATE_ONE;
+		snprintf(rtext, rn, "1");
+		return 0;
+	}
+	if (!empty(rate) && !empty(type)) {
+		snprintf(d2, n, "Provide either an exchange rate or an exchange rate type, not both");
+		return -1;
+	}
+	if (!empty(rate)) {
+		if (rate_units(rate, units) != 0) {
+			snprintf(d2, n, "Invalid exchange rate %s", rate);
+			return -1;
+		}
+	} else if ((*units = rate_on(empty(type) ? default_type() : type, cur, day, NULL, 0)) < 0) {
+		snprintf(d2, n, "No exchange rate from %s to %s of type %s on %s", cur, BASE_CURRENCY,
+			empty(type) ? default_type() : type, day ? day : "(no date)");
+		return -1;
+	}
+	rate_text(*units, rtext, rn);
+	return 0;
+}
+
+/* A legacy function's <exchratedate><year/><month/><day/> (else its
+ * datecreated) as mm/dd/yyyy. */
+static void
+legacy_day(xmlNode *t, char *out, size_t n)
+{
+	xmlNode *d = child(t, "exchratedate");
+	if (!d || !text(d, "year"))
+		d = child(t, "datecreated");
+	snprintf(out, n, "%s/%s/%s", text(d, "month") ? text(d, "month") : "",
+		text(d, "day") ? text(d, "day") : "", text(d, "year") ? text(d, "year") : "");
+}
+
 /* ---- Order Entry --------------------------------------------------------- */
 
 /* One sotransitem (or updatesotransitem): its amount in cents, rounded half
@@ -834,6 +1067,8 @@ post_arinvoice(json_t *so, long long total)
 		"RECORDNO", prkey, "RECORDID", get(so, "DOCNO"), "CUSTOMERID", get(so, "CUSTVENDID"),
 		"CURRENCY", get(so, "CURRENCY"), "TOTALENTERED", tot, "TOTALPAID", "0.00",
 		"TOTALDUE", tot, "STATE", total > 0 ? "Posted" : "Paid", "DOCPARID", "Sales Invoice"));
+	json_object_set_new(json_array_get(arinvoices, json_array_size(arinvoices) - 1),
+		"EXCHANGE_RATE", json_string(get(so, "EXCHRATE") ? get(so, "EXCHRATE") : "1"));
 	json_object_set_new(so, "PRRECORDKEY", json_string(prkey));
 	json_object_set_new(so, "TOTAL", json_string(tot));
 }
@@ -873,6 +1108,12 @@ create_sotransaction(xmlNode *op, xmlNode *t, const char *cid)
 		snprintf(d2, sizeof d2, "Transaction with the number '%s' already exists.", docno);
 	else if (so_contact(t, "shipto", NULL, d2, sizeof d2) == 0)
 		so_contact(t, "billto", NULL, d2, sizeof d2);
+	char rday[32], rt[32], eb[64], tyb[64];
+	long long units = 0;
+	legacy_day(t, rday, sizeof rday);
+	if (!*d2)
+		doc_rate(cur, keep(t, "exchrate", eb, sizeof eb), keep(t, "exchratetype", tyb,
+			sizeof tyb), rday, &units, rt, sizeof rt, d2, sizeof d2);
 	xmlNode *items_n = child(t, "sotransitems");
 	json_t *lines = json_array(), *moves = json_array(), *itemids = json_array();
 	for (xmlNode *it = items_n ? items_n->children : NULL; it && !*d2; it = it->next) {
@@ -906,6 +1147,9 @@ create_sotransaction(xmlNode *op, xmlNode *t, const char *cid)
 		"RECORDNO", next_recordno(), "DOCID", docid, "DOCNO", docno, "DOCPARID", type,
 		"PONUMBER", po ? po : "", "CUSTVENDID", cust, "STATE", state ? state : "Pending",
 		"CURRENCY", empty(cur) ? "USD" : cur, "TOTAL", "0.00", "PRRECORDKEY", "");
+	json_object_set_new(so, "EXCHRATE", json_string(rt));
+	json_object_set_new(so, "EXCHRATEDATE", json_string(empty(cur) ||
+		!strcmp(cur, BASE_CURRENCY) ? "" : rday));
 	json_object_set_new(so, "CREATEDFROM", json_string(source ? from : ""));
 	json_object_set_new(so, "SHIPVIA", json_string(via ? via : ""));
 	json_object_set_new(so, "WHENCREATED", json_string(now_text(0)));
@@ -1017,11 +1261,29 @@ update_sotransaction(xmlNode *op, xmlNode *t, const char *cid)
 		}
 		xmlFree(ln);
 	}
+	/* a new rate, date or currency sent sets the rate again */
+	char rday[32], rt[32] = "", eb[64], tyb[64], cub[16];
+	long long units;
+	const char *ucur = keep(t, "currency", cub, sizeof cub);
+	int rerate = !empty(ucur) || child(t, "exchrate") || child(t, "exchratetype") ||
+		child(t, "exchratedate");
+	if (empty(ucur))
+		ucur = get(so, "CURRENCY");
+	legacy_day(t, rday, sizeof rday);
+	if (!*d2 && rerate)
+		doc_rate(ucur, keep(t, "exchrate", eb, sizeof eb), keep(t, "exchratetype", tyb,
+			sizeof tyb), rday, &units, rt, sizeof rt, d2, sizeof d2);
 	if (*d2) {
 		json_decref(lines);
 		json_decref(itemids);
 		fail(op, "update_sotransaction", cid, "BL03000018", what, d2, "");
 		return;
+	}
+	if (rerate) {
+		json_object_set_new(so, "CURRENCY", json_string(ucur));
+		json_object_set_new(so, "EXCHRATE", json_string(rt));
+		json_object_set_new(so, "EXCHRATEDATE", json_string(strcmp(ucur, BASE_CURRENCY) ?
+			rday : ""));
 	}
 	static const char *const header[][2] = { { "referenceno", "PONUMBER" },
 		{ "state", "STATE" }, { "message", "MESSAGE" } };
@@ -1092,6 +1354,14 @@ create_arpymt(xmlNode *op, xmlNode *p, const char *cid)
 		snprintf(d2, sizeof d2, "Invalid GL account %s", acct);
 	else if (fixed(amt, 2, &amount) != 0 || amount <= 0)
 		snprintf(d2, sizeof d2, "The payment amount must be greater than 0");
+	char rt[32], xb[64], tyb[64], xd[32] = "";
+	long long units = 0;
+	keep(p, "EXCH_RATE_DATE", xd, sizeof xd);
+	if (!*d2 && !empty(xd) && !real_us_date(xd))
+		snprintf(d2, sizeof d2, "Invalid Exchange Rate Date %s; use mm/dd/yyyy", xd);
+	if (!*d2)
+		doc_rate(cur, keep(p, "EXCHANGE_RATE", xb, sizeof xb), keep(p, "EXCH_RATE_TYPE_ID",
+			tyb, sizeof tyb), empty(xd) ? date : xd, &units, rt, sizeof rt, d2, sizeof d2);
 	xmlNode *details = child(p, "ARPYMTDETAILS");
 	json_t *apply = json_array(); /* [invoice, cents] pairs checked before any change */
 	for (xmlNode *d = details ? details->children : NULL; d && !*d2; d = d->next) {
@@ -1163,6 +1433,8 @@ create_arpymt(xmlNode *op, xmlNode *p, const char *cid)
 		date, "DOCNUMBER", docnumber ? docnumber : "", "DESCRIPTION",
 		desc ? desc : "", "TOTALENTERED", am, "STATE", "Complete", "CURRENCY",
 		empty(cur) ? "USD" : cur));
+	json_object_set_new(json_array_get(arpymts, json_array_size(arpymts) - 1), "EXCHANGE_RATE",
+		json_string(rt));
 	json_object_set_new(pyapps, rec, apps);
 	xmlNode *r = result(op, "success", "create", cid);
 	xmlNode *data = xmlNewChild(r, NULL, BAD_CAST "data", NULL);
@@ -1314,6 +1586,12 @@ create_aradjustment(xmlNode *op, xmlNode *a, const char *cid)
 		snprintf(d2, sizeof d2, "Invalid action %s: use Draft or Submit", action);
 	else if (!empty(no) && find(aradjs, "RECORDID", no))
 		snprintf(d2, sizeof d2, "An adjustment with the number %s already exists.", no);
+	char rday[32], rt[32], eb[64], tyb[64];
+	long long units = 0;
+	legacy_day(a, rday, sizeof rday);
+	if (!*d2)
+		doc_rate(cur, keep(a, "exchrate", eb, sizeof eb), keep(a, "exchratetype", tyb,
+			sizeof tyb), rday, &units, rt, sizeof rt, d2, sizeof d2);
 	json_t *lines = json_array();
 	if (!*d2)
 		adj_lines(child(a, "aradjustmentitems"), lines, d2, sizeof d2);
@@ -1330,6 +1608,8 @@ create_aradjustment(xmlNode *op, xmlNode *a, const char *cid)
 		inv ? inv : "", "DESCRIPTION", desc ? desc : "", "CURRENCY", empty(cur) ? "USD" : cur,
 		"TOTALENTERED", tot, "TOTALPAID", "0.00", "TOTALDUE", tot, "STATE",
 		action && !strcmp(action, "Draft") ? "Draft" : "Posted"));
+	json_object_set_new(json_array_get(aradjs, json_array_size(aradjs) - 1), "EXCHANGE_RATE",
+		json_string(rt));
 	json_object_set_new(adjlines, rec, lines);
 	add(result(op, "success", "create_aradjustment", cid), "key", rec);
 }
@@ -1368,10 +1648,26 @@ update_aradjustment(xmlNode *op, xmlNode *a, const char *cid)
 	char d2[400] = "";
 	json_t *lines = json_array();
 	xmlNode *items_n = child(a, "aradjustmentitems");
-	if (items_n && adj_lines(items_n, lines, d2, sizeof d2) != 0) {
+	/* a new rate, date or currency sent sets the rate again */
+	char rday[32], rt[32] = "", eb[64], tyb[64], cub[16];
+	long long units;
+	const char *ucur = keep(a, "currency", cub, sizeof cub);
+	int rerate = !empty(ucur) || child(a, "exchrate") || child(a, "exchratetype") ||
+		child(a, "exchratedate");
+	if (empty(ucur))
+		ucur = get(adj, "CURRENCY");
+	legacy_day(a, rday, sizeof rday);
+	if (rerate)
+		doc_rate(ucur, keep(a, "exchrate", eb, sizeof eb), keep(a, "exchratetype", tyb,
+			sizeof tyb), rday, &units, rt, sizeof rt, d2, sizeof d2);
+	if (*d2 || (items_n && adj_lines(items_n, lines, d2, sizeof d2) != 0)) {
 		json_decref(lines);
 		fail(op, "update_aradjustment", cid, "BL03000018", what, d2, "");
 		return;
+	}
+	if (rerate) {
+		json_object_set_new(adj, "CURRENCY", json_string(ucur));
+		json_object_set_new(adj, "EXCHANGE_RATE", json_string(rt));
 	}
 	const char *desc = text(a, "description");
 	if (desc)
@@ -1478,12 +1774,29 @@ create_ictransaction(xmlNode *op, xmlNode *t, const char *cid)
  * required, TR_TYPE 1 debit / -1 credit, CURRENCY, LOCATION, DEPARTMENT,
  * DESCRIPTION).  The journal and each line's account, location and
  * department must exist; amounts are positive, at least two lines, and
- * the debits equal the credits, or the batch is refused whole.  This
- * company has no exchange rates: the lines balance in their one currency
- * (a line without CURRENCY is in the base currency, USD).
+ * the debits equal the credits, or the batch is refused whole.  The lines
+ * balance in their one currency (a line without CURRENCY is in the base
+ * currency, USD); a foreign line needs a rate (doc_rate: EXCHANGE_RATE, or
+ * the rate of EXCH_RATE_TYPE_ID on EXCH_RATE_DATE, else the batch's date).
  * update GLBATCH names the batch by RECORDNO and sends it whole: its
  * header and ENTRIES replace the batch's, under the same rules (the
  * general-ledger/journal-entries reference's "Update Journal Entry"). */
+/* A line's rate (JournalEntryLineCreate: EXCH_RATE_DATE, else the batch's
+ * date; EXCH_RATE_TYPE_ID or EXCHANGE_RATE): 0, or -1 with d2. */
+static int
+gl_rate(xmlNode *e, const char *cur, const char *date, char *d2, size_t n)
+{
+	char xd[32] = "", xb[64], tyb[64], rt[32];
+	long long units;
+	keep(e, "EXCH_RATE_DATE", xd, sizeof xd);
+	if (!empty(xd) && !real_us_date(xd)) {
+		snprintf(d2, n, "Invalid Exchange Rate Date %s; use mm/dd/yyyy", xd);
+		return -1;
+	}
+	return doc_rate(cur, keep(e, "EXCHANGE_RATE", xb, sizeof xb), keep(e, "EXCH_RATE_TYPE_ID",
+		tyb, sizeof tyb), empty(xd) ? date : xd, &units, rt, sizeof rt, d2, n);
+}
+
 static void
 write_glbatch(xmlNode *op, xmlNode *b, const char *cid, int update)
 {
@@ -1533,6 +1846,8 @@ write_glbatch(xmlNode *op, xmlNode *b, const char *cid, int update)
 			snprintf(d2, sizeof d2, "Amount must be greater than 0 on line %d", n);
 		else if (!tr || (strcmp(tr, "1") && strcmp(tr, "-1")))
 			snprintf(d2, sizeof d2, "TR_TYPE must be 1 (debit) or -1 (credit) on line %d", n);
+		else if (gl_rate(e, lc, date, d2, sizeof d2) != 0)
+			;
 		else {
 			snprintf(cur, sizeof cur, "%s", lc);
 			*(!strcmp(tr, "1") ? &debit : &credit) += c;
@@ -1580,6 +1895,8 @@ object_list(const char *object)
 		{ "ARINVOICE", &arinvoices },
 		{ "ARPYMT", &arpymts }, { "GLBATCH", &glbatches }, { "ARADJUSTMENT", &aradjs },
 		{ "ITEM", &itemrecs }, { "ICDOCUMENT", &ictrans },
+		{ "EXCHANGERATETYPES", &ratetypes }, { "EXCHANGERATE", &exrates },
+		{ "EXCHANGERATEENTRY", &exentries },
 	};
 	for (size_t i = 0; object && i < sizeof objs / sizeof *objs; i++)
 		if (!strcasecmp(object, objs[i].name))
@@ -1587,15 +1904,15 @@ object_list(const char *object)
 	return NULL;
 }
 
-/* A readByQuery query: "" (everything), or terms FIELD = 'value' and
- * FIELD >= 'value' joined by OR, or by AND (not both); a quote inside a
+/* A readByQuery query: "" (everything), or terms FIELD = 'value',
+ * FIELD >= 'value' and FIELD <= 'value' joined by OR, or by AND (not both); a quote inside a
  * value doubled.  Dates and times compare as times (WHENMODIFIED >=
  * '12/05/2026 04:40:00'), other values as text. */
 #define QUERY_TERMS 8
 typedef struct {
 	struct {
 		char field[64], value[256];
-		int ge;
+		int ge;          /* 1 >=, -1 <=, 0 = */
 	} t[QUERY_TERMS];
 	int n, any;
 } query_t;
@@ -1616,13 +1933,13 @@ parse_query(const char *q, query_t *out)
 			return -1;
 		char *field = out->t[out->n].field, *value = out->t[out->n].value;
 		size_t n = 0, fl = sizeof out->t[0].field, vl = sizeof out->t[0].value;
-		while (*q && *q != ' ' && *q != '=' && *q != '>' && n + 1 < fl)
+		while (*q && *q != ' ' && *q != '=' && *q != '>' && *q != '<' && n + 1 < fl)
 			field[n++] = *q++;
 		field[n] = 0;
 		while (*q == ' ')
 			q++;
-		out->t[out->n].ge = *q == '>';
-		if (*q == '>')
+		out->t[out->n].ge = *q == '>' ? 1 : *q == '<' ? -1 : 0;
+		if (*q == '>' || *q == '<')
 			q++;
 		if (!n || *q++ != '=')
 			return -1;
@@ -1686,9 +2003,9 @@ matches(json_t *rec, const query_t *q)
 		else if (!q->t[i].ge)
 			hit = !strcmp(v, q->t[i].value);
 		else if (sortable(v, a, sizeof a) == 0 && sortable(q->t[i].value, b, sizeof b) == 0)
-			hit = strcmp(a, b) >= 0;
+			hit = strcmp(a, b) * q->t[i].ge >= 0;
 		else
-			hit = *v && strcmp(v, q->t[i].value) >= 0;
+			hit = *v && strcmp(v, q->t[i].value) * q->t[i].ge >= 0;
 		if (hit && q->any)
 			return 1;
 		if (!hit && !q->any)
@@ -1771,7 +2088,8 @@ read_by_query(xmlNode *op, xmlNode *f, const char *cid)
 	}
 	if (parse_query(text(f, "query"), &qy) != 0) {
 		fail(op, "readByQuery", cid, "DL02000001", "", "Invalid query",
-			"Use FIELD = 'value' or FIELD >= 'value' terms joined by OR or AND, or an "
+			"Use FIELD = 'value', FIELD >= 'value' or FIELD <= 'value' terms joined by OR "
+			"or AND, or an "
 			"empty query");
 		return;
 	}
@@ -1981,26 +2299,44 @@ cents_of(json_t *rec, const char *field)
 	return c;
 }
 
+/* A document's rate into the base currency, in units of 10^-10 (1 when it
+ * has none: a document in the base currency). */
+static long long
+units_of(json_t *rec)
+{
+	long long m = RATE_ONE;
+	if (!empty(get(rec, "EXCHANGE_RATE")))
+		rate_units(get(rec, "EXCHANGE_RATE"), &m);
+	return m;
+}
+
 /* Per currency, from the documents alone: sales = the AR invoices the
  * sales transactions posted (a deleted one is gone) plus the posted
  * adjustments' lines to sales accounts (a credit memo's are negative);
  * cash = the payments not reversed minus adjustment lines to the accounts
  * money is kept in (a refund paid out); receivable = the invoices' and the
  * posted adjustments' own TOTALDUE (a credit memo's unapplied credit is
- * negative). */
+ * negative).  "home": the same in the base currency, each document's
+ * amounts at its own rate, half to even to the cent (as Intacct keeps a
+ * foreign transaction's base amounts). */
 json_t *
 sb_intacct_books(void)
 {
-	json_t *bk = json_object(), *x;
+	json_t *bk = json_object(), *x, *home = json_pack("{s:I,s:I,s:I}", "sales",
+		(json_int_t)0, "cash", (json_int_t)0, "receivable", (json_int_t)0);
 	size_t i;
 	json_array_foreach(arinvoices, i, x) {
 		json_t *b = ledger(bk, get(x, "CURRENCY"));
 		book(b, "sales", cents_of(x, "TOTALENTERED"));
 		book(b, "receivable", cents_of(x, "TOTALDUE"));
+		book(home, "sales", base_cents(cents_of(x, "TOTALENTERED"), units_of(x)));
+		book(home, "receivable", base_cents(cents_of(x, "TOTALDUE"), units_of(x)));
 	}
 	json_array_foreach(arpymts, i, x)
-		if (strcmp(get(x, "STATE"), "Reversed") != 0)
+		if (strcmp(get(x, "STATE"), "Reversed") != 0) {
 			book(ledger(bk, get(x, "CURRENCY")), "cash", cents_of(x, "TOTALENTERED"));
+			book(home, "cash", base_cents(cents_of(x, "TOTALENTERED"), units_of(x)));
+		}
 	json_array_foreach(aradjs, i, x) {
 		if (!strcmp(get(x, "STATE"), "Draft"))
 			continue;
@@ -2008,12 +2344,12 @@ sb_intacct_books(void)
 		size_t j;
 		json_array_foreach(json_object_get(adjlines, get(x, "RECORDNO")), j, l) {
 			long long c = json_integer_value(json_array_get(l, 1));
-			if (IN(json_string_value(json_array_get(l, 0)), money_accounts))
-				book(b, "cash", -c);
-			else
-				book(b, "sales", c);
+			int money = IN(json_string_value(json_array_get(l, 0)), money_accounts);
+			book(b, money ? "cash" : "sales", money ? -c : c);
+			book(home, money ? "cash" : "sales", base_cents(money ? -c : c, units_of(x)));
 		}
 		book(b, "receivable", cents_of(x, "TOTALDUE"));
+		book(home, "receivable", base_cents(cents_of(x, "TOTALDUE"), units_of(x)));
 	}
 	const char *cur;
 	json_t *b, *out = json_object();
@@ -2059,6 +2395,13 @@ sb_intacct_books(void)
 		}
 	}
 	json_object_set_new(out, "gl", gl);
+	char hs[40], hc[40], hr[40];
+	cents_text(json_integer_value(json_object_get(home, "sales")), hs, sizeof hs);
+	cents_text(json_integer_value(json_object_get(home, "cash")), hc, sizeof hc);
+	cents_text(json_integer_value(json_object_get(home, "receivable")), hr, sizeof hr);
+	json_object_set_new(out, "home", json_pack("{s:s,s:s,s:s,s:s}", "currency", BASE_CURRENCY,
+		"sales", hs, "cash", hc, "receivable", hr));
+	json_decref(home);
 	return out;
 }
 
@@ -2110,21 +2453,63 @@ handle(const sb_request *q, sb_response *r)
 	xmlFreeDoc(in);
 }
 
+/* The default type's rates into the base currency, {"EUR": {"2026-11-05":
+ * "1.0437"}}, for a reconciliation in the base currency. */
+static json_t *
+dump_rates(void)
+{
+	json_t *out = json_object(), *er, *en;
+	size_t i, j;
+	json_array_foreach(exrates, i, er) {
+		if (strcmp(get(er, "TYPENAME"), default_type()) != 0)
+			continue;
+		json_t *days = json_object();
+		json_array_foreach(exentries, j, en) {
+			const char *d = get(en, "EFFECTIVESTARTDATE");
+			char iso[16];
+			if (strcmp(get(en, "EXCHANGERATEID"), get(er, "RECORDNO")) != 0 || strlen(d) != 10)
+				continue;
+			snprintf(iso, sizeof iso, "%.4s-%.2s-%.2s", d + 6, d, d + 3);
+			json_object_set_new(days, iso, json_string(get(en, "VALUE")));
+		}
+		json_object_set_new(out, get(er, "FROM_CURRENCY"), days);
+	}
+	return out;
+}
+
 static json_t *
 dump(void)
 {
-	return json_pack("{s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:i,s:s,s:s,s:s,s:s,s:s}",
+	json_t *d = json_pack("{s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:i,s:s,s:s,s:s,s:s,s:s}",
 		"CUSTOMER", customers, "CONTACT", contacts, "SODOCUMENT", sodocs, "SOTRANSITEMS",
 		soitems, "ARINVOICE", arinvoices, "ARPYMT", arpymts, "ARADJUSTMENT", aradjs, "GLBATCH",
 		glbatches, "ITEM", itemrecs, "ICDOCUMENT", ictrans, "functions_completed",
 		(int)json_object_size(functions), "senderid",
 		SENDER, "sender_password", SENDER_PW, "companyid", COMPANY, "userid", USER,
 		"user_password", USER_PW);
+	json_object_set_new(d, "ExchangeRates", dump_rates());
+	json_object_set_new(d, "basecurrency", json_string(BASE_CURRENCY));
+	return d;
 }
 
+/* POST /_sandbox/documents: a CUSTOMER as it is imported; an
+ * EXCHANGERATEENTRY {TYPENAME (the default type when none), FROM_CURRENCY,
+ * EFFECTIVESTARTDATE mm/dd/yyyy, VALUE} as a person enters a rate into the
+ * base currency. */
 static const char *
 place(const char *collection, json_t *doc)
 {
+	if (!strcmp(collection, "EXCHANGERATEENTRY")) {
+		const char *ty = get(doc, "TYPENAME"), *code = get(doc, "FROM_CURRENCY");
+		const char *day = get(doc, "EFFECTIVESTARTDATE");
+		long long units;
+		int ok = code && strlen(code) == 3 && strcmp(code, BASE_CURRENCY) && real_us_date(day) &&
+			rate_units(get(doc, "VALUE"), &units) == 0;
+		if (ok)
+			add_rate(empty(ty) ? default_type() : ty, code, day, units);
+		json_decref(doc);
+		return ok ? "EXCHANGERATEENTRY" : NULL;
+	}
 	if (strcmp(collection, "CUSTOMER") != 0) {
 		json_decref(doc);
 		return NULL;

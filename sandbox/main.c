@@ -218,7 +218,8 @@ records(struct MHD_Connection *conn, const char *method, const Upload *u, sb_res
 
 /* POST /_sandbox/documents?service=xero|qbo|intacct&collection=NAME: each
  * NDJSON line of the body a document already in the target (Xero
- * Contacts, QuickBooks Customer, Intacct CUSTOMER), stored without the
+ * Contacts, QuickBooks Customer, Intacct CUSTOMER; rates: QuickBooks
+ * ExchangeRate, Intacct EXCHANGERATEENTRY), stored without the
  * API's checks; the answer lists the ids the service gave them. */
 static void
 documents(struct MHD_Connection *conn, const char *method, const Upload *u, sb_response *r)

@@ -44,8 +44,14 @@
  * function's errors (errorno, description, description2, correction, kept
  * word for word as the item's text) PERMANENT.
  *
+ *   rate      (`currency ... from target`) readByQuery of EXCHANGERATE of the
+ *             exchange rate type (setting rate_type, else the company's
+ *             default: EXCHANGERATETYPES ISDEFAULT = 'true'), from the
+ *             currency to the base, then of its EXCHANGERATEENTRY records
+ *             with EFFECTIVESTARTDATE <= the day: the latest one's VALUE
+ *
  * Settings: endpoint, sender_id, sender_password, company_id, user_id,
- * user_password.  Ownership: answers are parsed with libxml2 into a document
+ * user_password; rate_type (optional).  Ownership: answers are parsed with libxml2 into a document
  * freed before the call returns.
  */
 #include <stdarg.h>
@@ -73,6 +79,7 @@ struct conn {
 	char session[256];          /* "" until getAPISession answered */
 	unsigned nreq;              /* for the controlids of reads */
 	int control_dup;            /* the last control block refused a repeated controlid */
+	char rate_type[128];        /* the exchange rate type rates are read of ("": the default) */
 };
 
 /* ---- text: the runtime's w_buf and XML escaping -------------------------- */
@@ -499,6 +506,7 @@ i_open(const conn_env *env, conn **out, conn_result *res)
 	snprintf(c->company, sizeof c->company, "%s", conn_setting(env, "company_id"));
 	snprintf(c->user, sizeof c->user, "%s", conn_setting(env, "user_id"));
 	snprintf(c->user_pw, sizeof c->user_pw, "%s", conn_setting(env, "user_password"));
+	snprintf(c->rate_type, sizeof c->rate_type, "%s", conn_setting(env, "rate_type"));
 	if (!c->endpoint[0] || !c->sender[0] || !c->company[0] || !c->user[0]) {
 		conn_result_set(res, HTTP_PERMANENT, 0,
 			"intacct: endpoint, sender_id, company_id and user_id must be set");
@@ -1232,6 +1240,171 @@ i_write(conn *c, const char *request_key, conn_item *items, size_t n, conn_resul
 	return 0;
 }
 
+/* ---- exchange rates: the company's, of an exchange rate type --------------------- */
+
+/* One readByQuery of object with query (and its readMore pages), each
+ * record handed to fn.  0, or -1 with res set. */
+typedef void (*rec_fn)(void *arg, xmlNode *rec);
+
+static int
+query_all(conn *c, const char *object, const char *query, rec_fn fn, void *arg,
+	  conn_result *res)
+{
+	char rid[128] = "", ctl[64];
+	do {
+		w_buf b;
+		req_init(&b);
+		if (*rid) {
+			puts_(&b, "<function controlid=\"rates\"><readMore><resultId>");
+			put_esc(&b, rid);
+			puts_(&b, "</resultId></readMore></function>");
+		} else {
+			puts_(&b, "<function controlid=\"rates\"><readByQuery><object>");
+			put_esc(&b, object);
+			puts_(&b, "</object><fields>*</fields><query>");
+			put_esc(&b, query);
+			puts_(&b, "</query><pagesize>1000</pagesize></readByQuery></function>");
+		}
+		const char *content = w_buf_str(&b);
+		xmlDoc *doc = NULL;
+		snprintf(ctl, sizeof ctl, "mapwright-rates-%u", ++c->nreq);
+		int rc = content ? call(c, ctl, 0, content, &doc, res) : -1;
+		if (!content)
+			conn_result_set(res, HTTP_PERMANENT, 0, "intacct: %s", NOT_BUILT);
+		w_buf_fini(&b);
+		if (rc != 0)
+			return -1;
+		xmlNode *r = result_for(doc, "rates");
+		char st[32], text[CONN_TEXT_MAX];
+		if (!r || strcmp(val(r, "status", st, sizeof st), "success") != 0) {
+			errors(r ? elem(r, "errormessage") : NULL, text, sizeof text, NULL);
+			conn_result_set(res, r ? HTTP_PERMANENT : HTTP_TRANSIENT, 200, "%s", text);
+			xmlFreeDoc(doc);
+			return -1;
+		}
+		xmlNode *data = elem(r, "data");
+		xmlChar *more = data ? xmlGetProp(data, BAD_CAST "numremaining") : NULL;
+		xmlChar *id = data ? xmlGetProp(data, BAD_CAST "resultId") : NULL;
+		snprintf(rid, sizeof rid, "%s", more && strtol((const char *)more, NULL, 10) > 0 &&
+			id ? (const char *)id : "");
+		xmlFree(more), xmlFree(id);
+		for (xmlNode *rec = data ? data->children : NULL; rec; rec = rec->next)
+			if (rec->type == XML_ELEMENT_NODE)
+				fn(arg, rec);
+		xmlFreeDoc(doc);
+	} while (*rid);
+	return 0;
+}
+
+/* the first record's field */
+struct first_field {
+	const char *field;
+	char out[CONN_ID_MAX];
+};
+
+static void
+first_field(void *arg, xmlNode *rec)
+{
+	struct first_field *f = arg;
+	if (!f->out[0])
+		val(rec, f->field, f->out, sizeof f->out);
+}
+
+/* the entry of the latest EFFECTIVESTARTDATE (mm/dd/yyyy): its day as
+ * yyyymmdd and its VALUE */
+struct latest {
+	char day[9], value[64];
+};
+
+static void
+latest_entry(void *arg, xmlNode *rec)
+{
+	struct latest *l = arg;
+	char d[32], v[64], key[9];
+	unsigned mo, dd, y;
+	int n = 0;
+	val(rec, "EFFECTIVESTARTDATE", d, sizeof d);
+	if (sscanf(d, "%2u/%2u/%4u%n", &mo, &dd, &y, &n) != 3 || n != 10 || !*val(rec, "VALUE", v,
+		sizeof v))
+		return;
+	snprintf(key, sizeof key, "%04u%02u%02u", y % 10000, mo % 100, dd % 100);
+	if (strcmp(key, l->day) > 0) {
+		memcpy(l->day, key, sizeof key);
+		memcpy(l->value, v, sizeof v);
+	}
+}
+
+static int
+quoted(char *q, size_t n, const char *fmt, const char *a, const char *b, const char *c2)
+{
+	/* the values here are a type's name (quotes doubled) and codes */
+	char esc[2 * CONN_ID_MAX + 1];
+	size_t k = 0;
+	for (const char *s = a; *s && k + 2 < sizeof esc; s++) {
+		if (*s == '\'')
+			esc[k++] = '\'';
+		esc[k++] = *s;
+	}
+	esc[k] = 0;
+	return snprintf(q, n, fmt, esc, b, c2) < (int)n ? 0 : -1;
+}
+
+/* The company's rate of one `from` in `to` on day (YYYY-MM-DD), of the
+ * exchange rate type the setting rate_type names (else the company's
+ * default type: EXCHANGERATETYPES ISDEFAULT): the EXCHANGERATE of that
+ * type from `from` to `to`, and of its EXCHANGERATEENTRY records the one
+ * of the latest EFFECTIVESTARTDATE on or before day (a rate holds until
+ * the next).  The Intacct Daily Rate is not read: the API hides it. */
+static int
+i_rate(conn *c, const char *from, const char *to, const char *day, mw_dec *rate, char asof[11],
+       conn_result *res)
+{
+	char q[512], us[16];
+	struct first_field er = { "RECORDNO", "" };
+	struct latest best = { "", "" };
+	if (strlen(from) != 3 || strlen(to) != 3 || strlen(day) != 10 ||
+	    strspn(from, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3 || strspn(day, "0123456789-") != 10) {
+		conn_result_set(res, HTTP_PERMANENT, 0, "intacct: no rate of %.8s on %.12s to ask for",
+			from, day);
+		return -1;
+	}
+	if (i_auth(c, res) != 0)
+		return -1;
+	if (!c->rate_type[0]) {
+		struct first_field ty = { "NAME", "" };
+		if (query_all(c, "EXCHANGERATETYPES", "ISDEFAULT = 'true'", first_field, &ty,
+			res) != 0)
+			return -1;
+		if (!ty.out[0]) {
+			conn_result_set(res, HTTP_PERMANENT, 200, "intacct: the company's default "
+				"exchange rate type is the Intacct Daily Rate, which the API does not "
+				"read; set rate_type to an exchange rate type of its own");
+			return -1;
+		}
+		snprintf(c->rate_type, sizeof c->rate_type, "%s", ty.out);
+	}
+	snprintf(us, sizeof us, "%.2s/%.2s/%.4s", day + 5, day + 8, day);
+	if (quoted(q, sizeof q, "TYPENAME = '%s' AND FROM_CURRENCY = '%s' AND TO_CURRENCY = '%s'",
+		c->rate_type, from, to) != 0 ||
+	    query_all(c, "EXCHANGERATE", q, first_field, &er, res) != 0)
+		return -1;
+	if (!er.out[0])
+		return 1; /* no rates of that currency (yet) */
+	if (quoted(q, sizeof q, "EXCHANGERATEID = '%s' AND EFFECTIVESTARTDATE <= '%s'%s", er.out,
+		us, "") != 0 || query_all(c, "EXCHANGERATEENTRY", q, latest_entry, &best, res) != 0)
+		return -1;
+	if (!best.day[0])
+		return 1;
+	snprintf(asof, 11, "%.4s-%.2s-%.2s", best.day, best.day + 4, best.day + 6);
+	if (dec_parse(best.value, strlen(best.value), rate) != DEC_OK ||
+	    (rate->units <= 0 && rate->hi <= 0)) {
+		conn_result_set(res, HTTP_PERMANENT, 200, "intacct: the %s rate of %s (%s) is not a "
+			"positive number", from, asof, best.value);
+		return -1;
+	}
+	return 0;
+}
+
 /* An answer's class: HTTP's, then the control block's and the
  * authentication's status inside a 200. */
 static http_class
@@ -1290,4 +1463,5 @@ const conn_ops conn_intacct = {
 	.write = i_write,
 	.find = i_find,
 	.classify = i_classify,
+	.rate = i_rate,
 };

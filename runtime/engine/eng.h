@@ -268,6 +268,10 @@ typedef struct {
 	void (*flush)(run *r);
 	int  (*stopping)(const run *r);
 	void (*say)(run *r, const char *level, const char *fmt, ...);
+	/* a member whose rate is not there yet held as any record: 1 when it
+	 * was; source_id NULL: a group being made (hash its key) waits, its
+	 * members listed again by the next run */
+	int  (*held)(run *r, const char *source_id, const char *hash);
 } group_env;
 /* One record of a grouped entity: its document kept as its group's
  * member's, its group to be written; 0, or -1 when the run must stop. */

@@ -129,6 +129,8 @@ group_record(run *r, const group_env *g, mw_val rec, const char *source_id, cons
 		}
 	}
 	if (c->failed) {
+		if (g->held(r, source_id, hash)) /* a rate not there yet: never a guess */
+			return r->fatal ? -1 : 0;
 		if (!r->o->dry_run)
 			g->dead_letter(r, source_id, hash, json, len);
 		else
@@ -528,6 +530,7 @@ group_flush(run *r, const group_env *g)
 			continue;
 		}
 		rt_ctx_reset(r->c);
+		eng_rates_begin(r); /* a member's rate not there yet: the group waits (below) */
 		b.group = dirty.keys[i] + elen + 1;
 		b.head = NULL;
 		b.nmembers = b.bad = 0;
@@ -550,7 +553,9 @@ group_flush(run *r, const group_env *g)
 		json_text(gq, b.group, strlen(b.group));
 		snprintf(rec, sizeof rec, "{\"%s\":%s,\"group\":%s,\"members\":[%s]}",
 			strchr(e->key_field, '.') ? "group" : e->key_field, gq, gq, b.members);
-		if (b.bad || r->c->failed) {
+		if ((b.bad || r->c->failed) && eng_rates_held(r)) {
+			g->held(r, NULL, b.group);
+		} else if (b.bad || r->c->failed) {
 			if (!r->c->failed)
 				mw_fail(r->c, "a member's document could not be read back");
 			g->dead_letter(r, b.group, "", rec, strlen(rec));

@@ -863,7 +863,10 @@ group_dead_letter(run *r, const char *source_id, const char *hash, const char *r
 		r->c->path[0] ? r->c->path : NULL);
 }
 
-static const group_env genv = { group_dead_letter, hash128, eng_flush, eng_stopping, eng_say };
+static int group_held(run *r, const char *source_id, const char *hash);
+
+static const group_env genv = { group_dead_letter, hash128, eng_flush, eng_stopping, eng_say,
+	group_held };
 
 /* mw_ref through the cross-references: the target id of entity(key). */
 static int
@@ -965,6 +968,25 @@ unhold(run *r, const char *source_id)
 		return 0;
 	db_fail(r, "clearing a held record");
 	return -1;
+}
+
+/* group.c: a member whose rate is not there yet is held, as any record
+ * (rates.c); 1 when it was.  A group whose member's rate is not there when
+ * it is made (source_id NULL, hash its key) is not written: the cursor
+ * stays, so that the next run lists its members again and makes it. */
+static int
+group_held(run *r, const char *source_id, const char *hash)
+{
+	if (!eng_rates_held(r))
+		return 0;
+	r->n.held++;
+	if (!source_id) {
+		say(r, "%s %s waits: %s\n", r->e->name, hash, r->c->reason);
+		open_record(r, "");
+		return 1;
+	}
+	hold(r, source_id, hash);
+	return 1;
 }
 
 /* Ask the target, in as few requests as it allows, for the documents
@@ -1192,8 +1214,16 @@ eng_record(void *arg, const char *json, size_t len, const char *stamp)
 			dead_letter(r, "", hash, json, len, c->reason, "", c->fail_line, c->path);
 		return r->fatal ? -1 : 0;
 	}
-	if (e->group) /* a member of a group: group.c */
-		return group_record(r, &genv, rec, source_id, hash, json, len);
+	if (e->group) { /* a member of a group: group.c */
+		long held = r->n.held, dead = r->n.dead;
+		eng_rates_begin(r);
+		rc = group_record(r, &genv, rec, source_id, hash, json, len);
+		if (r->n.held > held)
+			open_record(r, stamp); /* its cursor waits with it */
+		else if (r->rates && rc == 0 && r->n.dead == dead && unhold(r, source_id) != 0)
+			rc = -1; /* held for a rate before: no longer */
+		return rc;
+	}
 	/* another version of this key in the batch, or in a request in flight
 	 * (a record changed while it was being listed, two of its dead
 	 * letters retried): that one's answer is recorded first, and this one
@@ -1774,6 +1804,7 @@ eng_open(run *r, const mw_program *p, const sync_opts *o, volatile sig_atomic_t 
 		say(r, "%s\n", why);
 		return 2;
 	}
+	eng_rates_begin(r); /* a group made again by `dlq retry` maps no record first */
 	int reverse = 0;
 	for (size_t i = 0; i < p->n_entities; i++)
 		reverse |= p->entities[i].reverse;

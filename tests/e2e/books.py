@@ -35,9 +35,11 @@ letter's record says whether its key is an order's or a return's.
 currency and measure; it exits 1 on any difference (a currency one side
 lacks counts as zeros there), 0 when they agree.
 
-A target that keeps a home currency (QuickBooks Online: "home" in the same
-answer, {"currency": "USD", "sales", "cash", "receivable"}, each document at
-its own ExchangeRate) is compared in it too (row "home:USD"): each order's
+A target that keeps a home currency (QuickBooks Online, Sage Intacct: "home"
+in the same answer, {"currency": "USD", "sales", "cash", "receivable"}, each
+document at its own rate) is compared in it too (row "home:USD"); for Clarity
+into Sage Intacct see intacct_home (its documents, each of its own day); for NopCommerce
+each order's
 amounts at the company's rate of their day (GET /_sandbox/dump's
 ExchangeRates, the latest on or before it; 1 for the home currency), each
 document's total converted half to even to the cent: the invoice and the
@@ -261,6 +263,49 @@ def clarity_home(orders, returns, skip, ecb, base):
     return {"home:" + base: b}
 
 
+def intacct_home(orders, returns, skip, rates, home):
+    """{"home:USD": {measure: Decimal}}: the Clarity books in the base currency,
+    each document at the company's rate of its own day: the sales invoice and
+    the payment of the order's day, the refund's credit memo of the order's
+    updatedAt, a return's memos of the return's.  Receivable is each open
+    document's balance converted: the invoice's unpaid part, less a refund's
+    credit."""
+    b = {m: Decimal(0) for m in MEASURES}
+
+    def conv(x, cur, day):
+        r = rate_of(rates, home, cur, day)
+        if r is None:
+            raise KeyError("no %s rate on or before %s" % (cur, day))
+        return (x * r).quantize(Decimal("0.01"), ROUND_HALF_EVEN)
+    back = {}
+    for r in returns:
+        if r.get("status") == "refunded" and str(r.get("returnId")) not in skip["return"]:
+            back.setdefault(r.get("orderId"), []).append(
+                (dec(r.get("refundAmount")), (r.get("updatedAt") or r.get("createdAt") or "")[:10]))
+    for o in orders:
+        if o.get("status") == "draft" or str(o.get("orderId")) in skip["order"]:
+            continue
+        cur = (o.get("currency") or "").upper()
+        day = (o.get("orderDate") or "")[:10]
+        pi = o.get("paymentInfo") or {}
+        st = pi.get("status")
+        total, amount = dec(o.get("totalAmount")), dec(pi.get("amount"))
+        if not (o.get("status") == "cancelled" and st not in ("captured", "refunded")):
+            b["sales"] += conv(total, cur, day)
+            b["receivable"] += conv(total - (amount if st == "captured" else 0), cur, day)
+        if st == "captured":
+            b["cash"] += conv(amount, cur, day)
+        if st == "refunded":
+            x = conv(amount, cur, (o.get("updatedAt") or o.get("orderDate") or "")[:10])
+            b["sales"] -= x
+            b["receivable"] -= x
+        for ra, rday in back.get(o.get("orderId"), []):
+            x = conv(ra, cur, rday)
+            b["sales"] -= x
+            b["cash"] -= x
+    return {"home:" + home: b}
+
+
 def store_books(root, store, skip):
     """{currency: {measure: Decimal}} of the store's records now."""
     if store == "clarity":
@@ -375,12 +420,17 @@ def main(argv):
               file=sys.stderr)
         return 2
     homes = [k for k in theirs if k.startswith("home:")]
-    if homes and a.store == "nop":
+    if homes and (a.store == "nop" or a.target == "intacct"):
         url = "%s/_sandbox/dump?service=%s" % (a.root.rstrip("/"), a.target)
         with urllib.request.urlopen(url) as r:
             rates = json.loads(r.read().decode("utf-8"), parse_float=Decimal).get(
                 "ExchangeRates", {})
-        mine.update(nop_home(records(a.root, "nop", "orders"), skip, rates, homes[0][5:]))
+        if a.store == "nop":
+            mine.update(nop_home(records(a.root, "nop", "orders"), skip, rates, homes[0][5:]))
+        else:
+            mine.update(intacct_home(records(a.root, "clarity", "orders"),
+                                     records(a.root, "clarity", "returns"), skip, rates,
+                                     homes[0][5:]))
     elif homes and a.store == "clarity" and a.target == "xero" and a.rates:
         mine.update(clarity_home(records(a.root, "clarity", "orders"),
                                  records(a.root, "clarity", "returns"), skip,

@@ -19,6 +19,11 @@
 # rate into USD, six places), and the ECB day of it; Xero's books in USD
 # (each document's amount over its rate) are what those rates make them;
 # a day the file has no JPY rate for holds the order, written once it has.
+# And Clarity orders into a Sage Intacct company (base USD, `currency "USD"
+# from target`: its exchange rate type "Clarity Daily"): each foreign
+# document carries the type's rate of its day (exchrate, EXCHANGE_RATE), a
+# currency without a rate is held until one is entered, the books reconcile
+# in USD.
 GROUP=currency
 . "$(dirname "$0")/lib.sh"
 gen nop 7 5
@@ -309,4 +314,78 @@ make_pair "$tmp/ft/clarity_xero.map" "$tmp/ft/pair"
 "$tmp/ft/pair" run --once --state "$tmp/ft.state" --config "$tmp/$pair.env" > "$tmp/out" 2> "$tmp/err"
 t xero-from-target-refused [ $? -eq 2 -a "$(grep -c "clarity_xero.map's \`currency\` takes its rates \`from\
  target\`, but the xero connector reads no exchange rates" "$tmp/err")" = 1 ] || cat "$tmp/make" "$tmp/err"
+
+# ---- Sage Intacct's own rates -----------------------------------------------------
+# mappings/clarity_intacct.map: `currency "USD" from target`, rate_type
+# "Clarity Daily", the sandbox company's exchange rate type (a rate into USD
+# for EUR, GBP and JPY every day of 2026; none for CHF).  A foreign sales
+# invoice, its payment and the day's GL batch carry that type's rate of the
+# order's day (exchrate, EXCHANGE_RATE) and the day; a USD one none; the CHF
+# order is held until a CHF rate is entered; the books reconcile in USD.
+use_pair clarity_intacct
+rm -f "$st"
+# the store's orders: one line of MUG-01, no tax, shipping or discount, of
+# customer C-1; paid ("captured") or not
+intacct_order() { # id currency total date [captured]
+	jq -cn --arg id "$1" --arg cur "$2" --argjson total "$3" --arg at "$4" --arg paid "${5:-}" '
+		{orderId: $id, customerId: "C-1", orderDate: $at, updatedAt: $at, status: "processing",
+		currency: $cur, totalAmount: $total, subtotalAmount: $total, taxAmount: 0,
+		shippingAmount: 0, discountAmount: 0, lineItems: [{lineId: "1", sku: "MUG-01",
+		name: "Mug", quantity: 1, unitPrice: $total}], paymentInfo: {method: "amex",
+		status: (if $paid == "" then "authorized" else "captured" end), transactionId:
+		("ch_" + $id), amount: $total}, attributes: {storeId: "web", department: "online"}}'
+}
+{
+	intacct_order SO-9001 EUR 100.00 2026-11-05T10:00:00Z captured
+	intacct_order SO-9002 CHF 50.00 2026-11-05T11:00:00Z
+	intacct_order SO-9003 USD 20.00 2026-11-05T12:00:00Z captured
+	intacct_order SO-9004 GBP 80.01 2026-11-06T09:30:00+01:00
+} > "$tmp/intacct.orders"
+t intacct-orders [ "$(put_orders "$tmp/intacct.orders")" = 200 ]
+sync > "$tmp/out" 2> "$tmp/err"
+dump
+so() { jq -c --arg n "$1" '.SODOCUMENT[] | select(.DOCNO == $n)' "$tmp/dump"; }
+t intacct-first-run-holds-chf [ -n "$(so SO-9001)" -a -n "$(so SO-9003)" -a -n "$(so SO-9004)" -a \
+	-z "$(so SO-9002)" ] || cat "$tmp/out" "$tmp/err"
+# the type's rate of a day, as the company keeps it (GET /_sandbox/dump)
+rate() { jq -r --arg c "$1" --arg d "$2" '.ExchangeRates[$c][$d]' "$tmp/dump"; }
+sof() { so "$1" | jq -r ".$2"; }
+eur=$(rate EUR 2026-11-05) gbp=$(rate GBP 2026-11-06)
+t intacct-rates-seeded [ -n "$eur" -a "$eur" != null -a -n "$gbp" -a "$gbp" != null ]
+t intacct-eur-invoice [ "$(sof SO-9001 CURRENCY)" = EUR -a "$(sof SO-9001 EXCHRATE)" = "$eur" -a \
+	"$(sof SO-9001 EXCHRATEDATE)" = 11/05/2026 ] || { so SO-9001; echo "want $eur"; }
+# the order's own day (+01:00), not UTC's
+t intacct-gbp-invoice [ "$(sof SO-9004 EXCHRATE)" = "$gbp" -a \
+	"$(sof SO-9004 EXCHRATEDATE)" = 11/06/2026 ] || { so SO-9004; echo "want $gbp"; }
+t intacct-usd-no-rate [ "$(sof SO-9003 EXCHRATE)" = 1 -a "$(sof SO-9003 EXCHRATEDATE)" = "" ] ||
+	so SO-9003
+t intacct-usd-sends-no-rate [ "$(sql "SELECT count(*) FROM journal WHERE source_id = 'SO-9003' AND
+	CAST(payload AS TEXT) LIKE '%exch%'")" = 0 -a \
+	"$(sql "SELECT count(*) FROM journal WHERE entity = 'Order' AND source_id = 'SO-9003'")" = 1 ]
+# the rate and its day are in what was journaled (the request's payload)
+t intacct-journal-keeps-rate [ "$(sql "SELECT count(*) FROM journal WHERE entity = 'Order' AND
+	source_id = 'SO-9001' AND CAST(payload AS TEXT) LIKE '%<exchratedate><year>2026</year><month>11</month><day>05</day></exchratedate>%'
+	AND CAST(payload AS TEXT) LIKE '%<exchrate>$eur</exchrate>%'")" = 1 ] ||
+	sql "SELECT entity, source_id, payload FROM journal WHERE source_id = 'SO-9001'"
+t intacct-payment-rate [ "$(jq -r '.ARPYMT[] | select(.DESCRIPTION == "Clarity order SO-9001") |
+	.EXCHANGE_RATE' "$tmp/dump")" = "$eur" ] || jq -c .ARPYMT "$tmp/dump"
+t intacct-chf-held [ "$(sql "SELECT why FROM held WHERE source_key = 'SO-9002'" |
+	grep -c 'no CHF rate into USD for 2026-11-05: the target has no CHF rate on 2026-11-05 yet')" = 1 -a \
+	-z "$(so SO-9002)" ] || sql "SELECT * FROM held"
+# a CHF rate is entered (from the day before): the next run writes the order
+t intacct-chf-rate-entered [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary \
+	'{"FROM_CURRENCY":"CHF","EFFECTIVESTARTDATE":"11/04/2026","VALUE":"1.1372"}' \
+	"$root/_sandbox/documents?service=intacct&collection=EXCHANGERATEENTRY")" = 200 ]
+sync > "$tmp/out" 2> "$tmp/err"
+dump
+t intacct-second-run-writes-chf [ -n "$(so SO-9002)" ] || cat "$tmp/out" "$tmp/err"
+t intacct-chf-rate [ "$(sof SO-9002 EXCHRATE)" = 1.1372 -a "$(sof SO-9002 EXCHRATEDATE)" = \
+	11/05/2026 ] || so SO-9002
+t intacct-chf-not-held [ "$(sql "SELECT count(*) FROM held WHERE source_key = 'SO-9002'")" = 0 ]
+# the books in USD: each document at its own rate, half to even to the
+# cent (tests/sandbox/intacct.sh checks one document's), as the store's
+# orders at the rates of their days say (books.py: intacct_home)
+python3 tests/e2e/books.py compare "$root" --store clarity --target intacct --state "$st" \
+	> "$tmp/books"
+t intacct-books-py-agrees [ $? -eq 0 -a "$(grep -c '^home:USD' "$tmp/books")" = 3 ] || cat "$tmp/books"
 summary

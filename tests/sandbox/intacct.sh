@@ -8,22 +8,31 @@
 # uniqueid, readByQuery with FIELD = 'value' and readMore paging; an
 # order's life (update of an unpaid invoice under a new AR key, a paid one
 # refused, delete, payment reversal, credit and debit memos) judged by how
-# GET /_sandbox/books moves; CUSTOMER records read back whole.
+# GET /_sandbox/books moves; CUSTOMER records read back whole; exchange
+# rates read back, and a foreign invoice's rate (its type's, the one given,
+# refused without one) in the books' base currency.
 GROUP=intacct
 TTL=8   # long enough for two requests on a loaded machine; the expiry test waits it out
 SANDBOX_ARGS="--token-ttl $TTL"
 . "$(dirname "$0")/lib.sh"
 gw="$root/intacct/ia/xml/xmlgw.phtml"
 python3 tests/bench/gen_orders.py --seed 31 --orders 60 > "$tmp/orders"
+# the foreign orders' rates (transform reaches no service: the ECB's form
+# stands in for the company's), the latest on or before every order's day
+cat > "$tmp/ecb.xml" <<'EOF'
+<Cube><Cube time="2026-10-30"><Cube currency="USD" rate="1.0512"/><Cube currency="JPY"
+rate="161.23"/><Cube currency="GBP" rate="0.8421"/></Cube></Cube>
+EOF
 python3 tests/bench/gen_orders.py --seed 31 --orders 60 --customers > "$tmp/customers"
 "$BIN/clarity_intacct" transform Customer --dead-letter /dev/null < "$tmp/customers" > "$tmp/cust"
 # (transform resolves `ref ShipTo(orderId)` to the order id: the sync engine's
 # is the contact's CONTACTNAME, "Ship to " and the order id)
-"$BIN/clarity_intacct" transform Order --dead-letter /dev/null < "$tmp/orders" |
+"$BIN/clarity_intacct" transform Order --rates "$tmp/ecb.xml" --dead-letter /dev/null < "$tmp/orders" |
 	sed 's|<shipto><contactname>|&Ship to |;s|<billto><contactname>|&Bill to |' > "$tmp/so"
 { "$BIN/clarity_intacct" transform ShipTo --dead-letter /dev/null < "$tmp/orders"
   "$BIN/clarity_intacct" transform BillTo --dead-letter /dev/null < "$tmp/orders"; } > "$tmp/contacts"
-"$BIN/clarity_intacct" transform Payment --dead-letter /dev/null < "$tmp/orders" > "$tmp/pay"
+"$BIN/clarity_intacct" transform Payment --rates "$tmp/ecb.xml" --dead-letter /dev/null < "$tmp/orders" \
+	> "$tmp/pay"
 
 # envelope SENDERPW AUTH UNIQUE CONTROLID FUNCTIONS-FILE KIND [FUNCTION-ID-PREFIX]
 # -> request on stdout; KIND create wraps each line in <create>, update in <update>
@@ -371,6 +380,46 @@ t adjustment-number-unique [ "$(summary "$tmp/resp")" = "success success 0 1" ]
 q "<readByQuery><object>CUSTOMER</object><fields>*</fields><query>CUSTOMERID = '$cust'</query><pagesize>1</pagesize></readByQuery>" c42
 t customer-read-back-whole [ -n "$(xpath "$tmp/resp" ".//customer/DISPLAYCONTACT/EMAIL1")" -a \
 	-n "$(xpath "$tmp/resp" ".//customer/DISPLAYCONTACT/PRINTAS")" ]
+
+# exchange rates: the company's base currency is USD; its default exchange
+# rate type holds a rate into USD per currency and day, read as the
+# connector reads it (EXCHANGERATETYPES, EXCHANGERATE, EXCHANGERATEENTRY)
+q "<readByQuery><object>EXCHANGERATETYPES</object><fields>*</fields><query>ISDEFAULT = 'true'</query><pagesize>10</pagesize></readByQuery>" r1
+rtype=$(xpath "$tmp/resp" ".//exchangeratetypes/NAME")
+t rate-type-default [ -n "$rtype" ]
+q "<readByQuery><object>EXCHANGERATE</object><fields>*</fields><query>TYPENAME = '$rtype' AND FROM_CURRENCY = 'EUR' AND TO_CURRENCY = 'USD'</query><pagesize>10</pagesize></readByQuery>" r2
+er=$(xpath "$tmp/resp" ".//exchangerate/RECORDNO")
+t rate-of-eur [ -n "$er" -a "$(xpath "$tmp/resp" ".//data/@count")" = 1 ]
+q "<readByQuery><object>EXCHANGERATEENTRY</object><fields>*</fields><query>EXCHANGERATEID = '$er' AND EFFECTIVESTARTDATE &lt;= '11/05/2026'</query><pagesize>1000</pagesize></readByQuery>" r3
+dump
+eur=$(pick 'print(d["ExchangeRates"]["EUR"]["2026-11-05"])')
+t rate-entries-up-to-the-day [ "$(xpath "$tmp/resp" ".//data/@count")" = 309 ] &&
+	python3 -c 'import sys, xml.etree.ElementTree as ET
+e = [x for x in ET.parse(sys.argv[1]).getroot().iter("exchangerateentry")
+     if x.findtext("EFFECTIVESTARTDATE") == "11/05/2026"]
+sys.exit(not (len(e) == 1 and e[0].findtext("VALUE") == sys.argv[2]))' "$tmp/resp" "$eur"
+# fx NO CURRENCY EXTRA: a sales invoice of 100.00 on 11/05/2026
+fx() {
+	printf '<create_sotransaction><transactiontype>Sales Invoice</transactiontype><datecreated><year>2026</year><month>11</month><day>05</day></datecreated><customerid>%s</customerid><documentno>%s</documentno><currency>%s</currency>%s<sotransitems><sotransitem><itemid>MUG-01</itemid><quantity>1</quantity><price>100</price></sotransitem></sotransitems></create_sotransaction>' "$cust" "$1" "$2" "$3"
+}
+xrate() { dump; pick "print(next(s['EXCHRATE'] for s in d['SODOCUMENT'] if s['DOCNO']=='$1'))"; }
+q "$(fx FX-1 EUR "<exchratedate><year>2026</year><month>11</month><day>04</day></exchratedate><exchratetype>$rtype</exchratetype>")" r4
+t rate-of-the-type [ "$(summary "$tmp/resp")" = "success success 1 0" -a "$(xrate FX-1)" = \
+	"$(pick 'print(d["ExchangeRates"]["EUR"]["2026-11-04"])')" ]
+q "$(fx FX-2 EUR "")" r5
+t rate-default-type-of-the-date [ "$(summary "$tmp/resp")" = "success success 1 0" -a "$(xrate FX-2)" = "$eur" ]
+books 6
+q "$(fx FX-3 GBP "<exchratedate><year>2026</year><month>11</month><day>05</day></exchratedate><exchrate>1.5</exchrate>")" r6
+books 7
+t rate-given [ "$(summary "$tmp/resp")" = "success success 1 0" -a "$(xrate FX-3)" = 1.5 ] &&
+	[ "$(python3 -c 'import json,sys; a,b=(json.load(open(f))["home"]["sales"] for f in sys.argv[1:3])
+print(round((float(b)-float(a))*100))' "$tmp/books6" "$tmp/books7")" = 15000 -a "$(moved 6 7 sales)" = 0 ]
+q "$(fx FX-4 EUR "<exchratetype>$rtype</exchratetype><exchrate>1.5</exchrate>")" r7
+t rate-and-type-refused [ "$(summary "$tmp/resp")" = "success success 0 1" ] &&
+	grep -q 'either an exchange rate or an exchange rate type' "$tmp/resp"
+q "$(fx FX-5 CHF "")" r8
+t no-rate-refused [ "$(summary "$tmp/resp")" = "success success 0 1" ] &&
+	grep -q 'No exchange rate from CHF to USD' "$tmp/resp"
 
 # the session from getAPISession ends after --token-ttl seconds
 left=$((sid_at + TTL + 1 - $(date +%s)))

@@ -8,7 +8,9 @@
  * alone with Intacct's words; an update; a paid invoice and a posted payment
  * not edited (Intacct's refusals), a credit memo, a payment reversed (void),
  * an unpaid invoice updated (a new AR invoice) and voided (deleted), the
- * books after it all; find(); a 503 classified
+ * books after it all; find(); the company's exchange rates (rate: the
+ * default type's rate of a day, the latest before it, none yet, one
+ * entered); a 503 classified
  * HTTP_TRANSIENT; a dry run that sends nothing and shows no password.
  */
 #include <signal.h>
@@ -450,6 +452,32 @@ main(void)
 	rc = conn_intacct.get(c, "ITEM", "O'Nope", collect, &one, &res);
 	check(rc == -1 && res.cls == HTTP_PERMANENT && res.status == 404, "get-item-unknown",
 		res.text);
+	/* exchange rates: the company's default type's, read as rate() asks */
+	json_t *dr = sandbox("GET", "/_sandbox/dump?service=intacct", NULL);
+	const char *want = json_string_value(json_object_get(json_object_get(json_object_get(dr,
+		"ExchangeRates"), "EUR"), "2026-11-05"));
+	mw_dec rv, wv;
+	char asof[11] = "", rtext[DEC_BUF] = "";
+	rc = conn_intacct.rate(c, "EUR", "USD", "2026-11-05", &rv, asof, &res);
+	if (rc == 0)
+		dec_format(rv, rtext);
+	check(rc == 0 && want && dec_parse(want, strlen(want), &wv) == DEC_OK &&
+		dec_cmp(rv, wv) == 0 && !strcmp(asof, "2026-11-05"), "rate-of-the-day", rtext);
+	json_decref(dr);
+	rc = conn_intacct.rate(c, "EUR", "USD", "2027-01-03", &rv, asof, &res);
+	check(rc == 0 && !strcmp(asof, "2026-12-31"), "rate-latest-before", asof);
+	rc = conn_intacct.rate(c, "CHF", "USD", "2026-11-05", &rv, asof, &res);
+	check(rc == 1, "rate-none-yet", res.text);
+	json_decref(sandbox("POST", "/_sandbox/documents?service=intacct&collection=EXCHANGERATEENTRY",
+		"{\"FROM_CURRENCY\":\"CHF\",\"EFFECTIVESTARTDATE\":\"11/02/2026\",\"VALUE\":\"1.13725\"}"));
+	rc = conn_intacct.rate(c, "CHF", "USD", "2026-11-05", &rv, asof, &res);
+	if (rc == 0)
+		dec_format(rv, rtext);
+	check(rc == 0 && !strcmp(rtext, "1.13725") && !strcmp(asof, "2026-11-02"), "rate-entered", rtext);
+	rc = conn_intacct.rate(c, "EUR", "GBP", "2026-11-05", &rv, asof, &res);
+	check(rc == 1, "rate-into-another-currency-none", res.text);
+	rc = conn_intacct.rate(c, "EU'", "USD", "2026-11-05", &rv, asof, &res);
+	check(rc == -1 && res.cls == HTTP_PERMANENT, "rate-bad-code", res.text);
 	rc = conn_intacct.list(c, "ARPYMT", NULL, collect, &one, &res);
 	check(rc == -1 && res.cls == HTTP_PERMANENT, "list-unlisted-refused", res.text);
 	/* a shipper with its tracking number: listed since the cursor, the stock down */
