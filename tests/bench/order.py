@@ -5,11 +5,18 @@ A benchmark contender (stdlib json, decimal.Decimal for exact money) and an
 independent check of the compiler: for the same input its documents must be
 byte-identical to `bin/clarity_xero transform Order`.  Reads NDJSON on stdin,
 writes one Xero invoice per line, dead letters as JSON lines on stderr; exit
-1 when any record was dead-lettered.
+1 when any record was dead-lettered.  `--rates FILE` (the ECB's reference
+rates, as the pair's `currency "USD" from file`): a foreign invoice carries
+its CurrencyRate and the exchange-rate line; without, none (a contender
+that skips them).
 """
 import json
 import sys
-from decimal import Decimal
+import xml.etree.ElementTree as ET
+from decimal import Decimal, ROUND_HALF_UP
+
+BASE = "USD"
+RATES = None  # {code: [(day, 1 EUR in code)]}, each sorted by day
 
 ORDER_STATUS = {"pending": "AUTHORISED", "processing": "AUTHORISED", "fulfilled": "AUTHORISED",
                 "completed": "AUTHORISED", "cancelled": "VOIDED"}
@@ -59,6 +66,33 @@ def local_date(s):
     return s[:10]
 
 
+def load_rates(path):
+    out = {}
+    for day in ET.parse(path).iter():
+        if day.tag.endswith("Cube") and day.get("time"):
+            for c in day:
+                if c.get("currency"):
+                    out.setdefault(c.get("currency"), []).append(
+                        (day.get("time"), Decimal(c.get("rate"))))
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def per_base(cur, day):
+    """(units of cur one USD buys, the ECB day): cur's rate over USD's, to
+    10 places, then 6 (round(): half away from zero), the latest day on or
+    before the order's."""
+    def eur(code):
+        if code == "EUR":
+            return Decimal(1), None
+        have = [x for x in RATES.get(code, []) if x[0] <= day]
+        if not have:
+            raise Dead(f"no {code} rate into {BASE} for {day}")
+        return have[-1][1], have[-1][0]
+    (c, dc), (b, db) = eur(cur), eur(BASE)
+    r = (c / b).quantize(Decimal("1e-10"), ROUND_HALF_UP)
+    return r.quantize(Decimal("1e-6"), ROUND_HALF_UP), max(x for x in (dc, db) if x)
+
+
 def tracking(attrs):
     return [{"Name": "Sales Channel", "Option": CHANNEL.get(attrs.get("channel"), "Other")},
             {"Name": "Campaign", "Option": CAMPAIGN.get(attrs.get("campaign"), "None")}]
@@ -73,7 +107,10 @@ def order(r):
     doc["DueDate"] = d
     doc["LineAmountTypes"] = "Exclusive"
     doc["Reference"] = req(r, "orderId")
-    doc["CurrencyCode"] = req(r, "currency").upper()
+    doc["CurrencyCode"] = cur = req(r, "currency").upper()
+    rate = per_base(cur, d) if RATES is not None and cur != BASE else None
+    if rate:
+        doc["CurrencyRate"] = rate[0]
     st = r["status"]
     if st not in ORDER_STATUS:
         raise Dead(f'unknown order status (order_status["{st}"])')
@@ -104,6 +141,9 @@ def order(r):
     if (shipping if shipping is not None else 0) != 0:
         lines.append({"Description": "Shipping", "Quantity": 1, "UnitAmount": shipping,
                       "AccountCode": "260", "TaxType": "NONE", "Tracking": tracking(attrs)})
+    if rate:
+        lines.append({"Description": f"Exchange rate: 1 {BASE} = {num(rate[0])} {cur}, "
+                      f"ECB reference rate of {rate[1]}"})
     doc["LineItems"] = lines
     if not r.get("lineItems"):
         raise Dead("order has no line items")
@@ -118,6 +158,9 @@ def order(r):
 
 
 def main():
+    global RATES
+    if sys.argv[1:2] == ["--rates"]:
+        RATES = load_rates(sys.argv[2])
     out = sys.stdout.write
     err = sys.stderr.write
     failed = 0
