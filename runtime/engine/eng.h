@@ -236,6 +236,11 @@ void eng_add_counts(counts *into, const counts *add);
 /* clock.c: monotonic and wall-clock milliseconds */
 int64_t eng_mono_ms(void);
 int64_t eng_wall_ms(void);
+/* sync.c: a failed read of the target asked again as the entity's policy
+ * says (eng_read_again), or a whole read so asked (eng_target_read) */
+int  eng_read_again(run *r, int attempt, const conn_result *res, const char *what);
+int  eng_target_read(run *r, int (*call)(run *, void *, conn_result *), void *arg,
+		     conn_result *res, const char *what);
 void eng_sleep_ms(run *r, int64_t ms);
 /* budget.c: serve --worker: the services' rate limits taken from the
  * shared budgets on st (a handle of its own), waits cut to lease_ms / 3 */

@@ -282,6 +282,14 @@ rate_call(run *r, void *arg, conn_result *res)
 	return r->books_ops->rate(r->books_rd, a->from, a->to, a->day, a->rate, a->asof, res);
 }
 
+/* The books' rate when they are the entity's target: on the loop of its
+ * writes in flight, which go on meanwhile. */
+static int
+rate_read(run *r, void *arg, conn_result *res)
+{
+	return eng_multi_read(r, &r->tctl.gate, rate_call, arg, res);
+}
+
 static int
 eng_rate(mw_ctx *c, void *data, const char *from, const char *to, const mw_time *day,
 	 mw_dec *rate, mw_time *asof)
@@ -316,10 +324,13 @@ eng_rate(mw_ctx *c, void *data, const char *from, const char *to, const mw_time 
 			snprintf(why, sizeof why, "the target keeps no exchange rates");
 		} else {
 			rate_args a = { fx, x->base, d, &e->rate, e->asof };
+			char what[96];
 
-			/* the books the entity's target: on the loop of its writes
-			 * in flight, which go on while the rate is asked for */
-			rc = r->tc == &r->tctl ? eng_multi_read(r, &r->tctl.gate, rate_call, &a, &res) :
+			/* a failure for now (a 503, a 429, a dropped connection) is
+			 * asked again as the entity's policy says: a record is held
+			 * for a rate the books do not have, not for a hiccup */
+			snprintf(what, sizeof what, "reading the %.3s rate of %.11s", fx, d);
+			rc = r->tc == &r->tctl && r->e ? eng_target_read(r, rate_read, &a, &res, what) :
 				rate_call(r, &a, &res);
 			/* a service keeps rates into its home currency: the other way
 			 * round is its inverse, to CROSS_SCALE places */
@@ -336,7 +347,9 @@ eng_rate(mw_ctx *c, void *data, const char *from, const char *to, const mw_time 
 					res.text);
 		}
 		e->found = rc == 0;
-		e->until_ms = now + (rc == 0 ? FOUND_MS : MISSING_MS);
+		/* a rate that could not be read is not kept: the next record asks */
+		e->until_ms = now + (rc == 0 ? FOUND_MS : rc == 1 || x->from == MW_RATES_FILE ?
+			MISSING_MS : 0);
 		snprintf(e->why, sizeof e->why, "%s", why);
 	}
 	if (!e->found) {

@@ -997,10 +997,9 @@ static int
 find_batch(run *r, conn_find_item *items, size_t n, conn_result *res)
 {
 	int rc = -1;
+	char what[200];
 
 	for (int attempt = 1;; attempt++) {
-		const mw_policy *p;
-
 		memset(res, 0, sizeof *res);
 		if (!brk_allow(&r->tc->brk, eng_mono_ms())) {
 			conn_result_set(res, HTTP_TRANSIENT, 0, "%s is down: its circuit breaker is open",
@@ -1018,19 +1017,55 @@ find_batch(run *r, conn_find_item *items, size_t n, conn_result *res)
 		if (target_result(r, (rc < 0 && res->cls != HTTP_PERMANENT) || (n && down == n), res,
 		    r->e->match_field) || rc >= 0 || res->cls == HTTP_PERMANENT)
 			return rc;
-		p = policy_for(r->e, res);
-		if (p->action != MW_DO_RETRY || (p->attempts > 0 && attempt >= p->attempts) ||
-		    (r->o->once && attempt >= (p->attempts > 0 ? p->attempts : 8)))
+		snprintf(what, sizeof what, "looking up %zu by %s", n, r->e->match_field);
+		if (!eng_read_again(r, attempt, res, what))
 			return rc;
-		int64_t d = backoff_ms(p, attempt, res);
-		if (r->o->max_wait_ms > 0 && d > r->o->max_wait_ms)
-			d = r->o->max_wait_ms;
-		say(r, "%s: looking up %zu by %s: %s (%s), attempt %d: again in %lld ms\n",
-			r->e->name, n, r->e->match_field, http_class_name(res->cls),
-			res->status ? "answered" : "no answer", attempt, (long long)d);
-		r->tc->retries++;
-		eng_sleep_ms(r, d);
-		if (eng_stopping(r))
+	}
+}
+
+/* A read of the target that failed for now (res: not refused for good,
+ * the breaker told of it and still closed): whether to ask again, as the
+ * entity's policy for the outcome says -- then after its backoff, the line
+ * saying so naming the read (what).  `run --once` asks 8 times at most
+ * where the policy says no number. */
+int
+eng_read_again(run *r, int attempt, const conn_result *res, const char *what)
+{
+	const mw_policy *p = policy_for(r->e, res);
+
+	if (p->action != MW_DO_RETRY || (p->attempts > 0 && attempt >= p->attempts) ||
+	    (r->o->once && attempt >= (p->attempts > 0 ? p->attempts : 8)))
+		return 0;
+	int64_t d = backoff_ms(p, attempt, res);
+	if (r->o->max_wait_ms > 0 && d > r->o->max_wait_ms)
+		d = r->o->max_wait_ms;
+	say(r, "%s: %s: %s (%s), attempt %d: again in %lld ms\n", r->e->name, what,
+		http_class_name(res->cls), res->status ? "answered" : "no answer", attempt, (long long)d);
+	r->tc->retries++;
+	eng_sleep_ms(r, d);
+	return !eng_stopping(r);
+}
+
+/* A read of the target's other than a find (an exchange rate): asked again
+ * while it fails for now, as eng_read_again says, each failure told to the
+ * breaker (an open breaker asks no more).  call's return: 0 or 1 answered,
+ * -1 not (res). */
+int
+eng_target_read(run *r, int (*call)(run *, void *, conn_result *), void *arg, conn_result *res,
+		const char *what)
+{
+	int rc;
+
+	for (int attempt = 1;; attempt++) {
+		memset(res, 0, sizeof *res);
+		if (!brk_allow(&r->tc->brk, eng_mono_ms())) {
+			conn_result_set(res, HTTP_TRANSIENT, 0, "%s is down: its circuit breaker is open",
+				r->tep->service);
+			return -1;
+		}
+		rc = call(r, arg, res);
+		if (target_result(r, rc < 0 && res->cls != HTTP_PERMANENT, res, NULL) || rc >= 0 ||
+		    res->cls == HTTP_PERMANENT || !eng_read_again(r, attempt, res, what))
 			return rc;
 	}
 }

@@ -42,7 +42,7 @@ cd "$(dirname "$0")/../.." || exit 2
 BIN=${BIN:-bin}
 data=$(mktemp -d)
 tmp= pid= dpid= e2e_envs= e2e_store_args=
-trap 'kill $pid $dpid 2>/dev/null; rm -rf "$tmp" "$data"' EXIT
+trap 'kill $pid $dpid 2>/dev/null; [ -n "${E2E_KEEP:-}" ] || rm -rf "$tmp" "$data"' EXIT
 pass=0 fail=0
 
 gen() { # source seed orders
