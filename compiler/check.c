@@ -645,6 +645,15 @@ path(Expr *e, Scope *s)
 			break;
 		}
 	}
+	if (start && !start->obj) { /* a `for`'s position: a number, no fields */
+		if (p) {
+			diag_err(p->loc, ER_NO_FIELDS, "`%s` is the position of an element; it has "
+				"no fields", start->var);
+			return &t_error;
+		}
+		e->counter = start->cname;
+		return &t_int;
+	}
 	if (!start) {
 		for (Scope *x = s; x; x = x->up) {
 			if (!x->var && x->obj && find_field(x->obj, p->s)) {
@@ -1264,7 +1273,9 @@ element(Type *et, Expr *e, Scope *s)
 			++cx.nvar);
 		e->var = cname;
 		e->elem_obj = at->elem->obj;
-		Scope inner = { e->s, at->elem->obj, cname, s->depth + 1, s };
+		/* its position, when it has one, is in scope beside it */
+		Scope pos = { e->idx, NULL, cname, s->depth, s };
+		Scope inner = { e->s, at->elem->obj, cname, s->depth + 1, e->idx ? &pos : s };
 		if (e->when) {
 			Type *w = expr(e->when, &inner);
 			if (w->k != TY_ERROR && w->k != TY_BOOL)

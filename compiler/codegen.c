@@ -506,6 +506,10 @@ params(Buf *b, const Env *env, int with_types)
 static void
 path(Buf *b, const Expr *e, const Env *env)
 {
+	if (e->counter) { /* a `for`'s position: its iterator's index, 0 first */
+		buf_printf(b, "MW_I(it_%s.index)", e->counter);
+		return;
+	}
 	if (e->table) { /* a tracking category or dimension */
 		buf_printf(b, "mw_lookup(c, &tbl_%s, ", e->table->name);
 		path(b, e->a, env);

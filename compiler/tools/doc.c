@@ -171,6 +171,10 @@ expr_at(Buf *b, const Expr *e, int min)
 	case E_FOR:
 		buf_puts(b, "for ");
 		put_name(b, e->s);
+		if (e->idx) {
+			buf_puts(b, ", ");
+			put_name(b, e->idx);
+		}
 		buf_puts(b, " in ");
 		expr_at(b, e->a, P_ATOM);
 		if (e->when) {
