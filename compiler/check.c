@@ -652,6 +652,7 @@ path(Expr *e, Scope *s)
 			return &t_error;
 		}
 		e->counter = start->cname;
+		e->bind = start->depth; /* its element's: the tools name it by its array */
 		return &t_int;
 	}
 	if (!start) {
@@ -1274,7 +1275,7 @@ element(Type *et, Expr *e, Scope *s)
 		e->var = cname;
 		e->elem_obj = at->elem->obj;
 		/* its position, when it has one, is in scope beside it */
-		Scope pos = { e->idx, NULL, cname, s->depth, s };
+		Scope pos = { e->idx, NULL, cname, s->depth + 1, s };
 		Scope inner = { e->s, at->elem->obj, cname, s->depth + 1, e->idx ? &pos : s };
 		if (e->when) {
 			Type *w = expr(e->when, &inner);

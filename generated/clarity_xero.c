@@ -607,10 +607,12 @@ static const mw_rule rule_Address_AddressLine1 = { "AddressLine1", 500, NULL, 0 
 static const mw_rule rule_Address_AddressLine2 = { "AddressLine2", 500, NULL, 0 };
 
 static const char *const rule_Address_AddressType_values[] = {
-	"POBOX", "STREET", "DELIVERY",
+	"POBOX", "STREET",
 };
 /* xero.Address.AddressType */
-static const mw_rule rule_Address_AddressType = { "AddressType", 0, rule_Address_AddressType_values, 3 };
+static const mw_rule rule_Address_AddressType = {
+	"AddressType", 0, rule_Address_AddressType_values, 2
+};
 
 /* xero.Address.City */
 static const mw_rule rule_Address_City = { "City", 255, NULL, 0 };

@@ -1086,6 +1086,11 @@ group_row(Doc *d, const char *path, const Expr *src, const Expr *e, const FieldD
 		code(d, e->s);
 		text(d, " of ");
 		code_expr(d, e->a);
+		if (e->idx) {
+			text(d, ", ");
+			code(d, e->idx);
+			text(d, " its position (0 for the first)");
+		}
 		text(d, ".");
 		if (e->when) {
 			text(d, " Only elements where ");
