@@ -1262,10 +1262,13 @@ element(Type *et, Expr *e, Scope *s)
 			return;
 		}
 		for (Scope *x = s; x; x = x->up)
-			if (x->var == e->s)
+			if (x->var == e->s || (e->idx && x->var == e->idx))
 				diag_warn(e->loc, WR_SHADOW,
 					"`%s` shadows the loop variable of an outer `for`",
-					e->s);
+					x->var);
+		if (e->idx == e->s)
+			diag_warn(e->loc, WR_SHADOW, "`%s` names both the element and its position",
+				e->s);
 		/* v_NAME1, whole (a cut made two names one); v_NAME2_3 after a digit, so
 		 * that the number at the end is always the variable's own */
 		size_t l = strlen(e->s), cap = l + 16;
