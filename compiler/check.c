@@ -645,6 +645,16 @@ path(Expr *e, Scope *s)
 			break;
 		}
 	}
+	if (start && !start->obj) { /* a `for`'s position: a number, no fields */
+		if (p) {
+			diag_err(p->loc, ER_NO_FIELDS, "`%s` is the position of an element; it has "
+				"no fields", start->var);
+			return &t_error;
+		}
+		e->counter = start->cname;
+		e->bind = start->depth; /* its element's: the tools name it by its array */
+		return &t_int;
+	}
 	if (!start) {
 		for (Scope *x = s; x; x = x->up) {
 			if (!x->var && x->obj && find_field(x->obj, p->s)) {
@@ -1252,10 +1262,13 @@ element(Type *et, Expr *e, Scope *s)
 			return;
 		}
 		for (Scope *x = s; x; x = x->up)
-			if (x->var == e->s)
+			if (x->var == e->s || (e->idx && x->var == e->idx))
 				diag_warn(e->loc, WR_SHADOW,
 					"`%s` shadows the loop variable of an outer `for`",
-					e->s);
+					x->var);
+		if (e->idx == e->s)
+			diag_warn(e->loc, WR_SHADOW, "`%s` names both the element and its position",
+				e->s);
 		/* v_NAME1, whole (a cut made two names one); v_NAME2_3 after a digit, so
 		 * that the number at the end is always the variable's own */
 		size_t l = strlen(e->s), cap = l + 16;
@@ -1264,7 +1277,9 @@ element(Type *et, Expr *e, Scope *s)
 			++cx.nvar);
 		e->var = cname;
 		e->elem_obj = at->elem->obj;
-		Scope inner = { e->s, at->elem->obj, cname, s->depth + 1, s };
+		/* its position, when it has one, is in scope beside it */
+		Scope pos = { e->idx, NULL, cname, s->depth + 1, s };
+		Scope inner = { e->s, at->elem->obj, cname, s->depth + 1, e->idx ? &pos : s };
 		if (e->when) {
 			Type *w = expr(e->when, &inner);
 			if (w->k != TY_ERROR && w->k != TY_BOOL)

@@ -457,13 +457,19 @@ emit_rules(Buf *b)
 			}
 			buf_puts(b, "\n};\n");
 		}
-		buf_printf(b, "/* %s.%s.%s */\nstatic const mw_rule %s = { \"%s\", %d, ",
-			rules[i].obj->svc->name, rules[i].obj->name, f->name, rules[i].name, f->name,
-			f->max);
+		buf_printf(b, "/* %s.%s.%s */\n", rules[i].obj->svc->name, rules[i].obj->name,
+			f->name);
+		Buf init = { 0 };
+		buf_printf(&init, "\"%s\", %d, ", f->name, f->max);
 		if (f->enums)
-			buf_printf(b, "%s_values, %d };\n\n", rules[i].name, n);
+			buf_printf(&init, "%s_values, %d", rules[i].name, n);
 		else
-			buf_puts(b, "NULL, 0 };\n\n");
+			buf_puts(&init, "NULL, 0");
+		/* the initialiser on a line of its own when one line would pass 100 columns */
+		int wide = strlen(rules[i].name) + strlen(init.p) + 29 > 100;
+		buf_printf(b, "static const mw_rule %s = {%s%s%s};\n\n", rules[i].name,
+			wide ? "\n\t" : " ", init.p, wide ? "\n" : " ");
+		buf_free(&init);
 	}
 }
 
@@ -506,6 +512,10 @@ params(Buf *b, const Env *env, int with_types)
 static void
 path(Buf *b, const Expr *e, const Env *env)
 {
+	if (e->counter) { /* a `for`'s position: its iterator's index, 0 first */
+		buf_printf(b, "MW_I(it_%s.index)", e->counter);
+		return;
+	}
 	if (e->table) { /* a tracking category or dimension */
 		buf_printf(b, "mw_lookup(c, &tbl_%s, ", e->table->name);
 		path(b, e->a, env);

@@ -416,6 +416,8 @@ typedef struct Expr {
 	Entity *ref;        /* E_REF */
 	ObjDef *elem_obj;   /* E_FOR and sum(): the source element type */
 	const char *var;    /* C name of the loop variable bound by E_FOR / sum() */
+	const char *idx;    /* E_FOR: the name of its element's position (`for a, i in`), or NULL */
+	const char *counter; /* E_PATH naming a `for`'s position: that for's C variable */
 	int bind;           /* E_PATH: the scope depth whose value it starts from */
 	FieldDef **fields;  /* E_PATH: the source field for each step (NULL: map key) */
 	ObjDef **owners;    /* E_PATH: the object each step reads from */

@@ -626,6 +626,10 @@ expr(A) ::= LBRACKET(L) elems(E) RBRACKET. { A = ps_expr(E_ARR, L.loc); A->args 
 expr(A) ::= FOR(F) name(V) IN path(P) filter(W) LBRACE stmts(B) RBRACE. {
 	A = ps_expr(E_FOR, F.loc); A->s = V.s; A->a = P; A->when = W; A->body = B;
 }
+/* `for a, i in`: i is the element's position, 0 for the first */
+expr(A) ::= FOR(F) name(V) COMMA name(I) IN path(P) filter(W) LBRACE stmts(B) RBRACE. {
+	A = ps_expr(E_FOR, F.loc); A->s = V.s; A->idx = I.s; A->a = P; A->when = W; A->body = B;
+}
 
 args(A) ::= . { A = NULL; }
 args(A) ::= alist(L). { A = L; }

@@ -1113,6 +1113,32 @@ validate_item(const Batch *b, json_t *merged, json_t *item, json_t *existing, js
 	}
 }
 
+/* A contact keeps one address of each type it has, POBOX then STREET, as
+ * Xero holds them: of two of one type the last sent is kept (our rule: Xero
+ * documents no answer to duplicates), and a DELIVERY one is dropped, as
+ * Xero swallows it on a contact (Xero-OpenAPI issue 329). */
+static void
+contact_addresses(json_t *c)
+{
+	static const char *const types[] = { "POBOX", "STREET" };
+	json_t *all = json_object_get(c, "Addresses");
+	if (!json_is_array(all))
+		return;
+	json_t *kept = json_array();
+	for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+		json_t *last = NULL, *a;
+		size_t i;
+		json_array_foreach(all, i, a) {
+			const char *ty = json_string_value(json_object_get(a, "AddressType"));
+			if (ty && !strcmp(ty, types[t]))
+				last = a;
+		}
+		if (last)
+			json_array_append(kept, last);
+	}
+	json_object_set_new(c, "Addresses", kept);
+}
+
 /* The item validated (merged over the one stored) and kept in b->list;
  * the stored document, or NULL. */
 static json_t *
@@ -1131,6 +1157,8 @@ store_item(const Batch *b, json_t *merged, long long cents)
 		store_allocation(target, b->parent);
 	else
 		store(b->kind, target, cents);
+	if (!strcmp(b->kind, "Contacts"))
+		contact_addresses(target);
 	return target;
 }
 

@@ -171,6 +171,10 @@ expr_at(Buf *b, const Expr *e, int min)
 	case E_FOR:
 		buf_puts(b, "for ");
 		put_name(b, e->s);
+		if (e->idx) {
+			buf_puts(b, ", ");
+			put_name(b, e->idx);
+		}
 		buf_puts(b, " in ");
 		expr_at(b, e->a, P_ATOM);
 		if (e->when) {
@@ -1082,6 +1086,11 @@ group_row(Doc *d, const char *path, const Expr *src, const Expr *e, const FieldD
 		code(d, e->s);
 		text(d, " of ");
 		code_expr(d, e->a);
+		if (e->idx) {
+			text(d, ", ");
+			code(d, e->idx);
+			text(d, " its position (0 for the first)");
+		}
 		text(d, ".");
 		if (e->when) {
 			text(d, " Only elements where ");

@@ -2,8 +2,9 @@
 # End to end, addresses (issue 13): awkward addresses put into the stores
 # arrive normalised in each target after one `run --once`, judged from
 # what the target holds (GET /_sandbox/dump):
-#   - Clarity -> Xero: a customer's addresses are its contact's POBOX
-#     addresses: "U.S.A.", "Deutschland", "united kingdom", " CANADA " as
+#   - Clarity -> Xero: a customer's first address is its contact's POBOX
+#     (postal) address, its second the STREET one, a third not sent:
+#     "U.S.A.", "Deutschland", "united kingdom", " CANADA " as
 #     the country's name, lower-case or spelt-out states as their ISO 3166-2
 #     code, blanks collapsed, blank lines left out, small-letter words
 #     capitalised, postal codes in capitals;
@@ -41,6 +42,12 @@ C-903|221b baker street||london||nw1  6xe|united kingdom
 C-904|1 queen st|suite  200|toronto|ontario|m5h 2n2| CANADA
 C-905|9 oak ave||austin|texas|78701|Untied States
 TABLE
+# a customer of three addresses: the first two written, a POBOX and a STREET
+jq -cn '{customerId: "C-906", firstName: "Ada", lastName: "C-906", updatedAt:
+	"2030-01-01T00:00:00Z", addresses: [{line1: "PO box  12", city: "boise", state: "idaho",
+	postalCode: "83701", country: "usa"}, {line1: "7 main st", city: "boise", state: "ID",
+	postalCode: " 83702", country: "US"}, {line1: "1 far rd", city: "reno", country: "US"}]}' \
+	>> "$tmp/customers"
 t clarity-customers-put [ "$(put clarity customers "$tmp/customers")" = 200 ]
 sync > "$tmp/out" 2> "$tmp/err"
 dump
@@ -56,6 +63,7 @@ C-901|[{"AddressType":"POBOX","AddressLine1":"5 Elm St.","City":"Springfield","R
 C-902|[{"AddressType":"POBOX","AddressLine1":"Hauptstraße 1","City":"München","Region":"BY","PostalCode":"80331","Country":"Germany"}]
 C-903|[{"AddressType":"POBOX","AddressLine1":"221b Baker Street","City":"London","PostalCode":"NW1 6XE","Country":"United Kingdom"}]
 C-904|[{"AddressType":"POBOX","AddressLine1":"1 Queen St","AddressLine2":"Suite 200","City":"Toronto","Region":"ON","PostalCode":"M5H 2N2","Country":"Canada"}]
+C-906|[{"AddressType":"POBOX","AddressLine1":"PO Box 12","City":"Boise","Region":"ID","PostalCode":"83701","Country":"United States"},{"AddressType":"STREET","AddressLine1":"7 Main St","City":"Boise","Region":"ID","PostalCode":"83702","Country":"United States"}]
 TABLE
 t xero-unknown-country-not-written [ "$(jq '[.Contacts[] | select(.ContactNumber == "C-905")] |
 	length' "$tmp/dump")" = 0 ]

@@ -64,6 +64,13 @@ t contact-address-kept [ "$(req PUT /api.xro/2.0/Contacts "{\"Contacts\":[{\"Nam
 	\"Addresses\":[$addr]}]}")" = 200 -a \
 	"$(jq -r '.Contacts[0].Addresses[0] | .AddressLine1 + "|" + .Region' "$tmp/body")" = \
 	"5 Elm St.|IL" ]
+# one address of each type, POBOX then STREET: the last of two alike, and
+# a DELIVERY one dropped, as Xero drops it on a contact
+t contact-address-one-per-type [ "$(req PUT /api.xro/2.0/Contacts '{"Contacts":[{"Name":"Addr Four",
+	"Addresses":[{"AddressType":"STREET","City":"Austin"},{"AddressType":"POBOX","City":"Boston"},
+	{"AddressType":"DELIVERY","City":"Dallas"},{"AddressType":"POBOX","City":"Denver"}]}]}')" = 200 -a \
+	"$(jq -c '[.Contacts[0].Addresses[] | .AddressType + " " + .City]' "$tmp/body")" = \
+	'["POBOX Denver","STREET Austin"]' ] || cat "$tmp/body"
 t contact-address-type-refused [ "$(req PUT /api.xro/2.0/Contacts '{"Contacts":[{"Name":"Addr Two",
 	"Addresses":[{"AddressType":"HOME","City":"Austin"}]}]}')" = 400 -a \
 	"$(jq -r '.Elements[0].ValidationErrors[0].Message' "$tmp/body")" = \
