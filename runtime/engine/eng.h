@@ -157,6 +157,11 @@ struct run {
 	char why[256];            /* why eng_open failed (serve's /healthz) */
 	long shown;               /* progress line */
 	struct eng_rates *rates;  /* rates.c: the pair's `currency`; NULL: none */
+	/* sync.c's read of the target asked again while it fails for now (its
+	 * policy, backoff and breaker), for rates.c: installed, not called by
+	 * name, so that rates.c calls no file that calls it */
+	int (*target_read)(run *r, int (*call)(run *, void *, conn_result *), void *arg,
+			   conn_result *res, const char *what);
 	struct eng_multi *mx;     /* multi.c: the requests in flight at once */
 };
 
@@ -236,11 +241,6 @@ void eng_add_counts(counts *into, const counts *add);
 /* clock.c: monotonic and wall-clock milliseconds */
 int64_t eng_mono_ms(void);
 int64_t eng_wall_ms(void);
-/* sync.c: a failed read of the target asked again as the entity's policy
- * says (eng_read_again), or a whole read so asked (eng_target_read) */
-int  eng_read_again(run *r, int attempt, const conn_result *res, const char *what);
-int  eng_target_read(run *r, int (*call)(run *, void *, conn_result *), void *arg,
-		     conn_result *res, const char *what);
 void eng_sleep_ms(run *r, int64_t ms);
 /* budget.c: serve --worker: the services' rate limits taken from the
  * shared budgets on st (a handle of its own), waits cut to lease_ms / 3 */

@@ -330,7 +330,8 @@ eng_rate(mw_ctx *c, void *data, const char *from, const char *to, const mw_time 
 			 * asked again as the entity's policy says: a record is held
 			 * for a rate the books do not have, not for a hiccup */
 			snprintf(what, sizeof what, "reading the %.3s rate of %.11s", fx, d);
-			rc = r->tc == &r->tctl && r->e ? eng_target_read(r, rate_read, &a, &res, what) :
+			rc = r->tc == &r->tctl && r->e && r->target_read ?
+				r->target_read(r, rate_read, &a, &res, what) :
 				rate_call(r, &a, &res);
 			/* a service keeps rates into its home currency: the other way
 			 * round is its inverse, to CROSS_SCALE places */

@@ -993,6 +993,8 @@ group_held(run *r, const char *source_id, const char *hash)
  * whose natural key (the entity's `match`) is each item's value, retrying
  * a transient failure of the whole as a write's policy says.  The find's
  * return (0 answered: each item's rc; -1 could not ask, res). */
+static int read_again(run *r, int attempt, const conn_result *res, const char *what);
+
 static int
 find_batch(run *r, conn_find_item *items, size_t n, conn_result *res)
 {
@@ -1018,7 +1020,7 @@ find_batch(run *r, conn_find_item *items, size_t n, conn_result *res)
 		    r->e->match_field) || rc >= 0 || res->cls == HTTP_PERMANENT)
 			return rc;
 		snprintf(what, sizeof what, "looking up %zu by %s", n, r->e->match_field);
-		if (!eng_read_again(r, attempt, res, what))
+		if (!read_again(r, attempt, res, what))
 			return rc;
 	}
 }
@@ -1028,8 +1030,8 @@ find_batch(run *r, conn_find_item *items, size_t n, conn_result *res)
  * entity's policy for the outcome says -- then after its backoff, the line
  * saying so naming the read (what).  `run --once` asks 8 times at most
  * where the policy says no number. */
-int
-eng_read_again(run *r, int attempt, const conn_result *res, const char *what)
+static int
+read_again(run *r, int attempt, const conn_result *res, const char *what)
 {
 	const mw_policy *p = policy_for(r->e, res);
 
@@ -1046,12 +1048,12 @@ eng_read_again(run *r, int attempt, const conn_result *res, const char *what)
 	return !eng_stopping(r);
 }
 
-/* A read of the target's other than a find (an exchange rate): asked again
- * while it fails for now, as eng_read_again says, each failure told to the
- * breaker (an open breaker asks no more).  call's return: 0 or 1 answered,
- * -1 not (res). */
-int
-eng_target_read(run *r, int (*call)(run *, void *, conn_result *), void *arg, conn_result *res,
+/* A read of the target's other than a find (an exchange rate: rates.c,
+ * as r->target_read): asked again while it fails for now, as read_again
+ * says, each failure told to the breaker (an open breaker asks no more).
+ * call's return: 0 or 1 answered, -1 not (res). */
+static int
+target_read(run *r, int (*call)(run *, void *, conn_result *), void *arg, conn_result *res,
 		const char *what)
 {
 	int rc;
@@ -1065,7 +1067,7 @@ eng_target_read(run *r, int (*call)(run *, void *, conn_result *), void *arg, co
 		}
 		rc = call(r, arg, res);
 		if (target_result(r, rc < 0 && res->cls != HTTP_PERMANENT, res, NULL) || rc >= 0 ||
-		    res->cls == HTTP_PERMANENT || !eng_read_again(r, attempt, res, what))
+		    res->cls == HTTP_PERMANENT || !read_again(r, attempt, res, what))
 			return rc;
 	}
 }
@@ -1835,6 +1837,7 @@ eng_open(run *r, const mw_program *p, const sync_opts *o, volatile sig_atomic_t 
 	if (!r->c)
 		return 2;
 	r->c->map_file = r->p->map_file; /* for the "add it to" of a reason */
+	r->target_read = target_read;
 	if (eng_rates_open(r, why, sizeof why) != 0) { /* before a token is spent */
 		say(r, "%s\n", why);
 		return 2;
