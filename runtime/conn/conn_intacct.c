@@ -685,19 +685,11 @@ record_json(xmlNode *rec)
 	return o;
 }
 
-/* Hands each record of a readByQuery / readMore answer r to fn, with its
- * newest stamp; *rid gets the resultId when more remain ("" when none).
- * 0, fn's non-zero return, or -1 with res set. */
+/* Hands each record of a readByQuery / readMore answer's data to fn,
+ * with its newest stamp.  0, fn's non-zero return, or -1 with res set. */
 static int
-hand_out(int li, xmlNode *r, char *rid, size_t ridlen, conn_record_fn fn, void *arg,
-	conn_result *res)
+hand_out(int li, xmlNode *data, conn_record_fn fn, void *arg, conn_result *res)
 {
-	xmlNode *data = elem(r, "data");
-	xmlChar *more = data ? xmlGetProp(data, BAD_CAST "numremaining") : NULL;
-	xmlChar *id = data ? xmlGetProp(data, BAD_CAST "resultId") : NULL;
-	snprintf(rid, ridlen, "%s", more && strtol((const char *)more, NULL, 10) > 0 && id ?
-		(const char *)id : "");
-	xmlFree(more), xmlFree(id);
 	for (xmlNode *rec = data ? data->children : NULL; rec; rec = rec->next) {
 		if (rec->type != XML_ELEMENT_NODE)
 			continue;
@@ -723,47 +715,73 @@ hand_out(int li, xmlNode *r, char *rid, size_t ridlen, conn_record_fn fn, void *
 	return 0;
 }
 
-/* One read function (readByQuery of object with query, or readMore of
- * rid), its result's records handed out.  0, fn's return, or -1. */
+/* One read function: readByQuery of object with query, pagesize records
+ * a page, or (*rid set) readMore of rid; tag names the function and its
+ * control id.  0: *doc the answer (the caller frees it), *data its data
+ * element (NULL when none), *rid the resultId when more remain ("" when
+ * none); -1 with res set. */
 static int
-read_page(conn *c, int li, const char *query, char *rid, size_t ridlen, conn_record_fn fn,
-	void *arg, conn_result *res)
+read_query(conn *c, const char *tag, const char *object, const char *query, int pagesize,
+	char *rid, size_t ridlen, xmlDoc **doc, xmlNode **data, conn_result *res)
 {
 	w_buf b;
 	char ctl[64], size[16];
 	req_init(&b);
+	puts_(&b, "<function controlid=\"");
+	puts_(&b, tag);
 	if (*rid) {
-		puts_(&b, "<function controlid=\"page\"><readMore><resultId>");
+		puts_(&b, "\"><readMore><resultId>");
 		put_esc(&b, rid);
 		puts_(&b, "</resultId></readMore></function>");
 	} else {
-		puts_(&b, "<function controlid=\"page\"><readByQuery><object>");
-		put_esc(&b, listed[li].object);
+		puts_(&b, "\"><readByQuery><object>");
+		put_esc(&b, object);
 		puts_(&b, "</object><fields>*</fields><query>");
 		put_esc(&b, query);
-		snprintf(size, sizeof size, "%d", LIST_PAGE);
+		snprintf(size, sizeof size, "%d", pagesize);
 		puts_(&b, "</query><pagesize>");
 		puts_(&b, size);
 		puts_(&b, "</pagesize></readByQuery></function>");
 	}
 	const char *content = w_buf_str(&b);
-	xmlDoc *doc = NULL;
-	snprintf(ctl, sizeof ctl, "mapwright-list-%u", ++c->nreq);
-	int rc = content ? call(c, ctl, 0, content, &doc, res) : -1;
+	*doc = NULL;
+	snprintf(ctl, sizeof ctl, "mapwright-%s-%u", tag, ++c->nreq);
+	int rc = content ? call(c, ctl, 0, content, doc, res) : -1;
 	if (!content)
 		conn_result_set(res, HTTP_PERMANENT, 0, "intacct: %s", NOT_BUILT);
 	w_buf_fini(&b);
 	if (rc != 0)
 		return -1;
-	xmlNode *r = result_for(doc, "page");
+	xmlNode *r = result_for(*doc, tag);
 	char st[32], text[CONN_TEXT_MAX];
 	if (!r || strcmp(val(r, "status", st, sizeof st), "success") != 0) {
 		errors(r ? elem(r, "errormessage") : NULL, text, sizeof text, NULL);
 		conn_result_set(res, r ? HTTP_PERMANENT : HTTP_TRANSIENT, 200, "%s", text);
-		xmlFreeDoc(doc);
+		xmlFreeDoc(*doc);
+		*doc = NULL;
 		return -1;
 	}
-	rc = hand_out(li, r, rid, ridlen, fn, arg, res);
+	*data = elem(r, "data");
+	xmlChar *more = *data ? xmlGetProp(*data, BAD_CAST "numremaining") : NULL;
+	xmlChar *id = *data ? xmlGetProp(*data, BAD_CAST "resultId") : NULL;
+	snprintf(rid, ridlen, "%s", more && strtol((const char *)more, NULL, 10) > 0 && id ?
+		(const char *)id : "");
+	xmlFree(more), xmlFree(id);
+	return 0;
+}
+
+/* One page of a listing (read_query of the collection's object), its
+ * records handed out.  0, fn's return, or -1. */
+static int
+read_page(conn *c, int li, const char *query, char *rid, size_t ridlen, conn_record_fn fn,
+	void *arg, conn_result *res)
+{
+	xmlDoc *doc;
+	xmlNode *data;
+	if (read_query(c, "page", listed[li].object, query, LIST_PAGE, rid, ridlen, &doc, &data,
+	    res) != 0)
+		return -1;
+	int rc = hand_out(li, data, fn, arg, res);
 	xmlFreeDoc(doc);
 	return rc;
 }
@@ -1250,44 +1268,12 @@ static int
 query_all(conn *c, const char *object, const char *query, rec_fn fn, void *arg,
 	  conn_result *res)
 {
-	char rid[128] = "", ctl[64];
+	char rid[128] = "";
 	do {
-		w_buf b;
-		req_init(&b);
-		if (*rid) {
-			puts_(&b, "<function controlid=\"rates\"><readMore><resultId>");
-			put_esc(&b, rid);
-			puts_(&b, "</resultId></readMore></function>");
-		} else {
-			puts_(&b, "<function controlid=\"rates\"><readByQuery><object>");
-			put_esc(&b, object);
-			puts_(&b, "</object><fields>*</fields><query>");
-			put_esc(&b, query);
-			puts_(&b, "</query><pagesize>1000</pagesize></readByQuery></function>");
-		}
-		const char *content = w_buf_str(&b);
-		xmlDoc *doc = NULL;
-		snprintf(ctl, sizeof ctl, "mapwright-rates-%u", ++c->nreq);
-		int rc = content ? call(c, ctl, 0, content, &doc, res) : -1;
-		if (!content)
-			conn_result_set(res, HTTP_PERMANENT, 0, "intacct: %s", NOT_BUILT);
-		w_buf_fini(&b);
-		if (rc != 0)
+		xmlDoc *doc;
+		xmlNode *data;
+		if (read_query(c, "rates", object, query, 1000, rid, sizeof rid, &doc, &data, res) != 0)
 			return -1;
-		xmlNode *r = result_for(doc, "rates");
-		char st[32], text[CONN_TEXT_MAX];
-		if (!r || strcmp(val(r, "status", st, sizeof st), "success") != 0) {
-			errors(r ? elem(r, "errormessage") : NULL, text, sizeof text, NULL);
-			conn_result_set(res, r ? HTTP_PERMANENT : HTTP_TRANSIENT, 200, "%s", text);
-			xmlFreeDoc(doc);
-			return -1;
-		}
-		xmlNode *data = elem(r, "data");
-		xmlChar *more = data ? xmlGetProp(data, BAD_CAST "numremaining") : NULL;
-		xmlChar *id = data ? xmlGetProp(data, BAD_CAST "resultId") : NULL;
-		snprintf(rid, sizeof rid, "%s", more && strtol((const char *)more, NULL, 10) > 0 &&
-			id ? (const char *)id : "");
-		xmlFree(more), xmlFree(id);
 		for (xmlNode *rec = data ? data->children : NULL; rec; rec = rec->next)
 			if (rec->type == XML_ELEMENT_NODE)
 				fn(arg, rec);
