@@ -12,6 +12,7 @@
 #   sku_spellings           the Clarity store's orders made five: SO-1..SO-5,
 #                           one line each, sku "mug-01 ", "MUG 01", "mug_01",
 #                           "mug01" (an alias), "mug-10" (no product)
+#   sku_matched MAP PREFIX AT  the checks of those orders' lines once synced
 #   sandbox_start ARGS...   bin/sandbox with those and ARGS on a free
 #                           loopback port; sets $tmp, $root, $pid
 #   sandbox_restart         a fresh sandbox (it forgets what the targets
@@ -71,6 +72,25 @@ sku_spellings() { # after gen clarity: one order a line's spelling, from the
 			"quantity": 1, "unitPrice": 10}]' "$data/clarity_ecommerce.orders.ndjson"
 	done > "$data/skus.ndjson"
 	mv "$data/skus.ndjson" "$data/clarity_ecommerce.orders.ndjson"
+}
+sku_matched() { # map prefix at: after a sync of five orders (keys
+	# PREFIX1..PREFIX5, their lines' SKUs "mug-01 ", "MUG 01", "mug_01",
+	# "mug01" and "mug-10", as sku_spellings makes them), with items() of the
+	# caller's (the SKUs a document's lines name, as the target keeps
+	# them): 1-4 name MUG-01, 5 none, and its dead letter names the nearest
+	# SKU and the table an alias goes to, on the .map's first line matching AT
+	t trailing-space [ "$(items "${2}1")" = MUG-01 ] || items "${2}1"
+	t space [ "$(items "${2}2")" = MUG-01 ] || items "${2}2"
+	t underscore [ "$(items "${2}3")" = MUG-01 ] || items "${2}3"
+	t alias [ "$(items "${2}4")" = MUG-01 ] || items "${2}4"
+	t unknown-not-written [ -z "$(items "${2}5")" ]
+	line=$(grep -n '^table sku_alias' "mappings/$1" | cut -d: -f1)
+	at=$(grep -n "$3" "mappings/$1" | head -1 | cut -d: -f1)
+	want="unresolved reference to Product MUG-10: it is not written yet; nearest: \"MUG-01\"? add an\
+ alias to table sku_alias ($1:$line)"
+	t unknown-dead-letter [ "$(sql "SELECT reason FROM dlq WHERE source_key = '${2}5'")" = "$want" -a \
+		"$(sql "SELECT line FROM dlq WHERE source_key = '${2}5'")" = "$at" ] ||
+		sql "SELECT source_key, line, reason FROM dlq"
 }
 catalogue() { # the Clarity store's products: the SKUs gen_orders.py's lines sell
 	python3 -c '
